@@ -1,0 +1,133 @@
+/*
+ * ops.h -- leaf compute kernels of effad (float32, batch 1, HWC layout).
+ *
+ * Layout: every activation is H x W x C, channels innermost ("NHWC" with
+ * N = 1). Channels-last makes a 1x1 convolution a plain GEMM
+ * (pixels x in_c) * (in_c x out_c), and lets depthwise kernels vectorise
+ * across channels; the engine converts the caller's CHW tensor once at the
+ * input and transposes feature maps back to CHW only when a caller asks.
+ *
+ * Rules of this directory (CMSIS-NN style): no allocation, no I/O, no
+ * globals that change after start-up. Every kernel returns an ops_status;
+ * a kernel that needs scratch memory has a *_scratch_bytes() companion and
+ * takes the scratch from the caller. The functions declared here are the
+ * plain-C references (files ops/f32-*-scalar.c); SIMD variants live in
+ * ops/x86 and ops/arm, are reached through the table in ops/dispatch.h, and
+ * are tested against these.
+ *
+ * Weight layouts (chosen by the converter, documented in engine/efm_format.h):
+ *   conv      [kh][kw][in_c / groups][out_c]          ("HWIO")
+ *   depthwise [kh][kw][c]
+ *   1x1/GEMM  [in_c][out_c]  (row-major K x N)
+ */
+#ifndef EFFAD_OPS_H
+#define EFFAD_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum ops_status {
+    OPS_OK = 0,
+    OPS_ERR_ARG = -1,          /* shapes or pointers that cannot be right */
+    OPS_ERR_UNSUPPORTED = -2   /* valid, but this kernel does not do it   */
+} ops_status;
+
+/* Activation applied in a kernel's epilogue, after bias. */
+typedef enum ops_act_kind {
+    OPS_ACT_NONE = 0,
+    OPS_ACT_RELU,
+    OPS_ACT_CLIP,         /* min(max(x, lo), hi): ReLU6 and ONNX Clip      */
+    OPS_ACT_SIGMOID,
+    OPS_ACT_SWISH,        /* x * sigmoid(x), a.k.a. SiLU                   */
+    OPS_ACT_HARDSIGMOID,  /* max(0, min(1, alpha*x + beta))                */
+    OPS_ACT_HARDSWISH     /* x * max(0, min(1, x/6 + 1/2))                 */
+} ops_act_kind;
+
+typedef struct ops_act {
+    ops_act_kind kind;
+    float a, b;           /* CLIP: lo, hi.  HARDSIGMOID: alpha, beta.      */
+} ops_act;
+
+typedef struct ops_hwc { int h, w, c; } ops_hwc;
+
+/* Convolution geometry. Pads may be asymmetric (ONNX pads, TF "same"). */
+typedef struct ops_conv_geom {
+    int kh, kw;
+    int stride_h, stride_w;
+    int dil_h, dil_w;
+    int pad_top, pad_left, pad_bottom, pad_right;
+} ops_conv_geom;
+
+/* Output size of a convolution along one axis; < 1 means no valid output. */
+int ops_conv_out_dim(int in, int k, int stride, int dil, int pad_lo, int pad_hi);
+
+/* ---- activations ------------------------------------------------------ */
+
+float ops_act_apply1(float x, ops_act act);             /* scalar oracle */
+ops_status f32_act_scalar(float *x, size_t n, ops_act act);
+
+/* ---- general convolution (the stem; grouped conv for conformance) ------ *
+ * out[oy][ox][co] = act(bias[co] + sum in[iy][ix][ci] * w[ky][kx][ci'][co])
+ * Rows [row_begin, row_end) of the output are produced, so that a thread
+ * pool can split the work by output row without changing any result.     */
+typedef struct ops_conv_args {
+    const float *in;  ops_hwc in_dims;
+    const float *w;   const float *bias;   /* bias may be NULL */
+    ops_conv_geom g;  int groups;
+    ops_act act;
+    float *out;       ops_hwc out_dims;
+    int row_begin, row_end;
+} ops_conv_args;
+ops_status f32_conv_hwc_scalar(const ops_conv_args *a);
+
+/* ---- depthwise convolution (groups == channels, multiplier 1) ----------- *
+ * chan_sum, when not NULL, receives (+=) the per-channel sum of the output
+ * rows produced: squeeze-excite and feature taps pool while the map is
+ * still in cache.                                                         */
+typedef struct ops_dwconv_args {
+    const float *in;  ops_hwc in_dims;
+    const float *w;   const float *bias;   /* w: [kh][kw][c] */
+    ops_conv_geom g;
+    ops_act act;
+    float *out;       ops_hwc out_dims;
+    int row_begin, row_end;
+    float *chan_sum;                       /* [c] or NULL */
+} ops_dwconv_args;
+ops_status f32_dwconv_hwc_scalar(const ops_dwconv_args *a);
+
+/* ---- GEMM with conv epilogue (every 1x1 convolution) ------------------- *
+ * c[i][j] = act(bias[j] + sum_k a[i][k] * a_scale[k] * b[k][j]) + res[i][j]
+ * a_scale (squeeze-excite gate folded into the projection), bias and res
+ * may each be NULL. Strides are in elements. The order of the k-sum is the
+ * kernel's own; results agree with the reference to float rounding.       */
+typedef struct ops_gemm_args {
+    size_t m, n, k;
+    const float *a;        size_t a_stride;
+    const float *a_scale;
+    const float *b;        size_t b_stride;
+    const float *bias;
+    ops_act act;
+    const float *res;      size_t res_stride;
+    float *c;              size_t c_stride;
+} ops_gemm_args;
+size_t     f32_gemm_scratch_bytes_scalar(size_t m, size_t n, size_t k);
+ops_status f32_gemm_scalar(const ops_gemm_args *a, void *scratch);
+
+/* ---- squeeze-excite gate ------------------------------------------------ *
+ * From the spatial mean of the depthwise output, computes the per-channel
+ * gate  g = gate_act(w2 * act(w1 * mean + b1) + b2).
+ * w1: [rc][c] (reduce), w2: [c][rc] (expand). scratch: rc floats.        */
+typedef struct ops_se_args {
+    const float *mean; int c, rc;
+    const float *w1, *b1; ops_act act;
+    const float *w2, *b2; ops_act gate_act;
+    float *gate;
+    float *scratch;
+} ops_se_args;
+ops_status f32_se_gate_scalar(const ops_se_args *a);
+
+/* ---- pooling ------------------------------------------------------------ */
+/* out[c] = mean over the hw pixels of in[p][c] */
+ops_status f32_mean_hw_scalar(const float *in, size_t hw, size_t c, float *out);
+
+#endif /* EFFAD_OPS_H */

@@ -1,0 +1,30 @@
+#!/bin/sh
+# The vendor-free audit (see vendor_free.md), enforced:
+#  1. product code includes only C11 / POSIX / compiler-intrinsic headers;
+#  2. no tracked file carries a third-party licence or copyright notice;
+#  3. no tracked vendor/, third_party/, external/ or node_modules/ tree.
+# Prints each violation; exits non-zero if there is any.
+cd "$(dirname "$0")/../.." || exit 2
+bad=0
+allowed='assert|ctype|errno|float|inttypes|limits|locale|math|setjmp|signal|stdalign|stdarg|stdatomic|stdbool|stddef|stdint|stdio|stdlib|stdnoreturn|string|time|wchar|fcntl|unistd|pthread|dirent|sched|sys/mman|sys/stat|sys/types|sys/time|sys/resource|sys/wait|immintrin|cpuid|arm_neon|x86intrin'
+files=$(git ls-files 'ops/*.[ch]' 'engine/*.[ch]' 'convert/*.[ch]' 'src/*.[ch]' 2>/dev/null)
+[ -n "$files" ] || files=$(find ops engine convert src -name '*.[ch]')
+for f in $files; do
+    grep -nE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<' "$f" | while IFS= read -r l; do
+        h=$(printf '%s' "$l" | sed -E 's/.*<([^>]*)\.h>.*/\1/')
+        printf '%s' "$h" | grep -qxE "$allowed" || { echo "vendor-free: $f: includes <$h.h>, not libc/libm/POSIX"; echo x >> /tmp/effad-vf.$$; }
+    done
+done
+tracked=$(git ls-files 2>/dev/null | grep -vE '^(vendor_free\.md|tests/sh/vendor-free\.sh)$')
+for f in $tracked; do
+    case "$f" in *.onnx|*.f32|*.bin|*.png|*.jpg|*.efm|*.gauss|*.pb) continue;; esac
+    if grep -qiE 'SPDX-License-Identifier|Permission is hereby granted|Licensed under the|GNU General Public License|Copyright \(c\)' "$f"; then
+        echo "vendor-free: $f: carries a third-party licence or copyright notice"; bad=1
+    fi
+done
+if git ls-files | grep -qE '(^|/)(vendor|third_party|external|node_modules)/'; then
+    echo "vendor-free: a vendored tree is tracked:"; git ls-files | grep -E '(^|/)(vendor|third_party|external|node_modules)/' | head; bad=1
+fi
+[ -f /tmp/effad-vf.$$ ] && { bad=1; rm -f /tmp/effad-vf.$$; }
+[ -f vendor_free.md ] || { echo "vendor-free: vendor_free.md is missing"; bad=1; }
+exit $bad
