@@ -18,8 +18,10 @@
  *
  * n == 1: centred data are all zero, so S = 0, beta = 0 and sklearn
  * returns shrinkage 0 and a zero covariance; so do we (and the Cholesky
- * then refuses it). Constant features contribute zero rows/columns to S;
- * with shrinkage > 0 the shrunk matrix is still positive definite.
+ * then refuses it). n == 2 also gives beta = 0 exactly (the centred
+ * samples are c and -c), hence shrinkage 0 and a singular matrix. Constant
+ * features contribute zero rows/columns to S; with shrinkage > 0 the
+ * shrunk matrix is still positive definite.
  */
 #include <stdlib.h>
 #include "gauss.h"

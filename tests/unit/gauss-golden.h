@@ -14,7 +14,7 @@
 
 typedef struct { uint8_t *buf; size_t len; char path[256]; } golden;
 
-static int golden_load(golden *g, const char *name)
+static inline int golden_load(golden *g, const char *name)
 {
     snprintf(g->path, sizeof g->path, "tests/data/gauss/%s", name);
     g->buf = NULL; g->len = 0;
@@ -29,9 +29,9 @@ static int golden_load(golden *g, const char *name)
     return 0;
 }
 
-static void golden_free(golden *g) { free(g->buf); g->buf = NULL; }
+static inline void golden_free(golden *g) { free(g->buf); g->buf = NULL; }
 
-static uint64_t golden_le(const uint8_t *p, int n)
+static inline uint64_t golden_le(const uint8_t *p, int n)
 {
     uint64_t v = 0;
     for (int i = 0; i < n; i++) v |= (uint64_t)p[i] << (8 * i);
@@ -39,7 +39,7 @@ static uint64_t golden_le(const uint8_t *p, int n)
 }
 
 /* Decoded copy of array `name` as doubles (malloc'ed), or NULL. */
-static double *golden_f64(const golden *g, const char *name, size_t *count)
+static inline double *golden_f64(const golden *g, const char *name, size_t *count)
 {
     size_t at = 0;
     while (at + 2 <= g->len) {
@@ -66,7 +66,7 @@ static double *golden_f64(const golden *g, const char *name, size_t *count)
     return NULL;
 }
 
-static float *golden_f32(const golden *g, const char *name, size_t *count)
+static inline float *golden_f32(const golden *g, const char *name, size_t *count)
 {
     size_t n;
     double *d = golden_f64(g, name, &n);
@@ -78,7 +78,7 @@ static float *golden_f32(const golden *g, const char *name, size_t *count)
     return f;
 }
 
-static double golden_scalar(const golden *g, const char *name)
+static inline double golden_scalar(const golden *g, const char *name)
 {
     double *d = golden_f64(g, name, NULL);
     double v = d ? d[0] : NAN;
@@ -89,7 +89,7 @@ static double golden_scalar(const golden *g, const char *name)
 /* max |a - b| / max |b|: relative to the matrix's scale, so tiny
  * off-diagonal entries are not held to a relative standard they cannot
  * meet in any implementation. */
-static double rel_err_norm(const double *a, const double *b, size_t n)
+static inline double rel_err_norm(const double *a, const double *b, size_t n)
 {
     double num = 0, den = 0;
     for (size_t i = 0; i < n; i++) {
@@ -101,7 +101,7 @@ static double rel_err_norm(const double *a, const double *b, size_t n)
 }
 
 /* max over i of |a_i - b_i| / |b_i| (|b_i| = 0 compares absolutely). */
-static double rel_err_each(const double *a, const double *b, size_t n)
+static inline double rel_err_each(const double *a, const double *b, size_t n)
 {
     double w = 0;
     for (size_t i = 0; i < n; i++) {
