@@ -1,0 +1,64 @@
+/*
+ * gauss-cholesky.c -- Cholesky factor of the shrunk covariance, and the
+ * precision matrix from it.
+ *
+ * The model keeps L (Sigma = L L^T) rather than Sigma^-1: a Mahalanobis
+ * distance is then one forward substitution (|L^-1 (x - mu)|), which is
+ * as cheap as the quadratic form with the inverse and better conditioned
+ * (it works with cond(Sigma)^(1/2) per triangular solve instead of
+ * cond(Sigma) for an explicit inverse). The inverse is still available to
+ * compare against the references, which use np.linalg.inv(cov) (ailia) or
+ * LedoitWolf().precision_ (the paper's code).
+ */
+#include <float.h>
+#include <math.h>
+#include "gauss.h"
+
+/* Row-oriented (Cholesky-Banachiewicz): each entry is a dot product of two
+ * contiguous row prefixes of L, so the inner loop streams through memory. */
+effad_status gauss_cholesky(double *a, size_t d, effad_error *e)
+{
+    for (size_t i = 0; i < d; i++) {
+        double *li = a + i * d;
+        for (size_t j = 0; j <= i; j++) {
+            const double *lj = a + j * d;
+            double s = li[j];
+            for (size_t k = 0; k < j; k++) s -= li[k] * lj[k];
+            if (j < i) { li[j] = s / lj[j]; continue; }
+            /* A pivot that is not clearly positive against its own diagonal
+             * entry means the matrix is singular to working precision (an
+             * unshrunk covariance of fewer samples than features, a
+             * constant feature): the distances would be rounding noise. */
+            double aii = li[i];
+            if (!(s > 0) || !isfinite(s) || s <= (double)d * DBL_EPSILON * aii)
+                return effad_fail(e, EFFAD_ERR_NUMERIC,
+                                  "covariance is not positive definite: pivot %zu of %zu is %g "
+                                  "(diagonal entry %g)", i, d, s, aii);
+            li[i] = sqrt(s);
+        }
+        for (size_t j = i + 1; j < d; j++) li[j] = 0;
+    }
+    return EFFAD_OK;
+}
+
+void gauss_precision_from_chol(const double *L, size_t d, double *P, double *work)
+{
+    /* work <- L^-1 (lower), column by column, then P = L^-T L^-1. */
+    double *W = work;
+    for (size_t i = 0; i < d * d; i++) W[i] = 0;
+    for (size_t j = 0; j < d; j++) {
+        W[j * d + j] = 1.0 / L[j * d + j];
+        for (size_t i = j + 1; i < d; i++) {
+            double s = 0;
+            for (size_t k = j; k < i; k++) s -= L[i * d + k] * W[k * d + j];
+            W[i * d + j] = s / L[i * d + i];
+        }
+    }
+    for (size_t i = 0; i < d; i++)
+        for (size_t k = i; k < d; k++) {
+            double s = 0;
+            for (size_t m = k; m < d; m++) s += W[m * d + i] * W[m * d + k];
+            P[i * d + k] = s;
+            P[k * d + i] = s;
+        }
+}

@@ -1,0 +1,36 @@
+/*
+ * gauss-mahalanobis.c -- the anomaly score: Mahalanobis distance of a
+ * feature vector (float, as the network produces it) under a level's
+ * Gaussian, in double.
+ */
+#include <math.h>
+#include "gauss.h"
+
+double gauss_mahalanobis_chol(const double *L, const double *mean, const float *x,
+                              size_t d, double *work)
+{
+    /* z = L^-1 (x - mean); distance^2 = |z|^2. */
+    double *z = work, r = 0;
+    for (size_t i = 0; i < d; i++) {
+        const double *li = L + i * d;
+        double s = (double)x[i] - mean[i];
+        for (size_t k = 0; k < i; k++) s -= li[k] * z[k];
+        z[i] = s / li[i];
+        r += z[i] * z[i];
+    }
+    return sqrt(r);
+}
+
+/* As scipy.spatial.distance.mahalanobis: sqrt(delta . VI . delta). */
+double gauss_mahalanobis_vi(const double *VI, const double *mean, const float *x,
+                            size_t d, double *work)
+{
+    double *delta = work, r = 0;
+    for (size_t j = 0; j < d; j++) delta[j] = (double)x[j] - mean[j];
+    for (size_t k = 0; k < d; k++) {
+        double s = 0;
+        for (size_t j = 0; j < d; j++) s += delta[j] * VI[j * d + k];
+        r += s * delta[k];
+    }
+    return sqrt(r);
+}

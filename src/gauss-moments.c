@@ -1,0 +1,201 @@
+/*
+ * gauss-moments.c -- streaming, mergeable sufficient statistics of feature
+ * vectors: everything the mean, the ML covariance and the Ledoit-Wolf
+ * shrinkage need, in one pass, without keeping the features.
+ *
+ * The accumulators are moments of y = x - shift, where shift is the first
+ * sample added (see gauss.h for why). Two facts make this exact:
+ *   - moving the origin is a polynomial identity, so statistics about one
+ *     shift can be re-expanded about another (merge, and centring at the
+ *     end with m = sum/n);
+ *   - sklearn's fourth-moment term sum_{j,k} sum_i c_ij^2 c_ik^2 equals
+ *     sum_i |c_i|^4, a scalar, whose re-expansion needs only sum |y|^2 y
+ *     and sum |y|^4 beyond the second moments.
+ * Since the shift is a sample of the same distribution, |m| is of the
+ * order of the spread and the re-expansions cancel by O(1), not by
+ * |mean|^2 / variance as the raw sum x x^T - n mu mu^T would.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "gauss.h"
+
+#define B GAUSS_STATS_BATCH
+
+effad_status gauss_stats_init(gauss_stats *s, size_t dim, effad_error *e)
+{
+    memset(s, 0, sizeof *s);
+    if (dim == 0 || dim > GAUSS_MAX_DIM)
+        return effad_fail(e, EFFAD_ERR_ARG, "feature dimension %zu outside 1..%u",
+                          dim, GAUSS_MAX_DIM);
+    s->dim = dim;
+    s->shift = calloc(dim, sizeof *s->shift);
+    s->sum = calloc(dim, sizeof *s->sum);
+    s->sum_y2y = calloc(dim, sizeof *s->sum_y2y);
+    s->cross = calloc(dim * dim, sizeof *s->cross);
+    s->batch = calloc(dim * B, sizeof *s->batch);
+    if (!s->shift || !s->sum || !s->sum_y2y || !s->cross || !s->batch) {
+        gauss_stats_free(s);
+        return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for %zu-dim statistics", dim);
+    }
+    return EFFAD_OK;
+}
+
+void gauss_stats_free(gauss_stats *s)
+{
+    if (!s) return;
+    free(s->shift); free(s->sum); free(s->sum_y2y); free(s->cross); free(s->batch);
+    memset(s, 0, sizeof *s);
+}
+
+/* Rank-k update of the upper triangle; batch is d rows of B values, so the
+ * inner loop runs over contiguous memory for both operands. */
+void gauss_stats_flush(gauss_stats *s)
+{
+    size_t d = s->dim, nb = s->batch_n;
+    if (!nb) return;
+    for (size_t j = 0; j < d; j++) {
+        const double *yj = s->batch + j * B;
+        double *row = s->cross + j * d;
+        for (size_t k = j; k < d; k++) {
+            const double *yk = s->batch + k * B;
+            double acc = 0;
+            for (size_t b = 0; b < nb; b++) acc += yj[b] * yk[b];
+            row[k] += acc;
+        }
+    }
+    s->batch_n = 0;
+}
+
+effad_status gauss_stats_add(gauss_stats *s, const float *x, effad_error *e)
+{
+    size_t d = s->dim;
+    for (size_t j = 0; j < d; j++)
+        if (!isfinite(x[j]))
+            return effad_fail(e, EFFAD_ERR_NUMERIC, "feature %zu of sample %llu is not finite",
+                              j, (unsigned long long)s->n);
+    if (s->n == 0)
+        for (size_t j = 0; j < d; j++) s->shift[j] = x[j];
+    double q = 0;
+    size_t col = s->batch_n;
+    for (size_t j = 0; j < d; j++) {
+        double y = (double)x[j] - s->shift[j];
+        s->batch[j * B + col] = y;
+        s->sum[j] += y;
+        q += y * y;
+    }
+    for (size_t j = 0; j < d; j++) s->sum_y2y[j] += q * s->batch[j * B + col];
+    s->sum_y4 += q * q;
+    s->n++;
+    if (++s->batch_n == B) gauss_stats_flush(s);
+    return EFFAD_OK;
+}
+
+static double cross_at(const gauss_stats *s, size_t j, size_t k)
+{
+    return j <= k ? s->cross[j * s->dim + k] : s->cross[k * s->dim + j];
+}
+
+/* Adds the statistics of src, re-expanded about src->shift + m, to dst.
+ * With z = y - m, n = src->n, s = sum y, C = sum y y^T, Q = tr C,
+ * v = sum |y|^2 y, w = sum |y|^4:
+ *   sum z          = s - n m
+ *   sum z z^T      = C - m s^T - s m^T + n m m^T
+ *   sum |z|^2 z    = v - 2 C m + |m|^2 s - Q m + 2 (m.s) m - n |m|^2 m
+ *   sum |z|^4      = w - 4 m.v + 4 m^T C m + 2 |m|^2 Q - 4 |m|^2 (m.s) + n |m|^4
+ * work: d doubles. src must be flushed. */
+static void add_shifted(gauss_stats *dst, const gauss_stats *src, const double *m,
+                        double *work)
+{
+    size_t d = src->dim;
+    double n = (double)src->n;
+    double mm = 0, ms = 0, mv = 0, Q = 0, mCm = 0;
+    for (size_t j = 0; j < d; j++) {
+        mm += m[j] * m[j];
+        ms += m[j] * src->sum[j];
+        mv += m[j] * src->sum_y2y[j];
+        Q += src->cross[j * d + j];
+    }
+    double *Cm = work;
+    for (size_t j = 0; j < d; j++) {
+        double acc = 0;
+        for (size_t k = 0; k < d; k++) acc += cross_at(src, j, k) * m[k];
+        Cm[j] = acc;
+        mCm += m[j] * acc;
+    }
+    dst->sum_y4 += src->sum_y4 - 4 * mv + 4 * mCm + 2 * mm * Q - 4 * mm * ms + n * mm * mm;
+    for (size_t j = 0; j < d; j++)
+        dst->sum_y2y[j] += src->sum_y2y[j] - 2 * Cm[j] + mm * src->sum[j] - Q * m[j]
+                           + 2 * ms * m[j] - n * mm * m[j];
+    for (size_t j = 0; j < d; j++) {
+        double *row = dst->cross + j * d;
+        const double *srow = src->cross + j * d;
+        for (size_t k = j; k < d; k++)
+            row[k] += srow[k] - m[j] * src->sum[k] - src->sum[j] * m[k] + n * m[j] * m[k];
+    }
+    for (size_t j = 0; j < d; j++) dst->sum[j] += src->sum[j] - n * m[j];
+    dst->n += src->n;
+}
+
+effad_status gauss_stats_merge(gauss_stats *into, gauss_stats *from, effad_error *e)
+{
+    if (into->dim != from->dim)
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "cannot merge %zu-dim statistics into %zu-dim ones",
+                          from->dim, into->dim);
+    if (into == from)
+        return effad_fail(e, EFFAD_ERR_ARG, "cannot merge statistics into themselves");
+    gauss_stats_flush(into);
+    gauss_stats_flush(from);
+    if (from->n == 0) return EFFAD_OK;
+    size_t d = into->dim;
+    if (into->n == 0) memcpy(into->shift, from->shift, d * sizeof *into->shift);
+    double *m = malloc(2 * d * sizeof *m);
+    if (!m) return effad_fail(e, EFFAD_ERR_NOMEM, "no memory to merge statistics");
+    /* from's y about into's shift: z = x - into.shift = y - (into.shift - from.shift). */
+    for (size_t j = 0; j < d; j++) m[j] = into->shift[j] - from->shift[j];
+    add_shifted(into, from, m, m + d);
+    free(m);
+    return EFFAD_OK;
+}
+
+effad_status gauss_stats_moments(gauss_stats *s, double *mean, double *cov, effad_error *e)
+{
+    size_t d = s->dim;
+    if (s->n == 0)
+        return effad_fail(e, EFFAD_ERR_ARG, "no samples: mean and covariance are undefined");
+    gauss_stats_flush(s);
+    double n = (double)s->n;
+    /* Centre with m = sum/n directly, not with mean - shift: the mean is
+     * large and the subtraction would throw away the low bits. */
+    for (size_t j = 0; j < d; j++) mean[j] = s->shift[j] + s->sum[j] / n;
+    for (size_t j = 0; j < d; j++) {
+        double mj = s->sum[j] / n;
+        for (size_t k = j; k < d; k++) {
+            double c = (s->cross[j * d + k] - mj * s->sum[k]) / n;
+            cov[j * d + k] = c;
+            cov[k * d + j] = c;
+        }
+    }
+    return EFFAD_OK;
+}
+
+double gauss_stats_centered_fourth(gauss_stats *s)
+{
+    size_t d = s->dim;
+    if (s->n == 0) return 0;
+    gauss_stats_flush(s);
+    double n = (double)s->n;
+    double mm = 0, ms = 0, mv = 0, Q = 0, mCm = 0;
+    for (size_t j = 0; j < d; j++) {
+        double mj = s->sum[j] / n;
+        mm += mj * mj;
+        ms += mj * s->sum[j];
+        mv += mj * s->sum_y2y[j];
+        Q += s->cross[j * d + j];
+        double acc = 0;
+        for (size_t k = 0; k < d; k++) acc += cross_at(s, j, k) * (s->sum[k] / n);
+        mCm += mj * acc;
+    }
+    double c4 = s->sum_y4 - 4 * mv + 4 * mCm + 2 * mm * Q - 4 * mm * ms + n * mm * mm;
+    return c4 > 0 ? c4 : 0;     /* a sum of fourth powers; rounding must not flip it */
+}

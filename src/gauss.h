@@ -1,0 +1,179 @@
+/*
+ * gauss.h -- the Gaussian core: streaming sufficient statistics, the
+ * Ledoit-Wolf shrunk covariance, its Cholesky factor, Mahalanobis distances,
+ * the chi-squared threshold rule and the `.gauss` model file.
+ *
+ * Rippel et al. 2020: per feature level, fit N(mu, Sigma) to the pooled
+ * features of good images only, Sigma shrunk by Ledoit-Wolf exactly as
+ * scikit-learn's LedoitWolf(assume_centered=False) computes it; the anomaly
+ * score is the Mahalanobis distance, and under the model its square is
+ * chi2(d) distributed, which gives thresholds without any defective images.
+ *
+ * Internal to the application (src/). Everything that can fail returns an
+ * effad_status and leaves a message in the caller's effad_error. All math is
+ * double; feature vectors arrive as float.
+ */
+#ifndef EFFAD_GAUSS_H
+#define EFFAD_GAUSS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "effad.h"
+
+/* Largest feature dimension accepted anywhere (the biggest EfficientNet
+ * head is 2560 wide); bounds the d*d allocations a file can ask for. */
+#define GAUSS_MAX_DIM 16384u
+
+/* ------------------------------------------------ sufficient statistics */
+
+/* Samples buffered before one rank-k update of the cross-product matrix:
+ * a rank-1 update per image streams the whole d*d matrix through the cache
+ * (52 MB at d = 2560); a rank-32 update does 32x the work per pass. */
+#define GAUSS_STATS_BATCH 32u
+
+/*
+ * Exact, mergeable sufficient statistics for the mean, the ML covariance
+ * AND the Ledoit-Wolf shrinkage, about a shift vector:
+ *
+ *   y_i   = x_i - shift          (shift = the first sample ever added)
+ *   sum   = sum_i y_i            (d)
+ *   cross = sum_i y_i y_i^T      (d x d, row-major; only j <= k is kept)
+ *   sum_y2y = sum_i |y_i|^2 y_i  (d)
+ *   sum_y4  = sum_i |y_i|^4      (scalar)
+ *
+ * Why a shift: sum x x^T - n mu mu^T cancels catastrophically when |mu| is
+ * large against the spread (pooled activations sit far from 0). Moments
+ * about a sample of the same distribution only cancel by O(1). Merging two
+ * accumulators moves the second onto the first's shift with the exact
+ * binomial re-expansion (gauss_stats_merge), so merge(a, b) == fit(a u b)
+ * up to rounding.
+ *
+ * Why the two extra terms: sklearn's shrinkage needs sum_i |x_i - mu|^4
+ * (its "beta_" is the sum of all entries of X2^T X2, which collapses to that
+ * scalar), and |y - m|^4 with m = mu - shift expands into exactly these
+ * moments. So no second pass and no cached features, O(d) extra memory.
+ */
+typedef struct gauss_stats {
+    size_t dim;
+    uint64_t n;
+    double *shift;      /* d */
+    double *sum;        /* d */
+    double *sum_y2y;    /* d */
+    double sum_y4;
+    double *cross;      /* d*d, upper triangle valid after a flush */
+    double *batch;      /* d*GAUSS_STATS_BATCH, y values not yet in cross */
+    size_t batch_n;
+} gauss_stats;
+
+effad_status gauss_stats_init(gauss_stats *s, size_t dim, effad_error *e);
+void gauss_stats_free(gauss_stats *s);
+/* x: dim floats; a non-finite value is EFFAD_ERR_NUMERIC. */
+effad_status gauss_stats_add(gauss_stats *s, const float *x, effad_error *e);
+/* Folds pending samples into cross (and mirrors nothing: upper only). */
+void gauss_stats_flush(gauss_stats *s);
+/* into += from; from is flushed but otherwise unchanged. */
+effad_status gauss_stats_merge(gauss_stats *into, gauss_stats *from, effad_error *e);
+
+/* mean (d) and the maximum-likelihood covariance (d*d full, divided by n,
+ * like sklearn's empirical_covariance). Needs n >= 1. */
+effad_status gauss_stats_moments(gauss_stats *s, double *mean, double *cov, effad_error *e);
+/* sum_i |x_i - mean|^4 from the statistics (flushes). */
+double gauss_stats_centered_fourth(gauss_stats *s);
+
+/* ------------------------------------------------------- Ledoit-Wolf */
+
+/* sklearn's ledoit_wolf_shrinkage from the ML covariance S (d*d full), n and
+ * sum_i |x_i - mu|^4. */
+double gauss_lw_shrinkage(const double *S, size_t d, uint64_t n, double sum_c4);
+/* In place: S <- (1 - shrinkage) S + shrinkage * trace(S)/d * I. */
+void gauss_lw_apply(double *S, size_t d, double shrinkage);
+/* mean, shrunk covariance (d*d full) and the shrinkage of the statistics. */
+effad_status gauss_ledoit_wolf(gauss_stats *s, double *mean, double *cov,
+                               double *shrinkage, effad_error *e);
+
+/* ---------------------------------------- Cholesky and Mahalanobis */
+
+/* In place: A (d*d row-major, lower triangle read) -> L with A = L L^T;
+ * the strict upper triangle is zeroed. Not positive definite is
+ * EFFAD_ERR_NUMERIC naming the pivot. */
+effad_status gauss_cholesky(double *a, size_t d, effad_error *e);
+/* sqrt((x - mean)^T (L L^T)^-1 (x - mean)) by forward substitution;
+ * work: d doubles. */
+double gauss_mahalanobis_chol(const double *L, const double *mean, const float *x,
+                              size_t d, double *work);
+/* (L L^T)^-1 into P (d*d full); work: d*d doubles. */
+void gauss_precision_from_chol(const double *L, size_t d, double *P, double *work);
+/* scipy.spatial.distance.mahalanobis(x, mean, VI); work: d doubles. */
+double gauss_mahalanobis_vi(const double *VI, const double *mean, const float *x,
+                            size_t d, double *work);
+
+/* ----------------------------------------------------- chi2 thresholds */
+
+/* Regularised incomplete gamma P(a, x) and Q(a, x) = 1 - P(a, x). */
+double gauss_gamma_p(double a, double x);
+double gauss_gamma_q(double a, double x);
+/* scipy.stats.chi2.ppf(p, dof) for 0 < p < 1, dof > 0; NaN otherwise. */
+double chi2_ppf(double p, double dof);
+/* The paper's threshold on the Mahalanobis distance: sqrt(chi2.ppf(p, d)). */
+double chi2_threshold(double p, double dof);
+/* Probability mass within n sigma of a 1-d Gaussian: erf(n / sqrt 2). */
+double p_from_sigma(double n_sigma);
+
+/* --------------------------------------------------------- the model */
+
+#define GAUSS_THRESHOLD_NAME 32u   /* bytes, NUL included */
+#define GAUSS_MAX_THRESHOLDS 16u
+
+typedef struct gauss_threshold {
+    char name[GAUSS_THRESHOLD_NAME];
+    double value;
+} gauss_threshold;
+
+typedef struct gauss_level {
+    size_t dim;
+    uint64_t n;                 /* samples the fit saw */
+    double shrinkage;
+    double *mean;               /* d */
+    double *chol;               /* d*d, lower triangular, upper zero */
+    size_t n_thresholds;
+    gauss_threshold thresholds[GAUSS_MAX_THRESHOLDS];
+    gauss_stats *stats;         /* optional (NULL): kept for refits/merges */
+} gauss_level;
+
+/* Fits a level from statistics: mean, Ledoit-Wolf, Cholesky. The level
+ * does not take the statistics (lv->stats stays as it was). */
+effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_error *e);
+void gauss_level_free(gauss_level *lv);
+/* Mahalanobis distance of x under the level; work: dim doubles. */
+double gauss_level_score(const gauss_level *lv, const float *x, double *work);
+/* Adds or replaces the threshold called name. */
+effad_status gauss_level_set_threshold(gauss_level *lv, const char *name, double value,
+                                       effad_error *e);
+/* 0 and the value if the level has it, else -1. */
+int gauss_level_threshold(const gauss_level *lv, const char *name, double *value);
+
+typedef struct gauss_model {
+    uint64_t model_hash;        /* of the .efm the features came from */
+    uint32_t input_h, input_w, input_c;
+    char *preset;               /* preprocessing preset name (owned) */
+    char *taps;                 /* tap description, opaque here (owned) */
+    size_t n_levels;
+    gauss_level *levels;        /* owned */
+} gauss_model;
+
+void gauss_model_free(gauss_model *m);
+
+/* ------------------------------------------------------ the .gauss file */
+
+/* Bytes of the encoded model (0 if it cannot be encoded). */
+size_t gauss_file_size(const gauss_model *m);
+/* Encodes into buf (gauss_file_size bytes). */
+effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, effad_error *e);
+/* Decodes and validates; on success m owns fresh allocations. On failure
+ * m is left empty and the message names what was wrong. */
+effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, effad_error *e);
+/* Atomic write (temp file + fsync + rename) and read of a path. */
+effad_status gauss_file_write(const char *path, const gauss_model *m, effad_error *e);
+effad_status gauss_file_read(const char *path, gauss_model *m, effad_error *e);
+
+#endif

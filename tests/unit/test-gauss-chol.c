@@ -1,0 +1,140 @@
+/*
+ * test-gauss-chol.c -- Cholesky factor, its error on matrices that are not
+ * positive definite, the precision matrix, and Mahalanobis on known cases.
+ */
+#include <stdlib.h>
+#include "check.h"
+#include "gauss-golden.h"
+#include "gauss.h"
+
+static void check_known_factor(void)
+{
+    /* A = L L^T with L = [[2,0,0],[1,3,0],[-1,0.5,1]] */
+    double L0[9] = { 2, 0, 0, 1, 3, 0, -1, 0.5, 1 };
+    double A[9];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double s = 0;
+            for (int k = 0; k < 3; k++) s += L0[i * 3 + k] * L0[j * 3 + k];
+            A[i * 3 + j] = s;
+        }
+    A[2] = 12345;  /* the strict upper triangle is never read */
+    effad_error e;
+    CHECK(gauss_cholesky(A, 3, &e) == EFFAD_OK);
+    CHECK(rel_err_norm(A, L0, 9) < 1e-15);
+    CHECK(A[1] == 0 && A[2] == 0 && A[5] == 0);
+
+    double P[9], W[9], mean[3] = { 1, -2, 0.5 }, work[3];
+    gauss_precision_from_chol(A, 3, P, W);
+    /* P * (L L^T) = I */
+    double worst = 0;
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            double s = 0;
+            for (int k = 0; k < 3; k++) {
+                double a = 0;
+                for (int m = 0; m < 3; m++) a += L0[k * 3 + m] * L0[j * 3 + m];
+                s += P[i * 3 + k] * a;
+            }
+            double r = fabs(s - (i == j));
+            if (r > worst) worst = r;
+        }
+    CHECK_MSG(worst < 1e-14, "P A - I: %g", worst);
+
+    /* x - mean = L0 [1,1,1]^T  =>  distance sqrt(3) */
+    float x[3] = { (float)(1 + 2), (float)(-2 + 4), (float)(0.5 + 0.5) };
+    CHECK_NEAR(gauss_mahalanobis_chol(A, mean, x, 3, work), sqrt(3.0), 1e-15);
+    CHECK_NEAR(gauss_mahalanobis_vi(P, mean, x, 3, work), sqrt(3.0), 1e-14);
+    float at_mean[3] = { 1, -2, 0.5 };
+    CHECK(gauss_mahalanobis_chol(A, mean, at_mean, 3, work) == 0);
+}
+
+static void check_not_pd(void)
+{
+    effad_error e;
+    double indefinite[4] = { 1, 2, 2, 1 };
+    CHECK(gauss_cholesky(indefinite, 2, &e) == EFFAD_ERR_NUMERIC);
+    CHECK_ERR_HAS(e, "not positive definite");
+    CHECK_ERR_HAS(e, "pivot 1 of 2");
+
+    double singular[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };   /* rank 1 */
+    CHECK(gauss_cholesky(singular, 3, &e) == EFFAD_ERR_NUMERIC);
+    CHECK_ERR_HAS(e, "pivot 1 of 3");
+
+    double zero_diag[4] = { 0, 0, 0, 1 };
+    CHECK(gauss_cholesky(zero_diag, 2, &e) == EFFAD_ERR_NUMERIC);
+    CHECK_ERR_HAS(e, "pivot 0 of 2");
+
+    double nan_entry[4] = { 1, 0, NAN, 1 };
+    CHECK(gauss_cholesky(nan_entry, 2, &e) == EFFAD_ERR_NUMERIC);
+
+    /* singular to working precision, not exactly: still refused */
+    double nearly[4] = { 1, 1, 1, 1 + 1e-17 };
+    CHECK(gauss_cholesky(nearly, 2, &e) == EFFAD_ERR_NUMERIC);
+
+    /* an unshrunk covariance of 2 samples in 3-d is rank 1 */
+    gauss_stats s;
+    gauss_stats_init(&s, 3, &e);
+    float a[3] = { 1, 2, 3 }, b[3] = { 2, 0, 5 };
+    gauss_stats_add(&s, a, &e);
+    gauss_stats_add(&s, b, &e);
+    double mean[3], cov[9];
+    gauss_stats_moments(&s, mean, cov, &e);
+    CHECK(gauss_cholesky(cov, 3, &e) == EFFAD_ERR_NUMERIC);
+    CHECK_ERR_HAS(e, "pivot 1");
+    /* Ledoit-Wolf does not rescue n == 2: the two centred samples are
+     * c and -c, so sum |c_i|^4 / n equals ||S||_F^2, beta = 0 and sklearn's
+     * shrinkage is exactly 0 too. */
+    gauss_level lv = { 0 };
+    CHECK(gauss_level_fit(&lv, &s, &e) == EFFAD_ERR_NUMERIC);
+    gauss_stats_free(&s);
+    /* three samples in 4-d: sklearn's shrinkage is 0.35031538088306646 and
+     * the shrunk matrix is positive definite */
+    gauss_stats_init(&s, 4, &e);
+    float r[3][4] = { { 1, 2, 3, 0 }, { 2, 0, 5, 1 }, { 0, 1, 1, 1 } };
+    for (int i = 0; i < 3; i++) gauss_stats_add(&s, r[i], &e);
+    CHECK(gauss_level_fit(&lv, &s, &e) == EFFAD_OK);
+    CHECK_NEAR(lv.shrinkage, 0.35031538088306646, 1e-14);
+    gauss_level_free(&lv);
+    gauss_stats_free(&s);
+}
+
+/* A larger random SPD matrix: the factor reproduces it. */
+static void check_random_spd(void)
+{
+    size_t d = 97;
+    double *G = malloc(d * d * sizeof *G), *A = malloc(d * d * sizeof *A);
+    double *L = malloc(d * d * sizeof *L);
+    unsigned long long st = 88172645463325252ull;
+    for (size_t i = 0; i < d * d; i++) {
+        st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+        G[i] = (double)(st >> 11) / 9007199254740992.0 - 0.5;
+    }
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j < d; j++) {
+            double s = i == j ? 0.5 : 0;
+            for (size_t k = 0; k < d; k++) s += G[i * d + k] * G[j * d + k];
+            A[i * d + j] = s;
+        }
+    memcpy(L, A, d * d * sizeof *L);
+    effad_error e;
+    CHECK(gauss_cholesky(L, d, &e) == EFFAD_OK);
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j <= i; j++) {
+            double s = 0;
+            for (size_t k = 0; k <= j; k++) s += L[i * d + k] * L[j * d + k];
+            if (fabs(s - A[i * d + j]) > worst) worst = fabs(s - A[i * d + j]);
+            if (fabs(A[i * d + j]) > scale) scale = fabs(A[i * d + j]);
+        }
+    CHECK_MSG(worst / scale < 1e-14, "L L^T - A: %g", worst / scale);
+    free(G); free(A); free(L);
+}
+
+int main(void)
+{
+    check_known_factor();
+    check_not_pd();
+    check_random_spd();
+    return check_done("test-gauss-chol");
+}

@@ -1,0 +1,372 @@
+/*
+ * test-gauss-file.c -- the .gauss file: round trip, every truncation and
+ * every single-bit flip refused, well-sealed but invalid files refused with
+ * a message naming the problem, and atomic replacement under injected
+ * failures (including a process that dies before the rename).
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "atomic-file.h"
+#include "check.h"
+#include "gauss-golden.h"
+#include "gauss.h"
+
+/* An independent, bitwise CRC-32 (the file's is table-driven). */
+static uint32_t crc32_bitwise(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    while (n--) {
+        c ^= *p++;
+        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
+    }
+    return ~c;
+}
+
+static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> 8 * i); }
+static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> 8 * i); }
+
+/* Recomputes the CRC the way the format defines it (field zeroed). */
+static void reseal(uint8_t *buf, size_t len)
+{
+    put32(buf + 24, 0);
+    put32(buf + 24, crc32_bitwise(buf, len));
+}
+
+static void fill_stats(gauss_stats *s, size_t d, size_t n, unsigned seed)
+{
+    effad_error e;
+    float *x = malloc(d * sizeof *x);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < d; j++) {
+            seed = seed * 1103515245u + 12345u;
+            x[j] = (float)((seed >> 8) % 1000) / 100.0f + (float)j + (float)(i % 3) * (float)j;
+        }
+        gauss_stats_add(s, x, &e);
+    }
+    free(x);
+}
+
+/* Two levels: one keeping its statistics, with samples still pending in
+ * the batch; one without. */
+static void make_model(gauss_model *m, unsigned seed)
+{
+    effad_error e;
+    memset(m, 0, sizeof *m);
+    m->model_hash = 0x0123456789abcdefull ^ seed;
+    m->input_h = 380; m->input_w = 380; m->input_c = 3;
+    m->preset = strdup("paper-b4");
+    m->taps = strdup("stem,stage1.last,stage2.last,head");
+    m->n_levels = 2;
+    m->levels = calloc(2, sizeof *m->levels);
+    static const size_t dims[2] = { 5, 3 };
+    for (int l = 0; l < 2; l++) {
+        gauss_stats *s = malloc(sizeof *s);
+        gauss_stats_init(s, dims[l], &e);
+        fill_stats(s, dims[l], 37, seed + (unsigned)l);
+        gauss_level_fit(&m->levels[l], s, &e);
+        if (l == 0) {
+            /* statistics grew after the fit, and 3 samples sit in the batch */
+            fill_stats(s, dims[l], 3, seed + 99);
+            m->levels[l].stats = s;
+        }
+        else { gauss_stats_free(s); free(s); }
+        gauss_level_set_threshold(&m->levels[l], "chi2-3sigma",
+                                  chi2_threshold(p_from_sigma(3), (double)dims[l]), &e);
+    }
+    gauss_level_set_threshold(&m->levels[1], "train-2x-mean", 4.5, &e);
+}
+
+static uint8_t *encode(const gauss_model *m, size_t *len)
+{
+    effad_error e;
+    *len = gauss_file_size(m);
+    uint8_t *buf = malloc(*len);
+    CHECK(gauss_file_encode(m, buf, *len, &e) == EFFAD_OK);
+    return buf;
+}
+
+static int same_bytes(const void *a, const void *b, size_t n) { return !memcmp(a, b, n); }
+
+static void check_round_trip(void)
+{
+    gauss_model m, r;
+    effad_error e;
+    make_model(&m, 1);
+    CHECK(m.levels[0].stats->batch_n == 3);
+    size_t len;
+    uint8_t *buf = encode(&m, &len);
+    CHECK(gauss_file_decode(buf, len, &r, &e) == EFFAD_OK);
+    CHECK(r.model_hash == m.model_hash && r.input_h == 380 && r.input_c == 3);
+    CHECK(!strcmp(r.preset, "paper-b4") && !strcmp(r.taps, m.taps));
+    CHECK_EQ_INT(r.n_levels, 2);
+    for (int l = 0; l < 2; l++) {
+        gauss_level *a = &m.levels[l], *b = &r.levels[l];
+        size_t d = a->dim;
+        CHECK(b->dim == d && b->n == 37 && b->shrinkage == a->shrinkage);
+        CHECK(same_bytes(a->mean, b->mean, d * sizeof *a->mean));
+        CHECK(same_bytes(a->chol, b->chol, d * d * sizeof *a->chol));
+        CHECK_EQ_INT(b->n_thresholds, a->n_thresholds);
+        double v;
+        CHECK(gauss_level_threshold(b, "chi2-3sigma", &v) == 0 && v == a->thresholds[0].value);
+    }
+    CHECK(r.levels[1].stats == NULL);
+    double v;
+    CHECK(gauss_level_threshold(&r.levels[1], "train-2x-mean", &v) == 0 && v == 4.5);
+    CHECK(gauss_level_threshold(&r.levels[1], "nope", &v) == -1);
+
+    CHECK(r.levels[0].stats->n == 40);
+
+    /* re-encoding the decoded model gives the same bytes (pending batch
+     * samples were folded in exactly as a flush does) */
+    size_t len2;
+    uint8_t *buf2 = encode(&r, &len2);
+    CHECK(len2 == len && same_bytes(buf, buf2, len));
+
+    /* the kept statistics refit exactly like the originals */
+    gauss_level refit = { 0 }, orig = { 0 };
+    CHECK(gauss_level_fit(&refit, r.levels[0].stats, &e) == EFFAD_OK);
+    CHECK(gauss_level_fit(&orig, m.levels[0].stats, &e) == EFFAD_OK);
+    CHECK(refit.n == 40 && same_bytes(refit.chol, orig.chol, 25 * sizeof *refit.chol));
+    CHECK(refit.shrinkage == orig.shrinkage);
+    gauss_level_free(&refit);
+    gauss_level_free(&orig);
+
+    CHECK(m.levels[0].stats->batch_n == 0);   /* the fit flushed it */
+    free(buf2);
+    buf2 = encode(&m, &len2);
+    CHECK(len2 == len && same_bytes(buf, buf2, len));
+    CHECK(crc32_bitwise((const uint8_t *)"123456789", 9) == 0xCBF43926u);
+    uint8_t *copy = malloc(len);
+    memcpy(copy, buf, len);
+    reseal(copy, len);
+    CHECK_MSG(same_bytes(copy, buf, len), "file CRC is not the standard CRC-32");
+    free(copy);
+
+    /* every prefix is refused */
+    size_t bad_prefix = 0;
+    for (size_t n = 0; n < len; n++) {
+        gauss_model t;
+        if (gauss_file_decode(buf, n, &t, &e) != EFFAD_ERR_FORMAT) bad_prefix++;
+        if (n == 10 || n == len - 1) CHECK_ERR_HAS(e, "truncated");
+    }
+    CHECK_MSG(bad_prefix == 0, "%zu of %zu prefixes accepted", bad_prefix, len);
+
+    /* every single-bit flip is refused */
+    size_t bad_flip = 0;
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            gauss_model t;
+            buf[i] ^= (uint8_t)(1u << bit);
+            if (gauss_file_decode(buf, len, &t, &e) == EFFAD_OK) { bad_flip++; gauss_model_free(&t); }
+            buf[i] ^= (uint8_t)(1u << bit);
+        }
+    CHECK_MSG(bad_flip == 0, "%zu of %zu bit flips accepted", bad_flip, len * 8);
+    printf("file: %zu bytes; %zu prefixes and %zu bit flips all refused\n", len, len, len * 8);
+
+    free(buf); free(buf2);
+    gauss_model_free(&m);
+    gauss_model_free(&r);
+}
+
+/* Well-sealed (valid CRC) files with invalid contents. */
+typedef struct { const char *what; size_t off; int width; uint64_t value; const char *expect; effad_status st; } tamper;
+
+static void check_tampered(void)
+{
+    gauss_model m;
+    effad_error e;
+    make_model(&m, 2);
+    size_t len;
+    uint8_t *buf = encode(&m, &len);
+    size_t lv0 = 64 + ((strlen(m.preset) + strlen(m.taps) + 7) & ~(size_t)7);
+    double bad_shrink = 1.5, nan = NAN, neg = -1.0;
+    uint64_t u_shrink, u_nan, u_neg;
+    memcpy(&u_shrink, &bad_shrink, 8); memcpy(&u_nan, &nan, 8); memcpy(&u_neg, &neg, 8);
+    size_t thr0 = lv0 + 32, mean0 = thr0 + 40;    /* level 0 has one threshold */
+    size_t chol0 = mean0 + 5 * 8;
+    const tamper cases[] = {
+        { "version", 8, 4, 2, "version 2", EFFAD_ERR_UNSUPPORTED },
+        { "header size", 12, 4, 72, "header size", EFFAD_ERR_FORMAT },
+        { "level count", 28, 4, 3, "level 2", EFFAD_ERR_FORMAT },
+        { "level count huge", 28, 4, 100000, "levels", EFFAD_ERR_FORMAT },
+        { "preset length", 52, 4, 1u << 30, "strings", EFFAD_ERR_FORMAT },
+        { "reserved", 60, 4, 1, "reserved", EFFAD_ERR_FORMAT },
+        { "dim 0", lv0, 4, 0, "dimension 0", EFFAD_ERR_FORMAT },
+        { "dim huge", lv0, 4, GAUSS_MAX_DIM + 1, "dimension", EFFAD_ERR_FORMAT },
+        { "dim larger than file", lv0, 4, 4000, "truncated", EFFAD_ERR_FORMAT },
+        { "thresholds", lv0 + 4, 4, GAUSS_MAX_THRESHOLDS + 1, "thresholds", EFFAD_ERR_FORMAT },
+        { "samples", lv0 + 8, 8, 0, "zero samples", EFFAD_ERR_FORMAT },
+        { "shrinkage", lv0 + 16, 8, u_shrink, "shrinkage", EFFAD_ERR_FORMAT },
+        { "flags", lv0 + 24, 4, 6, "flags", EFFAD_ERR_FORMAT },
+        { "threshold name", thr0, 1, 0, "empty", EFFAD_ERR_FORMAT },
+        { "threshold padding", thr0 + 30, 1, 'x', "NUL-padded", EFFAD_ERR_FORMAT },
+        { "threshold NaN", thr0 + 32, 8, u_nan, "NaN", EFFAD_ERR_FORMAT },
+        { "mean NaN", mean0 + 8, 8, u_nan, "mean[1]", EFFAD_ERR_FORMAT },
+        { "Cholesky pivot", chol0, 8, u_neg, "(0, 0)", EFFAD_ERR_FORMAT },
+        { "stats n", chol0 + 15 * 8, 8, 0, "zero samples", EFFAD_ERR_FORMAT },
+        { "stats y4", chol0 + 16 * 8, 8, u_neg, "statistics", EFFAD_ERR_FORMAT },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        const tamper *t = &cases[i];
+        uint8_t *b = malloc(len);
+        memcpy(b, buf, len);
+        if (t->width == 1) b[t->off] = (uint8_t)t->value;
+        else if (t->width == 4) put32(b + t->off, (uint32_t)t->value);
+        else put64(b + t->off, t->value);
+        reseal(b, len);
+        gauss_model r;
+        effad_status st = gauss_file_decode(b, len, &r, &e);
+        CHECK_MSG(st == t->st, "%s: status %d", t->what, (int)st);
+        CHECK_MSG(strstr(e.msg, t->expect) != NULL, "%s: message \"%.300s\"", t->what, e.msg);
+        if (st == EFFAD_OK) gauss_model_free(&r);
+        free(b);
+    }
+
+    /* trailing bytes, with the size field and CRC made consistent */
+    uint8_t *b = malloc(len + 8);
+    memcpy(b, buf, len);
+    memset(b + len, 0, 8);
+    put64(b + 16, len + 8);
+    reseal(b, len + 8);
+    gauss_model r;
+    CHECK(gauss_file_decode(b, len + 8, &r, &e) == EFFAD_ERR_FORMAT);
+    CHECK_ERR_HAS(e, "unexplained bytes");
+    /* and a size field that disagrees with the file */
+    CHECK(gauss_file_decode(b, len, &r, &e) == EFFAD_ERR_FORMAT);
+    memcpy(b, "EFFGAUSX", 8);
+    CHECK(gauss_file_decode(b, len + 8, &r, &e) == EFFAD_ERR_FORMAT);
+    CHECK_ERR_HAS(e, "magic");
+    free(b);
+
+    /* a model that cannot be encoded */
+    gauss_level keep = m.levels[1];
+    m.levels[1].mean = NULL;
+    size_t n2 = gauss_file_size(&m);
+    uint8_t *b2 = malloc(n2);
+    CHECK(gauss_file_encode(&m, b2, n2, &e) == EFFAD_ERR_ARG);
+    CHECK_ERR_HAS(e, "level 1");
+    CHECK(gauss_file_encode(&m, b2, n2 - 1, &e) == EFFAD_ERR_ARG);
+    m.levels[1] = keep;
+    free(b2);
+    free(buf);
+    gauss_model_free(&m);
+}
+
+static size_t count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    size_t n = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) n++;
+    if (d) closedir(d);
+    return n;
+}
+
+static void remove_all(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    char p[512];
+    while (d && (de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+            snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+            unlink(p);
+        }
+    if (d) closedir(d);
+    rmdir(dir);
+}
+
+static int file_equals(const char *path, const uint8_t *want, size_t len)
+{
+    uint8_t *got;
+    size_t n;
+    effad_error e;
+    if (atomic_file_read(path, &got, &n, &e)) return 0;
+    int same = n == len && !memcmp(got, want, len);
+    free(got);
+    return same;
+}
+
+static void check_atomic(void)
+{
+    char dir[] = "/tmp/effad-gauss-XXXXXX";
+    if (!mkdtemp(dir)) { CHECK_MSG(0, "mkdtemp failed"); return; }
+    char path[256];
+    snprintf(path, sizeof path, "%s/model.gauss", dir);
+    effad_error e;
+    gauss_model a, b, r;
+    make_model(&a, 10);
+    make_model(&b, 20);
+    size_t la, lb;
+    uint8_t *ba = encode(&a, &la), *bb = encode(&b, &lb);
+
+    CHECK(gauss_file_write(path, &a, &e) == EFFAD_OK);
+    CHECK(file_equals(path, ba, la));
+    struct stat sb;
+    CHECK(stat(path, &sb) == 0 && (sb.st_mode & 0777) == 0644);
+    CHECK(gauss_file_read(path, &r, &e) == EFFAD_OK);
+    CHECK(r.model_hash == a.model_hash);
+    gauss_model_free(&r);
+
+    /* failures after the temp file was written: old file intact, temp gone */
+    static const atomic_fault faults[] = { ATOMIC_FAULT_FAIL_AFTER_WRITE, ATOMIC_FAULT_FAIL_RENAME };
+    for (size_t i = 0; i < 2; i++) {
+        atomic_file_inject_fault(faults[i]);
+        CHECK(gauss_file_write(path, &b, &e) == EFFAD_ERR_IO);
+        CHECK_ERR_HAS(e, "model.gauss");
+        CHECK(file_equals(path, ba, la));
+        CHECK_EQ_INT(count_entries(dir), 1);
+    }
+
+    /* a process killed between writing the temp file and the rename */
+    pid_t pid = fork();
+    if (pid == 0) {
+        effad_error ce;
+        atomic_file_inject_fault(ATOMIC_FAULT_EXIT_BEFORE_RENAME);
+        gauss_file_write(path, &b, &ce);
+        _exit(0);   /* not reached */
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 70);
+    CHECK(file_equals(path, ba, la));
+    CHECK(gauss_file_read(path, &r, &e) == EFFAD_OK);
+    gauss_model_free(&r);
+    CHECK_EQ_INT(count_entries(dir), 2);     /* the stray temp, beside it */
+
+    /* and an ordinary write replaces it */
+    CHECK(gauss_file_write(path, &b, &e) == EFFAD_OK);
+    CHECK(file_equals(path, bb, lb));
+
+    /* a damaged file on disk names itself */
+    uint8_t *half = malloc(lb);
+    memcpy(half, bb, lb);
+    CHECK(atomic_file_write(path, half, lb / 2, &e) == EFFAD_OK);
+    CHECK(gauss_file_read(path, &r, &e) == EFFAD_ERR_FORMAT);
+    CHECK_ERR_HAS(e, "model.gauss: truncated");
+    free(half);
+
+    char missing[300];
+    snprintf(missing, sizeof missing, "%s/none/x.gauss", dir);
+    CHECK(gauss_file_read(missing, &r, &e) == EFFAD_ERR_IO);
+    CHECK_ERR_HAS(e, "none/x.gauss");
+    CHECK(gauss_file_write(missing, &a, &e) == EFFAD_ERR_IO);
+    CHECK(gauss_file_read(dir, &r, &e) == EFFAD_ERR_IO);
+
+    remove_all(dir);
+    free(ba); free(bb);
+    gauss_model_free(&a);
+    gauss_model_free(&b);
+}
+
+int main(void)
+{
+    check_round_trip();
+    check_tampered();
+    check_atomic();
+    return check_done("test-gauss-file");
+}
