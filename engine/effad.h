@@ -44,6 +44,134 @@ effad_status effad_fail(effad_error *e, effad_status status, const char *fmt, ..
 void effad_error_prefix(effad_error *e, const char *prefix);
 const char *effad_status_name(effad_status s);
 
+/* ----------------------------------------------------------------- model */
+
+#define EFFAD_MAX_BLOCKS 96
+#define EFFAD_MAX_TAPS   32
+#define EFFAD_NAME_BYTES 72
+
+/* Activation kinds; the values equal ops_act_kind (ops/ops.h). */
+enum { EFFAD_ACT_NONE = 0, EFFAD_ACT_RELU, EFFAD_ACT_CLIP, EFFAD_ACT_SIGMOID,
+       EFFAD_ACT_SWISH, EFFAD_ACT_HARDSIGMOID, EFFAD_ACT_HARDSWISH };
+
+/* One convolution, decoded from the file; w and b point into the model
+ * bytes (never copies). w == NULL: the layer is absent. */
+typedef struct effad_conv {
+    int kh, kw, stride_h, stride_w, dil_h, dil_w;
+    int pad_top, pad_left, pad_bottom, pad_right;
+    int pad_mode;                 /* EFM_PAD_* (engine/efm-format.h) */
+    int groups, cin, cout;
+    int act; float act_a, act_b;  /* EFFAD_ACT_* and its parameters   */
+    const float *w, *b;
+} effad_conv;
+
+/* expand 1x1 -> depthwise kxk -> squeeze-excite -> project 1x1 -> skip */
+typedef struct effad_block {
+    int stage, skip, in_c, mid_c, out_c, se_c;
+    effad_conv expand, dw, se_reduce, se_expand, project;
+} effad_block;
+
+typedef struct effad_tap {
+    int at;                       /* 0 stem, 1+i block i, 1+n_blocks head */
+    int pooled_in_graph;          /* the ONNX output was GlobalAveragePooled */
+    int channels;
+    char name[EFFAD_NAME_BYTES];  /* ONNX value it reproduces            */
+    char node[EFFAD_NAME_BYTES];  /* ONNX node that produced it          */
+} effad_tap;
+
+/* A loaded model: configuration decoded from the header, weights as views
+ * into the caller's bytes. Read-only after effad_model_load(). */
+typedef struct effad_model {
+    const uint8_t *bytes; size_t n_bytes;
+    uint64_t hash;                /* payload hash: the model's identity  */
+    char variant[16];
+    char source[EFFAD_NAME_BYTES];
+    char tap_rule[16];
+    int in_c, in_h, in_w;         /* native input size                   */
+    int resize_policy;
+    float mean[3], std[3];
+    effad_conv stem;
+    int has_head;
+    effad_conv head;
+    int n_blocks, n_stages;
+    effad_block blocks[EFFAD_MAX_BLOCKS];
+    int n_taps;
+    effad_tap taps[EFFAD_MAX_TAPS];
+    long long n_params;           /* weights and biases                  */
+} effad_model;
+
+/* Validates and decodes an .efm image. bytes must stay alive and unchanged
+ * while m is used, and be 16-byte aligned (mmap gives a page). Every offset,
+ * size, shape and both hashes are checked; nothing in the file is trusted. */
+effad_status effad_model_load(effad_model *m, const void *bytes, size_t n_bytes, effad_error *e);
+
+/* Multiply-accumulates of one forward pass at in_h x in_w (0 = native). */
+long long effad_model_macs(const effad_model *m, int in_h, int in_w);
+
+/* 64-bit hash used by .efm (and by .gauss to name the model). */
+uint64_t effad_hash64(const void *data, size_t n, uint64_t seed);
+
+/* ---------------------------------------------------------------- runner */
+
+/* Parallel-for hook: a thread pool (engine/threads-pthread.c) or NULL for
+ * the caller's thread. fn is called on disjoint [begin, end) ranges that
+ * cover [0, n), by worker 0 .. n_threads-1 (each worker owns a slice of
+ * kernel scratch); results never depend on how the ranges are cut. */
+typedef void (*effad_range_fn)(void *ctx, int worker, int begin, int end);
+typedef struct effad_threads {
+    void (*parallel_for)(struct effad_threads *t, effad_range_fn fn, void *ctx, int n);
+    int n_threads;
+} effad_threads;
+
+struct ops_kernels;
+
+/* Geometry of one layer at the planned input size (filled by the plan). */
+typedef struct effad_geom {
+    int in_h, in_w, out_h, out_w;
+    int pad_top, pad_left, pad_bottom, pad_right;
+} effad_geom;
+
+/* Everything one forward pass needs: the model, the kernels chosen once,
+ * the planned geometry and the caller's arena. No allocation inside. */
+typedef struct effad_runner {
+    const effad_model *m;
+    const struct ops_kernels *k;
+    effad_threads *threads;       /* NULL: single-threaded */
+    int in_h, in_w;
+    effad_geom stem_g, head_g;
+    effad_geom dw_g[EFFAD_MAX_BLOCKS];
+    int tap_h[EFFAD_MAX_TAPS], tap_w[EFFAD_MAX_TAPS];
+    int n_workers;
+    uint8_t *arena; size_t arena_bytes;
+    /* arena layout: byte offsets of each buffer, sizes in floats */
+    size_t off_x0, off_x1, off_exp, off_dw, off_vec, off_scratch;
+    size_t io_floats, exp_floats, dw_floats, vec_floats, scratch_bytes;
+} effad_runner;
+
+/* Arena bytes to run m at in_h x in_w (0 = native) with kernels k (NULL:
+ * the scalar references) on up to n_workers threads at once. */
+effad_status effad_arena_bytes(const effad_model *m, const struct ops_kernels *k,
+                               int in_h, int in_w, int n_workers, size_t *bytes, effad_error *e);
+/* Plans the pass; arena must hold effad_arena_bytes() and be 64-byte
+ * aligned. arena == NULL plans the geometry only (effad_run refuses). */
+effad_status effad_runner_init(effad_runner *r, const effad_model *m, const struct ops_kernels *k,
+                               int in_h, int in_w, int n_workers, void *arena, size_t arena_bytes,
+                               effad_error *e);
+/* One forward pass on a CHW float tensor (already normalised).
+ * pooled[t] (may be NULL) receives tap t's spatially averaged vector,
+ * maps[t] (maps may be NULL, entries may be NULL) its full C x H x W map. */
+effad_status effad_run(effad_runner *r, const float *input_chw,
+                       float *const *pooled, float *const *maps, effad_error *e);
+/* Shape of tap t's map at the planned size. */
+void effad_tap_shape(const effad_runner *r, int t, int *c, int *h, int *w);
+
+/* ------------------------------------------------- files (POSIX, optional) */
+
+/* engine/file-posix.c: a read-only mapping of a whole file. */
+typedef struct effad_mapped_file { const uint8_t *bytes; size_t n_bytes; } effad_mapped_file;
+effad_status effad_file_map(const char *path, effad_mapped_file *f, effad_error *e);
+void effad_file_unmap(effad_mapped_file *f);
+
 #ifdef __cplusplus
 }
 #endif

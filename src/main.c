@@ -1,17 +1,28 @@
-/* effad -- command-line entry point. */
-#include <stdio.h>
+/* effad -- command-line entry point: dispatch to a subcommand. */
 #include <string.h>
+#include "cli.h"
+
+static const struct { const char *name; cli_cmd_fn fn; const char *what; } commands[] = {
+    { "convert",  cmd_convert,  "ONNX EfficientNet -> .efm flat model" },
+    { "info",     cmd_info,     "describe an .efm: blocks, taps, parameters, MACs, arena" },
+    { "features", cmd_features, "run the network on a raw tensor, write the level vectors or maps" },
+};
 
 static int usage(FILE *f)
 {
-    fprintf(f, "usage: effad <command> [options]\n");
+    fprintf(f, "usage: effad <command> [options]   (effad <command> --help for its options)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
+    fprintf(f, "\nenvironment:\n  EFFAD_ISA=scalar|avx2|avx512|neon   force a kernel path\n");
     return f == stderr ? 2 : 0;
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 2) return usage(stderr);
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) return usage(stdout);
+    if (cli_is_help(argv[1]) || !strcmp(argv[1], "help")) return usage(stdout);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "effad: unknown command '%s'\n", argv[1]);
     return usage(stderr);
 }

@@ -1,0 +1,49 @@
+/*
+ * convert.h -- ONNX EfficientNet in, .efm flat model out.
+ *
+ * Pipeline: onnx-read (protobuf) -> graph (constants folded, shapes
+ * inferred) -> layers (BN, Pad, activations fused) -> match (the MBConv
+ * block table and the feature taps) -> efm-write (weights re-laid for the
+ * kernels). Each stage refuses what it cannot represent with a message
+ * that names the ONNX node.
+ */
+#ifndef EFFAD_CONVERT_H
+#define EFFAD_CONVERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "effad.h"
+
+/* How levels are chosen for a plain classifier graph (one output). */
+typedef enum convert_taps {
+    CONVERT_TAPS_AUTO = 0,     /* the graph's own outputs if they are taps, else stage-end */
+    CONVERT_TAPS_GRAPH,        /* the graph's outputs; an error if none is a tap */
+    CONVERT_TAPS_STAGE_END,    /* the paper's: stem, last block of each stage, head */
+    CONVERT_TAPS_STAGE_START   /* MahalanobisAD's: stem, first block of each stage, head */
+} convert_taps;
+
+typedef struct convert_options {
+    convert_taps taps;
+    int in_h, in_w;            /* input size when the graph's is symbolic; 0 = the graph's */
+    int set_norm;              /* 1: use mean/std below instead of ImageNet's */
+    float mean[3], std[3];
+    const char *source;        /* recorded in the header, e.g. the ONNX file name */
+} convert_options;
+
+/* One line per tap, for `effad convert` and `effad info`. */
+typedef struct convert_report {
+    char variant[16];
+    int n_blocks, n_stages, n_taps;
+    char fused[256];           /* what was folded: "BatchNormalization x49, Pad x16" */
+    char ignored[256];         /* classifier ops after the head that were dropped */
+} convert_report;
+
+/* Converts a serialised ONNX model. On success *efm is a malloc'd .efm
+ * image of *efm_bytes bytes (free() it). */
+effad_status effad_convert_onnx(const uint8_t *onnx, size_t onnx_bytes, const convert_options *opt,
+                                uint8_t **efm, size_t *efm_bytes, convert_report *report, effad_error *e);
+
+/* Parses "stage-end", "stage-start", "graph", "auto"; -1 if unknown. */
+int convert_taps_parse(const char *s);
+
+#endif

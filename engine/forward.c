@@ -1,0 +1,232 @@
+/* The forward pass: stem -> MBConv blocks -> head, with the feature taps
+ * where they happen. Reads like the architecture table; kernel choice and
+ * threading hide behind the small run_* helpers at the top. */
+#include "effad.h"
+#include "dispatch.h"
+#include "plan.h"
+
+/* ------------------------------------------------------------ parallel */
+
+static void parallel(effad_runner *r, effad_range_fn fn, void *ctx, int n)
+{
+    if (n <= 0) return;
+    if (r->threads && r->threads->n_threads > 1 && n > 1) r->threads->parallel_for(r->threads, fn, ctx, n);
+    else fn(ctx, 0, 0, n);
+}
+
+static ops_act act_of(const effad_conv *c)
+{
+    ops_act a = { (ops_act_kind)c->act, c->act_a, c->act_b };
+    return a;
+}
+
+static ops_conv_geom geom_of(const effad_conv *c, const effad_geom *g)
+{
+    ops_conv_geom q = { c->kh, c->kw, c->stride_h, c->stride_w, c->dil_h, c->dil_w,
+                        g->pad_top, g->pad_left, g->pad_bottom, g->pad_right };
+    return q;
+}
+
+/* ---------------------------------------------------- 1x1 conv (GEMM) */
+
+typedef struct gemm_job {
+    effad_runner *r;
+    ops_gemm_args a;     /* the whole layer; workers take row chunks */
+    ops_status st;
+} gemm_job;
+
+static void gemm_rows(void *ctx, int worker, int begin, int end)
+{
+    gemm_job *j = ctx;
+    ops_gemm_args a = j->a;
+    size_t r0 = (size_t)begin * PLAN_GEMM_ROWS, r1 = (size_t)end * PLAN_GEMM_ROWS;
+    if (r1 > a.m) r1 = a.m;
+    a.m = r1 - r0;
+    a.a += r0 * a.a_stride;
+    a.c += r0 * a.c_stride;
+    if (a.res) a.res += r0 * a.res_stride;
+    void *scratch = j->r->arena + j->r->off_scratch + (size_t)worker * j->r->scratch_bytes;
+    ops_status s = j->r->k->gemm(&a, scratch);
+    if (s) j->st = s;
+}
+
+/* out[p][co] = act(in[p] . w[:, co] + b) (* gate on the inputs) (+ res) */
+static ops_status run_1x1(effad_runner *r, const effad_conv *c, const float *in, size_t pixels,
+                          const float *gate, const float *res, float *out)
+{
+    gemm_job j = { r, { pixels, (size_t)c->cout, (size_t)c->cin, in, (size_t)c->cin, gate,
+                        c->w, (size_t)c->cout, c->b, act_of(c), res, (size_t)c->cout,
+                        out, (size_t)c->cout }, OPS_OK };
+    parallel(r, gemm_rows, &j, (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS));
+    return j.st;
+}
+
+/* ------------------------------------------------ depthwise and stem */
+
+typedef struct conv_job {
+    effad_runner *r;
+    ops_dwconv_args dw;  /* used when depthwise */
+    ops_conv_args cv;    /* used for the stem */
+    float *band_sums;    /* [bands][c] or NULL */
+    ops_status st;
+} conv_job;
+
+static void dw_bands(void *ctx, int worker, int begin, int end)
+{
+    (void)worker;
+    conv_job *j = ctx;
+    for (int band = begin; band < end; band++) {
+        ops_dwconv_args a = j->dw;
+        a.row_begin = band * PLAN_BAND_ROWS;
+        a.row_end = a.row_begin + PLAN_BAND_ROWS;
+        if (a.row_end > a.out_dims.h) a.row_end = a.out_dims.h;
+        if (j->band_sums) {
+            a.chan_sum = j->band_sums + (size_t)band * a.out_dims.c;
+            memset(a.chan_sum, 0, sizeof(float) * (size_t)a.out_dims.c);
+        }
+        ops_status s = j->r->k->dwconv(&a);
+        if (s) j->st = s;
+    }
+}
+
+static void conv_bands(void *ctx, int worker, int begin, int end)
+{
+    (void)worker;
+    conv_job *j = ctx;
+    ops_conv_args a = j->cv;
+    a.row_begin = begin * PLAN_BAND_ROWS;
+    a.row_end = end * PLAN_BAND_ROWS;
+    if (a.row_end > a.out_dims.h) a.row_end = a.out_dims.h;
+    ops_status s = j->r->k->conv(&a);
+    if (s) j->st = s;
+}
+
+/* Depthwise conv; when mean != NULL also the spatial mean of its output,
+ * summed per band then over bands in order (thread-count independent). */
+static ops_status run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g,
+                         const float *in, float *out, float *band_sums, float *mean)
+{
+    conv_job j;
+    memset(&j, 0, sizeof j);
+    j.r = r;
+    j.dw.in = in;   j.dw.in_dims = (ops_hwc){ g->in_h, g->in_w, c->cin };
+    j.dw.w = c->w;  j.dw.bias = c->b;
+    j.dw.g = geom_of(c, g);
+    j.dw.act = act_of(c);
+    j.dw.out = out; j.dw.out_dims = (ops_hwc){ g->out_h, g->out_w, c->cout };
+    j.band_sums = mean ? band_sums : 0;
+    int bands = (int)plan_bands(g->out_h);
+    parallel(r, dw_bands, &j, bands);
+    if (j.st || !mean) return j.st;
+    for (int ch = 0; ch < c->cout; ch++) mean[ch] = 0.0f;
+    for (int b = 0; b < bands; b++)
+        for (int ch = 0; ch < c->cout; ch++) mean[ch] += band_sums[(size_t)b * c->cout + ch];
+    float inv = 1.0f / (float)(g->out_h * g->out_w);
+    for (int ch = 0; ch < c->cout; ch++) mean[ch] *= inv;
+    return OPS_OK;
+}
+
+static ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geom *g, const float *in, float *out)
+{
+    conv_job j;
+    memset(&j, 0, sizeof j);
+    j.r = r;
+    j.cv.in = in;   j.cv.in_dims = (ops_hwc){ g->in_h, g->in_w, c->cin };
+    j.cv.w = c->w;  j.cv.bias = c->b;
+    j.cv.g = geom_of(c, g);
+    j.cv.groups = c->groups;
+    j.cv.act = act_of(c);
+    j.cv.out = out; j.cv.out_dims = (ops_hwc){ g->out_h, g->out_w, c->cout };
+    parallel(r, conv_bands, &j, (int)plan_bands(g->out_h));
+    return j.st;
+}
+
+/* ---------------------------------------------------------------- taps */
+
+/* Emits every tap that reads layer `at` (0 stem, 1+i block i, 1+n head). */
+static ops_status emit_taps(effad_runner *r, int at, const float *x, int h, int w, int c,
+                            float *const *pooled, float *const *maps)
+{
+    for (int t = 0; t < r->m->n_taps; t++) {
+        if (r->m->taps[t].at != at) continue;
+        if (pooled && pooled[t]) {
+            ops_status s = r->k->mean_hw(x, (size_t)h * w, (size_t)c, pooled[t]);
+            if (s) return s;
+        }
+        if (maps && maps[t]) {
+            float *o = maps[t];
+            for (int p = 0; p < h * w; p++)
+                for (int ch = 0; ch < c; ch++) o[(size_t)ch * h * w + p] = x[(size_t)p * c + ch];
+        }
+    }
+    return OPS_OK;
+}
+
+/* ------------------------------------------------------------- forward */
+
+static effad_status kernel_failed(effad_error *e, ops_status s, const char *layer, int i)
+{
+    return effad_fail(e, s == OPS_ERR_UNSUPPORTED ? EFFAD_ERR_UNSUPPORTED : EFFAD_ERR_ARG,
+                      "kernel refused %s %d (ops status %d)", layer, i, (int)s);
+}
+
+effad_status effad_run(effad_runner *r, const float *input_chw,
+                       float *const *pooled, float *const *maps, effad_error *e)
+{
+    if (!r || !r->arena) return effad_fail(e, EFFAD_ERR_ARG, "runner has no arena (plan only)");
+    if (!input_chw) return effad_fail(e, EFFAD_ERR_ARG, "no input tensor");
+    const effad_model *m = r->m;
+    float *x = (float *)(void *)(r->arena + r->off_x0);     /* current activation */
+    float *y = (float *)(void *)(r->arena + r->off_x1);     /* next activation    */
+    float *ex = (float *)(void *)(r->arena + r->off_exp);
+    float *dw = (float *)(void *)(r->arena + r->off_dw);
+    float *vec = (float *)(void *)(r->arena + r->off_vec);
+    ops_status s;
+
+    /* input: CHW -> HWC, once */
+    const int H = r->in_h, W = r->in_w, C = m->in_c;
+    for (int ch = 0; ch < C; ch++)
+        for (int p = 0; p < H * W; p++) y[(size_t)p * C + ch] = input_chw[(size_t)ch * H * W + p];
+
+    /* stem: conv kxk stride 2 + activation */
+    if ((s = run_stem(r, &m->stem, &r->stem_g, y, x))) return kernel_failed(e, s, "stem", 0);
+    int h = r->stem_g.out_h, w = r->stem_g.out_w;
+    if ((s = emit_taps(r, 0, x, h, w, m->stem.cout, pooled, maps))) return kernel_failed(e, s, "tap", 0);
+
+    for (int i = 0; i < m->n_blocks; i++) {
+        const effad_block *b = &m->blocks[i];
+        const effad_geom *g = &r->dw_g[i];
+        const size_t in_px = (size_t)h * w, out_px = (size_t)g->out_h * g->out_w;
+
+        /* expand 1x1 (absent when the expansion ratio is 1) */
+        const float *dw_in = x;
+        if (b->expand.w) {
+            if ((s = run_1x1(r, &b->expand, x, in_px, 0, 0, ex))) return kernel_failed(e, s, "expand", i);
+            dw_in = ex;
+        }
+        /* depthwise kxk, pooling its output for squeeze-excite on the way */
+        float *mean = b->se_c ? vec : 0, *gate = vec + b->mid_c, *hidden = gate + b->mid_c;
+        float *bands = hidden + b->se_c;
+        if ((s = run_dw(r, &b->dw, g, dw_in, dw, bands, mean))) return kernel_failed(e, s, "depthwise", i);
+        /* squeeze-excite: per-channel gate from the pooled vector */
+        if (b->se_c) {
+            ops_se_args se = { mean, b->mid_c, b->se_c, b->se_reduce.w, b->se_reduce.b, act_of(&b->se_reduce),
+                               b->se_expand.w, b->se_expand.b, act_of(&b->se_expand), gate, hidden };
+            if ((s = r->k->se_gate(&se))) return kernel_failed(e, s, "squeeze-excite", i);
+        }
+        /* project 1x1 with the gate folded onto its inputs, + skip */
+        if ((s = run_1x1(r, &b->project, dw, out_px, b->se_c ? gate : 0, b->skip ? x : 0, y)))
+            return kernel_failed(e, s, "project", i);
+        float *t = x; x = y; y = t;
+        h = g->out_h; w = g->out_w;
+        if ((s = emit_taps(r, i + 1, x, h, w, b->out_c, pooled, maps))) return kernel_failed(e, s, "tap", i + 1);
+    }
+
+    /* head: 1x1 conv + activation; the classifier after it is not ours */
+    if (m->has_head) {
+        if ((s = run_1x1(r, &m->head, x, (size_t)h * w, 0, 0, y))) return kernel_failed(e, s, "head", 0);
+        if ((s = emit_taps(r, m->n_blocks + 1, y, h, w, m->head.cout, pooled, maps)))
+            return kernel_failed(e, s, "tap", m->n_blocks + 1);
+    }
+    return EFFAD_OK;
+}

@@ -1,0 +1,143 @@
+/* The memory plan: every layer's geometry at the requested input size and
+ * one arena laid out once, so that effad_run() never allocates.
+ *
+ * Buffers (floats unless noted):
+ *   x0, x1   ping-pong block inputs/outputs; also the HWC copy of the input
+ *   exp      the expanded map of the widest expand 1x1
+ *   dw       the depthwise output (and its squeeze-excite partial sums)
+ *   vec      per-channel vectors: SE mean, gate, hidden, band partial sums
+ *   scratch  kernel scratch (gemm packing), one slice per worker
+ * Peak = their sum; effad info prints it so firmware can size a static
+ * arena. */
+#include "effad.h"
+#include "efm-format.h"
+#include "dispatch.h"
+#include "plan.h"
+
+static int tf_same_pad(int in, int k, int stride, int dil, int *lo, int *hi)
+{
+    int out = (in + stride - 1) / stride;
+    long total = (long)(out - 1) * stride + (long)(k - 1) * dil + 1 - in;
+    if (total < 0) total = 0;
+    *lo = (int)(total / 2);
+    *hi = (int)(total - total / 2);
+    return out;
+}
+
+/* Geometry of conv c applied to an in_h x in_w map. */
+static effad_status conv_geom(const effad_conv *c, int in_h, int in_w, effad_geom *g, const char *what, effad_error *e)
+{
+    g->in_h = in_h; g->in_w = in_w;
+    g->pad_top = c->pad_top; g->pad_bottom = c->pad_bottom;
+    g->pad_left = c->pad_left; g->pad_right = c->pad_right;
+    if (c->pad_mode == EFM_PAD_TF_SAME) {
+        tf_same_pad(in_h, c->kh, c->stride_h, c->dil_h, &g->pad_top, &g->pad_bottom);
+        tf_same_pad(in_w, c->kw, c->stride_w, c->dil_w, &g->pad_left, &g->pad_right);
+    }
+    g->out_h = ops_conv_out_dim(in_h, c->kh, c->stride_h, c->dil_h, g->pad_top, g->pad_bottom);
+    g->out_w = ops_conv_out_dim(in_w, c->kw, c->stride_w, c->dil_w, g->pad_left, g->pad_right);
+    if (g->out_h < 1 || g->out_w < 1)
+        return effad_fail(e, EFFAD_ERR_ARG, "%s: input %dx%d too small for a %dx%d kernel", what, in_h, in_w, c->kh, c->kw);
+    return EFFAD_OK;
+}
+
+static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
+static size_t round64(size_t n) { return (n + 63u) & ~(size_t)63u; }
+
+size_t plan_bands(int rows) { return (size_t)(rows + PLAN_BAND_ROWS - 1) / PLAN_BAND_ROWS; }
+
+static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernels *k,
+                         int in_h, int in_w, int n_workers, effad_error *e)
+{
+    effad_status s;
+    memset(r, 0, sizeof *r);
+    if (!m) return effad_fail(e, EFFAD_ERR_ARG, "no model");
+    if (!k) k = ops_kernels_for(OPS_ISA_SCALAR);
+    if (n_workers < 1) n_workers = 1;
+    if (in_h <= 0) in_h = m->in_h;
+    if (in_w <= 0) in_w = m->in_w;
+    if (in_h > 8192 || in_w > 8192) return effad_fail(e, EFFAD_ERR_ARG, "input %dx%d too large", in_h, in_w);
+    r->m = m; r->k = k; r->in_h = in_h; r->in_w = in_w; r->n_workers = n_workers;
+
+    if ((s = conv_geom(&m->stem, in_h, in_w, &r->stem_g, "stem", e))) return s;
+    int h = r->stem_g.out_h, w = r->stem_g.out_w;
+    size_t io = max_sz((size_t)m->in_c * in_h * in_w, (size_t)h * w * m->stem.cout);
+    size_t ex = 0, dw = 0, vec = 0, scr = 0;
+    int tap_h[EFFAD_MAX_BLOCKS + 2], tap_w[EFFAD_MAX_BLOCKS + 2];
+    tap_h[0] = h; tap_w[0] = w;
+    for (int i = 0; i < m->n_blocks; i++) {
+        const effad_block *b = &m->blocks[i];
+        effad_geom *g = &r->dw_g[i];
+        if ((s = conv_geom(&b->dw, h, w, g, "depthwise", e))) return s;
+        size_t in_hw = (size_t)h * w, out_hw = (size_t)g->out_h * g->out_w;
+        if (b->expand.w) {
+            ex = max_sz(ex, in_hw * b->mid_c);
+            scr = max_sz(scr, k->gemm_scratch_bytes(in_hw, (size_t)b->mid_c, (size_t)b->in_c));
+        }
+        dw = max_sz(dw, out_hw * b->mid_c);
+        /* mean, gate, hidden, then one partial sum per band of rows */
+        vec = max_sz(vec, 2u * b->mid_c + b->se_c + plan_bands(g->out_h) * b->mid_c);
+        scr = max_sz(scr, k->gemm_scratch_bytes(out_hw, (size_t)b->out_c, (size_t)b->mid_c));
+        h = g->out_h; w = g->out_w;
+        io = max_sz(io, out_hw * b->out_c);
+        tap_h[i + 1] = h; tap_w[i + 1] = w;
+    }
+    if (m->has_head) {
+        r->head_g.in_h = r->head_g.out_h = h;
+        r->head_g.in_w = r->head_g.out_w = w;
+        io = max_sz(io, (size_t)h * w * m->head.cout);
+        scr = max_sz(scr, k->gemm_scratch_bytes((size_t)h * w, (size_t)m->head.cout, (size_t)m->head.cin));
+    }
+    tap_h[m->n_blocks + 1] = h; tap_w[m->n_blocks + 1] = w;
+    for (int t = 0; t < m->n_taps; t++) {
+        r->tap_h[t] = tap_h[m->taps[t].at];
+        r->tap_w[t] = tap_w[m->taps[t].at];
+    }
+    r->io_floats = io; r->exp_floats = ex; r->dw_floats = dw; r->vec_floats = vec;
+    r->scratch_bytes = round64(scr);
+    r->off_x0 = 0;
+    r->off_x1 = r->off_x0 + round64(io * sizeof(float));
+    r->off_exp = r->off_x1 + round64(io * sizeof(float));
+    r->off_dw = r->off_exp + round64(ex * sizeof(float));
+    r->off_vec = r->off_dw + round64(dw * sizeof(float));
+    r->off_scratch = r->off_vec + round64(vec * sizeof(float));
+    return EFFAD_OK;
+}
+
+static size_t plan_total(const effad_runner *r)
+{
+    return r->off_scratch + r->scratch_bytes * (size_t)r->n_workers;
+}
+
+effad_status effad_arena_bytes(const effad_model *m, const struct ops_kernels *k,
+                               int in_h, int in_w, int n_workers, size_t *bytes, effad_error *e)
+{
+    effad_runner r;
+    effad_status s = plan(&r, m, k, in_h, in_w, n_workers, e);
+    if (s) return s;
+    if (bytes) *bytes = plan_total(&r);
+    return EFFAD_OK;
+}
+
+effad_status effad_runner_init(effad_runner *r, const effad_model *m, const struct ops_kernels *k,
+                               int in_h, int in_w, int n_workers, void *arena, size_t arena_bytes,
+                               effad_error *e)
+{
+    if (!r) return effad_fail(e, EFFAD_ERR_ARG, "no runner");
+    effad_status s = plan(r, m, k, in_h, in_w, n_workers, e);
+    if (s) return s;
+    if (!arena) return EFFAD_OK;
+    if ((uintptr_t)arena % 64u) return effad_fail(e, EFFAD_ERR_ARG, "arena must be 64-byte aligned");
+    if (arena_bytes < plan_total(r))
+        return effad_fail(e, EFFAD_ERR_NOMEM, "arena is %zu bytes, the plan needs %zu", arena_bytes, plan_total(r));
+    r->arena = arena;
+    r->arena_bytes = arena_bytes;
+    return EFFAD_OK;
+}
+
+void effad_tap_shape(const effad_runner *r, int t, int *c, int *h, int *w)
+{
+    if (c) *c = r->m->taps[t].channels;
+    if (h) *h = r->tap_h[t];
+    if (w) *w = r->tap_w[t];
+}

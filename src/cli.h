@@ -1,0 +1,34 @@
+/* cli.h -- what the effad subcommands share: option parsing, error exit,
+ * kernel choice. Only the CLI includes this; the library never prints. */
+#ifndef EFFAD_CLI_H
+#define EFFAD_CLI_H
+
+#include <stdio.h>
+#include "effad.h"
+#include "dispatch.h"
+
+typedef int (*cli_cmd_fn)(int argc, char **argv);
+
+int cmd_convert(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_features(int argc, char **argv);
+
+/* Prints "effad <cmd>: <message>" and returns the exit status (1, or 2 for
+ * usage errors). */
+int cli_error(const char *cmd, const effad_error *e);
+int cli_usage_error(const char *cmd, const char *fmt, const char *arg);
+/* "H,W" -> two positive ints; "a,b,c" -> three floats. 0 on failure. */
+int cli_parse_hw(const char *s, int *h, int *w);
+int cli_parse_int(const char *s, int lo, int hi, int *out);
+/* The kernels: EFFAD_ISA (or --isa) if set and available, else the best. */
+const ops_kernels *cli_kernels(const char *isa_opt, effad_error *e);
+/* Maps and validates an .efm; errors prefixed with the path. */
+effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model *m, effad_error *e);
+/* Allocates a 64-byte aligned arena (free with free()). */
+void *cli_arena(size_t bytes);
+/* Prints the model summary shared by convert and info (src/cmd-info.c). */
+void info_print(FILE *f, const effad_model *m, const ops_kernels *k, int verbose);
+/* Whether argv[i] is --help or -h. */
+int cli_is_help(const char *a);
+
+#endif

@@ -1,0 +1,79 @@
+/* Shared plumbing of the effad subcommands. */
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+int cli_error(const char *cmd, const effad_error *e)
+{
+    fprintf(stderr, "effad %s: %s\n", cmd, e && e->msg[0] ? e->msg : "failed");
+    return 1;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "effad %s: ", cmd);
+    fprintf(stderr, fmt, arg ? arg : "");
+    fprintf(stderr, "\n(see 'effad %s --help')\n", cmd);
+    return 2;
+}
+
+int cli_is_help(const char *a)
+{
+    return !strcmp(a, "--help") || !strcmp(a, "-h");
+}
+
+int cli_parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    if (!s || !*s) return 0;
+    long v = strtol(s, &end, 10);
+    if (*end || v < lo || v > hi) return 0;
+    *out = (int)v;
+    return 1;
+}
+
+int cli_parse_hw(const char *s, int *h, int *w)
+{
+    char buf[64];
+    if (!s || strlen(s) >= sizeof buf) return 0;
+    strcpy(buf, s);
+    char *comma = strchr(buf, ',');
+    if (!comma) comma = strchr(buf, 'x');
+    if (!comma) return 0;
+    *comma = '\0';
+    return cli_parse_int(buf, 1, 8192, h) && cli_parse_int(comma + 1, 1, 8192, w);
+}
+
+const ops_kernels *cli_kernels(const char *isa_opt, effad_error *e)
+{
+    const char *name = isa_opt ? isa_opt : getenv("EFFAD_ISA");
+    ops_isa isa = ops_isa_best();
+    if (name && *name) {
+        int i = ops_isa_parse(name);
+        if (i < 0) { effad_fail(e, EFFAD_ERR_ARG, "unknown instruction set '%s' (scalar, avx2, avx512, neon)", name); return 0; }
+        if (!ops_isa_available((ops_isa)i)) {
+            effad_fail(e, EFFAD_ERR_UNSUPPORTED, "instruction set '%s' is not available on this CPU or build", name);
+            return 0;
+        }
+        isa = (ops_isa)i;
+    }
+    return ops_kernels_for(isa);
+}
+
+effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model *m, effad_error *e)
+{
+    effad_status s = effad_file_map(path, f, e);
+    if (s) return s;
+    if ((s = effad_model_load(m, f->bytes, f->n_bytes, e))) {
+        effad_error_prefix(e, path);
+        effad_file_unmap(f);
+    }
+    return s;
+}
+
+void *cli_arena(size_t bytes)
+{
+    void *p = 0;
+    if (posix_memalign(&p, 64, bytes ? bytes : 64)) return 0;
+    return p;
+}
