@@ -89,13 +89,17 @@ static effad_status match_block(const layer_net *net, int x, const layer *first,
     b->project = &net->l[pi];
     b->out_c = b->project->cout;
     b->out_val = b->project->out;
+    /* the residual is an Add of the projection and the block input; an Add
+     * of the projection and something else is the NEXT block's residual */
     int ai = consumer_of_kind(net, b->project->out, L_ADD);
     if (ai >= 0) {
         const layer *add = &net->l[ai];
         int other = add->in0 == b->project->out ? add->in1 : add->in0;
-        if (other != x || net->uses[b->project->out] != 1) return stop(net, add, e, "residual add of something other than the block input");
-        b->skip = 1;
-        b->out_val = add->out;
+        if (other == x) {
+            if (net->uses[b->project->out] != 1) return stop(net, add, e, "projection read besides the residual add");
+            b->skip = 1;
+            b->out_val = add->out;
+        }
     }
     if (b->skip && (b->in_c != b->out_c || dw->stride_h != 1 || dw->stride_w != 1))
         return stop(net, b->project, e, "residual across a change of shape");
@@ -208,7 +212,7 @@ effad_status match_efficientnet(const layer_net *net, convert_taps taps, mnet *m
     m->stem = &net->l[si];
     if (m->stem->groups != 1) return stop(net, m->stem, e, "grouped stem convolution");
     int x = m->stem->out, node_of_x = m->stem->node;
-    m->boundary[0] = x; m->boundary_node[0] = node_of_x;
+    m->boundary[0] = x; m->boundary_node[0] = g->val[x].producer; (void)node_of_x;
 
     for (;;) {
         int ci = consumer_of_kind(net, x, L_CONV);
