@@ -469,6 +469,14 @@ def run_ort(model_path, input_path, shape, outdir, names=None):
 # cases
 # --------------------------------------------------------------------------
 
+TV_TINY_ARCH = dict(stem=TINY_TV_STAGES[0][3],
+                    stages_e_k_s_in_out_n=TINY_TV_STAGES, head=TINY_TV_HEAD,
+                    bn_eps=1e-5, se="max(1, block_in // 4)",
+                    builder="torchvision.models.efficientnet.EfficientNet + MBConvConfig")
+LM_TINY_ARCH = dict(stem=TINY_LM_STEM, stages_k_s_e_out_n=TINY_LM_STAGES, head=TINY_LM_HEAD,
+                    bn_eps=1e-3, bn_momentum=0.01, se="max(1, int(block_in * 0.25))",
+                    builder="own module (tests/golden/gen.py LMEfficientNet)")
+
 TV_SHARED = {}
 
 
@@ -486,27 +494,31 @@ def tv_full(name, hw):
 CASES = [
     # name, tiny?, style, H, opset, export mode, builder, taps model
     dict(name="tiny-tv-bn", tiny=True, style="torchvision", hw=64, opset=11, mode="bn",
-         build=lambda: tiny_tv(101), levels=tv_levels, taps=True),
+         build=lambda: tiny_tv(101), levels=tv_levels, taps=True, arch=TV_TINY_ARCH),
     dict(name="tiny-tv-fold", tiny=True, style="torchvision", hw=64, opset=11, mode="fold",
-         build=lambda: tiny_tv(101), levels=tv_levels, taps=False),
+         build=lambda: tiny_tv(101), levels=tv_levels, taps=False, arch=TV_TINY_ARCH),
     dict(name="tiny-lm-static", tiny=True, style="lukemelas-static", hw=64, opset=11, mode="fold",
          build=lambda: randomize(LMEfficientNet(TINY_LM_STEM, TINY_LM_STAGES, TINY_LM_HEAD,
                                                 TINY_CLASSES, (64, 64)), 201, (64, 64), 2),
-         levels=lm_levels, taps=True),
+         levels=lm_levels, taps=True, arch=LM_TINY_ARCH),
     dict(name="tiny-lm-dynamic", tiny=True, style="lukemelas-dynamic", hw=64, opset=11, mode="fold",
          build=lambda: randomize(LMEfficientNet(TINY_LM_STEM, TINY_LM_STAGES, TINY_LM_HEAD,
                                                 TINY_CLASSES, (64, 64), dynamic=True), 202, (64, 64), 2),
-         levels=lm_levels, taps=False),
+         levels=lm_levels, taps=False, arch=LM_TINY_ARCH),
     dict(name="tiny-tv-op17", tiny=True, style="torchvision", hw=64, opset=17, mode="fold",
-         build=lambda: tiny_tv(102), levels=tv_levels, taps=False),
+         build=lambda: tiny_tv(102), levels=tv_levels, taps=False, arch=TV_TINY_ARCH),
     dict(name="b0-tv", tiny=False, style="torchvision", hw=224, opset=13, mode="fold",
-         build=lambda: tv_full("efficientnet_b0", 224), levels=tv_levels, taps=False),
+         build=lambda: tv_full("efficientnet_b0", 224), levels=tv_levels, taps=False,
+         arch="torchvision.models.efficientnet_b0(weights=None), BN eps 1e-5, random weights"),
     dict(name="b4-tv", tiny=False, style="torchvision", hw=380, opset=13, mode="fold",
-         build=lambda: tv_full("efficientnet_b4", 380), levels=tv_levels, taps=False),
+         build=lambda: tv_full("efficientnet_b4", 380), levels=tv_levels, taps=False,
+         arch="torchvision.models.efficientnet_b4(weights=None), BN eps 1e-5, random weights"),
     dict(name="b0-lm", tiny=False, style="lukemelas-static", hw=224, opset=11, mode="fold",
          build=lambda: randomize(LMEfficientNet(32, B0_LM_STAGES, 1280, 1000, (224, 224)),
                                  301, (224, 224), 1),
-         levels=lm_levels, taps=False),
+         levels=lm_levels, taps=False,
+         arch=dict(stem=32, stages_k_s_e_out_n=B0_LM_STAGES, head=1280, bn_eps=1e-3,
+                   bn_momentum=0.01, se="max(1, int(block_in * 0.25))")),
 ]
 
 
@@ -553,7 +565,7 @@ def gen_case(case, outbase):
     out = os.path.join(outbase, name)
     os.makedirs(out, exist_ok=True)
     for f in ("model.onnx", "model-taps.onnx", "input.f32", "logits.f32",
-              "levels.f32", "maps.f32", "meta.json"):
+              "levels.f32", "maps.f32", "meta.json", "levels.txt"):
         if os.path.exists(os.path.join(out, f)):
             os.remove(os.path.join(out, f))
     log("== %s (%s, %dx%d, opset %d, %s)" % (name, case["style"], hw, hw, case["opset"], case["mode"]))
@@ -673,6 +685,15 @@ def gen_case(case, outbase):
         ort_session=dict(graphOptimizationLevel="all", intraOpNumThreads=1,
                          executionProviders=["cpu"]),
     )
+    meta["architecture"] = case.get("arch")
+    with open(os.path.join(out, "levels.txt"), "w") as f:
+        f.write("# %s: %dx%d input, 9 levels (%s)\n" % (name, hw, hw, "stage-end"))
+        f.write("# index channels height width levels_offset maps_offset onnx_tensor\n")
+        for l in lv:
+            f.write("%d %d %d %d %d %d %s\n" % (l["index"], l["channels"], l["height"], l["width"],
+                                                l["levels_offset"],
+                                                l["maps_offset"] if case["tiny"] else -1,
+                                                l["onnx_tensor"]))
     with open(os.path.join(out, "meta.json"), "w") as f:
         json.dump(meta, f, indent=1, sort_keys=False)
         f.write("\n")
