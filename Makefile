@@ -39,6 +39,7 @@ INC := -Iengine -Iops -Iconvert -Isrc
 .PHONY: all test asan clean
 all: $(B)/effad $(B)/libeffad.a
 
+# Test messages may be cut short; that is fine for a diagnostic.
 # Per-ISA kernel files get their instruction set; everything else stays
 # portable so one binary runs on any x86-64 and picks its path at load.
 $(B)/ops/x86/%-avx2.o:   XFLAGS := -mavx2 -mfma
@@ -58,7 +59,7 @@ $(B)/effad: $(CLI_OBJ) $(B)/libeffad.a
 
 $(B)/tests/%: tests/unit/%.c tests/unit/check.h $(B)/libeffad.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(INC) -Itests/unit -o $@ $< $(B)/libeffad.a $(LDLIBS)
+	$(CC) $(CFLAGS) -Wno-format-truncation $(INC) -Itests/unit -o $@ $< $(B)/libeffad.a $(LDLIBS)
 
 test: $(B)/effad $(TESTS)
 	@sh tests/run-tests.sh $(B)
@@ -71,3 +72,19 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+# ---- reference checks (need the reference tools; see README "Checks") ----
+# golden-full: full-size B0 and B4 (torchvision) and B0 (lukemelas) with
+# random weights, exported by PyTorch, run by ONNX Runtime, compared per
+# level by the same test program as the committed tiny cases.
+PY      ?= /usr/bin/python3
+ORT_DIR ?= build/ort
+.PHONY: golden golden-full ort
+ort:
+	@test -d $(ORT_DIR)/node_modules/onnxruntime-node || \
+	  (mkdir -p $(ORT_DIR) && cd $(ORT_DIR) && npm init -y >/dev/null && npm install --ignore-scripts onnxruntime-node)
+golden: ort
+	EFFAD_ORT_DIR=$(ORT_DIR) $(PY) tests/golden/gen.py
+golden-full: ort $(B)/tests/test-golden
+	EFFAD_ORT_DIR=$(ORT_DIR) $(PY) tests/golden/gen.py --only b0-tv,b4-tv,b0-lm --full
+	$(B)/tests/test-golden build/golden-full

@@ -1,0 +1,175 @@
+/*
+ * test-golden.c -- effad against ONNX Runtime on the committed golden cases.
+ *
+ * For every directory under the root (default tests/golden; `make
+ * golden-full` passes build/golden-full) that holds model.onnx, input.f32,
+ * levels.f32 and levels.txt (written by tests/golden/gen.py from ORT):
+ * convert model.onnx in memory, run it on every kernel path this machine
+ * has, and require max|effad - ORT| / max|ORT| <= 1e-4 for each level's
+ * pooled vector and, when maps.f32 exists, its full map. model-taps.onnx
+ * (ORT's own pooled outputs as graph outputs) must give the same vectors
+ * through the graph-output taps. The per-level figures are printed.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "effad.h"
+#include "convert.h"
+#include "dispatch.h"
+
+#define TOL 1e-4
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *p = len >= 0 ? malloc((size_t)len + 64) : 0;
+    if (p && fread(p, 1, (size_t)len, f) != (size_t)len) { free(p); p = 0; }
+    fclose(f);
+    if (p) *n = (size_t)len;
+    return p;
+}
+
+typedef struct level { int c, h, w; long lo, mo; } level;
+
+static int read_levels(const char *dir, level *lv, int max)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/levels.txt", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof line, f) && n < max) {
+        if (line[0] == '#') continue;
+        int idx;
+        if (sscanf(line, "%d %d %d %d %ld %ld", &idx, &lv[n].c, &lv[n].h, &lv[n].w, &lv[n].lo, &lv[n].mo) == 6) n++;
+    }
+    fclose(f);
+    return n;
+}
+
+static double rel_err(const float *got, const float *want, size_t n)
+{
+    double md = 0, mw = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)got[i] - want[i]);
+        if (d > md || d != d) md = d != d ? INFINITY : d;
+        if (fabs(want[i]) > mw) mw = fabs(want[i]);
+    }
+    return mw > 0 ? md / mw : md;
+}
+
+/* Converts onnx_file, runs it with kernels k, compares with the goldens. */
+static void check_model(const char *dir, const char *onnx_file, const char *label, const ops_kernels *k,
+                        const level *lv, int n_lv, const float *input, const float *want_lv, const float *want_maps)
+{
+    char path[512];
+    size_t n_onnx, n_efm;
+    snprintf(path, sizeof path, "%s/%s", dir, onnx_file);
+    uint8_t *onnx = slurp(path, &n_onnx), *efm = 0;
+    CHECK_MSG(onnx != 0, "cannot read %s", path);
+    if (!onnx) return;
+    effad_error e = { 0 };
+    effad_status s = effad_convert_onnx(onnx, n_onnx, 0, &efm, &n_efm, 0, &e);
+    free(onnx);
+    CHECK_MSG(s == EFFAD_OK, "%s: convert: %s", path, e.msg);
+    if (s) return;
+    void *aligned = 0;
+    if (posix_memalign(&aligned, 64, n_efm)) { free(efm); return; }
+    memcpy(aligned, efm, n_efm);
+    free(efm);
+    static effad_model m;
+    s = effad_model_load(&m, aligned, n_efm, &e);
+    CHECK_MSG(s == EFFAD_OK, "%s: load: %s", path, e.msg);
+    CHECK_EQ_INT(m.n_taps, n_lv);
+    if (s || m.n_taps != n_lv) { free(aligned); return; }
+
+    size_t arena_bytes;
+    effad_runner r;
+    void *arena = 0;
+    s = effad_arena_bytes(&m, k, 0, 0, 1, &arena_bytes, &e);
+    if (!s && posix_memalign(&arena, 64, arena_bytes)) s = EFFAD_ERR_NOMEM;
+    if (!s) s = effad_runner_init(&r, &m, k, 0, 0, 1, arena, arena_bytes, &e);
+    float *pooled[EFFAD_MAX_TAPS], *maps[EFFAD_MAX_TAPS];
+    long tot_lv = lv[n_lv - 1].lo + lv[n_lv - 1].c, tot_maps = lv[n_lv - 1].mo + (long)lv[n_lv - 1].c * lv[n_lv - 1].h * lv[n_lv - 1].w;
+    float *got_lv = malloc(sizeof(float) * (size_t)tot_lv), *got_maps = malloc(sizeof(float) * (size_t)(tot_maps > 0 ? tot_maps : 1));
+    for (int t = 0; t < n_lv; t++) {
+        pooled[t] = got_lv + lv[t].lo;
+        maps[t] = want_maps ? got_maps + lv[t].mo : 0;
+    }
+    if (!s) s = effad_run(&r, input, pooled, maps, &e);
+    CHECK_MSG(s == EFFAD_OK, "%s: run: %s", path, e.msg);
+    if (!s) {
+        printf("  %-16s %-15s %-6s", strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir, label, k->name);
+        double worst = 0;
+        for (int t = 0; t < n_lv; t++) {
+            int c, h, w;
+            effad_tap_shape(&r, t, &c, &h, &w);
+            CHECK_MSG(c == lv[t].c && h == lv[t].h && w == lv[t].w, "%s level %d: %dx%dx%d, ORT %dx%dx%d",
+                      path, t, c, h, w, lv[t].c, lv[t].h, lv[t].w);
+            double ev = rel_err(pooled[t], want_lv + lv[t].lo, (size_t)c);
+            double em = want_maps ? rel_err(maps[t], want_maps + lv[t].mo, (size_t)c * h * w) : 0;
+            CHECK_MSG(ev <= TOL, "%s level %d pooled: relative error %.3g > %g", path, t, ev, TOL);
+            CHECK_MSG(em <= TOL, "%s level %d map: relative error %.3g > %g", path, t, em, TOL);
+            double m2 = ev > em ? ev : em;
+            if (m2 > worst) worst = m2;
+            printf(" %.1e", m2);
+        }
+        printf("  worst %.1e\n", worst);
+    }
+    free(got_lv); free(got_maps); free(arena); free(aligned);
+}
+
+int main(int argc, char **argv)
+{
+    const char *root = argc > 1 ? argv[1] : "tests/golden";
+    DIR *d = opendir(root);
+    CHECK_MSG(d != 0, "no golden directory %s", root);
+    if (!d) return check_done("golden");
+    printf("golden: max|effad-ORT|/max|ORT| per level (pooled and map, whichever is worse), levels 0..8\n");
+    char *names[64];
+    int n_names = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n_names < 64)
+        if (de->d_name[0] != '.') names[n_names++] = strdup(de->d_name);
+    closedir(d);
+    for (int i = 0; i < n_names; i++)   /* stable order for readable output */
+        for (int j = i + 1; j < n_names; j++)
+            if (strcmp(names[i], names[j]) > 0) { char *t = names[i]; names[i] = names[j]; names[j] = t; }
+    int cases = 0;
+    for (int i = 0; i < n_names; i++) {
+        char dir[512], path[600];
+        snprintf(dir, sizeof dir, "%s/%s", root, names[i]);
+        level lv[EFFAD_MAX_TAPS];
+        int n_lv = read_levels(dir, lv, EFFAD_MAX_TAPS);
+        if (n_lv <= 0) continue;
+        size_t n_in, n_lvb, n_maps = 0;
+        snprintf(path, sizeof path, "%s/input.f32", dir);
+        float *input = (float *)(void *)slurp(path, &n_in);
+        snprintf(path, sizeof path, "%s/levels.f32", dir);
+        float *want_lv = (float *)(void *)slurp(path, &n_lvb);
+        snprintf(path, sizeof path, "%s/maps.f32", dir);
+        float *want_maps = (float *)(void *)slurp(path, &n_maps);
+        CHECK_MSG(input && want_lv, "%s: input.f32 or levels.f32 missing", dir);
+        if (input && want_lv) {
+            cases++;
+            for (int isa = 0; isa < OPS_ISA_COUNT; isa++) {
+                if (!ops_isa_available((ops_isa)isa)) continue;
+                const ops_kernels *k = ops_kernels_for((ops_isa)isa);
+                check_model(dir, "model.onnx", "classifier", k, lv, n_lv, input, want_lv, want_maps);
+                snprintf(path, sizeof path, "%s/model-taps.onnx", dir);
+                FILE *f = fopen(path, "rb");
+                if (f) { fclose(f); check_model(dir, "model-taps.onnx", "pooled-outputs", k, lv, n_lv, input, want_lv, 0); }
+            }
+        }
+        free(input); free(want_lv); free(want_maps);
+    }
+    for (int i = 0; i < n_names; i++) free(names[i]);
+    CHECK_MSG(cases > 0, "no golden case found under %s", root);
+    return check_done("golden");
+}
