@@ -272,19 +272,17 @@ effad_status resize_pil_rgb8(const uint8_t *in, int in_w, int in_h,
 
     const uint8_t *src = in;
     int src_w = in_w;
-    int src_rows = in_h;
     if (need_h) {
         pil_axis_coeffs(&p.h, p.f);
         for (int i = 0; i < out_h; i++) p.v.bounds[2 * i] -= row_first;
-        src_rows = row_last - row_first;
-        /* With no vertical pass the temporary is the result. */
+        /* With no vertical pass the temporary is the result (and then
+         * row_last - row_first == out_h). */
         uint8_t *dst = need_v ? tmp : out;
-        pil_horizontal(dst, src_rows, in, in_w, row_first, &p.h);
+        pil_horizontal(dst, row_last - row_first, in, in_w, row_first, &p.h);
         src = dst; src_w = out_w;
     }
     if (need_v) pil_vertical(out, src, src_w, &p.v);
     else if (!need_h) memcpy(out, in, (size_t)in_w * in_h * 3);
-    (void)src_rows;
     free(owned);
     return EFFAD_OK;
 }
