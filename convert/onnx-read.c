@@ -339,7 +339,7 @@ static effad_status bad_tensor(rd *c, effad_status status, const onnx_tensor *t,
 
 /* Pass 2 for the typed fields: the values of field num, converted to the
  * dtype, range-checked where int32_data carries a narrower type. */
-static effad_status tensor_fill_typed(rd *c, pb_reader r, onnx_tensor *t, uint32_t num, const tensor_scan *ts)
+static effad_status tensor_fill_typed(rd *c, pb_reader r, onnx_tensor *t, uint32_t num)
 {
     size_t size = onnx_dtype_size(t->dtype), i = 0;
     pb_field f;
@@ -377,7 +377,6 @@ static effad_status tensor_fill_typed(rd *c, pb_reader r, onnx_tensor *t, uint32
             put_elem(t->data, i, size, u);
         }
     }
-    (void)ts;
     return EFFAD_OK;
 }
 
@@ -464,7 +463,7 @@ static effad_status tensor_decode(rd *c, pb_reader r, onnx_tensor *t)
      * may test data to tell kept tensors from type-only ones. */
     if (!(t->data = malloc(count ? count * size : 1))) return nomem(c);
     if (ts.have_raw) { tensor_fill_raw(c->buf + ts.raw_at, t); return EFFAD_OK; }
-    return tensor_fill_typed(c, r, t, used, &ts);
+    return tensor_fill_typed(c, r, t, used);
 }
 
 void onnx_tensor_free(onnx_tensor *t)

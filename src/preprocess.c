@@ -1,0 +1,208 @@
+/*
+ * preprocess.c -- named preprocessing presets: resize, crop, normalise.
+ * See preprocess.h for what each preset reproduces.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "preprocess.h"
+#include "resize.h"
+
+#define PREP_MAX_DIM 32767
+
+static const float imagenet_mean[3] = { 0.485f, 0.456f, 0.406f };
+static const float imagenet_std[3] = { 0.229f, 0.224f, 0.225f };
+
+#define ALIGN16(n) (((n) + 15) & ~(size_t)15)
+
+/* ------------------------------------------------------------ presets */
+
+effad_status preprocess_by_name(const char *name, int out_h, int out_w,
+                                preprocess_cfg *cfg, effad_error *e)
+{
+    if (!name || !cfg) return effad_fail(e, EFFAD_ERR_ARG, "preprocess_by_name: NULL argument");
+    if (out_h <= 0 || out_w <= 0 || out_h > PREP_MAX_DIM || out_w > PREP_MAX_DIM)
+        return effad_fail(e, EFFAD_ERR_ARG, "preprocess_by_name: output size %dx%d is invalid", out_w, out_h);
+    memset(cfg, 0, sizeof *cfg);
+    cfg->out_h = out_h;
+    cfg->out_w = out_w;
+    memcpy(cfg->mean, imagenet_mean, sizeof cfg->mean);
+    memcpy(cfg->std, imagenet_std, sizeof cfg->std);
+    if (!strcmp(name, "ailia") || !strcmp(name, "ailia-floor")) {
+        int big = out_h > out_w ? out_h : out_w;
+        cfg->name = !strcmp(name, "ailia") ? "ailia" : "ailia-floor";
+        cfg->resize = PREP_RESIZE_SHORT_SIDE;
+        cfg->sampler = PREP_PIL_LANCZOS;
+        /* MahalanobisAD feeds every EfficientNet Resize(256)+CenterCrop(224);
+         * larger inputs keep that 8:7 margin. */
+        cfg->resize_short = big <= 256 ? 256 : (int)((long)big * 8 / 7);
+        cfg->crop = !strcmp(name, "ailia") ? PREP_CROP_CENTER_ROUND : PREP_CROP_CENTER_FLOOR;
+        return EFFAD_OK;
+    }
+    if (!strcmp(name, "paper")) {
+        cfg->name = "paper";
+        cfg->resize = PREP_RESIZE_EXACT;
+        cfg->sampler = PREP_CV_LINEAR;
+        cfg->crop = PREP_CROP_NONE;
+        return EFFAD_OK;
+    }
+    return effad_fail(e, EFFAD_ERR_ARG, "unknown preprocessing preset '%s' (known: ailia, ailia-floor, paper)", name);
+}
+
+/* ------------------------------------------------------------ geometry */
+
+static effad_status check_cfg(const preprocess_cfg *cfg, effad_error *e)
+{
+    if (!cfg) return effad_fail(e, EFFAD_ERR_ARG, "preprocess: NULL config");
+    if (cfg->out_h <= 0 || cfg->out_w <= 0 || cfg->out_h > PREP_MAX_DIM || cfg->out_w > PREP_MAX_DIM)
+        return effad_fail(e, EFFAD_ERR_ARG, "preprocess: output size %dx%d is invalid", cfg->out_w, cfg->out_h);
+    if (cfg->resize != PREP_RESIZE_SHORT_SIDE && cfg->resize != PREP_RESIZE_EXACT)
+        return effad_fail(e, EFFAD_ERR_ARG, "preprocess: unknown resize mode %d", (int)cfg->resize);
+    if ((unsigned)cfg->sampler > PREP_CV_LINEAR)
+        return effad_fail(e, EFFAD_ERR_ARG, "preprocess: unknown sampler %d", (int)cfg->sampler);
+    if ((unsigned)cfg->crop > PREP_CROP_CENTER_FLOOR)
+        return effad_fail(e, EFFAD_ERR_ARG, "preprocess: unknown crop mode %d", (int)cfg->crop);
+    if (cfg->resize == PREP_RESIZE_SHORT_SIDE && (cfg->resize_short <= 0 || cfg->resize_short > PREP_MAX_DIM))
+        return effad_fail(e, EFFAD_ERR_ARG, "preprocess: resize_short %d is invalid", cfg->resize_short);
+    for (int c = 0; c < 3; c++)
+        if (!(cfg->std[c] != 0.0f) || !isfinite(cfg->std[c]) || !isfinite(cfg->mean[c]))
+            return effad_fail(e, EFFAD_ERR_ARG, "preprocess: mean/std of channel %d is invalid", c);
+    return EFFAD_OK;
+}
+
+effad_status preprocess_resized_size(const preprocess_cfg *cfg, int w, int h,
+                                     int *rw, int *rh, effad_error *e)
+{
+    effad_status st = check_cfg(cfg, e);
+    if (st) return st;
+    if (!rw || !rh) return effad_fail(e, EFFAD_ERR_ARG, "preprocess: NULL size pointer");
+    if (w <= 0 || h <= 0 || w > PREP_MAX_DIM || h > PREP_MAX_DIM)
+        return effad_fail(e, EFFAD_ERR_ARG, "preprocess: image size %dx%d is invalid", w, h);
+    if (cfg->resize == PREP_RESIZE_EXACT) { *rw = cfg->out_w; *rh = cfg->out_h; return EFFAD_OK; }
+    /* torchvision _compute_resized_output_size: int(size * long / short),
+     * a true (double) division truncated toward zero. */
+    int sh = w <= h ? w : h, lg = w <= h ? h : w;
+    double l = (double)((long long)cfg->resize_short * lg) / sh;
+    if (!(l < PREP_MAX_DIM + 1.0))
+        return effad_fail(e, EFFAD_ERR_ARG, "preprocess: %dx%d resizes to more than %d pixels", w, h, PREP_MAX_DIM);
+    int new_long = (int)l;
+    if (new_long <= 0)
+        return effad_fail(e, EFFAD_ERR_ARG, "preprocess: %dx%d resizes to an empty image", w, h);
+    if (w <= h) { *rw = cfg->resize_short; *rh = new_long; }
+    else { *rw = new_long; *rh = cfg->resize_short; }
+    return EFFAD_OK;
+}
+
+/* int(round(d / 2.0)) in Python rounds half to even. */
+static int center_offset(int d, prep_crop mode)
+{
+    int half = d / 2;
+    if (mode == PREP_CROP_CENTER_ROUND && (d & 1) && (half & 1)) half++;
+    return half;
+}
+
+effad_status preprocess_crop_origin(const preprocess_cfg *cfg, int rw, int rh,
+                                    int *top, int *left, effad_error *e)
+{
+    effad_status st = check_cfg(cfg, e);
+    if (st) return st;
+    if (!top || !left) return effad_fail(e, EFFAD_ERR_ARG, "preprocess: NULL origin pointer");
+    if (cfg->out_w > rw || cfg->out_h > rh)
+        return effad_fail(e, EFFAD_ERR_ARG,
+                          "preprocess: crop %dx%d is larger than the %dx%d resized image (torchvision would pad; effad refuses)",
+                          cfg->out_w, cfg->out_h, rw, rh);
+    if (cfg->crop == PREP_CROP_NONE) {
+        if (rw != cfg->out_w || rh != cfg->out_h)
+            return effad_fail(e, EFFAD_ERR_ARG, "preprocess: no crop configured but resized %dx%d is not the output %dx%d",
+                              rw, rh, cfg->out_w, cfg->out_h);
+        *top = *left = 0;
+        return EFFAD_OK;
+    }
+    *top = center_offset(rh - cfg->out_h, cfg->crop);
+    *left = center_offset(rw - cfg->out_w, cfg->crop);
+    return EFFAD_OK;
+}
+
+/* ------------------------------------------------------------- resize */
+
+static resize_pil_filter pil_filter_of(prep_sampler s)
+{
+    return s == PREP_PIL_BICUBIC ? RESIZE_PIL_BICUBIC
+         : s == PREP_PIL_BILINEAR ? RESIZE_PIL_BILINEAR : RESIZE_PIL_LANCZOS;
+}
+
+size_t preprocess_resize_scratch_bytes(const preprocess_cfg *cfg, int w, int h, int rw, int rh)
+{
+    if (!cfg) return 0;
+    if (cfg->sampler == PREP_CV_LINEAR) return resize_cv_linear_scratch_bytes(w, h, rw, rh);
+    return resize_pil_scratch_bytes(w, h, rw, rh, pil_filter_of(cfg->sampler), NULL);
+}
+
+effad_status preprocess_resize(const preprocess_cfg *cfg, const uint8_t *rgb, int w, int h,
+                               uint8_t *resized, int rw, int rh,
+                               void *scratch, size_t scratch_bytes, effad_error *e)
+{
+    effad_status st = check_cfg(cfg, e);
+    if (st) return st;
+    if (cfg->sampler == PREP_CV_LINEAR)
+        return resize_cv_linear_rgb8(rgb, w, h, resized, rw, rh, scratch, scratch_bytes, e);
+    return resize_pil_rgb8(rgb, w, h, resized, rw, rh, pil_filter_of(cfg->sampler), NULL,
+                           scratch, scratch_bytes, e);
+}
+
+/* ---------------------------------------------------------- normalise */
+
+void preprocess_normalize_crop(const preprocess_cfg *cfg, const uint8_t *img, int img_w,
+                               int top, int left, float *out_chw)
+{
+    const size_t plane = (size_t)cfg->out_h * cfg->out_w;
+    for (int c = 0; c < 3; c++) {
+        const float mean = cfg->mean[c], std = cfg->std[c];
+        float *dst = out_chw + c * plane;
+        for (int y = 0; y < cfg->out_h; y++) {
+            const uint8_t *src = img + ((size_t)(top + y) * img_w + left) * 3 + c;
+            for (int x = 0; x < cfg->out_w; x++, src += 3)
+                /* torchvision: ToTensor divides by 255, Normalize then
+                 * subtracts and divides -- three float32 roundings. */
+                *dst++ = ((float)*src / 255.0f - mean) / std;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- run */
+
+size_t preprocess_scratch_bytes(const preprocess_cfg *cfg, int w, int h)
+{
+    int rw, rh;
+    if (preprocess_resized_size(cfg, w, h, &rw, &rh, NULL) != EFFAD_OK) return 0;
+    size_t rs = preprocess_resize_scratch_bytes(cfg, w, h, rw, rh);
+    if (!rs) return 0;
+    return ALIGN16((size_t)rw * rh * 3) + rs;
+}
+
+effad_status preprocess_run(const preprocess_cfg *cfg, const uint8_t *rgb, int w, int h,
+                            float *out_chw, void *scratch, size_t scratch_bytes,
+                            effad_error *e)
+{
+    if (!rgb || !out_chw) return effad_fail(e, EFFAD_ERR_ARG, "preprocess: NULL image or output buffer");
+    int rw, rh, top, left;
+    effad_status st = preprocess_resized_size(cfg, w, h, &rw, &rh, e);
+    if (st) return st;
+    if ((st = preprocess_crop_origin(cfg, rw, rh, &top, &left, e))) return st;
+    size_t need = preprocess_scratch_bytes(cfg, w, h);
+    void *owned = NULL;
+    if (!scratch) {
+        scratch = owned = malloc(need);
+        if (!owned) return effad_fail(e, EFFAD_ERR_NOMEM, "preprocess: cannot allocate %zu bytes", need);
+    } else if (scratch_bytes < need) {
+        return effad_fail(e, EFFAD_ERR_NOMEM, "preprocess: scratch has %zu bytes, needs %zu", scratch_bytes, need);
+    } else {
+        need = scratch_bytes;
+    }
+    uint8_t *resized = scratch;
+    size_t img_bytes = ALIGN16((size_t)rw * rh * 3);
+    st = preprocess_resize(cfg, rgb, w, h, resized, rw, rh, resized + img_bytes, need - img_bytes, e);
+    if (!st) preprocess_normalize_crop(cfg, resized, rw, top, left, out_chw);
+    free(owned);
+    return st;
+}
