@@ -57,7 +57,7 @@ $(B)/libeffad.a: $(LIB_OBJ)
 $(B)/effad: $(CLI_OBJ) $(B)/libeffad.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(B)/libeffad.a $(LDLIBS)
 
-$(B)/tests/%: tests/unit/%.c tests/unit/check.h $(B)/libeffad.a
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libeffad.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-format-truncation $(INC) -Itests/unit -o $@ $< $(B)/libeffad.a $(LDLIBS)
 

@@ -23,7 +23,7 @@ static int case_load(lw_case *c, const char *name)
     if (golden_load(&c->g, file)) { CHECK_MSG(0, "missing golden %s", file); return -1; }
     c->n = (size_t)golden_scalar(&c->g, "n");
     c->d = (size_t)golden_scalar(&c->g, "d");
-    size_t nh;
+    size_t nh = 0;
     c->X = golden_f32(&c->g, "X", NULL);
     c->held = golden_f32(&c->g, "held", &nh);
     c->m = nh / c->d;
