@@ -71,3 +71,20 @@ clean:
 	rm -rf build
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
+
+# ---- cross builds (scripts and the packages they need in tests/cross/) ----
+#   make cross-test  the test suite for aarch64 (NEON) and big-endian s390x,
+#                    run under qemu-user via RUNNER in tests/run-tests.sh
+#   make static      build/static/effad, fully static with musl
+#   make baremetal   ops/ + engine/ freestanding for Cortex-M7 / -A7 / -A53,
+#                    and the undefined-symbol allow-list check
+.PHONY: cross-test cross-aarch64 cross-s390x static baremetal
+cross-test: cross-aarch64 cross-s390x
+cross-aarch64:
+	sh tests/cross/run.sh aarch64
+cross-s390x:
+	sh tests/cross/run.sh s390x
+static:
+	sh tests/cross/static.sh
+baremetal:
+	sh tests/cross/baremetal.sh
