@@ -88,3 +88,26 @@ golden: ort
 golden-full: ort $(B)/tests/test-golden
 	EFFAD_ORT_DIR=$(ORT_DIR) $(PY) tests/golden/gen.py --only b0-tv,b4-tv,b0-lm --full
 	$(B)/tests/test-golden build/golden-full
+
+# ---- cross builds (scripts and the packages they need in tests/cross/) ----
+#   make cross-test  the test suite for aarch64 (NEON) and big-endian s390x,
+#                    run under qemu-user via RUNNER in tests/run-tests.sh
+#   make static      build/static/effad, fully static with musl
+#   make cross-asan  the aarch64 suite under ASan + UBSan (NEON tail loads);
+#                    LeakSanitizer cannot run under qemu-user, hence detect_leaks=0
+#   make baremetal   ops/ + engine/ freestanding for Cortex-M7 / -A7 / -A53,
+#                    and the undefined-symbol allow-list check
+.PHONY: cross-test cross-aarch64 cross-s390x cross-asan static baremetal
+cross-test: cross-aarch64 cross-s390x
+cross-aarch64:
+	sh tests/cross/run.sh aarch64
+cross-s390x:
+	sh tests/cross/run.sh s390x
+static:
+	sh tests/cross/static.sh
+baremetal:
+	sh tests/cross/baremetal.sh
+cross-asan:
+	ASAN_OPTIONS=detect_leaks=0 sh tests/cross/run.sh aarch64 B=build/aarch64-asan \
+	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined"

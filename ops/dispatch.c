@@ -1,5 +1,8 @@
 /* ISA tables and the one-time choice between them. */
 #include "dispatch.h"
+#if defined(__aarch64__)
+#include "arm/ops-neon.h"
+#endif
 
 static const ops_kernels scalar_kernels = {
     OPS_ISA_SCALAR, "scalar",
@@ -31,11 +34,18 @@ int ops_isa_parse(const char *name)
 
 int ops_isa_available(ops_isa isa)
 {
+#if defined(__aarch64__)
+    /* Advanced SIMD is mandatory in ARMv8-A: no run-time probe needed. */
+    if (isa == OPS_ISA_NEON) return 1;
+#endif
     return isa == OPS_ISA_SCALAR;
 }
 
 ops_isa ops_isa_best(void)
 {
+#if defined(__aarch64__)
+    return OPS_ISA_NEON;
+#endif
     return OPS_ISA_SCALAR;
 }
 
@@ -44,6 +54,9 @@ const ops_kernels *ops_kernels_for(ops_isa isa)
     if (!ops_isa_available(isa)) return 0;
     switch (isa) {
     case OPS_ISA_SCALAR: return &scalar_kernels;
+#if defined(__aarch64__)
+    case OPS_ISA_NEON: return &ops_neon_kernels;
+#endif
     default: return 0;
     }
 }

@@ -5,7 +5,9 @@ B=${1:-build}
 passed=0; failed=0; broken=""
 for t in "$B"/tests/test-*; do
     [ -x "$t" ] || continue
-    out=$("$t" 2>&1); rc=$?
+    # $RUNNER (unquoted: it may carry arguments) runs cross-built tests
+    # under an emulator, e.g. RUNNER="qemu-aarch64 -L /usr/aarch64-linux-gnu".
+    out=$($RUNNER "$t" 2>&1); rc=$?
     printf '%s\n' "$out" | grep -v '^FAIL' | tail -n 20
     printf '%s\n' "$out" | grep '^FAIL' | head -n 30
     line=$(printf '%s\n' "$out" | grep -E '^[^ ]+: [0-9]+ passed, [0-9]+ failed$' | tail -n 1)
