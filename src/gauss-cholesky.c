@@ -14,29 +14,40 @@
 #include <math.h>
 #include "gauss.h"
 
-/* Row-oriented (Cholesky-Banachiewicz): each entry is a dot product of two
- * contiguous row prefixes of L, so the inner loop streams through memory. */
+/* Row-oriented (Cholesky-Banachiewicz): L[i][j] is a dot product of two
+ * contiguous row prefixes. Done one row at a time, every row re-reads the
+ * whole factor so far (13 MB on average at d = 2560) and the loop runs at
+ * memory speed; so rows go in blocks of ROWS, and each row j of the factor
+ * is read once per block while the block's rows stay in cache. Within the
+ * block, column j of every row is finished before column j + 1, which is
+ * all the recurrence needs. */
+#define ROWS 48
+
 effad_status gauss_cholesky(double *a, size_t d, effad_error *e)
 {
-    for (size_t i = 0; i < d; i++) {
-        double *li = a + i * d;
-        for (size_t j = 0; j <= i; j++) {
+    for (size_t i0 = 0; i0 < d; i0 += ROWS) {
+        size_t i1 = i0 + ROWS < d ? i0 + ROWS : d;
+        for (size_t j = 0; j < i1; j++) {
             const double *lj = a + j * d;
-            double s = li[j];
-            for (size_t k = 0; k < j; k++) s -= li[k] * lj[k];
-            if (j < i) { li[j] = s / lj[j]; continue; }
-            /* A pivot that is not clearly positive against its own diagonal
-             * entry means the matrix is singular to working precision (an
-             * unshrunk covariance of fewer samples than features, a
-             * constant feature): the distances would be rounding noise. */
-            double aii = li[i];
-            if (!(s > 0) || !isfinite(s) || s <= (double)d * DBL_EPSILON * aii)
-                return effad_fail(e, EFFAD_ERR_NUMERIC,
-                                  "covariance is not positive definite: pivot %zu of %zu is %g "
-                                  "(diagonal entry %g)", i, d, s, aii);
-            li[i] = sqrt(s);
+            for (size_t i = j > i0 ? j : i0; i < i1; i++) {
+                double *li = a + i * d;
+                double s = li[j] - gauss_dot(li, lj, j);
+                if (i > j) { li[j] = s / lj[j]; continue; }
+                /* A pivot that is not clearly positive against its own
+                 * diagonal entry means the matrix is singular to working
+                 * precision (an unshrunk covariance of fewer samples than
+                 * features, a constant feature): the distances would be
+                 * rounding noise. */
+                double aii = li[i];
+                if (!(s > 0) || !isfinite(s) || s <= (double)d * DBL_EPSILON * aii)
+                    return effad_fail(e, EFFAD_ERR_NUMERIC,
+                                      "covariance is not positive definite: pivot %zu of %zu "
+                                      "is %g (diagonal entry %g)", i, d, s, aii);
+                li[i] = sqrt(s);
+            }
         }
-        for (size_t j = i + 1; j < d; j++) li[j] = 0;
+        for (size_t i = i0; i < i1; i++)
+            for (size_t j = i + 1; j < d; j++) a[i * d + j] = 0;
     }
     return EFFAD_OK;
 }

@@ -213,11 +213,11 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
          * gauss_stats_flush would, so the model can stay const. */
         for (size_t j = 0; j < d; j++)
             for (size_t k = j; k < d; k++) {
-                double acc = 0;
-                for (size_t b = 0; b < s->batch_n; b++)
-                    acc += s->batch[j * GAUSS_STATS_BATCH + b] * s->batch[k * GAUSS_STATS_BATCH + b];
                 double v = s->cross[j * d + k];
-                put_f64(&w, s->batch_n ? v + acc : v);
+                if (s->batch_n)
+                    v += gauss_dot(s->batch + j * GAUSS_STATS_BATCH,
+                                   s->batch + k * GAUSS_STATS_BATCH, s->batch_n);
+                put_f64(&w, v);
             }
     }
     uint32_t crc = file_crc(buf, len);

@@ -58,10 +58,7 @@ void gauss_stats_flush(gauss_stats *s)
         const double *yj = s->batch + j * B;
         double *row = s->cross + j * d;
         for (size_t k = j; k < d; k++) {
-            const double *yk = s->batch + k * B;
-            double acc = 0;
-            for (size_t b = 0; b < nb; b++) acc += yj[b] * yk[b];
-            row[k] += acc;
+            row[k] += gauss_dot(yj, s->batch + k * B, nb);
         }
     }
     s->batch_n = 0;

@@ -24,6 +24,23 @@
  * head is 2560 wide); bounds the d*d allocations a file can ask for. */
 #define GAUSS_MAX_DIM 16384u
 
+/* Dot product with four independent sums: without -ffast-math the
+ * compiler may not reassociate, and one running sum leaves the loop bound
+ * by the FP add latency (4x slower on the d^3/6 Cholesky). */
+static inline double gauss_dot(const double *a, const double *b, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+    }
+    for (; i < n; i++) s0 += a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
 /* ------------------------------------------------ sufficient statistics */
 
 /* Samples buffered before one rank-k update of the cross-product matrix:

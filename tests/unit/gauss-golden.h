@@ -68,8 +68,9 @@ static inline double *golden_f64(const golden *g, const char *name, size_t *coun
 
 static inline float *golden_f32(const golden *g, const char *name, size_t *count)
 {
-    size_t n;
+    size_t n = 0;
     double *d = golden_f64(g, name, &n);
+    if (count) *count = 0;
     if (!d) return NULL;
     float *f = malloc((n ? n : 1) * sizeof *f);
     for (size_t i = 0; i < n; i++) f[i] = (float)d[i];   /* stored as f32: exact */

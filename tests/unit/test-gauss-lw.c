@@ -26,7 +26,7 @@ static int case_load(lw_case *c, const char *name)
     size_t nh = 0;
     c->X = golden_f32(&c->g, "X", NULL);
     c->held = golden_f32(&c->g, "held", &nh);
-    c->m = nh / c->d;
+    c->m = c->d ? nh / c->d : 0;
     return 0;
 }
 
@@ -204,8 +204,10 @@ static void check_merge(void)
     bad[3] = NAN;
     CHECK(gauss_stats_add(&a, bad, &e) == EFFAD_ERR_NUMERIC);
     CHECK_ERR_HAS(e, "feature 3");
-    CHECK(gauss_stats_init(&a, 0, &e) == EFFAD_ERR_ARG);
+    gauss_stats_free(&a);
     gauss_stats_free(&b);
+    CHECK(gauss_stats_init(&a, 0, &e) == EFFAD_ERR_ARG);
+    CHECK(gauss_stats_init(&a, GAUSS_MAX_DIM + 1, &e) == EFFAD_ERR_ARG);
 
     free(m1); free(c1); free(m2); free(c2); free(ref_cov);
     case_free(&c);
