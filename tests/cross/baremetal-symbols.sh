@@ -3,7 +3,7 @@
 # Lists the symbols the objects need from outside themselves (undefined in
 # one object and defined in none) and fails if any is not on the list a
 # firmware image can be expected to provide: the three mem* routines that
-# compilers emit for struct copies and zeroing, the C99 libm, and the
+# compilers emit for struct copies and zeroing (plus memcmp), the C99 libm, and the
 # compiler's own runtime helpers (ARM EABI __aeabi_*, libgcc __*di3 etc.).
 # Anything else -- printf, malloc, fopen, errno, abort -- breaks the
 # bare-metal rule of DESIGN.md.
@@ -11,7 +11,9 @@ set -u
 nm=${1:?usage: baremetal-symbols.sh NM OBJ...}; shift
 [ $# -gt 0 ] || { echo "baremetal-symbols: no objects" >&2; exit 2; }
 
-libc='memcpy|memset|memmove'
+# memcmp joins the three: GCC requires all four of memcpy, memmove, memset and
+# memcmp even from a freestanding environment (it may emit calls to them).
+libc='memcpy|memset|memmove|memcmp'
 f='acos|acosh|asin|asinh|atan|atan2|atanh|cbrt|ceil|copysign|cos|cosh|erf|erfc|exp|exp2|expm1|fabs|fdim|floor|fma|fmax|fmin|fmod|frexp|hypot|ilogb|ldexp|lgamma|llrint|llround|log|log10|log1p|log2|logb|lrint|lround|modf|nan|nearbyint|nextafter|pow|remainder|remquo|rint|round|scalbn|sin|sinh|sqrt|tan|tanh|tgamma|trunc'
 libm="($f)f?"
 helpers='__aeabi_[a-z0-9_]+|__(u?(div|mod|mul)|clz|ctz|ffs|popcount|parity|bswap|ashl|ashr|lshr|neg|u?cmp|fix|fixuns|float|floatun|extend|trunc|add|sub)[a-z]*[0-9]|__aarch64_[a-z0-9_]+'
