@@ -54,7 +54,7 @@ effad_status effad_convert_onnx(const uint8_t *onnx, size_t onnx_bytes, const co
 
     efm_write_options wo = { { 0.485f, 0.456f, 0.406f }, { 0.229f, 0.224f, 0.225f }, opt->source };
     if (opt->set_norm) { memcpy(wo.mean, opt->mean, sizeof wo.mean); memcpy(wo.std, opt->std, sizeof wo.std); }
-    if ((s = efm_write(&m, &g, &wo, efm, efm_bytes, e))) goto done;
+    if ((s = efm_write(&m, &wo, efm, efm_bytes, e))) goto done;
     if (report) {
         memset(report, 0, sizeof *report);
         report->n_blocks = m.n_blocks;

@@ -11,8 +11,6 @@ typedef struct tensor_rec { float *data; uint32_t count; uint32_t dims[4]; int n
 
 typedef struct writer {
     tensor_rec *t; int n, cap;
-    int tf_style;
-    const graph *g;
     effad_error *e;
 } writer;
 
@@ -29,33 +27,6 @@ static int add_tensor(writer *w, float *data, int ndim, const int *dims)
     r->data = data; r->ndim = ndim; r->count = 1;
     for (int d = 0; d < ndim; d++) { r->dims[d] = (uint32_t)dims[d]; r->count *= (uint32_t)dims[d]; }
     return w->n++;
-}
-
-static int tf_same(int in, int k, int s, int d, int *lo, int *hi)
-{
-    int out = (in + s - 1) / s;
-    int total = (out - 1) * s + (k - 1) * d + 1 - in;
-    if (total < 0) total = 0;
-    *lo = total / 2; *hi = total - total / 2;
-    return 1;
-}
-
-static int matches_tf_same(const graph *g, const layer *c)
-{
-    const gval *x = &g->val[c->in0];
-    int t, b, l, r;
-    tf_same((int)x->t.dims[2], c->kh, c->stride_h, c->dil_h, &t, &b);
-    tf_same((int)x->t.dims[3], c->kw, c->stride_w, c->dil_w, &l, &r);
-    return c->pads[0] == t && c->pads[1] == l && c->pads[2] == b && c->pads[3] == r;
-}
-
-static int pad_mode(const writer *w, const layer *c)
-{
-    if (w->tf_style && matches_tf_same(w->g, c)) return EFM_PAD_TF_SAME;
-    int ph = (c->kh - 1) * c->dil_h / 2, pw = (c->kw - 1) * c->dil_w / 2;
-    if (c->pads[0] == ph && c->pads[2] == ph && c->pads[1] == pw && c->pads[3] == pw &&
-        (c->kh - 1) * c->dil_h % 2 == 0 && (c->kw - 1) * c->dil_w % 2 == 0) return EFM_PAD_SYMMETRIC;
-    return EFM_PAD_EXPLICIT;
 }
 
 /* se: keep ONNX's [out][in] (the SE mat-vecs read rows); else HWIO. */
@@ -92,7 +63,7 @@ static effad_status put_conv(writer *w, uint8_t *p, const layer *c, int se)
     le_put_u32(p + EFM_C_DIL_H, (uint32_t)c->dil_h);       le_put_u32(p + EFM_C_DIL_W, (uint32_t)c->dil_w);
     le_put_u32(p + EFM_C_PAD_T, (uint32_t)c->pads[0]);     le_put_u32(p + EFM_C_PAD_L, (uint32_t)c->pads[1]);
     le_put_u32(p + EFM_C_PAD_B, (uint32_t)c->pads[2]);     le_put_u32(p + EFM_C_PAD_R, (uint32_t)c->pads[3]);
-    le_put_u32(p + EFM_C_PAD_MODE, (uint32_t)pad_mode(w, c));
+    le_put_u32(p + EFM_C_PAD_MODE, (uint32_t)c->pad_mode);
     le_put_u32(p + EFM_C_GROUPS, (uint32_t)c->groups);
     le_put_u32(p + EFM_C_CIN, (uint32_t)c->cin);           le_put_u32(p + EFM_C_COUT, (uint32_t)c->cout);
     le_put_u32(p + EFM_C_ACT, (uint32_t)c->act.kind);
@@ -111,25 +82,10 @@ static void put_name(uint8_t *dst, const char *s, size_t n)
     memcpy(dst, s, len);
 }
 
-static int any_tf_same(const mnet *m, const graph *g)
-{
-    const layer *all[5];
-    for (int i = 0; i <= m->n_blocks; i++) {
-        int n = 0;
-        if (i == m->n_blocks) all[n++] = m->stem;
-        else { const mblock *b = &m->blocks[i]; all[n++] = b->dw; }
-        for (int k = 0; k < n; k++) {
-            const layer *c = all[k];
-            if ((c->pads[0] != c->pads[2] || c->pads[1] != c->pads[3]) && matches_tf_same(g, c)) return 1;
-        }
-    }
-    return 0;
-}
-
-effad_status efm_write(const mnet *m, const graph *g, const efm_write_options *opt,
+effad_status efm_write(const mnet *m, const efm_write_options *opt,
                        uint8_t **out, size_t *out_bytes, effad_error *e)
 {
-    writer w = { 0, 0, 0, 0, g, e };
+    writer w = { 0, 0, 0, e };
     effad_status s = EFFAD_OK;
     uint8_t hdr[EFM_HEADER_BYTES];
     memset(hdr, 0, sizeof hdr);
@@ -137,7 +93,6 @@ effad_status efm_write(const mnet *m, const graph *g, const efm_write_options *o
     uint8_t *blocks = calloc(blocks_bytes ? blocks_bytes : 1, 1);
     uint8_t *buf = 0;
     if (!blocks) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
-    w.tf_style = any_tf_same(m, g);
 
     if ((s = put_conv(&w, hdr + EFM_H_STEM, m->stem, 0))) goto done;
     if ((s = put_conv(&w, hdr + EFM_H_HEAD, m->head, 0))) goto done;
@@ -184,8 +139,7 @@ effad_status efm_write(const mnet *m, const graph *g, const efm_write_options *o
         le_put_u32(p + EFM_P_POOLED, (uint32_t)m->taps[t].pooled);
         le_put_u32(p + EFM_P_CHANNELS, (uint32_t)m->taps[t].channels);
         put_name(p + EFM_P_NAME, m->taps[t].name, EFM_NAME_BYTES);
-        const char *node = m->taps[t].node >= 0 ? g->om->node[m->taps[t].node].name : "";
-        put_name(p + EFM_P_NODE, node, EFM_NAME_BYTES);
+        put_name(p + EFM_P_NODE, m->taps[t].node, EFM_NAME_BYTES);
     }
 
     const effad_variant *v = variant_identify(m->n_blocks, m->stem->cout, m->head ? m->head->cout : 0, has_se);

@@ -23,6 +23,7 @@ typedef struct layer {
     /* L_CONV: weights OIHW (float, owned), pads top/left/bottom/right */
     int cin, cout, kh, kw, groups, stride_h, stride_w, dil_h, dil_w;
     int pads[4];
+    int pad_mode;              /* EFM_PAD_*, decided by the matcher */
     float *w, *b;
     ops_act act;               /* L_CONV epilogue, or the L_ACT itself */
     /* L_BN */

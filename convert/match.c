@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "match.h"
+#include "efm-format.h"
 
 static effad_status stop(const layer_net *net, const layer *L, effad_error *e, const char *why)
 {
@@ -121,7 +122,7 @@ static int channels_at(const mnet *m, int at)
     return m->head->cout;
 }
 
-static effad_status add_tap(mnet *m, int at, int pooled, const char *name, int node, effad_error *e)
+static effad_status add_tap(mnet *m, int at, int pooled, const char *name, const char *node, effad_error *e)
 {
     if (m->n_taps == EFFAD_MAX_TAPS) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "more than %d taps", EFFAD_MAX_TAPS);
     mtap *t = &m->taps[m->n_taps++];
@@ -152,6 +153,11 @@ static int output_tap(const layer_net *net, const mnet *m, int v, int *pooled)
     return -1;
 }
 
+static const char *node_name(const graph *g, int node)
+{
+    return node >= 0 ? g->om->node[node].name : "";
+}
+
 static effad_status choose_taps(const layer_net *net, convert_taps rule, mnet *m, effad_error *e)
 {
     const graph *g = net->g;
@@ -166,7 +172,7 @@ static effad_status choose_taps(const layer_net *net, convert_taps rule, mnet *m
                 continue;
             }
             int node = g->val[v].producer;
-            if ((s = add_tap(m, at, pooled, g->val[v].name, node, e))) return s;
+            if ((s = add_tap(m, at, pooled, g->val[v].name, node >= 0 ? g->om->node[node].name : "", e))) return s;
         }
         if (m->n_taps) { m->tap_rule = "graph-outputs"; return EFFAD_OK; }
         if (rule == CONVERT_TAPS_GRAPH) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "no graph output is a block boundary or its pooled mean");
@@ -174,7 +180,7 @@ static effad_status choose_taps(const layer_net *net, convert_taps rule, mnet *m
         rule = CONVERT_TAPS_STAGE_END;
     }
     m->tap_rule = rule == CONVERT_TAPS_STAGE_END ? "stage-end" : "stage-start";
-    if ((s = add_tap(m, 0, 0, g->val[m->boundary[0]].name, m->boundary_node[0], e))) return s;
+    if ((s = add_tap(m, 0, 0, g->val[m->boundary[0]].name, node_name(g, m->boundary_node[0]), e))) return s;
     for (int st = 0; st < m->n_stages; st++) {
         int pick = -1;
         for (int i = 0; i < m->n_blocks; i++) {
@@ -182,11 +188,11 @@ static effad_status choose_taps(const layer_net *net, convert_taps rule, mnet *m
             if (rule == CONVERT_TAPS_STAGE_START) { if (pick < 0) pick = i; }
             else pick = i;
         }
-        if ((s = add_tap(m, pick + 1, 0, g->val[m->boundary[pick + 1]].name, m->boundary_node[pick + 1], e))) return s;
+        if ((s = add_tap(m, pick + 1, 0, g->val[m->boundary[pick + 1]].name, node_name(g, m->boundary_node[pick + 1]), e))) return s;
     }
     if (m->head) {
         int at = m->n_blocks + 1;
-        if ((s = add_tap(m, at, 0, g->val[m->boundary[at]].name, m->boundary_node[at], e))) return s;
+        if ((s = add_tap(m, at, 0, g->val[m->boundary[at]].name, node_name(g, m->boundary_node[at]), e))) return s;
     }
     return EFFAD_OK;
 }
@@ -239,5 +245,62 @@ effad_status match_efficientnet(const layer_net *net, convert_taps taps, mnet *m
         m->boundary[m->n_blocks + 1] = m->head->out;
         m->boundary_node[m->n_blocks + 1] = g->val[m->head->out].producer;
     }
+    match_pad_modes(g, m);
     return choose_taps(net, taps, m, e);
+}
+
+/* ------------------------------------------------------------ padding */
+
+static void tf_same(int in, int k, int s, int d, int *lo, int *hi)
+{
+    int out = (in + s - 1) / s;
+    int total = (out - 1) * s + (k - 1) * d + 1 - in;
+    if (total < 0) total = 0;
+    *lo = total / 2; *hi = total - total / 2;
+}
+
+static int matches_tf_same(const graph *g, const layer *c)
+{
+    const gval *x = &g->val[c->in0];
+    int t, b, l, r;
+    tf_same((int)x->t.dims[2], c->kh, c->stride_h, c->dil_h, &t, &b);
+    tf_same((int)x->t.dims[3], c->kw, c->stride_w, c->dil_w, &l, &r);
+    return c->pads[0] == t && c->pads[1] == l && c->pads[2] == b && c->pads[3] == r;
+}
+
+static void set_mode(const graph *g, layer *c, int tf_style)
+{
+    if (!c) return;
+    int ph = (c->kh - 1) * c->dil_h, pw = (c->kw - 1) * c->dil_w;
+    if (tf_style && matches_tf_same(g, c)) c->pad_mode = EFM_PAD_TF_SAME;
+    else if (ph % 2 == 0 && pw % 2 == 0 && c->pads[0] == ph / 2 && c->pads[2] == ph / 2 &&
+             c->pads[1] == pw / 2 && c->pads[3] == pw / 2) c->pad_mode = EFM_PAD_SYMMETRIC;
+    else c->pad_mode = EFM_PAD_EXPLICIT;
+}
+
+/* lukemelas/TensorFlow models pad "same": asymmetric wherever a stride-2
+ * kernel meets an even size. One such conv marks the whole model, so that
+ * its symmetric-looking convs are recomputed "same" at other sizes too. */
+void match_pad_modes(const graph *g, mnet *m)
+{
+    int tf_style = 0;
+    const layer *spatial[EFFAD_MAX_BLOCKS + 1];
+    int n = 0;
+    spatial[n++] = m->stem;
+    for (int i = 0; i < m->n_blocks; i++) spatial[n++] = m->blocks[i].dw;
+    for (int i = 0; i < n; i++) {
+        const layer *c = spatial[i];
+        if ((c->pads[0] != c->pads[2] || c->pads[1] != c->pads[3]) && matches_tf_same(g, c)) tf_style = 1;
+    }
+    /* layers are owned by the layer_net; the match only points at them */
+    set_mode(g, (layer *)m->stem, tf_style);
+    set_mode(g, (layer *)m->head, tf_style);
+    for (int i = 0; i < m->n_blocks; i++) {
+        mblock *b = &m->blocks[i];
+        set_mode(g, (layer *)b->expand, tf_style);
+        set_mode(g, (layer *)b->dw, tf_style);
+        set_mode(g, (layer *)b->se_reduce, tf_style);
+        set_mode(g, (layer *)b->se_expand, tf_style);
+        set_mode(g, (layer *)b->project, tf_style);
+    }
 }

@@ -14,7 +14,7 @@ typedef struct mblock {
 typedef struct mtap {
     int at, pooled, channels;
     const char *name;      /* ONNX value */
-    int node;              /* ONNX node producing it */
+    const char *node;      /* ONNX node producing it ("" if none) */
 } mtap;
 
 typedef struct mnet {
@@ -30,6 +30,10 @@ typedef struct mnet {
     char ignored[256];
 } mnet;
 
+/* Decides each convolution's padding mode (efm-format.h): TF_SAME when the
+ * model pads asymmetrically the TensorFlow way anywhere, SYMMETRIC for
+ * centred pads, EXPLICIT otherwise. Called by match_efficientnet. */
+void match_pad_modes(const graph *g, mnet *m);
 effad_status match_efficientnet(const layer_net *net, convert_taps taps, mnet *m, effad_error *e);
 
 #endif
