@@ -42,11 +42,44 @@ dw_row_block(const ops_dwconv_args *a, const int kh, const int kw, const int sh,
 #pragma GCC unroll 25
         for (int t = 0; t < kh * kw; t++) wr[t] = DW_LD(wb + (size_t)t * c);
     }
-    __m256 csum = zero;
     float *orow = a->out + (size_t)oy * ow * c + cb;
 
-    for (int ox = 0; ox < ow; ox++) {
+    /* Pass 1: raw sums. Four interior pixels at a time give the FMA units
+     * four independent chains (one pixel's taps are one dependent chain of
+     * kh*kw FMAs) and share each weight load. */
+    for (int ox = 0; ox < ow;) {
         const int ix0 = ox * sw - a->g.pad_left;
+        if (rows_full && ox >= ox_lo && ox + 4 <= ox_hi) {
+            const float *ip = a->in + ((size_t)iy0 * iw + ix0) * c + cb;
+            const size_t px = (size_t)sw * c;
+            __m256 acc0 = vbias, acc1 = vbias, acc2 = vbias, acc3 = vbias;
+#pragma GCC unroll 5
+            for (int ky = 0; ky < kh; ky++) {
+#pragma GCC unroll 5
+                for (int kx = 0; kx < kw; kx++) {
+                    const __m256 w = preload ? wr[ky * kw + kx] : DW_LD(wb + (size_t)(ky * kw + kx) * c);
+                    const float *q = ip + ((size_t)ky * iw + kx) * c;
+                    acc0 = _mm256_fmadd_ps(DW_LD(q), w, acc0);
+                    acc1 = _mm256_fmadd_ps(DW_LD(q + px), w, acc1);
+                    acc2 = _mm256_fmadd_ps(DW_LD(q + 2 * px), w, acc2);
+                    acc3 = _mm256_fmadd_ps(DW_LD(q + 3 * px), w, acc3);
+                }
+            }
+            float *o = orow + (size_t)ox * c;
+            if (masked) {
+                _mm256_maskstore_ps(o, cm, acc0);
+                _mm256_maskstore_ps(o + c, cm, acc1);
+                _mm256_maskstore_ps(o + 2 * (size_t)c, cm, acc2);
+                _mm256_maskstore_ps(o + 3 * (size_t)c, cm, acc3);
+            } else {
+                _mm256_storeu_ps(o, acc0);
+                _mm256_storeu_ps(o + c, acc1);
+                _mm256_storeu_ps(o + 2 * (size_t)c, acc2);
+                _mm256_storeu_ps(o + 3 * (size_t)c, acc3);
+            }
+            ox += 4;
+            continue;
+        }
         __m256 acc = vbias;
         if (rows_full && ox >= ox_lo && ox < ox_hi) {
             const float *ip = a->in + ((size_t)iy0 * iw + ix0) * c + cb;
@@ -68,11 +101,15 @@ dw_row_block(const ops_dwconv_args *a, const int kh, const int kw, const int sh,
                                           DW_LD(wb + (size_t)(ky * kw + kx) * c), acc);
             }
         }
-        acc = avx2_act_ps(acc, a->act);
-        if (a->chan_sum) csum = _mm256_add_ps(csum, acc);
         if (masked) _mm256_maskstore_ps(orow + (size_t)ox * c, cm, acc);
         else _mm256_storeu_ps(orow + (size_t)ox * c, acc);
+        ox++;
     }
+
+    /* Pass 2, over the row block just written (in L1): activation and the
+     * per-channel sum. */
+    __m256 csum = zero;
+    avx2_act_strided(orow, (size_t)ow, (size_t)c, a->act, masked, cm, a->chan_sum ? &csum : 0);
     if (a->chan_sum) {
         float *cs = a->chan_sum + cb;
         const __m256 s = _mm256_add_ps(DW_LD(cs), csum);

@@ -106,8 +106,13 @@ gemm_tile(const int mr, const int nv, const int bmask, const int scaled,
 #undef GEMM_ROW
     }
 
-    const ops_act act = pn->act;
     const size_t ldc = pn->ldc, ldr = pn->ldr;
+    /* Exp-based activations: store the raw sums and let gemm_tile_act run
+     * the activation row by row with its switch hoisted; inlined here, 12
+     * accumulators' worth of exp would spill and re-dispatch per vector. */
+    const int deferred = pn->act.kind >= OPS_ACT_SIGMOID;
+    const ops_act act = deferred ? (ops_act){ OPS_ACT_NONE, 0, 0 } : pn->act;
+    if (deferred) res = 0;
 #define GEMM_OUT(r)                                                                \
     if (mr > r) {                                                                  \
         float *cr = c + (size_t)r * ldc;                                           \
@@ -132,6 +137,29 @@ gemm_tile(const int mr, const int nv, const int bmask, const int scaled,
     }
     GEMM_OUT(0) GEMM_OUT(1) GEMM_OUT(2) GEMM_OUT(3) GEMM_OUT(4) GEMM_OUT(5)
 #undef GEMM_OUT
+}
+
+/* The deferred epilogue of one tile: act, then + res, over mr rows of nr
+ * columns just written (in L1). Same per-element operations as the inline
+ * epilogue, so results do not depend on which path ran. */
+static void gemm_tile_act(float *c, size_t ldc, size_t mr, size_t nr, ops_act act,
+                          const float *res, size_t ldr)
+{
+    const size_t nfull = nr / 8, nlast = nr % 8;
+    const __m256i m = avx2_tail_mask(nlast);
+    for (size_t r = 0; r < mr; r++) {
+        float *cr = c + r * ldc;
+        avx2_act_strided(cr, nfull, 8, act, 0, m, 0);
+        if (nlast) avx2_act_strided(cr + 8 * nfull, 1, 8, act, 1, m, 0);
+        if (res) {
+            const float *rr = res + r * ldr;
+            for (size_t v = 0; v < nfull; v++)
+                _mm256_storeu_ps(cr + 8 * v, _mm256_add_ps(_mm256_loadu_ps(cr + 8 * v), _mm256_loadu_ps(rr + 8 * v)));
+            if (nlast)
+                _mm256_maskstore_ps(cr + 8 * nfull, m, _mm256_add_ps(_mm256_maskload_ps(cr + 8 * nfull, m),
+                                                                     _mm256_maskload_ps(rr + 8 * nfull, m)));
+        }
+    }
 }
 
 /* One function per (mr, nv) and mode; modes: 0 plain, 1 masked B tail,
@@ -235,9 +263,11 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
             const int md = mode | (!packed && pn.nr != (size_t)nv * 8);
             for (size_t i = i0; i < i1; i += GEMM_MR) {
                 const size_t mr = i1 - i < GEMM_MR ? i1 - i : GEMM_MR;
-                gemm_tiles[md][mr - 1][nv - 1](&pn, g->a + i * g->a_stride,
-                                               g->res ? g->res + i * g->res_stride + j0 : 0,
-                                               g->c + i * g->c_stride + j0);
+                const float *res = g->res ? g->res + i * g->res_stride + j0 : 0;
+                float *c = g->c + i * g->c_stride + j0;
+                gemm_tiles[md][mr - 1][nv - 1](&pn, g->a + i * g->a_stride, res, c);
+                if (pn.act.kind >= OPS_ACT_SIGMOID)
+                    gemm_tile_act(c, g->c_stride, mr, pn.nr, pn.act, res, g->res_stride);
             }
         }
     }
