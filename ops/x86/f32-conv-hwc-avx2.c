@@ -115,12 +115,26 @@ ops_status f32_conv_hwc_avx2(const ops_conv_args *a)
     const int rem_nv = (rem + 7) / 8, rem_masked = rem % 8 != 0;
     const __m256i cm = avx2_tail_mask(rem % 8 ? (size_t)(rem % 8) : 8);
 
+    /* Exp-based activations run once per finished output row (in L1) with
+     * the switch hoisted, rather than inline on 8 live accumulators. */
+    ops_conv_args raw = *a;
+    const int deferred = a->act.kind >= OPS_ACT_SIGMOID;
+    if (deferred) raw.act = (ops_act){ OPS_ACT_NONE, 0, 0 };
+    const size_t row_floats = (size_t)ow * oc;
+
     for (int oy = a->row_begin; oy < a->row_end; oy++) {
         for (int ox = 0; ox < ow;) {
             const int np = ox >= ox_lo && ox + 1 < ox_hi ? 2 : 1;
-            for (int j = 0; j < nfull; j++) conv_tiles[np - 1][0][3](a, oy, ox, 32 * j, cm);
-            if (rem) conv_tiles[np - 1][rem_masked][rem_nv - 1](a, oy, ox, 32 * nfull, cm);
+            for (int j = 0; j < nfull; j++) conv_tiles[np - 1][0][3](&raw, oy, ox, 32 * j, cm);
+            if (rem) conv_tiles[np - 1][rem_masked][rem_nv - 1](&raw, oy, ox, 32 * nfull, cm);
             ox += np;
+        }
+        if (deferred) {
+            float *row = a->out + (size_t)oy * row_floats;
+            avx2_act_strided(row, row_floats / 8, 8, a->act, 0, cm, 0);
+            if (row_floats % 8)
+                avx2_act_strided(row + row_floats / 8 * 8, 1, 8, a->act, 1,
+                                 avx2_tail_mask(row_floats % 8), 0);
         }
     }
     return OPS_OK;
