@@ -120,7 +120,9 @@ static effad_status read_block(loader *L, const uint8_t *b, int i, effad_block *
         (s = read_conv(L, b + EFM_B_SE_REDUCE, "block se_reduce", &blk->se_reduce)) ||
         (s = read_conv(L, b + EFM_B_SE_EXPAND, "block se_expand", &blk->se_expand)) ||
         (s = read_conv(L, b + EFM_B_PROJECT, "block project", &blk->project))) {
-        effad_fail(L->e, s, "block %d: %s", i, L->e ? L->e->msg : "");
+        effad_error where;
+        effad_fail(&where, s, "block %d", i);
+        effad_error_prefix(L->e, where.msg);
         return s;
     }
     if (blk->expand.w) {
