@@ -64,7 +64,7 @@ effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model 
 {
     effad_status s = effad_file_map(path, f, e);
     if (s) return s;
-    if ((s = effad_model_load(m, f->bytes, f->n_bytes, e))) {
+    if ((s = effad_model_load_writable(m, (void *)f->bytes, f->n_bytes, e))) {
         effad_error_prefix(e, path);
         effad_file_unmap(f);
     }

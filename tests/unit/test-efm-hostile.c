@@ -51,7 +51,7 @@ static effad_status load(const uint8_t *src, size_t n, effad_error *e)
     if (posix_memalign(&buf, 64, n ? n : 1)) return EFFAD_ERR_NOMEM;
     memcpy(buf, src, n);
     e->msg[0] = '\0';
-    effad_status s = effad_model_load(&model, buf, n, e);
+    effad_status s = effad_model_load_writable(&model, buf, n, e);
     if (s == EFFAD_OK) {   /* accepted: it must also run safely */
         size_t bytes;
         effad_runner r;

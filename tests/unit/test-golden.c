@@ -84,7 +84,7 @@ static void check_model(const char *dir, const char *onnx_file, const char *labe
     memcpy(aligned, efm, n_efm);
     free(efm);
     static effad_model m;
-    s = effad_model_load(&m, aligned, n_efm, &e);
+    s = effad_model_load_writable(&m, aligned, n_efm, &e);
     CHECK_MSG(s == EFFAD_OK, "%s: load: %s", path, e.msg);
     CHECK_EQ_INT(m.n_taps, n_lv);
     if (s || m.n_taps != n_lv) { free(aligned); return; }
