@@ -52,7 +52,7 @@ static uint32_t getbits(bitin *b, int k)
 typedef struct {
     uint16_t fast[1 << FAST_BITS];
     uint16_t count[MAX_BITS + 1];
-    uint16_t sym[288];
+    uint16_t sym[288];   /* >= the largest alphabet, 288 literal/length symbols */
 } huff;
 
 typedef enum { CODE_LITLEN, CODE_DIST, CODE_CLEN } code_kind;
@@ -200,8 +200,10 @@ static void build_fixed(inflater *z)
     for (int i = 256; i < 280; i++) lens[i] = 7;
     for (int i = 280; i < 288; i++) lens[i] = 8;
     huff_build(&z->lit, lens, 288, CODE_LITLEN);
-    for (int i = 0; i < 30; i++) lens[i] = 5;
-    huff_build(&z->dist, lens, 30, CODE_DIST);
+    /* 32 five-bit codes make a complete set; 30 and 31 are refused when
+     * decoded, as RFC 1951 says they never occur. */
+    for (int i = 0; i < 32; i++) lens[i] = 5;
+    huff_build(&z->dist, lens, 32, CODE_DIST);
 }
 
 static effad_status inflate_codes(inflater *z)
