@@ -334,7 +334,7 @@ static effad_status next_restart(jdec *d, int n)
         /* libjpeg skips stray bytes before the marker with a warning; a
          * valid stream never has them, so strictness costs nothing. */
         d->cnt = 0;
-        while (!d->at_marker) refill(d);
+        while (!d->at_marker) { d->cnt = 0; refill(d); }
     }
     if (d->pos + 1 >= d->n) return FAIL("entropy-coded data truncated (no RST marker)");
     if (d->b[d->pos + 1] != 0xD0 + (n & 7))

@@ -10,7 +10,7 @@
  * effad_error message; this one prints a bounded prefix instead. */
 #define CHECK_HAS(msg, needle) CHECK_MSG(strstr((msg), (needle)) != NULL, "\"%.300s\" lacks \"%s\"", (msg), (needle))
 
-static uint8_t *slurp(const char *path, size_t *n)
+static inline uint8_t *slurp(const char *path, size_t *n)
 {
     *n = 0;
     FILE *f = fopen(path, "rb");
