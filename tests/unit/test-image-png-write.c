@@ -78,6 +78,7 @@ int main(void)
 
     /* the target is a directory: rename fails, the temporary is removed */
     mkdir(OUT "/atomic", 0755);
+    unlink(OUT "/atomic/target.png");   /* left by an earlier run */
     mkdir(OUT "/atomic/target.png", 0755);
     CHECK_EQ_INT(count_entries(OUT "/atomic"), 1);
     CHECK_EQ_INT(image_write_png(OUT "/atomic/target.png", px, 2, 2, 3, &e), EFFAD_ERR_IO);
