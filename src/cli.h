@@ -12,6 +12,20 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Progress on stderr: a live line with rate and ETA on a terminal, a line
+ * per 10% otherwise; quiet suppresses it. */
+typedef struct cli_progress { const char *what; size_t total, last_pct; double t0; int tty, quiet; } cli_progress;
+void cli_progress_start(cli_progress *p, const char *what, size_t total, int quiet);
+void cli_progress_step(cli_progress *p, size_t done);
+void cli_progress_end(cli_progress *p);
+double cli_now(void);
+int cli_parse_double(const char *s, double *out);
 
 /* Prints "effad <cmd>: <message>" and returns the exit status (1, or 2 for
  * usage errors). */

@@ -1,6 +1,8 @@
 /* Shared plumbing of the effad subcommands. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include "cli.h"
 
 int cli_error(const char *cmd, const effad_error *e)
@@ -76,4 +78,43 @@ void *cli_arena(size_t bytes)
     void *p = 0;
     if (posix_memalign(&p, 64, bytes ? bytes : 64)) return 0;
     return p;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+    char *end;
+    if (!s || !*s) return 0;
+    *out = strtod(s, &end);
+    return !*end && *out == *out;
+}
+
+void cli_progress_start(cli_progress *p, const char *what, size_t total, int quiet)
+{
+    p->what = what; p->total = total; p->last_pct = 0; p->t0 = cli_now();
+    p->tty = isatty(2); p->quiet = quiet;
+}
+
+void cli_progress_step(cli_progress *p, size_t done)
+{
+    if (p->quiet || !p->total) return;
+    size_t pct = done * 100 / p->total;
+    if (!p->tty && pct / 10 == p->last_pct / 10 && done != p->total) return;
+    p->last_pct = pct;
+    double el = cli_now() - p->t0, rate = el > 0 ? (double)done / el : 0;
+    double eta = rate > 0 ? (double)(p->total - done) / rate : 0;
+    fprintf(stderr, "%s%s: %zu/%zu (%zu%%), %.1f/s, ETA %.0f s%s", p->tty ? "\r" : "", p->what, done, p->total, pct,
+            rate, eta, p->tty ? "   " : "\n");
+}
+
+void cli_progress_end(cli_progress *p)
+{
+    if (p->quiet || !p->total) return;
+    if (p->tty) fprintf(stderr, "\n");
 }
