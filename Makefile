@@ -120,6 +120,9 @@ cross-asan:
 #                            list is computed by the runner), once per kernel ISA
 #                            this machine runs; not part of `make test`
 ONNX_TESTDATA ?= /usr/include/onnx/backend/test/data
+# node/ is the operator suite; "node pytorch-converted pytorch-operator"
+# adds PyTorch's grouped and dilated Conv2d, padding and Gemm cases.
+CONFORMANCE_SETS ?= node
 .PHONY: onnx-backend-check conformance
 onnx-backend-check: $(B)/onnx-backend-check
 $(B)/onnx-backend-check: tests/onnx-backend-check.c $(B)/libeffad.a
@@ -130,7 +133,7 @@ conformance: $(B)/onnx-backend-check
 	  echo "conformance: $(ONNX_TESTDATA)/node not found."; \
 	  echo "  Install ONNX's backend test vectors: apt-get install libonnx-testdata"; \
 	  echo "  (or point ONNX_TESTDATA=... at a copy of onnx/backend/test/data)"; exit 1; fi
-	@dirs=$$($(B)/onnx-backend-check --list $(ONNX_TESTDATA)/node/*); \
+	@dirs=$$(for set in $(CONFORMANCE_SETS); do $(B)/onnx-backend-check --list $(ONNX_TESTDATA)/$$set/*; done); \
 	  test -n "$$dirs" || { echo "conformance: no node test selected"; exit 1; }; \
 	  rc=0; for isa in $$($(B)/onnx-backend-check --isas); do \
 	    EFFAD_ISA=$$isa $(B)/onnx-backend-check $$dirs || rc=1; \
