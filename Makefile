@@ -127,7 +127,7 @@ CONFORMANCE_SETS ?= node
 onnx-backend-check: $(B)/onnx-backend-check
 $(B)/onnx-backend-check: tests/onnx-backend-check.c $(B)/libeffad.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-format-truncation $(INC) -o $@ $< $(B)/libeffad.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wno-format-truncation $(INC) -o $@ $< $(B)/libeffad.a $(LDLIBS)
 conformance: $(B)/onnx-backend-check
 	@if [ ! -d "$(ONNX_TESTDATA)/node" ]; then \
 	  echo "conformance: $(ONNX_TESTDATA)/node not found."; \
