@@ -15,8 +15,9 @@ reference pipelines (tests/reference/ailia_ref.py, paper_ref.py); not a
 demo.  Everything is drawn from numpy RandomState(seed) and written with
 PIL/OpenCV's default settings, so a re-run reproduces the files.
 
-Images (8-bit values quantised to 64 levels to keep PNGs small): a smooth noise field (random 6x6..10x10 grid, bicubic upsampling)
-plus sinusoidal stripes, per-image slightly different angle, frequency,
+Images: a smooth noise field (random 6x6..10x10 grid, bicubic upsampling)
+plus sinusoidal stripes (8-bit values quantised to 64 levels to keep the
+PNGs small), per-image slightly different angle, frequency,
 phase and colour.  Sizes 120..300 px, mostly non-square, both
 orientations.  Pixel formats are mixed within train and test (cycled
 per image):
