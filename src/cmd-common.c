@@ -105,7 +105,8 @@ void cli_progress_step(cli_progress *p, size_t done)
 {
     if (p->quiet || !p->total) return;
     size_t pct = done * 100 / p->total;
-    if (!p->tty && pct / 10 == p->last_pct / 10 && done != p->total) return;
+    /* a log gets a line per 10%, and only for runs long enough to watch */
+    if (!p->tty && (cli_now() - p->t0 < 2.0 || (pct / 10 == p->last_pct / 10 && done != p->total))) return;
     p->last_pct = pct;
     double el = cli_now() - p->t0, rate = el > 0 ? (double)done / el : 0;
     double eta = rate > 0 ? (double)(p->total - done) / rate : 0;

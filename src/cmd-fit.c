@@ -78,7 +78,7 @@ int cmd_fit(int argc, char **argv)
     cli_progress_start(&prog, "fit", list.n, quiet);
     for (size_t i = 0; i < list.n; i++) {
         int w, h;
-        if (pipeline_load_rgb(list.path[i], &rgb, &w, &h, &e)) goto done;
+        if (pipeline_load_rgb(&p, list.path[i], &rgb, &w, &h, &e)) goto done;
         for (size_t c = 0; c < copies; c++) {
             if (pipeline_rgb(&p, rgb, w, h, c ? &rng : 0, 10, rows + (i * copies + c) * p.total_dim, &e)) {
                 effad_error_prefix(&e, list.path[i]);

@@ -91,12 +91,20 @@ int cmd_score(int argc, char **argv)
     levels = malloc(sizeof(double) * gm.n_levels);
     work = malloc(sizeof(double) * maxd);
     if (!feat || !levels || !work) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
+    if (json) {   /* a header line: what the scores below were measured against */
+        printf("{\"kind\":\"fit\",\"preset\":\"%s\",\"n_train\":%llu,\"threshold\":%.17g,\"threshold_name\":\"%s\",\"levels\":[",
+               gm.preset, (unsigned long long)(gm.n_levels ? gm.levels[0].n : 0), threshold, th_name);
+        for (size_t l = 0; l < gm.n_levels; l++)
+            printf("%s{\"tap\":%d,\"dim\":%zu,\"shrinkage\":%.17g}", l ? "," : "", sel.tap[l], gm.levels[l].dim,
+                   gm.levels[l].shrinkage);
+        printf("]}\n");
+    }
     if (!json && !quiet) printf("# %s, threshold %s = %.6g, score = %s of %zu level distances\n", gauss_path, th_name,
                                 threshold, detector_combine_of(gm.preset) == COMBINE_MEAN ? "mean" : "sum", gm.n_levels);
     for (size_t i = 0; i < list.n; i++) {
         uint8_t *rgb = 0;
         int w, h;
-        if (pipeline_load_rgb(list.path[i], &rgb, &w, &h, &e)) goto done;
+        if (pipeline_load_rgb(&p, list.path[i], &rgb, &w, &h, &e)) goto done;
         if (pipeline_rgb(&p, rgb, w, h, 0, 0, feat, &e)) { effad_error_prefix(&e, list.path[i]); free(rgb); goto done; }
         double score = detector_score(&gm, &sel, &p, feat, levels, work);
         int bad = score >= threshold;

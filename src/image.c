@@ -77,6 +77,11 @@ effad_status image_load(const char *path, effad_image *img, effad_error *e)
 
 effad_status image_to_rgb8(const effad_image *img, uint8_t **rgb_out, effad_error *e)
 {
+    return image_to_rgb8_as(img, IMAGE_RGB_PIL, rgb_out, e);
+}
+
+effad_status image_to_rgb8_as(const effad_image *img, image_rgb_rule rule, uint8_t **rgb_out, effad_error *e)
+{
     *rgb_out = NULL;
     if (!img || !img->px || img->w <= 0 || img->h <= 0 || img->channels < 1 || img->channels > 4 ||
         (img->bit_depth != 8 && img->bit_depth != 16))
@@ -93,7 +98,8 @@ effad_status image_to_rgb8(const effad_image *img, uint8_t **rgb_out, effad_erro
             else { v[0] = s[0]; v[1] = s[1]; v[2] = s[2]; }
         } else {
             const uint16_t *s = (const uint16_t *)img->px + i * c;
-            if (c == 1) v[0] = v[1] = v[2] = (uint8_t)(s[0] > 255 ? 255 : s[0]);   /* PIL "I" -> RGB clips */
+            if (c == 1 && rule == IMAGE_RGB_PIL) v[0] = v[1] = v[2] = (uint8_t)(s[0] > 255 ? 255 : s[0]);   /* PIL "I" -> RGB clips */
+            else if (c == 1) v[0] = v[1] = v[2] = (uint8_t)(s[0] >> 8);   /* cv2.imread IMREAD_COLOR: high byte */
             else if (c == 2) v[0] = v[1] = v[2] = (uint8_t)(s[0] >> 8);          /* "LA;16B": high byte */
             else { v[0] = (uint8_t)(s[0] >> 8); v[1] = (uint8_t)(s[1] >> 8); v[2] = (uint8_t)(s[2] >> 8); }
         }

@@ -78,6 +78,12 @@ void image_free(effad_image *img);
 /* Image.open(p).convert('RGB'), byte for byte (see the table above):
  * *rgb_out gets a malloc'd h*w*3 buffer the caller frees. */
 effad_status image_to_rgb8(const effad_image *img, uint8_t **rgb_out, effad_error *e);
+/* Which library's 8-bit RGB to reproduce. They differ only for 16-bit grey:
+ * PIL opens it as mode "I" and clips to 255 on convert('RGB'); OpenCV's
+ * imread(IMREAD_COLOR) keeps the high byte. Everything else (alpha dropped,
+ * grey replicated, palette expanded, 16-bit colour -> high byte) agrees. */
+typedef enum image_rgb_rule { IMAGE_RGB_PIL = 0, IMAGE_RGB_OPENCV = 1 } image_rgb_rule;
+effad_status image_to_rgb8_as(const effad_image *img, image_rgb_rule rule, uint8_t **rgb_out, effad_error *e);
 
 /* Writes an 8-bit PNG (channels 1 grey, 3 RGB, 4 RGBA). Atomic: the data
  * goes to a temporary file in the same directory, is flushed and fsync'd,

@@ -6,6 +6,10 @@ static const struct { const char *name; cli_cmd_fn fn; const char *what; } comma
     { "convert",  cmd_convert,  "ONNX EfficientNet -> .efm flat model" },
     { "info",     cmd_info,     "describe an .efm: blocks, taps, parameters, MACs, arena" },
     { "features", cmd_features, "run the network on a raw tensor, write the level vectors or maps" },
+    { "fit",      cmd_fit,      "learn what good parts look like: train images -> .gauss" },
+    { "score",    cmd_score,    "score images: combined and per-level distances, verdict" },
+    { "eval",     cmd_eval,     "image AUROC per defect type on an MVTec-AD layout, ROC SVG" },
+    { "merge",    cmd_merge,    "add up the statistics of several fits and refit" },
 };
 
 static int usage(FILE *f)

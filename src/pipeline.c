@@ -60,12 +60,12 @@ effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_opt
     return EFFAD_OK;
 }
 
-effad_status pipeline_load_rgb(const char *path, uint8_t **rgb, int *w, int *h, effad_error *e)
+effad_status pipeline_load_rgb(const pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e)
 {
     effad_image img;
     effad_status s = image_load(path, &img, e);
     if (s) return s;
-    s = image_to_rgb8(&img, rgb, e);
+    s = image_to_rgb8_as(&img, p->prep.sampler == PREP_CV_LINEAR ? IMAGE_RGB_OPENCV : IMAGE_RGB_PIL, rgb, e);
     if (s) effad_error_prefix(e, path);
     *w = img.w; *h = img.h;
     image_free(&img);
@@ -109,7 +109,7 @@ effad_status pipeline_image(pipeline *p, const char *path, float *features, effa
 {
     uint8_t *rgb = 0;
     int w, h;
-    effad_status s = pipeline_load_rgb(path, &rgb, &w, &h, e);
+    effad_status s = pipeline_load_rgb(p, path, &rgb, &w, &h, e);
     if (s) return s;
     if ((s = pipeline_rgb(p, rgb, w, h, 0, 0, features, e))) effad_error_prefix(e, path);
     free(rgb);

@@ -44,8 +44,9 @@ effad_status pipeline_image(pipeline *p, const char *path, float *features, effa
  * one random crop (MahalanobisAD's --aug recipe) drawn from it. */
 effad_status pipeline_rgb(pipeline *p, const uint8_t *rgb, int w, int h, augment_rng *rng, int max_angle,
                           float *features, effad_error *e);
-/* Decodes path into 8-bit RGB (caller frees *rgb). */
-effad_status pipeline_load_rgb(const char *path, uint8_t **rgb, int *w, int *h, effad_error *e);
+/* Decodes path into 8-bit RGB the way the preset's reference reads images
+ * (PIL for ailia, OpenCV for paper; caller frees *rgb). */
+effad_status pipeline_load_rgb(const pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e);
 void pipeline_close(pipeline *p);
 
 #endif
