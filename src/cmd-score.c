@@ -20,6 +20,7 @@ static int help(void)
            "                       (train-2xmean, chi2-3sigma, explicit, best-f1, youden)\n"
            "  --save DIR           write DIR/<name>.png: the image beside its score bar\n"
            "  --fail-on-anomaly    exit with status 3 when any image is anomalous\n"
+           "  --preprocess NAME    insist on a preset (refused unless the model was fitted with it)\n"
            "  --threads N, --isa NAME, --quiet\n");
     return 0;
 }
@@ -39,7 +40,7 @@ static void json_str(FILE *f, const char *s)
 
 int cmd_score(int argc, char **argv)
 {
-    const char *gauss_path = 0, *model = 0, *save = 0, *th_opt = 0;
+    const char *gauss_path = 0, *model = 0, *save = 0, *th_opt = 0, *preset_opt = 0;
     const char *inputs[256];
     int n_inputs = 0, json = 0, fail_on = 0, quiet = 0;
     pipeline_options po = { 0, 0, 1 };
@@ -53,6 +54,7 @@ int cmd_score(int argc, char **argv)
         else if (!strcmp(a, "--quiet")) quiet = 1;
         else if (!strcmp(a, "--threads") && v) { if (!cli_parse_int(v, 1, 256, &po.threads)) return cli_usage_error("score", "bad --threads '%s'", v); i++; }
         else if (!strcmp(a, "--isa") && v) { po.isa = v; i++; }
+        else if (!strcmp(a, "--preprocess") && v) { preset_opt = v; i++; }
         else if (a[0] == '-') return cli_usage_error("score", "unknown or incomplete option '%s'", a);
         else if (!gauss_path) gauss_path = a;
         else if (!model) model = a;
@@ -69,7 +71,8 @@ int cmd_score(int argc, char **argv)
     memset(&list, 0, sizeof list);
     memset(&p, 0, sizeof p);
     if (gauss_file_read(gauss_path, &gm, &e)) return cli_error("score", &e);
-    po.preset = gm.preset;
+    /* the recorded preset, unless the user names one: then it must agree */
+    po.preset = preset_opt ? preset_opt : gm.preset;
     int rc = 1, anomalies = 0;
     float *feat = 0;
     double *levels = 0, *work = 0;

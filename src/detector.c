@@ -171,28 +171,32 @@ effad_status detector_thresholds(gauss_model *gm, double sigma, double explicit_
 effad_status detector_check_compatible(const gauss_model *gm, const pipeline *p, const char *gauss_path,
                                        level_sel *sel, effad_error *e)
 {
-    if (gm->model_hash != p->model.hash)
-        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted with a different model (hash %016llx; this .efm is %016llx)",
-                          gauss_path, (unsigned long long)gm->model_hash, (unsigned long long)p->model.hash);
-    if (gm->input_h != (uint32_t)p->model.in_h || gm->input_w != (uint32_t)p->model.in_w)
-        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted at %ux%u, the model runs at %dx%d", gauss_path,
-                          gm->input_h, gm->input_w, p->model.in_h, p->model.in_w);
+    /* preset and tap rule first: they say more than "another model" */
     if (strcmp(gm->preset ? gm->preset : "", p->prep.name))
         return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted with preprocessing '%s', not '%s'", gauss_path,
                           gm->preset ? gm->preset : "", p->prep.name);
     const char *colon = gm->taps ? strchr(gm->taps, ':') : 0;
     if (!colon) return effad_fail(e, EFFAD_ERR_FORMAT, "%s: no level description", gauss_path);
     size_t rule_len = (size_t)(colon - gm->taps);
-    if (rule_len != strlen(p->model.tap_rule) || strncmp(gm->taps, p->model.tap_rule, rule_len))
-        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted on '%.*s' taps, the model has '%s' taps", gauss_path,
-                          (int)rule_len, gm->taps, p->model.tap_rule);
+    if (rule_len != strlen(p->model.tap_rule) || strncmp(gm->taps, p->model.tap_rule, rule_len)) {
+        char rule[64];   /* effad_fail has no %.*s */
+        snprintf(rule, sizeof rule, "%.*s", (int)(rule_len < sizeof rule ? rule_len : sizeof rule - 1), gm->taps);
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted on '%s' taps, the model has '%s' taps", gauss_path,
+                          rule, p->model.tap_rule);
+    }
+    if (gm->model_hash != p->model.hash)
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted with a different model (hash %016llx; this .efm is %016llx)",
+                          gauss_path, (unsigned long long)gm->model_hash, (unsigned long long)p->model.hash);
+    if (gm->input_h != (uint32_t)p->model.in_h || gm->input_w != (uint32_t)p->model.in_w)
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted at %ux%u, the model runs at %dx%d", gauss_path,
+                          gm->input_h, gm->input_w, p->model.in_h, p->model.in_w);
     effad_status s = level_sel_parse(colon + 1, p->n_levels, sel, e);
     if (s) { effad_error_prefix(e, gauss_path); return s; }
     if ((size_t)sel->n != gm->n_levels)
         return effad_fail(e, EFFAD_ERR_FORMAT, "%s: %d levels described, %zu stored", gauss_path, sel->n, gm->n_levels);
     for (int l = 0; l < sel->n; l++)
         if ((size_t)p->level_dim[sel->tap[l]] != gm->levels[l].dim)
-            return effad_fail(e, EFFAD_ERR_MISMATCH, "%s: level %d has %zu features, the model's has %d", gauss_path,
+            return effad_fail(e, EFFAD_ERR_FORMAT, "%s: level %d has %zu features, the model's has %d", gauss_path,
                               sel->tap[l], gm->levels[l].dim, p->level_dim[sel->tap[l]]);
     return EFFAD_OK;
 }
