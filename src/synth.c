@@ -29,16 +29,17 @@ static const char *const defect_names[SYNTH_N_DEFECTS] = { "scratch", "spot", "h
 static const char *const texture_names[SYNTH_N_TEXTURES] = { "fabric", "metal", "grid" };
 
 /* Per texture: colour tint (x/256 per channel) and the flat background a
- * "missing" patch shows, roughly the texture's mean level. */
+ * "missing" patch shows: the bare substrate, darker than the texture's
+ * mean so that the patch reads as a hole in the surface layer. */
 static const int tint[SYNTH_N_TEXTURES][3] = { { 256, 226, 184 }, { 236, 244, 256 }, { 200, 256, 210 } };
-static const int flat_level[SYNTH_N_TEXTURES] = { 128, 150, 150 };
+static const int flat_level[SYNTH_N_TEXTURES] = { 90, 110, 110 };
 
 void synth_options_default(synth_options *o)
 {
     memset(o, 0, sizeof *o);
     o->seed = 1;
     o->w = o->h = 128;
-    o->texture = SYNTH_FABRIC;
+    o->texture = SYNTH_METAL;
     o->n_train = 60;
     o->n_test_good = 20;
     o->n_per_defect = 10;
@@ -118,7 +119,7 @@ static void tex_grid(int *f, int w, int h, rng *r)
         for (int x = 0; x < w; x++) {
             int u = x + px, v = y + py;
             int level;
-            if (u % 16 < 3 || v % 16 < 3) level = 70;
+            if (u % 16 < 2 || v % 16 < 2) level = 120;
             else level = 172 + (int)(rng_mix(salt ^ (uint64_t)((u / 16) * 4099 + v / 16)) >> 61) - 4;
             f[(size_t)y * w + x] = level * FX;
         }
@@ -145,7 +146,7 @@ static void draw_scratch(int *f, uint8_t *mask, int w, int h, rng *r)
     int x0 = cx - hx, y0 = cy - hy;
     int64_t dx = 2 * (int64_t)hx, dy = 2 * (int64_t)hy, len2 = dx * dx + dy * dy;
     int hw4 = rng_int(r, 4, 9);                /* (half-width)^2 in quarter pixels^2 */
-    int amp = sign(r) * rng_int(r, 60, 90) * FX;
+    int amp = sign(r) * rng_int(r, 70, 100) * FX;
     int bx0 = x0 < x0 + dx ? x0 : (int)(x0 + dx), bx1 = x0 > x0 + dx ? x0 : (int)(x0 + dx);
     int by0 = y0 < y0 + dy ? y0 : (int)(y0 + dy), by1 = y0 > y0 + dy ? y0 : (int)(y0 + dy);
     for (int y = by0 - 2; y <= by1 + 2; y++)
@@ -208,7 +209,7 @@ static void draw_missing(int *f, uint8_t *mask, int w, int h, rng *r, synth_text
 {
     int rw = rng_int(r, w * 12 / 100, w * 22 / 100), rh = rng_int(r, h * 12 / 100, h * 22 / 100), m = 3;
     int x0 = rng_int(r, m, w - m - rw), y0 = rng_int(r, m, h - m - rh);
-    int level = (flat_level[tex] + rng_int(r, -10, 10)) * FX;
+    int level = (flat_level[tex] + rng_int(r, -8, 8)) * FX;
     for (int y = y0; y < y0 + rh; y++)
         for (int x = x0; x < x0 + rw; x++) {
             f[(size_t)y * w + x] = level;
@@ -265,8 +266,8 @@ effad_status synth_render(const synth_options *opt, synth_split split, int defec
     default: break;
     }
 
-    /* lighting: a gradient of up to +-10 levels edge to centre, +-8 offset */
-    int gx = rng_int(&r, -10, 10), gy = rng_int(&r, -10, 10), offset = rng_int(&r, -8, 8);
+    /* lighting: a gradient of up to +-6 levels edge to centre, +-5 offset */
+    int gx = rng_int(&r, -6, 6), gy = rng_int(&r, -6, 6), offset = rng_int(&r, -5, 5);
     const int *t = tint[opt->texture];
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {

