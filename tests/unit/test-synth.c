@@ -27,6 +27,10 @@
 #include "roc.h"
 #include "synth.h"
 
+#define DEMO_MODEL_HASH     0x5308f2a731b9cbd4ull
+#define SYNTH_TRAIN0_HASH   0xd37e020552c66fbeull
+#define SYNTH_SCRATCH9_HASH 0xd3f514ec6f80444eull
+
 static double now_s(void)
 {
     struct timespec t;
@@ -143,6 +147,26 @@ static void check_layout(const char *root, const synth_options *o)
     }
 }
 
+/* Pinned like the model: the rendered pixels (not the PNG bytes, which
+ * also depend on the encoder). A synth change that alters pixels updates
+ * these numbers. */
+static void check_pinned_pixels(void)
+{
+    synth_options o;
+    synth_options_default(&o);
+    effad_error e;
+    uint8_t *rgb = malloc(128 * 128 * 3), *mask = malloc(128 * 128);
+    CHECK(synth_render(&o, SYNTH_TRAIN, SYNTH_GOOD, 0, rgb, NULL, &e) == EFFAD_OK);
+    uint64_t h1 = effad_hash64(rgb, 128 * 128 * 3, 0);
+    CHECK(synth_render(&o, SYNTH_TEST, SYNTH_SCRATCH, 9, rgb, mask, &e) == EFFAD_OK);
+    uint64_t h2 = effad_hash64(rgb, 128 * 128 * 3, effad_hash64(mask, 128 * 128, 0));
+    printf("pinned pixels: train/good/000 %016llx, test/scratch/009 + mask %016llx\n",
+           (unsigned long long)h1, (unsigned long long)h2);
+    CHECK(h1 == SYNTH_TRAIN0_HASH);
+    CHECK(h2 == SYNTH_SCRATCH9_HASH);
+    free(rgb); free(mask);
+}
+
 static void check_same_tree(const char *a, const char *b, const synth_options *o)
 {
     char pa[1024], pb[1024];
@@ -198,6 +222,14 @@ static void check_render_api(void)
     free(a); free(b); free(m);
 }
 
+/* The engine refuses to load .efm on big-endian hosts (weights are read in
+ * place); there the model-running checks are skipped, the bytes are not. */
+static int host_little_endian(void)
+{
+    const uint16_t one = 1;
+    return *(const uint8_t *)&one == 1;
+}
+
 /* ================================================================ model */
 
 static uint8_t *build_model(uint64_t seed, int tf_same, size_t *n)
@@ -220,6 +252,12 @@ static void check_model_bytes(void)
     if (!a || !b || !c || !d) goto out;
     CHECK(na == nb && !memcmp(a, b, na));
     CHECK(nc == na && memcmp(a, c, na) != 0);
+    /* Pinned: the same bytes on every platform (make cross-test runs this on
+     * aarch64 and big-endian s390x). A deliberate change to the demo
+     * architecture or its initialisation updates this number. */
+    printf("demo model hash %016llx (%zu bytes)\n", (unsigned long long)effad_hash64(a, na, 0), na);
+    CHECK(effad_hash64(a, na, 0) == DEMO_MODEL_HASH);
+    if (!host_little_endian()) { printf("big-endian host: model load skipped\n"); goto out; }
     effad_model m;
     effad_error e;
     CHECK_MSG(effad_model_load(&m, d, nd, &e) == EFFAD_OK, "tf_same: %s", e.msg);
@@ -401,6 +439,7 @@ out:
 int main(void)
 {
     check_render_api();
+    check_pinned_pixels();
     check_model_bytes();
 
     char a[] = "/tmp/effad-synth-XXXXXX", b[] = "/tmp/effad-synth-XXXXXX";
@@ -436,7 +475,7 @@ int main(void)
     check_same_tree(root_a, root_b, &o);
     o.overwrite = 0;
 
-    end_to_end(root_a, &o);
+    if (host_little_endian()) end_to_end(root_a, &o);
 
     remove_tree(a);
     remove_tree(b);
