@@ -108,9 +108,16 @@ static layer *conv(builder *b, int cin, int cout, int k, int stride, int groups,
     c->w = malloc(sizeof(float) * count);
     c->b = malloc(sizeof(float) * (size_t)cout);
     if (!c->w || !c->b) return NULL;
-    float a = sqrtf(3.0f * gain / (float)fan_in);
+    /* Platforms differ in how they evaluate float expressions (s390x:
+     * FLT_EVAL_METHOD 1, in double). So the scale is computed in double
+     * and rounded once, and each weight is a product of two floats, which
+     * is exact in double and so rounds the same either way. */
+    float a = (float)sqrt(3.0 * (double)gain / (double)fan_in);
     for (size_t i = 0; i < count; i++) c->w[i] = (2.0f * rng_unit(&b->r) - 1.0f) * a;
-    for (int i = 0; i < cout; i++) c->b[i] = (2.0f * rng_unit(&b->r) - 1.0f) * BIAS_RANGE;
+    /* the cast matters: with FLT_EVAL_METHOD 1 (s390x) the constant 0.01f
+     * may be evaluated as the double 0.01, which changed an ulp of every
+     * bias before it was there */
+    for (int i = 0; i < cout; i++) c->b[i] = (2.0f * rng_unit(&b->r) - 1.0f) * (float)BIAS_RANGE;
     return c;
 }
 
