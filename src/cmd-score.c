@@ -127,11 +127,14 @@ int cmd_score(int argc, char **argv)
             uint8_t *fig = 0;
             int fw, fh;
             char out[4096];
-            const char *base = strrchr(list.path[i], '/');
-            base = base ? base + 1 : list.path[i];
+            /* <parent dir>_<name>.png: MVTec names repeat across defect types */
+            const char *path = list.path[i], *base = strrchr(path, '/'), *parent = path;
+            base = base ? base + 1 : path;
+            for (const char *q = path; q + 1 < base; q++) if (*q == '/') parent = q + 1;
+            int plen = base > parent ? (int)(base - parent - 1) : 0;
             const char *dot = strrchr(base, '.');
             int stem = dot ? (int)(dot - base) : (int)strlen(base);
-            snprintf(out, sizeof out, "%s/%.*s.png", save, stem, base);
+            snprintf(out, sizeof out, "%s/%.*s%s%.*s.png", save, plen, parent, plen ? "_" : "", stem, base);
             effad_status s = figure_score(rgb, w, h, score, threshold, &fig, &fw, &fh, &e);
             if (!s) s = image_write_png(out, fig, fw, fh, 3, &e);
             free(fig);

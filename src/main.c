@@ -3,6 +3,7 @@
 #include "cli.h"
 
 static const struct { const char *name; cli_cmd_fn fn; const char *what; } commands[] = {
+    { "demo",     cmd_demo,     "the offline default: synthetic parts, a deterministic model, fit, eval" },
     { "convert",  cmd_convert,  "ONNX EfficientNet -> .efm flat model" },
     { "info",     cmd_info,     "describe an .efm: blocks, taps, parameters, MACs, arena" },
     { "features", cmd_features, "run the network on a raw tensor, write the level vectors or maps" },
