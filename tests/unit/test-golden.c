@@ -20,6 +20,9 @@
 
 #define TOL 1e-4
 
+/* Golden .f32 files are little-endian: fix the byte order on big-endian hosts. */
+static float *slurp_f32(const char *path, size_t *n);
+
 static uint8_t *slurp(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");
@@ -32,6 +35,17 @@ static uint8_t *slurp(const char *path, size_t *n)
     fclose(f);
     if (p) *n = (size_t)len;
     return p;
+}
+
+static float *slurp_f32(const char *path, size_t *n)
+{
+    uint8_t *p = slurp(path, n);
+    if (!p) return 0;
+    for (size_t k = 0; k + 4 <= *n; k += 4) {
+        uint32_t u = (uint32_t)p[k] | (uint32_t)p[k + 1] << 8 | (uint32_t)p[k + 2] << 16 | (uint32_t)p[k + 3] << 24;
+        memcpy(p + k, &u, 4);
+    }
+    return (float *)(void *)p;
 }
 
 typedef struct level { int c, h, w; long lo, mo; } level;
@@ -155,11 +169,11 @@ int main(int argc, char **argv)
         if (n_lv <= 0) continue;
         size_t n_in, n_lvb, n_maps = 0;
         snprintf(path, sizeof path, "%s/input.f32", dir);
-        float *input = (float *)(void *)slurp(path, &n_in);
+        float *input = slurp_f32(path, &n_in);
         snprintf(path, sizeof path, "%s/levels.f32", dir);
-        float *want_lv = (float *)(void *)slurp(path, &n_lvb);
+        float *want_lv = slurp_f32(path, &n_lvb);
         snprintf(path, sizeof path, "%s/maps.f32", dir);
-        float *want_maps = (float *)(void *)slurp(path, &n_maps);
+        float *want_maps = slurp_f32(path, &n_maps);
         CHECK_MSG(input && want_lv, "%s: input.f32 or levels.f32 missing", dir);
         if (input && want_lv) {
             cases++;
@@ -176,7 +190,7 @@ int main(int argc, char **argv)
                 int n_ls = read_levels(dir, "levels-start.txt", ls, EFFAD_MAX_TAPS);
                 size_t n_start;
                 snprintf(path, sizeof path, "%s/levels-start.f32", dir);
-                float *want_start = n_ls > 0 ? (float *)(void *)slurp(path, &n_start) : 0;
+                float *want_start = n_ls > 0 ? slurp_f32(path, &n_start) : 0;
                 if (want_start) {
                     check_model(dir, "model-taps-start.onnx", CONVERT_TAPS_AUTO, "start-outputs", k, ls, n_ls, input, want_start, 0);
                     check_model(dir, "model.onnx", CONVERT_TAPS_STAGE_START, "--taps start", k, ls, n_ls, input, want_start, 0);
