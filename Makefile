@@ -138,3 +138,10 @@ conformance: $(B)/onnx-backend-check
 	  rc=0; for isa in $$($(B)/onnx-backend-check --isas); do \
 	    EFFAD_ISA=$$isa $(B)/onnx-backend-check $$dirs || rc=1; \
 	  done; exit $$rc
+
+# reference: effad's fit + score against the Python reference pipelines
+# (PIL + ONNX Runtime + scikit-learn + scipy for ailia; OpenCV for paper)
+# on generated images, both presets, 1e-3 relative (tests/reference/).
+.PHONY: reference
+reference: ort $(B)/effad
+	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) sh tests/reference/effad-vs-ref.sh build/reference
