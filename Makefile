@@ -145,3 +145,15 @@ conformance: $(B)/onnx-backend-check
 .PHONY: reference
 reference: ort $(B)/effad
 	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) sh tests/reference/effad-vs-ref.sh build/reference
+
+# install: the CLI, the library, the public header and a pkg-config file.
+PREFIX ?= /usr/local
+DESTDIR ?=
+.PHONY: install
+install: $(B)/effad $(B)/libeffad.a
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(B)/effad $(DESTDIR)$(PREFIX)/bin/effad
+	install -m 644 $(B)/libeffad.a $(DESTDIR)$(PREFIX)/lib/libeffad.a
+	install -m 644 engine/effad.h $(DESTDIR)$(PREFIX)/include/effad.h
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: effad\nDescription: pure-C EfficientNet anomaly detection\nVersion: 0.1\nLibs: -L$${libdir} -leffad -lm\nCflags: -I$${includedir}\n' \
+	  "$(PREFIX)" > $(DESTDIR)$(PREFIX)/lib/pkgconfig/effad.pc

@@ -127,7 +127,12 @@ typedef struct effad_threads {
     int n_threads;
 } effad_threads;
 
+/* Kernels are chosen once and passed to the runner: the best this CPU
+ * runs (isa == NULL), or a named path ("scalar", "avx2", "neon"); NULL
+ * when that path is not in this build or not on this CPU. */
 struct ops_kernels;
+const struct ops_kernels *effad_kernels(const char *isa);
+const char *effad_kernels_name(const struct ops_kernels *k);
 
 /* Geometry of one layer at the planned input size (filled by the plan). */
 typedef struct effad_geom {
