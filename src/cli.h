@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "effad.h"
 #include "dispatch.h"
+#include "pipeline.h"
 
 typedef int (*cli_cmd_fn)(int argc, char **argv);
 
@@ -42,6 +43,10 @@ effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model 
 void *cli_arena(size_t bytes);
 /* Prints the model summary shared by convert and info (src/cmd-info.c). */
 void info_print(FILE *f, const effad_model *m, const ops_kernels *k, int verbose);
+/* The options every image command shares: --threads N, --isa NAME, --quiet.
+ * 1: argv[*i] was one (and *i moved past its value); 0: it was not;
+ * -1: a bad value (the usage error is printed; exit 2). */
+int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline_options *po, int *quiet);
 /* Whether argv[i] is --help or -h. */
 int cli_is_help(const char *a);
 

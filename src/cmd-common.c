@@ -119,3 +119,16 @@ void cli_progress_end(cli_progress *p)
     if (p->quiet || !p->total) return;
     if (p->tty) fprintf(stderr, "\n");
 }
+
+int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline_options *po, int *quiet)
+{
+    const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : 0;
+    if (!strcmp(a, "--quiet")) { *quiet = 1; return 1; }
+    if (!strcmp(a, "--isa") && v) { po->isa = v; (*i)++; return 1; }
+    if (!strcmp(a, "--threads") && v) {
+        if (!cli_parse_int(v, 1, 256, &po->threads)) { cli_usage_error(cmd, "bad --threads '%s'", v); return -1; }
+        (*i)++;
+        return 1;
+    }
+    return 0;
+}

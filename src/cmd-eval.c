@@ -56,12 +56,12 @@ int cmd_eval(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
+        int common = cli_pipeline_option("eval", argc, argv, &i, &po, &quiet);
+        if (common < 0) return 2;
+        if (common) continue;
         if (!strcmp(a, "--out") && v) { outdir = v; i++; }
         else if (!strcmp(a, "--update")) update = 1;
         else if (!strcmp(a, "--use") && v) { use = v; i++; }
-        else if (!strcmp(a, "--quiet")) quiet = 1;
-        else if (!strcmp(a, "--threads") && v) { if (!cli_parse_int(v, 1, 256, &po.threads)) return cli_usage_error("eval", "bad --threads '%s'", v); i++; }
-        else if (!strcmp(a, "--isa") && v) { po.isa = v; i++; }
         else if (a[0] == '-') return cli_usage_error("eval", "unknown or incomplete option '%s'", a);
         else if (!gauss_path) gauss_path = a;
         else if (!model) model = a;

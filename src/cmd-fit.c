@@ -39,6 +39,9 @@ int cmd_fit(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
+        int common = cli_pipeline_option("fit", argc, argv, &i, &po, &quiet);
+        if (common < 0) return 2;
+        if (common) continue;
         if (!strcmp(a, "-o") && v) { out = v; i++; }
         else if (!strcmp(a, "--preprocess") && v) { po.preset = v; i++; }
         else if (!strcmp(a, "--levels") && v) { levels = v; i++; }
@@ -46,10 +49,7 @@ int cmd_fit(int argc, char **argv)
         else if (!strcmp(a, "--seed") && v) { if (!cli_parse_int(v, 0, 2147483647, &seed)) return cli_usage_error("fit", "bad --seed '%s'", v); i++; }
         else if (!strcmp(a, "--sigma") && v) { if (!cli_parse_double(v, &sigma) || !(sigma > 0 && sigma < 38)) return cli_usage_error("fit", "bad --sigma '%s'", v); i++; }
         else if (!strcmp(a, "--threshold") && v) { if (!cli_parse_double(v, &explicit_th)) return cli_usage_error("fit", "bad --threshold '%s'", v); i++; }
-        else if (!strcmp(a, "--threads") && v) { if (!cli_parse_int(v, 1, 256, &po.threads)) return cli_usage_error("fit", "bad --threads '%s'", v); i++; }
-        else if (!strcmp(a, "--isa") && v) { po.isa = v; i++; }
         else if (!strcmp(a, "--no-features")) keep = 0;
-        else if (!strcmp(a, "--quiet")) quiet = 1;
         else if (a[0] == '-') return cli_usage_error("fit", "unknown or incomplete option '%s'", a);
         else if (!model) model = a;
         else if (n_inputs < 256) inputs[n_inputs++] = a;

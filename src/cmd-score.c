@@ -47,13 +47,13 @@ int cmd_score(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
+        int common = cli_pipeline_option("score", argc, argv, &i, &po, &quiet);
+        if (common < 0) return 2;
+        if (common) continue;
         if (!strcmp(a, "--json")) json = 1;
         else if (!strcmp(a, "--save") && v) { save = v; i++; }
         else if (!strcmp(a, "--threshold") && v) { th_opt = v; i++; }
         else if (!strcmp(a, "--fail-on-anomaly")) fail_on = 1;
-        else if (!strcmp(a, "--quiet")) quiet = 1;
-        else if (!strcmp(a, "--threads") && v) { if (!cli_parse_int(v, 1, 256, &po.threads)) return cli_usage_error("score", "bad --threads '%s'", v); i++; }
-        else if (!strcmp(a, "--isa") && v) { po.isa = v; i++; }
         else if (!strcmp(a, "--preprocess") && v) { preset_opt = v; i++; }
         else if (a[0] == '-') return cli_usage_error("score", "unknown or incomplete option '%s'", a);
         else if (!gauss_path) gauss_path = a;

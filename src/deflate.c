@@ -44,26 +44,17 @@ static void put_litlen(bitout *o, int sym)
     else put_code(o, 0xC0u + (uint32_t)(sym - 280), 8);
 }
 
-static const uint16_t len_base[29] = { 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
-                                       35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258 };
-static const uint8_t len_extra[29] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-                                       3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0 };
-static const uint16_t dist_base[30] = { 1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
-                                        257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
-                                        8193, 12289, 16385, 24577 };
-static const uint8_t dist_extra[30] = { 0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
-                                        7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13 };
 
 static void put_match(bitout *o, size_t len, size_t dist)
 {
     int ls = 28;
-    while (len_base[ls] > len) ls--;
+    while (zlib_len_base[ls] > len) ls--;
     put_litlen(o, 257 + ls);
-    put_bits(o, (uint32_t)(len - len_base[ls]), len_extra[ls]);
+    put_bits(o, (uint32_t)(len - zlib_len_base[ls]), zlib_len_extra[ls]);
     int ds = 29;
-    while (dist_base[ds] > dist) ds--;
+    while (zlib_dist_base[ds] > dist) ds--;
     put_code(o, (uint32_t)ds, 5);
-    put_bits(o, (uint32_t)(dist - dist_base[ds]), dist_extra[ds]);
+    put_bits(o, (uint32_t)(dist - zlib_dist_base[ds]), zlib_dist_extra[ds]);
 }
 
 #define HASH_BITS 15

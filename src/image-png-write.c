@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "checksum.h"
 #include "image.h"
+#include "atomic-file.h"
 #include "zlib.h"
 
 static void put32(uint8_t *p, uint32_t v)
@@ -104,37 +105,7 @@ effad_status image_write_png(const char *path, const uint8_t *px, int w, int h, 
     effad_status st = image_encode_png(px, w, h, channels, &png, &n, e);
     if (st) { effad_error_prefix(e, path); return st; }
 
-    /* The temporary lives next to the target so rename() stays within one
-     * file system and is atomic. */
-    size_t plen = strlen(path);
-    const char *slash = strrchr(path, '/');
-    size_t dir_len = slash ? (size_t)(slash - path) + 1 : 0;
-    char *tmp = malloc(plen + 16);
-    if (!tmp) { free(png); return effad_fail(e, EFFAD_ERR_NOMEM, "%s: out of memory", path); }
-    memcpy(tmp, path, dir_len);
-    tmp[dir_len] = '.';
-    memcpy(tmp + dir_len + 1, path + dir_len, plen - dir_len);
-    memcpy(tmp + plen + 1, ".tmpXXXXXX", 11);
-
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        free(png); free(tmp);
-        return effad_fail(e, EFFAD_ERR_IO, "%s: cannot create a temporary file next to it", path);
-    }
-    const char *fail = NULL;
-    size_t done = 0;
-    while (done < n && !fail) {
-        ssize_t k = write(fd, png + done, n - done);
-        if (k <= 0) fail = "write failed (disk full?)";
-        else done += (size_t)k;
-    }
-    if (!fail && fchmod(fd, 0644)) fail = "cannot set permissions";
-    if (!fail && fsync(fd)) fail = "fsync failed";
-    if (close(fd) && !fail) fail = "close failed";
-    if (!fail && rename(tmp, path)) fail = "cannot rename the temporary file into place";
-    if (fail) unlink(tmp);
+    st = atomic_file_write(path, png, n, e);
     free(png);
-    free(tmp);
-    if (fail) return effad_fail(e, EFFAD_ERR_IO, "%s: %s", path, fail);
-    return EFFAD_OK;
+    return st;
 }

@@ -131,15 +131,6 @@ static int huff_decode(bitin *b, const huff *h)
 
 /* ------------------------------------------------------------- inflate */
 
-static const uint16_t len_base[29] = { 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31,
-                                       35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258 };
-static const uint8_t len_extra[29] = { 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2,
-                                       3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0 };
-static const uint16_t dist_base[30] = { 1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193,
-                                        257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145,
-                                        8193, 12289, 16385, 24577 };
-static const uint8_t dist_extra[30] = { 0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6,
-                                        7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13 };
 /* The order code-length code lengths are sent in (RFC 1951 3.2.7). */
 static const uint8_t clen_order[19] = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
 
@@ -221,13 +212,13 @@ static effad_status inflate_codes(inflater *z)
         }
         if (sym == 256) return EFFAD_OK;
         sym -= 257;
-        size_t len = len_base[sym] + getbits(b, len_extra[sym]);
+        size_t len = zlib_len_base[sym] + getbits(b, zlib_len_extra[sym]);
         int dsym = huff_decode(b, &z->dist);
         if (dsym < 0 || dsym > 29) {
             if (overrun(b)) return TRUNC(z);
             return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: invalid distance code");
         }
-        size_t dist = dist_base[dsym] + getbits(b, dist_extra[dsym]);
+        size_t dist = zlib_dist_base[dsym] + getbits(b, zlib_dist_extra[dsym]);
         if (overrun(b)) return TRUNC(z);
         if (dist > z->len)
             return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: distance %zu too far back (%zu bytes out)",

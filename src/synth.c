@@ -20,6 +20,7 @@
 #include "image.h"
 #include "rng.h"
 #include "synth.h"
+#include "atomic-file.h"
 
 #define FX 16                 /* field units per grey level */
 #define MIN_SIDE 32
@@ -335,38 +336,12 @@ typedef struct writer {
     effad_error *e;
 } writer;
 
-/* Atomic without fsync: the PNG goes to a temp file beside the target and
- * is renamed over it, so no reader ever sees a half-written image. Unlike
- * image_write_png we skip the fsync: the set is regenerated from its seed
- * in a second, so durability across a power cut buys nothing, while 160
- * fsyncs alone took over a second on an ext4 disk. */
+/* Atomic for readers (temp + rename) but without fsync: the set is
+ * regenerated from its seed in a second, while 160 fsyncs alone took over a
+ * second on an ext4 disk. */
 static effad_status write_file(const char *path, const uint8_t *data, size_t n, effad_error *e)
 {
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + sizeof ".tmp.XXXXXX");
-    if (!tmp) return effad_fail(e, EFFAD_ERR_NOMEM, "%s: out of memory", path);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        effad_status s = effad_fail(e, EFFAD_ERR_IO, "%s: cannot create a temporary file next to it: %s", path, strerror(errno));
-        free(tmp);
-        return s;
-    }
-    const char *fail = NULL;
-    int err = 0;
-    for (size_t done = 0; done < n && !fail;) {
-        ssize_t k = write(fd, data + done, n - done);
-        if (k < 0 && errno == EINTR) continue;
-        if (k <= 0) { fail = "write failed"; err = k < 0 ? errno : EIO; }
-        else done += (size_t)k;
-    }
-    if (!fail && fchmod(fd, 0644)) { fail = "cannot set permissions"; err = errno; }
-    if (close(fd) && !fail) { fail = "close failed"; err = errno; }
-    if (!fail && rename(tmp, path)) { fail = "cannot rename the temporary file into place"; err = errno; }
-    if (fail) unlink(tmp);
-    free(tmp);
-    return fail ? effad_fail(e, EFFAD_ERR_IO, "%s: %s: %s", path, fail, strerror(err)) : EFFAD_OK;
+    return atomic_file_write_flags(path, data, n, ATOMIC_NO_SYNC, e);
 }
 
 static effad_status write_png(writer *wr, const char *sub, const char *name, int index, const char *suffix,

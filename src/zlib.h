@@ -22,4 +22,10 @@ effad_status zlib_inflate(const uint8_t *in, size_t n, uint8_t *out, size_t out_
 effad_status zlib_deflate(const uint8_t *in, size_t n, uint8_t **out, size_t *out_bytes,
                           effad_error *e);
 
+/* RFC 1951 3.2.5 tables (src/deflate-tables.c). */
+extern const uint16_t zlib_len_base[29];
+extern const uint8_t zlib_len_extra[29];
+extern const uint16_t zlib_dist_base[30];
+extern const uint8_t zlib_dist_extra[30];
+
 #endif

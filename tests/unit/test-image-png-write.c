@@ -82,7 +82,7 @@ int main(void)
     mkdir(OUT "/atomic/target.png", 0755);
     CHECK_EQ_INT(count_entries(OUT "/atomic"), 1);
     CHECK_EQ_INT(image_write_png(OUT "/atomic/target.png", px, 2, 2, 3, &e), EFFAD_ERR_IO);
-    CHECK_HAS(e.msg, "cannot rename");
+    CHECK_HAS(e.msg, "rename failed");
     CHECK_EQ_INT(count_entries(OUT "/atomic"), 1);
     rmdir(OUT "/atomic/target.png");
 
