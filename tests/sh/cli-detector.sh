@@ -47,6 +47,13 @@ grep -q "AUROC" "$T/eval.txt" || bad "eval prints no AUROC"
 effad score "$T/a.gauss" "$T/m.efm" "$T/d/test" --threshold 0 --fail-on-anomaly --quiet >/dev/null 2>&1
 [ $? -eq 3 ] || bad "--fail-on-anomaly with threshold 0 did not exit 3"
 
+# augmentation: 2 extra copies per image, seeded: same seed, same file
+effad fit "$T/m.efm" "$T/half1" -o "$T/aug1.gauss" --aug 2 --seed 5 --quiet >/dev/null || bad "fit --aug"
+effad fit "$T/m.efm" "$T/half1" -o "$T/aug2.gauss" --aug 2 --seed 5 --quiet >/dev/null || bad "fit --aug again"
+cmp -s "$T/aug1.gauss" "$T/aug2.gauss" || bad "fit --aug is not repeatable with a fixed seed"
+n1=$(find "$T/half1" -type f | wc -l)
+effad score "$T/aug1.gauss" "$T/m.efm" "$T/half1" --json | head -n 1 | grep -q "\"n_train\":$((3 * n1))," || bad "fit --aug 2 did not fit 3 rows per image"
+
 # merge of two halves == one fit on both (thresholds printed to 6 digits)
 effad fit "$T/m.efm" "$T/half1" -o "$T/h1.gauss" --quiet >/dev/null || bad "fit half1"
 effad fit "$T/m.efm" "$T/half2" -o "$T/h2.gauss" --quiet >/dev/null || bad "fit half2"
