@@ -1,7 +1,11 @@
-/* ISA tables and the one-time choice between them. */
+/* ISA tables and the one-time choice between them. This file is built
+ * without any -m flags, so it must not execute AVX itself: detection uses
+ * cpuid and XGETBV only. */
 #include "dispatch.h"
-#if defined(__aarch64__)
-#include "arm/ops-neon.h"
+#include "kernels-internal.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
 #endif
 
 static const ops_kernels scalar_kernels = {
@@ -32,20 +36,47 @@ int ops_isa_parse(const char *name)
     return -1;
 }
 
+#if defined(__x86_64__)
+/* AVX2 + FMA usable: the CPU has AVX, FMA and AVX2 (cpuid), and the OS saves
+ * the YMM state across context switches (OSXSAVE set and XCR0 bits 1-2,
+ * SSE and AVX state, enabled) -- without the latter the first ymm
+ * instruction faults even on a CPU that has it. */
+static int x86_avx2_usable(void)
+{
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
+    const unsigned need1 = (1u << 12) | (1u << 27) | (1u << 28);   /* FMA, OSXSAVE, AVX */
+    if ((ecx & need1) != need1) return 0;
+    unsigned xcr0_lo, xcr0_hi;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    (void)xcr0_hi;
+    if ((xcr0_lo & 6u) != 6u) return 0;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
+    return (ebx >> 5) & 1u;                                         /* AVX2 */
+}
+#endif
+
 int ops_isa_available(ops_isa isa)
 {
-#if defined(__aarch64__)
-    /* Advanced SIMD is mandatory in ARMv8-A: no run-time probe needed. */
-    if (isa == OPS_ISA_NEON) return 1;
+    switch (isa) {
+    case OPS_ISA_SCALAR: return 1;
+#if defined(__x86_64__)
+    case OPS_ISA_AVX2: return x86_avx2_usable();
 #endif
-    return isa == OPS_ISA_SCALAR;
+#if defined(__aarch64__)
+    /* Advanced SIMD is mandatory in ARMv8-A; the table is ops/arm/'s. */
+    case OPS_ISA_NEON: return 1;
+#endif
+    /* AVX-512: no kernels yet (the development machine has no AVX-512 to
+     * test them on). */
+    default: return 0;
+    }
 }
 
 ops_isa ops_isa_best(void)
 {
-#if defined(__aarch64__)
-    return OPS_ISA_NEON;
-#endif
+    if (ops_isa_available(OPS_ISA_AVX2)) return OPS_ISA_AVX2;
+    if (ops_isa_available(OPS_ISA_NEON)) return OPS_ISA_NEON;
     return OPS_ISA_SCALAR;
 }
 
@@ -54,6 +85,9 @@ const ops_kernels *ops_kernels_for(ops_isa isa)
     if (!ops_isa_available(isa)) return 0;
     switch (isa) {
     case OPS_ISA_SCALAR: return &scalar_kernels;
+#if defined(__x86_64__)
+    case OPS_ISA_AVX2: return &ops_avx2_kernels;
+#endif
 #if defined(__aarch64__)
     case OPS_ISA_NEON: return &ops_neon_kernels;
 #endif

@@ -1,0 +1,201 @@
+/*
+ * bench-kernels.c -- scalar vs SIMD kernels on EfficientNet-B0's layer shapes.
+ * Not part of `make test`. Build and run (after `make`):
+ *
+ *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Iops -o build/bench-kernels bench/bench-kernels.c build/libeffad.a -lm && build/bench-kernels
+ *
+ * Each figure is the best of several timed repetitions (the machine is
+ * shared; the minimum is the least disturbed run). GFLOP/s counts one FMA
+ * as 2 flops and ignores the epilogue. `peak` is measured by a loop of
+ * independent FMAs: 2 FMA units x 8 floats x 2 flops per cycle.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+#include "dispatch.h"
+#include "kernels-internal.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static float *buf(size_t n)
+{
+    float *p = malloc((n ? n : 1) * sizeof *p);
+    uint32_t s = 12345;
+    for (size_t i = 0; i < n; i++) { s = s * 1664525u + 1013904223u; p[i] = (float)(s >> 8) / 16777216.0f - 0.5f; }
+    return p;
+}
+
+/* best = the shortest of repetitions of stmt filling about budget seconds. */
+#define BEST_OF(best, budget, stmt) do { \
+    double t_end_ = now() + (budget); int r_ = 0; (best) = 1e30; \
+    do { double t0_ = now(); stmt; double t_ = now() - t0_; if (t_ < (best)) (best) = t_; r_++; } \
+    while (now() < t_end_ || r_ < 3); } while (0)
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static double fma_peak_gflops(void)
+{
+    /* 10 independent chains: more than FMA latency (4) x units (2). */
+    const __m256 m = _mm256_set1_ps(0.999999f), a = _mm256_set1_ps(1e-7f);
+    __m256 c0 = _mm256_set1_ps(0), c1 = _mm256_set1_ps(1), c2 = _mm256_set1_ps(2), c3 = _mm256_set1_ps(3);
+    __m256 c4 = _mm256_set1_ps(4), c5 = _mm256_set1_ps(5), c6 = _mm256_set1_ps(6), c7 = _mm256_set1_ps(7);
+    __m256 c8 = _mm256_set1_ps(8), c9 = _mm256_set1_ps(9);
+    const long iters = 200000;   /* short runs: best-of dodges time slices */
+    double best = 1e30;
+    for (int rep = 0; rep < 200; rep++) {
+        double t0 = now();
+        for (long it = 0; it < iters; it++) {
+            c0 = _mm256_fmadd_ps(c0, m, a); c1 = _mm256_fmadd_ps(c1, m, a);
+            c2 = _mm256_fmadd_ps(c2, m, a); c3 = _mm256_fmadd_ps(c3, m, a);
+            c4 = _mm256_fmadd_ps(c4, m, a); c5 = _mm256_fmadd_ps(c5, m, a);
+            c6 = _mm256_fmadd_ps(c6, m, a); c7 = _mm256_fmadd_ps(c7, m, a);
+            c8 = _mm256_fmadd_ps(c8, m, a); c9 = _mm256_fmadd_ps(c9, m, a);
+        }
+        double t = now() - t0;
+        if (t < best) best = t;
+    }
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(c0, c1), _mm256_add_ps(c2, c3)),
+                             _mm256_add_ps(_mm256_add_ps(c4, c5), _mm256_add_ps(c6, c7)));
+    s = _mm256_add_ps(s, _mm256_add_ps(c8, c9));
+    float sink[8];
+    _mm256_storeu_ps(sink, s);
+    if (sink[0] == 12345.0f) printf(" ");
+    return iters * 10.0 * 16.0 / best * 1e-9;
+}
+#endif
+
+int main(void)
+{
+    const ops_kernels *sc = ops_kernels_for(OPS_ISA_SCALAR);
+    const ops_kernels *kv = ops_kernels_for(ops_isa_best());
+    printf("best ISA: %s\n", kv->name);
+#if defined(__x86_64__)
+    if (ops_isa_available(OPS_ISA_AVX2)) printf("FMA peak (1 core, measured): %.1f GFLOP/s\n", fma_peak_gflops());
+#endif
+
+    /* ---- GEMM (1x1 convs) ---- */
+    static const struct { size_t m, k, n; int act, scale; const char *what; } gs[] = {
+        { 12544, 32, 16, OPS_ACT_NONE, 1, "b1 project (SE-scaled)" },
+        { 12544, 16, 96, OPS_ACT_SWISH, 0, "b2 expand + swish" },
+        { 3136, 24, 144, OPS_ACT_NONE, 0, "b3 expand" },
+        { 3136, 144, 24, OPS_ACT_NONE, 1, "b3 project (SE-scaled)" },
+        { 784, 40, 240, OPS_ACT_NONE, 0, "b5 expand" },
+        { 196, 672, 112, OPS_ACT_NONE, 1, "b11 project" },
+        { 49, 1152, 320, OPS_ACT_NONE, 1, "b16 project" },
+        { 49, 320, 1280, OPS_ACT_SWISH, 0, "head 1x1 + swish" },
+    };
+    printf("\nGEMM  m x k x n               scalar GF/s   %s packed GF/s   %s in-place GF/s   speedup\n",
+           kv->name, kv->name);
+    for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++) {
+        ops_gemm_args g;
+        memset(&g, 0, sizeof g);
+        g.m = gs[i].m; g.k = gs[i].k; g.n = gs[i].n;
+        float *a = buf(g.m * g.k), *b = buf(g.k * g.n), *c = buf(g.m * g.n), *bias = buf(g.n), *s = buf(g.k);
+        g.a = a; g.a_stride = g.k; g.b = b; g.b_stride = g.n; g.c = c; g.c_stride = g.n;
+        g.bias = bias; g.a_scale = gs[i].scale ? s : 0;
+        g.act = (ops_act){ (ops_act_kind)gs[i].act, 0, 0 };
+        void *scr = malloc(kv->gemm_scratch_bytes(g.m, g.n, g.k));
+        double fl = 2.0 * g.m * g.n * g.k;
+        double ts;
+        BEST_OF(ts, 0.3, sc->gemm(&g, 0));
+        double tp;
+        BEST_OF(tp, 0.3, kv->gemm(&g, scr));
+        double tu;
+        BEST_OF(tu, 0.3, kv->gemm(&g, 0));
+        printf("%5zu x %4zu x %4zu %-24s %6.1f   %14.1f   %16.1f   %6.1fx  (%.0f us)\n", g.m, g.k, g.n,
+               gs[i].what, fl / ts * 1e-9, fl / tp * 1e-9, fl / tu * 1e-9, ts / (tp < tu ? tp : tu),
+               (tp < tu ? tp : tu) * 1e6);
+        free(a); free(b); free(c); free(bias); free(s); free(scr);
+    }
+
+    /* ---- depthwise ---- */
+    static const struct { int h, w, c, k, s; int pt, pl, pb, pr; } ds[] = {
+        { 112, 112, 32, 3, 1, 1, 1, 1, 1 },
+        { 112, 112, 96, 3, 2, 0, 0, 1, 1 },
+        { 56, 56, 144, 3, 1, 1, 1, 1, 1 },
+        { 56, 56, 144, 5, 2, 1, 1, 2, 2 },
+        { 28, 28, 240, 5, 1, 2, 2, 2, 2 },
+        { 14, 14, 672, 5, 1, 2, 2, 2, 2 },
+        { 7, 7, 1152, 5, 1, 2, 2, 2, 2 },
+    };
+    printf("\ndwconv  h x w x c   k s   (swish, chan_sum)   scalar GF/s   %s GF/s   speedup\n", kv->name);
+    for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
+        ops_dwconv_args d;
+        memset(&d, 0, sizeof d);
+        ops_conv_geom g = { ds[i].k, ds[i].k, ds[i].s, ds[i].s, 1, 1, ds[i].pt, ds[i].pl, ds[i].pb, ds[i].pr };
+        int oh = ops_conv_out_dim(ds[i].h, g.kh, g.stride_h, 1, g.pad_top, g.pad_bottom);
+        int ow = ops_conv_out_dim(ds[i].w, g.kw, g.stride_w, 1, g.pad_left, g.pad_right);
+        float *in = buf((size_t)ds[i].h * ds[i].w * ds[i].c), *w = buf((size_t)g.kh * g.kw * ds[i].c);
+        float *bias = buf((size_t)ds[i].c), *out = buf((size_t)oh * ow * ds[i].c), *cs = buf((size_t)ds[i].c);
+        d.in = in; d.in_dims = (ops_hwc){ ds[i].h, ds[i].w, ds[i].c };
+        d.w = w; d.bias = bias; d.g = g; d.act = (ops_act){ OPS_ACT_SWISH, 0, 0 };
+        d.out = out; d.out_dims = (ops_hwc){ oh, ow, ds[i].c };
+        d.row_begin = 0; d.row_end = oh; d.chan_sum = cs;
+        double fl = 2.0 * oh * ow * ds[i].c * g.kh * g.kw;
+        double ts;
+        BEST_OF(ts, 0.3, sc->dwconv(&d));
+        double tv;
+        BEST_OF(tv, 0.3, kv->dwconv(&d));
+        printf("%4d x %3d x %4d   %d %d %24s %6.2f   %9.2f   %6.1fx  (%.0f us)\n", ds[i].h, ds[i].w, ds[i].c,
+               ds[i].k, ds[i].s, "", fl / ts * 1e-9, fl / tv * 1e-9, ts / tv, tv * 1e6);
+        free(in); free(w); free(bias); free(out); free(cs);
+    }
+
+    /* ---- stem ---- */
+    {
+        ops_conv_args cv;
+        memset(&cv, 0, sizeof cv);
+        cv.g = (ops_conv_geom){ 3, 3, 2, 2, 1, 1, 0, 0, 1, 1 };
+        float *in = buf(224 * 224 * 3), *w = buf(27 * 32), *bias = buf(32), *out = buf(112 * 112 * 32);
+        cv.in = in; cv.in_dims = (ops_hwc){ 224, 224, 3 }; cv.w = w; cv.bias = bias; cv.groups = 1;
+        cv.act = (ops_act){ OPS_ACT_SWISH, 0, 0 };
+        cv.out = out; cv.out_dims = (ops_hwc){ 112, 112, 32 }; cv.row_begin = 0; cv.row_end = 112;
+        double fl = 2.0 * 112 * 112 * 32 * 27;
+        double ts;
+        BEST_OF(ts, 0.3, sc->conv(&cv));
+        double tv;
+        BEST_OF(tv, 0.3, kv->conv(&cv));
+        printf("\nstem 224x224x3 -> 112x112x32 3x3 s2 + swish: scalar %.2f GF/s, %s %.2f GF/s, %.1fx (%.0f us)\n",
+               fl / ts * 1e-9, kv->name, fl / tv * 1e-9, ts / tv, tv * 1e6);
+        free(in); free(w); free(bias); free(out);
+    }
+
+    /* ---- SE, pooling, activation ---- */
+    {
+        float *mean = buf(1152), *w1 = buf(48 * 1152), *b1 = buf(48), *w2 = buf(1152 * 48), *b2 = buf(1152);
+        float *gate = buf(1152), *scr = buf(48);
+        ops_se_args s = { mean, 1152, 48, w1, b1, { OPS_ACT_SWISH, 0, 0 }, w2, b2, { OPS_ACT_SIGMOID, 0, 0 },
+                          gate, scr };
+        double ts;
+        BEST_OF(ts, 0.2, sc->se_gate(&s));
+        double tv;
+        BEST_OF(tv, 0.2, kv->se_gate(&s));
+        printf("se_gate c=1152 rc=48: scalar %.1f us, %s %.1f us, %.1fx\n", ts * 1e6, kv->name, tv * 1e6, ts / tv);
+        free(mean); free(w1); free(b1); free(w2); free(b2); free(gate); free(scr);
+        float *in = buf(112 * 112 * 96), *out = buf(96);
+        BEST_OF(ts, 0.2, sc->mean_hw(in, 112 * 112, 96, out));
+        BEST_OF(tv, 0.2, kv->mean_hw(in, 112 * 112, 96, out));
+        printf("mean_hw 112x112x96: scalar %.1f us, %s %.1f us, %.1fx\n", ts * 1e6, kv->name, tv * 1e6, ts / tv);
+        const size_t n = 112 * 112 * 96;
+        ops_act sw = { OPS_ACT_SWISH, 0, 0 };
+        /* In place, so each repetition restarts from the same data (repeated
+         * swish would decay into subnormals); the copy is in both timings. */
+        float *x = buf(n);
+        BEST_OF(ts, 0.3, (memcpy(x, in, n * sizeof *x), sc->act(x, n, sw)));
+        BEST_OF(tv, 0.3, (memcpy(x, in, n * sizeof *x), kv->act(x, n, sw)));
+        free(x);
+        printf("act swish 112x112x96 (+copy): scalar %.2f Gelem/s, %s %.2f Gelem/s, %.1fx\n", n / ts * 1e-9, kv->name,
+               n / tv * 1e-9, ts / tv);
+        free(in); free(out);
+    }
+    return 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * kernels-internal.h -- the per-ISA kernel tables and the SIMD entry points
+ * behind them. Internal to ops/ and its tests; the engine sees only the
+ * tables, through ops_kernels_for() in dispatch.h.
+ *
+ * Adding an ISA: add its kernel files, one table here, and one case in
+ * ops/dispatch.c. The AVX2 table is defined in ops/x86/kernels-avx2.c (built
+ * on x86-64 only); the NEON table belongs in ops/arm/ (built on aarch64).
+ */
+#ifndef EFFAD_OPS_KERNELS_INTERNAL_H
+#define EFFAD_OPS_KERNELS_INTERNAL_H
+
+#include <stddef.h>
+#include "ops.h"
+#include "dispatch.h"
+
+extern const ops_kernels ops_avx2_kernels;   /* x86-64: ops/x86/kernels-avx2.c */
+extern const ops_kernels ops_neon_kernels;   /* aarch64: ops/arm/ (to come)     */
+
+#if defined(__x86_64__)
+/* ---- AVX2 + FMA (files ops/x86/f32-...-avx2.c) ------------------------------------- *
+ * Callable only when ops_isa_available(OPS_ISA_AVX2). Same contracts as the
+ * scalar references in ops.h; shapes a fast path does not cover are handed
+ * to the scalar reference. */
+ops_status f32_conv_hwc_avx2(const ops_conv_args *a);
+ops_status f32_dwconv_hwc_avx2(const ops_dwconv_args *a);      /* wrapper */
+ops_status f32_dwconv_3x3_avx2(const ops_dwconv_args *a);      /* kh=kw=3, s1/s2 */
+ops_status f32_dwconv_5x5_avx2(const ops_dwconv_args *a);      /* kh=kw=5, s1/s2 */
+ops_status f32_dwconv_kxk_avx2(const ops_dwconv_args *a);      /* any k, dil 1 */
+/* The GEMM packs B (scaled by a_scale when given) into 16-column panels in
+ * the scratch; with scratch == NULL it reads B in place instead. */
+size_t     f32_gemm_scratch_bytes_avx2(size_t m, size_t n, size_t k);
+ops_status f32_gemm_6x16_avx2(const ops_gemm_args *a, void *scratch);
+ops_status f32_se_gate_avx2(const ops_se_args *a);
+ops_status f32_mean_hw_avx2(const float *in, size_t hw, size_t c, float *out);
+ops_status f32_act_avx2(float *x, size_t n, ops_act act);
+/* Array forms of the vector math in ops/x86/avx2-math.h, for the accuracy
+ * tests and the benchmark (y may alias x). */
+void f32_vexp_avx2(const float *x, float *y, size_t n);
+void f32_vsigmoid_avx2(const float *x, float *y, size_t n);
+#endif
+
+#endif /* EFFAD_OPS_KERNELS_INTERNAL_H */

@@ -1,0 +1,275 @@
+/*
+ * f32-gemm-6x16-avx2.c -- every 1x1 convolution: C = act(A * diag(s) * B
+ * + bias) + res, in 6-row x 16-column register tiles.
+ *
+ * Tile: 6 rows x 2 ymm = 12 accumulators, plus 2 B vectors and 1 broadcast
+ * A value = 15 of the 16 ymm registers. Per k step: 2 B loads, 6 A
+ * broadcasts, 12 FMAs -- 6 cycles at 2 FMA/cycle, with the loads well
+ * inside the load ports' budget.
+ *
+ * B is packed into the caller's scratch as 16-column panels (k rows of 16
+ * contiguous floats, the last panel zero-padded), with a_scale folded in:
+ * b'[k][j] = a_scale[k] * b[k][j]. That costs k*n multiplies per call
+ * instead of one per A broadcast (the folded SE gate would otherwise add 6
+ * multiplies to every 12 FMAs), keeps the k loop free of tail masks, and
+ * makes each panel one contiguous stream. With scratch == NULL the kernel
+ * reads B in place (masked loads on the last panel, a_scale applied to A).
+ *
+ * Every output element is the same chain of FMAs (bias, then k in order)
+ * whichever tile shape, row block or row sub-range computes it, so any
+ * split of m across threads gives bit-identical results.
+ */
+#include <stdint.h>
+#include <immintrin.h>
+#include "kernels-internal.h"
+#include "avx2-math.h"
+
+#define GEMM_MR 6
+#define GEMM_NR 16
+/* Rows per block: the A block (rows x k) is reused across all column panels,
+ * so keep it within about half of this core's 512 KiB L2. */
+#define GEMM_A_BLOCK_BYTES (256u * 1024u)
+
+size_t f32_gemm_scratch_bytes_avx2(size_t m, size_t n, size_t k)
+{
+    (void)m;
+    /* +32: the packed panels start at the next 32-byte boundary. */
+    return k * ((n + GEMM_NR - 1) / GEMM_NR * GEMM_NR) * sizeof(float) + 32;
+}
+
+/* What a tile needs besides its A rows and C/res position. */
+typedef struct gemm_panel {
+    const float *b;   size_t ldb;   /* panel start (column j0) */
+    const float *s;                 /* a_scale, unpacked mode only */
+    const float *bias;              /* at column j0, or NULL */
+    ops_act act;
+    size_t k, nr;                   /* nr: valid columns, 1..16 */
+    size_t lda, ldc, ldr;
+} gemm_panel;
+
+typedef void (*gemm_tile_fn)(const gemm_panel *p, const float *a, const float *res, float *c);
+
+/* mr (1..6), nv (1..2 vectors), bmask (mask B loads of the last vector) and
+ * scaled (multiply A by a_scale) are compile-time constants in every
+ * instantiation below, so each folds to straight-line code. */
+static inline __attribute__((always_inline)) void
+gemm_tile(const int mr, const int nv, const int bmask, const int scaled,
+          const gemm_panel *pn, const float *a, const float *res, float *c)
+{
+    const size_t k = pn->k, lda = pn->lda, ldb = pn->ldb;
+    const size_t nlast = pn->nr - (size_t)(nv - 1) * 8;   /* 1..8 */
+    const int full = nlast == 8;
+    const __m256i mlast = avx2_tail_mask(nlast);
+    const __m256 zero = _mm256_setzero_ps();
+
+    __m256 vb0 = zero, vb1 = zero;
+    if (pn->bias) {
+        if (nv == 2) {
+            vb0 = _mm256_loadu_ps(pn->bias);
+            vb1 = full ? _mm256_loadu_ps(pn->bias + 8) : _mm256_maskload_ps(pn->bias + 8, mlast);
+        } else {
+            vb0 = full ? _mm256_loadu_ps(pn->bias) : _mm256_maskload_ps(pn->bias, mlast);
+        }
+    }
+    __m256 c00 = vb0, c01 = vb1, c10 = vb0, c11 = vb1, c20 = vb0, c21 = vb1;
+    __m256 c30 = vb0, c31 = vb1, c40 = vb0, c41 = vb1, c50 = vb0, c51 = vb1;
+
+    /* Row pointers past mr stay on row 0: never dereferenced, never formed
+     * out of bounds. */
+    const float *a0 = a;
+    const float *a1 = mr > 1 ? a0 + lda : a0;
+    const float *a2 = mr > 2 ? a1 + lda : a0;
+    const float *a3 = mr > 3 ? a2 + lda : a0;
+    const float *a4 = mr > 4 ? a3 + lda : a0;
+    const float *a5 = mr > 5 ? a4 + lda : a0;
+    const float *bp = pn->b;
+    const float *s = pn->s;
+
+    for (size_t p = 0; p < k; p++, bp += ldb) {
+        __m256 b0, b1 = zero;
+        if (nv == 2) {
+            b0 = _mm256_loadu_ps(bp);
+            b1 = bmask ? _mm256_maskload_ps(bp + 8, mlast) : _mm256_loadu_ps(bp + 8);
+        } else {
+            b0 = bmask ? _mm256_maskload_ps(bp, mlast) : _mm256_loadu_ps(bp);
+        }
+        __m256 vs = zero;
+        if (scaled) vs = _mm256_broadcast_ss(s + p);
+#define GEMM_ROW(r)                                                        \
+        if (mr > r) {                                                      \
+            __m256 av = _mm256_broadcast_ss(a##r + p);                     \
+            if (scaled) av = _mm256_mul_ps(av, vs);                        \
+            c##r##0 = _mm256_fmadd_ps(av, b0, c##r##0);                    \
+            if (nv == 2) c##r##1 = _mm256_fmadd_ps(av, b1, c##r##1);       \
+        }
+        GEMM_ROW(0) GEMM_ROW(1) GEMM_ROW(2) GEMM_ROW(3) GEMM_ROW(4) GEMM_ROW(5)
+#undef GEMM_ROW
+    }
+
+    const size_t ldc = pn->ldc, ldr = pn->ldr;
+    /* Exp-based activations: store the raw sums and let gemm_tile_act run
+     * the activation row by row with its switch hoisted; inlined here, 12
+     * accumulators' worth of exp would spill and re-dispatch per vector. */
+    const int deferred = pn->act.kind >= OPS_ACT_SIGMOID;
+    const ops_act act = deferred ? (ops_act){ OPS_ACT_NONE, 0, 0 } : pn->act;
+    if (deferred) res = 0;
+#define GEMM_OUT(r)                                                                \
+    if (mr > r) {                                                                  \
+        float *cr = c + (size_t)r * ldc;                                           \
+        const float *rr = res ? res + (size_t)r * ldr : 0;                         \
+        __m256 x0 = avx2_act_ps(c##r##0, act);                                     \
+        if (nv == 2) {                                                             \
+            __m256 x1 = avx2_act_ps(c##r##1, act);                                 \
+            if (rr) {                                                              \
+                x0 = _mm256_add_ps(x0, _mm256_loadu_ps(rr));                       \
+                x1 = _mm256_add_ps(x1, full ? _mm256_loadu_ps(rr + 8)              \
+                                            : _mm256_maskload_ps(rr + 8, mlast));  \
+            }                                                                      \
+            _mm256_storeu_ps(cr, x0);                                              \
+            if (full) _mm256_storeu_ps(cr + 8, x1);                                \
+            else _mm256_maskstore_ps(cr + 8, mlast, x1);                           \
+        } else {                                                                   \
+            if (rr) x0 = _mm256_add_ps(x0, full ? _mm256_loadu_ps(rr)              \
+                                                : _mm256_maskload_ps(rr, mlast));  \
+            if (full) _mm256_storeu_ps(cr, x0);                                    \
+            else _mm256_maskstore_ps(cr, mlast, x0);                               \
+        }                                                                          \
+    }
+    GEMM_OUT(0) GEMM_OUT(1) GEMM_OUT(2) GEMM_OUT(3) GEMM_OUT(4) GEMM_OUT(5)
+#undef GEMM_OUT
+}
+
+/* The deferred epilogue of one tile: act, then + res, over mr rows of nr
+ * columns just written (in L1). Same per-element operations as the inline
+ * epilogue, so results do not depend on which path ran. */
+static void gemm_tile_act(float *c, size_t ldc, size_t mr, size_t nr, ops_act act,
+                          const float *res, size_t ldr)
+{
+    const size_t nfull = nr / 8, nlast = nr % 8;
+    const __m256i m = avx2_tail_mask(nlast);
+    for (size_t r = 0; r < mr; r++) {
+        float *cr = c + r * ldc;
+        avx2_act_strided(cr, nfull, 8, act, 0, m, 0);
+        if (nlast) avx2_act_strided(cr + 8 * nfull, 1, 8, act, 1, m, 0);
+        if (res) {
+            const float *rr = res + r * ldr;
+            for (size_t v = 0; v < nfull; v++)
+                _mm256_storeu_ps(cr + 8 * v, _mm256_add_ps(_mm256_loadu_ps(cr + 8 * v), _mm256_loadu_ps(rr + 8 * v)));
+            if (nlast)
+                _mm256_maskstore_ps(cr + 8 * nfull, m, _mm256_add_ps(_mm256_maskload_ps(cr + 8 * nfull, m),
+                                                                     _mm256_maskload_ps(rr + 8 * nfull, m)));
+        }
+    }
+}
+
+/* One function per (mr, nv) and mode; modes: 0 plain, 1 masked B tail,
+ * 2 scaled A, 3 scaled A + masked B tail (the last three only when B is read
+ * in place). */
+#define GEMM_DEF(MR, NV, BM, SC)                                                    \
+    static void gemm_tile_##MR##x##NV##_##BM##SC(const gemm_panel *p, const float *a, \
+                                                 const float *res, float *c)        \
+    { gemm_tile(MR, NV, BM, SC, p, a, res, c); }
+#define GEMM_DEF_MODE(BM, SC)                                                       \
+    GEMM_DEF(1, 1, BM, SC) GEMM_DEF(1, 2, BM, SC) GEMM_DEF(2, 1, BM, SC)             \
+    GEMM_DEF(2, 2, BM, SC) GEMM_DEF(3, 1, BM, SC) GEMM_DEF(3, 2, BM, SC)             \
+    GEMM_DEF(4, 1, BM, SC) GEMM_DEF(4, 2, BM, SC) GEMM_DEF(5, 1, BM, SC)             \
+    GEMM_DEF(5, 2, BM, SC) GEMM_DEF(6, 1, BM, SC) GEMM_DEF(6, 2, BM, SC)
+GEMM_DEF_MODE(0, 0)
+GEMM_DEF_MODE(1, 0)
+GEMM_DEF_MODE(0, 1)
+GEMM_DEF_MODE(1, 1)
+#define GEMM_ROWS(BM, SC)                                                           \
+    { { gemm_tile_1x1_##BM##SC, gemm_tile_1x2_##BM##SC },                           \
+      { gemm_tile_2x1_##BM##SC, gemm_tile_2x2_##BM##SC },                           \
+      { gemm_tile_3x1_##BM##SC, gemm_tile_3x2_##BM##SC },                           \
+      { gemm_tile_4x1_##BM##SC, gemm_tile_4x2_##BM##SC },                           \
+      { gemm_tile_5x1_##BM##SC, gemm_tile_5x2_##BM##SC },                           \
+      { gemm_tile_6x1_##BM##SC, gemm_tile_6x2_##BM##SC } }
+static const gemm_tile_fn gemm_tiles[4][GEMM_MR][2] = {
+    GEMM_ROWS(0, 0), GEMM_ROWS(1, 0), GEMM_ROWS(0, 1), GEMM_ROWS(1, 1),
+};
+
+/* Panel j (columns 16j..16j+15) of B, scaled row by row by s (or not), to
+ * dst as k rows of 16 floats; columns past n are zero so the tile loads them
+ * unmasked. */
+static void gemm_pack_b(const ops_gemm_args *g, float *dst)
+{
+    const size_t n = g->n, k = g->k;
+    for (size_t j0 = 0; j0 < n; j0 += GEMM_NR) {
+        const size_t nr = n - j0 < GEMM_NR ? n - j0 : GEMM_NR;
+        const __m256i m0 = avx2_tail_mask(nr < 8 ? nr : 8);
+        const __m256i m1 = avx2_tail_mask(nr > 8 ? nr - 8 : 0);
+        for (size_t p = 0; p < k; p++, dst += GEMM_NR) {
+            const float *src = g->b + p * g->b_stride + j0;
+            __m256 v0, v1;
+            if (nr == GEMM_NR) {
+                v0 = _mm256_loadu_ps(src);
+                v1 = _mm256_loadu_ps(src + 8);
+            } else {
+                v0 = _mm256_maskload_ps(src, m0);
+                v1 = nr > 8 ? _mm256_maskload_ps(src + 8, m1) : _mm256_setzero_ps();
+            }
+            if (g->a_scale) {
+                const __m256 vs = _mm256_broadcast_ss(g->a_scale + p);
+                v0 = _mm256_mul_ps(v0, vs);
+                v1 = _mm256_mul_ps(v1, vs);
+            }
+            _mm256_store_ps(dst, v0);
+            _mm256_store_ps(dst + 8, v1);
+        }
+    }
+}
+
+ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
+{
+    if (!g || (g->m && (!g->a || !g->b || !g->c))) return OPS_ERR_ARG;
+    const size_t m = g->m, n = g->n, k = g->k;
+    if (!m || !n) return OPS_OK;
+
+    gemm_panel pn;
+    pn.s = g->a_scale;
+    pn.act = g->act;
+    pn.k = k;
+    pn.lda = g->a_stride;
+    pn.ldc = g->c_stride;
+    pn.ldr = g->res_stride;
+    const float *b;
+    size_t panel_step;        /* floats from one 16-column panel to the next */
+    int mode, packed = scratch != 0;
+    if (packed) {
+        float *pk = (float *)(((uintptr_t)scratch + 31) & ~(uintptr_t)31);
+        gemm_pack_b(g, pk);
+        b = pk;
+        pn.ldb = GEMM_NR;
+        panel_step = k * GEMM_NR;
+        mode = 0;
+    } else {
+        b = g->b;
+        pn.ldb = g->b_stride;
+        panel_step = GEMM_NR;
+        mode = g->a_scale ? 2 : 0;
+    }
+
+    size_t mc = GEMM_A_BLOCK_BYTES / (k * sizeof(float) + 1) / GEMM_MR * GEMM_MR;
+    if (mc < GEMM_MR) mc = GEMM_MR;
+
+    for (size_t i0 = 0; i0 < m; i0 += mc) {
+        const size_t i1 = m - i0 < mc ? m : i0 + mc;
+        for (size_t j0 = 0, pi = 0; j0 < n; j0 += GEMM_NR, pi++) {
+            pn.nr = n - j0 < GEMM_NR ? n - j0 : GEMM_NR;
+            pn.b = b + pi * panel_step;
+            pn.bias = g->bias ? g->bias + j0 : 0;
+            const int nv = pn.nr > 8 ? 2 : 1;
+            const int md = mode | (!packed && pn.nr != (size_t)nv * 8);
+            for (size_t i = i0; i < i1; i += GEMM_MR) {
+                const size_t mr = i1 - i < GEMM_MR ? i1 - i : GEMM_MR;
+                const float *res = g->res ? g->res + i * g->res_stride + j0 : 0;
+                float *c = g->c + i * g->c_stride + j0;
+                gemm_tiles[md][mr - 1][nv - 1](&pn, g->a + i * g->a_stride, res, c);
+                if (pn.act.kind >= OPS_ACT_SIGMOID)
+                    gemm_tile_act(c, g->c_stride, mr, pn.nr, pn.act, res, g->res_stride);
+            }
+        }
+    }
+    return OPS_OK;
+}

@@ -1,0 +1,25 @@
+/* Array forms of avx2_exp_ps / avx2_sigmoid_ps, so that tests and the
+ * benchmark (built without -mavx2) can measure the vector math itself. */
+#include <immintrin.h>
+#include "kernels-internal.h"
+#include "avx2-math.h"
+
+void f32_vexp_avx2(const float *x, float *y, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, avx2_exp_ps(_mm256_loadu_ps(x + i)));
+    if (i < n) {
+        const __m256i m = avx2_tail_mask(n - i);
+        _mm256_maskstore_ps(y + i, m, avx2_exp_ps(_mm256_maskload_ps(x + i, m)));
+    }
+}
+
+void f32_vsigmoid_avx2(const float *x, float *y, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, avx2_sigmoid_ps(_mm256_loadu_ps(x + i)));
+    if (i < n) {
+        const __m256i m = avx2_tail_mask(n - i);
+        _mm256_maskstore_ps(y + i, m, avx2_sigmoid_ps(_mm256_maskload_ps(x + i, m)));
+    }
+}

@@ -1,0 +1,436 @@
+/*
+ * test-ops-kernels.c -- every SIMD kernel table against the scalar oracles.
+ *
+ * For each ISA this build and CPU run (besides scalar), each kernel is run
+ * on seeded random shapes chosen to hit the tails: odd channel counts, m/n/k
+ * not multiples of the tile, strides 1 and 2, kernels 3 and 5 (and the
+ * generic path), asymmetric TF-"same" pads, every activation, with and
+ * without bias / a_scale / residual / chan_sum. Results must agree with the
+ * oracle to ~1e-5 of the output's magnitude, and must be bit-identical
+ * however the rows are split (the engine's threads split by row). On a
+ * machine with only scalar this still runs and checks the dispatch.
+ */
+#include <float.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "check.h"
+#include "dispatch.h"
+#include "kernels-internal.h"
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13; rng_state ^= rng_state >> 7; rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 16);
+}
+static int rnd_int(int lo, int hi) { return lo + (int)(rnd() % (uint32_t)(hi - lo + 1)); }
+static float rnd_f(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() & 0xffffff) / 16777216.0f; }
+static float *rnd_buf(size_t n, float lo, float hi)
+{
+    float *p = malloc((n ? n : 1) * sizeof *p);
+    for (size_t i = 0; i < n; i++) p[i] = rnd_f(lo, hi);
+    return p;
+}
+static float *copy_buf(const float *x, size_t n)
+{
+    float *p = malloc((n ? n : 1) * sizeof *p);
+    if (n) memcpy(p, x, n * sizeof *p);
+    return p;
+}
+
+static const ops_act acts[] = {
+    { OPS_ACT_NONE, 0, 0 },        { OPS_ACT_RELU, 0, 0 },    { OPS_ACT_CLIP, 0.0f, 6.0f },
+    { OPS_ACT_SIGMOID, 0, 0 },     { OPS_ACT_SWISH, 0, 0 },   { OPS_ACT_HARDSIGMOID, 0.2f, 0.5f },
+    { OPS_ACT_HARDSWISH, 0, 0 },
+};
+#define N_ACTS ((int)(sizeof acts / sizeof acts[0]))
+
+/* Largest |got - want| relative to the array's magnitude (1 + max |want|). */
+static double max_err(const float *got, const float *want, size_t n)
+{
+    double mag = 1.0, e = 0.0;
+    for (size_t i = 0; i < n; i++) if (fabs(want[i]) > mag) mag = fabs(want[i]);
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs((double)got[i] - want[i]);
+        if (!(d <= e)) e = d;   /* NaN counts as failure */
+    }
+    return e / mag;
+}
+#define TOL 1e-5
+
+/* ---- GEMM --------------------------------------------------------------- */
+
+static void test_gemm(const ops_kernels *kt)
+{
+    static const size_t ms[] = { 1, 2, 3, 5, 6, 7, 11, 13, 49 };
+    static const size_t ns[] = { 1, 3, 7, 8, 9, 15, 16, 17, 24, 33, 40, 144 };
+    static const size_t ks[] = { 0, 1, 3, 7, 16, 17, 33, 200 };
+    int cases = 0, bad = 0, split_bad = 0, guard_bad = 0;
+    for (int t = 0; t < 400; t++) {
+        ops_gemm_args g;
+        memset(&g, 0, sizeof g);
+        g.m = ms[rnd() % 9]; g.n = ns[rnd() % 12]; g.k = ks[rnd() % 8];
+        if (t % 25 == 0) g.m = (size_t)rnd_int(100, 300);
+        g.a_stride = g.k + (size_t)rnd_int(0, 3);
+        g.b_stride = g.n + (size_t)rnd_int(0, 3);
+        g.c_stride = g.n + (size_t)rnd_int(0, 3);
+        g.res_stride = g.n + (size_t)rnd_int(0, 2);
+        float *a = rnd_buf(g.m * g.a_stride, -1, 1);
+        float *b = rnd_buf((g.k ? g.k : 1) * g.b_stride, -1, 1);
+        float *bias = rnd_buf(g.n, -1, 1), *scale = rnd_buf(g.k, 0, 1);
+        float *res = rnd_buf(g.m * g.res_stride, -1, 1);
+        g.a = a; g.b = b;
+        g.bias = rnd() & 1 ? bias : 0;
+        g.a_scale = rnd() & 1 ? scale : 0;
+        g.res = rnd() & 1 ? res : 0;
+        g.act = acts[t % N_ACTS];
+        size_t cn = g.m * g.c_stride;
+        float *want = malloc(cn * sizeof *want), *got = malloc(cn * sizeof *got);
+        float *got2 = malloc(cn * sizeof *got2);
+        for (size_t i = 0; i < cn; i++) want[i] = got[i] = got2[i] = -777.0f;
+        g.c = want;
+        CHECK(f32_gemm_scalar(&g, 0) == OPS_OK);
+
+        /* With scratch (packed B) on odd cases, in place on even ones; the
+         * scratch is exactly the advertised size and deliberately
+         * misaligned, so ASan sees any overrun. */
+        size_t sb = kt->gemm_scratch_bytes(g.m, g.n, g.k);
+        unsigned char *sraw = malloc(sb + 4);
+        void *scratch = (t & 1) ? sraw + 4 : 0;
+        g.c = got;
+        CHECK(kt->gemm(&g, scratch) == OPS_OK);
+        double e = max_err(got, want, cn);
+        cases++;
+        if (!(e <= TOL)) {
+            bad++;
+            CHECK_MSG(e <= TOL, "%s gemm m=%zu n=%zu k=%zu act=%d bias=%d scale=%d res=%d scratch=%d err=%g",
+                      kt->name, g.m, g.n, g.k, g.act.kind, !!g.bias, !!g.a_scale, !!g.res, !!scratch, e);
+        }
+        /* Columns between n and the row stride must be left alone. */
+        for (size_t i = 0; i < g.m; i++)
+            for (size_t j = g.n; j < g.c_stride; j++) guard_bad += got[i * g.c_stride + j] != -777.0f;
+
+        /* Split m in two calls at a random row: must be bit-identical. */
+        if (g.m > 1) {
+            size_t cut = (size_t)rnd_int(1, (int)g.m - 1);
+            ops_gemm_args h = g;
+            h.c = got2; h.m = cut;
+            CHECK(kt->gemm(&h, scratch) == OPS_OK);
+            h.m = g.m - cut; h.a = g.a + cut * g.a_stride; h.c = got2 + cut * g.c_stride;
+            if (g.res) h.res = g.res + cut * g.res_stride;
+            CHECK(kt->gemm(&h, scratch) == OPS_OK);
+            split_bad += memcmp(got, got2, cn * sizeof *got) != 0;
+        }
+        free(sraw);
+        free(a); free(b); free(bias); free(scale); free(res); free(want); free(got); free(got2);
+    }
+    CHECK_EQ_INT(split_bad, 0);
+    CHECK_EQ_INT(guard_bad, 0);
+    printf("  %s gemm: %d cases, %d over tolerance\n", kt->name, cases, bad);
+}
+
+/* ---- depthwise ----------------------------------------------------------- */
+
+static void test_dwconv(const ops_kernels *kt)
+{
+    static const int cs[] = { 1, 3, 7, 8, 16, 17, 33, 96 };
+    int cases = 0, bad = 0, split_bad = 0;
+    for (int t = 0; t < 500; t++) {
+        ops_dwconv_args d;
+        memset(&d, 0, sizeof d);
+        int k = t % 5 == 4 ? rnd_int(1, 7) : (rnd() & 1 ? 3 : 5);
+        ops_conv_geom g = { k, k, 1, 1, 1, 1, 0, 0, 0, 0 };
+        if (t % 17 == 16) g.kw = rnd_int(1, 5);           /* non-square: generic */
+        if (t % 23 == 22) g.dil_h = g.dil_w = 2;           /* oracle fallback     */
+        g.stride_h = g.stride_w = rnd_int(1, 2);
+        if (t % 19 == 18) g.stride_w = 3 - g.stride_h;     /* mixed strides       */
+        switch (rnd() % 4) {
+        case 0: break;                                                       /* valid */
+        case 1: g.pad_top = g.pad_left = g.kh / 2; g.pad_bottom = g.pad_right = g.kw / 2; break;
+        case 2: /* TF "same" at stride 2: the extra pad goes after */
+            g.pad_top = (g.kh - 1) / 2 - (g.kh % 2 == 1 && g.stride_h == 2 ? 1 : 0);
+            if (g.pad_top < 0) g.pad_top = 0;
+            g.pad_left = g.pad_top; g.pad_bottom = g.pad_top + 1; g.pad_right = g.pad_left + 1; break;
+        default: g.pad_top = rnd_int(0, 2); g.pad_left = rnd_int(0, 2);
+                 g.pad_bottom = rnd_int(0, 2); g.pad_right = rnd_int(0, 2); break;
+        }
+        int c = cs[rnd() % 8];
+        int ih = rnd_int(1, 13), iw = rnd_int(1, 13);
+        if (t % 50 == 0) { ih = 28; iw = 28; c = 40; }
+        int oh = ops_conv_out_dim(ih, g.kh, g.stride_h, g.dil_h, g.pad_top, g.pad_bottom);
+        int ow = ops_conv_out_dim(iw, g.kw, g.stride_w, g.dil_w, g.pad_left, g.pad_right);
+        if (oh < 1 || ow < 1) { t--; continue; }
+        float *in = rnd_buf((size_t)ih * iw * c, -1, 1);
+        float *w = rnd_buf((size_t)g.kh * g.kw * c, -1, 1), *bias = rnd_buf((size_t)c, -1, 1);
+        size_t on = (size_t)oh * ow * c;
+        float *want = rnd_buf(on, 0, 0), *got = rnd_buf(on, 0, 0), *got2 = rnd_buf(on, 0, 0);
+        float *cs0 = rnd_buf((size_t)c, -1, 1);
+        float *cs_want = copy_buf(cs0, (size_t)c), *cs_got = copy_buf(cs0, (size_t)c);
+        d.in = in; d.in_dims = (ops_hwc){ ih, iw, c };
+        d.w = w; d.bias = rnd() & 1 ? bias : 0;
+        d.g = g; d.act = acts[t % N_ACTS];
+        d.out_dims = (ops_hwc){ oh, ow, c };
+        d.row_begin = 0; d.row_end = oh;
+        int use_cs = rnd() & 1;
+        d.out = want; d.chan_sum = use_cs ? cs_want : 0;
+        CHECK(f32_dwconv_hwc_scalar(&d) == OPS_OK);
+        d.out = got; d.chan_sum = use_cs ? cs_got : 0;
+        CHECK(kt->dwconv(&d) == OPS_OK);
+        double e = max_err(got, want, on);
+        /* chan_sum adds up to oh*ow outputs: its own magnitude applies. */
+        double ecs = use_cs ? max_err(cs_got, cs_want, (size_t)c) : 0.0;
+        cases++;
+        if (!(e <= TOL && ecs <= TOL)) {
+            bad++;
+            CHECK_MSG(e <= TOL && ecs <= TOL,
+                      "%s dwconv %dx%d%s s%d,%d pads %d,%d,%d,%d in %dx%dx%d act=%d cs=%d err=%g cs_err=%g",
+                      kt->name, g.kh, g.kw, g.dil_h > 1 ? " dil2" : "", g.stride_h, g.stride_w, g.pad_top,
+                      g.pad_left, g.pad_bottom, g.pad_right, ih, iw, c, d.act.kind, use_cs, e, ecs);
+        }
+        if (oh > 1) {
+            int cut = rnd_int(1, oh - 1);
+            d.out = got2; d.chan_sum = 0;
+            d.row_begin = 0; d.row_end = cut;
+            CHECK(kt->dwconv(&d) == OPS_OK);
+            d.row_begin = cut; d.row_end = oh;
+            CHECK(kt->dwconv(&d) == OPS_OK);
+            split_bad += memcmp(got, got2, on * sizeof *got) != 0;
+        }
+        free(in); free(w); free(bias); free(want); free(got); free(got2);
+        free(cs0); free(cs_want); free(cs_got);
+    }
+    CHECK_EQ_INT(split_bad, 0);
+    printf("  %s dwconv: %d cases, %d over tolerance\n", kt->name, cases, bad);
+}
+
+/* ---- dense conv (stem) ----------------------------------------------------- */
+
+static void test_conv(const ops_kernels *kt)
+{
+    static const int ocs[] = { 1, 7, 8, 16, 24, 32, 33, 40, 64 };
+    int cases = 0, bad = 0, split_bad = 0;
+    for (int t = 0; t < 200; t++) {
+        ops_conv_args cv;
+        memset(&cv, 0, sizeof cv);
+        int k = rnd() % 3 ? 3 : rnd_int(1, 5);
+        ops_conv_geom g = { k, k, 2, 2, 1, 1, 0, 0, 1, 1 };
+        if (rnd() & 1) { g.stride_h = g.stride_w = 1; g.pad_top = g.pad_left = g.pad_bottom = g.pad_right = k / 2; }
+        if (t % 7 == 6) { g.pad_top = rnd_int(0, 2); g.pad_left = rnd_int(0, 2); }
+        if (t % 13 == 12) g.dil_h = g.dil_w = 2;
+        int ic = t % 3 == 0 ? rnd_int(1, 8) : 3;
+        int oc = ocs[rnd() % 9];
+        int ih = rnd_int(1, 17), iw = rnd_int(1, 17);
+        if (t % 40 == 0) { ih = 32; iw = 32; ic = 3; oc = 32; }
+        int groups = 1;
+        if (t % 11 == 10) { groups = 2; ic = 4; oc = 8; }   /* oracle fallback */
+        int oh = ops_conv_out_dim(ih, g.kh, g.stride_h, g.dil_h, g.pad_top, g.pad_bottom);
+        int ow = ops_conv_out_dim(iw, g.kw, g.stride_w, g.dil_w, g.pad_left, g.pad_right);
+        if (oh < 1 || ow < 1) { t--; continue; }
+        float *in = rnd_buf((size_t)ih * iw * ic, -1, 1);
+        float *w = rnd_buf((size_t)g.kh * g.kw * (ic / groups) * oc, -1, 1);
+        float *bias = rnd_buf((size_t)oc, -1, 1);
+        size_t on = (size_t)oh * ow * oc;
+        float *want = rnd_buf(on, 0, 0), *got = rnd_buf(on, 0, 0), *got2 = rnd_buf(on, 0, 0);
+        cv.in = in; cv.in_dims = (ops_hwc){ ih, iw, ic };
+        cv.w = w; cv.bias = rnd() & 1 ? bias : 0;
+        cv.g = g; cv.groups = groups; cv.act = acts[t % N_ACTS];
+        cv.out_dims = (ops_hwc){ oh, ow, oc };
+        cv.row_begin = 0; cv.row_end = oh;
+        cv.out = want;
+        CHECK(f32_conv_hwc_scalar(&cv) == OPS_OK);
+        cv.out = got;
+        CHECK(kt->conv(&cv) == OPS_OK);
+        double e = max_err(got, want, on);
+        cases++;
+        if (!(e <= TOL)) {
+            bad++;
+            CHECK_MSG(e <= TOL, "%s conv k%d s%d dil%d pads %d,%d in %dx%dx%d oc %d g%d act=%d err=%g",
+                      kt->name, k, g.stride_h, g.dil_h, g.pad_top, g.pad_left, ih, iw, ic, oc, groups,
+                      cv.act.kind, e);
+        }
+        if (oh > 1) {
+            int cut = rnd_int(1, oh - 1);
+            cv.out = got2;
+            cv.row_begin = 0; cv.row_end = cut;
+            CHECK(kt->conv(&cv) == OPS_OK);
+            cv.row_begin = cut; cv.row_end = oh;
+            CHECK(kt->conv(&cv) == OPS_OK);
+            split_bad += memcmp(got, got2, on * sizeof *got) != 0;
+        }
+        free(in); free(w); free(bias); free(want); free(got); free(got2);
+    }
+    CHECK_EQ_INT(split_bad, 0);
+    printf("  %s conv: %d cases, %d over tolerance\n", kt->name, cases, bad);
+}
+
+/* ---- squeeze-excite, pooling, activations ------------------------------------ */
+
+static void test_se_mean_act(const ops_kernels *kt)
+{
+    static const int cs[] = { 1, 7, 16, 33, 96, 1152 };
+    static const int rcs[] = { 1, 4, 8, 9, 48 };
+    for (int t = 0; t < 60; t++) {
+        int c = cs[rnd() % 6], rc = rcs[rnd() % 5];
+        float *mean = rnd_buf((size_t)c, -2, 2), *w1 = rnd_buf((size_t)rc * c, -0.5f, 0.5f);
+        float *b1 = rnd_buf((size_t)rc, -1, 1), *w2 = rnd_buf((size_t)c * rc, -1, 1);
+        float *b2 = rnd_buf((size_t)c, -1, 1);
+        float *gw = rnd_buf((size_t)c, 0, 0), *gg = rnd_buf((size_t)c, 0, 0);
+        float *s1 = rnd_buf((size_t)rc, 0, 0), *s2 = rnd_buf((size_t)rc, 0, 0);
+        ops_se_args s = { mean, c, rc, w1, rnd() & 1 ? b1 : 0, acts[t % N_ACTS],
+                          w2, rnd() & 1 ? b2 : 0, acts[(t / N_ACTS) % N_ACTS], gw, s1 };
+        CHECK(f32_se_gate_scalar(&s) == OPS_OK);
+        s.gate = gg; s.scratch = s2;
+        CHECK(kt->se_gate(&s) == OPS_OK);
+        double e = max_err(gg, gw, (size_t)c);
+        CHECK_MSG(e <= TOL, "%s se_gate c=%d rc=%d err=%g", kt->name, c, rc, e);
+        free(mean); free(w1); free(b1); free(w2); free(b2); free(gw); free(gg); free(s1); free(s2);
+    }
+    static const size_t mcs[] = { 1, 3, 8, 17, 33, 40, 1280 };
+    for (int t = 0; t < 40; t++) {
+        size_t hw = (size_t)(t % 3 == 0 ? 49 : rnd_int(1, 20)), c = mcs[rnd() % 7];
+        float *in = rnd_buf(hw * c, -3, 3), *mw = rnd_buf(c, 0, 0), *mg = rnd_buf(c, 0, 0);
+        CHECK(f32_mean_hw_scalar(in, hw, c, mw) == OPS_OK);
+        CHECK(kt->mean_hw(in, hw, c, mg) == OPS_OK);
+        double e = max_err(mg, mw, c);
+        CHECK_MSG(e <= TOL, "%s mean_hw hw=%zu c=%zu err=%g", kt->name, hw, c, e);
+        free(in); free(mw); free(mg);
+    }
+    CHECK(kt->mean_hw(0, 0, 3, (float[3]){ 0 }) == OPS_ERR_ARG);
+    static const size_t ans[] = { 0, 1, 7, 8, 9, 100 };
+    for (int t = 0; t < 6 * N_ACTS; t++) {
+        size_t n = ans[t % 6];
+        float *x = rnd_buf(n, -20, 20);
+        static const float extremes[] = { -1e30f, -104.5f, -100.0f, -88.9f, -87.5f, 0.0f, -0.0f,
+                                          88.5f, 89.5f, 100.0f, 1e30f };
+        for (size_t i = 0; i < n && i < 11; i++) if (n == 100) x[i * 9] = extremes[i];
+        float *want = copy_buf(x, n), *got = copy_buf(x, n);
+        ops_act act = acts[t / 6];
+        CHECK(f32_act_scalar(want, n, act) == OPS_OK);
+        CHECK(kt->act(got, n, act) == OPS_OK);
+        /* Per element, relative: activations never sum, so each output is
+         * within a couple of ulps of the oracle's. */
+        double e = 0;
+        for (size_t i = 0; i < n; i++) {
+            double d = fabs((double)got[i] - want[i]) / (fabs(want[i]) > 1e-30 ? fabs(want[i]) : 1.0);
+            if (!(d <= e)) e = d;
+        }
+        CHECK_MSG(e <= 2e-6, "%s act kind=%d n=%zu rel err=%g", kt->name, act.kind, n, e);
+        free(x); free(want); free(got);
+    }
+}
+
+/* ---- vector exp / sigmoid accuracy ---------------------------------------- */
+
+#if defined(__x86_64__)
+/* Distance in ulps between two finite positive floats. */
+static double ulp_dist(float a, float b)
+{
+    int32_t ia, ib;
+    memcpy(&ia, &a, 4); memcpy(&ib, &b, 4);
+    return fabs((double)ia - (double)ib);
+}
+
+static void test_avx2_math(void)
+{
+    /* Dense sweep of [-88, 88]: 1.76 million points, step 1e-4, against
+     * libm expf. Relative error over normal results; ulps everywhere. */
+    enum { N = 1760001 };
+    float *x = malloc(N * sizeof *x), *y = malloc(N * sizeof *y);
+    for (int i = 0; i < N; i++) x[i] = -88.0f + (float)i * 1e-4f;
+    x[N - 1] = 88.0f;
+    f32_vexp_avx2(x, y, N);
+    double max_rel = 0, max_ulp = 0, max_ulp_sub = 0;
+    for (int i = 0; i < N; i++) {
+        float ref = expf(x[i]);
+        double u = ulp_dist(y[i], ref);
+        if (ref >= FLT_MIN) {
+            double rel = fabs((double)y[i] - ref) / ref;
+            if (!(rel <= max_rel)) max_rel = rel;
+            if (!(u <= max_ulp)) max_ulp = u;
+        } else if (!(u <= max_ulp_sub)) max_ulp_sub = u;
+    }
+    printf("  avx2 exp over [-88, 88]: max rel err %.3g (%.0f ulp) normal results, %.0f ulp subnormal\n",
+           max_rel, max_ulp, max_ulp_sub);
+    CHECK_MSG(max_rel <= 3e-7, "max rel err %g", max_rel);
+    CHECK_MSG(max_ulp <= 2, "max ulp %g", max_ulp);
+    CHECK_MSG(max_ulp_sub <= 2, "max ulp (subnormal) %g", max_ulp_sub);
+
+    static const float edge_x[] = { -1e30f, -104.5f, -103.0f, -88.0f, 0.0f, 1.0f, 88.72f, 88.8f, 89.5f, 1e30f };
+    float edge_y[10];
+    f32_vexp_avx2(edge_x, edge_y, 10);
+    for (int i = 0; i < 10; i++) {
+        float ref = expf(edge_x[i]);
+        CHECK_MSG(edge_y[i] == ref || ulp_dist(edge_y[i], ref) <= 2, "exp(%g) = %g, libm %g",
+                  (double)edge_x[i], (double)edge_y[i], (double)ref);
+    }
+
+    /* Sigmoid against a double-precision reference, [-100, 100]. */
+    double sig_rel = 0;
+    int sig_tiny_bad = 0;
+    for (int i = 0; i < N; i++) x[i] = -100.0f + (float)i * (200.0f / (N - 1));
+    f32_vsigmoid_avx2(x, y, N);
+    for (int i = 0; i < N; i++) {
+        double ref = 1.0 / (1.0 + exp(-(double)x[i]));
+        if (ref < FLT_MIN) { sig_tiny_bad += !(y[i] >= 0 && y[i] < 2 * FLT_MIN); continue; }
+        double rel = fabs(y[i] - ref) / ref;
+        if (!(rel <= sig_rel)) sig_rel = rel;
+    }
+    printf("  avx2 sigmoid over [-100, 100]: max rel err %.3g vs double\n", sig_rel);
+    CHECK_MSG(sig_rel <= 4e-7, "sigmoid max rel err %g", sig_rel);
+    CHECK_EQ_INT(sig_tiny_bad, 0);
+    static const float sx[] = { -1e30f, -200.0f, -89.0f, 0.0f, 30.0f, 200.0f, 1e30f };
+    static const float sy[] = { 0.0f, 0.0f, 0.0f, 0.5f, 1.0f, 1.0f, 1.0f };
+    float so[7];
+    f32_vsigmoid_avx2(sx, so, 7);
+    for (int i = 0; i < 7; i++) CHECK_MSG(so[i] == sy[i], "sigmoid(%g) = %g", (double)sx[i], (double)so[i]);
+    free(x); free(y);
+}
+#endif
+
+/* ---- dispatch --------------------------------------------------------------- */
+
+static void test_dispatch(void)
+{
+    CHECK(ops_isa_available(OPS_ISA_SCALAR));
+    CHECK(ops_isa_available(ops_isa_best()));
+    CHECK(ops_kernels_for(ops_isa_best()) != 0);
+    for (int i = 0; i < OPS_ISA_COUNT; i++) {
+        const ops_kernels *kt = ops_kernels_for((ops_isa)i);
+        CHECK_EQ_INT(kt != 0, ops_isa_available((ops_isa)i));
+        if (kt) {
+            CHECK_EQ_INT(kt->isa, i);
+            CHECK(kt->conv && kt->dwconv && kt->gemm_scratch_bytes && kt->gemm && kt->se_gate &&
+                  kt->mean_hw && kt->act);
+        }
+    }
+    CHECK(ops_kernels_for((ops_isa)OPS_ISA_COUNT) == 0);
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    int cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    CHECK_EQ_INT(ops_isa_available(OPS_ISA_AVX2), cpu);
+    if (cpu) CHECK_EQ_INT(ops_isa_best(), OPS_ISA_AVX2);
+#endif
+}
+
+int main(void)
+{
+    test_dispatch();
+    int tested = 0;
+    for (int i = 0; i < OPS_ISA_COUNT; i++) {
+        if (i == OPS_ISA_SCALAR || !ops_isa_available((ops_isa)i)) continue;
+        const ops_kernels *kt = ops_kernels_for((ops_isa)i);
+        tested++;
+        rng_state = 0x9e3779b97f4a7c15ull + (uint64_t)i;
+        test_gemm(kt);
+        test_dwconv(kt);
+        test_conv(kt);
+        test_se_mean_act(kt);
+#if defined(__x86_64__)
+        if (i == OPS_ISA_AVX2) test_avx2_math();
+#endif
+    }
+    printf("  SIMD tables tested: %d (best: %s)\n", tested, ops_isa_name(ops_isa_best()));
+    return check_done("test-ops-kernels");
+}
