@@ -12,6 +12,7 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 /* Prints "effad <cmd>: <message>" and returns the exit status (1, or 2 for
  * usage errors). */

@@ -6,6 +6,7 @@ static const struct { const char *name; cli_cmd_fn fn; const char *what; } comma
     { "convert",  cmd_convert,  "ONNX EfficientNet -> .efm flat model" },
     { "info",     cmd_info,     "describe an .efm: blocks, taps, parameters, MACs, arena" },
     { "features", cmd_features, "run the network on a raw tensor, write the level vectors or maps" },
+    { "bench",    cmd_bench,    "time inferences (median/min/mean), per-layer profile with --layers" },
 };
 
 static int usage(FILE *f)
