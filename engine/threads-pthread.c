@@ -28,12 +28,18 @@
 #include "effad.h"
 
 /* Spin budget before sleeping; -DPOOL_SPIN_NS=0 gives a pure condition-
- * variable pool (bench/pool-overhead.c measures both). A pool with more
- * threads than online CPUs never spins: a spinning thread would hold the
- * CPU the thread it waits for needs, for a whole scheduler slice (measured:
- * ~1 ms per region with 3 threads on 2 CPUs, against ~0.2 us). */
+ * variable pool. bench/pool-overhead.c, 2 threads on this 2-CPU machine:
+ * when the second CPU is free a region's hand-off costs ~1 us spinning
+ * against 11-15 us through the condition variable; when the machine is
+ * loaded (load average 5-13 while measuring) a long budget is the worst
+ * choice -- 200 us of spinning holds a CPU the awaited thread needs, ~450
+ * us per region -- and no budget helps much. 50 us covers the serial gaps
+ * inside a pass (squeeze-excite, taps: 1-20 us) and bounds the loss.
+ * A pool with more threads than online CPUs never spins: a spinning thread
+ * would hold the CPU the thread it waits for needs, for a whole scheduler
+ * slice (measured: ~1 ms per region with 3 threads on 2 CPUs). */
 #ifndef POOL_SPIN_NS
-#define POOL_SPIN_NS 200000
+#define POOL_SPIN_NS 50000
 #endif
 
 struct pool;
