@@ -58,10 +58,12 @@ static void on_layer(void *ctx, effad_layer layer, int block)
 }
 
 /* Layer types for the totals: what a kernel author would optimise. */
-enum { T_STEM, T_GEMM, T_DW3, T_DW5, T_DWK, T_SE, T_TAPS, T_INPUT, T_COUNT };
+/* The three T_GEMM_* rows split T_GEMM (not added to the total again). */
+enum { T_STEM, T_GEMM, T_DW3, T_DW5, T_DWK, T_SE, T_TAPS, T_INPUT, T_GEMM_EXPAND, T_GEMM_PROJECT, T_GEMM_HEAD,
+       T_COUNT };
 static const char *const type_names[T_COUNT] = {
     "stem conv", "1x1 conv (GEMM)", "depthwise 3x3", "depthwise 5x5", "depthwise other", "squeeze-excite",
-    "taps", "input copy"
+    "taps", "input copy", "  expand (+act)", "  project (+gate,skip)", "  head (+act)"
 };
 
 static int dw_type(const effad_conv *c)
@@ -85,19 +87,21 @@ static void type_totals(const effad_runner *r, const profile *p, int runs, total
         const effad_geom *g = &r->dw_g[i];
         long long in_px = (long long)h * w, out_px = (long long)g->out_h * g->out_w;
         int dt = dw_type(&b->dw);
-        t->ms[T_GEMM] += p->ms[EFFAD_LAYER_EXPAND][i] + p->ms[EFFAD_LAYER_PROJECT][i];
+        t->ms[T_GEMM_EXPAND] += p->ms[EFFAD_LAYER_EXPAND][i];
+        t->ms[T_GEMM_PROJECT] += p->ms[EFFAD_LAYER_PROJECT][i];
         t->ms[dt] += p->ms[EFFAD_LAYER_DEPTHWISE][i];
         t->ms[T_SE] += p->ms[EFFAD_LAYER_SE][i];
-        if (b->expand.w) t->macs[T_GEMM] += in_px * b->in_c * b->mid_c;
-        t->macs[T_GEMM] += out_px * b->mid_c * b->out_c;
+        if (b->expand.w) t->macs[T_GEMM_EXPAND] += in_px * b->in_c * b->mid_c;
+        t->macs[T_GEMM_PROJECT] += out_px * b->mid_c * b->out_c;
         t->macs[dt] += out_px * b->mid_c * b->dw.kh * b->dw.kw;
         if (b->se_c) t->macs[T_SE] += 2LL * b->mid_c * b->se_c;
         h = g->out_h; w = g->out_w;
     }
     if (m->has_head) {
-        t->ms[T_GEMM] += p->ms[EFFAD_LAYER_HEAD][0];
-        t->macs[T_GEMM] += (long long)h * w * m->head.cin * m->head.cout;
+        t->ms[T_GEMM_HEAD] = p->ms[EFFAD_LAYER_HEAD][0];
+        t->macs[T_GEMM_HEAD] = (long long)h * w * m->head.cin * m->head.cout;
     }
+    for (int k = T_GEMM_EXPAND; k <= T_GEMM_HEAD; k++) { t->ms[T_GEMM] += t->ms[k]; t->macs[T_GEMM] += t->macs[k]; }
     for (int i = 0; i < EFFAD_MAX_BLOCKS; i++) t->ms[T_TAPS] += p->ms[EFFAD_LAYER_TAPS][i];
     for (int k = 0; k < T_COUNT; k++) t->ms[k] /= runs;
 }
@@ -126,16 +130,19 @@ static void print_layers(FILE *f, const effad_runner *r, const profile *p, int r
                 p->ms[EFFAD_LAYER_HEAD][0] / runs);
     totals t;
     type_totals(r, p, runs, &t);
-    for (int k = 0; k < T_COUNT; k++) total += t.ms[k];
-    fprintf(f, "\nper layer type, ms per pass:\n  %-18s %9s %6s %10s %9s\n", "type", "ms", "%", "MMACs", "GMAC/s");
-    for (int k = 0; k < T_COUNT; k++) {
+    for (int k = 0; k < T_GEMM_EXPAND; k++) total += t.ms[k];
+    fprintf(f, "\nper layer type, ms per pass:\n  %-22s %9s %6s %10s %9s\n", "type", "ms", "%", "MMACs", "GMAC/s");
+    static const int order[T_COUNT] = { T_STEM, T_GEMM, T_GEMM_EXPAND, T_GEMM_PROJECT, T_GEMM_HEAD, T_DW3, T_DW5,
+                                        T_DWK, T_SE, T_TAPS, T_INPUT };
+    for (int i = 0; i < T_COUNT; i++) {
+        int k = order[i];
         if (t.ms[k] <= 0 && !t.macs[k]) continue;
-        fprintf(f, "  %-18s %9.3f %5.1f%% %10.1f", type_names[k], t.ms[k], total > 0 ? 100 * t.ms[k] / total : 0,
+        fprintf(f, "  %-22s %9.3f %5.1f%% %10.1f", type_names[k], t.ms[k], total > 0 ? 100 * t.ms[k] / total : 0,
                 (double)t.macs[k] * 1e-6);
         if (t.macs[k] && t.ms[k] > 0) fprintf(f, " %9.2f", (double)t.macs[k] / (t.ms[k] * 1e6));
         fprintf(f, "\n");
     }
-    fprintf(f, "  %-18s %9.3f\n", "total", total);
+    fprintf(f, "  %-22s %9.3f\n", "total", total);
 }
 
 /* -------------------------------------------------------------- command */
@@ -253,7 +260,8 @@ int cmd_bench(int argc, char **argv)
             type_totals(&r, &prof, runs, &t);
             printf(",\"layer_types\":{");
             for (int i = 0; i < T_COUNT; i++)
-                printf("%s\"%s\":{\"ms\":%.4f,\"macs\":%lld}", i ? "," : "", type_names[i], t.ms[i], t.macs[i]);
+                printf("%s\"%s\":{\"ms\":%.4f,\"macs\":%lld}", i ? "," : "",
+                       type_names[i] + (type_names[i][0] == ' ' ? 2 : 0), t.ms[i], t.macs[i]);
             printf("}");
         }
         printf("}\n");
