@@ -37,20 +37,31 @@ static ops_conv_geom geom_of(const effad_conv *c, const effad_geom *g)
 
 typedef struct gemm_job {
     effad_runner *r;
-    ops_gemm_args a;     /* the whole layer; workers take row chunks */
+    ops_gemm_args a;     /* the whole layer; workers take row or column chunks */
+    int by_cols;
     ops_status st;
 } gemm_job;
 
-static void gemm_rows(void *ctx, int worker, int begin, int end)
+static void gemm_chunks(void *ctx, int worker, int begin, int end)
 {
     gemm_job *j = ctx;
     ops_gemm_args a = j->a;
-    size_t r0 = (size_t)begin * PLAN_GEMM_ROWS, r1 = (size_t)end * PLAN_GEMM_ROWS;
-    if (r1 > a.m) r1 = a.m;
-    a.m = r1 - r0;
-    a.a += r0 * a.a_stride;
-    a.c += r0 * a.c_stride;
-    if (a.res) a.res += r0 * a.res_stride;
+    if (j->by_cols) {
+        size_t c0 = (size_t)begin * PLAN_GEMM_COLS, c1 = (size_t)end * PLAN_GEMM_COLS;
+        if (c1 > a.n) c1 = a.n;
+        a.n = c1 - c0;
+        a.b += c0;
+        a.c += c0;
+        if (a.bias) a.bias += c0;
+        if (a.res) a.res += c0;
+    } else {
+        size_t r0 = (size_t)begin * PLAN_GEMM_ROWS, r1 = (size_t)end * PLAN_GEMM_ROWS;
+        if (r1 > a.m) r1 = a.m;
+        a.m = r1 - r0;
+        a.a += r0 * a.a_stride;
+        a.c += r0 * a.c_stride;
+        if (a.res) a.res += r0 * a.res_stride;
+    }
     void *scratch = j->r->arena + j->r->off_scratch + (size_t)worker * j->r->scratch_bytes;
     ops_status s = j->r->k->gemm(&a, scratch);
     if (s) j->st = s;
@@ -62,8 +73,11 @@ static ops_status run_1x1(effad_runner *r, const effad_conv *c, const float *in,
 {
     gemm_job j = { r, { pixels, (size_t)c->cout, (size_t)c->cin, in, (size_t)c->cin, gate,
                         c->w, (size_t)c->cout, c->b, act_of(c), res, (size_t)c->cout,
-                        out, (size_t)c->cout }, OPS_OK };
-    parallel(r, gemm_rows, &j, (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS));
+                        out, (size_t)c->cout }, 0, OPS_OK };
+    int rows = (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS);
+    int cols = (c->cout + PLAN_GEMM_COLS - 1) / PLAN_GEMM_COLS;
+    j.by_cols = cols > rows;
+    parallel(r, gemm_chunks, &j, j.by_cols ? cols : rows);
     return j.st;
 }
 
