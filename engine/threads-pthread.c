@@ -10,6 +10,10 @@
  *   - each worker takes one static contiguous range of [0, n): the same
  *     ranges every pass (no work stealing), one kernel call per worker (the
  *     AVX2 GEMM packs B once per call, so fewer calls is less packing);
+ *   - a range whose worker has not claimed it by the time the caller is
+ *     done with its own is run by the caller (claim() below): on a shared
+ *     machine a woken thread can wait a whole scheduler slice for a CPU,
+ *     and a static split would make every region wait with it;
  *   - hand-off is a generation counter: waiting threads spin on it for
  *     POOL_SPIN_NS (a pass's serial gaps -- squeeze-excite, taps -- are a
  *     few microseconds, far below a futex round trip), then sleep on a
@@ -23,6 +27,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "effad.h"
@@ -43,7 +48,14 @@
 #endif
 
 struct pool;
-typedef struct worker { struct pool *p; int w; pthread_t tid; } worker;
+/* claimed: the last region (generation) whose range w somebody took --
+ * the worker itself, or the caller when the worker was late (below). */
+typedef struct worker {
+    _Alignas(64) atomic_uint claimed;
+    struct pool *p;
+    int w;
+    pthread_t tid;
+} worker;
 
 typedef struct pool {
     effad_threads pub;            /* first: the engine sees only this */
@@ -56,7 +68,7 @@ typedef struct pool {
     effad_range_fn fn;
     void *ctx;
     int n;
-    int stop;
+    atomic_int stop;
     /* hot counters on their own cache lines: workers poll gen while the
      * caller computes, and every worker decrements pending once */
     _Alignas(64) atomic_uint gen;
@@ -95,6 +107,30 @@ static unsigned spin_while_equal(atomic_uint *v, unsigned seen, long long spin_n
     }
 }
 
+/* Range w of region g goes to whoever claims it first: its worker or,
+ * once the caller has finished its own range, the caller. On a shared
+ * machine a woken worker may not get a CPU for a scheduler slice (ms);
+ * the caller then runs that range itself instead of waiting. The ranges
+ * stay the same static ones, each run exactly once and with its own
+ * scratch slice (worker index w), so the results are unchanged. Every
+ * range is claimed in every region, so while region g is current a slot
+ * holds g - 1 or g, and a worker that wakes for an old region fails. */
+static int claim(pool *p, int w, unsigned g)
+{
+    unsigned prev = g - 1u;
+    return atomic_compare_exchange_strong(&p->workers[w - 1].claimed, &prev, g);
+}
+
+/* Marks one claimed range done; wakes the caller if it sleeps on it. */
+static void range_done(pool *p)
+{
+    if (atomic_fetch_sub(&p->pending, 1) == 1 && atomic_load(&p->caller_sleeping)) {
+        pthread_mutex_lock(&p->mu);
+        pthread_cond_signal(&p->done_cv);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
 /* Worker w's share of [0, n): contiguous, in worker order, and only the
  * first min(n, threads) workers get any. */
 static void range_of(int n, int threads, int w, int *begin, int *end)
@@ -120,15 +156,12 @@ static void *worker_main(void *arg)
             pthread_mutex_unlock(&p->mu);
         }
         seen = g;
-        if (p->stop) return 0;
-        int begin, end;
-        range_of(p->n, p->n_threads, w, &begin, &end);
+        if (atomic_load(&p->stop)) return 0;
+        if (!claim(p, w, g)) continue;          /* the caller ran it */
+        int begin, end;                         /* fn, ctx, n are region g's: */
+        range_of(p->n, p->n_threads, w, &begin, &end);   /* it cannot end before we do */
         if (begin < end) p->fn(p->ctx, w, begin, end);
-        if (atomic_fetch_sub(&p->pending, 1) == 1 && atomic_load(&p->caller_sleeping)) {
-            pthread_mutex_lock(&p->mu);
-            pthread_cond_signal(&p->done_cv);
-            pthread_mutex_unlock(&p->mu);
-        }
+        range_done(p);
     }
 }
 
@@ -151,9 +184,16 @@ static void pool_parallel_for(effad_threads *t, effad_range_fn fn, void *ctx, in
     if (p->n_threads < 2 || n < 2) { fn(ctx, 0, 0, n); return; }
     p->fn = fn; p->ctx = ctx; p->n = n;
     post(p);
+    const unsigned g = atomic_load(&p->gen);
     int begin, end;
     range_of(n, p->n_threads, 0, &begin, &end);
     if (begin < end) fn(ctx, 0, begin, end);
+    for (int w = 1; w < p->n_threads; w++) {    /* late workers' ranges */
+        if (!claim(p, w, g)) continue;
+        range_of(n, p->n_threads, w, &begin, &end);
+        if (begin < end) fn(ctx, w, begin, end);
+        range_done(p);
+    }
     /* wait for the others: spin (they are usually nearly done), then sleep */
     if (atomic_load(&p->pending) == 0) return;
     long long deadline = now_ns() + p->spin_ns;
@@ -176,7 +216,8 @@ effad_threads *effad_threads_create(int n_threads, effad_error *e)
         return 0;
     }
     pool *p = calloc(1, sizeof *p);
-    worker *ws = n_threads > 1 ? calloc((size_t)n_threads - 1, sizeof *ws) : 0;
+    worker *ws = n_threads > 1 ? aligned_alloc(64, sizeof *ws * (size_t)(n_threads - 1)) : 0;
+    if (ws) memset(ws, 0, sizeof *ws * (size_t)(n_threads - 1));
     if (!p || (n_threads > 1 && !ws)) {
         free(p); free(ws);
         effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for a %d-thread pool", n_threads);
@@ -192,6 +233,8 @@ effad_threads *effad_threads_create(int n_threads, effad_error *e)
     atomic_init(&p->pending, 0);
     atomic_init(&p->n_sleeping, 0);
     atomic_init(&p->caller_sleeping, 0);
+    atomic_init(&p->stop, 0);
+    for (int i = 0; i < n_threads - 1; i++) atomic_init(&ws[i].claimed, 0);
     pthread_mutex_init(&p->mu, 0);
     pthread_cond_init(&p->wake_cv, 0);
     pthread_cond_init(&p->done_cv, 0);
@@ -215,7 +258,7 @@ void effad_threads_destroy(effad_threads *t)
     if (!t) return;
     pool *p = (pool *)t;
     if (p->n_threads > 1) {
-        p->stop = 1;
+        atomic_store(&p->stop, 1);
         post(p);
         for (int i = 0; i < p->n_threads - 1; i++) pthread_join(p->workers[i].tid, 0);
     }
