@@ -3,6 +3,13 @@
 #   make            the effad CLI (build/effad) and build/libeffad.a
 #   make test       unit, property, golden and end-to-end tests (C only)
 #   make asan       the same tests under AddressSanitizer + UBSan
+#   make bench      effad vs ONNX Runtime, B0@224 and B4@380, 1 and 2 threads
+#                   (needs node + onnxruntime-node; report in build/bench/)
+#
+#   THREADS=1       the pthread pool (engine/threads-pthread.c) is compiled in
+#                   and EFFAD_HAVE_THREADS defined: the default on Linux, where
+#                   pthreads are part of libc. THREADS=0: no pthreads at all;
+#                   the CLI then refuses --threads above 1.
 #
 # Sources are picked up by directory: ops/, engine/, convert/ and src/ form
 # the library; src/main.c and src/cmd-*.c form the CLI; every
@@ -19,8 +26,19 @@ B       ?= build
 
 ARCH := $(shell $(CC) -dumpmachine 2>/dev/null)
 
-LIB_SRC := $(wildcard ops/*.c engine/*.c convert/*.c) \
+ifneq (,$(findstring linux,$(ARCH)))
+THREADS ?= 1
+else
+THREADS ?= 0
+endif
+
+LIB_SRC := $(filter-out engine/%-pthread.c,$(wildcard ops/*.c engine/*.c convert/*.c)) \
            $(filter-out src/main.c src/cmd-%.c,$(wildcard src/*.c))
+ifeq ($(THREADS),1)
+LIB_SRC += $(wildcard engine/*-pthread.c)
+CFLAGS  += -DEFFAD_HAVE_THREADS -pthread
+LDLIBS  += -pthread
+endif
 ifneq (,$(findstring x86_64,$(ARCH)))
 LIB_SRC += $(wildcard ops/x86/*.c)
 endif
@@ -88,6 +106,14 @@ golden: ort
 golden-full: ort $(B)/tests/test-golden
 	EFFAD_ORT_DIR=$(ORT_DIR) $(PY) tests/golden/gen.py --only b0-tv,b4-tv,b0-lm --full
 	$(B)/tests/test-golden build/golden-full
+
+# bench: effad vs ONNX Runtime side by side (bench/bench.js; table on stdout
+# and in build/bench/report.md). BENCH_ARGS e.g. "--rounds 3 --runs 10".
+# The full-size models come from golden-full when they are missing.
+.PHONY: bench
+bench: $(B)/effad ort
+	@test -f build/golden-full/b0-tv/model.onnx -a -f build/golden-full/b4-tv/model.onnx || $(MAKE) golden-full ORT_DIR=$(ORT_DIR)
+	B=$(B) EFFAD_ORT_DIR=$(ORT_DIR) node bench/bench.js $(BENCH_ARGS)
 
 # ---- cross builds (scripts and the packages they need in tests/cross/) ----
 #   make cross-test  the test suite for aarch64 (NEON) and big-endian s390x,

@@ -127,6 +127,24 @@ typedef struct effad_threads {
     int n_threads;
 } effad_threads;
 
+/* Profiling hook: when set, effad_run calls it as each part of the pass
+ * finishes (on the calling thread, between parallel regions), so the caller
+ * can time the stretch since the previous call -- the engine itself has no
+ * clock. block is the MBConv block index, or 0. NULL (the default) costs one
+ * test per layer. */
+typedef enum effad_layer {
+    EFFAD_LAYER_INPUT = 0,        /* CHW -> HWC copy of the input       */
+    EFFAD_LAYER_STEM,
+    EFFAD_LAYER_EXPAND,           /* 1x1 conv (GEMM)                    */
+    EFFAD_LAYER_DEPTHWISE,        /* kxk depthwise (+ SE pooling)       */
+    EFFAD_LAYER_SE,               /* squeeze-excite gate                */
+    EFFAD_LAYER_PROJECT,          /* 1x1 conv (GEMM), gate and skip folded */
+    EFFAD_LAYER_HEAD,             /* 1x1 conv (GEMM)                    */
+    EFFAD_LAYER_TAPS,             /* pooling / copying feature taps     */
+    EFFAD_LAYER_COUNT
+} effad_layer;
+typedef void (*effad_layer_fn)(void *ctx, effad_layer layer, int block);
+
 /* Kernels are chosen once and passed to the runner: the best this CPU
  * runs (isa == NULL), or a named path ("scalar", "avx2", "neon"); NULL
  * when that path is not in this build or not on this CPU. */
@@ -145,7 +163,10 @@ typedef struct effad_geom {
 typedef struct effad_runner {
     const effad_model *m;
     const struct ops_kernels *k;
-    effad_threads *threads;       /* NULL: single-threaded */
+    effad_threads *threads;       /* NULL: single-threaded; else at most
+                                     n_workers threads (n_threads <= n_workers) */
+    effad_layer_fn on_layer;      /* NULL, or the profiling hook above  */
+    void *on_layer_ctx;
     int in_h, in_w;
     effad_geom stem_g, head_g;
     effad_geom dw_g[EFFAD_MAX_BLOCKS];
@@ -173,6 +194,18 @@ effad_status effad_run(effad_runner *r, const float *input_chw,
                        float *const *pooled, float *const *maps, effad_error *e);
 /* Shape of tap t's map at the planned size. */
 void effad_tap_shape(const effad_runner *r, int t, int *c, int *h, int *w);
+
+/* ---------------------------------------- thread pool (pthreads, optional) */
+
+/* engine/threads-pthread.c, compiled into the library when the build has
+ * THREADS=1 (the default on Linux; the Makefile then defines
+ * EFFAD_HAVE_THREADS). Persistent workers; the calling thread is worker 0.
+ * Use: t = effad_threads_create(n); effad_runner_init(..., n_workers =
+ * t->n_threads, ...); runner.threads = t. One pool serves one effad_run at a
+ * time. Results are bit-identical for any thread count. */
+#define EFFAD_MAX_THREADS 256
+effad_threads *effad_threads_create(int n_threads, effad_error *e);
+void effad_threads_destroy(effad_threads *t);
 
 /* ------------------------------------------------- files (POSIX, optional) */
 

@@ -14,6 +14,12 @@ static void parallel(effad_runner *r, effad_range_fn fn, void *ctx, int n)
     else fn(ctx, 0, 0, n);
 }
 
+/* The profiling hook (effad.h): one call as each part of the pass ends. */
+static void done(effad_runner *r, effad_layer layer, int block)
+{
+    if (r->on_layer) r->on_layer(r->on_layer_ctx, layer, block);
+}
+
 static ops_act act_of(const effad_conv *c)
 {
     ops_act a = { (ops_act_kind)c->act, c->act_a, c->act_b };
@@ -31,20 +37,31 @@ static ops_conv_geom geom_of(const effad_conv *c, const effad_geom *g)
 
 typedef struct gemm_job {
     effad_runner *r;
-    ops_gemm_args a;     /* the whole layer; workers take row chunks */
+    ops_gemm_args a;     /* the whole layer; workers take row or column chunks */
+    int by_cols;
     ops_status st;
 } gemm_job;
 
-static void gemm_rows(void *ctx, int worker, int begin, int end)
+static void gemm_chunks(void *ctx, int worker, int begin, int end)
 {
     gemm_job *j = ctx;
     ops_gemm_args a = j->a;
-    size_t r0 = (size_t)begin * PLAN_GEMM_ROWS, r1 = (size_t)end * PLAN_GEMM_ROWS;
-    if (r1 > a.m) r1 = a.m;
-    a.m = r1 - r0;
-    a.a += r0 * a.a_stride;
-    a.c += r0 * a.c_stride;
-    if (a.res) a.res += r0 * a.res_stride;
+    if (j->by_cols) {
+        size_t c0 = (size_t)begin * PLAN_GEMM_COLS, c1 = (size_t)end * PLAN_GEMM_COLS;
+        if (c1 > a.n) c1 = a.n;
+        a.n = c1 - c0;
+        a.b += c0;
+        a.c += c0;
+        if (a.bias) a.bias += c0;
+        if (a.res) a.res += c0;
+    } else {
+        size_t r0 = (size_t)begin * PLAN_GEMM_ROWS, r1 = (size_t)end * PLAN_GEMM_ROWS;
+        if (r1 > a.m) r1 = a.m;
+        a.m = r1 - r0;
+        a.a += r0 * a.a_stride;
+        a.c += r0 * a.c_stride;
+        if (a.res) a.res += r0 * a.res_stride;
+    }
     void *scratch = j->r->arena + j->r->off_scratch + (size_t)worker * j->r->scratch_bytes;
     ops_status s = j->r->k->gemm(&a, scratch);
     if (s) j->st = s;
@@ -56,8 +73,11 @@ static ops_status run_1x1(effad_runner *r, const effad_conv *c, const float *in,
 {
     gemm_job j = { r, { pixels, (size_t)c->cout, (size_t)c->cin, in, (size_t)c->cin, gate,
                         c->w, (size_t)c->cout, c->b, act_of(c), res, (size_t)c->cout,
-                        out, (size_t)c->cout }, OPS_OK };
-    parallel(r, gemm_rows, &j, (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS));
+                        out, (size_t)c->cout }, 0, OPS_OK };
+    int rows = (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS);
+    int cols = (c->cout + PLAN_GEMM_COLS - 1) / PLAN_GEMM_COLS;
+    j.by_cols = cols > rows;
+    parallel(r, gemm_chunks, &j, j.by_cols ? cols : rows);
     return j.st;
 }
 
@@ -147,8 +167,10 @@ static ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geo
 static ops_status emit_taps(effad_runner *r, int at, const float *x, int h, int w, int c,
                             float *const *pooled, float *const *maps)
 {
+    int emitted = 0;
     for (int t = 0; t < r->m->n_taps; t++) {
         if (r->m->taps[t].at != at) continue;
+        emitted = 1;
         if (pooled && pooled[t]) {
             ops_status s = r->k->mean_hw(x, (size_t)h * w, (size_t)c, pooled[t]);
             if (s) return s;
@@ -159,6 +181,7 @@ static ops_status emit_taps(effad_runner *r, int at, const float *x, int h, int 
                 for (int ch = 0; ch < c; ch++) o[(size_t)ch * h * w + p] = x[(size_t)p * c + ch];
         }
     }
+    if (emitted) done(r, EFFAD_LAYER_TAPS, at);
     return OPS_OK;
 }
 
@@ -175,6 +198,9 @@ effad_status effad_run(effad_runner *r, const float *input_chw,
 {
     if (!r || !r->arena) return effad_fail(e, EFFAD_ERR_ARG, "runner has no arena (plan only)");
     if (!input_chw) return effad_fail(e, EFFAD_ERR_ARG, "no input tensor");
+    if (r->threads && r->threads->n_threads > r->n_workers)   /* one scratch slice per worker */
+        return effad_fail(e, EFFAD_ERR_ARG, "%d threads, but the runner was planned for %d workers",
+                          r->threads->n_threads, r->n_workers);
     const effad_model *m = r->m;
     float *x = (float *)(void *)(r->arena + r->off_x0);     /* current activation */
     float *y = (float *)(void *)(r->arena + r->off_x1);     /* next activation    */
@@ -187,9 +213,11 @@ effad_status effad_run(effad_runner *r, const float *input_chw,
     const int H = r->in_h, W = r->in_w, C = m->in_c;
     for (int ch = 0; ch < C; ch++)
         for (int p = 0; p < H * W; p++) y[(size_t)p * C + ch] = input_chw[(size_t)ch * H * W + p];
+    done(r, EFFAD_LAYER_INPUT, 0);
 
     /* stem: conv kxk stride 2 + activation */
     if ((s = run_stem(r, &m->stem, &r->stem_g, y, x))) return kernel_failed(e, s, "stem", 0);
+    done(r, EFFAD_LAYER_STEM, 0);
     int h = r->stem_g.out_h, w = r->stem_g.out_w;
     if ((s = emit_taps(r, 0, x, h, w, m->stem.cout, pooled, maps))) return kernel_failed(e, s, "tap", 0);
 
@@ -203,20 +231,24 @@ effad_status effad_run(effad_runner *r, const float *input_chw,
         if (b->expand.w) {
             if ((s = run_1x1(r, &b->expand, x, in_px, 0, 0, ex))) return kernel_failed(e, s, "expand", i);
             dw_in = ex;
+            done(r, EFFAD_LAYER_EXPAND, i);
         }
         /* depthwise kxk, pooling its output for squeeze-excite on the way */
         float *mean = b->se_c ? vec : 0, *gate = vec + b->mid_c, *hidden = gate + b->mid_c;
         float *bands = hidden + b->se_c;
         if ((s = run_dw(r, &b->dw, g, dw_in, dw, bands, mean))) return kernel_failed(e, s, "depthwise", i);
+        done(r, EFFAD_LAYER_DEPTHWISE, i);
         /* squeeze-excite: per-channel gate from the pooled vector */
         if (b->se_c) {
             ops_se_args se = { mean, b->mid_c, b->se_c, b->se_reduce.w, b->se_reduce.b, act_of(&b->se_reduce),
                                b->se_expand.w, b->se_expand.b, act_of(&b->se_expand), gate, hidden };
             if ((s = r->k->se_gate(&se))) return kernel_failed(e, s, "squeeze-excite", i);
+            done(r, EFFAD_LAYER_SE, i);
         }
         /* project 1x1 with the gate folded onto its inputs, + skip */
         if ((s = run_1x1(r, &b->project, dw, out_px, b->se_c ? gate : 0, b->skip ? x : 0, y)))
             return kernel_failed(e, s, "project", i);
+        done(r, EFFAD_LAYER_PROJECT, i);
         float *t = x; x = y; y = t;
         h = g->out_h; w = g->out_w;
         if ((s = emit_taps(r, i + 1, x, h, w, b->out_c, pooled, maps))) return kernel_failed(e, s, "tap", i + 1);
@@ -225,6 +257,7 @@ effad_status effad_run(effad_runner *r, const float *input_chw,
     /* head: 1x1 conv + activation; the classifier after it is not ours */
     if (m->has_head) {
         if ((s = run_1x1(r, &m->head, x, (size_t)h * w, 0, 0, y))) return kernel_failed(e, s, "head", 0);
+        done(r, EFFAD_LAYER_HEAD, 0);
         if ((s = emit_taps(r, m->n_blocks + 1, y, h, w, m->head.cout, pooled, maps)))
             return kernel_failed(e, s, "tap", m->n_blocks + 1);
     }

@@ -27,6 +27,7 @@ void cli_progress_step(cli_progress *p, size_t done);
 void cli_progress_end(cli_progress *p);
 double cli_now(void);
 int cli_parse_double(const char *s, double *out);
+int cmd_bench(int argc, char **argv);
 
 /* Prints "effad <cmd>: <message>" and returns the exit status (1, or 2 for
  * usage errors). */

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// bench.js -- `make bench`: effad against ONNX Runtime, side by side.
+//
+//   node bench/bench.js [--rounds N] [--runs R] [--warmup W] [--models b0,b4] [--threads 1,2]
+//
+// For every model (B0 at 224, B4 at 380: build/golden-full/*/model.onnx,
+// converted to .efm here) and thread count, ROUNDS rounds each run one
+// fresh `effad bench --json` process and one fresh ORT process
+// (bench/ort-bench.js) with R timed inferences after W warm-ups, the two
+// alternating (which goes first flips every round) so that the load of
+// this shared machine falls on both alike. Then, per tool, COLD fresh
+// processes with one inference each give the cold start: wall time from
+// spawn to exit, measured here. Every result line goes to
+// build/bench/results.jsonl; bench/report.js turns them into the table
+// (stdout and build/bench/report.md). Nothing here is asserted: the numbers
+// are read, not tested.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const opt = { rounds: 5, runs: 20, warmup: 3, cold: 3, models: 'b0,b4', threads: '1,2' };
+for (let i = 2; i < process.argv.length; i += 2) {
+  const k = process.argv[i].replace(/^--/, '');
+  if (!(k in opt) || i + 1 >= process.argv.length) {
+    process.stderr.write(`bench.js: unknown or incomplete option ${process.argv[i]}\n`);
+    process.exit(2);
+  }
+  opt[k] = typeof opt[k] === 'number' ? Number(process.argv[i + 1]) : process.argv[i + 1];
+}
+
+const B = process.env.B || 'build';
+const effad = path.join(B, 'effad');
+const outDir = path.join(B, 'bench');
+const ortDir = process.env.EFFAD_ORT_DIR || path.join(B, 'ort');
+const MODELS = {
+  b0: { dir: 'build/golden-full/b0-tv', h: 224, w: 224, name: 'EfficientNet-B0 224' },
+  b4: { dir: 'build/golden-full/b4-tv', h: 380, w: 380, name: 'EfficientNet-B4 380' },
+};
+
+function run(cmd, args, env) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 0) {
+    process.stderr.write(`bench.js: ${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}\n`);
+    process.exit(1);
+  }
+  const j = JSON.parse(r.stdout.trim().split('\n').pop());
+  j.wall_ms = wallMs;
+  return j;
+}
+
+function effadRun(m, threads, runs, warmup) {
+  return run(effad, ['bench', m.efm, '--json', '--threads', String(threads), '--runs', String(runs),
+    '--warmup', String(warmup)]);
+}
+function ortRun(m, threads, runs, warmup) {
+  return run('node', [path.join(__dirname, 'ort-bench.js'), m.onnx, String(m.h), String(m.w), '--threads',
+    String(threads), '--runs', String(runs), '--warmup', String(warmup)], { EFFAD_ORT_DIR: ortDir });
+}
+
+fs.mkdirSync(outDir, { recursive: true });
+const resultsPath = path.join(outDir, 'results.jsonl');
+const out = fs.openSync(resultsPath, 'w');
+function record(j, extra) {
+  Object.assign(j, extra);
+  fs.writeSync(out, JSON.stringify(j) + '\n');
+  return j;
+}
+
+// What the node runtime alone costs in memory: ORT's RSS includes it.
+const nodeBase = spawnSync('node', ['-e', 'process.stdout.write(String(process.resourceUsage().maxRSS))'],
+  { encoding: 'utf8' });
+record({ tool: 'node-baseline', peak_rss_kb: Number(nodeBase.stdout) }, {});
+
+const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) || [])[1] || 'unknown';
+record({ tool: 'machine', cpu, cpus: require('os').cpus().length, node: process.version,
+  loadavg: require('os').loadavg(), date: new Date().toISOString() }, {});
+
+for (const key of opt.models.split(',')) {
+  const m = MODELS[key];
+  if (!m) { process.stderr.write(`bench.js: unknown model ${key}\n`); process.exit(2); }
+  m.onnx = path.join(m.dir, 'model.onnx');
+  m.efm = path.join(outDir, `${key}.efm`);
+  const c = spawnSync(effad, ['convert', m.onnx, '-o', m.efm], { encoding: 'utf8' });
+  if (c.status !== 0) { process.stderr.write(`bench.js: convert ${m.onnx}: ${c.stderr}\n`); process.exit(1); }
+  for (const threads of opt.threads.split(',').map(Number)) {
+    const tag = { key, label: m.name, threads };
+    for (let r = 0; r < opt.rounds; r++) {
+      const order = r % 2 ? ['ort', 'effad'] : ['effad', 'ort'];
+      for (const tool of order) {
+        const j = tool === 'effad' ? effadRun(m, threads, opt.runs, opt.warmup) : ortRun(m, threads, opt.runs, opt.warmup);
+        record(j, { ...tag, kind: 'timed', round: r });
+        process.stderr.write(`  ${key} ${threads}t round ${r + 1}/${opt.rounds} ${tool.padEnd(5)} ` +
+          `median ${j.median_ms.toFixed(2)} ms, min ${j.min_ms.toFixed(2)} ms\n`);
+      }
+    }
+    for (let r = 0; r < opt.cold; r++)
+      for (const tool of r % 2 ? ['ort', 'effad'] : ['effad', 'ort'])
+        record(tool === 'effad' ? effadRun(m, threads, 1, 0) : ortRun(m, threads, 1, 0), { ...tag, kind: 'cold', round: r });
+  }
+}
+fs.closeSync(out);
+require('./report.js').report(resultsPath, path.join(outDir, 'report.md'), opt);

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// report.js -- the `make bench` table from build/bench/results.jsonl.
+//
+//   node bench/report.js [results.jsonl [report.md]]
+//
+// Per model and thread count: the median over ALL timed inferences of all
+// rounds (and the minimum, the least disturbed pass), peak RSS (the
+// largest of the tool's processes), cold start (median over the one-shot
+// processes: in-process from the program's start to the first inference
+// done, and wall time of the fresh process from spawn to exit).
+'use strict';
+const fs = require('fs');
+
+function median(a) {
+  const s = [...a].sort((x, y) => x - y), n = s.length;
+  return n ? (n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2) : NaN;
+}
+const mib = (kb) => (kb / 1024).toFixed(1);
+const ms = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
+
+function report(resultsPath, mdPath, opt) {
+  const rows = fs.readFileSync(resultsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const machine = rows.find((r) => r.tool === 'machine') || {};
+  const base = rows.find((r) => r.tool === 'node-baseline') || {};
+  const groups = new Map();
+  for (const r of rows) {
+    if (!r.kind) continue;
+    const k = `${r.key}|${r.threads}`;
+    if (!groups.has(k)) groups.set(k, { label: r.label, threads: r.threads, effad: [], ort: [] });
+    groups.get(k)[r.tool].push(r);
+  }
+  const head = ['model', 'threads', 'effad ms', 'ORT ms', 'effad/ORT', 'effad min', 'ORT min',
+    'effad RSS MiB', 'ORT RSS MiB', 'effad cold ms', 'ORT cold ms', 'effad cold wall', 'ORT cold wall'];
+  const lines = [];
+  for (const g of groups.values()) {
+    const stat = (list) => {
+      const timed = list.filter((r) => r.kind === 'timed'), cold = list.filter((r) => r.kind === 'cold');
+      const all = timed.flatMap((r) => r.times_ms);
+      return {
+        med: median(all), min: Math.min(...all), n: all.length,
+        rss: Math.max(...list.map((r) => r.peak_rss_kb)),
+        cold: median(cold.map((r) => r.first_ms)), wall: median(cold.map((r) => r.wall_ms)),
+      };
+    };
+    const e = stat(g.effad), o = stat(g.ort);
+    lines.push([g.label, g.threads, ms(e.med), ms(o.med), (e.med / o.med).toFixed(2), ms(e.min), ms(o.min),
+      mib(e.rss), mib(o.rss), ms(e.cold), ms(o.cold), ms(e.wall), ms(o.wall)].map(String));
+    g.n = e.n;
+  }
+  const width = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells) => '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(width[i]) : c.padStart(width[i]))).join(' | ') + ' |';
+  const table = [fmt(head), '|' + width.map((w, i) => (i < 1 ? ':' : '-') + '-'.repeat(w) + (i < 1 ? '-' : ':')).join('|') + '|',
+    ...lines.map(fmt)].join('\n');
+  const n = [...groups.values()][0] ? [...groups.values()][0].n : 0;
+  const notes = [
+    `Machine: ${machine.cpu} (${machine.cpus} CPUs), node ${machine.node}, load average at start ` +
+      `${(machine.loadavg || []).map((x) => x.toFixed(2)).join(' ')}; ${machine.date}.`,
+    `Timed: ${opt ? `${opt.rounds} rounds x ${opt.runs} inferences after ${opt.warmup} warm-ups` : `${n} inferences`} ` +
+      'per tool, fresh process per round, effad and ORT alternating; ms = median (min) over all timed inferences.',
+    'effad/ORT < 1: effad is faster. ORT: onnxruntime-node, intraOpNumThreads = threads, interOpNumThreads = 1, ' +
+      'sequential, graph optimisation "all"; it also runs the classifier (pool + Gemm) after the head, effad the taps.',
+    `RSS: peak resident set of the process (getrusage / process.resourceUsage). ORT's includes the node runtime, ` +
+      `which alone peaks at ${mib(base.peak_rss_kb || 0)} MiB.`,
+    'Cold: in-process, program start (main() / first line of the script) -> model loaded -> first inference done; ' +
+      'wall: spawn -> exit of a fresh process doing one inference (includes node start-up for ORT). Model file in page cache.',
+  ];
+  const text = `${table}\n\n${notes.map((l) => `- ${l}`).join('\n')}\n`;
+  process.stdout.write(text);
+  if (mdPath) fs.writeFileSync(mdPath, `# effad vs ONNX Runtime\n\n${text}`);
+}
+
+module.exports = { report };
+if (require.main === module) {
+  const p = process.argv[2] || 'build/bench/results.jsonl';
+  report(p, process.argv[3] || p.replace(/results\.jsonl$/, 'report.md'));
+}

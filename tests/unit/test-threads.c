@@ -1,0 +1,256 @@
+/*
+ * test-threads.c -- the parallel-for contract and bit-identity across
+ * thread counts.
+ *
+ * 1. The pool (engine/threads-pthread.c, when built with THREADS=1): every
+ *    index of [0, n) is handed out exactly once, worker ids stay below
+ *    n_threads, ranges are the same every time; many short regions in a row
+ *    (the pattern of a forward pass) and create/destroy without work.
+ * 2. Every committed tiny golden model (tests/golden/STAR/model.onnx,
+ *    converted in memory) at its native size and at odd sizes, on every
+ *    kernel path: the level vectors and full maps from 2, 3 and 4 threads
+ *    must equal the single-threaded ones bit for bit (memcmp). A serial
+ *    stand-in pool that runs the workers' ranges in reverse order is always
+ *    tested, so the engine's side of the contract is checked even in a
+ *    THREADS=0 build.
+ */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "effad.h"
+#include "convert.h"
+#include "dispatch.h"
+
+/* ------------------------------------------------ a serial stand-in pool */
+
+/* Runs the same contiguous ranges a real pool would, last worker first:
+ * the engine must not care about order or about which worker runs what. */
+typedef struct reverse_pool { effad_threads pub; } reverse_pool;
+
+static void reverse_parallel_for(effad_threads *t, effad_range_fn fn, void *ctx, int n)
+{
+    int threads = n < t->n_threads ? n : t->n_threads;
+    for (int w = threads - 1; w >= 0; w--) {
+        int b = (int)((long long)n * w / threads), e = (int)((long long)n * (w + 1) / threads);
+        if (b < e) fn(ctx, w, b, e);
+    }
+}
+
+/* ------------------------------------------------------- pool contract */
+
+#ifdef EFFAD_HAVE_THREADS
+typedef struct cover { int *hits; int *owner; int n_threads; int bad_worker; } cover;
+
+static void cover_fn(void *ctx, int worker, int begin, int end)
+{
+    cover *c = ctx;
+    if (worker < 0 || worker >= c->n_threads) c->bad_worker = 1;
+    for (int i = begin; i < end; i++) { c->hits[i]++; c->owner[i] = worker; }
+}
+
+static void test_pool(void)
+{
+    effad_error e = { 0 };
+    CHECK(effad_threads_create(0, &e) == 0);
+    CHECK_EQ_INT(e.status, EFFAD_ERR_ARG);
+    CHECK(effad_threads_create(EFFAD_MAX_THREADS + 1, &e) == 0);
+    effad_threads_destroy(0);
+
+    for (int nt = 1; nt <= 5; nt++) {
+        effad_threads *t = effad_threads_create(nt, &e);
+        CHECK_MSG(t != 0, "create %d: %s", nt, e.msg);
+        if (!t) continue;
+        CHECK_EQ_INT(t->n_threads, nt);
+        enum { MAXN = 1000 };
+        static int hits[MAXN], owner[MAXN], first_owner[MAXN];
+        const int sizes[] = { 1, 2, 3, 4, 5, 7, 64, 999 };
+        for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+            int n = sizes[si], ok = 1, same = 1;
+            for (int rep = 0; rep < 50; rep++) {
+                cover c = { hits, owner, nt, 0 };
+                memset(hits, 0, sizeof hits);
+                t->parallel_for(t, cover_fn, &c, n);
+                for (int i = 0; i < n; i++) if (hits[i] != 1) ok = 0;
+                if (c.bad_worker) ok = 0;
+                if (rep == 0) memcpy(first_owner, owner, sizeof owner);
+                else if (memcmp(first_owner, owner, sizeof(int) * (size_t)n)) same = 0;
+            }
+            CHECK_MSG(ok, "%d threads, n=%d: an index was not run exactly once", nt, n);
+            CHECK_MSG(same, "%d threads, n=%d: ranges differ between runs", nt, n);
+        }
+        /* a forward pass's rhythm: many short regions back to back */
+        int ok = 1;
+        for (int rep = 0; rep < 5000 && ok; rep++) {
+            cover c = { hits, owner, nt, 0 };
+            int n = 1 + rep % 9;
+            memset(hits, 0, sizeof(int) * (size_t)n);
+            t->parallel_for(t, cover_fn, &c, n);
+            for (int i = 0; i < n; i++) if (hits[i] != 1) ok = 0;
+        }
+        CHECK_MSG(ok, "%d threads: short-region stress lost or repeated work", nt);
+        t->parallel_for(t, cover_fn, 0, 0);   /* n = 0: fn must not be called */
+        effad_threads_destroy(t);
+    }
+}
+#endif
+
+/* ------------------------------------------------ bit-identity per model */
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *p = len >= 0 ? malloc((size_t)len + 64) : 0;
+    if (p && fread(p, 1, (size_t)len, f) != (size_t)len) { free(p); p = 0; }
+    fclose(f);
+    if (p) *n = (size_t)len;
+    return p;
+}
+
+typedef struct outputs { float *buf; size_t n; float *pooled[EFFAD_MAX_TAPS], *maps[EFFAD_MAX_TAPS]; } outputs;
+
+/* One pass with pool t (NULL: no pool). Returns 0 on failure. */
+static int run_once(const effad_model *m, const ops_kernels *k, int h, int w, effad_threads *t,
+                    const float *input, outputs *o, const char *what)
+{
+    effad_error e = { 0 };
+    size_t bytes;
+    effad_runner r;
+    void *arena = 0;
+    int workers = t ? t->n_threads : 1;
+    effad_status s = effad_arena_bytes(m, k, h, w, workers, &bytes, &e);
+    if (!s && posix_memalign(&arena, 64, bytes)) s = EFFAD_ERR_NOMEM;
+    if (!s) s = effad_runner_init(&r, m, k, h, w, workers, arena, bytes, &e);
+    if (!s) {
+        size_t total = 0, off[EFFAD_MAX_TAPS];
+        for (int i = 0; i < m->n_taps; i++) {
+            int c, th, tw;
+            effad_tap_shape(&r, i, &c, &th, &tw);
+            off[i] = total;
+            total += (size_t)c + (size_t)c * th * tw;
+        }
+        o->n = total;
+        o->buf = calloc(total, sizeof(float));
+        for (int i = 0; i < m->n_taps; i++) {
+            int c;
+            effad_tap_shape(&r, i, &c, 0, 0);
+            o->pooled[i] = o->buf + off[i];
+            o->maps[i] = o->buf + off[i] + c;
+        }
+        r.threads = t;
+        s = effad_run(&r, input, o->pooled, o->maps, &e);
+    }
+    CHECK_MSG(s == EFFAD_OK, "%s: %s", what, e.msg);
+    free(arena);
+    return s == EFFAD_OK;
+}
+
+static int compared;
+
+static void check_sizes(const char *name, const effad_model *m, const ops_kernels *k, effad_threads **pools, int n_pools)
+{
+    const int sizes[][2] = { { 0, 0 }, { 131, 97 }, { 45, 71 }, { 33, 34 } };
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        int h = sizes[si][0] ? sizes[si][0] : m->in_h, w = sizes[si][1] ? sizes[si][1] : m->in_w;
+        size_t n_in = (size_t)3 * h * w;
+        float *input = malloc(n_in * sizeof(float));
+        uint32_t seed = 12345u + (uint32_t)si;
+        for (size_t i = 0; i < n_in; i++) {
+            seed = seed * 1664525u + 1013904223u;
+            input[i] = (float)((int)(seed >> 9) - (1 << 22)) / (float)(1 << 21);
+        }
+        char what[256];
+        snprintf(what, sizeof what, "%s %dx%d %s 1 thread", name, h, w, k->name);
+        outputs ref = { 0 };
+        if (run_once(m, k, h, w, 0, input, &ref, what)) {
+            for (int p = 0; p < n_pools; p++) {
+                outputs got = { 0 };
+                snprintf(what, sizeof what, "%s %dx%d %s pool %d (%d threads)", name, h, w, k->name, p,
+                         pools[p]->n_threads);
+                if (!run_once(m, k, h, w, pools[p], input, &got, what)) continue;
+                compared++;
+                CHECK_MSG(got.n == ref.n && !memcmp(got.buf, ref.buf, sizeof(float) * ref.n),
+                          "%s: levels/maps differ from 1 thread", what);
+                free(got.buf);
+            }
+        }
+        free(ref.buf);
+        free(input);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *root = argc > 1 ? argv[1] : "tests/golden";
+    effad_threads *pools[8];
+    int n_pools = 0;
+    static reverse_pool rev3 = { { reverse_parallel_for, 3 } };
+    static reverse_pool rev2 = { { reverse_parallel_for, 2 } };
+    pools[n_pools++] = &rev2.pub;
+    pools[n_pools++] = &rev3.pub;
+#ifdef EFFAD_HAVE_THREADS
+    test_pool();
+    for (int nt = 2; nt <= 4; nt++) {
+        effad_error e = { 0 };
+        effad_threads *t = effad_threads_create(nt, &e);
+        CHECK_MSG(t != 0, "%s", e.msg);
+        if (t) pools[n_pools++] = t;
+    }
+#else
+    printf("threads: built without THREADS=1; the stand-in pools only\n");
+#endif
+
+    DIR *d = opendir(root);
+    CHECK_MSG(d != 0, "no golden directory %s", root);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        char path[600];
+        size_t n_onnx, n_efm;
+        snprintf(path, sizeof path, "%s/%s/model.onnx", root, de->d_name);
+        uint8_t *onnx = slurp(path, &n_onnx), *efm = 0;
+        if (!onnx) continue;
+        effad_error e = { 0 };
+        effad_status s = effad_convert_onnx(onnx, n_onnx, 0, &efm, &n_efm, 0, &e);
+        free(onnx);
+        CHECK_MSG(s == EFFAD_OK, "%s: convert: %s", path, e.msg);
+        if (s) continue;
+        void *aligned = 0;
+        if (posix_memalign(&aligned, 64, n_efm)) { free(efm); continue; }
+        memcpy(aligned, efm, n_efm);
+        free(efm);
+        static effad_model m;
+        s = effad_model_load(&m, aligned, n_efm, &e);
+        CHECK_MSG(s == EFFAD_OK, "%s: load: %s", path, e.msg);
+        for (int isa = 0; !s && isa < OPS_ISA_COUNT; isa++)
+            if (ops_isa_available((ops_isa)isa))
+                check_sizes(de->d_name, &m, ops_kernels_for((ops_isa)isa), pools, n_pools);
+
+        /* a pool wider than the runner's scratch slices is refused, not overrun */
+        if (!s) {
+            size_t bytes;
+            effad_runner r;
+            void *arena = 0;
+            float *in = calloc((size_t)3 * m.in_h * m.in_w, sizeof(float));
+            effad_arena_bytes(&m, 0, 0, 0, 2, &bytes, &e);
+            if (!posix_memalign(&arena, 64, bytes) && !effad_runner_init(&r, &m, 0, 0, 0, 2, arena, bytes, &e)) {
+                r.threads = &rev3.pub;
+                CHECK_EQ_INT(effad_run(&r, in, 0, 0, &e), EFFAD_ERR_ARG);
+                CHECK_STR_CONTAINS(e.msg, "planned for 2 workers");
+            }
+            free(arena); free(in);
+        }
+        free(aligned);
+    }
+    if (d) closedir(d);
+    CHECK_MSG(compared > 0, "no model compared under %s", root);
+    printf("threads: %d multi-threaded passes compared bitwise with 1 thread\n", compared);
+#ifdef EFFAD_HAVE_THREADS
+    for (int p = 2; p < n_pools; p++) effad_threads_destroy(pools[p]);
+#endif
+    return check_done("threads");
+}
