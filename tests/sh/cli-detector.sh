@@ -54,6 +54,14 @@ cmp -s "$T/aug1.gauss" "$T/aug2.gauss" || bad "fit --aug is not repeatable with 
 n1=$(find "$T/half1" -type f | wc -l)
 effad score "$T/aug1.gauss" "$T/m.efm" "$T/half1" --json | head -n 1 | grep -q "\"n_train\":$((3 * n1))," || bad "fit --aug 2 did not fit 3 rows per image"
 
+# threads change nothing: the same file, byte for byte
+if effad fit "$T/m.efm" "$T/half1" -o "$T/t2.gauss" --threads 2 --quiet >/dev/null 2>"$T/terr"; then
+    effad fit "$T/m.efm" "$T/half1" -o "$T/t1.gauss" --threads 1 --quiet >/dev/null
+    cmp -s "$T/t1.gauss" "$T/t2.gauss" || bad "fit --threads 2 differs from --threads 1"
+else
+    grep -q "no thread support" "$T/terr" || bad "fit --threads 2: $(cat "$T/terr")"
+fi
+
 # merge of two halves == one fit on both (thresholds printed to 6 digits)
 effad fit "$T/m.efm" "$T/half1" -o "$T/h1.gauss" --quiet >/dev/null || bad "fit half1"
 effad fit "$T/m.efm" "$T/half2" -o "$T/h2.gauss" --quiet >/dev/null || bad "fit half2"
