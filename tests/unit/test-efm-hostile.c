@@ -12,24 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "test-files.h"
 #include "effad.h"
 #include "efm-format.h"
 #include "le.h"
 #include "convert.h"
-
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = malloc((size_t)len + 1);
-    if (p && fread(p, 1, (size_t)len, f) != (size_t)len) { free(p); p = 0; }
-    fclose(f);
-    *n = (size_t)len;
-    return p;
-}
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static uint64_t next(void) { rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17; return rng; }

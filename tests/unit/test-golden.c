@@ -14,39 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "test-files.h"
 #include "effad.h"
 #include "convert.h"
 #include "dispatch.h"
 
 #define TOL 1e-4
-
-/* Golden .f32 files are little-endian: fix the byte order on big-endian hosts. */
-static float *slurp_f32(const char *path, size_t *n);
-
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = len >= 0 ? malloc((size_t)len + 64) : 0;
-    if (p && fread(p, 1, (size_t)len, f) != (size_t)len) { free(p); p = 0; }
-    fclose(f);
-    if (p) *n = (size_t)len;
-    return p;
-}
-
-static float *slurp_f32(const char *path, size_t *n)
-{
-    uint8_t *p = slurp(path, n);
-    if (!p) return 0;
-    for (size_t k = 0; k + 4 <= *n; k += 4) {
-        uint32_t u = (uint32_t)p[k] | (uint32_t)p[k + 1] << 8 | (uint32_t)p[k + 2] << 16 | (uint32_t)p[k + 3] << 24;
-        memcpy(p + k, &u, 4);
-    }
-    return (float *)(void *)p;
-}
 
 typedef struct level { int c, h, w; long lo, mo; } level;
 

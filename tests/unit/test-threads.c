@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "test-files.h"
 #include "effad.h"
 #include "convert.h"
 #include "dispatch.h"
@@ -96,20 +97,6 @@ static void test_pool(void)
 #endif
 
 /* ------------------------------------------------ bit-identity per model */
-
-static uint8_t *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *p = len >= 0 ? malloc((size_t)len + 64) : 0;
-    if (p && fread(p, 1, (size_t)len, f) != (size_t)len) { free(p); p = 0; }
-    fclose(f);
-    if (p) *n = (size_t)len;
-    return p;
-}
 
 typedef struct outputs { float *buf; size_t n; float *pooled[EFFAD_MAX_TAPS], *maps[EFFAD_MAX_TAPS]; } outputs;
 
