@@ -321,10 +321,8 @@ static long long conv_macs(const effad_conv *c, long long out_hw)
 
 long long effad_model_macs(const effad_model *m, int in_h, int in_w)
 {
-    size_t bytes;
     effad_runner r;
-    /* the plan computes every layer's geometry; no arena is touched */
-    if (effad_arena_bytes(m, 0, in_h, in_w, 1, &bytes, 0)) return -1;
+    /* a plan without an arena: every layer's geometry, nothing run */
     if (effad_runner_init(&r, m, 0, in_h, in_w, 1, 0, 0, 0)) return -1;
     long long macs = conv_macs(&m->stem, (long long)r.stem_g.out_h * r.stem_g.out_w);
     for (int i = 0; i < m->n_blocks; i++) {
