@@ -137,3 +137,49 @@ cross-asan:
 	ASAN_OPTIONS=detect_leaks=0 sh tests/cross/run.sh aarch64 B=build/aarch64-asan \
 	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined"
+
+# ---- ONNX backend conformance (Debian's libonnx-testdata; see issue 10) ----
+#   make onnx-backend-check  build/onnx-backend-check DIR... runs ONNX backend
+#                            test directories through effad's reader, converter
+#                            and kernels (PASS/FAIL/SKIP per directory)
+#   make conformance         every node/ test whose operators effad knows (the
+#                            list is computed by the runner), once per kernel ISA
+#                            this machine runs; not part of `make test`
+ONNX_TESTDATA ?= /usr/include/onnx/backend/test/data
+# node/ is the operator suite; "node pytorch-converted pytorch-operator"
+# adds PyTorch's grouped and dilated Conv2d, padding and Gemm cases.
+CONFORMANCE_SETS ?= node
+.PHONY: onnx-backend-check conformance
+onnx-backend-check: $(B)/onnx-backend-check
+$(B)/onnx-backend-check: tests/onnx-backend-check.c $(B)/libeffad.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -Wno-format-truncation $(INC) -o $@ $< $(B)/libeffad.a $(LDLIBS)
+conformance: $(B)/onnx-backend-check
+	@if [ ! -d "$(ONNX_TESTDATA)/node" ]; then \
+	  echo "conformance: $(ONNX_TESTDATA)/node not found."; \
+	  echo "  Install ONNX's backend test vectors: apt-get install libonnx-testdata"; \
+	  echo "  (or point ONNX_TESTDATA=... at a copy of onnx/backend/test/data)"; exit 1; fi
+	@dirs=$$(for set in $(CONFORMANCE_SETS); do $(B)/onnx-backend-check --list $(ONNX_TESTDATA)/$$set/*; done); \
+	  test -n "$$dirs" || { echo "conformance: no node test selected"; exit 1; }; \
+	  rc=0; for isa in $$($(B)/onnx-backend-check --isas); do \
+	    EFFAD_ISA=$$isa $(B)/onnx-backend-check $$dirs || rc=1; \
+	  done; exit $$rc
+
+# reference: effad's fit + score against the Python reference pipelines
+# (PIL + ONNX Runtime + scikit-learn + scipy for ailia; OpenCV for paper)
+# on generated images, both presets, 1e-3 relative (tests/reference/).
+.PHONY: reference
+reference: ort $(B)/effad
+	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) sh tests/reference/effad-vs-ref.sh build/reference
+
+# install: the CLI, the library, the public header and a pkg-config file.
+PREFIX ?= /usr/local
+DESTDIR ?=
+.PHONY: install
+install: $(B)/effad $(B)/libeffad.a
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(B)/effad $(DESTDIR)$(PREFIX)/bin/effad
+	install -m 644 $(B)/libeffad.a $(DESTDIR)$(PREFIX)/lib/libeffad.a
+	install -m 644 engine/effad.h $(DESTDIR)$(PREFIX)/include/effad.h
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: effad\nDescription: pure-C EfficientNet anomaly detection\nVersion: 0.1\nLibs: -L$${libdir} -leffad -lm\nCflags: -I$${includedir}\n' \
+	  "$(PREFIX)" > $(DESTDIR)$(PREFIX)/lib/pkgconfig/effad.pc

@@ -32,6 +32,22 @@ static double store_round(onnx_dtype t, double v)
     return t == ONNX_FLOAT ? (double)(float)v : v;
 }
 
+/* Wraps v into an integer dtype the way a C conversion to it would, so
+ * that uint8 200 + 100 is 44 as in numpy and ONNX Runtime, not 300. */
+static int64_t wrap_int(onnx_dtype t, int64_t v)
+{
+    switch (t) {
+    case ONNX_INT8: return (int8_t)(uint8_t)v;
+    case ONNX_UINT8: return (uint8_t)v;
+    case ONNX_INT16: return (int16_t)(uint16_t)v;
+    case ONNX_UINT16: return (uint16_t)v;
+    case ONNX_INT32: return (int32_t)(uint32_t)v;
+    case ONNX_UINT32: return (uint32_t)v;
+    case ONNX_BOOL: return v != 0;
+    default: return v;
+    }
+}
+
 static effad_status need_inputs(const onnx_node *n, const ctensor *const *in, int n_in, int need, effad_error *e)
 {
     if (n_in < need) return effad_fail(e, EFFAD_ERR_FORMAT, "%s needs %d inputs, has %d", n->op_type, need, n_in);
@@ -139,7 +155,7 @@ static effad_status binary(const onnx_node *n, const ctensor *a, const ctensor *
             else if (!strcmp(op, "Equal")) r = x == y;
             else if (!strcmp(op, "Less")) r = x < y;
             else if (!strcmp(op, "Greater")) r = x > y;
-            o->i[k] = r;
+            o->i[k] = cmp ? r : wrap_int(a->dtype, r);
         }
     }
     return EFFAD_OK;
@@ -165,7 +181,7 @@ static effad_status unary(const onnx_node *n, const ctensor *a, ctensor *o, effa
             else if (!strcmp(op, "Abs")) r = x < 0 ? (int64_t)(0u - (uint64_t)x) : x;
             else if (!strcmp(op, "Not")) r = !x;
             else if (!strcmp(op, "Sqrt")) { ctensor_free(o); return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "Sqrt of integers"); }
-            o->i[k] = r;
+            o->i[k] = wrap_int(a->dtype, r);
         }
     }
     return EFFAD_OK;
@@ -192,17 +208,7 @@ static effad_status cast(const onnx_node *n, const ctensor *a, ctensor *o, effad
         } else {
             v = a->i[k];
         }
-        switch (to) {   /* wrap like a C conversion to the narrower type */
-        case ONNX_INT8: v = (int8_t)(uint8_t)v; break;
-        case ONNX_UINT8: v = (uint8_t)v; break;
-        case ONNX_INT16: v = (int16_t)(uint16_t)v; break;
-        case ONNX_UINT16: v = (uint16_t)v; break;
-        case ONNX_INT32: v = (int32_t)(uint32_t)v; break;
-        case ONNX_UINT32: v = (uint32_t)v; break;
-        case ONNX_BOOL: v = v != 0; break;
-        default: break;
-        }
-        o->i[k] = v;
+        o->i[k] = wrap_int(to, v);
     }
     return EFFAD_OK;
 }
@@ -566,8 +572,11 @@ effad_status ceval_node(const onnx_node *n, int64_t opset, const ctensor *const 
     if (!strcmp(op, "Reshape")) { if ((s = need_inputs(n, in, n_in, 2, e))) return s; return op_reshape(n, in[0], in[1], out, e); }
     if (!strcmp(op, "Flatten")) {
         if ((s = need_inputs(n, in, n_in, 1, e))) return s;
-        int axis;
-        if (!norm_axis(onnx_attr_int(n, "axis", 1), in[0]->ndim + 1, &axis)) return effad_fail(e, EFFAD_ERR_FORMAT, "Flatten: axis out of range");
+        /* axis lies in [-r, r]: a negative one counts from the rank r, not
+         * from r + 1 (Flatten(axis=-1) keeps the last axis on the right) */
+        int64_t ax = onnx_attr_int(n, "axis", 1);
+        int axis = (int)(ax < 0 ? ax + in[0]->ndim : ax);
+        if (ax < -in[0]->ndim || ax > in[0]->ndim) return effad_fail(e, EFFAD_ERR_FORMAT, "Flatten: axis out of range");
         int64_t dims[2] = { 1, 1 };
         for (int k = 0; k < in[0]->ndim; k++) dims[k < axis ? 0 : 1] *= in[0]->dims[k];
         return reshaped(in[0], 2, dims, out, e);

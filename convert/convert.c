@@ -46,7 +46,7 @@ effad_status effad_convert_onnx(const uint8_t *onnx, size_t onnx_bytes, const co
     memset(&net, 0, sizeof net);
     effad_status s = onnx_model_read(onnx, onnx_bytes, &om, e);
     if (s) return s;
-    graph_options gopt = { opt->in_h, opt->in_w };
+    graph_options gopt = { opt->in_h, opt->in_w, 0 };
     if ((s = graph_build(&g, &om, &gopt, e))) goto done;
     if ((s = layers_lower(&net, &g, e))) goto done;
     layers_fuse(&net);

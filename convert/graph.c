@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "graph.h"
+#include "support.h"
 
 /* --------------------------------------------------------- value table */
 
@@ -192,6 +193,8 @@ static effad_status bind_input(graph *g, const onnx_value *in, const graph_optio
 {
     int v = graph_find(g, in->name);
     if (v >= 0) return EFFAD_OK;   /* an initializer listed as input (IR < 4) */
+    effad_status s = convert_graph_input_supported(in, e);
+    if (s) return s;
     if ((v = add_value(g, in->name, -1, e)) < 0) return e ? e->status : EFFAD_ERR_FORMAT;
     if (in->ndim < 0) return EFFAD_OK;
     int64_t dims[ONNX_MAX_DIMS];
@@ -280,7 +283,9 @@ effad_status graph_build(graph *g, const onnx_model *om, const graph_options *op
             if (n->n_in > 16) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s has %d inputs", graph_node_label(g, ni, label, sizeof label), n->n_in);
             for (int k = 0; k < n->n_in; k++) ins[k] = g->node_in[ni][k] >= 0 ? &g->val[g->node_in[ni][k]].t : 0;
             gval *o = &g->val[g->node_out[ni][0]];
-            if ((s = ceval_node(n, g->opset, ins, n->n_in, &o->t, 1, e))) {
+            /* folding obeys the same rules as running: one place decides */
+            if ((s = convert_node_supported(n, g->opset, ins, n->n_in, e)) ||
+                (s = ceval_node(n, g->opset, ins, n->n_in, &o->t, 1, e))) {
                 effad_error_prefix(e, graph_node_label(g, ni, label, sizeof label));
                 return s;
             }
@@ -294,7 +299,7 @@ effad_status graph_build(graph *g, const onnx_model *om, const graph_options *op
         if (v < 0) return effad_fail(e, EFFAD_ERR_FORMAT, "graph output '%s' is never produced", om->output[i].name);
         if (!g->val[v].is_output) g->val[v].is_output = i + 1;
     }
-    if (g->input < 0) return effad_fail(e, EFFAD_ERR_FORMAT, "graph has no non-constant input");
+    if (g->input < 0 && !(opt && opt->all_const_ok)) return effad_fail(e, EFFAD_ERR_FORMAT, "graph has no non-constant input");
     return EFFAD_OK;
 }
 

@@ -31,6 +31,8 @@ typedef struct graph {
 
 typedef struct graph_options {
     int in_h, in_w;               /* override symbolic/other input sizes, 0 = keep */
+    int all_const_ok;             /* a graph that folds completely is fine (conformance
+                                     tests of Constant and friends); input = -1 then */
 } graph_options;
 
 effad_status graph_build(graph *g, const onnx_model *om, const graph_options *opt, effad_error *e);

@@ -30,6 +30,8 @@ typedef struct layer {
     double *bn_scale, *bn_shift;
     /* L_PAD: pads on H/W (top, left, bottom, right) when pad_ok */
     int pad_ok; int pad_hw[4];
+    /* L_PAD as written: pad_n begin/end amounts (all axes), fill value */
+    int pad_n; int64_t pad_all[2 * ONNX_MAX_DIMS]; float pad_value;
     /* L_POOL: spatial mean over H, W (GlobalAveragePool, ReduceMean) */
 } layer;
 

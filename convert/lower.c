@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "layers.h"
+#include "support.h"
 
 static effad_status node_fail(const graph *g, int ni, effad_error *e, effad_status s, const char *why, const char *detail)
 {
@@ -71,8 +72,6 @@ static effad_status lower_bn(const graph *g, int ni, layer *L, effad_error *e)
 {
     const ctensor *sc = const_in(g, ni, 1), *bi = const_in(g, ni, 2), *mu = const_in(g, ni, 3), *var = const_in(g, ni, 4);
     if (!sc || !bi || !mu || !var) return node_fail(g, ni, e, EFFAD_ERR_UNSUPPORTED, "parameters are not constant", 0);
-    if (onnx_attr_int(&g->om->node[ni], "training_mode", 0))
-        return node_fail(g, ni, e, EFFAD_ERR_UNSUPPORTED, "training_mode=1 (batch statistics) is not inference", 0);
     size_t c = sc->count;
     if (bi->count != c || mu->count != c || var->count != c) return node_fail(g, ni, e, EFFAD_ERR_FORMAT, "parameter lengths differ", 0);
     double eps = onnx_attr_float(&g->om->node[ni], "epsilon", 1e-5f);
@@ -92,18 +91,21 @@ static effad_status lower_bn(const graph *g, int ni, layer *L, effad_error *e)
 static effad_status lower_pad(const graph *g, int ni, layer *L, effad_error *e)
 {
     const onnx_node *n = &g->om->node[ni];
-    const onnx_attr *m = onnx_node_attr(n, "mode");
     L->pad_ok = 0;
-    if (m && m->s && strcmp(m->s, "constant")) return EFFAD_OK;    /* reflect/edge: not foldable */
-    int64_t pads[8]; int np = 0;
+    /* mode, axes and constness were checked by convert_node_supported */
+    int64_t *pads = L->pad_all; int np = 0;
     const ctensor *p = const_in(g, ni, 1), *v = const_in(g, ni, 2);
     const onnx_attr *pa = onnx_node_attr(n, "pads");
-    if (pa && pa->type == ONNX_ATTR_INTS && pa->n <= 8) { np = pa->n; for (int k = 0; k < np; k++) pads[k] = pa->ints[k]; }
-    else if (p && p->count <= 8) { np = (int)p->count; for (int k = 0; k < np; k++) pads[k] = ctensor_get_i(p, (size_t)k); }
-    else if (n->n_in > 1 && *n->in[1]) return node_fail(g, ni, e, EFFAD_ERR_UNSUPPORTED, "pad amounts are not constant", 0);
+    if (pa && pa->type == ONNX_ATTR_INTS && pa->n <= 2 * ONNX_MAX_DIMS) { np = pa->n; for (int k = 0; k < np; k++) pads[k] = pa->ints[k]; }
+    else if (p && p->count <= 2 * ONNX_MAX_DIMS) { np = (int)p->count; for (int k = 0; k < np; k++) pads[k] = ctensor_get_i(p, (size_t)k); }
+    else return node_fail(g, ni, e, EFFAD_ERR_UNSUPPORTED, "pads missing or longer than twice the largest rank", 0);
+    const gval *x = &g->val[g->node_in[ni][0]];
+    if (x->known && np != 2 * x->t.ndim) return node_fail(g, ni, e, EFFAD_ERR_FORMAT, "pads length is not twice the input rank", 0);
+    L->pad_n = np;
     double value = onnx_attr_float(n, "value", 0.0f);
     if (v && v->count == 1) value = ctensor_get_f(v, 0);
-    if (n->n_in > 3 && *n->in[3]) return EFFAD_OK;                  /* axes input (opset 18) */
+    L->pad_value = (float)value;
+    /* only a zero border on H and W can become a convolution's padding */
     if (np != 8 || value != 0.0 || pads[0] || pads[1] || pads[4] || pads[5]) return EFFAD_OK;
     for (int k = 0; k < 8; k++) if (pads[k] < 0) return EFFAD_OK;   /* cropping */
     L->pad_ok = 1;
@@ -180,6 +182,9 @@ effad_status layers_lower(layer_net *net, const graph *g, effad_error *e)
         L->out = g->node_out[ni][0];
         const char *op = n->op_type;
         effad_status s = EFFAD_OK;
+        /* an operator effad computes must be one it computes as written:
+         * refuse here, naming the attribute, rather than run it differently */
+        if (convert_op_float_kernel(op) && (s = convert_graph_node_supported(g, ni, e))) return s;
         if (!strcmp(op, "Conv")) { L->kind = L_CONV; s = lower_conv(g, ni, L, e); }
         else if (!strcmp(op, "BatchNormalization")) { L->kind = L_BN; s = lower_bn(g, ni, L, e); }
         else if (!strcmp(op, "Pad")) { L->kind = L_PAD; s = lower_pad(g, ni, L, e); }
@@ -188,7 +193,7 @@ effad_status layers_lower(layer_net *net, const graph *g, effad_error *e)
         else if (!strcmp(op, "Add")) L->kind = L_ADD;
         else if (!strcmp(op, "Mul")) L->kind = L_MUL;
         else if (is_spatial_mean(g, ni)) L->kind = L_POOL;
-        else if (!strcmp(op, "Identity") || (!strcmp(op, "Dropout") && !(n->n_in > 2 && *n->in[2]))) L->kind = L_ALIAS;
+        else if (!strcmp(op, "Identity") || !strcmp(op, "Dropout")) L->kind = L_ALIAS;
         else L->kind = L_OTHER;
         if (s) return s;
         if (L->kind == L_ADD || L->kind == L_MUL) {

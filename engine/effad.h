@@ -104,6 +104,10 @@ typedef struct effad_model {
  * while m is used, and be 16-byte aligned (mmap gives a page). Every offset,
  * size, shape and both hashes are checked; nothing in the file is trusted. */
 effad_status effad_model_load(effad_model *m, const void *bytes, size_t n_bytes, effad_error *e);
+/* The same for bytes the engine may write to: on a big-endian host the
+ * little-endian weights are byte-swapped in place once validated (so load a
+ * buffer only once there). On a little-endian host nothing is written. */
+effad_status effad_model_load_writable(effad_model *m, void *bytes, size_t n_bytes, effad_error *e);
 
 /* Multiply-accumulates of one forward pass at in_h x in_w (0 = native). */
 long long effad_model_macs(const effad_model *m, int in_h, int in_w);
@@ -123,6 +127,7 @@ typedef struct effad_threads {
     int n_threads;
 } effad_threads;
 
+<<<<<<< HEAD
 /* Profiling hook: when set, effad_run calls it as each part of the pass
  * finishes (on the calling thread, between parallel regions), so the caller
  * can time the stretch since the previous call -- the engine itself has no
@@ -141,7 +146,14 @@ typedef enum effad_layer {
 } effad_layer;
 typedef void (*effad_layer_fn)(void *ctx, effad_layer layer, int block);
 
+=======
+/* Kernels are chosen once and passed to the runner: the best this CPU
+ * runs (isa == NULL), or a named path ("scalar", "avx2", "neon"); NULL
+ * when that path is not in this build or not on this CPU. */
+>>>>>>> main
 struct ops_kernels;
+const struct ops_kernels *effad_kernels(const char *isa);
+const char *effad_kernels_name(const struct ops_kernels *k);
 
 /* Geometry of one layer at the planned input size (filled by the plan). */
 typedef struct effad_geom {
@@ -200,7 +212,8 @@ void effad_threads_destroy(effad_threads *t);
 
 /* ------------------------------------------------- files (POSIX, optional) */
 
-/* engine/file-posix.c: a read-only mapping of a whole file. */
+/* engine/file-posix.c: a private mapping of a whole file; copy-on-write,
+ * so effad_model_load_writable may swap weights without touching the file. */
 typedef struct effad_mapped_file { const uint8_t *bytes; size_t n_bytes; } effad_mapped_file;
 effad_status effad_file_map(const char *path, effad_mapped_file *f, effad_error *e);
 void effad_file_unmap(effad_mapped_file *f);

@@ -1,4 +1,5 @@
-/* Mapping a model file read-only (POSIX). Optional: firmware hands the
+/* Mapping a model file privately (POSIX): pages are shared with the page
+ * cache until written, which only a big-endian host ever does. Optional: firmware hands the
  * engine a buffer instead, and bare-metal builds leave this file out. */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +23,7 @@ effad_status effad_file_map(const char *path, effad_mapped_file *f, effad_error 
         close(fd);
         return effad_fail(e, EFFAD_ERR_FORMAT, "%s: file is empty", path);
     }
-    void *p = mmap(0, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    void *p = mmap(0, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     close(fd);
     if (p == MAP_FAILED) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot map: %s", path, strerror(errno));
     f->bytes = p;

@@ -120,7 +120,9 @@ static effad_status read_block(loader *L, const uint8_t *b, int i, effad_block *
         (s = read_conv(L, b + EFM_B_SE_REDUCE, "block se_reduce", &blk->se_reduce)) ||
         (s = read_conv(L, b + EFM_B_SE_EXPAND, "block se_expand", &blk->se_expand)) ||
         (s = read_conv(L, b + EFM_B_PROJECT, "block project", &blk->project))) {
-        effad_fail(L->e, s, "block %d: %s", i, L->e ? L->e->msg : "");
+        effad_error where;
+        effad_fail(&where, s, "block %d", i);
+        effad_error_prefix(L->e, where.msg);
         return s;
     }
     if (blk->expand.w) {
@@ -152,7 +154,7 @@ static void read_name(char *dst, const uint8_t *src, size_t n)
     dst[n - 1] = '\0';
 }
 
-effad_status effad_model_load(effad_model *m, const void *bytes, size_t n, effad_error *e)
+static effad_status load(effad_model *m, const void *bytes, size_t n, uint8_t *writable, effad_error *e)
 {
     if (!m || !bytes) return effad_fail(e, EFFAD_ERR_ARG, "no model bytes");
     memset(m, 0, sizeof *m);
@@ -181,8 +183,8 @@ effad_status effad_model_load(effad_model *m, const void *bytes, size_t n, effad
     m->hash = effad_hash64(h + EFM_HEADER_BYTES, n - EFM_HEADER_BYTES, 0);
     if (m->hash != le_u64(h + EFM_H_PAYLOAD_HASH))
         return effad_fail(e, EFFAD_ERR_FORMAT, "payload checksum mismatch (file corrupted)");
-    if (!host_is_little_endian())
-        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "big-endian host: weights would need byte-swapping, not implemented");
+    if (!host_is_little_endian() && !writable)
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "big-endian host: load with effad_model_load_writable so the weights can be byte-swapped");
     if ((uintptr_t)bytes % 16u)
         return effad_fail(e, EFFAD_ERR_ARG, "model bytes must be 16-byte aligned");
     if (le_u32(h + EFM_H_FAMILY) != EFM_FAMILY_EFFICIENTNET)
@@ -268,6 +270,21 @@ effad_status effad_model_load(effad_model *m, const void *bytes, size_t n, effad
             return effad_fail(e, EFFAD_ERR_FORMAT, "head must be a 1x1 convolution of the %d final channels", c);
     }
 
+    /* A big-endian host reads the little-endian weights after swapping them
+     * in place, once, after every check above has passed on the file's own
+     * bytes. */
+    if (!host_is_little_endian()) {
+        for (uint32_t i = 0; i < n_tensors; i++) {
+            const uint8_t *t = h + tensors_off + (uint64_t)i * EFM_TENSOR_BYTES;
+            if (le_u32(t + EFM_T_DTYPE) == EFM_S8) continue;
+            uint8_t *p = writable + le_u64(t + EFM_T_OFFSET);
+            for (uint64_t k = 0; k < le_u64(t + EFM_T_BYTES); k += 4) {
+                uint8_t a = p[k], b = p[k + 1];
+                p[k] = p[k + 3]; p[k + 1] = p[k + 2]; p[k + 2] = b; p[k + 3] = a;
+            }
+        }
+    }
+
     m->n_taps = (int)n_taps;
     for (int t = 0; t < m->n_taps; t++) {
         const uint8_t *p = h + taps_off + (uint64_t)t * EFM_TAP_BYTES;
@@ -285,6 +302,16 @@ effad_status effad_model_load(effad_model *m, const void *bytes, size_t n, effad
             return effad_fail(e, EFFAD_ERR_FORMAT, "tap %d says %d channels, its layer has %d", t, tap->channels, want);
     }
     return EFFAD_OK;
+}
+
+effad_status effad_model_load(effad_model *m, const void *bytes, size_t n, effad_error *e)
+{
+    return load(m, bytes, n, 0, e);
+}
+
+effad_status effad_model_load_writable(effad_model *m, void *bytes, size_t n, effad_error *e)
+{
+    return load(m, bytes, n, bytes, e);
 }
 
 static long long conv_macs(const effad_conv *c, long long out_hw)

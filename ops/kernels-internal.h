@@ -15,7 +15,7 @@
 #include "dispatch.h"
 
 extern const ops_kernels ops_avx2_kernels;   /* x86-64: ops/x86/kernels-avx2.c */
-extern const ops_kernels ops_neon_kernels;   /* aarch64: ops/arm/ (to come)     */
+extern const ops_kernels ops_neon_kernels;   /* aarch64: ops/arm/kernels-neon.c */
 
 #if defined(__x86_64__)
 /* ---- AVX2 + FMA (files ops/x86/f32-...-avx2.c) ------------------------------------- *

@@ -130,4 +130,33 @@ ops_status f32_se_gate_scalar(const ops_se_args *a);
 /* out[c] = mean over the hw pixels of in[p][c] */
 ops_status f32_mean_hw_scalar(const float *in, size_t hw, size_t c, float *out);
 
+/* ---- elementwise binary with broadcasting (ONNX Add/Sub/Mul/Div) ------- *
+ * out[i] = a[ia] op b[ib] over an index space of up to OPS_MAX_RANK dims;
+ * a stride of 0 repeats an operand along that axis (numpy broadcasting).
+ * The engine folds its own Add and Mul into GEMM epilogues; this kernel is
+ * for graphs that keep them (and the conformance runner).                */
+#define OPS_MAX_RANK 8
+typedef enum ops_binary_op { OPS_BIN_ADD, OPS_BIN_SUB, OPS_BIN_MUL, OPS_BIN_DIV } ops_binary_op;
+typedef struct ops_binary_args {
+    ops_binary_op op;
+    int rank;
+    size_t dims[OPS_MAX_RANK];
+    const float *a; size_t a_stride[OPS_MAX_RANK];   /* in elements */
+    const float *b; size_t b_stride[OPS_MAX_RANK];
+    float *out;                                      /* dense, row-major */
+} ops_binary_args;
+ops_status f32_binary_scalar(const ops_binary_args *a);
+
+/* ---- constant padding / cropping (ONNX Pad, mode "constant") ----------- *
+ * out has in_dims[d] + pad_lo[d] + pad_hi[d] along each axis; a negative
+ * pad crops. Cells that fall outside the input get value.               */
+typedef struct ops_pad_args {
+    int rank;
+    const float *in;  size_t in_dims[OPS_MAX_RANK];
+    long pad_lo[OPS_MAX_RANK], pad_hi[OPS_MAX_RANK];
+    float value;
+    float *out;
+} ops_pad_args;
+ops_status f32_pad_scalar(const ops_pad_args *a);
+
 #endif /* EFFAD_OPS_H */

@@ -39,6 +39,11 @@ static void sync_parent(const char *path)
 
 effad_status atomic_file_write(const char *path, const void *data, size_t len, effad_error *e)
 {
+    return atomic_file_write_flags(path, data, len, 0, e);
+}
+
+effad_status atomic_file_write_flags(const char *path, const void *data, size_t len, unsigned flags, effad_error *e)
+{
     atomic_fault f = fault;
     fault = ATOMIC_FAULT_NONE;
     size_t plen = strlen(path);
@@ -67,7 +72,7 @@ effad_status atomic_file_write(const char *path, const void *data, size_t len, e
         p += w; left -= (size_t)w;
     }
     if (!what && f == ATOMIC_FAULT_FAIL_AFTER_WRITE) { what = "fsync"; err = EIO; }
-    if (!what && fsync(fd) != 0) { what = "fsync"; err = errno; }
+    if (!what && !(flags & ATOMIC_NO_SYNC) && fsync(fd) != 0) { what = "fsync"; err = errno; }
     if (close(fd) != 0 && !what) { what = "close"; err = errno; }
     if (!what && f == ATOMIC_FAULT_EXIT_BEFORE_RENAME) _exit(70);
     if (!what && f == ATOMIC_FAULT_FAIL_RENAME) { what = "rename"; err = EIO; }
@@ -78,7 +83,7 @@ effad_status atomic_file_write(const char *path, const void *data, size_t len, e
         return fail_errno(e, err, what, path);
     }
     free(tmp);
-    sync_parent(path);
+    if (!(flags & ATOMIC_NO_SYNC)) sync_parent(path);
     return EFFAD_OK;
 }
 

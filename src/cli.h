@@ -6,13 +6,31 @@
 #include <stdio.h>
 #include "effad.h"
 #include "dispatch.h"
+#include "pipeline.h"
 
 typedef int (*cli_cmd_fn)(int argc, char **argv);
 
 int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_features(int argc, char **argv);
+<<<<<<< HEAD
 int cmd_bench(int argc, char **argv);
+=======
+int cmd_fit(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Progress on stderr: a live line with rate and ETA on a terminal, a line
+ * per 10% otherwise; quiet suppresses it. */
+typedef struct cli_progress { const char *what; size_t total, last_pct; double t0; int tty, quiet; } cli_progress;
+void cli_progress_start(cli_progress *p, const char *what, size_t total, int quiet);
+void cli_progress_step(cli_progress *p, size_t done);
+void cli_progress_end(cli_progress *p);
+double cli_now(void);
+int cli_parse_double(const char *s, double *out);
+>>>>>>> main
 
 /* Prints "effad <cmd>: <message>" and returns the exit status (1, or 2 for
  * usage errors). */
@@ -29,6 +47,10 @@ effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model 
 void *cli_arena(size_t bytes);
 /* Prints the model summary shared by convert and info (src/cmd-info.c). */
 void info_print(FILE *f, const effad_model *m, const ops_kernels *k, int verbose);
+/* The options every image command shares: --threads N, --isa NAME, --quiet.
+ * 1: argv[*i] was one (and *i moved past its value); 0: it was not;
+ * -1: a bad value (the usage error is printed; exit 2). */
+int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline_options *po, int *quiet);
 /* Whether argv[i] is --help or -h. */
 int cli_is_help(const char *a);
 

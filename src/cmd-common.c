@@ -1,6 +1,8 @@
 /* Shared plumbing of the effad subcommands. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include "cli.h"
 
 int cli_error(const char *cmd, const effad_error *e)
@@ -64,7 +66,7 @@ effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model 
 {
     effad_status s = effad_file_map(path, f, e);
     if (s) return s;
-    if ((s = effad_model_load(m, f->bytes, f->n_bytes, e))) {
+    if ((s = effad_model_load_writable(m, (void *)f->bytes, f->n_bytes, e))) {
         effad_error_prefix(e, path);
         effad_file_unmap(f);
     }
@@ -76,4 +78,57 @@ void *cli_arena(size_t bytes)
     void *p = 0;
     if (posix_memalign(&p, 64, bytes ? bytes : 64)) return 0;
     return p;
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int cli_parse_double(const char *s, double *out)
+{
+    char *end;
+    if (!s || !*s) return 0;
+    *out = strtod(s, &end);
+    return !*end && *out == *out;
+}
+
+void cli_progress_start(cli_progress *p, const char *what, size_t total, int quiet)
+{
+    p->what = what; p->total = total; p->last_pct = 0; p->t0 = cli_now();
+    p->tty = isatty(2); p->quiet = quiet;
+}
+
+void cli_progress_step(cli_progress *p, size_t done)
+{
+    if (p->quiet || !p->total) return;
+    size_t pct = done * 100 / p->total;
+    /* a log gets a line per 10%, and only for runs long enough to watch */
+    if (!p->tty && (cli_now() - p->t0 < 2.0 || (pct / 10 == p->last_pct / 10 && done != p->total))) return;
+    p->last_pct = pct;
+    double el = cli_now() - p->t0, rate = el > 0 ? (double)done / el : 0;
+    double eta = rate > 0 ? (double)(p->total - done) / rate : 0;
+    fprintf(stderr, "%s%s: %zu/%zu (%zu%%), %.1f/s, ETA %.0f s%s", p->tty ? "\r" : "", p->what, done, p->total, pct,
+            rate, eta, p->tty ? "   " : "\n");
+}
+
+void cli_progress_end(cli_progress *p)
+{
+    if (p->quiet || !p->total) return;
+    if (p->tty) fprintf(stderr, "\n");
+}
+
+int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline_options *po, int *quiet)
+{
+    const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : 0;
+    if (!strcmp(a, "--quiet")) { *quiet = 1; return 1; }
+    if (!strcmp(a, "--isa") && v) { po->isa = v; (*i)++; return 1; }
+    if (!strcmp(a, "--threads") && v) {
+        if (!cli_parse_int(v, 1, 256, &po->threads)) { cli_usage_error(cmd, "bad --threads '%s'", v); return -1; }
+        (*i)++;
+        return 1;
+    }
+    return 0;
 }

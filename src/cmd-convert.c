@@ -73,14 +73,16 @@ int cmd_convert(int argc, char **argv)
     static effad_model m;
     void *aligned = cli_arena(efm_bytes);
     if (!aligned) { free(efm); e.status = EFFAD_ERR_NOMEM; strcpy(e.msg, "out of memory"); return cli_error("convert", &e); }
+    /* a copy: on a big-endian host loading swaps the weights in place */
     memcpy(aligned, efm, efm_bytes);
-    free(efm);
-    if ((s = effad_model_load(&m, aligned, efm_bytes, &e))) {
+    if ((s = effad_model_load_writable(&m, aligned, efm_bytes, &e))) {
         effad_error_prefix(&e, "internal error: converted model does not load");
-        free(aligned);
+        free(aligned); free(efm);
         return cli_error("convert", &e);
     }
-    if ((s = atomic_file_write(out, aligned, efm_bytes, &e))) { free(aligned); return cli_error("convert", &e); }
+    s = atomic_file_write(out, efm, efm_bytes, &e);
+    free(efm);
+    if (s) { free(aligned); return cli_error("convert", &e); }
     printf("%s -> %s (%zu bytes)\n", in, out, efm_bytes);
     info_print(stdout, &m, ops_kernels_for(OPS_ISA_SCALAR), 0);
     if (rep.fused[0]) printf("  folded      %s\n", rep.fused);

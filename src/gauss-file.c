@@ -15,17 +15,22 @@
  *    28  u32 number of levels
  *    32  u64 model hash (of the .efm the features came from; opaque here)
  *    40  u32 input height, 44 u32 input width, 48 u32 input channels
- *    52  u32 preset name bytes, 56 u32 tap description bytes, 60 u32 zero
+ *    52  u32 preset name bytes, 56 u32 tap description bytes,
+ *    60  u32 image-level thresholds T
  *   preset name, tap description (no NULs), zero padding to 8 bytes
+ *   T x { char[32] name, NUL-padded; f64 value }  (the first is in force)
  *   per level:
  *     u32 dim d, u32 number of thresholds t, u64 samples n,
- *     f64 Ledoit-Wolf shrinkage, u32 flags (bit 0: statistics follow), u32 zero
+ *     f64 Ledoit-Wolf shrinkage, u32 flags (bit 0: statistics follow,
+ *     bit 1: training features follow), u32 zero
  *     t x { char[32] name, NUL-padded; f64 value }
  *     f64[d] mean
  *     f64[d(d+1)/2] Cholesky factor L, lower triangle packed by rows
  *     if flags & 1, the sufficient statistics (gauss.h):
  *       u64 n, f64 sum_y4, f64[d] shift, f64[d] sum, f64[d] sum_y2y,
  *       f64[d(d+1)/2] cross, upper triangle packed by rows
+ *     if flags & 2, the training features: u64 n_f, f32[n_f * d], zero
+ *       padding to 8 bytes
  *
  * The CRC covers the header too, so a flipped size field is caught before
  * it is believed; the structural checks still run, since a file can be
@@ -44,6 +49,8 @@
 #define MAX_LEVELS 256u
 #define MAX_STRING 65536u
 #define FLAG_STATS 1u
+#define FLAG_FEATURES 2u
+#define MAX_FEATURE_ROWS (1u << 24)
 
 /* ------------------------------------------------------------ CRC-32 */
 
@@ -127,11 +134,12 @@ static double get_f64(reader *r)
 
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
 
-static uint64_t level_bytes(size_t d, size_t n_thresholds, int with_stats)
+static uint64_t level_bytes(size_t d, size_t n_thresholds, int with_stats, uint64_t n_features, int with_features)
 {
     uint64_t tri = (uint64_t)d * (d + 1) / 2;
     uint64_t b = 32 + n_thresholds * (GAUSS_THRESHOLD_NAME + 8) + 8 * ((uint64_t)d + tri);
     if (with_stats) b += 16 + 8 * (3 * (uint64_t)d + tri);
+    if (with_features) b += 8 + ((4 * n_features * d + 7) & ~(uint64_t)7);
     return b;
 }
 
@@ -139,18 +147,56 @@ size_t gauss_file_size(const gauss_model *m)
 {
     size_t lp = m->preset ? strlen(m->preset) : 0, lt = m->taps ? strlen(m->taps) : 0;
     if (lp > MAX_STRING || lt > MAX_STRING || m->n_levels > MAX_LEVELS) return 0;
-    uint64_t total = HEADER_BYTES + pad8(lp + lt);
+    if (m->n_thresholds > GAUSS_MAX_THRESHOLDS) return 0;
+    uint64_t total = HEADER_BYTES + pad8(lp + lt) + m->n_thresholds * (GAUSS_THRESHOLD_NAME + 8);
     for (size_t i = 0; i < m->n_levels; i++) {
         const gauss_level *lv = &m->levels[i];
         if (lv->dim == 0 || lv->dim > GAUSS_MAX_DIM || lv->n_thresholds > GAUSS_MAX_THRESHOLDS)
             return 0;
         if (lv->stats && lv->stats->dim != lv->dim) return 0;
-        total += level_bytes(lv->dim, lv->n_thresholds, lv->stats != NULL);
+        if (lv->features && lv->n_features > MAX_FEATURE_ROWS) return 0;
+        total += level_bytes(lv->dim, lv->n_thresholds, lv->stats != NULL, lv->n_features, lv->features != NULL);
     }
     return total > SIZE_MAX ? 0 : (size_t)total;
 }
 
 /* ------------------------------------------------------------ encode */
+
+static void put_f32(writer *w, float v)
+{
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    put_u32(w, u);
+}
+
+static void put_threshold(writer *w, const gauss_threshold *t)
+{
+    char name[GAUSS_THRESHOLD_NAME] = { 0 };
+    size_t nl = strnlen(t->name, GAUSS_THRESHOLD_NAME - 1);
+    memcpy(name, t->name, nl);
+    put_bytes(w, name, GAUSS_THRESHOLD_NAME);
+    put_f64(w, t->value);
+}
+
+static void put_stats(writer *w, const gauss_stats *s, size_t d)
+{
+    put_u64(w, s->n);
+    put_f64(w, s->sum_y4);
+    for (size_t j = 0; j < d; j++) put_f64(w, s->shift[j]);
+    for (size_t j = 0; j < d; j++) put_f64(w, s->sum[j]);
+    for (size_t j = 0; j < d; j++) put_f64(w, s->sum_y2y[j]);
+    /* Samples still in the batch are folded in exactly as
+     * gauss_stats_flush would, so the model can stay const. */
+    for (size_t j = 0; j < d; j++)
+        for (size_t k = j; k < d; k++) {
+            double v = s->cross[j * d + k];
+            if (s->batch_n)
+                v += gauss_dot(s->batch + j * GAUSS_STATS_BATCH,
+                               s->batch + k * GAUSS_STATS_BATCH, s->batch_n);
+            put_f64(w, v);
+        }
+}
+
 
 effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, effad_error *e)
 {
@@ -178,10 +224,11 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
     put_u32(&w, m->input_c);
     put_u32(&w, (uint32_t)lp);
     put_u32(&w, (uint32_t)lt);
-    put_u32(&w, 0);
+    put_u32(&w, (uint32_t)m->n_thresholds);
     put_bytes(&w, m->preset, lp);
     put_bytes(&w, m->taps, lt);
     while (w.at % 8) w.p[w.at++] = 0;
+    for (size_t t = 0; t < m->n_thresholds; t++) put_threshold(&w, &m->thresholds[t]);
 
     for (size_t i = 0; i < m->n_levels; i++) {
         const gauss_level *lv = &m->levels[i];
@@ -191,40 +238,25 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
         put_u32(&w, (uint32_t)lv->n_thresholds);
         put_u64(&w, lv->n);
         put_f64(&w, lv->shrinkage);
-        put_u32(&w, s ? FLAG_STATS : 0);
+        put_u32(&w, (s ? FLAG_STATS : 0) | (lv->features ? FLAG_FEATURES : 0));
         put_u32(&w, 0);
-        for (size_t t = 0; t < lv->n_thresholds; t++) {
-            char name[GAUSS_THRESHOLD_NAME] = { 0 };
-            size_t nl = strnlen(lv->thresholds[t].name, GAUSS_THRESHOLD_NAME - 1);
-            memcpy(name, lv->thresholds[t].name, nl);
-            put_bytes(&w, name, GAUSS_THRESHOLD_NAME);
-            put_f64(&w, lv->thresholds[t].value);
-        }
+        for (size_t t = 0; t < lv->n_thresholds; t++) put_threshold(&w, &lv->thresholds[t]);
         for (size_t j = 0; j < d; j++) put_f64(&w, lv->mean[j]);
         for (size_t j = 0; j < d; j++)
             for (size_t k = 0; k <= j; k++) put_f64(&w, lv->chol[j * d + k]);
-        if (!s) continue;
-        put_u64(&w, s->n);
-        put_f64(&w, s->sum_y4);
-        for (size_t j = 0; j < d; j++) put_f64(&w, s->shift[j]);
-        for (size_t j = 0; j < d; j++) put_f64(&w, s->sum[j]);
-        for (size_t j = 0; j < d; j++) put_f64(&w, s->sum_y2y[j]);
-        /* Samples still in the batch are folded in exactly as
-         * gauss_stats_flush would, so the model can stay const. */
-        for (size_t j = 0; j < d; j++)
-            for (size_t k = j; k < d; k++) {
-                double v = s->cross[j * d + k];
-                if (s->batch_n)
-                    v += gauss_dot(s->batch + j * GAUSS_STATS_BATCH,
-                                   s->batch + k * GAUSS_STATS_BATCH, s->batch_n);
-                put_f64(&w, v);
-            }
+        if (s) put_stats(&w, s, d);
+        if (lv->features) {
+            put_u64(&w, lv->n_features);
+            for (uint64_t k = 0; k < lv->n_features * d; k++) put_f32(&w, lv->features[k]);
+            while (w.at % 8) w.p[w.at++] = 0;
+        }
     }
     uint32_t crc = file_crc(buf, len);
     w.at = CRC_OFFSET;
     put_u32(&w, crc);
     return EFFAD_OK;
 }
+
 
 effad_status gauss_file_write(const char *path, const gauss_model *m, effad_error *e)
 {
@@ -255,6 +287,29 @@ static char *take_string(reader *r, size_t n)
     return s;
 }
 
+/* A threshold record: NUL-padded non-empty name, a non-NaN value. `where`
+ * says whose it is in messages ("level 3" or "image"). */
+static effad_status get_threshold(reader *r, const char *where, size_t li, uint32_t t,
+                                  gauss_threshold *out, effad_error *e)
+{
+    const uint8_t *name = r->p + r->at;
+    size_t nl = strnlen((const char *)name, GAUSS_THRESHOLD_NAME);
+    if (nl == 0 || nl == GAUSS_THRESHOLD_NAME)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "%s %zu: threshold %u has an empty or "
+                          "unterminated name", where, li, t);
+    for (size_t k = nl; k < GAUSS_THRESHOLD_NAME; k++)
+        if (name[k]) return effad_fail(e, EFFAD_ERR_FORMAT, "%s %zu: threshold %u name "
+                                       "is not NUL-padded", where, li, t);
+    memcpy(out->name, name, GAUSS_THRESHOLD_NAME);
+    r->at += GAUSS_THRESHOLD_NAME;
+    out->value = get_f64(r);
+    if (isnan(out->value))
+        return effad_fail(e, EFFAD_ERR_FORMAT, "%s %zu: threshold '%s' is NaN", where, li, out->name);
+    return EFFAD_OK;
+}
+
+static effad_status decode_stats(reader *r, size_t li, gauss_level *lv, uint32_t d, effad_error *e);
+
 static effad_status decode_level(reader *r, size_t li, gauss_level *lv, effad_error *e)
 {
     if (!have(r, 32)) return bad(e, "truncated level header", li, r->at);
@@ -268,35 +323,23 @@ static effad_status decode_level(reader *r, size_t li, gauss_level *lv, effad_er
     if (nt > GAUSS_MAX_THRESHOLDS)
         return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: %u thresholds, at most %u allowed",
                           li, nt, GAUSS_MAX_THRESHOLDS);
-    if (flags & ~FLAG_STATS || zero)
+    if (flags & ~(FLAG_STATS | FLAG_FEATURES) || zero)
         return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: unknown flags %x", li, flags);
     if (!(shrinkage >= 0 && shrinkage <= 1))
         return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: shrinkage %g outside [0, 1]", li,
                           shrinkage);
     if (n == 0) return bad(e, "fitted on zero samples", li, r->at);
-    if (!have(r, level_bytes(d, nt, flags & FLAG_STATS) - 32))
+    if (!have(r, level_bytes(d, nt, flags & FLAG_STATS, 0, 0) - 32))
         return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: truncated: %u-dim level needs %llu "
                           "more bytes, %zu left", li, d,
-                          (unsigned long long)(level_bytes(d, nt, flags & FLAG_STATS) - 32),
+                          (unsigned long long)(level_bytes(d, nt, flags & FLAG_STATS, 0, 0) - 32),
                           r->len - r->at);
     lv->dim = d;
     lv->n = n;
     lv->shrinkage = shrinkage;
     for (uint32_t t = 0; t < nt; t++) {
-        const uint8_t *name = r->p + r->at;
-        size_t nl = strnlen((const char *)name, GAUSS_THRESHOLD_NAME);
-        if (nl == 0 || nl == GAUSS_THRESHOLD_NAME)
-            return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: threshold %u has an empty or "
-                              "unterminated name", li, t);
-        for (size_t k = nl; k < GAUSS_THRESHOLD_NAME; k++)
-            if (name[k]) return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: threshold %u name "
-                                           "is not NUL-padded", li, t);
-        memcpy(lv->thresholds[t].name, name, GAUSS_THRESHOLD_NAME);
-        r->at += GAUSS_THRESHOLD_NAME;
-        lv->thresholds[t].value = get_f64(r);
-        if (isnan(lv->thresholds[t].value))
-            return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: threshold '%s' is NaN", li,
-                              lv->thresholds[t].name);
+        effad_status st = get_threshold(r, "level", li, t, &lv->thresholds[t], e);
+        if (st) return st;
     }
     lv->n_thresholds = nt;
     lv->mean = malloc((size_t)d * sizeof *lv->mean);
@@ -314,8 +357,33 @@ static effad_status decode_level(reader *r, size_t li, gauss_level *lv, effad_er
                                   "(%zu, %zu) = %g is invalid", li, j, k, v);
             lv->chol[j * d + k] = v;
         }
-    if (!(flags & FLAG_STATS)) return EFFAD_OK;
+    if (flags & FLAG_STATS) {
+        effad_status st = decode_stats(r, li, lv, d, e);
+        if (st) return st;
+    }
+    if (!(flags & FLAG_FEATURES)) return EFFAD_OK;
+    if (!have(r, 8)) return bad(e, "truncated feature cache", li, r->at);
+    uint64_t nf = get_u64(r);
+    if (nf == 0 || nf > MAX_FEATURE_ROWS || !have(r, pad8((size_t)(4 * nf * d))))
+        return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: feature cache of %llu rows does not fit",
+                          li, (unsigned long long)nf);
+    if (!(lv->features = malloc((size_t)(nf * d) * sizeof(float))))
+        return effad_fail(e, EFFAD_ERR_NOMEM, "level %zu: no memory for the feature cache", li);
+    lv->n_features = nf;
+    for (uint64_t k = 0; k < nf * d; k++) {
+        uint32_t u = get_u32(r);
+        memcpy(&lv->features[k], &u, 4);
+        if (!isfinite(lv->features[k]))
+            return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: cached feature %llu is not finite", li,
+                              (unsigned long long)k);
+    }
+    for (; r->at % 8; r->at++)
+        if (r->p[r->at]) return bad(e, "nonzero padding after the feature cache", li, r->at);
+    return EFFAD_OK;
+}
 
+static effad_status decode_stats(reader *r, size_t li, gauss_level *lv, uint32_t d, effad_error *e)
+{
     gauss_stats *s = malloc(sizeof *s);
     if (!s) return effad_fail(e, EFFAD_ERR_NOMEM, "level %zu: no memory for statistics", li);
     effad_status st = gauss_stats_init(s, d, e);
@@ -365,10 +433,10 @@ effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, e
     m->input_h = get_u32(&r);
     m->input_w = get_u32(&r);
     m->input_c = get_u32(&r);
-    uint32_t lp = get_u32(&r), lt = get_u32(&r), zero = get_u32(&r);
-    if (nl > MAX_LEVELS || zero)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "%u levels (at most %u) or reserved field set",
-                          nl, MAX_LEVELS);
+    uint32_t lp = get_u32(&r), lt = get_u32(&r), nti = get_u32(&r);
+    if (nl > MAX_LEVELS || nti > GAUSS_MAX_THRESHOLDS)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "%u levels (at most %u) or %u image thresholds (at most %u)",
+                          nl, MAX_LEVELS, nti, GAUSS_MAX_THRESHOLDS);
     if (lp > MAX_STRING || lt > MAX_STRING || !have(&r, pad8((size_t)lp + lt)))
         return effad_fail(e, EFFAD_ERR_FORMAT, "strings of %u + %u bytes do not fit", lp, lt);
     if (memchr(buf + r.at, 0, (size_t)lp + lt))
@@ -377,6 +445,13 @@ effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, e
     if (!(m->preset = take_string(&r, lp)) || !(m->taps = take_string(&r, lt))) goto nomem;
     for (; r.at % 8; r.at++)
         if (buf[r.at]) { st = effad_fail(e, EFFAD_ERR_FORMAT, "nonzero padding"); goto fail; }
+    if (!have(&r, (uint64_t)nti * (GAUSS_THRESHOLD_NAME + 8))) {
+        st = effad_fail(e, EFFAD_ERR_FORMAT, "truncated image thresholds");
+        goto fail;
+    }
+    for (uint32_t t = 0; t < nti; t++)
+        if ((st = get_threshold(&r, "image", 0, t, &m->thresholds[t], e))) goto fail;
+    m->n_thresholds = nti;
     if (nl && !(m->levels = calloc(nl, sizeof *m->levels))) goto nomem;
     m->n_levels = nl;
     for (size_t i = 0; i < nl; i++)

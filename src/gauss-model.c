@@ -34,6 +34,7 @@ void gauss_level_free(gauss_level *lv)
     free(lv->mean);
     free(lv->chol);
     if (lv->stats) { gauss_stats_free(lv->stats); free(lv->stats); }
+    free(lv->features);
     memset(lv, 0, sizeof *lv);
 }
 

@@ -155,6 +155,12 @@ typedef struct gauss_level {
     size_t n_thresholds;
     gauss_threshold thresholds[GAUSS_MAX_THRESHOLDS];
     gauss_stats *stats;         /* optional (NULL): kept for refits/merges */
+    /* optional training features (n_features x dim, row-major; NULL if
+     * none): what the reference's feature cache holds, so a merge can
+     * re-score the training images under the merged model (the "2 x mean
+     * training score" threshold needs them) without re-running the network */
+    float *features;
+    uint64_t n_features;
 } gauss_level;
 
 /* Fits a level from statistics: mean, Ledoit-Wolf, Cholesky. The level
@@ -176,6 +182,10 @@ typedef struct gauss_model {
     char *taps;                 /* tap description, opaque here (owned) */
     size_t n_levels;
     gauss_level *levels;        /* owned */
+    /* image-level thresholds on the combined score; thresholds[0] is the one
+     * in force (score >= it: anomalous) */
+    size_t n_thresholds;
+    gauss_threshold thresholds[GAUSS_MAX_THRESHOLDS];
 } gauss_model;
 
 void gauss_model_free(gauss_model *m);

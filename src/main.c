@@ -3,10 +3,15 @@
 #include "cli.h"
 
 static const struct { const char *name; cli_cmd_fn fn; const char *what; } commands[] = {
+    { "demo",     cmd_demo,     "the offline default: synthetic parts, a deterministic model, fit, eval" },
     { "convert",  cmd_convert,  "ONNX EfficientNet -> .efm flat model" },
     { "info",     cmd_info,     "describe an .efm: blocks, taps, parameters, MACs, arena" },
     { "features", cmd_features, "run the network on a raw tensor, write the level vectors or maps" },
     { "bench",    cmd_bench,    "time inferences (median/min/mean), per-layer profile with --layers" },
+    { "fit",      cmd_fit,      "learn what good parts look like: train images -> .gauss" },
+    { "score",    cmd_score,    "score images: combined and per-level distances, verdict" },
+    { "eval",     cmd_eval,     "image AUROC per defect type on an MVTec-AD layout, ROC SVG" },
+    { "merge",    cmd_merge,    "add up the statistics of several fits and refit" },
 };
 
 static int usage(FILE *f)

@@ -34,8 +34,9 @@ effad_status preprocess_by_name(const char *name, int out_h, int out_w,
         cfg->resize = PREP_RESIZE_SHORT_SIDE;
         cfg->sampler = PREP_PIL_LANCZOS;
         /* MahalanobisAD feeds every EfficientNet Resize(256)+CenterCrop(224);
-         * larger inputs keep that 8:7 margin. */
-        cfg->resize_short = big <= 256 ? 256 : (int)((long)big * 8 / 7);
+         * other input sizes keep that 256:224 margin, rounded to nearest
+         * (tests/reference/ailia_ref.py uses the same rule). */
+        cfg->resize_short = (int)(((long)big * 256 + 112) / 224);
         cfg->crop = !strcmp(name, "ailia") ? PREP_CROP_CENTER_ROUND : PREP_CROP_CENTER_FLOOR;
         return EFFAD_OK;
     }

@@ -24,6 +24,21 @@ fi
 # ldd exits non-zero on a static binary ("not a dynamic executable").
 if command -v ldd >/dev/null 2>&1; then echo "static: ldd: $(ldd "$bin" 2>&1 | head -n 1)"; fi
 "$bin" --help >/dev/null || { echo "static: $bin --help failed"; ok=0; }
+# End to end with nothing but the binary: the offline demo (synthetic set,
+# model, fit, eval) and a converted ONNX model against its ORT goldens.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if (cd "$tmp" && "$OLDPWD/$bin" demo --out demo > demo.txt 2>&1); then
+    grep -E '^  all ' "$tmp/demo.txt" | sed 's/^/static: demo AUROC /'
+else
+    echo "static: demo failed:"; tail -n 5 "$tmp/demo.txt"; ok=0
+fi
+g=tests/golden/tiny-tv-bn
+if "$bin" convert $g/model.onnx -o "$tmp/m.efm" >/dev/null && "$bin" features "$tmp/m.efm" --tensor $g/input.f32 -o "$tmp/l.f32"; then
+    [ "$(wc -c < "$tmp/l.f32")" -eq "$(wc -c < $g/levels.f32)" ] || { echo "static: features wrote the wrong size"; ok=0; }
+else
+    echo "static: convert/features failed"; ok=0
+fi
 bytes=$(wc -c < "$bin" | tr -d ' ')
 echo "static: $bin $bytes bytes ($(( (bytes + 1023) / 1024 )) KiB)"
 [ $ok -eq 1 ]

@@ -1,13 +1,21 @@
 #!/usr/bin/env node
 // ort-run.js -- run one ONNX model in ONNX Runtime (onnxruntime-node) and
-// dump outputs as raw little-endian float32 files.  Used by gen.py only.
+// dump outputs as raw little-endian float32 files.  Used by gen.py and
+// tests/reference/*.py.
 //
 //   node ort-run.js MODEL INPUT.f32 N,C,H,W OUTDIR [OUTPUT_NAME ...]
+//   node ort-run.js --batch MODEL INPUTS.f32 N,C,H,W OUTDIR [OUTPUT_NAME ...]
 //
 // The input file holds N*C*H*W float32 LE values and is fed to the model's
 // first (only) input.  Each requested output (default: all graph outputs)
 // is written to OUTDIR/out<i>.f32 in request order.  A JSON summary
 // {"ort_version", "outputs": [{"name", "dims", "file"}]} goes to stdout.
+//
+// --batch: the input file holds K >= 1 consecutive N*C*H*W tensors (K is
+// its size / (N*C*H*W*4)); the one session runs once per tensor, and
+// OUTDIR/out<i>.f32 holds the K outputs concatenated in input order.  The
+// summary then has "runs": K and each output's "dims" is [K, ...one run's
+// dims].  Saves starting node + loading the model once per image.
 //
 // ORT is found through $EFFAD_ORT_DIR (a directory that contains
 // node_modules/onnxruntime-node), default build/ort.
@@ -32,9 +40,11 @@ function loadOrt() {
 }
 
 async function main() {
-  const argv = process.argv.slice(2);
+  let argv = process.argv.slice(2);
+  const batch = argv[0] === '--batch';
+  if (batch) argv = argv.slice(1);
   if (argv.length < 4) {
-    process.stderr.write('usage: ort-run.js MODEL INPUT.f32 N,C,H,W OUTDIR [OUTPUT ...]\n');
+    process.stderr.write('usage: ort-run.js [--batch] MODEL INPUT.f32 N,C,H,W OUTDIR [OUTPUT ...]\n');
     process.exit(2);
   }
   const [model, inFile, dimStr, outDir, ...want] = argv;
@@ -42,11 +52,11 @@ async function main() {
   const dims = dimStr.split(',').map(Number);
   const count = dims.reduce((a, b) => a * b, 1);
   const buf = fs.readFileSync(inFile);
-  if (buf.length !== count * 4) {
-    throw new Error(`${inFile}: ${buf.length} bytes, expected ${count * 4}`);
+  const runs = buf.length / (count * 4);
+  if (batch ? (!Number.isInteger(runs) || runs < 1) : buf.length !== count * 4) {
+    throw new Error(`${inFile}: ${buf.length} bytes, expected ` +
+                    (batch ? `a multiple of ${count * 4}` : `${count * 4}`));
   }
-  const data = new Float32Array(count);
-  for (let i = 0; i < count; i++) data[i] = buf.readFloatLE(i * 4);
 
   const session = await ort.InferenceSession.create(model, {
     executionProviders: ['cpu'],
@@ -55,20 +65,31 @@ async function main() {
     graphOptimizationLevel: 'all',
   });
   const names = want.length ? want : session.outputNames;
-  const feeds = {};
-  feeds[session.inputNames[0]] = new ort.Tensor('float32', data, dims);
-  const res = await session.run(feeds, names);
   fs.mkdirSync(outDir, { recursive: true });
   const summary = { ort_version: (ort.env.versions && ort.env.versions.node) || 'unknown', outputs: [] };
-  names.forEach((name, i) => {
-    const t = res[name];
-    if (t.type !== 'float32') throw new Error(`output ${name} has type ${t.type}`);
-    const out = Buffer.alloc(t.data.length * 4);
-    for (let j = 0; j < t.data.length; j++) out.writeFloatLE(t.data[j], j * 4);
-    const file = path.join(outDir, `out${i}.f32`);
-    fs.writeFileSync(file, out);
-    summary.outputs.push({ name, dims: t.dims.map(Number), file });
-  });
+  if (batch) summary.runs = runs;
+  const files = names.map((_, i) => path.join(outDir, `out${i}.f32`));
+  const fds = files.map((f) => fs.openSync(f, 'w'));
+  for (let r = 0; r < runs; r++) {
+    const data = new Float32Array(count);
+    const base = r * count * 4;
+    for (let i = 0; i < count; i++) data[i] = buf.readFloatLE(base + i * 4);
+    const feeds = {};
+    feeds[session.inputNames[0]] = new ort.Tensor('float32', data, dims);
+    const res = await session.run(feeds, names);
+    names.forEach((name, i) => {
+      const t = res[name];
+      if (t.type !== 'float32') throw new Error(`output ${name} has type ${t.type}`);
+      const out = Buffer.alloc(t.data.length * 4);
+      for (let j = 0; j < t.data.length; j++) out.writeFloatLE(t.data[j], j * 4);
+      fs.writeSync(fds[i], out);
+      if (r === 0) {
+        const d = t.dims.map(Number);
+        summary.outputs.push({ name, dims: batch ? [runs, ...d] : d, file: files[i] });
+      }
+    });
+  }
+  fds.forEach((fd) => fs.closeSync(fd));
   process.stdout.write(JSON.stringify(summary) + '\n');
 }
 

@@ -193,7 +193,7 @@ static void check_tampered(void)
         { "level count", 28, 4, 3, "level 2", EFFAD_ERR_FORMAT },
         { "level count huge", 28, 4, 100000, "levels", EFFAD_ERR_FORMAT },
         { "preset length", 52, 4, 1u << 30, "strings", EFFAD_ERR_FORMAT },
-        { "reserved", 60, 4, 1, "reserved", EFFAD_ERR_FORMAT },
+        { "image thresholds", 60, 4, 1000, "image thresholds", EFFAD_ERR_FORMAT },
         { "dim 0", lv0, 4, 0, "dimension 0", EFFAD_ERR_FORMAT },
         { "dim huge", lv0, 4, GAUSS_MAX_DIM + 1, "dimension", EFFAD_ERR_FORMAT },
         { "dim larger than file", lv0, 4, 4000, "truncated", EFFAD_ERR_FORMAT },

@@ -46,7 +46,16 @@ static void preset_case(const char *line, void *ctx)
         free(want);
     } else {
         char got[32];
-        snprintf(got, sizeof got, "%016llx", (unsigned long long)prep_fnv64(out, count * sizeof *out));
+        /* the checksum is over the little-endian bytes, as numpy wrote them */
+        uint8_t *le = malloc(count * 4);
+        for (size_t k = 0; le && k < count; k++) {
+            uint32_t u;
+            memcpy(&u, &out[k], 4);
+            le[4 * k] = (uint8_t)u; le[4 * k + 1] = (uint8_t)(u >> 8);
+            le[4 * k + 2] = (uint8_t)(u >> 16); le[4 * k + 3] = (uint8_t)(u >> 24);
+        }
+        snprintf(got, sizeof got, "%016llx", le ? (unsigned long long)prep_fnv64(le, count * 4) : 0ull);
+        free(le);
         CHECK_MSG(!strcmp(got, ref), "preset %s %s %dx%d -> %dx%d: float32 checksum %s, torchvision %s",
                   name, kind, w, h, ow, oh, got, ref);
     }

@@ -1,0 +1,14 @@
+/* checksum.h -- the two checksums PNG needs: CRC-32 for chunks (ISO 3309,
+ * as the PNG spec defines it) and Adler-32 for the zlib wrapper (RFC 1950). */
+#ifndef EFFAD_CHECKSUM_H
+#define EFFAD_CHECKSUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Running CRC: start with crc = 0, feed pieces in order. */
+uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n);
+/* Running Adler-32: start with adler = 1. */
+uint32_t adler32_update(uint32_t adler, const uint8_t *p, size_t n);
+
+#endif

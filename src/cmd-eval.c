@@ -1,0 +1,197 @@
+/* effad eval: image AUROC on an MVTec-AD layout, per defect type, with the
+ * ROC curve, and how each threshold does. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "cli.h"
+#include "dataset.h"
+#include "detector.h"
+#include "figure.h"
+#include "roc.h"
+#include "atomic-file.h"
+
+static int help(void)
+{
+    printf("usage: effad eval MODEL.gauss MODEL.efm DATA_DIR [options]\n"
+           "  DATA_DIR is an MVTec-AD layout: test/good/, test/<defect>/ (and ground_truth/).\n"
+           "  Prints image AUROC overall and per defect type, and for every threshold\n"
+           "  (the model's, plus best-F1 and Youden's J chosen on these labels) its\n"
+           "  TPR and FPR. Writes OUT/roc.svg, OUT/scores.csv and OUT/report.json.\n"
+           "  --out DIR        report directory (default effad-report)\n"
+           "  --update         store best-f1 and youden thresholds in MODEL.gauss (atomically)\n"
+           "  --use NAME       with --update: put that threshold in force\n"
+           "  --threads N, --isa NAME, --quiet\n");
+    return 0;
+}
+
+typedef struct rate { double tpr, fpr; } rate;
+
+static rate rates_at(const double *score, const uint8_t *label, size_t n, double th)
+{
+    size_t tp = 0, fp = 0, pos = 0, neg = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (label[i]) { pos++; tp += score[i] >= th; }
+        else { neg++; fp += score[i] >= th; }
+    }
+    rate r = { pos ? (double)tp / pos : NAN, neg ? (double)fp / neg : NAN };
+    return r;
+}
+
+/* The subset "good + one defect type" (type < 0: all images). */
+static size_t subset(const image_list *l, const double *score, int type, double *s_out, uint8_t *l_out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++)
+        if (type < 0 || l->type[i] == 0 || l->type[i] == type) { s_out[k] = score[i]; l_out[k] = (uint8_t)l->label[i]; k++; }
+    return k;
+}
+
+int cmd_eval(int argc, char **argv)
+{
+    const char *gauss_path = 0, *model = 0, *data = 0, *outdir = "effad-report", *use = 0;
+    int update = 0, quiet = 0;
+    pipeline_options po = { 0, 0, 1 };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
+        if (cli_is_help(a)) return help();
+        int common = cli_pipeline_option("eval", argc, argv, &i, &po, &quiet);
+        if (common < 0) return 2;
+        if (common) continue;
+        if (!strcmp(a, "--out") && v) { outdir = v; i++; }
+        else if (!strcmp(a, "--update")) update = 1;
+        else if (!strcmp(a, "--use") && v) { use = v; i++; }
+        else if (a[0] == '-') return cli_usage_error("eval", "unknown or incomplete option '%s'", a);
+        else if (!gauss_path) gauss_path = a;
+        else if (!model) model = a;
+        else if (!data) data = a;
+        else return cli_usage_error("eval", "unexpected argument '%s'", a);
+    }
+    if (!gauss_path || !model || !data) return cli_usage_error("eval", "need MODEL.gauss, MODEL.efm and DATA_DIR%s", "");
+
+    effad_error e = { 0 };
+    gauss_model gm;
+    pipeline p;
+    image_list list;
+    level_sel sel;
+    memset(&list, 0, sizeof list);
+    memset(&p, 0, sizeof p);
+    if (gauss_file_read(gauss_path, &gm, &e)) return cli_error("eval", &e);
+    po.preset = gm.preset;
+    int rc = 1;
+    float *feat = 0;
+    double *levels = 0, *work = 0, *score = 0, *sub_s = 0;
+    uint8_t *sub_l = 0;
+    roc_curve curves[64];
+    int n_curves = 0;
+    char *csv = 0;
+    if (pipeline_open(&p, model, &po, &e) || detector_check_compatible(&gm, &p, gauss_path, &sel, &e) ||
+        dataset_mvtec_test(&list, data, &e))
+        goto done;
+    if (mkdir(outdir, 0755) != 0 && errno != EEXIST) {
+        effad_fail(&e, EFFAD_ERR_IO, "%s: cannot create directory: %s", outdir, strerror(errno));
+        goto done;
+    }
+    size_t maxd = 0;
+    for (size_t l = 0; l < gm.n_levels; l++) if (gm.levels[l].dim > maxd) maxd = gm.levels[l].dim;
+    feat = malloc(sizeof(float) * p.total_dim);
+    levels = malloc(sizeof(double) * gm.n_levels);
+    work = malloc(sizeof(double) * maxd);
+    score = malloc(sizeof(double) * list.n);
+    sub_s = malloc(sizeof(double) * list.n);
+    sub_l = malloc(list.n);
+    size_t csv_cap = 256 + list.n * (128 + 24 * gm.n_levels), csv_at = 0;
+    csv = malloc(csv_cap);
+    if (!feat || !levels || !work || !score || !sub_s || !sub_l || !csv) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
+    csv_at += (size_t)snprintf(csv, csv_cap, "file,type,label,score\n");
+
+    cli_progress prog;
+    cli_progress_start(&prog, "eval", list.n, quiet);
+    for (size_t i = 0; i < list.n; i++) {
+        if (pipeline_image(&p, list.path[i], feat, &e)) goto done;
+        score[i] = detector_score(&gm, &sel, &p, feat, levels, work);
+        if (csv_at < csv_cap)
+            csv_at += (size_t)snprintf(csv + csv_at, csv_cap - csv_at, "%s,%s,%d,%.9g\n", list.path[i],
+                                       list.type_name[list.type[i]], list.label[i], score[i]);
+        cli_progress_step(&prog, i + 1);
+    }
+    cli_progress_end(&prog);
+
+    /* AUROC overall, then each defect type against the good images */
+    printf("image AUROC (%s, %zu test images, preprocessing %s)\n", data, list.n, gm.preset);
+    printf("  %-16s %6s %6s %8s\n", "defect type", "good", "bad", "AUROC");
+    roc_series series[64];
+    double auc_all = 0;
+    for (int t = -1; t < list.n_types && n_curves < 64; t++) {
+        if (t == 0) continue;
+        size_t k = subset(&list, score, t, sub_s, sub_l), pos = 0;
+        for (size_t i = 0; i < k; i++) pos += sub_l[i];
+        double auc;
+        if (roc_auc(sub_s, sub_l, k, &auc, &e) || roc_curve_compute(sub_s, sub_l, k, 1, &curves[n_curves], &e)) goto done;
+        series[n_curves].name = t < 0 ? "all" : list.type_name[t];
+        series[n_curves].fpr = curves[n_curves].fpr;
+        series[n_curves].tpr = curves[n_curves].tpr;
+        series[n_curves].n = curves[n_curves].n;
+        series[n_curves].auc = auc;
+        n_curves++;
+        if (t < 0) auc_all = auc;
+        printf("  %-16s %6zu %6zu %8.4f\n", t < 0 ? "all" : list.type_name[t], k - pos, pos, auc);
+    }
+    char path[4096], title[256];
+    snprintf(title, sizeof title, "image ROC: %s (AUROC %.4f)", data, auc_all);
+    snprintf(path, sizeof path, "%s/roc.svg", outdir);
+    if (figure_roc_svg(path, title, series, n_curves, &e)) goto done;
+
+    /* thresholds: the model's, plus the two chosen on these labels */
+    size_t k = subset(&list, score, -1, sub_s, sub_l);
+    double f1_th, f1, yj_th, yj;
+    if (roc_best_f1(sub_s, sub_l, k, &f1_th, &f1, &e) || roc_youden(sub_s, sub_l, k, &yj_th, &yj, &e)) goto done;
+    printf("thresholds (score >= threshold is anomalous)\n  %-16s %12s %8s %8s\n", "name", "value", "TPR", "FPR");
+    for (size_t t = 0; t < gm.n_thresholds; t++) {
+        rate r = rates_at(sub_s, sub_l, k, gm.thresholds[t].value);
+        printf("  %-16s %12.6g %8.4f %8.4f%s\n", gm.thresholds[t].name, gm.thresholds[t].value, r.tpr, r.fpr,
+               t ? "" : "  (in force)");
+    }
+    rate rf = rates_at(sub_s, sub_l, k, f1_th), ry = rates_at(sub_s, sub_l, k, yj_th);
+    printf("  %-16s %12.6g %8.4f %8.4f  (F1 %.4f, chosen on these labels)\n", "best-f1", f1_th, rf.tpr, rf.fpr, f1);
+    printf("  %-16s %12.6g %8.4f %8.4f  (J %.4f, chosen on these labels)\n", "youden", yj_th, ry.tpr, ry.fpr, yj);
+
+    snprintf(path, sizeof path, "%s/scores.csv", outdir);
+    if (atomic_file_write(path, csv, csv_at < csv_cap ? csv_at : csv_cap, &e)) goto done;
+    {
+        char json[8192];
+        size_t at = (size_t)snprintf(json, sizeof json, "{\"data\":\"%s\",\"images\":%zu,\"auroc\":{", data, list.n);
+        for (int c = 0; c < n_curves && at < sizeof json; c++)
+            at += (size_t)snprintf(json + at, sizeof json - at, "%s\"%s\":%.6f", c ? "," : "", series[c].name, series[c].auc);
+        if (at < sizeof json)
+            at += (size_t)snprintf(json + at, sizeof json - at, "},\"thresholds\":{\"in_force\":{\"name\":\"%s\",\"value\":%.9g},"
+                                   "\"best_f1\":{\"value\":%.9g,\"f1\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f},"
+                                   "\"youden\":{\"value\":%.9g,\"j\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f}}}\n",
+                                   gm.n_thresholds ? gm.thresholds[0].name : "", gm.n_thresholds ? gm.thresholds[0].value : NAN,
+                                   f1_th, f1, rf.tpr, rf.fpr, yj_th, yj, ry.tpr, ry.fpr);
+        snprintf(path, sizeof path, "%s/report.json", outdir);
+        if (atomic_file_write(path, json, at < sizeof json ? at : sizeof json - 1, &e)) goto done;
+    }
+    printf("report: %s/roc.svg, %s/scores.csv, %s/report.json\n", outdir, outdir, outdir);
+    if (update) {
+        if (detector_set_threshold(&gm, "best-f1", f1_th, use && !strcmp(use, "best-f1"), &e) ||
+            detector_set_threshold(&gm, "youden", yj_th, use && !strcmp(use, "youden"), &e))
+            goto done;
+        if (use && strcmp(use, "best-f1") && strcmp(use, "youden")) {
+            double v;
+            if (detector_get_threshold(&gm, use, &v, 0, &e) || detector_set_threshold(&gm, use, v, 1, &e)) goto done;
+        }
+        if (gauss_file_write(gauss_path, &gm, &e)) goto done;
+        printf("updated %s: threshold in force is %s = %.6g\n", gauss_path, gm.thresholds[0].name, gm.thresholds[0].value);
+    }
+    rc = 0;
+done:
+    if (rc) cli_error("eval", &e);
+    for (int c = 0; c < n_curves; c++) roc_curve_free(&curves[c]);
+    free(feat); free(levels); free(work); free(score); free(sub_s); free(sub_l); free(csv);
+    dataset_free(&list);
+    pipeline_close(&p);
+    gauss_model_free(&gm);
+    return rc;
+}

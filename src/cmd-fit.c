@@ -1,0 +1,118 @@
+/* effad fit: learn what good parts look like. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "dataset.h"
+#include "detector.h"
+
+static int help(void)
+{
+    printf("usage: effad fit MODEL.efm TRAIN_DIR_OR_IMAGE... -o OUT.gauss [options]\n"
+           "  Fits one Gaussian per feature level on good images (directories are\n"
+           "  searched recursively) and writes OUT.gauss atomically.\n"
+           "  --preprocess ailia|ailia-floor|paper   reference pipeline to match (default ailia):\n"
+           "        ailia: PIL Lanczos short side to 256 (scaled for other input sizes), centre\n"
+           "        crop, score = sum over levels, threshold 2 x mean training score;\n"
+           "        paper: OpenCV bilinear straight to the input size, score = mean over\n"
+           "        levels, threshold from the chi-squared rule\n"
+           "  --levels all|i,j,...  which model levels to use (default all; effad info lists them)\n"
+           "  --aug N        add N augmented copies per image (rotation within +-10 deg, random crop)\n"
+           "  --seed S       augmentation seed (default 0)\n"
+           "  --sigma N      sigma of the chi-squared threshold (default 3)\n"
+           "  --threshold V  an explicit threshold, put in force\n"
+           "  --no-features  do not keep training features (smaller file; a later merge cannot\n"
+           "                 recompute the 2 x mean training score)\n"
+           "  --threads N    worker threads (default 1)\n"
+           "  --isa NAME     force a kernel path (also EFFAD_ISA)\n"
+           "  --quiet        no progress on stderr\n");
+    return 0;
+}
+
+int cmd_fit(int argc, char **argv)
+{
+    const char *model = 0, *out = 0, *levels = "all";
+    const char *inputs[256];
+    int n_inputs = 0, aug = 0, quiet = 0, keep = 1, seed = 0;
+    double sigma = 3.0, explicit_th = NAN;
+    pipeline_options po = { "ailia", 0, 1 };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
+        if (cli_is_help(a)) return help();
+        int common = cli_pipeline_option("fit", argc, argv, &i, &po, &quiet);
+        if (common < 0) return 2;
+        if (common) continue;
+        if (!strcmp(a, "-o") && v) { out = v; i++; }
+        else if (!strcmp(a, "--preprocess") && v) { po.preset = v; i++; }
+        else if (!strcmp(a, "--levels") && v) { levels = v; i++; }
+        else if (!strcmp(a, "--aug") && v) { if (!cli_parse_int(v, 0, 1000, &aug)) return cli_usage_error("fit", "bad --aug '%s'", v); i++; }
+        else if (!strcmp(a, "--seed") && v) { if (!cli_parse_int(v, 0, 2147483647, &seed)) return cli_usage_error("fit", "bad --seed '%s'", v); i++; }
+        else if (!strcmp(a, "--sigma") && v) { if (!cli_parse_double(v, &sigma) || !(sigma > 0 && sigma < 38)) return cli_usage_error("fit", "bad --sigma '%s'", v); i++; }
+        else if (!strcmp(a, "--threshold") && v) { if (!cli_parse_double(v, &explicit_th)) return cli_usage_error("fit", "bad --threshold '%s'", v); i++; }
+        else if (!strcmp(a, "--no-features")) keep = 0;
+        else if (a[0] == '-') return cli_usage_error("fit", "unknown or incomplete option '%s'", a);
+        else if (!model) model = a;
+        else if (n_inputs < 256) inputs[n_inputs++] = a;
+        else return cli_usage_error("fit", "too many inputs%s", "");
+    }
+    if (!model || !n_inputs || !out) return cli_usage_error("fit", "need MODEL.efm, training images or directories, and -o OUT.gauss%s", "");
+
+    effad_error e = { 0 };
+    pipeline p;
+    image_list list;
+    gauss_model gm;
+    level_sel sel;
+    float *rows = 0;
+    uint8_t *rgb = 0;
+    int rc = 1;
+    memset(&list, 0, sizeof list);
+    memset(&gm, 0, sizeof gm);
+    if (pipeline_open(&p, model, &po, &e)) return cli_error("fit", &e);
+    if (dataset_collect(&list, inputs, n_inputs, &e) || level_sel_parse(levels, p.n_levels, &sel, &e)) goto done;
+    size_t copies = (size_t)aug + 1, n_rows = list.n * copies;
+    if (!(rows = malloc(sizeof(float) * p.total_dim * n_rows))) { effad_fail(&e, EFFAD_ERR_NOMEM, "no memory for %zu feature rows", n_rows); goto done; }
+
+    augment_rng rng;
+    augment_rng_seed(&rng, (uint64_t)seed);
+    cli_progress prog;
+    cli_progress_start(&prog, "fit", list.n, quiet);
+    for (size_t i = 0; i < list.n; i++) {
+        int w, h;
+        if (pipeline_load_rgb(&p, list.path[i], &rgb, &w, &h, &e)) goto done;
+        for (size_t c = 0; c < copies; c++) {
+            if (pipeline_rgb(&p, rgb, w, h, c ? &rng : 0, 10, rows + (i * copies + c) * p.total_dim, &e)) {
+                effad_error_prefix(&e, list.path[i]);
+                goto done;
+            }
+        }
+        free(rgb); rgb = 0;
+        cli_progress_step(&prog, i + 1);
+    }
+    cli_progress_end(&prog);
+
+    char taps[1024];
+    level_sel_format(&sel, p.model.tap_rule, taps, sizeof taps);
+    gm.model_hash = p.model.hash;
+    gm.input_h = (uint32_t)p.model.in_h; gm.input_w = (uint32_t)p.model.in_w; gm.input_c = 3;
+    gm.preset = strdup(p.prep.name);
+    gm.taps = strdup(taps);
+    if (!gm.preset || !gm.taps) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
+    if (detector_fit(&gm, &sel, &p, rows, n_rows, 1, &e) || detector_thresholds(&gm, sigma, explicit_th, &e)) goto done;
+    if (!keep) for (size_t l = 0; l < gm.n_levels; l++) { free(gm.levels[l].features); gm.levels[l].features = 0; gm.levels[l].n_features = 0; }
+    if (gauss_file_write(out, &gm, &e)) goto done;
+
+    printf("%s: %zu images%s, %d levels, preprocessing %s -> %s\n", model, list.n,
+           aug ? " (+ augmented copies)" : "", sel.n, p.prep.name, out);
+    for (size_t l = 0; l < gm.n_levels; l++)
+        printf("  level %-2d %5zu features  shrinkage %.4f\n", sel.tap[l], gm.levels[l].dim, gm.levels[l].shrinkage);
+    for (size_t t = 0; t < gm.n_thresholds; t++)
+        printf("  threshold %-14s %.6g%s\n", gm.thresholds[t].name, gm.thresholds[t].value, t ? "" : "  (in force)");
+    rc = 0;
+done:
+    if (rc) cli_error("fit", &e);
+    free(rows); free(rgb);
+    gauss_model_free(&gm);
+    dataset_free(&list);
+    pipeline_close(&p);
+    return rc;
+}

@@ -1,0 +1,155 @@
+/* effad score: anomaly score, per-level breakdown and verdict per image. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "cli.h"
+#include "dataset.h"
+#include "detector.h"
+#include "figure.h"
+#include "image.h"
+
+static int help(void)
+{
+    printf("usage: effad score MODEL.gauss MODEL.efm IMAGE_OR_DIR... [options]\n"
+           "  Scores each image against the fitted Gaussians: the combined score, the\n"
+           "  distance at every level, and the verdict against the threshold in force.\n"
+           "  --json               one JSON object per line instead of text\n"
+           "  --threshold V|NAME   a number, or a threshold stored in the model\n"
+           "                       (train-2xmean, chi2-3sigma, explicit, best-f1, youden)\n"
+           "  --save DIR           write DIR/<name>.png: the image beside its score bar\n"
+           "  --fail-on-anomaly    exit with status 3 when any image is anomalous\n"
+           "  --preprocess NAME    insist on a preset (refused unless the model was fitted with it)\n"
+           "  --threads N, --isa NAME, --quiet\n");
+    return 0;
+}
+
+/* JSON string body with the characters JSON needs escaped. */
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
+        else if (c < 0x20) fprintf(f, "\\u%04x", c);
+        else fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+int cmd_score(int argc, char **argv)
+{
+    const char *gauss_path = 0, *model = 0, *save = 0, *th_opt = 0, *preset_opt = 0;
+    const char *inputs[256];
+    int n_inputs = 0, json = 0, fail_on = 0, quiet = 0;
+    pipeline_options po = { 0, 0, 1 };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
+        if (cli_is_help(a)) return help();
+        int common = cli_pipeline_option("score", argc, argv, &i, &po, &quiet);
+        if (common < 0) return 2;
+        if (common) continue;
+        if (!strcmp(a, "--json")) json = 1;
+        else if (!strcmp(a, "--save") && v) { save = v; i++; }
+        else if (!strcmp(a, "--threshold") && v) { th_opt = v; i++; }
+        else if (!strcmp(a, "--fail-on-anomaly")) fail_on = 1;
+        else if (!strcmp(a, "--preprocess") && v) { preset_opt = v; i++; }
+        else if (a[0] == '-') return cli_usage_error("score", "unknown or incomplete option '%s'", a);
+        else if (!gauss_path) gauss_path = a;
+        else if (!model) model = a;
+        else if (n_inputs < 256) inputs[n_inputs++] = a;
+        else return cli_usage_error("score", "too many inputs%s", "");
+    }
+    if (!gauss_path || !model || !n_inputs) return cli_usage_error("score", "need MODEL.gauss, MODEL.efm and images or directories%s", "");
+
+    effad_error e = { 0 };
+    gauss_model gm;
+    pipeline p;
+    image_list list;
+    level_sel sel;
+    memset(&list, 0, sizeof list);
+    memset(&p, 0, sizeof p);
+    if (gauss_file_read(gauss_path, &gm, &e)) return cli_error("score", &e);
+    /* the recorded preset, unless the user names one: then it must agree */
+    po.preset = preset_opt ? preset_opt : gm.preset;
+    int rc = 1, anomalies = 0;
+    float *feat = 0;
+    double *levels = 0, *work = 0;
+    if (pipeline_open(&p, model, &po, &e) || detector_check_compatible(&gm, &p, gauss_path, &sel, &e) ||
+        dataset_collect(&list, inputs, n_inputs, &e))
+        goto done;
+    double threshold;
+    const char *th_name = "explicit";
+    if (th_opt && cli_parse_double(th_opt, &threshold)) th_name = "explicit";
+    else if (detector_get_threshold(&gm, th_opt, &threshold, &th_name, &e)) goto done;
+
+    if (save && mkdir(save, 0755) != 0 && errno != EEXIST) {
+        effad_fail(&e, EFFAD_ERR_IO, "%s: cannot create directory: %s", save, strerror(errno));
+        goto done;
+    }
+    size_t maxd = 0;
+    for (size_t l = 0; l < gm.n_levels; l++) if (gm.levels[l].dim > maxd) maxd = gm.levels[l].dim;
+    feat = malloc(sizeof(float) * p.total_dim);
+    levels = malloc(sizeof(double) * gm.n_levels);
+    work = malloc(sizeof(double) * maxd);
+    if (!feat || !levels || !work) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
+    if (json) {   /* a header line: what the scores below were measured against */
+        printf("{\"kind\":\"fit\",\"preset\":\"%s\",\"n_train\":%llu,\"threshold\":%.17g,\"threshold_name\":\"%s\",\"levels\":[",
+               gm.preset, (unsigned long long)(gm.n_levels ? gm.levels[0].n : 0), threshold, th_name);
+        for (size_t l = 0; l < gm.n_levels; l++)
+            printf("%s{\"tap\":%d,\"dim\":%zu,\"shrinkage\":%.17g}", l ? "," : "", sel.tap[l], gm.levels[l].dim,
+                   gm.levels[l].shrinkage);
+        printf("]}\n");
+    }
+    if (!json && !quiet) printf("# %s, threshold %s = %.6g, score = %s of %zu level distances\n", gauss_path, th_name,
+                                threshold, detector_combine_of(gm.preset) == COMBINE_MEAN ? "mean" : "sum", gm.n_levels);
+    for (size_t i = 0; i < list.n; i++) {
+        uint8_t *rgb = 0;
+        int w, h;
+        if (pipeline_load_rgb(&p, list.path[i], &rgb, &w, &h, &e)) goto done;
+        if (pipeline_rgb(&p, rgb, w, h, 0, 0, feat, &e)) { effad_error_prefix(&e, list.path[i]); free(rgb); goto done; }
+        double score = detector_score(&gm, &sel, &p, feat, levels, work);
+        int bad = score >= threshold;
+        anomalies += bad;
+        if (json) {
+            printf("{\"file\":");
+            json_str(stdout, list.path[i]);
+            printf(",\"score\":%.17g,\"levels\":[", score);
+            for (size_t l = 0; l < gm.n_levels; l++) printf("%s%.17g", l ? "," : "", levels[l]);
+            printf("],\"threshold\":%.17g,\"anomalous\":%s}\n", threshold, bad ? "true" : "false");
+        } else {
+            printf("%-9s %12.6g  %s  levels", bad ? "ANOMALY" : "ok", score, list.path[i]);
+            for (size_t l = 0; l < gm.n_levels; l++) printf(" %.4g", levels[l]);
+            printf("\n");
+        }
+        if (save) {
+            uint8_t *fig = 0;
+            int fw, fh;
+            char out[4096];
+            /* <parent dir>_<name>.png: MVTec names repeat across defect types */
+            const char *path = list.path[i], *base = strrchr(path, '/'), *parent = path;
+            base = base ? base + 1 : path;
+            for (const char *q = path; q + 1 < base; q++) if (*q == '/') parent = q + 1;
+            int plen = base > parent ? (int)(base - parent - 1) : 0;
+            const char *dot = strrchr(base, '.');
+            int stem = dot ? (int)(dot - base) : (int)strlen(base);
+            snprintf(out, sizeof out, "%s/%.*s%s%.*s.png", save, plen, parent, plen ? "_" : "", stem, base);
+            effad_status s = figure_score(rgb, w, h, score, threshold, &fig, &fw, &fh, &e);
+            if (!s) s = image_write_png(out, fig, fw, fh, 3, &e);
+            free(fig);
+            if (s) { free(rgb); goto done; }
+        }
+        free(rgb);
+    }
+    fflush(stdout);
+    rc = fail_on && anomalies ? 3 : 0;
+    if (!json && !quiet) fprintf(stderr, "%zu images, %d anomalous\n", list.n, anomalies);
+done:
+    if (rc == 1) cli_error("score", &e);
+    free(feat); free(levels); free(work);
+    dataset_free(&list);
+    pipeline_close(&p);
+    gauss_model_free(&gm);
+    return rc;
+}

@@ -1,0 +1,35 @@
+/*
+ * dataset.h -- which images a command works on.
+ *
+ * A list of files and directories (directories searched recursively for
+ * image files, in sorted order so that runs are repeatable), and the
+ * MVTec-AD layout used for evaluation:
+ *   ROOT/train/good/...          good images for fitting
+ *   ROOT/test/<type>/...         "good" or a defect type
+ *   ROOT/ground_truth/<type>/<name>_mask.png   defect masks (optional)
+ */
+#ifndef EFFAD_DATASET_H
+#define EFFAD_DATASET_H
+
+#include <stddef.h>
+#include "effad.h"
+
+typedef struct image_list {
+    size_t n, cap;
+    char **path;
+    int *label;           /* 0 good, 1 defective (MVTec test sets) */
+    int *type;            /* index into type_name */
+    int n_types;
+    char **type_name;     /* "good" first when present */
+} image_list;
+
+/* Whether the name ends in an image extension we decode. */
+int dataset_is_image_name(const char *name);
+/* Appends the images named by paths (files or directories). A missing
+ * path, or a directory holding no images, is an error naming it. */
+effad_status dataset_collect(image_list *l, const char *const *paths, int n_paths, effad_error *e);
+/* ROOT/test/<type>/ of an MVTec-AD layout, labelled and typed. */
+effad_status dataset_mvtec_test(image_list *l, const char *root, effad_error *e);
+void dataset_free(image_list *l);
+
+#endif

@@ -1,0 +1,202 @@
+/* Scores and thresholds; see detector.h. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "detector.h"
+
+detector_combine detector_combine_of(const char *preset)
+{
+    return preset && !strcmp(preset, "paper") ? COMBINE_MEAN : COMBINE_SUM;
+}
+
+const char *detector_default_preset(void) { return "ailia"; }
+
+effad_status level_sel_parse(const char *s, int n_taps, level_sel *sel, effad_error *e)
+{
+    memset(sel, 0, sizeof *sel);
+    if (!s || !strcmp(s, "all")) {
+        for (int t = 0; t < n_taps; t++) sel->tap[sel->n++] = t;
+        return EFFAD_OK;
+    }
+    const char *p = s;
+    while (*p) {
+        char *end;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 0 || v >= n_taps)
+            return effad_fail(e, EFFAD_ERR_ARG, "--levels '%s': levels are 0..%d or 'all'", s, n_taps - 1);
+        for (int k = 0; k < sel->n; k++)
+            if (sel->tap[k] == v) return effad_fail(e, EFFAD_ERR_ARG, "--levels '%s': level %ld twice", s, v);
+        sel->tap[sel->n++] = (int)v;
+        p = end;
+        if (*p == ',') p++;
+        else if (*p) return effad_fail(e, EFFAD_ERR_ARG, "--levels '%s': expected a comma-separated list", s);
+    }
+    if (!sel->n) return effad_fail(e, EFFAD_ERR_ARG, "--levels: no level chosen");
+    return EFFAD_OK;
+}
+
+void level_sel_format(const level_sel *sel, const char *tap_rule, char *out, size_t n)
+{
+    size_t at = (size_t)snprintf(out, n, "%s:", tap_rule);
+    for (int k = 0; k < sel->n && at < n; k++)
+        at += (size_t)snprintf(out + at, n - at, "%s%d", k ? "," : "", sel->tap[k]);
+}
+
+double detector_score(const gauss_model *gm, const level_sel *sel, const pipeline *p,
+                      const float *features, double *level_scores, double *work)
+{
+    double total = 0;
+    for (size_t l = 0; l < gm->n_levels; l++) {
+        const float *x = features + p->level_off[sel->tap[l]];
+        level_scores[l] = gauss_level_score(&gm->levels[l], x, work);
+        total += level_scores[l];
+    }
+    return detector_combine_of(gm->preset) == COMBINE_MEAN ? total / (double)gm->n_levels : total;
+}
+
+effad_status detector_fit(gauss_model *gm, const level_sel *sel, const pipeline *p,
+                          const float *rows, size_t n, int keep_features, effad_error *e)
+{
+    effad_status s;
+    gm->n_levels = (size_t)sel->n;
+    if (!(gm->levels = calloc((size_t)sel->n, sizeof *gm->levels))) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    for (int l = 0; l < sel->n; l++) {
+        gauss_level *lv = &gm->levels[l];
+        int tap = sel->tap[l];
+        size_t d = (size_t)p->level_dim[tap];
+        gauss_stats *st = calloc(1, sizeof *st);
+        if (!st) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+        if ((s = gauss_stats_init(st, d, e))) { free(st); return s; }
+        lv->stats = st;
+        for (size_t i = 0; i < n; i++)
+            if ((s = gauss_stats_add(st, rows + i * p->total_dim + p->level_off[tap], e))) return s;
+        if ((s = gauss_level_fit(lv, st, e))) {
+            effad_error where;
+            effad_fail(&where, s, "level %d (%zu features, %zu images)", tap, d, n);
+            effad_error_prefix(e, where.msg);
+            return s;
+        }
+        if (keep_features) {
+            if (!(lv->features = malloc(sizeof(float) * d * n))) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+            for (size_t i = 0; i < n; i++)
+                memcpy(lv->features + i * d, rows + i * p->total_dim + p->level_off[tap], sizeof(float) * d);
+            lv->n_features = n;
+        }
+    }
+    return EFFAD_OK;
+}
+
+effad_status detector_set_threshold(gauss_model *gm, const char *name, double value, int in_force, effad_error *e)
+{
+    size_t at = gm->n_thresholds;
+    for (size_t t = 0; t < gm->n_thresholds; t++)
+        if (!strcmp(gm->thresholds[t].name, name)) at = t;
+    if (at == gm->n_thresholds) {
+        if (gm->n_thresholds == GAUSS_MAX_THRESHOLDS) return effad_fail(e, EFFAD_ERR_ARG, "too many thresholds");
+        gm->n_thresholds++;
+    }
+    gauss_threshold th;
+    memset(&th, 0, sizeof th);
+    snprintf(th.name, sizeof th.name, "%s", name);
+    th.value = value;
+    gm->thresholds[at] = th;
+    if (in_force && at) {   /* move it to the front, keeping the others' order */
+        memmove(&gm->thresholds[1], &gm->thresholds[0], at * sizeof th);
+        gm->thresholds[0] = th;
+    }
+    return EFFAD_OK;
+}
+
+effad_status detector_get_threshold(const gauss_model *gm, const char *name, double *value,
+                                    const char **actual_name, effad_error *e)
+{
+    if (!gm->n_thresholds) return effad_fail(e, EFFAD_ERR_ARG, "the model holds no threshold; give --threshold");
+    size_t at = 0;
+    if (name) {
+        at = gm->n_thresholds;
+        for (size_t t = 0; t < gm->n_thresholds; t++)
+            if (!strcmp(gm->thresholds[t].name, name)) at = t;
+        if (at == gm->n_thresholds) {
+            char known[512] = "";
+            for (size_t t = 0; t < gm->n_thresholds; t++) {
+                size_t len = strlen(known);
+                snprintf(known + len, sizeof known - len, "%s%s", t ? ", " : "", gm->thresholds[t].name);
+            }
+            return effad_fail(e, EFFAD_ERR_ARG, "no threshold '%s' in the model (it has: %s)", name, known);
+        }
+    }
+    *value = gm->thresholds[at].value;
+    if (actual_name) *actual_name = gm->thresholds[at].name;
+    return EFFAD_OK;
+}
+
+effad_status detector_thresholds(gauss_model *gm, double sigma, double explicit_value, effad_error *e)
+{
+    effad_status s;
+    detector_combine rule = detector_combine_of(gm->preset);
+    char chi_name[GAUSS_THRESHOLD_NAME];
+    snprintf(chi_name, sizeof chi_name, "chi2-%gsigma", sigma);
+    double p = p_from_sigma(sigma), chi_total = 0;
+    for (size_t l = 0; l < gm->n_levels; l++) {
+        double t = chi2_threshold(p, (double)gm->levels[l].dim);
+        if ((s = gauss_level_set_threshold(&gm->levels[l], chi_name, t, e))) return s;
+        chi_total += t;
+    }
+    double chi = rule == COMBINE_MEAN ? chi_total / (double)gm->n_levels : chi_total;
+    int have_train = gm->n_levels > 0;
+    for (size_t l = 0; l < gm->n_levels; l++) have_train &= gm->levels[l].features != 0;
+    double train = NAN;
+    if (have_train) {
+        size_t n = (size_t)gm->levels[0].n_features, maxd = 0;
+        for (size_t l = 0; l < gm->n_levels; l++) if (gm->levels[l].dim > maxd) maxd = gm->levels[l].dim;
+        double *work = malloc(sizeof(double) * maxd), sum = 0;
+        if (!work) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+            double total = 0;
+            for (size_t l = 0; l < gm->n_levels; l++)
+                total += gauss_level_score(&gm->levels[l], gm->levels[l].features + i * gm->levels[l].dim, work);
+            sum += rule == COMBINE_MEAN ? total / (double)gm->n_levels : total;
+        }
+        free(work);
+        train = 2.0 * sum / (double)n;
+        if ((s = detector_set_threshold(gm, "train-2xmean", train, 0, e))) return s;
+    }
+    if ((s = detector_set_threshold(gm, chi_name, chi, 0, e))) return s;
+    if (!isnan(explicit_value)) return detector_set_threshold(gm, "explicit", explicit_value, 1, e);
+    if (rule == COMBINE_SUM && have_train) return detector_set_threshold(gm, "train-2xmean", train, 1, e);
+    return detector_set_threshold(gm, chi_name, chi, 1, e);
+}
+
+effad_status detector_check_compatible(const gauss_model *gm, const pipeline *p, const char *gauss_path,
+                                       level_sel *sel, effad_error *e)
+{
+    /* preset and tap rule first: they say more than "another model" */
+    if (strcmp(gm->preset ? gm->preset : "", p->prep.name))
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted with preprocessing '%s', not '%s'", gauss_path,
+                          gm->preset ? gm->preset : "", p->prep.name);
+    const char *colon = gm->taps ? strchr(gm->taps, ':') : 0;
+    if (!colon) return effad_fail(e, EFFAD_ERR_FORMAT, "%s: no level description", gauss_path);
+    size_t rule_len = (size_t)(colon - gm->taps);
+    if (rule_len != strlen(p->model.tap_rule) || strncmp(gm->taps, p->model.tap_rule, rule_len)) {
+        char rule[64];   /* effad_fail has no %.*s */
+        snprintf(rule, sizeof rule, "%.*s", (int)(rule_len < sizeof rule ? rule_len : sizeof rule - 1), gm->taps);
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted on '%s' taps, the model has '%s' taps", gauss_path,
+                          rule, p->model.tap_rule);
+    }
+    if (gm->model_hash != p->model.hash)
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted with a different model (hash %016llx; this .efm is %016llx)",
+                          gauss_path, (unsigned long long)gm->model_hash, (unsigned long long)p->model.hash);
+    if (gm->input_h != (uint32_t)p->model.in_h || gm->input_w != (uint32_t)p->model.in_w)
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted at %ux%u, the model runs at %dx%d", gauss_path,
+                          gm->input_h, gm->input_w, p->model.in_h, p->model.in_w);
+    effad_status s = level_sel_parse(colon + 1, p->n_levels, sel, e);
+    if (s) { effad_error_prefix(e, gauss_path); return s; }
+    if ((size_t)sel->n != gm->n_levels)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "%s: %d levels described, %zu stored", gauss_path, sel->n, gm->n_levels);
+    for (int l = 0; l < sel->n; l++)
+        if ((size_t)p->level_dim[sel->tap[l]] != gm->levels[l].dim)
+            return effad_fail(e, EFFAD_ERR_FORMAT, "%s: level %d has %zu features, the model's has %d", gauss_path,
+                              sel->tap[l], gm->levels[l].dim, p->level_dim[sel->tap[l]]);
+    return EFFAD_OK;
+}

@@ -1,0 +1,20 @@
+/* figure.h -- pictures for people: the score figure and the ROC curve. */
+#ifndef EFFAD_FIGURE_H
+#define EFFAD_FIGURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "effad.h"
+
+/* The input image (scaled to 256 pixels high) beside a vertical bar: the
+ * score's height in red (anomalous) or green, the threshold as a black
+ * line, both values printed underneath. *out is malloc'd RGB. */
+effad_status figure_score(const uint8_t *rgb, int w, int h, double score, double threshold,
+                          uint8_t **out, int *out_w, int *out_h, effad_error *e);
+
+/* An SVG ROC plot: one curve per series (fpr/tpr arrays of n points), a
+ * legend with each series' AUROC, the chance diagonal. Written atomically. */
+typedef struct roc_series { const char *name; const double *fpr, *tpr; size_t n; double auc; } roc_series;
+effad_status figure_roc_svg(const char *path, const char *title, const roc_series *s, int n_series, effad_error *e);
+
+#endif

@@ -1,0 +1,573 @@
+/* Baseline / extended-sequential Huffman JPEG decoding (ITU T.81), 8-bit,
+ * 1 or 3 components, any integral sampling factors, restart intervals,
+ * single- or multi-scan. Reconstruction reproduces libjpeg's defaults --
+ * the integer "islow" IDCT, "fancy" triangular chroma upsampling, 16-bit
+ * fixed-point YCbCr->RGB -- because PIL decodes through libjpeg and the
+ * models were trained on PIL's pixels. Each piece below says which
+ * libjpeg behaviour it reproduces. */
+#include <stdlib.h>
+#include <string.h>
+#include "image.h"
+
+/* ------------------------------------------------------------- structs */
+
+typedef struct {
+    uint8_t fast_len[512], fast_sym[512];   /* 9-bit lookahead; len 0 = slow path */
+    int32_t maxcode[18];                    /* largest code of each length, -1 if none */
+    int32_t valptr[17], mincode[17];
+    uint8_t vals[256];
+    int defined;
+} jhuff;
+
+typedef struct {
+    int id, h, v, tq;
+    int cw, ch;          /* real sample size: ceil(W * h / hmax) x ceil(H * v / vmax) */
+    int bw, bh;          /* plane size in blocks: whole MCUs */
+    uint8_t *plane;      /* bw*8 x bh*8 samples */
+    int dc_pred, td, ta, scanned;
+} jcomp;
+
+typedef struct {
+    const uint8_t *b;
+    size_t n, pos;
+    uint64_t buf;        /* cnt valid bits in the low end, MSB first */
+    int cnt;
+    size_t pad;          /* zero bytes fed at a marker or the end */
+    int at_marker;
+    effad_error *e;
+    uint16_t qt[4][64];  /* zigzag order */
+    int qt_defined[4];
+    jhuff dc[4], ac[4];
+    jcomp comp[3];
+    int ncomp, w, h, hmax, vmax, mcux, mcuy, restart, frame, adobe, adobe_transform, jfif;
+} jdec;
+
+/* The natural (row-major) position of each zigzag index, T.81 figure A.6,
+ * built by walking the anti-diagonals rather than typed in. */
+static uint8_t zigzag[64];
+static void zigzag_build(void)
+{
+    int k = 0;
+    for (int s = 0; s < 15; s++)
+        for (int i = 0; i <= s; i++) {
+            int r = (s & 1) ? i : s - i, c = s - r;   /* odd diagonals run down-left */
+            if (r < 8 && c < 8) zigzag[k++] = (uint8_t)(r * 8 + c);
+        }
+}
+
+/* ----------------------------------------------------------- bit input */
+
+/* Entropy-coded bytes, with 0xFF 0x00 stuffing removed. At a marker (or
+ * the end of the data) zeros are fed, as libjpeg does; a decode that
+ * actually used them is reported as truncation by the caller. */
+static void refill(jdec *d)
+{
+    while (d->cnt <= 56) {
+        unsigned byte = 0;
+        if (!d->at_marker && d->pos < d->n) {
+            byte = d->b[d->pos];
+            if (byte == 0xFF) {
+                size_t q = d->pos + 1;
+                while (q < d->n && d->b[q] == 0xFF) q++;     /* fill bytes before a marker */
+                if (q < d->n && d->b[q] == 0x00) d->pos = q + 1;
+                else { d->pos = q - 1; d->at_marker = 1; byte = 0; d->pad++; }
+            } else d->pos++;
+        } else {
+            if (!d->at_marker) d->at_marker = 1;
+            d->pad++;
+        }
+        d->buf = d->buf << 8 | byte;
+        d->cnt += 8;
+    }
+}
+
+static int overrun(const jdec *d) { return d->pad * 8 > (size_t)d->cnt; }
+
+static unsigned getbits(jdec *d, int k)
+{
+    if (!k) return 0;
+    if (d->cnt < k) refill(d);
+    d->cnt -= k;
+    return (unsigned)(d->buf >> d->cnt) & ((1u << k) - 1);
+}
+
+/* F.2.2.1 EXTEND: a k-bit value below 2^(k-1) stands for a negative one. */
+static int extend(unsigned v, int k)
+{
+    return k && v < (1u << (k - 1)) ? (int)v - (1 << k) + 1 : (int)v;
+}
+
+/* ------------------------------------------------------ Huffman tables */
+
+static const char *huff_build(jhuff *t, const uint8_t counts[16], const uint8_t *vals, int nvals)
+{
+    memset(t, 0, sizeof *t);
+    memcpy(t->vals, vals, (size_t)nvals);
+    int32_t code = 0;
+    int k = 0;
+    for (int len = 1; len <= 16; len++) {
+        t->valptr[len] = k;
+        t->mincode[len] = code;
+        for (int i = 0; i < counts[len - 1]; i++, k++, code++)
+            if (len <= 9)
+                for (int j = 0; j < 1 << (9 - len); j++) {
+                    t->fast_len[(code << (9 - len)) | j] = (uint8_t)len;
+                    t->fast_sym[(code << (9 - len)) | j] = vals[k];
+                }
+        t->maxcode[len] = counts[len - 1] ? code - 1 : -1;
+        /* libjpeg refuses a table whose codes run out (or use all ones). */
+        if (code >= (1 << len)) return "code lengths over-subscribed";
+        code <<= 1;
+    }
+    t->maxcode[17] = 0x7FFFFFFF;
+    t->defined = 1;
+    return NULL;
+}
+
+static int huff_decode(jdec *d, const jhuff *t)
+{
+    if (d->cnt < 16) refill(d);
+    unsigned peek = (unsigned)(d->buf >> (d->cnt - 9)) & 511;
+    if (t->fast_len[peek]) {
+        d->cnt -= t->fast_len[peek];
+        return t->fast_sym[peek];
+    }
+    int32_t code = (int32_t)((d->buf >> (d->cnt - 9)) & 511);
+    for (int len = 10; len <= 16; len++) {
+        code = code << 1 | (int32_t)((d->buf >> (d->cnt - len)) & 1);
+        if (t->maxcode[len] >= 0 && code <= t->maxcode[len]) {
+            d->cnt -= len;
+            return t->vals[t->valptr[len] + code - t->mincode[len]];
+        }
+    }
+    return -1;
+}
+
+/* -------------------------------------------------------------- IDCT */
+
+/* libjpeg's jpeg_idct_islow arithmetic: the Loeffler-Ligtenberg-Moschytz
+ * 1-D factorisation with 13-bit constants, columns first keeping 2 extra
+ * bits, then rows with the final descale by 2^18 (13 + 2 + 3 for the 1/8
+ * scaling) and +128 level shift. Done in 64 bits, as libjpeg's JLONG is on
+ * LP64, so hostile coefficients cannot overflow. */
+#define CB 13
+#define P1 2
+#define FIXC(x) ((int64_t)((x) * (1 << CB) + 0.5))
+#define DESCALE(x, n) (((x) + ((int64_t)1 << ((n) - 1))) >> (n))
+
+static void idct_1d(const int64_t in[8], int64_t t[8], int shift0)
+{
+    int64_t z1, z2, z3, z4, z5, tmp0, tmp1, tmp2, tmp3, tmp10, tmp11, tmp12, tmp13;
+    z2 = in[2]; z3 = in[6];
+    z1 = (z2 + z3) * FIXC(0.541196100);
+    tmp2 = z1 + z3 * -FIXC(1.847759065);
+    tmp3 = z1 + z2 * FIXC(0.765366865);
+    tmp0 = (in[0] + in[4]) * ((int64_t)1 << shift0);
+    tmp1 = (in[0] - in[4]) * ((int64_t)1 << shift0);
+    tmp10 = tmp0 + tmp3; tmp13 = tmp0 - tmp3; tmp11 = tmp1 + tmp2; tmp12 = tmp1 - tmp2;
+
+    tmp0 = in[7]; tmp1 = in[5]; tmp2 = in[3]; tmp3 = in[1];
+    z1 = tmp0 + tmp3; z2 = tmp1 + tmp2; z3 = tmp0 + tmp2; z4 = tmp1 + tmp3;
+    z5 = (z3 + z4) * FIXC(1.175875602);
+    tmp0 *= FIXC(0.298631336); tmp1 *= FIXC(2.053119869);
+    tmp2 *= FIXC(3.072711026); tmp3 *= FIXC(1.501321110);
+    z1 *= -FIXC(0.899976223); z2 *= -FIXC(2.562915447);
+    z3 *= -FIXC(1.961570560); z4 *= -FIXC(0.390180644);
+    z3 += z5; z4 += z5;
+    tmp0 += z1 + z3; tmp1 += z2 + z4; tmp2 += z2 + z3; tmp3 += z1 + z4;
+
+    t[0] = tmp10 + tmp3; t[7] = tmp10 - tmp3;
+    t[1] = tmp11 + tmp2; t[6] = tmp11 - tmp2;
+    t[2] = tmp12 + tmp1; t[5] = tmp12 - tmp1;
+    t[3] = tmp13 + tmp0; t[4] = tmp13 - tmp0;
+}
+
+static void idct_block(const int32_t coef[64], uint8_t *dst, size_t stride)
+{
+    int32_t ws[64];
+    int64_t in[8], t[8];
+    for (int c = 0; c < 8; c++) {
+        for (int r = 0; r < 8; r++) in[r] = coef[r * 8 + c];
+        idct_1d(in, t, CB);
+        /* libjpeg keeps the workspace in int; the cast only matters for
+         * coefficients no encoder of 8-bit data produces. */
+        for (int r = 0; r < 8; r++) ws[r * 8 + c] = (int32_t)DESCALE(t[r], CB - P1);
+    }
+    for (int r = 0; r < 8; r++) {
+        for (int c = 0; c < 8; c++) in[c] = ws[r * 8 + c];
+        idct_1d(in, t, CB);
+        for (int c = 0; c < 8; c++) {
+            int64_t v = DESCALE(t[c], CB + P1 + 3) + 128;
+            dst[r * stride + (size_t)c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ markers */
+
+static unsigned be16(const uint8_t *p) { return (unsigned)p[0] << 8 | p[1]; }
+
+#define FAIL(...) effad_fail(d->e, EFFAD_ERR_FORMAT, __VA_ARGS__)
+
+static effad_status read_dqt(jdec *d, const uint8_t *p, size_t len)
+{
+    while (len) {
+        int pq = p[0] >> 4, tq = p[0] & 15;
+        size_t need = 1 + (pq ? 128 : 64);
+        if (pq > 1 || tq > 3) return FAIL("DQT: bad table %d precision %d", tq, pq);
+        if (len < need) return FAIL("DQT: segment too short");
+        for (int i = 0; i < 64; i++) d->qt[tq][i] = (uint16_t)(pq ? be16(p + 1 + 2 * i) : p[1 + i]);
+        d->qt_defined[tq] = 1;
+        p += need;
+        len -= need;
+    }
+    return EFFAD_OK;
+}
+
+static effad_status read_dht(jdec *d, const uint8_t *p, size_t len)
+{
+    while (len) {
+        if (len < 17) return FAIL("DHT: segment too short");
+        int tc = p[0] >> 4, th = p[0] & 15, total = 0;
+        if (tc > 1 || th > 3) return FAIL("DHT: bad table class %d id %d", tc, th);
+        for (int i = 0; i < 16; i++) total += p[1 + i];
+        if (total > 256 || (size_t)total > len - 17) return FAIL("DHT: %d codes do not fit the segment", total);
+        const char *why = huff_build(tc ? &d->ac[th] : &d->dc[th], p + 1, p + 17, total);
+        if (why) return FAIL("DHT: %s table %d: %s", tc ? "AC" : "DC", th, why);
+        p += 17 + total;
+        len -= 17 + (size_t)total;
+    }
+    return EFFAD_OK;
+}
+
+static effad_status read_sof(jdec *d, const uint8_t *p, size_t len)
+{
+    if (d->frame) return FAIL("second frame header");
+    if (len < 6) return FAIL("SOF: segment too short");
+    if (p[0] != 8)
+        return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "%d-bit samples (only 8-bit JPEG is supported)", p[0]);
+    d->h = (int)be16(p + 1);
+    d->w = (int)be16(p + 3);
+    d->ncomp = p[5];
+    if (d->h == 0) return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "height defined by DNL marker");
+    if (d->w == 0) return FAIL("bad dimensions %dx%d", d->w, d->h);
+    if (d->ncomp != 1 && d->ncomp != 3)
+        return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "%d components (only grey and YCbCr/RGB)", d->ncomp);
+    if (len < 6 + 3 * (size_t)d->ncomp) return FAIL("SOF: segment too short");
+    if ((uint64_t)d->w * (uint64_t)d->h > IMAGE_MAX_PIXELS)
+        return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "%dx%d is more than %u pixels", d->w, d->h, IMAGE_MAX_PIXELS);
+    d->hmax = d->vmax = 1;
+    for (int i = 0; i < d->ncomp; i++) {
+        jcomp *c = &d->comp[i];
+        c->id = p[6 + 3 * i];
+        c->h = p[7 + 3 * i] >> 4;
+        c->v = p[7 + 3 * i] & 15;
+        c->tq = p[8 + 3 * i];
+        if (c->h < 1 || c->h > 4 || c->v < 1 || c->v > 4 || c->tq > 3)
+            return FAIL("SOF: component %d has sampling %dx%d, table %d", c->id, c->h, c->v, c->tq);
+        for (int j = 0; j < i; j++)
+            if (d->comp[j].id == c->id) return FAIL("SOF: duplicate component id %d", c->id);
+        if (c->h > d->hmax) d->hmax = c->h;
+        if (c->v > d->vmax) d->vmax = c->v;
+    }
+    if (d->ncomp == 1) d->comp[0].h = d->comp[0].v = d->hmax = d->vmax = 1;   /* a lone component is never subsampled */
+    d->mcux = (d->w + 8 * d->hmax - 1) / (8 * d->hmax);
+    d->mcuy = (d->h + 8 * d->vmax - 1) / (8 * d->vmax);
+    for (int i = 0; i < d->ncomp; i++) {
+        jcomp *c = &d->comp[i];
+        if (d->hmax % c->h || d->vmax % c->v)
+            return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "non-integral sampling ratio %d:%d x %d:%d",
+                              d->hmax, c->h, d->vmax, c->v);
+        c->cw = (int)(((int64_t)d->w * c->h + d->hmax - 1) / d->hmax);
+        c->ch = (int)(((int64_t)d->h * c->v + d->vmax - 1) / d->vmax);
+        c->bw = d->mcux * c->h;
+        c->bh = d->mcuy * c->v;
+        c->plane = malloc((size_t)c->bw * (size_t)c->bh * 64);
+        if (!c->plane) return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");
+    }
+    d->frame = 1;
+    return EFFAD_OK;
+}
+
+/* ---------------------------------------------------------------- scans */
+
+static effad_status decode_block(jdec *d, jcomp *c, uint8_t *dst, size_t stride)
+{
+    int32_t coef[64] = { 0 };
+    const uint16_t *q = d->qt[c->tq];
+    int t = huff_decode(d, &d->dc[c->td]);
+    if (t < 0 || t > 11) {
+        if (overrun(d)) return FAIL("entropy-coded data truncated");
+        return FAIL("bad DC code in component %d", c->id);
+    }
+    int diff = extend(getbits(d, t), t);
+    /* libjpeg's running DC is an int stored to a 16-bit coefficient; the
+     * unsigned arithmetic wraps instead of overflowing on garbage. */
+    c->dc_pred = (int)(int32_t)((uint32_t)c->dc_pred + (uint32_t)diff);
+    coef[0] = (int16_t)(uint16_t)(uint32_t)c->dc_pred * (int32_t)q[0];
+    for (int k = 1; k < 64;) {
+        int rs = huff_decode(d, &d->ac[c->ta]);
+        if (rs < 0) {
+            if (overrun(d)) return FAIL("entropy-coded data truncated");
+            return FAIL("bad AC code in component %d", c->id);
+        }
+        int r = rs >> 4, s = rs & 15;
+        if (!s) {
+            if (r != 15) break;      /* end of block */
+            k += 16;                 /* sixteen zeros */
+            continue;
+        }
+        k += r;
+        if (k > 63) return FAIL("AC coefficients run past 63 in component %d", c->id);
+        coef[zigzag[k]] = (int16_t)extend(getbits(d, s), s) * (int32_t)q[k];
+        k++;
+    }
+    if (overrun(d)) return FAIL("entropy-coded data truncated");
+    idct_block(coef, dst, stride);
+    return EFFAD_OK;
+}
+
+/* Consumes the RSTn marker expected after an interval (T.81 E.1.4). */
+static effad_status next_restart(jdec *d, int n)
+{
+    if (!d->at_marker) {
+        /* libjpeg skips stray bytes before the marker with a warning; a
+         * valid stream never has them, so strictness costs nothing. */
+        d->cnt = 0;
+        while (!d->at_marker) { d->cnt = 0; refill(d); }
+    }
+    if (d->pos + 1 >= d->n) return FAIL("entropy-coded data truncated (no RST marker)");
+    if (d->b[d->pos + 1] != 0xD0 + (n & 7))
+        return FAIL("expected RST%d marker, found 0x%x", n & 7, d->b[d->pos + 1]);
+    d->pos += 2;
+    d->buf = 0; d->cnt = 0; d->pad = 0; d->at_marker = 0;
+    for (int i = 0; i < d->ncomp; i++) d->comp[i].dc_pred = 0;
+    return EFFAD_OK;
+}
+
+static effad_status read_scan(jdec *d, const uint8_t *p, size_t len)
+{
+    if (!d->frame) return FAIL("SOS before SOF");
+    if (len < 1 || p[0] < 1 || p[0] > d->ncomp || len != 4 + 2 * (size_t)p[0])
+        return FAIL("SOS: bad header");
+    int ns = p[0];
+    jcomp *sc[3];
+    for (int i = 0; i < ns; i++) {
+        int id = p[1 + 2 * i], k = 0;
+        while (k < d->ncomp && d->comp[k].id != id) k++;
+        if (k == d->ncomp) return FAIL("SOS: unknown component id %d", id);
+        sc[i] = &d->comp[k];
+        sc[i]->td = p[2 + 2 * i] >> 4;
+        sc[i]->ta = p[2 + 2 * i] & 15;
+        if (sc[i]->td > 3 || sc[i]->ta > 3 || !d->dc[sc[i]->td].defined || !d->ac[sc[i]->ta].defined)
+            return FAIL("SOS: component %d uses an undefined Huffman table", id);
+        if (!d->qt_defined[sc[i]->tq]) return FAIL("SOS: component %d uses an undefined quantization table", id);
+        sc[i]->dc_pred = 0;
+        sc[i]->scanned = 1;
+    }
+    const uint8_t *t = p + 1 + 2 * ns;
+    if (t[0] != 0 || t[1] != 63 || t[2] != 0)
+        return FAIL("SOS: spectral selection %d..%d / approximation 0x%x in a sequential scan", t[0], t[1], t[2]);
+
+    /* A single-component scan covers only that component's own blocks;
+     * an interleaved one covers whole MCUs (T.81 A.2). */
+    int mx = ns == 1 ? (sc[0]->cw + 7) / 8 : d->mcux, my = ns == 1 ? (sc[0]->ch + 7) / 8 : d->mcuy;
+    d->buf = 0; d->cnt = 0; d->pad = 0; d->at_marker = 0;
+    int64_t done = 0;
+    int rst = 0;
+    for (int y = 0; y < my; y++)
+        for (int x = 0; x < mx; x++, done++) {
+            if (d->restart && done && done % d->restart == 0) {
+                effad_status st = next_restart(d, rst++);
+                if (st) return st;
+            }
+            for (int i = 0; i < ns; i++) {
+                jcomp *c = sc[i];
+                int bh = ns == 1 ? 1 : c->h, bv = ns == 1 ? 1 : c->v;
+                size_t stride = (size_t)c->bw * 8;
+                for (int by = 0; by < bv; by++)
+                    for (int bx = 0; bx < bh; bx++) {
+                        size_t px = ((size_t)x * bh + bx) * 8, py = ((size_t)y * bv + by) * 8;
+                        effad_status st = decode_block(d, c, c->plane + py * stride + px, stride);
+                        if (st) return st;
+                    }
+            }
+        }
+    /* Leave pos at the marker that ends the scan. */
+    while (!d->at_marker) { d->cnt = 0; refill(d); }
+    return EFFAD_OK;
+}
+
+/* --------------------------------------------------------- upsampling */
+
+/* Brings component c to full resolution (W x H) in out. libjpeg's rules
+ * (jdsample.c): 2:1 horizontally and/or vertically use the triangular
+ * "fancy" filter, with the odd +7/+8 and +1/+2 biases that keep it
+ * unbiased, and edge samples replicated at the component's real size;
+ * components at most two samples wide and other integral ratios are
+ * replicated (box). */
+static void upsample(const jdec *d, const jcomp *c, uint8_t *out)
+{
+    int fh = d->hmax / c->h, fv = d->vmax / c->v, W = d->w, H = d->h;
+    size_t stride = (size_t)c->bw * 8;
+    const uint8_t *pl = c->plane;
+    /* libjpeg applies the fancy filter to h2v1 and h2v2 only when the
+     * component is more than two samples wide; h1v2 always. */
+    int h2v1 = fh == 2 && fv == 1 && c->cw > 2, h2v2 = fh == 2 && fv == 2 && c->cw > 2;
+    int h1v2 = fh == 1 && fv == 2;
+    if (h2v1) {
+        for (int y = 0; y < H; y++) {
+            const uint8_t *in = pl + (size_t)y * stride;
+            uint8_t *o = out + (size_t)y * W;
+            for (int x = 0; x < W; x++) {
+                int i = x >> 1, v = in[i] * 3;
+                if (x & 1) o[x] = (uint8_t)(i == c->cw - 1 ? in[i] : (v + in[i + 1] + 2) >> 2);
+                else o[x] = (uint8_t)(i == 0 ? in[i] : (v + in[i - 1] + 1) >> 2);
+            }
+        }
+        return;
+    }
+    if (h2v2 || h1v2) {
+        for (int y = 0; y < H; y++) {
+            int r = y >> 1, nb = (y & 1) ? (r + 1 < c->ch ? r + 1 : r) : (r > 0 ? r - 1 : 0);
+            const uint8_t *in0 = pl + (size_t)r * stride, *in1 = pl + (size_t)nb * stride;
+            uint8_t *o = out + (size_t)y * W;
+            if (fh == 1) {
+                int bias = (y & 1) ? 2 : 1;
+                for (int x = 0; x < W; x++) o[x] = (uint8_t)((in0[x] * 3 + in1[x] + bias) >> 2);
+                continue;
+            }
+            for (int x = 0; x < W; x++) {
+                int i = x >> 1, cur = in0[i] * 3 + in1[i];
+                if (x & 1) {
+                    int nxt = i == c->cw - 1 ? cur : in0[i + 1] * 3 + in1[i + 1];
+                    o[x] = (uint8_t)((cur * 3 + nxt + 7) >> 4);
+                } else {
+                    int prv = i == 0 ? cur : in0[i - 1] * 3 + in1[i - 1];
+                    o[x] = (uint8_t)((cur * 3 + prv + 8) >> 4);
+                }
+            }
+        }
+        return;
+    }
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) out[(size_t)y * W + x] = pl[(size_t)(y / fv) * stride + (size_t)(x / fh)];
+}
+
+/* libjpeg's YCbCr->RGB (jdcolor.c): JFIF equations in 16-bit fixed point,
+ * each term rounded exactly as its tables are. */
+#define YFIX(x) ((int32_t)((x) * 65536.0 + 0.5))
+static int asr16(int32_t v) { return v >= 0 ? v >> 16 : -(int)((-(int64_t)v + 65535) >> 16); }
+static uint8_t clamp8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
+
+static effad_status finish(jdec *d, effad_image *img)
+{
+    for (int i = 0; i < d->ncomp; i++)
+        if (!d->comp[i].scanned) return FAIL("component %d has no scan", d->comp[i].id);
+    effad_status st = image_alloc(img, d->w, d->h, d->ncomp, 8, "JPEG", d->e);
+    if (st) return st;
+    size_t npx = (size_t)d->w * (size_t)d->h;
+    uint8_t *full = malloc(npx * (size_t)d->ncomp);
+    if (!full) { image_free(img); return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory"); }
+    for (int i = 0; i < d->ncomp; i++) upsample(d, &d->comp[i], full + npx * (size_t)i);
+    uint8_t *o = img->px;
+    if (d->ncomp == 1) memcpy(o, full, npx);
+    else {
+        /* libjpeg's colour-space guess (jdapimin.c): JFIF means YCbCr; an
+         * Adobe marker says via its transform flag; else ids 'R','G','B'
+         * mean RGB and anything else YCbCr. */
+        int rgb = !d->jfif && (d->adobe ? d->adobe_transform == 0
+                                        : (d->comp[0].id == 'R' && d->comp[1].id == 'G' && d->comp[2].id == 'B'));
+        const uint8_t *Y = full, *Cb = full + npx, *Cr = full + 2 * npx;
+        for (size_t i = 0; i < npx; i++, o += 3) {
+            if (rgb) { o[0] = Y[i]; o[1] = Cb[i]; o[2] = Cr[i]; continue; }
+            int y = Y[i], cb = Cb[i] - 128, cr = Cr[i] - 128;
+            o[0] = clamp8(y + asr16(YFIX(1.40200) * cr + 32768));
+            o[1] = clamp8(y + asr16(-YFIX(0.34414) * cb + 32768 - YFIX(0.71414) * cr));
+            o[2] = clamp8(y + asr16(YFIX(1.77200) * cb + 32768));
+        }
+    }
+    free(full);
+    return EFFAD_OK;
+}
+
+/* ------------------------------------------------------------ driver */
+
+static effad_status decode(jdec *d, effad_image *img)
+{
+    const uint8_t *b = d->b;
+    size_t n = d->n, pos = 2;
+    int scans = 0;
+    for (;;) {
+        if (pos >= n || b[pos] != 0xFF) {
+            if (pos >= n) return FAIL("truncated: no EOI marker");
+            return FAIL("expected a marker at offset %zu, found 0x%x", pos, b[pos]);
+        }
+        while (pos < n && b[pos] == 0xFF) pos++;
+        if (pos >= n) return FAIL("truncated: no EOI marker");
+        int m = b[pos++];
+        if (m == 0xD9) break;
+        if (m == 0xD8 || m == 0x01 || (m >= 0xD0 && m <= 0xD7)) return FAIL("unexpected marker 0x%x", m);
+        if (n - pos < 2) return FAIL("truncated marker segment 0x%x", m);
+        size_t len = be16(b + pos);
+        if (len < 2 || len > n - pos) return FAIL("marker 0x%x: segment length %zu runs past the end", m, len);
+        const uint8_t *p = b + pos + 2;
+        size_t plen = len - 2;
+        pos += len;
+        effad_status st = EFFAD_OK;
+        switch (m) {
+        case 0xC0: case 0xC1: st = read_sof(d, p, plen); break;
+        case 0xC2: case 0xC6: case 0xCA: case 0xCE:
+            return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "progressive JPEG (only baseline/sequential is supported)");
+        case 0xC3: case 0xC7: case 0xCB: case 0xCF:
+            return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "lossless JPEG");
+        case 0xC5: case 0xDE: case 0xDF:
+            return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "hierarchical JPEG");
+        case 0xC9: case 0xCC:
+            return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "arithmetic-coded JPEG");
+        case 0xC4: st = read_dht(d, p, plen); break;
+        case 0xDB: st = read_dqt(d, p, plen); break;
+        case 0xDD:
+            if (plen != 2) return FAIL("DRI: bad length");
+            d->restart = (int)be16(p);
+            break;
+        case 0xDA:
+            d->pos = pos;
+            st = read_scan(d, p, plen);
+            pos = d->pos;
+            scans++;
+            break;
+        case 0xE0:
+            if (plen >= 5 && !memcmp(p, "JFIF", 5)) d->jfif = 1;
+            break;
+        case 0xEE:
+            if (plen >= 12 && !memcmp(p, "Adobe", 5)) { d->adobe = 1; d->adobe_transform = p[11]; }
+            break;
+        default: break;   /* APPn, COM, DNL-less others: skipped */
+        }
+        if (st) return st;
+    }
+    if (!d->frame) return FAIL("no frame header (SOF)");
+    if (!scans) return FAIL("no scan (SOS)");
+    return finish(d, img);
+}
+
+effad_status image_decode_jpeg(const uint8_t *b, size_t n, effad_image *img, effad_error *e)
+{
+    memset(img, 0, sizeof *img);
+    if (n < 3 || b[0] != 0xFF || b[1] != 0xD8) return effad_fail(e, EFFAD_ERR_FORMAT, "JPEG: bad signature");
+    if (!zigzag[63]) zigzag_build();
+    jdec *d = calloc(1, sizeof *d);
+    if (!d) return effad_fail(e, EFFAD_ERR_NOMEM, "JPEG: out of memory");
+    d->b = b;
+    d->n = n;
+    d->e = e;
+    effad_status st = decode(d, img);
+    for (int i = 0; i < 3; i++) free(d->comp[i].plane);
+    free(d);
+    if (st) {
+        image_free(img);
+        effad_error_prefix(e, "JPEG");
+    }
+    return st;
+}

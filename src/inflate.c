@@ -1,0 +1,313 @@
+/* DEFLATE decoding (RFC 1951) in a zlib wrapper (RFC 1950), validating
+ * everything the formats constrain: block types, code-length sets,
+ * symbol ranges, back-reference distances and the output size. */
+#include <stdlib.h>
+#include <string.h>
+#include "checksum.h"
+#include "zlib.h"
+
+/* ------------------------------------------------------------ bit input */
+
+/* DEFLATE packs bits LSB first. Past the end of the input we feed zero
+ * bytes and count them, so the hot path never tests for the end; a decode
+ * that actually consumed one of those bits is reported as truncation. */
+typedef struct {
+    const uint8_t *p;
+    size_t n, pos;
+    uint64_t buf;
+    int cnt;
+    size_t pad;
+} bitin;
+
+static void refill(bitin *b)
+{
+    while (b->cnt <= 56) {
+        uint64_t byte = 0;
+        if (b->pos < b->n) byte = b->p[b->pos++];
+        else b->pad++;
+        b->buf |= byte << b->cnt;
+        b->cnt += 8;
+    }
+}
+
+static int overrun(const bitin *b) { return b->pad * 8 > (size_t)b->cnt; }
+
+static uint32_t getbits(bitin *b, int k)
+{
+    if (b->cnt < k) refill(b);
+    uint32_t v = (uint32_t)(b->buf & ((1ull << k) - 1));
+    b->buf >>= k;
+    b->cnt -= k;
+    return v;
+}
+
+/* -------------------------------------------------------- Huffman codes */
+
+#define FAST_BITS 10
+#define MAX_BITS 15
+
+/* fast[] resolves codes of up to FAST_BITS bits in one lookup (entry =
+ * symbol | length << 9; 0 = longer code or no code); longer codes walk the
+ * canonical ordering (count[] per length, sym[] sorted by code). */
+typedef struct {
+    uint16_t fast[1 << FAST_BITS];
+    uint16_t count[MAX_BITS + 1];
+    uint16_t sym[288];   /* >= the largest alphabet, 288 literal/length symbols */
+} huff;
+
+typedef enum { CODE_LITLEN, CODE_DIST, CODE_CLEN } code_kind;
+
+/* Returns NULL or what is wrong with the set of code lengths. Over-
+ * subscribed sets are never decodable. Incomplete sets are refused too,
+ * except a single one-bit code, which RFC 1951 section 3.2.7 explicitly
+ * allows for distances (and encoders also emit for literal/length). */
+static const char *huff_build(huff *h, const uint8_t *lens, int n, code_kind kind)
+{
+    memset(h, 0, sizeof *h);
+    for (int s = 0; s < n; s++) h->count[lens[s]]++;
+    h->count[0] = 0;
+    int left = 1, used = 0, maxlen = 0;
+    for (int len = 1; len <= MAX_BITS; len++) {
+        left <<= 1;
+        left -= h->count[len];
+        if (left < 0) return "over-subscribed code lengths";
+        used += h->count[len];
+        if (h->count[len]) maxlen = len;
+    }
+    if (left > 0 && used > 0 && (kind == CODE_CLEN || !(used == 1 && maxlen == 1)))
+        return "incomplete code lengths";
+    if (used == 0 && kind == CODE_CLEN) return "empty code-length code";
+
+    uint16_t offs[MAX_BITS + 2];
+    offs[1] = 0;
+    for (int len = 1; len <= MAX_BITS; len++) offs[len + 1] = (uint16_t)(offs[len] + h->count[len]);
+    uint32_t next_code[MAX_BITS + 1], code = 0;
+    for (int len = 1; len <= MAX_BITS; len++) {
+        next_code[len] = code;
+        code = (code + h->count[len]) << 1;
+    }
+    for (int s = 0; s < n; s++) {
+        int len = lens[s];
+        if (!len) continue;
+        h->sym[offs[len]++] = (uint16_t)s;
+        uint32_t c = next_code[len]++;
+        if (len > FAST_BITS) continue;
+        uint32_t rev = 0;
+        for (int i = 0; i < len; i++) rev |= ((c >> i) & 1u) << (len - 1 - i);
+        for (uint32_t j = rev; j < (1u << FAST_BITS); j += 1u << len)
+            h->fast[j] = (uint16_t)(s | len << 9);
+    }
+    return NULL;
+}
+
+/* Returns the symbol, or -1 for a bit pattern that is no code. */
+static int huff_decode(bitin *b, const huff *h)
+{
+    if (b->cnt < MAX_BITS) refill(b);
+    uint16_t f = h->fast[b->buf & ((1u << FAST_BITS) - 1)];
+    if (f) {
+        int len = f >> 9;
+        b->buf >>= len;
+        b->cnt -= len;
+        return f & 511;
+    }
+    /* Canonical codes of one length are consecutive integers, so walking
+     * the lengths while accumulating the code finds the symbol. */
+    int code = 0, first = 0, index = 0;
+    for (int len = 1; len <= MAX_BITS; len++) {
+        code |= (int)((b->buf >> (len - 1)) & 1);
+        int count = h->count[len];
+        if (code - first < count) {
+            b->buf >>= len;
+            b->cnt -= len;
+            return h->sym[index + code - first];
+        }
+        index += count;
+        first = (first + count) << 1;
+        code <<= 1;
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------- inflate */
+
+/* The order code-length code lengths are sent in (RFC 1951 3.2.7). */
+static const uint8_t clen_order[19] = { 16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15 };
+
+typedef struct {
+    bitin in;
+    uint8_t *out;
+    size_t cap, len;
+    huff lit, dist;
+    effad_error *e;
+} inflater;
+
+#define TRUNC(z) effad_fail((z)->e, EFFAD_ERR_FORMAT, "deflate data truncated")
+
+static effad_status read_dynamic(inflater *z)
+{
+    bitin *b = &z->in;
+    int hlit = (int)getbits(b, 5) + 257, hdist = (int)getbits(b, 5) + 1, hclen = (int)getbits(b, 4) + 4;
+    if (hlit > 286 || hdist > 30)
+        return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: %d literal/length or %d distance codes (max 286/30)",
+                          hlit, hdist);
+    uint8_t lens[286 + 30] = { 0 };
+    for (int i = 0; i < hclen; i++) lens[clen_order[i]] = (uint8_t)getbits(b, 3);
+    if (overrun(b)) return TRUNC(z);
+    huff clen;
+    const char *why = huff_build(&clen, lens, 19, CODE_CLEN);
+    if (why) return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: code-length code: %s", why);
+    memset(lens, 0, sizeof lens);
+    for (int i = 0; i < hlit + hdist;) {
+        int sym = huff_decode(b, &clen);
+        if (overrun(b)) return TRUNC(z);
+        if (sym < 0) return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: invalid code-length code");
+        if (sym < 16) { lens[i++] = (uint8_t)sym; continue; }
+        int rep, val = 0;
+        if (sym == 16) {
+            if (i == 0) return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: repeat with no previous length");
+            val = lens[i - 1];
+            rep = 3 + (int)getbits(b, 2);
+        } else if (sym == 17) rep = 3 + (int)getbits(b, 3);
+        else rep = 11 + (int)getbits(b, 7);
+        if (i + rep > hlit + hdist)
+            return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: code lengths overrun the %d declared", hlit + hdist);
+        while (rep--) lens[i++] = (uint8_t)val;
+    }
+    if (overrun(b)) return TRUNC(z);
+    if (lens[256] == 0) return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: no end-of-block code");
+    if ((why = huff_build(&z->lit, lens, hlit, CODE_LITLEN)))
+        return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: literal/length code: %s", why);
+    if ((why = huff_build(&z->dist, lens + hlit, hdist, CODE_DIST)))
+        return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: distance code: %s", why);
+    return EFFAD_OK;
+}
+
+static void build_fixed(inflater *z)
+{
+    uint8_t lens[288];
+    for (int i = 0; i < 144; i++) lens[i] = 8;
+    for (int i = 144; i < 256; i++) lens[i] = 9;
+    for (int i = 256; i < 280; i++) lens[i] = 7;
+    for (int i = 280; i < 288; i++) lens[i] = 8;
+    huff_build(&z->lit, lens, 288, CODE_LITLEN);
+    /* 32 five-bit codes make a complete set; 30 and 31 are refused when
+     * decoded, as RFC 1951 says they never occur. */
+    for (int i = 0; i < 32; i++) lens[i] = 5;
+    huff_build(&z->dist, lens, 32, CODE_DIST);
+}
+
+static effad_status inflate_codes(inflater *z)
+{
+    bitin *b = &z->in;
+    for (;;) {
+        int sym = huff_decode(b, &z->lit);
+        if (overrun(b)) return TRUNC(z);
+        if (sym < 0 || sym > 285)
+            return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: invalid literal/length code");
+        if (sym < 256) {
+            if (z->len == z->cap) goto too_much;
+            z->out[z->len++] = (uint8_t)sym;
+            continue;
+        }
+        if (sym == 256) return EFFAD_OK;
+        sym -= 257;
+        size_t len = zlib_len_base[sym] + getbits(b, zlib_len_extra[sym]);
+        int dsym = huff_decode(b, &z->dist);
+        if (dsym < 0 || dsym > 29) {
+            if (overrun(b)) return TRUNC(z);
+            return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: invalid distance code");
+        }
+        size_t dist = zlib_dist_base[dsym] + getbits(b, zlib_dist_extra[dsym]);
+        if (overrun(b)) return TRUNC(z);
+        if (dist > z->len)
+            return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: distance %zu too far back (%zu bytes out)",
+                              dist, z->len);
+        if (len > z->cap - z->len) goto too_much;
+        uint8_t *d = z->out + z->len;
+        const uint8_t *s = d - dist;
+        for (size_t i = 0; i < len; i++) d[i] = s[i];   /* may overlap: byte order matters */
+        z->len += len;
+    }
+too_much:
+    return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: more data than the expected %zu bytes", z->cap);
+}
+
+effad_status zlib_inflate(const uint8_t *in, size_t n, uint8_t *out, size_t out_bytes, effad_error *e)
+{
+    if (n < 2) return effad_fail(e, EFFAD_ERR_FORMAT, "zlib stream truncated");
+    unsigned cmf = in[0], flg = in[1];
+    if ((cmf & 15) != 8 || (cmf >> 4) > 7)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "bad zlib header: method %u, window 2^%u (need deflate, <= 2^15)",
+                          cmf & 15, (cmf >> 4) + 8);
+    if ((cmf * 256 + flg) % 31)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "bad zlib header: check bits wrong (0x%x 0x%x)", cmf, flg);
+    if (flg & 0x20) return effad_fail(e, EFFAD_ERR_FORMAT, "bad zlib header: preset dictionary not allowed");
+
+    inflater *z = malloc(sizeof *z);
+    if (!z) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    memset(z, 0, sizeof *z);
+    z->in.p = in + 2;
+    z->in.n = n - 2;
+    z->out = out;
+    z->cap = out_bytes;
+    z->e = e;
+    bitin *b = &z->in;
+    effad_status st = EFFAD_OK;
+    int final = 0;
+    while (!final && st == EFFAD_OK) {
+        final = (int)getbits(b, 1);
+        int type = (int)getbits(b, 2);
+        if (overrun(b)) { st = TRUNC(z); break; }
+        if (type == 0) {
+            /* Stored: realign to a byte and hand back whole buffered bytes
+             * to the byte stream, then copy directly. */
+            getbits(b, b->cnt & 7);
+            size_t buffered = (size_t)b->cnt / 8;
+            if (b->pad > buffered) { st = TRUNC(z); break; }
+            b->pos -= buffered - b->pad;
+            b->buf = 0; b->cnt = 0; b->pad = 0;
+            if (b->n - b->pos < 4) { st = TRUNC(z); break; }
+            unsigned len = b->p[b->pos] | b->p[b->pos + 1] << 8;
+            unsigned nlen = b->p[b->pos + 2] | b->p[b->pos + 3] << 8;
+            b->pos += 4;
+            if ((len ^ 0xFFFF) != nlen) {
+                st = effad_fail(e, EFFAD_ERR_FORMAT, "deflate: stored block length %u does not match its complement", len);
+                break;
+            }
+            if (b->n - b->pos < len) { st = TRUNC(z); break; }
+            if (len > z->cap - z->len) {
+                st = effad_fail(e, EFFAD_ERR_FORMAT, "deflate: more data than the expected %zu bytes", z->cap);
+                break;
+            }
+            memcpy(z->out + z->len, b->p + b->pos, len);
+            z->len += len;
+            b->pos += len;
+        } else if (type == 1) {
+            build_fixed(z);
+            st = inflate_codes(z);
+        } else if (type == 2) {
+            st = read_dynamic(z);
+            if (st == EFFAD_OK) st = inflate_codes(z);
+        } else {
+            st = effad_fail(e, EFFAD_ERR_FORMAT, "deflate: invalid block type 3");
+        }
+    }
+    if (st == EFFAD_OK && z->len != z->cap)
+        st = effad_fail(e, EFFAD_ERR_FORMAT, "deflate data ended after %zu of the expected %zu bytes",
+                        z->len, z->cap);
+    if (st == EFFAD_OK) {
+        getbits(b, b->cnt & 7);
+        uint32_t want = 0;
+        for (int i = 0; i < 4; i++) want = want << 8 | getbits(b, 8);
+        if (overrun(b)) st = effad_fail(e, EFFAD_ERR_FORMAT, "zlib stream truncated before its Adler-32");
+        else {
+            uint32_t got = adler32_update(1, out, out_bytes);
+            if (got != want)
+                st = effad_fail(e, EFFAD_ERR_FORMAT, "zlib Adler-32 mismatch (stored 0x%x, computed 0x%x)",
+                                (unsigned)want, (unsigned)got);
+        }
+    }
+    free(z);
+    return st;
+}

@@ -1,0 +1,130 @@
+/* From an image file to level vectors; see pipeline.h. */
+#include <stdlib.h>
+#include <string.h>
+#include "pipeline.h"
+#include "image.h"
+
+effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e)
+{
+    memset(p, 0, sizeof *p);
+    const char *preset = opt && opt->preset ? opt->preset : "ailia";
+    const char *isa = opt ? opt->isa : 0;
+    effad_status s;
+    const char *name = isa ? isa : getenv("EFFAD_ISA");
+    ops_isa which = ops_isa_best();
+    if (name && *name) {
+        int i = ops_isa_parse(name);
+        if (i < 0) return effad_fail(e, EFFAD_ERR_ARG, "unknown instruction set '%s' (scalar, avx2, avx512, neon)", name);
+        if (!ops_isa_available((ops_isa)i))
+            return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "instruction set '%s' is not available on this CPU or build", name);
+        which = (ops_isa)i;
+    }
+    p->k = ops_kernels_for(which);
+
+    if ((s = effad_file_map(efm_path, &p->file, e))) return s;
+    if ((s = effad_model_load_writable(&p->model, (void *)p->file.bytes, p->file.n_bytes, e))) {
+        effad_error_prefix(e, efm_path);
+        pipeline_close(p);
+        return s;
+    }
+    if (p->model.n_taps < 1) {
+        pipeline_close(p);
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s: the model exposes no feature levels", efm_path);
+    }
+    if ((s = preprocess_by_name(preset, p->model.in_h, p->model.in_w, &p->prep, e))) { pipeline_close(p); return s; }
+    memcpy(p->prep.mean, p->model.mean, sizeof p->prep.mean);
+    memcpy(p->prep.std, p->model.std, sizeof p->prep.std);
+
+    int workers = opt && opt->threads > 1 ? opt->threads : 1;
+#ifdef EFFAD_HAVE_THREADS
+    if (workers > 1 && !(p->threads = effad_threads_create(workers, e))) { pipeline_close(p); return e ? e->status : EFFAD_ERR_ARG; }
+#else
+    if (workers > 1) {
+        pipeline_close(p);
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "this build has no thread support (make THREADS=1)");
+    }
+#endif
+    size_t bytes;
+    if ((s = effad_arena_bytes(&p->model, p->k, 0, 0, workers, &bytes, e))) { pipeline_close(p); return s; }
+    if (posix_memalign(&p->arena, 64, bytes)) { pipeline_close(p); return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for a %zu-byte arena", bytes); }
+    if ((s = effad_runner_init(&p->runner, &p->model, p->k, 0, 0, workers, p->arena, bytes, e))) { pipeline_close(p); return s; }
+    p->runner.threads = p->threads;
+    p->n_levels = p->model.n_taps;
+    for (int t = 0; t < p->n_levels; t++) {
+        p->level_dim[t] = p->model.taps[t].channels;
+        p->level_off[t] = p->total_dim;
+        p->total_dim += (size_t)p->level_dim[t];
+    }
+    p->input = malloc(sizeof(float) * 3 * (size_t)p->model.in_h * (size_t)p->model.in_w);
+    if (!p->input) { pipeline_close(p); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
+    return EFFAD_OK;
+}
+
+effad_status pipeline_load_rgb(const pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e)
+{
+    effad_image img;
+    effad_status s = image_load(path, &img, e);
+    if (s) return s;
+    s = image_to_rgb8_as(&img, p->prep.sampler == PREP_CV_LINEAR ? IMAGE_RGB_OPENCV : IMAGE_RGB_PIL, rgb, e);
+    if (s) effad_error_prefix(e, path);
+    *w = img.w; *h = img.h;
+    image_free(&img);
+    return s;
+}
+
+/* Grows the preprocessing scratch to at least n bytes. */
+static effad_status scratch(pipeline *p, size_t n, effad_error *e)
+{
+    if (n <= p->scratch_bytes) return EFFAD_OK;
+    void *q = realloc(p->scratch, n);
+    if (!q) return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for %zu bytes of preprocessing scratch", n);
+    p->scratch = q;
+    p->scratch_bytes = n;
+    return EFFAD_OK;
+}
+
+effad_status pipeline_rgb(pipeline *p, const uint8_t *rgb, int w, int h, augment_rng *rng, int max_angle,
+                          float *features, effad_error *e)
+{
+    effad_status s;
+    if (rng) {
+        augment_draw d;
+        int rw, rh;
+        if ((s = preprocess_resized_size(&p->prep, w, h, &rw, &rh, e)) ||
+            (s = augment_sample(rng, &p->prep, rw, rh, max_angle, &d, e)) ||
+            (s = scratch(p, augment_scratch_bytes(&p->prep, w, h), e)) ||
+            (s = augment_apply(&p->prep, rgb, w, h, &d, p->input, p->scratch, p->scratch_bytes, e)))
+            return s;
+    } else {
+        if ((s = scratch(p, preprocess_scratch_bytes(&p->prep, w, h), e)) ||
+            (s = preprocess_run(&p->prep, rgb, w, h, p->input, p->scratch, p->scratch_bytes, e)))
+            return s;
+    }
+    float *pooled[EFFAD_MAX_TAPS];
+    for (int t = 0; t < p->n_levels; t++) pooled[t] = features + p->level_off[t];
+    return effad_run(&p->runner, p->input, pooled, 0, e);
+}
+
+effad_status pipeline_image(pipeline *p, const char *path, float *features, effad_error *e)
+{
+    uint8_t *rgb = 0;
+    int w, h;
+    effad_status s = pipeline_load_rgb(p, path, &rgb, &w, &h, e);
+    if (s) return s;
+    if ((s = pipeline_rgb(p, rgb, w, h, 0, 0, features, e))) effad_error_prefix(e, path);
+    free(rgb);
+    return s;
+}
+
+void pipeline_close(pipeline *p)
+{
+    if (!p) return;
+#ifdef EFFAD_HAVE_THREADS
+    if (p->threads) effad_threads_destroy(p->threads);
+#endif
+    free(p->arena);
+    free(p->input);
+    free(p->scratch);
+    effad_file_unmap(&p->file);
+    memset(p, 0, sizeof *p);
+}

@@ -1,0 +1,52 @@
+/*
+ * pipeline.h -- from an image file to the level vectors of one model.
+ *
+ * Decode (any of our formats) -> 8-bit RGB the way PIL converts -> the
+ * preprocessing preset (or one augmented copy) -> the network -> each
+ * level's spatially averaged vector, concatenated. Everything is set up
+ * once in pipeline_open; pipeline_image only reuses buffers.
+ */
+#ifndef EFFAD_PIPELINE_H
+#define EFFAD_PIPELINE_H
+
+#include "effad.h"
+#include "dispatch.h"
+#include "preprocess.h"
+#include "augment.h"
+
+typedef struct pipeline {
+    effad_mapped_file file;
+    effad_model model;
+    const ops_kernels *k;
+    effad_threads *threads;
+    effad_runner runner;
+    void *arena;
+    preprocess_cfg prep;
+    int n_levels;
+    int level_dim[EFFAD_MAX_TAPS];
+    size_t level_off[EFFAD_MAX_TAPS];
+    size_t total_dim;
+    float *input;                 /* 3 x H x W */
+    void *scratch; size_t scratch_bytes;
+} pipeline;
+
+typedef struct pipeline_options {
+    const char *preset;           /* "ailia" (default), "ailia-floor", "paper" */
+    const char *isa;              /* NULL: EFFAD_ISA or the best */
+    int threads;                  /* 0 or 1: the caller's thread only */
+} pipeline_options;
+
+effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e);
+/* Level vectors of one image file (total_dim floats). Errors name the file. */
+effad_status pipeline_image(pipeline *p, const char *path, float *features, effad_error *e);
+/* The same from decoded 8-bit RGB. rng: NULL for the plain preset, or an
+ * augmentation stream: one random rotation within +-max_angle degrees and
+ * one random crop (MahalanobisAD's --aug recipe) drawn from it. */
+effad_status pipeline_rgb(pipeline *p, const uint8_t *rgb, int w, int h, augment_rng *rng, int max_angle,
+                          float *features, effad_error *e);
+/* Decodes path into 8-bit RGB the way the preset's reference reads images
+ * (PIL for ailia, OpenCV for paper; caller frees *rgb). */
+effad_status pipeline_load_rgb(const pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e);
+void pipeline_close(pipeline *p);
+
+#endif

@@ -1,0 +1,314 @@
+/* Hostile and broken inputs: every prefix of several fixtures, seeded
+ * random byte flips, and hand-made defects (bad CRC, bad zlib header, bad
+ * filter, zero and huge dimensions, unsupported variants). Each must give
+ * a specific error -- or, for flips, at worst a valid image -- and never a
+ * crash; `make asan` runs this under AddressSanitizer and UBSan. */
+#include "image-test-util.h"
+#include "checksum.h"
+#include "image.h"
+#include "zlib.h"
+
+#define DIR "tests/data/images/"
+
+static uint32_t seed = 2024;
+static uint32_t rnd(void) { seed = seed * 1103515245u + 12345u; return seed >> 8; }
+
+static uint8_t *load(const char *name, size_t *n)
+{
+    char path[256];
+    snprintf(path, sizeof path, DIR "%s", name);
+    uint8_t *b = slurp(path, n);
+    CHECK_MSG(b != NULL, "missing fixture %s", name);
+    return b;
+}
+
+/* Decodes; if it claims success the image must be whole and convertible. */
+static effad_status try_decode(const uint8_t *b, size_t n, effad_error *e)
+{
+    effad_image img;
+    effad_status st = image_decode(b, n, &img, e);
+    if (st == EFFAD_OK) {
+        uint8_t *rgb;
+        int ok = img.px && img.w > 0 && img.h > 0 && image_to_rgb8(&img, &rgb, e) == EFFAD_OK;
+        CHECK(ok);
+        if (ok) free(rgb);
+        image_free(&img);
+    } else {
+        CHECK_MSG(e->msg[0] != '\0' && img.px == NULL, "error without a message or with pixels");
+    }
+    return st;
+}
+
+static void prefixes_and_flips(const char *name)
+{
+    size_t n;
+    uint8_t *b = load(name, &n);
+    if (!b) return;
+    effad_error e = { 0 };
+    CHECK_MSG(try_decode(b, n, &e) == EFFAD_OK, "%s: %.200s", name, e.msg);
+    size_t accepted = 0;
+    for (size_t k = 0; k < n; k++)
+        if (try_decode(b, k, &e) == EFFAD_OK) accepted++;
+    CHECK_MSG(accepted == 0, "%s: %zu truncated prefixes decoded without error", name, accepted);
+
+    uint8_t *c = malloc(n);
+    int errors = 0;
+    for (int t = 0; t < 400; t++) {
+        memcpy(c, b, n);
+        int flips = 1 + (int)(rnd() % 4);
+        for (int f = 0; f < flips; f++) c[rnd() % n] ^= (uint8_t)(1u << (rnd() % 8));
+        if (try_decode(c, n, &e) != EFFAD_OK) errors++;
+    }
+    printf("  %-22s %5zu prefixes refused, 400 flipped copies: %d refused\n", name, n, errors);
+    free(c);
+    free(b);
+}
+
+/* ------------------------------------------------------ PNG surgery */
+
+static uint32_t be32(const uint8_t *p) { return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]; }
+static void put32(uint8_t *p, uint32_t v) { p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
+
+static size_t find_chunk(const uint8_t *b, size_t n, const char *type)
+{
+    for (size_t pos = 8; pos + 12 <= n; pos += be32(b + pos) + 12)
+        if (!memcmp(b + pos + 4, type, 4)) return pos;
+    return 0;
+}
+
+static void fix_crc(uint8_t *b, size_t pos)
+{
+    uint32_t len = be32(b + pos);
+    put32(b + pos + 8 + len, crc32_update(0, b + pos + 4, len + 4));
+}
+
+static effad_status decode_msg(const uint8_t *b, size_t n, effad_error *e)
+{
+    effad_image img;
+    effad_status st = image_decode(b, n, &img, e);
+    image_free(&img);
+    return st;
+}
+
+/* A PNG around raw (already filtered) scanlines. */
+static uint8_t *make_png(int w, int h, int ctype, int depth, const uint8_t *raw, size_t raw_n, size_t *n)
+{
+    uint8_t *z;
+    size_t zn;
+    effad_error e;
+    zlib_deflate(raw, raw_n, &z, &zn, &e);
+    uint8_t *b = malloc(8 + 25 + zn + 12 + 12);
+    memcpy(b, "\x89PNG\r\n\x1a\n", 8);
+    put32(b + 8, 13); memcpy(b + 12, "IHDR", 4);
+    put32(b + 16, (uint32_t)w); put32(b + 20, (uint32_t)h);
+    b[24] = (uint8_t)depth; b[25] = (uint8_t)ctype; b[26] = b[27] = b[28] = 0;
+    fix_crc(b, 8);
+    put32(b + 33, (uint32_t)zn); memcpy(b + 37, "IDAT", 4); memcpy(b + 41, z, zn);
+    fix_crc(b, 33);
+    size_t p = 41 + zn + 4;
+    put32(b + p, 0); memcpy(b + p + 4, "IEND", 4); fix_crc(b, p);
+    *n = p + 12;
+    free(z);
+    return b;
+}
+
+static void png_defects(void)
+{
+    effad_error e = { 0 };
+    size_t n;
+    uint8_t *orig = load("png-c2-d8.png", &n), *b = malloc(n + 64);
+    if (!orig) return;
+    size_t ihdr = find_chunk(orig, n, "IHDR"), idat = find_chunk(orig, n, "IDAT");
+    CHECK(ihdr == 8 && idat > 0);
+
+    memcpy(b, orig, n); b[ihdr + 8 + 13] ^= 1;            /* IHDR's CRC */
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "PNG: chunk IHDR: CRC mismatch");
+    memcpy(b, orig, n); b[idat + 8 + 3] ^= 0x10;          /* a byte inside IDAT */
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "chunk IDAT: CRC mismatch");
+    memcpy(b, orig, n); b[idat + 8] = 0x79; fix_crc(b, idat);   /* zlib CMF: window 2^15, check fails */
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "IDAT: bad zlib header");
+    memcpy(b, orig, n); b[idat + 8] = 0x88; fix_crc(b, idat);   /* window 2^16 */
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "bad zlib header");
+
+    memcpy(b, orig, n); put32(b + 16, 0); fix_crc(b, 8);
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "bad dimensions 0x13");
+    memcpy(b, orig, n); put32(b + 20, 0x80000000u); fix_crc(b, 8);
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "bad dimensions");
+    memcpy(b, orig, n); put32(b + 16, 100000); put32(b + 20, 100000); fix_crc(b, 8);
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_UNSUPPORTED);
+    CHECK_HAS(e.msg, "100000x100000 is more than 268435456 pixels");
+    memcpy(b, orig, n); b[24] = 4; fix_crc(b, 8);              /* RGB at 4 bits */
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "bit depth 4 not allowed for colour type 2");
+    memcpy(b, orig, n); b[28] = 2; fix_crc(b, 8);
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "unknown interlace method 2");
+
+    /* an unknown critical chunk before IDAT; an unknown ancillary one is fine */
+    memcpy(b, orig, idat);
+    put32(b + idat, 0); memcpy(b + idat + 4, "ABCD", 4); fix_crc(b, idat);
+    memcpy(b + idat + 12, orig + idat, n - idat);
+    CHECK_EQ_INT(decode_msg(b, n + 12, &e), EFFAD_ERR_UNSUPPORTED);
+    CHECK_HAS(e.msg, "unknown critical chunk ABCD");
+    b[idat + 4] = 'a'; fix_crc(b, idat);
+    CHECK_EQ_INT(decode_msg(b, n + 12, &e), EFFAD_OK);
+
+    /* IEND missing; nothing after the signature */
+    size_t iend = find_chunk(orig, n, "IEND");
+    CHECK_EQ_INT(decode_msg(orig, iend, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "no IEND chunk");
+    CHECK_EQ_INT(decode_msg(orig, 8, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "no IHDR chunk");
+    /* flips inside the compressed data with the CRC made right again:
+     * inflate and the unfilter see garbage, not the CRC check */
+    int refused = 0;
+    for (int t = 0; t < 500; t++) {
+        memcpy(b, orig, n);
+        uint32_t len = be32(b + idat);
+        for (int f = 0; f < 1 + (int)(rnd() % 3); f++) b[idat + 8 + rnd() % len] ^= (uint8_t)(1u << (rnd() % 8));
+        fix_crc(b, idat);
+        if (try_decode(b, n, &e) != EFFAD_OK) refused++;
+    }
+    printf("  png-c2-d8.png, 500 IDAT flips with CRC fixed: %d refused\n", refused);
+    CHECK(refused > 400);   /* the Adler-32 catches nearly everything */
+    free(b);
+    free(orig);
+
+    /* scanline-level defects, built around our own deflater */
+    uint8_t raw[3 * (1 + 4 * 3)];
+    memset(raw, 0, sizeof raw);
+    raw[13] = 5;                                                 /* row 1: filter 5 */
+    uint8_t *p = make_png(4, 3, 2, 8, raw, sizeof raw, &n);
+    CHECK_EQ_INT(decode_msg(p, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "row 1: bad filter type 5");
+    free(p);
+    raw[13] = 0;
+    p = make_png(4, 3, 2, 8, raw, sizeof raw - 1, &n);
+    CHECK_EQ_INT(decode_msg(p, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "ended after 38 of the expected 39 bytes");
+    free(p);
+    p = make_png(4, 2, 2, 8, raw, sizeof raw, &n);               /* a row more than IHDR says */
+    CHECK_EQ_INT(decode_msg(p, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "more data than the expected 26 bytes");
+    free(p);
+    p = make_png(4, 3, 3, 8, raw, sizeof raw, &n);               /* palette without PLTE */
+    CHECK_EQ_INT(decode_msg(p, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "without PLTE");
+    free(p);
+    /* a decompression bomb: 1 MiB of zeros claimed by a 1x1 image */
+    uint8_t *zeros = calloc(1 << 20, 1);
+    p = make_png(1, 1, 0, 8, zeros, 1 << 20, &n);
+    CHECK_EQ_INT(decode_msg(p, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "more data than the expected 2 bytes");
+    free(p);
+    free(zeros);
+}
+
+/* ---------------------------------------------------- JPEG surgery */
+
+static size_t find_marker(const uint8_t *b, size_t n, int m)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (b[i] == 0xFF && b[i + 1] == m) return i;
+    return 0;
+}
+
+static void jpeg_defects(void)
+{
+    effad_error e = { 0 };
+    size_t n;
+    uint8_t *orig = load("jpeg-420-rst.jpg", &n), *b = malloc(n);
+    if (!orig) return;
+    size_t sof = find_marker(orig, n, 0xC0);
+    CHECK(sof > 0);
+    memcpy(b, orig, n); b[sof + 4] = 12;
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_UNSUPPORTED);
+    CHECK_HAS(e.msg, "12-bit samples");
+    memcpy(b, orig, n); b[sof + 1] = 0xC9;
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_UNSUPPORTED);
+    CHECK_HAS(e.msg, "arithmetic-coded");
+    memcpy(b, orig, n); b[sof + 7] = b[sof + 8] = 0;
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "bad dimensions 0x29");
+    memcpy(b, orig, n); b[sof + 5] = b[sof + 6] = b[sof + 7] = b[sof + 8] = 0xFF;
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_UNSUPPORTED);
+    CHECK_HAS(e.msg, "65535x65535 is more than");
+    memcpy(b, orig, n); b[sof + 9] = 4;
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_UNSUPPORTED);
+    CHECK_HAS(e.msg, "4 components");
+    size_t rst = find_marker(orig, n, 0xD0);
+    CHECK(rst > 0);
+    memcpy(b, orig, n); b[rst + 1] = 0xD3;
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "expected RST0 marker, found 0xd3");
+    size_t eoi = find_marker(orig, n, 0xD9);
+    CHECK_EQ_INT(decode_msg(orig, eoi, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "no EOI marker");
+    CHECK_EQ_INT(decode_msg(orig, rst - 40, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "truncated");
+    free(b);
+    free(orig);
+}
+
+/* --------------------------------------------- BMP, PNM, unknown */
+
+static void other_defects(void)
+{
+    effad_error e = { 0 };
+    size_t n;
+    uint8_t *orig = load("bmp-24.bmp", &n), *b = malloc(n);
+    if (!orig) return;
+    memcpy(b, orig, n); put32(b + 18, 0);
+    b[18] = b[19] = b[20] = b[21] = 0;
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "BMP: bad dimensions 0x7");
+    memcpy(b, orig, n); b[18] = 0xA0; b[19] = 0x86; b[20] = 0x01; b[22] = 0xA0; b[23] = 0x86; b[24] = 0x01;
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_UNSUPPORTED);
+    CHECK_HAS(e.msg, "100000x100000 is more than");
+    memcpy(b, orig, n); b[30] = 1;
+    CHECK_EQ_INT(decode_msg(b, n, &e), EFFAD_ERR_UNSUPPORTED);
+    CHECK_HAS(e.msg, "RLE");
+    CHECK_EQ_INT(decode_msg(orig, n - 1, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "BMP: pixel data truncated");
+    free(b);
+    free(orig);
+
+    const char *p0 = "P6 0 5 255\n", *pbig = "P5 100000 100000 255\n", *pmax = "P5 2 2 70000\n";
+    CHECK_EQ_INT(decode_msg((const uint8_t *)p0, strlen(p0), &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "PNM: bad dimensions 0x5");
+    CHECK_EQ_INT(decode_msg((const uint8_t *)pbig, strlen(pbig), &e), EFFAD_ERR_UNSUPPORTED);
+    CHECK_HAS(e.msg, "more than 268435456 pixels");
+    CHECK_EQ_INT(decode_msg((const uint8_t *)pmax, strlen(pmax), &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "maxval 70000");
+    const char *p2 = "P2 2 1 10\n3 11\n";
+    CHECK_EQ_INT(decode_msg((const uint8_t *)p2, strlen(p2), &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "above maxval 10");
+    const char *p5 = "P5 2 2 255\n\x01\x02\x03";
+    CHECK_EQ_INT(decode_msg((const uint8_t *)p5, strlen(p5), &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "PNM: pixel data truncated: need 4 bytes, have 3");
+
+    const char *gif = "GIF89a\x01\x00\x01\x00";
+    CHECK_EQ_INT(decode_msg((const uint8_t *)gif, 10, &e), EFFAD_ERR_UNSUPPORTED);
+    CHECK_HAS(e.msg, "unknown image format");
+    CHECK_EQ_INT(decode_msg((const uint8_t *)"", 0, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "empty file");
+}
+
+int main(void)
+{
+    const char *fixtures[] = { "png-c2-d8.png", "png-c6-d16-i.png", "png-c3-d4.png", "png-c0-d1-i.png",
+                               "png-stored.png", "png-pil.png", "jpeg-420-rst.jpg", "jpeg-444.jpg",
+                               "jpeg-grey.jpg", "jpeg-422-opt-exif.jpg", "bmp-24.bmp", "bmp-8-palette.bmp",
+                               "bmp-32-bitfields.bmp", "ppm-p6.ppm", "pgm-p5-16.pgm", "pbm-p4.pbm" };
+    for (size_t i = 0; i < sizeof fixtures / sizeof *fixtures; i++) prefixes_and_flips(fixtures[i]);
+    png_defects();
+    jpeg_defects();
+    other_defects();
+    return check_done("test-image-corrupt");
+}

@@ -1,0 +1,106 @@
+/* The PNG writer: what it writes decodes back to the same pixels (through
+ * our decoder; tests/check-png-writer.py checks the same files with PIL),
+ * and the write is atomic -- a failed write leaves neither a partial file
+ * nor a temporary behind, a successful one replaces the old file whole. */
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "image-test-util.h"
+#include "image.h"
+
+#define OUT "build/tests/png-write"
+
+static int count_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    int k = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) k++;   /* temporaries are dot-files: count them */
+    closedir(d);
+    return k;
+}
+
+static void round_trip(int w, int h, int ch, unsigned kind)
+{
+    size_t n = (size_t)w * h * ch;
+    uint8_t *px = malloc(n);
+    uint32_t s = kind * 2654435761u + 1;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1103515245u + 12345u;
+        px[i] = kind == 0 ? (uint8_t)(s >> 16)                                   /* noise */
+              : kind == 1 ? (uint8_t)((i / ch) % w * 255 / (w > 1 ? w - 1 : 1))    /* ramp */
+              : (uint8_t)(((i / ch / w) / 4 + (i / ch % w) / 4) % 2 ? 200 : 30);  /* checkerboard */
+    }
+    char path[256];
+    snprintf(path, sizeof path, OUT "/rt-%dx%d-c%d-k%u.png", w, h, ch, kind);
+    effad_error e = { 0 };
+    CHECK_MSG(image_write_png(path, px, w, h, ch, &e) == EFFAD_OK, "%.300s", e.msg);
+    effad_image img;
+    effad_status st = image_load(path, &img, &e);
+    CHECK_MSG(st == EFFAD_OK, "%.300s", e.msg);
+    if (st == EFFAD_OK) {
+        CHECK(img.w == w && img.h == h && img.channels == ch && img.bit_depth == 8);
+        CHECK_MSG(!memcmp(img.px, px, n), "%s: pixels differ after the round trip", path);
+        image_free(&img);
+    }
+    /* the raw pixels too, for tests/check-png-writer.py */
+    snprintf(path, sizeof path, OUT "/rt-%dx%d-c%d-k%u.raw", w, h, ch, kind);
+    FILE *f = fopen(path, "wb");
+    if (f) { fwrite(px, 1, n, f); fclose(f); }
+    free(px);
+}
+
+int main(void)
+{
+    mkdir("build", 0755);
+    mkdir("build/tests", 0755);
+    mkdir(OUT, 0755);
+    int dims[][2] = { { 1, 1 }, { 2, 3 }, { 17, 5 }, { 64, 48 }, { 301, 7 } };
+    for (size_t d = 0; d < sizeof dims / sizeof *dims; d++)
+        for (int ch = 1; ch <= 4; ch++) {
+            if (ch == 2) continue;
+            for (unsigned kind = 0; kind < 3; kind++) round_trip(dims[d][0], dims[d][1], ch, kind);
+        }
+
+    effad_error e = { 0 };
+    uint8_t px[12] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+    /* bad arguments */
+    CHECK_EQ_INT(image_write_png(OUT "/bad.png", px, 2, 2, 2, &e), EFFAD_ERR_ARG);
+    CHECK_HAS(e.msg, "2 channels");
+    CHECK_EQ_INT(image_write_png(OUT "/bad.png", px, 0, 2, 3, &e), EFFAD_ERR_ARG);
+    CHECK(access(OUT "/bad.png", F_OK) != 0);
+
+    /* a directory that does not exist: an error naming the path, no debris */
+    CHECK_EQ_INT(image_write_png(OUT "/no/such/dir/x.png", px, 2, 2, 3, &e), EFFAD_ERR_IO);
+    CHECK_HAS(e.msg, OUT "/no/such/dir/x.png");
+
+    /* the target is a directory: rename fails, the temporary is removed */
+    mkdir(OUT "/atomic", 0755);
+    unlink(OUT "/atomic/target.png");   /* left by an earlier run */
+    mkdir(OUT "/atomic/target.png", 0755);
+    CHECK_EQ_INT(count_entries(OUT "/atomic"), 1);
+    CHECK_EQ_INT(image_write_png(OUT "/atomic/target.png", px, 2, 2, 3, &e), EFFAD_ERR_IO);
+    CHECK_HAS(e.msg, "rename failed");
+    CHECK_EQ_INT(count_entries(OUT "/atomic"), 1);
+    rmdir(OUT "/atomic/target.png");
+
+    /* overwriting replaces the old image whole */
+    CHECK(image_write_png(OUT "/atomic/target.png", px, 2, 2, 3, &e) == EFFAD_OK);
+    uint8_t px2[4] = { 9, 8, 7, 6 };
+    CHECK(image_write_png(OUT "/atomic/target.png", px2, 2, 2, 1, &e) == EFFAD_OK);
+    CHECK_EQ_INT(count_entries(OUT "/atomic"), 1);
+    effad_image img;
+    CHECK(image_load(OUT "/atomic/target.png", &img, &e) == EFFAD_OK);
+    CHECK(img.channels == 1 && !memcmp(img.px, px2, 4));
+    image_free(&img);
+
+    /* the in-memory encoder behind it */
+    uint8_t *png;
+    size_t n;
+    CHECK(image_encode_png(px, 2, 2, 3, &png, &n, &e) == EFFAD_OK);
+    CHECK(n > 8 && !memcmp(png, "\x89PNG", 4));
+    free(png);
+    return check_done("test-image-png-write");
+}

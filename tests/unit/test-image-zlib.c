@@ -1,0 +1,155 @@
+/* Our inflate and deflate: round trips, and each way a stream can be
+ * wrong (RFC 1950/1951) producing its own error rather than a crash or a
+ * silent mis-decode. */
+#include "image-test-util.h"
+#include "checksum.h"
+#include "zlib.h"
+
+typedef struct { uint8_t b[256]; size_t len; int cnt; } bw;
+
+static void bits(bw *w, unsigned v, int k)   /* LSB first, as DEFLATE packs them */
+{
+    for (int i = 0; i < k; i++, w->cnt++) {
+        if (w->cnt % 8 == 0) w->b[w->len++] = 0;
+        w->b[w->len - 1] |= (uint8_t)(((v >> i) & 1) << (w->cnt % 8));
+    }
+}
+
+static effad_status inflate_into(const uint8_t *z, size_t n, size_t cap, effad_error *e)
+{
+    uint8_t *out = malloc(cap ? cap : 1);
+    effad_status st = zlib_inflate(z, n, out, cap, e);
+    free(out);
+    return st;
+}
+
+static void round_trip(const uint8_t *data, size_t n, const char *what)
+{
+    uint8_t *z, *back = malloc(n ? n : 1);
+    size_t zn;
+    effad_error e = { 0 };
+    CHECK(zlib_deflate(data, n, &z, &zn, &e) == EFFAD_OK);
+    effad_status st = zlib_inflate(z, zn, back, n, &e);
+    CHECK_MSG(st == EFFAD_OK && (n == 0 || !memcmp(back, data, n)), "%s (%zu bytes): %.200s", what, n, e.msg);
+    printf("  deflate %-12s %8zu -> %8zu bytes\n", what, n, zn);
+    /* every proper prefix is an error, never a crash */
+    int prefix_ok = 1;
+    for (size_t k = 0; k < zn; k += (zn > 4000 ? zn / 61 : 1))
+        if (zlib_inflate(z, k, back, n, &e) == EFFAD_OK) prefix_ok = 0;
+    CHECK_MSG(prefix_ok, "%s: a truncated stream was accepted", what);
+    /* and asking for one byte less is refused as too much data */
+    if (n) {
+        CHECK_EQ_INT(zlib_inflate(z, zn, back, n - 1, &e), EFFAD_ERR_FORMAT);
+        CHECK_HAS(e.msg, "more data than the expected");
+    }
+    free(z);
+    free(back);
+}
+
+int main(void)
+{
+    effad_error e = { 0 };
+    uint32_t seed = 12345;
+    size_t n = 300000;
+    uint8_t *buf = calloc(n, 1);
+
+    round_trip(buf, 0, "empty");
+    buf[0] = 42;
+    round_trip(buf, 1, "one byte");
+    for (size_t i = 0; i < n; i++) { seed = seed * 1103515245u + 12345u; buf[i] = (uint8_t)(seed >> 16); }
+    round_trip(buf, 100000, "random");
+    memset(buf, 7, n);
+    round_trip(buf, n, "constant");   /* distance-1 overlapping copies, 258-byte matches */
+    for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)((i * i / 977) ^ (i % 13 ? 0 : (i >> 5)));
+    round_trip(buf, n, "patterned");
+
+    /* a hand-built stored block */
+    const uint8_t hello[] = { 0x78, 0x01, 0x01, 5, 0, 0xFA, 0xFF, 'h', 'e', 'l', 'l', 'o', 0, 0, 0, 0 };
+    uint8_t s[sizeof hello];
+    memcpy(s, hello, sizeof s);
+    uint32_t a = adler32_update(1, (const uint8_t *)"hello", 5);
+    for (int i = 0; i < 4; i++) s[12 + i] = (uint8_t)(a >> (24 - 8 * i));
+    uint8_t out[5];
+    CHECK(zlib_inflate(s, sizeof s, out, 5, &e) == EFFAD_OK && !memcmp(out, "hello", 5));
+    s[5] ^= 1;
+    CHECK_EQ_INT(inflate_into(s, sizeof s, 5, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "does not match its complement");
+    s[5] ^= 1;
+    s[15] ^= 0x40;
+    CHECK_EQ_INT(inflate_into(s, sizeof s, 5, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "Adler-32 mismatch");
+    s[15] ^= 0x40;
+
+    /* zlib header checks */
+    const uint8_t bad_check[] = { 0x78, 0x02, 0x03, 0x00 };
+    CHECK_EQ_INT(inflate_into(bad_check, 4, 0, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "check bits");
+    const uint8_t bad_method[] = { 0x77, 0x00 };
+    CHECK_EQ_INT(inflate_into(bad_method, 2, 0, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "bad zlib header: method 7");
+    const uint8_t dict[] = { 0x78, 0xBB, 0, 0, 0, 0 };   /* 0x78BB % 31 == 0, FDICT set */
+    CHECK_EQ_INT(inflate_into(dict, sizeof dict, 0, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "preset dictionary");
+
+    /* block type 3 */
+    bw w = { { 0x78, 0x01 }, 2, 16 };
+    bits(&w, 1, 1); bits(&w, 3, 2);
+    CHECK_EQ_INT(inflate_into(w.b, w.len + 8, 10, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "invalid block type 3");
+
+    /* fixed block opening with a back-reference: nothing to refer to */
+    w = (bw){ { 0x78, 0x01 }, 2, 16 };
+    bits(&w, 1, 1); bits(&w, 1, 2);
+    bits(&w, 0x40, 7);  /* symbol 257 (length 3) is the 7-bit code 0000001, sent reversed */
+    bits(&w, 0, 5);     /* distance code 0: distance 1 */
+    bits(&w, 0, 7);
+    CHECK_EQ_INT(inflate_into(w.b, w.len + 8, 10, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "distance 1 too far back");
+
+    /* fixed block using distance symbol 30, which does not exist */
+    w = (bw){ { 0x78, 0x01 }, 2, 16 };
+    bits(&w, 1, 1); bits(&w, 1, 2);
+    bits(&w, 0x0C, 8); bits(&w, 0x0C, 8);   /* two literals (codes reversed: 0x30 -> 00001100) */
+    bits(&w, 0x40, 7); bits(&w, 0x0F, 5);   /* length 3, distance symbol 30 (11110 reversed) */
+    CHECK_EQ_INT(inflate_into(w.b, w.len + 8, 10, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "invalid distance code");
+
+    /* dynamic block whose code-length code is over-subscribed */
+    w = (bw){ { 0x78, 0x01 }, 2, 16 };
+    bits(&w, 1, 1); bits(&w, 2, 2);
+    bits(&w, 0, 5); bits(&w, 0, 5); bits(&w, 15, 4);
+    for (int i = 0; i < 19; i++) bits(&w, 1, 3);
+    CHECK_EQ_INT(inflate_into(w.b, w.len + 8, 10, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "code-length code: over-subscribed");
+
+    /* ... and one whose code-length code is incomplete */
+    w = (bw){ { 0x78, 0x01 }, 2, 16 };
+    bits(&w, 1, 1); bits(&w, 2, 2);
+    bits(&w, 0, 5); bits(&w, 0, 5); bits(&w, 0, 4);
+    bits(&w, 2, 3); bits(&w, 2, 3); bits(&w, 2, 3); bits(&w, 0, 3);   /* three 2-bit codes of four */
+    CHECK_EQ_INT(inflate_into(w.b, w.len + 8, 10, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "code-length code: incomplete");
+
+    /* too many literal/length codes declared */
+    w = (bw){ { 0x78, 0x01 }, 2, 16 };
+    bits(&w, 1, 1); bits(&w, 2, 2);
+    bits(&w, 30, 5); bits(&w, 0, 5); bits(&w, 0, 4);
+    CHECK_EQ_INT(inflate_into(w.b, w.len + 8, 10, &e), EFFAD_ERR_FORMAT);
+    CHECK_HAS(e.msg, "287 literal/length");
+
+    /* random garbage after a valid header: errors, never crashes */
+    int accepted = 0;
+    uint8_t junk[600], outbuf[4096];
+    for (int t = 0; t < 3000; t++) {
+        junk[0] = 0x78; junk[1] = 0x9C;
+        for (size_t i = 2; i < sizeof junk; i++) { seed = seed * 1103515245u + 12345u; junk[i] = (uint8_t)(seed >> 16); }
+        if (zlib_inflate(junk, sizeof junk, outbuf, sizeof outbuf, &e) == EFFAD_OK) accepted++;
+    }
+    CHECK_EQ_INT(accepted, 0);
+
+    /* checksums against known values */
+    CHECK_EQ_INT(crc32_update(0, (const uint8_t *)"123456789", 9), 0xCBF43926u);
+    CHECK_EQ_INT(adler32_update(1, (const uint8_t *)"Wikipedia", 9), 0x11E60398u);
+    free(buf);
+    return check_done("test-image-zlib");
+}
