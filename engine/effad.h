@@ -127,7 +127,6 @@ typedef struct effad_threads {
     int n_threads;
 } effad_threads;
 
-<<<<<<< HEAD
 /* Profiling hook: when set, effad_run calls it as each part of the pass
  * finishes (on the calling thread, between parallel regions), so the caller
  * can time the stretch since the previous call -- the engine itself has no
@@ -146,11 +145,9 @@ typedef enum effad_layer {
 } effad_layer;
 typedef void (*effad_layer_fn)(void *ctx, effad_layer layer, int block);
 
-=======
 /* Kernels are chosen once and passed to the runner: the best this CPU
  * runs (isa == NULL), or a named path ("scalar", "avx2", "neon"); NULL
  * when that path is not in this build or not on this CPU. */
->>>>>>> main
 struct ops_kernels;
 const struct ops_kernels *effad_kernels(const char *isa);
 const char *effad_kernels_name(const struct ops_kernels *k);

@@ -13,9 +13,7 @@ typedef int (*cli_cmd_fn)(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_features(int argc, char **argv);
-<<<<<<< HEAD
 int cmd_bench(int argc, char **argv);
-=======
 int cmd_fit(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
@@ -30,7 +28,6 @@ void cli_progress_step(cli_progress *p, size_t done);
 void cli_progress_end(cli_progress *p);
 double cli_now(void);
 int cli_parse_double(const char *s, double *out);
->>>>>>> main
 
 /* Prints "effad <cmd>: <message>" and returns the exit status (1, or 2 for
  * usage errors). */
