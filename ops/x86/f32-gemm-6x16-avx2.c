@@ -55,7 +55,7 @@ typedef void (*gemm_tile_fn)(const gemm_panel *p, const float *a, const float *r
  * scaled (multiply A by a_scale) are compile-time constants in every
  * instantiation below, so each folds to straight-line code. */
 static inline __attribute__((always_inline)) void
-gemm_tile(const int mr, const int nv, const int bmask, const int scaled,
+gemm_tile(const int mr, const int nv, const int bmask, const int scaled, const int swish,
           const gemm_panel *pn, const float *a, const float *res, float *c)
 {
     const size_t k = pn->k, lda = pn->lda, ldb = pn->ldb;
@@ -118,9 +118,9 @@ gemm_tile(const int mr, const int nv, const int bmask, const int scaled,
     if (mr > r) {                                                                  \
         float *cr = c + (size_t)r * ldc;                                           \
         const float *rr = res ? res + (size_t)r * ldr : 0;                         \
-        __m256 x0 = avx2_act_ps(c##r##0, act);                                     \
+        __m256 x0 = swish ? avx2_swish_ps(c##r##0) : avx2_act_ps(c##r##0, act);                                 \
         if (nv == 2) {                                                             \
-            __m256 x1 = avx2_act_ps(c##r##1, act);                                 \
+            __m256 x1 = swish ? avx2_swish_ps(c##r##1) : avx2_act_ps(c##r##1, act);                                 \
             if (rr) {                                                              \
                 x0 = _mm256_add_ps(x0, _mm256_loadu_ps(rr));                       \
                 x1 = _mm256_add_ps(x1, full ? _mm256_loadu_ps(rr + 8)              \
@@ -141,30 +141,34 @@ gemm_tile(const int mr, const int nv, const int bmask, const int scaled,
 }
 
 /* One function per (mr, nv) and mode; modes: 0 plain, 1 masked B tail,
- * 2 scaled A, 3 scaled A + masked B tail (the last three only when B is read
- * in place). */
-#define GEMM_DEF(MR, NV, BM, SC)                                                    \
-    static void gemm_tile_##MR##x##NV##_##BM##SC(const gemm_panel *p, const float *a, \
-                                                 const float *res, float *c)        \
-    { gemm_tile(MR, NV, BM, SC, p, a, res, c); }
-#define GEMM_DEF_MODE(BM, SC)                                                       \
-    GEMM_DEF(1, 1, BM, SC) GEMM_DEF(1, 2, BM, SC) GEMM_DEF(2, 1, BM, SC)             \
-    GEMM_DEF(2, 2, BM, SC) GEMM_DEF(3, 1, BM, SC) GEMM_DEF(3, 2, BM, SC)             \
-    GEMM_DEF(4, 1, BM, SC) GEMM_DEF(4, 2, BM, SC) GEMM_DEF(5, 1, BM, SC)             \
-    GEMM_DEF(5, 2, BM, SC) GEMM_DEF(6, 1, BM, SC) GEMM_DEF(6, 2, BM, SC)
-GEMM_DEF_MODE(0, 0)
-GEMM_DEF_MODE(1, 0)
-GEMM_DEF_MODE(0, 1)
-GEMM_DEF_MODE(1, 1)
-#define GEMM_ROWS(BM, SC)                                                           \
-    { { gemm_tile_1x1_##BM##SC, gemm_tile_1x2_##BM##SC },                           \
-      { gemm_tile_2x1_##BM##SC, gemm_tile_2x2_##BM##SC },                           \
-      { gemm_tile_3x1_##BM##SC, gemm_tile_3x2_##BM##SC },                           \
-      { gemm_tile_4x1_##BM##SC, gemm_tile_4x2_##BM##SC },                           \
-      { gemm_tile_5x1_##BM##SC, gemm_tile_5x2_##BM##SC },                           \
-      { gemm_tile_6x1_##BM##SC, gemm_tile_6x2_##BM##SC } }
-static const gemm_tile_fn gemm_tiles[4][GEMM_MR][2] = {
-    GEMM_ROWS(0, 0), GEMM_ROWS(1, 0), GEMM_ROWS(0, 1), GEMM_ROWS(1, 1),
+ * 2 scaled A, 3 scaled A + masked B tail (these three only when B is read
+ * in place), 4 plain with swish. */
+#define GEMM_DEF(MR, NV, BM, SC, SW)                                                \
+    static void gemm_tile_##MR##x##NV##_##BM##SC##SW(const gemm_panel *p, const float *a, \
+                                                     const float *res, float *c)    \
+    { gemm_tile(MR, NV, BM, SC, SW, p, a, res, c); }
+#define GEMM_DEF_MODE(BM, SC, SW)                                                   \
+    GEMM_DEF(1, 1, BM, SC, SW) GEMM_DEF(1, 2, BM, SC, SW) GEMM_DEF(2, 1, BM, SC, SW) \
+    GEMM_DEF(2, 2, BM, SC, SW) GEMM_DEF(3, 1, BM, SC, SW) GEMM_DEF(3, 2, BM, SC, SW) \
+    GEMM_DEF(4, 1, BM, SC, SW) GEMM_DEF(4, 2, BM, SC, SW) GEMM_DEF(5, 1, BM, SC, SW) \
+    GEMM_DEF(5, 2, BM, SC, SW) GEMM_DEF(6, 1, BM, SC, SW) GEMM_DEF(6, 2, BM, SC, SW)
+GEMM_DEF_MODE(0, 0, 0)
+GEMM_DEF_MODE(1, 0, 0)
+GEMM_DEF_MODE(0, 1, 0)
+GEMM_DEF_MODE(1, 1, 0)
+GEMM_DEF_MODE(0, 0, 1)
+#define GEMM_ROWS(BM, SC, SW)                                                       \
+    { { gemm_tile_1x1_##BM##SC##SW, gemm_tile_1x2_##BM##SC##SW },                   \
+      { gemm_tile_2x1_##BM##SC##SW, gemm_tile_2x2_##BM##SC##SW },                   \
+      { gemm_tile_3x1_##BM##SC##SW, gemm_tile_3x2_##BM##SC##SW },                   \
+      { gemm_tile_4x1_##BM##SC##SW, gemm_tile_4x2_##BM##SC##SW },                   \
+      { gemm_tile_5x1_##BM##SC##SW, gemm_tile_5x2_##BM##SC##SW },                   \
+      { gemm_tile_6x1_##BM##SC##SW, gemm_tile_6x2_##BM##SC##SW } }
+/* Mode 4, packed B with a swish epilogue (every expand layer and the head),
+ * has the activation as a constant: 12 straight-line swishes the core can
+ * overlap, instead of 12 switches that split the epilogue into blocks. */
+static const gemm_tile_fn gemm_tiles[5][GEMM_MR][2] = {
+    GEMM_ROWS(0, 0, 0), GEMM_ROWS(1, 0, 0), GEMM_ROWS(0, 1, 0), GEMM_ROWS(1, 1, 0), GEMM_ROWS(0, 0, 1),
 };
 
 /* B, scaled row by row by a_scale (or not), to dst as 16-column panels of
@@ -218,7 +222,7 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
         b = pk;
         pn.ldb = GEMM_NR;
         panel_step = k * GEMM_NR;
-        mode = 0;
+        mode = g->act.kind == OPS_ACT_SWISH ? 4 : 0;
     } else {
         b = g->b;
         pn.ldb = g->b_stride;
