@@ -134,37 +134,6 @@ AVX2_INLINE __m256 avx2_act_ps(__m256 x, ops_act act)
     return x;
 }
 
-/* In place over count vectors of 8 floats, stride floats apart: x = act(x),
- * and sum += x when sum is not NULL. The switch is outside the loops, so a
- * kernel that stores its raw sums first and runs this afterwards (over data
- * still in L1) keeps its hot loop free of the activation's register
- * pressure. masked: only the lanes in m are read and written. */
-static inline void avx2_act_strided(float *x, size_t count, size_t stride, ops_act act,
-                                    int masked, __m256i m, __m256 *sum)
-{
-#define ACT_LOOP(EXPR)                                                              \
-    for (size_t i_ = 0; i_ < count; i_++) {                                         \
-        float *p_ = x + i_ * stride;                                                \
-        __m256 v = masked ? _mm256_maskload_ps(p_, m) : _mm256_loadu_ps(p_);        \
-        v = EXPR;                                                                   \
-        if (sum) *sum = _mm256_add_ps(*sum, v);                                     \
-        if (masked) _mm256_maskstore_ps(p_, m, v); else _mm256_storeu_ps(p_, v);    \
-    }
-    switch (act.kind) {
-    case OPS_ACT_NONE:
-        if (!sum) return;
-        for (size_t i_ = 0; i_ < count; i_++) {
-            const float *p_ = x + i_ * stride;
-            *sum = _mm256_add_ps(*sum, masked ? _mm256_maskload_ps(p_, m) : _mm256_loadu_ps(p_));
-        }
-        return;
-    case OPS_ACT_SWISH:   ACT_LOOP(avx2_swish_ps(v)) return;
-    case OPS_ACT_SIGMOID: ACT_LOOP(avx2_sigmoid_ps(v)) return;
-    default:              ACT_LOOP(avx2_act_ps(v, act)) return;
-    }
-#undef ACT_LOOP
-}
-
 /* Lane mask selecting the first n (0..8) of 8 floats, for maskload/maskstore
  * on channel and column tails. */
 static inline __m256i avx2_tail_mask(size_t n)
