@@ -24,11 +24,23 @@
 #define DW_LD(p) (masked ? _mm256_maskload_ps((p), cm) : _mm256_loadu_ps(p))
 
 /* One output row oy, channels [cb, cb + 8) (fewer when masked). */
+/* The epilogue of one output vector: activation, the channel sum, store.
+ * swish is a compile-time flag so the swish path has no switch per vector;
+ * other activations go through avx2_act_ps's (predictable) switch. */
+#define DW_OUT(acc, o)                                                      \
+    do {                                                                    \
+        const __m256 y_ = swish ? avx2_swish_ps(acc) : avx2_act_ps((acc), act); \
+        csum = _mm256_add_ps(csum, y_);                                     \
+        if (masked) _mm256_maskstore_ps((o), cm, y_);                       \
+        else _mm256_storeu_ps((o), y_);                                     \
+    } while (0)
+
 static inline __attribute__((always_inline)) void
 dw_row_block(const ops_dwconv_args *a, const int kh, const int kw, const int sh, const int sw,
-             const int masked, const int preload, int oy, int cb, __m256i cm,
+             const int masked, const int preload, const int swish, int oy, int cb, __m256i cm,
              int ox_lo, int ox_hi)
 {
+    const ops_act act = a->act;
     const int ih = a->in_dims.h, iw = a->in_dims.w, c = a->in_dims.c, ow = a->out_dims.w;
     const int iy0 = oy * sh - a->g.pad_top;
     const int ky_lo = iy0 < 0 ? -iy0 : 0;
@@ -43,10 +55,13 @@ dw_row_block(const ops_dwconv_args *a, const int kh, const int kw, const int sh,
         for (int t = 0; t < kh * kw; t++) wr[t] = DW_LD(wb + (size_t)t * c);
     }
     float *orow = a->out + (size_t)oy * ow * c + cb;
+    __m256 csum = zero;
 
-    /* Pass 1: raw sums. Four interior pixels at a time give the FMA units
-     * four independent chains (one pixel's taps are one dependent chain of
-     * kh*kw FMAs) and share each weight load. */
+    /* Four interior pixels at a time give the FMA units four independent
+     * chains (one pixel's taps are one dependent chain of kh*kw FMAs) and
+     * share each weight load; the activation and the channel sum run on
+     * the accumulators before the store, so the output is written once
+     * and never read back. */
     for (int ox = 0; ox < ow;) {
         const int ix0 = ox * sw - a->g.pad_left;
         if (rows_full && ox >= ox_lo && ox + 4 <= ox_hi) {
@@ -66,17 +81,10 @@ dw_row_block(const ops_dwconv_args *a, const int kh, const int kw, const int sh,
                 }
             }
             float *o = orow + (size_t)ox * c;
-            if (masked) {
-                _mm256_maskstore_ps(o, cm, acc0);
-                _mm256_maskstore_ps(o + c, cm, acc1);
-                _mm256_maskstore_ps(o + 2 * (size_t)c, cm, acc2);
-                _mm256_maskstore_ps(o + 3 * (size_t)c, cm, acc3);
-            } else {
-                _mm256_storeu_ps(o, acc0);
-                _mm256_storeu_ps(o + c, acc1);
-                _mm256_storeu_ps(o + 2 * (size_t)c, acc2);
-                _mm256_storeu_ps(o + 3 * (size_t)c, acc3);
-            }
+            DW_OUT(acc0, o);
+            DW_OUT(acc1, o + c);
+            DW_OUT(acc2, o + 2 * (size_t)c);
+            DW_OUT(acc3, o + 3 * (size_t)c);
             ox += 4;
             continue;
         }
@@ -101,15 +109,10 @@ dw_row_block(const ops_dwconv_args *a, const int kh, const int kw, const int sh,
                                           DW_LD(wb + (size_t)(ky * kw + kx) * c), acc);
             }
         }
-        if (masked) _mm256_maskstore_ps(orow + (size_t)ox * c, cm, acc);
-        else _mm256_storeu_ps(orow + (size_t)ox * c, acc);
+        DW_OUT(acc, orow + (size_t)ox * c);
         ox++;
     }
 
-    /* Pass 2, over the row block just written (in L1): activation and the
-     * per-channel sum. */
-    __m256 csum = zero;
-    avx2_act_strided(orow, (size_t)ow, (size_t)c, a->act, masked, cm, a->chan_sum ? &csum : 0);
     if (a->chan_sum) {
         float *cs = a->chan_sum + cb;
         const __m256 s = _mm256_add_ps(DW_LD(cs), csum);
@@ -135,17 +138,23 @@ dwconv_avx2_body(const ops_dwconv_args *a, const int K, const int S)
     if (ox_lo > ox_hi) ox_lo = ox_hi;
     const int preload = K == 3;   /* 9 weights fit in registers; 25 do not */
     const __m256i none = _mm256_setzero_si256();
+    const __m256i tail = avx2_tail_mask((size_t)(c % 8));
 
     for (int oy = a->row_begin; oy < a->row_end; oy++) {
         int cb = 0;
-        for (; cb + 8 <= c; cb += 8)
-            dw_row_block(a, kh, kw, sh, sw, 0, preload, oy, cb, none, ox_lo, ox_hi);
-        if (cb < c)
-            dw_row_block(a, kh, kw, sh, sw, 1, preload, oy, cb, avx2_tail_mask((size_t)(c - cb)),
-                         ox_lo, ox_hi);
+        if (a->act.kind == OPS_ACT_SWISH) {
+            for (; cb + 8 <= c; cb += 8)
+                dw_row_block(a, kh, kw, sh, sw, 0, preload, 1, oy, cb, none, ox_lo, ox_hi);
+            if (cb < c) dw_row_block(a, kh, kw, sh, sw, 1, preload, 1, oy, cb, tail, ox_lo, ox_hi);
+        } else {
+            for (; cb + 8 <= c; cb += 8)
+                dw_row_block(a, kh, kw, sh, sw, 0, preload, 0, oy, cb, none, ox_lo, ox_hi);
+            if (cb < c) dw_row_block(a, kh, kw, sh, sw, 1, preload, 0, oy, cb, tail, ox_lo, ox_hi);
+        }
     }
 }
 
 #undef DW_LD
+#undef DW_OUT
 
 #endif /* EFFAD_AVX2_DWCONV_H */

@@ -17,12 +17,18 @@
 
 /* np output pixels (1 or 2, the second sw input columns to the right) x nv
  * vectors of output channels from co; the last vector masked if `masked`. */
+/* stem3: the geometry is the EfficientNet stem's (3x3 taps, 3 input
+ * channels, dilation 1) as compile-time constants, so the 27 (tap, channel)
+ * steps unroll into straight-line code. swish: the activation is SiLU, a
+ * constant here so the epilogue is 8 straight-line swishes, not 8 switches. */
 static inline __attribute__((always_inline)) void
-conv_tile(const int np, const int nv, const int masked, const ops_conv_args *a,
+conv_tile(const int np, const int nv, const int masked, const int stem3, const int swish,
+          const ops_conv_args *a,
           int oy, int ox, int co, __m256i cm)
 {
-    const ops_conv_geom g = a->g;
-    const int ih = a->in_dims.h, iw = a->in_dims.w, ic = a->in_dims.c;
+    ops_conv_geom g = a->g;
+    if (stem3) { g.kh = g.kw = 3; g.dil_h = g.dil_w = 1; }
+    const int ih = a->in_dims.h, iw = a->in_dims.w, ic = stem3 ? 3 : a->in_dims.c;
     const int ow = a->out_dims.w, oc = a->out_dims.c;
     __m256 acc0[4], acc1[4];
 #pragma GCC unroll 4
@@ -34,9 +40,11 @@ conv_tile(const int np, const int nv, const int masked, const ops_conv_args *a,
         acc0[v] = b;
         acc1[v] = b;
     }
+#pragma GCC unroll 3
     for (int ky = 0; ky < g.kh; ky++) {
         const int iy = oy * g.stride_h - g.pad_top + ky * g.dil_h;
         if (iy < 0 || iy >= ih) continue;
+#pragma GCC unroll 3
         for (int kx = 0; kx < g.kw; kx++) {
             /* Pairs are formed only where every tap of both pixels is in
              * range, so checking the first pixel suffices. */
@@ -45,6 +53,7 @@ conv_tile(const int np, const int nv, const int masked, const ops_conv_args *a,
             const float *p0 = a->in + ((size_t)iy * iw + ix) * ic;
             const float *p1 = p0 + (size_t)g.stride_w * ic;
             const float *wk = a->w + ((size_t)ky * g.kw + kx) * ic * oc + co;
+#pragma GCC unroll 3
             for (int ci = 0; ci < ic; ci++, wk += oc) {
                 __m256 w[4];
 #pragma GCC unroll 4
@@ -66,11 +75,11 @@ conv_tile(const int np, const int nv, const int masked, const ops_conv_args *a,
 #pragma GCC unroll 4
     for (int v = 0; v < nv; v++) {
         const int last = masked && v == nv - 1;
-        const __m256 y0 = avx2_act_ps(acc0[v], a->act);
+        const __m256 y0 = swish ? avx2_swish_ps(acc0[v]) : avx2_act_ps(acc0[v], a->act);
         if (last) _mm256_maskstore_ps(o0 + 8 * v, cm, y0);
         else _mm256_storeu_ps(o0 + 8 * v, y0);
         if (np == 2) {
-            const __m256 y1 = avx2_act_ps(acc1[v], a->act);
+            const __m256 y1 = swish ? avx2_swish_ps(acc1[v]) : avx2_act_ps(acc1[v], a->act);
             if (last) _mm256_maskstore_ps(o0 + oc + 8 * v, cm, y1);
             else _mm256_storeu_ps(o0 + oc + 8 * v, y1);
         }
@@ -81,12 +90,21 @@ typedef void (*conv_tile_fn)(const ops_conv_args *a, int oy, int ox, int co, __m
 #define CONV_DEF(NP, NV, M)                                                        \
     static void conv_tile_##NP##_##NV##_##M(const ops_conv_args *a, int oy, int ox, \
                                             int co, __m256i cm)                    \
-    { conv_tile(NP, NV, M, a, oy, ox, co, cm); }
+    { conv_tile(NP, NV, M, 0, 0, a, oy, ox, co, cm); }
 #define CONV_DEF_NP(NP)                                                            \
     CONV_DEF(NP, 1, 0) CONV_DEF(NP, 2, 0) CONV_DEF(NP, 3, 0) CONV_DEF(NP, 4, 0)     \
     CONV_DEF(NP, 1, 1) CONV_DEF(NP, 2, 1) CONV_DEF(NP, 3, 1) CONV_DEF(NP, 4, 1)
 CONV_DEF_NP(1)
 CONV_DEF_NP(2)
+#define CONV_DEF_STEM3(NP, SW)                                                     \
+    static void conv_tile_stem3_##NP##_##SW(const ops_conv_args *a, int oy, int ox, \
+                                            int co, __m256i cm)                    \
+    { conv_tile(NP, 4, 0, 1, SW, a, oy, ox, co, cm); }
+CONV_DEF_STEM3(1, 0) CONV_DEF_STEM3(1, 1) CONV_DEF_STEM3(2, 0) CONV_DEF_STEM3(2, 1)
+/* [np - 1][swish] */
+static const conv_tile_fn conv_tiles_stem3[2][2] = {
+    { conv_tile_stem3_1_0, conv_tile_stem3_1_1 }, { conv_tile_stem3_2_0, conv_tile_stem3_2_1 },
+};
 /* [np - 1][masked][nv - 1] */
 static const conv_tile_fn conv_tiles[2][2][4] = {
     { { conv_tile_1_1_0, conv_tile_1_2_0, conv_tile_1_3_0, conv_tile_1_4_0 },
@@ -115,26 +133,19 @@ ops_status f32_conv_hwc_avx2(const ops_conv_args *a)
     const int rem_nv = (rem + 7) / 8, rem_masked = rem % 8 != 0;
     const __m256i cm = avx2_tail_mask(rem % 8 ? (size_t)(rem % 8) : 8);
 
-    /* Exp-based activations run once per finished output row (in L1) with
-     * the switch hoisted, rather than inline on 8 live accumulators. */
-    ops_conv_args raw = *a;
-    const int deferred = a->act.kind >= OPS_ACT_SIGMOID;
-    if (deferred) raw.act = (ops_act){ OPS_ACT_NONE, 0, 0 };
-    const size_t row_floats = (size_t)ow * oc;
+    /* The activation runs on the 8 accumulators before the store (cheaper
+     * than storing raw sums and re-reading the row: the exp chains of 8
+     * independent vectors overlap). */
+    const int stem3 = g.kh == 3 && g.kw == 3 && g.dil_h == 1 && g.dil_w == 1 && a->in_dims.c == 3;
 
     for (int oy = a->row_begin; oy < a->row_end; oy++) {
         for (int ox = 0; ox < ow;) {
             const int np = ox >= ox_lo && ox + 1 < ox_hi ? 2 : 1;
-            for (int j = 0; j < nfull; j++) conv_tiles[np - 1][0][3](&raw, oy, ox, 32 * j, cm);
-            if (rem) conv_tiles[np - 1][rem_masked][rem_nv - 1](&raw, oy, ox, 32 * nfull, cm);
+            const conv_tile_fn full = stem3 ? conv_tiles_stem3[np - 1][a->act.kind == OPS_ACT_SWISH]
+                                            : conv_tiles[np - 1][0][3];
+            for (int j = 0; j < nfull; j++) full(a, oy, ox, 32 * j, cm);
+            if (rem) conv_tiles[np - 1][rem_masked][rem_nv - 1](a, oy, ox, 32 * nfull, cm);
             ox += np;
-        }
-        if (deferred) {
-            float *row = a->out + (size_t)oy * row_floats;
-            avx2_act_strided(row, row_floats / 8, 8, a->act, 0, cm, 0);
-            if (row_floats % 8)
-                avx2_act_strided(row + row_floats / 8 * 8, 1, 8, a->act, 1,
-                                 avx2_tail_mask(row_floats % 8), 0);
         }
     }
     return OPS_OK;

@@ -29,6 +29,8 @@
 /* Rows per block: the A block (rows x k) is reused across all column panels,
  * so keep it within about half of this core's 512 KiB L2. */
 #define GEMM_A_BLOCK_BYTES (256u * 1024u)
+/* B up to this size is read from L2 by every tile row (see the loop). */
+#define GEMM_B_L2_BYTES (128u * 1024u)
 
 size_t f32_gemm_scratch_bytes_avx2(size_t m, size_t n, size_t k)
 {
@@ -53,7 +55,7 @@ typedef void (*gemm_tile_fn)(const gemm_panel *p, const float *a, const float *r
  * scaled (multiply A by a_scale) are compile-time constants in every
  * instantiation below, so each folds to straight-line code. */
 static inline __attribute__((always_inline)) void
-gemm_tile(const int mr, const int nv, const int bmask, const int scaled,
+gemm_tile(const int mr, const int nv, const int bmask, const int scaled, const int swish,
           const gemm_panel *pn, const float *a, const float *res, float *c)
 {
     const size_t k = pn->k, lda = pn->lda, ldb = pn->ldb;
@@ -107,19 +109,18 @@ gemm_tile(const int mr, const int nv, const int bmask, const int scaled,
     }
 
     const size_t ldc = pn->ldc, ldr = pn->ldr;
-    /* Exp-based activations: store the raw sums and let gemm_tile_act run
-     * the activation row by row with its switch hoisted; inlined here, 12
-     * accumulators' worth of exp would spill and re-dispatch per vector. */
-    const int deferred = pn->act.kind >= OPS_ACT_SIGMOID;
-    const ops_act act = deferred ? (ops_act){ OPS_ACT_NONE, 0, 0 } : pn->act;
-    if (deferred) res = 0;
+    /* The activation runs on the accumulators before the store: the 12
+     * independent exp chains of a swish tile keep both FMA pipes busy
+     * (spilling a few registers to L1 is cheaper than storing the raw sums
+     * and reloading them, which ran one dependent chain at a time). */
+    const ops_act act = pn->act;
 #define GEMM_OUT(r)                                                                \
     if (mr > r) {                                                                  \
         float *cr = c + (size_t)r * ldc;                                           \
         const float *rr = res ? res + (size_t)r * ldr : 0;                         \
-        __m256 x0 = avx2_act_ps(c##r##0, act);                                     \
+        __m256 x0 = swish ? avx2_swish_ps(c##r##0) : avx2_act_ps(c##r##0, act);                                 \
         if (nv == 2) {                                                             \
-            __m256 x1 = avx2_act_ps(c##r##1, act);                                 \
+            __m256 x1 = swish ? avx2_swish_ps(c##r##1) : avx2_act_ps(c##r##1, act);                                 \
             if (rr) {                                                              \
                 x0 = _mm256_add_ps(x0, _mm256_loadu_ps(rr));                       \
                 x1 = _mm256_add_ps(x1, full ? _mm256_loadu_ps(rr + 8)              \
@@ -139,83 +140,62 @@ gemm_tile(const int mr, const int nv, const int bmask, const int scaled,
 #undef GEMM_OUT
 }
 
-/* The deferred epilogue of one tile: act, then + res, over mr rows of nr
- * columns just written (in L1). Same per-element operations as the inline
- * epilogue, so results do not depend on which path ran. */
-static void gemm_tile_act(float *c, size_t ldc, size_t mr, size_t nr, ops_act act,
-                          const float *res, size_t ldr)
-{
-    const size_t nfull = nr / 8, nlast = nr % 8;
-    const __m256i m = avx2_tail_mask(nlast);
-    for (size_t r = 0; r < mr; r++) {
-        float *cr = c + r * ldc;
-        avx2_act_strided(cr, nfull, 8, act, 0, m, 0);
-        if (nlast) avx2_act_strided(cr + 8 * nfull, 1, 8, act, 1, m, 0);
-        if (res) {
-            const float *rr = res + r * ldr;
-            for (size_t v = 0; v < nfull; v++)
-                _mm256_storeu_ps(cr + 8 * v, _mm256_add_ps(_mm256_loadu_ps(cr + 8 * v), _mm256_loadu_ps(rr + 8 * v)));
-            if (nlast)
-                _mm256_maskstore_ps(cr + 8 * nfull, m, _mm256_add_ps(_mm256_maskload_ps(cr + 8 * nfull, m),
-                                                                     _mm256_maskload_ps(rr + 8 * nfull, m)));
-        }
-    }
-}
-
 /* One function per (mr, nv) and mode; modes: 0 plain, 1 masked B tail,
- * 2 scaled A, 3 scaled A + masked B tail (the last three only when B is read
- * in place). */
-#define GEMM_DEF(MR, NV, BM, SC)                                                    \
-    static void gemm_tile_##MR##x##NV##_##BM##SC(const gemm_panel *p, const float *a, \
-                                                 const float *res, float *c)        \
-    { gemm_tile(MR, NV, BM, SC, p, a, res, c); }
-#define GEMM_DEF_MODE(BM, SC)                                                       \
-    GEMM_DEF(1, 1, BM, SC) GEMM_DEF(1, 2, BM, SC) GEMM_DEF(2, 1, BM, SC)             \
-    GEMM_DEF(2, 2, BM, SC) GEMM_DEF(3, 1, BM, SC) GEMM_DEF(3, 2, BM, SC)             \
-    GEMM_DEF(4, 1, BM, SC) GEMM_DEF(4, 2, BM, SC) GEMM_DEF(5, 1, BM, SC)             \
-    GEMM_DEF(5, 2, BM, SC) GEMM_DEF(6, 1, BM, SC) GEMM_DEF(6, 2, BM, SC)
-GEMM_DEF_MODE(0, 0)
-GEMM_DEF_MODE(1, 0)
-GEMM_DEF_MODE(0, 1)
-GEMM_DEF_MODE(1, 1)
-#define GEMM_ROWS(BM, SC)                                                           \
-    { { gemm_tile_1x1_##BM##SC, gemm_tile_1x2_##BM##SC },                           \
-      { gemm_tile_2x1_##BM##SC, gemm_tile_2x2_##BM##SC },                           \
-      { gemm_tile_3x1_##BM##SC, gemm_tile_3x2_##BM##SC },                           \
-      { gemm_tile_4x1_##BM##SC, gemm_tile_4x2_##BM##SC },                           \
-      { gemm_tile_5x1_##BM##SC, gemm_tile_5x2_##BM##SC },                           \
-      { gemm_tile_6x1_##BM##SC, gemm_tile_6x2_##BM##SC } }
-static const gemm_tile_fn gemm_tiles[4][GEMM_MR][2] = {
-    GEMM_ROWS(0, 0), GEMM_ROWS(1, 0), GEMM_ROWS(0, 1), GEMM_ROWS(1, 1),
+ * 2 scaled A, 3 scaled A + masked B tail (these three only when B is read
+ * in place), 4 plain with swish. */
+#define GEMM_DEF(MR, NV, BM, SC, SW)                                                \
+    static void gemm_tile_##MR##x##NV##_##BM##SC##SW(const gemm_panel *p, const float *a, \
+                                                     const float *res, float *c)    \
+    { gemm_tile(MR, NV, BM, SC, SW, p, a, res, c); }
+#define GEMM_DEF_MODE(BM, SC, SW)                                                   \
+    GEMM_DEF(1, 1, BM, SC, SW) GEMM_DEF(1, 2, BM, SC, SW) GEMM_DEF(2, 1, BM, SC, SW) \
+    GEMM_DEF(2, 2, BM, SC, SW) GEMM_DEF(3, 1, BM, SC, SW) GEMM_DEF(3, 2, BM, SC, SW) \
+    GEMM_DEF(4, 1, BM, SC, SW) GEMM_DEF(4, 2, BM, SC, SW) GEMM_DEF(5, 1, BM, SC, SW) \
+    GEMM_DEF(5, 2, BM, SC, SW) GEMM_DEF(6, 1, BM, SC, SW) GEMM_DEF(6, 2, BM, SC, SW)
+GEMM_DEF_MODE(0, 0, 0)
+GEMM_DEF_MODE(1, 0, 0)
+GEMM_DEF_MODE(0, 1, 0)
+GEMM_DEF_MODE(1, 1, 0)
+GEMM_DEF_MODE(0, 0, 1)
+#define GEMM_ROWS(BM, SC, SW)                                                       \
+    { { gemm_tile_1x1_##BM##SC##SW, gemm_tile_1x2_##BM##SC##SW },                   \
+      { gemm_tile_2x1_##BM##SC##SW, gemm_tile_2x2_##BM##SC##SW },                   \
+      { gemm_tile_3x1_##BM##SC##SW, gemm_tile_3x2_##BM##SC##SW },                   \
+      { gemm_tile_4x1_##BM##SC##SW, gemm_tile_4x2_##BM##SC##SW },                   \
+      { gemm_tile_5x1_##BM##SC##SW, gemm_tile_5x2_##BM##SC##SW },                   \
+      { gemm_tile_6x1_##BM##SC##SW, gemm_tile_6x2_##BM##SC##SW } }
+/* Mode 4, packed B with a swish epilogue (every expand layer and the head),
+ * has the activation as a constant: 12 straight-line swishes the core can
+ * overlap, instead of 12 switches that split the epilogue into blocks. */
+static const gemm_tile_fn gemm_tiles[5][GEMM_MR][2] = {
+    GEMM_ROWS(0, 0, 0), GEMM_ROWS(1, 0, 0), GEMM_ROWS(0, 1, 0), GEMM_ROWS(1, 1, 0), GEMM_ROWS(0, 0, 1),
 };
 
-/* Panel j (columns 16j..16j+15) of B, scaled row by row by s (or not), to
- * dst as k rows of 16 floats; columns past n are zero so the tile loads them
- * unmasked. */
+/* B, scaled row by row by a_scale (or not), to dst as 16-column panels of
+ * k rows of 16 floats; columns past n are zero so the tile loads them
+ * unmasked. B is walked row by row, each row once and contiguously: the
+ * weights come from L3 or memory on every call, and a sequential read is
+ * what the prefetchers follow (walking one panel at a time read a 64-byte
+ * piece of each row, n * 4 bytes apart, and stalled on every one). */
 static void gemm_pack_b(const ops_gemm_args *g, float *dst)
 {
-    const size_t n = g->n, k = g->k;
-    for (size_t j0 = 0; j0 < n; j0 += GEMM_NR) {
-        const size_t nr = n - j0 < GEMM_NR ? n - j0 : GEMM_NR;
-        const __m256i m0 = avx2_tail_mask(nr < 8 ? nr : 8);
-        const __m256i m1 = avx2_tail_mask(nr > 8 ? nr - 8 : 0);
-        for (size_t p = 0; p < k; p++, dst += GEMM_NR) {
-            const float *src = g->b + p * g->b_stride + j0;
-            __m256 v0, v1;
-            if (nr == GEMM_NR) {
-                v0 = _mm256_loadu_ps(src);
-                v1 = _mm256_loadu_ps(src + 8);
-            } else {
-                v0 = _mm256_maskload_ps(src, m0);
-                v1 = nr > 8 ? _mm256_maskload_ps(src + 8, m1) : _mm256_setzero_ps();
-            }
-            if (g->a_scale) {
-                const __m256 vs = _mm256_broadcast_ss(g->a_scale + p);
-                v0 = _mm256_mul_ps(v0, vs);
-                v1 = _mm256_mul_ps(v1, vs);
-            }
-            _mm256_store_ps(dst, v0);
-            _mm256_store_ps(dst + 8, v1);
+    const size_t n = g->n, k = g->k, n16 = n / GEMM_NR * GEMM_NR, panel = k * GEMM_NR;
+    const size_t nr = n - n16;   /* columns in the last, partial panel */
+    const __m256i m0 = avx2_tail_mask(nr < 8 ? nr : 8);
+    const __m256i m1 = avx2_tail_mask(nr > 8 ? nr - 8 : 0);
+    for (size_t p = 0; p < k; p++) {
+        const float *src = g->b + p * g->b_stride;
+        float *d = dst + p * GEMM_NR;
+        const __m256 vs = _mm256_broadcast_ss(g->a_scale ? g->a_scale + p : &(const float){ 1.0f });
+        size_t j0 = 0;
+        for (; j0 < n16; j0 += GEMM_NR, d += panel) {
+            _mm256_store_ps(d, _mm256_mul_ps(_mm256_loadu_ps(src + j0), vs));
+            _mm256_store_ps(d + 8, _mm256_mul_ps(_mm256_loadu_ps(src + j0 + 8), vs));
+        }
+        if (nr) {
+            _mm256_store_ps(d, _mm256_mul_ps(_mm256_maskload_ps(src + j0, m0), vs));
+            _mm256_store_ps(d + 8, nr > 8 ? _mm256_mul_ps(_mm256_maskload_ps(src + j0 + 8, m1), vs)
+                                          : _mm256_setzero_ps());
         }
     }
 }
@@ -242,7 +222,7 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
         b = pk;
         pn.ldb = GEMM_NR;
         panel_step = k * GEMM_NR;
-        mode = 0;
+        mode = g->act.kind == OPS_ACT_SWISH ? 4 : 0;
     } else {
         b = g->b;
         pn.ldb = g->b_stride;
@@ -250,8 +230,14 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
         mode = g->a_scale ? 2 : 0;
     }
 
+    /* When all of B fits in L2 (the expand layers of the early, large
+     * blocks: k <= 40), sweep one tile row across every panel before the
+     * next: the 6 A rows stay in L1 and C is written row after row as one
+     * sequential stream, instead of 64-byte pieces of thousands of rows
+     * per panel (each one a separate write miss on a map bigger than L2). */
     size_t mc = GEMM_A_BLOCK_BYTES / (k * sizeof(float) + 1) / GEMM_MR * GEMM_MR;
-    if (mc < GEMM_MR) mc = GEMM_MR;
+    if (mc < GEMM_MR || k * ((n + GEMM_NR - 1) / GEMM_NR * GEMM_NR) * sizeof(float) <= GEMM_B_L2_BYTES)
+        mc = GEMM_MR;
 
     for (size_t i0 = 0; i0 < m; i0 += mc) {
         const size_t i1 = m - i0 < mc ? m : i0 + mc;
@@ -266,8 +252,6 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
                 const float *res = g->res ? g->res + i * g->res_stride + j0 : 0;
                 float *c = g->c + i * g->c_stride + j0;
                 gemm_tiles[md][mr - 1][nv - 1](&pn, g->a + i * g->a_stride, res, c);
-                if (pn.act.kind >= OPS_ACT_SIGMOID)
-                    gemm_tile_act(c, g->c_stride, mr, pn.nr, pn.act, res, g->res_stride);
             }
         }
     }

@@ -353,7 +353,10 @@ static void test_avx2_math(void)
     }
     printf("  avx2 exp over [-88, 88]: max rel err %.3g (%.0f ulp) normal results, %.0f ulp subnormal\n",
            max_rel, max_ulp, max_ulp_sub);
-    CHECK_MSG(max_rel <= 3e-7, "max rel err %g", max_rel);
+    /* Degree-5 minimax polynomial: 9.2e-8 in exact arithmetic, ~2.1e-7
+     * measured with float rounding (the 1-ulp degree-7 Taylor form it
+     * replaced measured 1.2e-7 but cost two more FMAs per vector). */
+    CHECK_MSG(max_rel <= 2.5e-7, "max rel err %g", max_rel);
     CHECK_MSG(max_ulp <= 2, "max ulp %g", max_ulp);
     CHECK_MSG(max_ulp_sub <= 2, "max ulp (subnormal) %g", max_ulp_sub);
 
@@ -367,18 +370,22 @@ static void test_avx2_math(void)
     }
 
     /* Sigmoid against a double-precision reference, [-100, 100]. */
-    double sig_rel = 0;
+    double sig_rel = 0, sig_abs = 0;
     int sig_tiny_bad = 0;
     for (int i = 0; i < N; i++) x[i] = -100.0f + (float)i * (200.0f / (N - 1));
     f32_vsigmoid_avx2(x, y, N);
     for (int i = 0; i < N; i++) {
         double ref = 1.0 / (1.0 + exp(-(double)x[i]));
+        if (!(fabs(y[i] - ref) <= sig_abs)) sig_abs = fabs(y[i] - ref);
         if (ref < FLT_MIN) { sig_tiny_bad += !(y[i] >= 0 && y[i] < 2 * FLT_MIN); continue; }
         double rel = fabs(y[i] - ref) / ref;
         if (!(rel <= sig_rel)) sig_rel = rel;
     }
-    printf("  avx2 sigmoid over [-100, 100]: max rel err %.3g vs double\n", sig_rel);
+    printf("  avx2 sigmoid over [-100, 100]: max rel err %.3g, abs err %.3g vs double\n", sig_rel, sig_abs);
+    /* rcp + one Newton step (~1.3e-7) on top of the exp: measured 3.1e-7
+     * relative, 1.1e-7 absolute. */
     CHECK_MSG(sig_rel <= 4e-7, "sigmoid max rel err %g", sig_rel);
+    CHECK_MSG(sig_abs <= 2e-7, "sigmoid max abs err %g", sig_abs);
     CHECK_EQ_INT(sig_tiny_bad, 0);
     static const float sx[] = { -1e30f, -200.0f, -89.0f, 0.0f, 30.0f, 200.0f, 1e30f };
     static const float sy[] = { 0.0f, 0.0f, 0.0f, 0.5f, 1.0f, 1.0f, 1.0f };
