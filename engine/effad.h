@@ -174,8 +174,8 @@ typedef struct effad_runner {
     int n_workers;
     uint8_t *arena; size_t arena_bytes;
     /* arena layout: byte offsets of each buffer, sizes in floats */
-    size_t off_x0, off_x1, off_exp, off_dw, off_vec, off_scratch;
-    size_t io_floats, exp_floats, dw_floats, vec_floats, scratch_bytes;
+    size_t off_x0, off_x1, off_exp, off_dw, off_vec, off_scratch, off_pack;
+    size_t io_floats, exp_floats, dw_floats, vec_floats, scratch_bytes, pack_bytes;
 } effad_runner;
 
 /* Arena bytes to run m at in_h x in_w (0 = native) with kernels k (NULL:

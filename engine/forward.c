@@ -35,6 +35,8 @@ static ops_conv_geom geom_of(const effad_conv *c, const effad_geom *g)
 
 /* ---------------------------------------------------- 1x1 conv (GEMM) */
 
+_Static_assert(PLAN_GEMM_COLS % OPS_GEMM_PANEL == 0, "column chunks must start on a packed panel");
+
 typedef struct gemm_job {
     effad_runner *r;
     ops_gemm_args a;     /* the whole layer; workers take row or column chunks */
@@ -51,6 +53,7 @@ static void gemm_chunks(void *ctx, int worker, int begin, int end)
         if (c1 > a.n) c1 = a.n;
         a.n = c1 - c0;
         a.b += c0;
+        if (a.b_packed) a.b_packed += c0 * a.k;   /* PLAN_GEMM_COLS is a multiple of OPS_GEMM_PANEL */
         a.c += c0;
         if (a.bias) a.bias += c0;
         if (a.res) a.res += c0;
@@ -73,7 +76,13 @@ static ops_status run_1x1(effad_runner *r, const effad_conv *c, const float *in,
 {
     gemm_job j = { r, { pixels, (size_t)c->cout, (size_t)c->cin, in, (size_t)c->cin, gate,
                         c->w, (size_t)c->cout, c->b, act_of(c), res, (size_t)c->cout,
-                        out, (size_t)c->cout }, 0, OPS_OK };
+                        out, (size_t)c->cout, 0 }, 0, OPS_OK };
+    if (r->k->gemm_pack) {   /* once per layer, not once per worker's chunk */
+        float *packed = (float *)(void *)(r->arena + r->off_pack);
+        ops_status s = r->k->gemm_pack(&j.a, packed);
+        if (s) return s;
+        j.a.b_packed = packed;
+    }
     int rows = (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS);
     int cols = (c->cout + PLAN_GEMM_COLS - 1) / PLAN_GEMM_COLS;
     j.by_cols = cols > rows;

@@ -6,7 +6,8 @@
  *   exp      the expanded map of the widest expand 1x1
  *   dw       the depthwise output (and its squeeze-excite partial sums)
  *   vec      per-channel vectors: SE mean, gate, hidden, band partial sums
- *   scratch  kernel scratch (gemm packing), one slice per worker
+ *   pack     the current 1x1 layer's weights packed for the kernel, shared
+ *   scratch  kernel scratch, one slice per worker
  * Peak = their sum; effad info prints it so firmware can size a static
  * arena. */
 #include "effad.h"
@@ -42,6 +43,15 @@ static effad_status conv_geom(const effad_conv *c, int in_h, int in_w, effad_geo
 }
 
 static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
+
+/* A 1x1 layer's needs: with a packing table, one shared packed B (packed
+ * once per layer, read by every worker) and no per-worker scratch; else
+ * the kernel's own scratch, per worker. */
+static void gemm_needs(const ops_kernels *k, size_t m, size_t n, size_t kk, size_t *scr, size_t *pack)
+{
+    if (k->gemm_pack) *pack = max_sz(*pack, k->gemm_pack_bytes(n, kk));
+    else *scr = max_sz(*scr, k->gemm_scratch_bytes(m, n, kk));
+}
 static size_t round64(size_t n) { return (n + 63u) & ~(size_t)63u; }
 
 size_t plan_bands(int rows) { return (size_t)(rows + PLAN_BAND_ROWS - 1) / PLAN_BAND_ROWS; }
@@ -62,7 +72,7 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     if ((s = conv_geom(&m->stem, in_h, in_w, &r->stem_g, "stem", e))) return s;
     int h = r->stem_g.out_h, w = r->stem_g.out_w;
     size_t io = max_sz((size_t)m->in_c * in_h * in_w, (size_t)h * w * m->stem.cout);
-    size_t ex = 0, dw = 0, vec = 0, scr = 0;
+    size_t ex = 0, dw = 0, vec = 0, scr = 0, pack = 0;
     int tap_h[EFFAD_MAX_BLOCKS + 2], tap_w[EFFAD_MAX_BLOCKS + 2];
     tap_h[0] = h; tap_w[0] = w;
     for (int i = 0; i < m->n_blocks; i++) {
@@ -72,12 +82,12 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
         size_t in_hw = (size_t)h * w, out_hw = (size_t)g->out_h * g->out_w;
         if (b->expand.w) {
             ex = max_sz(ex, in_hw * b->mid_c);
-            scr = max_sz(scr, k->gemm_scratch_bytes(in_hw, (size_t)b->mid_c, (size_t)b->in_c));
+            gemm_needs(k, in_hw, (size_t)b->mid_c, (size_t)b->in_c, &scr, &pack);
         }
         dw = max_sz(dw, out_hw * b->mid_c);
         /* mean, gate, hidden, then one partial sum per band of rows */
         vec = max_sz(vec, 2u * b->mid_c + b->se_c + plan_bands(g->out_h) * b->mid_c);
-        scr = max_sz(scr, k->gemm_scratch_bytes(out_hw, (size_t)b->out_c, (size_t)b->mid_c));
+        gemm_needs(k, out_hw, (size_t)b->out_c, (size_t)b->mid_c, &scr, &pack);
         h = g->out_h; w = g->out_w;
         io = max_sz(io, out_hw * b->out_c);
         tap_h[i + 1] = h; tap_w[i + 1] = w;
@@ -86,7 +96,7 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
         r->head_g.in_h = r->head_g.out_h = h;
         r->head_g.in_w = r->head_g.out_w = w;
         io = max_sz(io, (size_t)h * w * m->head.cout);
-        scr = max_sz(scr, k->gemm_scratch_bytes((size_t)h * w, (size_t)m->head.cout, (size_t)m->head.cin));
+        gemm_needs(k, (size_t)h * w, (size_t)m->head.cout, (size_t)m->head.cin, &scr, &pack);
     }
     tap_h[m->n_blocks + 1] = h; tap_w[m->n_blocks + 1] = w;
     for (int t = 0; t < m->n_taps; t++) {
@@ -95,12 +105,14 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     }
     r->io_floats = io; r->exp_floats = ex; r->dw_floats = dw; r->vec_floats = vec;
     r->scratch_bytes = round64(scr);
+    r->pack_bytes = round64(pack);
     r->off_x0 = 0;
     r->off_x1 = r->off_x0 + round64(io * sizeof(float));
     r->off_exp = r->off_x1 + round64(io * sizeof(float));
     r->off_dw = r->off_exp + round64(ex * sizeof(float));
     r->off_vec = r->off_dw + round64(dw * sizeof(float));
-    r->off_scratch = r->off_vec + round64(vec * sizeof(float));
+    r->off_pack = r->off_vec + round64(vec * sizeof(float));
+    r->off_scratch = r->off_pack + r->pack_bytes;
     return EFFAD_OK;
 }
 

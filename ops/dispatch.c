@@ -17,6 +17,7 @@ static const ops_kernels scalar_kernels = {
     f32_se_gate_scalar,
     f32_mean_hw_scalar,
     f32_act_scalar,
+    0, 0,   /* the scalar GEMM reads B in place: nothing to pack */
 };
 
 static const char *const isa_names[OPS_ISA_COUNT] = { "scalar", "avx2", "avx512", "neon" };

@@ -29,6 +29,10 @@ typedef struct ops_kernels {
     ops_status (*se_gate)(const ops_se_args *a);
     ops_status (*mean_hw)(const float *in, size_t hw, size_t c, float *out);
     ops_status (*act)(float *x, size_t n, ops_act act);
+    /* Optional (NULL: the gemm packs, if it packs, by itself): bytes of a
+     * packed B, and packing it (ops.h, OPS_GEMM_PANEL; dst 32-byte aligned). */
+    size_t     (*gemm_pack_bytes)(size_t n, size_t k);
+    ops_status (*gemm_pack)(const ops_gemm_args *a, float *dst);
 } ops_kernels;
 
 /* The best ISA this CPU runs (cpuid on x86, compile-time on aarch64). */

@@ -109,7 +109,17 @@ typedef struct ops_gemm_args {
     ops_act act;
     const float *res;      size_t res_stride;
     float *c;              size_t c_stride;
+    /* B already packed by the table's gemm_pack (a_scale folded in), or
+     * NULL. Packing once per layer instead of once per call matters when
+     * a layer is split across threads: every row chunk would repack B. */
+    const float *b_packed;
 } ops_gemm_args;
+
+/* The packed-B layout gemm_pack writes: panels of OPS_GEMM_PANEL columns,
+ * [ceil(n / 16)][k][16] floats, zero-padded, each row scaled by a_scale[k].
+ * Fixed here so that a caller splitting the columns of a layer can find
+ * column j0's panel: b_packed + j0 * k, for j0 a multiple of 16. */
+#define OPS_GEMM_PANEL 16
 size_t     f32_gemm_scratch_bytes_scalar(size_t m, size_t n, size_t k);
 ops_status f32_gemm_scalar(const ops_gemm_args *a, void *scratch);
 

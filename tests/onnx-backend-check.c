@@ -179,7 +179,7 @@ static effad_status exec_conv(run *r, const layer *L, const ctensor *x, ctensor 
         ops_status st;
         if (pointwise) {
             ops_gemm_args a = { (size_t)h * w, (size_t)oc, (size_t)c, in, (size_t)c, 0, wt, (size_t)oc, L->b,
-                                L->act, 0, 0, out, (size_t)oc };
+                                L->act, 0, 0, out, (size_t)oc, 0 };
             st = K->gemm(&a, scratch);
         } else if (depthwise) {
             ops_dwconv_args a = { in, { h, w, c }, wt, L->b, geom, L->act, out, { oh, ow, oc }, 0, oh, 0 };
@@ -362,7 +362,7 @@ static effad_status gemm_call(size_t m, size_t n, size_t k, const float *a, cons
     void *scratch = sb ? malloc(sb) : 0;
     if (sb && !scratch) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
     ops_act none = { OPS_ACT_NONE, 0, 0 };
-    ops_gemm_args g = { m, n, k, a, k, 0, b, n, bias, none, res, n, c, n };
+    ops_gemm_args g = { m, n, k, a, k, 0, b, n, bias, none, res, n, c, n, 0 };
     ops_status st = K->gemm(&g, scratch);
     free(scratch);
     return st ? kernel_fail(st, "gemm", e) : EFFAD_OK;

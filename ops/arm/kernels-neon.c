@@ -10,4 +10,5 @@ const ops_kernels ops_neon_kernels = {
     f32_se_gate_neon,
     f32_mean_hw_neon,
     f32_act_neon,
+    0, 0,   /* the NEON GEMM reads B in place: nothing to pack */
 };

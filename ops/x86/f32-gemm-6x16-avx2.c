@@ -12,8 +12,11 @@
  * b'[k][j] = a_scale[k] * b[k][j]. That costs k*n multiplies per call
  * instead of one per A broadcast (the folded SE gate would otherwise add 6
  * multiplies to every 12 FMAs), keeps the k loop free of tail masks, and
- * makes each panel one contiguous stream. With scratch == NULL the kernel
- * reads B in place (masked loads on the last panel, a_scale applied to A).
+ * makes each panel one contiguous stream. A caller running many calls on
+ * one B (a layer split across threads) packs it once with
+ * f32_gemm_pack_avx2 and passes b_packed. With neither scratch nor b_packed
+ * the kernel reads B in place (masked loads on the last panel, a_scale
+ * applied to A).
  *
  * Every output element is the same chain of FMAs (bias, then k in order)
  * whichever tile shape, row block or row sub-range computes it, so any
@@ -200,6 +203,18 @@ static void gemm_pack_b(const ops_gemm_args *g, float *dst)
     }
 }
 
+size_t f32_gemm_pack_bytes_avx2(size_t n, size_t k)
+{
+    return k * ((n + GEMM_NR - 1) / GEMM_NR * GEMM_NR) * sizeof(float);
+}
+
+ops_status f32_gemm_pack_avx2(const ops_gemm_args *g, float *dst)
+{
+    if (!g || !g->b || !dst || ((uintptr_t)dst & 31)) return OPS_ERR_ARG;
+    gemm_pack_b(g, dst);
+    return OPS_OK;
+}
+
 ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
 {
     if (!g || (g->m && (!g->a || !g->b || !g->c))) return OPS_ERR_ARG;
@@ -215,10 +230,13 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
     pn.ldr = g->res_stride;
     const float *b;
     size_t panel_step;        /* floats from one 16-column panel to the next */
-    int mode, packed = scratch != 0;
+    int mode, packed = scratch != 0 || g->b_packed;
     if (packed) {
-        float *pk = (float *)(((uintptr_t)scratch + 31) & ~(uintptr_t)31);
-        gemm_pack_b(g, pk);
+        float *pk = (float *)g->b_packed;
+        if (!pk) {
+            pk = (float *)(((uintptr_t)scratch + 31) & ~(uintptr_t)31);
+            gemm_pack_b(g, pk);
+        }
         b = pk;
         pn.ldb = GEMM_NR;
         panel_step = k * GEMM_NR;

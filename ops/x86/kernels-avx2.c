@@ -11,4 +11,6 @@ const ops_kernels ops_avx2_kernels = {
     f32_se_gate_avx2,
     f32_mean_hw_avx2,
     f32_act_avx2,
+    f32_gemm_pack_bytes_avx2,
+    f32_gemm_pack_avx2,
 };

@@ -189,7 +189,7 @@ static void test_gemm(void)
         for (size_t i = 0; i < m * cs; i++) c1[i] = c2[i] = GUARD;
         ops_gemm_args g = { m, n, k, a, as, (rnd_u32() & 1) ? sc : NULL, b, bs,
                             (rnd_u32() & 1) ? bias : NULL, rnd_act(),
-                            (rnd_u32() & 1) ? res : NULL, rs, c1, cs };
+                            (rnd_u32() & 1) ? res : NULL, rs, c1, cs, NULL };
         CHECK_EQ_INT(f32_gemm_scalar(&g, NULL), OPS_OK);
         g.c = c2;
         size_t sb = ops_neon_kernels.gemm_scratch_bytes(m, n, k);
@@ -200,7 +200,7 @@ static void test_gemm(void)
         compare("gemm", tc, c2, c1, m * cs, (float)k * 0.5f);
         free(a); free(b); free(sc); free(bias); free(res); free(c1); free(c2);
     }
-    ops_gemm_args bad = { 2, 2, 2, NULL, 2, NULL, NULL, 2, NULL, { OPS_ACT_NONE, 0, 0 }, NULL, 0, NULL, 2 };
+    ops_gemm_args bad = { 2, 2, 2, NULL, 2, NULL, NULL, 2, NULL, { OPS_ACT_NONE, 0, 0 }, NULL, 0, NULL, 2, NULL };
     CHECK_EQ_INT(ops_neon_kernels.gemm(&bad, NULL), OPS_ERR_ARG);
     CHECK_EQ_INT(ops_neon_kernels.gemm(NULL, NULL), OPS_ERR_ARG);
     bad.m = 0;
