@@ -211,7 +211,7 @@ int main(int argc, char **argv)
         memcpy(aligned, efm, n_efm);
         free(efm);
         static effad_model m;
-        s = effad_model_load(&m, aligned, n_efm, &e);
+        s = effad_model_load_writable(&m, aligned, n_efm, &e);
         CHECK_MSG(s == EFFAD_OK, "%s: load: %s", path, e.msg);
         for (int isa = 0; !s && isa < OPS_ISA_COUNT; isa++)
             if (ops_isa_available((ops_isa)isa))
