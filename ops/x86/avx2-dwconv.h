@@ -35,6 +35,15 @@
 #include "ops.h"
 #include "avx2-math.h"
 
+/* Prefetch distance in 8-column tiles, and the input size above which the
+ * kernel prefetches (below it the maps stay in L2/L3 between layers). */
+#ifndef DW_PF_TILES
+#define DW_PF_TILES 2
+#endif
+#ifndef DW_PF_MIN_BYTES
+#define DW_PF_MIN_BYTES (1u << 20)
+#endif
+
 #define DW_LD(p) (masked ? _mm256_maskload_ps((p), cm) : _mm256_loadu_ps(p))
 #define DW_ST(p, v) (masked ? _mm256_maskstore_ps((p), cm, (v)) : _mm256_storeu_ps((p), (v)))
 
@@ -131,7 +140,7 @@ dw_border_px(const ops_dwconv_args *a, const int kw, const int sw, int iy0,
 static inline __attribute__((always_inline)) void
 dw_tiles(const ops_dwconv_args *a, const int kw, const int sw, const int N,
          const int sliding, const int swish, int iy0, int ky_lo, int ky_hi, int *oxp, int ox_hi,
-         float *orow, __m256i tail)
+         float *orow, __m256i tail, int prefetch)
 {
     const ops_act act = a->act;
     const int iw = a->in_dims.w, c = a->in_dims.c;
@@ -145,6 +154,17 @@ dw_tiles(const ops_dwconv_args *a, const int kw, const int sw, const int N,
         float *o = orow + (size_t)ox * c;
         int cb = 0;
         for (; cb + 8 <= c; cb += 8) {
+            if (N == 8 && prefetch) {
+                /* Block cb of this tile consumes the floats [cb*N*sw,
+                 * (cb+8)*N*sw) past ip's column of each input row, in step
+                 * with the stream; fetch the same span DW_PF_TILES tiles
+                 * ahead. N*sw/2 cache lines per row. */
+                const char *pf = (const char *)(ip + (size_t)cb * N * sw + (size_t)DW_PF_TILES * N * sw * c);
+                for (int ky = ky_lo; ky < ky_hi; ky++)
+#pragma GCC unroll 8
+                    for (int l = 0; l < N * sw / 2; l++)
+                        _mm_prefetch(pf + (size_t)ky * rs * sizeof(float) + 64 * l, _MM_HINT_T0);
+            }
             const __m256 vbias = a->bias ? _mm256_loadu_ps(a->bias + cb) : _mm256_setzero_ps();
             dw_tile(ip + cb, a->w + cb, vbias, (size_t)c, rs, ky_lo, ky_hi, kw, sw, N, sliding,
                     0, swish, act, none, o + cb, cs ? cs + cb : 0);
@@ -182,7 +202,7 @@ dw_border(const ops_dwconv_args *a, const int kw, const int sw, const int swish,
 /* One output row. */
 static inline __attribute__((always_inline)) void
 dw_row(const ops_dwconv_args *a, const int kh, const int kw, const int sh, const int sw,
-       const int sliding, const int swish, int oy, int ox_lo, int ox_hi, __m256i tail)
+       const int sliding, const int swish, int oy, int ox_lo, int ox_hi, __m256i tail, int prefetch)
 {
     const int ih = a->in_dims.h, ow = a->out_dims.w, c = a->in_dims.c;
     const int iy0 = oy * sh - a->g.pad_top;
@@ -191,9 +211,9 @@ dw_row(const ops_dwconv_args *a, const int kh, const int kw, const int sh, const
     float *orow = a->out + (size_t)oy * ow * c;
     int ox = 0;
     for (; ox < ox_lo; ox++) dw_border(a, kw, sw, swish, iy0, ky_lo, ky_hi, ox, orow, tail);
-    dw_tiles(a, kw, sw, 8, sliding, swish, iy0, ky_lo, ky_hi, &ox, ox_hi, orow, tail);
-    dw_tiles(a, kw, sw, 4, sliding, swish, iy0, ky_lo, ky_hi, &ox, ox_hi, orow, tail);
-    dw_tiles(a, kw, sw, 1, sliding, swish, iy0, ky_lo, ky_hi, &ox, ox_hi, orow, tail);
+    dw_tiles(a, kw, sw, 8, sliding, swish, iy0, ky_lo, ky_hi, &ox, ox_hi, orow, tail, prefetch);
+    dw_tiles(a, kw, sw, 4, sliding, swish, iy0, ky_lo, ky_hi, &ox, ox_hi, orow, tail, prefetch);
+    dw_tiles(a, kw, sw, 1, sliding, swish, iy0, ky_lo, ky_hi, &ox, ox_hi, orow, tail, prefetch);
     for (; ox < ow; ox++) dw_border(a, kw, sw, swish, iy0, ky_lo, ky_hi, ox, orow, tail);
 }
 
@@ -214,10 +234,12 @@ dwconv_avx2_body(const ops_dwconv_args *a, const int K, const int S)
     if (ox_lo > ox_hi) ox_lo = ox_hi;
     const int sliding = K && S && K <= 5;
     const __m256i tail = avx2_tail_mask((size_t)(c % 8));
+    /* Software prefetch only when the input cannot be cache-resident. */
+    const int prefetch = (size_t)a->in_dims.h * iw * c * sizeof(float) > DW_PF_MIN_BYTES;
 
     for (int oy = a->row_begin; oy < a->row_end; oy++) {
-        if (a->act.kind == OPS_ACT_SWISH) dw_row(a, kh, kw, sh, sw, sliding, 1, oy, ox_lo, ox_hi, tail);
-        else dw_row(a, kh, kw, sh, sw, sliding, 0, oy, ox_lo, ox_hi, tail);
+        if (a->act.kind == OPS_ACT_SWISH) dw_row(a, kh, kw, sh, sw, sliding, 1, oy, ox_lo, ox_hi, tail, prefetch);
+        else dw_row(a, kh, kw, sh, sw, sliding, 0, oy, ox_lo, ox_hi, tail, prefetch);
     }
 }
 
