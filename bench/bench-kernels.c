@@ -140,6 +140,10 @@ int main(void)
         { 28, 28, 240, 5, 1, 2, 2, 2, 2 },
         { 14, 14, 672, 5, 1, 2, 2, 2, 2 },
         { 7, 7, 1152, 5, 1, 2, 2, 2, 2 },
+        /* B4 @380: maps larger than the caches (the prefetching path) */
+        { 190, 190, 144, 3, 2, 0, 0, 1, 1 },
+        { 95, 95, 192, 3, 1, 1, 1, 1, 1 },
+        { 95, 95, 192, 5, 2, 1, 1, 2, 2 },
     };
     printf("\ndwconv  h x w x c   k s   (swish, chan_sum)   scalar GF/s   %s GF/s   speedup\n", kv->name);
     for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {

@@ -2,17 +2,31 @@
  * avx2-dwconv.h -- the depthwise convolution body shared by the 3x3, 5x5
  * and any-k AVX2 kernels (each file instantiates it with its constants).
  *
- * Vectorised across channels, 8 a step (HWC keeps them contiguous). Loop
- * order: output row, then 8-channel block, then output column. For one
- * block the tap weights stay in registers across the whole row (9 for 3x3);
- * the input pixels a row block touches (kh rows x iw pixels, one 32-byte
- * half line each) stay in L1 for the next block, which reads the other
- * half of the same cache lines.
+ * Vectorised across channels, 8 a step (HWC keeps them contiguous).
  *
- * Interior pixels (every tap inside the image) run the unrolled taps;
- * border pixels run the same taps in the same (ky, kx) order, skipping the
- * padded ones as the scalar oracle does. Which path a pixel takes depends
- * only on its position, so any split of the rows gives identical output.
+ * Loop order: output row, then a tile of up to 8 output columns, then all
+ * 8-channel blocks of that tile. Sweeping the channels innermost walks the
+ * input rows and the output row strictly forward in memory, whole cache
+ * lines at a time, which the hardware prefetcher follows; the earlier
+ * order (channel block outer, columns inner) touched one 32-byte half line
+ * every c*4 bytes, and on the large maps (190x190x144: a 3-row window is
+ * 330 KB) the other half was evicted from L1 before the next block came
+ * back for it -- the kernel ran at a third of its in-cache speed in the
+ * model. The tap weights of a block are reloaded per tile (kh*kw loads per
+ * 8*kh*kw FMAs) -- cheap, they are in L1.
+ *
+ * Within a tile, one loaded input vector feeds every output of the tile
+ * that reads it (stride 1, 3x3: each column serves up to 3 outputs), so an
+ * 8-wide tile does (8-1)*S+K loads per kernel row instead of 8*K. The
+ * weights of one kernel row are held in registers: 8 accumulators + K
+ * weights + 1 input <= 14 of the 16 ymm registers for K = 5.
+ *
+ * Every output takes its taps in (ky, kx) order, bias first, skipping the
+ * padded ones, exactly as the scalar oracle does -- in a tile of 8, of 4,
+ * alone, or at the border -- so any split of the rows (or of the columns
+ * into tiles) gives identical output. Top and bottom rows run the tiles
+ * with a shorter ky range; only the left/right border columns take the
+ * per-pixel path.
  */
 #ifndef EFFAD_AVX2_DWCONV_H
 #define EFFAD_AVX2_DWCONV_H
@@ -21,104 +35,186 @@
 #include "ops.h"
 #include "avx2-math.h"
 
+/* Prefetch distance in 8-column tiles, and the input size above which the
+ * kernel prefetches (below it the maps stay in L2/L3 between layers). */
+#ifndef DW_PF_TILES
+#define DW_PF_TILES 2
+#endif
+#ifndef DW_PF_MIN_BYTES
+#define DW_PF_MIN_BYTES (1u << 20)
+#endif
+
 #define DW_LD(p) (masked ? _mm256_maskload_ps((p), cm) : _mm256_loadu_ps(p))
+#define DW_ST(p, v) (masked ? _mm256_maskstore_ps((p), cm, (v)) : _mm256_storeu_ps((p), (v)))
 
-/* One output row oy, channels [cb, cb + 8) (fewer when masked). */
-/* The epilogue of one output vector: activation, the channel sum, store.
- * swish is a compile-time flag so the swish path has no switch per vector;
- * other activations go through avx2_act_ps's (predictable) switch. */
-#define DW_OUT(acc, o)                                                      \
-    do {                                                                    \
-        const __m256 y_ = swish ? avx2_swish_ps(acc) : avx2_act_ps((acc), act); \
-        csum = _mm256_add_ps(csum, y_);                                     \
-        if (masked) _mm256_maskstore_ps((o), cm, y_);                       \
-        else _mm256_storeu_ps((o), y_);                                     \
-    } while (0)
+/* Activation; swish is a compile-time flag so the swish path has no switch
+ * per vector, other activations go through avx2_act_ps's (predictable)
+ * switch. */
+#define DW_ACT(acc) (swish ? avx2_swish_ps(acc) : avx2_act_ps((acc), act))
 
+/* The epilogue of n output vectors: activation and channel sum on the
+ * registers, one store each; the output is never read back. */
 static inline __attribute__((always_inline)) void
-dw_row_block(const ops_dwconv_args *a, const int kh, const int kw, const int sh, const int sw,
-             const int masked, const int preload, const int swish, int oy, int cb, __m256i cm,
-             int ox_lo, int ox_hi)
+dw_epilogue(__m256 *acc, const int n, float *o, size_t c, float *cs, const int masked,
+            const int swish, ops_act act, __m256i cm)
 {
-    const ops_act act = a->act;
-    const int ih = a->in_dims.h, iw = a->in_dims.w, c = a->in_dims.c, ow = a->out_dims.w;
-    const int iy0 = oy * sh - a->g.pad_top;
-    const int ky_lo = iy0 < 0 ? -iy0 : 0;
-    const int ky_hi = ih - iy0 < kh ? ih - iy0 : kh;
-    const int rows_full = ky_lo == 0 && ky_hi == kh;
-    const float *wb = a->w + cb;
-    const __m256 zero = _mm256_setzero_ps();
-    const __m256 vbias = a->bias ? DW_LD(a->bias + cb) : zero;
-    __m256 wr[25];
-    if (preload) {
-#pragma GCC unroll 25
-        for (int t = 0; t < kh * kw; t++) wr[t] = DW_LD(wb + (size_t)t * c);
+    __m256 s = cs ? DW_LD(cs) : _mm256_setzero_ps();
+#pragma GCC unroll 8
+    for (int j = 0; j < n; j++) {
+        const __m256 y = DW_ACT(acc[j]);
+        s = _mm256_add_ps(s, y);
+        DW_ST(o + (size_t)j * c, y);
     }
-    float *orow = a->out + (size_t)oy * ow * c + cb;
-    __m256 csum = zero;
+    if (cs) DW_ST(cs, s);
+}
 
-    /* Four interior pixels at a time give the FMA units four independent
-     * chains (one pixel's taps are one dependent chain of kh*kw FMAs) and
-     * share each weight load; the activation and the channel sum run on
-     * the accumulators before the store, so the output is written once
-     * and never read back. */
-    for (int ox = 0; ox < ow;) {
-        const int ix0 = ox * sw - a->g.pad_left;
-        if (rows_full && ox >= ox_lo && ox + 4 <= ox_hi) {
-            const float *ip = a->in + ((size_t)iy0 * iw + ix0) * c + cb;
-            const size_t px = (size_t)sw * c;
-            __m256 acc0 = vbias, acc1 = vbias, acc2 = vbias, acc3 = vbias;
+/* N adjacent output columns whose taps are all inside the row (ix0 >= 0,
+ * last tap < iw), one 8-channel block. ip: input at (iy0, ix0, cb); wb:
+ * weights + cb; kernel rows [ky_lo, ky_hi) are inside the image. */
+static inline __attribute__((always_inline)) void
+dw_tile(const float *ip, const float *wb, const __m256 vbias, const size_t c, const size_t rs,
+        const int ky_lo, const int ky_hi, const int kw, const int sw, const int N,
+        const int sliding, const int masked, const int swish, ops_act act, __m256i cm,
+        float *o, float *cs)
+{
+    __m256 acc[8];
+#pragma GCC unroll 8
+    for (int j = 0; j < N; j++) acc[j] = vbias;
+    for (int ky = ky_lo; ky < ky_hi; ky++) {
+        const float *q = ip + (size_t)ky * rs;
+        const float *wk = wb + (size_t)ky * kw * c;
+        if (sliding) {
+            /* kw, sw and N are constants: the loops unroll completely and
+             * the tap selection resolves at compile time. Column col feeds
+             * output j = (col - kx) / sw for each kx that divides evenly;
+             * for a fixed j the kx come in increasing order. */
+            __m256 w[5];
 #pragma GCC unroll 5
-            for (int ky = 0; ky < kh; ky++) {
-#pragma GCC unroll 5
-                for (int kx = 0; kx < kw; kx++) {
-                    const __m256 w = preload ? wr[ky * kw + kx] : DW_LD(wb + (size_t)(ky * kw + kx) * c);
-                    const float *q = ip + ((size_t)ky * iw + kx) * c;
-                    acc0 = _mm256_fmadd_ps(DW_LD(q), w, acc0);
-                    acc1 = _mm256_fmadd_ps(DW_LD(q + px), w, acc1);
-                    acc2 = _mm256_fmadd_ps(DW_LD(q + 2 * px), w, acc2);
-                    acc3 = _mm256_fmadd_ps(DW_LD(q + 3 * px), w, acc3);
-                }
-            }
-            float *o = orow + (size_t)ox * c;
-            DW_OUT(acc0, o);
-            DW_OUT(acc1, o + c);
-            DW_OUT(acc2, o + 2 * (size_t)c);
-            DW_OUT(acc3, o + 3 * (size_t)c);
-            ox += 4;
-            continue;
-        }
-        __m256 acc = vbias;
-        if (rows_full && ox >= ox_lo && ox < ox_hi) {
-            const float *ip = a->in + ((size_t)iy0 * iw + ix0) * c + cb;
-#pragma GCC unroll 5
-            for (int ky = 0; ky < kh; ky++) {
+            for (int kx = 0; kx < kw; kx++) w[kx] = DW_LD(wk + (size_t)kx * c);
+#pragma GCC unroll 24
+            for (int col = 0; col < (N - 1) * sw + kw; col++) {
+                const __m256 x = DW_LD(q + (size_t)col * c);
 #pragma GCC unroll 5
                 for (int kx = 0; kx < kw; kx++) {
-                    const __m256 w = preload ? wr[ky * kw + kx] : DW_LD(wb + (size_t)(ky * kw + kx) * c);
-                    acc = _mm256_fmadd_ps(DW_LD(ip + ((size_t)ky * iw + kx) * c), w, acc);
+                    const int d = col - kx;
+                    if (d >= 0 && d % sw == 0 && d / sw < N)
+                        acc[d / sw] = _mm256_fmadd_ps(x, w[kx], acc[d / sw]);
                 }
             }
         } else {
-            const int kx_lo = ix0 < 0 ? -ix0 : 0;
-            const int kx_hi = iw - ix0 < kw ? iw - ix0 : kw;
-            for (int ky = ky_lo; ky < ky_hi; ky++) {
-                const float *ip = a->in + ((size_t)(iy0 + ky) * iw + ix0) * c + cb;
-                for (int kx = kx_lo; kx < kx_hi; kx++)
-                    acc = _mm256_fmadd_ps(DW_LD(ip + (size_t)kx * c),
-                                          DW_LD(wb + (size_t)(ky * kw + kx) * c), acc);
+            for (int kx = 0; kx < kw; kx++) {
+                const __m256 w = DW_LD(wk + (size_t)kx * c);
+#pragma GCC unroll 8
+                for (int j = 0; j < N; j++)
+                    acc[j] = _mm256_fmadd_ps(DW_LD(q + (size_t)(j * sw + kx) * c), w, acc[j]);
             }
         }
-        DW_OUT(acc, orow + (size_t)ox * c);
-        ox++;
     }
+    dw_epilogue(acc, N, o, c, cs, masked, swish, act, cm);
+}
 
-    if (a->chan_sum) {
-        float *cs = a->chan_sum + cb;
-        const __m256 s = _mm256_add_ps(DW_LD(cs), csum);
-        if (masked) _mm256_maskstore_ps(cs, cm, s);
-        else _mm256_storeu_ps(cs, s);
+/* One output pixel at the left/right border, one 8-channel block: the taps
+ * inside the image, in (ky, kx) order. */
+static inline __attribute__((always_inline)) void
+dw_border_px(const ops_dwconv_args *a, const int kw, const int sw, int iy0,
+             int ky_lo, int ky_hi, int ox, int cb, const __m256 vbias, const int masked,
+             const int swish, __m256i cm, float *o, float *cs)
+{
+    const ops_act act = a->act;
+    const int iw = a->in_dims.w;
+    const size_t c = (size_t)a->in_dims.c;
+    const int ix0 = ox * sw - a->g.pad_left;
+    const int kx_lo = ix0 < 0 ? -ix0 : 0;
+    const int kx_hi = iw - ix0 < kw ? iw - ix0 : kw;
+    const float *wb = a->w + cb;
+    __m256 acc = vbias;
+    for (int ky = ky_lo; ky < ky_hi; ky++) {
+        const float *ip = a->in + ((size_t)(iy0 + ky) * iw + ix0) * c + cb;
+        for (int kx = kx_lo; kx < kx_hi; kx++)
+            acc = _mm256_fmadd_ps(DW_LD(ip + (size_t)kx * c), DW_LD(wb + (size_t)(ky * kw + kx) * c), acc);
     }
+    dw_epilogue(&acc, 1, o, c, cs, masked, swish, act, cm);
+}
+
+/* Tiles of N columns from *ox while they fit before ox_hi, all channels. */
+static inline __attribute__((always_inline)) void
+dw_tiles(const ops_dwconv_args *a, const int kw, const int sw, const int N,
+         const int sliding, const int swish, int iy0, int ky_lo, int ky_hi, int *oxp, int ox_hi,
+         float *orow, __m256i tail, int prefetch)
+{
+    const ops_act act = a->act;
+    const int iw = a->in_dims.w, c = a->in_dims.c;
+    const size_t rs = (size_t)iw * c;
+    const __m256i none = _mm256_setzero_si256();
+    float *cs = a->chan_sum;
+    int ox = *oxp;
+    for (; ox + N <= ox_hi; ox += N) {
+        const int ix0 = ox * sw - a->g.pad_left;
+        const float *ip = a->in + ((size_t)iy0 * iw + ix0) * c;
+        float *o = orow + (size_t)ox * c;
+        int cb = 0;
+        for (; cb + 8 <= c; cb += 8) {
+            if (N == 8 && prefetch) {
+                /* Block cb of this tile consumes the floats [cb*N*sw,
+                 * (cb+8)*N*sw) past ip's column of each input row, in step
+                 * with the stream; fetch the same span DW_PF_TILES tiles
+                 * ahead. N*sw/2 cache lines per row. */
+                const char *pf = (const char *)(ip + (size_t)cb * N * sw + (size_t)DW_PF_TILES * N * sw * c);
+                for (int ky = ky_lo; ky < ky_hi; ky++)
+#pragma GCC unroll 8
+                    for (int l = 0; l < N * sw / 2; l++)
+                        _mm_prefetch(pf + (size_t)ky * rs * sizeof(float) + 64 * l, _MM_HINT_T0);
+            }
+            const __m256 vbias = a->bias ? _mm256_loadu_ps(a->bias + cb) : _mm256_setzero_ps();
+            dw_tile(ip + cb, a->w + cb, vbias, (size_t)c, rs, ky_lo, ky_hi, kw, sw, N, sliding,
+                    0, swish, act, none, o + cb, cs ? cs + cb : 0);
+        }
+        if (cb < c) {
+            const __m256 vbias = a->bias ? _mm256_maskload_ps(a->bias + cb, tail) : _mm256_setzero_ps();
+            dw_tile(ip + cb, a->w + cb, vbias, (size_t)c, rs, ky_lo, ky_hi, kw, sw, N, sliding,
+                    1, swish, act, tail, o + cb, cs ? cs + cb : 0);
+        }
+    }
+    *oxp = ox;
+}
+
+static inline __attribute__((always_inline)) void
+dw_border(const ops_dwconv_args *a, const int kw, const int sw, const int swish,
+          int iy0, int ky_lo, int ky_hi, int ox, float *orow, __m256i tail)
+{
+    const int c = a->in_dims.c;
+    const __m256i none = _mm256_setzero_si256();
+    float *cs = a->chan_sum;
+    float *o = orow + (size_t)ox * c;
+    int cb = 0;
+    for (; cb + 8 <= c; cb += 8) {
+        const __m256 vbias = a->bias ? _mm256_loadu_ps(a->bias + cb) : _mm256_setzero_ps();
+        dw_border_px(a, kw, sw, iy0, ky_lo, ky_hi, ox, cb, vbias, 0, swish, none, o + cb,
+                     cs ? cs + cb : 0);
+    }
+    if (cb < c) {
+        const __m256 vbias = a->bias ? _mm256_maskload_ps(a->bias + cb, tail) : _mm256_setzero_ps();
+        dw_border_px(a, kw, sw, iy0, ky_lo, ky_hi, ox, cb, vbias, 1, swish, tail, o + cb,
+                     cs ? cs + cb : 0);
+    }
+}
+
+/* One output row. */
+static inline __attribute__((always_inline)) void
+dw_row(const ops_dwconv_args *a, const int kh, const int kw, const int sh, const int sw,
+       const int sliding, const int swish, int oy, int ox_lo, int ox_hi, __m256i tail, int prefetch)
+{
+    const int ih = a->in_dims.h, ow = a->out_dims.w, c = a->in_dims.c;
+    const int iy0 = oy * sh - a->g.pad_top;
+    const int ky_lo = iy0 < 0 ? -iy0 : 0;
+    const int ky_hi = ih - iy0 < kh ? ih - iy0 : kh;
+    float *orow = a->out + (size_t)oy * ow * c;
+    int ox = 0;
+    for (; ox < ox_lo; ox++) dw_border(a, kw, sw, swish, iy0, ky_lo, ky_hi, ox, orow, tail);
+    dw_tiles(a, kw, sw, 8, sliding, swish, iy0, ky_lo, ky_hi, &ox, ox_hi, orow, tail, prefetch);
+    dw_tiles(a, kw, sw, 4, sliding, swish, iy0, ky_lo, ky_hi, &ox, ox_hi, orow, tail, prefetch);
+    dw_tiles(a, kw, sw, 1, sliding, swish, iy0, ky_lo, ky_hi, &ox, ox_hi, orow, tail, prefetch);
+    for (; ox < ow; ox++) dw_border(a, kw, sw, swish, iy0, ky_lo, ky_hi, ox, orow, tail);
 }
 
 /* K (kernel side) and S (stride) are constants in the fast paths, 0 for
@@ -136,25 +232,19 @@ dwconv_avx2_body(const ops_dwconv_args *a, const int K, const int S)
     int ox_hi = iw - kw + g.pad_left >= 0 ? (iw - kw + g.pad_left) / sw + 1 : 0;
     if (ox_hi > ow) ox_hi = ow;
     if (ox_lo > ox_hi) ox_lo = ox_hi;
-    const int preload = K == 3;   /* 9 weights fit in registers; 25 do not */
-    const __m256i none = _mm256_setzero_si256();
+    const int sliding = K && S && K <= 5;
     const __m256i tail = avx2_tail_mask((size_t)(c % 8));
+    /* Software prefetch only when the input cannot be cache-resident. */
+    const int prefetch = (size_t)a->in_dims.h * iw * c * sizeof(float) > DW_PF_MIN_BYTES;
 
     for (int oy = a->row_begin; oy < a->row_end; oy++) {
-        int cb = 0;
-        if (a->act.kind == OPS_ACT_SWISH) {
-            for (; cb + 8 <= c; cb += 8)
-                dw_row_block(a, kh, kw, sh, sw, 0, preload, 1, oy, cb, none, ox_lo, ox_hi);
-            if (cb < c) dw_row_block(a, kh, kw, sh, sw, 1, preload, 1, oy, cb, tail, ox_lo, ox_hi);
-        } else {
-            for (; cb + 8 <= c; cb += 8)
-                dw_row_block(a, kh, kw, sh, sw, 0, preload, 0, oy, cb, none, ox_lo, ox_hi);
-            if (cb < c) dw_row_block(a, kh, kw, sh, sw, 1, preload, 0, oy, cb, tail, ox_lo, ox_hi);
-        }
+        if (a->act.kind == OPS_ACT_SWISH) dw_row(a, kh, kw, sh, sw, sliding, 1, oy, ox_lo, ox_hi, tail, prefetch);
+        else dw_row(a, kh, kw, sh, sw, sliding, 0, oy, ox_lo, ox_hi, tail, prefetch);
     }
 }
 
 #undef DW_LD
-#undef DW_OUT
+#undef DW_ST
+#undef DW_ACT
 
 #endif /* EFFAD_AVX2_DWCONV_H */
