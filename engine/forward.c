@@ -70,6 +70,24 @@ static void gemm_chunks(void *ctx, int worker, int begin, int end)
     if (s) j->st = s;
 }
 
+/* Packs columns [begin, end) x PLAN_GEMM_COLS of a layer's weights: panels
+ * are independent (each [k][16] at j0 * k), so workers pack side by side
+ * and the result does not depend on the split. */
+typedef struct pack_job { effad_runner *r; ops_gemm_args a; float *dst; ops_status st; } pack_job;
+
+static void pack_chunks(void *ctx, int worker, int begin, int end)
+{
+    (void)worker;
+    pack_job *j = ctx;
+    ops_gemm_args a = j->a;
+    size_t c0 = (size_t)begin * PLAN_GEMM_COLS, c1 = (size_t)end * PLAN_GEMM_COLS;
+    if (c1 > a.n) c1 = a.n;
+    a.n = c1 - c0;
+    a.b += c0;
+    ops_status s = j->r->k->gemm_pack(&a, j->dst + c0 * a.k);
+    if (s) j->st = s;
+}
+
 /* out[p][co] = act(in[p] . w[:, co] + b) (* gate on the inputs) (+ res) */
 static ops_status run_1x1(effad_runner *r, const effad_conv *c, const float *in, size_t pixels,
                           const float *gate, const float *res, float *out)
@@ -78,10 +96,10 @@ static ops_status run_1x1(effad_runner *r, const effad_conv *c, const float *in,
                         c->w, (size_t)c->cout, c->b, act_of(c), res, (size_t)c->cout,
                         out, (size_t)c->cout, 0 }, 0, OPS_OK };
     if (r->k->gemm_pack) {   /* once per layer, not once per worker's chunk */
-        float *packed = (float *)(void *)(r->arena + r->off_pack);
-        ops_status s = r->k->gemm_pack(&j.a, packed);
-        if (s) return s;
-        j.a.b_packed = packed;
+        pack_job pj = { r, j.a, (float *)(void *)(r->arena + r->off_pack), OPS_OK };
+        parallel(r, pack_chunks, &pj, (c->cout + PLAN_GEMM_COLS - 1) / PLAN_GEMM_COLS);
+        if (pj.st) return pj.st;
+        j.a.b_packed = pj.dst;
     }
     int rows = (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS);
     int cols = (c->cout + PLAN_GEMM_COLS - 1) / PLAN_GEMM_COLS;
