@@ -42,6 +42,9 @@ import torch.nn.functional as F
 import torchvision
 from torchvision.models.efficientnet import EfficientNet, MBConvConfig
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onnx_edit import prune, taps_model, with_outputs  # noqa: E402,F401
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 ORT_RUN = os.path.join(HERE, "ort-run.js")
@@ -381,53 +384,6 @@ def float_tensor_types(m):
     return out
 
 
-def with_outputs(m, names):
-    """Copy of m whose graph outputs are exactly `names` (float tensors)."""
-    m2 = onnx.ModelProto()
-    m2.CopyFrom(m)
-    del m2.graph.output[:]
-    for n in names:
-        m2.graph.output.append(helper.make_tensor_value_info(n, TensorProto.FLOAT, None))
-    return m2
-
-
-def prune(m):
-    """Drop nodes and initializers that no graph output depends on."""
-    need = set(o.name for o in m.graph.output)
-    keep = []
-    for node in reversed(m.graph.node):
-        if any(o in need for o in node.output):
-            keep.append(node)
-            need.update(i for i in node.input if i)
-    keep.reverse()
-    del m.graph.node[:]
-    m.graph.node.extend(keep)
-    inits = [i for i in m.graph.initializer if i.name in need]
-    del m.graph.initializer[:]
-    m.graph.initializer.extend(inits)
-    vis = [v for v in m.graph.value_info if v.name in need]
-    del m.graph.value_info[:]
-    m.graph.value_info.extend(vis)
-    return m
-
-
-def taps_model(m, level_names, level_shapes):
-    """model.onnx + GlobalAveragePool on each level map; outputs = the 9
-    pooled N x C x 1 x 1 tensors in level order; logits and dead nodes
-    removed."""
-    t = onnx.ModelProto()
-    t.CopyFrom(m)
-    del t.graph.output[:]
-    for i, (name, (c, _, _)) in enumerate(zip(level_names, level_shapes)):
-        out = "level%d_gap" % i
-        t.graph.node.append(helper.make_node("GlobalAveragePool", [name], [out],
-                                             name="tap%d_GlobalAveragePool" % i))
-        t.graph.output.append(helper.make_tensor_value_info(out, TensorProto.FLOAT, [1, c, 1, 1]))
-    prune(t)
-    onnx.checker.check_model(t)
-    return t
-
-
 # --------------------------------------------------------------------------
 # ORT
 # --------------------------------------------------------------------------
@@ -625,7 +581,7 @@ def gen_case(case, outbase):
 
         level_shapes = [tuple(a.shape) for a in o_maps]
         if case["taps"]:
-            tp = taps_model(m, level_names, level_shapes)
+            tp = taps_model(m, level_names, [c for c, _, _ in level_shapes])
             taps_path = os.path.join(out, "model-taps.onnx")
             onnx.save(tp, taps_path)
             _, o_taps = run_ort(taps_path, inp_path, shape, os.path.join(tmp, "taps"))
