@@ -48,6 +48,8 @@ void info_print(FILE *f, const effad_model *m, const ops_kernels *k, int verbose
  * 1: argv[*i] was one (and *i moved past its value); 0: it was not;
  * -1: a bad value (the usage error is printed; exit 2). */
 int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline_options *po, int *quiet);
+/* Creates directory path if it does not exist; an error names it. */
+effad_status cli_mkdir(const char *path, effad_error *e);
 /* Whether argv[i] is --help or -h. */
 int cli_is_help(const char *a);
 

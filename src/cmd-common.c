@@ -1,6 +1,8 @@
 /* Shared plumbing of the effad subcommands. */
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
@@ -131,4 +133,11 @@ int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline
         return 1;
     }
     return 0;
+}
+
+effad_status cli_mkdir(const char *path, effad_error *e)
+{
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return effad_fail(e, EFFAD_ERR_IO, "%s: cannot create directory: %s", path, strerror(errno));
+    return EFFAD_OK;
 }

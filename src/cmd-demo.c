@@ -1,7 +1,6 @@
 /* effad demo: the embedded default. Everything offline: a synthetic
  * inspection set, a model with deterministic weights, then the same fit and
  * eval commands a user runs, printed as they run. */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -48,10 +47,7 @@ int cmd_demo(int argc, char **argv)
     /* a directory holding a previous demo may be replaced; nothing else */
     struct stat st;
     int ours = stat(marker, &st) == 0;
-    if (mkdir(out, 0755) != 0 && errno != EEXIST) {
-        effad_fail(&e, EFFAD_ERR_IO, "%s: cannot create directory: %s", out, strerror(errno));
-        return cli_error("demo", &e);
-    }
+    if (cli_mkdir(out, &e)) return cli_error("demo", &e);
     if (!ours && atomic_file_write(marker, "effad demo\n", 11, &e)) return cli_error("demo", &e);
 
     synth_options so;

@@ -1,10 +1,8 @@
 /* effad eval: image AUROC on an MVTec-AD layout, per defect type, with the
  * ROC curve, and how each threshold does. */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "cli.h"
 #include "dataset.h"
 #include "detector.h"
@@ -71,46 +69,30 @@ int cmd_eval(int argc, char **argv)
     if (!gauss_path || !model || !data) return cli_usage_error("eval", "need MODEL.gauss, MODEL.efm and DATA_DIR%s", "");
 
     effad_error e = { 0 };
-    gauss_model gm;
-    pipeline p;
+    detector d;
     image_list list;
-    level_sel sel;
     memset(&list, 0, sizeof list);
-    memset(&p, 0, sizeof p);
-    if (gauss_file_read(gauss_path, &gm, &e)) return cli_error("eval", &e);
-    po.preset = gm.preset;
+    if (detector_open(&d, gauss_path, model, po, &e)) return cli_error("eval", &e);
     int rc = 1;
-    float *feat = 0;
-    double *levels = 0, *work = 0, *score = 0, *sub_s = 0;
+    double *score = 0, *sub_s = 0;
     uint8_t *sub_l = 0;
     roc_curve curves[64];
     int n_curves = 0;
     char *csv = 0;
-    if (pipeline_open(&p, model, &po, &e) || detector_check_compatible(&gm, &p, gauss_path, &sel, &e) ||
-        dataset_mvtec_test(&list, data, &e))
-        goto done;
-    if (mkdir(outdir, 0755) != 0 && errno != EEXIST) {
-        effad_fail(&e, EFFAD_ERR_IO, "%s: cannot create directory: %s", outdir, strerror(errno));
-        goto done;
-    }
-    size_t maxd = 0;
-    for (size_t l = 0; l < gm.n_levels; l++) if (gm.levels[l].dim > maxd) maxd = gm.levels[l].dim;
-    feat = malloc(sizeof(float) * p.total_dim);
-    levels = malloc(sizeof(double) * gm.n_levels);
-    work = malloc(sizeof(double) * maxd);
+    if (dataset_mvtec_test(&list, data, &e) || cli_mkdir(outdir, &e)) goto done;
     score = malloc(sizeof(double) * list.n);
     sub_s = malloc(sizeof(double) * list.n);
     sub_l = malloc(list.n);
-    size_t csv_cap = 256 + list.n * (128 + 24 * gm.n_levels), csv_at = 0;
+    size_t csv_cap = 256 + list.n * (128 + 24 * d.gm.n_levels), csv_at = 0;
     csv = malloc(csv_cap);
-    if (!feat || !levels || !work || !score || !sub_s || !sub_l || !csv) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
+    if (!score || !sub_s || !sub_l || !csv) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
     csv_at += (size_t)snprintf(csv, csv_cap, "file,type,label,score\n");
 
     cli_progress prog;
     cli_progress_start(&prog, "eval", list.n, quiet);
     for (size_t i = 0; i < list.n; i++) {
-        if (pipeline_image(&p, list.path[i], feat, &e)) goto done;
-        score[i] = detector_score(&gm, &sel, &p, feat, levels, work);
+        if (pipeline_image(&d.p, list.path[i], d.feat, &e)) goto done;
+        score[i] = detector_score_image(&d);
         if (csv_at < csv_cap)
             csv_at += (size_t)snprintf(csv + csv_at, csv_cap - csv_at, "%s,%s,%d,%.9g\n", list.path[i],
                                        list.type_name[list.type[i]], list.label[i], score[i]);
@@ -119,7 +101,7 @@ int cmd_eval(int argc, char **argv)
     cli_progress_end(&prog);
 
     /* AUROC overall, then each defect type against the good images */
-    printf("image AUROC (%s, %zu test images, preprocessing %s)\n", data, list.n, gm.preset);
+    printf("image AUROC (%s, %zu test images, preprocessing %s)\n", data, list.n, d.gm.preset);
     printf("  %-16s %6s %6s %8s\n", "defect type", "good", "bad", "AUROC");
     roc_series series[64];
     double auc_all = 0;
@@ -148,9 +130,9 @@ int cmd_eval(int argc, char **argv)
     double f1_th, f1, yj_th, yj;
     if (roc_best_f1(sub_s, sub_l, k, &f1_th, &f1, &e) || roc_youden(sub_s, sub_l, k, &yj_th, &yj, &e)) goto done;
     printf("thresholds (score >= threshold is anomalous)\n  %-16s %12s %8s %8s\n", "name", "value", "TPR", "FPR");
-    for (size_t t = 0; t < gm.n_thresholds; t++) {
-        rate r = rates_at(sub_s, sub_l, k, gm.thresholds[t].value);
-        printf("  %-16s %12.6g %8.4f %8.4f%s\n", gm.thresholds[t].name, gm.thresholds[t].value, r.tpr, r.fpr,
+    for (size_t t = 0; t < d.gm.n_thresholds; t++) {
+        rate r = rates_at(sub_s, sub_l, k, d.gm.thresholds[t].value);
+        printf("  %-16s %12.6g %8.4f %8.4f%s\n", d.gm.thresholds[t].name, d.gm.thresholds[t].value, r.tpr, r.fpr,
                t ? "" : "  (in force)");
     }
     rate rf = rates_at(sub_s, sub_l, k, f1_th), ry = rates_at(sub_s, sub_l, k, yj_th);
@@ -168,30 +150,29 @@ int cmd_eval(int argc, char **argv)
             at += (size_t)snprintf(json + at, sizeof json - at, "},\"thresholds\":{\"in_force\":{\"name\":\"%s\",\"value\":%.9g},"
                                    "\"best_f1\":{\"value\":%.9g,\"f1\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f},"
                                    "\"youden\":{\"value\":%.9g,\"j\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f}}}\n",
-                                   gm.n_thresholds ? gm.thresholds[0].name : "", gm.n_thresholds ? gm.thresholds[0].value : NAN,
+                                   d.gm.n_thresholds ? d.gm.thresholds[0].name : "", d.gm.n_thresholds ? d.gm.thresholds[0].value : NAN,
                                    f1_th, f1, rf.tpr, rf.fpr, yj_th, yj, ry.tpr, ry.fpr);
         snprintf(path, sizeof path, "%s/report.json", outdir);
         if (atomic_file_write(path, json, at < sizeof json ? at : sizeof json - 1, &e)) goto done;
     }
     printf("report: %s/roc.svg, %s/scores.csv, %s/report.json\n", outdir, outdir, outdir);
     if (update) {
-        if (detector_set_threshold(&gm, "best-f1", f1_th, use && !strcmp(use, "best-f1"), &e) ||
-            detector_set_threshold(&gm, "youden", yj_th, use && !strcmp(use, "youden"), &e))
+        if (detector_set_threshold(&d.gm, "best-f1", f1_th, use && !strcmp(use, "best-f1"), &e) ||
+            detector_set_threshold(&d.gm, "youden", yj_th, use && !strcmp(use, "youden"), &e))
             goto done;
         if (use && strcmp(use, "best-f1") && strcmp(use, "youden")) {
             double v;
-            if (detector_get_threshold(&gm, use, &v, 0, &e) || detector_set_threshold(&gm, use, v, 1, &e)) goto done;
+            if (detector_get_threshold(&d.gm, use, &v, 0, &e) || detector_set_threshold(&d.gm, use, v, 1, &e)) goto done;
         }
-        if (gauss_file_write(gauss_path, &gm, &e)) goto done;
-        printf("updated %s: threshold in force is %s = %.6g\n", gauss_path, gm.thresholds[0].name, gm.thresholds[0].value);
+        if (gauss_file_write(gauss_path, &d.gm, &e)) goto done;
+        printf("updated %s: threshold in force is %s = %.6g\n", gauss_path, d.gm.thresholds[0].name, d.gm.thresholds[0].value);
     }
     rc = 0;
 done:
     if (rc) cli_error("eval", &e);
     for (int c = 0; c < n_curves; c++) roc_curve_free(&curves[c]);
-    free(feat); free(levels); free(work); free(score); free(sub_s); free(sub_l); free(csv);
+    free(score); free(sub_s); free(sub_l); free(csv);
     dataset_free(&list);
-    pipeline_close(&p);
-    gauss_model_free(&gm);
+    detector_close(&d);
     return rc;
 }

@@ -1,9 +1,7 @@
 /* effad score: anomaly score, per-level breakdown and verdict per image. */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "cli.h"
 #include "dataset.h"
 #include "detector.h"
@@ -64,63 +62,47 @@ int cmd_score(int argc, char **argv)
     if (!gauss_path || !model || !n_inputs) return cli_usage_error("score", "need MODEL.gauss, MODEL.efm and images or directories%s", "");
 
     effad_error e = { 0 };
-    gauss_model gm;
-    pipeline p;
+    detector d;
     image_list list;
-    level_sel sel;
     memset(&list, 0, sizeof list);
-    memset(&p, 0, sizeof p);
-    if (gauss_file_read(gauss_path, &gm, &e)) return cli_error("score", &e);
     /* the recorded preset, unless the user names one: then it must agree */
-    po.preset = preset_opt ? preset_opt : gm.preset;
+    po.preset = preset_opt;
+    if (detector_open(&d, gauss_path, model, po, &e)) return cli_error("score", &e);
     int rc = 1, anomalies = 0;
-    float *feat = 0;
-    double *levels = 0, *work = 0;
-    if (pipeline_open(&p, model, &po, &e) || detector_check_compatible(&gm, &p, gauss_path, &sel, &e) ||
-        dataset_collect(&list, inputs, n_inputs, &e))
-        goto done;
+    if (dataset_collect(&list, inputs, n_inputs, &e)) goto done;
     double threshold;
     const char *th_name = "explicit";
     if (th_opt && cli_parse_double(th_opt, &threshold)) th_name = "explicit";
-    else if (detector_get_threshold(&gm, th_opt, &threshold, &th_name, &e)) goto done;
+    else if (detector_get_threshold(&d.gm, th_opt, &threshold, &th_name, &e)) goto done;
 
-    if (save && mkdir(save, 0755) != 0 && errno != EEXIST) {
-        effad_fail(&e, EFFAD_ERR_IO, "%s: cannot create directory: %s", save, strerror(errno));
-        goto done;
-    }
-    size_t maxd = 0;
-    for (size_t l = 0; l < gm.n_levels; l++) if (gm.levels[l].dim > maxd) maxd = gm.levels[l].dim;
-    feat = malloc(sizeof(float) * p.total_dim);
-    levels = malloc(sizeof(double) * gm.n_levels);
-    work = malloc(sizeof(double) * maxd);
-    if (!feat || !levels || !work) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
+    if (save && cli_mkdir(save, &e)) goto done;
     if (json) {   /* a header line: what the scores below were measured against */
         printf("{\"kind\":\"fit\",\"preset\":\"%s\",\"n_train\":%llu,\"threshold\":%.17g,\"threshold_name\":\"%s\",\"levels\":[",
-               gm.preset, (unsigned long long)(gm.n_levels ? gm.levels[0].n : 0), threshold, th_name);
-        for (size_t l = 0; l < gm.n_levels; l++)
-            printf("%s{\"tap\":%d,\"dim\":%zu,\"shrinkage\":%.17g}", l ? "," : "", sel.tap[l], gm.levels[l].dim,
-                   gm.levels[l].shrinkage);
+               d.gm.preset, (unsigned long long)(d.gm.n_levels ? d.gm.levels[0].n : 0), threshold, th_name);
+        for (size_t l = 0; l < d.gm.n_levels; l++)
+            printf("%s{\"tap\":%d,\"dim\":%zu,\"shrinkage\":%.17g}", l ? "," : "", d.sel.tap[l], d.gm.levels[l].dim,
+                   d.gm.levels[l].shrinkage);
         printf("]}\n");
     }
     if (!json && !quiet) printf("# %s, threshold %s = %.6g, score = %s of %zu level distances\n", gauss_path, th_name,
-                                threshold, detector_combine_of(gm.preset) == COMBINE_MEAN ? "mean" : "sum", gm.n_levels);
+                                threshold, detector_combine_of(d.gm.preset) == COMBINE_MEAN ? "mean" : "sum", d.gm.n_levels);
     for (size_t i = 0; i < list.n; i++) {
         uint8_t *rgb = 0;
         int w, h;
-        if (pipeline_load_rgb(&p, list.path[i], &rgb, &w, &h, &e)) goto done;
-        if (pipeline_rgb(&p, rgb, w, h, 0, 0, feat, &e)) { effad_error_prefix(&e, list.path[i]); free(rgb); goto done; }
-        double score = detector_score(&gm, &sel, &p, feat, levels, work);
+        if (pipeline_load_rgb(&d.p, list.path[i], &rgb, &w, &h, &e)) goto done;
+        if (pipeline_rgb(&d.p, rgb, w, h, 0, 0, d.feat, &e)) { effad_error_prefix(&e, list.path[i]); free(rgb); goto done; }
+        double score = detector_score_image(&d);
         int bad = score >= threshold;
         anomalies += bad;
         if (json) {
             printf("{\"file\":");
             json_str(stdout, list.path[i]);
             printf(",\"score\":%.17g,\"levels\":[", score);
-            for (size_t l = 0; l < gm.n_levels; l++) printf("%s%.17g", l ? "," : "", levels[l]);
+            for (size_t l = 0; l < d.gm.n_levels; l++) printf("%s%.17g", l ? "," : "", d.levels[l]);
             printf("],\"threshold\":%.17g,\"anomalous\":%s}\n", threshold, bad ? "true" : "false");
         } else {
             printf("%-9s %12.6g  %s  levels", bad ? "ANOMALY" : "ok", score, list.path[i]);
-            for (size_t l = 0; l < gm.n_levels; l++) printf(" %.4g", levels[l]);
+            for (size_t l = 0; l < d.gm.n_levels; l++) printf(" %.4g", d.levels[l]);
             printf("\n");
         }
         if (save) {
@@ -147,9 +129,7 @@ int cmd_score(int argc, char **argv)
     if (!json && !quiet) fprintf(stderr, "%zu images, %d anomalous\n", list.n, anomalies);
 done:
     if (rc == 1) cli_error("score", &e);
-    free(feat); free(levels); free(work);
     dataset_free(&list);
-    pipeline_close(&p);
-    gauss_model_free(&gm);
+    detector_close(&d);
     return rc;
 }

@@ -200,3 +200,41 @@ effad_status detector_check_compatible(const gauss_model *gm, const pipeline *p,
                               sel->tap[l], gm->levels[l].dim, p->level_dim[sel->tap[l]]);
     return EFFAD_OK;
 }
+
+effad_status detector_open(detector *d, const char *gauss_path, const char *efm_path, pipeline_options po,
+                           effad_error *e)
+{
+    memset(d, 0, sizeof *d);
+    effad_status s = gauss_file_read(gauss_path, &d->gm, e);
+    if (s) return s;
+    if (!po.preset) po.preset = d->gm.preset;
+    if ((s = pipeline_open(&d->p, efm_path, &po, e)) ||
+        (s = detector_check_compatible(&d->gm, &d->p, gauss_path, &d->sel, e))) {
+        detector_close(d);
+        return s;
+    }
+    size_t maxd = 0;
+    for (size_t l = 0; l < d->gm.n_levels; l++) if (d->gm.levels[l].dim > maxd) maxd = d->gm.levels[l].dim;
+    d->feat = malloc(sizeof(float) * d->p.total_dim);
+    d->levels = malloc(sizeof(double) * (d->gm.n_levels ? d->gm.n_levels : 1));
+    d->work = malloc(sizeof(double) * (maxd ? maxd : 1));
+    if (!d->feat || !d->levels || !d->work) {
+        detector_close(d);
+        return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    }
+    return EFFAD_OK;
+}
+
+double detector_score_image(detector *d)
+{
+    return detector_score(&d->gm, &d->sel, &d->p, d->feat, d->levels, d->work);
+}
+
+void detector_close(detector *d)
+{
+    if (!d) return;
+    free(d->feat); free(d->levels); free(d->work);
+    pipeline_close(&d->p);
+    gauss_model_free(&d->gm);
+    memset(d, 0, sizeof *d);
+}

@@ -53,6 +53,23 @@ effad_status detector_set_threshold(gauss_model *gm, const char *name, double va
 effad_status detector_get_threshold(const gauss_model *gm, const char *name, double *value,
                                     const char **actual_name, effad_error *e);
 
+/* A fitted model ready to score images: the .gauss, the pipeline it was
+ * fitted with (its preset unless po.preset names one, which must agree),
+ * the levels, and one image's buffers. */
+typedef struct detector {
+    gauss_model gm;
+    pipeline p;
+    level_sel sel;
+    float *feat;          /* p.total_dim: one image's level vectors   */
+    double *levels;       /* gm.n_levels: its per-level distances     */
+    double *work;         /* the largest level's dimension            */
+} detector;
+effad_status detector_open(detector *d, const char *gauss_path, const char *efm_path, pipeline_options po,
+                           effad_error *e);
+/* The combined score of the image whose features are in d->feat. */
+double detector_score_image(detector *d);
+void detector_close(detector *d);
+
 /* Checks that gm was fitted with this model, preset and levels; the
  * message names what differs. */
 effad_status detector_check_compatible(const gauss_model *gm, const pipeline *p, const char *gauss_path,
