@@ -4,17 +4,8 @@
 # model, preset or level choice, a truncated .gauss, a directory that is not
 # an MVTec layout. Each failure: non-zero exit, a message naming the file and
 # the problem, no half-written output (an existing output stays as it was).
-B=${EFFAD_BUILD:-build}
-effad() { $RUNNER "$B/effad" "$@"; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-bad() { echo "cli-detector: $*"; fail=1; }
-expect_fail() {
-    name=$1; pat=$2; shift 2
-    if "$@" >"$T/out" 2>"$T/err"; then bad "$name: succeeded"; return; fi
-    grep -q -- "$pat" "$T/err" || bad "$name: stderr lacks '$pat': $(cat "$T/err")"
-}
+NAME=cli-detector
+. "$(dirname "$0")/lib/cli.sh"
 
 I=tests/data/images
 G=tests/golden/tiny-tv-bn

@@ -2,21 +2,9 @@
 # effad convert / info / features on bad input: a non-zero exit, a message
 # that names the file and the problem, and no output file -- or, when an
 # output already exists, that file left exactly as it was.
-B=${EFFAD_BUILD:-build}
-# RUNNER (e.g. qemu-aarch64 -L ...) is set by the cross-test harness
-effad() { $RUNNER "$B/effad" "$@"; }
+NAME=cli-model-errors
+. "$(dirname "$0")/lib/cli.sh"
 effad_mmx() { EFFAD_ISA=mmx $RUNNER "$B/effad" "$@"; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0
-bad() { echo "cli-model-errors: $*"; fail=1; }
-
-# expect_fail NAME PATTERN CMD...: exit status != 0 and stderr matches PATTERN
-expect_fail() {
-    name=$1; pat=$2; shift 2
-    if "$@" >"$T/out" 2>"$T/err"; then bad "$name: succeeded"; return; fi
-    grep -q -- "$pat" "$T/err" || bad "$name: stderr lacks '$pat': $(cat "$T/err")"
-}
 
 G=tests/golden/tiny-tv-bn
 effad convert $G/model.onnx -o "$T/good.efm" >/dev/null || bad "converting the golden model failed"
