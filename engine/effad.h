@@ -141,6 +141,8 @@ typedef enum effad_layer {
     EFFAD_LAYER_PROJECT,          /* 1x1 conv (GEMM), gate and skip folded */
     EFFAD_LAYER_HEAD,             /* 1x1 conv (GEMM)                    */
     EFFAD_LAYER_TAPS,             /* pooling / copying feature taps     */
+    EFFAD_LAYER_EXPAND_DW,        /* expand fused with depthwise (+ SE pooling),
+                                     instead of EXPAND and DEPTHWISE    */
     EFFAD_LAYER_COUNT
 } effad_layer;
 typedef void (*effad_layer_fn)(void *ctx, effad_layer layer, int block);
@@ -171,11 +173,14 @@ typedef struct effad_runner {
     effad_geom stem_g, head_g;
     effad_geom dw_g[EFFAD_MAX_BLOCKS];
     int tap_h[EFFAD_MAX_TAPS], tap_w[EFFAD_MAX_TAPS];
+    int ring_rows[EFFAD_MAX_BLOCKS]; /* > 0: block's expand fused with its
+                                         depthwise through a ring of this many rows */
     int n_workers;
     uint8_t *arena; size_t arena_bytes;
-    /* arena layout: byte offsets of each buffer, sizes in floats */
-    size_t off_x0, off_x1, off_exp, off_dw, off_vec, off_scratch, off_pack;
-    size_t io_floats, exp_floats, dw_floats, vec_floats, scratch_bytes, pack_bytes;
+    /* arena layout: byte offsets of each buffer, sizes in floats; scratch
+     * and ring: bytes per worker */
+    size_t off_x0, off_x1, off_exp, off_dw, off_vec, off_scratch, off_pack, off_ring;
+    size_t io_floats, exp_floats, dw_floats, vec_floats, scratch_bytes, pack_bytes, ring_bytes;
 } effad_runner;
 
 /* Arena bytes to run m at in_h x in_w (0 = native) with kernels k (NULL:

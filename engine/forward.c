@@ -20,6 +20,12 @@ static void done(effad_runner *r, effad_layer layer, int block)
     if (r->on_layer) r->on_layer(r->on_layer_ctx, layer, block);
 }
 
+/* Worker w's slice of kernel scratch. */
+static void *worker_scratch(const effad_runner *r, int worker)
+{
+    return r->arena + r->off_scratch + (size_t)worker * r->scratch_bytes;
+}
+
 static ops_act act_of(const effad_conv *c)
 {
     ops_act a = { (ops_act_kind)c->act, c->act_a, c->act_b };
@@ -65,8 +71,7 @@ static void gemm_chunks(void *ctx, int worker, int begin, int end)
         a.c += r0 * a.c_stride;
         if (a.res) a.res += r0 * a.res_stride;
     }
-    void *scratch = j->r->arena + j->r->off_scratch + (size_t)worker * j->r->scratch_bytes;
-    ops_status s = j->r->k->gemm(&a, scratch);
+    ops_status s = j->r->k->gemm(&a, worker_scratch(j->r, worker));
     if (s) j->st = s;
 }
 
@@ -88,19 +93,34 @@ static void pack_chunks(void *ctx, int worker, int begin, int end)
     if (s) j->st = s;
 }
 
+/* The GEMM arguments of 1x1 conv c over `pixels` rows of in. */
+static ops_gemm_args gemm_of(const effad_conv *c, const float *in, size_t pixels, const float *gate,
+                             const float *res, float *out)
+{
+    ops_gemm_args a = { pixels, (size_t)c->cout, (size_t)c->cin, in, (size_t)c->cin, gate,
+                        c->w, (size_t)c->cout, c->b, act_of(c), res, (size_t)c->cout,
+                        out, (size_t)c->cout, 0 };
+    return a;
+}
+
+/* With a packing kernel, packs the layer's weights once (not once per
+ * worker's chunk) into the shared pack buffer and points a->b_packed at it. */
+static ops_status pack_layer(effad_runner *r, ops_gemm_args *a)
+{
+    if (!r->k->gemm_pack) return OPS_OK;
+    pack_job pj = { r, *a, (float *)(void *)(r->arena + r->off_pack), OPS_OK };
+    parallel(r, pack_chunks, &pj, (int)((a->n + PLAN_GEMM_COLS - 1) / PLAN_GEMM_COLS));
+    a->b_packed = pj.dst;
+    return pj.st;
+}
+
 /* out[p][co] = act(in[p] . w[:, co] + b) (* gate on the inputs) (+ res) */
 static ops_status run_1x1(effad_runner *r, const effad_conv *c, const float *in, size_t pixels,
                           const float *gate, const float *res, float *out)
 {
-    gemm_job j = { r, { pixels, (size_t)c->cout, (size_t)c->cin, in, (size_t)c->cin, gate,
-                        c->w, (size_t)c->cout, c->b, act_of(c), res, (size_t)c->cout,
-                        out, (size_t)c->cout, 0 }, 0, OPS_OK };
-    if (r->k->gemm_pack) {   /* once per layer, not once per worker's chunk */
-        pack_job pj = { r, j.a, (float *)(void *)(r->arena + r->off_pack), OPS_OK };
-        parallel(r, pack_chunks, &pj, (c->cout + PLAN_GEMM_COLS - 1) / PLAN_GEMM_COLS);
-        if (pj.st) return pj.st;
-        j.a.b_packed = pj.dst;
-    }
+    gemm_job j = { r, gemm_of(c, in, pixels, gate, res, out), 0, OPS_OK };
+    ops_status s = pack_layer(r, &j.a);
+    if (s) return s;
     int rows = (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS);
     int cols = (c->cout + PLAN_GEMM_COLS - 1) / PLAN_GEMM_COLS;
     j.by_cols = cols > rows;
@@ -118,22 +138,39 @@ typedef struct conv_job {
     ops_status st;
 } conv_job;
 
+/* Output rows and pooling slot of one band (band_sums may be NULL). */
+static void band_rows(ops_dwconv_args *a, int band, float *band_sums)
+{
+    a->row_begin = band * PLAN_BAND_ROWS;
+    a->row_end = a->row_begin + PLAN_BAND_ROWS;
+    if (a->row_end > a->out_dims.h) a->row_end = a->out_dims.h;
+    a->chan_sum = 0;
+    if (band_sums) {
+        a->chan_sum = band_sums + (size_t)band * a->out_dims.c;
+        memset(a->chan_sum, 0, sizeof(float) * (size_t)a->out_dims.c);
+    }
+}
+
 static void dw_bands(void *ctx, int worker, int begin, int end)
 {
     (void)worker;
     conv_job *j = ctx;
     for (int band = begin; band < end; band++) {
         ops_dwconv_args a = j->dw;
-        a.row_begin = band * PLAN_BAND_ROWS;
-        a.row_end = a.row_begin + PLAN_BAND_ROWS;
-        if (a.row_end > a.out_dims.h) a.row_end = a.out_dims.h;
-        if (j->band_sums) {
-            a.chan_sum = j->band_sums + (size_t)band * a.out_dims.c;
-            memset(a.chan_sum, 0, sizeof(float) * (size_t)a.out_dims.c);
-        }
+        band_rows(&a, band, j->band_sums);
         ops_status s = j->r->k->dwconv(&a);
         if (s) j->st = s;
     }
+}
+
+/* mean[c] = the band sums added in band order, over the output pixels. */
+static void band_mean(const float *band_sums, int bands, int c, int pixels, float *mean)
+{
+    for (int ch = 0; ch < c; ch++) mean[ch] = 0.0f;
+    for (int b = 0; b < bands; b++)
+        for (int ch = 0; ch < c; ch++) mean[ch] += band_sums[(size_t)b * c + ch];
+    float inv = 1.0f / (float)pixels;
+    for (int ch = 0; ch < c; ch++) mean[ch] *= inv;
 }
 
 static void conv_bands(void *ctx, int worker, int begin, int end)
@@ -150,26 +187,106 @@ static void conv_bands(void *ctx, int worker, int begin, int end)
 
 /* Depthwise conv; when mean != NULL also the spatial mean of its output,
  * summed per band then over bands in order (thread-count independent). */
+static ops_dwconv_args dw_of(const effad_conv *c, const effad_geom *g, const float *in, float *out)
+{
+    ops_dwconv_args a;
+    memset(&a, 0, sizeof a);
+    a.in = in;   a.in_dims = (ops_hwc){ g->in_h, g->in_w, c->cin };
+    a.w = c->w;  a.bias = c->b;
+    a.g = geom_of(c, g);
+    a.act = act_of(c);
+    a.out = out; a.out_dims = (ops_hwc){ g->out_h, g->out_w, c->cout };
+    return a;
+}
+
 static ops_status run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g,
                          const float *in, float *out, float *band_sums, float *mean)
 {
     conv_job j;
     memset(&j, 0, sizeof j);
     j.r = r;
-    j.dw.in = in;   j.dw.in_dims = (ops_hwc){ g->in_h, g->in_w, c->cin };
-    j.dw.w = c->w;  j.dw.bias = c->b;
-    j.dw.g = geom_of(c, g);
-    j.dw.act = act_of(c);
-    j.dw.out = out; j.dw.out_dims = (ops_hwc){ g->out_h, g->out_w, c->cout };
+    j.dw = dw_of(c, g, in, out);
     j.band_sums = mean ? band_sums : 0;
     int bands = (int)plan_bands(g->out_h);
     parallel(r, dw_bands, &j, bands);
     if (j.st || !mean) return j.st;
-    for (int ch = 0; ch < c->cout; ch++) mean[ch] = 0.0f;
-    for (int b = 0; b < bands; b++)
-        for (int ch = 0; ch < c->cout; ch++) mean[ch] += band_sums[(size_t)b * c->cout + ch];
-    float inv = 1.0f / (float)(g->out_h * g->out_w);
-    for (int ch = 0; ch < c->cout; ch++) mean[ch] *= inv;
+    band_mean(band_sums, bands, c->cout, g->out_h * g->out_w, mean);
+    return OPS_OK;
+}
+
+/* ------------------------------- expand fused with depthwise (plan.h) */
+
+/* Each worker walks its bands of output rows in order and expands input
+ * rows into its own ring just before the first output row that reads them:
+ * every input row once per worker (plus the few a second worker's first
+ * row shares with the first's last). Rows are expanded in runs that do not
+ * wrap around the ring, so each GEMM call covers several rows when the
+ * stride lets it. */
+typedef struct fused_job {
+    effad_runner *r;
+    ops_gemm_args ex;     /* the expand over the whole input map */
+    ops_dwconv_args dw;   /* the depthwise, input = the ring      */
+    float *band_sums;     /* [bands][c] or NULL */
+    ops_status st;
+} fused_job;
+
+static void fused_bands(void *ctx, int worker, int begin, int end)
+{
+    fused_job *j = ctx;
+    effad_runner *r = j->r;
+    const ops_conv_geom g = j->dw.g;
+    const int ih = j->dw.in_dims.h, ring = j->dw.in_ring;
+    const size_t row = (size_t)j->dw.in_dims.w * (size_t)j->dw.in_dims.c;
+    float *rb = (float *)(void *)(r->arena + r->off_ring + (size_t)worker * r->ring_bytes);
+    void *scratch = worker_scratch(r, worker);
+    int next = 0;   /* first input row not in the ring yet */
+    for (int band = begin; band < end; band++) {
+        ops_dwconv_args a = j->dw;
+        a.in = rb;
+        band_rows(&a, band, j->band_sums);
+        const int oy_end = a.row_end;
+        for (int oy = a.row_begin; oy < oy_end; oy++) {
+            int lo = oy * g.stride_h - g.pad_top, hi = lo + (g.kh - 1) * g.dil_h + 1;
+            if (lo < 0) lo = 0;
+            if (hi > ih) hi = ih;
+            if (next < lo) next = lo;
+            while (next < hi) {
+                const int slot = next % ring;
+                const int n = hi - next < ring - slot ? hi - next : ring - slot;
+                ops_gemm_args e = j->ex;
+                e.m = (size_t)n * (size_t)j->dw.in_dims.w;
+                e.a += (size_t)next * (size_t)j->dw.in_dims.w * e.a_stride;
+                e.c = rb + (size_t)slot * row;
+                ops_status s = r->k->gemm(&e, scratch);
+                if (s) { j->st = s; return; }
+                next += n;
+            }
+            a.row_begin = oy;
+            a.row_end = oy + 1;
+            ops_status s = r->k->dwconv(&a);
+            if (s) { j->st = s; return; }
+        }
+    }
+}
+
+/* expand -> depthwise (+ pooling for squeeze-excite), the expanded map
+ * living only in the workers' rings. */
+static ops_status run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
+                                const float *in, float *out, float *band_sums, float *mean)
+{
+    fused_job j;
+    memset(&j, 0, sizeof j);
+    j.r = r;
+    j.ex = gemm_of(&b->expand, in, (size_t)g->in_h * g->in_w, 0, 0, 0);
+    ops_status s = pack_layer(r, &j.ex);
+    if (s) return s;
+    j.dw = dw_of(&b->dw, g, 0, out);
+    j.dw.in_ring = ring_rows;
+    j.band_sums = mean ? band_sums : 0;
+    int bands = (int)plan_bands(g->out_h);
+    parallel(r, fused_bands, &j, bands);
+    if (j.st || !mean) return j.st;
+    band_mean(band_sums, bands, b->dw.cout, g->out_h * g->out_w, mean);
     return OPS_OK;
 }
 
@@ -253,18 +370,25 @@ effad_status effad_run(effad_runner *r, const float *input_chw,
         const effad_geom *g = &r->dw_g[i];
         const size_t in_px = (size_t)h * w, out_px = (size_t)g->out_h * g->out_w;
 
-        /* expand 1x1 (absent when the expansion ratio is 1) */
-        const float *dw_in = x;
-        if (b->expand.w) {
-            if ((s = run_1x1(r, &b->expand, x, in_px, 0, 0, ex))) return kernel_failed(e, s, "expand", i);
-            dw_in = ex;
-            done(r, EFFAD_LAYER_EXPAND, i);
-        }
-        /* depthwise kxk, pooling its output for squeeze-excite on the way */
         float *mean = b->se_c ? vec : 0, *gate = vec + b->mid_c, *hidden = gate + b->mid_c;
         float *bands = hidden + b->se_c;
-        if ((s = run_dw(r, &b->dw, g, dw_in, dw, bands, mean))) return kernel_failed(e, s, "depthwise", i);
-        done(r, EFFAD_LAYER_DEPTHWISE, i);
+        if (r->ring_rows[i]) {
+            /* expand and depthwise together, a few rows at a time (plan.h) */
+            if ((s = run_expand_dw(r, b, g, r->ring_rows[i], x, dw, bands, mean)))
+                return kernel_failed(e, s, "expand+depthwise", i);
+            done(r, EFFAD_LAYER_EXPAND_DW, i);
+        } else {
+            /* expand 1x1 (absent when the expansion ratio is 1) */
+            const float *dw_in = x;
+            if (b->expand.w) {
+                if ((s = run_1x1(r, &b->expand, x, in_px, 0, 0, ex))) return kernel_failed(e, s, "expand", i);
+                dw_in = ex;
+                done(r, EFFAD_LAYER_EXPAND, i);
+            }
+            /* depthwise kxk, pooling its output for squeeze-excite on the way */
+            if ((s = run_dw(r, &b->dw, g, dw_in, dw, bands, mean))) return kernel_failed(e, s, "depthwise", i);
+            done(r, EFFAD_LAYER_DEPTHWISE, i);
+        }
         /* squeeze-excite: per-channel gate from the pooled vector */
         if (b->se_c) {
             ops_se_args se = { mean, b->mid_c, b->se_c, b->se_reduce.w, b->se_reduce.b, act_of(&b->se_reduce),

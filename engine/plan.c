@@ -3,11 +3,12 @@
  *
  * Buffers (floats unless noted):
  *   x0, x1   ping-pong block inputs/outputs; also the HWC copy of the input
- *   exp      the expanded map of the widest expand 1x1
+ *   exp      the expanded map of the widest expand 1x1 not fused (below)
  *   dw       the depthwise output (and its squeeze-excite partial sums)
  *   vec      per-channel vectors: SE mean, gate, hidden, band partial sums
  *   pack     the current 1x1 layer's weights packed for the kernel, shared
  *   scratch  kernel scratch, one slice per worker
+ *   ring     the fused expand's rows, one ring per worker (plan.h)
  * Peak = their sum; effad info prints it so firmware can size a static
  * arena. */
 #include "effad.h"
@@ -56,8 +57,14 @@ static size_t round64(size_t n) { return (n + 63u) & ~(size_t)63u; }
 
 size_t plan_bands(int rows) { return (size_t)(rows + PLAN_BAND_ROWS - 1) / PLAN_BAND_ROWS; }
 
+int plan_ring_rows(int kh, int dil_h, int in_h)
+{
+    const int span = (kh - 1) * dil_h + 1;
+    return span < in_h ? span : in_h;
+}
+
 static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernels *k,
-                         int in_h, int in_w, int n_workers, effad_error *e)
+                         int in_h, int in_w, int n_workers, const plan_fuse_rule *rule, effad_error *e)
 {
     effad_status s;
     memset(r, 0, sizeof *r);
@@ -72,7 +79,7 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     if ((s = conv_geom(&m->stem, in_h, in_w, &r->stem_g, "stem", e))) return s;
     int h = r->stem_g.out_h, w = r->stem_g.out_w;
     size_t io = max_sz((size_t)m->in_c * in_h * in_w, (size_t)h * w * m->stem.cout);
-    size_t ex = 0, dw = 0, vec = 0, scr = 0, pack = 0;
+    size_t ex = 0, dw = 0, vec = 0, scr = 0, pack = 0, ring = 0;
     int tap_h[EFFAD_MAX_BLOCKS + 2], tap_w[EFFAD_MAX_BLOCKS + 2];
     tap_h[0] = h; tap_w[0] = w;
     for (int i = 0; i < m->n_blocks; i++) {
@@ -81,8 +88,14 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
         if ((s = conv_geom(&b->dw, h, w, g, "depthwise", e))) return s;
         size_t in_hw = (size_t)h * w, out_hw = (size_t)g->out_h * g->out_w;
         if (b->expand.w) {
-            ex = max_sz(ex, in_hw * b->mid_c);
-            gemm_needs(k, in_hw, (size_t)b->mid_c, (size_t)b->in_c, &scr, &pack);
+            const int rows = plan_ring_rows(b->dw.kh, b->dw.dil_h, h);
+            const size_t ring_floats = (size_t)rows * w * b->mid_c;
+            r->ring_rows[i] = in_hw * b->mid_c * sizeof(float) >= rule->min_map &&
+                              ring_floats * sizeof(float) <= rule->max_ring &&
+                              (size_t)b->in_c * b->mid_c * sizeof(float) <= rule->max_weights ? rows : 0;
+            if (r->ring_rows[i]) ring = max_sz(ring, ring_floats);
+            else ex = max_sz(ex, in_hw * b->mid_c);
+            gemm_needs(k, r->ring_rows[i] ? (size_t)w : in_hw, (size_t)b->mid_c, (size_t)b->in_c, &scr, &pack);
         }
         dw = max_sz(dw, out_hw * b->mid_c);
         /* mean, gate, hidden, then one partial sum per band of rows */
@@ -105,6 +118,7 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     }
     r->io_floats = io; r->exp_floats = ex; r->dw_floats = dw; r->vec_floats = vec;
     r->scratch_bytes = round64(scr);
+    r->ring_bytes = round64(ring * sizeof(float));
     r->pack_bytes = round64(pack);
     r->off_x0 = 0;
     r->off_x1 = r->off_x0 + round64(io * sizeof(float));
@@ -113,30 +127,46 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     r->off_vec = r->off_dw + round64(dw * sizeof(float));
     r->off_pack = r->off_vec + round64(vec * sizeof(float));
     r->off_scratch = r->off_pack + r->pack_bytes;
+    r->off_ring = r->off_scratch + r->scratch_bytes * (size_t)n_workers;
     return EFFAD_OK;
 }
 
 static size_t plan_total(const effad_runner *r)
 {
-    return r->off_scratch + r->scratch_bytes * (size_t)r->n_workers;
+    return r->off_ring + r->ring_bytes * (size_t)r->n_workers;
+}
+
+static const plan_fuse_rule fuse_default = PLAN_FUSE_DEFAULT;
+
+effad_status plan_arena_bytes(const effad_model *m, const struct ops_kernels *k, int in_h, int in_w,
+                              int n_workers, const plan_fuse_rule *rule, size_t *bytes, effad_error *e)
+{
+    effad_runner r;
+    effad_status s = plan(&r, m, k, in_h, in_w, n_workers, rule ? rule : &fuse_default, e);
+    if (s) return s;
+    if (bytes) *bytes = plan_total(&r);
+    return EFFAD_OK;
 }
 
 effad_status effad_arena_bytes(const effad_model *m, const struct ops_kernels *k,
                                int in_h, int in_w, int n_workers, size_t *bytes, effad_error *e)
 {
-    effad_runner r;
-    effad_status s = plan(&r, m, k, in_h, in_w, n_workers, e);
-    if (s) return s;
-    if (bytes) *bytes = plan_total(&r);
-    return EFFAD_OK;
+    return plan_arena_bytes(m, k, in_h, in_w, n_workers, 0, bytes, e);
 }
 
 effad_status effad_runner_init(effad_runner *r, const effad_model *m, const struct ops_kernels *k,
                                int in_h, int in_w, int n_workers, void *arena, size_t arena_bytes,
                                effad_error *e)
 {
+    return plan_runner_init(r, m, k, in_h, in_w, n_workers, 0, arena, arena_bytes, e);
+}
+
+effad_status plan_runner_init(effad_runner *r, const effad_model *m, const struct ops_kernels *k,
+                              int in_h, int in_w, int n_workers, const plan_fuse_rule *rule,
+                              void *arena, size_t arena_bytes, effad_error *e)
+{
     if (!r) return effad_fail(e, EFFAD_ERR_ARG, "no runner");
-    effad_status s = plan(r, m, k, in_h, in_w, n_workers, e);
+    effad_status s = plan(r, m, k, in_h, in_w, n_workers, rule ? rule : &fuse_default, e);
     if (s) return s;
     if (!arena) return EFFAD_OK;
     if ((uintptr_t)arena % 64u) return effad_fail(e, EFFAD_ERR_ARG, "arena must be 64-byte aligned");

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include "effad.h"
 
 /* Depthwise rows are pooled in fixed bands of this many output rows, and
  * the band sums added in band order: the pooled vector is then the same
@@ -19,6 +20,34 @@
 #define PLAN_GEMM_ROWS 64
 #define PLAN_GEMM_COLS 16
 
+/* A block's expand 1x1 is fused with its depthwise conv -- the expanded map
+ * produced a few rows at a time into a per-worker ring of just the rows
+ * the depthwise window needs -- when
+ *  - the whole expanded map would be at least min_map bytes (it is written
+ *    to memory and read back otherwise: B4's first expand makes 20 MB),
+ *  - the ring fits in max_ring bytes (so it stays in a 512 KiB L2 next to
+ *    the weights and the output row), and
+ *  - the expand's weights are at most max_weights bytes (each ring refill
+ *    is a GEMM of a row or two that streams all of them).
+ * Smaller maps stay in cache anyway and run as whole-map GEMMs, which tile
+ * better. Fused or not, every value is computed by the same instructions,
+ * so the rule never changes a result: tests/unit/test-threads.c forces it
+ * on and off and compares bit for bit. Measured on B4@380 (1 thread, Zen
+ * 3): fusing blocks 2-16 took the pass from 188 to 165 ms (best of 4
+ * interleaved rounds); also fusing block 31 (12x12, 4.8 MB of weights)
+ * made that block 6.3 -> 7.4 ms, hence max_weights. */
+typedef struct plan_fuse_rule { size_t min_map, max_ring, max_weights; } plan_fuse_rule;
+#define PLAN_FUSE_DEFAULT { (size_t)1 << 20, (size_t)384 << 10, (size_t)160 << 10 }
+
+/* effad_arena_bytes and effad_runner_init with a given fusion rule. */
+effad_status plan_arena_bytes(const effad_model *m, const struct ops_kernels *k, int in_h, int in_w,
+                              int n_workers, const plan_fuse_rule *rule, size_t *bytes, effad_error *e);
+effad_status plan_runner_init(effad_runner *r, const effad_model *m, const struct ops_kernels *k,
+                              int in_h, int in_w, int n_workers, const plan_fuse_rule *rule,
+                              void *arena, size_t arena_bytes, effad_error *e);
+
 size_t plan_bands(int rows);
+/* Input rows the depthwise window spans: the fused ring's size. */
+int plan_ring_rows(int kh, int dil_h, int in_h);
 
 #endif

@@ -8,7 +8,8 @@ ops_status f32_dwconv_hwc_scalar(const ops_dwconv_args *a)
     const int ih = a->in_dims.h, iw = a->in_dims.w, c = a->in_dims.c;
     const int ow = a->out_dims.w;
     if (a->out_dims.c != c) return OPS_ERR_ARG;
-    if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end) return OPS_ERR_ARG;
+    if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end || a->in_ring < 0)
+        return OPS_ERR_ARG;
 
     for (int oy = a->row_begin; oy < a->row_end; oy++) {
         for (int ox = 0; ox < ow; ox++) {
@@ -20,7 +21,7 @@ ops_status f32_dwconv_hwc_scalar(const ops_dwconv_args *a)
                 for (int kx = 0; kx < g.kw; kx++) {
                     int ix = ox * g.stride_w - g.pad_left + kx * g.dil_w;
                     if (ix < 0 || ix >= iw) continue;
-                    const float *px = a->in + ((size_t)iy * iw + ix) * c;
+                    const float *px = ops_dw_in_row(a, iy) + (size_t)ix * c;
                     const float *wk = a->w + ((size_t)ky * g.kw + kx) * c;
                     for (int ch = 0; ch < c; ch++) o[ch] += px[ch] * wk[ch];
                 }

@@ -83,7 +83,15 @@ ops_status f32_conv_hwc_scalar(const ops_conv_args *a);
 /* ---- depthwise convolution (groups == channels, multiplier 1) ----------- *
  * chan_sum, when not NULL, receives (+=) the per-channel sum of the output
  * rows produced: squeeze-excite and feature taps pool while the map is
- * still in cache.                                                         */
+ * still in cache.
+ *
+ * in_ring == 0: in holds the whole input, row iy at in + iy * w * c.
+ * in_ring  > 0: in holds only a ring of in_ring rows, row iy in slot
+ * iy % in_ring; the caller keeps the rows that output rows [row_begin,
+ * row_end) read in their slots. This lets the engine expand a block's input
+ * a few rows at a time, just ahead of the depthwise pass, so the expanded
+ * map (tens of MB on the first blocks of B4) never leaves L2. Kernels
+ * address input rows only through ops_dw_in_row().                       */
 typedef struct ops_dwconv_args {
     const float *in;  ops_hwc in_dims;
     const float *w;   const float *bias;   /* w: [kh][kw][c] */
@@ -92,8 +100,16 @@ typedef struct ops_dwconv_args {
     float *out;       ops_hwc out_dims;
     int row_begin, row_end;
     float *chan_sum;                       /* [c] or NULL */
+    int in_ring;                           /* 0, or rows in the ring */
 } ops_dwconv_args;
 ops_status f32_dwconv_hwc_scalar(const ops_dwconv_args *a);
+
+/* Start of input row iy (0 <= iy < in_dims.h). */
+static inline const float *ops_dw_in_row(const ops_dwconv_args *a, int iy)
+{
+    const size_t slot = a->in_ring > 0 ? (size_t)(iy % a->in_ring) : (size_t)iy;
+    return a->in + slot * (size_t)a->in_dims.w * (size_t)a->in_dims.c;
+}
 
 /* ---- GEMM with conv epilogue (every 1x1 convolution) ------------------- *
  * c[i][j] = act(bias[j] + sum_k a[i][k] * a_scale[k] * b[k][j]) + res[i][j]

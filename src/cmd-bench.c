@@ -59,11 +59,11 @@ static void on_layer(void *ctx, effad_layer layer, int block)
 
 /* Layer types for the totals: what a kernel author would optimise. */
 /* The three T_GEMM_* rows split T_GEMM (not added to the total again). */
-enum { T_STEM, T_GEMM, T_DW3, T_DW5, T_DWK, T_SE, T_TAPS, T_INPUT, T_GEMM_EXPAND, T_GEMM_PROJECT, T_GEMM_HEAD,
-       T_COUNT };
+enum { T_STEM, T_GEMM, T_DW3, T_DW5, T_DWK, T_FUSED, T_SE, T_TAPS, T_INPUT, T_GEMM_EXPAND, T_GEMM_PROJECT,
+       T_GEMM_HEAD, T_COUNT };
 static const char *const type_names[T_COUNT] = {
-    "stem conv", "1x1 conv (GEMM)", "depthwise 3x3", "depthwise 5x5", "depthwise other", "squeeze-excite",
-    "taps", "input copy", "  expand (+act)", "  project (+gate,skip)", "  head (+act)"
+    "stem conv", "1x1 conv (GEMM)", "depthwise 3x3", "depthwise 5x5", "depthwise other", "expand+depthwise",
+    "squeeze-excite", "taps", "input copy", "  expand (+act)", "  project (+gate,skip)", "  head (+act)"
 };
 
 static int dw_type(const effad_conv *c)
@@ -90,10 +90,17 @@ static void type_totals(const effad_runner *r, const profile *p, int runs, total
         t->ms[T_GEMM_EXPAND] += p->ms[EFFAD_LAYER_EXPAND][i];
         t->ms[T_GEMM_PROJECT] += p->ms[EFFAD_LAYER_PROJECT][i];
         t->ms[dt] += p->ms[EFFAD_LAYER_DEPTHWISE][i];
+        t->ms[T_FUSED] += p->ms[EFFAD_LAYER_EXPAND_DW][i];
         t->ms[T_SE] += p->ms[EFFAD_LAYER_SE][i];
-        if (b->expand.w) t->macs[T_GEMM_EXPAND] += in_px * b->in_c * b->mid_c;
+        const long long ex_macs = b->expand.w ? in_px * b->in_c * b->mid_c : 0;
+        const long long dw_macs = out_px * b->mid_c * b->dw.kh * b->dw.kw;
+        if (r->ring_rows[i]) {
+            t->macs[T_FUSED] += ex_macs + dw_macs;
+        } else {
+            t->macs[T_GEMM_EXPAND] += ex_macs;
+            t->macs[dt] += dw_macs;
+        }
         t->macs[T_GEMM_PROJECT] += out_px * b->mid_c * b->out_c;
-        t->macs[dt] += out_px * b->mid_c * b->dw.kh * b->dw.kw;
         if (b->se_c) t->macs[T_SE] += 2LL * b->mid_c * b->se_c;
         h = g->out_h; w = g->out_w;
     }
@@ -119,11 +126,15 @@ static void print_layers(FILE *f, const effad_runner *r, const profile *p, int r
         const effad_block *b = &m->blocks[i];
         double ex = p->ms[EFFAD_LAYER_EXPAND][i] / runs, dw = p->ms[EFFAD_LAYER_DEPTHWISE][i] / runs;
         double se = p->ms[EFFAD_LAYER_SE][i] / runs, pr = p->ms[EFFAD_LAYER_PROJECT][i] / runs;
-        char chans[40], hw[24];
+        double fused = p->ms[EFFAD_LAYER_EXPAND_DW][i] / runs;
+        char chans[40], hw[24], exs[24];
         snprintf(chans, sizeof chans, "%d>%d>%d", b->in_c, b->mid_c, b->out_c);
         snprintf(hw, sizeof hw, "%dx%d", r->dw_g[i].out_h, r->dw_g[i].out_w);
-        fprintf(f, "  %-5d %-3d %-4d %-11s %-9s %8.3f %8.3f %8.3f %8.3f %8.3f\n", i, b->dw.kh, b->dw.stride_h,
-                chans, hw, ex, dw, se, pr, ex + dw + se + pr);
+        /* a fused block's expand time is inside its dw column */
+        if (r->ring_rows[i]) snprintf(exs, sizeof exs, "%8s", "(in dw)");
+        else snprintf(exs, sizeof exs, "%8.3f", ex);
+        fprintf(f, "  %-5d %-3d %-4d %-11s %-9s %s %8.3f %8.3f %8.3f %8.3f\n", i, b->dw.kh, b->dw.stride_h,
+                chans, hw, exs, dw + fused, se, pr, ex + dw + fused + se + pr);
     }
     if (m->has_head)
         fprintf(f, "  %-5s %-3s %-4s %-11d %-9s %8.3f\n", "head", "", "", m->head.cout, "",
@@ -133,7 +144,7 @@ static void print_layers(FILE *f, const effad_runner *r, const profile *p, int r
     for (int k = 0; k < T_GEMM_EXPAND; k++) total += t.ms[k];
     fprintf(f, "\nper layer type, ms per pass:\n  %-22s %9s %6s %10s %9s\n", "type", "ms", "%", "MMACs", "GMAC/s");
     static const int order[T_COUNT] = { T_STEM, T_GEMM, T_GEMM_EXPAND, T_GEMM_PROJECT, T_GEMM_HEAD, T_DW3, T_DW5,
-                                        T_DWK, T_SE, T_TAPS, T_INPUT };
+                                        T_DWK, T_FUSED, T_SE, T_TAPS, T_INPUT };
     for (int i = 0; i < T_COUNT; i++) {
         int k = order[i];
         if (t.ms[k] <= 0 && !t.macs[k]) continue;

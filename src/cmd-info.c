@@ -54,13 +54,17 @@ void info_print(FILE *f, const effad_model *m, const ops_kernels *k, int verbose
     fprintf(f, " bytes (one thread, %s kernels)\n", k ? k->name : "scalar");
     fprintf(f, "  model hash  %016llx\n", (unsigned long long)m->hash);
     if (verbose) {
-        fprintf(f, "  blocks:\n    %-3s %-5s %-6s %-3s %-5s %-11s %-4s %-4s %s\n", "#", "stage", "kernel", "s", "exp", "channels", "se", "skip", "act");
+        /* fused: expand and depthwise run together through a ring of rows
+         * (engine/plan.h) at the native size */
+        fprintf(f, "  blocks:\n    %-3s %-5s %-6s %-3s %-5s %-11s %-4s %-4s %-6s %s\n", "#", "stage", "kernel", "s", "exp",
+                "channels", "se", "skip", "act", "fused");
         for (int i = 0; i < m->n_blocks; i++) {
             const effad_block *b = &m->blocks[i];
             char ch[32];
             snprintf(ch, sizeof ch, "%d->%d", b->in_c, b->out_c);
-            fprintf(f, "    %-3d %-5d %dx%-4d %-3d %-5.3g %-11s %-4d %-4s %s\n", i, b->stage + 1, b->dw.kh, b->dw.kw,
-                    b->dw.stride_h, (double)b->mid_c / b->in_c, ch, b->se_c, b->skip ? "yes" : "no", act_name(b->dw.act));
+            fprintf(f, "    %-3d %-5d %dx%-4d %-3d %-5.3g %-11s %-4d %-4s %-6s %s\n", i, b->stage + 1, b->dw.kh, b->dw.kw,
+                    b->dw.stride_h, (double)b->mid_c / b->in_c, ch, b->se_c, b->skip ? "yes" : "no", act_name(b->dw.act),
+                    r.ring_rows[i] ? "yes" : "no");
         }
     }
     fprintf(f, "  levels (%s):\n", m->tap_rule);

@@ -8,7 +8,7 @@ int ops_neon_dw_args_ok(const ops_dwconv_args *a)
     if (!a || !a->in || !a->w || !a->out) return 0;
     if (a->out_dims.c != a->in_dims.c) return 0;
     if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end) return 0;
-    return 1;
+    return a->in_ring >= 0;
 }
 
 int ops_neon_dw_taps(const ops_dwconv_args *a, int oy, int ox,
@@ -23,7 +23,7 @@ int ops_neon_dw_taps(const ops_dwconv_args *a, int oy, int ox,
         for (int kx = 0; kx < g.kw; kx++) {
             int ix = ox * g.stride_w - g.pad_left + kx * g.dil_w;
             if (ix < 0 || ix >= iw) continue;
-            in_tap[n] = a->in + ((size_t)iy * iw + ix) * c;
+            in_tap[n] = ops_dw_in_row(a, iy) + (size_t)ix * c;
             w_tap[n] = a->w + ((size_t)ky * g.kw + kx) * c;
             n++;
         }

@@ -171,11 +171,14 @@ static OPS_NEON_INLINE void ops_neon_dw_kxk(const ops_dwconv_args *a, const int 
 {
     const ops_conv_geom g = a->g;
     const int ih = a->in_dims.h, iw = a->in_dims.w, c = a->in_dims.c, ow = a->out_dims.w;
-    const size_t rs = (size_t)g.dil_h * iw * c, cs = (size_t)g.dil_w * c;
+    const size_t cs = (size_t)g.dil_w * c;
     const float *in_tap[25], *w_tap[25];
+    const float *row[5];   /* input row of each ky (K <= 5), when all are inside */
     for (int oy = a->row_begin; oy < a->row_end; oy++) {
         const int iy0 = oy * g.stride_h - g.pad_top;
         const int rows_in = iy0 >= 0 && iy0 + (K - 1) * g.dil_h < ih;
+        if (rows_in)
+            for (int ky = 0; ky < K; ky++) row[ky] = ops_dw_in_row(a, iy0 + ky * g.dil_h);
         for (int ox = 0; ox < ow; ox++) {
             const int ix0 = ox * g.stride_w - g.pad_left;
             float *o = a->out + ((size_t)oy * ow + ox) * c;
@@ -184,14 +187,14 @@ static OPS_NEON_INLINE void ops_neon_dw_kxk(const ops_dwconv_args *a, const int 
                 ops_neon_dw_pixel(in_tap, w_tap, nt, a->bias, c, a->act, o, a->chan_sum);
                 continue;
             }
-            const float *p = a->in + ((size_t)iy0 * iw + ix0) * c;
+            const size_t px = (size_t)ix0 * c;
             int ch = 0;
             for (; ch + 8 <= c; ch += 8) {
                 float32x4_t s0 = a->bias ? vld1q_f32(a->bias + ch) : vdupq_n_f32(0.0f);
                 float32x4_t s1 = a->bias ? vld1q_f32(a->bias + ch + 4) : vdupq_n_f32(0.0f);
                 for (int ky = 0; ky < K; ky++)
                     for (int kx = 0; kx < K; kx++) {
-                        const float *pi = p + ky * rs + kx * cs + ch;
+                        const float *pi = row[ky] + px + kx * cs + ch;
                         const float *wi = a->w + (size_t)(ky * K + kx) * c + ch;
                         s0 = vfmaq_f32(s0, vld1q_f32(pi), vld1q_f32(wi));
                         s1 = vfmaq_f32(s1, vld1q_f32(pi + 4), vld1q_f32(wi + 4));
@@ -204,7 +207,7 @@ static OPS_NEON_INLINE void ops_neon_dw_kxk(const ops_dwconv_args *a, const int 
                 int nt = 0;
                 for (int ky = 0; ky < K; ky++)
                     for (int kx = 0; kx < K; kx++, nt++) {
-                        in_tap[nt] = p + ky * rs + kx * cs + ch;
+                        in_tap[nt] = row[ky] + px + kx * cs + ch;
                         w_tap[nt] = a->w + (size_t)(ky * K + kx) * c + ch;
                     }
                 ops_neon_dw_pixel(in_tap, w_tap, nt, a->bias ? a->bias + ch : 0, c - ch, a->act,

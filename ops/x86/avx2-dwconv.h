@@ -35,6 +35,10 @@
 #include "ops.h"
 #include "avx2-math.h"
 
+/* Kernel heights up to this go through the body (a row table on the stack);
+ * taller ones -- valid ONNX, never EfficientNet -- to the scalar oracle. */
+#define DW_MAX_KH 16
+
 /* Prefetch distance in 8-column tiles, and the input size above which the
  * kernel prefetches (below it the maps stay in L2/L3 between layers). */
 #ifndef DW_PF_TILES
@@ -69,10 +73,11 @@ dw_epilogue(__m256 *acc, const int n, float *o, size_t c, float *cs, const int m
 }
 
 /* N adjacent output columns whose taps are all inside the row (ix0 >= 0,
- * last tap < iw), one 8-channel block. ip: input at (iy0, ix0, cb); wb:
- * weights + cb; kernel rows [ky_lo, ky_hi) are inside the image. */
+ * last tap < iw), one 8-channel block. rows[ky]: start of the input row
+ * under kernel row ky; off: (ix0, cb) within a row; wb: weights + cb;
+ * kernel rows [ky_lo, ky_hi) are inside the image. */
 static inline __attribute__((always_inline)) void
-dw_tile(const float *ip, const float *wb, const __m256 vbias, const size_t c, const size_t rs,
+dw_tile(const float *const *rows, const size_t off, const float *wb, const __m256 vbias, const size_t c,
         const int ky_lo, const int ky_hi, const int kw, const int sw, const int N,
         const int sliding, const int masked, const int swish, ops_act act, __m256i cm,
         float *o, float *cs)
@@ -81,7 +86,7 @@ dw_tile(const float *ip, const float *wb, const __m256 vbias, const size_t c, co
 #pragma GCC unroll 8
     for (int j = 0; j < N; j++) acc[j] = vbias;
     for (int ky = ky_lo; ky < ky_hi; ky++) {
-        const float *q = ip + (size_t)ky * rs;
+        const float *q = rows[ky] + off;
         const float *wk = wb + (size_t)ky * kw * c;
         if (sliding) {
             /* kw, sw and N are constants: the loops unroll completely and
@@ -116,7 +121,7 @@ dw_tile(const float *ip, const float *wb, const __m256 vbias, const size_t c, co
 /* One output pixel at the left/right border, one 8-channel block: the taps
  * inside the image, in (ky, kx) order. */
 static inline __attribute__((always_inline)) void
-dw_border_px(const ops_dwconv_args *a, const int kw, const int sw, int iy0,
+dw_border_px(const ops_dwconv_args *a, const int kw, const int sw, const float *const *rows,
              int ky_lo, int ky_hi, int ox, int cb, const __m256 vbias, const int masked,
              const int swish, __m256i cm, float *o, float *cs)
 {
@@ -129,9 +134,9 @@ dw_border_px(const ops_dwconv_args *a, const int kw, const int sw, int iy0,
     const float *wb = a->w + cb;
     __m256 acc = vbias;
     for (int ky = ky_lo; ky < ky_hi; ky++) {
-        const float *ip = a->in + ((size_t)(iy0 + ky) * iw + ix0) * c + cb;
+        const float *ip = rows[ky] + cb;
         for (int kx = kx_lo; kx < kx_hi; kx++)
-            acc = _mm256_fmadd_ps(DW_LD(ip + (size_t)kx * c), DW_LD(wb + (size_t)(ky * kw + kx) * c), acc);
+            acc = _mm256_fmadd_ps(DW_LD(ip + (size_t)(ix0 + kx) * c), DW_LD(wb + (size_t)(ky * kw + kx) * c), acc);
     }
     dw_epilogue(&acc, 1, o, c, cs, masked, swish, act, cm);
 }
@@ -139,18 +144,17 @@ dw_border_px(const ops_dwconv_args *a, const int kw, const int sw, int iy0,
 /* Tiles of N columns from *ox while they fit before ox_hi, all channels. */
 static inline __attribute__((always_inline)) void
 dw_tiles(const ops_dwconv_args *a, const int kw, const int sw, const int N,
-         const int sliding, const int swish, int iy0, int ky_lo, int ky_hi, int *oxp, int ox_hi,
+         const int sliding, const int swish, const float *const *rows, int ky_lo, int ky_hi, int *oxp, int ox_hi,
          float *orow, __m256i tail, int prefetch)
 {
     const ops_act act = a->act;
-    const int iw = a->in_dims.w, c = a->in_dims.c;
-    const size_t rs = (size_t)iw * c;
+    const int c = a->in_dims.c;
     const __m256i none = _mm256_setzero_si256();
     float *cs = a->chan_sum;
     int ox = *oxp;
     for (; ox + N <= ox_hi; ox += N) {
         const int ix0 = ox * sw - a->g.pad_left;
-        const float *ip = a->in + ((size_t)iy0 * iw + ix0) * c;
+        const size_t off = (size_t)ix0 * c;
         float *o = orow + (size_t)ox * c;
         int cb = 0;
         for (; cb + 8 <= c; cb += 8) {
@@ -159,19 +163,19 @@ dw_tiles(const ops_dwconv_args *a, const int kw, const int sw, const int N,
                  * (cb+8)*N*sw) past ip's column of each input row, in step
                  * with the stream; fetch the same span DW_PF_TILES tiles
                  * ahead. N*sw/2 cache lines per row. */
-                const char *pf = (const char *)(ip + (size_t)cb * N * sw + (size_t)DW_PF_TILES * N * sw * c);
+                const size_t pf = off + (size_t)cb * N * sw + (size_t)DW_PF_TILES * N * sw * c;
                 for (int ky = ky_lo; ky < ky_hi; ky++)
 #pragma GCC unroll 8
                     for (int l = 0; l < N * sw / 2; l++)
-                        _mm_prefetch(pf + (size_t)ky * rs * sizeof(float) + 64 * l, _MM_HINT_T0);
+                        _mm_prefetch((const char *)(rows[ky] + pf) + 64 * l, _MM_HINT_T0);
             }
             const __m256 vbias = a->bias ? _mm256_loadu_ps(a->bias + cb) : _mm256_setzero_ps();
-            dw_tile(ip + cb, a->w + cb, vbias, (size_t)c, rs, ky_lo, ky_hi, kw, sw, N, sliding,
+            dw_tile(rows, off + cb, a->w + cb, vbias, (size_t)c, ky_lo, ky_hi, kw, sw, N, sliding,
                     0, swish, act, none, o + cb, cs ? cs + cb : 0);
         }
         if (cb < c) {
             const __m256 vbias = a->bias ? _mm256_maskload_ps(a->bias + cb, tail) : _mm256_setzero_ps();
-            dw_tile(ip + cb, a->w + cb, vbias, (size_t)c, rs, ky_lo, ky_hi, kw, sw, N, sliding,
+            dw_tile(rows, off + cb, a->w + cb, vbias, (size_t)c, ky_lo, ky_hi, kw, sw, N, sliding,
                     1, swish, act, tail, o + cb, cs ? cs + cb : 0);
         }
     }
@@ -180,7 +184,7 @@ dw_tiles(const ops_dwconv_args *a, const int kw, const int sw, const int N,
 
 static inline __attribute__((always_inline)) void
 dw_border(const ops_dwconv_args *a, const int kw, const int sw, const int swish,
-          int iy0, int ky_lo, int ky_hi, int ox, float *orow, __m256i tail)
+          const float *const *rows, int ky_lo, int ky_hi, int ox, float *orow, __m256i tail)
 {
     const int c = a->in_dims.c;
     const __m256i none = _mm256_setzero_si256();
@@ -189,12 +193,12 @@ dw_border(const ops_dwconv_args *a, const int kw, const int sw, const int swish,
     int cb = 0;
     for (; cb + 8 <= c; cb += 8) {
         const __m256 vbias = a->bias ? _mm256_loadu_ps(a->bias + cb) : _mm256_setzero_ps();
-        dw_border_px(a, kw, sw, iy0, ky_lo, ky_hi, ox, cb, vbias, 0, swish, none, o + cb,
+        dw_border_px(a, kw, sw, rows, ky_lo, ky_hi, ox, cb, vbias, 0, swish, none, o + cb,
                      cs ? cs + cb : 0);
     }
     if (cb < c) {
         const __m256 vbias = a->bias ? _mm256_maskload_ps(a->bias + cb, tail) : _mm256_setzero_ps();
-        dw_border_px(a, kw, sw, iy0, ky_lo, ky_hi, ox, cb, vbias, 1, swish, tail, o + cb,
+        dw_border_px(a, kw, sw, rows, ky_lo, ky_hi, ox, cb, vbias, 1, swish, tail, o + cb,
                      cs ? cs + cb : 0);
     }
 }
@@ -209,12 +213,16 @@ dw_row(const ops_dwconv_args *a, const int kh, const int kw, const int sh, const
     const int ky_lo = iy0 < 0 ? -iy0 : 0;
     const int ky_hi = ih - iy0 < kh ? ih - iy0 : kh;
     float *orow = a->out + (size_t)oy * ow * c;
+    /* rows[ky] for the kernel rows inside the image; the ring (if any) is
+     * resolved here, once per output row. */
+    const float *rows[DW_MAX_KH];
+    for (int ky = ky_lo; ky < ky_hi; ky++) rows[ky] = ops_dw_in_row(a, iy0 + ky);
     int ox = 0;
-    for (; ox < ox_lo; ox++) dw_border(a, kw, sw, swish, iy0, ky_lo, ky_hi, ox, orow, tail);
-    dw_tiles(a, kw, sw, 8, sliding, swish, iy0, ky_lo, ky_hi, &ox, ox_hi, orow, tail, prefetch);
-    dw_tiles(a, kw, sw, 4, sliding, swish, iy0, ky_lo, ky_hi, &ox, ox_hi, orow, tail, prefetch);
-    dw_tiles(a, kw, sw, 1, sliding, swish, iy0, ky_lo, ky_hi, &ox, ox_hi, orow, tail, prefetch);
-    for (; ox < ow; ox++) dw_border(a, kw, sw, swish, iy0, ky_lo, ky_hi, ox, orow, tail);
+    for (; ox < ox_lo; ox++) dw_border(a, kw, sw, swish, rows, ky_lo, ky_hi, ox, orow, tail);
+    dw_tiles(a, kw, sw, 8, sliding, swish, rows, ky_lo, ky_hi, &ox, ox_hi, orow, tail, prefetch);
+    dw_tiles(a, kw, sw, 4, sliding, swish, rows, ky_lo, ky_hi, &ox, ox_hi, orow, tail, prefetch);
+    dw_tiles(a, kw, sw, 1, sliding, swish, rows, ky_lo, ky_hi, &ox, ox_hi, orow, tail, prefetch);
+    for (; ox < ow; ox++) dw_border(a, kw, sw, swish, rows, ky_lo, ky_hi, ox, orow, tail);
 }
 
 /* K (kernel side) and S (stride) are constants in the fast paths, 0 for
@@ -234,8 +242,9 @@ dwconv_avx2_body(const ops_dwconv_args *a, const int K, const int S)
     if (ox_lo > ox_hi) ox_lo = ox_hi;
     const int sliding = K && S && K <= 5;
     const __m256i tail = avx2_tail_mask((size_t)(c % 8));
-    /* Software prefetch only when the input cannot be cache-resident. */
-    const int prefetch = (size_t)a->in_dims.h * iw * c * sizeof(float) > DW_PF_MIN_BYTES;
+    /* Software prefetch only when the input cannot be cache-resident (a
+     * ring of a few rows is, by construction). */
+    const int prefetch = !a->in_ring && (size_t)a->in_dims.h * iw * c * sizeof(float) > DW_PF_MIN_BYTES;
 
     for (int oy = a->row_begin; oy < a->row_end; oy++) {
         if (a->act.kind == OPS_ACT_SWISH) dw_row(a, kh, kw, sh, sw, sliding, 1, oy, ox_lo, ox_hi, tail, prefetch);

@@ -152,7 +152,7 @@ static void test_gemm(const ops_kernels *kt)
 static void test_dwconv(const ops_kernels *kt)
 {
     static const int cs[] = { 1, 3, 7, 8, 16, 17, 33, 96 };
-    int cases = 0, bad = 0, split_bad = 0;
+    int cases = 0, bad = 0, split_bad = 0, ring_bad = 0;
     for (int t = 0; t < 500; t++) {
         ops_dwconv_args d;
         memset(&d, 0, sizeof d);
@@ -214,10 +214,45 @@ static void test_dwconv(const ops_kernels *kt)
             CHECK(kt->dwconv(&d) == OPS_OK);
             split_bad += memcmp(got, got2, on * sizeof *got) != 0;
         }
+        {
+            /* The same rows from a ring buffer, one output row per call, the
+             * way the engine runs an expand fused with its depthwise: the
+             * ring holds just the input rows each output row reads (plus
+             * 0-2 spare slots), and every other slot is poisoned. Output and
+             * channel sums must be the same bits as the whole-map call. */
+            const int span = (g.kh - 1) * g.dil_h + 1;
+            const int ring = (span < ih ? span : ih) + rnd_int(0, 2);
+            const size_t row = (size_t)iw * c;
+            float *rb = rnd_buf((size_t)ring * row, 0, 0);
+            float *got3 = rnd_buf(on, 0, 0), *cs_ring = copy_buf(cs0, (size_t)c);
+            ops_dwconv_args r = d;
+            r.in = rb; r.in_ring = ring; r.out = got3; r.chan_sum = use_cs ? cs_ring : 0;
+            for (int oy = 0; oy < oh; oy++) {
+                for (size_t i = 0; i < (size_t)ring * row; i++) rb[i] = 1e30f;
+                for (int ky = 0; ky < g.kh; ky++) {
+                    int iy = oy * g.stride_h - g.pad_top + ky * g.dil_h;
+                    if (iy >= 0 && iy < ih)
+                        memcpy(rb + (size_t)(iy % ring) * row, in + (size_t)iy * row, row * sizeof *rb);
+                }
+                r.row_begin = oy; r.row_end = oy + 1;
+                CHECK(kt->dwconv(&r) == OPS_OK);
+            }
+            ring_bad += memcmp(got3, got, on * sizeof *got) != 0 ||
+                        (use_cs && memcmp(cs_ring, cs_got, (size_t)c * sizeof *cs_got) != 0);
+            free(rb); free(got3); free(cs_ring);
+        }
         free(in); free(w); free(bias); free(want); free(got); free(got2);
         free(cs0); free(cs_want); free(cs_got);
     }
     CHECK_EQ_INT(split_bad, 0);
+    CHECK_EQ_INT(ring_bad, 0);
+    ops_dwconv_args neg;
+    memset(&neg, 0, sizeof neg);
+    neg.in = neg.w = (const float *)kt; neg.out = (float *)(void *)&neg;
+    neg.in_dims = neg.out_dims = (ops_hwc){ 1, 1, 1 };
+    neg.g = (ops_conv_geom){ 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 };
+    neg.in_ring = -1;
+    CHECK(kt->dwconv(&neg) == OPS_ERR_ARG);
     printf("  %s dwconv: %d cases, %d over tolerance\n", kt->name, cases, bad);
 }
 

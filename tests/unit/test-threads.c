@@ -8,8 +8,10 @@
  *    (the pattern of a forward pass) and create/destroy without work.
  * 2. Every committed tiny golden model (tests/golden/STAR/model.onnx,
  *    converted in memory) at its native size and at odd sizes, on every
- *    kernel path: the level vectors and full maps from 2, 3 and 4 threads
- *    must equal the single-threaded ones bit for bit (memcmp). A serial
+ *    kernel path: the level vectors and full maps from 1, 2, 3 and 4
+ *    threads, with the expand+depthwise fusion by the default rule and
+ *    forced on every block, must equal the single-threaded unfused ones
+ *    bit for bit (memcmp). A serial
  *    stand-in pool that runs the workers' ranges in reverse order is always
  *    tested, so the engine's side of the contract is checked even in a
  *    THREADS=0 build.
@@ -22,6 +24,7 @@
 #include "effad.h"
 #include "convert.h"
 #include "dispatch.h"
+#include "plan.h"
 
 /* ------------------------------------------------ a serial stand-in pool */
 
@@ -100,19 +103,27 @@ static void test_pool(void)
 
 typedef struct outputs { float *buf; size_t n; float *pooled[EFFAD_MAX_TAPS], *maps[EFFAD_MAX_TAPS]; } outputs;
 
-/* One pass with pool t (NULL: no pool). Returns 0 on failure. */
+/* The expand+depthwise fusion (engine/plan.h) never, by the default rule,
+ * and for every block that has an expand. */
+static const plan_fuse_rule fuse_never = { (size_t)-1, 0, 0 };
+static const plan_fuse_rule fuse_always = { 0, (size_t)-1, (size_t)-1 };
+static int fused_blocks;   /* blocks run fused, over all passes */
+
+/* One pass with pool t (NULL: no pool) and fusion rule (NULL: default).
+ * Returns 0 on failure. */
 static int run_once(const effad_model *m, const ops_kernels *k, int h, int w, effad_threads *t,
-                    const float *input, outputs *o, const char *what)
+                    const plan_fuse_rule *rule, const float *input, outputs *o, const char *what)
 {
     effad_error e = { 0 };
     size_t bytes;
     effad_runner r;
     void *arena = 0;
     int workers = t ? t->n_threads : 1;
-    effad_status s = effad_arena_bytes(m, k, h, w, workers, &bytes, &e);
+    effad_status s = plan_arena_bytes(m, k, h, w, workers, rule, &bytes, &e);
     if (!s && posix_memalign(&arena, 64, bytes)) s = EFFAD_ERR_NOMEM;
-    if (!s) s = effad_runner_init(&r, m, k, h, w, workers, arena, bytes, &e);
+    if (!s) s = plan_runner_init(&r, m, k, h, w, workers, rule, arena, bytes, &e);
     if (!s) {
+        for (int i = 0; i < m->n_blocks; i++) fused_blocks += r.ring_rows[i] > 0;
         size_t total = 0, off[EFFAD_MAX_TAPS];
         for (int i = 0; i < m->n_taps; i++) {
             int c, th, tw;
@@ -151,19 +162,22 @@ static void check_sizes(const char *name, const effad_model *m, const ops_kernel
             input[i] = (float)((int)(seed >> 9) - (1 << 22)) / (float)(1 << 21);
         }
         char what[256];
-        snprintf(what, sizeof what, "%s %dx%d %s 1 thread", name, h, w, k->name);
+        snprintf(what, sizeof what, "%s %dx%d %s 1 thread, unfused", name, h, w, k->name);
         outputs ref = { 0 };
-        if (run_once(m, k, h, w, 0, input, &ref, what)) {
-            for (int p = 0; p < n_pools; p++) {
-                outputs got = { 0 };
-                snprintf(what, sizeof what, "%s %dx%d %s pool %d (%d threads)", name, h, w, k->name, p,
-                         pools[p]->n_threads);
-                if (!run_once(m, k, h, w, pools[p], input, &got, what)) continue;
-                compared++;
-                CHECK_MSG(got.n == ref.n && !memcmp(got.buf, ref.buf, sizeof(float) * ref.n),
-                          "%s: levels/maps differ from 1 thread", what);
-                free(got.buf);
-            }
+        static const char *const rule_name[] = { "default rule", "all fused" };
+        const plan_fuse_rule *rules[] = { 0, &fuse_always };
+        if (run_once(m, k, h, w, 0, &fuse_never, input, &ref, what)) {
+            for (int ri = 0; ri < 2; ri++)
+                for (int p = -1; p < n_pools; p++) {
+                    outputs got = { 0 };
+                    snprintf(what, sizeof what, "%s %dx%d %s %s, pool %d (%d threads)", name, h, w, k->name,
+                             rule_name[ri], p, p < 0 ? 1 : pools[p]->n_threads);
+                    if (!run_once(m, k, h, w, p < 0 ? 0 : pools[p], rules[ri], input, &got, what)) continue;
+                    compared++;
+                    CHECK_MSG(got.n == ref.n && !memcmp(got.buf, ref.buf, sizeof(float) * ref.n),
+                              "%s: levels/maps differ from 1 thread unfused", what);
+                    free(got.buf);
+                }
         }
         free(ref.buf);
         free(input);
@@ -235,7 +249,9 @@ int main(int argc, char **argv)
     }
     if (d) closedir(d);
     CHECK_MSG(compared > 0, "no model compared under %s", root);
-    printf("threads: %d multi-threaded passes compared bitwise with 1 thread\n", compared);
+    CHECK_MSG(fused_blocks > 0, "no block ran expand+depthwise fused");
+    printf("threads: %d passes (threads x fusion) compared bitwise with 1 thread unfused; %d fused blocks\n",
+           compared, fused_blocks);
 #ifdef EFFAD_HAVE_THREADS
     for (int p = 2; p < n_pools; p++) effad_threads_destroy(pools[p]);
 #endif
