@@ -41,6 +41,7 @@ ops_status f32_act_avx2(float *x, size_t n, ops_act act);
  * tests and the benchmark (y may alias x). */
 void f32_vexp_avx2(const float *x, float *y, size_t n);
 void f32_vsigmoid_avx2(const float *x, float *y, size_t n);
+void f32_vswish_avx2(const float *x, float *y, size_t n);
 #endif
 
 #endif /* EFFAD_OPS_KERNELS_INTERNAL_H */

@@ -101,10 +101,38 @@ AVX2_INLINE __m256 avx2_sigmoid_ps(__m256 x)
     return _mm256_blendv_ps(_mm256_sub_ps(one, f), f, x);
 }
 
-/* x * sigmoid(x) (SiLU). */
+/* x * sigmoid(x) (SiLU), the activation of every EfficientNet epilogue:
+ * ~45 million per B4 pass, where x * avx2_sigmoid_ps(x) took a fifth of the
+ * pass. Same idea, three changes that make it ~1.4x faster (array form,
+ * measured side by side on this Zen 3: 3.2 vs 4.4 ns per 8 floats):
+ *  - the quotient f = z / (1 + z) is one vdivps, which runs on the divider
+ *    beside the two FMA pipes, instead of rcp + a Newton step + a multiply
+ *    (four FMA-pipe ops); the division also rounds once.
+ *  - a one-constant reduction r = t - n * float(ln 2): its error, n times
+ *    1.9e-9, stays below 2.2e-7 relative for the n >= -116 it sees.
+ *  - -|x| is clamped at -80 instead of zeroing results below FLT_MIN, so
+ *    2^n and r * 2^n stay normal floats: subnormal intermediates cost a
+ *    microcode assist each (the kernel ran 2x slower with the clamp at
+ *    -87.3). Below x = -80 the output is then -80 * e^-80 instead of
+ *    x * e^x: both under 1.5e-33 in magnitude.
+ * Relative error against double SiLU for x >= -80: 3.9e-7 (vs 3.3e-7 for
+ * x * avx2_sigmoid_ps); measured in tests/unit/test-ops-kernels.c. Large
+ * positive x gives exactly x (1 - f rounds to 1), as before. */
 AVX2_INLINE __m256 avx2_swish_ps(__m256 x)
 {
-    return _mm256_mul_ps(x, avx2_sigmoid_ps(x));
+    const __m256 one = _mm256_set1_ps(1.0f);
+    const __m256 magic = _mm256_set1_ps(0x1.8000fep23f);   /* see avx2_exp_neg_ps */
+    const __m256 t = _mm256_max_ps(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)), _mm256_set1_ps(-80.0f));
+    const __m256 v = _mm256_fmadd_ps(t, _mm256_set1_ps(1.44269504088896341f), magic);
+    const __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(v), 23));
+    const __m256 n = _mm256_sub_ps(v, magic);
+    const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e430p-1f), t);
+    const __m256 z = _mm256_fmadd_ps(_mm256_mul_ps(r, s), avx2_exp_poly_p(r), s);   /* e^-|x| */
+    const __m256 f = _mm256_div_ps(z, _mm256_add_ps(z, one));                      /* sigmoid(-|x|) */
+    /* x >= -80 here too, so that no x below it (-1e30, -inf) can scale
+     * the floor e^-80 back up */
+    const __m256 xc = _mm256_max_ps(x, _mm256_set1_ps(-80.0f));
+    return _mm256_mul_ps(xc, _mm256_blendv_ps(_mm256_sub_ps(one, f), f, x));
 }
 
 /* The activation epilogue. The switch is on a value that is constant for a

@@ -1,4 +1,4 @@
-/* Array forms of avx2_exp_ps / avx2_sigmoid_ps, so that tests and the
+/* Array forms of avx2_exp_ps / avx2_sigmoid_ps / avx2_swish_ps, so that tests and the
  * benchmark (built without -mavx2) can measure the vector math itself. */
 #include <immintrin.h>
 #include "kernels-internal.h"
@@ -21,5 +21,15 @@ void f32_vsigmoid_avx2(const float *x, float *y, size_t n)
     if (i < n) {
         const __m256i m = avx2_tail_mask(n - i);
         _mm256_maskstore_ps(y + i, m, avx2_sigmoid_ps(_mm256_maskload_ps(x + i, m)));
+    }
+}
+
+void f32_vswish_avx2(const float *x, float *y, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, avx2_swish_ps(_mm256_loadu_ps(x + i)));
+    if (i < n) {
+        const __m256i m = avx2_tail_mask(n - i);
+        _mm256_maskstore_ps(y + i, m, avx2_swish_ps(_mm256_maskload_ps(x + i, m)));
     }
 }
