@@ -73,6 +73,9 @@ static void test_gemm(const ops_kernels *kt)
         memset(&g, 0, sizeof g);
         g.m = ms[rnd() % 9]; g.n = ns[rnd() % 12]; g.k = ks[rnd() % 8];
         if (t % 25 == 0) g.m = (size_t)rnd_int(100, 300);
+        /* B larger than the AVX2 kernel's L2 budget: k is then cut into
+         * chunks that go through C (K-blocking), with an odd last chunk. */
+        if (t % 5 == 3) { g.k = (size_t)rnd_int(400, 900); g.n = (size_t)rnd_int(80, 200); }
         g.a_stride = g.k + (size_t)rnd_int(0, 3);
         g.b_stride = g.n + (size_t)rnd_int(0, 3);
         g.c_stride = g.n + (size_t)rnd_int(0, 3);
@@ -135,6 +138,20 @@ static void test_gemm(const ops_kernels *kt)
             CHECK(kt->gemm(&h, scratch) == OPS_OK);
             h.m = g.m - cut; h.a = g.a + cut * g.a_stride; h.c = got2 + cut * g.c_stride;
             if (g.res) h.res = g.res + cut * g.res_stride;
+            CHECK(kt->gemm(&h, scratch) == OPS_OK);
+            split_bad += memcmp(got, got2, cn * sizeof *got) != 0;
+        }
+        /* Split n at a panel boundary (what the engine's column chunks
+         * do): bit-identical too. */
+        if (g.n > 16) {
+            size_t cut = 16 * (size_t)rnd_int(1, (int)((g.n - 1) / 16));
+            ops_gemm_args h = g;
+            for (size_t i = 0; i < cn; i++) got2[i] = -777.0f;
+            h.c = got2; h.n = cut;
+            CHECK(kt->gemm(&h, scratch) == OPS_OK);
+            h.n = g.n - cut; h.b = g.b + cut; h.c = got2 + cut;
+            if (g.bias) h.bias = g.bias + cut;
+            if (g.res) h.res = g.res + cut;
             CHECK(kt->gemm(&h, scratch) == OPS_OK);
             split_bad += memcmp(got, got2, cn * sizeof *got) != 0;
         }
