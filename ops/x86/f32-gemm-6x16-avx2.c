@@ -21,36 +21,6 @@
  * Every output element is the same chain of FMAs (bias, then k in order)
  * whichever tile shape, row block or row sub-range computes it, so any
  * split of m across threads gives bit-identical results.
- *
- * Measured on the shared 2-vCPU EPYC (Zen 3), B4's shapes, the old and the
- * new kernel compiled into one process and called alternately (30 pairs,
- * hot caches unless said; min ratio new/old, < 1 is faster):
- *  - Row sweep in one call (gemm_row6, the small-B path): 0.87-0.89 on
- *    36100x24x144 + swish, 0.91-0.94 on 9025x32x192 + swish, 0.95-1.0 on
- *    2304x56x336 + swish; neutral on the small-k projections. Kept.
- *    In the model (effad bench --layers, old/new alternated, 3 rounds,
- *    machine loaded): B4 median 232/236/252 -> 230/226/232 ms, B0 expand
- *    17.9/18.3/17.5 -> 19.5/19.0/18.6 GMAC/s: small, same direction.
- *  - K-blocking (GotoBLAS kc = 128/256/512 through C, A block in L2, a
- *    kc x 16 panel slice in L1): 1.01-1.05 on 144x448x2688, 144x2688x448,
- *    576x160x960, 576x960x160, i.e. slower. The unblocked kernel already
- *    runs these at 40-46 GMAC/s hot: Zen 3's L2 feeds the 64 B of panel
- *    per 6-cycle k step easily, and re-reading B from L3 once per row
- *    block costs less than the extra C traffic. Not kept (the tests keep
- *    the large-k shapes).
- *  - Equal-size row blocks instead of a 142 + 2 split at k = 448: no
- *    difference beyond noise (0.97-1.01). Not kept.
- *  - Packing each panel inside the first row block (no separate pass),
- *    prefetching the next panel's raw rows of B from memory (B cold,
- *    12 copies): 0.94-0.95 on the wide expands (144x448x2688,
- *    144x272x1632) but 1.13-1.16 on the deep projections (144x2688x448,
- *    144x1632x272), whose 64-byte column strips of B stall. The separate
- *    pack is ~4% of B4's GEMM time (bench/bench-gemm-b4.c). Not kept.
- *  - Prefetching the residual of the next tile: 0.99-1.08. Not kept.
- * Where the time goes instead: the swish epilogue measures ~17 cycles per
- * vector here (13 of its ops need the FMA pipes: ~6.5 cycles ideal), i.e.
- * as much as the k loop itself for k = 24..32; and the vCPUs share their
- * core with other load, so FMA throughput in a pass swings by up to 2x.
  */
 #include <stdint.h>
 #include <immintrin.h>
@@ -204,25 +174,6 @@ static const gemm_tile_fn gemm_tiles[5][GEMM_MR][2] = {
     GEMM_ROWS(0, 0, 0), GEMM_ROWS(1, 0, 0), GEMM_ROWS(0, 1, 0), GEMM_ROWS(1, 1, 0), GEMM_ROWS(0, 0, 1),
 };
 
-/* A row sweep of 6 full rows across np full panels of a packed B in one
- * call: for small k (24..56 in the early blocks) a tile is only ~150-350
- * cycles of FMAs, and the per-tile call, argument reloads and row-pointer
- * setup were a measurable share of it. */
-static inline __attribute__((always_inline)) void
-gemm_row6(const int swish, gemm_panel *pn, size_t np, size_t panel_step, const float *a,
-          const float *res, float *c)
-{
-    for (size_t q = 0; q < np; q++) {
-        gemm_tile(GEMM_MR, 2, 0, 0, swish, pn, a, res ? res + q * GEMM_NR : 0, c + q * GEMM_NR);
-        pn->b += panel_step;
-        if (pn->bias) pn->bias += GEMM_NR;
-    }
-}
-static void gemm_row6_plain(gemm_panel *pn, size_t np, size_t panel_step, const float *a, const float *res, float *c)
-{ gemm_row6(0, pn, np, panel_step, a, res, c); }
-static void gemm_row6_swish(gemm_panel *pn, size_t np, size_t panel_step, const float *a, const float *res, float *c)
-{ gemm_row6(1, pn, np, panel_step, a, res, c); }
-
 /* B, scaled row by row by a_scale (or not), to dst as 16-column panels of
  * k rows of 16 floats; columns past n are zero so the tile loads them
  * unmasked. B is walked row by row, each row once and contiguously: the
@@ -306,20 +257,9 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
     if (mc < GEMM_MR || k * ((n + GEMM_NR - 1) / GEMM_NR * GEMM_NR) * sizeof(float) <= GEMM_B_L2_BYTES)
         mc = GEMM_MR;
 
-    const size_t n_full = n / GEMM_NR;   /* full panels */
     for (size_t i0 = 0; i0 < m; i0 += mc) {
         const size_t i1 = m - i0 < mc ? m : i0 + mc;
-        size_t j_start = 0;
-        if (packed && mc == GEMM_MR && i1 - i0 == GEMM_MR && n_full && (mode == 0 || mode == 4)) {
-            pn.nr = GEMM_NR;
-            pn.b = b;
-            pn.bias = g->bias;
-            const float *res = g->res ? g->res + i0 * g->res_stride : 0;
-            (mode == 4 ? gemm_row6_swish : gemm_row6_plain)(&pn, n_full, panel_step, g->a + i0 * g->a_stride,
-                                                             res, g->c + i0 * g->c_stride);
-            j_start = n_full * GEMM_NR;
-        }
-        for (size_t j0 = j_start, pi = j_start / GEMM_NR; j0 < n; j0 += GEMM_NR, pi++) {
+        for (size_t j0 = 0, pi = 0; j0 < n; j0 += GEMM_NR, pi++) {
             pn.nr = n - j0 < GEMM_NR ? n - j0 : GEMM_NR;
             pn.b = b + pi * panel_step;
             pn.bias = g->bias ? g->bias + j0 : 0;
