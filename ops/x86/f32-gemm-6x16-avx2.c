@@ -21,6 +21,20 @@
  * Every output element is the same chain of FMAs (bias, then k in order)
  * whichever tile shape, row block or row sub-range computes it, so any
  * split of m across threads gives bit-identical results.
+ *
+ * Measured and not kept (B4's shapes on the 2-vCPU Zen 3, two kernels
+ * compiled into one process and called alternately, min time ratio):
+ *  - K-blocking (GotoBLAS kc = 128/256/512 through C): 1.01-1.05 on
+ *    144x448x2688, 144x2688x448, 576x160x960, 576x960x160; Zen 3's L2
+ *    feeds a panel fast enough, and the extra C traffic costs more than
+ *    re-reading B from L3.
+ *  - Packing each panel inside the first row block: 0.94 on the wide
+ *    expands, 1.13-1.16 on the deep projections (B's column strips stall);
+ *    the separate pack is ~4% of B4's GEMM time (bench/bench-gemm-b4.c).
+ *  - Sweeping a whole tile row across the panels inside one call (saving
+ *    the indirect call per tile): 0.87-0.94 with the earlier swish, but
+ *    1.26-1.63 on the swish expands once the swish divides (avx2-math.h).
+ *  - Prefetching the residual of the next tile: 0.99-1.08.
  */
 #include <stdint.h>
 #include <immintrin.h>
@@ -34,6 +48,8 @@
 #define GEMM_A_BLOCK_BYTES (256u * 1024u)
 /* B up to this size is read from L2 by every tile row (see the loop). */
 #define GEMM_B_L2_BYTES (128u * 1024u)
+/* A larger than this is prefetched a tile row ahead (see the loop). */
+#define GEMM_PREFETCH_A_BYTES (1024u * 1024u)
 
 size_t f32_gemm_scratch_bytes_avx2(size_t m, size_t n, size_t k)
 {
@@ -257,8 +273,23 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
     if (mc < GEMM_MR || k * ((n + GEMM_NR - 1) / GEMM_NR * GEMM_NR) * sizeof(float) <= GEMM_B_L2_BYTES)
         mc = GEMM_MR;
 
+    /* With B small, rows are swept 6 at a time; when A is beyond L2 (a
+     * projection's input is the depthwise output, several MB in L3), ask
+     * for the next 6 rows into L2 while this tile row computes (k x 6
+     * cycles per panel): the six row streams were not followed by the
+     * hardware prefetchers. 9025x192x32 (B4's block 3-5 projection):
+     * 0.84-0.85x the time; 900x192x32 (A in L2) 1.03-1.05x without the
+     * size condition, hence it. The address is formed as an integer and
+     * may lie past A: a prefetch never faults. */
+    const int prefetch_a = mc == GEMM_MR && m * g->a_stride * sizeof(float) > GEMM_PREFETCH_A_BYTES;
     for (size_t i0 = 0; i0 < m; i0 += mc) {
         const size_t i1 = m - i0 < mc ? m : i0 + mc;
+        if (prefetch_a) {
+            const uintptr_t next = (uintptr_t)g->a + i1 * g->a_stride * sizeof(float);
+            for (size_t r = 0; r < GEMM_MR; r++)
+                for (size_t off = 0; off < k * sizeof(float); off += 64)
+                    _mm_prefetch((const char *)(next + r * g->a_stride * sizeof(float) + off), _MM_HINT_T1);
+        }
         for (size_t j0 = 0, pi = 0; j0 < n; j0 += GEMM_NR, pi++) {
             pn.nr = n - j0 < GEMM_NR ? n - j0 : GEMM_NR;
             pn.b = b + pi * panel_step;
