@@ -307,6 +307,45 @@ static ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geo
 
 /* ---------------------------------------------------------------- taps */
 
+/* The spatial mean of an h x w x c map, band by band across the workers:
+ * each band's mean of its PLAN_BAND_ROWS rows, then those weighted by
+ * their pixel counts and added in band order -- the same bits for any
+ * number of threads. The band means live in the vec buffer (planned for
+ * it), free once a block is done. */
+typedef struct mean_job {
+    effad_runner *r;
+    const float *x; int h, w, c;
+    float *band_means;    /* [bands][c] */
+    ops_status st;
+} mean_job;
+
+static void mean_bands(void *ctx, int worker, int begin, int end)
+{
+    (void)worker;
+    mean_job *j = ctx;
+    for (int band = begin; band < end; band++) {
+        const int y0 = band * PLAN_BAND_ROWS, y1 = y0 + PLAN_BAND_ROWS < j->h ? y0 + PLAN_BAND_ROWS : j->h;
+        ops_status s = j->r->k->mean_hw(j->x + (size_t)y0 * j->w * j->c, (size_t)(y1 - y0) * j->w, (size_t)j->c,
+                                        j->band_means + (size_t)band * j->c);
+        if (s) j->st = s;
+    }
+}
+
+static ops_status run_mean(effad_runner *r, const float *x, int h, int w, int c, float *out)
+{
+    mean_job j = { r, x, h, w, c, (float *)(void *)(r->arena + r->off_vec), OPS_OK };
+    const int bands = (int)plan_bands(h);
+    parallel(r, mean_bands, &j, bands);
+    if (j.st) return j.st;
+    for (int ch = 0; ch < c; ch++) out[ch] = 0.0f;
+    for (int b = 0; b < bands; b++) {
+        const int rows = b == bands - 1 ? h - b * PLAN_BAND_ROWS : PLAN_BAND_ROWS;
+        const float share = (float)rows / (float)h;
+        for (int ch = 0; ch < c; ch++) out[ch] += j.band_means[(size_t)b * c + ch] * share;
+    }
+    return OPS_OK;
+}
+
 /* Emits every tap that reads layer `at` (0 stem, 1+i block i, 1+n head). */
 static ops_status emit_taps(effad_runner *r, int at, const float *x, int h, int w, int c,
                             float *const *pooled, float *const *maps)
@@ -316,7 +355,7 @@ static ops_status emit_taps(effad_runner *r, int at, const float *x, int h, int 
         if (r->m->taps[t].at != at) continue;
         emitted = 1;
         if (pooled && pooled[t]) {
-            ops_status s = r->k->mean_hw(x, (size_t)h * w, (size_t)c, pooled[t]);
+            ops_status s = run_mean(r, x, h, w, c, pooled[t]);
             if (s) return s;
         }
         if (maps && maps[t]) {
@@ -330,6 +369,19 @@ static ops_status emit_taps(effad_runner *r, int at, const float *x, int h, int 
 }
 
 /* ------------------------------------------------------------- forward */
+
+/* The caller's CHW input to HWC, in chunks of INPUT_CHUNK pixels. */
+#define INPUT_CHUNK 4096
+typedef struct input_job { const float *chw; float *hwc; int pixels, c; } input_job;
+
+static void input_rows(void *ctx, int worker, int begin, int end)
+{
+    (void)worker;
+    const input_job *j = ctx;
+    const int p0 = begin * INPUT_CHUNK, p1 = end * INPUT_CHUNK < j->pixels ? end * INPUT_CHUNK : j->pixels;
+    for (int ch = 0; ch < j->c; ch++)
+        for (int p = p0; p < p1; p++) j->hwc[(size_t)p * j->c + ch] = j->chw[(size_t)ch * j->pixels + p];
+}
 
 static effad_status kernel_failed(effad_error *e, ops_status s, const char *layer, int i)
 {
@@ -354,9 +406,8 @@ effad_status effad_run(effad_runner *r, const float *input_chw,
     ops_status s;
 
     /* input: CHW -> HWC, once */
-    const int H = r->in_h, W = r->in_w, C = m->in_c;
-    for (int ch = 0; ch < C; ch++)
-        for (int p = 0; p < H * W; p++) y[(size_t)p * C + ch] = input_chw[(size_t)ch * H * W + p];
+    input_job in = { input_chw, y, r->in_h * r->in_w, m->in_c };
+    parallel(r, input_rows, &in, (r->in_h * r->in_w + INPUT_CHUNK - 1) / INPUT_CHUNK);
     done(r, EFFAD_LAYER_INPUT, 0);
 
     /* stem: conv kxk stride 2 + activation */

@@ -5,7 +5,8 @@
  *   x0, x1   ping-pong block inputs/outputs; also the HWC copy of the input
  *   exp      the expanded map of the widest expand 1x1 not fused (below)
  *   dw       the depthwise output (and its squeeze-excite partial sums)
- *   vec      per-channel vectors: SE mean, gate, hidden, band partial sums
+ *   vec      per-channel vectors: SE mean, gate, hidden, band partial sums;
+ *            after a block, the band means of a pooled tap
  *   pack     the current 1x1 layer's weights packed for the kernel, shared
  *   scratch  kernel scratch, one slice per worker
  *   ring     the fused expand's rows, one ring per worker (plan.h)
@@ -115,6 +116,8 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     for (int t = 0; t < m->n_taps; t++) {
         r->tap_h[t] = tap_h[m->taps[t].at];
         r->tap_w[t] = tap_w[m->taps[t].at];
+        /* pooling a tap: one mean per band of rows (forward.c, run_mean) */
+        vec = max_sz(vec, plan_bands(r->tap_h[t]) * (size_t)m->taps[t].channels);
     }
     r->io_floats = io; r->exp_floats = ex; r->dw_floats = dw; r->vec_floats = vec;
     r->scratch_bytes = round64(scr);

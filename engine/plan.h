@@ -6,10 +6,12 @@
 #include <string.h>
 #include "effad.h"
 
-/* Depthwise rows are pooled in fixed bands of this many output rows, and
- * the band sums added in band order: the pooled vector is then the same
- * bits whatever the number of threads. */
-#define PLAN_BAND_ROWS 4
+/* Depthwise rows (and pooled taps) are summed in fixed bands of this many
+ * output rows, and the band sums added in band order: the pooled vector is
+ * then the same bits whatever the number of threads. Bands are also the
+ * unit of work a thread takes, so they are small: with 4 rows, a 12x12 map
+ * (B4's last stages) made 3 bands, split 2:1 between two threads. */
+#define PLAN_BAND_ROWS 2
 /* GEMM rows are handed to workers in chunks of this many pixels; a layer
  * with fewer row chunks than column chunks (the 7x7 and 14x14 maps of the
  * last stages: 1-4 row chunks, up to 80 column chunks) is split by output
