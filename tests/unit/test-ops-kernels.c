@@ -192,6 +192,9 @@ static void test_dwconv(const ops_kernels *kt)
         int c = cs[rnd() % 8];
         int ih = rnd_int(1, 13), iw = rnd_int(1, 13);
         if (t % 50 == 0) { ih = 28; iw = 28; c = 40; }
+        /* wide rows: the AVX2 kernel then works in channel groups of 16
+         * (avx2-dwconv.h, DW_GROUP_BYTES), the last one partial */
+        if (t % 50 == 25) { ih = 7; iw = 700; c = 40; }
         int oh = ops_conv_out_dim(ih, g.kh, g.stride_h, g.dil_h, g.pad_top, g.pad_bottom);
         int ow = ops_conv_out_dim(iw, g.kw, g.stride_w, g.dil_w, g.pad_left, g.pad_right);
         if (oh < 1 || ow < 1) { t--; continue; }
@@ -352,7 +355,11 @@ static void test_se_mean_act(const ops_kernels *kt)
         s.gate = gg; s.scratch = s2;
         CHECK(kt->se_gate(&s) == OPS_OK);
         double e = max_err(gg, gw, (size_t)c);
-        CHECK_MSG(e <= TOL, "%s se_gate c=%d rc=%d err=%g", kt->name, c, rc, e);
+        /* The reduce is a c-term dot product summed in another order by the
+         * SIMD kernel: rounding differences grow like sqrt(c), and with
+         * c = 1152 a random draw measured 1.1e-5. */
+        const double tol = TOL * (c > 96 ? sqrt((double)c / 96.0) : 1.0);
+        CHECK_MSG(e <= tol, "%s se_gate c=%d rc=%d err=%g", kt->name, c, rc, e);
         free(mean); free(w1); free(b1); free(w2); free(b2); free(gw); free(gg); free(s1); free(s2);
     }
     static const size_t mcs[] = { 1, 3, 8, 17, 33, 40, 1280 };
