@@ -118,21 +118,35 @@ AVX2_INLINE __m256 avx2_sigmoid_ps(__m256 x)
  * Relative error against double SiLU for x >= -80: 3.9e-7 (vs 3.3e-7 for
  * x * avx2_sigmoid_ps); measured in tests/unit/test-ops-kernels.c. Large
  * positive x gives exactly x (1 - f rounds to 1), as before. */
-AVX2_INLINE __m256 avx2_swish_ps(__m256 x)
+#define AVX2_SWISH_STEP _Pragma("GCC unroll 4") for (int j = 0; j < n; j++)
+/* n (1..4, a constant) independent swishes in lockstep: step by step
+ * across the vectors, so that the core sees n dependency chains side by
+ * side instead of one ~50-cycle chain after another. The array form of
+ * four (f32_vswish_avx2) runs 3.0 ns per vector, one at a time 3.3 ns; in
+ * the depthwise epilogue, eight sequential swishes cost ~6 ns per vector. */
+AVX2_INLINE void avx2_swish_n(__m256 *x, const int n)
 {
     const __m256 one = _mm256_set1_ps(1.0f);
     const __m256 magic = _mm256_set1_ps(0x1.8000fep23f);   /* see avx2_exp_neg_ps */
-    const __m256 t = _mm256_max_ps(_mm256_or_ps(x, _mm256_set1_ps(-0.0f)), _mm256_set1_ps(-80.0f));
-    const __m256 v = _mm256_fmadd_ps(t, _mm256_set1_ps(1.44269504088896341f), magic);
-    const __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(v), 23));
-    const __m256 n = _mm256_sub_ps(v, magic);
-    const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e430p-1f), t);
-    const __m256 z = _mm256_fmadd_ps(_mm256_mul_ps(r, s), avx2_exp_poly_p(r), s);   /* e^-|x| */
-    const __m256 f = _mm256_div_ps(z, _mm256_add_ps(z, one));                      /* sigmoid(-|x|) */
+    __m256 t[4], v[4], s[4], z[4];
+    AVX2_SWISH_STEP t[j] = _mm256_max_ps(_mm256_or_ps(x[j], _mm256_set1_ps(-0.0f)), _mm256_set1_ps(-80.0f));
+    AVX2_SWISH_STEP v[j] = _mm256_fmadd_ps(t[j], _mm256_set1_ps(1.44269504088896341f), magic);
+    AVX2_SWISH_STEP s[j] = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(v[j]), 23));
+    AVX2_SWISH_STEP v[j] = _mm256_sub_ps(v[j], magic);                                     /* n */
+    AVX2_SWISH_STEP t[j] = _mm256_fnmadd_ps(v[j], _mm256_set1_ps(0x1.62e430p-1f), t[j]);   /* r */
+    AVX2_SWISH_STEP z[j] = _mm256_fmadd_ps(_mm256_mul_ps(t[j], s[j]), avx2_exp_poly_p(t[j]), s[j]); /* e^-|x| */
+    AVX2_SWISH_STEP z[j] = _mm256_div_ps(z[j], _mm256_add_ps(z[j], one));                  /* sigmoid(-|x|) */
     /* x >= -80 here too, so that no x below it (-1e30, -inf) can scale
      * the floor e^-80 back up */
-    const __m256 xc = _mm256_max_ps(x, _mm256_set1_ps(-80.0f));
-    return _mm256_mul_ps(xc, _mm256_blendv_ps(_mm256_sub_ps(one, f), f, x));
+    AVX2_SWISH_STEP x[j] = _mm256_mul_ps(_mm256_max_ps(x[j], _mm256_set1_ps(-80.0f)),
+                                         _mm256_blendv_ps(_mm256_sub_ps(one, z[j]), z[j], x[j]));
+}
+#undef AVX2_SWISH_STEP
+
+AVX2_INLINE __m256 avx2_swish_ps(__m256 x)
+{
+    avx2_swish_n(&x, 1);
+    return x;
 }
 
 /* The activation epilogue. The switch is on a value that is constant for a
