@@ -8,6 +8,11 @@
 // largest of the tool's processes), cold start (median over the one-shot
 // processes: in-process from the program's start to the first inference
 // done, and wall time of the fresh process from spawn to exit).
+// "paired": the median over rounds of effad's round median / ORT's round
+// median in the same round -- the two ran back to back, so a spell of load
+// on this shared machine divides out; the pooled medians can land a spell
+// on more rounds of one tool than of the other (seen: pooled 1.19, paired
+// 0.95, while every quiet round measured 0.88-0.92).
 'use strict';
 const fs = require('fs');
 
@@ -29,7 +34,7 @@ function report(resultsPath, mdPath, opt) {
     if (!groups.has(k)) groups.set(k, { label: r.label, threads: r.threads, effad: [], ort: [] });
     groups.get(k)[r.tool].push(r);
   }
-  const head = ['model', 'threads', 'effad ms', 'ORT ms', 'effad/ORT', 'effad min', 'ORT min',
+  const head = ['model', 'threads', 'effad ms', 'ORT ms', 'effad/ORT', 'paired', 'effad min', 'ORT min',
     'effad RSS MiB', 'ORT RSS MiB', 'effad cold ms', 'ORT cold ms', 'effad cold wall', 'ORT cold wall'];
   const lines = [];
   for (const g of groups.values()) {
@@ -43,7 +48,13 @@ function report(resultsPath, mdPath, opt) {
       };
     };
     const e = stat(g.effad), o = stat(g.ort);
-    lines.push([g.label, g.threads, ms(e.med), ms(o.med), (e.med / o.med).toFixed(2), ms(e.min), ms(o.min),
+    const roundMed = (list, r) => {
+      const t = list.filter((x) => x.kind === 'timed' && x.round === r);
+      return t.length ? median(t.flatMap((x) => x.times_ms)) : NaN;
+    };
+    const rounds = [...new Set(g.effad.filter((x) => x.kind === 'timed').map((x) => x.round))];
+    const paired = median(rounds.map((r) => roundMed(g.effad, r) / roundMed(g.ort, r)).filter((x) => x > 0));
+    lines.push([g.label, g.threads, ms(e.med), ms(o.med), (e.med / o.med).toFixed(2), paired.toFixed(2), ms(e.min), ms(o.min),
       mib(e.rss), mib(o.rss), ms(e.cold), ms(o.cold), ms(e.wall), ms(o.wall)].map(String));
     g.n = e.n;
   }
@@ -56,7 +67,8 @@ function report(resultsPath, mdPath, opt) {
     `Machine: ${machine.cpu} (${machine.cpus} CPUs), node ${machine.node}, load average at start ` +
       `${(machine.loadavg || []).map((x) => x.toFixed(2)).join(' ')}; ${machine.date}.`,
     `Timed: ${opt ? `${opt.rounds} rounds x ${opt.runs} inferences after ${opt.warmup} warm-ups` : `${n} inferences`} ` +
-      'per tool, fresh process per round, effad and ORT alternating; ms = median (min) over all timed inferences.',
+      'per tool, fresh process per round, effad and ORT alternating; ms = median (min) over all timed inferences; ' +
+      'paired = median over rounds of the ratio of the two round medians (robust to spells of load).',
     'effad/ORT < 1: effad is faster. ORT: onnxruntime-node, intraOpNumThreads = threads, interOpNumThreads = 1, ' +
       'sequential, graph optimisation "all"; it also runs the classifier (pool + Gemm) after the head, effad the taps.',
     `RSS: peak resident set of the process (getrusage / process.resourceUsage). ORT's includes the node runtime, ` +
