@@ -182,7 +182,7 @@ static effad_status exec_conv(run *r, const layer *L, const ctensor *x, ctensor 
                                 L->act, 0, 0, out, (size_t)oc, 0 };
             st = K->gemm(&a, scratch);
         } else if (depthwise) {
-            ops_dwconv_args a = { in, { h, w, c }, wt, L->b, geom, L->act, out, { oh, ow, oc }, 0, oh, 0 };
+            ops_dwconv_args a = { in, { h, w, c }, wt, L->b, geom, L->act, out, { oh, ow, oc }, 0, oh, 0, 0 };
             st = K->dwconv(&a);
         } else {
             ops_conv_args a = { in, { h, w, c }, wt, L->b, geom, L->groups, L->act, out, { oh, ow, oc }, 0, oh };
@@ -215,7 +215,7 @@ static effad_status exec_bn(const layer *L, const ctensor *x, ctensor *y, effad_
     for (int b = 0; b < n; b++) {
         chw_to_hwc(xin + (size_t)b * c * hw, c, hw, in);
         ops_act none = { OPS_ACT_NONE, 0, 0 };
-        ops_dwconv_args a = { in, { (int)hw, 1, c }, sc, sh, geom, none, out, { (int)hw, 1, c }, 0, (int)hw, 0 };
+        ops_dwconv_args a = { in, { (int)hw, 1, c }, sc, sh, geom, none, out, { (int)hw, 1, c }, 0, (int)hw, 0, 0 };
         ops_status st = K->dwconv(&a);
         if (st) { s = kernel_fail(st, "dwconv", e); goto done; }
         hwc_to_chw(out, c, hw, res + (size_t)b * c * hw);

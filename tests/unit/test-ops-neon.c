@@ -247,7 +247,7 @@ static void test_dwconv(void)
         int rb = rnd_int(0, oh - 1), re = rnd_int(rb, oh);
         if (tc % 3 == 0) { rb = 0; re = oh; }
         ops_dwconv_args d = { x, in, w, (rnd_u32() & 3) ? bias : NULL, g, rnd_act(),
-                              o1, (ops_hwc){ oh, ow, in.c }, rb, re, (rnd_u32() & 1) ? s1 : NULL };
+                              o1, (ops_hwc){ oh, ow, in.c }, rb, re, (rnd_u32() & 1) ? s1 : NULL, 0 };
         CHECK_EQ_INT(f32_dwconv_hwc_scalar(&d), OPS_OK);
         d.out = o2;
         if (d.chan_sum) d.chan_sum = s2;
