@@ -85,7 +85,8 @@ int cmd_info(int argc, char **argv)
         if (cli_is_help(argv[i])) {
             printf("usage: effad info MODEL.efm [--isa scalar|avx2|avx512|neon]\n"
                    "  Validates the model and prints its variant, input size, normalisation,\n"
-                   "  block table, parameters, MACs, the arena bytes one forward pass needs,\n"
+                   "  block table (with the blocks whose expand runs fused with the depthwise\n"
+                   "  conv), parameters, MACs, the arena bytes one forward pass needs,\n"
                    "  the kernel path that will run, and every level (tap) with its ONNX source.\n");
             return 0;
         }
