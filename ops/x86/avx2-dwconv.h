@@ -84,13 +84,16 @@ dw_epilogue(__m256 *acc, const int n, float *o, size_t c, float *cs, const int m
     if (cs) DW_ST(cs, s);
 }
 
-/* N adjacent output columns whose taps are all inside the row (ix0 >= 0,
- * last tap < iw), one 8-channel block. rows[ky]: start of the input row
- * under kernel row ky; off: (ix0, cb) within a row; wb: weights + cb;
- * kernel rows [ky_lo, ky_hi) are inside the image. */
+/* N adjacent output columns, one 8-channel block. Their window spans
+ * (N-1)*sw + kw input columns from ix0; of these, [col_lo, col_hi) are
+ * inside the row (all of them but at the left and right edges; constants,
+ * like kw, sw and N, in the sliding path). rows[ky]: start of the input row
+ * under kernel row ky; off: (ix0 + col_lo, cb) within a row; wb: weights +
+ * cb; kernel rows [ky_lo, ky_hi) are inside the image. */
 static inline __attribute__((always_inline)) void
 dw_tile(const float *const *rows, const size_t off, const float *wb, const __m256 vbias, const size_t c,
         const int ky_lo, const int ky_hi, const int kw, const int sw, const int N,
+        const int col_lo, const int col_hi,
         const int sliding, const int masked, ops_act act, __m256i cm,
         float *o, float *cs)
 {
@@ -109,8 +112,8 @@ dw_tile(const float *const *rows, const size_t off, const float *wb, const __m25
 #pragma GCC unroll 5
             for (int kx = 0; kx < kw; kx++) w[kx] = DW_LD(wk + (size_t)kx * c);
 #pragma GCC unroll 24
-            for (int col = 0; col < (N - 1) * sw + kw; col++) {
-                const __m256 x = DW_LD(q + (size_t)col * c);
+            for (int col = col_lo; col < col_hi; col++) {
+                const __m256 x = DW_LD(q + (size_t)(col - col_lo) * c);
 #pragma GCC unroll 5
                 for (int kx = 0; kx < kw; kx++) {
                     const int d = col - kx;
@@ -153,6 +156,37 @@ dw_border_px(const ops_dwconv_args *a, const int kw, const int sw, const float *
     dw_epilogue(&acc, 1, o, c, cs, masked, act, cm);
 }
 
+/* The N = kw / 2 outputs at the left (or right) edge of a stride-1 row
+ * with "same" padding, as one sliding tile whose window starts kw / 2
+ * columns before the row (or ends kw / 2 after it): the columns outside
+ * are skipped at compile time, so the taps are those of dw_border_px in
+ * the same order. On B4's 12x12 and 24x24 maps the edges are a third and a
+ * sixth of the outputs, and the per-pixel path cost twice a tile's time. */
+static inline __attribute__((always_inline)) void
+dw_edge(const ops_dwconv_args *a, const int kw, const int right, const float *const *rows, int ky_lo,
+        int ky_hi, int ox, int c0, int c1, float *orow, __m256i tail)
+{
+    const int P = kw / 2, N = P, span = (N - 1) + kw;
+    const int col_lo = right ? 0 : P, col_hi = right ? span - P : span;
+    const ops_act act = a->act;
+    const size_t c = (size_t)a->in_dims.c;
+    const __m256i none = _mm256_setzero_si256();
+    float *cs = a->chan_sum;
+    const size_t off = (size_t)(ox - P + col_lo) * c;
+    float *o = orow + (size_t)ox * c;
+    int cb = c0;
+    for (; cb + 8 <= c1; cb += 8) {
+        const __m256 vbias = a->bias ? _mm256_loadu_ps(a->bias + cb) : _mm256_setzero_ps();
+        dw_tile(rows, off + cb, a->w + cb, vbias, c, ky_lo, ky_hi, kw, 1, N, col_lo, col_hi, 1, 0, act, none,
+                o + cb, cs ? cs + cb : 0);
+    }
+    if (cb < c1) {
+        const __m256 vbias = a->bias ? _mm256_maskload_ps(a->bias + cb, tail) : _mm256_setzero_ps();
+        dw_tile(rows, off + cb, a->w + cb, vbias, c, ky_lo, ky_hi, kw, 1, N, col_lo, col_hi, 1, 1, act, tail,
+                o + cb, cs ? cs + cb : 0);
+    }
+}
+
 /* Tiles of N columns from *ox while they fit before ox_hi, all channels. */
 static inline __attribute__((always_inline)) void
 dw_tiles(const ops_dwconv_args *a, const int kw, const int sw, const int N,
@@ -182,13 +216,13 @@ dw_tiles(const ops_dwconv_args *a, const int kw, const int sw, const int N,
                         _mm_prefetch((const char *)(rows[ky] + pf) + 64 * l, _MM_HINT_T0);
             }
             const __m256 vbias = a->bias ? _mm256_loadu_ps(a->bias + cb) : _mm256_setzero_ps();
-            dw_tile(rows, off + cb, a->w + cb, vbias, (size_t)c, ky_lo, ky_hi, kw, sw, N, sliding,
-                    0, act, none, o + cb, cs ? cs + cb : 0);
+            dw_tile(rows, off + cb, a->w + cb, vbias, (size_t)c, ky_lo, ky_hi, kw, sw, N, 0, (N - 1) * sw + kw,
+                    sliding, 0, act, none, o + cb, cs ? cs + cb : 0);
         }
         if (cb < c1) {
             const __m256 vbias = a->bias ? _mm256_maskload_ps(a->bias + cb, tail) : _mm256_setzero_ps();
-            dw_tile(rows, off + cb, a->w + cb, vbias, (size_t)c, ky_lo, ky_hi, kw, sw, N, sliding,
-                    1, act, tail, o + cb, cs ? cs + cb : 0);
+            dw_tile(rows, off + cb, a->w + cb, vbias, (size_t)c, ky_lo, ky_hi, kw, sw, N, 0, (N - 1) * sw + kw,
+                    sliding, 1, act, tail, o + cb, cs ? cs + cb : 0);
         }
     }
     *oxp = ox;
@@ -268,11 +302,24 @@ dw_row_act(const ops_dwconv_args *a, const int kh, const int kw, const int sh, c
      * resolved here, once per output row. */
     const float *rows[DW_MAX_KH];
     for (int ky = ky_lo; ky < ky_hi; ky++) rows[ky] = ops_dw_in_row(a, iy0 + ky);
+    /* stride 1, "same" padding on both sides, a row at least kw wide: the
+     * edges as tiles (dw_edge) */
+    const int P = kw / 2;
+    const int edges = sliding && sw == 1 && (kw & 1) && P > 0 && a->g.pad_left == P && a->g.pad_right == P &&
+                      ox_lo == P && ow - ox_hi == P && a->in_dims.w >= kw;
     int ox = 0;
+    if (edges) {
+        dw_edge(a, kw, 0, rows, ky_lo, ky_hi, 0, c0, c1, orow, tail);
+        ox = P;
+    }
     for (; ox < ox_lo; ox++) dw_border(a, kw, sw, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
     dw_tiles(a, kw, sw, 8, sliding, rows, ky_lo, ky_hi, &ox, ox_hi, c0, c1, orow, tail, prefetch);
     dw_tiles(a, kw, sw, 4, sliding, rows, ky_lo, ky_hi, &ox, ox_hi, c0, c1, orow, tail, prefetch);
     dw_tiles(a, kw, sw, 1, sliding, rows, ky_lo, ky_hi, &ox, ox_hi, c0, c1, orow, tail, prefetch);
+    if (edges) {
+        dw_edge(a, kw, 1, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
+        ox = ow;
+    }
     for (; ox < ow; ox++) dw_border(a, kw, sw, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
 }
 
