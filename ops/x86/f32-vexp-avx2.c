@@ -4,26 +4,24 @@
 #include "kernels-internal.h"
 #include "avx2-math.h"
 
-void f32_vexp_avx2(const float *x, float *y, size_t n)
+/* y[i] = f(x[i]) from index i on, 8 at a time, the tail masked; f is a
+ * constant in every caller, so it is inlined. */
+static inline __attribute__((always_inline)) void
+apply_from(const float *x, float *y, size_t i, size_t n, __m256 (*f)(__m256))
 {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, avx2_exp_ps(_mm256_loadu_ps(x + i)));
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, f(_mm256_loadu_ps(x + i)));
     if (i < n) {
         const __m256i m = avx2_tail_mask(n - i);
-        _mm256_maskstore_ps(y + i, m, avx2_exp_ps(_mm256_maskload_ps(x + i, m)));
+        _mm256_maskstore_ps(y + i, m, f(_mm256_maskload_ps(x + i, m)));
     }
 }
 
-void f32_vsigmoid_avx2(const float *x, float *y, size_t n)
-{
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, avx2_sigmoid_ps(_mm256_loadu_ps(x + i)));
-    if (i < n) {
-        const __m256i m = avx2_tail_mask(n - i);
-        _mm256_maskstore_ps(y + i, m, avx2_sigmoid_ps(_mm256_maskload_ps(x + i, m)));
-    }
-}
+void f32_vexp_avx2(const float *x, float *y, size_t n) { apply_from(x, y, 0, n, avx2_exp_ps); }
 
+void f32_vsigmoid_avx2(const float *x, float *y, size_t n) { apply_from(x, y, 0, n, avx2_sigmoid_ps); }
+
+/* Four vectors at a time in lockstep (avx2_swish_n), as the depthwise
+ * epilogue runs them; the rest one by one. */
 void f32_vswish_avx2(const float *x, float *y, size_t n)
 {
     size_t i = 0;
@@ -33,9 +31,5 @@ void f32_vswish_avx2(const float *x, float *y, size_t n)
         avx2_swish_n(v, 4);
         for (int j = 0; j < 4; j++) _mm256_storeu_ps(y + i + 8 * j, v[j]);
     }
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, avx2_swish_ps(_mm256_loadu_ps(x + i)));
-    if (i < n) {
-        const __m256i m = avx2_tail_mask(n - i);
-        _mm256_maskstore_ps(y + i, m, avx2_swish_ps(_mm256_maskload_ps(x + i, m)));
-    }
+    apply_from(x, y, i, n, avx2_swish_ps);
 }
