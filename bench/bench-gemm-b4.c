@@ -69,10 +69,10 @@ int main(int argc, char **argv)
         const layer *l = &b4[i];
         if (l->m * l->k > maxmk) maxmk = l->m * l->k;
         if (l->m * l->n > maxmn) maxmn = l->m * l->n;
-        size_t pk = kv->gemm_pack_bytes ? kv->gemm_pack_bytes(l->n, l->k) / sizeof(float) : 0;
+        size_t pk = kv->f32->gemm_pack_buffer_size ? kv->f32->gemm_pack_buffer_size(l->n, l->k) / sizeof(float) : 0;
         if (pk > maxkn) maxkn = pk;
-        if (kv->gemm_scratch_bytes(l->m, l->n, l->k) / sizeof(float) > maxkn)
-            maxkn = kv->gemm_scratch_bytes(l->m, l->n, l->k) / sizeof(float);
+        if (kv->f32->gemm_buffer_size(l->m, l->n, l->k) / sizeof(float) > maxkn)
+            maxkn = kv->f32->gemm_buffer_size(l->m, l->n, l->k) / sizeof(float);
         nl += (size_t)l->count;
     }
     float *a = buf(maxmk), *c = buf(maxmn), *res = buf(maxmn), *pk = buf(maxkn + 16);
@@ -96,13 +96,13 @@ int main(int argc, char **argv)
                 g.res = l->res ? res : 0; g.res_stride = l->n;
                 g.c = c; g.c_stride = l->n;
                 double t0 = now(), t1 = t0;
-                if (kv->gemm_pack) {
-                    kv->gemm_pack(&g, pk);
+                if (kv->f32->gemm_pack) {
+                    kv->f32->gemm_pack(&g, pk);
                     g.b_packed = pk;
                     t1 = now();
-                    kv->gemm(&g, 0);
+                    kv->f32->gemm(&g, 0);
                 } else {
-                    kv->gemm(&g, pk);
+                    kv->f32->gemm(&g, pk);
                 }
                 double t2 = now();
                 if (pass > 0) {   /* the first pass warms the page tables */

@@ -117,14 +117,14 @@ int main(void)
         g.a = a; g.a_stride = g.k; g.b = b; g.b_stride = g.n; g.c = c; g.c_stride = g.n;
         g.bias = bias; g.a_scale = gs[i].scale ? s : 0;
         g.act = (ops_act){ (ops_act_kind)gs[i].act, 0, 0 };
-        void *scr = malloc(kv->gemm_scratch_bytes(g.m, g.n, g.k));
+        void *scr = malloc(kv->f32->gemm_buffer_size(g.m, g.n, g.k));
         double fl = 2.0 * g.m * g.n * g.k;
         double ts;
-        BEST_OF(ts, 0.3, sc->gemm(&g, 0));
+        BEST_OF(ts, 0.3, sc->f32->gemm(&g, 0));
         double tp;
-        BEST_OF(tp, 0.3, kv->gemm(&g, scr));
+        BEST_OF(tp, 0.3, kv->f32->gemm(&g, scr));
         double tu;
-        BEST_OF(tu, 0.3, kv->gemm(&g, 0));
+        BEST_OF(tu, 0.3, kv->f32->gemm(&g, 0));
         printf("%5zu x %4zu x %4zu %-24s %6.1f   %14.1f   %16.1f   %6.1fx  (%.0f us)\n", g.m, g.k, g.n,
                gs[i].what, fl / ts * 1e-9, fl / tp * 1e-9, fl / tu * 1e-9, ts / (tp < tu ? tp : tu),
                (tp < tu ? tp : tu) * 1e6);
@@ -160,9 +160,9 @@ int main(void)
         d.row_begin = 0; d.row_end = oh; d.chan_sum = cs;
         double fl = 2.0 * oh * ow * ds[i].c * g.kh * g.kw;
         double ts;
-        BEST_OF(ts, 0.3, sc->dwconv(&d));
+        BEST_OF(ts, 0.3, sc->f32->dwconv(&d));
         double tv;
-        BEST_OF(tv, 0.3, kv->dwconv(&d));
+        BEST_OF(tv, 0.3, kv->f32->dwconv(&d));
         printf("%4d x %3d x %4d   %d %d %24s %6.2f   %9.2f   %6.1fx  (%.0f us)\n", ds[i].h, ds[i].w, ds[i].c,
                ds[i].k, ds[i].s, "", fl / ts * 1e-9, fl / tv * 1e-9, ts / tv, tv * 1e6);
         free(in); free(w); free(bias); free(out); free(cs);
@@ -179,9 +179,9 @@ int main(void)
         cv.out = out; cv.out_dims = (ops_hwc){ 112, 112, 32 }; cv.row_begin = 0; cv.row_end = 112;
         double fl = 2.0 * 112 * 112 * 32 * 27;
         double ts;
-        BEST_OF(ts, 0.3, sc->conv(&cv));
+        BEST_OF(ts, 0.3, sc->f32->conv(&cv));
         double tv;
-        BEST_OF(tv, 0.3, kv->conv(&cv));
+        BEST_OF(tv, 0.3, kv->f32->conv(&cv));
         printf("\nstem 224x224x3 -> 112x112x32 3x3 s2 + swish: scalar %.2f GF/s, %s %.2f GF/s, %.1fx (%.0f us)\n",
                fl / ts * 1e-9, kv->name, fl / tv * 1e-9, ts / tv, tv * 1e6);
         free(in); free(w); free(bias); free(out);
@@ -194,22 +194,22 @@ int main(void)
         ops_se_args s = { mean, 1152, 48, w1, b1, { OPS_ACT_SWISH, 0, 0 }, w2, b2, { OPS_ACT_SIGMOID, 0, 0 },
                           gate, scr };
         double ts;
-        BEST_OF(ts, 0.2, sc->se_gate(&s));
+        BEST_OF(ts, 0.2, sc->f32->se_gate(&s));
         double tv;
-        BEST_OF(tv, 0.2, kv->se_gate(&s));
+        BEST_OF(tv, 0.2, kv->f32->se_gate(&s));
         printf("se_gate c=1152 rc=48: scalar %.1f us, %s %.1f us, %.1fx\n", ts * 1e6, kv->name, tv * 1e6, ts / tv);
         free(mean); free(w1); free(b1); free(w2); free(b2); free(gate); free(scr);
         float *in = buf(112 * 112 * 96), *out = buf(96);
-        BEST_OF(ts, 0.2, sc->mean_hw(in, 112 * 112, 96, out));
-        BEST_OF(tv, 0.2, kv->mean_hw(in, 112 * 112, 96, out));
+        BEST_OF(ts, 0.2, sc->f32->mean_hw(in, 112 * 112, 96, out));
+        BEST_OF(tv, 0.2, kv->f32->mean_hw(in, 112 * 112, 96, out));
         printf("mean_hw 112x112x96: scalar %.1f us, %s %.1f us, %.1fx\n", ts * 1e6, kv->name, tv * 1e6, ts / tv);
         const size_t n = 112 * 112 * 96;
         ops_act sw = { OPS_ACT_SWISH, 0, 0 };
         /* In place, so each repetition restarts from the same data (repeated
          * swish would decay into subnormals); the copy is in both timings. */
         float *x = buf(n);
-        BEST_OF(ts, 0.3, (memcpy(x, in, n * sizeof *x), sc->act(x, n, sw)));
-        BEST_OF(tv, 0.3, (memcpy(x, in, n * sizeof *x), kv->act(x, n, sw)));
+        BEST_OF(ts, 0.3, (memcpy(x, in, n * sizeof *x), sc->f32->act(x, n, sw)));
+        BEST_OF(tv, 0.3, (memcpy(x, in, n * sizeof *x), kv->f32->act(x, n, sw)));
         free(x);
         printf("act swish 112x112x96 (+copy): scalar %.2f Gelem/s, %s %.2f Gelem/s, %.1fx\n", n / ts * 1e-9, kv->name,
                n / tv * 1e-9, ts / tv);

@@ -70,15 +70,6 @@ typedef struct builder {
     effad_error *e;
 } builder;
 
-static void tf_same_pads(int in, int k, int stride, int *lo, int *hi)
-{
-    int out = (in + stride - 1) / stride;
-    int total = (out - 1) * stride + k - in;
-    if (total < 0) total = 0;
-    *lo = total / 2;
-    *hi = total - total / 2;
-}
-
 /* A k x k convolution on an in_h x in_w map with uniform weights of
  * variance gain / fan_in (U(-a, a) has variance a^2 / 3) and small biases.
  * NULL when out of memory. */
@@ -96,8 +87,8 @@ static layer *conv(builder *b, int cin, int cout, int k, int stride, int groups,
     if (b->tf_same) {
         /* pads as TensorFlow's "same" at the native size, like a lukemelas
          * export; the engine recomputes them at other sizes */
-        tf_same_pads(in_h, k, stride, &c->pads[0], &c->pads[2]);
-        tf_same_pads(in_w, k, stride, &c->pads[1], &c->pads[3]);
+        ops_tf_same_pad(in_h, k, stride, 1, &c->pads[0], &c->pads[2]);
+        ops_tf_same_pad(in_w, k, stride, 1, &c->pads[1], &c->pads[3]);
         c->pad_mode = EFM_PAD_TF_SAME;
     } else {
         c->pads[0] = c->pads[1] = c->pads[2] = c->pads[3] = k / 2;

@@ -2,7 +2,8 @@
  * Layout and field meanings are in engine/efm-format.h. */
 #include <stdlib.h>
 #include <string.h>
-#include "efm-format.h"
+#include <stdio.h>
+#include "efm-codec.h"
 #include "le.h"
 #include "efm-write.h"
 #include "variants.h"
@@ -29,13 +30,26 @@ static int add_tensor(writer *w, float *data, int ndim, const int *dims)
     return w->n++;
 }
 
-/* se: keep ONNX's [out][in] (the SE mat-vecs read rows); else HWIO. */
-static effad_status put_conv(writer *w, uint8_t *p, const layer *c, int se)
+/* se: keep ONNX's [out][in] (the SE mat-vecs read rows); else HWIO.
+ * The geometry is checked against the loader's limits (efm-format.h)
+ * here, so the message names the layer rather than a record field. */
+static effad_status put_conv(writer *w, efm_conv_rec *r, const layer *c, int se, const char *what)
 {
-    memset(p, 0, EFM_CONV_BYTES);
-    le_put_u32(p + EFM_C_W, EFM_NONE);
-    le_put_u32(p + EFM_C_B, EFM_NONE);
+    efm_conv_none(r);
     if (!c) return EFFAD_OK;
+    if (c->kh < 1 || c->kh > EFM_MAX_KERNEL || c->kw < 1 || c->kw > EFM_MAX_KERNEL ||
+        c->stride_h < 1 || c->stride_h > EFM_MAX_STRIDE || c->stride_w < 1 || c->stride_w > EFM_MAX_STRIDE ||
+        c->dil_h < 1 || c->dil_h > EFM_MAX_STRIDE || c->dil_w < 1 || c->dil_w > EFM_MAX_STRIDE)
+        return effad_fail(w->e, EFFAD_ERR_UNSUPPORTED, "%s: kernel %dx%d, stride %dx%d, dilation %dx%d: an .efm holds "
+                          "kernels up to %d and strides/dilations up to %d", what, c->kh, c->kw, c->stride_h,
+                          c->stride_w, c->dil_h, c->dil_w, EFM_MAX_KERNEL, EFM_MAX_STRIDE);
+    for (int i = 0; i < 4; i++)
+        if (c->pads[i] < 0 || c->pads[i] > EFM_MAX_PAD)
+            return effad_fail(w->e, EFFAD_ERR_UNSUPPORTED, "%s: padding %d outside 0..%d", what, c->pads[i], EFM_MAX_PAD);
+    if (c->cin < 1 || c->cin > EFM_MAX_CHANNELS || c->cout < 1 || c->cout > EFM_MAX_CHANNELS ||
+        c->groups < 1 || c->cin % c->groups || c->cout % c->groups)
+        return effad_fail(w->e, EFFAD_ERR_UNSUPPORTED, "%s: %d -> %d channels in %d groups (an .efm holds 1..%d channels)",
+                          what, c->cin, c->cout, c->groups, EFM_MAX_CHANNELS);
     int icg = c->cin / c->groups;
     size_t count = (size_t)c->kh * c->kw * icg * c->cout;
     float *wt = malloc(sizeof(float) * count);
@@ -58,22 +72,22 @@ static effad_status put_conv(writer *w, uint8_t *p, const layer *c, int se)
         else bi = -1;
     }
     if (wi < 0 || bi == -1) return effad_fail(w->e, EFFAD_ERR_NOMEM, "out of memory");
-    le_put_u32(p + EFM_C_KH, (uint32_t)c->kh);             le_put_u32(p + EFM_C_KW, (uint32_t)c->kw);
-    le_put_u32(p + EFM_C_STRIDE_H, (uint32_t)c->stride_h); le_put_u32(p + EFM_C_STRIDE_W, (uint32_t)c->stride_w);
-    le_put_u32(p + EFM_C_DIL_H, (uint32_t)c->dil_h);       le_put_u32(p + EFM_C_DIL_W, (uint32_t)c->dil_w);
-    le_put_u32(p + EFM_C_PAD_T, (uint32_t)c->pads[0]);     le_put_u32(p + EFM_C_PAD_L, (uint32_t)c->pads[1]);
-    le_put_u32(p + EFM_C_PAD_B, (uint32_t)c->pads[2]);     le_put_u32(p + EFM_C_PAD_R, (uint32_t)c->pads[3]);
-    le_put_u32(p + EFM_C_PAD_MODE, (uint32_t)c->pad_mode);
-    le_put_u32(p + EFM_C_GROUPS, (uint32_t)c->groups);
-    le_put_u32(p + EFM_C_CIN, (uint32_t)c->cin);           le_put_u32(p + EFM_C_COUT, (uint32_t)c->cout);
-    le_put_u32(p + EFM_C_ACT, (uint32_t)c->act.kind);
-    le_put_f32(p + EFM_C_ACT_A, c->act.a);                 le_put_f32(p + EFM_C_ACT_B, c->act.b);
-    le_put_u32(p + EFM_C_W, (uint32_t)wi);
-    le_put_u32(p + EFM_C_B, bi >= 0 ? (uint32_t)bi : EFM_NONE);
+    r->kh = (uint32_t)c->kh;             r->kw = (uint32_t)c->kw;
+    r->stride_h = (uint32_t)c->stride_h; r->stride_w = (uint32_t)c->stride_w;
+    r->dil_h = (uint32_t)c->dil_h;       r->dil_w = (uint32_t)c->dil_w;
+    r->pad_t = (uint32_t)c->pads[0];     r->pad_l = (uint32_t)c->pads[1];
+    r->pad_b = (uint32_t)c->pads[2];     r->pad_r = (uint32_t)c->pads[3];
+    r->pad_mode = (uint32_t)c->pad_mode;
+    r->groups = (uint32_t)c->groups;
+    r->cin = (uint32_t)c->cin;           r->cout = (uint32_t)c->cout;
+    r->act = (uint32_t)c->act.kind;
+    r->act_a = c->act.a;                 r->act_b = c->act.b;
+    r->w = (uint32_t)wi;
+    r->b = bi >= 0 ? (uint32_t)bi : EFM_NONE;
     return EFFAD_OK;
 }
 
-static void put_name(uint8_t *dst, const char *s, size_t n)
+static void put_name(char *dst, const char *s, size_t n)
 {
     memset(dst, 0, n);
     if (!s) return;
@@ -82,36 +96,69 @@ static void put_name(uint8_t *dst, const char *s, size_t n)
     memcpy(dst, s, len);
 }
 
+/* The written bytes must load: the loader is the one judge of a valid
+ * file, so a model the converter writes but the engine refuses is a
+ * converter error, reported with the loader's reason. */
+static effad_status self_check(const uint8_t *buf, size_t n, effad_error *e)
+{
+    static effad_model m;   /* large; the converter is not reentrant-critical */
+    effad_status s;
+    if (host_is_little_endian()) {
+        s = effad_model_load(&m, buf, n, e);
+    } else {   /* the writable load swaps in place: check a copy */
+        uint8_t *copy = malloc(n);
+        if (!copy) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+        memcpy(copy, buf, n);
+        s = effad_model_load_writable(&m, copy, n, e);
+        free(copy);
+    }
+    if (s) effad_error_prefix(e, "the converted model does not pass the loader's checks");
+    return s;
+}
+
 effad_status efm_write(const mnet *m, const efm_write_options *opt,
                        uint8_t **out, size_t *out_bytes, effad_error *e)
 {
     writer w = { 0, 0, 0, e };
     effad_status s = EFFAD_OK;
-    uint8_t hdr[EFM_HEADER_BYTES];
-    memset(hdr, 0, sizeof hdr);
-    size_t blocks_bytes = (size_t)m->n_blocks * EFM_BLOCK_BYTES;
-    uint8_t *blocks = calloc(blocks_bytes ? blocks_bytes : 1, 1);
+    efm_header h;
+    memset(&h, 0, sizeof h);
     uint8_t *buf = 0;
+    efm_block_rec *blocks = 0;
+    if (m->n_blocks > EFM_MAX_BLOCKS || m->n_taps > EFM_MAX_TAPS || m->n_stages > m->n_blocks)
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%d blocks in %d stages and %d levels: an .efm holds up to %d blocks "
+                          "and %d levels", m->n_blocks, m->n_stages, m->n_taps, EFM_MAX_BLOCKS, EFM_MAX_TAPS);
+    if (m->in_h < 1 || m->in_h > EFM_MAX_INPUT || m->in_w < 1 || m->in_w > EFM_MAX_INPUT)
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "input %dx%d outside 1..%d", m->in_h, m->in_w, EFM_MAX_INPUT);
+    blocks = calloc((size_t)m->n_blocks + 1, sizeof *blocks);
     if (!blocks) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
 
-    if ((s = put_conv(&w, hdr + EFM_H_STEM, m->stem, 0))) goto done;
-    if ((s = put_conv(&w, hdr + EFM_H_HEAD, m->head, 0))) goto done;
+    if ((s = put_conv(&w, &h.stem, m->stem, 0, "stem")) || (s = put_conv(&w, &h.head, m->head, 0, "head"))) goto done;
     int has_se = 0;
     for (int i = 0; i < m->n_blocks; i++) {
         const mblock *b = &m->blocks[i];
-        uint8_t *p = blocks + (size_t)i * EFM_BLOCK_BYTES;
-        le_put_u32(p + EFM_B_STAGE, (uint32_t)b->stage); le_put_u32(p + EFM_B_SKIP, (uint32_t)b->skip);
-        le_put_u32(p + EFM_B_IN_C, (uint32_t)b->in_c);   le_put_u32(p + EFM_B_MID_C, (uint32_t)b->mid_c);
-        le_put_u32(p + EFM_B_OUT_C, (uint32_t)b->out_c); le_put_u32(p + EFM_B_SE_C, (uint32_t)b->se_c);
+        efm_block_rec *r = &blocks[i];
+        r->stage = (uint32_t)b->stage; r->skip = (uint32_t)b->skip;
+        r->in_c = (uint32_t)b->in_c;   r->mid_c = (uint32_t)b->mid_c;
+        r->out_c = (uint32_t)b->out_c; r->se_c = (uint32_t)b->se_c;
         has_se |= b->se_c > 0;
-        if ((s = put_conv(&w, p + EFM_B_EXPAND, b->expand, 0)) || (s = put_conv(&w, p + EFM_B_DW, b->dw, 0)) ||
-            (s = put_conv(&w, p + EFM_B_SE_REDUCE, b->se_reduce, 1)) || (s = put_conv(&w, p + EFM_B_SE_EXPAND, b->se_expand, 1)) ||
-            (s = put_conv(&w, p + EFM_B_PROJECT, b->project, 0)))
+        char what[48];
+        snprintf(what, sizeof what, "block %d", i);
+        if ((s = put_conv(&w, &r->conv[EFM_BC_EXPAND], b->expand, 0, what)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_DW], b->dw, 0, what)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_SE_REDUCE], b->se_reduce, 1, what)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_SE_EXPAND], b->se_expand, 1, what)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_PROJECT], b->project, 0, what)))
             goto done;
     }
+    if ((uint32_t)w.n > EFM_MAX_TENSORS) {
+        s = effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%d tensors, an .efm holds up to %u", w.n, EFM_MAX_TENSORS);
+        goto done;
+    }
 
+    const size_t block_bytes = efm_block_bytes(EFM_VERSION);
     size_t blocks_off = EFM_HEADER_BYTES;
-    size_t tensors_off = blocks_off + blocks_bytes;
+    size_t tensors_off = blocks_off + (size_t)m->n_blocks * block_bytes;
     size_t taps_off = tensors_off + (size_t)w.n * EFM_TENSOR_BYTES;
     size_t data_off = (taps_off + (size_t)m->n_taps * EFM_TAP_BYTES + EFM_ALIGN - 1) & ~(size_t)(EFM_ALIGN - 1);
     size_t total = data_off;
@@ -119,58 +166,54 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
     buf = calloc(total, 1);
     if (!buf) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for a %zu-byte model", total); goto done; }
 
-    memcpy(buf + blocks_off, blocks, blocks_bytes);
+    for (int i = 0; i < m->n_blocks; i++) efm_block_encode(&blocks[i], buf + blocks_off + (size_t)i * block_bytes);
     size_t at = data_off;
     for (int i = 0; i < w.n; i++) {
-        uint8_t *t = buf + tensors_off + (size_t)i * EFM_TENSOR_BYTES;
-        le_put_u32(t + EFM_T_DTYPE, EFM_F32);
-        le_put_u32(t + EFM_T_NDIM, (uint32_t)w.t[i].ndim);
-        for (int d = 0; d < 4; d++) le_put_u32(t + EFM_T_DIMS + 4 * d, d < w.t[i].ndim ? w.t[i].dims[d] : 0);
-        le_put_u64(t + EFM_T_OFFSET, at);
-        le_put_u64(t + EFM_T_BYTES, (uint64_t)w.t[i].count * 4u);
-        le_put_u32(t + EFM_T_QSCALE, EFM_NONE);
-        le_put_u32(t + EFM_T_QZERO, EFM_NONE);
+        efm_tensor_rec t;
+        memset(&t, 0, sizeof t);
+        t.dtype = EFM_F32;
+        t.ndim = (uint32_t)w.t[i].ndim;
+        for (int d = 0; d < w.t[i].ndim; d++) t.dims[d] = w.t[i].dims[d];
+        t.offset = at;
+        t.bytes = (uint64_t)w.t[i].count * 4u;
+        t.qscale = EFM_NONE;
+        efm_tensor_encode(&t, buf + tensors_off + (size_t)i * EFM_TENSOR_BYTES);
         for (uint32_t k = 0; k < w.t[i].count; k++) le_put_f32(buf + at + 4u * k, w.t[i].data[k]);
         at += ((size_t)w.t[i].count * 4u + EFM_ALIGN - 1) & ~(size_t)(EFM_ALIGN - 1);
     }
     for (int t = 0; t < m->n_taps; t++) {
-        uint8_t *p = buf + taps_off + (size_t)t * EFM_TAP_BYTES;
-        le_put_u32(p + EFM_P_AT, (uint32_t)m->taps[t].at);
-        le_put_u32(p + EFM_P_POOLED, (uint32_t)m->taps[t].pooled);
-        le_put_u32(p + EFM_P_CHANNELS, (uint32_t)m->taps[t].channels);
-        put_name(p + EFM_P_NAME, m->taps[t].name, EFM_NAME_BYTES);
-        put_name(p + EFM_P_NODE, m->taps[t].node, EFM_NAME_BYTES);
+        efm_tap_rec r;
+        memset(&r, 0, sizeof r);
+        r.at = (uint32_t)m->taps[t].at;
+        r.pooled = (uint32_t)m->taps[t].pooled;
+        r.channels = (uint32_t)m->taps[t].channels;
+        put_name(r.name, m->taps[t].name, EFM_NAME_BYTES);
+        put_name(r.node, m->taps[t].node, EFM_NAME_BYTES);
+        efm_tap_encode(&r, buf + taps_off + (size_t)t * EFM_TAP_BYTES);
     }
 
     const effad_variant *v = variant_identify(m->n_blocks, m->stem->cout, m->head ? m->head->cout : 0, has_se);
-    memcpy(hdr + EFM_H_MAGIC, EFM_MAGIC, 8);
-    le_put_u32(hdr + EFM_H_VERSION, EFM_VERSION);
-    le_put_u32(hdr + EFM_H_HEADER_BYTES, EFM_HEADER_BYTES);
-    le_put_u64(hdr + EFM_H_FILE_BYTES, total);
-    le_put_u32(hdr + EFM_H_FAMILY, EFM_FAMILY_EFFICIENTNET);
-    le_put_u32(hdr + EFM_H_FLAGS, m->head ? 1u : 0u);
-    put_name(hdr + EFM_H_VARIANT, v ? v->name : "custom", 16);
-    le_put_u32(hdr + EFM_H_IN_C, 3);
-    le_put_u32(hdr + EFM_H_IN_C + 4, (uint32_t)m->in_h);
-    le_put_u32(hdr + EFM_H_IN_C + 8, (uint32_t)m->in_w);
-    le_put_u32(hdr + EFM_H_RESIZE, EFM_RESIZE_UNSPECIFIED);
-    for (int i = 0; i < 3; i++) {
-        le_put_f32(hdr + EFM_H_MEAN + 4 * i, opt->mean[i]);
-        le_put_f32(hdr + EFM_H_STD + 4 * i, opt->std[i]);
-    }
-    le_put_u32(hdr + EFM_H_N_BLOCKS, (uint32_t)m->n_blocks);
-    le_put_u32(hdr + EFM_H_N_BLOCKS + 4, (uint32_t)m->n_stages);
-    le_put_u32(hdr + EFM_H_N_BLOCKS + 8, (uint32_t)w.n);
-    le_put_u32(hdr + EFM_H_N_BLOCKS + 12, (uint32_t)m->n_taps);
-    le_put_u64(hdr + EFM_H_BLOCKS_OFF, blocks_off);
-    le_put_u64(hdr + EFM_H_BLOCKS_OFF + 8, tensors_off);
-    le_put_u64(hdr + EFM_H_BLOCKS_OFF + 16, taps_off);
-    le_put_u64(hdr + EFM_H_BLOCKS_OFF + 24, data_off);
-    put_name(hdr + EFM_H_SOURCE, opt->source, EFM_NAME_BYTES);
-    put_name(hdr + EFM_H_TAP_RULE, m->tap_rule, 16);
-    le_put_u64(hdr + EFM_H_PAYLOAD_HASH, effad_hash64(buf + EFM_HEADER_BYTES, total - EFM_HEADER_BYTES, 0));
-    le_put_u64(hdr + EFM_H_HEADER_HASH, effad_hash64(hdr, EFM_HEADER_BYTES, 0));
-    memcpy(buf, hdr, EFM_HEADER_BYTES);
+    memcpy(h.magic, EFM_MAGIC, 8);
+    h.version = EFM_VERSION;
+    h.header_bytes = EFM_HEADER_BYTES;
+    h.family = EFM_FAMILY_EFFICIENTNET;
+    h.flags = m->head ? EFM_FLAG_HEAD : 0u;
+    put_name(h.variant, v ? v->name : "custom", sizeof h.variant);
+    h.in_c = 3;
+    h.in_h = (uint32_t)m->in_h;
+    h.in_w = (uint32_t)m->in_w;
+    h.resize = EFM_RESIZE_UNSPECIFIED;
+    for (int i = 0; i < 3; i++) { h.mean[i] = opt->mean[i]; h.std[i] = opt->std[i]; }
+    h.n_blocks = (uint32_t)m->n_blocks;
+    h.n_stages = (uint32_t)m->n_stages;
+    h.n_tensors = (uint32_t)w.n;
+    h.n_taps = (uint32_t)m->n_taps;
+    h.blocks_off = blocks_off; h.tensors_off = tensors_off; h.taps_off = taps_off; h.data_off = data_off;
+    put_name(h.source, opt->source, EFM_NAME_BYTES);
+    put_name(h.tap_rule, m->tap_rule, EFM_TAP_RULE_BYTES);
+    efm_header_encode(&h, buf);
+    efm_seal(buf, total);
+    if ((s = self_check(buf, total, e))) goto done;
     *out = buf; *out_bytes = total;
     buf = 0;
 done:

@@ -251,20 +251,12 @@ effad_status match_efficientnet(const layer_net *net, convert_taps taps, mnet *m
 
 /* ------------------------------------------------------------ padding */
 
-static void tf_same(int in, int k, int s, int d, int *lo, int *hi)
-{
-    int out = (in + s - 1) / s;
-    int total = (out - 1) * s + (k - 1) * d + 1 - in;
-    if (total < 0) total = 0;
-    *lo = total / 2; *hi = total - total / 2;
-}
-
 static int matches_tf_same(const graph *g, const layer *c)
 {
     const gval *x = &g->val[c->in0];
     int t, b, l, r;
-    tf_same((int)x->t.dims[2], c->kh, c->stride_h, c->dil_h, &t, &b);
-    tf_same((int)x->t.dims[3], c->kw, c->stride_w, c->dil_w, &l, &r);
+    ops_tf_same_pad((int)x->t.dims[2], c->kh, c->stride_h, c->dil_h, &t, &b);
+    ops_tf_same_pad((int)x->t.dims[3], c->kw, c->stride_w, c->dil_w, &l, &r);
     return c->pads[0] == t && c->pads[1] == l && c->pads[2] == b && c->pads[3] == r;
 }
 

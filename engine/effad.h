@@ -48,21 +48,43 @@ const char *effad_status_name(effad_status s);
 
 #define EFFAD_MAX_BLOCKS 96
 #define EFFAD_MAX_TAPS   32
+#define EFFAD_MAX_THREADS 256
 #define EFFAD_NAME_BYTES 72
 
 /* Activation kinds; the values equal ops_act_kind (ops/ops.h). */
 enum { EFFAD_ACT_NONE = 0, EFFAD_ACT_RELU, EFFAD_ACT_CLIP, EFFAD_ACT_SIGMOID,
        EFFAD_ACT_SWISH, EFFAD_ACT_HARDSIGMOID, EFFAD_ACT_HARDSWISH };
 
-/* One convolution, decoded from the file; w and b point into the model
- * bytes (never copies). w == NULL: the layer is absent. */
+/* Element types; the values equal efm_dtype (engine/efm-format.h). */
+typedef enum effad_dtype { EFFAD_F32 = 1, EFFAD_S8 = 2, EFFAD_S32 = 3, EFFAD_U8 = 4 } effad_dtype;
+
+/* A weight or bias tensor: a typed view into the model bytes, never a
+ * copy. data == NULL: absent. int8 weights are symmetric with one scale
+ * per output channel (real = scale[c] * q); float32 ones have scale NULL. */
+typedef struct effad_tensor {
+    effad_dtype dtype;
+    const void *data;
+    const float *scale;
+    int32_t zero_point;
+} effad_tensor;
+
+/* The type of an activation (a layer's input or output): float32, or uint8
+ * with real = scale * (q - zero_point). */
+typedef struct effad_qtype {
+    effad_dtype dtype;
+    float scale;
+    int32_t zero_point;
+} effad_qtype;
+
+/* One convolution, decoded from the file. */
 typedef struct effad_conv {
     int kh, kw, stride_h, stride_w, dil_h, dil_w;
     int pad_top, pad_left, pad_bottom, pad_right;
     int pad_mode;                 /* EFM_PAD_* (engine/efm-format.h) */
     int groups, cin, cout;
     int act; float act_a, act_b;  /* EFFAD_ACT_* and its parameters   */
-    const float *w, *b;
+    effad_tensor w, b;
+    effad_qtype in_q, out_q;      /* activation types around the layer */
 } effad_conv;
 
 /* expand 1x1 -> depthwise kxk -> squeeze-excite -> project 1x1 -> skip */
@@ -98,6 +120,8 @@ typedef struct effad_model {
     int n_taps;
     effad_tap taps[EFFAD_MAX_TAPS];
     long long n_params;           /* weights and biases                  */
+    int version;                  /* .efm format version of the file     */
+    int quantised;                /* some layer runs in int8             */
 } effad_model;
 
 /* Validates and decodes an .efm image. bytes must stay alive and unchanged
@@ -151,8 +175,12 @@ typedef void (*effad_layer_fn)(void *ctx, effad_layer layer, int block);
  * runs (isa == NULL), or a named path ("scalar", "avx2", "neon"); NULL
  * when that path is not in this build or not on this CPU. */
 struct ops_kernels;
-const struct ops_kernels *effad_kernels(const char *isa);
-const char *effad_kernels_name(const struct ops_kernels *k);
+typedef struct ops_kernels effad_kernel_set;
+const effad_kernel_set *effad_kernels(const char *isa);
+const char *effad_kernels_name(const effad_kernel_set *k);
+/* effad_kernels with a reason: an unknown name (listing the known ones)
+ * or an ISA this CPU or build does not run. NULL or "" picks the best. */
+effad_status effad_kernels_select(const char *isa, const effad_kernel_set **k, effad_error *e);
 
 /* Geometry of one layer at the planned input size (filled by the plan). */
 typedef struct effad_geom {
@@ -160,8 +188,17 @@ typedef struct effad_geom {
     int pad_top, pad_left, pad_bottom, pad_right;
 } effad_geom;
 
+/* What a memory plan is made for. */
+typedef struct effad_plan_opts {
+    int in_h, in_w;               /* input size; 0 = the model's native size */
+    int n_workers;                /* most threads that run it at once (>= 1) */
+    uint32_t map_taps;            /* bit t: keep tap t's full map (effad_tap_map) */
+} effad_plan_opts;
+
 /* Everything one forward pass needs: the model, the kernels chosen once,
- * the planned geometry and the caller's arena. No allocation inside. */
+ * the planned geometry and the caller's arena. No allocation inside.
+ * The caller owns the struct (so firmware can place it statically) but
+ * reads it only through the functions below; the fields are the plan's. */
 typedef struct effad_runner {
     const effad_model *m;
     const struct ops_kernels *k;
@@ -169,36 +206,48 @@ typedef struct effad_runner {
                                      n_workers threads (n_threads <= n_workers) */
     effad_layer_fn on_layer;      /* NULL, or the profiling hook above  */
     void *on_layer_ctx;
-    int in_h, in_w;
+    /* ---- the plan (engine/plan.c); private ---- */
+    int in_h, in_w, n_workers;
+    uint32_t map_taps;
     effad_geom stem_g, head_g;
     effad_geom dw_g[EFFAD_MAX_BLOCKS];
-    int tap_h[EFFAD_MAX_TAPS], tap_w[EFFAD_MAX_TAPS];
     int ring_rows[EFFAD_MAX_BLOCKS]; /* > 0: block's expand fused with its
                                          depthwise through a ring of this many rows */
-    int n_workers;
+    int tap_h[EFFAD_MAX_TAPS], tap_w[EFFAD_MAX_TAPS];
+    size_t gemm_cols;             /* columns per worker chunk of a 1x1 layer */
     uint8_t *arena; size_t arena_bytes;
-    /* arena layout: byte offsets of each buffer, sizes in floats; scratch
-     * and ring: bytes per worker */
-    size_t off_x0, off_x1, off_exp, off_dw, off_vec, off_scratch, off_pack, off_ring;
-    size_t io_floats, exp_floats, dw_floats, vec_floats, scratch_bytes, pack_bytes, ring_bytes;
+    /* arena layout, all in bytes; scratch and ring are per worker */
+    size_t off_x0, off_x1, off_exp, off_dw, off_vec, off_pack, off_scratch, off_ring;
+    size_t io_bytes, exp_bytes, dw_bytes, vec_bytes, pack_bytes, scratch_bytes, ring_bytes;
+    size_t off_map[EFFAD_MAX_TAPS], total_bytes;
+    int worker_status[EFFAD_MAX_THREADS]; /* each worker writes only its own */
 } effad_runner;
 
-/* Arena bytes to run m at in_h x in_w (0 = native) with kernels k (NULL:
- * the scalar references) on up to n_workers threads at once. */
-effad_status effad_arena_bytes(const effad_model *m, const struct ops_kernels *k,
-                               int in_h, int in_w, int n_workers, size_t *bytes, effad_error *e);
+/* Arena bytes to run m as o says (NULL: native size, one worker, no maps)
+ * with kernels k (NULL: the scalar references). */
+effad_status effad_arena_bytes(const effad_model *m, const struct ops_kernels *k, const effad_plan_opts *o,
+                               size_t *bytes, effad_error *e);
 /* Plans the pass; arena must hold effad_arena_bytes() and be 64-byte
  * aligned. arena == NULL plans the geometry only (effad_run refuses). */
 effad_status effad_runner_init(effad_runner *r, const effad_model *m, const struct ops_kernels *k,
-                               int in_h, int in_w, int n_workers, void *arena, size_t arena_bytes,
-                               effad_error *e);
+                               const effad_plan_opts *o, void *arena, size_t arena_bytes, effad_error *e);
 /* One forward pass on a CHW float tensor (already normalised).
- * pooled[t] (may be NULL) receives tap t's spatially averaged vector,
- * maps[t] (maps may be NULL, entries may be NULL) its full C x H x W map. */
-effad_status effad_run(effad_runner *r, const float *input_chw,
-                       float *const *pooled, float *const *maps, effad_error *e);
-/* Shape of tap t's map at the planned size. */
+ * pooled[t] (pooled may be NULL, entries may be NULL) receives tap t's
+ * spatially averaged vector; the taps planned in map_taps keep their full
+ * map in the arena until the next pass (effad_tap_map). */
+effad_status effad_run(effad_runner *r, const float *input_chw, float *const *pooled, effad_error *e);
+/* Shape of tap t's map at the planned size: a level is h x w x c, the
+ * pooled vector its 1 x 1 case. */
 void effad_tap_shape(const effad_runner *r, int t, int *c, int *h, int *w);
+/* Tap t's full map from the last effad_run: h x w x c floats, channels
+ * innermost (HWC, the layout per-location statistics read); NULL when t
+ * was not in map_taps. Bit-identical for any thread count. */
+const float *effad_tap_map(const effad_runner *r, int t);
+/* Depthwise geometry of block i at the planned size, and whether its
+ * expand runs fused with it (engine/plan.h); for profiles and `info`. */
+effad_geom effad_block_geom(const effad_runner *r, int i);
+effad_geom effad_stem_geom(const effad_runner *r);
+int effad_block_fused(const effad_runner *r, int i);
 
 /* ---------------------------------------- thread pool (pthreads, optional) */
 
@@ -208,7 +257,6 @@ void effad_tap_shape(const effad_runner *r, int t, int *c, int *h, int *w);
  * Use: t = effad_threads_create(n); effad_runner_init(..., n_workers =
  * t->n_threads, ...); runner.threads = t. One pool serves one effad_run at a
  * time. Results are bit-identical for any thread count. */
-#define EFFAD_MAX_THREADS 256
 effad_threads *effad_threads_create(int n_threads, effad_error *e);
 void effad_threads_destroy(effad_threads *t);
 

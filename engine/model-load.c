@@ -1,20 +1,25 @@
 /* Loading an .efm: validate everything, then hand out views into the bytes.
  *
- * The file is untrusted input. Each check below exists so that no later
- * access can fall outside the buffer or disagree with a shape; a failure
- * names the field and the values, which is what a user needs to tell a
- * truncated download from a model made by another version. */
+ * The file is untrusted input. The records are decoded by the shared codec
+ * (efm-codec.c) and every check below exists so that no later access can
+ * fall outside the buffer or disagree with a shape; a failure names the
+ * field and the values, which is what a user needs to tell a truncated
+ * download from a model made by another version. The limits are the
+ * EFM_MAX_* of efm-format.h, which the converter checks before writing. */
+#include <math.h>
 #include "effad.h"
-#include "efm-format.h"
+#include "efm-codec.h"
 #include "le.h"
 
-#define MAX_TENSORS 8192u
-#define MAX_CHANNELS 16384
+_Static_assert(EFM_MAX_BLOCKS == EFFAD_MAX_BLOCKS && EFM_MAX_TAPS == EFFAD_MAX_TAPS, "format and API limits agree");
+_Static_assert((int)EFFAD_F32 == EFM_F32 && (int)EFFAD_S8 == EFM_S8 && (int)EFFAD_S32 == EFM_S32 &&
+               (int)EFFAD_U8 == EFM_U8, "dtype values agree");
 
 typedef struct loader {
     effad_model *m;
     const uint8_t *p;
     size_t n;
+    uint32_t version;
     uint64_t tensors_off;
     uint32_t n_tensors;
     effad_error *e;
@@ -22,7 +27,6 @@ typedef struct loader {
 
 static effad_status bad(loader *L, const char *fmt, const char *what, long long a, long long b)
 {
-    (void)L;
     return effad_fail(L->e, EFFAD_ERR_FORMAT, fmt, what, a, b);
 }
 
@@ -32,61 +36,125 @@ static int in_file(const loader *L, uint64_t off, uint64_t len)
     return off <= L->n && len <= L->n - off;
 }
 
-/* Tensor idx as a float array of exactly `count` elements. */
-static effad_status tensor_f32(loader *L, uint32_t idx, long long count, const char *what, const float **out)
+static void tensor_rec(const loader *L, uint32_t idx, efm_tensor_rec *t)
+{
+    efm_tensor_decode(L->p + L->tensors_off + (uint64_t)idx * EFM_TENSOR_BYTES, L->version, t);
+}
+
+/* Tensor idx as an array of exactly `count` elements of dtype. */
+static effad_status tensor_view(loader *L, uint32_t idx, uint32_t dtype, long long count, const char *what,
+                                const void **out)
 {
     if (idx >= L->n_tensors)
         return bad(L, "%s: tensor index %lld out of range (%lld tensors)", what, idx, L->n_tensors);
-    const uint8_t *t = L->p + L->tensors_off + (uint64_t)idx * EFM_TENSOR_BYTES;
-    if (le_u32(t + EFM_T_DTYPE) != EFM_F32)
-        return bad(L, "%s: tensor %lld has dtype %lld, expected float32", what, idx, le_u32(t + EFM_T_DTYPE));
-    uint64_t bytes = le_u64(t + EFM_T_BYTES);
-    if (bytes != (uint64_t)count * 4u)
-        return bad(L, "%s: tensor holds %lld floats, the layer needs %lld", what, (long long)(bytes / 4), count);
-    *out = (const float *)(const void *)(L->p + le_u64(t + EFM_T_OFFSET));
+    efm_tensor_rec t;
+    tensor_rec(L, idx, &t);
+    if (t.dtype != dtype)
+        return bad(L, "%s: tensor has dtype %lld, expected %lld", what, t.dtype, dtype);
+    if (t.bytes != (uint64_t)count * efm_dtype_bytes(dtype))
+        return bad(L, "%s: tensor holds %lld elements, the layer needs %lld", what,
+                   (long long)(t.bytes / efm_dtype_bytes(dtype)), count);
+    *out = L->p + t.offset;
     return EFFAD_OK;
 }
 
-static effad_status read_conv(loader *L, const uint8_t *c, const char *what, effad_conv *cv)
+/* The weights of a conv: float32, or (version 2) int8 with per-output-
+ * channel scales, each finite and positive. */
+static effad_status read_weights(loader *L, uint32_t idx, long long count, int cout, const char *what, effad_tensor *w)
 {
-    cv->kh = (int)le_u32(c + EFM_C_KH);         cv->kw = (int)le_u32(c + EFM_C_KW);
-    cv->stride_h = (int)le_u32(c + EFM_C_STRIDE_H); cv->stride_w = (int)le_u32(c + EFM_C_STRIDE_W);
-    cv->dil_h = (int)le_u32(c + EFM_C_DIL_H);   cv->dil_w = (int)le_u32(c + EFM_C_DIL_W);
-    cv->pad_top = (int)le_u32(c + EFM_C_PAD_T); cv->pad_left = (int)le_u32(c + EFM_C_PAD_L);
-    cv->pad_bottom = (int)le_u32(c + EFM_C_PAD_B); cv->pad_right = (int)le_u32(c + EFM_C_PAD_R);
-    cv->pad_mode = (int)le_u32(c + EFM_C_PAD_MODE);
-    cv->groups = (int)le_u32(c + EFM_C_GROUPS);
-    cv->cin = (int)le_u32(c + EFM_C_CIN);       cv->cout = (int)le_u32(c + EFM_C_COUT);
-    cv->act = (int)le_u32(c + EFM_C_ACT);
-    cv->act_a = le_f32(c + EFM_C_ACT_A);        cv->act_b = le_f32(c + EFM_C_ACT_B);
-    cv->w = cv->b = 0;
-    uint32_t wi = le_u32(c + EFM_C_W), bi = le_u32(c + EFM_C_B);
-    if (wi == EFM_NONE) return EFFAD_OK;
+    if (idx >= L->n_tensors)
+        return bad(L, "%s: tensor index %lld out of range (%lld tensors)", what, idx, L->n_tensors);
+    efm_tensor_rec t;
+    tensor_rec(L, idx, &t);
+    w->dtype = (effad_dtype)t.dtype;
+    w->scale = 0;
+    w->zero_point = 0;
+    if (t.dtype == EFM_F32) {
+        if (L->version >= 2 && t.qscale != EFM_NONE)
+            return bad(L, "%s: float32 weights with a quantisation scale (tensor %lld)", what, t.qscale, 0);
+        return tensor_view(L, idx, EFM_F32, count, what, &w->data);
+    }
+    if (t.dtype != EFM_S8 || L->version < 2)
+        return bad(L, "%s: weights of dtype %lld (float32 or int8 expected)", what, t.dtype, 0);
+    if (t.qzero != 0) return bad(L, "%s: int8 weights with zero point %lld (symmetric expected)", what, t.qzero, 0);
+    effad_status s = tensor_view(L, idx, EFM_S8, count, what, &w->data);
+    if (s) return s;
+    const void *sc;
+    if ((s = tensor_view(L, t.qscale, EFM_F32, cout, "weight scales", &sc))) { effad_error_prefix(L->e, what); return s; }
+    w->scale = sc;
+    for (int c = 0; c < cout; c++) {
+        const float v = le_f32((const uint8_t *)sc + 4 * c);
+        if (!(v > 0.0f) || !isfinite(v)) return bad(L, "%s: weight scale of channel %lld is not a positive number", what, c, 0);
+    }
+    return EFFAD_OK;
+}
+
+static effad_status read_qtype(loader *L, uint32_t dtype, float scale, int32_t zero, const char *what,
+                               const char *side, effad_qtype *q)
+{
+    q->dtype = (effad_dtype)dtype;
+    q->scale = scale;
+    q->zero_point = zero;
+    if (dtype == EFM_F32) { q->scale = 0; q->zero_point = 0; return EFFAD_OK; }
+    if (dtype != EFM_U8)
+        return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: %s activation of dtype %u (float32 or uint8 expected)", what, side, dtype);
+    if (!(scale > 0.0f) || !isfinite(scale) || zero < 0 || zero > 255)
+        return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: %s activation scale %g / zero point %d invalid", what, side,
+                          (double)scale, (int)zero);
+    return EFFAD_OK;
+}
+
+static effad_status read_conv(loader *L, const efm_conv_rec *c, const char *what, effad_conv *cv)
+{
+    cv->kh = (int)c->kh;             cv->kw = (int)c->kw;
+    cv->stride_h = (int)c->stride_h; cv->stride_w = (int)c->stride_w;
+    cv->dil_h = (int)c->dil_h;       cv->dil_w = (int)c->dil_w;
+    cv->pad_top = (int)c->pad_t;     cv->pad_left = (int)c->pad_l;
+    cv->pad_bottom = (int)c->pad_b;  cv->pad_right = (int)c->pad_r;
+    cv->pad_mode = (int)c->pad_mode;
+    cv->groups = (int)c->groups;
+    cv->cin = (int)c->cin;           cv->cout = (int)c->cout;
+    cv->act = (int)c->act;
+    cv->act_a = c->act_a;            cv->act_b = c->act_b;
+    memset(&cv->w, 0, sizeof cv->w);
+    memset(&cv->b, 0, sizeof cv->b);
+    memset(&cv->in_q, 0, sizeof cv->in_q);
+    memset(&cv->out_q, 0, sizeof cv->out_q);
+    cv->in_q.dtype = cv->out_q.dtype = EFFAD_F32;
+    if (c->w == EFM_NONE) return EFFAD_OK;
 
     /* unsigned compares catch negative values read from u32 fields too */
-    if ((unsigned)cv->kh - 1u > 14u || (unsigned)cv->kw - 1u > 14u)
-        return bad(L, "%s: kernel %lldx%lld outside 1..15", what, cv->kh, cv->kw);
-    if ((unsigned)cv->stride_h - 1u > 7u || (unsigned)cv->stride_w - 1u > 7u ||
-        (unsigned)cv->dil_h - 1u > 7u || (unsigned)cv->dil_w - 1u > 7u)
-        return bad(L, "%s: stride %lld or dilation %lld outside 1..8", what, cv->stride_h, cv->dil_h);
-    if ((unsigned)cv->pad_top > 64u || (unsigned)cv->pad_left > 64u ||
-        (unsigned)cv->pad_bottom > 64u || (unsigned)cv->pad_right > 64u)
-        return bad(L, "%s: padding %lld/%lld too large", what, cv->pad_top, cv->pad_bottom);
-    if ((unsigned)cv->pad_mode > EFM_PAD_TF_SAME)
-        return bad(L, "%s: unknown padding mode %lld", what, cv->pad_mode, 0);
-    if ((unsigned)cv->cin - 1u >= MAX_CHANNELS || (unsigned)cv->cout - 1u >= MAX_CHANNELS)
-        return bad(L, "%s: channels %lld -> %lld out of range", what, cv->cin, cv->cout);
-    if (cv->groups < 1 || cv->cin % cv->groups || cv->cout % cv->groups)
-        return bad(L, "%s: %lld groups do not divide %lld channels", what, cv->groups, cv->cin);
-    if ((unsigned)cv->act > EFFAD_ACT_HARDSWISH)
-        return bad(L, "%s: unknown activation %lld", what, cv->act, 0);
+    if (c->kh - 1u >= (unsigned)EFM_MAX_KERNEL || c->kw - 1u >= (unsigned)EFM_MAX_KERNEL)
+        return bad(L, "%s: kernel %lldx%lld outside 1..15", what, c->kh, c->kw);
+    if (c->stride_h - 1u >= (unsigned)EFM_MAX_STRIDE || c->stride_w - 1u >= (unsigned)EFM_MAX_STRIDE ||
+        c->dil_h - 1u >= (unsigned)EFM_MAX_STRIDE || c->dil_w - 1u >= (unsigned)EFM_MAX_STRIDE)
+        return bad(L, "%s: stride %lld or dilation %lld outside 1..8", what, c->stride_h, c->dil_h);
+    if (c->pad_t > (unsigned)EFM_MAX_PAD || c->pad_l > (unsigned)EFM_MAX_PAD ||
+        c->pad_b > (unsigned)EFM_MAX_PAD || c->pad_r > (unsigned)EFM_MAX_PAD)
+        return bad(L, "%s: padding %lld/%lld too large", what, c->pad_t, c->pad_b);
+    if (c->pad_mode > EFM_PAD_TF_SAME)
+        return bad(L, "%s: unknown padding mode %lld", what, c->pad_mode, 0);
+    if (c->cin - 1u >= (unsigned)EFM_MAX_CHANNELS || c->cout - 1u >= (unsigned)EFM_MAX_CHANNELS)
+        return bad(L, "%s: channels %lld -> %lld out of range", what, c->cin, c->cout);
+    if (c->groups < 1 || c->cin % c->groups || c->cout % c->groups)
+        return bad(L, "%s: %lld groups do not divide %lld channels", what, c->groups, c->cin);
+    if (c->act > EFFAD_ACT_HARDSWISH)
+        return bad(L, "%s: unknown activation %lld", what, c->act, 0);
 
+    effad_status s;
+    if ((s = read_qtype(L, c->in_dtype, c->in_scale, c->in_zero, what, "input", &cv->in_q)) ||
+        (s = read_qtype(L, c->out_dtype, c->out_scale, c->out_zero, what, "output", &cv->out_q)))
+        return s;
     long long count = (long long)cv->kh * cv->kw * (cv->cin / cv->groups) * cv->cout;
-    effad_status s = tensor_f32(L, wi, count, what, &cv->w);
-    if (s) return s;
+    if ((s = read_weights(L, c->w, count, cv->cout, what, &cv->w))) return s;
+    if ((cv->w.dtype == EFFAD_S8) != (cv->in_q.dtype == EFFAD_U8))
+        return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: int8 weights need a uint8 input and float32 weights a float32 one",
+                          what);
     L->m->n_params += count;
-    if (bi != EFM_NONE) {
-        if ((s = tensor_f32(L, bi, cv->cout, what, &cv->b))) return s;
+    L->m->quantised |= cv->w.dtype == EFFAD_S8;
+    if (c->b != EFM_NONE) {
+        cv->b.dtype = EFFAD_F32;
+        if ((s = tensor_view(L, c->b, EFM_F32, cv->cout, what, &cv->b.data))) return s;
         L->m->n_params += cv->cout;
     }
     return EFFAD_OK;
@@ -103,204 +171,245 @@ static effad_status check_1x1(loader *L, const effad_conv *c, int cin, int cout,
     return EFFAD_OK;
 }
 
-static effad_status read_block(loader *L, const uint8_t *b, int i, effad_block *blk)
+static int same_qtype(const effad_qtype *a, const effad_qtype *b)
+{
+    return a->dtype == b->dtype && a->scale == b->scale && a->zero_point == b->zero_point;
+}
+
+/* A layer must read the type its producer writes. */
+static effad_status check_chain(loader *L, const effad_qtype *have, const effad_conv *c, const char *what, int i)
+{
+    if (same_qtype(have, &c->in_q)) return EFFAD_OK;
+    return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: %s reads a %s activation (scale %g, zero %d) but is given %s "
+                      "(scale %g, zero %d)", i, what, c->in_q.dtype == EFFAD_U8 ? "uint8" : "float32",
+                      (double)c->in_q.scale, (int)c->in_q.zero_point, have->dtype == EFFAD_U8 ? "uint8" : "float32",
+                      (double)have->scale, (int)have->zero_point);
+}
+
+static const char *const conv_names[EFM_BC_COUNT] = {
+    "block expand", "block depthwise", "block se_reduce", "block se_expand", "block project"
+};
+
+static effad_status read_block(loader *L, const efm_block_rec *rec, int i, const effad_qtype *x_q, effad_block *blk)
 {
     effad_status s;
-    blk->stage = (int)le_u32(b + EFM_B_STAGE);
-    blk->skip = (int)le_u32(b + EFM_B_SKIP);
-    blk->in_c = (int)le_u32(b + EFM_B_IN_C);
-    blk->mid_c = (int)le_u32(b + EFM_B_MID_C);
-    blk->out_c = (int)le_u32(b + EFM_B_OUT_C);
-    blk->se_c = (int)le_u32(b + EFM_B_SE_C);
-    if ((unsigned)blk->in_c - 1u >= MAX_CHANNELS || (unsigned)blk->mid_c - 1u >= MAX_CHANNELS ||
-        (unsigned)blk->out_c - 1u >= MAX_CHANNELS || (unsigned)blk->se_c >= MAX_CHANNELS)
+    blk->stage = (int)rec->stage;
+    blk->skip = (int)rec->skip;
+    blk->in_c = (int)rec->in_c;
+    blk->mid_c = (int)rec->mid_c;
+    blk->out_c = (int)rec->out_c;
+    blk->se_c = (int)rec->se_c;
+    if (rec->in_c - 1u >= (unsigned)EFM_MAX_CHANNELS || rec->mid_c - 1u >= (unsigned)EFM_MAX_CHANNELS ||
+        rec->out_c - 1u >= (unsigned)EFM_MAX_CHANNELS || rec->se_c >= (unsigned)EFM_MAX_CHANNELS)
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: channel counts out of range", i);
-    if ((s = read_conv(L, b + EFM_B_EXPAND, "block expand", &blk->expand)) ||
-        (s = read_conv(L, b + EFM_B_DW, "block depthwise", &blk->dw)) ||
-        (s = read_conv(L, b + EFM_B_SE_REDUCE, "block se_reduce", &blk->se_reduce)) ||
-        (s = read_conv(L, b + EFM_B_SE_EXPAND, "block se_expand", &blk->se_expand)) ||
-        (s = read_conv(L, b + EFM_B_PROJECT, "block project", &blk->project))) {
-        effad_error where;
-        effad_fail(&where, s, "block %d", i);
-        effad_error_prefix(L->e, where.msg);
-        return s;
+    effad_conv *convs[EFM_BC_COUNT] = { &blk->expand, &blk->dw, &blk->se_reduce, &blk->se_expand, &blk->project };
+    for (int k = 0; k < EFM_BC_COUNT; k++) {
+        if ((s = read_conv(L, &rec->conv[k], conv_names[k], convs[k]))) {
+            effad_error where;
+            effad_fail(&where, s, "block %d", i);
+            effad_error_prefix(L->e, where.msg);
+            return s;
+        }
     }
-    if (blk->expand.w) {
+    if (blk->expand.w.data) {
         if ((s = check_1x1(L, &blk->expand, blk->in_c, blk->mid_c, "expand", i))) return s;
+        if ((s = check_chain(L, x_q, &blk->expand, "expand", i))) return s;
     } else if (blk->mid_c != blk->in_c) {
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: no expansion but %d != %d channels", i, blk->in_c, blk->mid_c);
     }
     const effad_conv *dw = &blk->dw;
-    if (!dw->w || dw->groups != blk->mid_c || dw->cin != blk->mid_c || dw->cout != blk->mid_c)
+    if (!dw->w.data || dw->groups != blk->mid_c || dw->cin != blk->mid_c || dw->cout != blk->mid_c)
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: depthwise layer missing or not %d-channel depthwise", i, blk->mid_c);
-    if ((blk->se_reduce.w != 0) != (blk->se_expand.w != 0) || (blk->se_reduce.w != 0) != (blk->se_c > 0))
+    if ((s = check_chain(L, blk->expand.w.data ? &blk->expand.out_q : x_q, dw, "depthwise", i))) return s;
+    if ((blk->se_reduce.w.data != 0) != (blk->se_expand.w.data != 0) || (blk->se_reduce.w.data != 0) != (blk->se_c > 0))
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: squeeze-excite half present", i);
     if (blk->se_c) {
         if ((s = check_1x1(L, &blk->se_reduce, blk->mid_c, blk->se_c, "se_reduce", i)) ||
             (s = check_1x1(L, &blk->se_expand, blk->se_c, blk->mid_c, "se_expand", i)))
             return s;
+        /* the gate is computed from the float mean of the depthwise output */
+        if (blk->se_reduce.w.dtype != EFFAD_F32 || blk->se_expand.w.dtype != EFFAD_F32 ||
+            blk->se_reduce.out_q.dtype != EFFAD_F32 || blk->se_expand.out_q.dtype != EFFAD_F32)
+            return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: squeeze-excite must be float32", i);
     }
-    if (!blk->project.w)
+    if (!blk->project.w.data)
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: projection missing", i);
     if ((s = check_1x1(L, &blk->project, blk->mid_c, blk->out_c, "project", i))) return s;
+    /* with squeeze-excite the gated depthwise output gets its own type */
+    if (!blk->se_c && (s = check_chain(L, &dw->out_q, &blk->project, "project", i))) return s;
+    if (blk->se_c && blk->project.in_q.dtype != dw->out_q.dtype)
+        return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: gated depthwise output and projection input differ in type", i);
     if (blk->skip && (blk->in_c != blk->out_c || dw->stride_h != 1 || dw->stride_w != 1))
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: skip connection across a shape change", i);
     return EFFAD_OK;
 }
 
-static void read_name(char *dst, const uint8_t *src, size_t n)
+static void copy_name(char *dst, const char *src, size_t n)
 {
-    for (size_t i = 0; i < n; i++) dst[i] = (char)src[i];
-    dst[n - 1] = '\0';
+    size_t i = 0;
+    for (; i + 1 < n && src[i]; i++) dst[i] = src[i];
+    dst[i] = '\0';
+}
+
+/* Byte-swaps the 4-byte tensors of a validated file in place (big-endian
+ * hosts read the little-endian weights as native floats afterwards). */
+static void swap_tensors(const loader *L, uint8_t *writable)
+{
+    for (uint32_t i = 0; i < L->n_tensors; i++) {
+        efm_tensor_rec t;
+        tensor_rec(L, i, &t);
+        if (efm_dtype_bytes(t.dtype) != 4) continue;
+        uint8_t *p = writable + t.offset;
+        for (uint64_t k = 0; k < t.bytes; k += 4) {
+            uint8_t a = p[k], b = p[k + 1];
+            p[k] = p[k + 3]; p[k + 1] = p[k + 2]; p[k + 2] = b; p[k + 3] = a;
+        }
+    }
 }
 
 static effad_status load(effad_model *m, const void *bytes, size_t n, uint8_t *writable, effad_error *e)
 {
     if (!m || !bytes) return effad_fail(e, EFFAD_ERR_ARG, "no model bytes");
     memset(m, 0, sizeof *m);
-    loader L = { m, bytes, n, 0, 0, e };
-    const uint8_t *h = bytes;
+    loader L = { m, bytes, n, 0, 0, 0, e };
+    const uint8_t *p = bytes;
     effad_status s;
 
     if (n < EFM_HEADER_BYTES)
         return effad_fail(e, EFFAD_ERR_FORMAT, "file is %zu bytes, too short for an .efm header (%u)", n, EFM_HEADER_BYTES);
-    if (memcmp(h + EFM_H_MAGIC, EFM_MAGIC, 8) != 0)
+    efm_header h;
+    efm_header_decode(p, &h);
+    if (memcmp(p, EFM_MAGIC, 8) != 0)
         return effad_fail(e, EFFAD_ERR_FORMAT, "not an .efm model (bad magic)");
-    uint32_t version = le_u32(h + EFM_H_VERSION);
-    if (version != EFM_VERSION)
-        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, ".efm format version %u, this build reads version %u", version, EFM_VERSION);
-    if (le_u32(h + EFM_H_HEADER_BYTES) != EFM_HEADER_BYTES)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "header size %u, expected %u", le_u32(h + EFM_H_HEADER_BYTES), EFM_HEADER_BYTES);
-    uint64_t file_bytes = le_u64(h + EFM_H_FILE_BYTES);
-    if (file_bytes != n)
+    if (h.version < EFM_VERSION_MIN || h.version > EFM_VERSION)
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, ".efm format version %u, this build reads versions %u to %u",
+                          h.version, EFM_VERSION_MIN, EFM_VERSION);
+    if (h.header_bytes != EFM_HEADER_BYTES)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "header size %u, expected %u", h.header_bytes, EFM_HEADER_BYTES);
+    if (h.file_bytes != n)
         return effad_fail(e, EFFAD_ERR_FORMAT, "file is %zu bytes but its header says %llu%s", n,
-                          (unsigned long long)file_bytes, n < file_bytes ? " (truncated)" : " (trailing bytes)");
+                          (unsigned long long)h.file_bytes, n < h.file_bytes ? " (truncated)" : " (trailing bytes)");
     uint8_t hdr[EFM_HEADER_BYTES];
-    memcpy(hdr, h, EFM_HEADER_BYTES);
+    memcpy(hdr, p, EFM_HEADER_BYTES);
     memset(hdr + EFM_H_HEADER_HASH, 0, 8);
-    if (effad_hash64(hdr, EFM_HEADER_BYTES, 0) != le_u64(h + EFM_H_HEADER_HASH))
+    if (effad_hash64(hdr, EFM_HEADER_BYTES, 0) != h.header_hash)
         return effad_fail(e, EFFAD_ERR_FORMAT, "header checksum mismatch (file corrupted)");
-    m->hash = effad_hash64(h + EFM_HEADER_BYTES, n - EFM_HEADER_BYTES, 0);
-    if (m->hash != le_u64(h + EFM_H_PAYLOAD_HASH))
+    m->hash = effad_hash64(p + EFM_HEADER_BYTES, n - EFM_HEADER_BYTES, 0);
+    if (m->hash != h.payload_hash)
         return effad_fail(e, EFFAD_ERR_FORMAT, "payload checksum mismatch (file corrupted)");
     if (!host_is_little_endian() && !writable)
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "big-endian host: load with effad_model_load_writable so the weights can be byte-swapped");
     if ((uintptr_t)bytes % 16u)
         return effad_fail(e, EFFAD_ERR_ARG, "model bytes must be 16-byte aligned");
-    if (le_u32(h + EFM_H_FAMILY) != EFM_FAMILY_EFFICIENTNET)
-        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "model family %u is not EfficientNet", le_u32(h + EFM_H_FAMILY));
+    if (h.family != EFM_FAMILY_EFFICIENTNET)
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "model family %u is not EfficientNet", h.family);
 
+    L.version = h.version;
+    m->version = (int)h.version;
     m->bytes = bytes; m->n_bytes = n;
-    read_name(m->variant, h + EFM_H_VARIANT, sizeof m->variant);
-    read_name(m->source, h + EFM_H_SOURCE, sizeof m->source);
-    read_name(m->tap_rule, h + EFM_H_TAP_RULE, sizeof m->tap_rule);
-    m->in_c = (int)le_u32(h + EFM_H_IN_C);
-    m->in_h = (int)le_u32(h + EFM_H_IN_C + 4);
-    m->in_w = (int)le_u32(h + EFM_H_IN_C + 8);
-    m->resize_policy = (int)le_u32(h + EFM_H_RESIZE);
+    copy_name(m->variant, h.variant, sizeof m->variant);
+    copy_name(m->source, h.source, sizeof m->source);
+    copy_name(m->tap_rule, h.tap_rule, sizeof m->tap_rule);
+    m->in_c = (int)h.in_c;
+    m->in_h = (int)h.in_h;
+    m->in_w = (int)h.in_w;
+    m->resize_policy = (int)h.resize;
     for (int i = 0; i < 3; i++) {
-        m->mean[i] = le_f32(h + EFM_H_MEAN + 4 * i);
-        m->std[i] = le_f32(h + EFM_H_STD + 4 * i);
-        if (!(m->std[i] > 0.0f) || m->mean[i] != m->mean[i])
-            return effad_fail(e, EFFAD_ERR_FORMAT, "normalisation std[%d] must be positive", i);
+        m->mean[i] = h.mean[i];
+        m->std[i] = h.std[i];
+        if (!(m->std[i] > 0.0f) || !isfinite(m->std[i]) || !isfinite(m->mean[i]))
+            return effad_fail(e, EFFAD_ERR_FORMAT, "normalisation mean[%d] / std[%d] must be finite, std positive", i, i);
     }
-    if (m->in_c != 3 || (unsigned)m->in_h - 1u >= 8192u || (unsigned)m->in_w - 1u >= 8192u)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "input %dx%dx%d is not a 3-channel image size", m->in_c, m->in_h, m->in_w);
+    if (h.in_c != 3 || h.in_h - 1u >= (unsigned)EFM_MAX_INPUT || h.in_w - 1u >= (unsigned)EFM_MAX_INPUT)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "input %ux%ux%u is not a 3-channel image size", h.in_c, h.in_h, h.in_w);
 
-    uint32_t n_blocks = le_u32(h + EFM_H_N_BLOCKS), n_stages = le_u32(h + EFM_H_N_BLOCKS + 4);
-    uint32_t n_tensors = le_u32(h + EFM_H_N_BLOCKS + 8), n_taps = le_u32(h + EFM_H_N_BLOCKS + 12);
-    uint64_t blocks_off = le_u64(h + EFM_H_BLOCKS_OFF), tensors_off = le_u64(h + EFM_H_BLOCKS_OFF + 8);
-    uint64_t taps_off = le_u64(h + EFM_H_BLOCKS_OFF + 16), data_off = le_u64(h + EFM_H_BLOCKS_OFF + 24);
-    if (n_blocks > EFFAD_MAX_BLOCKS || n_taps > EFFAD_MAX_TAPS || n_tensors > MAX_TENSORS || n_stages > n_blocks)
+    if (h.n_blocks > EFM_MAX_BLOCKS || h.n_taps > EFM_MAX_TAPS || h.n_tensors > EFM_MAX_TENSORS || h.n_stages > h.n_blocks)
         return effad_fail(e, EFFAD_ERR_FORMAT, "counts out of range: %u blocks, %u stages, %u tensors, %u taps",
-                          n_blocks, n_stages, n_tensors, n_taps);
-    if (!in_file(&L, blocks_off, (uint64_t)n_blocks * EFM_BLOCK_BYTES) ||
-        !in_file(&L, tensors_off, (uint64_t)n_tensors * EFM_TENSOR_BYTES) ||
-        !in_file(&L, taps_off, (uint64_t)n_taps * EFM_TAP_BYTES) || !in_file(&L, data_off, 0))
+                          h.n_blocks, h.n_stages, h.n_tensors, h.n_taps);
+    if (!in_file(&L, h.blocks_off, (uint64_t)h.n_blocks * efm_block_bytes(h.version)) ||
+        !in_file(&L, h.tensors_off, (uint64_t)h.n_tensors * EFM_TENSOR_BYTES) ||
+        !in_file(&L, h.taps_off, (uint64_t)h.n_taps * EFM_TAP_BYTES) || !in_file(&L, h.data_off, 0))
         return effad_fail(e, EFFAD_ERR_FORMAT, "a table lies outside the file");
-    L.tensors_off = tensors_off;
-    L.n_tensors = n_tensors;
+    L.tensors_off = h.tensors_off;
+    L.n_tensors = h.n_tensors;
 
-    for (uint32_t i = 0; i < n_tensors; i++) {
-        const uint8_t *t = h + tensors_off + (uint64_t)i * EFM_TENSOR_BYTES;
-        uint64_t off = le_u64(t + EFM_T_OFFSET), len = le_u64(t + EFM_T_BYTES);
-        uint32_t ndim = le_u32(t + EFM_T_NDIM);
+    for (uint32_t i = 0; i < h.n_tensors; i++) {
+        efm_tensor_rec t;
+        tensor_rec(&L, i, &t);
         uint64_t count = 1;
-        if (ndim < 1 || ndim > 4) return effad_fail(e, EFFAD_ERR_FORMAT, "tensor %u: %u dimensions", i, ndim);
-        for (uint32_t d = 0; d < ndim; d++) {
-            uint32_t dim = le_u32(t + EFM_T_DIMS + 4 * d);
-            if (dim == 0 || dim > (1u << 24)) return effad_fail(e, EFFAD_ERR_FORMAT, "tensor %u: dimension %u is %u", i, d, dim);
-            count *= dim;
-            if (count > ((uint64_t)1 << 32)) return effad_fail(e, EFFAD_ERR_FORMAT, "tensor %u: too many elements", i);
+        if (t.ndim < 1 || t.ndim > 4) return effad_fail(e, EFFAD_ERR_FORMAT, "tensor %u: %u dimensions", i, t.ndim);
+        for (uint32_t d = 0; d < t.ndim; d++) {
+            if (t.dims[d] == 0 || t.dims[d] > EFM_MAX_DIM)
+                return effad_fail(e, EFFAD_ERR_FORMAT, "tensor %u: dimension %u is %u", i, d, t.dims[d]);
+            count *= t.dims[d];
+            if (count > EFM_MAX_ELEMENTS) return effad_fail(e, EFFAD_ERR_FORMAT, "tensor %u: too many elements", i);
         }
-        uint32_t dtype = le_u32(t + EFM_T_DTYPE);
-        uint64_t elem = dtype == EFM_F32 || dtype == EFM_S32 ? 4 : dtype == EFM_S8 ? 1 : 0;
-        if (!elem) return effad_fail(e, EFFAD_ERR_FORMAT, "tensor %u: unknown dtype %u", i, dtype);
-        if (len != count * elem)
+        uint64_t elem = t.dtype == EFM_U8 ? 0 : efm_dtype_bytes(t.dtype);   /* uint8 is never stored */
+        if (!elem) return effad_fail(e, EFFAD_ERR_FORMAT, "tensor %u: unknown dtype %u", i, t.dtype);
+        if (t.bytes != count * elem)
             return effad_fail(e, EFFAD_ERR_FORMAT, "tensor %u: %llu bytes for %llu elements", i,
-                              (unsigned long long)len, (unsigned long long)count);
-        if (off % EFM_ALIGN || off < data_off || !in_file(&L, off, len))
+                              (unsigned long long)t.bytes, (unsigned long long)count);
+        if (t.offset % EFM_ALIGN || t.offset < h.data_off || !in_file(&L, t.offset, t.bytes))
             return effad_fail(e, EFFAD_ERR_FORMAT, "tensor %u: data at %llu+%llu outside the data section or unaligned", i,
-                              (unsigned long long)off, (unsigned long long)len);
+                              (unsigned long long)t.offset, (unsigned long long)t.bytes);
     }
 
-    if ((s = read_conv(&L, h + EFM_H_STEM, "stem", &m->stem))) return s;
-    if (!m->stem.w || m->stem.cin != m->in_c)
+    if ((s = read_conv(&L, &h.stem, "stem", &m->stem))) return s;
+    if (!m->stem.w.data || m->stem.cin != m->in_c)
         return effad_fail(e, EFFAD_ERR_FORMAT, "stem missing or not reading %d channels", m->in_c);
-    m->has_head = (int)(le_u32(h + EFM_H_FLAGS) & 1u);
+    m->has_head = (int)(h.flags & EFM_FLAG_HEAD);
     if (m->has_head) {
-        if ((s = read_conv(&L, h + EFM_H_HEAD, "head", &m->head))) return s;
-        if (!m->head.w) return effad_fail(e, EFFAD_ERR_FORMAT, "head flagged but absent");
+        if ((s = read_conv(&L, &h.head, "head", &m->head))) return s;
+        if (!m->head.w.data) return effad_fail(e, EFFAD_ERR_FORMAT, "head flagged but absent");
     }
-    m->n_blocks = (int)n_blocks;
-    m->n_stages = (int)n_stages;
+    m->n_blocks = (int)h.n_blocks;
+    m->n_stages = (int)h.n_stages;
     int c = m->stem.cout, stage = -1;
+    effad_qtype x_q = m->stem.out_q;
     for (int i = 0; i < m->n_blocks; i++) {
         effad_block *b = &m->blocks[i];
-        if ((s = read_block(&L, h + blocks_off + (uint64_t)i * EFM_BLOCK_BYTES, i, b))) return s;
+        efm_block_rec rec;
+        efm_block_decode(p + h.blocks_off + (uint64_t)i * efm_block_bytes(h.version), h.version, &rec);
+        if ((s = read_block(&L, &rec, i, &x_q, b))) return s;
         if (b->in_c != c)
             return effad_fail(e, EFFAD_ERR_FORMAT, "block %d reads %d channels, its input has %d", i, b->in_c, c);
-        if (b->stage < stage || b->stage > stage + 1 || b->stage >= (int)n_stages)
+        if (b->stage < stage || b->stage > stage + 1 || b->stage >= (int)h.n_stages)
             return effad_fail(e, EFFAD_ERR_FORMAT, "block %d: stage %d out of order", i, b->stage);
         stage = b->stage;
         c = b->out_c;
+        x_q = b->project.out_q;
     }
     if (m->has_head) {
         if (m->head.cin != c || m->head.kh != 1 || m->head.kw != 1 || m->head.groups != 1 || m->head.stride_h != 1)
             return effad_fail(e, EFFAD_ERR_FORMAT, "head must be a 1x1 convolution of the %d final channels", c);
+        if (!same_qtype(&x_q, &m->head.in_q))
+            return effad_fail(e, EFFAD_ERR_FORMAT, "head reads another activation type than the last block writes");
     }
+    if (m->quantised != ((h.flags & EFM_FLAG_QUANTISED) != 0))
+        return effad_fail(e, EFFAD_ERR_FORMAT, "the quantised flag (%u) disagrees with the layers", h.flags);
 
-    /* A big-endian host reads the little-endian weights after swapping them
-     * in place, once, after every check above has passed on the file's own
-     * bytes. */
-    if (!host_is_little_endian()) {
-        for (uint32_t i = 0; i < n_tensors; i++) {
-            const uint8_t *t = h + tensors_off + (uint64_t)i * EFM_TENSOR_BYTES;
-            if (le_u32(t + EFM_T_DTYPE) == EFM_S8) continue;
-            uint8_t *p = writable + le_u64(t + EFM_T_OFFSET);
-            for (uint64_t k = 0; k < le_u64(t + EFM_T_BYTES); k += 4) {
-                uint8_t a = p[k], b = p[k + 1];
-                p[k] = p[k + 3]; p[k + 1] = p[k + 2]; p[k + 2] = b; p[k + 3] = a;
-            }
-        }
-    }
-
-    m->n_taps = (int)n_taps;
+    m->n_taps = (int)h.n_taps;
     for (int t = 0; t < m->n_taps; t++) {
-        const uint8_t *p = h + taps_off + (uint64_t)t * EFM_TAP_BYTES;
+        efm_tap_rec rec;
+        efm_tap_decode(p + h.taps_off + (uint64_t)t * EFM_TAP_BYTES, &rec);
         effad_tap *tap = &m->taps[t];
-        tap->at = (int)le_u32(p + EFM_P_AT);
-        tap->pooled_in_graph = (int)le_u32(p + EFM_P_POOLED);
-        tap->channels = (int)le_u32(p + EFM_P_CHANNELS);
-        read_name(tap->name, p + EFM_P_NAME, EFFAD_NAME_BYTES);
-        read_name(tap->node, p + EFM_P_NODE, EFFAD_NAME_BYTES);
-        int last = m->n_blocks + (m->has_head ? 1 : 0);
-        if (tap->at < 0 || tap->at > last)
-            return effad_fail(e, EFFAD_ERR_FORMAT, "tap %d reads layer %d, the model has %d", t, tap->at, last);
+        tap->at = (int)rec.at;
+        tap->pooled_in_graph = (int)rec.pooled;
+        tap->channels = (int)rec.channels;
+        copy_name(tap->name, rec.name, EFFAD_NAME_BYTES);
+        copy_name(tap->node, rec.node, EFFAD_NAME_BYTES);
+        const unsigned last = (unsigned)m->n_blocks + (m->has_head ? 1u : 0u);
+        if (rec.at > last)
+            return effad_fail(e, EFFAD_ERR_FORMAT, "tap %d reads layer %u, the model has %u", t, rec.at, last);
         int want = tap->at == 0 ? m->stem.cout : tap->at <= m->n_blocks ? m->blocks[tap->at - 1].out_c : m->head.cout;
         if (tap->channels != want)
             return effad_fail(e, EFFAD_ERR_FORMAT, "tap %d says %d channels, its layer has %d", t, tap->channels, want);
     }
+
+    /* A big-endian host reads the little-endian weights after swapping them
+     * in place, once, after every check above has passed on the file's own
+     * bytes (the scale checks read them with le_f32, before the swap). */
+    if (!host_is_little_endian()) swap_tensors(&L, writable);
     return EFFAD_OK;
 }
 
@@ -316,14 +425,15 @@ effad_status effad_model_load_writable(effad_model *m, void *bytes, size_t n, ef
 
 static long long conv_macs(const effad_conv *c, long long out_hw)
 {
-    return c->w ? out_hw * c->kh * c->kw * (c->cin / c->groups) * c->cout : 0;
+    return c->w.data ? out_hw * c->kh * c->kw * (c->cin / c->groups) * c->cout : 0;
 }
 
 long long effad_model_macs(const effad_model *m, int in_h, int in_w)
 {
     effad_runner r;
+    effad_plan_opts o = { in_h, in_w, 1, 0 };
     /* a plan without an arena: every layer's geometry, nothing run */
-    if (effad_runner_init(&r, m, 0, in_h, in_w, 1, 0, 0, 0)) return -1;
+    if (effad_runner_init(&r, m, 0, &o, 0, 0, 0)) return -1;
     long long macs = conv_macs(&m->stem, (long long)r.stem_g.out_h * r.stem_g.out_w);
     for (int i = 0; i < m->n_blocks; i++) {
         const effad_block *b = &m->blocks[i];

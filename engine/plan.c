@@ -1,31 +1,27 @@
 /* The memory plan: every layer's geometry at the requested input size and
  * one arena laid out once, so that effad_run() never allocates.
  *
- * Buffers (floats unless noted):
+ * Every size here is in bytes: a layer's activations take the bytes of
+ * its output type (float32, or uint8 for a quantised layer), so an int8
+ * model's buffers are a quarter of its float one's.
+ *
+ * Buffers:
  *   x0, x1   ping-pong block inputs/outputs; also the HWC copy of the input
  *   exp      the expanded map of the widest expand 1x1 not fused (below)
  *   dw       the depthwise output (and its squeeze-excite partial sums)
- *   vec      per-channel vectors: SE mean, gate, hidden, band partial sums;
- *            after a block, the band means of a pooled tap
+ *   vec      per-channel float vectors: SE mean, gate, hidden, band partial
+ *            sums; after a block, the band means of a pooled tap
  *   pack     the current 1x1 layer's weights packed for the kernel, shared
- *   scratch  kernel scratch, one slice per worker
+ *   scratch  kernel scratch, one slice per worker (the kernels' own
+ *            *_buffer_size companions say how much)
  *   ring     the fused expand's rows, one ring per worker (plan.h)
+ *   maps     one float32 HWC map per tap the caller asked to keep
  * Peak = their sum; effad info prints it so firmware can size a static
  * arena. */
 #include "effad.h"
 #include "efm-format.h"
 #include "dispatch.h"
 #include "plan.h"
-
-static int tf_same_pad(int in, int k, int stride, int dil, int *lo, int *hi)
-{
-    int out = (in + stride - 1) / stride;
-    long total = (long)(out - 1) * stride + (long)(k - 1) * dil + 1 - in;
-    if (total < 0) total = 0;
-    *lo = (int)(total / 2);
-    *hi = (int)(total - total / 2);
-    return out;
-}
 
 /* Geometry of conv c applied to an in_h x in_w map. */
 static effad_status conv_geom(const effad_conv *c, int in_h, int in_w, effad_geom *g, const char *what, effad_error *e)
@@ -34,8 +30,8 @@ static effad_status conv_geom(const effad_conv *c, int in_h, int in_w, effad_geo
     g->pad_top = c->pad_top; g->pad_bottom = c->pad_bottom;
     g->pad_left = c->pad_left; g->pad_right = c->pad_right;
     if (c->pad_mode == EFM_PAD_TF_SAME) {
-        tf_same_pad(in_h, c->kh, c->stride_h, c->dil_h, &g->pad_top, &g->pad_bottom);
-        tf_same_pad(in_w, c->kw, c->stride_w, c->dil_w, &g->pad_left, &g->pad_right);
+        ops_tf_same_pad(in_h, c->kh, c->stride_h, c->dil_h, &g->pad_top, &g->pad_bottom);
+        ops_tf_same_pad(in_w, c->kw, c->stride_w, c->dil_w, &g->pad_left, &g->pad_right);
     }
     g->out_h = ops_conv_out_dim(in_h, c->kh, c->stride_h, c->dil_h, g->pad_top, g->pad_bottom);
     g->out_w = ops_conv_out_dim(in_w, c->kw, c->stride_w, c->dil_w, g->pad_left, g->pad_right);
@@ -45,16 +41,19 @@ static effad_status conv_geom(const effad_conv *c, int in_h, int in_w, effad_geo
 }
 
 static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
+static size_t round64(size_t n) { return (n + 63u) & ~(size_t)63u; }
+
+/* Bytes of one activation element of type q. */
+static size_t act_bytes(const effad_qtype *q) { return q->dtype == EFFAD_U8 ? 1u : sizeof(float); }
 
 /* A 1x1 layer's needs: with a packing table, one shared packed B (packed
  * once per layer, read by every worker) and no per-worker scratch; else
  * the kernel's own scratch, per worker. */
-static void gemm_needs(const ops_kernels *k, size_t m, size_t n, size_t kk, size_t *scr, size_t *pack)
+static void gemm_needs(const ops_f32_kernels *k, size_t m, size_t n, size_t kk, size_t *scr, size_t *pack)
 {
-    if (k->gemm_pack) *pack = max_sz(*pack, k->gemm_pack_bytes(n, kk));
-    else *scr = max_sz(*scr, k->gemm_scratch_bytes(m, n, kk));
+    if (k->gemm_pack) *pack = max_sz(*pack, k->gemm_pack_buffer_size(n, kk));
+    else *scr = max_sz(*scr, k->gemm_buffer_size(m, n, kk));
 }
-static size_t round64(size_t n) { return (n + 63u) & ~(size_t)63u; }
 
 size_t plan_bands(int rows) { return (size_t)(rows + PLAN_BAND_ROWS - 1) / PLAN_BAND_ROWS; }
 
@@ -64,22 +63,37 @@ int plan_ring_rows(int kh, int dil_h, int in_h)
     return span < in_h ? span : in_h;
 }
 
-static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernels *k,
-                         int in_h, int in_w, int n_workers, const plan_fuse_rule *rule, effad_error *e)
+static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernels *k, const effad_plan_opts *o,
+                         const plan_fuse_rule *rule, effad_error *e)
 {
     effad_status s;
     memset(r, 0, sizeof *r);
     if (!m) return effad_fail(e, EFFAD_ERR_ARG, "no model");
     if (!k) k = ops_kernels_for(OPS_ISA_SCALAR);
-    if (n_workers < 1) n_workers = 1;
-    if (in_h <= 0) in_h = m->in_h;
-    if (in_w <= 0) in_w = m->in_w;
-    if (in_h > 8192 || in_w > 8192) return effad_fail(e, EFFAD_ERR_ARG, "input %dx%d too large", in_h, in_w);
-    r->m = m; r->k = k; r->in_h = in_h; r->in_w = in_w; r->n_workers = n_workers;
+    const effad_plan_opts dflt = { 0, 0, 1, 0 };
+    if (!o) o = &dflt;
+    int in_h = o->in_h > 0 ? o->in_h : m->in_h, in_w = o->in_w > 0 ? o->in_w : m->in_w;
+    const int n_workers = o->n_workers > 1 ? o->n_workers : 1;
+    if (in_h > EFM_MAX_INPUT || in_w > EFM_MAX_INPUT)
+        return effad_fail(e, EFFAD_ERR_ARG, "input %dx%d too large (at most %d)", in_h, in_w, EFM_MAX_INPUT);
+    if (n_workers > EFFAD_MAX_THREADS)
+        return effad_fail(e, EFFAD_ERR_ARG, "%d workers, at most %d", n_workers, EFFAD_MAX_THREADS);
+    if (m->n_taps < 32 && (o->map_taps >> m->n_taps))
+        return effad_fail(e, EFFAD_ERR_ARG, "maps asked for taps the model does not have (it has %d)", m->n_taps);
+    if (m->quantised)
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "int8 layers: the %s kernels of this build have no int8 path",
+                          k->name);
+    const ops_f32_kernels *kf = k->f32;
+    if (!kf) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "the %s kernels have no float32 path", k->name);
+    r->m = m; r->k = k; r->in_h = in_h; r->in_w = in_w; r->n_workers = n_workers; r->map_taps = o->map_taps;
+    r->gemm_cols = PLAN_GEMM_COLS;
+    if (kf->gemm_panel)
+        while (r->gemm_cols % kf->gemm_panel) r->gemm_cols += PLAN_GEMM_COLS;
 
     if ((s = conv_geom(&m->stem, in_h, in_w, &r->stem_g, "stem", e))) return s;
     int h = r->stem_g.out_h, w = r->stem_g.out_w;
-    size_t io = max_sz((size_t)m->in_c * in_h * in_w, (size_t)h * w * m->stem.cout);
+    size_t io = max_sz((size_t)m->in_c * in_h * in_w * act_bytes(&m->stem.in_q),
+                       (size_t)h * w * m->stem.cout * act_bytes(&m->stem.out_q));
     size_t ex = 0, dw = 0, vec = 0, scr = 0, pack = 0, ring = 0;
     int tap_h[EFFAD_MAX_BLOCKS + 2], tap_w[EFFAD_MAX_BLOCKS + 2];
     tap_h[0] = h; tap_w[0] = w;
@@ -88,93 +102,96 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
         effad_geom *g = &r->dw_g[i];
         if ((s = conv_geom(&b->dw, h, w, g, "depthwise", e))) return s;
         size_t in_hw = (size_t)h * w, out_hw = (size_t)g->out_h * g->out_w;
-        if (b->expand.w) {
+        if (b->expand.w.data) {
+            const size_t px = act_bytes(&b->expand.out_q);
             const int rows = plan_ring_rows(b->dw.kh, b->dw.dil_h, h);
-            const size_t ring_floats = (size_t)rows * w * b->mid_c;
-            r->ring_rows[i] = in_hw * b->mid_c * sizeof(float) >= rule->min_map &&
-                              ring_floats * sizeof(float) <= rule->max_ring &&
+            const size_t ring_bytes = (size_t)rows * w * b->mid_c * px;
+            r->ring_rows[i] = in_hw * b->mid_c * px >= rule->min_map && ring_bytes <= rule->max_ring &&
                               (size_t)b->in_c * b->mid_c * sizeof(float) <= rule->max_weights ? rows : 0;
-            if (r->ring_rows[i]) ring = max_sz(ring, ring_floats);
-            else ex = max_sz(ex, in_hw * b->mid_c);
-            gemm_needs(k, r->ring_rows[i] ? (size_t)w : in_hw, (size_t)b->mid_c, (size_t)b->in_c, &scr, &pack);
+            if (r->ring_rows[i]) ring = max_sz(ring, ring_bytes);
+            else ex = max_sz(ex, in_hw * b->mid_c * px);
+            gemm_needs(kf, r->ring_rows[i] ? (size_t)w : in_hw, (size_t)b->mid_c, (size_t)b->in_c, &scr, &pack);
         }
-        dw = max_sz(dw, out_hw * b->mid_c);
+        dw = max_sz(dw, out_hw * b->mid_c * act_bytes(&b->dw.out_q));
         /* mean, gate, hidden, then one partial sum per band of rows */
-        vec = max_sz(vec, 2u * b->mid_c + b->se_c + plan_bands(g->out_h) * b->mid_c);
-        gemm_needs(k, out_hw, (size_t)b->out_c, (size_t)b->mid_c, &scr, &pack);
+        vec = max_sz(vec, (2u * b->mid_c + b->se_c + plan_bands(g->out_h) * b->mid_c) * sizeof(float));
+        gemm_needs(kf, out_hw, (size_t)b->out_c, (size_t)b->mid_c, &scr, &pack);
         h = g->out_h; w = g->out_w;
-        io = max_sz(io, out_hw * b->out_c);
+        io = max_sz(io, out_hw * b->out_c * act_bytes(&b->project.out_q));
         tap_h[i + 1] = h; tap_w[i + 1] = w;
     }
     if (m->has_head) {
         r->head_g.in_h = r->head_g.out_h = h;
         r->head_g.in_w = r->head_g.out_w = w;
-        io = max_sz(io, (size_t)h * w * m->head.cout);
-        gemm_needs(k, (size_t)h * w, (size_t)m->head.cout, (size_t)m->head.cin, &scr, &pack);
+        io = max_sz(io, (size_t)h * w * m->head.cout * act_bytes(&m->head.out_q));
+        gemm_needs(kf, (size_t)h * w, (size_t)m->head.cout, (size_t)m->head.cin, &scr, &pack);
     }
     tap_h[m->n_blocks + 1] = h; tap_w[m->n_blocks + 1] = w;
+    size_t maps = 0;
     for (int t = 0; t < m->n_taps; t++) {
         r->tap_h[t] = tap_h[m->taps[t].at];
         r->tap_w[t] = tap_w[m->taps[t].at];
         /* pooling a tap: one mean per band of rows (forward.c, run_mean) */
-        vec = max_sz(vec, plan_bands(r->tap_h[t]) * (size_t)m->taps[t].channels);
+        vec = max_sz(vec, plan_bands(r->tap_h[t]) * (size_t)m->taps[t].channels * sizeof(float));
+        if (o->map_taps >> t & 1u) {
+            r->off_map[t] = maps;   /* relative until the layout below */
+            maps += round64((size_t)r->tap_h[t] * r->tap_w[t] * m->taps[t].channels * sizeof(float));
+        }
     }
-    r->io_floats = io; r->exp_floats = ex; r->dw_floats = dw; r->vec_floats = vec;
+    r->io_bytes = round64(io); r->exp_bytes = round64(ex); r->dw_bytes = round64(dw); r->vec_bytes = round64(vec);
     r->scratch_bytes = round64(scr);
-    r->ring_bytes = round64(ring * sizeof(float));
+    r->ring_bytes = round64(ring);
     r->pack_bytes = round64(pack);
     r->off_x0 = 0;
-    r->off_x1 = r->off_x0 + round64(io * sizeof(float));
-    r->off_exp = r->off_x1 + round64(io * sizeof(float));
-    r->off_dw = r->off_exp + round64(ex * sizeof(float));
-    r->off_vec = r->off_dw + round64(dw * sizeof(float));
-    r->off_pack = r->off_vec + round64(vec * sizeof(float));
+    r->off_x1 = r->off_x0 + r->io_bytes;
+    r->off_exp = r->off_x1 + r->io_bytes;
+    r->off_dw = r->off_exp + r->exp_bytes;
+    r->off_vec = r->off_dw + r->dw_bytes;
+    r->off_pack = r->off_vec + r->vec_bytes;
     r->off_scratch = r->off_pack + r->pack_bytes;
     r->off_ring = r->off_scratch + r->scratch_bytes * (size_t)n_workers;
+    const size_t off_maps = r->off_ring + r->ring_bytes * (size_t)n_workers;
+    for (int t = 0; t < m->n_taps; t++)
+        if (o->map_taps >> t & 1u) r->off_map[t] += off_maps;
+    r->total_bytes = off_maps + maps;
     return EFFAD_OK;
-}
-
-static size_t plan_total(const effad_runner *r)
-{
-    return r->off_ring + r->ring_bytes * (size_t)r->n_workers;
 }
 
 static const plan_fuse_rule fuse_default = PLAN_FUSE_DEFAULT;
 
-effad_status plan_arena_bytes(const effad_model *m, const struct ops_kernels *k, int in_h, int in_w,
-                              int n_workers, const plan_fuse_rule *rule, size_t *bytes, effad_error *e)
+effad_status plan_arena_bytes(const effad_model *m, const struct ops_kernels *k, const effad_plan_opts *o,
+                              const plan_fuse_rule *rule, size_t *bytes, effad_error *e)
 {
     effad_runner r;
-    effad_status s = plan(&r, m, k, in_h, in_w, n_workers, rule ? rule : &fuse_default, e);
+    effad_status s = plan(&r, m, k, o, rule ? rule : &fuse_default, e);
     if (s) return s;
-    if (bytes) *bytes = plan_total(&r);
+    if (bytes) *bytes = r.total_bytes;
     return EFFAD_OK;
 }
 
-effad_status effad_arena_bytes(const effad_model *m, const struct ops_kernels *k,
-                               int in_h, int in_w, int n_workers, size_t *bytes, effad_error *e)
+effad_status effad_arena_bytes(const effad_model *m, const struct ops_kernels *k, const effad_plan_opts *o,
+                               size_t *bytes, effad_error *e)
 {
-    return plan_arena_bytes(m, k, in_h, in_w, n_workers, 0, bytes, e);
+    return plan_arena_bytes(m, k, o, 0, bytes, e);
 }
 
 effad_status effad_runner_init(effad_runner *r, const effad_model *m, const struct ops_kernels *k,
-                               int in_h, int in_w, int n_workers, void *arena, size_t arena_bytes,
-                               effad_error *e)
+                               const effad_plan_opts *o, void *arena, size_t arena_bytes, effad_error *e)
 {
-    return plan_runner_init(r, m, k, in_h, in_w, n_workers, 0, arena, arena_bytes, e);
+    return plan_runner_init(r, m, k, o, 0, arena, arena_bytes, e);
 }
 
 effad_status plan_runner_init(effad_runner *r, const effad_model *m, const struct ops_kernels *k,
-                              int in_h, int in_w, int n_workers, const plan_fuse_rule *rule,
+                              const effad_plan_opts *o, const plan_fuse_rule *rule,
                               void *arena, size_t arena_bytes, effad_error *e)
 {
     if (!r) return effad_fail(e, EFFAD_ERR_ARG, "no runner");
-    effad_status s = plan(r, m, k, in_h, in_w, n_workers, rule ? rule : &fuse_default, e);
+    effad_status s = plan(r, m, k, o, rule ? rule : &fuse_default, e);
     if (s) return s;
     if (!arena) return EFFAD_OK;
     if ((uintptr_t)arena % 64u) return effad_fail(e, EFFAD_ERR_ARG, "arena must be 64-byte aligned");
-    if (arena_bytes < plan_total(r))
-        return effad_fail(e, EFFAD_ERR_NOMEM, "arena is %zu bytes, the plan needs %zu", arena_bytes, plan_total(r));
+    if (arena_bytes < r->total_bytes)
+        return effad_fail(e, EFFAD_ERR_NOMEM, "arena is %zu bytes, the plan needs %zu", arena_bytes, r->total_bytes);
     r->arena = arena;
     r->arena_bytes = arena_bytes;
     return EFFAD_OK;
@@ -185,4 +202,25 @@ void effad_tap_shape(const effad_runner *r, int t, int *c, int *h, int *w)
     if (c) *c = r->m->taps[t].channels;
     if (h) *h = r->tap_h[t];
     if (w) *w = r->tap_w[t];
+}
+
+const float *effad_tap_map(const effad_runner *r, int t)
+{
+    if (!r || !r->arena || t < 0 || t >= r->m->n_taps || !(r->map_taps >> t & 1u)) return 0;
+    return (const float *)(const void *)(r->arena + r->off_map[t]);
+}
+
+effad_geom effad_block_geom(const effad_runner *r, int i)
+{
+    return r->dw_g[i];
+}
+
+effad_geom effad_stem_geom(const effad_runner *r)
+{
+    return r->stem_g;
+}
+
+int effad_block_fused(const effad_runner *r, int i)
+{
+    return r->ring_rows[i] > 0;
 }

@@ -20,7 +20,7 @@
  * only, and every output element is computed by the same instructions
  * either way (tests/unit/test-threads.c). */
 #define PLAN_GEMM_ROWS 64
-#define PLAN_GEMM_COLS 16
+#define PLAN_GEMM_COLS 16   /* rounded up to a multiple of the table's panel */
 
 /* A block's expand 1x1 is fused with its depthwise conv -- the expanded map
  * produced a few rows at a time into a per-worker ring of just the rows
@@ -42,10 +42,10 @@ typedef struct plan_fuse_rule { size_t min_map, max_ring, max_weights; } plan_fu
 #define PLAN_FUSE_DEFAULT { (size_t)1 << 20, (size_t)384 << 10, (size_t)160 << 10 }
 
 /* effad_arena_bytes and effad_runner_init with a given fusion rule. */
-effad_status plan_arena_bytes(const effad_model *m, const struct ops_kernels *k, int in_h, int in_w,
-                              int n_workers, const plan_fuse_rule *rule, size_t *bytes, effad_error *e);
+effad_status plan_arena_bytes(const effad_model *m, const struct ops_kernels *k, const effad_plan_opts *o,
+                              const plan_fuse_rule *rule, size_t *bytes, effad_error *e);
 effad_status plan_runner_init(effad_runner *r, const effad_model *m, const struct ops_kernels *k,
-                              int in_h, int in_w, int n_workers, const plan_fuse_rule *rule,
+                              const effad_plan_opts *o, const plan_fuse_rule *rule,
                               void *arena, size_t arena_bytes, effad_error *e);
 
 size_t plan_bands(int rows);

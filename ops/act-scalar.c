@@ -40,3 +40,13 @@ int ops_conv_out_dim(int in, int k, int stride, int dil, int pad_lo, int pad_hi)
     if (avail < 0) return 0;
     return (int)(avail / stride + 1);
 }
+
+int ops_tf_same_pad(int in, int k, int stride, int dil, int *pad_lo, int *pad_hi)
+{
+    int out = stride > 0 ? (in + stride - 1) / stride : 0;
+    long total = (long)(out - 1) * stride + (long)(k - 1) * dil + 1 - in;
+    if (total < 0 || out < 1) total = 0;
+    *pad_lo = (int)(total / 2);
+    *pad_hi = (int)(total - total / 2);
+    return out;
+}

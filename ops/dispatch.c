@@ -8,17 +8,18 @@
 #include <cpuid.h>
 #endif
 
-static const ops_kernels scalar_kernels = {
-    OPS_ISA_SCALAR, "scalar",
-    f32_conv_hwc_scalar,
-    f32_dwconv_hwc_scalar,
-    f32_gemm_scratch_bytes_scalar,
-    f32_gemm_scalar,
-    f32_se_gate_scalar,
-    f32_mean_hw_scalar,
-    f32_act_scalar,
-    0, 0,   /* the scalar GEMM reads B in place: nothing to pack */
+static const ops_f32_kernels scalar_f32 = {
+    .conv = f32_conv_hwc_scalar,
+    .dwconv = f32_dwconv_hwc_scalar,
+    .gemm = f32_gemm_scalar,
+    .gemm_buffer_size = f32_gemm_buffer_size_scalar,
+    .gemm_panel = 0,          /* the scalar GEMM reads B in place: nothing to pack */
+    .se_gate = f32_se_gate_scalar,
+    .mean_hw = f32_mean_hw_scalar,
+    .act = f32_act_scalar,
 };
+
+static const ops_kernels scalar_kernels = { OPS_ISA_SCALAR, "scalar", &scalar_f32 };
 
 static const char *const isa_names[OPS_ISA_COUNT] = { "scalar", "avx2", "avx512", "neon" };
 

@@ -1,10 +1,17 @@
 /*
- * dispatch.h -- one table of kernel entry points per instruction set.
+ * dispatch.h -- kernel tables, one per (element type, instruction set).
  *
  * The ISA is chosen once (at model load) and the engine calls through the
- * table; adding an ISA adds kernel files and one table, never touches the
- * callers (XNNPACK's config pattern). EFFAD_ISA=scalar|avx2|avx512|neon in
- * the environment is read by the application, not here: ops/ has no getenv.
+ * tables; adding an ISA adds kernel files and its tables, never touches the
+ * callers (XNNPACK's config pattern). A table owns the memory layout its
+ * kernels want -- the packed-B panel width of its GEMM, the bytes of every
+ * buffer a kernel needs (the *_buffer_size companions, CMSIS-NN's pattern)
+ * -- so AVX-512's wider panels or int8's 4-byte k groups are properties of
+ * their tables, not contracts shared by every ISA. The caller (the
+ * engine's memory plan) asks each companion and owns all memory.
+ *
+ * EFFAD_ISA=scalar|avx2|avx512|neon in the environment is read by the
+ * application, not here: ops/ has no getenv.
  */
 #ifndef EFFAD_OPS_DISPATCH_H
 #define EFFAD_OPS_DISPATCH_H
@@ -19,20 +26,33 @@ typedef enum ops_isa {
     OPS_ISA_COUNT
 } ops_isa;
 
-typedef struct ops_kernels {
-    ops_isa isa;
-    const char *name;
+/* float32 kernels of one ISA (contracts in ops.h). */
+typedef struct ops_f32_kernels {
     ops_status (*conv)(const ops_conv_args *a);
     ops_status (*dwconv)(const ops_dwconv_args *a);
-    size_t     (*gemm_scratch_bytes)(size_t m, size_t n, size_t k);
     ops_status (*gemm)(const ops_gemm_args *a, void *scratch);
+    /* Scratch one gemm call over an m x n x k problem needs (0: none). */
+    size_t     (*gemm_buffer_size)(size_t m, size_t n, size_t k);
+    /* Packing B once per layer for many gemm calls (NULL: the gemm reads or
+     * packs B itself). Packed B is [ceil(n / gemm_panel)][k][gemm_panel]
+     * floats, zero-padded, row kk scaled by a_scale[kk]; the panel holding
+     * column j0 (a multiple of gemm_panel) starts at float j0 * k, which is
+     * how the engine hands a column range of a layer to one worker. */
+    size_t     gemm_panel;
+    size_t     (*gemm_pack_buffer_size)(size_t n, size_t k);
+    ops_status (*gemm_pack)(const ops_gemm_args *a, float *dst);
     ops_status (*se_gate)(const ops_se_args *a);
     ops_status (*mean_hw)(const float *in, size_t hw, size_t c, float *out);
     ops_status (*act)(float *x, size_t n, ops_act act);
-    /* Optional (NULL: the gemm packs, if it packs, by itself): bytes of a
-     * packed B, and packing it (ops.h, OPS_GEMM_PANEL; dst 32-byte aligned). */
-    size_t     (*gemm_pack_bytes)(size_t n, size_t k);
-    ops_status (*gemm_pack)(const ops_gemm_args *a, float *dst);
+} ops_f32_kernels;
+
+/* Every table of one ISA, keyed by element type. A NULL entry means this
+ * ISA has no kernels of that type (the engine then refuses a model that
+ * needs them, naming the ISA). */
+typedef struct ops_kernels {
+    ops_isa isa;
+    const char *name;
+    const ops_f32_kernels *f32;
 } ops_kernels;
 
 /* The best ISA this CPU runs (cpuid on x86, compile-time on aarch64). */
@@ -42,7 +62,7 @@ int ops_isa_available(ops_isa isa);
 const char *ops_isa_name(ops_isa isa);
 /* Parses "scalar", "avx2", ...; returns -1 for an unknown name. */
 int ops_isa_parse(const char *name);
-/* The table for isa, or NULL when ops_isa_available(isa) is false. */
+/* The tables for isa, or NULL when ops_isa_available(isa) is false. */
 const ops_kernels *ops_kernels_for(ops_isa isa);
 
 #endif /* EFFAD_OPS_DISPATCH_H */

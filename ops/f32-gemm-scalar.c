@@ -1,7 +1,7 @@
 /* GEMM with the 1x1-convolution epilogue; the oracle for every SIMD GEMM. */
 #include "ops.h"
 
-size_t f32_gemm_scratch_bytes_scalar(size_t m, size_t n, size_t k)
+size_t f32_gemm_buffer_size_scalar(size_t m, size_t n, size_t k)
 {
     (void)m; (void)n; (void)k;
     return 0;

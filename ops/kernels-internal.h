@@ -29,10 +29,10 @@ ops_status f32_dwconv_5x5_avx2(const ops_dwconv_args *a);      /* kh=kw=5, s1/s2
 ops_status f32_dwconv_kxk_avx2(const ops_dwconv_args *a);      /* any k, dil 1 */
 /* The GEMM packs B (scaled by a_scale when given) into 16-column panels in
  * the scratch; with scratch == NULL it reads B in place instead. */
-size_t     f32_gemm_scratch_bytes_avx2(size_t m, size_t n, size_t k);
+size_t     f32_gemm_buffer_size_avx2(size_t m, size_t n, size_t k);
 ops_status f32_gemm_6x16_avx2(const ops_gemm_args *a, void *scratch);
 /* B packed once for many calls (a->b_packed); dst 32-byte aligned. */
-size_t     f32_gemm_pack_bytes_avx2(size_t n, size_t k);
+size_t     f32_gemm_pack_buffer_size_avx2(size_t n, size_t k);
 ops_status f32_gemm_pack_avx2(const ops_gemm_args *a, float *dst);
 ops_status f32_se_gate_avx2(const ops_se_args *a);
 ops_status f32_mean_hw_avx2(const float *in, size_t hw, size_t c, float *out);

@@ -60,6 +60,11 @@ typedef struct ops_conv_geom {
 
 /* Output size of a convolution along one axis; < 1 means no valid output. */
 int ops_conv_out_dim(int in, int k, int stride, int dil, int pad_lo, int pad_hi);
+/* TensorFlow's "same" padding along one axis (ceil(in / stride) outputs,
+ * the odd pixel of padding at the end): the one implementation of the rule
+ * that the converter's matcher, the demo model and the memory plan share.
+ * Returns the output size. */
+int ops_tf_same_pad(int in, int k, int stride, int dil, int *pad_lo, int *pad_hi);
 
 /* ---- activations ------------------------------------------------------ */
 
@@ -131,12 +136,7 @@ typedef struct ops_gemm_args {
     const float *b_packed;
 } ops_gemm_args;
 
-/* The packed-B layout gemm_pack writes: panels of OPS_GEMM_PANEL columns,
- * [ceil(n / 16)][k][16] floats, zero-padded, each row scaled by a_scale[k].
- * Fixed here so that a caller splitting the columns of a layer can find
- * column j0's panel: b_packed + j0 * k, for j0 a multiple of 16. */
-#define OPS_GEMM_PANEL 16
-size_t     f32_gemm_scratch_bytes_scalar(size_t m, size_t n, size_t k);
+size_t     f32_gemm_buffer_size_scalar(size_t m, size_t n, size_t k);
 ops_status f32_gemm_scalar(const ops_gemm_args *a, void *scratch);
 
 /* ---- squeeze-excite gate ------------------------------------------------ *

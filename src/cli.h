@@ -5,7 +5,6 @@
 
 #include <stdio.h>
 #include "effad.h"
-#include "dispatch.h"
 #include "pipeline.h"
 
 typedef int (*cli_cmd_fn)(int argc, char **argv);
@@ -37,13 +36,13 @@ int cli_usage_error(const char *cmd, const char *fmt, const char *arg);
 int cli_parse_hw(const char *s, int *h, int *w);
 int cli_parse_int(const char *s, int lo, int hi, int *out);
 /* The kernels: EFFAD_ISA (or --isa) if set and available, else the best. */
-const ops_kernels *cli_kernels(const char *isa_opt, effad_error *e);
+const effad_kernel_set *cli_kernels(const char *isa_opt, effad_error *e);
 /* Maps and validates an .efm; errors prefixed with the path. */
 effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model *m, effad_error *e);
 /* Allocates a 64-byte aligned arena (free with free()). */
 void *cli_arena(size_t bytes);
 /* Prints the model summary shared by convert and info (src/cmd-info.c). */
-void info_print(FILE *f, const effad_model *m, const ops_kernels *k, int verbose);
+void info_print(FILE *f, const effad_model *m, const effad_kernel_set *k, int verbose);
 /* The options every image command shares: --threads N, --isa NAME, --quiet.
  * 1: argv[*i] was one (and *i moved past its value); 0: it was not;
  * -1: a bad value (the usage error is printed; exit 2). */

@@ -78,13 +78,14 @@ static void type_totals(const effad_runner *r, const profile *p, int runs, total
 {
     const effad_model *m = r->m;
     memset(t, 0, sizeof *t);
-    int h = r->stem_g.out_h, w = r->stem_g.out_w;
+    const effad_geom sg = effad_stem_geom(r);
+    int h = sg.out_h, w = sg.out_w;
     t->ms[T_INPUT] = p->ms[EFFAD_LAYER_INPUT][0];
     t->ms[T_STEM] = p->ms[EFFAD_LAYER_STEM][0];
     t->macs[T_STEM] = (long long)h * w * m->stem.cout * m->stem.cin / m->stem.groups * m->stem.kh * m->stem.kw;
     for (int i = 0; i < m->n_blocks; i++) {
         const effad_block *b = &m->blocks[i];
-        const effad_geom *g = &r->dw_g[i];
+        const effad_geom gb = effad_block_geom(r, i), *g = &gb;
         long long in_px = (long long)h * w, out_px = (long long)g->out_h * g->out_w;
         int dt = dw_type(&b->dw);
         t->ms[T_GEMM_EXPAND] += p->ms[EFFAD_LAYER_EXPAND][i];
@@ -92,9 +93,9 @@ static void type_totals(const effad_runner *r, const profile *p, int runs, total
         t->ms[dt] += p->ms[EFFAD_LAYER_DEPTHWISE][i];
         t->ms[T_FUSED] += p->ms[EFFAD_LAYER_EXPAND_DW][i];
         t->ms[T_SE] += p->ms[EFFAD_LAYER_SE][i];
-        const long long ex_macs = b->expand.w ? in_px * b->in_c * b->mid_c : 0;
+        const long long ex_macs = b->expand.w.data ? in_px * b->in_c * b->mid_c : 0;
         const long long dw_macs = out_px * b->mid_c * b->dw.kh * b->dw.kw;
-        if (r->ring_rows[i]) {
+        if (effad_block_fused(r, i)) {
             t->macs[T_FUSED] += ex_macs + dw_macs;
         } else {
             t->macs[T_GEMM_EXPAND] += ex_macs;
@@ -129,9 +130,10 @@ static void print_layers(FILE *f, const effad_runner *r, const profile *p, int r
         double fused = p->ms[EFFAD_LAYER_EXPAND_DW][i] / runs;
         char chans[40], hw[24], exs[24];
         snprintf(chans, sizeof chans, "%d>%d>%d", b->in_c, b->mid_c, b->out_c);
-        snprintf(hw, sizeof hw, "%dx%d", r->dw_g[i].out_h, r->dw_g[i].out_w);
+        const effad_geom g = effad_block_geom(r, i);
+        snprintf(hw, sizeof hw, "%dx%d", g.out_h, g.out_w);
         /* a fused block's expand time is inside its dw column */
-        if (r->ring_rows[i]) snprintf(exs, sizeof exs, "%8s", "(in dw)");
+        if (effad_block_fused(r, i)) snprintf(exs, sizeof exs, "%8s", "(in dw)");
         else snprintf(exs, sizeof exs, "%8.3f", ex);
         fprintf(f, "  %-5d %-3d %-4d %-11s %-9s %s %8.3f %8.3f %8.3f %8.3f\n", i, b->dw.kh, b->dw.stride_h,
                 chans, hw, exs, dw + fused, se, pr, ex + dw + fused + se + pr);
@@ -194,7 +196,7 @@ int cmd_bench(int argc, char **argv)
         return cli_error("bench", &e);
     }
 #endif
-    const ops_kernels *k = cli_kernels(isa, &e);
+    const effad_kernel_set *k = cli_kernels(isa, &e);
     if (!k) return cli_error("bench", &e);
     effad_mapped_file mf;
     static effad_model m;
@@ -211,9 +213,10 @@ int cmd_bench(int argc, char **argv)
     effad_runner r;
     size_t arena_bytes;
 
-    if (effad_arena_bytes(&m, k, h, w, threads, &arena_bytes, &e)) goto fail;
+    const effad_plan_opts po = { h, w, threads, 0 };
+    if (effad_arena_bytes(&m, k, &po, &arena_bytes, &e)) goto fail;
     if (!(arena = cli_arena(arena_bytes))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the arena"); goto fail; }
-    if (effad_runner_init(&r, &m, k, h, w, threads, arena, arena_bytes, &e)) goto fail;
+    if (effad_runner_init(&r, &m, k, &po, arena, arena_bytes, &e)) goto fail;
 #ifdef EFFAD_HAVE_THREADS
     if (threads > 1 && !(pool = effad_threads_create(threads, &e))) goto fail;
     r.threads = pool;
@@ -239,7 +242,7 @@ int cmd_bench(int argc, char **argv)
         prof.on = i >= warmup;
         double a = now_ms();
         prof.last = a;
-        if (effad_run(&r, input, pooled, 0, &e)) goto fail;
+        if (effad_run(&r, input, pooled, &e)) goto fail;
         double b = now_ms();
         if (i == 0) t_first = b - t0;
         if (i >= warmup) times[i - warmup] = b - a;
@@ -262,7 +265,7 @@ int cmd_bench(int argc, char **argv)
                "\"in_h\":%d,\"in_w\":%d,\"runs\":%d,\"warmup\":%d,\"median_ms\":%.4f,\"min_ms\":%.4f,"
                "\"mean_ms\":%.4f,\"per_s\":%.3f,\"load_ms\":%.3f,\"first_ms\":%.3f,\"peak_rss_kb\":%ld,"
                "\"arena_bytes\":%zu,\"macs\":%lld,\"times_ms\":[",
-               model, m.variant, k->name, threads, h, w, runs, warmup, med, mn, sum / runs, 1e3 / med, t_load,
+               model, m.variant, effad_kernels_name(k), threads, h, w, runs, warmup, med, mn, sum / runs, 1e3 / med, t_load,
                t_first, rss_kb, arena_bytes, macs);
         for (int i = 0; i < runs; i++) printf("%s%.4f", i ? "," : "", times[i]);
         printf("]");
@@ -277,7 +280,7 @@ int cmd_bench(int argc, char **argv)
         }
         printf("}\n");
     } else {
-        printf("%s (%s) %dx%d, %s, %d thread%s, %.2f GMACs\n", model, m.variant, h, w, k->name, threads,
+        printf("%s (%s) %dx%d, %s, %d thread%s, %.2f GMACs\n", model, m.variant, h, w, effad_kernels_name(k), threads,
                threads > 1 ? "s" : "", (double)macs * 1e-9);
         printf("  %d runs after %d warm-up: median %.3f ms, min %.3f ms, mean %.3f ms, %.1f inferences/s\n",
                runs, warmup, med, mn, sum / runs, 1e3 / med);

@@ -48,20 +48,10 @@ int cli_parse_hw(const char *s, int *h, int *w)
     return cli_parse_int(buf, 1, 8192, h) && cli_parse_int(comma + 1, 1, 8192, w);
 }
 
-const ops_kernels *cli_kernels(const char *isa_opt, effad_error *e)
+const effad_kernel_set *cli_kernels(const char *isa_opt, effad_error *e)
 {
-    const char *name = isa_opt ? isa_opt : getenv("EFFAD_ISA");
-    ops_isa isa = ops_isa_best();
-    if (name && *name) {
-        int i = ops_isa_parse(name);
-        if (i < 0) { effad_fail(e, EFFAD_ERR_ARG, "unknown instruction set '%s' (scalar, avx2, avx512, neon)", name); return 0; }
-        if (!ops_isa_available((ops_isa)i)) {
-            effad_fail(e, EFFAD_ERR_UNSUPPORTED, "instruction set '%s' is not available on this CPU or build", name);
-            return 0;
-        }
-        isa = (ops_isa)i;
-    }
-    return ops_kernels_for(isa);
+    const effad_kernel_set *k;
+    return effad_kernels_select(isa_opt ? isa_opt : getenv("EFFAD_ISA"), &k, e) ? 0 : k;
 }
 
 effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model *m, effad_error *e)

@@ -84,7 +84,7 @@ int cmd_convert(int argc, char **argv)
     free(efm);
     if (s) { free(aligned); return cli_error("convert", &e); }
     printf("%s -> %s (%zu bytes)\n", in, out, efm_bytes);
-    info_print(stdout, &m, ops_kernels_for(OPS_ISA_SCALAR), 0);
+    info_print(stdout, &m, effad_kernels("scalar"), 0);
     if (rep.fused[0]) printf("  folded      %s\n", rep.fused);
     if (rep.ignored[0]) printf("  ignored     %s (not a block boundary: classifier)\n", rep.ignored);
     free(aligned);

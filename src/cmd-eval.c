@@ -50,7 +50,7 @@ int cmd_eval(int argc, char **argv)
 {
     const char *gauss_path = 0, *model = 0, *data = 0, *outdir = "effad-report", *use = 0;
     int update = 0, quiet = 0;
-    pipeline_options po = { 0, 0, 1 };
+    pipeline_options po = { .threads = 1 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();

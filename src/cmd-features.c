@@ -40,7 +40,7 @@ int cmd_features(int argc, char **argv)
     if (!model || !tensor || !out) return cli_usage_error("features", "need MODEL.efm, --tensor IN.f32 and -o OUT.f32%s", "");
 
     effad_error e = { 0 };
-    const ops_kernels *k = cli_kernels(isa, &e);
+    const effad_kernel_set *k = cli_kernels(isa, &e);
     if (!k) return cli_error("features", &e);
     effad_mapped_file mf, tf;
     static effad_model m;
@@ -65,9 +65,10 @@ int cmd_features(int argc, char **argv)
 
     size_t arena_bytes;
     effad_runner r;
-    if (effad_arena_bytes(&m, k, h, w, 1, &arena_bytes, &e)) goto fail;
+    const effad_plan_opts po = { h, w, 1, maps ? (uint32_t)((1ull << m.n_taps) - 1) : 0 };
+    if (effad_arena_bytes(&m, k, &po, &arena_bytes, &e)) goto fail;
     if (!(arena = cli_arena(arena_bytes))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the arena"); goto fail; }
-    if (effad_runner_init(&r, &m, k, h, w, 1, arena, arena_bytes, &e)) goto fail;
+    if (effad_runner_init(&r, &m, k, &po, arena, arena_bytes, &e)) goto fail;
 
     float *ptrs[EFFAD_MAX_TAPS];
     size_t total = 0, off[EFFAD_MAX_TAPS];
@@ -79,7 +80,15 @@ int cmd_features(int argc, char **argv)
     }
     if (!(outbuf = malloc(total * sizeof(float) + 1))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto fail; }
     for (int t = 0; t < m.n_taps; t++) ptrs[t] = outbuf + off[t];
-    if (effad_run(&r, input, maps ? 0 : ptrs, maps ? ptrs : 0, &e)) goto fail;
+    if (effad_run(&r, input, maps ? 0 : ptrs, &e)) goto fail;
+    /* --maps writes each level C x H x W, the layout ONNX tools compare */
+    for (int t = 0; maps && t < m.n_taps; t++) {
+        int c, th, tw;
+        effad_tap_shape(&r, t, &c, &th, &tw);
+        const float *hwc = effad_tap_map(&r, t);
+        for (int p = 0; p < th * tw; p++)
+            for (int ch = 0; ch < c; ch++) ptrs[t][(size_t)ch * th * tw + p] = hwc[(size_t)p * c + ch];
+    }
 
     if (!(bytes = malloc(total * 4 + 1))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto fail; }
     for (size_t i = 0; i < total; i++) le_put_f32(bytes + 4 * i, outbuf[i]);

@@ -35,7 +35,7 @@ int cmd_fit(int argc, char **argv)
     const char *inputs[256];
     int n_inputs = 0, aug = 0, quiet = 0, keep = 1, seed = 0;
     double sigma = 3.0, explicit_th = NAN;
-    pipeline_options po = { "ailia", 0, 1 };
+    pipeline_options po = { .preset = "ailia", .threads = 1 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();

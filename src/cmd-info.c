@@ -35,12 +35,12 @@ static const char *tap_where(const effad_model *m, int at, char *buf, size_t n)
     return buf;
 }
 
-void info_print(FILE *f, const effad_model *m, const ops_kernels *k, int verbose)
+void info_print(FILE *f, const effad_model *m, const effad_kernel_set *k, int verbose)
 {
     size_t arena = 0;
     effad_runner r;
-    effad_arena_bytes(m, k, 0, 0, 1, &arena, 0);
-    effad_runner_init(&r, m, k, 0, 0, 1, 0, 0, 0);
+    effad_arena_bytes(m, k, 0, &arena, 0);
+    effad_runner_init(&r, m, k, 0, 0, 0, 0);
     fprintf(f, "  variant     %s, input %dx%dx%d, %d blocks in %d stages, head %s\n", m->variant, m->in_c, m->in_h,
             m->in_w, m->n_blocks, m->n_stages, m->has_head ? "1x1 conv" : "none");
     if (m->source[0]) fprintf(f, "  source      %s\n", m->source);
@@ -51,7 +51,7 @@ void info_print(FILE *f, const effad_model *m, const ops_kernels *k, int verbose
     fprintf(f, "  MACs        "); print_thousands(f, effad_model_macs(m, 0, 0));
     fprintf(f, " at %dx%d\n", m->in_h, m->in_w);
     fprintf(f, "  arena       "); print_thousands(f, (long long)arena);
-    fprintf(f, " bytes (one thread, %s kernels)\n", k ? k->name : "scalar");
+    fprintf(f, " bytes (one thread, %s kernels)\n", k ? effad_kernels_name(k) : "scalar");
     fprintf(f, "  model hash  %016llx\n", (unsigned long long)m->hash);
     if (verbose) {
         /* fused: expand and depthwise run together through a ring of rows
@@ -64,7 +64,7 @@ void info_print(FILE *f, const effad_model *m, const ops_kernels *k, int verbose
             snprintf(ch, sizeof ch, "%d->%d", b->in_c, b->out_c);
             fprintf(f, "    %-3d %-5d %dx%-4d %-3d %-5.3g %-11s %-4d %-4s %-6s %s\n", i, b->stage + 1, b->dw.kh, b->dw.kw,
                     b->dw.stride_h, (double)b->mid_c / b->in_c, ch, b->se_c, b->skip ? "yes" : "no", act_name(b->dw.act),
-                    r.ring_rows[i] ? "yes" : "no");
+                    effad_block_fused(&r, i) ? "yes" : "no");
         }
     }
     fprintf(f, "  levels (%s):\n", m->tap_rule);
@@ -97,14 +97,14 @@ int cmd_info(int argc, char **argv)
     }
     if (!path) return cli_usage_error("info", "no model given%s", "");
     effad_error e = { 0 };
-    const ops_kernels *k = cli_kernels(isa, &e);
+    const effad_kernel_set *k = cli_kernels(isa, &e);
     if (!k) return cli_error("info", &e);
     effad_mapped_file f;
     static effad_model m;
     if (cli_load_model(path, &f, &m, &e)) return cli_error("info", &e);
     printf("%s\n", path);
     info_print(stdout, &m, k, 1);
-    printf("  kernels     %s\n", k->name);
+    printf("  kernels     %s\n", effad_kernels_name(k));
     effad_file_unmap(&f);
     return 0;
 }

@@ -41,7 +41,7 @@ int cmd_score(int argc, char **argv)
     const char *gauss_path = 0, *model = 0, *save = 0, *th_opt = 0, *preset_opt = 0;
     const char *inputs[256];
     int n_inputs = 0, json = 0, fail_on = 0, quiet = 0;
-    pipeline_options po = { 0, 0, 1 };
+    pipeline_options po = { .threads = 1 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();

@@ -10,16 +10,7 @@ effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_opt
     const char *preset = opt && opt->preset ? opt->preset : "ailia";
     const char *isa = opt ? opt->isa : 0;
     effad_status s;
-    const char *name = isa ? isa : getenv("EFFAD_ISA");
-    ops_isa which = ops_isa_best();
-    if (name && *name) {
-        int i = ops_isa_parse(name);
-        if (i < 0) return effad_fail(e, EFFAD_ERR_ARG, "unknown instruction set '%s' (scalar, avx2, avx512, neon)", name);
-        if (!ops_isa_available((ops_isa)i))
-            return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "instruction set '%s' is not available on this CPU or build", name);
-        which = (ops_isa)i;
-    }
-    p->k = ops_kernels_for(which);
+    if ((s = effad_kernels_select(isa ? isa : getenv("EFFAD_ISA"), &p->k, e))) return s;
 
     if ((s = effad_file_map(efm_path, &p->file, e))) return s;
     if ((s = effad_model_load_writable(&p->model, (void *)p->file.bytes, p->file.n_bytes, e))) {
@@ -45,9 +36,11 @@ effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_opt
     }
 #endif
     size_t bytes;
-    if ((s = effad_arena_bytes(&p->model, p->k, 0, 0, workers, &bytes, e))) { pipeline_close(p); return s; }
+    const effad_plan_opts po = { 0, 0, workers, opt ? opt->map_taps : 0 };
+    p->map_taps = po.map_taps;
+    if ((s = effad_arena_bytes(&p->model, p->k, &po, &bytes, e))) { pipeline_close(p); return s; }
     if (posix_memalign(&p->arena, 64, bytes)) { pipeline_close(p); return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for a %zu-byte arena", bytes); }
-    if ((s = effad_runner_init(&p->runner, &p->model, p->k, 0, 0, workers, p->arena, bytes, e))) { pipeline_close(p); return s; }
+    if ((s = effad_runner_init(&p->runner, &p->model, p->k, &po, p->arena, bytes, e))) { pipeline_close(p); return s; }
     p->runner.threads = p->threads;
     p->n_levels = p->model.n_taps;
     for (int t = 0; t < p->n_levels; t++) {
@@ -102,7 +95,7 @@ effad_status pipeline_rgb(pipeline *p, const uint8_t *rgb, int w, int h, augment
     }
     float *pooled[EFFAD_MAX_TAPS];
     for (int t = 0; t < p->n_levels; t++) pooled[t] = features + p->level_off[t];
-    return effad_run(&p->runner, p->input, pooled, 0, e);
+    return effad_run(&p->runner, p->input, pooled, e);
 }
 
 effad_status pipeline_image(pipeline *p, const char *path, float *features, effad_error *e)

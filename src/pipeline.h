@@ -10,14 +10,13 @@
 #define EFFAD_PIPELINE_H
 
 #include "effad.h"
-#include "dispatch.h"
 #include "preprocess.h"
 #include "augment.h"
 
 typedef struct pipeline {
     effad_mapped_file file;
     effad_model model;
-    const ops_kernels *k;
+    const effad_kernel_set *k;
     effad_threads *threads;
     effad_runner runner;
     void *arena;
@@ -27,6 +26,7 @@ typedef struct pipeline {
     size_t level_off[EFFAD_MAX_TAPS];
     size_t total_dim;
     float *input;                 /* 3 x H x W */
+    uint32_t map_taps;            /* taps whose maps the runner keeps */
     void *scratch; size_t scratch_bytes;
 } pipeline;
 
@@ -34,6 +34,8 @@ typedef struct pipeline_options {
     const char *preset;           /* "ailia" (default), "ailia-floor", "paper" */
     const char *isa;              /* NULL: EFFAD_ISA or the best */
     int threads;                  /* 0 or 1: the caller's thread only */
+    uint32_t map_taps;            /* taps whose full maps the runner keeps
+                                     (effad_tap_map on p->runner) */
 } pipeline_options;
 
 effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e);

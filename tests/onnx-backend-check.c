@@ -169,7 +169,7 @@ static effad_status exec_conv(run *r, const layer *L, const ctensor *x, ctensor 
                 for (int kx = 0; kx < L->kw; kx++)
                     wt[(((size_t)ky * L->kw + kx) * icg + ci) * oc + o] = L->w[(((size_t)o * icg + ci) * L->kh + ky) * L->kw + kx];
     if (pointwise) {
-        size_t sb = K->gemm_scratch_bytes((size_t)h * w, (size_t)oc, (size_t)c);
+        size_t sb = K->f32->gemm_buffer_size((size_t)h * w, (size_t)oc, (size_t)c);
         if (sb && !(scratch = malloc(sb))) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
     }
     ops_conv_geom geom = { L->kh, L->kw, L->stride_h, L->stride_w, L->dil_h, L->dil_w,
@@ -180,13 +180,13 @@ static effad_status exec_conv(run *r, const layer *L, const ctensor *x, ctensor 
         if (pointwise) {
             ops_gemm_args a = { (size_t)h * w, (size_t)oc, (size_t)c, in, (size_t)c, 0, wt, (size_t)oc, L->b,
                                 L->act, 0, 0, out, (size_t)oc, 0 };
-            st = K->gemm(&a, scratch);
+            st = K->f32->gemm(&a, scratch);
         } else if (depthwise) {
             ops_dwconv_args a = { in, { h, w, c }, wt, L->b, geom, L->act, out, { oh, ow, oc }, 0, oh, 0, 0 };
-            st = K->dwconv(&a);
+            st = K->f32->dwconv(&a);
         } else {
             ops_conv_args a = { in, { h, w, c }, wt, L->b, geom, L->groups, L->act, out, { oh, ow, oc }, 0, oh };
-            st = K->conv(&a);
+            st = K->f32->conv(&a);
         }
         if (st) { s = kernel_fail(st, pointwise ? "gemm" : depthwise ? "dwconv" : "conv", e); goto done; }
         hwc_to_chw(out, oc, (size_t)oh * ow, res + (size_t)b * oc * oh * ow);
@@ -216,7 +216,7 @@ static effad_status exec_bn(const layer *L, const ctensor *x, ctensor *y, effad_
         chw_to_hwc(xin + (size_t)b * c * hw, c, hw, in);
         ops_act none = { OPS_ACT_NONE, 0, 0 };
         ops_dwconv_args a = { in, { (int)hw, 1, c }, sc, sh, geom, none, out, { (int)hw, 1, c }, 0, (int)hw, 0, 0 };
-        ops_status st = K->dwconv(&a);
+        ops_status st = K->f32->dwconv(&a);
         if (st) { s = kernel_fail(st, "dwconv", e); goto done; }
         hwc_to_chw(out, c, hw, res + (size_t)b * c * hw);
     }
@@ -232,7 +232,7 @@ static effad_status exec_act(const layer *L, const ctensor *x, ctensor *y, effad
 {
     float *buf = ctensor_to_f32(x);
     if (!buf) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
-    ops_status st = K->act(buf, x->count, L->act);
+    ops_status st = K->f32->act(buf, x->count, L->act);
     effad_status s = st ? kernel_fail(st, "act", e) : new_f32(y, x->ndim, x->dims, buf, e);
     free(buf);
     return s;
@@ -261,7 +261,7 @@ static effad_status exec_mean(const ctensor *x, const int *mark, int keepdims, c
         in[q] = (float)x->f[off];
         for (int k = x->ndim - 1; k >= 0; k--) { if (++idx[k] < (size_t)x->dims[perm[k]]) break; idx[k] = 0; }
     }
-    ops_status st = K->mean_hw(in, rn, kn, out);
+    ops_status st = K->f32->mean_hw(in, rn, kn, out);
     s = st ? kernel_fail(st, "mean_hw", e) : new_f32(y, nd, dims, out, e);
 done:
     free(in); free(out);
@@ -358,12 +358,12 @@ static effad_status exec_binary(const char *op, const ctensor *a, const ctensor 
 static effad_status gemm_call(size_t m, size_t n, size_t k, const float *a, const float *b, const float *bias,
                               const float *res, float *c, effad_error *e)
 {
-    size_t sb = K->gemm_scratch_bytes(m, n, k);
+    size_t sb = K->f32->gemm_buffer_size(m, n, k);
     void *scratch = sb ? malloc(sb) : 0;
     if (sb && !scratch) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
     ops_act none = { OPS_ACT_NONE, 0, 0 };
     ops_gemm_args g = { m, n, k, a, k, 0, b, n, bias, none, res, n, c, n, 0 };
-    ops_status st = K->gemm(&g, scratch);
+    ops_status st = K->f32->gemm(&g, scratch);
     free(scratch);
     return st ? kernel_fail(st, "gemm", e) : EFFAD_OK;
 }

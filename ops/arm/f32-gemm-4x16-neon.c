@@ -15,7 +15,7 @@
  */
 #include "ops-neon.h"
 
-size_t f32_gemm_scratch_bytes_neon(size_t m, size_t n, size_t k)
+size_t f32_gemm_buffer_size_neon(size_t m, size_t n, size_t k)
 {
     (void)m; (void)n; (void)k;
     return 0;

@@ -1,14 +1,15 @@
-/* The NEON kernel table; ops/dispatch.c hands it out on aarch64. */
+/* The NEON kernel tables; ops/dispatch.c hands them out on aarch64. */
 #include "ops-neon.h"
 
-const ops_kernels ops_neon_kernels = {
-    OPS_ISA_NEON, "neon",
-    f32_conv_hwc_neon,
-    f32_dwconv_hwc_neon,
-    f32_gemm_scratch_bytes_neon,
-    f32_gemm_4x16_neon,
-    f32_se_gate_neon,
-    f32_mean_hw_neon,
-    f32_act_neon,
-    0, 0,   /* the NEON GEMM reads B in place: nothing to pack */
+static const ops_f32_kernels neon_f32 = {
+    .conv = f32_conv_hwc_neon,
+    .dwconv = f32_dwconv_hwc_neon,
+    .gemm = f32_gemm_4x16_neon,
+    .gemm_buffer_size = f32_gemm_buffer_size_neon,
+    .gemm_panel = 0,          /* the NEON GEMM reads B in place: nothing to pack */
+    .se_gate = f32_se_gate_neon,
+    .mean_hw = f32_mean_hw_neon,
+    .act = f32_act_neon,
 };
+
+const ops_kernels ops_neon_kernels = { OPS_ISA_NEON, "neon", &neon_f32 };

@@ -31,7 +31,7 @@ ops_status f32_dwconv_hwc_neon(const ops_dwconv_args *a);
 ops_status f32_dwconv_3x3_neon(const ops_dwconv_args *a);
 ops_status f32_dwconv_5x5_neon(const ops_dwconv_args *a);
 ops_status f32_dwconv_kxk_neon(const ops_dwconv_args *a);
-size_t     f32_gemm_scratch_bytes_neon(size_t m, size_t n, size_t k);
+size_t     f32_gemm_buffer_size_neon(size_t m, size_t n, size_t k);
 ops_status f32_gemm_4x16_neon(const ops_gemm_args *a, void *scratch);
 ops_status f32_se_gate_neon(const ops_se_args *a);
 ops_status f32_mean_hw_neon(const float *in, size_t hw, size_t c, float *out);

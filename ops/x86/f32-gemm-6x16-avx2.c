@@ -51,7 +51,7 @@
 /* A larger than this is prefetched a tile row ahead (see the loop). */
 #define GEMM_PREFETCH_A_BYTES (1024u * 1024u)
 
-size_t f32_gemm_scratch_bytes_avx2(size_t m, size_t n, size_t k)
+size_t f32_gemm_buffer_size_avx2(size_t m, size_t n, size_t k)
 {
     (void)m;
     /* +32: the packed panels start at the next 32-byte boundary. */
@@ -219,7 +219,7 @@ static void gemm_pack_b(const ops_gemm_args *g, float *dst)
     }
 }
 
-size_t f32_gemm_pack_bytes_avx2(size_t n, size_t k)
+size_t f32_gemm_pack_buffer_size_avx2(size_t n, size_t k)
 {
     return k * ((n + GEMM_NR - 1) / GEMM_NR * GEMM_NR) * sizeof(float);
 }

@@ -1,16 +1,18 @@
-/* The AVX2 + FMA kernel table (Haswell and later, Zen and later). Chosen by
- * ops/dispatch.c only after cpuid and XGETBV say the CPU and OS run it. */
+/* The AVX2 + FMA kernel tables (Haswell and later, Zen and later). Chosen
+ * by ops/dispatch.c only after cpuid and XGETBV say the CPU and OS run it. */
 #include "kernels-internal.h"
 
-const ops_kernels ops_avx2_kernels = {
-    OPS_ISA_AVX2, "avx2",
-    f32_conv_hwc_avx2,
-    f32_dwconv_hwc_avx2,
-    f32_gemm_scratch_bytes_avx2,
-    f32_gemm_6x16_avx2,
-    f32_se_gate_avx2,
-    f32_mean_hw_avx2,
-    f32_act_avx2,
-    f32_gemm_pack_bytes_avx2,
-    f32_gemm_pack_avx2,
+static const ops_f32_kernels avx2_f32 = {
+    .conv = f32_conv_hwc_avx2,
+    .dwconv = f32_dwconv_hwc_avx2,
+    .gemm = f32_gemm_6x16_avx2,
+    .gemm_buffer_size = f32_gemm_buffer_size_avx2,
+    .gemm_panel = 16,         /* two ymm registers of B per k step */
+    .gemm_pack_buffer_size = f32_gemm_pack_buffer_size_avx2,
+    .gemm_pack = f32_gemm_pack_avx2,
+    .se_gate = f32_se_gate_avx2,
+    .mean_hw = f32_mean_hw_avx2,
+    .act = f32_act_avx2,
 };
+
+const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32 };

@@ -14,7 +14,7 @@
 #include "check.h"
 #include "test-files.h"
 #include "effad.h"
-#include "efm-format.h"
+#include "efm-codec.h"
 #include "le.h"
 #include "convert.h"
 
@@ -43,10 +43,11 @@ static effad_status load(const uint8_t *src, size_t n, effad_error *e)
         size_t bytes;
         effad_runner r;
         void *arena = 0;
-        if (!effad_arena_bytes(&model, 0, 0, 0, 1, &bytes, e) && !posix_memalign(&arena, 64, bytes) &&
-            !effad_runner_init(&r, &model, 0, 0, 0, 1, arena, bytes, e)) {
+        const effad_plan_opts all_maps = { 0, 0, 1, (uint32_t)((1ull << model.n_taps) - 1) };
+        if (!effad_arena_bytes(&model, 0, &all_maps, &bytes, e) && !posix_memalign(&arena, 64, bytes) &&
+            !effad_runner_init(&r, &model, 0, &all_maps, arena, bytes, e)) {
             float *in = calloc((size_t)3 * model.in_h * model.in_w, sizeof(float));
-            effad_run(&r, in, 0, 0, e);
+            effad_run(&r, in, 0, e);
             free(in);
         }
         free(arena);
@@ -103,7 +104,8 @@ int main(void)
     size_t blocks_off = le_u64(efm + EFM_H_BLOCKS_OFF), tensors_off = le_u64(efm + EFM_H_BLOCKS_OFF + 8);
     size_t taps_off = le_u64(efm + EFM_H_BLOCKS_OFF + 16);
     const forge cases[] = {
-        { "version", EFM_H_VERSION, 4, 2, "version 2" },
+        { "version", EFM_H_VERSION, 4, EFM_VERSION + 1, "version 3" },
+        { "version 0", EFM_H_VERSION, 4, 0, "version 0" },
         { "magic", EFM_H_MAGIC, 4, 0x21212121, "magic" },
         { "block count", EFM_H_N_BLOCKS, 4, 100000, "counts out of range" },
         { "tensor count", EFM_H_N_BLOCKS + 8, 4, 0xFFFFFFFFu, "counts out of range" },
@@ -113,12 +115,17 @@ int main(void)
         { "stem kernel", EFM_H_STEM + EFM_C_KH, 4, 0, "kernel" },
         { "stem stride", EFM_H_STEM + EFM_C_STRIDE_H, 4, 0, "stride" },
         { "stem weights", EFM_H_STEM + EFM_C_W, 4, 999999, "out of range" },
-        { "stem channels", EFM_H_STEM + EFM_C_COUT, 4, 17, "floats" },
+        { "stem channels", EFM_H_STEM + EFM_C_COUT, 4, 17, "elements" },
+        { "stem input dtype", EFM_H_STEM_Q, 4, 9, "dtype 9" },
+        { "stem uint8 input, float weights", EFM_H_STEM_Q, 4, EFM_U8, "scale" },
+        { "quantised flag", EFM_H_FLAGS, 4, EFM_FLAG_HEAD | EFM_FLAG_QUANTISED, "quantised flag" },
         { "block 0 in_c", blocks_off + EFM_B_IN_C, 4, 99, "" },
         { "block 0 skip", blocks_off + EFM_B_SKIP, 4, 1, "skip" },
-        { "block 1 stage", blocks_off + EFM_BLOCK_BYTES + EFM_B_STAGE, 4, 5, "stage" },
-        { "block 0 dw groups", blocks_off + EFM_B_DW + EFM_C_GROUPS, 4, 1, "" },
-        { "block 0 activation", blocks_off + EFM_B_DW + EFM_C_ACT, 4, 77, "activation" },
+        { "block 1 stage", blocks_off + efm_block_bytes(EFM_VERSION) + EFM_B_STAGE, 4, 5, "stage" },
+        { "block 0 dw groups", blocks_off + efm_block_conv_at(EFM_VERSION, EFM_BC_DW) + EFM_C_GROUPS, 4, 1, "depthwise" },
+        { "block 0 activation", blocks_off + efm_block_conv_at(EFM_VERSION, EFM_BC_DW) + EFM_C_ACT, 4, 77, "activation" },
+        { "block 0 dw output dtype", blocks_off + efm_block_conv_at(EFM_VERSION, EFM_BC_DW) + EFM_C_OUT_DTYPE, 4,
+          EFM_S32, "output activation of dtype 3" },
         { "tensor 0 offset", tensors_off + EFM_T_OFFSET, 8, 12345, "tensor 0" },
         { "tensor 0 bytes", tensors_off + EFM_T_BYTES, 8, 1ull << 60, "tensor 0" },
         { "tensor 0 ndim", tensors_off + EFM_T_NDIM, 4, 9, "tensor 0" },

@@ -35,15 +35,15 @@ static int run_embedded(uint8_t *efm, size_t n, const float *image_chw, float *l
                         effad_error *err)
 {
     if (load_model(&model, (uint8_t *)efm, n, err)) return -1;
-    const struct ops_kernels *k = effad_kernels(NULL);
+    const effad_kernel_set *k = effad_kernels(NULL);
     size_t need;
-    if (effad_arena_bytes(&model, k, 0, 0, 1, &need, err)) return -1;
+    if (effad_arena_bytes(&model, k, NULL, &need, err)) return -1;   /* native size, one thread */
     *arena_used = need;
-    if (effad_runner_init(&runner, &model, k, 0, 0, 1, arena, sizeof arena, err)) return -1;
+    if (effad_runner_init(&runner, &model, k, NULL, arena, sizeof arena, err)) return -1;
     float *pooled[EFFAD_MAX_TAPS];
     size_t off = 0;
     for (int t = 0; t < model.n_taps; t++) { pooled[t] = levels_out + off; off += (size_t)model.taps[t].channels; }
-    return effad_run(&runner, image_chw, pooled, 0, err) ? -1 : 0;
+    return effad_run(&runner, image_chw, pooled, err) ? -1 : 0;
 }
 /* ------------------------------------------------------------------------ */
 
@@ -71,10 +71,10 @@ int main(void)
 
     /* the arena figure is exact: one byte less is refused, with a message */
     effad_runner r2;
-    CHECK_EQ_INT(effad_runner_init(&r2, &probe, effad_kernels(NULL), 0, 0, 1, arena, used - 1, &e), EFFAD_ERR_NOMEM);
+    CHECK_EQ_INT(effad_runner_init(&r2, &probe, effad_kernels(NULL), NULL, arena, used - 1, &e), EFFAD_ERR_NOMEM);
     CHECK_STR_CONTAINS(e.msg, "arena");
     /* a misaligned arena is refused too */
-    CHECK_EQ_INT(effad_runner_init(&r2, &probe, effad_kernels(NULL), 0, 0, 1, arena + 4, used, &e), EFFAD_ERR_ARG);
+    CHECK_EQ_INT(effad_runner_init(&r2, &probe, effad_kernels(NULL), NULL, arena + 4, used, &e), EFFAD_ERR_ARG);
 
     /* running again gives the same bits: no state survives between runs */
     size_t used2;

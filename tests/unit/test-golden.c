@@ -51,8 +51,11 @@ static double rel_err(const float *got, const float *want, size_t n)
     return mw > 0 ? md / mw : md;
 }
 
+static void check_run(const char *path, const char *label, const effad_model *m, const effad_kernel_set *k,
+                      const level *lv, int n_lv, const float *input, const float *want_lv, const float *want_maps);
+
 /* Converts onnx_file, runs it with kernels k, compares with the goldens. */
-static void check_model(const char *dir, const char *onnx_file, convert_taps taps, const char *label, const ops_kernels *k,
+static void check_model(const char *dir, const char *onnx_file, convert_taps taps, const char *label, const effad_kernel_set *k,
                         const level *lv, int n_lv, const float *input, const float *want_lv, const float *want_maps)
 {
     char path[512];
@@ -79,12 +82,22 @@ static void check_model(const char *dir, const char *onnx_file, convert_taps tap
     CHECK_EQ_INT(m.n_taps, n_lv);
     if (s || m.n_taps != n_lv) { free(aligned); return; }
 
+    check_run(path, label, &m, k, lv, n_lv, input, want_lv, want_maps);
+    free(aligned);
+}
+
+/* Runs a loaded model with kernels k and compares every level with ORT's. */
+static void check_run(const char *path, const char *label, const effad_model *m, const effad_kernel_set *k,
+                      const level *lv, int n_lv, const float *input, const float *want_lv, const float *want_maps)
+{
     size_t arena_bytes;
     effad_runner r;
     void *arena = 0;
-    s = effad_arena_bytes(&m, k, 0, 0, 1, &arena_bytes, &e);
+    effad_error e = { 0 };
+    const effad_plan_opts po = { 0, 0, 1, want_maps ? (uint32_t)((1ull << n_lv) - 1) : 0 };
+    effad_status s = effad_arena_bytes(m, k, &po, &arena_bytes, &e);
     if (!s && posix_memalign(&arena, 64, arena_bytes)) s = EFFAD_ERR_NOMEM;
-    if (!s) s = effad_runner_init(&r, &m, k, 0, 0, 1, arena, arena_bytes, &e);
+    if (!s) s = effad_runner_init(&r, m, k, &po, arena, arena_bytes, &e);
     float *pooled[EFFAD_MAX_TAPS], *maps[EFFAD_MAX_TAPS];
     long tot_lv = lv[n_lv - 1].lo + lv[n_lv - 1].c, tot_maps = lv[n_lv - 1].mo + (long)lv[n_lv - 1].c * lv[n_lv - 1].h * lv[n_lv - 1].w;
     float *got_lv = malloc(sizeof(float) * (size_t)tot_lv), *got_maps = malloc(sizeof(float) * (size_t)(tot_maps > 0 ? tot_maps : 1));
@@ -92,10 +105,30 @@ static void check_model(const char *dir, const char *onnx_file, convert_taps tap
         pooled[t] = got_lv + lv[t].lo;
         maps[t] = want_maps ? got_maps + lv[t].mo : 0;
     }
-    if (!s) s = effad_run(&r, input, pooled, maps, &e);
+    if (!s) s = effad_run(&r, input, pooled, &e);
     CHECK_MSG(s == EFFAD_OK, "%s: run: %s", path, e.msg);
+    /* the engine keeps maps HWC; ORT's are CHW */
+    for (int t = 0; !s && want_maps && t < n_lv; t++) {
+        int c, h, w;
+        effad_tap_shape(&r, t, &c, &h, &w);
+        const float *hwc = effad_tap_map(&r, t);
+        CHECK_MSG(hwc != 0, "%s level %d: no map", path, t);
+        if (!hwc || c != lv[t].c || h != lv[t].h || w != lv[t].w) continue;
+        for (int p = 0; p < h * w; p++)
+            for (int ch = 0; ch < c; ch++) maps[t][(size_t)ch * h * w + p] = hwc[(size_t)p * c + ch];
+    }
     if (!s) {
-        printf("  %-16s %-15s %-6s", strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir, label, k->name);
+        const char *dir_end = strrchr(path, '/'), *dir = path;
+        char name[64];
+        int len = 0;
+        if (dir_end) {   /* the case directory's name, for the table */
+            const char *b = dir_end;
+            while (b > dir && b[-1] != '/') b--;
+            len = (int)(dir_end - b) < 63 ? (int)(dir_end - b) : 63;
+            memcpy(name, b, (size_t)len);
+        }
+        name[len] = '\0';
+        printf("  %-16s %-15s %-6s", name, label, effad_kernels_name(k));
         double worst = 0;
         for (int t = 0; t < n_lv; t++) {
             int c, h, w;
@@ -114,7 +147,32 @@ static void check_model(const char *dir, const char *onnx_file, convert_taps tap
         }
         printf("  worst %.1e\n", worst);
     }
-    free(got_lv); free(got_maps); free(arena); free(aligned);
+    free(got_lv); free(got_maps); free(arena);
+}
+
+/* A version 1 .efm (written by the converter before version 2 existed,
+ * tests/data/efm/) still loads and still gives ORT's numbers. */
+static void check_version1(void)
+{
+    const char *dir = "tests/golden/tiny-lm-static";
+    size_t n, n_in, n_lvb;
+    uint8_t *bytes = slurp("tests/data/efm/v1-tiny-lm-static.efm", &n);
+    float *input = slurp_f32("tests/golden/tiny-lm-static/input.f32", &n_in);
+    float *want = slurp_f32("tests/golden/tiny-lm-static/levels.f32", &n_lvb);
+    level lv[EFFAD_MAX_TAPS];
+    int n_lv = read_levels(dir, "levels.txt", lv, EFFAD_MAX_TAPS);
+    CHECK_MSG(bytes && input && want && n_lv > 0, "version 1 fixture or its goldens missing");
+    void *aligned = 0;
+    if (bytes && input && want && n_lv > 0 && !posix_memalign(&aligned, 64, n)) {
+        memcpy(aligned, bytes, n);
+        static effad_model m;
+        effad_error e = { 0 };
+        effad_status s = effad_model_load_writable(&m, aligned, n, &e);
+        CHECK_MSG(s == EFFAD_OK && m.version == 1, "version 1 file: %s (version %d)", e.msg, m.version);
+        if (!s) check_run("tests/data/efm/v1-tiny-lm-static.efm", "version 1", &m, effad_kernels(0), lv, n_lv, input,
+                          want, 0);
+    }
+    free(aligned); free(bytes); free(input); free(want);
 }
 
 int main(int argc, char **argv)
@@ -152,7 +210,7 @@ int main(int argc, char **argv)
             cases++;
             for (int isa = 0; isa < OPS_ISA_COUNT; isa++) {
                 if (!ops_isa_available((ops_isa)isa)) continue;
-                const ops_kernels *k = ops_kernels_for((ops_isa)isa);
+                const effad_kernel_set *k = ops_kernels_for((ops_isa)isa);
                 check_model(dir, "model.onnx", CONVERT_TAPS_AUTO, "classifier", k, lv, n_lv, input, want_lv, want_maps);
                 snprintf(path, sizeof path, "%s/model-taps.onnx", dir);
                 FILE *f = fopen(path, "rb");
@@ -175,5 +233,6 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < n_names; i++) free(names[i]);
     CHECK_MSG(cases > 0, "no golden case found under %s", root);
+    if (argc <= 1) check_version1();
     return check_done("golden");
 }

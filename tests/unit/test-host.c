@@ -27,7 +27,7 @@ int main(void)
     CHECK(ops_isa_available(ops_isa_best()));
     const ops_kernels *k = ops_kernels_for(ops_isa_best());
     CHECK(k != NULL && k->isa == ops_isa_best());
-    CHECK(k && k->conv && k->dwconv && k->gemm_scratch_bytes && k->gemm && k->se_gate && k->mean_hw && k->act);
+    CHECK(k && k->f32 && k->f32->conv && k->f32->dwconv && k->f32->gemm_buffer_size && k->f32->gemm && k->f32->se_gate && k->f32->mean_hw && k->f32->act);
     CHECK(ops_kernels_for(OPS_ISA_COUNT) == NULL);
     return check_done("test-host");
 }

@@ -99,11 +99,11 @@ static void test_gemm(const ops_kernels *kt)
         /* With scratch (packed B) on odd cases, in place on even ones; the
          * scratch is exactly the advertised size and deliberately
          * misaligned, so ASan sees any overrun. */
-        size_t sb = kt->gemm_scratch_bytes(g.m, g.n, g.k);
+        size_t sb = kt->f32->gemm_buffer_size(g.m, g.n, g.k);
         unsigned char *sraw = malloc(sb + 4);
         void *scratch = (t & 1) ? sraw + 4 : 0;
         g.c = got;
-        CHECK(kt->gemm(&g, scratch) == OPS_OK);
+        CHECK(kt->f32->gemm(&g, scratch) == OPS_OK);
         double e = max_err(got, want, cn);
         cases++;
         if (!(e <= TOL)) {
@@ -117,14 +117,14 @@ static void test_gemm(const ops_kernels *kt)
 
         /* B packed once by the table (what the engine does per layer) gives
          * the same bits as the kernel packing its own copy. */
-        if (kt->gemm_pack && scratch) {
+        if (kt->f32->gemm_pack && scratch) {
             float *pk = 0;
-            if (posix_memalign((void **)&pk, 32, kt->gemm_pack_bytes(g.n, g.k) + 32) == 0) {
+            if (posix_memalign((void **)&pk, 32, kt->f32->gemm_pack_buffer_size(g.n, g.k) + 32) == 0) {
                 ops_gemm_args h = g;
-                CHECK(kt->gemm_pack(&g, pk) == OPS_OK);
+                CHECK(kt->f32->gemm_pack(&g, pk) == OPS_OK);
                 h.b_packed = pk;
                 h.c = got2;
-                CHECK(kt->gemm(&h, 0) == OPS_OK);
+                CHECK(kt->f32->gemm(&h, 0) == OPS_OK);
                 packed_bad += memcmp(got, got2, cn * sizeof *got) != 0;
                 free(pk);
             }
@@ -135,10 +135,10 @@ static void test_gemm(const ops_kernels *kt)
             size_t cut = (size_t)rnd_int(1, (int)g.m - 1);
             ops_gemm_args h = g;
             h.c = got2; h.m = cut;
-            CHECK(kt->gemm(&h, scratch) == OPS_OK);
+            CHECK(kt->f32->gemm(&h, scratch) == OPS_OK);
             h.m = g.m - cut; h.a = g.a + cut * g.a_stride; h.c = got2 + cut * g.c_stride;
             if (g.res) h.res = g.res + cut * g.res_stride;
-            CHECK(kt->gemm(&h, scratch) == OPS_OK);
+            CHECK(kt->f32->gemm(&h, scratch) == OPS_OK);
             split_bad += memcmp(got, got2, cn * sizeof *got) != 0;
         }
         /* Split n at a panel boundary (what the engine's column chunks
@@ -148,11 +148,11 @@ static void test_gemm(const ops_kernels *kt)
             ops_gemm_args h = g;
             for (size_t i = 0; i < cn; i++) got2[i] = -777.0f;
             h.c = got2; h.n = cut;
-            CHECK(kt->gemm(&h, scratch) == OPS_OK);
+            CHECK(kt->f32->gemm(&h, scratch) == OPS_OK);
             h.n = g.n - cut; h.b = g.b + cut; h.c = got2 + cut;
             if (g.bias) h.bias = g.bias + cut;
             if (g.res) h.res = g.res + cut;
-            CHECK(kt->gemm(&h, scratch) == OPS_OK);
+            CHECK(kt->f32->gemm(&h, scratch) == OPS_OK);
             split_bad += memcmp(got, got2, cn * sizeof *got) != 0;
         }
         free(sraw);
@@ -213,7 +213,7 @@ static void test_dwconv(const ops_kernels *kt)
         d.out = want; d.chan_sum = use_cs ? cs_want : 0;
         CHECK(f32_dwconv_hwc_scalar(&d) == OPS_OK);
         d.out = got; d.chan_sum = use_cs ? cs_got : 0;
-        CHECK(kt->dwconv(&d) == OPS_OK);
+        CHECK(kt->f32->dwconv(&d) == OPS_OK);
         double e = max_err(got, want, on);
         /* chan_sum adds up to oh*ow outputs: its own magnitude applies. */
         double ecs = use_cs ? max_err(cs_got, cs_want, (size_t)c) : 0.0;
@@ -229,9 +229,9 @@ static void test_dwconv(const ops_kernels *kt)
             int cut = rnd_int(1, oh - 1);
             d.out = got2; d.chan_sum = 0;
             d.row_begin = 0; d.row_end = cut;
-            CHECK(kt->dwconv(&d) == OPS_OK);
+            CHECK(kt->f32->dwconv(&d) == OPS_OK);
             d.row_begin = cut; d.row_end = oh;
-            CHECK(kt->dwconv(&d) == OPS_OK);
+            CHECK(kt->f32->dwconv(&d) == OPS_OK);
             split_bad += memcmp(got, got2, on * sizeof *got) != 0;
         }
         {
@@ -255,7 +255,7 @@ static void test_dwconv(const ops_kernels *kt)
                         memcpy(rb + (size_t)(iy % ring) * row, in + (size_t)iy * row, row * sizeof *rb);
                 }
                 r.row_begin = oy; r.row_end = oy + 1;
-                CHECK(kt->dwconv(&r) == OPS_OK);
+                CHECK(kt->f32->dwconv(&r) == OPS_OK);
             }
             ring_bad += memcmp(got3, got, on * sizeof *got) != 0 ||
                         (use_cs && memcmp(cs_ring, cs_got, (size_t)c * sizeof *cs_got) != 0);
@@ -272,7 +272,7 @@ static void test_dwconv(const ops_kernels *kt)
     neg.in_dims = neg.out_dims = (ops_hwc){ 1, 1, 1 };
     neg.g = (ops_conv_geom){ 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 };
     neg.in_ring = -1;
-    CHECK(kt->dwconv(&neg) == OPS_ERR_ARG);
+    CHECK(kt->f32->dwconv(&neg) == OPS_ERR_ARG);
     printf("  %s dwconv: %d cases, %d over tolerance\n", kt->name, cases, bad);
 }
 
@@ -312,7 +312,7 @@ static void test_conv(const ops_kernels *kt)
         cv.out = want;
         CHECK(f32_conv_hwc_scalar(&cv) == OPS_OK);
         cv.out = got;
-        CHECK(kt->conv(&cv) == OPS_OK);
+        CHECK(kt->f32->conv(&cv) == OPS_OK);
         double e = max_err(got, want, on);
         cases++;
         if (!(e <= TOL)) {
@@ -325,9 +325,9 @@ static void test_conv(const ops_kernels *kt)
             int cut = rnd_int(1, oh - 1);
             cv.out = got2;
             cv.row_begin = 0; cv.row_end = cut;
-            CHECK(kt->conv(&cv) == OPS_OK);
+            CHECK(kt->f32->conv(&cv) == OPS_OK);
             cv.row_begin = cut; cv.row_end = oh;
-            CHECK(kt->conv(&cv) == OPS_OK);
+            CHECK(kt->f32->conv(&cv) == OPS_OK);
             split_bad += memcmp(got, got2, on * sizeof *got) != 0;
         }
         free(in); free(w); free(bias); free(want); free(got); free(got2);
@@ -353,7 +353,7 @@ static void test_se_mean_act(const ops_kernels *kt)
                           w2, rnd() & 1 ? b2 : 0, acts[(t / N_ACTS) % N_ACTS], gw, s1 };
         CHECK(f32_se_gate_scalar(&s) == OPS_OK);
         s.gate = gg; s.scratch = s2;
-        CHECK(kt->se_gate(&s) == OPS_OK);
+        CHECK(kt->f32->se_gate(&s) == OPS_OK);
         double e = max_err(gg, gw, (size_t)c);
         /* The reduce is a c-term dot product summed in another order by the
          * SIMD kernel: rounding differences grow like sqrt(c), and with
@@ -367,12 +367,12 @@ static void test_se_mean_act(const ops_kernels *kt)
         size_t hw = (size_t)(t % 3 == 0 ? 49 : rnd_int(1, 20)), c = mcs[rnd() % 7];
         float *in = rnd_buf(hw * c, -3, 3), *mw = rnd_buf(c, 0, 0), *mg = rnd_buf(c, 0, 0);
         CHECK(f32_mean_hw_scalar(in, hw, c, mw) == OPS_OK);
-        CHECK(kt->mean_hw(in, hw, c, mg) == OPS_OK);
+        CHECK(kt->f32->mean_hw(in, hw, c, mg) == OPS_OK);
         double e = max_err(mg, mw, c);
         CHECK_MSG(e <= TOL, "%s mean_hw hw=%zu c=%zu err=%g", kt->name, hw, c, e);
         free(in); free(mw); free(mg);
     }
-    CHECK(kt->mean_hw(0, 0, 3, (float[3]){ 0 }) == OPS_ERR_ARG);
+    CHECK(kt->f32->mean_hw(0, 0, 3, (float[3]){ 0 }) == OPS_ERR_ARG);
     static const size_t ans[] = { 0, 1, 7, 8, 9, 100 };
     for (int t = 0; t < 6 * N_ACTS; t++) {
         size_t n = ans[t % 6];
@@ -383,7 +383,7 @@ static void test_se_mean_act(const ops_kernels *kt)
         float *want = copy_buf(x, n), *got = copy_buf(x, n);
         ops_act act = acts[t / 6];
         CHECK(f32_act_scalar(want, n, act) == OPS_OK);
-        CHECK(kt->act(got, n, act) == OPS_OK);
+        CHECK(kt->f32->act(got, n, act) == OPS_OK);
         /* Per element, relative: activations never sum, so each output is
          * within a couple of ulps of the oracle's. */
         double e = 0;
@@ -508,8 +508,8 @@ static void test_dispatch(void)
         CHECK_EQ_INT(kt != 0, ops_isa_available((ops_isa)i));
         if (kt) {
             CHECK_EQ_INT(kt->isa, i);
-            CHECK(kt->conv && kt->dwconv && kt->gemm_scratch_bytes && kt->gemm && kt->se_gate &&
-                  kt->mean_hw && kt->act);
+            CHECK(kt->f32->conv && kt->f32->dwconv && kt->f32->gemm_buffer_size && kt->f32->gemm && kt->f32->se_gate &&
+                  kt->f32->mean_hw && kt->f32->act);
         }
     }
     CHECK(ops_kernels_for((ops_isa)OPS_ISA_COUNT) == 0);

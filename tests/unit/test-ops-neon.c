@@ -192,19 +192,19 @@ static void test_gemm(void)
                             (rnd_u32() & 1) ? res : NULL, rs, c1, cs, NULL };
         CHECK_EQ_INT(f32_gemm_scalar(&g, NULL), OPS_OK);
         g.c = c2;
-        size_t sb = ops_neon_kernels.gemm_scratch_bytes(m, n, k);
+        size_t sb = ops_neon_kernels.f32->gemm_buffer_size(m, n, k);
         void *scratch = sb ? malloc(sb) : NULL;
-        CHECK_EQ_INT(ops_neon_kernels.gemm(&g, scratch), OPS_OK);
+        CHECK_EQ_INT(ops_neon_kernels.f32->gemm(&g, scratch), OPS_OK);
         free(scratch);
         /* The guard columns between n and c_stride compare equal too. */
         compare("gemm", tc, c2, c1, m * cs, (float)k * 0.5f);
         free(a); free(b); free(sc); free(bias); free(res); free(c1); free(c2);
     }
     ops_gemm_args bad = { 2, 2, 2, NULL, 2, NULL, NULL, 2, NULL, { OPS_ACT_NONE, 0, 0 }, NULL, 0, NULL, 2, NULL };
-    CHECK_EQ_INT(ops_neon_kernels.gemm(&bad, NULL), OPS_ERR_ARG);
-    CHECK_EQ_INT(ops_neon_kernels.gemm(NULL, NULL), OPS_ERR_ARG);
+    CHECK_EQ_INT(ops_neon_kernels.f32->gemm(&bad, NULL), OPS_ERR_ARG);
+    CHECK_EQ_INT(ops_neon_kernels.f32->gemm(NULL, NULL), OPS_ERR_ARG);
     bad.m = 0;
-    CHECK_EQ_INT(ops_neon_kernels.gemm(&bad, NULL), OPS_OK);
+    CHECK_EQ_INT(ops_neon_kernels.f32->gemm(&bad, NULL), OPS_OK);
 }
 
 /* ---- depthwise ---------------------------------------------------------- */
@@ -251,7 +251,7 @@ static void test_dwconv(void)
         CHECK_EQ_INT(f32_dwconv_hwc_scalar(&d), OPS_OK);
         d.out = o2;
         if (d.chan_sum) d.chan_sum = s2;
-        CHECK_EQ_INT(ops_neon_kernels.dwconv(&d), OPS_OK);
+        CHECK_EQ_INT(ops_neon_kernels.f32->dwconv(&d), OPS_OK);
         /* Rows outside [rb, re) keep their guard value in both. */
         compare("dwconv", tc, o2, o1, nout, (float)(k * k));
         if (d.chan_sum) compare("dwconv chan_sum", tc, s2, s1, (size_t)in.c + 1, (float)(k * k * oh * ow));
@@ -259,8 +259,8 @@ static void test_dwconv(void)
     }
     CHECK_MSG(cases > 150, "only %d depthwise cases had an output", cases);
     ops_dwconv_args bad = { 0 };
-    CHECK_EQ_INT(ops_neon_kernels.dwconv(&bad), OPS_ERR_ARG);
-    CHECK_EQ_INT(ops_neon_kernels.dwconv(NULL), OPS_ERR_ARG);
+    CHECK_EQ_INT(ops_neon_kernels.f32->dwconv(&bad), OPS_ERR_ARG);
+    CHECK_EQ_INT(ops_neon_kernels.f32->dwconv(NULL), OPS_ERR_ARG);
 }
 
 /* ---- general conv (stem) ------------------------------------------------ */
@@ -290,11 +290,11 @@ static void test_conv(void)
                             o1, (ops_hwc){ oh, ow, oc }, rb, re };
         CHECK_EQ_INT(f32_conv_hwc_scalar(&a), OPS_OK);
         a.out = o2;
-        CHECK_EQ_INT(ops_neon_kernels.conv(&a), OPS_OK);
+        CHECK_EQ_INT(ops_neon_kernels.f32->conv(&a), OPS_OK);
         compare("conv", tc, o2, o1, nout, (float)(k * k * in.c));
         free(x); free(w); free(bias); free(o1); free(o2);
     }
-    CHECK_EQ_INT(ops_neon_kernels.conv(NULL), OPS_ERR_ARG);
+    CHECK_EQ_INT(ops_neon_kernels.f32->conv(NULL), OPS_ERR_ARG);
 }
 
 /* ---- squeeze-excite and pooling ----------------------------------------- */
@@ -316,12 +316,12 @@ static void test_se_and_mean(void)
                           w2, (tc & 2) ? b2 : NULL, (tc % 4) ? sig : rnd_act(), g1, sc };
         CHECK_EQ_INT(f32_se_gate_scalar(&s), OPS_OK);
         s.gate = g2;
-        CHECK_EQ_INT(ops_neon_kernels.se_gate(&s), OPS_OK);
+        CHECK_EQ_INT(ops_neon_kernels.f32->se_gate(&s), OPS_OK);
         compare("se_gate", tc, g2, g1, (size_t)c + 1, (float)c * 0.3f);
         free(mean); free(w1); free(w2); free(b1); free(b2); free(sc); free(g1); free(g2);
     }
     ops_se_args bad = { 0 };
-    CHECK_EQ_INT(ops_neon_kernels.se_gate(&bad), OPS_ERR_ARG);
+    CHECK_EQ_INT(ops_neon_kernels.f32->se_gate(&bad), OPS_ERR_ARG);
 
     for (int tc = 0; tc < 80; tc++) {
         size_t hw = (size_t)rnd_int(1, 60), c = (size_t)rnd_int(1, 99);
@@ -330,13 +330,13 @@ static void test_se_and_mean(void)
         fill(x, hw * c, -2.0f, 2.0f);
         m1[c] = m2[c] = GUARD;
         CHECK_EQ_INT(f32_mean_hw_scalar(x, hw, c, m1), OPS_OK);
-        CHECK_EQ_INT(ops_neon_kernels.mean_hw(x, hw, c, m2), OPS_OK);
+        CHECK_EQ_INT(ops_neon_kernels.f32->mean_hw(x, hw, c, m2), OPS_OK);
         compare("mean_hw", tc, m2, m1, c + 1, 2.0f);
         free(x); free(m1); free(m2);
     }
     float one = 1.0f, out;
-    CHECK_EQ_INT(ops_neon_kernels.mean_hw(&one, 0, 1, &out), OPS_ERR_ARG);
-    CHECK_EQ_INT(ops_neon_kernels.mean_hw(NULL, 4, 1, &out), OPS_ERR_ARG);
+    CHECK_EQ_INT(ops_neon_kernels.f32->mean_hw(&one, 0, 1, &out), OPS_ERR_ARG);
+    CHECK_EQ_INT(ops_neon_kernels.f32->mean_hw(NULL, 4, 1, &out), OPS_ERR_ARG);
 }
 
 static void test_dispatch(void)
@@ -345,8 +345,8 @@ static void test_dispatch(void)
     CHECK(ops_isa_available(OPS_ISA_NEON));
     CHECK(ops_isa_best() == OPS_ISA_NEON);
     CHECK(ops_kernels_for(OPS_ISA_NEON) == &ops_neon_kernels);
-    CHECK(ops_neon_kernels.conv && ops_neon_kernels.dwconv && ops_neon_kernels.gemm_scratch_bytes &&
-          ops_neon_kernels.gemm && ops_neon_kernels.se_gate && ops_neon_kernels.mean_hw && ops_neon_kernels.act);
+    CHECK(ops_neon_kernels.f32->conv && ops_neon_kernels.f32->dwconv && ops_neon_kernels.f32->gemm_buffer_size &&
+          ops_neon_kernels.f32->gemm && ops_neon_kernels.f32->se_gate && ops_neon_kernels.f32->mean_hw && ops_neon_kernels.f32->act);
 }
 
 int main(void)

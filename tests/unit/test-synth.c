@@ -27,7 +27,7 @@
 #include "roc.h"
 #include "synth.h"
 
-#define DEMO_MODEL_HASH     0x5308f2a731b9cbd4ull
+#define DEMO_MODEL_HASH     0x5838e7d96c08aa45ull   /* .efm version 2 */
 #define SYNTH_TRAIN0_HASH   0xd37e020552c66fbeull
 #define SYNTH_SCRATCH9_HASH 0xd3f514ec6f80444eull
 
@@ -296,7 +296,7 @@ static int run_folder(effad_runner *r, const preprocess_cfg *cfg, const char *ro
         image_free(&im); free(rgb);
         float *pooled[EFFAD_MAX_TAPS];
         for (int t = 0; t < f->n_taps; t++) pooled[t] = f->v[t] + (size_t)(first + i) * f->dim[t];
-        if (effad_run(r, chw, pooled, NULL, &e)) { CHECK_MSG(0, "effad_run: %s", e.msg); return -1; }
+        if (effad_run(r, chw, pooled, &e)) { CHECK_MSG(0, "effad_run: %s", e.msg); return -1; }
     }
     return 0;
 }
@@ -306,24 +306,21 @@ static int run_folder(effad_runner *r, const preprocess_cfg *cfg, const char *ro
 static void check_level_rms(effad_runner *r, const float *chw)
 {
     const effad_model *m = r->m;
-    float *maps[EFFAD_MAX_TAPS];
-    size_t sizes[EFFAD_MAX_TAPS];
+    effad_error e;
+    CHECK_MSG(effad_run(r, chw, NULL, &e) == EFFAD_OK, "%s", e.msg);
+    printf("per-level RMS:");
     for (int t = 0; t < m->n_taps; t++) {
         int c, h, w;
         effad_tap_shape(r, t, &c, &h, &w);
-        sizes[t] = (size_t)c * h * w;
-        maps[t] = malloc(sizeof(float) * sizes[t]);
-    }
-    effad_error e;
-    CHECK_MSG(effad_run(r, chw, NULL, maps, &e) == EFFAD_OK, "%s", e.msg);
-    printf("per-level RMS:");
-    for (int t = 0; t < m->n_taps; t++) {
+        const size_t size = (size_t)c * h * w;
+        const float *map = effad_tap_map(r, t);
+        CHECK_MSG(map != NULL, "level %d: no map", t);
+        if (!map) continue;
         double ss = 0;
-        for (size_t k = 0; k < sizes[t]; k++) ss += (double)maps[t][k] * maps[t][k];
-        double rms = sqrt(ss / (double)sizes[t]);
+        for (size_t k = 0; k < size; k++) ss += (double)map[k] * map[k];
+        double rms = sqrt(ss / (double)size);
         printf(" %s %.3g", m->taps[t].name, rms);
         CHECK_MSG(rms > 0.01 && rms < 10.0, "level %d (%s) RMS %g", t, m->taps[t].name, rms);
-        free(maps[t]);
     }
     printf("\n");
 }
@@ -356,9 +353,10 @@ static void end_to_end(const char *root, const synth_options *o)
     CHECK_STR_CONTAINS(m.source, "effad demo (deterministic weights, seed 2020)");
     printf("demo model: %s, %d blocks, %lld params, %lld MACs at %dx%d, %zu bytes\n", m.variant, m.n_blocks,
            m.n_params, effad_model_macs(&m, 0, 0), m.in_w, m.in_h, n_efm);
-    if (effad_arena_bytes(&m, NULL, 0, 0, 1, &arena_bytes, &e) ||
+    const effad_plan_opts po = { 0, 0, 1, (uint32_t)((1ull << m.n_taps) - 1) };   /* maps for the RMS check */
+    if (effad_arena_bytes(&m, NULL, &po, &arena_bytes, &e) ||
         !(arena = aligned_alloc(64, (arena_bytes + 63) / 64 * 64)) ||
-        effad_runner_init(&r, &m, NULL, 0, 0, 1, arena, arena_bytes, &e)) {
+        effad_runner_init(&r, &m, NULL, &po, arena, arena_bytes, &e)) {
         CHECK_MSG(0, "runner: %s", e.msg);
         goto out;
     }

@@ -111,19 +111,19 @@ static int fused_blocks;   /* blocks run fused, over all passes */
 
 /* One pass with pool t (NULL: no pool) and fusion rule (NULL: default).
  * Returns 0 on failure. */
-static int run_once(const effad_model *m, const ops_kernels *k, int h, int w, effad_threads *t,
+static int run_once(const effad_model *m, const effad_kernel_set *k, int h, int w, effad_threads *t,
                     const plan_fuse_rule *rule, const float *input, outputs *o, const char *what)
 {
     effad_error e = { 0 };
     size_t bytes;
     effad_runner r;
     void *arena = 0;
-    int workers = t ? t->n_threads : 1;
-    effad_status s = plan_arena_bytes(m, k, h, w, workers, rule, &bytes, &e);
+    const effad_plan_opts po = { h, w, t ? t->n_threads : 1, (uint32_t)((1ull << m->n_taps) - 1) };
+    effad_status s = plan_arena_bytes(m, k, &po, rule, &bytes, &e);
     if (!s && posix_memalign(&arena, 64, bytes)) s = EFFAD_ERR_NOMEM;
-    if (!s) s = plan_runner_init(&r, m, k, h, w, workers, rule, arena, bytes, &e);
+    if (!s) s = plan_runner_init(&r, m, k, &po, rule, arena, bytes, &e);
     if (!s) {
-        for (int i = 0; i < m->n_blocks; i++) fused_blocks += r.ring_rows[i] > 0;
+        for (int i = 0; i < m->n_blocks; i++) fused_blocks += effad_block_fused(&r, i);
         size_t total = 0, off[EFFAD_MAX_TAPS];
         for (int i = 0; i < m->n_taps; i++) {
             int c, th, tw;
@@ -140,7 +140,14 @@ static int run_once(const effad_model *m, const ops_kernels *k, int h, int w, ef
             o->maps[i] = o->buf + off[i] + c;
         }
         r.threads = t;
-        s = effad_run(&r, input, o->pooled, o->maps, &e);
+        s = effad_run(&r, input, o->pooled, &e);
+        for (int i = 0; !s && i < m->n_taps; i++) {   /* the maps the plan kept, HWC */
+            int c, th, tw;
+            effad_tap_shape(&r, i, &c, &th, &tw);
+            const float *map = effad_tap_map(&r, i);
+            CHECK_MSG(map != 0, "%s: tap %d has no map", what, i);
+            if (map) memcpy(o->maps[i], map, sizeof(float) * (size_t)c * th * tw);
+        }
     }
     CHECK_MSG(s == EFFAD_OK, "%s: %s", what, e.msg);
     free(arena);
@@ -149,7 +156,7 @@ static int run_once(const effad_model *m, const ops_kernels *k, int h, int w, ef
 
 static int compared;
 
-static void check_sizes(const char *name, const effad_model *m, const ops_kernels *k, effad_threads **pools, int n_pools)
+static void check_sizes(const char *name, const effad_model *m, const effad_kernel_set *k, effad_threads **pools, int n_pools)
 {
     const int sizes[][2] = { { 0, 0 }, { 131, 97 }, { 45, 71 }, { 33, 34 } };
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
@@ -162,7 +169,7 @@ static void check_sizes(const char *name, const effad_model *m, const ops_kernel
             input[i] = (float)((int)(seed >> 9) - (1 << 22)) / (float)(1 << 21);
         }
         char what[256];
-        snprintf(what, sizeof what, "%s %dx%d %s 1 thread, unfused", name, h, w, k->name);
+        snprintf(what, sizeof what, "%s %dx%d %s 1 thread, unfused", name, h, w, effad_kernels_name(k));
         outputs ref = { 0 };
         static const char *const rule_name[] = { "default rule", "all fused" };
         const plan_fuse_rule *rules[] = { 0, &fuse_always };
@@ -170,7 +177,7 @@ static void check_sizes(const char *name, const effad_model *m, const ops_kernel
             for (int ri = 0; ri < 2; ri++)
                 for (int p = -1; p < n_pools; p++) {
                     outputs got = { 0 };
-                    snprintf(what, sizeof what, "%s %dx%d %s %s, pool %d (%d threads)", name, h, w, k->name,
+                    snprintf(what, sizeof what, "%s %dx%d %s %s, pool %d (%d threads)", name, h, w, effad_kernels_name(k),
                              rule_name[ri], p, p < 0 ? 1 : pools[p]->n_threads);
                     if (!run_once(m, k, h, w, p < 0 ? 0 : pools[p], rules[ri], input, &got, what)) continue;
                     compared++;
@@ -237,10 +244,11 @@ int main(int argc, char **argv)
             effad_runner r;
             void *arena = 0;
             float *in = calloc((size_t)3 * m.in_h * m.in_w, sizeof(float));
-            effad_arena_bytes(&m, 0, 0, 0, 2, &bytes, &e);
-            if (!posix_memalign(&arena, 64, bytes) && !effad_runner_init(&r, &m, 0, 0, 0, 2, arena, bytes, &e)) {
+            const effad_plan_opts two = { 0, 0, 2, 0 };
+            effad_arena_bytes(&m, 0, &two, &bytes, &e);
+            if (!posix_memalign(&arena, 64, bytes) && !effad_runner_init(&r, &m, 0, &two, arena, bytes, &e)) {
                 r.threads = &rev3.pub;
-                CHECK_EQ_INT(effad_run(&r, in, 0, 0, &e), EFFAD_ERR_ARG);
+                CHECK_EQ_INT(effad_run(&r, in, 0, &e), EFFAD_ERR_ARG);
                 CHECK_STR_CONTAINS(e.msg, "planned for 2 workers");
             }
             free(arena); free(in);
