@@ -34,7 +34,7 @@ static void count_fused(const layer_net *net, char *out, size_t n)
 effad_status effad_convert_onnx(const uint8_t *onnx, size_t onnx_bytes, const convert_options *opt,
                                 uint8_t **efm, size_t *efm_bytes, convert_report *report, effad_error *e)
 {
-    static const convert_options defaults = { CONVERT_TAPS_AUTO, 0, 0, 0, { 0 }, { 0 }, 0 };
+    static const convert_options defaults = { .taps = CONVERT_TAPS_AUTO };
     if (!opt) opt = &defaults;
     if (!efm || !efm_bytes) return effad_fail(e, EFFAD_ERR_ARG, "no output buffer");
     *efm = 0; *efm_bytes = 0;
@@ -52,7 +52,7 @@ effad_status effad_convert_onnx(const uint8_t *onnx, size_t onnx_bytes, const co
     layers_fuse(&net);
     if ((s = match_efficientnet(&net, opt->taps, &m, e))) goto done;
 
-    efm_write_options wo = { { 0.485f, 0.456f, 0.406f }, { 0.229f, 0.224f, 0.225f }, opt->source };
+    efm_write_options wo = { { 0.485f, 0.456f, 0.406f }, { 0.229f, 0.224f, 0.225f }, opt->source, opt->quant };
     if (opt->set_norm) { memcpy(wo.mean, opt->mean, sizeof wo.mean); memcpy(wo.std, opt->std, sizeof wo.std); }
     if ((s = efm_write(&m, &wo, efm, efm_bytes, e))) goto done;
     if (report) {

@@ -22,12 +22,31 @@ typedef enum convert_taps {
     CONVERT_TAPS_STAGE_START   /* MahalanobisAD's: stem, first block of each stage, head */
 } convert_taps;
 
+/* int8: the real range of every activation point of a network, as
+ * calibration measured it (plus its headroom), and which blocks to
+ * quantise. Blocks left float stay float32 throughout (squeeze-excite is
+ * float in every block); the engine converts at block boundaries. How the
+ * writer turns these into .efm records: convert/quant.c. */
+typedef struct quant_range { float lo, hi; } quant_range;
+typedef struct convert_quant {
+    int weight_bits;                     /* 8, or 7 (see quant.c) */
+    int n_blocks;
+    uint8_t block_int8[EFFAD_MAX_BLOCKS];
+    int head_int8;
+    quant_range stem_out;                /* block 0's input */
+    quant_range expand[EFFAD_MAX_BLOCKS], dw[EFFAD_MAX_BLOCKS];
+    quant_range gated[EFFAD_MAX_BLOCKS]; /* depthwise x squeeze-excite gate: the projection's input */
+    quant_range out[EFFAD_MAX_BLOCKS];   /* block output (after the skip add) */
+    quant_range head_out;
+} convert_quant;
+
 typedef struct convert_options {
     convert_taps taps;
     int in_h, in_w;            /* input size when the graph's is symbolic; 0 = the graph's */
     int set_norm;              /* 1: use mean/std below instead of ImageNet's */
     float mean[3], std[3];
     const char *source;        /* recorded in the header, e.g. the ONNX file name */
+    const convert_quant *quant;   /* NULL: float32 throughout */
 } convert_options;
 
 /* One line per tap, for `effad convert` and `effad info`. */

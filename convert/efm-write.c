@@ -7,16 +7,22 @@
 #include "le.h"
 #include "efm-write.h"
 #include "variants.h"
+#include "quant.h"
 
-typedef struct tensor_rec { float *data; uint32_t count; uint32_t dims[4]; int ndim; } tensor_rec;
+/* A tensor to write: float32 (data floats) or int8 (data bytes) with the
+ * index of its float32 per-channel scale tensor. */
+typedef struct tensor_rec { void *data; uint32_t dtype, count; uint32_t dims[4]; int ndim; int qscale; } tensor_rec;
 
 typedef struct writer {
     tensor_rec *t; int n, cap;
+    int weight_bits;
     effad_error *e;
 } writer;
 
-static int add_tensor(writer *w, float *data, int ndim, const int *dims)
+/* Takes data (freed on failure); returns the tensor index or -1. */
+static int add_tensor(writer *w, void *data, uint32_t dtype, int ndim, const int *dims)
 {
+    if (!data) return -1;
     if (w->n == w->cap) {
         int cap = w->cap ? 2 * w->cap : 64;
         tensor_rec *t = realloc(w->t, sizeof *t * (size_t)cap);
@@ -25,15 +31,64 @@ static int add_tensor(writer *w, float *data, int ndim, const int *dims)
     }
     tensor_rec *r = &w->t[w->n];
     memset(r, 0, sizeof *r);
-    r->data = data; r->ndim = ndim; r->count = 1;
+    r->data = data; r->dtype = dtype; r->ndim = ndim; r->count = 1; r->qscale = -1;
     for (int d = 0; d < ndim; d++) { r->dims[d] = (uint32_t)dims[d]; r->count *= (uint32_t)dims[d]; }
     return w->n++;
+}
+
+static size_t tensor_bytes(const tensor_rec *t) { return (size_t)t->count * efm_dtype_bytes(t->dtype); }
+static size_t aligned(size_t n) { return (n + EFM_ALIGN - 1) & ~(size_t)(EFM_ALIGN - 1); }
+
+static void put_qtype(const effad_qtype *q, uint32_t *dtype, float *scale, int32_t *zero)
+{
+    *dtype = (uint32_t)q->dtype; *scale = q->scale; *zero = q->zero_point;
+}
+
+/* The weights, re-laid to HWIO (or kept [out][in] for squeeze-excite),
+ * as float32 or as int8 with per-output-channel scales. Returns the
+ * tensor index or -1 (out of memory). */
+static int put_weights(writer *w, const layer *c, int se, int int8)
+{
+    const int icg = c->cin / c->groups, per = icg * c->kh * c->kw;
+    const size_t count = (size_t)c->cout * per;
+    int dims[4] = { c->cout, icg, c->kh, c->kw };
+    if (!se) { dims[0] = c->kh; dims[1] = c->kw; dims[2] = icg; dims[3] = c->cout; }
+    /* element (o, ci, ky, kx) of ONNX's OIHW goes to position at(o, ci, ky, kx) */
+#define AT(o, ci, ky, kx) (se ? (size_t)(o) * per + (size_t)(ci) : \
+                           (((size_t)(ky) * c->kw + (kx)) * icg + (ci)) * c->cout + (o))
+    if (!int8) {
+        float *wt = malloc(sizeof(float) * count);
+        if (!wt) return -1;
+        for (int o = 0; o < c->cout; o++)
+            for (int ci = 0; ci < icg; ci++)
+                for (int ky = 0; ky < c->kh; ky++)
+                    for (int kx = 0; kx < c->kw; kx++)
+                        wt[AT(o, ci, ky, kx)] = c->w[(((size_t)o * icg + ci) * c->kh + ky) * c->kw + kx];
+        return add_tensor(w, wt, EFM_F32, 4, dims);
+    }
+    int8_t *q = malloc(count), *qt = malloc(count);
+    float *sc = malloc(sizeof(float) * (size_t)c->cout);
+    if (!q || !qt || !sc) { free(q); free(qt); free(sc); return -1; }
+    quant_weights(c->w, c->cout, per, w->weight_bits, q, sc);   /* rows of OIHW: one per output channel */
+    for (int o = 0; o < c->cout; o++)
+        for (int ci = 0; ci < icg; ci++)
+            for (int ky = 0; ky < c->kh; ky++)
+                for (int kx = 0; kx < c->kw; kx++)
+                    qt[AT(o, ci, ky, kx)] = q[(((size_t)o * icg + ci) * c->kh + ky) * c->kw + kx];
+#undef AT
+    free(q);
+    int si = add_tensor(w, sc, EFM_F32, 1, &c->cout);
+    if (si < 0) { free(qt); return -1; }
+    int wi = add_tensor(w, qt, EFM_S8, 4, dims);
+    if (wi >= 0) w->t[wi].qscale = si;
+    return wi;
 }
 
 /* se: keep ONNX's [out][in] (the SE mat-vecs read rows); else HWIO.
  * The geometry is checked against the loader's limits (efm-format.h)
  * here, so the message names the layer rather than a record field. */
-static effad_status put_conv(writer *w, efm_conv_rec *r, const layer *c, int se, const char *what)
+static effad_status put_conv(writer *w, efm_conv_rec *r, const layer *c, int se, const char *what,
+                             const effad_qtype *in_q, const effad_qtype *out_q)
 {
     efm_conv_none(r);
     if (!c) return EFFAD_OK;
@@ -50,26 +105,13 @@ static effad_status put_conv(writer *w, efm_conv_rec *r, const layer *c, int se,
         c->groups < 1 || c->cin % c->groups || c->cout % c->groups)
         return effad_fail(w->e, EFFAD_ERR_UNSUPPORTED, "%s: %d -> %d channels in %d groups (an .efm holds 1..%d channels)",
                           what, c->cin, c->cout, c->groups, EFM_MAX_CHANNELS);
-    int icg = c->cin / c->groups;
-    size_t count = (size_t)c->kh * c->kw * icg * c->cout;
-    float *wt = malloc(sizeof(float) * count);
-    if (!wt) return effad_fail(w->e, EFFAD_ERR_NOMEM, "out of memory");
-    if (se) memcpy(wt, c->w, sizeof(float) * count);
-    else
-        for (int o = 0; o < c->cout; o++)
-            for (int ci = 0; ci < icg; ci++)
-                for (int ky = 0; ky < c->kh; ky++)
-                    for (int kx = 0; kx < c->kw; kx++)
-                        wt[(((size_t)ky * c->kw + kx) * icg + ci) * c->cout + o] =
-                            c->w[(((size_t)o * icg + ci) * c->kh + ky) * c->kw + kx];
-    int dims[4] = { c->cout, icg, c->kh, c->kw };
-    if (!se) { dims[0] = c->kh; dims[1] = c->kw; dims[2] = icg; dims[3] = c->cout; }
-    int wi = add_tensor(w, wt, 4, dims);
+    const int int8 = in_q && in_q->dtype == EFFAD_U8;
+    int wi = put_weights(w, c, se, int8);
     int bi = -2;
-    if (c->b) {
+    if (wi >= 0 && c->b) {
         float *bt = malloc(sizeof(float) * (size_t)c->cout);
-        if (bt) { memcpy(bt, c->b, sizeof(float) * (size_t)c->cout); bi = add_tensor(w, bt, 1, &c->cout); }
-        else bi = -1;
+        if (bt) memcpy(bt, c->b, sizeof(float) * (size_t)c->cout);
+        bi = add_tensor(w, bt, EFM_F32, 1, &c->cout);
     }
     if (wi < 0 || bi == -1) return effad_fail(w->e, EFFAD_ERR_NOMEM, "out of memory");
     r->kh = (uint32_t)c->kh;             r->kw = (uint32_t)c->kw;
@@ -84,6 +126,8 @@ static effad_status put_conv(writer *w, efm_conv_rec *r, const layer *c, int se,
     r->act_a = c->act.a;                 r->act_b = c->act.b;
     r->w = (uint32_t)wi;
     r->b = bi >= 0 ? (uint32_t)bi : EFM_NONE;
+    if (in_q) put_qtype(in_q, &r->in_dtype, &r->in_scale, &r->in_zero);
+    if (out_q) put_qtype(out_q, &r->out_dtype, &r->out_scale, &r->out_zero);
     return EFFAD_OK;
 }
 
@@ -119,7 +163,7 @@ static effad_status self_check(const uint8_t *buf, size_t n, effad_error *e)
 effad_status efm_write(const mnet *m, const efm_write_options *opt,
                        uint8_t **out, size_t *out_bytes, effad_error *e)
 {
-    writer w = { 0, 0, 0, e };
+    writer w = { 0, 0, 0, opt->quant ? opt->quant->weight_bits : 8, e };
     effad_status s = EFFAD_OK;
     efm_header h;
     memset(&h, 0, sizeof h);
@@ -133,7 +177,16 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
     blocks = calloc((size_t)m->n_blocks + 1, sizeof *blocks);
     if (!blocks) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
 
-    if ((s = put_conv(&w, &h.stem, m->stem, 0, "stem")) || (s = put_conv(&w, &h.head, m->head, 0, "head"))) goto done;
+    if (w.weight_bits < 2 || w.weight_bits > 8) {
+        s = effad_fail(e, EFFAD_ERR_ARG, "int8 weights of %d bits (2..8)", w.weight_bits);
+        goto done;
+    }
+    effad_qtype head_in, head_out;
+    int head_int8, any_int8 = 0;
+    quant_head(opt->quant, m->n_blocks, &head_in, &head_out, &head_int8);
+    if ((s = put_conv(&w, &h.stem, m->stem, 0, "stem", 0, 0)) ||
+        (s = put_conv(&w, &h.head, m->head, 0, "head", &head_in, &head_out))) goto done;
+    any_int8 |= head_int8 && m->head;
     int has_se = 0;
     for (int i = 0; i < m->n_blocks; i++) {
         const mblock *b = &m->blocks[i];
@@ -144,11 +197,14 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
         has_se |= b->se_c > 0;
         char what[48];
         snprintf(what, sizeof what, "block %d", i);
-        if ((s = put_conv(&w, &r->conv[EFM_BC_EXPAND], b->expand, 0, what)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_DW], b->dw, 0, what)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_SE_REDUCE], b->se_reduce, 1, what)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_SE_EXPAND], b->se_expand, 1, what)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_PROJECT], b->project, 0, what)))
+        quant_block_types t;
+        quant_block(opt->quant, i, b->expand != 0, b->se_c > 0, &t);
+        any_int8 |= t.int8;
+        if ((s = put_conv(&w, &r->conv[EFM_BC_EXPAND], b->expand, 0, what, &t.in, &t.expand_out)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_DW], b->dw, 0, what, &t.expand_out, &t.dw_out)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_SE_REDUCE], b->se_reduce, 1, what, 0, 0)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_SE_EXPAND], b->se_expand, 1, what, 0, 0)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_PROJECT], b->project, 0, what, &t.project_in, &t.out)))
             goto done;
     }
     if ((uint32_t)w.n > EFM_MAX_TENSORS) {
@@ -162,7 +218,7 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
     size_t taps_off = tensors_off + (size_t)w.n * EFM_TENSOR_BYTES;
     size_t data_off = (taps_off + (size_t)m->n_taps * EFM_TAP_BYTES + EFM_ALIGN - 1) & ~(size_t)(EFM_ALIGN - 1);
     size_t total = data_off;
-    for (int i = 0; i < w.n; i++) total += ((size_t)w.t[i].count * 4u + EFM_ALIGN - 1) & ~(size_t)(EFM_ALIGN - 1);
+    for (int i = 0; i < w.n; i++) total += aligned(tensor_bytes(&w.t[i]));
     buf = calloc(total, 1);
     if (!buf) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for a %zu-byte model", total); goto done; }
 
@@ -171,15 +227,18 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
     for (int i = 0; i < w.n; i++) {
         efm_tensor_rec t;
         memset(&t, 0, sizeof t);
-        t.dtype = EFM_F32;
+        t.dtype = w.t[i].dtype;
         t.ndim = (uint32_t)w.t[i].ndim;
         for (int d = 0; d < w.t[i].ndim; d++) t.dims[d] = w.t[i].dims[d];
         t.offset = at;
-        t.bytes = (uint64_t)w.t[i].count * 4u;
-        t.qscale = EFM_NONE;
+        t.bytes = tensor_bytes(&w.t[i]);
+        t.qscale = w.t[i].qscale >= 0 ? (uint32_t)w.t[i].qscale : EFM_NONE;
         efm_tensor_encode(&t, buf + tensors_off + (size_t)i * EFM_TENSOR_BYTES);
-        for (uint32_t k = 0; k < w.t[i].count; k++) le_put_f32(buf + at + 4u * k, w.t[i].data[k]);
-        at += ((size_t)w.t[i].count * 4u + EFM_ALIGN - 1) & ~(size_t)(EFM_ALIGN - 1);
+        if (w.t[i].dtype == EFM_F32)
+            for (uint32_t k = 0; k < w.t[i].count; k++) le_put_f32(buf + at + 4u * k, ((const float *)w.t[i].data)[k]);
+        else
+            memcpy(buf + at, w.t[i].data, t.bytes);
+        at += aligned(t.bytes);
     }
     for (int t = 0; t < m->n_taps; t++) {
         efm_tap_rec r;
@@ -197,7 +256,7 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
     h.version = EFM_VERSION;
     h.header_bytes = EFM_HEADER_BYTES;
     h.family = EFM_FAMILY_EFFICIENTNET;
-    h.flags = m->head ? EFM_FLAG_HEAD : 0u;
+    h.flags = (m->head ? EFM_FLAG_HEAD : 0u) | (any_int8 ? EFM_FLAG_QUANTISED : 0u);
     put_name(h.variant, v ? v->name : "custom", sizeof h.variant);
     h.in_c = 3;
     h.in_h = (uint32_t)m->in_h;

@@ -188,12 +188,28 @@ typedef struct effad_geom {
     int pad_top, pad_left, pad_bottom, pad_right;
 } effad_geom;
 
-/* What a memory plan is made for. */
+/* What a memory plan is made for. Zero-initialise and set what you need. */
 typedef struct effad_plan_opts {
     int in_h, in_w;               /* input size; 0 = the model's native size */
     int n_workers;                /* most threads that run it at once (>= 1) */
     uint32_t map_taps;            /* bit t: keep tap t's full map (effad_tap_map) */
+    uint32_t flags;               /* EFFAD_PLAN_* */
 } effad_plan_opts;
+/* Every expand 1x1 runs on its whole map (never fused with the depthwise
+ * conv), so an observer sees every layer's output: calibration. */
+#define EFFAD_PLAN_UNFUSED 1u
+
+/* Observer hook: when set, effad_run calls it with the float output of
+ * every float32 layer as it is produced (on the calling thread, between
+ * parallel regions): the int8 converter calibrates activation ranges with
+ * it. map is h x w x c (HWC). At EFFAD_AT_GATED, map is the depthwise
+ * output and chan_scale the squeeze-excite gate that scales it on the way
+ * into the projection. Needs a plan made with EFFAD_PLAN_UNFUSED. */
+typedef enum effad_point {
+    EFFAD_AT_STEM, EFFAD_AT_EXPAND, EFFAD_AT_DEPTHWISE, EFFAD_AT_GATED, EFFAD_AT_BLOCK_OUT, EFFAD_AT_HEAD
+} effad_point;
+typedef void (*effad_observe_fn)(void *ctx, effad_point at, int block, const float *map, int h, int w, int c,
+                                 const float *chan_scale);
 
 /* Everything one forward pass needs: the model, the kernels chosen once,
  * the planned geometry and the caller's arena. No allocation inside.
@@ -206,9 +222,11 @@ typedef struct effad_runner {
                                      n_workers threads (n_threads <= n_workers) */
     effad_layer_fn on_layer;      /* NULL, or the profiling hook above  */
     void *on_layer_ctx;
+    effad_observe_fn observe;     /* NULL, or the observer hook above   */
+    void *observe_ctx;
     /* ---- the plan (engine/plan.c); private ---- */
     int in_h, in_w, n_workers;
-    uint32_t map_taps;
+    uint32_t map_taps, flags;
     effad_geom stem_g, head_g;
     effad_geom dw_g[EFFAD_MAX_BLOCKS];
     int ring_rows[EFFAD_MAX_BLOCKS]; /* > 0: block's expand fused with its
@@ -219,6 +237,7 @@ typedef struct effad_runner {
     /* arena layout, all in bytes; scratch and ring are per worker */
     size_t off_x0, off_x1, off_exp, off_dw, off_vec, off_pack, off_scratch, off_ring;
     size_t io_bytes, exp_bytes, dw_bytes, vec_bytes, pack_bytes, scratch_bytes, ring_bytes;
+    size_t off_qmul, qmul_bytes;  /* int8 layers' per-column factors */
     size_t off_map[EFFAD_MAX_TAPS], total_bytes;
     int worker_status[EFFAD_MAX_THREADS]; /* each worker writes only its own */
 } effad_runner;

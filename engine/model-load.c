@@ -176,6 +176,16 @@ static int same_qtype(const effad_qtype *a, const effad_qtype *b)
     return a->dtype == b->dtype && a->scale == b->scale && a->zero_point == b->zero_point;
 }
 
+/* Between blocks (and before the head) the engine converts float32 to
+ * uint8 or back; a uint8 activation read with another scale would need a
+ * requantisation the engine does not do. */
+static effad_status check_boundary(loader *L, const effad_qtype *have, const effad_qtype *want, const char *what, int i)
+{
+    if (have->dtype != want->dtype || same_qtype(have, want)) return EFFAD_OK;
+    return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s %d reads uint8 with scale %g, zero %d, but is given scale %g, zero %d",
+                      what, i, (double)want->scale, (int)want->zero_point, (double)have->scale, (int)have->zero_point);
+}
+
 /* A layer must read the type its producer writes. */
 static effad_status check_chain(loader *L, const effad_qtype *have, const effad_conv *c, const char *what, int i)
 {
@@ -213,14 +223,18 @@ static effad_status read_block(loader *L, const efm_block_rec *rec, int i, const
     }
     if (blk->expand.w.data) {
         if ((s = check_1x1(L, &blk->expand, blk->in_c, blk->mid_c, "expand", i))) return s;
-        if ((s = check_chain(L, x_q, &blk->expand, "expand", i))) return s;
     } else if (blk->mid_c != blk->in_c) {
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: no expansion but %d != %d channels", i, blk->in_c, blk->mid_c);
     }
     const effad_conv *dw = &blk->dw;
     if (!dw->w.data || dw->groups != blk->mid_c || dw->cin != blk->mid_c || dw->cout != blk->mid_c)
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: depthwise layer missing or not %d-channel depthwise", i, blk->mid_c);
-    if ((s = check_chain(L, blk->expand.w.data ? &blk->expand.out_q : x_q, dw, "depthwise", i))) return s;
+    /* a block is float32 or int8 throughout (squeeze-excite aside); the
+     * engine converts between blocks of different types */
+    if ((blk->expand.w.data && blk->expand.w.dtype != dw->w.dtype) || (blk->project.w.data && blk->project.w.dtype != dw->w.dtype))
+        return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d mixes float32 and int8 layers", i);
+    if ((s = check_boundary(L, x_q, blk->expand.w.data ? &blk->expand.in_q : &dw->in_q, "block", i))) return s;
+    if (blk->expand.w.data && (s = check_chain(L, &blk->expand.out_q, dw, "depthwise", i))) return s;
     if ((blk->se_reduce.w.data != 0) != (blk->se_expand.w.data != 0) || (blk->se_reduce.w.data != 0) != (blk->se_c > 0))
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: squeeze-excite half present", i);
     if (blk->se_c) {
@@ -357,6 +371,8 @@ static effad_status load(effad_model *m, const void *bytes, size_t n, uint8_t *w
     if ((s = read_conv(&L, &h.stem, "stem", &m->stem))) return s;
     if (!m->stem.w.data || m->stem.cin != m->in_c)
         return effad_fail(e, EFFAD_ERR_FORMAT, "stem missing or not reading %d channels", m->in_c);
+    if (m->stem.w.dtype != EFFAD_F32 || m->stem.out_q.dtype != EFFAD_F32)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "stem must be float32 (the first int8 block quantises its output)");
     m->has_head = (int)(h.flags & EFM_FLAG_HEAD);
     if (m->has_head) {
         if ((s = read_conv(&L, &h.head, "head", &m->head))) return s;
@@ -382,8 +398,7 @@ static effad_status load(effad_model *m, const void *bytes, size_t n, uint8_t *w
     if (m->has_head) {
         if (m->head.cin != c || m->head.kh != 1 || m->head.kw != 1 || m->head.groups != 1 || m->head.stride_h != 1)
             return effad_fail(e, EFFAD_ERR_FORMAT, "head must be a 1x1 convolution of the %d final channels", c);
-        if (!same_qtype(&x_q, &m->head.in_q))
-            return effad_fail(e, EFFAD_ERR_FORMAT, "head reads another activation type than the last block writes");
+        if ((s = check_boundary(&L, &x_q, &m->head.in_q, "head", 0))) return s;
     }
     if (m->quantised != ((h.flags & EFM_FLAG_QUANTISED) != 0))
         return effad_fail(e, EFFAD_ERR_FORMAT, "the quantised flag (%u) disagrees with the layers", h.flags);
@@ -431,7 +446,7 @@ static long long conv_macs(const effad_conv *c, long long out_hw)
 long long effad_model_macs(const effad_model *m, int in_h, int in_w)
 {
     effad_runner r;
-    effad_plan_opts o = { in_h, in_w, 1, 0 };
+    effad_plan_opts o = { .in_h = in_h, .in_w = in_w, .n_workers = 1, .map_taps = 0 };
     /* a plan without an arena: every layer's geometry, nothing run */
     if (effad_runner_init(&r, m, 0, &o, 0, 0, 0)) return -1;
     long long macs = conv_macs(&m->stem, (long long)r.stem_g.out_h * r.stem_g.out_w);

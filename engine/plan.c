@@ -12,6 +12,7 @@
  *   vec      per-channel float vectors: SE mean, gate, hidden, band partial
  *            sums; after a block, the band means of a pooled tap
  *   pack     the current 1x1 layer's weights packed for the kernel, shared
+ *   qmul     int8 layers' per-column epilogue factors (two layers' worth)
  *   scratch  kernel scratch, one slice per worker (the kernels' own
  *            *_buffer_size companions say how much)
  *   ring     the fused expand's rows, one ring per worker (plan.h)
@@ -46,13 +47,29 @@ static size_t round64(size_t n) { return (n + 63u) & ~(size_t)63u; }
 /* Bytes of one activation element of type q. */
 static size_t act_bytes(const effad_qtype *q) { return q->dtype == EFFAD_U8 ? 1u : sizeof(float); }
 
-/* A 1x1 layer's needs: with a packing table, one shared packed B (packed
- * once per layer, read by every worker) and no per-worker scratch; else
- * the kernel's own scratch, per worker. */
-static void gemm_needs(const ops_f32_kernels *k, size_t m, size_t n, size_t kk, size_t *scr, size_t *pack)
+/* A 1x1 layer's needs, from its type's table: with a packing kernel, one
+ * shared packed B (packed once per layer, read by every worker) and no
+ * per-worker scratch; else the kernel's own scratch, per worker. */
+static void gemm_needs(const ops_kernels *k, const effad_conv *c, size_t m, size_t *scr, size_t *pack)
 {
-    if (k->gemm_pack) *pack = max_sz(*pack, k->gemm_pack_buffer_size(n, kk));
-    else *scr = max_sz(*scr, k->gemm_buffer_size(m, n, kk));
+    const size_t n = (size_t)c->cout, kk = (size_t)c->cin;
+    if (c->w.dtype == EFFAD_S8) {
+        if (k->q8->gemm_pack) *pack = max_sz(*pack, k->q8->gemm_pack_buffer_size(n, kk));
+        else *scr = max_sz(*scr, k->q8->gemm_buffer_size(m, n, kk));
+    } else {
+        if (k->f32->gemm_pack) *pack = max_sz(*pack, k->f32->gemm_pack_buffer_size(n, kk));
+        else *scr = max_sz(*scr, k->f32->gemm_buffer_size(m, n, kk));
+    }
+}
+
+/* The column chunk of a 1x1 layer split by output channels: a multiple of
+ * every panel width the tables in use pack to, so no panel is cut. */
+static size_t gemm_cols(const ops_kernels *k, int quantised)
+{
+    size_t cols = PLAN_GEMM_COLS;
+    const size_t p1 = k->f32->gemm_panel, p2 = quantised ? k->q8->gemm_panel : 0;
+    while ((p1 && cols % p1) || (p2 && cols % p2)) cols += PLAN_GEMM_COLS;
+    return cols;
 }
 
 size_t plan_bands(int rows) { return (size_t)(rows + PLAN_BAND_ROWS - 1) / PLAN_BAND_ROWS; }
@@ -70,7 +87,7 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     memset(r, 0, sizeof *r);
     if (!m) return effad_fail(e, EFFAD_ERR_ARG, "no model");
     if (!k) k = ops_kernels_for(OPS_ISA_SCALAR);
-    const effad_plan_opts dflt = { 0, 0, 1, 0 };
+    const effad_plan_opts dflt = { .in_h = 0, .in_w = 0, .n_workers = 1, .map_taps = 0 };
     if (!o) o = &dflt;
     int in_h = o->in_h > 0 ? o->in_h : m->in_h, in_w = o->in_w > 0 ? o->in_w : m->in_w;
     const int n_workers = o->n_workers > 1 ? o->n_workers : 1;
@@ -80,21 +97,18 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
         return effad_fail(e, EFFAD_ERR_ARG, "%d workers, at most %d", n_workers, EFFAD_MAX_THREADS);
     if (m->n_taps < 32 && (o->map_taps >> m->n_taps))
         return effad_fail(e, EFFAD_ERR_ARG, "maps asked for taps the model does not have (it has %d)", m->n_taps);
-    if (m->quantised)
+    if (!k->f32) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "the %s kernels have no float32 path", k->name);
+    if (m->quantised && !k->q8)
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "int8 layers: the %s kernels of this build have no int8 path",
                           k->name);
-    const ops_f32_kernels *kf = k->f32;
-    if (!kf) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "the %s kernels have no float32 path", k->name);
-    r->m = m; r->k = k; r->in_h = in_h; r->in_w = in_w; r->n_workers = n_workers; r->map_taps = o->map_taps;
-    r->gemm_cols = PLAN_GEMM_COLS;
-    if (kf->gemm_panel)
-        while (r->gemm_cols % kf->gemm_panel) r->gemm_cols += PLAN_GEMM_COLS;
+    r->m = m; r->k = k; r->in_h = in_h; r->in_w = in_w; r->n_workers = n_workers; r->map_taps = o->map_taps; r->flags = o->flags;
+    r->gemm_cols = gemm_cols(k, m->quantised);
 
     if ((s = conv_geom(&m->stem, in_h, in_w, &r->stem_g, "stem", e))) return s;
     int h = r->stem_g.out_h, w = r->stem_g.out_w;
     size_t io = max_sz((size_t)m->in_c * in_h * in_w * act_bytes(&m->stem.in_q),
                        (size_t)h * w * m->stem.cout * act_bytes(&m->stem.out_q));
-    size_t ex = 0, dw = 0, vec = 0, scr = 0, pack = 0, ring = 0;
+    size_t ex = 0, dw = 0, vec = 0, scr = 0, pack = 0, ring = 0, qmul = 0;
     int tap_h[EFFAD_MAX_BLOCKS + 2], tap_w[EFFAD_MAX_BLOCKS + 2];
     tap_h[0] = h; tap_w[0] = w;
     for (int i = 0; i < m->n_blocks; i++) {
@@ -102,20 +116,25 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
         effad_geom *g = &r->dw_g[i];
         if ((s = conv_geom(&b->dw, h, w, g, "depthwise", e))) return s;
         size_t in_hw = (size_t)h * w, out_hw = (size_t)g->out_h * g->out_w;
+        /* the block's input converted to its type (forward.c, to_type) */
+        const effad_qtype *bin = b->expand.w.data ? &b->expand.in_q : &b->dw.in_q;
+        io = max_sz(io, in_hw * b->in_c * act_bytes(bin));
+        if (b->dw.w.dtype == EFFAD_S8) qmul = max_sz(qmul, (size_t)(b->mid_c > b->out_c ? b->mid_c : b->out_c));
         if (b->expand.w.data) {
             const size_t px = act_bytes(&b->expand.out_q);
             const int rows = plan_ring_rows(b->dw.kh, b->dw.dil_h, h);
             const size_t ring_bytes = (size_t)rows * w * b->mid_c * px;
-            r->ring_rows[i] = in_hw * b->mid_c * px >= rule->min_map && ring_bytes <= rule->max_ring &&
+            r->ring_rows[i] = !(o->flags & EFFAD_PLAN_UNFUSED) &&
+                              in_hw * b->mid_c * px >= rule->min_map && ring_bytes <= rule->max_ring &&
                               (size_t)b->in_c * b->mid_c * sizeof(float) <= rule->max_weights ? rows : 0;
             if (r->ring_rows[i]) ring = max_sz(ring, ring_bytes);
             else ex = max_sz(ex, in_hw * b->mid_c * px);
-            gemm_needs(kf, r->ring_rows[i] ? (size_t)w : in_hw, (size_t)b->mid_c, (size_t)b->in_c, &scr, &pack);
+            gemm_needs(k, &b->expand, r->ring_rows[i] ? (size_t)w : in_hw, &scr, &pack);
         }
         dw = max_sz(dw, out_hw * b->mid_c * act_bytes(&b->dw.out_q));
         /* mean, gate, hidden, then one partial sum per band of rows */
         vec = max_sz(vec, (2u * b->mid_c + b->se_c + plan_bands(g->out_h) * b->mid_c) * sizeof(float));
-        gemm_needs(kf, out_hw, (size_t)b->out_c, (size_t)b->mid_c, &scr, &pack);
+        gemm_needs(k, &b->project, out_hw, &scr, &pack);
         h = g->out_h; w = g->out_w;
         io = max_sz(io, out_hw * b->out_c * act_bytes(&b->project.out_q));
         tap_h[i + 1] = h; tap_w[i + 1] = w;
@@ -124,7 +143,9 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
         r->head_g.in_h = r->head_g.out_h = h;
         r->head_g.in_w = r->head_g.out_w = w;
         io = max_sz(io, (size_t)h * w * m->head.cout * act_bytes(&m->head.out_q));
-        gemm_needs(kf, (size_t)h * w, (size_t)m->head.cout, (size_t)m->head.cin, &scr, &pack);
+        io = max_sz(io, (size_t)h * w * m->head.cin * act_bytes(&m->head.in_q));
+        if (m->head.w.dtype == EFFAD_S8) qmul = max_sz(qmul, (size_t)m->head.cout);
+        gemm_needs(k, &m->head, (size_t)h * w, &scr, &pack);
     }
     tap_h[m->n_blocks + 1] = h; tap_w[m->n_blocks + 1] = w;
     size_t maps = 0;
@@ -148,7 +169,9 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     r->off_dw = r->off_exp + r->exp_bytes;
     r->off_vec = r->off_dw + r->dw_bytes;
     r->off_pack = r->off_vec + r->vec_bytes;
-    r->off_scratch = r->off_pack + r->pack_bytes;
+    r->qmul_bytes = 2 * round64(qmul * sizeof(float));   /* two layers at once when fused */
+    r->off_qmul = r->off_pack + r->pack_bytes;
+    r->off_scratch = r->off_qmul + r->qmul_bytes;
     r->off_ring = r->off_scratch + r->scratch_bytes * (size_t)n_workers;
     const size_t off_maps = r->off_ring + r->ring_bytes * (size_t)n_workers;
     for (int t = 0; t < m->n_taps; t++)

@@ -19,7 +19,18 @@ static const ops_f32_kernels scalar_f32 = {
     .act = f32_act_scalar,
 };
 
-static const ops_kernels scalar_kernels = { OPS_ISA_SCALAR, "scalar", &scalar_f32 };
+const ops_q8_kernels ops_scalar_q8 = {
+    .gemm = q8_gemm_scalar,
+    .gemm_buffer_size = q8_gemm_buffer_size_scalar,
+    .gemm_panel = 0,          /* reads B in place */
+    .dwconv = q8_dwconv_hwc_scalar,
+    .scale_channels = q8_scale_channels_scalar,
+    .quantize = q8_quantize_scalar,
+    .dequantize = q8_dequantize_scalar,
+    .sum_hw = q8_sum_hw_scalar,
+};
+
+static const ops_kernels scalar_kernels = { OPS_ISA_SCALAR, "scalar", &scalar_f32, &ops_scalar_q8 };
 
 static const char *const isa_names[OPS_ISA_COUNT] = { "scalar", "avx2", "avx512", "neon" };
 

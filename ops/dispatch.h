@@ -17,6 +17,7 @@
 #define EFFAD_OPS_DISPATCH_H
 
 #include "ops.h"
+#include "q8.h"
 
 typedef enum ops_isa {
     OPS_ISA_SCALAR = 0,
@@ -46,6 +47,26 @@ typedef struct ops_f32_kernels {
     ops_status (*act)(float *x, size_t n, ops_act act);
 } ops_f32_kernels;
 
+/* int8 kernels of one ISA (contracts and arithmetic in q8.h). */
+typedef struct ops_q8_kernels {
+    ops_status (*gemm)(const ops_q8_gemm_args *a, void *scratch);
+    size_t     (*gemm_buffer_size)(size_t m, size_t n, size_t k);
+    /* Packing B once per layer (NULL: the gemm reads B in place). The
+     * layout is the table's own (k groups, per-column sums); the panel
+     * holding column j0 (a multiple of gemm_panel) starts gemm_pack_offset
+     * bytes into it. */
+    size_t     gemm_panel;
+    size_t     (*gemm_pack_buffer_size)(size_t n, size_t k);
+    ops_status (*gemm_pack)(const ops_q8_gemm_args *a, void *dst);
+    size_t     (*gemm_pack_offset)(size_t j0, size_t k);
+    ops_status (*dwconv)(const ops_q8_dwconv_args *a);
+    ops_status (*scale_channels)(const uint8_t *in, size_t pixels, size_t c, int32_t in_zero, const float *mult,
+                                 int32_t out_zero, uint8_t *out);
+    ops_status (*quantize)(const float *x, size_t n, float inv_scale, int32_t zero, uint8_t *q);
+    ops_status (*dequantize)(const uint8_t *q, size_t n, float scale, int32_t zero, float *x);
+    ops_status (*sum_hw)(const uint8_t *in, size_t hw, size_t c, int32_t *out);
+} ops_q8_kernels;
+
 /* Every table of one ISA, keyed by element type. A NULL entry means this
  * ISA has no kernels of that type (the engine then refuses a model that
  * needs them, naming the ISA). */
@@ -53,6 +74,7 @@ typedef struct ops_kernels {
     ops_isa isa;
     const char *name;
     const ops_f32_kernels *f32;
+    const ops_q8_kernels *q8;
 } ops_kernels;
 
 /* The best ISA this CPU runs (cpuid on x86, compile-time on aarch64). */

@@ -14,6 +14,7 @@
 #include "ops.h"
 #include "dispatch.h"
 
+extern const ops_q8_kernels ops_scalar_q8;   /* ops/dispatch.c: the int8 references */
 extern const ops_kernels ops_avx2_kernels;   /* x86-64: ops/x86/kernels-avx2.c */
 extern const ops_kernels ops_neon_kernels;   /* aarch64: ops/arm/kernels-neon.c */
 

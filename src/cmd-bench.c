@@ -213,7 +213,7 @@ int cmd_bench(int argc, char **argv)
     effad_runner r;
     size_t arena_bytes;
 
-    const effad_plan_opts po = { h, w, threads, 0 };
+    const effad_plan_opts po = { .in_h = h, .in_w = w, .n_workers = threads, .map_taps = 0 };
     if (effad_arena_bytes(&m, k, &po, &arena_bytes, &e)) goto fail;
     if (!(arena = cli_arena(arena_bytes))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the arena"); goto fail; }
     if (effad_runner_init(&r, &m, k, &po, arena, arena_bytes, &e)) goto fail;

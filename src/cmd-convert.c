@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "convert.h"
 #include "atomic-file.h"
+#include "calibrate-images.h"
 
 static int help(void)
 {
@@ -15,7 +16,15 @@ static int help(void)
            "        block of each stage, head (the paper). stage-start: stem, the FIRST\n"
            "        block of each stage, head (MahalanobisAD).\n"
            "  --input-size H,W   input size when the graph's is symbolic\n"
-           "  --mean a,b,c --std a,b,c   normalisation (default ImageNet)\n");
+           "  --mean a,b,c --std a,b,c   normalisation (default ImageNet)\n"
+           "  --int8             post-training quantisation: int8 weights (per output\n"
+           "                     channel), uint8 activations calibrated on --calib\n"
+           "  --calib DIR        good images to calibrate on (as fit would read them)\n"
+           "  --calib-n N        at most N of them (default all)\n"
+           "  --preprocess P     their preprocessing preset (default ailia)\n"
+           "  --headroom H       activation ranges widened H times beyond the\n"
+           "                     calibration images' (default 1.5: anomalies lie outside)\n"
+           "  --weight-bits 8|7  int8 weight range (default 8)\n");
     return 0;
 }
 
@@ -33,6 +42,8 @@ static int parse3(const char *s, float v[3])
 int cmd_convert(int argc, char **argv)
 {
     const char *in = 0, *out = 0;
+    int int8 = 0;
+    calib_images_options co = { 0, 0, "ailia", 1.5f, 8 };
     convert_options opt;
     memset(&opt, 0, sizeof opt);
     opt.mean[0] = 0.485f; opt.mean[1] = 0.456f; opt.mean[2] = 0.406f;
@@ -51,11 +62,26 @@ int cmd_convert(int argc, char **argv)
         } else if ((!strcmp(a, "--mean") || !strcmp(a, "--std")) && v) {
             if (!parse3(v, a[2] == 'm' ? opt.mean : opt.std)) return cli_usage_error("convert", "bad value '%s' (want a,b,c)", v);
             opt.set_norm = 1; i++;
+        } else if (!strcmp(a, "--int8")) int8 = 1;
+        else if (!strcmp(a, "--calib") && v) { co.dir = v; i++; }
+        else if (!strcmp(a, "--preprocess") && v) { co.preset = v; i++; }
+        else if (!strcmp(a, "--calib-n") && v) {
+            if (!cli_parse_int(v, 1, 1 << 30, &co.max_images)) return cli_usage_error("convert", "bad --calib-n '%s'", v);
+            i++;
+        } else if (!strcmp(a, "--weight-bits") && v) {
+            if (!cli_parse_int(v, 7, 8, &co.weight_bits)) return cli_usage_error("convert", "bad --weight-bits '%s' (7 or 8)", v);
+            i++;
+        } else if (!strcmp(a, "--headroom") && v) {
+            double hr;
+            if (!cli_parse_double(v, &hr) || hr < 1.0 || hr > 100.0)
+                return cli_usage_error("convert", "bad --headroom '%s' (1 to 100)", v);
+            co.headroom = (float)hr; i++;
         } else if (a[0] == '-') return cli_usage_error("convert", "unknown or incomplete option '%s'", a);
         else if (!in) in = a;
         else return cli_usage_error("convert", "unexpected argument '%s'", a);
     }
     if (!in || !out) return cli_usage_error("convert", "need IN.onnx and -o OUT.efm%s", "");
+    if (int8 != (co.dir != 0)) return cli_usage_error("convert", "--int8 and --calib DIR go together%s", "");
     const char *base = strrchr(in, '/');
     opt.source = base ? base + 1 : in;
 
@@ -66,6 +92,22 @@ int cmd_convert(int argc, char **argv)
     convert_report rep;
     if (effad_file_map(in, &f, &e)) return cli_error("convert", &e);
     effad_status s = effad_convert_onnx(f.bytes, f.n_bytes, &opt, &efm, &efm_bytes, &rep, &e);
+    size_t f32_bytes = efm_bytes;
+    if (!s && int8) {
+        /* measure the float model on the calibration images, then write
+         * the int8 one from the same graph */
+        static convert_quant q;
+        int used = 0;
+        s = calibrate_images(efm, efm_bytes, &co, &q, &used, &e);
+        free(efm);
+        efm = 0;
+        if (!s) {
+            opt.quant = &q;
+            s = effad_convert_onnx(f.bytes, f.n_bytes, &opt, &efm, &efm_bytes, &rep, &e);
+            if (!s) printf("calibrated on %d images of %s (%s preprocessing, headroom %.2g)\n", used, co.dir, co.preset,
+                           (double)co.headroom);
+        }
+    }
     effad_file_unmap(&f);
     if (s) { effad_error_prefix(&e, in); return cli_error("convert", &e); }
 
@@ -83,7 +125,9 @@ int cmd_convert(int argc, char **argv)
     s = atomic_file_write(out, efm, efm_bytes, &e);
     free(efm);
     if (s) { free(aligned); return cli_error("convert", &e); }
-    printf("%s -> %s (%zu bytes)\n", in, out, efm_bytes);
+    if (int8) printf("%s -> %s (%zu bytes, int8: %.1f%% of the float32 file's %zu)\n", in, out, efm_bytes,
+                     100.0 * (double)efm_bytes / (double)f32_bytes, f32_bytes);
+    else printf("%s -> %s (%zu bytes)\n", in, out, efm_bytes);
     info_print(stdout, &m, effad_kernels("scalar"), 0);
     if (rep.fused[0]) printf("  folded      %s\n", rep.fused);
     if (rep.ignored[0]) printf("  ignored     %s (not a block boundary: classifier)\n", rep.ignored);

@@ -65,7 +65,7 @@ int cmd_features(int argc, char **argv)
 
     size_t arena_bytes;
     effad_runner r;
-    const effad_plan_opts po = { h, w, 1, maps ? (uint32_t)((1ull << m.n_taps) - 1) : 0 };
+    const effad_plan_opts po = { .in_h = h, .in_w = w, .n_workers = 1, .map_taps = maps ? (uint32_t)((1ull << m.n_taps) - 1) : 0 };
     if (effad_arena_bytes(&m, k, &po, &arena_bytes, &e)) goto fail;
     if (!(arena = cli_arena(arena_bytes))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the arena"); goto fail; }
     if (effad_runner_init(&r, &m, k, &po, arena, arena_bytes, &e)) goto fail;

@@ -36,7 +36,7 @@ effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_opt
     }
 #endif
     size_t bytes;
-    const effad_plan_opts po = { 0, 0, workers, opt ? opt->map_taps : 0 };
+    const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = workers, .map_taps = opt ? opt->map_taps : 0 };
     p->map_taps = po.map_taps;
     if ((s = effad_arena_bytes(&p->model, p->k, &po, &bytes, e))) { pipeline_close(p); return s; }
     if (posix_memalign(&p->arena, 64, bytes)) { pipeline_close(p); return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for a %zu-byte arena", bytes); }

@@ -12,4 +12,4 @@ static const ops_f32_kernels neon_f32 = {
     .act = f32_act_neon,
 };
 
-const ops_kernels ops_neon_kernels = { OPS_ISA_NEON, "neon", &neon_f32 };
+const ops_kernels ops_neon_kernels = { OPS_ISA_NEON, "neon", &neon_f32, &ops_scalar_q8 };

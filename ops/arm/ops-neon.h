@@ -19,6 +19,7 @@
 
 #include "../ops.h"
 #include "../dispatch.h"
+#include "../kernels-internal.h"
 
 #if defined(__aarch64__)
 #include <arm_neon.h>

@@ -15,4 +15,4 @@ static const ops_f32_kernels avx2_f32 = {
     .act = f32_act_avx2,
 };
 
-const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32 };
+const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32, &ops_scalar_q8 };

@@ -43,7 +43,7 @@ static effad_status load(const uint8_t *src, size_t n, effad_error *e)
         size_t bytes;
         effad_runner r;
         void *arena = 0;
-        const effad_plan_opts all_maps = { 0, 0, 1, (uint32_t)((1ull << model.n_taps) - 1) };
+        const effad_plan_opts all_maps = { .in_h = 0, .in_w = 0, .n_workers = 1, .map_taps = (uint32_t)((1ull << model.n_taps) - 1) };
         if (!effad_arena_bytes(&model, 0, &all_maps, &bytes, e) && !posix_memalign(&arena, 64, bytes) &&
             !effad_runner_init(&r, &model, 0, &all_maps, arena, bytes, e)) {
             float *in = calloc((size_t)3 * model.in_h * model.in_w, sizeof(float));

@@ -94,7 +94,7 @@ static void check_run(const char *path, const char *label, const effad_model *m,
     effad_runner r;
     void *arena = 0;
     effad_error e = { 0 };
-    const effad_plan_opts po = { 0, 0, 1, want_maps ? (uint32_t)((1ull << n_lv) - 1) : 0 };
+    const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = 1, .map_taps = want_maps ? (uint32_t)((1ull << n_lv) - 1) : 0 };
     effad_status s = effad_arena_bytes(m, k, &po, &arena_bytes, &e);
     if (!s && posix_memalign(&arena, 64, arena_bytes)) s = EFFAD_ERR_NOMEM;
     if (!s) s = effad_runner_init(&r, m, k, &po, arena, arena_bytes, &e);

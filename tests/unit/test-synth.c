@@ -353,7 +353,7 @@ static void end_to_end(const char *root, const synth_options *o)
     CHECK_STR_CONTAINS(m.source, "effad demo (deterministic weights, seed 2020)");
     printf("demo model: %s, %d blocks, %lld params, %lld MACs at %dx%d, %zu bytes\n", m.variant, m.n_blocks,
            m.n_params, effad_model_macs(&m, 0, 0), m.in_w, m.in_h, n_efm);
-    const effad_plan_opts po = { 0, 0, 1, (uint32_t)((1ull << m.n_taps) - 1) };   /* maps for the RMS check */
+    const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = 1, .map_taps = (uint32_t)((1ull << m.n_taps) - 1) };   /* maps for the RMS check */
     if (effad_arena_bytes(&m, NULL, &po, &arena_bytes, &e) ||
         !(arena = aligned_alloc(64, (arena_bytes + 63) / 64 * 64)) ||
         effad_runner_init(&r, &m, NULL, &po, arena, arena_bytes, &e)) {

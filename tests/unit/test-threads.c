@@ -118,7 +118,7 @@ static int run_once(const effad_model *m, const effad_kernel_set *k, int h, int 
     size_t bytes;
     effad_runner r;
     void *arena = 0;
-    const effad_plan_opts po = { h, w, t ? t->n_threads : 1, (uint32_t)((1ull << m->n_taps) - 1) };
+    const effad_plan_opts po = { .in_h = h, .in_w = w, .n_workers = t ? t->n_threads : 1, .map_taps = (uint32_t)((1ull << m->n_taps) - 1) };
     effad_status s = plan_arena_bytes(m, k, &po, rule, &bytes, &e);
     if (!s && posix_memalign(&arena, 64, bytes)) s = EFFAD_ERR_NOMEM;
     if (!s) s = plan_runner_init(&r, m, k, &po, rule, arena, bytes, &e);
@@ -244,7 +244,7 @@ int main(int argc, char **argv)
             effad_runner r;
             void *arena = 0;
             float *in = calloc((size_t)3 * m.in_h * m.in_w, sizeof(float));
-            const effad_plan_opts two = { 0, 0, 2, 0 };
+            const effad_plan_opts two = { .in_h = 0, .in_w = 0, .n_workers = 2, .map_taps = 0 };
             effad_arena_bytes(&m, 0, &two, &bytes, &e);
             if (!posix_memalign(&arena, 64, bytes) && !effad_runner_init(&r, &m, 0, &two, arena, bytes, &e)) {
                 r.threads = &rev3.pub;

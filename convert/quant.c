@@ -1,0 +1,52 @@
+/* Ranges and float weights to int8 records (quant.h). */
+#include <math.h>
+#include "quant.h"
+
+static const effad_qtype f32_type = { EFFAD_F32, 0.0f, 0 };
+
+effad_qtype quant_qtype(quant_range r)
+{
+    float lo = r.lo < 0.0f ? r.lo : 0.0f, hi = r.hi > 0.0f ? r.hi : 0.0f;
+    if (!(hi - lo > 1e-8f)) hi = lo + 1e-8f;   /* a constant map still needs a positive scale */
+    effad_qtype q = { EFFAD_U8, (hi - lo) / 255.0f, 0 };
+    long zp = lrintf(-lo / q.scale);
+    q.zero_point = (int32_t)(zp < 0 ? 0 : zp > 255 ? 255 : zp);
+    return q;
+}
+
+void quant_weights(const float *w, int cout, int per, int bits, int8_t *q, float *scale)
+{
+    const float qmax = (float)((1 << (bits - 1)) - 1);
+    for (int o = 0; o < cout; o++) {
+        const float *row = w + (size_t)o * per;
+        float m = 0.0f;
+        for (int i = 0; i < per; i++) m = fabsf(row[i]) > m ? fabsf(row[i]) : m;
+        scale[o] = m > 0.0f ? m / qmax : 1.0f;
+        for (int i = 0; i < per; i++) {
+            float v = nearbyintf(row[i] / scale[o]);
+            v = v > qmax ? qmax : v < -qmax ? -qmax : v;
+            q[(size_t)o * per + i] = (int8_t)v;
+        }
+    }
+}
+
+void quant_block(const convert_quant *q, int i, int has_expand, int has_se, quant_block_types *t)
+{
+    t->int8 = q && i < q->n_blocks && q->block_int8[i];
+    if (!t->int8) {
+        t->in = t->expand_out = t->dw_out = t->project_in = t->out = f32_type;
+        return;
+    }
+    t->in = quant_qtype(i == 0 ? q->stem_out : q->out[i - 1]);
+    t->expand_out = has_expand ? quant_qtype(q->expand[i]) : t->in;
+    t->dw_out = quant_qtype(q->dw[i]);
+    t->project_in = has_se ? quant_qtype(q->gated[i]) : t->dw_out;
+    t->out = quant_qtype(q->out[i]);
+}
+
+void quant_head(const convert_quant *q, int n_blocks, effad_qtype *in, effad_qtype *out, int *int8)
+{
+    *int8 = q && q->head_int8;
+    *in = *int8 ? quant_qtype(n_blocks ? q->out[n_blocks - 1] : q->stem_out) : f32_type;
+    *out = *int8 ? quant_qtype(q->head_out) : f32_type;
+}

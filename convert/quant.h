@@ -1,0 +1,33 @@
+/*
+ * quant.h -- from measured ranges and float weights to the int8 records
+ * of an .efm (the arithmetic the engine then runs is in ops/q8.h).
+ */
+#ifndef EFFAD_QUANT_H
+#define EFFAD_QUANT_H
+
+#include <stdint.h>
+#include "effad.h"
+#include "convert.h"
+
+/* The uint8 type of an activation whose real values span [lo, hi]:
+ * the range is widened to include 0 (so that 0 -- padding, ReLU floors --
+ * is exact), scale = (hi - lo) / 255, zero = round(-lo / scale). The
+ * formula ONNX Runtime's quantiser uses for asymmetric uint8. */
+effad_qtype quant_qtype(quant_range r);
+
+/* Symmetric per-output-channel int8 weights with |q| <= 2^(bits-1) - 1:
+ * scale[o] = max |w[o, :]| / qmax (1 for an all-zero channel). w is
+ * [cout][per] float, row o the output channel's weights in any order; q
+ * gets the same layout. */
+void quant_weights(const float *w, int cout, int per, int bits, int8_t *q, float *scale);
+
+/* The activation types around each layer of block i / the head under q
+ * (all float32 when the block stays float). */
+typedef struct quant_block_types {
+    effad_qtype in, expand_out, dw_out, project_in, out;
+    int int8;
+} quant_block_types;
+void quant_block(const convert_quant *q, int i, int has_expand, int has_se, quant_block_types *t);
+void quant_head(const convert_quant *q, int n_blocks, effad_qtype *in, effad_qtype *out, int *int8);
+
+#endif

@@ -1,0 +1,252 @@
+/* The float32 layers of the forward pass (run.h): 1x1 convs as GEMMs split
+ * by row or column chunks, depthwise and stem convs split by bands of
+ * rows, and taps. */
+#include "run.h"
+
+static const float *f32_of(const effad_tensor *t) { return (const float *)t->data; }
+
+/* ---------------------------------------------------- 1x1 conv (GEMM) */
+
+typedef struct gemm_job {
+    effad_runner *r;
+    ops_gemm_args a;     /* the whole layer; workers take row or column chunks */
+    int by_cols;
+} gemm_job;
+
+static void gemm_chunks(void *ctx, int worker, int begin, int end)
+{
+    gemm_job *j = ctx;
+    ops_gemm_args a = j->a;
+    if (j->by_cols) {
+        const size_t cols = j->r->gemm_cols;
+        size_t c0 = (size_t)begin * cols, c1 = (size_t)end * cols;
+        if (c1 > a.n) c1 = a.n;
+        a.n = c1 - c0;
+        a.b += c0;
+        if (a.b_packed) a.b_packed += c0 * a.k;   /* gemm_cols is a multiple of the table's panel */
+        a.c += c0;
+        if (a.bias) a.bias += c0;
+        if (a.res) a.res += c0;
+    } else {
+        size_t r0 = (size_t)begin * PLAN_GEMM_ROWS, r1 = (size_t)end * PLAN_GEMM_ROWS;
+        if (r1 > a.m) r1 = a.m;
+        a.m = r1 - r0;
+        a.a += r0 * a.a_stride;
+        a.c += r0 * a.c_stride;
+        if (a.res) a.res += r0 * a.res_stride;
+    }
+    run_note(j->r, worker, j->r->k->f32->gemm(&a, run_scratch(j->r, worker)));
+}
+
+/* Packs columns [begin, end) x gemm_cols of a layer's weights: panels are
+ * independent (dispatch.h: the panel of column j0 at j0 * k), so workers
+ * pack side by side and the result does not depend on the split. */
+typedef struct pack_job { effad_runner *r; ops_gemm_args a; float *dst; } pack_job;
+
+static void pack_chunks(void *ctx, int worker, int begin, int end)
+{
+    pack_job *j = ctx;
+    ops_gemm_args a = j->a;
+    const size_t cols = j->r->gemm_cols;
+    size_t c0 = (size_t)begin * cols, c1 = (size_t)end * cols;
+    if (c1 > a.n) c1 = a.n;
+    a.n = c1 - c0;
+    a.b += c0;
+    run_note(j->r, worker, j->r->k->f32->gemm_pack(&a, j->dst + c0 * a.k));
+}
+
+/* The GEMM arguments of 1x1 conv c over `pixels` rows of in. */
+static ops_gemm_args gemm_of(const effad_conv *c, const float *in, size_t pixels, const float *gate,
+                             const float *res, float *out)
+{
+    ops_gemm_args a = { pixels, (size_t)c->cout, (size_t)c->cin, in, (size_t)c->cin, gate,
+                        f32_of(&c->w), (size_t)c->cout, f32_of(&c->b), run_act(c), res, (size_t)c->cout,
+                        out, (size_t)c->cout, 0 };
+    return a;
+}
+
+/* With a packing kernel, packs the layer's weights once (not once per
+ * worker's chunk) into the shared pack buffer and points a->b_packed at it. */
+static ops_status pack_layer(effad_runner *r, ops_gemm_args *a)
+{
+    if (!r->k->f32->gemm_pack) return OPS_OK;
+    pack_job pj = { r, *a, (float *)(void *)run_buf(r, r->off_pack) };
+    a->b_packed = pj.dst;
+    return run_parallel(r, pack_chunks, &pj, (int)((a->n + r->gemm_cols - 1) / r->gemm_cols));
+}
+
+ops_status f32_run_1x1(effad_runner *r, const effad_conv *c, const float *in, size_t pixels, const float *gate,
+                       const float *res, float *out)
+{
+    gemm_job j = { r, gemm_of(c, in, pixels, gate, res, out), 0 };
+    ops_status s = pack_layer(r, &j.a);
+    if (s) return s;
+    int rows = (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS);
+    int cols = (int)(((size_t)c->cout + r->gemm_cols - 1) / r->gemm_cols);
+    j.by_cols = cols > rows;
+    return run_parallel(r, gemm_chunks, &j, j.by_cols ? cols : rows);
+}
+
+/* ------------------------------------------------ depthwise and stem */
+
+static ops_dwconv_args dw_of(const effad_conv *c, const effad_geom *g, const float *in, float *out)
+{
+    ops_dwconv_args a;
+    memset(&a, 0, sizeof a);
+    a.in = in;   a.in_dims = (ops_hwc){ g->in_h, g->in_w, c->cin };
+    a.w = f32_of(&c->w);  a.bias = f32_of(&c->b);
+    a.g = run_geom(c, g);
+    a.act = run_act(c);
+    a.out = out; a.out_dims = (ops_hwc){ g->out_h, g->out_w, c->cout };
+    return a;
+}
+
+typedef struct dw_job { effad_runner *r; ops_dwconv_args dw; float *bands; } dw_job;
+
+static void dw_bands(void *ctx, int worker, int begin, int end)
+{
+    dw_job *j = ctx;
+    for (int band = begin; band < end; band++) {
+        ops_dwconv_args a = j->dw;
+        run_band_rows(band, a.out_dims.h, &a.row_begin, &a.row_end);
+        if (j->bands) {
+            a.chan_sum = j->bands + (size_t)band * a.out_dims.c;
+            memset(a.chan_sum, 0, sizeof(float) * (size_t)a.out_dims.c);
+        }
+        run_note(j->r, worker, j->r->k->f32->dwconv(&a));
+    }
+}
+
+/* mean[c] = the band sums added in band order, over the output pixels. */
+static void band_mean(const float *bands, int n_bands, int c, int pixels, float *mean)
+{
+    for (int ch = 0; ch < c; ch++) mean[ch] = 0.0f;
+    for (int b = 0; b < n_bands; b++)
+        for (int ch = 0; ch < c; ch++) mean[ch] += bands[(size_t)b * c + ch];
+    float inv = 1.0f / (float)pixels;
+    for (int ch = 0; ch < c; ch++) mean[ch] *= inv;
+}
+
+ops_status f32_run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, const float *in, float *out,
+                      float *bands, float *mean)
+{
+    dw_job j = { r, dw_of(c, g, in, out), mean ? bands : 0 };
+    const int n_bands = (int)plan_bands(g->out_h);
+    ops_status s = run_parallel(r, dw_bands, &j, n_bands);
+    if (s || !mean) return s;
+    band_mean(bands, n_bands, c->cout, g->out_h * g->out_w, mean);
+    return OPS_OK;
+}
+
+/* The fused pass (run.c drives it): GEMM rows into the ring, then one
+ * depthwise output row reading it. */
+typedef struct f32_fused { effad_runner *r; ops_gemm_args ex; ops_dwconv_args dw; } f32_fused;
+
+static ops_status f32_expand_rows(const void *job, int row, int n, int slot, void *ring, void *scratch)
+{
+    const f32_fused *f = job;
+    const size_t w = (size_t)f->dw.in_dims.w;
+    ops_gemm_args e = f->ex;
+    e.m = (size_t)n * w;
+    e.a += (size_t)row * w * e.a_stride;
+    e.c = (float *)ring + (size_t)slot * w * (size_t)f->dw.in_dims.c;
+    return f->r->k->f32->gemm(&e, scratch);
+}
+
+static ops_status f32_dw_row(const void *job, int oy, const void *ring, void *band_sum)
+{
+    const f32_fused *f = job;
+    ops_dwconv_args a = f->dw;
+    a.in = ring;
+    a.row_begin = oy;
+    a.row_end = oy + 1;
+    a.chan_sum = band_sum;
+    return f->r->k->f32->dwconv(&a);
+}
+
+static const fused_ops f32_fused_ops = { f32_expand_rows, f32_dw_row };
+
+ops_status f32_run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
+                             const float *in, float *out, float *bands, float *mean)
+{
+    f32_fused f = { r, gemm_of(&b->expand, in, (size_t)g->in_h * g->in_w, 0, 0, 0), dw_of(&b->dw, g, 0, out) };
+    ops_status s = pack_layer(r, &f.ex);
+    if (s) return s;
+    f.dw.in_ring = ring_rows;
+    const size_t row_bytes = (size_t)g->in_w * b->mid_c * sizeof(float);
+    s = run_fused_bands(r, &f32_fused_ops, &f, &f.dw.g, g->in_h, g->in_w, ring_rows, row_bytes, g->out_h,
+                        mean ? bands : 0, (size_t)b->mid_c * sizeof(float));
+    if (s || !mean) return s;
+    band_mean(bands, (int)plan_bands(g->out_h), b->dw.cout, g->out_h * g->out_w, mean);
+    return OPS_OK;
+}
+
+typedef struct stem_job { effad_runner *r; ops_conv_args cv; } stem_job;
+
+static void stem_bands(void *ctx, int worker, int begin, int end)
+{
+    stem_job *j = ctx;
+    ops_conv_args a = j->cv;
+    int unused;
+    run_band_rows(begin, a.out_dims.h, &a.row_begin, &unused);
+    run_band_rows(end - 1, a.out_dims.h, &unused, &a.row_end);
+    run_note(j->r, worker, j->r->k->f32->conv(&a));
+}
+
+ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geom *g, const float *in, float *out)
+{
+    stem_job j;
+    memset(&j, 0, sizeof j);
+    j.r = r;
+    j.cv.in = in;   j.cv.in_dims = (ops_hwc){ g->in_h, g->in_w, c->cin };
+    j.cv.w = f32_of(&c->w);  j.cv.bias = f32_of(&c->b);
+    j.cv.g = run_geom(c, g);
+    j.cv.groups = c->groups;
+    j.cv.act = run_act(c);
+    j.cv.out = out; j.cv.out_dims = (ops_hwc){ g->out_h, g->out_w, c->cout };
+    return run_parallel(r, stem_bands, &j, (int)plan_bands(g->out_h));
+}
+
+/* ---------------------------------------------------------------- taps */
+
+/* The spatial mean of an h x w x c map, band by band across the workers:
+ * each band's mean of its PLAN_BAND_ROWS rows, then those weighted by
+ * their pixel counts and added in band order -- the same bits for any
+ * number of threads. The band means live in the vec buffer (planned for
+ * it), free once a block is done. A tap kept as a map is copied into its
+ * planned buffer by the same bands. */
+typedef struct tap_job {
+    effad_runner *r;
+    const float *x; int h, w, c;
+    float *band_means;    /* [bands][c], or NULL: not pooled */
+    float *map;           /* h x w x c, or NULL: not kept */
+} tap_job;
+
+static void tap_bands(void *ctx, int worker, int begin, int end)
+{
+    tap_job *j = ctx;
+    for (int band = begin; band < end; band++) {
+        int y0, y1;
+        run_band_rows(band, j->h, &y0, &y1);
+        const size_t at = (size_t)y0 * j->w * j->c, n = (size_t)(y1 - y0) * j->w * j->c;
+        if (j->band_means)
+            run_note(j->r, worker, j->r->k->f32->mean_hw(j->x + at, (size_t)(y1 - y0) * j->w, (size_t)j->c,
+                                                         j->band_means + (size_t)band * j->c));
+        if (j->map) memcpy(j->map + at, j->x + at, n * sizeof(float));
+    }
+}
+
+ops_status f32_run_tap(effad_runner *r, const float *x, int h, int w, int c, float *pooled, float *map)
+{
+    tap_job j = { r, x, h, w, c, pooled ? (float *)(void *)run_buf(r, r->off_vec) : 0, map };
+    const int bands = (int)plan_bands(h);
+    ops_status s = run_parallel(r, tap_bands, &j, bands);
+    if (s || !pooled) return s;
+    for (int ch = 0; ch < c; ch++) pooled[ch] = 0.0f;
+    for (int b = 0; b < bands; b++) {
+        const int rows = b == bands - 1 ? h - b * PLAN_BAND_ROWS : PLAN_BAND_ROWS;
+        const float share = (float)rows / (float)h;
+        for (int ch = 0; ch < c; ch++) pooled[ch] += j.band_means[(size_t)b * c + ch] * share;
+    }
+    return OPS_OK;
+}

@@ -1,0 +1,170 @@
+/* The layers of the forward pass: plumbing shared by both element types,
+ * the dispatch on a layer's type, the fused expand+depthwise driver and the
+ * conversions at float/int8 block boundaries. See run.h. */
+#include "run.h"
+
+/* ------------------------------------------------------------ plumbing */
+
+ops_status run_parallel(effad_runner *r, effad_range_fn fn, void *ctx, int n)
+{
+    if (n <= 0) return OPS_OK;
+    if (r->threads && r->threads->n_threads > 1 && n > 1) r->threads->parallel_for(r->threads, fn, ctx, n);
+    else fn(ctx, 0, 0, n);
+    /* the pool's join orders every worker's write before these reads */
+    ops_status first = OPS_OK;
+    for (int w = 0; w < r->n_workers; w++) {
+        if (r->worker_status[w] && !first) first = (ops_status)r->worker_status[w];
+        r->worker_status[w] = OPS_OK;
+    }
+    return first;
+}
+
+void run_note(effad_runner *r, int worker, ops_status s)
+{
+    if (s && !r->worker_status[worker]) r->worker_status[worker] = (int)s;
+}
+
+void *run_scratch(const effad_runner *r, int worker)
+{
+    return r->arena + r->off_scratch + (size_t)worker * r->scratch_bytes;
+}
+
+ops_act run_act(const effad_conv *c)
+{
+    ops_act a = { (ops_act_kind)c->act, c->act_a, c->act_b };
+    return a;
+}
+
+ops_conv_geom run_geom(const effad_conv *c, const effad_geom *g)
+{
+    ops_conv_geom q = { c->kh, c->kw, c->stride_h, c->stride_w, c->dil_h, c->dil_w,
+                        g->pad_top, g->pad_left, g->pad_bottom, g->pad_right };
+    return q;
+}
+
+void run_band_rows(int band, int out_h, int *begin, int *end)
+{
+    *begin = band * PLAN_BAND_ROWS;
+    *end = *begin + PLAN_BAND_ROWS < out_h ? *begin + PLAN_BAND_ROWS : out_h;
+}
+
+/* ------------------------------------------------------ type dispatch */
+
+ops_status run_1x1(effad_runner *r, const effad_conv *c, const void *in, size_t pixels, const float *gate,
+                   const void *res, const effad_qtype *res_q, void *out)
+{
+    if (run_is_q8(c)) return gate ? OPS_ERR_ARG : q8_run_1x1(r, c, in, pixels, res, res_q, out);
+    return f32_run_1x1(r, c, in, pixels, gate, res, out);
+}
+
+ops_status run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, const void *in, void *out,
+                  void *bands, float *mean)
+{
+    if (run_is_q8(c)) return q8_run_dw(r, c, g, in, out, bands, mean);
+    return f32_run_dw(r, c, g, in, out, bands, mean);
+}
+
+ops_status run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
+                         const void *in, void *out, void *bands, float *mean)
+{
+    if (run_is_q8(&b->dw)) return q8_run_expand_dw(r, b, g, ring_rows, in, out, bands, mean);
+    return f32_run_expand_dw(r, b, g, ring_rows, in, out, bands, mean);
+}
+
+ops_status run_tap(effad_runner *r, const void *x, const effad_qtype *q, int h, int w, int c, float *pooled,
+                   float *map)
+{
+    if (q->dtype == EFFAD_U8) return q8_run_tap(r, x, q, h, w, c, pooled, map);
+    return f32_run_tap(r, x, h, w, c, pooled, map);
+}
+
+/* ------------------------------- expand fused with depthwise (plan.h) */
+
+/* Each worker walks its bands of output rows in order and expands input
+ * rows into its own ring just before the first output row that reads them:
+ * every input row once per worker (plus the few a second worker's first
+ * row shares with the first's last). Rows are expanded in runs that do not
+ * wrap around the ring, so each GEMM call covers several rows when the
+ * stride lets it. */
+typedef struct fused_job {
+    effad_runner *r;
+    const fused_ops *ops;
+    const void *job;
+    ops_conv_geom g;
+    int in_h, ring_rows, out_h;
+    size_t row_bytes;
+    uint8_t *bands; size_t band_bytes;   /* [bands] x band_bytes, or NULL */
+} fused_job;
+
+static void fused_band_range(void *ctx, int worker, int begin, int end)
+{
+    const fused_job *j = ctx;
+    effad_runner *r = j->r;
+    uint8_t *ring = r->arena + r->off_ring + (size_t)worker * r->ring_bytes;
+    void *scratch = run_scratch(r, worker);
+    int next = 0;   /* first input row not in the ring yet */
+    for (int band = begin; band < end; band++) {
+        int oy0, oy1;
+        run_band_rows(band, j->out_h, &oy0, &oy1);
+        void *band_sum = 0;
+        if (j->bands) {
+            band_sum = j->bands + (size_t)band * j->band_bytes;
+            memset(band_sum, 0, j->band_bytes);
+        }
+        for (int oy = oy0; oy < oy1; oy++) {
+            int lo = oy * j->g.stride_h - j->g.pad_top, hi = lo + (j->g.kh - 1) * j->g.dil_h + 1;
+            if (lo < 0) lo = 0;
+            if (hi > j->in_h) hi = j->in_h;
+            if (next < lo) next = lo;
+            while (next < hi) {
+                const int slot = next % j->ring_rows;
+                const int n = hi - next < j->ring_rows - slot ? hi - next : j->ring_rows - slot;
+                ops_status s = j->ops->expand_rows(j->job, next, n, slot, ring, scratch);
+                if (s) { run_note(r, worker, s); return; }
+                next += n;
+            }
+            ops_status s = j->ops->dw_row(j->job, oy, ring, band_sum);
+            if (s) { run_note(r, worker, s); return; }
+        }
+    }
+}
+
+ops_status run_fused_bands(effad_runner *r, const fused_ops *ops, const void *job, const ops_conv_geom *g,
+                           int in_h, int in_w, int ring_rows, size_t row_bytes, int out_h, void *bands,
+                           size_t band_bytes)
+{
+    (void)in_w;
+    fused_job j = { r, ops, job, *g, in_h, ring_rows, out_h, row_bytes, bands, band_bytes };
+    return run_parallel(r, fused_band_range, &j, (int)plan_bands(out_h));
+}
+
+/* ------------------------------------------- float32 / int8 boundaries */
+
+#define CONVERT_CHUNK 16384
+typedef struct convert_job {
+    effad_runner *r;
+    const void *in; void *out;
+    effad_qtype from, to;
+    size_t n;
+} convert_job;
+
+static void convert_chunks(void *ctx, int worker, int begin, int end)
+{
+    const convert_job *j = ctx;
+    const ops_q8_kernels *q = j->r->k->q8;
+    const size_t i0 = (size_t)begin * CONVERT_CHUNK, i1 = (size_t)end * CONVERT_CHUNK < j->n ? (size_t)end * CONVERT_CHUNK : j->n;
+    ops_status s;
+    if (j->to.dtype == EFFAD_U8)
+        s = q->quantize((const float *)j->in + i0, i1 - i0, 1.0f / j->to.scale, j->to.zero_point, (uint8_t *)j->out + i0);
+    else
+        s = q->dequantize((const uint8_t *)j->in + i0, i1 - i0, j->from.scale, j->from.zero_point, (float *)j->out + i0);
+    run_note(j->r, worker, s);
+}
+
+ops_status run_convert(effad_runner *r, const void *in, const effad_qtype *from, void *out, const effad_qtype *to,
+                       size_t n)
+{
+    if (from->dtype == to->dtype) return OPS_ERR_ARG;   /* the loader refuses uint8 -> uint8 rescales */
+    convert_job j = { r, in, out, *from, *to, n };
+    return run_parallel(r, convert_chunks, &j, (int)((n + CONVERT_CHUNK - 1) / CONVERT_CHUNK));
+}

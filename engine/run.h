@@ -1,0 +1,99 @@
+/*
+ * run.h -- the layers of the forward pass, internal to engine/.
+ *
+ * forward.c reads like the architecture table and calls these; each one
+ * takes a layer, its input and output in the arena, and hides the element
+ * type (float32 in run-f32.c, int8 in run-q8.c), the thread split and the
+ * kernel table behind one call. Splits are by fixed bands of rows or
+ * chunks of columns, never by thread count, so results are the same bits
+ * for any number of threads.
+ */
+#ifndef EFFAD_RUN_H
+#define EFFAD_RUN_H
+
+#include "effad.h"
+#include "dispatch.h"
+#include "q8.h"
+#include "plan.h"
+
+/* ---- plumbing (run.c) ---- */
+
+/* fn over [0, n) on the pool (or this thread); the first failure any
+ * worker recorded with run_note. */
+ops_status run_parallel(effad_runner *r, effad_range_fn fn, void *ctx, int n);
+/* Records a kernel's failure for worker w: each worker writes only its own
+ * slot, so there is no shared write. */
+void run_note(effad_runner *r, int worker, ops_status s);
+void *run_scratch(const effad_runner *r, int worker);
+static inline uint8_t *run_buf(const effad_runner *r, size_t off) { return r->arena + off; }
+ops_act run_act(const effad_conv *c);
+ops_conv_geom run_geom(const effad_conv *c, const effad_geom *g);
+/* Output rows [*begin, *end) of band `band` of an out_h-row map. */
+void run_band_rows(int band, int out_h, int *begin, int *end);
+static inline int run_is_q8(const effad_conv *c) { return c->w.dtype == EFFAD_S8; }
+/* Bytes of one activation element of type q. */
+static inline size_t run_elem_bytes(const effad_qtype *q) { return q->dtype == EFFAD_U8 ? 1u : sizeof(float); }
+
+/* ---- layers, any type (run.c dispatches to run-f32.c / run-q8.c) ---- */
+
+/* out = act(conv1x1(in)) over `pixels` rows; gate (float32 layers only:
+ * squeeze-excite folded onto the inputs) and res (the skip, of type res_q)
+ * may be NULL. */
+ops_status run_1x1(effad_runner *r, const effad_conv *c, const void *in, size_t pixels, const float *gate,
+                   const void *res, const effad_qtype *res_q, void *out);
+/* Depthwise conv; with mean != NULL also the float spatial mean of its
+ * output (band sums in `bands`, added in band order). */
+ops_status run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, const void *in, void *out,
+                  void *bands, float *mean);
+/* expand -> depthwise through per-worker rings of rows (plan.h). */
+ops_status run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
+                         const void *in, void *out, void *bands, float *mean);
+/* The float stem conv. */
+ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geom *g, const float *in, float *out);
+/* An int8 block's squeeze-excite: the uint8 depthwise output rescaled per
+ * channel by the gate, in place, into the projection's input type. */
+ops_status run_gate_q8(effad_runner *r, const effad_block *b, uint8_t *dw, size_t pixels, const float *gate,
+                       float *mult);
+/* n elements of type `from` to type `to` (float32 <-> uint8). */
+ops_status run_convert(effad_runner *r, const void *in, const effad_qtype *from, void *out, const effad_qtype *to,
+                       size_t n);
+/* A tap on an h x w x c map of type q: pooled (float, may be NULL) and the
+ * float HWC map kept for the caller (may be NULL). */
+ops_status run_tap(effad_runner *r, const void *x, const effad_qtype *q, int h, int w, int c, float *pooled,
+                   float *map);
+
+/* ---- per type (run-f32.c, run-q8.c) ---- */
+
+/* The fused expand+depthwise driver (run.c) asks these to fill ring rows
+ * and to produce one output row. */
+typedef struct fused_ops {
+    /* expands input rows [row, row + n) into ring slot `slot` */
+    ops_status (*expand_rows)(const void *job, int row, int n, int slot, void *ring, void *scratch);
+    /* output row oy of the depthwise, reading the ring; band_sum: this band's slot or NULL */
+    ops_status (*dw_row)(const void *job, int oy, const void *ring, void *band_sum);
+} fused_ops;
+
+ops_status f32_run_1x1(effad_runner *r, const effad_conv *c, const float *in, size_t pixels, const float *gate,
+                       const float *res, float *out);
+ops_status f32_run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, const float *in, float *out,
+                      float *bands, float *mean);
+ops_status f32_run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
+                             const float *in, float *out, float *bands, float *mean);
+ops_status f32_run_tap(effad_runner *r, const float *x, int h, int w, int c, float *pooled, float *map);
+
+ops_status q8_run_1x1(effad_runner *r, const effad_conv *c, const uint8_t *in, size_t pixels,
+                      const uint8_t *res, const effad_qtype *res_q, uint8_t *out);
+ops_status q8_run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, const uint8_t *in, uint8_t *out,
+                     int32_t *bands, float *mean);
+ops_status q8_run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
+                            const uint8_t *in, uint8_t *out, int32_t *bands, float *mean);
+ops_status q8_run_tap(effad_runner *r, const uint8_t *x, const effad_qtype *q, int h, int w, int c, float *pooled,
+                      float *map);
+
+/* Runs the fused band loop (run.c) over job with the type's ops; each
+ * worker's ring is ring_bytes_per_row * ring_rows bytes. */
+ops_status run_fused_bands(effad_runner *r, const fused_ops *ops, const void *job, const ops_conv_geom *g,
+                           int in_h, int in_w, int ring_rows, size_t row_bytes, int out_h, void *bands,
+                           size_t band_bytes);
+
+#endif

@@ -1,0 +1,28 @@
+/* The int8 1x1 convolution, plain C: the oracle of every SIMD variant
+ * (ops/q8.h for the arithmetic they must reproduce). */
+#include "q8.h"
+
+size_t q8_gemm_buffer_size_scalar(size_t m, size_t n, size_t k)
+{
+    (void)m; (void)n; (void)k;
+    return 0;
+}
+
+ops_status q8_gemm_scalar(const ops_q8_gemm_args *g, void *scratch)
+{
+    (void)scratch;
+    if (!g->m || !g->n) return OPS_OK;
+    if (!g->a || !g->b || !g->c || !g->out.mult || g->k == 0) return OPS_ERR_ARG;
+    for (size_t i = 0; i < g->m; i++) {
+        const uint8_t *a = g->a + i * g->a_stride;
+        for (size_t j = 0; j < g->n; j++) {
+            int32_t acc = 0;
+            for (size_t kk = 0; kk < g->k; kk++)
+                acc += ((int32_t)a[kk] - g->a_zero) * (int32_t)g->b[kk * g->b_stride + j];
+            float res = 0.0f;
+            if (g->res) res = (float)((int32_t)g->res[i * g->res_stride + j] - g->res_zero) * g->res_scale;
+            g->c[i * g->c_stride + j] = ops_q8_finish(acc, &g->out, j, res);
+        }
+    }
+    return OPS_OK;
+}

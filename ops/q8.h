@@ -1,0 +1,175 @@
+/*
+ * q8.h -- the int8 kernels: uint8 activations, int8 weights, int32 sums,
+ * and a float epilogue that is the same bits on every ISA.
+ *
+ * Numbers. An activation is uint8 with real = scale * (q - zero); a weight
+ * is int8, symmetric, one scale per output channel. A layer accumulates
+ * acc = sum (a - a_zero) * w exactly in int32 (a SIMD kernel may sum a * w
+ * and subtract a_zero * colsum(w): the same integer), then finishes in
+ * float, in exactly this order (ops_q8_finish):
+ *     t = (float)acc * mult[j]          mult = s_in * s_w[j]
+ *     t = t + bias[j]                   (when there is a bias)
+ *     t = act(t)                        ops_q8_act: portable float code
+ *     t = t + (float)(r - r_zero) * r_scale   (residual, when given)
+ *     q = clamp(round_half_even(t * inv_scale), -zero, 255 - zero) + zero
+ * Every step is one IEEE operation (or fmaf where the SIMD code uses an
+ * FMA), so a SIMD kernel that performs the same steps lane by lane gives
+ * the scalar reference's bits; the tests require equality, not closeness.
+ * Why a float epilogue instead of TFLite's fixed-point multiplier and
+ * shift plus a 256-entry swish table: the swish is then computed on the
+ * unquantised sum instead of on an int8 copy of it (one rounding instead
+ * of two: EfficientNet has a swish after every expand and depthwise), the
+ * residual add needs no second requantisation, and a Cortex-M4F/M7 has
+ * single-precision float in hardware. This also makes the arithmetic the
+ * one an ONNX QDQ graph (DequantizeLinear -> Conv -> Sigmoid/Mul ->
+ * QuantizeLinear) describes, so ONNX Runtime is its reference.
+ *
+ * The swish (and sigmoid) here is a cheaper approximation than the float
+ * path's: its relative error (< 5e-5) is far below half a quantisation
+ * step of any layer, and cheapness matters: it runs on every expanded and
+ * depthwise activation.
+ */
+#ifndef EFFAD_OPS_Q8_H
+#define EFFAD_OPS_Q8_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+#include "ops.h"
+
+/* ------------------------------------------------------------ epilogue */
+
+/* What every int8 kernel does after the integer sum, per output column. */
+typedef struct ops_q8_out {
+    const float *mult;      /* [n] s_in * s_w[j] */
+    const float *bias;      /* [n] or NULL */
+    ops_act act;
+    float inv_scale;        /* 1 / the output scale */
+    int32_t zero;           /* the output zero point, 0..255 */
+} ops_q8_out;
+
+static inline uint32_t ops_q8_bits(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
+static inline float ops_q8_float(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
+
+/* sigmoid(-|x|) = e / (1 + e), e = e^-|x| (clamped at -30, where it is
+ * 9e-14: far below any quantisation step). e^t = 2^n * e^r with n the
+ * nearest integer to t / ln 2 (rounded by the magic addition) and
+ * e^r = 1 + r (1 + r (1/2 + r (1/6 + r/24))) on |r| <= ln2 / 2 (Taylor
+ * degree 4: relative error below r^5/120 = 4.3e-5, which bounds the
+ * sigmoid's and the swish's too; measured in tests/unit/test-q8-kernels.c). */
+static inline float ops_q8_sigmoid_neg(float x)
+{
+    float t = -fabsf(x);
+    if (t < -30.0f) t = -30.0f;
+    const float magic = 0x1.8000fep23f;              /* 1.5 * 2^23 + 127 */
+    const float v = fmaf(t, 1.44269504088896341f, magic);
+    const float s = ops_q8_float(ops_q8_bits(v) << 23);   /* 2^n */
+    const float n = v - magic;
+    const float r = fmaf(-n, 0x1.62e430p-1f, t);
+    float p = fmaf(r, 1.0f / 24.0f, 1.0f / 6.0f);
+    p = fmaf(p, r, 0.5f);
+    p = fmaf(p, r, 1.0f);
+    const float e = fmaf(r * s, p, s);
+    return e / (e + 1.0f);
+}
+
+static inline float ops_q8_act(float x, ops_act act)
+{
+    switch (act.kind) {
+    case OPS_ACT_NONE: return x;
+    case OPS_ACT_RELU: return x > 0.0f ? x : 0.0f;
+    case OPS_ACT_CLIP: return x < act.a ? act.a : x > act.b ? act.b : x;
+    case OPS_ACT_SIGMOID: { const float f = ops_q8_sigmoid_neg(x); return x < 0.0f ? f : 1.0f - f; }
+    case OPS_ACT_SWISH: { const float f = ops_q8_sigmoid_neg(x); return x * (x < 0.0f ? f : 1.0f - f); }
+    case OPS_ACT_HARDSIGMOID: {
+        const float y = fmaf(x, act.a, act.b);
+        return y < 0.0f ? 0.0f : y > 1.0f ? 1.0f : y;
+    }
+    case OPS_ACT_HARDSWISH: {
+        float y = fmaf(x, 1.0f / 6.0f, 0.5f);
+        y = y < 0.0f ? 0.0f : y > 1.0f ? 1.0f : y;
+        return x * y;
+    }
+    }
+    return x;
+}
+
+/* t * inv_scale rounded half to even and clamped into uint8 around zero.
+ * The clamp comes before the rounding (in float) so that no value outside
+ * the int32 range is ever converted. */
+static inline uint8_t ops_q8_quantize1(float t, float inv_scale, int32_t zero)
+{
+    float v = t * inv_scale;
+    const float lo = (float)-zero, hi = (float)(255 - zero);
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+    return (uint8_t)((int32_t)nearbyintf(v) + zero);
+}
+
+/* The whole epilogue for one output (see the top of this file). */
+static inline uint8_t ops_q8_finish(int32_t acc, const ops_q8_out *o, size_t j, float res)
+{
+    float t = (float)acc * o->mult[j];
+    if (o->bias) t = t + o->bias[j];
+    t = ops_q8_act(t, o->act);
+    t = t + res;
+    return ops_q8_quantize1(t, o->inv_scale, o->zero);
+}
+
+/* ---------------------------------------------------------- 1x1 (GEMM) *
+ * c[i][j] = finish(sum_k (a[i][k] - a_zero) * b[k][j]) with, when res is
+ * given, the residual (res[i][j] - res_zero) * res_scale added after the
+ * activation. b is [k][n] int8 row-major.                                */
+typedef struct ops_q8_gemm_args {
+    size_t m, n, k;
+    const uint8_t *a;      size_t a_stride;   int32_t a_zero;
+    const int8_t *b;       size_t b_stride;
+    ops_q8_out out;
+    const uint8_t *res;    size_t res_stride; int32_t res_zero; float res_scale;
+    uint8_t *c;            size_t c_stride;
+    /* B as the table's gemm_pack wrote it (ops/dispatch.h), or NULL */
+    const void *b_packed;
+} ops_q8_gemm_args;
+size_t     q8_gemm_buffer_size_scalar(size_t m, size_t n, size_t k);
+ops_status q8_gemm_scalar(const ops_q8_gemm_args *a, void *scratch);
+
+/* --------------------------------------------------------- depthwise *
+ * Same geometry and ring rules as the float depthwise (ops.h); padding
+ * taps are skipped (they hold the real value 0 = in_zero). chan_sum, when
+ * not NULL, receives (+=) the per-channel sum of the uint8 outputs of the
+ * rows produced (exact: the engine turns it into a mean for squeeze-excite
+ * and pooled taps with the output scale and zero point).                 */
+typedef struct ops_q8_dwconv_args {
+    const uint8_t *in;     ops_hwc in_dims;   int32_t in_zero;
+    const int8_t *w;                          /* [kh][kw][c] */
+    ops_conv_geom g;
+    ops_q8_out out;
+    uint8_t *out_q;        ops_hwc out_dims;
+    int row_begin, row_end;
+    int32_t *chan_sum;                        /* [c] or NULL */
+    int in_ring;                              /* 0, or rows in the ring */
+} ops_q8_dwconv_args;
+ops_status q8_dwconv_hwc_scalar(const ops_q8_dwconv_args *a);
+
+static inline const uint8_t *ops_q8_dw_in_row(const ops_q8_dwconv_args *a, int iy)
+{
+    const size_t slot = a->in_ring > 0 ? (size_t)(iy % a->in_ring) : (size_t)iy;
+    return a->in + slot * (size_t)a->in_dims.w * (size_t)a->in_dims.c;
+}
+
+/* ------------------------------------------------------------- glue */
+
+/* Per-channel rescale of a uint8 map (the squeeze-excite gate):
+ * out = quantize1((float)(in - in_zero) * mult[ch], 1, out_zero) -- mult
+ * already holds s_in * gate / s_out. pixels x c, channels innermost.     */
+ops_status q8_scale_channels_scalar(const uint8_t *in, size_t pixels, size_t c, int32_t in_zero,
+                                    const float *mult, int32_t out_zero, uint8_t *out);
+/* float -> uint8 (quantize1 with inv_scale) and uint8 -> float
+ * ((float)(q - zero) * scale): the boundaries between float and int8
+ * blocks, and taps. */
+ops_status q8_quantize_scalar(const float *x, size_t n, float inv_scale, int32_t zero, uint8_t *q);
+ops_status q8_dequantize_scalar(const uint8_t *q, size_t n, float scale, int32_t zero, float *x);
+/* out[ch] = sum over the hw pixels of in[p][ch] (exact; hw * 255 < 2^31). */
+ops_status q8_sum_hw_scalar(const uint8_t *in, size_t hw, size_t c, int32_t *out);
+
+#endif /* EFFAD_OPS_Q8_H */
