@@ -54,8 +54,9 @@ static void gemm_needs(const ops_kernels *k, const effad_conv *c, size_t m, size
 {
     const size_t n = (size_t)c->cout, kk = (size_t)c->cin;
     if (c->w.dtype == EFFAD_S8) {
+        /* the int8 tables' scratch is per call even with B packed */
         if (k->q8->gemm_pack) *pack = max_sz(*pack, k->q8->gemm_pack_buffer_size(n, kk));
-        else *scr = max_sz(*scr, k->q8->gemm_buffer_size(m, n, kk));
+        *scr = max_sz(*scr, k->q8->gemm_buffer_size(m, n, kk));
     } else {
         if (k->f32->gemm_pack) *pack = max_sz(*pack, k->f32->gemm_pack_buffer_size(n, kk));
         else *scr = max_sz(*scr, k->f32->gemm_buffer_size(m, n, kk));

@@ -43,6 +43,21 @@ ops_status f32_act_avx2(float *x, size_t n, ops_act act);
 void f32_vexp_avx2(const float *x, float *y, size_t n);
 void f32_vsigmoid_avx2(const float *x, float *y, size_t n);
 void f32_vswish_avx2(const float *x, float *y, size_t n);
+
+/* int8 (files ops/x86/q8-...-avx2.c): bit-identical to the scalar
+ * references of ops/q8.h. The GEMM needs B packed by q8_gemm_pack_avx2
+ * (it hands other calls to the reference). */
+ops_status q8_gemm_6x16_avx2(const ops_q8_gemm_args *a, void *scratch);
+size_t     q8_gemm_buffer_size_avx2(size_t m, size_t n, size_t k);
+size_t     q8_gemm_pack_buffer_size_avx2(size_t n, size_t k);
+ops_status q8_gemm_pack_avx2(const ops_q8_gemm_args *a, void *dst);
+size_t     q8_gemm_pack_offset_avx2(size_t j0, size_t k);
+ops_status q8_dwconv_hwc_avx2(const ops_q8_dwconv_args *a);
+ops_status q8_scale_channels_avx2(const uint8_t *in, size_t pixels, size_t c, int32_t in_zero, const float *mult,
+                                  int32_t out_zero, uint8_t *out);
+ops_status q8_quantize_avx2(const float *x, size_t n, float inv_scale, int32_t zero, uint8_t *q);
+ops_status q8_dequantize_avx2(const uint8_t *q, size_t n, float scale, int32_t zero, float *x);
+ops_status q8_sum_hw_avx2(const uint8_t *in, size_t hw, size_t c, int32_t *out);
 #endif
 
 #endif /* EFFAD_OPS_KERNELS_INTERNAL_H */

@@ -15,4 +15,18 @@ static const ops_f32_kernels avx2_f32 = {
     .act = f32_act_avx2,
 };
 
-const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32, &ops_scalar_q8 };
+static const ops_q8_kernels avx2_q8 = {
+    .gemm = q8_gemm_6x16_avx2,
+    .gemm_buffer_size = q8_gemm_buffer_size_avx2,
+    .gemm_panel = 16,         /* int16 pairs of 16 columns: two ymm of B per k pair */
+    .gemm_pack_buffer_size = q8_gemm_pack_buffer_size_avx2,
+    .gemm_pack = q8_gemm_pack_avx2,
+    .gemm_pack_offset = q8_gemm_pack_offset_avx2,
+    .dwconv = q8_dwconv_hwc_avx2,
+    .scale_channels = q8_scale_channels_avx2,
+    .quantize = q8_quantize_avx2,
+    .dequantize = q8_dequantize_avx2,
+    .sum_hw = q8_sum_hw_avx2,
+};
+
+const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32, &avx2_q8 };

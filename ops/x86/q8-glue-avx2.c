@@ -1,0 +1,77 @@
+/* The int8 glue, eight lanes a step (contracts in ops/q8.h; tails by the
+ * reference's arithmetic, so every element gets the scalar bits). */
+#include <immintrin.h>
+#include "kernels-internal.h"
+#include "q8-avx2.h"
+
+/* 8 int32 (0..255) to 8 bytes at p. */
+static inline void store8(uint8_t *p, __m256i v)
+{
+    const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    _mm_storel_epi64((__m128i *)(void *)p, _mm_packus_epi16(w, w));
+}
+
+static inline __m256i load8u(const uint8_t *p)
+{
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p));
+}
+
+ops_status q8_scale_channels_avx2(const uint8_t *in, size_t pixels, size_t c, int32_t in_zero, const float *mult,
+                                  int32_t out_zero, uint8_t *out)
+{
+    if ((pixels && c) && (!in || !mult || !out)) return OPS_ERR_ARG;
+    const size_t c8 = c / 8 * 8;
+    const __m256i zi = _mm256_set1_epi32(in_zero), zo = _mm256_set1_epi32(out_zero);
+    const __m256 one = _mm256_set1_ps(1.0f), lo = _mm256_set1_ps((float)-out_zero), hi = _mm256_set1_ps((float)(255 - out_zero));
+    for (size_t p = 0; p < pixels; p++) {
+        const uint8_t *x = in + p * c;
+        uint8_t *y = out + p * c;
+        for (size_t ch = 0; ch < c8; ch += 8) {
+            const __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(load8u(x + ch), zi)), _mm256_loadu_ps(mult + ch));
+            store8(y + ch, q8_avx2_quantize(t, one, lo, hi, zo));
+        }
+        for (size_t ch = c8; ch < c; ch++)
+            y[ch] = ops_q8_quantize1((float)((int32_t)x[ch] - in_zero) * mult[ch], 1.0f, out_zero);
+    }
+    return OPS_OK;
+}
+
+ops_status q8_quantize_avx2(const float *x, size_t n, float inv_scale, int32_t zero, uint8_t *q)
+{
+    if (n && (!x || !q)) return OPS_ERR_ARG;
+    const size_t n8 = n / 8 * 8;
+    const __m256 inv = _mm256_set1_ps(inv_scale), lo = _mm256_set1_ps((float)-zero), hi = _mm256_set1_ps((float)(255 - zero));
+    const __m256i z = _mm256_set1_epi32(zero);
+    for (size_t i = 0; i < n8; i += 8) store8(q + i, q8_avx2_quantize(_mm256_loadu_ps(x + i), inv, lo, hi, z));
+    for (size_t i = n8; i < n; i++) q[i] = ops_q8_quantize1(x[i], inv_scale, zero);
+    return OPS_OK;
+}
+
+ops_status q8_dequantize_avx2(const uint8_t *q, size_t n, float scale, int32_t zero, float *x)
+{
+    if (n && (!x || !q)) return OPS_ERR_ARG;
+    const size_t n8 = n / 8 * 8;
+    const __m256 s = _mm256_set1_ps(scale);
+    const __m256i z = _mm256_set1_epi32(zero);
+    for (size_t i = 0; i < n8; i += 8)
+        _mm256_storeu_ps(x + i, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(load8u(q + i), z)), s));
+    for (size_t i = n8; i < n; i++) x[i] = (float)((int32_t)q[i] - zero) * scale;
+    return OPS_OK;
+}
+
+ops_status q8_sum_hw_avx2(const uint8_t *in, size_t hw, size_t c, int32_t *out)
+{
+    if (!out || (hw && !in)) return OPS_ERR_ARG;
+    const size_t c8 = c / 8 * 8;
+    for (size_t ch = 0; ch < c8; ch += 8) {
+        __m256i acc = _mm256_setzero_si256();
+        for (size_t p = 0; p < hw; p++) acc = _mm256_add_epi32(acc, load8u(in + p * c + ch));
+        _mm256_storeu_si256((__m256i *)(void *)(out + ch), acc);
+    }
+    for (size_t ch = c8; ch < c; ch++) {
+        int32_t s = 0;
+        for (size_t p = 0; p < hw; p++) s += in[p * c + ch];
+        out[ch] = s;
+    }
+    return OPS_OK;
+}

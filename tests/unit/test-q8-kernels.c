@@ -1,0 +1,368 @@
+/*
+ * test-q8-kernels.c -- the int8 kernels.
+ *
+ * 1. The scalar references do what ops/q8.h says: each output is within
+ *    one quantisation step of the same formula evaluated in double with
+ *    libm's exp (the approximate swish and float rounding may move a value
+ *    across a rounding boundary, never further).
+ * 2. The portable swish/sigmoid approximation: relative error against
+ *    double, measured over a dense grid.
+ * 3. Every SIMD table's int8 kernels give the scalar references' bits, on
+ *    random shapes with channel and column tails, odd k, strides,
+ *    dilation, asymmetric pads and the ring input. A table this machine
+ *    cannot run is reported as SKIP.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "q8.h"
+#include "dispatch.h"
+
+static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
+static uint32_t rnd(void)
+{
+    rng_state ^= rng_state << 13; rng_state ^= rng_state >> 7; rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 32);
+}
+static float frand(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() & 0xFFFFFF) / (float)0x1000000; }
+
+static ops_act random_act(void)
+{
+    static const ops_act_kind kinds[] = { OPS_ACT_NONE, OPS_ACT_SWISH, OPS_ACT_SWISH, OPS_ACT_RELU, OPS_ACT_CLIP,
+                                          OPS_ACT_SIGMOID, OPS_ACT_HARDSWISH };
+    ops_act a = { kinds[rnd() % (sizeof kinds / sizeof kinds[0])], 0.0f, 6.0f };
+    return a;
+}
+
+static double act_exact(double x, ops_act a)
+{
+    switch (a.kind) {
+    case OPS_ACT_NONE: return x;
+    case OPS_ACT_RELU: return x > 0 ? x : 0;
+    case OPS_ACT_CLIP: return x < a.a ? a.a : x > a.b ? a.b : x;
+    case OPS_ACT_SIGMOID: return 1.0 / (1.0 + exp(-x));
+    case OPS_ACT_SWISH: return x / (1.0 + exp(-x));
+    case OPS_ACT_HARDSIGMOID: { double y = x * a.a + a.b; return y < 0 ? 0 : y > 1 ? 1 : y; }
+    case OPS_ACT_HARDSWISH: { double y = x / 6.0 + 0.5; y = y < 0 ? 0 : y > 1 ? 1 : y; return x * y; }
+    }
+    return x;
+}
+
+static int quant_exact(double t, const ops_q8_out *o)
+{
+    double v = nearbyint(t * o->inv_scale) + o->zero;
+    return v < 0 ? 0 : v > 255 ? 255 : (int)v;
+}
+
+/* ------------------------------------------------------------------- 2 */
+
+static void test_swish_accuracy(void)
+{
+    double worst_sw = 0, worst_sg = 0;
+    const ops_act sw = { OPS_ACT_SWISH, 0, 0 }, sg = { OPS_ACT_SIGMOID, 0, 0 };
+    for (int i = -3000000; i <= 3000000; i++) {
+        const float x = (float)i * 1e-5f;   /* -30 .. 30 */
+        const double es = act_exact(x, sw), eg = act_exact(x, sg);
+        const double rs = fabs(ops_q8_act(x, sw) - es) / (fabs(es) > 1e-30 ? fabs(es) : 1e-30);
+        const double rg = fabs(ops_q8_act(x, sg) - eg) / eg;
+        if (fabs(es) > 1e-6 && rs > worst_sw) worst_sw = rs;
+        if (rg > worst_sg) worst_sg = rg;
+    }
+    printf("  int8 swish: max relative error %.2e, sigmoid %.2e on |x| <= 30\n", worst_sw, worst_sg);
+    CHECK_MSG(worst_sw < 2e-5 && worst_sg < 2e-5, "swish %g sigmoid %g", worst_sw, worst_sg);
+}
+
+/* ------------------------------------------------------------- shapes */
+
+typedef struct gemm_case {
+    ops_q8_gemm_args g;
+    uint8_t *a, *res, *c;
+    int8_t *b;
+    float *mult, *bias;
+} gemm_case;
+
+static void gemm_make(gemm_case *t, size_t m, size_t n, size_t k)
+{
+    memset(t, 0, sizeof *t);
+    t->a = malloc(m * k); t->b = malloc(k * n); t->res = malloc(m * n); t->c = malloc(m * n);
+    t->mult = malloc(sizeof(float) * n); t->bias = malloc(sizeof(float) * n);
+    for (size_t i = 0; i < m * k; i++) t->a[i] = (uint8_t)(rnd() & 1 ? (int)(rnd() & 255) : 128 + (int)(rnd() % 40) - 20);
+    for (size_t i = 0; i < k * n; i++) t->b[i] = (int8_t)(rnd() % 3 == 0 ? (rnd() & 1 ? 127 : -128) : (int)(rnd() % 255) - 127);
+    for (size_t i = 0; i < m * n; i++) t->res[i] = (uint8_t)rnd();
+    const float s_in = frand(0.005f, 0.05f);
+    for (size_t j = 0; j < n; j++) { t->mult[j] = s_in * frand(0.0005f, 0.01f); t->bias[j] = frand(-1.0f, 1.0f); }
+    ops_q8_gemm_args *g = &t->g;
+    g->m = m; g->n = n; g->k = k;
+    g->a = t->a; g->a_stride = k; g->a_zero = (int32_t)(rnd() % 256);
+    g->b = t->b; g->b_stride = n;
+    g->out.mult = t->mult; g->out.bias = rnd() & 1 ? t->bias : 0;
+    g->out.act = random_act();
+    g->out.inv_scale = 1.0f / frand(0.01f, 0.2f); g->out.zero = (int32_t)(rnd() % 256);
+    if (rnd() & 1) { g->res = t->res; g->res_stride = n; g->res_zero = (int32_t)(rnd() % 256); g->res_scale = frand(0.01f, 0.1f); }
+    g->c = t->c; g->c_stride = n;
+}
+
+static void gemm_free(gemm_case *t)
+{
+    free(t->a); free(t->b); free(t->res); free(t->c); free(t->mult); free(t->bias);
+}
+
+/* 1: the scalar GEMM against the formula in double. */
+static void test_gemm_semantics(void)
+{
+    int worst = 0, cases = 0;
+    for (int it = 0; it < 40; it++) {
+        gemm_case t;
+        gemm_make(&t, 1 + rnd() % 9, 1 + rnd() % 40, 1 + rnd() % 70);
+        ops_q8_gemm_args *g = &t.g;
+        CHECK_EQ_INT(q8_gemm_scalar(g, 0), OPS_OK);
+        for (size_t i = 0; i < g->m; i++)
+            for (size_t j = 0; j < g->n; j++) {
+                long long acc = 0;
+                for (size_t kk = 0; kk < g->k; kk++) acc += ((long long)g->a[i * g->k + kk] - g->a_zero) * g->b[kk * g->n + j];
+                double v = (double)acc * g->out.mult[j] + (g->out.bias ? g->out.bias[j] : 0);
+                v = act_exact(v, g->out.act);
+                if (g->res) v += ((double)g->res[i * g->n + j] - g->res_zero) * g->res_scale;
+                const int d = abs(quant_exact(v, &g->out) - g->c[i * g->n + j]);
+                worst = d > worst ? d : worst;
+                cases++;
+            }
+        gemm_free(&t);
+    }
+    printf("  scalar int8 gemm vs double: %d outputs, max |diff| %d step\n", cases, worst);
+    CHECK(worst <= 1);
+}
+
+/* 3: a table's GEMM (packed as the table packs) against the scalar one. */
+static void test_gemm_table(const ops_kernels *kt)
+{
+    const ops_q8_kernels *q = kt->q8;
+    int bad = 0, cases = 0;
+    for (int it = 0; it < 300; it++) {
+        const size_t m = 1 + rnd() % (it < 100 ? 13 : 70), n = 1 + rnd() % (it % 3 ? 40 : 200), k = 1 + rnd() % (it % 4 ? 50 : 400);
+        gemm_case t;
+        gemm_make(&t, m, n, k);
+        uint8_t *want = malloc(m * n);
+        t.g.c = want;
+        q8_gemm_scalar(&t.g, 0);
+        t.g.c = t.c;
+        memset(t.c, 0xAB, m * n);
+        void *pack = 0, *scratch = 0;
+        const size_t sb = q->gemm_buffer_size(m, n, k);
+        if (q->gemm_pack) {
+            if (posix_memalign(&pack, 64, q->gemm_pack_buffer_size(n, k) + 64)) pack = 0;
+            CHECK_EQ_INT(q->gemm_pack(&t.g, pack), OPS_OK);
+            t.g.b_packed = pack;
+        }
+        if (sb && posix_memalign(&scratch, 64, sb)) scratch = 0;
+        CHECK_EQ_INT(q->gemm(&t.g, scratch), OPS_OK);
+        cases++;
+        if (memcmp(t.c, want, m * n)) {
+            bad++;
+            CHECK_MSG(0, "%s int8 gemm %zux%zux%zu act %d bias %d res %d differs from scalar", kt->name, m, n, k,
+                      t.g.out.act.kind, !!t.g.out.bias, !!t.g.res);
+        }
+        /* a column chunk starting at a panel boundary, through the pack offset */
+        if (q->gemm_pack && n > q->gemm_panel) {
+            const size_t c0 = q->gemm_panel;
+            ops_q8_gemm_args h = t.g;
+            h.n = n - c0; h.b += c0; h.c += c0; h.out.mult += c0;
+            if (h.out.bias) h.out.bias += c0;
+            if (h.res) h.res += c0;
+            h.b_packed = (const uint8_t *)pack + q->gemm_pack_offset(c0, k);
+            memset(t.c, 0xAB, m * n);
+            CHECK_EQ_INT(q->gemm(&h, scratch), OPS_OK);
+            for (size_t i = 0; i < m; i++)
+                CHECK_MSG(!memcmp(t.c + i * n + c0, want + i * n + c0, n - c0), "%s column chunk row %zu", kt->name, i);
+        }
+        free(pack); free(scratch); free(want);
+        gemm_free(&t);
+    }
+    printf("  %s int8 gemm: %d cases bit-identical to scalar, %d not\n", kt->name, cases - bad, bad);
+}
+
+typedef struct dw_case {
+    ops_q8_dwconv_args d;
+    uint8_t *in, *out;
+    int8_t *w;
+    float *mult, *bias;
+    int32_t *sum;
+} dw_case;
+
+static void dw_make(dw_case *t)
+{
+    memset(t, 0, sizeof *t);
+    ops_q8_dwconv_args *d = &t->d;
+    const int k = rnd() % 4 == 0 ? 5 : rnd() % 5 == 0 ? 7 : 3;
+    d->g.kh = d->g.kw = k;
+    d->g.stride_h = d->g.stride_w = 1 + (int)(rnd() % 2);
+    d->g.dil_h = d->g.dil_w = rnd() % 6 == 0 ? 2 : 1;
+    d->g.pad_top = (int)(rnd() % (unsigned)(k)); d->g.pad_left = (int)(rnd() % (unsigned)k);
+    d->g.pad_bottom = (int)(rnd() % (unsigned)k); d->g.pad_right = (int)(rnd() % (unsigned)k);
+    const int c = 1 + (int)(rnd() % 70), ih = 4 + (int)(rnd() % 14), iw = 4 + (int)(rnd() % 14);
+    d->in_dims = (ops_hwc){ ih, iw, c };
+    const int oh = ops_conv_out_dim(ih, k, d->g.stride_h, d->g.dil_h, d->g.pad_top, d->g.pad_bottom);
+    const int ow = ops_conv_out_dim(iw, k, d->g.stride_w, d->g.dil_w, d->g.pad_left, d->g.pad_right);
+    d->out_dims = (ops_hwc){ oh < 1 ? 1 : oh, ow < 1 ? 1 : ow, c };
+    if (oh < 1 || ow < 1) { d->g.pad_top = d->g.pad_bottom = d->g.pad_left = d->g.pad_right = k; d->g.dil_h = d->g.dil_w = 1; }
+    d->out_dims.h = ops_conv_out_dim(ih, k, d->g.stride_h, d->g.dil_h, d->g.pad_top, d->g.pad_bottom);
+    d->out_dims.w = ops_conv_out_dim(iw, k, d->g.stride_w, d->g.dil_w, d->g.pad_left, d->g.pad_right);
+    t->in = malloc((size_t)ih * iw * c);
+    t->w = malloc((size_t)k * k * c);
+    t->out = malloc((size_t)d->out_dims.h * d->out_dims.w * c);
+    t->mult = malloc(sizeof(float) * c); t->bias = malloc(sizeof(float) * c);
+    t->sum = calloc((size_t)c, sizeof(int32_t));
+    for (size_t i = 0; i < (size_t)ih * iw * c; i++) t->in[i] = (uint8_t)rnd();
+    for (size_t i = 0; i < (size_t)k * k * c; i++) t->w[i] = (int8_t)(rnd() % 4 == 0 ? -128 : (int)(rnd() % 255) - 127);
+    for (int j = 0; j < c; j++) { t->mult[j] = frand(1e-5f, 2e-4f); t->bias[j] = frand(-1, 1); }
+    d->in = t->in; d->in_zero = (int32_t)(rnd() % 256); d->w = t->w;
+    d->out.mult = t->mult; d->out.bias = rnd() & 1 ? t->bias : 0; d->out.act = random_act();
+    d->out.inv_scale = 1.0f / frand(0.005f, 0.1f); d->out.zero = (int32_t)(rnd() % 256);
+    d->out_q = t->out;
+    d->row_begin = 0; d->row_end = d->out_dims.h;
+    d->chan_sum = rnd() & 1 ? t->sum : 0;
+}
+
+static void dw_free(dw_case *t) { free(t->in); free(t->w); free(t->out); free(t->mult); free(t->bias); free(t->sum); }
+
+static void test_dw_semantics(void)
+{
+    int worst = 0, cases = 0;
+    for (int it = 0; it < 40; it++) {
+        dw_case t;
+        dw_make(&t);
+        ops_q8_dwconv_args *d = &t.d;
+        CHECK_EQ_INT(q8_dwconv_hwc_scalar(d), OPS_OK);
+        const int c = d->in_dims.c;
+        for (int oy = 0; oy < d->out_dims.h; oy++)
+            for (int ox = 0; ox < d->out_dims.w; ox++)
+                for (int ch = 0; ch < c; ch++) {
+                    long long acc = 0;
+                    for (int ky = 0; ky < d->g.kh; ky++)
+                        for (int kx = 0; kx < d->g.kw; kx++) {
+                            const int iy = oy * d->g.stride_h - d->g.pad_top + ky * d->g.dil_h;
+                            const int ix = ox * d->g.stride_w - d->g.pad_left + kx * d->g.dil_w;
+                            if (iy < 0 || ix < 0 || iy >= d->in_dims.h || ix >= d->in_dims.w) continue;
+                            acc += ((long long)d->in[((size_t)iy * d->in_dims.w + ix) * c + ch] - d->in_zero) *
+                                   d->w[((size_t)ky * d->g.kw + kx) * c + ch];
+                        }
+                    double v = (double)acc * d->out.mult[ch] + (d->out.bias ? d->out.bias[ch] : 0);
+                    const int q = quant_exact(act_exact(v, d->out.act), &d->out);
+                    const int diff = abs(q - d->out_q[((size_t)oy * d->out_dims.w + ox) * c + ch]);
+                    worst = diff > worst ? diff : worst;
+                    cases++;
+                }
+        dw_free(&t);
+    }
+    printf("  scalar int8 depthwise vs double: %d outputs, max |diff| %d step\n", cases, worst);
+    CHECK(worst <= 1);
+}
+
+static void test_dw_table(const ops_kernels *kt)
+{
+    int bad = 0, cases = 0;
+    for (int it = 0; it < 400; it++) {
+        dw_case t;
+        dw_make(&t);
+        ops_q8_dwconv_args *d = &t.d;
+        const size_t no = (size_t)d->out_dims.h * d->out_dims.w * d->in_dims.c;
+        uint8_t *want = malloc(no);
+        int32_t *want_sum = calloc((size_t)d->in_dims.c, sizeof(int32_t));
+        int32_t *sum = d->chan_sum;
+        d->out_q = want;
+        if (sum) d->chan_sum = want_sum;
+        q8_dwconv_hwc_scalar(d);
+        d->out_q = t.out;
+        d->chan_sum = sum;
+        memset(t.out, 0xCD, no);
+        /* split into two row ranges, and read the input through a ring when it fits */
+        const int mid = d->out_dims.h / 2;
+        ops_q8_dwconv_args d1 = *d, d2 = *d;
+        d1.row_end = mid; d2.row_begin = mid;
+        CHECK_EQ_INT(kt->q8->dwconv(&d1), OPS_OK);
+        CHECK_EQ_INT(kt->q8->dwconv(&d2), OPS_OK);
+        int ok = !memcmp(t.out, want, no) && (!sum || !memcmp(sum, want_sum, sizeof(int32_t) * (size_t)d->in_dims.c));
+        cases++;
+        if (!ok) {
+            bad++;
+            CHECK_MSG(0, "%s int8 dw k%d s%d dil%d c%d %dx%d act %d differs", kt->name, d->g.kh, d->g.stride_h, d->g.dil_h,
+                      d->in_dims.c, d->in_dims.h, d->in_dims.w, d->out.act.kind);
+        }
+        /* one output row from a ring holding only the rows it reads */
+        if (d->out_dims.h > 1 && d->g.dil_h == 1) {
+            const int oy = d->out_dims.h - 1, ring = d->g.kh;
+            const size_t row = (size_t)d->in_dims.w * d->in_dims.c;
+            uint8_t *rb = malloc(row * (size_t)ring);
+            memset(rb, 0xEE, row * (size_t)ring);
+            for (int ky = 0; ky < d->g.kh; ky++) {
+                const int iy = oy * d->g.stride_h - d->g.pad_top + ky;
+                if (iy >= 0 && iy < d->in_dims.h) memcpy(rb + (size_t)(iy % ring) * row, d->in + (size_t)iy * row, row);
+            }
+            ops_q8_dwconv_args r1 = *d;
+            r1.in = rb; r1.in_ring = ring; r1.row_begin = oy; r1.row_end = oy + 1; r1.chan_sum = 0;
+            memset(t.out, 0xCD, no);
+            CHECK_EQ_INT(kt->q8->dwconv(&r1), OPS_OK);
+            const size_t at = (size_t)oy * d->out_dims.w * d->in_dims.c;
+            CHECK_MSG(!memcmp(t.out + at, want + at, no - at), "%s int8 dw ring row differs", kt->name);
+            free(rb);
+        }
+        free(want); free(want_sum);
+        dw_free(&t);
+    }
+    printf("  %s int8 depthwise: %d cases bit-identical to scalar, %d not\n", kt->name, cases - bad, bad);
+}
+
+static void test_glue_table(const ops_kernels *kt)
+{
+    const ops_q8_kernels *q = kt->q8;
+    for (int it = 0; it < 100; it++) {
+        const size_t pixels = 1 + rnd() % 50, c = 1 + rnd() % 90, n = pixels * c;
+        uint8_t *in = malloc(n), *a = malloc(n), *b = malloc(n);
+        float *mult = malloc(sizeof(float) * c), *x = malloc(sizeof(float) * n), *y = malloc(sizeof(float) * n);
+        int32_t *s1 = malloc(sizeof(int32_t) * c), *s2 = malloc(sizeof(int32_t) * c);
+        for (size_t i = 0; i < n; i++) { in[i] = (uint8_t)rnd(); x[i] = frand(-8, 8); }
+        for (size_t j = 0; j < c; j++) mult[j] = frand(0.0f, 3.0f);
+        const int32_t zi = (int32_t)(rnd() % 256), zo = (int32_t)(rnd() % 256);
+        q8_scale_channels_scalar(in, pixels, c, zi, mult, zo, a);
+        CHECK_EQ_INT(q->scale_channels(in, pixels, c, zi, mult, zo, b), OPS_OK);
+        CHECK_MSG(!memcmp(a, b, n), "%s scale_channels %zux%zu", kt->name, pixels, c);
+        memcpy(b, in, n);   /* in place, as the engine calls it */
+        CHECK_EQ_INT(q->scale_channels(b, pixels, c, zi, mult, zo, b), OPS_OK);
+        CHECK_MSG(!memcmp(a, b, n), "%s scale_channels in place", kt->name);
+        const float inv = 1.0f / frand(0.01f, 0.1f);
+        q8_quantize_scalar(x, n, inv, zo, a);
+        CHECK_EQ_INT(q->quantize(x, n, inv, zo, b), OPS_OK);
+        CHECK_MSG(!memcmp(a, b, n), "%s quantize n=%zu", kt->name, n);
+        q8_dequantize_scalar(in, n, 0.037f, zi, x);
+        CHECK_EQ_INT(q->dequantize(in, n, 0.037f, zi, y), OPS_OK);
+        CHECK_MSG(!memcmp(x, y, sizeof(float) * n), "%s dequantize n=%zu", kt->name, n);
+        q8_sum_hw_scalar(in, pixels, c, s1);
+        CHECK_EQ_INT(q->sum_hw(in, pixels, c, s2), OPS_OK);
+        CHECK_MSG(!memcmp(s1, s2, sizeof(int32_t) * c), "%s sum_hw %zux%zu", kt->name, pixels, c);
+        free(in); free(a); free(b); free(mult); free(x); free(y); free(s1); free(s2);
+    }
+}
+
+int main(void)
+{
+    test_swish_accuracy();
+    test_gemm_semantics();
+    test_dw_semantics();
+    int tested = 0;
+    for (int i = 0; i < OPS_ISA_COUNT; i++) {
+        if (i == OPS_ISA_SCALAR) continue;
+        if (!ops_isa_available((ops_isa)i)) {
+            printf("test-q8-kernels: SKIP %s int8 kernels: not available on this CPU or build\n", ops_isa_name((ops_isa)i));
+            continue;
+        }
+        const ops_kernels *kt = ops_kernels_for((ops_isa)i);
+        if (!kt->q8) { CHECK_MSG(0, "%s has no int8 table", kt->name); continue; }
+        tested++;
+        test_gemm_table(kt);
+        test_dw_table(kt);
+        test_glue_table(kt);
+    }
+    printf("  int8 SIMD tables tested: %d\n", tested);
+    return check_done("test-q8-kernels");
+}
