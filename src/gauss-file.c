@@ -40,17 +40,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include "atomic-file.h"
+#include "gauss-format.h"
 #include "gauss.h"
 
-#define MAGIC "EFFGAUSS"
-#define VERSION 1u
-#define HEADER_BYTES 64u
-#define CRC_OFFSET 24u
-#define MAX_LEVELS 256u
-#define MAX_STRING 65536u
-#define FLAG_STATS 1u
-#define FLAG_FEATURES 2u
-#define MAX_FEATURE_ROWS (1u << 24)
+#define MAGIC GAUSS_FILE_MAGIC
+#define VERSION GAUSS_FILE_VERSION
+#define HEADER_BYTES GAUSS_FILE_HEADER_BYTES
+#define CRC_OFFSET GAUSS_FILE_CRC_OFFSET
+#define MAX_LEVELS GAUSS_FILE_MAX_LEVELS
+#define MAX_STRING GAUSS_FILE_MAX_STRING
+#define FLAG_STATS GAUSS_LEVEL_HAS_STATS
+#define FLAG_FEATURES GAUSS_LEVEL_HAS_FEATURES
+#define MAX_FEATURE_ROWS GAUSS_FILE_MAX_FEATURE_ROWS
 
 /* ------------------------------------------------------------ CRC-32 */
 
