@@ -2,16 +2,16 @@
  * gauss-view.h -- a fitted `.gauss` scored in place: the part of the
  * Gaussian core that firmware needs, zero-copy and malloc-free.
  *
- * gauss_view_open validates the bytes as strictly as gauss_file_decode
- * (magic, version, sizes, CRC, every level, every value) and then keeps
- * only pointers into them: the means and the packed Cholesky factors are
- * read where they lie (little-endian doubles, byte by byte, so any host and
- * any alignment will do). Scoring is the Mahalanobis distance through the
+ * gauss_view_open validates the bytes with the checks gauss_file_decode
+ * relies on (gauss-format.c: magic, version, sizes, CRC, every level,
+ * every value) and then keeps only pointers into them: the means and the
+ * packed Cholesky factors are read where they lie (little-endian doubles,
+ * byte by byte, so any host and any alignment will do). Scoring is the Mahalanobis distance through the
  * stored factor, the levels combined by the rule of the preset the model
  * was fitted with (detector.h), against the image-level threshold in force.
  *
  * Freestanding: string.h, math.h and effad.h's error values only (plus
- * checksum.c for the CRC), so the same file links into `effad` and into the
+ * gauss-format.c), so the same files link into `effad` and into the
  * firmware under tests/cross/firmware/.
  */
 #ifndef EFFAD_GAUSS_VIEW_H

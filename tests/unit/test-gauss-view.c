@@ -6,8 +6,8 @@
  *     path's to the last bit, for both combination rules;
  *   - every truncation and every single-bit flip is refused by both;
  *   - well-sealed (valid CRC) but invalid files are refused by both with
- *     the same message, and the view's own limits (tap list, level count)
- *     with messages naming the problem;
+ *     the same message (both go through gauss-format.c), and the view's
+ *     own limits (tap list, level count) with messages naming the problem;
  *   - the model check names each kind of mismatch.
  */
 #include <stdlib.h>
@@ -36,16 +36,19 @@ static unsigned next(unsigned *seed) { return *seed = *seed * 1103515245u + 1234
 /* Three levels of dims 6, 3, 4 on taps 0, 5, 2: the first keeps its
  * statistics, the second its training features, the third neither. */
 static const size_t dims[3] = { 6, 3, 4 };
-static const int taps[3] = { 0, 5, 2 };
+static const int level_taps[3] = { 0, 5, 2 };
 
-static void make_model(gauss_model *m, const char *preset, unsigned seed)
+#define MODEL_HASH 0xfeedface01234567ull
+#define TAPS "stage-end:0,5,2"
+
+static void make_model(gauss_model *m, const char *preset, const char *taps, unsigned seed)
 {
     effad_error e;
     memset(m, 0, sizeof *m);
-    m->model_hash = 0xfeedface01234567ull;
+    m->model_hash = MODEL_HASH;
     m->input_h = 64; m->input_w = 48; m->input_c = 3;
     m->preset = strdup(preset);
-    m->taps = strdup("stage-end:0,5,2");
+    m->taps = strdup(taps);
     m->n_levels = 3;
     m->levels = calloc(3, sizeof *m->levels);
     float x[8];
@@ -75,12 +78,16 @@ static void make_model(gauss_model *m, const char *preset, unsigned seed)
     m->thresholds[1].value = 1.0;
 }
 
-static uint8_t *encode(const gauss_model *m, size_t *len)
+/* The encoded .gauss of make_model(preset, taps, seed); free() it. */
+static uint8_t *make_file(const char *preset, const char *taps, unsigned seed, size_t *len)
 {
     effad_error e;
-    *len = gauss_file_size(m);
+    gauss_model m;
+    make_model(&m, preset, taps, seed);
+    *len = gauss_file_size(&m);
     uint8_t *buf = malloc(*len);
-    CHECK(gauss_file_encode(m, buf, *len, &e) == EFFAD_OK);
+    CHECK(gauss_file_encode(&m, buf, *len, &e) == EFFAD_OK);
+    gauss_model_free(&m);
     return buf;
 }
 
@@ -88,15 +95,14 @@ static uint8_t *encode(const gauss_model *m, size_t *len)
 
 static void check_scores(const char *preset, int by_mean)
 {
-    gauss_model m, r;
+    gauss_model r;
     gauss_view v;
     effad_error e = { 0 };
-    make_model(&m, preset, 7);
     size_t len;
-    uint8_t *buf = encode(&m, &len);
+    uint8_t *buf = make_file(preset, TAPS, 7, &len);
     CHECK_MSG(gauss_view_open(&v, buf, len, &e) == EFFAD_OK, "%s", e.msg);
     CHECK(gauss_file_decode(buf, len, &r, &e) == EFFAD_OK);
-    CHECK(v.model_hash == m.model_hash && v.input_h == 64 && v.input_w == 48 && v.input_c == 3);
+    CHECK(v.model_hash == MODEL_HASH && v.input_h == 64 && v.input_w == 48 && v.input_c == 3);
     CHECK(v.preset_len == strlen(preset) && !memcmp(v.preset, preset, v.preset_len));
     CHECK(v.tap_rule_len == 9 && !memcmp(v.tap_rule, "stage-end", 9));
     CHECK_EQ_INT(v.combine_mean, by_mean);
@@ -105,7 +111,7 @@ static void check_scores(const char *preset, int by_mean)
     CHECK_EQ_INT(v.max_dim, 6);
     for (int l = 0; l < 3; l++) {
         CHECK_EQ_INT(v.levels[l].dim, dims[l]);
-        CHECK_EQ_INT(v.levels[l].tap, taps[l]);
+        CHECK_EQ_INT(v.levels[l].tap, level_taps[l]);
         CHECK(v.levels[l].n == r.levels[l].n && v.levels[l].shrinkage == r.levels[l].shrinkage);
     }
 
@@ -123,15 +129,15 @@ static void check_scores(const char *preset, int by_mean)
         }
         double total = 0;
         for (int l = 0; l < 3; l++) {
-            double want = gauss_level_score(&r.levels[l], tap_x[taps[l]], work_m);
-            double got = gauss_view_distance(&v.levels[l], tap_x[taps[l]], work_v);
+            double want = gauss_level_score(&r.levels[l], tap_x[level_taps[l]], work_m);
+            double got = gauss_view_distance(&v.levels[l], tap_x[level_taps[l]], work_v);
             if (got != want) worst++;
             total += want;
         }
         double want = by_mean ? total / 3 : total;
         double got = gauss_view_score(&v, tap_ptr, lv_v, work_v);
         CHECK_MSG(got == want, "%s: score %.17g, gauss_model path %.17g", preset, got, want);
-        for (int l = 0; l < 3; l++) CHECK(lv_v[l] == gauss_level_score(&r.levels[l], tap_x[taps[l]], work_m));
+        for (int l = 0; l < 3; l++) CHECK(lv_v[l] == gauss_level_score(&r.levels[l], tap_x[level_taps[l]], work_m));
         CHECK(gauss_view_score(&v, tap_ptr, NULL, work_v) == want);
     }
     CHECK_MSG(worst == 0, "%zu of 150 level distances differ from gauss_level_score", worst);
@@ -143,7 +149,6 @@ static void check_scores(const char *preset, int by_mean)
     CHECK(gauss_view_score(&v2, tap_ptr, NULL, work_v) == gauss_view_score(&v, tap_ptr, NULL, work_v));
     free(shifted);
     free(buf);
-    gauss_model_free(&m);
     gauss_model_free(&r);
 }
 
@@ -151,12 +156,10 @@ static void check_scores(const char *preset, int by_mean)
 
 static void check_damage(void)
 {
-    gauss_model m;
     gauss_view v;
     effad_error e = { 0 };
-    make_model(&m, "paper", 3);
     size_t len;
-    uint8_t *buf = encode(&m, &len);
+    uint8_t *buf = make_file("paper", TAPS, 3, &len);
     size_t bad_prefix = 0, bad_flip = 0;
     for (size_t n = 0; n < len; n++) {
         if (gauss_view_open(&v, buf, n, &e) != EFFAD_ERR_FORMAT || !strstr(e.msg, "truncated")) bad_prefix++;
@@ -173,7 +176,6 @@ static void check_damage(void)
     CHECK(gauss_view_open(&v, NULL, len, &e) == EFFAD_ERR_ARG);
     printf("gauss-view: %zu-byte file; %zu prefixes and %zu bit flips all refused\n", len, len, len * 8);
     free(buf);
-    gauss_model_free(&m);
 }
 
 /* ------------------------------------- well sealed, invalid contents */
@@ -182,12 +184,10 @@ typedef struct { const char *what; size_t off; int width; uint64_t value; const 
 
 static void check_tampered(void)
 {
-    gauss_model m;
     effad_error e = { 0 }, ed = { 0 };
-    make_model(&m, "paper", 5);
     size_t len;
-    uint8_t *buf = encode(&m, &len);
-    size_t lv0 = 64 + ((strlen(m.preset) + strlen(m.taps) + 7) & ~(size_t)7) + 2 * 40;
+    uint8_t *buf = make_file("paper", TAPS, 5, &len);
+    size_t lv0 = 64 + ((strlen("paper") + strlen(TAPS) + 7) & ~(size_t)7) + 2 * 40;
     size_t mean0 = lv0 + 32 + 40, chol0 = mean0 + 6 * 8, stats0 = chol0 + 21 * 8;
     size_t lv1 = stats0 + 16 + 8 * (3 * 6 + 21), feat1 = lv1 + 32 + 40 + 8 * (3 + 6);
     double nan = NAN, neg = -1.0, big = 1.5, inf = INFINITY;
@@ -263,34 +263,27 @@ static void check_tampered(void)
     CHECK_ERR_HAS(e, "bad magic");
     free(b);
     free(buf);
-    gauss_model_free(&m);
 
     /* "<rule>:all" names the taps in order */
-    make_model(&m, "ailia", 5);
-    free(m.taps);
-    m.taps = strdup("stage-start:all");
-    buf = encode(&m, &len);
+    buf = make_file("ailia", "stage-start:all", 5, &len);
     CHECK(gauss_view_open(&v, buf, len, &e) == EFFAD_OK);
     CHECK(v.levels[0].tap == 0 && v.levels[1].tap == 1 && v.levels[2].tap == 2 && !v.combine_mean);
     free(buf);
-    gauss_model_free(&m);
 }
 
 /* --------------------------------------------------- model mismatches */
 
 static void check_model_match(void)
 {
-    gauss_model gm;
     gauss_view v;
     effad_error e = { 0 };
-    make_model(&gm, "paper", 11);
     size_t len;
-    uint8_t *buf = encode(&gm, &len);
+    uint8_t *buf = make_file("paper", TAPS, 11, &len);
     CHECK(gauss_view_open(&v, buf, len, &e) == EFFAD_OK);
     static effad_model m;
     memset(&m, 0, sizeof m);
     strcpy(m.tap_rule, "stage-end");
-    m.hash = gm.model_hash;
+    m.hash = MODEL_HASH;
     m.in_h = 64; m.in_w = 48;
     m.n_taps = 6;
     static const int channels[6] = { 6, 9, 4, 9, 9, 3 };
@@ -316,7 +309,6 @@ static void check_model_match(void)
     CHECK(gauss_view_check_model(&v, &m, &e) == EFFAD_ERR_MISMATCH);
     CHECK_ERR_HAS(e, "level 1 scores tap 5; the model has 5 taps");
     free(buf);
-    gauss_model_free(&gm);
 }
 
 int main(void)

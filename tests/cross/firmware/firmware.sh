@@ -7,7 +7,7 @@
 #      into tensors, the host's `effad features` for each tensor and
 #      `effad score --json` for each image, and fw-sizes.h (the arena the
 #      engine asks for, computed on the host);
-#   2. per board, ops/ + engine/ + src/gauss-view.c + this directory built
+#   2. per board, ops/ + engine/ + src/gauss-{view,format}.c + this directory built
 #      with arm-none-eabi-gcc and newlib-nano into one ELF, assets in flash;
 #   3. proofs from the linked image: no malloc/free/calloc/realloc/_sbrk and
 #      no file or stdio routine in it, and the only semihosting calls are
@@ -67,7 +67,7 @@ echo "firmware: assets: demo model at ${HW}x${HW}, $i test images, .gauss fitted
 # ------------------------------------------------------- 2. cross builds
 STD="-std=c11"
 WARN="-Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes"
-COMMON="-O2 -g -ffreestanding -ffunction-sections -fdata-sections -Iengine -Iops -Isrc -I$FW -I$A"
+COMMON="-O2 -g -ffreestanding -ffunction-sections -fdata-sections -Iengine -Iops -Isrc -Itests/unit -I$FW -I$A"
 
 board_of() { case $1 in m7) echo mps2-an500 ;; m4f) echo mps2-an386 ;; *) return 1 ;; esac; }
 cpu_flags() {
@@ -82,7 +82,7 @@ sources() {
         case "$f" in *-posix.c|*-pthread.c) continue ;; esac
         printf '%s\n' "$f"
     done
-    printf '%s\n' src/gauss-view.c src/checksum.c $FW/startup.c $FW/semihost.c $FW/main.c $FW/assets.S
+    printf '%s\n' src/gauss-view.c src/gauss-format.c $FW/startup.c $FW/semihost.c $FW/main.c $FW/assets.S
 }
 
 build() {   # board-name
