@@ -11,7 +11,6 @@
  * anomaly score (also as its exact bits) and the verdict, which
  * compare.py holds against the host's `effad score`.
  */
-#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -19,6 +18,7 @@
 #include "effad.h"
 #include "fw-sizes.h"
 #include "gauss-view.h"
+#include "level-error.h"
 #include "semihost.h"
 
 /* assets.S */
@@ -72,19 +72,6 @@ static effad_status detect(const float *image_chw, float *levels, double *score,
  * its buffers, and with them malloc. */
 #define say(...) do { effad_error line_; effad_fail(&line_, EFFAD_OK, __VA_ARGS__); semihost_write(line_.msg); } while (0)
 
-/* max |got - want| / max |want|: the measure of the golden tests
- * (tests/unit/test-golden.c), robust to entries near zero. */
-static double rel_err(const float *got, const float *want, size_t n)
-{
-    double md = 0, mw = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)got[i] - want[i]);
-        if (d > md || d != d) md = d != d ? INFINITY : d;
-        if (fabs(want[i]) > mw) mw = fabs(want[i]);
-    }
-    return mw > 0 ? md / mw : md;
-}
-
 /* The sizes fw-sizes.h was made for, against the model in flash. */
 static int sized_for(const effad_model *m)
 {
@@ -126,7 +113,7 @@ int main(void)
         }
         say("image %zu level-errors", i);
         for (int t = 0, at = 0; t < model.n_taps; at += model.taps[t++].channels) {
-            double err = rel_err(levels + at, host + at, (size_t)model.taps[t].channels);
+            double err = level_error(levels + at, host + at, (size_t)model.taps[t].channels);
             if (!(err <= worst)) worst = err;
             say(" %.3g", err);
         }
