@@ -269,6 +269,15 @@ static void check_tampered(void)
     CHECK(gauss_view_open(&v, buf, len, &e) == EFFAD_OK);
     CHECK(v.levels[0].tap == 0 && v.levels[1].tap == 1 && v.levels[2].tap == 2 && !v.combine_mean);
     free(buf);
+    /* tap lists that do not fit the levels (the file is otherwise sound) */
+    buf = make_file("paper", "stage-end:0,5", 5, &len);
+    CHECK(gauss_view_open(&v, buf, len, &e) == EFFAD_ERR_FORMAT);
+    CHECK_ERR_HAS(e, "tap list names 2 taps for 3 levels");
+    free(buf);
+    buf = make_file("paper", "stage-end:0,5,32", 5, &len);
+    CHECK(gauss_view_open(&v, buf, len, &e) == EFFAD_ERR_FORMAT);
+    CHECK_ERR_HAS(e, "a tap number above 31");
+    free(buf);
 }
 
 /* --------------------------------------------------- model mismatches */

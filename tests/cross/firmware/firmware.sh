@@ -22,14 +22,14 @@
 #         m4f = mps2-an386 (Cortex-M4F, single-precision FPU: the Gaussian
 #         core's doubles run in software there).
 # Environment: B (build dir, default build), FW_HW (input size, default 64),
-# FW_BOARDS (default "m7 m4f"), FW_TIMEOUT (seconds per board, default 600).
+# FW_BOARDS (default "m7 m4f"), FW_TIMEOUT (seconds per board, default 300).
 # Needs: gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm python3.
 set -eu
 cd "$(dirname "$0")/../../.."
 B=${B:-build}
 HW=${FW_HW:-64}
 BOARDS=${FW_BOARDS:-m7 m4f}
-TIMEOUT=${FW_TIMEOUT:-600}
+TIMEOUT=${FW_TIMEOUT:-300}
 FW=tests/cross/firmware
 OUT=$B/firmware
 A=$OUT/assets

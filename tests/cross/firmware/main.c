@@ -35,11 +35,13 @@ static gauss_view gauss;      /* gauss_view_open(&gauss, fw_gauss, ...) at boot 
 
 /* Every engine call of the firmware. On first use: the model validated in
  * place in flash, the arena checked, the pass planned. Then one forward
- * pass; levels receives every tap's pooled vector, in tap order. */
-static effad_status run_network(const float *image_chw, float *levels, effad_error *e)
+ * pass; levels (n_levels floats) receives every tap's pooled vector, in
+ * tap order. */
+static effad_status run_network(const float *image_chw, float *levels, size_t n_levels, effad_error *e)
 {
     static int planned;
     float *pooled[EFFAD_MAX_TAPS];
+    size_t at = 0;
     if (!planned) {
         if (effad_model_load(&model, fw_model, (size_t)(fw_model_end - fw_model), e) ||
             effad_arena_bytes(&model, effad_kernels(NULL), 0, 0, 1, &arena_need, e)) return e->status;
@@ -48,7 +50,8 @@ static effad_status run_network(const float *image_chw, float *levels, effad_err
         if (effad_runner_init(&runner, &model, effad_kernels(NULL), 0, 0, 1, arena, sizeof arena, e)) return e->status;
         planned = 1;
     }
-    for (int t = 0, at = 0; t < model.n_taps; at += model.taps[t++].channels) pooled[t] = levels + at;
+    for (int t = 0; t < model.n_taps; at += (size_t)model.taps[t++].channels) pooled[t] = levels + at;
+    if (at > n_levels) return effad_fail(e, EFFAD_ERR_NOMEM, "the levels are %zu floats, not %zu", at, n_levels);
     return effad_run(&runner, image_chw, pooled, NULL, e);
 }
 
@@ -58,7 +61,9 @@ static effad_status detect(const float *image_chw, float *levels, double *score,
 {
     static double work[FW_GAUSS_WORK_DOUBLES];
     const float *tap[EFFAD_MAX_TAPS];
-    if (run_network(image_chw, levels, e) || gauss_view_check_model(&gauss, &model, e)) return e->status;
+    if (run_network(image_chw, levels, FW_LEVEL_FLOATS, e) || gauss_view_check_model(&gauss, &model, e))
+        return e->status;
+    if (gauss.max_dim > FW_GAUSS_WORK_DOUBLES) return effad_fail(e, EFFAD_ERR_NOMEM, "scoring work too small");
     for (int t = 0, at = 0; t < model.n_taps; at += model.taps[t++].channels) tap[t] = levels + at;
     *score = gauss_view_score(&gauss, tap, NULL, work);
     *anomalous = *score >= gauss.threshold;
@@ -71,15 +76,6 @@ static effad_status detect(const float *image_chw, float *levels, double *score,
  * (effad_fail's %s %d %zu %llx %.Ng subset): newlib's stdio would bring
  * its buffers, and with them malloc. */
 #define say(...) do { effad_error line_; effad_fail(&line_, EFFAD_OK, __VA_ARGS__); semihost_write(line_.msg); } while (0)
-
-/* The sizes fw-sizes.h was made for, against the model in flash. */
-static int sized_for(const effad_model *m)
-{
-    size_t total = 0;
-    for (int t = 0; t < m->n_taps; t++) total += (size_t)m->taps[t].channels;
-    return total == FW_LEVEL_FLOATS && (size_t)3 * m->in_h * m->in_w == FW_IMAGE_FLOATS &&
-           gauss.max_dim <= FW_GAUSS_WORK_DOUBLES;
-}
 
 int main(void)
 {
@@ -96,6 +92,13 @@ int main(void)
         say("effad firmware: model.gauss: %s\n", e.msg);
         return 1;
     }
+    /* each record's tensor is the input the .gauss was fitted at (and
+     * detect checks that the model runs at it) */
+    if ((size_t)gauss.input_c * gauss.input_h * gauss.input_w != FW_IMAGE_FLOATS) {
+        say("effad firmware: images.bin holds %zu-float tensors, the .gauss was fitted at %ux%ux%u\n",
+            (size_t)FW_IMAGE_FLOATS, gauss.input_c, gauss.input_h, gauss.input_w);
+        return 1;
+    }
     say("effad firmware: %zu test images, .gauss of %zu levels, threshold %s = %.9g\n", n_images,
         gauss.n_levels, gauss.threshold_name, gauss.threshold);
 
@@ -105,10 +108,6 @@ int main(void)
         int anomalous = 0;
         if (detect(image, levels, &score, &anomalous, &e)) {
             say("effad firmware: image %zu: %s\n", i, e.msg);
-            return 1;
-        }
-        if (!sized_for(&model)) {
-            say("effad firmware: fw-sizes.h was made for another model or .gauss\n");
             return 1;
         }
         say("image %zu level-errors", i);
