@@ -37,7 +37,6 @@
  * well-sealed and wrong (written by a buggy or hostile tool). Both run in
  * gauss-format.c, which the in-place reader (gauss-view.c) shares.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "atomic-file.h"
