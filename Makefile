@@ -123,6 +123,7 @@ bench: $(B)/effad ort
 #                    LeakSanitizer cannot run under qemu-user, hence detect_leaks=0
 #   make baremetal   ops/ + engine/ freestanding for Cortex-M7 / -A7 / -A53,
 #                    and the undefined-symbol allow-list check
+#   make firmware-test  the detector as firmware on emulated Cortex-M boards
 .PHONY: cross-test cross-aarch64 cross-s390x cross-asan static baremetal
 cross-test: cross-aarch64 cross-s390x
 cross-aarch64:
@@ -137,6 +138,18 @@ cross-asan:
 	ASAN_OPTIONS=detect_leaks=0 sh tests/cross/run.sh aarch64 B=build/aarch64-asan \
 	    OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	    LDFLAGS="-fsanitize=address,undefined"
+
+# firmware-test: the detector as Cortex-M firmware (tests/cross/firmware/):
+# model, .gauss and test images made on the host, built with
+# arm-none-eabi-gcc + newlib-nano, run under qemu-system-arm on MPS2 AN500
+# (Cortex-M7) and AN386 (Cortex-M4F), checked against `effad features` and
+# `effad score`; prints flash, RAM and the stack high-water mark.
+.PHONY: firmware-test
+$(B)/fw-assets: tests/cross/firmware/fw-assets.c $(B)/libeffad.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(INC) -o $@ $< $(B)/libeffad.a $(LDLIBS)
+firmware-test: $(B)/effad $(B)/fw-assets
+	B=$(B) sh tests/cross/firmware/firmware.sh
 
 # ---- ONNX backend conformance (Debian's libonnx-testdata; see issue 10) ----
 #   make onnx-backend-check  build/onnx-backend-check DIR... runs ONNX backend

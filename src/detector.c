@@ -4,10 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "detector.h"
+#include "gauss-view.h"
 
 detector_combine detector_combine_of(const char *preset)
 {
-    return preset && !strcmp(preset, "paper") ? COMBINE_MEAN : COMBINE_SUM;
+    return preset && gauss_preset_combines_by_mean(preset, strlen(preset)) ? COMBINE_MEAN : COMBINE_SUM;
 }
 
 const char *detector_default_preset(void) { return "ailia"; }

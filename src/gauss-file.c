@@ -34,48 +34,14 @@
  *
  * The CRC covers the header too, so a flipped size field is caught before
  * it is believed; the structural checks still run, since a file can be
- * well-sealed and wrong (written by a buggy or hostile tool).
+ * well-sealed and wrong (written by a buggy or hostile tool). Both run in
+ * gauss-format.c, which the in-place reader (gauss-view.c) shares.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "atomic-file.h"
+#include "gauss-format.h"
 #include "gauss.h"
-
-#define MAGIC "EFFGAUSS"
-#define VERSION 1u
-#define HEADER_BYTES 64u
-#define CRC_OFFSET 24u
-#define MAX_LEVELS 256u
-#define MAX_STRING 65536u
-#define FLAG_STATS 1u
-#define FLAG_FEATURES 2u
-#define MAX_FEATURE_ROWS (1u << 24)
-
-/* ------------------------------------------------------------ CRC-32 */
-
-/* The table is built per call (2 K steps, nothing next to a model file)
- * so there is no shared mutable state for threads to race on. */
-static uint32_t crc_update(const uint32_t *table, uint32_t crc, const uint8_t *p, size_t n)
-{
-    crc = ~crc;
-    while (n--) crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-    return ~crc;
-}
-
-static uint32_t file_crc(const uint8_t *buf, size_t len)
-{
-    static const uint8_t zero[4];
-    uint32_t table[256];
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        table[i] = c;
-    }
-    uint32_t c = crc_update(table, 0, buf, CRC_OFFSET);
-    c = crc_update(table, c, zero, 4);
-    return crc_update(table, c, buf + CRC_OFFSET + 4, len - CRC_OFFSET - 4);
-}
 
 /* ------------------------------------------------------ byte cursors */
 
@@ -104,32 +70,6 @@ static void put_bytes(writer *w, const void *src, size_t n)
     w->at += n;
 }
 
-typedef struct { const uint8_t *p; size_t at, len; } reader;
-
-static int have(const reader *r, uint64_t n) { return n <= r->len - r->at; }
-
-static uint32_t get_u32(reader *r)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) v |= (uint32_t)r->p[r->at++] << (8 * i);
-    return v;
-}
-
-static uint64_t get_u64(reader *r)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)r->p[r->at++] << (8 * i);
-    return v;
-}
-
-static double get_f64(reader *r)
-{
-    uint64_t u = get_u64(r);
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
 /* ------------------------------------------------------------ sizes */
 
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
@@ -146,15 +86,15 @@ static uint64_t level_bytes(size_t d, size_t n_thresholds, int with_stats, uint6
 size_t gauss_file_size(const gauss_model *m)
 {
     size_t lp = m->preset ? strlen(m->preset) : 0, lt = m->taps ? strlen(m->taps) : 0;
-    if (lp > MAX_STRING || lt > MAX_STRING || m->n_levels > MAX_LEVELS) return 0;
+    if (lp > GAUSS_FILE_MAX_STRING || lt > GAUSS_FILE_MAX_STRING || m->n_levels > GAUSS_FILE_MAX_LEVELS) return 0;
     if (m->n_thresholds > GAUSS_MAX_THRESHOLDS) return 0;
-    uint64_t total = HEADER_BYTES + pad8(lp + lt) + m->n_thresholds * (GAUSS_THRESHOLD_NAME + 8);
+    uint64_t total = GAUSS_FILE_HEADER_BYTES + pad8(lp + lt) + m->n_thresholds * (GAUSS_THRESHOLD_NAME + 8);
     for (size_t i = 0; i < m->n_levels; i++) {
         const gauss_level *lv = &m->levels[i];
         if (lv->dim == 0 || lv->dim > GAUSS_MAX_DIM || lv->n_thresholds > GAUSS_MAX_THRESHOLDS)
             return 0;
         if (lv->stats && lv->stats->dim != lv->dim) return 0;
-        if (lv->features && lv->n_features > MAX_FEATURE_ROWS) return 0;
+        if (lv->features && lv->n_features > GAUSS_FILE_MAX_FEATURE_ROWS) return 0;
         total += level_bytes(lv->dim, lv->n_thresholds, lv->stats != NULL, lv->n_features, lv->features != NULL);
     }
     return total > SIZE_MAX ? 0 : (size_t)total;
@@ -212,9 +152,9 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
             return effad_fail(e, EFFAD_ERR_ARG, "level %zu has not been fitted", i);
     size_t lp = m->preset ? strlen(m->preset) : 0, lt = m->taps ? strlen(m->taps) : 0;
     writer w = { buf, 0, len };
-    put_bytes(&w, MAGIC, 8);
-    put_u32(&w, VERSION);
-    put_u32(&w, HEADER_BYTES);
+    put_bytes(&w, GAUSS_FILE_MAGIC, 8);
+    put_u32(&w, GAUSS_FILE_VERSION);
+    put_u32(&w, GAUSS_FILE_HEADER_BYTES);
     put_u64(&w, (uint64_t)len);
     put_u32(&w, 0);                 /* CRC, sealed below */
     put_u32(&w, (uint32_t)m->n_levels);
@@ -238,7 +178,7 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
         put_u32(&w, (uint32_t)lv->n_thresholds);
         put_u64(&w, lv->n);
         put_f64(&w, lv->shrinkage);
-        put_u32(&w, (s ? FLAG_STATS : 0) | (lv->features ? FLAG_FEATURES : 0));
+        put_u32(&w, (s ? GAUSS_LEVEL_HAS_STATS : 0) | (lv->features ? GAUSS_LEVEL_HAS_FEATURES : 0));
         put_u32(&w, 0);
         for (size_t t = 0; t < lv->n_thresholds; t++) put_threshold(&w, &lv->thresholds[t]);
         for (size_t j = 0; j < d; j++) put_f64(&w, lv->mean[j]);
@@ -251,8 +191,8 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
             while (w.at % 8) w.p[w.at++] = 0;
         }
     }
-    uint32_t crc = file_crc(buf, len);
-    w.at = CRC_OFFSET;
+    uint32_t crc = gauss_file_crc(buf, len);
+    w.at = GAUSS_FILE_CRC_OFFSET;
     put_u32(&w, crc);
     return EFFAD_OK;
 }
@@ -272,193 +212,98 @@ effad_status gauss_file_write(const char *path, const gauss_model *m, effad_erro
 
 /* ------------------------------------------------------------ decode */
 
-static effad_status bad(effad_error *e, const char *what, size_t level, size_t at)
-{
-    return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: %s (offset %zu)", level, what, at);
-}
+/* The bytes are validated by gauss-format.c (the checks the in-place
+ * reader gauss-view.c shares); what follows only copies them out. */
 
-static char *take_string(reader *r, size_t n)
+static char *dup_string(const char *p, size_t n)
 {
     char *s = malloc(n + 1);
     if (!s) return NULL;
-    memcpy(s, r->p + r->at, n);
+    memcpy(s, p, n);
     s[n] = 0;
-    r->at += n;
     return s;
 }
 
-/* A threshold record: NUL-padded non-empty name, a non-NaN value. `where`
- * says whose it is in messages ("level 3" or "image"). */
-static effad_status get_threshold(reader *r, const char *where, size_t li, uint32_t t,
-                                  gauss_threshold *out, effad_error *e)
+static void copy_thresholds(const uint8_t *p, uint32_t n, gauss_threshold *out)
 {
-    const uint8_t *name = r->p + r->at;
-    size_t nl = strnlen((const char *)name, GAUSS_THRESHOLD_NAME);
-    if (nl == 0 || nl == GAUSS_THRESHOLD_NAME)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "%s %zu: threshold %u has an empty or "
-                          "unterminated name", where, li, t);
-    for (size_t k = nl; k < GAUSS_THRESHOLD_NAME; k++)
-        if (name[k]) return effad_fail(e, EFFAD_ERR_FORMAT, "%s %zu: threshold %u name "
-                                       "is not NUL-padded", where, li, t);
-    memcpy(out->name, name, GAUSS_THRESHOLD_NAME);
-    r->at += GAUSS_THRESHOLD_NAME;
-    out->value = get_f64(r);
-    if (isnan(out->value))
-        return effad_fail(e, EFFAD_ERR_FORMAT, "%s %zu: threshold '%s' is NaN", where, li, out->name);
-    return EFFAD_OK;
+    for (uint32_t t = 0; t < n; t++, p += GAUSS_FILE_THRESHOLD_BYTES) {
+        memcpy(out[t].name, p, GAUSS_THRESHOLD_NAME);
+        out[t].value = gauss_le_f64(p + GAUSS_THRESHOLD_NAME);
+    }
 }
 
-static effad_status decode_stats(reader *r, size_t li, gauss_level *lv, uint32_t d, effad_error *e);
-
-static effad_status decode_level(reader *r, size_t li, gauss_level *lv, effad_error *e)
-{
-    if (!have(r, 32)) return bad(e, "truncated level header", li, r->at);
-    uint32_t d = get_u32(r), nt = get_u32(r);
-    uint64_t n = get_u64(r);
-    double shrinkage = get_f64(r);
-    uint32_t flags = get_u32(r), zero = get_u32(r);
-    if (d == 0 || d > GAUSS_MAX_DIM)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: dimension %u outside 1..%u", li, d,
-                          GAUSS_MAX_DIM);
-    if (nt > GAUSS_MAX_THRESHOLDS)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: %u thresholds, at most %u allowed",
-                          li, nt, GAUSS_MAX_THRESHOLDS);
-    if (flags & ~(FLAG_STATS | FLAG_FEATURES) || zero)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: unknown flags %x", li, flags);
-    if (!(shrinkage >= 0 && shrinkage <= 1))
-        return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: shrinkage %g outside [0, 1]", li,
-                          shrinkage);
-    if (n == 0) return bad(e, "fitted on zero samples", li, r->at);
-    if (!have(r, level_bytes(d, nt, flags & FLAG_STATS, 0, 0) - 32))
-        return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: truncated: %u-dim level needs %llu "
-                          "more bytes, %zu left", li, d,
-                          (unsigned long long)(level_bytes(d, nt, flags & FLAG_STATS, 0, 0) - 32),
-                          r->len - r->at);
-    lv->dim = d;
-    lv->n = n;
-    lv->shrinkage = shrinkage;
-    for (uint32_t t = 0; t < nt; t++) {
-        effad_status st = get_threshold(r, "level", li, t, &lv->thresholds[t], e);
-        if (st) return st;
-    }
-    lv->n_thresholds = nt;
-    lv->mean = malloc((size_t)d * sizeof *lv->mean);
-    lv->chol = calloc((size_t)d * d, sizeof *lv->chol);
-    if (!lv->mean || !lv->chol)
-        return effad_fail(e, EFFAD_ERR_NOMEM, "level %zu: no memory for %u dimensions", li, d);
-    for (size_t j = 0; j < d; j++)
-        if (!isfinite(lv->mean[j] = get_f64(r)))
-            return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: mean[%zu] is not finite", li, j);
-    for (size_t j = 0; j < d; j++)
-        for (size_t k = 0; k <= j; k++) {
-            double v = get_f64(r);
-            if (!isfinite(v) || (k == j && !(v > 0)))
-                return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: Cholesky factor entry "
-                                  "(%zu, %zu) = %g is invalid", li, j, k, v);
-            lv->chol[j * d + k] = v;
-        }
-    if (flags & FLAG_STATS) {
-        effad_status st = decode_stats(r, li, lv, d, e);
-        if (st) return st;
-    }
-    if (!(flags & FLAG_FEATURES)) return EFFAD_OK;
-    if (!have(r, 8)) return bad(e, "truncated feature cache", li, r->at);
-    uint64_t nf = get_u64(r);
-    if (nf == 0 || nf > MAX_FEATURE_ROWS || !have(r, pad8((size_t)(4 * nf * d))))
-        return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: feature cache of %llu rows does not fit",
-                          li, (unsigned long long)nf);
-    if (!(lv->features = malloc((size_t)(nf * d) * sizeof(float))))
-        return effad_fail(e, EFFAD_ERR_NOMEM, "level %zu: no memory for the feature cache", li);
-    lv->n_features = nf;
-    for (uint64_t k = 0; k < nf * d; k++) {
-        uint32_t u = get_u32(r);
-        memcpy(&lv->features[k], &u, 4);
-        if (!isfinite(lv->features[k]))
-            return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: cached feature %llu is not finite", li,
-                              (unsigned long long)k);
-    }
-    for (; r->at % 8; r->at++)
-        if (r->p[r->at]) return bad(e, "nonzero padding after the feature cache", li, r->at);
-    return EFFAD_OK;
-}
-
-static effad_status decode_stats(reader *r, size_t li, gauss_level *lv, uint32_t d, effad_error *e)
+static effad_status copy_stats(const uint8_t *p, size_t li, gauss_level *lv, size_t d, effad_error *e)
 {
     gauss_stats *s = malloc(sizeof *s);
     if (!s) return effad_fail(e, EFFAD_ERR_NOMEM, "level %zu: no memory for statistics", li);
     effad_status st = gauss_stats_init(s, d, e);
     if (st) { free(s); return st; }
     lv->stats = s;
-    s->n = get_u64(r);
-    s->sum_y4 = get_f64(r);
-    int finite = isfinite(s->sum_y4) && s->sum_y4 >= 0;
-    for (size_t j = 0; j < d; j++) finite &= isfinite(s->shift[j] = get_f64(r));
-    for (size_t j = 0; j < d; j++) finite &= isfinite(s->sum[j] = get_f64(r));
-    for (size_t j = 0; j < d; j++) finite &= isfinite(s->sum_y2y[j] = get_f64(r));
+    s->n = le_u64(p);
+    s->sum_y4 = gauss_le_f64(p + 8);
+    p += 16;
+    for (size_t j = 0; j < d; j++, p += 8) s->shift[j] = gauss_le_f64(p);
+    for (size_t j = 0; j < d; j++, p += 8) s->sum[j] = gauss_le_f64(p);
+    for (size_t j = 0; j < d; j++, p += 8) s->sum_y2y[j] = gauss_le_f64(p);
     for (size_t j = 0; j < d; j++)
-        for (size_t k = j; k < d; k++) finite &= isfinite(s->cross[j * d + k] = get_f64(r));
-    if (!finite)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: statistics hold a non-finite or "
-                          "negative value", li);
-    if (s->n == 0) return bad(e, "statistics of zero samples", li, r->at);
+        for (size_t k = j; k < d; k++, p += 8) s->cross[j * d + k] = gauss_le_f64(p);
+    return EFFAD_OK;
+}
+
+static effad_status copy_level(const gauss_file_level *r, size_t li, gauss_level *lv, effad_error *e)
+{
+    size_t d = r->dim;
+    lv->dim = d;
+    lv->n = r->n;
+    lv->shrinkage = r->shrinkage;
+    copy_thresholds(r->thresholds, r->n_thresholds, lv->thresholds);
+    lv->n_thresholds = r->n_thresholds;
+    lv->mean = malloc(d * sizeof *lv->mean);
+    lv->chol = calloc(d * d, sizeof *lv->chol);
+    if (!lv->mean || !lv->chol)
+        return effad_fail(e, EFFAD_ERR_NOMEM, "level %zu: no memory for %zu dimensions", li, d);
+    for (size_t j = 0; j < d; j++) lv->mean[j] = gauss_le_f64(r->mean + 8 * j);
+    const uint8_t *p = r->chol;
+    for (size_t j = 0; j < d; j++)
+        for (size_t k = 0; k <= j; k++, p += 8) lv->chol[j * d + k] = gauss_le_f64(p);
+    if (r->stats) {
+        effad_status st = copy_stats(r->stats, li, lv, d, e);
+        if (st) return st;
+    }
+    if (!r->features) return EFFAD_OK;
+    size_t count = (size_t)r->n_features * d;
+    if (!(lv->features = malloc(count * sizeof(float))))
+        return effad_fail(e, EFFAD_ERR_NOMEM, "level %zu: no memory for the feature cache", li);
+    lv->n_features = r->n_features;
+    for (size_t k = 0; k < count; k++) lv->features[k] = le_f32(r->features + 4 * k);
     return EFFAD_OK;
 }
 
 effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, effad_error *e)
 {
     memset(m, 0, sizeof *m);
-    if (len < HEADER_BYTES)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "truncated: %zu bytes, a .gauss header is %u",
-                          len, HEADER_BYTES);
-    if (memcmp(buf, MAGIC, 8))
-        return effad_fail(e, EFFAD_ERR_FORMAT, "not a .gauss file (bad magic)");
-    reader r = { buf, 8, len };
-    uint32_t version = get_u32(&r), hb = get_u32(&r);
-    uint64_t fb = get_u64(&r);
-    uint32_t crc = get_u32(&r);
-    if (version != VERSION)
-        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, ".gauss version %u; this build reads "
-                          "version %u", version, VERSION);
-    if (hb != HEADER_BYTES)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "header size %u, expected %u", hb, HEADER_BYTES);
-    if (fb != len)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "%s: header says %llu bytes, file has %zu",
-                          fb > len ? "truncated" : "trailing bytes", (unsigned long long)fb, len);
-    uint32_t actual = file_crc(buf, len);
-    if (crc != actual)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "checksum mismatch (stored %x, computed %x): "
-                          "the file is corrupt", crc, actual);
-    uint32_t nl = get_u32(&r);
-    m->model_hash = get_u64(&r);
-    m->input_h = get_u32(&r);
-    m->input_w = get_u32(&r);
-    m->input_c = get_u32(&r);
-    uint32_t lp = get_u32(&r), lt = get_u32(&r), nti = get_u32(&r);
-    if (nl > MAX_LEVELS || nti > GAUSS_MAX_THRESHOLDS)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "%u levels (at most %u) or %u image thresholds (at most %u)",
-                          nl, MAX_LEVELS, nti, GAUSS_MAX_THRESHOLDS);
-    if (lp > MAX_STRING || lt > MAX_STRING || !have(&r, pad8((size_t)lp + lt)))
-        return effad_fail(e, EFFAD_ERR_FORMAT, "strings of %u + %u bytes do not fit", lp, lt);
-    if (memchr(buf + r.at, 0, (size_t)lp + lt))
-        return effad_fail(e, EFFAD_ERR_FORMAT, "preset or tap string contains a NUL byte");
-    effad_status st = EFFAD_ERR_NOMEM;
-    if (!(m->preset = take_string(&r, lp)) || !(m->taps = take_string(&r, lt))) goto nomem;
-    for (; r.at % 8; r.at++)
-        if (buf[r.at]) { st = effad_fail(e, EFFAD_ERR_FORMAT, "nonzero padding"); goto fail; }
-    if (!have(&r, (uint64_t)nti * (GAUSS_THRESHOLD_NAME + 8))) {
-        st = effad_fail(e, EFFAD_ERR_FORMAT, "truncated image thresholds");
-        goto fail;
+    gauss_file_header h;
+    effad_status st = gauss_file_check_header(buf, len, &h, e);
+    if (st) return st;
+    m->model_hash = h.model_hash;
+    m->input_h = h.input_h;
+    m->input_w = h.input_w;
+    m->input_c = h.input_c;
+    if (!(m->preset = dup_string(h.preset, h.preset_len)) || !(m->taps = dup_string(h.taps, h.taps_len)))
+        goto nomem;
+    copy_thresholds(h.thresholds, h.n_thresholds, m->thresholds);
+    m->n_thresholds = h.n_thresholds;
+    if (h.n_levels && !(m->levels = calloc(h.n_levels, sizeof *m->levels))) goto nomem;
+    m->n_levels = h.n_levels;
+    size_t at = h.levels_at;
+    for (size_t i = 0; i < h.n_levels; i++) {
+        gauss_file_level r;
+        if ((st = gauss_file_check_level(buf, len, at, i, &r, e)) || (st = copy_level(&r, i, &m->levels[i], e)))
+            goto fail;
+        at = r.end;
     }
-    for (uint32_t t = 0; t < nti; t++)
-        if ((st = get_threshold(&r, "image", 0, t, &m->thresholds[t], e))) goto fail;
-    m->n_thresholds = nti;
-    if (nl && !(m->levels = calloc(nl, sizeof *m->levels))) goto nomem;
-    m->n_levels = nl;
-    for (size_t i = 0; i < nl; i++)
-        if ((st = decode_level(&r, i, &m->levels[i], e))) goto fail;
-    if (r.at != len) {
-        st = effad_fail(e, EFFAD_ERR_FORMAT, "%zu unexplained bytes after the last level",
-                        len - r.at);
+    if (at != len) {
+        st = effad_fail(e, EFFAD_ERR_FORMAT, "%zu unexplained bytes after the last level", len - at);
         goto fail;
     }
     return EFFAD_OK;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "level-error.h"
 #include "test-files.h"
 #include "effad.h"
 #include "convert.h"
@@ -38,17 +39,6 @@ static int read_levels(const char *dir, const char *file, level *lv, int max)
     }
     fclose(f);
     return n;
-}
-
-static double rel_err(const float *got, const float *want, size_t n)
-{
-    double md = 0, mw = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)got[i] - want[i]);
-        if (d > md || d != d) md = d != d ? INFINITY : d;
-        if (fabs(want[i]) > mw) mw = fabs(want[i]);
-    }
-    return mw > 0 ? md / mw : md;
 }
 
 static void check_run(const char *path, const char *label, const effad_model *m, const effad_kernel_set *k,
@@ -137,8 +127,8 @@ static void check_run(const char *path, const char *label, const effad_model *m,
             int pooled_only = lv[t].h == 1 && lv[t].w == 1 && !want_maps;
             CHECK_MSG(c == lv[t].c && (pooled_only || (h == lv[t].h && w == lv[t].w)), "%s level %d: %dx%dx%d, ORT %dx%dx%d",
                       path, t, c, h, w, lv[t].c, lv[t].h, lv[t].w);
-            double ev = rel_err(pooled[t], want_lv + lv[t].lo, (size_t)c);
-            double em = want_maps ? rel_err(maps[t], want_maps + lv[t].mo, (size_t)c * h * w) : 0;
+            double ev = level_error(pooled[t], want_lv + lv[t].lo, (size_t)c);
+            double em = want_maps ? level_error(maps[t], want_maps + lv[t].mo, (size_t)c * h * w) : 0;
             CHECK_MSG(ev <= TOL, "%s level %d pooled: relative error %.3g > %g", path, t, ev, TOL);
             CHECK_MSG(em <= TOL, "%s level %d map: relative error %.3g > %g", path, t, em, TOL);
             double m2 = ev > em ? ev : em;

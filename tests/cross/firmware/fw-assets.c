@@ -1,0 +1,154 @@
+/*
+ * fw-assets.c -- the host side of the firmware build: makes, from our own
+ * code, the files tests/cross/firmware/firmware.sh embeds and the header
+ * that sizes the firmware's static buffers.
+ *
+ *   fw-assets model HW OUT.efm
+ *       the demo EfficientNet (convert/demo-model.c, seed 2020) with a
+ *       native input of HW x HW: the model `effad demo` uses, smaller
+ *       input, same weights
+ *   fw-assets dataset DIR
+ *       the synthetic metal set of `effad demo` (src/synth.c), with 2 good
+ *       and 1 of each defect in test/
+ *   fw-assets tensor MODEL.efm PRESET IMAGE OUT.f32
+ *       IMAGE decoded and preprocessed exactly as `effad fit/score` do with
+ *       PRESET (pipeline.c), as the 1x3xHxW float32 LE tensor that
+ *       `effad features --tensor` reads and the firmware runs
+ *   fw-assets sizes MODEL.efm MODEL.gauss OUT.h
+ *       FW_ARENA_BYTES (effad_arena_bytes with the scalar kernels, which
+ *       are what a Cortex-M runs), FW_IMAGE_FLOATS, FW_LEVEL_FLOATS (all
+ *       taps' pooled vectors) and FW_GAUSS_WORK_DOUBLES (the largest
+ *       level, through gauss_view_open), for the firmware's static buffers;
+ *       the firmware checks each again at run time
+ *
+ * Every output is written atomically; an error names the file and exits 1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "atomic-file.h"
+#include "demo-model.h"
+#include "gauss-view.h"
+#include "le.h"
+#include "pipeline.h"
+#include "synth.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: fw-assets model HW OUT.efm\n"
+                    "       fw-assets dataset DIR\n"
+                    "       fw-assets tensor MODEL.efm PRESET IMAGE OUT.f32\n"
+                    "       fw-assets sizes MODEL.efm MODEL.gauss OUT.h\n");
+    return 2;
+}
+
+static int fail(const effad_error *e)
+{
+    fprintf(stderr, "fw-assets: %s\n", e->msg);
+    return 1;
+}
+
+static effad_status make_model(const char *hw_arg, const char *out, effad_error *e)
+{
+    char *end;
+    long hw = strtol(hw_arg, &end, 10);
+    if (*end || hw < 32 || hw > 1024) return effad_fail(e, EFFAD_ERR_ARG, "input size '%s': want 32..1024", hw_arg);
+    demo_model_options o;
+    demo_model_options_default(&o);
+    o.in_h = o.in_w = (int)hw;
+    uint8_t *efm = 0;
+    size_t n = 0;
+    effad_status s = demo_model_build(&o, &efm, &n, e);
+    if (!s) s = atomic_file_write(out, efm, n, e);
+    free(efm);
+    return s;
+}
+
+static effad_status make_dataset(const char *dir, effad_error *e)
+{
+    synth_options o;
+    synth_options_default(&o);
+    o.n_test_good = 2;
+    o.n_per_defect = 1;
+    o.overwrite = 1;
+    return synth_make_dataset(dir, &o, NULL, e);
+}
+
+static effad_status make_tensor(const char *model, const char *preset, const char *image, const char *out,
+                                effad_error *e)
+{
+    pipeline p;
+    pipeline_options po = { .preset = preset, .isa = "scalar", .threads = 1 };
+    effad_status s = pipeline_open(&p, model, &po, e);
+    if (s) return s;
+    uint8_t *rgb = 0, *bytes = 0;
+    void *scratch = 0;
+    int w, h;
+    size_t n = (size_t)3 * p.model.in_h * p.model.in_w;
+    if ((s = pipeline_load_rgb(&p, image, &rgb, &w, &h, e))) goto done;
+    size_t scratch_bytes = preprocess_scratch_bytes(&p.prep, w, h);
+    scratch = malloc(scratch_bytes ? scratch_bytes : 1);
+    bytes = malloc(4 * n);
+    if (!scratch || !bytes) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
+    if ((s = preprocess_run(&p.prep, rgb, w, h, p.input, scratch, scratch_bytes, e))) {
+        effad_error_prefix(e, image);
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) le_put_f32(bytes + 4 * i, p.input[i]);
+    s = atomic_file_write(out, bytes, 4 * n, e);
+done:
+    free(rgb); free(scratch); free(bytes);
+    pipeline_close(&p);
+    return s;
+}
+
+static effad_status make_sizes(const char *model, const char *gauss, const char *out, effad_error *e)
+{
+    effad_mapped_file mf, gf;
+    static effad_model m;
+    effad_status s = effad_file_map(model, &mf, e);
+    if (s) return s;
+    if ((s = effad_model_load_writable(&m, (void *)mf.bytes, mf.n_bytes, e))) {
+        effad_error_prefix(e, model);
+        effad_file_unmap(&mf);
+        return s;
+    }
+    size_t arena = 0, level_floats = 0;
+    s = effad_arena_bytes(&m, effad_kernels("scalar"), NULL, &arena, e);
+    for (int t = 0; t < m.n_taps; t++) level_floats += (size_t)m.taps[t].channels;
+    size_t image_floats = (size_t)3 * m.in_h * m.in_w;
+    uint32_t max_dim = 0;
+    if (!s && !(s = effad_file_map(gauss, &gf, e))) {
+        static gauss_view v;
+        if ((s = gauss_view_open(&v, gf.bytes, gf.n_bytes, e)) || (s = gauss_view_check_model(&v, &m, e)))
+            effad_error_prefix(e, gauss);
+        max_dim = v.max_dim;
+        effad_file_unmap(&gf);
+    }
+    effad_file_unmap(&mf);
+    if (s) return s;
+    char text[1024];
+    int len = snprintf(text, sizeof text,
+                       "/* made by fw-assets from %s and %s; do not edit */\n"
+                       "#define FW_ARENA_BYTES %zu\n"
+                       "#define FW_IMAGE_FLOATS %zu\n"
+                       "#define FW_LEVEL_FLOATS %zu\n"
+                       "#define FW_GAUSS_WORK_DOUBLES %u\n",
+                       model, gauss, arena, image_floats, level_floats, max_dim);
+    if (len < 0 || (size_t)len >= sizeof text) return effad_fail(e, EFFAD_ERR_ARG, "%s: paths too long", out);
+    return atomic_file_write(out, text, (size_t)len, e);
+}
+
+int main(int argc, char **argv)
+{
+    effad_error e = { 0 };
+    effad_status s;
+    if (argc < 2) return usage();
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "model") && argc == 4) s = make_model(argv[2], argv[3], &e);
+    else if (!strcmp(cmd, "dataset") && argc == 3) s = make_dataset(argv[2], &e);
+    else if (!strcmp(cmd, "tensor") && argc == 6) s = make_tensor(argv[2], argv[3], argv[4], argv[5], &e);
+    else if (!strcmp(cmd, "sizes") && argc == 5) s = make_sizes(argv[2], argv[3], argv[4], &e);
+    else return usage();
+    return s ? fail(&e) : 0;
+}
