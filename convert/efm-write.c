@@ -87,8 +87,10 @@ static int put_weights(writer *w, const layer *c, int se, int int8)
 /* se: keep ONNX's [out][in] (the SE mat-vecs read rows); else HWIO.
  * The geometry is checked against the loader's limits (efm-format.h)
  * here, so the message names the layer rather than a record field. */
+/* in_q/out_q: the activation types (NULL: float32); int8_weights: int8
+ * weights even with float activations (squeeze-excite of an int8 block). */
 static effad_status put_conv(writer *w, efm_conv_rec *r, const layer *c, int se, const char *what,
-                             const effad_qtype *in_q, const effad_qtype *out_q)
+                             const effad_qtype *in_q, const effad_qtype *out_q, int int8_weights)
 {
     efm_conv_none(r);
     if (!c) return EFFAD_OK;
@@ -105,7 +107,7 @@ static effad_status put_conv(writer *w, efm_conv_rec *r, const layer *c, int se,
         c->groups < 1 || c->cin % c->groups || c->cout % c->groups)
         return effad_fail(w->e, EFFAD_ERR_UNSUPPORTED, "%s: %d -> %d channels in %d groups (an .efm holds 1..%d channels)",
                           what, c->cin, c->cout, c->groups, EFM_MAX_CHANNELS);
-    const int int8 = in_q && in_q->dtype == EFFAD_U8;
+    const int int8 = int8_weights || (in_q && in_q->dtype == EFFAD_U8);
     int wi = put_weights(w, c, se, int8);
     int bi = -2;
     if (wi >= 0 && c->b) {
@@ -184,8 +186,8 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
     effad_qtype head_in, head_out;
     int head_int8, any_int8 = 0;
     quant_head(opt->quant, m->n_blocks, &head_in, &head_out, &head_int8);
-    if ((s = put_conv(&w, &h.stem, m->stem, 0, "stem", 0, 0)) ||
-        (s = put_conv(&w, &h.head, m->head, 0, "head", &head_in, &head_out))) goto done;
+    if ((s = put_conv(&w, &h.stem, m->stem, 0, "stem", 0, 0, 0)) ||
+        (s = put_conv(&w, &h.head, m->head, 0, "head", &head_in, &head_out, 0))) goto done;
     any_int8 |= head_int8 && m->head;
     int has_se = 0;
     for (int i = 0; i < m->n_blocks; i++) {
@@ -200,11 +202,11 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
         quant_block_types t;
         quant_block(opt->quant, i, b->expand != 0, b->se_c > 0, &t);
         any_int8 |= t.int8;
-        if ((s = put_conv(&w, &r->conv[EFM_BC_EXPAND], b->expand, 0, what, &t.in, &t.expand_out)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_DW], b->dw, 0, what, &t.expand_out, &t.dw_out)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_SE_REDUCE], b->se_reduce, 1, what, 0, 0)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_SE_EXPAND], b->se_expand, 1, what, 0, 0)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_PROJECT], b->project, 0, what, &t.project_in, &t.out)))
+        if ((s = put_conv(&w, &r->conv[EFM_BC_EXPAND], b->expand, 0, what, &t.in, &t.expand_out, 0)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_DW], b->dw, 0, what, &t.expand_out, &t.dw_out, 0)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_SE_REDUCE], b->se_reduce, 1, what, 0, 0, t.int8)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_SE_EXPAND], b->se_expand, 1, what, 0, 0, t.int8)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_PROJECT], b->project, 0, what, &t.project_in, &t.out, 0)))
             goto done;
     }
     if ((uint32_t)w.n > EFM_MAX_TENSORS) {

@@ -134,10 +134,7 @@ effad_status effad_run(effad_runner *r, const float *input_chw, float *const *po
          * rescales its depthwise output in place */
         const float *fold = 0;
         if (b->se_c) {
-            ops_se_args se = { mean, b->mid_c, b->se_c, b->se_reduce.w.data, b->se_reduce.b.data,
-                               run_act(&b->se_reduce), b->se_expand.w.data, b->se_expand.b.data,
-                               run_act(&b->se_expand), gate, hidden };
-            if ((s = r->k->f32->se_gate(&se))) return kernel_failed(e, s, "squeeze-excite", i);
+            if ((s = run_se_gate(r, b, mean, gate, hidden))) return kernel_failed(e, s, "squeeze-excite", i);
             seen(r, EFFAD_AT_GATED, i, dw, &b->dw.out_q, g->out_h, g->out_w, b->mid_c, gate);
             if (run_is_q8(&b->project)) s = run_gate_q8(r, b, dw, out_px, gate, gate);
             else fold = gate;

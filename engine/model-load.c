@@ -104,7 +104,8 @@ static effad_status read_qtype(loader *L, uint32_t dtype, float scale, int32_t z
     return EFFAD_OK;
 }
 
-static effad_status read_conv(loader *L, const efm_conv_rec *c, const char *what, effad_conv *cv)
+/* weight_only: int8 weights with float activations (squeeze-excite). */
+static effad_status read_conv(loader *L, const efm_conv_rec *c, const char *what, int weight_only, effad_conv *cv)
 {
     cv->kh = (int)c->kh;             cv->kw = (int)c->kw;
     cv->stride_h = (int)c->stride_h; cv->stride_w = (int)c->stride_w;
@@ -147,9 +148,10 @@ static effad_status read_conv(loader *L, const efm_conv_rec *c, const char *what
         return s;
     long long count = (long long)cv->kh * cv->kw * (cv->cin / cv->groups) * cv->cout;
     if ((s = read_weights(L, c->w, count, cv->cout, what, &cv->w))) return s;
-    if ((cv->w.dtype == EFFAD_S8) != (cv->in_q.dtype == EFFAD_U8))
-        return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: int8 weights need a uint8 input and float32 weights a float32 one",
-                          what);
+    if (weight_only ? cv->in_q.dtype != EFFAD_F32 || cv->out_q.dtype != EFFAD_F32
+                    : (cv->w.dtype == EFFAD_S8) != (cv->in_q.dtype == EFFAD_U8))
+        return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: %s", what, weight_only ? "squeeze-excite activations must be float32"
+                          : "int8 weights need a uint8 input and float32 weights a float32 one");
     L->m->n_params += count;
     L->m->quantised |= cv->w.dtype == EFFAD_S8;
     if (c->b != EFM_NONE) {
@@ -214,7 +216,8 @@ static effad_status read_block(loader *L, const efm_block_rec *rec, int i, const
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: channel counts out of range", i);
     effad_conv *convs[EFM_BC_COUNT] = { &blk->expand, &blk->dw, &blk->se_reduce, &blk->se_expand, &blk->project };
     for (int k = 0; k < EFM_BC_COUNT; k++) {
-        if ((s = read_conv(L, &rec->conv[k], conv_names[k], convs[k]))) {
+        const int se = k == EFM_BC_SE_REDUCE || k == EFM_BC_SE_EXPAND;
+        if ((s = read_conv(L, &rec->conv[k], conv_names[k], se, convs[k]))) {
             effad_error where;
             effad_fail(&where, s, "block %d", i);
             effad_error_prefix(L->e, where.msg);
@@ -241,10 +244,10 @@ static effad_status read_block(loader *L, const efm_block_rec *rec, int i, const
         if ((s = check_1x1(L, &blk->se_reduce, blk->mid_c, blk->se_c, "se_reduce", i)) ||
             (s = check_1x1(L, &blk->se_expand, blk->se_c, blk->mid_c, "se_expand", i)))
             return s;
-        /* the gate is computed from the float mean of the depthwise output */
-        if (blk->se_reduce.w.dtype != EFFAD_F32 || blk->se_expand.w.dtype != EFFAD_F32 ||
-            blk->se_reduce.out_q.dtype != EFFAD_F32 || blk->se_expand.out_q.dtype != EFFAD_F32)
-            return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: squeeze-excite must be float32", i);
+        /* the gate is computed in float from the float mean of the
+         * depthwise output; its two weight matrices share one type */
+        if (blk->se_reduce.w.dtype != blk->se_expand.w.dtype)
+            return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: squeeze-excite mixes float32 and int8 weights", i);
     }
     if (!blk->project.w.data)
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: projection missing", i);
@@ -368,14 +371,14 @@ static effad_status load(effad_model *m, const void *bytes, size_t n, uint8_t *w
                               (unsigned long long)t.offset, (unsigned long long)t.bytes);
     }
 
-    if ((s = read_conv(&L, &h.stem, "stem", &m->stem))) return s;
+    if ((s = read_conv(&L, &h.stem, "stem", 0, &m->stem))) return s;
     if (!m->stem.w.data || m->stem.cin != m->in_c)
         return effad_fail(e, EFFAD_ERR_FORMAT, "stem missing or not reading %d channels", m->in_c);
     if (m->stem.w.dtype != EFFAD_F32 || m->stem.out_q.dtype != EFFAD_F32)
         return effad_fail(e, EFFAD_ERR_FORMAT, "stem must be float32 (the first int8 block quantises its output)");
     m->has_head = (int)(h.flags & EFM_FLAG_HEAD);
     if (m->has_head) {
-        if ((s = read_conv(&L, &h.head, "head", &m->head))) return s;
+        if ((s = read_conv(&L, &h.head, "head", 0, &m->head))) return s;
         if (!m->head.w.data) return effad_fail(e, EFFAD_ERR_FORMAT, "head flagged but absent");
     }
     m->n_blocks = (int)h.n_blocks;

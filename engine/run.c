@@ -71,6 +71,19 @@ ops_status run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom
     return f32_run_expand_dw(r, b, g, ring_rows, in, out, bands, mean);
 }
 
+ops_status run_se_gate(effad_runner *r, const effad_block *b, const float *mean, float *gate, float *hidden)
+{
+    const effad_conv *c1 = &b->se_reduce, *c2 = &b->se_expand;
+    if (c1->w.dtype == EFFAD_S8) {
+        const ops_q8_se_args a = { mean, b->mid_c, b->se_c, c1->w.data, c1->w.scale, c1->b.data, run_act(c1),
+                                   c2->w.data, c2->w.scale, c2->b.data, run_act(c2), gate, hidden };
+        return r->k->q8->se_gate(&a);
+    }
+    const ops_se_args a = { mean, b->mid_c, b->se_c, c1->w.data, c1->b.data, run_act(c1),
+                            c2->w.data, c2->b.data, run_act(c2), gate, hidden };
+    return r->k->f32->se_gate(&a);
+}
+
 ops_status run_tap(effad_runner *r, const void *x, const effad_qtype *q, int h, int w, int c, float *pooled,
                    float *map)
 {

@@ -50,6 +50,9 @@ ops_status run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom
                          const void *in, void *out, void *bands, float *mean);
 /* The float stem conv. */
 ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geom *g, const float *in, float *out);
+/* The squeeze-excite gate from the pooled mean (float, whatever the
+ * type of its weights). */
+ops_status run_se_gate(effad_runner *r, const effad_block *b, const float *mean, float *gate, float *hidden);
 /* An int8 block's squeeze-excite: the uint8 depthwise output rescaled per
  * channel by the gate, in place, into the projection's input type. */
 ops_status run_gate_q8(effad_runner *r, const effad_block *b, uint8_t *dw, size_t pixels, const float *gate,

@@ -28,6 +28,7 @@ const ops_q8_kernels ops_scalar_q8 = {
     .quantize = q8_quantize_scalar,
     .dequantize = q8_dequantize_scalar,
     .sum_hw = q8_sum_hw_scalar,
+    .se_gate = q8_se_gate_scalar,
 };
 
 static const ops_kernels scalar_kernels = { OPS_ISA_SCALAR, "scalar", &scalar_f32, &ops_scalar_q8 };

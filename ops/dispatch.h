@@ -65,6 +65,7 @@ typedef struct ops_q8_kernels {
     ops_status (*quantize)(const float *x, size_t n, float inv_scale, int32_t zero, uint8_t *q);
     ops_status (*dequantize)(const uint8_t *q, size_t n, float scale, int32_t zero, float *x);
     ops_status (*sum_hw)(const uint8_t *in, size_t hw, size_t c, int32_t *out);
+    ops_status (*se_gate)(const ops_q8_se_args *a);   /* float SE with int8 weights */
 } ops_q8_kernels;
 
 /* Every table of one ISA, keyed by element type. A NULL entry means this

@@ -34,3 +34,23 @@ ops_status q8_sum_hw_scalar(const uint8_t *in, size_t hw, size_t c, int32_t *out
         for (size_t ch = 0; ch < c; ch++) out[ch] += in[p * c + ch];
     return OPS_OK;
 }
+
+ops_status q8_se_gate_scalar(const ops_q8_se_args *a)
+{
+    if (!a || !a->mean || !a->w1 || !a->s1 || !a->w2 || !a->s2 || !a->gate || !a->scratch) return OPS_ERR_ARG;
+    for (int r = 0; r < a->rc; r++) {
+        const int8_t *w = a->w1 + (size_t)r * a->c;
+        float s = 0.0f;
+        for (int c = 0; c < a->c; c++) s += (float)w[c] * a->mean[c];
+        s = s * a->s1[r] + (a->b1 ? a->b1[r] : 0.0f);
+        a->scratch[r] = ops_act_apply1(s, a->act);
+    }
+    for (int c = 0; c < a->c; c++) {
+        const int8_t *w = a->w2 + (size_t)c * a->rc;
+        float s = 0.0f;
+        for (int r = 0; r < a->rc; r++) s += (float)w[r] * a->scratch[r];
+        s = s * a->s2[c] + (a->b2 ? a->b2[c] : 0.0f);
+        a->gate[c] = ops_act_apply1(s, a->gate_act);
+    }
+    return OPS_OK;
+}

@@ -159,6 +159,22 @@ static inline const uint8_t *ops_q8_dw_in_row(const ops_q8_dwconv_args *a, int i
     return a->in + slot * (size_t)a->in_dims.w * (size_t)a->in_dims.c;
 }
 
+/* ------------------------------------------------- squeeze-excite gate *
+ * The float gate of ops.h (ops_se_args) with int8 weights, one scale per
+ * output row: w1 [rc][c] with s1[rc], w2 [c][rc] with s2[c]; hidden =
+ * act(s1 * (w1 . mean) + b1), gate = gate_act(s2 * (w2 . hidden) + b2).
+ * Weight-only quantisation: the activations stay float (the gate feeds the
+ * rescale of an int8 block's depthwise output). It halves nothing in time
+ * (two mat-vecs per block) but a float SE is a third of an int8 B0 file. */
+typedef struct ops_q8_se_args {
+    const float *mean; int c, rc;
+    const int8_t *w1; const float *s1, *b1; ops_act act;
+    const int8_t *w2; const float *s2, *b2; ops_act gate_act;
+    float *gate;
+    float *scratch;        /* rc floats */
+} ops_q8_se_args;
+ops_status q8_se_gate_scalar(const ops_q8_se_args *a);
+
 /* ------------------------------------------------------------- glue */
 
 /* Per-channel rescale of a uint8 map (the squeeze-excite gate):

@@ -88,7 +88,11 @@ static void gemm_make(gemm_case *t, size_t m, size_t n, size_t k)
     t->a = malloc(m * k); t->b = malloc(k * n); t->res = malloc(m * n); t->c = malloc(m * n);
     t->mult = malloc(sizeof(float) * n); t->bias = malloc(sizeof(float) * n);
     for (size_t i = 0; i < m * k; i++) t->a[i] = (uint8_t)(rnd() & 1 ? (int)(rnd() & 255) : 128 + (int)(rnd() % 40) - 20);
-    for (size_t i = 0; i < k * n; i++) t->b[i] = (int8_t)(rnd() % 3 == 0 ? (rnd() & 1 ? 127 : -128) : (int)(rnd() % 255) - 127);
+    /* half the cases 7-bit weights (the u8s8 kernels' range), half the extremes */
+    const int seven = rnd() & 1;
+    for (size_t i = 0; i < k * n; i++)
+        t->b[i] = seven ? (int8_t)(rnd() % 3 == 0 ? (rnd() & 1 ? 63 : -64) : (int)(rnd() % 128) - 64)
+                        : (int8_t)(rnd() % 3 == 0 ? (rnd() & 1 ? 127 : -128) : (int)(rnd() % 255) - 127);
     for (size_t i = 0; i < m * n; i++) t->res[i] = (uint8_t)rnd();
     const float s_in = frand(0.005f, 0.05f);
     for (size_t j = 0; j < n; j++) { t->mult[j] = s_in * frand(0.0005f, 0.01f); t->bias[j] = frand(-1.0f, 1.0f); }
