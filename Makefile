@@ -109,11 +109,14 @@ golden-full: ort $(B)/tests/test-golden
 
 # bench: effad vs ONNX Runtime side by side (bench/bench.js; table on stdout
 # and in build/bench/report.md). BENCH_ARGS e.g. "--rounds 3 --runs 10".
+# Then the detector's throughput beside the Python pipeline
+# (bench/throughput.js; THROUGHPUT_ARGS e.g. "--rounds 1 --python 0").
 # The full-size models come from golden-full when they are missing.
 .PHONY: bench
 bench: $(B)/effad ort
 	@test -f build/golden-full/b0-tv/model.onnx -a -f build/golden-full/b4-tv/model.onnx || $(MAKE) golden-full ORT_DIR=$(ORT_DIR)
 	B=$(B) EFFAD_ORT_DIR=$(ORT_DIR) node bench/bench.js $(BENCH_ARGS)
+	B=$(B) EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) node bench/throughput.js $(THROUGHPUT_ARGS)
 
 # ---- cross builds (scripts and the packages they need in tests/cross/) ----
 #   make cross-test  the test suite for aarch64 (NEON) and big-endian s390x,
