@@ -2,13 +2,15 @@
  * gauss-file.c -- the `.gauss` model file: versioned, little-endian,
  * checksummed, every size and offset validated on read.
  *
- * Layout, version 1 (all integers little-endian, doubles as their IEEE-754
+ * Layout, version 2 (all integers little-endian, doubles as their IEEE-754
  * bit pattern in a little-endian u64; encoded byte by byte so big-endian
  * hosts read and write the same bytes):
  *
  *   header, 64 bytes
  *     0  char[8] magic "EFFGAUSS"
- *     8  u32 version (1)
+ *     8  u32 version (2; 1 is read too: the same layout, but written
+ *        before the presets were renamed -- preprocess_preset_renamed()
+ *        maps its preset name to today's, see gauss_model.preset_stored)
  *    12  u32 header bytes (64)
  *    16  u64 file bytes
  *    24  u32 CRC-32 (IEEE, as zlib) of the whole file with this field zero
@@ -41,9 +43,11 @@
 #include <string.h>
 #include "atomic-file.h"
 #include "gauss.h"
+#include "preprocess.h"
 
 #define MAGIC "EFFGAUSS"
-#define VERSION 1u
+#define VERSION 2u
+#define OLDEST_VERSION 1u
 #define HEADER_BYTES 64u
 #define CRC_OFFSET 24u
 #define MAX_LEVELS 256u
@@ -416,9 +420,9 @@ effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, e
     uint32_t version = get_u32(&r), hb = get_u32(&r);
     uint64_t fb = get_u64(&r);
     uint32_t crc = get_u32(&r);
-    if (version != VERSION)
+    if (version < OLDEST_VERSION || version > VERSION)
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, ".gauss version %u; this build reads "
-                          "version %u", version, VERSION);
+                          "versions %u to %u", version, OLDEST_VERSION, VERSION);
     if (hb != HEADER_BYTES)
         return effad_fail(e, EFFAD_ERR_FORMAT, "header size %u, expected %u", hb, HEADER_BYTES);
     if (fb != len)
@@ -443,6 +447,14 @@ effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, e
         return effad_fail(e, EFFAD_ERR_FORMAT, "preset or tap string contains a NUL byte");
     effad_status st = EFFAD_ERR_NOMEM;
     if (!(m->preset = take_string(&r, lp)) || !(m->taps = take_string(&r, lt))) goto nomem;
+    const char *renamed = preprocess_preset_renamed(version, m->preset);
+    if (renamed) {
+        char *now = malloc(strlen(renamed) + 1);
+        if (!now) goto nomem;
+        strcpy(now, renamed);
+        m->preset_stored = m->preset;
+        m->preset = now;
+    }
     for (; r.at % 8; r.at++)
         if (buf[r.at]) { st = effad_fail(e, EFFAD_ERR_FORMAT, "nonzero padding"); goto fail; }
     if (!have(&r, (uint64_t)nti * (GAUSS_THRESHOLD_NAME + 8))) {
