@@ -75,15 +75,29 @@ effad_status image_decode(const uint8_t *bytes, size_t n, effad_image *img, effa
 effad_status image_load(const char *path, effad_image *img, effad_error *e);
 void image_free(effad_image *img);
 
-/* Image.open(p).convert('RGB'), byte for byte (see the table above):
- * *rgb_out gets a malloc'd h*w*3 buffer the caller frees. */
-effad_status image_to_rgb8(const effad_image *img, uint8_t **rgb_out, effad_error *e);
-/* Which library's 8-bit RGB to reproduce. They differ only for 16-bit grey:
- * PIL opens it as mode "I" and clips to 255 on convert('RGB'); OpenCV's
- * imread(IMREAD_COLOR) keeps the high byte. Everything else (alpha dropped,
- * grey replicated, palette expanded, 16-bit colour -> high byte) agrees. */
-typedef enum image_rgb_rule { IMAGE_RGB_PIL = 0, IMAGE_RGB_OPENCV = 1 } image_rgb_rule;
+/* Which library's 8-bit RGB to reproduce; they differ only for 16-bit
+ * samples (alpha dropped, grey replicated, palette expanded agree):
+ *   IMAGE_RGB_SCALE   round(v / 257) for every 16-bit sample: the 8-bit
+ *                     image a user means. effad's default.
+ *   IMAGE_RGB_PIL     Image.open(p).convert('RGB'): PIL opens 16-bit grey as
+ *                     mode "I" and I -> RGB *clips* at 255, so a 16-bit grey
+ *                     image turns (nearly) white; 16-bit grey+alpha and
+ *                     colour keep the high byte. Bit-exact with the
+ *                     MahalanobisAD-pytorch reference (`--pil-16bit`).
+ *   IMAGE_RGB_OPENCV  cv2.imread(p, IMREAD_COLOR): the high byte, v >> 8.
+ *                     Bit-exact with gaussian-ad-mvtec (`--opencv-16bit`). */
+typedef enum image_rgb_rule { IMAGE_RGB_SCALE = 0, IMAGE_RGB_PIL = 1, IMAGE_RGB_OPENCV = 2 } image_rgb_rule;
 effad_status image_to_rgb8_as(const effad_image *img, image_rgb_rule rule, uint8_t **rgb_out, effad_error *e);
+/* image_to_rgb8_as(IMAGE_RGB_PIL), the converter the decoder tests compare
+ * with PIL: *rgb_out gets a malloc'd h*w*3 buffer the caller frees. */
+effad_status image_to_rgb8(const effad_image *img, uint8_t **rgb_out, effad_error *e);
+/* Pixels that image_to_rgb8_as(img, rule) saturates: 16-bit grey above 255
+ * under IMAGE_RGB_PIL; 0 for every other image and rule. */
+size_t image_rgb8_clipped(const effad_image *img, image_rgb_rule rule);
+/* A file straight to 8-bit RGB (image_load + image_to_rgb8_as); *clipped
+ * (may be NULL) gets image_rgb8_clipped. Errors are prefixed with the path. */
+effad_status image_load_rgb8(const char *path, image_rgb_rule rule, uint8_t **rgb, int *w, int *h,
+                             size_t *clipped, effad_error *e);
 
 /* Writes an 8-bit PNG (channels 1 grey, 3 RGB, 4 RGBA). Atomic: the data
  * goes to a temporary file in the same directory, is flushed and fsync'd,
