@@ -39,8 +39,12 @@ effad_status image_decode(const uint8_t *b, size_t n, effad_image *img, effad_er
     if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return image_decode_jpeg(b, n, img, e);
     if (n >= 2 && b[0] == 'B' && b[1] == 'M') return image_decode_bmp(b, n, img, e);
     if (n >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') return image_decode_pnm(b, n, img, e);
+    /* "II" 42 or "MM" 42, and BigTIFF's 43 so that it is named when refused */
+    if (n >= 4 && ((b[0] == 'I' && b[1] == 'I' && (b[2] == 42 || b[2] == 43) && b[3] == 0) ||
+                   (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && (b[3] == 42 || b[3] == 43))))
+        return image_decode_tiff(b, n, img, e);
     if (n == 0) return effad_fail(e, EFFAD_ERR_FORMAT, "empty file");
-    return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "unknown image format (not PNG, JPEG, BMP or PPM/PGM/PBM)");
+    return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "unknown image format (not PNG, JPEG, TIFF, BMP or PPM/PGM/PBM)");
 }
 
 effad_status image_load(const char *path, effad_image *img, effad_error *e)

@@ -114,6 +114,7 @@ effad_status image_decode_png(const uint8_t *b, size_t n, effad_image *img, effa
 effad_status image_decode_pnm(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
 effad_status image_decode_bmp(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
 effad_status image_decode_jpeg(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
+effad_status image_decode_tiff(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
 
 /* Shared by the decoders: checks w, h against IMAGE_MAX_PIXELS and
  * allocates img->px zeroed. `fmt` names the format in messages. */

@@ -89,6 +89,9 @@ int main(void)
     CHECK_HAS(e.msg, "progressive");
     CHECK_HAS(e.msg, "jpeg-progressive.jpg: JPEG: ");
     CHECK(img.px == NULL);
+    CHECK_EQ_INT(image_load(DIR "tiff-cmyk.tif", &img, &e), EFFAD_ERR_UNSUPPORTED);
+    CHECK_HAS(e.msg, "tiff-cmyk.tif: TIFF: PhotometricInterpretation 5");
+    CHECK(img.px == NULL);
     CHECK_EQ_INT(image_load(DIR "no-such-file.png", &img, &e), EFFAD_ERR_IO);
     CHECK_HAS(e.msg, "no-such-file.png: cannot open");
     return check_done("test-image-decode");
