@@ -305,8 +305,29 @@ def gen_jpeg():
     record("jpeg-422-opt-exif.jpg", W, H, 3, 8, None, tol)
     Image.fromarray(img[:, :3]).save(os.path.join(OUT, "jpeg-420-narrow.jpg"), quality=90, subsampling=2)
     record("jpeg-420-narrow.jpg", 3, H, 3, 8, None, tol)
-    # refused: progressive
-    pil.save(os.path.join(OUT, "jpeg-progressive.jpg"), quality=50, progressive=True)
+    # progressive: libjpeg's standard script has every scan kind -- DC
+    # first (interleaved) and refinement, AC first with spectral selection
+    # and successive approximation, AC refinement; at several subsamplings,
+    # qualities and sizes, grey, and a 3-pixel-wide 4:2:0 edge case
+    for ss, tag, q in ((2, "420", 75), (1, "422", 30), (0, "444", 95)):
+        pil.save(os.path.join(OUT, f"jpeg-prog-{tag}.jpg"), quality=q, subsampling=ss, progressive=True)
+        record(f"jpeg-prog-{tag}.jpg", W, H, 3, 8, None, tol)
+    pil.convert("L").save(os.path.join(OUT, "jpeg-prog-grey.jpg"), quality=85, progressive=True)
+    record("jpeg-prog-grey.jpg", W, H, 1, 8, None, tol)
+    Image.fromarray(img[:, :3]).save(os.path.join(OUT, "jpeg-prog-420-narrow.jpg"), quality=90, subsampling=2,
+                                     progressive=True)
+    record("jpeg-prog-420-narrow.jpg", 3, H, 3, 8, None, tol)
+    # progressive with restart markers in every scan (PIL 9.4 has no restart
+    # option; OpenCV's writer is libjpeg-turbo too): interval 1 MCU, and a
+    # grey one with an interval that does not divide the row
+    cv2.imwrite(os.path.join(OUT, "jpeg-prog-420-rst.jpg"), img[..., ::-1],
+                [cv2.IMWRITE_JPEG_QUALITY, 80, cv2.IMWRITE_JPEG_PROGRESSIVE, 1, cv2.IMWRITE_JPEG_RST_INTERVAL, 1])
+    record("jpeg-prog-420-rst.jpg", W, H, 3, 8, None, tol)
+    cv2.imwrite(os.path.join(OUT, "jpeg-prog-grey-rst.jpg"), np.asarray(pil.convert("L")),
+                [cv2.IMWRITE_JPEG_QUALITY, 60, cv2.IMWRITE_JPEG_PROGRESSIVE, 1, cv2.IMWRITE_JPEG_RST_INTERVAL, 4])
+    record("jpeg-prog-grey-rst.jpg", W, H, 1, 8, None, tol)
+    # refused: four components (CMYK)
+    pil.convert("CMYK").save(os.path.join(OUT, "jpeg-cmyk.jpg"), quality=50)
 
 
 # ---------------------------------------------------------------- TIFF
