@@ -11,8 +11,9 @@
  *
  * Presets (preprocess_by_name), each named after the code it reproduces:
  *   "ailia"         the ailia model zoo's sample, axinc-ai/ailia-models
- *                   anomaly_detection/mahalanobisad/mahalanobisad.py,
- *                   preprocess(): the shorter side to IMAGE_RESIZE (256) --
+ *                   anomaly_detection/mahalanobisad/mahalanobisad.py (read
+ *                   at commit 40b76225), preprocess(): the shorter side to
+ *                   IMAGE_RESIZE (256) --
  *                     size = (size, int(size * h / w))  (or the transpose)
  *                     Image.fromarray(img).resize(size, resample=Image.LANCZOS)
  *                   -- then the crop at
@@ -22,8 +23,8 @@
  *                   (image[:, :, i] - mean[i]) / std[i]; with numpy 1.x the
  *                   float64 scalars act as float32, so three float32
  *                   roundings, as below). The default preset.
- *   "mahalanobisad" byungjae89/MahalanobisAD-pytorch, src/datasets/mvtec.py,
- *                   MVTecDataset.__init__:
+ *   "mahalanobisad" byungjae89/MahalanobisAD-pytorch, src/datasets/mvtec.py
+ *                   (commit b85c384f; src/main.py feeds it), MVTecDataset.__init__:
  *                     T.Compose([T.Resize(resize, Image.ANTIALIAS),
  *                                T.CenterCrop(cropsize), T.ToTensor(),
  *                                T.Normalize(mean=[...], std=[...])])
@@ -31,7 +32,7 @@
  *                   side as int(size * long / short) too), but CenterCrop's
  *                   origin int(round((H - out_h) / 2.0)) rounds half to even:
  *                   one pixel further than "ailia" when (H - out_h) % 4 == 3.
- *   "paper"         ORippler/gaussian-ad-mvtec (Rippel et al.),
+ *   "paper"         ORippler/gaussian-ad-mvtec (Rippel et al.; commit 674fbd0e),
  *                   src/gaussian/model.py Mahalanobis.__init__:
  *                     transform=Resize(self.input_size, self.input_size)
  *                     final_transform = [Normalize(), ToTensorV2()]
@@ -45,9 +46,9 @@
  * Names written by older effad versions into .gauss files are mapped by
  * preprocess_preset_renamed() ("ailia" was the torchvision rounding then).
  *
- * resize_short defaults to 256 for outputs up to 256 pixels, else to
- * out * 8 / 7 (the same 224:256 ratio). Every field may be changed after
- * preprocess_by_name.
+ * resize_short (the "ailia" and "mahalanobisad" shorter side) is
+ * round(max(out_h, out_w) * 256 / 224): 256 for the samples' 224, 73 for
+ * 64, 434 for 380. Every field may be changed after preprocess_by_name.
  *
  * A crop larger than the resized image is an error (EFFAD_ERR_ARG);
  * torchvision would zero-pad instead, which no preset relies on.
