@@ -181,12 +181,17 @@ conformance: $(B)/onnx-backend-check
 	    EFFAD_ISA=$$isa $(B)/onnx-backend-check $$dirs || rc=1; \
 	  done; exit $$rc
 
-# reference: effad's fit + score against the Python reference pipelines
-# (PIL + ONNX Runtime + scikit-learn + scipy for ailia; OpenCV for paper)
-# on generated images, both presets, 1e-3 relative (tests/reference/).
+# reference: every preset's network input bit for bit against its own Python
+# reference (tests/reference/prep_check.py, through build/prep-dump), then
+# effad's fit + score against the Python reference pipelines (ONNX Runtime +
+# scikit-learn + scipy; PIL for ailia/mahalanobisad, OpenCV for paper) on
+# generated images, all three presets, 1e-3 relative (tests/reference/).
 .PHONY: reference
-reference: ort $(B)/effad
-	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) sh tests/reference/effad-vs-ref.sh build/reference
+reference: ort $(B)/effad $(B)/prep-dump
+	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) PREP_DUMP=$(abspath $(B)/prep-dump) sh tests/reference/effad-vs-ref.sh build/reference
+$(B)/prep-dump: tests/reference/prep-dump.c $(B)/libeffad.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(INC) -o $@ $< $(B)/libeffad.a $(LDLIBS)
 
 # install: the CLI, the library, the public header and a pkg-config file.
 PREFIX ?= /usr/local

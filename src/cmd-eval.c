@@ -20,7 +20,8 @@ static int help(void)
            "  --out DIR        report directory (default effad-report)\n"
            "  --update         store best-f1 and youden thresholds in MODEL.gauss (atomically)\n"
            "  --use NAME       with --update: put that threshold in force\n"
-           "  --threads N, --isa NAME, --quiet\n");
+           "  --threads N, --isa NAME, --quiet\n"
+           CLI_HELP_16BIT);
     return 0;
 }
 
@@ -50,7 +51,7 @@ int cmd_eval(int argc, char **argv)
 {
     const char *gauss_path = 0, *model = 0, *data = 0, *outdir = "effad-report", *use = 0;
     int update = 0, quiet = 0;
-    pipeline_options po = { .threads = 1 };
+    pipeline_options po = { .threads = 1, .rgb16 = IMAGE_RGB_SCALE };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
@@ -73,6 +74,7 @@ int cmd_eval(int argc, char **argv)
     image_list list;
     memset(&list, 0, sizeof list);
     if (detector_open(&d, gauss_path, model, po, &e)) return cli_error("eval", &e);
+    cli_note_renamed_preset("eval", gauss_path, &d.gm);
     int rc = 1;
     double *score = 0, *sub_s = 0;
     uint8_t *sub_l = 0;

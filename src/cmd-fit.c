@@ -11,11 +11,15 @@ static int help(void)
     printf("usage: effad fit MODEL.efm TRAIN_DIR_OR_IMAGE... -o OUT.gauss [options]\n"
            "  Fits one Gaussian per feature level on good images (directories are\n"
            "  searched recursively) and writes OUT.gauss atomically.\n"
-           "  --preprocess ailia|ailia-floor|paper   reference pipeline to match (default ailia):\n"
-           "        ailia: PIL Lanczos short side to 256 (scaled for other input sizes), centre\n"
-           "        crop, score = sum over levels, threshold 2 x mean training score;\n"
-           "        paper: OpenCV bilinear straight to the input size, score = mean over\n"
-           "        levels, threshold from the chi-squared rule\n"
+           "  --preprocess ailia|mahalanobisad|paper   reference pipeline to match (default ailia):\n"
+           "        ailia: the ailia model zoo's mahalanobisad.py -- PIL Lanczos short side to\n"
+           "        256 (scaled for other input sizes), centre crop at (h - 224) // 2,\n"
+           "        score = sum over levels, threshold 2 x mean training score;\n"
+           "        mahalanobisad: MahalanobisAD-pytorch, the same but torchvision's CenterCrop\n"
+           "        (origin rounded half to even: one pixel off when (h - 224) %% 4 == 3);\n"
+           "        paper: gaussian-ad-mvtec -- OpenCV bilinear straight to the input size\n"
+           "        (whole image, aspect not kept), score = mean over levels, threshold\n"
+           "        from the chi-squared rule\n"
            "  --levels all|i,j,...  which model levels to use (default all; effad info lists them)\n"
            "  --aug N        add N augmented copies per image (rotation within +-10 deg, random crop)\n"
            "  --seed S       augmentation seed (default 0)\n"
@@ -25,7 +29,8 @@ static int help(void)
            "                 recompute the 2 x mean training score)\n"
            "  --threads N    worker threads (default 1)\n"
            "  --isa NAME     force a kernel path (also EFFAD_ISA)\n"
-           "  --quiet        no progress on stderr\n");
+           "  --quiet        no progress on stderr\n"
+           CLI_HELP_16BIT);
     return 0;
 }
 
@@ -35,7 +40,7 @@ int cmd_fit(int argc, char **argv)
     const char *inputs[256];
     int n_inputs = 0, aug = 0, quiet = 0, keep = 1, seed = 0;
     double sigma = 3.0, explicit_th = NAN;
-    pipeline_options po = { .preset = "ailia", .threads = 1 };
+    pipeline_options po = { .preset = "ailia", .threads = 1, .rgb16 = IMAGE_RGB_SCALE };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
@@ -75,10 +80,12 @@ int cmd_fit(int argc, char **argv)
     augment_rng rng;
     augment_rng_seed(&rng, (uint64_t)seed);
     cli_progress prog;
+    cli_image_warnings warned = { 0, 0 };
     cli_progress_start(&prog, "fit", list.n, quiet);
     for (size_t i = 0; i < list.n; i++) {
         int w, h;
         if (pipeline_load_rgb(&p, list.path[i], &rgb, &w, &h, &e)) goto done;
+        cli_warn_image("fit", &warned, &p, list.path[i], w, h);
         for (size_t c = 0; c < copies; c++) {
             if (pipeline_rgb(&p, rgb, w, h, c ? &rng : 0, 10, rows + (i * copies + c) * p.total_dim, &e)) {
                 effad_error_prefix(&e, list.path[i]);

@@ -16,10 +16,12 @@ static int help(void)
            "  --json               one JSON object per line instead of text\n"
            "  --threshold V|NAME   a number, or a threshold stored in the model\n"
            "                       (train-2xmean, chi2-3sigma, explicit, best-f1, youden)\n"
-           "  --save DIR           write DIR/<name>.png: the image beside its score bar\n"
+           "  --save DIR           write DIR/<name>.png: the image beside its score bar; when\n"
+           "                       the preset crops, the window it saw is outlined\n"
            "  --fail-on-anomaly    exit with status 3 when any image is anomalous\n"
            "  --preprocess NAME    insist on a preset (refused unless the model was fitted with it)\n"
-           "  --threads N, --isa NAME, --quiet\n");
+           "  --threads N, --isa NAME, --quiet\n"
+           CLI_HELP_16BIT);
     return 0;
 }
 
@@ -41,7 +43,7 @@ int cmd_score(int argc, char **argv)
     const char *gauss_path = 0, *model = 0, *save = 0, *th_opt = 0, *preset_opt = 0;
     const char *inputs[256];
     int n_inputs = 0, json = 0, fail_on = 0, quiet = 0;
-    pipeline_options po = { .threads = 1 };
+    pipeline_options po = { .threads = 1, .rgb16 = IMAGE_RGB_SCALE };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
@@ -68,6 +70,8 @@ int cmd_score(int argc, char **argv)
     /* the recorded preset, unless the user names one: then it must agree */
     po.preset = preset_opt;
     if (detector_open(&d, gauss_path, model, po, &e)) return cli_error("score", &e);
+    cli_note_renamed_preset("score", gauss_path, &d.gm);
+    cli_image_warnings warned = { 0, 0 };
     int rc = 1, anomalies = 0;
     if (dataset_collect(&list, inputs, n_inputs, &e)) goto done;
     double threshold;
@@ -90,6 +94,7 @@ int cmd_score(int argc, char **argv)
         uint8_t *rgb = 0;
         int w, h;
         if (pipeline_load_rgb(&d.p, list.path[i], &rgb, &w, &h, &e)) goto done;
+        cli_warn_image("score", &warned, &d.p, list.path[i], w, h);
         if (pipeline_rgb(&d.p, rgb, w, h, 0, 0, d.feat, &e)) { effad_error_prefix(&e, list.path[i]); free(rgb); goto done; }
         double score = detector_score_image(&d);
         int bad = score >= threshold;
@@ -117,7 +122,9 @@ int cmd_score(int argc, char **argv)
             const char *dot = strrchr(base, '.');
             int stem = dot ? (int)(dot - base) : (int)strlen(base);
             snprintf(out, sizeof out, "%s/%.*s%s%.*s.png", save, plen, parent, plen ? "_" : "", stem, base);
-            effad_status s = figure_score(rgb, w, h, score, threshold, &fig, &fw, &fh, &e);
+            double box[4];
+            int crops = d.p.prep.crop != PREP_CROP_NONE && !preprocess_crop_in_source(&d.p.prep, w, h, box, 0, 0);
+            effad_status s = figure_score(rgb, w, h, crops ? box : 0, score, threshold, &fig, &fw, &fh, &e);
             if (!s) s = image_write_png(out, fig, fw, fh, 3, &e);
             free(fig);
             if (s) { free(rgb); goto done; }

@@ -2,13 +2,15 @@
  * gauss-file.c -- the `.gauss` model file: versioned, little-endian,
  * checksummed, every size and offset validated on read.
  *
- * Layout, version 1 (all integers little-endian, doubles as their IEEE-754
+ * Layout, version 2 (all integers little-endian, doubles as their IEEE-754
  * bit pattern in a little-endian u64; encoded byte by byte so big-endian
  * hosts read and write the same bytes):
  *
  *   header, 64 bytes
  *     0  char[8] magic "EFFGAUSS"
- *     8  u32 version (1)
+ *     8  u32 version (2; 1 is read too: the same layout, but written
+ *        before the presets were renamed -- preprocess_preset_renamed()
+ *        maps its preset name to today's, see gauss_model.preset_stored)
  *    12  u32 header bytes (64)
  *    16  u64 file bytes
  *    24  u32 CRC-32 (IEEE, as zlib) of the whole file with this field zero
@@ -42,6 +44,7 @@
 #include "atomic-file.h"
 #include "gauss-format.h"
 #include "gauss.h"
+#include "preprocess.h"
 
 /* ------------------------------------------------------ byte cursors */
 
@@ -291,6 +294,14 @@ effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, e
     m->input_c = h.input_c;
     if (!(m->preset = dup_string(h.preset, h.preset_len)) || !(m->taps = dup_string(h.taps, h.taps_len)))
         goto nomem;
+    /* a version 1 file names its preset by the old names (preprocess.h) */
+    const char *renamed = preprocess_preset_renamed(h.version, m->preset);
+    if (renamed) {
+        char *now = dup_string(renamed, (uint32_t)strlen(renamed));
+        if (!now) goto nomem;
+        m->preset_stored = m->preset;
+        m->preset = now;
+    }
     copy_thresholds(h.thresholds, h.n_thresholds, m->thresholds);
     m->n_thresholds = h.n_thresholds;
     if (h.n_levels && !(m->levels = calloc(h.n_levels, sizeof *m->levels))) goto nomem;

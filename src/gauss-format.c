@@ -93,9 +93,10 @@ effad_status gauss_file_check_header(const uint8_t *buf, size_t len, gauss_file_
      * gauss_file_check_level: the header below stays shared, the level
      * record dispatches on the version. Until then any other version is
      * refused rather than half-understood, by both readers. */
-    if (version != GAUSS_FILE_VERSION)
+    if (version < GAUSS_FILE_OLDEST_VERSION || version > GAUSS_FILE_VERSION)
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, ".gauss version %u; this build reads "
-                          "version %u", version, GAUSS_FILE_VERSION);
+                          "versions %u to %u", version, GAUSS_FILE_OLDEST_VERSION, GAUSS_FILE_VERSION);
+    h->version = version;
     if (hb != GAUSS_FILE_HEADER_BYTES)
         return effad_fail(e, EFFAD_ERR_FORMAT, "header size %u, expected %u", hb, GAUSS_FILE_HEADER_BYTES);
     if (fb != len)

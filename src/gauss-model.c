@@ -77,6 +77,7 @@ void gauss_model_free(gauss_model *m)
     for (size_t i = 0; i < m->n_levels; i++) gauss_level_free(&m->levels[i]);
     free(m->levels);
     free(m->preset);
+    free(m->preset_stored);
     free(m->taps);
     memset(m, 0, sizeof *m);
 }

@@ -179,6 +179,9 @@ typedef struct gauss_model {
     uint64_t model_hash;        /* of the .efm the features came from */
     uint32_t input_h, input_w, input_c;
     char *preset;               /* preprocessing preset name (owned) */
+    char *preset_stored;        /* read from an old file whose preset has been
+                                   renamed since: the name it stored (owned);
+                                   else NULL. Never written. */
     char *taps;                 /* tap description, opaque here (owned) */
     size_t n_levels;
     gauss_level *levels;        /* owned */
