@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "efm-format.h"
 
 static const char *act_name(int a)
 {
@@ -12,7 +11,7 @@ static const char *act_name(int a)
 
 static const char *pad_name(int p)
 {
-    return p == EFM_PAD_TF_SAME ? "tf-same" : p == EFM_PAD_SYMMETRIC ? "symmetric" : "explicit";
+    return p == EFFAD_PAD_TF_SAME ? "tf-same" : p == EFFAD_PAD_SYMMETRIC ? "symmetric" : "explicit";
 }
 
 static void print_thousands(FILE *f, long long v)
