@@ -4,7 +4,7 @@
  *
  * Layout, version 1 (all integers little-endian, doubles as their IEEE-754
  * bit pattern in a little-endian u64; encoded byte by byte so big-endian
- * hosts read and write the same bytes):
+ * hosts read and write the same bytes; gauss-codec.h):
  *
  *   header, 64 bytes
  *     0  char[8] magic "EFFGAUSS"
@@ -32,6 +32,12 @@
  *     if flags & 2, the training features: u64 n_f, f32[n_f * d], zero
  *       padding to 8 bytes
  *
+ *
+ * Version 2 is version 1 followed by the per-location map Gaussians
+ * (gauss-maps-file.c describes the section). A model without maps is
+ * still written as version 1, so older effad builds keep reading it;
+ * both versions are read.
+ *
  * The CRC covers the header too, so a flipped size field is caught before
  * it is believed; the structural checks still run, since a file can be
  * well-sealed and wrong (written by a buggy or hostile tool).
@@ -40,10 +46,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "atomic-file.h"
-#include "gauss.h"
+#include "gauss-codec.h"
 
 #define MAGIC "EFFGAUSS"
-#define VERSION 1u
+#define VERSION_LEVELS 1u   /* image-level Gaussians only */
+#define VERSION_MAPS 2u     /* ... followed by the map section */
 #define HEADER_BYTES 64u
 #define CRC_OFFSET 24u
 #define MAX_LEVELS 256u
@@ -77,59 +84,6 @@ static uint32_t file_crc(const uint8_t *buf, size_t len)
     return crc_update(table, c, buf + CRC_OFFSET + 4, len - CRC_OFFSET - 4);
 }
 
-/* ------------------------------------------------------ byte cursors */
-
-typedef struct { uint8_t *p; size_t at, len; } writer;
-
-static void put_u32(writer *w, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) w->p[w->at++] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64(writer *w, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) w->p[w->at++] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_f64(writer *w, double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    put_u64(w, u);
-}
-
-static void put_bytes(writer *w, const void *src, size_t n)
-{
-    memcpy(w->p + w->at, src, n);
-    w->at += n;
-}
-
-typedef struct { const uint8_t *p; size_t at, len; } reader;
-
-static int have(const reader *r, uint64_t n) { return n <= r->len - r->at; }
-
-static uint32_t get_u32(reader *r)
-{
-    uint32_t v = 0;
-    for (int i = 0; i < 4; i++) v |= (uint32_t)r->p[r->at++] << (8 * i);
-    return v;
-}
-
-static uint64_t get_u64(reader *r)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)r->p[r->at++] << (8 * i);
-    return v;
-}
-
-static double get_f64(reader *r)
-{
-    uint64_t u = get_u64(r);
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
 /* ------------------------------------------------------------ sizes */
 
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
@@ -157,17 +111,15 @@ size_t gauss_file_size(const gauss_model *m)
         if (lv->features && lv->n_features > MAX_FEATURE_ROWS) return 0;
         total += level_bytes(lv->dim, lv->n_thresholds, lv->stats != NULL, lv->n_features, lv->features != NULL);
     }
+    if (m->maps) {
+        uint64_t mb = gauss_maps_section_bytes(m->maps);
+        if (!mb) return 0;
+        total += mb;
+    }
     return total > SIZE_MAX ? 0 : (size_t)total;
 }
 
 /* ------------------------------------------------------------ encode */
-
-static void put_f32(writer *w, float v)
-{
-    uint32_t u;
-    memcpy(&u, &v, 4);
-    put_u32(w, u);
-}
 
 static void put_threshold(writer *w, const gauss_threshold *t)
 {
@@ -178,8 +130,9 @@ static void put_threshold(writer *w, const gauss_threshold *t)
     put_f64(w, t->value);
 }
 
-static void put_stats(writer *w, const gauss_stats *s, size_t d)
+void gauss_codec_put_stats(writer *w, const gauss_stats *s)
 {
+    size_t d = s->dim;
     put_u64(w, s->n);
     put_f64(w, s->sum_y4);
     for (size_t j = 0; j < d; j++) put_f64(w, s->shift[j]);
@@ -213,7 +166,7 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
     size_t lp = m->preset ? strlen(m->preset) : 0, lt = m->taps ? strlen(m->taps) : 0;
     writer w = { buf, 0, len };
     put_bytes(&w, MAGIC, 8);
-    put_u32(&w, VERSION);
+    put_u32(&w, m->maps ? VERSION_MAPS : VERSION_LEVELS);
     put_u32(&w, HEADER_BYTES);
     put_u64(&w, (uint64_t)len);
     put_u32(&w, 0);                 /* CRC, sealed below */
@@ -227,7 +180,7 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
     put_u32(&w, (uint32_t)m->n_thresholds);
     put_bytes(&w, m->preset, lp);
     put_bytes(&w, m->taps, lt);
-    while (w.at % 8) w.p[w.at++] = 0;
+    put_pad8(&w);
     for (size_t t = 0; t < m->n_thresholds; t++) put_threshold(&w, &m->thresholds[t]);
 
     for (size_t i = 0; i < m->n_levels; i++) {
@@ -244,13 +197,14 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
         for (size_t j = 0; j < d; j++) put_f64(&w, lv->mean[j]);
         for (size_t j = 0; j < d; j++)
             for (size_t k = 0; k <= j; k++) put_f64(&w, lv->chol[j * d + k]);
-        if (s) put_stats(&w, s, d);
+        if (s) gauss_codec_put_stats(&w, s);
         if (lv->features) {
             put_u64(&w, lv->n_features);
             for (uint64_t k = 0; k < lv->n_features * d; k++) put_f32(&w, lv->features[k]);
-            while (w.at % 8) w.p[w.at++] = 0;
+            put_pad8(&w);
         }
     }
+    if (m->maps) gauss_maps_section_put(&w, m->maps);
     uint32_t crc = file_crc(buf, len);
     w.at = CRC_OFFSET;
     put_u32(&w, crc);
@@ -382,6 +336,20 @@ static effad_status decode_level(reader *r, size_t li, gauss_level *lv, effad_er
     return EFFAD_OK;
 }
 
+int gauss_codec_get_stats(reader *r, gauss_stats *s)
+{
+    size_t d = s->dim;
+    s->n = get_u64(r);
+    s->sum_y4 = get_f64(r);
+    int ok = isfinite(s->sum_y4) && s->sum_y4 >= 0 && s->n > 0;
+    for (size_t j = 0; j < d; j++) ok &= isfinite(s->shift[j] = get_f64(r));
+    for (size_t j = 0; j < d; j++) ok &= isfinite(s->sum[j] = get_f64(r));
+    for (size_t j = 0; j < d; j++) ok &= isfinite(s->sum_y2y[j] = get_f64(r));
+    for (size_t j = 0; j < d; j++)
+        for (size_t k = j; k < d; k++) ok &= isfinite(s->cross[j * d + k] = get_f64(r));
+    return ok;
+}
+
 static effad_status decode_stats(reader *r, size_t li, gauss_level *lv, uint32_t d, effad_error *e)
 {
     gauss_stats *s = malloc(sizeof *s);
@@ -389,18 +357,10 @@ static effad_status decode_stats(reader *r, size_t li, gauss_level *lv, uint32_t
     effad_status st = gauss_stats_init(s, d, e);
     if (st) { free(s); return st; }
     lv->stats = s;
-    s->n = get_u64(r);
-    s->sum_y4 = get_f64(r);
-    int finite = isfinite(s->sum_y4) && s->sum_y4 >= 0;
-    for (size_t j = 0; j < d; j++) finite &= isfinite(s->shift[j] = get_f64(r));
-    for (size_t j = 0; j < d; j++) finite &= isfinite(s->sum[j] = get_f64(r));
-    for (size_t j = 0; j < d; j++) finite &= isfinite(s->sum_y2y[j] = get_f64(r));
-    for (size_t j = 0; j < d; j++)
-        for (size_t k = j; k < d; k++) finite &= isfinite(s->cross[j * d + k] = get_f64(r));
-    if (!finite)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: statistics hold a non-finite or "
-                          "negative value", li);
-    if (s->n == 0) return bad(e, "statistics of zero samples", li, r->at);
+    if (!gauss_codec_get_stats(r, s))
+        return s->n ? effad_fail(e, EFFAD_ERR_FORMAT, "level %zu: statistics hold a non-finite or "
+                                 "negative value", li)
+                    : bad(e, "statistics of zero samples", li, r->at);
     return EFFAD_OK;
 }
 
@@ -416,9 +376,9 @@ effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, e
     uint32_t version = get_u32(&r), hb = get_u32(&r);
     uint64_t fb = get_u64(&r);
     uint32_t crc = get_u32(&r);
-    if (version != VERSION)
+    if (version != VERSION_LEVELS && version != VERSION_MAPS)
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, ".gauss version %u; this build reads "
-                          "version %u", version, VERSION);
+                          "versions %u and %u", version, VERSION_LEVELS, VERSION_MAPS);
     if (hb != HEADER_BYTES)
         return effad_fail(e, EFFAD_ERR_FORMAT, "header size %u, expected %u", hb, HEADER_BYTES);
     if (fb != len)
@@ -456,6 +416,10 @@ effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, e
     m->n_levels = nl;
     for (size_t i = 0; i < nl; i++)
         if ((st = decode_level(&r, i, &m->levels[i], e))) goto fail;
+    if (version == VERSION_MAPS) {
+        if (!(m->maps = calloc(1, sizeof *m->maps))) goto nomem;
+        if ((st = gauss_maps_section_get(&r, m->maps, e))) goto fail;
+    }
     if (r.at != len) {
         st = effad_fail(e, EFFAD_ERR_FORMAT, "%zu unexplained bytes after the last level",
                         len - r.at);

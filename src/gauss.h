@@ -186,6 +186,9 @@ typedef struct gauss_model {
      * in force (score >= it: anomalous) */
     size_t n_thresholds;
     gauss_threshold thresholds[GAUSS_MAX_THRESHOLDS];
+    /* optional per-location Gaussians for anomaly maps (gauss-maps.h;
+     * NULL: none); owned */
+    struct gauss_maps *maps;
 } gauss_model;
 
 void gauss_model_free(gauss_model *m);

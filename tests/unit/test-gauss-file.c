@@ -188,7 +188,7 @@ static void check_tampered(void)
     size_t thr0 = lv0 + 32, mean0 = thr0 + 40;    /* level 0 has one threshold */
     size_t chol0 = mean0 + 5 * 8;
     const tamper cases[] = {
-        { "version", 8, 4, 2, "version 2", EFFAD_ERR_UNSUPPORTED },
+        { "version", 8, 4, 3, "version 3", EFFAD_ERR_UNSUPPORTED },
         { "header size", 12, 4, 72, "header size", EFFAD_ERR_FORMAT },
         { "level count", 28, 4, 3, "level 2", EFFAD_ERR_FORMAT },
         { "level count huge", 28, 4, 100000, "levels", EFFAD_ERR_FORMAT },
