@@ -35,16 +35,24 @@ static effad_status push_region(region_list *list, effad_error *e)
 
 effad_status regions_find(const float *map, int w, int h, double threshold, region_list *list, effad_error *e)
 {
+    return regions_label(map, w, h, threshold, NULL, list, e);
+}
+
+effad_status regions_label(const float *map, int w, int h, double threshold, uint32_t *labels, region_list *list,
+                           effad_error *e)
+{
     list->n = 0;
     effad_status s = check_size(w, h, e);
     if (s) return s;
     size_t n = (size_t)w * (size_t)h;
-    uint8_t *seen = calloc(n, 1);
+    uint32_t *own = labels ? NULL : calloc(n, sizeof *own), *seen = labels ? labels : own;
     uint32_t *stack = malloc(n * sizeof *stack);
-    if (!seen || !stack) { free(seen); free(stack); return effad_fail(e, EFFAD_ERR_NOMEM, "regions: out of memory"); }
+    if (!seen || !stack) { free(own); free(stack); return effad_fail(e, EFFAD_ERR_NOMEM, "regions: out of memory"); }
+    if (labels) memset(labels, 0, n * sizeof *labels);
     for (size_t start = 0; start < n && !s; start++) {
         if (seen[start] || !(map[start] > threshold)) continue;
         if ((s = push_region(list, e))) break;
+        uint32_t id = (uint32_t)list->n;
         map_region *r = &list->r[list->n - 1];
         r->area = 0;
         r->x0 = r->x1 = (int)(start % (size_t)w);
@@ -52,7 +60,7 @@ effad_status regions_find(const float *map, int w, int h, double threshold, regi
         r->peak = map[start];
         size_t top = 0;
         stack[top++] = (uint32_t)start;
-        seen[start] = 1;
+        seen[start] = id;
         while (top) {   /* flood fill over the 8 neighbours */
             uint32_t p = stack[--top];
             int x = (int)(p % (uint32_t)w), y = (int)(p / (uint32_t)w);
@@ -68,12 +76,12 @@ effad_status regions_find(const float *map, int w, int h, double threshold, regi
                     if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
                     size_t q = (size_t)ny * (size_t)w + (size_t)nx;
                     if (seen[q] || !(map[q] > threshold)) continue;
-                    seen[q] = 1;
+                    seen[q] = id;
                     stack[top++] = (uint32_t)q;
                 }
         }
     }
-    free(seen);
+    free(own);
     free(stack);
     return s;
 }

@@ -30,6 +30,11 @@ typedef struct region_list {
 /* Regions of {map > threshold} in a w x h map (row-major). list is
  * cleared first and grows as needed (free with region_list_free). */
 effad_status regions_find(const float *map, int w, int h, double threshold, region_list *list, effad_error *e);
+/* The same, also labelling every pixel: labels[p] = 1 + the index of its
+ * region in list, 0 when it is not defective (scipy.ndimage.label's
+ * numbering). */
+effad_status regions_label(const float *map, int w, int h, double threshold, uint32_t *labels, region_list *list,
+                           effad_error *e);
 void region_list_free(region_list *list);
 /* How many regions have at least min_area pixels. */
 size_t regions_count_at_least(const region_list *list, uint32_t min_area);
