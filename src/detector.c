@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "detector.h"
+#include "gauss-maps.h"
+#include "map-features.h"
 
 detector_combine detector_combine_of(const char *preset)
 {
@@ -208,8 +210,14 @@ effad_status detector_open(detector *d, const char *gauss_path, const char *efm_
     effad_status s = gauss_file_read(gauss_path, &d->gm, e);
     if (s) return s;
     if (!po.preset) po.preset = d->gm.preset;
+    if (d->gm.maps) po.map_taps |= map_taps_mask(d->gm.maps);   /* the runner keeps what the maps read */
     if ((s = pipeline_open(&d->p, efm_path, &po, e)) ||
         (s = detector_check_compatible(&d->gm, &d->p, gauss_path, &d->sel, e))) {
+        detector_close(d);
+        return s;
+    }
+    if (d->gm.maps && (s = map_layout_check(d->gm.maps, &d->p.runner, e))) {
+        effad_error_prefix(e, gauss_path);
         detector_close(d);
         return s;
     }

@@ -22,7 +22,7 @@
  *   grid   ceil(in_h / 8) x ceil(in_w / 8), the size of the stride-8 level
  *          (28 x 28 at 224) -- PaDiM's grid is its first layer's size;
  *          stride 8 keeps a B0 model near 30 MB;
- *   levels see map_default_levels.
+ *   levels every level at stride 8 or finer (map_default_levels says why).
  */
 #ifndef EFFAD_MAP_FEATURES_H
 #define EFFAD_MAP_FEATURES_H
