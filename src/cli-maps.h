@@ -45,4 +45,41 @@ effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *ou
                               size_t *at, effad_error *e);
 void eval_maps_close(eval_maps *em);
 
+/* --------------------------------------------------------------- score */
+
+/* A JSON string literal (quotes and the escapes JSON needs). */
+void json_string(FILE *f, const char *s);
+
+/* DIR/<parent dir>_<name><suffix> for an image path (MVTec names repeat
+ * across defect types, so the folder is part of the name). */
+void output_name(char *out, size_t n, const char *dir, const char *image_path, const char *suffix);
+
+/* What `score` adds for a model with maps: the map, its regions and the
+ * verdict by regions, the figures and the raw maps. */
+typedef struct score_maps {
+    int on;                       /* the model has maps */
+    int map_max;                  /* --score map-max */
+    map_scorer ms;
+    region_list rl;               /* regions above the pixel threshold */
+    size_t defects;               /* of them, at least min_area pixels */
+    char png[4096], f32[4096];    /* --save-maps outputs of the last image */
+    double png_scale;             /* map value = 16-bit sample x png_scale */
+} score_maps;
+
+effad_status score_maps_open(score_maps *sm, detector *d, int map_max, effad_error *e);
+/* After pipeline_rgb on a w x h image. */
+effad_status score_maps_image(score_maps *sm, detector *d, int w, int h, effad_error *e);
+/* --save-maps: DIR/<name>.map.png (16-bit, scaled to the image's maximum)
+ * and DIR/<name>.map.f32 (float32, little-endian, row-major). */
+effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *image_path, effad_error *e);
+/* --save: DIR/<name>-maps.png, the panels (ground truth from the MVTec
+ * layout when the image sits in one). */
+effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char *image_path, const uint8_t *rgb,
+                                    effad_error *e);
+/* The "map" member of an image's JSON line (leading comma included). */
+void score_maps_json(const score_maps *sm, FILE *out);
+/* The text line under an image's result. */
+void score_maps_text(const score_maps *sm, FILE *out);
+void score_maps_close(score_maps *sm);
+
 #endif

@@ -7,6 +7,8 @@
 #include "cli-maps.h"
 #include "figure-maps.h"
 #include "gauss-codec.h"
+#include "atomic-file.h"
+#include "image.h"
 
 int parse_bytes(const char *s, uint64_t *out)
 {
@@ -187,4 +189,174 @@ void eval_maps_close(eval_maps *em)
     map_scorer_close(&em->ms);
     pixel_eval_free(&em->pe);
     memset(em, 0, sizeof *em);
+}
+
+/* ---------------------------------------------------------------- score */
+
+void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
+        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
+        else fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+void output_name(char *out, size_t n, const char *dir, const char *image_path, const char *suffix)
+{
+    const char *base = strrchr(image_path, '/'), *parent = image_path;
+    base = base ? base + 1 : image_path;
+    for (const char *q = image_path; q + 1 < base; q++) if (*q == '/') parent = q + 1;
+    int plen = base > parent ? (int)(base - parent - 1) : 0;
+    const char *dot = strrchr(base, '.');
+    int stem = dot ? (int)(dot - base) : (int)strlen(base);
+    snprintf(out, n, "%s/%.*s%s%.*s%s", dir, plen, parent, plen ? "_" : "", stem, base, suffix);
+}
+
+effad_status score_maps_open(score_maps *sm, detector *d, int map_max, effad_error *e)
+{
+    memset(sm, 0, sizeof *sm);
+    if (!d->gm.maps) {
+        if (map_max) return effad_fail(e, EFFAD_ERR_ARG, "--score map-max needs a model fitted with --maps");
+        return EFFAD_OK;
+    }
+    sm->on = 1;
+    sm->map_max = map_max;
+    return map_scorer_open(&sm->ms, d->gm.maps, &d->p, e);
+}
+
+effad_status score_maps_image(score_maps *sm, detector *d, int w, int h, effad_error *e)
+{
+    sm->png[0] = sm->f32[0] = 0;
+    effad_status s = map_scorer_run(&sm->ms, &d->p, w, h, e);
+    if (!s) s = maps_regions(&sm->ms, &sm->rl, &sm->defects, e);
+    return s;
+}
+
+effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *image_path, effad_error *e)
+{
+    const map_geometry *g = &sm->ms.geo;
+    size_t np = (size_t)g->img_w * g->img_h;
+    const float *map = sm->ms.map;
+    /* 16-bit: 0 .. the image's maximum, so the full range is used; the
+     * scale goes into the JSON line */
+    double scale = sm->ms.max > 0 ? sm->ms.max / 65535.0 : 1.0;
+    uint16_t *q = malloc(np * sizeof *q);
+    uint8_t *le = malloc(np * 4);
+    if (!q || !le) { free(q); free(le); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for a raw map"); }
+    for (size_t i = 0; i < np; i++) {
+        double v = map[i] / scale;
+        q[i] = (uint16_t)(v <= 0 ? 0 : v >= 65535 ? 65535 : lround(v));
+        uint32_t u;
+        memcpy(&u, &map[i], 4);
+        for (int b = 0; b < 4; b++) le[4 * i + b] = (uint8_t)(u >> (8 * b));
+    }
+    output_name(sm->png, sizeof sm->png, dir, image_path, ".map.png");
+    output_name(sm->f32, sizeof sm->f32, dir, image_path, ".map.f32");
+    effad_status s = image_write_png16(sm->png, q, g->img_w, g->img_h, 1, e);
+    if (!s) s = atomic_file_write(sm->f32, le, np * 4, e);
+    free(q);
+    free(le);
+    sm->png_scale = scale;
+    if (s) sm->png[0] = sm->f32[0] = 0;
+    return s;
+}
+
+/* Whether the image sits directly in a folder called "good". */
+static int in_good_folder(const char *image_path)
+{
+    const char *base = strrchr(image_path, '/');
+    if (!base || base - image_path < 4 || strncmp(base - 4, "good", 4)) return 0;
+    return base - image_path == 4 || base[-5] == '/';
+}
+
+effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char *image_path, const uint8_t *rgb,
+                                    effad_error *e)
+{
+    const gauss_maps *gm = sm->ms.gm;
+    const map_geometry *g = &sm->ms.geo;
+    map_panels_in in = { rgb, sm->ms.map, 0, g->img_w, g->img_h, gm->calibrated ? gm->threshold : NAN, 0, 0,
+                         gm->min_area };
+    /* the colours: a fixed scale around the threshold, so a good part
+     * looks cold, stretched up to the maximum when a defect exceeds it */
+    if (gm->calibrated) {
+        in.lo = 0.5 * gm->threshold;
+        in.hi = sm->ms.max > 2 * gm->threshold ? sm->ms.max : 2 * gm->threshold;
+    } else {
+        in.lo = INFINITY;
+        for (size_t i = 0; i < (size_t)g->img_w * g->img_h; i++) if (sm->ms.map[i] > 0 && sm->ms.map[i] < in.lo) in.lo = sm->ms.map[i];
+        in.hi = sm->ms.max;
+        if (!(in.lo < in.hi)) { in.lo = 0; in.hi = sm->ms.max > 0 ? sm->ms.max : 1; }
+    }
+    char mp[4096], out[4096];
+    uint8_t *truth = 0, *fig = 0;
+    effad_status s = EFFAD_OK;
+    struct stat st;
+    int known = mvtec_mask_path(image_path, mp, sizeof mp);
+    if (known && stat(mp, &st) == 0) {
+        if ((s = mask_load(mp, g->img_w, g->img_h, &truth, e))) return s;
+    } else if (known && in_good_folder(image_path)) {
+        /* test/good/ of an MVTec layout: known to hold no defect */
+        if (!(truth = calloc((size_t)g->img_w * g->img_h, 1))) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    }
+    in.truth = truth;
+    int fw, fh;
+    output_name(out, sizeof out, dir, image_path, "-maps.png");
+    s = figure_map_panels(&in, &fig, &fw, &fh, e);
+    if (!s) s = image_write_png(out, fig, fw, fh, 3, e);
+    free(fig);
+    free(truth);
+    return s;
+}
+
+void score_maps_json(const score_maps *sm, FILE *out)
+{
+    const gauss_maps *gm = sm->ms.gm;
+    fprintf(out, ",\"map\":{\"w\":%d,\"h\":%d,\"max\":%.9g", sm->ms.geo.img_w, sm->ms.geo.img_h, sm->ms.max);
+    if (gm->calibrated) {
+        fprintf(out, ",\"threshold\":%.9g,\"min_area\":%u,\"n_regions\":%zu,\"defects\":%zu,\"anomalous\":%s,\"regions\":[",
+                gm->threshold, gm->min_area, sm->rl.n, sm->defects, sm->defects ? "true" : "false");
+        int first = 1;
+        for (size_t k = 0; k < sm->rl.n; k++) {
+            const map_region *r = &sm->rl.r[k];
+            if (r->area < gm->min_area) continue;
+            fprintf(out, "%s{\"area\":%u,\"bbox\":[%d,%d,%d,%d],\"peak\":%.9g}", first ? "" : ",", r->area, r->x0, r->y0,
+                    r->x1, r->y1, r->peak);
+            first = 0;
+        }
+        fprintf(out, "]");
+    }
+    if (sm->png[0]) {
+        fprintf(out, ",\"png\":");
+        json_string(out, sm->png);
+        fprintf(out, ",\"png_scale\":%.9g,\"f32\":", sm->png_scale);
+        json_string(out, sm->f32);
+    }
+    fprintf(out, "}");
+}
+
+void score_maps_text(const score_maps *sm, FILE *out)
+{
+    const gauss_maps *gm = sm->ms.gm;
+    fprintf(out, "          map max %.4g", sm->ms.max);
+    if (!gm->calibrated) { fprintf(out, " (no pixel threshold: effad calibrate)\n"); return; }
+    fprintf(out, ", %zu region%s above %.4g, %zu of %u+ pixels", sm->rl.n, sm->rl.n == 1 ? "" : "s", gm->threshold,
+            sm->defects, gm->min_area);
+    for (size_t k = 0, shown = 0; k < sm->rl.n && shown < 8; k++) {
+        const map_region *r = &sm->rl.r[k];
+        if (r->area < gm->min_area) continue;
+        fprintf(out, "%s %u px at (%d,%d)-(%d,%d)", shown++ ? ";" : ":", r->area, r->x0, r->y0, r->x1, r->y1);
+    }
+    fprintf(out, "\n");
+}
+
+void score_maps_close(score_maps *sm)
+{
+    if (!sm) return;
+    map_scorer_close(&sm->ms);
+    region_list_free(&sm->rl);
+    memset(sm, 0, sizeof *sm);
 }

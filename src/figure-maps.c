@@ -166,7 +166,7 @@ effad_status figure_map_panels(const map_panels_in *in, uint8_t **out, int *out_
         int ty = by + (int)lround((in->hi - in->threshold) / (in->hi - in->lo) * (ph - 1));
         box(&c, bx - 3, ty - 1, bx + BAR_W + 3, ty + 1, black);
         snprintf(label, sizeof label, "%.3g", in->threshold);
-        text(&c, bx + BAR_W + 4, ty - 5, label, black);
+        if (ty - 5 > by + 12 && ty + 5 < by + ph - 12) text(&c, bx + BAR_W + 4, ty - 5, label, black);   /* not over lo/hi */
     }
     *out = c.px;
     c.px = 0;
