@@ -45,6 +45,17 @@ effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *ou
                               size_t *at, effad_error *e);
 void eval_maps_close(eval_maps *em);
 
+/* --------------------------------------------------------------- merge */
+
+/* acc's maps += next's (both or neither must have maps, of the same
+ * layout, with statistics). */
+effad_status merge_maps_add(gauss_model *acc, gauss_model *next, const char *acc_path, const char *next_path,
+                            effad_error *e);
+/* Refits the merged maps; a pixel threshold chosen for one part does not
+ * hold for the whole, so it is dropped (effad calibrate chooses a new one).
+ * Prints what it did. */
+effad_status merge_maps_refit(gauss_model *acc, FILE *out, effad_error *e);
+
 /* --------------------------------------------------------------- score */
 
 /* A JSON string literal (quotes and the escapes JSON needs). */

@@ -191,6 +191,42 @@ void eval_maps_close(eval_maps *em)
     memset(em, 0, sizeof *em);
 }
 
+/* ---------------------------------------------------------------- merge */
+
+effad_status merge_maps_add(gauss_model *acc, gauss_model *next, const char *acc_path, const char *next_path,
+                            effad_error *e)
+{
+    if (!acc->maps != !next->maps)
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s has anomaly maps, %s has none", acc->maps ? acc_path : next_path,
+                          acc->maps ? next_path : acc_path);
+    if (!acc->maps) return EFFAD_OK;
+    const char *what = gauss_maps_layout_differs(acc->maps, next->maps);
+    if (what) return effad_fail(e, EFFAD_ERR_MISMATCH, "%s and %s differ in %s", acc_path, next_path, what);
+    const char *bare = !acc->maps->stats ? acc_path : !next->maps->stats ? next_path : 0;
+    if (bare) return effad_fail(e, EFFAD_ERR_ARG, "%s was fitted with --no-map-stats: its maps cannot be merged", bare);
+    effad_status s = gauss_maps_stats_merge(acc->maps->stats, next->maps->stats, NULL, e);
+    if (s) effad_error_prefix(e, next_path);
+    return s;
+}
+
+effad_status merge_maps_refit(gauss_model *acc, FILE *out, effad_error *e)
+{
+    gauss_maps *m = acc->maps;
+    if (!m) return EFFAD_OK;
+    effad_status s = gauss_maps_fit(m, NULL, e);
+    if (s) { effad_error_prefix(e, "maps"); return s; }
+    fprintf(out, "  maps: %ux%u locations x %u dimensions refitted on %llu images\n", m->grid_h, m->grid_w, m->dim,
+            (unsigned long long)m->n);
+    if (m->calibrated) {
+        m->calibrated = 0;
+        m->threshold = 0;
+        m->min_area = 0;
+        m->n_holdout = 0;
+        fprintf(out, "  maps: the pixel threshold was chosen for one part: dropped (effad calibrate chooses one)\n");
+    }
+    return EFFAD_OK;
+}
+
 /* ---------------------------------------------------------------- score */
 
 void json_string(FILE *f, const char *s)
