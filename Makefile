@@ -167,10 +167,13 @@ conformance: $(B)/onnx-backend-check
 
 # reference: effad's fit + score against the Python reference pipelines
 # (PIL + ONNX Runtime + scikit-learn + scipy for ailia; OpenCV for paper)
-# on generated images, both presets, 1e-3 relative (tests/reference/).
+# on generated images, both presets, 1e-3 relative (tests/reference/);
+# then the anomaly maps against maps_ref.py (PyTorch resampling, scipy blur
+# and labelling, numpy / scikit-learn covariances), both geometries.
 .PHONY: reference
 reference: ort $(B)/effad
 	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) sh tests/reference/effad-vs-ref.sh build/reference
+	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) sh tests/reference/maps-vs-ref.sh build/reference
 
 # install: the CLI, the library, the public header and a pkg-config file.
 PREFIX ?= /usr/local
