@@ -59,26 +59,44 @@ static int reflect(int i, int n)
     return i < n ? i : p - 1 - i;
 }
 
-void map_blur(float *map, int w, int h, double sigma, float *tmp, double *weights)
+size_t map_blur_scratch(int w, int h, double sigma)
+{
+    int r = map_blur_radius(sigma), n = w > h ? w : h;
+    /* the transposed-free layout: one float row of the image for the
+     * vertical pass' sums (as double), one reflected row for the other */
+    return (size_t)(2 * r + 1) * sizeof(double) + (size_t)w * sizeof(double) + (size_t)(n + 2 * r) * sizeof(double);
+}
+
+void map_blur(float *map, int w, int h, double sigma, float *tmp, void *scratch)
 {
     int r = map_blur_radius(sigma);
     if (r <= 0) return;
+    double *weights = scratch, *acc = weights + 2 * r + 1, *pad = acc + w;
     double sum = 0;
     for (int k = -r; k <= r; k++) sum += weights[k + r] = exp(-0.5 / (sigma * sigma) * k * k);
     for (int k = 0; k <= 2 * r; k++) weights[k] /= sum;
-    /* axis 0 (down the columns) into tmp, then axis 1 back into map */
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            double acc = 0;
-            for (int k = -r; k <= r; k++) acc += weights[k + r] * map[(size_t)reflect(y + k, h) * w + x];
-            tmp[(size_t)y * w + x] = (float)acc;
+    /* axis 0 (down the columns) into tmp: whole rows at a time, so the
+     * inner loop runs along memory; each output is still the sum over k in
+     * the same order as a per-pixel loop, accumulated in double as scipy's
+     * correlate1d does */
+    for (int y = 0; y < h; y++) {
+        for (int x = 0; x < w; x++) acc[x] = 0;
+        for (int k = -r; k <= r; k++) {
+            const float *row = map + (size_t)reflect(y + k, h) * w;
+            double wk = weights[k + r];
+            for (int x = 0; x < w; x++) acc[x] += wk * row[x];
         }
+        for (int x = 0; x < w; x++) tmp[(size_t)y * w + x] = (float)acc[x];
+    }
+    /* axis 1 back into map, through a row with its reflected margins */
     for (int y = 0; y < h; y++) {
         const float *row = tmp + (size_t)y * w;
+        for (int i = -r; i < w + r; i++) pad[i + r] = row[reflect(i, w)];
+        float *out = map + (size_t)y * w;
         for (int x = 0; x < w; x++) {
-            double acc = 0;
-            for (int k = -r; k <= r; k++) acc += weights[k + r] * row[reflect(x + k, w)];
-            map[(size_t)y * w + x] = (float)acc;
+            double s = 0;
+            for (int k = 0; k <= 2 * r; k++) s += weights[k] * pad[x + k];
+            out[x] = (float)s;
         }
     }
 }

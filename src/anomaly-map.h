@@ -47,9 +47,10 @@ void map_resize_bilinear(const float *src, int sw, int sh, float *dst, int dw, i
 /* Kernel radius scipy uses: int(truncate * sigma + 0.5), truncate 4. */
 int map_blur_radius(double sigma);
 /* In place, scipy.ndimage.gaussian_filter(map, sigma, mode='reflect');
- * tmp: w * h floats; weights: 2 * map_blur_radius(sigma) + 1 doubles.
+ * tmp: w * h floats; scratch: map_blur_scratch bytes (8-byte aligned).
  * sigma <= 0 leaves the map as it is. */
-void map_blur(float *map, int w, int h, double sigma, float *tmp, double *weights);
+size_t map_blur_scratch(int w, int h, double sigma);
+void map_blur(float *map, int w, int h, double sigma, float *tmp, void *scratch);
 
 /* The network-input map (g->in_w x g->in_h) onto the original image
  * (g->img_w x g->img_h) as described above. */

@@ -83,7 +83,8 @@ int cmd_eval(int argc, char **argv)
     detector d;
     image_list list;
     memset(&list, 0, sizeof list);
-    if (detector_open(&d, gauss_path, model, po, &e)) return cli_error("eval", &e);
+    /* --update writes the model back, statistics and all */
+    if (detector_open_flags(&d, gauss_path, model, po, update ? 0 : GAUSS_READ_NO_MAP_STATS, &e)) return cli_error("eval", &e);
     int rc = 1;
     double *score = 0, *sub_s = 0;
     uint8_t *sub_l = 0;

@@ -76,7 +76,7 @@ int cmd_score(int argc, char **argv)
     memset(&list, 0, sizeof list);
     /* the recorded preset, unless the user names one: then it must agree */
     po.preset = preset_opt;
-    if (detector_open(&d, gauss_path, model, po, &e)) return cli_error("score", &e);
+    if (detector_open_flags(&d, gauss_path, model, po, GAUSS_READ_NO_MAP_STATS, &e)) return cli_error("score", &e);
     int rc = 1, anomalies = 0;
     score_maps sm;
     memset(&sm, 0, sizeof sm);

@@ -206,8 +206,14 @@ effad_status detector_check_compatible(const gauss_model *gm, const pipeline *p,
 effad_status detector_open(detector *d, const char *gauss_path, const char *efm_path, pipeline_options po,
                            effad_error *e)
 {
+    return detector_open_flags(d, gauss_path, efm_path, po, 0, e);
+}
+
+effad_status detector_open_flags(detector *d, const char *gauss_path, const char *efm_path, pipeline_options po,
+                                 unsigned read_flags, effad_error *e)
+{
     memset(d, 0, sizeof *d);
-    effad_status s = gauss_file_read(gauss_path, &d->gm, e);
+    effad_status s = gauss_file_read_flags(gauss_path, &d->gm, read_flags, e);
     if (s) return s;
     if (!po.preset) po.preset = d->gm.preset;
     if (d->gm.maps) po.map_taps |= map_taps_mask(d->gm.maps);   /* the runner keeps what the maps read */

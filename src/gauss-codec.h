@@ -108,7 +108,8 @@ int gauss_codec_get_stats(reader *r, gauss_stats *s);
 
 uint64_t gauss_maps_section_bytes(const gauss_maps *m);
 void gauss_maps_section_put(writer *w, const gauss_maps *m);
-/* On failure m may hold partial allocations: gauss_maps_free it. */
-effad_status gauss_maps_section_get(reader *r, gauss_maps *m, effad_error *e);
+/* On failure m may hold partial allocations: gauss_maps_free it. Without
+ * with_stats the statistics are stepped over (m->stats stays NULL). */
+effad_status gauss_maps_section_get(reader *r, gauss_maps *m, int with_stats, effad_error *e);
 
 #endif

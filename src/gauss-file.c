@@ -61,27 +61,46 @@
 
 /* ------------------------------------------------------------ CRC-32 */
 
-/* The table is built per call (2 K steps, nothing next to a model file)
- * so there is no shared mutable state for threads to race on. */
-static uint32_t crc_update(const uint32_t *table, uint32_t crc, const uint8_t *p, size_t n)
+/* Eight bytes a step ("slicing by 8": t[k][b] is the CRC of byte b
+ * followed by k zero bytes), because a model with anomaly maps is tens of
+ * megabytes and a byte a step made the check a visible part of loading
+ * one. The tables are built per call (16 K steps, nothing next to a model
+ * file) so there is no shared mutable state for threads to race on. */
+typedef struct { uint32_t t[8][256]; } crc_tables;
+
+static void crc_tables_build(crc_tables *tables)
 {
-    crc = ~crc;
-    while (n--) crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
-    return ~crc;
+    uint32_t (*t)[256] = tables->t;
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        t[0][i] = c;
+    }
+    for (int k = 1; k < 8; k++)
+        for (int i = 0; i < 256; i++) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
+}
+
+static uint32_t crc_update(const crc_tables *tables, uint32_t crc, const uint8_t *p, size_t n)
+{
+    const uint32_t (*t)[256] = tables->t;
+    uint32_t c = ~crc;
+    for (; n >= 8; n -= 8, p += 8) {
+        c ^= (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+        c = t[7][c & 0xff] ^ t[6][(c >> 8) & 0xff] ^ t[5][(c >> 16) & 0xff] ^ t[4][c >> 24] ^
+            t[3][p[4]] ^ t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
+    }
+    while (n--) c = t[0][(c ^ *p++) & 0xff] ^ (c >> 8);
+    return ~c;
 }
 
 static uint32_t file_crc(const uint8_t *buf, size_t len)
 {
     static const uint8_t zero[4];
-    uint32_t table[256];
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        table[i] = c;
-    }
-    uint32_t c = crc_update(table, 0, buf, CRC_OFFSET);
-    c = crc_update(table, c, zero, 4);
-    return crc_update(table, c, buf + CRC_OFFSET + 4, len - CRC_OFFSET - 4);
+    crc_tables t;
+    crc_tables_build(&t);
+    uint32_t c = crc_update(&t, 0, buf, CRC_OFFSET);
+    c = crc_update(&t, c, zero, 4);
+    return crc_update(&t, c, buf + CRC_OFFSET + 4, len - CRC_OFFSET - 4);
 }
 
 /* ------------------------------------------------------------ sizes */
@@ -364,7 +383,7 @@ static effad_status decode_stats(reader *r, size_t li, gauss_level *lv, uint32_t
     return EFFAD_OK;
 }
 
-effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, effad_error *e)
+effad_status gauss_file_decode_flags(const uint8_t *buf, size_t len, gauss_model *m, unsigned flags, effad_error *e)
 {
     memset(m, 0, sizeof *m);
     if (len < HEADER_BYTES)
@@ -418,7 +437,7 @@ effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, e
         if ((st = decode_level(&r, i, &m->levels[i], e))) goto fail;
     if (version == VERSION_MAPS) {
         if (!(m->maps = calloc(1, sizeof *m->maps))) goto nomem;
-        if ((st = gauss_maps_section_get(&r, m->maps, e))) goto fail;
+        if ((st = gauss_maps_section_get(&r, m->maps, !(flags & GAUSS_READ_NO_MAP_STATS), e))) goto fail;
     }
     if (r.at != len) {
         st = effad_fail(e, EFFAD_ERR_FORMAT, "%zu unexplained bytes after the last level",
@@ -433,14 +452,24 @@ fail:
     return st;
 }
 
+effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, effad_error *e)
+{
+    return gauss_file_decode_flags(buf, len, m, 0, e);
+}
+
 effad_status gauss_file_read(const char *path, gauss_model *m, effad_error *e)
+{
+    return gauss_file_read_flags(path, m, 0, e);
+}
+
+effad_status gauss_file_read_flags(const char *path, gauss_model *m, unsigned flags, effad_error *e)
 {
     uint8_t *buf;
     size_t len;
     memset(m, 0, sizeof *m);
     effad_status st = atomic_file_read(path, &buf, &len, e);
     if (st) return st;
-    st = gauss_file_decode(buf, len, m, e);
+    st = gauss_file_decode_flags(buf, len, m, flags, e);
     if (st) effad_error_prefix(e, path);
     free(buf);
     return st;

@@ -40,6 +40,7 @@ uint64_t gauss_maps_section_bytes(const gauss_maps *m)
 {
     uint64_t L = gauss_maps_locations(m);
     if (!L || !m->dim || !m->n_taps || m->n_taps > EFFAD_MAX_TAPS || !m->mean || !m->chol || !m->channel) return 0;
+    if (m->stats && m->stats->n_pending) return 0;   /* images not yet in the statistics: fit first */
     uint64_t b = core_bytes(L, m->dim, m->n_taps);
     if (m->stats) b += L * gauss_codec_stats_bytes(m->dim);
     return b;
@@ -132,7 +133,7 @@ static effad_status get_layout(reader *r, gauss_maps *m, uint32_t *flags, effad_
     return EFFAD_OK;
 }
 
-effad_status gauss_maps_section_get(reader *r, gauss_maps *m, effad_error *e)
+effad_status gauss_maps_section_get(reader *r, gauss_maps *m, int with_stats, effad_error *e)
 {
     memset(m, 0, sizeof *m);
     uint32_t flags = 0;
@@ -173,6 +174,10 @@ effad_status gauss_maps_section_get(reader *r, gauss_maps *m, effad_error *e)
             }
     if (!get_pad8(r)) return bad(e, "nonzero padding after the factors");
     if (!(flags & FLAG_STATS)) return EFFAD_OK;
+    if (!with_stats) {   /* their size was checked above */
+        r->at += (size_t)(L * gauss_codec_stats_bytes(d));
+        return EFFAD_OK;
+    }
     if (!(m->stats = calloc(1, sizeof *m->stats))) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
     if ((st = gauss_maps_stats_init(m->stats, (size_t)L, (size_t)d, e))) return st;
     for (uint64_t l = 0; l < L; l++)

@@ -47,7 +47,7 @@ uint64_t gauss_maps_stats_bytes(uint64_t locations, uint64_t dim)
 {
     /* gauss_stats_init: shift, sum, sum_y2y, the d x d cross products and
      * the d x GAUSS_STATS_BATCH pending block, all double */
-    return locations * (sizeof(gauss_stats) + 8 * dim * (3 + dim + GAUSS_STATS_BATCH));
+    return locations * (sizeof(gauss_stats) + 8 * dim * (3 + dim + GAUSS_STATS_BATCH) + 4 * dim * GAUSS_STATS_BATCH);
 }
 
 effad_status gauss_maps_stats_init(gauss_maps_stats *s, size_t locations, size_t dim, effad_error *e)
@@ -55,8 +55,12 @@ effad_status gauss_maps_stats_init(gauss_maps_stats *s, size_t locations, size_t
     memset(s, 0, sizeof *s);
     if (!locations || !dim || dim > MAPS_MAX_DIM)
         return effad_fail(e, EFFAD_ERR_ARG, "map statistics: %zu locations of %zu dimensions", locations, dim);
-    if (!(s->loc = calloc(locations, sizeof *s->loc)))
+    if (!(s->loc = calloc(locations, sizeof *s->loc)) ||
+        !(s->pending = malloc(GAUSS_STATS_BATCH * locations * dim * sizeof *s->pending))) {
+        free(s->loc);
+        s->loc = 0;
         return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for the statistics of %zu locations", locations);
+    }
     s->locations = locations;
     s->dim = dim;
     for (size_t l = 0; l < locations; l++) {
@@ -75,6 +79,7 @@ void gauss_maps_stats_free(gauss_maps_stats *s)
     if (!s) return;
     for (size_t l = 0; s->loc && l < s->locations; l++) gauss_stats_free(&s->loc[l]);
     free(s->loc);
+    free(s->pending);
     memset(s, 0, sizeof *s);
 }
 
@@ -83,12 +88,23 @@ typedef struct add_ctx { gauss_maps_stats *s; const float *v; gauss_maps_stats *
 static void add_range(void *vctx, int worker, int begin, int end)
 {
     add_ctx *c = vctx;
-    for (int l = begin; l < end; l++) {
-        effad_error err;
-        /* finiteness was checked up front, so this cannot fail */
-        gauss_stats_add(&c->s->loc[l], c->v + (size_t)l * c->s->dim, &err);
-    }
+    const gauss_maps_stats *s = c->s;
+    size_t image = s->locations * s->dim;
+    for (int l = begin; l < end; l++)
+        for (size_t p = 0; p < s->n_pending; p++) {
+            effad_error err;
+            /* finiteness was checked when the image came, so this cannot fail */
+            gauss_stats_add(&s->loc[l], s->pending + p * image + (size_t)l * s->dim, &err);
+        }
     (void)worker;
+}
+
+void gauss_maps_stats_sync(gauss_maps_stats *s, effad_threads *threads)
+{
+    if (!s->n_pending) return;
+    add_ctx c = { s, 0, 0, 0 };
+    maps_parallel(threads, add_range, &c, (int)s->locations);
+    s->n_pending = 0;
 }
 
 effad_status gauss_maps_stats_add(gauss_maps_stats *s, const float *vectors, effad_threads *threads, effad_error *e)
@@ -98,8 +114,8 @@ effad_status gauss_maps_stats_add(gauss_maps_stats *s, const float *vectors, eff
         if (!isfinite(vectors[i]))
             return effad_fail(e, EFFAD_ERR_NUMERIC, "feature %zu at map location %zu is not finite",
                               i % s->dim, i / s->dim);
-    add_ctx c = { s, vectors, 0, 0 };
-    maps_parallel(threads, add_range, &c, (int)s->locations);
+    memcpy(s->pending + s->n_pending * n, vectors, n * sizeof *vectors);
+    if (++s->n_pending == GAUSS_STATS_BATCH) gauss_maps_stats_sync(s, threads);
     return EFFAD_OK;
 }
 
@@ -122,6 +138,8 @@ effad_status gauss_maps_stats_merge(gauss_maps_stats *into, gauss_maps_stats *fr
     int workers = n_workers(threads);
     add_ctx c = { into, 0, from, fails_new(workers) };
     if (!c.fail) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    gauss_maps_stats_sync(into, threads);
+    gauss_maps_stats_sync(from, threads);
     maps_parallel(threads, merge_range, &c, (int)into->locations);
     return fails_report(c.fail, workers, e);
 }
@@ -182,6 +200,7 @@ effad_status gauss_maps_fit(gauss_maps *m, effad_threads *threads, effad_error *
     size_t L = gauss_maps_locations(m), d = m->dim;
     if (!m->stats || m->stats->locations != L || m->stats->dim != d)
         return effad_fail(e, EFFAD_ERR_ARG, "the map model holds no statistics of its shape to fit from");
+    gauss_maps_stats_sync(m->stats, threads);
     int workers = n_workers(threads);
     float *mean = malloc(L * d * sizeof *mean), *chol = malloc(L * gauss_maps_tri(d) * sizeof *chol);
     fit_ctx c = { m, malloc((size_t)workers * (d + d * d) * sizeof(double)), fails_new(workers) };
@@ -209,6 +228,23 @@ effad_status gauss_maps_fit(gauss_maps *m, effad_threads *threads, effad_error *
 
 typedef struct score_ctx { const gauss_maps *m; const float *v; float *dist; double *work; } score_ctx;
 
+/* A row of the float factor against the solved doubles, with four
+ * independent sums (gauss_dot's reason: no reassociation without
+ * -ffast-math, so one sum would wait on the add latency). */
+static double dot_fd(const float *a, const double *b, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        s0 += (double)a[i] * b[i];
+        s1 += (double)a[i + 1] * b[i + 1];
+        s2 += (double)a[i + 2] * b[i + 2];
+        s3 += (double)a[i + 3] * b[i + 3];
+    }
+    for (; i < n; i++) s0 += (double)a[i] * b[i];
+    return (s0 + s1) + (s2 + s3);
+}
+
 static void score_range(void *vctx, int worker, int begin, int end)
 {
     const score_ctx *c = vctx;
@@ -219,9 +255,7 @@ static void score_range(void *vctx, int worker, int begin, int end)
         double q = 0;
         /* forward substitution L y = x - mu, row by row of the packed factor */
         for (size_t j = 0; j < d; j++, L += j) {
-            double acc = (double)x[j] - (double)mu[j];
-            for (size_t k = 0; k < j; k++) acc -= (double)L[k] * y[k];
-            y[j] = acc / (double)L[j];
+            y[j] = ((double)x[j] - (double)mu[j] - dot_fd(L, y, j)) / (double)L[j];
             q += y[j] * y[j];
         }
         c->dist[l] = (float)sqrt(q);

@@ -38,10 +38,16 @@ typedef enum maps_cov { MAPS_COV_EPS = 0, MAPS_COV_LW = 1 } maps_cov;
 #define MAPS_MAX_GRID 1024u            /* per side */
 #define MAPS_MAX_DIM  4096u
 
-/* Sufficient statistics of every location. */
+/* Sufficient statistics of every location. Images are added in groups of
+ * GAUSS_STATS_BATCH: their vectors wait in `pending` and then go into one
+ * location after the other, so each location's statistics are in cache
+ * for the whole group and its rank-k update. The arithmetic is exactly
+ * that of adding them one image at a time. */
 typedef struct gauss_maps_stats {
     size_t locations, dim;
     gauss_stats *loc;                  /* locations entries */
+    float *pending;                    /* GAUSS_STATS_BATCH x locations x dim */
+    size_t n_pending;
 } gauss_maps_stats;
 
 effad_status gauss_maps_stats_init(gauss_maps_stats *s, size_t locations, size_t dim, effad_error *e);
@@ -50,7 +56,10 @@ void gauss_maps_stats_free(gauss_maps_stats *s);
  * non-finite value is EFFAD_ERR_NUMERIC and adds nothing. threads may be
  * NULL. */
 effad_status gauss_maps_stats_add(gauss_maps_stats *s, const float *vectors, effad_threads *threads, effad_error *e);
-/* into += from, location by location (from is flushed, otherwise unchanged). */
+/* Adds the pending images now (fit and merge do it themselves). */
+void gauss_maps_stats_sync(gauss_maps_stats *s, effad_threads *threads);
+/* into += from, location by location (from is synced and flushed,
+ * otherwise unchanged). */
 effad_status gauss_maps_stats_merge(gauss_maps_stats *into, gauss_maps_stats *from, effad_threads *threads, effad_error *e);
 /* Bytes gauss_maps_stats_init allocates for this shape. */
 uint64_t gauss_maps_stats_bytes(uint64_t locations, uint64_t dim);

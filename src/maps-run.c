@@ -16,7 +16,7 @@ effad_status map_scorer_open(map_scorer *ms, const gauss_maps *gm, pipeline *p, 
     ms->dist = malloc(L * sizeof *ms->dist);
     ms->net = malloc(in * sizeof *ms->net);
     ms->tmp = malloc(in * sizeof *ms->tmp);
-    ms->weights = malloc((size_t)(2 * map_blur_radius(gm->sigma) + 1) * sizeof *ms->weights);
+    ms->weights = malloc(map_blur_scratch(p->model.in_w, p->model.in_h, gm->sigma));
     ms->work = malloc(gauss_maps_score_work(gm, p->threads) * sizeof *ms->work);
     if (!ms->vectors || !ms->dist || !ms->net || !ms->tmp || !ms->weights || !ms->work) {
         map_scorer_close(ms);

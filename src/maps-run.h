@@ -20,7 +20,8 @@ typedef struct map_scorer {
     float *vectors;                /* locations x dim */
     float *dist;                   /* grid distances */
     float *net, *tmp;              /* network-input map and blur scratch */
-    double *weights, *work;
+    double *weights;               /* blur scratch (map_blur_scratch) */
+    double *work;
     float *map; size_t map_cap;    /* the map over the original image */
     map_geometry geo;
     double max;                    /* of map */
