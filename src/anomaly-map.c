@@ -101,6 +101,28 @@ void map_blur(float *map, int w, int h, double sigma, float *tmp, void *scratch)
     }
 }
 
+/* First and last index i < n_img whose centre (i + 0.5) * n_res / n_img
+ * lies in [origin, origin + n_win), as map_to_image tests it. */
+static void window_axis(int n_img, int n_res, int origin, int n_win, int *first, int *last)
+{
+    double s = (double)n_res / n_img;
+    *first = n_img;
+    *last = -1;
+    for (int i = 0; i < n_img; i++) {
+        double c = (i + 0.5) * s;
+        if (c >= origin && c < origin + n_win) {
+            if (i < *first) *first = i;
+            *last = i;
+        }
+    }
+}
+
+void map_window(const map_geometry *g, int *x0, int *y0, int *x1, int *y1)
+{
+    window_axis(g->img_w, g->rw, g->left, g->in_w, x0, x1);
+    window_axis(g->img_h, g->rh, g->top, g->in_h, y0, y1);
+}
+
 void map_to_image(const float *net, const map_geometry *g, float *out)
 {
     double sx = (double)g->rw / g->img_w, sy = (double)g->rh / g->img_h;

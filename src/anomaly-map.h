@@ -52,6 +52,10 @@ int map_blur_radius(double sigma);
 size_t map_blur_scratch(int w, int h, double sigma);
 void map_blur(float *map, int w, int h, double sigma, float *tmp, void *scratch);
 
+/* The pixels of the original image whose centres fall inside the crop
+ * window (inclusive bounds): those the map covers. */
+void map_window(const map_geometry *g, int *x0, int *y0, int *x1, int *y1);
+
 /* The network-input map (g->in_w x g->in_h) onto the original image
  * (g->img_w x g->img_h) as described above. */
 void map_to_image(const float *net, const map_geometry *g, float *out);

@@ -314,8 +314,8 @@ effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char 
 {
     const gauss_maps *gm = sm->ms.gm;
     const map_geometry *g = &sm->ms.geo;
-    map_panels_in in = { rgb, sm->ms.map, 0, g->img_w, g->img_h, gm->calibrated ? gm->threshold : NAN, 0, 0,
-                         gm->min_area };
+    map_panels_in in = { rgb, sm->ms.map, 0, g->img_w, g->img_h, gm->calibrated ? gm->threshold : NAN, 0, 0, 0, 0, 0, 0 };
+    map_window(g, &in.win_x0, &in.win_y0, &in.win_x1, &in.win_y1);
     /* the colours: a fixed scale around the threshold, so a good part
      * looks cold, stretched up to the maximum when a defect exceeds it */
     if (gm->calibrated) {

@@ -147,6 +147,15 @@ effad_status figure_map_panels(const map_panels_in *in, uint8_t **out, int *out_
                 }
                 dot(&c, x0 + x, y0 + y, px);
             }
+        if (k >= 3 && (in->win_x0 > 0 || in->win_y0 > 0 || in->win_x1 < in->w - 1 || in->win_y1 < in->h - 1)) {
+            /* the crop window, dashed, in panel pixels */
+            int wx0 = (int)((long)in->win_x0 * pw / in->w), wx1 = (int)((long)(in->win_x1 + 1) * pw / in->w) - 1;
+            int wy0 = (int)((long)in->win_y0 * ph / in->h), wy1 = (int)((long)(in->win_y1 + 1) * ph / in->h) - 1;
+            for (int x = wx0; x <= wx1; x++)
+                if (x / 4 % 2 == 0) { dot(&c, x0 + x, y0 + wy0, white); dot(&c, x0 + x, y0 + wy1, white); }
+            for (int y = wy0; y <= wy1; y++)
+                if (y / 4 % 2 == 0) { dot(&c, x0 + wx0, y0 + y, white); dot(&c, x0 + wx1, y0 + y, white); }
+        }
         if (k == 1 && !in->truth) text(&c, x0 + 8, y0 + ph / 2 - 5, "none", grey);
         if (k == 2 && !calibrated) text(&c, x0 + 8, y0 + ph / 2 - 5, "no threshold", grey);
     }

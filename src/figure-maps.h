@@ -21,11 +21,14 @@ typedef struct map_panels_in {
     int w, h;
     double threshold;             /* pixel threshold (map > t is defective); NaN: none */
     double lo, hi;                /* the heat map's colour range */
-    uint32_t min_area;            /* regions smaller than this are drawn thin */
+    int win_x0, win_y0, win_x1, win_y1;  /* the part of the image the network saw
+                                     (a crop), inclusive; all of it: 0, 0, w-1, h-1 */
 } map_panels_in;
 
 /* One RGB figure (*out malloc'd): five panels of the image scaled to 256
- * pixels high, titled, side by side; the last with a colour bar. */
+ * pixels high, titled, side by side; the last with a colour bar. When the
+ * network saw only a window of the image (a crop), the segmentation and
+ * heat-map panels outline it with a dashed line: outside it the map is 0. */
 effad_status figure_map_panels(const map_panels_in *in, uint8_t **out, int *out_w, int *out_h, effad_error *e);
 
 /* The region-count plot as SVG, written atomically. */

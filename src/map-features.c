@@ -81,19 +81,23 @@ effad_status map_layout_choose(gauss_maps *m, const effad_runner *r, const char 
     m->dims_seed = dims ? seed : 0;
     uint32_t *perm = malloc(m->total_c * sizeof *perm);
     if (!perm) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
-    for (uint32_t i = 0; i < m->total_c; i++) perm[i] = i;
-    if (dims) {
-        rng g = rng_seeded(seed);
-        for (uint32_t i = 0; i < m->dim; i++) {
-            uint32_t j = i + (uint32_t)(rng_next(&g) % (m->total_c - i));
-            uint32_t t = perm[i]; perm[i] = perm[j]; perm[j] = t;
-        }
-        /* ascending, so the vector keeps the levels' order (insertion sort: dim is small) */
-        for (uint32_t i = 1; i < m->dim; i++)
-            for (uint32_t k = i; k > 0 && perm[k - 1] > perm[k]; k--) { uint32_t t = perm[k]; perm[k] = perm[k - 1]; perm[k - 1] = t; }
-    }
+    map_partial_shuffle(perm, m->total_c, m->dim, m->dims_seed);
+    /* ascending, so the vector keeps the levels' order (insertion sort: dim is small) */
+    for (uint32_t i = 1; i < m->dim; i++)
+        for (uint32_t k = i; k > 0 && perm[k - 1] > perm[k]; k--) { uint32_t t = perm[k]; perm[k] = perm[k - 1]; perm[k - 1] = t; }
     m->channel = perm;
     return EFFAD_OK;
+}
+
+void map_partial_shuffle(uint32_t *idx, uint32_t n, uint32_t k, uint64_t seed)
+{
+    for (uint32_t i = 0; i < n; i++) idx[i] = i;
+    if (k == n) return;   /* everything, in order */
+    rng g = rng_seeded(seed);
+    for (uint32_t i = 0; i < k; i++) {
+        uint32_t j = i + (uint32_t)(rng_next(&g) % (n - i));
+        uint32_t t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+    }
 }
 
 effad_status map_layout_check(const gauss_maps *m, const effad_runner *r, effad_error *e)

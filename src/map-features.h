@@ -35,6 +35,12 @@
 void map_resample_level(const float *map, int h, int w, int c, int gh, int gw, float *out, size_t out_stride,
                         double *acc);
 
+/* idx[0..n) <- 0..n-1, then the first k entries shuffled in: for i < k,
+ * swap idx[i] with idx[i + rng_next() % (n - i)] (engine/rng.h stream of
+ * seed). k == n leaves the order alone. The channel subset and the
+ * held-out images (maps-fit.c) are both drawn this way. */
+void map_partial_shuffle(uint32_t *idx, uint32_t n, uint32_t k, uint64_t seed);
+
 /* The taps whose full maps the runner must keep for m. */
 uint32_t map_taps_mask(const gauss_maps *m);
 

@@ -5,7 +5,6 @@
 #include "gauss-codec.h"
 #include "maps-fit.h"
 #include "maps-run.h"
-#include "rng.h"
 
 void maps_fit_options_default(maps_fit_options *o)
 {
@@ -62,6 +61,20 @@ effad_status maps_fitter_plan(maps_fitter *f, const maps_fit_options *o, const c
 
 /* -------------------------------------------------------------- images */
 
+effad_status maps_pick_holdout(size_t n, size_t k, uint64_t seed, uint8_t *held, effad_error *e)
+{
+    uint32_t *idx = malloc(n * sizeof *idx);
+    if (!idx || n >= UINT32_MAX || k > n) {
+        free(idx);
+        return effad_fail(e, EFFAD_ERR_NOMEM, "cannot pick %zu of %zu images to hold out", k, n);
+    }
+    memset(held, 0, n);
+    map_partial_shuffle(idx, (uint32_t)n, (uint32_t)k, seed ^ MAPS_HOLDOUT_STREAM);
+    for (size_t i = 0; i < k; i++) held[idx[i]] = 1;
+    free(idx);
+    return EFFAD_OK;
+}
+
 effad_status maps_fitter_begin(maps_fitter *f, pipeline *p, size_t n_images, effad_error *e)
 {
     f->n_images = n_images;
@@ -71,18 +84,9 @@ effad_status maps_fitter_begin(maps_fitter *f, pipeline *p, size_t n_images, eff
         if (n_images < k + 2)
             return effad_fail(e, EFFAD_ERR_ARG, "--holdout %g of %zu images leaves fewer than 2 to fit", f->o.holdout,
                               n_images);
-        /* a seeded partial shuffle picks which: independent of file order
-         * only through the sorted listing (dataset.h), so runs repeat */
-        size_t *idx = malloc(n_images * sizeof *idx);
-        if (!idx || !(f->held = calloc(n_images, 1))) { free(idx); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
-        for (size_t i = 0; i < n_images; i++) idx[i] = i;
-        rng g = rng_seeded(f->o.seed ^ 0x686f6c646f7574u);   /* "holdout": not the channel subset's stream */
-        for (size_t i = 0; i < k; i++) {
-            size_t j = i + (size_t)(rng_next(&g) % (n_images - i));
-            size_t t = idx[i]; idx[i] = idx[j]; idx[j] = t;
-            f->held[idx[i]] = 1;
-        }
-        free(idx);
+        if (!(f->held = calloc(n_images, 1))) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+        effad_status s = maps_pick_holdout(n_images, k, f->o.seed, f->held, e);
+        if (s) return s;
         f->n_held = k;
     }
     gauss_maps *gm = f->gm;

@@ -30,6 +30,12 @@ typedef struct maps_fit_options {
 
 void maps_fit_options_default(maps_fit_options *o);
 
+/* Which k of n images (in the sorted listing, dataset.h) are held out:
+ * map_partial_shuffle's first k from the stream seed ^ "holdout" (so not
+ * the channel subset's). held: n flags. */
+#define MAPS_HOLDOUT_STREAM 0x686f6c646f7574ull
+effad_status maps_pick_holdout(size_t n, size_t k, uint64_t seed, uint8_t *held, effad_error *e);
+
 typedef struct maps_fitter {
     maps_fit_options o;
     gauss_maps *gm;               /* owned until maps_fitter_finish hands it over */

@@ -31,6 +31,8 @@ seeds, so a re-run reproduces the files.
   cov.bin        per-location Gaussians: np.cov(X, rowvar=False) + eps I
                  (PaDiM), sklearn LedoitWolf, Mahalanobis distances with
                  scipy.spatial.distance.mahalanobis
+  draws.bin      the seeded draws (channel subset, held-out images) from
+                 tests/reference/maps_ref.py's Python port of engine/rng.h
   pixel.bin      pixel AUROC (sklearn roc_auc_score), the MVTec AD PRO
                  (tests/reference/pro_ref.py) and the best-F1 threshold
                  (sklearn precision_recall_curve) of a few maps and masks
@@ -55,6 +57,7 @@ gg.OUT = os.path.join(HERE, "data", "maps")
 Blob = gg.Blob
 sys.path.insert(0, os.path.join(HERE, "reference"))
 import pro_ref  # noqa: E402
+import maps_ref  # noqa: E402
 
 
 def smooth_field(rng, h, w, blur):
@@ -257,8 +260,22 @@ def pixel_cases():
     b.write("pixel.bin")
 
 
+def draws_cases():
+    b = Blob()
+    cases = [(112, 40, 3), (56, 20, 3), (40, 16, 5), (7, 7, 1)]
+    b.add("n", [len(cases)])
+    for i, (n, k, seed) in enumerate(cases):
+        b.add("subset%d" % i, [n, k, seed] + sorted(maps_ref.partial_shuffle(n, k, seed)))
+    holdouts = [(75, 15, 0), (36, 7, 0), (36, 7, 9)]
+    b.add("n_holdout", [len(holdouts)])
+    for i, (n, k, seed) in enumerate(holdouts):
+        b.add("holdout%d" % i, [n, k, seed] + sorted(maps_ref.partial_shuffle(n, k, seed ^ maps_ref.HOLDOUT_STREAM)))
+    b.write("draws.bin")
+
+
 def main():
     os.makedirs(gg.OUT, exist_ok=True)
+    draws_cases()
     blur_cases()
     bilinear_cases()
     backmap_cases()

@@ -5,11 +5,16 @@
  * count, merged statistics equal to one stream, and the map section of a
  * version 2 .gauss (round trip, every prefix and bit flip refused,
  * well-sealed nonsense refused with a message); a version 1 file written
- * before maps existed still reads, and re-encodes to the same bytes.
+ * before maps existed still reads, and re-encodes to the same bytes; the
+ * seeded draws (channel subset, held-out images) equal the Python port's,
+ * and the default layout of the demo model is the documented one.
  */
 #include <stdlib.h>
 #include "check.h"
+#include "demo-model.h"
 #include "gauss-maps.h"
+#include "map-features.h"
+#include "maps-fit.h"
 #include "maps-golden.h"
 
 static uint32_t crc32_bitwise(const uint8_t *p, size_t n)
@@ -282,6 +287,75 @@ static void check_version1(void)
     golden_free(&g);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void check_draws(void)
+{
+    golden g;
+    effad_error e;
+    if (maps_golden_load(&g, "draws.bin")) { CHECK(0); return; }
+    int n = (int)golden_scalar(&g, "n");
+    for (int i = 0; i < n; i++) {
+        double *c = golden_f64_i(&g, "subset", i, NULL);
+        uint32_t total = (uint32_t)c[0], k = (uint32_t)c[1], *idx = malloc(total * sizeof *idx);
+        map_partial_shuffle(idx, total, k, (uint64_t)c[2]);
+        qsort(idx, k, sizeof *idx, cmp_u32);
+        int same = 1;
+        for (uint32_t j = 0; j < k; j++) same &= idx[j] == (uint32_t)c[3 + j];
+        CHECK_MSG(same, "subset %u of %u, seed %g differs from the Python port", k, total, c[2]);
+        free(idx);
+        free(c);
+    }
+    n = (int)golden_scalar(&g, "n_holdout");
+    for (int i = 0; i < n; i++) {
+        double *c = golden_f64_i(&g, "holdout", i, NULL);
+        size_t total = (size_t)c[0], k = (size_t)c[1];
+        uint8_t *held = malloc(total);
+        CHECK(maps_pick_holdout(total, k, (uint64_t)c[2], held, &e) == EFFAD_OK);
+        size_t j = 0, same = 1;
+        for (size_t t = 0; t < total; t++)
+            if (held[t]) same &= j < k && (size_t)c[3 + j++] == t;
+        CHECK_MSG(same && j == k, "held-out images of %zu (k %zu, seed %g) differ from the Python port", total, k, c[2]);
+        free(held);
+        free(c);
+    }
+    golden_free(&g);
+
+    /* the demo model's default layout: every level at stride 8 or finer
+     * (stem and stages 1-3: 16 + 8 + 12 + 20 channels) on a 16 x 16 grid */
+    uint8_t *efm;
+    size_t efm_bytes;
+    effad_model model;
+    effad_runner r;
+    gauss_maps m;
+    CHECK(demo_model_build(0, &efm, &efm_bytes, &e) == EFFAD_OK);
+    CHECK(effad_model_load(&model, efm, efm_bytes, &e) == EFFAD_OK);
+    CHECK(effad_runner_init(&r, &model, 0, 0, NULL, 0, &e) == EFFAD_OK);
+    CHECK(map_layout_choose(&m, &r, NULL, 0, 0, 0, 0, &e) == EFFAD_OK);
+    CHECK(m.n_taps == 4 && m.tap[0] == 0 && m.tap[3] == 3 && m.total_c == 56 && m.dim == 56);
+    CHECK(m.grid_h == 16 && m.grid_w == 16 && m.channel[55] == 55);
+    gauss_maps_free(&m);
+    /* a subset: the partial shuffle above (checked against Python), sorted */
+    CHECK(map_layout_choose(&m, &r, NULL, 0, 0, 20, 3, &e) == EFFAD_OK);
+    uint32_t want[56];
+    map_partial_shuffle(want, 56, 20, 3);
+    qsort(want, 20, sizeof *want, cmp_u32);
+    CHECK(m.dim == 20 && m.total_c == 56 && m.dims_seed == 3 && !memcmp(m.channel, want, sizeof(uint32_t) * 20));
+    gauss_maps_free(&m);
+    CHECK(map_layout_choose(&m, &r, "3,1", 8, 4, 0, 0, &e) == EFFAD_OK);
+    CHECK(m.n_taps == 2 && m.tap[0] == 3 && m.tap[1] == 1 && m.grid_h == 8 && m.grid_w == 4 && m.total_c == 28);
+    gauss_maps_free(&m);
+    CHECK(map_layout_choose(&m, &r, "0,9", 0, 0, 0, 0, &e) == EFFAD_ERR_ARG);
+    CHECK_ERR_HAS(e, "--map-levels");
+    CHECK(map_layout_choose(&m, &r, NULL, 0, 0, 57, 0, &e) == EFFAD_ERR_ARG);
+    CHECK_ERR_HAS(e, "--map-dims 57");
+    free(efm);
+}
+
 int main(void)
 {
     effad_threads *pool = NULL;
@@ -293,6 +367,7 @@ int main(void)
     check_fit(pool);
     check_file();
     check_version1();
+    check_draws();
 #ifdef EFFAD_HAVE_THREADS
     effad_threads_destroy(pool);
 #endif
