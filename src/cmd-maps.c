@@ -98,20 +98,24 @@ void maps_fit_report(const gauss_model *gm, uint64_t fit_bytes, FILE *out)
 
 /* ----------------------------------------------------------------- eval */
 
+/* What eval and score share: a scorer when the model has maps; --score
+ * map-max refused when it has none. *on says which. */
+static effad_status open_scorer(map_scorer *ms, int *on, detector *d, int map_max, effad_error *e)
+{
+    *on = d->gm.maps != NULL;
+    if (!*on) return map_max ? effad_fail(e, EFFAD_ERR_ARG, "--score map-max needs a model fitted with --maps") : EFFAD_OK;
+    return map_scorer_open(ms, d->gm.maps, &d->p, e);
+}
+
 effad_status eval_maps_open(eval_maps *em, detector *d, const char *root, int map_max, effad_error *e)
 {
     memset(em, 0, sizeof *em);
-    if (!d->gm.maps) {
-        if (map_max) return effad_fail(e, EFFAD_ERR_ARG, "--score map-max needs a model fitted with --maps");
-        return EFFAD_OK;
-    }
-    em->on = 1;
     em->map_max = map_max;
     char gt[4096];
     struct stat st;
     snprintf(gt, sizeof gt, "%s/ground_truth", root);
     em->pixel = stat(gt, &st) == 0 && S_ISDIR(st.st_mode);
-    return map_scorer_open(&em->ms, d->gm.maps, &d->p, e);
+    return open_scorer(&em->ms, &em->on, d, map_max, e);
 }
 
 effad_status eval_maps_image(eval_maps *em, detector *d, const image_list *l, size_t i, double *score, effad_error *e)
@@ -255,13 +259,8 @@ void output_name(char *out, size_t n, const char *dir, const char *image_path, c
 effad_status score_maps_open(score_maps *sm, detector *d, int map_max, effad_error *e)
 {
     memset(sm, 0, sizeof *sm);
-    if (!d->gm.maps) {
-        if (map_max) return effad_fail(e, EFFAD_ERR_ARG, "--score map-max needs a model fitted with --maps");
-        return EFFAD_OK;
-    }
-    sm->on = 1;
     sm->map_max = map_max;
-    return map_scorer_open(&sm->ms, d->gm.maps, &d->p, e);
+    return open_scorer(&sm->ms, &sm->on, d, map_max, e);
 }
 
 effad_status score_maps_image(score_maps *sm, detector *d, int w, int h, effad_error *e)

@@ -12,28 +12,8 @@
 #include "atomic-file.h"
 #include "check.h"
 #include "gauss-golden.h"
+#include "gauss-file-test.h"
 #include "gauss.h"
-
-/* An independent, bitwise CRC-32 (the file's is table-driven). */
-static uint32_t crc32_bitwise(const uint8_t *p, size_t n)
-{
-    uint32_t c = 0xFFFFFFFFu;
-    while (n--) {
-        c ^= *p++;
-        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
-    }
-    return ~c;
-}
-
-static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> 8 * i); }
-static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> 8 * i); }
-
-/* Recomputes the CRC the way the format defines it (field zeroed). */
-static void reseal(uint8_t *buf, size_t len)
-{
-    put32(buf + 24, 0);
-    put32(buf + 24, crc32_bitwise(buf, len));
-}
 
 static void fill_stats(gauss_stats *s, size_t d, size_t n, unsigned seed)
 {

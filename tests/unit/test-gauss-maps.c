@@ -16,25 +16,7 @@
 #include "map-features.h"
 #include "maps-fit.h"
 #include "maps-golden.h"
-
-static uint32_t crc32_bitwise(const uint8_t *p, size_t n)
-{
-    uint32_t c = 0xFFFFFFFFu;
-    while (n--) {
-        c ^= *p++;
-        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
-    }
-    return ~c;
-}
-
-static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> 8 * i); }
-static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> 8 * i); }
-
-static void reseal(uint8_t *buf, size_t len)
-{
-    put32(buf + 24, 0);
-    put32(buf + 24, crc32_bitwise(buf, len));
-}
+#include "gauss-file-test.h"
 
 /* The golden's layout: a 2 x 3 grid of 5-dim vectors from one 5-channel level. */
 static void layout(gauss_maps *m, int n_loc, int d, maps_cov cov)
