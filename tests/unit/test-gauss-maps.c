@@ -179,18 +179,7 @@ static void check_file(void)
     CHECK(len2 == len && !memcmp(buf, buf2, len));
     free(buf2);
 
-    size_t bad_prefix = 0, bad_flip = 0;
-    for (size_t n = 0; n < len; n++) {
-        gauss_model t;
-        if (gauss_file_decode(buf, n, &t, &e) != EFFAD_ERR_FORMAT) bad_prefix++;
-    }
-    for (size_t i = 0; i < len; i++)
-        for (int bit = 0; bit < 8; bit++) {
-            gauss_model t;
-            buf[i] ^= (uint8_t)(1u << bit);
-            if (gauss_file_decode(buf, len, &t, &e) == EFFAD_OK) { bad_flip++; gauss_model_free(&t); }
-            buf[i] ^= (uint8_t)(1u << bit);
-        }
+    size_t bad_prefix = accepted_prefixes(buf, len), bad_flip = accepted_bit_flips(buf, len);
     CHECK_MSG(bad_prefix == 0 && bad_flip == 0, "%zu prefixes, %zu bit flips of %zu bytes accepted", bad_prefix,
               bad_flip, len);
 
