@@ -173,11 +173,20 @@ effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *ou
                                 gm->threshold, gm->min_area);
 
     /* regions of defect size against the threshold: from the median pixel
-     * score to the highest (ranked by pixel_eval_compute) */
+     * score (ranked by pixel_eval_compute) to twice the highest score in a
+     * good image, where the good curve has long reached 0 -- the part of
+     * the axis a threshold is chosen in */
     enum { K = 48 };
     double th[K];
     uint64_t good[K], bad[K];
-    double lo = em->pe.score[em->pe.order[em->pe.n / 2]], hi = em->pe.score[em->pe.order[0]];
+    double lo = em->pe.score[em->pe.order[em->pe.n / 2]], hi = em->pe.score[em->pe.order[0]], good_max = lo;
+    for (size_t i = 0; i < em->pe.n_images; i++) {
+        const pixel_image *im = &em->pe.image[i];
+        for (size_t p = 0; !im->type && p < (size_t)im->w * im->h; p++)
+            if (em->pe.score[im->at + p] > good_max) good_max = em->pe.score[im->at + p];
+    }
+    if (2 * good_max < hi) hi = 2 * good_max;
+    if (gm->calibrated && gm->threshold * 1.25 > hi) hi = gm->threshold * 1.25;
     uint32_t min_area = gm->calibrated ? gm->min_area : MAPS_DEFAULT_MIN_AREA;
     for (int k = 0; k < K; k++) th[k] = lo + (hi - lo) * k / (K - 1);
     if ((s = pixel_eval_region_counts(&em->pe, th, K, min_area, good, bad, e))) return s;
