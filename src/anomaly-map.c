@@ -88,16 +88,19 @@ void map_blur(float *map, int w, int h, double sigma, float *tmp, void *scratch)
         }
         for (int x = 0; x < w; x++) tmp[(size_t)y * w + x] = (float)acc[x];
     }
-    /* axis 1 back into map, through a row with its reflected margins */
+    /* axis 1 back into map, through a row with its reflected margins;
+     * again k outside and x inside, the same order of sums per pixel */
     for (int y = 0; y < h; y++) {
         const float *row = tmp + (size_t)y * w;
         for (int i = -r; i < w + r; i++) pad[i + r] = row[reflect(i, w)];
-        float *out = map + (size_t)y * w;
-        for (int x = 0; x < w; x++) {
-            double s = 0;
-            for (int k = 0; k <= 2 * r; k++) s += weights[k] * pad[x + k];
-            out[x] = (float)s;
+        for (int x = 0; x < w; x++) acc[x] = 0;
+        for (int k = 0; k <= 2 * r; k++) {
+            double wk = weights[k];
+            const double *src = pad + k;
+            for (int x = 0; x < w; x++) acc[x] += wk * src[x];
         }
+        float *out = map + (size_t)y * w;
+        for (int x = 0; x < w; x++) out[x] = (float)acc[x];
     }
 }
 
