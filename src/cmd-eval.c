@@ -78,6 +78,7 @@ int cmd_eval(int argc, char **argv)
         else return cli_usage_error("eval", "unexpected argument '%s'", a);
     }
     if (!gauss_path || !model || !data) return cli_usage_error("eval", "need MODEL.gauss, MODEL.efm and DATA_DIR%s", "");
+    if (update && map_max) return cli_usage_error("eval", "--update stores image-score thresholds; not with --score map-max%s", "");
 
     effad_error e = { 0 };
     detector d;
@@ -145,7 +146,12 @@ int cmd_eval(int argc, char **argv)
     double f1_th, f1, yj_th, yj;
     if (roc_best_f1(sub_s, sub_l, k, &f1_th, &f1, &e) || roc_youden(sub_s, sub_l, k, &yj_th, &yj, &e)) goto done;
     printf("thresholds (score >= threshold is anomalous)\n  %-16s %12s %8s %8s\n", "name", "value", "TPR", "FPR");
-    for (size_t t = 0; t < d.gm.n_thresholds; t++) {
+    if (map_max && d.gm.maps->calibrated) {   /* the model's own thresholds are for the image score */
+        rate r = rates_at(sub_s, sub_l, k, nextafter(d.gm.maps->threshold, INFINITY));   /* max > t */
+        printf("  %-16s %12.6g %8.4f %8.4f  (the pixel threshold; map max above it)\n", "pixel", d.gm.maps->threshold,
+               r.tpr, r.fpr);
+    }
+    for (size_t t = 0; t < d.gm.n_thresholds && !map_max; t++) {
         rate r = rates_at(sub_s, sub_l, k, d.gm.thresholds[t].value);
         printf("  %-16s %12.6g %8.4f %8.4f%s\n", d.gm.thresholds[t].name, d.gm.thresholds[t].value, r.tpr, r.fpr,
                t ? "" : "  (in force)");
