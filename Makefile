@@ -185,10 +185,13 @@ conformance: $(B)/onnx-backend-check
 # reference (tests/reference/prep_check.py, through build/prep-dump), then
 # effad's fit + score against the Python reference pipelines (ONNX Runtime +
 # scikit-learn + scipy; PIL for ailia/mahalanobisad, OpenCV for paper) on
-# generated images, all three presets, 1e-3 relative (tests/reference/).
+# generated images, all three presets, 1e-3 relative (tests/reference/);
+# then the anomaly maps against maps_ref.py (PyTorch resampling, scipy blur
+# and labelling, numpy / scikit-learn covariances), both geometries.
 .PHONY: reference
 reference: ort $(B)/effad $(B)/prep-dump
 	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) PREP_DUMP=$(abspath $(B)/prep-dump) sh tests/reference/effad-vs-ref.sh build/reference
+	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) sh tests/reference/maps-vs-ref.sh build/reference
 $(B)/prep-dump: tests/reference/prep-dump.c $(B)/libeffad.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(INC) -o $@ $< $(B)/libeffad.a $(LDLIBS)

@@ -20,7 +20,8 @@
 #include "le.h"
 
 #define GAUSS_FILE_MAGIC        "EFFGAUSS"
-#define GAUSS_FILE_VERSION      2u   /* written */
+#define GAUSS_FILE_VERSION      2u   /* written for a model without maps */
+#define GAUSS_FILE_VERSION_MAPS 3u   /* version 2 + the map section (gauss-maps-file.c) */
 #define GAUSS_FILE_OLDEST_VERSION 1u /* read: 1 named presets by their old names
                                         (preprocess_preset_renamed), same layout */
 #define GAUSS_FILE_HEADER_BYTES 64u

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gauss.h"
+#include "gauss-maps.h"
 
 effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_error *e)
 {
@@ -79,5 +80,6 @@ void gauss_model_free(gauss_model *m)
     free(m->preset);
     free(m->preset_stored);
     free(m->taps);
+    if (m->maps) { gauss_maps_free(m->maps); free(m->maps); }
     memset(m, 0, sizeof *m);
 }

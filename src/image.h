@@ -138,6 +138,12 @@ effad_status image_write_png(const char *path, const uint8_t *px, int w, int h, 
 /* The same PNG, into memory (*out malloc'd), for tests and embedding. */
 effad_status image_encode_png(const uint8_t *px, int w, int h, int channels,
                               uint8_t **out, size_t *out_bytes, effad_error *e);
+/* 16-bit PNGs (samples native-endian in px, big-endian in the file), the
+ * same way: raw anomaly maps keep their precision. */
+effad_status image_write_png16(const char *path, const uint16_t *px, int w, int h, int channels,
+                               effad_error *e);
+effad_status image_encode_png16(const uint16_t *px, int w, int h, int channels,
+                                uint8_t **out, size_t *out_bytes, effad_error *e);
 
 /* Per-format decoders behind image_decode(); each expects its own format. */
 effad_status image_decode_png(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
