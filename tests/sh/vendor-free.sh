@@ -6,7 +6,7 @@
 # Prints each violation; exits non-zero if there is any.
 cd "$(dirname "$0")/../.." || exit 2
 bad=0
-allowed='assert|ctype|errno|float|inttypes|limits|locale|math|setjmp|signal|stdalign|stdarg|stdatomic|stdbool|stddef|stdint|stdio|stdlib|stdnoreturn|string|time|wchar|fcntl|unistd|pthread|dirent|sched|sys/mman|sys/stat|sys/types|sys/time|sys/resource|sys/wait|immintrin|cpuid|arm_neon|x86intrin'
+allowed='assert|ctype|errno|float|inttypes|limits|locale|math|setjmp|signal|stdalign|stdarg|stdatomic|stdbool|stddef|stdint|stdio|stdlib|stdnoreturn|string|time|wchar|fcntl|unistd|pthread|dirent|sched|sys/mman|sys/stat|sys/types|sys/time|sys/resource|sys/wait|sys/auxv|immintrin|cpuid|arm_neon|arm_acle|x86intrin'
 files=$(git ls-files 'ops/*.[ch]' 'engine/*.[ch]' 'convert/*.[ch]' 'src/*.[ch]' 2>/dev/null)
 [ -n "$files" ] || files=$(find ops engine convert src -name '*.[ch]')
 for f in $files; do
