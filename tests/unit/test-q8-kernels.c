@@ -25,6 +25,12 @@
 #include "dispatch.h"
 #include "kernels-internal.h"
 
+/* at the end of the file: the DSP kernels, and the NEON table choice */
+static void test_dsp_kernels(void);
+#if defined(__aarch64__)
+static void test_neon_tables(void);
+#endif
+
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
 static uint32_t rnd(void)
 {
@@ -354,6 +360,35 @@ static void test_glue_table(const ops_kernels *kt)
     }
 }
 
+int main(void)
+{
+    test_swish_accuracy();
+    test_gemm_semantics();
+    test_dw_semantics();
+    test_dsp_kernels();
+#if defined(__aarch64__)
+    test_neon_tables();
+#endif
+    int tested = 0;
+    for (int i = 0; i < OPS_ISA_COUNT; i++) {
+        if (i == OPS_ISA_SCALAR) continue;
+        if (!ops_isa_available((ops_isa)i)) {
+            printf("test-q8-kernels: SKIP %s int8 kernels: not available on this CPU or build\n", ops_isa_name((ops_isa)i));
+            continue;
+        }
+        const ops_kernels *kt = ops_kernels_for((ops_isa)i);
+        if (!kt->q8) { CHECK_MSG(0, "%s has no int8 table", kt->name); continue; }
+        tested++;
+        test_gemm_table(kt);
+        test_dw_table(kt);
+        test_glue_table(kt);
+    }
+    printf("  int8 SIMD tables tested: %d\n", tested);
+    return check_done("test-q8-kernels");
+}
+
+/* ----------------------------------------- tables beside the ISA loop */
+
 static void test_q8_table(const ops_kernels *kt)
 {
     test_gemm_table(kt);
@@ -386,28 +421,3 @@ static void test_neon_tables(void)
                   want, best ? best->name : "?");
 }
 #endif
-
-int main(void)
-{
-    test_swish_accuracy();
-    test_gemm_semantics();
-    test_dw_semantics();
-    test_dsp_kernels();
-    int tested = 0;
-    for (int i = 0; i < OPS_ISA_COUNT; i++) {
-        if (i == OPS_ISA_SCALAR) continue;
-        if (!ops_isa_available((ops_isa)i)) {
-            printf("test-q8-kernels: SKIP %s int8 kernels: not available on this CPU or build\n", ops_isa_name((ops_isa)i));
-            continue;
-        }
-        const ops_kernels *kt = ops_kernels_for((ops_isa)i);
-        if (!kt->q8) { CHECK_MSG(0, "%s has no int8 table", kt->name); continue; }
-        tested++;
-        test_q8_table(kt);
-    }
-#if defined(__aarch64__)
-    test_neon_tables();
-#endif
-    printf("  int8 SIMD tables tested: %d\n", tested);
-    return check_done("test-q8-kernels");
-}
