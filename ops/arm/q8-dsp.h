@@ -22,7 +22,6 @@
 #define EFFAD_Q8_DSP_H
 
 #include <stdint.h>
-#include <string.h>
 
 #if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
 #define Q8_DSP_NATIVE 1
@@ -32,13 +31,15 @@
 static inline uint32_t q8_dsp_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
 
 /* Four bytes at p, in memory order from the low byte up (the kernels
- * read unaligned words; Cortex-M3 and later load them in one LDR). */
+ * read unaligned words; Cortex-M3 and later load them in one LDR).
+ * __builtin_memcpy, not memcpy: a -ffreestanding build (firmware) treats
+ * memcpy as an ordinary function and would call it for every word. */
 static inline uint32_t q8_dsp_load4(const void *p)
 {
     const uint8_t *b = p;
 #if defined(Q8_DSP_NATIVE) && defined(__ARMEL__)
     uint32_t v;
-    memcpy(&v, b, 4);
+    __builtin_memcpy(&v, b, 4);
     return v;
 #else
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -51,7 +52,7 @@ static inline uint32_t q8_dsp_load2(const void *p)
     const uint8_t *b = p;
 #if defined(Q8_DSP_NATIVE) && defined(__ARMEL__)
     uint16_t v;
-    memcpy(&v, b, 2);
+    __builtin_memcpy(&v, b, 2);
     return v;
 #else
     return (uint32_t)b[0] | (uint32_t)b[1] << 8;

@@ -34,6 +34,30 @@ static inline int q8_dw_taps(const ops_q8_dwconv_args *a, int oy, int ox, const 
     return nt;
 }
 
+/* The output pixels of rows [row_begin, row_end), in order, each with
+ * its taps: for (q8_dw_first(a, &p); q8_dw_next(a, &p);) { ... }. */
+typedef struct q8_dw_pixel {
+    int oy, ox, nt;
+    uint8_t *out;                          /* its c outputs */
+    const uint8_t *px[Q8_DW_MAX_TAPS];
+    const int8_t *wk[Q8_DW_MAX_TAPS];
+} q8_dw_pixel;
+
+static inline void q8_dw_first(const ops_q8_dwconv_args *a, q8_dw_pixel *p)
+{
+    p->oy = a->row_begin;
+    p->ox = -1;
+}
+
+static inline int q8_dw_next(const ops_q8_dwconv_args *a, q8_dw_pixel *p)
+{
+    if (++p->ox >= a->out_dims.w) { p->ox = 0; p->oy++; }
+    if (p->oy >= a->row_end) return 0;
+    p->nt = q8_dw_taps(a, p->oy, p->ox, p->px, p->wk);
+    p->out = a->out_q + ((size_t)p->oy * a->out_dims.w + p->ox) * a->in_dims.c;
+    return 1;
+}
+
 /* The argument checks of the reference (q8_dwconv_hwc_scalar). */
 static inline int q8_dw_args_ok(const ops_q8_dwconv_args *a)
 {
@@ -41,16 +65,15 @@ static inline int q8_dw_args_ok(const ops_q8_dwconv_args *a)
            a->row_end <= a->out_dims.h && a->row_begin <= a->row_end && a->in_ring >= 0;
 }
 
-/* Channels [ch, c) of one output pixel by the reference's arithmetic: the
- * tail a SIMD step does not cover. */
-static inline void q8_dw_tail(const ops_q8_dwconv_args *a, const uint8_t *const *px, const int8_t *const *wk, int nt,
-                              int ch, uint8_t *o)
+/* Channels [ch, c) of pixel p by the reference's arithmetic: the tail a
+ * SIMD step does not cover. */
+static inline void q8_dw_tail(const ops_q8_dwconv_args *a, const q8_dw_pixel *p, int ch)
 {
     for (; ch < a->in_dims.c; ch++) {
         int32_t acc = 0;
-        for (int t = 0; t < nt; t++) acc += ((int32_t)px[t][ch] - a->in_zero) * (int32_t)wk[t][ch];
-        o[ch] = ops_q8_finish(acc, &a->out, (size_t)ch, 0.0f);
-        if (a->chan_sum) a->chan_sum[ch] += o[ch];
+        for (int t = 0; t < p->nt; t++) acc += ((int32_t)p->px[t][ch] - a->in_zero) * (int32_t)p->wk[t][ch];
+        p->out[ch] = ops_q8_finish(acc, &a->out, (size_t)ch, 0.0f);
+        if (a->chan_sum) a->chan_sum[ch] += p->out[ch];
     }
 }
 

@@ -22,32 +22,27 @@ ops_status q8_dwconv_hwc_dsp(const ops_q8_dwconv_args *a)
 {
     if (!q8_dw_args_ok(a)) return OPS_ERR_ARG;
     if (a->g.kh * a->g.kw > Q8_DW_MAX_TAPS) return q8_dwconv_hwc_scalar(a);
-    const int c = a->in_dims.c, ow = a->out_dims.w;
     const uint32_t nz = q8_dsp_neg_zero_pair(a->in_zero);
-    const uint8_t *px[Q8_DW_MAX_TAPS];
-    const int8_t *wk[Q8_DW_MAX_TAPS];
-    for (int oy = a->row_begin; oy < a->row_end; oy++)
-        for (int ox = 0; ox < ow; ox++) {
-            const int nt = q8_dw_taps(a, oy, ox, px, wk);
-            uint8_t *o = a->out_q + ((size_t)oy * ow + ox) * c;
-            int ch = 0;
-            for (; ch + 4 <= c; ch += 4) {
-                int32_t acc[4] = { 0, 0, 0, 0 };
-                for (int t = 0; t < nt; t++) {
-                    const uint32_t x = q8_dsp_load4(px[t] + ch), w = q8_dsp_load4(wk[t] + ch);
-                    const uint32_t x02 = q8_dsp_uxtab16(nz, x), x13 = q8_dsp_uxtab16(nz, q8_dsp_ror8(x));
-                    const uint32_t w02 = q8_dsp_sxtb16(w), w13 = q8_dsp_sxtb16(q8_dsp_ror8(w));
-                    acc[0] = q8_dsp_smlabb(x02, w02, acc[0]);
-                    acc[2] = q8_dsp_smlatt(x02, w02, acc[2]);
-                    acc[1] = q8_dsp_smlabb(x13, w13, acc[1]);
-                    acc[3] = q8_dsp_smlatt(x13, w13, acc[3]);
-                }
-                for (int i = 0; i < 4; i++) {
-                    o[ch + i] = ops_q8_finish(acc[i], &a->out, (size_t)(ch + i), 0.0f);
-                    if (a->chan_sum) a->chan_sum[ch + i] += o[ch + i];
-                }
+    q8_dw_pixel p;
+    for (q8_dw_first(a, &p); q8_dw_next(a, &p);) {
+        int ch = 0;
+        for (; ch + 4 <= a->in_dims.c; ch += 4) {
+            int32_t acc[4] = { 0, 0, 0, 0 };
+            for (int t = 0; t < p.nt; t++) {
+                const uint32_t x = q8_dsp_load4(p.px[t] + ch), w = q8_dsp_load4(p.wk[t] + ch);
+                const uint32_t x02 = q8_dsp_uxtab16(nz, x), x13 = q8_dsp_uxtab16(nz, q8_dsp_ror8(x));
+                const uint32_t w02 = q8_dsp_sxtb16(w), w13 = q8_dsp_sxtb16(q8_dsp_ror8(w));
+                acc[0] = q8_dsp_smlabb(x02, w02, acc[0]);
+                acc[2] = q8_dsp_smlatt(x02, w02, acc[2]);
+                acc[1] = q8_dsp_smlabb(x13, w13, acc[1]);
+                acc[3] = q8_dsp_smlatt(x13, w13, acc[3]);
             }
-            q8_dw_tail(a, px, wk, nt, ch, o);
+            for (int i = 0; i < 4; i++) {
+                p.out[ch + i] = ops_q8_finish(acc[i], &a->out, (size_t)(ch + i), 0.0f);
+                if (a->chan_sum) a->chan_sum[ch + i] += p.out[ch + i];
+            }
         }
+        q8_dw_tail(a, &p, ch);
+    }
     return OPS_OK;
 }

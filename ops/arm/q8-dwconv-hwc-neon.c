@@ -19,17 +19,15 @@ static inline void mac8(int32x4_t acc[2], const uint8_t *x, const int8_t *w, int
     acc[1] = vmlal_high_s16(acc[1], xv, wv);
 }
 
-/* n (8 or 16) channels at ch of one output pixel from its tap list. */
-static inline __attribute__((always_inline)) void channels(const int n, const uint8_t *const *px,
-                                                           const int8_t *const *wk, int nt, int ch,
-                                                           const ops_q8_dwconv_args *a, const q8_neon_out *q,
-                                                           uint8_t *o)
+/* n (8 or 16) channels at ch of output pixel p. */
+static inline __attribute__((always_inline)) void channels(const int n, const q8_dw_pixel *p, int ch,
+                                                           const ops_q8_dwconv_args *a, const q8_neon_out *q)
 {
     int32x4_t acc[4] = { vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0) };
     const int16x8_t zero = vdupq_n_s16((int16_t)a->in_zero);
-    for (int t = 0; t < nt; t++) {
-        mac8(acc, px[t] + ch, wk[t] + ch, zero);
-        if (n == 16) mac8(acc + 2, px[t] + ch + 8, wk[t] + ch + 8, zero);
+    for (int t = 0; t < p->nt; t++) {
+        mac8(acc, p->px[t] + ch, p->wk[t] + ch, zero);
+        if (n == 16) mac8(acc + 2, p->px[t] + ch + 8, p->wk[t] + ch + 8, zero);
     }
     int32x4_t r[4];
     const float32x4_t none = vdupq_n_f32(0.0f);
@@ -38,27 +36,22 @@ static inline __attribute__((always_inline)) void channels(const int n, const ui
         r[i] = q8_neon_finish(acc[i], vld1q_f32(a->out.mult + ch + 4 * i), bias, a->out.bias != 0, a->out.act, none, 0, q);
         if (a->chan_sum) vst1q_s32(a->chan_sum + ch + 4 * i, vaddq_s32(vld1q_s32(a->chan_sum + ch + 4 * i), r[i]));
     }
-    if (n == 16) vst1q_u8(o + ch, q8_neon_narrow16(r[0], r[1], r[2], r[3]));
-    else vst1_u8(o + ch, q8_neon_narrow8(r[0], r[1]));
+    if (n == 16) vst1q_u8(p->out + ch, q8_neon_narrow16(r[0], r[1], r[2], r[3]));
+    else vst1_u8(p->out + ch, q8_neon_narrow8(r[0], r[1]));
 }
 
 ops_status q8_dwconv_hwc_neon(const ops_q8_dwconv_args *a)
 {
     if (!q8_dw_args_ok(a)) return OPS_ERR_ARG;
     if (a->g.kh * a->g.kw > Q8_DW_MAX_TAPS) return q8_dwconv_hwc_scalar(a);
-    const int c = a->in_dims.c, ow = a->out_dims.w;
     const q8_neon_out q = q8_neon_out_of(a->out.inv_scale, a->out.zero);
-    const uint8_t *px[Q8_DW_MAX_TAPS];
-    const int8_t *wk[Q8_DW_MAX_TAPS];
-    for (int oy = a->row_begin; oy < a->row_end; oy++)
-        for (int ox = 0; ox < ow; ox++) {
-            const int nt = q8_dw_taps(a, oy, ox, px, wk);
-            uint8_t *o = a->out_q + ((size_t)oy * ow + ox) * c;
-            int ch = 0;
-            for (; ch + 16 <= c; ch += 16) channels(16, px, wk, nt, ch, a, &q, o);
-            for (; ch + 8 <= c; ch += 8) channels(8, px, wk, nt, ch, a, &q, o);
-            q8_dw_tail(a, px, wk, nt, ch, o);
-        }
+    q8_dw_pixel p;
+    for (q8_dw_first(a, &p); q8_dw_next(a, &p);) {
+        int ch = 0;
+        for (; ch + 16 <= a->in_dims.c; ch += 16) channels(16, &p, ch, a, &q);
+        for (; ch + 8 <= a->in_dims.c; ch += 8) channels(8, &p, ch, a, &q);
+        q8_dw_tail(a, &p, ch);
+    }
     return OPS_OK;
 }
 

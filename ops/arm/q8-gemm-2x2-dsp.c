@@ -69,7 +69,7 @@ static inline void put(const ops_q8_gemm_args *g, size_t i, size_t j, int32_t ac
     g->c[i * g->c_stride + j] = ops_q8_finish(acc, &g->out, j, res);
 }
 
-static void rows(const int mr, const ops_q8_gemm_args *g, size_t i)
+static inline __attribute__((always_inline)) void rows(const int mr, const ops_q8_gemm_args *g, size_t i)
 {
     const uint8_t *a0 = g->a + i * g->a_stride, *a1 = mr > 1 ? a0 + g->a_stride : a0;
     size_t j = 0;

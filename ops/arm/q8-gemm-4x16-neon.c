@@ -128,9 +128,7 @@ static inline __attribute__((always_inline)) void tile(const int mr, const q8_ne
 #undef KSTEP
 #undef ROW_MLAL
 
-#define TILE(mr) static void tile_##mr(const q8_neon_tile *t) { tile(mr, t); }
-TILE(1) TILE(2) TILE(3) TILE(4)
-#undef TILE
+Q8_NEON_TILE_FNS
 
 ops_status q8_gemm_4x16_neon(const ops_q8_gemm_args *g, void *scratch)
 {

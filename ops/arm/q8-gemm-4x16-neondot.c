@@ -163,9 +163,7 @@ static inline __attribute__((always_inline)) void tile(const int mr, const q8_ne
 #undef QUAD
 #undef ROW_DOT
 
-#define TILE(mr) static void tile_##mr(const q8_neon_tile *t) { tile(mr, t); }
-TILE(1) TILE(2) TILE(3) TILE(4)
-#undef TILE
+Q8_NEON_TILE_FNS
 
 ops_status q8_gemm_4x16_neondot(const ops_q8_gemm_args *g, void *scratch)
 {

@@ -162,6 +162,13 @@ typedef struct q8_neon_gemm {
     void (*tile[Q8_NEON_MR])(const q8_neon_tile *t);   /* by rows, 1..4 */
 } q8_neon_gemm;
 
+/* tile_1 .. tile_4: a kernel's tile(mr, t), inlined for each row count. */
+#define Q8_NEON_TILE_FNS                                                               \
+    static void tile_1(const q8_neon_tile *t) { tile(1, t); }                          \
+    static void tile_2(const q8_neon_tile *t) { tile(2, t); }                          \
+    static void tile_3(const q8_neon_tile *t) { tile(3, t); }                          \
+    static void tile_4(const q8_neon_tile *t) { tile(4, t); }
+
 /* Row r of a tile: acc (16 columns of exact sums) through the epilogue,
  * the residual added, 1..16 bytes stored. */
 Q8_NEON_INLINE void q8_neon_store_row(const q8_neon_tile *t, int r, const int32x4_t acc[4])

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The vendor-free audit (see vendor_free.md), enforced:
-#  1. product code includes only C11 / POSIX / compiler-intrinsic headers;
+#  1. product code includes only C11 / POSIX / compiler-intrinsic headers
+#     (and Linux's sys/auxv.h, for the aarch64 dot-product check);
 #  2. no tracked file carries a third-party licence or copyright notice;
 #  3. no tracked vendor/, third_party/, external/ or node_modules/ tree.
 # Prints each violation; exits non-zero if there is any.
