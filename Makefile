@@ -44,6 +44,10 @@ LIB_SRC += $(wildcard ops/x86/*.c)
 endif
 ifneq (,$(findstring aarch64,$(ARCH)))
 LIB_SRC += $(wildcard ops/arm/*.c)
+else
+# The Arm DSP-extension int8 kernels are plain C off Arm: built everywhere,
+# so the tests hold them against the references on any host.
+LIB_SRC += $(wildcard ops/arm/*-dsp.c)
 endif
 CLI_SRC  := src/main.c $(wildcard src/cmd-*.c)
 TEST_SRC := $(wildcard tests/unit/test-*.c)

@@ -50,7 +50,8 @@ void info_print(FILE *f, const effad_model *m, const effad_kernel_set *k, int ve
     fprintf(f, "  MACs        "); print_thousands(f, effad_model_macs(m, 0, 0));
     fprintf(f, " at %dx%d\n", m->in_h, m->in_w);
     fprintf(f, "  arena       "); print_thousands(f, (long long)arena);
-    fprintf(f, " bytes (one thread, %s kernels)\n", k ? effad_kernels_name(k) : "scalar");
+    fprintf(f, " bytes (one thread, %s kernels%s)\n", k ? effad_kernels_name(k) : "scalar",
+            m->quantised ? ", int8 model" : "");
     fprintf(f, "  model hash  %016llx\n", (unsigned long long)m->hash);
     if (verbose) {
         /* fused: expand and depthwise run together through a ring of rows
