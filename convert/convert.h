@@ -19,7 +19,9 @@ typedef enum convert_taps {
     CONVERT_TAPS_AUTO = 0,     /* the graph's own outputs if they are taps, else stage-end */
     CONVERT_TAPS_GRAPH,        /* the graph's outputs; an error if none is a tap */
     CONVERT_TAPS_STAGE_END,    /* the paper's: stem, last block of each stage, head */
-    CONVERT_TAPS_STAGE_START   /* MahalanobisAD's: stem, first block of each stage, head */
+    CONVERT_TAPS_STAGE_START,  /* MahalanobisAD's: stem, first block of each stage, head */
+    CONVERT_TAPS_EVERY_BLOCK   /* the output of every block, nothing else: layer-by-layer
+                                  checks of the int8 path against a reference */
 } convert_taps;
 
 /* int8: the real range of every activation point of a network, as
@@ -62,7 +64,20 @@ typedef struct convert_report {
 effad_status effad_convert_onnx(const uint8_t *onnx, size_t onnx_bytes, const convert_options *opt,
                                 uint8_t **efm, size_t *efm_bytes, convert_report *report, effad_error *e);
 
-/* Parses "stage-end", "stage-start", "graph", "auto"; -1 if unknown. */
+/* The same in steps: parse and match once, then write the .efm as many
+ * times as needed (float32, or int8 under different quant records; the
+ * calibration of convert/quant-select.c writes dozens). The report is
+ * filled by convert_open. */
+typedef struct convert_session convert_session;
+effad_status convert_open(const uint8_t *onnx, size_t onnx_bytes, const convert_options *opt, convert_session **cs,
+                          convert_report *report, effad_error *e);
+effad_status convert_write(const convert_session *cs, const convert_quant *quant, uint8_t **efm, size_t *efm_bytes,
+                           effad_error *e);
+int convert_n_blocks(const convert_session *cs);
+int convert_has_head(const convert_session *cs);
+void convert_close(convert_session *cs);
+
+/* Parses "stage-end", "stage-start", "every-block", "graph", "auto"; -1 if unknown. */
 int convert_taps_parse(const char *s);
 
 #endif

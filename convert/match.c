@@ -179,6 +179,12 @@ static effad_status choose_taps(const layer_net *net, convert_taps rule, mnet *m
         m->ignored[0] = '\0';
         rule = CONVERT_TAPS_STAGE_END;
     }
+    if (rule == CONVERT_TAPS_EVERY_BLOCK) {
+        m->tap_rule = "every-block";
+        for (int i = 0; i < m->n_blocks; i++)
+            if ((s = add_tap(m, i + 1, 0, g->val[m->boundary[i + 1]].name, node_name(g, m->boundary_node[i + 1]), e))) return s;
+        return EFFAD_OK;
+    }
     m->tap_rule = rule == CONVERT_TAPS_STAGE_END ? "stage-end" : "stage-start";
     if ((s = add_tap(m, 0, 0, g->val[m->boundary[0]].name, node_name(g, m->boundary_node[0]), e))) return s;
     for (int st = 0; st < m->n_stages; st++) {

@@ -5,16 +5,18 @@
 #include "convert.h"
 #include "atomic-file.h"
 #include "calibrate-images.h"
+#include "qdq-emit.h"
 
 static int help(void)
 {
     printf("usage: effad convert IN.onnx -o OUT.efm [options]\n"
-           "  --taps auto|graph|stage-end|stage-start\n"
+           "  --taps auto|graph|stage-end|stage-start|every-block\n"
            "        which levels the model exposes. auto (default): the graph's own\n"
            "        outputs when they are block outputs or their pooled means (ailia's\n"
            "        mahalanobisad layout), else stage-end. stage-end: stem, the LAST\n"
            "        block of each stage, head (the paper). stage-start: stem, the FIRST\n"
-           "        block of each stage, head (MahalanobisAD).\n"
+           "        block of each stage, head (MahalanobisAD). every-block: the output of\n"
+           "        each block (at most 32; for layer-by-layer checks of the int8 path).\n"
            "  --input-size H,W   input size when the graph's is symbolic\n"
            "  --mean a,b,c --std a,b,c   normalisation (default ImageNet)\n"
            "  --int8             post-training quantisation: int8 weights (per output\n"
@@ -24,7 +26,10 @@ static int help(void)
            "  --preprocess P     their preprocessing preset (default ailia)\n"
            "  --headroom H       activation ranges widened H times beyond the\n"
            "                     calibration images' (default 1.5: anomalies lie outside)\n"
-           "  --weight-bits 8|7  int8 weight range (default 8)\n");
+           "  --weight-bits 8|7  int8 weight range (default 8)\n"
+           "  --emit-qdq OUT.onnx  also write the model as an ONNX graph in the QDQ format\n"
+           "                     (what ONNX Runtime runs as effad's exact int8 arithmetic;\n"
+           "                     a plain float graph for a float model)\n");
     return 0;
 }
 
@@ -41,7 +46,7 @@ static int parse3(const char *s, float v[3])
 
 int cmd_convert(int argc, char **argv)
 {
-    const char *in = 0, *out = 0;
+    const char *in = 0, *out = 0, *qdq = 0;
     int int8 = 0;
     calib_images_options co = { 0, 0, "ailia", 1.5f, 8 };
     convert_options opt;
@@ -64,6 +69,7 @@ int cmd_convert(int argc, char **argv)
             opt.set_norm = 1; i++;
         } else if (!strcmp(a, "--int8")) int8 = 1;
         else if (!strcmp(a, "--calib") && v) { co.dir = v; i++; }
+        else if (!strcmp(a, "--emit-qdq") && v) { qdq = v; i++; }
         else if (!strcmp(a, "--preprocess") && v) { co.preset = v; i++; }
         else if (!strcmp(a, "--calib-n") && v) {
             if (!cli_parse_int(v, 1, 1 << 30, &co.max_images)) return cli_usage_error("convert", "bad --calib-n '%s'", v);
@@ -122,9 +128,15 @@ int cmd_convert(int argc, char **argv)
         free(aligned); free(efm);
         return cli_error("convert", &e);
     }
+    uint8_t *onnx = 0;
+    size_t onnx_bytes = 0;
+    if (qdq && (s = qdq_emit(&m, &onnx, &onnx_bytes, &e))) { free(aligned); free(efm); return cli_error("convert", &e); }
     s = atomic_file_write(out, efm, efm_bytes, &e);
+    if (!s && qdq) s = atomic_file_write(qdq, onnx, onnx_bytes, &e);
     free(efm);
+    free(onnx);
     if (s) { free(aligned); return cli_error("convert", &e); }
+    if (qdq) printf("%s: the same model as a QDQ ONNX graph (%zu bytes)\n", qdq, onnx_bytes);
     if (int8) printf("%s -> %s (%zu bytes, int8: %.1f%% of the float32 file's %zu)\n", in, out, efm_bytes,
                      100.0 * (double)efm_bytes / (double)f32_bytes, f32_bytes);
     else printf("%s -> %s (%zu bytes)\n", in, out, efm_bytes);
