@@ -11,6 +11,7 @@ static const struct { const char *name; cli_cmd_fn fn; const char *what; } comma
     { "score",    cmd_score,    "score images: combined and per-level distances, verdict" },
     { "eval",     cmd_eval,     "image AUROC per defect type on an MVTec-AD layout, ROC SVG" },
     { "merge",    cmd_merge,    "add up the statistics of several fits and refit" },
+    { "quantcheck", cmd_quantcheck, "int8 against float32: level errors, score correlation, AUROC" },
     { "bench",    cmd_bench,    "time inferences (median/min/mean), per-layer profile with --layers" },
 };
 
