@@ -20,8 +20,9 @@ typedef enum convert_taps {
     CONVERT_TAPS_GRAPH,        /* the graph's outputs; an error if none is a tap */
     CONVERT_TAPS_STAGE_END,    /* the paper's: stem, last block of each stage, head */
     CONVERT_TAPS_STAGE_START,  /* MahalanobisAD's: stem, first block of each stage, head */
-    CONVERT_TAPS_EVERY_BLOCK   /* the output of every block, nothing else: layer-by-layer
-                                  checks of the int8 path against a reference */
+    CONVERT_TAPS_EVERY_BLOCK   /* every block's output, then the head's while there is
+                                  room (EFFAD_MAX_TAPS): layer-by-layer checks of the
+                                  int8 path against a reference */
 } convert_taps;
 
 /* int8: the real range of every activation point of a network, as

@@ -183,6 +183,10 @@ static effad_status choose_taps(const layer_net *net, convert_taps rule, mnet *m
         m->tap_rule = "every-block";
         for (int i = 0; i < m->n_blocks; i++)
             if ((s = add_tap(m, i + 1, 0, g->val[m->boundary[i + 1]].name, node_name(g, m->boundary_node[i + 1]), e))) return s;
+        if (m->head && m->n_taps < EFFAD_MAX_TAPS) {
+            const int at = m->n_blocks + 1;
+            if ((s = add_tap(m, at, 0, g->val[m->boundary[at]].name, node_name(g, m->boundary_node[at]), e))) return s;
+        }
         return EFFAD_OK;
     }
     m->tap_rule = rule == CONVERT_TAPS_STAGE_END ? "stage-end" : "stage-start";
