@@ -6,7 +6,7 @@
 #include "level-error.h"
 #include "quant.h"
 
-const float quant_headrooms[QUANT_N_HEADROOMS] = { 1.0f, 1.25f, 1.5f, 2.0f, 3.0f };
+const float quant_headrooms[QUANT_N_HEADROOMS] = { 1.0f, 1.25f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f };
 
 /* One .efm written, loaded and planned, ready to run inputs. */
 typedef struct model_run {
@@ -194,6 +194,45 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Stage 3: each unit alone in int8 at the final ranges; units above the
+ * median error stay float32 in order of error per byte while the budget
+ * lasts. */
+static effad_status choose_float(selector *s, float headroom)
+{
+    quant_select_report *rep = s->rep;
+    double sorted[EFFAD_MAX_BLOCKS + 1];
+    for (int u = 0; u < s->n_units; u++) {
+        uint8_t one[EFFAD_MAX_BLOCKS + 1];
+        convert_quant q;
+        only(u, one);
+        fill_quant(s, headroom, one, &q);
+        long long bytes;
+        effad_status st = error_of(s, &q, "error per block", u + 1, s->n_units, &rep->unit_error[u], 0, &bytes);
+        if (st) return st;
+        rep->unit_bytes[u] = rep->float_bytes - bytes;
+        sorted[u] = rep->unit_error[u];
+    }
+    rep->units_measured = 1;
+    qsort(sorted, (size_t)s->n_units, sizeof *sorted, cmp_double);
+    rep->median_unit_error = s->n_units % 2 ? sorted[s->n_units / 2]
+                                            : 0.5 * (sorted[s->n_units / 2 - 1] + sorted[s->n_units / 2]);
+    const double budget = (double)s->o->float_budget * (double)rep->float_bytes;
+    double spent = 0;
+    for (;;) {
+        int pick = -1;
+        double pick_rate = 0;
+        for (int u = 0; u < s->n_units; u++) {
+            if (!s->unit_int8[u] || !(rep->unit_error[u] > rep->median_unit_error)) continue;
+            if (spent + (double)rep->unit_bytes[u] > budget) continue;
+            const double rate = rep->unit_error[u] / (double)(rep->unit_bytes[u] > 0 ? rep->unit_bytes[u] : 1);
+            if (pick < 0 || rate > pick_rate) { pick = u; pick_rate = rate; }
+        }
+        if (pick < 0) return EFFAD_OK;
+        s->unit_int8[pick] = 0;
+        rep->unit_float[pick] = QUANT_FLOAT_MEASURED;
+        spent += (double)rep->unit_bytes[pick];
+    }
+}
 effad_status quant_select(const convert_session *cs, const quant_inputs *in, const quant_select_options *o,
                           convert_quant *q, quant_select_report *rep, effad_error *e)
 {
@@ -260,51 +299,29 @@ effad_status quant_select(const convert_session *cs, const quant_inputs *in, con
     if (o->headroom > 0) rep->headroom_chosen = o->headroom;
     else {
         double best = INFINITY;
-        for (int h = 0; h < QUANT_N_HEADROOMS; h++) {
+        int worse = 0;
+        for (int h = 0; h < QUANT_N_HEADROOMS && worse < 2; h++) {
             fill_quant(s, quant_headrooms[h], all, &cq);
             if ((st = error_of(s, &cq, "headroom", h + 1, QUANT_N_HEADROOMS, &rep->headroom_error[h], 0, 0))) goto done;
             rep->headroom[h] = quant_headrooms[h];
-            if (rep->headroom_error[h] < best) { best = rep->headroom_error[h]; rep->headroom_chosen = quant_headrooms[h]; }
+            rep->n_headrooms = h + 1;
+            if (rep->headroom_error[h] < best) { best = rep->headroom_error[h]; rep->headroom_chosen = quant_headrooms[h]; worse = 0; }
+            else worse++;
         }
-        rep->n_headrooms = QUANT_N_HEADROOMS;
     }
 
-    /* 3. each unit alone in int8: the ones that hurt most per byte may stay float */
-    double sorted[EFFAD_MAX_BLOCKS + 1];
+    /* 3. the units that stay float32 */
     for (int u = 0; u < s->n_units; u++) {
-        uint8_t one[EFFAD_MAX_BLOCKS + 1];
-        only(u, one);
-        fill_quant(s, rep->headroom_chosen, one, &cq);
-        long long bytes;
-        if ((st = error_of(s, &cq, "error per block", u + 1, s->n_units, &rep->unit_error[u], 0, &bytes))) goto done;
-        rep->unit_bytes[u] = rep->float_bytes - bytes;
-        sorted[u] = rep->unit_error[u];
+        s->unit_int8[u] = !o->keep_float[u];
+        rep->unit_float[u] = o->keep_float[u] ? QUANT_FLOAT_ASKED : 0;
     }
-    qsort(sorted, (size_t)s->n_units, sizeof *sorted, cmp_double);
-    rep->median_unit_error = s->n_units % 2 ? sorted[s->n_units / 2]
-                                            : 0.5 * (sorted[s->n_units / 2 - 1] + sorted[s->n_units / 2]);
-    memset(s->unit_int8, 1, sizeof s->unit_int8);
-    const double budget = (double)o->float_budget * (double)rep->float_bytes;
-    double spent = 0;
-    for (;;) {
-        int pick = -1;
-        double pick_rate = 0;
-        for (int u = 0; u < s->n_units; u++) {
-            if (!s->unit_int8[u] || !(rep->unit_error[u] > rep->median_unit_error)) continue;
-            if (spent + (double)rep->unit_bytes[u] > budget) continue;
-            const double rate = rep->unit_error[u] / (double)(rep->unit_bytes[u] > 0 ? rep->unit_bytes[u] : 1);
-            if (pick < 0 || rate > pick_rate) { pick = u; pick_rate = rate; }
-        }
-        if (pick < 0) break;
-        s->unit_int8[pick] = 0;
-        rep->unit_float[pick] = 1;
-        spent += (double)rep->unit_bytes[pick];
-    }
+    if (o->float_budget > 0 && (st = choose_float(s, rep->headroom_chosen))) goto done;
 
     /* the result, and the old default for comparison */
     fill_quant(s, rep->headroom_chosen, s->unit_int8, q);
     if ((st = error_of(s, q, "final", 1, 2, &rep->error_final, &rep->error_final_defective, 0))) goto done;
-    {
+    rep->error_baseline = rep->error_baseline_defective = NAN;
+    if (o->method < 0 || !(o->headroom > 0)) {
         uint8_t keep[CALIB_MAX_POINTS];
         memcpy(keep, s->method, sizeof keep);
         memset(s->method, CALIB_MINMAX, sizeof s->method);

@@ -11,11 +11,12 @@
  *     the rest float32, each point of the block tries each method while
  *     the others keep theirs (coordinate descent, one sweep), and keeps
  *     the one whose network output is closest to float32;
- *  2. the headroom: every range widened by each of QUANT_HEADROOMS, the
- *     whole network in int8, on good AND defective images -- anomalies
- *     live outside the good images' ranges, so too tight a fit clips
- *     exactly the signal the detector needs, too loose a one wastes
- *     resolution; the least error wins;
+ *  2. the headroom: every range widened by each of QUANT_HEADROOMS in
+ *     turn (until two in a row are worse than the best), the whole
+ *     network in int8, on good AND defective images -- anomalies live
+ *     outside the good images' ranges, so too tight a fit clips exactly
+ *     the signal the detector needs, too loose a one wastes resolution;
+ *     the least error wins;
  *  3. which blocks stay float32: each block (and the head) alone in int8
  *     at the final ranges gives its error, and the bytes its int8 weights
  *     save. Blocks whose error is above the median are kept float32 in
@@ -37,8 +38,8 @@
 #include "convert.h"
 #include "calib-hist.h"
 
-#define QUANT_N_HEADROOMS 5
-extern const float quant_headrooms[QUANT_N_HEADROOMS];   /* 1, 1.25, 1.5, 2, 3 */
+#define QUANT_N_HEADROOMS 7
+extern const float quant_headrooms[QUANT_N_HEADROOMS];   /* 1, 1.25, 1.5, 2, 3, 4, 6 */
 
 /* Preprocessed input tensors (3 x H x W floats each, at the model's size). */
 typedef struct quant_inputs {
@@ -53,7 +54,9 @@ typedef struct quant_select_options {
     int method;                         /* a calib_method for every point, or -1: measured */
     float headroom;                     /* > 0: this one; 0: measured */
     float float_budget;                 /* float32 blocks may add this fraction of the
-                                           float32 file (0: every block int8) */
+                                           float32 file (0: none chosen by measurement) */
+    uint8_t keep_float[EFFAD_MAX_BLOCKS + 1];   /* units the caller keeps float32
+                                                   (blocks, then the head) */
     const effad_kernel_set *k;          /* NULL: the best this machine runs */
     effad_threads *threads;             /* NULL: the caller's thread */
     /* optional progress: called after each measured pass */
@@ -61,23 +64,27 @@ typedef struct quant_select_options {
     void *progress_ctx;
 } quant_select_options;
 
+enum { QUANT_FLOAT_MEASURED = 1, QUANT_FLOAT_ASKED = 2 };
+
 typedef struct quant_select_report {
     int n_points;
     uint8_t observed[CALIB_MAX_POINTS];
     uint8_t method[CALIB_MAX_POINTS];
     int method_count[CALIB_N_METHODS];
     int n_units;                            /* blocks, then the head if any */
+    int units_measured;                     /* 0 when no float budget: the next two are unset */
     double unit_error[EFFAD_MAX_BLOCKS + 1];/* that unit alone in int8, final ranges */
     long long unit_bytes[EFFAD_MAX_BLOCKS + 1]; /* what keeping it float32 adds to the int8 file */
     long long float_bytes;                  /* the float32 file */
-    uint8_t unit_float[EFFAD_MAX_BLOCKS + 1];
+    uint8_t unit_float[EFFAD_MAX_BLOCKS + 1]; /* 0 int8, or QUANT_FLOAT_* */
     double median_unit_error;
     int n_headrooms;
     float headroom[QUANT_N_HEADROOMS];
     double headroom_error[QUANT_N_HEADROOMS];
     float headroom_chosen;
     double error_final;                     /* the chosen quantisation, whole network */
-    double error_baseline;                  /* min/max x 1.5 everywhere, all int8: the old default */
+    double error_baseline;                  /* min/max x 1.5 everywhere, all int8: the old default
+                                               (NaN when method and headroom were given) */
     double error_baseline_defective, error_final_defective;  /* the same on the defective images only */
     long long passes;                       /* forward passes run */
 } quant_select_report;

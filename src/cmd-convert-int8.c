@@ -1,4 +1,5 @@
 /* effad convert --int8: options, calibration, report (cmd-convert-int8.h). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
@@ -28,17 +29,36 @@ void convert_int8_help(FILE *f)
             "                     each activation's range; auto (default): whichever of\n"
             "                     the three gives the least measured output error\n"
             "  --headroom H|auto  ranges widened H times beyond what was chosen; auto\n"
-            "                     (default): the factor of 1, 1.25, 1.5, 2, 3 with the\n"
-            "                     least error on good and defective images\n"
+            "                     (default): the factor of 1, 1.25, 1.5, 2, 3, 4, 6 with\n"
+            "                     the least error on good and defective images\n"
             "  --float-budget P   blocks may stay float32 where int8 hurts most per byte,\n"
             "                     adding at most P %% of the float32 file (default 2;\n"
             "                     0: every block int8)\n"
+            "  --keep-float LIST  blocks that stay float32 whatever is measured: indices\n"
+            "                     and 'head', comma-separated (e.g. 0,1,head)\n"
             "  --measure N        measure the error on N of the good images and N\n"
             "                     defective ones (default 4)\n"
             "  --defects DIR      defective images to measure on (default: synthetic\n"
             "                     defects painted onto good ones)\n"
             "  --weight-bits 8|7  int8 weight range (default 8)\n"
             "  --threads N, --isa NAME, --quiet   for the calibration's forward passes\n");
+}
+
+/* "0,3,head" -> flags per unit (blocks, then the head at EFFAD_MAX_BLOCKS
+ * until the block count is known: convert_int8_run moves it). */
+static int parse_units(const char *s, uint8_t *units)
+{
+    memset(units, 0, EFFAD_MAX_BLOCKS + 1);
+    char buf[512];
+    if (strlen(s) >= sizeof buf) return 0;
+    strcpy(buf, s);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(0, ",")) {
+        int b;
+        if (!strcmp(tok, "head")) units[EFFAD_MAX_BLOCKS] = 1;
+        else if (cli_parse_int(tok, 0, EFFAD_MAX_BLOCKS - 1, &b)) units[b] = 1;
+        else return 0;
+    }
+    return 1;
 }
 
 int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
@@ -64,6 +84,11 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
         double f;
         if (!cli_parse_double(v, &f) || f < 0.0 || f > 1000.0) { cli_usage_error("convert", "bad --float-budget '%s' (0 to 1000 %%)", v); return -1; }
         co->select.float_budget = (float)(f / 100.0);
+    } else if (!strcmp(a, "--keep-float")) {
+        if (!parse_units(v, co->select.keep_float)) {
+            cli_usage_error("convert", "bad --keep-float '%s' (block indices and 'head', comma-separated)", v);
+            return -1;
+        }
     } else if (!strcmp(a, "--calib-method")) {
         int m = strcmp(v, "auto") ? calib_method_parse(v) : -1;
         if (m < 0 && strcmp(v, "auto")) { cli_usage_error("convert", "unknown --calib-method '%s' (auto, minmax, percentile, mse)", v); return -1; }
@@ -122,24 +147,30 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
             printf(" x%g %.4g%s", (double)r->headroom[h], r->headroom_error[h], r->headroom[h] == r->headroom_chosen ? " <-" : "");
         printf(" (error on good and defective images)\n");
     } else printf("  headroom    x%g (as asked)\n", (double)r->headroom_chosen);
-    printf("  per block   each alone in int8, median error %.3g:", r->median_unit_error);
-    for (int u = 0; u < r->n_units; u++) {
-        if (u % 8 == 0) printf("\n             ");
-        printf(" %s%d %.3g", u == n_blocks ? "head" : "b", u == n_blocks ? 0 : u, r->unit_error[u]);
+    if (r->units_measured) {
+        printf("  per block   each alone in int8, median error %.3g:", r->median_unit_error);
+        for (int u = 0; u < r->n_units; u++) {
+            if (u % 8 == 0) printf("\n             ");
+            printf(" %s%d %.3g", u == n_blocks ? "head" : "b", u == n_blocks ? 0 : u, r->unit_error[u]);
+        }
+        printf("\n");
     }
-    printf("\n");
     int n_float = 0;
     for (int u = 0; u < r->n_units; u++) {
         if (!r->unit_float[u]) continue;
         n_float++;
         if (u == n_blocks) printf("  float32     the head: ");
         else printf("  float32     block %d: ", u);
-        printf("alone in int8 its error is %.3g (median %.3g); float32 adds %lld bytes (%.2f%% of the float32 file)\n",
-               r->unit_error[u], r->median_unit_error, r->unit_bytes[u], 100.0 * (double)r->unit_bytes[u] / (double)r->float_bytes);
+        if (r->unit_float[u] == QUANT_FLOAT_ASKED) printf("as asked (--keep-float)\n");
+        else printf("alone in int8 its error is %.3g (median %.3g); float32 adds %lld bytes (%.2f%% of the float32 file)\n",
+                    r->unit_error[u], r->median_unit_error, r->unit_bytes[u],
+                    100.0 * (double)r->unit_bytes[u] / (double)r->float_bytes);
     }
     if (!n_float) printf("  float32     none (budget %g%% of the float32 file)\n", 100.0 * (double)o->float_budget);
-    printf("  error       %.4g on all, %.4g on the defective images; min/max x1.5 everywhere: %.4g, %.4g\n",
-           r->error_final, r->error_final_defective, r->error_baseline, r->error_baseline_defective);
+    printf("  error       %.4g on all, %.4g on the defective images", r->error_final, r->error_final_defective);
+    if (!isnan(r->error_baseline))
+        printf("; min/max x1.5 everywhere: %.4g, %.4g", r->error_baseline, r->error_baseline_defective);
+    printf("\n");
     printf("              (level vectors against float32: squared error over the between-image spread, mean over levels)\n");
 }
 
@@ -159,12 +190,21 @@ effad_status convert_int8_run(convert_int8 *c, const convert_session *cs, conver
     c->co.select.threads = c->pool;
     c->co.select.progress = on_pass;
     c->co.select.progress_ctx = &pr;
+    /* --keep-float: the head's flag to its unit, and no block past the last */
+    const int n_blocks = convert_n_blocks(cs);
+    uint8_t *keep = c->co.select.keep_float;
+    const uint8_t head = keep[EFFAD_MAX_BLOCKS];
+    for (int b = n_blocks; b < EFFAD_MAX_BLOCKS; b++)
+        if (keep[b]) return effad_fail(e, EFFAD_ERR_ARG, "--keep-float %d: the model has %d blocks (0..%d)", b, n_blocks, n_blocks - 1);
+    if (head && !convert_has_head(cs)) return effad_fail(e, EFFAD_ERR_ARG, "--keep-float head: the model has no head");
+    keep[EFFAD_MAX_BLOCKS] = 0;
+    keep[n_blocks] = head;
     static quant_select_report rep;
     calib_images_report ir;
     const double t0 = cli_now();
     effad_status s = calibrate_images(cs, &c->co, q, &rep, &ir, e);
     if (pr.stage) cli_progress_end(&pr.p);
-    if (!s) print_report(c, &ir, &rep, convert_n_blocks(cs), cli_now() - t0);
+    if (!s) print_report(c, &ir, &rep, n_blocks, cli_now() - t0);
     return s;
 }
 
