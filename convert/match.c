@@ -147,7 +147,15 @@ static int output_tap(const layer_net *net, const mnet *m, int v, int *pooled)
             return -1;
         }
         const char *op = net->g->om->node[L->node].op_type;
-        if (L->kind == L_ALIAS || !strcmp(op, "Flatten") || !strcmp(op, "Reshape") || !strcmp(op, "Squeeze")) { v = L->in0; continue; }
+        if (L->kind == L_ALIAS) {
+            /* an Identity of a block boundary is that boundary (the
+             * graphs qdq_emit writes name their levels this way) */
+            v = L->in0;
+            at = boundary_at(m, v);
+            if (at >= 0) { *pooled = 0; return at; }
+            continue;
+        }
+        if (!strcmp(op, "Flatten") || !strcmp(op, "Reshape") || !strcmp(op, "Squeeze")) { v = L->in0; continue; }
         return -1;
     }
     return -1;

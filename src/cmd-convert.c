@@ -6,10 +6,12 @@
 #include "atomic-file.h"
 #include "cmd-convert-int8.h"
 #include "qdq-emit.h"
+#include "efm-source.h"
 
 static int help(void)
 {
     printf("usage: effad convert IN.onnx -o OUT.efm [options]\n"
+           "  IN may also be a float32 .efm (e.g. the demo's), to quantise it with --int8\n"
            "  --taps auto|graph|stage-end|stage-start|every-block\n"
            "        which levels the model exposes. auto (default): the graph's own\n"
            "        outputs when they are block outputs or their pooled means (ailia's\n"
@@ -82,7 +84,13 @@ int cmd_convert(int argc, char **argv)
     convert_report rep;
     if (effad_file_map(in, &f, &e)) return cli_error("convert", &e);
     convert_session *cs = 0;
-    effad_status s = convert_open(f.bytes, f.n_bytes, &opt, &cs, &rep, &e);
+    uint8_t *from_efm = 0;
+    size_t from_efm_bytes = 0;
+    effad_status s = EFFAD_OK;
+    if (efm_source_is_efm(f.bytes, f.n_bytes)) s = efm_source_to_onnx(f.bytes, f.n_bytes, &opt, &from_efm, &from_efm_bytes, &e);
+    if (!s) s = from_efm ? convert_open(from_efm, from_efm_bytes, &opt, &cs, &rep, &e)
+                         : convert_open(f.bytes, f.n_bytes, &opt, &cs, &rep, &e);
+    free(from_efm);
     size_t f32_bytes = 0;
     if (!s) s = convert_write(cs, 0, &efm, &f32_bytes, &e);
     efm_bytes = f32_bytes;
