@@ -37,3 +37,41 @@ void level_error_of(const float *f, const float *q, size_t n, size_t dim, size_t
     out->rel = norm > 0 ? sqrt(err / norm) : err > 0 ? INFINITY : 0.0;
     out->spread_ratio = spread > 0 ? err / spread : err > 0 ? INFINITY : 0.0;
 }
+
+void level_moments(const float *f, size_t n, size_t dim, size_t stride, float *mean, float *sigma)
+{
+    double ms = 0;
+    for (size_t k = 0; k < dim; k++) {
+        double m = 0, var = 0;
+        for (size_t i = 0; i < n; i++) m += f[i * stride + k];
+        m /= n ? (double)n : 1.0;
+        for (size_t i = 0; i < n; i++) {
+            const double d = f[i * stride + k] - m;
+            var += d * d;
+        }
+        var /= n > 1 ? (double)(n - 1) : 1.0;
+        mean[k] = (float)m;
+        sigma[k] = (float)sqrt(var);
+        ms += var;
+    }
+    const float floor_ = (float)(0.01 * sqrt(ms / (dim ? (double)dim : 1.0)));
+    for (size_t k = 0; k < dim; k++)
+        if (!(sigma[k] >= floor_)) sigma[k] = floor_ > 0 ? floor_ : 1.0f;
+}
+
+double level_error_relative(const float *f, const float *q, size_t n, size_t dim, size_t stride, const float *mean,
+                            const float *sigma)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double err = 0, dist = 0;
+        for (size_t k = 0; k < dim; k++) {
+            const double d = ((double)q[i * stride + k] - f[i * stride + k]) / sigma[k];
+            const double r = ((double)f[i * stride + k] - mean[k]) / sigma[k];
+            err += d * d;
+            dist += r * r;
+        }
+        sum += dist > 0 ? err / dist : err > 0 ? 1e30 : 0.0;
+    }
+    return n ? sum / (double)n : 0.0;
+}

@@ -25,4 +25,21 @@ typedef struct level_error {
  * one image (no spread), spread_ratio is relative to sum ||f_i||^2. */
 void level_error_of(const float *f, const float *q, size_t n, size_t dim, size_t stride, level_error *out);
 
+/* The features' mean and standard deviation over n images (the good ones
+ * the detector will be fitted on), per dimension; sigma floored at 1 % of
+ * their root-mean-square so that a constant feature cannot weigh
+ * infinitely. */
+void level_moments(const float *f, size_t n, size_t dim, size_t stride, float *mean, float *sigma);
+/* How far quantisation moves each image relative to how far the image is
+ * from the good images' mean, both in units of each feature's standard
+ * deviation (a Mahalanobis distance with the covariance's diagonal):
+ *     mean over images i of  sum_d ((q_id - f_id) / sigma_d)^2
+ *                          / sum_d ((f_id - mean_d) / sigma_d)^2.
+ * The anomaly score's relative error, squared: what decides whether two
+ * images swap places in the ranking, for good images (whose distance is
+ * small, so precision counts) and defective ones (far, where only
+ * clipping that eats the distance counts). */
+double level_error_relative(const float *f, const float *q, size_t n, size_t dim, size_t stride, const float *mean,
+                            const float *sigma);
+
 #endif

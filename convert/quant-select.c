@@ -25,6 +25,7 @@ typedef struct selector {
     int n_taps;
     size_t tap_off[EFFAD_MAX_TAPS + 1];      /* level t: [tap_off[t], tap_off[t + 1]) of a row */
     float *ref, *lv;                         /* n_measure rows of float / candidate levels */
+    float *mean, *sigma;                     /* one row each: the good images' moments per feature */
     calib_hist hist;
     quant_range cand[CALIB_MAX_POINTS][CALIB_N_METHODS];
     uint8_t method[CALIB_MAX_POINTS];
@@ -74,8 +75,9 @@ static effad_status model_levels(selector *s, model_run *mr, const float *inputs
 }
 
 /* The error of quantisation q: its levels against float32's on the
- * measurement images, the mean over the levels of the spread ratio;
- * err_defective (may be NULL): the same over the defective images. */
+ * measurement images, relative to each image's distance from the good
+ * images (level_error_relative), mean over the levels; err_defective (may
+ * be NULL): the same over the defective images. */
 static effad_status error_of(selector *s, const convert_quant *q, const char *stage, int done, int total,
                              double *err, double *err_defective, long long *file_bytes)
 {
@@ -90,16 +92,12 @@ static effad_status error_of(selector *s, const convert_quant *q, const char *st
     const int nd = s->in->n_measure_defective, from = s->in->n_measure - nd;
     double sum = 0, sum_d = 0;
     for (int t = 0; t < s->n_taps; t++) {
-        level_error le;
-        const size_t dim = s->tap_off[t + 1] - s->tap_off[t];
-        level_error_of(s->ref + s->tap_off[t], s->lv + s->tap_off[t], (size_t)s->in->n_measure, dim, row, &le);
-        sum += le.spread_ratio;
-        if (err_defective && nd > 0) {
-            level_error ld;
-            level_error_of(s->ref + (size_t)from * row + s->tap_off[t], s->lv + (size_t)from * row + s->tap_off[t],
-                           (size_t)nd, dim, row, &ld);
-            sum_d += ld.spread_ratio;
-        }
+        const size_t dim = s->tap_off[t + 1] - s->tap_off[t], at = s->tap_off[t];
+        sum += level_error_relative(s->ref + at, s->lv + at, (size_t)s->in->n_measure, dim, row, s->mean + at,
+                                    s->sigma + at);
+        if (err_defective && nd > 0)
+            sum_d += level_error_relative(s->ref + (size_t)from * row + at, s->lv + (size_t)from * row + at, (size_t)nd,
+                                          dim, row, s->mean + at, s->sigma + at);
     }
     *err = sum / s->n_taps;
     if (err_defective) *err_defective = nd > 0 ? sum_d / s->n_taps : 0;
@@ -261,7 +259,16 @@ effad_status quant_select(const convert_session *cs, const quant_inputs *in, con
     calib_init(&cal, mr.m);
     mr.r.observe = calib_observe;
     mr.r.observe_ctx = &cal;
-    st = model_levels(s, &mr, in->calib, in->n_calib, 0);
+    const size_t row = s->tap_off[s->n_taps];
+    float *calib_levels = malloc(sizeof(float) * row * (size_t)in->n_calib);
+    s->mean = malloc(sizeof(float) * row);
+    s->sigma = malloc(sizeof(float) * row);
+    st = calib_levels && s->mean && s->sigma ? model_levels(s, &mr, in->calib, in->n_calib, calib_levels)
+                                  : effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    for (int t = 0; t < s->n_taps && !st; t++)
+        level_moments(calib_levels + s->tap_off[t], (size_t)in->n_calib, s->tap_off[t + 1] - s->tap_off[t], row,
+                      s->mean + s->tap_off[t], s->sigma + s->tap_off[t]);
+    free(calib_levels);
     if (!st) st = calib_hist_init(&s->hist, &cal, e);
     if (!st) {
         mr.r.observe = calib_hist_observe;
@@ -278,7 +285,6 @@ effad_status quant_select(const convert_session *cs, const quant_inputs *in, con
     }
 
     /* the float levels the int8 ones are measured against */
-    const size_t row = s->tap_off[s->n_taps];
     s->ref = malloc(sizeof(float) * row * (size_t)in->n_measure);
     s->lv = malloc(sizeof(float) * row * (size_t)in->n_measure);
     if (!s->ref || !s->lv) { st = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
@@ -335,7 +341,7 @@ effad_status quant_select(const convert_session *cs, const quant_inputs *in, con
     }
 done:
     calib_hist_free(&s->hist);
-    free(s->ref); free(s->lv);
+    free(s->ref); free(s->lv); free(s->mean); free(s->sigma);
     free(s);
     return st;
 }

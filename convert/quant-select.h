@@ -3,8 +3,11 @@
  *
  * Three choices, each made by running int8 versions of the network and
  * comparing their level vectors with the float32 model's on the same
- * images (level-error.h: the error against the between-image spread,
- * averaged over the levels):
+ * images: how far quantisation moves each image relative to how far the
+ * image lies from the good calibration images, both measured in each
+ * feature's standard deviation over those images (level-error.h:
+ * level_error_relative), averaged over the levels -- the anomaly score's
+ * relative error, squared, on good and defective images alike:
  *
  *  1. per activation point, min/max, percentile or MSE range
  *     (calib-hist.h): block by block, with only that block in int8 and

@@ -171,7 +171,8 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
     if (!isnan(r->error_baseline))
         printf("; min/max x1.5 everywhere: %.4g, %.4g", r->error_baseline, r->error_baseline_defective);
     printf("\n");
-    printf("              (level vectors against float32: squared error over the between-image spread, mean over levels)\n");
+    printf("              (each level's int8 - float32 distance over the image's distance from the good images,\n"
+           "               both in units of each feature's std over the good images, squared; mean over levels)\n");
 }
 
 effad_status convert_int8_run(convert_int8 *c, const convert_session *cs, convert_quant *q, effad_error *e)
