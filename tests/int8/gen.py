@@ -33,11 +33,12 @@ B4 has 32 blocks: its every-block levels have no room for the head (32
 levels at most), so a second conversion with --taps stage-end gives the
 head, forced from the last block's output.
 
-Everything is seeded and the conversions use fixed choices where they can
-(the tiny cases run the measured calibration; the full ones --calib-method
-minmax --headroom 1.5 --float-budget 0 and one block kept float, so that the
-two B4 conversions are the same quantisation); re-running reproduces the
-files on the same machine.
+Everything is seeded, and the conversions make fixed choices
+(--calib-method minmax --headroom 1.5 --float-budget 0, one block kept
+float32 so that the float/int8 boundaries are covered): the goldens check
+the arithmetic, not the calibration (tests/unit/test-quant-select.c does),
+and the two B4 conversions are the same quantisation. Re-running
+reproduces the files on the same machine.
 """
 import argparse
 import json
@@ -60,9 +61,9 @@ STD = np.array([0.229, 0.224, 0.225], np.float32)
 FIXED = ["--calib-method", "minmax", "--headroom", "1.5", "--float-budget", "0"]
 CASES = [
     dict(name="tiny-tv-fold", tiny=True, onnx="tests/golden/tiny-tv-fold/model.onnx", hw=64,
-         convert=["--calib-n", "16", "--measure", "4"], stage=False),
+         convert=["--calib-n", "16", "--measure", "4", "--keep-float", "0"] + FIXED, stage=False),
     dict(name="tiny-lm-static", tiny=True, onnx="tests/golden/tiny-lm-static/model.onnx", hw=64,
-         convert=["--calib-n", "16", "--measure", "4", "--keep-float", "3"], stage=False),
+         convert=["--calib-n", "16", "--measure", "4", "--keep-float", "3"] + FIXED, stage=False),
     dict(name="b0", tiny=False, onnx="build/golden-full/b0-tv/model.onnx", hw=224,
          convert=["--calib-n", "8", "--measure", "2", "--keep-float", "3"] + FIXED, stage=False),
     dict(name="b4", tiny=False, onnx="build/golden-full/b4-tv/model.onnx", hw=380,
@@ -101,6 +102,16 @@ def ort_dir():
 def image_input(path, hw):
     im = Image.open(path).convert("RGB").resize((hw, hw), Image.BILINEAR)
     return ((np.asarray(im, np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)[None].astype("<f4")
+
+
+def checksum(a):
+    """sum over the float32 bit patterns w_i of w_i * (2i + 1), mod 2^64: the
+    fingerprint test-golden-int8.c compares with its own map's before it
+    holds effad to ORT's output for that input."""
+    w = np.ascontiguousarray(a, dtype="<f4").reshape(-1).view("<u4").astype(np.uint64)
+    k = np.arange(w.size, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    with np.errstate(over="ignore"):
+        return int(np.sum(w * k, dtype=np.uint64))
 
 
 def level_inputs(m):
@@ -148,7 +159,8 @@ def forced_and_chained(effad, tag, efm, qdq, inp_path, x, outdir, tmp, only=None
         (a,), version = ort(p, feed, os.path.join(tmp, "forced"))
         f = "ort-%sforced-%d.f32" % (tag, t)
         a.astype("<f4").tofile(os.path.join(outdir, f))
-        lines.append("forced %s %d %d %s" % (os.path.basename(efm), tin, t, f))
+        lines.append("forced %s %d %d %s %s" % (os.path.basename(efm), tin, t, f,
+                                                "-" if tin < 0 else "%016x" % checksum(feed)))
     return lines, version
 
 
@@ -184,8 +196,8 @@ def gen_case(case, effad, outbase):
     with open(os.path.join(out, "golden.txt"), "w") as f:
         f.write("# %s: effad int8 vs ONNX Runtime %s on the emitted QDQ graph (tests/int8/gen.py)\n"
                 % (case["name"], version))
-        f.write("# forced EFM TAP_IN TAP_OUT FILE: level TAP_OUT of ORT's subgraph fed effad's level TAP_IN\n"
-                "#   (-1: the input), C x H x W float32\n"
+        f.write("# forced EFM TAP_IN TAP_OUT FILE SUM: level TAP_OUT of ORT's subgraph fed effad's level TAP_IN\n"
+                "#   (-1: the input), C x H x W float32; SUM: the fed map's checksum (gen.py checksum())\n"
                 "# chained EFM all FILE: every level of the whole graph, in level order\n")
         f.write("\n".join(lines) + "\n")
     size = sum(os.path.getsize(os.path.join(out, f)) for f in os.listdir(out))
