@@ -8,6 +8,7 @@
 #include "fuse.h"
 #include "match.h"
 #include "efm-write.h"
+#include "qdq-import.h"
 
 int convert_taps_parse(const char *s)
 {
@@ -42,6 +43,9 @@ struct convert_session {
     mnet m;
     efm_write_options wo;
     char source[EFFAD_NAME_BYTES];
+    qdq_import qi;                /* a QDQ input's scales and int8 weights */
+    convert_quant imported;
+    convert_qdq_report qrep;
 };
 
 effad_status convert_open(const uint8_t *onnx, size_t onnx_bytes, const convert_options *opt, convert_session **out,
@@ -54,11 +58,13 @@ effad_status convert_open(const uint8_t *onnx, size_t onnx_bytes, const convert_
     if (!cs) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
     effad_status s = onnx_model_read(onnx, onnx_bytes, &cs->om, e);
     if (s) { free(cs); return s; }
+    if ((s = qdq_strip(&cs->om, &cs->qi, e))) goto fail;
     graph_options gopt = { opt->in_h, opt->in_w, 0 };
     if ((s = graph_build(&cs->g, &cs->om, &gopt, e))) goto fail;
     if ((s = layers_lower(&cs->net, &cs->g, e))) goto fail;
     layers_fuse(&cs->net);
     if ((s = match_efficientnet(&cs->net, opt->taps, &cs->m, e))) goto fail;
+    if (cs->qi.found && (s = qdq_map(&cs->qi, &cs->m, &cs->g, &cs->imported, &cs->qrep, e))) goto fail;
     const efm_write_options wo = { { 0.485f, 0.456f, 0.406f }, { 0.229f, 0.224f, 0.225f }, 0, 0 };
     cs->wo = wo;
     if (opt->set_norm) { memcpy(cs->wo.mean, opt->mean, sizeof cs->wo.mean); memcpy(cs->wo.std, opt->std, sizeof cs->wo.std); }
@@ -89,6 +95,12 @@ effad_status convert_write(const convert_session *cs, const convert_quant *quant
     return efm_write(&cs->m, &wo, efm, efm_bytes, e);
 }
 
+const convert_quant *convert_imported(const convert_session *cs, convert_qdq_report *rep)
+{
+    if (rep) *rep = cs->qrep;
+    return cs->qi.found ? &cs->imported : 0;
+}
+
 int convert_n_blocks(const convert_session *cs) { return cs->m.n_blocks; }
 int convert_has_head(const convert_session *cs) { return cs->m.head != 0; }
 
@@ -98,6 +110,7 @@ void convert_close(convert_session *cs)
     layers_free(&cs->net);
     graph_free(&cs->g);
     onnx_model_free(&cs->om);
+    qdq_import_free(&cs->qi);
     free(cs);
 }
 
@@ -109,7 +122,8 @@ effad_status effad_convert_onnx(const uint8_t *onnx, size_t onnx_bytes, const co
     convert_session *cs;
     effad_status s = convert_open(onnx, onnx_bytes, opt, &cs, report, e);
     if (s) return s;
-    s = convert_write(cs, opt ? opt->quant : 0, efm, efm_bytes, e);
+    const convert_quant *q = opt && opt->quant ? opt->quant : convert_imported(cs, 0);
+    s = convert_write(cs, q, efm, efm_bytes, e);
     convert_close(cs);
     return s;
 }

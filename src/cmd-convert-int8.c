@@ -216,3 +216,15 @@ void convert_int8_close(convert_int8 *c)
 #endif
     c->pool = 0;
 }
+
+void convert_print_qdq(const convert_qdq_report *r)
+{
+    printf("int8 from the graph's QuantizeLinear/DequantizeLinear nodes (no calibration): %d blocks int8, %d float32, "
+           "head %s\n", r->int8_blocks, r->float_blocks, r->head_int8 ? "int8" : "float32");
+    printf("  taken       %d of %d Q/DQ pairs (effad's activation points), %d of %d int8 weight tensors\n", r->n_act_used,
+           r->n_act, r->n_weight_used, r->n_weight);
+    if (r->n_act > r->n_act_used)
+        printf("  float       %d pairs mark tensors effad computes in float: inside a layer's epilogue (before its\n"
+               "              activation), around squeeze-excite, on the image input\n", r->n_act - r->n_act_used);
+    if (r->stem_weights) printf("  stem        runs float32, its int8 weights dequantised\n");
+}

@@ -28,5 +28,7 @@ int convert_int8_check(const convert_int8 *c);
 /* Calibrates cs on the images and fills q, printing what was chosen. */
 effad_status convert_int8_run(convert_int8 *c, const convert_session *cs, convert_quant *q, effad_error *e);
 void convert_int8_close(convert_int8 *c);
+/* What a QDQ-quantised input's own quantisation gave. */
+void convert_print_qdq(const convert_qdq_report *r);
 
 #endif

@@ -92,8 +92,19 @@ int cmd_convert(int argc, char **argv)
                          : convert_open(f.bytes, f.n_bytes, &opt, &cs, &rep, &e);
     free(from_efm);
     size_t f32_bytes = 0;
+    convert_qdq_report qrep;
+    const convert_quant *imported = s ? 0 : convert_imported(cs, &qrep);
+    if (imported && q8.enabled)
+        s = effad_fail(&e, EFFAD_ERR_ARG, "the graph is quantised already (QuantizeLinear/DequantizeLinear): its "
+                       "scales are used; leave out --int8 and --calib");
     if (!s) s = convert_write(cs, 0, &efm, &f32_bytes, &e);
     efm_bytes = f32_bytes;
+    if (!s && imported) {
+        free(efm);
+        efm = 0;
+        s = convert_write(cs, imported, &efm, &efm_bytes, &e);
+        if (!s) convert_print_qdq(&qrep);
+    }
     if (!s && q8.enabled) {
         /* measure the float model on the calibration images, then write
          * the int8 one from the same graph */
@@ -128,7 +139,7 @@ int cmd_convert(int argc, char **argv)
     free(onnx);
     if (s) { free(aligned); return cli_error("convert", &e); }
     if (qdq) printf("%s: the same model as a QDQ ONNX graph (%zu bytes)\n", qdq, onnx_bytes);
-    if (q8.enabled) printf("%s -> %s (%zu bytes, int8: %.1f%% of the float32 file's %zu)\n", in, out, efm_bytes,
+    if (q8.enabled || imported) printf("%s -> %s (%zu bytes, int8: %.1f%% of the float32 file's %zu)\n", in, out, efm_bytes,
                      100.0 * (double)efm_bytes / (double)f32_bytes, f32_bytes);
     else printf("%s -> %s (%zu bytes)\n", in, out, efm_bytes);
     info_print(stdout, &m, effad_kernels("scalar"), 0);
