@@ -51,13 +51,23 @@ struct convert_session {
 effad_status convert_open(const uint8_t *onnx, size_t onnx_bytes, const convert_options *opt, convert_session **out,
                           convert_report *report, effad_error *e)
 {
+    onnx_model om;
+    *out = 0;
+    effad_status s = onnx_model_read(onnx, onnx_bytes, &om, e);
+    return s ? s : convert_open_model(&om, opt, out, report, e);
+}
+
+effad_status convert_open_model(onnx_model *om, const convert_options *opt, convert_session **out,
+                                convert_report *report, effad_error *e)
+{
     static const convert_options defaults = { .taps = CONVERT_TAPS_AUTO };
     if (!opt) opt = &defaults;
     *out = 0;
     convert_session *cs = calloc(1, sizeof *cs);
-    if (!cs) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
-    effad_status s = onnx_model_read(onnx, onnx_bytes, &cs->om, e);
-    if (s) { free(cs); return s; }
+    if (!cs) { onnx_model_free(om); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
+    cs->om = *om;
+    memset(om, 0, sizeof *om);
+    effad_status s;
     if ((s = qdq_strip(&cs->om, &cs->qi, e))) goto fail;
     graph_options gopt = { opt->in_h, opt->in_w, 0 };
     if ((s = graph_build(&cs->g, &cs->om, &gopt, e))) goto fail;

@@ -86,6 +86,11 @@ effad_status effad_convert_onnx(const uint8_t *onnx, size_t onnx_bytes, const co
 typedef struct convert_session convert_session;
 effad_status convert_open(const uint8_t *onnx, size_t onnx_bytes, const convert_options *opt, convert_session **cs,
                           convert_report *report, effad_error *e);
+/* The same from a decoded model, which the session takes over (om is
+ * left empty, also on failure). */
+struct onnx_model;
+effad_status convert_open_model(struct onnx_model *om, const convert_options *opt, convert_session **cs,
+                                convert_report *report, effad_error *e);
 effad_status convert_write(const convert_session *cs, const convert_quant *quant, uint8_t **efm, size_t *efm_bytes,
                            effad_error *e);
 /* The quantisation a QDQ-quantised input carried, or NULL for a float
