@@ -117,7 +117,9 @@ golden-int8: ort $(B)/effad $(B)/tests/test-golden-int8
 	$(B)/tests/test-golden-int8 build/golden-int8
 
 # bench: effad vs ONNX Runtime side by side (bench/bench.js; table on stdout
-# and in build/bench/report.md). BENCH_ARGS e.g. "--rounds 3 --runs 10".
+# and in build/bench/report.md), float32 and int8 (effad int8 against ORT
+# float32 and ORT on the QDQ graph effad emits). BENCH_ARGS e.g. "--rounds 3
+# --runs 10", "--int8 0" for the float32 table alone.
 # The full-size models come from golden-full when they are missing.
 .PHONY: bench
 bench: $(B)/effad ort
