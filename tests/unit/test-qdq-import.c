@@ -9,7 +9,9 @@
  *     layer's int8 weights within half a step of the float model's, the
  *     model running close to the float one;
  *   - effad's own --emit-qdq graph read back: the very same int8 model
- *     (every layer's weights, scales and types; the same levels);
+ *     (every layer's weights, scales and types; the same levels); and a
+ *     float .efm as the converter's input (the demo model, through the
+ *     float graph qdq_emit writes): the very same float model;
  *   - what does not map is refused with a message naming it: 16-bit and
  *     per-channel activations, asymmetric weights, a requantising pair, a
  *     DequantizeLinear of a non-constant, a QuantizeLinear read by a
@@ -23,6 +25,8 @@
 #include "convert.h"
 #include "onnx.h"
 #include "effad.h"
+#include "demo-model.h"
+#include "efm-source.h"
 
 typedef struct pair { float scale; int zero; } pair;
 
@@ -188,6 +192,8 @@ static int same_conv(const effad_conv *a, const effad_conv *b)
            (!a->b.data) == (!b->b.data) && (!a->b.data || !memcmp(a->b.data, b->b.data, sizeof(float) * (size_t)a->cout));
 }
 
+static int same_model(const effad_model *a, const effad_model *b);
+
 /* effad's own QDQ graph gives back the model it came from. */
 static void test_round_trip(const char *dir)
 {
@@ -206,18 +212,44 @@ static void test_round_trip(const char *dir)
     uint8_t *orig = slurp(path, &n0);
     static effad_model a, b;
     void *ba = efm ? load(efm, n, &a) : 0, *bb = orig ? load(orig, n0, &b) : 0;
-    if (ba && bb) {
-        int same = a.n_blocks == b.n_blocks && a.n_taps == b.n_taps && same_conv(&a.stem, &b.stem) && same_conv(&a.head, &b.head);
-        for (int i = 0; i < a.n_blocks && same; i++) {
-            const effad_block *x = &a.blocks[i], *y = &b.blocks[i];
-            same = x->skip == y->skip && same_conv(&x->expand, &y->expand) && same_conv(&x->dw, &y->dw) &&
-                   same_conv(&x->se_reduce, &y->se_reduce) && same_conv(&x->se_expand, &y->se_expand) &&
-                   same_conv(&x->project, &y->project);
-        }
-        for (int t = 0; t < a.n_taps && same; t++) same = a.taps[t].at == b.taps[t].at;
-        CHECK_MSG(same, "%s: --emit-qdq read back is not the model it was written from", dir);
-    }
+    CHECK_MSG(ba && bb && same_model(&a, &b), "%s: --emit-qdq read back is not the model it was written from", dir);
     free(ba); free(bb); free(efm); free(orig);
+}
+
+static int same_model(const effad_model *a, const effad_model *b)
+{
+    int same = a->n_blocks == b->n_blocks && a->n_taps == b->n_taps && same_conv(&a->stem, &b->stem) &&
+               a->has_head == b->has_head && same_conv(&a->head, &b->head) && !memcmp(a->mean, b->mean, sizeof a->mean) &&
+               !memcmp(a->std, b->std, sizeof a->std);
+    for (int i = 0; i < a->n_blocks && same; i++) {
+        const effad_block *x = &a->blocks[i], *y = &b->blocks[i];
+        same = x->skip == y->skip && same_conv(&x->expand, &y->expand) && same_conv(&x->dw, &y->dw) &&
+               same_conv(&x->se_reduce, &y->se_reduce) && same_conv(&x->se_expand, &y->se_expand) &&
+               same_conv(&x->project, &y->project) && x->dw.pad_top == y->dw.pad_top && x->dw.pad_mode == y->dw.pad_mode;
+    }
+    for (int t = 0; t < a->n_taps && same; t++) same = a->taps[t].at == b->taps[t].at;
+    return same;
+}
+
+static void test_efm_source(void)
+{
+    uint8_t *efm = 0, *onnx = 0, *back = 0;
+    size_t n = 0, n_onnx = 0, n_back = 0;
+    effad_error e = { 0 };
+    demo_model_options o;
+    demo_model_options_default(&o);
+    o.tf_same = 1;   /* TensorFlow padding survives the trip too */
+    CHECK(demo_model_build(&o, &efm, &n, &e) == EFFAD_OK);
+    convert_options opt;
+    memset(&opt, 0, sizeof opt);
+    CHECK(efm && efm_source_is_efm(efm, n) && !efm_source_is_efm((const uint8_t *)"ONNX", 4));
+    CHECK_MSG(efm && efm_source_to_onnx(efm, n, &opt, &onnx, &n_onnx, &e) == EFFAD_OK, "%s", e.msg);
+    CHECK(opt.taps == CONVERT_TAPS_GRAPH && opt.set_norm);
+    CHECK_MSG(onnx && effad_convert_onnx(onnx, n_onnx, &opt, &back, &n_back, 0, &e) == EFFAD_OK, "%s", e.msg);
+    static effad_model a, b;
+    void *ba = efm ? load(efm, n, &a) : 0, *bb = back ? load(back, n_back, &b) : 0;
+    CHECK_MSG(ba && bb && same_model(&a, &b), "the demo model does not survive .efm -> ONNX -> .efm");
+    free(ba); free(bb); free(efm); free(onnx); free(back);
 }
 
 /* ----------------------------------------------------------- refusals */
@@ -383,6 +415,7 @@ int main(void)
     test_ort_format("tiny-tv-op17-s8", "tiny-tv-op17", 128);
     test_round_trip("tests/int8/tiny-tv-fold");
     test_round_trip("tests/int8/tiny-lm-static");
+    test_efm_source();
     test_refusals();
     return check_done("qdq-import");
 }
