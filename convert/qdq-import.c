@@ -85,7 +85,10 @@ static effad_status params_of(const onnx_model *om, const onnx_node *n, const on
 
 static effad_status nomem(effad_error *e) { return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
 
-static effad_status add_init(onnx_model *om, const char *name, const onnx_tensor *like, float *data, effad_error *e)
+/* Appends a float initializer (data taken over). It reallocates om->init:
+ * pointers into it are stale afterwards, hence the shape by value. */
+static effad_status add_init(onnx_model *om, const char *name, int ndim, const int64_t *dims, size_t count, float *data,
+                             effad_error *e)
 {
     onnx_tensor *t = realloc(om->init, sizeof *t * (size_t)(om->n_init + 1));
     if (!t) { free(data); return nomem(e); }
@@ -95,9 +98,9 @@ static effad_status add_init(onnx_model *om, const char *name, const onnx_tensor
     n->name = dup_str(name);
     if (!n->name) { free(data); return nomem(e); }
     n->dtype = ONNX_FLOAT;
-    n->ndim = like->ndim;
-    memcpy(n->dims, like->dims, sizeof n->dims);
-    n->count = like->count;
+    n->ndim = ndim;
+    memcpy(n->dims, dims, sizeof n->dims);
+    n->count = count;
     n->data = data;
     om->n_init++;
     return EFFAD_OK;
@@ -125,31 +128,34 @@ static effad_status dq_constant(onnx_model *om, qdq_import *qi, const onnx_node 
         zero_nonzero |= z != 0;
         f[k] = (float)(int_at(x, k) - z) * ((const float *)p.scale->data)[c];
     }
-    if ((s = add_init(om, n->out[0], x, f, e))) return s;
-    if (x->dtype == ONNX_INT32) return EFFAD_OK;   /* a bias: its float values are all effad needs */
-    qdq_weight *w = realloc(qi->weight, sizeof *w * (size_t)(qi->n_weight + 1));
-    if (!w) return nomem(e);
-    qi->weight = w;
-    w = &qi->weight[qi->n_weight++];
-    memset(w, 0, sizeof *w);
-    w->name = dup_str(n->out[0]);
-    w->count = x->count;
-    w->cout = x->ndim ? x->dims[0] : 1;
-    if (!w->name) return nomem(e);
-    if (x->dtype != ONNX_INT8) snprintf(w->why, sizeof w->why, "uint8 weights (effad's are int8, symmetric)");
-    else if (zero_nonzero) snprintf(w->why, sizeof w->why, "asymmetric weights (a zero point other than 0)");
-    else if (p.scale->count > 1 && p.axis != 0) snprintf(w->why, sizeof w->why, "weight scales along axis %d, not per output channel", p.axis);
-    else if (x->ndim < 1) snprintf(w->why, sizeof w->why, "a scalar weight");
-    else {
-        w->q = malloc(x->count ? x->count : 1);
-        w->scale = malloc(sizeof(float) * (size_t)w->cout);
-        if (!w->q || !w->scale) return nomem(e);
-        memcpy(w->q, x->data, x->count);
-        for (int64_t o = 0; o < w->cout; o++)
-            w->scale[o] = ((const float *)p.scale->data)[p.scale->count > 1 ? (size_t)o : 0];
-        w->usable = 1;
+    if (x->dtype != ONNX_INT32) {   /* an int32 constant is a bias: its float values are all effad needs */
+        qdq_weight *w = realloc(qi->weight, sizeof *w * (size_t)(qi->n_weight + 1));
+        if (!w) { free(f); return nomem(e); }
+        qi->weight = w;
+        w = &qi->weight[qi->n_weight++];
+        memset(w, 0, sizeof *w);
+        w->name = dup_str(n->out[0]);
+        w->count = x->count;
+        w->cout = x->ndim ? x->dims[0] : 1;
+        if (!w->name) { free(f); return nomem(e); }
+        if (x->dtype != ONNX_INT8) snprintf(w->why, sizeof w->why, "uint8 weights (effad's are int8, symmetric)");
+        else if (zero_nonzero) snprintf(w->why, sizeof w->why, "asymmetric weights (a zero point other than 0)");
+        else if (p.scale->count > 1 && p.axis != 0)
+            snprintf(w->why, sizeof w->why, "weight scales along axis %d, not per output channel", p.axis);
+        else if (x->ndim < 1) snprintf(w->why, sizeof w->why, "a scalar weight");
+        else {
+            w->q = malloc(x->count ? x->count : 1);
+            w->scale = malloc(sizeof(float) * (size_t)w->cout);
+            if (!w->q || !w->scale) { free(f); return nomem(e); }
+            memcpy(w->q, x->data, x->count);
+            for (int64_t o = 0; o < w->cout; o++)
+                w->scale[o] = ((const float *)p.scale->data)[p.scale->count > 1 ? (size_t)o : 0];
+            w->usable = 1;
+        }
     }
-    return EFFAD_OK;
+    int64_t dims[ONNX_MAX_DIMS];
+    memcpy(dims, x->dims, sizeof dims);
+    return add_init(om, n->out[0], x->ndim, dims, x->count, f, e);   /* x and p are stale after this */
 }
 
 static effad_status rename_input(onnx_model *om, const char *from, const char *to, effad_error *e)

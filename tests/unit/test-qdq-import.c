@@ -375,6 +375,7 @@ static void missing_pair(onnx_model *m)
         if (!strcmp(m->node[i].op_type, "DequantizeLinear") && !strcmp(m->node[i].in[0], q->out[0])) {
             set_str(&m->node[i].op_type, "Identity");
             set_str(&m->node[i].in[0], q->in[0]);
+            for (int k = 1; k < m->node[i].n_in; k++) free(m->node[i].in[k]);
             m->node[i].n_in = 1;
             return;
         }
