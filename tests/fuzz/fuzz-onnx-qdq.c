@@ -6,14 +6,18 @@
  * the loader must accept. Any crash, sanitizer report or leak is a bug;
  * refusals are fine.
  *
+ * Built with the harness and the converter instrumented, against the
+ * plain objects `make` leaves in build/ (the kernels need no coverage,
+ * and instrumenting the SIMD files takes clang many minutes):
+ *   make
  *   clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L -fsanitize=fuzzer,address,undefined \
- *       -Iengine -Iops -Iconvert -mavx2 -mfma tests/fuzz/fuzz-onnx-qdq.c \
- *       $(ls ops/*.c ops/x86/*.c engine/*.c convert/*.c | grep -v pthread) -lm -o build/fuzz-onnx-qdq
- *   (on aarch64: ops/arm/*.c instead of ops/x86/*.c and no -m flags)
- *   build/fuzz-onnx-qdq -max_len=400000 CORPUS tests/int8/ort-qdq tests/int8/tiny-tv-fold
+ *       -Iengine -Iops -Iconvert tests/fuzz/fuzz-onnx-qdq.c $(find convert -name '*.c') \
+ *       $(find build/ops build/engine -name '*.o' ! -name '*pthread*') -lm -o build/fuzz-onnx-qdq
+ *   build/fuzz-onnx-qdq -max_len=400000 CORPUS SEEDS
  *
- * The seeds worth starting from: tests/int8/ort-qdq/*.onnx (ONNX
- * Runtime's layout) and tests/int8/*\/qdq.onnx (effad's own).
+ * The seeds worth starting from: the .onnx files of tests/int8/ort-qdq
+ * (ONNX Runtime's layout) and the qdq.onnx of each tests/int8 case
+ * (effad's own).
  */
 #include <stdint.h>
 #include <stdlib.h>
