@@ -111,9 +111,19 @@ golden-full: ort $(B)/tests/test-golden
 	EFFAD_ORT_DIR=$(ORT_DIR) $(PY) tests/golden/gen.py --only b0-tv,b4-tv,b0-lm --full
 	$(B)/tests/test-golden build/golden-full
 
+# golden-int8: effad's int8 pass against ONNX Runtime running the QDQ graph
+# effad emits for it, on full-size B0 and B4 (tests/int8/gen.py; the
+# committed tiny cases run in `make test`).
+.PHONY: golden-int8
+golden-int8: ort $(B)/effad $(B)/tests/test-golden-int8
+	@test -f build/golden-full/b0-tv/model.onnx -a -f build/golden-full/b4-tv/model.onnx || $(MAKE) golden-full ORT_DIR=$(ORT_DIR)
+	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) $(PY) tests/int8/gen.py --only b0,b4 --effad $(B)/effad
+	$(B)/tests/test-golden-int8 build/golden-int8
+
 # bench: effad vs ONNX Runtime side by side (bench/bench.js; table on stdout
-# and in build/bench/report.md). BENCH_ARGS e.g. "--rounds 3 --runs 10".
-# Then the detector's throughput beside the Python pipeline
+# and in build/bench/report.md), float32 and int8 (effad int8 against ORT
+# float32 and ORT on the QDQ graph effad emits). BENCH_ARGS e.g. "--rounds 3
+# --runs 10", "--int8 0" for the float32 table alone. Then the detector's throughput beside the Python pipeline
 # (bench/throughput.js; THROUGHPUT_ARGS e.g. "--rounds 1 --python 0").
 # The full-size models come from golden-full when they are missing.
 .PHONY: bench

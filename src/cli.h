@@ -19,6 +19,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
+int cmd_quantcheck(int argc, char **argv);
 
 /* Progress on stderr: a live line with rate and ETA on a terminal, a line
  * per 10% otherwise; quiet suppresses it. */

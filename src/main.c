@@ -12,6 +12,7 @@ static const struct { const char *name; cli_cmd_fn fn; const char *what; } comma
     { "eval",     cmd_eval,     "AUROC per defect type on an MVTec-AD layout (pixel AUROC, PRO with maps)" },
     { "merge",    cmd_merge,    "add up the statistics of several fits and refit" },
     { "calibrate", cmd_calibrate, "choose the anomaly maps' pixel threshold on good images" },
+    { "quantcheck", cmd_quantcheck, "int8 against float32: level errors, score correlation, AUROC" },
     { "bench",    cmd_bench,    "time inferences (median/min/mean), per-layer profile with --layers" },
 };
 

@@ -19,7 +19,7 @@
 #include "effad.h"
 #include "fw-sizes.h"
 #include "gauss-view.h"
-#include "level-error.h"
+#include "level-rel-error.h"
 #include "semihost.h"
 
 /* assets.S */
