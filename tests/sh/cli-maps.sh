@@ -53,7 +53,7 @@ effad score --json "$T/cal.gauss" "$M" "$D/test/good/001.png" | grep -q '"min_ar
 # a version 1 .gauss (before maps) still scores the same
 effad convert tests/golden/tiny-tv-bn/model.onnx -o "$T/tiny.efm" >/dev/null || bad "convert"
 s=$(effad score --json tests/data/gauss/v1-tiny-paper.gauss "$T/tiny.efm" "$D/test/hole/000.png" | grep -o '"score":[0-9.]*' | cut -d: -f2)
-awk -v s="$s" 'BEGIN { exit !(s > 16.18449 && s < 16.18451) }' || bad "v1 model scores $s, not 16.1845 as when it was written"
+awk -v s="$s" 'BEGIN { exit !(s > 16.1844 && s < 16.1846) }' || bad "v1 model scores $s, not 16.1845 (within 1e-4, the aarch64 rounding included) as when it was written"
 
 # bad input
 expect_fail "max-mem" "the maps need [0-9]* bytes" effad fit "$M" "$D/train/good" -o "$T/x.gauss" --maps --max-mem 1M
