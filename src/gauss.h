@@ -192,6 +192,12 @@ void gauss_model_free(gauss_model *m);
 
 /* ------------------------------------------------------ the .gauss file */
 
+/* Where the header keeps the file's size (u64) and its CRC-32 (u32, of the
+ * whole file with this field zero); the full layout is in gauss-file.c. */
+#define GAUSS_FILE_HEADER_BYTES 64u
+#define GAUSS_FILE_SIZE_OFFSET 16u
+#define GAUSS_FILE_CRC_OFFSET 24u
+
 /* Bytes of the encoded model (0 if it cannot be encoded). */
 size_t gauss_file_size(const gauss_model *m);
 /* Encodes into buf (gauss_file_size bytes). */

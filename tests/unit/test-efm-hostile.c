@@ -114,10 +114,10 @@ int main(void)
         { "stem stride", EFM_H_STEM + EFM_C_STRIDE_H, 4, 0, "stride" },
         { "stem weights", EFM_H_STEM + EFM_C_W, 4, 999999, "out of range" },
         { "stem channels", EFM_H_STEM + EFM_C_COUT, 4, 17, "floats" },
-        { "block 0 in_c", blocks_off + EFM_B_IN_C, 4, 99, "" },
+        { "block 0 in_c", blocks_off + EFM_B_IN_C, 4, 99, "block 0: no expansion but 99 != 16 channels" },
         { "block 0 skip", blocks_off + EFM_B_SKIP, 4, 1, "skip" },
         { "block 1 stage", blocks_off + EFM_BLOCK_BYTES + EFM_B_STAGE, 4, 5, "stage" },
-        { "block 0 dw groups", blocks_off + EFM_B_DW + EFM_C_GROUPS, 4, 1, "" },
+        { "block 0 dw groups", blocks_off + EFM_B_DW + EFM_C_GROUPS, 4, 1, "block 0: block depthwise: tensor holds 144 floats" },
         { "block 0 activation", blocks_off + EFM_B_DW + EFM_C_ACT, 4, 77, "activation" },
         { "tensor 0 offset", tensors_off + EFM_T_OFFSET, 8, 12345, "tensor 0" },
         { "tensor 0 bytes", tensors_off + EFM_T_BYTES, 8, 1ull << 60, "tensor 0" },
@@ -128,6 +128,8 @@ int main(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const forge *f = &cases[i];
+        /* an empty expectation would accept any message, even none */
+        CHECK_MSG(f->expect[0], "forged %s: no expected message", f->what);
         memcpy(buf, efm, n);
         if (f->width == 4) le_put_u32(buf + f->off, (uint32_t)f->value);
         else le_put_u64(buf + f->off, f->value);
