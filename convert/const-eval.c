@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ctensor.h"
+#include "pb-wire.h"
 
 static const char *const foldable[] = {
     "Constant", "ConstantOfShape", "Shape", "Size", "Gather", "Concat", "Slice", "Unsqueeze",
@@ -349,15 +350,20 @@ static effad_status op_slice(const onnx_node *n, int64_t opset, const ctensor *c
         if (p == 0) return effad_fail(e, EFFAD_ERR_FORMAT, "Slice: step 0");
         if (s0 < 0) s0 += len;
         if (e0 < 0) e0 += len;
+        /* the span is at most len; the step is any int64, so the count is
+         * 1 + (span - 1) / |step|, which cannot overflow as span + step - 1
+         * (or -INT64_MIN) would */
+        uint64_t span, step_abs = p > 0 ? (uint64_t)p : 0u - (uint64_t)p;
         if (p > 0) {
             s0 = s0 < 0 ? 0 : s0 > len ? len : s0;
             e0 = e0 < 0 ? 0 : e0 > len ? len : e0;
-            dims[a] = e0 > s0 ? (e0 - s0 + p - 1) / p : 0;
+            span = e0 > s0 ? (uint64_t)(e0 - s0) : 0;
         } else {
             s0 = s0 < 0 ? -1 : s0 > len - 1 ? len - 1 : s0;
             e0 = e0 < -1 ? -1 : e0 > len - 1 ? len - 1 : e0;
-            dims[a] = s0 > e0 ? (s0 - e0 + (-p) - 1) / (-p) : 0;
+            span = s0 > e0 ? (uint64_t)(s0 - e0) : 0;
         }
+        dims[a] = span ? (int64_t)(1 + (span - 1) / step_abs) : 0;
         lo[a] = s0; step[a] = p;
     }
     effad_status s = ctensor_alloc(o, d->dtype, d->ndim, dims, e);
@@ -494,16 +500,35 @@ static effad_status op_where(const onnx_node *n, const ctensor *c, const ctensor
 static effad_status op_range(const ctensor *a, const ctensor *b, const ctensor *c, ctensor *o, effad_error *e)
 {
     if (a->count != 1 || b->count != 1 || c->count != 1) return effad_fail(e, EFFAD_ERR_FORMAT, "Range: inputs must be scalars");
-    double start = ctensor_get_f(a, 0), limit = ctensor_get_f(b, 0), delta = ctensor_get_f(c, 0);
-    if (delta == 0) return effad_fail(e, EFFAD_ERR_FORMAT, "Range: delta 0");
-    double nn = ceil((limit - start) / delta);
-    int64_t n = nn > 0 ? (int64_t)nn : 0;
-    if (n > (1 << 24)) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "Range of %lld elements", (long long)n);
+    if (a->dtype != b->dtype || a->dtype != c->dtype) return effad_fail(e, EFFAD_ERR_FORMAT, "Range: input types differ");
+    int64_t n;
+    if (ctensor_is_float(a->dtype)) {
+        double start = a->f[0], limit = b->f[0], delta = c->f[0];
+        if (delta == 0) return effad_fail(e, EFFAD_ERR_FORMAT, "Range: delta 0");
+        /* compared in double before any conversion: NaN or a count beyond
+         * int64 would make the cast undefined */
+        double nn = ceil((limit - start) / delta);
+        if (!(nn <= (double)CTENSOR_MAX_ELEMENTS)) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "Range of %g elements", nn);
+        n = nn > 0 ? (int64_t)nn : 0;
+    } else {
+        /* in integers, exactly: ceil((limit - start) / delta) on the
+         * distance as an unsigned number, which always fits */
+        int64_t start = a->i[0], limit = b->i[0], delta = c->i[0];
+        if (delta == 0) return effad_fail(e, EFFAD_ERR_FORMAT, "Range: delta 0");
+        uint64_t dist = delta > 0 ? (limit > start ? (uint64_t)limit - (uint64_t)start : 0)
+                                  : (start > limit ? (uint64_t)start - (uint64_t)limit : 0);
+        uint64_t step = delta > 0 ? (uint64_t)delta : 0u - (uint64_t)delta;
+        uint64_t un = dist ? 1 + (dist - 1) / step : 0;
+        if (un > CTENSOR_MAX_ELEMENTS) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "Range of %llu elements", (unsigned long long)un);
+        n = (int64_t)un;
+    }
     effad_status s = ctensor_alloc(o, a->dtype, 1, &n, e);
     if (s) return s;
     for (int64_t k = 0; k < n; k++) {
-        if (o->f) o->f[k] = store_round(a->dtype, start + (double)k * delta);
-        else o->i[k] = ctensor_get_i(a, 0) + k * ctensor_get_i(c, 0);
+        if (o->f) o->f[k] = store_round(a->dtype, a->f[0] + (double)k * c->f[0]);
+        /* start + k * delta lies between start and limit: the unsigned
+         * wrap-around arithmetic lands on it exactly */
+        else o->i[k] = pb_to_i64((uint64_t)a->i[0] + (uint64_t)k * (uint64_t)c->i[0]);
     }
     return EFFAD_OK;
 }
