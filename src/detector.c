@@ -134,6 +134,7 @@ effad_status detector_get_threshold(const gauss_model *gm, const char *name, dou
 effad_status detector_thresholds(gauss_model *gm, double sigma, double explicit_value, effad_error *e)
 {
     effad_status s;
+    if (!gm->n_levels) return effad_fail(e, EFFAD_ERR_ARG, "no levels to set thresholds for");
     detector_combine rule = detector_combine_of(gm->preset);
     char chi_name[GAUSS_THRESHOLD_NAME];
     snprintf(chi_name, sizeof chi_name, "chi2-%gsigma", sigma);
@@ -144,8 +145,11 @@ effad_status detector_thresholds(gauss_model *gm, double sigma, double explicit_
         chi_total += t;
     }
     double chi = rule == COMBINE_MEAN ? chi_total / (double)gm->n_levels : chi_total;
-    int have_train = gm->n_levels > 0;
-    for (size_t l = 0; l < gm->n_levels; l++) have_train &= gm->levels[l].features != 0;
+    /* row i of every level is training image i (gauss-file.c refuses files
+     * that say otherwise) */
+    int have_train = gm->n_levels > 0 && gm->levels[0].n_features > 0;
+    for (size_t l = 0; l < gm->n_levels; l++)
+        have_train &= gm->levels[l].features != 0 && gm->levels[l].n_features == gm->levels[0].n_features;
     double train = NAN;
     if (have_train) {
         size_t n = (size_t)gm->levels[0].n_features, maxd = 0;

@@ -132,6 +132,8 @@ static double get_f64(reader *r)
 
 /* ------------------------------------------------------------ sizes */
 
+static effad_status check_feature_rows(const gauss_model *m, effad_error *e);
+
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
 
 static uint64_t level_bytes(size_t d, size_t n_thresholds, int with_stats, uint64_t n_features, int with_features)
@@ -146,8 +148,9 @@ static uint64_t level_bytes(size_t d, size_t n_thresholds, int with_stats, uint6
 size_t gauss_file_size(const gauss_model *m)
 {
     size_t lp = m->preset ? strlen(m->preset) : 0, lt = m->taps ? strlen(m->taps) : 0;
-    if (lp > MAX_STRING || lt > MAX_STRING || m->n_levels > MAX_LEVELS) return 0;
+    if (lp > MAX_STRING || lt > MAX_STRING || m->n_levels == 0 || m->n_levels > MAX_LEVELS) return 0;
     if (m->n_thresholds > GAUSS_MAX_THRESHOLDS) return 0;
+    if (check_feature_rows(m, NULL)) return 0;
     uint64_t total = HEADER_BYTES + pad8(lp + lt) + m->n_thresholds * (GAUSS_THRESHOLD_NAME + 8);
     for (size_t i = 0; i < m->n_levels; i++) {
         const gauss_level *lv = &m->levels[i];
@@ -404,6 +407,23 @@ static effad_status decode_stats(reader *r, size_t li, gauss_level *lv, uint32_t
     return EFFAD_OK;
 }
 
+/* The cached features are one row per training image at every level, so
+ * levels that keep them keep as many rows: the "2 x mean training score"
+ * threshold reads row i of every level together. */
+static effad_status check_feature_rows(const gauss_model *m, effad_error *e)
+{
+    const gauss_level *first = 0;
+    for (size_t i = 0; i < m->n_levels; i++) {
+        const gauss_level *lv = &m->levels[i];
+        if (!lv->features) continue;
+        if (!first) first = lv;
+        else if (lv->n_features != first->n_features)
+            return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu keeps %llu training feature rows, an earlier level %llu",
+                              i, (unsigned long long)lv->n_features, (unsigned long long)first->n_features);
+    }
+    return EFFAD_OK;
+}
+
 effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, effad_error *e)
 {
     memset(m, 0, sizeof *m);
@@ -434,8 +454,9 @@ effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, e
     m->input_w = get_u32(&r);
     m->input_c = get_u32(&r);
     uint32_t lp = get_u32(&r), lt = get_u32(&r), nti = get_u32(&r);
-    if (nl > MAX_LEVELS || nti > GAUSS_MAX_THRESHOLDS)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "%u levels (at most %u) or %u image thresholds (at most %u)",
+    /* a model of no level has no score: its thresholds would be 0 / 0 */
+    if (nl == 0 || nl > MAX_LEVELS || nti > GAUSS_MAX_THRESHOLDS)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "%u levels (1..%u) or %u image thresholds (at most %u)",
                           nl, MAX_LEVELS, nti, GAUSS_MAX_THRESHOLDS);
     if (lp > MAX_STRING || lt > MAX_STRING || !have(&r, pad8((size_t)lp + lt)))
         return effad_fail(e, EFFAD_ERR_FORMAT, "strings of %u + %u bytes do not fit", lp, lt);
@@ -452,10 +473,11 @@ effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, e
     for (uint32_t t = 0; t < nti; t++)
         if ((st = get_threshold(&r, "image", 0, t, &m->thresholds[t], e))) goto fail;
     m->n_thresholds = nti;
-    if (nl && !(m->levels = calloc(nl, sizeof *m->levels))) goto nomem;
+    if (!(m->levels = calloc(nl, sizeof *m->levels))) goto nomem;
     m->n_levels = nl;
     for (size_t i = 0; i < nl; i++)
         if ((st = decode_level(&r, i, &m->levels[i], e))) goto fail;
+    if ((st = check_feature_rows(m, e))) goto fail;
     if (r.at != len) {
         st = effad_fail(e, EFFAD_ERR_FORMAT, "%zu unexplained bytes after the last level",
                         len - r.at);
