@@ -48,8 +48,14 @@ void info_print(FILE *f, const effad_model *m, const ops_kernels *k, int verbose
  * 1: argv[*i] was one (and *i moved past its value); 0: it was not;
  * -1: a bad value (the usage error is printed; exit 2). */
 int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline_options *po, int *quiet);
-/* Creates directory path if it does not exist; an error names it. */
+/* Creates directory path if it does not exist; an error names it, also
+ * when path exists as something other than a directory. */
 effad_status cli_mkdir(const char *path, effad_error *e);
+/* The output rules (src/atomic-file.h) for a command: paths[0..n) are its
+ * inputs, which no output may replace, and out (may be NULL) its output
+ * file, refused now -- before any work -- if it is not a regular file or
+ * is one of the inputs. */
+effad_status cli_outputs_safe(const char *out, const char *const *paths, size_t n, effad_error *e);
 /* Whether argv[i] is --help or -h. */
 int cli_is_help(const char *a);
 

@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "atomic-file.h"
 
 int cli_error(const char *cmd, const effad_error *e)
 {
@@ -137,7 +138,16 @@ int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline
 
 effad_status cli_mkdir(const char *path, effad_error *e)
 {
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return effad_fail(e, EFFAD_ERR_IO, "%s: cannot create directory: %s", path, strerror(errno));
+    struct stat st;
+    if (mkdir(path, 0755) == 0) return EFFAD_OK;
+    if (errno != EEXIST) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot create directory: %s", path, strerror(errno));
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return effad_fail(e, EFFAD_ERR_IO, "%s: exists and is not a directory (an output directory goes here)", path);
     return EFFAD_OK;
+}
+
+effad_status cli_outputs_safe(const char *out, const char *const *paths, size_t n, effad_error *e)
+{
+    for (size_t i = 0; i < n; i++) atomic_file_note_input(paths[i]);
+    return out ? atomic_file_check_target(out, e) : EFFAD_OK;
 }

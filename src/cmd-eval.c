@@ -72,14 +72,19 @@ int cmd_eval(int argc, char **argv)
     detector d;
     image_list list;
     memset(&list, 0, sizeof list);
-    if (detector_open(&d, gauss_path, model, po, &e)) return cli_error("eval", &e);
+    /* with --update the .gauss is meant to be rewritten; nothing else is */
+    const char *files[2] = { model, gauss_path };
+    if (cli_outputs_safe(0, files, update ? 1 : 2, &e) || detector_open(&d, gauss_path, model, po, &e))
+        return cli_error("eval", &e);
     int rc = 1;
     double *score = 0, *sub_s = 0;
     uint8_t *sub_l = 0;
     roc_curve curves[64];
     int n_curves = 0;
     char *csv = 0;
-    if (dataset_mvtec_test(&list, data, &e) || cli_mkdir(outdir, &e)) goto done;
+    if (dataset_mvtec_test(&list, data, &e) || cli_outputs_safe(0, (const char *const *)list.path, list.n, &e) ||
+        cli_mkdir(outdir, &e))
+        goto done;
     score = malloc(sizeof(double) * list.n);
     sub_s = malloc(sizeof(double) * list.n);
     sub_l = malloc(list.n);

@@ -67,8 +67,10 @@ int cmd_fit(int argc, char **argv)
     int rc = 1;
     memset(&list, 0, sizeof list);
     memset(&gm, 0, sizeof gm);
-    if (pipeline_open(&p, model, &po, &e)) return cli_error("fit", &e);
-    if (dataset_collect(&list, inputs, n_inputs, &e) || level_sel_parse(levels, p.n_levels, &sel, &e)) goto done;
+    if (cli_outputs_safe(out, &model, 1, &e) || pipeline_open(&p, model, &po, &e)) return cli_error("fit", &e);
+    if (dataset_collect(&list, inputs, n_inputs, &e) || level_sel_parse(levels, p.n_levels, &sel, &e) ||
+        cli_outputs_safe(out, (const char *const *)list.path, list.n, &e))
+        goto done;
     size_t copies = (size_t)aug + 1, n_rows = list.n * copies;
     if (!(rows = malloc(sizeof(float) * p.total_dim * n_rows))) { effad_fail(&e, EFFAD_ERR_NOMEM, "no memory for %zu feature rows", n_rows); goto done; }
 

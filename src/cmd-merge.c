@@ -39,7 +39,7 @@ int cmd_merge(int argc, char **argv)
     memset(&acc, 0, sizeof acc);
     memset(&next, 0, sizeof next);
     int rc = 1;
-    if (gauss_file_read(in[0], &acc, &e)) return cli_error("merge", &e);
+    if (cli_outputs_safe(out, in, (size_t)n_in, &e) || gauss_file_read(in[0], &acc, &e)) return cli_error("merge", &e);
     for (int k = 1; k < n_in; k++) {
         if (gauss_file_read(in[k], &next, &e) || detector_merge(&acc, in[0], &next, in[k], &e)) goto done;
         gauss_model_free(&next);
