@@ -108,7 +108,8 @@ static void infer(graph *g, int ni)
     const onnx_node *n = &g->om->node[ni];
     const char *op = n->op_type;
     int *in = g->node_in[ni], *out = g->node_out[ni];
-    if (n->n_out < 1 || n->n_in < 1 || in[0] < 0 || !g->val[in[0]].known) return;
+    /* an omitted output ("") has no value to give a shape to */
+    if (n->n_out < 1 || out[0] < 0 || n->n_in < 1 || in[0] < 0 || !g->val[in[0]].known) return;
     const ctensor *x = &g->val[in[0]].t;
     gval *y = &g->val[out[0]];
 
