@@ -56,6 +56,10 @@ effad_status cli_mkdir(const char *path, effad_error *e);
  * file, refused now -- before any work -- if it is not a regular file or
  * is one of the inputs. */
 effad_status cli_outputs_safe(const char *out, const char *const *paths, size_t n, effad_error *e);
+/* Prints the notes of a directory walk ("a symbolic link loop, not
+ * followed") as warnings on stderr. */
+struct image_list;
+void cli_print_notes(const char *cmd, const struct image_list *l);
 /* Whether argv[i] is --help or -h. */
 int cli_is_help(const char *a);
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "atomic-file.h"
+#include "dataset.h"
 
 int cli_error(const char *cmd, const effad_error *e)
 {
@@ -144,6 +145,11 @@ effad_status cli_mkdir(const char *path, effad_error *e)
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
         return effad_fail(e, EFFAD_ERR_IO, "%s: exists and is not a directory (an output directory goes here)", path);
     return EFFAD_OK;
+}
+
+void cli_print_notes(const char *cmd, const image_list *l)
+{
+    for (size_t i = 0; i < l->n_notes; i++) fprintf(stderr, "effad %s: warning: %s\n", cmd, l->notes[i]);
 }
 
 effad_status cli_outputs_safe(const char *out, const char *const *paths, size_t n, effad_error *e)

@@ -82,9 +82,9 @@ int cmd_eval(int argc, char **argv)
     roc_curve curves[64];
     int n_curves = 0;
     char *csv = 0;
-    if (dataset_mvtec_test(&list, data, &e) || cli_outputs_safe(0, (const char *const *)list.path, list.n, &e) ||
-        cli_mkdir(outdir, &e))
-        goto done;
+    if (dataset_mvtec_test(&list, data, &e)) goto done;
+    cli_print_notes("eval", &list);
+    if (cli_outputs_safe(0, (const char *const *)list.path, list.n, &e) || cli_mkdir(outdir, &e)) goto done;
     score = malloc(sizeof(double) * list.n);
     sub_s = malloc(sizeof(double) * list.n);
     sub_l = malloc(list.n);

@@ -68,8 +68,9 @@ int cmd_fit(int argc, char **argv)
     memset(&list, 0, sizeof list);
     memset(&gm, 0, sizeof gm);
     if (cli_outputs_safe(out, &model, 1, &e) || pipeline_open(&p, model, &po, &e)) return cli_error("fit", &e);
-    if (dataset_collect(&list, inputs, n_inputs, &e) || level_sel_parse(levels, p.n_levels, &sel, &e) ||
-        cli_outputs_safe(out, (const char *const *)list.path, list.n, &e))
+    if (dataset_collect(&list, inputs, n_inputs, &e)) goto done;
+    cli_print_notes("fit", &list);
+    if (level_sel_parse(levels, p.n_levels, &sel, &e) || cli_outputs_safe(out, (const char *const *)list.path, list.n, &e))
         goto done;
     size_t copies = (size_t)aug + 1, n_rows = list.n * copies;
     if (!(rows = malloc(sizeof(float) * p.total_dim * n_rows))) { effad_fail(&e, EFFAD_ERR_NOMEM, "no memory for %zu feature rows", n_rows); goto done; }

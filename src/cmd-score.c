@@ -70,8 +70,9 @@ int cmd_score(int argc, char **argv)
     const char *files[2] = { gauss_path, model };
     if (cli_outputs_safe(0, files, 2, &e) || detector_open(&d, gauss_path, model, po, &e)) return cli_error("score", &e);
     int rc = 1, anomalies = 0;
-    if (dataset_collect(&list, inputs, n_inputs, &e) || cli_outputs_safe(0, (const char *const *)list.path, list.n, &e))
-        goto done;
+    if (dataset_collect(&list, inputs, n_inputs, &e)) goto done;
+    cli_print_notes("score", &list);
+    if (cli_outputs_safe(0, (const char *const *)list.path, list.n, &e)) goto done;
     double threshold;
     const char *th_name = "explicit";
     if (th_opt && cli_parse_double(th_opt, &threshold)) th_name = "explicit";
