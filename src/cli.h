@@ -29,6 +29,32 @@ double cli_now(void);
 int cli_parse_double(const char *s, double *out);
 int cmd_bench(int argc, char **argv);
 
+/* Exit statuses of every command (listed in each --help and the README). */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_ERROR = 1,       /* nothing (or nothing reliable) was done */
+    CLI_EXIT_USAGE = 2,       /* bad arguments */
+    CLI_EXIT_ANOMALY = 3,     /* score --fail-on-anomaly: an image is anomalous */
+    CLI_EXIT_BAD_IMAGES = 4   /* score / eval: some images could not be read or
+                                 decoded; the others were processed */
+};
+
+/* A growing text buffer for reports written in one piece (CSV, JSON);
+ * failed is set if memory ran out, and then nothing is written. */
+typedef struct cli_buf { char *p; size_t n, cap; int failed; } cli_buf;
+void cli_buf_printf(cli_buf *b, const char *fmt, ...);
+/* s as a JSON string, and as a CSV field (RFC 4180 quoting when needed). */
+void cli_buf_json(cli_buf *b, const char *s);
+void cli_buf_csv(cli_buf *b, const char *s);
+void cli_buf_free(cli_buf *b);
+
+/* The message of e without a leading "path: " (for records that name the
+ * file separately). */
+const char *cli_reason(const effad_error *e, const char *path);
+/* s as a JSON string (quotes included) into out (cap bytes, always
+ * NUL-terminated); the length it needs. */
+size_t cli_json_str(char *out, size_t cap, const char *s);
+
 /* Prints "effad <cmd>: <message>" and returns the exit status (1, or 2 for
  * usage errors). */
 int cli_error(const char *cmd, const effad_error *e);

@@ -1,4 +1,5 @@
 /* Shared plumbing of the effad subcommands. */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
@@ -13,6 +14,84 @@ int cli_error(const char *cmd, const effad_error *e)
 {
     fprintf(stderr, "effad %s: %s\n", cmd, e && e->msg[0] ? e->msg : "failed");
     return 1;
+}
+
+const char *cli_reason(const effad_error *e, const char *path)
+{
+    size_t n = strlen(path);
+    if (!strncmp(e->msg, path, n) && e->msg[n] == ':' && e->msg[n + 1] == ' ') return e->msg + n + 2;
+    return e->msg[0] ? e->msg : "failed";
+}
+
+size_t cli_json_str(char *out, size_t cap, const char *s)
+{
+    size_t at = 0;
+#define PUT(c) do { if (at + 1 < cap) out[at] = (c); at++; } while (0)
+    PUT('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') { PUT('\\'); PUT((char)c); }
+        else if (c < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            PUT('\\'); PUT('u'); PUT('0'); PUT('0'); PUT(hex[c >> 4]); PUT(hex[c & 15]);
+        } else PUT((char)c);
+    }
+    PUT('"');
+#undef PUT
+    if (cap) out[at < cap ? at : cap - 1] = '\0';
+    return at;
+}
+
+/* Makes room for n more bytes plus a NUL. */
+static int buf_room(cli_buf *b, size_t n)
+{
+    if (b->failed) return 0;
+    if (b->n + n + 1 <= b->cap) return 1;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->n + n + 1) cap *= 2;
+    char *q = realloc(b->p, cap);
+    if (!q) { b->failed = 1; return 0; }
+    b->p = q;
+    b->cap = cap;
+    return 1;
+}
+
+void cli_buf_printf(cli_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(0, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !buf_room(b, (size_t)n)) { b->failed = 1; return; }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)n;
+}
+
+void cli_buf_json(cli_buf *b, const char *s)
+{
+    size_t n = cli_json_str(0, 0, s);
+    if (!buf_room(b, n)) return;
+    cli_json_str(b->p + b->n, n + 1, s);
+    b->n += n;
+}
+
+void cli_buf_csv(cli_buf *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) { cli_buf_printf(b, "%s", s); return; }
+    cli_buf_printf(b, "\"");
+    for (const char *q = s; *q; q++) {
+        if (*q == '"') cli_buf_printf(b, "\"\"");   /* a quote inside quotes is doubled */
+        else cli_buf_printf(b, "%c", *q);
+    }
+    cli_buf_printf(b, "\"");
+}
+
+void cli_buf_free(cli_buf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, const char *arg)

@@ -20,7 +20,11 @@ static int help(void)
            "  --out DIR        report directory (default effad-report)\n"
            "  --update         store best-f1 and youden thresholds in MODEL.gauss (atomically)\n"
            "  --use NAME       with --update: put that threshold in force\n"
-           "  --threads N, --isa NAME, --quiet\n");
+           "  --threads N, --isa NAME, --quiet\n"
+           "  An image that cannot be read or decoded is left out of the AUROC with a\n"
+           "  warning, listed under \"errors\" in report.json, and makes the exit status 4.\n"
+           "exit status: 0 done; 4 done without the images that could not be read or\n"
+           "  decoded; 1 any other error; 2 bad arguments\n");
     return 0;
 }
 
@@ -37,12 +41,18 @@ static rate rates_at(const double *score, const uint8_t *label, size_t n, double
     return r;
 }
 
-/* The subset "good + one defect type" (type < 0: all images). */
-static size_t subset(const image_list *l, const double *score, int type, double *s_out, uint8_t *l_out)
+/* The scored images of the subset "good + one defect type" (type < 0:
+ * all images); failed[i] marks an image that could not be read. */
+static size_t subset(const image_list *l, const double *score, const char *const *failed, int type, double *s_out,
+                     uint8_t *l_out)
 {
     size_t k = 0;
     for (size_t i = 0; i < l->n; i++)
-        if (type < 0 || l->type[i] == 0 || l->type[i] == type) { s_out[k] = score[i]; l_out[k] = (uint8_t)l->label[i]; k++; }
+        if (!failed[i] && (type < 0 || l->type[i] == 0 || l->type[i] == type)) {
+            s_out[k] = score[i];
+            l_out[k] = (uint8_t)l->label[i];
+            k++;
+        }
     return k;
 }
 
@@ -76,43 +86,52 @@ int cmd_eval(int argc, char **argv)
     const char *files[2] = { model, gauss_path };
     if (cli_outputs_safe(0, files, update ? 1 : 2, &e) || detector_open(&d, gauss_path, model, po, &e))
         return cli_error("eval", &e);
-    int rc = 1;
+    int rc = CLI_EXIT_ERROR;
     double *score = 0, *sub_s = 0;
     uint8_t *sub_l = 0;
+    char **failed = 0;          /* per image: NULL, or why it could not be read */
+    size_t n_failed = 0;
     roc_curve curves[64];
     int n_curves = 0;
-    char *csv = 0;
+    cli_buf csv = { 0 }, json = { 0 };
     if (dataset_mvtec_test(&list, data, &e)) goto done;
     cli_print_notes("eval", &list);
     if (cli_outputs_safe(0, (const char *const *)list.path, list.n, &e) || cli_mkdir(outdir, &e)) goto done;
     score = malloc(sizeof(double) * list.n);
     sub_s = malloc(sizeof(double) * list.n);
     sub_l = malloc(list.n);
-    size_t csv_cap = 256 + list.n * (128 + 24 * d.gm.n_levels), csv_at = 0;
-    csv = malloc(csv_cap);
-    if (!score || !sub_s || !sub_l || !csv) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
-    csv_at += (size_t)snprintf(csv, csv_cap, "file,type,label,score\n");
+    failed = calloc(list.n, sizeof *failed);
+    if (!score || !sub_s || !sub_l || !failed) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
+    cli_buf_printf(&csv, "file,type,label,score\n");
 
     cli_progress prog;
     cli_progress_start(&prog, "eval", list.n, quiet);
     for (size_t i = 0; i < list.n; i++) {
-        if (pipeline_image(&d.p, list.path[i], d.feat, &e)) goto done;
-        score[i] = detector_score_image(&d);
-        if (csv_at < csv_cap)
-            csv_at += (size_t)snprintf(csv + csv_at, csv_cap - csv_at, "%s,%s,%d,%.9g\n", list.path[i],
-                                       list.type_name[list.type[i]], list.label[i], score[i]);
         cli_progress_step(&prog, i + 1);
+        if (pipeline_image(&d.p, list.path[i], d.feat, &e)) {   /* left out, and on with the others */
+            if (!(failed[i] = strdup(cli_reason(&e, list.path[i])))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
+            n_failed++;
+            fprintf(stderr, "%seffad eval: warning: %s: %s (left out)\n", prog.tty && !quiet ? "\n" : "", list.path[i],
+                    failed[i]);
+            continue;
+        }
+        score[i] = detector_score_image(&d);
+        cli_buf_csv(&csv, list.path[i]);
+        cli_buf_printf(&csv, ",");
+        cli_buf_csv(&csv, list.type_name[list.type[i]]);
+        cli_buf_printf(&csv, ",%d,%.9g\n", list.label[i], score[i]);
     }
     cli_progress_end(&prog);
 
     /* AUROC overall, then each defect type against the good images */
-    printf("image AUROC (%s, %zu test images, preprocessing %s)\n", data, list.n, d.gm.preset);
+    printf("image AUROC (%s, %zu test images, preprocessing %s)\n", data, list.n - n_failed, d.gm.preset);
+    if (n_failed) printf("  %zu more could not be read or decoded: left out (report.json lists them)\n", n_failed);
     printf("  %-16s %6s %6s %8s\n", "defect type", "good", "bad", "AUROC");
     roc_series series[64];
     double auc_all = 0;
     for (int t = -1; t < list.n_types && n_curves < 64; t++) {
         if (t == 0) continue;
-        size_t k = subset(&list, score, t, sub_s, sub_l), pos = 0;
+        size_t k = subset(&list, score, (const char *const *)failed, t, sub_s, sub_l), pos = 0;
         for (size_t i = 0; i < k; i++) pos += sub_l[i];
         double auc;
         if (roc_auc(sub_s, sub_l, k, &auc, &e) || roc_curve_compute(sub_s, sub_l, k, 1, &curves[n_curves], &e)) goto done;
@@ -131,7 +150,7 @@ int cmd_eval(int argc, char **argv)
     if (figure_roc_svg(path, title, series, n_curves, &e)) goto done;
 
     /* thresholds: the model's, plus the two chosen on these labels */
-    size_t k = subset(&list, score, -1, sub_s, sub_l);
+    size_t k = subset(&list, score, (const char *const *)failed, -1, sub_s, sub_l);
     double f1_th, f1, yj_th, yj;
     if (roc_best_f1(sub_s, sub_l, k, &f1_th, &f1, &e) || roc_youden(sub_s, sub_l, k, &yj_th, &yj, &e)) goto done;
     printf("thresholds (score >= threshold is anomalous)\n  %-16s %12s %8s %8s\n", "name", "value", "TPR", "FPR");
@@ -144,22 +163,33 @@ int cmd_eval(int argc, char **argv)
     printf("  %-16s %12.6g %8.4f %8.4f  (F1 %.4f, chosen on these labels)\n", "best-f1", f1_th, rf.tpr, rf.fpr, f1);
     printf("  %-16s %12.6g %8.4f %8.4f  (J %.4f, chosen on these labels)\n", "youden", yj_th, ry.tpr, ry.fpr, yj);
 
-    snprintf(path, sizeof path, "%s/scores.csv", outdir);
-    if (atomic_file_write(path, csv, csv_at < csv_cap ? csv_at : csv_cap, &e)) goto done;
-    {
-        char json[8192];
-        size_t at = (size_t)snprintf(json, sizeof json, "{\"data\":\"%s\",\"images\":%zu,\"auroc\":{", data, list.n);
-        for (int c = 0; c < n_curves && at < sizeof json; c++)
-            at += (size_t)snprintf(json + at, sizeof json - at, "%s\"%s\":%.6f", c ? "," : "", series[c].name, series[c].auc);
-        if (at < sizeof json)
-            at += (size_t)snprintf(json + at, sizeof json - at, "},\"thresholds\":{\"in_force\":{\"name\":\"%s\",\"value\":%.9g},"
-                                   "\"best_f1\":{\"value\":%.9g,\"f1\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f},"
-                                   "\"youden\":{\"value\":%.9g,\"j\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f}}}\n",
-                                   d.gm.n_thresholds ? d.gm.thresholds[0].name : "", d.gm.n_thresholds ? d.gm.thresholds[0].value : NAN,
-                                   f1_th, f1, rf.tpr, rf.fpr, yj_th, yj, ry.tpr, ry.fpr);
-        snprintf(path, sizeof path, "%s/report.json", outdir);
-        if (atomic_file_write(path, json, at < sizeof json ? at : sizeof json - 1, &e)) goto done;
+    cli_buf_printf(&json, "{\"data\":");
+    cli_buf_json(&json, data);
+    cli_buf_printf(&json, ",\"images\":%zu,\"auroc\":{", list.n - n_failed);
+    for (int c = 0; c < n_curves; c++) {
+        cli_buf_printf(&json, "%s", c ? "," : "");
+        cli_buf_json(&json, series[c].name);
+        cli_buf_printf(&json, ":%.6f", series[c].auc);
     }
+    cli_buf_printf(&json, "},\"thresholds\":{\"in_force\":{\"name\":");
+    cli_buf_json(&json, d.gm.n_thresholds ? d.gm.thresholds[0].name : "");
+    cli_buf_printf(&json, ",\"value\":%.9g},\"best_f1\":{\"value\":%.9g,\"f1\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f},"
+                   "\"youden\":{\"value\":%.9g,\"j\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f}},\"errors\":[",
+                   d.gm.n_thresholds ? d.gm.thresholds[0].value : NAN, f1_th, f1, rf.tpr, rf.fpr, yj_th, yj, ry.tpr, ry.fpr);
+    for (size_t i = 0, c = 0; i < list.n; i++) {
+        if (!failed[i]) continue;
+        cli_buf_printf(&json, "%s{\"file\":", c++ ? "," : "");
+        cli_buf_json(&json, list.path[i]);
+        cli_buf_printf(&json, ",\"error\":");
+        cli_buf_json(&json, failed[i]);
+        cli_buf_printf(&json, "}");
+    }
+    cli_buf_printf(&json, "]}\n");
+    if (csv.failed || json.failed) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the report"); goto done; }
+    snprintf(path, sizeof path, "%s/scores.csv", outdir);
+    if (atomic_file_write(path, csv.p, csv.n, &e)) goto done;
+    snprintf(path, sizeof path, "%s/report.json", outdir);
+    if (atomic_file_write(path, json.p, json.n, &e)) goto done;
     printf("report: %s/roc.svg, %s/scores.csv, %s/report.json\n", outdir, outdir, outdir);
     if (update) {
         if (detector_set_threshold(&d.gm, "best-f1", f1_th, use && !strcmp(use, "best-f1"), &e) ||
@@ -172,11 +202,15 @@ int cmd_eval(int argc, char **argv)
         if (gauss_file_write(gauss_path, &d.gm, &e)) goto done;
         printf("updated %s: threshold in force is %s = %.6g\n", gauss_path, d.gm.thresholds[0].name, d.gm.thresholds[0].value);
     }
-    rc = 0;
+    rc = n_failed ? CLI_EXIT_BAD_IMAGES : CLI_EXIT_OK;
+    if (n_failed) fprintf(stderr, "effad eval: %zu of %zu images could not be read or decoded (left out)\n", n_failed, list.n);
 done:
-    if (rc) cli_error("eval", &e);
+    if (rc == CLI_EXIT_ERROR) cli_error("eval", &e);
     for (int c = 0; c < n_curves; c++) roc_curve_free(&curves[c]);
-    free(score); free(sub_s); free(sub_l); free(csv);
+    for (size_t i = 0; failed && i < list.n; i++) free(failed[i]);
+    free(failed);
+    free(score); free(sub_s); free(sub_l);
+    cli_buf_free(&csv); cli_buf_free(&json);
     dataset_free(&list);
     detector_close(&d);
     return rc;

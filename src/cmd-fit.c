@@ -23,9 +23,14 @@ static int help(void)
            "  --threshold V  an explicit threshold, put in force\n"
            "  --no-features  do not keep training features (smaller file; a later merge cannot\n"
            "                 recompute the 2 x mean training score)\n"
+           "  --skip-bad     leave out training images that cannot be read or decoded, and list\n"
+           "                 them (default: such an image stops the fit -- a silent gap in the\n"
+           "                 training set is worse than a failed run)\n"
            "  --threads N    worker threads (default 1)\n"
            "  --isa NAME     force a kernel path (also EFFAD_ISA)\n"
-           "  --quiet        no progress on stderr\n");
+           "  --quiet        no progress on stderr\n"
+           "exit status: 0 written (images left out by --skip-bad are listed on stderr);\n"
+           "  1 any error, OUT.gauss untouched; 2 bad arguments\n");
     return 0;
 }
 
@@ -33,7 +38,7 @@ int cmd_fit(int argc, char **argv)
 {
     const char *model = 0, *out = 0, *levels = "all";
     const char *inputs[256];
-    int n_inputs = 0, aug = 0, quiet = 0, keep = 1, seed = 0;
+    int n_inputs = 0, aug = 0, quiet = 0, keep = 1, seed = 0, skip_bad = 0;
     double sigma = 3.0, explicit_th = NAN;
     pipeline_options po = { "ailia", 0, 1 };
     for (int i = 1; i < argc; i++) {
@@ -50,6 +55,7 @@ int cmd_fit(int argc, char **argv)
         else if (!strcmp(a, "--sigma") && v) { if (!cli_parse_double(v, &sigma) || !(sigma > 0 && sigma < 38)) return cli_usage_error("fit", "bad --sigma '%s'", v); i++; }
         else if (!strcmp(a, "--threshold") && v) { if (!cli_parse_double(v, &explicit_th)) return cli_usage_error("fit", "bad --threshold '%s'", v); i++; }
         else if (!strcmp(a, "--no-features")) keep = 0;
+        else if (!strcmp(a, "--skip-bad")) skip_bad = 1;
         else if (a[0] == '-') return cli_usage_error("fit", "unknown or incomplete option '%s'", a);
         else if (!model) model = a;
         else if (n_inputs < 256) inputs[n_inputs++] = a;
@@ -79,19 +85,29 @@ int cmd_fit(int argc, char **argv)
     augment_rng_seed(&rng, (uint64_t)seed);
     cli_progress prog;
     cli_progress_start(&prog, "fit", list.n, quiet);
+    size_t good = 0, skipped = 0;
     for (size_t i = 0; i < list.n; i++) {
         int w, h;
-        if (pipeline_load_rgb(&p, list.path[i], &rgb, &w, &h, &e)) goto done;
-        for (size_t c = 0; c < copies; c++) {
-            if (pipeline_rgb(&p, rgb, w, h, c ? &rng : 0, 10, rows + (i * copies + c) * p.total_dim, &e)) {
+        effad_status s = pipeline_load_rgb(&p, list.path[i], &rgb, &w, &h, &e);
+        for (size_t c = 0; c < copies && !s; c++)
+            if ((s = pipeline_rgb(&p, rgb, w, h, c ? &rng : 0, 10, rows + (good * copies + c) * p.total_dim, &e)))
                 effad_error_prefix(&e, list.path[i]);
-                goto done;
-            }
-        }
         free(rgb); rgb = 0;
         cli_progress_step(&prog, i + 1);
+        if (!s) { good++; continue; }
+        if (!skip_bad) {
+            effad_error why = e;
+            effad_fail(&e, why.status, "%s (an unreadable training image stops the fit; --skip-bad leaves such "
+                       "images out)", why.msg);
+            goto done;
+        }
+        fprintf(stderr, "%seffad fit: skipped %s: %s\n", prog.tty && !quiet ? "\n" : "", list.path[i],
+                cli_reason(&e, list.path[i]));
+        skipped++;
     }
     cli_progress_end(&prog);
+    if (!good) { effad_fail(&e, EFFAD_ERR_ARG, "none of the %zu training images could be read", list.n); goto done; }
+    n_rows = good * copies;
 
     char taps[1024];
     level_sel_format(&sel, p.model.tap_rule, taps, sizeof taps);
@@ -104,7 +120,8 @@ int cmd_fit(int argc, char **argv)
     if (!keep) for (size_t l = 0; l < gm.n_levels; l++) { free(gm.levels[l].features); gm.levels[l].features = 0; gm.levels[l].n_features = 0; }
     if (gauss_file_write(out, &gm, &e)) goto done;
 
-    printf("%s: %zu images%s, %d levels, preprocessing %s -> %s\n", model, list.n,
+    if (skipped) fprintf(stderr, "effad fit: %zu of %zu training images skipped (unreadable; listed above)\n", skipped, list.n);
+    printf("%s: %zu images%s, %d levels, preprocessing %s -> %s\n", model, good,
            aug ? " (+ augmented copies)" : "", sel.n, p.prep.name, out);
     for (size_t l = 0; l < gm.n_levels; l++)
         printf("  level %-2d %5zu features  shrinkage %.4f\n", sel.tap[l], gm.levels[l].dim, gm.levels[l].shrinkage);

@@ -19,21 +19,27 @@ static int help(void)
            "  --save DIR           write DIR/<name>.png: the image beside its score bar\n"
            "  --fail-on-anomaly    exit with status 3 when any image is anomalous\n"
            "  --preprocess NAME    insist on a preset (refused unless the model was fitted with it)\n"
-           "  --threads N, --isa NAME, --quiet\n");
+           "  --threads N, --isa NAME, --quiet\n"
+           "  An image that cannot be read or decoded does not stop the batch: it gets an\n"
+           "  error record (text: ERROR and the reason; --json: {\"file\", \"error\"}), the\n"
+           "  summary counts it (--json: a last {\"kind\":\"summary\"} line), and the exit\n"
+           "  status says so.\n"
+           "exit status: 0 every image scored (none anomalous, with --fail-on-anomaly);\n"
+           "  3 an image is anomalous (--fail-on-anomaly); 4 some images could not be\n"
+           "  read or decoded (before 3: they have no verdict); 1 any other error;\n"
+           "  2 bad arguments\n");
     return 0;
 }
 
-/* JSON string body with the characters JSON needs escaped. */
-static void json_str(FILE *f, const char *s)
+/* One JSON string to stdout (cli_json_str does the escaping). */
+static void json_str(const char *s)
 {
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
+    char buf[8192];
+    size_t n = cli_json_str(buf, sizeof buf, s);
+    if (n < sizeof buf) { fputs(buf, stdout); return; }
+    char *big = malloc(n + 1);
+    if (big) { cli_json_str(big, n + 1, s); fputs(big, stdout); free(big); }
+    else fputs("\"(file name too long)\"", stdout);
 }
 
 int cmd_score(int argc, char **argv)
@@ -69,7 +75,8 @@ int cmd_score(int argc, char **argv)
     po.preset = preset_opt;
     const char *files[2] = { gauss_path, model };
     if (cli_outputs_safe(0, files, 2, &e) || detector_open(&d, gauss_path, model, po, &e)) return cli_error("score", &e);
-    int rc = 1, anomalies = 0;
+    int rc = CLI_EXIT_ERROR, anomalies = 0;
+    size_t unreadable = 0;
     if (dataset_collect(&list, inputs, n_inputs, &e)) goto done;
     cli_print_notes("score", &list);
     if (cli_outputs_safe(0, (const char *const *)list.path, list.n, &e)) goto done;
@@ -92,14 +99,28 @@ int cmd_score(int argc, char **argv)
     for (size_t i = 0; i < list.n; i++) {
         uint8_t *rgb = 0;
         int w, h;
-        if (pipeline_load_rgb(&d.p, list.path[i], &rgb, &w, &h, &e)) goto done;
-        if (pipeline_rgb(&d.p, rgb, w, h, 0, 0, d.feat, &e)) { effad_error_prefix(&e, list.path[i]); free(rgb); goto done; }
+        effad_status s = pipeline_load_rgb(&d.p, list.path[i], &rgb, &w, &h, &e);
+        if (!s && (s = pipeline_rgb(&d.p, rgb, w, h, 0, 0, d.feat, &e))) effad_error_prefix(&e, list.path[i]);
+        if (s) {   /* a record for this image, and on with the others */
+            unreadable++;
+            if (json) {
+                printf("{\"file\":");
+                json_str(list.path[i]);
+                printf(",\"error\":");
+                json_str(cli_reason(&e, list.path[i]));
+                printf("}\n");
+            } else {
+                printf("%-9s %12s  %s  %s\n", "ERROR", "-", list.path[i], cli_reason(&e, list.path[i]));
+            }
+            free(rgb);
+            continue;
+        }
         double score = detector_score_image(&d);
         int bad = score >= threshold;
         anomalies += bad;
         if (json) {
             printf("{\"file\":");
-            json_str(stdout, list.path[i]);
+            json_str(list.path[i]);
             printf(",\"score\":%.17g,\"levels\":[", score);
             for (size_t l = 0; l < d.gm.n_levels; l++) printf("%s%.17g", l ? "," : "", d.levels[l]);
             printf("],\"threshold\":%.17g,\"anomalous\":%s}\n", threshold, bad ? "true" : "false");
@@ -120,18 +141,24 @@ int cmd_score(int argc, char **argv)
             const char *dot = strrchr(base, '.');
             int stem = dot ? (int)(dot - base) : (int)strlen(base);
             snprintf(out, sizeof out, "%s/%.*s%s%.*s.png", save, plen, parent, plen ? "_" : "", stem, base);
-            effad_status s = figure_score(rgb, w, h, score, threshold, &fig, &fw, &fh, &e);
+            s = figure_score(rgb, w, h, score, threshold, &fig, &fw, &fh, &e);
             if (!s) s = image_write_png(out, fig, fw, fh, 3, &e);
             free(fig);
             if (s) { free(rgb); goto done; }
         }
         free(rgb);
     }
+    if (json)
+        printf("{\"kind\":\"summary\",\"images\":%zu,\"scored\":%zu,\"anomalous\":%d,\"errors\":%zu}\n", list.n,
+               list.n - unreadable, anomalies, unreadable);
     fflush(stdout);
-    rc = fail_on && anomalies ? 3 : 0;
-    if (!json && !quiet) fprintf(stderr, "%zu images, %d anomalous\n", list.n, anomalies);
+    rc = unreadable ? CLI_EXIT_BAD_IMAGES : fail_on && anomalies ? CLI_EXIT_ANOMALY : CLI_EXIT_OK;
+    if (unreadable)
+        fprintf(stderr, "effad score: %zu of %zu images could not be read or decoded (ERROR records above)\n",
+                unreadable, list.n);
+    if (!json && !quiet) fprintf(stderr, "%zu images, %d anomalous, %zu unreadable\n", list.n, anomalies, unreadable);
 done:
-    if (rc == 1) cli_error("score", &e);
+    if (rc == CLI_EXIT_ERROR) cli_error("score", &e);
     dataset_free(&list);
     detector_close(&d);
     return rc;
