@@ -98,6 +98,14 @@ asan:
 	$(MAKE) B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	        LDFLAGS="-fsanitize=address,undefined" test
 
+# make tsan: ThreadSanitizer on the thread tests and a threaded fit/score
+# (tests/tsan-run.sh); THREADS=1 builds only.
+.PHONY: tsan
+tsan:
+	$(MAKE) B=build/tsan OPT="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread" \
+	        build/tsan/effad build/tsan/tests/test-threads
+	sh tests/tsan-run.sh build/tsan
+
 clean:
 	rm -rf build
 
