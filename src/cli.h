@@ -82,6 +82,16 @@ effad_status cli_mkdir(const char *path, effad_error *e);
  * file, refused now -- before any work -- if it is not a regular file or
  * is one of the inputs. */
 effad_status cli_outputs_safe(const char *out, const char *const *paths, size_t n, effad_error *e);
+/* The kinds of file an argument can be: everyday mistakes are swapping
+ * MODEL.gauss and MODEL.efm, giving the ONNX where the .efm goes, or a
+ * directory where a file goes. */
+typedef enum cli_kind { CLI_EFM, CLI_GAUSS, CLI_ONNX } cli_kind;
+/* Refuses path as the argument `role` (e.g. "MODEL.efm") when it is a
+ * directory or a file of another kind effad recognises, saying which
+ * argument is which: usage is the command's synopsis. Anything else is
+ * left to the reader of that kind. */
+effad_status cli_check_role(const char *path, cli_kind want, const char *role, const char *usage, effad_error *e);
+
 /* Prints the notes of a directory walk ("a symbolic link loop, not
  * followed") as warnings on stderr. */
 struct image_list;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -147,7 +148,9 @@ const ops_kernels *cli_kernels(const char *isa_opt, effad_error *e)
 
 effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model *m, effad_error *e)
 {
-    effad_status s = effad_file_map(path, f, e);
+    effad_status s = cli_check_role(path, CLI_EFM, "MODEL.efm", "an .efm from effad convert", e);
+    if (s) return s;
+    s = effad_file_map(path, f, e);
     if (s) return s;
     if ((s = effad_model_load_writable(m, (void *)f->bytes, f->n_bytes, e))) {
         effad_error_prefix(e, path);
@@ -223,6 +226,45 @@ effad_status cli_mkdir(const char *path, effad_error *e)
     if (errno != EEXIST) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot create directory: %s", path, strerror(errno));
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
         return effad_fail(e, EFFAD_ERR_IO, "%s: exists and is not a directory (an output directory goes here)", path);
+    return EFFAD_OK;
+}
+
+/* What the first bytes of a file say it is; NULL when we cannot tell. */
+static const char *sniff(const uint8_t *b, size_t n, cli_kind *kind)
+{
+    if (n >= 8 && !memcmp(b, "EFFADEFM", 8)) { *kind = CLI_EFM; return "a converted model (.efm)"; }
+    if (n >= 8 && !memcmp(b, "EFFGAUSS", 8)) { *kind = CLI_GAUSS; return "a fitted model (.gauss)"; }
+    *kind = CLI_ONNX;   /* for the images below: any kind but the one wanted */
+    if (n >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8)) return "a PNG image";
+    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return "a JPEG image";
+    if (n >= 2 && b[0] == 'B' && b[1] == 'M') return "a BMP image";
+    return NULL;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+effad_status cli_check_role(const char *path, cli_kind want, const char *role, const char *usage, effad_error *e)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) return EFFAD_OK;    /* the reader says why it cannot open it */
+    if (S_ISDIR(st.st_mode))
+        return effad_fail(e, EFFAD_ERR_ARG, "%s is a directory, but %s (a file) goes there (%s)", path, role, usage);
+    if (!S_ISREG(st.st_mode)) return EFFAD_OK;
+    uint8_t b[8];
+    ssize_t n = 0;
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd >= 0) { n = read(fd, b, sizeof b); close(fd); }
+    cli_kind kind;
+    const char *what = n > 0 ? sniff(b, (size_t)n, &kind) : NULL;
+    if (what && kind != want)
+        return effad_fail(e, EFFAD_ERR_ARG, "%s is %s, but %s goes there (%s)", path, what, role, usage);
+    if (!what && want == CLI_EFM && (ends_with(path, ".onnx") || ends_with(path, ".ONNX")))
+        return effad_fail(e, EFFAD_ERR_ARG, "%s looks like an ONNX model; %s goes there: convert it first (effad "
+                          "convert %s -o MODEL.efm)", path, role, path);
     return EFFAD_OK;
 }
 

@@ -60,7 +60,9 @@ int cmd_convert(int argc, char **argv)
     opt.source = base ? base + 1 : in;
 
     effad_error e = { 0 };
-    if (cli_outputs_safe(out, &in, 1, &e)) return cli_error("convert", &e);
+    if (cli_check_role(in, CLI_ONNX, "IN.onnx", "effad convert IN.onnx -o OUT.efm", &e) ||
+        cli_outputs_safe(out, &in, 1, &e))
+        return cli_error("convert", &e);
     effad_mapped_file f;
     uint8_t *efm = 0;
     size_t efm_bytes = 0;

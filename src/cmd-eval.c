@@ -84,7 +84,10 @@ int cmd_eval(int argc, char **argv)
     memset(&list, 0, sizeof list);
     /* with --update the .gauss is meant to be rewritten; nothing else is */
     const char *files[2] = { model, gauss_path };
-    if (cli_outputs_safe(0, files, update ? 1 : 2, &e) || detector_open(&d, gauss_path, model, po, &e))
+    static const char usage[] = "effad eval MODEL.gauss MODEL.efm DATA_DIR";
+    if (cli_check_role(gauss_path, CLI_GAUSS, "MODEL.gauss", usage, &e) ||
+        cli_check_role(model, CLI_EFM, "MODEL.efm", usage, &e) || cli_outputs_safe(0, files, update ? 1 : 2, &e) ||
+        detector_open(&d, gauss_path, model, po, &e))
         return cli_error("eval", &e);
     int rc = CLI_EXIT_ERROR;
     double *score = 0, *sub_s = 0;

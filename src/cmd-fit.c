@@ -73,7 +73,9 @@ int cmd_fit(int argc, char **argv)
     int rc = 1;
     memset(&list, 0, sizeof list);
     memset(&gm, 0, sizeof gm);
-    if (cli_outputs_safe(out, &model, 1, &e) || pipeline_open(&p, model, &po, &e)) return cli_error("fit", &e);
+    if (cli_check_role(model, CLI_EFM, "MODEL.efm", "effad fit MODEL.efm TRAIN_DIR_OR_IMAGE... -o OUT.gauss", &e) ||
+        cli_outputs_safe(out, &model, 1, &e) || pipeline_open(&p, model, &po, &e))
+        return cli_error("fit", &e);
     if (dataset_collect(&list, inputs, n_inputs, &e)) goto done;
     cli_print_notes("fit", &list);
     if (level_sel_parse(levels, p.n_levels, &sel, &e) || cli_outputs_safe(out, (const char *const *)list.path, list.n, &e))

@@ -39,6 +39,9 @@ int cmd_merge(int argc, char **argv)
     memset(&acc, 0, sizeof acc);
     memset(&next, 0, sizeof next);
     int rc = 1;
+    for (int k = 0; k < n_in; k++)
+        if (cli_check_role(in[k], CLI_GAUSS, "A.gauss", "effad merge A.gauss B.gauss... -o OUT.gauss", &e))
+            return cli_error("merge", &e);
     if (cli_outputs_safe(out, in, (size_t)n_in, &e) || gauss_file_read(in[0], &acc, &e)) return cli_error("merge", &e);
     for (int k = 1; k < n_in; k++) {
         if (gauss_file_read(in[k], &next, &e) || detector_merge(&acc, in[0], &next, in[k], &e)) goto done;

@@ -74,7 +74,11 @@ int cmd_score(int argc, char **argv)
     /* the recorded preset, unless the user names one: then it must agree */
     po.preset = preset_opt;
     const char *files[2] = { gauss_path, model };
-    if (cli_outputs_safe(0, files, 2, &e) || detector_open(&d, gauss_path, model, po, &e)) return cli_error("score", &e);
+    static const char usage[] = "effad score MODEL.gauss MODEL.efm IMAGE_OR_DIR...";
+    if (cli_check_role(gauss_path, CLI_GAUSS, "MODEL.gauss", usage, &e) ||
+        cli_check_role(model, CLI_EFM, "MODEL.efm", usage, &e) || cli_outputs_safe(0, files, 2, &e) ||
+        detector_open(&d, gauss_path, model, po, &e))
+        return cli_error("score", &e);
     int rc = CLI_EXIT_ERROR, anomalies = 0;
     size_t unreadable = 0;
     if (dataset_collect(&list, inputs, n_inputs, &e)) goto done;

@@ -200,7 +200,7 @@ effad_status dataset_collect(image_list *l, const char *const *paths, int n_path
 {
     for (int i = 0; i < n_paths; i++) {
         struct stat st;
-        if (stat(paths[i], &st) != 0) return effad_fail(e, EFFAD_ERR_IO, "%s: %s", paths[i], strerror(errno));
+        if (stat(paths[i], &st) != 0) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot open: %s", paths[i], strerror(errno));
         size_t before = l->n;
         effad_status s = S_ISDIR(st.st_mode) ? walk_root(l, paths[i], &st, e) : add_file(l, paths[i], &st, e);
         if (s) return s;

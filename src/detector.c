@@ -55,6 +55,25 @@ double detector_score(const gauss_model *gm, const level_sel *sel, const pipelin
     return detector_combine_of(gm->preset) == COMBINE_MEAN ? total / (double)gm->n_levels : total;
 }
 
+/* A level whose covariance is singular even after shrinkage: its features
+ * barely vary over the training images (too few of them, or a feature
+ * that is constant on these parts). e holds the numeric detail. */
+static effad_status too_few_images(const level_sel *sel, int tap, size_t d, size_t n, effad_error *e)
+{
+    char others[256] = "", detail[sizeof e->msg];
+    size_t at = 0;
+    for (int k = 0; k < sel->n && at < sizeof others; k++)
+        if (sel->tap[k] != tap) at += (size_t)snprintf(others + at, sizeof others - at, "%s%d", at ? "," : "", sel->tap[k]);
+    snprintf(detail, sizeof detail, "%s", e->msg);
+    if (!others[0])
+        return effad_fail(e, EFFAD_ERR_NUMERIC, "level %d (%zu features) cannot be fitted from %zu images: its features "
+                          "hardly vary across them (%s). Fit on more images (%zu or more for this level)", tap, d, n,
+                          detail, d);
+    return effad_fail(e, EFFAD_ERR_NUMERIC, "level %d (%zu features) cannot be fitted from %zu images: its features "
+                      "hardly vary across them (%s). Fit on more images (%zu or more for this level), or leave the "
+                      "level out with --levels %s", tap, d, n, detail, d, others);
+}
+
 effad_status detector_fit(gauss_model *gm, const level_sel *sel, const pipeline *p,
                           const float *rows, size_t n, int keep_features, effad_error *e)
 {
@@ -72,6 +91,7 @@ effad_status detector_fit(gauss_model *gm, const level_sel *sel, const pipeline 
         for (size_t i = 0; i < n; i++)
             if ((s = gauss_stats_add(st, rows + i * p->total_dim + p->level_off[tap], e))) return s;
         if ((s = gauss_level_fit(lv, st, e))) {
+            if (s == EFFAD_ERR_NUMERIC) return too_few_images(sel, tap, d, n, e);
             effad_error where;
             effad_fail(&where, s, "level %d (%zu features, %zu images)", tap, d, n);
             effad_error_prefix(e, where.msg);
