@@ -37,6 +37,7 @@ expect_fail "too few images, one level" "level 0 (16 features) cannot be fitted 
 expect_fail "missing model" "$T/none.efm: cannot open: No such file or directory" effad info "$T/none.efm"
 expect_fail "missing .gauss" "$T/none.gauss: cannot open: No such file or directory" effad score "$T/none.gauss" "$T/m.efm" $I/png-c0-d8.png
 expect_fail "missing image" "$T/none.png: cannot open: No such file or directory" effad fit "$T/m.efm" "$T/none.png" -o "$T/b.gauss"
-mkfifo "$T/fifo.gauss"
+mkfifo "$T/fifo.gauss" "$T/fifo.efm"
+expect_fail "FIFO as model" "fifo.efm: not a regular file" timeout 20 "$B/effad" info "$T/fifo.efm"
 expect_fail "FIFO as .gauss" "fifo.gauss: is a FIFO, not a file" timeout 20 "$B/effad" merge "$T/fifo.gauss" -o "$T/b.gauss"
 exit $fail
