@@ -193,6 +193,9 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
             }
             /* grey/RGB colour keys: PIL's convert('RGB') ignores them too */
         } else if (!strcmp(type, "IDAT")) {
+            /* an empty IDAT adds nothing; with no buffer yet, idat + 0
+             * would be arithmetic on a null pointer */
+            if (len == 0) continue;
             if (len > idat_cap - idat_len) {
                 size_t cap = idat_cap ? idat_cap : 65536;
                 while (cap - idat_len < len) cap *= 2;   /* bounded by n, cannot overflow */
