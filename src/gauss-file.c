@@ -100,6 +100,7 @@ static void put_f64(writer *w, double v)
 
 static void put_bytes(writer *w, const void *src, size_t n)
 {
+    if (!n) return;   /* src may be NULL then (an absent preset), and memcpy's may not */
     memcpy(w->p + w->at, src, n);
     w->at += n;
 }
