@@ -115,47 +115,65 @@ static effad_status bcast_shape(const onnx_node *n, const ctensor *a, const cten
     return EFFAD_OK;
 }
 
+typedef enum bin_op { B_ADD, B_SUB, B_MUL, B_DIV, B_MIN, B_MAX, B_EQUAL, B_LESS, B_GREATER } bin_op;
+
 static effad_status binary(const onnx_node *n, const ctensor *a, const ctensor *b, ctensor *o, effad_error *e)
 {
     const char *op = n->op_type;
     int nd; int64_t dims[ONNX_MAX_DIMS];
     effad_status s = bcast_shape(n, a, b, &nd, dims, e);
     if (s) return s;
-    int cmp = !strcmp(op, "Equal") || !strcmp(op, "Less") || !strcmp(op, "Greater");
+    /* the operator is decoded once, not per element: folding may run over
+     * millions of elements (ctensor.h) */
+    static const char *const names[] = { "Add", "Sub", "Mul", "Div", "Min", "Max", "Equal", "Less", "Greater" };
+    bin_op k_op = B_ADD;
+    for (int i = 0; i < (int)(sizeof names / sizeof *names); i++) if (!strcmp(op, names[i])) k_op = (bin_op)i;
+    int cmp = k_op >= B_EQUAL;
     if (a->dtype != b->dtype && !cmp)
         return effad_fail(e, EFFAD_ERR_FORMAT, "%s: input types %s and %s differ", op,
                           onnx_dtype_name(a->dtype), onnx_dtype_name(b->dtype));
     if ((s = ctensor_alloc(o, cmp ? ONNX_BOOL : a->dtype, nd, dims, e))) return s;
+    /* same shapes need no index arithmetic */
+    int same = a->ndim == nd && b->ndim == nd && !memcmp(a->dims, dims, sizeof(int64_t) * (size_t)nd) &&
+               !memcmp(b->dims, dims, sizeof(int64_t) * (size_t)nd);
     int64_t idx[ONNX_MAX_DIMS];
     for (size_t k = 0; k < o->count; k++) {
-        unravel(k, nd, dims, idx);
-        size_t ia = bcast_offset(a, nd, idx), ib = bcast_offset(b, nd, idx);
+        size_t ia = k, ib = k;
+        if (!same) {
+            unravel(k, nd, dims, idx);
+            ia = bcast_offset(a, nd, idx);
+            ib = bcast_offset(b, nd, idx);
+        }
         if (ctensor_is_float(a->dtype)) {
             double x = ctensor_get_f(a, ia), y = ctensor_get_f(b, ib), r = 0;
-            if (!strcmp(op, "Add")) r = x + y;
-            else if (!strcmp(op, "Sub")) r = x - y;
-            else if (!strcmp(op, "Mul")) r = x * y;
-            else if (!strcmp(op, "Div")) r = x / y;
-            else if (!strcmp(op, "Min")) r = x < y ? x : y;
-            else if (!strcmp(op, "Max")) r = x > y ? x : y;
-            else if (!strcmp(op, "Equal")) { o->i[k] = x == y; continue; }
-            else if (!strcmp(op, "Less")) { o->i[k] = x < y; continue; }
-            else if (!strcmp(op, "Greater")) { o->i[k] = x > y; continue; }
+            switch (k_op) {
+            case B_ADD: r = x + y; break;
+            case B_SUB: r = x - y; break;
+            case B_MUL: r = x * y; break;
+            case B_DIV: r = x / y; break;
+            case B_MIN: r = x < y ? x : y; break;
+            case B_MAX: r = x > y ? x : y; break;
+            case B_EQUAL: o->i[k] = x == y; continue;
+            case B_LESS: o->i[k] = x < y; continue;
+            case B_GREATER: o->i[k] = x > y; continue;
+            }
             o->f[k] = store_round(a->dtype, r);
         } else {
             int64_t x = ctensor_get_i(a, ia), y = ctensor_get_i(b, ib), r = 0;
-            if (!strcmp(op, "Add")) r = (int64_t)((uint64_t)x + (uint64_t)y);
-            else if (!strcmp(op, "Sub")) r = (int64_t)((uint64_t)x - (uint64_t)y);
-            else if (!strcmp(op, "Mul")) r = (int64_t)((uint64_t)x * (uint64_t)y);
-            else if (!strcmp(op, "Div")) {
+            switch (k_op) {
+            case B_ADD: r = (int64_t)((uint64_t)x + (uint64_t)y); break;
+            case B_SUB: r = (int64_t)((uint64_t)x - (uint64_t)y); break;
+            case B_MUL: r = (int64_t)((uint64_t)x * (uint64_t)y); break;
+            case B_DIV:
                 if (y == 0) { ctensor_free(o); return effad_fail(e, EFFAD_ERR_FORMAT, "Div: integer division by zero"); }
                 r = (x == INT64_MIN && y == -1) ? x : x / y;   /* C truncation, as ONNX Runtime */
+                break;
+            case B_MIN: r = x < y ? x : y; break;
+            case B_MAX: r = x > y ? x : y; break;
+            case B_EQUAL: r = x == y; break;
+            case B_LESS: r = x < y; break;
+            case B_GREATER: r = x > y; break;
             }
-            else if (!strcmp(op, "Min")) r = x < y ? x : y;
-            else if (!strcmp(op, "Max")) r = x > y ? x : y;
-            else if (!strcmp(op, "Equal")) r = x == y;
-            else if (!strcmp(op, "Less")) r = x < y;
-            else if (!strcmp(op, "Greater")) r = x > y;
             o->i[k] = cmp ? r : wrap_int(a->dtype, r);
         }
     }
