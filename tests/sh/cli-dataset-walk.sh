@@ -17,7 +17,7 @@ ln -s ../png-c2-d8.png "$T/d/sub/again.png"
 ln -s sub "$T/d/alias"
 
 # run CMD...: under a time limit, so that a walk that does not terminate fails
-run() { timeout 60 "$@"; }
+run() { timeout 60 $RUNNER "$@"; }
 run "$B/effad" fit "$T/m.efm" "$T/d" -o "$T/a.gauss" --quiet >"$T/fit.out" 2>"$T/fit.err" || bad "fit: $(cat "$T/fit.err")"
 grep -q "^.*: 6 images" "$T/fit.out" || bad "fit did not read the 6 images once each: $(cat "$T/fit.out")"
 grep -q "warning: $T/d/self leads back to $T/d (a symbolic link loop): not followed" "$T/fit.err" ||

@@ -38,6 +38,6 @@ expect_fail "missing model" "$T/none.efm: cannot open: No such file or directory
 expect_fail "missing .gauss" "$T/none.gauss: cannot open: No such file or directory" effad score "$T/none.gauss" "$T/m.efm" $I/png-c0-d8.png
 expect_fail "missing image" "$T/none.png: cannot open: No such file or directory" effad fit "$T/m.efm" "$T/none.png" -o "$T/b.gauss"
 mkfifo "$T/fifo.gauss" "$T/fifo.efm"
-expect_fail "FIFO as model" "fifo.efm: not a regular file" timeout 20 "$B/effad" info "$T/fifo.efm"
-expect_fail "FIFO as .gauss" "fifo.gauss: is a FIFO, not a file" timeout 20 "$B/effad" merge "$T/fifo.gauss" -o "$T/b.gauss"
+expect_fail "FIFO as model" "fifo.efm: not a regular file" timeout 20 $RUNNER "$B/effad" info "$T/fifo.efm"
+expect_fail "FIFO as .gauss" "fifo.gauss: is a FIFO, not a file" timeout 20 $RUNNER "$B/effad" merge "$T/fifo.gauss" -o "$T/b.gauss"
 exit $fail

@@ -23,7 +23,7 @@ no_temps() { ls -a "$@" 2>/dev/null | grep -q '\.tmp\.' && bad "$CASE: temp file
 # --- targets that are not regular files
 mkfifo "$T/fifo" || bad "mkfifo"
 CASE=fifo
-expect_fail "$CASE" "is a FIFO, not a regular file" timeout 20 "$B/effad" convert $G/model.onnx -o "$T/fifo"
+expect_fail "$CASE" "is a FIFO, not a regular file" timeout 20 $RUNNER "$B/effad" convert $G/model.onnx -o "$T/fifo"
 [ -p "$T/fifo" ] || bad "$CASE: the FIFO was replaced"
 CASE=directory
 mkdir "$T/dir"
