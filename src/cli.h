@@ -51,6 +51,9 @@ void cli_buf_free(cli_buf *b);
 /* The message of e without a leading "path: " (for records that name the
  * file separately). */
 const char *cli_reason(const effad_error *e, const char *path);
+/* v for JSON in printf format fmt (one double), or null when v is not
+ * finite (JSON has no inf or nan); returns buf. */
+const char *cli_json_num(char *buf, size_t n, const char *fmt, double v);
 /* s as a JSON string (quotes included) into out (cap bytes, always
  * NUL-terminated); the length it needs. */
 size_t cli_json_str(char *out, size_t cap, const char *s);

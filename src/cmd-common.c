@@ -1,4 +1,5 @@
 /* Shared plumbing of the effad subcommands. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,13 @@ const char *cli_reason(const effad_error *e, const char *path)
     size_t n = strlen(path);
     if (!strncmp(e->msg, path, n) && e->msg[n] == ':' && e->msg[n + 1] == ' ') return e->msg + n + 2;
     return e->msg[0] ? e->msg : "failed";
+}
+
+const char *cli_json_num(char *buf, size_t n, const char *fmt, double v)
+{
+    if (!isfinite(v)) snprintf(buf, n, "null");
+    else snprintf(buf, n, fmt, v);
+    return buf;
 }
 
 size_t cli_json_str(char *out, size_t cap, const char *s)

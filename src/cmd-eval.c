@@ -172,13 +172,19 @@ int cmd_eval(int argc, char **argv)
     for (int c = 0; c < n_curves; c++) {
         cli_buf_printf(&json, "%s", c ? "," : "");
         cli_buf_json(&json, series[c].name);
-        cli_buf_printf(&json, ":%.6f", series[c].auc);
+        char num[40];
+        cli_buf_printf(&json, ":%s", cli_json_num(num, sizeof num, "%.6f", series[c].auc));
     }
     cli_buf_printf(&json, "},\"thresholds\":{\"in_force\":{\"name\":");
     cli_buf_json(&json, d.gm.n_thresholds ? d.gm.thresholds[0].name : "");
-    cli_buf_printf(&json, ",\"value\":%.9g},\"best_f1\":{\"value\":%.9g,\"f1\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f},"
-                   "\"youden\":{\"value\":%.9g,\"j\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f}},\"errors\":[",
-                   d.gm.n_thresholds ? d.gm.thresholds[0].value : NAN, f1_th, f1, rf.tpr, rf.fpr, yj_th, yj, ry.tpr, ry.fpr);
+    char n[9][40];   /* JSON has no inf or nan: such values are null */
+    cli_buf_printf(&json, ",\"value\":%s},\"best_f1\":{\"value\":%s,\"f1\":%s,\"tpr\":%s,\"fpr\":%s},"
+                   "\"youden\":{\"value\":%s,\"j\":%s,\"tpr\":%s,\"fpr\":%s}},\"errors\":[",
+                   cli_json_num(n[0], 40, "%.9g", d.gm.n_thresholds ? d.gm.thresholds[0].value : NAN),
+                   cli_json_num(n[1], 40, "%.9g", f1_th), cli_json_num(n[2], 40, "%.6f", f1),
+                   cli_json_num(n[3], 40, "%.6f", rf.tpr), cli_json_num(n[4], 40, "%.6f", rf.fpr),
+                   cli_json_num(n[5], 40, "%.9g", yj_th), cli_json_num(n[6], 40, "%.6f", yj),
+                   cli_json_num(n[7], 40, "%.6f", ry.tpr), cli_json_num(n[8], 40, "%.6f", ry.fpr));
     for (size_t i = 0, c = 0; i < list.n; i++) {
         if (!failed[i]) continue;
         cli_buf_printf(&json, "%s{\"file\":", c++ ? "," : "");

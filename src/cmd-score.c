@@ -91,8 +91,13 @@ int cmd_score(int argc, char **argv)
 
     if (save && cli_mkdir(save, &e)) goto done;
     if (json) {   /* a header line: what the scores below were measured against */
-        printf("{\"kind\":\"fit\",\"preset\":\"%s\",\"n_train\":%llu,\"threshold\":%.17g,\"threshold_name\":\"%s\",\"levels\":[",
-               d.gm.preset, (unsigned long long)(d.gm.n_levels ? d.gm.levels[0].n : 0), threshold, th_name);
+        char num[40];
+        printf("{\"kind\":\"fit\",\"preset\":");
+        json_str(d.gm.preset ? d.gm.preset : "");
+        printf(",\"n_train\":%llu,\"threshold\":%s,\"threshold_name\":", (unsigned long long)(d.gm.n_levels ? d.gm.levels[0].n : 0),
+               cli_json_num(num, sizeof num, "%.17g", threshold));
+        json_str(th_name);
+        printf(",\"levels\":[");
         for (size_t l = 0; l < d.gm.n_levels; l++)
             printf("%s{\"tap\":%d,\"dim\":%zu,\"shrinkage\":%.17g}", l ? "," : "", d.sel.tap[l], d.gm.levels[l].dim,
                    d.gm.levels[l].shrinkage);
@@ -125,9 +130,11 @@ int cmd_score(int argc, char **argv)
         if (json) {
             printf("{\"file\":");
             json_str(list.path[i]);
-            printf(",\"score\":%.17g,\"levels\":[", score);
-            for (size_t l = 0; l < d.gm.n_levels; l++) printf("%s%.17g", l ? "," : "", d.levels[l]);
-            printf("],\"threshold\":%.17g,\"anomalous\":%s}\n", threshold, bad ? "true" : "false");
+            char num[40];
+            printf(",\"score\":%s,\"levels\":[", cli_json_num(num, sizeof num, "%.17g", score));
+            for (size_t l = 0; l < d.gm.n_levels; l++) printf("%s%s", l ? "," : "", cli_json_num(num, sizeof num, "%.17g", d.levels[l]));
+            printf("],\"threshold\":%s,\"anomalous\":%s}\n", cli_json_num(num, sizeof num, "%.17g", threshold),
+                   bad ? "true" : "false");
         } else {
             printf("%-9s %12.6g  %s  levels", bad ? "ANOMALY" : "ok", score, list.path[i]);
             for (size_t l = 0; l < d.gm.n_levels; l++) printf(" %.4g", d.levels[l]);

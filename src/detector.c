@@ -184,6 +184,7 @@ effad_status detector_thresholds(gauss_model *gm, double sigma, double explicit_
         }
         free(work);
         train = 2.0 * sum / (double)n;
+        if (isnan(train)) return effad_fail(e, EFFAD_ERR_NUMERIC, "the training images' scores are not numbers");
         if ((s = detector_set_threshold(gm, "train-2xmean", train, 0, e))) return s;
     }
     if ((s = detector_set_threshold(gm, chi_name, chi, 0, e))) return s;

@@ -115,7 +115,8 @@ effad_status gauss_ledoit_wolf(gauss_stats *s, double *mean, double *cov,
  * EFFAD_ERR_NUMERIC naming the pivot. */
 effad_status gauss_cholesky(double *a, size_t d, effad_error *e);
 /* sqrt((x - mean)^T (L L^T)^-1 (x - mean)) by forward substitution;
- * work: d doubles. */
+ * work: d doubles. A distance that overflows, or a feature that is not
+ * finite, gives +infinity (anomalous under any threshold), never NaN. */
 double gauss_mahalanobis_chol(const double *L, const double *mean, const float *x,
                               size_t d, double *work);
 /* (L L^T)^-1 into P (d*d full); work: d*d doubles. */
