@@ -88,7 +88,8 @@ void gauss_stats_free(gauss_stats *s);
 effad_status gauss_stats_add(gauss_stats *s, const float *x, effad_error *e);
 /* Folds pending samples into cross (and mirrors nothing: upper only). */
 void gauss_stats_flush(gauss_stats *s);
-/* into += from; from is flushed but otherwise unchanged. */
+/* into += from; from is flushed but otherwise unchanged. Statistics that
+ * overflow when added are EFFAD_ERR_NUMERIC (into is then unusable). */
 effad_status gauss_stats_merge(gauss_stats *into, gauss_stats *from, effad_error *e);
 
 /* mean (d) and the maximum-likelihood covariance (d*d full, divided by n,
