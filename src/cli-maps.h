@@ -5,6 +5,7 @@
 #define EFFAD_CLI_MAPS_H
 
 #include <stdio.h>
+#include "cli.h"
 #include "dataset.h"
 #include "detector.h"
 #include "maps-fit.h"
@@ -40,9 +41,9 @@ effad_status eval_maps_open(eval_maps *em, detector *d, const char *root, int ma
  * the image score (--score). */
 effad_status eval_maps_image(eval_maps *em, detector *d, const image_list *l, size_t i, double *score, effad_error *e);
 /* Prints the pixel table, writes OUT/region-counts.svg and appends the
- * report.json members (",\"pixel_auroc\":{...},...") at json + *at. */
-effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *outdir, FILE *out, char *json, size_t cap,
-                              size_t *at, effad_error *e);
+ * report.json members (",\"pixel_auroc\":{...},...") to json. */
+effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *outdir, FILE *out, cli_buf *json,
+                              effad_error *e);
 void eval_maps_close(eval_maps *em);
 
 /* --------------------------------------------------------------- merge */
@@ -58,8 +59,6 @@ effad_status merge_maps_refit(gauss_model *acc, FILE *out, effad_error *e);
 
 /* --------------------------------------------------------------- score */
 
-/* A JSON string literal (quotes and the escapes JSON needs). */
-void json_string(FILE *f, const char *s);
 
 /* DIR/<parent dir>_<name><suffix> for an image path (MVTec names repeat
  * across defect types, so the folder is part of the name). */

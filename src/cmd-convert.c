@@ -78,6 +78,9 @@ int cmd_convert(int argc, char **argv)
     opt.source = base ? base + 1 : in;
 
     effad_error e = { 0 };
+    if (cli_check_role(in, CLI_CONVERTIBLE, "IN.onnx", "effad convert IN.onnx -o OUT.efm", &e) ||
+        cli_outputs_safe(out, &in, 1, &e))
+        return cli_error("convert", &e);
     effad_mapped_file f;
     uint8_t *efm = 0;
     size_t efm_bytes = 0;

@@ -40,6 +40,8 @@ int cmd_features(int argc, char **argv)
     if (!model || !tensor || !out) return cli_usage_error("features", "need MODEL.efm, --tensor IN.f32 and -o OUT.f32%s", "");
 
     effad_error e = { 0 };
+    const char *inputs[2] = { model, tensor };
+    if (cli_outputs_safe(out, inputs, 2, &e)) return cli_error("features", &e);
     const effad_kernel_set *k = cli_kernels(isa, &e);
     if (!k) return cli_error("features", &e);
     effad_mapped_file mf, tf;

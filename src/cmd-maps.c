@@ -137,8 +137,8 @@ effad_status eval_maps_image(eval_maps *em, detector *d, const image_list *l, si
     return s;
 }
 
-effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *outdir, FILE *out, char *json, size_t cap,
-                              size_t *at, effad_error *e)
+effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *outdir, FILE *out, cli_buf *json,
+                              effad_error *e)
 {
     if (!em->on || !em->pixel) return EFFAD_OK;
     const gauss_maps *gm = em->ms.gm;
@@ -149,28 +149,39 @@ effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *ou
             gm->grid_w, gm->dim, (unsigned long long)all.pixels, (unsigned long long)all.defect_pixels,
             (unsigned long long)all.regions);
     fprintf(out, "  %-16s %8s %8s\n", "defect type", "AUROC", "PRO");
-    char auroc_js[2048], pro_js[2048];
-    size_t aj = 0, pj = 0;
+    cli_buf auroc_js = { 0 }, pro_js = { 0 };
     for (int t = -1; t < l->n_types; t++) {
         if (t == 0) continue;
         pixel_metrics m = all;
-        if (t > 0 && (s = pixel_eval_compute(&em->pe, t, 0.3, &m, e))) return s;
+        if (t > 0 && (s = pixel_eval_compute(&em->pe, t, 0.3, &m, e))) break;
         const char *name = t < 0 ? "all" : l->type_name[t];
+        char num[40];
         fprintf(out, "  %-16s %8.4f %8.4f\n", name, m.auroc, m.pro);
-        if (aj < sizeof auroc_js) aj += (size_t)snprintf(auroc_js + aj, sizeof auroc_js - aj, "%s\"%s\":%.6f", aj ? "," : "", name, m.auroc);
-        if (pj < sizeof pro_js) pj += (size_t)snprintf(pro_js + pj, sizeof pro_js - pj, "%s\"%s\":%.6f", pj ? "," : "", name, m.pro);
+        cli_buf_printf(&auroc_js, "%s", auroc_js.n ? "," : "");
+        cli_buf_json(&auroc_js, name);
+        cli_buf_printf(&auroc_js, ":%s", cli_json_num(num, sizeof num, "%.6f", m.auroc));
+        cli_buf_printf(&pro_js, "%s", pro_js.n ? "," : "");
+        cli_buf_json(&pro_js, name);
+        cli_buf_printf(&pro_js, ":%s", cli_json_num(num, sizeof num, "%.6f", m.pro));
     }
-    fprintf(out, "  best-F1 pixel threshold %.6g (F1 %.4f, score >= threshold; chosen on these labels)\n",
-            all.f1_threshold, all.f1);
-    if (gm->calibrated)
-        fprintf(out, "  pixel threshold in force %.6g, defects of %u+ pixels (from %u good images)\n", gm->threshold,
-                gm->min_area, gm->n_holdout);
-    if (*at < cap)
-        *at += (size_t)snprintf(json + *at, cap - *at, ",\"pixel_auroc\":{%s},\"pro\":{%s},\"pixel_best_f1\":{\"threshold\":%.9g,"
-                                "\"f1\":%.6f}", auroc_js, pro_js, all.f1_threshold, all.f1);
-    if (gm->calibrated && *at < cap)
-        *at += (size_t)snprintf(json + *at, cap - *at, ",\"pixel_threshold\":{\"value\":%.9g,\"min_area\":%u}",
-                                gm->threshold, gm->min_area);
+    if (!s) {
+        char n0[40], n1[40];
+        fprintf(out, "  best-F1 pixel threshold %.6g (F1 %.4f, score >= threshold; chosen on these labels)\n",
+                all.f1_threshold, all.f1);
+        if (gm->calibrated)
+            fprintf(out, "  pixel threshold in force %.6g, defects of %u+ pixels (from %u good images)\n", gm->threshold,
+                    gm->min_area, gm->n_holdout);
+        cli_buf_printf(json, ",\"pixel_auroc\":{%s},\"pro\":{%s},\"pixel_best_f1\":{\"threshold\":%s,\"f1\":%s}",
+                       auroc_js.p ? auroc_js.p : "", pro_js.p ? pro_js.p : "",
+                       cli_json_num(n0, sizeof n0, "%.9g", all.f1_threshold), cli_json_num(n1, sizeof n1, "%.6f", all.f1));
+        if (gm->calibrated)
+            cli_buf_printf(json, ",\"pixel_threshold\":{\"value\":%s,\"min_area\":%u}",
+                           cli_json_num(n0, sizeof n0, "%.9g", gm->threshold), gm->min_area);
+        if (auroc_js.failed || pro_js.failed) json->failed = 1;
+    }
+    cli_buf_free(&auroc_js);
+    cli_buf_free(&pro_js);
+    if (s) return s;
 
     /* regions of defect size against the threshold: from the median pixel
      * score (ranked by pixel_eval_compute) to twice the highest score in a
@@ -241,18 +252,6 @@ effad_status merge_maps_refit(gauss_model *acc, FILE *out, effad_error *e)
 }
 
 /* ---------------------------------------------------------------- score */
-
-void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
-        else fputc(ch, f);
-    }
-    fputc('"', f);
-}
 
 void output_name(char *out, size_t n, const char *dir, const char *image_path, const char *suffix)
 {
@@ -375,9 +374,9 @@ void score_maps_json(const score_maps *sm, FILE *out)
     }
     if (sm->png[0]) {
         fprintf(out, ",\"png\":");
-        json_string(out, sm->png);
+        cli_json_string(out, sm->png);
         fprintf(out, ",\"png_scale\":%.9g,\"f32\":", sm->png_scale);
-        json_string(out, sm->f32);
+        cli_json_string(out, sm->f32);
     }
     fprintf(out, "}");
 }

@@ -32,7 +32,15 @@ static int help(void)
            "  --fail-on-anomaly    exit with status 3 when any image is anomalous\n"
            "  --preprocess NAME    insist on a preset (refused unless the model was fitted with it)\n"
            "  --threads N, --isa NAME, --quiet\n"
-           CLI_HELP_16BIT);
+           CLI_HELP_16BIT
+           "  An image that cannot be read or decoded does not stop the batch: it gets an\n"
+           "  error record (text: ERROR and the reason; --json: {\"file\", \"error\"}), the\n"
+           "  summary counts it (--json: a last {\"kind\":\"summary\"} line), and the exit\n"
+           "  status says so.\n"
+           "exit status: 0 every image scored (none anomalous, with --fail-on-anomaly);\n"
+           "  3 an image is anomalous (--fail-on-anomaly); 4 some images could not be\n"
+           "  read or decoded (before 3: they have no verdict); 1 any other error;\n"
+           "  2 bad arguments\n");
     return 0;
 }
 
@@ -78,13 +86,21 @@ int cmd_score(int argc, char **argv)
     memset(&list, 0, sizeof list);
     /* the recorded preset, unless the user names one: then it must agree */
     po.preset = preset_opt;
-    if (detector_open_flags(&d, gauss_path, model, po, GAUSS_READ_NO_MAP_STATS, &e)) return cli_error("score", &e);
+    const char *files[2] = { gauss_path, model };
+    static const char usage[] = "effad score MODEL.gauss MODEL.efm IMAGE_OR_DIR...";
+    if (cli_check_role(gauss_path, CLI_GAUSS, "MODEL.gauss", usage, &e) ||
+        cli_check_role(model, CLI_EFM, "MODEL.efm", usage, &e) || cli_outputs_safe(0, files, 2, &e) ||
+        detector_open_flags(&d, gauss_path, model, po, GAUSS_READ_NO_MAP_STATS, &e))
+        return cli_error("score", &e);
     cli_note_renamed_preset("score", gauss_path, &d.gm);
     cli_image_warnings warned = { 0, 0 };
-    int rc = 1, anomalies = 0;
+    int rc = CLI_EXIT_ERROR, anomalies = 0;
+    size_t unreadable = 0;
     score_maps sm;
     memset(&sm, 0, sizeof sm);
-    if (dataset_collect(&list, inputs, n_inputs, &e) || score_maps_open(&sm, &d, map_max, &e)) goto done;
+    if (dataset_collect(&list, inputs, n_inputs, &e)) goto done;
+    cli_print_notes("score", &list);
+    if (cli_outputs_safe(0, (const char *const *)list.path, list.n, &e) || score_maps_open(&sm, &d, map_max, &e)) goto done;
     double threshold;
     const char *th_name = "explicit";
     int calibrated = sm.on && d.gm.maps->calibrated;
@@ -100,8 +116,13 @@ int cmd_score(int argc, char **argv)
 
     if ((save && cli_mkdir(save, &e)) || (save_maps && cli_mkdir(save_maps, &e))) goto done;
     if (json) {   /* a header line: what the scores below were measured against */
-        printf("{\"kind\":\"fit\",\"preset\":\"%s\",\"n_train\":%llu,\"threshold\":%.17g,\"threshold_name\":\"%s\",\"levels\":[",
-               d.gm.preset, (unsigned long long)(d.gm.n_levels ? d.gm.levels[0].n : 0), threshold, th_name);
+        char num[40];
+        printf("{\"kind\":\"fit\",\"preset\":");
+        cli_json_string(stdout, d.gm.preset ? d.gm.preset : "");
+        printf(",\"n_train\":%llu,\"threshold\":%s,\"threshold_name\":", (unsigned long long)(d.gm.n_levels ? d.gm.levels[0].n : 0),
+               cli_json_num(num, sizeof num, "%.17g", threshold));
+        cli_json_string(stdout, th_name);
+        printf(",\"levels\":[");
         for (size_t l = 0; l < d.gm.n_levels; l++)
             printf("%s{\"tap\":%d,\"dim\":%zu,\"shrinkage\":%.17g}", l ? "," : "", d.sel.tap[l], d.gm.levels[l].dim,
                    d.gm.levels[l].shrinkage);
@@ -120,9 +141,24 @@ int cmd_score(int argc, char **argv)
     for (size_t i = 0; i < list.n; i++) {
         uint8_t *rgb = 0;
         int w, h;
-        if (pipeline_load_rgb(&d.p, list.path[i], &rgb, &w, &h, &e)) goto done;
-        cli_warn_image("score", &warned, &d.p, list.path[i], w, h);
-        if (pipeline_rgb(&d.p, rgb, w, h, 0, 0, d.feat, &e) || (sm.on && score_maps_image(&sm, &d, w, h, &e)) ||
+        effad_status s = pipeline_load_rgb(&d.p, list.path[i], &rgb, &w, &h, &e);
+        if (!s) cli_warn_image("score", &warned, &d.p, list.path[i], w, h);
+        if (!s && (s = pipeline_rgb(&d.p, rgb, w, h, 0, 0, d.feat, &e))) effad_error_prefix(&e, list.path[i]);
+        if (s) {   /* a record for this image, and on with the others */
+            unreadable++;
+            if (json) {
+                printf("{\"file\":");
+                cli_json_string(stdout, list.path[i]);
+                printf(",\"error\":");
+                cli_json_string(stdout, cli_reason(&e, list.path[i]));
+                printf("}\n");
+            } else {
+                printf("%-9s %12s  %s  %s\n", "ERROR", "-", list.path[i], cli_reason(&e, list.path[i]));
+            }
+            free(rgb);
+            continue;
+        }
+        if ((sm.on && score_maps_image(&sm, &d, w, h, &e)) ||
             (save_maps && score_maps_save_raw(&sm, save_maps, list.path[i], &e))) {
             effad_error_prefix(&e, list.path[i]);
             free(rgb);
@@ -132,11 +168,13 @@ int cmd_score(int argc, char **argv)
         int image_bad = score >= threshold, bad = verdict ? sm.defects > 0 : image_bad;
         anomalies += bad;
         if (json) {
+            char num[40];
             printf("{\"file\":");
-            json_string(stdout, list.path[i]);
-            printf(",\"score\":%.17g,\"levels\":[", score);
-            for (size_t l = 0; l < d.gm.n_levels; l++) printf("%s%.17g", l ? "," : "", d.levels[l]);
-            printf("],\"threshold\":%.17g,\"anomalous\":%s", threshold, bad ? "true" : "false");
+            cli_json_string(stdout, list.path[i]);
+            printf(",\"score\":%s,\"levels\":[", cli_json_num(num, sizeof num, "%.17g", score));
+            for (size_t l = 0; l < d.gm.n_levels; l++) printf("%s%s", l ? "," : "", cli_json_num(num, sizeof num, "%.17g", d.levels[l]));
+            printf("],\"threshold\":%s,\"anomalous\":%s", cli_json_num(num, sizeof num, "%.17g", threshold),
+                   bad ? "true" : "false");
             if (sm.on) {
                 printf(",\"image_anomalous\":%s", image_bad ? "true" : "false");
                 score_maps_json(&sm, stdout);
@@ -155,7 +193,7 @@ int cmd_score(int argc, char **argv)
             output_name(out, sizeof out, save, list.path[i], ".png");
             double box[4];
             int crops = d.p.prep.crop != PREP_CROP_NONE && !preprocess_crop_in_source(&d.p.prep, w, h, box, 0, 0);
-            effad_status s = figure_score(rgb, w, h, crops ? box : 0, score, threshold, &fig, &fw, &fh, &e);
+            s = figure_score(rgb, w, h, crops ? box : 0, score, threshold, &fig, &fw, &fh, &e);
             if (!s) s = image_write_png(out, fig, fw, fh, 3, &e);
             if (!s && sm.on) s = score_maps_save_panels(&sm, save, list.path[i], rgb, &e);
             free(fig);
@@ -163,11 +201,17 @@ int cmd_score(int argc, char **argv)
         }
         free(rgb);
     }
+    if (json)
+        printf("{\"kind\":\"summary\",\"images\":%zu,\"scored\":%zu,\"anomalous\":%d,\"errors\":%zu}\n", list.n,
+               list.n - unreadable, anomalies, unreadable);
     fflush(stdout);
-    rc = fail_on && anomalies ? 3 : 0;
-    if (!json && !quiet) fprintf(stderr, "%zu images, %d anomalous\n", list.n, anomalies);
+    rc = unreadable ? CLI_EXIT_BAD_IMAGES : fail_on && anomalies ? CLI_EXIT_ANOMALY : CLI_EXIT_OK;
+    if (unreadable)
+        fprintf(stderr, "effad score: %zu of %zu images could not be read or decoded (ERROR records above)\n",
+                unreadable, list.n);
+    if (!json && !quiet) fprintf(stderr, "%zu images, %d anomalous, %zu unreadable\n", list.n, anomalies, unreadable);
 done:
-    if (rc == 1) cli_error("score", &e);
+    if (rc == CLI_EXIT_ERROR) cli_error("score", &e);
     dataset_free(&list);
     score_maps_close(&sm);
     detector_close(&d);

@@ -1,6 +1,7 @@
 /* effad -- command-line entry point: dispatch to a subcommand. */
 #include <string.h>
 #include "cli.h"
+#include "atomic-file.h"
 
 static const struct { const char *name; cli_cmd_fn fn; const char *what; } commands[] = {
     { "demo",     cmd_demo,     "the offline default: synthetic parts, a deterministic model, fit, eval" },
@@ -27,6 +28,8 @@ static int usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    /* an interrupted write leaves no temp file behind (atomic-file.h) */
+    atomic_file_cleanup_on_signals();
     if (argc < 2) return usage(stderr);
     if (cli_is_help(argv[1]) || !strcmp(argv[1], "help")) return usage(stdout);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
