@@ -27,7 +27,7 @@ int cmd_features(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
         if (!strcmp(a, "--tensor") && v) { tensor = v; i++; }
-        else if (!strcmp(a, "-o") && v) { out = v; i++; }
+        else if (cli_opt_out(a) && v) { out = v; i++; }
         else if (!strcmp(a, "--isa") && v) { isa = v; i++; }
         else if (!strcmp(a, "--maps")) maps = 1;
         else if (!strcmp(a, "--tensor-shape") && v) {
