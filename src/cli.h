@@ -128,6 +128,9 @@ int cli_is_help(const char *a);
  *                     --tensor-shape in features) */
 int cli_opt_out(const char *a);
 int cli_opt_input_size(const char *a);
+/* The value of the input-size option opt (as the user spelled it): 1 and
+ * *h, *w; or 0 after the usage error naming opt (exit 2). */
+int cli_input_size(const char *cmd, const char *opt, const char *v, int *h, int *w);
 
 /* What the first bytes of path say it is: 1 and *kind when effad knows the
  * kind, 0 when it cannot tell (or cannot read it). */

@@ -178,7 +178,7 @@ int cmd_bench(int argc, char **argv)
             if (!cli_parse_int(v, 0, 1000000, &warmup)) return cli_usage_error("bench", "bad --warmup '%s'", v);
             i++;
         } else if (cli_opt_input_size(a) && v) {
-            if (!cli_parse_hw(v, &h, &w)) return cli_usage_error("bench", "bad --input-size '%s' (want H,W)", v);
+            if (!cli_input_size("bench", a, v, &h, &w)) return 2;
             i++;
         } else if (!strcmp(a, "--isa") && v) { isa = v; i++; }
         else if (!strcmp(a, "--layers")) layers = 1;

@@ -308,6 +308,15 @@ int cli_opt_input_size(const char *a)
     return !strcmp(a, "--input-size") || !strcmp(a, "--size") || !strcmp(a, "--tensor-shape");
 }
 
+int cli_input_size(const char *cmd, const char *opt, const char *v, int *h, int *w)
+{
+    char msg[64];
+    if (cli_parse_hw(v, h, w)) return 1;
+    snprintf(msg, sizeof msg, "bad %s '%%s' (want H,W)", opt);
+    cli_usage_error(cmd, msg, v);
+    return 0;
+}
+
 effad_status cli_check_role(const char *path, cli_kind want, const char *role, const char *usage, effad_error *e)
 {
     struct stat st;

@@ -59,7 +59,7 @@ int cmd_convert(int argc, char **argv)
             if (t < 0) return cli_usage_error("convert", "unknown tap rule '%s'", v);
             opt.taps = (convert_taps)t; i++;
         } else if (cli_opt_input_size(a) && v) {
-            if (!cli_parse_hw(v, &opt.in_h, &opt.in_w)) return cli_usage_error("convert", "bad --input-size '%s' (want H,W)", v);
+            if (!cli_input_size("convert", a, v, &opt.in_h, &opt.in_w)) return 2;
             i++;
         } else if ((!strcmp(a, "--mean") || !strcmp(a, "--std")) && v) {
             if (!parse3(v, a[2] == 'm' ? opt.mean : opt.std)) return cli_usage_error("convert", "bad value '%s' (want a,b,c)", v);

@@ -104,7 +104,7 @@ int cmd_features(int argc, char **argv)
         else if (!strcmp(a, "--preprocess") && v) { po.preset = v; i++; }
         else if (!strcmp(a, "--maps")) maps = 1;
         else if (cli_opt_input_size(a) && v) {
-            if (!cli_parse_hw(v, &h, &w)) return cli_usage_error("features", "bad --input-size '%s' (want H,W)", v);
+            if (!cli_input_size("features", a, v, &h, &w)) return 2;
             i++;
         } else if (a[0] == '-' && a[1]) return cli_usage_error("features", "unknown or incomplete option '%s'", a);
         else if (!model) model = a;
