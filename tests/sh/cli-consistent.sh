@@ -71,6 +71,17 @@ grep -q 'maps        none' "$T/info" || bad "info: maps not reported as absent"
 [ "$(grep -c '^    [0-9]  *[0-9]  *[0-9]* *0\.[0-9]* *'"$n_train"' ' "$T/info")" -ge 3 ] || bad "info: level rows missing: $(cat "$T/info")"
 grep -q "$(wc -c < "$T/a.gauss") bytes" "$T/info" || bad "info: no file size"
 
+# info on a model with maps: grid, levels, covariance, the pixel threshold and what it was chosen on
+effad fit "$T/m.efm" "$T/d/train/good" "$T/d/test/good" -o "$T/maps.gauss" --maps --holdout 0.3 --map-cov lw \
+    --preprocess paper --quiet >"$T/fitmaps" 2>&1 || bad "fit --maps: $(cat "$T/fitmaps")"
+th=$(sed -n 's/.*maps: pixel threshold \([0-9.e+-]*\) (no region of 25+ pixels in \([0-9]*\) held-out.*/\1 \2/p' "$T/fitmaps")
+effad info "$T/maps.gauss" >"$T/infomaps" || bad "info on a maps .gauss failed"
+grep -q "maps        [0-9]*x[0-9]* grid, [0-9]* of [0-9]* channels from levels 0,1,2,3" "$T/infomaps" || bad "info: no map grid: $(cat "$T/infomaps")"
+grep -q "covariance Ledoit-Wolf" "$T/infomaps" || bad "info: map covariance kind not shown"
+grep -q "pixel threshold ${th% *}, min area 25 pixels, chosen on ${th#* } held-out good images" "$T/infomaps" ||
+    bad "info: pixel threshold is not fit's (${th}): $(cat "$T/infomaps")"
+grep -q 'preset      paper' "$T/infomaps" || bad "info: the maps model's preset is not paper"
+
 # --- features from images: header + one row per image, level columns
 effad features "$T/m.efm" "$T/d/train/good" -o "$T/f.csv" --quiet 2>/dev/null || bad "features from images"
 dims=$(awk '/^    [0-9]+ +[0-9]+ +[0-9]+ +[0-9.]+ +[0-9]+ / { s += $3 } END { print s }' "$T/info")   # the .gauss levels' dims
