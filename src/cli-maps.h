@@ -60,10 +60,6 @@ effad_status merge_maps_refit(gauss_model *acc, FILE *out, effad_error *e);
 /* --------------------------------------------------------------- score */
 
 
-/* DIR/<parent dir>_<name><suffix> for an image path (MVTec names repeat
- * across defect types, so the folder is part of the name). */
-void output_name(char *out, size_t n, const char *dir, const char *image_path, const char *suffix);
-
 /* What `score` adds for a model with maps: the map, its regions and the
  * verdict by regions, the figures and the raw maps. */
 typedef struct score_maps {
@@ -80,12 +76,13 @@ effad_status score_maps_open(score_maps *sm, detector *d, int map_max, effad_err
 /* After pipeline_rgb on a w x h image. */
 effad_status score_maps_image(score_maps *sm, detector *d, int w, int h, effad_error *e);
 /* --save-maps: DIR/<name>.map.png (16-bit, scaled to the image's maximum)
- * and DIR/<name>.map.f32 (float32, little-endian, row-major). */
-effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *image_path, effad_error *e);
+ * and DIR/<name>.map.f32 (float32, little-endian, row-major); name from
+ * figure-names.h. */
+effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *name, effad_error *e);
 /* --save: DIR/<name>-maps.png, the panels (ground truth from the MVTec
- * layout when the image sits in one). */
-effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char *image_path, const uint8_t *rgb,
-                                    effad_error *e);
+ * layout when image_path sits in one). */
+effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char *name, const char *image_path,
+                                    const uint8_t *rgb, effad_error *e);
 /* The "map" member of an image's JSON line (leading comma included). */
 void score_maps_json(const score_maps *sm, FILE *out);
 /* The text line under an image's result. */

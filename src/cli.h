@@ -121,4 +121,25 @@ void cli_print_notes(const char *cmd, const struct image_list *l);
 /* Whether argv[i] is --help or -h. */
 int cli_is_help(const char *a);
 
+/* One spelling per option across the commands; the spellings commands had
+ * before stay as aliases (the README lists them):
+ *   the output        -o, --out
+ *   the input size    --input-size H,W  (old: --size in bench,
+ *                     --tensor-shape in features) */
+int cli_opt_out(const char *a);
+int cli_opt_input_size(const char *a);
+/* The value of the input-size option opt (as the user spelled it): 1 and
+ * *h, *w; or 0 after the usage error naming opt (exit 2). */
+int cli_input_size(const char *cmd, const char *opt, const char *v, int *h, int *w);
+
+/* What the first bytes of path say it is: 1 and *kind when effad knows the
+ * kind, 0 when it cannot tell (or cannot read it). */
+int cli_file_kind(const char *path, cli_kind *kind);
+
+/* effad --version: this build, the file formats it writes and reads, the
+ * kernels it would run (src/cmd-version.c). */
+int cmd_version(int argc, char **argv);
+/* effad info on a .gauss (src/cmd-info-gauss.c). */
+int info_gauss(const char *path);
+
 #endif

@@ -289,6 +289,34 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && !strcmp(s + n - k, suffix);
 }
 
+int cli_file_kind(const char *path, cli_kind *kind)
+{
+    uint8_t b[8];
+    ssize_t n = 0;
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd >= 0) { n = read(fd, b, sizeof b); close(fd); }
+    return n > 0 && sniff(b, (size_t)n, kind) != NULL;
+}
+
+int cli_opt_out(const char *a)
+{
+    return !strcmp(a, "-o") || !strcmp(a, "--out");
+}
+
+int cli_opt_input_size(const char *a)
+{
+    return !strcmp(a, "--input-size") || !strcmp(a, "--size") || !strcmp(a, "--tensor-shape");
+}
+
+int cli_input_size(const char *cmd, const char *opt, const char *v, int *h, int *w)
+{
+    char msg[64];
+    if (cli_parse_hw(v, h, w)) return 1;
+    snprintf(msg, sizeof msg, "bad %s '%%s' (want H,W)", opt);
+    cli_usage_error(cmd, msg, v);
+    return 0;
+}
+
 effad_status cli_check_role(const char *path, cli_kind want, const char *role, const char *usage, effad_error *e)
 {
     struct stat st;

@@ -23,7 +23,7 @@ static int help(void)
            "  and draws OUT/region-counts.svg.\n"
            "  --score image|map-max  the image score: the Gaussians' (default) or the\n"
            "                   anomaly map's maximum\n"
-           "  --out DIR        report directory (default effad-report)\n"
+           "  -o, --out DIR    report directory (default effad-report)\n"
            "  --update         store best-f1 and youden thresholds in MODEL.gauss (atomically)\n"
            "  --use NAME       with --update: put that threshold in force\n"
            "  --threads N, --isa NAME, --quiet\n"
@@ -74,7 +74,7 @@ int cmd_eval(int argc, char **argv)
         int common = cli_pipeline_option("eval", argc, argv, &i, &po, &quiet);
         if (common < 0) return 2;
         if (common) continue;
-        if (!strcmp(a, "--out") && v) { outdir = v; i++; }
+        if (cli_opt_out(a) && v) { outdir = v; i++; }
         else if (!strcmp(a, "--update")) update = 1;
         else if (!strcmp(a, "--use") && v) { use = v; i++; }
         else if (!strcmp(a, "--score") && v) {
@@ -89,6 +89,9 @@ int cmd_eval(int argc, char **argv)
         else return cli_usage_error("eval", "unexpected argument '%s'", a);
     }
     if (!gauss_path || !model || !data) return cli_usage_error("eval", "need MODEL.gauss, MODEL.efm and DATA_DIR%s", "");
+    if (use && !update)
+        return cli_usage_error("eval", "--use '%s' puts a threshold in force in MODEL.gauss, which only --update "
+                               "rewrites: add --update (or give score --threshold NAME to try one)", use);
     if (update && map_max) return cli_usage_error("eval", "--update stores image-score thresholds; not with --score map-max%s", "");
 
     effad_error e = { 0 };

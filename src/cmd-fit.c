@@ -6,12 +6,14 @@
 #include "cli-maps.h"
 #include "dataset.h"
 #include "detector.h"
+#include "input-list.h"
 
 static int help(void)
 {
     printf("usage: effad fit MODEL.efm TRAIN_DIR_OR_IMAGE... -o OUT.gauss [options]\n"
            "  Fits one Gaussian per feature level on good images (directories are\n"
-           "  searched recursively) and writes OUT.gauss atomically.\n"
+           "  searched recursively; '-' reads more from stdin, one path per line) and\n"
+           "  writes OUT.gauss atomically (-o or --out).\n"
            "  --preprocess ailia|mahalanobisad|paper   reference pipeline to match (default ailia):\n"
            "        ailia: the ailia model zoo's mahalanobisad.py -- PIL Lanczos short side to\n"
            "        256 (scaled for other input sizes), centre crop at (h - 224) // 2,\n"
@@ -58,7 +60,7 @@ int cmd_fit(int argc, char **argv)
         if (!common) common = maps_fit_option("fit", argc, argv, &i, &mo);
         if (common < 0) return 2;
         if (common) continue;
-        if (!strcmp(a, "-o") && v) { out = v; i++; }
+        if (cli_opt_out(a) && v) { out = v; i++; }
         else if (!strcmp(a, "--preprocess") && v) { po.preset = v; i++; }
         else if (!strcmp(a, "--levels") && v) { levels = v; i++; }
         else if (!strcmp(a, "--aug") && v) { if (!cli_parse_int(v, 0, 1000, &aug)) return cli_usage_error("fit", "bad --aug '%s'", v); i++; }
@@ -67,7 +69,7 @@ int cmd_fit(int argc, char **argv)
         else if (!strcmp(a, "--threshold") && v) { if (!cli_parse_double(v, &explicit_th)) return cli_usage_error("fit", "bad --threshold '%s'", v); i++; }
         else if (!strcmp(a, "--no-features")) keep = 0;
         else if (!strcmp(a, "--skip-bad")) skip_bad = 1;
-        else if (a[0] == '-') return cli_usage_error("fit", "unknown or incomplete option '%s'", a);
+        else if (a[0] == '-' && a[1]) return cli_usage_error("fit", "unknown or incomplete option '%s'", a);
         else if (!model) model = a;
         else if (n_inputs < 256) inputs[n_inputs++] = a;
         else return cli_usage_error("fit", "too many inputs%s", "");
@@ -78,12 +80,14 @@ int cmd_fit(int argc, char **argv)
 
     effad_error e = { 0 };
     pipeline p;
+    input_list in;
     image_list list;
     gauss_model gm;
     level_sel sel;
     float *rows = 0;
     uint8_t *rgb = 0;
     int rc = 1;
+    memset(&in, 0, sizeof in);
     memset(&list, 0, sizeof list);
     memset(&gm, 0, sizeof gm);
     maps_fitter mf;
@@ -93,7 +97,8 @@ int cmd_fit(int argc, char **argv)
         return cli_error("fit", &e);
     if (mo.enabled && maps_fitter_plan(&mf, &mo, model, &po, &e)) { maps_fitter_free(&mf); return cli_error("fit", &e); }
     if (pipeline_open(&p, model, &po, &e)) { maps_fitter_free(&mf); return cli_error("fit", &e); }
-    if (dataset_collect(&list, inputs, n_inputs, &e)) goto done;
+    if (input_list_collect(&in, inputs, n_inputs, stdin, &e)) goto done;
+    list = in.images;
     cli_print_notes("fit", &list);
     if (level_sel_parse(levels, p.n_levels, &sel, &e) || cli_outputs_safe(out, (const char *const *)list.path, list.n, &e))
         goto done;
@@ -158,7 +163,7 @@ done:
     if (rc) cli_error("fit", &e);
     free(rows); free(rgb);
     gauss_model_free(&gm);
-    dataset_free(&list);
+    input_list_free(&in);
     maps_fitter_free(&mf);
     pipeline_close(&p);
     return rc;

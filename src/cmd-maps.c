@@ -9,6 +9,7 @@
 #include "gauss-codec.h"
 #include "atomic-file.h"
 #include "image.h"
+#include "figure-names.h"
 
 int parse_bytes(const char *s, uint64_t *out)
 {
@@ -253,17 +254,6 @@ effad_status merge_maps_refit(gauss_model *acc, FILE *out, effad_error *e)
 
 /* ---------------------------------------------------------------- score */
 
-void output_name(char *out, size_t n, const char *dir, const char *image_path, const char *suffix)
-{
-    const char *base = strrchr(image_path, '/'), *parent = image_path;
-    base = base ? base + 1 : image_path;
-    for (const char *q = image_path; q + 1 < base; q++) if (*q == '/') parent = q + 1;
-    int plen = base > parent ? (int)(base - parent - 1) : 0;
-    const char *dot = strrchr(base, '.');
-    int stem = dot ? (int)(dot - base) : (int)strlen(base);
-    snprintf(out, n, "%s/%.*s%s%.*s%s", dir, plen, parent, plen ? "_" : "", stem, base, suffix);
-}
-
 effad_status score_maps_open(score_maps *sm, detector *d, int map_max, effad_error *e)
 {
     memset(sm, 0, sizeof *sm);
@@ -279,7 +269,7 @@ effad_status score_maps_image(score_maps *sm, detector *d, int w, int h, effad_e
     return s;
 }
 
-effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *image_path, effad_error *e)
+effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *name, effad_error *e)
 {
     const map_geometry *g = &sm->ms.geo;
     size_t np = (size_t)g->img_w * g->img_h;
@@ -297,8 +287,8 @@ effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *im
         memcpy(&u, &map[i], 4);
         for (int b = 0; b < 4; b++) le[4 * i + b] = (uint8_t)(u >> (8 * b));
     }
-    output_name(sm->png, sizeof sm->png, dir, image_path, ".map.png");
-    output_name(sm->f32, sizeof sm->f32, dir, image_path, ".map.f32");
+    figure_path(sm->png, sizeof sm->png, dir, name, ".map.png");
+    figure_path(sm->f32, sizeof sm->f32, dir, name, ".map.f32");
     effad_status s = image_write_png16(sm->png, q, g->img_w, g->img_h, 1, e);
     if (!s) s = atomic_file_write(sm->f32, le, np * 4, e);
     free(q);
@@ -316,8 +306,8 @@ static int in_good_folder(const char *image_path)
     return base - image_path == 4 || base[-5] == '/';
 }
 
-effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char *image_path, const uint8_t *rgb,
-                                    effad_error *e)
+effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char *name, const char *image_path,
+                                    const uint8_t *rgb, effad_error *e)
 {
     const gauss_maps *gm = sm->ms.gm;
     const map_geometry *g = &sm->ms.geo;
@@ -347,7 +337,7 @@ effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char 
     }
     in.truth = truth;
     int fw, fh;
-    output_name(out, sizeof out, dir, image_path, "-maps.png");
+    figure_path(out, sizeof out, dir, name, "-maps.png");
     s = figure_map_panels(&in, &fig, &fw, &fh, e);
     if (!s) s = image_write_png(out, fig, fw, fh, 3, e);
     free(fig);

@@ -27,7 +27,7 @@ int cmd_merge(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
-        if (!strcmp(a, "-o") && v) { out = v; i++; }
+        if (cli_opt_out(a) && v) { out = v; i++; }
         else if (!strcmp(a, "--sigma") && v) { if (!cli_parse_double(v, &sigma) || !(sigma > 0 && sigma < 38)) return cli_usage_error("merge", "bad --sigma '%s'", v); i++; }
         else if (!strcmp(a, "--threshold") && v) { if (!cli_parse_double(v, &explicit_th)) return cli_usage_error("merge", "bad --threshold '%s'", v); i++; }
         else if (a[0] == '-') return cli_usage_error("merge", "unknown or incomplete option '%s'", a);
