@@ -118,6 +118,9 @@ effad_status cli_check_role(const char *path, cli_kind want, const char *role, c
  * followed") as warnings on stderr. */
 struct image_list;
 void cli_print_notes(const char *cmd, const struct image_list *l);
+/* How the user called effad (argv[0], e.g. ./build/effad): the commands
+ * the demo suggests are printed with it, so they run as printed. */
+extern const char *cli_program;
 /* Whether argv[i] is --help or -h. */
 int cli_is_help(const char *a);
 

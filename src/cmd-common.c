@@ -18,6 +18,8 @@ int cli_error(const char *cmd, const effad_error *e)
     return 1;
 }
 
+const char *cli_program = "effad";
+
 const char *cli_reason(const effad_error *e, const char *path)
 {
     size_t n = strlen(path);

@@ -29,6 +29,7 @@ static int usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    if (argc > 0 && argv[0] && argv[0][0]) cli_program = argv[0];
     /* an interrupted write leaves no temp file behind (atomic-file.h) */
     atomic_file_cleanup_on_signals();
     if (argc < 2) return usage(stderr);

@@ -70,7 +70,8 @@ if [ "${1:-}" = "--refresh" ]; then
     # the smallest fixture of each kind the decoders treat differently
     cp "$IMG"/png-tiny-1x1-i.png "$IMG"/png-c3-d1.png "$IMG"/png-c3-trns.png "$IMG"/png-c0-d16-i.png \
        "$IMG"/png-stored.png "$IMG"/png-fixed.png "$S/image-png/"
-    cp "$IMG"/jpeg-420-narrow.jpg "$IMG"/jpeg-grey-rst.jpg "$IMG"/jpeg-422-opt-exif.jpg "$S/image-jpeg/"
+    cp "$IMG"/jpeg-420-narrow.jpg "$IMG"/jpeg-grey-rst.jpg "$IMG"/jpeg-422-opt-exif.jpg \
+       "$IMG"/jpeg-prog-420-narrow.jpg "$S/image-jpeg/"
     cp "$IMG"/bmp-8-grey.bmp "$IMG"/bmp-8-palette.bmp "$IMG"/bmp-24-topdown.bmp "$IMG"/bmp-32-bitfields.bmp "$S/image-bmp/"
     cp "$IMG"/pbm-p1.pbm "$IMG"/pbm-p4.pbm "$IMG"/pgm-p2.pgm "$IMG"/pgm-p5-1000.pgm "$IMG"/ppm-p3-7.ppm \
        "$IMG"/ppm-p6-100.ppm "$S/image-pnm/"
