@@ -8,6 +8,11 @@
  * C conversion, mul/add/div are correctly rounded, _mm256_fmadd_ps is
  * fmaf); the build uses -std=c11, so the compiler contracts no mul + add
  * into an FMA that the scalar code does not have (-ffp-contract=off).
+ *
+ * Where the lanes take a shorter road to the same bits (each argued where
+ * it is done): the sigmoid's sign pick reads the sign bit instead of
+ * comparing, and the quantiser clamps only from above in float and lets
+ * the saturating packs clamp from below.
  */
 #ifndef EFFAD_Q8_AVX2_H
 #define EFFAD_Q8_AVX2_H
@@ -34,11 +39,17 @@ Q8_INLINE __m256 q8_avx2_sigmoid_neg(__m256 x)
     return _mm256_div_ps(e, _mm256_add_ps(e, _mm256_set1_ps(1.0f)));
 }
 
-/* x < 0 ? f : 1 - f, by the same comparison as the scalar code. */
+/* x < 0 ? f : 1 - f. blendv picks by the sign bit, which differs from the
+ * scalar comparison only at x = -0; there f = e / (e + 1) with e = 1 is
+ * 0.5 and 1 - f is the same 0.5. */
 Q8_INLINE __m256 q8_avx2_sigmoid_pick(__m256 x, __m256 f)
 {
-    const __m256 neg = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
-    return _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), f), f, neg);
+    return _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), f), f, x);
+}
+
+Q8_INLINE __m256 q8_avx2_swish(__m256 x)
+{
+    return _mm256_mul_ps(x, q8_avx2_sigmoid_pick(x, q8_avx2_sigmoid_neg(x)));
 }
 
 Q8_INLINE __m256 q8_avx2_act(__m256 x, ops_act act)
@@ -48,7 +59,7 @@ Q8_INLINE __m256 q8_avx2_act(__m256 x, ops_act act)
     case OPS_ACT_RELU: return _mm256_max_ps(x, _mm256_setzero_ps());
     case OPS_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(act.a)), _mm256_set1_ps(act.b));
     case OPS_ACT_SIGMOID: return q8_avx2_sigmoid_pick(x, q8_avx2_sigmoid_neg(x));
-    case OPS_ACT_SWISH: return _mm256_mul_ps(x, q8_avx2_sigmoid_pick(x, q8_avx2_sigmoid_neg(x)));
+    case OPS_ACT_SWISH: return q8_avx2_swish(x);
     case OPS_ACT_HARDSIGMOID: {
         const __m256 y = _mm256_fmadd_ps(x, _mm256_set1_ps(act.a), _mm256_set1_ps(act.b));
         return _mm256_min_ps(_mm256_max_ps(y, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
@@ -62,46 +73,57 @@ Q8_INLINE __m256 q8_avx2_act(__m256 x, ops_act act)
     return x;
 }
 
-/* ops_q8_quantize1 on eight lanes: int32 results in 0..255. */
-Q8_INLINE __m256i q8_avx2_quantize(__m256 t, __m256 inv, __m256 lo, __m256 hi, __m256i zero)
-{
-    __m256 v = _mm256_mul_ps(t, inv);
-    v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
-    return _mm256_add_epi32(_mm256_cvtps_epi32(v), zero);   /* cvtps rounds half to even (MXCSR default) */
-}
-
-/* The epilogue's constants, once per call. */
+/* ------------------------------------------------------------ quantise *
+ * ops_q8_quantize1 is clamp(round(t * inv), -zero, 255 - zero) + zero.
+ * Here: v = min(t * inv, 255 - zero), rounded to int32 (cvtps rounds half
+ * to even under the default MXCSR, like nearbyintf), packed to int16 with
+ * signed saturation, zero added in int16, packed to uint8 with unsigned
+ * saturation. Equal for every finite t: above, the float min is the
+ * reference's upper clamp; below -zero the reference gives 0, and here
+ * round(v) <= -zero (rounding is monotone; a v too large for int32
+ * converts to INT32_MIN), so round(v) + zero <= 0 -- at worst -32768 +
+ * 255 after the first pack, no wrap -- and the second pack saturates it to
+ * 0. In between both are round(v) + zero. Two vectors of rounded lanes
+ * pack to one int16 vector, two of those to 32 bytes. */
 typedef struct q8_avx2_out {
-    __m256 inv, lo, hi;
-    __m256i zero;
+    __m256 inv, hi;
+    __m256i zero16;
 } q8_avx2_out;
 
-Q8_INLINE q8_avx2_out q8_avx2_out_of(const ops_q8_out *o)
+Q8_INLINE q8_avx2_out q8_avx2_out_of(float inv_scale, int32_t zero)
 {
-    q8_avx2_out q = { _mm256_set1_ps(o->inv_scale), _mm256_set1_ps((float)-o->zero),
-                      _mm256_set1_ps((float)(255 - o->zero)), _mm256_set1_epi32(o->zero) };
+    q8_avx2_out q = { _mm256_set1_ps(inv_scale), _mm256_set1_ps((float)(255 - zero)),
+                      _mm256_set1_epi16((short)zero) };
     return q;
 }
 
-/* ops_q8_finish on eight lanes: acc -> int32 in 0..255. mult and bias are
- * the lanes' column factors (bias zero when the layer has none: adding +0
- * leaves every value but -0 unchanged, and -0 quantises like +0); res the
- * residual term or zero. */
-Q8_INLINE __m256i q8_avx2_finish(__m256i acc, __m256 mult, __m256 bias, int has_bias, ops_act act, __m256 res,
-                                 int has_res, const q8_avx2_out *q)
+/* round(min(t * inv, 255 - zero)): int32, zero not yet added. */
+Q8_INLINE __m256i q8_avx2_round(__m256 t, const q8_avx2_out *q)
 {
-    __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), mult);
-    if (has_bias) t = _mm256_add_ps(t, bias);
-    t = q8_avx2_act(t, act);
-    if (has_res) t = _mm256_add_ps(t, res);
-    return q8_avx2_quantize(t, q->inv, q->lo, q->hi, q->zero);
+    return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(t, q->inv), q->hi));
 }
 
-/* Sixteen int32 lanes (0..255) of two vectors to 16 bytes, in order. */
-Q8_INLINE __m128i q8_avx2_pack16(__m256i lo8, __m256i hi8)
+/* Lanes 0-7 of a and b -> int16 + zero, in the order a0-3 b0-3 | a4-7 b4-7
+ * (packs works within 128-bit halves; q8_avx2_bytes puts them back). */
+Q8_INLINE __m256i q8_avx2_half(__m256i a, __m256i b, const q8_avx2_out *q)
 {
-    const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo8, hi8), 0xD8);
-    return _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+    return _mm256_add_epi16(_mm256_packs_epi32(a, b), q->zero16);
+}
+
+/* Two results of q8_avx2_half (x = lanes a, b; y = lanes c, d) -> 32
+ * uint8: bytes 0-15 are a0-7 b0-7, bytes 16-31 c0-7 d0-7. */
+Q8_INLINE __m256i q8_avx2_bytes(__m256i x, __m256i y)
+{
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    return _mm256_permutevar8x32_epi32(_mm256_packus_epi16(x, y), order);
+}
+
+/* 8 lanes of rounded values -> 8 uint8 at p. */
+Q8_INLINE void q8_avx2_store8(uint8_t *p, __m256i r, const q8_avx2_out *q)
+{
+    const __m256i h = q8_avx2_half(r, r, q);   /* r0-3 r0-3 | r4-7 r4-7 */
+    const __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+    _mm_storel_epi64((__m128i *)(void *)p, _mm_shuffle_epi32(b, _MM_SHUFFLE(3, 1, 2, 0)));   /* dwords 0, 2 */
 }
 
 /* The residual term (float)(r - zero) * scale of 8 uint8 at p. */
@@ -109,6 +131,12 @@ Q8_INLINE __m256 q8_avx2_res8(const uint8_t *p, __m256i zero, __m256 scale)
 {
     const __m256i r = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p));
     return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(r, zero)), scale);
+}
+
+/* 8 uint8 at p as int32 lanes. */
+Q8_INLINE __m256i q8_avx2_load8u(const uint8_t *p)
+{
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p));
 }
 
 #endif /* EFFAD_Q8_AVX2_H */

@@ -8,16 +8,39 @@
  *  - "u8s8": when every weight of the panel lies in [-64, 63] (a model
  *    converted with --weight-bits 7), vpmaddubsw multiplies 32 byte pairs
  *    at once and cannot saturate (2 x 255 x 64 < 32767); vpmaddwd against
- *    ones widens four k into int32. 36 instructions per 6x16x4 step.
+ *    ones widens four k into int32. 6x16x4 per step: 6 broadcasts, 2 B
+ *    loads, 12 + 12 multiplies, 12 adds.
  *  - "i16": any int8 weights. A and B widened to int16, vpmaddwd sums two
- *    k exactly. 32 instructions per 6x16x2 step: ~1.8x the u8s8 cost, and
- *    still ahead of the float kernel's 20 per 6x16x1.
- * (vpmaddubsw with full 8-bit weights would saturate at 2 x 255 x 127 and
- * differ from the reference; ONNX Runtime's "reduce_range" exists for the
- * same reason.)
+ *    k exactly. 6x16x2 per step: 6 broadcasts, 2 B loads, 12 multiplies,
+ *    12 adds.
+ * Both issue the same number of multiply uops per MAC (vpmaddubsw and
+ * vpmaddwd share the multiply pipes on Zen 3 and Skylake), so the 7-bit
+ * form saves front-end instructions, half of B's bytes and A's widening,
+ * not multiplies. (vpmaddubsw with full 8-bit weights would saturate at
+ * 2 x 255 x 127 and differ from the reference; ONNX Runtime's
+ * "reduce_range" exists for the same reason.)
+ *
  * The zero point of A is not subtracted in the loop: acc = sum a*w -
- * a_zero * colsum(w), the column term precomputed when B is packed -- the
- * same integer as the scalar reference's sum.
+ * a_zero * colsum(w), the column term precomputed when B is packed and
+ * loaded as the accumulators' start value -- the same integer as the
+ * scalar reference's sum (int32 addition wraps, so the order of the terms
+ * cannot change a result that fits).
+ *
+ * Registers: 12 accumulators, 2 B vectors, the broadcast A value and one
+ * product: all 16 ymm for i16 (the loop is kept free of anything else so
+ * that the compiler can allocate it without spilling); u8s8 also needs the
+ * vector of ones and spills one accumulator to L1.
+ *
+ * Epilogue: the activation is a compile-time constant of the tile (swish:
+ * every expand and the head; none: the projections, with the residual;
+ * anything else through a switch), and rows are finished in pairs so that
+ * one pack/permute writes 16 bytes to each of two rows.
+ *
+ * Loop order: when packed B is small (the early, wide layers: k <= ~100),
+ * one 6-row tile sweeps every panel before the next (A's rows stay in L1,
+ * C is written as one stream). When it is larger, A is taken in blocks of
+ * rows that fit in L2 and each panel sweeps the block, so a panel is read
+ * from L2/L3 once per block instead of once per 6 rows.
  *
  * Packed B, the table's own layout (ops/dispatch.h): per panel of 16
  * columns, a 128-byte header (16 int32 a_zero * colsum, then the mode),
@@ -33,7 +56,12 @@
 #define Q8_MR 6
 #define Q8_NR 16
 #define HEADER_BYTES 128u
+/* Packed B up to this size is read from L2 by every 6-row tile. */
+#define B_SWEEP_BYTES (128u << 10)
+/* Above it, A is taken in blocks of about this many bytes (as copied). */
+#define A_BLOCK_BYTES (128u << 10)
 enum { MODE_I16 = 0, MODE_U8S8 = 1 };
+enum { EPI_ACT = 0, EPI_SWISH = 1, EPI_NONE = 2 };
 
 static size_t kp_of(size_t k) { return (k + 1) / 2; }   /* k pairs */
 static size_t kq_of(size_t k) { return (k + 3) / 4; }   /* k quads */
@@ -49,13 +77,27 @@ size_t q8_gemm_pack_offset_avx2(size_t j0, size_t k)
     return j0 / Q8_NR * panel_bytes(k);
 }
 
-/* Scratch: the tile's A rows, k padded to a multiple of 4, as uint8 and
- * (for i16 panels) widened to int16; 32-byte aligned. */
+/* Bytes of one row of A as the tiles read it: uint8 k quads and int16 k
+ * pairs (whichever the panels need; the scratch has room for both). */
+static size_t a_row_bytes(size_t k) { return kq_of(k) * 4 + kp_of(k) * 4; }
+
+/* Rows of A per block (a multiple of the tile height; see the top). */
+static size_t block_rows(size_t m, size_t n, size_t k)
+{
+    const size_t m6 = (m + Q8_MR - 1) / Q8_MR * Q8_MR;
+    if (q8_gemm_pack_buffer_size_avx2(n, k) <= B_SWEEP_BYTES) return Q8_MR;
+    size_t mc = A_BLOCK_BYTES / a_row_bytes(k) / Q8_MR * Q8_MR;
+    if (mc < Q8_MR) mc = Q8_MR;
+    return mc < m6 ? mc : m6;
+}
+
+/* Scratch: one block of A rows in both forms, 32-byte aligned. */
 size_t q8_gemm_buffer_size_avx2(size_t m, size_t n, size_t k)
 {
-    (void)m; (void)n;
-    return Q8_MR * kq_of(k) * 4 + Q8_MR * kp_of(k) * 4 + 64;
+    return block_rows(m ? m : 1, n, k) * a_row_bytes(k) + 64;
 }
+
+/* ---------------------------------------------------------------- pack */
 
 /* Row kk of B's panel at column j0 (16 bytes; zeros past k or past the
  * nr valid columns). */
@@ -131,17 +173,149 @@ ops_status q8_gemm_pack_avx2(const ops_q8_gemm_args *g, void *dst)
     return OPS_OK;
 }
 
-/* The tile's mr rows of A into scratch: uint8 with k padded to 4 (u8), and
- * widened to int16 with k padded to 2 (a16) when i16 panels need them. */
-static void copy_rows(const uint8_t *a, size_t lda, size_t mr, size_t k, int widen, uint8_t *u8, int16_t *a16)
+static int panel_mode(const uint8_t *panel) { return ((const int32_t *)(const void *)panel)[Q8_NR]; }
+
+/* -------------------------------------------------------------- tiles */
+
+typedef struct q8_tile {
+    const uint8_t *a;             /* the tile's first A row: 4 bytes per step */
+    size_t lda;                   /* bytes from one A row to the next */
+    const uint8_t *panel;         /* header, then B */
+    size_t steps;                 /* k quads (u8s8) or k pairs (i16) */
+    size_t nr;                    /* valid columns 1..16 */
+    __m256 m0, m1, b0, b1;        /* the panel's epilogue factors (zero past nr) */
+    ops_act act;
+    q8_avx2_out q;
+    const uint8_t *res; size_t ldr; __m256i res_zero; __m256 res_scale;
+    uint8_t *c; size_t ldc;
+} q8_tile;
+
+static inline __m256i bcast4(const uint8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+
+/* One output vector: ops_q8_finish on 8 lanes up to the rounding. bias is
+ * zero when the layer has none: adding +0 changes only -0, which rounds
+ * and activates like +0. */
+static inline __attribute__((always_inline)) __m256i finish8(const q8_tile *t, const int epi, __m256i acc, __m256 m,
+                                                             __m256 b, const uint8_t *res)
+{
+    __m256 x = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), m), b);
+    if (epi == EPI_SWISH) x = q8_avx2_swish(x);
+    else if (epi == EPI_ACT) x = q8_avx2_act(x, t->act);
+    if (res) x = _mm256_add_ps(x, q8_avx2_res8(res, t->res_zero, t->res_scale));
+    return q8_avx2_round(x, &t->q);
+}
+
+/* Rows r and r + 1 (or r alone: two = 0) of the tile to C. */
+static inline __attribute__((always_inline)) void store_rows(const q8_tile *t, const int epi, const int r, const int two,
+                                                             __m256i a0, __m256i a1, __m256i b0, __m256i b1)
+{
+    const uint8_t *ra = 0, *rb = 0;
+    uint8_t rbuf[32];
+    if (t->res) {
+        ra = t->res + (size_t)r * t->ldr;
+        rb = two ? ra + t->ldr : ra;
+        if (t->nr < Q8_NR) {
+            memset(rbuf, 0, sizeof rbuf);
+            memcpy(rbuf, ra, t->nr);
+            memcpy(rbuf + 16, rb, t->nr);
+            ra = rbuf; rb = rbuf + 16;
+        }
+    }
+    const __m256i x = q8_avx2_half(finish8(t, epi, a0, t->m0, t->b0, ra), finish8(t, epi, a1, t->m1, t->b1, ra ? ra + 8 : 0), &t->q);
+    const __m256i y = two ? q8_avx2_half(finish8(t, epi, b0, t->m0, t->b0, rb), finish8(t, epi, b1, t->m1, t->b1, rb ? rb + 8 : 0), &t->q) : x;
+    const __m256i v = q8_avx2_bytes(x, y);
+    uint8_t *c = t->c + (size_t)r * t->ldc;
+    if (t->nr == Q8_NR) {
+        _mm_storeu_si128((__m128i *)(void *)c, _mm256_castsi256_si128(v));
+        if (two) _mm_storeu_si128((__m128i *)(void *)(c + t->ldc), _mm256_extracti128_si256(v, 1));
+    } else {
+        uint8_t ob[32];
+        _mm256_storeu_si256((__m256i *)(void *)ob, v);
+        memcpy(c, ob, t->nr);
+        if (two) memcpy(c + t->ldc, ob + 16, t->nr);
+    }
+}
+
+#define ROW(r, mul)                                                                 \
+    if (mr > r) {                                                                   \
+        const __m256i av = bcast4(a##r + 4 * s);                                    \
+        c##r##0 = _mm256_add_epi32(c##r##0, mul(av, vb0));                          \
+        c##r##1 = _mm256_add_epi32(c##r##1, mul(av, vb1));                          \
+    }
+
+static inline __attribute__((always_inline)) __m256i madd_u8s8(__m256i a, __m256i b)
+{
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), _mm256_set1_epi16(1));
+}
+
+static inline __attribute__((always_inline)) void tile(const int mr, const int u8s8, const int epi, const q8_tile *t)
+{
+    /* start from -a_zero * colsum (see the top) */
+    const __m256i z = _mm256_setzero_si256();
+    const __m256i i0 = _mm256_sub_epi32(z, _mm256_load_si256((const __m256i *)(const void *)t->panel));
+    const __m256i i1 = _mm256_sub_epi32(z, _mm256_load_si256((const __m256i *)(const void *)(t->panel + 32)));
+    __m256i c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1;
+    __m256i c30 = i0, c31 = i1, c40 = i0, c41 = i1, c50 = i0, c51 = i1;
+    /* row pointers past mr stay on row 0: never read */
+    const uint8_t *a0 = t->a;
+    const uint8_t *a1 = mr > 1 ? a0 + t->lda : a0;
+    const uint8_t *a2 = mr > 2 ? a1 + t->lda : a0;
+    const uint8_t *a3 = mr > 3 ? a2 + t->lda : a0;
+    const uint8_t *a4 = mr > 4 ? a3 + t->lda : a0;
+    const uint8_t *a5 = mr > 5 ? a4 + t->lda : a0;
+    const __m256i *bp = (const __m256i *)(const void *)(t->panel + HEADER_BYTES);
+    const size_t steps = t->steps;
+    if (u8s8) {
+        for (size_t s = 0; s < steps; s++, bp += 2) {
+            const __m256i vb0 = _mm256_load_si256(bp), vb1 = _mm256_load_si256(bp + 1);
+            ROW(0, madd_u8s8) ROW(1, madd_u8s8) ROW(2, madd_u8s8)
+            ROW(3, madd_u8s8) ROW(4, madd_u8s8) ROW(5, madd_u8s8)
+        }
+    } else {
+        for (size_t s = 0; s < steps; s++, bp += 2) {
+            const __m256i vb0 = _mm256_load_si256(bp), vb1 = _mm256_load_si256(bp + 1);
+            ROW(0, _mm256_madd_epi16) ROW(1, _mm256_madd_epi16) ROW(2, _mm256_madd_epi16)
+            ROW(3, _mm256_madd_epi16) ROW(4, _mm256_madd_epi16) ROW(5, _mm256_madd_epi16)
+        }
+    }
+    store_rows(t, epi, 0, mr > 1, c00, c01, c10, c11);
+    if (mr > 2) store_rows(t, epi, 2, mr > 3, c20, c21, c30, c31);
+    if (mr > 4) store_rows(t, epi, 4, mr > 5, c40, c41, c50, c51);
+}
+#undef ROW
+
+typedef void (*tile_fn)(const q8_tile *t);
+#define TILE(mr, m, e) static void tile_##mr##_##m##_##e(const q8_tile *t) { tile(mr, m, e, t); }
+#define TILES(m, e) TILE(1, m, e) TILE(2, m, e) TILE(3, m, e) TILE(4, m, e) TILE(5, m, e) TILE(6, m, e)
+#define ROWS(m, e) { tile_1_##m##_##e, tile_2_##m##_##e, tile_3_##m##_##e, tile_4_##m##_##e, tile_5_##m##_##e, tile_6_##m##_##e }
+TILES(0, 0) TILES(0, 1) TILES(0, 2) TILES(1, 0) TILES(1, 1) TILES(1, 2)
+static const tile_fn tiles[3][2][Q8_MR] = {
+    { ROWS(0, 0), ROWS(1, 0) }, { ROWS(0, 1), ROWS(1, 1) }, { ROWS(0, 2), ROWS(1, 2) },
+};
+#undef ROWS
+#undef TILES
+#undef TILE
+
+/* ---------------------------------------------------------------- copy */
+
+/* rows of A into the block: uint8 with k padded to 4 (u8, when the tiles
+ * cannot read A in place) and widened to int16 with k padded to 2 (a16). */
+static void copy_rows(const uint8_t *a, size_t lda, size_t rows, size_t k, uint8_t *u8, int16_t *a16)
 {
     const size_t kq4 = kq_of(k) * 4, kp2 = kp_of(k) * 2;
-    for (size_t r = 0; r < mr; r++) {
+    for (size_t r = 0; r < rows; r++) {
         const uint8_t *src = a + r * lda;
-        uint8_t *d = u8 + r * kq4;
-        memcpy(d, src, k);
-        memset(d + k, 0, kq4 - k);
-        if (!widen) continue;
+        if (u8) {
+            uint8_t *d = u8 + r * kq4;
+            memcpy(d, src, k);
+            memset(d + k, 0, kq4 - k);
+        }
+        if (!a16) continue;
         int16_t *w = a16 + r * kp2;
         size_t i = 0;
         for (; i + 16 <= k; i += 16)
@@ -149,100 +323,6 @@ static void copy_rows(const uint8_t *a, size_t lda, size_t mr, size_t k, int wid
         for (; i < kp2; i++) w[i] = i < k ? src[i] : 0;
     }
 }
-
-typedef struct q8_tile {
-    const uint8_t *a8;            /* rows of ceil(k/4)*4 uint8 */
-    const int16_t *a16;           /* rows of ceil(k/2)*2 int16 */
-    const uint8_t *panel;         /* header, then B */
-    size_t k, nr;                 /* nr: valid columns 1..16 */
-    __m256 m0, m1, b0, b1;        /* the panel's epilogue factors */
-    int has_bias;
-    ops_act act;
-    q8_avx2_out q;
-    const uint8_t *res; size_t ldr; __m256i res_zero; __m256 res_scale;
-    uint8_t *c; size_t ldc;
-} q8_tile;
-
-#define ACC_DECL __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, \
-                         c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00
-#define ROW_STEP(r, op)                                                                                \
-    if (mr > r) {                                                                                      \
-        const __m256i av = _mm256_set1_epi32(ap[(size_t)(r) * lda]);                                   \
-        c##r##0 = _mm256_add_epi32(c##r##0, op(av, vb0));                                              \
-        c##r##1 = _mm256_add_epi32(c##r##1, op(av, vb1));                                              \
-    }
-
-static inline __m256i madd_u8s8(__m256i a, __m256i b)
-{
-    return _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), _mm256_set1_epi16(1));
-}
-
-static inline __attribute__((always_inline)) void store_row(const q8_tile *t, int r, __m256i acc0, __m256i acc1,
-                                                            __m256i corr0, __m256i corr1)
-{
-    __m256 r0 = _mm256_setzero_ps(), r1 = r0;
-    const int has_res = t->res != 0;
-    if (has_res) {
-        uint8_t rb[16];
-        const uint8_t *rp = t->res + (size_t)r * t->ldr;
-        if (t->nr < 16) { memset(rb, 0, 16); memcpy(rb, rp, t->nr); rp = rb; }
-        r0 = q8_avx2_res8(rp, t->res_zero, t->res_scale);
-        r1 = q8_avx2_res8(rp + 8, t->res_zero, t->res_scale);
-    }
-    const __m256i q0 = q8_avx2_finish(_mm256_sub_epi32(acc0, corr0), t->m0, t->b0, t->has_bias, t->act, r0, has_res, &t->q);
-    const __m256i q1 = q8_avx2_finish(_mm256_sub_epi32(acc1, corr1), t->m1, t->b1, t->has_bias, t->act, r1, has_res, &t->q);
-    const __m128i out = q8_avx2_pack16(q0, q1);
-    uint8_t *cp = t->c + (size_t)r * t->ldc;
-    if (t->nr == 16) _mm_storeu_si128((__m128i *)(void *)cp, out);
-    else { uint8_t ob[16]; _mm_storeu_si128((__m128i *)(void *)ob, out); memcpy(cp, ob, t->nr); }
-}
-
-static inline __attribute__((always_inline)) void tile(const int mr, const int u8s8, const q8_tile *t)
-{
-    ACC_DECL;
-    const int32_t *bp = (const int32_t *)(const void *)(t->panel + HEADER_BYTES);
-    if (u8s8) {
-        const size_t kq = kq_of(t->k), lda = kq;
-        const int32_t *a = (const int32_t *)(const void *)t->a8;
-        for (size_t q = 0; q < kq; q++, bp += Q8_NR) {
-            const __m256i vb0 = _mm256_load_si256((const __m256i *)(const void *)bp);
-            const __m256i vb1 = _mm256_load_si256((const __m256i *)(const void *)(bp + 8));
-            const int32_t *ap = a + q;
-            ROW_STEP(0, madd_u8s8) ROW_STEP(1, madd_u8s8) ROW_STEP(2, madd_u8s8)
-            ROW_STEP(3, madd_u8s8) ROW_STEP(4, madd_u8s8) ROW_STEP(5, madd_u8s8)
-        }
-    } else {
-        const size_t kp = kp_of(t->k), lda = kp;
-        const int32_t *a = (const int32_t *)(const void *)t->a16;
-        for (size_t q = 0; q < kp; q++, bp += Q8_NR) {
-            const __m256i vb0 = _mm256_load_si256((const __m256i *)(const void *)bp);
-            const __m256i vb1 = _mm256_load_si256((const __m256i *)(const void *)(bp + 8));
-            const int32_t *ap = a + q;
-            ROW_STEP(0, _mm256_madd_epi16) ROW_STEP(1, _mm256_madd_epi16) ROW_STEP(2, _mm256_madd_epi16)
-            ROW_STEP(3, _mm256_madd_epi16) ROW_STEP(4, _mm256_madd_epi16) ROW_STEP(5, _mm256_madd_epi16)
-        }
-    }
-    const __m256i corr0 = _mm256_load_si256((const __m256i *)(const void *)t->panel);
-    const __m256i corr1 = _mm256_load_si256((const __m256i *)(const void *)(t->panel + 32));
-    store_row(t, 0, c00, c01, corr0, corr1);
-    if (mr > 1) store_row(t, 1, c10, c11, corr0, corr1);
-    if (mr > 2) store_row(t, 2, c20, c21, corr0, corr1);
-    if (mr > 3) store_row(t, 3, c30, c31, corr0, corr1);
-    if (mr > 4) store_row(t, 4, c40, c41, corr0, corr1);
-    if (mr > 5) store_row(t, 5, c50, c51, corr0, corr1);
-}
-#undef ROW_STEP
-#undef ACC_DECL
-
-typedef void (*tile_fn)(const q8_tile *t);
-#define TILE(mr, m) static void tile_##mr##_##m(const q8_tile *t) { tile(mr, m, t); }
-TILE(1, 0) TILE(2, 0) TILE(3, 0) TILE(4, 0) TILE(5, 0) TILE(6, 0)
-TILE(1, 1) TILE(2, 1) TILE(3, 1) TILE(4, 1) TILE(5, 1) TILE(6, 1)
-#undef TILE
-static const tile_fn tiles[2][Q8_MR] = {
-    { tile_1_0, tile_2_0, tile_3_0, tile_4_0, tile_5_0, tile_6_0 },
-    { tile_1_1, tile_2_1, tile_3_1, tile_4_1, tile_5_1, tile_6_1 },
-};
 
 ops_status q8_gemm_6x16_avx2(const ops_q8_gemm_args *g, void *scratch)
 {
@@ -252,27 +332,30 @@ ops_status q8_gemm_6x16_avx2(const ops_q8_gemm_args *g, void *scratch)
     /* without a packed B (tests, callers that do not pack) the reference:
      * the layout above is only built by q8_gemm_pack_avx2 */
     if (!g->b_packed || !scratch) return q8_gemm_scalar(g, scratch);
-    uint8_t *a8 = (uint8_t *)(((uintptr_t)scratch + 31) & ~(uintptr_t)31);
-    int16_t *a16 = (int16_t *)(void *)(a8 + ((Q8_MR * kq_of(k) * 4 + 31) & ~(size_t)31));
     const uint8_t *packed = g->b_packed;
-    int any_i16 = 0;
-    for (size_t j0 = 0; j0 < n; j0 += Q8_NR)
-        any_i16 |= ((const int32_t *)(const void *)(packed + j0 / Q8_NR * panel_bytes(k)))[Q8_NR] == MODE_I16;
+    int any_i16 = 0, any_u8 = 0;
+    for (size_t j0 = 0; j0 < n; j0 += Q8_NR) {
+        const int mode = panel_mode(packed + j0 / Q8_NR * panel_bytes(k));
+        any_i16 |= mode == MODE_I16;
+        any_u8 |= mode == MODE_U8S8;
+    }
+    /* u8s8 tiles read A where it lies when its rows hold whole k quads */
+    const int u8_in_place = k % 4 == 0;
+    const size_t mc = block_rows(m, n, k), kq4 = kq_of(k) * 4;
+    uint8_t *u8 = (uint8_t *)(((uintptr_t)scratch + 31) & ~(uintptr_t)31);
+    int16_t *a16 = (int16_t *)(void *)(u8 + ((mc * kq4 + 31) & ~(size_t)31));
 
     q8_tile t;
-    t.k = k;
     t.act = g->out.act;
-    t.q = q8_avx2_out_of(&g->out);
-    t.has_bias = g->out.bias != 0;
+    t.q = q8_avx2_out_of(g->out.inv_scale, g->out.zero);
     t.res_zero = _mm256_set1_epi32(g->res_zero);
     t.res_scale = _mm256_set1_ps(g->res_scale);
     t.ldr = g->res_stride;
     t.ldc = g->c_stride;
-    t.a8 = a8;
-    t.a16 = a16;
-    for (size_t i = 0; i < m; i += Q8_MR) {
-        const size_t mr = m - i < Q8_MR ? m - i : Q8_MR;
-        copy_rows(g->a + i * g->a_stride, g->a_stride, mr, k, any_i16, a8, a16);
+    const int epi = g->out.act.kind == OPS_ACT_SWISH ? EPI_SWISH : g->out.act.kind == OPS_ACT_NONE ? EPI_NONE : EPI_ACT;
+    for (size_t i0 = 0; i0 < m; i0 += mc) {
+        const size_t rows = m - i0 < mc ? m - i0 : mc;
+        copy_rows(g->a + i0 * g->a_stride, g->a_stride, rows, k, any_u8 && !u8_in_place ? u8 : 0, any_i16 ? a16 : 0);
         for (size_t j0 = 0; j0 < n; j0 += Q8_NR) {
             t.nr = n - j0 < Q8_NR ? n - j0 : Q8_NR;
             t.panel = packed + j0 / Q8_NR * panel_bytes(k);
@@ -281,10 +364,17 @@ ops_status q8_gemm_6x16_avx2(const ops_q8_gemm_args *g, void *scratch)
             if (g->out.bias) memcpy(bias, g->out.bias + j0, t.nr * sizeof(float));
             t.m0 = _mm256_loadu_ps(mult); t.m1 = _mm256_loadu_ps(mult + 8);
             t.b0 = _mm256_loadu_ps(bias); t.b1 = _mm256_loadu_ps(bias + 8);
-            t.res = g->res ? g->res + i * g->res_stride + j0 : 0;
-            t.c = g->c + i * g->c_stride + j0;
-            const int mode = ((const int32_t *)(const void *)t.panel)[Q8_NR];
-            tiles[mode == MODE_U8S8][mr - 1](&t);
+            const int u8s8 = panel_mode(t.panel) == MODE_U8S8;
+            t.steps = u8s8 ? kq_of(k) : kp_of(k);
+            for (size_t i = 0; i < rows; i += Q8_MR) {
+                const size_t mr = rows - i < Q8_MR ? rows - i : Q8_MR;
+                if (!u8s8) { t.a = (const uint8_t *)(a16 + i * kp_of(k) * 2); t.lda = kp_of(k) * 4; }
+                else if (u8_in_place) { t.a = g->a + (i0 + i) * g->a_stride; t.lda = g->a_stride; }
+                else { t.a = u8 + i * kq4; t.lda = kq4; }
+                t.res = g->res ? g->res + (i0 + i) * g->res_stride + j0 : 0;
+                t.c = g->c + (i0 + i) * g->c_stride + j0;
+                tiles[epi][u8s8][mr - 1](&t);
+            }
         }
     }
     return OPS_OK;
