@@ -60,6 +60,7 @@ ops_status q8_scale_channels_avx2(const uint8_t *in, size_t pixels, size_t c, in
 ops_status q8_quantize_avx2(const float *x, size_t n, float inv_scale, int32_t zero, uint8_t *q);
 ops_status q8_dequantize_avx2(const uint8_t *q, size_t n, float scale, int32_t zero, float *x);
 ops_status q8_sum_hw_avx2(const uint8_t *in, size_t hw, size_t c, int32_t *out);
+ops_status q8_se_gate_avx2(const ops_q8_se_args *a);
 #endif
 
 #endif /* EFFAD_OPS_KERNELS_INTERNAL_H */

@@ -27,7 +27,7 @@ static const ops_q8_kernels avx2_q8 = {
     .quantize = q8_quantize_avx2,
     .dequantize = q8_dequantize_avx2,
     .sum_hw = q8_sum_hw_avx2,
-    .se_gate = q8_se_gate_scalar,   /* two small mat-vecs per block: not worth a kernel */
+    .se_gate = q8_se_gate_avx2,
 };
 
 const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32, &avx2_q8 };

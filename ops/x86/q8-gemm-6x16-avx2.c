@@ -100,12 +100,13 @@ size_t q8_gemm_buffer_size_avx2(size_t m, size_t n, size_t k)
 /* ---------------------------------------------------------------- pack */
 
 /* Row kk of B's panel at column j0 (16 bytes; zeros past k or past the
- * nr valid columns). */
-static inline __m128i b_row(const ops_q8_gemm_args *g, size_t kk, size_t j0, size_t nr)
+ * nr valid columns; full: nr is 16, the common case, a plain load). */
+static inline __attribute__((always_inline)) __m128i b_row(const ops_q8_gemm_args *g, size_t kk, size_t j0,
+                                                           size_t nr, const int full)
 {
     if (kk >= g->k) return _mm_setzero_si128();
     const int8_t *p = g->b + kk * g->b_stride + j0;
-    if (nr == Q8_NR) return _mm_loadu_si128((const __m128i *)(const void *)p);
+    if (full) return _mm_loadu_si128((const __m128i *)(const void *)p);
     int8_t t[16] = { 0 };
     memcpy(t, p, nr);
     return _mm_loadu_si128((const __m128i *)(const void *)t);
@@ -114,12 +115,13 @@ static inline __m128i b_row(const ops_q8_gemm_args *g, size_t kk, size_t j0, siz
 /* One panel: the mode from the weights' range, the column sums, B laid
  * out for that mode. 16-byte rows interleaved with unpacks: four k rows
  * into [column][4 bytes] (u8s8), or two into [column][2 int16] (i16). */
-static void pack_panel(const ops_q8_gemm_args *g, size_t j0, uint8_t *panel)
+static inline __attribute__((always_inline)) void pack_panel(const ops_q8_gemm_args *g, size_t j0, uint8_t *panel,
+                                                              const int full)
 {
     const size_t k = g->k, nr = g->n - j0 < Q8_NR ? g->n - j0 : Q8_NR;
     __m128i lo = _mm_setzero_si128(), hi = lo;
     for (size_t kk = 0; kk < k; kk++) {
-        const __m128i r = b_row(g, kk, j0, nr);
+        const __m128i r = b_row(g, kk, j0, nr, full);
         lo = _mm_min_epi8(lo, r);
         hi = _mm_max_epi8(hi, r);
     }
@@ -133,8 +135,8 @@ static void pack_panel(const ops_q8_gemm_args *g, size_t j0, uint8_t *panel)
     if (small) {
         __m128i *p = (__m128i *)(void *)(panel + HEADER_BYTES);
         for (size_t kk = 0; kk < k; kk += 4, p += 4) {
-            const __m128i r0 = b_row(g, kk, j0, nr), r1 = b_row(g, kk + 1, j0, nr);
-            const __m128i r2 = b_row(g, kk + 2, j0, nr), r3 = b_row(g, kk + 3, j0, nr);
+            const __m128i r0 = b_row(g, kk, j0, nr, full), r1 = b_row(g, kk + 1, j0, nr, full);
+            const __m128i r2 = b_row(g, kk + 2, j0, nr, full), r3 = b_row(g, kk + 3, j0, nr, full);
             const __m128i t0 = _mm_unpacklo_epi8(r0, r1), t1 = _mm_unpackhi_epi8(r0, r1);
             const __m128i t2 = _mm_unpacklo_epi8(r2, r3), t3 = _mm_unpackhi_epi8(r2, r3);
             const __m128i q0 = _mm_unpacklo_epi16(t0, t2), q1 = _mm_unpackhi_epi16(t0, t2);
@@ -151,7 +153,7 @@ static void pack_panel(const ops_q8_gemm_args *g, size_t j0, uint8_t *panel)
     } else {
         __m256i *p = (__m256i *)(void *)(panel + HEADER_BYTES);
         for (size_t kk = 0; kk < k; kk += 2, p += 2) {
-            const __m128i r0 = b_row(g, kk, j0, nr), r1 = b_row(g, kk + 1, j0, nr);
+            const __m128i r0 = b_row(g, kk, j0, nr, full), r1 = b_row(g, kk + 1, j0, nr, full);
             const __m256i w0 = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(r0, r1));   /* columns 0-7, (k, k+1) */
             const __m256i w1 = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(r0, r1));   /* columns 8-15 */
             _mm256_store_si256(p, w0); _mm256_store_si256(p + 1, w1);
@@ -166,10 +168,17 @@ static void pack_panel(const ops_q8_gemm_args *g, size_t j0, uint8_t *panel)
     corr[Q8_NR] = small ? MODE_U8S8 : MODE_I16;
 }
 
+static void pack_full(const ops_q8_gemm_args *g, size_t j0, uint8_t *panel) { pack_panel(g, j0, panel, 1); }
+static void pack_part(const ops_q8_gemm_args *g, size_t j0, uint8_t *panel) { pack_panel(g, j0, panel, 0); }
+
 ops_status q8_gemm_pack_avx2(const ops_q8_gemm_args *g, void *dst)
 {
     if (!g || !g->b || !dst || ((uintptr_t)dst & 31)) return OPS_ERR_ARG;
-    for (size_t j0 = 0; j0 < g->n; j0 += Q8_NR) pack_panel(g, j0, (uint8_t *)dst + j0 / Q8_NR * panel_bytes(g->k));
+    for (size_t j0 = 0; j0 < g->n; j0 += Q8_NR) {
+        uint8_t *panel = (uint8_t *)dst + j0 / Q8_NR * panel_bytes(g->k);
+        if (g->n - j0 >= Q8_NR) pack_full(g, j0, panel);
+        else pack_part(g, j0, panel);
+    }
     return OPS_OK;
 }
 

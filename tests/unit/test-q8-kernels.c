@@ -7,7 +7,8 @@
  *    across a rounding boundary, never further).
  * 2. The portable swish/sigmoid approximation: relative error against
  *    double, measured over a dense grid.
- * 3. Every SIMD table's int8 kernels give the scalar references' bits, on
+ * 3. Every SIMD table's int8 kernels (GEMM, depthwise, glue, squeeze-excite)
+ *    give the scalar references' bits, on
  *    random shapes with channel and column tails, odd k, strides,
  *    dilation, asymmetric pads and the ring input. A table this machine
  *    cannot run is reported as SKIP.
@@ -348,6 +349,38 @@ static void test_glue_table(const ops_kernels *kt)
     }
 }
 
+/* The squeeze-excite gate with int8 weights: every shape the blocks of
+ * rows and columns cut differently (rc below, at and past 8 and 16; c with
+ * and without a tail), with and without biases. */
+static void test_se_table(const ops_kernels *kt)
+{
+    int bad = 0, cases = 0;
+    static const ops_act_kind acts[] = { OPS_ACT_SWISH, OPS_ACT_RELU, OPS_ACT_NONE };
+    for (int it = 0; it < 120; it++) {
+        const int c = 1 + (int)(rnd() % (it % 4 ? 90 : 700)), rc = 1 + (int)(rnd() % 40);
+        int8_t *w1 = malloc((size_t)rc * c), *w2 = malloc((size_t)rc * c);
+        float *mean = malloc(sizeof(float) * c), *s1 = malloc(sizeof(float) * rc), *b1 = malloc(sizeof(float) * rc);
+        float *s2 = malloc(sizeof(float) * c), *b2 = malloc(sizeof(float) * c);
+        float *g1 = malloc(sizeof(float) * c), *g2 = malloc(sizeof(float) * c), *h = malloc(sizeof(float) * rc);
+        for (int i = 0; i < rc * c; i++) { w1[i] = (int8_t)(rnd() % 256 - 128); w2[i] = (int8_t)(rnd() % 256 - 128); }
+        for (int i = 0; i < c; i++) { mean[i] = frand(-3, 3); s2[i] = frand(1e-4f, 1e-2f); b2[i] = frand(-1, 1); }
+        for (int r = 0; r < rc; r++) { s1[r] = frand(1e-4f, 1e-2f); b1[r] = frand(-1, 1); }
+        const int bias = (int)(rnd() & 1);
+        ops_q8_se_args a = { mean, c, rc, w1, s1, bias ? b1 : 0, { acts[rnd() % 3], 0, 0 },
+                             w2, s2, bias ? b2 : 0, { OPS_ACT_SIGMOID, 0, 0 }, g1, h };
+        CHECK_EQ_INT(q8_se_gate_scalar(&a), OPS_OK);
+        a.gate = g2;
+        CHECK_EQ_INT(kt->q8->se_gate(&a), OPS_OK);
+        cases++;
+        if (memcmp(g1, g2, sizeof(float) * c)) {
+            bad++;
+            CHECK_MSG(0, "%s int8 squeeze-excite c %d rc %d differs from scalar", kt->name, c, rc);
+        }
+        free(w1); free(w2); free(mean); free(s1); free(b1); free(s2); free(b2); free(g1); free(g2); free(h);
+    }
+    printf("  %s int8 squeeze-excite: %d cases bit-identical to scalar, %d not\n", kt->name, cases - bad, bad);
+}
+
 int main(void)
 {
     test_swish_accuracy();
@@ -366,6 +399,7 @@ int main(void)
         test_gemm_table(kt);
         test_dw_table(kt);
         test_glue_table(kt);
+        test_se_table(kt);
     }
     printf("  int8 SIMD tables tested: %d\n", tested);
     return check_done("test-q8-kernels");
