@@ -147,6 +147,9 @@ Q8_INLINE void q8dw_tile(const q8dw *d, const uint8_t *const *rows, int ix0, siz
     __m256i lo[4], hi[4];
 #pragma GCC unroll 4
     for (int j = 0; j < N; j++) lo[j] = hi[j] = _mm256_setzero_si256();
+    /* unrolled (kh is a constant in the fast paths), so that the
+     * accumulators stay in registers across the three-way choices */
+#pragma GCC unroll 8
     for (int ky = 0; ky < kh; ky += 2) {
         const uint8_t *pa = rows[ky], *pb = ky + 1 < kh ? rows[ky + 1] : 0;
         const __m256i *wg = wb + (size_t)ky * kw;   /* (ky / 2) * kw * 2 vectors */

@@ -91,10 +91,14 @@ static size_t block_rows(size_t m, size_t n, size_t k)
     return mc < m6 ? mc : m6;
 }
 
-/* Scratch: one block of A rows in both forms, 32-byte aligned. */
+/* Scratch: each panel's epilogue factors (mult and bias of its 16
+ * columns, zero past n), then one block of A rows in both forms; 32-byte
+ * aligned. */
+static size_t factor_bytes(size_t n) { return (n + Q8_NR - 1) / Q8_NR * 4 * sizeof(__m256); }
+
 size_t q8_gemm_buffer_size_avx2(size_t m, size_t n, size_t k)
 {
-    return block_rows(m ? m : 1, n, k) * a_row_bytes(k) + 64;
+    return factor_bytes(n) + block_rows(m ? m : 1, n, k) * a_row_bytes(k) + 64;
 }
 
 /* ---------------------------------------------------------------- pack */
@@ -192,7 +196,7 @@ typedef struct q8_tile {
     const uint8_t *panel;         /* header, then B */
     size_t steps;                 /* k quads (u8s8) or k pairs (i16) */
     size_t nr;                    /* valid columns 1..16 */
-    __m256 m0, m1, b0, b1;        /* the panel's epilogue factors (zero past nr) */
+    const __m256 *f;              /* the panel's mult (2 vectors) and bias (2) */
     ops_act act;
     q8_avx2_out q;
     const uint8_t *res; size_t ldr; __m256i res_zero; __m256 res_scale;
@@ -235,8 +239,9 @@ static inline __attribute__((always_inline)) void store_rows(const q8_tile *t, c
             ra = rbuf; rb = rbuf + 16;
         }
     }
-    const __m256i x = q8_avx2_half(finish8(t, epi, a0, t->m0, t->b0, ra), finish8(t, epi, a1, t->m1, t->b1, ra ? ra + 8 : 0), &t->q);
-    const __m256i y = two ? q8_avx2_half(finish8(t, epi, b0, t->m0, t->b0, rb), finish8(t, epi, b1, t->m1, t->b1, rb ? rb + 8 : 0), &t->q) : x;
+    const __m256 m0 = t->f[0], m1 = t->f[1], c0 = t->f[2], c1 = t->f[3];
+    const __m256i x = q8_avx2_half(finish8(t, epi, a0, m0, c0, ra), finish8(t, epi, a1, m1, c1, ra ? ra + 8 : 0), &t->q);
+    const __m256i y = two ? q8_avx2_half(finish8(t, epi, b0, m0, c0, rb), finish8(t, epi, b1, m1, c1, rb ? rb + 8 : 0), &t->q) : x;
     const __m256i v = q8_avx2_bytes(x, y);
     uint8_t *c = t->c + (size_t)r * t->ldc;
     if (t->nr == Q8_NR) {
@@ -329,6 +334,10 @@ static void copy_rows(const uint8_t *a, size_t lda, size_t rows, size_t k, uint8
         size_t i = 0;
         for (; i + 16 <= k; i += 16)
             _mm256_storeu_si256((__m256i *)(void *)(w + i), _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(src + i))));
+        if (i + 8 <= k) {
+            _mm_storeu_si128((__m128i *)(void *)(w + i), _mm_cvtepu8_epi16(_mm_loadl_epi64((const __m128i *)(const void *)(src + i))));
+            i += 8;
+        }
         for (; i < kp2; i++) w[i] = i < k ? src[i] : 0;
     }
 }
@@ -351,8 +360,18 @@ ops_status q8_gemm_6x16_avx2(const ops_q8_gemm_args *g, void *scratch)
     /* u8s8 tiles read A where it lies when its rows hold whole k quads */
     const int u8_in_place = k % 4 == 0;
     const size_t mc = block_rows(m, n, k), kq4 = kq_of(k) * 4;
-    uint8_t *u8 = (uint8_t *)(((uintptr_t)scratch + 31) & ~(uintptr_t)31);
+    __m256 *factors = (__m256 *)(((uintptr_t)scratch + 31) & ~(uintptr_t)31);
+    uint8_t *u8 = (uint8_t *)factors + factor_bytes(n);
     int16_t *a16 = (int16_t *)(void *)(u8 + ((mc * kq4 + 31) & ~(size_t)31));
+    for (size_t j0 = 0; j0 < n; j0 += Q8_NR) {
+        const size_t nr = n - j0 < Q8_NR ? n - j0 : Q8_NR;
+        float mult[16] = { 0 }, bias[16] = { 0 };
+        memcpy(mult, g->out.mult + j0, nr * sizeof(float));
+        if (g->out.bias) memcpy(bias, g->out.bias + j0, nr * sizeof(float));
+        __m256 *f = factors + j0 / Q8_NR * 4;
+        f[0] = _mm256_loadu_ps(mult); f[1] = _mm256_loadu_ps(mult + 8);
+        f[2] = _mm256_loadu_ps(bias); f[3] = _mm256_loadu_ps(bias + 8);
+    }
 
     q8_tile t;
     t.act = g->out.act;
@@ -364,15 +383,12 @@ ops_status q8_gemm_6x16_avx2(const ops_q8_gemm_args *g, void *scratch)
     const int epi = g->out.act.kind == OPS_ACT_SWISH ? EPI_SWISH : g->out.act.kind == OPS_ACT_NONE ? EPI_NONE : EPI_ACT;
     for (size_t i0 = 0; i0 < m; i0 += mc) {
         const size_t rows = m - i0 < mc ? m - i0 : mc;
-        copy_rows(g->a + i0 * g->a_stride, g->a_stride, rows, k, any_u8 && !u8_in_place ? u8 : 0, any_i16 ? a16 : 0);
+        if (any_i16 || (any_u8 && !u8_in_place))
+            copy_rows(g->a + i0 * g->a_stride, g->a_stride, rows, k, any_u8 && !u8_in_place ? u8 : 0, any_i16 ? a16 : 0);
         for (size_t j0 = 0; j0 < n; j0 += Q8_NR) {
             t.nr = n - j0 < Q8_NR ? n - j0 : Q8_NR;
             t.panel = packed + j0 / Q8_NR * panel_bytes(k);
-            float mult[16] = { 0 }, bias[16] = { 0 };
-            memcpy(mult, g->out.mult + j0, t.nr * sizeof(float));
-            if (g->out.bias) memcpy(bias, g->out.bias + j0, t.nr * sizeof(float));
-            t.m0 = _mm256_loadu_ps(mult); t.m1 = _mm256_loadu_ps(mult + 8);
-            t.b0 = _mm256_loadu_ps(bias); t.b1 = _mm256_loadu_ps(bias + 8);
+            t.f = factors + j0 / Q8_NR * 4;
             const int u8s8 = panel_mode(t.panel) == MODE_U8S8;
             t.steps = u8s8 ? kq_of(k) : kp_of(k);
             for (size_t i = 0; i < rows; i += Q8_MR) {
