@@ -121,10 +121,17 @@ static inline uint8_t ops_q8_finish(int32_t acc, const ops_q8_out *o, size_t j, 
 /* ---------------------------------------------------------- 1x1 (GEMM) *
  * c[i][j] = finish(sum_k (a[i][k] - a_zero) * b[k][j]) with, when res is
  * given, the residual (res[i][j] - res_zero) * res_scale added after the
- * activation. b is [k][n] int8 row-major.                                */
+ * activation. b is [k][n] int8 row-major.
+ * With a_mult, A is first requantised column by column, exactly as
+ * q8_scale_channels does it: a[i][k] is replaced by
+ * quantize1((a[i][k] - a_in_zero) * a_mult[k], 1, a_zero) -- the
+ * squeeze-excite rescale of an int8 block, done as the projection reads
+ * its input instead of in a pass of its own. Only kernels whose table says
+ * gemm_a_mult (ops/dispatch.h) take it on the fast path.                 */
 typedef struct ops_q8_gemm_args {
     size_t m, n, k;
     const uint8_t *a;      size_t a_stride;   int32_t a_zero;
+    const float *a_mult;   int32_t a_in_zero;             /* or NULL */
     const int8_t *b;       size_t b_stride;
     ops_q8_out out;
     const uint8_t *res;    size_t res_stride; int32_t res_zero; float res_scale;

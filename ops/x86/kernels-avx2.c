@@ -22,6 +22,7 @@ static const ops_q8_kernels avx2_q8 = {
     .gemm_pack_buffer_size = q8_gemm_pack_buffer_size_avx2,
     .gemm_pack = q8_gemm_pack_avx2,
     .gemm_pack_offset = q8_gemm_pack_offset_avx2,
+    .gemm_a_mult = 1,         /* A is copied per block anyway (int16 panels) */
     .dwconv = q8_dwconv_hwc_avx2,
     .scale_channels = q8_scale_channels_avx2,
     .quantize = q8_quantize_avx2,

@@ -139,4 +139,29 @@ Q8_INLINE __m256i q8_avx2_load8u(const uint8_t *p)
     return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p));
 }
 
+/* One row of c uint8 requantised per channel, q8_scale_channels' arithmetic:
+ * y = quantize1((float)(x - in_zero) * mult, 1, out_zero), 32 channels a
+ * step (x * 1 is x exactly, so q's inv_scale is 1). y may be x. */
+Q8_INLINE void q8_avx2_rescale_row(const uint8_t *x, size_t c, int32_t in_zero, const float *mult, int32_t out_zero,
+                                   const q8_avx2_out *q, uint8_t *y)
+{
+    const __m256i zi = _mm256_set1_epi32(in_zero);
+    size_t ch = 0;
+    for (; ch + 32 <= c; ch += 32) {
+        __m256i r[4];
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            const __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q8_avx2_load8u(x + ch + 8 * j), zi)),
+                                           _mm256_loadu_ps(mult + ch + 8 * j));
+            r[j] = q8_avx2_round(t, q);
+        }
+        _mm256_storeu_si256((__m256i *)(void *)(y + ch), q8_avx2_bytes(q8_avx2_half(r[0], r[1], q), q8_avx2_half(r[2], r[3], q)));
+    }
+    for (; ch + 8 <= c; ch += 8) {
+        const __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q8_avx2_load8u(x + ch), zi)), _mm256_loadu_ps(mult + ch));
+        q8_avx2_store8(y + ch, q8_avx2_round(t, q), q);
+    }
+    for (; ch < c; ch++) y[ch] = ops_q8_quantize1((float)((int32_t)x[ch] - in_zero) * mult[ch], 1.0f, out_zero);
+}
+
 #endif /* EFFAD_Q8_AVX2_H */

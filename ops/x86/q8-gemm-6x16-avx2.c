@@ -317,17 +317,21 @@ static const tile_fn tiles[3][2][Q8_MR] = {
 
 /* ---------------------------------------------------------------- copy */
 
-/* rows of A into the block: uint8 with k padded to 4 (u8, when the tiles
- * cannot read A in place) and widened to int16 with k padded to 2 (a16). */
-static void copy_rows(const uint8_t *a, size_t lda, size_t rows, size_t k, uint8_t *u8, int16_t *a16)
+/* Rows of A into the block: uint8 with k padded to 4 (u8: when the tiles
+ * cannot read A in place, or A is requantised by a_mult -- the u8 row is
+ * then what gets widened) and widened to int16 with k padded to 2 (a16). */
+static void copy_rows(const ops_q8_gemm_args *g, const uint8_t *a, size_t rows, const q8_avx2_out *qa, uint8_t *u8,
+                      int16_t *a16)
 {
-    const size_t kq4 = kq_of(k) * 4, kp2 = kp_of(k) * 2;
+    const size_t k = g->k, lda = g->a_stride, kq4 = kq_of(k) * 4, kp2 = kp_of(k) * 2;
     for (size_t r = 0; r < rows; r++) {
         const uint8_t *src = a + r * lda;
         if (u8) {
             uint8_t *d = u8 + r * kq4;
-            memcpy(d, src, k);
+            if (g->a_mult) q8_avx2_rescale_row(src, k, g->a_in_zero, g->a_mult, g->a_zero, qa, d);
+            else memcpy(d, src, k);
             memset(d + k, 0, kq4 - k);
+            src = d;
         }
         if (!a16) continue;
         int16_t *w = a16 + r * kp2;
@@ -357,8 +361,11 @@ ops_status q8_gemm_6x16_avx2(const ops_q8_gemm_args *g, void *scratch)
         any_i16 |= mode == MODE_I16;
         any_u8 |= mode == MODE_U8S8;
     }
-    /* u8s8 tiles read A where it lies when its rows hold whole k quads */
-    const int u8_in_place = k % 4 == 0;
+    /* u8s8 tiles read A where it lies when its rows hold whole k quads
+     * and need no requantising */
+    const int u8_in_place = k % 4 == 0 && !g->a_mult;
+    const int need_u8 = (any_u8 && !u8_in_place) || g->a_mult;
+    const q8_avx2_out qa = q8_avx2_out_of(1.0f, g->a_zero);
     const size_t mc = block_rows(m, n, k), kq4 = kq_of(k) * 4;
     __m256 *factors = (__m256 *)(((uintptr_t)scratch + 31) & ~(uintptr_t)31);
     uint8_t *u8 = (uint8_t *)factors + factor_bytes(n);
@@ -383,8 +390,7 @@ ops_status q8_gemm_6x16_avx2(const ops_q8_gemm_args *g, void *scratch)
     const int epi = g->out.act.kind == OPS_ACT_SWISH ? EPI_SWISH : g->out.act.kind == OPS_ACT_NONE ? EPI_NONE : EPI_ACT;
     for (size_t i0 = 0; i0 < m; i0 += mc) {
         const size_t rows = m - i0 < mc ? m - i0 : mc;
-        if (any_i16 || (any_u8 && !u8_in_place))
-            copy_rows(g->a + i0 * g->a_stride, g->a_stride, rows, k, any_u8 && !u8_in_place ? u8 : 0, any_i16 ? a16 : 0);
+        if (any_i16 || need_u8) copy_rows(g, g->a + i0 * g->a_stride, rows, &qa, need_u8 ? u8 : 0, any_i16 ? a16 : 0);
         for (size_t j0 = 0; j0 < n; j0 += Q8_NR) {
             t.nr = n - j0 < Q8_NR ? n - j0 : Q8_NR;
             t.panel = packed + j0 / Q8_NR * panel_bytes(k);

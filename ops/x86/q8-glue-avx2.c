@@ -6,38 +6,12 @@
 
 #define load8u q8_avx2_load8u
 
-/* 32 channels a step: widened, offset, scaled and rounded in four
- * vectors of 8, then packed back to 32 bytes in one store. */
 ops_status q8_scale_channels_avx2(const uint8_t *in, size_t pixels, size_t c, int32_t in_zero, const float *mult,
                                   int32_t out_zero, uint8_t *out)
 {
     if ((pixels && c) && (!in || !mult || !out)) return OPS_ERR_ARG;
-    const size_t c32 = c / 32 * 32, c8 = c / 8 * 8;
-    const __m256i zi = _mm256_set1_epi32(in_zero);
-    /* inv_scale 1: t * 1 is t, the reference's product exactly */
     const q8_avx2_out q = q8_avx2_out_of(1.0f, out_zero);
-    for (size_t p = 0; p < pixels; p++) {
-        const uint8_t *x = in + p * c;
-        uint8_t *y = out + p * c;
-        size_t ch = 0;
-        for (; ch < c32; ch += 32) {
-            __m256i r[4];
-#pragma GCC unroll 4
-            for (int j = 0; j < 4; j++) {
-                const __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(load8u(x + ch + 8 * j), zi)),
-                                               _mm256_loadu_ps(mult + ch + 8 * j));
-                r[j] = q8_avx2_round(t, &q);
-            }
-            _mm256_storeu_si256((__m256i *)(void *)(y + ch),
-                                q8_avx2_bytes(q8_avx2_half(r[0], r[1], &q), q8_avx2_half(r[2], r[3], &q)));
-        }
-        for (; ch < c8; ch += 8) {
-            const __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(load8u(x + ch), zi)), _mm256_loadu_ps(mult + ch));
-            q8_avx2_store8(y + ch, q8_avx2_round(t, &q), &q);
-        }
-        for (; ch < c; ch++)
-            y[ch] = ops_q8_quantize1((float)((int32_t)x[ch] - in_zero) * mult[ch], 1.0f, out_zero);
-    }
+    for (size_t p = 0; p < pixels; p++) q8_avx2_rescale_row(in + p * c, c, in_zero, mult, out_zero, &q, out + p * c);
     return OPS_OK;
 }
 

@@ -80,14 +80,14 @@ typedef struct gemm_case {
     ops_q8_gemm_args g;
     uint8_t *a, *res, *c;
     int8_t *b;
-    float *mult, *bias;
+    float *mult, *bias, *a_mult;
 } gemm_case;
 
 static void gemm_make(gemm_case *t, size_t m, size_t n, size_t k)
 {
     memset(t, 0, sizeof *t);
     t->a = malloc(m * k); t->b = malloc(k * n); t->res = malloc(m * n); t->c = malloc(m * n);
-    t->mult = malloc(sizeof(float) * n); t->bias = malloc(sizeof(float) * n);
+    t->mult = malloc(sizeof(float) * n); t->bias = malloc(sizeof(float) * n); t->a_mult = malloc(sizeof(float) * k);
     for (size_t i = 0; i < m * k; i++) t->a[i] = (uint8_t)(rnd() & 1 ? (int)(rnd() & 255) : 128 + (int)(rnd() % 40) - 20);
     /* half the cases 7-bit weights (the u8s8 kernels' range), half the extremes */
     const int seven = rnd() & 1;
@@ -105,12 +105,42 @@ static void gemm_make(gemm_case *t, size_t m, size_t n, size_t k)
     g->out.act = random_act();
     g->out.inv_scale = 1.0f / frand(0.01f, 0.2f); g->out.zero = (int32_t)(rnd() % 256);
     if (rnd() & 1) { g->res = t->res; g->res_stride = n; g->res_zero = (int32_t)(rnd() % 256); g->res_scale = frand(0.01f, 0.1f); }
+    /* a third with A requantised on the way in (the squeeze-excite rescale) */
+    if (rnd() % 3 == 0) {
+        for (size_t kk = 0; kk < k; kk++) t->a_mult[kk] = frand(0.0f, 2.5f);
+        g->a_mult = t->a_mult; g->a_in_zero = (int32_t)(rnd() % 256);
+    }
     g->c = t->c; g->c_stride = n;
 }
 
 static void gemm_free(gemm_case *t)
 {
-    free(t->a); free(t->b); free(t->res); free(t->c); free(t->mult); free(t->bias);
+    free(t->a); free(t->b); free(t->res); free(t->c); free(t->mult); free(t->bias); free(t->a_mult);
+}
+
+/* 1: A requantised by a_mult is q8_scale_channels followed by the plain
+ * GEMM, bit for bit. */
+static void test_gemm_a_mult(void)
+{
+    int cases = 0;
+    for (int it = 0; it < 60; it++) {
+        gemm_case t;
+        gemm_make(&t, 1 + rnd() % 9, 1 + rnd() % 40, 1 + rnd() % 70);
+        ops_q8_gemm_args *g = &t.g;
+        if (!g->a_mult) { gemm_free(&t); continue; }
+        uint8_t *a2 = malloc(g->m * g->k), *want = malloc(g->m * g->n);
+        CHECK_EQ_INT(q8_scale_channels_scalar(g->a, g->m, g->k, g->a_in_zero, g->a_mult, g->a_zero, a2), OPS_OK);
+        ops_q8_gemm_args h = *g;
+        h.a = a2; h.a_mult = 0; h.c = want;
+        CHECK_EQ_INT(q8_gemm_scalar(&h, 0), OPS_OK);
+        CHECK_EQ_INT(q8_gemm_scalar(g, 0), OPS_OK);
+        CHECK_MSG(!memcmp(g->c, want, g->m * g->n), "a_mult gemm %zux%zux%zu differs from rescale + gemm", g->m, g->n, g->k);
+        cases++;
+        free(a2); free(want);
+        gemm_free(&t);
+    }
+    printf("  scalar int8 gemm with a_mult = q8_scale_channels + gemm: %d cases\n", cases);
+    CHECK(cases > 5);
 }
 
 /* 1: the scalar GEMM against the formula in double. */
@@ -121,6 +151,7 @@ static void test_gemm_semantics(void)
         gemm_case t;
         gemm_make(&t, 1 + rnd() % 9, 1 + rnd() % 40, 1 + rnd() % 70);
         ops_q8_gemm_args *g = &t.g;
+        g->a_mult = 0;   /* its own test below */
         CHECK_EQ_INT(q8_gemm_scalar(g, 0), OPS_OK);
         for (size_t i = 0; i < g->m; i++)
             for (size_t j = 0; j < g->n; j++) {
@@ -145,7 +176,9 @@ static void test_gemm_table(const ops_kernels *kt)
     const ops_q8_kernels *q = kt->q8;
     int bad = 0, cases = 0;
     for (int it = 0; it < 300; it++) {
-        const size_t m = 1 + rnd() % (it < 100 ? 13 : 70), n = 1 + rnd() % (it % 3 ? 40 : 200), k = 1 + rnd() % (it % 4 ? 50 : 400);
+        size_t m = 1 + rnd() % (it < 100 ? 13 : 70), n = 1 + rnd() % (it % 3 ? 40 : 200), k = 1 + rnd() % (it % 4 ? 50 : 400);
+        /* the last few: a packed B too big to sweep, A in several blocks */
+        if (it >= 285) { m = 200 + rnd() % 500; n = 100 + rnd() % 150; k = 200 + rnd() % 300; }
         gemm_case t;
         gemm_make(&t, m, n, k);
         uint8_t *want = malloc(m * n);
@@ -385,6 +418,7 @@ int main(void)
 {
     test_swish_accuracy();
     test_gemm_semantics();
+    test_gemm_a_mult();
     test_dw_semantics();
     int tested = 0;
     for (int i = 0; i < OPS_ISA_COUNT; i++) {
