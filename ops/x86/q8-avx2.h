@@ -10,9 +10,9 @@
  * into an FMA that the scalar code does not have (-ffp-contract=off).
  *
  * Where the lanes take a shorter road to the same bits (each argued where
- * it is done): the sigmoid's sign pick reads the sign bit instead of
- * comparing, and the quantiser clamps only from above in float and lets
- * the saturating packs clamp from below.
+ * it is done): the clamps are max/min instead of comparisons, and the
+ * quantiser clamps only from above in float and lets the saturating packs
+ * clamp from below.
  */
 #ifndef EFFAD_Q8_AVX2_H
 #define EFFAD_Q8_AVX2_H
@@ -22,34 +22,31 @@
 
 #define Q8_INLINE static inline __attribute__((always_inline))
 
-/* sigmoid(-|x|): ops_q8_sigmoid_neg, lane by lane. */
-Q8_INLINE __m256 q8_avx2_sigmoid_neg(__m256 x)
+/* ops_q8_exp, lane by lane. */
+Q8_INLINE __m256 q8_avx2_exp(__m256 y)
 {
     const __m256 magic = _mm256_set1_ps(0x1.8000fep23f);
-    __m256 t = _mm256_or_ps(x, _mm256_set1_ps(-0.0f));             /* -|x| */
-    t = _mm256_max_ps(t, _mm256_set1_ps(-30.0f));
-    const __m256 v = _mm256_fmadd_ps(t, _mm256_set1_ps(1.44269504088896341f), magic);
+    y = _mm256_min_ps(_mm256_max_ps(y, _mm256_set1_ps(-80.0f)), _mm256_set1_ps(30.0f));
+    const __m256 v = _mm256_fmadd_ps(y, _mm256_set1_ps(1.44269504088896341f), magic);
     const __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(v), 23));
     const __m256 n = _mm256_sub_ps(v, magic);
-    const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e430p-1f), t);
+    const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e430p-1f), y);
     __m256 p = _mm256_fmadd_ps(r, _mm256_set1_ps(0x1.470c38p-5f), _mm256_set1_ps(0x1.575012p-3f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0x1.001cbep-1f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    const __m256 e = _mm256_fmadd_ps(_mm256_mul_ps(r, s), p, s);
-    return _mm256_div_ps(e, _mm256_add_ps(e, _mm256_set1_ps(1.0f)));
+    return _mm256_fmadd_ps(_mm256_mul_ps(r, s), p, s);
 }
 
-/* x < 0 ? f : 1 - f. blendv picks by the sign bit, which differs from the
- * scalar comparison only at x = -0; there f = e / (e + 1) with e = 1 is
- * 0.5 and 1 - f is the same 0.5. */
-Q8_INLINE __m256 q8_avx2_sigmoid_pick(__m256 x, __m256 f)
+/* 1 + e^-x. The scalar code clamps with comparisons (y < -80 ? -80 : y):
+ * max/min give the same values for every non-NaN y. */
+Q8_INLINE __m256 q8_avx2_one_plus_exp_neg(__m256 x)
 {
-    return _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), f), f, x);
+    return _mm256_add_ps(_mm256_set1_ps(1.0f), q8_avx2_exp(_mm256_xor_ps(x, _mm256_set1_ps(-0.0f))));
 }
 
 Q8_INLINE __m256 q8_avx2_swish(__m256 x)
 {
-    return _mm256_mul_ps(x, q8_avx2_sigmoid_pick(x, q8_avx2_sigmoid_neg(x)));
+    return _mm256_div_ps(x, q8_avx2_one_plus_exp_neg(x));
 }
 
 Q8_INLINE __m256 q8_avx2_act(__m256 x, ops_act act)
@@ -58,7 +55,7 @@ Q8_INLINE __m256 q8_avx2_act(__m256 x, ops_act act)
     case OPS_ACT_NONE: return x;
     case OPS_ACT_RELU: return _mm256_max_ps(x, _mm256_setzero_ps());
     case OPS_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(act.a)), _mm256_set1_ps(act.b));
-    case OPS_ACT_SIGMOID: return q8_avx2_sigmoid_pick(x, q8_avx2_sigmoid_neg(x));
+    case OPS_ACT_SIGMOID: return _mm256_div_ps(_mm256_set1_ps(1.0f), q8_avx2_one_plus_exp_neg(x));
     case OPS_ACT_SWISH: return q8_avx2_swish(x);
     case OPS_ACT_HARDSIGMOID: {
         const __m256 y = _mm256_fmadd_ps(x, _mm256_set1_ps(act.a), _mm256_set1_ps(act.b));
@@ -126,11 +123,11 @@ Q8_INLINE void q8_avx2_store8(uint8_t *p, __m256i r, const q8_avx2_out *q)
     _mm_storel_epi64((__m128i *)(void *)p, _mm_shuffle_epi32(b, _MM_SHUFFLE(3, 1, 2, 0)));   /* dwords 0, 2 */
 }
 
-/* The residual term (float)(r - zero) * scale of 8 uint8 at p. */
-Q8_INLINE __m256 q8_avx2_res8(const uint8_t *p, __m256i zero, __m256 scale)
+/* t plus the residual of 8 uint8 at p: fmaf((float)(r - zero), scale, t). */
+Q8_INLINE __m256 q8_avx2_add_res8(__m256 t, const uint8_t *p, __m256i zero, __m256 scale)
 {
     const __m256i r = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p));
-    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(r, zero)), scale);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(r, zero)), scale, t);
 }
 
 /* 8 uint8 at p as int32 lanes. */

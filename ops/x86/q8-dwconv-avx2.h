@@ -33,8 +33,9 @@
  * Loop order: channel group (as many 16-channel blocks as their prepared
  * weights fit in Q8DW_PREP_BYTES of stack), output row, tile, block --
  * channels innermost, so every input row is walked forward in memory.
- * Channels past the last multiple of 16 (never in EfficientNet) take the
- * reference's arithmetic per pixel.
+ * Channels past the last multiple of 16 go through an 8-lane block (8-byte
+ * loads and stores, one output at a time) when there are 8 of them, and
+ * the reference's arithmetic per pixel for the last c % 8.
  */
 #ifndef EFFAD_Q8_DWCONV_AVX2_H
 #define EFFAD_Q8_DWCONV_AVX2_H
@@ -64,8 +65,23 @@ Q8_INLINE size_t q8dw_block_vectors(int kh, int kw)
     return (size_t)((kh + 1) / 2) * (size_t)kw * 2 + Q8DW_FACTORS;
 }
 
-/* Weights and factors of blocks [b0, b1) into prep (see the top). */
-static inline void q8dw_prepare(const q8dw *d, int kh, int kw, int b0, int b1, __m256i *prep)
+/* 16 (or, half, 8: the upper lanes zero) int8 weights at p as int16. */
+Q8_INLINE __m256i q8dw_w16(const int8_t *p, const int half)
+{
+    const __m128i v = half ? _mm_loadl_epi64((const __m128i *)(const void *)p) : _mm_loadu_si128((const __m128i *)(const void *)p);
+    return _mm256_cvtepi8_epi16(v);
+}
+
+/* 16 (or 8) floats at p, zero past them. */
+Q8_INLINE void q8dw_f16(const float *p, const int half, __m256 *lo, __m256 *hi)
+{
+    *lo = _mm256_loadu_ps(p);
+    *hi = half ? _mm256_setzero_ps() : _mm256_loadu_ps(p + 8);
+}
+
+/* Weights and factors of blocks [b0, b1) into prep (see the top); a half
+ * block holds channels cb..cb+7 only (the rest of its lanes zero). */
+static inline void q8dw_prepare(const q8dw *d, int kh, int kw, int b0, int b1, const int half, __m256i *prep)
 {
     const ops_q8_dwconv_args *a = d->a;
     const size_t c = d->c, nv = q8dw_block_vectors(kh, kw);
@@ -74,16 +90,15 @@ static inline void q8dw_prepare(const q8dw *d, int kh, int kw, int b0, int b1, _
         __m256i *p = prep + (size_t)(b - b0) * nv;
         for (int ky = 0; ky < kh; ky += 2)
             for (int kx = 0; kx < kw; kx++, p += 2) {
-                const __m256i wa = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(a->w + ((size_t)ky * kw + kx) * c + cb)));
-                const __m256i wb = ky + 1 < kh ? _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(a->w + ((size_t)(ky + 1) * kw + kx) * c + cb)))
+                const __m256i wa = q8dw_w16(a->w + ((size_t)ky * kw + kx) * c + cb, half);
+                const __m256i wb = ky + 1 < kh ? q8dw_w16(a->w + ((size_t)(ky + 1) * kw + kx) * c + cb, half)
                                                : _mm256_setzero_si256();
                 p[0] = _mm256_unpacklo_epi16(wa, wb);
                 p[1] = _mm256_unpackhi_epi16(wa, wb);
             }
-        const __m256 m0 = _mm256_loadu_ps(a->out.mult + cb), m1 = _mm256_loadu_ps(a->out.mult + cb + 8);
-        const __m256 z = _mm256_setzero_ps();
-        const __m256 b0v = a->out.bias ? _mm256_loadu_ps(a->out.bias + cb) : z;
-        const __m256 b1v = a->out.bias ? _mm256_loadu_ps(a->out.bias + cb + 8) : z;
+        __m256 m0, m1, b0v = _mm256_setzero_ps(), b1v = b0v;
+        q8dw_f16(a->out.mult + cb, half, &m0, &m1);
+        if (a->out.bias) q8dw_f16(a->out.bias + cb, half, &b0v, &b1v);
         p[0] = _mm256_castps_si256(_mm256_permute2f128_ps(m0, m1, 0x20));    /* channels 0-3, 8-11 */
         p[1] = _mm256_castps_si256(_mm256_permute2f128_ps(m0, m1, 0x31));    /* 4-7, 12-15 */
         p[2] = _mm256_castps_si256(_mm256_permute2f128_ps(b0v, b1v, 0x20));
@@ -91,10 +106,13 @@ static inline void q8dw_prepare(const q8dw *d, int kh, int kw, int b0, int b1, _
     }
 }
 
-/* 16 uint8 at p widened to int16 minus the zero point. */
-Q8_INLINE __m256i q8dw_x16(const uint8_t *p, __m256i z16)
+/* 16 (half: 8, the rest zero) uint8 at p widened to int16 minus the zero
+ * point (the upper lanes of a half block hold -zero: their weights are
+ * zero, their outputs never stored). */
+Q8_INLINE __m256i q8dw_x16(const uint8_t *p, __m256i z16, const int half)
 {
-    return _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)p)), z16);
+    const __m128i v = half ? _mm_loadl_epi64((const __m128i *)(const void *)p) : _mm_loadu_si128((const __m128i *)(const void *)p);
+    return _mm256_sub_epi16(_mm256_cvtepu8_epi16(v), z16);
 }
 
 /* One row pair over the tile's input columns [col_lo, col_hi): which = 1
@@ -103,15 +121,15 @@ Q8_INLINE __m256i q8dw_x16(const uint8_t *p, __m256i z16)
  * increasing order). With N = 1 the column is the kernel column. */
 Q8_INLINE void q8dw_cols(const q8dw *d, const uint8_t *pa, const uint8_t *pb, const int which, int ix0, size_t cb,
                          const __m256i *wg, const int kw, const int sw, const int N, const int col_lo,
-                         const int col_hi, __m256i *lo, __m256i *hi)
+                         const int col_hi, const int half, __m256i *lo, __m256i *hi)
 {
     const size_t c = d->c;
     const __m256i zero = _mm256_setzero_si256();
 #pragma GCC unroll 16
     for (int col = col_lo; col < col_hi; col++) {
         const size_t at = (size_t)(ix0 + col) * c + cb;
-        const __m256i xa = which & 1 ? q8dw_x16(pa + at, d->z16) : zero;
-        const __m256i xb = which & 2 ? q8dw_x16(pb + at, d->z16) : zero;
+        const __m256i xa = which & 1 ? q8dw_x16(pa + at, d->z16, half) : zero;
+        const __m256i xb = which & 2 ? q8dw_x16(pb + at, d->z16, half) : zero;
         const __m256i vl = _mm256_unpacklo_epi16(xa, xb), vh = _mm256_unpackhi_epi16(xa, xb);
         if (N == 1) {
             lo[0] = _mm256_add_epi32(lo[0], _mm256_madd_epi16(vl, _mm256_load_si256(wg + 2 * col)));
@@ -132,7 +150,7 @@ Q8_INLINE void q8dw_cols(const q8dw *d, const uint8_t *pa, const uint8_t *pb, co
 /* ops_q8_finish up to the rounding, on 8 lanes in unpack order. */
 Q8_INLINE __m256i q8dw_finish(const q8dw *d, __m256i acc, __m256 m, __m256 b)
 {
-    __m256 x = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), m), b);
+    __m256 x = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), m, b);
     x = d->swish ? q8_avx2_swish(x) : q8_avx2_act(x, d->a->out.act);
     return q8_avx2_round(x, &d->q);
 }
@@ -142,7 +160,7 @@ Q8_INLINE __m256i q8dw_finish(const q8dw *d, __m256i acc, __m256 m, __m256 b)
  * inside the row; rows[ky] is NULL for kernel rows outside the image. */
 Q8_INLINE void q8dw_tile(const q8dw *d, const uint8_t *const *rows, int ix0, size_t cb, const __m256i *wb,
                          const int kh, const int kw, const int sw, const int N, const int col_lo, const int col_hi,
-                         uint8_t *o, int32_t *cs)
+                         const int half, uint8_t *o, int32_t *cs)
 {
     __m256i lo[4], hi[4];
 #pragma GCC unroll 4
@@ -153,9 +171,9 @@ Q8_INLINE void q8dw_tile(const q8dw *d, const uint8_t *const *rows, int ix0, siz
     for (int ky = 0; ky < kh; ky += 2) {
         const uint8_t *pa = rows[ky], *pb = ky + 1 < kh ? rows[ky + 1] : 0;
         const __m256i *wg = wb + (size_t)ky * kw;   /* (ky / 2) * kw * 2 vectors */
-        if (pa && pb) q8dw_cols(d, pa, pb, 3, ix0, cb, wg, kw, sw, N, col_lo, col_hi, lo, hi);
-        else if (pa) q8dw_cols(d, pa, pb, 1, ix0, cb, wg, kw, sw, N, col_lo, col_hi, lo, hi);
-        else if (pb) q8dw_cols(d, pa, pb, 2, ix0, cb, wg, kw, sw, N, col_lo, col_hi, lo, hi);
+        if (pa && pb) q8dw_cols(d, pa, pb, 3, ix0, cb, wg, kw, sw, N, col_lo, col_hi, half, lo, hi);
+        else if (pa) q8dw_cols(d, pa, pb, 1, ix0, cb, wg, kw, sw, N, col_lo, col_hi, half, lo, hi);
+        else if (pb) q8dw_cols(d, pa, pb, 2, ix0, cb, wg, kw, sw, N, col_lo, col_hi, half, lo, hi);
     }
     const __m256i *f = wb + q8dw_block_vectors(kh, kw) - Q8DW_FACTORS;
     const __m256 ml = _mm256_castsi256_ps(f[0]), mh = _mm256_castsi256_ps(f[1]);
@@ -170,8 +188,13 @@ Q8_INLINE void q8dw_tile(const q8dw *d, const uint8_t *const *rows, int ix0, siz
         /* bytes: x 0-7, y 0-7 | x 8-15, y 8-15 -> x 0-15 | y 0-15 */
         const __m256i v = _mm256_permute4x64_epi64(_mm256_packus_epi16(x, y), 0xD8);
         uint8_t *oj = o + (size_t)j * c;
-        _mm_storeu_si128((__m128i *)(void *)oj, _mm256_castsi256_si128(v));
-        if (j + 1 < N) _mm_storeu_si128((__m128i *)(void *)(oj + c), _mm256_extracti128_si256(v, 1));
+        if (half) {
+            _mm_storel_epi64((__m128i *)(void *)oj, _mm256_castsi256_si128(v));
+            if (j + 1 < N) _mm_storel_epi64((__m128i *)(void *)(oj + c), _mm256_extracti128_si256(v, 1));
+        } else {
+            _mm_storeu_si128((__m128i *)(void *)oj, _mm256_castsi256_si128(v));
+            if (j + 1 < N) _mm_storeu_si128((__m128i *)(void *)(oj + c), _mm256_extracti128_si256(v, 1));
+        }
         if (cs) {
             const __m256i vs = j + 1 < N ? v : _mm256_inserti128_si256(v, _mm_setzero_si128(), 1);
             s0 = _mm256_add_epi16(s0, _mm256_unpacklo_epi8(vs, _mm256_setzero_si256()));   /* x 0-7 | y 0-7 */
@@ -183,7 +206,7 @@ Q8_INLINE void q8dw_tile(const q8dw *d, const uint8_t *const *rows, int ix0, siz
         const __m128i t1 = _mm_add_epi16(_mm256_castsi256_si128(s1), _mm256_extracti128_si256(s1, 1));
         __m256i *p = (__m256i *)(void *)cs;
         _mm256_storeu_si256(p, _mm256_add_epi32(_mm256_loadu_si256(p), _mm256_cvtepu16_epi32(t0)));
-        _mm256_storeu_si256(p + 1, _mm256_add_epi32(_mm256_loadu_si256(p + 1), _mm256_cvtepu16_epi32(t1)));
+        if (!half) _mm256_storeu_si256(p + 1, _mm256_add_epi32(_mm256_loadu_si256(p + 1), _mm256_cvtepu16_epi32(t1)));
     }
 }
 
@@ -199,16 +222,17 @@ Q8_INLINE void q8dw_tiles(const q8dw *d, const uint8_t *const *rows, const __m25
         const int ix0 = ox * sw - a->g.pad_left;
         for (int b = b0; b < b1; b++) {
             const size_t cb = (size_t)b * 16;
-            q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, N, 0, (N - 1) * sw + kw,
+            q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, N, 0, (N - 1) * sw + kw, 0,
                       orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
         }
     }
     *oxp = ox;
 }
 
-/* One output at column ox whose window may cross either edge. */
+/* One output at column ox whose window may cross either edge; half: the
+ * blocks are 8-channel ones (the tail). */
 static inline void q8dw_border(const q8dw *d, const uint8_t *const *rows, const __m256i *prep, int b0, int b1,
-                               int kh, int kw, int sw, int ox, uint8_t *orow)
+                               int kh, int kw, int sw, int ox, int half, uint8_t *orow)
 {
     const ops_q8_dwconv_args *a = d->a;
     const size_t c = d->c, nv = q8dw_block_vectors(kh, kw);
@@ -217,15 +241,19 @@ static inline void q8dw_border(const q8dw *d, const uint8_t *const *rows, const 
     if (kx_lo >= kx_hi) {   /* every tap is padding: the bias alone */
         for (int b = b0; b < b1; b++) {
             const size_t cb = (size_t)b * 16;
-            q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, 0, 0,
-                      orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
+            uint8_t *o = orow + (size_t)ox * c + cb;
+            int32_t *cs = a->chan_sum ? a->chan_sum + cb : 0;
+            if (half) q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, 0, 0, 1, o, cs);
+            else q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, 0, 0, 0, o, cs);
         }
         return;
     }
     for (int b = b0; b < b1; b++) {
         const size_t cb = (size_t)b * 16;
-        q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, kx_lo, kx_hi,
-                  orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
+        uint8_t *o = orow + (size_t)ox * c + cb;
+        int32_t *cs = a->chan_sum ? a->chan_sum + cb : 0;
+        if (half) q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, kx_lo, kx_hi, 1, o, cs);
+        else q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, kx_lo, kx_hi, 0, o, cs);
     }
 }
 
@@ -239,7 +267,7 @@ Q8_INLINE void q8dw_edge(const q8dw *d, const uint8_t *const *rows, const __m256
     const size_t c = d->c, nv = q8dw_block_vectors(kh, kw);
     for (int b = b0; b < b1; b++) {
         const size_t cb = (size_t)b * 16;
-        q8dw_tile(d, rows, ox - P, cb, prep + (size_t)(b - b0) * nv, kh, kw, 1, P, right ? 0 : P, right ? span - P : span,
+        q8dw_tile(d, rows, ox - P, cb, prep + (size_t)(b - b0) * nv, kh, kw, 1, P, right ? 0 : P, right ? span - P : span, 0,
                   orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
     }
 }
@@ -260,7 +288,7 @@ static inline void q8dw_tail(const ops_q8_dwconv_args *a, const uint8_t *const *
                 acc += ((int32_t)rows[ky][(size_t)ix * c + ch] - a->in_zero) * (int32_t)a->w[((size_t)ky * g.kw + kx) * c + ch];
             }
         }
-        o[ch] = ops_q8_finish(acc, &a->out, (size_t)ch, 0.0f);
+        o[ch] = ops_q8_finish(acc, &a->out, (size_t)ch, 0, 0, 0, 0.0f);
         if (a->chan_sum) a->chan_sum[ch] += o[ch];
     }
 }
@@ -293,10 +321,15 @@ Q8_INLINE void q8dw_body(const ops_q8_dwconv_args *a, const int K, const int S)
     int group = (int)(Q8DW_PREP_BYTES / (nv * sizeof(__m256i)));
     if (group < 1) group = 1;
     _Alignas(32) __m256i prep[Q8DW_PREP_BYTES / sizeof(__m256i)];
+    __m256i prep_tail[Q8DW_PREP_BYTES / sizeof(__m256i)];
     /* a group too big for the stack buffer never happens: nv <= 8*16*2+4 */
     for (int b0 = 0; b0 < blocks || (b0 == 0 && c16 < c); b0 += group) {
         const int b1 = b0 + group < blocks ? b0 + group : blocks;
-        if (b1 > b0) q8dw_prepare(&d, kh, kw, b0, b1, prep);
+        if (b1 > b0) q8dw_prepare(&d, kh, kw, b0, b1, 0, prep);
+        /* 8 of the channels past the last multiple of 16 (B4's 24-channel
+         * block): one 8-lane block, one output at a time */
+        const int tail8 = b1 == blocks && c - c16 >= 8;
+        if (tail8) q8dw_prepare(&d, kh, kw, blocks, blocks + 1, 1, prep_tail);
         for (int oy = a->row_begin; oy < a->row_end; oy++) {
             const int iy0 = oy * sh - g.pad_top;
             const uint8_t *rows[Q8DW_MAX_KH];
@@ -309,17 +342,19 @@ Q8_INLINE void q8dw_body(const ops_q8_dwconv_args *a, const int K, const int S)
                     q8dw_edge(&d, rows, prep, b0, b1, kh, kw, 0, 0, orow);
                     ox = P;
                 }
-                for (; ox < ox_lo; ox++) q8dw_border(&d, rows, prep, b0, b1, kh, kw, sw, ox, orow);
+                for (; ox < ox_lo; ox++) q8dw_border(&d, rows, prep, b0, b1, kh, kw, sw, ox, 0, orow);
                 if (K) q8dw_tiles(&d, rows, prep, b0, b1, kh, kw, sw, 4, &ox, ox_hi, orow);
                 q8dw_tiles(&d, rows, prep, b0, b1, kh, kw, sw, 1, &ox, ox_hi, orow);
                 if (edges) {
                     q8dw_edge(&d, rows, prep, b0, b1, kh, kw, 1, ox, orow);
                     ox = ow;
                 }
-                for (; ox < ow; ox++) q8dw_border(&d, rows, prep, b0, b1, kh, kw, sw, ox, orow);
+                for (; ox < ow; ox++) q8dw_border(&d, rows, prep, b0, b1, kh, kw, sw, ox, 0, orow);
             }
-            if (b1 == blocks && c16 < c)
-                for (int ox = 0; ox < ow; ox++) q8dw_tail(a, rows, ox, c16, orow);
+            if (tail8)
+                for (int ox = 0; ox < ow; ox++) q8dw_border(&d, rows, prep_tail, blocks, blocks + 1, kh, kw, sw, ox, 1, orow);
+            if (b1 == blocks && c16 + 8 * tail8 < c)
+                for (int ox = 0; ox < ow; ox++) q8dw_tail(a, rows, ox, c16 + 8 * tail8, orow);
         }
     }
 }

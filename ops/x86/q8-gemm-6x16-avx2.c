@@ -116,54 +116,88 @@ static inline __attribute__((always_inline)) __m128i b_row(const ops_q8_gemm_arg
     return _mm_loadu_si128((const __m128i *)(const void *)t);
 }
 
+/* Four k rows of 16 columns into [column][4 bytes] (u8s8); adds each
+ * column's four weights to s4 (1 x w through vpmaddubsw, exact in int16). */
+static inline __attribute__((always_inline)) void pack_quad(__m128i r0, __m128i r1, __m128i r2, __m128i r3, __m128i *p,
+                                                            __m128i *s4)
+{
+    const __m128i one8 = _mm_set1_epi8(1), one16 = _mm_set1_epi16(1);
+    const __m128i t0 = _mm_unpacklo_epi8(r0, r1), t1 = _mm_unpackhi_epi8(r0, r1);
+    const __m128i t2 = _mm_unpacklo_epi8(r2, r3), t3 = _mm_unpackhi_epi8(r2, r3);
+    const __m128i q[4] = { _mm_unpacklo_epi16(t0, t2), _mm_unpackhi_epi16(t0, t2),    /* columns 0-3, 4-7 */
+                           _mm_unpacklo_epi16(t1, t3), _mm_unpackhi_epi16(t1, t3) };  /* 8-11, 12-15 */
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++) {
+        _mm_store_si128(p + i, q[i]);
+        s4[i] = _mm_add_epi32(s4[i], _mm_madd_epi16(_mm_maddubs_epi16(one8, q[i]), one16));
+    }
+}
+
+/* Two k rows of 16 columns into [column][2 int16] (i16); adds the column
+ * sums (w x 1 through vpmaddwd). */
+static inline __attribute__((always_inline)) void pack_pair(__m128i r0, __m128i r1, __m256i *p, __m256i *sum0,
+                                                            __m256i *sum1)
+{
+    const __m256i ones16 = _mm256_set1_epi16(1);
+    const __m256i w0 = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(r0, r1));   /* columns 0-7, (k, k+1) */
+    const __m256i w1 = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(r0, r1));   /* columns 8-15 */
+    _mm256_store_si256(p, w0);
+    _mm256_store_si256(p + 1, w1);
+    *sum0 = _mm256_add_epi32(*sum0, _mm256_madd_epi16(w0, ones16));
+    *sum1 = _mm256_add_epi32(*sum1, _mm256_madd_epi16(w1, ones16));
+}
+
 /* One panel: the mode from the weights' range, the column sums, B laid
- * out for that mode. 16-byte rows interleaved with unpacks: four k rows
- * into [column][4 bytes] (u8s8), or two into [column][2 int16] (i16). */
+ * out for that mode. Full panels (16 columns) walk B's rows with plain
+ * loads; the k tail and a partial last panel go through b_row. */
 static inline __attribute__((always_inline)) void pack_panel(const ops_q8_gemm_args *g, size_t j0, uint8_t *panel,
                                                               const int full)
 {
-    const size_t k = g->k, nr = g->n - j0 < Q8_NR ? g->n - j0 : Q8_NR;
+    const size_t k = g->k, nr = g->n - j0 < Q8_NR ? g->n - j0 : Q8_NR, ld = g->b_stride;
+    const int8_t *b = g->b + j0;
     __m128i lo = _mm_setzero_si128(), hi = lo;
-    for (size_t kk = 0; kk < k; kk++) {
-        const __m128i r = b_row(g, kk, j0, nr, full);
-        lo = _mm_min_epi8(lo, r);
-        hi = _mm_max_epi8(hi, r);
+    if (full) {
+        const int8_t *p = b;
+        for (size_t kk = 0; kk < k; kk++, p += ld) {
+            const __m128i r = _mm_loadu_si128((const __m128i *)(const void *)p);
+            lo = _mm_min_epi8(lo, r);
+            hi = _mm_max_epi8(hi, r);
+        }
+    } else {
+        for (size_t kk = 0; kk < k; kk++) {
+            const __m128i r = b_row(g, kk, j0, nr, 0);
+            lo = _mm_min_epi8(lo, r);
+            hi = _mm_max_epi8(hi, r);
+        }
     }
     /* every byte in [-64, 63]: lo + 64 and 63 - hi stay non-negative */
     const int small = _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(lo, _mm_set1_epi8(-64)),
                                                      _mm_cmpgt_epi8(hi, _mm_set1_epi8(63)))) == 0;
     __m256i sum0 = _mm256_setzero_si256(), sum1 = sum0;   /* columns 0-7, 8-15 */
-    const __m256i ones16 = _mm256_set1_epi16(1);
-    const __m128i one8 = _mm_set1_epi8(1), one16 = _mm_set1_epi16(1);
-    __m128i s4[4] = { _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128() };
     if (small) {
+        __m128i s4[4] = { _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128() };
         __m128i *p = (__m128i *)(void *)(panel + HEADER_BYTES);
-        for (size_t kk = 0; kk < k; kk += 4, p += 4) {
-            const __m128i r0 = b_row(g, kk, j0, nr, full), r1 = b_row(g, kk + 1, j0, nr, full);
-            const __m128i r2 = b_row(g, kk + 2, j0, nr, full), r3 = b_row(g, kk + 3, j0, nr, full);
-            const __m128i t0 = _mm_unpacklo_epi8(r0, r1), t1 = _mm_unpackhi_epi8(r0, r1);
-            const __m128i t2 = _mm_unpacklo_epi8(r2, r3), t3 = _mm_unpackhi_epi8(r2, r3);
-            const __m128i q0 = _mm_unpacklo_epi16(t0, t2), q1 = _mm_unpackhi_epi16(t0, t2);
-            const __m128i q2 = _mm_unpacklo_epi16(t1, t3), q3 = _mm_unpackhi_epi16(t1, t3);
-            _mm_store_si128(p, q0); _mm_store_si128(p + 1, q1); _mm_store_si128(p + 2, q2); _mm_store_si128(p + 3, q3);
-            /* column sums: each column's four bytes (1 x w, exact in int16) */
-            s4[0] = _mm_add_epi32(s4[0], _mm_madd_epi16(_mm_maddubs_epi16(one8, q0), one16));   /* columns 0-3 */
-            s4[1] = _mm_add_epi32(s4[1], _mm_madd_epi16(_mm_maddubs_epi16(one8, q1), one16));   /* 4-7 */
-            s4[2] = _mm_add_epi32(s4[2], _mm_madd_epi16(_mm_maddubs_epi16(one8, q2), one16));   /* 8-11 */
-            s4[3] = _mm_add_epi32(s4[3], _mm_madd_epi16(_mm_maddubs_epi16(one8, q3), one16));   /* 12-15 */
-        }
+        size_t kk = 0;
+        if (full)
+            for (const int8_t *r = b; kk + 4 <= k; kk += 4, p += 4, r += 4 * ld)
+                pack_quad(_mm_loadu_si128((const __m128i *)(const void *)r),
+                          _mm_loadu_si128((const __m128i *)(const void *)(r + ld)),
+                          _mm_loadu_si128((const __m128i *)(const void *)(r + 2 * ld)),
+                          _mm_loadu_si128((const __m128i *)(const void *)(r + 3 * ld)), p, s4);
+        for (; kk < k; kk += 4, p += 4)
+            pack_quad(b_row(g, kk, j0, nr, full), b_row(g, kk + 1, j0, nr, full), b_row(g, kk + 2, j0, nr, full),
+                      b_row(g, kk + 3, j0, nr, full), p, s4);
         sum0 = _mm256_set_m128i(s4[1], s4[0]);
         sum1 = _mm256_set_m128i(s4[3], s4[2]);
     } else {
         __m256i *p = (__m256i *)(void *)(panel + HEADER_BYTES);
-        for (size_t kk = 0; kk < k; kk += 2, p += 2) {
-            const __m128i r0 = b_row(g, kk, j0, nr, full), r1 = b_row(g, kk + 1, j0, nr, full);
-            const __m256i w0 = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(r0, r1));   /* columns 0-7, (k, k+1) */
-            const __m256i w1 = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(r0, r1));   /* columns 8-15 */
-            _mm256_store_si256(p, w0); _mm256_store_si256(p + 1, w1);
-            sum0 = _mm256_add_epi32(sum0, _mm256_madd_epi16(w0, ones16));
-            sum1 = _mm256_add_epi32(sum1, _mm256_madd_epi16(w1, ones16));
-        }
+        size_t kk = 0;
+        if (full)
+            for (const int8_t *r = b; kk + 2 <= k; kk += 2, p += 2, r += 2 * ld)
+                pack_pair(_mm_loadu_si128((const __m128i *)(const void *)r),
+                          _mm_loadu_si128((const __m128i *)(const void *)(r + ld)), p, &sum0, &sum1);
+        for (; kk < k; kk += 2, p += 2)
+            pack_pair(b_row(g, kk, j0, nr, full), b_row(g, kk + 1, j0, nr, full), p, &sum0, &sum1);
     }
     int32_t *corr = (int32_t *)(void *)panel;
     const __m256i z = _mm256_set1_epi32(g->a_zero);
@@ -210,16 +244,15 @@ static inline __m256i bcast4(const uint8_t *p)
     return _mm256_set1_epi32(v);
 }
 
-/* One output vector: ops_q8_finish on 8 lanes up to the rounding. bias is
- * zero when the layer has none: adding +0 changes only -0, which rounds
- * and activates like +0. */
+/* One output vector: ops_q8_finish on 8 lanes up to the rounding (bias
+ * zero when the layer has none, as in the reference). */
 static inline __attribute__((always_inline)) __m256i finish8(const q8_tile *t, const int epi, __m256i acc, __m256 m,
                                                              __m256 b, const uint8_t *res)
 {
-    __m256 x = _mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(acc), m), b);
+    __m256 x = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), m, b);
     if (epi == EPI_SWISH) x = q8_avx2_swish(x);
     else if (epi == EPI_ACT) x = q8_avx2_act(x, t->act);
-    if (res) x = _mm256_add_ps(x, q8_avx2_res8(res, t->res_zero, t->res_scale));
+    if (res) x = q8_avx2_add_res8(x, res, t->res_zero, t->res_scale);
     return q8_avx2_round(x, &t->q);
 }
 

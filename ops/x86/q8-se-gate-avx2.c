@@ -10,7 +10,7 @@
  * -- the reference's operations, lane by lane. Both mat-vecs have this
  * shape (w1 [rc][c] on the mean, w2 [c][rc] on the hidden vector); two
  * blocks of rows run side by side to hide the add latency of the chains.
- * The activations are the reference's own scalar calls: rc + c of them.
+ * Scale, bias and activation then go 8 outputs at a time (q8-avx2.h).
  */
 #include <immintrin.h>
 #include "kernels-internal.h"
@@ -97,16 +97,26 @@ static void matvec(const int8_t *w, size_t rows, size_t cols, const float *x, fl
     }
 }
 
+/* x[i] = act(x[i] * scale[i] + bias[i]) (bias 0 when NULL), in place. */
+static void finish(float *x, size_t n, const float *scale, const float *bias, ops_act act)
+{
+    const size_t n8 = n / 8 * 8;
+    for (size_t i = 0; i < n8; i += 8) {
+        const __m256 b = bias ? _mm256_loadu_ps(bias + i) : _mm256_setzero_ps();
+        const __m256 s = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(scale + i)), b);
+        _mm256_storeu_ps(x + i, q8_avx2_act(s, act));
+    }
+    for (size_t i = n8; i < n; i++) x[i] = ops_q8_act(x[i] * scale[i] + (bias ? bias[i] : 0.0f), act);
+}
+
 ops_status q8_se_gate_avx2(const ops_q8_se_args *a)
 {
     if (!a || !a->mean || !a->w1 || !a->s1 || !a->w2 || !a->s2 || !a->gate || !a->scratch) return OPS_ERR_ARG;
     if (a->rc < 1 || a->c < 1) return q8_se_gate_scalar(a);
     const size_t c = (size_t)a->c, rc = (size_t)a->rc;
     matvec(a->w1, rc, c, a->mean, a->scratch);
-    for (size_t r = 0; r < rc; r++)
-        a->scratch[r] = ops_act_apply1(a->scratch[r] * a->s1[r] + (a->b1 ? a->b1[r] : 0.0f), a->act);
+    finish(a->scratch, rc, a->s1, a->b1, a->act);
     matvec(a->w2, c, rc, a->scratch, a->gate);
-    for (size_t i = 0; i < c; i++)
-        a->gate[i] = ops_act_apply1(a->gate[i] * a->s2[i] + (a->b2 ? a->b2[i] : 0.0f), a->gate_act);
+    finish(a->gate, c, a->s2, a->b2, a->gate_act);
     return OPS_OK;
 }
