@@ -227,10 +227,11 @@ static int panel_mode(const uint8_t *panel) { return ((const int32_t *)(const vo
 typedef struct q8_tile {
     const uint8_t *a;             /* the tile's first A row: 4 bytes per step */
     size_t lda;                   /* bytes from one A row to the next */
-    const uint8_t *panel;         /* header, then B */
+    const uint8_t *panel;         /* header, then B; the first of `panels` */
+    size_t panels, panel_bytes;   /* consecutive panels of one call (below) */
     size_t steps;                 /* k quads (u8s8) or k pairs (i16) */
-    size_t nr;                    /* valid columns 1..16 */
-    const __m256 *f;              /* the panel's mult (2 vectors) and bias (2) */
+    size_t nr;                    /* valid columns 1..16 (16 when panels > 1) */
+    const __m256 *f;              /* per panel: mult (2 vectors), bias (2) */
     ops_act act;
     q8_avx2_out q;
     const uint8_t *res; size_t ldr; __m256i res_zero; __m256 res_scale;
@@ -257,13 +258,14 @@ static inline __attribute__((always_inline)) __m256i finish8(const q8_tile *t, c
 }
 
 /* Rows r and r + 1 (or r alone: two = 0) of the tile to C. */
-static inline __attribute__((always_inline)) void store_rows(const q8_tile *t, const int epi, const int r, const int two,
-                                                             __m256i a0, __m256i a1, __m256i b0, __m256i b1)
+static inline __attribute__((always_inline)) void store_rows(const q8_tile *t, size_t p, const int epi, const int r,
+                                                             const int two, __m256i a0, __m256i a1, __m256i b0,
+                                                             __m256i b1)
 {
     const uint8_t *ra = 0, *rb = 0;
     uint8_t rbuf[32];
     if (t->res) {
-        ra = t->res + (size_t)r * t->ldr;
+        ra = t->res + (size_t)r * t->ldr + p * Q8_NR;
         rb = two ? ra + t->ldr : ra;
         if (t->nr < Q8_NR) {
             memset(rbuf, 0, sizeof rbuf);
@@ -272,11 +274,12 @@ static inline __attribute__((always_inline)) void store_rows(const q8_tile *t, c
             ra = rbuf; rb = rbuf + 16;
         }
     }
-    const __m256 m0 = t->f[0], m1 = t->f[1], c0 = t->f[2], c1 = t->f[3];
+    const __m256 *f = t->f + 4 * p;
+    const __m256 m0 = f[0], m1 = f[1], c0 = f[2], c1 = f[3];
     const __m256i x = q8_avx2_half(finish8(t, epi, a0, m0, c0, ra), finish8(t, epi, a1, m1, c1, ra ? ra + 8 : 0), &t->q);
     const __m256i y = two ? q8_avx2_half(finish8(t, epi, b0, m0, c0, rb), finish8(t, epi, b1, m1, c1, rb ? rb + 8 : 0), &t->q) : x;
     const __m256i v = q8_avx2_bytes(x, y);
-    uint8_t *c = t->c + (size_t)r * t->ldc;
+    uint8_t *c = t->c + (size_t)r * t->ldc + p * Q8_NR;
     if (t->nr == Q8_NR) {
         _mm_storeu_si128((__m128i *)(void *)c, _mm256_castsi256_si128(v));
         if (two) _mm_storeu_si128((__m128i *)(void *)(c + t->ldc), _mm256_extracti128_si256(v, 1));
@@ -300,12 +303,15 @@ static inline __attribute__((always_inline)) __m256i madd_u8s8(__m256i a, __m256
     return _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), _mm256_set1_epi16(1));
 }
 
-static inline __attribute__((always_inline)) void tile(const int mr, const int u8s8, const int epi, const q8_tile *t)
+/* Panel p of the call's panels (see q8_tile). */
+static inline __attribute__((always_inline)) void tile(const int mr, const int u8s8, const int epi, const q8_tile *t,
+                                                       size_t p)
 {
+    const uint8_t *panel = t->panel + p * t->panel_bytes;
     /* start from -a_zero * colsum (see the top) */
     const __m256i z = _mm256_setzero_si256();
-    const __m256i i0 = _mm256_sub_epi32(z, _mm256_load_si256((const __m256i *)(const void *)t->panel));
-    const __m256i i1 = _mm256_sub_epi32(z, _mm256_load_si256((const __m256i *)(const void *)(t->panel + 32)));
+    const __m256i i0 = _mm256_sub_epi32(z, _mm256_load_si256((const __m256i *)(const void *)panel));
+    const __m256i i1 = _mm256_sub_epi32(z, _mm256_load_si256((const __m256i *)(const void *)(panel + 32)));
     __m256i c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1;
     __m256i c30 = i0, c31 = i1, c40 = i0, c41 = i1, c50 = i0, c51 = i1;
     /* row pointers past mr stay on row 0: never read */
@@ -315,7 +321,7 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int u
     const uint8_t *a3 = mr > 3 ? a2 + t->lda : a0;
     const uint8_t *a4 = mr > 4 ? a3 + t->lda : a0;
     const uint8_t *a5 = mr > 5 ? a4 + t->lda : a0;
-    const __m256i *bp = (const __m256i *)(const void *)(t->panel + HEADER_BYTES);
+    const __m256i *bp = (const __m256i *)(const void *)(panel + HEADER_BYTES);
     const size_t steps = t->steps;
     if (u8s8) {
         for (size_t s = 0; s < steps; s++, bp += 2) {
@@ -330,14 +336,17 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int u
             ROW(3, _mm256_madd_epi16) ROW(4, _mm256_madd_epi16) ROW(5, _mm256_madd_epi16)
         }
     }
-    store_rows(t, epi, 0, mr > 1, c00, c01, c10, c11);
-    if (mr > 2) store_rows(t, epi, 2, mr > 3, c20, c21, c30, c31);
-    if (mr > 4) store_rows(t, epi, 4, mr > 5, c40, c41, c50, c51);
+    store_rows(t, p, epi, 0, mr > 1, c00, c01, c10, c11);
+    if (mr > 2) store_rows(t, p, epi, 2, mr > 3, c20, c21, c30, c31);
+    if (mr > 4) store_rows(t, p, epi, 4, mr > 5, c40, c41, c50, c51);
 }
 #undef ROW
 
+/* One call: the tile rows against t->panels consecutive panels (a row of
+ * tiles across small B: one indirect call per 6 rows, not per panel). */
 typedef void (*tile_fn)(const q8_tile *t);
-#define TILE(mr, m, e) static void tile_##mr##_##m##_##e(const q8_tile *t) { tile(mr, m, e, t); }
+#define TILE(mr, m, e) \
+    static void tile_##mr##_##m##_##e(const q8_tile *t) { for (size_t p = 0; p < t->panels; p++) tile(mr, m, e, t, p); }
 #define TILES(m, e) TILE(1, m, e) TILE(2, m, e) TILE(3, m, e) TILE(4, m, e) TILE(5, m, e) TILE(6, m, e)
 #define ROWS(m, e) { tile_1_##m##_##e, tile_2_##m##_##e, tile_3_##m##_##e, tile_4_##m##_##e, tile_5_##m##_##e, tile_6_##m##_##e }
 TILES(0, 0) TILES(0, 1) TILES(0, 2) TILES(1, 0) TILES(1, 1) TILES(1, 2)
@@ -350,6 +359,33 @@ static const tile_fn tiles[3][2][Q8_MR] = {
 
 /* ---------------------------------------------------------------- copy */
 
+/* The block's rows of A requantised by a_mult into u8 (rows kq4 bytes
+ * apart): 32 columns at a time across all the rows, so that each chunk's
+ * factors are loaded once per block, not once per row (B0's first
+ * projection has k = 32: a row is one chunk). */
+static void rescale_block(const ops_q8_gemm_args *g, const uint8_t *a, size_t rows, const q8_avx2_out *q, uint8_t *u8)
+{
+    const size_t k = g->k, lda = g->a_stride, kq4 = kq_of(k) * 4;
+    const __m256i zi = _mm256_set1_epi32(g->a_in_zero);
+    size_t ch = 0;
+    for (; ch + 32 <= k; ch += 32) {
+        const __m256 m[4] = { _mm256_loadu_ps(g->a_mult + ch), _mm256_loadu_ps(g->a_mult + ch + 8),
+                              _mm256_loadu_ps(g->a_mult + ch + 16), _mm256_loadu_ps(g->a_mult + ch + 24) };
+        for (size_t r = 0; r < rows; r++) {
+            const uint8_t *x = a + r * lda + ch;
+            __m256i v[4];
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++)
+                v[j] = q8_avx2_round(_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q8_avx2_load8u(x + 8 * j), zi)), m[j]), q);
+            _mm256_storeu_si256((__m256i *)(void *)(u8 + r * kq4 + ch),
+                                q8_avx2_bytes(q8_avx2_half(v[0], v[1], q), q8_avx2_half(v[2], v[3], q)));
+        }
+    }
+    if (ch < k)
+        for (size_t r = 0; r < rows; r++)
+            q8_avx2_rescale_row(a + r * lda + ch, k - ch, g->a_in_zero, g->a_mult + ch, g->a_zero, q, u8 + r * kq4 + ch);
+}
+
 /* Rows of A into the block: uint8 with k padded to 4 (u8: when the tiles
  * cannot read A in place, or A is requantised by a_mult -- the u8 row is
  * then what gets widened) and widened to int16 with k padded to 2 (a16). */
@@ -357,13 +393,14 @@ static void copy_rows(const ops_q8_gemm_args *g, const uint8_t *a, size_t rows, 
                       int16_t *a16)
 {
     const size_t k = g->k, lda = g->a_stride, kq4 = kq_of(k) * 4, kp2 = kp_of(k) * 2;
+    if (u8 && g->a_mult) rescale_block(g, a, rows, qa, u8);
+    if (!a16 && g->a_mult && kq4 == k) return;
     for (size_t r = 0; r < rows; r++) {
         const uint8_t *src = a + r * lda;
         if (u8) {
             uint8_t *d = u8 + r * kq4;
-            if (g->a_mult) q8_avx2_rescale_row(src, k, g->a_in_zero, g->a_mult, g->a_zero, qa, d);
-            else memcpy(d, src, k);
-            memset(d + k, 0, kq4 - k);
+            if (!g->a_mult) memcpy(d, src, k);
+            if (kq4 > k) memset(d + k, 0, kq4 - k);
             src = d;
         }
         if (!a16) continue;
@@ -420,15 +457,22 @@ ops_status q8_gemm_6x16_avx2(const ops_q8_gemm_args *g, void *scratch)
     t.res_scale = _mm256_set1_ps(g->res_scale);
     t.ldr = g->res_stride;
     t.ldc = g->c_stride;
+    const size_t pb = panel_bytes(k);
+    t.panel_bytes = pb;
     const int epi = g->out.act.kind == OPS_ACT_SWISH ? EPI_SWISH : g->out.act.kind == OPS_ACT_NONE ? EPI_NONE : EPI_ACT;
     for (size_t i0 = 0; i0 < m; i0 += mc) {
         const size_t rows = m - i0 < mc ? m - i0 : mc;
         if (any_i16 || need_u8) copy_rows(g, g->a + i0 * g->a_stride, rows, &qa, need_u8 ? u8 : 0, any_i16 ? a16 : 0);
-        for (size_t j0 = 0; j0 < n; j0 += Q8_NR) {
+        for (size_t j0 = 0, j1; j0 < n; j0 = j1) {
+            t.panel = packed + j0 / Q8_NR * pb;
+            const int mode = panel_mode(t.panel), u8s8 = mode == MODE_U8S8;
+            /* sweeping: the run of full panels of one mode from j0 */
+            j1 = j0 + Q8_NR;
+            if (mc == Q8_MR)
+                while (j1 + Q8_NR <= n && panel_mode(packed + j1 / Q8_NR * pb) == mode) j1 += Q8_NR;
             t.nr = n - j0 < Q8_NR ? n - j0 : Q8_NR;
-            t.panel = packed + j0 / Q8_NR * panel_bytes(k);
+            t.panels = j1 <= n ? (j1 - j0) / Q8_NR : 1;
             t.f = factors + j0 / Q8_NR * 4;
-            const int u8s8 = panel_mode(t.panel) == MODE_U8S8;
             t.steps = u8s8 ? kq_of(k) : kp_of(k);
             for (size_t i = 0; i < rows; i += Q8_MR) {
                 const size_t mr = rows - i < Q8_MR ? rows - i : Q8_MR;
