@@ -65,6 +65,7 @@ int main(int argc, char **argv)
         { 49, 1152, 192, OPS_ACT_NONE, 1, "b13 project + skip" },
         { 49, 320, 1280, OPS_ACT_SWISH, 0, "head" },
         { 9025, 32, 192, OPS_ACT_SWISH, 0, "B4 b6 expand" },
+        { 36100, 24, 24, OPS_ACT_NONE, 1, "B4 b1 project + skip" },
         { 144, 448, 2688, OPS_ACT_SWISH, 0, "B4 b30 expand" },
     };
     printf("\nGEMM  m x k x n                           f32 us   int8 us   int8/f32   pack us\n");
@@ -118,6 +119,9 @@ int main(int argc, char **argv)
         { 14, 14, 672, 5, 1, 2, 2, 2, 2 },
         { 7, 7, 1152, 5, 1, 2, 2, 2, 2 },
         { 95, 95, 192, 3, 1, 1, 1, 1, 1 },
+        { 190, 190, 48, 3, 1, 1, 1, 1, 1 },
+        { 190, 190, 24, 3, 1, 1, 1, 1, 1 },
+        { 24, 24, 672, 3, 1, 1, 1, 1, 1 },
     };
     printf("\ndwconv  h x w x c   k s (swish, chan_sum)   f32 us   int8 us   int8/f32\n");
     for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {

@@ -34,7 +34,7 @@
  * weights fit in Q8DW_PREP_BYTES of stack), output row, tile, block --
  * channels innermost, so every input row is walked forward in memory.
  * Channels past the last multiple of 16 go through an 8-lane block (8-byte
- * loads and stores, one output at a time) when there are 8 of them, and
+ * loads and stores) when there are 8 of them, and
  * the reference's arithmetic per pixel for the last c % 8.
  */
 #ifndef EFFAD_Q8_DWCONV_AVX2_H
@@ -48,6 +48,11 @@
 #define Q8DW_MAX_KH 16
 /* Stack for one channel group's prepared weights and epilogue factors. */
 #define Q8DW_PREP_BYTES (16u << 10)
+/* Prefetch distance in tiles, and the input size above which the tiles
+ * prefetch (as the float kernels: a hardware prefetcher does not follow
+ * the kh row streams of a map bigger than L2). */
+#define Q8DW_PF_TILES 2
+#define Q8DW_PF_MIN_BYTES (512u << 10)
 /* Per 16-channel block: 2 vectors per (row pair, kernel column), then the
  * epilogue's mult and bias, each as the two unpack-order halves. */
 #define Q8DW_FACTORS 4
@@ -58,6 +63,7 @@ typedef struct q8dw {
     __m256i z16;          /* the input zero point, int16 lanes */
     q8_avx2_out q;
     int swish;            /* the activation is swish (else: the switch) */
+    int prefetch;         /* the input is bigger than L2 (q8dw_tiles) */
 } q8dw;
 
 Q8_INLINE size_t q8dw_block_vectors(int kh, int kw)
@@ -213,16 +219,27 @@ Q8_INLINE void q8dw_tile(const q8dw *d, const uint8_t *const *rows, int ix0, siz
 /* Tiles of N outputs with every column inside the row, from *oxp while
  * they fit before ox_hi, blocks [b0, b1). */
 Q8_INLINE void q8dw_tiles(const q8dw *d, const uint8_t *const *rows, const __m256i *prep, int b0, int b1,
-                          const int kh, const int kw, const int sw, const int N, int *oxp, int ox_hi, uint8_t *orow)
+                          const int kh, const int kw, const int sw, const int N, const int half, int *oxp, int ox_hi,
+                          uint8_t *orow)
 {
     const ops_q8_dwconv_args *a = d->a;
     const size_t c = d->c, nv = q8dw_block_vectors(kh, kw);
     int ox = *oxp;
     for (; ox + N <= ox_hi; ox += N) {
         const int ix0 = ox * sw - a->g.pad_left;
+        if (N > 1 && d->prefetch) {
+            /* the input columns this tile's rows read, Q8DW_PF_TILES tiles
+             * ahead (addresses past the row are harmless: a prefetch never
+             * faults) */
+            const uintptr_t at = (uintptr_t)(ix0 + Q8DW_PF_TILES * N * sw) * c + (uintptr_t)b0 * 16;
+            const size_t bytes = (size_t)N * sw * c;
+            for (int ky = 0; ky < kh; ky++)
+                if (rows[ky])
+                    for (size_t l = 0; l < bytes; l += 64) _mm_prefetch((const char *)((uintptr_t)rows[ky] + at + l), _MM_HINT_T0);
+        }
         for (int b = b0; b < b1; b++) {
             const size_t cb = (size_t)b * 16;
-            q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, N, 0, (N - 1) * sw + kw, 0,
+            q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, N, 0, (N - 1) * sw + kw, half,
                       orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
         }
     }
@@ -260,16 +277,39 @@ static inline void q8dw_border(const q8dw *d, const uint8_t *const *rows, const 
 /* The first (right = 0) or last kw/2 outputs of a stride-1 row with
  * "same" padding as one tile (see the top). */
 Q8_INLINE void q8dw_edge(const q8dw *d, const uint8_t *const *rows, const __m256i *prep, int b0, int b1,
-                         const int kh, const int kw, const int right, int ox, uint8_t *orow)
+                         const int kh, const int kw, const int right, const int half, int ox, uint8_t *orow)
 {
     const ops_q8_dwconv_args *a = d->a;
     const int P = kw / 2, span = (P - 1) + kw;
     const size_t c = d->c, nv = q8dw_block_vectors(kh, kw);
     for (int b = b0; b < b1; b++) {
         const size_t cb = (size_t)b * 16;
-        q8dw_tile(d, rows, ox - P, cb, prep + (size_t)(b - b0) * nv, kh, kw, 1, P, right ? 0 : P, right ? span - P : span, 0,
+        q8dw_tile(d, rows, ox - P, cb, prep + (size_t)(b - b0) * nv, kh, kw, 1, P, right ? 0 : P, right ? span - P : span, half,
                   orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
     }
+}
+
+/* One output row, blocks [b0, b1) (half: the one 8-channel block):
+ * stride-1 "same" edges as tiles, other borders one output at a time, the
+ * interior in tiles of 4 and then singles. */
+Q8_INLINE void q8dw_row(const q8dw *d, const uint8_t *const *rows, const __m256i *prep, int b0, int b1, const int kh,
+                        const int kw, const int sw, const int K, const int half, const int edges, int ox_lo, int ox_hi,
+                        uint8_t *orow)
+{
+    const int ow = d->a->out_dims.w, P = kw / 2;
+    int ox = 0;
+    if (edges) {
+        q8dw_edge(d, rows, prep, b0, b1, kh, kw, 0, half, 0, orow);
+        ox = P;
+    }
+    for (; ox < ox_lo; ox++) q8dw_border(d, rows, prep, b0, b1, kh, kw, sw, ox, half, orow);
+    if (K) q8dw_tiles(d, rows, prep, b0, b1, kh, kw, sw, 4, half, &ox, ox_hi, orow);
+    q8dw_tiles(d, rows, prep, b0, b1, kh, kw, sw, 1, half, &ox, ox_hi, orow);
+    if (edges) {
+        q8dw_edge(d, rows, prep, b0, b1, kh, kw, 1, half, ox, orow);
+        ox = ow;
+    }
+    for (; ox < ow; ox++) q8dw_border(d, rows, prep, b0, b1, kh, kw, sw, ox, half, orow);
 }
 
 /* Channels [c16, c) of output (oy, ox): the reference's arithmetic. */
@@ -308,6 +348,9 @@ Q8_INLINE void q8dw_body(const ops_q8_dwconv_args *a, const int K, const int S)
     d.z16 = _mm256_set1_epi16((short)a->in_zero);
     d.q = q8_avx2_out_of(a->out.inv_scale, a->out.zero);
     d.swish = a->out.act.kind == OPS_ACT_SWISH;
+    /* software prefetch only when the input cannot be cache-resident (a
+     * ring of a few rows is, by construction) */
+    d.prefetch = !a->in_ring && (size_t)ih * iw * c > Q8DW_PF_MIN_BYTES;
     /* columns whose taps all fall inside the row */
     int ox_lo = (g.pad_left + sw - 1) / sw;
     int ox_hi = iw - kw + g.pad_left >= 0 ? (iw - kw + g.pad_left) / sw + 1 : 0;
@@ -327,7 +370,7 @@ Q8_INLINE void q8dw_body(const ops_q8_dwconv_args *a, const int K, const int S)
         const int b1 = b0 + group < blocks ? b0 + group : blocks;
         if (b1 > b0) q8dw_prepare(&d, kh, kw, b0, b1, 0, prep);
         /* 8 of the channels past the last multiple of 16 (B4's 24-channel
-         * block): one 8-lane block, one output at a time */
+         * layers): one 8-lane block */
         const int tail8 = b1 == blocks && c - c16 >= 8;
         if (tail8) q8dw_prepare(&d, kh, kw, blocks, blocks + 1, 1, prep_tail);
         for (int oy = a->row_begin; oy < a->row_end; oy++) {
@@ -336,23 +379,8 @@ Q8_INLINE void q8dw_body(const ops_q8_dwconv_args *a, const int K, const int S)
             for (int ky = 0; ky < kh; ky++)
                 rows[ky] = iy0 + ky >= 0 && iy0 + ky < ih ? ops_q8_dw_in_row(a, iy0 + ky) : 0;
             uint8_t *orow = a->out_q + (size_t)oy * ow * c;
-            if (b1 > b0) {
-                int ox = 0;
-                if (edges) {
-                    q8dw_edge(&d, rows, prep, b0, b1, kh, kw, 0, 0, orow);
-                    ox = P;
-                }
-                for (; ox < ox_lo; ox++) q8dw_border(&d, rows, prep, b0, b1, kh, kw, sw, ox, 0, orow);
-                if (K) q8dw_tiles(&d, rows, prep, b0, b1, kh, kw, sw, 4, &ox, ox_hi, orow);
-                q8dw_tiles(&d, rows, prep, b0, b1, kh, kw, sw, 1, &ox, ox_hi, orow);
-                if (edges) {
-                    q8dw_edge(&d, rows, prep, b0, b1, kh, kw, 1, ox, orow);
-                    ox = ow;
-                }
-                for (; ox < ow; ox++) q8dw_border(&d, rows, prep, b0, b1, kh, kw, sw, ox, 0, orow);
-            }
-            if (tail8)
-                for (int ox = 0; ox < ow; ox++) q8dw_border(&d, rows, prep_tail, blocks, blocks + 1, kh, kw, sw, ox, 1, orow);
+            if (b1 > b0) q8dw_row(&d, rows, prep, b0, b1, kh, kw, sw, K, 0, edges, ox_lo, ox_hi, orow);
+            if (tail8) q8dw_row(&d, rows, prep_tail, blocks, blocks + 1, kh, kw, sw, K, 1, edges, ox_lo, ox_hi, orow);
             if (b1 == blocks && c16 + 8 * tail8 < c)
                 for (int ox = 0; ox < ow; ox++) q8dw_tail(a, rows, ox, c16 + 8 * tail8, orow);
         }

@@ -262,32 +262,45 @@ static inline __attribute__((always_inline)) void store_rows(const q8_tile *t, s
                                                              const int two, __m256i a0, __m256i a1, __m256i b0,
                                                              __m256i b1)
 {
+    /* nr 8 (B4's 24- and 56-column layers end in one): the upper lanes are
+     * neither finished nor stored; other partial panels go through a
+     * buffer */
+    const size_t nr = t->nr;
+    const int eight = nr == 8, upper = nr > 8;
     const uint8_t *ra = 0, *rb = 0;
     uint8_t rbuf[32];
     if (t->res) {
         ra = t->res + (size_t)r * t->ldr + p * Q8_NR;
         rb = two ? ra + t->ldr : ra;
-        if (t->nr < Q8_NR) {
+        if (nr < Q8_NR && !eight) {
             memset(rbuf, 0, sizeof rbuf);
-            memcpy(rbuf, ra, t->nr);
-            memcpy(rbuf + 16, rb, t->nr);
+            memcpy(rbuf, ra, nr);
+            memcpy(rbuf + 16, rb, nr);
             ra = rbuf; rb = rbuf + 16;
         }
     }
     const __m256 *f = t->f + 4 * p;
     const __m256 m0 = f[0], m1 = f[1], c0 = f[2], c1 = f[3];
-    const __m256i x = q8_avx2_half(finish8(t, epi, a0, m0, c0, ra), finish8(t, epi, a1, m1, c1, ra ? ra + 8 : 0), &t->q);
-    const __m256i y = two ? q8_avx2_half(finish8(t, epi, b0, m0, c0, rb), finish8(t, epi, b1, m1, c1, rb ? rb + 8 : 0), &t->q) : x;
+    const __m256i xa = finish8(t, epi, a0, m0, c0, ra);
+    const __m256i x = q8_avx2_half(xa, upper ? finish8(t, epi, a1, m1, c1, ra ? ra + 8 : 0) : xa, &t->q);
+    __m256i y = x;
+    if (two) {
+        const __m256i ya = finish8(t, epi, b0, m0, c0, rb);
+        y = q8_avx2_half(ya, upper ? finish8(t, epi, b1, m1, c1, rb ? rb + 8 : 0) : ya, &t->q);
+    }
     const __m256i v = q8_avx2_bytes(x, y);
     uint8_t *c = t->c + (size_t)r * t->ldc + p * Q8_NR;
-    if (t->nr == Q8_NR) {
+    if (nr == Q8_NR) {
         _mm_storeu_si128((__m128i *)(void *)c, _mm256_castsi256_si128(v));
         if (two) _mm_storeu_si128((__m128i *)(void *)(c + t->ldc), _mm256_extracti128_si256(v, 1));
+    } else if (eight) {
+        _mm_storel_epi64((__m128i *)(void *)c, _mm256_castsi256_si128(v));
+        if (two) _mm_storel_epi64((__m128i *)(void *)(c + t->ldc), _mm256_extracti128_si256(v, 1));
     } else {
         uint8_t ob[32];
         _mm256_storeu_si256((__m256i *)(void *)ob, v);
-        memcpy(c, ob, t->nr);
-        if (two) memcpy(c + t->ldc, ob + 16, t->nr);
+        memcpy(c, ob, nr);
+        if (two) memcpy(c + t->ldc, ob + 16, nr);
     }
 }
 
