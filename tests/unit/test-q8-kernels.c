@@ -7,11 +7,12 @@
  *    across a rounding boundary, never further).
  * 2. The portable swish/sigmoid approximation: relative error against
  *    double, measured over a dense grid.
- * 3. Every SIMD table's int8 kernels (GEMM, depthwise, glue, squeeze-excite)
- *    give the scalar references' bits, on
+ * 3. Every SIMD table's int8 kernels (GEMM, with and without a_mult;
+ *    depthwise; glue; squeeze-excite) give the scalar references' bits, on
  *    random shapes with channel and column tails, odd k, strides,
- *    dilation, asymmetric pads and the ring input. A table this machine
- *    cannot run is reported as SKIP.
+ *    dilation, asymmetric pads, the ring input, and GEMMs big enough to
+ *    take A in several blocks. A table this machine cannot run is
+ *    reported as SKIP.
  */
 #include <math.h>
 #include <stdlib.h>
