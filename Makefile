@@ -44,6 +44,10 @@ LIB_SRC += $(wildcard ops/x86/*.c)
 endif
 ifneq (,$(findstring aarch64,$(ARCH)))
 LIB_SRC += $(wildcard ops/arm/*.c)
+else
+# The Arm DSP-extension int8 kernels are plain C off Arm: built everywhere,
+# so the tests hold them against the references on any host.
+LIB_SRC += $(wildcard ops/arm/*-dsp.c)
 endif
 CLI_SRC  := src/main.c $(wildcard src/cmd-*.c)
 TEST_SRC := $(wildcard tests/unit/test-*.c)
@@ -107,13 +111,26 @@ golden-full: ort $(B)/tests/test-golden
 	EFFAD_ORT_DIR=$(ORT_DIR) $(PY) tests/golden/gen.py --only b0-tv,b4-tv,b0-lm --full
 	$(B)/tests/test-golden build/golden-full
 
+# golden-int8: effad's int8 pass against ONNX Runtime running the QDQ graph
+# effad emits for it, on full-size B0 and B4 (tests/int8/gen.py; the
+# committed tiny cases run in `make test`).
+.PHONY: golden-int8
+golden-int8: ort $(B)/effad $(B)/tests/test-golden-int8
+	@test -f build/golden-full/b0-tv/model.onnx -a -f build/golden-full/b4-tv/model.onnx || $(MAKE) golden-full ORT_DIR=$(ORT_DIR)
+	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) $(PY) tests/int8/gen.py --only b0,b4 --effad $(B)/effad
+	$(B)/tests/test-golden-int8 build/golden-int8
+
 # bench: effad vs ONNX Runtime side by side (bench/bench.js; table on stdout
-# and in build/bench/report.md). BENCH_ARGS e.g. "--rounds 3 --runs 10".
+# and in build/bench/report.md), float32 and int8 (effad int8 against ORT
+# float32 and ORT on the QDQ graph effad emits). BENCH_ARGS e.g. "--rounds 3
+# --runs 10", "--int8 0" for the float32 table alone. Then the detector's throughput beside the Python pipeline
+# (bench/throughput.js; THROUGHPUT_ARGS e.g. "--rounds 1 --python 0").
 # The full-size models come from golden-full when they are missing.
 .PHONY: bench
 bench: $(B)/effad ort
 	@test -f build/golden-full/b0-tv/model.onnx -a -f build/golden-full/b4-tv/model.onnx || $(MAKE) golden-full ORT_DIR=$(ORT_DIR)
 	B=$(B) EFFAD_ORT_DIR=$(ORT_DIR) node bench/bench.js $(BENCH_ARGS)
+	B=$(B) EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) node bench/throughput.js $(THROUGHPUT_ARGS)
 
 # ---- cross builds (scripts and the packages they need in tests/cross/) ----
 #   make cross-test  the test suite for aarch64 (NEON) and big-endian s390x,
@@ -178,12 +195,20 @@ conformance: $(B)/onnx-backend-check
 	    EFFAD_ISA=$$isa $(B)/onnx-backend-check $$dirs || rc=1; \
 	  done; exit $$rc
 
-# reference: effad's fit + score against the Python reference pipelines
-# (PIL + ONNX Runtime + scikit-learn + scipy for ailia; OpenCV for paper)
-# on generated images, both presets, 1e-3 relative (tests/reference/).
+# reference: every preset's network input bit for bit against its own Python
+# reference (tests/reference/prep_check.py, through build/prep-dump), then
+# effad's fit + score against the Python reference pipelines (ONNX Runtime +
+# scikit-learn + scipy; PIL for ailia/mahalanobisad, OpenCV for paper) on
+# generated images, all three presets, 1e-3 relative (tests/reference/);
+# then the anomaly maps against maps_ref.py (PyTorch resampling, scipy blur
+# and labelling, numpy / scikit-learn covariances), both geometries.
 .PHONY: reference
-reference: ort $(B)/effad
-	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) sh tests/reference/effad-vs-ref.sh build/reference
+reference: ort $(B)/effad $(B)/prep-dump
+	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) PREP_DUMP=$(abspath $(B)/prep-dump) sh tests/reference/effad-vs-ref.sh build/reference
+	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) sh tests/reference/maps-vs-ref.sh build/reference
+$(B)/prep-dump: tests/reference/prep-dump.c $(B)/libeffad.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(INC) -o $@ $< $(B)/libeffad.a $(LDLIBS)
 
 # install: the CLI, the library, the public header and a pkg-config file.
 PREFIX ?= /usr/local

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // bench.js -- `make bench`: effad against ONNX Runtime, side by side.
 //
-//   node bench/bench.js [--rounds N] [--runs R] [--warmup W] [--models b0,b4] [--threads 1,2]
+//   node bench/bench.js [--rounds N] [--runs R] [--warmup W] [--models b0,b4] [--threads 1,2] [--int8 1|0]
 //
 // For every model (B0 at 224, B4 at 380: build/golden-full/*/model.onnx,
 // converted to .efm here) and thread count, ROUNDS rounds each run one
@@ -14,6 +14,14 @@
 // build/bench/results.jsonl; bench/report.js turns them into the table
 // (stdout and build/bench/report.md). Nothing here is asserted: the numbers
 // are read, not tested.
+//
+// int8 (--int8 1, the default): each model is also converted with
+// `effad convert --int8 --emit-qdq` (calibrated on a synthetic set from
+// `effad demo`, fixed choices: min/max x 1.5, every block int8 -- the
+// ranges do not change the speed), and every round also runs effad on the
+// int8 .efm and ORT on the QDQ graph it emitted (graph optimisation "all":
+// ORT fuses what it can into its own integer kernels). The int8 table
+// sets effad int8 against ORT float32 and against ORT on that QDQ graph.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -22,7 +30,7 @@ const { spawnSync } = require('child_process');
 // 10 rounds of 10: the load on this shared machine comes in spells of
 // seconds; short alternating rounds spread them over both tools (with 5 of
 // 20 the B4 ratio swung by +-15% between runs). 100 timed passes per tool.
-const opt = { rounds: 10, runs: 10, warmup: 3, cold: 3, models: 'b0,b4', threads: '1,2' };
+const opt = { rounds: 10, runs: 10, warmup: 3, cold: 3, models: 'b0,b4', threads: '1,2', int8: 1 };
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i].replace(/^--/, '');
   if (!(k in opt) || i + 1 >= process.argv.length) {
@@ -54,13 +62,37 @@ function run(cmd, args, env) {
   return j;
 }
 
-function effadRun(m, threads, runs, warmup) {
-  return run(effad, ['bench', m.efm, '--json', '--threads', String(threads), '--runs', String(runs),
+function effadRun(efm, threads, runs, warmup) {
+  return run(effad, ['bench', efm, '--json', '--threads', String(threads), '--runs', String(runs),
     '--warmup', String(warmup)]);
 }
-function ortRun(m, threads, runs, warmup) {
-  return run('node', [path.join(__dirname, 'ort-bench.js'), m.onnx, String(m.h), String(m.w), '--threads',
+function ortRun(m, onnx, threads, runs, warmup) {
+  return run('node', [path.join(__dirname, 'ort-bench.js'), onnx, String(m.h), String(m.w), '--threads',
     String(threads), '--runs', String(runs), '--warmup', String(warmup)], { EFFAD_ORT_DIR: ortDir });
+}
+// The four runners of a round: effad and ORT on float32, effad int8, ORT on
+// the QDQ graph.
+function tools(m) {
+  const t = {
+    effad: (th, r, w) => effadRun(m.efm, th, r, w),
+    ort: (th, r, w) => ortRun(m, m.onnx, th, r, w),
+  };
+  if (opt.int8) {
+    t.effad8 = (th, r, w) => effadRun(m.efm8, th, r, w);
+    t.ort8 = (th, r, w) => ortRun(m, m.qdq, th, r, w);
+  }
+  return t;
+}
+
+// A synthetic set to calibrate the int8 models on, once.
+function calibSet() {
+  const dir = path.join(outDir, 'calib');
+  const good = path.join(dir, 'data', 'train', 'good');
+  if (!fs.existsSync(good)) {
+    const c = spawnSync(effad, ['demo', '--out', dir], { encoding: 'utf8' });
+    if (c.status !== 0) { process.stderr.write(`bench.js: effad demo: ${c.stderr}\n`); process.exit(1); }
+  }
+  return good;
 }
 
 fs.mkdirSync(outDir, { recursive: true });
@@ -88,20 +120,32 @@ for (const key of opt.models.split(',')) {
   m.efm = path.join(outDir, `${key}.efm`);
   const c = spawnSync(effad, ['convert', m.onnx, '-o', m.efm], { encoding: 'utf8' });
   if (c.status !== 0) { process.stderr.write(`bench.js: convert ${m.onnx}: ${c.stderr}\n`); process.exit(1); }
+  if (opt.int8) {
+    m.efm8 = path.join(outDir, `${key}-int8.efm`);
+    m.qdq = path.join(outDir, `${key}-int8-qdq.onnx`);
+    const c8 = spawnSync(effad, ['convert', m.onnx, '-o', m.efm8, '--int8', '--calib', calibSet(), '--calib-n', '8',
+      '--measure', '2', '--calib-method', 'minmax', '--headroom', '1.5', '--float-budget', '0', '--emit-qdq', m.qdq,
+      '--quiet'], { encoding: 'utf8' });
+    if (c8.status !== 0) { process.stderr.write(`bench.js: convert --int8 ${m.onnx}: ${c8.stderr}\n`); process.exit(1); }
+  }
+  const runners = tools(m);
+  const names = Object.keys(runners);
   for (const threads of opt.threads.split(',').map(Number)) {
     const tag = { key, label: m.name, threads };
     for (let r = 0; r < opt.rounds; r++) {
-      const order = r % 2 ? ['ort', 'effad'] : ['effad', 'ort'];
+      // every tool first once in a while: the order rotates each round
+      const order = names.map((_, i) => names[(i + r) % names.length]);
       for (const tool of order) {
-        const j = tool === 'effad' ? effadRun(m, threads, opt.runs, opt.warmup) : ortRun(m, threads, opt.runs, opt.warmup);
+        const j = runners[tool](threads, opt.runs, opt.warmup);
+        j.tool = tool;
         record(j, { ...tag, kind: 'timed', round: r });
-        process.stderr.write(`  ${key} ${threads}t round ${r + 1}/${opt.rounds} ${tool.padEnd(5)} ` +
+        process.stderr.write(`  ${key} ${threads}t round ${r + 1}/${opt.rounds} ${tool.padEnd(6)} ` +
           `median ${j.median_ms.toFixed(2)} ms, min ${j.min_ms.toFixed(2)} ms\n`);
       }
     }
     for (let r = 0; r < opt.cold; r++)
       for (const tool of r % 2 ? ['ort', 'effad'] : ['effad', 'ort'])
-        record(tool === 'effad' ? effadRun(m, threads, 1, 0) : ortRun(m, threads, 1, 0), { ...tag, kind: 'cold', round: r });
+        record(runners[tool](threads, 1, 0), { ...tag, kind: 'cold', round: r });
   }
 }
 fs.closeSync(out);

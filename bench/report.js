@@ -31,7 +31,7 @@ function report(resultsPath, mdPath, opt) {
   for (const r of rows) {
     if (!r.kind) continue;
     const k = `${r.key}|${r.threads}`;
-    if (!groups.has(k)) groups.set(k, { label: r.label, threads: r.threads, effad: [], ort: [] });
+    if (!groups.has(k)) groups.set(k, { label: r.label, threads: r.threads, effad: [], ort: [], effad8: [], ort8: [] });
     groups.get(k)[r.tool].push(r);
   }
   const head = ['model', 'threads', 'effad ms', 'ORT ms', 'effad/ORT', 'paired', 'effad min', 'ORT min',
@@ -76,9 +76,39 @@ function report(resultsPath, mdPath, opt) {
     'Cold: in-process, program start (main() / first line of the script) -> model loaded -> first inference done; ' +
       'wall: spawn -> exit of a fresh process doing one inference (includes node start-up for ORT). Model file in page cache.',
   ];
-  const text = `${table}\n\n${notes.map((l) => `- ${l}`).join('\n')}\n`;
+  const text = `${table}\n\n${notes.map((l) => `- ${l}`).join('\n')}\n${int8Table(groups)}`;
   process.stdout.write(text);
   if (mdPath) fs.writeFileSync(mdPath, `# effad vs ONNX Runtime\n\n${text}`);
+}
+
+// int8: effad on its int8 .efm against ORT float32 (the same rounds) and
+// ORT on the QDQ graph effad emitted for that .efm.
+function int8Table(groups) {
+  const list = [...groups.values()].filter((g) => g.effad8.length && g.ort8.length);
+  if (!list.length) return '';
+  const timed = (l) => l.filter((r) => r.kind === 'timed');
+  const med = (l) => median(timed(l).flatMap((r) => r.times_ms));
+  const paired = (a, b) => {
+    const rounds = [...new Set(timed(a).map((x) => x.round))];
+    const rm = (l, r) => median(timed(l).filter((x) => x.round === r).flatMap((x) => x.times_ms));
+    return median(rounds.map((r) => rm(a, r) / rm(b, r)).filter((x) => x > 0));
+  };
+  const head = ['model', 'threads', 'effad int8 ms', 'ORT fp32 ms', 'ORT int8 ms', 'int8/ORT fp32', 'paired',
+    'int8/ORT int8', 'paired', 'effad fp32 ms'];
+  const lines = list.map((g) => {
+    const e8 = med(g.effad8), o = med(g.ort), o8 = med(g.ort8), e = med(g.effad);
+    return [g.label, g.threads, ms(e8), ms(o), ms(o8), (e8 / o).toFixed(2), paired(g.effad8, g.ort).toFixed(2),
+      (e8 / o8).toFixed(2), paired(g.effad8, g.ort8).toFixed(2), ms(e)].map(String);
+  });
+  const width = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells) => '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(width[i]) : c.padStart(width[i]))).join(' | ') + ' |';
+  const sep = '|' + width.map((w, i) => (i < 1 ? ':' : '-') + '-'.repeat(w) + (i < 1 ? '-' : ':')).join('|') + '|';
+  return ['', '## int8', '', fmt(head), sep, ...lines.map(fmt), '',
+    '- effad int8: the .efm of `effad convert --int8` (every block int8, min/max x 1.5 ranges) on the kernels this ' +
+      'machine runs; ORT int8: onnxruntime-node on the QDQ graph `--emit-qdq` wrote for that .efm (graph ' +
+      'optimisation "all": ORT rewrites into its integer kernels what its QDQ patterns cover; float Conv with ' +
+      'Q/DQ around it elsewhere). Same rounds, rotating order, as the table above; < 1: effad is faster.',
+    ''].join('\n');
 }
 
 module.exports = { report };

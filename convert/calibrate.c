@@ -9,11 +9,37 @@ static void widen(quant_range *r, float lo, float hi)
     if (hi > r->hi) r->hi = hi;
 }
 
+int calib_point(effad_point at, int block, int n_blocks)
+{
+    switch (at) {
+    case EFFAD_AT_STEM: return 0;
+    case EFFAD_AT_EXPAND: return 1 + 4 * block + CALIB_EXPAND;
+    case EFFAD_AT_DEPTHWISE: return 1 + 4 * block + CALIB_DW;
+    case EFFAD_AT_GATED: return 1 + 4 * block + CALIB_GATED;
+    case EFFAD_AT_BLOCK_OUT: return 1 + 4 * block + CALIB_OUT;
+    case EFFAD_AT_HEAD: return CALIB_POINTS(n_blocks) - 1;
+    }
+    return 0;
+}
+
+quant_range *calib_point_range(convert_quant *q, int p)
+{
+    if (p == 0) return &q->stem_out;
+    if (p == CALIB_POINTS(q->n_blocks) - 1) return &q->head_out;
+    const int i = (p - 1) / 4;
+    switch ((p - 1) % 4) {
+    case CALIB_EXPAND: return &q->expand[i];
+    case CALIB_DW: return &q->dw[i];
+    case CALIB_GATED: return &q->gated[i];
+    default: return &q->out[i];
+    }
+}
+
 void calib_init(calib *c, const effad_model *m)
 {
     memset(c, 0, sizeof *c);
     c->m = m;
-    const quant_range empty = { INFINITY, -INFINITY };
+    const quant_range empty = { INFINITY, -INFINITY, { 0, 0.0f, 0 } };
     c->seen.stem_out = c->seen.head_out = empty;
     for (int i = 0; i < EFFAD_MAX_BLOCKS; i++)
         c->seen.expand[i] = c->seen.dw[i] = c->seen.gated[i] = c->seen.out[i] = empty;
@@ -31,21 +57,14 @@ void calib_observe(void *ctx, effad_point at, int block, const float *map, int h
             lo = v < lo ? v : lo;
             hi = v > hi ? v : hi;
         }
-    convert_quant *s = &c->seen;
-    switch (at) {
-    case EFFAD_AT_STEM: widen(&s->stem_out, lo, hi); c->n_inputs++; break;
-    case EFFAD_AT_EXPAND: widen(&s->expand[block], lo, hi); break;
-    case EFFAD_AT_DEPTHWISE: widen(&s->dw[block], lo, hi); break;
-    case EFFAD_AT_GATED: widen(&s->gated[block], lo, hi); break;
-    case EFFAD_AT_BLOCK_OUT: widen(&s->out[block], lo, hi); break;
-    case EFFAD_AT_HEAD: widen(&s->head_out, lo, hi); break;
-    }
+    widen(calib_point_range(&c->seen, calib_point(at, block, c->seen.n_blocks)), lo, hi);
+    if (at == EFFAD_AT_STEM) c->n_inputs++;
 }
 
 static quant_range grown(quant_range r, float headroom)
 {
-    if (!(r.lo <= r.hi)) { quant_range z = { 0.0f, 0.0f }; return z; }   /* never observed */
-    quant_range g = { r.lo * headroom, r.hi * headroom };
+    if (!(r.lo <= r.hi)) { quant_range z = { 0.0f, 0.0f, { 0, 0.0f, 0 } }; return z; }   /* never observed */
+    quant_range g = { r.lo * headroom, r.hi * headroom, { 0, 0.0f, 0 } };
     return g;
 }
 

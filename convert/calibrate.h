@@ -16,6 +16,19 @@ typedef struct calib {
     int n_inputs;
 } calib;
 
+/* The activation points of a network with n blocks, numbered: 0 the
+ * stem's output (block 0's input); 1 + 4i + k for block i, k one of
+ * CALIB_EXPAND (its expand output), CALIB_DW (depthwise output),
+ * CALIB_GATED (the projection's input), CALIB_OUT (block output, after the
+ * skip add); CALIB_POINTS(n) - 1 the head's output. */
+enum { CALIB_EXPAND = 0, CALIB_DW, CALIB_GATED, CALIB_OUT };
+#define CALIB_POINTS(n_blocks) (2 + 4 * (n_blocks))
+#define CALIB_MAX_POINTS CALIB_POINTS(EFFAD_MAX_BLOCKS)
+/* The point an observer call reports. */
+int calib_point(effad_point at, int block, int n_blocks);
+/* Point p's range in q (q's n_blocks says where the head is). */
+quant_range *calib_point_range(convert_quant *q, int p);
+
 void calib_init(calib *c, const effad_model *m);
 /* The observer: pass it with c as the context. */
 void calib_observe(void *c, effad_point at, int block, const float *map, int h, int w, int ch, const float *chan_scale);

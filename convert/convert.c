@@ -1,5 +1,6 @@
 /* The converter pipeline, one stage after the other. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "onnx.h"
 #include "graph.h"
@@ -7,6 +8,7 @@
 #include "fuse.h"
 #include "match.h"
 #include "efm-write.h"
+#include "qdq-import.h"
 
 int convert_taps_parse(const char *s)
 {
@@ -14,6 +16,7 @@ int convert_taps_parse(const char *s)
     if (!strcmp(s, "graph") || !strcmp(s, "graph-outputs")) return CONVERT_TAPS_GRAPH;
     if (!strcmp(s, "stage-end")) return CONVERT_TAPS_STAGE_END;
     if (!strcmp(s, "stage-start")) return CONVERT_TAPS_STAGE_START;
+    if (!strcmp(s, "every-block")) return CONVERT_TAPS_EVERY_BLOCK;
     return -1;
 }
 
@@ -31,41 +34,106 @@ static void count_fused(const layer_net *net, char *out, size_t n)
     }
 }
 
-effad_status effad_convert_onnx(const uint8_t *onnx, size_t onnx_bytes, const convert_options *opt,
-                                uint8_t **efm, size_t *efm_bytes, convert_report *report, effad_error *e)
-{
-    static const convert_options defaults = { .taps = CONVERT_TAPS_AUTO };
-    if (!opt) opt = &defaults;
-    if (!efm || !efm_bytes) return effad_fail(e, EFFAD_ERR_ARG, "no output buffer");
-    *efm = 0; *efm_bytes = 0;
+/* The parsed and matched graph, kept so that one conversion can be
+ * written many times (float, then int8 with different ranges). */
+struct convert_session {
     onnx_model om;
     graph g;
     layer_net net;
-    static mnet m;   /* large (block table); the converter is not reentrant */
-    memset(&g, 0, sizeof g);
-    memset(&net, 0, sizeof net);
-    effad_status s = onnx_model_read(onnx, onnx_bytes, &om, e);
-    if (s) return s;
-    graph_options gopt = { opt->in_h, opt->in_w, 0 };
-    if ((s = graph_build(&g, &om, &gopt, e))) goto done;
-    if ((s = layers_lower(&net, &g, e))) goto done;
-    layers_fuse(&net);
-    if ((s = match_efficientnet(&net, opt->taps, &m, e))) goto done;
+    mnet m;
+    efm_write_options wo;
+    char source[EFFAD_NAME_BYTES];
+    qdq_import qi;                /* a QDQ input's scales and int8 weights */
+    convert_quant imported;
+    convert_qdq_report qrep;
+};
 
-    efm_write_options wo = { { 0.485f, 0.456f, 0.406f }, { 0.229f, 0.224f, 0.225f }, opt->source, opt->quant };
-    if (opt->set_norm) { memcpy(wo.mean, opt->mean, sizeof wo.mean); memcpy(wo.std, opt->std, sizeof wo.std); }
-    if ((s = efm_write(&m, &wo, efm, efm_bytes, e))) goto done;
+effad_status convert_open(const uint8_t *onnx, size_t onnx_bytes, const convert_options *opt, convert_session **out,
+                          convert_report *report, effad_error *e)
+{
+    onnx_model om;
+    *out = 0;
+    effad_status s = onnx_model_read(onnx, onnx_bytes, &om, e);
+    return s ? s : convert_open_model(&om, opt, out, report, e);
+}
+
+effad_status convert_open_model(onnx_model *om, const convert_options *opt, convert_session **out,
+                                convert_report *report, effad_error *e)
+{
+    static const convert_options defaults = { .taps = CONVERT_TAPS_AUTO };
+    if (!opt) opt = &defaults;
+    *out = 0;
+    convert_session *cs = calloc(1, sizeof *cs);
+    if (!cs) { onnx_model_free(om); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
+    cs->om = *om;
+    memset(om, 0, sizeof *om);
+    effad_status s;
+    if ((s = qdq_strip(&cs->om, &cs->qi, e))) goto fail;
+    graph_options gopt = { opt->in_h, opt->in_w, 0 };
+    if ((s = graph_build(&cs->g, &cs->om, &gopt, e))) goto fail;
+    if ((s = layers_lower(&cs->net, &cs->g, e))) goto fail;
+    layers_fuse(&cs->net);
+    if ((s = match_efficientnet(&cs->net, opt->taps, &cs->m, e))) goto fail;
+    if (cs->qi.found && (s = qdq_map(&cs->qi, &cs->m, &cs->g, &cs->imported, &cs->qrep, e))) goto fail;
+    const efm_write_options wo = { { 0.485f, 0.456f, 0.406f }, { 0.229f, 0.224f, 0.225f }, 0, 0 };
+    cs->wo = wo;
+    if (opt->set_norm) { memcpy(cs->wo.mean, opt->mean, sizeof cs->wo.mean); memcpy(cs->wo.std, opt->std, sizeof cs->wo.std); }
+    snprintf(cs->source, sizeof cs->source, "%s", opt->source ? opt->source : "");
+    cs->wo.source = opt->source ? cs->source : 0;
     if (report) {
         memset(report, 0, sizeof *report);
-        report->n_blocks = m.n_blocks;
-        report->n_stages = m.n_stages;
-        report->n_taps = m.n_taps;
-        count_fused(&net, report->fused, sizeof report->fused);
-        snprintf(report->ignored, sizeof report->ignored, "%s", m.ignored);
+        report->n_blocks = cs->m.n_blocks;
+        report->n_stages = cs->m.n_stages;
+        report->n_taps = cs->m.n_taps;
+        count_fused(&cs->net, report->fused, sizeof report->fused);
+        snprintf(report->ignored, sizeof report->ignored, "%s", cs->m.ignored);
     }
-done:
-    layers_free(&net);
-    graph_free(&g);
-    onnx_model_free(&om);
+    *out = cs;
+    return EFFAD_OK;
+fail:
+    convert_close(cs);
+    return s;
+}
+
+effad_status convert_write(const convert_session *cs, const convert_quant *quant, uint8_t **efm, size_t *efm_bytes,
+                           effad_error *e)
+{
+    if (!efm || !efm_bytes) return effad_fail(e, EFFAD_ERR_ARG, "no output buffer");
+    *efm = 0; *efm_bytes = 0;
+    efm_write_options wo = cs->wo;
+    wo.quant = quant;
+    return efm_write(&cs->m, &wo, efm, efm_bytes, e);
+}
+
+const convert_quant *convert_imported(const convert_session *cs, convert_qdq_report *rep)
+{
+    if (rep) *rep = cs->qrep;
+    return cs->qi.found ? &cs->imported : 0;
+}
+
+int convert_n_blocks(const convert_session *cs) { return cs->m.n_blocks; }
+int convert_has_head(const convert_session *cs) { return cs->m.head != 0; }
+
+void convert_close(convert_session *cs)
+{
+    if (!cs) return;
+    layers_free(&cs->net);
+    graph_free(&cs->g);
+    onnx_model_free(&cs->om);
+    qdq_import_free(&cs->qi);
+    free(cs);
+}
+
+effad_status effad_convert_onnx(const uint8_t *onnx, size_t onnx_bytes, const convert_options *opt,
+                                uint8_t **efm, size_t *efm_bytes, convert_report *report, effad_error *e)
+{
+    if (!efm || !efm_bytes) return effad_fail(e, EFFAD_ERR_ARG, "no output buffer");
+    *efm = 0; *efm_bytes = 0;
+    convert_session *cs;
+    effad_status s = convert_open(onnx, onnx_bytes, opt, &cs, report, e);
+    if (s) return s;
+    const convert_quant *q = opt && opt->quant ? opt->quant : convert_imported(cs, 0);
+    s = convert_write(cs, q, efm, efm_bytes, e);
+    convert_close(cs);
     return s;
 }

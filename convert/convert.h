@@ -19,7 +19,10 @@ typedef enum convert_taps {
     CONVERT_TAPS_AUTO = 0,     /* the graph's own outputs if they are taps, else stage-end */
     CONVERT_TAPS_GRAPH,        /* the graph's outputs; an error if none is a tap */
     CONVERT_TAPS_STAGE_END,    /* the paper's: stem, last block of each stage, head */
-    CONVERT_TAPS_STAGE_START   /* MahalanobisAD's: stem, first block of each stage, head */
+    CONVERT_TAPS_STAGE_START,  /* MahalanobisAD's: stem, first block of each stage, head */
+    CONVERT_TAPS_EVERY_BLOCK   /* every block's output, then the head's while there is
+                                  room (EFFAD_MAX_TAPS): layer-by-layer checks of the
+                                  int8 path against a reference */
 } convert_taps;
 
 /* int8: the real range of every activation point of a network, as
@@ -27,7 +30,11 @@ typedef enum convert_taps {
  * quantise. Blocks left float stay float32 throughout (squeeze-excite is
  * float in every block); the engine converts at block boundaries. How the
  * writer turns these into .efm records: convert/quant.c. */
-typedef struct quant_range { float lo, hi; } quant_range;
+typedef struct quant_range {
+    float lo, hi;
+    effad_qtype exact;   /* dtype EFFAD_U8: this type as it is (a QDQ model's own
+                            scale and zero point), lo and hi ignored */
+} quant_range;
 typedef struct convert_quant {
     int weight_bits;                     /* 8, or 7 (see quant.c) */
     int n_blocks;
@@ -57,12 +64,43 @@ typedef struct convert_report {
     char ignored[256];         /* classifier ops after the head that were dropped */
 } convert_report;
 
+/* What a QDQ-quantised input carried (convert/qdq-import.h). */
+typedef struct convert_qdq_report {
+    int found;                         /* the graph had Q/DQ nodes */
+    int n_act, n_act_used;             /* Q/DQ pairs; those at effad's activation points */
+    int n_weight, n_weight_used;       /* int8 weight tensors; those effad runs as int8 */
+    int int8_blocks, float_blocks, head_int8;
+    int stem_weights;                  /* the stem's weights were int8 (it runs float32) */
+} convert_qdq_report;
+
 /* Converts a serialised ONNX model. On success *efm is a malloc'd .efm
- * image of *efm_bytes bytes (free() it). */
+ * image of *efm_bytes bytes (free() it). A QDQ-quantised graph is
+ * written with its own quantisation when opt->quant is NULL. */
 effad_status effad_convert_onnx(const uint8_t *onnx, size_t onnx_bytes, const convert_options *opt,
                                 uint8_t **efm, size_t *efm_bytes, convert_report *report, effad_error *e);
 
-/* Parses "stage-end", "stage-start", "graph", "auto"; -1 if unknown. */
+/* The same in steps: parse and match once, then write the .efm as many
+ * times as needed (float32, or int8 under different quant records; the
+ * calibration of convert/quant-select.c writes dozens). The report is
+ * filled by convert_open. */
+typedef struct convert_session convert_session;
+effad_status convert_open(const uint8_t *onnx, size_t onnx_bytes, const convert_options *opt, convert_session **cs,
+                          convert_report *report, effad_error *e);
+/* The same from a decoded model, which the session takes over (om is
+ * left empty, also on failure). */
+struct onnx_model;
+effad_status convert_open_model(struct onnx_model *om, const convert_options *opt, convert_session **cs,
+                                convert_report *report, effad_error *e);
+effad_status convert_write(const convert_session *cs, const convert_quant *quant, uint8_t **efm, size_t *efm_bytes,
+                           effad_error *e);
+/* The quantisation a QDQ-quantised input carried, or NULL for a float
+ * graph; rep (may be NULL) says what was taken. */
+const convert_quant *convert_imported(const convert_session *cs, convert_qdq_report *rep);
+int convert_n_blocks(const convert_session *cs);
+int convert_has_head(const convert_session *cs);
+void convert_close(convert_session *cs);
+
+/* Parses "stage-end", "stage-start", "every-block", "graph", "auto"; -1 if unknown. */
 int convert_taps_parse(const char *s);
 
 #endif

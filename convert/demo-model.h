@@ -30,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "effad.h"
+#include "convert.h"
 
 #define DEMO_MODEL_SEED 2020u
 #define DEMO_MODEL_HW   128
@@ -40,6 +41,8 @@ typedef struct demo_model_options {
     int tf_same;              /* 1: TensorFlow "same" padding (lukemelas,
                                  pads recomputed per input size);
                                  0: symmetric k/2 padding (torchvision) */
+    const convert_quant *quant;   /* NULL: float32; else int8 with these
+                                     calibrated ranges (convert/calibrate.h) */
 } demo_model_options;
 
 void demo_model_options_default(demo_model_options *o);

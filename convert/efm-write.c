@@ -69,7 +69,10 @@ static int put_weights(writer *w, const layer *c, int se, int int8)
     int8_t *q = malloc(count), *qt = malloc(count);
     float *sc = malloc(sizeof(float) * (size_t)c->cout);
     if (!q || !qt || !sc) { free(q); free(qt); free(sc); return -1; }
-    quant_weights(c->w, c->cout, per, w->weight_bits, q, sc);   /* rows of OIHW: one per output channel */
+    if (c->wq) {   /* a quantised ONNX's own int8 weights and scales */
+        memcpy(q, c->wq, count);
+        memcpy(sc, c->wq_scale, sizeof(float) * (size_t)c->cout);
+    } else quant_weights(c->w, c->cout, per, w->weight_bits, q, sc);   /* rows of OIHW: one per output channel */
     for (int o = 0; o < c->cout; o++)
         for (int ci = 0; ci < icg; ci++)
             for (int ky = 0; ky < c->kh; ky++)

@@ -25,6 +25,9 @@ typedef struct layer {
     int pads[4];
     int pad_mode;              /* EFM_PAD_*, decided by the matcher */
     float *w, *b;
+    /* int8 weights given by a quantised ONNX (qdq-import.h), OIHW like w,
+     * with one scale per output channel; NULL otherwise (owned) */
+    int8_t *wq; float *wq_scale;
     ops_act act;               /* L_CONV epilogue, or the L_ACT itself */
     /* L_BN */
     double *bn_scale, *bn_shift;

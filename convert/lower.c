@@ -240,6 +240,7 @@ void layers_free(layer_net *net)
     if (!net) return;
     for (int i = 0; i < net->n; i++) {
         free(net->l[i].w); free(net->l[i].b);
+        free(net->l[i].wq); free(net->l[i].wq_scale);
         free(net->l[i].bn_scale); free(net->l[i].bn_shift);
     }
     free(net->l); free(net->producer); free(net->uses);

@@ -147,7 +147,15 @@ static int output_tap(const layer_net *net, const mnet *m, int v, int *pooled)
             return -1;
         }
         const char *op = net->g->om->node[L->node].op_type;
-        if (L->kind == L_ALIAS || !strcmp(op, "Flatten") || !strcmp(op, "Reshape") || !strcmp(op, "Squeeze")) { v = L->in0; continue; }
+        if (L->kind == L_ALIAS) {
+            /* an Identity of a block boundary is that boundary (the
+             * graphs qdq_emit writes name their levels this way) */
+            v = L->in0;
+            at = boundary_at(m, v);
+            if (at >= 0) { *pooled = 0; return at; }
+            continue;
+        }
+        if (!strcmp(op, "Flatten") || !strcmp(op, "Reshape") || !strcmp(op, "Squeeze")) { v = L->in0; continue; }
         return -1;
     }
     return -1;
@@ -178,6 +186,16 @@ static effad_status choose_taps(const layer_net *net, convert_taps rule, mnet *m
         if (rule == CONVERT_TAPS_GRAPH) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "no graph output is a block boundary or its pooled mean");
         m->ignored[0] = '\0';
         rule = CONVERT_TAPS_STAGE_END;
+    }
+    if (rule == CONVERT_TAPS_EVERY_BLOCK) {
+        m->tap_rule = "every-block";
+        for (int i = 0; i < m->n_blocks; i++)
+            if ((s = add_tap(m, i + 1, 0, g->val[m->boundary[i + 1]].name, node_name(g, m->boundary_node[i + 1]), e))) return s;
+        if (m->head && m->n_taps < EFFAD_MAX_TAPS) {
+            const int at = m->n_blocks + 1;
+            if ((s = add_tap(m, at, 0, g->val[m->boundary[at]].name, node_name(g, m->boundary_node[at]), e))) return s;
+        }
+        return EFFAD_OK;
     }
     m->tap_rule = rule == CONVERT_TAPS_STAGE_END ? "stage-end" : "stage-start";
     if ((s = add_tap(m, 0, 0, g->val[m->boundary[0]].name, node_name(g, m->boundary_node[0]), e))) return s;

@@ -706,7 +706,7 @@ static effad_status node_decode(rd *c, pb_reader r, onnx_node *nd)
     return EFFAD_OK;
 }
 
-static void node_free(onnx_node *nd)
+void onnx_node_free(onnx_node *nd)
 {
     free(nd->name); free(nd->op_type); free(nd->domain);
     for (int i = 0; i < nd->n_in; i++) free(nd->in[i]);
@@ -951,7 +951,7 @@ void onnx_model_free(onnx_model *m)
     if (!m) return;
     free(m->producer_name); free(m->producer_version); free(m->graph_name);
     for (int i = 0; i < m->n_opset; i++) free(m->opset[i].domain);
-    for (int i = 0; i < m->n_node; i++) node_free(&m->node[i]);
+    for (int i = 0; i < m->n_node; i++) onnx_node_free(&m->node[i]);
     for (int i = 0; i < m->n_init; i++) onnx_tensor_free(&m->init[i]);
     for (int i = 0; i < m->n_input; i++) value_free(&m->input[i]);
     for (int i = 0; i < m->n_output; i++) value_free(&m->output[i]);

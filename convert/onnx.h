@@ -103,6 +103,9 @@ typedef struct onnx_model {
 effad_status onnx_model_read(const uint8_t *bytes, size_t n, onnx_model *m, effad_error *e);
 void onnx_model_free(onnx_model *m);
 
+/* Frees what one node owns (for code that edits a model in place). */
+void onnx_node_free(onnx_node *nd);
+
 /* Decodes one serialised TensorProto (the test_data_set_N/NAME.pb files). */
 effad_status onnx_tensor_read(const uint8_t *bytes, size_t n, onnx_tensor *t, effad_error *e);
 void onnx_tensor_free(onnx_tensor *t);

@@ -6,6 +6,7 @@ static const effad_qtype f32_type = { EFFAD_F32, 0.0f, 0 };
 
 effad_qtype quant_qtype(quant_range r)
 {
+    if (r.exact.dtype == EFFAD_U8) return r.exact;
     float lo = r.lo < 0.0f ? r.lo : 0.0f, hi = r.hi > 0.0f ? r.hi : 0.0f;
     if (!(hi - lo > 1e-8f)) hi = lo + 1e-8f;   /* a constant map still needs a positive scale */
     effad_qtype q = { EFFAD_U8, (hi - lo) / 255.0f, 0 };

@@ -12,7 +12,8 @@
 /* The uint8 type of an activation whose real values span [lo, hi]:
  * the range is widened to include 0 (so that 0 -- padding, ReLU floors --
  * is exact), scale = (hi - lo) / 255, zero = round(-lo / scale). The
- * formula ONNX Runtime's quantiser uses for asymmetric uint8. */
+ * formula ONNX Runtime's quantiser uses for asymmetric uint8. A range
+ * that carries an exact type (r.exact) gives that type. */
 effad_qtype quant_qtype(quant_range r);
 
 /* Symmetric per-output-channel int8 weights with |q| <= 2^(bits-1) - 1:

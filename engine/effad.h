@@ -55,6 +55,9 @@ const char *effad_status_name(effad_status s);
 enum { EFFAD_ACT_NONE = 0, EFFAD_ACT_RELU, EFFAD_ACT_CLIP, EFFAD_ACT_SIGMOID,
        EFFAD_ACT_SWISH, EFFAD_ACT_HARDSIGMOID, EFFAD_ACT_HARDSWISH };
 
+/* Padding modes of a convolution; the values equal efm_pad_mode. */
+enum { EFFAD_PAD_EXPLICIT = 0, EFFAD_PAD_SYMMETRIC = 1, EFFAD_PAD_TF_SAME = 2 };
+
 /* Element types; the values equal efm_dtype (engine/efm-format.h). */
 typedef enum effad_dtype { EFFAD_F32 = 1, EFFAD_S8 = 2, EFFAD_S32 = 3, EFFAD_U8 = 4 } effad_dtype;
 
@@ -80,7 +83,7 @@ typedef struct effad_qtype {
 typedef struct effad_conv {
     int kh, kw, stride_h, stride_w, dil_h, dil_w;
     int pad_top, pad_left, pad_bottom, pad_right;
-    int pad_mode;                 /* EFM_PAD_* (engine/efm-format.h) */
+    int pad_mode;                 /* EFFAD_PAD_*                        */
     int groups, cin, cout;
     int act; float act_a, act_b;  /* EFFAD_ACT_* and its parameters   */
     effad_tensor w, b;

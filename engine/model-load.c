@@ -12,6 +12,8 @@
 #include "le.h"
 
 _Static_assert(EFM_MAX_BLOCKS == EFFAD_MAX_BLOCKS && EFM_MAX_TAPS == EFFAD_MAX_TAPS, "format and API limits agree");
+_Static_assert((int)EFFAD_PAD_EXPLICIT == (int)EFM_PAD_EXPLICIT && (int)EFFAD_PAD_SYMMETRIC == (int)EFM_PAD_SYMMETRIC &&
+               (int)EFFAD_PAD_TF_SAME == (int)EFM_PAD_TF_SAME, "padding mode values agree");
 _Static_assert((int)EFFAD_F32 == EFM_F32 && (int)EFFAD_S8 == EFM_S8 && (int)EFFAD_S32 == EFM_S32 &&
                (int)EFFAD_U8 == EFM_U8, "dtype values agree");
 

@@ -7,6 +7,13 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 #endif
+/* aarch64 Linux with a C library: the kernel reports the dot-product
+ * extension in the auxiliary vector. Freestanding builds (firmware,
+ * make baremetal) have no getauxval; they decide at compile time. */
+#if defined(__aarch64__) && defined(__linux__) && __STDC_HOSTED__
+#include <sys/auxv.h>
+#define OPS_HAVE_AUXV 1
+#endif
 
 static const ops_f32_kernels scalar_f32 = {
     .conv = f32_conv_hwc_scalar,
@@ -19,11 +26,26 @@ static const ops_f32_kernels scalar_f32 = {
     .act = f32_act_scalar,
 };
 
+/* The int8 references. A build for a core with the Arm DSP extension
+ * (Cortex-M4/M7/M33, Armv7-A; no NEON kernels run there) gets the DSP
+ * GEMM and depthwise instead: the same bits, two or four 16-bit
+ * multiply-accumulates per instruction, B still read in place. */
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+#define SCALAR_NAME "scalar-dsp"
+#define SCALAR_Q8(op) op##_dsp
+#define SCALAR_Q8_GEMM q8_gemm_2x2_dsp
+#else
+#define SCALAR_NAME "scalar"
+#define SCALAR_Q8(op) op##_scalar
+#define SCALAR_Q8_GEMM q8_gemm_scalar
+#endif
+
 const ops_q8_kernels ops_scalar_q8 = {
-    .gemm = q8_gemm_scalar,
-    .gemm_buffer_size = q8_gemm_buffer_size_scalar,
+    .gemm = SCALAR_Q8_GEMM,
+    .gemm_buffer_size = SCALAR_Q8(q8_gemm_buffer_size),
     .gemm_panel = 0,          /* reads B in place */
-    .dwconv = q8_dwconv_hwc_scalar,
+    .gemm_a_mult = 0,         /* both read A in place: the engine rescales it first */
+    .dwconv = SCALAR_Q8(q8_dwconv_hwc),
     .scale_channels = q8_scale_channels_scalar,
     .quantize = q8_quantize_scalar,
     .dequantize = q8_dequantize_scalar,
@@ -31,7 +53,7 @@ const ops_q8_kernels ops_scalar_q8 = {
     .se_gate = q8_se_gate_scalar,
 };
 
-static const ops_kernels scalar_kernels = { OPS_ISA_SCALAR, "scalar", &scalar_f32, &ops_scalar_q8 };
+static const ops_kernels scalar_kernels = { OPS_ISA_SCALAR, SCALAR_NAME, &scalar_f32, &ops_scalar_q8 };
 
 static const char *const isa_names[OPS_ISA_COUNT] = { "scalar", "avx2", "avx512", "neon" };
 
@@ -70,6 +92,24 @@ static int x86_avx2_usable(void)
 }
 #endif
 
+#if defined(__aarch64__)
+/* The Armv8.2 dot product (SDOT/UDOT): optional in Armv8.2-A, so asked of
+ * the CPU -- through Linux's HWCAP_ASIMDDP, which the kernel sets from the
+ * ID registers (reading them from user space traps on older kernels).
+ * Without Linux or a C library: whether this file was compiled for a CPU
+ * that has it (-mcpu=cortex-a55, -march=armv8.2-a+dotprod, ...). */
+static int arm_has_dotprod(void)
+{
+#if defined(OPS_HAVE_AUXV) && defined(HWCAP_ASIMDDP)
+    return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#elif defined(__ARM_FEATURE_DOTPROD)
+    return 1;
+#else
+    return 0;
+#endif
+}
+#endif
+
 int ops_isa_available(ops_isa isa)
 {
     switch (isa) {
@@ -103,7 +143,7 @@ const ops_kernels *ops_kernels_for(ops_isa isa)
     case OPS_ISA_AVX2: return &ops_avx2_kernels;
 #endif
 #if defined(__aarch64__)
-    case OPS_ISA_NEON: return &ops_neon_kernels;
+    case OPS_ISA_NEON: return arm_has_dotprod() ? &ops_neondot_kernels : &ops_neon_kernels;
 #endif
     default: return 0;
     }

@@ -83,14 +83,19 @@ typedef struct ops_kernels {
     const ops_q8_kernels *q8;
 } ops_kernels;
 
-/* The best ISA this CPU runs (cpuid on x86, compile-time on aarch64). */
+/* The best ISA this CPU runs (cpuid on x86, compile-time on aarch64:
+ * NEON is part of Armv8-A). */
 ops_isa ops_isa_best(void);
 /* Whether this build has kernels for isa and this CPU can run them. */
 int ops_isa_available(ops_isa isa);
 const char *ops_isa_name(ops_isa isa);
 /* Parses "scalar", "avx2", ...; returns -1 for an unknown name. */
 int ops_isa_parse(const char *name);
-/* The tables for isa, or NULL when ops_isa_available(isa) is false. */
+/* The tables for isa, or NULL when ops_isa_available(isa) is false. An
+ * ISA may have variants that this picks between by what the CPU has:
+ * NEON's int8 GEMM uses the Armv8.2 dot product where the CPU has it
+ * (table "neon-dotprod", HWCAP_ASIMDDP on Linux), SMLAL elsewhere
+ * ("neon"); both give the same bits. */
 const ops_kernels *ops_kernels_for(ops_isa isa);
 
 #endif /* EFFAD_OPS_DISPATCH_H */

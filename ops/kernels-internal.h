@@ -14,9 +14,21 @@
 #include "ops.h"
 #include "dispatch.h"
 
-extern const ops_q8_kernels ops_scalar_q8;   /* ops/dispatch.c: the int8 references */
+extern const ops_q8_kernels ops_scalar_q8;   /* ops/dispatch.c: the int8 references (DSP ones on Arm DSP cores) */
 extern const ops_kernels ops_avx2_kernels;   /* x86-64: ops/x86/kernels-avx2.c */
-extern const ops_kernels ops_neon_kernels;   /* aarch64: ops/arm/kernels-neon.c */
+extern const ops_kernels ops_neon_kernels;   /* aarch64: ops/arm/kernels-neon.c (any Armv8-A) */
+extern const ops_kernels ops_neondot_kernels;   /* aarch64: the same, int8 GEMM by SDOT (Armv8.2 dotprod) */
+
+/* ---- Arm DSP extension (files ops/arm/q8-...-dsp.c) -------------------------------- *
+ * int8 kernels built from the 16-bit SIMD multiply-accumulates of the DSP
+ * extension (Cortex-M4/M7/M33, 32-bit Armv7-A), bit-identical to the
+ * references; the scalar table uses them when the build targets the
+ * extension. Elsewhere they compile as portable C (ops/arm/q8-dsp.h) so
+ * that the tests hold them against the references on any host. B is read
+ * in place (no packing: on a microcontroller the weights stay in flash). */
+size_t     q8_gemm_buffer_size_dsp(size_t m, size_t n, size_t k);
+ops_status q8_gemm_2x2_dsp(const ops_q8_gemm_args *a, void *scratch);
+ops_status q8_dwconv_hwc_dsp(const ops_q8_dwconv_args *a);
 
 #if defined(__x86_64__)
 /* ---- AVX2 + FMA (files ops/x86/f32-...-avx2.c) ------------------------------------- *

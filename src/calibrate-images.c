@@ -2,69 +2,99 @@
 #include <stdlib.h>
 #include <string.h>
 #include "calibrate-images.h"
-#include "calibrate.h"
+#include "calib-defects.h"
 #include "dataset.h"
 #include "image.h"
 #include "preprocess.h"
 
-effad_status calibrate_images(const uint8_t *efm, size_t efm_bytes, const calib_images_options *o,
-                              convert_quant *q, int *n_used, effad_error *e)
-{
-    static effad_model m;
-    static calib cal;
-    image_list list;
-    memset(&list, 0, sizeof list);
-    void *bytes = 0, *arena = 0, *scratch = 0;
-    float *chw = 0;
-    size_t scratch_bytes = 0;
-    effad_status s;
-    *n_used = 0;
-    if (posix_memalign(&bytes, 64, efm_bytes)) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
-    memcpy(bytes, efm, efm_bytes);
-    if ((s = effad_model_load_writable(&m, bytes, efm_bytes, e))) goto done;
+typedef struct loader {
     preprocess_cfg prep;
-    if ((s = preprocess_by_name(o->preset, m.in_h, m.in_w, &prep, e))) goto done;
-    memcpy(prep.mean, m.mean, sizeof prep.mean);
-    memcpy(prep.std, m.std, sizeof prep.std);
-    const char *paths[1] = { o->dir };
-    if ((s = dataset_collect(&list, paths, 1, e))) goto done;
+    void *scratch; size_t scratch_bytes;
+} loader;
 
-    const effad_kernel_set *k = effad_kernels(0);
-    const effad_plan_opts po = { .n_workers = 1, .flags = EFFAD_PLAN_UNFUSED };
-    size_t need;
-    effad_runner r;
-    if ((s = effad_arena_bytes(&m, k, &po, &need, e))) goto done;
-    if (posix_memalign(&arena, 64, need) || !(chw = malloc(sizeof(float) * 3 * (size_t)m.in_h * m.in_w))) {
-        s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
-        goto done;
+/* One image file as the network's input tensor (chw), a defect painted
+ * onto it first when defect >= 0. */
+static effad_status load_one(loader *l, const char *path, int defect, float *chw, effad_error *e)
+{
+    effad_image img;
+    uint8_t *rgb = 0;
+    effad_status s = image_load(path, &img, e);
+    if (s) { effad_error_prefix(e, path); return s; }
+    s = image_to_rgb8_as(&img, l->prep.sampler == PREP_CV_LINEAR ? IMAGE_RGB_OPENCV : IMAGE_RGB_PIL, &rgb, e);
+    const int w = img.w, h = img.h;
+    image_free(&img);
+    if (!s && defect >= 0) calib_paint_defect(rgb, w, h, defect);
+    const size_t need = preprocess_scratch_bytes(&l->prep, w, h);
+    if (!s && need > l->scratch_bytes) {
+        void *t = realloc(l->scratch, need);
+        if (!t) s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+        else { l->scratch = t; l->scratch_bytes = need; }
     }
-    if ((s = effad_runner_init(&r, &m, k, &po, arena, need, e))) goto done;
-    calib_init(&cal, &m);
-    r.observe = calib_observe;
-    r.observe_ctx = &cal;
-    const size_t n = o->max_images > 0 && (size_t)o->max_images < list.n ? (size_t)o->max_images : list.n;
-    for (size_t i = 0; i < n; i++) {
-        effad_image img;
-        uint8_t *rgb = 0;
-        if ((s = image_load(list.path[i], &img, e))) goto done;
-        s = image_to_rgb8_as(&img, prep.sampler == PREP_CV_LINEAR ? IMAGE_RGB_OPENCV : IMAGE_RGB_PIL, &rgb, e);
-        const int w = img.w, h = img.h;
-        image_free(&img);
-        size_t need_scratch = preprocess_scratch_bytes(&prep, w, h);
-        if (!s && need_scratch > scratch_bytes) {
-            void *t = realloc(scratch, need_scratch);
-            if (!t) s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
-            else { scratch = t; scratch_bytes = need_scratch; }
-        }
-        if (!s) s = preprocess_run(&prep, rgb, w, h, chw, scratch, scratch_bytes, e);
-        free(rgb);
-        if (!s) s = effad_run(&r, chw, 0, e);
-        if (s) { effad_error_prefix(e, list.path[i]); goto done; }
+    if (!s) s = preprocess_run(&l->prep, rgb, w, h, chw, l->scratch, l->scratch_bytes, e);
+    free(rgb);
+    if (s) effad_error_prefix(e, path);
+    return s;
+}
+
+/* Index k of n evenly spread over [0, count), shifted by `half` of a step. */
+static size_t spread(int k, int n, size_t count, int half)
+{
+    return ((size_t)(2 * k + half) * count) / (2 * (size_t)n);
+}
+
+effad_status calibrate_images(const convert_session *cs, const calib_images_options *o, convert_quant *q,
+                              quant_select_report *rep, calib_images_report *irep, effad_error *e)
+{
+    memset(irep, 0, sizeof *irep);
+    image_list good, bad;
+    memset(&good, 0, sizeof good);
+    memset(&bad, 0, sizeof bad);
+    uint8_t *efm = 0;
+    size_t efm_bytes = 0;
+    float *calib_in = 0, *measure = 0;
+    effad_model *m = malloc(sizeof *m);
+    loader l;
+    memset(&l, 0, sizeof l);
+    effad_status s = m ? convert_write(cs, 0, &efm, &efm_bytes, e) : effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    if (s || (s = effad_model_load_writable(m, efm, efm_bytes, e))) goto done;
+    if ((s = preprocess_by_name(o->preset, m->in_h, m->in_w, &l.prep, e))) goto done;
+    memcpy(l.prep.mean, m->mean, sizeof l.prep.mean);
+    memcpy(l.prep.std, m->std, sizeof l.prep.std);
+    const char *paths[1] = { o->dir };
+    if ((s = dataset_collect(&good, paths, 1, e))) goto done;
+    if (o->defects_dir) {
+        const char *dp[1] = { o->defects_dir };
+        if ((s = dataset_collect(&bad, dp, 1, e))) goto done;
     }
-    *n_used = (int)n;
-    calib_quant(&cal, o->headroom, o->weight_bits, q);
+
+    const size_t floats = (size_t)3 * m->in_h * m->in_w;
+    const int n = o->max_images > 0 && (size_t)o->max_images < good.n ? o->max_images : (int)good.n;
+    const int n_good = o->n_measure < n ? o->n_measure : n;
+    const int n_bad = o->defects_dir ? (o->n_measure < (int)bad.n ? o->n_measure : (int)bad.n) : n_good;
+    calib_in = malloc(sizeof(float) * floats * (size_t)n);
+    measure = malloc(sizeof(float) * floats * (size_t)(n_good + n_bad));
+    if (!calib_in || !measure) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for %d input tensors", n + n_good + n_bad); goto done; }
+    for (int i = 0; i < n; i++)
+        if ((s = load_one(&l, good.path[i], -1, calib_in + floats * (size_t)i, e))) goto done;
+    /* measured on: good images spread over the calibration set, then the
+     * defective ones (painted onto the calibration images half-way between) */
+    for (int k = 0; k < n_good; k++)
+        memcpy(measure + floats * (size_t)k, calib_in + floats * spread(k, n_good, (size_t)n, 0), sizeof(float) * floats);
+    for (int k = 0; k < n_bad; k++) {
+        float *dst = measure + floats * (size_t)(n_good + k);
+        if (o->defects_dir) s = load_one(&l, bad.path[spread(k, n_bad, bad.n, 0)], -1, dst, e);
+        else s = load_one(&l, good.path[spread(k, n_bad, (size_t)n, 1)], k, dst, e);
+        if (s) goto done;
+    }
+    const quant_inputs in = { floats, calib_in, n, measure, n_good + n_bad, n_bad };
+    irep->n_calib = n;
+    irep->n_measure_good = n_good;
+    irep->n_measure_defective = n_bad;
+    irep->painted = !o->defects_dir;
+    s = quant_select(cs, &in, &o->select, q, rep, e);
 done:
-    dataset_free(&list);
-    free(bytes); free(arena); free(chw); free(scratch);
+    dataset_free(&good);
+    dataset_free(&bad);
+    free(efm); free(m); free(calib_in); free(measure); free(l.scratch);
     return s;
 }

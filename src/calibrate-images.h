@@ -1,25 +1,35 @@
 /*
  * calibrate-images.h -- int8 calibration on real images: the good images
  * of a directory, decoded and preprocessed exactly as `effad fit` does,
- * run through the float32 model with the calibration observer
- * (convert/calibrate.h).
+ * plus defective images to measure on -- painted synthetic defects on
+ * some of the good ones (calib-defects.h), or a directory of real ones --
+ * handed to the measured selection of convert/quant-select.h.
  */
 #ifndef EFFAD_CALIBRATE_IMAGES_H
 #define EFFAD_CALIBRATE_IMAGES_H
 
 #include "convert.h"
+#include "quant-select.h"
 
 typedef struct calib_images_options {
-    const char *dir;           /* images (searched recursively) */
+    const char *dir;           /* good images (searched recursively) */
     int max_images;            /* 0: all */
     const char *preset;        /* preprocessing preset, as for fit */
-    float headroom;            /* range widening, calibrate.h */
-    int weight_bits;           /* 8 or 7 */
+    int n_measure;             /* good images the error is measured on, and
+                                  as many defective ones */
+    const char *defects_dir;   /* defective images to measure on; NULL: paint
+                                  synthetic defects onto good ones */
+    quant_select_options select;
 } calib_images_options;
 
-/* Measures the float32 model efm (bytes) on the images and fills q.
- * *n_used: images measured. Errors name the file. */
-effad_status calibrate_images(const uint8_t *efm, size_t efm_bytes, const calib_images_options *o,
-                              convert_quant *q, int *n_used, effad_error *e);
+typedef struct calib_images_report {
+    int n_calib, n_measure_good, n_measure_defective;
+    int painted;               /* the defective ones are painted */
+} calib_images_report;
+
+/* Calibrates the conversion cs (its float model decides the input size
+ * and normalisation) and fills q. Errors name the file. */
+effad_status calibrate_images(const convert_session *cs, const calib_images_options *o, convert_quant *q,
+                              quant_select_report *rep, calib_images_report *irep, effad_error *e);
 
 #endif

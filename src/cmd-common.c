@@ -117,6 +117,15 @@ int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline
     const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : 0;
     if (!strcmp(a, "--quiet")) { *quiet = 1; return 1; }
     if (!strcmp(a, "--isa") && v) { po->isa = v; (*i)++; return 1; }
+    if (!strcmp(a, "--pil-16bit") || !strcmp(a, "--opencv-16bit")) {
+        image_rgb_rule r = a[2] == 'p' ? IMAGE_RGB_PIL : IMAGE_RGB_OPENCV;
+        if (po->rgb16 != IMAGE_RGB_SCALE && po->rgb16 != r) {
+            cli_usage_error(cmd, "%s", "--pil-16bit and --opencv-16bit exclude each other");
+            return -1;
+        }
+        po->rgb16 = r;
+        return 1;
+    }
     if (!strcmp(a, "--threads") && v) {
         if (!cli_parse_int(v, 1, 256, &po->threads)) { cli_usage_error(cmd, "bad --threads '%s'", v); return -1; }
         (*i)++;
@@ -130,4 +139,29 @@ effad_status cli_mkdir(const char *path, effad_error *e)
     if (mkdir(path, 0755) != 0 && errno != EEXIST)
         return effad_fail(e, EFFAD_ERR_IO, "%s: cannot create directory: %s", path, strerror(errno));
     return EFFAD_OK;
+}
+
+void cli_warn_image(const char *cmd, cli_image_warnings *wn, const pipeline *p, const char *path, int w, int h)
+{
+    double box[4], kept = 1;
+    if (!wn->crop && preprocess_crop_in_source(&p->prep, w, h, box, &kept, NULL) == EFFAD_OK && kept < 0.75) {
+        wn->crop = 1;
+        fprintf(stderr, "effad %s: warning: preset '%s' sees only the centre %.0fx%.0f pixels of %s (%dx%d): "
+                "%.0f%% of the image is never looked at, and defects there go unseen; '--preprocess %s' keeps "
+                "the whole image (warned once per run)\n", cmd, p->prep.name, box[2] - box[0], box[3] - box[1], path, w,
+                h, 100.0 * (1 - kept), preprocess_uncropped_preset());
+    }
+    if (!wn->clip && p->last_clipped) {
+        wn->clip = 1;
+        fprintf(stderr, "effad %s: warning: --pil-16bit clips %zu of the %zu pixels of the 16-bit grey image %s to white "
+                "(255), as PIL's convert('RGB') does; without it effad scales 16-bit values to 8 bits, "
+                "round(v / 257) (warned once per run)\n", cmd, p->last_clipped, (size_t)w * (size_t)h, path);
+    }
+}
+
+void cli_note_renamed_preset(const char *cmd, const char *gauss_path, const gauss_model *gm)
+{
+    if (gm->preset_stored)
+        fprintf(stderr, "effad %s: note: %s was written by an older effad under the preset name '%s'; "
+                "it holds what is now called '%s'\n", cmd, gauss_path, gm->preset_stored, gm->preset);
 }

@@ -4,27 +4,28 @@
 #include "cli.h"
 #include "convert.h"
 #include "atomic-file.h"
-#include "calibrate-images.h"
+#include "cmd-convert-int8.h"
+#include "qdq-emit.h"
+#include "efm-source.h"
 
 static int help(void)
 {
     printf("usage: effad convert IN.onnx -o OUT.efm [options]\n"
-           "  --taps auto|graph|stage-end|stage-start\n"
+           "  IN may also be a float32 .efm (e.g. the demo's), to quantise it with --int8\n"
+           "  --taps auto|graph|stage-end|stage-start|every-block\n"
            "        which levels the model exposes. auto (default): the graph's own\n"
            "        outputs when they are block outputs or their pooled means (ailia's\n"
            "        mahalanobisad layout), else stage-end. stage-end: stem, the LAST\n"
            "        block of each stage, head (the paper). stage-start: stem, the FIRST\n"
-           "        block of each stage, head (MahalanobisAD).\n"
+           "        block of each stage, head (MahalanobisAD). every-block: the output of\n"
+           "        each block, then the head's while there is room (32 levels): for\n"
+           "        layer-by-layer checks of the int8 path.\n"
            "  --input-size H,W   input size when the graph's is symbolic\n"
            "  --mean a,b,c --std a,b,c   normalisation (default ImageNet)\n"
-           "  --int8             post-training quantisation: int8 weights (per output\n"
-           "                     channel), uint8 activations calibrated on --calib\n"
-           "  --calib DIR        good images to calibrate on (as fit would read them)\n"
-           "  --calib-n N        at most N of them (default all)\n"
-           "  --preprocess P     their preprocessing preset (default ailia)\n"
-           "  --headroom H       activation ranges widened H times beyond the\n"
-           "                     calibration images' (default 1.5: anomalies lie outside)\n"
-           "  --weight-bits 8|7  int8 weight range (default 8)\n");
+           "  --emit-qdq OUT.onnx  also write the model as an ONNX graph in the QDQ format\n"
+           "                     (what ONNX Runtime runs as effad's exact int8 arithmetic;\n"
+           "                     a plain float graph for a float model)\n");
+    convert_int8_help(stdout);
     return 0;
 }
 
@@ -41,15 +42,16 @@ static int parse3(const char *s, float v[3])
 
 int cmd_convert(int argc, char **argv)
 {
-    const char *in = 0, *out = 0;
-    int int8 = 0;
-    calib_images_options co = { 0, 0, "ailia", 1.5f, 8 };
+    const char *in = 0, *out = 0, *qdq = 0;
+    convert_int8 q8;
+    convert_int8_defaults(&q8);
     convert_options opt;
     memset(&opt, 0, sizeof opt);
     opt.mean[0] = 0.485f; opt.mean[1] = 0.456f; opt.mean[2] = 0.406f;
     opt.std[0] = 0.229f; opt.std[1] = 0.224f; opt.std[2] = 0.225f;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
+        int r8;
         if (cli_is_help(a)) return help();
         if (!strcmp(a, "-o") && v) { out = v; i++; }
         else if (!strcmp(a, "--taps") && v) {
@@ -62,26 +64,16 @@ int cmd_convert(int argc, char **argv)
         } else if ((!strcmp(a, "--mean") || !strcmp(a, "--std")) && v) {
             if (!parse3(v, a[2] == 'm' ? opt.mean : opt.std)) return cli_usage_error("convert", "bad value '%s' (want a,b,c)", v);
             opt.set_norm = 1; i++;
-        } else if (!strcmp(a, "--int8")) int8 = 1;
-        else if (!strcmp(a, "--calib") && v) { co.dir = v; i++; }
-        else if (!strcmp(a, "--preprocess") && v) { co.preset = v; i++; }
-        else if (!strcmp(a, "--calib-n") && v) {
-            if (!cli_parse_int(v, 1, 1 << 30, &co.max_images)) return cli_usage_error("convert", "bad --calib-n '%s'", v);
-            i++;
-        } else if (!strcmp(a, "--weight-bits") && v) {
-            if (!cli_parse_int(v, 7, 8, &co.weight_bits)) return cli_usage_error("convert", "bad --weight-bits '%s' (7 or 8)", v);
-            i++;
-        } else if (!strcmp(a, "--headroom") && v) {
-            double hr;
-            if (!cli_parse_double(v, &hr) || hr < 1.0 || hr > 100.0)
-                return cli_usage_error("convert", "bad --headroom '%s' (1 to 100)", v);
-            co.headroom = (float)hr; i++;
-        } else if (a[0] == '-') return cli_usage_error("convert", "unknown or incomplete option '%s'", a);
+        } else if (!strcmp(a, "--emit-qdq") && v) { qdq = v; i++; }
+        else if ((r8 = convert_int8_option(argc, argv, &i, &q8)) < 0) return 2;
+        else if (r8) continue;
+        else if (a[0] == '-') return cli_usage_error("convert", "unknown or incomplete option '%s'", a);
         else if (!in) in = a;
         else return cli_usage_error("convert", "unexpected argument '%s'", a);
     }
     if (!in || !out) return cli_usage_error("convert", "need IN.onnx and -o OUT.efm%s", "");
-    if (int8 != (co.dir != 0)) return cli_usage_error("convert", "--int8 and --calib DIR go together%s", "");
+    int bad = convert_int8_check(&q8);
+    if (bad) return bad;
     const char *base = strrchr(in, '/');
     opt.source = base ? base + 1 : in;
 
@@ -91,23 +83,39 @@ int cmd_convert(int argc, char **argv)
     size_t efm_bytes = 0;
     convert_report rep;
     if (effad_file_map(in, &f, &e)) return cli_error("convert", &e);
-    effad_status s = effad_convert_onnx(f.bytes, f.n_bytes, &opt, &efm, &efm_bytes, &rep, &e);
-    size_t f32_bytes = efm_bytes;
-    if (!s && int8) {
+    convert_session *cs = 0;
+    uint8_t *from_efm = 0;
+    size_t from_efm_bytes = 0;
+    effad_status s = EFFAD_OK;
+    if (efm_source_is_efm(f.bytes, f.n_bytes)) s = efm_source_to_onnx(f.bytes, f.n_bytes, &opt, &from_efm, &from_efm_bytes, &e);
+    if (!s) s = from_efm ? convert_open(from_efm, from_efm_bytes, &opt, &cs, &rep, &e)
+                         : convert_open(f.bytes, f.n_bytes, &opt, &cs, &rep, &e);
+    free(from_efm);
+    size_t f32_bytes = 0;
+    convert_qdq_report qrep;
+    const convert_quant *imported = s ? 0 : convert_imported(cs, &qrep);
+    if (imported && q8.enabled)
+        s = effad_fail(&e, EFFAD_ERR_ARG, "the graph is quantised already (QuantizeLinear/DequantizeLinear): its "
+                       "scales are used; leave out --int8 and --calib");
+    if (!s) s = convert_write(cs, 0, &efm, &f32_bytes, &e);
+    efm_bytes = f32_bytes;
+    if (!s && imported) {
+        free(efm);
+        efm = 0;
+        s = convert_write(cs, imported, &efm, &efm_bytes, &e);
+        if (!s) convert_print_qdq(&qrep);
+    }
+    if (!s && q8.enabled) {
         /* measure the float model on the calibration images, then write
          * the int8 one from the same graph */
         static convert_quant q;
-        int used = 0;
-        s = calibrate_images(efm, efm_bytes, &co, &q, &used, &e);
         free(efm);
         efm = 0;
-        if (!s) {
-            opt.quant = &q;
-            s = effad_convert_onnx(f.bytes, f.n_bytes, &opt, &efm, &efm_bytes, &rep, &e);
-            if (!s) printf("calibrated on %d images of %s (%s preprocessing, headroom %.2g)\n", used, co.dir, co.preset,
-                           (double)co.headroom);
-        }
+        s = convert_int8_run(&q8, cs, &q, &e);
+        if (!s) s = convert_write(cs, &q, &efm, &efm_bytes, &e);
     }
+    convert_close(cs);
+    convert_int8_close(&q8);
     effad_file_unmap(&f);
     if (s) { effad_error_prefix(&e, in); return cli_error("convert", &e); }
 
@@ -122,10 +130,16 @@ int cmd_convert(int argc, char **argv)
         free(aligned); free(efm);
         return cli_error("convert", &e);
     }
+    uint8_t *onnx = 0;
+    size_t onnx_bytes = 0;
+    if (qdq && (s = qdq_emit(&m, &onnx, &onnx_bytes, &e))) { free(aligned); free(efm); return cli_error("convert", &e); }
     s = atomic_file_write(out, efm, efm_bytes, &e);
+    if (!s && qdq) s = atomic_file_write(qdq, onnx, onnx_bytes, &e);
     free(efm);
+    free(onnx);
     if (s) { free(aligned); return cli_error("convert", &e); }
-    if (int8) printf("%s -> %s (%zu bytes, int8: %.1f%% of the float32 file's %zu)\n", in, out, efm_bytes,
+    if (qdq) printf("%s: the same model as a QDQ ONNX graph (%zu bytes)\n", qdq, onnx_bytes);
+    if (q8.enabled || imported) printf("%s -> %s (%zu bytes, int8: %.1f%% of the float32 file's %zu)\n", in, out, efm_bytes,
                      100.0 * (double)efm_bytes / (double)f32_bytes, f32_bytes);
     else printf("%s -> %s (%zu bytes)\n", in, out, efm_bytes);
     info_print(stdout, &m, effad_kernels("scalar"), 0);

@@ -15,9 +15,13 @@ static int help(void)
            "  Generates a synthetic inspection set in the MVTec-AD layout (textured good\n"
            "  parts; scratches, spots, holes and missing pieces as defects, with masks),\n"
            "  builds a small EfficientNet with deterministic weights, fits it on the good\n"
-           "  images and evaluates it: the AUROC table, thresholds, and a report with the\n"
-           "  ROC curve. No download, no Python. DIR defaults to effad-demo; a previous\n"
-           "  demo there is replaced, any other non-empty directory is refused.\n");
+           "  images -- image-level Gaussians and per-location ones for anomaly maps, the\n"
+           "  pixel threshold chosen on a fifth of the good images held out -- and\n"
+           "  evaluates it: image AUROC, pixel AUROC and PRO per defect type, thresholds,\n"
+           "  a report with the ROC curve and the region-count plot, and figures of a few\n"
+           "  test images in DIR/figures. No download, no Python. DIR defaults to\n"
+           "  effad-demo; a previous demo there is replaced, any other non-empty directory\n"
+           "  is refused.\n");
     return 0;
 }
 
@@ -37,12 +41,13 @@ int cmd_demo(int argc, char **argv)
     effad_error e = { 0 };
     double t0 = cli_now();
     if (strlen(out) > 1024) return cli_usage_error("demo", "--out path too long%s", "");
-    char data[1100], model[1100], gauss[1100], report[1100], marker[1100], train[1200];
+    char data[1100], model[1100], gauss[1100], report[1100], marker[1100], train[1200], figures[1100];
     snprintf(data, sizeof data, "%s/data", out);
     snprintf(model, sizeof model, "%s/demo.efm", out);
     snprintf(gauss, sizeof gauss, "%s/demo.gauss", out);
     snprintf(report, sizeof report, "%s/report", out);
     snprintf(marker, sizeof marker, "%s/.effad-demo", out);
+    snprintf(figures, sizeof figures, "%s/figures", out);
 
     /* a directory holding a previous demo may be replaced; nothing else */
     struct stat st;
@@ -54,6 +59,7 @@ int cmd_demo(int argc, char **argv)
     synth_options_default(&so);
     so.seed = (uint64_t)seed;
     so.overwrite = 1;
+    so.n_train += so.n_train / 4;   /* a fifth of them held out for the pixel threshold */
     int tx = synth_texture_parse(texture);
     if (tx < 0) return cli_usage_error("demo", "unknown texture '%s' (metal, fabric)", texture);
     so.texture = (synth_texture)tx;
@@ -78,17 +84,36 @@ int cmd_demo(int argc, char **argv)
     if (s) return cli_error("demo", &e);
     printf("2. model with deterministic weights -> %s (%zu bytes)\n", model, efm_bytes);
 
-    printf("3. effad fit %s %s/train/good -o %s --preprocess paper\n", model, data, gauss);
+    printf("3. effad fit %s %s/train/good -o %s --preprocess paper --maps --holdout 0.2\n", model, data, gauss);
     fflush(stdout);
     snprintf(train, sizeof train, "%s/train/good", data);
-    char *fit_argv[] = { "fit", model, train, "-o", gauss, "--preprocess", "paper", "--threads", (char *)threads, 0 };
-    if (cmd_fit(9, fit_argv)) return 1;
+    char *fit_argv[] = { "fit", model, train, "-o", gauss, "--preprocess", "paper", "--maps", "--holdout", "0.2",
+                         "--threads", (char *)threads, 0 };
+    if (cmd_fit(12, fit_argv)) return 1;
 
     printf("4. effad eval %s %s %s --out %s\n", gauss, model, data, report);
     fflush(stdout);
     char *eval_argv[] = { "eval", gauss, model, data, "--out", report, "--threads", (char *)threads, 0 };
     if (cmd_eval(8, eval_argv)) return 1;
-    printf("\ndemo finished in %.1f s. Try: effad score %s %s %s/test/hole --save %s/figures\n",
-           cli_now() - t0, gauss, model, data, out);
+
+    /* the first image of every test folder, drawn */
+    static const char *const folders[] = { "good", "hole", "missing", "scratch", "spot" };
+    char shown[5][1200];
+    char *score_argv[16] = { "score", gauss, model };
+    int n_score = 3;
+    for (int k = 0; k < 5; k++) {
+        snprintf(shown[k], sizeof shown[k], "%s/test/%s/000.png", data, folders[k]);
+        score_argv[n_score++] = shown[k];
+    }
+    score_argv[n_score++] = "--save";
+    score_argv[n_score++] = figures;
+    score_argv[n_score++] = "--threads";
+    score_argv[n_score++] = (char *)threads;
+    printf("5. effad score %s %s %s/test/{good,hole,missing,scratch,spot}/000.png --save %s\n", gauss, model, data, figures);
+    fflush(stdout);
+    if (cmd_score(n_score, score_argv)) return 1;
+    printf("\ndemo finished in %.1f s. Figures: %s/*-maps.png (input, ground truth, predicted mask,\n"
+           "segmentation, heat map). Try: effad score %s %s %s/test/hole --save %s\n",
+           cli_now() - t0, figures, gauss, model, data, figures);
     return 0;
 }

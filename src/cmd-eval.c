@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "cli-maps.h"
 #include "dataset.h"
 #include "detector.h"
 #include "figure.h"
@@ -17,10 +18,16 @@ static int help(void)
            "  Prints image AUROC overall and per defect type, and for every threshold\n"
            "  (the model's, plus best-F1 and Youden's J chosen on these labels) its\n"
            "  TPR and FPR. Writes OUT/roc.svg, OUT/scores.csv and OUT/report.json.\n"
+           "  With a model fitted with --maps and DATA_DIR/ground_truth/ masks it also\n"
+           "  prints pixel AUROC and PRO per defect type and the best-F1 pixel threshold,\n"
+           "  and draws OUT/region-counts.svg.\n"
+           "  --score image|map-max  the image score: the Gaussians' (default) or the\n"
+           "                   anomaly map's maximum\n"
            "  --out DIR        report directory (default effad-report)\n"
            "  --update         store best-f1 and youden thresholds in MODEL.gauss (atomically)\n"
            "  --use NAME       with --update: put that threshold in force\n"
-           "  --threads N, --isa NAME, --quiet\n");
+           "  --threads N, --isa NAME, --quiet\n"
+           CLI_HELP_16BIT);
     return 0;
 }
 
@@ -49,8 +56,8 @@ static size_t subset(const image_list *l, const double *score, int type, double 
 int cmd_eval(int argc, char **argv)
 {
     const char *gauss_path = 0, *model = 0, *data = 0, *outdir = "effad-report", *use = 0;
-    int update = 0, quiet = 0;
-    pipeline_options po = { .threads = 1 };
+    int update = 0, quiet = 0, map_max = 0;
+    pipeline_options po = { .threads = 1, .rgb16 = IMAGE_RGB_SCALE };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
@@ -60,6 +67,11 @@ int cmd_eval(int argc, char **argv)
         if (!strcmp(a, "--out") && v) { outdir = v; i++; }
         else if (!strcmp(a, "--update")) update = 1;
         else if (!strcmp(a, "--use") && v) { use = v; i++; }
+        else if (!strcmp(a, "--score") && v) {
+            if (strcmp(v, "image") && strcmp(v, "map-max")) return cli_usage_error("eval", "--score '%s': image or map-max", v);
+            map_max = !strcmp(v, "map-max");
+            i++;
+        }
         else if (a[0] == '-') return cli_usage_error("eval", "unknown or incomplete option '%s'", a);
         else if (!gauss_path) gauss_path = a;
         else if (!model) model = a;
@@ -67,19 +79,24 @@ int cmd_eval(int argc, char **argv)
         else return cli_usage_error("eval", "unexpected argument '%s'", a);
     }
     if (!gauss_path || !model || !data) return cli_usage_error("eval", "need MODEL.gauss, MODEL.efm and DATA_DIR%s", "");
+    if (update && map_max) return cli_usage_error("eval", "--update stores image-score thresholds; not with --score map-max%s", "");
 
     effad_error e = { 0 };
     detector d;
     image_list list;
     memset(&list, 0, sizeof list);
-    if (detector_open(&d, gauss_path, model, po, &e)) return cli_error("eval", &e);
+    /* --update writes the model back, statistics and all */
+    if (detector_open_flags(&d, gauss_path, model, po, update ? 0 : GAUSS_READ_NO_MAP_STATS, &e)) return cli_error("eval", &e);
+    cli_note_renamed_preset("eval", gauss_path, &d.gm);
     int rc = 1;
     double *score = 0, *sub_s = 0;
     uint8_t *sub_l = 0;
     roc_curve curves[64];
     int n_curves = 0;
     char *csv = 0;
-    if (dataset_mvtec_test(&list, data, &e) || cli_mkdir(outdir, &e)) goto done;
+    eval_maps em;
+    memset(&em, 0, sizeof em);
+    if (dataset_mvtec_test(&list, data, &e) || cli_mkdir(outdir, &e) || eval_maps_open(&em, &d, data, map_max, &e)) goto done;
     score = malloc(sizeof(double) * list.n);
     sub_s = malloc(sizeof(double) * list.n);
     sub_l = malloc(list.n);
@@ -91,8 +108,8 @@ int cmd_eval(int argc, char **argv)
     cli_progress prog;
     cli_progress_start(&prog, "eval", list.n, quiet);
     for (size_t i = 0; i < list.n; i++) {
-        if (pipeline_image(&d.p, list.path[i], d.feat, &e)) goto done;
-        score[i] = detector_score_image(&d);
+        if (em.on ? eval_maps_image(&em, &d, &list, i, &score[i], &e) : pipeline_image(&d.p, list.path[i], d.feat, &e)) goto done;
+        if (!em.on) score[i] = detector_score_image(&d);
         if (csv_at < csv_cap)
             csv_at += (size_t)snprintf(csv + csv_at, csv_cap - csv_at, "%s,%s,%d,%.9g\n", list.path[i],
                                        list.type_name[list.type[i]], list.label[i], score[i]);
@@ -101,7 +118,8 @@ int cmd_eval(int argc, char **argv)
     cli_progress_end(&prog);
 
     /* AUROC overall, then each defect type against the good images */
-    printf("image AUROC (%s, %zu test images, preprocessing %s)\n", data, list.n, d.gm.preset);
+    printf("image AUROC (%s, %zu test images, preprocessing %s%s)\n", data, list.n, d.gm.preset,
+           map_max ? ", score = anomaly-map maximum" : "");
     printf("  %-16s %6s %6s %8s\n", "defect type", "good", "bad", "AUROC");
     roc_series series[64];
     double auc_all = 0;
@@ -130,7 +148,12 @@ int cmd_eval(int argc, char **argv)
     double f1_th, f1, yj_th, yj;
     if (roc_best_f1(sub_s, sub_l, k, &f1_th, &f1, &e) || roc_youden(sub_s, sub_l, k, &yj_th, &yj, &e)) goto done;
     printf("thresholds (score >= threshold is anomalous)\n  %-16s %12s %8s %8s\n", "name", "value", "TPR", "FPR");
-    for (size_t t = 0; t < d.gm.n_thresholds; t++) {
+    if (map_max && d.gm.maps->calibrated) {   /* the model's own thresholds are for the image score */
+        rate r = rates_at(sub_s, sub_l, k, nextafter(d.gm.maps->threshold, INFINITY));   /* max > t */
+        printf("  %-16s %12.6g %8.4f %8.4f  (the pixel threshold; map max above it)\n", "pixel", d.gm.maps->threshold,
+               r.tpr, r.fpr);
+    }
+    for (size_t t = 0; t < d.gm.n_thresholds && !map_max; t++) {
         rate r = rates_at(sub_s, sub_l, k, d.gm.thresholds[t].value);
         printf("  %-16s %12.6g %8.4f %8.4f%s\n", d.gm.thresholds[t].name, d.gm.thresholds[t].value, r.tpr, r.fpr,
                t ? "" : "  (in force)");
@@ -149,13 +172,16 @@ int cmd_eval(int argc, char **argv)
         if (at < sizeof json)
             at += (size_t)snprintf(json + at, sizeof json - at, "},\"thresholds\":{\"in_force\":{\"name\":\"%s\",\"value\":%.9g},"
                                    "\"best_f1\":{\"value\":%.9g,\"f1\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f},"
-                                   "\"youden\":{\"value\":%.9g,\"j\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f}}}\n",
+                                   "\"youden\":{\"value\":%.9g,\"j\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f}}",
                                    d.gm.n_thresholds ? d.gm.thresholds[0].name : "", d.gm.n_thresholds ? d.gm.thresholds[0].value : NAN,
                                    f1_th, f1, rf.tpr, rf.fpr, yj_th, yj, ry.tpr, ry.fpr);
+        if (eval_maps_report(&em, &list, outdir, stdout, json, sizeof json, &at, &e)) goto done;
+        if (at < sizeof json) at += (size_t)snprintf(json + at, sizeof json - at, "}\n");
         snprintf(path, sizeof path, "%s/report.json", outdir);
         if (atomic_file_write(path, json, at < sizeof json ? at : sizeof json - 1, &e)) goto done;
     }
-    printf("report: %s/roc.svg, %s/scores.csv, %s/report.json\n", outdir, outdir, outdir);
+    printf("report: %s/roc.svg, %s/scores.csv, %s/report.json%s%s%s\n", outdir, outdir, outdir,
+           em.pixel ? ", " : "", em.pixel ? outdir : "", em.pixel ? "/region-counts.svg" : "");
     if (update) {
         if (detector_set_threshold(&d.gm, "best-f1", f1_th, use && !strcmp(use, "best-f1"), &e) ||
             detector_set_threshold(&d.gm, "youden", yj_th, use && !strcmp(use, "youden"), &e))
@@ -173,6 +199,7 @@ done:
     for (int c = 0; c < n_curves; c++) roc_curve_free(&curves[c]);
     free(score); free(sub_s); free(sub_l); free(csv);
     dataset_free(&list);
+    eval_maps_close(&em);
     detector_close(&d);
     return rc;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "cli-maps.h"
 #include "dataset.h"
 #include "detector.h"
 
@@ -11,11 +12,15 @@ static int help(void)
     printf("usage: effad fit MODEL.efm TRAIN_DIR_OR_IMAGE... -o OUT.gauss [options]\n"
            "  Fits one Gaussian per feature level on good images (directories are\n"
            "  searched recursively) and writes OUT.gauss atomically.\n"
-           "  --preprocess ailia|ailia-floor|paper   reference pipeline to match (default ailia):\n"
-           "        ailia: PIL Lanczos short side to 256 (scaled for other input sizes), centre\n"
-           "        crop, score = sum over levels, threshold 2 x mean training score;\n"
-           "        paper: OpenCV bilinear straight to the input size, score = mean over\n"
-           "        levels, threshold from the chi-squared rule\n"
+           "  --preprocess ailia|mahalanobisad|paper   reference pipeline to match (default ailia):\n"
+           "        ailia: the ailia model zoo's mahalanobisad.py -- PIL Lanczos short side to\n"
+           "        256 (scaled for other input sizes), centre crop at (h - 224) // 2,\n"
+           "        score = sum over levels, threshold 2 x mean training score;\n"
+           "        mahalanobisad: MahalanobisAD-pytorch, the same but torchvision's CenterCrop\n"
+           "        (origin rounded half to even: one pixel off when (h - 224) %% 4 == 3);\n"
+           "        paper: gaussian-ad-mvtec -- OpenCV bilinear straight to the input size\n"
+           "        (whole image, aspect not kept), score = mean over levels, threshold\n"
+           "        from the chi-squared rule\n"
            "  --levels all|i,j,...  which model levels to use (default all; effad info lists them)\n"
            "  --aug N        add N augmented copies per image (rotation within +-10 deg, random crop)\n"
            "  --seed S       augmentation seed (default 0)\n"
@@ -25,7 +30,10 @@ static int help(void)
            "                 recompute the 2 x mean training score)\n"
            "  --threads N    worker threads (default 1)\n"
            "  --isa NAME     force a kernel path (also EFFAD_ISA)\n"
-           "  --quiet        no progress on stderr\n");
+           "  --quiet        no progress on stderr\n"
+           CLI_HELP_16BIT
+           "anomaly maps:\n");
+    maps_fit_help(stdout);
     return 0;
 }
 
@@ -35,11 +43,14 @@ int cmd_fit(int argc, char **argv)
     const char *inputs[256];
     int n_inputs = 0, aug = 0, quiet = 0, keep = 1, seed = 0;
     double sigma = 3.0, explicit_th = NAN;
-    pipeline_options po = { .preset = "ailia", .threads = 1 };
+    pipeline_options po = { .preset = "ailia", .threads = 1, .rgb16 = IMAGE_RGB_SCALE };
+    maps_fit_options mo;
+    maps_fit_options_default(&mo);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
         int common = cli_pipeline_option("fit", argc, argv, &i, &po, &quiet);
+        if (!common) common = maps_fit_option("fit", argc, argv, &i, &mo);
         if (common < 0) return 2;
         if (common) continue;
         if (!strcmp(a, "-o") && v) { out = v; i++; }
@@ -56,6 +67,8 @@ int cmd_fit(int argc, char **argv)
         else return cli_usage_error("fit", "too many inputs%s", "");
     }
     if (!model || !n_inputs || !out) return cli_usage_error("fit", "need MODEL.efm, training images or directories, and -o OUT.gauss%s", "");
+    if (mo.holdout > 0 && !mo.enabled) return cli_usage_error("fit", "--holdout chooses the pixel threshold of --maps%s", "");
+    mo.seed = (uint64_t)seed;
 
     effad_error e = { 0 };
     pipeline p;
@@ -67,24 +80,33 @@ int cmd_fit(int argc, char **argv)
     int rc = 1;
     memset(&list, 0, sizeof list);
     memset(&gm, 0, sizeof gm);
-    if (pipeline_open(&p, model, &po, &e)) return cli_error("fit", &e);
+    maps_fitter mf;
+    memset(&mf, 0, sizeof mf);
+    if (mo.enabled && maps_fitter_plan(&mf, &mo, model, &po, &e)) { maps_fitter_free(&mf); return cli_error("fit", &e); }
+    if (pipeline_open(&p, model, &po, &e)) { maps_fitter_free(&mf); return cli_error("fit", &e); }
     if (dataset_collect(&list, inputs, n_inputs, &e) || level_sel_parse(levels, p.n_levels, &sel, &e)) goto done;
-    size_t copies = (size_t)aug + 1, n_rows = list.n * copies;
+    if (mo.enabled && maps_fitter_begin(&mf, &p, list.n, &e)) goto done;
+    size_t copies = (size_t)aug + 1, n_rows = (list.n - mf.n_held) * copies, row = 0;
     if (!(rows = malloc(sizeof(float) * p.total_dim * n_rows))) { effad_fail(&e, EFFAD_ERR_NOMEM, "no memory for %zu feature rows", n_rows); goto done; }
 
     augment_rng rng;
     augment_rng_seed(&rng, (uint64_t)seed);
     cli_progress prog;
+    cli_image_warnings warned = { 0, 0 };
     cli_progress_start(&prog, "fit", list.n, quiet);
     for (size_t i = 0; i < list.n; i++) {
         int w, h;
+        if (maps_fitter_held(&mf, i)) continue;   /* chooses the pixel threshold after the fit */
         if (pipeline_load_rgb(&p, list.path[i], &rgb, &w, &h, &e)) goto done;
+        cli_warn_image("fit", &warned, &p, list.path[i], w, h);
         for (size_t c = 0; c < copies; c++) {
-            if (pipeline_rgb(&p, rgb, w, h, c ? &rng : 0, 10, rows + (i * copies + c) * p.total_dim, &e)) {
+            if (pipeline_rgb(&p, rgb, w, h, c ? &rng : 0, 10, rows + (row * copies + c) * p.total_dim, &e) ||
+                (mo.enabled && !c && maps_fitter_add(&mf, &p, &e))) {   /* maps: the plain copy only */
                 effad_error_prefix(&e, list.path[i]);
                 goto done;
             }
         }
+        row++;
         free(rgb); rgb = 0;
         cli_progress_step(&prog, i + 1);
     }
@@ -98,21 +120,24 @@ int cmd_fit(int argc, char **argv)
     gm.taps = strdup(taps);
     if (!gm.preset || !gm.taps) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
     if (detector_fit(&gm, &sel, &p, rows, n_rows, 1, &e) || detector_thresholds(&gm, sigma, explicit_th, &e)) goto done;
+    if (mo.enabled && maps_fitter_finish(&mf, &p, (const char *const *)list.path, &gm, &e)) goto done;
     if (!keep) for (size_t l = 0; l < gm.n_levels; l++) { free(gm.levels[l].features); gm.levels[l].features = 0; gm.levels[l].n_features = 0; }
     if (gauss_file_write(out, &gm, &e)) goto done;
 
-    printf("%s: %zu images%s, %d levels, preprocessing %s -> %s\n", model, list.n,
+    printf("%s: %zu images%s, %d levels, preprocessing %s -> %s\n", model, list.n - mf.n_held,
            aug ? " (+ augmented copies)" : "", sel.n, p.prep.name, out);
     for (size_t l = 0; l < gm.n_levels; l++)
         printf("  level %-2d %5zu features  shrinkage %.4f\n", sel.tap[l], gm.levels[l].dim, gm.levels[l].shrinkage);
     for (size_t t = 0; t < gm.n_thresholds; t++)
         printf("  threshold %-14s %.6g%s\n", gm.thresholds[t].name, gm.thresholds[t].value, t ? "" : "  (in force)");
+    maps_fit_report(&gm, mf.fit_bytes, stdout);
     rc = 0;
 done:
     if (rc) cli_error("fit", &e);
     free(rows); free(rgb);
     gauss_model_free(&gm);
     dataset_free(&list);
+    maps_fitter_free(&mf);
     pipeline_close(&p);
     return rc;
 }

@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
-#include "efm-format.h"
 
 static const char *act_name(int a)
 {
@@ -12,7 +11,7 @@ static const char *act_name(int a)
 
 static const char *pad_name(int p)
 {
-    return p == EFM_PAD_TF_SAME ? "tf-same" : p == EFM_PAD_SYMMETRIC ? "symmetric" : "explicit";
+    return p == EFFAD_PAD_TF_SAME ? "tf-same" : p == EFFAD_PAD_SYMMETRIC ? "symmetric" : "explicit";
 }
 
 static void print_thousands(FILE *f, long long v)
@@ -51,7 +50,8 @@ void info_print(FILE *f, const effad_model *m, const effad_kernel_set *k, int ve
     fprintf(f, "  MACs        "); print_thousands(f, effad_model_macs(m, 0, 0));
     fprintf(f, " at %dx%d\n", m->in_h, m->in_w);
     fprintf(f, "  arena       "); print_thousands(f, (long long)arena);
-    fprintf(f, " bytes (one thread, %s kernels)\n", k ? effad_kernels_name(k) : "scalar");
+    fprintf(f, " bytes (one thread, %s kernels%s)\n", k ? effad_kernels_name(k) : "scalar",
+            m->quantised ? ", int8 model" : "");
     fprintf(f, "  model hash  %016llx\n", (unsigned long long)m->hash);
     if (verbose) {
         /* fused: expand and depthwise run together through a ring of rows

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "cli-maps.h"
 #include "detector.h"
 
 static int help(void)
@@ -13,7 +14,8 @@ static int help(void)
            "  hold their sufficient statistics. The merged Gaussians equal one fit on all\n"
            "  the images; thresholds are recomputed (2 x mean training score only when\n"
            "  every input kept its training features). One input: a refit, e.g. with\n"
-           "  another --sigma.\n");
+           "  another --sigma. Anomaly maps (fit --maps) are merged the same way; their\n"
+           "  pixel threshold is dropped (effad calibrate chooses one for the merged model).\n");
     return 0;
 }
 
@@ -53,6 +55,7 @@ int cmd_merge(int argc, char **argv)
                        acc.taps, (unsigned long long)next.model_hash, next.preset, next.taps);
             goto done;
         }
+        if (merge_maps_add(&acc, &next, in[0], in[k], &e)) goto done;
         for (size_t l = 0; l < acc.n_levels; l++) {
             gauss_level *a = &acc.levels[l], *b = &next.levels[l];
             if (!b->stats) { effad_fail(&e, EFFAD_ERR_ARG, "%s has no sufficient statistics to merge", in[k]); goto done; }
@@ -74,7 +77,9 @@ int cmd_merge(int argc, char **argv)
     for (size_t l = 0; l < acc.n_levels; l++)
         if (gauss_level_fit(&acc.levels[l], acc.levels[l].stats, &e)) goto done;
     acc.n_thresholds = 0;
-    if (detector_thresholds(&acc, sigma, explicit_th, &e) || gauss_file_write(out, &acc, &e)) goto done;
+    if (detector_thresholds(&acc, sigma, explicit_th, &e)) goto done;
+    if (acc.maps && !acc.maps->stats) { effad_fail(&e, EFFAD_ERR_ARG, "%s was fitted with --no-map-stats: its maps cannot be refitted", in[0]); goto done; }
+    if (merge_maps_refit(&acc, stdout, &e) || gauss_file_write(out, &acc, &e)) goto done;
     printf("merged %d file%s: %llu images -> %s\n", n_in, n_in > 1 ? "s" : "", (unsigned long long)acc.levels[0].n, out);
     for (size_t t = 0; t < acc.n_thresholds; t++)
         printf("  threshold %-14s %.6g%s\n", acc.thresholds[t].name, acc.thresholds[t].value, t ? "" : "  (in force)");

@@ -10,7 +10,7 @@
 
 int dataset_is_image_name(const char *name)
 {
-    static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".pgm", ".pnm", 0 };
+    static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".pgm", ".pnm", ".tif", ".tiff", 0 };
     const char *dot = strrchr(name, '.');
     if (!dot || name[0] == '.') return 0;
     for (int i = 0; ext[i]; i++) {
@@ -102,7 +102,7 @@ effad_status dataset_collect(image_list *l, const char *const *paths, int n_path
         effad_status s = S_ISDIR(st.st_mode) ? walk(l, paths[i], 0, e) : push(l, paths[i], 0, 0, e);
         if (s) return s;
         if (S_ISDIR(st.st_mode) && l->n == before)
-            return effad_fail(e, EFFAD_ERR_ARG, "%s: no images (png, jpg, bmp, ppm, pgm) in this directory", paths[i]);
+            return effad_fail(e, EFFAD_ERR_ARG, "%s: no images (png, jpg, tif, bmp, ppm, pgm) in this directory", paths[i]);
     }
     return EFFAD_OK;
 }

@@ -5,6 +5,8 @@
 #include <string.h>
 #include "detector.h"
 #include "gauss-view.h"
+#include "gauss-maps.h"
+#include "map-features.h"
 
 detector_combine detector_combine_of(const char *preset)
 {
@@ -205,12 +207,24 @@ effad_status detector_check_compatible(const gauss_model *gm, const pipeline *p,
 effad_status detector_open(detector *d, const char *gauss_path, const char *efm_path, pipeline_options po,
                            effad_error *e)
 {
+    return detector_open_flags(d, gauss_path, efm_path, po, 0, e);
+}
+
+effad_status detector_open_flags(detector *d, const char *gauss_path, const char *efm_path, pipeline_options po,
+                                 unsigned read_flags, effad_error *e)
+{
     memset(d, 0, sizeof *d);
-    effad_status s = gauss_file_read(gauss_path, &d->gm, e);
+    effad_status s = gauss_file_read_flags(gauss_path, &d->gm, read_flags, e);
     if (s) return s;
     if (!po.preset) po.preset = d->gm.preset;
+    if (d->gm.maps) po.map_taps |= map_taps_mask(d->gm.maps);   /* the runner keeps what the maps read */
     if ((s = pipeline_open(&d->p, efm_path, &po, e)) ||
         (s = detector_check_compatible(&d->gm, &d->p, gauss_path, &d->sel, e))) {
+        detector_close(d);
+        return s;
+    }
+    if (d->gm.maps && (s = map_layout_check(d->gm.maps, &d->p.runner, e))) {
+        effad_error_prefix(e, gauss_path);
         detector_close(d);
         return s;
     }

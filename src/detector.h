@@ -66,6 +66,10 @@ typedef struct detector {
 } detector;
 effad_status detector_open(detector *d, const char *gauss_path, const char *efm_path, pipeline_options po,
                            effad_error *e);
+/* The same, reading the .gauss with gauss_file_read_flags (a command that
+ * only scores need not load a maps model's statistics). */
+effad_status detector_open_flags(detector *d, const char *gauss_path, const char *efm_path, pipeline_options po,
+                                 unsigned read_flags, effad_error *e);
 /* The combined score of the image whose features are in d->feat. */
 double detector_score_image(detector *d);
 void detector_close(detector *d);

@@ -43,7 +43,33 @@ static int text(uint8_t *img, int w, int h, int x, int y, const char *s, const u
     return x - x0;
 }
 
-effad_status figure_score(const uint8_t *rgb, int w, int h, double score, double threshold,
+/* Fades what lies outside [x0, x1) x [y0, y1) of a w x h image halfway to
+ * white and outlines the window, 2 pixels wide, just outside it. */
+static void mark_window(uint8_t *img, int stride_w, int ox, int oy, int w, int h, int x0, int y0, int x1, int y1)
+{
+    static const uint8_t blue[3] = { 31, 119, 180 };
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (x < x0 || x >= x1 || y < y0 || y >= y1) {
+                uint8_t *p = img + ((size_t)(y + oy) * stride_w + x + ox) * 3;
+                for (int c = 0; c < 3; c++) p[c] = (uint8_t)((p[c] + 255) / 2);
+            }
+    for (int t = 1; t <= 2; t++) {
+        int ax = x0 - t, bx = x1 - 1 + t, ay = y0 - t, by = y1 - 1 + t;
+        for (int x = ax; x <= bx; x++)
+            if (x >= 0 && x < w) {
+                if (ay >= 0) memcpy(img + ((size_t)(ay + oy) * stride_w + x + ox) * 3, blue, 3);
+                if (by < h) memcpy(img + ((size_t)(by + oy) * stride_w + x + ox) * 3, blue, 3);
+            }
+        for (int y = ay; y <= by; y++)
+            if (y >= 0 && y < h) {
+                if (ax >= 0) memcpy(img + ((size_t)(y + oy) * stride_w + ax + ox) * 3, blue, 3);
+                if (bx < w) memcpy(img + ((size_t)(y + oy) * stride_w + bx + ox) * 3, blue, 3);
+            }
+    }
+}
+
+effad_status figure_score(const uint8_t *rgb, int w, int h, const double *crop_box, double score, double threshold,
                           uint8_t **out, int *out_w, int *out_h, effad_error *e)
 {
     const int ih = 256;
@@ -61,6 +87,11 @@ effad_status figure_score(const uint8_t *rgb, int w, int h, double score, double
     if (s) { free(img); free(scaled); return s; }
     for (int y = 0; y < ih; y++) memcpy(img + ((size_t)(y + pad) * W + pad) * 3, scaled + (size_t)y * iw * 3, (size_t)iw * 3);
     free(scaled);
+    if (crop_box) {
+        double sx = (double)iw / w, sy = (double)ih / h;
+        mark_window(img, W, pad, pad, iw, ih, (int)(crop_box[0] * sx + 0.5), (int)(crop_box[1] * sy + 0.5),
+                    (int)(crop_box[2] * sx + 0.5), (int)(crop_box[3] * sy + 0.5));
+    }
 
     static const uint8_t black[3] = { 0, 0, 0 }, grey[3] = { 220, 220, 220 };
     static const uint8_t red[3] = { 214, 39, 40 }, green[3] = { 44, 160, 44 };

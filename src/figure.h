@@ -8,8 +8,12 @@
 
 /* The input image (scaled to 256 pixels high) beside a vertical bar: the
  * score's height in red (anomalous) or green, the threshold as a black
- * line, both values printed underneath. *out is malloc'd RGB. */
-effad_status figure_score(const uint8_t *rgb, int w, int h, double score, double threshold,
+ * line, both values printed underneath. crop_box, when not NULL, is the
+ * window the detector saw, in source pixels (x0, y0, x1, y1; see
+ * preprocess_crop_in_source): it is outlined and the rest of the image
+ * faded, so what the score cannot have seen does not pass unnoticed.
+ * *out is malloc'd RGB. */
+effad_status figure_score(const uint8_t *rgb, int w, int h, const double *crop_box, double score, double threshold,
                           uint8_t **out, int *out_w, int *out_h, effad_error *e);
 
 /* An SVG ROC plot: one curve per series (fpr/tpr arrays of n points), a

@@ -2,13 +2,15 @@
  * gauss-file.c -- the `.gauss` model file: versioned, little-endian,
  * checksummed, every size and offset validated on read.
  *
- * Layout, version 1 (all integers little-endian, doubles as their IEEE-754
+ * Layout, version 2 (all integers little-endian, doubles as their IEEE-754
  * bit pattern in a little-endian u64; encoded byte by byte so big-endian
  * hosts read and write the same bytes):
  *
  *   header, 64 bytes
  *     0  char[8] magic "EFFGAUSS"
- *     8  u32 version (1)
+ *     8  u32 version (2; 1 is read too: the same layout, but written
+ *        before the presets were renamed -- preprocess_preset_renamed()
+ *        maps its preset name to today's, see gauss_model.preset_stored)
  *    12  u32 header bytes (64)
  *    16  u64 file bytes
  *    24  u32 CRC-32 (IEEE, as zlib) of the whole file with this field zero
@@ -32,43 +34,24 @@
  *     if flags & 2, the training features: u64 n_f, f32[n_f * d], zero
  *       padding to 8 bytes
  *
+ * Version 3 is version 2 followed by the per-location map Gaussians
+ * (gauss-maps-file.c describes the section). A model without maps is
+ * written as version 2, so builds that predate the maps keep reading it;
+ * versions 1 to 3 are read.
+ *
  * The CRC covers the header too, so a flipped size field is caught before
  * it is believed; the structural checks still run, since a file can be
  * well-sealed and wrong (written by a buggy or hostile tool). Both run in
  * gauss-format.c, which the in-place reader (gauss-view.c) shares.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "atomic-file.h"
+#include "gauss-codec.h"
 #include "gauss-format.h"
 #include "gauss.h"
-
-/* ------------------------------------------------------ byte cursors */
-
-typedef struct { uint8_t *p; size_t at, len; } writer;
-
-static void put_u32(writer *w, uint32_t v)
-{
-    for (int i = 0; i < 4; i++) w->p[w->at++] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_u64(writer *w, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) w->p[w->at++] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_f64(writer *w, double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    put_u64(w, u);
-}
-
-static void put_bytes(writer *w, const void *src, size_t n)
-{
-    memcpy(w->p + w->at, src, n);
-    w->at += n;
-}
+#include "preprocess.h"
 
 /* ------------------------------------------------------------ sizes */
 
@@ -97,17 +80,15 @@ size_t gauss_file_size(const gauss_model *m)
         if (lv->features && lv->n_features > GAUSS_FILE_MAX_FEATURE_ROWS) return 0;
         total += level_bytes(lv->dim, lv->n_thresholds, lv->stats != NULL, lv->n_features, lv->features != NULL);
     }
+    if (m->maps) {
+        uint64_t mb = gauss_maps_section_bytes(m->maps);
+        if (!mb) return 0;
+        total += mb;
+    }
     return total > SIZE_MAX ? 0 : (size_t)total;
 }
 
 /* ------------------------------------------------------------ encode */
-
-static void put_f32(writer *w, float v)
-{
-    uint32_t u;
-    memcpy(&u, &v, 4);
-    put_u32(w, u);
-}
 
 static void put_threshold(writer *w, const gauss_threshold *t)
 {
@@ -118,8 +99,9 @@ static void put_threshold(writer *w, const gauss_threshold *t)
     put_f64(w, t->value);
 }
 
-static void put_stats(writer *w, const gauss_stats *s, size_t d)
+void gauss_codec_put_stats(writer *w, const gauss_stats *s)
 {
+    const size_t d = s->dim;
     put_u64(w, s->n);
     put_f64(w, s->sum_y4);
     for (size_t j = 0; j < d; j++) put_f64(w, s->shift[j]);
@@ -137,6 +119,19 @@ static void put_stats(writer *w, const gauss_stats *s, size_t d)
         }
 }
 
+int gauss_codec_get_stats(reader *r, gauss_stats *s)
+{
+    size_t d = s->dim;
+    s->n = get_u64(r);
+    s->sum_y4 = get_f64(r);
+    int ok = isfinite(s->sum_y4) && s->sum_y4 >= 0 && s->n > 0;
+    for (size_t j = 0; j < d; j++) ok &= isfinite(s->shift[j] = get_f64(r));
+    for (size_t j = 0; j < d; j++) ok &= isfinite(s->sum[j] = get_f64(r));
+    for (size_t j = 0; j < d; j++) ok &= isfinite(s->sum_y2y[j] = get_f64(r));
+    for (size_t j = 0; j < d; j++)
+        for (size_t k = j; k < d; k++) ok &= isfinite(s->cross[j * d + k] = get_f64(r));
+    return ok;
+}
 
 effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, effad_error *e)
 {
@@ -153,7 +148,7 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
     size_t lp = m->preset ? strlen(m->preset) : 0, lt = m->taps ? strlen(m->taps) : 0;
     writer w = { buf, 0, len };
     put_bytes(&w, GAUSS_FILE_MAGIC, 8);
-    put_u32(&w, GAUSS_FILE_VERSION);
+    put_u32(&w, m->maps ? GAUSS_FILE_VERSION_MAPS : GAUSS_FILE_VERSION);
     put_u32(&w, GAUSS_FILE_HEADER_BYTES);
     put_u64(&w, (uint64_t)len);
     put_u32(&w, 0);                 /* CRC, sealed below */
@@ -167,7 +162,7 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
     put_u32(&w, (uint32_t)m->n_thresholds);
     put_bytes(&w, m->preset, lp);
     put_bytes(&w, m->taps, lt);
-    while (w.at % 8) w.p[w.at++] = 0;
+    put_pad8(&w);
     for (size_t t = 0; t < m->n_thresholds; t++) put_threshold(&w, &m->thresholds[t]);
 
     for (size_t i = 0; i < m->n_levels; i++) {
@@ -184,13 +179,14 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
         for (size_t j = 0; j < d; j++) put_f64(&w, lv->mean[j]);
         for (size_t j = 0; j < d; j++)
             for (size_t k = 0; k <= j; k++) put_f64(&w, lv->chol[j * d + k]);
-        if (s) put_stats(&w, s, d);
+        if (s) gauss_codec_put_stats(&w, s);
         if (lv->features) {
             put_u64(&w, lv->n_features);
             for (uint64_t k = 0; k < lv->n_features * d; k++) put_f32(&w, lv->features[k]);
-            while (w.at % 8) w.p[w.at++] = 0;
+            put_pad8(&w);
         }
     }
+    if (m->maps) gauss_maps_section_put(&w, m->maps);
     uint32_t crc = gauss_file_crc(buf, len);
     w.at = GAUSS_FILE_CRC_OFFSET;
     put_u32(&w, crc);
@@ -279,7 +275,7 @@ static effad_status copy_level(const gauss_file_level *r, size_t li, gauss_level
     return EFFAD_OK;
 }
 
-effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, effad_error *e)
+effad_status gauss_file_decode_flags(const uint8_t *buf, size_t len, gauss_model *m, unsigned flags, effad_error *e)
 {
     memset(m, 0, sizeof *m);
     gauss_file_header h;
@@ -291,6 +287,14 @@ effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, e
     m->input_c = h.input_c;
     if (!(m->preset = dup_string(h.preset, h.preset_len)) || !(m->taps = dup_string(h.taps, h.taps_len)))
         goto nomem;
+    /* a version 1 file names its preset by the old names (preprocess.h) */
+    const char *renamed = preprocess_preset_renamed(h.version, m->preset);
+    if (renamed) {
+        char *now = dup_string(renamed, (uint32_t)strlen(renamed));
+        if (!now) goto nomem;
+        m->preset_stored = m->preset;
+        m->preset = now;
+    }
     copy_thresholds(h.thresholds, h.n_thresholds, m->thresholds);
     m->n_thresholds = h.n_thresholds;
     if (h.n_levels && !(m->levels = calloc(h.n_levels, sizeof *m->levels))) goto nomem;
@@ -301,6 +305,12 @@ effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, e
         if ((st = gauss_file_check_level(buf, len, at, i, &r, e)) || (st = copy_level(&r, i, &m->levels[i], e)))
             goto fail;
         at = r.end;
+    }
+    if (h.version == GAUSS_FILE_VERSION_MAPS) {   /* the per-location Gaussians (gauss-maps-file.c) */
+        reader mr = { buf, at, len };
+        if (!(m->maps = calloc(1, sizeof *m->maps))) goto nomem;
+        if ((st = gauss_maps_section_get(&mr, m->maps, !(flags & GAUSS_READ_NO_MAP_STATS), e))) goto fail;
+        at = mr.at;
     }
     if (at != len) {
         st = effad_fail(e, EFFAD_ERR_FORMAT, "%zu unexplained bytes after the last level", len - at);
@@ -314,14 +324,24 @@ fail:
     return st;
 }
 
+effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, effad_error *e)
+{
+    return gauss_file_decode_flags(buf, len, m, 0, e);
+}
+
 effad_status gauss_file_read(const char *path, gauss_model *m, effad_error *e)
+{
+    return gauss_file_read_flags(path, m, 0, e);
+}
+
+effad_status gauss_file_read_flags(const char *path, gauss_model *m, unsigned flags, effad_error *e)
 {
     uint8_t *buf;
     size_t len;
     memset(m, 0, sizeof *m);
     effad_status st = atomic_file_read(path, &buf, &len, e);
     if (st) return st;
-    st = gauss_file_decode(buf, len, m, e);
+    st = gauss_file_decode_flags(buf, len, m, flags, e);
     if (st) effad_error_prefix(e, path);
     free(buf);
     return st;

@@ -20,7 +20,10 @@
 #include "le.h"
 
 #define GAUSS_FILE_MAGIC        "EFFGAUSS"
-#define GAUSS_FILE_VERSION      1u
+#define GAUSS_FILE_VERSION      2u   /* written for a model without maps */
+#define GAUSS_FILE_VERSION_MAPS 3u   /* version 2 + the map section (gauss-maps-file.c) */
+#define GAUSS_FILE_OLDEST_VERSION 1u /* read: 1 named presets by their old names
+                                        (preprocess_preset_renamed), same layout */
 #define GAUSS_FILE_HEADER_BYTES 64u
 #define GAUSS_FILE_CRC_OFFSET   24u
 #define GAUSS_FILE_MAX_LEVELS   256u
@@ -35,6 +38,7 @@
 
 /* The header, the two strings and the image-level thresholds. */
 typedef struct gauss_file_header {
+    uint32_t version;
     uint32_t n_levels;
     uint64_t model_hash;
     uint32_t input_h, input_w, input_c;

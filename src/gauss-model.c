@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "gauss.h"
+#include "gauss-maps.h"
 
 effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_error *e)
 {
@@ -77,6 +78,8 @@ void gauss_model_free(gauss_model *m)
     for (size_t i = 0; i < m->n_levels; i++) gauss_level_free(&m->levels[i]);
     free(m->levels);
     free(m->preset);
+    free(m->preset_stored);
     free(m->taps);
+    if (m->maps) { gauss_maps_free(m->maps); free(m->maps); }
     memset(m, 0, sizeof *m);
 }

@@ -93,7 +93,9 @@ static effad_status open_checked(gauss_view *v, const uint8_t *buf, size_t len, 
         if (r.dim > v->max_dim) v->max_dim = r.dim;
         at = r.end;
     }
-    if (at != len)
+    /* version 3's map section follows the levels: not used here (the
+     * device scores images, not maps), and checked by its CRC only */
+    if (at != len && h.version != GAUSS_FILE_VERSION_MAPS)
         return effad_fail(e, EFFAD_ERR_FORMAT, "%zu unexplained bytes after the last level", len - at);
     v->bytes = buf;
     v->n_bytes = len;

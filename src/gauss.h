@@ -179,6 +179,9 @@ typedef struct gauss_model {
     uint64_t model_hash;        /* of the .efm the features came from */
     uint32_t input_h, input_w, input_c;
     char *preset;               /* preprocessing preset name (owned) */
+    char *preset_stored;        /* read from an old file whose preset has been
+                                   renamed since: the name it stored (owned);
+                                   else NULL. Never written. */
     char *taps;                 /* tap description, opaque here (owned) */
     size_t n_levels;
     gauss_level *levels;        /* owned */
@@ -186,6 +189,9 @@ typedef struct gauss_model {
      * in force (score >= it: anomalous) */
     size_t n_thresholds;
     gauss_threshold thresholds[GAUSS_MAX_THRESHOLDS];
+    /* optional per-location Gaussians for anomaly maps (gauss-maps.h;
+     * NULL: none); owned */
+    struct gauss_maps *maps;
 } gauss_model;
 
 void gauss_model_free(gauss_model *m);
@@ -202,5 +208,13 @@ effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, e
 /* Atomic write (temp file + fsync + rename) and read of a path. */
 effad_status gauss_file_write(const char *path, const gauss_model *m, effad_error *e);
 effad_status gauss_file_read(const char *path, gauss_model *m, effad_error *e);
+/* The same, leaving out what flags say is not needed:
+ * GAUSS_READ_NO_MAP_STATS  the per-location statistics (most of a maps
+ *                          model's bytes; scoring never reads them). The
+ *                          bytes are still checksummed; such a model must
+ *                          not be written back. */
+#define GAUSS_READ_NO_MAP_STATS 1u
+effad_status gauss_file_decode_flags(const uint8_t *buf, size_t len, gauss_model *m, unsigned flags, effad_error *e);
+effad_status gauss_file_read_flags(const char *path, gauss_model *m, unsigned flags, effad_error *e);
 
 #endif

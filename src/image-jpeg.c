@@ -1,6 +1,9 @@
-/* Baseline / extended-sequential Huffman JPEG decoding (ITU T.81), 8-bit,
- * 1 or 3 components, any integral sampling factors, restart intervals,
- * single- or multi-scan. Reconstruction reproduces libjpeg's defaults --
+/* Huffman JPEG decoding (ITU T.81): baseline, extended sequential and
+ * progressive (spectral selection and successive approximation, first and
+ * refinement scans of DC and AC), 8-bit, 1 or 3 components, any integral
+ * sampling factors, restart intervals in every kind of scan. Every table,
+ * count and length is checked before it is used. Reconstruction reproduces
+ * libjpeg's defaults --
  * the integer "islow" IDCT, "fancy" triangular chroma upsampling, 16-bit
  * fixed-point YCbCr->RGB -- because PIL decodes through libjpeg and the
  * models were trained on PIL's pixels. Each piece below says which
@@ -24,7 +27,10 @@ typedef struct {
     int cw, ch;          /* real sample size: ceil(W * h / hmax) x ceil(H * v / vmax) */
     int bw, bh;          /* plane size in blocks: whole MCUs */
     uint8_t *plane;      /* bw*8 x bh*8 samples */
-    int dc_pred, td, ta, scanned;
+    int16_t *coef;       /* progressive: bw*bh blocks of 64 coefficients, zigzag order */
+    uint16_t q[64];      /* its quantization table, zigzag order, latched at its first scan
+                            (libjpeg's latch_quant_tables) */
+    int dc_pred, td, ta, scanned, dc_done;
 } jcomp;
 
 typedef struct {
@@ -40,6 +46,9 @@ typedef struct {
     jhuff dc[4], ac[4];
     jcomp comp[3];
     int ncomp, w, h, hmax, vmax, mcux, mcuy, restart, frame, adobe, adobe_transform, jfif;
+    int progressive, scans;
+    int ss, se, ah, al;  /* the current scan's spectral selection and successive approximation */
+    unsigned eobrun;     /* progressive AC: blocks left in the current end-of-band run */
 } jdec;
 
 /* The natural (row-major) position of each zigzag index, T.81 figure A.6,
@@ -99,7 +108,25 @@ static int extend(unsigned v, int k)
 
 /* ------------------------------------------------------ Huffman tables */
 
-static const char *huff_build(jhuff *t, const uint8_t counts[16], const uint8_t *vals, int nvals)
+/* What is wrong with a DHT table, or NULL -- checked before any table is
+ * touched. libjpeg's rules (jpeg_make_d_derived_tbl): the canonical codes
+ * of each length must fit in that many bits without using the all-ones
+ * code, and a DC table's symbols are bit counts, at most 15. */
+static const char *huff_check(const uint8_t counts[16], const uint8_t *vals, int nvals, int is_dc)
+{
+    int32_t code = 0;
+    for (int len = 1; len <= 16; len++) {
+        code += counts[len - 1];
+        if (code >= (1 << len)) return "code lengths over-subscribed";
+        code <<= 1;
+    }
+    for (int i = 0; is_dc && i < nvals; i++)
+        if (vals[i] > 15) return "a DC symbol above 15";
+    return NULL;
+}
+
+/* Builds a table huff_check has accepted. */
+static void huff_build(jhuff *t, const uint8_t counts[16], const uint8_t *vals, int nvals)
 {
     memset(t, 0, sizeof *t);
     memcpy(t->vals, vals, (size_t)nvals);
@@ -115,13 +142,10 @@ static const char *huff_build(jhuff *t, const uint8_t counts[16], const uint8_t 
                     t->fast_sym[(code << (9 - len)) | j] = vals[k];
                 }
         t->maxcode[len] = counts[len - 1] ? code - 1 : -1;
-        /* libjpeg refuses a table whose codes run out (or use all ones). */
-        if (code >= (1 << len)) return "code lengths over-subscribed";
         code <<= 1;
     }
     t->maxcode[17] = 0x7FFFFFFF;
     t->defined = 1;
-    return NULL;
 }
 
 static int huff_decode(jdec *d, const jhuff *t)
@@ -232,15 +256,17 @@ static effad_status read_dht(jdec *d, const uint8_t *p, size_t len)
         if (tc > 1 || th > 3) return FAIL("DHT: bad table class %d id %d", tc, th);
         for (int i = 0; i < 16; i++) total += p[1 + i];
         if (total > 256 || (size_t)total > len - 17) return FAIL("DHT: %d codes do not fit the segment", total);
-        const char *why = huff_build(tc ? &d->ac[th] : &d->dc[th], p + 1, p + 17, total);
+        const char *why = huff_check(p + 1, p + 17, total, !tc);
         if (why) return FAIL("DHT: %s table %d: %s", tc ? "AC" : "DC", th, why);
+        huff_build(tc ? &d->ac[th] : &d->dc[th], p + 1, p + 17, total);
         p += 17 + total;
         len -= 17 + (size_t)total;
     }
     return EFFAD_OK;
 }
 
-static effad_status read_sof(jdec *d, const uint8_t *p, size_t len)
+/* left: the bytes of the file after this segment, where the scans are. */
+static effad_status read_sof(jdec *d, const uint8_t *p, size_t len, size_t left)
 {
     if (d->frame) return FAIL("second frame header");
     if (len < 6) return FAIL("SOF: segment too short");
@@ -273,6 +299,7 @@ static effad_status read_sof(jdec *d, const uint8_t *p, size_t len)
     if (d->ncomp == 1) d->comp[0].h = d->comp[0].v = d->hmax = d->vmax = 1;   /* a lone component is never subsampled */
     d->mcux = (d->w + 8 * d->hmax - 1) / (8 * d->hmax);
     d->mcuy = (d->h + 8 * d->vmax - 1) / (8 * d->vmax);
+    uint64_t blocks = 0;
     for (int i = 0; i < d->ncomp; i++) {
         jcomp *c = &d->comp[i];
         if (d->hmax % c->h || d->vmax % c->v)
@@ -282,8 +309,19 @@ static effad_status read_sof(jdec *d, const uint8_t *p, size_t len)
         c->ch = (int)(((int64_t)d->h * c->v + d->vmax - 1) / d->vmax);
         c->bw = d->mcux * c->h;
         c->bh = d->mcuy * c->v;
-        c->plane = malloc((size_t)c->bw * (size_t)c->bh * 64);
-        if (!c->plane) return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");
+        blocks += (uint64_t)((c->cw + 7) / 8) * (uint64_t)((c->ch + 7) / 8);
+    }
+    /* Every block of every component costs at least one bit (its DC code)
+     * in some scan, so a small file cannot make us allocate a large image. */
+    if (blocks > (uint64_t)left * 8)
+        return FAIL("SOF: %dx%d needs at least %llu bytes of scan data, the file has %zu left", d->w, d->h,
+                    (unsigned long long)((blocks + 7) / 8), left);
+    for (int i = 0; i < d->ncomp; i++) {
+        jcomp *c = &d->comp[i];
+        size_t nb = (size_t)c->bw * (size_t)c->bh;
+        c->plane = malloc(nb * 64);
+        if (d->progressive) c->coef = calloc(nb * 64, sizeof *c->coef);
+        if (!c->plane || (d->progressive && !c->coef)) return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");
     }
     d->frame = 1;
     return EFFAD_OK;
@@ -294,7 +332,7 @@ static effad_status read_sof(jdec *d, const uint8_t *p, size_t len)
 static effad_status decode_block(jdec *d, jcomp *c, uint8_t *dst, size_t stride)
 {
     int32_t coef[64] = { 0 };
-    const uint16_t *q = d->qt[c->tq];
+    const uint16_t *q = c->q;
     int t = huff_decode(d, &d->dc[c->td]);
     if (t < 0 || t > 11) {
         if (overrun(d)) return FAIL("entropy-coded data truncated");
@@ -327,6 +365,119 @@ static effad_status decode_block(jdec *d, jcomp *c, uint8_t *dst, size_t stride)
     return EFFAD_OK;
 }
 
+/* ------------------------------------------------ progressive (T.81 G.1.2) */
+
+/* Coefficients are kept as libjpeg keeps them: 16-bit, the point transform
+ * Al applied as a left shift; the arithmetic wraps as its JCOEF does. */
+static int16_t coef16(int32_t v) { return (int16_t)(uint16_t)(uint32_t)v; }
+static int32_t shl(int32_t v, int al) { return (int32_t)((uint32_t)v << al); }
+
+#define TRUNCATED() FAIL("entropy-coded data truncated")
+
+/* DC first scan (G.1.2.1): the DC difference, as in a sequential scan. */
+static effad_status decode_dc_first(jdec *d, jcomp *c, int16_t *blk)
+{
+    int t = huff_decode(d, &d->dc[c->td]);
+    if (t < 0 || t > 11) {
+        if (overrun(d)) return TRUNCATED();
+        return FAIL("bad DC code in component %d", c->id);
+    }
+    int diff = extend(getbits(d, t), t);
+    c->dc_pred = (int)(int32_t)((uint32_t)c->dc_pred + (uint32_t)diff);
+    blk[0] = coef16(shl(c->dc_pred, d->al));
+    return overrun(d) ? TRUNCATED() : EFFAD_OK;
+}
+
+/* DC refinement (G.1.2.1): one more bit of the DC value, sent raw. */
+static effad_status decode_dc_refine(jdec *d, int16_t *blk)
+{
+    if (getbits(d, 1)) blk[0] = coef16(blk[0] | (1 << d->al));
+    return overrun(d) ? TRUNCATED() : EFFAD_OK;
+}
+
+/* AC first scan (G.1.2.2): coefficients Ss..Se of one component, with
+ * end-of-band runs that span blocks (EOBRUN). */
+static effad_status decode_ac_first(jdec *d, jcomp *c, int16_t *blk)
+{
+    if (d->eobrun) { d->eobrun--; return EFFAD_OK; }
+    for (int k = d->ss; k <= d->se; k++) {
+        int rs = huff_decode(d, &d->ac[c->ta]);
+        if (rs < 0) {
+            if (overrun(d)) return TRUNCATED();
+            return FAIL("bad AC code in component %d", c->id);
+        }
+        int r = rs >> 4, s = rs & 15;
+        if (s) {
+            k += r;
+            if (k > d->se) return FAIL("AC coefficients run past %d in component %d", d->se, c->id);
+            blk[k] = coef16(shl(extend(getbits(d, s), s), d->al));
+        } else if (r == 15) {
+            k += 15;   /* sixteen zeros (ZRL); the loop steps past the last */
+        } else {
+            d->eobrun = (1u << r) + getbits(d, r) - 1;   /* this block ends the band, and EOBRUN more */
+            break;
+        }
+    }
+    return overrun(d) ? TRUNCATED() : EFFAD_OK;
+}
+
+/* AC refinement (G.1.2.3): a correction bit for every coefficient already
+ * nonzero, and new coefficients of magnitude 1 << Al placed among the zeros. */
+static void refine_bit(jdec *d, int16_t *coef)
+{
+    int p1 = 1 << d->al;
+    if (getbits(d, 1) && !(*coef & p1)) *coef = coef16(*coef >= 0 ? *coef + p1 : *coef - p1);
+}
+
+static effad_status decode_ac_refine(jdec *d, jcomp *c, int16_t *blk)
+{
+    int k = d->ss;
+    if (!d->eobrun) {
+        for (; k <= d->se; k++) {
+            int rs = huff_decode(d, &d->ac[c->ta]);
+            if (rs < 0) {
+                if (overrun(d)) return TRUNCATED();
+                return FAIL("bad AC code in component %d", c->id);
+            }
+            int r = rs >> 4, s = rs & 15, v = 0;
+            if (s) {
+                /* libjpeg takes any other size as 1, with a warning */
+                v = getbits(d, 1) ? 1 << d->al : -(1 << d->al);
+            } else if (r != 15) {
+                d->eobrun = 1u << r;
+                if (r) d->eobrun += getbits(d, r);
+                break;   /* the rest of this block is refined as part of the run */
+            }
+            /* skip r zero coefficients (refining the nonzero ones met on
+             * the way); with s, the new coefficient goes at the next zero */
+            for (; k <= d->se; k++) {
+                if (blk[k]) refine_bit(d, &blk[k]);
+                else if (r-- == 0) break;
+            }
+            if (v) {
+                if (k > d->se) return FAIL("AC refinement runs past %d in component %d", d->se, c->id);
+                blk[k] = coef16(v);
+            }
+        }
+    }
+    if (d->eobrun) {
+        for (; k <= d->se; k++)
+            if (blk[k]) refine_bit(d, &blk[k]);
+        d->eobrun--;
+    }
+    return overrun(d) ? TRUNCATED() : EFFAD_OK;
+}
+
+/* One block of the current scan, whichever kind it is. */
+static effad_status decode_unit(jdec *d, jcomp *c, int bx, int by)
+{
+    size_t stride = (size_t)c->bw * 8;
+    if (!d->progressive) return decode_block(d, c, c->plane + (size_t)by * 8 * stride + (size_t)bx * 8, stride);
+    int16_t *blk = c->coef + ((size_t)by * (size_t)c->bw + (size_t)bx) * 64;
+    if (d->ss == 0) return d->ah ? decode_dc_refine(d, blk) : decode_dc_first(d, c, blk);
+    return d->ah ? decode_ac_refine(d, c, blk) : decode_ac_first(d, c, blk);
+}
+
 /* Consumes the RSTn marker expected after an interval (T.81 E.1.4). */
 static effad_status next_restart(jdec *d, int n)
 {
@@ -342,6 +493,24 @@ static effad_status next_restart(jdec *d, int n)
     d->pos += 2;
     d->buf = 0; d->cnt = 0; d->pad = 0; d->at_marker = 0;
     for (int i = 0; i < d->ncomp; i++) d->comp[i].dc_pred = 0;
+    d->eobrun = 0;   /* an end-of-band run never crosses a restart (G.1.2.2) */
+    return EFFAD_OK;
+}
+
+/* T.81 B.2.3 and G.1.1.1.1: which coefficients and bits a scan carries. */
+static effad_status check_progression(jdec *d, int ns)
+{
+    if (!d->progressive) {
+        if (d->ss != 0 || d->se != 63 || d->ah != 0 || d->al != 0)
+            return FAIL("SOS: spectral selection %d..%d / approximation %d,%d in a sequential scan", d->ss, d->se,
+                        d->ah, d->al);
+        return EFFAD_OK;
+    }
+    /* the rules libjpeg enforces (jdphuff.c start_pass_phuff_decoder) */
+    if (d->ss > d->se || d->se > 63 || (d->ss == 0 && d->se != 0) || (d->ss != 0 && ns != 1) || d->al > 13 ||
+        (d->ah != 0 && d->al != d->ah - 1))
+        return FAIL("SOS: bad progression: spectral selection %d..%d, approximation %d,%d, %d components", d->ss,
+                    d->se, d->ah, d->al, ns);
     return EFFAD_OK;
 }
 
@@ -350,24 +519,40 @@ static effad_status read_scan(jdec *d, const uint8_t *p, size_t len)
     if (!d->frame) return FAIL("SOS before SOF");
     if (len < 1 || p[0] < 1 || p[0] > d->ncomp || len != 4 + 2 * (size_t)p[0])
         return FAIL("SOS: bad header");
+    if (++d->scans > 1000) return FAIL("more than 1000 scans");
     int ns = p[0];
+    const uint8_t *t = p + 1 + 2 * ns;
+    d->ss = t[0];
+    d->se = t[1];
+    d->ah = t[2] >> 4;
+    d->al = t[2] & 15;
+    effad_status st = check_progression(d, ns);
+    if (st) return st;
+    /* sequential scans use both tables; progressive DC scans the DC one
+     * (refinements none), AC scans the AC one */
+    int need_dc = !d->progressive || (d->ss == 0 && d->ah == 0), need_ac = !d->progressive || d->ss != 0;
     jcomp *sc[3];
     for (int i = 0; i < ns; i++) {
         int id = p[1 + 2 * i], k = 0;
         while (k < d->ncomp && d->comp[k].id != id) k++;
         if (k == d->ncomp) return FAIL("SOS: unknown component id %d", id);
+        for (int j = 0; j < i; j++)
+            if (sc[j] == &d->comp[k]) return FAIL("SOS: component %d twice", id);
         sc[i] = &d->comp[k];
         sc[i]->td = p[2 + 2 * i] >> 4;
         sc[i]->ta = p[2 + 2 * i] & 15;
-        if (sc[i]->td > 3 || sc[i]->ta > 3 || !d->dc[sc[i]->td].defined || !d->ac[sc[i]->ta].defined)
+        if ((need_dc && (sc[i]->td > 3 || !d->dc[sc[i]->td].defined)) ||
+            (need_ac && (sc[i]->ta > 3 || !d->ac[sc[i]->ta].defined)))
             return FAIL("SOS: component %d uses an undefined Huffman table", id);
-        if (!d->qt_defined[sc[i]->tq]) return FAIL("SOS: component %d uses an undefined quantization table", id);
+        if (!sc[i]->scanned) {
+            if (!d->qt_defined[sc[i]->tq]) return FAIL("SOS: component %d uses an undefined quantization table", id);
+            memcpy(sc[i]->q, d->qt[sc[i]->tq], sizeof sc[i]->q);
+        }
         sc[i]->dc_pred = 0;
         sc[i]->scanned = 1;
+        if (!d->progressive || (d->ss == 0 && d->ah == 0)) sc[i]->dc_done = 1;
     }
-    const uint8_t *t = p + 1 + 2 * ns;
-    if (t[0] != 0 || t[1] != 63 || t[2] != 0)
-        return FAIL("SOS: spectral selection %d..%d / approximation 0x%x in a sequential scan", t[0], t[1], t[2]);
+    d->eobrun = 0;
 
     /* A single-component scan covers only that component's own blocks;
      * an interleaved one covers whole MCUs (T.81 A.2). */
@@ -377,20 +562,13 @@ static effad_status read_scan(jdec *d, const uint8_t *p, size_t len)
     int rst = 0;
     for (int y = 0; y < my; y++)
         for (int x = 0; x < mx; x++, done++) {
-            if (d->restart && done && done % d->restart == 0) {
-                effad_status st = next_restart(d, rst++);
-                if (st) return st;
-            }
+            if (d->restart && done && done % d->restart == 0 && (st = next_restart(d, rst++))) return st;
             for (int i = 0; i < ns; i++) {
                 jcomp *c = sc[i];
                 int bh = ns == 1 ? 1 : c->h, bv = ns == 1 ? 1 : c->v;
-                size_t stride = (size_t)c->bw * 8;
                 for (int by = 0; by < bv; by++)
-                    for (int bx = 0; bx < bh; bx++) {
-                        size_t px = ((size_t)x * bh + bx) * 8, py = ((size_t)y * bv + by) * 8;
-                        effad_status st = decode_block(d, c, c->plane + py * stride + px, stride);
-                        if (st) return st;
-                    }
+                    for (int bx = 0; bx < bh; bx++)
+                        if ((st = decode_unit(d, c, x * bh + bx, y * bv + by))) return st;
             }
         }
     /* Leave pos at the marker that ends the scan. */
@@ -460,10 +638,27 @@ static void upsample(const jdec *d, const jcomp *c, uint8_t *out)
 static int asr16(int32_t v) { return v >= 0 ? v >> 16 : -(int)((-(int64_t)v + 65535) >> 16); }
 static uint8_t clamp8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
 
+/* Progressive: every coefficient has arrived; dequantize and transform
+ * each block into the component's plane. */
+static void idct_coefficients(jcomp *c)
+{
+    size_t stride = (size_t)c->bw * 8;
+    int32_t nat[64];
+    for (int by = 0; by < c->bh; by++)
+        for (int bx = 0; bx < c->bw; bx++) {
+            const int16_t *blk = c->coef + ((size_t)by * (size_t)c->bw + (size_t)bx) * 64;
+            for (int k = 0; k < 64; k++) nat[zigzag[k]] = (int32_t)blk[k] * (int32_t)c->q[k];
+            idct_block(nat, c->plane + (size_t)by * 8 * stride + (size_t)bx * 8, stride);
+        }
+}
+
 static effad_status finish(jdec *d, effad_image *img)
 {
     for (int i = 0; i < d->ncomp; i++)
-        if (!d->comp[i].scanned) return FAIL("component %d has no scan", d->comp[i].id);
+        if (!d->comp[i].dc_done)
+            return FAIL("component %d has no %s", d->comp[i].id, d->progressive ? "DC scan" : "scan");
+    if (d->progressive)
+        for (int i = 0; i < d->ncomp; i++) idct_coefficients(&d->comp[i]);
     effad_status st = image_alloc(img, d->w, d->h, d->ncomp, 8, "JPEG", d->e);
     if (st) return st;
     size_t npx = (size_t)d->w * (size_t)d->h;
@@ -497,7 +692,6 @@ static effad_status decode(jdec *d, effad_image *img)
 {
     const uint8_t *b = d->b;
     size_t n = d->n, pos = 2;
-    int scans = 0;
     for (;;) {
         if (pos >= n || b[pos] != 0xFF) {
             if (pos >= n) return FAIL("truncated: no EOI marker");
@@ -516,9 +710,14 @@ static effad_status decode(jdec *d, effad_image *img)
         pos += len;
         effad_status st = EFFAD_OK;
         switch (m) {
-        case 0xC0: case 0xC1: st = read_sof(d, p, plen); break;
-        case 0xC2: case 0xC6: case 0xCA: case 0xCE:
-            return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "progressive JPEG (only baseline/sequential is supported)");
+        case 0xC0: case 0xC1: case 0xC2:
+            d->progressive = m == 0xC2;
+            st = read_sof(d, p, plen, n - pos);
+            break;
+        case 0xC6: case 0xCE:
+            return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "hierarchical (differential) JPEG");
+        case 0xCA:
+            return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "arithmetic-coded JPEG");
         case 0xC3: case 0xC7: case 0xCB: case 0xCF:
             return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "lossless JPEG");
         case 0xC5: case 0xDE: case 0xDF:
@@ -535,7 +734,6 @@ static effad_status decode(jdec *d, effad_image *img)
             d->pos = pos;
             st = read_scan(d, p, plen);
             pos = d->pos;
-            scans++;
             break;
         case 0xE0:
             if (plen >= 5 && !memcmp(p, "JFIF", 5)) d->jfif = 1;
@@ -548,7 +746,7 @@ static effad_status decode(jdec *d, effad_image *img)
         if (st) return st;
     }
     if (!d->frame) return FAIL("no frame header (SOF)");
-    if (!scans) return FAIL("no scan (SOS)");
+    if (!d->scans) return FAIL("no scan (SOS)");
     return finish(d, img);
 }
 
@@ -563,7 +761,7 @@ effad_status image_decode_jpeg(const uint8_t *b, size_t n, effad_image *img, eff
     d->n = n;
     d->e = e;
     effad_status st = decode(d, img);
-    for (int i = 0; i < 3; i++) free(d->comp[i].plane);
+    for (int i = 0; i < 3; i++) { free(d->comp[i].plane); free(d->comp[i].coef); }
     free(d);
     if (st) {
         image_free(img);

@@ -1,6 +1,7 @@
-/* PNG writing: 8-bit grey, RGB or RGBA, non-interlaced, one IDAT from our
- * own deflater, and an atomic write-then-rename so a crash or a full disk
- * never leaves a half-written image where a good one is expected. */
+/* PNG writing: 8- or 16-bit grey, RGB or RGBA, non-interlaced, one IDAT
+ * from our own deflater, and an atomic write-then-rename so a crash or a
+ * full disk never leaves a half-written image where a good one is
+ * expected. 16-bit samples are stored big-endian, as PNG requires. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,10 @@ static void put_chunk(uint8_t *dst, size_t *pos, const char *type, const uint8_t
     *pos += len + 12;
 }
 
-effad_status image_encode_png(const uint8_t *px, int w, int h, int channels,
-                              uint8_t **out, size_t *out_bytes, effad_error *e)
+/* px: rows of w * channels samples of bit_depth / 8 bytes each, already
+ * in PNG byte order. */
+static effad_status encode(const uint8_t *px, int w, int h, int channels, int bit_depth,
+                           uint8_t **out, size_t *out_bytes, effad_error *e)
 {
     *out = NULL;
     *out_bytes = 0;
@@ -57,7 +60,8 @@ effad_status image_encode_png(const uint8_t *px, int w, int h, int channels,
         return effad_fail(e, EFFAD_ERR_ARG, "PNG writer: bad image %dx%d with %d channels", w, h, channels);
     if ((uint64_t)w * (uint64_t)h > IMAGE_MAX_PIXELS)
         return effad_fail(e, EFFAD_ERR_ARG, "PNG writer: %dx%d is more than %u pixels", w, h, IMAGE_MAX_PIXELS);
-    size_t rb = (size_t)w * (size_t)channels, raw_bytes = (rb + 1) * (size_t)h;
+    size_t bpp = (size_t)channels * (size_t)(bit_depth / 8);   /* the filters' byte distance */
+    size_t rb = (size_t)w * bpp, raw_bytes = (rb + 1) * (size_t)h;
     uint8_t *raw = malloc(raw_bytes), *trial = malloc(rb);
     if (!raw || !trial) {
         free(raw); free(trial);
@@ -68,7 +72,7 @@ effad_status image_encode_png(const uint8_t *px, int w, int h, int channels,
         uint8_t *dst = raw + (size_t)y * (rb + 1);
         unsigned long best = (unsigned long)-1;
         for (int t = 0; t < 5; t++) {
-            unsigned long cost = filter_row(trial, row, prev, rb, (size_t)channels, t);
+            unsigned long cost = filter_row(trial, row, prev, rb, bpp, t);
             if (cost < best) { best = cost; dst[0] = (uint8_t)t; memcpy(dst + 1, trial, rb); }
         }
     }
@@ -85,7 +89,7 @@ effad_status image_encode_png(const uint8_t *px, int w, int h, int channels,
     uint8_t ihdr[13];
     put32(ihdr, (uint32_t)w);
     put32(ihdr + 4, (uint32_t)h);
-    ihdr[8] = 8;
+    ihdr[8] = (uint8_t)bit_depth;
     ihdr[9] = (uint8_t)(channels == 1 ? 0 : channels == 3 ? 2 : 6);
     ihdr[10] = ihdr[11] = ihdr[12] = 0;
     put_chunk(png, &pos, "IHDR", ihdr, 13);
@@ -97,15 +101,51 @@ effad_status image_encode_png(const uint8_t *px, int w, int h, int channels,
     return EFFAD_OK;
 }
 
-effad_status image_write_png(const char *path, const uint8_t *px, int w, int h, int channels, effad_error *e)
+effad_status image_encode_png(const uint8_t *px, int w, int h, int channels,
+                              uint8_t **out, size_t *out_bytes, effad_error *e)
 {
-    if (!path || !*path) return effad_fail(e, EFFAD_ERR_ARG, "PNG writer: no path");
-    uint8_t *png;
-    size_t n;
-    effad_status st = image_encode_png(px, w, h, channels, &png, &n, e);
-    if (st) { effad_error_prefix(e, path); return st; }
+    return encode(px, w, h, channels, 8, out, out_bytes, e);
+}
 
+effad_status image_encode_png16(const uint16_t *px, int w, int h, int channels,
+                                uint8_t **out, size_t *out_bytes, effad_error *e)
+{
+    *out = NULL;
+    *out_bytes = 0;
+    if (!px || w <= 0 || h <= 0 || channels <= 0 || (uint64_t)w * (uint64_t)h > IMAGE_MAX_PIXELS)
+        return encode(NULL, w, h, channels, 16, out, out_bytes, e);   /* for its message */
+    size_t n = (size_t)w * (size_t)h * (size_t)channels;
+    uint8_t *be = malloc(2 * n);
+    if (!be) return effad_fail(e, EFFAD_ERR_NOMEM, "PNG writer: out of memory");
+    for (size_t i = 0; i < n; i++) { be[2 * i] = (uint8_t)(px[i] >> 8); be[2 * i + 1] = (uint8_t)px[i]; }
+    effad_status st = encode(be, w, h, channels, 16, out, out_bytes, e);
+    free(be);
+    return st;
+}
+
+/* Writes png (n bytes) atomically and frees it; st is the encoder's status. */
+static effad_status write_encoded(const char *path, effad_status st, uint8_t *png, size_t n, effad_error *e)
+{
+    if (st) { effad_error_prefix(e, path); return st; }
     st = atomic_file_write(path, png, n, e);
     free(png);
     return st;
+}
+
+effad_status image_write_png(const char *path, const uint8_t *px, int w, int h, int channels, effad_error *e)
+{
+    if (!path || !*path) return effad_fail(e, EFFAD_ERR_ARG, "PNG writer: no path");
+    uint8_t *png = NULL;
+    size_t n = 0;
+    effad_status st = image_encode_png(px, w, h, channels, &png, &n, e);
+    return write_encoded(path, st, png, n, e);
+}
+
+effad_status image_write_png16(const char *path, const uint16_t *px, int w, int h, int channels, effad_error *e)
+{
+    if (!path || !*path) return effad_fail(e, EFFAD_ERR_ARG, "PNG writer: no path");
+    uint8_t *png = NULL;
+    size_t n = 0;
+    effad_status st = image_encode_png16(px, w, h, channels, &png, &n, e);
+    return write_encoded(path, st, png, n, e);
 }

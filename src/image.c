@@ -39,8 +39,12 @@ effad_status image_decode(const uint8_t *b, size_t n, effad_image *img, effad_er
     if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return image_decode_jpeg(b, n, img, e);
     if (n >= 2 && b[0] == 'B' && b[1] == 'M') return image_decode_bmp(b, n, img, e);
     if (n >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') return image_decode_pnm(b, n, img, e);
+    /* "II" 42 or "MM" 42, and BigTIFF's 43 so that it is named when refused */
+    if (n >= 4 && ((b[0] == 'I' && b[1] == 'I' && (b[2] == 42 || b[2] == 43) && b[3] == 0) ||
+                   (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && (b[3] == 42 || b[3] == 43))))
+        return image_decode_tiff(b, n, img, e);
     if (n == 0) return effad_fail(e, EFFAD_ERR_FORMAT, "empty file");
-    return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "unknown image format (not PNG, JPEG, BMP or PPM/PGM/PBM)");
+    return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "unknown image format (not PNG, JPEG, TIFF, BMP or PPM/PGM/PBM)");
 }
 
 effad_status image_load(const char *path, effad_image *img, effad_error *e)
@@ -80,12 +84,26 @@ effad_status image_to_rgb8(const effad_image *img, uint8_t **rgb_out, effad_erro
     return image_to_rgb8_as(img, IMAGE_RGB_PIL, rgb_out, e);
 }
 
+/* One 16-bit sample to 8 bits. PIL's clip applies only to grey ("I" mode);
+ * its "LA;16B"/"RGB;16B" unpackers keep the high byte, like OpenCV. */
+static uint8_t to8(uint16_t v, image_rgb_rule rule, int grey_only)
+{
+    if (rule == IMAGE_RGB_SCALE) return (uint8_t)((v + 128u) / 257u);   /* round(v / 257), never a tie */
+    if (rule == IMAGE_RGB_PIL && grey_only) return (uint8_t)(v > 255 ? 255 : v);
+    return (uint8_t)(v >> 8);
+}
+
+static int valid_image(const effad_image *img)
+{
+    return img && img->px && img->w > 0 && img->h > 0 && img->channels >= 1 && img->channels <= 4 &&
+           (img->bit_depth == 8 || img->bit_depth == 16);
+}
+
 effad_status image_to_rgb8_as(const effad_image *img, image_rgb_rule rule, uint8_t **rgb_out, effad_error *e)
 {
     *rgb_out = NULL;
-    if (!img || !img->px || img->w <= 0 || img->h <= 0 || img->channels < 1 || img->channels > 4 ||
-        (img->bit_depth != 8 && img->bit_depth != 16))
-        return effad_fail(e, EFFAD_ERR_ARG, "image_to_rgb8: not a valid image");
+    if (!valid_image(img)) return effad_fail(e, EFFAD_ERR_ARG, "image_to_rgb8: not a valid image");
+    if ((unsigned)rule > IMAGE_RGB_OPENCV) return effad_fail(e, EFFAD_ERR_ARG, "image_to_rgb8: unknown rule %d", (int)rule);
     size_t npx = (size_t)img->w * (size_t)img->h;
     uint8_t *out = malloc(npx * 3);
     if (!out) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for %zu bytes", npx * 3);
@@ -98,13 +116,35 @@ effad_status image_to_rgb8_as(const effad_image *img, image_rgb_rule rule, uint8
             else { v[0] = s[0]; v[1] = s[1]; v[2] = s[2]; }
         } else {
             const uint16_t *s = (const uint16_t *)img->px + i * c;
-            if (c == 1 && rule == IMAGE_RGB_PIL) v[0] = v[1] = v[2] = (uint8_t)(s[0] > 255 ? 255 : s[0]);   /* PIL "I" -> RGB clips */
-            else if (c == 1) v[0] = v[1] = v[2] = (uint8_t)(s[0] >> 8);   /* cv2.imread IMREAD_COLOR: high byte */
-            else if (c == 2) v[0] = v[1] = v[2] = (uint8_t)(s[0] >> 8);          /* "LA;16B": high byte */
-            else { v[0] = (uint8_t)(s[0] >> 8); v[1] = (uint8_t)(s[1] >> 8); v[2] = (uint8_t)(s[2] >> 8); }
+            if (c <= 2) v[0] = v[1] = v[2] = to8(s[0], rule, c == 1);
+            else { v[0] = to8(s[0], rule, 0); v[1] = to8(s[1], rule, 0); v[2] = to8(s[2], rule, 0); }
         }
         memcpy(out + i * 3, v, 3);
     }
     *rgb_out = out;
     return EFFAD_OK;
+}
+
+size_t image_rgb8_clipped(const effad_image *img, image_rgb_rule rule)
+{
+    if (!valid_image(img) || rule != IMAGE_RGB_PIL || img->bit_depth != 16 || img->channels != 1) return 0;
+    size_t n = 0, npx = (size_t)img->w * (size_t)img->h;
+    const uint16_t *s = img->px;
+    for (size_t i = 0; i < npx; i++) n += s[i] > 255;
+    return n;
+}
+
+effad_status image_load_rgb8(const char *path, image_rgb_rule rule, uint8_t **rgb, int *w, int *h,
+                             size_t *clipped, effad_error *e)
+{
+    effad_image img;
+    *rgb = NULL;
+    effad_status s = image_load(path, &img, e);
+    if (s) return s;
+    if ((s = image_to_rgb8_as(&img, rule, rgb, e))) effad_error_prefix(e, path);
+    *w = img.w;
+    *h = img.h;
+    if (clipped) *clipped = image_rgb8_clipped(&img, rule);
+    image_free(&img);
+    return s;
 }

@@ -1,20 +1,26 @@
 /*
- * image.h -- the image codecs: PNG, PPM/PGM/PBM, BMP and baseline JPEG in,
- * PNG out. Written from the specs (PNG 1.2 / ISO 15948, RFC 1950/1951,
- * Netpbm, Microsoft BMP, ITU T.81); no third-party code.
+ * image.h -- the image codecs: PNG, TIFF, JPEG (baseline, sequential,
+ * progressive), BMP and PPM/PGM/PBM in, PNG out. Written from the specs
+ * (PNG 1.2 / ISO 15948, RFC 1950/1951, TIFF 6.0, ITU T.81, Netpbm,
+ * Microsoft BMP); no third-party code.
  *
  * The decoders keep what the file says (bit depth, alpha, grey) as far as
- * PIL 9.4's Image.open() does, and image_to_rgb8() then reproduces
- * Image.open(p).convert('RGB') -- the preprocessing the models were
- * trained with -- so a detector fed through here sees the same bytes:
+ * PIL 9.4's Image.open() does. image_to_rgb8_as() then makes 8-bit RGB:
+ * 8-bit images exactly as Image.open(p).convert('RGB') -- the
+ * preprocessing the models were trained with --, 16-bit ones by the rule
+ * the caller picks (image_rgb_rule below: effad's default scales them,
+ * round(v / 257); IMAGE_RGB_PIL is PIL's convert('RGB') bit for bit, which
+ * clips 16-bit grey to white; IMAGE_RGB_OPENCV keeps the high byte). What
+ * each decoder produces, and what PIL's convert makes of it:
  *
  *   PNG   grey 1/2/4 bit    -> 8-bit grey scaled like PIL's "1"/"L;2"/"L;4"
  *                              (v * 255 / (2^d - 1))             [exact]
  *         palette           -> RGB, or RGBA when tRNS is present   [exact]
- *         16-bit grey       -> kept 16-bit; to RGB *clips* at 255, because
+ *         16-bit grey       -> kept 16-bit; PIL's convert *clips* at 255, because
  *                              PIL opens it as mode "I" and I->RGB clamps:
  *                              a 16-bit grey PNG converts to near-white.
- *                              Surprising, but it is what PIL does.   [exact]
+ *                              Surprising, but it is what PIL does   [exact];
+ *                              effad's default scales instead.
  *         16-bit grey+alpha, RGB, RGBA
  *                           -> kept 16-bit; to RGB takes the high byte
  *                              (PIL unpacks them with "LA;16B"/"RGB;16B",
@@ -30,26 +36,50 @@
  *         32-bit BI_RGB (4th byte ignored, PIL's "BGRX") and 32-bit
  *         BI_BITFIELDS with 8-bit masks (alpha kept when masked). Bottom-up
  *         and top-down. RLE and 16-bit are refused.                  [exact]
- *   JPEG  baseline and extended-sequential Huffman, 8-bit, 1 or 3
- *         components, any integral sampling factors, restart markers. The
+ *   TIFF  baseline TIFF 6.0, the first image (page) of the file: 8- and
+ *         16-bit grey (BlackIsZero; WhiteIsZero 8-bit only, inverted as PIL
+ *         does) and RGB, each with an optional unassociated alpha, chunky or
+ *         planar (PlanarConfiguration 2), strips or tiles, uncompressed,
+ *         PackBits, LZW, Deflate (Compression 8 and the old 32946, through
+ *         src/inflate.c), Predictor 2 with LZW and Deflate, both byte
+ *         orders. 16-bit kept 16-bit; PIL opens 16-bit grey as "I;16" and
+ *         clips it on convert like PNG's, 16-bit RGB as "RGB;16L/B": the
+ *         high byte.                                                   [exact]
+ *         Refused with EFFAD_ERR_UNSUPPORTED, naming the tag and value:
+ *         other compressions (JPEG-in-TIFF, CCITT, ...), palette, CMYK,
+ *         YCbCr, Lab, 1/2/4/12/32-bit and float samples, associated alpha,
+ *         FillOrder 2, Predictor 3, BigTIFF, old-style LZW.
+ *   JPEG  baseline, extended-sequential and progressive Huffman (spectral
+ *         selection and successive approximation, DC and AC, first and
+ *         refinement scans), 8-bit, 1 or 3 components, any integral
+ *         sampling factors, restart markers in every kind of scan. The
  *         IDCT is the exact integer LL&M ("islow") arithmetic libjpeg uses
  *         by default, upsampling is libjpeg's "fancy" triangular filter for
  *         h2v1/h1v2/h2v2 (box for other factors, and for components at
  *         most 2 samples wide, as libjpeg), and YCbCr->RGB uses libjpeg's
  *         16-bit fixed-point constants: measured bit-exact (max |diff| 0)
- *         against PIL 9.4 (libjpeg-turbo) on the 8 JPEG fixtures (grey,
- *         4:4:4, 4:2:2, 4:2:0, restart intervals, 3-pixel-wide 4:2:0) and on
- *         32 more of random size 1..2048 px, quality 5..97. h1v2 (4:4:0) is
- *         implemented the same way but PIL cannot write it, so unmeasured.
- *         tests/unit/test-image-decode.c only requires max |diff| <= 2 and
- *         mean <= 0.5, so a different libjpeg build cannot break it.
- *         Progressive, arithmetic-coded, lossless, 12-bit and 4-component
- *         (CMYK) files are refused with EFFAD_ERR_UNSUPPORTED.
+ *         against PIL 9.4 (libjpeg-turbo) on the 15 JPEG fixtures (grey,
+ *         4:4:4, 4:2:2, 4:2:0, restart intervals, 3-pixel-wide 4:2:0, and
+ *         all of these progressive, with restarts in every scan) and on
+ *         32 + 80 more of random size (baseline; progressive from PIL and
+ *         from OpenCV with random restart intervals; 1..700 px, quality
+ *         5..97). h1v2 (4:4:0) is implemented the same way but PIL cannot
+ *         write it, so unmeasured. libjpeg's block smoothing, which it
+ *         applies only to a progressive file whose scans leave coefficient
+ *         bits unsent, is not reproduced: such a file decodes, but may
+ *         differ from PIL's. tests/unit/test-image-decode.c only requires
+ *         max |diff| <= 2 and mean <= 0.5, so a different libjpeg build
+ *         cannot break it. Arithmetic-coded, lossless, hierarchical, 12-bit
+ *         and 4-component (CMYK) files are refused with EFFAD_ERR_UNSUPPORTED.
+ *         Huffman tables are checked (over-subscribed lengths, DC symbols)
+ *         before any table is built from them.
  *
  * Limits: every decoder refuses more than IMAGE_MAX_PIXELS pixels before
  * allocating, with overflow-safe size arithmetic, so a small hostile file
  * cannot ask for gigabytes (PNG's inflate also stops at the exact raw size
- * IHDR implies -- no decompression bombs).
+ * IHDR implies -- no decompression bombs; a TIFF strip or tile must be able
+ * to decode to its size with its codec's best ratio, and a JPEG frame needs
+ * at least a bit of scan data per block, both checked before allocating).
  */
 #ifndef EFFAD_IMAGE_H
 #define EFFAD_IMAGE_H
@@ -75,15 +105,29 @@ effad_status image_decode(const uint8_t *bytes, size_t n, effad_image *img, effa
 effad_status image_load(const char *path, effad_image *img, effad_error *e);
 void image_free(effad_image *img);
 
-/* Image.open(p).convert('RGB'), byte for byte (see the table above):
- * *rgb_out gets a malloc'd h*w*3 buffer the caller frees. */
-effad_status image_to_rgb8(const effad_image *img, uint8_t **rgb_out, effad_error *e);
-/* Which library's 8-bit RGB to reproduce. They differ only for 16-bit grey:
- * PIL opens it as mode "I" and clips to 255 on convert('RGB'); OpenCV's
- * imread(IMREAD_COLOR) keeps the high byte. Everything else (alpha dropped,
- * grey replicated, palette expanded, 16-bit colour -> high byte) agrees. */
-typedef enum image_rgb_rule { IMAGE_RGB_PIL = 0, IMAGE_RGB_OPENCV = 1 } image_rgb_rule;
+/* Which library's 8-bit RGB to reproduce; they differ only for 16-bit
+ * samples (alpha dropped, grey replicated, palette expanded agree):
+ *   IMAGE_RGB_SCALE   round(v / 257) for every 16-bit sample: the 8-bit
+ *                     image a user means. effad's default.
+ *   IMAGE_RGB_PIL     Image.open(p).convert('RGB'): PIL opens 16-bit grey as
+ *                     mode "I" and I -> RGB *clips* at 255, so a 16-bit grey
+ *                     image turns (nearly) white; 16-bit grey+alpha and
+ *                     colour keep the high byte. Bit-exact with the
+ *                     MahalanobisAD-pytorch reference (`--pil-16bit`).
+ *   IMAGE_RGB_OPENCV  cv2.imread(p, IMREAD_COLOR): the high byte, v >> 8.
+ *                     Bit-exact with gaussian-ad-mvtec (`--opencv-16bit`). */
+typedef enum image_rgb_rule { IMAGE_RGB_SCALE = 0, IMAGE_RGB_PIL = 1, IMAGE_RGB_OPENCV = 2 } image_rgb_rule;
 effad_status image_to_rgb8_as(const effad_image *img, image_rgb_rule rule, uint8_t **rgb_out, effad_error *e);
+/* image_to_rgb8_as(IMAGE_RGB_PIL), the converter the decoder tests compare
+ * with PIL: *rgb_out gets a malloc'd h*w*3 buffer the caller frees. */
+effad_status image_to_rgb8(const effad_image *img, uint8_t **rgb_out, effad_error *e);
+/* Pixels that image_to_rgb8_as(img, rule) saturates: 16-bit grey above 255
+ * under IMAGE_RGB_PIL; 0 for every other image and rule. */
+size_t image_rgb8_clipped(const effad_image *img, image_rgb_rule rule);
+/* A file straight to 8-bit RGB (image_load + image_to_rgb8_as); *clipped
+ * (may be NULL) gets image_rgb8_clipped. Errors are prefixed with the path. */
+effad_status image_load_rgb8(const char *path, image_rgb_rule rule, uint8_t **rgb, int *w, int *h,
+                             size_t *clipped, effad_error *e);
 
 /* Writes an 8-bit PNG (channels 1 grey, 3 RGB, 4 RGBA). Atomic: the data
  * goes to a temporary file in the same directory, is flushed and fsync'd,
@@ -94,12 +138,19 @@ effad_status image_write_png(const char *path, const uint8_t *px, int w, int h, 
 /* The same PNG, into memory (*out malloc'd), for tests and embedding. */
 effad_status image_encode_png(const uint8_t *px, int w, int h, int channels,
                               uint8_t **out, size_t *out_bytes, effad_error *e);
+/* 16-bit PNGs (samples native-endian in px, big-endian in the file), the
+ * same way: raw anomaly maps keep their precision. */
+effad_status image_write_png16(const char *path, const uint16_t *px, int w, int h, int channels,
+                               effad_error *e);
+effad_status image_encode_png16(const uint16_t *px, int w, int h, int channels,
+                                uint8_t **out, size_t *out_bytes, effad_error *e);
 
 /* Per-format decoders behind image_decode(); each expects its own format. */
 effad_status image_decode_png(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
 effad_status image_decode_pnm(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
 effad_status image_decode_bmp(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
 effad_status image_decode_jpeg(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
+effad_status image_decode_tiff(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
 
 /* Shared by the decoders: checks w, h against IMAGE_MAX_PIXELS and
  * allocates img->px zeroed. `fmt` names the format in messages. */

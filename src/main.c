@@ -9,8 +9,10 @@ static const struct { const char *name; cli_cmd_fn fn; const char *what; } comma
     { "features", cmd_features, "run the network on a raw tensor, write the level vectors or maps" },
     { "fit",      cmd_fit,      "learn what good parts look like: train images -> .gauss" },
     { "score",    cmd_score,    "score images: combined and per-level distances, verdict" },
-    { "eval",     cmd_eval,     "image AUROC per defect type on an MVTec-AD layout, ROC SVG" },
+    { "eval",     cmd_eval,     "AUROC per defect type on an MVTec-AD layout (pixel AUROC, PRO with maps)" },
     { "merge",    cmd_merge,    "add up the statistics of several fits and refit" },
+    { "calibrate", cmd_calibrate, "choose the anomaly maps' pixel threshold on good images" },
+    { "quantcheck", cmd_quantcheck, "int8 against float32: level errors, score correlation, AUROC" },
     { "bench",    cmd_bench,    "time inferences (median/min/mean), per-layer profile with --layers" },
 };
 
@@ -18,7 +20,7 @@ static int usage(FILE *f)
 {
     fprintf(f, "usage: effad <command> [options]   (effad <command> --help for its options)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].what);
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
     fprintf(f, "\nenvironment:\n  EFFAD_ISA=scalar|avx2|avx512|neon   force a kernel path\n");
     return f == stderr ? 2 : 0;
 }

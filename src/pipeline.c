@@ -24,6 +24,7 @@ effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_opt
     }
     if ((s = preprocess_by_name(preset, p->model.in_h, p->model.in_w, &p->prep, e))) { pipeline_close(p); return s; }
     memcpy(p->prep.mean, p->model.mean, sizeof p->prep.mean);
+    p->rgb16 = opt ? opt->rgb16 : IMAGE_RGB_SCALE;
     memcpy(p->prep.std, p->model.std, sizeof p->prep.std);
 
     int workers = opt && opt->threads > 1 ? opt->threads : 1;
@@ -53,16 +54,9 @@ effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_opt
     return EFFAD_OK;
 }
 
-effad_status pipeline_load_rgb(const pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e)
+effad_status pipeline_load_rgb(pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e)
 {
-    effad_image img;
-    effad_status s = image_load(path, &img, e);
-    if (s) return s;
-    s = image_to_rgb8_as(&img, p->prep.sampler == PREP_CV_LINEAR ? IMAGE_RGB_OPENCV : IMAGE_RGB_PIL, rgb, e);
-    if (s) effad_error_prefix(e, path);
-    *w = img.w; *h = img.h;
-    image_free(&img);
-    return s;
+    return image_load_rgb8(path, p->rgb16, rgb, w, h, &p->last_clipped, e);
 }
 
 /* Grows the preprocessing scratch to at least n bytes. */

@@ -12,6 +12,7 @@
 #include "effad.h"
 #include "preprocess.h"
 #include "augment.h"
+#include "image.h"
 
 typedef struct pipeline {
     effad_mapped_file file;
@@ -25,17 +26,21 @@ typedef struct pipeline {
     int level_dim[EFFAD_MAX_TAPS];
     size_t level_off[EFFAD_MAX_TAPS];
     size_t total_dim;
+    image_rgb_rule rgb16;         /* how 16-bit samples become 8-bit */
+    size_t last_clipped;          /* pixels the rule clipped in the last pipeline_load_rgb */
     float *input;                 /* 3 x H x W */
     uint32_t map_taps;            /* taps whose maps the runner keeps */
     void *scratch; size_t scratch_bytes;
 } pipeline;
 
 typedef struct pipeline_options {
-    const char *preset;           /* "ailia" (default), "ailia-floor", "paper" */
+    const char *preset;           /* "ailia" (default), "mahalanobisad", "paper" */
     const char *isa;              /* NULL: EFFAD_ISA or the best */
     int threads;                  /* 0 or 1: the caller's thread only */
     uint32_t map_taps;            /* taps whose full maps the runner keeps
                                      (effad_tap_map on p->runner) */
+    image_rgb_rule rgb16;         /* 16-bit images: IMAGE_RGB_SCALE (default), or the
+                                     PIL / OpenCV behaviour bit for bit */
 } pipeline_options;
 
 effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e);
@@ -46,9 +51,9 @@ effad_status pipeline_image(pipeline *p, const char *path, float *features, effa
  * one random crop (MahalanobisAD's --aug recipe) drawn from it. */
 effad_status pipeline_rgb(pipeline *p, const uint8_t *rgb, int w, int h, augment_rng *rng, int max_angle,
                           float *features, effad_error *e);
-/* Decodes path into 8-bit RGB the way the preset's reference reads images
- * (PIL for ailia, OpenCV for paper; caller frees *rgb). */
-effad_status pipeline_load_rgb(const pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e);
+/* Decodes path into 8-bit RGB, 16-bit samples by the rgb16 rule (caller
+ * frees *rgb); p->last_clipped says how many pixels that rule clipped. */
+effad_status pipeline_load_rgb(pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e);
 void pipeline_close(pipeline *p);
 
 #endif

@@ -17,37 +17,73 @@ static const float imagenet_std[3] = { 0.229f, 0.224f, 0.225f };
 
 /* ------------------------------------------------------------ presets */
 
+/* What each preset reproduces, with the reference lines, is in preprocess.h. */
+static const struct preset {
+    const char *name;
+    prep_resize resize;
+    prep_sampler sampler;
+    prep_crop crop;
+    prep_normalize normalize;
+} presets[] = {
+    { "ailia",         PREP_RESIZE_SHORT_SIDE, PREP_PIL_LANCZOS, PREP_CROP_CENTER_FLOOR, PREP_NORM_TORCHVISION },
+    { "mahalanobisad", PREP_RESIZE_SHORT_SIDE, PREP_PIL_LANCZOS, PREP_CROP_CENTER_ROUND, PREP_NORM_TORCHVISION },
+    { "paper",         PREP_RESIZE_EXACT,      PREP_CV_LINEAR,   PREP_CROP_NONE,         PREP_NORM_ALBUMENTATIONS },
+};
+
+/* .gauss format version 1 (effad before the presets were named after their
+ * references) called the torchvision rounding "ailia" and the sample's floor
+ * crop "ailia-floor". */
+static const struct rename { unsigned before_version; const char *old_name, *name; } renames[] = {
+    { 2, "ailia", "mahalanobisad" },
+    { 2, "ailia-floor", "ailia" },
+};
+
+const char *preprocess_preset_names(void) { return "ailia, mahalanobisad, paper"; }
+
+const char *preprocess_uncropped_preset(void)
+{
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+        if (presets[i].crop == PREP_CROP_NONE) return presets[i].name;
+    return "";
+}
+
+const char *preprocess_preset_renamed(unsigned version, const char *stored)
+{
+    for (size_t i = 0; stored && i < sizeof renames / sizeof renames[0]; i++)
+        if (version < renames[i].before_version && !strcmp(stored, renames[i].old_name)) return renames[i].name;
+    return NULL;
+}
+
 effad_status preprocess_by_name(const char *name, int out_h, int out_w,
                                 preprocess_cfg *cfg, effad_error *e)
 {
     if (!name || !cfg) return effad_fail(e, EFFAD_ERR_ARG, "preprocess_by_name: NULL argument");
     if (out_h <= 0 || out_w <= 0 || out_h > PREP_MAX_DIM || out_w > PREP_MAX_DIM)
         return effad_fail(e, EFFAD_ERR_ARG, "preprocess_by_name: output size %dx%d is invalid", out_w, out_h);
+    const struct preset *p = NULL;
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+        if (!strcmp(name, presets[i].name)) p = &presets[i];
+    if (!p)
+        return effad_fail(e, EFFAD_ERR_ARG, "unknown preprocessing preset '%s' (known: %s)", name,
+                          preprocess_preset_names());
     memset(cfg, 0, sizeof *cfg);
+    cfg->name = p->name;
+    cfg->resize = p->resize;
+    cfg->sampler = p->sampler;
+    cfg->crop = p->crop;
+    cfg->normalize = p->normalize;
     cfg->out_h = out_h;
     cfg->out_w = out_w;
     memcpy(cfg->mean, imagenet_mean, sizeof cfg->mean);
     memcpy(cfg->std, imagenet_std, sizeof cfg->std);
-    if (!strcmp(name, "ailia") || !strcmp(name, "ailia-floor")) {
-        int big = out_h > out_w ? out_h : out_w;
-        cfg->name = !strcmp(name, "ailia") ? "ailia" : "ailia-floor";
-        cfg->resize = PREP_RESIZE_SHORT_SIDE;
-        cfg->sampler = PREP_PIL_LANCZOS;
-        /* MahalanobisAD feeds every EfficientNet Resize(256)+CenterCrop(224);
-         * other input sizes keep that 256:224 margin, rounded to nearest
+    if (p->resize == PREP_RESIZE_SHORT_SIDE) {
+        /* Both samples feed every EfficientNet Resize(256) + crop 224; other
+         * input sizes keep that 256:224 margin, rounded to nearest
          * (tests/reference/ailia_ref.py uses the same rule). */
+        int big = out_h > out_w ? out_h : out_w;
         cfg->resize_short = (int)(((long)big * 256 + 112) / 224);
-        cfg->crop = !strcmp(name, "ailia") ? PREP_CROP_CENTER_ROUND : PREP_CROP_CENTER_FLOOR;
-        return EFFAD_OK;
     }
-    if (!strcmp(name, "paper")) {
-        cfg->name = "paper";
-        cfg->resize = PREP_RESIZE_EXACT;
-        cfg->sampler = PREP_CV_LINEAR;
-        cfg->crop = PREP_CROP_NONE;
-        return EFFAD_OK;
-    }
-    return effad_fail(e, EFFAD_ERR_ARG, "unknown preprocessing preset '%s' (known: ailia, ailia-floor, paper)", name);
+    return EFFAD_OK;
 }
 
 /* ------------------------------------------------------------ geometry */
@@ -63,6 +99,8 @@ static effad_status check_cfg(const preprocess_cfg *cfg, effad_error *e)
         return effad_fail(e, EFFAD_ERR_ARG, "preprocess: unknown sampler %d", (int)cfg->sampler);
     if ((unsigned)cfg->crop > PREP_CROP_CENTER_FLOOR)
         return effad_fail(e, EFFAD_ERR_ARG, "preprocess: unknown crop mode %d", (int)cfg->crop);
+    if ((unsigned)cfg->normalize > PREP_NORM_ALBUMENTATIONS)
+        return effad_fail(e, EFFAD_ERR_ARG, "preprocess: unknown normalisation %d", (int)cfg->normalize);
     if (cfg->resize == PREP_RESIZE_SHORT_SIDE && (cfg->resize_short <= 0 || cfg->resize_short > PREP_MAX_DIM))
         return effad_fail(e, EFFAD_ERR_ARG, "preprocess: resize_short %d is invalid", cfg->resize_short);
     for (int c = 0; c < 3; c++)
@@ -124,6 +162,22 @@ effad_status preprocess_crop_origin(const preprocess_cfg *cfg, int rw, int rh,
     return EFFAD_OK;
 }
 
+effad_status preprocess_crop_in_source(const preprocess_cfg *cfg, int w, int h,
+                                       double box[4], double *kept_fraction, effad_error *e)
+{
+    int rw, rh, top, left;
+    effad_status st = preprocess_resized_size(cfg, w, h, &rw, &rh, e);
+    if (st || (st = preprocess_crop_origin(cfg, rw, rh, &top, &left, e))) return st;
+    /* Both resamplers map pixel edges linearly: resized x is source x * w / rw. */
+    double sx = (double)w / rw, sy = (double)h / rh;
+    box[0] = left * sx;
+    box[1] = top * sy;
+    box[2] = (left + cfg->out_w) * sx;
+    box[3] = (top + cfg->out_h) * sy;
+    if (kept_fraction) *kept_fraction = ((double)cfg->out_w * cfg->out_h) / ((double)rw * rh);
+    return EFFAD_OK;
+}
+
 /* ------------------------------------------------------------- resize */
 
 static resize_pil_filter pil_filter_of(prep_sampler s)
@@ -159,13 +213,21 @@ void preprocess_normalize_crop(const preprocess_cfg *cfg, const uint8_t *img, in
     const size_t plane = (size_t)cfg->out_h * cfg->out_w;
     for (int c = 0; c < 3; c++) {
         const float mean = cfg->mean[c], std = cfg->std[c];
+        /* albumentations rounds 255 * mean, 255 * std and the reciprocal of
+         * the latter to float32 before touching a pixel */
+        const float mean255 = mean * 255.0f, inv_std255 = 1.0f / (std * 255.0f);
+        float table[256];
+        for (int v = 0; v < 256; v++)
+            table[v] = cfg->normalize == PREP_NORM_ALBUMENTATIONS
+                           ? ((float)v - mean255) * inv_std255
+                           /* torchvision: ToTensor divides by 255, Normalize
+                            * then subtracts and divides -- three float32
+                            * roundings */
+                           : ((float)v / 255.0f - mean) / std;
         float *dst = out_chw + c * plane;
         for (int y = 0; y < cfg->out_h; y++) {
             const uint8_t *src = img + ((size_t)(top + y) * img_w + left) * 3 + c;
-            for (int x = 0; x < cfg->out_w; x++, src += 3)
-                /* torchvision: ToTensor divides by 255, Normalize then
-                 * subtracts and divides -- three float32 roundings. */
-                *dst++ = ((float)*src / 255.0f - mean) / std;
+            for (int x = 0; x < cfg->out_w; x++, src += 3) *dst++ = table[*src];
         }
     }
 }

@@ -305,8 +305,144 @@ def gen_jpeg():
     record("jpeg-422-opt-exif.jpg", W, H, 3, 8, None, tol)
     Image.fromarray(img[:, :3]).save(os.path.join(OUT, "jpeg-420-narrow.jpg"), quality=90, subsampling=2)
     record("jpeg-420-narrow.jpg", 3, H, 3, 8, None, tol)
-    # refused: progressive
-    pil.save(os.path.join(OUT, "jpeg-progressive.jpg"), quality=50, progressive=True)
+    # progressive: libjpeg's standard script has every scan kind -- DC
+    # first (interleaved) and refinement, AC first with spectral selection
+    # and successive approximation, AC refinement; at several subsamplings,
+    # qualities and sizes, grey, and a 3-pixel-wide 4:2:0 edge case
+    for ss, tag, q in ((2, "420", 75), (1, "422", 30), (0, "444", 95)):
+        pil.save(os.path.join(OUT, f"jpeg-prog-{tag}.jpg"), quality=q, subsampling=ss, progressive=True)
+        record(f"jpeg-prog-{tag}.jpg", W, H, 3, 8, None, tol)
+    pil.convert("L").save(os.path.join(OUT, "jpeg-prog-grey.jpg"), quality=85, progressive=True)
+    record("jpeg-prog-grey.jpg", W, H, 1, 8, None, tol)
+    Image.fromarray(img[:, :3]).save(os.path.join(OUT, "jpeg-prog-420-narrow.jpg"), quality=90, subsampling=2,
+                                     progressive=True)
+    record("jpeg-prog-420-narrow.jpg", 3, H, 3, 8, None, tol)
+    # progressive with restart markers in every scan (PIL 9.4 has no restart
+    # option; OpenCV's writer is libjpeg-turbo too): interval 1 MCU, and a
+    # grey one with an interval that does not divide the row
+    cv2.imwrite(os.path.join(OUT, "jpeg-prog-420-rst.jpg"), img[..., ::-1],
+                [cv2.IMWRITE_JPEG_QUALITY, 80, cv2.IMWRITE_JPEG_PROGRESSIVE, 1, cv2.IMWRITE_JPEG_RST_INTERVAL, 1])
+    record("jpeg-prog-420-rst.jpg", W, H, 3, 8, None, tol)
+    cv2.imwrite(os.path.join(OUT, "jpeg-prog-grey-rst.jpg"), np.asarray(pil.convert("L")),
+                [cv2.IMWRITE_JPEG_QUALITY, 60, cv2.IMWRITE_JPEG_PROGRESSIVE, 1, cv2.IMWRITE_JPEG_RST_INTERVAL, 4])
+    record("jpeg-prog-grey-rst.jpg", W, H, 1, 8, None, tol)
+    # refused: four components (CMYK)
+    pil.convert("CMYK").save(os.path.join(OUT, "jpeg-cmyk.jpg"), quality=50)
+
+
+# ---------------------------------------------------------------- TIFF
+
+class LibTiff:
+    """The few libtiff calls needed for what PIL 9.4 cannot write (tiles,
+    Predictor 2, planar data, big-endian 8-bit and 16-bit RGB): the same
+    library PIL reads them with, through ctypes."""
+    def __init__(self):
+        import ctypes
+        self.c = ctypes
+        self.lib = ctypes.CDLL("libtiff.so.6")
+        self.lib.TIFFOpen.restype = ctypes.c_void_p
+        self.lib.TIFFOpen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+        self.lib.TIFFClose.argtypes = [ctypes.c_void_p]
+        for f in ("TIFFWriteEncodedStrip", "TIFFWriteEncodedTile"):
+            getattr(self.lib, f).argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_ssize_t]
+            getattr(self.lib, f).restype = ctypes.c_ssize_t
+
+    def write(self, path, arr, big_endian, compression, predictor=1, tile=None, rows_per_strip=None, planar=1,
+              photometric=None):
+        """arr: h x w x samples, uint8 or uint16."""
+        c, lib = self.c, self.lib
+        h, w, spp = arr.shape
+        bits = 16 if arr.dtype == np.uint16 else 8
+        t = lib.TIFFOpen(path.encode(), b"wb" if big_endian else b"wl")
+        assert t
+
+        def tag(k, v):
+            assert lib.TIFFSetField(c.c_void_p(t), c.c_uint32(k), c.c_uint32(v)) == 1, k
+        photo = photometric if photometric is not None else (2 if spp >= 3 else 1)
+        for k, v in ((256, w), (257, h), (258, bits), (277, spp), (262, photo), (284, planar), (259, compression)):
+            tag(k, v)
+        if predictor != 1:
+            tag(317, predictor)
+        if spp in (2, 4):   # ExtraSamples: one unassociated alpha
+            extra = (c.c_uint16 * 1)(2)
+            assert lib.TIFFSetField(c.c_void_p(t), c.c_uint32(338), c.c_uint32(1), extra) == 1
+        file_dtype = "=u2" if bits == 16 else "u1"   # libtiff takes native samples and swaps them itself
+        planes = [arr[..., s:s + 1] for s in range(spp)] if planar == 2 else [arr]
+        if tile:
+            tw, th = tile
+            tag(322, tw)
+            tag(323, th)
+            k = 0
+            for plane in planes:
+                for ty in range(0, h, th):
+                    for tx in range(0, w, tw):
+                        block = np.zeros((th, tw, plane.shape[2]), arr.dtype)
+                        part = plane[ty:ty + th, tx:tx + tw]
+                        block[:part.shape[0], :part.shape[1]] = part
+                        b = block.astype(file_dtype).tobytes()
+                        assert lib.TIFFWriteEncodedTile(c.c_void_p(t), k, b, len(b)) >= 0
+                        k += 1
+        else:
+            rps = rows_per_strip or h
+            tag(278, rps)
+            k = 0
+            for plane in planes:
+                for y in range(0, h, rps):
+                    b = plane[y:y + rps].astype(file_dtype).tobytes()
+                    assert lib.TIFFWriteEncodedStrip(c.c_void_p(t), k, b, len(b)) >= 0
+                    k += 1
+        lib.TIFFClose(c.c_void_p(t))
+
+
+def gen_tiff():
+    W, H = 23, 17   # two 16 x 16 tiles across and down, both partly outside
+    rgb = test_pattern(W, H, 255, 3).astype(np.uint8)
+    rgba = test_pattern(W, H, 255, 4).astype(np.uint8)
+    grey = test_pattern(W, H, 255, 1).astype(np.uint8)
+    g16 = test_pattern(W, H, 65535, 1).astype(np.uint16)
+    rgb16 = test_pattern(W, H, 65535, 3).astype(np.uint16)
+
+    def put(name, arr, ch, depth, writer):
+        writer(os.path.join(OUT, name))
+        record(name, W, H, ch, depth, samples_bytes(arr, depth))
+
+    # written by PIL 9.4 (libtiff behind it for the compressed ones)
+    for comp, tag in ((None, "none"), ("packbits", "packbits"), ("tiff_lzw", "lzw"),
+                      ("tiff_adobe_deflate", "deflate")):
+        put(f"tiff-rgb8-{tag}.tif", rgb, 3, 8, lambda p, c=comp: Image.fromarray(rgb).save(p, compression=c))
+    put("tiff-grey8-lzw-strips.tif", grey, 1, 8,
+        lambda p: Image.fromarray(grey[..., 0]).save(p, compression="tiff_lzw", strip_size=64))
+    put("tiff-rgba8-packbits.tif", rgba, 4, 8,
+        lambda p: Image.fromarray(rgba, "RGBA").save(p, compression="packbits"))
+    put("tiff-la8-none.tif", rgba[..., [0, 3]], 2, 8,
+        lambda p: Image.fromarray(rgba[..., [0, 3]], "LA").save(p))
+    put("tiff-grey16-none.tif", g16, 1, 16, lambda p: Image.fromarray(g16[..., 0]).save(p))
+    put("tiff-grey16-deflate.tif", g16, 1, 16,
+        lambda p: Image.fromarray(g16[..., 0]).save(p, compression="tiff_adobe_deflate"))
+    put("tiff-grey16-be-none.tif", g16, 1, 16,
+        lambda p: Image.frombytes("I;16B", (W, H), g16[..., 0].astype(">u2").tobytes()).save(p))
+    # two pages: the first is the image
+    second = Image.fromarray(255 - rgb)
+    put("tiff-rgb8-2pages.tif", rgb, 3, 8,
+        lambda p: Image.fromarray(rgb).save(p, compression="tiff_lzw", save_all=True, append_images=[second]))
+
+    # written by libtiff itself
+    lt = LibTiff()
+    put("tiff-rgb8-tiles-lzw-pred-be.tif", rgb, 3, 8,
+        lambda p: lt.write(p, rgb, True, 5, predictor=2, tile=(16, 16)))
+    put("tiff-rgb8-tiles-none.tif", rgb, 3, 8, lambda p: lt.write(p, rgb, False, 1, tile=(16, 16)))
+    put("tiff-grey16-tiles-deflate-pred.tif", g16, 1, 16,
+        lambda p: lt.write(p, g16, False, 8, predictor=2, tile=(16, 16)))
+    put("tiff-rgb16-lzw-pred-be.tif", rgb16, 3, 16,
+        lambda p: lt.write(p, rgb16, True, 5, predictor=2, rows_per_strip=5))
+    put("tiff-rgb16-packbits.tif", rgb16, 3, 16, lambda p: lt.write(p, rgb16, False, 32773, rows_per_strip=4))
+    put("tiff-rgb8-planar-deflate32946.tif", rgb, 3, 8,
+        lambda p: lt.write(p, rgb, False, 32946, predictor=2, planar=2, rows_per_strip=6))
+    put("tiff-rgba8-planar-tiles-packbits-be.tif", rgba, 4, 8,
+        lambda p: lt.write(p, rgba, True, 32773, planar=2, tile=(16, 16)))
+    put("tiff-grey8-whiteiszero.tif", 255 - grey, 1, 8, lambda p: lt.write(p, grey, False, 1, photometric=0))
+    # refused: CMYK, and floating-point samples
+    lt.write(os.path.join(OUT, "tiff-cmyk.tif"), rgba, False, 1, photometric=5)
 
 
 def main():
@@ -317,6 +453,7 @@ def main():
     gen_pnm()
     gen_bmp()
     gen_jpeg()
+    gen_tiff()
     with open(os.path.join(OUT, "manifest.txt"), "w") as f:
         f.write("# file w h channels bit_depth samples max_abs_diff mean_abs_diff (see tests/gen-image-fixtures.py)\n")
         f.write("\n".join(manifest) + "\n")

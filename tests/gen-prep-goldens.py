@@ -155,40 +155,63 @@ def main():
         lines.append('warp scene 300 70 50 64 45 %s %s' % (' '.join(float(v).hex() for v in M.ravel()),
                                                           fnv_fast(ref)))
 
-    # -- presets against torchvision / cv2 + torchvision normalisation
-    def ref_ailia(img, oh, ow, rs, floor):
-        pil = Image.fromarray(img)
-        pil = T.Resize(rs, interpolation=T.InterpolationMode.LANCZOS)(pil)
-        if floor:   # ailia-models mahalanobisad.py crops at (H - crop) // 2
-            W, H = pil.size
-            top, left = (H - oh) // 2, (W - ow) // 2
-            pil = pil.crop((left, top, left + ow, top + oh))
-        else:
-            pil = T.CenterCrop((oh, ow))(pil)
-        return to_tensor_norm(np.array(pil))
+    # -- presets, each against the code it is named after (src/preprocess.h)
+    def ref_ailia(img, oh, ow, rs):
+        """ailia-models mahalanobisad.py preprocess(): PIL resize to an explicit
+        size, crop at (h - crop) // 2, util/image_utils.py normalize_image."""
+        h, w = img.shape[:2]
+        size = (rs, int(rs * h / w)) if h > w else (int(rs * w / h), rs)
+        r = np.array(Image.fromarray(img).resize(size, resample=Image.LANCZOS))
+        h, w = r.shape[:2]
+        pad_h, pad_w = (h - oh) // 2, (w - ow) // 2
+        r = r[pad_h:pad_h + oh, pad_w:pad_w + ow]
+        x = r.astype(np.float32) / 255.0
+        mean, std = np.array(MEAN), np.array(STD)
+        for i in range(3):
+            x[:, :, i] = (x[:, :, i] - mean[i]) / std[i]
+        return x.transpose(2, 0, 1)
+
+    def ref_mahalanobisad(img, oh, ow, rs):
+        """MahalanobisAD-pytorch src/datasets/mvtec.py: torchvision Resize +
+        CenterCrop + ToTensor + Normalize."""
+        pil = T.Resize(rs, interpolation=T.InterpolationMode.LANCZOS)(Image.fromarray(img))
+        return to_tensor_norm(np.array(T.CenterCrop((oh, ow))(pil)))
 
     def ref_paper(img, oh, ow):
-        return to_tensor_norm(cv2.resize(img, (ow, oh), interpolation=cv2.INTER_LINEAR))
+        """gaussian-ad-mvtec: albumentations Resize (cv2 INTER_LINEAR) and
+        Normalize: (p - 255 mean) * reciprocal(255 std), all float32."""
+        r = cv2.resize(img, (ow, oh), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+        mean = np.array(MEAN, dtype=np.float32) * 255.0
+        den = np.reciprocal(np.array(STD, dtype=np.float32) * 255.0, dtype=np.float32)
+        return ((r - mean) * den).transpose(2, 0, 1)
+
+    def ref(name, img, oh, ow, rs):
+        if name == 'paper':
+            return ref_paper(img, oh, ow)
+        return (ref_ailia if name == 'ailia' else ref_mahalanobisad)(img, oh, ow, rs)
 
     n = 0
     for name, kind, seed, (w, h), (oh, ow), rs in [
-            ('ailia', 'scene', 400, (100, 70), (56, 56), 64),        # long 91: d = 35, round != floor
-            ('ailia-floor', 'scene', 400, (100, 70), (56, 56), 64),
-            ('ailia', 'noise', 401, (61, 97), (40, 48), 50),
+            ('mahalanobisad', 'scene', 400, (100, 70), (56, 56), 64),   # long 91: d = 35, round != floor
+            ('ailia', 'scene', 400, (100, 70), (56, 56), 64),
+            ('mahalanobisad', 'noise', 401, (61, 97), (40, 48), 50),
+            ('ailia', 'noise', 401, (61, 97), (40, 48), 50),            # long 79: d = 31 (round 16, floor 15)
             ('paper', 'scene', 402, (97, 61), (40, 48), 0),
             ('paper', 'noise', 403, (30, 20), (64, 64), 0)]:
         img = synth(kind, seed, w, h)
-        ref = ref_paper(img, oh, ow) if name == 'paper' else ref_ailia(img, oh, ow, rs, name == 'ailia-floor')
-        fname = write_f32('preset%d-%s.f32' % (n, name), ref); n += 1
+        fname = write_f32('preset%d-%s.f32' % (n, name), ref(name, img, oh, ow, rs)); n += 1
         lines.append('preset %s %s %d %d %d %d %d %d %s' % (name, kind, seed, w, h, oh, ow, rs, fname))
     for name, kind, seed, (w, h), (oh, ow) in [
-            ('ailia', 'scene', 410, (900, 900), (224, 224)), ('ailia', 'scene', 411, (1024, 768), (224, 224)),
-            ('ailia', 'noise', 412, (768, 1024), (224, 224)), ('ailia-floor', 'scene', 411, (1024, 768), (224, 224)),
+            ('mahalanobisad', 'scene', 410, (900, 900), (224, 224)),
+            ('mahalanobisad', 'scene', 411, (1024, 768), (224, 224)),
+            ('mahalanobisad', 'noise', 412, (768, 1024), (224, 224)),
+            ('ailia', 'scene', 411, (1024, 768), (224, 224)),
+            ('ailia', 'scene', 415, (300, 221), (224, 224)),            # long 347: d = 123, round != floor
+            ('mahalanobisad', 'scene', 415, (300, 221), (224, 224)),
             ('paper', 'scene', 413, (900, 900), (224, 224)), ('paper', 'scene', 414, (1024, 768), (256, 256))]:
         img = synth(kind, seed, w, h)
-        ref = ref_paper(img, oh, ow) if name == 'paper' else ref_ailia(img, oh, ow, 256, name == 'ailia-floor')
         lines.append('preset %s %s %d %d %d %d %d 0 %s' % (name, kind, seed, w, h, oh, ow,
-                                                         fnv_fast(ref.astype('<f4'))))
+                                                         fnv_fast(ref(name, img, oh, ow, 256).astype('<f4'))))
 
     # -- augmentation with fixed draws: mahalanobisad.py preprocess_aug
     for kind, seed, (w, h), (oh, ow), rs, ang, top, left in [

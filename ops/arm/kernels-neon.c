@@ -1,4 +1,7 @@
-/* The NEON kernel tables; ops/dispatch.c hands them out on aarch64. */
+/* The NEON kernel tables; ops/dispatch.c hands out one of them on aarch64.
+ * Both share the float32 kernels and the int8 depthwise and glue; they
+ * differ in the int8 GEMM: SMLAL on int16 on every Armv8-A core, SDOT
+ * where the CPU has the Armv8.2 dot-product extension. */
 #include "ops-neon.h"
 
 static const ops_f32_kernels neon_f32 = {
@@ -12,4 +15,35 @@ static const ops_f32_kernels neon_f32 = {
     .act = f32_act_neon,
 };
 
-const ops_kernels ops_neon_kernels = { OPS_ISA_NEON, "neon", &neon_f32, &ops_scalar_q8 };
+static const ops_q8_kernels neon_q8 = {
+    .gemm = q8_gemm_4x16_neon,
+    .gemm_buffer_size = q8_gemm_buffer_size_neon,
+    .gemm_panel = 16,         /* four int32x4 sums per row of a tile */
+    .gemm_pack_buffer_size = q8_gemm_pack_buffer_size_neon,
+    .gemm_pack = q8_gemm_pack_neon,
+    .gemm_pack_offset = q8_gemm_pack_offset_neon,
+    .dwconv = q8_dwconv_hwc_neon,
+    .scale_channels = q8_scale_channels_neon,
+    .quantize = q8_quantize_neon,
+    .dequantize = q8_dequantize_neon,
+    .sum_hw = q8_sum_hw_neon,
+    .se_gate = q8_se_gate_scalar,   /* two small mat-vecs per block: not worth a kernel */
+};
+
+static const ops_q8_kernels neondot_q8 = {
+    .gemm = q8_gemm_4x16_neondot,
+    .gemm_buffer_size = q8_gemm_buffer_size_neondot,
+    .gemm_panel = 16,         /* four SDOT operands of 4 columns x 4 k per k quad */
+    .gemm_pack_buffer_size = q8_gemm_pack_buffer_size_neondot,
+    .gemm_pack = q8_gemm_pack_neondot,
+    .gemm_pack_offset = q8_gemm_pack_offset_neondot,
+    .dwconv = q8_dwconv_hwc_neon,
+    .scale_channels = q8_scale_channels_neon,
+    .quantize = q8_quantize_neon,
+    .dequantize = q8_dequantize_neon,
+    .sum_hw = q8_sum_hw_neon,
+    .se_gate = q8_se_gate_scalar,
+};
+
+const ops_kernels ops_neon_kernels = { OPS_ISA_NEON, "neon", &neon_f32, &neon_q8 };
+const ops_kernels ops_neondot_kernels = { OPS_ISA_NEON, "neon-dotprod", &neon_f32, &neondot_q8 };

@@ -1,11 +1,13 @@
 /*
  * ops-neon.h -- aarch64 NEON kernels (internal to ops/).
  *
- * Each kernel has the signature of its scalar oracle in ops.h and the same
- * epilogue semantics (bias, activation, a_scale, residual, chan_sum,
- * row_begin/row_end); results agree to float rounding, not bit for bit,
- * because the NEON kernels fuse multiply-adds and sum in another order.
- * The engine reaches them only through ops_neon_kernels (ops/dispatch.c).
+ * Each kernel has the signature of its scalar oracle in ops.h (float32)
+ * or q8.h (int8) and the same epilogue semantics (bias, activation,
+ * a_scale, residual, chan_sum, row_begin/row_end). The float32 results
+ * agree to float rounding, not bit for bit, because the NEON kernels fuse
+ * multiply-adds and sum in another order; the int8 ones give the
+ * reference's bits (q8-neon.h). The engine reaches them only through the
+ * tables of kernels-neon.c (ops/dispatch.c picks one).
  *
  * The vector exp and activation helpers are static inline here so that the
  * GEMM, depthwise and stem kernels apply the activation on registers in
@@ -24,8 +26,6 @@
 #if defined(__aarch64__)
 #include <arm_neon.h>
 
-extern const ops_kernels ops_neon_kernels;
-
 ops_status f32_conv_hwc_neon(const ops_conv_args *a);
 /* Picks the 3x3 / 5x5 kernel from the geometry, else the generic one. */
 ops_status f32_dwconv_hwc_neon(const ops_dwconv_args *a);
@@ -37,6 +37,27 @@ ops_status f32_gemm_4x16_neon(const ops_gemm_args *a, void *scratch);
 ops_status f32_se_gate_neon(const ops_se_args *a);
 ops_status f32_mean_hw_neon(const float *in, size_t hw, size_t c, float *out);
 ops_status f32_act_neon(float *x, size_t n, ops_act act);
+
+/* int8 (files ops/arm/q8-...-neon*.c): bit-identical to the scalar
+ * references of ops/q8.h. Each GEMM needs B packed by its own packer (it
+ * hands other calls to the reference); the -neondot ones run only where
+ * the CPU has the dot-product extension (ops_neondot_kernels). */
+ops_status q8_gemm_4x16_neon(const ops_q8_gemm_args *a, void *scratch);
+size_t     q8_gemm_buffer_size_neon(size_t m, size_t n, size_t k);
+size_t     q8_gemm_pack_buffer_size_neon(size_t n, size_t k);
+ops_status q8_gemm_pack_neon(const ops_q8_gemm_args *a, void *dst);
+size_t     q8_gemm_pack_offset_neon(size_t j0, size_t k);
+ops_status q8_gemm_4x16_neondot(const ops_q8_gemm_args *a, void *scratch);
+size_t     q8_gemm_buffer_size_neondot(size_t m, size_t n, size_t k);
+size_t     q8_gemm_pack_buffer_size_neondot(size_t n, size_t k);
+ops_status q8_gemm_pack_neondot(const ops_q8_gemm_args *a, void *dst);
+size_t     q8_gemm_pack_offset_neondot(size_t j0, size_t k);
+ops_status q8_dwconv_hwc_neon(const ops_q8_dwconv_args *a);
+ops_status q8_scale_channels_neon(const uint8_t *in, size_t pixels, size_t c, int32_t in_zero, const float *mult,
+                                  int32_t out_zero, uint8_t *out);
+ops_status q8_quantize_neon(const float *x, size_t n, float inv_scale, int32_t zero, uint8_t *q);
+ops_status q8_dequantize_neon(const uint8_t *q, size_t n, float scale, int32_t zero, float *x);
+ops_status q8_sum_hw_neon(const uint8_t *in, size_t hw, size_t c, int32_t *out);
 
 /* ---- vector exp ------------------------------------------------------- *
  * exp(x) = 2^n * exp(r), n = round(x / ln2), |r| <= ln2/2. ln2 is split

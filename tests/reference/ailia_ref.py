@@ -1,9 +1,16 @@
 #!/usr/bin/python3
-"""Reference: the ailia `mahalanobisad` / MahalanobisAD-pytorch pipeline.
+"""Reference: the ailia `mahalanobisad` sample / MahalanobisAD-pytorch pipeline.
 
     /usr/bin/python3 tests/reference/ailia_ref.py --onnx MODEL.onnx --data DIR \\
-        --out OUT.jsonl [--train-scores] [--levels-from FILE] [--taps-out T.onnx]
-        [--resize-short N] [--crop-origin round|floor] [--dtype float64|float32]
+        --out OUT.jsonl [--preset ailia|mahalanobisad] [--train-scores]
+        [--levels-from FILE] [--taps-out T.onnx] [--resize-short N]
+        [--dtype float64|float32]
+
+The two differ only in how an image becomes the network's input (effad's
+presets of the same names; tests/reference/presets.py has both, written from
+the samples' code): ailia reads with OpenCV and crops at (h - H) // 2,
+MahalanobisAD-pytorch reads with PIL and crops with torchvision's
+CenterCrop.  The levels and the score are the same.
 
 Fits on DIR/train/good, scores every image under DIR/test/*/ (label 0 in
 test/good, 1 elsewhere).  Test-only; ONNX Runtime through
@@ -22,21 +29,13 @@ Model.  MODEL is either
     levels.txt-style file, tensor name last on each line).  It is saved to
     --taps-out (default OUT's directory / <model>-taps-start.onnx).
 
-Preprocessing (per image; printed at start):
-  1. PIL: Image.open(path).convert('RGB')   (grey, grey+alpha, palette ->
-     RGB; RGBA: alpha dropped, no compositing; 16-bit grey: PIL opens it as
-     mode 'I' and convert clips each value to 0..255; 16-bit RGB: high byte)
-  2. torchvision Resize(S, LANCZOS): shorter side -> S, longer side ->
-     int(S * long / short) (truncation, Python float division); PIL's
-     Image.resize with Image.LANCZOS
-  3. torchvision CenterCrop((H, W)) with H x W = the model's input size:
-     top = int(round((h - H) / 2.0)), left = int(round((w - W) / 2.0))
-     (Python round: half to even; --crop-origin floor gives ailia-models'
-     mahalanobisad.py origin (h - H) // 2 instead)
-  4. ToTensor + Normalize(ImageNet): ((p / 255) - mean) / std in float32
+Preprocessing (per image): presets.ailia or presets.mahalanobisad, with
   S = round(min(H, W) * 256 / 224) = (8 * min(H, W) + 3) // 7 unless
   --resize-short: 224 -> 256 (the original numbers), 64 -> 73 (tiny
-  golden models), 380 -> 434, 300 -> 343.
+  golden models), 380 -> 434, 300 -> 343.  16-bit images: mahalanobisad
+  clips 16-bit grey as PIL does (effad --pil-16bit); the ailia sample cannot
+  read them at all, so its reference scales them, round(v / 257), as
+  effad's default does.
 
 Score.  Per level l (features f_l, float32 ORT outputs widened to float64):
   mean_l = mean of the train features; cov_l = sklearn
@@ -67,26 +66,10 @@ import onnx
 from PIL import Image
 from scipy.spatial.distance import mahalanobis
 import torchvision
-from torchvision import transforms as T
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import refcommon as rc  # noqa: E402
-
-
-def resize_short_default(h, w):
-    return (8 * min(h, w) + 3) // 7
-
-
-def preprocess(path, hw, rs, floor):
-    img = Image.open(path).convert("RGB")
-    img = T.Resize(rs, interpolation=T.InterpolationMode.LANCZOS)(img)
-    if floor:
-        W, H = img.size
-        top, left = (H - hw[0]) // 2, (W - hw[1]) // 2
-        img = img.crop((left, top, left + hw[1], top + hw[0]))
-    else:
-        img = T.CenterCrop(hw)(img)
-    return rc.normalize_u8(np.asarray(img))
+import presets  # noqa: E402
 
 
 def get_taps_model(args, m):
@@ -130,24 +113,26 @@ def main():
     ap.add_argument("--taps-out", help="where to save a built taps model")
     ap.add_argument("--resize-short", type=int, default=0,
                     help="shorter side before the crop (default round(crop*256/224))")
-    ap.add_argument("--crop-origin", choices=("round", "floor"), default="round")
+    ap.add_argument("--preset", choices=("ailia", "mahalanobisad"), default="ailia",
+                    help="ailia: the ailia sample's reading and (h - H) // 2 crop; mahalanobisad: "
+                         "MahalanobisAD-pytorch's PIL + torchvision transforms")
     ap.add_argument("--dtype", choices=("float64", "float32"), default="float64")
     args = ap.parse_args()
     t0 = time.time()
 
     m = onnx.load(args.onnx)
     hw = rc.input_hw(m)
-    rs = args.resize_short or resize_short_default(*hw)
-    rc.log("ailia preprocessing: PIL convert('RGB'); Resize(%d, LANCZOS) (shorter side -> %d, "
-           "longer int(%d*long/short)); CenterCrop(%dx%d, origin %s); ToTensor; Normalize(ImageNet)"
-           % (rs, rs, rs, hw[0], hw[1], "int(round(d/2.0))" if args.crop_origin == "round"
-              else "d // 2"))
+    rs = args.resize_short or presets.resize_short_default(*hw)
+    rc.log("%s preprocessing (tests/reference/presets.py): shorter side -> %d with PIL LANCZOS, "
+           "longer int(%d*long/short); crop %dx%d at %s; ImageNet normalisation"
+           % (args.preset, rs, rs, hw[0], hw[1],
+              "(h - H) // 2" if args.preset == "ailia" else "int(round((h - H) / 2.0))"))
     tm, tap_names, tap_info = get_taps_model(args, m)
 
     train, test = rc.dataset(args.data)
     files = train + test
-    x = np.stack([preprocess(os.path.join(args.data, f), hw, rs, args.crop_origin == "floor")
-                  for f, _ in files])
+    prep = presets.PRESETS[args.preset]
+    x = np.stack([prep(os.path.join(args.data, f), hw, rs) for f, _ in files])
     t1 = time.time()
     outs = rc.run_ort_batch(tm, x)
     t2 = time.time()
@@ -170,13 +155,13 @@ def main():
     threshold = 2.0 * float(np.mean(tr_score))
     t3 = time.time()
 
-    header = dict(kind="fit", preset="ailia", n_train=ntr, n_test=len(test),
+    header = dict(kind="fit", preset=args.preset, n_train=ntr, n_test=len(test),
                   levels=[dict(dim=g["dim"], shrinkage=g["shrinkage"]) for g in fits],
                   threshold=threshold,
                   score="sum over levels of scipy mahalanobis(x, mean, inv(LW covariance))",
                   threshold_rule="2 * mean training score",
                   train_score_mean=float(np.mean(tr_score)),
-                  input_hw=list(hw), resize_short=rs, crop_origin=args.crop_origin,
+                  input_hw=list(hw), resize_short=rs,
                   dtype=args.dtype, model=os.path.basename(args.onnx), level_tensors=tap_names,
                   levels_found=tap_info,
                   versions=dict(torchvision=torchvision.__version__, pil=Image.__version__,
@@ -194,8 +179,8 @@ def main():
     rc.write_jsonl(args.out, header, rows)
     labels = np.array([lab for _, lab in test])
     pred = te_score > threshold
-    rc.log("ailia: %d train, %d test; threshold %.6g; flagged %d/%d defective, %d/%d good; "
-           "%s" % (ntr, len(test), threshold, int(pred[labels == 1].sum()), int((labels == 1).sum()),
+    rc.log("%s: %d train, %d test; threshold %.6g; flagged %d/%d defective, %d/%d good; "
+           "%s" % (args.preset, ntr, len(test), threshold, int(pred[labels == 1].sum()), int((labels == 1).sum()),
                    int(pred[labels == 0].sum()), int((labels == 0).sum()), args.out))
     rc.log("time: preprocess %.1f s, ORT %.1f s, fit+score %.1f s, total %.1f s"
            % (t1 - t0, t2 - t1, t3 - t2, time.time() - t0))

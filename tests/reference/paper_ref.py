@@ -19,15 +19,14 @@ tests/golden/<case>/levels.txt: tensor name last on each line).  They are
 made graph outputs and run in ORT.  A model whose graph already has exactly
 9 four-dimensional outputs is used as is.
 
-Preprocessing (per image):
+Preprocessing (per image): presets.paper, written from gaussian-ad-mvtec --
   1. cv2.imread(path, cv2.IMREAD_COLOR) -> 8-bit BGR (grey replicated;
-     alpha dropped; palette expanded; 16-bit: high byte, value >> 8), then
-     cv2.cvtColor(BGR2RGB)
-  2. cv2.resize(img, (W, H), interpolation=cv2.INTER_LINEAR) straight to the
-     model's input size (no aspect keeping, no crop)
-  3. ((p / 255) - mean) / std, ImageNet mean/std, in float32
-     (gaussian-ad-mvtec's albumentations Normalize computes
-     (p - 255*mean) / (255*std); the two differ by float rounding only)
+     alpha dropped; palette expanded; 16-bit: high byte, value >> 8 -- effad
+     --opencv-16bit), then cv2.cvtColor(BGR2RGB)
+  2. albumentations Resize: cv2.resize(img, (W, H), INTER_LINEAR) straight
+     to the model's input size (no aspect keeping, no crop)
+  3. albumentations Normalize: (p - float32(mean) * 255) *
+     reciprocal(float32(std) * 255), all float32, ImageNet mean/std
 
 Score.  Level vector = mean over H x W of the float32 ORT map, accumulated
 in float64.  Per level l: mean_l = train mean; P_l = sklearn
@@ -52,22 +51,13 @@ import os
 import sys
 import time
 
-import cv2
 import numpy as np
 import onnx
 from scipy.stats import chi2
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import refcommon as rc  # noqa: E402
-
-
-def preprocess(path, hw):
-    bgr = cv2.imread(path, cv2.IMREAD_COLOR)
-    if bgr is None or bgr.size == 0:
-        raise SystemExit("cannot read %s" % path)
-    rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-    rgb = cv2.resize(rgb, (hw[1], hw[0]), interpolation=cv2.INTER_LINEAR)
-    return rc.normalize_u8(rgb)
+import presets  # noqa: E402
 
 
 def get_level_model(args, m):
@@ -105,12 +95,12 @@ def main():
     m = onnx.load(args.onnx)
     hw = rc.input_hw(m)
     rc.log("paper preprocessing: cv2.imread(IMREAD_COLOR); BGR2RGB; cv2.resize to %dx%d "
-           "INTER_LINEAR; (p/255 - mean)/std" % (hw[1], hw[0]))
+           "INTER_LINEAR; albumentations Normalize (p - 255 mean) * (1 / (255 std))" % (hw[1], hw[0]))
     lm, names, info = get_level_model(args, m)
 
     train, test = rc.dataset(args.data)
     files = train + test
-    x = np.stack([preprocess(os.path.join(args.data, f), hw) for f, _ in files])
+    x = np.stack([presets.paper(os.path.join(args.data, f), hw) for f, _ in files])
     t1 = time.time()
     maps = rc.run_ort_batch(lm, x)
     t2 = time.time()
@@ -143,7 +133,7 @@ def main():
                   train_score_mean=float(np.mean(tr_score)),
                   input_hw=list(hw), dtype=args.dtype, model=os.path.basename(args.onnx),
                   level_tensors=names, levels_found=info,
-                  versions=dict(opencv=cv2.__version__, onnxruntime=rc.ort_version(),
+                  versions=dict(opencv=presets.cv2.__version__, onnxruntime=rc.ort_version(),
                                 sklearn=__import__("sklearn").__version__,
                                 scipy=__import__("scipy").__version__,
                                 numpy=np.__version__))

@@ -24,8 +24,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 ORT_RUN = os.path.join(ROOT, "tests", "golden", "ort-run.js")
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".bmp")
-MEAN = np.array([0.485, 0.456, 0.406], np.float32)
-STD = np.array([0.229, 0.224, 0.225], np.float32)
 
 
 def log(*a):
@@ -57,14 +55,6 @@ def dataset(root):
     if not train or not test:
         raise SystemExit("%s: need images in train/good and test/*" % root)
     return train, test
-
-
-def normalize_u8(rgb):
-    """HxWx3 uint8 RGB -> 3xHxW float32, ((p / 255) - mean) / std in float32
-    (torchvision ToTensor + Normalize bit for bit)."""
-    x = rgb.astype(np.float32) / np.float32(255.0)
-    x = (x - MEAN) / STD
-    return np.ascontiguousarray(x.transpose(2, 0, 1), dtype=np.float32)
 
 
 # --------------------------------------------------------------------------

@@ -1,12 +1,13 @@
 #!/bin/sh
 # The vendor-free audit (see vendor_free.md), enforced:
-#  1. product code includes only C11 / POSIX / compiler-intrinsic headers;
+#  1. product code includes only C11 / POSIX / compiler-intrinsic headers
+#     (and Linux's sys/auxv.h, for the aarch64 dot-product check);
 #  2. no tracked file carries a third-party licence or copyright notice;
 #  3. no tracked vendor/, third_party/, external/ or node_modules/ tree.
 # Prints each violation; exits non-zero if there is any.
 cd "$(dirname "$0")/../.." || exit 2
 bad=0
-allowed='assert|ctype|errno|float|inttypes|limits|locale|math|setjmp|signal|stdalign|stdarg|stdatomic|stdbool|stddef|stdint|stdio|stdlib|stdnoreturn|string|time|wchar|fcntl|unistd|pthread|dirent|sched|sys/mman|sys/stat|sys/types|sys/time|sys/resource|sys/wait|immintrin|cpuid|arm_neon|x86intrin'
+allowed='assert|ctype|errno|float|inttypes|limits|locale|math|setjmp|signal|stdalign|stdarg|stdatomic|stdbool|stddef|stdint|stdio|stdlib|stdnoreturn|string|time|wchar|fcntl|unistd|pthread|dirent|sched|sys/mman|sys/stat|sys/types|sys/time|sys/resource|sys/wait|sys/auxv|immintrin|cpuid|arm_neon|arm_acle|x86intrin'
 files=$(git ls-files 'ops/*.[ch]' 'engine/*.[ch]' 'convert/*.[ch]' 'src/*.[ch]' 2>/dev/null)
 [ -n "$files" ] || files=$(find ops engine convert src -name '*.[ch]')
 for f in $files; do

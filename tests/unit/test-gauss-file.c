@@ -12,28 +12,8 @@
 #include "atomic-file.h"
 #include "check.h"
 #include "gauss-golden.h"
+#include "gauss-file-test.h"
 #include "gauss.h"
-
-/* An independent, bitwise CRC-32 (the file's is table-driven). */
-static uint32_t crc32_bitwise(const uint8_t *p, size_t n)
-{
-    uint32_t c = 0xFFFFFFFFu;
-    while (n--) {
-        c ^= *p++;
-        for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
-    }
-    return ~c;
-}
-
-static void put32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> 8 * i); }
-static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> 8 * i); }
-
-/* Recomputes the CRC the way the format defines it (field zeroed). */
-static void reseal(uint8_t *buf, size_t len)
-{
-    put32(buf + 24, 0);
-    put32(buf + 24, crc32_bitwise(buf, len));
-}
 
 static void fill_stats(gauss_stats *s, size_t d, size_t n, unsigned seed)
 {
@@ -155,14 +135,7 @@ static void check_round_trip(void)
     CHECK_MSG(bad_prefix == 0, "%zu of %zu prefixes accepted", bad_prefix, len);
 
     /* every single-bit flip is refused */
-    size_t bad_flip = 0;
-    for (size_t i = 0; i < len; i++)
-        for (int bit = 0; bit < 8; bit++) {
-            gauss_model t;
-            buf[i] ^= (uint8_t)(1u << bit);
-            if (gauss_file_decode(buf, len, &t, &e) == EFFAD_OK) { bad_flip++; gauss_model_free(&t); }
-            buf[i] ^= (uint8_t)(1u << bit);
-        }
+    size_t bad_flip = accepted_bit_flips(buf, len);
     CHECK_MSG(bad_flip == 0, "%zu of %zu bit flips accepted", bad_flip, len * 8);
     printf("file: %zu bytes; %zu prefixes and %zu bit flips all refused\n", len, len, len * 8);
 
@@ -188,7 +161,8 @@ static void check_tampered(void)
     size_t thr0 = lv0 + 32, mean0 = thr0 + 40;    /* level 0 has one threshold */
     size_t chol0 = mean0 + 5 * 8;
     const tamper cases[] = {
-        { "version", 8, 4, 2, "version 2", EFFAD_ERR_UNSUPPORTED },
+        { "version", 8, 4, 4, "version 4", EFFAD_ERR_UNSUPPORTED },
+        { "version 0", 8, 4, 0, "version 0", EFFAD_ERR_UNSUPPORTED },
         { "header size", 12, 4, 72, "header size", EFFAD_ERR_FORMAT },
         { "level count", 28, 4, 3, "level 2", EFFAD_ERR_FORMAT },
         { "level count huge", 28, 4, 100000, "levels", EFFAD_ERR_FORMAT },
@@ -363,10 +337,53 @@ static void check_atomic(void)
     gauss_model_free(&b);
 }
 
+/* A version-1 file (effad before the presets were renamed) still loads,
+ * under today's name of the preset it holds, and says what it stored. */
+static void check_version1_presets(void)
+{
+    static const struct { const char *stored; unsigned version; const char *now; int renamed; } cases[] = {
+        { "ailia", 1, "mahalanobisad", 1 },   /* the torchvision rounding was called "ailia" */
+        { "ailia-floor", 1, "ailia", 1 },
+        { "paper", 1, "paper", 0 },
+        { "ailia", 2, "ailia", 0 },           /* today's files mean today's names */
+        { "mahalanobisad", 2, "mahalanobisad", 0 },
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        gauss_model m, r;
+        effad_error e;
+        make_model(&m, 5);
+        free(m.preset);
+        m.preset = strdup(cases[k].stored);
+        size_t len;
+        uint8_t *buf = encode(&m, &len);
+        CHECK_EQ_INT(buf[8], 2);   /* written as version 2 */
+        put32(buf + 8, cases[k].version);
+        reseal(buf, len);
+        CHECK_MSG(gauss_file_decode(buf, len, &r, &e) == EFFAD_OK, "%s v%u: %.200s", cases[k].stored,
+                  cases[k].version, e.msg);
+        CHECK_MSG(r.preset && !strcmp(r.preset, cases[k].now), "%s v%u read as %s", cases[k].stored,
+                  cases[k].version, r.preset ? r.preset : "(null)");
+        if (cases[k].renamed) CHECK(r.preset_stored && !strcmp(r.preset_stored, cases[k].stored));
+        else CHECK(r.preset_stored == NULL);
+        /* written back, it is a version-2 file under the new name */
+        size_t len2;
+        uint8_t *buf2 = encode(&r, &len2);
+        gauss_model r2;
+        CHECK(gauss_file_decode(buf2, len2, &r2, &e) == EFFAD_OK && !strcmp(r2.preset, cases[k].now) &&
+              r2.preset_stored == NULL);
+        gauss_model_free(&r2);
+        free(buf2);
+        gauss_model_free(&r);
+        gauss_model_free(&m);
+        free(buf);
+    }
+}
+
 int main(void)
 {
     check_round_trip();
     check_tampered();
+    check_version1_presets();
     check_atomic();
     return check_done("test-gauss-file");
 }

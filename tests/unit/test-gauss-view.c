@@ -198,7 +198,7 @@ static void check_tampered(void)
     memcpy(&u_fnan, &fnan, 4);
     /* decoder: 1 if gauss_file_decode must refuse it with the same words */
     struct { tamper t; int decoder; } cases[] = {
-        { { "version", 8, 4, 2, "version 2; this build reads version 1", EFFAD_ERR_UNSUPPORTED }, 1 },
+        { { "version", 8, 4, 4, "version 4; this build reads versions 1 to 3", EFFAD_ERR_UNSUPPORTED }, 1 },
         { { "header size", 12, 4, 72, "header size 72", EFFAD_ERR_FORMAT }, 1 },
         { { "level count huge", 28, 4, 100000, "100000 levels", EFFAD_ERR_FORMAT }, 1 },
         { { "preset length", 52, 4, 1u << 30, "strings", EFFAD_ERR_FORMAT }, 1 },

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
-#include "level-error.h"
+#include "level-rel-error.h"
 #include "test-files.h"
 #include "effad.h"
 #include "convert.h"

@@ -85,9 +85,12 @@ int main(void)
     /* Refused with a clear message, not mis-decoded. */
     effad_image img;
     effad_error e = { 0 };
-    CHECK_EQ_INT(image_load(DIR "jpeg-progressive.jpg", &img, &e), EFFAD_ERR_UNSUPPORTED);
-    CHECK_HAS(e.msg, "progressive");
-    CHECK_HAS(e.msg, "jpeg-progressive.jpg: JPEG: ");
+    CHECK_EQ_INT(image_load(DIR "jpeg-cmyk.jpg", &img, &e), EFFAD_ERR_UNSUPPORTED);
+    CHECK_HAS(e.msg, "4 components");
+    CHECK_HAS(e.msg, "jpeg-cmyk.jpg: JPEG: ");
+    CHECK(img.px == NULL);
+    CHECK_EQ_INT(image_load(DIR "tiff-cmyk.tif", &img, &e), EFFAD_ERR_UNSUPPORTED);
+    CHECK_HAS(e.msg, "tiff-cmyk.tif: TIFF: PhotometricInterpretation 5");
     CHECK(img.px == NULL);
     CHECK_EQ_INT(image_load(DIR "no-such-file.png", &img, &e), EFFAD_ERR_IO);
     CHECK_HAS(e.msg, "no-such-file.png: cannot open");

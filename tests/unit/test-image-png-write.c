@@ -1,5 +1,6 @@
 /* The PNG writer: what it writes decodes back to the same pixels (through
  * our decoder; tests/check-png-writer.py checks the same files with PIL),
+ * 8-bit and 16-bit (the raw anomaly maps),
  * and the write is atomic -- a failed write leaves neither a partial file
  * nor a temporary behind, a successful one replaces the old file whole. */
 #include <dirent.h>
@@ -52,6 +53,36 @@ static void round_trip(int w, int h, int ch, unsigned kind)
     free(px);
 }
 
+/* 16-bit: the full range, both bytes of every sample significant. */
+static void round_trip16(int w, int h, int ch)
+{
+    size_t n = (size_t)w * h * ch;
+    uint16_t *px = malloc(n * sizeof *px);
+    uint32_t s = 99u + (uint32_t)(w * 31 + ch);
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1103515245u + 12345u;
+        px[i] = i % 7 == 0 ? (uint16_t)(i * 977u) : (uint16_t)(s >> 12);
+    }
+    px[0] = 0xFFFF;
+    char path[256];
+    snprintf(path, sizeof path, OUT "/rt16-%dx%d-c%d.png", w, h, ch);
+    effad_error e = { 0 };
+    CHECK_MSG(image_write_png16(path, px, w, h, ch, &e) == EFFAD_OK, "%.300s", e.msg);
+    effad_image img;
+    effad_status st = image_load(path, &img, &e);
+    CHECK_MSG(st == EFFAD_OK, "%.300s", e.msg);
+    if (st == EFFAD_OK) {
+        CHECK(img.w == w && img.h == h && img.channels == ch && img.bit_depth == 16);
+        CHECK_MSG(!memcmp(img.px, px, n * sizeof *px), "%s: 16-bit pixels differ after the round trip", path);
+        image_free(&img);
+    }
+    snprintf(path, sizeof path, OUT "/rt16-%dx%d-c%d.raw", w, h, ch);   /* little-endian, for PIL */
+    FILE *f = fopen(path, "wb");
+    for (size_t i = 0; f && i < n; i++) { fputc(px[i] & 0xff, f); fputc(px[i] >> 8, f); }
+    if (f) fclose(f);
+    free(px);
+}
+
 int main(void)
 {
     mkdir("build", 0755);
@@ -62,6 +93,7 @@ int main(void)
         for (int ch = 1; ch <= 4; ch++) {
             if (ch == 2) continue;
             for (unsigned kind = 0; kind < 3; kind++) round_trip(dims[d][0], dims[d][1], ch, kind);
+            round_trip16(dims[d][0], dims[d][1], ch);
         }
 
     effad_error e = { 0 };

@@ -1,7 +1,9 @@
-/* Presets end to end against torchvision 0.14 (ToTensor + Normalize after
- * PIL / cv2 resizing) and the MahalanobisAD augmentation with fixed draws.
- * Small cases are stored in full and must agree within 1e-6; the full-size
- * 224/256 cases are checked by checksum of the float32 bytes, i.e. exactly. */
+/* Presets end to end against the code each is named after (the ailia
+ * sample's preprocess(), torchvision 0.14 transforms, albumentations'
+ * arithmetic after cv2.resize; tests/gen-prep-goldens.py) and the
+ * MahalanobisAD augmentation with fixed draws. Preset outputs must agree bit
+ * for bit: small cases stored in full, the 224/256 cases by checksum of the
+ * float32 bytes; the augmentation within 1e-6. */
 #include <stdlib.h>
 #include "check.h"
 #include "prep-fixture.h"
@@ -40,7 +42,8 @@ static void preset_case(const char *line, void *ctx)
         CHECK_MSG(want && rn == count, "%s: missing or wrong size (%zu floats, want %zu)", ref, rn, count);
         if (want && rn == count) {
             double d = max_abs_diff(out, want, count);
-            CHECK_MSG(d <= 1e-6, "preset %s %s %dx%d -> %dx%d: max abs diff %g vs torchvision", name, kind, w, h,
+            /* bit for bit: the presets are named after what they reproduce */
+            CHECK_MSG(d == 0, "preset %s %s %dx%d -> %dx%d: max abs diff %g vs its reference", name, kind, w, h,
                       ow, oh, d);
         }
         free(want);
@@ -56,7 +59,7 @@ static void preset_case(const char *line, void *ctx)
         }
         snprintf(got, sizeof got, "%016llx", le ? (unsigned long long)prep_fnv64(le, count * 4) : 0ull);
         free(le);
-        CHECK_MSG(!strcmp(got, ref), "preset %s %s %dx%d -> %dx%d: float32 checksum %s, torchvision %s",
+        CHECK_MSG(!strcmp(got, ref), "preset %s %s %dx%d -> %dx%d: float32 checksum %s, reference %s",
                   name, kind, w, h, ow, oh, got, ref);
     }
     free(in); free(out); free(scratch);
@@ -95,7 +98,7 @@ static void geometry(void)
     preprocess_cfg cfg;
     effad_error e = {0};
     int rw, rh, top, left;
-    CHECK(preprocess_by_name("ailia", 224, 224, &cfg, &e) == EFFAD_OK);
+    CHECK(preprocess_by_name("mahalanobisad", 224, 224, &cfg, &e) == EFFAD_OK);
     CHECK_EQ_INT(cfg.resize_short, 256);
     CHECK(preprocess_resized_size(&cfg, 1024, 768, &rw, &rh, &e) == EFFAD_OK);
     CHECK(rw == 341 && rh == 256);
@@ -111,9 +114,15 @@ static void geometry(void)
     cfg.out_w = 56;
     CHECK(preprocess_crop_origin(&cfg, 91, 256, &top, &left, &e) == EFFAD_OK);
     CHECK_EQ_INT(left, 18);
-    CHECK(preprocess_by_name("ailia-floor", 224, 56, &cfg, &e) == EFFAD_OK);
+    /* ailia-models mahalanobisad.py: pad_w = (w - crop_size) // 2 */
+    CHECK(preprocess_by_name("ailia", 224, 56, &cfg, &e) == EFFAD_OK);
     CHECK(preprocess_crop_origin(&cfg, 91, 256, &top, &left, &e) == EFFAD_OK);
     CHECK_EQ_INT(left, 17);
+    CHECK(preprocess_crop_origin(&cfg, 91, 259, &top, &left, &e) == EFFAD_OK);
+    CHECK(top == 17 && left == 17);
+    CHECK(preprocess_by_name("mahalanobisad", 224, 56, &cfg, &e) == EFFAD_OK);
+    CHECK(preprocess_crop_origin(&cfg, 91, 259, &top, &left, &e) == EFFAD_OK);
+    CHECK(top == 18 && left == 18);
     CHECK(preprocess_by_name("ailia", 380, 380, &cfg, &e) == EFFAD_OK);
     CHECK_EQ_INT(cfg.resize_short, 434);
     CHECK(preprocess_by_name("paper", 256, 224, &cfg, &e) == EFFAD_OK);
@@ -121,6 +130,52 @@ static void geometry(void)
     CHECK(rw == 224 && rh == 256);
     CHECK(preprocess_crop_origin(&cfg, rw, rh, &top, &left, &e) == EFFAD_OK);
     CHECK(top == 0 && left == 0);
+}
+
+/* The crop window in source pixels: what the --save figure outlines and
+ * what the "discards more than a quarter" warning measures. */
+static void crop_in_source(void)
+{
+    preprocess_cfg cfg;
+    effad_error e = {0};
+    double box[4], kept = 0;
+    CHECK(preprocess_by_name("ailia", 224, 224, &cfg, &e) == EFFAD_OK);
+    /* 1024x768 -> 341x256, crop at (58, 16): x scale 1024/341, y scale 3 */
+    CHECK(preprocess_crop_in_source(&cfg, 1024, 768, box, &kept, &e) == EFFAD_OK);
+    CHECK_NEAR(box[0], 58.0 * 1024 / 341, 1e-9);
+    CHECK_NEAR(box[1], 48.0, 1e-9);
+    CHECK_NEAR(box[2], 282.0 * 1024 / 341, 1e-9);
+    CHECK_NEAR(box[3], 720.0, 1e-9);
+    CHECK_NEAR(kept, 224.0 * 224 / (341.0 * 256), 1e-12);
+    CHECK(kept < 0.75);
+    /* square: 256 -> 224 keeps 76.6%, just inside the warning's quarter */
+    CHECK(preprocess_crop_in_source(&cfg, 900, 900, box, &kept, &e) == EFFAD_OK);
+    CHECK_NEAR(kept, 224.0 * 224 / (256.0 * 256), 1e-12);
+    CHECK(kept > 0.75);
+    CHECK(preprocess_by_name("paper", 224, 224, &cfg, &e) == EFFAD_OK);
+    CHECK(preprocess_crop_in_source(&cfg, 1024, 300, box, &kept, &e) == EFFAD_OK);
+    CHECK(box[0] == 0 && box[1] == 0 && box[2] == 1024 && box[3] == 300 && kept == 1);
+    CHECK(preprocess_crop_in_source(&cfg, 0, 300, box, &kept, &e) == EFFAD_ERR_ARG);
+    CHECK(!strcmp(preprocess_uncropped_preset(), "paper"));
+}
+
+/* The one rename table: .gauss version 1 named the torchvision rounding
+ * "ailia" and the sample's floor "ailia-floor". */
+static void renames(void)
+{
+    CHECK(preprocess_preset_renamed(1, "ailia") && !strcmp(preprocess_preset_renamed(1, "ailia"), "mahalanobisad"));
+    CHECK(preprocess_preset_renamed(1, "ailia-floor") && !strcmp(preprocess_preset_renamed(1, "ailia-floor"), "ailia"));
+    CHECK(preprocess_preset_renamed(1, "paper") == NULL);
+    CHECK(preprocess_preset_renamed(2, "ailia") == NULL);
+    CHECK(preprocess_preset_renamed(1, NULL) == NULL);
+    preprocess_cfg cfg;
+    effad_error e = {0};
+    CHECK(preprocess_by_name("ailia-floor", 224, 224, &cfg, &e) == EFFAD_ERR_ARG);
+    PREP_CHECK_HAS(e.msg, "mahalanobisad");
+    CHECK(preprocess_by_name("ailia", 224, 224, &cfg, &e) == EFFAD_OK && cfg.crop == PREP_CROP_CENTER_FLOOR &&
+          cfg.normalize == PREP_NORM_TORCHVISION);
+    CHECK(preprocess_by_name("mahalanobisad", 224, 224, &cfg, &e) == EFFAD_OK && cfg.crop == PREP_CROP_CENTER_ROUND);
+    CHECK(preprocess_by_name("paper", 224, 224, &cfg, &e) == EFFAD_OK && cfg.normalize == PREP_NORM_ALBUMENTATIONS);
 }
 
 static void errors(void)
@@ -167,6 +222,10 @@ static void errors(void)
     CHECK(preprocess_by_name("ailia", 8, 8, &cfg, &e) == EFFAD_OK);
     cfg.sampler = (prep_sampler)17;
     CHECK(preprocess_run(&cfg, img, 16, 16, out, NULL, 0, &e) == EFFAD_ERR_ARG);
+    CHECK(preprocess_by_name("ailia", 8, 8, &cfg, &e) == EFFAD_OK);
+    cfg.normalize = (prep_normalize)5;
+    CHECK(preprocess_run(&cfg, img, 16, 16, out, NULL, 0, &e) == EFFAD_ERR_ARG);
+    PREP_CHECK_HAS(e.msg, "normalisation");
     /* No crop but a resized size that is not the output. */
     CHECK(preprocess_by_name("ailia", 8, 8, &cfg, &e) == EFFAD_OK);
     cfg.crop = PREP_CROP_NONE;
@@ -199,6 +258,8 @@ int main(void)
     CHECK_MSG(prep_manifest("preset", preset_case, NULL) >= 10, "expected preset goldens");
     CHECK_MSG(prep_manifest("aug", aug_case, NULL) >= 2, "expected augmentation goldens");
     geometry();
+    crop_in_source();
+    renames();
     errors();
     return check_done("test-prep-preset");
 }

@@ -12,7 +12,12 @@
  *    random shapes with channel and column tails, odd k, strides,
  *    dilation, asymmetric pads, the ring input, and GEMMs big enough to
  *    take A in several blocks. A table this machine cannot run is
- *    reported as SKIP.
+ *    reported as SKIP. On aarch64 both NEON tables run when the CPU has
+ *    the dot product (the SMLAL one runs on every core), and
+ *    EFFAD_EXPECT_DOTPROD=0|1 (set by make cross-test per emulated CPU)
+ *    makes the run fail unless the run-time choice saw what it should.
+ * 4. The Arm DSP-extension kernels, built here as portable C (what a
+ *    Cortex-M runs with SMLAD / SMLABB in their place), likewise.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -20,6 +25,15 @@
 #include "check.h"
 #include "q8.h"
 #include "dispatch.h"
+#include "kernels-internal.h"
+
+/* at the end of the file: one table's tests, the DSP kernels, and the
+ * NEON table choice */
+static void test_q8_table(const ops_kernels *kt);
+static void test_dsp_kernels(void);
+#if defined(__aarch64__)
+static void test_neon_tables(void);
+#endif
 
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
 static uint32_t rnd(void)
@@ -421,6 +435,10 @@ int main(void)
     test_gemm_semantics();
     test_gemm_a_mult();
     test_dw_semantics();
+    test_dsp_kernels();
+#if defined(__aarch64__)
+    test_neon_tables();
+#endif
     int tested = 0;
     for (int i = 0; i < OPS_ISA_COUNT; i++) {
         if (i == OPS_ISA_SCALAR) continue;
@@ -431,11 +449,44 @@ int main(void)
         const ops_kernels *kt = ops_kernels_for((ops_isa)i);
         if (!kt->q8) { CHECK_MSG(0, "%s has no int8 table", kt->name); continue; }
         tested++;
-        test_gemm_table(kt);
-        test_dw_table(kt);
-        test_glue_table(kt);
-        test_se_table(kt);
+        test_q8_table(kt);
     }
     printf("  int8 SIMD tables tested: %d\n", tested);
     return check_done("test-q8-kernels");
 }
+
+/* ----------------------------------------- tables beside the ISA loop */
+
+static void test_q8_table(const ops_kernels *kt)
+{
+    test_gemm_table(kt);
+    test_dw_table(kt);
+    test_glue_table(kt);
+    test_se_table(kt);
+}
+
+/* 4: the DSP GEMM and depthwise in the reference table's place. */
+static void test_dsp_kernels(void)
+{
+    ops_q8_kernels q = ops_scalar_q8;
+    q.gemm = q8_gemm_2x2_dsp;
+    q.gemm_buffer_size = q8_gemm_buffer_size_dsp;
+    q.dwconv = q8_dwconv_hwc_dsp;
+    const ops_kernels dsp = { OPS_ISA_SCALAR, "dsp (portable C)", 0, &q };
+    test_q8_table(&dsp);
+}
+
+#if defined(__aarch64__)
+/* 3, NEON: the table the CPU got, the SMLAL one too, and the choice. */
+static void test_neon_tables(void)
+{
+    const ops_kernels *best = ops_kernels_for(OPS_ISA_NEON);
+    CHECK(best == &ops_neon_kernels || best == &ops_neondot_kernels);
+    if (best == &ops_neondot_kernels) test_q8_table(&ops_neon_kernels);
+    printf("  neon: this CPU runs the '%s' table\n", best ? best->name : "?");
+    const char *want = getenv("EFFAD_EXPECT_DOTPROD");
+    if (want && *want)
+        CHECK_MSG((best == &ops_neondot_kernels) == (want[0] == '1'), "EFFAD_EXPECT_DOTPROD=%s but the '%s' table was chosen",
+                  want, best ? best->name : "?");
+}
+#endif

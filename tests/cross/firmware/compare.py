@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""compare.py BOARD RUN.txt HOST-SCORES.jsonl IMAGES.txt FLASH-FIGURES
+"""compare.py RUN-NAME RUN.txt HOST-SCORES.jsonl IMAGES.txt FLASH-FIGURES [SUMMARY.txt]
 
 Holds the firmware's console output (main.c) against the host:
   - every level vector's relative error against the host's `effad features`
@@ -8,7 +8,9 @@ Holds the firmware's console output (main.c) against the host:
     (the firmware prints its score's exact bits, read back here), and the
     verdict and the threshold in force are the host's;
   - as many images were scored as were embedded.
-Then prints the table and the figures a firmware engineer asks first.
+Then prints the table and the figures a firmware engineer asks first, and
+appends them as one '|'-separated row to SUMMARY.txt when given (the row
+is written even when the run fails, with its verdict).
 Exit status 1 on any failure, with the reason.
 """
 import json
@@ -24,10 +26,28 @@ def fail(msg):
     sys.exit(1)
 
 
+SUMMARY_HEAD = ("run|kernels|flash code|model|.gauss|flash total|static RAM|arena|stack|RAM in use|images"
+                "|max level err|max score diff|result")
+
+
+def write_summary(path, run, flash, ram, n, worst_level, worst_score, kernels, result):
+    """One row of the run's figures (the header first, into an empty file)."""
+    m = re.match(r"flash: code (\d+) \+ model (\d+) \+ \.gauss (\d+) = (\d+) bytes", flash)
+    code, model, gauss, total = m.groups() if m else ("?",) * 4
+    static, arena, stack, in_use = ram
+    row = [run, kernels, code, model, gauss, total, static, arena, stack, in_use, n,
+           f"{worst_level:.2e}", f"{worst_score:.2e}", result]
+    with open(path, "a") as f:
+        if f.tell() == 0:
+            f.write(SUMMARY_HEAD + "\n")
+        f.write("|".join(str(v) for v in row) + "\n")
+
+
 def main():
-    if len(sys.argv) != 6:
+    if len(sys.argv) not in (6, 7):
         fail(__doc__.splitlines()[0])
-    board, run_path, host_path, list_path, flash = sys.argv[1:]
+    board, run_path, host_path, list_path, flash = sys.argv[1:6]
+    summary_path = sys.argv[6] if len(sys.argv) == 7 else None
     with open(list_path) as f:
         images = [line.strip() for line in f if line.strip()]
     host = {}
@@ -66,6 +86,7 @@ def main():
              f"{len(images)} images embedded")
 
     bad = []
+    worst_level, worst_score = 0.0, 0.0
     print(f"firmware: {board}: per image, the level vectors' max relative error vs `effad features`, "
           f"the score vs `effad score`:")
     print(f"  {'image':<26} {'max level err':>13} {'fw score':>14} {'host score':>14} {'rel diff':>9}  verdict")
@@ -78,6 +99,8 @@ def main():
         verdict = "anomaly" if fw_anomalous else "ok"
         print(f"  {name:<26} {worst:>13.2e} {score:>14.9g} {h['score']:>14.9g} {diff:>9.1e}  {verdict}"
               f"{'' if fw_anomalous == h['anomalous'] else ' (host: ' + ('anomaly' if h['anomalous'] else 'ok') + ')'}")
+        worst_level = max(worst_level, worst) if worst == worst else float("nan")
+        worst_score = max(worst_score, diff) if diff == diff else float("nan")
         if not all(e <= TOL for e in errors[i]):   # NaN fails too
             bad.append(f"{name}: level errors {errors[i]} above {TOL}")
         if not diff <= TOL:
@@ -95,6 +118,10 @@ def main():
     print(f"firmware: {board}: RAM: static {static} bytes (arena {arena} included) + stack high-water {stack} "
           f"(of {reserved} reserved) = {ram} bytes")
     print(f"firmware: {board}: {n} images scored")
+    kernels = re.search(r"kernels (\S+)", text)
+    if summary_path:
+        write_summary(summary_path, board, flash, (static, arena, stack, ram), n, worst_level, worst_score,
+                      kernels.group(1) if kernels else "?", "FAIL" if bad else "PASS")
     if bad:
         fail(f"{board}: " + "; ".join(bad))
     print(f"firmware: {board}: PASS (level errors and scores within {TOL:g} of the host, same verdicts)")

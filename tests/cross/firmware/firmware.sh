@@ -1,14 +1,21 @@
 #!/bin/sh
-# make firmware-test: effad as microcontroller firmware, run under QEMU.
+# make firmware-test: effad as microcontroller firmware, run under QEMU,
+# once with the float32 model and once with its int8 quantisation.
 #
-#   1. host assets, from our own code only (fw-assets.c): the demo model at
-#      a FW_HW x FW_HW input, the synthetic metal set, `effad fit` on its
-#      good training images (paper preset), the test images preprocessed
-#      into tensors, the host's `effad features` for each tensor and
+#   1. host assets, from our own code only (fw-assets.c): the synthetic
+#      metal set, the demo model at a FW_HW x FW_HW input (float32), its
+#      int8 quantisation calibrated on the good training images (the steps
+#      of `effad convert --int8 --calib`), the test images preprocessed
+#      into tensors; per model, `effad fit` on the good training images
+#      (paper preset), the host's `effad features` for each tensor and
 #      `effad score --json` for each image, and fw-sizes.h (the arena the
-#      engine asks for, computed on the host);
-#   2. per board, ops/ + engine/ + src/gauss-{view,format}.c + this directory built
-#      with arm-none-eabi-gcc and newlib-nano into one ELF, assets in flash;
+#      engine asks for, computed on the host). The int8 host runs use the
+#      scalar kernels (EFFAD_ISA=scalar): the firmware's int8 kernels give
+#      their bits, so the levels can agree exactly;
+#   2. per board, ops/ + engine/ + src/gauss-{view,format}.c built once
+#      with arm-none-eabi-gcc and newlib-nano, then per model this
+#      directory's main.c and assets.S (the model's files in flash) linked
+#      into one ELF;
 #   3. proofs from the linked image: no malloc/free/calloc/realloc/_sbrk and
 #      no file or stdio routine in it, and the only semihosting calls are
 #      the console write and exit in semihost.c;
@@ -16,19 +23,24 @@
 #      included, + stack high-water mark), images scored;
 #   5. qemu-system-arm -semihosting with a timeout, then compare.py holds
 #      the output against the host: level errors <= 1e-4 relative, scores
-#      equal to 1e-4 relative, same verdicts.
+#      equal to 1e-4 relative, same verdicts. A table of every run's
+#      figures ends the output.
 #
 # Boards: m7 = mps2-an500 (Cortex-M7, double-precision FPU),
 #         m4f = mps2-an386 (Cortex-M4F, single-precision FPU: the Gaussian
-#         core's doubles run in software there).
+#         core's doubles run in software there). Both have the DSP
+#         extension, so their int8 GEMM and depthwise are the SMLAD/SMLABB
+#         kernels of ops/arm/q8-*-dsp.c (the table prints as scalar-dsp).
 # Environment: B (build dir, default build), FW_HW (input size, default 64),
-# FW_BOARDS (default "m7 m4f"), FW_TIMEOUT (seconds per board, default 300).
+# FW_BOARDS (default "m7 m4f"), FW_MODELS (default "float int8"),
+# FW_TIMEOUT (seconds per run, default 300).
 # Needs: gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm python3.
 set -eu
 cd "$(dirname "$0")/../../.."
 B=${B:-build}
 HW=${FW_HW:-64}
 BOARDS=${FW_BOARDS:-m7 m4f}
+MODELS=${FW_MODELS:-float int8}
 TIMEOUT=${FW_TIMEOUT:-300}
 FW=tests/cross/firmware
 OUT=$B/firmware
@@ -43,31 +55,57 @@ done
 for f in "$B/effad" "$B/fw-assets"; do
     [ -x "$f" ] || { echo "firmware: $f missing (run through 'make firmware-test')" >&2; exit 2; }
 done
+for v in $MODELS; do
+    case $v in float|int8) ;; *) echo "firmware: unknown model '$v' (float, int8)" >&2; exit 2 ;; esac
+done
 
 # ---------------------------------------------------------- 1. host assets
-rm -rf "$A"; mkdir -p "$A"
-"$B/fw-assets" model "$HW" "$A/model.efm"
+rm -rf "$A"; mkdir -p "$A/float" "$A/int8" "$A/calib"
+"$B/fw-assets" model "$HW" "$A/float/model.efm"
 "$B/fw-assets" dataset "$A/data"
-"$B/effad" fit "$A/model.efm" "$A/data/train/good" -o "$A/model.gauss" --preprocess $PRESET --no-features --quiet \
-    > "$A/fit.txt"
-: > "$A/images.bin"
+# the preprocessed tensors depend on the input size and normalisation
+# only, which both models share
 find "$A/data/test" -name '*.png' | LC_ALL=C sort > "$A/images.txt"
 i=0
 while read -r img; do
-    "$B/fw-assets" tensor "$A/model.efm" $PRESET "$img" "$A/$i.f32"
-    "$B/effad" features "$A/model.efm" --tensor "$A/$i.f32" -o "$A/$i.levels"
-    cat "$A/$i.f32" "$A/$i.levels" >> "$A/images.bin"
+    "$B/fw-assets" tensor "$A/float/model.efm" $PRESET "$img" "$A/$i.f32"
     i=$((i + 1))
 done < "$A/images.txt"
-# shellcheck disable=SC2046
-"$B/effad" score "$A/model.gauss" "$A/model.efm" $(cat "$A/images.txt") --json > "$A/host-scores.jsonl"
-"$B/fw-assets" sizes "$A/model.efm" "$A/model.gauss" "$A/fw-sizes.h"
-echo "firmware: assets: demo model at ${HW}x${HW}, $i test images, .gauss fitted with the $PRESET preset"
+n_images=$i
+case " $MODELS " in *" int8 "*)
+    j=0
+    for img in $(find "$A/data/train/good" -name '*.png' | LC_ALL=C sort); do
+        "$B/fw-assets" tensor "$A/float/model.efm" $PRESET "$img" "$A/calib/$j.f32"
+        j=$((j + 1))
+    done
+    # shellcheck disable=SC2046
+    "$B/fw-assets" model-int8 "$HW" "$A/int8/model.efm" $(ls "$A/calib/"*.f32 | LC_ALL=C sort)
+esac
+
+isa_before=${EFFAD_ISA-}
+for v in $MODELS; do
+    d=$A/$v
+    if [ "$v" = int8 ]; then export EFFAD_ISA=scalar; fi
+    "$B/effad" fit "$d/model.efm" "$A/data/train/good" -o "$d/model.gauss" --preprocess $PRESET --no-features --quiet \
+        > "$d/fit.txt"
+    : > "$d/images.bin"
+    i=0
+    while [ $i -lt $n_images ]; do
+        "$B/effad" features "$d/model.efm" --tensor "$A/$i.f32" -o "$d/$i.levels"
+        cat "$A/$i.f32" "$d/$i.levels" >> "$d/images.bin"
+        i=$((i + 1))
+    done
+    # shellcheck disable=SC2046
+    "$B/effad" score "$d/model.gauss" "$d/model.efm" $(cat "$A/images.txt") --json > "$d/host-scores.jsonl"
+    "$B/fw-assets" sizes "$d/model.efm" "$d/model.gauss" "$d/fw-sizes.h"
+    if [ -n "$isa_before" ]; then export EFFAD_ISA="$isa_before"; else unset EFFAD_ISA; fi
+done
+echo "firmware: assets: demo model at ${HW}x${HW} ($MODELS), $n_images test images, .gauss fitted with the $PRESET preset"
 
 # ------------------------------------------------------- 2. cross builds
 STD="-std=c11"
 WARN="-Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes"
-COMMON="-O2 -g -ffreestanding -ffunction-sections -fdata-sections -Iengine -Iops -Isrc -Itests/unit -I$FW -I$A"
+COMMON="-O2 -g -ffreestanding -ffunction-sections -fdata-sections -Iengine -Iops -Isrc -Itests/unit -I$FW"
 
 board_of() { case $1 in m7) echo mps2-an500 ;; m4f) echo mps2-an386 ;; *) return 1 ;; esac; }
 cpu_flags() {
@@ -77,35 +115,41 @@ cpu_flags() {
     esac
 }
 
-sources() {
-    for f in ops/*.c engine/*.c; do
+# what every image of a board links: the engine, the scoring core, the
+# board support; the Arm DSP-extension int8 kernels beside ops/
+common_sources() {
+    for f in ops/*.c ops/arm/*-dsp.c engine/*.c; do
         case "$f" in *-posix.c|*-pthread.c) continue ;; esac
         printf '%s\n' "$f"
     done
-    printf '%s\n' src/gauss-view.c src/gauss-format.c $FW/startup.c $FW/semihost.c $FW/main.c $FW/assets.S
+    printf '%s\n' src/gauss-view.c src/gauss-format.c $FW/startup.c $FW/semihost.c $FW/fpu-fma.c
 }
 
-build() {   # board-name
-    name=$1 dir=$OUT/$1
+build_common() {   # board-name -> $OUT/<board>/lib/*.o
+    name=$1 dir=$OUT/$1/lib
+    flags=$(cpu_flags "$name")
+    rm -rf "$OUT/$name"; mkdir -p "$dir"
+    for src in $(common_sources); do
+        # shellcheck disable=SC2086
+        arm-none-eabi-gcc $STD $WARN $COMMON $flags -c "$src" -o "$dir/$(printf '%s' "${src%.*}" | tr / _).o" || return 1
+    done
+}
+
+build() {   # board-name model -> $OUT/<board>-<model>/effad-fw.elf
+    name=$1 v=$2 dir=$OUT/$1-$2
     flags=$(cpu_flags "$name")
     rm -rf "$dir"; mkdir -p "$dir"
-    objs=""
-    for src in $(sources); do
-        obj=$dir/$(printf '%s' "${src%.*}" | tr / _).o
-        # shellcheck disable=SC2086
-        case "$src" in
-            *.S) arm-none-eabi-gcc $flags -c "$src" -Wa,-I"$A" -o "$obj" ;;
-            *)   arm-none-eabi-gcc $STD $WARN $COMMON $flags -c "$src" -o "$obj" ;;
-        esac
-        objs="$objs $obj"
-    done
+    # shellcheck disable=SC2086
+    arm-none-eabi-gcc $STD $WARN $COMMON -I"$A/$v" $flags -c $FW/main.c -o "$dir/main.o" || return 1
+    # shellcheck disable=SC2086
+    arm-none-eabi-gcc $flags -c $FW/assets.S -Wa,-I"$A/$v" -o "$dir/assets.o" || return 1
     # newlib-nano for memcpy/memset/memcmp/memchr/strlen and libm's expf,
     # sqrt, fabs; no crt0 and no syscalls: startup.c and semihost.c are the
     # whole runtime, so anything that wants more fails to link.
     # shellcheck disable=SC2086
     if ! arm-none-eabi-gcc $flags -specs=nano.specs -nostartfiles -T $FW/mps2.ld -Wl,--gc-sections \
-            -Wl,-Map="$dir/effad-fw.map" -o "$dir/effad-fw.elf" $objs -lm; then
-        echo "firmware: $name: link failed (an undefined _sbrk or system call means something wants" \
+            -Wl,-Map="$dir/effad-fw.map" -o "$dir/effad-fw.elf" "$OUT/$name/lib/"*.o "$dir/main.o" "$dir/assets.o" -lm; then
+        echo "firmware: $name-$v: link failed (an undefined _sbrk or system call means something wants" \
              "malloc or files)" >&2
         return 1
     fi
@@ -131,8 +175,14 @@ prove() {   # elf
         "<semihost_exit>: <semihost_write>: "|"<semihost_write>: "|"<semihost_exit>: ") ;;
         *) echo "firmware: semihosting traps outside semihost.c: $traps" >&2; return 1 ;;
     esac
+    # fmaf is fpu-fma.c's single VFMA.F32, not newlib's double-rounding one
+    fma=$(arm-none-eabi-objdump -d "$elf" | awk '/^[0-9a-f]+ <fmaf>:$/ { on = 1; next } on && /^$/ { exit } on')
+    if ! printf '%s\n' "$fma" | grep -q 'vfma.f32' || printf '%s\n' "$fma" | grep -qE '\sbl?\s'; then
+        echo "firmware: $elf: fmaf is not the FPU's fused multiply-add:" >&2; printf '%s\n' "$fma" >&2
+        return 1
+    fi
     echo "firmware: $(basename "$(dirname "$elf")"): no malloc/free/calloc/realloc/_sbrk, no file or stdio routine;" \
-         "semihosting only in $traps"
+         "semihosting only in $traps; fmaf is VFMA.F32"
 }
 
 # ------------------------------------------------------------ 4. figures
@@ -157,21 +207,29 @@ flash_figures() {   # elf
 
 # --------------------------------------------------------------- 5. runs
 rc=0
+: > "$OUT/summary.txt"
 for name in $BOARDS; do
     board=$(board_of "$name") || { echo "firmware: unknown board '$name' (m7, m4f)" >&2; exit 2; }
-    build "$name" || { rc=1; continue; }
-    elf=$OUT/$name/effad-fw.elf
-    prove "$elf" || { rc=1; continue; }
-    figures=$(flash_figures "$elf")
-    echo "firmware: $name ($board): $figures"
-    set +e
-    timeout "$TIMEOUT" qemu-system-arm -M "$board" -nographic -monitor none -serial none -semihosting \
-        -kernel "$elf" > "$OUT/$name/run.txt" 2>&1
-    qrc=$?
-    set -e
-    sed 's/^/    /' "$OUT/$name/run.txt"
-    if [ $qrc -eq 124 ]; then echo "firmware: $name: timed out after $TIMEOUT s" >&2; rc=1; continue; fi
-    if [ $qrc -ne 0 ]; then echo "firmware: $name: qemu exited with $qrc" >&2; rc=1; continue; fi
-    python3 $FW/compare.py "$name" "$OUT/$name/run.txt" "$A/host-scores.jsonl" "$A/images.txt" "$figures" || rc=1
+    build_common "$name" || { echo "firmware: $name: the common objects do not build" >&2; rc=1; continue; }
+    for v in $MODELS; do
+        run=$name-$v
+        build "$name" "$v" || { rc=1; continue; }
+        elf=$OUT/$run/effad-fw.elf
+        prove "$elf" || { rc=1; continue; }
+        figures=$(flash_figures "$elf")
+        echo "firmware: $run ($board, $v model): $figures"
+        set +e
+        timeout "$TIMEOUT" qemu-system-arm -M "$board" -nographic -monitor none -serial none -semihosting \
+            -kernel "$elf" > "$OUT/$run/run.txt" 2>&1
+        qrc=$?
+        set -e
+        sed 's/^/    /' "$OUT/$run/run.txt"
+        if [ $qrc -eq 124 ]; then echo "firmware: $run: timed out after $TIMEOUT s" >&2; rc=1; continue; fi
+        if [ $qrc -ne 0 ]; then echo "firmware: $run: qemu exited with $qrc" >&2; rc=1; continue; fi
+        python3 $FW/compare.py "$run" "$OUT/$run/run.txt" "$A/$v/host-scores.jsonl" "$A/images.txt" "$figures" \
+            "$OUT/summary.txt" || rc=1
+    done
 done
+echo "firmware: summary (bytes; errors relative, against the host's int8 or float32 run of the same model)"
+column -t -s '|' "$OUT/summary.txt" 2>/dev/null || cat "$OUT/summary.txt"
 exit $rc

@@ -7,6 +7,13 @@
  *       the demo EfficientNet (convert/demo-model.c, seed 2020) with a
  *       native input of HW x HW: the model `effad demo` uses, smaller
  *       input, same weights
+ *   fw-assets model-int8 HW OUT.efm CALIB.f32...
+ *       the same network quantised: int8 weights and uint8 activations
+ *       whose ranges are calibrated by running the float model over the
+ *       CALIB tensors (good training images, made by `tensor`) with the
+ *       calibration observer, widened by the converter's default headroom
+ *       -- the steps of `effad convert --int8 --calib`, applied to the demo
+ *       network (which comes from no ONNX file)
  *   fw-assets dataset DIR
  *       the synthetic metal set of `effad demo` (src/synth.c), with 2 good
  *       and 1 of each defect in test/
@@ -16,7 +23,8 @@
  *       `effad features --tensor` reads and the firmware runs
  *   fw-assets sizes MODEL.efm MODEL.gauss OUT.h
  *       FW_ARENA_BYTES (effad_arena_bytes with the scalar kernels, which
- *       are what a Cortex-M runs), FW_IMAGE_FLOATS, FW_LEVEL_FLOATS (all
+ *       are what a Cortex-M runs: with the DSP extension its int8 GEMM and
+ *       depthwise differ, their buffer needs do not), FW_IMAGE_FLOATS, FW_LEVEL_FLOATS (all
  *       taps' pooled vectors) and FW_GAUSS_WORK_DOUBLES (the largest
  *       level, through gauss_view_open), for the firmware's static buffers;
  *       the firmware checks each again at run time
@@ -27,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "atomic-file.h"
+#include "calibrate.h"
 #include "demo-model.h"
 #include "gauss-view.h"
 #include "le.h"
@@ -36,6 +45,7 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: fw-assets model HW OUT.efm\n"
+                    "       fw-assets model-int8 HW OUT.efm CALIB.f32...\n"
                     "       fw-assets dataset DIR\n"
                     "       fw-assets tensor MODEL.efm PRESET IMAGE OUT.f32\n"
                     "       fw-assets sizes MODEL.efm MODEL.gauss OUT.h\n");
@@ -48,19 +58,83 @@ static int fail(const effad_error *e)
     return 1;
 }
 
-static effad_status make_model(const char *hw_arg, const char *out, effad_error *e)
+static effad_status demo_options(const char *hw_arg, demo_model_options *o, effad_error *e)
 {
     char *end;
     long hw = strtol(hw_arg, &end, 10);
     if (*end || hw < 32 || hw > 1024) return effad_fail(e, EFFAD_ERR_ARG, "input size '%s': want 32..1024", hw_arg);
-    demo_model_options o;
-    demo_model_options_default(&o);
-    o.in_h = o.in_w = (int)hw;
+    demo_model_options_default(o);
+    o->in_h = o->in_w = (int)hw;
+    return EFFAD_OK;
+}
+
+static effad_status write_model(const demo_model_options *o, const char *out, effad_error *e)
+{
     uint8_t *efm = 0;
     size_t n = 0;
-    effad_status s = demo_model_build(&o, &efm, &n, e);
+    effad_status s = demo_model_build(o, &efm, &n, e);
     if (!s) s = atomic_file_write(out, efm, n, e);
     free(efm);
+    return s;
+}
+
+static effad_status make_model(const char *hw_arg, const char *out, effad_error *e)
+{
+    demo_model_options o;
+    effad_status s = demo_options(hw_arg, &o, e);
+    return s ? s : write_model(&o, out, e);
+}
+
+/* One 1x3xHxW float32 LE tensor file into chw (n floats). */
+static effad_status read_tensor(const char *path, float *chw, size_t n, effad_error *e)
+{
+    effad_mapped_file f;
+    effad_status s = effad_file_map(path, &f, e);
+    if (s) return s;
+    if (f.n_bytes != 4 * n) s = effad_fail(e, EFFAD_ERR_FORMAT, "%s: %zu bytes, want %zu (3x%zu floats)", path, f.n_bytes, 4 * n, n / 3);
+    for (size_t i = 0; !s && i < n; i++) chw[i] = le_f32(f.bytes + 4 * i);
+    effad_file_unmap(&f);
+    return s;
+}
+
+/* Ranges measured by the float model's forward passes over the tensors
+ * (an unfused plan: the observer sees every activation point), then the
+ * int8 file written from the same network with them. */
+static effad_status make_int8_model(const char *hw_arg, const char *out, char **tensors, int n_tensors, effad_error *e)
+{
+    demo_model_options o;
+    static effad_model m;
+    static calib cal;
+    static convert_quant q;
+    uint8_t *efm = 0;
+    void *arena = 0;
+    float *chw = 0;
+    size_t n = 0, need = 0;
+    effad_runner r;
+    const effad_plan_opts po = { .n_workers = 1, .flags = EFFAD_PLAN_UNFUSED };
+    effad_status s = demo_options(hw_arg, &o, e);
+    if (!s) s = demo_model_build(&o, &efm, &n, e);
+    if (!s) s = effad_model_load(&m, efm, n, e);
+    if (!s) s = effad_arena_bytes(&m, effad_kernels("scalar"), &po, &need, e);
+    if (!s && (posix_memalign(&arena, 64, need) || !(chw = malloc(sizeof(float) * 3 * (size_t)m.in_h * m.in_w))))
+        s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    if (!s) s = effad_runner_init(&r, &m, effad_kernels("scalar"), &po, arena, need, e);
+    if (!s) {
+        calib_init(&cal, &m);
+        r.observe = calib_observe;
+        r.observe_ctx = &cal;
+    }
+    for (int i = 0; !s && i < n_tensors; i++) {
+        s = read_tensor(tensors[i], chw, (size_t)3 * m.in_h * m.in_w, e);
+        if (!s && (s = effad_run(&r, chw, 0, e))) effad_error_prefix(e, tensors[i]);
+    }
+    if (!s) {
+        calib_quant(&cal, 1.5f, 8, &q);   /* effad convert's defaults: headroom 1.5, 8-bit weights */
+        o.quant = &q;
+        s = write_model(&o, out, e);
+    }
+    if (!s) printf("fw-assets: %s: int8, calibrated on %d tensors\n", out, n_tensors);
+    free(efm); free(arena); free(chw);
     return s;
 }
 
@@ -146,6 +220,7 @@ int main(int argc, char **argv)
     if (argc < 2) return usage();
     const char *cmd = argv[1];
     if (!strcmp(cmd, "model") && argc == 4) s = make_model(argv[2], argv[3], &e);
+    else if (!strcmp(cmd, "model-int8") && argc >= 5) s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, &e);
     else if (!strcmp(cmd, "dataset") && argc == 3) s = make_dataset(argv[2], &e);
     else if (!strcmp(cmd, "tensor") && argc == 6) s = make_tensor(argv[2], argv[3], argv[4], argv[5], &e);
     else if (!strcmp(cmd, "sizes") && argc == 5) s = make_sizes(argv[2], argv[3], argv[4], &e);

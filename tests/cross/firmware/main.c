@@ -9,7 +9,8 @@
  * the semihosting console. Per image it prints each level vector's error
  * against the host's `effad features` output for the same tensor, then the
  * anomaly score (also as its exact bits) and the verdict, which
- * compare.py holds against the host's `effad score`.
+ * compare.py holds against the host's `effad score`. The same source
+ * runs a float32 or an int8 model: the engine reads which from the file.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -18,7 +19,7 @@
 #include "effad.h"
 #include "fw-sizes.h"
 #include "gauss-view.h"
-#include "level-error.h"
+#include "level-rel-error.h"
 #include "semihost.h"
 
 /* assets.S */
@@ -123,7 +124,8 @@ int main(void)
     }
     size_t ram = board_static_ram_bytes(), stack = board_stack_high_water_bytes();
     say("scored %zu images; arena %zu bytes (the engine asks %zu); static RAM %zu bytes (arena included); "
-        "stack high-water %zu of %zu bytes; RAM in use %zu bytes\n",
-        n_images, sizeof arena, arena_need, ram, stack, board_stack_bytes(), ram + stack);
+        "stack high-water %zu of %zu bytes; RAM in use %zu bytes; %s model, kernels %s\n",
+        n_images, sizeof arena, arena_need, ram, stack, board_stack_bytes(), ram + stack,
+        model.quantised ? "int8" : "float32", effad_kernels_name(effad_kernels(NULL)));
     return 0;
 }

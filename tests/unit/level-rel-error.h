@@ -1,5 +1,5 @@
 /*
- * level-error.h -- how far a computed level vector (or map) is from its
+ * level-rel-error.h -- how far a computed level vector (or map) is from its
  * reference: max |got - want| / max |want|, relative to the vector's
  * scale so that entries near zero are not held to a relative standard no
  * float implementation meets; a NaN anywhere is infinitely far.

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// throughput.js -- `make bench`'s detector rows: how many images per second
+// the whole detector (decode, resize, network, Gaussians) fits and scores,
+// effad at 1 and 2 threads beside the Python reference pipeline
+// (tests/reference/ailia_ref.py: PIL + ONNX Runtime + scikit-learn + scipy)
+// in the same run.
+//
+//   node bench/throughput.js [--rounds N] [--threads 1,2] [--python 1|0]
+//
+// Data: bench/make-throughput-set.py (200 good training images and 100
+// test images, 256x256 RGB PNG, MVTec layout), generated once into
+// build/bench/throughput-data. Model: B0 (build/golden-full/b0-tv) with
+// MahalanobisAD's levels (--taps stage-start), the ailia preset -- what the
+// reference computes. One round = `effad fit` on the 200 then `effad score`
+// on the 100, wall time of both processes; effad's threads work on
+// different images (src/batch.c). The Python pipeline runs once (it takes
+// minutes). Results: build/bench/throughput.jsonl, and a table on stdout
+// appended to build/bench/report.md.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { spawnSync } = require('child_process');
+
+const opt = { rounds: 3, threads: '1,2', python: 1 };
+for (let i = 2; i < process.argv.length; i += 2) {
+  const k = process.argv[i].replace(/^--/, '');
+  if (!(k in opt) || i + 1 >= process.argv.length) {
+    process.stderr.write(`throughput.js: unknown or incomplete option ${process.argv[i]}\n`);
+    process.exit(2);
+  }
+  opt[k] = typeof opt[k] === 'number' ? Number(process.argv[i + 1]) : process.argv[i + 1];
+}
+const B = process.env.B || 'build';
+const PY = process.env.PY || '/usr/bin/python3';
+const effad = path.join(B, 'effad');
+const outDir = path.join(B, 'bench');
+const data = path.join(outDir, 'throughput-data');
+const onnx = 'build/golden-full/b0-tv/model.onnx';
+const efm = path.join(outDir, 'b0-stage-start.efm');
+const gauss = path.join(outDir, 'throughput.gauss');
+fs.mkdirSync(outDir, { recursive: true });
+
+function run(cmd, args, env) {
+  const t = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  if (r.status !== 0) {
+    process.stderr.write(`throughput.js: ${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}\n`);
+    process.exit(1);
+  }
+  return ms;
+}
+
+if (!fs.existsSync(path.join(data, 'test')))
+  run(PY, [path.join(__dirname, 'make-throughput-set.py'), data]);
+run(effad, ['convert', onnx, '-o', efm, '--taps', 'stage-start']);
+const count = (d) => fs.readdirSync(d, { recursive: true }).filter((f) => f.endsWith('.png')).length;
+const nTrain = count(path.join(data, 'train')), nTest = count(path.join(data, 'test'));
+
+const results = [];
+const out = fs.openSync(path.join(outDir, 'throughput.jsonl'), 'w');
+function record(j) { results.push(j); fs.writeSync(out, JSON.stringify(j) + '\n'); }
+
+const threads = opt.threads.split(',').map(Number);
+for (let r = 0; r < opt.rounds; r++) {
+  for (const t of r % 2 ? [...threads].reverse() : threads) {
+    const fit = run(effad, ['fit', efm, path.join(data, 'train', 'good'), '-o', gauss, '--threads', String(t), '--quiet']);
+    const score = run(effad, ['score', gauss, efm, path.join(data, 'test'), '--threads', String(t), '--json']);
+    const j = { tool: 'effad', threads: t, round: r, fit_ms: fit, score_ms: score,
+      images_per_s: (nTrain + nTest) / ((fit + score) / 1000) };
+    record(j);
+    process.stderr.write(`  throughput effad ${t}t round ${r + 1}/${opt.rounds}: fit ${fit.toFixed(0)} ms, ` +
+      `score ${score.toFixed(0)} ms, ${j.images_per_s.toFixed(1)} images/s\n`);
+  }
+}
+if (opt.python) {
+  const ms = run(PY, ['tests/reference/ailia_ref.py', '--onnx', onnx, '--data', data, '--out',
+    path.join(outDir, 'throughput-ref.jsonl')], { EFFAD_ORT_DIR: process.env.EFFAD_ORT_DIR || path.join(B, 'ort') });
+  record({ tool: 'python', threads: 1, total_ms: ms, images_per_s: (nTrain + nTest) / (ms / 1000) });
+  process.stderr.write(`  throughput python reference: ${(ms / 1000).toFixed(1)} s\n`);
+}
+fs.closeSync(out);
+
+const median = (a) => { const s = [...a].sort((x, y) => x - y), n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; };
+const py = results.find((j) => j.tool === 'python');
+const one = median(results.filter((j) => j.tool === 'effad' && j.threads === 1).map((j) => j.images_per_s));
+let md = `\n### Detector throughput: fit ${nTrain} + score ${nTest} images (256x256 PNG), B0, ailia preset\n\n` +
+  '| pipeline | threads | images/s (median) | fit ms | score ms | vs 1 thread | vs Python |\n' +
+  '|:--|--:|--:|--:|--:|--:|--:|\n';
+for (const t of threads) {
+  const rows = results.filter((j) => j.tool === 'effad' && j.threads === t);
+  const ips = median(rows.map((j) => j.images_per_s));
+  md += `| effad | ${t} | ${ips.toFixed(1)} | ${median(rows.map((j) => j.fit_ms)).toFixed(0)} | ` +
+    `${median(rows.map((j) => j.score_ms)).toFixed(0)} | ${(ips / one).toFixed(2)} | ` +
+    `${py ? (ips / py.images_per_s).toFixed(1) + 'x' : '-'} |\n`;
+}
+if (py) md += `| Python (PIL + ORT + sklearn + scipy) | 1 | ${py.images_per_s.toFixed(1)} | - | - | - | 1.0x |\n`;
+md += `\nMedian of ${opt.rounds} rounds; each round one \`effad fit\` and one \`effad score\` process, wall time, ` +
+  'thread counts alternating. The Python pipeline ran once (ORT through tests/golden/ort-run.js, one session).\n';
+process.stdout.write(md);
+fs.appendFileSync(path.join(outDir, 'report.md'), md);

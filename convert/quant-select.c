@@ -1,0 +1,347 @@
+/* int8 calibration chosen by measurement (quant-select.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "quant-select.h"
+#include "level-error.h"
+#include "quant.h"
+
+const float quant_headrooms[QUANT_N_HEADROOMS] = { 1.0f, 1.25f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f };
+
+/* One .efm written, loaded and planned, ready to run inputs. */
+typedef struct model_run {
+    uint8_t *efm;
+    effad_model *m;
+    void *arena;
+    effad_runner r;
+} model_run;
+
+typedef struct selector {
+    const convert_session *cs;
+    const quant_inputs *in;
+    const quant_select_options *o;
+    const effad_kernel_set *k;
+    int n_blocks, has_head, n_units, n_points;
+    int n_taps;
+    size_t tap_off[EFFAD_MAX_TAPS + 1];      /* level t: [tap_off[t], tap_off[t + 1]) of a row */
+    float *ref, *lv;                         /* n_measure rows of float / candidate levels */
+    float *mean, *sigma;                     /* one row each: the good images' moments per feature */
+    calib_hist hist;
+    quant_range cand[CALIB_MAX_POINTS][CALIB_N_METHODS];
+    uint8_t method[CALIB_MAX_POINTS];
+    uint8_t unit_int8[EFFAD_MAX_BLOCKS + 1];
+    quant_select_report *rep;
+    effad_error *e;
+} selector;
+
+static void model_close(model_run *mr)
+{
+    free(mr->efm); free(mr->m); free(mr->arena);
+    memset(mr, 0, sizeof *mr);
+}
+
+static effad_status model_open(selector *s, const convert_quant *q, uint32_t flags, model_run *mr)
+{
+    memset(mr, 0, sizeof *mr);
+    size_t n = 0, arena_bytes = 0;
+    effad_status st = convert_write(s->cs, q, &mr->efm, &n, s->e);
+    if (st) return st;
+    mr->m = malloc(sizeof *mr->m);
+    if (!mr->m) { model_close(mr); return effad_fail(s->e, EFFAD_ERR_NOMEM, "out of memory"); }
+    /* efm_write's buffer comes from malloc: aligned enough to load in place */
+    if ((st = effad_model_load_writable(mr->m, mr->efm, n, s->e))) { model_close(mr); return st; }
+    const effad_plan_opts po = { .n_workers = s->o->threads ? s->o->threads->n_threads : 1, .flags = flags };
+    if ((st = effad_arena_bytes(mr->m, s->k, &po, &arena_bytes, s->e))) { model_close(mr); return st; }
+    if (posix_memalign(&mr->arena, 64, arena_bytes)) {
+        mr->arena = 0;
+        model_close(mr);
+        return effad_fail(s->e, EFFAD_ERR_NOMEM, "out of memory for a %zu-byte arena", arena_bytes);
+    }
+    if ((st = effad_runner_init(&mr->r, mr->m, s->k, &po, mr->arena, arena_bytes, s->e))) { model_close(mr); return st; }
+    mr->r.threads = s->o->threads;
+    return EFFAD_OK;
+}
+
+/* Runs n inputs; out (may be NULL) gets each one's pooled levels as a row. */
+static effad_status model_levels(selector *s, model_run *mr, const float *inputs, int n, float *out)
+{
+    for (int i = 0; i < n; i++) {
+        float *pooled[EFFAD_MAX_TAPS];
+        for (int t = 0; t < s->n_taps; t++) pooled[t] = out ? out + (size_t)i * s->tap_off[s->n_taps] + s->tap_off[t] : 0;
+        effad_status st = effad_run(&mr->r, inputs + (size_t)i * s->in->floats, out ? pooled : 0, s->e);
+        if (st) return st;
+    }
+    return EFFAD_OK;
+}
+
+/* The error of quantisation q: its levels against float32's on the
+ * measurement images, relative to each image's distance from the good
+ * images (level_error_relative), mean over the levels; err_defective (may
+ * be NULL): the same over the defective images. */
+static effad_status error_of(selector *s, const convert_quant *q, const char *stage, int done, int total,
+                             double *err, double *err_defective, long long *file_bytes)
+{
+    model_run mr;
+    effad_status st = model_open(s, q, 0, &mr);
+    if (!st && file_bytes) *file_bytes = (long long)mr.m->n_bytes;
+    if (!st) st = model_levels(s, &mr, s->in->measure, s->in->n_measure, s->lv);
+    model_close(&mr);
+    if (st) return st;
+    s->rep->passes += s->in->n_measure;
+    const size_t row = s->tap_off[s->n_taps];
+    const int nd = s->in->n_measure_defective, from = s->in->n_measure - nd;
+    double sum = 0, sum_d = 0;
+    for (int t = 0; t < s->n_taps; t++) {
+        const size_t dim = s->tap_off[t + 1] - s->tap_off[t], at = s->tap_off[t];
+        sum += level_error_relative(s->ref + at, s->lv + at, (size_t)s->in->n_measure, dim, row, s->mean + at,
+                                    s->sigma + at);
+        if (err_defective && nd > 0)
+            sum_d += level_error_relative(s->ref + (size_t)from * row + at, s->lv + (size_t)from * row + at, (size_t)nd,
+                                          dim, row, s->mean + at, s->sigma + at);
+    }
+    *err = sum / s->n_taps;
+    if (err_defective) *err_defective = nd > 0 ? sum_d / s->n_taps : 0;
+    if (s->o->progress) s->o->progress(s->o->progress_ctx, stage, done, total);
+    return EFFAD_OK;
+}
+
+/* The quantisation with every point at its chosen method, ranges widened
+ * by headroom, the units flagged in int8 quantised. */
+static void fill_quant(const selector *s, float headroom, const uint8_t *int8, convert_quant *q)
+{
+    memset(q, 0, sizeof *q);
+    q->weight_bits = s->o->weight_bits;
+    q->n_blocks = s->n_blocks;
+    for (int p = 0; p < s->n_points; p++) {
+        const quant_range r = s->cand[p][s->method[p]];
+        quant_range *d = calib_point_range(q, p);
+        d->lo = r.lo * headroom;
+        d->hi = r.hi * headroom;
+    }
+    for (int i = 0; i < s->n_blocks; i++) q->block_int8[i] = int8[i];
+    q->head_int8 = s->has_head && int8[s->n_blocks];
+}
+
+/* Unit u alone in int8. */
+static void only(int u, uint8_t *int8)
+{
+    memset(int8, 0, EFFAD_MAX_BLOCKS + 1);
+    int8[u] = 1;
+}
+
+/* The points unit u decides: a block's own layer outputs (block 0 also its
+ * input, the stem's output); the head its output. */
+static int unit_points(const selector *s, int u, int *pts)
+{
+    int n = 0;
+    if (u == s->n_blocks) { pts[n++] = s->n_points - 1; return n; }
+    if (u == 0) pts[n++] = 0;
+    for (int k = CALIB_EXPAND; k <= CALIB_OUT; k++) {
+        const int p = 1 + 4 * u + k;
+        if (s->rep->observed[p]) pts[n++] = p;
+    }
+    return n;
+}
+
+static int same_type(quant_range a, quant_range b)
+{
+    effad_qtype x = quant_qtype(a), y = quant_qtype(b);
+    return x.scale == y.scale && x.zero_point == y.zero_point;
+}
+
+/* Stage 1: per point, the method whose network output is closest. */
+static effad_status choose_methods(selector *s, float headroom)
+{
+    int total = 0, done = 0;
+    for (int u = 0; u < s->n_units; u++) {
+        int pts[5];
+        total += 1 + (CALIB_N_METHODS - 1) * unit_points(s, u, pts);
+    }
+    for (int u = 0; u < s->n_units; u++) {
+        int pts[5];
+        const int np = unit_points(s, u, pts);
+        uint8_t int8[EFFAD_MAX_BLOCKS + 1];
+        only(u, int8);
+        convert_quant q;
+        fill_quant(s, headroom, int8, &q);
+        double best;
+        effad_status st = error_of(s, &q, "range per tensor", ++done, total, &best, 0, 0);
+        if (st) return st;
+        for (int k = 0; k < np; k++) {
+            const int p = pts[k], current = s->method[p];
+            for (int m = 0; m < CALIB_N_METHODS; m++) {
+                if (m == current) continue;
+                done++;
+                if (same_type(s->cand[p][m], s->cand[p][s->method[p]])) continue;   /* same bits: nothing to measure */
+                const int keep = s->method[p];
+                s->method[p] = (uint8_t)m;
+                fill_quant(s, headroom, int8, &q);
+                double err;
+                if ((st = error_of(s, &q, "range per tensor", done, total, &err, 0, 0))) return st;
+                if (err < best) best = err;
+                else s->method[p] = (uint8_t)keep;
+            }
+        }
+    }
+    return EFFAD_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Stage 3: each unit alone in int8 at the final ranges; units above the
+ * median error stay float32 in order of error per byte while the budget
+ * lasts. */
+static effad_status choose_float(selector *s, float headroom)
+{
+    quant_select_report *rep = s->rep;
+    double sorted[EFFAD_MAX_BLOCKS + 1];
+    for (int u = 0; u < s->n_units; u++) {
+        uint8_t one[EFFAD_MAX_BLOCKS + 1];
+        convert_quant q;
+        only(u, one);
+        fill_quant(s, headroom, one, &q);
+        long long bytes;
+        effad_status st = error_of(s, &q, "error per block", u + 1, s->n_units, &rep->unit_error[u], 0, &bytes);
+        if (st) return st;
+        rep->unit_bytes[u] = rep->float_bytes - bytes;
+        sorted[u] = rep->unit_error[u];
+    }
+    rep->units_measured = 1;
+    qsort(sorted, (size_t)s->n_units, sizeof *sorted, cmp_double);
+    rep->median_unit_error = s->n_units % 2 ? sorted[s->n_units / 2]
+                                            : 0.5 * (sorted[s->n_units / 2 - 1] + sorted[s->n_units / 2]);
+    const double budget = (double)s->o->float_budget * (double)rep->float_bytes;
+    double spent = 0;
+    for (;;) {
+        int pick = -1;
+        double pick_rate = 0;
+        for (int u = 0; u < s->n_units; u++) {
+            if (!s->unit_int8[u] || !(rep->unit_error[u] > rep->median_unit_error)) continue;
+            if (spent + (double)rep->unit_bytes[u] > budget) continue;
+            const double rate = rep->unit_error[u] / (double)(rep->unit_bytes[u] > 0 ? rep->unit_bytes[u] : 1);
+            if (pick < 0 || rate > pick_rate) { pick = u; pick_rate = rate; }
+        }
+        if (pick < 0) return EFFAD_OK;
+        s->unit_int8[pick] = 0;
+        rep->unit_float[pick] = QUANT_FLOAT_MEASURED;
+        spent += (double)rep->unit_bytes[pick];
+    }
+}
+effad_status quant_select(const convert_session *cs, const quant_inputs *in, const quant_select_options *o,
+                          convert_quant *q, quant_select_report *rep, effad_error *e)
+{
+    memset(rep, 0, sizeof *rep);
+    if (in->n_calib < 1 || in->n_measure < 1)
+        return effad_fail(e, EFFAD_ERR_ARG, "calibration needs at least one image (%d) and one to measure on (%d)",
+                          in->n_calib, in->n_measure);
+    selector *s = calloc(1, sizeof *s);
+    if (!s) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    s->cs = cs; s->in = in; s->o = o; s->rep = rep; s->e = e;
+    s->k = o->k ? o->k : effad_kernels(0);
+    s->n_blocks = convert_n_blocks(cs);
+    s->has_head = convert_has_head(cs);
+    s->n_units = s->n_blocks + (s->has_head ? 1 : 0);
+    s->n_points = CALIB_POINTS(s->n_blocks);
+    rep->n_points = s->n_points;
+    rep->n_units = s->n_units;
+    model_run mr;
+    effad_status st;
+
+    /* the float model: ranges, then histograms, over the calibration images */
+    static calib cal;
+    if ((st = model_open(s, 0, EFFAD_PLAN_UNFUSED, &mr))) goto done;
+    s->n_taps = mr.m->n_taps;
+    for (int t = 0; t < s->n_taps; t++) s->tap_off[t + 1] = s->tap_off[t] + (size_t)mr.m->taps[t].channels;
+    calib_init(&cal, mr.m);
+    mr.r.observe = calib_observe;
+    mr.r.observe_ctx = &cal;
+    const size_t row = s->tap_off[s->n_taps];
+    float *calib_levels = malloc(sizeof(float) * row * (size_t)in->n_calib);
+    s->mean = malloc(sizeof(float) * row);
+    s->sigma = malloc(sizeof(float) * row);
+    st = calib_levels && s->mean && s->sigma ? model_levels(s, &mr, in->calib, in->n_calib, calib_levels)
+                                  : effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    for (int t = 0; t < s->n_taps && !st; t++)
+        level_moments(calib_levels + s->tap_off[t], (size_t)in->n_calib, s->tap_off[t + 1] - s->tap_off[t], row,
+                      s->mean + s->tap_off[t], s->sigma + s->tap_off[t]);
+    free(calib_levels);
+    if (!st) st = calib_hist_init(&s->hist, &cal, e);
+    if (!st) {
+        mr.r.observe = calib_hist_observe;
+        mr.r.observe_ctx = &s->hist;
+        st = model_levels(s, &mr, in->calib, in->n_calib, 0);
+    }
+    rep->passes += 2 * in->n_calib;
+    model_close(&mr);
+    if (st) goto done;
+    for (int p = 0; p < s->n_points; p++) {
+        rep->observed[p] = s->hist.span[p].lo <= s->hist.span[p].hi;
+        for (int m = 0; m < CALIB_N_METHODS; m++) s->cand[p][m] = calib_hist_range(&s->hist, p, (calib_method)m);
+        s->method[p] = (uint8_t)(o->method >= 0 ? o->method : CALIB_MSE);
+    }
+
+    /* the float levels the int8 ones are measured against */
+    s->ref = malloc(sizeof(float) * row * (size_t)in->n_measure);
+    s->lv = malloc(sizeof(float) * row * (size_t)in->n_measure);
+    if (!s->ref || !s->lv) { st = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
+    if ((st = model_open(s, 0, 0, &mr))) goto done;
+    rep->float_bytes = (long long)mr.m->n_bytes;
+    st = model_levels(s, &mr, in->measure, in->n_measure, s->ref);
+    model_close(&mr);
+    if (st) goto done;
+
+    /* 1. a range method per point */
+    const float stage_headroom = o->headroom > 0 ? o->headroom : 1.5f;
+    if (o->method < 0 && (st = choose_methods(s, stage_headroom))) goto done;
+
+    /* 2. the headroom, whole network in int8 */
+    uint8_t all[EFFAD_MAX_BLOCKS + 1];
+    memset(all, 1, sizeof all);
+    convert_quant cq;
+    if (o->headroom > 0) rep->headroom_chosen = o->headroom;
+    else {
+        double best = INFINITY;
+        int worse = 0;
+        for (int h = 0; h < QUANT_N_HEADROOMS && worse < 2; h++) {
+            fill_quant(s, quant_headrooms[h], all, &cq);
+            if ((st = error_of(s, &cq, "headroom", h + 1, QUANT_N_HEADROOMS, &rep->headroom_error[h], 0, 0))) goto done;
+            rep->headroom[h] = quant_headrooms[h];
+            rep->n_headrooms = h + 1;
+            if (rep->headroom_error[h] < best) { best = rep->headroom_error[h]; rep->headroom_chosen = quant_headrooms[h]; worse = 0; }
+            else worse++;
+        }
+    }
+
+    /* 3. the units that stay float32 */
+    for (int u = 0; u < s->n_units; u++) {
+        s->unit_int8[u] = !o->keep_float[u];
+        rep->unit_float[u] = o->keep_float[u] ? QUANT_FLOAT_ASKED : 0;
+    }
+    if (o->float_budget > 0 && (st = choose_float(s, rep->headroom_chosen))) goto done;
+
+    /* the result, and the old default for comparison */
+    fill_quant(s, rep->headroom_chosen, s->unit_int8, q);
+    if ((st = error_of(s, q, "final", 1, 2, &rep->error_final, &rep->error_final_defective, 0))) goto done;
+    rep->error_baseline = rep->error_baseline_defective = NAN;
+    if (o->method < 0 || !(o->headroom > 0)) {
+        uint8_t keep[CALIB_MAX_POINTS];
+        memcpy(keep, s->method, sizeof keep);
+        memset(s->method, CALIB_MINMAX, sizeof s->method);
+        fill_quant(s, 1.5f, all, &cq);
+        memcpy(s->method, keep, sizeof keep);
+        if ((st = error_of(s, &cq, "final", 2, 2, &rep->error_baseline, &rep->error_baseline_defective, 0))) goto done;
+    }
+    for (int p = 0; p < s->n_points; p++) {
+        rep->method[p] = s->method[p];
+        if (rep->observed[p]) rep->method_count[s->method[p]]++;
+    }
+done:
+    calib_hist_free(&s->hist);
+    free(s->ref); free(s->lv); free(s->mean); free(s->sigma);
+    free(s);
+    return st;
+}

@@ -1,0 +1,98 @@
+/*
+ * quant-select.h -- int8 calibration chosen by measurement.
+ *
+ * Three choices, each made by running int8 versions of the network and
+ * comparing their level vectors with the float32 model's on the same
+ * images: how far quantisation moves each image relative to how far the
+ * image lies from the good calibration images, both measured in each
+ * feature's standard deviation over those images (level-error.h:
+ * level_error_relative), averaged over the levels -- the anomaly score's
+ * relative error, squared, on good and defective images alike:
+ *
+ *  1. per activation point, min/max, percentile or MSE range
+ *     (calib-hist.h): block by block, with only that block in int8 and
+ *     the rest float32, each point of the block tries each method while
+ *     the others keep theirs (coordinate descent, one sweep), and keeps
+ *     the one whose network output is closest to float32;
+ *  2. the headroom: every range widened by each of QUANT_HEADROOMS in
+ *     turn (until two in a row are worse than the best), the whole
+ *     network in int8, on good AND defective images -- anomalies live
+ *     outside the good images' ranges, so too tight a fit clips exactly
+ *     the signal the detector needs, too loose a one wastes resolution;
+ *     the least error wins;
+ *  3. which blocks stay float32: each block (and the head) alone in int8
+ *     at the final ranges gives its error, and the bytes its int8 weights
+ *     save. Blocks whose error is above the median are kept float32 in
+ *     order of error per byte, while the float32 weights they keep add at
+ *     most float_budget of the float32 file: noise let in early is
+ *     amplified by every block after it, and the early blocks are the
+ *     small ones, so a few percent of size buys a good part of the error
+ *     back. The report gives each such block with its figures.
+ *
+ * Everything is deterministic: fixed image order, fixed candidate order,
+ * a candidate replaces the current choice only when strictly better, and
+ * the engine's results do not depend on the thread count. (The float
+ * layers run the kernels of the machine's ISA, whose last-bit rounding
+ * differs between ISAs; a near-tie may then tip differently.)
+ */
+#ifndef EFFAD_QUANT_SELECT_H
+#define EFFAD_QUANT_SELECT_H
+
+#include "convert.h"
+#include "calib-hist.h"
+
+#define QUANT_N_HEADROOMS 7
+extern const float quant_headrooms[QUANT_N_HEADROOMS];   /* 1, 1.25, 1.5, 2, 3, 4, 6 */
+
+/* Preprocessed input tensors (3 x H x W floats each, at the model's size). */
+typedef struct quant_inputs {
+    size_t floats;                      /* per tensor */
+    const float *calib; int n_calib;    /* good images: ranges, histograms */
+    const float *measure; int n_measure;/* where the output error is measured */
+    int n_measure_defective;            /* the last ones of measure are defective */
+} quant_inputs;
+
+typedef struct quant_select_options {
+    int weight_bits;                    /* 8 or 7 */
+    int method;                         /* a calib_method for every point, or -1: measured */
+    float headroom;                     /* > 0: this one; 0: measured */
+    float float_budget;                 /* float32 blocks may add this fraction of the
+                                           float32 file (0: none chosen by measurement) */
+    uint8_t keep_float[EFFAD_MAX_BLOCKS + 1];   /* units the caller keeps float32
+                                                   (blocks, then the head) */
+    const effad_kernel_set *k;          /* NULL: the best this machine runs */
+    effad_threads *threads;             /* NULL: the caller's thread */
+    /* optional progress: called after each measured pass */
+    void (*progress)(void *ctx, const char *stage, int done, int total);
+    void *progress_ctx;
+} quant_select_options;
+
+enum { QUANT_FLOAT_MEASURED = 1, QUANT_FLOAT_ASKED = 2 };
+
+typedef struct quant_select_report {
+    int n_points;
+    uint8_t observed[CALIB_MAX_POINTS];
+    uint8_t method[CALIB_MAX_POINTS];
+    int method_count[CALIB_N_METHODS];
+    int n_units;                            /* blocks, then the head if any */
+    int units_measured;                     /* 0 when no float budget: the next two are unset */
+    double unit_error[EFFAD_MAX_BLOCKS + 1];/* that unit alone in int8, final ranges */
+    long long unit_bytes[EFFAD_MAX_BLOCKS + 1]; /* what keeping it float32 adds to the int8 file */
+    long long float_bytes;                  /* the float32 file */
+    uint8_t unit_float[EFFAD_MAX_BLOCKS + 1]; /* 0 int8, or QUANT_FLOAT_* */
+    double median_unit_error;
+    int n_headrooms;
+    float headroom[QUANT_N_HEADROOMS];
+    double headroom_error[QUANT_N_HEADROOMS];
+    float headroom_chosen;
+    double error_final;                     /* the chosen quantisation, whole network */
+    double error_baseline;                  /* min/max x 1.5 everywhere, all int8: the old default
+                                               (NaN when method and headroom were given) */
+    double error_baseline_defective, error_final_defective;  /* the same on the defective images only */
+    long long passes;                       /* forward passes run */
+} quant_select_report;
+
+effad_status quant_select(const convert_session *cs, const quant_inputs *in, const quant_select_options *o,
+                          convert_quant *q, quant_select_report *rep, effad_error *e);
+
+#endif

@@ -1,0 +1,233 @@
+/*
+ * q8-neon.h -- the int8 epilogue of ops/q8.h four lanes at a time, step
+ * for step the scalar reference's operations, so that every NEON int8
+ * kernel gives its bits. aarch64 only (vdivq_f32, vcvtnq_s32_f32).
+ *
+ * What keeps the bits equal: each scalar step is one IEEE operation, and
+ * here it is the same operation on a lane -- vcvtq_f32_s32 rounds like
+ * the C conversion (both to nearest), vmulq/vaddq/vdivq are correctly
+ * rounded, vfmaq_f32(a, b, c) is fmaf(b, c, a) and vfmsq_f32(a, b, c) is
+ * fmaf(-b, c, a), vcvtnq_s32_f32 rounds half to even like nearbyintf in
+ * the default rounding mode; the build uses -std=c11, so the compiler
+ * contracts no mul + add into an FMA that the scalar code does not have.
+ */
+#ifndef EFFAD_Q8_NEON_H
+#define EFFAD_Q8_NEON_H
+
+#include "ops-neon.h"
+#include "../q8.h"
+
+#if defined(__aarch64__)
+
+#define Q8_NEON_INLINE static inline __attribute__((always_inline))
+
+/* sigmoid(-|x|): ops_q8_sigmoid_neg, lane by lane. */
+Q8_NEON_INLINE float32x4_t q8_neon_sigmoid_neg(float32x4_t x)
+{
+    const float32x4_t magic = vdupq_n_f32(0x1.8000fep23f);
+    float32x4_t t = vnegq_f32(vabsq_f32(x));
+    t = vmaxq_f32(t, vdupq_n_f32(-30.0f));
+    const float32x4_t v = vfmaq_f32(magic, t, vdupq_n_f32(1.44269504088896341f));
+    const float32x4_t s = vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(v), 23));
+    const float32x4_t n = vsubq_f32(v, magic);
+    const float32x4_t r = vfmsq_f32(t, n, vdupq_n_f32(0x1.62e430p-1f));
+    float32x4_t p = vfmaq_f32(vdupq_n_f32(0x1.575012p-3f), r, vdupq_n_f32(0x1.470c38p-5f));
+    p = vfmaq_f32(vdupq_n_f32(0x1.001cbep-1f), p, r);
+    p = vfmaq_f32(vdupq_n_f32(1.0f), p, r);
+    const float32x4_t e = vfmaq_f32(s, vmulq_f32(r, s), p);
+    return vdivq_f32(e, vaddq_f32(e, vdupq_n_f32(1.0f)));
+}
+
+/* x < 0 ? f : 1 - f, by the same comparison as the scalar code. */
+Q8_NEON_INLINE float32x4_t q8_neon_sigmoid_pick(float32x4_t x, float32x4_t f)
+{
+    return vbslq_f32(vcltq_f32(x, vdupq_n_f32(0.0f)), f, vsubq_f32(vdupq_n_f32(1.0f), f));
+}
+
+/* lo <= y <= hi by the scalar code's comparisons (y < lo ? lo : y > hi ? hi : y). */
+Q8_NEON_INLINE float32x4_t q8_neon_clamp(float32x4_t y, float32x4_t lo, float32x4_t hi)
+{
+    return vbslq_f32(vcltq_f32(y, lo), lo, vbslq_f32(vcgtq_f32(y, hi), hi, y));
+}
+
+/* ops_q8_act, lane by lane. */
+Q8_NEON_INLINE float32x4_t q8_neon_act(float32x4_t x, ops_act act)
+{
+    const float32x4_t zero = vdupq_n_f32(0.0f), one = vdupq_n_f32(1.0f);
+    switch (act.kind) {
+    case OPS_ACT_NONE: return x;
+    case OPS_ACT_RELU: return vbslq_f32(vcgtq_f32(x, zero), x, zero);
+    case OPS_ACT_CLIP: return q8_neon_clamp(x, vdupq_n_f32(act.a), vdupq_n_f32(act.b));
+    case OPS_ACT_SIGMOID: return q8_neon_sigmoid_pick(x, q8_neon_sigmoid_neg(x));
+    case OPS_ACT_SWISH: return vmulq_f32(x, q8_neon_sigmoid_pick(x, q8_neon_sigmoid_neg(x)));
+    case OPS_ACT_HARDSIGMOID:
+        return q8_neon_clamp(vfmaq_f32(vdupq_n_f32(act.b), x, vdupq_n_f32(act.a)), zero, one);
+    case OPS_ACT_HARDSWISH:
+        return vmulq_f32(x, q8_neon_clamp(vfmaq_f32(vdupq_n_f32(0.5f), x, vdupq_n_f32(1.0f / 6.0f)), zero, one));
+    }
+    return x;
+}
+
+/* The epilogue's constants, once per call. */
+typedef struct q8_neon_out {
+    float32x4_t inv, lo, hi;
+    int32x4_t zero;
+} q8_neon_out;
+
+Q8_NEON_INLINE q8_neon_out q8_neon_out_of(float inv_scale, int32_t zero)
+{
+    q8_neon_out q = { vdupq_n_f32(inv_scale), vdupq_n_f32((float)-zero), vdupq_n_f32((float)(255 - zero)),
+                      vdupq_n_s32(zero) };
+    return q;
+}
+
+/* ops_q8_quantize1 on four lanes: int32 results in 0..255. The clamp
+ * comes first, in float, as in the scalar code (max/min equal its
+ * comparisons for every non-NaN value). */
+Q8_NEON_INLINE int32x4_t q8_neon_quantize(float32x4_t t, const q8_neon_out *q)
+{
+    float32x4_t v = vmulq_f32(t, q->inv);
+    v = vminq_f32(vmaxq_f32(v, q->lo), q->hi);
+    return vaddq_s32(vcvtnq_s32_f32(v), q->zero);
+}
+
+/* ops_q8_finish on four lanes: acc -> int32 in 0..255. bias is read only
+ * when the layer has one (has_bias); res is the residual term, added
+ * only when has_res (the scalar code's + 0.0f changes no quantised value). */
+Q8_NEON_INLINE int32x4_t q8_neon_finish(int32x4_t acc, float32x4_t mult, float32x4_t bias, int has_bias, ops_act act,
+                                        float32x4_t res, int has_res, const q8_neon_out *q)
+{
+    float32x4_t t = vmulq_f32(vcvtq_f32_s32(acc), mult);
+    if (has_bias) t = vaddq_f32(t, bias);
+    t = q8_neon_act(t, act);
+    if (has_res) t = vaddq_f32(t, res);
+    return q8_neon_quantize(t, q);
+}
+
+/* Sixteen int32 lanes (each 0..255) to 16 bytes, in order. */
+Q8_NEON_INLINE uint8x16_t q8_neon_narrow16(int32x4_t a, int32x4_t b, int32x4_t c, int32x4_t d)
+{
+    const int16x8_t lo = vcombine_s16(vmovn_s32(a), vmovn_s32(b));
+    const int16x8_t hi = vcombine_s16(vmovn_s32(c), vmovn_s32(d));
+    return vcombine_u8(vqmovun_s16(lo), vqmovun_s16(hi));
+}
+
+/* Eight int32 lanes (each 0..255) to 8 bytes, in order. */
+Q8_NEON_INLINE uint8x8_t q8_neon_narrow8(int32x4_t a, int32x4_t b)
+{
+    return vqmovun_s16(vcombine_s16(vmovn_s32(a), vmovn_s32(b)));
+}
+
+/* Four uint8 (as the low 4 lanes of a widened u16 vector) as int32. */
+Q8_NEON_INLINE int32x4_t q8_neon_u16lo_s32(uint16x8_t v) { return vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(v))); }
+Q8_NEON_INLINE int32x4_t q8_neon_u16hi_s32(uint16x8_t v) { return vreinterpretq_s32_u32(vmovl_high_u16(v)); }
+
+/* The residual terms (float)(r - zero) * scale of 16 uint8 at p. */
+Q8_NEON_INLINE void q8_neon_res16(const uint8_t *p, int32x4_t zero, float32x4_t scale, float32x4_t out[4])
+{
+    const uint8x16_t r = vld1q_u8(p);
+    const uint16x8_t lo = vmovl_u8(vget_low_u8(r)), hi = vmovl_high_u8(r);
+    out[0] = vmulq_f32(vcvtq_f32_s32(vsubq_s32(q8_neon_u16lo_s32(lo), zero)), scale);
+    out[1] = vmulq_f32(vcvtq_f32_s32(vsubq_s32(q8_neon_u16hi_s32(lo), zero)), scale);
+    out[2] = vmulq_f32(vcvtq_f32_s32(vsubq_s32(q8_neon_u16lo_s32(hi), zero)), scale);
+    out[3] = vmulq_f32(vcvtq_f32_s32(vsubq_s32(q8_neon_u16hi_s32(hi), zero)), scale);
+}
+
+/* ------------------------------------------------- the GEMMs' shared part *
+ * Both int8 GEMMs (q8-gemm-4x16-neon.c, -neondot.c) walk the same 4 x 16
+ * tiles over their own packed B and their own form of A in the scratch;
+ * what differs is how a tile sums. This is the rest: the driver, and the
+ * epilogue of one row of a tile.                                         */
+#define Q8_NEON_MR 4
+#define Q8_NEON_NR 16
+
+typedef struct q8_neon_tile {
+    const void *a;                /* the tile's A rows, in the kernel's form */
+    size_t lda;                   /* their stride, in the kernel's elements */
+    const void *panel;            /* the panel's packed B */
+    size_t k;                     /* k, in the kernel's steps */
+    size_t nr;                    /* valid columns 1..16 */
+    float32x4_t mult[4], bias[4]; /* the panel's epilogue factors */
+    int has_bias;
+    ops_act act;
+    q8_neon_out q;
+    const uint8_t *res; size_t ldr; int32x4_t res_zero; float32x4_t res_scale;
+    uint8_t *c; size_t ldc;
+} q8_neon_tile;
+
+typedef struct q8_neon_gemm {
+    size_t lda, k, panel_bytes;   /* for this call's k */
+    /* rows i.. i+mr-1 of A into the scratch */
+    void (*copy_rows)(const ops_q8_gemm_args *g, size_t i, size_t mr, size_t lda, void *scratch);
+    void (*tile[Q8_NEON_MR])(const q8_neon_tile *t);   /* by rows, 1..4 */
+} q8_neon_gemm;
+
+/* tile_1 .. tile_4: a kernel's tile(mr, t), inlined for each row count. */
+#define Q8_NEON_TILE_FNS                                                               \
+    static void tile_1(const q8_neon_tile *t) { tile(1, t); }                          \
+    static void tile_2(const q8_neon_tile *t) { tile(2, t); }                          \
+    static void tile_3(const q8_neon_tile *t) { tile(3, t); }                          \
+    static void tile_4(const q8_neon_tile *t) { tile(4, t); }
+
+/* Row r of a tile: acc (16 columns of exact sums) through the epilogue,
+ * the residual added, 1..16 bytes stored. */
+Q8_NEON_INLINE void q8_neon_store_row(const q8_neon_tile *t, int r, const int32x4_t acc[4])
+{
+    float32x4_t res[4] = { vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f), vdupq_n_f32(0.0f) };
+    const int has_res = t->res != 0;
+    if (has_res) {
+        uint8_t rb[Q8_NEON_NR];
+        const uint8_t *rp = t->res + (size_t)r * t->ldr;
+        if (t->nr < Q8_NEON_NR) { memset(rb, 0, sizeof rb); memcpy(rb, rp, t->nr); rp = rb; }
+        q8_neon_res16(rp, t->res_zero, t->res_scale, res);
+    }
+    int32x4_t q[4];
+    for (int i = 0; i < 4; i++)
+        q[i] = q8_neon_finish(acc[i], t->mult[i], t->bias[i], t->has_bias, t->act, res[i], has_res, &t->q);
+    const uint8x16_t out = q8_neon_narrow16(q[0], q[1], q[2], q[3]);
+    uint8_t *cp = t->c + (size_t)r * t->ldc;
+    if (t->nr == Q8_NEON_NR) vst1q_u8(cp, out);
+    else { uint8_t ob[Q8_NEON_NR]; vst1q_u8(ob, out); memcpy(cp, ob, t->nr); }
+}
+
+/* The whole GEMM: per 4 rows of A, its copy into the scratch, then every
+ * panel of 16 columns. Without a packed B (callers that do not pack) or
+ * a scratch, the scalar reference. */
+static inline ops_status q8_neon_gemm_run(const ops_q8_gemm_args *g, void *scratch, const q8_neon_gemm *kern)
+{
+    if (!g || (g->m && g->n && (!g->a || !g->c || !g->out.mult || !g->k))) return OPS_ERR_ARG;
+    const size_t m = g->m, n = g->n;
+    if (!m || !n) return OPS_OK;
+    if (!g->b_packed || !scratch) return q8_gemm_scalar(g, scratch);
+    q8_neon_tile t;
+    t.a = scratch;
+    t.lda = kern->lda;
+    t.k = kern->k;
+    t.act = g->out.act;
+    t.q = q8_neon_out_of(g->out.inv_scale, g->out.zero);
+    t.has_bias = g->out.bias != 0;
+    t.res_zero = vdupq_n_s32(g->res_zero);
+    t.res_scale = vdupq_n_f32(g->res_scale);
+    t.ldr = g->res_stride;
+    t.ldc = g->c_stride;
+    const uint8_t *packed = g->b_packed;
+    for (size_t i = 0; i < m; i += Q8_NEON_MR) {
+        const size_t mr = m - i < Q8_NEON_MR ? m - i : Q8_NEON_MR;
+        kern->copy_rows(g, i, mr, kern->lda, scratch);
+        for (size_t j0 = 0; j0 < n; j0 += Q8_NEON_NR) {
+            t.nr = n - j0 < Q8_NEON_NR ? n - j0 : Q8_NEON_NR;
+            t.panel = packed + j0 / Q8_NEON_NR * kern->panel_bytes;
+            float mult[Q8_NEON_NR] = { 0 }, bias[Q8_NEON_NR] = { 0 };
+            memcpy(mult, g->out.mult + j0, t.nr * sizeof(float));
+            if (g->out.bias) memcpy(bias, g->out.bias + j0, t.nr * sizeof(float));
+            for (int c = 0; c < 4; c++) { t.mult[c] = vld1q_f32(mult + 4 * c); t.bias[c] = vld1q_f32(bias + 4 * c); }
+            t.res = g->res ? g->res + i * g->res_stride + j0 : 0;
+            t.c = g->c + i * g->c_stride + j0;
+            kern->tile[mr - 1](&t);
+        }
+    }
+    return OPS_OK;
+}
+
+#endif /* __aarch64__ */
+#endif /* EFFAD_Q8_NEON_H */

@@ -1,0 +1,230 @@
+/* effad convert --int8: options, calibration, report (cmd-convert-int8.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "cmd-convert-int8.h"
+
+void convert_int8_defaults(convert_int8 *c)
+{
+    memset(c, 0, sizeof *c);
+    c->co.preset = "ailia";
+    c->co.n_measure = 4;
+    c->co.select.weight_bits = 8;
+    c->co.select.method = -1;
+    c->co.select.headroom = 0.0f;
+    c->co.select.float_budget = 0.02f;
+    c->threads = 1;
+}
+
+void convert_int8_help(FILE *f)
+{
+    fprintf(f,
+            "  --int8             post-training quantisation: int8 weights (per output\n"
+            "                     channel), uint8 activations calibrated on --calib\n"
+            "  --calib DIR        good images to calibrate on (as fit would read them)\n"
+            "  --calib-n N        at most N of them (default all)\n"
+            "  --preprocess P     their preprocessing preset (default ailia)\n"
+            "  --calib-method auto|minmax|percentile|mse\n"
+            "                     each activation's range; auto (default): whichever of\n"
+            "                     the three gives the least measured output error\n"
+            "  --headroom H|auto  ranges widened H times beyond what was chosen; auto\n"
+            "                     (default): the factor of 1, 1.25, 1.5, 2, 3, 4, 6 with\n"
+            "                     the least error on good and defective images\n"
+            "  --float-budget P   blocks may stay float32 where int8 hurts most per byte,\n"
+            "                     adding at most P %% of the float32 file (default 2;\n"
+            "                     0: every block int8)\n"
+            "  --keep-float LIST  blocks that stay float32 whatever is measured: indices\n"
+            "                     and 'head', comma-separated (e.g. 0,1,head)\n"
+            "  --measure N        measure the error on N of the good images and N\n"
+            "                     defective ones (default 4)\n"
+            "  --defects DIR      defective images to measure on (default: synthetic\n"
+            "                     defects painted onto good ones)\n"
+            "  --weight-bits 8|7  int8 weight range (default 8)\n"
+            "  --threads N, --isa NAME, --quiet   for the calibration's forward passes\n");
+}
+
+/* "0,3,head" -> flags per unit (blocks, then the head at EFFAD_MAX_BLOCKS
+ * until the block count is known: convert_int8_run moves it). */
+static int parse_units(const char *s, uint8_t *units)
+{
+    memset(units, 0, EFFAD_MAX_BLOCKS + 1);
+    char buf[512];
+    if (strlen(s) >= sizeof buf) return 0;
+    strcpy(buf, s);
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(0, ",")) {
+        int b;
+        if (!strcmp(tok, "head")) units[EFFAD_MAX_BLOCKS] = 1;
+        else if (cli_parse_int(tok, 0, EFFAD_MAX_BLOCKS - 1, &b)) units[b] = 1;
+        else return 0;
+    }
+    return 1;
+}
+
+int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
+{
+    const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : 0;
+    calib_images_options *co = &c->co;
+    if (!strcmp(a, "--int8")) { c->enabled = 1; return 1; }
+    if (!strcmp(a, "--quiet")) { c->quiet = 1; return 1; }
+    if (!v) return 0;
+    if (!strcmp(a, "--calib")) co->dir = v;
+    else if (!strcmp(a, "--preprocess")) co->preset = v;
+    else if (!strcmp(a, "--defects")) co->defects_dir = v;
+    else if (!strcmp(a, "--isa")) c->isa = v;
+    else if (!strcmp(a, "--calib-n")) {
+        if (!cli_parse_int(v, 1, 1 << 30, &co->max_images)) { cli_usage_error("convert", "bad --calib-n '%s'", v); return -1; }
+    } else if (!strcmp(a, "--measure")) {
+        if (!cli_parse_int(v, 1, 1000, &co->n_measure)) { cli_usage_error("convert", "bad --measure '%s' (1 to 1000)", v); return -1; }
+    } else if (!strcmp(a, "--threads")) {
+        if (!cli_parse_int(v, 1, 256, &c->threads)) { cli_usage_error("convert", "bad --threads '%s'", v); return -1; }
+    } else if (!strcmp(a, "--weight-bits")) {
+        if (!cli_parse_int(v, 7, 8, &co->select.weight_bits)) { cli_usage_error("convert", "bad --weight-bits '%s' (7 or 8)", v); return -1; }
+    } else if (!strcmp(a, "--float-budget")) {
+        double f;
+        if (!cli_parse_double(v, &f) || f < 0.0 || f > 1000.0) { cli_usage_error("convert", "bad --float-budget '%s' (0 to 1000 %%)", v); return -1; }
+        co->select.float_budget = (float)(f / 100.0);
+    } else if (!strcmp(a, "--keep-float")) {
+        if (!parse_units(v, co->select.keep_float)) {
+            cli_usage_error("convert", "bad --keep-float '%s' (block indices and 'head', comma-separated)", v);
+            return -1;
+        }
+    } else if (!strcmp(a, "--calib-method")) {
+        int m = strcmp(v, "auto") ? calib_method_parse(v) : -1;
+        if (m < 0 && strcmp(v, "auto")) { cli_usage_error("convert", "unknown --calib-method '%s' (auto, minmax, percentile, mse)", v); return -1; }
+        co->select.method = m;
+    } else if (!strcmp(a, "--headroom")) {
+        double hr = 0;
+        if (strcmp(v, "auto") && (!cli_parse_double(v, &hr) || hr < 1.0 || hr > 100.0)) {
+            cli_usage_error("convert", "bad --headroom '%s' (1 to 100, or auto)", v);
+            return -1;
+        }
+        co->select.headroom = (float)hr;
+    } else return 0;
+    (*i)++;
+    return 1;
+}
+
+int convert_int8_check(const convert_int8 *c)
+{
+    if (c->enabled != (c->co.dir != 0)) return cli_usage_error("convert", "--int8 and --calib DIR go together%s", "");
+    return 0;
+}
+
+/* ------------------------------------------------------------ progress */
+
+typedef struct progress { cli_progress p; const char *stage; int quiet; } progress;
+
+static void on_pass(void *ctx, const char *stage, int done, int total)
+{
+    progress *pr = ctx;
+    if (pr->stage != stage) {
+        if (pr->stage) cli_progress_end(&pr->p);
+        pr->stage = stage;
+        cli_progress_start(&pr->p, stage, (size_t)total, pr->quiet);
+    }
+    cli_progress_step(&pr->p, (size_t)done);
+}
+
+/* -------------------------------------------------------------- report */
+
+static void print_report(const convert_int8 *c, const calib_images_report *ir, const quant_select_report *r,
+                         int n_blocks, double seconds)
+{
+    const quant_select_options *o = &c->co.select;
+    printf("int8 calibration: %d images of %s (%s preprocessing); error measured on %d good and %d defective images "
+           "(%s); %lld forward passes, %.1f s\n", ir->n_calib, c->co.dir, c->co.preset, ir->n_measure_good,
+           ir->n_measure_defective, ir->painted ? "synthetic defects painted on good ones" : c->co.defects_dir,
+           r->passes, seconds);
+    int seen = 0;
+    for (int m = 0; m < CALIB_N_METHODS; m++) seen += r->method_count[m];
+    printf("  ranges      %s: minmax %d, percentile %d, mse %d of %d activation points\n",
+           o->method < 0 ? "by measured output error" : "as asked", r->method_count[CALIB_MINMAX],
+           r->method_count[CALIB_PERCENTILE], r->method_count[CALIB_MSE], seen);
+    if (r->n_headrooms) {
+        printf("  headroom   ");
+        for (int h = 0; h < r->n_headrooms; h++)
+            printf(" x%g %.4g%s", (double)r->headroom[h], r->headroom_error[h], r->headroom[h] == r->headroom_chosen ? " <-" : "");
+        printf(" (error on good and defective images)\n");
+    } else printf("  headroom    x%g (as asked)\n", (double)r->headroom_chosen);
+    if (r->units_measured) {
+        printf("  per block   each alone in int8, median error %.3g:", r->median_unit_error);
+        for (int u = 0; u < r->n_units; u++) {
+            if (u % 8 == 0) printf("\n             ");
+            printf(" %s%d %.3g", u == n_blocks ? "head" : "b", u == n_blocks ? 0 : u, r->unit_error[u]);
+        }
+        printf("\n");
+    }
+    int n_float = 0;
+    for (int u = 0; u < r->n_units; u++) {
+        if (!r->unit_float[u]) continue;
+        n_float++;
+        if (u == n_blocks) printf("  float32     the head: ");
+        else printf("  float32     block %d: ", u);
+        if (r->unit_float[u] == QUANT_FLOAT_ASKED) printf("as asked (--keep-float)\n");
+        else printf("alone in int8 its error is %.3g (median %.3g); float32 adds %lld bytes (%.2f%% of the float32 file)\n",
+                    r->unit_error[u], r->median_unit_error, r->unit_bytes[u],
+                    100.0 * (double)r->unit_bytes[u] / (double)r->float_bytes);
+    }
+    if (!n_float) printf("  float32     none (budget %g%% of the float32 file)\n", 100.0 * (double)o->float_budget);
+    printf("  error       %.4g on all, %.4g on the defective images", r->error_final, r->error_final_defective);
+    if (!isnan(r->error_baseline))
+        printf("; min/max x1.5 everywhere: %.4g, %.4g", r->error_baseline, r->error_baseline_defective);
+    printf("\n");
+    printf("              (each level's int8 - float32 distance over the image's distance from the good images,\n"
+           "               both in units of each feature's std over the good images, squared; mean over levels)\n");
+}
+
+effad_status convert_int8_run(convert_int8 *c, const convert_session *cs, convert_quant *q, effad_error *e)
+{
+    const effad_kernel_set *k = cli_kernels(c->isa, e);
+    if (!k) return e->status;
+#ifdef EFFAD_HAVE_THREADS
+    if (c->threads > 1 && !c->pool && !(c->pool = effad_threads_create(c->threads, e))) return e->status;
+#else
+    if (c->threads > 1) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "--threads %d: built without threads (THREADS=0)", c->threads);
+#endif
+    progress pr;
+    memset(&pr, 0, sizeof pr);
+    pr.quiet = c->quiet;
+    c->co.select.k = k;
+    c->co.select.threads = c->pool;
+    c->co.select.progress = on_pass;
+    c->co.select.progress_ctx = &pr;
+    /* --keep-float: the head's flag to its unit, and no block past the last */
+    const int n_blocks = convert_n_blocks(cs);
+    uint8_t *keep = c->co.select.keep_float;
+    const uint8_t head = keep[EFFAD_MAX_BLOCKS];
+    for (int b = n_blocks; b < EFFAD_MAX_BLOCKS; b++)
+        if (keep[b]) return effad_fail(e, EFFAD_ERR_ARG, "--keep-float %d: the model has %d blocks (0..%d)", b, n_blocks, n_blocks - 1);
+    if (head && !convert_has_head(cs)) return effad_fail(e, EFFAD_ERR_ARG, "--keep-float head: the model has no head");
+    keep[EFFAD_MAX_BLOCKS] = 0;
+    keep[n_blocks] = head;
+    static quant_select_report rep;
+    calib_images_report ir;
+    const double t0 = cli_now();
+    effad_status s = calibrate_images(cs, &c->co, q, &rep, &ir, e);
+    if (pr.stage) cli_progress_end(&pr.p);
+    if (!s) print_report(c, &ir, &rep, n_blocks, cli_now() - t0);
+    return s;
+}
+
+void convert_int8_close(convert_int8 *c)
+{
+#ifdef EFFAD_HAVE_THREADS
+    if (c->pool) effad_threads_destroy(c->pool);
+#endif
+    c->pool = 0;
+}
+
+void convert_print_qdq(const convert_qdq_report *r)
+{
+    printf("int8 from the graph's QuantizeLinear/DequantizeLinear nodes (no calibration): %d blocks int8, %d float32, "
+           "head %s\n", r->int8_blocks, r->float_blocks, r->head_int8 ? "int8" : "float32");
+    printf("  taken       %d of %d Q/DQ pairs (effad's activation points), %d of %d int8 weight tensors\n", r->n_act_used,
+           r->n_act, r->n_weight_used, r->n_weight);
+    if (r->n_act > r->n_act_used)
+        printf("  float       %d pairs mark tensors effad computes in float: inside a layer's epilogue (before its\n"
+               "              activation), around squeeze-excite, on the image input\n", r->n_act - r->n_act_used);
+    if (r->stem_weights) printf("  stem        runs float32, its int8 weights dequantised\n");
+}

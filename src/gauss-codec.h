@@ -1,0 +1,115 @@
+/*
+ * gauss-codec.h -- the byte-level pieces of the `.gauss` file that more
+ * than one part of it uses: little-endian cursors, the sufficient
+ * statistics record, and the per-location map section (version 2).
+ * Internal to gauss-file.c and gauss-maps-file.c.
+ */
+#ifndef EFFAD_GAUSS_CODEC_H
+#define EFFAD_GAUSS_CODEC_H
+
+#include <stdint.h>
+#include <string.h>
+#include "gauss.h"
+#include "gauss-maps.h"
+
+/* ------------------------------------------------------ byte cursors */
+
+/* Values are written byte by byte so big-endian hosts read and write the
+ * same bytes; doubles and floats as their IEEE-754 bit patterns. */
+typedef struct { uint8_t *p; size_t at, len; } writer;
+typedef struct { const uint8_t *p; size_t at, len; } reader;
+
+static inline void put_u32(writer *w, uint32_t v)
+{
+    for (int i = 0; i < 4; i++) w->p[w->at++] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void put_u64(writer *w, uint64_t v)
+{
+    for (int i = 0; i < 8; i++) w->p[w->at++] = (uint8_t)(v >> (8 * i));
+}
+
+static inline void put_f64(writer *w, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    put_u64(w, u);
+}
+
+static inline void put_f32(writer *w, float v)
+{
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    put_u32(w, u);
+}
+
+static inline void put_bytes(writer *w, const void *src, size_t n)
+{
+    memcpy(w->p + w->at, src, n);
+    w->at += n;
+}
+
+static inline void put_pad8(writer *w)
+{
+    while (w->at % 8) w->p[w->at++] = 0;
+}
+
+static inline int have(const reader *r, uint64_t n) { return n <= r->len - r->at; }
+
+static inline uint32_t get_u32(reader *r)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4; i++) v |= (uint32_t)r->p[r->at++] << (8 * i);
+    return v;
+}
+
+static inline uint64_t get_u64(reader *r)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)r->p[r->at++] << (8 * i);
+    return v;
+}
+
+static inline double get_f64(reader *r)
+{
+    uint64_t u = get_u64(r);
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+static inline float get_f32(reader *r)
+{
+    uint32_t u = get_u32(r);
+    float v;
+    memcpy(&v, &u, 4);
+    return v;
+}
+
+/* 1 when the padding up to the next multiple of 8 is all zero. */
+static inline int get_pad8(reader *r)
+{
+    for (; r->at % 8; r->at++)
+        if (r->p[r->at]) return 0;
+    return 1;
+}
+
+/* ------------------------------------------ sufficient statistics */
+
+/* u64 n, f64 sum_y4, f64[d] shift, f64[d] sum, f64[d] sum_y2y,
+ * f64[d(d+1)/2] cross, upper triangle packed by rows. */
+static inline uint64_t gauss_codec_stats_bytes(uint64_t d) { return 16 + 8 * (3 * d + d * (d + 1) / 2); }
+void gauss_codec_put_stats(writer *w, const gauss_stats *s);
+/* Into s (initialised for its dimension); 0 when a value is non-finite,
+ * sum_y4 is negative or n is zero. The caller checked the bytes are there. */
+int gauss_codec_get_stats(reader *r, gauss_stats *s);
+
+/* ------------------------------------------------ the map section */
+
+uint64_t gauss_maps_section_bytes(const gauss_maps *m);
+void gauss_maps_section_put(writer *w, const gauss_maps *m);
+/* On failure m may hold partial allocations: gauss_maps_free it. Without
+ * with_stats the statistics are stepped over (m->stats stays NULL). */
+effad_status gauss_maps_section_get(reader *r, gauss_maps *m, int with_stats, effad_error *e);
+
+#endif

@@ -1,0 +1,30 @@
+#!/bin/sh
+# effad info on an int8 model: the arena line is there, says int8, and is
+# the int8 plan's (uint8 activations: smaller than the float32 model's
+# with the same kernels); an int8 model runs on every kernel path this
+# build has, the NEON ones included under make cross-test.
+NAME=cli-int8-info
+. "$(dirname "$0")/lib/cli.sh"
+
+G=tests/golden/tiny-tv-bn
+mkdir -p "$T/calib"
+for f in tests/data/images/png-*.png; do
+    [ -f "$f.rgb8" ] && cp "$f" "$T/calib/"   # fixtures that decode (their pixels lie beside them)
+done
+effad convert $G/model.onnx -o "$T/f.efm" >/dev/null || bad "convert"
+effad convert $G/model.onnx -o "$T/q.efm" --int8 --calib "$T/calib" >"$T/conv.txt" 2>&1 || bad "convert --int8: $(cat "$T/conv.txt")"
+
+arena() {   # model isa -> the arena bytes info prints, digits only
+    effad info "$1" --isa "$2" | sed -n 's/^  arena *\([0-9,]*\) bytes.*/\1/p' | tr -d ,
+}
+for isa in scalar avx2 neon; do
+    effad info "$T/q.efm" --isa $isa >"$T/info.txt" 2>"$T/err" || {
+        grep -q "not available" "$T/err" || bad "info --isa $isa: $(cat "$T/err")"; continue; }
+    grep -q "^  arena .* bytes (one thread, $isa[a-z-]* kernels, int8 model)" "$T/info.txt" ||
+        bad "info --isa $isa: no int8 arena line: $(grep arena "$T/info.txt")"
+    q=$(arena "$T/q.efm" $isa); f=$(arena "$T/f.efm" $isa)
+    [ -n "$q" ] && [ -n "$f" ] && [ "$q" -gt 0 ] && [ "$q" -lt "$f" ] || bad "info --isa $isa: int8 arena '$q' not below float32's '$f'"
+    effad info "$T/f.efm" --isa $isa | grep -q "int8" && bad "info --isa $isa: the float32 model is reported as int8"
+    effad features "$T/q.efm" --tensor $G/input.f32 --isa $isa -o "$T/l-$isa.f32" 2>"$T/err" >/dev/null || bad "features int8 --isa $isa: $(cat "$T/err")"
+done
+exit $fail

@@ -1,0 +1,54 @@
+#!/bin/sh
+# effad convert --int8 / --emit-qdq and effad quantcheck from the command
+# line: a calibration end to end on a few synthetic images (what it
+# reports, the file it writes, the QDQ graph beside it, which converts
+# back to the same levels), a float .efm as input, a QDQ graph as input,
+# and every bad option or input refused with a message and no output.
+NAME=cli-int8
+. "$(dirname "$0")/lib/cli.sh"
+
+G=tests/golden/tiny-tv-fold
+effad demo --out "$T/demo" >/dev/null || bad "effad demo failed"
+C="$T/demo/data/train/good"
+mkdir -p "$T/cal" && cp "$C/000.png" "$C/001.png" "$C/002.png" "$C/003.png" "$T/cal/"
+
+# a calibration, end to end: the report names every choice
+effad convert $G/model.onnx -o "$T/q.efm" --int8 --calib "$T/cal" --measure 2 --emit-qdq "$T/q.onnx" --quiet \
+    > "$T/report" 2>&1 || bad "int8 convert failed: $(cat "$T/report")"
+for pat in "int8 calibration: 4 images" "ranges .* by measured output error" "headroom .*<-" "per block .*median error" \
+           "error .* on all" "int8: .*% of the float32 file" "the same model as a QDQ ONNX graph"; do
+    grep -q -- "$pat" "$T/report" || bad "report lacks '$pat'"
+done
+[ -s "$T/q.efm" ] && [ -s "$T/q.onnx" ] || bad "no int8 model or QDQ graph written"
+# the QDQ graph converts back to the same levels
+effad convert "$T/q.onnx" -o "$T/back.efm" > "$T/back.txt" 2>&1 || bad "QDQ graph does not convert back: $(cat "$T/back.txt")"
+grep -q "no calibration" "$T/back.txt" || bad "a QDQ input was not recognised"
+effad features "$T/q.efm" --tensor $G/input.f32 -o "$T/a.f32" && effad features "$T/back.efm" --tensor $G/input.f32 -o "$T/b.f32" &&
+    cmp -s "$T/a.f32" "$T/b.f32" || bad "the QDQ graph read back gives other levels"
+# quantcheck: the int8 model against its float original, on a directory
+effad convert $G/model.onnx -o "$T/f.efm" > /dev/null
+effad quantcheck "$T/f.efm" "$T/q.efm" "$T/cal" --quiet > "$T/qc" 2>&1 || bad "quantcheck failed: $(cat "$T/qc")"
+grep -q "cos mean" "$T/qc" && grep -q "^  8  *head" "$T/qc" || bad "quantcheck table: $(cat "$T/qc")"
+# fixed choices: nothing measured but the result
+effad convert $G/model.onnx -o "$T/fixed.efm" --int8 --calib "$T/cal" --calib-method mse --headroom 2 --float-budget 0 \
+    --keep-float 1,head --quiet > "$T/fixed" 2>&1 || bad "fixed int8 convert failed: $(cat "$T/fixed")"
+grep -q "headroom *x2 (as asked)" "$T/fixed" && grep -q "block 1: as asked" "$T/fixed" && grep -q "the head: as asked" "$T/fixed" ||
+    bad "fixed choices not reported: $(cat "$T/fixed")"
+# a float .efm as input (the demo model)
+effad convert "$T/demo/demo.efm" -o "$T/demo8.efm" --int8 --calib "$T/cal" --preprocess paper --calib-method minmax \
+    --headroom 1.5 --float-budget 0 --quiet > "$T/d8" 2>&1 || bad "demo model to int8 failed: $(cat "$T/d8")"
+
+# refusals: a message, exit status, no output
+expect_fail "int8 without calib" "go together" effad convert $G/model.onnx -o "$T/x.efm" --int8
+expect_fail "bad method" "unknown --calib-method" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --calib-method entropy
+expect_fail "bad headroom" "bad --headroom" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --headroom 0.5
+expect_fail "bad budget" "bad --float-budget" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --float-budget -1
+expect_fail "bad keep-float" "bad --keep-float" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --keep-float 1,tail
+expect_fail "keep-float past the end" "the model has 9 blocks" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --keep-float 40 --quiet
+expect_fail "no images" "$T/none" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/none"
+expect_fail "QDQ input with --int8" "quantised already" effad convert "$T/q.onnx" -o "$T/x.efm" --int8 --calib "$T/cal"
+expect_fail "int8 efm as input" "an int8 model" effad convert "$T/q.efm" -o "$T/x.efm"
+[ -e "$T/x.efm" ] && bad "a failed convert left an output file"
+expect_fail "quantcheck of two networks" "not the same network" effad quantcheck "$T/f.efm" "$T/demo8.efm" "$T/cal" --quiet
+expect_fail "quantcheck without dir" "need FP32.efm" effad quantcheck "$T/f.efm" "$T/q.efm"
+exit $fail
