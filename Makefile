@@ -3,6 +3,9 @@
 #   make            the effad CLI (build/effad) and build/libeffad.a
 #   make test       unit, property, golden and end-to-end tests (C only)
 #   make asan       the same tests under AddressSanitizer + UBSan
+#   make fuzz       every libFuzzer harness in tests/fuzz/ for FUZZ_SECONDS
+#                   each (needs clang; see tests/fuzz/README.md)
+#   make tsan       the thread tests and a threaded fit under ThreadSanitizer
 #   make bench      effad vs ONNX Runtime, B0@224 and B4@380, 1 and 2 threads
 #                   (needs node + onnxruntime-node; report in build/bench/)
 #
@@ -13,7 +16,9 @@
 #
 # Sources are picked up by directory: ops/, engine/, convert/ and src/ form
 # the library; src/main.c and src/cmd-*.c form the CLI; every
-# tests/unit/test-*.c is one test program.
+# tests/unit/test-*.c is one test program; every tests/fuzz/fuzz-*.c is a
+# fuzz harness, built for `make fuzz` with libFuzzer and for `make test` with
+# the replay main (tests/fuzz/replay.c) as $(B)/tests/replay-<name>.
 
 CC      ?= cc
 AR      ?= ar
@@ -51,10 +56,13 @@ LIB_SRC += $(wildcard ops/arm/*-dsp.c)
 endif
 CLI_SRC  := src/main.c $(wildcard src/cmd-*.c)
 TEST_SRC := $(wildcard tests/unit/test-*.c)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/fuzz-%.c=%)
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(B)/%.o)
 TESTS    := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+REPLAYS  := $(FUZZ_NAMES:%=$(B)/tests/replay-%)
 
 INC := -Iengine -Iops -Iconvert -Isrc
 
@@ -83,15 +91,52 @@ $(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libeffad.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Wno-format-truncation $(INC) -Itests/unit -o $@ $< $(B)/libeffad.a $(LDLIBS)
 
-test: $(B)/effad $(TESTS)
+$(B)/tests/replay-%: tests/fuzz/fuzz-%.c tests/fuzz/replay.c $(wildcard tests/fuzz/*.h) $(B)/libeffad.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(INC) -Itests/fuzz -o $@ $< tests/fuzz/replay.c $(B)/libeffad.a $(LDLIBS)
+
+test: $(B)/effad $(TESTS) $(REPLAYS)
 	@sh tests/run-tests.sh $(B)
 
 asan:
 	$(MAKE) B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	        LDFLAGS="-fsanitize=address,undefined" test
 
+# make tsan: ThreadSanitizer on the thread tests and a threaded fit/score
+# (tests/tsan-run.sh); THREADS=1 builds only.
+.PHONY: tsan
+tsan:
+	$(MAKE) B=build/tsan OPT="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread" \
+	        build/tsan/effad build/tsan/tests/test-threads
+	sh tests/tsan-run.sh build/tsan
+
 clean:
 	rm -rf build
+
+# ---- fuzzing (tests/fuzz/README.md) ----
+# make fuzz FUZZ_SECONDS=N  builds every harness with clang's libFuzzer,
+# ASan and UBSan (the library too, in build/fuzz/lib), makes the seed
+# corpora and runs each harness N seconds, one after the other
+# (tests/fuzz/run.sh: limits, per-harness figures, crash inputs).
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_OPT     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+# The SIMD kernel files are built first without instrumentation: clang
+# takes minutes per file to instrument their unrolled intrinsics, the
+# fuzzers gain nothing from coverage inside a kernel, and every kernel is
+# held against its scalar reference (instrumented here, and in make asan).
+FUZZ_KERNEL_OBJ := $(patsubst %.c,build/fuzz/lib/%.o,$(filter ops/x86/% ops/arm/%,$(LIB_SRC)))
+.PHONY: fuzz fuzz-build
+fuzz-build:
+	@command -v $(FUZZ_CC) >/dev/null || { echo "fuzz: $(FUZZ_CC) not found (apt-get install clang)"; exit 1; }
+	$(MAKE) B=build/fuzz/lib CC=$(FUZZ_CC) OPT="-O1 -g" $(FUZZ_KERNEL_OBJ)
+	$(MAKE) B=build/fuzz/lib CC=$(FUZZ_CC) OPT="$(FUZZ_OPT) -fsanitize=fuzzer-no-link" build/fuzz/lib/libeffad.a
+	$(MAKE) $(FUZZ_NAMES:%=build/fuzz/fuzz-%)
+build/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(wildcard tests/fuzz/*.h) build/fuzz/lib/libeffad.a
+	$(FUZZ_CC) $(STD) $(FUZZ_OPT) -fsanitize=fuzzer $(WARN) $(INC) -Itests/fuzz -o $@ $< build/fuzz/lib/libeffad.a -lm -pthread
+fuzz: fuzz-build $(B)/effad
+	sh tests/fuzz/make-seeds.sh build/fuzz/seeds
+	FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh $(FUZZ_NAMES)
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ctensor.h"
+#include "pb-wire.h"
 
 static const char *const foldable[] = {
     "Constant", "ConstantOfShape", "Shape", "Size", "Gather", "Concat", "Slice", "Unsqueeze",
@@ -114,47 +115,65 @@ static effad_status bcast_shape(const onnx_node *n, const ctensor *a, const cten
     return EFFAD_OK;
 }
 
+typedef enum bin_op { B_ADD, B_SUB, B_MUL, B_DIV, B_MIN, B_MAX, B_EQUAL, B_LESS, B_GREATER } bin_op;
+
 static effad_status binary(const onnx_node *n, const ctensor *a, const ctensor *b, ctensor *o, effad_error *e)
 {
     const char *op = n->op_type;
     int nd; int64_t dims[ONNX_MAX_DIMS];
     effad_status s = bcast_shape(n, a, b, &nd, dims, e);
     if (s) return s;
-    int cmp = !strcmp(op, "Equal") || !strcmp(op, "Less") || !strcmp(op, "Greater");
+    /* the operator is decoded once, not per element: folding may run over
+     * millions of elements (ctensor.h) */
+    static const char *const names[] = { "Add", "Sub", "Mul", "Div", "Min", "Max", "Equal", "Less", "Greater" };
+    bin_op k_op = B_ADD;
+    for (int i = 0; i < (int)(sizeof names / sizeof *names); i++) if (!strcmp(op, names[i])) k_op = (bin_op)i;
+    int cmp = k_op >= B_EQUAL;
     if (a->dtype != b->dtype && !cmp)
         return effad_fail(e, EFFAD_ERR_FORMAT, "%s: input types %s and %s differ", op,
                           onnx_dtype_name(a->dtype), onnx_dtype_name(b->dtype));
     if ((s = ctensor_alloc(o, cmp ? ONNX_BOOL : a->dtype, nd, dims, e))) return s;
+    /* same shapes need no index arithmetic */
+    int same = a->ndim == nd && b->ndim == nd && !memcmp(a->dims, dims, sizeof(int64_t) * (size_t)nd) &&
+               !memcmp(b->dims, dims, sizeof(int64_t) * (size_t)nd);
     int64_t idx[ONNX_MAX_DIMS];
     for (size_t k = 0; k < o->count; k++) {
-        unravel(k, nd, dims, idx);
-        size_t ia = bcast_offset(a, nd, idx), ib = bcast_offset(b, nd, idx);
+        size_t ia = k, ib = k;
+        if (!same) {
+            unravel(k, nd, dims, idx);
+            ia = bcast_offset(a, nd, idx);
+            ib = bcast_offset(b, nd, idx);
+        }
         if (ctensor_is_float(a->dtype)) {
             double x = ctensor_get_f(a, ia), y = ctensor_get_f(b, ib), r = 0;
-            if (!strcmp(op, "Add")) r = x + y;
-            else if (!strcmp(op, "Sub")) r = x - y;
-            else if (!strcmp(op, "Mul")) r = x * y;
-            else if (!strcmp(op, "Div")) r = x / y;
-            else if (!strcmp(op, "Min")) r = x < y ? x : y;
-            else if (!strcmp(op, "Max")) r = x > y ? x : y;
-            else if (!strcmp(op, "Equal")) { o->i[k] = x == y; continue; }
-            else if (!strcmp(op, "Less")) { o->i[k] = x < y; continue; }
-            else if (!strcmp(op, "Greater")) { o->i[k] = x > y; continue; }
+            switch (k_op) {
+            case B_ADD: r = x + y; break;
+            case B_SUB: r = x - y; break;
+            case B_MUL: r = x * y; break;
+            case B_DIV: r = x / y; break;
+            case B_MIN: r = x < y ? x : y; break;
+            case B_MAX: r = x > y ? x : y; break;
+            case B_EQUAL: o->i[k] = x == y; continue;
+            case B_LESS: o->i[k] = x < y; continue;
+            case B_GREATER: o->i[k] = x > y; continue;
+            }
             o->f[k] = store_round(a->dtype, r);
         } else {
             int64_t x = ctensor_get_i(a, ia), y = ctensor_get_i(b, ib), r = 0;
-            if (!strcmp(op, "Add")) r = (int64_t)((uint64_t)x + (uint64_t)y);
-            else if (!strcmp(op, "Sub")) r = (int64_t)((uint64_t)x - (uint64_t)y);
-            else if (!strcmp(op, "Mul")) r = (int64_t)((uint64_t)x * (uint64_t)y);
-            else if (!strcmp(op, "Div")) {
+            switch (k_op) {
+            case B_ADD: r = (int64_t)((uint64_t)x + (uint64_t)y); break;
+            case B_SUB: r = (int64_t)((uint64_t)x - (uint64_t)y); break;
+            case B_MUL: r = (int64_t)((uint64_t)x * (uint64_t)y); break;
+            case B_DIV:
                 if (y == 0) { ctensor_free(o); return effad_fail(e, EFFAD_ERR_FORMAT, "Div: integer division by zero"); }
                 r = (x == INT64_MIN && y == -1) ? x : x / y;   /* C truncation, as ONNX Runtime */
+                break;
+            case B_MIN: r = x < y ? x : y; break;
+            case B_MAX: r = x > y ? x : y; break;
+            case B_EQUAL: r = x == y; break;
+            case B_LESS: r = x < y; break;
+            case B_GREATER: r = x > y; break;
             }
-            else if (!strcmp(op, "Min")) r = x < y ? x : y;
-            else if (!strcmp(op, "Max")) r = x > y ? x : y;
-            else if (!strcmp(op, "Equal")) r = x == y;
-            else if (!strcmp(op, "Less")) r = x < y;
-            else if (!strcmp(op, "Greater")) r = x > y;
             o->i[k] = cmp ? r : wrap_int(a->dtype, r);
         }
     }
@@ -349,15 +368,20 @@ static effad_status op_slice(const onnx_node *n, int64_t opset, const ctensor *c
         if (p == 0) return effad_fail(e, EFFAD_ERR_FORMAT, "Slice: step 0");
         if (s0 < 0) s0 += len;
         if (e0 < 0) e0 += len;
+        /* the span is at most len; the step is any int64, so the count is
+         * 1 + (span - 1) / |step|, which cannot overflow as span + step - 1
+         * (or -INT64_MIN) would */
+        uint64_t span, step_abs = p > 0 ? (uint64_t)p : 0u - (uint64_t)p;
         if (p > 0) {
             s0 = s0 < 0 ? 0 : s0 > len ? len : s0;
             e0 = e0 < 0 ? 0 : e0 > len ? len : e0;
-            dims[a] = e0 > s0 ? (e0 - s0 + p - 1) / p : 0;
+            span = e0 > s0 ? (uint64_t)(e0 - s0) : 0;
         } else {
             s0 = s0 < 0 ? -1 : s0 > len - 1 ? len - 1 : s0;
             e0 = e0 < -1 ? -1 : e0 > len - 1 ? len - 1 : e0;
-            dims[a] = s0 > e0 ? (s0 - e0 + (-p) - 1) / (-p) : 0;
+            span = s0 > e0 ? (uint64_t)(s0 - e0) : 0;
         }
+        dims[a] = span ? (int64_t)(1 + (span - 1) / step_abs) : 0;
         lo[a] = s0; step[a] = p;
     }
     effad_status s = ctensor_alloc(o, d->dtype, d->ndim, dims, e);
@@ -494,16 +518,35 @@ static effad_status op_where(const onnx_node *n, const ctensor *c, const ctensor
 static effad_status op_range(const ctensor *a, const ctensor *b, const ctensor *c, ctensor *o, effad_error *e)
 {
     if (a->count != 1 || b->count != 1 || c->count != 1) return effad_fail(e, EFFAD_ERR_FORMAT, "Range: inputs must be scalars");
-    double start = ctensor_get_f(a, 0), limit = ctensor_get_f(b, 0), delta = ctensor_get_f(c, 0);
-    if (delta == 0) return effad_fail(e, EFFAD_ERR_FORMAT, "Range: delta 0");
-    double nn = ceil((limit - start) / delta);
-    int64_t n = nn > 0 ? (int64_t)nn : 0;
-    if (n > (1 << 24)) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "Range of %lld elements", (long long)n);
+    if (a->dtype != b->dtype || a->dtype != c->dtype) return effad_fail(e, EFFAD_ERR_FORMAT, "Range: input types differ");
+    int64_t n;
+    if (ctensor_is_float(a->dtype)) {
+        double start = a->f[0], limit = b->f[0], delta = c->f[0];
+        if (delta == 0) return effad_fail(e, EFFAD_ERR_FORMAT, "Range: delta 0");
+        /* compared in double before any conversion: NaN or a count beyond
+         * int64 would make the cast undefined */
+        double nn = ceil((limit - start) / delta);
+        if (!(nn <= (double)CTENSOR_MAX_ELEMENTS)) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "Range of %g elements", nn);
+        n = nn > 0 ? (int64_t)nn : 0;
+    } else {
+        /* in integers, exactly: ceil((limit - start) / delta) on the
+         * distance as an unsigned number, which always fits */
+        int64_t start = a->i[0], limit = b->i[0], delta = c->i[0];
+        if (delta == 0) return effad_fail(e, EFFAD_ERR_FORMAT, "Range: delta 0");
+        uint64_t dist = delta > 0 ? (limit > start ? (uint64_t)limit - (uint64_t)start : 0)
+                                  : (start > limit ? (uint64_t)start - (uint64_t)limit : 0);
+        uint64_t step = delta > 0 ? (uint64_t)delta : 0u - (uint64_t)delta;
+        uint64_t un = dist ? 1 + (dist - 1) / step : 0;
+        if (un > CTENSOR_MAX_ELEMENTS) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "Range of %llu elements", (unsigned long long)un);
+        n = (int64_t)un;
+    }
     effad_status s = ctensor_alloc(o, a->dtype, 1, &n, e);
     if (s) return s;
     for (int64_t k = 0; k < n; k++) {
-        if (o->f) o->f[k] = store_round(a->dtype, start + (double)k * delta);
-        else o->i[k] = ctensor_get_i(a, 0) + k * ctensor_get_i(c, 0);
+        if (o->f) o->f[k] = store_round(a->dtype, a->f[0] + (double)k * c->f[0]);
+        /* start + k * delta lies between start and limit: the unsigned
+         * wrap-around arithmetic lands on it exactly */
+        else o->i[k] = pb_to_i64((uint64_t)a->i[0] + (uint64_t)k * (uint64_t)c->i[0]);
     }
     return EFFAD_OK;
 }

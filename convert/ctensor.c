@@ -8,19 +8,33 @@ int ctensor_is_float(onnx_dtype t)
     return t == ONNX_FLOAT || t == ONNX_DOUBLE || t == ONNX_FLOAT16 || t == ONNX_BFLOAT16;
 }
 
+int ctensor_shape_ok(int ndim, const int64_t *dims, size_t *count)
+{
+    if (ndim < 0 || ndim > ONNX_MAX_DIMS) return 0;
+    int64_t nonzero = 1;
+    int zero = 0;
+    for (int d = 0; d < ndim; d++) {
+        if (dims[d] < 0 || dims[d] > CTENSOR_MAX_DIM) return 0;
+        if (!dims[d]) { zero = 1; continue; }
+        if (dims[d] > CTENSOR_MAX_SHAPE_ELEMENTS / nonzero) return 0;
+        nonzero *= dims[d];
+    }
+    if (count) *count = zero ? 0 : (size_t)nonzero;
+    return 1;
+}
+
 effad_status ctensor_alloc(ctensor *t, onnx_dtype dtype, int ndim, const int64_t *dims, effad_error *e)
 {
     memset(t, 0, sizeof *t);
     if (ndim < 0 || ndim > ONNX_MAX_DIMS)
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "tensor of rank %d", ndim);
-    size_t count = 1;
-    for (int d = 0; d < ndim; d++) {
+    for (int d = 0; d < ndim; d++)
         if (dims[d] < 0) return effad_fail(e, EFFAD_ERR_FORMAT, "negative dimension %lld", (long long)dims[d]);
-        if (dims[d] && count > ((size_t)1 << 40) / (size_t)dims[d])
-            return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "constant tensor too large");
-        count *= (size_t)dims[d];
-        t->dims[d] = dims[d];
-    }
+    size_t count;
+    if (!ctensor_shape_ok(ndim, dims, &count) || count > CTENSOR_MAX_ELEMENTS)
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "constant tensor too large (at most %zu elements, dimensions up to %lld)",
+                          CTENSOR_MAX_ELEMENTS, (long long)CTENSOR_MAX_DIM);
+    for (int d = 0; d < ndim; d++) t->dims[d] = dims[d];
     t->dtype = dtype;
     t->ndim = ndim;
     t->count = count;

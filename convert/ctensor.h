@@ -22,8 +22,31 @@ typedef struct ctensor {
     int has_data;    /* 0: only the shape is known (e.g. a network activation) */
 } ctensor;
 
+/* What the converter materialises is bounded, so that a small ONNX file
+ * cannot make it allocate gigabytes (a ConstantOfShape of [2^20, 2^20] is
+ * a dozen bytes):
+ *   - a dimension is 0 .. CTENSOR_MAX_DIM, and the product of the non-zero
+ *     dimensions of a shape at most CTENSOR_MAX_SHAPE_ELEMENTS, so that
+ *     any product or sum of dimensions fits int64 with room to spare;
+ *   - a tensor with data holds at most CTENSOR_MAX_ELEMENTS elements,
+ *     8 bytes each (int64 or double): 128 MiB. The largest EfficientNet
+ *     weight (B7's 2560 x 1000 classifier) is 2.6 M elements;
+ *   - the tensors constant folding computes in one graph total at most
+ *     CTENSOR_MAX_FOLDED_ELEMENTS, or twice the elements of the graph's own
+ *     initializers when that is more (weights that pass through Identity
+ *     or Transpose nodes): graph.c keeps the count.
+ * Beyond these limits the converter refuses the model with a message. */
+#define CTENSOR_MAX_DIM ((int64_t)INT32_MAX)
+#define CTENSOR_MAX_SHAPE_ELEMENTS ((int64_t)1 << 40)
+#define CTENSOR_MAX_ELEMENTS ((size_t)1 << 24)
+#define CTENSOR_MAX_FOLDED_ELEMENTS ((size_t)1 << 25)
+
 int ctensor_is_float(onnx_dtype t);
-/* Allocates storage for the given shape; count computed. */
+/* Whether dims is a shape within the limits above; *count receives the
+ * element count (0 if a dimension is 0). */
+int ctensor_shape_ok(int ndim, const int64_t *dims, size_t *count);
+/* Allocates storage for the given shape (within CTENSOR_MAX_ELEMENTS;
+ * EFFAD_ERR_UNSUPPORTED otherwise); count computed. */
 effad_status ctensor_alloc(ctensor *t, onnx_dtype dtype, int ndim, const int64_t *dims, effad_error *e);
 void ctensor_free(ctensor *t);
 effad_status ctensor_from_onnx(ctensor *t, const onnx_tensor *src, effad_error *e);

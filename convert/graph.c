@@ -54,13 +54,19 @@ const char *graph_node_label(const graph *g, int node, char *buf, size_t n)
 
 /* ---------------------------------------------------- shape inference */
 
-static void set_shape(gval *v, onnx_dtype dt, int nd, const int64_t *dims)
+/* Records an inferred shape, or leaves the value unknown when the shape
+ * is out of the limits of ctensor.h (a negative or huge dimension from
+ * hostile attributes): every later product of its dimensions then fits. */
+static int set_shape(gval *v, onnx_dtype dt, int nd, const int64_t *dims)
 {
+    size_t count;
+    if (!ctensor_shape_ok(nd, dims, &count)) return 0;
     v->known = 1;
     v->t.dtype = dt;
     v->t.ndim = nd;
-    v->t.count = 1;
-    for (int d = 0; d < nd; d++) { v->t.dims[d] = dims[d]; v->t.count *= (size_t)dims[d]; }
+    v->t.count = count;
+    for (int d = 0; d < nd; d++) v->t.dims[d] = dims[d];
+    return 1;
 }
 
 static int conv_pads(const onnx_node *n, int k_h, int k_w, int s_h, int s_w, int d_h, int d_w,
@@ -73,7 +79,10 @@ static int conv_pads(const onnx_node *n, int k_h, int k_w, int s_h, int s_w, int
         const onnx_attr *p = onnx_node_attr(n, "pads");
         if (p && p->type == ONNX_ATTR_INTS) {
             if (p->n != 4) return 0;
-            pads[0] = p->ints[0]; pads[1] = p->ints[1]; pads[2] = p->ints[2]; pads[3] = p->ints[3];
+            for (int k = 0; k < 4; k++) {
+                if (p->ints[k] < -CTENSOR_MAX_DIM || p->ints[k] > CTENSOR_MAX_DIM) return 0;
+                pads[k] = p->ints[k];
+            }
         }
         return 1;
     }
@@ -99,7 +108,8 @@ static void infer(graph *g, int ni)
     const onnx_node *n = &g->om->node[ni];
     const char *op = n->op_type;
     int *in = g->node_in[ni], *out = g->node_out[ni];
-    if (n->n_out < 1 || n->n_in < 1 || in[0] < 0 || !g->val[in[0]].known) return;
+    /* an omitted output ("") has no value to give a shape to */
+    if (n->n_out < 1 || out[0] < 0 || n->n_in < 1 || in[0] < 0 || !g->val[in[0]].known) return;
     const ctensor *x = &g->val[in[0]].t;
     gval *y = &g->val[out[0]];
 
@@ -128,7 +138,10 @@ static void infer(graph *g, int ni)
         if (a && a->type == ONNX_ATTR_INTS && a->n == 2) { s[0] = a->ints[0]; s[1] = a->ints[1]; }
         a = onnx_node_attr(n, "dilations");
         if (a && a->type == ONNX_ATTR_INTS && a->n == 2) { d[0] = a->ints[0]; d[1] = a->ints[1]; }
-        if (s[0] < 1 || s[1] < 1 || d[0] < 1 || d[1] < 1) return;
+        /* within int (the layer keeps them as int) and so within the limits
+         * of ctensor.h: no product below overflows */
+        for (int k = 0; k < 2; k++)
+            if (s[k] < 1 || s[k] > CTENSOR_MAX_DIM || d[k] < 1 || d[k] > CTENSOR_MAX_DIM) return;
         if (!conv_pads(n, (int)w->dims[2], (int)w->dims[3], (int)s[0], (int)s[1], (int)d[0], (int)d[1],
                        x->dims[2], x->dims[3], pads)) return;
         int64_t dims[4] = { x->dims[0], w->dims[0], 0, 0 };
@@ -169,6 +182,7 @@ static void infer(graph *g, int ni)
             for (int k = 0; k < np; k++) pads[k] = ctensor_get_i(t, (size_t)k);
         } else return;
         if (np != 2 * x->ndim) return;
+        for (int k = 0; k < np; k++) if (pads[k] < -CTENSOR_MAX_DIM || pads[k] > CTENSOR_MAX_DIM) return;
         int64_t dims[ONNX_MAX_DIMS];
         for (int k = 0; k < x->ndim; k++) dims[k] = x->dims[k] + pads[k] + pads[k + x->ndim];
         set_shape(y, x->dtype, x->ndim, dims);
@@ -210,7 +224,9 @@ static effad_status bind_input(graph *g, const onnx_value *in, const graph_optio
             return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "input '%s' dimension %d is symbolic ('%s'); give the input size",
                               in->name, d, in->dim_param[d] ? in->dim_param[d] : "?");
     }
-    set_shape(&g->val[v], in->dtype, in->ndim, dims);
+    if (!set_shape(&g->val[v], in->dtype, in->ndim, dims))
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "input '%s' has a shape outside 0..%lld per dimension", in->name,
+                          (long long)CTENSOR_MAX_DIM);
     if (g->input < 0) g->input = v;
     return EFFAD_OK;
 }
@@ -236,6 +252,10 @@ effad_status graph_build(graph *g, const onnx_model *om, const graph_options *op
     g->node_out = calloc((size_t)om->n_node + 1, sizeof *g->node_out);
     if (!g->val || !g->slots || !g->node_in || !g->node_out) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
 
+    /* initializers with data take at least a byte per element of the file */
+    size_t init_elements = 0;
+    for (int i = 0; i < om->n_init; i++) if (om->init[i].data) init_elements += om->init[i].count;
+    g->fold_budget = init_elements > CTENSOR_MAX_FOLDED_ELEMENTS / 2 ? 2 * init_elements : CTENSOR_MAX_FOLDED_ELEMENTS;
     for (int i = 0; i < om->n_init; i++) {
         int v = add_value(g, om->init[i].name, -1, e);
         if (v < 0) return e ? e->status : EFFAD_ERR_FORMAT;
@@ -290,6 +310,9 @@ effad_status graph_build(graph *g, const onnx_model *om, const graph_options *op
                 return s;
             }
             o->known = 1;
+            if ((g->folded += o->t.count) > g->fold_budget)
+                return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s: constant folding computes more than %zu elements "
+                                  "(the limit for this graph)", graph_node_label(g, ni, label, sizeof label), g->fold_budget);
         } else {
             infer(g, ni);
         }

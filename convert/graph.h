@@ -27,6 +27,8 @@ typedef struct graph {
     int *slots; int n_slots;      /* hash: name -> value id + 1 */
     int **node_in, **node_out;    /* value ids per node input/output (-1: omitted) */
     int input;                    /* the network's image input value */
+    size_t folded, fold_budget;   /* elements computed by folding, and the
+                                     limit (ctensor.h) */
 } graph;
 
 typedef struct graph_options {

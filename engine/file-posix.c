@@ -12,7 +12,9 @@
 effad_status effad_file_map(const char *path, effad_mapped_file *f, effad_error *e)
 {
     memset(f, 0, sizeof *f);
-    int fd = open(path, O_RDONLY);
+    /* O_NONBLOCK: a FIFO would otherwise block the open until a writer
+     * came; it is refused below like any other non-regular file */
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
     if (fd < 0) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {

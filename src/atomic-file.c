@@ -1,12 +1,15 @@
 /*
- * atomic-file.c -- temp file + fsync + rename (see atomic-file.h).
+ * atomic-file.c -- temp file + fsync + rename, the refusals that keep a
+ * write from damaging anything, and the signal cleanup (see atomic-file.h).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 #include "atomic-file.h"
 
@@ -17,6 +20,228 @@ void atomic_file_inject_fault(atomic_fault f) { fault = f; }
 static effad_status fail_errno(effad_error *e, int err, const char *what, const char *path)
 {
     return effad_fail(e, EFFAD_ERR_IO, "%s: %s failed: %s", path, what, strerror(err));
+}
+
+/* ---------------------------------------------------------------- inputs */
+
+typedef struct file_id { dev_t dev; ino_t ino; } file_id;
+static file_id *inputs;
+static size_t n_inputs, cap_inputs;
+
+void atomic_file_note_input(const char *path)
+{
+    struct stat st;
+    if (!path || stat(path, &st) != 0) return;
+    if (n_inputs == cap_inputs) {
+        size_t cap = cap_inputs ? 2 * cap_inputs : 16;
+        file_id *q = realloc(inputs, cap * sizeof *q);
+        if (!q) return;   /* the check is a safety net; without memory it is skipped */
+        inputs = q;
+        cap_inputs = cap;
+    }
+    inputs[n_inputs].dev = st.st_dev;
+    inputs[n_inputs].ino = st.st_ino;
+    n_inputs++;
+}
+
+void atomic_file_forget_inputs(void)
+{
+    free(inputs);
+    inputs = 0;
+    n_inputs = cap_inputs = 0;
+}
+
+static int is_input(const struct stat *st)
+{
+    for (size_t i = 0; i < n_inputs; i++)
+        if (inputs[i].dev == st->st_dev && inputs[i].ino == st->st_ino) return 1;
+    return 0;
+}
+
+/* --------------------------------------------------------------- targets */
+
+static const char *kind_of(mode_t m)
+{
+    if (S_ISDIR(m)) return "a directory";
+    if (S_ISFIFO(m)) return "a FIFO";
+    if (S_ISSOCK(m)) return "a socket";
+    if (S_ISCHR(m)) return "a character device";
+    if (S_ISBLK(m)) return "a block device";
+    return "a special file";
+}
+
+/* The contents of symbolic link path (malloc'd), or NULL with errno set. */
+static char *read_link(const char *path)
+{
+    for (size_t cap = 256; cap <= ((size_t)1 << 20); cap *= 2) {
+        char *buf = malloc(cap);
+        if (!buf) return NULL;
+        ssize_t n = readlink(path, buf, cap);
+        if (n < 0) { int err = errno; free(buf); errno = err; return NULL; }
+        if ((size_t)n < cap) { buf[n] = '\0'; return buf; }
+        free(buf);
+    }
+    errno = ENAMETOOLONG;
+    return NULL;
+}
+
+/* Follows path through symbolic links to the file a write replaces
+ * (*out, malloc'd): a relative link is relative to its own directory. A
+ * dangling link resolves to the path it names, which the write creates. */
+static effad_status resolve(const char *path, char **out, effad_error *e)
+{
+    char *cur = strdup(path);
+    if (!cur) return effad_fail(e, EFFAD_ERR_NOMEM, "%s: no memory", path);
+    for (int hops = 0;; hops++) {
+        struct stat st;
+        if (lstat(cur, &st) != 0 || !S_ISLNK(st.st_mode)) break;
+        if (hops == 40) {
+            free(cur);
+            return effad_fail(e, EFFAD_ERR_IO, "%s: more than 40 symbolic links to follow (a loop?)", path);
+        }
+        char *link = read_link(cur);
+        if (!link) {
+            effad_status s = fail_errno(e, errno, "reading the symbolic link", path);
+            free(cur);
+            return s;
+        }
+        const char *slash = strrchr(cur, '/');
+        char *next;
+        if (link[0] == '/' || !slash) next = link;
+        else {
+            size_t dir = (size_t)(slash - cur) + 1, ln = strlen(link);
+            next = malloc(dir + ln + 1);
+            if (next) { memcpy(next, cur, dir); memcpy(next + dir, link, ln + 1); }
+            free(link);
+            if (!next) { free(cur); return effad_fail(e, EFFAD_ERR_NOMEM, "%s: no memory", path); }
+        }
+        free(cur);
+        cur = next;
+    }
+    *out = cur;
+    return EFFAD_OK;
+}
+
+/* The refusals, on the resolved target; shown is the path the user gave. */
+static effad_status check_resolved(const char *shown, const char *target, effad_error *e)
+{
+    struct stat st;
+    if (stat(target, &st) != 0) {
+        if (errno == ENOENT) return EFFAD_OK;   /* a new file; the directory is checked by creating the temp */
+        return fail_errno(e, errno, "checking the output", shown);
+    }
+    if (!S_ISREG(st.st_mode))
+        return effad_fail(e, EFFAD_ERR_IO, "%s: exists and is %s, not a regular file: refusing to replace it", shown,
+                          kind_of(st.st_mode));
+    if (is_input(&st))
+        return effad_fail(e, EFFAD_ERR_ARG, "%s: is also an input of this command (the same file): refusing to "
+                          "overwrite it", shown);
+    return EFFAD_OK;
+}
+
+effad_status atomic_file_check_target(const char *path, effad_error *e)
+{
+    char *target;
+    effad_status s = resolve(path, &target, e);
+    if (s) return s;
+    s = check_resolved(path, target, e);
+    free(target);
+    return s;
+}
+
+/* ------------------------------------------------- signals and temp files */
+
+/* The temp files being written, for the signal handler: fixed buffers and
+ * a flag per slot, so the handler touches nothing but these and unlink(). */
+#define TEMP_SLOTS 8
+#define TEMP_PATH_BYTES 4096
+static char temp_path[TEMP_SLOTS][TEMP_PATH_BYTES];
+static volatile sig_atomic_t temp_used[TEMP_SLOTS];
+static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void on_signal(int sig)
+{
+    int saved = errno;
+    for (int i = 0; i < TEMP_SLOTS; i++)
+        if (temp_used[i]) unlink(temp_path[i]);
+    errno = saved;
+    /* SA_RESETHAND restored the default action: the process dies of sig
+     * (now, or as the handler returns if sig is blocked while it runs) */
+    raise(sig);
+}
+
+void atomic_file_cleanup_on_signals(void)
+{
+    for (size_t i = 0; i < sizeof cleanup_signals / sizeof *cleanup_signals; i++) {
+        struct sigaction old, sa;
+        if (sigaction(cleanup_signals[i], NULL, &old) != 0 || old.sa_handler != SIG_DFL) continue;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = on_signal;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESETHAND;
+        sigaction(cleanup_signals[i], &sa, NULL);
+    }
+}
+
+/* Signals held off while a temp file is created and registered, and while
+ * it is renamed and forgotten: a temp file exists exactly while its slot
+ * says so. */
+static void hold_signals(sigset_t *old)
+{
+    sigset_t block;
+    sigemptyset(&block);
+    for (size_t i = 0; i < sizeof cleanup_signals / sizeof *cleanup_signals; i++) sigaddset(&block, cleanup_signals[i]);
+    sigprocmask(SIG_BLOCK, &block, old);
+}
+
+static void release_signals(const sigset_t *old) { sigprocmask(SIG_SETMASK, old, NULL); }
+
+/* Creates target.tmp.XXXXXX in a free slot; the slot index, or -1. */
+static int create_temp(const char *target, int *fd, effad_error *e)
+{
+    size_t len = strlen(target);
+    if (len + sizeof ".tmp.XXXXXX" > TEMP_PATH_BYTES) {
+        effad_fail(e, EFFAD_ERR_ARG, "%s: path too long", target);
+        return -1;
+    }
+    sigset_t old;
+    hold_signals(&old);
+    int slot = 0;
+    while (slot < TEMP_SLOTS && temp_used[slot]) slot++;
+    if (slot == TEMP_SLOTS) {
+        release_signals(&old);
+        effad_fail(e, EFFAD_ERR_ARG, "%s: more than %d files being written at once", target, TEMP_SLOTS);
+        return -1;
+    }
+    memcpy(temp_path[slot], target, len);
+    memcpy(temp_path[slot] + len, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
+    *fd = mkstemp(temp_path[slot]);
+    int err = errno;
+    if (*fd >= 0) temp_used[slot] = 1;
+    release_signals(&old);
+    if (*fd < 0) { fail_errno(e, err, "creating a temp file", target); return -1; }
+    return slot;
+}
+
+static void drop_temp(int slot, int remove)
+{
+    sigset_t old;
+    hold_signals(&old);
+    if (remove) unlink(temp_path[slot]);
+    temp_used[slot] = 0;
+    release_signals(&old);
+}
+
+/* Tests only (tests/sh/cli-output-safety.sh): EFFAD_TEST_ATOMIC_STALL=point
+ * stops the write at that point ("created", "partial", "written") until a
+ * signal ends the process. Deliberately undocumented for users. */
+static void test_stall(const char *point, int slot)
+{
+    const char *want = getenv("EFFAD_TEST_ATOMIC_STALL");
+    if (!want || strcmp(want, point)) return;
+    fprintf(stderr, "atomic-file: stalled %s: %s\n", point, temp_path[slot]);
+    fflush(stderr);
+    for (;;) pause();
 }
 
 /* Best effort: makes the rename durable. Some filesystems refuse fsync on
@@ -37,6 +262,20 @@ static void sync_parent(const char *path)
     free(dir);
 }
 
+static int write_all(int fd, const uint8_t *p, size_t left)
+{
+    while (left) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return errno;
+        if (w == 0) return EIO;
+        p += w; left -= (size_t)w;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ write */
+
 effad_status atomic_file_write(const char *path, const void *data, size_t len, effad_error *e)
 {
     return atomic_file_write_flags(path, data, len, 0, e);
@@ -46,55 +285,64 @@ effad_status atomic_file_write_flags(const char *path, const void *data, size_t 
 {
     atomic_fault f = fault;
     fault = ATOMIC_FAULT_NONE;
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + sizeof ".tmp.XXXXXX");
-    if (!tmp) return effad_fail(e, EFFAD_ERR_NOMEM, "%s: no memory for a temp name", path);
-    memcpy(tmp, path, plen);
-    memcpy(tmp + plen, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        effad_status st = fail_errno(e, errno, "creating a temp file", path);
-        free(tmp);
-        return st;
-    }
+    char *target;
+    effad_status s = resolve(path, &target, e);
+    if (s) return s;
+    if ((s = check_resolved(path, target, e))) { free(target); return s; }
+    int fd;
+    int slot = create_temp(target, &fd, e);
+    if (slot < 0) { free(target); return e ? e->status : EFFAD_ERR_IO; }
     /* mkstemp makes 0600; a model file is meant to be shared like any
      * other output. */
     (void)fchmod(fd, 0644);
 
     const char *what = NULL;
     int err = 0;
-    const uint8_t *p = data;
-    size_t left = len;
-    while (left) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) { what = "write"; err = w < 0 ? errno : EIO; break; }
-        p += w; left -= (size_t)w;
+    test_stall("created", slot);
+    size_t half = len / 2;
+    if ((err = write_all(fd, data, half)) == 0) {
+        test_stall("partial", slot);
+        err = write_all(fd, (const uint8_t *)data + half, len - half);
     }
+    if (err) what = "write";
+    if (!what) test_stall("written", slot);
     if (!what && f == ATOMIC_FAULT_FAIL_AFTER_WRITE) { what = "fsync"; err = EIO; }
     if (!what && !(flags & ATOMIC_NO_SYNC) && fsync(fd) != 0) { what = "fsync"; err = errno; }
     if (close(fd) != 0 && !what) { what = "close"; err = errno; }
     if (!what && f == ATOMIC_FAULT_EXIT_BEFORE_RENAME) _exit(70);
     if (!what && f == ATOMIC_FAULT_FAIL_RENAME) { what = "rename"; err = EIO; }
-    if (!what && rename(tmp, path) != 0) { what = "rename"; err = errno; }
+    if (!what) {
+        sigset_t old;
+        hold_signals(&old);
+        if (rename(temp_path[slot], target) != 0) { what = "rename"; err = errno; }
+        else temp_used[slot] = 0;
+        release_signals(&old);
+    }
     if (what) {
-        unlink(tmp);
-        free(tmp);
+        drop_temp(slot, 1);
+        free(target);
         return fail_errno(e, err, what, path);
     }
-    free(tmp);
-    if (!(flags & ATOMIC_NO_SYNC)) sync_parent(path);
+    if (!(flags & ATOMIC_NO_SYNC)) sync_parent(target);
+    free(target);
     return EFFAD_OK;
 }
+
+/* ------------------------------------------------------------------- read */
 
 effad_status atomic_file_read(const char *path, uint8_t **data, size_t *len, effad_error *e)
 {
     *data = NULL; *len = 0;
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) return fail_errno(e, errno, "open", path);
+    /* O_NONBLOCK: opening a FIFO with no writer would otherwise wait for
+     * ever before the check below could refuse it */
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd < 0) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     struct stat sb;
     if (fstat(fd, &sb) != 0) { int err = errno; close(fd); return fail_errno(e, err, "stat", path); }
-    if (!S_ISREG(sb.st_mode)) { close(fd); return effad_fail(e, EFFAD_ERR_IO, "%s: not a regular file", path); }
+    if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        return effad_fail(e, EFFAD_ERR_IO, "%s: is %s, not a file", path, kind_of(sb.st_mode));
+    }
     size_t size = (size_t)sb.st_size;
     uint8_t *buf = malloc(size ? size : 1);
     if (!buf) { close(fd); return effad_fail(e, EFFAD_ERR_NOMEM, "%s: no memory for %zu bytes", path, size); }

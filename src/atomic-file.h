@@ -1,12 +1,29 @@
 /*
- * atomic-file.h -- replace a file's contents all-or-nothing.
+ * atomic-file.h -- replace a file's contents all-or-nothing, and never
+ * damage anything else on the way.
  *
  * The data go to a fresh temp file beside the target (same directory, so
  * the same filesystem), created with O_EXCL by mkstemp; it is fsync'ed,
  * closed and renamed over the target, and the directory is fsync'ed so the
  * rename itself survives a power cut. On any failure the temp file is
- * removed and the old target is untouched; a crash leaves at worst a
- * stray "<name>.tmp.XXXXXX" beside an intact target.
+ * removed and the old target is untouched.
+ *
+ * What a write refuses, before creating anything:
+ *   - a target that exists and is not a regular file (a directory, FIFO,
+ *     socket or device: `-o /dev/full` run as root would otherwise replace
+ *     the device node with a regular file);
+ *   - a target that is the same file (device and inode) as one of the
+ *     command's inputs (atomic_file_note_input): `convert m.onnx -o m.onnx`.
+ * A target that is a symbolic link is written through: the temp file goes
+ * beside the file the link (chain) points to and is renamed over it, so
+ * the link stays a link and the replacement is still atomic.
+ *
+ * Interruption: after atomic_file_cleanup_on_signals(), SIGINT, SIGTERM
+ * and SIGHUP remove the temp files being written before the process dies
+ * of the signal as it would have (the handler only unlinks and re-raises,
+ * both async-signal-safe); the old target is intact, since the rename is
+ * the last step. Only a SIGKILL or power cut can leave a stray
+ * "<name>.tmp.XXXXXX".
  */
 #ifndef EFFAD_ATOMIC_FILE_H
 #define EFFAD_ATOMIC_FILE_H
@@ -22,6 +39,22 @@ effad_status atomic_file_write(const char *path, const void *data, size_t len, e
  * written by the hundred (the demo's images: 160 fsyncs cost a second). */
 #define ATOMIC_NO_SYNC 1u
 effad_status atomic_file_write_flags(const char *path, const void *data, size_t len, unsigned flags, effad_error *e);
+
+/* Whether path may be written: the refusals above, checked without writing,
+ * so that a command can refuse its -o before an hour of work. A path that
+ * does not exist yet is fine. */
+effad_status atomic_file_check_target(const char *path, effad_error *e);
+
+/* Remembers path (device and inode; nothing if it does not exist) as an
+ * input of this process, which no write may replace. */
+void atomic_file_note_input(const char *path);
+/* Forgets every input noted (tests). */
+void atomic_file_forget_inputs(void);
+
+/* Installs the SIGINT / SIGTERM / SIGHUP cleanup described above, for each
+ * of those signals whose disposition is still the default. For programs
+ * (the CLI), not for a library embedded in someone else's. */
+void atomic_file_cleanup_on_signals(void);
 
 /* Reads a whole regular file into a malloc'ed buffer (*data, *len): the
  * reading half, so that callers of this pair never see a partial file. */

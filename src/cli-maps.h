@@ -5,6 +5,7 @@
 #define EFFAD_CLI_MAPS_H
 
 #include <stdio.h>
+#include "cli.h"
 #include "dataset.h"
 #include "detector.h"
 #include "maps-fit.h"
@@ -40,9 +41,9 @@ effad_status eval_maps_open(eval_maps *em, detector *d, const char *root, int ma
  * the image score (--score). */
 effad_status eval_maps_image(eval_maps *em, detector *d, const image_list *l, size_t i, double *score, effad_error *e);
 /* Prints the pixel table, writes OUT/region-counts.svg and appends the
- * report.json members (",\"pixel_auroc\":{...},...") at json + *at. */
-effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *outdir, FILE *out, char *json, size_t cap,
-                              size_t *at, effad_error *e);
+ * report.json members (",\"pixel_auroc\":{...},...") to json. */
+effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *outdir, FILE *out, cli_buf *json,
+                              effad_error *e);
 void eval_maps_close(eval_maps *em);
 
 /* --------------------------------------------------------------- merge */
@@ -58,12 +59,6 @@ effad_status merge_maps_refit(gauss_model *acc, FILE *out, effad_error *e);
 
 /* --------------------------------------------------------------- score */
 
-/* A JSON string literal (quotes and the escapes JSON needs). */
-void json_string(FILE *f, const char *s);
-
-/* DIR/<parent dir>_<name><suffix> for an image path (MVTec names repeat
- * across defect types, so the folder is part of the name). */
-void output_name(char *out, size_t n, const char *dir, const char *image_path, const char *suffix);
 
 /* What `score` adds for a model with maps: the map, its regions and the
  * verdict by regions, the figures and the raw maps. */
@@ -81,12 +76,13 @@ effad_status score_maps_open(score_maps *sm, detector *d, int map_max, effad_err
 /* After pipeline_rgb on a w x h image. */
 effad_status score_maps_image(score_maps *sm, detector *d, int w, int h, effad_error *e);
 /* --save-maps: DIR/<name>.map.png (16-bit, scaled to the image's maximum)
- * and DIR/<name>.map.f32 (float32, little-endian, row-major). */
-effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *image_path, effad_error *e);
+ * and DIR/<name>.map.f32 (float32, little-endian, row-major); name from
+ * figure-names.h. */
+effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *name, effad_error *e);
 /* --save: DIR/<name>-maps.png, the panels (ground truth from the MVTec
- * layout when the image sits in one). */
-effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char *image_path, const uint8_t *rgb,
-                                    effad_error *e);
+ * layout when image_path sits in one). */
+effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char *name, const char *image_path,
+                                    const uint8_t *rgb, effad_error *e);
 /* The "map" member of an image's JSON line (leading comma included). */
 void score_maps_json(const score_maps *sm, FILE *out);
 /* The text line under an image's result. */

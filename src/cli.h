@@ -31,6 +31,34 @@ double cli_now(void);
 int cli_parse_double(const char *s, double *out);
 int cmd_bench(int argc, char **argv);
 
+/* Exit statuses of every command (listed in each --help and the README). */
+enum {
+    CLI_EXIT_OK = 0,
+    CLI_EXIT_ERROR = 1,       /* nothing (or nothing reliable) was done */
+    CLI_EXIT_USAGE = 2,       /* bad arguments */
+    CLI_EXIT_ANOMALY = 3,     /* score --fail-on-anomaly: an image is anomalous */
+    CLI_EXIT_BAD_IMAGES = 4   /* score / eval: some images could not be read or
+                                 decoded; the others were processed */
+};
+
+/* A growing text buffer for reports written in one piece (CSV, JSON);
+ * failed is set if memory ran out, and then nothing is written. */
+typedef struct cli_buf { char *p; size_t n, cap; int failed; } cli_buf;
+void cli_buf_printf(cli_buf *b, const char *fmt, ...);
+/* s as a JSON string, and as a CSV field (RFC 4180 quoting when needed). */
+void cli_buf_json(cli_buf *b, const char *s);
+void cli_buf_csv(cli_buf *b, const char *s);
+void cli_buf_free(cli_buf *b);
+
+/* The message of e without a leading "path: " (for records that name the
+ * file separately). */
+const char *cli_reason(const effad_error *e, const char *path);
+/* v for JSON in printf format fmt (one double), or null when v is not
+ * finite (JSON has no inf or nan); returns buf. */
+const char *cli_json_num(char *buf, size_t n, const char *fmt, double v);
+/* s as a JSON string (quotes included) to f. */
+void cli_json_string(FILE *f, const char *s);
+
 /* Prints "effad <cmd>: <message>" and returns the exit status (1, or 2 for
  * usage errors). */
 int cli_error(const char *cmd, const effad_error *e);
@@ -65,9 +93,56 @@ void cli_warn_image(const char *cmd, cli_image_warnings *wn, const pipeline *p, 
 /* Says on stderr which preset a .gauss from an older effad holds when that
  * preset has been renamed since (gauss_model.preset_stored); else silent. */
 void cli_note_renamed_preset(const char *cmd, const char *gauss_path, const gauss_model *gm);
-/* Creates directory path if it does not exist; an error names it. */
+/* Creates directory path if it does not exist; an error names it, also
+ * when path exists as something other than a directory. */
 effad_status cli_mkdir(const char *path, effad_error *e);
+/* The output rules (src/atomic-file.h) for a command: paths[0..n) are its
+ * inputs, which no output may replace, and out (may be NULL) its output
+ * file, refused now -- before any work -- if it is not a regular file or
+ * is one of the inputs. */
+effad_status cli_outputs_safe(const char *out, const char *const *paths, size_t n, effad_error *e);
+/* The kinds of file an argument can be: everyday mistakes are swapping
+ * MODEL.gauss and MODEL.efm, giving the ONNX where the .efm goes, or a
+ * directory where a file goes. */
+typedef enum cli_kind {
+    CLI_EFM, CLI_GAUSS, CLI_ONNX, CLI_IMAGE,
+    CLI_CONVERTIBLE     /* what convert reads: an ONNX file or a float32 .efm */
+} cli_kind;
+/* Refuses path as the argument `role` (e.g. "MODEL.efm") when it is a
+ * directory or a file of another kind effad recognises, saying which
+ * argument is which: usage is the command's synopsis. Anything else is
+ * left to the reader of that kind. */
+effad_status cli_check_role(const char *path, cli_kind want, const char *role, const char *usage, effad_error *e);
+
+/* Prints the notes of a directory walk ("a symbolic link loop, not
+ * followed") as warnings on stderr. */
+struct image_list;
+void cli_print_notes(const char *cmd, const struct image_list *l);
+/* How the user called effad (argv[0], e.g. ./build/effad): the commands
+ * the demo suggests are printed with it, so they run as printed. */
+extern const char *cli_program;
 /* Whether argv[i] is --help or -h. */
 int cli_is_help(const char *a);
+
+/* One spelling per option across the commands; the spellings commands had
+ * before stay as aliases (the README lists them):
+ *   the output        -o, --out
+ *   the input size    --input-size H,W  (old: --size in bench,
+ *                     --tensor-shape in features) */
+int cli_opt_out(const char *a);
+int cli_opt_input_size(const char *a);
+/* The value of the input-size option opt (as the user spelled it): 1 and
+ * *h, *w; or 0 after the usage error naming opt (exit 2). */
+int cli_input_size(const char *cmd, const char *opt, const char *v, int *h, int *w);
+
+/* What the first bytes of path say it is: 1 and *kind when effad knows the
+ * kind, 0 when it cannot tell (or cannot read it). */
+int cli_file_kind(const char *path, cli_kind *kind);
+
+/* effad --version: this build, the file formats it writes and reads, the
+ * kernels it would run (src/cmd-version.c). */
+int cmd_version(int argc, char **argv);
+/* effad info on a .gauss (src/cmd-info-gauss.c). */
+int info_gauss(const char *path);
 
 #endif

@@ -18,7 +18,7 @@ static int help(void)
            "  --threads N         worker threads, the caller included (default 1)\n"
            "  --runs R            timed passes (default 20)\n"
            "  --warmup W          untimed passes first (default 3)\n"
-           "  --size H,W          input size other than the model's native one\n"
+           "  --input-size H,W    input size other than the model's native one (old: --size)\n"
            "  --isa NAME          force a kernel path (also EFFAD_ISA)\n"
            "  --layers            per-layer profile and totals per layer type\n"
            "  --json              one JSON object on stdout instead of text\n");
@@ -177,8 +177,8 @@ int cmd_bench(int argc, char **argv)
         } else if (!strcmp(a, "--warmup") && v) {
             if (!cli_parse_int(v, 0, 1000000, &warmup)) return cli_usage_error("bench", "bad --warmup '%s'", v);
             i++;
-        } else if (!strcmp(a, "--size") && v) {
-            if (!cli_parse_hw(v, &h, &w)) return cli_usage_error("bench", "bad --size '%s' (want H,W)", v);
+        } else if (cli_opt_input_size(a) && v) {
+            if (!cli_input_size("bench", a, v, &h, &w)) return 2;
             i++;
         } else if (!strcmp(a, "--isa") && v) { isa = v; i++; }
         else if (!strcmp(a, "--layers")) layers = 1;

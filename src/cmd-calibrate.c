@@ -4,6 +4,7 @@
 #include <string.h>
 #include "cli.h"
 #include "cli-maps.h"
+#include "input-list.h"
 
 static int help(void)
 {
@@ -11,7 +12,8 @@ static int help(void)
            "  Chooses the pixel threshold of the anomaly maps (a model fitted with --maps) on\n"
            "  good images the fit did not see: the smallest value at which none of them has\n"
            "  a connected region (8-connectivity) of at least --min-area pixels above it.\n"
-           "  Writes MODEL.gauss in place (atomically) unless -o is given.\n"
+           "  Writes MODEL.gauss in place (atomically) unless -o/--out is given. '-' reads\n"
+           "  more images from stdin, one path per line.\n"
            "  --min-area A   a defect is a region of at least A pixels (default %d)\n"
            "  --threads N, --isa NAME, --quiet\n", MAPS_DEFAULT_MIN_AREA);
     return 0;
@@ -28,12 +30,12 @@ int cmd_calibrate(int argc, char **argv)
         int common = cli_pipeline_option("calibrate", argc, argv, &i, &po, &quiet);
         if (common < 0) return 2;
         if (common) continue;
-        if (!strcmp(a, "-o") && v) { out = v; i++; }
+        if (cli_opt_out(a) && v) { out = v; i++; }
         else if (!strcmp(a, "--min-area") && v) {
             if (!cli_parse_int(v, 1, 1 << 30, &min_area)) return cli_usage_error("calibrate", "bad --min-area '%s'", v);
             i++;
         }
-        else if (a[0] == '-') return cli_usage_error("calibrate", "unknown or incomplete option '%s'", a);
+        else if (a[0] == '-' && a[1]) return cli_usage_error("calibrate", "unknown or incomplete option '%s'", a);
         else if (!gauss_path) gauss_path = a;
         else if (!model) model = a;
         else if (n_inputs < 256) inputs[n_inputs++] = a;
@@ -44,21 +46,21 @@ int cmd_calibrate(int argc, char **argv)
 
     effad_error e = { 0 };
     detector d;
-    image_list list;
-    memset(&list, 0, sizeof list);
+    input_list in;
+    memset(&in, 0, sizeof in);
     if (detector_open(&d, gauss_path, model, po, &e)) return cli_error("calibrate", &e);
     int rc = 1;
     if (!d.gm.maps) { effad_fail(&e, EFFAD_ERR_ARG, "%s has no anomaly maps (fit it with --maps)", gauss_path); goto done; }
-    if (dataset_collect(&list, inputs, n_inputs, &e) ||
-        maps_calibrate(d.gm.maps, &d.p, (const char *const *)list.path, list.n, (uint32_t)min_area, &e) ||
+    if (input_list_collect(&in, inputs, n_inputs, stdin, &e) ||
+        maps_calibrate(d.gm.maps, &d.p, (const char *const *)in.images.path, in.images.n, (uint32_t)min_area, &e) ||
         gauss_file_write(out ? out : gauss_path, &d.gm, &e))
         goto done;
     printf("%s: pixel threshold %.6g (no region of %d+ pixels in %zu good images) -> %s\n", gauss_path,
-           d.gm.maps->threshold, min_area, list.n, out ? out : gauss_path);
+           d.gm.maps->threshold, min_area, in.images.n, out ? out : gauss_path);
     rc = 0;
 done:
     if (rc) cli_error("calibrate", &e);
-    dataset_free(&list);
+    input_list_free(&in);
     detector_close(&d);
     return rc;
 }

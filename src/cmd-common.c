@@ -1,16 +1,118 @@
 /* Shared plumbing of the effad subcommands. */
+#include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "atomic-file.h"
+#include "dataset.h"
 
 int cli_error(const char *cmd, const effad_error *e)
 {
     fprintf(stderr, "effad %s: %s\n", cmd, e && e->msg[0] ? e->msg : "failed");
     return 1;
+}
+
+const char *cli_program = "effad";
+
+const char *cli_reason(const effad_error *e, const char *path)
+{
+    size_t n = strlen(path);
+    if (!strncmp(e->msg, path, n) && e->msg[n] == ':' && e->msg[n + 1] == ' ') return e->msg + n + 2;
+    return e->msg[0] ? e->msg : "failed";
+}
+
+const char *cli_json_num(char *buf, size_t n, const char *fmt, double v)
+{
+    if (!isfinite(v)) snprintf(buf, n, "null");
+    else snprintf(buf, n, fmt, v);
+    return buf;
+}
+
+/* s as a JSON string literal into out (cap bytes, NUL-terminated when cap
+ * > 0); returns the full length, so (0, 0) measures. The one escaper. */
+static size_t json_str(char *out, size_t cap, const char *s)
+{
+    size_t at = 0;
+#define PUT(c) do { if (at + 1 < cap) out[at] = (c); at++; } while (0)
+    PUT('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') { PUT('\\'); PUT((char)c); }
+        else if (c < 0x20) {
+            static const char hex[] = "0123456789abcdef";
+            PUT('\\'); PUT('u'); PUT('0'); PUT('0'); PUT(hex[c >> 4]); PUT(hex[c & 15]);
+        } else PUT((char)c);
+    }
+    PUT('"');
+#undef PUT
+    if (cap) out[at < cap ? at : cap - 1] = '\0';
+    return at;
+}
+
+/* Makes room for n more bytes plus a NUL. */
+static int buf_room(cli_buf *b, size_t n)
+{
+    if (b->failed) return 0;
+    if (b->n + n + 1 <= b->cap) return 1;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->n + n + 1) cap *= 2;
+    char *q = realloc(b->p, cap);
+    if (!q) { b->failed = 1; return 0; }
+    b->p = q;
+    b->cap = cap;
+    return 1;
+}
+
+void cli_buf_printf(cli_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(0, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !buf_room(b, (size_t)n)) { b->failed = 1; return; }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)n;
+}
+
+void cli_buf_json(cli_buf *b, const char *s)
+{
+    size_t n = json_str(0, 0, s);
+    if (!buf_room(b, n)) return;
+    json_str(b->p + b->n, n + 1, s);
+    b->n += n;
+}
+
+void cli_json_string(FILE *f, const char *s)
+{
+    cli_buf b = { 0 };
+    cli_buf_json(&b, s);
+    fputs(b.failed ? "\"(no memory for the string)\"" : b.p, f);
+    cli_buf_free(&b);
+}
+
+void cli_buf_csv(cli_buf *b, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) { cli_buf_printf(b, "%s", s); return; }
+    cli_buf_printf(b, "\"");
+    for (const char *q = s; *q; q++) {
+        if (*q == '"') cli_buf_printf(b, "\"\"");   /* a quote inside quotes is doubled */
+        else cli_buf_printf(b, "%c", *q);
+    }
+    cli_buf_printf(b, "\"");
+}
+
+void cli_buf_free(cli_buf *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, const char *arg)
@@ -56,7 +158,9 @@ const effad_kernel_set *cli_kernels(const char *isa_opt, effad_error *e)
 
 effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model *m, effad_error *e)
 {
-    effad_status s = effad_file_map(path, f, e);
+    effad_status s = cli_check_role(path, CLI_EFM, "MODEL.efm", "an .efm from effad convert", e);
+    if (s) return s;
+    s = effad_file_map(path, f, e);
     if (s) return s;
     if ((s = effad_model_load_writable(m, (void *)f->bytes, f->n_bytes, e))) {
         effad_error_prefix(e, path);
@@ -136,8 +240,11 @@ int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline
 
 effad_status cli_mkdir(const char *path, effad_error *e)
 {
-    if (mkdir(path, 0755) != 0 && errno != EEXIST)
-        return effad_fail(e, EFFAD_ERR_IO, "%s: cannot create directory: %s", path, strerror(errno));
+    struct stat st;
+    if (mkdir(path, 0755) == 0) return EFFAD_OK;
+    if (errno != EEXIST) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot create directory: %s", path, strerror(errno));
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return effad_fail(e, EFFAD_ERR_IO, "%s: exists and is not a directory (an output directory goes here)", path);
     return EFFAD_OK;
 }
 
@@ -164,4 +271,83 @@ void cli_note_renamed_preset(const char *cmd, const char *gauss_path, const gaus
     if (gm->preset_stored)
         fprintf(stderr, "effad %s: note: %s was written by an older effad under the preset name '%s'; "
                 "it holds what is now called '%s'\n", cmd, gauss_path, gm->preset_stored, gm->preset);
+}
+
+/* What the first bytes of a file say it is; NULL when we cannot tell. */
+static const char *sniff(const uint8_t *b, size_t n, cli_kind *kind)
+{
+    if (n >= 8 && !memcmp(b, "EFFADEFM", 8)) { *kind = CLI_EFM; return "a converted model (.efm)"; }
+    if (n >= 8 && !memcmp(b, "EFFGAUSS", 8)) { *kind = CLI_GAUSS; return "a fitted model (.gauss)"; }
+    *kind = CLI_IMAGE;
+    if (n >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8)) return "a PNG image";
+    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return "a JPEG image";
+    if (n >= 2 && b[0] == 'B' && b[1] == 'M') return "a BMP image";
+    return NULL;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && !strcmp(s + n - k, suffix);
+}
+
+int cli_file_kind(const char *path, cli_kind *kind)
+{
+    uint8_t b[8];
+    ssize_t n = 0;
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd >= 0) { n = read(fd, b, sizeof b); close(fd); }
+    return n > 0 && sniff(b, (size_t)n, kind) != NULL;
+}
+
+int cli_opt_out(const char *a)
+{
+    return !strcmp(a, "-o") || !strcmp(a, "--out");
+}
+
+int cli_opt_input_size(const char *a)
+{
+    return !strcmp(a, "--input-size") || !strcmp(a, "--size") || !strcmp(a, "--tensor-shape");
+}
+
+int cli_input_size(const char *cmd, const char *opt, const char *v, int *h, int *w)
+{
+    char msg[64];
+    if (cli_parse_hw(v, h, w)) return 1;
+    snprintf(msg, sizeof msg, "bad %s '%%s' (want H,W)", opt);
+    cli_usage_error(cmd, msg, v);
+    return 0;
+}
+
+effad_status cli_check_role(const char *path, cli_kind want, const char *role, const char *usage, effad_error *e)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) return EFFAD_OK;    /* the reader says why it cannot open it */
+    if (S_ISDIR(st.st_mode))
+        return effad_fail(e, EFFAD_ERR_ARG, "%s is a directory, but %s (a file) goes there (%s)", path, role, usage);
+    if (!S_ISREG(st.st_mode)) return EFFAD_OK;
+    uint8_t b[8];
+    ssize_t n = 0;
+    int fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (fd >= 0) { n = read(fd, b, sizeof b); close(fd); }
+    cli_kind kind = CLI_IMAGE;
+    const char *what = n > 0 ? sniff(b, (size_t)n, &kind) : NULL;
+    int fits = kind == want || (want == CLI_CONVERTIBLE && (kind == CLI_ONNX || kind == CLI_EFM));
+    if (what && !fits)
+        return effad_fail(e, EFFAD_ERR_ARG, "%s is %s, but %s goes there (%s)", path, what, role, usage);
+    if (!what && want == CLI_EFM && (ends_with(path, ".onnx") || ends_with(path, ".ONNX")))
+        return effad_fail(e, EFFAD_ERR_ARG, "%s looks like an ONNX model; %s goes there: convert it first (effad "
+                          "convert %s -o MODEL.efm)", path, role, path);
+    return EFFAD_OK;
+}
+
+void cli_print_notes(const char *cmd, const image_list *l)
+{
+    for (size_t i = 0; i < l->n_notes; i++) fprintf(stderr, "effad %s: warning: %s\n", cmd, l->notes[i]);
+}
+
+effad_status cli_outputs_safe(const char *out, const char *const *paths, size_t n, effad_error *e)
+{
+    for (size_t i = 0; i < n; i++) atomic_file_note_input(paths[i]);
+    return out ? atomic_file_check_target(out, e) : EFFAD_OK;
 }

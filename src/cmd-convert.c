@@ -53,13 +53,13 @@ int cmd_convert(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         int r8;
         if (cli_is_help(a)) return help();
-        if (!strcmp(a, "-o") && v) { out = v; i++; }
+        if (cli_opt_out(a) && v) { out = v; i++; }
         else if (!strcmp(a, "--taps") && v) {
             int t = convert_taps_parse(v);
             if (t < 0) return cli_usage_error("convert", "unknown tap rule '%s'", v);
             opt.taps = (convert_taps)t; i++;
-        } else if (!strcmp(a, "--input-size") && v) {
-            if (!cli_parse_hw(v, &opt.in_h, &opt.in_w)) return cli_usage_error("convert", "bad --input-size '%s' (want H,W)", v);
+        } else if (cli_opt_input_size(a) && v) {
+            if (!cli_input_size("convert", a, v, &opt.in_h, &opt.in_w)) return 2;
             i++;
         } else if ((!strcmp(a, "--mean") || !strcmp(a, "--std")) && v) {
             if (!parse3(v, a[2] == 'm' ? opt.mean : opt.std)) return cli_usage_error("convert", "bad value '%s' (want a,b,c)", v);
@@ -78,6 +78,9 @@ int cmd_convert(int argc, char **argv)
     opt.source = base ? base + 1 : in;
 
     effad_error e = { 0 };
+    if (cli_check_role(in, CLI_CONVERTIBLE, "IN.onnx", "effad convert IN.onnx -o OUT.efm", &e) ||
+        cli_outputs_safe(out, &in, 1, &e))
+        return cli_error("convert", &e);
     effad_mapped_file f;
     uint8_t *efm = 0;
     size_t efm_bytes = 0;

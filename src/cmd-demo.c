@@ -11,7 +11,7 @@
 
 static int help(void)
 {
-    printf("usage: effad demo [--out DIR] [--seed S] [--texture metal|fabric] [--threads N]\n"
+    printf("usage: effad demo [-o DIR] [--seed S] [--texture metal|fabric] [--threads N]\n"
            "  Generates a synthetic inspection set in the MVTec-AD layout (textured good\n"
            "  parts; scratches, spots, holes and missing pieces as defects, with masks),\n"
            "  builds a small EfficientNet with deterministic weights, fits it on the good\n"
@@ -32,7 +32,7 @@ int cmd_demo(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
-        if (!strcmp(a, "--out") && v) { out = v; i++; }
+        if (cli_opt_out(a) && v) { out = v; i++; }
         else if (!strcmp(a, "--seed") && v) { if (!cli_parse_int(v, 0, 2147483647, &seed)) return cli_usage_error("demo", "bad --seed '%s'", v); i++; }
         else if (!strcmp(a, "--texture") && v) { texture = v; i++; }
         else if (!strcmp(a, "--threads") && v) { int n; if (!cli_parse_int(v, 1, 256, &n)) return cli_usage_error("demo", "bad --threads '%s'", v); threads = v; i++; }
@@ -84,14 +84,14 @@ int cmd_demo(int argc, char **argv)
     if (s) return cli_error("demo", &e);
     printf("2. model with deterministic weights -> %s (%zu bytes)\n", model, efm_bytes);
 
-    printf("3. effad fit %s %s/train/good -o %s --preprocess paper --maps --holdout 0.2\n", model, data, gauss);
+    printf("3. %s fit %s %s/train/good -o %s --preprocess paper --maps --holdout 0.2\n", cli_program, model, data, gauss);
     fflush(stdout);
     snprintf(train, sizeof train, "%s/train/good", data);
     char *fit_argv[] = { "fit", model, train, "-o", gauss, "--preprocess", "paper", "--maps", "--holdout", "0.2",
                          "--threads", (char *)threads, 0 };
     if (cmd_fit(12, fit_argv)) return 1;
 
-    printf("4. effad eval %s %s %s --out %s\n", gauss, model, data, report);
+    printf("4. %s eval %s %s %s --out %s\n", cli_program, gauss, model, data, report);
     fflush(stdout);
     char *eval_argv[] = { "eval", gauss, model, data, "--out", report, "--threads", (char *)threads, 0 };
     if (cmd_eval(8, eval_argv)) return 1;
@@ -109,11 +109,12 @@ int cmd_demo(int argc, char **argv)
     score_argv[n_score++] = figures;
     score_argv[n_score++] = "--threads";
     score_argv[n_score++] = (char *)threads;
-    printf("5. effad score %s %s %s/test/{good,hole,missing,scratch,spot}/000.png --save %s\n", gauss, model, data, figures);
+    printf("5. %s score %s %s %s/test/{good,hole,missing,scratch,spot}/000.png --save %s\n", cli_program, gauss, model, data,
+           figures);
     fflush(stdout);
     if (cmd_score(n_score, score_argv)) return 1;
-    printf("\ndemo finished in %.1f s. Figures: %s/*-maps.png (input, ground truth, predicted mask,\n"
-           "segmentation, heat map). Try: effad score %s %s %s/test/hole --save %s\n",
-           cli_now() - t0, figures, gauss, model, data, figures);
+    printf("\ndemo finished in %.1f s. Figures: %s/*/000-maps.png (input, ground truth, predicted mask,\n"
+           "segmentation, heat map). Try: %s score %s %s %s/test/hole --save %s\n",
+           cli_now() - t0, figures, cli_program, gauss, model, data, figures);
     return 0;
 }

@@ -23,11 +23,15 @@ static int help(void)
            "  and draws OUT/region-counts.svg.\n"
            "  --score image|map-max  the image score: the Gaussians' (default) or the\n"
            "                   anomaly map's maximum\n"
-           "  --out DIR        report directory (default effad-report)\n"
+           "  -o, --out DIR    report directory (default effad-report)\n"
            "  --update         store best-f1 and youden thresholds in MODEL.gauss (atomically)\n"
            "  --use NAME       with --update: put that threshold in force\n"
            "  --threads N, --isa NAME, --quiet\n"
-           CLI_HELP_16BIT);
+           CLI_HELP_16BIT
+           "  An image that cannot be read or decoded is left out of the AUROC with a\n"
+           "  warning, listed under \"errors\" in report.json, and makes the exit status 4.\n"
+           "exit status: 0 done; 4 done without the images that could not be read or\n"
+           "  decoded; 1 any other error; 2 bad arguments\n");
     return 0;
 }
 
@@ -44,12 +48,18 @@ static rate rates_at(const double *score, const uint8_t *label, size_t n, double
     return r;
 }
 
-/* The subset "good + one defect type" (type < 0: all images). */
-static size_t subset(const image_list *l, const double *score, int type, double *s_out, uint8_t *l_out)
+/* The scored images of the subset "good + one defect type" (type < 0:
+ * all images); failed[i] marks an image that could not be read. */
+static size_t subset(const image_list *l, const double *score, const char *const *failed, int type, double *s_out,
+                     uint8_t *l_out)
 {
     size_t k = 0;
     for (size_t i = 0; i < l->n; i++)
-        if (type < 0 || l->type[i] == 0 || l->type[i] == type) { s_out[k] = score[i]; l_out[k] = (uint8_t)l->label[i]; k++; }
+        if (!failed[i] && (type < 0 || l->type[i] == 0 || l->type[i] == type)) {
+            s_out[k] = score[i];
+            l_out[k] = (uint8_t)l->label[i];
+            k++;
+        }
     return k;
 }
 
@@ -64,7 +74,7 @@ int cmd_eval(int argc, char **argv)
         int common = cli_pipeline_option("eval", argc, argv, &i, &po, &quiet);
         if (common < 0) return 2;
         if (common) continue;
-        if (!strcmp(a, "--out") && v) { outdir = v; i++; }
+        if (cli_opt_out(a) && v) { outdir = v; i++; }
         else if (!strcmp(a, "--update")) update = 1;
         else if (!strcmp(a, "--use") && v) { use = v; i++; }
         else if (!strcmp(a, "--score") && v) {
@@ -79,53 +89,76 @@ int cmd_eval(int argc, char **argv)
         else return cli_usage_error("eval", "unexpected argument '%s'", a);
     }
     if (!gauss_path || !model || !data) return cli_usage_error("eval", "need MODEL.gauss, MODEL.efm and DATA_DIR%s", "");
+    if (use && !update)
+        return cli_usage_error("eval", "--use '%s' puts a threshold in force in MODEL.gauss, which only --update "
+                               "rewrites: add --update (or give score --threshold NAME to try one)", use);
     if (update && map_max) return cli_usage_error("eval", "--update stores image-score thresholds; not with --score map-max%s", "");
 
     effad_error e = { 0 };
     detector d;
     image_list list;
     memset(&list, 0, sizeof list);
-    /* --update writes the model back, statistics and all */
-    if (detector_open_flags(&d, gauss_path, model, po, update ? 0 : GAUSS_READ_NO_MAP_STATS, &e)) return cli_error("eval", &e);
+    /* with --update the .gauss is meant to be rewritten (statistics and
+     * all); nothing else is */
+    const char *files[2] = { model, gauss_path };
+    static const char usage[] = "effad eval MODEL.gauss MODEL.efm DATA_DIR";
+    if (cli_check_role(gauss_path, CLI_GAUSS, "MODEL.gauss", usage, &e) ||
+        cli_check_role(model, CLI_EFM, "MODEL.efm", usage, &e) || cli_outputs_safe(0, files, update ? 1 : 2, &e) ||
+        detector_open_flags(&d, gauss_path, model, po, update ? 0 : GAUSS_READ_NO_MAP_STATS, &e))
+        return cli_error("eval", &e);
     cli_note_renamed_preset("eval", gauss_path, &d.gm);
-    int rc = 1;
+    int rc = CLI_EXIT_ERROR;
     double *score = 0, *sub_s = 0;
     uint8_t *sub_l = 0;
+    char **failed = 0;          /* per image: NULL, or why it could not be read */
+    size_t n_failed = 0;
     roc_curve curves[64];
     int n_curves = 0;
-    char *csv = 0;
+    cli_buf csv = { 0 }, json = { 0 };
     eval_maps em;
     memset(&em, 0, sizeof em);
-    if (dataset_mvtec_test(&list, data, &e) || cli_mkdir(outdir, &e) || eval_maps_open(&em, &d, data, map_max, &e)) goto done;
+    if (dataset_mvtec_test(&list, data, &e)) goto done;
+    cli_print_notes("eval", &list);
+    if (cli_outputs_safe(0, (const char *const *)list.path, list.n, &e) || cli_mkdir(outdir, &e) ||
+        eval_maps_open(&em, &d, data, map_max, &e))
+        goto done;
     score = malloc(sizeof(double) * list.n);
     sub_s = malloc(sizeof(double) * list.n);
     sub_l = malloc(list.n);
-    size_t csv_cap = 256 + list.n * (128 + 24 * d.gm.n_levels), csv_at = 0;
-    csv = malloc(csv_cap);
-    if (!score || !sub_s || !sub_l || !csv) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
-    csv_at += (size_t)snprintf(csv, csv_cap, "file,type,label,score\n");
+    failed = calloc(list.n, sizeof *failed);
+    if (!score || !sub_s || !sub_l || !failed) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
+    cli_buf_printf(&csv, "file,type,label,score\n");
 
     cli_progress prog;
     cli_progress_start(&prog, "eval", list.n, quiet);
     for (size_t i = 0; i < list.n; i++) {
-        if (em.on ? eval_maps_image(&em, &d, &list, i, &score[i], &e) : pipeline_image(&d.p, list.path[i], d.feat, &e)) goto done;
-        if (!em.on) score[i] = detector_score_image(&d);
-        if (csv_at < csv_cap)
-            csv_at += (size_t)snprintf(csv + csv_at, csv_cap - csv_at, "%s,%s,%d,%.9g\n", list.path[i],
-                                       list.type_name[list.type[i]], list.label[i], score[i]);
         cli_progress_step(&prog, i + 1);
+        if (em.on ? eval_maps_image(&em, &d, &list, i, &score[i], &e) : pipeline_image(&d.p, list.path[i], d.feat, &e)) {
+            /* left out, and on with the others */
+            if (!(failed[i] = strdup(cli_reason(&e, list.path[i])))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
+            n_failed++;
+            fprintf(stderr, "%seffad eval: warning: %s: %s (left out)\n", prog.tty && !quiet ? "\n" : "", list.path[i],
+                    failed[i]);
+            continue;
+        }
+        if (!em.on) score[i] = detector_score_image(&d);
+        cli_buf_csv(&csv, list.path[i]);
+        cli_buf_printf(&csv, ",");
+        cli_buf_csv(&csv, list.type_name[list.type[i]]);
+        cli_buf_printf(&csv, ",%d,%.9g\n", list.label[i], score[i]);
     }
     cli_progress_end(&prog);
 
     /* AUROC overall, then each defect type against the good images */
-    printf("image AUROC (%s, %zu test images, preprocessing %s%s)\n", data, list.n, d.gm.preset,
+    printf("image AUROC (%s, %zu test images, preprocessing %s%s)\n", data, list.n - n_failed, d.gm.preset,
            map_max ? ", score = anomaly-map maximum" : "");
+    if (n_failed) printf("  %zu more could not be read or decoded: left out (report.json lists them)\n", n_failed);
     printf("  %-16s %6s %6s %8s\n", "defect type", "good", "bad", "AUROC");
     roc_series series[64];
     double auc_all = 0;
     for (int t = -1; t < list.n_types && n_curves < 64; t++) {
         if (t == 0) continue;
-        size_t k = subset(&list, score, t, sub_s, sub_l), pos = 0;
+        size_t k = subset(&list, score, (const char *const *)failed, t, sub_s, sub_l), pos = 0;
         for (size_t i = 0; i < k; i++) pos += sub_l[i];
         double auc;
         if (roc_auc(sub_s, sub_l, k, &auc, &e) || roc_curve_compute(sub_s, sub_l, k, 1, &curves[n_curves], &e)) goto done;
@@ -144,7 +177,7 @@ int cmd_eval(int argc, char **argv)
     if (figure_roc_svg(path, title, series, n_curves, &e)) goto done;
 
     /* thresholds: the model's, plus the two chosen on these labels */
-    size_t k = subset(&list, score, -1, sub_s, sub_l);
+    size_t k = subset(&list, score, (const char *const *)failed, -1, sub_s, sub_l);
     double f1_th, f1, yj_th, yj;
     if (roc_best_f1(sub_s, sub_l, k, &f1_th, &f1, &e) || roc_youden(sub_s, sub_l, k, &yj_th, &yj, &e)) goto done;
     printf("thresholds (score >= threshold is anomalous)\n  %-16s %12s %8s %8s\n", "name", "value", "TPR", "FPR");
@@ -162,24 +195,41 @@ int cmd_eval(int argc, char **argv)
     printf("  %-16s %12.6g %8.4f %8.4f  (F1 %.4f, chosen on these labels)\n", "best-f1", f1_th, rf.tpr, rf.fpr, f1);
     printf("  %-16s %12.6g %8.4f %8.4f  (J %.4f, chosen on these labels)\n", "youden", yj_th, ry.tpr, ry.fpr, yj);
 
-    snprintf(path, sizeof path, "%s/scores.csv", outdir);
-    if (atomic_file_write(path, csv, csv_at < csv_cap ? csv_at : csv_cap, &e)) goto done;
-    {
-        char json[8192];
-        size_t at = (size_t)snprintf(json, sizeof json, "{\"data\":\"%s\",\"images\":%zu,\"auroc\":{", data, list.n);
-        for (int c = 0; c < n_curves && at < sizeof json; c++)
-            at += (size_t)snprintf(json + at, sizeof json - at, "%s\"%s\":%.6f", c ? "," : "", series[c].name, series[c].auc);
-        if (at < sizeof json)
-            at += (size_t)snprintf(json + at, sizeof json - at, "},\"thresholds\":{\"in_force\":{\"name\":\"%s\",\"value\":%.9g},"
-                                   "\"best_f1\":{\"value\":%.9g,\"f1\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f},"
-                                   "\"youden\":{\"value\":%.9g,\"j\":%.6f,\"tpr\":%.6f,\"fpr\":%.6f}}",
-                                   d.gm.n_thresholds ? d.gm.thresholds[0].name : "", d.gm.n_thresholds ? d.gm.thresholds[0].value : NAN,
-                                   f1_th, f1, rf.tpr, rf.fpr, yj_th, yj, ry.tpr, ry.fpr);
-        if (eval_maps_report(&em, &list, outdir, stdout, json, sizeof json, &at, &e)) goto done;
-        if (at < sizeof json) at += (size_t)snprintf(json + at, sizeof json - at, "}\n");
-        snprintf(path, sizeof path, "%s/report.json", outdir);
-        if (atomic_file_write(path, json, at < sizeof json ? at : sizeof json - 1, &e)) goto done;
+    cli_buf_printf(&json, "{\"data\":");
+    cli_buf_json(&json, data);
+    cli_buf_printf(&json, ",\"images\":%zu,\"auroc\":{", list.n - n_failed);
+    for (int c = 0; c < n_curves; c++) {
+        cli_buf_printf(&json, "%s", c ? "," : "");
+        cli_buf_json(&json, series[c].name);
+        char num[40];
+        cli_buf_printf(&json, ":%s", cli_json_num(num, sizeof num, "%.6f", series[c].auc));
     }
+    cli_buf_printf(&json, "},\"thresholds\":{\"in_force\":{\"name\":");
+    cli_buf_json(&json, d.gm.n_thresholds ? d.gm.thresholds[0].name : "");
+    char n[9][40];   /* JSON has no inf or nan: such values are null */
+    cli_buf_printf(&json, ",\"value\":%s},\"best_f1\":{\"value\":%s,\"f1\":%s,\"tpr\":%s,\"fpr\":%s},"
+                   "\"youden\":{\"value\":%s,\"j\":%s,\"tpr\":%s,\"fpr\":%s}},\"errors\":[",
+                   cli_json_num(n[0], 40, "%.9g", d.gm.n_thresholds ? d.gm.thresholds[0].value : NAN),
+                   cli_json_num(n[1], 40, "%.9g", f1_th), cli_json_num(n[2], 40, "%.6f", f1),
+                   cli_json_num(n[3], 40, "%.6f", rf.tpr), cli_json_num(n[4], 40, "%.6f", rf.fpr),
+                   cli_json_num(n[5], 40, "%.9g", yj_th), cli_json_num(n[6], 40, "%.6f", yj),
+                   cli_json_num(n[7], 40, "%.6f", ry.tpr), cli_json_num(n[8], 40, "%.6f", ry.fpr));
+    for (size_t i = 0, c = 0; i < list.n; i++) {
+        if (!failed[i]) continue;
+        cli_buf_printf(&json, "%s{\"file\":", c++ ? "," : "");
+        cli_buf_json(&json, list.path[i]);
+        cli_buf_printf(&json, ",\"error\":");
+        cli_buf_json(&json, failed[i]);
+        cli_buf_printf(&json, "}");
+    }
+    cli_buf_printf(&json, "]");
+    if (eval_maps_report(&em, &list, outdir, stdout, &json, &e)) goto done;
+    cli_buf_printf(&json, "}\n");
+    if (csv.failed || json.failed) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the report"); goto done; }
+    snprintf(path, sizeof path, "%s/scores.csv", outdir);
+    if (atomic_file_write(path, csv.p, csv.n, &e)) goto done;
+    snprintf(path, sizeof path, "%s/report.json", outdir);
+    if (atomic_file_write(path, json.p, json.n, &e)) goto done;
     printf("report: %s/roc.svg, %s/scores.csv, %s/report.json%s%s%s\n", outdir, outdir, outdir,
            em.pixel ? ", " : "", em.pixel ? outdir : "", em.pixel ? "/region-counts.svg" : "");
     if (update) {
@@ -193,11 +243,15 @@ int cmd_eval(int argc, char **argv)
         if (gauss_file_write(gauss_path, &d.gm, &e)) goto done;
         printf("updated %s: threshold in force is %s = %.6g\n", gauss_path, d.gm.thresholds[0].name, d.gm.thresholds[0].value);
     }
-    rc = 0;
+    rc = n_failed ? CLI_EXIT_BAD_IMAGES : CLI_EXIT_OK;
+    if (n_failed) fprintf(stderr, "effad eval: %zu of %zu images could not be read or decoded (left out)\n", n_failed, list.n);
 done:
-    if (rc) cli_error("eval", &e);
+    if (rc == CLI_EXIT_ERROR) cli_error("eval", &e);
     for (int c = 0; c < n_curves; c++) roc_curve_free(&curves[c]);
-    free(score); free(sub_s); free(sub_l); free(csv);
+    for (size_t i = 0; failed && i < list.n; i++) free(failed[i]);
+    free(failed);
+    free(score); free(sub_s); free(sub_l);
+    cli_buf_free(&csv); cli_buf_free(&json);
     dataset_free(&list);
     eval_maps_close(&em);
     detector_close(&d);

@@ -1,45 +1,128 @@
-/* effad features: the network on an already-preprocessed tensor.
- * This is the path the golden tests use, so anyone can check any ONNX
- * file against ONNX Runtime the same way. */
+/* effad features: the level vectors of images (through a preset, as fit
+ * sees them) or of an already-preprocessed tensor. The tensor path is the
+ * one the golden tests use, so anyone can check any ONNX file against ONNX
+ * Runtime the same way. */
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
 #include "atomic-file.h"
+#include "input-list.h"
 #include "le.h"
 
 static int help(void)
 {
-    printf("usage: effad features MODEL.efm --tensor IN.f32 -o OUT.f32 [options]\n"
+    printf("usage: effad features MODEL.efm IMAGE_OR_DIR... [--preprocess P] [-o OUT.csv] [options]\n"
+           "       effad features MODEL.efm --tensor IN.f32 -o OUT.f32 [options]\n"
+           "  Images ('-': more from stdin, one path per line) go through the preset P\n"
+           "  (ailia, the default, mahalanobisad or paper: see effad fit --help) as fit\n"
+           "  sees them. OUT.csv (default: standard output) gets a header, then one row\n"
+           "  per image: file, then every level's spatially averaged vector,\n"
+           "  level_<n>_<c> for channel c of model level n (effad info lists them);\n"
+           "  numbers to float32 precision (%%.9g), RFC 4180 quoting. An unreadable\n"
+           "  image is an error and nothing is written.\n"
            "  IN.f32 is a 1x3xHxW float32 little-endian tensor, already normalised.\n"
            "  OUT.f32 receives the spatially averaged vector of every level,\n"
-           "  concatenated in level order (effad info lists them), float32 LE.\n"
-           "  --maps              write the full maps instead (each C x H x W, level order)\n"
-           "  --tensor-shape H,W  input size other than the model's native one\n"
-           "  --isa NAME          force a kernel path (also EFFAD_ISA)\n");
+           "  concatenated in level order, float32 LE.\n"
+           "  --maps              (--tensor) write the full maps instead (each C x H x W)\n"
+           "  --input-size H,W    (--tensor) input size other than the model's native one\n"
+           "                      (old: --tensor-shape)\n"
+           "  -o, --out FILE      the output\n"
+           "  --threads N, --isa NAME, --quiet\n"
+           CLI_HELP_16BIT);
     return 0;
+}
+
+/* One CSV row per image: the file, then its level vectors. */
+static int features_of_images(const char *model, const char *const *inputs, int n_inputs, const char *out,
+                              pipeline_options po, int quiet)
+{
+    effad_error e = { 0 };
+    pipeline p;
+    input_list in;
+    cli_buf csv = { 0 };
+    float *feat = 0;
+    uint8_t *rgb = 0;
+    int rc = 1;
+    memset(&in, 0, sizeof in);
+    if (cli_check_role(model, CLI_EFM, "MODEL.efm", "effad features MODEL.efm IMAGE_OR_DIR...", &e) ||
+        cli_outputs_safe(out, &model, 1, &e) || pipeline_open(&p, model, &po, &e))
+        return cli_error("features", &e);
+    cli_image_warnings warned = { 0, 0 };
+    if (input_list_collect(&in, inputs, n_inputs, stdin, &e)) goto done;
+    cli_print_notes("features", &in.images);
+    if (cli_outputs_safe(out, (const char *const *)in.images.path, in.images.n, &e)) goto done;
+    if (!(feat = malloc(sizeof(float) * p.total_dim + 1))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
+    cli_buf_printf(&csv, "file");
+    for (int t = 0; t < p.n_levels; t++)
+        for (int c = 0; c < p.level_dim[t]; c++) cli_buf_printf(&csv, ",level_%d_%d", t, c);
+    cli_buf_printf(&csv, "\n");
+    cli_progress prog;
+    cli_progress_start(&prog, "features", in.images.n, quiet);
+    for (size_t i = 0; i < in.images.n; i++) {
+        const char *path = in.images.path[i];
+        int w, h;
+        effad_status s = pipeline_load_rgb(&p, path, &rgb, &w, &h, &e);
+        if (!s) cli_warn_image("features", &warned, &p, path, w, h);
+        if (!s && (s = pipeline_rgb(&p, rgb, w, h, 0, 0, feat, &e))) effad_error_prefix(&e, path);
+        free(rgb); rgb = 0;
+        if (s) goto done;
+        cli_buf_csv(&csv, path);
+        for (size_t k = 0; k < p.total_dim; k++) cli_buf_printf(&csv, ",%.9g", feat[k]);
+        cli_buf_printf(&csv, "\n");
+        cli_progress_step(&prog, i + 1);
+    }
+    cli_progress_end(&prog);
+    if (csv.failed) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the table"); goto done; }
+    if (out ? atomic_file_write(out, csv.p, csv.n, &e) != EFFAD_OK : fwrite(csv.p, 1, csv.n, stdout) != csv.n) {
+        if (!out) effad_fail(&e, EFFAD_ERR_IO, "cannot write to standard output");
+        goto done;
+    }
+    fflush(stdout);
+    rc = 0;
+done:
+    if (rc) cli_error("features", &e);
+    free(feat); free(rgb);
+    cli_buf_free(&csv);
+    input_list_free(&in);
+    pipeline_close(&p);
+    return rc;
 }
 
 int cmd_features(int argc, char **argv)
 {
-    const char *model = 0, *tensor = 0, *out = 0, *isa = 0;
-    int maps = 0, h = 0, w = 0;
+    const char *model = 0, *tensor = 0, *out = 0, *isa = 0, *inputs[256];
+    int maps = 0, h = 0, w = 0, n_inputs = 0, quiet = 0;
+    pipeline_options po = { .preset = "ailia", .threads = 1, .rgb16 = IMAGE_RGB_SCALE };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
+        int common = cli_pipeline_option("features", argc, argv, &i, &po, &quiet);
+        if (common < 0) return 2;
+        if (common) continue;
         if (!strcmp(a, "--tensor") && v) { tensor = v; i++; }
-        else if (!strcmp(a, "-o") && v) { out = v; i++; }
-        else if (!strcmp(a, "--isa") && v) { isa = v; i++; }
+        else if (cli_opt_out(a) && v) { out = v; i++; }
+        else if (!strcmp(a, "--preprocess") && v) { po.preset = v; i++; }
         else if (!strcmp(a, "--maps")) maps = 1;
-        else if (!strcmp(a, "--tensor-shape") && v) {
-            if (!cli_parse_hw(v, &h, &w)) return cli_usage_error("features", "bad --tensor-shape '%s' (want H,W)", v);
+        else if (cli_opt_input_size(a) && v) {
+            if (!cli_input_size("features", a, v, &h, &w)) return 2;
             i++;
-        } else if (a[0] == '-') return cli_usage_error("features", "unknown or incomplete option '%s'", a);
+        } else if (a[0] == '-' && a[1]) return cli_usage_error("features", "unknown or incomplete option '%s'", a);
         else if (!model) model = a;
-        else return cli_usage_error("features", "unexpected argument '%s'", a);
+        else if (n_inputs < 256) inputs[n_inputs++] = a;
+        else return cli_usage_error("features", "too many inputs%s", "");
     }
-    if (!model || !tensor || !out) return cli_usage_error("features", "need MODEL.efm, --tensor IN.f32 and -o OUT.f32%s", "");
+    isa = po.isa;
+    if (model && n_inputs && !tensor) {
+        if (maps || h) return cli_usage_error("features", "--maps and --input-size go with --tensor%s", "");
+        return features_of_images(model, inputs, n_inputs, out, po, quiet);
+    }
+    if (n_inputs) return cli_usage_error("features", "images and --tensor exclude each other ('%s')", inputs[0]);
+    if (!model || !tensor || !out)
+        return cli_usage_error("features", "need MODEL.efm and images, or MODEL.efm, --tensor IN.f32 and -o OUT.f32%s", "");
 
     effad_error e = { 0 };
+    const char *files[2] = { model, tensor };
+    if (cli_outputs_safe(out, files, 2, &e)) return cli_error("features", &e);
     const effad_kernel_set *k = cli_kernels(isa, &e);
     if (!k) return cli_error("features", &e);
     effad_mapped_file mf, tf;
@@ -54,7 +137,7 @@ int cmd_features(int argc, char **argv)
     size_t want = (size_t)3 * h * w * sizeof(float);
     if (tf.n_bytes != want) {
         effad_fail(&e, EFFAD_ERR_MISMATCH, "%s: %zu bytes, but a 1x3x%dx%d float32 tensor is %zu bytes%s", tensor,
-                   tf.n_bytes, h, w, want, h == m.in_h && w == m.in_w ? " (--tensor-shape H,W for another size)" : "");
+                   tf.n_bytes, h, w, want, h == m.in_h && w == m.in_w ? " (--input-size H,W for another size)" : "");
         effad_file_unmap(&tf);
         goto fail;
     }
@@ -65,10 +148,10 @@ int cmd_features(int argc, char **argv)
 
     size_t arena_bytes;
     effad_runner r;
-    const effad_plan_opts po = { .in_h = h, .in_w = w, .n_workers = 1, .map_taps = maps ? (uint32_t)((1ull << m.n_taps) - 1) : 0 };
-    if (effad_arena_bytes(&m, k, &po, &arena_bytes, &e)) goto fail;
+    const effad_plan_opts plan = { .in_h = h, .in_w = w, .n_workers = 1, .map_taps = maps ? (uint32_t)((1ull << m.n_taps) - 1) : 0 };
+    if (effad_arena_bytes(&m, k, &plan, &arena_bytes, &e)) goto fail;
     if (!(arena = cli_arena(arena_bytes))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the arena"); goto fail; }
-    if (effad_runner_init(&r, &m, k, &po, arena, arena_bytes, &e)) goto fail;
+    if (effad_runner_init(&r, &m, k, &plan, arena, arena_bytes, &e)) goto fail;
 
     float *ptrs[EFFAD_MAX_TAPS];
     size_t total = 0, off[EFFAD_MAX_TAPS];

@@ -6,12 +6,14 @@
 #include "cli-maps.h"
 #include "dataset.h"
 #include "detector.h"
+#include "input-list.h"
 
 static int help(void)
 {
     printf("usage: effad fit MODEL.efm TRAIN_DIR_OR_IMAGE... -o OUT.gauss [options]\n"
            "  Fits one Gaussian per feature level on good images (directories are\n"
-           "  searched recursively) and writes OUT.gauss atomically.\n"
+           "  searched recursively; '-' reads more from stdin, one path per line) and\n"
+           "  writes OUT.gauss atomically (-o or --out).\n"
            "  --preprocess ailia|mahalanobisad|paper   reference pipeline to match (default ailia):\n"
            "        ailia: the ailia model zoo's mahalanobisad.py -- PIL Lanczos short side to\n"
            "        256 (scaled for other input sizes), centre crop at (h - 224) // 2,\n"
@@ -28,10 +30,15 @@ static int help(void)
            "  --threshold V  an explicit threshold, put in force\n"
            "  --no-features  do not keep training features (smaller file; a later merge cannot\n"
            "                 recompute the 2 x mean training score)\n"
+           "  --skip-bad     leave out training images that cannot be read or decoded, and list\n"
+           "                 them (default: such an image stops the fit -- a silent gap in the\n"
+           "                 training set is worse than a failed run)\n"
            "  --threads N    worker threads (default 1)\n"
            "  --isa NAME     force a kernel path (also EFFAD_ISA)\n"
            "  --quiet        no progress on stderr\n"
            CLI_HELP_16BIT
+           "exit status: 0 written (images left out by --skip-bad are listed on stderr);\n"
+           "  1 any error, OUT.gauss untouched; 2 bad arguments\n"
            "anomaly maps:\n");
     maps_fit_help(stdout);
     return 0;
@@ -41,7 +48,7 @@ int cmd_fit(int argc, char **argv)
 {
     const char *model = 0, *out = 0, *levels = "all";
     const char *inputs[256];
-    int n_inputs = 0, aug = 0, quiet = 0, keep = 1, seed = 0;
+    int n_inputs = 0, aug = 0, quiet = 0, keep = 1, seed = 0, skip_bad = 0;
     double sigma = 3.0, explicit_th = NAN;
     pipeline_options po = { .preset = "ailia", .threads = 1, .rgb16 = IMAGE_RGB_SCALE };
     maps_fit_options mo;
@@ -53,7 +60,7 @@ int cmd_fit(int argc, char **argv)
         if (!common) common = maps_fit_option("fit", argc, argv, &i, &mo);
         if (common < 0) return 2;
         if (common) continue;
-        if (!strcmp(a, "-o") && v) { out = v; i++; }
+        if (cli_opt_out(a) && v) { out = v; i++; }
         else if (!strcmp(a, "--preprocess") && v) { po.preset = v; i++; }
         else if (!strcmp(a, "--levels") && v) { levels = v; i++; }
         else if (!strcmp(a, "--aug") && v) { if (!cli_parse_int(v, 0, 1000, &aug)) return cli_usage_error("fit", "bad --aug '%s'", v); i++; }
@@ -61,7 +68,8 @@ int cmd_fit(int argc, char **argv)
         else if (!strcmp(a, "--sigma") && v) { if (!cli_parse_double(v, &sigma) || !(sigma > 0 && sigma < 38)) return cli_usage_error("fit", "bad --sigma '%s'", v); i++; }
         else if (!strcmp(a, "--threshold") && v) { if (!cli_parse_double(v, &explicit_th)) return cli_usage_error("fit", "bad --threshold '%s'", v); i++; }
         else if (!strcmp(a, "--no-features")) keep = 0;
-        else if (a[0] == '-') return cli_usage_error("fit", "unknown or incomplete option '%s'", a);
+        else if (!strcmp(a, "--skip-bad")) skip_bad = 1;
+        else if (a[0] == '-' && a[1]) return cli_usage_error("fit", "unknown or incomplete option '%s'", a);
         else if (!model) model = a;
         else if (n_inputs < 256) inputs[n_inputs++] = a;
         else return cli_usage_error("fit", "too many inputs%s", "");
@@ -72,21 +80,30 @@ int cmd_fit(int argc, char **argv)
 
     effad_error e = { 0 };
     pipeline p;
+    input_list in;
     image_list list;
     gauss_model gm;
     level_sel sel;
     float *rows = 0;
     uint8_t *rgb = 0;
     int rc = 1;
+    memset(&in, 0, sizeof in);
     memset(&list, 0, sizeof list);
     memset(&gm, 0, sizeof gm);
     maps_fitter mf;
     memset(&mf, 0, sizeof mf);
+    if (cli_check_role(model, CLI_EFM, "MODEL.efm", "effad fit MODEL.efm TRAIN_DIR_OR_IMAGE... -o OUT.gauss", &e) ||
+        cli_outputs_safe(out, &model, 1, &e))
+        return cli_error("fit", &e);
     if (mo.enabled && maps_fitter_plan(&mf, &mo, model, &po, &e)) { maps_fitter_free(&mf); return cli_error("fit", &e); }
     if (pipeline_open(&p, model, &po, &e)) { maps_fitter_free(&mf); return cli_error("fit", &e); }
-    if (dataset_collect(&list, inputs, n_inputs, &e) || level_sel_parse(levels, p.n_levels, &sel, &e)) goto done;
+    if (input_list_collect(&in, inputs, n_inputs, stdin, &e)) goto done;
+    list = in.images;
+    cli_print_notes("fit", &list);
+    if (level_sel_parse(levels, p.n_levels, &sel, &e) || cli_outputs_safe(out, (const char *const *)list.path, list.n, &e))
+        goto done;
     if (mo.enabled && maps_fitter_begin(&mf, &p, list.n, &e)) goto done;
-    size_t copies = (size_t)aug + 1, n_rows = (list.n - mf.n_held) * copies, row = 0;
+    size_t copies = (size_t)aug + 1, n_rows = (list.n - mf.n_held) * copies;
     if (!(rows = malloc(sizeof(float) * p.total_dim * n_rows))) { effad_fail(&e, EFFAD_ERR_NOMEM, "no memory for %zu feature rows", n_rows); goto done; }
 
     augment_rng rng;
@@ -94,23 +111,32 @@ int cmd_fit(int argc, char **argv)
     cli_progress prog;
     cli_image_warnings warned = { 0, 0 };
     cli_progress_start(&prog, "fit", list.n, quiet);
+    size_t good = 0, skipped = 0;
     for (size_t i = 0; i < list.n; i++) {
         int w, h;
         if (maps_fitter_held(&mf, i)) continue;   /* chooses the pixel threshold after the fit */
-        if (pipeline_load_rgb(&p, list.path[i], &rgb, &w, &h, &e)) goto done;
-        cli_warn_image("fit", &warned, &p, list.path[i], w, h);
-        for (size_t c = 0; c < copies; c++) {
-            if (pipeline_rgb(&p, rgb, w, h, c ? &rng : 0, 10, rows + (row * copies + c) * p.total_dim, &e) ||
-                (mo.enabled && !c && maps_fitter_add(&mf, &p, &e))) {   /* maps: the plain copy only */
+        effad_status s = pipeline_load_rgb(&p, list.path[i], &rgb, &w, &h, &e);
+        if (!s) cli_warn_image("fit", &warned, &p, list.path[i], w, h);
+        for (size_t c = 0; c < copies && !s; c++)
+            if ((s = pipeline_rgb(&p, rgb, w, h, c ? &rng : 0, 10, rows + (good * copies + c) * p.total_dim, &e)) ||
+                (mo.enabled && !c && (s = maps_fitter_add(&mf, &p, &e))))   /* maps: the plain copy only */
                 effad_error_prefix(&e, list.path[i]);
-                goto done;
-            }
-        }
-        row++;
         free(rgb); rgb = 0;
         cli_progress_step(&prog, i + 1);
+        if (!s) { good++; continue; }
+        if (!skip_bad) {
+            effad_error why = e;
+            effad_fail(&e, why.status, "%s (an unreadable training image stops the fit; --skip-bad leaves such "
+                       "images out)", why.msg);
+            goto done;
+        }
+        fprintf(stderr, "%seffad fit: skipped %s: %s\n", prog.tty && !quiet ? "\n" : "", list.path[i],
+                cli_reason(&e, list.path[i]));
+        skipped++;
     }
     cli_progress_end(&prog);
+    if (!good) { effad_fail(&e, EFFAD_ERR_ARG, "none of the %zu training images could be read", list.n); goto done; }
+    n_rows = good * copies;
 
     char taps[1024];
     level_sel_format(&sel, p.model.tap_rule, taps, sizeof taps);
@@ -124,7 +150,8 @@ int cmd_fit(int argc, char **argv)
     if (!keep) for (size_t l = 0; l < gm.n_levels; l++) { free(gm.levels[l].features); gm.levels[l].features = 0; gm.levels[l].n_features = 0; }
     if (gauss_file_write(out, &gm, &e)) goto done;
 
-    printf("%s: %zu images%s, %d levels, preprocessing %s -> %s\n", model, list.n - mf.n_held,
+    if (skipped) fprintf(stderr, "effad fit: %zu of %zu training images skipped (unreadable; listed above)\n", skipped, list.n);
+    printf("%s: %zu images%s, %d levels, preprocessing %s -> %s\n", model, good,
            aug ? " (+ augmented copies)" : "", sel.n, p.prep.name, out);
     for (size_t l = 0; l < gm.n_levels; l++)
         printf("  level %-2d %5zu features  shrinkage %.4f\n", sel.tap[l], gm.levels[l].dim, gm.levels[l].shrinkage);
@@ -136,7 +163,7 @@ done:
     if (rc) cli_error("fit", &e);
     free(rows); free(rgb);
     gauss_model_free(&gm);
-    dataset_free(&list);
+    input_list_free(&in);
     maps_fitter_free(&mf);
     pipeline_close(&p);
     return rc;

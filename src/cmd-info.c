@@ -84,10 +84,15 @@ int cmd_info(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             printf("usage: effad info MODEL.efm [--isa scalar|avx2|avx512|neon]\n"
-                   "  Validates the model and prints its variant, input size, normalisation,\n"
+                   "       effad info MODEL.gauss\n"
+                   "  An .efm: validates the model and prints its variant, input size, normalisation,\n"
                    "  block table (with the blocks whose expand runs fused with the depthwise\n"
                    "  conv), parameters, MACs, the arena bytes one forward pass needs,\n"
-                   "  the kernel path that will run, and every level (tap) with its ONNX source.\n");
+                   "  the kernel path that will run, and every level (tap) with its ONNX source.\n"
+                   "  A .gauss: its preset, the model hash and input size it was fitted with,\n"
+                   "  every level (tap, dimension, shrinkage, samples), the training count, the\n"
+                   "  thresholds (the one in force first), the anomaly maps if any, file size.\n"
+                   "  Which one it is comes from the file's first bytes, not its name.\n");
             return 0;
         }
         if (!strcmp(argv[i], "--isa") && i + 1 < argc) isa = argv[++i];
@@ -96,6 +101,8 @@ int cmd_info(int argc, char **argv)
         else return cli_usage_error("info", "unexpected argument '%s'", argv[i]);
     }
     if (!path) return cli_usage_error("info", "no model given%s", "");
+    cli_kind kind;
+    if (cli_file_kind(path, &kind) && kind == CLI_GAUSS) return info_gauss(path);
     effad_error e = { 0 };
     const effad_kernel_set *k = cli_kernels(isa, &e);
     if (!k) return cli_error("info", &e);

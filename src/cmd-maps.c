@@ -9,6 +9,7 @@
 #include "gauss-codec.h"
 #include "atomic-file.h"
 #include "image.h"
+#include "figure-names.h"
 
 int parse_bytes(const char *s, uint64_t *out)
 {
@@ -137,8 +138,8 @@ effad_status eval_maps_image(eval_maps *em, detector *d, const image_list *l, si
     return s;
 }
 
-effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *outdir, FILE *out, char *json, size_t cap,
-                              size_t *at, effad_error *e)
+effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *outdir, FILE *out, cli_buf *json,
+                              effad_error *e)
 {
     if (!em->on || !em->pixel) return EFFAD_OK;
     const gauss_maps *gm = em->ms.gm;
@@ -149,28 +150,39 @@ effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *ou
             gm->grid_w, gm->dim, (unsigned long long)all.pixels, (unsigned long long)all.defect_pixels,
             (unsigned long long)all.regions);
     fprintf(out, "  %-16s %8s %8s\n", "defect type", "AUROC", "PRO");
-    char auroc_js[2048], pro_js[2048];
-    size_t aj = 0, pj = 0;
+    cli_buf auroc_js = { 0 }, pro_js = { 0 };
     for (int t = -1; t < l->n_types; t++) {
         if (t == 0) continue;
         pixel_metrics m = all;
-        if (t > 0 && (s = pixel_eval_compute(&em->pe, t, 0.3, &m, e))) return s;
+        if (t > 0 && (s = pixel_eval_compute(&em->pe, t, 0.3, &m, e))) break;
         const char *name = t < 0 ? "all" : l->type_name[t];
+        char num[40];
         fprintf(out, "  %-16s %8.4f %8.4f\n", name, m.auroc, m.pro);
-        if (aj < sizeof auroc_js) aj += (size_t)snprintf(auroc_js + aj, sizeof auroc_js - aj, "%s\"%s\":%.6f", aj ? "," : "", name, m.auroc);
-        if (pj < sizeof pro_js) pj += (size_t)snprintf(pro_js + pj, sizeof pro_js - pj, "%s\"%s\":%.6f", pj ? "," : "", name, m.pro);
+        cli_buf_printf(&auroc_js, "%s", auroc_js.n ? "," : "");
+        cli_buf_json(&auroc_js, name);
+        cli_buf_printf(&auroc_js, ":%s", cli_json_num(num, sizeof num, "%.6f", m.auroc));
+        cli_buf_printf(&pro_js, "%s", pro_js.n ? "," : "");
+        cli_buf_json(&pro_js, name);
+        cli_buf_printf(&pro_js, ":%s", cli_json_num(num, sizeof num, "%.6f", m.pro));
     }
-    fprintf(out, "  best-F1 pixel threshold %.6g (F1 %.4f, score >= threshold; chosen on these labels)\n",
-            all.f1_threshold, all.f1);
-    if (gm->calibrated)
-        fprintf(out, "  pixel threshold in force %.6g, defects of %u+ pixels (from %u good images)\n", gm->threshold,
-                gm->min_area, gm->n_holdout);
-    if (*at < cap)
-        *at += (size_t)snprintf(json + *at, cap - *at, ",\"pixel_auroc\":{%s},\"pro\":{%s},\"pixel_best_f1\":{\"threshold\":%.9g,"
-                                "\"f1\":%.6f}", auroc_js, pro_js, all.f1_threshold, all.f1);
-    if (gm->calibrated && *at < cap)
-        *at += (size_t)snprintf(json + *at, cap - *at, ",\"pixel_threshold\":{\"value\":%.9g,\"min_area\":%u}",
-                                gm->threshold, gm->min_area);
+    if (!s) {
+        char n0[40], n1[40];
+        fprintf(out, "  best-F1 pixel threshold %.6g (F1 %.4f, score >= threshold; chosen on these labels)\n",
+                all.f1_threshold, all.f1);
+        if (gm->calibrated)
+            fprintf(out, "  pixel threshold in force %.6g, defects of %u+ pixels (from %u good images)\n", gm->threshold,
+                    gm->min_area, gm->n_holdout);
+        cli_buf_printf(json, ",\"pixel_auroc\":{%s},\"pro\":{%s},\"pixel_best_f1\":{\"threshold\":%s,\"f1\":%s}",
+                       auroc_js.p ? auroc_js.p : "", pro_js.p ? pro_js.p : "",
+                       cli_json_num(n0, sizeof n0, "%.9g", all.f1_threshold), cli_json_num(n1, sizeof n1, "%.6f", all.f1));
+        if (gm->calibrated)
+            cli_buf_printf(json, ",\"pixel_threshold\":{\"value\":%s,\"min_area\":%u}",
+                           cli_json_num(n0, sizeof n0, "%.9g", gm->threshold), gm->min_area);
+        if (auroc_js.failed || pro_js.failed) json->failed = 1;
+    }
+    cli_buf_free(&auroc_js);
+    cli_buf_free(&pro_js);
+    if (s) return s;
 
     /* regions of defect size against the threshold: from the median pixel
      * score (ranked by pixel_eval_compute) to twice the highest score in a
@@ -242,29 +254,6 @@ effad_status merge_maps_refit(gauss_model *acc, FILE *out, effad_error *e)
 
 /* ---------------------------------------------------------------- score */
 
-void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') fprintf(f, "\\%c", ch);
-        else if (ch < 0x20) fprintf(f, "\\u%04x", ch);
-        else fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
-void output_name(char *out, size_t n, const char *dir, const char *image_path, const char *suffix)
-{
-    const char *base = strrchr(image_path, '/'), *parent = image_path;
-    base = base ? base + 1 : image_path;
-    for (const char *q = image_path; q + 1 < base; q++) if (*q == '/') parent = q + 1;
-    int plen = base > parent ? (int)(base - parent - 1) : 0;
-    const char *dot = strrchr(base, '.');
-    int stem = dot ? (int)(dot - base) : (int)strlen(base);
-    snprintf(out, n, "%s/%.*s%s%.*s%s", dir, plen, parent, plen ? "_" : "", stem, base, suffix);
-}
-
 effad_status score_maps_open(score_maps *sm, detector *d, int map_max, effad_error *e)
 {
     memset(sm, 0, sizeof *sm);
@@ -280,7 +269,7 @@ effad_status score_maps_image(score_maps *sm, detector *d, int w, int h, effad_e
     return s;
 }
 
-effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *image_path, effad_error *e)
+effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *name, effad_error *e)
 {
     const map_geometry *g = &sm->ms.geo;
     size_t np = (size_t)g->img_w * g->img_h;
@@ -298,8 +287,8 @@ effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *im
         memcpy(&u, &map[i], 4);
         for (int b = 0; b < 4; b++) le[4 * i + b] = (uint8_t)(u >> (8 * b));
     }
-    output_name(sm->png, sizeof sm->png, dir, image_path, ".map.png");
-    output_name(sm->f32, sizeof sm->f32, dir, image_path, ".map.f32");
+    figure_path(sm->png, sizeof sm->png, dir, name, ".map.png");
+    figure_path(sm->f32, sizeof sm->f32, dir, name, ".map.f32");
     effad_status s = image_write_png16(sm->png, q, g->img_w, g->img_h, 1, e);
     if (!s) s = atomic_file_write(sm->f32, le, np * 4, e);
     free(q);
@@ -317,8 +306,8 @@ static int in_good_folder(const char *image_path)
     return base - image_path == 4 || base[-5] == '/';
 }
 
-effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char *image_path, const uint8_t *rgb,
-                                    effad_error *e)
+effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char *name, const char *image_path,
+                                    const uint8_t *rgb, effad_error *e)
 {
     const gauss_maps *gm = sm->ms.gm;
     const map_geometry *g = &sm->ms.geo;
@@ -348,7 +337,7 @@ effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char 
     }
     in.truth = truth;
     int fw, fh;
-    output_name(out, sizeof out, dir, image_path, "-maps.png");
+    figure_path(out, sizeof out, dir, name, "-maps.png");
     s = figure_map_panels(&in, &fig, &fw, &fh, e);
     if (!s) s = image_write_png(out, fig, fw, fh, 3, e);
     free(fig);
@@ -375,9 +364,9 @@ void score_maps_json(const score_maps *sm, FILE *out)
     }
     if (sm->png[0]) {
         fprintf(out, ",\"png\":");
-        json_string(out, sm->png);
+        cli_json_string(out, sm->png);
         fprintf(out, ",\"png_scale\":%.9g,\"f32\":", sm->png_scale);
-        json_string(out, sm->f32);
+        cli_json_string(out, sm->f32);
     }
     fprintf(out, "}");
 }

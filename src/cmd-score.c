@@ -8,16 +8,26 @@
 #include "detector.h"
 #include "figure.h"
 #include "image.h"
+#include "figure-names.h"
+#include "input-list.h"
+#include "score-output.h"
 
 static int help(void)
 {
     printf("usage: effad score MODEL.gauss MODEL.efm IMAGE_OR_DIR... [options]\n"
            "  Scores each image against the fitted Gaussians: the combined score, the\n"
-           "  distance at every level, and the verdict against the threshold in force.\n"
+           "  distance at every level (L<n>= model level n), and the verdict against the\n"
+           "  threshold in force. '-' reads more images from stdin, one path per line.\n"
            "  --json               one JSON object per line instead of text\n"
+           "  --csv                CSV instead of text: a header, then one row per image:\n"
+           "                       file,score,verdict,level_<n>...,error (RFC 4180 quoting;\n"
+           "                       an unreadable image: verdict 'error', the reason in error)\n"
            "  --threshold V|NAME   a number, or a threshold stored in the model\n"
            "                       (train-2xmean, chi2-3sigma, explicit, best-f1, youden)\n"
-           "  --save DIR           write DIR/<name>.png: the image beside its score bar; when\n"
+           "  --save DIR           write DIR/<name>.png: the image beside its score bar (name:\n"
+           "                       the image's path relative to its argument, subdirectories\n"
+           "                       mirrored, extension dropped; more parent directories\n"
+           "                       when two images would share a name); when\n"
            "                       the preset crops, the window it saw is outlined; with\n"
            "                       maps also DIR/<name>-maps.png: input, ground truth (MVTec\n"
            "                       layout), predicted mask, segmentation, heat map\n"
@@ -32,7 +42,15 @@ static int help(void)
            "  --fail-on-anomaly    exit with status 3 when any image is anomalous\n"
            "  --preprocess NAME    insist on a preset (refused unless the model was fitted with it)\n"
            "  --threads N, --isa NAME, --quiet\n"
-           CLI_HELP_16BIT);
+           CLI_HELP_16BIT
+           "  An image that cannot be read or decoded does not stop the batch: it gets an\n"
+           "  error record (text: ERROR and the reason; --json: {\"file\", \"error\"}), the\n"
+           "  summary counts it (--json: a last {\"kind\":\"summary\"} line), and the exit\n"
+           "  status says so.\n"
+           "exit status: 0 every image scored (none anomalous, with --fail-on-anomaly);\n"
+           "  3 an image is anomalous (--fail-on-anomaly); 4 some images could not be\n"
+           "  read or decoded (before 3: they have no verdict); 1 any other error;\n"
+           "  2 bad arguments\n");
     return 0;
 }
 
@@ -40,7 +58,7 @@ int cmd_score(int argc, char **argv)
 {
     const char *gauss_path = 0, *model = 0, *save = 0, *th_opt = 0, *preset_opt = 0, *save_maps = 0;
     const char *inputs[256];
-    int n_inputs = 0, json = 0, fail_on = 0, quiet = 0, map_max = 0, verdict = -1;   /* -1: by the model */
+    int n_inputs = 0, json = 0, csv = 0, fail_on = 0, quiet = 0, map_max = 0, verdict = -1;   /* -1: by the model */
     pipeline_options po = { .threads = 1, .rgb16 = IMAGE_RGB_SCALE };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
@@ -49,6 +67,7 @@ int cmd_score(int argc, char **argv)
         if (common < 0) return 2;
         if (common) continue;
         if (!strcmp(a, "--json")) json = 1;
+        else if (!strcmp(a, "--csv")) csv = 1;
         else if (!strcmp(a, "--save") && v) { save = v; i++; }
         else if (!strcmp(a, "--threshold") && v) { th_opt = v; i++; }
         else if (!strcmp(a, "--fail-on-anomaly")) fail_on = 1;
@@ -64,27 +83,40 @@ int cmd_score(int argc, char **argv)
             verdict = !strcmp(v, "regions");
             i++;
         }
-        else if (a[0] == '-') return cli_usage_error("score", "unknown or incomplete option '%s'", a);
+        else if (a[0] == '-' && a[1]) return cli_usage_error("score", "unknown or incomplete option '%s'", a);
         else if (!gauss_path) gauss_path = a;
         else if (!model) model = a;
         else if (n_inputs < 256) inputs[n_inputs++] = a;
         else return cli_usage_error("score", "too many inputs%s", "");
     }
     if (!gauss_path || !model || !n_inputs) return cli_usage_error("score", "need MODEL.gauss, MODEL.efm and images or directories%s", "");
+    if (json && csv) return cli_usage_error("score", "--json and --csv exclude each other%s", "");
 
     effad_error e = { 0 };
     detector d;
+    input_list in;
     image_list list;
+    char **names = 0;
+    memset(&in, 0, sizeof in);
     memset(&list, 0, sizeof list);
     /* the recorded preset, unless the user names one: then it must agree */
     po.preset = preset_opt;
-    if (detector_open_flags(&d, gauss_path, model, po, GAUSS_READ_NO_MAP_STATS, &e)) return cli_error("score", &e);
+    const char *files[2] = { gauss_path, model };
+    static const char usage[] = "effad score MODEL.gauss MODEL.efm IMAGE_OR_DIR...";
+    if (cli_check_role(gauss_path, CLI_GAUSS, "MODEL.gauss", usage, &e) ||
+        cli_check_role(model, CLI_EFM, "MODEL.efm", usage, &e) || cli_outputs_safe(0, files, 2, &e) ||
+        detector_open_flags(&d, gauss_path, model, po, GAUSS_READ_NO_MAP_STATS, &e))
+        return cli_error("score", &e);
     cli_note_renamed_preset("score", gauss_path, &d.gm);
     cli_image_warnings warned = { 0, 0 };
-    int rc = 1, anomalies = 0;
+    int rc = CLI_EXIT_ERROR, anomalies = 0;
+    size_t unreadable = 0;
     score_maps sm;
     memset(&sm, 0, sizeof sm);
-    if (dataset_collect(&list, inputs, n_inputs, &e) || score_maps_open(&sm, &d, map_max, &e)) goto done;
+    if (input_list_collect(&in, inputs, n_inputs, stdin, &e)) goto done;
+    list = in.images;
+    cli_print_notes("score", &list);
+    if (cli_outputs_safe(0, (const char *const *)list.path, list.n, &e) || score_maps_open(&sm, &d, map_max, &e)) goto done;
     double threshold;
     const char *th_name = "explicit";
     int calibrated = sm.on && d.gm.maps->calibrated;
@@ -99,31 +131,26 @@ int cmd_score(int argc, char **argv)
     if (verdict && !calibrated) { effad_fail(&e, EFFAD_ERR_ARG, "--verdict regions: the model has no pixel threshold (fit --maps --holdout F, or effad calibrate)"); goto done; }
 
     if ((save && cli_mkdir(save, &e)) || (save_maps && cli_mkdir(save_maps, &e))) goto done;
-    if (json) {   /* a header line: what the scores below were measured against */
-        printf("{\"kind\":\"fit\",\"preset\":\"%s\",\"n_train\":%llu,\"threshold\":%.17g,\"threshold_name\":\"%s\",\"levels\":[",
-               d.gm.preset, (unsigned long long)(d.gm.n_levels ? d.gm.levels[0].n : 0), threshold, th_name);
-        for (size_t l = 0; l < d.gm.n_levels; l++)
-            printf("%s{\"tap\":%d,\"dim\":%zu,\"shrinkage\":%.17g}", l ? "," : "", d.sel.tap[l], d.gm.levels[l].dim,
-                   d.gm.levels[l].shrinkage);
-        printf("]");
-        if (sm.on) {
-            const gauss_maps *gm = d.gm.maps;
-            printf(",\"map\":{\"grid\":[%u,%u],\"dim\":%u,\"sigma\":%.9g,\"verdict\":\"%s\"", gm->grid_h, gm->grid_w, gm->dim,
-                   gm->sigma, verdict ? "regions" : "image");
-            if (gm->calibrated) printf(",\"threshold\":%.17g,\"min_area\":%u", gm->threshold, gm->min_area);
-            printf("}");
-        }
-        printf("}\n");
-    }
-    if (!json && !quiet) printf("# %s, threshold %s = %.6g, score = %s of %zu level distances\n", gauss_path, th_name,
-                                threshold, detector_combine_of(d.gm.preset) == COMBINE_MEAN ? "mean" : "sum", d.gm.n_levels);
+    if ((save || save_maps) && (figure_names_make(&in, &names, &e) ||
+                                (save && figure_names_mkdirs(save, names, list.n, &e)) ||
+                                (save_maps && figure_names_mkdirs(save_maps, names, list.n, &e))))
+        goto done;
+    score_output out = { stdout, json ? SCORE_JSON : csv ? SCORE_CSV : SCORE_TEXT, quiet, &d, &sm, threshold };
+    score_output_header(&out, gauss_path, th_name, verdict);
     for (size_t i = 0; i < list.n; i++) {
         uint8_t *rgb = 0;
         int w, h;
-        if (pipeline_load_rgb(&d.p, list.path[i], &rgb, &w, &h, &e)) goto done;
-        cli_warn_image("score", &warned, &d.p, list.path[i], w, h);
-        if (pipeline_rgb(&d.p, rgb, w, h, 0, 0, d.feat, &e) || (sm.on && score_maps_image(&sm, &d, w, h, &e)) ||
-            (save_maps && score_maps_save_raw(&sm, save_maps, list.path[i], &e))) {
+        effad_status s = pipeline_load_rgb(&d.p, list.path[i], &rgb, &w, &h, &e);
+        if (!s) cli_warn_image("score", &warned, &d.p, list.path[i], w, h);
+        if (!s && (s = pipeline_rgb(&d.p, rgb, w, h, 0, 0, d.feat, &e))) effad_error_prefix(&e, list.path[i]);
+        if (s) {   /* a record for this image, and on with the others */
+            unreadable++;
+            score_output_image(&out, list.path[i], cli_reason(&e, list.path[i]), 0, 0, 0);
+            free(rgb);
+            continue;
+        }
+        if ((sm.on && score_maps_image(&sm, &d, w, h, &e)) ||
+            (save_maps && score_maps_save_raw(&sm, save_maps, names[i], &e))) {
             effad_error_prefix(&e, list.path[i]);
             free(rgb);
             goto done;
@@ -131,44 +158,32 @@ int cmd_score(int argc, char **argv)
         double score = map_max ? sm.ms.max : detector_score_image(&d);
         int image_bad = score >= threshold, bad = verdict ? sm.defects > 0 : image_bad;
         anomalies += bad;
-        if (json) {
-            printf("{\"file\":");
-            json_string(stdout, list.path[i]);
-            printf(",\"score\":%.17g,\"levels\":[", score);
-            for (size_t l = 0; l < d.gm.n_levels; l++) printf("%s%.17g", l ? "," : "", d.levels[l]);
-            printf("],\"threshold\":%.17g,\"anomalous\":%s", threshold, bad ? "true" : "false");
-            if (sm.on) {
-                printf(",\"image_anomalous\":%s", image_bad ? "true" : "false");
-                score_maps_json(&sm, stdout);
-            }
-            printf("}\n");
-        } else {
-            printf("%-9s %12.6g  %s  levels", bad ? "ANOMALY" : "ok", score, list.path[i]);
-            for (size_t l = 0; l < d.gm.n_levels; l++) printf(" %.4g", d.levels[l]);
-            printf("\n");
-            if (sm.on) score_maps_text(&sm, stdout);
-        }
+        score_output_image(&out, list.path[i], NULL, score, bad, image_bad);
         if (save) {
             uint8_t *fig = 0;
             int fw, fh;
-            char out[4096];
-            output_name(out, sizeof out, save, list.path[i], ".png");
+            char fig_path[4096];
+            figure_path(fig_path, sizeof fig_path, save, names[i], ".png");
             double box[4];
             int crops = d.p.prep.crop != PREP_CROP_NONE && !preprocess_crop_in_source(&d.p.prep, w, h, box, 0, 0);
-            effad_status s = figure_score(rgb, w, h, crops ? box : 0, score, threshold, &fig, &fw, &fh, &e);
-            if (!s) s = image_write_png(out, fig, fw, fh, 3, &e);
-            if (!s && sm.on) s = score_maps_save_panels(&sm, save, list.path[i], rgb, &e);
+            s = figure_score(rgb, w, h, crops ? box : 0, score, threshold, &fig, &fw, &fh, &e);
+            if (!s) s = image_write_png(fig_path, fig, fw, fh, 3, &e);
+            if (!s && sm.on) s = score_maps_save_panels(&sm, save, names[i], list.path[i], rgb, &e);
             free(fig);
             if (s) { free(rgb); goto done; }
         }
         free(rgb);
     }
     fflush(stdout);
-    rc = fail_on && anomalies ? 3 : 0;
-    if (!json && !quiet) fprintf(stderr, "%zu images, %d anomalous\n", list.n, anomalies);
+    rc = unreadable ? CLI_EXIT_BAD_IMAGES : fail_on && anomalies ? CLI_EXIT_ANOMALY : CLI_EXIT_OK;
+    if (unreadable)
+        fprintf(stderr, "effad score: %zu of %zu images could not be read or decoded (ERROR records above)\n",
+                unreadable, list.n);
+    score_output_summary(&out, list.n, unreadable, anomalies);
 done:
-    if (rc == 1) cli_error("score", &e);
-    dataset_free(&list);
+    if (rc == CLI_EXIT_ERROR) cli_error("score", &e);
+    figure_names_free(names, list.n);
+    input_list_free(&in);
     score_maps_close(&sm);
     detector_close(&d);
     return rc;

@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,81 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
-static effad_status walk(image_list *l, const char *dir, int depth, effad_error *e)
+/* ------------------------------------------------- each file once, no loops */
+
+/* An open-addressing set of (device, inode), kept at most half full: a
+ * data set of 100 000 images is checked in linear time. */
+struct dataset_file_id { dev_t dev; ino_t ino; int used; };
+
+static size_t id_slot(const image_list *l, dev_t dev, ino_t ino)
+{
+    uint64_t h = ((uint64_t)ino * 0x9E3779B97F4A7C15ull) ^ (uint64_t)dev;
+    size_t i = (size_t)(h ^ (h >> 29)) & (l->cap_ids - 1);
+    while (l->ids[i].used && !(l->ids[i].dev == dev && l->ids[i].ino == ino)) i = (i + 1) & (l->cap_ids - 1);
+    return i;
+}
+
+static int seen_file(const image_list *l, const struct stat *st)
+{
+    return l->cap_ids && l->ids[id_slot(l, st->st_dev, st->st_ino)].used;
+}
+
+static effad_status note_file(image_list *l, const struct stat *st, effad_error *e)
+{
+    if (2 * (l->n_ids + 1) > l->cap_ids) {
+        image_list grown = *l;
+        grown.cap_ids = l->cap_ids ? 2 * l->cap_ids : 256;
+        if (!(grown.ids = calloc(grown.cap_ids, sizeof *grown.ids)))
+            return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory listing images");
+        for (size_t i = 0; i < l->cap_ids; i++)
+            if (l->ids[i].used) grown.ids[id_slot(&grown, l->ids[i].dev, l->ids[i].ino)] = l->ids[i];
+        free(l->ids);
+        l->ids = grown.ids;
+        l->cap_ids = grown.cap_ids;
+    }
+    struct dataset_file_id *slot = &l->ids[id_slot(l, st->st_dev, st->st_ino)];
+    slot->dev = st->st_dev;
+    slot->ino = st->st_ino;
+    slot->used = 1;
+    l->n_ids++;
+    return EFFAD_OK;
+}
+
+static effad_status add_note(image_list *l, effad_error *e, const char *fmt, const char *a, const char *b)
+{
+    char buf[8192];
+    snprintf(buf, sizeof buf, fmt, a, b);
+    char **q = realloc(l->notes, (l->n_notes + 1) * sizeof *q);
+    if (!q) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    l->notes = q;
+    if (!(l->notes[l->n_notes] = strdup(buf))) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    l->n_notes++;
+    return EFFAD_OK;
+}
+
+/* The directories from the walk's root down to the one being read: a
+ * subdirectory that is one of them is a loop. */
+#define WALK_MAX_DEPTH 64
+typedef struct walk_path { int n; struct stat st[WALK_MAX_DEPTH]; const char *name[WALK_MAX_DEPTH]; } walk_path;
+
+static int on_path(const walk_path *wp, const struct stat *st)
+{
+    for (int i = 0; i < wp->n; i++)
+        if (wp->st[i].st_dev == st->st_dev && wp->st[i].st_ino == st->st_ino) return i;
+    return -1;
+}
+
+static effad_status add_file(image_list *l, const char *path, const struct stat *st, effad_error *e)
+{
+    if (seen_file(l, st)) return EFFAD_OK;   /* another link to a file already listed */
+    effad_status s = note_file(l, st, e);
+    return s ? s : push(l, path, 0, 0, e);
+}
+
+/* One pass over the tree under dir: follow = 0 lists what is reachable
+ * without symbolic links, follow = 1 what they add (so a file is listed
+ * under its own path when it has one, and loops are noted once). */
+static effad_status walk(image_list *l, walk_path *wp, const char *dir, int follow, effad_error *e)
 {
     char **names;
     size_t n;
@@ -85,21 +160,49 @@ static effad_status walk(image_list *l, const char *dir, int depth, effad_error 
         char path[4096];
         struct stat st;
         if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= sizeof path) continue;
-        if (stat(path, &st) != 0) continue;
-        if (S_ISDIR(st.st_mode) && depth < 16) s = walk(l, path, depth + 1, e);
-        else if (S_ISREG(st.st_mode) && dataset_is_image_name(names[i])) s = push(l, path, 0, 0, e);
+        if ((follow ? stat(path, &st) : lstat(path, &st)) != 0) continue;
+        if (S_ISDIR(st.st_mode)) {
+            int at = on_path(wp, &st);
+            if (at >= 0) s = add_note(l, e, "%s leads back to %s (a symbolic link loop): not followed", path, wp->name[at]);
+            else if (wp->n == WALK_MAX_DEPTH) s = add_note(l, e, "%s: more than 64 directories deep: not read%s", path, "");
+            else {
+                wp->st[wp->n] = st;
+                wp->name[wp->n++] = path;
+                s = walk(l, wp, path, follow, e);
+                wp->n--;
+            }
+        } else if (S_ISREG(st.st_mode) && dataset_is_image_name(names[i])) {
+            s = add_file(l, path, &st, e);
+        }
     }
     free_names(names, n);
     return s;
+}
+
+/* Walks dir in both passes; wp holds the directories down to dir. */
+static effad_status walk_both(image_list *l, walk_path *wp, const char *dir, effad_error *e)
+{
+    effad_status s = walk(l, wp, dir, 0, e);
+    return s ? s : walk(l, wp, dir, 1, e);
+}
+
+/* Walks dir (whose stat is st) as the root of a new path. */
+static effad_status walk_root(image_list *l, const char *dir, const struct stat *st, effad_error *e)
+{
+    walk_path wp;
+    wp.n = 1;
+    wp.st[0] = *st;
+    wp.name[0] = dir;
+    return walk_both(l, &wp, dir, e);
 }
 
 effad_status dataset_collect(image_list *l, const char *const *paths, int n_paths, effad_error *e)
 {
     for (int i = 0; i < n_paths; i++) {
         struct stat st;
-        if (stat(paths[i], &st) != 0) return effad_fail(e, EFFAD_ERR_IO, "%s: %s", paths[i], strerror(errno));
+        if (stat(paths[i], &st) != 0) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot open: %s", paths[i], strerror(errno));
         size_t before = l->n;
-        effad_status s = S_ISDIR(st.st_mode) ? walk(l, paths[i], 0, e) : push(l, paths[i], 0, 0, e);
+        effad_status s = S_ISDIR(st.st_mode) ? walk_root(l, paths[i], &st, e) : add_file(l, paths[i], &st, e);
         if (s) return s;
         if (S_ISDIR(st.st_mode) && l->n == before)
             return effad_fail(e, EFFAD_ERR_ARG, "%s: no images (png, jpg, tif, bmp, ppm, pgm) in this directory", paths[i]);
@@ -132,11 +235,17 @@ effad_status dataset_mvtec_test(image_list *l, const char *root, effad_error *e)
             int good = !strcmp(names[i], "good");
             if ((pass == 0) != good) continue;
             if ((size_t)snprintf(dir, sizeof dir, "%s/%s", test, names[i]) >= sizeof dir) continue;
-            if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+            struct stat tst;
+            if (stat(dir, &tst) != 0 || !S_ISDIR(tst.st_mode)) continue;
             int type = 0;
             if (!good) { type = l->n_types; l->type_name[l->n_types++] = strdup(names[i]); }
             size_t before = l->n;
-            if ((s = walk(l, dir, 1, e))) break;
+            /* the path starts at test/, so test/good/up -> .. is a loop too */
+            walk_path wp;
+            wp.n = 2;
+            wp.st[0] = st; wp.name[0] = test;
+            wp.st[1] = tst; wp.name[1] = dir;
+            if ((s = walk_both(l, &wp, dir, e))) break;
             for (size_t k = before; k < l->n; k++) { l->label[k] = !good; l->type[k] = type; }
         }
     free_names(names, n);
@@ -150,6 +259,7 @@ void dataset_free(image_list *l)
     if (!l) return;
     for (size_t i = 0; i < l->n; i++) free(l->path[i]);
     for (int t = 0; t < l->n_types; t++) free(l->type_name[t]);
-    free(l->path); free(l->label); free(l->type); free(l->type_name);
+    for (size_t i = 0; i < l->n_notes; i++) free(l->notes[i]);
+    free(l->path); free(l->label); free(l->type); free(l->type_name); free(l->notes); free(l->ids);
     memset(l, 0, sizeof *l);
 }

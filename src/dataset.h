@@ -3,7 +3,11 @@
  *
  * A list of files and directories (directories searched recursively for
  * image files, in sorted order so that runs are repeatable), and the
- * MVTec-AD layout used for evaluation:
+ * MVTec-AD layout used for evaluation. Walks follow symbolic links, but
+ * never into a directory already on the current path (a loop such as
+ * self -> . or sub/up -> ..: noted and not followed), and list every file
+ * once however many links lead to it (same device and inode).
+ * The layout:
  *   ROOT/train/good/...          good images for fitting
  *   ROOT/test/<type>/...         "good" or a defect type
  *   ROOT/ground_truth/<type>/<name>_mask.png   defect masks (optional)
@@ -21,6 +25,11 @@ typedef struct image_list {
     int *type;            /* index into type_name */
     int n_types;
     char **type_name;     /* "good" first when present */
+    size_t n_notes;
+    char **notes;         /* warnings for the user ("a loop, not followed") */
+    /* (device, inode) of every file listed, for listing each once (a hash set) */
+    size_t n_ids, cap_ids;
+    struct dataset_file_id *ids;
 } image_list;
 
 /* Whether the name ends in an image extension we decode. */

@@ -58,6 +58,25 @@ double detector_score(const gauss_model *gm, const level_sel *sel, const pipelin
     return detector_combine_of(gm->preset) == COMBINE_MEAN ? total / (double)gm->n_levels : total;
 }
 
+/* A level whose covariance is singular even after shrinkage: its features
+ * barely vary over the training images (too few of them, or a feature
+ * that is constant on these parts). e holds the numeric detail. */
+static effad_status too_few_images(const level_sel *sel, int tap, size_t d, size_t n, effad_error *e)
+{
+    char others[256] = "", detail[sizeof e->msg];
+    size_t at = 0;
+    for (int k = 0; k < sel->n && at < sizeof others; k++)
+        if (sel->tap[k] != tap) at += (size_t)snprintf(others + at, sizeof others - at, "%s%d", at ? "," : "", sel->tap[k]);
+    snprintf(detail, sizeof detail, "%s", e->msg);
+    if (!others[0])
+        return effad_fail(e, EFFAD_ERR_NUMERIC, "level %d (%zu features) cannot be fitted from %zu images: its features "
+                          "hardly vary across them (%s). Fit on more images (%zu or more for this level)", tap, d, n,
+                          detail, d);
+    return effad_fail(e, EFFAD_ERR_NUMERIC, "level %d (%zu features) cannot be fitted from %zu images: its features "
+                      "hardly vary across them (%s). Fit on more images (%zu or more for this level), or leave the "
+                      "level out with --levels %s", tap, d, n, detail, d, others);
+}
+
 effad_status detector_fit(gauss_model *gm, const level_sel *sel, const pipeline *p,
                           const float *rows, size_t n, int keep_features, effad_error *e)
 {
@@ -75,6 +94,7 @@ effad_status detector_fit(gauss_model *gm, const level_sel *sel, const pipeline 
         for (size_t i = 0; i < n; i++)
             if ((s = gauss_stats_add(st, rows + i * p->total_dim + p->level_off[tap], e))) return s;
         if ((s = gauss_level_fit(lv, st, e))) {
+            if (s == EFFAD_ERR_NUMERIC) return too_few_images(sel, tap, d, n, e);
             effad_error where;
             effad_fail(&where, s, "level %d (%zu features, %zu images)", tap, d, n);
             effad_error_prefix(e, where.msg);
@@ -137,6 +157,7 @@ effad_status detector_get_threshold(const gauss_model *gm, const char *name, dou
 effad_status detector_thresholds(gauss_model *gm, double sigma, double explicit_value, effad_error *e)
 {
     effad_status s;
+    if (!gm->n_levels) return effad_fail(e, EFFAD_ERR_ARG, "no levels to set thresholds for");
     detector_combine rule = detector_combine_of(gm->preset);
     char chi_name[GAUSS_THRESHOLD_NAME];
     snprintf(chi_name, sizeof chi_name, "chi2-%gsigma", sigma);
@@ -147,8 +168,11 @@ effad_status detector_thresholds(gauss_model *gm, double sigma, double explicit_
         chi_total += t;
     }
     double chi = rule == COMBINE_MEAN ? chi_total / (double)gm->n_levels : chi_total;
-    int have_train = gm->n_levels > 0;
-    for (size_t l = 0; l < gm->n_levels; l++) have_train &= gm->levels[l].features != 0;
+    /* row i of every level is training image i (gauss-file.c refuses files
+     * that say otherwise) */
+    int have_train = gm->n_levels > 0 && gm->levels[0].n_features > 0;
+    for (size_t l = 0; l < gm->n_levels; l++)
+        have_train &= gm->levels[l].features != 0 && gm->levels[l].n_features == gm->levels[0].n_features;
     double train = NAN;
     if (have_train) {
         size_t n = (size_t)gm->levels[0].n_features, maxd = 0;
@@ -163,6 +187,7 @@ effad_status detector_thresholds(gauss_model *gm, double sigma, double explicit_
         }
         free(work);
         train = 2.0 * sum / (double)n;
+        if (isnan(train)) return effad_fail(e, EFFAD_ERR_NUMERIC, "the training images' scores are not numbers");
         if ((s = detector_set_threshold(gm, "train-2xmean", train, 0, e))) return s;
     }
     if ((s = detector_set_threshold(gm, chi_name, chi, 0, e))) return s;

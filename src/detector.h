@@ -74,6 +74,17 @@ effad_status detector_open_flags(detector *d, const char *gauss_path, const char
 double detector_score_image(detector *d);
 void detector_close(detector *d);
 
+/* Adds next's sufficient statistics (and training features, when both keep
+ * them) into acc (src/detector-merge.c). Both must come from the same
+ * model, preset and levels and hold statistics; next is flushed but keeps
+ * its values. The names label messages. acc's fitted levels are stale
+ * until detector_refit. */
+effad_status detector_merge(gauss_model *acc, const char *acc_name, gauss_model *next, const char *next_name,
+                            effad_error *e);
+/* Refits every level from its statistics (mean, Ledoit-Wolf, Cholesky) and
+ * recomputes the thresholds as detector_thresholds does. */
+effad_status detector_refit(gauss_model *gm, double sigma, double explicit_value, effad_error *e);
+
 /* Checks that gm was fitted with this model, preset and levels; the
  * message names what differs. */
 effad_status detector_check_compatible(const gauss_model *gm, const pipeline *p, const char *gauss_path,

@@ -45,6 +45,7 @@ static inline void put_f32(writer *w, float v)
 
 static inline void put_bytes(writer *w, const void *src, size_t n)
 {
+    if (!n) return;   /* src may be NULL then (an absent preset), and memcpy's may not */
     memcpy(w->p + w->at, src, n);
     w->at += n;
 }

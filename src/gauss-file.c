@@ -66,10 +66,29 @@ static uint64_t level_bytes(size_t d, size_t n_thresholds, int with_stats, uint6
     return b;
 }
 
+/* The cached features are one row per training image at every level, so
+ * levels that keep them keep as many rows: the "2 x mean training score"
+ * threshold reads row i of every level together. */
+static effad_status check_feature_rows(const gauss_model *m, effad_error *e)
+{
+    const gauss_level *first = 0;
+    for (size_t i = 0; i < m->n_levels; i++) {
+        const gauss_level *lv = &m->levels[i];
+        if (!lv->features) continue;
+        if (!first) first = lv;
+        else if (lv->n_features != first->n_features)
+            return effad_fail(e, EFFAD_ERR_FORMAT, "level %zu keeps %llu training feature rows, an earlier level %llu",
+                              i, (unsigned long long)lv->n_features, (unsigned long long)first->n_features);
+    }
+    return EFFAD_OK;
+}
+
 size_t gauss_file_size(const gauss_model *m)
 {
     size_t lp = m->preset ? strlen(m->preset) : 0, lt = m->taps ? strlen(m->taps) : 0;
-    if (lp > GAUSS_FILE_MAX_STRING || lt > GAUSS_FILE_MAX_STRING || m->n_levels > GAUSS_FILE_MAX_LEVELS) return 0;
+    if (lp > GAUSS_FILE_MAX_STRING || lt > GAUSS_FILE_MAX_STRING || m->n_levels == 0 || m->n_levels > GAUSS_FILE_MAX_LEVELS)
+        return 0;
+    if (check_feature_rows(m, NULL)) return 0;
     if (m->n_thresholds > GAUSS_MAX_THRESHOLDS) return 0;
     uint64_t total = GAUSS_FILE_HEADER_BYTES + pad8(lp + lt) + m->n_thresholds * (GAUSS_THRESHOLD_NAME + 8);
     for (size_t i = 0; i < m->n_levels; i++) {
@@ -306,6 +325,7 @@ effad_status gauss_file_decode_flags(const uint8_t *buf, size_t len, gauss_model
             goto fail;
         at = r.end;
     }
+    if ((st = check_feature_rows(m, e))) goto fail;
     if (h.version == GAUSS_FILE_VERSION_MAPS) {   /* the per-location Gaussians (gauss-maps-file.c) */
         reader mr = { buf, at, len };
         if (!(m->maps = calloc(1, sizeof *m->maps))) goto nomem;

@@ -144,8 +144,9 @@ effad_status gauss_file_check_header(const uint8_t *buf, size_t len, gauss_file_
     h->input_w = take_u32(&c);
     h->input_c = take_u32(&c);
     uint32_t lp = take_u32(&c), lt = take_u32(&c), nti = take_u32(&c);
-    if (h->n_levels > GAUSS_FILE_MAX_LEVELS || nti > GAUSS_MAX_THRESHOLDS)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "%u levels (at most %u) or %u image thresholds (at most %u)",
+    /* a model of no level has no score: its thresholds would be 0 / 0 */
+    if (h->n_levels == 0 || h->n_levels > GAUSS_FILE_MAX_LEVELS || nti > GAUSS_MAX_THRESHOLDS)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "%u levels (1..%u) or %u image thresholds (at most %u)",
                           h->n_levels, GAUSS_FILE_MAX_LEVELS, nti, GAUSS_MAX_THRESHOLDS);
     if (lp > GAUSS_FILE_MAX_STRING || lt > GAUSS_FILE_MAX_STRING || !have(&c, pad8((size_t)lp + lt)))
         return effad_fail(e, EFFAD_ERR_FORMAT, "strings of %u + %u bytes do not fit", lp, lt);

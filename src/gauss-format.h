@@ -25,7 +25,8 @@
 #define GAUSS_FILE_OLDEST_VERSION 1u /* read: 1 named presets by their old names
                                         (preprocess_preset_renamed), same layout */
 #define GAUSS_FILE_HEADER_BYTES 64u
-#define GAUSS_FILE_CRC_OFFSET   24u
+#define GAUSS_FILE_SIZE_OFFSET  16u  /* u64: the file's size */
+#define GAUSS_FILE_CRC_OFFSET   24u  /* u32: CRC-32 of the whole file with this field zero */
 #define GAUSS_FILE_MAX_LEVELS   256u
 #define GAUSS_FILE_MAX_STRING   65536u
 #define GAUSS_FILE_MAX_FEATURE_ROWS (1u << 24)

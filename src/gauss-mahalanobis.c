@@ -3,8 +3,18 @@
  * feature vector (float, as the network produces it) under a level's
  * Gaussian, in double.
  */
+#include <float.h>
 #include <math.h>
 #include "gauss.h"
+
+/* sqrt(r), or +infinity when the sum overflowed or met a value that is not
+ * a number (a non-finite feature, a level whose mean sits 1e306 away from a
+ * spread of 1e-3): never NaN, which compares false with every threshold
+ * and would pass the part as good. */
+static double distance(double r)
+{
+    return r <= DBL_MAX ? sqrt(r) : INFINITY;
+}
 
 double gauss_mahalanobis_chol(const double *L, const double *mean, const float *x,
                               size_t d, double *work)
@@ -18,7 +28,7 @@ double gauss_mahalanobis_chol(const double *L, const double *mean, const float *
         z[i] = s / li[i];
         r += z[i] * z[i];
     }
-    return sqrt(r);
+    return distance(r);
 }
 
 /* As scipy.spatial.distance.mahalanobis: sqrt(delta . VI . delta). */
@@ -32,5 +42,5 @@ double gauss_mahalanobis_vi(const double *VI, const double *mean, const float *x
         for (size_t j = 0; j < d; j++) s += delta[j] * VI[j * d + k];
         r += s * delta[k];
     }
-    return sqrt(r);
+    return distance(r);
 }

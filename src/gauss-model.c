@@ -2,6 +2,7 @@
  * gauss-model.c -- one Gaussian per feature level: fit from statistics
  * (mean, Ledoit-Wolf, Cholesky), score, named thresholds.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gauss.h"
@@ -19,6 +20,12 @@ effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_error *e)
     double shrinkage = 0;
     effad_status st = gauss_ledoit_wolf(s, mean, cov, &shrinkage, e);
     if (!st) st = gauss_cholesky(cov, d, e);
+    /* finite statistics can still overflow here (a shift near DBL_MAX plus
+     * the mean offset): a level we fit must be one the .gauss reader takes */
+    for (size_t j = 0; !st && j < d; j++)
+        if (!isfinite(mean[j])) st = effad_fail(e, EFFAD_ERR_NUMERIC, "mean[%zu] overflows (statistics too large)", j);
+    for (size_t j = 0; !st && j < d * d; j++)
+        if (!isfinite(cov[j])) st = effad_fail(e, EFFAD_ERR_NUMERIC, "the Cholesky factor overflows (statistics too large)");
     if (st) { free(mean); free(cov); return st; }
     free(lv->mean); free(lv->chol);
     lv->dim = d;

@@ -152,6 +152,16 @@ effad_status gauss_stats_merge(gauss_stats *into, gauss_stats *from, effad_error
     for (size_t j = 0; j < d; j++) m[j] = into->shift[j] - from->shift[j];
     add_shifted(into, from, m, m + d);
     free(m);
+    /* a sum of fourth powers: rounding in the re-expansion must not make
+     * it negative (the .gauss reader refuses that) */
+    if (into->sum_y4 < 0) into->sum_y4 = 0;
+    /* finite statistics can add up to infinity (or inf - inf) */
+    int finite = isfinite(into->sum_y4);
+    for (size_t j = 0; j < d; j++) finite &= isfinite(into->shift[j]) & isfinite(into->sum[j]) & isfinite(into->sum_y2y[j]);
+    for (size_t j = 0; j < d && finite; j++)
+        for (size_t k = j; k < d; k++) finite &= isfinite(into->cross[j * d + k]);
+    if (!finite)
+        return effad_fail(e, EFFAD_ERR_NUMERIC, "the merged statistics overflow (values too large to add up)");
     return EFFAD_OK;
 }
 

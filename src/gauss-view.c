@@ -63,7 +63,6 @@ static effad_status open_checked(gauss_view *v, const uint8_t *buf, size_t len, 
     if (st) return st;
     /* a level scores one of the model's taps: more levels than a model
      * has taps cannot be scored against any model */
-    if (h.n_levels == 0) return effad_fail(e, EFFAD_ERR_FORMAT, "no levels: nothing to score with");
     if (h.n_levels > GAUSS_VIEW_MAX_LEVELS)
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%u levels; a model has at most %d taps", h.n_levels,
                           GAUSS_VIEW_MAX_LEVELS);

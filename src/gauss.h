@@ -88,7 +88,8 @@ void gauss_stats_free(gauss_stats *s);
 effad_status gauss_stats_add(gauss_stats *s, const float *x, effad_error *e);
 /* Folds pending samples into cross (and mirrors nothing: upper only). */
 void gauss_stats_flush(gauss_stats *s);
-/* into += from; from is flushed but otherwise unchanged. */
+/* into += from; from is flushed but otherwise unchanged. Statistics that
+ * overflow when added are EFFAD_ERR_NUMERIC (into is then unusable). */
 effad_status gauss_stats_merge(gauss_stats *into, gauss_stats *from, effad_error *e);
 
 /* mean (d) and the maximum-likelihood covariance (d*d full, divided by n,
@@ -115,7 +116,8 @@ effad_status gauss_ledoit_wolf(gauss_stats *s, double *mean, double *cov,
  * EFFAD_ERR_NUMERIC naming the pivot. */
 effad_status gauss_cholesky(double *a, size_t d, effad_error *e);
 /* sqrt((x - mean)^T (L L^T)^-1 (x - mean)) by forward substitution;
- * work: d doubles. */
+ * work: d doubles. A distance that overflows, or a feature that is not
+ * finite, gives +infinity (anomalous under any threshold), never NaN. */
 double gauss_mahalanobis_chol(const double *L, const double *mean, const float *x,
                               size_t d, double *work);
 /* (L L^T)^-1 into P (d*d full); work: d*d doubles. */

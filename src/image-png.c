@@ -193,6 +193,9 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
             }
             /* grey/RGB colour keys: PIL's convert('RGB') ignores them too */
         } else if (!strcmp(type, "IDAT")) {
+            /* an empty IDAT adds nothing; with no buffer yet, idat + 0
+             * would be arithmetic on a null pointer */
+            if (len == 0) continue;
             if (len > idat_cap - idat_len) {
                 size_t cap = idat_cap ? idat_cap : 65536;
                 while (cap - idat_len < len) cap *= 2;   /* bounded by n, cannot overflow */
@@ -223,6 +226,15 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
         if (pw && ph) raw += ph * (1 + row_bytes(&p, pw));
     }
     if (raw > SIZE_MAX) { st = effad_fail(e, EFFAD_ERR_UNSUPPORTED, "image too large for this machine"); goto done; }
+    /* DEFLATE expands at most 1032 times (a 258-byte match in two bits of
+     * code): a header that needs more than that from the IDAT data at hand
+     * is refused before the buffer is allocated, so a 60-byte file cannot
+     * ask for gigabytes */
+    if (raw / 1032 > idat_len) {
+        st = effad_fail(e, EFFAD_ERR_FORMAT, "%ux%u needs %llu bytes of pixel data, more than %zu bytes of IDAT can hold",
+                        (unsigned)p.w, (unsigned)p.h, (unsigned long long)raw, idat_len);
+        goto done;
+    }
     uint8_t *buf = malloc((size_t)raw);
     if (!buf) { st = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for %llu bytes", (unsigned long long)raw); goto done; }
     if ((st = zlib_inflate(idat, idat_len, buf, (size_t)raw, e))) {

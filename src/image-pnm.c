@@ -64,16 +64,23 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
      * reduced to 8 bits while decoding, and so are we. */
     int wide_out = chans == 1 && maxval > 255;
     unsigned out_max = wide_out ? 65535 : 255;
+    /* The data must be there before the image is allocated: binary samples
+     * have a fixed size, P1 digits need a byte each, other ASCII samples a
+     * digit and a separator. A 20-byte header cannot ask for 512 MB. */
+    size_t count = (size_t)w * (size_t)h * (size_t)chans, left = n - c.pos;
+    uint64_t need = kind == 4 ? (uint64_t)(((size_t)w + 7) / 8) * (uint64_t)h
+                  : kind == 1 ? count
+                  : ascii ? 2 * (uint64_t)count - 1 : (uint64_t)count * (maxval > 255 ? 2 : 1);
+    if (need > left)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "pixel data truncated: need %s%llu bytes, have %zu",
+                          ascii ? "at least " : "", (unsigned long long)need, left);
     effad_status st = image_alloc(img, (int)w, (int)h, chans, wide_out ? 16 : 8, "PNM", e);
     if (st) return st;
-    size_t count = (size_t)w * (size_t)h * (size_t)chans;
     uint8_t *p8 = img->px;
     uint16_t *p16 = img->px;
 
     if (kind == 4) {
         size_t rb = ((size_t)w + 7) / 8;
-        if ((n - c.pos) / rb < (size_t)h)
-            return effad_fail(e, EFFAD_ERR_FORMAT, "pixel data truncated: need %zu bytes, have %zu", rb * (size_t)h, n - c.pos);
         for (long y = 0; y < h; y++)
             for (long x = 0; x < w; x++) {
                 int bit = (b[c.pos + (size_t)y * rb + (size_t)x / 8] >> (7 - x % 8)) & 1;
@@ -104,8 +111,6 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
         return EFFAD_OK;
     }
     size_t sb = maxval > 255 ? 2 : 1;
-    if ((n - c.pos) / sb < count)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "pixel data truncated: need %zu bytes, have %zu", count * sb, n - c.pos);
     const uint8_t *s = b + c.pos;
     for (size_t i = 0; i < count; i++) {
         unsigned v = sb == 2 ? (unsigned)(s[2 * i] << 8 | s[2 * i + 1]) : s[i];

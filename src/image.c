@@ -1,8 +1,10 @@
 /* The image front door: sniffing, dispatch to the per-format decoders,
  * file loading, and the PIL-compatible conversion to 8-bit RGB. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "image.h"
 
 effad_status image_alloc(effad_image *img, int w, int h, int channels, int bit_depth,
@@ -52,10 +54,11 @@ effad_status image_load(const char *path, effad_image *img, effad_error *e)
     memset(img, 0, sizeof *img);
     if (!path) return effad_fail(e, EFFAD_ERR_ARG, "image_load: NULL path");
     FILE *f = fopen(path, "rb");
-    if (!f) {
-        effad_fail(e, EFFAD_ERR_IO, "cannot open for reading");
-        effad_error_prefix(e, path);
-        return EFFAD_ERR_IO;
+    if (!f) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        fclose(f);
+        return effad_fail(e, EFFAD_ERR_IO, "%s: is a directory, not an image", path);
     }
     /* Read by growing a buffer, not by ftell: works for pipes and FIFOs. */
     size_t cap = 1 << 16, n = 0;
@@ -64,9 +67,14 @@ effad_status image_load(const char *path, effad_image *img, effad_error *e)
     for (;;) {
         if (!buf) { st = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory reading the file"); break; }
         n += fread(buf + n, 1, cap - n, f);
-        if (ferror(f)) { st = effad_fail(e, EFFAD_ERR_IO, "read error"); break; }
+        if (ferror(f)) { st = effad_fail(e, EFFAD_ERR_IO, "cannot read: %s", strerror(errno)); break; }
         if (n < cap) break;
-        if (cap > SIZE_MAX / 2) { st = effad_fail(e, EFFAD_ERR_UNSUPPORTED, "file too large"); break; }
+        /* a device or FIFO may never end: no image we decode is larger
+         * than its pixels at 16-bit RGBA plus headers */
+        if (cap >= IMAGE_MAX_FILE_BYTES) {
+            st = effad_fail(e, EFFAD_ERR_UNSUPPORTED, "more than %zu bytes: too large for an image", (size_t)IMAGE_MAX_FILE_BYTES);
+            break;
+        }
         uint8_t *q = realloc(buf, cap * 2);
         if (!q) { free(buf); buf = NULL; continue; }
         buf = q;

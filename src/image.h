@@ -89,6 +89,9 @@
 #include "effad.h"
 
 #define IMAGE_MAX_PIXELS (1u << 28)
+/* image_load stops reading a file (a FIFO or device may never end) here:
+ * IMAGE_MAX_PIXELS at 8 bytes each, plus room for headers. */
+#define IMAGE_MAX_FILE_BYTES (((uint64_t)IMAGE_MAX_PIXELS << 3) + ((uint64_t)1 << 24))
 
 typedef struct effad_image {
     int w, h;

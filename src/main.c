@@ -1,12 +1,13 @@
 /* effad -- command-line entry point: dispatch to a subcommand. */
 #include <string.h>
 #include "cli.h"
+#include "atomic-file.h"
 
 static const struct { const char *name; cli_cmd_fn fn; const char *what; } commands[] = {
     { "demo",     cmd_demo,     "the offline default: synthetic parts, a deterministic model, fit, eval" },
     { "convert",  cmd_convert,  "ONNX EfficientNet -> .efm flat model" },
-    { "info",     cmd_info,     "describe an .efm: blocks, taps, parameters, MACs, arena" },
-    { "features", cmd_features, "run the network on a raw tensor, write the level vectors or maps" },
+    { "info",     cmd_info,     "describe an .efm (blocks, taps, MACs, arena) or a .gauss (levels, thresholds, maps)" },
+    { "features", cmd_features, "run the network on images or a raw tensor, write the level vectors" },
     { "fit",      cmd_fit,      "learn what good parts look like: train images -> .gauss" },
     { "score",    cmd_score,    "score images: combined and per-level distances, verdict" },
     { "eval",     cmd_eval,     "AUROC per defect type on an MVTec-AD layout (pixel AUROC, PRO with maps)" },
@@ -14,6 +15,7 @@ static const struct { const char *name; cli_cmd_fn fn; const char *what; } comma
     { "calibrate", cmd_calibrate, "choose the anomaly maps' pixel threshold on good images" },
     { "quantcheck", cmd_quantcheck, "int8 against float32: level errors, score correlation, AUROC" },
     { "bench",    cmd_bench,    "time inferences (median/min/mean), per-layer profile with --layers" },
+    { "version",  cmd_version,  "effad's version, the file formats it reads and writes, the kernels (--version)" },
 };
 
 static int usage(FILE *f)
@@ -27,8 +29,12 @@ static int usage(FILE *f)
 
 int main(int argc, char **argv)
 {
+    if (argc > 0 && argv[0] && argv[0][0]) cli_program = argv[0];
+    /* an interrupted write leaves no temp file behind (atomic-file.h) */
+    atomic_file_cleanup_on_signals();
     if (argc < 2) return usage(stderr);
     if (cli_is_help(argv[1]) || !strcmp(argv[1], "help")) return usage(stdout);
+    if (!strcmp(argv[1], "--version")) return cmd_version(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
     fprintf(stderr, "effad: unknown command '%s'\n", argv[1]);

@@ -2,6 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "pipeline.h"
+#ifdef EFFAD_HAVE_THREADS
+#include <pthread.h>
+#include <signal.h>
+#endif
 #include "image.h"
 
 effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e)
@@ -29,7 +33,18 @@ effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_opt
 
     int workers = opt && opt->threads > 1 ? opt->threads : 1;
 #ifdef EFFAD_HAVE_THREADS
-    if (workers > 1 && !(p->threads = effad_threads_create(workers, e))) { pipeline_close(p); return e ? e->status : EFFAD_ERR_ARG; }
+    if (workers > 1) {
+        /* the workers start with SIGINT, SIGTERM and SIGHUP blocked, so that
+         * those signals reach the main thread, whose writes hold them off
+         * while a temp file is created or renamed (atomic-file.h) */
+        sigset_t block, old;
+        sigemptyset(&block);
+        sigaddset(&block, SIGINT); sigaddset(&block, SIGTERM); sigaddset(&block, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &block, &old);
+        p->threads = effad_threads_create(workers, e);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (!p->threads) { pipeline_close(p); return e ? e->status : EFFAD_ERR_ARG; }
+    }
 #else
     if (workers > 1) {
         pipeline_close(p);

@@ -79,5 +79,8 @@ head -c 300 "$T/a.gauss" > "$T/trunc.gauss"
 expect_fail "truncated gauss" "trunc.gauss: truncated" effad score "$T/trunc.gauss" "$T/m.efm" "$T/d/test"
 expect_fail "not mvtec" "not an MVTec-AD layout" effad eval "$T/a.gauss" "$T/m.efm" "$T/d/train"
 expect_fail "unknown threshold" "no threshold 'nope'" effad score "$T/a.gauss" "$T/m.efm" "$T/d/test" --threshold nope
-expect_fail "corrupt test image" "zz-broken.png" effad score "$T/a.gauss" "$T/m.efm" "$T/corrupt"
+# a corrupt image is an error record, not the end of the batch (cli-bad-batch.sh has more)
+effad score "$T/a.gauss" "$T/m.efm" "$T/corrupt" >"$T/out" 2>"$T/err"
+[ $? -eq 4 ] || bad "corrupt test image: exit status is not 4"
+grep -q "^ERROR .*zz-broken.png" "$T/out" || bad "corrupt test image: no ERROR record naming it: $(cat "$T/out")"
 exit $fail

@@ -16,15 +16,15 @@ awk -v p="$pro" 'BEGIN { exit !(p > 0.5 && p <= 1) }' || bad "demo PRO '$pro' is
 grep -q '"pixel_auroc":{"all":' "$T/demo/report/report.json" || bad "report.json lacks pixel_auroc"
 grep -q '"pro":{"all":[0-9.]*,"hole":' "$T/demo/report/report.json" || bad "report.json lacks pro per defect type"
 grep -q '<polyline' "$T/demo/report/region-counts.svg" || bad "no region-count plot"
-[ "$(ls "$T/demo/figures" | grep -c -- '-maps.png$')" -eq 5 ] || bad "demo did not draw 5 map figures"
+[ "$(find "$T/demo/figures" -name '*-maps.png' | wc -l)" -eq 5 ] || bad "demo did not draw 5 map figures"
 
 # score: regions and verdict; the raw maps
 G=$T/demo/demo.gauss
 effad score --json "$G" "$M" "$D/test/hole/000.png" "$D/test/good/000.png" --save-maps "$T/raw" >"$T/s.jsonl" || bad "score --json"
 grep '"hole/000.png"\|test/hole/000.png' "$T/s.jsonl" | grep -q '"defects":1,"anomalous":true,"regions":\[{"area":' || bad "the hole is not one defect region: $(cat "$T/s.jsonl")"
 grep 'test/good/000.png' "$T/s.jsonl" | grep -q '"anomalous":false,"image_anomalous":false,"map":{[^}]*"defects":0' || bad "a good image has defects"
-[ "$(wc -c < "$T/raw/hole_000.map.f32")" -eq 65536 ] || bad "the float map is not 128 x 128 x 4 bytes"
-head -c 26 "$T/raw/hole_000.map.png" | od -An -tx1 | tr -d ' \n' | grep -q '0000000d4948445200000080000000801000$' ||
+[ "$(wc -c < "$T/raw/hole/000.map.f32")" -eq 65536 ] || bad "the float map is not 128 x 128 x 4 bytes"
+head -c 26 "$T/raw/hole/000.map.png" | od -An -tx1 | tr -d ' \n' | grep -q '0000000d4948445200000080000000801000$' ||
     bad "the PNG map is not a 128 x 128 16-bit grey image"
 effad score "$G" "$M" "$D/test/spot" --score map-max --json | grep -q '"threshold_name":"pixel"' || bad "--score map-max is not judged by the pixel threshold"
 

@@ -27,7 +27,7 @@ expect_fail "truncated efm" "trunc.efm: .*truncated" effad info "$T/trunc.efm"
 cp "$T/good.efm" "$T/flip.efm"
 printf '\001' | dd of="$T/flip.efm" bs=1 seek=9000 conv=notrunc 2>/dev/null
 expect_fail "bit-flipped efm" "flip.efm: .*checksum" effad info "$T/flip.efm"
-expect_fail "png as model" "model.onnx: not an .efm" effad info $G/model.onnx
+expect_fail "onnx as model" "model.onnx looks like an ONNX model; MODEL.efm goes there: convert it first" effad info $G/model.onnx
 : > "$T/empty.efm"
 expect_fail "empty model" "empty" effad info "$T/empty.efm"
 

@@ -39,8 +39,8 @@ effad score "$T/ailia.gauss" "$T/m.efm" "$T/train/png-c2-d8.png" --save "$T/fa" 
 effad score "$T/paper.gauss" "$T/m.efm" "$T/train/png-c2-d8.png" --save "$T/fp" --quiet --threshold 5.5 >/dev/null 2>&1 ||
     bad "score --save paper"
 effad score "$T/ailia.gauss" "$T/m.efm" "$T/train/png-c2-d8.png" --save "$T/fb" --quiet --threshold 5.5 >/dev/null 2>&1
-[ -s "$T/fa/train_png-c2-d8.png" ] && [ -s "$T/fp/train_png-c2-d8.png" ] || bad "score --save wrote no figure"
-cmp -s "$T/fb/train_png-c2-d8.png" "$T/fp/train_png-c2-d8.png" && bad "ailia figure shows no crop window"
+[ -s "$T/fa/png-c2-d8.png" ] && [ -s "$T/fp/png-c2-d8.png" ] || bad "score --save wrote no figure"
+cmp -s "$T/fb/png-c2-d8.png" "$T/fp/png-c2-d8.png" && bad "ailia figure shows no crop window"
 
 # --- 16-bit grey: scaled by default, clipped (with a warning) on request
 effad score "$T/mahalanobisad.gauss" "$T/m.efm" "$T/test16" --json >"$T/s16.jsonl" 2>"$T/err" || bad "score 16-bit"

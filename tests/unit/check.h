@@ -38,4 +38,11 @@ static int check_done(const char *name)
     return check_fail_count ? 1 : 0;
 }
 
+/* "<name>: SKIP <reason>": nothing could be tested here, and why. */
+static inline int check_skip(const char *name, const char *reason)
+{
+    printf("%s: SKIP %s\n", name, reason);
+    return 0;
+}
+
 #endif

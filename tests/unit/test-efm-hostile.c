@@ -119,7 +119,7 @@ int main(void)
         { "stem input dtype", EFM_H_STEM_Q, 4, 9, "dtype 9" },
         { "stem uint8 input, float weights", EFM_H_STEM_Q, 4, EFM_U8, "scale" },
         { "quantised flag", EFM_H_FLAGS, 4, EFM_FLAG_HEAD | EFM_FLAG_QUANTISED, "quantised flag" },
-        { "block 0 in_c", blocks_off + EFM_B_IN_C, 4, 99, "" },
+        { "block 0 in_c", blocks_off + EFM_B_IN_C, 4, 99, "99 != 16 channels" },
         { "block 0 skip", blocks_off + EFM_B_SKIP, 4, 1, "skip" },
         { "block 1 stage", blocks_off + efm_block_bytes(EFM_VERSION) + EFM_B_STAGE, 4, 5, "stage" },
         { "block 0 dw groups", blocks_off + efm_block_conv_at(EFM_VERSION, EFM_BC_DW) + EFM_C_GROUPS, 4, 1, "depthwise" },
@@ -135,6 +135,8 @@ int main(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const forge *f = &cases[i];
+        /* an empty expectation would accept any message, even none */
+        CHECK_MSG(f->expect[0], "forged %s: no expected message", f->what);
         memcpy(buf, efm, n);
         if (f->width == 4) le_put_u32(buf + f->off, (uint32_t)f->value);
         else le_put_u64(buf + f->off, f->value);

@@ -131,8 +131,29 @@ static void check_random_spd(void)
     free(G); free(A); free(L);
 }
 
+/* A distance is never NaN: an overflow (fuzz-gauss found a level whose
+ * mean sits 7e306 away from a spread of 1e-3: inf - inf in the next row)
+ * or a feature that is not a number gives +infinity, anomalous under any
+ * threshold, where NaN would compare false and pass the part. */
+static void check_never_nan(void)
+{
+    double L[4] = { 1e-3, 0, 0, 1e-3 }, mean[2] = { -7e306, 0 }, work[2];
+    float x[2] = { 0.5f, 0.25f };
+    double r = gauss_mahalanobis_chol(L, mean, x, 2, work);
+    CHECK_MSG(isinf(r) && r > 0, "overflowing distance is %g", r);
+    double vi[4] = { 1e300, 1e300, 1e300, 1e300 };
+    CHECK(isinf(gauss_mahalanobis_vi(vi, mean, x, 2, work)));
+    mean[0] = 0;
+    x[1] = NAN;
+    r = gauss_mahalanobis_chol(L, mean, x, 2, work);
+    CHECK_MSG(isinf(r) && r > 0, "distance of a NaN feature is %g", r);
+    x[1] = 0.25f;
+    CHECK_NEAR(gauss_mahalanobis_chol(L, mean, x, 2, work), sqrt(500.0 * 500.0 + 250.0 * 250.0), 1e-9);
+}
+
 int main(void)
 {
+    check_never_nan();
     check_known_factor();
     check_not_pd();
     check_random_spd();

@@ -166,6 +166,7 @@ static void check_tampered(void)
         { "header size", 12, 4, 72, "header size", EFFAD_ERR_FORMAT },
         { "level count", 28, 4, 3, "level 2", EFFAD_ERR_FORMAT },
         { "level count huge", 28, 4, 100000, "levels", EFFAD_ERR_FORMAT },
+        { "no level", 28, 4, 0, "0 levels", EFFAD_ERR_FORMAT },
         { "preset length", 52, 4, 1u << 30, "strings", EFFAD_ERR_FORMAT },
         { "image thresholds", 60, 4, 1000, "image thresholds", EFFAD_ERR_FORMAT },
         { "dim 0", lv0, 4, 0, "dimension 0", EFFAD_ERR_FORMAT },
@@ -225,6 +226,14 @@ static void check_tampered(void)
     CHECK(gauss_file_encode(&m, b2, n2 - 1, &e) == EFFAD_ERR_ARG);
     m.levels[1] = keep;
     free(b2);
+    /* training features are a row per image at every level: 2 rows at one
+     * level and 3 at the other cannot be scored together (the decoder
+     * refuses such a file: tests/data/fuzz-regress/gauss/) */
+    m.levels[0].features = calloc(5 * 2, sizeof(float)); m.levels[0].n_features = 2;
+    m.levels[1].features = calloc(3 * 3, sizeof(float)); m.levels[1].n_features = 3;
+    CHECK_EQ_INT(gauss_file_size(&m), 0);
+    m.levels[1].n_features = 2;
+    CHECK(gauss_file_size(&m) > 0);
     free(buf);
     gauss_model_free(&m);
 }

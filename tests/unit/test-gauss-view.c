@@ -222,7 +222,7 @@ static void check_tampered(void)
         { { "feature padding", feat1 + 8 + 36, 1, 1, "nonzero padding after the feature", EFFAD_ERR_FORMAT }, 1 },
         /* the view's own limits: a level scores a model tap */
         { { "level count", 28, 4, 40, "40 levels; a model has at most 32 taps", EFFAD_ERR_UNSUPPORTED }, 0 },
-        { { "no levels", 28, 4, 0, "no levels", EFFAD_ERR_FORMAT }, 0 },
+        { { "no levels", 28, 4, 0, "0 levels (1..256)", EFFAD_ERR_FORMAT }, 1 },
         { { "tap list colon", 64 + 5 + 9, 1, ';', "no level description", EFFAD_ERR_FORMAT }, 0 },
         { { "tap list letter", 64 + 5 + 12, 1, 'x', "expected 3 comma-separated", EFFAD_ERR_FORMAT }, 0 },
         { { "tap list twice", 64 + 5 + 12, 1, '0', "tap 0 twice", EFFAD_ERR_FORMAT }, 0 },

@@ -9,8 +9,8 @@
  * output buffer has guard cells that must come back untouched. The vector
  * exp is measured in ulps against double-precision exp.
  *
- * Only aarch64 builds have NEON kernels; elsewhere this program prints a
- * note and passes nothing, so the same suite runs on every host.
+ * Only aarch64 builds have NEON kernels; elsewhere this program says SKIP,
+ * so the same suite runs on every host.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,9 +22,9 @@
 
 int main(void)
 {
-    printf("test-ops-neon: not an aarch64 build, NEON kernels not compiled (run make cross-test)\n");
     (void)check_report;
-    return check_done("test-ops-neon");
+    (void)check_done;
+    return check_skip("test-ops-neon", "not an aarch64 build, NEON kernels not compiled (run make cross-test)");
 }
 
 #else

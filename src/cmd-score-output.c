@@ -1,0 +1,122 @@
+/* effad score's records in text, JSON and CSV; see score-output.h. */
+#include "cli.h"
+#include "score-output.h"
+
+static void json_header(const score_output *o, const char *th_name, int verdict_regions)
+{
+    const detector *d = o->d;
+    FILE *f = o->f;
+    char num[40];
+    fprintf(f, "{\"kind\":\"fit\",\"preset\":");
+    cli_json_string(f, d->gm.preset ? d->gm.preset : "");
+    fprintf(f, ",\"n_train\":%llu,\"threshold\":%s,\"threshold_name\":",
+            (unsigned long long)(d->gm.n_levels ? d->gm.levels[0].n : 0), cli_json_num(num, sizeof num, "%.17g", o->threshold));
+    cli_json_string(f, th_name);
+    fprintf(f, ",\"levels\":[");
+    for (size_t l = 0; l < d->gm.n_levels; l++)
+        fprintf(f, "%s{\"tap\":%d,\"dim\":%zu,\"shrinkage\":%.17g}", l ? "," : "", d->sel.tap[l], d->gm.levels[l].dim,
+                d->gm.levels[l].shrinkage);
+    fprintf(f, "]");
+    if (o->sm->on) {
+        const gauss_maps *gm = d->gm.maps;
+        fprintf(f, ",\"map\":{\"grid\":[%u,%u],\"dim\":%u,\"sigma\":%.9g,\"verdict\":\"%s\"", gm->grid_h, gm->grid_w,
+                gm->dim, gm->sigma, verdict_regions ? "regions" : "image");
+        if (gm->calibrated) fprintf(f, ",\"threshold\":%.17g,\"min_area\":%u", gm->threshold, gm->min_area);
+        fprintf(f, "}");
+    }
+    fprintf(f, "}\n");
+}
+
+void score_output_header(const score_output *o, const char *gauss_path, const char *th_name, int verdict_regions)
+{
+    const detector *d = o->d;
+    if (o->format == SCORE_JSON) json_header(o, th_name, verdict_regions);
+    else if (o->format == SCORE_CSV) {
+        fprintf(o->f, "file,score,verdict");
+        for (size_t l = 0; l < d->gm.n_levels; l++) fprintf(o->f, ",level_%d", d->sel.tap[l]);
+        fprintf(o->f, ",error\n");
+    } else if (!o->quiet) {
+        fprintf(o->f, "# %s, threshold %s = %.6g, score = %s of %zu level distances (L<n>: model level n)\n", gauss_path,
+                th_name, o->threshold, detector_combine_of(d->gm.preset) == COMBINE_MEAN ? "mean" : "sum",
+                d->gm.n_levels);
+    }
+}
+
+static void json_image(const score_output *o, const char *file, const char *error, double score, int anomalous,
+                       int image_anomalous)
+{
+    FILE *f = o->f;
+    char num[40];
+    fprintf(f, "{\"file\":");
+    cli_json_string(f, file);
+    if (error) {
+        fprintf(f, ",\"error\":");
+        cli_json_string(f, error);
+        fprintf(f, "}\n");
+        return;
+    }
+    fprintf(f, ",\"score\":%s,\"levels\":[", cli_json_num(num, sizeof num, "%.17g", score));
+    for (size_t l = 0; l < o->d->gm.n_levels; l++)
+        fprintf(f, "%s%s", l ? "," : "", cli_json_num(num, sizeof num, "%.17g", o->d->levels[l]));
+    fprintf(f, "],\"threshold\":%s,\"anomalous\":%s", cli_json_num(num, sizeof num, "%.17g", o->threshold),
+            anomalous ? "true" : "false");
+    if (o->sm->on) {
+        fprintf(f, ",\"image_anomalous\":%s", image_anomalous ? "true" : "false");
+        score_maps_json(o->sm, f);
+    }
+    fprintf(f, "}\n");
+}
+
+/* A row in one piece, so a failed allocation drops no half row. */
+static void csv_image(const score_output *o, const char *file, const char *error, double score, int anomalous)
+{
+    cli_buf b = { 0 };
+    cli_buf_csv(&b, file);
+    if (error) cli_buf_printf(&b, ",,error");
+    else cli_buf_printf(&b, ",%.9g,%s", score, anomalous ? "anomalous" : "ok");
+    for (size_t l = 0; l < o->d->gm.n_levels; l++) {
+        if (error) cli_buf_printf(&b, ",");
+        else cli_buf_printf(&b, ",%.9g", o->d->levels[l]);
+    }
+    cli_buf_printf(&b, ",");
+    if (error) cli_buf_csv(&b, error);
+    cli_buf_printf(&b, "\n");
+    if (b.failed) {
+        fputs("(out of memory),,error", o->f);
+        for (size_t l = 0; l < o->d->gm.n_levels; l++) fputc(',', o->f);
+        fputs(",out of memory\n", o->f);
+    } else {
+        fputs(b.p, o->f);
+    }
+    cli_buf_free(&b);
+}
+
+static void text_image(const score_output *o, const char *file, const char *error, double score, int anomalous)
+{
+    if (error) {
+        fprintf(o->f, "%-9s %12s  %s  %s\n", "ERROR", "-", file, error);
+        return;
+    }
+    fprintf(o->f, "%-9s %12.6g  %s  levels", anomalous ? "ANOMALY" : "ok", score, file);
+    for (size_t l = 0; l < o->d->gm.n_levels; l++) fprintf(o->f, " L%d=%.4g", o->d->sel.tap[l], o->d->levels[l]);
+    fprintf(o->f, "\n");
+    if (o->sm->on) score_maps_text(o->sm, o->f);
+}
+
+void score_output_image(const score_output *o, const char *file, const char *error, double score, int anomalous,
+                        int image_anomalous)
+{
+    if (o->format == SCORE_JSON) json_image(o, file, error, score, anomalous, image_anomalous);
+    else if (o->format == SCORE_CSV) csv_image(o, file, error, score, anomalous);
+    else text_image(o, file, error, score, anomalous);
+}
+
+void score_output_summary(const score_output *o, size_t images, size_t unreadable, int anomalies)
+{
+    if (o->format == SCORE_JSON)
+        fprintf(o->f, "{\"kind\":\"summary\",\"images\":%zu,\"scored\":%zu,\"anomalous\":%d,\"errors\":%zu}\n", images,
+                images - unreadable, anomalies, unreadable);
+    fflush(o->f);
+    if (o->format != SCORE_JSON && !o->quiet)
+        fprintf(stderr, "%zu images, %d anomalous, %zu unreadable\n", images, anomalies, unreadable);
+}

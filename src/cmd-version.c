@@ -1,0 +1,29 @@
+/* effad --version / effad version: what a bug report needs -- the build,
+ * the file formats it writes and reads, and the kernels it picks here. */
+#include <stdlib.h>
+#include "cli.h"
+#include "efm-format.h"
+#include "gauss-format.h"
+#include "version.h"
+
+int cmd_version(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            printf("usage: effad --version   (or: effad version)\n"
+                   "  Prints effad's version, the .efm and .gauss format versions it writes\n"
+                   "  and reads, and the kernel path it selects on this CPU (EFFAD_ISA forces one).\n");
+            return 0;
+        }
+        return cli_usage_error("version", "unexpected argument '%s'", argv[i]);
+    }
+    effad_error e = { 0 };
+    const effad_kernel_set *k = cli_kernels(NULL, &e);
+    printf("effad %s\n", EFFAD_VERSION);
+    printf("  .efm    writes version %u, reads %u to %u\n", EFM_VERSION, EFM_VERSION_MIN, EFM_VERSION);
+    printf("  .gauss  writes version %u (%u with anomaly maps), reads %u to %u\n", GAUSS_FILE_VERSION,
+           GAUSS_FILE_VERSION_MAPS, GAUSS_FILE_OLDEST_VERSION, GAUSS_FILE_VERSION_MAPS);
+    if (k) printf("  kernels %s%s\n", effad_kernels_name(k), getenv("EFFAD_ISA") ? " (EFFAD_ISA)" : "");
+    else printf("  kernels none: %s\n", e.msg);
+    return k ? 0 : 1;
+}

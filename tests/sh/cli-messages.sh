@@ -1,0 +1,43 @@
+#!/bin/sh
+# Clear messages for everyday mistakes: arguments in the wrong order (a
+# .gauss where the .efm goes and back, a directory where a file goes, the
+# ONNX where the .efm goes), too few training images for a level (name the
+# level, its dimension, the image count; suggest more images or --levels),
+# and "cannot open" saying why.
+NAME=cli-messages
+. "$(dirname "$0")/lib/cli.sh"
+
+I=tests/data/images
+G=tests/golden/tiny-tv-bn
+effad convert $G/model.onnx -o "$T/m.efm" >/dev/null || bad "convert"
+effad fit "$T/m.efm" $I/png-c*.png -o "$T/a.gauss" --quiet >/dev/null || bad "fit"
+
+# swapped or misplaced arguments say which argument is which
+expect_fail "score, swapped" "$T/m.efm is a converted model (.efm), but MODEL.gauss goes there (effad score MODEL.gauss MODEL.efm" \
+    effad score "$T/m.efm" "$T/a.gauss" $I/png-c0-d8.png
+expect_fail "eval, .gauss twice" "$T/a.gauss is a fitted model (.gauss), but MODEL.efm goes there (effad eval" \
+    effad eval "$T/a.gauss" "$T/a.gauss" "$T"
+expect_fail "score, directory for the model" "$I is a directory, but MODEL.efm (a file) goes there" \
+    effad score "$T/a.gauss" $I "$T/m.efm"
+expect_fail "fit, .gauss for the model" "a.gauss is a fitted model (.gauss), but MODEL.efm goes there (effad fit MODEL.efm" \
+    effad fit "$T/a.gauss" $I -o "$T/b.gauss"
+expect_fail "fit, ONNX for the model" "model.onnx looks like an ONNX model; MODEL.efm goes there: convert it first (effad convert" \
+    effad fit $G/model.onnx $I -o "$T/b.gauss"
+expect_fail "merge, a model" "m.efm is a converted model (.efm), but A.gauss goes there" effad merge "$T/m.efm" -o "$T/b.gauss"
+expect_fail "convert, a .gauss" "a.gauss is a fitted model (.gauss), but IN.onnx goes there" effad convert "$T/a.gauss" -o "$T/b.efm"
+expect_fail "info, an image" "png-c0-d8.png is a PNG image, but MODEL.efm goes there" effad info $I/png-c0-d8.png
+
+# too few training images for a level
+expect_fail "too few images" "level 0 (16 features) cannot be fitted from 2 images: .*Fit on more images (16 or more for this level), or leave the level out with --levels 1,2,3,4,5,6,7,8" \
+    effad fit "$T/m.efm" $I/png-c0-d8.png $I/png-c2-d8.png -o "$T/b.gauss"
+expect_fail "too few images, one level" "level 0 (16 features) cannot be fitted from 2 images: .*(16 or more for this level)$" \
+    effad fit "$T/m.efm" $I/png-c0-d8.png $I/png-c2-d8.png -o "$T/b.gauss" --levels 0
+
+# cannot open: and why
+expect_fail "missing model" "$T/none.efm: cannot open: No such file or directory" effad info "$T/none.efm"
+expect_fail "missing .gauss" "$T/none.gauss: cannot open: No such file or directory" effad score "$T/none.gauss" "$T/m.efm" $I/png-c0-d8.png
+expect_fail "missing image" "$T/none.png: cannot open: No such file or directory" effad fit "$T/m.efm" "$T/none.png" -o "$T/b.gauss"
+mkfifo "$T/fifo.gauss" "$T/fifo.efm"
+expect_fail "FIFO as model" "fifo.efm: not a regular file" timeout 20 $RUNNER "$B/effad" info "$T/fifo.efm"
+expect_fail "FIFO as .gauss" "fifo.gauss: is a FIFO, not a file" timeout 20 $RUNNER "$B/effad" merge "$T/fifo.gauss" -o "$T/b.gauss"
+exit $fail

@@ -1,0 +1,112 @@
+#!/bin/sh
+# Outputs never damage anything (src/atomic-file.h), through the CLI:
+#  - an existing target that is not a regular file (FIFO, directory, and a
+#    character device made here when mknod is allowed) is refused with a
+#    message and left as it was;
+#  - an output that is one of the command's inputs (same path, a hard link,
+#    a symbolic link to it) is refused and the input left as it was;
+#  - a symbolic link as output is written through: the link stays, its
+#    target gets the new bytes, no temp file is left in either directory;
+#  - SIGINT or SIGTERM while the temp file is created, half written or
+#    written leaves no *.tmp.* file and the old output intact.
+# The stalls come from EFFAD_TEST_ATOMIC_STALL (src/atomic-file.c, tests only).
+NAME=cli-output-safety
+. "$(dirname "$0")/lib/cli.sh"
+
+G=tests/golden/tiny-tv-bn
+I=tests/data/images
+effad convert $G/model.onnx -o "$T/m.efm" >/dev/null || bad "convert"
+effad convert tests/golden/tiny-lm-static/model.onnx -o "$T/other.efm" >/dev/null || bad "convert other"
+effad fit "$T/m.efm" $I/png-c*.png -o "$T/a.gauss" --quiet >/dev/null || bad "fit"
+no_temps() { ls -a "$@" 2>/dev/null | grep -q '\.tmp\.' && bad "$CASE: temp file left: $(ls -a "$@" | grep '\.tmp\.')"; }
+
+# --- targets that are not regular files
+mkfifo "$T/fifo" || bad "mkfifo"
+CASE=fifo
+expect_fail "$CASE" "is a FIFO, not a regular file" timeout 20 $RUNNER "$B/effad" convert $G/model.onnx -o "$T/fifo"
+[ -p "$T/fifo" ] || bad "$CASE: the FIFO was replaced"
+CASE=directory
+mkdir "$T/dir"
+expect_fail "$CASE" "is a directory, not a regular file" effad convert $G/model.onnx -o "$T/dir"
+expect_fail "$CASE: fit" "is a directory" effad fit "$T/m.efm" $I/png-c2-d8.png -o "$T/dir"
+[ -d "$T/dir" ] || bad "$CASE: the directory was replaced"
+CASE=device
+if mknod "$T/null" c 1 3 2>/dev/null; then
+    expect_fail "$CASE" "is a character device" effad features "$T/m.efm" --tensor $G/input.f32 -o "$T/null"
+    [ -c "$T/null" ] || bad "$CASE: the device node was replaced by a file"
+fi
+CASE="file where --save wants a directory"
+: > "$T/plain"
+expect_fail "$CASE" "exists and is not a directory" effad score "$T/a.gauss" "$T/m.efm" $I/png-c2-d8.png --save "$T/plain"
+no_temps "$T" "$T/dir"
+
+# --- an output that is one of the inputs
+CASE=same-path
+cp "$T/m.efm" "$T/keep.efm"
+expect_fail "$CASE" "is also an input of this command" effad fit "$T/m.efm" $I/png-c2-d8.png -o "$T/m.efm"
+cmp -s "$T/m.efm" "$T/keep.efm" || bad "$CASE: the model was changed"
+cp $G/model.onnx "$T/in.onnx"
+expect_fail "$CASE: convert" "is also an input" effad convert "$T/in.onnx" -o "$T/in.onnx"
+cmp -s "$T/in.onnx" $G/model.onnx || bad "$CASE: the ONNX input was changed"
+CASE=hard-link
+ln "$T/m.efm" "$T/hard.efm"
+expect_fail "$CASE" "is also an input" effad fit "$T/m.efm" $I/png-c2-d8.png -o "$T/hard.efm"
+CASE=symlink-to-input
+ln -s m.efm "$T/soft.efm"
+expect_fail "$CASE" "is also an input" effad fit "$T/m.efm" $I/png-c2-d8.png -o "$T/soft.efm"
+cmp -s "$T/m.efm" "$T/keep.efm" || bad "$CASE: the model was changed"
+CASE=merge-into-input
+cp "$T/a.gauss" "$T/keep.gauss"
+expect_fail "$CASE" "is also an input" effad merge "$T/a.gauss" -o "$T/a.gauss"
+cmp -s "$T/a.gauss" "$T/keep.gauss" || bad "$CASE: the .gauss was changed"
+CASE=image-input
+cp $I/png-c2-d8.png "$T/img.png"
+expect_fail "$CASE" "is also an input" effad fit "$T/m.efm" "$T/img.png" -o "$T/img.png"
+cmp -s "$T/img.png" $I/png-c2-d8.png || bad "$CASE: the image was changed"
+no_temps "$T"
+
+# --- symbolic links are written through, atomically
+CASE=symlink
+mkdir "$T/real"
+cp "$T/other.efm" "$T/real/target.efm"
+ln -s real/target.efm "$T/link.efm"
+effad convert $G/model.onnx -o "$T/link.efm" >/dev/null || bad "$CASE: convert through a link"
+[ -L "$T/link.efm" ] || bad "$CASE: the link was replaced by a file"
+cmp -s "$T/real/target.efm" "$T/m.efm" || bad "$CASE: the link's target did not get the new model"
+ln -s "$T/real/new.efm" "$T/dangling.efm"
+effad convert $G/model.onnx -o "$T/dangling.efm" >/dev/null || bad "$CASE: convert through a dangling link"
+[ -L "$T/dangling.efm" ] && cmp -s "$T/real/new.efm" "$T/m.efm" || bad "$CASE: a dangling link's target was not created"
+ln -s loop1 "$T/loop2"; ln -s loop2 "$T/loop1"
+expect_fail "$CASE: loop" "symbolic links" effad convert $G/model.onnx -o "$T/loop1"
+no_temps "$T" "$T/real"
+
+# --- interrupted writes: SIGINT / SIGTERM at several points
+# interrupt POINT SIGNAL: convert over an existing output, stalled at POINT
+interrupt() {
+    CASE="$2 at $1"
+    cp "$T/other.efm" "$T/out.efm"
+    rm -f "$T/stall.err"
+    # a background job of a script starts with SIGINT ignored; a user's
+    # Ctrl-C reaches a process whose SIGINT is at its default
+    EFFAD_TEST_ATOMIC_STALL=$1 env --default-signal=INT "$B/effad" convert $G/model.onnx -o "$T/out.efm" >/dev/null 2>"$T/stall.err" &
+    pid=$!
+    i=0
+    until grep -q "stalled $1" "$T/stall.err" 2>/dev/null; do
+        i=$((i + 1)); [ $i -lt 200 ] || { bad "$CASE: never stalled: $(cat "$T/stall.err")"; kill -9 $pid; return; }
+        sleep 0.05
+    done
+    ls "$T" | grep -q '\.tmp\.' || bad "$CASE: no temp file while stalled"
+    kill -"$2" $pid
+    { wait $pid; } 2>/dev/null; rc=$?
+    [ $rc -gt 128 ] || bad "$CASE: exit status $rc, not death by signal"
+    cmp -s "$T/out.efm" "$T/other.efm" || bad "$CASE: the old output changed"
+    no_temps "$T"
+}
+# (under qemu-user the signal would reach the emulator, not effad)
+if [ -n "$RUNNER" ]; then echo "$NAME: signals not tested under $RUNNER"
+elif ! env --default-signal=INT true 2>/dev/null; then echo "$NAME: signals not tested: env has no --default-signal"
+else
+    for point in created partial written; do interrupt $point INT; done
+    interrupt partial TERM
+fi
+exit $fail
