@@ -131,18 +131,19 @@ effad_status effad_run(effad_runner *r, const float *input_chw, float *const *po
         seen(r, EFFAD_AT_DEPTHWISE, i, dw, &b->dw.out_q, g->out_h, g->out_w, b->mid_c, 0);
         /* squeeze-excite: per-channel gate from the pooled vector; a float
          * block folds it onto the projection's inputs, an int8 block
-         * rescales its depthwise output in place */
-        const float *fold = 0;
+         * requantises its depthwise output by it (as the projection reads
+         * it, or in place before) */
+        run_fold fold = { 0, b->dw.out_q };
         if (b->se_c) {
             if ((s = run_se_gate(r, b, mean, gate, hidden))) return kernel_failed(e, s, "squeeze-excite", i);
             seen(r, EFFAD_AT_GATED, i, dw, &b->dw.out_q, g->out_h, g->out_w, b->mid_c, gate);
-            if (run_is_q8(&b->project)) s = run_gate_q8(r, b, dw, out_px, gate, gate);
-            else fold = gate;
+            if (run_is_q8(&b->project)) s = run_gate_q8(r, b, dw, out_px, gate, gate, &fold);
+            else fold.scale = gate;
             if (s) return kernel_failed(e, s, "squeeze-excite", i);
             done(r, EFFAD_LAYER_SE, i);
         }
         /* project 1x1, + skip */
-        if ((s = run_1x1(r, &b->project, dw, out_px, fold, b->skip ? x.p : 0, &x.q, spare)))
+        if ((s = run_1x1(r, &b->project, dw, out_px, fold.scale ? &fold : 0, b->skip ? x.p : 0, &x.q, spare)))
             return kernel_failed(e, s, "project", i);
         done(r, EFFAD_LAYER_PROJECT, i);
         void *t = x.p; x.p = spare; spare = t;

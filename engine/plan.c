@@ -130,7 +130,8 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
                               (size_t)b->in_c * b->mid_c * sizeof(float) <= rule->max_weights ? rows : 0;
             if (r->ring_rows[i]) ring = max_sz(ring, ring_bytes);
             else ex = max_sz(ex, in_hw * b->mid_c * px);
-            gemm_needs(k, &b->expand, r->ring_rows[i] ? (size_t)w : in_hw, &scr, &pack);
+            /* a fused expand fills up to the whole ring in one call */
+            gemm_needs(k, &b->expand, r->ring_rows[i] ? (size_t)r->ring_rows[i] * w : in_hw, &scr, &pack);
         }
         dw = max_sz(dw, out_hw * b->mid_c * act_bytes(&b->dw.out_q));
         /* mean, gate, hidden, then one partial sum per band of rows */

@@ -70,12 +70,13 @@ static void pack_chunks(void *ctx, int worker, int begin, int end)
 }
 
 static ops_q8_gemm_args gemm_of(const effad_conv *c, const float *mult, const uint8_t *in, size_t pixels,
-                                const uint8_t *res, const effad_qtype *res_q, uint8_t *out)
+                                const run_fold *fold, const uint8_t *res, const effad_qtype *res_q, uint8_t *out)
 {
     ops_q8_gemm_args a;
     memset(&a, 0, sizeof a);
     a.m = pixels; a.n = (size_t)c->cout; a.k = (size_t)c->cin;
     a.a = in; a.a_stride = (size_t)c->cin; a.a_zero = c->in_q.zero_point;
+    if (fold) { a.a_mult = fold->scale; a.a_in_zero = fold->from.zero_point; }
     a.b = (const int8_t *)c->w.data; a.b_stride = (size_t)c->cout;
     a.out = out_of(c, mult);
     if (res) {
@@ -94,10 +95,10 @@ static ops_status pack_layer(effad_runner *r, ops_q8_gemm_args *a)
     return run_parallel(r, pack_chunks, &pj, (int)((a->n + r->gemm_cols - 1) / r->gemm_cols));
 }
 
-ops_status q8_run_1x1(effad_runner *r, const effad_conv *c, const uint8_t *in, size_t pixels,
+ops_status q8_run_1x1(effad_runner *r, const effad_conv *c, const uint8_t *in, size_t pixels, const run_fold *fold,
                       const uint8_t *res, const effad_qtype *res_q, uint8_t *out)
 {
-    gemm_job j = { r, gemm_of(c, layer_mult(r, c, 0), in, pixels, res, res_q, out), 0 };
+    gemm_job j = { r, gemm_of(c, layer_mult(r, c, 0), in, pixels, fold, res, res_q, out), 0 };
     ops_status s = pack_layer(r, &j.a);
     if (s) return s;
     int rows = (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS);
@@ -187,7 +188,7 @@ static const fused_ops q8_fused_ops = { q8_expand_rows, q8_dw_row };
 ops_status q8_run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
                             const uint8_t *in, uint8_t *out, int32_t *bands, float *mean)
 {
-    q8_fused f = { r, gemm_of(&b->expand, layer_mult(r, &b->expand, 0), in, (size_t)g->in_h * g->in_w, 0, 0, 0),
+    q8_fused f = { r, gemm_of(&b->expand, layer_mult(r, &b->expand, 0), in, (size_t)g->in_h * g->in_w, 0, 0, 0, 0),
                    dw_of(&b->dw, layer_mult(r, &b->dw, 1), g, 0, out) };
     ops_status s = pack_layer(r, &f.ex);
     if (s) return s;
@@ -218,11 +219,17 @@ static void gate_chunks(void *ctx, int worker, int begin, int end)
 }
 
 ops_status run_gate_q8(effad_runner *r, const effad_block *b, uint8_t *dw, size_t pixels, const float *gate,
-                       float *mult)
+                       float *mult, run_fold *fold)
 {
     const effad_qtype *in = &b->dw.out_q, *out = &b->project.in_q;
     const float inv_out = 1.0f / out->scale;
     for (int ch = 0; ch < b->mid_c; ch++) mult[ch] = in->scale * gate[ch] * inv_out;
+    fold->from = *in;
+    if (r->k->q8->gemm_a_mult) {
+        fold->scale = mult;   /* the projection requantises as it reads */
+        return OPS_OK;
+    }
+    fold->scale = 0;
     gate_job j = { r, dw, pixels, (size_t)b->mid_c, in->zero_point, out->zero_point, mult };
     return run_parallel(r, gate_chunks, &j, (int)((pixels + GATE_CHUNK - 1) / GATE_CHUNK));
 }

@@ -50,11 +50,11 @@ void run_band_rows(int band, int out_h, int *begin, int *end)
 
 /* ------------------------------------------------------ type dispatch */
 
-ops_status run_1x1(effad_runner *r, const effad_conv *c, const void *in, size_t pixels, const float *gate,
+ops_status run_1x1(effad_runner *r, const effad_conv *c, const void *in, size_t pixels, const run_fold *fold,
                    const void *res, const effad_qtype *res_q, void *out)
 {
-    if (run_is_q8(c)) return gate ? OPS_ERR_ARG : q8_run_1x1(r, c, in, pixels, res, res_q, out);
-    return f32_run_1x1(r, c, in, pixels, gate, res, out);
+    if (run_is_q8(c)) return q8_run_1x1(r, c, in, pixels, fold, res, res_q, out);
+    return f32_run_1x1(r, c, in, pixels, fold ? fold->scale : 0, res, out);
 }
 
 ops_status run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, const void *in, void *out,

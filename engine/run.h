@@ -36,10 +36,15 @@ static inline size_t run_elem_bytes(const effad_qtype *q) { return q->dtype == E
 
 /* ---- layers, any type (run.c dispatches to run-f32.c / run-q8.c) ---- */
 
-/* out = act(conv1x1(in)) over `pixels` rows; gate (float32 layers only:
- * squeeze-excite folded onto the inputs) and res (the skip, of type res_q)
- * may be NULL. */
-ops_status run_1x1(effad_runner *r, const effad_conv *c, const void *in, size_t pixels, const float *gate,
+/* The squeeze-excite gate as a projection takes it on its inputs: a
+ * float32 layer multiplies them by `scale` (the gate itself); an int8
+ * layer requantises them from type `from` to its own input type, channel
+ * by channel, with the factors `scale` (ops_q8_gemm_args' a_mult). */
+typedef struct run_fold { const float *scale; effad_qtype from; } run_fold;
+
+/* out = act(conv1x1(in)) over `pixels` rows; fold (the squeeze-excite gate
+ * on the inputs) and res (the skip, of type res_q) may be NULL. */
+ops_status run_1x1(effad_runner *r, const effad_conv *c, const void *in, size_t pixels, const run_fold *fold,
                    const void *res, const effad_qtype *res_q, void *out);
 /* Depthwise conv; with mean != NULL also the float spatial mean of its
  * output (band sums in `bands`, added in band order). */
@@ -54,9 +59,11 @@ ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geom *g, c
  * type of its weights). */
 ops_status run_se_gate(effad_runner *r, const effad_block *b, const float *mean, float *gate, float *hidden);
 /* An int8 block's squeeze-excite: the uint8 depthwise output rescaled per
- * channel by the gate, in place, into the projection's input type. */
+ * channel by the gate into the projection's input type -- as the
+ * projection reads it when the kernels can (fold receives the factors,
+ * kept in mult), else in place (fold->scale is then NULL). */
 ops_status run_gate_q8(effad_runner *r, const effad_block *b, uint8_t *dw, size_t pixels, const float *gate,
-                       float *mult);
+                       float *mult, run_fold *fold);
 /* n elements of type `from` to type `to` (float32 <-> uint8). */
 ops_status run_convert(effad_runner *r, const void *in, const effad_qtype *from, void *out, const effad_qtype *to,
                        size_t n);
@@ -84,7 +91,7 @@ ops_status f32_run_expand_dw(effad_runner *r, const effad_block *b, const effad_
                              const float *in, float *out, float *bands, float *mean);
 ops_status f32_run_tap(effad_runner *r, const float *x, int h, int w, int c, float *pooled, float *map);
 
-ops_status q8_run_1x1(effad_runner *r, const effad_conv *c, const uint8_t *in, size_t pixels,
+ops_status q8_run_1x1(effad_runner *r, const effad_conv *c, const uint8_t *in, size_t pixels, const run_fold *fold,
                       const uint8_t *res, const effad_qtype *res_q, uint8_t *out);
 ops_status q8_run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, const uint8_t *in, uint8_t *out,
                      int32_t *bands, float *mean);

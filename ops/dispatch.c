@@ -44,6 +44,7 @@ const ops_q8_kernels ops_scalar_q8 = {
     .gemm = SCALAR_Q8_GEMM,
     .gemm_buffer_size = SCALAR_Q8(q8_gemm_buffer_size),
     .gemm_panel = 0,          /* reads B in place */
+    .gemm_a_mult = 0,         /* both read A in place: the engine rescales it first */
     .dwconv = SCALAR_Q8(q8_dwconv_hwc),
     .scale_channels = q8_scale_channels_scalar,
     .quantize = q8_quantize_scalar,

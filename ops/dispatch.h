@@ -59,6 +59,11 @@ typedef struct ops_q8_kernels {
     size_t     (*gemm_pack_buffer_size)(size_t n, size_t k);
     ops_status (*gemm_pack)(const ops_q8_gemm_args *a, void *dst);
     size_t     (*gemm_pack_offset)(size_t j0, size_t k);
+    /* 1: gemm requantises A by a_mult as it reads it, at about the cost of
+     * the separate scale_channels pass it saves; 0: the engine rescales A
+     * first (every gemm still gives a_mult's result, the reference by
+     * requantising each product's input). */
+    int        gemm_a_mult;
     ops_status (*dwconv)(const ops_q8_dwconv_args *a);
     ops_status (*scale_channels)(const uint8_t *in, size_t pixels, size_t c, int32_t in_zero, const float *mult,
                                  int32_t out_zero, uint8_t *out);

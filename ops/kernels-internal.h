@@ -64,12 +64,15 @@ size_t     q8_gemm_buffer_size_avx2(size_t m, size_t n, size_t k);
 size_t     q8_gemm_pack_buffer_size_avx2(size_t n, size_t k);
 ops_status q8_gemm_pack_avx2(const ops_q8_gemm_args *a, void *dst);
 size_t     q8_gemm_pack_offset_avx2(size_t j0, size_t k);
-ops_status q8_dwconv_hwc_avx2(const ops_q8_dwconv_args *a);
+ops_status q8_dwconv_hwc_avx2(const ops_q8_dwconv_args *a);   /* wrapper */
+ops_status q8_dwconv_3x3_avx2(const ops_q8_dwconv_args *a);   /* kh=kw=3 */
+ops_status q8_dwconv_5x5_avx2(const ops_q8_dwconv_args *a);   /* kh=kw=5 */
 ops_status q8_scale_channels_avx2(const uint8_t *in, size_t pixels, size_t c, int32_t in_zero, const float *mult,
                                   int32_t out_zero, uint8_t *out);
 ops_status q8_quantize_avx2(const float *x, size_t n, float inv_scale, int32_t zero, uint8_t *q);
 ops_status q8_dequantize_avx2(const uint8_t *q, size_t n, float scale, int32_t zero, float *x);
 ops_status q8_sum_hw_avx2(const uint8_t *in, size_t hw, size_t c, int32_t *out);
+ops_status q8_se_gate_avx2(const ops_q8_se_args *a);
 #endif
 
 #endif /* EFFAD_OPS_KERNELS_INTERNAL_H */

@@ -28,7 +28,7 @@ ops_status q8_dwconv_hwc_scalar(const ops_q8_dwconv_args *a)
                                (int32_t)a->w[((size_t)ky * g.kw + kx) * c + ch];
                     }
                 }
-                o[ch] = ops_q8_finish(acc, &a->out, (size_t)ch, 0.0f);
+                o[ch] = ops_q8_finish(acc, &a->out, (size_t)ch, 0, 0, 0, 0.0f);
                 if (a->chan_sum) a->chan_sum[ch] += o[ch];
             }
         }

@@ -17,11 +17,13 @@ ops_status q8_gemm_scalar(const ops_q8_gemm_args *g, void *scratch)
         const uint8_t *a = g->a + i * g->a_stride;
         for (size_t j = 0; j < g->n; j++) {
             int32_t acc = 0;
-            for (size_t kk = 0; kk < g->k; kk++)
-                acc += ((int32_t)a[kk] - g->a_zero) * (int32_t)g->b[kk * g->b_stride + j];
-            float res = 0.0f;
-            if (g->res) res = (float)((int32_t)g->res[i * g->res_stride + j] - g->res_zero) * g->res_scale;
-            g->c[i * g->c_stride + j] = ops_q8_finish(acc, &g->out, j, res);
+            for (size_t kk = 0; kk < g->k; kk++) {
+                int32_t x = a[kk];
+                if (g->a_mult) x = ops_q8_quantize1((float)(x - g->a_in_zero) * g->a_mult[kk], 1.0f, g->a_zero);
+                acc += (x - g->a_zero) * (int32_t)g->b[kk * g->b_stride + j];
+            }
+            const int32_t r = g->res ? g->res[i * g->res_stride + j] : 0;
+            g->c[i * g->c_stride + j] = ops_q8_finish(acc, &g->out, j, g->res != 0, r, g->res_zero, g->res_scale);
         }
     }
     return OPS_OK;

@@ -43,14 +43,14 @@ ops_status q8_se_gate_scalar(const ops_q8_se_args *a)
         float s = 0.0f;
         for (int c = 0; c < a->c; c++) s += (float)w[c] * a->mean[c];
         s = s * a->s1[r] + (a->b1 ? a->b1[r] : 0.0f);
-        a->scratch[r] = ops_act_apply1(s, a->act);
+        a->scratch[r] = ops_q8_act(s, a->act);
     }
     for (int c = 0; c < a->c; c++) {
         const int8_t *w = a->w2 + (size_t)c * a->rc;
         float s = 0.0f;
         for (int r = 0; r < a->rc; r++) s += (float)w[r] * a->scratch[r];
         s = s * a->s2[c] + (a->b2 ? a->b2[c] : 0.0f);
-        a->gate[c] = ops_act_apply1(s, a->gate_act);
+        a->gate[c] = ops_q8_act(s, a->gate_act);
     }
     return OPS_OK;
 }

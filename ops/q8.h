@@ -7,14 +7,17 @@
  * acc = sum (a - a_zero) * w exactly in int32 (a SIMD kernel may sum a * w
  * and subtract a_zero * colsum(w): the same integer), then finishes in
  * float, in exactly this order (ops_q8_finish):
- *     t = (float)acc * mult[j]          mult = s_in * s_w[j]
- *     t = t + bias[j]                   (when there is a bias)
- *     t = act(t)                        ops_q8_act: portable float code
- *     t = t + (float)(r - r_zero) * r_scale   (residual, when given)
+ *     t = fmaf((float)acc, mult[j], bias[j])    mult = s_in * s_w[j]; bias 0 if none
+ *     t = act(t)                                ops_q8_act: portable float code
+ *     t = fmaf((float)(r - r_zero), r_scale, t) (residual, when given)
  *     q = clamp(round_half_even(t * inv_scale), -zero, 255 - zero) + zero
- * Every step is one IEEE operation (or fmaf where the SIMD code uses an
- * FMA), so a SIMD kernel that performs the same steps lane by lane gives
- * the scalar reference's bits; the tests require equality, not closeness.
+ * Every step is one IEEE operation (fmaf is one, rounded once), so a SIMD
+ * kernel that performs the same steps lane by lane gives the scalar
+ * reference's bits; the tests require equality, not closeness. (The two
+ * fmaf replaced a multiply and an add each, one rounding fewer; and the
+ * swish below lost a compare, a subtraction and a blend: the epilogue is
+ * most of an int8 kernel's work -- the expand and depthwise layers of
+ * EfficientNet do 16 to 40 multiply-adds per output and one swish.)
  * Why a float epilogue instead of TFLite's fixed-point multiplier and
  * shift plus a 256-entry swish table: the swish is then computed on the
  * unquantised sum instead of on an int8 copy of it (one rounding instead
@@ -27,7 +30,7 @@
  * The swish (and sigmoid) here is a cheaper approximation than the float
  * path's: its relative error (< 2e-5) is far below half a quantisation
  * step of any layer, and cheapness matters: it runs on every expanded and
- * depthwise activation.
+ * depthwise activation. The int8 squeeze-excite gate uses it too.
  */
 #ifndef EFFAD_OPS_Q8_H
 #define EFFAD_OPS_Q8_H
@@ -51,38 +54,42 @@ typedef struct ops_q8_out {
 static inline uint32_t ops_q8_bits(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
 static inline float ops_q8_float(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
 
-/* sigmoid(-|x|) = e / (1 + e), e = e^-|x| (clamped at -30, where it is
- * 9e-14: far below any quantisation step). e^t = 2^n * e^r with n the
- * nearest integer to t / ln 2 (rounded by the magic addition) and
- * e^r = 1 + r (1 + r (c2 + r (c3 + r c4))) on |r| <= ln2 / 2, the
- * coefficients a least-squares fit of relative error (1.1e-5 in exact
- * arithmetic; Taylor's 1/2, 1/6, 1/24 give 5.6e-5), which bounds the
- * sigmoid's and the swish's relative error too (measured in
- * tests/unit/test-q8-kernels.c). */
-static inline float ops_q8_sigmoid_neg(float x)
+/* e^y for y clamped into [-80, 30], the one exponential of the int8
+ * activations. e^y = 2^n * e^r with n the nearest integer to y / ln 2
+ * (rounded by the magic addition, whose low mantissa bits then hold
+ * n + 127: one shift builds 2^n) and e^r = 1 + r (1 + r (c2 + r (c3 +
+ * r c4))) on |r| <= ln2 / 2, the coefficients a least-squares fit of
+ * relative error (1.1e-5 in exact arithmetic; Taylor's 1/2, 1/6, 1/24
+ * give 5.6e-5), which bounds the sigmoid's and the swish's relative error
+ * too (measured in tests/unit/test-q8-kernels.c). The clamp keeps 2^n a
+ * normal float on both sides (n from -116 to 44): below -80 the result
+ * only ever adds to 1, above 30 it only divides a value that is then far
+ * below any quantisation step (swish(-30) is -3e-12). */
+static inline float ops_q8_exp(float y)
 {
-    float t = -fabsf(x);
-    if (t < -30.0f) t = -30.0f;
+    y = y < -80.0f ? -80.0f : y;
+    y = y > 30.0f ? 30.0f : y;
     const float magic = 0x1.8000fep23f;              /* 1.5 * 2^23 + 127 */
-    const float v = fmaf(t, 1.44269504088896341f, magic);
+    const float v = fmaf(y, 1.44269504088896341f, magic);
     const float s = ops_q8_float(ops_q8_bits(v) << 23);   /* 2^n */
     const float n = v - magic;
-    const float r = fmaf(-n, 0x1.62e430p-1f, t);
+    const float r = fmaf(-n, 0x1.62e430p-1f, y);
     float p = fmaf(r, 0x1.470c38p-5f, 0x1.575012p-3f);
     p = fmaf(p, r, 0x1.001cbep-1f);
     p = fmaf(p, r, 1.0f);
-    const float e = fmaf(r * s, p, s);
-    return e / (e + 1.0f);
+    return fmaf(r * s, p, s);
 }
 
+/* sigmoid(x) = 1 / (1 + e^-x), swish(x) = x / (1 + e^-x): one division,
+ * no branch on the sign (the clamps in ops_q8_exp keep e^-x finite). */
 static inline float ops_q8_act(float x, ops_act act)
 {
     switch (act.kind) {
     case OPS_ACT_NONE: return x;
     case OPS_ACT_RELU: return x > 0.0f ? x : 0.0f;
     case OPS_ACT_CLIP: return x < act.a ? act.a : x > act.b ? act.b : x;
-    case OPS_ACT_SIGMOID: { const float f = ops_q8_sigmoid_neg(x); return x < 0.0f ? f : 1.0f - f; }
-    case OPS_ACT_SWISH: { const float f = ops_q8_sigmoid_neg(x); return x * (x < 0.0f ? f : 1.0f - f); }
+    case OPS_ACT_SIGMOID: return 1.0f / (1.0f + ops_q8_exp(-x));
+    case OPS_ACT_SWISH: return x / (1.0f + ops_q8_exp(-x));
     case OPS_ACT_HARDSIGMOID: {
         const float y = fmaf(x, act.a, act.b);
         return y < 0.0f ? 0.0f : y > 1.0f ? 1.0f : y;
@@ -108,23 +115,31 @@ static inline uint8_t ops_q8_quantize1(float t, float inv_scale, int32_t zero)
     return (uint8_t)((int32_t)nearbyintf(v) + zero);
 }
 
-/* The whole epilogue for one output (see the top of this file). */
-static inline uint8_t ops_q8_finish(int32_t acc, const ops_q8_out *o, size_t j, float res)
+/* The whole epilogue for one output (see the top of this file); with a
+ * residual, r is the uint8 residual value, else has_res is 0. */
+static inline uint8_t ops_q8_finish(int32_t acc, const ops_q8_out *o, size_t j, int has_res, int32_t r,
+                                    int32_t r_zero, float r_scale)
 {
-    float t = (float)acc * o->mult[j];
-    if (o->bias) t = t + o->bias[j];
+    float t = fmaf((float)acc, o->mult[j], o->bias ? o->bias[j] : 0.0f);
     t = ops_q8_act(t, o->act);
-    t = t + res;
+    if (has_res) t = fmaf((float)(r - r_zero), r_scale, t);
     return ops_q8_quantize1(t, o->inv_scale, o->zero);
 }
 
 /* ---------------------------------------------------------- 1x1 (GEMM) *
  * c[i][j] = finish(sum_k (a[i][k] - a_zero) * b[k][j]) with, when res is
  * given, the residual (res[i][j] - res_zero) * res_scale added after the
- * activation. b is [k][n] int8 row-major.                                */
+ * activation. b is [k][n] int8 row-major.
+ * With a_mult, A is first requantised column by column, exactly as
+ * q8_scale_channels does it: a[i][k] is replaced by
+ * quantize1((a[i][k] - a_in_zero) * a_mult[k], 1, a_zero) -- the
+ * squeeze-excite rescale of an int8 block, done as the projection reads
+ * its input instead of in a pass of its own. Only kernels whose table says
+ * gemm_a_mult (ops/dispatch.h) take it on the fast path.                 */
 typedef struct ops_q8_gemm_args {
     size_t m, n, k;
     const uint8_t *a;      size_t a_stride;   int32_t a_zero;
+    const float *a_mult;   int32_t a_in_zero;             /* or NULL */
     const int8_t *b;       size_t b_stride;
     ops_q8_out out;
     const uint8_t *res;    size_t res_stride; int32_t res_zero; float res_scale;
@@ -162,7 +177,10 @@ static inline const uint8_t *ops_q8_dw_in_row(const ops_q8_dwconv_args *a, int i
 /* ------------------------------------------------- squeeze-excite gate *
  * The float gate of ops.h (ops_se_args) with int8 weights, one scale per
  * output row: w1 [rc][c] with s1[rc], w2 [c][rc] with s2[c]; hidden =
- * act(s1 * (w1 . mean) + b1), gate = gate_act(s2 * (w2 . hidden) + b2).
+ * act(s1 * (w1 . mean) + b1), gate = gate_act(s2 * (w2 . hidden) + b2),
+ * each dot product summed in order (s = s + w * x), then s * scale + b,
+ * the activations ops_q8_act's (vectorisable: libm's expf is not the
+ * same bits in SIMD, and took 30 us of a 1152-channel gate).
  * Weight-only quantisation: the activations stay float (the gate feeds the
  * rescale of an int8 block's depthwise output). It halves nothing in time
  * (two mat-vecs per block) but a float SE is a third of an int8 B0 file. */

@@ -72,7 +72,7 @@ static inline void q8_dw_tail(const ops_q8_dwconv_args *a, const q8_dw_pixel *p,
     for (; ch < a->in_dims.c; ch++) {
         int32_t acc = 0;
         for (int t = 0; t < p->nt; t++) acc += ((int32_t)p->px[t][ch] - a->in_zero) * (int32_t)p->wk[t][ch];
-        p->out[ch] = ops_q8_finish(acc, &a->out, (size_t)ch, 0.0f);
+        p->out[ch] = ops_q8_finish(acc, &a->out, (size_t)ch, 0, 0, 0, 0.0f);
         if (a->chan_sum) a->chan_sum[ch] += p->out[ch];
     }
 }

@@ -38,7 +38,7 @@ ops_status q8_dwconv_hwc_dsp(const ops_q8_dwconv_args *a)
                 acc[3] = q8_dsp_smlatt(x13, w13, acc[3]);
             }
             for (int i = 0; i < 4; i++) {
-                p.out[ch + i] = ops_q8_finish(acc[i], &a->out, (size_t)(ch + i), 0.0f);
+                p.out[ch + i] = ops_q8_finish(acc[i], &a->out, (size_t)(ch + i), 0, 0, 0, 0.0f);
                 if (a->chan_sum) a->chan_sum[ch + i] += p.out[ch + i];
             }
         }

@@ -33,7 +33,7 @@ static inline __attribute__((always_inline)) void channels(const int n, const q8
     const float32x4_t none = vdupq_n_f32(0.0f);
     for (int i = 0; i < n / 4; i++) {
         const float32x4_t bias = a->out.bias ? vld1q_f32(a->out.bias + ch + 4 * i) : none;
-        r[i] = q8_neon_finish(acc[i], vld1q_f32(a->out.mult + ch + 4 * i), bias, a->out.bias != 0, a->out.act, none, 0, q);
+        r[i] = q8_neon_finish(acc[i], vld1q_f32(a->out.mult + ch + 4 * i), bias, a->out.act, none, none, 0, q);
         if (a->chan_sum) vst1q_s32(a->chan_sum + ch + 4 * i, vaddq_s32(vld1q_s32(a->chan_sum + ch + 4 * i), r[i]));
     }
     if (n == 16) vst1q_u8(p->out + ch, q8_neon_narrow16(r[0], r[1], r[2], r[3]));

@@ -16,7 +16,7 @@
  * (ops_q8_finish) then gives its bits.
  *
  * The last k % 4 rows, and the last column when n is odd, take the
- * reference's arithmetic. The C builds on any host (q8-dsp.h), where the
+ * reference's arithmetic; so does a call with a_mult, whole. The C builds on any host (q8-dsp.h), where the
  * tests hold it against the reference.
  */
 #include "q8-dsp.h"
@@ -61,12 +61,11 @@ static inline __attribute__((always_inline)) void pair_sums(const int mr, const 
     acc[0][0] = s00; acc[0][1] = s01; acc[1][0] = s10; acc[1][1] = s11;
 }
 
-/* Output (i, j) from its sum: the residual term, then the reference's epilogue. */
+/* Output (i, j) from its sum: the reference's epilogue, with the residual. */
 static inline void put(const ops_q8_gemm_args *g, size_t i, size_t j, int32_t acc)
 {
-    float res = 0.0f;
-    if (g->res) res = (float)((int32_t)g->res[i * g->res_stride + j] - g->res_zero) * g->res_scale;
-    g->c[i * g->c_stride + j] = ops_q8_finish(acc, &g->out, j, res);
+    const int32_t r = g->res ? g->res[i * g->res_stride + j] : 0;
+    g->c[i * g->c_stride + j] = ops_q8_finish(acc, &g->out, j, g->res != 0, r, g->res_zero, g->res_scale);
 }
 
 static inline __attribute__((always_inline)) void rows(const int mr, const ops_q8_gemm_args *g, size_t i)
@@ -102,6 +101,11 @@ ops_status q8_gemm_2x2_dsp(const ops_q8_gemm_args *g, void *scratch)
     if (!g) return OPS_ERR_ARG;
     if (!g->m || !g->n) return OPS_OK;
     if (!g->a || !g->b || !g->c || !g->out.mult || g->k == 0) return OPS_ERR_ARG;
+    /* A requantised by a_mult: the reference's (the scalar-dsp table says
+     * gemm_a_mult 0, so the engine rescales A in a pass of its own and
+     * never asks; A is read in place here, and a requantised copy of two
+     * rows would cost the stack 2 k bytes) */
+    if (g->a_mult) return q8_gemm_scalar(g, scratch);
     size_t i = 0;
     for (; i + 2 <= g->m; i += 2) rows(2, g, i);
     if (i < g->m) rows(1, g, i);

@@ -5,7 +5,7 @@
  * epilogue of ops/q8.h (q8-neon.h) on the tile.
  *
  * Arithmetic: A is widened once per tile into int16 as a - a_zero (at most
- * 255 in magnitude) and B per k row into int16 (|w| <= 128); SMLAL
+ * 255 in magnitude; requantised first when the call has a_mult) and B per k row into int16 (|w| <= 128); SMLAL
  * multiplies the two into int32 and adds (at most 32640 a product, no
  * saturation), so the sums are the scalar reference's integers. The
  * lane-indexed form takes A's k-th value from a register holding eight,
@@ -59,20 +59,22 @@ ops_status q8_gemm_pack_neon(const ops_q8_gemm_args *g, void *dst)
     return OPS_OK;
 }
 
-/* Rows i.. of A into scratch as int16 a - a_zero, zero-padded. */
+/* Rows i.. of A (requantised by a_mult when given) into scratch as
+ * int16 a - a_zero, zero-padded. */
 static void copy_rows(const ops_q8_gemm_args *g, size_t i, size_t mr, size_t lda, void *scratch)
 {
     const int16x8_t z = vdupq_n_s16((int16_t)g->a_zero);
+    const q8_neon_a_reader rd = q8_neon_a_reader_of(g);
     for (size_t r = 0; r < mr; r++) {
         const uint8_t *src = g->a + (i + r) * g->a_stride;
         int16_t *d = (int16_t *)scratch + r * lda;
         size_t x = 0;
         for (; x + 16 <= g->k; x += 16) {
-            const uint8x16_t v = vld1q_u8(src + x);
+            const uint8x16_t v = q8_neon_a16(&rd, src, x);
             vst1q_s16(d + x, vsubq_s16(vreinterpretq_s16_u16(vmovl_u8(vget_low_u8(v))), z));
             vst1q_s16(d + x + 8, vsubq_s16(vreinterpretq_s16_u16(vmovl_high_u8(v)), z));
         }
-        for (; x < g->k; x++) d[x] = (int16_t)((int32_t)src[x] - g->a_zero);
+        for (; x < g->k; x++) d[x] = (int16_t)(q8_neon_a1(g, src, x) - g->a_zero);
         for (; x < lda; x++) d[x] = 0;
     }
 }

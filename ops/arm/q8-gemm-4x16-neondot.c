@@ -98,16 +98,18 @@ ops_status q8_gemm_pack_neondot(const ops_q8_gemm_args *g, void *dst)
     return OPS_OK;
 }
 
-/* Rows i.. of A into scratch as a - 128, zero-padded. */
+/* Rows i.. of A (requantised by a_mult when given) into scratch as
+ * a - 128, zero-padded. */
 static void copy_rows(const ops_q8_gemm_args *g, size_t i, size_t mr, size_t lda, void *scratch)
 {
     const uint8x16_t flip = vdupq_n_u8(0x80);
+    const q8_neon_a_reader rd = q8_neon_a_reader_of(g);
     for (size_t r = 0; r < mr; r++) {
         const uint8_t *src = g->a + (i + r) * g->a_stride;
         int8_t *d = (int8_t *)scratch + r * lda;
         size_t x = 0;
-        for (; x + 16 <= g->k; x += 16) vst1q_s8(d + x, vreinterpretq_s8_u8(veorq_u8(vld1q_u8(src + x), flip)));
-        for (; x < g->k; x++) d[x] = (int8_t)(src[x] ^ 0x80);
+        for (; x + 16 <= g->k; x += 16) vst1q_s8(d + x, vreinterpretq_s8_u8(veorq_u8(q8_neon_a16(&rd, src, x), flip)));
+        for (; x < g->k; x++) d[x] = (int8_t)(q8_neon_a1(g, src, x) ^ 0x80);
         for (; x < lda; x++) d[x] = 0;
     }
 }

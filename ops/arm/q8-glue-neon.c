@@ -22,13 +22,7 @@ ops_status q8_scale_channels_neon(const uint8_t *in, size_t pixels, size_t c, in
     for (size_t p = 0; p < pixels; p++) {
         const uint8_t *x = in + p * c;
         uint8_t *y = out + p * c;
-        for (size_t ch = 0; ch < c8; ch += 8) {
-            int32x4_t v[2];
-            load8(x + ch, zi, v);
-            const int32x4_t q0 = q8_neon_quantize(vmulq_f32(vcvtq_f32_s32(v[0]), vld1q_f32(mult + ch)), &q);
-            const int32x4_t q1 = q8_neon_quantize(vmulq_f32(vcvtq_f32_s32(v[1]), vld1q_f32(mult + ch + 4)), &q);
-            vst1_u8(y + ch, q8_neon_narrow8(q0, q1));
-        }
+        for (size_t ch = 0; ch < c8; ch += 8) vst1_u8(y + ch, q8_neon_rescale8(x + ch, mult + ch, zi, &q));
         for (size_t ch = c8; ch < c; ch++)
             y[ch] = ops_q8_quantize1((float)((int32_t)x[ch] - in_zero) * mult[ch], 1.0f, out_zero);
     }

@@ -21,27 +21,27 @@
 
 #define Q8_NEON_INLINE static inline __attribute__((always_inline))
 
-/* sigmoid(-|x|): ops_q8_sigmoid_neg, lane by lane. */
-Q8_NEON_INLINE float32x4_t q8_neon_sigmoid_neg(float32x4_t x)
+/* ops_q8_exp, lane by lane. The scalar code clamps with comparisons
+ * (y < -80 ? -80 : y, then y > 30 ? 30 : y); max/min give the same value
+ * for every non-NaN y. */
+Q8_NEON_INLINE float32x4_t q8_neon_exp(float32x4_t y)
 {
     const float32x4_t magic = vdupq_n_f32(0x1.8000fep23f);
-    float32x4_t t = vnegq_f32(vabsq_f32(x));
-    t = vmaxq_f32(t, vdupq_n_f32(-30.0f));
-    const float32x4_t v = vfmaq_f32(magic, t, vdupq_n_f32(1.44269504088896341f));
+    y = vminq_f32(vmaxq_f32(y, vdupq_n_f32(-80.0f)), vdupq_n_f32(30.0f));
+    const float32x4_t v = vfmaq_f32(magic, y, vdupq_n_f32(1.44269504088896341f));
     const float32x4_t s = vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(v), 23));
     const float32x4_t n = vsubq_f32(v, magic);
-    const float32x4_t r = vfmsq_f32(t, n, vdupq_n_f32(0x1.62e430p-1f));
+    const float32x4_t r = vfmsq_f32(y, n, vdupq_n_f32(0x1.62e430p-1f));
     float32x4_t p = vfmaq_f32(vdupq_n_f32(0x1.575012p-3f), r, vdupq_n_f32(0x1.470c38p-5f));
     p = vfmaq_f32(vdupq_n_f32(0x1.001cbep-1f), p, r);
     p = vfmaq_f32(vdupq_n_f32(1.0f), p, r);
-    const float32x4_t e = vfmaq_f32(s, vmulq_f32(r, s), p);
-    return vdivq_f32(e, vaddq_f32(e, vdupq_n_f32(1.0f)));
+    return vfmaq_f32(s, vmulq_f32(r, s), p);
 }
 
-/* x < 0 ? f : 1 - f, by the same comparison as the scalar code. */
-Q8_NEON_INLINE float32x4_t q8_neon_sigmoid_pick(float32x4_t x, float32x4_t f)
+/* 1 + e^-x: the denominator of the sigmoid and the swish. */
+Q8_NEON_INLINE float32x4_t q8_neon_one_plus_exp_neg(float32x4_t x)
 {
-    return vbslq_f32(vcltq_f32(x, vdupq_n_f32(0.0f)), f, vsubq_f32(vdupq_n_f32(1.0f), f));
+    return vaddq_f32(vdupq_n_f32(1.0f), q8_neon_exp(vnegq_f32(x)));
 }
 
 /* lo <= y <= hi by the scalar code's comparisons (y < lo ? lo : y > hi ? hi : y). */
@@ -58,8 +58,8 @@ Q8_NEON_INLINE float32x4_t q8_neon_act(float32x4_t x, ops_act act)
     case OPS_ACT_NONE: return x;
     case OPS_ACT_RELU: return vbslq_f32(vcgtq_f32(x, zero), x, zero);
     case OPS_ACT_CLIP: return q8_neon_clamp(x, vdupq_n_f32(act.a), vdupq_n_f32(act.b));
-    case OPS_ACT_SIGMOID: return q8_neon_sigmoid_pick(x, q8_neon_sigmoid_neg(x));
-    case OPS_ACT_SWISH: return vmulq_f32(x, q8_neon_sigmoid_pick(x, q8_neon_sigmoid_neg(x)));
+    case OPS_ACT_SIGMOID: return vdivq_f32(one, q8_neon_one_plus_exp_neg(x));
+    case OPS_ACT_SWISH: return vdivq_f32(x, q8_neon_one_plus_exp_neg(x));
     case OPS_ACT_HARDSIGMOID:
         return q8_neon_clamp(vfmaq_f32(vdupq_n_f32(act.b), x, vdupq_n_f32(act.a)), zero, one);
     case OPS_ACT_HARDSWISH:
@@ -91,16 +91,15 @@ Q8_NEON_INLINE int32x4_t q8_neon_quantize(float32x4_t t, const q8_neon_out *q)
     return vaddq_s32(vcvtnq_s32_f32(v), q->zero);
 }
 
-/* ops_q8_finish on four lanes: acc -> int32 in 0..255. bias is read only
- * when the layer has one (has_bias); res is the residual term, added
- * only when has_res (the scalar code's + 0.0f changes no quantised value). */
-Q8_NEON_INLINE int32x4_t q8_neon_finish(int32x4_t acc, float32x4_t mult, float32x4_t bias, int has_bias, ops_act act,
-                                        float32x4_t res, int has_res, const q8_neon_out *q)
+/* ops_q8_finish on four lanes: acc -> int32 in 0..255. bias is zeros
+ * when the layer has none (the scalar code's fmaf(acc, mult, 0.0f));
+ * res_d is the residual's r - r_zero in float, added only when has_res. */
+Q8_NEON_INLINE int32x4_t q8_neon_finish(int32x4_t acc, float32x4_t mult, float32x4_t bias, ops_act act,
+                                        float32x4_t res_d, float32x4_t res_scale, int has_res, const q8_neon_out *q)
 {
-    float32x4_t t = vmulq_f32(vcvtq_f32_s32(acc), mult);
-    if (has_bias) t = vaddq_f32(t, bias);
+    float32x4_t t = vfmaq_f32(bias, vcvtq_f32_s32(acc), mult);
     t = q8_neon_act(t, act);
-    if (has_res) t = vaddq_f32(t, res);
+    if (has_res) t = vfmaq_f32(t, res_d, res_scale);
     return q8_neon_quantize(t, q);
 }
 
@@ -122,15 +121,27 @@ Q8_NEON_INLINE uint8x8_t q8_neon_narrow8(int32x4_t a, int32x4_t b)
 Q8_NEON_INLINE int32x4_t q8_neon_u16lo_s32(uint16x8_t v) { return vreinterpretq_s32_u32(vmovl_u16(vget_low_u16(v))); }
 Q8_NEON_INLINE int32x4_t q8_neon_u16hi_s32(uint16x8_t v) { return vreinterpretq_s32_u32(vmovl_high_u16(v)); }
 
-/* The residual terms (float)(r - zero) * scale of 16 uint8 at p. */
-Q8_NEON_INLINE void q8_neon_res16(const uint8_t *p, int32x4_t zero, float32x4_t scale, float32x4_t out[4])
+/* The residual values (float)(r - zero) of 16 uint8 at p. */
+Q8_NEON_INLINE void q8_neon_res16(const uint8_t *p, int32x4_t zero, float32x4_t out[4])
 {
     const uint8x16_t r = vld1q_u8(p);
     const uint16x8_t lo = vmovl_u8(vget_low_u8(r)), hi = vmovl_high_u8(r);
-    out[0] = vmulq_f32(vcvtq_f32_s32(vsubq_s32(q8_neon_u16lo_s32(lo), zero)), scale);
-    out[1] = vmulq_f32(vcvtq_f32_s32(vsubq_s32(q8_neon_u16hi_s32(lo), zero)), scale);
-    out[2] = vmulq_f32(vcvtq_f32_s32(vsubq_s32(q8_neon_u16lo_s32(hi), zero)), scale);
-    out[3] = vmulq_f32(vcvtq_f32_s32(vsubq_s32(q8_neon_u16hi_s32(hi), zero)), scale);
+    out[0] = vcvtq_f32_s32(vsubq_s32(q8_neon_u16lo_s32(lo), zero));
+    out[1] = vcvtq_f32_s32(vsubq_s32(q8_neon_u16hi_s32(lo), zero));
+    out[2] = vcvtq_f32_s32(vsubq_s32(q8_neon_u16lo_s32(hi), zero));
+    out[3] = vcvtq_f32_s32(vsubq_s32(q8_neon_u16hi_s32(hi), zero));
+}
+
+/* 8 uint8 at x requantised per channel, q8_scale_channels' arithmetic:
+ * quantize1((float)(x - in_zero) * mult, 1, out_zero) (q from
+ * q8_neon_out_of(1, out_zero): t * 1 is t exactly). */
+Q8_NEON_INLINE uint8x8_t q8_neon_rescale8(const uint8_t *x, const float *mult, int32x4_t in_zero, const q8_neon_out *q)
+{
+    const uint16x8_t v = vmovl_u8(vld1_u8(x));
+    const float32x4_t lo = vcvtq_f32_s32(vsubq_s32(q8_neon_u16lo_s32(v), in_zero));
+    const float32x4_t hi = vcvtq_f32_s32(vsubq_s32(q8_neon_u16hi_s32(v), in_zero));
+    return q8_neon_narrow8(q8_neon_quantize(vmulq_f32(lo, vld1q_f32(mult)), q),
+                           q8_neon_quantize(vmulq_f32(hi, vld1q_f32(mult + 4)), q));
 }
 
 /* ------------------------------------------------- the GEMMs' shared part *
@@ -147,8 +158,7 @@ typedef struct q8_neon_tile {
     const void *panel;            /* the panel's packed B */
     size_t k;                     /* k, in the kernel's steps */
     size_t nr;                    /* valid columns 1..16 */
-    float32x4_t mult[4], bias[4]; /* the panel's epilogue factors */
-    int has_bias;
+    float32x4_t mult[4], bias[4]; /* the panel's epilogue factors (bias zeros if none) */
     ops_act act;
     q8_neon_out q;
     const uint8_t *res; size_t ldr; int32x4_t res_zero; float32x4_t res_scale;
@@ -161,6 +171,36 @@ typedef struct q8_neon_gemm {
     void (*copy_rows)(const ops_q8_gemm_args *g, size_t i, size_t mr, size_t lda, void *scratch);
     void (*tile[Q8_NEON_MR])(const q8_neon_tile *t);   /* by rows, 1..4 */
 } q8_neon_gemm;
+
+/* A as the GEMM sums it: as stored, or requantised column by column by
+ * a_mult (ops/q8.h: the squeeze-excite rescale, done here as the copy
+ * into the scratch reads A instead of in a pass of its own). */
+typedef struct q8_neon_a_reader {
+    const float *mult;            /* a_mult, or NULL */
+    int32x4_t in_zero;
+    q8_neon_out q;                /* quantise with inv_scale 1 around a_zero */
+} q8_neon_a_reader;
+
+Q8_NEON_INLINE q8_neon_a_reader q8_neon_a_reader_of(const ops_q8_gemm_args *g)
+{
+    q8_neon_a_reader r = { g->a_mult, vdupq_n_s32(g->a_in_zero), q8_neon_out_of(1.0f, g->a_zero) };
+    return r;
+}
+
+/* Columns x .. x+15 of the A row at src. */
+Q8_NEON_INLINE uint8x16_t q8_neon_a16(const q8_neon_a_reader *r, const uint8_t *src, size_t x)
+{
+    if (!r->mult) return vld1q_u8(src + x);
+    return vcombine_u8(q8_neon_rescale8(src + x, r->mult + x, r->in_zero, &r->q),
+                       q8_neon_rescale8(src + x + 8, r->mult + x + 8, r->in_zero, &r->q));
+}
+
+/* Column x of the A row at src, by the reference's arithmetic. */
+Q8_NEON_INLINE int32_t q8_neon_a1(const ops_q8_gemm_args *g, const uint8_t *src, size_t x)
+{
+    if (!g->a_mult) return src[x];
+    return ops_q8_quantize1((float)((int32_t)src[x] - g->a_in_zero) * g->a_mult[x], 1.0f, g->a_zero);
+}
 
 /* tile_1 .. tile_4: a kernel's tile(mr, t), inlined for each row count. */
 #define Q8_NEON_TILE_FNS                                                               \
@@ -179,11 +219,11 @@ Q8_NEON_INLINE void q8_neon_store_row(const q8_neon_tile *t, int r, const int32x
         uint8_t rb[Q8_NEON_NR];
         const uint8_t *rp = t->res + (size_t)r * t->ldr;
         if (t->nr < Q8_NEON_NR) { memset(rb, 0, sizeof rb); memcpy(rb, rp, t->nr); rp = rb; }
-        q8_neon_res16(rp, t->res_zero, t->res_scale, res);
+        q8_neon_res16(rp, t->res_zero, res);
     }
     int32x4_t q[4];
     for (int i = 0; i < 4; i++)
-        q[i] = q8_neon_finish(acc[i], t->mult[i], t->bias[i], t->has_bias, t->act, res[i], has_res, &t->q);
+        q[i] = q8_neon_finish(acc[i], t->mult[i], t->bias[i], t->act, res[i], t->res_scale, has_res, &t->q);
     const uint8x16_t out = q8_neon_narrow16(q[0], q[1], q[2], q[3]);
     uint8_t *cp = t->c + (size_t)r * t->ldc;
     if (t->nr == Q8_NEON_NR) vst1q_u8(cp, out);
@@ -205,7 +245,6 @@ static inline ops_status q8_neon_gemm_run(const ops_q8_gemm_args *g, void *scrat
     t.k = kern->k;
     t.act = g->out.act;
     t.q = q8_neon_out_of(g->out.inv_scale, g->out.zero);
-    t.has_bias = g->out.bias != 0;
     t.res_zero = vdupq_n_s32(g->res_zero);
     t.res_scale = vdupq_n_f32(g->res_scale);
     t.ldr = g->res_stride;

@@ -22,12 +22,13 @@ static const ops_q8_kernels avx2_q8 = {
     .gemm_pack_buffer_size = q8_gemm_pack_buffer_size_avx2,
     .gemm_pack = q8_gemm_pack_avx2,
     .gemm_pack_offset = q8_gemm_pack_offset_avx2,
+    .gemm_a_mult = 1,         /* A is copied per block anyway (int16 panels) */
     .dwconv = q8_dwconv_hwc_avx2,
     .scale_channels = q8_scale_channels_avx2,
     .quantize = q8_quantize_avx2,
     .dequantize = q8_dequantize_avx2,
     .sum_hw = q8_sum_hw_avx2,
-    .se_gate = q8_se_gate_scalar,   /* two small mat-vecs per block: not worth a kernel */
+    .se_gate = q8_se_gate_avx2,
 };
 
 const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32, &avx2_q8 };

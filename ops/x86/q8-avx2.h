@@ -8,6 +8,11 @@
  * C conversion, mul/add/div are correctly rounded, _mm256_fmadd_ps is
  * fmaf); the build uses -std=c11, so the compiler contracts no mul + add
  * into an FMA that the scalar code does not have (-ffp-contract=off).
+ *
+ * Where the lanes take a shorter road to the same bits (each argued where
+ * it is done): the clamps are max/min instead of comparisons, and the
+ * quantiser clamps only from above in float and lets the saturating packs
+ * clamp from below.
  */
 #ifndef EFFAD_Q8_AVX2_H
 #define EFFAD_Q8_AVX2_H
@@ -17,28 +22,31 @@
 
 #define Q8_INLINE static inline __attribute__((always_inline))
 
-/* sigmoid(-|x|): ops_q8_sigmoid_neg, lane by lane. */
-Q8_INLINE __m256 q8_avx2_sigmoid_neg(__m256 x)
+/* ops_q8_exp, lane by lane. */
+Q8_INLINE __m256 q8_avx2_exp(__m256 y)
 {
     const __m256 magic = _mm256_set1_ps(0x1.8000fep23f);
-    __m256 t = _mm256_or_ps(x, _mm256_set1_ps(-0.0f));             /* -|x| */
-    t = _mm256_max_ps(t, _mm256_set1_ps(-30.0f));
-    const __m256 v = _mm256_fmadd_ps(t, _mm256_set1_ps(1.44269504088896341f), magic);
+    y = _mm256_min_ps(_mm256_max_ps(y, _mm256_set1_ps(-80.0f)), _mm256_set1_ps(30.0f));
+    const __m256 v = _mm256_fmadd_ps(y, _mm256_set1_ps(1.44269504088896341f), magic);
     const __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(v), 23));
     const __m256 n = _mm256_sub_ps(v, magic);
-    const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e430p-1f), t);
+    const __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0x1.62e430p-1f), y);
     __m256 p = _mm256_fmadd_ps(r, _mm256_set1_ps(0x1.470c38p-5f), _mm256_set1_ps(0x1.575012p-3f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0x1.001cbep-1f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    const __m256 e = _mm256_fmadd_ps(_mm256_mul_ps(r, s), p, s);
-    return _mm256_div_ps(e, _mm256_add_ps(e, _mm256_set1_ps(1.0f)));
+    return _mm256_fmadd_ps(_mm256_mul_ps(r, s), p, s);
 }
 
-/* x < 0 ? f : 1 - f, by the same comparison as the scalar code. */
-Q8_INLINE __m256 q8_avx2_sigmoid_pick(__m256 x, __m256 f)
+/* 1 + e^-x. The scalar code clamps with comparisons (y < -80 ? -80 : y):
+ * max/min give the same values for every non-NaN y. */
+Q8_INLINE __m256 q8_avx2_one_plus_exp_neg(__m256 x)
 {
-    const __m256 neg = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
-    return _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), f), f, neg);
+    return _mm256_add_ps(_mm256_set1_ps(1.0f), q8_avx2_exp(_mm256_xor_ps(x, _mm256_set1_ps(-0.0f))));
+}
+
+Q8_INLINE __m256 q8_avx2_swish(__m256 x)
+{
+    return _mm256_div_ps(x, q8_avx2_one_plus_exp_neg(x));
 }
 
 Q8_INLINE __m256 q8_avx2_act(__m256 x, ops_act act)
@@ -47,8 +55,8 @@ Q8_INLINE __m256 q8_avx2_act(__m256 x, ops_act act)
     case OPS_ACT_NONE: return x;
     case OPS_ACT_RELU: return _mm256_max_ps(x, _mm256_setzero_ps());
     case OPS_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(act.a)), _mm256_set1_ps(act.b));
-    case OPS_ACT_SIGMOID: return q8_avx2_sigmoid_pick(x, q8_avx2_sigmoid_neg(x));
-    case OPS_ACT_SWISH: return _mm256_mul_ps(x, q8_avx2_sigmoid_pick(x, q8_avx2_sigmoid_neg(x)));
+    case OPS_ACT_SIGMOID: return _mm256_div_ps(_mm256_set1_ps(1.0f), q8_avx2_one_plus_exp_neg(x));
+    case OPS_ACT_SWISH: return q8_avx2_swish(x);
     case OPS_ACT_HARDSIGMOID: {
         const __m256 y = _mm256_fmadd_ps(x, _mm256_set1_ps(act.a), _mm256_set1_ps(act.b));
         return _mm256_min_ps(_mm256_max_ps(y, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
@@ -62,53 +70,95 @@ Q8_INLINE __m256 q8_avx2_act(__m256 x, ops_act act)
     return x;
 }
 
-/* ops_q8_quantize1 on eight lanes: int32 results in 0..255. */
-Q8_INLINE __m256i q8_avx2_quantize(__m256 t, __m256 inv, __m256 lo, __m256 hi, __m256i zero)
-{
-    __m256 v = _mm256_mul_ps(t, inv);
-    v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
-    return _mm256_add_epi32(_mm256_cvtps_epi32(v), zero);   /* cvtps rounds half to even (MXCSR default) */
-}
-
-/* The epilogue's constants, once per call. */
+/* ------------------------------------------------------------ quantise *
+ * ops_q8_quantize1 is clamp(round(t * inv), -zero, 255 - zero) + zero.
+ * Here: v = min(t * inv, 255 - zero), rounded to int32 (cvtps rounds half
+ * to even under the default MXCSR, like nearbyintf), packed to int16 with
+ * signed saturation, zero added in int16, packed to uint8 with unsigned
+ * saturation. Equal for every finite t: above, the float min is the
+ * reference's upper clamp; below -zero the reference gives 0, and here
+ * round(v) <= -zero (rounding is monotone; a v too large for int32
+ * converts to INT32_MIN), so round(v) + zero <= 0 -- at worst -32768 +
+ * 255 after the first pack, no wrap -- and the second pack saturates it to
+ * 0. In between both are round(v) + zero. Two vectors of rounded lanes
+ * pack to one int16 vector, two of those to 32 bytes. */
 typedef struct q8_avx2_out {
-    __m256 inv, lo, hi;
-    __m256i zero;
+    __m256 inv, hi;
+    __m256i zero16;
 } q8_avx2_out;
 
-Q8_INLINE q8_avx2_out q8_avx2_out_of(const ops_q8_out *o)
+Q8_INLINE q8_avx2_out q8_avx2_out_of(float inv_scale, int32_t zero)
 {
-    q8_avx2_out q = { _mm256_set1_ps(o->inv_scale), _mm256_set1_ps((float)-o->zero),
-                      _mm256_set1_ps((float)(255 - o->zero)), _mm256_set1_epi32(o->zero) };
+    q8_avx2_out q = { _mm256_set1_ps(inv_scale), _mm256_set1_ps((float)(255 - zero)),
+                      _mm256_set1_epi16((short)zero) };
     return q;
 }
 
-/* ops_q8_finish on eight lanes: acc -> int32 in 0..255. mult and bias are
- * the lanes' column factors (bias zero when the layer has none: adding +0
- * leaves every value but -0 unchanged, and -0 quantises like +0); res the
- * residual term or zero. */
-Q8_INLINE __m256i q8_avx2_finish(__m256i acc, __m256 mult, __m256 bias, int has_bias, ops_act act, __m256 res,
-                                 int has_res, const q8_avx2_out *q)
+/* round(min(t * inv, 255 - zero)): int32, zero not yet added. */
+Q8_INLINE __m256i q8_avx2_round(__m256 t, const q8_avx2_out *q)
 {
-    __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(acc), mult);
-    if (has_bias) t = _mm256_add_ps(t, bias);
-    t = q8_avx2_act(t, act);
-    if (has_res) t = _mm256_add_ps(t, res);
-    return q8_avx2_quantize(t, q->inv, q->lo, q->hi, q->zero);
+    return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(t, q->inv), q->hi));
 }
 
-/* Sixteen int32 lanes (0..255) of two vectors to 16 bytes, in order. */
-Q8_INLINE __m128i q8_avx2_pack16(__m256i lo8, __m256i hi8)
+/* Lanes 0-7 of a and b -> int16 + zero, in the order a0-3 b0-3 | a4-7 b4-7
+ * (packs works within 128-bit halves; q8_avx2_bytes puts them back). */
+Q8_INLINE __m256i q8_avx2_half(__m256i a, __m256i b, const q8_avx2_out *q)
 {
-    const __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(lo8, hi8), 0xD8);
-    return _mm_packus_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+    return _mm256_add_epi16(_mm256_packs_epi32(a, b), q->zero16);
 }
 
-/* The residual term (float)(r - zero) * scale of 8 uint8 at p. */
-Q8_INLINE __m256 q8_avx2_res8(const uint8_t *p, __m256i zero, __m256 scale)
+/* Two results of q8_avx2_half (x = lanes a, b; y = lanes c, d) -> 32
+ * uint8: bytes 0-15 are a0-7 b0-7, bytes 16-31 c0-7 d0-7. */
+Q8_INLINE __m256i q8_avx2_bytes(__m256i x, __m256i y)
+{
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    return _mm256_permutevar8x32_epi32(_mm256_packus_epi16(x, y), order);
+}
+
+/* 8 lanes of rounded values -> 8 uint8 at p. */
+Q8_INLINE void q8_avx2_store8(uint8_t *p, __m256i r, const q8_avx2_out *q)
+{
+    const __m256i h = q8_avx2_half(r, r, q);   /* r0-3 r0-3 | r4-7 r4-7 */
+    const __m128i b = _mm_packus_epi16(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+    _mm_storel_epi64((__m128i *)(void *)p, _mm_shuffle_epi32(b, _MM_SHUFFLE(3, 1, 2, 0)));   /* dwords 0, 2 */
+}
+
+/* t plus the residual of 8 uint8 at p: fmaf((float)(r - zero), scale, t). */
+Q8_INLINE __m256 q8_avx2_add_res8(__m256 t, const uint8_t *p, __m256i zero, __m256 scale)
 {
     const __m256i r = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p));
-    return _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(r, zero)), scale);
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(r, zero)), scale, t);
+}
+
+/* 8 uint8 at p as int32 lanes. */
+Q8_INLINE __m256i q8_avx2_load8u(const uint8_t *p)
+{
+    return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p));
+}
+
+/* One row of c uint8 requantised per channel, q8_scale_channels' arithmetic:
+ * y = quantize1((float)(x - in_zero) * mult, 1, out_zero), 32 channels a
+ * step (x * 1 is x exactly, so q's inv_scale is 1). y may be x. */
+Q8_INLINE void q8_avx2_rescale_row(const uint8_t *x, size_t c, int32_t in_zero, const float *mult, int32_t out_zero,
+                                   const q8_avx2_out *q, uint8_t *y)
+{
+    const __m256i zi = _mm256_set1_epi32(in_zero);
+    size_t ch = 0;
+    for (; ch + 32 <= c; ch += 32) {
+        __m256i r[4];
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            const __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q8_avx2_load8u(x + ch + 8 * j), zi)),
+                                           _mm256_loadu_ps(mult + ch + 8 * j));
+            r[j] = q8_avx2_round(t, q);
+        }
+        _mm256_storeu_si256((__m256i *)(void *)(y + ch), q8_avx2_bytes(q8_avx2_half(r[0], r[1], q), q8_avx2_half(r[2], r[3], q)));
+    }
+    for (; ch + 8 <= c; ch += 8) {
+        const __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q8_avx2_load8u(x + ch), zi)), _mm256_loadu_ps(mult + ch));
+        q8_avx2_store8(y + ch, q8_avx2_round(t, q), q);
+    }
+    for (; ch < c; ch++) y[ch] = ops_q8_quantize1((float)((int32_t)x[ch] - in_zero) * mult[ch], 1.0f, out_zero);
 }
 
 #endif /* EFFAD_Q8_AVX2_H */

@@ -4,35 +4,14 @@
 #include "kernels-internal.h"
 #include "q8-avx2.h"
 
-/* 8 int32 (0..255) to 8 bytes at p. */
-static inline void store8(uint8_t *p, __m256i v)
-{
-    const __m128i w = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    _mm_storel_epi64((__m128i *)(void *)p, _mm_packus_epi16(w, w));
-}
-
-static inline __m256i load8u(const uint8_t *p)
-{
-    return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p));
-}
+#define load8u q8_avx2_load8u
 
 ops_status q8_scale_channels_avx2(const uint8_t *in, size_t pixels, size_t c, int32_t in_zero, const float *mult,
                                   int32_t out_zero, uint8_t *out)
 {
     if ((pixels && c) && (!in || !mult || !out)) return OPS_ERR_ARG;
-    const size_t c8 = c / 8 * 8;
-    const __m256i zi = _mm256_set1_epi32(in_zero), zo = _mm256_set1_epi32(out_zero);
-    const __m256 one = _mm256_set1_ps(1.0f), lo = _mm256_set1_ps((float)-out_zero), hi = _mm256_set1_ps((float)(255 - out_zero));
-    for (size_t p = 0; p < pixels; p++) {
-        const uint8_t *x = in + p * c;
-        uint8_t *y = out + p * c;
-        for (size_t ch = 0; ch < c8; ch += 8) {
-            const __m256 t = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(load8u(x + ch), zi)), _mm256_loadu_ps(mult + ch));
-            store8(y + ch, q8_avx2_quantize(t, one, lo, hi, zo));
-        }
-        for (size_t ch = c8; ch < c; ch++)
-            y[ch] = ops_q8_quantize1((float)((int32_t)x[ch] - in_zero) * mult[ch], 1.0f, out_zero);
-    }
+    const q8_avx2_out q = q8_avx2_out_of(1.0f, out_zero);
+    for (size_t p = 0; p < pixels; p++) q8_avx2_rescale_row(in + p * c, c, in_zero, mult, out_zero, &q, out + p * c);
     return OPS_OK;
 }
 
@@ -40,9 +19,8 @@ ops_status q8_quantize_avx2(const float *x, size_t n, float inv_scale, int32_t z
 {
     if (n && (!x || !q)) return OPS_ERR_ARG;
     const size_t n8 = n / 8 * 8;
-    const __m256 inv = _mm256_set1_ps(inv_scale), lo = _mm256_set1_ps((float)-zero), hi = _mm256_set1_ps((float)(255 - zero));
-    const __m256i z = _mm256_set1_epi32(zero);
-    for (size_t i = 0; i < n8; i += 8) store8(q + i, q8_avx2_quantize(_mm256_loadu_ps(x + i), inv, lo, hi, z));
+    const q8_avx2_out qo = q8_avx2_out_of(inv_scale, zero);
+    for (size_t i = 0; i < n8; i += 8) q8_avx2_store8(q + i, q8_avx2_round(_mm256_loadu_ps(x + i), &qo), &qo);
     for (size_t i = n8; i < n; i++) q[i] = ops_q8_quantize1(x[i], inv_scale, zero);
     return OPS_OK;
 }

@@ -7,11 +7,13 @@
  *    across a rounding boundary, never further).
  * 2. The portable swish/sigmoid approximation: relative error against
  *    double, measured over a dense grid.
- * 3. Every SIMD table's int8 kernels give the scalar references' bits, on
+ * 3. Every SIMD table's int8 kernels (GEMM, with and without a_mult;
+ *    depthwise; glue; squeeze-excite) give the scalar references' bits, on
  *    random shapes with channel and column tails, odd k, strides,
- *    dilation, asymmetric pads and the ring input. A table this machine
- *    cannot run is reported as SKIP. On aarch64 both NEON tables run when
- *    the CPU has the dot product (the SMLAL one runs on every core), and
+ *    dilation, asymmetric pads, the ring input, and GEMMs big enough to
+ *    take A in several blocks. A table this machine cannot run is
+ *    reported as SKIP. On aarch64 both NEON tables run when the CPU has
+ *    the dot product (the SMLAL one runs on every core), and
  *    EFFAD_EXPECT_DOTPROD=0|1 (set by make cross-test per emulated CPU)
  *    makes the run fail unless the run-time choice saw what it should.
  * 4. The Arm DSP-extension kernels, built here as portable C (what a
@@ -25,7 +27,9 @@
 #include "dispatch.h"
 #include "kernels-internal.h"
 
-/* at the end of the file: the DSP kernels, and the NEON table choice */
+/* at the end of the file: one table's tests, the DSP kernels, and the
+ * NEON table choice */
+static void test_q8_table(const ops_kernels *kt);
 static void test_dsp_kernels(void);
 #if defined(__aarch64__)
 static void test_neon_tables(void);
@@ -91,14 +95,14 @@ typedef struct gemm_case {
     ops_q8_gemm_args g;
     uint8_t *a, *res, *c;
     int8_t *b;
-    float *mult, *bias;
+    float *mult, *bias, *a_mult;
 } gemm_case;
 
 static void gemm_make(gemm_case *t, size_t m, size_t n, size_t k)
 {
     memset(t, 0, sizeof *t);
     t->a = malloc(m * k); t->b = malloc(k * n); t->res = malloc(m * n); t->c = malloc(m * n);
-    t->mult = malloc(sizeof(float) * n); t->bias = malloc(sizeof(float) * n);
+    t->mult = malloc(sizeof(float) * n); t->bias = malloc(sizeof(float) * n); t->a_mult = malloc(sizeof(float) * k);
     for (size_t i = 0; i < m * k; i++) t->a[i] = (uint8_t)(rnd() & 1 ? (int)(rnd() & 255) : 128 + (int)(rnd() % 40) - 20);
     /* half the cases 7-bit weights (the u8s8 kernels' range), half the extremes */
     const int seven = rnd() & 1;
@@ -116,12 +120,42 @@ static void gemm_make(gemm_case *t, size_t m, size_t n, size_t k)
     g->out.act = random_act();
     g->out.inv_scale = 1.0f / frand(0.01f, 0.2f); g->out.zero = (int32_t)(rnd() % 256);
     if (rnd() & 1) { g->res = t->res; g->res_stride = n; g->res_zero = (int32_t)(rnd() % 256); g->res_scale = frand(0.01f, 0.1f); }
+    /* a third with A requantised on the way in (the squeeze-excite rescale) */
+    if (rnd() % 3 == 0) {
+        for (size_t kk = 0; kk < k; kk++) t->a_mult[kk] = frand(0.0f, 2.5f);
+        g->a_mult = t->a_mult; g->a_in_zero = (int32_t)(rnd() % 256);
+    }
     g->c = t->c; g->c_stride = n;
 }
 
 static void gemm_free(gemm_case *t)
 {
-    free(t->a); free(t->b); free(t->res); free(t->c); free(t->mult); free(t->bias);
+    free(t->a); free(t->b); free(t->res); free(t->c); free(t->mult); free(t->bias); free(t->a_mult);
+}
+
+/* 1: A requantised by a_mult is q8_scale_channels followed by the plain
+ * GEMM, bit for bit. */
+static void test_gemm_a_mult(void)
+{
+    int cases = 0;
+    for (int it = 0; it < 60; it++) {
+        gemm_case t;
+        gemm_make(&t, 1 + rnd() % 9, 1 + rnd() % 40, 1 + rnd() % 70);
+        ops_q8_gemm_args *g = &t.g;
+        if (!g->a_mult) { gemm_free(&t); continue; }
+        uint8_t *a2 = malloc(g->m * g->k), *want = malloc(g->m * g->n);
+        CHECK_EQ_INT(q8_scale_channels_scalar(g->a, g->m, g->k, g->a_in_zero, g->a_mult, g->a_zero, a2), OPS_OK);
+        ops_q8_gemm_args h = *g;
+        h.a = a2; h.a_mult = 0; h.c = want;
+        CHECK_EQ_INT(q8_gemm_scalar(&h, 0), OPS_OK);
+        CHECK_EQ_INT(q8_gemm_scalar(g, 0), OPS_OK);
+        CHECK_MSG(!memcmp(g->c, want, g->m * g->n), "a_mult gemm %zux%zux%zu differs from rescale + gemm", g->m, g->n, g->k);
+        cases++;
+        free(a2); free(want);
+        gemm_free(&t);
+    }
+    printf("  scalar int8 gemm with a_mult = q8_scale_channels + gemm: %d cases\n", cases);
+    CHECK(cases > 5);
 }
 
 /* 1: the scalar GEMM against the formula in double. */
@@ -132,6 +166,7 @@ static void test_gemm_semantics(void)
         gemm_case t;
         gemm_make(&t, 1 + rnd() % 9, 1 + rnd() % 40, 1 + rnd() % 70);
         ops_q8_gemm_args *g = &t.g;
+        g->a_mult = 0;   /* its own test below */
         CHECK_EQ_INT(q8_gemm_scalar(g, 0), OPS_OK);
         for (size_t i = 0; i < g->m; i++)
             for (size_t j = 0; j < g->n; j++) {
@@ -156,7 +191,9 @@ static void test_gemm_table(const ops_kernels *kt)
     const ops_q8_kernels *q = kt->q8;
     int bad = 0, cases = 0;
     for (int it = 0; it < 300; it++) {
-        const size_t m = 1 + rnd() % (it < 100 ? 13 : 70), n = 1 + rnd() % (it % 3 ? 40 : 200), k = 1 + rnd() % (it % 4 ? 50 : 400);
+        size_t m = 1 + rnd() % (it < 100 ? 13 : 70), n = 1 + rnd() % (it % 3 ? 40 : 200), k = 1 + rnd() % (it % 4 ? 50 : 400);
+        /* the last few: a packed B too big to sweep, A in several blocks */
+        if (it >= 285) { m = 200 + rnd() % 500; n = 100 + rnd() % 150; k = 200 + rnd() % 300; }
         gemm_case t;
         gemm_make(&t, m, n, k);
         uint8_t *want = malloc(m * n);
@@ -360,10 +397,43 @@ static void test_glue_table(const ops_kernels *kt)
     }
 }
 
+/* The squeeze-excite gate with int8 weights: every shape the blocks of
+ * rows and columns cut differently (rc below, at and past 8 and 16; c with
+ * and without a tail), with and without biases. */
+static void test_se_table(const ops_kernels *kt)
+{
+    int bad = 0, cases = 0;
+    static const ops_act_kind acts[] = { OPS_ACT_SWISH, OPS_ACT_RELU, OPS_ACT_NONE };
+    for (int it = 0; it < 120; it++) {
+        const int c = 1 + (int)(rnd() % (it % 4 ? 90 : 700)), rc = 1 + (int)(rnd() % 40);
+        int8_t *w1 = malloc((size_t)rc * c), *w2 = malloc((size_t)rc * c);
+        float *mean = malloc(sizeof(float) * c), *s1 = malloc(sizeof(float) * rc), *b1 = malloc(sizeof(float) * rc);
+        float *s2 = malloc(sizeof(float) * c), *b2 = malloc(sizeof(float) * c);
+        float *g1 = malloc(sizeof(float) * c), *g2 = malloc(sizeof(float) * c), *h = malloc(sizeof(float) * rc);
+        for (int i = 0; i < rc * c; i++) { w1[i] = (int8_t)(rnd() % 256 - 128); w2[i] = (int8_t)(rnd() % 256 - 128); }
+        for (int i = 0; i < c; i++) { mean[i] = frand(-3, 3); s2[i] = frand(1e-4f, 1e-2f); b2[i] = frand(-1, 1); }
+        for (int r = 0; r < rc; r++) { s1[r] = frand(1e-4f, 1e-2f); b1[r] = frand(-1, 1); }
+        const int bias = (int)(rnd() & 1);
+        ops_q8_se_args a = { mean, c, rc, w1, s1, bias ? b1 : 0, { acts[rnd() % 3], 0, 0 },
+                             w2, s2, bias ? b2 : 0, { OPS_ACT_SIGMOID, 0, 0 }, g1, h };
+        CHECK_EQ_INT(q8_se_gate_scalar(&a), OPS_OK);
+        a.gate = g2;
+        CHECK_EQ_INT(kt->q8->se_gate(&a), OPS_OK);
+        cases++;
+        if (memcmp(g1, g2, sizeof(float) * c)) {
+            bad++;
+            CHECK_MSG(0, "%s int8 squeeze-excite c %d rc %d differs from scalar", kt->name, c, rc);
+        }
+        free(w1); free(w2); free(mean); free(s1); free(b1); free(s2); free(b2); free(g1); free(g2); free(h);
+    }
+    printf("  %s int8 squeeze-excite: %d cases bit-identical to scalar, %d not\n", kt->name, cases - bad, bad);
+}
+
 int main(void)
 {
     test_swish_accuracy();
     test_gemm_semantics();
+    test_gemm_a_mult();
     test_dw_semantics();
     test_dsp_kernels();
 #if defined(__aarch64__)
@@ -379,9 +449,7 @@ int main(void)
         const ops_kernels *kt = ops_kernels_for((ops_isa)i);
         if (!kt->q8) { CHECK_MSG(0, "%s has no int8 table", kt->name); continue; }
         tested++;
-        test_gemm_table(kt);
-        test_dw_table(kt);
-        test_glue_table(kt);
+        test_q8_table(kt);
     }
     printf("  int8 SIMD tables tested: %d\n", tested);
     return check_done("test-q8-kernels");
@@ -394,6 +462,7 @@ static void test_q8_table(const ops_kernels *kt)
     test_gemm_table(kt);
     test_dw_table(kt);
     test_glue_table(kt);
+    test_se_table(kt);
 }
 
 /* 4: the DSP GEMM and depthwise in the reference table's place. */

@@ -1,0 +1,181 @@
+/*
+ * bench-q8-kernels.c -- the int8 kernels of the best ISA against its
+ * float32 kernels on EfficientNet's layer shapes (B0 at 224, a few of B4
+ * at 380). Not part of `make test`. Build and run (after `make`):
+ *
+ *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Iops -o build/bench-q8-kernels bench/bench-q8-kernels.c build/libeffad.a -lm && build/bench-q8-kernels
+ *
+ * Each figure is the best of repetitions filling 0.2 s (the machine is
+ * shared; the minimum is the least disturbed run); int8/f32 < 1 means the
+ * int8 kernel is faster. GEMMs are timed with B packed once outside the
+ * loop (as the engine does once per layer), and the pack on its own.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "dispatch.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static uint32_t seed = 12345;
+static uint32_t rnd(void) { seed = seed * 1664525u + 1013904223u; return seed >> 8; }
+
+static float *fbuf(size_t n, float lo, float hi)
+{
+    float *p = malloc((n ? n : 1) * sizeof *p);
+    for (size_t i = 0; i < n; i++) p[i] = lo + (hi - lo) * (float)(rnd() & 0xFFFF) / 65536.0f;
+    return p;
+}
+
+static void *bbuf(size_t n, int lo, int hi)
+{
+    uint8_t *p = NULL;
+    if (posix_memalign((void **)&p, 64, n + 64)) exit(1);
+    for (size_t i = 0; i < n; i++) p[i] = (uint8_t)(lo + (int)(rnd() % (uint32_t)(hi - lo + 1)));
+    return p;
+}
+
+#define BEST_OF(best, budget, stmt) do { \
+    double t_end_ = now() + (budget); int r_ = 0; (best) = 1e30; \
+    do { double t0_ = now(); stmt; double t_ = now() - t0_; if (t_ < (best)) (best) = t_; r_++; } \
+    while (now() < t_end_ || r_ < 3); } while (0)
+
+int main(int argc, char **argv)
+{
+    const ops_kernels *kv = ops_kernels_for(ops_isa_best());
+    const int seven = argc > 1 && !strcmp(argv[1], "--weight-bits=7");
+    printf("ISA %s, int8 weights %s\n", kv->name, seven ? "7-bit" : "8-bit");
+
+    static const struct { size_t m, k, n; int act, res; const char *what; } gs[] = {
+        { 12544, 32, 16, OPS_ACT_NONE, 0, "b0 project" },
+        { 12544, 16, 96, OPS_ACT_SWISH, 0, "b1 expand" },
+        { 3136, 24, 144, OPS_ACT_SWISH, 0, "b2 expand" },
+        { 3136, 144, 24, OPS_ACT_NONE, 1, "b2 project + skip" },
+        { 784, 40, 240, OPS_ACT_SWISH, 0, "b4 expand" },
+        { 196, 80, 480, OPS_ACT_SWISH, 0, "b6 expand" },
+        { 196, 672, 112, OPS_ACT_NONE, 1, "b10 project + skip" },
+        { 49, 192, 1152, OPS_ACT_SWISH, 0, "b13 expand" },
+        { 49, 1152, 192, OPS_ACT_NONE, 1, "b13 project + skip" },
+        { 49, 320, 1280, OPS_ACT_SWISH, 0, "head" },
+        { 9025, 32, 192, OPS_ACT_SWISH, 0, "B4 b6 expand" },
+        { 36100, 24, 24, OPS_ACT_NONE, 1, "B4 b1 project + skip" },
+        { 144, 448, 2688, OPS_ACT_SWISH, 0, "B4 b30 expand" },
+    };
+    printf("\nGEMM  m x k x n                           f32 us   int8 us   int8/f32   pack us\n");
+    for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++) {
+        const size_t m = gs[i].m, k = gs[i].k, n = gs[i].n;
+        const ops_act act = { (ops_act_kind)gs[i].act, 0, 0 };
+        float *a = fbuf(m * k, -2, 2), *b = fbuf(k * n, -0.1f, 0.1f), *c = fbuf(m * n, 0, 0), *bias = fbuf(n, -1, 1);
+        float *res = fbuf(m * n, -1, 1);
+        ops_gemm_args g;
+        memset(&g, 0, sizeof g);
+        g.m = m; g.n = n; g.k = k; g.a = a; g.a_stride = k; g.b = b; g.b_stride = n; g.bias = bias; g.act = act;
+        g.c = c; g.c_stride = n;
+        if (gs[i].res) { g.res = res; g.res_stride = n; }
+        void *fpack = NULL;
+        if (posix_memalign(&fpack, 64, kv->f32->gemm_pack_buffer_size(n, k) + 64)) return 1;
+        kv->f32->gemm_pack(&g, fpack);
+        g.b_packed = fpack;
+        double tf;
+        BEST_OF(tf, 0.2, kv->f32->gemm(&g, 0));
+
+        uint8_t *qa = bbuf(m * k, 0, 255), *qc = bbuf(m * n, 0, 0), *qr = bbuf(m * n, 0, 255);
+        int8_t *qb = bbuf(k * n, seven ? -64 : -127, seven ? 63 : 127);
+        float *mult = fbuf(n, 1e-5f, 1e-4f);
+        ops_q8_gemm_args q;
+        memset(&q, 0, sizeof q);
+        q.m = m; q.n = n; q.k = k; q.a = qa; q.a_stride = k; q.a_zero = 117; q.b = qb; q.b_stride = n;
+        q.out = (ops_q8_out){ mult, bias, act, 20.0f, 97 };
+        if (gs[i].res) { q.res = qr; q.res_stride = n; q.res_zero = 120; q.res_scale = 0.02f; }
+        q.c = qc; q.c_stride = n;
+        void *qpack = NULL, *scr = NULL;
+        if (posix_memalign(&qpack, 64, kv->q8->gemm_pack_buffer_size(n, k) + 64)) return 1;
+        if (posix_memalign(&scr, 64, kv->q8->gemm_buffer_size(m, n, k) + 64)) return 1;
+        double tp;
+        BEST_OF(tp, 0.1, kv->q8->gemm_pack(&q, qpack));
+        q.b_packed = qpack;
+        double tq;
+        BEST_OF(tq, 0.2, kv->q8->gemm(&q, scr));
+        printf("%5zu x %4zu x %4zu %-20s %8.1f  %8.1f   %6.2f   %7.1f\n", m, k, n, gs[i].what, tf * 1e6, tq * 1e6,
+               tq / tf, tp * 1e6);
+        free(a); free(b); free(c); free(bias); free(res); free(fpack);
+        free(qa); free(qb); free(qc); free(qr); free(mult); free(qpack); free(scr);
+    }
+
+    static const struct { int h, w, c, k, s; int pt, pl, pb, pr; } ds[] = {
+        { 112, 112, 32, 3, 1, 1, 1, 1, 1 },
+        { 112, 112, 96, 3, 2, 1, 1, 1, 1 },
+        { 56, 56, 144, 3, 1, 1, 1, 1, 1 },
+        { 56, 56, 144, 5, 2, 2, 2, 2, 2 },
+        { 28, 28, 240, 5, 1, 2, 2, 2, 2 },
+        { 14, 14, 480, 3, 1, 1, 1, 1, 1 },
+        { 14, 14, 672, 5, 1, 2, 2, 2, 2 },
+        { 7, 7, 1152, 5, 1, 2, 2, 2, 2 },
+        { 95, 95, 192, 3, 1, 1, 1, 1, 1 },
+        { 190, 190, 48, 3, 1, 1, 1, 1, 1 },
+        { 190, 190, 24, 3, 1, 1, 1, 1, 1 },
+        { 24, 24, 672, 3, 1, 1, 1, 1, 1 },
+    };
+    printf("\ndwconv  h x w x c   k s (swish, chan_sum)   f32 us   int8 us   int8/f32\n");
+    for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
+        const ops_conv_geom geo = { ds[i].k, ds[i].k, ds[i].s, ds[i].s, 1, 1, ds[i].pt, ds[i].pl, ds[i].pb, ds[i].pr };
+        const int h = ds[i].h, w = ds[i].w, c = ds[i].c;
+        const int oh = ops_conv_out_dim(h, geo.kh, geo.stride_h, 1, geo.pad_top, geo.pad_bottom);
+        const int ow = ops_conv_out_dim(w, geo.kw, geo.stride_w, 1, geo.pad_left, geo.pad_right);
+        const size_t ni = (size_t)h * w * c, no = (size_t)oh * ow * c, nw = (size_t)geo.kh * geo.kw * c;
+        float *in = fbuf(ni, -2, 2), *wf = fbuf(nw, -0.3f, 0.3f), *bias = fbuf((size_t)c, -1, 1), *out = fbuf(no, 0, 0);
+        float *cs = fbuf((size_t)c, 0, 0);
+        ops_dwconv_args d;
+        memset(&d, 0, sizeof d);
+        d.in = in; d.in_dims = (ops_hwc){ h, w, c }; d.w = wf; d.bias = bias; d.g = geo;
+        d.act = (ops_act){ OPS_ACT_SWISH, 0, 0 }; d.out = out; d.out_dims = (ops_hwc){ oh, ow, c };
+        d.row_begin = 0; d.row_end = oh; d.chan_sum = cs;
+        double tf;
+        BEST_OF(tf, 0.2, kv->f32->dwconv(&d));
+
+        uint8_t *qi = bbuf(ni, 0, 255), *qo = bbuf(no, 0, 0);
+        int8_t *qw = bbuf(nw, -127, 127);
+        float *mult = fbuf((size_t)c, 1e-4f, 1e-3f);
+        int32_t *qs = calloc((size_t)c, sizeof(int32_t));
+        ops_q8_dwconv_args q;
+        memset(&q, 0, sizeof q);
+        q.in = qi; q.in_dims = d.in_dims; q.in_zero = 121; q.w = qw; q.g = geo;
+        q.out = (ops_q8_out){ mult, bias, d.act, 20.0f, 97 };
+        q.out_q = qo; q.out_dims = d.out_dims; q.row_begin = 0; q.row_end = oh; q.chan_sum = qs;
+        double tq;
+        BEST_OF(tq, 0.2, kv->q8->dwconv(&q));
+        printf("%4d x %3d x %4d   %d %d %19s %8.1f  %8.1f   %6.2f\n", h, w, c, ds[i].k, ds[i].s, "", tf * 1e6,
+               tq * 1e6, tq / tf);
+        free(in); free(wf); free(bias); free(out); free(cs); free(qi); free(qo); free(qw); free(mult); free(qs);
+    }
+
+    {
+        const int c = 1152, rc = 48;
+        float *mean = fbuf((size_t)c, -1, 1), *w1 = fbuf((size_t)rc * c, -0.1f, 0.1f), *b1 = fbuf((size_t)rc, -1, 1);
+        float *w2 = fbuf((size_t)c * rc, -0.1f, 0.1f), *b2 = fbuf((size_t)c, -1, 1), *gate = fbuf((size_t)c, 0, 0);
+        float *hid = fbuf((size_t)rc, 0, 0), *s1 = fbuf((size_t)rc, 1e-3f, 1e-2f), *s2 = fbuf((size_t)c, 1e-3f, 1e-2f);
+        int8_t *q1 = bbuf((size_t)rc * c, -127, 127), *q2 = bbuf((size_t)c * rc, -127, 127);
+        const ops_se_args f = { mean, c, rc, w1, b1, { OPS_ACT_SWISH, 0, 0 }, w2, b2, { OPS_ACT_SIGMOID, 0, 0 }, gate, hid };
+        const ops_q8_se_args q = { mean, c, rc, q1, s1, b1, { OPS_ACT_SWISH, 0, 0 }, q2, s2, b2,
+                                   { OPS_ACT_SIGMOID, 0, 0 }, gate, hid };
+        double tf, tq;
+        BEST_OF(tf, 0.2, kv->f32->se_gate(&f));
+        BEST_OF(tq, 0.2, kv->q8->se_gate(&q));
+        printf("\nsqueeze-excite c %d rc %d: f32 %.1f us, int8 weights %.1f us\n", c, rc, tf * 1e6, tq * 1e6);
+
+        const size_t px = 196, ch = 672;
+        uint8_t *x = bbuf(px * ch, 0, 255);
+        float *mult = fbuf(ch, 0.5f, 1.5f);
+        double ts;
+        BEST_OF(ts, 0.2, kv->q8->scale_channels(x, px, ch, 120, mult, 110, x));
+        printf("squeeze-excite rescale 14x14x672: %.1f us\n", ts * 1e6);
+    }
+    return 0;
+}
