@@ -2,10 +2,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "batch.h"
 #include "cli.h"
 #include "cli-maps.h"
 #include "dataset.h"
 #include "detector.h"
+#include "detector-workers.h"
 #include "figure.h"
 #include "image.h"
 
@@ -43,6 +45,105 @@ static int help(void)
            "  2 bad arguments\n");
     return 0;
 }
+
+/* ------------------------------------------------------- one image */
+
+/* Scoring a list of images on one or more workers (batch.h): work scores
+ * image i on some worker, deliver prints its record and writes its
+ * figures, in input order. */
+typedef struct score_run {
+    const detector *d;
+    const image_list *list;
+    detector_workers dw;
+    int json, verdict;            /* --json; verdict by regions */
+    double threshold;
+    const char *save, *save_maps; /* --save, --save-maps directories (or NULL) */
+    cli_image_warnings warned;
+    int anomalies;
+    size_t unreadable;
+} score_run;
+
+static effad_status score_work(void *ctx, int k, size_t i, effad_error *e)
+{
+    score_run *r = ctx;
+    return detector_workers_image(&r->dw, r->d, k, r->list->path[i], r->save != NULL, 1, e);
+}
+
+/* An image that could not be read or decoded: its record, and on. */
+static void print_error_record(const score_run *r, const char *path, const effad_error *why)
+{
+    if (r->json) {
+        printf("{\"file\":");
+        cli_json_string(stdout, path);
+        printf(",\"error\":");
+        cli_json_string(stdout, cli_reason(why, path));
+        printf("}\n");
+    } else {
+        printf("%-9s %12s  %s  %s\n", "ERROR", "-", path, cli_reason(why, path));
+    }
+}
+
+/* Image i's record (text or JSON) and --save / --save-maps outputs. */
+static effad_status score_deliver(void *ctx, int k, size_t i, effad_status s, const effad_error *work_err,
+                                  effad_error *e)
+{
+    score_run *r = ctx;
+    detector_slot *sl = &r->dw.slot[k];
+    const gauss_model *gm = &r->d->gm;
+    const char *path = r->list->path[i];
+    if (sl->loaded) cli_warn_image("score", &r->warned, sl->p, path, sl->w, sl->h);
+    if (s && sl->unreadable) {
+        r->unreadable++;
+        print_error_record(r, path, work_err);
+        return EFFAD_OK;
+    }
+    if (s) { *e = *work_err; return s; }   /* the map failed: that stops the batch */
+    if (r->save_maps && (s = score_maps_save_raw(&sl->sm, r->save_maps, path, e))) {
+        effad_error_prefix(e, path);
+        free(sl->rgb); sl->rgb = 0;
+        return s;
+    }
+    score_maps *sm = &sl->sm;
+    double score = sl->score;
+    int image_bad = score >= r->threshold, bad = r->verdict ? sm->defects > 0 : image_bad;
+    r->anomalies += bad;
+    if (r->json) {
+        char num[40];
+        printf("{\"file\":");
+        cli_json_string(stdout, path);
+        printf(",\"score\":%s,\"levels\":[", cli_json_num(num, sizeof num, "%.17g", score));
+        for (size_t l = 0; l < gm->n_levels; l++) printf("%s%s", l ? "," : "", cli_json_num(num, sizeof num, "%.17g", sl->levels[l]));
+        printf("],\"threshold\":%s,\"anomalous\":%s", cli_json_num(num, sizeof num, "%.17g", r->threshold),
+               bad ? "true" : "false");
+        if (sm->on) {
+            printf(",\"image_anomalous\":%s", image_bad ? "true" : "false");
+            score_maps_json(sm, stdout);
+        }
+        printf("}\n");
+    } else {
+        printf("%-9s %12.6g  %s  levels", bad ? "ANOMALY" : "ok", score, path);
+        for (size_t l = 0; l < gm->n_levels; l++) printf(" %.4g", sl->levels[l]);
+        printf("\n");
+        if (sm->on) score_maps_text(sm, stdout);
+    }
+    if (r->save) {
+        uint8_t *fig = 0;
+        int fw, fh;
+        char out[4096];
+        output_name(out, sizeof out, r->save, path, ".png");
+        double box[4];
+        const preprocess_cfg *prep = &sl->p->prep;
+        int crops = prep->crop != PREP_CROP_NONE && !preprocess_crop_in_source(prep, sl->w, sl->h, box, 0, 0);
+        s = figure_score(sl->rgb, sl->w, sl->h, crops ? box : 0, score, r->threshold, &fig, &fw, &fh, e);
+        if (!s) s = image_write_png(out, fig, fw, fh, 3, e);
+        if (!s && sm->on) s = score_maps_save_panels(sm, r->save, path, sl->rgb, e);
+        free(fig);
+    }
+    free(sl->rgb); sl->rgb = 0;
+    return s;
+}
+
+/* ------------------------------------------------------------ the command */
 
 int cmd_score(int argc, char **argv)
 {
@@ -93,14 +194,12 @@ int cmd_score(int argc, char **argv)
         detector_open_flags(&d, gauss_path, model, po, GAUSS_READ_NO_MAP_STATS, &e))
         return cli_error("score", &e);
     cli_note_renamed_preset("score", gauss_path, &d.gm);
-    cli_image_warnings warned = { 0, 0 };
-    int rc = CLI_EXIT_ERROR, anomalies = 0;
-    size_t unreadable = 0;
+    int rc = CLI_EXIT_ERROR;
     score_maps sm;
     memset(&sm, 0, sizeof sm);
     if (dataset_collect(&list, inputs, n_inputs, &e)) goto done;
     cli_print_notes("score", &list);
-    if (cli_outputs_safe(0, (const char *const *)list.path, list.n, &e) || score_maps_open(&sm, &d, map_max, &e)) goto done;
+    if (cli_outputs_safe(0, (const char *const *)list.path, list.n, &e) || score_maps_open(&sm, &d.gm, &d.p, map_max, &e)) goto done;
     double threshold;
     const char *th_name = "explicit";
     int calibrated = sm.on && d.gm.maps->calibrated;
@@ -138,69 +237,16 @@ int cmd_score(int argc, char **argv)
     }
     if (!json && !quiet) printf("# %s, threshold %s = %.6g, score = %s of %zu level distances\n", gauss_path, th_name,
                                 threshold, detector_combine_of(d.gm.preset) == COMBINE_MEAN ? "mean" : "sum", d.gm.n_levels);
-    for (size_t i = 0; i < list.n; i++) {
-        uint8_t *rgb = 0;
-        int w, h;
-        effad_status s = pipeline_load_rgb(&d.p, list.path[i], &rgb, &w, &h, &e);
-        if (!s) cli_warn_image("score", &warned, &d.p, list.path[i], w, h);
-        if (!s && (s = pipeline_rgb(&d.p, rgb, w, h, 0, 0, d.feat, &e))) effad_error_prefix(&e, list.path[i]);
-        if (s) {   /* a record for this image, and on with the others */
-            unreadable++;
-            if (json) {
-                printf("{\"file\":");
-                cli_json_string(stdout, list.path[i]);
-                printf(",\"error\":");
-                cli_json_string(stdout, cli_reason(&e, list.path[i]));
-                printf("}\n");
-            } else {
-                printf("%-9s %12s  %s  %s\n", "ERROR", "-", list.path[i], cli_reason(&e, list.path[i]));
-            }
-            free(rgb);
-            continue;
-        }
-        if ((sm.on && score_maps_image(&sm, &d, w, h, &e)) ||
-            (save_maps && score_maps_save_raw(&sm, save_maps, list.path[i], &e))) {
-            effad_error_prefix(&e, list.path[i]);
-            free(rgb);
-            goto done;
-        }
-        double score = map_max ? sm.ms.max : detector_score_image(&d);
-        int image_bad = score >= threshold, bad = verdict ? sm.defects > 0 : image_bad;
-        anomalies += bad;
-        if (json) {
-            char num[40];
-            printf("{\"file\":");
-            cli_json_string(stdout, list.path[i]);
-            printf(",\"score\":%s,\"levels\":[", cli_json_num(num, sizeof num, "%.17g", score));
-            for (size_t l = 0; l < d.gm.n_levels; l++) printf("%s%s", l ? "," : "", cli_json_num(num, sizeof num, "%.17g", d.levels[l]));
-            printf("],\"threshold\":%s,\"anomalous\":%s", cli_json_num(num, sizeof num, "%.17g", threshold),
-                   bad ? "true" : "false");
-            if (sm.on) {
-                printf(",\"image_anomalous\":%s", image_bad ? "true" : "false");
-                score_maps_json(&sm, stdout);
-            }
-            printf("}\n");
-        } else {
-            printf("%-9s %12.6g  %s  levels", bad ? "ANOMALY" : "ok", score, list.path[i]);
-            for (size_t l = 0; l < d.gm.n_levels; l++) printf(" %.4g", d.levels[l]);
-            printf("\n");
-            if (sm.on) score_maps_text(&sm, stdout);
-        }
-        if (save) {
-            uint8_t *fig = 0;
-            int fw, fh;
-            char out[4096];
-            output_name(out, sizeof out, save, list.path[i], ".png");
-            double box[4];
-            int crops = d.p.prep.crop != PREP_CROP_NONE && !preprocess_crop_in_source(&d.p.prep, w, h, box, 0, 0);
-            s = figure_score(rgb, w, h, crops ? box : 0, score, threshold, &fig, &fw, &fh, &e);
-            if (!s) s = image_write_png(out, fig, fw, fh, 3, &e);
-            if (!s && sm.on) s = score_maps_save_panels(&sm, save, list.path[i], rgb, &e);
-            free(fig);
-            if (s) { free(rgb); goto done; }
-        }
-        free(rgb);
+    score_run run = { .d = &d, .list = &list, .json = json, .verdict = verdict, .threshold = threshold, .save = save,
+                      .save_maps = save_maps };
+    if (detector_workers_open(&run.dw, &d, pipeline_workers_wanted(po.threads, list.n), map_max, &e) ||
+        batch_run(run.dw.ws.n, list.n, score_work, score_deliver, &run, &e)) {
+        detector_workers_close(&run.dw);
+        goto done;
     }
+    detector_workers_close(&run.dw);
+    const size_t unreadable = run.unreadable;
+    const int anomalies = run.anomalies;
     if (json)
         printf("{\"kind\":\"summary\",\"images\":%zu,\"scored\":%zu,\"anomalous\":%d,\"errors\":%zu}\n", list.n,
                list.n - unreadable, anomalies, unreadable);
