@@ -7,7 +7,7 @@
  * set aside while the batch runs, workers 1 .. N-1 on copies that share
  * its mapped model read-only (pipeline_open_copy) and own a runner arena,
  * input tensor and decode scratch each. Memory grows by one arena per
- * worker (effad info prints it: ~11 MB for B0 at 224).
+ * worker (effad info prints it: 7.6 MB for B0 at 224).
  *
  * One image, or --threads 1, is a single worker: the command's pipeline
  * with its pool, which splits each layer across threads (latency).
