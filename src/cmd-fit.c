@@ -224,7 +224,7 @@ int cmd_fit(int argc, char **argv)
     gm.preset = strdup(p.prep.name);
     gm.taps = strdup(taps);
     if (!gm.preset || !gm.taps) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
-    if (detector_fit(&gm, &sel, &p, rows, n_rows, 1, &e) || detector_thresholds(&gm, sigma, explicit_th, &e)) goto done;
+    if (detector_fit(&gm, &sel, &p, rows, n_rows, 1, &e) || detector_thresholds(&gm, sigma, explicit_th, p.threads, &e)) goto done;
     if (mo.enabled && maps_fitter_finish(&mf, &p, (const char *const *)list.path, &gm, &e)) goto done;
     if (!keep) for (size_t l = 0; l < gm.n_levels; l++) { free(gm.levels[l].features); gm.levels[l].features = 0; gm.levels[l].n_features = 0; }
     if (gauss_file_write(out, &gm, &e)) goto done;
