@@ -107,7 +107,7 @@ asan:
 .PHONY: tsan
 tsan:
 	$(MAKE) B=build/tsan OPT="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread" \
-	        build/tsan/effad build/tsan/tests/test-threads
+	        build/tsan/effad build/tsan/tests/test-threads build/tsan/tests/test-batch
 	sh tests/tsan-run.sh build/tsan
 
 clean:

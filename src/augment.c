@@ -120,6 +120,16 @@ effad_status rotate_bilinear_replicate(const uint8_t *rgb, int w, int h, double 
 
 void augment_rng_seed(augment_rng *r, uint64_t seed) { r->state = seed; }
 
+void augment_rng_seed_image(augment_rng *r, uint64_t seed, uint64_t image)
+{
+    /* splitmix64 walks its state by a fixed step, so seed + image would
+     * give neighbouring images overlapping streams; hashing the index, and
+     * then the pair, puts every image's stream somewhere unrelated */
+    augment_rng by_index = { image }, pair;
+    augment_rng_seed(&pair, seed ^ augment_rng_next(&by_index));
+    augment_rng_seed(r, augment_rng_next(&pair));
+}
+
 uint64_t augment_rng_next(augment_rng *r)
 {
     uint64_t z = (r->state += 0x9e3779b97f4a7c15ull);

@@ -45,6 +45,10 @@ effad_status rotate_bilinear_replicate(const uint8_t *rgb, int w, int h, double 
 typedef struct augment_rng { uint64_t state; } augment_rng;
 
 void augment_rng_seed(augment_rng *r, uint64_t seed);
+/* The stream of one image of a batch: seeded from (seed, image index)
+ * alone, so that it does not depend on which images were drawn for before
+ * it or on which worker runs it (effad fit --aug with --threads). */
+void augment_rng_seed_image(augment_rng *r, uint64_t seed, uint64_t image);
 uint64_t augment_rng_next(augment_rng *r);                 /* splitmix64 */
 /* Uniform in [lo, hi] (inclusive), without modulo bias. */
 int augment_rng_int(augment_rng *r, int lo, int hi);

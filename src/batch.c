@@ -4,6 +4,7 @@
 
 #ifdef EFFAD_HAVE_THREADS
 #include <pthread.h>
+#include <signal.h>
 
 typedef struct batch {
     pthread_mutex_t lock;
@@ -77,12 +78,20 @@ effad_status batch_run(int n_workers, size_t n, batch_work_fn work, batch_delive
     pthread_t th[EFFAD_MAX_THREADS];
     worker_arg args[EFFAD_MAX_THREADS];
     int started = 0;
-    /* the calling thread is worker 0 */
+    /* the calling thread is worker 0; the others start with SIGINT,
+     * SIGTERM and SIGHUP blocked, as the engine's pool does (pipeline.c),
+     * so those signals reach the main thread and its cleanup handler
+     * (atomic-file.h) */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT); sigaddset(&block, SIGTERM); sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     for (int w = 1; w < n_workers; w++) {
         args[w].b = &b; args[w].worker = w;
         if (pthread_create(&th[w], 0, worker_main, &args[w])) break;
         started = w;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     args[0].b = &b; args[0].worker = 0;
     worker_main(&args[0]);
     for (int w = 1; w <= started; w++) pthread_join(th[w], 0);

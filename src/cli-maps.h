@@ -37,9 +37,9 @@ typedef struct eval_maps {
 
 /* map_max: --score map-max (refused without maps). */
 effad_status eval_maps_open(eval_maps *em, detector *d, const char *root, int map_max, effad_error *e);
-/* One test image: features into d->feat, its map, its pixels; *score is
- * the image score (--score). */
-effad_status eval_maps_image(eval_maps *em, detector *d, const image_list *l, size_t i, double *score, effad_error *e);
+/* Test image i's pixels, from its map in ms (map_scorer_run), into the
+ * pixel metrics (when there is ground truth). */
+effad_status eval_maps_add(eval_maps *em, const image_list *l, size_t i, const map_scorer *ms, effad_error *e);
 /* Prints the pixel table, writes OUT/region-counts.svg and appends the
  * report.json members (",\"pixel_auroc\":{...},...") to json. */
 effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *outdir, FILE *out, cli_buf *json,
@@ -72,9 +72,10 @@ typedef struct score_maps {
     double png_scale;             /* map value = 16-bit sample x png_scale */
 } score_maps;
 
-effad_status score_maps_open(score_maps *sm, detector *d, int map_max, effad_error *e);
-/* After pipeline_rgb on a w x h image. */
-effad_status score_maps_image(score_maps *sm, detector *d, int w, int h, effad_error *e);
+/* A scorer on p (a worker's pipeline) for gm's maps, if it has any. */
+effad_status score_maps_open(score_maps *sm, const gauss_model *gm, pipeline *p, int map_max, effad_error *e);
+/* After pipeline_rgb on p of a w x h image. */
+effad_status score_maps_image(score_maps *sm, pipeline *p, int w, int h, effad_error *e);
 /* --save-maps: DIR/<name>.map.png (16-bit, scaled to the image's maximum)
  * and DIR/<name>.map.f32 (float32, little-endian, row-major); name from
  * figure-names.h. */

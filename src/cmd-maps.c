@@ -99,13 +99,13 @@ void maps_fit_report(const gauss_model *gm, uint64_t fit_bytes, FILE *out)
 
 /* ----------------------------------------------------------------- eval */
 
-/* What eval and score share: a scorer when the model has maps; --score
- * map-max refused when it has none. *on says which. */
-static effad_status open_scorer(map_scorer *ms, int *on, detector *d, int map_max, effad_error *e)
+/* What eval and score share: a scorer on p when the model has maps;
+ * --score map-max refused when it has none. *on says which. */
+static effad_status open_scorer(map_scorer *ms, int *on, const gauss_model *gm, pipeline *p, int map_max, effad_error *e)
 {
-    *on = d->gm.maps != NULL;
+    *on = gm->maps != NULL;
     if (!*on) return map_max ? effad_fail(e, EFFAD_ERR_ARG, "--score map-max needs a model fitted with --maps") : EFFAD_OK;
-    return map_scorer_open(ms, d->gm.maps, &d->p, e);
+    return map_scorer_open(ms, gm->maps, p, e);
 }
 
 effad_status eval_maps_open(eval_maps *em, detector *d, const char *root, int map_max, effad_error *e)
@@ -116,24 +116,22 @@ effad_status eval_maps_open(eval_maps *em, detector *d, const char *root, int ma
     struct stat st;
     snprintf(gt, sizeof gt, "%s/ground_truth", root);
     em->pixel = stat(gt, &st) == 0 && S_ISDIR(st.st_mode);
-    return open_scorer(&em->ms, &em->on, d, map_max, e);
+    return open_scorer(&em->ms, &em->on, &d->gm, &d->p, map_max, e);
 }
 
-effad_status eval_maps_image(eval_maps *em, detector *d, const image_list *l, size_t i, double *score, effad_error *e)
+effad_status eval_maps_add(eval_maps *em, const image_list *l, size_t i, const map_scorer *ms, effad_error *e)
 {
-    int w, h;
-    effad_status s = map_scorer_image(&em->ms, &d->p, l->path[i], d->feat, NULL, &w, &h, e);
-    if (s) return s;
-    *score = em->map_max ? em->ms.max : detector_score_image(d);
     if (!em->pixel) return EFFAD_OK;
+    const int w = ms->geo.img_w, h = ms->geo.img_h;
     uint8_t *mask = 0;
+    effad_status s;
     if (l->label[i]) {
         char mp[4096];
         if (!mvtec_mask_path(l->path[i], mp, sizeof mp))
             return effad_fail(e, EFFAD_ERR_ARG, "%s: not under test/<type>/, so no ground-truth mask", l->path[i]);
         if ((s = mask_load(mp, w, h, &mask, e))) return s;
     }
-    s = pixel_eval_add(&em->pe, em->ms.map, mask, w, h, l->type[i], e);
+    s = pixel_eval_add(&em->pe, ms->map, mask, w, h, l->type[i], e);
     free(mask);
     return s;
 }
@@ -254,17 +252,17 @@ effad_status merge_maps_refit(gauss_model *acc, FILE *out, effad_error *e)
 
 /* ---------------------------------------------------------------- score */
 
-effad_status score_maps_open(score_maps *sm, detector *d, int map_max, effad_error *e)
+effad_status score_maps_open(score_maps *sm, const gauss_model *gm, pipeline *p, int map_max, effad_error *e)
 {
     memset(sm, 0, sizeof *sm);
     sm->map_max = map_max;
-    return open_scorer(&sm->ms, &sm->on, d, map_max, e);
+    return open_scorer(&sm->ms, &sm->on, gm, p, map_max, e);
 }
 
-effad_status score_maps_image(score_maps *sm, detector *d, int w, int h, effad_error *e)
+effad_status score_maps_image(score_maps *sm, pipeline *p, int w, int h, effad_error *e)
 {
     sm->png[0] = sm->f32[0] = 0;
-    effad_status s = map_scorer_run(&sm->ms, &d->p, w, h, e);
+    effad_status s = map_scorer_run(&sm->ms, p, w, h, e);
     if (!s) s = maps_regions(&sm->ms, &sm->rl, &sm->defects, e);
     return s;
 }

@@ -17,7 +17,7 @@ static void json_header(const score_output *o, const char *th_name, int verdict_
         fprintf(f, "%s{\"tap\":%d,\"dim\":%zu,\"shrinkage\":%.17g}", l ? "," : "", d->sel.tap[l], d->gm.levels[l].dim,
                 d->gm.levels[l].shrinkage);
     fprintf(f, "]");
-    if (o->sm->on) {
+    if (o->maps) {
         const gauss_maps *gm = d->gm.maps;
         fprintf(f, ",\"map\":{\"grid\":[%u,%u],\"dim\":%u,\"sigma\":%.9g,\"verdict\":\"%s\"", gm->grid_h, gm->grid_w,
                 gm->dim, gm->sigma, verdict_regions ? "regions" : "image");
@@ -42,44 +42,43 @@ void score_output_header(const score_output *o, const char *gauss_path, const ch
     }
 }
 
-static void json_image(const score_output *o, const char *file, const char *error, double score, int anomalous,
-                       int image_anomalous)
+static void json_image(const score_output *o, const score_record *r)
 {
     FILE *f = o->f;
     char num[40];
     fprintf(f, "{\"file\":");
-    cli_json_string(f, file);
-    if (error) {
+    cli_json_string(f, r->file);
+    if (r->error) {
         fprintf(f, ",\"error\":");
-        cli_json_string(f, error);
+        cli_json_string(f, r->error);
         fprintf(f, "}\n");
         return;
     }
-    fprintf(f, ",\"score\":%s,\"levels\":[", cli_json_num(num, sizeof num, "%.17g", score));
+    fprintf(f, ",\"score\":%s,\"levels\":[", cli_json_num(num, sizeof num, "%.17g", r->score));
     for (size_t l = 0; l < o->d->gm.n_levels; l++)
-        fprintf(f, "%s%s", l ? "," : "", cli_json_num(num, sizeof num, "%.17g", o->d->levels[l]));
+        fprintf(f, "%s%s", l ? "," : "", cli_json_num(num, sizeof num, "%.17g", r->levels[l]));
     fprintf(f, "],\"threshold\":%s,\"anomalous\":%s", cli_json_num(num, sizeof num, "%.17g", o->threshold),
-            anomalous ? "true" : "false");
-    if (o->sm->on) {
-        fprintf(f, ",\"image_anomalous\":%s", image_anomalous ? "true" : "false");
-        score_maps_json(o->sm, f);
+            r->anomalous ? "true" : "false");
+    if (o->maps) {
+        fprintf(f, ",\"image_anomalous\":%s", r->image_anomalous ? "true" : "false");
+        score_maps_json(r->sm, f);
     }
     fprintf(f, "}\n");
 }
 
 /* A row in one piece, so a failed allocation drops no half row. */
-static void csv_image(const score_output *o, const char *file, const char *error, double score, int anomalous)
+static void csv_image(const score_output *o, const score_record *r)
 {
     cli_buf b = { 0 };
-    cli_buf_csv(&b, file);
-    if (error) cli_buf_printf(&b, ",,error");
-    else cli_buf_printf(&b, ",%.9g,%s", score, anomalous ? "anomalous" : "ok");
+    cli_buf_csv(&b, r->file);
+    if (r->error) cli_buf_printf(&b, ",,error");
+    else cli_buf_printf(&b, ",%.9g,%s", r->score, r->anomalous ? "anomalous" : "ok");
     for (size_t l = 0; l < o->d->gm.n_levels; l++) {
-        if (error) cli_buf_printf(&b, ",");
-        else cli_buf_printf(&b, ",%.9g", o->d->levels[l]);
+        if (r->error) cli_buf_printf(&b, ",");
+        else cli_buf_printf(&b, ",%.9g", r->levels[l]);
     }
     cli_buf_printf(&b, ",");
-    if (error) cli_buf_csv(&b, error);
+    if (r->error) cli_buf_csv(&b, r->error);
     cli_buf_printf(&b, "\n");
     if (b.failed) {
         fputs("(out of memory),,error", o->f);
@@ -91,24 +90,23 @@ static void csv_image(const score_output *o, const char *file, const char *error
     cli_buf_free(&b);
 }
 
-static void text_image(const score_output *o, const char *file, const char *error, double score, int anomalous)
+static void text_image(const score_output *o, const score_record *r)
 {
-    if (error) {
-        fprintf(o->f, "%-9s %12s  %s  %s\n", "ERROR", "-", file, error);
+    if (r->error) {
+        fprintf(o->f, "%-9s %12s  %s  %s\n", "ERROR", "-", r->file, r->error);
         return;
     }
-    fprintf(o->f, "%-9s %12.6g  %s  levels", anomalous ? "ANOMALY" : "ok", score, file);
-    for (size_t l = 0; l < o->d->gm.n_levels; l++) fprintf(o->f, " L%d=%.4g", o->d->sel.tap[l], o->d->levels[l]);
+    fprintf(o->f, "%-9s %12.6g  %s  levels", r->anomalous ? "ANOMALY" : "ok", r->score, r->file);
+    for (size_t l = 0; l < o->d->gm.n_levels; l++) fprintf(o->f, " L%d=%.4g", o->d->sel.tap[l], r->levels[l]);
     fprintf(o->f, "\n");
-    if (o->sm->on) score_maps_text(o->sm, o->f);
+    if (o->maps) score_maps_text(r->sm, o->f);
 }
 
-void score_output_image(const score_output *o, const char *file, const char *error, double score, int anomalous,
-                        int image_anomalous)
+void score_output_image(const score_output *o, const score_record *r)
 {
-    if (o->format == SCORE_JSON) json_image(o, file, error, score, anomalous, image_anomalous);
-    else if (o->format == SCORE_CSV) csv_image(o, file, error, score, anomalous);
-    else text_image(o, file, error, score, anomalous);
+    if (o->format == SCORE_JSON) json_image(o, r);
+    else if (o->format == SCORE_CSV) csv_image(o, r);
+    else text_image(o, r);
 }
 
 void score_output_summary(const score_output *o, size_t images, size_t unreadable, int anomalies)

@@ -62,5 +62,5 @@ effad_status detector_refit(gauss_model *gm, double sigma, double explicit_value
         }
     }
     gm->n_thresholds = 0;
-    return detector_thresholds(gm, sigma, explicit_value, e);
+    return detector_thresholds(gm, sigma, explicit_value, NULL, e);
 }

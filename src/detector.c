@@ -1,4 +1,5 @@
 /* Scores and thresholds; see detector.h. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +155,32 @@ effad_status detector_get_threshold(const gauss_model *gm, const char *name, dou
     return EFFAD_OK;
 }
 
-effad_status detector_thresholds(gauss_model *gm, double sigma, double explicit_value, effad_error *e)
+/* The training images' scores, one per row, on the pool's workers (each
+ * its own slice of work); summed in row order afterwards, so the same bits
+ * for any pool. */
+typedef struct train_scores {
+    const gauss_model *gm;
+    detector_combine rule;
+    double *score, *work;
+    size_t maxd;
+} train_scores;
+
+static void score_train_rows(void *ctx, int worker, int begin, int end)
+{
+    const train_scores *t = ctx;
+    double *work = t->work + (size_t)worker * t->maxd;
+    for (int i = begin; i < end; i++) {
+        double total = 0;
+        for (size_t l = 0; l < t->gm->n_levels; l++) {
+            const gauss_level *lv = &t->gm->levels[l];
+            total += gauss_level_score(lv, lv->features + (size_t)i * lv->dim, work);
+        }
+        t->score[i] = t->rule == COMBINE_MEAN ? total / (double)t->gm->n_levels : total;
+    }
+}
+
+effad_status detector_thresholds(gauss_model *gm, double sigma, double explicit_value, effad_threads *threads,
+                                 effad_error *e)
 {
     effad_status s;
     if (!gm->n_levels) return effad_fail(e, EFFAD_ERR_ARG, "no levels to set thresholds for");
@@ -177,15 +203,16 @@ effad_status detector_thresholds(gauss_model *gm, double sigma, double explicit_
     if (have_train) {
         size_t n = (size_t)gm->levels[0].n_features, maxd = 0;
         for (size_t l = 0; l < gm->n_levels; l++) if (gm->levels[l].dim > maxd) maxd = gm->levels[l].dim;
-        double *work = malloc(sizeof(double) * maxd), sum = 0;
-        if (!work) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
-        for (size_t i = 0; i < n; i++) {
-            double total = 0;
-            for (size_t l = 0; l < gm->n_levels; l++)
-                total += gauss_level_score(&gm->levels[l], gm->levels[l].features + i * gm->levels[l].dim, work);
-            sum += rule == COMBINE_MEAN ? total / (double)gm->n_levels : total;
-        }
-        free(work);
+        if (n > INT_MAX) threads = NULL;   /* the pool counts in int */
+        const int workers = threads ? threads->n_threads : 1;
+        train_scores t = { gm, rule, malloc(sizeof(double) * n), malloc(sizeof(double) * maxd * (size_t)workers), maxd };
+        if (!t.score || !t.work) { free(t.score); free(t.work); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
+        if (threads) threads->parallel_for(threads, score_train_rows, &t, (int)n);
+        else score_train_rows(&t, 0, 0, (int)n);
+        double sum = 0;
+        for (size_t i = 0; i < n; i++) sum += t.score[i];
+        free(t.score);
+        free(t.work);
         train = 2.0 * sum / (double)n;
         if (isnan(train)) return effad_fail(e, EFFAD_ERR_NUMERIC, "the training images' scores are not numbers");
         if ((s = detector_set_threshold(gm, "train-2xmean", train, 0, e))) return s;

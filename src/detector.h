@@ -44,8 +44,10 @@ effad_status detector_fit(gauss_model *gm, const level_sel *sel, const pipeline 
 
 /* Recomputes the rule-based thresholds from what gm holds (training
  * features for train-2xmean; dimensions for chi2) and puts the preset's
- * default (or "explicit" when explicit is not NaN) first. */
-effad_status detector_thresholds(gauss_model *gm, double sigma, double explicit_value, effad_error *e);
+ * default (or "explicit" when explicit is not NaN) first. threads (may be
+ * NULL) scores the training images in parallel, the same bits. */
+effad_status detector_thresholds(gauss_model *gm, double sigma, double explicit_value, effad_threads *threads,
+                                 effad_error *e);
 
 /* Sets or replaces the image-level threshold called name; in_force puts it first. */
 effad_status detector_set_threshold(gauss_model *gm, const char *name, double value, int in_force, effad_error *e);

@@ -51,18 +51,19 @@ typedef struct {
     unsigned eobrun;     /* progressive AC: blocks left in the current end-of-band run */
 } jdec;
 
-/* The natural (row-major) position of each zigzag index, T.81 figure A.6,
- * built by walking the anti-diagonals rather than typed in. */
-static uint8_t zigzag[64];
-static void zigzag_build(void)
-{
-    int k = 0;
-    for (int s = 0; s < 15; s++)
-        for (int i = 0; i <= s; i++) {
-            int r = (s & 1) ? i : s - i, c = s - r;   /* odd diagonals run down-left */
-            if (r < 8 && c < 8) zigzag[k++] = (uint8_t)(r * 8 + c);
-        }
-}
+/* The natural (row-major) position of each zigzag index, T.81 figure A.6.
+ * A constant, not built on first use: decoders run on several threads at
+ * once (effad fit/score --threads), and a lazily built table is a race. */
+static const uint8_t zigzag[64] = {
+     0,  1,  8, 16,  9,  2,  3, 10,
+    17, 24, 32, 25, 18, 11,  4,  5,
+    12, 19, 26, 33, 40, 48, 41, 34,
+    27, 20, 13,  6,  7, 14, 21, 28,
+    35, 42, 49, 56, 57, 50, 43, 36,
+    29, 22, 15, 23, 30, 37, 44, 51,
+    58, 59, 52, 45, 38, 31, 39, 46,
+    53, 60, 61, 54, 47, 55, 62, 63,
+};
 
 /* ----------------------------------------------------------- bit input */
 
@@ -754,7 +755,6 @@ effad_status image_decode_jpeg(const uint8_t *b, size_t n, effad_image *img, eff
 {
     memset(img, 0, sizeof *img);
     if (n < 3 || b[0] != 0xFF || b[1] != 0xD8) return effad_fail(e, EFFAD_ERR_FORMAT, "JPEG: bad signature");
-    if (!zigzag[63]) zigzag_build();
     jdec *d = calloc(1, sizeof *d);
     if (!d) return effad_fail(e, EFFAD_ERR_NOMEM, "JPEG: out of memory");
     d->b = b;

@@ -8,6 +8,30 @@
 #endif
 #include "image.h"
 
+/* The runner, its arena and the per-image buffers of p, whose model, kernels
+ * and preset are set: what pipeline_open and pipeline_open_copy share. */
+static effad_status open_runner(pipeline *p, int workers, uint32_t map_taps, effad_error *e)
+{
+    size_t bytes;
+    const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = workers, .map_taps = map_taps };
+    effad_status s;
+    p->map_taps = map_taps;
+    if ((s = effad_arena_bytes(&p->model, p->k, &po, &bytes, e))) return s;
+    if (posix_memalign(&p->arena, 64, bytes)) return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for a %zu-byte arena", bytes);
+    if ((s = effad_runner_init(&p->runner, &p->model, p->k, &po, p->arena, bytes, e))) return s;
+    p->runner.threads = p->threads;
+    p->n_levels = p->model.n_taps;
+    p->total_dim = 0;
+    for (int t = 0; t < p->n_levels; t++) {
+        p->level_dim[t] = p->model.taps[t].channels;
+        p->level_off[t] = p->total_dim;
+        p->total_dim += (size_t)p->level_dim[t];
+    }
+    p->input = malloc(sizeof(float) * 3 * (size_t)p->model.in_h * (size_t)p->model.in_w);
+    if (!p->input) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    return EFFAD_OK;
+}
+
 effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e)
 {
     memset(p, 0, sizeof *p);
@@ -51,22 +75,23 @@ effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_opt
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "this build has no thread support (make THREADS=1)");
     }
 #endif
-    size_t bytes;
-    const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = workers, .map_taps = opt ? opt->map_taps : 0 };
-    p->map_taps = po.map_taps;
-    if ((s = effad_arena_bytes(&p->model, p->k, &po, &bytes, e))) { pipeline_close(p); return s; }
-    if (posix_memalign(&p->arena, 64, bytes)) { pipeline_close(p); return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for a %zu-byte arena", bytes); }
-    if ((s = effad_runner_init(&p->runner, &p->model, p->k, &po, p->arena, bytes, e))) { pipeline_close(p); return s; }
-    p->runner.threads = p->threads;
-    p->n_levels = p->model.n_taps;
-    for (int t = 0; t < p->n_levels; t++) {
-        p->level_dim[t] = p->model.taps[t].channels;
-        p->level_off[t] = p->total_dim;
-        p->total_dim += (size_t)p->level_dim[t];
-    }
-    p->input = malloc(sizeof(float) * 3 * (size_t)p->model.in_h * (size_t)p->model.in_w);
-    if (!p->input) { pipeline_close(p); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
-    return EFFAD_OK;
+    effad_status rs = open_runner(p, workers, opt ? opt->map_taps : 0, e);
+    if (rs) pipeline_close(p);
+    return rs;
+}
+
+effad_status pipeline_open_copy(pipeline *copy, const pipeline *p, effad_error *e)
+{
+    memset(copy, 0, sizeof *copy);
+    /* the model's bytes stay p's mapping: copy->file stays empty, so
+     * closing the copy leaves them mapped */
+    copy->model = p->model;
+    copy->k = p->k;
+    copy->prep = p->prep;
+    copy->rgb16 = p->rgb16;
+    effad_status s = open_runner(copy, 1, p->map_taps, e);
+    if (s) pipeline_close(copy);
+    return s;
 }
 
 effad_status pipeline_load_rgb(pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e)

@@ -44,6 +44,10 @@ typedef struct pipeline_options {
 } pipeline_options;
 
 effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e);
+/* A second pipeline for another worker: p's model (its mapping shared,
+ * read-only; p must outlive the copy), kernels and preset, with its own
+ * single-threaded runner, arena and buffers (src/batch-pipeline.h). */
+effad_status pipeline_open_copy(pipeline *copy, const pipeline *p, effad_error *e);
 /* Level vectors of one image file (total_dim floats). Errors name the file. */
 effad_status pipeline_image(pipeline *p, const char *path, float *features, effad_error *e);
 /* The same from decoded 8-bit RGB. rng: NULL for the plain preset, or an

@@ -2,8 +2,9 @@
  * score-output.h -- how `effad score` prints its results: text, JSON lines
  * or CSV, one record per image (src/cmd-score-output.c).
  *
- * The per-image loop makes one call per image, so it can be reordered or
- * parallelised without touching the formats.
+ * One call per image with everything its record needs (score_record), so
+ * records can come from any worker's buffers (batch.h delivers them in
+ * input order) without touching the formats.
  *   text  "# <model>, threshold ..." then per image
  *         "<verdict> <score>  <file>  levels L0=.. L1=.." (L<tap>: the
  *         model level), the map line under it; ERROR and the reason for an
@@ -26,17 +27,24 @@ typedef struct score_output {
     FILE *f;
     score_format format;
     int quiet;                      /* text: no header line */
-    const detector *d;
-    const score_maps *sm;           /* sm->on: the model has maps */
+    const detector *d;              /* the fitted model: levels, taps, preset */
+    int maps;                       /* the model has maps                   */
     double threshold;
 } score_output;
 
+/* One image's results: error NULL, its score, verdicts, per-level
+ * distances and (maps) its map; or the reason it could not be read. */
+typedef struct score_record {
+    const char *file, *error;
+    double score;
+    int anomalous, image_anomalous;
+    const double *levels;           /* [d->gm.n_levels] */
+    const score_maps *sm;           /* with maps */
+} score_record;
+
 /* What the scores are measured against (before the first image). */
 void score_output_header(const score_output *o, const char *gauss_path, const char *th_name, int verdict_regions);
-/* One image: error NULL and its score, verdicts, d->levels and the maps'
- * results; or the reason it could not be read. */
-void score_output_image(const score_output *o, const char *file, const char *error, double score, int anomalous,
-                        int image_anomalous);
+void score_output_image(const score_output *o, const score_record *r);
 void score_output_summary(const score_output *o, size_t images, size_t unreadable, int anomalies);
 
 #endif

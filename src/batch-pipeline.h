@@ -1,0 +1,37 @@
+/*
+ * batch-pipeline.h -- one pipeline per worker of a batch (batch.h).
+ *
+ * `fit`, `score` and `eval` with --threads N (N > 1) on more than one image
+ * run N images at once, each worker on its own single-threaded pipeline:
+ * worker 0 on the command's own pipeline, whose intra-image thread pool is
+ * set aside while the batch runs, workers 1 .. N-1 on copies that share
+ * its mapped model read-only (pipeline_open_copy) and own a runner arena,
+ * input tensor and decode scratch each. Memory grows by one arena per
+ * worker (effad info prints it: 7.6 MB for B0 at 224).
+ *
+ * One image, or --threads 1, is a single worker: the command's pipeline
+ * with its pool, which splits each layer across threads (latency).
+ * Results are the same bits either way: the engine's are for any thread
+ * count, and batch_run delivers in input order.
+ */
+#ifndef EFFAD_BATCH_PIPELINE_H
+#define EFFAD_BATCH_PIPELINE_H
+
+#include "pipeline.h"
+
+typedef struct pipeline_workers {
+    int n;
+    pipeline **p;                 /* [worker]: p[0] is the command's own   */
+    pipeline *copies;             /* p[1 .. n-1] point here                */
+    effad_threads *pool;          /* p[0]'s pool, given back on close      */
+} pipeline_workers;
+
+/* How many workers --threads for n images asks for: threads images at
+ * once when there are several images, else 1 (the intra-image split). */
+int pipeline_workers_wanted(int threads, size_t n_images);
+
+/* n workers over main (n == 1: main as it is, pool and all). */
+effad_status pipeline_workers_open(pipeline_workers *w, pipeline *main, int n, effad_error *e);
+void pipeline_workers_close(pipeline_workers *w);
+
+#endif
