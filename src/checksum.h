@@ -1,5 +1,5 @@
-/* checksum.h -- the two checksums PNG needs: CRC-32 for chunks (ISO 3309,
- * as the PNG spec defines it) and Adler-32 for the zlib wrapper (RFC 1950). */
+/* checksum.h -- CRC-32 (ISO 3309, as the PNG spec defines it: PNG chunks
+ * and .gauss files) and Adler-32 for the zlib wrapper (RFC 1950). */
 #ifndef EFFAD_CHECKSUM_H
 #define EFFAD_CHECKSUM_H
 

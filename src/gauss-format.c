@@ -4,6 +4,7 @@
  * the field, the offset.
  */
 #include <math.h>
+#include "checksum.h"
 #include "gauss-format.h"
 #include "gauss.h"
 
@@ -27,61 +28,12 @@ static uint64_t first_nonfinite(const uint8_t *p, uint64_t count)
 
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
 
-/* The tables are built per call: no shared mutable state for threads to
- * race on, nothing to initialise at boot on a device. One table (1 KB of
- * stack) a byte a step; a file with anomaly maps is tens of megabytes, and
- * there eight tables (8 KB, "slicing by 8": t[k][b] is the CRC of byte b
- * followed by k zero bytes) take eight bytes a step -- the byte loop was a
- * visible part of loading one. Small files (and so every firmware) keep
- * the small table. */
-#define CRC_SLICE_MIN_BYTES ((size_t)16 << 20)
-
-static void crc_table(uint32_t t[256])
-{
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        t[i] = c;
-    }
-}
-
-static uint32_t crc_bytes(const uint32_t *t, uint32_t c, const uint8_t *p, size_t n)
-{
-    while (n--) c = t[(c ^ *p++) & 0xff] ^ (c >> 8);
-    return c;
-}
-
-static uint32_t crc_sliced(const uint32_t (*t)[256], uint32_t c, const uint8_t *p, size_t n)
-{
-    for (; n >= 8; n -= 8, p += 8) {
-        c ^= (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-        c = t[7][c & 0xff] ^ t[6][(c >> 8) & 0xff] ^ t[5][(c >> 16) & 0xff] ^ t[4][c >> 24] ^
-            t[3][p[4]] ^ t[2][p[5]] ^ t[1][p[6]] ^ t[0][p[7]];
-    }
-    return crc_bytes(t[0], c, p, n);
-}
-
-static uint32_t crc_large(const uint8_t *buf, size_t len)
-{
-    static const uint8_t zero[4];
-    uint32_t t[8][256];
-    crc_table(t[0]);
-    for (int k = 1; k < 8; k++)
-        for (int i = 0; i < 256; i++) t[k][i] = (t[k - 1][i] >> 8) ^ t[0][t[k - 1][i] & 0xff];
-    uint32_t c = crc_sliced((const uint32_t (*)[256])t, ~0u, buf, GAUSS_FILE_CRC_OFFSET);
-    c = crc_bytes(t[0], c, zero, 4);
-    return ~crc_sliced((const uint32_t (*)[256])t, c, buf + GAUSS_FILE_CRC_OFFSET + 4, len - GAUSS_FILE_CRC_OFFSET - 4);
-}
-
 uint32_t gauss_file_crc(const uint8_t *buf, size_t len)
 {
-    if (len >= CRC_SLICE_MIN_BYTES) return crc_large(buf, len);
     static const uint8_t zero[4];
-    uint32_t t[256];
-    crc_table(t);
-    uint32_t c = crc_bytes(t, ~0u, buf, GAUSS_FILE_CRC_OFFSET);
-    c = crc_bytes(t, c, zero, 4);
-    return ~crc_bytes(t, c, buf + GAUSS_FILE_CRC_OFFSET + 4, len - GAUSS_FILE_CRC_OFFSET - 4);
+    uint32_t c = crc32_update(0, buf, GAUSS_FILE_CRC_OFFSET);
+    c = crc32_update(c, zero, 4);
+    return crc32_update(c, buf + GAUSS_FILE_CRC_OFFSET + 4, len - GAUSS_FILE_CRC_OFFSET - 4);
 }
 
 /* ------------------------------------------------------- thresholds */
