@@ -53,7 +53,7 @@ effad_status detector_refit(gauss_model *gm, double sigma, double explicit_value
     effad_status s;
     for (size_t l = 0; l < gm->n_levels; l++) {
         if (!gm->levels[l].stats) return effad_fail(e, EFFAD_ERR_ARG, "level %zu has no sufficient statistics to refit from", l);
-        if ((s = gauss_level_fit(&gm->levels[l], gm->levels[l].stats, e))) {
+        if ((s = gauss_level_fit(&gm->levels[l], gm->levels[l].stats, NULL, e))) {
             effad_error where;
             effad_fail(&where, s, "level %zu (%zu features, %llu images)", l, gm->levels[l].stats->dim,
                        (unsigned long long)gm->levels[l].stats->n);

@@ -94,7 +94,7 @@ effad_status detector_fit(gauss_model *gm, const level_sel *sel, const pipeline 
         lv->stats = st;
         for (size_t i = 0; i < n; i++)
             if ((s = gauss_stats_add(st, rows + i * p->total_dim + p->level_off[tap], e))) return s;
-        if ((s = gauss_level_fit(lv, st, e))) {
+        if ((s = gauss_level_fit(lv, st, p->threads, e))) {
             if (s == EFFAD_ERR_NUMERIC) return too_few_images(sel, tap, d, n, e);
             effad_error where;
             effad_fail(&where, s, "level %d (%zu features, %zu images)", tap, d, n);

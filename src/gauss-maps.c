@@ -169,7 +169,7 @@ static effad_status fit_location(gauss_maps *m, gauss_stats *s, size_t l, double
         for (size_t i = 0; i < d * d; i++) cov[i] *= unbias;
         for (size_t i = 0; i < d; i++) cov[i * d + i] += m->eps;
     }
-    if ((st = gauss_cholesky(cov, d, e))) return st;
+    if ((st = gauss_cholesky(cov, d, NULL, e))) return st;
     float *mu = m->mean + l * d, *L = m->chol + l * gauss_maps_tri(d);
     for (size_t j = 0; j < d; j++) mu[j] = (float)mean[j];
     for (size_t j = 0; j < d; j++)

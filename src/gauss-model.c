@@ -8,7 +8,7 @@
 #include "gauss.h"
 #include "gauss-maps.h"
 
-effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_error *e)
+effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_threads *threads, effad_error *e)
 {
     size_t d = s->dim;
     double *mean = malloc(d * sizeof *mean);
@@ -19,7 +19,7 @@ effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_error *e)
     }
     double shrinkage = 0;
     effad_status st = gauss_ledoit_wolf(s, mean, cov, &shrinkage, e);
-    if (!st) st = gauss_cholesky(cov, d, e);
+    if (!st) st = gauss_cholesky(cov, d, threads, e);
     /* finite statistics can still overflow here (a shift near DBL_MAX plus
      * the mean offset): a level we fit must be one the .gauss reader takes */
     for (size_t j = 0; !st && j < d; j++)

@@ -113,8 +113,9 @@ effad_status gauss_ledoit_wolf(gauss_stats *s, double *mean, double *cov,
 
 /* In place: A (d*d row-major, lower triangle read) -> L with A = L L^T;
  * the strict upper triangle is zeroed. Not positive definite is
- * EFFAD_ERR_NUMERIC naming the pivot. */
-effad_status gauss_cholesky(double *a, size_t d, effad_error *e);
+ * EFFAD_ERR_NUMERIC naming the pivot. threads (or NULL) share the rows of
+ * each block; the factor is the same bits for any number. */
+effad_status gauss_cholesky(double *a, size_t d, effad_threads *threads, effad_error *e);
 /* sqrt((x - mean)^T (L L^T)^-1 (x - mean)) by forward substitution;
  * work: d doubles. A distance that overflows, or a feature that is not
  * finite, gives +infinity (anomalous under any threshold), never NaN. */
@@ -165,9 +166,10 @@ typedef struct gauss_level {
     uint64_t n_features;
 } gauss_level;
 
-/* Fits a level from statistics: mean, Ledoit-Wolf, Cholesky. The level
- * does not take the statistics (lv->stats stays as it was). */
-effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_error *e);
+/* Fits a level from statistics: mean, Ledoit-Wolf, Cholesky (on threads,
+ * or NULL). The level does not take the statistics (lv->stats stays as it
+ * was). */
+effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_threads *threads, effad_error *e);
 void gauss_level_free(gauss_level *lv);
 /* Mahalanobis distance of x under the level; work: dim doubles. */
 double gauss_level_score(const gauss_level *lv, const float *x, double *work);

@@ -3,6 +3,7 @@
  * positive definite, the precision matrix, and Mahalanobis on known cases.
  */
 #include <stdlib.h>
+#include <string.h>
 #include "check.h"
 #include "gauss-golden.h"
 #include "gauss.h"
@@ -20,7 +21,7 @@ static void check_known_factor(void)
         }
     A[2] = 12345;  /* the strict upper triangle is never read */
     effad_error e;
-    CHECK(gauss_cholesky(A, 3, &e) == EFFAD_OK);
+    CHECK(gauss_cholesky(A, 3, NULL, &e) == EFFAD_OK);
     CHECK(rel_err_norm(A, L0, 9) < 1e-15);
     CHECK(A[1] == 0 && A[2] == 0 && A[5] == 0);
 
@@ -53,24 +54,24 @@ static void check_not_pd(void)
 {
     effad_error e;
     double indefinite[4] = { 1, 2, 2, 1 };
-    CHECK(gauss_cholesky(indefinite, 2, &e) == EFFAD_ERR_NUMERIC);
+    CHECK(gauss_cholesky(indefinite, 2, NULL, &e) == EFFAD_ERR_NUMERIC);
     CHECK_ERR_HAS(e, "not positive definite");
     CHECK_ERR_HAS(e, "pivot 1 of 2");
 
     double singular[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };   /* rank 1 */
-    CHECK(gauss_cholesky(singular, 3, &e) == EFFAD_ERR_NUMERIC);
+    CHECK(gauss_cholesky(singular, 3, NULL, &e) == EFFAD_ERR_NUMERIC);
     CHECK_ERR_HAS(e, "pivot 1 of 3");
 
     double zero_diag[4] = { 0, 0, 0, 1 };
-    CHECK(gauss_cholesky(zero_diag, 2, &e) == EFFAD_ERR_NUMERIC);
+    CHECK(gauss_cholesky(zero_diag, 2, NULL, &e) == EFFAD_ERR_NUMERIC);
     CHECK_ERR_HAS(e, "pivot 0 of 2");
 
     double nan_entry[4] = { 1, 0, NAN, 1 };
-    CHECK(gauss_cholesky(nan_entry, 2, &e) == EFFAD_ERR_NUMERIC);
+    CHECK(gauss_cholesky(nan_entry, 2, NULL, &e) == EFFAD_ERR_NUMERIC);
 
     /* singular to working precision, not exactly: still refused */
     double nearly[4] = { 1, 1, 1, 1 + 1e-17 };
-    CHECK(gauss_cholesky(nearly, 2, &e) == EFFAD_ERR_NUMERIC);
+    CHECK(gauss_cholesky(nearly, 2, NULL, &e) == EFFAD_ERR_NUMERIC);
 
     /* an unshrunk covariance of 2 samples in 3-d is rank 1 */
     gauss_stats s;
@@ -80,20 +81,20 @@ static void check_not_pd(void)
     gauss_stats_add(&s, b, &e);
     double mean[3], cov[9];
     gauss_stats_moments(&s, mean, cov, &e);
-    CHECK(gauss_cholesky(cov, 3, &e) == EFFAD_ERR_NUMERIC);
+    CHECK(gauss_cholesky(cov, 3, NULL, &e) == EFFAD_ERR_NUMERIC);
     CHECK_ERR_HAS(e, "pivot 1");
     /* Ledoit-Wolf does not rescue n == 2: the two centred samples are
      * c and -c, so sum |c_i|^4 / n equals ||S||_F^2, beta = 0 and sklearn's
      * shrinkage is exactly 0 too. */
     gauss_level lv = { 0 };
-    CHECK(gauss_level_fit(&lv, &s, &e) == EFFAD_ERR_NUMERIC);
+    CHECK(gauss_level_fit(&lv, &s, NULL, &e) == EFFAD_ERR_NUMERIC);
     gauss_stats_free(&s);
     /* three samples in 4-d: sklearn's shrinkage is 0.35031538088306646 and
      * the shrunk matrix is positive definite */
     gauss_stats_init(&s, 4, &e);
     float r[3][4] = { { 1, 2, 3, 0 }, { 2, 0, 5, 1 }, { 0, 1, 1, 1 } };
     for (int i = 0; i < 3; i++) gauss_stats_add(&s, r[i], &e);
-    CHECK(gauss_level_fit(&lv, &s, &e) == EFFAD_OK);
+    CHECK(gauss_level_fit(&lv, &s, NULL, &e) == EFFAD_OK);
     CHECK_NEAR(lv.shrinkage, 0.35031538088306646, 1e-14);
     gauss_level_free(&lv);
     gauss_stats_free(&s);
@@ -118,7 +119,7 @@ static void check_random_spd(void)
         }
     memcpy(L, A, d * d * sizeof *L);
     effad_error e;
-    CHECK(gauss_cholesky(L, d, &e) == EFFAD_OK);
+    CHECK(gauss_cholesky(L, d, NULL, &e) == EFFAD_OK);
     double worst = 0, scale = 0;
     for (size_t i = 0; i < d; i++)
         for (size_t j = 0; j <= i; j++) {
@@ -129,6 +130,50 @@ static void check_random_spd(void)
         }
     CHECK_MSG(worst / scale < 1e-14, "L L^T - A: %g", worst / scale);
     free(G); free(A); free(L);
+}
+
+/* Ranges cut unevenly and run last first: the factor must not care who
+ * computes which rows of a block. */
+static void uneven_parallel_for(effad_threads *t, effad_range_fn fn, void *ctx, int n)
+{
+    (void)t;
+    int cut = n > 3 ? 3 : n;
+    if (cut < n) fn(ctx, 1, cut, n);
+    fn(ctx, 0, 0, cut);
+}
+
+/* The threaded factor (rows of each block shared) is the serial one bit
+ * for bit: a stand-in pool always, the real pool in a threads build. */
+static void check_threads_same_bits(void)
+{
+    size_t d = 203;   /* five blocks of rows and a ragged last one */
+    double *A = malloc(d * d * sizeof *A), *L1 = malloc(d * d * sizeof *L1), *Lt = malloc(d * d * sizeof *Lt);
+    unsigned long long st = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < d; i++)
+        for (size_t j = 0; j <= i; j++) {
+            st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+            A[i * d + j] = A[j * d + i] = ((double)(st >> 11) / 9007199254740992.0 - 0.5) / (double)d;
+        }
+    for (size_t i = 0; i < d; i++) A[i * d + i] += 1.0;   /* diagonally dominant: SPD */
+    effad_error e;
+    memcpy(L1, A, d * d * sizeof *L1);
+    CHECK(gauss_cholesky(L1, d, NULL, &e) == EFFAD_OK);
+    effad_threads uneven = { uneven_parallel_for, 2 };
+    memcpy(Lt, A, d * d * sizeof *Lt);
+    CHECK(gauss_cholesky(Lt, d, &uneven, &e) == EFFAD_OK);
+    CHECK_MSG(!memcmp(L1, Lt, d * d * sizeof *Lt), "%s", "uneven ranges: the factor's bits differ");
+#ifdef EFFAD_HAVE_THREADS
+    for (int nt = 2; nt <= 3; nt++) {
+        effad_threads *t = effad_threads_create(nt, &e);
+        CHECK_MSG(t != NULL, "pool of %d: %s", nt, e.msg);
+        if (!t) continue;
+        memcpy(Lt, A, d * d * sizeof *Lt);
+        CHECK(gauss_cholesky(Lt, d, t, &e) == EFFAD_OK);
+        CHECK_MSG(!memcmp(L1, Lt, d * d * sizeof *Lt), "%d threads: the factor's bits differ", nt);
+        effad_threads_destroy(t);
+    }
+#endif
+    free(A); free(L1); free(Lt);
 }
 
 /* A distance is never NaN: an overflow (fuzz-gauss found a level whose
@@ -157,5 +202,6 @@ int main(void)
     check_known_factor();
     check_not_pd();
     check_random_spd();
+    check_threads_same_bits();
     return check_done("test-gauss-chol");
 }

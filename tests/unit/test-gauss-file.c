@@ -46,7 +46,7 @@ static void make_model(gauss_model *m, unsigned seed)
         gauss_stats *s = malloc(sizeof *s);
         gauss_stats_init(s, dims[l], &e);
         fill_stats(s, dims[l], 37, seed + (unsigned)l);
-        gauss_level_fit(&m->levels[l], s, &e);
+        gauss_level_fit(&m->levels[l], s, NULL, &e);
         if (l == 0) {
             /* statistics grew after the fit, and 3 samples sit in the batch */
             fill_stats(s, dims[l], 3, seed + 99);
@@ -107,8 +107,8 @@ static void check_round_trip(void)
 
     /* the kept statistics refit exactly like the originals */
     gauss_level refit = { 0 }, orig = { 0 };
-    CHECK(gauss_level_fit(&refit, r.levels[0].stats, &e) == EFFAD_OK);
-    CHECK(gauss_level_fit(&orig, m.levels[0].stats, &e) == EFFAD_OK);
+    CHECK(gauss_level_fit(&refit, r.levels[0].stats, NULL, &e) == EFFAD_OK);
+    CHECK(gauss_level_fit(&orig, m.levels[0].stats, NULL, &e) == EFFAD_OK);
     CHECK(refit.n == 40 && same_bytes(refit.chol, orig.chol, 25 * sizeof *refit.chol));
     CHECK(refit.shrinkage == orig.shrinkage);
     gauss_level_free(&refit);

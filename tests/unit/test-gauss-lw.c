@@ -78,7 +78,7 @@ static void check_case(const char *name)
     double e_prec = 0, e_inv = 0, e_pr = 0, e_vi = 0;
     if (n > 1) {
         gauss_level lv = { 0 };
-        CHECK(gauss_level_fit(&lv, &s, &e) == EFFAD_OK);
+        CHECK(gauss_level_fit(&lv, &s, NULL, &e) == EFFAD_OK);
         double *work = malloc(d * d * sizeof *work), *P = malloc(d * d * sizeof *P);
         gauss_precision_from_chol(lv.chol, d, P, work);
         e_prec = rel_err_norm(P, ref_prec, d * d);
@@ -138,7 +138,7 @@ static void check_single_sample(void)
     gauss_stats_init(&s, c.d, &e);
     add_rows(&s, c.X, 0, 1, c.d);
     gauss_level lv = { 0 };
-    CHECK(gauss_level_fit(&lv, &s, &e) == EFFAD_ERR_NUMERIC);
+    CHECK(gauss_level_fit(&lv, &s, NULL, &e) == EFFAD_ERR_NUMERIC);
     CHECK_ERR_HAS(e, "not positive definite");
     CHECK_ERR_HAS(e, "pivot 0");
     gauss_level_free(&lv);

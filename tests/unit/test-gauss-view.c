@@ -61,7 +61,7 @@ static void make_model(gauss_model *m, const char *preset, const char *taps, uns
                 x[j] = (float)(next(&seed) >> 8 & 1023) / 256.0f + (float)j * (float)(i % 4);
             gauss_stats_add(s, x, &e);
         }
-        CHECK(gauss_level_fit(&m->levels[l], s, &e) == EFFAD_OK);
+        CHECK(gauss_level_fit(&m->levels[l], s, NULL, &e) == EFFAD_OK);
         gauss_level_set_threshold(&m->levels[l], "chi2-3sigma", chi2_threshold(p_from_sigma(3), (double)d), &e);
         if (l == 0) m->levels[l].stats = s;
         else { gauss_stats_free(s); free(s); }

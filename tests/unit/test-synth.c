@@ -386,7 +386,7 @@ static void end_to_end(const char *root, const synth_options *o)
         gauss_stats st;
         if (gauss_stats_init(&st, (size_t)f.dim[t], &e)) { CHECK_MSG(0, "%s", e.msg); goto out; }
         for (int i = 0; i < o->n_train; i++) gauss_stats_add(&st, f.v[t] + (size_t)i * f.dim[t], &e);
-        effad_status s = gauss_level_fit(&lv[t], &st, &e);
+        effad_status s = gauss_level_fit(&lv[t], &st, NULL, &e);
         gauss_stats_free(&st);
         if (s) { CHECK_MSG(0, "fit level %d: %s", t, e.msg); goto out; }
         double *work = malloc(sizeof(double) * (size_t)f.dim[t]);
