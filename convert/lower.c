@@ -182,6 +182,11 @@ effad_status layers_lower(layer_net *net, const graph *g, effad_error *e)
         L->out = g->node_out[ni][0];
         const char *op = n->op_type;
         effad_status s = EFFAD_OK;
+        /* every operator the converter computes reads its first input (an
+         * empty name is ONNX's "absent"): without one nothing below may
+         * index the value table with it (fuzz-onnx: a Conv whose input
+         * name was empty read before the table) */
+        if (L->in0 < 0) return node_fail(g, ni, e, EFFAD_ERR_FORMAT, "its first input is missing (empty name)", 0);
         /* an operator effad computes must be one it computes as written:
          * refuse here, naming the attribute, rather than run it differently */
         if (convert_op_float_kernel(op) && (s = convert_graph_node_supported(g, ni, e))) return s;

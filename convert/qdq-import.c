@@ -36,9 +36,12 @@ static int producer_of(const onnx_model *om, const char *name)
     return -1;
 }
 
+/* What messages call a node: its name, else its first output, else
+ * nothing (fuzz-onnx-qdq: a nameless DequantizeLinear with no outputs,
+ * whose refusal read out[0] of an empty list). */
 static const char *label(const onnx_node *n)
 {
-    return n->name[0] ? n->name : n->out[0];
+    return n->name[0] ? n->name : n->n_out > 0 ? n->out[0] : "(no name, no outputs)";
 }
 
 /* Element k of an integer tensor, as int64. */
@@ -240,10 +243,17 @@ effad_status qdq_strip(onnx_model *om, qdq_import *qi, effad_error *e)
     effad_status s = EFFAD_OK;
     for (int i = 0; i < n0 && !s; i++) {
         const onnx_node *n = &om->node[i];
-        if (is_op(n, "QuantizeLinear")) { qi->found = 1; continue; }
-        if (!is_op(n, "DequantizeLinear")) continue;
+        int q = is_op(n, "QuantizeLinear");
+        if (!q && !is_op(n, "DequantizeLinear")) continue;
         qi->found = 1;
-        if (n->n_in < 2 || n->n_out != 1) { s = effad_fail(e, EFFAD_ERR_UNSUPPORTED, "DequantizeLinear '%s': %d inputs, %d outputs", label(n), n->n_in, n->n_out); break; }
+        /* both take x, a scale and an optional zero point, and give one
+         * output; everything below reads in[0] and out[0] */
+        if (n->n_in < 2 || n->n_out != 1) {
+            s = effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s '%s': %d inputs, %d outputs (2 or 3 inputs, 1 output)", n->op_type,
+                           label(n), n->n_in, n->n_out);
+            break;
+        }
+        if (q) continue;
         const onnx_tensor *x = init_of(om, n->in[0]);
         const int p = x ? -1 : producer_of(om, n->in[0]);
         if (x) s = dq_constant(om, qi, n, x, e);
