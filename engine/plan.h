@@ -13,13 +13,18 @@
  * (B4's last stages) made 3 bands, split 2:1 between two threads. */
 #define PLAN_BAND_ROWS 2
 /* GEMM rows are handed to workers in chunks of this many pixels; a layer
- * with fewer row chunks than column chunks (the 7x7 and 14x14 maps of the
- * last stages: 1-4 row chunks, up to 80 column chunks) is split by output
- * channels instead, in chunks of PLAN_GEMM_COLS -- a multiple of every
- * kernel's column tile, so no tile is cut. The choice depends on the shape
- * only, and every output element is computed by the same instructions
- * either way (tests/unit/test-threads.c). */
-#define PLAN_GEMM_ROWS 64
+ * with fewer row chunks than column chunks (the 7x7 maps of the last
+ * stages, the head) is split by output channels instead, in chunks of
+ * PLAN_GEMM_COLS -- a multiple of every kernel's column tile, so no tile
+ * is cut. The choice depends on the shape only, and every output element
+ * is computed by the same instructions either way (tests/unit/test-
+ * threads.c). Each worker still makes one kernel call on its contiguous
+ * run of chunks, so small chunks cost nothing but buy balance: at 64 rows
+ * a 12x12 map (B4's last stages) made 3 chunks, split 2:1 between two
+ * threads, and a 14x14 one 4 chunks of 64, 64, 64, 4. 12 is a multiple of
+ * every table's row tile (6 AVX2, 4 NEON, 2 DSP), so no chunk ends in a
+ * short tile. */
+#define PLAN_GEMM_ROWS 12
 #define PLAN_GEMM_COLS 16   /* rounded up to a multiple of the table's panel */
 
 /* A block's expand 1x1 is fused with its depthwise conv -- the expanded map
