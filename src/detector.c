@@ -92,8 +92,11 @@ effad_status detector_fit(gauss_model *gm, const level_sel *sel, const pipeline 
         if (!st) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
         if ((s = gauss_stats_init(st, d, e))) { free(st); return s; }
         lv->stats = st;
+        st->threads = p->threads;
         for (size_t i = 0; i < n; i++)
-            if ((s = gauss_stats_add(st, rows + i * p->total_dim + p->level_off[tap], e))) return s;
+            if ((s = gauss_stats_add(st, rows + i * p->total_dim + p->level_off[tap], e))) { st->threads = NULL; return s; }
+        gauss_stats_flush(st);
+        st->threads = NULL;   /* the pool may go before the statistics do */
         if ((s = gauss_level_fit(lv, st, p->threads, e))) {
             if (s == EFFAD_ERR_NUMERIC) return too_few_images(sel, tap, d, n, e);
             effad_error where;

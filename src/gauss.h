@@ -80,6 +80,8 @@ typedef struct gauss_stats {
     double *cross;      /* d*d, upper triangle valid after a flush */
     double *batch;      /* d*GAUSS_STATS_BATCH, y values not yet in cross */
     size_t batch_n;
+    effad_threads *threads;   /* set by the owner while it adds: flushes share
+                                 their rows (the same bits); NULL: serial */
 } gauss_stats;
 
 effad_status gauss_stats_init(gauss_stats *s, size_t dim, effad_error *e);

@@ -4,6 +4,7 @@
  * and merge(a, b) == fit(a u b).
  */
 #include <stdlib.h>
+#include <string.h>
 #include "check.h"
 #include "gauss-golden.h"
 #include "gauss.h"
@@ -235,6 +236,55 @@ static void check_offset_exact(void)
     gauss_stats_free(&s);
 }
 
+/* Ranges cut unevenly and run last first (a stand-in pool). */
+static void uneven_parallel_for(effad_threads *t, effad_range_fn fn, void *ctx, int n)
+{
+    (void)t;
+    int cut = n > 5 ? 5 : n;
+    if (cut < n) fn(ctx, 1, cut, n);
+    fn(ctx, 0, 0, cut);
+}
+
+/* Statistics added with threads (flushes share their rows) are the serial
+ * statistics bit for bit: two full batches and a partial one. */
+static void check_threads_same_bits(void)
+{
+    const size_t d = 300, n = 2 * GAUSS_STATS_BATCH + 7;
+    float *x = malloc(sizeof(float) * d * n);
+    unsigned long long st = 0x2545F4914F6CDD1Dull;
+    for (size_t i = 0; i < d * n; i++) {
+        st ^= st << 13; st ^= st >> 7; st ^= st << 17;
+        x[i] = (float)((double)(st >> 11) / 9007199254740992.0 - 0.5);
+    }
+    effad_threads uneven = { uneven_parallel_for, 2 };
+    effad_threads *pools[3] = { &uneven, 0, 0 };
+    effad_error e;
+#ifdef EFFAD_HAVE_THREADS
+    pools[1] = effad_threads_create(2, &e);
+    pools[2] = effad_threads_create(3, &e);
+#endif
+    gauss_stats serial;
+    CHECK(gauss_stats_init(&serial, d, &e) == EFFAD_OK);
+    for (size_t i = 0; i < n; i++) gauss_stats_add(&serial, x + i * d, &e);
+    gauss_stats_flush(&serial);
+    for (int p = 0; p < 3; p++) {
+        if (!pools[p]) continue;
+        gauss_stats t;
+        CHECK(gauss_stats_init(&t, d, &e) == EFFAD_OK);
+        t.threads = pools[p];
+        for (size_t i = 0; i < n; i++) gauss_stats_add(&t, x + i * d, &e);
+        gauss_stats_flush(&t);
+        CHECK_MSG(!memcmp(t.cross, serial.cross, d * d * sizeof *t.cross), "pool %d: the cross products' bits differ", p);
+        gauss_stats_free(&t);
+    }
+    gauss_stats_free(&serial);
+#ifdef EFFAD_HAVE_THREADS
+    effad_threads_destroy(pools[1]);
+    effad_threads_destroy(pools[2]);
+#endif
+    free(x);
+}
+
 int main(void)
 {
     static const char *cases[] = { "n-gt-d", "n-lt-d", "n-eq-d", "near-singular",
@@ -243,5 +293,6 @@ int main(void)
     check_single_sample();
     check_merge();
     check_offset_exact();
+    check_threads_same_bits();
     return check_done("test-gauss-lw");
 }
