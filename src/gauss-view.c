@@ -143,15 +143,31 @@ effad_status gauss_view_check_model(const gauss_view *v, const effad_model *m, e
 
 /* ------------------------------------------------------------ scoring */
 
+/* gauss_dot (gauss.h) of a little-endian row and z: the same four sums
+ * in the same order, so a view scores the bits the host does. */
+static double dot_le(const uint8_t *row, const double *z, size_t n)
+{
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    size_t k = 0;
+    for (; k + 4 <= n; k += 4) {
+        s0 += gauss_le_f64(row + 8 * k) * z[k];
+        s1 += gauss_le_f64(row + 8 * (k + 1)) * z[k + 1];
+        s2 += gauss_le_f64(row + 8 * (k + 2)) * z[k + 2];
+        s3 += gauss_le_f64(row + 8 * (k + 3)) * z[k + 3];
+    }
+    for (; k < n; k++) s0 += gauss_le_f64(row + 8 * k) * z[k];
+    return (s0 + s1) + (s2 + s3);
+}
+
 double gauss_view_distance(const gauss_view_level *lv, const float *x, double *work)
 {
-    /* z = L^-1 (x - mean) by forward substitution; distance^2 = |z|^2.
-     * Row i of the packed factor starts i(i+1)/2 entries in. */
+    /* z = L^-1 (x - mean) by forward substitution, as
+     * gauss_mahalanobis_chol; distance^2 = |z|^2. Row i of the packed
+     * factor starts i(i+1)/2 entries in. */
     double *z = work, r = 0;
     const uint8_t *row = lv->chol;
     for (size_t i = 0; i < lv->dim; i++) {
-        double s = (double)x[i] - gauss_le_f64(lv->mean + 8 * i);
-        for (size_t k = 0; k < i; k++) s -= gauss_le_f64(row + 8 * k) * z[k];
+        double s = ((double)x[i] - gauss_le_f64(lv->mean + 8 * i)) - dot_le(row, z, i);
         z[i] = s / gauss_le_f64(row + 8 * i);
         r += z[i] * z[i];
         row += 8 * (i + 1);
