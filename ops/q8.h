@@ -105,13 +105,17 @@ static inline float ops_q8_act(float x, ops_act act)
 
 /* t * inv_scale rounded half to even and clamped into uint8 around zero.
  * The clamp comes before the rounding (in float) so that no value outside
- * the int32 range is ever converted. */
+ * the int32 range is ever converted. A NaN -- which only a hostile model
+ * makes, e.g. a weight scale times an activation scale overflowing to
+ * infinity times a zero sum (fuzz-efm) -- becomes the top code 255, as in
+ * the AVX2 kernels (minps returns its second operand for a NaN) and NEON
+ * (vminnmq): converting it to int would be undefined behaviour. */
 static inline uint8_t ops_q8_quantize1(float t, float inv_scale, int32_t zero)
 {
     float v = t * inv_scale;
     const float lo = (float)-zero, hi = (float)(255 - zero);
     v = v < lo ? lo : v;
-    v = v > hi ? hi : v;
+    v = v <= hi ? v : hi;
     return (uint8_t)((int32_t)nearbyintf(v) + zero);
 }
 

@@ -113,8 +113,10 @@ static effad_status get_layout(reader *r, gauss_maps *m, uint32_t *flags, effad_
     if (!(m->eps >= 0 && m->eps < INFINITY) || !(m->sigma >= 0 && m->sigma <= MAX_SIGMA))
         return bad(e, "eps or blur sigma out of range");
     m->calibrated = (*flags & FLAG_CALIBRATED) != 0;
+    /* uncalibrated: the threshold field is +0.0 exactly, the one encoding
+     * the writer gives (fuzz-gauss: -0.0 was read and rewritten as +0.0) */
     if (m->calibrated ? !(isfinite(m->threshold) && m->min_area >= 1 && m->n_holdout >= 1)
-                      : (m->threshold != 0 || m->min_area || m->n_holdout))
+                      : (m->threshold != 0 || signbit(m->threshold) || m->min_area || m->n_holdout))
         return bad(e, "pixel threshold, minimum area or held-out count invalid");
     if (!have(r, 8ull * m->n_taps)) return bad(e, "truncated level list");
     uint64_t sum = 0, seen = 0;

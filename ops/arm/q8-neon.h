@@ -82,12 +82,13 @@ Q8_NEON_INLINE q8_neon_out q8_neon_out_of(float inv_scale, int32_t zero)
 }
 
 /* ops_q8_quantize1 on four lanes: int32 results in 0..255. The clamp
- * comes first, in float, as in the scalar code (max/min equal its
- * comparisons for every non-NaN value). */
+ * comes first, in float, as in the scalar code: max equals its first
+ * comparison for every non-NaN value and passes a NaN on; minnm then
+ * returns hi for it, as the scalar code does. */
 Q8_NEON_INLINE int32x4_t q8_neon_quantize(float32x4_t t, const q8_neon_out *q)
 {
     float32x4_t v = vmulq_f32(t, q->inv);
-    v = vminq_f32(vmaxq_f32(v, q->lo), q->hi);
+    v = vminnmq_f32(vmaxq_f32(v, q->lo), q->hi);
     return vaddq_s32(vcvtnq_s32_f32(v), q->zero);
 }
 

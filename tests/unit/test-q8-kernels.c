@@ -387,6 +387,14 @@ static void test_glue_table(const ops_kernels *kt)
         q8_quantize_scalar(x, n, inv, zo, a);
         CHECK_EQ_INT(q->quantize(x, n, inv, zo, b), OPS_OK);
         CHECK_MSG(!memcmp(a, b, n), "%s quantize n=%zu", kt->name, n);
+        /* what only a hostile model makes: NaN and infinities, in every
+         * lane position, give the scalar reference's codes (NaN: 255) */
+        for (size_t i = 0; i < n; i++) x[i] = (i + (size_t)it) % 3 == 0 ? NAN : (i + (size_t)it) % 3 == 1 ? -INFINITY : INFINITY;
+        q8_quantize_scalar(x, n, inv, zo, a);
+        const size_t first_nan = (size_t)(3 - it % 3) % 3;
+        if (first_nan < n) CHECK_EQ_INT(a[first_nan], 255);
+        CHECK_EQ_INT(q->quantize(x, n, inv, zo, b), OPS_OK);
+        CHECK_MSG(!memcmp(a, b, n), "%s quantize of NaN and infinities n=%zu", kt->name, n);
         q8_dequantize_scalar(in, n, 0.037f, zi, x);
         CHECK_EQ_INT(q->dequantize(in, n, 0.037f, zi, y), OPS_OK);
         CHECK_MSG(!memcmp(x, y, sizeof(float) * n), "%s dequantize n=%zu", kt->name, n);
