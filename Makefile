@@ -102,12 +102,14 @@ asan:
 	$(MAKE) B=build/asan OPT="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	        LDFLAGS="-fsanitize=address,undefined" test
 
-# make tsan: ThreadSanitizer on the thread tests and a threaded fit/score
+# make tsan: ThreadSanitizer on the thread tests (the pool, the batch, the
+# Gaussians on threads) and a threaded fit/score
 # (tests/tsan-run.sh); THREADS=1 builds only.
 .PHONY: tsan
 tsan:
 	$(MAKE) B=build/tsan OPT="-O1 -g -fsanitize=thread -fno-omit-frame-pointer" LDFLAGS="-fsanitize=thread" \
-	        build/tsan/effad build/tsan/tests/test-threads build/tsan/tests/test-batch
+	        build/tsan/effad build/tsan/tests/test-threads build/tsan/tests/test-batch \
+	        build/tsan/tests/test-gauss-chol build/tsan/tests/test-gauss-lw
 	sh tests/tsan-run.sh build/tsan
 
 clean:

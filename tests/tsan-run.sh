@@ -12,6 +12,10 @@ trap 'rm -rf "$T"' EXIT
 step() { echo "tsan: $*"; "$@" >"$T/out" 2>&1 || { cat "$T/out"; echo "tsan: FAILED: $*"; exit 1; }; }
 step "$B/tests/test-threads"
 tail -n 1 "$T/out"
+# the Gaussians' share of a threaded fit: Cholesky blocks and the moments'
+# flushes on real pools of 2 and 3 threads
+step "$B/tests/test-gauss-chol"
+step "$B/tests/test-gauss-lw"
 step "$B/effad" convert tests/golden/tiny-tv-bn/model.onnx -o "$T/m.efm"
 step "$B/effad" fit "$T/m.efm" tests/data/images -o "$T/a.gauss" --threads 2 --skip-bad --quiet
 step "$B/effad" fit "$T/m.efm" tests/data/images -o "$T/b.gauss" --threads 2 --skip-bad --aug 1 --quiet
