@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "test-pool.h"
 #include "gauss-golden.h"
 #include "gauss.h"
 
@@ -132,16 +133,6 @@ static void check_random_spd(void)
     free(G); free(A); free(L);
 }
 
-/* Ranges cut unevenly and run last first: the factor must not care who
- * computes which rows of a block. */
-static void uneven_parallel_for(effad_threads *t, effad_range_fn fn, void *ctx, int n)
-{
-    (void)t;
-    int cut = n > 3 ? 3 : n;
-    if (cut < n) fn(ctx, 1, cut, n);
-    fn(ctx, 0, 0, cut);
-}
-
 /* The threaded factor (rows of each block shared) is the serial one bit
  * for bit: a stand-in pool always, the real pool in a threads build. */
 static void check_threads_same_bits(void)
@@ -158,7 +149,7 @@ static void check_threads_same_bits(void)
     effad_error e;
     memcpy(L1, A, d * d * sizeof *L1);
     CHECK(gauss_cholesky(L1, d, NULL, &e) == EFFAD_OK);
-    effad_threads uneven = { uneven_parallel_for, 2 };
+    effad_threads uneven = { test_uneven_parallel_for, 2 };
     memcpy(Lt, A, d * d * sizeof *Lt);
     CHECK(gauss_cholesky(Lt, d, &uneven, &e) == EFFAD_OK);
     CHECK_MSG(!memcmp(L1, Lt, d * d * sizeof *Lt), "%s", "uneven ranges: the factor's bits differ");

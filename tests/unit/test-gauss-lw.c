@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "test-pool.h"
 #include "gauss-golden.h"
 #include "gauss.h"
 
@@ -236,15 +237,6 @@ static void check_offset_exact(void)
     gauss_stats_free(&s);
 }
 
-/* Ranges cut unevenly and run last first (a stand-in pool). */
-static void uneven_parallel_for(effad_threads *t, effad_range_fn fn, void *ctx, int n)
-{
-    (void)t;
-    int cut = n > 5 ? 5 : n;
-    if (cut < n) fn(ctx, 1, cut, n);
-    fn(ctx, 0, 0, cut);
-}
-
 /* Statistics added with threads (flushes share their rows) are the serial
  * statistics bit for bit: two full batches and a partial one. */
 static void check_threads_same_bits(void)
@@ -256,7 +248,7 @@ static void check_threads_same_bits(void)
         st ^= st << 13; st ^= st >> 7; st ^= st << 17;
         x[i] = (float)((double)(st >> 11) / 9007199254740992.0 - 0.5);
     }
-    effad_threads uneven = { uneven_parallel_for, 2 };
+    effad_threads uneven = { test_uneven_parallel_for, 2 };
     effad_threads *pools[3] = { &uneven, 0, 0 };
     effad_error e;
 #ifdef EFFAD_HAVE_THREADS
