@@ -183,15 +183,17 @@ int cmd_score(int argc, char **argv)
         return cli_error("score", &e);
     cli_note_renamed_preset("score", gauss_path, &d.gm);
     int rc = CLI_EXIT_ERROR;
-    score_maps sm;
-    memset(&sm, 0, sizeof sm);
     if (input_list_collect(&in, inputs, n_inputs, stdin, &e)) goto done;
     list = in.images;
     cli_print_notes("score", &list);
-    if (cli_outputs_safe(0, (const char *const *)list.path, list.n, &e) || score_maps_open(&sm, &d.gm, &d.p, map_max, &e)) goto done;
+    if (cli_outputs_safe(0, (const char *const *)list.path, list.n, &e)) goto done;
+    /* each worker opens its own map scorer (detector-workers.h); here only
+     * whether the model has maps */
+    const int maps = d.gm.maps != NULL;
+    if (map_max && !maps) { effad_fail(&e, EFFAD_ERR_ARG, "--score map-max needs a model fitted with --maps"); goto done; }
     double threshold;
     const char *th_name = "explicit";
-    int calibrated = sm.on && d.gm.maps->calibrated;
+    int calibrated = maps && d.gm.maps->calibrated;
     if (th_opt && cli_parse_double(th_opt, &threshold)) th_name = "explicit";
     else if (map_max) {   /* the map maximum is judged against the pixel threshold */
         if (!calibrated) { effad_fail(&e, EFFAD_ERR_ARG, "--score map-max: the model has no pixel threshold (effad calibrate) and no --threshold was given"); goto done; }
@@ -208,7 +210,7 @@ int cmd_score(int argc, char **argv)
                                 (save_maps && figure_names_mkdirs(save_maps, names, list.n, &e))))
         goto done;
     score_run run = { .d = &d, .list = &list, .names = names, .verdict = verdict, .save = save, .save_maps = save_maps,
-                      .out = { stdout, json ? SCORE_JSON : csv ? SCORE_CSV : SCORE_TEXT, quiet, &d, sm.on, threshold } };
+                      .out = { stdout, json ? SCORE_JSON : csv ? SCORE_CSV : SCORE_TEXT, quiet, &d, maps, threshold } };
     score_output_header(&run.out, gauss_path, th_name, verdict);
     if (detector_workers_open(&run.dw, &d, pipeline_workers_wanted(po.threads, list.n), map_max, &e) ||
         batch_run(run.dw.ws.n, list.n, score_work, score_deliver, &run, &e)) {
@@ -228,7 +230,6 @@ done:
     if (rc == CLI_EXIT_ERROR) cli_error("score", &e);
     figure_names_free(names, list.n);
     input_list_free(&in);
-    score_maps_close(&sm);
     detector_close(&d);
     return rc;
 }
