@@ -74,7 +74,8 @@ all: $(B)/effad $(B)/libeffad.a
 # portable so one binary runs on any x86-64 and picks its path at load.
 $(B)/ops/x86/%-avx2.o:   XFLAGS := -mavx2 -mfma
 $(B)/ops/x86/%-fma3.o:   XFLAGS := -mavx2 -mfma
-$(B)/ops/x86/%-avx512.o: XFLAGS := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mfma
+$(B)/ops/x86/%-avx512.o: XFLAGS := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma
+$(B)/ops/x86/%-avx512vnni.o: XFLAGS := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni -mavx2 -mfma
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -90,6 +90,30 @@ static int x86_avx2_usable(void)
     if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
     return (ebx >> 5) & 1u;                                         /* AVX2 */
 }
+
+/* AVX-512 usable: AVX2 + FMA as above, the F, DQ, BW and VL subsets
+ * (Skylake-SP, Ice Lake, Zen 4 and later all have the four), and the OS
+ * saving the opmask and the upper zmm state (XCR0 bits 5-7). */
+static int x86_avx512_usable(void)
+{
+    if (!x86_avx2_usable()) return 0;
+    unsigned eax, ebx, ecx, edx, xcr0_lo, xcr0_hi;
+    __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+    (void)xcr0_hi;
+    if ((xcr0_lo & 0xe6u) != 0xe6u) return 0;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
+    const unsigned need = (1u << 16) | (1u << 17) | (1u << 30) | (1u << 31);   /* F, DQ, BW, VL */
+    return (ebx & need) == need;
+}
+
+/* AVX-512 VNNI (VPDPBUSD: u8 x s8 products summed by fours into int32):
+ * Cascade Lake, Ice Lake, Zen 4 and later. */
+static int x86_has_avx512vnni(void)
+{
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
+    return (ecx >> 11) & 1u;
+}
 #endif
 
 #if defined(__aarch64__)
@@ -116,19 +140,19 @@ int ops_isa_available(ops_isa isa)
     case OPS_ISA_SCALAR: return 1;
 #if defined(__x86_64__)
     case OPS_ISA_AVX2: return x86_avx2_usable();
+    case OPS_ISA_AVX512: return x86_avx512_usable();
 #endif
 #if defined(__aarch64__)
     /* Advanced SIMD is mandatory in ARMv8-A; the table is ops/arm/'s. */
     case OPS_ISA_NEON: return 1;
 #endif
-    /* AVX-512: no kernels yet (the development machine has no AVX-512 to
-     * test them on). */
     default: return 0;
     }
 }
 
 ops_isa ops_isa_best(void)
 {
+    if (ops_isa_available(OPS_ISA_AVX512)) return OPS_ISA_AVX512;
     if (ops_isa_available(OPS_ISA_AVX2)) return OPS_ISA_AVX2;
     if (ops_isa_available(OPS_ISA_NEON)) return OPS_ISA_NEON;
     return OPS_ISA_SCALAR;
@@ -141,6 +165,7 @@ const ops_kernels *ops_kernels_for(ops_isa isa)
     case OPS_ISA_SCALAR: return &scalar_kernels;
 #if defined(__x86_64__)
     case OPS_ISA_AVX2: return &ops_avx2_kernels;
+    case OPS_ISA_AVX512: return x86_has_avx512vnni() ? &ops_avx512vnni_kernels : &ops_avx512_kernels;
 #endif
 #if defined(__aarch64__)
     case OPS_ISA_NEON: return arm_has_dotprod() ? &ops_neondot_kernels : &ops_neon_kernels;

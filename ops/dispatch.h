@@ -95,7 +95,8 @@ int ops_isa_parse(const char *name);
  * ISA may have variants that this picks between by what the CPU has:
  * NEON's int8 GEMM uses the Armv8.2 dot product where the CPU has it
  * (table "neon-dotprod", HWCAP_ASIMDDP on Linux), SMLAL elsewhere
- * ("neon"); both give the same bits. */
+ * ("neon"); both give the same bits. Likewise AVX-512's int8 GEMM uses
+ * VNNI's VPDPBUSD where the CPU has it ("avx512-vnni"). */
 const ops_kernels *ops_kernels_for(ops_isa isa);
 
 #endif /* EFFAD_OPS_DISPATCH_H */

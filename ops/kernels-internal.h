@@ -16,6 +16,8 @@
 
 extern const ops_q8_kernels ops_scalar_q8;   /* ops/dispatch.c: the int8 references (DSP ones on Arm DSP cores) */
 extern const ops_kernels ops_avx2_kernels;   /* x86-64: ops/x86/kernels-avx2.c */
+extern const ops_kernels ops_avx512_kernels;      /* x86-64: ops/x86/kernels-avx512.c (F, DQ, BW, VL) */
+extern const ops_kernels ops_avx512vnni_kernels;  /* the same, int8 GEMM by VPDPBUSD (AVX512_VNNI) */
 extern const ops_kernels ops_neon_kernels;   /* aarch64: ops/arm/kernels-neon.c (any Armv8-A) */
 extern const ops_kernels ops_neondot_kernels;   /* aarch64: the same, int8 GEMM by SDOT (Armv8.2 dotprod) */
 

@@ -516,8 +516,11 @@ static void test_dispatch(void)
 #if defined(__x86_64__)
     __builtin_cpu_init();
     int cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    int cpu512 = cpu && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                 __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
     CHECK_EQ_INT(ops_isa_available(OPS_ISA_AVX2), cpu);
-    if (cpu) CHECK_EQ_INT(ops_isa_best(), OPS_ISA_AVX2);
+    CHECK_EQ_INT(ops_isa_available(OPS_ISA_AVX512), cpu512);
+    if (cpu) CHECK_EQ_INT(ops_isa_best(), cpu512 ? OPS_ISA_AVX512 : OPS_ISA_AVX2);
 #endif
 }
 
@@ -526,7 +529,11 @@ int main(void)
     test_dispatch();
     int tested = 0;
     for (int i = 0; i < OPS_ISA_COUNT; i++) {
-        if (i == OPS_ISA_SCALAR || !ops_isa_available((ops_isa)i)) continue;
+        if (i == OPS_ISA_SCALAR) continue;
+        if (!ops_isa_available((ops_isa)i)) {
+            printf("test-ops-kernels: SKIP %s kernels: not available on this CPU or build\n", ops_isa_name((ops_isa)i));
+            continue;
+        }
         const ops_kernels *kt = ops_kernels_for((ops_isa)i);
         tested++;
         rng_state = 0x9e3779b97f4a7c15ull + (uint64_t)i;
@@ -535,7 +542,7 @@ int main(void)
         test_conv(kt);
         test_se_mean_act(kt);
 #if defined(__x86_64__)
-        if (i == OPS_ISA_AVX2) test_avx2_math();
+        if (i == OPS_ISA_AVX2 || i == OPS_ISA_AVX512) test_avx2_math();
 #endif
     }
     printf("  SIMD tables tested: %d (best: %s)\n", tested, ops_isa_name(ops_isa_best()));

@@ -34,6 +34,9 @@ static void test_dsp_kernels(void);
 #if defined(__aarch64__)
 static void test_neon_tables(void);
 #endif
+#if defined(__x86_64__)
+static void test_avx512_tables(void);
+#endif
 
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
 static uint32_t rnd(void)
@@ -447,6 +450,9 @@ int main(void)
 #if defined(__aarch64__)
     test_neon_tables();
 #endif
+#if defined(__x86_64__)
+    test_avx512_tables();
+#endif
     int tested = 0;
     for (int i = 0; i < OPS_ISA_COUNT; i++) {
         if (i == OPS_ISA_SCALAR) continue;
@@ -483,6 +489,22 @@ static void test_dsp_kernels(void)
     const ops_kernels dsp = { OPS_ISA_SCALAR, "dsp (portable C)", 0, &q };
     test_q8_table(&dsp);
 }
+
+#if defined(__x86_64__)
+/* 3, AVX-512: the table the CPU got, the one without VNNI too, and the
+ * choice (VNNI is cpuid leaf 7, ECX bit 11). */
+static void test_avx512_tables(void)
+{
+    if (!ops_isa_available(OPS_ISA_AVX512)) return;   /* the ISA loop says SKIP */
+    const ops_kernels *best = ops_kernels_for(OPS_ISA_AVX512);
+    CHECK(best == &ops_avx512_kernels || best == &ops_avx512vnni_kernels);
+    __builtin_cpu_init();
+    CHECK_EQ_INT(best == &ops_avx512vnni_kernels, __builtin_cpu_supports("avx512vnni") != 0);
+    if (best == &ops_avx512vnni_kernels) test_q8_table(&ops_avx512_kernels);
+    else printf("test-q8-kernels: SKIP avx512-vnni int8 kernels: this CPU has no AVX512_VNNI\n");
+    printf("  avx512: this CPU runs the '%s' table\n", best ? best->name : "?");
+}
+#endif
 
 #if defined(__aarch64__)
 /* 3, NEON: the table the CPU got, the SMLAL one too, and the choice. */

@@ -1,0 +1,51 @@
+/* The AVX-512 kernel tables (F, DQ, BW and VL: Skylake-SP, Ice Lake, Zen 4
+ * and later), chosen by ops/dispatch.c only after cpuid and XGETBV say the
+ * CPU and OS run it. Where no AVX-512 kernel of an operation exists yet,
+ * the entry is the AVX2 one: every AVX-512 CPU runs AVX2 + FMA. */
+#include "kernels-internal.h"
+
+static const ops_f32_kernels avx512_f32 = {
+    .conv = f32_conv_hwc_avx2,
+    .dwconv = f32_dwconv_hwc_avx2,
+    .gemm = f32_gemm_6x16_avx2,
+    .gemm_buffer_size = f32_gemm_buffer_size_avx2,
+    .gemm_panel = 16,
+    .gemm_pack_buffer_size = f32_gemm_pack_buffer_size_avx2,
+    .gemm_pack = f32_gemm_pack_avx2,
+    .se_gate = f32_se_gate_avx2,
+    .mean_hw = f32_mean_hw_avx2,
+    .act = f32_act_avx2,
+};
+
+#define AVX512_Q8_COMMON                          \
+    .dwconv = q8_dwconv_hwc_avx2,                 \
+    .scale_channels = q8_scale_channels_avx2,     \
+    .quantize = q8_quantize_avx2,                 \
+    .dequantize = q8_dequantize_avx2,             \
+    .sum_hw = q8_sum_hw_avx2,                     \
+    .se_gate = q8_se_gate_avx2
+
+static const ops_q8_kernels avx512_q8 = {
+    .gemm = q8_gemm_6x16_avx2,
+    .gemm_buffer_size = q8_gemm_buffer_size_avx2,
+    .gemm_panel = 16,
+    .gemm_pack_buffer_size = q8_gemm_pack_buffer_size_avx2,
+    .gemm_pack = q8_gemm_pack_avx2,
+    .gemm_pack_offset = q8_gemm_pack_offset_avx2,
+    .gemm_a_mult = 1,
+    AVX512_Q8_COMMON,
+};
+
+static const ops_q8_kernels avx512vnni_q8 = {
+    .gemm = q8_gemm_6x16_avx2,
+    .gemm_buffer_size = q8_gemm_buffer_size_avx2,
+    .gemm_panel = 16,
+    .gemm_pack_buffer_size = q8_gemm_pack_buffer_size_avx2,
+    .gemm_pack = q8_gemm_pack_avx2,
+    .gemm_pack_offset = q8_gemm_pack_offset_avx2,
+    .gemm_a_mult = 1,
+    AVX512_Q8_COMMON,
+};
+
+const ops_kernels ops_avx512_kernels = { OPS_ISA_AVX512, "avx512", &avx512_f32, &avx512_q8 };
+const ops_kernels ops_avx512vnni_kernels = { OPS_ISA_AVX512, "avx512-vnni", &avx512_f32, &avx512vnni_q8 };
