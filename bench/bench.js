@@ -2,6 +2,7 @@
 // bench.js -- `make bench`: effad against ONNX Runtime, side by side.
 //
 //   node bench/bench.js [--rounds N] [--runs R] [--warmup W] [--models b0,b4] [--threads 1,2] [--int8 1|0]
+//                       [--isas avx2|none]
 //
 // For every model (B0 at 224, B4 at 380: build/golden-full/*/model.onnx,
 // converted to .efm here) and thread count, ROUNDS rounds each run one
@@ -22,6 +23,12 @@
 // int8 .efm and ORT on the QDQ graph it emitted (graph optimisation "all":
 // ORT fuses what it can into its own integer kernels). The int8 table
 // sets effad int8 against ORT float32 and against ORT on that QDQ graph.
+//
+// Other kernel paths (--isas, a list; by default "avx2" when effad picks
+// AVX-512 on this machine, none otherwise): every round also runs effad
+// with EFFAD_ISA set to each, float32 and int8, in the same rotation, so
+// one run reports the AVX-512 and the AVX2 kernels against the same ORT
+// rounds (ORT uses whatever its own dispatch picks on this CPU).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -30,7 +37,7 @@ const { spawnSync } = require('child_process');
 // 10 rounds of 10: the load on this shared machine comes in spells of
 // seconds; short alternating rounds spread them over both tools (with 5 of
 // 20 the B4 ratio swung by +-15% between runs). 100 timed passes per tool.
-const opt = { rounds: 10, runs: 10, warmup: 3, cold: 3, models: 'b0,b4', threads: '1,2', int8: 1 };
+const opt = { rounds: 10, runs: 10, warmup: 3, cold: 3, models: 'b0,b4', threads: '1,2', int8: 1, isas: 'auto' };
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i].replace(/^--/, '');
   if (!(k in opt) || i + 1 >= process.argv.length) {
@@ -62,10 +69,18 @@ function run(cmd, args, env) {
   return j;
 }
 
-function effadRun(efm, threads, runs, warmup) {
+function effadRun(efm, threads, runs, warmup, isa) {
   return run(effad, ['bench', efm, '--json', '--threads', String(threads), '--runs', String(runs),
-    '--warmup', String(warmup)]);
+    '--warmup', String(warmup)], isa ? { EFFAD_ISA: isa } : {});
 }
+
+// The kernel path effad picks here (`effad --version`: "kernels NAME").
+function effadKernels() {
+  const v = spawnSync(effad, ['--version'], { encoding: 'utf8', env: { ...process.env, EFFAD_ISA: '' } });
+  return ((v.stdout || '').match(/kernels\s+(\S+)/) || [])[1] || 'unknown';
+}
+const extraIsas = opt.isas === 'auto' ? (effadKernels().startsWith('avx512') ? ['avx2'] : [])
+  : opt.isas === 'none' ? [] : opt.isas.split(',');
 function ortRun(m, onnx, threads, runs, warmup) {
   return run('node', [path.join(__dirname, 'ort-bench.js'), onnx, String(m.h), String(m.w), '--threads',
     String(threads), '--runs', String(runs), '--warmup', String(warmup)], { EFFAD_ORT_DIR: ortDir });
@@ -80,6 +95,10 @@ function tools(m) {
   if (opt.int8) {
     t.effad8 = (th, r, w) => effadRun(m.efm8, th, r, w);
     t.ort8 = (th, r, w) => ortRun(m, m.qdq, th, r, w);
+  }
+  for (const isa of extraIsas) {
+    t[`effad@${isa}`] = (th, r, w) => effadRun(m.efm, th, r, w, isa);
+    if (opt.int8) t[`effad8@${isa}`] = (th, r, w) => effadRun(m.efm8, th, r, w, isa);
   }
   return t;
 }
@@ -110,7 +129,10 @@ const nodeBase = spawnSync('node', ['-e', 'process.stdout.write(String(process.r
 record({ tool: 'node-baseline', peak_rss_kb: Number(nodeBase.stdout) }, {});
 
 const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) || [])[1] || 'unknown';
-record({ tool: 'machine', cpu, cpus: require('os').cpus().length, node: process.version,
+const flags = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/flags\s*:\s*(.*)/) || [])[1] || '';
+const isaFlags = ['avx2', 'fma', 'avx512f', 'avx512_vnni'].filter((f) => flags.split(' ').includes(f));
+record({ tool: 'machine', cpu, cpus: require('os').cpus().length, node: process.version, kernels: effadKernels(),
+  isa_flags: isaFlags, extra_isas: extraIsas,
   loadavg: require('os').loadavg(), date: new Date().toISOString() }, {});
 
 for (const key of opt.models.split(',')) {
@@ -139,7 +161,7 @@ for (const key of opt.models.split(',')) {
         const j = runners[tool](threads, opt.runs, opt.warmup);
         j.tool = tool;
         record(j, { ...tag, kind: 'timed', round: r });
-        process.stderr.write(`  ${key} ${threads}t round ${r + 1}/${opt.rounds} ${tool.padEnd(6)} ` +
+        process.stderr.write(`  ${key} ${threads}t round ${r + 1}/${opt.rounds} ${tool.padEnd(11)} ` +
           `median ${j.median_ms.toFixed(2)} ms, min ${j.min_ms.toFixed(2)} ms\n`);
       }
     }

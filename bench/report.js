@@ -23,6 +23,25 @@ function median(a) {
 const mib = (kb) => (kb / 1024).toFixed(1);
 const ms = (x) => (x >= 100 ? x.toFixed(0) : x.toFixed(1));
 
+// A tool's timed runs, their pooled median, and the paired ratio of tool a
+// to tool b: the median over rounds of a's round median / b's round median.
+const timed = (l) => l.filter((r) => r.kind === 'timed');
+const med = (l) => median(timed(l).flatMap((r) => r.times_ms));
+function paired(a, b) {
+  const rounds = [...new Set(timed(a).map((x) => x.round))];
+  const rm = (l, r) => median(timed(l).filter((x) => x.round === r).flatMap((x) => x.times_ms));
+  return median(rounds.map((r) => rm(a, r) / rm(b, r)).filter((x) => x > 0));
+}
+
+// A markdown table: the header line, the rule, one line per row (first
+// column left-aligned, the rest right-aligned).
+function grid(head, lines) {
+  const width = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const fmt = (cells) => '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(width[i]) : c.padStart(width[i]))).join(' | ') + ' |';
+  const sep = '|' + width.map((w, i) => (i < 1 ? ':' : '-') + '-'.repeat(w) + (i < 1 ? '-' : ':')).join('|') + '|';
+  return [fmt(head), sep, ...lines.map(fmt)];
+}
+
 function report(resultsPath, mdPath, opt) {
   const rows = fs.readFileSync(resultsPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const machine = rows.find((r) => r.tool === 'machine') || {};
@@ -32,15 +51,16 @@ function report(resultsPath, mdPath, opt) {
     if (!r.kind) continue;
     const k = `${r.key}|${r.threads}`;
     if (!groups.has(k)) groups.set(k, { label: r.label, threads: r.threads, effad: [], ort: [], effad8: [], ort8: [] });
-    groups.get(k)[r.tool].push(r);
+    const g = groups.get(k);
+    (g[r.tool] = g[r.tool] || []).push(r);
   }
   const head = ['model', 'threads', 'effad ms', 'ORT ms', 'effad/ORT', 'paired', 'effad min', 'ORT min',
     'effad RSS MiB', 'ORT RSS MiB', 'effad cold ms', 'ORT cold ms', 'effad cold wall', 'ORT cold wall'];
   const lines = [];
   for (const g of groups.values()) {
     const stat = (list) => {
-      const timed = list.filter((r) => r.kind === 'timed'), cold = list.filter((r) => r.kind === 'cold');
-      const all = timed.flatMap((r) => r.times_ms);
+      const cold = list.filter((r) => r.kind === 'cold');
+      const all = timed(list).flatMap((r) => r.times_ms);
       return {
         med: median(all), min: Math.min(...all), n: all.length,
         rss: Math.max(...list.map((r) => r.peak_rss_kb)),
@@ -48,23 +68,16 @@ function report(resultsPath, mdPath, opt) {
       };
     };
     const e = stat(g.effad), o = stat(g.ort);
-    const roundMed = (list, r) => {
-      const t = list.filter((x) => x.kind === 'timed' && x.round === r);
-      return t.length ? median(t.flatMap((x) => x.times_ms)) : NaN;
-    };
-    const rounds = [...new Set(g.effad.filter((x) => x.kind === 'timed').map((x) => x.round))];
-    const paired = median(rounds.map((r) => roundMed(g.effad, r) / roundMed(g.ort, r)).filter((x) => x > 0));
-    lines.push([g.label, g.threads, ms(e.med), ms(o.med), (e.med / o.med).toFixed(2), paired.toFixed(2), ms(e.min), ms(o.min),
+    lines.push([g.label, g.threads, ms(e.med), ms(o.med), (e.med / o.med).toFixed(2), paired(g.effad, g.ort).toFixed(2),
+      ms(e.min), ms(o.min),
       mib(e.rss), mib(o.rss), ms(e.cold), ms(o.cold), ms(e.wall), ms(o.wall)].map(String));
     g.n = e.n;
   }
-  const width = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmt = (cells) => '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(width[i]) : c.padStart(width[i]))).join(' | ') + ' |';
-  const table = [fmt(head), '|' + width.map((w, i) => (i < 1 ? ':' : '-') + '-'.repeat(w) + (i < 1 ? '-' : ':')).join('|') + '|',
-    ...lines.map(fmt)].join('\n');
+  const table = grid(head, lines).join('\n');
   const n = [...groups.values()][0] ? [...groups.values()][0].n : 0;
   const notes = [
-    `Machine: ${machine.cpu} (${machine.cpus} CPUs), node ${machine.node}, load average at start ` +
+    `Machine: ${machine.cpu} (${machine.cpus} CPUs; ${(machine.isa_flags || []).join(', ') || 'flags not recorded'}), ` +
+      `effad kernels ${machine.kernels || '?'}, node ${machine.node}, load average at start ` +
       `${(machine.loadavg || []).map((x) => x.toFixed(2)).join(' ')}; ${machine.date}.`,
     `Timed: ${opt ? `${opt.rounds} rounds x ${opt.runs} inferences after ${opt.warmup} warm-ups` : `${n} inferences`} ` +
       'per tool, fresh process per round, effad and ORT alternating; ms = median (min) over all timed inferences; ' +
@@ -76,7 +89,7 @@ function report(resultsPath, mdPath, opt) {
     'Cold: in-process, program start (main() / first line of the script) -> model loaded -> first inference done; ' +
       'wall: spawn -> exit of a fresh process doing one inference (includes node start-up for ORT). Model file in page cache.',
   ];
-  const text = `${table}\n\n${notes.map((l) => `- ${l}`).join('\n')}\n${int8Table(groups)}`;
+  const text = `${table}\n\n${notes.map((l) => `- ${l}`).join('\n')}\n${int8Table(groups)}${isaTable(groups, machine)}`;
   process.stdout.write(text);
   if (mdPath) fs.writeFileSync(mdPath, `# effad vs ONNX Runtime\n\n${text}`);
 }
@@ -86,13 +99,6 @@ function report(resultsPath, mdPath, opt) {
 function int8Table(groups) {
   const list = [...groups.values()].filter((g) => g.effad8.length && g.ort8.length);
   if (!list.length) return '';
-  const timed = (l) => l.filter((r) => r.kind === 'timed');
-  const med = (l) => median(timed(l).flatMap((r) => r.times_ms));
-  const paired = (a, b) => {
-    const rounds = [...new Set(timed(a).map((x) => x.round))];
-    const rm = (l, r) => median(timed(l).filter((x) => x.round === r).flatMap((x) => x.times_ms));
-    return median(rounds.map((r) => rm(a, r) / rm(b, r)).filter((x) => x > 0));
-  };
   const head = ['model', 'threads', 'effad int8 ms', 'ORT fp32 ms', 'ORT int8 ms', 'int8/ORT fp32', 'paired',
     'int8/ORT int8', 'paired', 'effad fp32 ms'];
   const lines = list.map((g) => {
@@ -100,15 +106,35 @@ function int8Table(groups) {
     return [g.label, g.threads, ms(e8), ms(o), ms(o8), (e8 / o).toFixed(2), paired(g.effad8, g.ort).toFixed(2),
       (e8 / o8).toFixed(2), paired(g.effad8, g.ort8).toFixed(2), ms(e)].map(String);
   });
-  const width = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const fmt = (cells) => '| ' + cells.map((c, i) => (i < 1 ? c.padEnd(width[i]) : c.padStart(width[i]))).join(' | ') + ' |';
-  const sep = '|' + width.map((w, i) => (i < 1 ? ':' : '-') + '-'.repeat(w) + (i < 1 ? '-' : ':')).join('|') + '|';
-  return ['', '## int8', '', fmt(head), sep, ...lines.map(fmt), '',
+  return ['', '## int8', '', ...grid(head, lines), '',
     '- effad int8: the .efm of `effad convert --int8` (every block int8, min/max x 1.5 ranges) on the kernels this ' +
       'machine runs; ORT int8: onnxruntime-node on the QDQ graph `--emit-qdq` wrote for that .efm (graph ' +
       'optimisation "all": ORT rewrites into its integer kernels what its QDQ patterns cover; float Conv with ' +
       'Q/DQ around it elsewhere). Same rounds, rotating order, as the table above; < 1: effad is faster.',
     ''].join('\n');
+}
+
+// Other kernel paths (bench.js --isas): effad with EFFAD_ISA=X, float32
+// and int8, paired with the same ORT rounds as the tables above.
+function isaTable(groups, machine) {
+  const isas = machine.extra_isas || [];
+  const list = [...groups.values()];
+  if (!isas.length || !list.length) return '';
+  const head = ['model', 'threads', 'kernels', 'fp32 ms', 'fp32/ORT paired', 'int8 ms', 'int8/ORT fp32 paired',
+    'int8/ORT int8 paired'];
+  const lines = [];
+  for (const g of list)
+    for (const isa of isas) {
+      const f = g[`effad@${isa}`] || [], q = g[`effad8@${isa}`] || [];
+      if (!f.length) continue;
+      const have8 = q.length && g.ort8.length;
+      lines.push([g.label, g.threads, isa, ms(med(f)), paired(f, g.ort).toFixed(2), have8 ? ms(med(q)) : '-',
+        have8 ? paired(q, g.ort).toFixed(2) : '-', have8 ? paired(q, g.ort8).toFixed(2) : '-'].map(String));
+    }
+  if (!lines.length) return '';
+  return ['', `## effad on other kernel paths (EFFAD_ISA), same rounds`, '', ...grid(head, lines), '',
+    `- the tables above run effad's own choice on this CPU (${machine.kernels || '?'}); these rows force another ` +
+      'path in the same rounds, against the same ORT runs.', ''].join('\n');
 }
 
 module.exports = { report };
