@@ -214,6 +214,28 @@ typedef enum effad_point {
 typedef void (*effad_observe_fn)(void *ctx, effad_point at, int block, const float *map, int h, int w, int c,
                                  const float *chan_scale);
 
+/* The 1x1 layers' weights packed once for one kernel table (engine/packed.c):
+ * every runner of the same model and table may share it (runner.packed),
+ * read-only. w[2i] is block i's expand, w[2i+1] its projection, w[2 n_blocks]
+ * the head; NULL where the layer is absent or the table packs nothing. */
+typedef struct effad_packed {
+    const effad_model *m;
+    const struct ops_kernels *k;
+    const void *w[2 * EFFAD_MAX_BLOCKS + 1];
+} effad_packed;
+
+/* Told about each source weight tensor once its packed copy is made: the
+ * caller may drop those bytes' pages (effad_file_release) -- they are read
+ * again only if something else asks for them. */
+typedef void (*effad_release_fn)(void *ctx, const void *data, size_t bytes);
+
+/* Bytes effad_pack needs for m and kernels k (0: k packs nothing). */
+size_t effad_packed_bytes(const effad_model *m, const struct ops_kernels *k);
+/* Packs m's 1x1 weights for k into buf (64-byte aligned, at least
+ * effad_packed_bytes). release may be NULL. */
+effad_status effad_pack(effad_packed *p, const effad_model *m, const struct ops_kernels *k, void *buf, size_t bytes,
+                        effad_release_fn release, void *release_ctx, effad_error *e);
+
 /* Everything one forward pass needs: the model, the kernels chosen once,
  * the planned geometry and the caller's arena. No allocation inside.
  * The caller owns the struct (so firmware can place it statically) but
@@ -223,6 +245,8 @@ typedef struct effad_runner {
     const struct ops_kernels *k;
     effad_threads *threads;       /* NULL: single-threaded; else at most
                                      n_workers threads (n_threads <= n_workers) */
+    const effad_packed *packed;   /* NULL, or weights packed for this model
+                                     and kernels (each pass then skips packing) */
     effad_layer_fn on_layer;      /* NULL, or the profiling hook above  */
     void *on_layer_ctx;
     effad_observe_fn observe;     /* NULL, or the observer hook above   */
@@ -289,6 +313,11 @@ void effad_threads_destroy(effad_threads *t);
 typedef struct effad_mapped_file { const uint8_t *bytes; size_t n_bytes; } effad_mapped_file;
 effad_status effad_file_map(const char *path, effad_mapped_file *f, effad_error *e);
 void effad_file_unmap(effad_mapped_file *f);
+/* An effad_release_fn for a mapping of f (ctx): drops the whole pages inside
+ * [data, data + bytes) from memory; a later read maps them from the file
+ * again. Nothing on a big-endian host, where the loader swapped the weights
+ * in place (the dropped pages would come back unswapped). */
+void effad_file_release(void *f, const void *data, size_t bytes);
 
 #ifdef __cplusplus
 }

@@ -40,8 +40,11 @@ static void gemm_chunks(void *ctx, int worker, int begin, int end)
 
 /* Packs columns [begin, end) x gemm_cols of a layer's weights: panels are
  * independent (dispatch.h: the panel of column j0 at j0 * k), so workers
- * pack side by side and the result does not depend on the split. */
-typedef struct pack_job { effad_runner *r; ops_gemm_args a; float *dst; } pack_job;
+ * pack side by side and the result does not depend on the split. With the
+ * layer already packed (pre), its rows are scaled by a_scale instead:
+ * row kk of every panel times a_scale[kk], the one multiply the pack
+ * itself does, so the bits are the same. */
+typedef struct pack_job { effad_runner *r; ops_gemm_args a; float *dst; const float *pre; } pack_job;
 
 static void pack_chunks(void *ctx, int worker, int begin, int end)
 {
@@ -50,6 +53,17 @@ static void pack_chunks(void *ctx, int worker, int begin, int end)
     const size_t cols = j->r->gemm_cols;
     size_t c0 = (size_t)begin * cols, c1 = (size_t)end * cols;
     if (c1 > a.n) c1 = a.n;
+    if (j->pre) {
+        const size_t panel = j->r->k->f32->gemm_panel, k = a.k;
+        const float *s = a.a_scale;
+        for (size_t p0 = c0; p0 < c1; p0 += panel) {
+            const float *src = j->pre + p0 * k;
+            float *dst = j->dst + p0 * k;
+            for (size_t kk = 0; kk < k; kk++, src += panel, dst += panel)
+                for (size_t c = 0; c < panel; c++) dst[c] = src[c] * s[kk];
+        }
+        return;
+    }
     a.n = c1 - c0;
     a.b += c0;
     run_note(j->r, worker, j->r->k->f32->gemm_pack(&a, j->dst + c0 * a.k));
@@ -65,12 +79,30 @@ static ops_gemm_args gemm_of(const effad_conv *c, const float *in, size_t pixels
     return a;
 }
 
-/* With a packing kernel, packs the layer's weights once (not once per
- * worker's chunk) into the shared pack buffer and points a->b_packed at it. */
-static ops_status pack_layer(effad_runner *r, ops_gemm_args *a)
+/* With a packing kernel, points a->b_packed at conv c's weights as the
+ * kernel wants them: the runner's pre-packed copy when it has one and no
+ * gate scales it (or the gate is cheaper to apply to A); else packed (or
+ * the copy's rows scaled) once per pass, not once per worker's chunk, into
+ * the shared pack buffer. */
+static ops_status pack_layer(effad_runner *r, const effad_conv *c, ops_gemm_args *a)
 {
+    const float *pre = run_packed(r, c);
+    if (pre && !a->a_scale) { a->b_packed = pre; return OPS_OK; }
+    if (pre && a->m < a->n) {
+        /* fewer pixels than columns (B0's and B4's last stages: 49 or 144
+         * rows, 192 to 448 columns): scaling A's m x k is cheaper than B's
+         * k x n; the pack buffer, k x n floats or more, holds it */
+        float *sa = (float *)(void *)run_buf(r, r->off_pack);
+        for (size_t i = 0; i < a->m; i++)
+            for (size_t kk = 0; kk < a->k; kk++) sa[i * a->k + kk] = a->a[i * a->a_stride + kk] * a->a_scale[kk];
+        a->a = sa;
+        a->a_stride = a->k;
+        a->a_scale = 0;
+        a->b_packed = pre;
+        return OPS_OK;
+    }
     if (!r->k->f32->gemm_pack) return OPS_OK;
-    pack_job pj = { r, *a, (float *)(void *)run_buf(r, r->off_pack) };
+    pack_job pj = { r, *a, (float *)(void *)run_buf(r, r->off_pack), pre };
     a->b_packed = pj.dst;
     return run_parallel(r, pack_chunks, &pj, (int)((a->n + r->gemm_cols - 1) / r->gemm_cols));
 }
@@ -79,7 +111,7 @@ ops_status f32_run_1x1(effad_runner *r, const effad_conv *c, const float *in, si
                        const float *res, float *out)
 {
     gemm_job j = { r, gemm_of(c, in, pixels, gate, res, out), 0 };
-    ops_status s = pack_layer(r, &j.a);
+    ops_status s = pack_layer(r, c, &j.a);
     if (s) return s;
     int rows = (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS);
     int cols = (int)(((size_t)c->cout + r->gemm_cols - 1) / r->gemm_cols);
@@ -170,7 +202,7 @@ ops_status f32_run_expand_dw(effad_runner *r, const effad_block *b, const effad_
                              const float *in, float *out, float *bands, float *mean)
 {
     f32_fused f = { r, gemm_of(&b->expand, in, (size_t)g->in_h * g->in_w, 0, 0, 0), dw_of(&b->dw, g, 0, out) };
-    ops_status s = pack_layer(r, &f.ex);
+    ops_status s = pack_layer(r, &b->expand, &f.ex);
     if (s) return s;
     f.dw.in_ring = ring_rows;
     const size_t row_bytes = (size_t)g->in_w * b->mid_c * sizeof(float);

@@ -87,8 +87,13 @@ static ops_q8_gemm_args gemm_of(const effad_conv *c, const float *mult, const ui
     return a;
 }
 
-static ops_status pack_layer(effad_runner *r, ops_q8_gemm_args *a)
+/* B as the table packs it: the runner's pre-packed copy (int8 packing
+ * does not depend on the gate, which is applied to A), or packed once per
+ * pass into the shared pack buffer. */
+static ops_status pack_layer(effad_runner *r, const effad_conv *c, ops_q8_gemm_args *a)
 {
+    const void *pre = run_packed(r, c);
+    if (pre) { a->b_packed = pre; return OPS_OK; }
     if (!r->k->q8->gemm_pack) return OPS_OK;
     pack_job pj = { r, *a, run_buf(r, r->off_pack) };
     a->b_packed = pj.dst;
@@ -99,7 +104,7 @@ ops_status q8_run_1x1(effad_runner *r, const effad_conv *c, const uint8_t *in, s
                       const uint8_t *res, const effad_qtype *res_q, uint8_t *out)
 {
     gemm_job j = { r, gemm_of(c, layer_mult(r, c, 0), in, pixels, fold, res, res_q, out), 0 };
-    ops_status s = pack_layer(r, &j.a);
+    ops_status s = pack_layer(r, c, &j.a);
     if (s) return s;
     int rows = (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS);
     int cols = (int)(((size_t)c->cout + r->gemm_cols - 1) / r->gemm_cols);
@@ -190,7 +195,7 @@ ops_status q8_run_expand_dw(effad_runner *r, const effad_block *b, const effad_g
 {
     q8_fused f = { r, gemm_of(&b->expand, layer_mult(r, &b->expand, 0), in, (size_t)g->in_h * g->in_w, 0, 0, 0, 0),
                    dw_of(&b->dw, layer_mult(r, &b->dw, 1), g, 0, out) };
-    ops_status s = pack_layer(r, &f.ex);
+    ops_status s = pack_layer(r, &b->expand, &f.ex);
     if (s) return s;
     f.dw.in_ring = ring_rows;
     s = run_fused_bands(r, &q8_fused_ops, &f, &f.dw.g, g->in_h, g->in_w, ring_rows, (size_t)g->in_w * b->mid_c,

@@ -27,6 +27,9 @@ void run_note(effad_runner *r, int worker, ops_status s);
 void *run_scratch(const effad_runner *r, int worker);
 static inline uint8_t *run_buf(const effad_runner *r, size_t off) { return r->arena + off; }
 ops_act run_act(const effad_conv *c);
+/* Conv c's weights as r->packed holds them for r's table, or NULL
+ * (engine/packed.c). */
+const void *run_packed(const effad_runner *r, const effad_conv *c);
 ops_conv_geom run_geom(const effad_conv *c, const effad_geom *g);
 /* Output rows [*begin, *end) of band `band` of an out_h-row map. */
 void run_band_rows(int band, int out_h, int *begin, int *end);

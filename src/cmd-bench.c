@@ -11,6 +11,7 @@
 #include <time.h>
 #include <sys/resource.h>
 #include "cli.h"
+#include "big-buffer.h"
 
 static int help(void)
 {
@@ -203,7 +204,7 @@ int cmd_bench(int argc, char **argv)
     if (cli_load_model(model, &mf, &m, &e)) return cli_error("bench", &e);
     if (!h) { h = m.in_h; w = m.in_w; }
     int rc = 1;
-    void *arena = 0;
+    void *arena = 0, *packed_buf = 0;
     float *input = 0, *outbuf = 0;
     double *times = 0;
 #ifdef EFFAD_HAVE_THREADS
@@ -217,6 +218,14 @@ int cmd_bench(int argc, char **argv)
     if (effad_arena_bytes(&m, k, &po, &arena_bytes, &e)) goto fail;
     if (!(arena = cli_arena(arena_bytes))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the arena"); goto fail; }
     if (effad_runner_init(&r, &m, k, &po, arena, arena_bytes, &e)) goto fail;
+    /* the 1x1 weights packed once, as the pipeline does (src/pipeline.c) */
+    static effad_packed packed;
+    const size_t packed_bytes = effad_packed_bytes(&m, k);
+    if (packed_bytes) {
+        if (!(packed_buf = big_buffer(packed_bytes))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for packed weights"); goto fail; }
+        if (effad_pack(&packed, &m, k, packed_buf, packed_bytes, effad_file_release, &mf, &e)) goto fail;
+        r.packed = &packed;
+    }
 #ifdef EFFAD_HAVE_THREADS
     if (threads > 1 && !(pool = effad_threads_create(threads, &e))) goto fail;
     r.threads = pool;
@@ -294,7 +303,7 @@ fail:
 #ifdef EFFAD_HAVE_THREADS
     effad_threads_destroy(pool);
 #endif
-    free(times); free(outbuf); free(input); free(arena);
+    free(times); free(outbuf); free(input); free(arena); free(packed_buf);
     effad_file_unmap(&mf);
     return rc;
 }

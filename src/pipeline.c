@@ -7,10 +7,12 @@
 #include <signal.h>
 #endif
 #include "image.h"
+#include "big-buffer.h"
 
 /* The runner, its arena and the per-image buffers of p, whose model, kernels
  * and preset are set: what pipeline_open and pipeline_open_copy share. */
-static effad_status open_runner(pipeline *p, int workers, uint32_t map_taps, effad_error *e)
+static effad_status open_runner(pipeline *p, int workers, uint32_t map_taps, const effad_packed *packed,
+                                effad_error *e)
 {
     size_t bytes;
     const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = workers, .map_taps = map_taps };
@@ -20,6 +22,7 @@ static effad_status open_runner(pipeline *p, int workers, uint32_t map_taps, eff
     if (posix_memalign(&p->arena, 64, bytes)) return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for a %zu-byte arena", bytes);
     if ((s = effad_runner_init(&p->runner, &p->model, p->k, &po, p->arena, bytes, e))) return s;
     p->runner.threads = p->threads;
+    p->runner.packed = packed;
     p->n_levels = p->model.n_taps;
     p->total_dim = 0;
     for (int t = 0; t < p->n_levels; t++) {
@@ -75,7 +78,21 @@ effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_opt
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "this build has no thread support (make THREADS=1)");
     }
 #endif
-    effad_status rs = open_runner(p, workers, opt ? opt->map_taps : 0, e);
+    /* the 1x1 weights packed once for every pass and every worker; their
+     * source pages are let go as each layer is packed, so the model does
+     * not stay resident twice */
+    const size_t pb = effad_packed_bytes(&p->model, p->k);
+    if (pb) {
+        if (!(p->packed_buf = big_buffer(pb))) {
+            pipeline_close(p);
+            return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for %zu bytes of packed weights", pb);
+        }
+        if ((s = effad_pack(&p->packed, &p->model, p->k, p->packed_buf, pb, effad_file_release, &p->file, e))) {
+            pipeline_close(p);
+            return s;
+        }
+    }
+    effad_status rs = open_runner(p, workers, opt ? opt->map_taps : 0, pb ? &p->packed : 0, e);
     if (rs) pipeline_close(p);
     return rs;
 }
@@ -89,7 +106,7 @@ effad_status pipeline_open_copy(pipeline *copy, const pipeline *p, effad_error *
     copy->k = p->k;
     copy->prep = p->prep;
     copy->rgb16 = p->rgb16;
-    effad_status s = open_runner(copy, 1, p->map_taps, e);
+    effad_status s = open_runner(copy, 1, p->map_taps, p->runner.packed, e);
     if (s) pipeline_close(copy);
     return s;
 }
@@ -150,6 +167,7 @@ void pipeline_close(pipeline *p)
     if (p->threads) effad_threads_destroy(p->threads);
 #endif
     free(p->arena);
+    free(p->packed_buf);
     free(p->input);
     free(p->scratch);
     effad_file_unmap(&p->file);

@@ -21,6 +21,8 @@ typedef struct pipeline {
     effad_threads *threads;
     effad_runner runner;
     void *arena;
+    effad_packed packed;          /* 1x1 weights packed for k (packed_buf); */
+    void *packed_buf;             /* a copy's runner uses its original's */
     preprocess_cfg prep;
     int n_levels;
     int level_dim[EFFAD_MAX_TAPS];

@@ -88,6 +88,15 @@ static void check_run(const char *path, const char *label, const effad_model *m,
     effad_status s = effad_arena_bytes(m, k, &po, &arena_bytes, &e);
     if (!s && posix_memalign(&arena, 64, arena_bytes)) s = EFFAD_ERR_NOMEM;
     if (!s) s = effad_runner_init(&r, m, k, &po, arena, arena_bytes, &e);
+    /* the 1x1 weights packed once, as the pipeline runs them */
+    effad_packed packed;
+    void *pack_buf = 0;
+    const size_t pack_bytes = effad_packed_bytes(m, k);
+    if (!s && pack_bytes) {
+        if (posix_memalign(&pack_buf, 64, pack_bytes)) s = EFFAD_ERR_NOMEM;
+        if (!s) s = effad_pack(&packed, m, k, pack_buf, pack_bytes, 0, 0, &e);
+        if (!s) r.packed = &packed;
+    }
     float *pooled[EFFAD_MAX_TAPS], *maps[EFFAD_MAX_TAPS];
     long tot_lv = lv[n_lv - 1].lo + lv[n_lv - 1].c, tot_maps = lv[n_lv - 1].mo + (long)lv[n_lv - 1].c * lv[n_lv - 1].h * lv[n_lv - 1].w;
     float *got_lv = malloc(sizeof(float) * (size_t)tot_lv), *got_maps = malloc(sizeof(float) * (size_t)(tot_maps > 0 ? tot_maps : 1));
@@ -137,7 +146,7 @@ static void check_run(const char *path, const char *label, const effad_model *m,
         }
         printf("  worst %.1e\n", worst);
     }
-    free(got_lv); free(got_maps); free(arena);
+    free(got_lv); free(got_maps); free(arena); free(pack_buf);
 }
 
 /* A version 1 .efm (written by the converter before version 2 existed,

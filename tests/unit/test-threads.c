@@ -11,12 +11,17 @@
  *    kernel path: the level vectors and full maps from 1, 2, 3 and 4
  *    threads, with the expand+depthwise fusion by the default rule and
  *    forced on every block, must equal the single-threaded unfused ones
- *    bit for bit (memcmp). A serial
+ *    bit for bit (memcmp). The same again with the 1x1 weights packed once
+ *    (engine/packed.c, as the pipeline runs): those runs must equal the
+ *    packed single-threaded unfused one bit for bit, and be close to the
+ *    unpacked one (a gated projection with fewer pixels than columns then
+ *    scales A instead of B: other roundings, not other numbers). A serial
  *    stand-in pool that runs the workers' ranges in reverse order is always
  *    tested, so the engine's side of the contract is checked even in a
  *    THREADS=0 build.
  */
 #include <dirent.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
@@ -112,7 +117,8 @@ static int fused_blocks;   /* blocks run fused, over all passes */
 /* One pass with pool t (NULL: no pool) and fusion rule (NULL: default).
  * Returns 0 on failure. */
 static int run_once(const effad_model *m, const effad_kernel_set *k, int h, int w, effad_threads *t,
-                    const plan_fuse_rule *rule, const float *input, outputs *o, const char *what)
+                    const plan_fuse_rule *rule, const effad_packed *packed, const float *input, outputs *o,
+                    const char *what)
 {
     effad_error e = { 0 };
     size_t bytes;
@@ -140,6 +146,7 @@ static int run_once(const effad_model *m, const effad_kernel_set *k, int h, int 
             o->maps[i] = o->buf + off[i] + c;
         }
         r.threads = t;
+        r.packed = packed;
         s = effad_run(&r, input, o->pooled, &e);
         for (int i = 0; !s && i < m->n_taps; i++) {   /* the maps the plan kept, HWC */
             int c, th, tw;
@@ -154,10 +161,19 @@ static int run_once(const effad_model *m, const effad_kernel_set *k, int h, int 
     return s == EFFAD_OK;
 }
 
-static int compared;
+static int compared, packed_compared;
 
 static void check_sizes(const char *name, const effad_model *m, const effad_kernel_set *k, effad_threads **pools, int n_pools)
 {
+    /* the 1x1 weights packed once for k, when k packs */
+    effad_packed pack_set, *wpack = 0;
+    void *pack_buf = 0;
+    const size_t pack_bytes = effad_packed_bytes(m, k);
+    if (pack_bytes && !posix_memalign(&pack_buf, 64, pack_bytes)) {
+        effad_error e = { 0 };
+        CHECK_MSG(effad_pack(&pack_set, m, k, pack_buf, pack_bytes, 0, 0, &e) == EFFAD_OK, "%s: pack: %s", name, e.msg);
+        wpack = &pack_set;
+    }
     const int sizes[][2] = { { 0, 0 }, { 131, 97 }, { 45, 71 }, { 33, 34 } };
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
         int h = sizes[si][0] ? sizes[si][0] : m->in_h, w = sizes[si][1] ? sizes[si][1] : m->in_w;
@@ -169,26 +185,44 @@ static void check_sizes(const char *name, const effad_model *m, const effad_kern
             input[i] = (float)((int)(seed >> 9) - (1 << 22)) / (float)(1 << 21);
         }
         char what[256];
-        snprintf(what, sizeof what, "%s %dx%d %s 1 thread, unfused", name, h, w, effad_kernels_name(k));
-        outputs ref = { 0 };
         static const char *const rule_name[] = { "default rule", "all fused" };
         const plan_fuse_rule *rules[] = { 0, &fuse_always };
-        if (run_once(m, k, h, w, 0, &fuse_never, input, &ref, what)) {
+        outputs ref[2] = { { 0 }, { 0 } };   /* unpacked, packed */
+        for (int pk = 0; pk < 2; pk++) {
+            const effad_packed *packed = pk ? wpack : 0;
+            if (pk && !packed) break;
+            snprintf(what, sizeof what, "%s %dx%d %s%s 1 thread, unfused", name, h, w, effad_kernels_name(k),
+                     pk ? " packed" : "");
+            if (!run_once(m, k, h, w, 0, &fuse_never, packed, input, &ref[pk], what)) continue;
             for (int ri = 0; ri < 2; ri++)
                 for (int p = -1; p < n_pools; p++) {
                     outputs got = { 0 };
-                    snprintf(what, sizeof what, "%s %dx%d %s %s, pool %d (%d threads)", name, h, w, effad_kernels_name(k),
-                             rule_name[ri], p, p < 0 ? 1 : pools[p]->n_threads);
-                    if (!run_once(m, k, h, w, p < 0 ? 0 : pools[p], rules[ri], input, &got, what)) continue;
+                    snprintf(what, sizeof what, "%s %dx%d %s%s %s, pool %d (%d threads)", name, h, w,
+                             effad_kernels_name(k), pk ? " packed" : "", rule_name[ri], p,
+                             p < 0 ? 1 : pools[p]->n_threads);
+                    if (!run_once(m, k, h, w, p < 0 ? 0 : pools[p], rules[ri], packed, input, &got, what)) continue;
                     compared++;
-                    CHECK_MSG(got.n == ref.n && !memcmp(got.buf, ref.buf, sizeof(float) * ref.n),
+                    CHECK_MSG(got.n == ref[pk].n && !memcmp(got.buf, ref[pk].buf, sizeof(float) * ref[pk].n),
                               "%s: levels/maps differ from 1 thread unfused", what);
                     free(got.buf);
                 }
         }
-        free(ref.buf);
+        if (ref[0].buf && ref[1].buf && ref[0].n == ref[1].n) {
+            packed_compared++;
+            double worst = 0, scale = 0;   /* largest difference, relative to the largest output */
+            for (size_t i = 0; i < ref[0].n; i++) {
+                const double d = fabs((double)ref[1].buf[i] - ref[0].buf[i]);
+                if (d > worst) worst = d;
+                if (fabs((double)ref[0].buf[i]) > scale) scale = fabs((double)ref[0].buf[i]);
+            }
+            CHECK_MSG(worst <= 1e-5 * scale, "%s %dx%d %s: packed weights move an output by %.3g of the largest %.3g",
+                      name, h, w, effad_kernels_name(k), worst, scale);
+        }
+        free(ref[1].buf);
+        free(ref[0].buf);
         free(input);
     }
+    free(pack_buf);
 }
 
 int main(int argc, char **argv)
@@ -258,8 +292,11 @@ int main(int argc, char **argv)
     if (d) closedir(d);
     CHECK_MSG(compared > 0, "no model compared under %s", root);
     CHECK_MSG(fused_blocks > 0, "no block ran expand+depthwise fused");
-    printf("threads: %d passes (threads x fusion) compared bitwise with 1 thread unfused; %d fused blocks\n",
-           compared, fused_blocks);
+    /* every table but the scalar one packs */
+    CHECK_MSG(packed_compared > 0 || !ops_kernels_for(ops_isa_best())->f32->gemm_pack,
+              "no model ran with packed weights");
+    printf("threads: %d passes (threads x fusion x packed) compared bitwise with 1 thread unfused; %d fused blocks; "
+           "%d packed runs close to unpacked\n", compared, fused_blocks, packed_compared);
 #ifdef EFFAD_HAVE_THREADS
     for (int p = 2; p < n_pools; p++) effad_threads_destroy(pools[p]);
 #endif
