@@ -1,0 +1,251 @@
+/*
+ * f32-gemm-12x32-avx512.c -- every 1x1 convolution: C = act(A * diag(s) *
+ * B + bias) + res, in 12-row x 32-column register tiles on zmm.
+ *
+ * HEADER-TBD
+ */
+#include <stdint.h>
+#include <immintrin.h>
+#include "kernels-internal.h"
+#include "avx512-math.h"
+
+#define GEMM_MR 12
+#define GEMM_NV 2                      /* zmm vectors per panel row */
+#define GEMM_NR (GEMM_NV * 16)
+/* Rows per block: the A block (rows x k) is reused across all column panels,
+ * so keep it within about a quarter of this core's 1 MiB L2. */
+#define GEMM_A_BLOCK_BYTES (256u * 1024u)
+/* B up to this size is read from L2 by every tile row (see the loop). */
+#define GEMM_B_L2_BYTES (128u * 1024u)
+/* A larger than this is prefetched a tile row ahead (see the loop). */
+#define GEMM_PREFETCH_A_BYTES (1024u * 1024u)
+
+static size_t panels_floats(size_t n, size_t k)
+{
+    return k * ((n + GEMM_NR - 1) / GEMM_NR * GEMM_NR);
+}
+
+size_t f32_gemm_buffer_size_avx512(size_t m, size_t n, size_t k)
+{
+    (void)m;
+    /* +64: the packed panels start at the next 64-byte boundary. */
+    return panels_floats(n, k) * sizeof(float) + 64;
+}
+
+/* What a tile needs besides its A rows and C/res position. */
+typedef struct gemm_panel {
+    const float *b;   size_t ldb;   /* panel start (column j0) */
+    const float *s;                 /* a_scale, in-place mode only */
+    const float *bias;              /* at column j0, or NULL */
+    ops_act act;
+    size_t k;
+    __mmask16 mlast;                /* valid lanes of the panel's last vector */
+    size_t lda, ldc, ldr;
+} gemm_panel;
+
+typedef void (*gemm_tile_fn)(const gemm_panel *p, const float *a, const float *res, float *c);
+
+/* The epilogue of activations other than none and swish (relu, clip,
+ * sigmoid, hard-sigmoid, hard-swish: none in EfficientNet), on the raw sums
+ * the tile stored: act(x) + res, the operations of the register epilogue,
+ * so the same bits; out of line, so that each tile carries one copy of the
+ * activation switch instead of one per accumulator. */
+static __attribute__((noinline)) void gemm_act_rows(float *c, size_t ldc, const float *res, size_t ldr,
+                                                    size_t rows, size_t cols, ops_act act)
+{
+    for (size_t r = 0; r < rows; r++, c += ldc, res = res ? res + ldr : 0)
+        for (size_t j = 0; j < cols; j += 16) {
+            const __mmask16 m = avx512_tail_mask(cols - j);
+            __m512 x = avx512_act_ps(_mm512_maskz_loadu_ps(m, c + j), act);
+            if (res) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(m, res + j));
+            _mm512_mask_storeu_ps(c + j, m, x);
+        }
+}
+
+/* mr (1..GEMM_MR), nv (1..GEMM_NV vectors), inplace (B read in place: mask
+ * the last vector's loads), scaled (multiply A by a_scale) and swish are
+ * compile-time constants in every instantiation below, so the loops over
+ * rows and vectors unroll into straight-line code on named registers. */
+static inline __attribute__((always_inline)) void
+gemm_tile(const int mr, const int nv, const int inplace, const int scaled, const int swish,
+          const gemm_panel *pn, const float *a, const float *res, float *c)
+{
+    const size_t k = pn->k, lda = pn->lda, ldb = inplace ? pn->ldb : GEMM_NR;
+    const __mmask16 mlast = pn->mlast;
+    __m512 acc[GEMM_MR][GEMM_NV];
+    _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) {
+        const __m512 vb = !pn->bias ? _mm512_setzero_ps()
+                        : v == nv - 1 ? _mm512_maskz_loadu_ps(mlast, pn->bias + 16 * v)
+                                      : _mm512_loadu_ps(pn->bias + 16 * v);
+        _Pragma("GCC unroll 16") for (int r = 0; r < mr; r++) acc[r][v] = vb;
+    }
+
+    const float *bp = pn->b;
+    const float *s = pn->s;
+    for (size_t p = 0; p < k; p++, bp += ldb) {
+        __m512 b[GEMM_NV];
+        _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++)
+            b[v] = inplace && v == nv - 1 ? _mm512_maskz_loadu_ps(mlast, bp + 16 * v) : _mm512_loadu_ps(bp + 16 * v);
+        const __m512 vs = scaled ? _mm512_set1_ps(s[p]) : _mm512_setzero_ps();
+        _Pragma("GCC unroll 16") for (int r = 0; r < mr; r++) {
+            __m512 av = _mm512_set1_ps(a[(size_t)r * lda + p]);
+            if (scaled) av = _mm512_mul_ps(av, vs);
+            _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) acc[r][v] = _mm512_fmadd_ps(av, b[v], acc[r][v]);
+        }
+    }
+
+    /* Swish runs on the accumulators before the store, as in the AVX2
+     * kernel: the independent exp chains of a tile overlap. */
+    const size_t ldc = pn->ldc, ldr = pn->ldr;
+    const int plain = swish || pn->act.kind == OPS_ACT_NONE;
+    _Pragma("GCC unroll 16") for (int r = 0; r < mr; r++) {
+        float *cr = c + (size_t)r * ldc;
+        const float *rr = res && plain ? res + (size_t)r * ldr : 0;
+        _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++) {
+            __m512 x = swish ? avx512_swish_ps(acc[r][v]) : acc[r][v];
+            if (v == nv - 1) {
+                if (rr) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mlast, rr + 16 * v));
+                _mm512_mask_storeu_ps(cr + 16 * v, mlast, x);
+            } else {
+                if (rr) x = _mm512_add_ps(x, _mm512_loadu_ps(rr + 16 * v));
+                _mm512_storeu_ps(cr + 16 * v, x);
+            }
+        }
+    }
+    if (!plain)
+        gemm_act_rows(c, ldc, res, ldr, (size_t)mr, (size_t)(nv - 1) * 16 + (size_t)__builtin_popcount(mlast), pn->act);
+}
+
+/* One function per (mr, nv) and mode; modes: 0 packed B, 1 packed B with
+ * swish, 2 B in place, 3 B in place with A scaled by a_scale (in place,
+ * swish goes through gemm_act_rows). */
+#define GEMM_DEF(MR, NV, IP, SC, SW)                                                     \
+    static void gemm_tile_##MR##x##NV##_##IP##SC##SW(const gemm_panel *p, const float *a, \
+                                                     const float *res, float *c)         \
+    { gemm_tile(MR, NV, IP, SC, SW, p, a, res, c); }
+#define GEMM_DEF_NV(MR, IP, SC, SW) GEMM_DEF(MR, 1, IP, SC, SW) GEMM_DEF(MR, 2, IP, SC, SW)
+#define GEMM_PTR_NV(MR, IP, SC, SW) { gemm_tile_##MR##x1_##IP##SC##SW, gemm_tile_##MR##x2_##IP##SC##SW }
+#define GEMM_FOR_ROWS(X, IP, SC, SW)                                                     \
+    X(1, IP, SC, SW) X(2, IP, SC, SW) X(3, IP, SC, SW) X(4, IP, SC, SW) X(5, IP, SC, SW) \
+    X(6, IP, SC, SW) X(7, IP, SC, SW) X(8, IP, SC, SW) X(9, IP, SC, SW) X(10, IP, SC, SW) \
+    X(11, IP, SC, SW) X(12, IP, SC, SW)
+#define GEMM_PTR_ROWS(IP, SC, SW)                                                              \
+    { GEMM_PTR_NV(1, IP, SC, SW), GEMM_PTR_NV(2, IP, SC, SW), GEMM_PTR_NV(3, IP, SC, SW),       \
+      GEMM_PTR_NV(4, IP, SC, SW), GEMM_PTR_NV(5, IP, SC, SW), GEMM_PTR_NV(6, IP, SC, SW),       \
+      GEMM_PTR_NV(7, IP, SC, SW), GEMM_PTR_NV(8, IP, SC, SW), GEMM_PTR_NV(9, IP, SC, SW),       \
+      GEMM_PTR_NV(10, IP, SC, SW), GEMM_PTR_NV(11, IP, SC, SW), GEMM_PTR_NV(12, IP, SC, SW) }
+GEMM_FOR_ROWS(GEMM_DEF_NV, 0, 0, 0)
+GEMM_FOR_ROWS(GEMM_DEF_NV, 0, 0, 1)
+GEMM_FOR_ROWS(GEMM_DEF_NV, 1, 0, 0)
+GEMM_FOR_ROWS(GEMM_DEF_NV, 1, 1, 0)
+static const gemm_tile_fn gemm_tiles[4][GEMM_MR][GEMM_NV] = {
+    GEMM_PTR_ROWS(0, 0, 0), GEMM_PTR_ROWS(0, 0, 1), GEMM_PTR_ROWS(1, 0, 0), GEMM_PTR_ROWS(1, 1, 0),
+};
+
+/* B, scaled row by row by a_scale (or not), to dst as GEMM_NR-column panels
+ * of k rows; columns past n are zero so the tile loads them unmasked. B is
+ * walked row by row, each row once and contiguously (the AVX2 pack's
+ * reason: the weights come from L3 or memory, and a sequential read is
+ * what the prefetchers follow). The product is the AVX2 pack's,
+ * s[p] * b[p][j] rounded once. */
+static void gemm_pack_b(const ops_gemm_args *g, float *dst)
+{
+    const size_t n = g->n, k = g->k, nfull = n / GEMM_NR * GEMM_NR, panel = k * GEMM_NR;
+    const size_t nr = n - nfull;   /* columns in the last, partial panel */
+    for (size_t p = 0; p < k; p++) {
+        const float *src = g->b + p * g->b_stride;
+        float *d = dst + p * GEMM_NR;
+        const __m512 vs = _mm512_set1_ps(g->a_scale ? g->a_scale[p] : 1.0f);
+        size_t j0 = 0;
+        for (; j0 < nfull; j0 += GEMM_NR, d += panel)
+            _Pragma("GCC unroll 4") for (int v = 0; v < GEMM_NV; v++)
+                _mm512_storeu_ps(d + 16 * v, _mm512_mul_ps(_mm512_loadu_ps(src + j0 + 16 * v), vs));
+        if (nr)
+            _Pragma("GCC unroll 4") for (int v = 0; v < GEMM_NV; v++) {
+                const size_t lo = (size_t)v * 16, cnt = nr > lo ? nr - lo : 0;
+                _mm512_storeu_ps(d + lo, _mm512_mul_ps(_mm512_maskz_loadu_ps(avx512_tail_mask(cnt), src + j0 + lo), vs));
+            }
+    }
+}
+
+size_t f32_gemm_pack_buffer_size_avx512(size_t n, size_t k)
+{
+    return panels_floats(n, k) * sizeof(float);
+}
+
+ops_status f32_gemm_pack_avx512(const ops_gemm_args *g, float *dst)
+{
+    if (!g || !g->b || !dst || ((uintptr_t)dst & 31)) return OPS_ERR_ARG;
+    gemm_pack_b(g, dst);
+    return OPS_OK;
+}
+
+ops_status f32_gemm_12x32_avx512(const ops_gemm_args *g, void *scratch)
+{
+    if (!g || (g->m && (!g->a || !g->b || !g->c))) return OPS_ERR_ARG;
+    const size_t m = g->m, n = g->n, k = g->k;
+    if (!m || !n) return OPS_OK;
+
+    gemm_panel pn;
+    pn.s = g->a_scale;
+    pn.act = g->act;
+    pn.k = k;
+    pn.lda = g->a_stride;
+    pn.ldc = g->c_stride;
+    pn.ldr = g->res_stride;
+    const float *b;
+    size_t panel_step;        /* floats from one panel to the next */
+    int mode;
+    if (scratch || g->b_packed) {
+        float *pk = (float *)g->b_packed;
+        if (!pk) {
+            pk = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
+            gemm_pack_b(g, pk);
+        }
+        b = pk;
+        pn.ldb = GEMM_NR;
+        panel_step = k * GEMM_NR;
+        mode = g->act.kind == OPS_ACT_SWISH ? 1 : 0;
+    } else {
+        b = g->b;
+        pn.ldb = g->b_stride;
+        panel_step = GEMM_NR;
+        mode = g->a_scale ? 3 : 2;
+    }
+
+    /* Row blocking as in the AVX2 kernel: when all of B fits in L2, one
+     * tile row sweeps every panel before the next (its A rows stay in L1,
+     * C is written as one sequential stream); otherwise an A block of
+     * about GEMM_A_BLOCK_BYTES stays in L2 while the panels stream past. */
+    size_t mc = GEMM_A_BLOCK_BYTES / (k * sizeof(float) + 1) / GEMM_MR * GEMM_MR;
+    if (mc < GEMM_MR || panels_floats(n, k) * sizeof(float) <= GEMM_B_L2_BYTES)
+        mc = GEMM_MR;
+
+    /* A beyond L2 (a projection's input, several MB in L3) is asked into L2
+     * a tile row ahead (the AVX2 kernel's measurement). The address is
+     * formed as an integer and may lie past A: a prefetch never faults. */
+    const int prefetch_a = mc == GEMM_MR && m * g->a_stride * sizeof(float) > GEMM_PREFETCH_A_BYTES;
+    for (size_t i0 = 0; i0 < m; i0 += mc) {
+        const size_t i1 = m - i0 < mc ? m : i0 + mc;
+        if (prefetch_a) {
+            const uintptr_t next = (uintptr_t)g->a + i1 * g->a_stride * sizeof(float);
+            for (size_t r = 0; r < GEMM_MR; r++)
+                for (size_t off = 0; off < k * sizeof(float); off += 64)
+                    _mm_prefetch((const char *)(next + r * g->a_stride * sizeof(float) + off), _MM_HINT_T1);
+        }
+        for (size_t j0 = 0, pi = 0; j0 < n; j0 += GEMM_NR, pi++) {
+            const size_t nr = n - j0 < GEMM_NR ? n - j0 : GEMM_NR;
+            const size_t nv = (nr + 15) / 16;
+            pn.mlast = avx512_tail_mask(nr - (nv - 1) * 16);
+            pn.b = b + pi * panel_step;
+            pn.bias = g->bias ? g->bias + j0 : 0;
+            for (size_t i = i0; i < i1; i += GEMM_MR) {
+                const size_t mr = i1 - i < GEMM_MR ? i1 - i : GEMM_MR;
+                const float *res = g->res ? g->res + i * g->res_stride + j0 : 0;
+                float *c = g->c + i * g->c_stride + j0;
+                gemm_tiles[mode][mr - 1][nv - 1](&pn, g->a + i * g->a_stride, res, c);
+            }
+        }
+    }
+    return OPS_OK;
+}
