@@ -2,7 +2,49 @@
  * f32-gemm-12x32-avx512.c -- every 1x1 convolution: C = act(A * diag(s) *
  * B + bias) + res, in 12-row x 32-column register tiles on zmm.
  *
- * HEADER-TBD
+ * Tile: 12 rows x 2 zmm = 24 accumulators, plus 2 B vectors and 1
+ * broadcast A value = 27 of the 32 zmm registers. Per k step: 2 B loads,
+ * 12 A broadcasts, 24 FMAs -- 12 cycles at 2 FMA/cycle on Zen 5's full
+ * 512-bit pipes, the loads well inside two per cycle. Hot in cache it runs
+ * at 113-116 GMAC/s on B4's shapes, 96-98% of the 118.5 GMAC/s a loop of
+ * independent zmm FMAs measures on one core of this Zen 5.
+ *
+ * Bits: every output element is the AVX2 kernel's (f32-gemm-6x16-avx2.c)
+ * chain of operations -- bias, then one FMA per k in order; with packed B
+ * the a_scale folded into B as s[p] * b[p][j] rounded once, with B read in
+ * place A scaled as a[p] * s[p]; then the same activation (avx512-math.h
+ * is avx2-math.h lane by lane) and the residual added last. So the avx512
+ * table's GEMM gives the avx2 table's bits (test-ops-kernels checks it on
+ * random shapes, every activation, each B mode and column split), and any
+ * split of m or n across threads gives the same bits too.
+ *
+ * B is packed into the caller's scratch (or once per layer by
+ * f32_gemm_pack_avx512, passed as b_packed) as 32-column panels of k rows,
+ * zero-padded, a_scale folded in; the panel of column j0 starts at float
+ * j0 * k (dispatch.h). With neither scratch nor b_packed B is read in
+ * place (the last vector of a panel loaded under a mask).
+ *
+ * Measured (B4@380's and B0@224's 1x1 layers, pack + GEMM, every variant
+ * compiled into one process and called in turn on each layer, minimum of
+ * 6-10 passes, time relative to the AVX2 6x16 kernel; bench/bench-gemm-b4.c
+ * runs the kept one):
+ *  - Tiles, B0 / B4: 12x32 0.511 / 0.519 (kept), 6x64 0.501 / 0.511,
+ *    8x48 0.496 / 0.511, 14x32 0.498 / 0.523, 8x32 0.504 / 0.515, 4x64
+ *    0.507 / 0.522, 28x16 0.703 / 0.696 (one B vector per 28 broadcasts:
+ *    load-bound, and its row pointers spill). All but 28x16 are within the
+ *    +-2% one variant moves from run to run on this shared machine; 12x32
+ *    is kept because the engine's row chunks (PLAN_GEMM_ROWS = 12) then
+ *    end on whole tiles and 32-column panels keep column chunks small.
+ *  - Blocking constants (the AVX2 kernel's, for its 512 KiB L2) against
+ *    Zen 5's 1 MiB L2: B-in-L2 bound 64 or 384 KiB, A block 128 or 512 KiB,
+ *    no A prefetch: 0.499-0.504 on B0 and 0.499-0.528 on B4 against the
+ *    kept 0.502 / 0.513 -- no difference beyond noise, so kept as they are.
+ *  - Packing B one row at a time (the AVX2 pack's order): see gemm_pack_b.
+ *  - A last tile of 1-3 rows: see the tile loop (hot in cache, 13x1152x192
+ *    0.82x the time, B0's 49-row layers 0.94-1.0x).
+ *  - Not tried: K-blocking -- hot in cache the deep layers already run at
+ *    113-116 GMAC/s except 49x1152 (108), and the AVX2 kernel measured it
+ *    a loss on Zen 3.
  */
 #include <stdint.h>
 #include <immintrin.h>
@@ -143,28 +185,38 @@ static const gemm_tile_fn gemm_tiles[4][GEMM_MR][GEMM_NV] = {
 };
 
 /* B, scaled row by row by a_scale (or not), to dst as GEMM_NR-column panels
- * of k rows; columns past n are zero so the tile loads them unmasked. B is
- * walked row by row, each row once and contiguously (the AVX2 pack's
- * reason: the weights come from L3 or memory, and a sequential read is
- * what the prefetchers follow). The product is the AVX2 pack's,
- * s[p] * b[p][j] rounded once. */
+ * of k rows; columns past n are zero so the tile loads them unmasked. The
+ * product is the AVX2 pack's, s[p] * b[p][j] rounded once. B is read
+ * GEMM_PACK_ROWS rows at a time, and each panel gets those rows as one
+ * contiguous run of 512 bytes: row by row (the AVX2 pack's order, each
+ * row one sequential read) wrote 128 bytes to each of n / 32 panels in
+ * turn, and took 2-2.5x as long on wide layers (B0's 192x1152 and
+ * 320x1280 from memory: 0.051 and 0.103 ms against 0.020 and 0.042);
+ * 8 rows were as good as 4, 16 and 32 worse (more read streams). */
+#define GEMM_PACK_ROWS 4
 static void gemm_pack_b(const ops_gemm_args *g, float *dst)
 {
     const size_t n = g->n, k = g->k, nfull = n / GEMM_NR * GEMM_NR, panel = k * GEMM_NR;
     const size_t nr = n - nfull;   /* columns in the last, partial panel */
-    for (size_t p = 0; p < k; p++) {
-        const float *src = g->b + p * g->b_stride;
-        float *d = dst + p * GEMM_NR;
-        const __m512 vs = _mm512_set1_ps(g->a_scale ? g->a_scale[p] : 1.0f);
+    for (size_t p0 = 0; p0 < k; p0 += GEMM_PACK_ROWS) {
+        const size_t rows = k - p0 < GEMM_PACK_ROWS ? k - p0 : GEMM_PACK_ROWS;
+        __m512 vs[GEMM_PACK_ROWS];
+        for (size_t q = 0; q < rows; q++) vs[q] = _mm512_set1_ps(g->a_scale ? g->a_scale[p0 + q] : 1.0f);
+        const float *src = g->b + p0 * g->b_stride;
+        float *d = dst + p0 * GEMM_NR;
         size_t j0 = 0;
         for (; j0 < nfull; j0 += GEMM_NR, d += panel)
-            _Pragma("GCC unroll 4") for (int v = 0; v < GEMM_NV; v++)
-                _mm512_storeu_ps(d + 16 * v, _mm512_mul_ps(_mm512_loadu_ps(src + j0 + 16 * v), vs));
+            for (size_t q = 0; q < rows; q++)
+                _Pragma("GCC unroll 4") for (int v = 0; v < GEMM_NV; v++)
+                    _mm512_storeu_ps(d + q * GEMM_NR + 16 * v,
+                                     _mm512_mul_ps(_mm512_loadu_ps(src + q * g->b_stride + j0 + 16 * v), vs[q]));
         if (nr)
-            _Pragma("GCC unroll 4") for (int v = 0; v < GEMM_NV; v++) {
-                const size_t lo = (size_t)v * 16, cnt = nr > lo ? nr - lo : 0;
-                _mm512_storeu_ps(d + lo, _mm512_mul_ps(_mm512_maskz_loadu_ps(avx512_tail_mask(cnt), src + j0 + lo), vs));
-            }
+            for (size_t q = 0; q < rows; q++)
+                _Pragma("GCC unroll 4") for (int v = 0; v < GEMM_NV; v++) {
+                    const size_t lo = (size_t)v * 16, cnt = nr > lo ? nr - lo : 0;
+                    const __m512 x = _mm512_maskz_loadu_ps(avx512_tail_mask(cnt), src + q * g->b_stride + j0 + lo);
+                    _mm512_storeu_ps(d + q * GEMM_NR + lo, _mm512_mul_ps(x, vs[q]));
+                }
     }
 }
 
@@ -239,8 +291,13 @@ ops_status f32_gemm_12x32_avx512(const ops_gemm_args *g, void *scratch)
             pn.mlast = avx512_tail_mask(nr - (nv - 1) * 16);
             pn.b = b + pi * panel_step;
             pn.bias = g->bias ? g->bias + j0 : 0;
-            for (size_t i = i0; i < i1; i += GEMM_MR) {
-                const size_t mr = i1 - i < GEMM_MR ? i1 - i : GEMM_MR;
+            for (size_t i = i0, mr; i < i1; i += mr) {
+                /* A tile of 1-3 rows has 2-6 accumulators, too few to
+                 * cover the FMA latency (4 cycles x 2 pipes): 12 + 1..3
+                 * rows are run as two tiles of 7-8 and 6-7 instead (B0's
+                 * 7x7 maps: 49 = 3 x 12 + 7 + 6, not 4 x 12 + 1). */
+                const size_t left = i1 - i;
+                mr = left <= GEMM_MR ? left : left < GEMM_MR + 4 ? (left + 1) / 2 : GEMM_MR;
                 const float *res = g->res ? g->res + i * g->res_stride + j0 : 0;
                 float *c = g->c + i * g->c_stride + j0;
                 gemm_tiles[mode][mr - 1][nv - 1](&pn, g->a + i * g->a_stride, res, c);
