@@ -35,8 +35,8 @@
  *    +-2% one variant moves from run to run on this shared machine; 12x32
  *    is kept because the engine's row chunks (PLAN_GEMM_ROWS = 12) then
  *    end on whole tiles and 32-column panels keep column chunks small.
- *  - Blocking constants (the AVX2 kernel's, for its 512 KiB L2) against
- *    Zen 5's 1 MiB L2: B-in-L2 bound 64 or 384 KiB, A block 128 or 512 KiB,
+ *  - Row blocking (f32-gemm-blocking.h, sized for Zen 3's 512 KiB L2)
+ *    against Zen 5's 1 MiB L2: B-in-L2 bound 64 or 384 KiB, A block 128 or 512 KiB,
  *    no A prefetch: 0.499-0.504 on B0 and 0.499-0.528 on B4 against the
  *    kept 0.502 / 0.513 -- no difference beyond noise, so kept as they are.
  *  - Packing B one row at a time (the AVX2 pack's order): see gemm_pack_b.
@@ -50,17 +50,11 @@
 #include <immintrin.h>
 #include "kernels-internal.h"
 #include "avx512-math.h"
+#include "f32-gemm-blocking.h"
 
 #define GEMM_MR 12
 #define GEMM_NV 2                      /* zmm vectors per panel row */
 #define GEMM_NR (GEMM_NV * 16)
-/* Rows per block: the A block (rows x k) is reused across all column panels,
- * so keep it within about a quarter of this core's 1 MiB L2. */
-#define GEMM_A_BLOCK_BYTES (256u * 1024u)
-/* B up to this size is read from L2 by every tile row (see the loop). */
-#define GEMM_B_L2_BYTES (128u * 1024u)
-/* A larger than this is prefetched a tile row ahead (see the loop). */
-#define GEMM_PREFETCH_A_BYTES (1024u * 1024u)
 
 static size_t panels_floats(size_t n, size_t k)
 {
@@ -265,26 +259,10 @@ ops_status f32_gemm_12x32_avx512(const ops_gemm_args *g, void *scratch)
         mode = g->a_scale ? 3 : 2;
     }
 
-    /* Row blocking as in the AVX2 kernel: when all of B fits in L2, one
-     * tile row sweeps every panel before the next (its A rows stay in L1,
-     * C is written as one sequential stream); otherwise an A block of
-     * about GEMM_A_BLOCK_BYTES stays in L2 while the panels stream past. */
-    size_t mc = GEMM_A_BLOCK_BYTES / (k * sizeof(float) + 1) / GEMM_MR * GEMM_MR;
-    if (mc < GEMM_MR || panels_floats(n, k) * sizeof(float) <= GEMM_B_L2_BYTES)
-        mc = GEMM_MR;
-
-    /* A beyond L2 (a projection's input, several MB in L3) is asked into L2
-     * a tile row ahead (the AVX2 kernel's measurement). The address is
-     * formed as an integer and may lie past A: a prefetch never faults. */
-    const int prefetch_a = mc == GEMM_MR && m * g->a_stride * sizeof(float) > GEMM_PREFETCH_A_BYTES;
-    for (size_t i0 = 0; i0 < m; i0 += mc) {
-        const size_t i1 = m - i0 < mc ? m : i0 + mc;
-        if (prefetch_a) {
-            const uintptr_t next = (uintptr_t)g->a + i1 * g->a_stride * sizeof(float);
-            for (size_t r = 0; r < GEMM_MR; r++)
-                for (size_t off = 0; off < k * sizeof(float); off += 64)
-                    _mm_prefetch((const char *)(next + r * g->a_stride * sizeof(float) + off), _MM_HINT_T1);
-        }
+    const f32_gemm_blocking bl = f32_gemm_block_rows(m, k, g->a_stride, panels_floats(n, k) * sizeof(float), GEMM_MR);
+    for (size_t i0 = 0; i0 < m; i0 += bl.rows) {
+        const size_t i1 = m - i0 < bl.rows ? m : i0 + bl.rows;
+        if (bl.prefetch_a) f32_gemm_prefetch_rows(g->a, g->a_stride, i1, GEMM_MR, k);
         for (size_t j0 = 0, pi = 0; j0 < n; j0 += GEMM_NR, pi++) {
             const size_t nr = n - j0 < GEMM_NR ? n - j0 : GEMM_NR;
             const size_t nv = (nr + 15) / 16;

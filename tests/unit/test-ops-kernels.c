@@ -62,6 +62,35 @@ static double max_err(const float *got, const float *want, size_t n)
 
 /* ---- GEMM --------------------------------------------------------------- */
 
+/* A random GEMM of m x n x k: strides a few floats past the widths, bias,
+ * a_scale and residual each present or not. A and the bias lie in
+ * [-amp, amp], a_scale in [0, smax]; the case owns its buffers. */
+typedef struct gemm_case { ops_gemm_args g; float *a, *b, *bias, *scale, *res; } gemm_case;
+static void gemm_case_new(gemm_case *gc, size_t m, size_t n, size_t k, float amp, float smax, ops_act act)
+{
+    ops_gemm_args *g = &gc->g;
+    memset(g, 0, sizeof *g);
+    g->m = m; g->n = n; g->k = k;
+    g->a_stride = k + (size_t)rnd_int(0, 3);
+    g->b_stride = n + (size_t)rnd_int(0, 3);
+    g->c_stride = n + (size_t)rnd_int(0, 3);
+    g->res_stride = n + (size_t)rnd_int(0, 2);
+    gc->a = rnd_buf(m * g->a_stride, -amp, amp);
+    gc->b = rnd_buf((k ? k : 1) * g->b_stride, -1, 1);
+    gc->bias = rnd_buf(n, -amp, amp);
+    gc->scale = rnd_buf(k, 0, smax);
+    gc->res = rnd_buf(m * g->res_stride, -1, 1);
+    g->a = gc->a; g->b = gc->b;
+    g->bias = rnd() & 1 ? gc->bias : 0;
+    g->a_scale = rnd() & 1 ? gc->scale : 0;
+    g->res = rnd() & 1 ? gc->res : 0;
+    g->act = act;
+}
+static void gemm_case_free(gemm_case *gc)
+{
+    free(gc->a); free(gc->b); free(gc->bias); free(gc->scale); free(gc->res);
+}
+
 static void test_gemm(const ops_kernels *kt)
 {
     static const size_t ms[] = { 1, 2, 3, 5, 6, 7, 11, 13, 49 };
@@ -69,26 +98,14 @@ static void test_gemm(const ops_kernels *kt)
     static const size_t ks[] = { 0, 1, 3, 7, 16, 17, 33, 200 };
     int cases = 0, bad = 0, split_bad = 0, guard_bad = 0, packed_bad = 0;
     for (int t = 0; t < 400; t++) {
-        ops_gemm_args g;
-        memset(&g, 0, sizeof g);
-        g.m = ms[rnd() % 9]; g.n = ns[rnd() % 12]; g.k = ks[rnd() % 8];
-        if (t % 25 == 0) g.m = (size_t)rnd_int(100, 300);
+        size_t m = ms[rnd() % 9], n = ns[rnd() % 12], k = ks[rnd() % 8];
+        if (t % 25 == 0) m = (size_t)rnd_int(100, 300);
         /* B larger than the AVX2 kernel's L2 budget: k is then cut into
          * chunks that go through C (K-blocking), with an odd last chunk. */
-        if (t % 5 == 3) { g.k = (size_t)rnd_int(400, 900); g.n = (size_t)rnd_int(80, 200); }
-        g.a_stride = g.k + (size_t)rnd_int(0, 3);
-        g.b_stride = g.n + (size_t)rnd_int(0, 3);
-        g.c_stride = g.n + (size_t)rnd_int(0, 3);
-        g.res_stride = g.n + (size_t)rnd_int(0, 2);
-        float *a = rnd_buf(g.m * g.a_stride, -1, 1);
-        float *b = rnd_buf((g.k ? g.k : 1) * g.b_stride, -1, 1);
-        float *bias = rnd_buf(g.n, -1, 1), *scale = rnd_buf(g.k, 0, 1);
-        float *res = rnd_buf(g.m * g.res_stride, -1, 1);
-        g.a = a; g.b = b;
-        g.bias = rnd() & 1 ? bias : 0;
-        g.a_scale = rnd() & 1 ? scale : 0;
-        g.res = rnd() & 1 ? res : 0;
-        g.act = acts[t % N_ACTS];
+        if (t % 5 == 3) { k = (size_t)rnd_int(400, 900); n = (size_t)rnd_int(80, 200); }
+        gemm_case gc;
+        gemm_case_new(&gc, m, n, k, 1, 1, acts[t % N_ACTS]);
+        ops_gemm_args g = gc.g;
         size_t cn = g.m * g.c_stride;
         float *want = malloc(cn * sizeof *want), *got = malloc(cn * sizeof *got);
         float *got2 = malloc(cn * sizeof *got2);
@@ -156,7 +173,8 @@ static void test_gemm(const ops_kernels *kt)
             split_bad += memcmp(got, got2, cn * sizeof *got) != 0;
         }
         free(sraw);
-        free(a); free(b); free(bias); free(scale); free(res); free(want); free(got); free(got2);
+        gemm_case_free(&gc);
+        free(want); free(got); free(got2);
     }
     CHECK_EQ_INT(split_bad, 0);
     CHECK_EQ_INT(packed_bad, 0);
@@ -215,25 +233,12 @@ static void test_gemm_avx512_bits(void)
     const size_t panel = k5->f32->gemm_panel > k2->f32->gemm_panel ? k5->f32->gemm_panel : k2->f32->gemm_panel;
     int cases = 0, bad = 0;
     for (int t = 0; t < 600; t++) {
-        ops_gemm_args g;
-        memset(&g, 0, sizeof g);
-        g.m = ms[rnd() % 12]; g.n = ns[rnd() % 16]; g.k = ks[rnd() % 7];
-        if (t % 20 == 0) g.m = (size_t)rnd_int(100, 300);
-        if (t % 7 == 3) { g.k = (size_t)rnd_int(400, 900); g.n = (size_t)rnd_int(80, 200); }
-        g.a_stride = g.k + (size_t)rnd_int(0, 3);
-        g.b_stride = g.n + (size_t)rnd_int(0, 3);
-        g.c_stride = g.n + (size_t)rnd_int(0, 3);
-        g.res_stride = g.n + (size_t)rnd_int(0, 2);
-        const float amp = t % 3 == 0 ? 8.0f : 1.0f;
-        float *a = rnd_buf(g.m * g.a_stride, -amp, amp);
-        float *b = rnd_buf((g.k ? g.k : 1) * g.b_stride, -1, 1);
-        float *bias = rnd_buf(g.n, -amp, amp), *scale = rnd_buf(g.k, 0, 1.5f);
-        float *res = rnd_buf(g.m * g.res_stride, -1, 1);
-        g.a = a; g.b = b;
-        g.bias = rnd() & 1 ? bias : 0;
-        g.a_scale = rnd() & 1 ? scale : 0;
-        g.res = rnd() & 1 ? res : 0;
-        g.act = acts[t % N_ACTS];
+        size_t m = ms[rnd() % 12], n = ns[rnd() % 16], k = ks[rnd() % 7];
+        if (t % 20 == 0) m = (size_t)rnd_int(100, 300);
+        if (t % 7 == 3) { k = (size_t)rnd_int(400, 900); n = (size_t)rnd_int(80, 200); }
+        gemm_case gc;
+        gemm_case_new(&gc, m, n, k, t % 3 == 0 ? 8.0f : 1.0f, 1.5f, acts[t % N_ACTS]);
+        const ops_gemm_args g = gc.g;
         const int mode = (t / N_ACTS) % 3;
         const size_t cut = mode == 2 && g.n > panel && rnd() & 1 ? panel * (size_t)rnd_int(1, (int)((g.n - 1) / panel)) : 0;
         const size_t cn = g.m * g.c_stride;
@@ -251,7 +256,8 @@ static void test_gemm_avx512_bits(void)
                       g.m, g.n, g.k, g.act.kind, !!g.bias, !!g.a_scale, !!g.res, mode, cut, i / g.c_stride,
                       i % g.c_stride, (double)c2[i], (double)c5[i]);
         }
-        free(a); free(b); free(bias); free(scale); free(res); free(c2); free(c5);
+        gemm_case_free(&gc);
+        free(c2); free(c5);
     }
     CHECK_EQ_INT(bad, 0);
     printf("  avx512 gemm = avx2 gemm bit for bit: %d cases, %d differ\n", cases, bad);
