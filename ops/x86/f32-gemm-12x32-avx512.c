@@ -36,15 +36,21 @@
  *    is kept because the engine's row chunks (PLAN_GEMM_ROWS = 12) then
  *    end on whole tiles and 32-column panels keep column chunks small.
  *  - Row blocking (f32-gemm-blocking.h, sized for Zen 3's 512 KiB L2)
- *    against Zen 5's 1 MiB L2: B-in-L2 bound 64 or 384 KiB, A block 128 or 512 KiB,
- *    no A prefetch: 0.499-0.504 on B0 and 0.499-0.528 on B4 against the
- *    kept 0.502 / 0.513 -- no difference beyond noise, so kept as they are.
+ *    against Zen 5's 1 MiB L2: B-in-L2 bound 64 or 384 KiB, A block 128
+ *    or 512 KiB, no A prefetch: 0.499-0.504 on B0 and 0.499-0.528 on B4
+ *    against the kept 0.502 / 0.513 -- no difference beyond noise.
  *  - Packing B one row at a time (the AVX2 pack's order): see gemm_pack_b.
  *  - A last tile of 1-3 rows: see the tile loop (hot in cache, 13x1152x192
  *    0.82x the time, B0's 49-row layers 0.94-1.0x).
  *  - Not tried: K-blocking -- hot in cache the deep layers already run at
  *    113-116 GMAC/s except 49x1152 (108), and the AVX2 kernel measured it
  *    a loss on Zen 3.
+ * In the engine (bench/bench-isa-ab.c, one thread, sum of per-layer
+ * minima over 40 / 15 alternated passes), the unfused 1x1 layers took
+ * 3.72 ms instead of 6.65 on B0@224 (0.56) and 38.9 instead of 73.8 on
+ * B4@380 (0.53), with bit-identical pooled outputs; the layers whose A
+ * or C do not fit in cache (B0's 112x112 and 56x56 projections, n = 16
+ * and 24) gain least.
  */
 #include <stdint.h>
 #include <immintrin.h>
