@@ -49,6 +49,12 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *a, void *scratch);
 /* B packed once for many calls (a->b_packed); dst 32-byte aligned. */
 size_t     f32_gemm_pack_buffer_size_avx2(size_t n, size_t k);
 ops_status f32_gemm_pack_avx2(const ops_gemm_args *a, float *dst);
+/* AVX-512 (ops/x86/f32-gemm-12x32-avx512.c): the same contract with
+ * 32-column panels, and the AVX2 GEMM's bits. */
+size_t     f32_gemm_buffer_size_avx512(size_t m, size_t n, size_t k);
+ops_status f32_gemm_12x32_avx512(const ops_gemm_args *a, void *scratch);
+size_t     f32_gemm_pack_buffer_size_avx512(size_t n, size_t k);
+ops_status f32_gemm_pack_avx512(const ops_gemm_args *a, float *dst);
 ops_status f32_se_gate_avx2(const ops_se_args *a);
 ops_status f32_mean_hw_avx2(const float *in, size_t hw, size_t c, float *out);
 ops_status f32_act_avx2(float *x, size_t n, ops_act act);

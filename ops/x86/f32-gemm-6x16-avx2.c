@@ -40,16 +40,10 @@
 #include <immintrin.h>
 #include "kernels-internal.h"
 #include "avx2-math.h"
+#include "f32-gemm-blocking.h"
 
 #define GEMM_MR 6
 #define GEMM_NR 16
-/* Rows per block: the A block (rows x k) is reused across all column panels,
- * so keep it within about half of this core's 512 KiB L2. */
-#define GEMM_A_BLOCK_BYTES (256u * 1024u)
-/* B up to this size is read from L2 by every tile row (see the loop). */
-#define GEMM_B_L2_BYTES (128u * 1024u)
-/* A larger than this is prefetched a tile row ahead (see the loop). */
-#define GEMM_PREFETCH_A_BYTES (1024u * 1024u)
 
 size_t f32_gemm_buffer_size_avx2(size_t m, size_t n, size_t k)
 {
@@ -264,32 +258,10 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
         mode = g->a_scale ? 2 : 0;
     }
 
-    /* When all of B fits in L2 (the expand layers of the early, large
-     * blocks: k <= 40), sweep one tile row across every panel before the
-     * next: the 6 A rows stay in L1 and C is written row after row as one
-     * sequential stream, instead of 64-byte pieces of thousands of rows
-     * per panel (each one a separate write miss on a map bigger than L2). */
-    size_t mc = GEMM_A_BLOCK_BYTES / (k * sizeof(float) + 1) / GEMM_MR * GEMM_MR;
-    if (mc < GEMM_MR || k * ((n + GEMM_NR - 1) / GEMM_NR * GEMM_NR) * sizeof(float) <= GEMM_B_L2_BYTES)
-        mc = GEMM_MR;
-
-    /* With B small, rows are swept 6 at a time; when A is beyond L2 (a
-     * projection's input is the depthwise output, several MB in L3), ask
-     * for the next 6 rows into L2 while this tile row computes (k x 6
-     * cycles per panel): the six row streams were not followed by the
-     * hardware prefetchers. 9025x192x32 (B4's block 3-5 projection):
-     * 0.84-0.85x the time; 900x192x32 (A in L2) 1.03-1.05x without the
-     * size condition, hence it. The address is formed as an integer and
-     * may lie past A: a prefetch never faults. */
-    const int prefetch_a = mc == GEMM_MR && m * g->a_stride * sizeof(float) > GEMM_PREFETCH_A_BYTES;
-    for (size_t i0 = 0; i0 < m; i0 += mc) {
-        const size_t i1 = m - i0 < mc ? m : i0 + mc;
-        if (prefetch_a) {
-            const uintptr_t next = (uintptr_t)g->a + i1 * g->a_stride * sizeof(float);
-            for (size_t r = 0; r < GEMM_MR; r++)
-                for (size_t off = 0; off < k * sizeof(float); off += 64)
-                    _mm_prefetch((const char *)(next + r * g->a_stride * sizeof(float) + off), _MM_HINT_T1);
-        }
+    const f32_gemm_blocking bl = f32_gemm_block_rows(m, k, g->a_stride, f32_gemm_pack_buffer_size_avx2(n, k), GEMM_MR);
+    for (size_t i0 = 0; i0 < m; i0 += bl.rows) {
+        const size_t i1 = m - i0 < bl.rows ? m : i0 + bl.rows;
+        if (bl.prefetch_a) f32_gemm_prefetch_rows(g->a, g->a_stride, i1, GEMM_MR, k);
         for (size_t j0 = 0, pi = 0; j0 < n; j0 += GEMM_NR, pi++) {
             pn.nr = n - j0 < GEMM_NR ? n - j0 : GEMM_NR;
             pn.b = b + pi * panel_step;

@@ -62,6 +62,35 @@ static double max_err(const float *got, const float *want, size_t n)
 
 /* ---- GEMM --------------------------------------------------------------- */
 
+/* A random GEMM of m x n x k: strides a few floats past the widths, bias,
+ * a_scale and residual each present or not. A and the bias lie in
+ * [-amp, amp], a_scale in [0, smax]; the case owns its buffers. */
+typedef struct gemm_case { ops_gemm_args g; float *a, *b, *bias, *scale, *res; } gemm_case;
+static void gemm_case_new(gemm_case *gc, size_t m, size_t n, size_t k, float amp, float smax, ops_act act)
+{
+    ops_gemm_args *g = &gc->g;
+    memset(g, 0, sizeof *g);
+    g->m = m; g->n = n; g->k = k;
+    g->a_stride = k + (size_t)rnd_int(0, 3);
+    g->b_stride = n + (size_t)rnd_int(0, 3);
+    g->c_stride = n + (size_t)rnd_int(0, 3);
+    g->res_stride = n + (size_t)rnd_int(0, 2);
+    gc->a = rnd_buf(m * g->a_stride, -amp, amp);
+    gc->b = rnd_buf((k ? k : 1) * g->b_stride, -1, 1);
+    gc->bias = rnd_buf(n, -amp, amp);
+    gc->scale = rnd_buf(k, 0, smax);
+    gc->res = rnd_buf(m * g->res_stride, -1, 1);
+    g->a = gc->a; g->b = gc->b;
+    g->bias = rnd() & 1 ? gc->bias : 0;
+    g->a_scale = rnd() & 1 ? gc->scale : 0;
+    g->res = rnd() & 1 ? gc->res : 0;
+    g->act = act;
+}
+static void gemm_case_free(gemm_case *gc)
+{
+    free(gc->a); free(gc->b); free(gc->bias); free(gc->scale); free(gc->res);
+}
+
 static void test_gemm(const ops_kernels *kt)
 {
     static const size_t ms[] = { 1, 2, 3, 5, 6, 7, 11, 13, 49 };
@@ -69,26 +98,14 @@ static void test_gemm(const ops_kernels *kt)
     static const size_t ks[] = { 0, 1, 3, 7, 16, 17, 33, 200 };
     int cases = 0, bad = 0, split_bad = 0, guard_bad = 0, packed_bad = 0;
     for (int t = 0; t < 400; t++) {
-        ops_gemm_args g;
-        memset(&g, 0, sizeof g);
-        g.m = ms[rnd() % 9]; g.n = ns[rnd() % 12]; g.k = ks[rnd() % 8];
-        if (t % 25 == 0) g.m = (size_t)rnd_int(100, 300);
+        size_t m = ms[rnd() % 9], n = ns[rnd() % 12], k = ks[rnd() % 8];
+        if (t % 25 == 0) m = (size_t)rnd_int(100, 300);
         /* B larger than the AVX2 kernel's L2 budget: k is then cut into
          * chunks that go through C (K-blocking), with an odd last chunk. */
-        if (t % 5 == 3) { g.k = (size_t)rnd_int(400, 900); g.n = (size_t)rnd_int(80, 200); }
-        g.a_stride = g.k + (size_t)rnd_int(0, 3);
-        g.b_stride = g.n + (size_t)rnd_int(0, 3);
-        g.c_stride = g.n + (size_t)rnd_int(0, 3);
-        g.res_stride = g.n + (size_t)rnd_int(0, 2);
-        float *a = rnd_buf(g.m * g.a_stride, -1, 1);
-        float *b = rnd_buf((g.k ? g.k : 1) * g.b_stride, -1, 1);
-        float *bias = rnd_buf(g.n, -1, 1), *scale = rnd_buf(g.k, 0, 1);
-        float *res = rnd_buf(g.m * g.res_stride, -1, 1);
-        g.a = a; g.b = b;
-        g.bias = rnd() & 1 ? bias : 0;
-        g.a_scale = rnd() & 1 ? scale : 0;
-        g.res = rnd() & 1 ? res : 0;
-        g.act = acts[t % N_ACTS];
+        if (t % 5 == 3) { k = (size_t)rnd_int(400, 900); n = (size_t)rnd_int(80, 200); }
+        gemm_case gc;
+        gemm_case_new(&gc, m, n, k, 1, 1, acts[t % N_ACTS]);
+        ops_gemm_args g = gc.g;
         size_t cn = g.m * g.c_stride;
         float *want = malloc(cn * sizeof *want), *got = malloc(cn * sizeof *got);
         float *got2 = malloc(cn * sizeof *got2);
@@ -156,13 +173,96 @@ static void test_gemm(const ops_kernels *kt)
             split_bad += memcmp(got, got2, cn * sizeof *got) != 0;
         }
         free(sraw);
-        free(a); free(b); free(bias); free(scale); free(res); free(want); free(got); free(got2);
+        gemm_case_free(&gc);
+        free(want); free(got); free(got2);
     }
     CHECK_EQ_INT(split_bad, 0);
     CHECK_EQ_INT(packed_bad, 0);
     CHECK_EQ_INT(guard_bad, 0);
     printf("  %s gemm: %d cases, %d over tolerance\n", kt->name, cases, bad);
 }
+
+#if defined(__x86_64__)
+/* One gemm call of table kt in one B mode: 0 B in place (no scratch),
+ * 1 packed into the scratch by the kernel, 2 packed once by gemm_pack and
+ * handed in as b_packed -- and then, when cut > 0, as two column ranges
+ * split at cut (a multiple of the table's panel), each given the packed
+ * panels from float cut * k on, as the engine's column chunks are. */
+static void gemm_mode(const ops_kernels *kt, const ops_gemm_args *g0, int mode, size_t cut, float *c)
+{
+    ops_gemm_args g = *g0;
+    g.c = c;
+    if (mode == 0) { CHECK(kt->f32->gemm(&g, 0) == OPS_OK); return; }
+    void *buf = 0;
+    size_t bytes = mode == 1 ? kt->f32->gemm_buffer_size(g.m, g.n, g.k) : kt->f32->gemm_pack_buffer_size(g.n, g.k);
+    if (posix_memalign(&buf, 64, bytes + 64)) { CHECK(0); return; }
+    if (mode == 1) {
+        CHECK(kt->f32->gemm(&g, buf) == OPS_OK);
+    } else {
+        CHECK(kt->f32->gemm_pack(&g, buf) == OPS_OK);
+        g.b_packed = buf;
+        if (cut) g.n = cut;
+        CHECK(kt->f32->gemm(&g, 0) == OPS_OK);
+        if (cut) {
+            g.n = g0->n - cut;
+            g.b += cut; g.c += cut;
+            g.b_packed = (const float *)buf + cut * g.k;
+            if (g.bias) g.bias += cut;
+            if (g.res) g.res += cut;
+            CHECK(kt->f32->gemm(&g, 0) == OPS_OK);
+        }
+    }
+    free(buf);
+}
+
+/* The AVX-512 GEMM gives the AVX2 GEMM's bits (each output element the same
+ * FMA chain, a_scale folded the same way, the same activations): random
+ * shapes with row, column and k tails of both tiles, every activation,
+ * with and without bias / a_scale / residual, sums large enough to reach
+ * the activations' saturated ranges, in each B mode. */
+static void test_gemm_avx512_bits(void)
+{
+    const ops_kernels *k2 = ops_kernels_for(OPS_ISA_AVX2), *k5 = ops_kernels_for(OPS_ISA_AVX512);
+    if (!k2 || !k5) {
+        printf("test-ops-kernels: SKIP avx512 gemm bits = avx2 gemm bits: AVX-512 not available on this CPU or build\n");
+        return;
+    }
+    static const size_t ms[] = { 1, 2, 5, 6, 7, 11, 12, 13, 17, 24, 25, 49 };
+    static const size_t ns[] = { 1, 7, 15, 16, 17, 24, 31, 32, 33, 48, 56, 64, 65, 97, 112, 144 };
+    static const size_t ks[] = { 0, 1, 3, 16, 17, 33, 200 };
+    const size_t panel = k5->f32->gemm_panel > k2->f32->gemm_panel ? k5->f32->gemm_panel : k2->f32->gemm_panel;
+    int cases = 0, bad = 0;
+    for (int t = 0; t < 600; t++) {
+        size_t m = ms[rnd() % 12], n = ns[rnd() % 16], k = ks[rnd() % 7];
+        if (t % 20 == 0) m = (size_t)rnd_int(100, 300);
+        if (t % 7 == 3) { k = (size_t)rnd_int(400, 900); n = (size_t)rnd_int(80, 200); }
+        gemm_case gc;
+        gemm_case_new(&gc, m, n, k, t % 3 == 0 ? 8.0f : 1.0f, 1.5f, acts[t % N_ACTS]);
+        const ops_gemm_args g = gc.g;
+        const int mode = (t / N_ACTS) % 3;
+        const size_t cut = mode == 2 && g.n > panel && rnd() & 1 ? panel * (size_t)rnd_int(1, (int)((g.n - 1) / panel)) : 0;
+        const size_t cn = g.m * g.c_stride;
+        float *c2 = malloc(cn * sizeof *c2), *c5 = malloc(cn * sizeof *c5);
+        for (size_t i = 0; i < cn; i++) c2[i] = c5[i] = -777.0f;
+        gemm_mode(k2, &g, mode, cut, c2);
+        gemm_mode(k5, &g, mode, cut, c5);
+        cases++;
+        if (memcmp(c2, c5, cn * sizeof *c2) != 0) {
+            bad++;
+            size_t i = 0;
+            while (i < cn && !memcmp(&c2[i], &c5[i], sizeof *c2)) i++;
+            CHECK_MSG(0, "avx512 gemm bits differ from avx2: m=%zu n=%zu k=%zu act=%d bias=%d scale=%d res=%d mode=%d cut=%zu "
+                         "first at row %zu col %zu: %.9g vs %.9g",
+                      g.m, g.n, g.k, g.act.kind, !!g.bias, !!g.a_scale, !!g.res, mode, cut, i / g.c_stride,
+                      i % g.c_stride, (double)c2[i], (double)c5[i]);
+        }
+        gemm_case_free(&gc);
+        free(c2); free(c5);
+    }
+    CHECK_EQ_INT(bad, 0);
+    printf("  avx512 gemm = avx2 gemm bit for bit: %d cases, %d differ\n", cases, bad);
+}
+#endif
 
 /* ---- depthwise ----------------------------------------------------------- */
 
@@ -545,6 +645,9 @@ int main(void)
         if (i == OPS_ISA_AVX2 || i == OPS_ISA_AVX512) test_avx2_math();
 #endif
     }
+#if defined(__x86_64__)
+    test_gemm_avx512_bits();
+#endif
     printf("  SIMD tables tested: %d (best: %s)\n", tested, ops_isa_name(ops_isa_best()));
     return check_done("test-ops-kernels");
 }

@@ -1,0 +1,67 @@
+/*
+ * f32-gemm-blocking.h -- the row blocking of the x86 float GEMMs
+ * (f32-gemm-6x16-avx2.c, f32-gemm-12x32-avx512.c): how many rows of A one
+ * sweep over the column panels takes, and the prefetch of A that goes with
+ * it. Only the order of the tiles depends on it, never a result.
+ *
+ * The sizes were measured for the AVX2 kernel on Zen 3 (512 KiB L2); on
+ * Zen 5 (1 MiB L2) the AVX-512 kernel measured halving or doubling each,
+ * or no prefetch, as no different beyond noise (its header has figures).
+ */
+#ifndef EFFAD_F32_GEMM_BLOCKING_H
+#define EFFAD_F32_GEMM_BLOCKING_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <immintrin.h>
+
+/* Rows per block: the A block (rows x k) is reused across all column
+ * panels, so keep it within about half of a 512 KiB L2. */
+#define F32_GEMM_A_BLOCK_BYTES (256u * 1024u)
+/* Packed B up to this size is read from L2 by every tile row. */
+#define F32_GEMM_B_L2_BYTES (128u * 1024u)
+/* A larger than this is prefetched a tile row ahead. */
+#define F32_GEMM_PREFETCH_A_BYTES (1024u * 1024u)
+
+typedef struct f32_gemm_blocking {
+    size_t rows;      /* rows of A per sweep over the panels, a multiple of mr */
+    int prefetch_a;   /* ask for the next tile row of A while this one runs */
+} f32_gemm_blocking;
+
+/* For an m x k A (row stride lda, in floats), packed B of b_bytes, and tiles
+ * of mr rows.
+ *
+ * When all of B fits in L2 (the expand layers of the early, large blocks:
+ * k <= 40), one tile row sweeps every panel before the next: its A rows
+ * stay in L1 and C is written row after row as one sequential stream,
+ * instead of short pieces of thousands of rows per panel (each one a
+ * separate write miss on a map bigger than L2).
+ *
+ * With B small, rows are swept one tile at a time; when A is beyond L2 (a
+ * projection's input is the depthwise output, several MB in L3), the next
+ * tile row is asked into L2 while this one computes (k x mr cycles per
+ * panel): the row streams were not followed by the hardware prefetchers.
+ * AVX2 on Zen 3, 9025x192x32 (B4's block 3-5 projection): 0.84-0.85x the
+ * time; 900x192x32 (A in L2) 1.03-1.05x without the size condition, hence
+ * it. */
+static inline f32_gemm_blocking f32_gemm_block_rows(size_t m, size_t k, size_t lda, size_t b_bytes, size_t mr)
+{
+    f32_gemm_blocking bl;
+    bl.rows = F32_GEMM_A_BLOCK_BYTES / (k * sizeof(float) + 1) / mr * mr;
+    if (bl.rows < mr || b_bytes <= F32_GEMM_B_L2_BYTES) bl.rows = mr;
+    bl.prefetch_a = bl.rows == mr && m * lda * sizeof(float) > F32_GEMM_PREFETCH_A_BYTES;
+    return bl;
+}
+
+/* Prefetches rows [row, row + rows) of A (k floats each, row stride lda)
+ * into L2. The address is formed as an integer and may lie past A: a
+ * prefetch never faults. */
+static inline void f32_gemm_prefetch_rows(const float *a, size_t lda, size_t row, size_t rows, size_t k)
+{
+    const uintptr_t base = (uintptr_t)a + row * lda * sizeof(float);
+    for (size_t r = 0; r < rows; r++)
+        for (size_t off = 0; off < k * sizeof(float); off += 64)
+            _mm_prefetch((const char *)(base + r * lda * sizeof(float) + off), _MM_HINT_T1);
+}
+
+#endif /* EFFAD_F32_GEMM_BLOCKING_H */
