@@ -80,7 +80,7 @@ ops_status q8_se_gate_avx2(const ops_q8_se_args *a);
  * int8, bit-identical to the scalar references of ops/q8.h. The GEMM needs
  * B packed by q8_gemm_pack_avx512vnni (its own layout: 32-column panels of
  * k quads; it hands other calls to the reference). */
-ops_status q8_gemm_8x32_avx512vnni(const ops_q8_gemm_args *a, void *scratch);
+ops_status q8_gemm_12x32_avx512vnni(const ops_q8_gemm_args *a, void *scratch);
 size_t     q8_gemm_buffer_size_avx512vnni(size_t m, size_t n, size_t k);
 size_t     q8_gemm_pack_buffer_size_avx512vnni(size_t n, size_t k);
 ops_status q8_gemm_pack_avx512vnni(const ops_q8_gemm_args *a, void *dst);   /* dst 64-byte aligned */

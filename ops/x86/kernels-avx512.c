@@ -37,7 +37,7 @@ static const ops_q8_kernels avx512_q8 = {
 };
 
 static const ops_q8_kernels avx512vnni_q8 = {
-    .gemm = q8_gemm_8x32_avx512vnni,
+    .gemm = q8_gemm_12x32_avx512vnni,
     .gemm_buffer_size = q8_gemm_buffer_size_avx512vnni,
     .gemm_panel = 32,         /* two zmm of k quads per row of B */
     .gemm_pack_buffer_size = q8_gemm_pack_buffer_size_avx512vnni,

@@ -1,6 +1,6 @@
 /*
- * q8-gemm-8x32-avx512vnni.c -- every int8 1x1 convolution on CPUs with
- * AVX512_VNNI: uint8 A x int8 B in 8-row x 32-column tiles of int32 sums,
+ * q8-gemm-12x32-avx512vnni.c -- every int8 1x1 convolution on CPUs with
+ * AVX512_VNNI: uint8 A x int8 B in 12-row x 32-column tiles of int32 sums,
  * VPDPBUSD adding four u8 x s8 products into each lane per instruction,
  * then the epilogue of ops/q8.h sixteen lanes at a time (q8-avx512.h).
  *
@@ -34,7 +34,9 @@
 #include "q8-avx2.h"
 #include "q8-avx512.h"
 
-#define Q8_MR 8
+#ifndef Q8_MR
+#define Q8_MR 12
+#endif
 #define Q8_NR 32
 #define HEADER_BYTES (Q8_NR * 4u)
 /* Packed B up to this size is swept whole by every tile. */
@@ -139,19 +141,6 @@ Q8_AVX512_INLINE __m512i bcast4(const uint8_t *p)
     return _mm512_set1_epi32(v);
 }
 
-/* Columns 16v.. of row r of panel p (of the call) to C. */
-Q8_AVX512_INLINE void finish16(const vnni_tile *t, const int epi, size_t p, int r, int v, __m512i acc, __mmask16 mask)
-{
-    const size_t col = p * Q8_NR + (size_t)v * 16;
-    const __m512 m = _mm512_maskz_loadu_ps(mask, t->mult + col);
-    const __m512 b = t->bias ? _mm512_maskz_loadu_ps(mask, t->bias + col) : _mm512_setzero_ps();
-    __m512 x = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), m, b);
-    if (epi == EPI_SWISH) x = q8_avx512_swish(x);
-    else if (epi == EPI_ACT) x = q8_avx512_act(x, t->act);
-    if (t->res) x = q8_avx512_add_res(x, t->res + (size_t)r * t->ldr + col, mask, t->res_zero, t->res_scale);
-    _mm_mask_storeu_epi8(t->c + (size_t)r * t->ldc + col, mask, q8_avx512_quantize(x, &t->q));
-}
-
 /* acc + a (u8) . b (s8), VPDPBUSD. In asm because GCC 12 does not tie
  * the intrinsic's accumulator to one register across the loop: it copied
  * each of the 16 through a second register (and the stack) every step. */
@@ -161,38 +150,34 @@ Q8_AVX512_INLINE __m512i dpbusd(__m512i acc, __m512i a, __m512i b)
     return acc;
 }
 
-#define ROW(r, load)                                                   \
-    if (mr > r) {                                                      \
-        const __m512i av = load;                                       \
-        c##r##0 = dpbusd(c##r##0, av, b0);                        \
-        if (nv > 1) c##r##1 = dpbusd(c##r##1, av, b1);            \
+#define ROW(r, load)                                         \
+    if (mr > r) {                                            \
+        const __m512i av = load;                             \
+        c##r##0 = dpbusd(c##r##0, av, b0);                   \
+        if (nv > 1) c##r##1 = dpbusd(c##r##1, av, b1);       \
     }
-#define ROWS(load) ROW(0, load(0)) ROW(1, load(1)) ROW(2, load(2)) ROW(3, load(3)) \
-                   ROW(4, load(4)) ROW(5, load(5)) ROW(6, load(6)) ROW(7, load(7))
+#define ROWS(load) ROW(0, load(0)) ROW(1, load(1)) ROW(2, load(2)) ROW(3, load(3))   \
+                   ROW(4, load(4)) ROW(5, load(5)) ROW(6, load(6)) ROW(7, load(7))   \
+                   ROW(8, load(8)) ROW(9, load(9)) ROW(10, load(10)) ROW(11, load(11))
 #define QUAD(r) bcast4(a##r + 4 * s)
 #define TAIL(r) _mm512_broadcastd_epi32(_mm_maskz_loadu_epi8(t->k_tail, a##r + 4 * quads))
-#define FINISH(r)                                                             \
-    if (mr > r) {                                                             \
-        finish16(t, epi, p, r, 0, c##r##0, m0);                               \
-        if (nv > 1) finish16(t, epi, p, r, 1, c##r##1, m1);                   \
-    }
+#define APTR(r) const uint8_t *a##r = mr > r ? a0 + r * lda : a0;
+#define SAVE(r) if (mr > r) { acc[r][0] = c##r##0; acc[r][1] = c##r##1; }
 
-/* Panel p of the call: mr rows (1..8) x nv vectors of 16 columns (1, 2).
- * Named accumulators, not an array: GCC kept an array's vectors moving
- * between registers and the stack in the loop. */
+/* Panel p of the call: mr rows (1..Q8_MR) x nv vectors of 16 columns (1,
+ * 2). Named accumulators, not an array, in the loop: GCC kept an array's
+ * vectors moving between registers and the stack. */
 Q8_AVX512_INLINE void tile(const int mr, const int nv, const int epi, const vnni_tile *t, size_t p)
 {
     const uint8_t *panel = t->panel + p * t->panel_bytes;
     const __m512i i0 = _mm512_load_si512(panel), i1 = _mm512_load_si512(panel + 64);
     __m512i c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
     __m512i c40 = i0, c41 = i1, c50 = i0, c51 = i1, c60 = i0, c61 = i1, c70 = i0, c71 = i1;
+    __m512i c80 = i0, c81 = i1, c90 = i0, c91 = i1, c100 = i0, c101 = i1, c110 = i0, c111 = i1;
     /* row pointers past mr stay on row 0: never read */
     const size_t lda = t->lda;
     const uint8_t *a0 = t->a;
-    const uint8_t *a1 = mr > 1 ? a0 + lda : a0, *a2 = mr > 2 ? a0 + 2 * lda : a0;
-    const uint8_t *a3 = mr > 3 ? a0 + 3 * lda : a0, *a4 = mr > 4 ? a0 + 4 * lda : a0;
-    const uint8_t *a5 = mr > 5 ? a0 + 5 * lda : a0, *a6 = mr > 6 ? a0 + 6 * lda : a0;
-    const uint8_t *a7 = mr > 7 ? a0 + 7 * lda : a0;
+    APTR(1) APTR(2) APTR(3) APTR(4) APTR(5) APTR(6) APTR(7) APTR(8) APTR(9) APTR(10) APTR(11)
     const __m512i *bp = (const __m512i *)(const void *)(panel + HEADER_BYTES);
     const size_t quads = t->quads;
     for (size_t s = 0; s < quads; s++, bp += 2) {
@@ -203,12 +188,41 @@ Q8_AVX512_INLINE void tile(const int mr, const int nv, const int epi, const vnni
         const __m512i b0 = _mm512_load_si512(bp), b1 = nv > 1 ? _mm512_load_si512(bp + 1) : b0;
         ROWS(TAIL)
     }
+    /* The epilogue is a loop over the sums parked in L1: unrolled, it made
+     * 4 KB of code per tile variant, and it needs the registers for its
+     * own constants. */
+    __m512i acc[12][2];
+    SAVE(0) SAVE(1) SAVE(2) SAVE(3) SAVE(4) SAVE(5) SAVE(6) SAVE(7) SAVE(8) SAVE(9) SAVE(10) SAVE(11)
     /* only the call's last panel can be partial */
     const int last = p + 1 == t->panels;
     const __mmask16 m0 = last ? t->m0 : 0xffff, m1 = last ? t->m1 : 0xffff;
-    FINISH(0) FINISH(1) FINISH(2) FINISH(3) FINISH(4) FINISH(5) FINISH(6) FINISH(7)
+    const size_t col = p * Q8_NR;
+    const __m512 f0 = _mm512_maskz_loadu_ps(m0, t->mult + col), f1 = _mm512_maskz_loadu_ps(m1, t->mult + col + 16);
+    const __m512 z = _mm512_setzero_ps();
+    const __m512 g0 = t->bias ? _mm512_maskz_loadu_ps(m0, t->bias + col) : z;
+    const __m512 g1 = t->bias ? _mm512_maskz_loadu_ps(m1, t->bias + col + 16) : z;
+    const uint8_t *res = t->res ? t->res + col : 0;
+    uint8_t *c = t->c + col;
+    for (int r = 0; r < mr; r++, c += t->ldc, res = res ? res + t->ldr : 0) {
+        __m512 x0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][0]), f0, g0), x1 = x0;
+        if (nv > 1) x1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][1]), f1, g1);
+        if (epi == EPI_SWISH) {
+            x0 = q8_avx512_swish(x0);
+            if (nv > 1) x1 = q8_avx512_swish(x1);
+        } else if (epi == EPI_ACT) {
+            x0 = q8_avx512_act(x0, t->act);
+            if (nv > 1) x1 = q8_avx512_act(x1, t->act);
+        }
+        if (res) {
+            x0 = q8_avx512_add_res(x0, res, m0, t->res_zero, t->res_scale);
+            if (nv > 1) x1 = q8_avx512_add_res(x1, res + 16, m1, t->res_zero, t->res_scale);
+        }
+        _mm_mask_storeu_epi8(c, m0, q8_avx512_quantize(x0, &t->q));
+        if (nv > 1) _mm_mask_storeu_epi8(c + 16, m1, q8_avx512_quantize(x1, &t->q));
+    }
 }
-#undef FINISH
+#undef SAVE
+#undef APTR
 #undef TAIL
 #undef QUAD
 #undef ROWS
@@ -217,12 +231,13 @@ Q8_AVX512_INLINE void tile(const int mr, const int nv, const int epi, const vnni
 typedef void (*tile_fn)(const vnni_tile *t);
 #define TILE(mr, nv, e) \
     static void tile_##mr##_##nv##_##e(const vnni_tile *t) { for (size_t p = 0; p < t->panels; p++) tile(mr, nv, e, t, p); }
-#define TILES(nv, e) TILE(1, nv, e) TILE(2, nv, e) TILE(3, nv, e) TILE(4, nv, e) \
-                     TILE(5, nv, e) TILE(6, nv, e) TILE(7, nv, e) TILE(8, nv, e)
-#define ROWS(nv, e) { tile_1_##nv##_##e, tile_2_##nv##_##e, tile_3_##nv##_##e, tile_4_##nv##_##e, \
-                      tile_5_##nv##_##e, tile_6_##nv##_##e, tile_7_##nv##_##e, tile_8_##nv##_##e }
+#define TILES(nv, e) TILE(1, nv, e) TILE(2, nv, e) TILE(3, nv, e) TILE(4, nv, e) TILE(5, nv, e) TILE(6, nv, e) \
+                     TILE(7, nv, e) TILE(8, nv, e) TILE(9, nv, e) TILE(10, nv, e) TILE(11, nv, e) TILE(12, nv, e)
+#define ROWS(nv, e) { tile_1_##nv##_##e, tile_2_##nv##_##e, tile_3_##nv##_##e, tile_4_##nv##_##e, tile_5_##nv##_##e,  \
+                      tile_6_##nv##_##e, tile_7_##nv##_##e, tile_8_##nv##_##e, tile_9_##nv##_##e, tile_10_##nv##_##e, \
+                      tile_11_##nv##_##e, tile_12_##nv##_##e }
 TILES(1, 0) TILES(1, 1) TILES(1, 2) TILES(2, 0) TILES(2, 1) TILES(2, 2)
-static const tile_fn tiles[3][2][Q8_MR] = {
+static const tile_fn tiles[3][2][12] = {
     { ROWS(1, 0), ROWS(2, 0) }, { ROWS(1, 1), ROWS(2, 1) }, { ROWS(1, 2), ROWS(2, 2) },
 };
 #undef ROWS
@@ -231,7 +246,7 @@ static const tile_fn tiles[3][2][Q8_MR] = {
 
 /* ---------------------------------------------------------------- gemm */
 
-ops_status q8_gemm_8x32_avx512vnni(const ops_q8_gemm_args *g, void *scratch)
+ops_status q8_gemm_12x32_avx512vnni(const ops_q8_gemm_args *g, void *scratch)
 {
     if (!g || (g->m && g->n && (!g->a || !g->c || !g->out.mult || !g->k))) return OPS_ERR_ARG;
     const size_t m = g->m, n = g->n, k = g->k;
