@@ -23,26 +23,24 @@
 
 #define Q8_AVX512_INLINE static inline __attribute__((always_inline))
 
-/* ops_q8_exp, lane by lane. */
-Q8_AVX512_INLINE __m512 q8_avx512_exp(__m512 y)
+/* 1 + e^-x: ops_q8_exp(-x) with the negation folded into the operations
+ * that read -x, giving the same values. Clamping -x into [-80, 30] is
+ * clamping x into [-30, 80] (min first: a NaN becomes 80, i.e. -x becomes
+ * -80, as q8-avx2.h's max makes it); fma(-x, c, m) is fnmadd(x, c, m);
+ * fnmadd(n, ln2, -x) is fnmsub(n, ln2, x) (negation is exact and
+ * round-to-nearest symmetric). One xor fewer per vector of the swish. */
+Q8_AVX512_INLINE __m512 q8_avx512_one_plus_exp_neg(__m512 x)
 {
     const __m512 magic = _mm512_set1_ps(0x1.8000fep23f);
-    y = _mm512_min_ps(_mm512_max_ps(y, _mm512_set1_ps(-80.0f)), _mm512_set1_ps(30.0f));
-    const __m512 v = _mm512_fmadd_ps(y, _mm512_set1_ps(1.44269504088896341f), magic);
+    x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(80.0f)), _mm512_set1_ps(-30.0f));
+    const __m512 v = _mm512_fnmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), magic);
     const __m512 s = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(v), 23));
     const __m512 n = _mm512_sub_ps(v, magic);
-    const __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.62e430p-1f), y);
+    const __m512 r = _mm512_fnmsub_ps(n, _mm512_set1_ps(0x1.62e430p-1f), x);
     __m512 p = _mm512_fmadd_ps(r, _mm512_set1_ps(0x1.470c38p-5f), _mm512_set1_ps(0x1.575012p-3f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0x1.001cbep-1f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_fmadd_ps(_mm512_mul_ps(r, s), p, s);
-}
-
-/* 1 + e^-x (the negation flips the sign bit, as -x does). */
-Q8_AVX512_INLINE __m512 q8_avx512_one_plus_exp_neg(__m512 x)
-{
-    const __m512 neg = _mm512_castsi512_ps(_mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32((int)0x80000000u)));
-    return _mm512_add_ps(_mm512_set1_ps(1.0f), q8_avx512_exp(neg));
+    return _mm512_add_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(_mm512_mul_ps(r, s), p, s));
 }
 
 Q8_AVX512_INLINE __m512 q8_avx512_swish(__m512 x)
@@ -75,12 +73,13 @@ Q8_AVX512_INLINE __m512 q8_avx512_act(__m512 x, ops_act act)
 
 typedef struct q8_avx512_out {
     __m512 inv, hi;
-    __m512i zero;
+    __m512i zero, zero16;
 } q8_avx512_out;
 
 Q8_AVX512_INLINE q8_avx512_out q8_avx512_out_of(float inv_scale, int32_t zero)
 {
-    q8_avx512_out q = { _mm512_set1_ps(inv_scale), _mm512_set1_ps((float)(255 - zero)), _mm512_set1_epi32(zero) };
+    q8_avx512_out q = { _mm512_set1_ps(inv_scale), _mm512_set1_ps((float)(255 - zero)), _mm512_set1_epi32(zero),
+                        _mm512_set1_epi16((short)zero) };
     return q;
 }
 
@@ -89,6 +88,21 @@ Q8_AVX512_INLINE __m128i q8_avx512_quantize(__m512 t, const q8_avx512_out *q)
 {
     const __m512i r = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_mul_ps(t, q->inv), q->hi));
     return _mm512_cvtepi32_epi8(_mm512_max_epi32(_mm512_add_epi32(r, q->zero), _mm512_setzero_si512()));
+}
+
+/* ops_q8_quantize1 on the 32 lanes of t0 (columns 0-15) and t1 (16-31):
+ * 32 uint8 in column order. The saturating packs of q8-avx2.h instead of
+ * two vpmovdb: int32 -> int16 (signed saturation), + zero, -> uint8
+ * (unsigned saturation, the clamp from below), then the dwords put back
+ * in order (the packs work within 128-bit lanes). */
+Q8_AVX512_INLINE __m256i q8_avx512_quantize2(__m512 t0, __m512 t1, const q8_avx512_out *q)
+{
+    const __m512i r0 = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_mul_ps(t0, q->inv), q->hi));
+    const __m512i r1 = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_mul_ps(t1, q->inv), q->hi));
+    const __m512i h = _mm512_add_epi16(_mm512_packs_epi32(r0, r1), q->zero16);
+    const __m512i b = _mm512_packus_epi16(h, h);   /* lane l: r0[4l..4l+3], r1[4l..4l+3], twice */
+    const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_castsi512_si256(_mm512_permutexvar_epi32(order, b));
 }
 
 /* t plus the residual of the lanes of mask at p: fmaf((float)(r - zero), scale, t). */

@@ -196,6 +196,7 @@ Q8_AVX512_INLINE void tile(const int mr, const int nv, const int epi, const vnni
     /* only the call's last panel can be partial */
     const int last = p + 1 == t->panels;
     const __mmask16 m0 = last ? t->m0 : 0xffff, m1 = last ? t->m1 : 0xffff;
+    const __mmask32 m01 = (__mmask32)m0 | (__mmask32)m1 << 16;
     const size_t col = p * Q8_NR;
     const __m512 f0 = _mm512_maskz_loadu_ps(m0, t->mult + col), f1 = _mm512_maskz_loadu_ps(m1, t->mult + col + 16);
     const __m512 z = _mm512_setzero_ps();
@@ -217,8 +218,8 @@ Q8_AVX512_INLINE void tile(const int mr, const int nv, const int epi, const vnni
             x0 = q8_avx512_add_res(x0, res, m0, t->res_zero, t->res_scale);
             if (nv > 1) x1 = q8_avx512_add_res(x1, res + 16, m1, t->res_zero, t->res_scale);
         }
-        _mm_mask_storeu_epi8(c, m0, q8_avx512_quantize(x0, &t->q));
-        if (nv > 1) _mm_mask_storeu_epi8(c + 16, m1, q8_avx512_quantize(x1, &t->q));
+        if (nv > 1) _mm256_mask_storeu_epi8(c, m01, q8_avx512_quantize2(x0, x1, &t->q));
+        else _mm_mask_storeu_epi8(c, m0, q8_avx512_quantize(x0, &t->q));
     }
 }
 #undef SAVE
