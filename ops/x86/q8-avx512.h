@@ -112,4 +112,36 @@ Q8_AVX512_INLINE __m512 q8_avx512_add_res(__m512 t, const uint8_t *p, __mmask16 
     return _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_sub_epi32(r, zero)), scale, t);
 }
 
+/* One row of c uint8 requantised per channel, q8_scale_channels' arithmetic
+ * (the gemm_a_mult rescale of A): y = quantize1((float)(x - in_zero) *
+ * mult, 1, out_zero), 64 channels a step, the rest 16 at a time under a
+ * mask. q's inv_scale must be 1: t * 1 is t, so the multiply is left out. */
+Q8_AVX512_INLINE void q8_avx512_rescale_row(const uint8_t *x, size_t c, int32_t in_zero, const float *mult,
+                                            const q8_avx512_out *q, uint8_t *y)
+{
+    const __m512i zi = _mm512_set1_epi32(in_zero);
+    size_t ch = 0;
+    for (; ch + 64 <= c; ch += 64) {
+        __m512i r[4];
+#pragma GCC unroll 4
+        for (int j = 0; j < 4; j++) {
+            const __m512i v = _mm512_sub_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)(const void *)(x + ch + 16 * j))), zi);
+            const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(v), _mm512_loadu_ps(mult + ch + 16 * j));
+            r[j] = _mm512_cvtps_epi32(_mm512_min_ps(t, q->hi));
+        }
+        const __m512i h0 = _mm512_add_epi16(_mm512_packs_epi32(r[0], r[1]), q->zero16);
+        const __m512i h1 = _mm512_add_epi16(_mm512_packs_epi32(r[2], r[3]), q->zero16);
+        /* lane l: r0[4l..], r1[4l..], r2[4l..], r3[4l..] (4 bytes each) */
+        const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        _mm512_storeu_si512(y + ch, _mm512_permutexvar_epi32(order, _mm512_packus_epi16(h0, h1)));
+    }
+    for (; ch < c; ch += 16) {
+        const __mmask16 m = (__mmask16)(c - ch >= 16 ? 0xffffu : (1u << (c - ch)) - 1u);
+        const __m512i v = _mm512_sub_epi32(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(m, x + ch)), zi);
+        const __m512 t = _mm512_mul_ps(_mm512_cvtepi32_ps(v), _mm512_maskz_loadu_ps(m, mult + ch));
+        const __m512i r = _mm512_cvtps_epi32(_mm512_min_ps(t, q->hi));
+        _mm_mask_storeu_epi8(y + ch, m, _mm512_cvtepi32_epi8(_mm512_max_epi32(_mm512_add_epi32(r, q->zero), _mm512_setzero_si512())));
+    }
+}
+
 #endif /* EFFAD_Q8_AVX512_H */

@@ -31,7 +31,6 @@
  */
 #include <immintrin.h>
 #include "kernels-internal.h"
-#include "q8-avx2.h"
 #include "q8-avx512.h"
 
 #ifndef Q8_MR
@@ -258,7 +257,7 @@ ops_status q8_gemm_12x32_avx512vnni(const ops_q8_gemm_args *g, void *scratch)
     const uint8_t *packed = g->b_packed;
     const size_t mc = block_rows(m, n, k), pb = panel_bytes(k);
     uint8_t *a_copy = (uint8_t *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
-    const q8_avx2_out qa = q8_avx2_out_of(1.0f, g->a_zero);
+    const q8_avx512_out qa = q8_avx512_out_of(1.0f, g->a_zero);
 
     vnni_tile t;
     t.quads = k / 4;
@@ -278,7 +277,7 @@ ops_status q8_gemm_12x32_avx512vnni(const ops_q8_gemm_args *g, void *scratch)
         size_t lda = g->a_stride;
         if (g->a_mult) {
             for (size_t r = 0; r < rows; r++)
-                q8_avx2_rescale_row(a + r * lda, k, g->a_in_zero, g->a_mult, g->a_zero, &qa, a_copy + r * k);
+                q8_avx512_rescale_row(a + r * lda, k, g->a_in_zero, g->a_mult, &qa, a_copy + r * k);
             a = a_copy;
             lda = k;
         }
