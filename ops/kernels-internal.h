@@ -85,6 +85,9 @@ size_t     q8_gemm_buffer_size_avx512vnni(size_t m, size_t n, size_t k);
 size_t     q8_gemm_pack_buffer_size_avx512vnni(size_t n, size_t k);
 ops_status q8_gemm_pack_avx512vnni(const ops_q8_gemm_args *a, void *dst);   /* dst 64-byte aligned */
 size_t     q8_gemm_pack_offset_avx512vnni(size_t j0, size_t k);
+/* The int8 epilogue's activation on zmm in array form, for the tests
+ * (ops/x86/q8-act-avx512.c: AVX-512 F, no VNNI). */
+void       q8_vact_avx512(const float *x, float *y, size_t n, ops_act act);
 #endif
 
 #endif /* EFFAD_OPS_KERNELS_INTERNAL_H */
