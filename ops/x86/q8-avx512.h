@@ -6,11 +6,12 @@
  * contraction under -std=c11). Include only from files built with the
  * AVX-512 flags (-avx512.c, -avx512vnni.c).
  *
- * What differs from q8-avx2.h is only the way back to bytes: AVX-512 has
- * vpmovdb (int32 -> int8, truncating), so a vector of 16 rounded lanes
- * becomes 16 bytes without the two saturating packs. The clamp those packs
- * made from below is a max with 0 after adding the zero point (round(v) +
- * zero <= 0 whenever the reference gives 0, as argued in q8-avx2.h, and an
+ * Back to bytes, two ways. Two vectors (a row of 32 outputs) take
+ * q8-avx2.h's saturating packs, whose argument holds lane for lane, and
+ * one permute to undo the packs' 128-bit lanes. A lone vector takes
+ * vpmovdb (int32 -> int8, truncating): the clamp the packs made from below
+ * is then a max with 0 after adding the zero point (round(v) + zero <= 0
+ * whenever the reference gives 0, as argued in q8-avx2.h, and an
  * out-of-range v converts to INT32_MIN, which + zero stays negative); from
  * above the float min already keeps round(v) + zero <= 255, so truncation
  * drops nothing.
@@ -19,6 +20,7 @@
 #define EFFAD_Q8_AVX512_H
 
 #include <immintrin.h>
+#include "avx512-math.h"
 #include "q8.h"
 
 #define Q8_AVX512_INLINE static inline __attribute__((always_inline))
@@ -48,25 +50,16 @@ Q8_AVX512_INLINE __m512 q8_avx512_swish(__m512 x)
     return _mm512_div_ps(x, q8_avx512_one_plus_exp_neg(x));
 }
 
+/* The kinds without an exponential: avx512-math.h's avx512_act_ps does
+ * ops_q8_act's operations for them (fmaf in the hard ones, max/min for
+ * the clamps; tests/unit/test-q8-kernels.c holds them value by value). */
 Q8_AVX512_INLINE __m512 q8_avx512_act(__m512 x, ops_act act)
 {
     switch (act.kind) {
-    case OPS_ACT_NONE: return x;
-    case OPS_ACT_RELU: return _mm512_max_ps(x, _mm512_setzero_ps());
-    case OPS_ACT_CLIP: return _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(act.a)), _mm512_set1_ps(act.b));
     case OPS_ACT_SIGMOID: return _mm512_div_ps(_mm512_set1_ps(1.0f), q8_avx512_one_plus_exp_neg(x));
     case OPS_ACT_SWISH: return q8_avx512_swish(x);
-    case OPS_ACT_HARDSIGMOID: {
-        const __m512 y = _mm512_fmadd_ps(x, _mm512_set1_ps(act.a), _mm512_set1_ps(act.b));
-        return _mm512_min_ps(_mm512_max_ps(y, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
+    default: return avx512_act_ps(x, act);
     }
-    case OPS_ACT_HARDSWISH: {
-        __m512 y = _mm512_fmadd_ps(x, _mm512_set1_ps(1.0f / 6.0f), _mm512_set1_ps(0.5f));
-        y = _mm512_min_ps(_mm512_max_ps(y, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
-        return _mm512_mul_ps(x, y);
-    }
-    }
-    return x;
 }
 
 /* ------------------------------------------------------------ quantise */

@@ -3,39 +3,65 @@
  * AVX512_VNNI: uint8 A x int8 B in 12-row x 32-column tiles of int32 sums,
  * VPDPBUSD adding four u8 x s8 products into each lane per instruction,
  * then the epilogue of ops/q8.h sixteen lanes at a time (q8-avx512.h).
+ * Bit-identical to the scalar reference (the sums are exact integers, the
+ * epilogue the reference's float operations lane by lane).
  *
  * VPDPBUSD takes its first multiplicand unsigned and its second signed,
- * which is this GEMM's A and B as they are: no 7-bit weights, no
- * widening, and the sum is exact in int32 (the non-saturating form; a
- * group of four products is at most 4 x 255 x 128). As in the AVX2 kernel
- * the zero point of A is not subtracted in the loop: the accumulators
- * start from -a_zero * colsum(w), computed when B is packed, and the
- * result is the scalar reference's integer.
+ * which is this GEMM's A and B as they are: any int8 weights (no 7-bit
+ * mode, no widening to int16 as in the AVX2 kernel), and the sum is exact
+ * (the non-saturating form, int32 lanes; a group of four products is at
+ * most 4 x 255 x 128). As in the AVX2 kernel the zero point of A is not
+ * subtracted in the loop: the accumulators start from -a_zero * colsum(w),
+ * computed when B is packed -- the same integer as the reference's sum.
  *
- * A is read where it lies (4 bytes broadcast per row and step); the last,
- * partial k quad of a row is a masked load of k % 4 bytes, so no copy is
- * made to pad k. Only a call with a_mult (the squeeze-excite rescale)
- * copies A, requantised, block by block into the scratch.
+ * A is read where it lies (4 bytes broadcast per row and step; the last,
+ * partial k quad of a row a masked load of k % 4 bytes, so k needs no
+ * padding copy). Only a call with a_mult (the squeeze-excite rescale)
+ * copies A, requantised on zmm, block by block into the scratch.
  *
- * Registers: 16 accumulators, 2 B vectors, the broadcast A value.
+ * Registers: 24 accumulators, 2 B vectors, the broadcast A value. After
+ * the k loop the sums are parked in L1 and the epilogue is a loop over
+ * the rows (all rows unrolled made 4 KB of code per variant and was up
+ * to 27% slower: the exponential's constants need the registers).
+ * Variants per tile height 1-12, 1 or 2 vectors of columns (a last panel
+ * of <= 16 columns: B0's 16- and B4's 24-column layers) and the
+ * activation (swish: every expand and the head; none: the projections,
+ * with the residual; anything else through a switch).
  *
- * Loop order as in the AVX2 kernel: small packed B (the early layers) is
- * swept whole by each 8-row tile; larger B is met by blocks of A rows
- * that stay in L2 while every panel passes over them.
+ * Loop order as in the AVX2 kernel: packed B up to 128 KB (the early
+ * layers) is swept whole by each 12-row tile; larger B meets blocks of A
+ * rows of about 128 KB while every panel passes over them.
+ *
+ * Measured on a shared 2-vCPU Zen 5 (bench/bench-q8-kernels.c, the AVX2
+ * int8 GEMM in the same process, alternated, minima; 8-bit weights):
+ * 0.22-0.26 of the AVX2 time on the deep layers (49x1152x192 25.5 us vs
+ * 110 us; 144x448x2688 435 vs 1944 us), 0.33-0.40 on the early expands
+ * and projections (12544x16x96 swish 260 vs 688 us), where the epilogue is
+ * most of the work; with 7-bit weights (AVX2's vpmaddubsw mode) 0.26-0.53.
+ * The deep layers reach 430 GMAC/s (1444x1632x272). End to end
+ * (all blocks int8, one thread, per-layer minima over alternated passes):
+ * B0 1x1 layers 4.9 -> 1.7 ms, B4 at 380 47 -> 13 ms; the whole pass
+ * 0.54x (B0) and 0.45x (B4) of the AVX2 table's.
+ * Tried and not kept: GCC 12's _mm512_dpbusd_epi32 in the k loop -- it
+ * copied every accumulator through a second register (and the stack) each
+ * step, 1.6-1.75x slower on the deep layers than the one-line asm below;
+ * 8-row tiles (1-4% slower) and 6-row (1-11%); vpmovdb to a register and
+ * a masked store instead of GCC's vpmovdb-to-memory (no change); 512 KB
+ * sweeps and 384 KB A blocks (within 2%, either way).
  *
  * Packed B, the table's own layout (ops/dispatch.h): per panel of 32
  * columns, a 128-byte header (32 int32 -a_zero * colsum), then ceil(k/4)
  * rows of 32 columns x 4 int8 (k quads; two zmm per row, columns 0-15
  * then 16-31), zero past k and past n. The panel of column j0 starts at
- * (j0 / 32) * panel_bytes(k).
+ * (j0 / 32) * panel_bytes(k). Packing reads B once (masked loads for the
+ * k and column tails), faster than the AVX2 packer (B0's 192x1152: 26 vs
+ * 35 us from memory, 7 vs 14 us from cache).
  */
 #include <immintrin.h>
 #include "kernels-internal.h"
 #include "q8-avx512.h"
 
-#ifndef Q8_MR
 #define Q8_MR 12
-#endif
 #define Q8_NR 32
 #define HEADER_BYTES (Q8_NR * 4u)
 /* Packed B up to this size is swept whole by every tile. */
@@ -60,11 +86,11 @@ size_t q8_gemm_pack_offset_avx512vnni(size_t j0, size_t k)
 /* Rows of A per block (a multiple of the tile height; see the top). */
 static size_t block_rows(size_t m, size_t n, size_t k)
 {
-    const size_t m8 = (m + Q8_MR - 1) / Q8_MR * Q8_MR;
+    const size_t m_up = (m + Q8_MR - 1) / Q8_MR * Q8_MR;
     if (q8_gemm_pack_buffer_size_avx512vnni(n, k) <= B_SWEEP_BYTES) return Q8_MR;
     size_t mc = A_BLOCK_BYTES / k / Q8_MR * Q8_MR;
     if (mc < Q8_MR) mc = Q8_MR;
-    return mc < m8 ? mc : m8;
+    return mc < m_up ? mc : m_up;
 }
 
 /* Scratch: one block of A rows requantised by a_mult (k bytes a row). */
