@@ -81,6 +81,19 @@ ops_status q8_quantize_avx2(const float *x, size_t n, float inv_scale, int32_t z
 ops_status q8_dequantize_avx2(const uint8_t *q, size_t n, float scale, int32_t zero, float *x);
 ops_status q8_sum_hw_avx2(const uint8_t *in, size_t hw, size_t c, int32_t *out);
 ops_status q8_se_gate_avx2(const ops_q8_se_args *a);
+
+/* ---- AVX-512 VNNI (files ops/x86/q8-...-avx512vnni.c) ------------------------------ *
+ * int8, bit-identical to the scalar references of ops/q8.h. The GEMM needs
+ * B packed by q8_gemm_pack_avx512vnni (its own layout: 32-column panels of
+ * k quads; it hands other calls to the reference). */
+ops_status q8_gemm_12x32_avx512vnni(const ops_q8_gemm_args *a, void *scratch);
+size_t     q8_gemm_buffer_size_avx512vnni(size_t m, size_t n, size_t k);
+size_t     q8_gemm_pack_buffer_size_avx512vnni(size_t n, size_t k);
+ops_status q8_gemm_pack_avx512vnni(const ops_q8_gemm_args *a, void *dst);   /* dst 64-byte aligned */
+size_t     q8_gemm_pack_offset_avx512vnni(size_t j0, size_t k);
+/* The int8 epilogue's activation on zmm in array form, for the tests
+ * (ops/x86/q8-act-avx512.c: AVX-512 F, no VNNI). */
+void       q8_vact_avx512(const float *x, float *y, size_t n, ops_act act);
 #endif
 
 #endif /* EFFAD_OPS_KERNELS_INTERNAL_H */
