@@ -245,25 +245,11 @@ ops_status f32_gemm_12x32_avx512(const ops_gemm_args *g, void *scratch)
     pn.lda = g->a_stride;
     pn.ldc = g->c_stride;
     pn.ldr = g->res_stride;
-    const float *b;
-    size_t panel_step;        /* floats from one panel to the next */
-    int mode;
-    if (scratch || g->b_packed) {
-        float *pk = (float *)g->b_packed;
-        if (!pk) {
-            pk = (float *)(((uintptr_t)scratch + 63) & ~(uintptr_t)63);
-            gemm_pack_b(g, pk);
-        }
-        b = pk;
-        pn.ldb = GEMM_NR;
-        panel_step = k * GEMM_NR;
-        mode = g->act.kind == OPS_ACT_SWISH ? 1 : 0;
-    } else {
-        b = g->b;
-        pn.ldb = g->b_stride;
-        panel_step = GEMM_NR;
-        mode = g->a_scale ? 3 : 2;
-    }
+    const f32_gemm_b src = f32_gemm_b_of(g, scratch, GEMM_NR, 64, gemm_pack_b);
+    const float *b = src.b;
+    const size_t panel_step = src.panel_step;
+    pn.ldb = src.ldb;
+    const int mode = src.packed ? (g->act.kind == OPS_ACT_SWISH ? 1 : 0) : (g->a_scale ? 3 : 2);
 
     const f32_gemm_blocking bl = f32_gemm_block_rows(m, k, g->a_stride, panels_floats(n, k) * sizeof(float), GEMM_MR);
     for (size_t i0 = 0; i0 < m; i0 += bl.rows) {

@@ -238,25 +238,12 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
     pn.lda = g->a_stride;
     pn.ldc = g->c_stride;
     pn.ldr = g->res_stride;
-    const float *b;
-    size_t panel_step;        /* floats from one 16-column panel to the next */
-    int mode, packed = scratch != 0 || g->b_packed;
-    if (packed) {
-        float *pk = (float *)g->b_packed;
-        if (!pk) {
-            pk = (float *)(((uintptr_t)scratch + 31) & ~(uintptr_t)31);
-            gemm_pack_b(g, pk);
-        }
-        b = pk;
-        pn.ldb = GEMM_NR;
-        panel_step = k * GEMM_NR;
-        mode = g->act.kind == OPS_ACT_SWISH ? 4 : 0;
-    } else {
-        b = g->b;
-        pn.ldb = g->b_stride;
-        panel_step = GEMM_NR;
-        mode = g->a_scale ? 2 : 0;
-    }
+    const f32_gemm_b src = f32_gemm_b_of(g, scratch, GEMM_NR, 32, gemm_pack_b);
+    const float *b = src.b;
+    const size_t panel_step = src.panel_step;
+    const int packed = src.packed;
+    pn.ldb = src.ldb;
+    const int mode = packed ? (g->act.kind == OPS_ACT_SWISH ? 4 : 0) : (g->a_scale ? 2 : 0);
 
     const f32_gemm_blocking bl = f32_gemm_block_rows(m, k, g->a_stride, f32_gemm_pack_buffer_size_avx2(n, k), GEMM_MR);
     for (size_t i0 = 0; i0 < m; i0 += bl.rows) {

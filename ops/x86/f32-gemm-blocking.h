@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <immintrin.h>
+#include "ops.h"
 
 /* Rows per block: the A block (rows x k) is reused across all column
  * panels, so keep it within about half of a 512 KiB L2. */
@@ -62,6 +63,39 @@ static inline void f32_gemm_prefetch_rows(const float *a, size_t lda, size_t row
     for (size_t r = 0; r < rows; r++)
         for (size_t off = 0; off < k * sizeof(float); off += 64)
             _mm_prefetch((const char *)(base + r * lda * sizeof(float) + off), _MM_HINT_T1);
+}
+
+/* Where one call's B comes from: packed by the caller once per layer
+ * (b_packed), packed here into the scratch (at the next `align`-byte
+ * boundary), or, with neither, read in place. nr is the kernel's panel
+ * width. */
+typedef struct f32_gemm_b {
+    const float *b;
+    size_t ldb;           /* floats from one k row of a panel to the next */
+    size_t panel_step;    /* floats from one panel to the next */
+    int packed;
+} f32_gemm_b;
+
+static inline f32_gemm_b f32_gemm_b_of(const ops_gemm_args *g, void *scratch, size_t nr, uintptr_t align,
+                                       void (*pack)(const ops_gemm_args *g, float *dst))
+{
+    f32_gemm_b s;
+    s.packed = scratch != 0 || g->b_packed != 0;
+    if (s.packed) {
+        float *pk = (float *)g->b_packed;
+        if (!pk) {
+            pk = (float *)(((uintptr_t)scratch + align - 1) & ~(align - 1));
+            pack(g, pk);
+        }
+        s.b = pk;
+        s.ldb = nr;
+        s.panel_step = g->k * nr;
+    } else {
+        s.b = g->b;
+        s.ldb = g->b_stride;
+        s.panel_step = nr;
+    }
+    return s;
 }
 
 #endif /* EFFAD_F32_GEMM_BLOCKING_H */
