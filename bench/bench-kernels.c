@@ -4,6 +4,9 @@
  *
  *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Iops -o build/bench-kernels bench/bench-kernels.c build/libeffad.a -lm && build/bench-kernels
  *
+ * `build/bench-kernels isa [SECONDS]`: only the avx2 and avx512 tables side
+ * by side on every depthwise shape of B0 and B4 (isa_compare).
+ *
  * Each figure is the best of several timed repetitions (the machine is
  * shared; the minimum is the least disturbed run). GFLOP/s counts one FMA
  * as 2 flops and ignores the epilogue. `peak` is measured by a loop of
@@ -41,9 +44,12 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* 64-byte aligned, as the engine's arena and the .efm weights are: from
+ * malloc (16-byte aligned) every zmm load of a 16-channel block splits two
+ * cache lines, and the AVX-512 depthwise ran 1.3-1.5x slower. */
 static float *buf(size_t n)
 {
-    float *p = malloc((n ? n : 1) * sizeof *p);
+    float *p = aligned_alloc(64, (n * sizeof *p + 63) / 64 * 64 + 64);
     uint32_t s = 12345;
     for (size_t i = 0; i < n; i++) { s = s * 1664525u + 1013904223u; p[i] = (float)(s >> 8) / 16777216.0f - 0.5f; }
     return p;
@@ -87,8 +93,88 @@ __attribute__((target("avx2,fma"))) static double fma_peak_gflops(void)
 }
 #endif
 
-int main(void)
+/* ---- the same kernels on two ISAs, side by side ----
+ * Depthwise on every depthwise shape of B0 @224 and B4 @380 (torchvision
+ * models: symmetric k/2 pads; swish and channel sums), one output row per
+ * call from a ring holding the whole map, as the engine's fused
+ * expand+depthwise calls it (no software prefetch), the two tables
+ * alternately, one pass over the map each per round, so both see the same
+ * machine load; the figure is each one's minimum. */
+typedef struct dw_shape { const char *model; int h, w, c, k, s, blocks; } dw_shape;
+static const dw_shape dw_model_shapes[] = {
+    { "b0", 112, 112, 32, 3, 1, 1 },   { "b0", 112, 112, 96, 3, 2, 1 },  { "b0", 56, 56, 144, 3, 1, 1 },
+    { "b0", 56, 56, 144, 5, 2, 1 },    { "b0", 28, 28, 240, 5, 1, 1 },   { "b0", 28, 28, 240, 3, 2, 1 },
+    { "b0", 14, 14, 480, 3, 1, 2 },    { "b0", 14, 14, 480, 5, 1, 1 },   { "b0", 14, 14, 672, 5, 1, 2 },
+    { "b0", 14, 14, 672, 5, 2, 1 },    { "b0", 7, 7, 1152, 5, 1, 3 },    { "b0", 7, 7, 1152, 3, 1, 1 },
+    { "b4", 190, 190, 48, 3, 1, 1 },   { "b4", 190, 190, 24, 3, 1, 1 },  { "b4", 190, 190, 144, 3, 2, 1 },
+    { "b4", 95, 95, 192, 3, 1, 3 },    { "b4", 95, 95, 192, 5, 2, 1 },   { "b4", 48, 48, 336, 5, 1, 3 },
+    { "b4", 48, 48, 336, 3, 2, 1 },    { "b4", 24, 24, 672, 3, 1, 5 },   { "b4", 24, 24, 672, 5, 1, 1 },
+    { "b4", 24, 24, 960, 5, 1, 5 },    { "b4", 24, 24, 960, 5, 2, 1 },   { "b4", 12, 12, 1632, 5, 1, 7 },
+    { "b4", 12, 12, 1632, 3, 1, 1 },   { "b4", 12, 12, 2688, 3, 1, 1 },
+};
+
+/* Minimum time of each of two calls over rounds filling about budget s. */
+#define ALTERNATE(ta, tb, budget, stmt_a, stmt_b) do { \
+    double t_end_ = now() + (budget); int r_ = 0; (ta) = (tb) = 1e30; \
+    do { double t0_ = now(); stmt_a; double t1_ = now(); stmt_b; double t2_ = now(); \
+         if (t1_ - t0_ < (ta)) (ta) = t1_ - t0_; \
+         if (t2_ - t1_ < (tb)) (tb) = t2_ - t1_; \
+         r_++; } \
+    while (now() < t_end_ || r_ < 5); } while (0)
+
+static void dw_rows(const ops_f32_kernels *k, ops_dwconv_args d)
 {
+    for (int oy = 0; oy < d.out_dims.h; oy++) {
+        d.row_begin = oy; d.row_end = oy + 1;
+        k->dwconv(&d);
+    }
+}
+
+static void isa_compare(const ops_kernels *ka, const ops_kernels *kb, double budget)
+{
+    printf("\n%s vs %s, alternating, min of rounds (us); x blocks = that shape's depthwise layers in the model\n",
+           ka->name, kb->name);
+    printf("model  h x w x c        k s  blocks   %8s   %8s   %s/%s\n", ka->name, kb->name, kb->name, ka->name);
+    double tot_a[2] = { 0, 0 }, tot_b[2] = { 0, 0 };
+    for (size_t i = 0; i < sizeof dw_model_shapes / sizeof dw_model_shapes[0]; i++) {
+        const dw_shape *sh = &dw_model_shapes[i];
+        const int p = sh->k / 2;
+        ops_dwconv_args d;
+        memset(&d, 0, sizeof d);
+        ops_conv_geom g = { sh->k, sh->k, sh->s, sh->s, 1, 1, p, p, p, p };
+        int oh = ops_conv_out_dim(sh->h, g.kh, g.stride_h, 1, g.pad_top, g.pad_bottom);
+        int ow = ops_conv_out_dim(sh->w, g.kw, g.stride_w, 1, g.pad_left, g.pad_right);
+        float *in = buf((size_t)sh->h * sh->w * sh->c), *w = buf((size_t)g.kh * g.kw * sh->c);
+        float *bias = buf((size_t)sh->c), *out = buf((size_t)oh * ow * sh->c), *cs = buf((size_t)sh->c);
+        d.in = in; d.in_dims = (ops_hwc){ sh->h, sh->w, sh->c };
+        d.w = w; d.bias = bias; d.g = g; d.act = (ops_act){ OPS_ACT_SWISH, 0, 0 };
+        d.out = out; d.out_dims = (ops_hwc){ oh, ow, sh->c };
+        d.chan_sum = cs; d.in_ring = sh->h;
+        double ta, tb;
+        ALTERNATE(ta, tb, budget, dw_rows(ka->f32, d), dw_rows(kb->f32, d));
+        const int m = sh->model[1] == '4';
+        tot_a[m] += ta * sh->blocks; tot_b[m] += tb * sh->blocks;
+        printf("%-5s %4d x %3d x %4d  %d %d  x%d     %8.1f   %8.1f   %.3f\n", sh->model, sh->h, sh->w, sh->c, sh->k,
+               sh->s, sh->blocks, ta * 1e6, tb * 1e6, tb / ta);
+        free(in); free(w); free(bias); free(out); free(cs);
+    }
+    for (int m = 0; m < 2; m++)
+        printf("%s depthwise total (shape x blocks): %s %.0f us, %s %.0f us, %.3f\n", m ? "b4" : "b0", ka->name,
+               tot_a[m] * 1e6, kb->name, tot_b[m] * 1e6, tot_b[m] / tot_a[m]);
+}
+
+int main(int argc, char **argv)
+{
+    /* bench-kernels isa: only the avx2 vs avx512 comparison */
+    if (argc > 1 && !strcmp(argv[1], "isa")) {
+        if (!ops_isa_available(OPS_ISA_AVX2) || !ops_isa_available(OPS_ISA_AVX512)) {
+            printf("SKIP: this CPU or build lacks avx2 or avx512\n");
+            return 0;
+        }
+        isa_compare(ops_kernels_for(OPS_ISA_AVX2), ops_kernels_for(OPS_ISA_AVX512), argc > 2 ? atof(argv[2]) : 0.5);
+        return 0;
+    }
+
     const ops_kernels *sc = ops_kernels_for(OPS_ISA_SCALAR);
     const ops_kernels *kv = ops_kernels_for(ops_isa_best());
     printf("best ISA: %s\n", kv->name);

@@ -496,6 +496,93 @@ static void test_avx2_math(void)
 }
 #endif
 
+/* ---- AVX-512 gives AVX2's bits ------------------------------------------------- *
+ * The AVX-512 float kernels do, per output element, the AVX2 kernel's
+ * operations in the AVX2 kernel's order (avx512-math.h, avx512-dwconv.h),
+ * so that switching ISA moves no golden error. Held here bit for bit, on
+ * random shapes that reach every path of both: channel tails of either
+ * width (c % 16 and c % 8), short rows (channel blocks outermost on
+ * AVX-512) and long ones, "same" and valid and asymmetric pads, strides 1,
+ * 2 and mixed, every activation, channel sums, whole maps, bands and
+ * one-row calls from a ring. */
+
+#if defined(__x86_64__)
+static int bits_differ(const float *x, const float *y, size_t n) { return memcmp(x, y, n * sizeof *x) != 0; }
+
+static void test_dwconv_identity(const ops_kernels *k2, const ops_kernels *k5)
+{
+    static const int cs[] = { 1, 3, 8, 15, 16, 17, 24, 33, 40, 48, 100 };
+    int cases = 0, bad = 0;
+    for (int t = 0; t < 600; t++) {
+        int k = t % 7 == 6 ? rnd_int(1, 7) : (rnd() & 1 ? 3 : 5);
+        ops_conv_geom g = { k, k, 1, 1, 1, 1, 0, 0, 0, 0 };
+        if (t % 13 == 12) g.kw = rnd_int(1, 5);
+        g.stride_h = g.stride_w = rnd_int(1, 2);
+        if (t % 11 == 10) g.stride_w = 3 - g.stride_h;
+        switch (rnd() % 3) {
+        case 0: g.pad_top = g.pad_bottom = g.kh / 2; g.pad_left = g.pad_right = g.kw / 2; break;
+        case 1: break;
+        default: g.pad_top = rnd_int(0, 2); g.pad_left = rnd_int(0, 2);
+                 g.pad_bottom = rnd_int(0, 2); g.pad_right = rnd_int(0, 2); break;
+        }
+        const int c = cs[rnd() % 11];
+        int ih = rnd_int(1, 20), iw = rnd_int(1, 20);
+        if (t % 10 == 0) ih = iw = 12;
+        if (t % 10 == 5) ih = iw = 7;
+        if (t % 25 == 3) { ih = 9; iw = 40; }
+        int oh = ops_conv_out_dim(ih, g.kh, g.stride_h, 1, g.pad_top, g.pad_bottom);
+        int ow = ops_conv_out_dim(iw, g.kw, g.stride_w, 1, g.pad_left, g.pad_right);
+        if (oh < 1 || ow < 1) { t--; continue; }
+        const size_t in_n = (size_t)ih * iw * c, on = (size_t)oh * ow * c;
+        float *in = rnd_buf(in_n, -4, 4), *w = rnd_buf((size_t)g.kh * g.kw * c, -1, 1);
+        float *bias = rnd_buf((size_t)c, -1, 1), *cs0 = rnd_buf((size_t)c, -1, 1);
+        float *out[2] = { rnd_buf(on, 0, 0), rnd_buf(on, 0, 0) };
+        float *sum[2] = { copy_buf(cs0, (size_t)c), copy_buf(cs0, (size_t)c) };
+        ops_dwconv_args d;
+        memset(&d, 0, sizeof d);
+        d.in = in; d.in_dims = (ops_hwc){ ih, iw, c };
+        d.w = w; d.bias = rnd() & 1 ? bias : 0;
+        d.g = g; d.act = acts[t % N_ACTS];
+        d.out_dims = (ops_hwc){ oh, ow, c };
+        const int use_cs = rnd() % 4 != 0;
+        /* 0: the whole map, 1: bands of two rows, 2: one row a call from
+         * a ring of the whole map */
+        const int mode = rnd() % 3;
+        const ops_kernels *ks[2] = { k2, k5 };
+        for (int i = 0; i < 2; i++) {
+            d.out = out[i]; d.chan_sum = use_cs ? sum[i] : 0;
+            d.in_ring = mode == 2 ? ih : 0;
+            const int step = mode == 0 ? oh : mode == 1 ? 2 : 1;
+            for (int y = 0; y < oh; y += step) {
+                d.row_begin = y; d.row_end = y + step < oh ? y + step : oh;
+                CHECK(ks[i]->f32->dwconv(&d) == OPS_OK);
+            }
+        }
+        cases++;
+        if (bits_differ(out[0], out[1], on) || bits_differ(sum[0], sum[1], (size_t)c)) {
+            bad++;
+            CHECK_MSG(0, "dwconv %dx%d s%d,%d pads %d,%d,%d,%d in %dx%dx%d act=%d cs=%d mode %d: avx2 and avx512 bits differ",
+                      g.kh, g.kw, g.stride_h, g.stride_w, g.pad_top, g.pad_left, g.pad_bottom, g.pad_right, ih, iw, c,
+                      d.act.kind, use_cs, mode);
+        }
+        free(in); free(w); free(bias); free(cs0); free(out[0]); free(out[1]); free(sum[0]); free(sum[1]);
+    }
+    CHECK_EQ_INT(bad, 0);
+    printf("  avx2 = avx512 bits: dwconv %d cases, %d differ\n", cases, bad);
+}
+
+static void test_isa_identity(void)
+{
+    if (!ops_isa_available(OPS_ISA_AVX2) || !ops_isa_available(OPS_ISA_AVX512)) {
+        printf("test-ops-kernels: SKIP avx2 = avx512 bit identity: this CPU or build lacks %s\n",
+               ops_isa_available(OPS_ISA_AVX2) ? "avx512" : "avx2");
+        return;
+    }
+    const ops_kernels *k2 = ops_kernels_for(OPS_ISA_AVX2), *k5 = ops_kernels_for(OPS_ISA_AVX512);
+    test_dwconv_identity(k2, k5);
+}
+#endif
+
 /* ---- dispatch --------------------------------------------------------------- */
 
 static void test_dispatch(void)
@@ -545,6 +632,9 @@ int main(void)
         if (i == OPS_ISA_AVX2 || i == OPS_ISA_AVX512) test_avx2_math();
 #endif
     }
+#if defined(__x86_64__)
+    test_isa_identity();
+#endif
     printf("  SIMD tables tested: %d (best: %s)\n", tested, ops_isa_name(ops_isa_best()));
     return check_done("test-ops-kernels");
 }
