@@ -122,6 +122,14 @@ static const dw_shape dw_model_shapes[] = {
          r_++; } \
     while (now() < t_end_ || r_ < 5); } while (0)
 
+static void conv_bands(const ops_f32_kernels *k, ops_conv_args cv)
+{
+    for (int oy = 0; oy < cv.out_dims.h; oy += 2) {
+        cv.row_begin = oy; cv.row_end = oy + 2 < cv.out_dims.h ? oy + 2 : cv.out_dims.h;
+        k->conv(&cv);
+    }
+}
+
 static void dw_rows(const ops_f32_kernels *k, ops_dwconv_args d)
 {
     for (int oy = 0; oy < d.out_dims.h; oy++) {
@@ -161,6 +169,25 @@ static void isa_compare(const ops_kernels *ka, const ops_kernels *kb, double bud
     for (int m = 0; m < 2; m++)
         printf("%s depthwise total (shape x blocks): %s %.0f us, %s %.0f us, %.3f\n", m ? "b4" : "b0", ka->name,
                tot_a[m] * 1e6, kb->name, tot_b[m] * 1e6, tot_b[m] / tot_a[m]);
+
+    /* the stem, as the engine calls it: bands of two output rows */
+    static const struct { const char *model; int in, oc; } stems[] = { { "b0", 224, 32 }, { "b4", 380, 48 } };
+    for (int i = 0; i < 2; i++) {
+        const int ih = stems[i].in, oh = ih / 2, oc = stems[i].oc;
+        ops_conv_args cv;
+        memset(&cv, 0, sizeof cv);
+        cv.g = (ops_conv_geom){ 3, 3, 2, 2, 1, 1, 1, 1, 1, 1 };
+        float *in = buf((size_t)ih * ih * 3), *w = buf(27 * (size_t)oc), *bias = buf((size_t)oc);
+        float *out = buf((size_t)oh * oh * oc);
+        cv.in = in; cv.in_dims = (ops_hwc){ ih, ih, 3 }; cv.w = w; cv.bias = bias; cv.groups = 1;
+        cv.act = (ops_act){ OPS_ACT_SWISH, 0, 0 };
+        cv.out = out; cv.out_dims = (ops_hwc){ oh, oh, oc };
+        double ta, tb;
+        ALTERNATE(ta, tb, budget, conv_bands(ka->f32, cv), conv_bands(kb->f32, cv));
+        printf("%s stem %dx%dx3 -> %dx%dx%d + swish: %s %.1f us, %s %.1f us, %.3f\n", stems[i].model, ih, ih, oh, oh,
+               oc, ka->name, ta * 1e6, kb->name, tb * 1e6, tb / ta);
+        free(in); free(w); free(bias); free(out);
+    }
 }
 
 int main(int argc, char **argv)

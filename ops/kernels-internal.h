@@ -61,6 +61,7 @@ void f32_vswish_avx2(const float *x, float *y, size_t n);
 /* ---- AVX-512 F/DQ/BW/VL (files ops/x86/f32-...-avx512.c) -------------------------- *
  * Callable only when ops_isa_available(OPS_ISA_AVX512). Each gives the
  * bits of the AVX2 kernel of the same name (same operations per output). */
+ops_status f32_conv_hwc_avx512(const ops_conv_args *a);
 ops_status f32_dwconv_hwc_avx512(const ops_dwconv_args *a);    /* wrapper */
 ops_status f32_dwconv_3x3_avx512(const ops_dwconv_args *a);    /* kh=kw=3, s1/s2 */
 ops_status f32_dwconv_5x5_avx512(const ops_dwconv_args *a);    /* kh=kw=5, s1/s2 */

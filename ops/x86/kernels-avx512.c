@@ -5,7 +5,7 @@
 #include "kernels-internal.h"
 
 static const ops_f32_kernels avx512_f32 = {
-    .conv = f32_conv_hwc_avx2,
+    .conv = f32_conv_hwc_avx512,
     .dwconv = f32_dwconv_hwc_avx512,
     .gemm = f32_gemm_6x16_avx2,
     .gemm_buffer_size = f32_gemm_buffer_size_avx2,

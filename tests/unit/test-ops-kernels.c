@@ -500,11 +500,12 @@ static void test_avx2_math(void)
  * The AVX-512 float kernels do, per output element, the AVX2 kernel's
  * operations in the AVX2 kernel's order (avx512-math.h, avx512-dwconv.h),
  * so that switching ISA moves no golden error. Held here bit for bit, on
- * random shapes that reach every path of both: channel tails of either
- * width (c % 16 and c % 8), short rows (channel blocks outermost on
+ * random shapes that reach every path of both. Depthwise: channel tails of
+ * either width (c % 16 and c % 8), short rows (channel blocks outermost on
  * AVX-512) and long ones, "same" and valid and asymmetric pads, strides 1,
  * 2 and mixed, every activation, channel sums, whole maps, bands and
- * one-row calls from a ring. */
+ * one-row calls from a ring. Dense conv: the stem's 3x3x3 and other
+ * kernels, out_c tails of 8, 16 and 64, border and interior pixels. */
 
 #if defined(__x86_64__)
 static int bits_differ(const float *x, const float *y, size_t n) { return memcmp(x, y, n * sizeof *x) != 0; }
@@ -571,6 +572,52 @@ static void test_dwconv_identity(const ops_kernels *k2, const ops_kernels *k5)
     printf("  avx2 = avx512 bits: dwconv %d cases, %d differ\n", cases, bad);
 }
 
+static void test_conv_identity(const ops_kernels *k2, const ops_kernels *k5)
+{
+    static const int ocs[] = { 1, 7, 8, 16, 24, 32, 33, 40, 48, 64, 80, 100 };
+    int cases = 0, bad = 0;
+    for (int t = 0; t < 300; t++) {
+        int k = rnd() % 3 ? 3 : rnd_int(1, 5);
+        ops_conv_geom g = { k, k, 2, 2, 1, 1, 1, 1, 1, 1 };
+        if (rnd() & 1) { g.stride_h = g.stride_w = 1; g.pad_top = g.pad_left = g.pad_bottom = g.pad_right = k / 2; }
+        if (t % 5 == 4) { g.pad_top = rnd_int(0, 2); g.pad_left = rnd_int(0, 2); g.pad_bottom = rnd_int(0, 2);
+                          g.pad_right = rnd_int(0, 2); }
+        if (t % 13 == 12) g.dil_h = g.dil_w = 2;
+        const int ic = t % 3 == 0 ? rnd_int(1, 8) : 3, oc = ocs[rnd() % 12];
+        const int ih = rnd_int(1, 24), iw = rnd_int(1, 24);
+        int oh = ops_conv_out_dim(ih, g.kh, g.stride_h, g.dil_h, g.pad_top, g.pad_bottom);
+        int ow = ops_conv_out_dim(iw, g.kw, g.stride_w, g.dil_w, g.pad_left, g.pad_right);
+        if (oh < 1 || ow < 1) { t--; continue; }
+        const size_t on = (size_t)oh * ow * oc;
+        float *in = rnd_buf((size_t)ih * iw * ic, -2, 2), *w = rnd_buf((size_t)g.kh * g.kw * ic * oc, -1, 1);
+        float *bias = rnd_buf((size_t)oc, -1, 1), *out[2] = { rnd_buf(on, 0, 0), rnd_buf(on, 0, 0) };
+        ops_conv_args cv;
+        memset(&cv, 0, sizeof cv);
+        cv.in = in; cv.in_dims = (ops_hwc){ ih, iw, ic };
+        cv.w = w; cv.bias = rnd() & 1 ? bias : 0;
+        cv.g = g; cv.groups = 1; cv.act = acts[t % N_ACTS];
+        cv.out_dims = (ops_hwc){ oh, ow, oc };
+        const ops_kernels *ks[2] = { k2, k5 };
+        const int step = rnd() & 1 ? oh : 2;
+        for (int i = 0; i < 2; i++) {
+            cv.out = out[i];
+            for (int y = 0; y < oh; y += step) {
+                cv.row_begin = y; cv.row_end = y + step < oh ? y + step : oh;
+                CHECK(ks[i]->f32->conv(&cv) == OPS_OK);
+            }
+        }
+        cases++;
+        if (bits_differ(out[0], out[1], on)) {
+            bad++;
+            CHECK_MSG(0, "conv k%d s%d dil%d pads %d,%d in %dx%dx%d oc %d act=%d: avx2 and avx512 bits differ", k,
+                      g.stride_h, g.dil_h, g.pad_top, g.pad_left, ih, iw, ic, oc, cv.act.kind);
+        }
+        free(in); free(w); free(bias); free(out[0]); free(out[1]);
+    }
+    CHECK_EQ_INT(bad, 0);
+    printf("  avx2 = avx512 bits: conv %d cases, %d differ\n", cases, bad);
+}
+
 static void test_isa_identity(void)
 {
     if (!ops_isa_available(OPS_ISA_AVX2) || !ops_isa_available(OPS_ISA_AVX512)) {
@@ -580,6 +627,7 @@ static void test_isa_identity(void)
     }
     const ops_kernels *k2 = ops_kernels_for(OPS_ISA_AVX2), *k5 = ops_kernels_for(OPS_ISA_AVX512);
     test_dwconv_identity(k2, k5);
+    test_conv_identity(k2, k5);
 }
 #endif
 
