@@ -23,6 +23,7 @@
  */
 #include <immintrin.h>
 #include "kernels-internal.h"
+#include "f32-conv-hwc.h"
 #include "avx512-math.h"
 
 /* np output pixels (1 or 4, sw input columns apart) x nv vectors of
@@ -115,20 +116,12 @@ static const conv_tile_fn conv_tiles_stem3[2][2][4] = {
 
 ops_status f32_conv_hwc_avx512(const ops_conv_args *a)
 {
-    if (!a || !a->in || !a->w || !a->out || a->groups < 1) return OPS_ERR_ARG;
+    int ox_lo, ox_hi;
+    const ops_status st = conv_hwc_cols(a, &ox_lo, &ox_hi);
+    if (st == OPS_ERR_UNSUPPORTED) return f32_conv_hwc_scalar(a);
+    if (st) return st;
     const ops_conv_geom g = a->g;
-    const int iw = a->in_dims.w, ow = a->out_dims.w, oc = a->out_dims.c;
-    if (a->in_dims.c % a->groups || oc % a->groups) return OPS_ERR_ARG;
-    if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end) return OPS_ERR_ARG;
-    if (a->groups != 1 || oc < 1 || g.kh < 1 || g.kw < 1 || g.stride_h < 1 || g.stride_w < 1 ||
-        g.dil_h < 1 || g.dil_w < 1 || g.pad_top < 0 || g.pad_left < 0)
-        return f32_conv_hwc_scalar(a);
-
-    /* Columns whose taps all fall inside the row. */
-    const int span = (g.kw - 1) * g.dil_w;
-    int ox_lo = (g.pad_left + g.stride_w - 1) / g.stride_w;
-    int ox_hi = iw - 1 - span + g.pad_left >= 0 ? (iw - 1 - span + g.pad_left) / g.stride_w + 1 : 0;
-    if (ox_hi > ow) ox_hi = ow;
+    const int ow = a->out_dims.w, oc = a->out_dims.c;
     /* 64 channels a chunk; the last one has rem_nv vectors, its last one
      * masked unless rem is a multiple of 16 */
     const int nfull = oc / 64, rem = oc % 64;
