@@ -190,6 +190,62 @@ static void isa_compare(const ops_kernels *ka, const ops_kernels *kb, double bud
     }
 }
 
+#if defined(__x86_64__)
+/* Squeeze-excite over every SE block of B0 and B4 (c = the depthwise
+ * channels, rc = the block's input channels / 4), all blocks' weights
+ * allocated at once and run in model order, so they come from L3 as in a
+ * pass; and the spatial means of the tapped maps (stage outputs and the
+ * head), in bands of two rows as the engine's taps take them. The AVX2 and
+ * AVX-512 entry points alternately. */
+static void se_mean_compare(double budget)
+{
+    static const struct { const char *model; int n; int c[32], rc[32]; } ses[] = {
+        { "b0", 16, { 32, 96, 144, 144, 240, 240, 480, 480, 480, 672, 672, 672, 1152, 1152, 1152, 1152 },
+                    { 8, 4, 6, 6, 10, 10, 20, 20, 20, 28, 28, 28, 48, 48, 48, 48 } },
+        { "b4", 32, { 48, 24, 144, 192, 192, 192, 192, 336, 336, 336, 336, 672, 672, 672, 672, 672, 672, 960, 960, 960,
+                      960, 960, 960, 1632, 1632, 1632, 1632, 1632, 1632, 1632, 1632, 2688 },
+                    { 12, 6, 6, 8, 8, 8, 8, 14, 14, 14, 14, 28, 28, 28, 28, 28, 28, 40, 40, 40, 40, 40, 40, 68, 68, 68,
+                      68, 68, 68, 68, 68, 112 } },
+    };
+    for (int m = 0; m < 2; m++) {
+        const int n = ses[m].n;
+        float *w1[32], *w2[32], *b1[32], *b2[32], *mean = buf(2688), *gate = buf(2688), *scr = buf(112);
+        ops_se_args s[32];
+        for (int i = 0; i < n; i++) {
+            const int c = ses[m].c[i], rc = ses[m].rc[i];
+            w1[i] = buf((size_t)rc * c); w2[i] = buf((size_t)c * rc); b1[i] = buf((size_t)rc); b2[i] = buf((size_t)c);
+            s[i] = (ops_se_args){ mean, c, rc, w1[i], b1[i], { OPS_ACT_SWISH, 0, 0 }, w2[i], b2[i],
+                                  { OPS_ACT_SIGMOID, 0, 0 }, gate, scr };
+        }
+        double ta, tb;
+        ALTERNATE(ta, tb, budget, for (int i = 0; i < n; i++) f32_se_gate_avx2(&s[i]),
+                  for (int i = 0; i < n; i++) f32_se_gate_avx512(&s[i]));
+        printf("%s se_gate, all %d blocks: avx2 %.1f us, avx512 %.1f us, %.3f\n", ses[m].model, n, ta * 1e6, tb * 1e6,
+               tb / ta);
+        for (int i = 0; i < n; i++) { free(w1[i]); free(w2[i]); free(b1[i]); free(b2[i]); }
+        free(mean); free(gate); free(scr);
+    }
+    static const struct { const char *model; int n; int hw[8], c[8]; } taps[] = {
+        { "b0", 6, { 112, 56, 28, 14, 7, 7 }, { 16, 24, 40, 112, 320, 1280 } },
+        { "b4", 8, { 190, 95, 48, 24, 24, 12, 12, 12 }, { 24, 32, 56, 112, 160, 272, 448, 1792 } },
+    };
+    for (int m = 0; m < 2; m++) {
+        float *map[8], *out = buf(1792);
+        for (int i = 0; i < taps[m].n; i++) map[i] = buf((size_t)taps[m].hw[i] * taps[m].hw[i] * taps[m].c[i]);
+#define TAP_MEANS(fn) for (int i = 0; i < taps[m].n; i++) for (int y = 0; y < taps[m].hw[i]; y += 2) \
+            fn(map[i] + (size_t)y * taps[m].hw[i] * taps[m].c[i], \
+               (size_t)(taps[m].hw[i] - y < 2 ? 1 : 2) * taps[m].hw[i], (size_t)taps[m].c[i], out)
+        double ta, tb;
+        ALTERNATE(ta, tb, budget, TAP_MEANS(f32_mean_hw_avx2), TAP_MEANS(f32_mean_hw_avx512));
+#undef TAP_MEANS
+        printf("%s mean_hw, the %d tapped maps in bands of 2 rows: avx2 %.1f us, avx512 %.1f us, %.3f\n",
+               taps[m].model, taps[m].n, ta * 1e6, tb * 1e6, tb / ta);
+        for (int i = 0; i < taps[m].n; i++) free(map[i]);
+        free(out);
+    }
+}
+#endif
+
 int main(int argc, char **argv)
 {
     /* bench-kernels isa: only the avx2 vs avx512 comparison */
@@ -199,6 +255,9 @@ int main(int argc, char **argv)
             return 0;
         }
         isa_compare(ops_kernels_for(OPS_ISA_AVX2), ops_kernels_for(OPS_ISA_AVX512), argc > 2 ? atof(argv[2]) : 0.5);
+#if defined(__x86_64__)
+        se_mean_compare(argc > 2 ? atof(argv[2]) : 0.5);
+#endif
         return 0;
     }
 

@@ -66,6 +66,9 @@ ops_status f32_dwconv_hwc_avx512(const ops_dwconv_args *a);    /* wrapper */
 ops_status f32_dwconv_3x3_avx512(const ops_dwconv_args *a);    /* kh=kw=3, s1/s2 */
 ops_status f32_dwconv_5x5_avx512(const ops_dwconv_args *a);    /* kh=kw=5, s1/s2 */
 ops_status f32_dwconv_kxk_avx512(const ops_dwconv_args *a);    /* any k, dil 1 */
+ops_status f32_se_gate_avx512(const ops_se_args *a);
+ops_status f32_mean_hw_avx512(const float *in, size_t hw, size_t c, float *out);
+ops_status f32_act_avx512(float *x, size_t n, ops_act act);
 
 /* int8 (files ops/x86/q8-...-avx2.c): bit-identical to the scalar
  * references of ops/q8.h. The GEMM needs B packed by q8_gemm_pack_avx2

@@ -12,9 +12,9 @@ static const ops_f32_kernels avx512_f32 = {
     .gemm_panel = 16,
     .gemm_pack_buffer_size = f32_gemm_pack_buffer_size_avx2,
     .gemm_pack = f32_gemm_pack_avx2,
-    .se_gate = f32_se_gate_avx2,
-    .mean_hw = f32_mean_hw_avx2,
-    .act = f32_act_avx2,
+    .se_gate = f32_se_gate_avx512,
+    .mean_hw = f32_mean_hw_avx512,
+    .act = f32_act_avx512,
 };
 
 #define AVX512_Q8_COMMON                          \

@@ -505,7 +505,9 @@ static void test_avx2_math(void)
  * AVX-512) and long ones, "same" and valid and asymmetric pads, strides 1,
  * 2 and mixed, every activation, channel sums, whole maps, bands and
  * one-row calls from a ring. Dense conv: the stem's 3x3x3 and other
- * kernels, out_c tails of 8, 16 and 64, border and interior pixels. */
+ * kernels, out_c tails of 8, 16 and 64, border and interior pixels.
+ * Squeeze-excite, spatial mean and activation: lengths around the 8- and
+ * 16-lane steps and B4's widths. */
 
 #if defined(__x86_64__)
 static int bits_differ(const float *x, const float *y, size_t n) { return memcmp(x, y, n * sizeof *x) != 0; }
@@ -618,6 +620,59 @@ static void test_conv_identity(const ops_kernels *k2, const ops_kernels *k5)
     printf("  avx2 = avx512 bits: conv %d cases, %d differ\n", cases, bad);
 }
 
+static void test_se_mean_act_identity(const ops_kernels *k2, const ops_kernels *k5)
+{
+    static const int cs[] = { 1, 7, 8, 15, 16, 17, 24, 33, 96, 100, 1152, 2688 };
+    static const int rcs[] = { 1, 3, 4, 8, 9, 12, 16, 17, 28, 48, 68, 112 };
+    int bad = 0;
+    for (int t = 0; t < 120; t++) {
+        const int c = cs[rnd() % 12], rc = rcs[rnd() % 12];
+        float *mean = rnd_buf((size_t)c, -2, 2), *w1 = rnd_buf((size_t)rc * c, -0.5f, 0.5f);
+        float *b1 = rnd_buf((size_t)rc, -1, 1), *w2 = rnd_buf((size_t)c * rc, -1, 1), *b2 = rnd_buf((size_t)c, -1, 1);
+        float *gate[2] = { rnd_buf((size_t)c, 0, 0), rnd_buf((size_t)c, 0, 0) };
+        float *scr[2] = { rnd_buf((size_t)rc, 0, 0), rnd_buf((size_t)rc, 0, 0) };
+        if (t % 10 == 9) for (int i = 0; i < c; i++) if (i % 3) mean[i] = 0.0f;   /* zero products */
+        ops_se_args s = { mean, c, rc, w1, rnd() & 1 ? b1 : 0, acts[t % N_ACTS],
+                          w2, rnd() & 1 ? b2 : 0, acts[(t / N_ACTS) % N_ACTS], gate[0], scr[0] };
+        CHECK(k2->f32->se_gate(&s) == OPS_OK);
+        s.gate = gate[1]; s.scratch = scr[1];
+        CHECK(k5->f32->se_gate(&s) == OPS_OK);
+        if (bits_differ(gate[0], gate[1], (size_t)c) || bits_differ(scr[0], scr[1], (size_t)rc)) {
+            bad++;
+            CHECK_MSG(0, "se_gate c=%d rc=%d acts %d,%d: avx2 and avx512 bits differ", c, rc, s.act.kind,
+                      s.gate_act.kind);
+        }
+        free(mean); free(w1); free(b1); free(w2); free(b2);
+        free(gate[0]); free(gate[1]); free(scr[0]); free(scr[1]);
+    }
+    for (int t = 0; t < 60; t++) {
+        const size_t hw = (size_t)rnd_int(1, 50), c = (size_t)cs[rnd() % 12];
+        float *in = rnd_buf(hw * c, -3, 3), *m2 = rnd_buf(c, 0, 0), *m5 = rnd_buf(c, 0, 0);
+        CHECK(k2->f32->mean_hw(in, hw, c, m2) == OPS_OK);
+        CHECK(k5->f32->mean_hw(in, hw, c, m5) == OPS_OK);
+        if (bits_differ(m2, m5, c)) {
+            bad++;
+            CHECK_MSG(0, "mean_hw hw=%zu c=%zu: avx2 and avx512 bits differ", hw, c);
+        }
+        free(in); free(m2); free(m5);
+    }
+    for (int t = 0; t < 8 * N_ACTS; t++) {
+        const size_t n = (size_t)rnd_int(0, 100);
+        float *x = rnd_buf(n, -100, 100);
+        float *y2 = copy_buf(x, n), *y5 = copy_buf(x, n);
+        const ops_act act = acts[t % N_ACTS];
+        CHECK(k2->f32->act(y2, n, act) == OPS_OK);
+        CHECK(k5->f32->act(y5, n, act) == OPS_OK);
+        if (bits_differ(y2, y5, n)) {
+            bad++;
+            CHECK_MSG(0, "act kind=%d n=%zu: avx2 and avx512 bits differ", act.kind, n);
+        }
+        free(x); free(y2); free(y5);
+    }
+    CHECK_EQ_INT(bad, 0);
+    printf("  avx2 = avx512 bits: se_gate 120, mean_hw 60, act %d cases, %d differ\n", 8 * N_ACTS, bad);
+}
+
 static void test_isa_identity(void)
 {
     if (!ops_isa_available(OPS_ISA_AVX2) || !ops_isa_available(OPS_ISA_AVX512)) {
@@ -628,6 +683,7 @@ static void test_isa_identity(void)
     const ops_kernels *k2 = ops_kernels_for(OPS_ISA_AVX2), *k5 = ops_kernels_for(OPS_ISA_AVX512);
     test_dwconv_identity(k2, k5);
     test_conv_identity(k2, k5);
+    test_se_mean_act_identity(k2, k5);
 }
 #endif
 
