@@ -26,8 +26,14 @@
  *    tile (a 12-wide row is 3 tiles, a 7-wide one 5). 7x7x1152 0.75 ->
  *    0.54, 14x14x672 0.69 -> 0.62, 12x12x1632 0.70 -> 0.68; not kept for
  *    wider rows (24x24x960 0.68 -> 0.71, 48x48x336 unchanged), 3x3
- *    (12x12x2688 0.69 -> 0.72, 14x14x480 0.66 -> 0.77) or stride 2
+ *    (12x12x2688 0.69 -> 0.74, 14x14x480 0.66 -> 0.77) or stride 2
  *    (95x95x192 5x5 0.69 -> 0.86).
+ * Over all of B0's depthwise layers avx512 / avx2 is 0.64-0.65, over B4's
+ * 0.69 (bench-kernels isa). Far from 0.5: 12x12x1632 5x5 takes ~37 cycles
+ * per output vector for its 25 FMAs (12.5 at two FMAs a cycle), and ~29
+ * with 32 channels, all in L1 -- the swish, the borders and the tile's
+ * FMA chains, not memory alone. With 16-byte aligned buffers (malloc)
+ * every zmm load splits two lines: 1.3-1.5x slower.
  * Tried and not kept: 16-column tiles (16 accumulators; the 8-wide
  * tile's 8 FMA chains only just cover the FMA latency): within noise on
  * the model's shapes, 0.69 -> 0.67 over B4's depthwise in one run, 0.70 ->
