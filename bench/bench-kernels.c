@@ -2,7 +2,14 @@
  * bench-kernels.c -- scalar vs SIMD kernels on EfficientNet-B0's layer shapes.
  * Not part of `make test`. Build and run (after `make`):
  *
- *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Iops -o build/bench-kernels bench/bench-kernels.c build/libeffad.a -lm && build/bench-kernels
+ *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Iops -o build/bench-kernels bench/bench-kernels.c build/libeffad.a -lm -pthread && build/bench-kernels
+ *
+ * `build/bench-kernels isa [SECONDS]`: only AVX2 against AVX-512, side by
+ * side in one process: every depthwise shape of B0 and B4 and the stems
+ * (the two tables), squeeze-excite and the taps' spatial means (the two
+ * entry points), each with SECONDS (default 0.5) of alternating rounds.
+ * On the shared 2-vCPU Zen 5 EPYC, avx512 / avx2 time: depthwise B0 0.64,
+ * B4 0.69; stem B0 0.55, B4 0.37; se_gate 0.81; mean_hw 0.68-0.83.
  *
  * Each figure is the best of several timed repetitions (the machine is
  * shared; the minimum is the least disturbed run). GFLOP/s counts one FMA
@@ -41,9 +48,12 @@ static double now(void)
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+/* 64-byte aligned, as the engine's arena and the .efm weights are: from
+ * malloc (16-byte aligned) every zmm load of a 16-channel block splits two
+ * cache lines, and the AVX-512 depthwise ran 1.3-1.5x slower. */
 static float *buf(size_t n)
 {
-    float *p = malloc((n ? n : 1) * sizeof *p);
+    float *p = aligned_alloc(64, (n * sizeof *p + 63) / 64 * 64 + 64);
     uint32_t s = 12345;
     for (size_t i = 0; i < n; i++) { s = s * 1664525u + 1013904223u; p[i] = (float)(s >> 8) / 16777216.0f - 0.5f; }
     return p;
@@ -87,8 +97,174 @@ __attribute__((target("avx2,fma"))) static double fma_peak_gflops(void)
 }
 #endif
 
-int main(void)
+/* ---- the same kernels on two ISAs, side by side ----
+ * Depthwise on every depthwise shape of B0 @224 and B4 @380 (torchvision
+ * models: symmetric k/2 pads; swish and channel sums), one output row per
+ * call from a ring holding the whole map, as the engine's fused
+ * expand+depthwise calls it (no software prefetch), the two tables
+ * alternately, one pass over the map each per round, so both see the same
+ * machine load; the figure is each one's minimum. */
+typedef struct dw_shape { const char *model; int h, w, c, k, s, blocks; } dw_shape;
+static const dw_shape dw_model_shapes[] = {
+    { "b0", 112, 112, 32, 3, 1, 1 },   { "b0", 112, 112, 96, 3, 2, 1 },  { "b0", 56, 56, 144, 3, 1, 1 },
+    { "b0", 56, 56, 144, 5, 2, 1 },    { "b0", 28, 28, 240, 5, 1, 1 },   { "b0", 28, 28, 240, 3, 2, 1 },
+    { "b0", 14, 14, 480, 3, 1, 2 },    { "b0", 14, 14, 480, 5, 1, 1 },   { "b0", 14, 14, 672, 5, 1, 2 },
+    { "b0", 14, 14, 672, 5, 2, 1 },    { "b0", 7, 7, 1152, 5, 1, 3 },    { "b0", 7, 7, 1152, 3, 1, 1 },
+    { "b4", 190, 190, 48, 3, 1, 1 },   { "b4", 190, 190, 24, 3, 1, 1 },  { "b4", 190, 190, 144, 3, 2, 1 },
+    { "b4", 95, 95, 192, 3, 1, 3 },    { "b4", 95, 95, 192, 5, 2, 1 },   { "b4", 48, 48, 336, 5, 1, 3 },
+    { "b4", 48, 48, 336, 3, 2, 1 },    { "b4", 24, 24, 672, 3, 1, 5 },   { "b4", 24, 24, 672, 5, 1, 1 },
+    { "b4", 24, 24, 960, 5, 1, 5 },    { "b4", 24, 24, 960, 5, 2, 1 },   { "b4", 12, 12, 1632, 5, 1, 7 },
+    { "b4", 12, 12, 1632, 3, 1, 1 },   { "b4", 12, 12, 2688, 3, 1, 1 },
+};
+
+/* Minimum time of each of two calls over rounds filling about budget s. */
+#define ALTERNATE(ta, tb, budget, stmt_a, stmt_b) do { \
+    double t_end_ = now() + (budget); int r_ = 0; (ta) = (tb) = 1e30; \
+    do { double t0_ = now(); stmt_a; double t1_ = now(); stmt_b; double t2_ = now(); \
+         if (t1_ - t0_ < (ta)) (ta) = t1_ - t0_; \
+         if (t2_ - t1_ < (tb)) (tb) = t2_ - t1_; \
+         r_++; } \
+    while (now() < t_end_ || r_ < 5); } while (0)
+
+static void conv_bands(const ops_f32_kernels *k, ops_conv_args cv)
 {
+    for (int oy = 0; oy < cv.out_dims.h; oy += 2) {
+        cv.row_begin = oy; cv.row_end = oy + 2 < cv.out_dims.h ? oy + 2 : cv.out_dims.h;
+        k->conv(&cv);
+    }
+}
+
+static void dw_rows(const ops_f32_kernels *k, ops_dwconv_args d)
+{
+    for (int oy = 0; oy < d.out_dims.h; oy++) {
+        d.row_begin = oy; d.row_end = oy + 1;
+        k->dwconv(&d);
+    }
+}
+
+static void isa_compare(const ops_kernels *ka, const ops_kernels *kb, double budget)
+{
+    printf("\n%s vs %s, alternating, min of rounds (us); x blocks = that shape's depthwise layers in the model\n",
+           ka->name, kb->name);
+    printf("model  h x w x c        k s  blocks   %8s   %8s   %s/%s\n", ka->name, kb->name, kb->name, ka->name);
+    double tot_a[2] = { 0, 0 }, tot_b[2] = { 0, 0 };
+    for (size_t i = 0; i < sizeof dw_model_shapes / sizeof dw_model_shapes[0]; i++) {
+        const dw_shape *sh = &dw_model_shapes[i];
+        const int p = sh->k / 2;
+        ops_dwconv_args d;
+        memset(&d, 0, sizeof d);
+        ops_conv_geom g = { sh->k, sh->k, sh->s, sh->s, 1, 1, p, p, p, p };
+        int oh = ops_conv_out_dim(sh->h, g.kh, g.stride_h, 1, g.pad_top, g.pad_bottom);
+        int ow = ops_conv_out_dim(sh->w, g.kw, g.stride_w, 1, g.pad_left, g.pad_right);
+        float *in = buf((size_t)sh->h * sh->w * sh->c), *w = buf((size_t)g.kh * g.kw * sh->c);
+        float *bias = buf((size_t)sh->c), *out = buf((size_t)oh * ow * sh->c), *cs = buf((size_t)sh->c);
+        d.in = in; d.in_dims = (ops_hwc){ sh->h, sh->w, sh->c };
+        d.w = w; d.bias = bias; d.g = g; d.act = (ops_act){ OPS_ACT_SWISH, 0, 0 };
+        d.out = out; d.out_dims = (ops_hwc){ oh, ow, sh->c };
+        d.chan_sum = cs; d.in_ring = sh->h;
+        double ta, tb;
+        ALTERNATE(ta, tb, budget, dw_rows(ka->f32, d), dw_rows(kb->f32, d));
+        const int m = sh->model[1] == '4';
+        tot_a[m] += ta * sh->blocks; tot_b[m] += tb * sh->blocks;
+        printf("%-5s %4d x %3d x %4d  %d %d  x%d     %8.1f   %8.1f   %.3f\n", sh->model, sh->h, sh->w, sh->c, sh->k,
+               sh->s, sh->blocks, ta * 1e6, tb * 1e6, tb / ta);
+        free(in); free(w); free(bias); free(out); free(cs);
+    }
+    for (int m = 0; m < 2; m++)
+        printf("%s depthwise total (shape x blocks): %s %.0f us, %s %.0f us, %.3f\n", m ? "b4" : "b0", ka->name,
+               tot_a[m] * 1e6, kb->name, tot_b[m] * 1e6, tot_b[m] / tot_a[m]);
+
+    /* the stem, as the engine calls it: bands of two output rows */
+    static const struct { const char *model; int in, oc; } stems[] = { { "b0", 224, 32 }, { "b4", 380, 48 } };
+    for (int i = 0; i < 2; i++) {
+        const int ih = stems[i].in, oh = ih / 2, oc = stems[i].oc;
+        ops_conv_args cv;
+        memset(&cv, 0, sizeof cv);
+        cv.g = (ops_conv_geom){ 3, 3, 2, 2, 1, 1, 1, 1, 1, 1 };
+        float *in = buf((size_t)ih * ih * 3), *w = buf(27 * (size_t)oc), *bias = buf((size_t)oc);
+        float *out = buf((size_t)oh * oh * oc);
+        cv.in = in; cv.in_dims = (ops_hwc){ ih, ih, 3 }; cv.w = w; cv.bias = bias; cv.groups = 1;
+        cv.act = (ops_act){ OPS_ACT_SWISH, 0, 0 };
+        cv.out = out; cv.out_dims = (ops_hwc){ oh, oh, oc };
+        double ta, tb;
+        ALTERNATE(ta, tb, budget, conv_bands(ka->f32, cv), conv_bands(kb->f32, cv));
+        printf("%s stem %dx%dx3 -> %dx%dx%d + swish: %s %.1f us, %s %.1f us, %.3f\n", stems[i].model, ih, ih, oh, oh,
+               oc, ka->name, ta * 1e6, kb->name, tb * 1e6, tb / ta);
+        free(in); free(w); free(bias); free(out);
+    }
+}
+
+#if defined(__x86_64__)
+/* Squeeze-excite over every SE block of B0 and B4 (c = the depthwise
+ * channels, rc = the block's input channels / 4), all blocks' weights
+ * allocated at once and run in model order, so they come from L3 as in a
+ * pass; and the spatial means of the tapped maps (stage outputs and the
+ * head), in bands of two rows as the engine's taps take them. The AVX2 and
+ * AVX-512 entry points alternately. */
+static void se_mean_compare(double budget)
+{
+    static const struct { const char *model; int n; int c[32], rc[32]; } ses[] = {
+        { "b0", 16, { 32, 96, 144, 144, 240, 240, 480, 480, 480, 672, 672, 672, 1152, 1152, 1152, 1152 },
+                    { 8, 4, 6, 6, 10, 10, 20, 20, 20, 28, 28, 28, 48, 48, 48, 48 } },
+        { "b4", 32, { 48, 24, 144, 192, 192, 192, 192, 336, 336, 336, 336, 672, 672, 672, 672, 672, 672, 960, 960, 960,
+                      960, 960, 960, 1632, 1632, 1632, 1632, 1632, 1632, 1632, 1632, 2688 },
+                    { 12, 6, 6, 8, 8, 8, 8, 14, 14, 14, 14, 28, 28, 28, 28, 28, 28, 40, 40, 40, 40, 40, 40, 68, 68, 68,
+                      68, 68, 68, 68, 68, 112 } },
+    };
+    for (int m = 0; m < 2; m++) {
+        const int n = ses[m].n;
+        float *w1[32], *w2[32], *b1[32], *b2[32], *mean = buf(2688), *gate = buf(2688), *scr = buf(112);
+        ops_se_args s[32];
+        for (int i = 0; i < n; i++) {
+            const int c = ses[m].c[i], rc = ses[m].rc[i];
+            w1[i] = buf((size_t)rc * c); w2[i] = buf((size_t)c * rc); b1[i] = buf((size_t)rc); b2[i] = buf((size_t)c);
+            s[i] = (ops_se_args){ mean, c, rc, w1[i], b1[i], { OPS_ACT_SWISH, 0, 0 }, w2[i], b2[i],
+                                  { OPS_ACT_SIGMOID, 0, 0 }, gate, scr };
+        }
+        double ta, tb;
+        ALTERNATE(ta, tb, budget, for (int i = 0; i < n; i++) f32_se_gate_avx2(&s[i]),
+                  for (int i = 0; i < n; i++) f32_se_gate_avx512(&s[i]));
+        printf("%s se_gate, all %d blocks: avx2 %.1f us, avx512 %.1f us, %.3f\n", ses[m].model, n, ta * 1e6, tb * 1e6,
+               tb / ta);
+        for (int i = 0; i < n; i++) { free(w1[i]); free(w2[i]); free(b1[i]); free(b2[i]); }
+        free(mean); free(gate); free(scr);
+    }
+    static const struct { const char *model; int n; int hw[8], c[8]; } taps[] = {
+        { "b0", 6, { 112, 56, 28, 14, 7, 7 }, { 16, 24, 40, 112, 320, 1280 } },
+        { "b4", 8, { 190, 95, 48, 24, 24, 12, 12, 12 }, { 24, 32, 56, 112, 160, 272, 448, 1792 } },
+    };
+    for (int m = 0; m < 2; m++) {
+        float *map[8], *out = buf(1792);
+        for (int i = 0; i < taps[m].n; i++) map[i] = buf((size_t)taps[m].hw[i] * taps[m].hw[i] * taps[m].c[i]);
+#define TAP_MEANS(fn) for (int i = 0; i < taps[m].n; i++) for (int y = 0; y < taps[m].hw[i]; y += 2) \
+            fn(map[i] + (size_t)y * taps[m].hw[i] * taps[m].c[i], \
+               (size_t)(taps[m].hw[i] - y < 2 ? 1 : 2) * taps[m].hw[i], (size_t)taps[m].c[i], out)
+        double ta, tb;
+        ALTERNATE(ta, tb, budget, TAP_MEANS(f32_mean_hw_avx2), TAP_MEANS(f32_mean_hw_avx512));
+#undef TAP_MEANS
+        printf("%s mean_hw, the %d tapped maps in bands of 2 rows: avx2 %.1f us, avx512 %.1f us, %.3f\n",
+               taps[m].model, taps[m].n, ta * 1e6, tb * 1e6, tb / ta);
+        for (int i = 0; i < taps[m].n; i++) free(map[i]);
+        free(out);
+    }
+}
+#endif
+
+int main(int argc, char **argv)
+{
+    /* bench-kernels isa: only the avx2 vs avx512 comparison */
+    if (argc > 1 && !strcmp(argv[1], "isa")) {
+        if (!ops_isa_available(OPS_ISA_AVX2) || !ops_isa_available(OPS_ISA_AVX512)) {
+            printf("SKIP: this CPU or build lacks avx2 or avx512\n");
+            return 0;
+        }
+        isa_compare(ops_kernels_for(OPS_ISA_AVX2), ops_kernels_for(OPS_ISA_AVX512), argc > 2 ? atof(argv[2]) : 0.5);
+#if defined(__x86_64__)
+        se_mean_compare(argc > 2 ? atof(argv[2]) : 0.5);
+#endif
+        return 0;
+    }
+
     const ops_kernels *sc = ops_kernels_for(OPS_ISA_SCALAR);
     const ops_kernels *kv = ops_kernels_for(ops_isa_best());
     printf("best ISA: %s\n", kv->name);

@@ -64,6 +64,18 @@ void f32_vexp_avx2(const float *x, float *y, size_t n);
 void f32_vsigmoid_avx2(const float *x, float *y, size_t n);
 void f32_vswish_avx2(const float *x, float *y, size_t n);
 
+/* ---- AVX-512 F/DQ/BW/VL (files ops/x86/f32-...-avx512.c) -------------------------- *
+ * Callable only when ops_isa_available(OPS_ISA_AVX512). Each gives the
+ * bits of the AVX2 kernel of the same name (same operations per output). */
+ops_status f32_conv_hwc_avx512(const ops_conv_args *a);
+ops_status f32_dwconv_hwc_avx512(const ops_dwconv_args *a);    /* wrapper */
+ops_status f32_dwconv_3x3_avx512(const ops_dwconv_args *a);    /* kh=kw=3, s1/s2 */
+ops_status f32_dwconv_5x5_avx512(const ops_dwconv_args *a);    /* kh=kw=5, s1/s2 */
+ops_status f32_dwconv_kxk_avx512(const ops_dwconv_args *a);    /* any k, dil 1 */
+ops_status f32_se_gate_avx512(const ops_se_args *a);
+ops_status f32_mean_hw_avx512(const float *in, size_t hw, size_t c, float *out);
+ops_status f32_act_avx512(float *x, size_t n, ops_act act);
+
 /* int8 (files ops/x86/q8-...-avx2.c): bit-identical to the scalar
  * references of ops/q8.h. The GEMM needs B packed by q8_gemm_pack_avx2
  * (it hands other calls to the reference). */

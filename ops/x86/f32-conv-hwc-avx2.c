@@ -13,6 +13,7 @@
  */
 #include <immintrin.h>
 #include "kernels-internal.h"
+#include "f32-conv-hwc.h"
 #include "avx2-math.h"
 
 /* np output pixels (1 or 2, the second sw input columns to the right) x nv
@@ -115,20 +116,12 @@ static const conv_tile_fn conv_tiles[2][2][4] = {
 
 ops_status f32_conv_hwc_avx2(const ops_conv_args *a)
 {
-    if (!a || !a->in || !a->w || !a->out || a->groups < 1) return OPS_ERR_ARG;
+    int ox_lo, ox_hi;
+    const ops_status st = conv_hwc_cols(a, &ox_lo, &ox_hi);
+    if (st == OPS_ERR_UNSUPPORTED) return f32_conv_hwc_scalar(a);
+    if (st) return st;
     const ops_conv_geom g = a->g;
-    const int iw = a->in_dims.w, ow = a->out_dims.w, oc = a->out_dims.c;
-    if (a->in_dims.c % a->groups || oc % a->groups) return OPS_ERR_ARG;
-    if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end) return OPS_ERR_ARG;
-    if (a->groups != 1 || oc < 1 || g.kh < 1 || g.kw < 1 || g.stride_h < 1 || g.stride_w < 1 ||
-        g.dil_h < 1 || g.dil_w < 1 || g.pad_top < 0 || g.pad_left < 0)
-        return f32_conv_hwc_scalar(a);
-
-    /* Columns whose taps all fall inside the row. */
-    const int span = (g.kw - 1) * g.dil_w;
-    int ox_lo = (g.pad_left + g.stride_w - 1) / g.stride_w;
-    int ox_hi = iw - 1 - span + g.pad_left >= 0 ? (iw - 1 - span + g.pad_left) / g.stride_w + 1 : 0;
-    if (ox_hi > ow) ox_hi = ow;
+    const int ow = a->out_dims.w, oc = a->out_dims.c;
     const int nfull = oc / 32, rem = oc % 32;
     const int rem_nv = (rem + 7) / 8, rem_masked = rem % 8 != 0;
     const __m256i cm = avx2_tail_mask(rem % 8 ? (size_t)(rem % 8) : 8);

@@ -1,19 +1,8 @@
-/* The depthwise entry of the AVX2 table: checks the arguments once and
- * picks the kernel from the shape -- the only place that branches on it. */
+/* The depthwise entry of the AVX2 table (dw_entry, f32-dwconv-body.h). */
 #include "kernels-internal.h"
 #include "avx2-dwconv.h"
 
 ops_status f32_dwconv_hwc_avx2(const ops_dwconv_args *a)
 {
-    if (!a || !a->in || !a->w || !a->out) return OPS_ERR_ARG;
-    if (a->out_dims.c != a->in_dims.c) return OPS_ERR_ARG;
-    if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end || a->in_ring < 0)
-        return OPS_ERR_ARG;
-    const ops_conv_geom g = a->g;
-    if (a->in_dims.c < 1 || g.dil_h != 1 || g.dil_w != 1 || g.kh < 1 || g.kw < 1 ||
-        g.stride_h < 1 || g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > DW_MAX_KH)
-        return f32_dwconv_hwc_scalar(a);   /* dilated or degenerate: the oracle */
-    if (g.kh == 3 && g.kw == 3) return f32_dwconv_3x3_avx2(a);
-    if (g.kh == 5 && g.kw == 5) return f32_dwconv_5x5_avx2(a);
-    return f32_dwconv_kxk_avx2(a);
+    return dw_entry(a, f32_dwconv_3x3_avx2, f32_dwconv_5x5_avx2, f32_dwconv_kxk_avx2);
 }

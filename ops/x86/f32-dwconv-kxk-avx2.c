@@ -3,11 +3,4 @@
 #include "kernels-internal.h"
 #include "avx2-dwconv.h"
 
-ops_status f32_dwconv_kxk_avx2(const ops_dwconv_args *a)
-{
-    if (a->g.dil_h != 1 || a->g.dil_w != 1 || a->g.kh < 1 || a->g.kw < 1 ||
-        a->g.stride_h < 1 || a->g.stride_w < 1 || a->g.kh > DW_MAX_KH)
-        return OPS_ERR_UNSUPPORTED;
-    dwconv_avx2_body(a, 0, 0);
-    return OPS_OK;
-}
+ops_status f32_dwconv_kxk_avx2(const ops_dwconv_args *a) { return dw_any_k(a); }

@@ -5,16 +5,16 @@
 #include "kernels-internal.h"
 
 static const ops_f32_kernels avx512_f32 = {
-    .conv = f32_conv_hwc_avx2,
-    .dwconv = f32_dwconv_hwc_avx2,
+    .conv = f32_conv_hwc_avx512,
+    .dwconv = f32_dwconv_hwc_avx512,
     .gemm = f32_gemm_12x32_avx512,
     .gemm_buffer_size = f32_gemm_buffer_size_avx512,
     .gemm_panel = 32,
     .gemm_pack_buffer_size = f32_gemm_pack_buffer_size_avx512,
     .gemm_pack = f32_gemm_pack_avx512,
-    .se_gate = f32_se_gate_avx2,
-    .mean_hw = f32_mean_hw_avx2,
-    .act = f32_act_avx2,
+    .se_gate = f32_se_gate_avx512,
+    .mean_hw = f32_mean_hw_avx512,
+    .act = f32_act_avx512,
 };
 
 #define AVX512_Q8_COMMON                          \

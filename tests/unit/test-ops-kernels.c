@@ -596,6 +596,197 @@ static void test_avx2_math(void)
 }
 #endif
 
+/* ---- AVX-512 gives AVX2's bits ------------------------------------------------- *
+ * The AVX-512 float kernels do, per output element, the AVX2 kernel's
+ * operations in the AVX2 kernel's order (avx512-math.h, avx512-dwconv.h),
+ * so that switching ISA moves no golden error. Held here bit for bit, on
+ * random shapes that reach every path of both. Depthwise: channel tails of
+ * either width (c % 16 and c % 8), short rows (channel blocks outermost on
+ * AVX-512) and long ones, "same" and valid and asymmetric pads, strides 1,
+ * 2 and mixed, every activation, channel sums, whole maps, bands and
+ * one-row calls from a ring. Dense conv: the stem's 3x3x3 and other
+ * kernels, out_c tails of 8, 16 and 64, border and interior pixels.
+ * Squeeze-excite, spatial mean and activation: lengths around the 8- and
+ * 16-lane steps and B4's widths. */
+
+#if defined(__x86_64__)
+static int bits_differ(const float *x, const float *y, size_t n) { return memcmp(x, y, n * sizeof *x) != 0; }
+
+static void test_dwconv_identity(const ops_kernels *k2, const ops_kernels *k5)
+{
+    static const int cs[] = { 1, 3, 8, 15, 16, 17, 24, 33, 40, 48, 100 };
+    int cases = 0, bad = 0;
+    for (int t = 0; t < 600; t++) {
+        int k = t % 7 == 6 ? rnd_int(1, 7) : (rnd() & 1 ? 3 : 5);
+        ops_conv_geom g = { k, k, 1, 1, 1, 1, 0, 0, 0, 0 };
+        if (t % 13 == 12) g.kw = rnd_int(1, 5);
+        g.stride_h = g.stride_w = rnd_int(1, 2);
+        if (t % 11 == 10) g.stride_w = 3 - g.stride_h;
+        switch (rnd() % 3) {
+        case 0: g.pad_top = g.pad_bottom = g.kh / 2; g.pad_left = g.pad_right = g.kw / 2; break;
+        case 1: break;
+        default: g.pad_top = rnd_int(0, 2); g.pad_left = rnd_int(0, 2);
+                 g.pad_bottom = rnd_int(0, 2); g.pad_right = rnd_int(0, 2); break;
+        }
+        const int c = cs[rnd() % 11];
+        int ih = rnd_int(1, 20), iw = rnd_int(1, 20);
+        if (t % 10 == 0) ih = iw = 12;
+        if (t % 10 == 5) ih = iw = 7;
+        if (t % 25 == 3) { ih = 9; iw = 40; }
+        int oh = ops_conv_out_dim(ih, g.kh, g.stride_h, 1, g.pad_top, g.pad_bottom);
+        int ow = ops_conv_out_dim(iw, g.kw, g.stride_w, 1, g.pad_left, g.pad_right);
+        if (oh < 1 || ow < 1) { t--; continue; }
+        const size_t in_n = (size_t)ih * iw * c, on = (size_t)oh * ow * c;
+        float *in = rnd_buf(in_n, -4, 4), *w = rnd_buf((size_t)g.kh * g.kw * c, -1, 1);
+        float *bias = rnd_buf((size_t)c, -1, 1), *cs0 = rnd_buf((size_t)c, -1, 1);
+        float *out[2] = { rnd_buf(on, 0, 0), rnd_buf(on, 0, 0) };
+        float *sum[2] = { copy_buf(cs0, (size_t)c), copy_buf(cs0, (size_t)c) };
+        ops_dwconv_args d;
+        memset(&d, 0, sizeof d);
+        d.in = in; d.in_dims = (ops_hwc){ ih, iw, c };
+        d.w = w; d.bias = rnd() & 1 ? bias : 0;
+        d.g = g; d.act = acts[t % N_ACTS];
+        d.out_dims = (ops_hwc){ oh, ow, c };
+        const int use_cs = rnd() % 4 != 0;
+        /* 0: the whole map, 1: bands of two rows, 2: one row a call from
+         * a ring of the whole map */
+        const int mode = rnd() % 3;
+        const ops_kernels *ks[2] = { k2, k5 };
+        for (int i = 0; i < 2; i++) {
+            d.out = out[i]; d.chan_sum = use_cs ? sum[i] : 0;
+            d.in_ring = mode == 2 ? ih : 0;
+            const int step = mode == 0 ? oh : mode == 1 ? 2 : 1;
+            for (int y = 0; y < oh; y += step) {
+                d.row_begin = y; d.row_end = y + step < oh ? y + step : oh;
+                CHECK(ks[i]->f32->dwconv(&d) == OPS_OK);
+            }
+        }
+        cases++;
+        if (bits_differ(out[0], out[1], on) || bits_differ(sum[0], sum[1], (size_t)c)) {
+            bad++;
+            CHECK_MSG(0, "dwconv %dx%d s%d,%d pads %d,%d,%d,%d in %dx%dx%d act=%d cs=%d mode %d: avx2 and avx512 bits differ",
+                      g.kh, g.kw, g.stride_h, g.stride_w, g.pad_top, g.pad_left, g.pad_bottom, g.pad_right, ih, iw, c,
+                      d.act.kind, use_cs, mode);
+        }
+        free(in); free(w); free(bias); free(cs0); free(out[0]); free(out[1]); free(sum[0]); free(sum[1]);
+    }
+    CHECK_EQ_INT(bad, 0);
+    printf("  avx2 = avx512 bits: dwconv %d cases, %d differ\n", cases, bad);
+}
+
+static void test_conv_identity(const ops_kernels *k2, const ops_kernels *k5)
+{
+    static const int ocs[] = { 1, 7, 8, 16, 24, 32, 33, 40, 48, 64, 80, 100 };
+    int cases = 0, bad = 0;
+    for (int t = 0; t < 300; t++) {
+        int k = rnd() % 3 ? 3 : rnd_int(1, 5);
+        ops_conv_geom g = { k, k, 2, 2, 1, 1, 1, 1, 1, 1 };
+        if (rnd() & 1) { g.stride_h = g.stride_w = 1; g.pad_top = g.pad_left = g.pad_bottom = g.pad_right = k / 2; }
+        if (t % 5 == 4) { g.pad_top = rnd_int(0, 2); g.pad_left = rnd_int(0, 2); g.pad_bottom = rnd_int(0, 2);
+                          g.pad_right = rnd_int(0, 2); }
+        if (t % 13 == 12) g.dil_h = g.dil_w = 2;
+        const int ic = t % 3 == 0 ? rnd_int(1, 8) : 3, oc = ocs[rnd() % 12];
+        const int ih = rnd_int(1, 24), iw = rnd_int(1, 24);
+        int oh = ops_conv_out_dim(ih, g.kh, g.stride_h, g.dil_h, g.pad_top, g.pad_bottom);
+        int ow = ops_conv_out_dim(iw, g.kw, g.stride_w, g.dil_w, g.pad_left, g.pad_right);
+        if (oh < 1 || ow < 1) { t--; continue; }
+        const size_t on = (size_t)oh * ow * oc;
+        float *in = rnd_buf((size_t)ih * iw * ic, -2, 2), *w = rnd_buf((size_t)g.kh * g.kw * ic * oc, -1, 1);
+        float *bias = rnd_buf((size_t)oc, -1, 1), *out[2] = { rnd_buf(on, 0, 0), rnd_buf(on, 0, 0) };
+        ops_conv_args cv;
+        memset(&cv, 0, sizeof cv);
+        cv.in = in; cv.in_dims = (ops_hwc){ ih, iw, ic };
+        cv.w = w; cv.bias = rnd() & 1 ? bias : 0;
+        cv.g = g; cv.groups = 1; cv.act = acts[t % N_ACTS];
+        cv.out_dims = (ops_hwc){ oh, ow, oc };
+        const ops_kernels *ks[2] = { k2, k5 };
+        const int step = rnd() & 1 ? oh : 2;
+        for (int i = 0; i < 2; i++) {
+            cv.out = out[i];
+            for (int y = 0; y < oh; y += step) {
+                cv.row_begin = y; cv.row_end = y + step < oh ? y + step : oh;
+                CHECK(ks[i]->f32->conv(&cv) == OPS_OK);
+            }
+        }
+        cases++;
+        if (bits_differ(out[0], out[1], on)) {
+            bad++;
+            CHECK_MSG(0, "conv k%d s%d dil%d pads %d,%d in %dx%dx%d oc %d act=%d: avx2 and avx512 bits differ", k,
+                      g.stride_h, g.dil_h, g.pad_top, g.pad_left, ih, iw, ic, oc, cv.act.kind);
+        }
+        free(in); free(w); free(bias); free(out[0]); free(out[1]);
+    }
+    CHECK_EQ_INT(bad, 0);
+    printf("  avx2 = avx512 bits: conv %d cases, %d differ\n", cases, bad);
+}
+
+static void test_se_mean_act_identity(const ops_kernels *k2, const ops_kernels *k5)
+{
+    static const int cs[] = { 1, 7, 8, 15, 16, 17, 24, 33, 96, 100, 1152, 2688 };
+    static const int rcs[] = { 1, 3, 4, 8, 9, 12, 16, 17, 28, 48, 68, 112 };
+    int bad = 0;
+    for (int t = 0; t < 120; t++) {
+        const int c = cs[rnd() % 12], rc = rcs[rnd() % 12];
+        float *mean = rnd_buf((size_t)c, -2, 2), *w1 = rnd_buf((size_t)rc * c, -0.5f, 0.5f);
+        float *b1 = rnd_buf((size_t)rc, -1, 1), *w2 = rnd_buf((size_t)c * rc, -1, 1), *b2 = rnd_buf((size_t)c, -1, 1);
+        float *gate[2] = { rnd_buf((size_t)c, 0, 0), rnd_buf((size_t)c, 0, 0) };
+        float *scr[2] = { rnd_buf((size_t)rc, 0, 0), rnd_buf((size_t)rc, 0, 0) };
+        if (t % 10 == 9) for (int i = 0; i < c; i++) if (i % 3) mean[i] = 0.0f;   /* zero products */
+        ops_se_args s = { mean, c, rc, w1, rnd() & 1 ? b1 : 0, acts[t % N_ACTS],
+                          w2, rnd() & 1 ? b2 : 0, acts[(t / N_ACTS) % N_ACTS], gate[0], scr[0] };
+        CHECK(k2->f32->se_gate(&s) == OPS_OK);
+        s.gate = gate[1]; s.scratch = scr[1];
+        CHECK(k5->f32->se_gate(&s) == OPS_OK);
+        if (bits_differ(gate[0], gate[1], (size_t)c) || bits_differ(scr[0], scr[1], (size_t)rc)) {
+            bad++;
+            CHECK_MSG(0, "se_gate c=%d rc=%d acts %d,%d: avx2 and avx512 bits differ", c, rc, s.act.kind,
+                      s.gate_act.kind);
+        }
+        free(mean); free(w1); free(b1); free(w2); free(b2);
+        free(gate[0]); free(gate[1]); free(scr[0]); free(scr[1]);
+    }
+    for (int t = 0; t < 60; t++) {
+        const size_t hw = (size_t)rnd_int(1, 50), c = (size_t)cs[rnd() % 12];
+        float *in = rnd_buf(hw * c, -3, 3), *m2 = rnd_buf(c, 0, 0), *m5 = rnd_buf(c, 0, 0);
+        CHECK(k2->f32->mean_hw(in, hw, c, m2) == OPS_OK);
+        CHECK(k5->f32->mean_hw(in, hw, c, m5) == OPS_OK);
+        if (bits_differ(m2, m5, c)) {
+            bad++;
+            CHECK_MSG(0, "mean_hw hw=%zu c=%zu: avx2 and avx512 bits differ", hw, c);
+        }
+        free(in); free(m2); free(m5);
+    }
+    for (int t = 0; t < 8 * N_ACTS; t++) {
+        const size_t n = (size_t)rnd_int(0, 100);
+        float *x = rnd_buf(n, -100, 100);
+        float *y2 = copy_buf(x, n), *y5 = copy_buf(x, n);
+        const ops_act act = acts[t % N_ACTS];
+        CHECK(k2->f32->act(y2, n, act) == OPS_OK);
+        CHECK(k5->f32->act(y5, n, act) == OPS_OK);
+        if (bits_differ(y2, y5, n)) {
+            bad++;
+            CHECK_MSG(0, "act kind=%d n=%zu: avx2 and avx512 bits differ", act.kind, n);
+        }
+        free(x); free(y2); free(y5);
+    }
+    CHECK_EQ_INT(bad, 0);
+    printf("  avx2 = avx512 bits: se_gate 120, mean_hw 60, act %d cases, %d differ\n", 8 * N_ACTS, bad);
+}
+
+static void test_isa_identity(void)
+{
+    if (!ops_isa_available(OPS_ISA_AVX2) || !ops_isa_available(OPS_ISA_AVX512)) {
+        printf("test-ops-kernels: SKIP avx2 = avx512 bit identity: this CPU or build lacks %s\n",
+               ops_isa_available(OPS_ISA_AVX2) ? "avx512" : "avx2");
+        return;
+    }
+    const ops_kernels *k2 = ops_kernels_for(OPS_ISA_AVX2), *k5 = ops_kernels_for(OPS_ISA_AVX512);
+    test_dwconv_identity(k2, k5);
+    test_conv_identity(k2, k5);
+    test_se_mean_act_identity(k2, k5);
+}
+#endif
+
 /* ---- dispatch --------------------------------------------------------------- */
 
 static void test_dispatch(void)
@@ -647,6 +838,7 @@ int main(void)
     }
 #if defined(__x86_64__)
     test_gemm_avx512_bits();
+    test_isa_identity();
 #endif
     printf("  SIMD tables tested: %d (best: %s)\n", tested, ops_isa_name(ops_isa_best()));
     return check_done("test-ops-kernels");

@@ -1,0 +1,5 @@
+/* Depthwise 5x5, stride 1 or 2 (any pads): MBConv's 5x5 blocks. */
+#include "kernels-internal.h"
+#include "avx512-dwconv.h"
+
+ops_status f32_dwconv_5x5_avx512(const ops_dwconv_args *a) { return dw_fixed_k(a, 5); }
