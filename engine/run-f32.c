@@ -46,6 +46,14 @@ static void gemm_chunks(void *ctx, int worker, int begin, int end)
  * itself does, so the bits are the same. */
 typedef struct pack_job { effad_runner *r; ops_gemm_args a; float *dst; const float *pre; } pack_job;
 
+/* dst = src * s over one k row of a panel (a multiple of 8 floats wide:
+ * every table's panel is), eight at a time for -O2's vectoriser. */
+static void scale_panel_row(float *restrict dst, const float *restrict src, float s, size_t panel)
+{
+    for (size_t c = 0; c < panel; c += 8)
+        for (size_t j = 0; j < 8; j++) dst[c + j] = src[c + j] * s;
+}
+
 static void pack_chunks(void *ctx, int worker, int begin, int end)
 {
     pack_job *j = ctx;
@@ -60,7 +68,7 @@ static void pack_chunks(void *ctx, int worker, int begin, int end)
             const float *src = j->pre + p0 * k;
             float *dst = j->dst + p0 * k;
             for (size_t kk = 0; kk < k; kk++, src += panel, dst += panel)
-                for (size_t c = 0; c < panel; c++) dst[c] = src[c] * s[kk];
+                scale_panel_row(dst, src, s[kk], panel);
         }
         return;
     }
@@ -79,6 +87,17 @@ static ops_gemm_args gemm_of(const effad_conv *c, const float *in, size_t pixels
     return a;
 }
 
+/* dst = src * s, element by element. Eight at a time so that -O2's
+ * straight-line vectoriser packs them into vector multiplies (the plain
+ * loop stayed scalar: 1.4 % of a B4 pass); engine/ has no ISA flags. */
+static void scale_row(float *restrict dst, const float *restrict src, const float *restrict s, size_t n)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t j = 0; j < 8; j++) dst[i + j] = src[i + j] * s[i + j];
+    for (; i < n; i++) dst[i] = src[i] * s[i];
+}
+
 /* With a packing kernel, points a->b_packed at conv c's weights as the
  * kernel wants them: the runner's pre-packed copy when it has one and no
  * gate scales it (or the gate is cheaper to apply to A); else packed (or
@@ -93,8 +112,7 @@ static ops_status pack_layer(effad_runner *r, const effad_conv *c, ops_gemm_args
          * rows, 192 to 448 columns): scaling A's m x k is cheaper than B's
          * k x n; the pack buffer, k x n floats or more, holds it */
         float *sa = (float *)(void *)run_buf(r, r->off_pack);
-        for (size_t i = 0; i < a->m; i++)
-            for (size_t kk = 0; kk < a->k; kk++) sa[i * a->k + kk] = a->a[i * a->a_stride + kk] * a->a_scale[kk];
+        for (size_t i = 0; i < a->m; i++) scale_row(sa + i * a->k, a->a + i * a->a_stride, a->a_scale, a->k);
         a->a = sa;
         a->a_stride = a->k;
         a->a_scale = 0;
