@@ -87,6 +87,11 @@ size_t     q8_gemm_pack_offset_avx2(size_t j0, size_t k);
 ops_status q8_dwconv_hwc_avx2(const ops_q8_dwconv_args *a);   /* wrapper */
 ops_status q8_dwconv_3x3_avx2(const ops_q8_dwconv_args *a);   /* kh=kw=3 */
 ops_status q8_dwconv_5x5_avx2(const ops_q8_dwconv_args *a);   /* kh=kw=5 */
+/* AVX-512 F/BW/DQ/VL (files ops/x86/q8-dwconv-...-avx512.c): the same
+ * contract and bits, 32 channels a step, channel tails under opmasks. */
+ops_status q8_dwconv_hwc_avx512(const ops_q8_dwconv_args *a);   /* wrapper */
+ops_status q8_dwconv_3x3_avx512(const ops_q8_dwconv_args *a);   /* kh=kw=3 */
+ops_status q8_dwconv_5x5_avx512(const ops_q8_dwconv_args *a);   /* kh=kw=5 */
 ops_status q8_scale_channels_avx2(const uint8_t *in, size_t pixels, size_t c, int32_t in_zero, const float *mult,
                                   int32_t out_zero, uint8_t *out);
 ops_status q8_quantize_avx2(const float *x, size_t n, float inv_scale, int32_t zero, uint8_t *q);

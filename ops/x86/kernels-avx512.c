@@ -18,7 +18,7 @@ static const ops_f32_kernels avx512_f32 = {
 };
 
 #define AVX512_Q8_COMMON                          \
-    .dwconv = q8_dwconv_hwc_avx2,                 \
+    .dwconv = q8_dwconv_hwc_avx512,               \
     .scale_channels = q8_scale_channels_avx2,     \
     .quantize = q8_quantize_avx2,                 \
     .dequantize = q8_dequantize_avx2,             \

@@ -1,0 +1,363 @@
+/*
+ * q8-dwconv-avx512.h -- the int8 depthwise convolution body shared by the
+ * 3x3, 5x5 and any-k AVX-512 kernels (each file instantiates it with its
+ * constants), 32 channels a step. Arithmetic of ops/q8.h, bit for bit.
+ * The AVX2 body (q8-dwconv-avx2.h) on zmm; what is argued there holds
+ * here and is not repeated. What differs:
+ *
+ * Blocks of 32 channels. A tap's 32 uint8 become one zmm of int16 (minus
+ * the zero point); two kernel rows are interleaved into int16 pairs
+ * (vpunpck{l,h}wd, which work within each 128-bit lane) and go through
+ * vpmaddwd, so lanes come out as channels {0-3, 8-11, 16-19, 24-27} and
+ * {4-7, 12-15, 20-23, 28-31}; the epilogue factors are permuted to that
+ * order once per call and vpackssdw puts the channels back in order.
+ *
+ * Channel tails. The channels past the last multiple of 32 are one more
+ * block read and written under an opmask (bytes beyond c load as 0, their
+ * weights and factors as 0, their outputs are never stored): no 8-lane
+ * block and no scalar loop as in the AVX2 body.
+ *
+ * Tiles of up to 8 adjacent outputs: 16 accumulators, the pair, the two
+ * products and a loaded row in 21 of the 32 registers; the weights are
+ * memory operands of vpmaddwd (prepared once per call, in L1).
+ *
+ * chan_sum: the int16 outputs (max 0: the byte the pack will store) are
+ * summed per tile in int16 (8 * 255 fits) and added to the int32 sums
+ * once per tile.
+ */
+#ifndef EFFAD_Q8_DWCONV_AVX512_H
+#define EFFAD_Q8_DWCONV_AVX512_H
+
+#include <immintrin.h>
+#include "q8-avx512.h"
+
+/* Kernel heights up to this go through the body; taller ones to the
+ * scalar reference (as in the AVX2 body). */
+#define Q8DWZ_MAX_KH 16
+/* Stack for one channel group's prepared weights and epilogue factors. */
+#define Q8DWZ_PREP_BYTES (16u << 10)
+/* Prefetch distance in tiles, and the input size above which the tiles
+ * prefetch (as the AVX2 body). */
+#define Q8DWZ_PF_TILES 2
+#define Q8DWZ_PF_MIN_BYTES (512u << 10)
+/* Per 32-channel block: 2 vectors per (row pair, kernel column), then the
+ * epilogue's mult and bias, each as the two unpack-order halves. */
+#define Q8DWZ_FACTORS 4
+/* The widest tile. */
+#define Q8DWZ_N 8
+
+typedef struct q8dwz {
+    const ops_q8_dwconv_args *a;
+    size_t c;
+    __m512i z16;          /* the input zero point, int16 lanes */
+    __m512 inv, hi;       /* the quantiser (q8-avx2.h's clamps) */
+    __m512i zero16;       /* the output zero point, int16 lanes */
+    __mmask32 tail;       /* the channels of the last block, when c % 32 */
+    int swish;            /* the activation is swish (else: the switch) */
+    int prefetch;         /* the input is bigger than L2 (q8dwz_tiles) */
+} q8dwz;
+
+Q8_AVX512_INLINE size_t q8dwz_block_vectors(int kh, int kw)
+{
+    return (size_t)((kh + 1) / 2) * (size_t)kw * 2 + Q8DWZ_FACTORS;
+}
+
+/* 32 bytes at p, those outside mask zero (tail: a masked load). */
+Q8_AVX512_INLINE __m256i q8dwz_load32(const void *p, const int tail, __mmask32 mask)
+{
+    return tail ? _mm256_maskz_loadu_epi8(mask, p) : _mm256_loadu_si256((const __m256i *)p);
+}
+
+/* Weights and factors of blocks [b0, b1) into prep (see the top); tail:
+ * the one block of the channels past the last multiple of 32. */
+static inline void q8dwz_prepare(const q8dwz *d, int kh, int kw, int b0, int b1, const int tail, __m512i *prep)
+{
+    const ops_q8_dwconv_args *a = d->a;
+    const size_t c = d->c, nv = q8dwz_block_vectors(kh, kw);
+    const __mmask32 m = d->tail;
+    const __mmask16 m0 = tail ? (__mmask16)m : 0xffff, m1 = tail ? (__mmask16)(m >> 16) : 0xffff;
+    /* channels 0-3, 8-11, 16-19, 24-27 and 4-7, 12-15, 20-23, 28-31 of the
+     * pair (first 16, next 16) */
+    const __m512i lo = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(4));
+    for (int b = b0; b < b1; b++) {
+        const size_t cb = (size_t)b * 32;
+        __m512i *p = prep + (size_t)(b - b0) * nv;
+        for (int ky = 0; ky < kh; ky += 2)
+            for (int kx = 0; kx < kw; kx++, p += 2) {
+                const __m512i wa = _mm512_cvtepi8_epi16(q8dwz_load32(a->w + ((size_t)ky * kw + kx) * c + cb, tail, m));
+                const __m512i wb = ky + 1 < kh
+                                       ? _mm512_cvtepi8_epi16(q8dwz_load32(a->w + ((size_t)(ky + 1) * kw + kx) * c + cb, tail, m))
+                                       : _mm512_setzero_si512();
+                p[0] = _mm512_unpacklo_epi16(wa, wb);
+                p[1] = _mm512_unpackhi_epi16(wa, wb);
+            }
+        const __m512 ma = _mm512_maskz_loadu_ps(m0, a->out.mult + cb), mb = _mm512_maskz_loadu_ps(m1, a->out.mult + cb + 16);
+        __m512 ba = _mm512_setzero_ps(), bb = ba;
+        if (a->out.bias) {
+            ba = _mm512_maskz_loadu_ps(m0, a->out.bias + cb);
+            bb = _mm512_maskz_loadu_ps(m1, a->out.bias + cb + 16);
+        }
+        p[0] = _mm512_castps_si512(_mm512_permutex2var_ps(ma, lo, mb));
+        p[1] = _mm512_castps_si512(_mm512_permutex2var_ps(ma, hi, mb));
+        p[2] = _mm512_castps_si512(_mm512_permutex2var_ps(ba, lo, bb));
+        p[3] = _mm512_castps_si512(_mm512_permutex2var_ps(ba, hi, bb));
+    }
+}
+
+/* 32 uint8 at p widened to int16 minus the zero point (the lanes past a
+ * tail hold -zero: their weights are zero, their outputs never stored). */
+Q8_AVX512_INLINE __m512i q8dwz_x32(const q8dwz *d, const uint8_t *p, const int tail)
+{
+    return _mm512_sub_epi16(_mm512_cvtepu8_epi16(q8dwz_load32(p, tail, d->tail)), d->z16);
+}
+
+/* acc + the pairs of v times those of w: exact (see q8-dwconv-avx2.h). */
+Q8_AVX512_INLINE __m512i q8dwz_madd(__m512i acc, __m512i v, const __m512i *w)
+{
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(v, _mm512_load_si512(w)));
+}
+
+/* One row pair over the tile's input columns [col_lo, col_hi): which = 1
+ * row a only, 2 row b only, 3 both (q8dw_cols of the AVX2 body). */
+Q8_AVX512_INLINE void q8dwz_cols(const q8dwz *d, const uint8_t *pa, const uint8_t *pb, const int which, int ix0, size_t cb,
+                                 const __m512i *wg, const int kw, const int sw, const int N, const int col_lo,
+                                 const int col_hi, const int tail, __m512i *lo, __m512i *hi)
+{
+    const size_t c = d->c;
+    const __m512i zero = _mm512_setzero_si512();
+#pragma GCC unroll 24
+    for (int col = col_lo; col < col_hi; col++) {
+        const size_t at = (size_t)(ix0 + col) * c + cb;
+        const __m512i xa = which & 1 ? q8dwz_x32(d, pa + at, tail) : zero;
+        const __m512i xb = which & 2 ? q8dwz_x32(d, pb + at, tail) : zero;
+        const __m512i vl = _mm512_unpacklo_epi16(xa, xb), vh = _mm512_unpackhi_epi16(xa, xb);
+        if (N == 1) {
+            lo[0] = q8dwz_madd(lo[0], vl, wg + 2 * col);
+            hi[0] = q8dwz_madd(hi[0], vh, wg + 2 * col + 1);
+            continue;
+        }
+#pragma GCC unroll 8
+        for (int kx = 0; kx < kw; kx++) {
+            const int dd = col - kx;
+            if (dd >= 0 && dd % sw == 0 && dd / sw < N) {
+                lo[dd / sw] = q8dwz_madd(lo[dd / sw], vl, wg + 2 * kx);
+                hi[dd / sw] = q8dwz_madd(hi[dd / sw], vh, wg + 2 * kx + 1);
+            }
+        }
+    }
+}
+
+/* ops_q8_finish up to the rounding (q8_avx2_round's clamps), on 16 lanes
+ * in unpack order. */
+Q8_AVX512_INLINE __m512i q8dwz_finish(const q8dwz *d, __m512i acc, __m512 m, __m512 b)
+{
+    __m512 x = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), m, b);
+    x = d->swish ? q8_avx512_swish(x) : q8_avx512_act(x, d->a->out.act);
+    return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_mul_ps(x, d->inv), d->hi));
+}
+
+/* N outputs (columns ox..ox+N-1 of one row) of one 32-channel block: the
+ * window starts at input column ix0; its columns [col_lo, col_hi) are
+ * inside the row; rows[ky] is NULL for kernel rows outside the image. */
+Q8_AVX512_INLINE void q8dwz_tile(const q8dwz *d, const uint8_t *const *rows, int ix0, size_t cb, const __m512i *wb,
+                                 const int kh, const int kw, const int sw, const int N, const int col_lo,
+                                 const int col_hi, const int tail, uint8_t *o, int32_t *cs)
+{
+    __m512i lo[Q8DWZ_N], hi[Q8DWZ_N];
+#pragma GCC unroll 8
+    for (int j = 0; j < N; j++) lo[j] = hi[j] = _mm512_setzero_si512();
+#pragma GCC unroll 8
+    for (int ky = 0; ky < kh; ky += 2) {
+        const uint8_t *pa = rows[ky], *pb = ky + 1 < kh ? rows[ky + 1] : 0;
+        const __m512i *wg = wb + (size_t)ky * kw;   /* (ky / 2) * kw * 2 vectors */
+        if (pa && pb) q8dwz_cols(d, pa, pb, 3, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
+        else if (pa) q8dwz_cols(d, pa, pb, 1, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
+        else if (pb) q8dwz_cols(d, pa, pb, 2, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
+    }
+    const __m512i *f = wb + q8dwz_block_vectors(kh, kw) - Q8DWZ_FACTORS;
+    const __m512 ml = _mm512_castsi512_ps(f[0]), mh = _mm512_castsi512_ps(f[1]);
+    const __m512 bl = _mm512_castsi512_ps(f[2]), bh = _mm512_castsi512_ps(f[3]);
+    const size_t c = d->c;
+    const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+    __m512i s = _mm512_setzero_si512();   /* int16 output sums, channels in order */
+#pragma GCC unroll 4
+    for (int j = 0; j < N; j += 2) {
+        /* packs of the unpack-order halves: channels 0-31 in order */
+        const __m512i x = _mm512_add_epi16(_mm512_packs_epi32(q8dwz_finish(d, lo[j], ml, bl), q8dwz_finish(d, hi[j], mh, bh)),
+                                           d->zero16);
+        const __m512i y = j + 1 < N ? _mm512_add_epi16(_mm512_packs_epi32(q8dwz_finish(d, lo[j + 1], ml, bl),
+                                                                          q8dwz_finish(d, hi[j + 1], mh, bh)),
+                                                       d->zero16)
+                                    : x;
+        if (cs) {
+            s = _mm512_add_epi16(s, _mm512_max_epi16(x, _mm512_setzero_si512()));
+            if (j + 1 < N) s = _mm512_add_epi16(s, _mm512_max_epi16(y, _mm512_setzero_si512()));
+        }
+        /* bytes per 128-bit lane: x 8, y 8 -> x 0-31 | y 0-31 */
+        const __m512i v = _mm512_permutexvar_epi64(order, _mm512_packus_epi16(x, y));
+        uint8_t *oj = o + (size_t)j * c;
+        if (tail) {
+            _mm256_mask_storeu_epi8(oj, d->tail, _mm512_castsi512_si256(v));
+            if (j + 1 < N) _mm256_mask_storeu_epi8(oj + c, d->tail, _mm512_extracti64x4_epi64(v, 1));
+        } else {
+            _mm256_storeu_si256((__m256i *)(void *)oj, _mm512_castsi512_si256(v));
+            if (j + 1 < N) _mm256_storeu_si256((__m256i *)(void *)(oj + c), _mm512_extracti64x4_epi64(v, 1));
+        }
+    }
+    if (cs) {
+        const __m512i s0 = _mm512_cvtepu16_epi32(_mm512_castsi512_si256(s));
+        const __m512i s1 = _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(s, 1));
+        if (tail) {
+            const __mmask16 m0 = (__mmask16)d->tail, m1 = (__mmask16)(d->tail >> 16);
+            _mm512_mask_storeu_epi32(cs, m0, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m0, cs), s0));
+            _mm512_mask_storeu_epi32(cs + 16, m1, _mm512_add_epi32(_mm512_maskz_loadu_epi32(m1, cs + 16), s1));
+        } else {
+            _mm512_storeu_si512(cs, _mm512_add_epi32(_mm512_loadu_si512(cs), s0));
+            _mm512_storeu_si512(cs + 16, _mm512_add_epi32(_mm512_loadu_si512(cs + 16), s1));
+        }
+    }
+}
+
+/* Tiles of N outputs with every column inside the row, from *oxp while
+ * they fit before ox_hi, blocks [b0, b1). */
+Q8_AVX512_INLINE void q8dwz_tiles(const q8dwz *d, const uint8_t *const *rows, const __m512i *prep, int b0, int b1,
+                                  const int kh, const int kw, const int sw, const int N, const int tail, int *oxp,
+                                  int ox_hi, uint8_t *orow)
+{
+    const ops_q8_dwconv_args *a = d->a;
+    const size_t c = d->c, nv = q8dwz_block_vectors(kh, kw);
+    int ox = *oxp;
+    for (; ox + N <= ox_hi; ox += N) {
+        const int ix0 = ox * sw - a->g.pad_left;
+        if (N > 1 && d->prefetch) {
+            /* the input columns this tile's rows read, Q8DWZ_PF_TILES
+             * tiles ahead (a prefetch past the row never faults) */
+            const uintptr_t at = (uintptr_t)(ix0 + Q8DWZ_PF_TILES * N * sw) * c + (uintptr_t)b0 * 32;
+            const size_t bytes = (size_t)N * sw * c;
+            for (int ky = 0; ky < kh; ky++)
+                if (rows[ky])
+                    for (size_t l = 0; l < bytes; l += 64) _mm_prefetch((const char *)((uintptr_t)rows[ky] + at + l), _MM_HINT_T0);
+        }
+        for (int b = b0; b < b1; b++) {
+            const size_t cb = (size_t)b * 32;
+            q8dwz_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, N, 0, (N - 1) * sw + kw, tail,
+                       orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
+        }
+    }
+    *oxp = ox;
+}
+
+/* One output at column ox whose window may cross either edge. */
+static inline void q8dwz_border(const q8dwz *d, const uint8_t *const *rows, const __m512i *prep, int b0, int b1, int kh,
+                                int kw, int sw, int ox, int tail, uint8_t *orow)
+{
+    const ops_q8_dwconv_args *a = d->a;
+    const size_t c = d->c, nv = q8dwz_block_vectors(kh, kw);
+    const int iw = a->in_dims.w, ix0 = ox * sw - a->g.pad_left;
+    int kx_lo = ix0 < 0 ? -ix0 : 0, kx_hi = iw - ix0 < kw ? iw - ix0 : kw;
+    if (kx_lo >= kx_hi) kx_lo = kx_hi = 0;   /* every tap is padding: the bias alone */
+    for (int b = b0; b < b1; b++) {
+        const size_t cb = (size_t)b * 32;
+        uint8_t *o = orow + (size_t)ox * c + cb;
+        int32_t *cs = a->chan_sum ? a->chan_sum + cb : 0;
+        if (tail) q8dwz_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, kx_lo, kx_hi, 1, o, cs);
+        else q8dwz_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, kx_lo, kx_hi, 0, o, cs);
+    }
+}
+
+/* The first (right = 0) or last kw/2 outputs of a stride-1 row with
+ * "same" padding as one tile (q8dw_edge of the AVX2 body). */
+Q8_AVX512_INLINE void q8dwz_edge(const q8dwz *d, const uint8_t *const *rows, const __m512i *prep, int b0, int b1,
+                                 const int kh, const int kw, const int right, const int tail, int ox, uint8_t *orow)
+{
+    const ops_q8_dwconv_args *a = d->a;
+    const int P = kw / 2, span = (P - 1) + kw;
+    const size_t c = d->c, nv = q8dwz_block_vectors(kh, kw);
+    for (int b = b0; b < b1; b++) {
+        const size_t cb = (size_t)b * 32;
+        q8dwz_tile(d, rows, ox - P, cb, prep + (size_t)(b - b0) * nv, kh, kw, 1, P, right ? 0 : P, right ? span - P : span,
+                   tail, orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
+    }
+}
+
+/* One output row, blocks [b0, b1) (tail: the one masked block):
+ * stride-1 "same" edges as tiles, other borders one output at a time, the
+ * interior in tiles of 8, then 4, then singles. */
+Q8_AVX512_INLINE void q8dwz_row(const q8dwz *d, const uint8_t *const *rows, const __m512i *prep, int b0, int b1,
+                                const int kh, const int kw, const int sw, const int K, const int tail, const int edges,
+                                int ox_lo, int ox_hi, uint8_t *orow)
+{
+    const int ow = d->a->out_dims.w, P = kw / 2;
+    int ox = 0;
+    if (edges) {
+        q8dwz_edge(d, rows, prep, b0, b1, kh, kw, 0, tail, 0, orow);
+        ox = P;
+    }
+    for (; ox < ox_lo; ox++) q8dwz_border(d, rows, prep, b0, b1, kh, kw, sw, ox, tail, orow);
+    if (K) {
+        q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, Q8DWZ_N, tail, &ox, ox_hi, orow);
+        q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, 4, tail, &ox, ox_hi, orow);
+    }
+    q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, 1, tail, &ox, ox_hi, orow);
+    if (edges) {
+        q8dwz_edge(d, rows, prep, b0, b1, kh, kw, 1, tail, ox, orow);
+        ox = ow;
+    }
+    for (; ox < ow; ox++) q8dwz_border(d, rows, prep, b0, b1, kh, kw, sw, ox, tail, orow);
+}
+
+/* The whole kernel. K (kernel side) and S (stride) are constants in the
+ * fast paths, 0 for "read them from the geometry" (any kh x kw, dilation
+ * 1; the caller checks). */
+Q8_AVX512_INLINE void q8dwz_body(const ops_q8_dwconv_args *a, const int K, const int S)
+{
+    const ops_conv_geom g = a->g;
+    const int kh = K ? K : g.kh, kw = K ? K : g.kw;
+    const int sh = S ? S : g.stride_h, sw = S ? S : g.stride_w;
+    const int ih = a->in_dims.h, iw = a->in_dims.w, c = a->in_dims.c, ow = a->out_dims.w;
+    q8dwz d;
+    d.a = a;
+    d.c = (size_t)c;
+    d.z16 = _mm512_set1_epi16((short)a->in_zero);
+    d.inv = _mm512_set1_ps(a->out.inv_scale);
+    d.hi = _mm512_set1_ps((float)(255 - a->out.zero));
+    d.zero16 = _mm512_set1_epi16((short)a->out.zero);
+    d.tail = (__mmask32)((1ull << (c % 32)) - 1);
+    d.swish = a->out.act.kind == OPS_ACT_SWISH;
+    /* software prefetch only when the input cannot be cache-resident (a
+     * ring of a few rows is, by construction) */
+    d.prefetch = !a->in_ring && (size_t)ih * iw * c > Q8DWZ_PF_MIN_BYTES;
+    /* columns whose taps all fall inside the row */
+    int ox_lo = (g.pad_left + sw - 1) / sw;
+    int ox_hi = iw - kw + g.pad_left >= 0 ? (iw - kw + g.pad_left) / sw + 1 : 0;
+    if (ox_hi > ow) ox_hi = ow;
+    if (ox_lo > ox_hi) ox_lo = ox_hi;
+    const int P = kw / 2;
+    const int edges = K && S == 1 && (kw & 1) && P > 0 && g.pad_left == P && g.pad_right == P && ox_lo == P &&
+                      ow - ox_hi == P && iw >= kw;
+    const int blocks = c / 32, tail = c % 32 != 0;
+    const size_t nv = q8dwz_block_vectors(kh, kw);
+    int group = (int)(Q8DWZ_PREP_BYTES / (nv * sizeof(__m512i)));
+    if (group < 1) group = 1;
+    /* the caller keeps nv * 64 within Q8DWZ_PREP_BYTES */
+    _Alignas(64) __m512i prep[Q8DWZ_PREP_BYTES / sizeof(__m512i)];
+    _Alignas(64) __m512i prep_tail[Q8DWZ_PREP_BYTES / sizeof(__m512i)];
+    for (int b0 = 0; b0 < blocks || (b0 == 0 && tail); b0 += group) {
+        const int b1 = b0 + group < blocks ? b0 + group : blocks;
+        const int last = b1 == blocks && tail;
+        if (b1 > b0) q8dwz_prepare(&d, kh, kw, b0, b1, 0, prep);
+        if (last) q8dwz_prepare(&d, kh, kw, blocks, blocks + 1, 1, prep_tail);
+        for (int oy = a->row_begin; oy < a->row_end; oy++) {
+            const int iy0 = oy * sh - g.pad_top;
+            const uint8_t *rows[Q8DWZ_MAX_KH];
+            for (int ky = 0; ky < kh; ky++)
+                rows[ky] = iy0 + ky >= 0 && iy0 + ky < ih ? ops_q8_dw_in_row(a, iy0 + ky) : 0;
+            uint8_t *orow = a->out_q + (size_t)oy * ow * c;
+            if (b1 > b0) q8dwz_row(&d, rows, prep, b0, b1, kh, kw, sw, K, 0, edges, ox_lo, ox_hi, orow);
+            if (last) q8dwz_row(&d, rows, prep_tail, blocks, blocks + 1, kh, kw, sw, K, 1, edges, ox_lo, ox_hi, orow);
+        }
+    }
+}
+
+#endif /* EFFAD_Q8_DWCONV_AVX512_H */
