@@ -75,7 +75,7 @@ ops_status q8_dwconv_hwc_avx512(const ops_q8_dwconv_args *a);   /* wrapper */
 ops_status q8_dwconv_3x3_avx512(const ops_q8_dwconv_args *a);   /* kh=kw=3 */
 ops_status q8_dwconv_5x5_avx512(const ops_q8_dwconv_args *a);   /* kh=kw=5 */
 /* The same with AVX512_VNNI (files ops/x86/q8-dwconv-...-avx512vnni.c):
- * 64 channels a step through vpdpbusd, the rest as above by vpdpwssd. */
+ * the multiply-adds by vpdpwssd. */
 ops_status q8_dwconv_hwc_avx512vnni(const ops_q8_dwconv_args *a);   /* wrapper */
 ops_status q8_dwconv_3x3_avx512vnni(const ops_q8_dwconv_args *a);   /* kh=kw=3 */
 ops_status q8_dwconv_5x5_avx512vnni(const ops_q8_dwconv_args *a);   /* kh=kw=5 */

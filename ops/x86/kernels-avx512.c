@@ -45,7 +45,7 @@ static const ops_q8_kernels avx512vnni_q8 = {
     .gemm_pack_offset = q8_gemm_pack_offset_avx2,
     .gemm_a_mult = 1,
     AVX512_Q8_COMMON,
-    .dwconv = q8_dwconv_hwc_avx512vnni,   /* quad blocks by vpdpbusd */
+    .dwconv = q8_dwconv_hwc_avx512vnni,
 };
 
 const ops_kernels ops_avx512_kernels = { OPS_ISA_AVX512, "avx512", &avx512_f32, &avx512_q8 };

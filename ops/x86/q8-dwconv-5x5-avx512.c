@@ -1,9 +1,9 @@
-/* int8 depthwise 5x5, stride 1 or 2 (any pads): MBConv's 5x5 blocks in
- * pair blocks (vpmaddwd) (body in q8-dwconv-avx512.h). */
+/* int8 depthwise 5x5, stride 1 or 2 (any pads): MBConv's 5x5 blocks
+ * (body in q8-dwconv-avx512.h). */
 #include "kernels-internal.h"
 #include "q8-dwconv-avx512.h"
 
 ops_status q8_dwconv_5x5_avx512(const ops_q8_dwconv_args *a)
 {
-    return q8dwz_kxk_fixed(a, 5, 0);
+    return q8dwz_kxk_fixed(a, 5);
 }

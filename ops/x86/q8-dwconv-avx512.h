@@ -2,28 +2,50 @@
  * q8-dwconv-avx512.h -- the int8 depthwise convolution body shared by the
  * 3x3, 5x5 and any-k AVX-512 kernels (each file instantiates it with its
  * constants), 32 channels a step. Arithmetic of ops/q8.h, bit for bit.
- * The AVX2 body (q8-dwconv-avx2.h) on zmm; what is argued there holds
- * here and is not repeated. What differs:
+ * It is the AVX2 body (q8-dwconv-avx2.h) on zmm: what is argued there
+ * (int16 pairs of kernel rows through vpmaddwd, exact; tiles sharing the
+ * loaded columns; borders as per-row choices and compile-time column
+ * ranges; the loop order) holds here and is not repeated. What differs:
  *
- * Blocks of 32 channels. A tap's 32 uint8 become one zmm of int16 (minus
- * the zero point); two kernel rows are interleaved into int16 pairs
- * (vpunpck{l,h}wd, which work within each 128-bit lane) and go through
- * vpmaddwd, so lanes come out as channels {0-3, 8-11, 16-19, 24-27} and
- * {4-7, 12-15, 20-23, 28-31}; the epilogue factors are permuted to that
- * order once per call and vpackssdw puts the channels back in order.
+ * Blocks of 32 channels. A tap's 32 uint8 become one zmm of int16 minus
+ * the zero point; vpunpck{l,h}wd work within 128-bit lanes, so the sums
+ * come out as channels {0-3, 8-11, 16-19, 24-27} and {4-7, 12-15, 20-23,
+ * 28-31}; the epilogue factors are permuted to that order once per call
+ * and vpackssdw puts the channels back in order.
  *
- * Channel tails. The channels past the last multiple of 32 are one more
- * block read and written under an opmask (bytes beyond c load as 0, their
- * weights and factors as 0, their outputs are never stored): no 8-lane
- * block and no scalar loop as in the AVX2 body.
+ * Channel tails: the channels past the last multiple of 32 are one more
+ * block read and written under an opmask (inputs, weights and factors
+ * past c load as 0, those outputs are never stored) -- no 8-lane block
+ * and no scalar loop as in the AVX2 body.
  *
- * Tiles of up to 8 adjacent outputs: 16 accumulators, the pair, the two
- * products and a loaded row in 21 of the 32 registers; the weights are
- * memory operands of vpmaddwd (prepared once per call, in L1).
+ * Tiles of 8, 4, 1 adjacent outputs: 16 accumulators, the pair, its two
+ * halves and a loaded row in 21 of the 32 registers; the weights are
+ * memory operands of the multiply (prepared per call on the stack, L1).
  *
- * chan_sum: the int16 outputs (max 0: the byte the pack will store) are
- * summed per tile in int16 (8 * 255 fits) and added to the int32 sums
- * once per tile.
+ * With AVX512_VNNI (the files ending -avx512vnni.c) the multiply-add is
+ * one vpdpwssd instead of vpmaddwd + vpaddd: the same exact int32 sum.
+ *
+ * chan_sum: the int16 outputs (max 0: the byte the pack stores) are summed
+ * per tile in int16 (8 * 255 fits) and added to the int32 sums per tile.
+ *
+ * Measured on Zen 5 (bench/bench-q8-kernels.c and a copy of it calling the
+ * kernel as the engine does: two output rows a call, one from a ring for
+ * fused blocks; alternated in one process, minima), every B0 / B4
+ * depthwise layer once per block: B0 0.82 ms against the AVX2 int8
+ * kernel's 1.77 ms, B4 6.7 ms against 15.6 ms (without VNNI 0.90 and
+ * 7.8 ms: vpdpwssd saves 7% and 11%). Not kept:
+ *  - quads: 64 channels of four kernel rows as byte quads through
+ *    vpdpbusd, padding taps read as the zero point and the accumulators
+ *    started at -zero * sum(w) (commit 5529c4f): 3x3 layers 8-13% faster,
+ *    5x5 stride 1 even, 5x5 stride 2 15-47% slower (the spilled 16
+ *    accumulators); with quads for 3x3 only, `effad bench` gave B0 7.70
+ *    against 7.76 ms and B4 69.25 against 69.29 ms -- not worth the code.
+ *  - the AVX2 body's software prefetch (inputs over 512 KiB): slower here,
+ *    B4 190x190x48 742 against 632 us, 48x48x336 5x5 337 against 310,
+ *    also when limited to the block group's channels.
+ *  - tiles of 6 instead of 8: 3% slower on B4; hiding the weight pointer
+ *    from GCC (so that it cannot keep weights in registers): no change;
+ *    the epilogue in a loop of its own over stored sums: 3x3 15% slower.
  */
 #ifndef EFFAD_Q8_DWCONV_AVX512_H
 #define EFFAD_Q8_DWCONV_AVX512_H
@@ -36,34 +58,27 @@
 #define Q8DWZ_MAX_KH 16
 /* Stack for one channel group's prepared weights and epilogue factors. */
 #define Q8DWZ_PREP_BYTES (16u << 10)
-/* The widest tiles: pairs (32-channel blocks) and quads (64). */
+/* Per 32-channel block: 2 vectors per (row pair, kernel column), then the
+ * epilogue's mult and bias, each as the two unpack-order halves. */
+#define Q8DWZ_FACTORS 4
+/* The widest tile. */
 #define Q8DWZ_N 8
-#define Q8DWV_N 4
 
 typedef struct q8dwz {
     const ops_q8_dwconv_args *a;
     size_t c;
-    size_t c0;            /* the first channel of this pass's blocks */
     __m512i z16;          /* the input zero point, int16 lanes */
-    __m512i zp8;          /* the input zero point, every byte (quads) */
     __m512 inv, hi;       /* the quantiser (q8-avx2.h's clamps) */
     __m512i zero16;       /* the output zero point, int16 lanes */
-    __mmask32 tail;       /* the channels of a pass's last pair block */
+    __mmask32 tail;       /* the channels of the last block, when c % 32 */
     int swish;            /* the activation is swish (else: the switch) */
     int ox_lo, ox_hi;     /* the outputs whose columns are all inside */
     int edges;            /* stride-1 "same" edges as tiles (q8dwz_edge) */
 } q8dwz;
 
-/* Channels of a block: V = 0 pairs, 1 quads. */
-#define Q8DWZ_WIDTH(V) ((V) ? 64 : 32)
-
-/* Prepared vectors per block: pairs, 2 per (row pair, kernel column) and
- * then mult and bias in the two unpack orders; quads, 4 per (row group,
- * kernel column) and then mult, bias and the zero-point correction in
- * the four orders. */
-Q8_AVX512_INLINE size_t q8dwz_block_vectors(int kh, int kw, const int V)
+Q8_AVX512_INLINE size_t q8dwz_block_vectors(int kh, int kw)
 {
-    return V ? (size_t)((kh + 3) / 4) * (size_t)kw * 4 + 12 : (size_t)((kh + 1) / 2) * (size_t)kw * 2 + 4;
+    return (size_t)((kh + 1) / 2) * (size_t)kw * 2 + Q8DWZ_FACTORS;
 }
 
 /* 32 bytes at p, those outside mask zero (tail: a masked load). */
@@ -76,7 +91,7 @@ Q8_AVX512_INLINE __m256i q8dwz_load32(const void *p, const int tail, __mmask32 m
 static inline void q8dwz_prepare(const q8dwz *d, int kh, int kw, int b0, int b1, const int tail, __m512i *prep)
 {
     const ops_q8_dwconv_args *a = d->a;
-    const size_t c = d->c, nv = q8dwz_block_vectors(kh, kw, 0);
+    const size_t c = d->c, nv = q8dwz_block_vectors(kh, kw);
     const __mmask32 m = d->tail;
     const __mmask16 m0 = tail ? (__mmask16)m : 0xffff, m1 = tail ? (__mmask16)(m >> 16) : 0xffff;
     /* channels 0-3, 8-11, 16-19, 24-27 and 4-7, 12-15, 20-23, 28-31 of the
@@ -84,7 +99,7 @@ static inline void q8dwz_prepare(const q8dwz *d, int kh, int kw, int b0, int b1,
     const __m512i lo = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
     const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(4));
     for (int b = b0; b < b1; b++) {
-        const size_t cb = d->c0 + (size_t)b * 32;
+        const size_t cb = (size_t)b * 32;
         __m512i *p = prep + (size_t)(b - b0) * nv;
         for (int ky = 0; ky < kh; ky += 2)
             for (int kx = 0; kx < kw; kx++, p += 2) {
@@ -188,7 +203,7 @@ Q8_AVX512_INLINE void q8dwz_tile(const q8dwz *d, const uint8_t *const *rows, int
         else if (pa) q8dwz_cols(d, pa, pb, 1, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
         else if (pb) q8dwz_cols(d, pa, pb, 2, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
     }
-    const __m512i *f = wb + q8dwz_block_vectors(kh, kw, 0) - 4;
+    const __m512i *f = wb + q8dwz_block_vectors(kh, kw) - Q8DWZ_FACTORS;
     const __m512 ml = _mm512_castsi512_ps(f[0]), mh = _mm512_castsi512_ps(f[1]);
     const __m512 bl = _mm512_castsi512_ps(f[2]), bh = _mm512_castsi512_ps(f[3]);
     const size_t c = d->c;
@@ -227,320 +242,98 @@ Q8_AVX512_INLINE void q8dwz_tile(const q8dwz *d, const uint8_t *const *rows, int
     }
 }
 
-#ifdef __AVX512VNNI__
-/* ------------------------------------------------------------- quads *
- * With AVX512_VNNI, 64-channel blocks go through vpdpbusd, four kernel
- * rows at once: the uint8 inputs of rows 4g..4g+3 at one column are
- * interleaved into byte quads (two rounds of unpacks), the int8 weights
- * the same way once per call, and vpdpbusd adds the four products of a
- * quad to an int32 lane -- exact, at most 4 * 255 * 128. That is u8 times
- * s8 with no zero point taken off, so every tap outside the image (a
- * missing row or column, and the rows past kh in a group, whose weights
- * are zero) reads the zero point instead of being left out, and each
- * accumulator starts at -zero * (the sum of the channel's kh * kw
- * weights): the reference's sum, exactly. Lanes come out as channels
- * 16L + 4q + {0-3} of 128-bit lane L in vector q; two vpackssdw and one
- * vpackuswb give the 64 bytes in order. A group of a single row (the
- * fifth of a 5x5) needs no interleave: vpshufd spreads input dword q of
- * each lane over the lane, and its weights keep byte i of dword i only.
- * The channels past the last multiple of 64 take the pair blocks. */
-
-/* Lane order of quads from channel order: v[q] takes 128-bit block q of
- * each of m[0..3] (a 4 x 4 transpose of blocks). */
-Q8_AVX512_INLINE void q8dwv_lanes(const __m512i *m, __m512i *v)
-{
-    const __m512i t0 = _mm512_shuffle_i32x4(m[0], m[1], 0x44), t1 = _mm512_shuffle_i32x4(m[0], m[1], 0xee);
-    const __m512i t2 = _mm512_shuffle_i32x4(m[2], m[3], 0x44), t3 = _mm512_shuffle_i32x4(m[2], m[3], 0xee);
-    v[0] = _mm512_shuffle_i32x4(t0, t2, 0x88);
-    v[1] = _mm512_shuffle_i32x4(t0, t2, 0xdd);
-    v[2] = _mm512_shuffle_i32x4(t1, t3, 0x88);
-    v[3] = _mm512_shuffle_i32x4(t1, t3, 0xdd);
-}
-
-/* Quad blocks [b0, b1): weights, factors and corrections into prep. */
-static inline void q8dwv_prepare(const q8dwz *d, int kh, int kw, int b0, int b1, __m512i *prep)
-{
-    const ops_q8_dwconv_args *a = d->a;
-    const size_t c = d->c, nv = q8dwz_block_vectors(kh, kw, 1), row = (size_t)kw * c;
-    const __m512i byte_i = _mm512_set4_epi32((int)0xff000000u, 0x00ff0000, 0x0000ff00, 0x000000ff);
-    for (int b = b0; b < b1; b++) {
-        const size_t cb = d->c0 + (size_t)b * 64;
-        __m512i *p = prep + (size_t)(b - b0) * nv;
-        /* zero * the weight sums, in lane order for free: vpdpbusd of the
-         * zero point's bytes with the prepared quads */
-        __m512i zw[4] = { _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512(), _mm512_setzero_si512() };
-        for (int ky = 0; ky < kh; ky += 4)
-            for (int kx = 0; kx < kw; kx++, p += 4) {
-                const int8_t *w = a->w + ((size_t)ky * kw + kx) * c + cb;
-                if (kh - ky == 1) {
-                    const __m512i x = _mm512_loadu_si512(w);
-                    p[0] = _mm512_and_si512(_mm512_shuffle_epi32(x, (_MM_PERM_ENUM)0x00), byte_i);
-                    p[1] = _mm512_and_si512(_mm512_shuffle_epi32(x, (_MM_PERM_ENUM)0x55), byte_i);
-                    p[2] = _mm512_and_si512(_mm512_shuffle_epi32(x, (_MM_PERM_ENUM)0xaa), byte_i);
-                    p[3] = _mm512_and_si512(_mm512_shuffle_epi32(x, (_MM_PERM_ENUM)0xff), byte_i);
-                } else {
-                    __m512i r[4];
-                    for (int i = 0; i < 4; i++) r[i] = ky + i < kh ? _mm512_loadu_si512(w + i * row) : _mm512_setzero_si512();
-                    const __m512i t0 = _mm512_unpacklo_epi8(r[0], r[1]), t1 = _mm512_unpackhi_epi8(r[0], r[1]);
-                    const __m512i t2 = _mm512_unpacklo_epi8(r[2], r[3]), t3 = _mm512_unpackhi_epi8(r[2], r[3]);
-                    p[0] = _mm512_unpacklo_epi16(t0, t2);
-                    p[1] = _mm512_unpackhi_epi16(t0, t2);
-                    p[2] = _mm512_unpacklo_epi16(t1, t3);
-                    p[3] = _mm512_unpackhi_epi16(t1, t3);
-                }
-                for (int v = 0; v < 4; v++) zw[v] = _mm512_dpbusd_epi32(zw[v], d->zp8, p[v]);
-            }
-        __m512i m[4], f[4];
-        for (int v = 0; v < 4; v++) m[v] = _mm512_castps_si512(_mm512_loadu_ps(a->out.mult + cb + 16 * v));
-        q8dwv_lanes(m, p);
-        for (int v = 0; v < 4; v++)
-            m[v] = a->out.bias ? _mm512_castps_si512(_mm512_loadu_ps(a->out.bias + cb + 16 * v)) : _mm512_setzero_si512();
-        q8dwv_lanes(m, f);
-        for (int v = 0; v < 4; v++) {
-            p[4 + v] = f[v];
-            p[8 + v] = _mm512_sub_epi32(_mm512_setzero_si512(), zw[v]);
-        }
-    }
-}
-
-/* The four quad vectors of one input column (byte offset at) of rows
- * r4[0..nr) (nr <= 4 real rows in the group); all: none is NULL (no
- * test), else a NULL row reads the zero point. */
-Q8_AVX512_INLINE void q8dwv_quads(const q8dwz *d, const uint8_t *const *r4, const int nr, const int all, size_t at,
-                                  __m512i *q)
-{
-    if (nr == 1) {
-        const __m512i x = all || r4[0] ? _mm512_loadu_si512(r4[0] + at) : d->zp8;
-        q[0] = _mm512_shuffle_epi32(x, (_MM_PERM_ENUM)0x00);
-        q[1] = _mm512_shuffle_epi32(x, (_MM_PERM_ENUM)0x55);
-        q[2] = _mm512_shuffle_epi32(x, (_MM_PERM_ENUM)0xaa);
-        q[3] = _mm512_shuffle_epi32(x, (_MM_PERM_ENUM)0xff);
-        return;
-    }
-    __m512i r[4];
-#pragma GCC unroll 4
-    for (int i = 0; i < 4; i++) r[i] = i < nr && (all || r4[i]) ? _mm512_loadu_si512(r4[i] + at) : d->zp8;
-    const __m512i t0 = _mm512_unpacklo_epi8(r[0], r[1]), t1 = _mm512_unpackhi_epi8(r[0], r[1]);
-    const __m512i t2 = _mm512_unpacklo_epi8(r[2], r[3]), t3 = _mm512_unpackhi_epi8(r[2], r[3]);
-    q[0] = _mm512_unpacklo_epi16(t0, t2);
-    q[1] = _mm512_unpackhi_epi16(t0, t2);
-    q[2] = _mm512_unpacklo_epi16(t1, t3);
-    q[3] = _mm512_unpackhi_epi16(t1, t3);
-}
-
-/* One row group over every column of the tile's window: those outside
- * [col_lo, col_hi) read the zero point (see above). */
-Q8_AVX512_INLINE void q8dwv_cols(const q8dwz *d, const uint8_t *const *r4, const int nr, const int all, int ix0, size_t cb,
-                                 const __m512i *wg, const int kw, const int sw, const int N, const int col_lo,
-                                 const int col_hi, __m512i (*acc)[4])
-{
-    const size_t c = d->c;
-    const int span = (N - 1) * sw + kw;
-#pragma GCC unroll 24
-    for (int col = 0; col < span; col++) {
-        __m512i q[4];
-        if (col >= col_lo && col < col_hi) q8dwv_quads(d, r4, nr, all, (size_t)(ix0 + col) * c + cb, q);
-        else q[0] = q[1] = q[2] = q[3] = d->zp8;
-#pragma GCC unroll 8
-        for (int kx = 0; kx < kw; kx++) {
-            const int dd = col - kx;
-            if (dd >= 0 && dd % sw == 0 && dd / sw < N) {
-#pragma GCC unroll 4
-                for (int v = 0; v < 4; v++)
-                    acc[dd / sw][v] = _mm512_dpbusd_epi32(acc[dd / sw][v], q[v], _mm512_load_si512(wg + 4 * kx + v));
-            }
-        }
-    }
-}
-
-/* N outputs of one quad block (the arguments of q8dwz_tile). */
-Q8_AVX512_INLINE void q8dwv_tile(const q8dwz *d, const uint8_t *const *rows, int ix0, size_t cb, const __m512i *wb,
-                                 const int kh, const int kw, const int sw, const int N, const int col_lo,
-                                 const int col_hi, uint8_t *o, int32_t *cs)
-{
-    const __m512i *f = wb + q8dwz_block_vectors(kh, kw, 1) - 12;
-    __m512i acc[Q8DWV_N][4];
-#pragma GCC unroll 4
-    for (int j = 0; j < N; j++)
-#pragma GCC unroll 4
-        for (int v = 0; v < 4; v++) acc[j][v] = _mm512_load_si512(f + 8 + v);
-#pragma GCC unroll 4
-    for (int ky = 0; ky < kh; ky += 4) {
-        const int nr = kh - ky < 4 ? kh - ky : 4;
-        int all = 1;
-        for (int i = 0; i < nr; i++) all &= rows[ky + i] != 0;
-        const __m512i *wg = wb + (size_t)ky * kw;   /* (ky / 4) * kw * 4 vectors */
-        if (all) q8dwv_cols(d, rows + ky, nr, 1, ix0, cb, wg, kw, sw, N, col_lo, col_hi, acc);
-        else q8dwv_cols(d, rows + ky, nr, 0, ix0, cb, wg, kw, sw, N, col_lo, col_hi, acc);
-    }
-    const size_t c = d->c;
-    __m512i s01 = _mm512_setzero_si512(), s23 = s01;   /* int16 output sums, lane order */
-#pragma GCC unroll 4
-    for (int j = 0; j < N; j++) {
-        __m512i r[4];
-#pragma GCC unroll 4
-        for (int v = 0; v < 4; v++) r[v] = q8dwz_finish(d, acc[j][v], _mm512_castsi512_ps(f[v]), _mm512_castsi512_ps(f[4 + v]));
-        const __m512i p01 = q8dwz_pack(d, r[0], r[1]), p23 = q8dwz_pack(d, r[2], r[3]);
-        _mm512_storeu_si512(o + (size_t)j * c, _mm512_packus_epi16(p01, p23));
-        if (cs) {
-            s01 = _mm512_add_epi16(s01, _mm512_max_epi16(p01, _mm512_setzero_si512()));
-            s23 = _mm512_add_epi16(s23, _mm512_max_epi16(p23, _mm512_setzero_si512()));
-        }
-    }
-    if (cs) {
-        /* words of lane L: s01 channels 16L + 0-7, s23 16L + 8-15 */
-        const __m512i i0 = _mm512_set_epi16(47, 46, 45, 44, 43, 42, 41, 40, 15, 14, 13, 12, 11, 10, 9, 8,
-                                            39, 38, 37, 36, 35, 34, 33, 32, 7, 6, 5, 4, 3, 2, 1, 0);
-        const __m512i i1 = _mm512_add_epi16(i0, _mm512_set1_epi16(16));
-        const __m512i u0 = _mm512_permutex2var_epi16(s01, i0, s23), u1 = _mm512_permutex2var_epi16(s01, i1, s23);
-        const __m512i u[4] = { _mm512_cvtepu16_epi32(_mm512_castsi512_si256(u0)),
-                               _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(u0, 1)),
-                               _mm512_cvtepu16_epi32(_mm512_castsi512_si256(u1)),
-                               _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(u1, 1)) };
-#pragma GCC unroll 4
-        for (int v = 0; v < 4; v++) _mm512_storeu_si512(cs + 16 * v, _mm512_add_epi32(_mm512_loadu_si512(cs + 16 * v), u[v]));
-    }
-}
-#endif /* __AVX512VNNI__ */
-
-/* ------------------------------------------------------------ driver *
- * V = 0: pair blocks (tail: the last, masked); V = 1: quad blocks. */
-
-/* N outputs at column ox of block b; the window's columns [col_lo,
- * col_hi) are inside the row. */
-Q8_AVX512_INLINE void q8dwz_block(const q8dwz *d, const uint8_t *const *rows, const __m512i *prep, int b0, int b,
-                                  const int kh, const int kw, const int sw, const int N, const int col_lo,
-                                  const int col_hi, const int tail, const int V, int ox, uint8_t *orow)
-{
-    const ops_q8_dwconv_args *a = d->a;
-    const size_t cb = d->c0 + (size_t)b * Q8DWZ_WIDTH(V);
-    const __m512i *wb = prep + (size_t)(b - b0) * q8dwz_block_vectors(kh, kw, V);
-    const int ix0 = ox * sw - a->g.pad_left;
-    uint8_t *o = orow + (size_t)ox * d->c + cb;
-    int32_t *cs = a->chan_sum ? a->chan_sum + cb : 0;
-#ifdef __AVX512VNNI__
-    if (V) {
-        q8dwv_tile(d, rows, ix0, cb, wb, kh, kw, sw, N, col_lo, col_hi, o, cs);
-        return;
-    }
-#endif
-    q8dwz_tile(d, rows, ix0, cb, wb, kh, kw, sw, N, col_lo, col_hi, tail, o, cs);
-}
 
 /* Tiles of N outputs with every column inside the row, from *oxp while
  * they fit before ox_hi, blocks [b0, b1). */
 Q8_AVX512_INLINE void q8dwz_tiles(const q8dwz *d, const uint8_t *const *rows, const __m512i *prep, int b0, int b1,
-                                  const int kh, const int kw, const int sw, const int N, const int tail, const int V,
-                                  int *oxp, uint8_t *orow)
+                                  const int kh, const int kw, const int sw, const int N, const int tail, int *oxp,
+                                  uint8_t *orow)
 {
+    const ops_q8_dwconv_args *a = d->a;
+    const size_t c = d->c, nv = q8dwz_block_vectors(kh, kw);
     int ox = *oxp;
     for (; ox + N <= d->ox_hi; ox += N)
-        for (int b = b0; b < b1; b++) q8dwz_block(d, rows, prep, b0, b, kh, kw, sw, N, 0, (N - 1) * sw + kw, tail, V, ox, orow);
+        for (int b = b0; b < b1; b++) {
+            const size_t cb = (size_t)b * 32;
+            q8dwz_tile(d, rows, ox * sw - a->g.pad_left, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, N, 0,
+                       (N - 1) * sw + kw, tail, orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
+        }
     *oxp = ox;
 }
 
 /* One output at column ox whose window may cross either edge. */
 static inline void q8dwz_border(const q8dwz *d, const uint8_t *const *rows, const __m512i *prep, int b0, int b1, int kh,
-                                int kw, int sw, int ox, const int tail, const int V, uint8_t *orow)
+                                int kw, int sw, int ox, const int tail, uint8_t *orow)
 {
-    const int iw = d->a->in_dims.w, ix0 = ox * sw - d->a->g.pad_left;
+    const ops_q8_dwconv_args *a = d->a;
+    const size_t c = d->c, nv = q8dwz_block_vectors(kh, kw);
+    const int iw = a->in_dims.w, ix0 = ox * sw - a->g.pad_left;
     int kx_lo = ix0 < 0 ? -ix0 : 0, kx_hi = iw - ix0 < kw ? iw - ix0 : kw;
     if (kx_lo >= kx_hi) kx_lo = kx_hi = 0;   /* every tap is padding: the bias alone */
-    for (int b = b0; b < b1; b++) q8dwz_block(d, rows, prep, b0, b, kh, kw, sw, 1, kx_lo, kx_hi, tail, V, ox, orow);
+    for (int b = b0; b < b1; b++) {
+        const size_t cb = (size_t)b * 32;
+        q8dwz_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, kx_lo, kx_hi, tail,
+                   orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
+    }
 }
 
 /* The first (right = 0) or last kw/2 outputs of a stride-1 row with
  * "same" padding as one tile (q8dw_edge of the AVX2 body). */
 Q8_AVX512_INLINE void q8dwz_edge(const q8dwz *d, const uint8_t *const *rows, const __m512i *prep, int b0, int b1,
-                                 const int kh, const int kw, const int right, const int tail, const int V, int ox,
-                                 uint8_t *orow)
+                                 const int kh, const int kw, const int right, const int tail, int ox, uint8_t *orow)
 {
+    const ops_q8_dwconv_args *a = d->a;
     const int P = kw / 2, span = (P - 1) + kw;
-    for (int b = b0; b < b1; b++)
-        q8dwz_block(d, rows, prep, b0, b, kh, kw, 1, P, right ? 0 : P, right ? span - P : span, tail, V, ox, orow);
+    const size_t c = d->c, nv = q8dwz_block_vectors(kh, kw);
+    for (int b = b0; b < b1; b++) {
+        const size_t cb = (size_t)b * 32;
+        q8dwz_tile(d, rows, ox - P, cb, prep + (size_t)(b - b0) * nv, kh, kw, 1, P, right ? 0 : P, right ? span - P : span,
+                   tail, orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
+    }
 }
 
-/* One output row, blocks [b0, b1): stride-1 "same" edges as tiles, other
- * borders one output at a time, the interior in tiles of 8 (pairs) or 4
- * (quads), then 4, then singles. */
+/* One output row, blocks [b0, b1) (tail: the one masked block):
+ * stride-1 "same" edges as tiles, other borders one output at a time, the
+ * interior in tiles of 8, then 4, then singles. */
 Q8_AVX512_INLINE void q8dwz_row(const q8dwz *d, const uint8_t *const *rows, const __m512i *prep, int b0, int b1,
-                                const int kh, const int kw, const int sw, const int K, const int tail, const int V,
-                                uint8_t *orow)
+                                const int kh, const int kw, const int sw, const int K, const int tail, uint8_t *orow)
 {
     const int ow = d->a->out_dims.w, P = kw / 2;
     int ox = 0;
     if (d->edges) {
-        q8dwz_edge(d, rows, prep, b0, b1, kh, kw, 0, tail, V, 0, orow);
+        q8dwz_edge(d, rows, prep, b0, b1, kh, kw, 0, tail, 0, orow);
         ox = P;
     }
-    for (; ox < d->ox_lo; ox++) q8dwz_border(d, rows, prep, b0, b1, kh, kw, sw, ox, tail, V, orow);
+    for (; ox < d->ox_lo; ox++) q8dwz_border(d, rows, prep, b0, b1, kh, kw, sw, ox, tail, orow);
     if (K) {
-        if (!V) q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, Q8DWZ_N, tail, V, &ox, orow);
-        q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, 4, tail, V, &ox, orow);
+        q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, Q8DWZ_N, tail, &ox, orow);
+        q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, 4, tail, &ox, orow);
     }
-    q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, 1, tail, V, &ox, orow);
+    q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, 1, tail, &ox, orow);
     if (d->edges) {
-        q8dwz_edge(d, rows, prep, b0, b1, kh, kw, 1, tail, V, ox, orow);
+        q8dwz_edge(d, rows, prep, b0, b1, kh, kw, 1, tail, ox, orow);
         ox = ow;
     }
-    for (; ox < ow; ox++) q8dwz_border(d, rows, prep, b0, b1, kh, kw, sw, ox, tail, V, orow);
-}
-
-/* Channels [c0, c1) in blocks of V's width (pairs: the last may be a
- * masked tail), as many blocks at a time as their prepared vectors fit in
- * Q8DWZ_PREP_BYTES; then each output row of the call. */
-Q8_AVX512_INLINE void q8dwz_pass(q8dwz *d, const int K, const int S, const int V, int c0, int c1)
-{
-    const ops_q8_dwconv_args *a = d->a;
-    const ops_conv_geom g = a->g;
-    const int kh = K ? K : g.kh, kw = K ? K : g.kw, sh = S ? S : g.stride_h, sw = S ? S : g.stride_w;
-    const int ih = a->in_dims.h, ow = a->out_dims.w;
-    const int blocks = (c1 - c0) / Q8DWZ_WIDTH(V), tail = !V && (c1 - c0) % 32 != 0;
-    d->c0 = (size_t)c0;
-    d->tail = (__mmask32)((1ull << ((c1 - c0) % 32)) - 1);
-    const size_t nv = q8dwz_block_vectors(kh, kw, V);
-    int group = (int)(Q8DWZ_PREP_BYTES / (nv * sizeof(__m512i)));
-    if (group < 1) group = 1;
-    /* the caller keeps nv * 64 within Q8DWZ_PREP_BYTES */
-    _Alignas(64) __m512i prep[Q8DWZ_PREP_BYTES / sizeof(__m512i)];
-    _Alignas(64) __m512i prep_tail[Q8DWZ_PREP_BYTES / sizeof(__m512i)];
-    for (int b0 = 0; b0 < blocks || (b0 == 0 && tail); b0 += group) {
-        const int b1 = b0 + group < blocks ? b0 + group : blocks;
-        const int last = b1 == blocks && tail;
-#ifdef __AVX512VNNI__
-        if (V && b1 > b0) q8dwv_prepare(d, kh, kw, b0, b1, prep);
-#endif
-        if (!V && b1 > b0) q8dwz_prepare(d, kh, kw, b0, b1, 0, prep);
-        if (last) q8dwz_prepare(d, kh, kw, blocks, blocks + 1, 1, prep_tail);
-        for (int oy = a->row_begin; oy < a->row_end; oy++) {
-            const int iy0 = oy * sh - g.pad_top;
-            const uint8_t *rows[Q8DWZ_MAX_KH];
-            for (int ky = 0; ky < kh; ky++)
-                rows[ky] = iy0 + ky >= 0 && iy0 + ky < ih ? ops_q8_dw_in_row(a, iy0 + ky) : 0;
-            uint8_t *orow = a->out_q + (size_t)oy * ow * d->c;
-            if (b1 > b0) q8dwz_row(d, rows, prep, b0, b1, kh, kw, sw, K, 0, V, orow);
-            if (last) q8dwz_row(d, rows, prep_tail, blocks, blocks + 1, kh, kw, sw, K, 1, 0, orow);
-        }
-    }
+    for (; ox < ow; ox++) q8dwz_border(d, rows, prep, b0, b1, kh, kw, sw, ox, tail, orow);
 }
 
 /* The whole kernel. K (kernel side) and S (stride) are constants in the
  * fast paths, 0 for "read them from the geometry" (any kh x kw, dilation
- * 1; the caller checks). V: the multiples of 64 channels as quad blocks
- * (K 3 or 5, AVX512_VNNI builds), the rest as pair blocks. */
-Q8_AVX512_INLINE void q8dwz_body(const ops_q8_dwconv_args *a, const int K, const int S, const int V)
+ * 1; the caller checks). */
+Q8_AVX512_INLINE void q8dwz_body(const ops_q8_dwconv_args *a, const int K, const int S)
 {
     const ops_conv_geom g = a->g;
-    const int kw = K ? K : g.kw, sw = S ? S : g.stride_w;
-    const int iw = a->in_dims.w, c = a->in_dims.c, ow = a->out_dims.w;
+    const int kh = K ? K : g.kh, kw = K ? K : g.kw;
+    const int sh = S ? S : g.stride_h, sw = S ? S : g.stride_w;
+    const int ih = a->in_dims.h, iw = a->in_dims.w, c = a->in_dims.c, ow = a->out_dims.w;
     q8dwz d;
     d.a = a;
     d.c = (size_t)c;
     d.z16 = _mm512_set1_epi16((short)a->in_zero);
-    d.zp8 = _mm512_set1_epi8((char)a->in_zero);
     d.inv = _mm512_set1_ps(a->out.inv_scale);
     d.hi = _mm512_set1_ps((float)(255 - a->out.zero));
     d.zero16 = _mm512_set1_epi16((short)a->out.zero);
+    d.tail = (__mmask32)((1ull << (c % 32)) - 1);
     d.swish = a->out.act.kind == OPS_ACT_SWISH;
     /* columns whose taps all fall inside the row */
     d.ox_lo = (g.pad_left + sw - 1) / sw;
@@ -550,36 +343,52 @@ Q8_AVX512_INLINE void q8dwz_body(const ops_q8_dwconv_args *a, const int K, const
     const int P = kw / 2;
     d.edges = K && S == 1 && (kw & 1) && P > 0 && g.pad_left == P && g.pad_right == P && d.ox_lo == P &&
               ow - d.ox_hi == P && iw >= kw;
-    const int c64 = V ? c / 64 * 64 : 0;
-    if (c64) q8dwz_pass(&d, K, S, 1, 0, c64);
-    if (c64 < c) q8dwz_pass(&d, K, S, 0, c64, c);
+    const int blocks = c / 32, tail = c % 32 != 0;
+    const size_t nv = q8dwz_block_vectors(kh, kw);
+    int group = (int)(Q8DWZ_PREP_BYTES / (nv * sizeof(__m512i)));
+    if (group < 1) group = 1;
+    /* the caller keeps nv * 64 within Q8DWZ_PREP_BYTES */
+    _Alignas(64) __m512i prep[Q8DWZ_PREP_BYTES / sizeof(__m512i)];
+    _Alignas(64) __m512i prep_tail[Q8DWZ_PREP_BYTES / sizeof(__m512i)];
+    for (int b0 = 0; b0 < blocks || (b0 == 0 && tail); b0 += group) {
+        const int b1 = b0 + group < blocks ? b0 + group : blocks;
+        const int last = b1 == blocks && tail;
+        if (b1 > b0) q8dwz_prepare(&d, kh, kw, b0, b1, 0, prep);
+        if (last) q8dwz_prepare(&d, kh, kw, blocks, blocks + 1, 1, prep_tail);
+        for (int oy = a->row_begin; oy < a->row_end; oy++) {
+            const int iy0 = oy * sh - g.pad_top;
+            const uint8_t *rows[Q8DWZ_MAX_KH];
+            for (int ky = 0; ky < kh; ky++)
+                rows[ky] = iy0 + ky >= 0 && iy0 + ky < ih ? ops_q8_dw_in_row(a, iy0 + ky) : 0;
+            uint8_t *orow = a->out_q + (size_t)oy * ow * d.c;
+            if (b1 > b0) q8dwz_row(&d, rows, prep, b0, b1, kh, kw, sw, K, 0, orow);
+            if (last) q8dwz_row(&d, rows, prep_tail, blocks, blocks + 1, kh, kw, sw, K, 1, orow);
+        }
+    }
 }
 
-/* A k x k kernel's checks and its three bodies: stride 1, 2, any. */
-Q8_AVX512_INLINE ops_status q8dwz_kxk_fixed(const ops_q8_dwconv_args *a, const int K, const int V)
+/* A K x K kernel (3 or 5): its checks and its three bodies. */
+Q8_AVX512_INLINE ops_status q8dwz_kxk_fixed(const ops_q8_dwconv_args *a, const int K)
 {
     if (a->g.kh != K || a->g.kw != K || a->g.dil_h != 1 || a->g.dil_w != 1) return OPS_ERR_UNSUPPORTED;
-    if (a->g.stride_h == 1 && a->g.stride_w == 1) q8dwz_body(a, K, 1, V);
-    else if (a->g.stride_h == 2 && a->g.stride_w == 2) q8dwz_body(a, K, 2, V);
-    else q8dwz_body(a, K, 0, V);
+    if (a->g.stride_h == 1 && a->g.stride_w == 1) q8dwz_body(a, K, 1);
+    else if (a->g.stride_h == 2 && a->g.stride_w == 2) q8dwz_body(a, K, 2);
+    else q8dwz_body(a, K, 0);
     return OPS_OK;
 }
 
-/* The checks and the choice of kernel of an int8 depthwise entry (the
- * only place that branches on the shape); k3, k5 and kxk are the
- * kernels of the same table. */
+/* The checks of a table's int8 depthwise entry and its choice of kernel
+ * from the shape (the only place that branches on it); k3, k5 and kxk are
+ * that table's kernels. */
 static inline ops_status q8dwz_entry(const ops_q8_dwconv_args *a, ops_status (*k3)(const ops_q8_dwconv_args *),
                                      ops_status (*k5)(const ops_q8_dwconv_args *),
                                      ops_status (*kxk)(const ops_q8_dwconv_args *))
 {
-    if (!a || !a->in || !a->w || !a->out_q || !a->out.mult) return OPS_ERR_ARG;
-    if (a->out_dims.c != a->in_dims.c) return OPS_ERR_ARG;
-    if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end || a->in_ring < 0)
-        return OPS_ERR_ARG;
+    if (!ops_q8_dw_args_ok(a)) return OPS_ERR_ARG;
     const ops_conv_geom g = a->g;
     if (a->in_dims.c < 1 || g.dil_h != 1 || g.dil_w != 1 || g.kh < 1 || g.kw < 1 || g.stride_h < 1 ||
         g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > Q8DWZ_MAX_KH ||
-        q8dwz_block_vectors(g.kh, g.kw, 0) * sizeof(__m512i) > Q8DWZ_PREP_BYTES)
+        q8dwz_block_vectors(g.kh, g.kw) * sizeof(__m512i) > Q8DWZ_PREP_BYTES)
         return q8_dwconv_hwc_scalar(a);   /* dilated or degenerate: the reference */
     if (g.kh == 3 && g.kw == 3) return k3(a);
     if (g.kh == 5 && g.kw == 5) return k5(a);

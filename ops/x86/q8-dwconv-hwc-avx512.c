@@ -6,7 +6,7 @@
 /* Any kh x kw and stride, dilation 1: one output at a time. */
 static ops_status q8_dwconv_kxk_avx512(const ops_q8_dwconv_args *a)
 {
-    q8dwz_body(a, 0, 0, 0);
+    q8dwz_body(a, 0, 0);
     return OPS_OK;
 }
 
