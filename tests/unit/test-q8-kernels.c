@@ -51,7 +51,7 @@ static ops_act random_act(void)
     static const ops_act_kind kinds[] = { OPS_ACT_NONE, OPS_ACT_SWISH, OPS_ACT_SWISH, OPS_ACT_RELU, OPS_ACT_CLIP,
                                           OPS_ACT_SIGMOID, OPS_ACT_HARDSWISH, OPS_ACT_HARDSIGMOID };
     ops_act a = { kinds[rnd() % (sizeof kinds / sizeof kinds[0])], 0.0f, 6.0f };
-    if (a.kind == OPS_ACT_HARDSIGMOID) { a.a = 0.2f; a.b = 0.5f; }   /* ONNX's alpha, beta */
+    if (a.kind == OPS_ACT_HARDSIGMOID) { a.a = 0.2f; a.b = 0.5f; }   /* ONNX's defaults */
     return a;
 }
 
