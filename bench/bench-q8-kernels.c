@@ -137,44 +137,50 @@ int main(int argc, char **argv)
     }
 
     /* every depthwise shape of B0 at 224 and of B4 at 380 (`effad info`
-     * of an int8 model lists the blocks), pads "same" */
-    static const struct { int h, w, c, k, s; const char *what; } ds[] = {
-        { 112, 112, 32, 3, 1, "B0 b0" },        { 112, 112, 96, 3, 2, "B0 b1" },
-        { 56, 56, 144, 3, 1, "B0 b2" },         { 56, 56, 144, 5, 2, "B0 b3" },
-        { 28, 28, 240, 5, 1, "B0 b4" },         { 28, 28, 240, 3, 2, "B0 b5" },
-        { 14, 14, 480, 3, 1, "B0 b6-7" },       { 14, 14, 480, 5, 1, "B0 b8" },
-        { 14, 14, 672, 5, 1, "B0 b9-10" },      { 14, 14, 672, 5, 2, "B0 b11" },
-        { 7, 7, 1152, 5, 1, "B0 b12-14" },      { 7, 7, 1152, 3, 1, "B0 b15" },
-        { 190, 190, 48, 3, 1, "B4 b0" },        { 190, 190, 24, 3, 1, "B4 b1" },
-        { 190, 190, 144, 3, 2, "B4 b2" },       { 95, 95, 192, 3, 1, "B4 b3-5" },
-        { 95, 95, 192, 5, 2, "B4 b6" },         { 48, 48, 336, 5, 1, "B4 b7-9" },
-        { 48, 48, 336, 3, 2, "B4 b10" },        { 24, 24, 672, 3, 1, "B4 b11-15" },
-        { 24, 24, 672, 5, 1, "B4 b16" },        { 24, 24, 960, 5, 1, "B4 b17-21" },
-        { 24, 24, 960, 5, 2, "B4 b22" },        { 12, 12, 1632, 5, 1, "B4 b23-29" },
-        { 12, 12, 1632, 3, 1, "B4 b30" },       { 12, 12, 2688, 3, 1, "B4 b31" },
+     * of an int8 model lists the blocks), pads "same", called as the
+     * engine calls it: PLAN_BAND_ROWS (2) output rows a call, or, in the
+     * blocks it fuses with their expansion, one row a call from a ring of
+     * kh input rows */
+    static const struct { int h, w, c, k, s, blocks, fused; const char *what; } ds[] = {
+        { 112, 112, 32, 3, 1, 1, 0, "B0 b0" },       { 112, 112, 96, 3, 2, 1, 1, "B0 b1" },
+        { 56, 56, 144, 3, 1, 1, 0, "B0 b2" },        { 56, 56, 144, 5, 2, 1, 0, "B0 b3" },
+        { 28, 28, 240, 5, 1, 1, 0, "B0 b4" },        { 28, 28, 240, 3, 2, 1, 0, "B0 b5" },
+        { 14, 14, 480, 3, 1, 2, 0, "B0 b6-7" },      { 14, 14, 480, 5, 1, 1, 0, "B0 b8" },
+        { 14, 14, 672, 5, 1, 2, 0, "B0 b9-10" },     { 14, 14, 672, 5, 2, 1, 0, "B0 b11" },
+        { 7, 7, 1152, 5, 1, 3, 0, "B0 b12-14" },     { 7, 7, 1152, 3, 1, 1, 0, "B0 b15" },
+        { 190, 190, 48, 3, 1, 1, 0, "B4 b0" },       { 190, 190, 24, 3, 1, 1, 0, "B4 b1" },
+        { 190, 190, 144, 3, 2, 1, 1, "B4 b2" },      { 95, 95, 192, 3, 1, 3, 1, "B4 b3-5" },
+        { 95, 95, 192, 5, 2, 1, 1, "B4 b6" },        { 48, 48, 336, 5, 1, 3, 0, "B4 b7-9" },
+        { 48, 48, 336, 3, 2, 1, 0, "B4 b10" },       { 24, 24, 672, 3, 1, 5, 0, "B4 b11-15" },
+        { 24, 24, 672, 5, 1, 1, 0, "B4 b16" },       { 24, 24, 960, 5, 1, 5, 0, "B4 b17-21" },
+        { 24, 24, 960, 5, 2, 1, 0, "B4 b22" },       { 12, 12, 1632, 5, 1, 7, 0, "B4 b23-29" },
+        { 12, 12, 1632, 3, 1, 1, 0, "B4 b30" },      { 12, 12, 2688, 3, 1, 1, 0, "B4 b31" },
     };
     /* where the best int8 table is not AVX2's, its depthwise against
      * AVX2's, alternated in rounds (the machine is shared), minima kept */
     const ops_kernels *dw2 = ops_isa_available(OPS_ISA_AVX2) && kv->isa != OPS_ISA_AVX2 ? ops_kernels_for(OPS_ISA_AVX2) : 0;
-    double sum_q = 0, sum_2 = 0;
-    printf("\ndwconv  h x w x c   k s (swish, chan_sum)   f32 us   int8 us   int8/f32%s\n",
+    double sum_q[2] = { 0, 0 }, sum_2[2] = { 0, 0 };
+    printf("\ndwconv  h x w x c   k s (swish, chan_sum)   f32 us   int8 us   int8/f32%s   (r: one row a call from a ring)\n",
            dw2 ? "  avx2 int8 us  int8/avx2" : "");
+#define DW_CALLS(fn, args) \
+    for (int y0_ = 0; y0_ < oh; y0_ += band) { \
+        args.row_begin = y0_; args.row_end = y0_ + band < oh ? y0_ + band : oh; fn(&args); }
     for (size_t i = 0; i < sizeof ds / sizeof ds[0]; i++) {
         const int p = ds[i].k / 2;
         const ops_conv_geom geo = { ds[i].k, ds[i].k, ds[i].s, ds[i].s, 1, 1, p, p, p, p };
-        const int h = ds[i].h, w = ds[i].w, c = ds[i].c;
+        const int h = ds[i].h, w = ds[i].w, c = ds[i].c, ring = ds[i].fused ? ds[i].k : 0, band = ring ? 1 : 2;
         const int oh = ops_conv_out_dim(h, geo.kh, geo.stride_h, 1, geo.pad_top, geo.pad_bottom);
         const int ow = ops_conv_out_dim(w, geo.kw, geo.stride_w, 1, geo.pad_left, geo.pad_right);
-        const size_t ni = (size_t)h * w * c, no = (size_t)oh * ow * c, nw = (size_t)geo.kh * geo.kw * c;
+        const size_t ni = (size_t)(ring ? ring : h) * w * c, no = (size_t)oh * ow * c, nw = (size_t)geo.kh * geo.kw * c;
         float *in = fbuf(ni, -2, 2), *wf = fbuf(nw, -0.3f, 0.3f), *bias = fbuf((size_t)c, -1, 1), *out = fbuf(no, 0, 0);
         float *cs = fbuf((size_t)c, 0, 0);
         ops_dwconv_args d;
         memset(&d, 0, sizeof d);
         d.in = in; d.in_dims = (ops_hwc){ h, w, c }; d.w = wf; d.bias = bias; d.g = geo;
         d.act = (ops_act){ OPS_ACT_SWISH, 0, 0 }; d.out = out; d.out_dims = (ops_hwc){ oh, ow, c };
-        d.row_begin = 0; d.row_end = oh; d.chan_sum = cs;
+        d.chan_sum = cs; d.in_ring = ring;
         double tf;
-        BEST_OF(tf, 0.1, kv->f32->dwconv(&d));
+        BEST_OF(tf, 0.1, DW_CALLS(kv->f32->dwconv, d));
 
         uint8_t *qi = bbuf(ni, 0, 255), *qo = bbuf(no, 0, 0);
         int8_t *qw = bbuf(nw, -127, 127);
@@ -184,25 +190,28 @@ int main(int argc, char **argv)
         memset(&q, 0, sizeof q);
         q.in = qi; q.in_dims = d.in_dims; q.in_zero = 121; q.w = qw; q.g = geo;
         q.out = (ops_q8_out){ mult, bias, d.act, 20.0f, 97 };
-        q.out_q = qo; q.out_dims = d.out_dims; q.row_begin = 0; q.row_end = oh; q.chan_sum = qs;
+        q.out_q = qo; q.out_dims = d.out_dims; q.chan_sum = qs; q.in_ring = ring;
         double tq = 1e30, t2 = 1e30;
         for (int round = 0; round < (dw2 ? 5 : 1); round++) {
             double t;
-            BEST_OF(t, dw2 ? 0.04 : 0.2, kv->q8->dwconv(&q));
+            BEST_OF(t, dw2 ? 0.04 : 0.2, DW_CALLS(kv->q8->dwconv, q));
             tq = t < tq ? t : tq;
             if (!dw2) continue;
-            BEST_OF(t, 0.04, dw2->q8->dwconv(&q));
+            BEST_OF(t, 0.04, DW_CALLS(dw2->q8->dwconv, q));
             t2 = t < t2 ? t : t2;
         }
-        printf("%4d x %3d x %4d   %d %d %-19s %8.1f  %8.1f   %6.2f", h, w, c, ds[i].k, ds[i].s, ds[i].what, tf * 1e6,
-               tq * 1e6, tq / tf);
+        printf("%4d x %3d x %4d   %d %d %-10s %-8s %8.1f  %8.1f   %6.2f", h, w, c, ds[i].k, ds[i].s, ds[i].what,
+               ring ? "r" : "", tf * 1e6, tq * 1e6, tq / tf);
         if (dw2) printf("  %8.1f   %6.2f", t2 * 1e6, tq / t2);
         printf("\n");
-        sum_q += tq;
-        sum_2 += t2;
+        sum_q[ds[i].what[1] == '4'] += tq * ds[i].blocks;
+        sum_2[ds[i].what[1] == '4'] += t2 * ds[i].blocks;
         free(in); free(wf); free(bias); free(out); free(cs); free(qi); free(qo); free(qw); free(mult); free(qs);
     }
-    if (dw2) printf("every shape once: int8 %.1f us, avx2 int8 %.1f us\n", sum_q * 1e6, sum_2 * 1e6);
+#undef DW_CALLS
+    for (int m = 0; dw2 && m < 2; m++)
+        printf("B%d's depthwise layers: int8 %.0f us, avx2 int8 %.0f us (%.2f)\n", m ? 4 : 0, sum_q[m] * 1e6, sum_2[m] * 1e6,
+               sum_q[m] / sum_2[m]);
 
     {
         const int c = 1152, rc = 48;

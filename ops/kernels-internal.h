@@ -92,6 +92,11 @@ ops_status q8_dwconv_5x5_avx2(const ops_q8_dwconv_args *a);   /* kh=kw=5 */
 ops_status q8_dwconv_hwc_avx512(const ops_q8_dwconv_args *a);   /* wrapper */
 ops_status q8_dwconv_3x3_avx512(const ops_q8_dwconv_args *a);   /* kh=kw=3 */
 ops_status q8_dwconv_5x5_avx512(const ops_q8_dwconv_args *a);   /* kh=kw=5 */
+/* The same with AVX512_VNNI (files ops/x86/q8-dwconv-...-avx512vnni.c):
+ * the multiply-adds by vpdpwssd. */
+ops_status q8_dwconv_hwc_avx512vnni(const ops_q8_dwconv_args *a);   /* wrapper */
+ops_status q8_dwconv_3x3_avx512vnni(const ops_q8_dwconv_args *a);   /* kh=kw=3 */
+ops_status q8_dwconv_5x5_avx512vnni(const ops_q8_dwconv_args *a);   /* kh=kw=5 */
 ops_status q8_scale_channels_avx2(const uint8_t *in, size_t pixels, size_t c, int32_t in_zero, const float *mult,
                                   int32_t out_zero, uint8_t *out);
 ops_status q8_quantize_avx2(const float *x, size_t n, float inv_scale, int32_t zero, uint8_t *q);

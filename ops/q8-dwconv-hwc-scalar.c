@@ -4,13 +4,10 @@
 
 ops_status q8_dwconv_hwc_scalar(const ops_q8_dwconv_args *a)
 {
-    if (!a || !a->in || !a->w || !a->out_q || !a->out.mult) return OPS_ERR_ARG;
+    if (!ops_q8_dw_args_ok(a)) return OPS_ERR_ARG;
     const ops_conv_geom g = a->g;
     const int ih = a->in_dims.h, iw = a->in_dims.w, c = a->in_dims.c;
     const int ow = a->out_dims.w;
-    if (a->out_dims.c != c) return OPS_ERR_ARG;
-    if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end || a->in_ring < 0)
-        return OPS_ERR_ARG;
 
     for (int oy = a->row_begin; oy < a->row_end; oy++) {
         for (int ox = 0; ox < ow; ox++) {

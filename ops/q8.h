@@ -178,6 +178,13 @@ static inline const uint8_t *ops_q8_dw_in_row(const ops_q8_dwconv_args *a, int i
     return a->in + slot * (size_t)a->in_dims.w * (size_t)a->in_dims.c;
 }
 
+/* The argument checks of every int8 depthwise kernel (OPS_ERR_ARG if not). */
+static inline int ops_q8_dw_args_ok(const ops_q8_dwconv_args *a)
+{
+    return a && a->in && a->w && a->out_q && a->out.mult && a->out_dims.c == a->in_dims.c && a->row_begin >= 0 &&
+           a->row_end <= a->out_dims.h && a->row_begin <= a->row_end && a->in_ring >= 0;
+}
+
 /* ------------------------------------------------- squeeze-excite gate *
  * The float gate of ops.h (ops_se_args) with int8 weights, one scale per
  * output row: w1 [rc][c] with s1[rc], w2 [c][rc] with s2[c]; hidden =

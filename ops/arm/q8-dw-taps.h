@@ -58,13 +58,6 @@ static inline int q8_dw_next(const ops_q8_dwconv_args *a, q8_dw_pixel *p)
     return 1;
 }
 
-/* The argument checks of the reference (q8_dwconv_hwc_scalar). */
-static inline int q8_dw_args_ok(const ops_q8_dwconv_args *a)
-{
-    return a && a->in && a->w && a->out_q && a->out.mult && a->out_dims.c == a->in_dims.c && a->row_begin >= 0 &&
-           a->row_end <= a->out_dims.h && a->row_begin <= a->row_end && a->in_ring >= 0;
-}
-
 /* Channels [ch, c) of pixel p by the reference's arithmetic: the tail a
  * SIMD step does not cover. */
 static inline void q8_dw_tail(const ops_q8_dwconv_args *a, const q8_dw_pixel *p, int ch)

@@ -20,7 +20,7 @@
 
 ops_status q8_dwconv_hwc_dsp(const ops_q8_dwconv_args *a)
 {
-    if (!q8_dw_args_ok(a)) return OPS_ERR_ARG;
+    if (!ops_q8_dw_args_ok(a)) return OPS_ERR_ARG;
     if (a->g.kh * a->g.kw > Q8_DW_MAX_TAPS) return q8_dwconv_hwc_scalar(a);
     const uint32_t nz = q8_dsp_neg_zero_pair(a->in_zero);
     q8_dw_pixel p;

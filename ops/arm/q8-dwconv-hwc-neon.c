@@ -42,7 +42,7 @@ static inline __attribute__((always_inline)) void channels(const int n, const q8
 
 ops_status q8_dwconv_hwc_neon(const ops_q8_dwconv_args *a)
 {
-    if (!q8_dw_args_ok(a)) return OPS_ERR_ARG;
+    if (!ops_q8_dw_args_ok(a)) return OPS_ERR_ARG;
     if (a->g.kh * a->g.kw > Q8_DW_MAX_TAPS) return q8_dwconv_hwc_scalar(a);
     const q8_neon_out q = q8_neon_out_of(a->out.inv_scale, a->out.zero);
     q8_dw_pixel p;

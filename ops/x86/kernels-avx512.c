@@ -18,7 +18,6 @@ static const ops_f32_kernels avx512_f32 = {
 };
 
 #define AVX512_Q8_COMMON                          \
-    .dwconv = q8_dwconv_hwc_avx512,               \
     .scale_channels = q8_scale_channels_avx2,     \
     .quantize = q8_quantize_avx2,                 \
     .dequantize = q8_dequantize_avx2,             \
@@ -34,6 +33,7 @@ static const ops_q8_kernels avx512_q8 = {
     .gemm_pack_offset = q8_gemm_pack_offset_avx2,
     .gemm_a_mult = 1,
     AVX512_Q8_COMMON,
+    .dwconv = q8_dwconv_hwc_avx512,
 };
 
 static const ops_q8_kernels avx512vnni_q8 = {
@@ -45,6 +45,7 @@ static const ops_q8_kernels avx512vnni_q8 = {
     .gemm_pack_offset = q8_gemm_pack_offset_avx512vnni,
     .gemm_a_mult = 1,         /* 6-21% under a scale_channels pass + the GEMM (B4, B0 projections) */
     AVX512_Q8_COMMON,
+    .dwconv = q8_dwconv_hwc_avx512vnni,
 };
 
 const ops_kernels ops_avx512_kernels = { OPS_ISA_AVX512, "avx512", &avx512_f32, &avx512_q8 };

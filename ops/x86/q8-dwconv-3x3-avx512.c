@@ -5,9 +5,5 @@
 
 ops_status q8_dwconv_3x3_avx512(const ops_q8_dwconv_args *a)
 {
-    if (a->g.kh != 3 || a->g.kw != 3 || a->g.dil_h != 1 || a->g.dil_w != 1) return OPS_ERR_UNSUPPORTED;
-    if (a->g.stride_h == 1 && a->g.stride_w == 1) q8dwz_body(a, 3, 1);
-    else if (a->g.stride_h == 2 && a->g.stride_w == 2) q8dwz_body(a, 3, 2);
-    else q8dwz_body(a, 3, 0);
-    return OPS_OK;
+    return q8dwz_kxk_fixed(a, 3);
 }

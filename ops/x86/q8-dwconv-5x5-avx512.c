@@ -5,9 +5,5 @@
 
 ops_status q8_dwconv_5x5_avx512(const ops_q8_dwconv_args *a)
 {
-    if (a->g.kh != 5 || a->g.kw != 5 || a->g.dil_h != 1 || a->g.dil_w != 1) return OPS_ERR_UNSUPPORTED;
-    if (a->g.stride_h == 1 && a->g.stride_w == 1) q8dwz_body(a, 5, 1);
-    else if (a->g.stride_h == 2 && a->g.stride_w == 2) q8dwz_body(a, 5, 2);
-    else q8dwz_body(a, 5, 0);
-    return OPS_OK;
+    return q8dwz_kxk_fixed(a, 5);
 }

@@ -2,28 +2,50 @@
  * q8-dwconv-avx512.h -- the int8 depthwise convolution body shared by the
  * 3x3, 5x5 and any-k AVX-512 kernels (each file instantiates it with its
  * constants), 32 channels a step. Arithmetic of ops/q8.h, bit for bit.
- * The AVX2 body (q8-dwconv-avx2.h) on zmm; what is argued there holds
- * here and is not repeated. What differs:
+ * It is the AVX2 body (q8-dwconv-avx2.h) on zmm: what is argued there
+ * (int16 pairs of kernel rows through vpmaddwd, exact; tiles sharing the
+ * loaded columns; borders as per-row choices and compile-time column
+ * ranges; the loop order) holds here and is not repeated. What differs:
  *
- * Blocks of 32 channels. A tap's 32 uint8 become one zmm of int16 (minus
- * the zero point); two kernel rows are interleaved into int16 pairs
- * (vpunpck{l,h}wd, which work within each 128-bit lane) and go through
- * vpmaddwd, so lanes come out as channels {0-3, 8-11, 16-19, 24-27} and
- * {4-7, 12-15, 20-23, 28-31}; the epilogue factors are permuted to that
- * order once per call and vpackssdw puts the channels back in order.
+ * Blocks of 32 channels. A tap's 32 uint8 become one zmm of int16 minus
+ * the zero point; vpunpck{l,h}wd work within 128-bit lanes, so the sums
+ * come out as channels {0-3, 8-11, 16-19, 24-27} and {4-7, 12-15, 20-23,
+ * 28-31}; the epilogue factors are permuted to that order once per call
+ * and vpackssdw puts the channels back in order.
  *
- * Channel tails. The channels past the last multiple of 32 are one more
- * block read and written under an opmask (bytes beyond c load as 0, their
- * weights and factors as 0, their outputs are never stored): no 8-lane
- * block and no scalar loop as in the AVX2 body.
+ * Channel tails: the channels past the last multiple of 32 are one more
+ * block read and written under an opmask (inputs, weights and factors
+ * past c load as 0, those outputs are never stored) -- no 8-lane block
+ * and no scalar loop as in the AVX2 body.
  *
- * Tiles of up to 8 adjacent outputs: 16 accumulators, the pair, the two
- * products and a loaded row in 21 of the 32 registers; the weights are
- * memory operands of vpmaddwd (prepared once per call, in L1).
+ * Tiles of 8, 4, 1 adjacent outputs: 16 accumulators, the pair, its two
+ * halves and a loaded row in 21 of the 32 registers; the weights are
+ * memory operands of the multiply (prepared per call on the stack, L1).
  *
- * chan_sum: the int16 outputs (max 0: the byte the pack will store) are
- * summed per tile in int16 (8 * 255 fits) and added to the int32 sums
- * once per tile.
+ * With AVX512_VNNI (the files ending -avx512vnni.c) the multiply-add is
+ * one vpdpwssd instead of vpmaddwd + vpaddd: the same exact int32 sum.
+ *
+ * chan_sum: the int16 outputs (max 0: the byte the pack stores) are summed
+ * per tile in int16 (8 * 255 fits) and added to the int32 sums per tile.
+ *
+ * Measured on Zen 5 (bench/bench-q8-kernels.c and a copy of it calling the
+ * kernel as the engine does: two output rows a call, one from a ring for
+ * fused blocks; alternated in one process, minima), every B0 / B4
+ * depthwise layer once per block: B0 0.82 ms against the AVX2 int8
+ * kernel's 1.77 ms, B4 6.7 ms against 15.6 ms (without VNNI 0.90 and
+ * 7.8 ms: vpdpwssd saves 7% and 11%). Not kept:
+ *  - quads: 64 channels of four kernel rows as byte quads through
+ *    vpdpbusd, padding taps read as the zero point and the accumulators
+ *    started at -zero * sum(w) (commit 5529c4f): 3x3 layers 8-13% faster,
+ *    5x5 stride 1 even, 5x5 stride 2 15-47% slower (the spilled 16
+ *    accumulators); with quads for 3x3 only, `effad bench` gave B0 7.70
+ *    against 7.76 ms and B4 69.25 against 69.29 ms -- not worth the code.
+ *  - the AVX2 body's software prefetch (inputs over 512 KiB): slower here,
+ *    B4 190x190x48 742 against 632 us, 48x48x336 5x5 337 against 310,
+ *    also when limited to the block group's channels.
+ *  - tiles of 6 instead of 8: 3% slower on B4; hiding the weight pointer
+ *    from GCC (so that it cannot keep weights in registers): no change;
+ *    the epilogue in a loop of its own over stored sums: 3x3 15% slower.
  */
 #ifndef EFFAD_Q8_DWCONV_AVX512_H
 #define EFFAD_Q8_DWCONV_AVX512_H
@@ -36,10 +58,6 @@
 #define Q8DWZ_MAX_KH 16
 /* Stack for one channel group's prepared weights and epilogue factors. */
 #define Q8DWZ_PREP_BYTES (16u << 10)
-/* Prefetch distance in tiles, and the input size above which the tiles
- * prefetch (as the AVX2 body). */
-#define Q8DWZ_PF_TILES 2
-#define Q8DWZ_PF_MIN_BYTES (512u << 10)
 /* Per 32-channel block: 2 vectors per (row pair, kernel column), then the
  * epilogue's mult and bias, each as the two unpack-order halves. */
 #define Q8DWZ_FACTORS 4
@@ -54,7 +72,8 @@ typedef struct q8dwz {
     __m512i zero16;       /* the output zero point, int16 lanes */
     __mmask32 tail;       /* the channels of the last block, when c % 32 */
     int swish;            /* the activation is swish (else: the switch) */
-    int prefetch;         /* the input is bigger than L2 (q8dwz_tiles) */
+    int ox_lo, ox_hi;     /* the outputs whose columns are all inside */
+    int edges;            /* stride-1 "same" edges as tiles (q8dwz_edge) */
 } q8dwz;
 
 Q8_AVX512_INLINE size_t q8dwz_block_vectors(int kh, int kw)
@@ -68,8 +87,7 @@ Q8_AVX512_INLINE __m256i q8dwz_load32(const void *p, const int tail, __mmask32 m
     return tail ? _mm256_maskz_loadu_epi8(mask, p) : _mm256_loadu_si256((const __m256i *)p);
 }
 
-/* Weights and factors of blocks [b0, b1) into prep (see the top); tail:
- * the one block of the channels past the last multiple of 32. */
+/* Pair blocks [b0, b1): weights and factors into prep (see the top). */
 static inline void q8dwz_prepare(const q8dwz *d, int kh, int kw, int b0, int b1, const int tail, __m512i *prep)
 {
     const ops_q8_dwconv_args *a = d->a;
@@ -115,7 +133,11 @@ Q8_AVX512_INLINE __m512i q8dwz_x32(const q8dwz *d, const uint8_t *p, const int t
 /* acc + the pairs of v times those of w: exact (see q8-dwconv-avx2.h). */
 Q8_AVX512_INLINE __m512i q8dwz_madd(__m512i acc, __m512i v, const __m512i *w)
 {
+#ifdef __AVX512VNNI__
+    return _mm512_dpwssd_epi32(acc, v, _mm512_load_si512(w));
+#else
     return _mm512_add_epi32(acc, _mm512_madd_epi16(v, _mm512_load_si512(w)));
+#endif
 }
 
 /* One row pair over the tile's input columns [col_lo, col_hi): which = 1
@@ -148,8 +170,7 @@ Q8_AVX512_INLINE void q8dwz_cols(const q8dwz *d, const uint8_t *pa, const uint8_
     }
 }
 
-/* ops_q8_finish up to the rounding (q8_avx2_round's clamps), on 16 lanes
- * in unpack order. */
+/* ops_q8_finish up to the rounding (q8_avx2_round's clamps), 16 lanes. */
 Q8_AVX512_INLINE __m512i q8dwz_finish(const q8dwz *d, __m512i acc, __m512 m, __m512 b)
 {
     __m512 x = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), m, b);
@@ -157,7 +178,14 @@ Q8_AVX512_INLINE __m512i q8dwz_finish(const q8dwz *d, __m512i acc, __m512 m, __m
     return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_mul_ps(x, d->inv), d->hi));
 }
 
-/* N outputs (columns ox..ox+N-1 of one row) of one 32-channel block: the
+/* Two rounded vectors -> int16 + the output zero point: vpackssdw takes
+ * 4 lanes of each per 128 bits, which undoes the unpack orders. */
+Q8_AVX512_INLINE __m512i q8dwz_pack(const q8dwz *d, __m512i x, __m512i y)
+{
+    return _mm512_add_epi16(_mm512_packs_epi32(x, y), d->zero16);
+}
+
+/* N outputs (columns ox..ox+N-1 of one row) of one pair block: the
  * window starts at input column ix0; its columns [col_lo, col_hi) are
  * inside the row; rows[ky] is NULL for kernel rows outside the image. */
 Q8_AVX512_INLINE void q8dwz_tile(const q8dwz *d, const uint8_t *const *rows, int ix0, size_t cb, const __m512i *wb,
@@ -183,13 +211,8 @@ Q8_AVX512_INLINE void q8dwz_tile(const q8dwz *d, const uint8_t *const *rows, int
     __m512i s = _mm512_setzero_si512();   /* int16 output sums, channels in order */
 #pragma GCC unroll 4
     for (int j = 0; j < N; j += 2) {
-        /* packs of the unpack-order halves: channels 0-31 in order */
-        const __m512i x = _mm512_add_epi16(_mm512_packs_epi32(q8dwz_finish(d, lo[j], ml, bl), q8dwz_finish(d, hi[j], mh, bh)),
-                                           d->zero16);
-        const __m512i y = j + 1 < N ? _mm512_add_epi16(_mm512_packs_epi32(q8dwz_finish(d, lo[j + 1], ml, bl),
-                                                                          q8dwz_finish(d, hi[j + 1], mh, bh)),
-                                                       d->zero16)
-                                    : x;
+        const __m512i x = q8dwz_pack(d, q8dwz_finish(d, lo[j], ml, bl), q8dwz_finish(d, hi[j], mh, bh));
+        const __m512i y = j + 1 < N ? q8dwz_pack(d, q8dwz_finish(d, lo[j + 1], ml, bl), q8dwz_finish(d, hi[j + 1], mh, bh)) : x;
         if (cs) {
             s = _mm512_add_epi16(s, _mm512_max_epi16(x, _mm512_setzero_si512()));
             if (j + 1 < N) s = _mm512_add_epi16(s, _mm512_max_epi16(y, _mm512_setzero_si512()));
@@ -219,38 +242,28 @@ Q8_AVX512_INLINE void q8dwz_tile(const q8dwz *d, const uint8_t *const *rows, int
     }
 }
 
+
 /* Tiles of N outputs with every column inside the row, from *oxp while
  * they fit before ox_hi, blocks [b0, b1). */
 Q8_AVX512_INLINE void q8dwz_tiles(const q8dwz *d, const uint8_t *const *rows, const __m512i *prep, int b0, int b1,
                                   const int kh, const int kw, const int sw, const int N, const int tail, int *oxp,
-                                  int ox_hi, uint8_t *orow)
+                                  uint8_t *orow)
 {
     const ops_q8_dwconv_args *a = d->a;
     const size_t c = d->c, nv = q8dwz_block_vectors(kh, kw);
     int ox = *oxp;
-    for (; ox + N <= ox_hi; ox += N) {
-        const int ix0 = ox * sw - a->g.pad_left;
-        if (N > 1 && d->prefetch) {
-            /* the input columns this tile's rows read, Q8DWZ_PF_TILES
-             * tiles ahead (a prefetch past the row never faults) */
-            const uintptr_t at = (uintptr_t)(ix0 + Q8DWZ_PF_TILES * N * sw) * c + (uintptr_t)b0 * 32;
-            const size_t bytes = (size_t)N * sw * c;
-            for (int ky = 0; ky < kh; ky++)
-                if (rows[ky])
-                    for (size_t l = 0; l < bytes; l += 64) _mm_prefetch((const char *)((uintptr_t)rows[ky] + at + l), _MM_HINT_T0);
-        }
+    for (; ox + N <= d->ox_hi; ox += N)
         for (int b = b0; b < b1; b++) {
             const size_t cb = (size_t)b * 32;
-            q8dwz_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, N, 0, (N - 1) * sw + kw, tail,
-                       orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
+            q8dwz_tile(d, rows, ox * sw - a->g.pad_left, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, N, 0,
+                       (N - 1) * sw + kw, tail, orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
         }
-    }
     *oxp = ox;
 }
 
 /* One output at column ox whose window may cross either edge. */
 static inline void q8dwz_border(const q8dwz *d, const uint8_t *const *rows, const __m512i *prep, int b0, int b1, int kh,
-                                int kw, int sw, int ox, int tail, uint8_t *orow)
+                                int kw, int sw, int ox, const int tail, uint8_t *orow)
 {
     const ops_q8_dwconv_args *a = d->a;
     const size_t c = d->c, nv = q8dwz_block_vectors(kh, kw);
@@ -259,10 +272,8 @@ static inline void q8dwz_border(const q8dwz *d, const uint8_t *const *rows, cons
     if (kx_lo >= kx_hi) kx_lo = kx_hi = 0;   /* every tap is padding: the bias alone */
     for (int b = b0; b < b1; b++) {
         const size_t cb = (size_t)b * 32;
-        uint8_t *o = orow + (size_t)ox * c + cb;
-        int32_t *cs = a->chan_sum ? a->chan_sum + cb : 0;
-        if (tail) q8dwz_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, kx_lo, kx_hi, 1, o, cs);
-        else q8dwz_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, kx_lo, kx_hi, 0, o, cs);
+        q8dwz_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, kx_lo, kx_hi, tail,
+                   orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
     }
 }
 
@@ -285,22 +296,21 @@ Q8_AVX512_INLINE void q8dwz_edge(const q8dwz *d, const uint8_t *const *rows, con
  * stride-1 "same" edges as tiles, other borders one output at a time, the
  * interior in tiles of 8, then 4, then singles. */
 Q8_AVX512_INLINE void q8dwz_row(const q8dwz *d, const uint8_t *const *rows, const __m512i *prep, int b0, int b1,
-                                const int kh, const int kw, const int sw, const int K, const int tail, const int edges,
-                                int ox_lo, int ox_hi, uint8_t *orow)
+                                const int kh, const int kw, const int sw, const int K, const int tail, uint8_t *orow)
 {
     const int ow = d->a->out_dims.w, P = kw / 2;
     int ox = 0;
-    if (edges) {
+    if (d->edges) {
         q8dwz_edge(d, rows, prep, b0, b1, kh, kw, 0, tail, 0, orow);
         ox = P;
     }
-    for (; ox < ox_lo; ox++) q8dwz_border(d, rows, prep, b0, b1, kh, kw, sw, ox, tail, orow);
+    for (; ox < d->ox_lo; ox++) q8dwz_border(d, rows, prep, b0, b1, kh, kw, sw, ox, tail, orow);
     if (K) {
-        q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, Q8DWZ_N, tail, &ox, ox_hi, orow);
-        q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, 4, tail, &ox, ox_hi, orow);
+        q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, Q8DWZ_N, tail, &ox, orow);
+        q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, 4, tail, &ox, orow);
     }
-    q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, 1, tail, &ox, ox_hi, orow);
-    if (edges) {
+    q8dwz_tiles(d, rows, prep, b0, b1, kh, kw, sw, 1, tail, &ox, orow);
+    if (d->edges) {
         q8dwz_edge(d, rows, prep, b0, b1, kh, kw, 1, tail, ox, orow);
         ox = ow;
     }
@@ -325,17 +335,14 @@ Q8_AVX512_INLINE void q8dwz_body(const ops_q8_dwconv_args *a, const int K, const
     d.zero16 = _mm512_set1_epi16((short)a->out.zero);
     d.tail = (__mmask32)((1ull << (c % 32)) - 1);
     d.swish = a->out.act.kind == OPS_ACT_SWISH;
-    /* software prefetch only when the input cannot be cache-resident (a
-     * ring of a few rows is, by construction) */
-    d.prefetch = !a->in_ring && (size_t)ih * iw * c > Q8DWZ_PF_MIN_BYTES;
     /* columns whose taps all fall inside the row */
-    int ox_lo = (g.pad_left + sw - 1) / sw;
-    int ox_hi = iw - kw + g.pad_left >= 0 ? (iw - kw + g.pad_left) / sw + 1 : 0;
-    if (ox_hi > ow) ox_hi = ow;
-    if (ox_lo > ox_hi) ox_lo = ox_hi;
+    d.ox_lo = (g.pad_left + sw - 1) / sw;
+    d.ox_hi = iw - kw + g.pad_left >= 0 ? (iw - kw + g.pad_left) / sw + 1 : 0;
+    if (d.ox_hi > ow) d.ox_hi = ow;
+    if (d.ox_lo > d.ox_hi) d.ox_lo = d.ox_hi;
     const int P = kw / 2;
-    const int edges = K && S == 1 && (kw & 1) && P > 0 && g.pad_left == P && g.pad_right == P && ox_lo == P &&
-                      ow - ox_hi == P && iw >= kw;
+    d.edges = K && S == 1 && (kw & 1) && P > 0 && g.pad_left == P && g.pad_right == P && d.ox_lo == P &&
+              ow - d.ox_hi == P && iw >= kw;
     const int blocks = c / 32, tail = c % 32 != 0;
     const size_t nv = q8dwz_block_vectors(kh, kw);
     int group = (int)(Q8DWZ_PREP_BYTES / (nv * sizeof(__m512i)));
@@ -353,11 +360,39 @@ Q8_AVX512_INLINE void q8dwz_body(const ops_q8_dwconv_args *a, const int K, const
             const uint8_t *rows[Q8DWZ_MAX_KH];
             for (int ky = 0; ky < kh; ky++)
                 rows[ky] = iy0 + ky >= 0 && iy0 + ky < ih ? ops_q8_dw_in_row(a, iy0 + ky) : 0;
-            uint8_t *orow = a->out_q + (size_t)oy * ow * c;
-            if (b1 > b0) q8dwz_row(&d, rows, prep, b0, b1, kh, kw, sw, K, 0, edges, ox_lo, ox_hi, orow);
-            if (last) q8dwz_row(&d, rows, prep_tail, blocks, blocks + 1, kh, kw, sw, K, 1, edges, ox_lo, ox_hi, orow);
+            uint8_t *orow = a->out_q + (size_t)oy * ow * d.c;
+            if (b1 > b0) q8dwz_row(&d, rows, prep, b0, b1, kh, kw, sw, K, 0, orow);
+            if (last) q8dwz_row(&d, rows, prep_tail, blocks, blocks + 1, kh, kw, sw, K, 1, orow);
         }
     }
+}
+
+/* A K x K kernel (3 or 5): its checks and its three bodies. */
+Q8_AVX512_INLINE ops_status q8dwz_kxk_fixed(const ops_q8_dwconv_args *a, const int K)
+{
+    if (a->g.kh != K || a->g.kw != K || a->g.dil_h != 1 || a->g.dil_w != 1) return OPS_ERR_UNSUPPORTED;
+    if (a->g.stride_h == 1 && a->g.stride_w == 1) q8dwz_body(a, K, 1);
+    else if (a->g.stride_h == 2 && a->g.stride_w == 2) q8dwz_body(a, K, 2);
+    else q8dwz_body(a, K, 0);
+    return OPS_OK;
+}
+
+/* The checks of a table's int8 depthwise entry and its choice of kernel
+ * from the shape (the only place that branches on it); k3, k5 and kxk are
+ * that table's kernels. */
+static inline ops_status q8dwz_entry(const ops_q8_dwconv_args *a, ops_status (*k3)(const ops_q8_dwconv_args *),
+                                     ops_status (*k5)(const ops_q8_dwconv_args *),
+                                     ops_status (*kxk)(const ops_q8_dwconv_args *))
+{
+    if (!ops_q8_dw_args_ok(a)) return OPS_ERR_ARG;
+    const ops_conv_geom g = a->g;
+    if (a->in_dims.c < 1 || g.dil_h != 1 || g.dil_w != 1 || g.kh < 1 || g.kw < 1 || g.stride_h < 1 ||
+        g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > Q8DWZ_MAX_KH ||
+        q8dwz_block_vectors(g.kh, g.kw) * sizeof(__m512i) > Q8DWZ_PREP_BYTES)
+        return q8_dwconv_hwc_scalar(a);   /* dilated or degenerate: the reference */
+    if (g.kh == 3 && g.kw == 3) return k3(a);
+    if (g.kh == 5 && g.kw == 5) return k5(a);
+    return kxk(a);
 }
 
 #endif /* EFFAD_Q8_DWCONV_AVX512_H */

@@ -13,10 +13,7 @@ static ops_status q8_dwconv_kxk_avx2(const ops_q8_dwconv_args *a)
 
 ops_status q8_dwconv_hwc_avx2(const ops_q8_dwconv_args *a)
 {
-    if (!a || !a->in || !a->w || !a->out_q || !a->out.mult) return OPS_ERR_ARG;
-    if (a->out_dims.c != a->in_dims.c) return OPS_ERR_ARG;
-    if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end || a->in_ring < 0)
-        return OPS_ERR_ARG;
+    if (!ops_q8_dw_args_ok(a)) return OPS_ERR_ARG;
     const ops_conv_geom g = a->g;
     if (a->in_dims.c < 1 || g.dil_h != 1 || g.dil_w != 1 || g.kh < 1 || g.kw < 1 || g.stride_h < 1 ||
         g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > Q8DW_MAX_KH ||

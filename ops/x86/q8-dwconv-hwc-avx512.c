@@ -1,7 +1,5 @@
-/* The int8 depthwise entry of the AVX-512 tables: checks the arguments
- * once and picks the kernel from the shape -- the only place that
- * branches on it -- and the any-k kernel behind it (body in
- * q8-dwconv-avx512.h). */
+/* The int8 depthwise entry of the AVX-512 table (q8dwz_entry), and the
+ * any-k kernel behind it (body in q8-dwconv-avx512.h). */
 #include "kernels-internal.h"
 #include "q8-dwconv-avx512.h"
 
@@ -14,16 +12,5 @@ static ops_status q8_dwconv_kxk_avx512(const ops_q8_dwconv_args *a)
 
 ops_status q8_dwconv_hwc_avx512(const ops_q8_dwconv_args *a)
 {
-    if (!a || !a->in || !a->w || !a->out_q || !a->out.mult) return OPS_ERR_ARG;
-    if (a->out_dims.c != a->in_dims.c) return OPS_ERR_ARG;
-    if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end || a->in_ring < 0)
-        return OPS_ERR_ARG;
-    const ops_conv_geom g = a->g;
-    if (a->in_dims.c < 1 || g.dil_h != 1 || g.dil_w != 1 || g.kh < 1 || g.kw < 1 || g.stride_h < 1 ||
-        g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > Q8DWZ_MAX_KH ||
-        q8dwz_block_vectors(g.kh, g.kw) * sizeof(__m512i) > Q8DWZ_PREP_BYTES)
-        return q8_dwconv_hwc_scalar(a);   /* dilated or degenerate: the reference */
-    if (g.kh == 3 && g.kw == 3) return q8_dwconv_3x3_avx512(a);
-    if (g.kh == 5 && g.kw == 5) return q8_dwconv_5x5_avx512(a);
-    return q8_dwconv_kxk_avx512(a);
+    return q8dwz_entry(a, q8_dwconv_3x3_avx512, q8_dwconv_5x5_avx512, q8_dwconv_kxk_avx512);
 }
