@@ -60,7 +60,10 @@ void effad_file_release(void *f, const void *data, size_t bytes)
     /* a read of a tensor left in a 2 MiB-aligned piece of the file maps
      * the whole piece again when the page cache holds it as one large
      * folio (Linux 6.x): 6 of B0's 12 MB came back in one pass. Without
-     * huge pages on this mapping a fault maps only its own neighbourhood. */
+     * huge pages on this mapping a fault maps less -- but not always only
+     * its own page: B4 still gets 8 of its 52 released MB back, in 2 MiB
+     * pieces, each holding a squeeze-excite or depthwise tensor the pass
+     * reads (MADV_RANDOM changed nothing there; measured on Linux 6.18). */
 #ifdef MADV_NOHUGEPAGE
     madvise((void *)base, mf->n_bytes, MADV_NOHUGEPAGE);
 #endif
