@@ -2,16 +2,19 @@
  * atomic-file.c -- temp file + fsync + rename, the refusals that keep a
  * write from damaging anything, and the signal cleanup (see atomic-file.h).
  */
+#define _DEFAULT_SOURCE 1   /* MAP_POPULATE */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 #include "atomic-file.h"
+#include "big-buffer.h"
 
 static atomic_fault fault;
 
@@ -330,9 +333,9 @@ effad_status atomic_file_write_flags(const char *path, const void *data, size_t 
 
 /* ------------------------------------------------------------------- read */
 
-effad_status atomic_file_read(const char *path, uint8_t **data, size_t *len, effad_error *e)
+/* The open half of both readers: a regular file's descriptor and size. */
+static effad_status open_regular(const char *path, int *fdp, size_t *size, effad_error *e)
 {
-    *data = NULL; *len = 0;
     /* O_NONBLOCK: opening a FIFO with no writer would otherwise wait for
      * ever before the check below could refuse it */
     int fd = open(path, O_RDONLY | O_NONBLOCK);
@@ -343,8 +346,45 @@ effad_status atomic_file_read(const char *path, uint8_t **data, size_t *len, eff
         close(fd);
         return effad_fail(e, EFFAD_ERR_IO, "%s: is %s, not a file", path, kind_of(sb.st_mode));
     }
-    size_t size = (size_t)sb.st_size;
-    uint8_t *buf = malloc(size ? size : 1);
+    *fdp = fd;
+    *size = (size_t)sb.st_size;
+    return EFFAD_OK;
+}
+
+effad_status atomic_file_map(const char *path, const uint8_t **data, size_t *len, effad_error *e)
+{
+    static const uint8_t empty[1];
+    *data = NULL; *len = 0;
+    int fd;
+    size_t size;
+    effad_status st = open_regular(path, &fd, &size, e);
+    if (st) return st;
+    if (!size) { close(fd); *data = empty; return EFFAD_OK; }
+    int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+    flags |= MAP_POPULATE;   /* one call maps every page, not a fault per page */
+#endif
+    void *p = mmap(0, size, PROT_READ, flags, fd, 0);
+    int err = errno;
+    close(fd);
+    if (p == MAP_FAILED) return fail_errno(e, err, "map", path);
+    *data = p; *len = size;
+    return EFFAD_OK;
+}
+
+void atomic_file_unmap(const uint8_t *data, size_t len)
+{
+    if (data && len) munmap((void *)data, len);
+}
+
+effad_status atomic_file_read(const char *path, uint8_t **data, size_t *len, effad_error *e)
+{
+    *data = NULL; *len = 0;
+    int fd;
+    size_t size;
+    effad_status st = open_regular(path, &fd, &size, e);
+    if (st) return st;
+    uint8_t *buf = big_buffer(size);   /* .gauss and .efm files run to tens of MB */
     if (!buf) { close(fd); return effad_fail(e, EFFAD_ERR_NOMEM, "%s: no memory for %zu bytes", path, size); }
     size_t got = 0;
     while (got < size) {

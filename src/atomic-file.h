@@ -60,6 +60,16 @@ void atomic_file_cleanup_on_signals(void);
  * reading half, so that callers of this pair never see a partial file. */
 effad_status atomic_file_read(const char *path, uint8_t **data, size_t *len, effad_error *e);
 
+/* The same checks, and the file mapped read-only instead of copied (all
+ * pages mapped at once where the system can): for files of tens of MB read
+ * once and decoded (a .gauss), where the copy's fresh pages -- cleared by
+ * the kernel, then faulted in -- cost more than the decoding. A file
+ * replaced meanwhile (atomic_file_write renames) leaves the mapping on the
+ * old one; only one truncated in place by another program could fault.
+ * Release with atomic_file_unmap. An empty file gives *len 0. */
+effad_status atomic_file_map(const char *path, const uint8_t **data, size_t *len, effad_error *e);
+void atomic_file_unmap(const uint8_t *data, size_t len);
+
 /* Tests only: make the next atomic_file_write fail at a given point. */
 typedef enum atomic_fault {
     ATOMIC_FAULT_NONE = 0,

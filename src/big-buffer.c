@@ -1,6 +1,8 @@
 /* Aligned memory with huge pages asked for; see big-buffer.h. */
 #define _DEFAULT_SOURCE 1   /* madvise */
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include "big-buffer.h"
 
@@ -19,5 +21,13 @@ void *big_buffer(size_t bytes)
      * resident in full, up to 2 MiB more than the buffer */
     madvise(p, bytes / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
 #endif
+    return p;
+}
+
+void *big_zeroed(size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size) return 0;
+    void *p = big_buffer(count * size);
+    if (p) memset(p, 0, count * size);   /* the heap may hand back used memory */
     return p;
 }

@@ -159,7 +159,7 @@ int cmd_eval(int argc, char **argv)
     static const char usage[] = "effad eval MODEL.gauss MODEL.efm DATA_DIR";
     if (cli_check_role(gauss_path, CLI_GAUSS, "MODEL.gauss", usage, &e) ||
         cli_check_role(model, CLI_EFM, "MODEL.efm", usage, &e) || cli_outputs_safe(0, files, update ? 1 : 2, &e) ||
-        detector_open_flags(&d, gauss_path, model, po, update ? 0 : GAUSS_READ_NO_MAP_STATS, &e))
+        detector_open_flags(&d, gauss_path, model, po, update ? 0 : GAUSS_READ_SCORING, &e))
         return cli_error("eval", &e);
     cli_note_renamed_preset("eval", gauss_path, &d.gm);
     int rc = CLI_EXIT_ERROR;

@@ -179,7 +179,7 @@ int cmd_score(int argc, char **argv)
     static const char usage[] = "effad score MODEL.gauss MODEL.efm IMAGE_OR_DIR...";
     if (cli_check_role(gauss_path, CLI_GAUSS, "MODEL.gauss", usage, &e) ||
         cli_check_role(model, CLI_EFM, "MODEL.efm", usage, &e) || cli_outputs_safe(0, files, 2, &e) ||
-        detector_open_flags(&d, gauss_path, model, po, GAUSS_READ_NO_MAP_STATS, &e))
+        detector_open_flags(&d, gauss_path, model, po, GAUSS_READ_SCORING, &e))
         return cli_error("score", &e);
     cli_note_renamed_preset("score", gauss_path, &d.gm);
     int rc = CLI_EXIT_ERROR;

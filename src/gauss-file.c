@@ -48,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "atomic-file.h"
+#include "big-buffer.h"
 #include "gauss-codec.h"
 #include "gauss-format.h"
 #include "gauss.h"
@@ -216,7 +217,7 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
 effad_status gauss_file_write(const char *path, const gauss_model *m, effad_error *e)
 {
     size_t len = gauss_file_size(m);
-    uint8_t *buf = len ? malloc(len) : NULL;
+    uint8_t *buf = len ? big_buffer(len) : NULL;
     if (len && !buf) return effad_fail(e, EFFAD_ERR_NOMEM, "%s: no memory for %zu bytes", path, len);
     effad_status st = gauss_file_encode(m, buf, len, e);
     if (st) effad_error_prefix(e, path);
@@ -265,7 +266,7 @@ static effad_status copy_stats(const uint8_t *p, size_t li, gauss_level *lv, siz
     return EFFAD_OK;
 }
 
-static effad_status copy_level(const gauss_file_level *r, size_t li, gauss_level *lv, effad_error *e)
+static effad_status copy_level(const gauss_file_level *r, size_t li, gauss_level *lv, unsigned flags, effad_error *e)
 {
     size_t d = r->dim;
     lv->dim = d;
@@ -274,20 +275,21 @@ static effad_status copy_level(const gauss_file_level *r, size_t li, gauss_level
     copy_thresholds(r->thresholds, r->n_thresholds, lv->thresholds);
     lv->n_thresholds = r->n_thresholds;
     lv->mean = malloc(d * sizeof *lv->mean);
-    lv->chol = calloc(d * d, sizeof *lv->chol);
+    lv->chol = big_zeroed(d * d, sizeof *lv->chol);
     if (!lv->mean || !lv->chol)
         return effad_fail(e, EFFAD_ERR_NOMEM, "level %zu: no memory for %zu dimensions", li, d);
     for (size_t j = 0; j < d; j++) lv->mean[j] = gauss_le_f64(r->mean + 8 * j);
     const uint8_t *p = r->chol;
     for (size_t j = 0; j < d; j++)
         for (size_t k = 0; k <= j; k++, p += 8) lv->chol[j * d + k] = gauss_le_f64(p);
+    if (flags & GAUSS_READ_NO_LEVEL_STATS) return EFFAD_OK;
     if (r->stats) {
         effad_status st = copy_stats(r->stats, li, lv, d, e);
         if (st) return st;
     }
     if (!r->features) return EFFAD_OK;
     size_t count = (size_t)r->n_features * d;
-    if (!(lv->features = malloc(count * sizeof(float))))
+    if (!(lv->features = big_buffer(count * sizeof(float))))
         return effad_fail(e, EFFAD_ERR_NOMEM, "level %zu: no memory for the feature cache", li);
     lv->n_features = r->n_features;
     for (size_t k = 0; k < count; k++) lv->features[k] = le_f32(r->features + 4 * k);
@@ -319,13 +321,21 @@ effad_status gauss_file_decode_flags(const uint8_t *buf, size_t len, gauss_model
     if (h.n_levels && !(m->levels = calloc(h.n_levels, sizeof *m->levels))) goto nomem;
     m->n_levels = h.n_levels;
     size_t at = h.levels_at;
+    int have_rows = 0;           /* a level so far kept training features, */
+    uint64_t rows = 0;           /* this many rows */
     for (size_t i = 0; i < h.n_levels; i++) {
         gauss_file_level r;
-        if ((st = gauss_file_check_level(buf, len, at, i, &r, e)) || (st = copy_level(&r, i, &m->levels[i], e)))
+        if ((st = gauss_file_check_level(buf, len, at, i, &r, e)) || (st = copy_level(&r, i, &m->levels[i], flags, e)))
             goto fail;
+        /* on the records, not the copies: checked even when not copied */
+        if (r.features && have_rows && r.n_features != rows) {
+            st = effad_fail(e, EFFAD_ERR_FORMAT, "level %zu keeps %llu training feature rows, an earlier level %llu", i,
+                            (unsigned long long)r.n_features, (unsigned long long)rows);
+            goto fail;
+        }
+        if (r.features && !have_rows) { have_rows = 1; rows = r.n_features; }
         at = r.end;
     }
-    if ((st = check_feature_rows(m, e))) goto fail;
     if (h.version == GAUSS_FILE_VERSION_MAPS) {   /* the per-location Gaussians (gauss-maps-file.c) */
         reader mr = { buf, at, len };
         if (!(m->maps = calloc(1, sizeof *m->maps))) goto nomem;
@@ -356,13 +366,13 @@ effad_status gauss_file_read(const char *path, gauss_model *m, effad_error *e)
 
 effad_status gauss_file_read_flags(const char *path, gauss_model *m, unsigned flags, effad_error *e)
 {
-    uint8_t *buf;
+    const uint8_t *buf;
     size_t len;
     memset(m, 0, sizeof *m);
-    effad_status st = atomic_file_read(path, &buf, &len, e);
+    effad_status st = atomic_file_map(path, &buf, &len, e);
     if (st) return st;
     st = gauss_file_decode_flags(buf, len, m, flags, e);
     if (st) effad_error_prefix(e, path);
-    free(buf);
+    atomic_file_unmap(buf, len);
     return st;
 }

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "big-buffer.h"
 #include "gauss.h"
 #include "gauss-maps.h"
 
@@ -12,7 +13,7 @@ effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_threads *thr
 {
     size_t d = s->dim;
     double *mean = malloc(d * sizeof *mean);
-    double *cov = malloc(d * d * sizeof *cov);
+    double *cov = big_buffer(d * d * sizeof *cov);
     if (!mean || !cov) {
         free(mean); free(cov);
         return effad_fail(e, EFFAD_ERR_NOMEM, "no memory to fit a %zu-dim Gaussian", d);

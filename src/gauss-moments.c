@@ -18,6 +18,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "big-buffer.h"
 #include "gauss.h"
 
 #define B GAUSS_STATS_BATCH
@@ -32,7 +33,7 @@ effad_status gauss_stats_init(gauss_stats *s, size_t dim, effad_error *e)
     s->shift = calloc(dim, sizeof *s->shift);
     s->sum = calloc(dim, sizeof *s->sum);
     s->sum_y2y = calloc(dim, sizeof *s->sum_y2y);
-    s->cross = calloc(dim * dim, sizeof *s->cross);
+    s->cross = big_zeroed(dim * dim, sizeof *s->cross);
     s->batch = calloc(dim * B, sizeof *s->batch);
     if (!s->shift || !s->sum || !s->sum_y2y || !s->cross || !s->batch) {
         gauss_stats_free(s);

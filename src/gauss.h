@@ -220,6 +220,13 @@ effad_status gauss_file_read(const char *path, gauss_model *m, effad_error *e);
  *                          bytes are still checksummed; such a model must
  *                          not be written back. */
 #define GAUSS_READ_NO_MAP_STATS 1u
+/* GAUSS_READ_NO_LEVEL_STATS the per-level statistics and training-feature
+ *                          cache (what merge, refit and the fit-time
+ *                          thresholds read; half of a 1280-feature level's
+ *                          bytes). Same conditions. */
+#define GAUSS_READ_NO_LEVEL_STATS 2u
+/* what scoring reads: the Gaussians, the thresholds, the maps' Gaussians */
+#define GAUSS_READ_SCORING (GAUSS_READ_NO_MAP_STATS | GAUSS_READ_NO_LEVEL_STATS)
 effad_status gauss_file_decode_flags(const uint8_t *buf, size_t len, gauss_model *m, unsigned flags, effad_error *e);
 effad_status gauss_file_read_flags(const char *path, gauss_model *m, unsigned flags, effad_error *e);
 

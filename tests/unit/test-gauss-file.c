@@ -13,6 +13,7 @@
 #include "check.h"
 #include "gauss-golden.h"
 #include "gauss-file-test.h"
+#include "gauss-format.h"
 #include "gauss.h"
 
 static void fill_stats(gauss_stats *s, size_t d, size_t n, unsigned seed)
@@ -249,6 +250,71 @@ static size_t count_entries(const char *dir)
     return n;
 }
 
+/* Training-feature rows: n x d floats counting up from `from`. */
+static float *feature_rows(size_t n, size_t d, float from)
+{
+    float *f = malloc(n * d * sizeof *f);
+    for (size_t i = 0; i < n * d; i++) f[i] = from + (float)i;
+    return f;
+}
+
+/* GAUSS_READ_SCORING leaves out the level statistics and the feature cache
+ * and copies the Gaussians bit for bit; the checks on what it leaves out
+ * (here: levels keeping different numbers of feature rows) still run. */
+static void check_scoring_read(void)
+{
+    gauss_model m, full, scoring;
+    effad_error e;
+    make_model(&m, 5);
+    m.levels[0].features = feature_rows(2, 5, 0.5f);
+    m.levels[1].features = feature_rows(2, 3, 100.5f);
+    m.levels[0].n_features = m.levels[1].n_features = 2;
+    size_t len;
+    uint8_t *buf = encode(&m, &len);
+    CHECK(gauss_file_decode_flags(buf, len, &full, 0, &e) == EFFAD_OK);
+    CHECK(gauss_file_decode_flags(buf, len, &scoring, GAUSS_READ_SCORING, &e) == EFFAD_OK);
+    CHECK(full.levels[0].stats && full.levels[0].features && full.levels[1].features);
+    for (size_t l = 0; l < 2; l++) {
+        const gauss_level *a = &full.levels[l], *b = &scoring.levels[l];
+        CHECK(b->stats == NULL && b->features == NULL && b->n_features == 0);
+        CHECK(b->dim == a->dim && b->n == a->n && b->shrinkage == a->shrinkage);
+        CHECK(same_bytes(a->mean, b->mean, a->dim * sizeof *a->mean));
+        CHECK(same_bytes(a->chol, b->chol, a->dim * a->dim * sizeof *a->chol));
+        CHECK(b->n_thresholds == a->n_thresholds && same_bytes(a->thresholds, b->thresholds, sizeof a->thresholds));
+    }
+    gauss_model_free(&full);
+    gauss_model_free(&scoring);
+
+    /* the same levels, level 1 keeping 3 rows: the writer refuses to make
+     * such a file, so it is spliced from two that it did make */
+    gauss_model m3;
+    make_model(&m3, 5);
+    m3.levels[1].features = feature_rows(3, 3, 7.5f);
+    m3.levels[1].n_features = 3;
+    size_t len3;
+    uint8_t *buf3 = encode(&m3, &len3);
+    gauss_file_header h, h3;
+    gauss_file_level r0, r0b;
+    CHECK(gauss_file_check_header(buf, len, &h, &e) == EFFAD_OK && gauss_file_check_header(buf3, len3, &h3, &e) == EFFAD_OK);
+    CHECK(gauss_file_check_level(buf, len, h.levels_at, 0, &r0, &e) == EFFAD_OK);
+    CHECK(gauss_file_check_level(buf3, len3, h3.levels_at, 0, &r0b, &e) == EFFAD_OK);
+    const size_t tail = len3 - r0b.end, spliced_len = r0.end + tail;
+    uint8_t *spliced = malloc(spliced_len);
+    memcpy(spliced, buf, r0.end);
+    memcpy(spliced + r0.end, buf3 + r0b.end, tail);
+    put64(spliced + GAUSS_FILE_SIZE_OFFSET, spliced_len);
+    reseal(spliced, spliced_len);
+    const unsigned flags[2] = { 0, GAUSS_READ_SCORING };
+    for (int f = 0; f < 2; f++) {
+        gauss_model t;
+        CHECK(gauss_file_decode_flags(spliced, spliced_len, &t, flags[f], &e) == EFFAD_ERR_FORMAT);
+        CHECK_ERR_HAS(e, "level 1 keeps 3 training feature rows, an earlier level 2");
+    }
+    free(spliced); free(buf3); free(buf);
+    gauss_model_free(&m3);
+    gauss_model_free(&m);
+}
+
 static void remove_all(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -339,6 +405,23 @@ static void check_atomic(void)
     CHECK_ERR_HAS(e, "none/x.gauss");
     CHECK(gauss_file_write(missing, &a, &e) == EFFAD_ERR_IO);
     CHECK(gauss_file_read(dir, &r, &e) == EFFAD_ERR_IO);
+    CHECK_ERR_HAS(e, "is a directory, not a file");
+
+    /* the mapping reader (gauss_file_read's) sees what the copying one does */
+    const uint8_t *mapped;
+    size_t mapped_len;
+    CHECK(atomic_file_map(path, &mapped, &mapped_len, &e) == EFFAD_OK);
+    CHECK(mapped_len == lb / 2 && same_bytes(mapped, bb, lb / 2));
+    atomic_file_unmap(mapped, mapped_len);
+    CHECK(atomic_file_write(path, bb, 0, &e) == EFFAD_OK);
+    CHECK(atomic_file_map(path, &mapped, &mapped_len, &e) == EFFAD_OK && mapped_len == 0 && mapped);
+    atomic_file_unmap(mapped, mapped_len);
+    CHECK(gauss_file_read(path, &r, &e) == EFFAD_ERR_FORMAT);
+    CHECK_ERR_HAS(e, "model.gauss: truncated");
+    CHECK(atomic_file_map(missing, &mapped, &mapped_len, &e) == EFFAD_ERR_IO && !mapped && !mapped_len);
+    CHECK_ERR_HAS(e, "none/x.gauss: cannot open");
+    CHECK(atomic_file_map(dir, &mapped, &mapped_len, &e) == EFFAD_ERR_IO);
+    CHECK_ERR_HAS(e, "is a directory, not a file");
 
     remove_all(dir);
     free(ba); free(bb);
@@ -392,6 +475,7 @@ int main(void)
 {
     check_round_trip();
     check_tampered();
+    check_scoring_read();
     check_version1_presets();
     check_atomic();
     return check_done("test-gauss-file");
