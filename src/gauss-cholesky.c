@@ -43,9 +43,17 @@ static void chol_left_range(void *ctx, int worker, int begin, int end)
 {
     (void)worker;
     const chol_block *b = ctx;
+    const size_t lo = b->i0 + (size_t)begin, hi = b->i0 + (size_t)end;
     for (size_t j = 0; j < b->i0; j++) {
         const double *lj = b->a + j * b->d;
-        for (size_t i = b->i0 + (size_t)begin; i < b->i0 + (size_t)end; i++) {
+        size_t i = lo;
+        for (; i + 4 <= hi; i += 4) {   /* four rows against row j at once */
+            double *l4[4] = { b->a + i * b->d, b->a + (i + 1) * b->d, b->a + (i + 2) * b->d, b->a + (i + 3) * b->d };
+            double dot[4];
+            gauss_dot4(lj, l4[0], l4[1], l4[2], l4[3], j, dot);
+            for (int r = 0; r < 4; r++) l4[r][j] = (l4[r][j] - dot[r]) / lj[j];
+        }
+        for (; i < hi; i++) {
             double *li = b->a + i * b->d;
             li[j] = (li[j] - gauss_dot(li, lj, j)) / lj[j];
         }

@@ -62,7 +62,8 @@ effad_status gauss_ledoit_wolf(gauss_stats *s, double *mean, double *cov,
 {
     effad_status st = gauss_stats_moments(s, mean, cov, e);
     if (st) return st;
-    double c4 = gauss_stats_centered_fourth(s);
+    double c4;
+    if ((st = gauss_stats_centered_fourth(s, &c4, e))) return st;
     double sh = gauss_lw_shrinkage(cov, s->dim, s->n, c4);
     gauss_lw_apply(cov, s->dim, sh);
     if (shrinkage) *shrinkage = sh;

@@ -33,6 +33,22 @@ double gauss_mahalanobis_chol(const double *L, const double *mean, const float *
     return distance(r);
 }
 
+void gauss_mahalanobis_chol4(const double *L, const double *mean, const float *const x[4], size_t d,
+                             double *work, double out[4])
+{
+    double *z[4] = { work, work + d, work + 2 * d, work + 3 * d }, r[4] = { 0, 0, 0, 0 };
+    for (size_t i = 0; i < d; i++) {
+        const double *li = L + i * d;
+        double dot[4];
+        gauss_dot4(li, z[0], z[1], z[2], z[3], i, dot);
+        for (int v = 0; v < 4; v++) {
+            z[v][i] = (((double)x[v][i] - mean[i]) - dot[v]) / li[i];
+            r[v] += z[v][i] * z[v][i];
+        }
+    }
+    for (int v = 0; v < 4; v++) out[v] = distance(r[v]);
+}
+
 /* As scipy.spatial.distance.mahalanobis: sqrt(delta . VI . delta). */
 double gauss_mahalanobis_vi(const double *VI, const double *mean, const float *x,
                             size_t d, double *work)

@@ -52,6 +52,11 @@ double gauss_level_score(const gauss_level *lv, const float *x, double *work)
     return gauss_mahalanobis_chol(lv->chol, lv->mean, x, lv->dim, work);
 }
 
+void gauss_level_score4(const gauss_level *lv, const float *const x[4], double *work, double out[4])
+{
+    gauss_mahalanobis_chol4(lv->chol, lv->mean, x, lv->dim, work, out);
+}
+
 effad_status gauss_level_set_threshold(gauss_level *lv, const char *name, double value,
                                        effad_error *e)
 {

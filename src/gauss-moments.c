@@ -56,7 +56,14 @@ static void flush_row(gauss_stats *s, size_t j, size_t nb)
     const size_t d = s->dim;
     const double *yj = s->batch + j * B;
     double *row = s->cross + j * d;
-    for (size_t k = j; k < d; k++) row[k] += gauss_dot(yj, s->batch + k * B, nb);
+    size_t k = j;
+    for (; k + 4 <= d; k += 4) {
+        const double *yk = s->batch + k * B;
+        double dot[4];
+        gauss_dot4(yj, yk, yk + B, yk + 2 * B, yk + 3 * B, nb, dot);
+        for (int r = 0; r < 4; r++) row[k + (size_t)r] += dot[r];
+    }
+    for (; k < d; k++) row[k] += gauss_dot(yj, s->batch + k * B, nb);
 }
 
 /* Work unit u is rows u and d-1-u: d+1 dot products together whatever u,
@@ -201,32 +208,50 @@ effad_status gauss_stats_moments(gauss_stats *s, double *mean, double *cov, effa
     for (size_t j = 0; j < d; j++) mean[j] = s->shift[j] + s->sum[j] / n;
     for (size_t j = 0; j < d; j++) {
         double mj = s->sum[j] / n;
-        for (size_t k = j; k < d; k++) {
-            double c = (s->cross[j * d + k] - mj * s->sum[k]) / n;
-            cov[j * d + k] = c;
-            cov[k * d + j] = c;
-        }
+        for (size_t k = j; k < d; k++) cov[j * d + k] = (s->cross[j * d + k] - mj * s->sum[k]) / n;
     }
+    /* the lower triangle, in tiles: written column by column, one store
+     * per row of a 13 MB matrix (d = 1280) missed the cache every time */
+    enum { T = 32 };
+    for (size_t j0 = 0; j0 < d; j0 += T)
+        for (size_t k0 = j0; k0 < d; k0 += T)
+            for (size_t j = j0; j < j0 + T && j < d; j++)
+                for (size_t k = k0 > j ? k0 : j + 1; k < k0 + T && k < d; k++) cov[k * d + j] = cov[j * d + k];
     return EFFAD_OK;
 }
 
-double gauss_stats_centered_fourth(gauss_stats *s)
+effad_status gauss_stats_centered_fourth(gauss_stats *s, double *c4, effad_error *e)
 {
     size_t d = s->dim;
-    if (s->n == 0) return 0;
+    *c4 = 0;
+    if (s->n == 0) return EFFAD_OK;
     gauss_stats_flush(s);
     double n = (double)s->n;
     double mm = 0, ms = 0, mv = 0, Q = 0, mCm = 0;
+    /* acc[j] = sum over k = 0..d-1, in that order, of C[j][k] m[k], with
+     * only the upper triangle stored. Row j of it adds the terms k >= j to
+     * acc[j], which by then holds its terms k < j, and gives every later
+     * acc[k] its term j (rows come in order, so the terms do too). Read by
+     * rows, where a walk down column j missed the cache on every term; the
+     * sums are the same, to the bit. */
+    double *m = malloc(2 * d * sizeof *m);
+    if (!m) return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for a %zu-dim fourth moment", d);
+    double *acc = m + d;
+    for (size_t k = 0; k < d; k++) { m[k] = s->sum[k] / n; acc[k] = 0; }
     for (size_t j = 0; j < d; j++) {
-        double mj = s->sum[j] / n;
+        const double *row = s->cross + j * d;
+        double a = acc[j];
+        for (size_t k = j; k < d; k++) a += row[k] * m[k];
+        for (size_t k = j + 1; k < d; k++) acc[k] += row[k] * m[j];
+        const double mj = m[j];
         mm += mj * mj;
         ms += mj * s->sum[j];
         mv += mj * s->sum_y2y[j];
-        Q += s->cross[j * d + j];
-        double acc = 0;
-        for (size_t k = 0; k < d; k++) acc += cross_at(s, j, k) * (s->sum[k] / n);
-        mCm += mj * acc;
+        Q += row[j];
+        mCm += mj * a;
     }
-    double c4 = s->sum_y4 - 4 * mv + 4 * mCm + 2 * mm * Q - 4 * mm * ms + n * mm * mm;
-    return c4 > 0 ? c4 : 0;     /* a sum of fourth powers; rounding must not flip it */
+    free(m);
+    const double v = s->sum_y4 - 4 * mv + 4 * mCm + 2 * mm * Q - 4 * mm * ms + n * mm * mm;
+    *c4 = v > 0 ? v : 0;     /* a sum of fourth powers; rounding must not flip it */
+    return EFFAD_OK;
 }

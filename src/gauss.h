@@ -41,6 +41,60 @@ static inline double gauss_dot(const double *a, const double *b, size_t n)
     return (s0 + s1) + (s2 + s3);
 }
 
+/* out[r] = gauss_dot(a, br, n) for r = 0..3, each to the bit (the same
+ * four sums in the same order), computed together: 16 independent sums,
+ * where one gauss_dot's four still wait on the add latency, and a loaded
+ * once for four. GCC and clang get the sums as pairs of doubles (their
+ * vector extension: lanes are gauss_dot's s0,s1 and s2,s3), which is how
+ * they already vectorise gauss_dot; their own vectoriser paired the sums
+ * of different rows instead and gathered the operands (slower than four
+ * gauss_dot calls). Other compilers get the scalar loop. */
+#if defined(__GNUC__)
+typedef double gauss_v2 __attribute__((vector_size(16)));
+static inline gauss_v2 gauss_v2_load(const double *p)
+{
+    gauss_v2 v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+#endif
+
+static inline void gauss_dot4(const double *a, const double *b0, const double *b1, const double *b2,
+                              const double *b3, size_t n, double out[4])
+{
+    size_t i = 0;
+#if defined(__GNUC__)
+    const gauss_v2 zero = { 0, 0 };
+    gauss_v2 p0 = zero, q0 = zero, p1 = zero, q1 = zero, p2 = zero, q2 = zero, p3 = zero, q3 = zero;
+    for (; i + 4 <= n; i += 4) {
+        const gauss_v2 x = gauss_v2_load(a + i), y = gauss_v2_load(a + i + 2);
+        p0 += x * gauss_v2_load(b0 + i); q0 += y * gauss_v2_load(b0 + i + 2);
+        p1 += x * gauss_v2_load(b1 + i); q1 += y * gauss_v2_load(b1 + i + 2);
+        p2 += x * gauss_v2_load(b2 + i); q2 += y * gauss_v2_load(b2 + i + 2);
+        p3 += x * gauss_v2_load(b3 + i); q3 += y * gauss_v2_load(b3 + i + 2);
+    }
+    double s00 = p0[0], s01 = p0[1], s02 = q0[0], s03 = q0[1], s10 = p1[0], s11 = p1[1], s12 = q1[0], s13 = q1[1];
+    double s20 = p2[0], s21 = p2[1], s22 = q2[0], s23 = q2[1], s30 = p3[0], s31 = p3[1], s32 = q3[0], s33 = q3[1];
+#else
+    double s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+    double s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+    for (; i + 4 <= n; i += 4) {
+        const double x0 = a[i], x1 = a[i + 1], x2 = a[i + 2], x3 = a[i + 3];
+        s00 += x0 * b0[i]; s01 += x1 * b0[i + 1]; s02 += x2 * b0[i + 2]; s03 += x3 * b0[i + 3];
+        s10 += x0 * b1[i]; s11 += x1 * b1[i + 1]; s12 += x2 * b1[i + 2]; s13 += x3 * b1[i + 3];
+        s20 += x0 * b2[i]; s21 += x1 * b2[i + 1]; s22 += x2 * b2[i + 2]; s23 += x3 * b2[i + 3];
+        s30 += x0 * b3[i]; s31 += x1 * b3[i + 1]; s32 += x2 * b3[i + 2]; s33 += x3 * b3[i + 3];
+    }
+#endif
+    for (; i < n; i++) {
+        s00 += a[i] * b0[i]; s10 += a[i] * b1[i]; s20 += a[i] * b2[i]; s30 += a[i] * b3[i];
+    }
+    out[0] = (s00 + s01) + (s02 + s03);
+    out[1] = (s10 + s11) + (s12 + s13);
+    out[2] = (s20 + s21) + (s22 + s23);
+    out[3] = (s30 + s31) + (s32 + s33);
+}
+
 /* ------------------------------------------------ sufficient statistics */
 
 /* Samples buffered before one rank-k update of the cross-product matrix:
@@ -97,8 +151,8 @@ effad_status gauss_stats_merge(gauss_stats *into, gauss_stats *from, effad_error
 /* mean (d) and the maximum-likelihood covariance (d*d full, divided by n,
  * like sklearn's empirical_covariance). Needs n >= 1. */
 effad_status gauss_stats_moments(gauss_stats *s, double *mean, double *cov, effad_error *e);
-/* sum_i |x_i - mean|^4 from the statistics (flushes). */
-double gauss_stats_centered_fourth(gauss_stats *s);
+/* *c4 = sum_i |x_i - mean|^4 from the statistics (flushes). */
+effad_status gauss_stats_centered_fourth(gauss_stats *s, double *c4, effad_error *e);
 
 /* ------------------------------------------------------- Ledoit-Wolf */
 
@@ -123,6 +177,10 @@ effad_status gauss_cholesky(double *a, size_t d, effad_threads *threads, effad_e
  * finite, gives +infinity (anomalous under any threshold), never NaN. */
 double gauss_mahalanobis_chol(const double *L, const double *mean, const float *x,
                               size_t d, double *work);
+/* The same for four vectors at once, each distance to the bit; work: 4 d
+ * doubles. Each row of L is read once for four (gauss_dot4). */
+void gauss_mahalanobis_chol4(const double *L, const double *mean, const float *const x[4], size_t d,
+                             double *work, double out[4]);
 /* (L L^T)^-1 into P (d*d full); work: d*d doubles. */
 void gauss_precision_from_chol(const double *L, size_t d, double *P, double *work);
 /* scipy.spatial.distance.mahalanobis(x, mean, VI); work: d doubles. */
@@ -175,6 +233,8 @@ effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_threads *thr
 void gauss_level_free(gauss_level *lv);
 /* Mahalanobis distance of x under the level; work: dim doubles. */
 double gauss_level_score(const gauss_level *lv, const float *x, double *work);
+/* Of four vectors (gauss_mahalanobis_chol4); work: 4 dim doubles. */
+void gauss_level_score4(const gauss_level *lv, const float *const x[4], double *work, double out[4]);
 /* Adds or replaces the threshold called name. */
 effad_status gauss_level_set_threshold(gauss_level *lv, const char *name, double value,
                                        effad_error *e);
