@@ -3,11 +3,17 @@
 #include <string.h>
 #include "batch-pipeline.h"
 
-int pipeline_workers_wanted(int threads, size_t n_images)
+int pipeline_threads_wanted(int threads, size_t n_images)
 {
     if (threads <= 1 || n_images <= 1) return 1;
     if (threads > EFFAD_MAX_THREADS) threads = EFFAD_MAX_THREADS;
     return (size_t)threads < n_images ? threads : (int)n_images;
+}
+
+int pipeline_workers_wanted(int threads, size_t n_images)
+{
+    const int t = pipeline_threads_wanted(threads, n_images);
+    return t == 1 ? 1 : (size_t)t < n_images ? t + 1 : t;
 }
 
 effad_status pipeline_workers_open(pipeline_workers *w, pipeline *main, int n, effad_error *e)

@@ -7,7 +7,8 @@
  * set aside while the batch runs, workers 1 .. N-1 on copies that share
  * its mapped model read-only (pipeline_open_copy) and own a runner arena,
  * input tensor and decode scratch each. Memory grows by one arena per
- * worker (effad info prints it: 7.6 MB for B0 at 224).
+ * worker (effad info prints it: 7.6 MB for B0 at 224), and there is one
+ * worker more than threads (pipeline_workers_wanted).
  *
  * One image, or --threads 1, is a single worker: the command's pipeline
  * with its pool, which splits each layer across threads (latency).
@@ -26,8 +27,12 @@ typedef struct pipeline_workers {
     effad_threads *pool;          /* p[0]'s pool, given back on close      */
 } pipeline_workers;
 
-/* How many workers --threads for n images asks for: threads images at
+/* How many threads --threads for n images asks for: threads images at
  * once when there are several images, else 1 (the intra-image split). */
+int pipeline_threads_wanted(int threads, size_t n_images);
+/* How many workers (batch_run's slots): one per thread and one spare (so
+ * that a thread whose image is done early does not wait, batch.h), up to
+ * one per image; 1 with one thread. */
 int pipeline_workers_wanted(int threads, size_t n_images);
 
 /* n workers over main (n == 1: main as it is, pool and all). */

@@ -1,4 +1,5 @@
 /* Images on several workers, delivered in input order (batch.h). */
+#include <stdlib.h>
 #include <string.h>
 #include "batch.h"
 
@@ -6,48 +7,91 @@
 #include <pthread.h>
 #include <signal.h>
 
+/* A slot is one set of per-image state (the caller's worker state k);
+ * there are more slots than threads. A finished image whose turn has not
+ * come is parked in its slot, and its thread takes a free slot for the
+ * next image instead of waiting: with one slot to spare, two threads on
+ * equal images no longer wait on each other's jitter (fit of 200 B0
+ * images on 2 threads: 240 of 2900 ms were spent waiting). */
+typedef struct slot_state {
+    int parked;                   /* work done, not yet delivered */
+    size_t item;
+    effad_status ws;              /* work's result and message */
+    effad_error we;
+} slot_state;
+
 typedef struct batch {
     pthread_mutex_t lock;
-    pthread_cond_t turn;          /* signalled when `delivered` moves */
+    pthread_cond_t freed;         /* signalled when a slot is free again */
     size_t n, claimed, delivered;
     int stop;                     /* a deliver asked to stop */
+    int delivering;               /* a thread is in its deliver loop */
     effad_status status;
     effad_error err;              /* the stopping deliver's message */
     batch_work_fn work;
     batch_deliver_fn deliver;
     void *ctx;
+    int n_slots, n_free;
+    int free_slot[EFFAD_MAX_THREADS + 1];   /* a stack of the free slots */
+    slot_state slot[EFFAD_MAX_THREADS + 1];
 } batch;
 
-typedef struct worker_arg { batch *b; int worker; } worker_arg;
-
-static void *worker_main(void *arg)
+/* The slot holding item `delivered`, parked, or -1. Under the lock. */
+static int next_parked(const batch *b)
 {
-    const worker_arg *wa = arg;
-    batch *b = wa->b;
-    for (;;) {
-        pthread_mutex_lock(&b->lock);
-        if (b->stop || b->claimed == b->n) { pthread_mutex_unlock(&b->lock); break; }
-        const size_t i = b->claimed++;
-        pthread_mutex_unlock(&b->lock);
+    for (int k = 0; k < b->n_slots; k++)
+        if (b->slot[k].parked && b->slot[k].item == b->delivered) return k;
+    return -1;
+}
 
-        effad_error we;
-        memset(&we, 0, sizeof we);
-        const effad_status ws = b->work(b->ctx, wa->worker, i, &we);
-
-        pthread_mutex_lock(&b->lock);
-        while (!b->stop && b->delivered != i) pthread_cond_wait(&b->turn, &b->lock);
-        if (b->stop) { pthread_mutex_unlock(&b->lock); break; }
+/* Delivers parked items in order for as long as the next one is parked;
+ * one thread at a time (`delivering`), the others park and go on. Called
+ * and returns with the lock held. */
+static void deliver_parked(batch *b)
+{
+    if (b->delivering) return;
+    b->delivering = 1;
+    int k;
+    while (!b->stop && (k = next_parked(b)) >= 0) {
+        slot_state *sl = &b->slot[k];
         pthread_mutex_unlock(&b->lock);
-        /* the only one delivering now: every item before i is done */
         effad_error de;
         memset(&de, 0, sizeof de);
-        const effad_status ds = b->deliver(b->ctx, wa->worker, i, ws, &we, &de);
+        const effad_status ds = b->deliver(b->ctx, k, sl->item, sl->ws, &sl->we, &de);
         pthread_mutex_lock(&b->lock);
         if (ds) { b->stop = 1; b->status = ds; b->err = de; }
-        b->delivered = i + 1;
-        pthread_cond_broadcast(&b->turn);
-        pthread_mutex_unlock(&b->lock);
+        sl->parked = 0;
+        b->delivered++;
+        b->free_slot[b->n_free++] = k;
+        pthread_cond_broadcast(&b->freed);
     }
+    b->delivering = 0;
+}
+
+static void *thread_main(void *arg)
+{
+    batch *b = arg;
+    pthread_mutex_lock(&b->lock);
+    for (;;) {
+        while (!b->stop && b->claimed < b->n && !b->n_free) pthread_cond_wait(&b->freed, &b->lock);
+        if (b->stop || b->claimed == b->n) break;
+        const size_t i = b->claimed++;
+        const int k = b->free_slot[--b->n_free];
+        slot_state *sl = &b->slot[k];
+        pthread_mutex_unlock(&b->lock);
+
+        memset(&sl->we, 0, sizeof sl->we);
+        sl->ws = b->work(b->ctx, k, i, &sl->we);
+
+        pthread_mutex_lock(&b->lock);
+        sl->item = i;
+        sl->parked = 1;
+        deliver_parked(b);
+    }
+    /* the last items may be parked behind one still in work: its thread
+     * delivers them; a thread leaving here must not strand any */
+    deliver_parked(b);
+    pthread_mutex_unlock(&b->lock);
     return 0;
 }
 #endif
@@ -64,21 +108,24 @@ static effad_status run_here(size_t n, batch_work_fn work, batch_deliver_fn deli
     return EFFAD_OK;
 }
 
-effad_status batch_run(int n_workers, size_t n, batch_work_fn work, batch_deliver_fn deliver, void *ctx,
+effad_status batch_run(int n_threads, int n_slots, size_t n, batch_work_fn work, batch_deliver_fn deliver, void *ctx,
                        effad_error *e)
 {
-    if (n_workers <= 1 || n <= 1) return run_here(n, work, deliver, ctx, e);
+    if (n_threads > n_slots) n_threads = n_slots;
+    if (n_threads <= 1 || n <= 1) return run_here(n, work, deliver, ctx, e);
 #ifdef EFFAD_HAVE_THREADS
-    if (n_workers > EFFAD_MAX_THREADS) n_workers = EFFAD_MAX_THREADS;
-    batch b;
-    memset(&b, 0, sizeof b);
-    pthread_mutex_init(&b.lock, 0);
-    pthread_cond_init(&b.turn, 0);
-    b.n = n; b.work = work; b.deliver = deliver; b.ctx = ctx;
+    if (n_threads > EFFAD_MAX_THREADS) n_threads = EFFAD_MAX_THREADS;
+    if (n_slots > EFFAD_MAX_THREADS + 1) n_slots = EFFAD_MAX_THREADS + 1;
+    batch *b = calloc(1, sizeof *b);
+    if (!b) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for the batch");
+    pthread_mutex_init(&b->lock, 0);
+    pthread_cond_init(&b->freed, 0);
+    b->n = n; b->work = work; b->deliver = deliver; b->ctx = ctx;
+    b->n_slots = b->n_free = n_slots;
+    for (int k = 0; k < n_slots; k++) b->free_slot[k] = n_slots - 1 - k;   /* slot 0 first */
     pthread_t th[EFFAD_MAX_THREADS];
-    worker_arg args[EFFAD_MAX_THREADS];
     int started = 0;
-    /* the calling thread is worker 0; the others start with SIGINT,
+    /* the calling thread is one of them; the others start with SIGINT,
      * SIGTERM and SIGHUP blocked, as the engine's pool does (pipeline.c),
      * so those signals reach the main thread and its cleanup handler
      * (atomic-file.h) */
@@ -86,19 +133,19 @@ effad_status batch_run(int n_workers, size_t n, batch_work_fn work, batch_delive
     sigemptyset(&block);
     sigaddset(&block, SIGINT); sigaddset(&block, SIGTERM); sigaddset(&block, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &block, &old);
-    for (int w = 1; w < n_workers; w++) {
-        args[w].b = &b; args[w].worker = w;
-        if (pthread_create(&th[w], 0, worker_main, &args[w])) break;
-        started = w;
+    for (int t = 1; t < n_threads; t++) {
+        if (pthread_create(&th[t], 0, thread_main, b)) break;
+        started = t;
     }
     pthread_sigmask(SIG_SETMASK, &old, NULL);
-    args[0].b = &b; args[0].worker = 0;
-    worker_main(&args[0]);
-    for (int w = 1; w <= started; w++) pthread_join(th[w], 0);
-    pthread_cond_destroy(&b.turn);
-    pthread_mutex_destroy(&b.lock);
-    if (b.status && e) *e = b.err;
-    return b.status;
+    thread_main(b);
+    for (int t = 1; t <= started; t++) pthread_join(th[t], 0);
+    pthread_cond_destroy(&b->freed);
+    pthread_mutex_destroy(&b->lock);
+    const effad_status st = b->status;
+    if (st && e) *e = b->err;
+    free(b);
+    return st;
 #else
     (void)work; (void)deliver; (void)ctx;
     return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "this build has no thread support (make THREADS=1)");

@@ -187,7 +187,7 @@ int cmd_eval(int argc, char **argv)
     eval_run run = { .d = &d, .list = &list, .em = &em, .score = score, .failed = failed, .csv = &csv, .quiet = quiet };
     cli_progress_start(&run.prog, "eval", list.n, quiet);
     if (detector_workers_open(&run.dw, &d, pipeline_workers_wanted(po.threads, list.n), map_max, &e) ||
-        batch_run(run.dw.ws.n, list.n, eval_work, eval_deliver, &run, &e)) {
+        batch_run(pipeline_threads_wanted(po.threads, list.n), run.dw.ws.n, list.n, eval_work, eval_deliver, &run, &e)) {
         detector_workers_close(&run.dw);
         goto done;
     }

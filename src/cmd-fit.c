@@ -214,7 +214,8 @@ int cmd_fit(int argc, char **argv)
                     .skip_bad = skip_bad, .quiet = quiet, .rows = rows };
     effad_status bs = fit_run_open(&run, &p, pipeline_workers_wanted(po.threads, list.n - mf.n_held), &e);
     cli_progress_start(&run.prog, "fit", list.n, quiet);
-    if (!bs) bs = batch_run(run.ws.n, list.n, fit_work, fit_deliver, &run, &e);
+    if (!bs) bs = batch_run(pipeline_threads_wanted(po.threads, list.n - mf.n_held), run.ws.n, list.n, fit_work, fit_deliver,
+                           &run, &e);
     size_t good = run.good, skipped = run.skipped;
     fit_run_close(&run);
     if (bs) goto done;

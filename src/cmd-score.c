@@ -213,7 +213,7 @@ int cmd_score(int argc, char **argv)
                       .out = { stdout, json ? SCORE_JSON : csv ? SCORE_CSV : SCORE_TEXT, quiet, &d, maps, threshold } };
     score_output_header(&run.out, gauss_path, th_name, verdict);
     if (detector_workers_open(&run.dw, &d, pipeline_workers_wanted(po.threads, list.n), map_max, &e) ||
-        batch_run(run.dw.ws.n, list.n, score_work, score_deliver, &run, &e)) {
+        batch_run(pipeline_threads_wanted(po.threads, list.n), run.dw.ws.n, list.n, score_work, score_deliver, &run, &e)) {
         detector_workers_close(&run.dw);
         goto done;
     }
