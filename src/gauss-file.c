@@ -124,12 +124,13 @@ void gauss_codec_put_stats(writer *w, const gauss_stats *s)
     const size_t d = s->dim;
     put_u64(w, s->n);
     put_f64(w, s->sum_y4);
-    for (size_t j = 0; j < d; j++) put_f64(w, s->shift[j]);
-    for (size_t j = 0; j < d; j++) put_f64(w, s->sum[j]);
-    for (size_t j = 0; j < d; j++) put_f64(w, s->sum_y2y[j]);
+    put_f64s(w, s->shift, d);
+    put_f64s(w, s->sum, d);
+    put_f64s(w, s->sum_y2y, d);
     /* Samples still in the batch are folded in exactly as
      * gauss_stats_flush would, so the model can stay const. */
-    for (size_t j = 0; j < d; j++)
+    for (size_t j = 0; j < d && !s->batch_n; j++) put_f64s(w, s->cross + j * d + j, d - j);
+    for (size_t j = 0; j < d && s->batch_n; j++)
         for (size_t k = j; k < d; k++) {
             double v = s->cross[j * d + k];
             if (s->batch_n)
@@ -196,13 +197,12 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
         put_u32(&w, (s ? GAUSS_LEVEL_HAS_STATS : 0) | (lv->features ? GAUSS_LEVEL_HAS_FEATURES : 0));
         put_u32(&w, 0);
         for (size_t t = 0; t < lv->n_thresholds; t++) put_threshold(&w, &lv->thresholds[t]);
-        for (size_t j = 0; j < d; j++) put_f64(&w, lv->mean[j]);
-        for (size_t j = 0; j < d; j++)
-            for (size_t k = 0; k <= j; k++) put_f64(&w, lv->chol[j * d + k]);
+        put_f64s(&w, lv->mean, d);
+        for (size_t j = 0; j < d; j++) put_f64s(&w, lv->chol + j * d, j + 1);
         if (s) gauss_codec_put_stats(&w, s);
         if (lv->features) {
             put_u64(&w, lv->n_features);
-            for (uint64_t k = 0; k < lv->n_features * d; k++) put_f32(&w, lv->features[k]);
+            put_f32s(&w, lv->features, (size_t)lv->n_features * d);
             put_pad8(&w);
         }
     }
