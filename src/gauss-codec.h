@@ -58,28 +58,21 @@ static inline void put_bytes(writer *w, const void *src, size_t n)
     w->at += n;
 }
 
-/* Runs of doubles and floats: one copy where the host's byte order is the
- * file's (encoding a B0 fit's 16 MB value by value took 22 ms). */
+/* A run of n doubles or floats (size 8 or 4): one copy where the host's
+ * byte order is the file's (encoding a B0 fit's 16 MB value by value took
+ * 22 ms), else each value's bytes reversed (a big-endian host). */
+static inline void put_values(writer *w, const void *v, size_t n, size_t size)
+{
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define GAUSS_CODEC_HOST_LE 1
-#endif
-static inline void put_f64s(writer *w, const double *v, size_t n)
-{
-#ifdef GAUSS_CODEC_HOST_LE
-    put_bytes(w, v, n * sizeof *v);
+    put_bytes(w, v, n * size);
 #else
-    for (size_t i = 0; i < n; i++) put_f64(w, v[i]);
+    const uint8_t *b = v;
+    for (size_t i = 0; i < n; i++, b += size)
+        for (size_t k = 0; k < size; k++) w->p[w->at++] = b[size - 1 - k];
 #endif
 }
-
-static inline void put_f32s(writer *w, const float *v, size_t n)
-{
-#ifdef GAUSS_CODEC_HOST_LE
-    put_bytes(w, v, n * sizeof *v);
-#else
-    for (size_t i = 0; i < n; i++) put_f32(w, v[i]);
-#endif
-}
+static inline void put_f64s(writer *w, const double *v, size_t n) { put_values(w, v, n, sizeof *v); }
+static inline void put_f32s(writer *w, const float *v, size_t n) { put_values(w, v, n, sizeof *v); }
 
 static inline void put_pad8(writer *w)
 {
