@@ -57,15 +57,19 @@ void effad_file_release(void *f, const void *data, size_t bytes)
     const uintptr_t p0 = (lo + (uintptr_t)page - 1) / (uintptr_t)page * (uintptr_t)page;
     const uintptr_t p1 = hi / (uintptr_t)page * (uintptr_t)page;
     if (p1 <= p0) return;
-    /* a read of a tensor left in a 2 MiB-aligned piece of the file maps
-     * the whole piece again when the page cache holds it as one large
-     * folio (Linux 6.x): 6 of B0's 12 MB came back in one pass. Without
-     * huge pages on this mapping a fault maps less -- but not always only
-     * its own page: B4 still gets 8 of its 52 released MB back, in 2 MiB
-     * pieces, each holding a squeeze-excite or depthwise tensor the pass
-     * reads (MADV_RANDOM changed nothing there; measured on Linux 6.18). */
+    /* A fault on a page the kernel holds in a large page-cache folio
+     * (Linux 6.x, a freshly written file) maps the whole folio, as far as
+     * the mapping's VMA reaches -- dropped neighbours included: the next
+     * layer's packing and the pass's reads of small tensors mapped 22 of
+     * B4's 55 dropped MB back (peak RSS 124 MB). Changing the dropped
+     * range's protection makes it a VMA of its own, which no fault
+     * elsewhere maps into: 93 MB. Read-only, since nothing may write the
+     * weights of a little-endian host after loading; still readable, for
+     * a runner without the packed copy. Huge pages are refused too: a
+     * PMD-sized folio would otherwise map as one. */
 #ifdef MADV_NOHUGEPAGE
     madvise((void *)base, mf->n_bytes, MADV_NOHUGEPAGE);
 #endif
     madvise((void *)p0, p1 - p0, MADV_DONTNEED);
+    mprotect((void *)p0, p1 - p0, PROT_READ);
 }
