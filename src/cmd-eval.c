@@ -29,8 +29,9 @@ static int help(void)
            "  --update         store best-f1 and youden thresholds in MODEL.gauss (atomically)\n"
            "  --use NAME       with --update: put that threshold in force\n"
            "  --threads N, --isa NAME, --quiet\n"
-           "                       --threads N: N images at once, memory N x the arena\n"
-           "                       effad info prints (B0 at 224: 7.6 MB); one image: its\n"
+           "                       --threads N: N images at once, memory N + 1 x the\n"
+           "                       arena effad info prints (B0 at 224: 7.6 MB; one spare\n"
+           "                       so that no thread waits its turn); one image: its\n"
            "                       layers split across the threads\n"
            CLI_HELP_16BIT
            "  An image that cannot be read or decoded is left out of the AUROC with a\n"

@@ -37,9 +37,10 @@ static int help(void)
            "  --skip-bad     leave out training images that cannot be read or decoded, and list\n"
            "                 them (default: such an image stops the fit -- a silent gap in the\n"
            "                 training set is worse than a failed run)\n"
-           "  --threads N    worker threads (default 1): N images at once, memory N x the\n"
-           "                 arena effad info prints (B0 at 224: 7.6 MB); one image: its\n"
-           "                 layers split across the threads\n"
+           "  --threads N    worker threads (default 1): N images at once, memory N + 1 x\n"
+           "                 the arena effad info prints (B0 at 224: 7.6 MB; one spare so\n"
+           "                 that no thread waits its turn); one image: its layers split\n"
+           "                 across the threads\n"
            "  --isa NAME     force a kernel path (also EFFAD_ISA)\n"
            "  --quiet        no progress on stderr\n"
            CLI_HELP_16BIT

@@ -44,8 +44,9 @@ static int help(void)
            "  --fail-on-anomaly    exit with status 3 when any image is anomalous\n"
            "  --preprocess NAME    insist on a preset (refused unless the model was fitted with it)\n"
            "  --threads N, --isa NAME, --quiet\n"
-           "                       --threads N: N images at once, memory N x the arena\n"
-           "                       effad info prints (B0 at 224: 7.6 MB); one image: its\n"
+           "                       --threads N: N images at once, memory N + 1 x the\n"
+           "                       arena effad info prints (B0 at 224: 7.6 MB; one spare\n"
+           "                       so that no thread waits its turn); one image: its\n"
            "                       layers split across the threads\n"
            CLI_HELP_16BIT
            "  An image that cannot be read or decoded does not stop the batch: it gets an\n"
