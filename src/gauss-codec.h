@@ -132,6 +132,10 @@ void gauss_codec_put_stats(writer *w, const gauss_stats *s);
 /* Into s (initialised for its dimension); 0 when a value is non-finite,
  * sum_y4 is negative or n is zero. The caller checked the bytes are there. */
 int gauss_codec_get_stats(reader *r, gauss_stats *s);
+/* The same checks on one record of dimension d, nothing kept but its
+ * image count *n (a scoring read: the statistics are refused as a full
+ * read refuses them, without the memory to hold them). */
+int gauss_codec_check_stats(reader *r, size_t d, uint64_t *n);
 
 /* ------------------------------------------------ the map section */
 

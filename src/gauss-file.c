@@ -154,6 +154,15 @@ int gauss_codec_get_stats(reader *r, gauss_stats *s)
     return ok;
 }
 
+int gauss_codec_check_stats(reader *r, size_t d, uint64_t *n)
+{
+    *n = get_u64(r);
+    const double y4 = get_f64(r);
+    int ok = isfinite(y4) && y4 >= 0 && *n > 0;
+    for (uint64_t v = 0; v < 3 * (uint64_t)d + (uint64_t)d * (d + 1) / 2; v++) ok &= isfinite(get_f64(r));
+    return ok;
+}
+
 effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, effad_error *e)
 {
     size_t need = gauss_file_size(m);

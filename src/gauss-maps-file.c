@@ -176,16 +176,18 @@ effad_status gauss_maps_section_get(reader *r, gauss_maps *m, int with_stats, ef
             }
     if (!get_pad8(r)) return bad(e, "nonzero padding after the factors");
     if (!(flags & FLAG_STATS)) return EFFAD_OK;
-    if (!with_stats) {   /* their size was checked above */
-        r->at += (size_t)(L * gauss_codec_stats_bytes(d));
-        return EFFAD_OK;
+    if (with_stats) {
+        if (!(m->stats = calloc(1, sizeof *m->stats))) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+        if ((st = gauss_maps_stats_init(m->stats, (size_t)L, (size_t)d, e))) return st;
     }
-    if (!(m->stats = calloc(1, sizeof *m->stats))) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
-    if ((st = gauss_maps_stats_init(m->stats, (size_t)L, (size_t)d, e))) return st;
-    for (uint64_t l = 0; l < L; l++)
-        if (!gauss_codec_get_stats(r, &m->stats->loc[l]) || m->stats->loc[l].n != m->n)
+    for (uint64_t l = 0; l < L; l++) {   /* their size was checked above */
+        uint64_t n;
+        const int ok = with_stats ? gauss_codec_get_stats(r, &m->stats->loc[l]) : gauss_codec_check_stats(r, (size_t)d, &n);
+        if (with_stats) n = m->stats->loc[l].n;
+        if (!ok || n != m->n)
             return effad_fail(e, EFFAD_ERR_FORMAT, "map section: the statistics of location %llu are invalid "
                               "(non-finite, negative or not of %llu images)", (unsigned long long)l,
                               (unsigned long long)m->n);
+    }
     return EFFAD_OK;
 }

@@ -277,8 +277,10 @@ effad_status gauss_file_read(const char *path, gauss_model *m, effad_error *e);
 /* The same, leaving out what flags say is not needed:
  * GAUSS_READ_NO_MAP_STATS  the per-location statistics (most of a maps
  *                          model's bytes; scoring never reads them). The
- *                          bytes are still checksummed; such a model must
- *                          not be written back. */
+ *                          bytes are still checksummed and checked as a
+ *                          full read checks them (a file is refused or
+ *                          taken alike); such a model must not be
+ *                          written back. */
 #define GAUSS_READ_NO_MAP_STATS 1u
 /* GAUSS_READ_NO_LEVEL_STATS the per-level statistics and training-feature
  *                          cache (what merge, refit and the fit-time

@@ -65,12 +65,36 @@ static void merge_with_itself(const uint8_t *b, size_t n)
     gauss_model_free(&c);
 }
 
+/* What score and eval read (GAUSS_READ_SCORING) is refused exactly when
+ * the whole file is (the checks do not depend on what is copied), and its
+ * Gaussians are the whole decode's, bit for bit. */
+static void decode_scoring(const uint8_t *b, size_t n, const gauss_model *full, effad_status full_status)
+{
+    gauss_model m;
+    effad_error e = { 0 };
+    effad_status s = gauss_file_decode_flags(b, n, &m, GAUSS_READ_SCORING, &e);
+    fuzz_refusal(s, &e);
+    if ((s == EFFAD_OK) != (full_status == EFFAD_OK)) fuzz_fail("the scoring read refuses what the full read refuses", e.msg);
+    if (s) return;
+    if (m.n_levels != full->n_levels) fuzz_fail("the scoring read has the full read's levels", 0);
+    for (size_t l = 0; l < m.n_levels; l++) {
+        const gauss_level *a = &m.levels[l], *f = &full->levels[l];
+        if (a->stats || a->features) fuzz_fail("the scoring read leaves the statistics out", 0);
+        if (a->dim != f->dim || memcmp(a->mean, f->mean, sizeof(double) * a->dim) ||
+            memcmp(a->chol, f->chol, sizeof(double) * a->dim * a->dim))
+            fuzz_fail("the scoring read's Gaussians are the full read's", 0);
+    }
+    score(&m);
+    gauss_model_free(&m);
+}
+
 static void decode(const uint8_t *b, size_t n)
 {
     gauss_model m;
     effad_error e = { 0 };
     effad_status s = gauss_file_decode(b, n, &m, &e);
     fuzz_refusal(s, &e);
+    decode_scoring(b, n, &m, s);
     if (s) {
         if (m.levels || m.preset || m.taps || m.n_levels) fuzz_fail("a refused model is left empty", e.msg);
         return;
