@@ -183,6 +183,7 @@ bench: $(B)/effad ort
 # ---- cross builds (scripts and the packages they need in tests/cross/) ----
 #   make cross-test  the test suite for aarch64 (NEON) and big-endian s390x,
 #                    run under qemu-user via RUNNER in tests/run-tests.sh
+#                    (-j2 -Otarget runs the two side by side, as .ci/run does)
 #   make static      build/static/effad, fully static with musl
 #   make cross-asan  the aarch64 suite under ASan + UBSan (NEON tail loads);
 #                    LeakSanitizer cannot run under qemu-user, hence detect_leaks=0
