@@ -11,6 +11,9 @@
 // depthwise kxk, else the stem), everything else by operator name. The
 // profiler adds a little time per node; compare shares, not absolutes.
 // --nodes K also lists the K slowest nodes with their shapes.
+// --blocks also sums the nodes per network block (torchvision's
+// features.S.B naming, stem and head apart), in network order, to set
+// beside the `sum` column of `effad bench --layers` row for row.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -62,8 +65,12 @@ async function main() {
   // the trace holds every pass, warm-ups included: keep the last `runs`
   const passes = events.filter((e) => e.cat === 'Session' && e.name === 'model_run');
   const from = passes.length > runs ? passes[passes.length - runs].ts : 0;
-  const by = new Map(), ops = new Map(), nodes = new Map();
-  let total = 0;
+  const by = new Map(), ops = new Map(), nodes = new Map(), blocks = new Map();
+  let total = 0, lastStage = 0;
+  for (const e of events) {
+    const st = /features\.(\d+)\./.exec(e.name || '');
+    if (e.cat === 'Node' && st) lastStage = Math.max(lastStage, Number(st[1]));
+  }
   for (const e of events) {
     if (e.cat !== 'Node' || !/_kernel_time$/.test(e.name) || e.ts < from) continue;
     const k = kindOf(e);
@@ -73,6 +80,12 @@ async function main() {
     const nk = `${e.name.replace(/_kernel_time$/, '')} ${op} ${shapes}`;
     nodes.set(nk, (nodes.get(nk) || 0) + e.dur / 1e3 / runs);
     ops.set(op, (ops.get(op) || 0) + 1 / runs);
+    // features.0 is the stem and the last stage the head (both unnumbered
+    // in effad's table); nodes of no block are ORT's layout reorders.
+    const m = /features\.(\d+)\.(\d+)\//.exec(e.name);
+    const stage = /features\.(\d+)\./.exec(e.name);
+    const bk = !stage ? 'other' : stage[1] === '0' ? 'stem' : m && m[1] !== String(lastStage) ? `${m[1]}.${m[2]}` : 'head';
+    blocks.set(bk, (blocks.get(bk) || 0) + e.dur / 1e3 / runs);
     total += e.dur / 1e3 / runs;
   }
   console.log(`${model} ${h}x${w}, ORT ${threads} thread(s): ${wall.toFixed(2)} ms per pass (profiled), ` +
@@ -81,6 +94,14 @@ async function main() {
   console.log(`  ${'kind'.padEnd(20)} ${'ms'.padStart(8)} ${'%'.padStart(6)}`);
   for (const [k, ms] of [...by].sort((a, b) => b[1] - a[1]))
     console.log(`  ${k.padEnd(20)} ${ms.toFixed(3).padStart(8)} ${(100 * ms / total).toFixed(1).padStart(5)}%`);
+  if (process.argv.includes('--blocks')) {
+    console.log('  per block (ms per pass), effad block index first:');
+    let i = 0;
+    for (const [k, ms] of blocks) {
+      const label = /\./.test(k) ? `${String(i++).padStart(3)}  features.${k}` : `     ${k}`;
+      console.log(`  ${label.padEnd(22)} ${ms.toFixed(3).padStart(8)}`);
+    }
+  }
   const top = arg('--nodes', 0);
   if (top > 0) {
     console.log(`  slowest ${top} nodes (ms per pass):`);
