@@ -8,14 +8,25 @@
  * `make`):
  *
  *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Iengine -Iops -o build/bench-isa-ab bench/bench-isa-ab.c build/libeffad.a -lm -pthread
- *   build/bench-isa-ab MODEL.efm [passes] [isa-a] [isa-b]      (default 40 avx2 avx512)
+ *   build/bench-isa-ab MODEL.efm [passes] [isa-a] [isa-b] [blocks]   (default 40 avx2 avx512)
+ *
+ * `blocks` also lists each block's layers (per-layer minima, ms) for both
+ * tables, to set beside `node bench/ort-profile.js ... --blocks`.
  *
  * `sum` adds the per-layer minima (the pass a quiet machine would give);
  * `pass` is the minimum whole pass, which noise reaches less often.
+ *
+ * Each side packs its 1x1 weights once, on huge pages where the kernel
+ * grants them, as `effad bench` and the pipeline do: without that every
+ * pass packed B into the runner's buffer, so the GEMMs read B from cache
+ * where production streams it from memory (70 MB per B4 pass), and a
+ * change to how B is fetched measured as nothing.
  */
+#define _DEFAULT_SOURCE 1   /* madvise */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include "effad.h"
 
@@ -28,6 +39,7 @@ static double now_ms(void)
 
 typedef struct side {
     effad_runner r;
+    effad_packed packed;
     double last, cur[EFFAD_LAYER_COUNT][EFFAD_MAX_BLOCKS], best[EFFAD_LAYER_COUNT][EFFAD_MAX_BLOCKS], pass;
     float *out, *pooled[EFFAD_MAX_TAPS];
 } side;
@@ -78,6 +90,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "%s: %s\n", isa[v], e.msg);
             return 1;
         }
+        const size_t pb = effad_packed_bytes(&m, k), huge = (size_t)2 << 20;
+        if (pb) {
+            void *buf = aligned_alloc(huge, (pb + huge - 1) / huge * huge);
+            if (!buf) { fprintf(stderr, "out of memory for packed weights\n"); return 1; }
+            madvise(buf, pb / huge * huge, MADV_HUGEPAGE);
+            if (effad_pack(&s->packed, &m, k, buf, pb, 0, 0, &e)) { fprintf(stderr, "%s: %s\n", isa[v], e.msg); return 1; }
+            s->r.packed = &s->packed;
+        }
         isa[v] = effad_kernels_name(k);
         s->r.on_layer = on_layer;
         s->r.on_layer_ctx = s;
@@ -123,6 +143,19 @@ int main(int argc, char **argv)
             if (l == EFFAD_LAYER_EXPAND || l == EFFAD_LAYER_PROJECT || l == EFFAD_LAYER_HEAD) gemm[v] += x[v];
         }
     }
+    if (argc > 5 && !strcmp(argv[5], "blocks"))
+        for (int b = 0; b < EFFAD_MAX_BLOCKS; b++) {
+            double x[2] = { 0, 0 };
+            for (int v = 0; v < 2; v++)
+                for (int l = 0; l < EFFAD_LAYER_COUNT; l++)
+                    if (sd[v].best[l][b] > 0 && sd[v].best[l][b] < 1e29) x[v] += sd[v].best[l][b];
+            if (x[0] <= 0 && x[1] <= 0) continue;
+            printf("  block %2d:", b);
+            for (int l = 0; l < EFFAD_LAYER_COUNT; l++)
+                if (sd[0].best[l][b] > 0 && sd[0].best[l][b] < 1e29)
+                    printf(" %s %.3f/%.3f", names[l], sd[0].best[l][b], sd[1].best[l][b]);
+            printf("  | %.3f %.3f\n", x[0], x[1]);
+        }
     printf("%-16s %11.3f %11.3f %7.3f\n", "1x1 (unfused)", gemm[0], gemm[1], gemm[1] / gemm[0]);
     printf("%-16s %11.3f %11.3f %7.3f\n", "sum", sum[0], sum[1], sum[1] / sum[0]);
     printf("%-16s %11.3f %11.3f %7.3f\n", "pass (min)", sd[0].pass, sd[1].pass, sd[1].pass / sd[0].pass);

@@ -17,6 +17,7 @@
 #include <immintrin.h>
 #include <stddef.h>
 #include "ops.h"
+#include "avx2-math.h"   /* the swish table and coefficients */
 
 #define AVX512_INLINE static inline __attribute__((always_inline))
 
@@ -69,23 +70,28 @@ AVX512_INLINE __m512 avx512_sigmoid_ps(__m512 x)
 }
 
 #define AVX512_SWISH_STEP _Pragma("GCC unroll 4") for (int j = 0; j < n; j++)
-/* n (1..4, a constant) independent swishes in lockstep (avx2_swish_n). */
+/* n (1..4, a constant) independent swishes in lockstep (avx2_swish_n). The
+ * table is T twice: vpermps on zmm indexes by the low four bits, n & 15,
+ * where AVX2's takes n & 7 -- the same entry. */
 AVX512_INLINE void avx512_swish_n(__m512 *x, const int n)
 {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    const __m512 magic = _mm512_set1_ps(0x1.8000fep23f);
-    const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
-    __m512 t[4], v[4], s[4], z[4];
-    AVX512_SWISH_STEP t[j] = _mm512_max_ps(_mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(x[j]), sign)),
-                                           _mm512_set1_ps(-80.0f));
-    AVX512_SWISH_STEP v[j] = _mm512_fmadd_ps(t[j], _mm512_set1_ps(1.44269504088896341f), magic);
-    AVX512_SWISH_STEP s[j] = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(v[j]), 23));
-    AVX512_SWISH_STEP v[j] = _mm512_sub_ps(v[j], magic);
-    AVX512_SWISH_STEP t[j] = _mm512_fnmadd_ps(v[j], _mm512_set1_ps(0x1.62e430p-1f), t[j]);
-    AVX512_SWISH_STEP z[j] = _mm512_fmadd_ps(_mm512_mul_ps(t[j], s[j]), avx512_exp_poly_p(t[j]), s[j]);
-    AVX512_SWISH_STEP z[j] = _mm512_div_ps(z[j], _mm512_add_ps(z[j], one));
-    AVX512_SWISH_STEP x[j] = _mm512_mul_ps(_mm512_max_ps(x[j], _mm512_set1_ps(-80.0f)),
-                                           _mm512_mask_blend_ps(avx512_sign_mask(x[j]), _mm512_sub_ps(one, z[j]), z[j]));
+    const __m512 magic = _mm512_set1_ps(0x1.8p23f);
+    static const float tab16[16] __attribute__((aligned(64))) = { EFFAD_SWISH_T8, EFFAD_SWISH_T8 };
+    const __m512 tab = _mm512_load_ps(tab16);
+    __m512 xn[4], ec[4], v[4], s[4], q[4], t[4];
+    AVX512_SWISH_STEP xn[j] = _mm512_max_ps(x[j], _mm512_set1_ps(-88.0f));
+    AVX512_SWISH_STEP ec[j] = _mm512_min_ps(xn[j], _mm512_set1_ps(87.0f));
+    AVX512_SWISH_STEP v[j] = _mm512_fmadd_ps(ec[j], _mm512_set1_ps(-0x1.715476p+3f), magic);
+    AVX512_SWISH_STEP s[j] = _mm512_fmadd_ps(_mm512_sub_ps(v[j], magic), _mm512_set1_ps(0x1.62e430p-4f), ec[j]);
+    AVX512_SWISH_STEP {
+        const __m512i vi = _mm512_castps_si512(v[j]);
+        const __m512i e = _mm512_and_si512(_mm512_slli_epi32(vi, 20), _mm512_set1_epi32((int)0xff800000u));
+        t[j] = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(_mm512_permutexvar_ps(vi, tab)), e));
+    }
+    AVX512_SWISH_STEP q[j] = _mm512_fmadd_ps(_mm512_set1_ps(-EFFAD_SWISH_C3), s[j], _mm512_set1_ps(EFFAD_SWISH_C2));
+    AVX512_SWISH_STEP q[j] = _mm512_fmsub_ps(q[j], s[j], _mm512_set1_ps(1.0f));
+    AVX512_SWISH_STEP t[j] = _mm512_fmadd_ps(_mm512_mul_ps(t[j], s[j]), q[j], t[j]);
+    AVX512_SWISH_STEP x[j] = _mm512_div_ps(xn[j], _mm512_add_ps(t[j], _mm512_set1_ps(1.0f)));
 }
 #undef AVX512_SWISH_STEP
 

@@ -42,6 +42,13 @@
  *  - Packing B one row at a time (the AVX2 pack's order): see gemm_pack_b.
  *  - A last tile of 1-3 rows: see the tile loop (hot in cache, 13x1152x192
  *    0.82x the time, B0's 49-row layers 0.94-1.0x).
+ *  - Prefetching the next B panel from the first tile of each panel
+ *    (gemm_tile_pf_*): with the weights packed once and streamed from
+ *    memory on every pass, as in production (bench/bench-isa-ab.c packs
+ *    them so; its earlier form packed B per pass, from cache, and showed
+ *    nothing), B4's unfused expands 0.961 and head 0.954 of the time, the
+ *    projections 1.00; alone (prepacked B4 layers) 0.91-0.96 on the
+ *    144-row expands.
  *  - Not tried: K-blocking -- hot in cache the deep layers already run at
  *    113-116 GMAC/s except 49x1152 (108), and the AVX2 kernel measured it
  *    a loss on Zen 3.
@@ -77,6 +84,7 @@ size_t f32_gemm_buffer_size_avx512(size_t m, size_t n, size_t k)
 /* What a tile needs besides its A rows and C/res position. */
 typedef struct gemm_panel {
     const float *b;   size_t ldb;   /* panel start (column j0) */
+    const float *bnext;             /* the panel to prefetch (pf tiles only) */
     const float *s;                 /* a_scale, in-place mode only */
     const float *bias;              /* at column j0, or NULL */
     ops_act act;
@@ -109,7 +117,7 @@ static __attribute__((noinline)) void gemm_act_rows(float *c, size_t ldc, const 
  * compile-time constants in every instantiation below, so the loops over
  * rows and vectors unroll into straight-line code on named registers. */
 static inline __attribute__((always_inline)) void
-gemm_tile(const int mr, const int nv, const int inplace, const int scaled, const int swish,
+gemm_tile(const int mr, const int nv, const int inplace, const int scaled, const int swish, const int pf,
           const gemm_panel *pn, const float *a, const float *res, float *c)
 {
     const size_t k = pn->k, lda = pn->lda, ldb = inplace ? pn->ldb : GEMM_NR;
@@ -125,6 +133,10 @@ gemm_tile(const int mr, const int nv, const int inplace, const int scaled, const
     const float *bp = pn->b;
     const float *s = pn->s;
     for (size_t p = 0; p < k; p++, bp += ldb) {
+        if (pf) {   /* the next panel's row p: its two lines, into L2 */
+            _mm_prefetch((const char *)(pn->bnext + p * GEMM_NR), _MM_HINT_T1);
+            _mm_prefetch((const char *)(pn->bnext + p * GEMM_NR + 16), _MM_HINT_T1);
+        }
         __m512 b[GEMM_NV];
         _Pragma("GCC unroll 4") for (int v = 0; v < nv; v++)
             b[v] = inplace && v == nv - 1 ? _mm512_maskz_loadu_ps(mlast, bp + 16 * v) : _mm512_loadu_ps(bp + 16 * v);
@@ -164,7 +176,7 @@ gemm_tile(const int mr, const int nv, const int inplace, const int scaled, const
 #define GEMM_DEF(MR, NV, IP, SC, SW)                                                     \
     static void gemm_tile_##MR##x##NV##_##IP##SC##SW(const gemm_panel *p, const float *a, \
                                                      const float *res, float *c)         \
-    { gemm_tile(MR, NV, IP, SC, SW, p, a, res, c); }
+    { gemm_tile(MR, NV, IP, SC, SW, 0, p, a, res, c); }
 #define GEMM_DEF_NV(MR, IP, SC, SW) GEMM_DEF(MR, 1, IP, SC, SW) GEMM_DEF(MR, 2, IP, SC, SW)
 #define GEMM_PTR_NV(MR, IP, SC, SW) { gemm_tile_##MR##x1_##IP##SC##SW, gemm_tile_##MR##x2_##IP##SC##SW }
 #define GEMM_FOR_ROWS(X, IP, SC, SW)                                                     \
@@ -183,6 +195,15 @@ GEMM_FOR_ROWS(GEMM_DEF_NV, 1, 1, 0)
 static const gemm_tile_fn gemm_tiles[4][GEMM_MR][GEMM_NV] = {
     GEMM_PTR_ROWS(0, 0, 0), GEMM_PTR_ROWS(0, 0, 1), GEMM_PTR_ROWS(1, 0, 0), GEMM_PTR_ROWS(1, 1, 0),
 };
+
+/* The full tile of packed B that also prefetches the next panel (pn->bnext):
+ * run as the first tile of each panel when B is large, so the panel the
+ * next tiles need is on its way from memory while this one computes. Only
+ * the order of loads changes, never a result. */
+static void gemm_tile_pf_plain(const gemm_panel *p, const float *a, const float *res, float *c)
+{ gemm_tile(GEMM_MR, GEMM_NV, 0, 0, 0, 1, p, a, res, c); }
+static void gemm_tile_pf_swish(const gemm_panel *p, const float *a, const float *res, float *c)
+{ gemm_tile(GEMM_MR, GEMM_NV, 0, 0, 1, 1, p, a, res, c); }
 
 /* B, scaled row by row by a_scale (or not), to dst as GEMM_NR-column panels
  * of k rows; columns past n are zero so the tile loads them unmasked. The
@@ -252,6 +273,9 @@ ops_status f32_gemm_12x32_avx512(const ops_gemm_args *g, void *scratch)
     const int mode = src.packed ? (g->act.kind == OPS_ACT_SWISH ? 1 : 0) : (g->a_scale ? 3 : 2);
 
     const f32_gemm_blocking bl = f32_gemm_block_rows(m, k, g->a_stride, panels_floats(n, k) * sizeof(float), GEMM_MR);
+    /* packed B beyond L2: the late layers' weights, streamed from memory
+     * on every pass (mode 0 or 1: packed, no a_scale) */
+    const int prefetch_b = mode <= 1 && panels_floats(n, k) * sizeof(float) > F32_GEMM_B_L2_BYTES;
     for (size_t i0 = 0; i0 < m; i0 += bl.rows) {
         const size_t i1 = m - i0 < bl.rows ? m : i0 + bl.rows;
         if (bl.prefetch_a) f32_gemm_prefetch_rows(g->a, g->a_stride, i1, GEMM_MR, k);
@@ -261,6 +285,10 @@ ops_status f32_gemm_12x32_avx512(const ops_gemm_args *g, void *scratch)
             pn.mlast = avx512_tail_mask(nr - (nv - 1) * 16);
             pn.b = b + pi * panel_step;
             pn.bias = g->bias ? g->bias + j0 : 0;
+            /* the panel after this one, or the first again for the next
+             * row block; NULL when B is small enough to stay in L2 or
+             * this is the last panel of all */
+            pn.bnext = !prefetch_b ? 0 : j0 + GEMM_NR < n ? pn.b + panel_step : i1 < m ? b : 0;
             for (size_t i = i0, mr; i < i1; i += mr) {
                 /* A tile of 1-3 rows has 2-6 accumulators, too few to
                  * cover the FMA latency (4 cycles x 2 pipes): 12 + 1..3
@@ -270,7 +298,9 @@ ops_status f32_gemm_12x32_avx512(const ops_gemm_args *g, void *scratch)
                 mr = left <= GEMM_MR ? left : left < GEMM_MR + 4 ? (left + 1) / 2 : GEMM_MR;
                 const float *res = g->res ? g->res + i * g->res_stride + j0 : 0;
                 float *c = g->c + i * g->c_stride + j0;
-                gemm_tiles[mode][mr - 1][nv - 1](&pn, g->a + i * g->a_stride, res, c);
+                const gemm_tile_fn f = i == i0 && pn.bnext && mr == GEMM_MR && nv == GEMM_NV
+                                       ? (mode ? gemm_tile_pf_swish : gemm_tile_pf_plain) : gemm_tiles[mode][mr - 1][nv - 1];
+                f(&pn, g->a + i * g->a_stride, res, c);
             }
         }
     }
