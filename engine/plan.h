@@ -45,6 +45,14 @@
  * made that block 6.3 -> 7.4 ms, hence max_weights. */
 typedef struct plan_fuse_rule { size_t min_map, max_ring, max_weights; } plan_fuse_rule;
 #define PLAN_FUSE_DEFAULT { (size_t)1 << 20, (size_t)384 << 10, (size_t)160 << 10 }
+/* The AVX-512 tables' rule: every x86 core with AVX-512 has an L2 of at
+ * least 1 MiB (Skylake-SP and later, Zen 4, Zen 5), where ring and weights
+ * may both be larger. On B4@380 (Zen 5, 1 thread, bench/bench-isa-ab.c
+ * with the rule switched on one side, minima of 15 alternated passes)
+ * blocks 11-16 (301-430 KB of expand weights) then take 0.97x the time and
+ * 17-21 (614 KB, a 460 KB ring) 0.98x, the pass 0.99x; fusing the 12x12
+ * blocks 23-30 as well (1.8 MB of weights each) made them 1.05-1.08x. */
+#define PLAN_FUSE_WIDE { (size_t)1 << 20, (size_t)1 << 20, (size_t)1 << 20 }
 
 /* effad_arena_bytes and effad_runner_init with a given fusion rule. */
 effad_status plan_arena_bytes(const effad_model *m, const struct ops_kernels *k, const effad_plan_opts *o,

@@ -108,11 +108,13 @@ AVX2_INLINE __m256 avx2_sigmoid_ps(__m256 x)
  *
  *   swish(x) = x / (1 + e^-x),  e^-x = 2^(n/8) * e^r,  n = round(-x * 8/ln2)
  *
- *  - 2^(n/8) = 2^(n>>3) * T[n & 7], T[j] = float(2^(j/8)): vpermps looks T
- *    up from the low three bits of the rounded integer (the 1.5 * 2^23
- *    magic leaves n there, as in avx2_exp_neg_ps), and 2^(n>>3) is
- *    (n << 20) & 0xff800000 added to T's exponent bits -- integer ops, off
- *    the FMA pipes.
+ *  - 2^(n/8) = 2^(n>>3) * T[n & 7], T[j] = float(2^(j/8)): vpermps looks
+ *    the entry up from the low three bits of the rounded integer (the
+ *    1.5 * 2^23 magic leaves n there, as in avx2_exp_neg_ps), and 2^(n>>3)
+ *    is (n >> 3) << 23 added to its exponent bits. The table holds
+ *    bits(T[j]) - (j << 20) instead, so that adding n << 20 itself (one
+ *    shift of v's bits; j << 20 plus (n >> 3) << 23) gives the sum: two
+ *    integer ops, off the FMA pipes.
  *  - |r| <= ln2/16, so e^r is 1 + r + c2 r^2 + c3 r^3 with minimax c2, c3
  *    (relative error 2.6e-8 in exact arithmetic; degree 3 where the
  *    table-free form needs 5). r is formed from s = x + n * float(ln2/8),
@@ -131,9 +133,11 @@ AVX2_INLINE __m256 avx2_sigmoid_ps(__m256 x)
  * double SiLU for x >= -80: 3.6e-7 (before 3.9e-7), measured in
  * tests/unit/test-ops-kernels.c; 1.9e-7 for |x| <= 16. */
 #define AVX2_SWISH_STEP _Pragma("GCC unroll 4") for (int j = 0; j < n; j++)
-/* 2^(j/8), j = 0..7, rounded to float. */
-#define EFFAD_SWISH_T8 0x1.000000p+0f, 0x1.172b84p+0f, 0x1.306fe0p+0f, 0x1.4bfdaep+0f, \
-                       0x1.6a09e6p+0f, 0x1.8ace54p+0f, 0x1.ae89fap+0f, 0x1.d5818ep+0f
+/* bits(float(2^(j/8))) - (j << 20), j = 0..7, read as floats: 2^(j/8) is
+ * 0x1.000000p+0, 0x1.172b84p+0, 0x1.306fe0p+0, 0x1.4bfdaep+0, 0x1.6a09e6p+0,
+ * 0x1.8ace54p+0, 0x1.ae89fap+0, 0x1.d5818ep+0. */
+#define EFFAD_SWISH_T8 0x1.000000p+0f, 0x1.f72b84p-1f, 0x1.f06fe0p-1f, 0x1.ebfdaep-1f, \
+                       0x1.ea09e6p-1f, 0x1.eace54p-1f, 0x1.ee89fap-1f, 0x1.f5818ep-1f
 #define EFFAD_SWISH_C2 0x1.000874p-1f   /* minimax on |r| <= ln2/16 */
 #define EFFAD_SWISH_C3 0x1.555656p-3f
 /* n (1..4, a constant) independent swishes in lockstep: step by step
@@ -150,8 +154,8 @@ AVX2_INLINE void avx2_swish_n(__m256 *x, const int n)
     AVX2_SWISH_STEP s[j] = _mm256_fmadd_ps(_mm256_sub_ps(v[j], magic), _mm256_set1_ps(0x1.62e430p-4f), ec[j]);
     AVX2_SWISH_STEP {
         const __m256i vi = _mm256_castps_si256(v[j]);
-        const __m256i e = _mm256_and_si256(_mm256_slli_epi32(vi, 20), _mm256_set1_epi32((int)0xff800000u));
-        t[j] = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(_mm256_permutevar8x32_ps(tab, vi)), e));
+        t[j] = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(_mm256_permutevar8x32_ps(tab, vi)),
+                                                    _mm256_slli_epi32(vi, 20)));
     }
     AVX2_SWISH_STEP q[j] = _mm256_fmadd_ps(_mm256_set1_ps(-EFFAD_SWISH_C3), s[j], _mm256_set1_ps(EFFAD_SWISH_C2));
     AVX2_SWISH_STEP q[j] = _mm256_fmsub_ps(q[j], s[j], _mm256_set1_ps(1.0f));

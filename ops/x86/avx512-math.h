@@ -85,8 +85,8 @@ AVX512_INLINE void avx512_swish_n(__m512 *x, const int n)
     AVX512_SWISH_STEP s[j] = _mm512_fmadd_ps(_mm512_sub_ps(v[j], magic), _mm512_set1_ps(0x1.62e430p-4f), ec[j]);
     AVX512_SWISH_STEP {
         const __m512i vi = _mm512_castps_si512(v[j]);
-        const __m512i e = _mm512_and_si512(_mm512_slli_epi32(vi, 20), _mm512_set1_epi32((int)0xff800000u));
-        t[j] = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(_mm512_permutexvar_ps(vi, tab)), e));
+        t[j] = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(_mm512_permutexvar_ps(vi, tab)),
+                                                    _mm512_slli_epi32(vi, 20)));
     }
     AVX512_SWISH_STEP q[j] = _mm512_fmadd_ps(_mm512_set1_ps(-EFFAD_SWISH_C3), s[j], _mm512_set1_ps(EFFAD_SWISH_C2));
     AVX512_SWISH_STEP q[j] = _mm512_fmsub_ps(q[j], s[j], _mm512_set1_ps(1.0f));
