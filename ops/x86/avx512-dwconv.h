@@ -34,6 +34,19 @@
  * with 32 channels, all in L1 -- the swish, the borders and the tile's
  * FMA chains, not memory alone. With 16-byte aligned buffers (malloc)
  * every zmm load splits two lines: 1.3-1.5x slower.
+ *  - 3x3 (both strides) and 5x5 stride 2: register weights (DW_REG_WEIGHTS,
+ *    dw_row_rw): per row, each full channel block's kw x kw weights are
+ *    loaded once into zmm registers and the row is swept in tiles of 4
+ *    (3x3) or 2 (5x5) columns, raw, then the swish row pass; edges and
+ *    the channel tail as before. The 8-column tiles reloaded kw weights
+ *    per kernel row per tile and kept their addresses on the stack.
+ *    avx512 / avx2 over B4's depthwise layers 0.704 -> 0.660-0.667, B0's
+ *    0.664 -> 0.639 (bench-kernels isa); per shape 12x12x2688 3x3 0.82 ->
+ *    0.57, 24x24x672 3x3 0.75 -> 0.60, 190x190x144 3x3 s2 0.62 -> 0.45-0.51,
+ *    95x95x192 5x5 s2 0.70 -> 0.66. In the engine (bench-isa-ab with the
+ *    3x3 path switched per side) B4's pass 0.993, B0's 0.995. Not kept for
+ *    5x5 stride 1: 25 weights in registers with 2-4 accumulators measured
+ *    0.73-0.87 against 0.65-0.78 (12x12x1632, 24x24x960, 48x48x336).
  * Tried and not kept: 16-column tiles (16 accumulators; the 8-wide
  * tile's 8 FMA chains only just cover the FMA latency): within noise on
  * the model's shapes, 0.69 -> 0.67 over B4's depthwise in one run, 0.70 ->
@@ -63,6 +76,7 @@
 #define DW_SWISH(x) avx512_swish_ps(x)
 #define DW_SWISH_N(v, n) avx512_swish_n((v), (n))
 #define DW_BODY dwconv_avx512_body
+#define DW_REG_WEIGHTS(kw, sw) ((kw) == 3 || (sw) == 2)
 
 #include "f32-dwconv-body.h"
 

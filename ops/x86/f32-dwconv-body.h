@@ -73,6 +73,16 @@
 #ifndef DW_GROUP_BYTES
 #define DW_GROUP_BYTES (128u << 10)
 #endif
+/* DW_REG_WEIGHTS(kw, sw) 1: full channel blocks of sliding rows run
+ * dw_row_rw -- the block's kw x kw weights held in registers across the
+ * row, tiles of DW_RW_TILE(kw) columns. Needs kw * kw + DW_RW_TILE(kw) + 2
+ * vector registers (avx512-dwconv.h says where it pays). */
+#ifndef DW_REG_WEIGHTS
+#define DW_REG_WEIGHTS(kw, sw) 0
+#endif
+/* Columns per register-weight tile: 4 for 3x3 (4 accumulators, 9
+ * weights); 2 for 5x5, whose 25 weights leave few registers. */
+#define DW_RW_TILE(k) ((k) == 3 ? 4 : 2)
 #ifndef DW_PF_MIN_BYTES
 #define DW_PF_MIN_BYTES (1u << 20)
 #endif
@@ -340,6 +350,70 @@ dw_sweep(const ops_dwconv_args *a, const int kw, const int sw, const int sliding
     for (; ox < ow; ox++) dw_border(a, kw, sw, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
 }
 
+/* N adjacent outputs of one full channel block with the weights in
+ * registers (w[ky * K + kx]): the taps in (ky, kx) order after the bias,
+ * the kernel rows outside the image skipped, as in dw_tile, so the same
+ * bits. ky runs over the constant K with a branch per row instead of the
+ * runtime [ky_lo, ky_hi), so that w is indexed by constants and stays in
+ * registers. Raw sums: no activation, no channel sum. */
+static inline __attribute__((always_inline)) void
+dw_tile_rw(const float *const *rows, const size_t off, const DW_VEC *w, const DW_VEC vbias, const size_t c,
+           const int ky_lo, const int ky_hi, const int K, const int sw, const int N, float *o)
+{
+    DW_VEC acc[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < N; j++) acc[j] = vbias;
+#pragma GCC unroll 5
+    for (int ky = 0; ky < K; ky++) {
+        if (ky < ky_lo || ky >= ky_hi) continue;
+        const float *q = rows[ky] + off;
+#pragma GCC unroll 16
+        for (int col = 0; col < (N - 1) * sw + K; col++) {
+            const DW_VEC x = DW_LOADU(q + (size_t)col * c);
+#pragma GCC unroll 5
+            for (int kx = 0; kx < K; kx++) {
+                const int d = col - kx;
+                if (d >= 0 && d % sw == 0 && d / sw < N) acc[d / sw] = DW_FMADD(x, w[ky * K + kx], acc[d / sw]);
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < N; j++) DW_STOREU(o + (size_t)j * c, acc[j]);
+}
+
+/* One output row of the full channel block cb, raw (dw_row applies swish
+ * and the channel sums after): the left and right edges as dw_sweep does
+ * them, the columns between in register-weight tiles. */
+static inline __attribute__((always_inline)) void
+dw_row_rw(const ops_dwconv_args *a, const int K, const int sw, const float *const *rows, int ky_lo, int ky_hi,
+          int ox_lo, int ox_hi, int edges, int cb, float *orow, DW_MASK tail)
+{
+    const int ow = a->out_dims.w, P = K / 2, c1 = cb + DW_LANES;
+    const size_t c = (size_t)a->in_dims.c;
+    int ox = 0;
+    if (edges) {
+        dw_edge(a, K, 0, rows, ky_lo, ky_hi, 0, cb, c1, orow, tail);
+        ox = P;
+    }
+    for (; ox < ox_lo; ox++) dw_border(a, K, sw, rows, ky_lo, ky_hi, ox, cb, c1, orow, tail);
+    DW_VEC w[25];
+#pragma GCC unroll 25
+    for (int t = 0; t < K * K; t++) w[t] = DW_LOADU(a->w + (size_t)t * c + cb);
+    const DW_VEC vbias = a->bias ? DW_LOADU(a->bias + cb) : DW_ZERO();
+    const int NT = DW_RW_TILE(K);
+    for (; ox + NT <= ox_hi; ox += NT)
+        dw_tile_rw(rows, (size_t)(ox * sw - a->g.pad_left) * c + cb, w, vbias, c, ky_lo, ky_hi, K, sw, NT,
+                   orow + (size_t)ox * c + cb);
+    for (; ox < ox_hi; ox++)
+        dw_tile_rw(rows, (size_t)(ox * sw - a->g.pad_left) * c + cb, w, vbias, c, ky_lo, ky_hi, K, sw, 1,
+                   orow + (size_t)ox * c + cb);
+    if (edges) {
+        dw_edge(a, K, 1, rows, ky_lo, ky_hi, ox, cb, c1, orow, tail);
+        ox = ow;
+    }
+    for (; ox < ow; ox++) dw_border(a, K, sw, rows, ky_lo, ky_hi, ox, cb, c1, orow, tail);
+}
+
 /* One output row, channels [c0, c1), activation in the tile epilogues. */
 static inline __attribute__((always_inline)) void
 dw_row_act(const ops_dwconv_args *a, const int kh, const int kw, const int sh, const int sw,
@@ -360,6 +434,13 @@ dw_row_act(const ops_dwconv_args *a, const int kh, const int kw, const int sh, c
     const int P = kw / 2;
     const int edges = sliding && sw == 1 && (kw & 1) && P > 0 && a->g.pad_left == P && a->g.pad_right == P &&
                       ox_lo == P && ow - ox_hi == P && a->in_dims.w >= kw;
+    if (DW_REG_WEIGHTS(kw, sw) && sliding && kh == kw && a->act.kind == OPS_ACT_NONE && !a->chan_sum) {
+        int cb = c0;
+        for (; cb + DW_LANES <= c1; cb += DW_LANES)
+            dw_row_rw(a, kw, sw, rows, ky_lo, ky_hi, ox_lo, ox_hi, edges, cb, orow, tail);
+        if (cb < c1) dw_sweep(a, kw, sw, sliding, rows, ky_lo, ky_hi, ox_lo, ox_hi, edges, cb, c1, orow, tail, 0);
+        return;
+    }
     if (!DW_BLOCK_OUTER(kw, sw, ow)) {
         dw_sweep(a, kw, sw, sliding, rows, ky_lo, ky_hi, ox_lo, ox_hi, edges, c0, c1, orow, tail, prefetch);
         return;
@@ -376,7 +457,7 @@ dw_row(const ops_dwconv_args *a, const int kh, const int kw, const int sh, const
        const int sliding, const int swish, int oy, int ox_lo, int ox_hi, int c0, int c1, DW_MASK tail,
        int prefetch)
 {
-    if (!swish || DW_SWISH_EPI(kw, sw)) {
+    if (!swish || (DW_SWISH_EPI(kw, sw) && !(DW_REG_WEIGHTS(kw, sw) && sliding && kh == kw))) {
         dw_row_act(a, kh, kw, sh, sw, sliding, oy, ox_lo, ox_hi, c0, c1, tail, prefetch);
         return;
     }
