@@ -184,17 +184,20 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
 
 static const plan_fuse_rule fuse_default = PLAN_FUSE_DEFAULT, fuse_wide = PLAN_FUSE_WIDE;
 
-/* The rule for table k when the caller gives none (plan.h). */
-static const plan_fuse_rule *rule_for(const ops_kernels *k)
+/* The rule for table k and these options when the caller gives none
+ * (plan.h). Fusion never changes a result, so the rule may depend on the
+ * worker count. */
+static const plan_fuse_rule *rule_for(const ops_kernels *k, const effad_plan_opts *o)
 {
-    return k && k->isa == OPS_ISA_AVX512 ? &fuse_wide : &fuse_default;
+    const int one_worker = !o || o->n_workers <= 1;
+    return k && k->isa == OPS_ISA_AVX512 && one_worker ? &fuse_wide : &fuse_default;
 }
 
 effad_status plan_arena_bytes(const effad_model *m, const struct ops_kernels *k, const effad_plan_opts *o,
                               const plan_fuse_rule *rule, size_t *bytes, effad_error *e)
 {
     effad_runner r;
-    effad_status s = plan(&r, m, k, o, rule ? rule : rule_for(k), e);
+    effad_status s = plan(&r, m, k, o, rule ? rule : rule_for(k, o), e);
     if (s) return s;
     if (bytes) *bytes = r.total_bytes;
     return EFFAD_OK;
@@ -217,7 +220,7 @@ effad_status plan_runner_init(effad_runner *r, const effad_model *m, const struc
                               void *arena, size_t arena_bytes, effad_error *e)
 {
     if (!r) return effad_fail(e, EFFAD_ERR_ARG, "no runner");
-    effad_status s = plan(r, m, k, o, rule ? rule : rule_for(k), e);
+    effad_status s = plan(r, m, k, o, rule ? rule : rule_for(k, o), e);
     if (s) return s;
     if (!arena) return EFFAD_OK;
     if ((uintptr_t)arena % 64u) return effad_fail(e, EFFAD_ERR_ARG, "arena must be 64-byte aligned");

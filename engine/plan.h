@@ -51,7 +51,11 @@ typedef struct plan_fuse_rule { size_t min_map, max_ring, max_weights; } plan_fu
  * with the rule switched on one side, minima of 15 alternated passes)
  * blocks 11-16 (301-430 KB of expand weights) then take 0.97x the time and
  * 17-21 (614 KB, a 460 KB ring) 0.98x, the pass 0.99x; fusing the 12x12
- * blocks 23-30 as well (1.8 MB of weights each) made them 1.05-1.08x. */
+ * blocks 23-30 as well (1.8 MB of weights each) made them 1.05-1.08x.
+ * One worker only: with two, each worker's first rows repeat the input
+ * rows the other's last ones expanded (kh - 1 of a 24-row map: 8-17 %
+ * more expand work), and B4's pass took 1.026x the time (blocks 17-21
+ * 1.07x), so more workers keep PLAN_FUSE_DEFAULT. */
 #define PLAN_FUSE_WIDE { (size_t)1 << 20, (size_t)1 << 20, (size_t)1 << 20 }
 
 /* effad_arena_bytes and effad_runner_init with a given fusion rule. */
