@@ -98,6 +98,19 @@ static void scale_row(float *restrict dst, const float *restrict src, const floa
     for (; i < n; i++) dst[i] = src[i] * s[i];
 }
 
+/* Rows [begin, end) x PLAN_GEMM_ROWS of A scaled by a_scale into dst. */
+typedef struct scale_job { ops_gemm_args a; float *dst; } scale_job;
+
+static void scale_rows(void *ctx, int worker, int begin, int end)
+{
+    (void)worker;
+    const scale_job *j = ctx;
+    size_t i1 = (size_t)end * PLAN_GEMM_ROWS;
+    if (i1 > j->a.m) i1 = j->a.m;
+    for (size_t i = (size_t)begin * PLAN_GEMM_ROWS; i < i1; i++)
+        scale_row(j->dst + i * j->a.k, j->a.a + i * j->a.a_stride, j->a.a_scale, j->a.k);
+}
+
 /* With a packing kernel, points a->b_packed at conv c's weights as the
  * kernel wants them: the runner's pre-packed copy when it has one and no
  * gate scales it (or the gate is cheaper to apply to A); else packed (or
@@ -110,9 +123,13 @@ static ops_status pack_layer(effad_runner *r, const effad_conv *c, ops_gemm_args
     if (pre && a->m < a->n) {
         /* fewer pixels than columns (B0's and B4's last stages: 49 or 144
          * rows, 192 to 448 columns): scaling A's m x k is cheaper than B's
-         * k x n; the pack buffer, k x n floats or more, holds it */
+         * k x n; the pack buffer, k x n floats or more, holds it. Shared
+         * by the workers, as the pack is: on one thread it was serial
+         * work between two parallel layers. */
         float *sa = (float *)(void *)run_buf(r, r->off_pack);
-        for (size_t i = 0; i < a->m; i++) scale_row(sa + i * a->k, a->a + i * a->a_stride, a->a_scale, a->k);
+        scale_job sj = { *a, sa };
+        ops_status s = run_parallel(r, scale_rows, &sj, (int)((a->m + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS));
+        if (s) return s;
         a->a = sa;
         a->a_stride = a->k;
         a->a_scale = 0;
