@@ -80,6 +80,9 @@
 #ifndef DW_REG_WEIGHTS
 #define DW_REG_WEIGHTS(kw, sw) 0
 #endif
+/* Whether a row of this shape takes the register-weight path (before
+ * activation: dw_row runs swish as a row pass then). */
+#define DW_USES_RW(kh, kw, sw, sliding) (DW_REG_WEIGHTS(kw, sw) && (sliding) && (kh) == (kw))
 /* Columns per register-weight tile: 4 for 3x3 (4 accumulators, 9
  * weights); 2 for 5x5, whose 25 weights leave few registers. */
 #define DW_RW_TILE(k) ((k) == 3 ? 4 : 2)
@@ -326,6 +329,33 @@ dw_swish_row(float *orow, const int ow, const size_t c, const int c0, const int 
     if (cb < c1) dw_swish_block(orow + cb, ow, c, cs ? cs + cb : 0, 1, tail);
 }
 
+/* The columns left of ox_lo (left edge as one tile, or border pixels),
+ * channels [c0, c1); returns ox_lo. */
+static inline __attribute__((always_inline)) int
+dw_left(const ops_dwconv_args *a, const int kw, const int sw, const float *const *rows, int ky_lo, int ky_hi,
+        int ox_lo, int edges, int c0, int c1, float *orow, DW_MASK tail)
+{
+    int ox = 0;
+    if (edges) {
+        dw_edge(a, kw, 0, rows, ky_lo, ky_hi, 0, c0, c1, orow, tail);
+        ox = kw / 2;
+    }
+    for (; ox < ox_lo; ox++) dw_border(a, kw, sw, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
+    return ox;
+}
+
+/* The columns from ox (= ox_hi) to the end of the row, as dw_left. */
+static inline __attribute__((always_inline)) void
+dw_right(const ops_dwconv_args *a, const int kw, const int sw, const float *const *rows, int ky_lo, int ky_hi,
+         int ox, int edges, int c0, int c1, float *orow, DW_MASK tail)
+{
+    if (edges) {
+        dw_edge(a, kw, 1, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
+        return;
+    }
+    for (; ox < a->out_dims.w; ox++) dw_border(a, kw, sw, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
+}
+
 /* Every output of a row, channels [c0, c1): left edge or border
  * columns, tiles of 8, 4 and 1, right edge or border. */
 static inline __attribute__((always_inline)) void
@@ -333,21 +363,11 @@ dw_sweep(const ops_dwconv_args *a, const int kw, const int sw, const int sliding
          int ky_lo, int ky_hi, int ox_lo, int ox_hi, int edges, int c0, int c1, float *orow, DW_MASK tail,
          int prefetch)
 {
-    const int ow = a->out_dims.w, P = kw / 2;
-    int ox = 0;
-    if (edges) {
-        dw_edge(a, kw, 0, rows, ky_lo, ky_hi, 0, c0, c1, orow, tail);
-        ox = P;
-    }
-    for (; ox < ox_lo; ox++) dw_border(a, kw, sw, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
+    int ox = dw_left(a, kw, sw, rows, ky_lo, ky_hi, ox_lo, edges, c0, c1, orow, tail);
     dw_tiles(a, kw, sw, 8, sliding, rows, ky_lo, ky_hi, &ox, ox_hi, c0, c1, orow, tail, prefetch);
     dw_tiles(a, kw, sw, 4, sliding, rows, ky_lo, ky_hi, &ox, ox_hi, c0, c1, orow, tail, prefetch);
     dw_tiles(a, kw, sw, 1, sliding, rows, ky_lo, ky_hi, &ox, ox_hi, c0, c1, orow, tail, prefetch);
-    if (edges) {
-        dw_edge(a, kw, 1, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
-        ox = ow;
-    }
-    for (; ox < ow; ox++) dw_border(a, kw, sw, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
+    dw_right(a, kw, sw, rows, ky_lo, ky_hi, ox, edges, c0, c1, orow, tail);
 }
 
 /* N adjacent outputs of one full channel block with the weights in
@@ -382,36 +402,26 @@ dw_tile_rw(const float *const *rows, const size_t off, const DW_VEC *w, const DW
 }
 
 /* One output row of the full channel block cb, raw (dw_row applies swish
- * and the channel sums after): the left and right edges as dw_sweep does
- * them, the columns between in register-weight tiles. */
+ * and the channel sums after): the edges as dw_sweep does them, the
+ * columns between in register-weight tiles. */
 static inline __attribute__((always_inline)) void
 dw_row_rw(const ops_dwconv_args *a, const int K, const int sw, const float *const *rows, int ky_lo, int ky_hi,
           int ox_lo, int ox_hi, int edges, int cb, float *orow, DW_MASK tail)
 {
-    const int ow = a->out_dims.w, P = K / 2, c1 = cb + DW_LANES;
+    const int c1 = cb + DW_LANES, NT = DW_RW_TILE(K);
     const size_t c = (size_t)a->in_dims.c;
-    int ox = 0;
-    if (edges) {
-        dw_edge(a, K, 0, rows, ky_lo, ky_hi, 0, cb, c1, orow, tail);
-        ox = P;
-    }
-    for (; ox < ox_lo; ox++) dw_border(a, K, sw, rows, ky_lo, ky_hi, ox, cb, c1, orow, tail);
+    int ox = dw_left(a, K, sw, rows, ky_lo, ky_hi, ox_lo, edges, cb, c1, orow, tail);
     DW_VEC w[25];
 #pragma GCC unroll 25
     for (int t = 0; t < K * K; t++) w[t] = DW_LOADU(a->w + (size_t)t * c + cb);
     const DW_VEC vbias = a->bias ? DW_LOADU(a->bias + cb) : DW_ZERO();
-    const int NT = DW_RW_TILE(K);
     for (; ox + NT <= ox_hi; ox += NT)
         dw_tile_rw(rows, (size_t)(ox * sw - a->g.pad_left) * c + cb, w, vbias, c, ky_lo, ky_hi, K, sw, NT,
                    orow + (size_t)ox * c + cb);
     for (; ox < ox_hi; ox++)
         dw_tile_rw(rows, (size_t)(ox * sw - a->g.pad_left) * c + cb, w, vbias, c, ky_lo, ky_hi, K, sw, 1,
                    orow + (size_t)ox * c + cb);
-    if (edges) {
-        dw_edge(a, K, 1, rows, ky_lo, ky_hi, ox, cb, c1, orow, tail);
-        ox = ow;
-    }
-    for (; ox < ow; ox++) dw_border(a, K, sw, rows, ky_lo, ky_hi, ox, cb, c1, orow, tail);
+    dw_right(a, K, sw, rows, ky_lo, ky_hi, ox, edges, cb, c1, orow, tail);
 }
 
 /* One output row, channels [c0, c1), activation in the tile epilogues. */
@@ -434,7 +444,7 @@ dw_row_act(const ops_dwconv_args *a, const int kh, const int kw, const int sh, c
     const int P = kw / 2;
     const int edges = sliding && sw == 1 && (kw & 1) && P > 0 && a->g.pad_left == P && a->g.pad_right == P &&
                       ox_lo == P && ow - ox_hi == P && a->in_dims.w >= kw;
-    if (DW_REG_WEIGHTS(kw, sw) && sliding && kh == kw && a->act.kind == OPS_ACT_NONE && !a->chan_sum) {
+    if (DW_USES_RW(kh, kw, sw, sliding) && a->act.kind == OPS_ACT_NONE && !a->chan_sum) {
         int cb = c0;
         for (; cb + DW_LANES <= c1; cb += DW_LANES)
             dw_row_rw(a, kw, sw, rows, ky_lo, ky_hi, ox_lo, ox_hi, edges, cb, orow, tail);
@@ -457,7 +467,7 @@ dw_row(const ops_dwconv_args *a, const int kh, const int kw, const int sh, const
        const int sliding, const int swish, int oy, int ox_lo, int ox_hi, int c0, int c1, DW_MASK tail,
        int prefetch)
 {
-    if (!swish || (DW_SWISH_EPI(kw, sw) && !(DW_REG_WEIGHTS(kw, sw) && sliding && kh == kw))) {
+    if (!swish || (DW_SWISH_EPI(kw, sw) && !DW_USES_RW(kh, kw, sw, sliding))) {
         dw_row_act(a, kh, kw, sh, sw, sliding, oy, ox_lo, ox_hi, c0, c1, tail, prefetch);
         return;
     }
