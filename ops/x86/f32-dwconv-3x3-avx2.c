@@ -2,4 +2,4 @@
 #include "kernels-internal.h"
 #include "avx2-dwconv.h"
 
-ops_status f32_dwconv_3x3_avx2(const ops_dwconv_args *a) { return dw_fixed_k(a, 3); }
+DW_FIXED_K(f32_dwconv_3x3_avx2, 3)

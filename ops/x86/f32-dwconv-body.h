@@ -198,17 +198,26 @@ dw_border_px(const ops_dwconv_args *a, const int kw, const int sw, const float *
     dw_epilogue(&acc, 1, o, c, cs, masked, act, cm, DW_SWISH_EPI(kw, sw));
 }
 
-/* The N = kw / 2 outputs at the left (or right) edge of a stride-1 row
- * with "same" padding, as one sliding tile whose window starts kw / 2
- * columns before the row (or ends kw / 2 after it): the columns outside
- * are skipped at compile time, so the taps are those of dw_border_px in
- * the same order. On B4's 12x12 and 24x24 maps the edges are a third and a
- * sixth of the outputs, and the per-pixel path cost twice a tile's time. */
+/* The N outputs from the left edge of a stride-1 row with "same"
+ * padding (or the N up to its right edge), as one sliding tile whose
+ * window starts kw / 2 columns before the row (or ends kw / 2 after it):
+ * the columns outside are skipped at compile time, so the taps are those
+ * of dw_border_px in the same order. On B4's 12x12 and 24x24 maps the
+ * edges are a third and a sixth of the outputs, and the per-pixel path
+ * cost twice a tile's time. N is kw / 2, or 4 or 8 where the row has room
+ * (dw_edge_n): an edge of kw / 2 outputs is kw / 2 FMA chains, which
+ * leave the FMA units idle for most of their latency. Measured against
+ * edges of kw / 2 (bench-kernels isa, alternating binaries): B4's
+ * depthwise layers avx512 8.92 -> 8.19 ms, avx2 13.2 -> 12.1; B0's avx512
+ * 0.99 -> 0.93, avx2 1.55 -> 1.42; 12x12x1632 5x5 avx512 165 -> 124 us,
+ * 24x24x960 5x5 350 -> 293, 7x7x1152 5x5 42.5 -> 30.7. In the engine
+ * (effad bench, alternating): B4 1 thread 53.0 -> 52.3 ms (min), 2
+ * threads 35.7-36.2 -> 34.8-35.5, B0 1 thread 6.50-6.67 -> 6.36-6.56. */
 static inline __attribute__((always_inline)) void
-dw_edge(const ops_dwconv_args *a, const int kw, const int right, const float *const *rows, int ky_lo,
-        int ky_hi, int ox, int c0, int c1, float *orow, DW_MASK tail)
+dw_edge(const ops_dwconv_args *a, const int kw, const int right, const int N, const float *const *rows,
+        int ky_lo, int ky_hi, int ox, int c0, int c1, float *orow, DW_MASK tail)
 {
-    const int P = kw / 2, N = P, span = (N - 1) + kw;
+    const int P = kw / 2, span = (N - 1) + kw;
     const int col_lo = right ? 0 : P, col_hi = right ? span - P : span;
     const ops_act act = a->act;
     const size_t c = (size_t)a->in_dims.c;
@@ -329,31 +338,60 @@ dw_swish_row(float *orow, const int ow, const size_t c, const int c0, const int 
     if (cb < c1) dw_swish_block(orow + cb, ow, c, cs ? cs + cb : 0, 1, tail);
 }
 
-/* The columns left of ox_lo (left edge as one tile, or border pixels),
- * channels [c0, c1); returns ox_lo. */
-static inline __attribute__((always_inline)) int
-dw_left(const ops_dwconv_args *a, const int kw, const int sw, const float *const *rows, int ky_lo, int ky_hi,
-        int ox_lo, int edges, int c0, int c1, float *orow, DW_MASK tail)
+/* The width of an edge tile (dw_edge) with `room` outputs to spare: 8 or
+ * 4 where they fit, else the P = kw / 2 the edge must cover. */
+static inline int dw_edge_n(const int P, const int room) { return room >= 8 ? 8 : room >= 4 ? 4 : P; }
+
+/* An edge tile of n (8, 4 or kw / 2) outputs: n as a constant. */
+static inline __attribute__((always_inline)) void
+dw_edge_any(const ops_dwconv_args *a, const int kw, const int right, const int n, const float *const *rows,
+            int ky_lo, int ky_hi, int ox, int c0, int c1, float *orow, DW_MASK tail)
 {
-    int ox = 0;
-    if (edges) {
-        dw_edge(a, kw, 0, rows, ky_lo, ky_hi, 0, c0, c1, orow, tail);
-        ox = kw / 2;
-    }
-    for (; ox < ox_lo; ox++) dw_border(a, kw, sw, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
-    return ox;
+    if (n == 8) dw_edge(a, kw, right, 8, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
+    else if (n == 4) dw_edge(a, kw, right, 4, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
+    else dw_edge(a, kw, right, kw / 2, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
 }
 
-/* The columns from ox (= ox_hi) to the end of the row, as dw_left. */
+/* Where a row's edges go, given the columns [ox_lo, ox_hi) whose taps are
+ * all inside: with edge tiles (`edges`, see dw_row_act), the left one
+ * covers [0, *mid_lo) and the right one [*mid_hi, ow), as wide as the row
+ * allows (the left tile's window must end inside the row and leave the
+ * right edge its kw / 2 outputs; the right one must not reach the left
+ * one); else border pixels cover [0, ox_lo) and [ox_hi, ow). */
 static inline __attribute__((always_inline)) void
-dw_right(const ops_dwconv_args *a, const int kw, const int sw, const float *const *rows, int ky_lo, int ky_hi,
-         int ox, int edges, int c0, int c1, float *orow, DW_MASK tail)
+dw_edges_at(const ops_dwconv_args *a, const int kw, const int edges, const int ox_lo, const int ox_hi,
+            int *mid_lo, int *mid_hi)
+{
+    if (!edges) { *mid_lo = ox_lo; *mid_hi = ox_hi; return; }
+    const int P = kw / 2, ow = a->out_dims.w, iw = a->in_dims.w;
+    const int room = iw - P < ow - P ? iw - P : ow - P;
+    *mid_lo = dw_edge_n(P, room);
+    *mid_hi = ow - dw_edge_n(P, ow - *mid_lo);
+}
+
+/* The columns left of mid_lo (left edge as one tile, or border pixels),
+ * channels [c0, c1). */
+static inline __attribute__((always_inline)) void
+dw_left(const ops_dwconv_args *a, const int kw, const int sw, const float *const *rows, int ky_lo, int ky_hi,
+        int mid_lo, int edges, int c0, int c1, float *orow, DW_MASK tail)
 {
     if (edges) {
-        dw_edge(a, kw, 1, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
+        dw_edge_any(a, kw, 0, mid_lo, rows, ky_lo, ky_hi, 0, c0, c1, orow, tail);
         return;
     }
-    for (; ox < a->out_dims.w; ox++) dw_border(a, kw, sw, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
+    for (int ox = 0; ox < mid_lo; ox++) dw_border(a, kw, sw, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
+}
+
+/* The columns from mid_hi to the end of the row, as dw_left. */
+static inline __attribute__((always_inline)) void
+dw_right(const ops_dwconv_args *a, const int kw, const int sw, const float *const *rows, int ky_lo, int ky_hi,
+         int mid_hi, int edges, int c0, int c1, float *orow, DW_MASK tail)
+{
+    if (edges) {
+        dw_edge_any(a, kw, 1, a->out_dims.w - mid_hi, rows, ky_lo, ky_hi, mid_hi, c0, c1, orow, tail);
+        return;
+    }
+    for (int ox = mid_hi; ox < a->out_dims.w; ox++) dw_border(a, kw, sw, rows, ky_lo, ky_hi, ox, c0, c1, orow, tail);
 }
 
 /* Every output of a row, channels [c0, c1): left edge or border
@@ -363,11 +401,13 @@ dw_sweep(const ops_dwconv_args *a, const int kw, const int sw, const int sliding
          int ky_lo, int ky_hi, int ox_lo, int ox_hi, int edges, int c0, int c1, float *orow, DW_MASK tail,
          int prefetch)
 {
-    int ox = dw_left(a, kw, sw, rows, ky_lo, ky_hi, ox_lo, edges, c0, c1, orow, tail);
-    dw_tiles(a, kw, sw, 8, sliding, rows, ky_lo, ky_hi, &ox, ox_hi, c0, c1, orow, tail, prefetch);
-    dw_tiles(a, kw, sw, 4, sliding, rows, ky_lo, ky_hi, &ox, ox_hi, c0, c1, orow, tail, prefetch);
-    dw_tiles(a, kw, sw, 1, sliding, rows, ky_lo, ky_hi, &ox, ox_hi, c0, c1, orow, tail, prefetch);
-    dw_right(a, kw, sw, rows, ky_lo, ky_hi, ox, edges, c0, c1, orow, tail);
+    int ox, mid_hi;
+    dw_edges_at(a, kw, edges, ox_lo, ox_hi, &ox, &mid_hi);
+    dw_left(a, kw, sw, rows, ky_lo, ky_hi, ox, edges, c0, c1, orow, tail);
+    dw_tiles(a, kw, sw, 8, sliding, rows, ky_lo, ky_hi, &ox, mid_hi, c0, c1, orow, tail, prefetch);
+    dw_tiles(a, kw, sw, 4, sliding, rows, ky_lo, ky_hi, &ox, mid_hi, c0, c1, orow, tail, prefetch);
+    dw_tiles(a, kw, sw, 1, sliding, rows, ky_lo, ky_hi, &ox, mid_hi, c0, c1, orow, tail, prefetch);
+    dw_right(a, kw, sw, rows, ky_lo, ky_hi, mid_hi, edges, c0, c1, orow, tail);
 }
 
 /* N adjacent outputs of one full channel block with the weights in
@@ -410,18 +450,20 @@ dw_row_rw(const ops_dwconv_args *a, const int K, const int sw, const float *cons
 {
     const int c1 = cb + DW_LANES, NT = DW_RW_TILE(K);
     const size_t c = (size_t)a->in_dims.c;
-    int ox = dw_left(a, K, sw, rows, ky_lo, ky_hi, ox_lo, edges, cb, c1, orow, tail);
+    int ox, mid_hi;
+    dw_edges_at(a, K, edges, ox_lo, ox_hi, &ox, &mid_hi);
+    dw_left(a, K, sw, rows, ky_lo, ky_hi, ox, edges, cb, c1, orow, tail);
     DW_VEC w[25];
 #pragma GCC unroll 25
     for (int t = 0; t < K * K; t++) w[t] = DW_LOADU(a->w + (size_t)t * c + cb);
     const DW_VEC vbias = a->bias ? DW_LOADU(a->bias + cb) : DW_ZERO();
-    for (; ox + NT <= ox_hi; ox += NT)
+    for (; ox + NT <= mid_hi; ox += NT)
         dw_tile_rw(rows, (size_t)(ox * sw - a->g.pad_left) * c + cb, w, vbias, c, ky_lo, ky_hi, K, sw, NT,
                    orow + (size_t)ox * c + cb);
-    for (; ox < ox_hi; ox++)
+    for (; ox < mid_hi; ox++)
         dw_tile_rw(rows, (size_t)(ox * sw - a->g.pad_left) * c + cb, w, vbias, c, ky_lo, ky_hi, K, sw, 1,
                    orow + (size_t)ox * c + cb);
-    dw_right(a, K, sw, rows, ky_lo, ky_hi, ox, edges, cb, c1, orow, tail);
+    dw_right(a, K, sw, rows, ky_lo, ky_hi, mid_hi, edges, cb, c1, orow, tail);
 }
 
 /* One output row, channels [c0, c1), activation in the tile epilogues. */
@@ -521,17 +563,24 @@ DW_BODY(const ops_dwconv_args *a, const int K, const int S)
     }
 }
 
-/* A kernel for one K x K (3, 5): strides 1 and 2 get their own
- * instances, other strides read theirs from the geometry. */
-static inline __attribute__((always_inline)) ops_status
-dw_fixed_k(const ops_dwconv_args *a, const int K)
-{
-    if (a->g.kh != K || a->g.kw != K || a->g.dil_h != 1 || a->g.dil_w != 1) return OPS_ERR_UNSUPPORTED;
-    if (a->g.stride_h == 1 && a->g.stride_w == 1) DW_BODY(a, K, 1);
-    else if (a->g.stride_h == 2 && a->g.stride_w == 2) DW_BODY(a, K, 2);
-    else DW_BODY(a, K, 0);
-    return OPS_OK;
-}
+/* DW_FIXED_K(name, K) defines the kernel `name` for one K x K (3, 5):
+ * strides 1 and 2 get their own instances, other strides read theirs from
+ * the geometry. Each instance is a function of its own: inlined into one,
+ * GCC allocated the stride-2 instance's registers worse once the stride-1
+ * one grew (wider edge tiles: AVX-512 3x3 stride 2 took 1.3-1.4x its time,
+ * 48x48x336 and 28x28x240, bench-kernels isa). */
+#define DW_FIXED_K(name, K)                                                                      \
+    static __attribute__((noinline)) void name##_s1(const ops_dwconv_args *a) { DW_BODY(a, K, 1); } \
+    static __attribute__((noinline)) void name##_s2(const ops_dwconv_args *a) { DW_BODY(a, K, 2); } \
+    static __attribute__((noinline)) void name##_sn(const ops_dwconv_args *a) { DW_BODY(a, K, 0); } \
+    ops_status name(const ops_dwconv_args *a)                                                    \
+    {                                                                                            \
+        if (a->g.kh != K || a->g.kw != K || a->g.dil_h != 1 || a->g.dil_w != 1) return OPS_ERR_UNSUPPORTED; \
+        if (a->g.stride_h == 1 && a->g.stride_w == 1) name##_s1(a);                              \
+        else if (a->g.stride_h == 2 && a->g.stride_w == 2) name##_s2(a);                         \
+        else name##_sn(a);                                                                       \
+        return OPS_OK;                                                                           \
+    }
 
 /* Any kernel size and stride, dilation 1. */
 static inline __attribute__((always_inline)) ops_status
