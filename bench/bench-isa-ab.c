@@ -81,12 +81,14 @@ int main(int argc, char **argv)
         side *s = &sd[v];
         const effad_kernel_set *k = effad_kernels(isa[v]);
         size_t bytes;
-        if (!k || effad_arena_bytes(&m, k, &po, &bytes, &e)) {
+        effad_plan_opts pov = po;
+        if (k && effad_packed_bytes(&m, k)) pov.flags |= EFFAD_PLAN_PREPACKED;   /* as production plans */
+        if (!k || effad_arena_bytes(&m, k, &pov, &bytes, &e)) {
             fprintf(stderr, "%s: not available here\n", isa[v]);
             return 1;
         }
         void *arena = aligned_alloc(64, (bytes + 63) / 64 * 64);
-        if (!arena || effad_runner_init(&s->r, &m, k, &po, arena, bytes, &e)) {
+        if (!arena || effad_runner_init(&s->r, &m, k, &pov, arena, bytes, &e)) {
             fprintf(stderr, "%s: %s\n", isa[v], e.msg);
             return 1;
         }

@@ -201,6 +201,13 @@ typedef struct effad_plan_opts {
 /* Every expand 1x1 runs on its whole map (never fused with the depthwise
  * conv), so an observer sees every layer's output: calibration. */
 #define EFFAD_PLAN_UNFUSED 1u
+/* Every run has runner.packed set to this model's weights packed for the
+ * runner's table (effad_pack), so the arena's pack buffer holds only what
+ * a squeeze-excite-gated float projection needs on top of them (its A or
+ * B scaled by the gate), not the widest layer's packed weights: B4's
+ * arena 26.4 -> 23.2 MiB. effad_run refuses a runner planned so without
+ * them. */
+#define EFFAD_PLAN_PREPACKED 2u
 
 /* Observer hook: when set, effad_run calls it with the float output of
  * every float32 layer as it is produced (on the calling thread, between
@@ -263,7 +270,7 @@ typedef struct effad_runner {
     uint8_t *arena; size_t arena_bytes;
     /* arena layout, all in bytes; scratch and ring are per worker */
     size_t off_x0, off_x1, off_exp, off_dw, off_vec, off_pack, off_scratch, off_ring;
-    size_t io_bytes, exp_bytes, dw_bytes, vec_bytes, pack_bytes, scratch_bytes, ring_bytes;
+    size_t x0_bytes, x1_bytes, exp_bytes, dw_bytes, vec_bytes, pack_bytes, scratch_bytes, ring_bytes;
     size_t off_qmul, qmul_bytes;  /* int8 layers' per-column factors */
     size_t off_map[EFFAD_MAX_TAPS], total_bytes;
     int worker_status[EFFAD_MAX_THREADS]; /* each worker writes only its own */

@@ -81,6 +81,9 @@ effad_status effad_run(effad_runner *r, const float *input_chw, float *const *po
     if (r->threads && r->threads->n_threads > r->n_workers)   /* one scratch slice and status per worker */
         return effad_fail(e, EFFAD_ERR_ARG, "%d threads, but the runner was planned for %d workers",
                           r->threads->n_threads, r->n_workers);
+    if ((r->flags & EFFAD_PLAN_PREPACKED) && !run_packed_fits(r))
+        return effad_fail(e, EFFAD_ERR_ARG, "the runner was planned for pre-packed weights (EFFAD_PLAN_PREPACKED), "
+                          "and runner.packed is not this model's for its kernels");
     if (r->observe && !(r->flags & EFFAD_PLAN_UNFUSED))
         return effad_fail(e, EFFAD_ERR_ARG, "an observer needs a plan made with EFFAD_PLAN_UNFUSED");
     const effad_model *m = r->m;

@@ -91,12 +91,18 @@ effad_status effad_pack(effad_packed *p, const effad_model *m, const struct ops_
     return EFFAD_OK;
 }
 
-const void *run_packed(const effad_runner *r, const effad_conv *c)
+int run_packed_fits(const effad_runner *r)
 {
     const effad_packed *p = r->packed;
     /* the same model bytes (a batch worker's model is a copy of the
      * struct, decoded from the same mapping) and the same table */
-    if (!p || p->k != r->k || p->m->bytes != r->m->bytes || p->m->n_bytes != r->m->n_bytes) return 0;
+    return p && p->k == r->k && p->m->bytes == r->m->bytes && p->m->n_bytes == r->m->n_bytes;
+}
+
+const void *run_packed(const effad_runner *r, const effad_conv *c)
+{
+    const effad_packed *p = r->packed;
+    if (!run_packed_fits(r)) return 0;
     const effad_model *m = r->m;
     if (c == &m->head) return p->w[2 * m->n_blocks];
     for (int i = 0; i < m->n_blocks; i++) {

@@ -7,6 +7,9 @@
  *
  * Buffers:
  *   x0, x1   ping-pong block inputs/outputs; also the HWC copy of the input
+ *            (x1) and each type conversion; each sized for what lands in
+ *            it: on B4 the stem's 190x190x48 output is x0's alone, and a
+ *            buffer that large twice left 3.3 MB of the arena unused
  *   exp      the expanded map of the widest expand 1x1 not fused (below)
  *   dw       the depthwise output (and its squeeze-excite partial sums)
  *   vec      per-channel float vectors: SE mean, gate, hidden, band partial
@@ -47,19 +50,26 @@ static size_t round64(size_t n) { return (n + 63u) & ~(size_t)63u; }
 /* Bytes of one activation element of type q. */
 static size_t act_bytes(const effad_qtype *q) { return q->dtype == EFFAD_U8 ? 1u : sizeof(float); }
 
-/* A 1x1 layer's needs, from its type's table: with a packing kernel, one
- * shared packed B (packed once per layer, read by every worker) and no
- * per-worker scratch; else the kernel's own scratch, per worker. */
-static void gemm_needs(const ops_kernels *k, const effad_conv *c, size_t m, size_t *scr, size_t *pack)
+/* A 1x1 layer's needs over m pixels, from its type's table: with a
+ * packing kernel, one shared pack buffer (B packed once per layer, read by
+ * every worker) and no per-worker scratch; else the kernel's own scratch,
+ * per worker. With every layer pre-packed (EFFAD_PLAN_PREPACKED), the pack
+ * buffer serves only a float layer scaled by a gate, as run-f32.c's
+ * pack_layer uses it: A scaled when m < n, else B's packed copy scaled. */
+static void gemm_needs(const ops_kernels *k, const effad_conv *c, size_t m, int gated, int prepacked, size_t *scr,
+                       size_t *pack)
 {
     const size_t n = (size_t)c->cout, kk = (size_t)c->cin;
     if (c->w.dtype == EFFAD_S8) {
         /* the int8 tables' scratch is per call even with B packed */
-        if (k->q8->gemm_pack) *pack = max_sz(*pack, k->q8->gemm_pack_buffer_size(n, kk));
+        if (k->q8->gemm_pack && !prepacked) *pack = max_sz(*pack, k->q8->gemm_pack_buffer_size(n, kk));
         *scr = max_sz(*scr, k->q8->gemm_buffer_size(m, n, kk));
-    } else {
-        if (k->f32->gemm_pack) *pack = max_sz(*pack, k->f32->gemm_pack_buffer_size(n, kk));
-        else *scr = max_sz(*scr, k->f32->gemm_buffer_size(m, n, kk));
+    } else if (!k->f32->gemm_pack) {
+        *scr = max_sz(*scr, k->f32->gemm_buffer_size(m, n, kk));
+    } else if (!prepacked) {
+        *pack = max_sz(*pack, k->f32->gemm_pack_buffer_size(n, kk));
+    } else if (gated) {
+        *pack = max_sz(*pack, m < n ? m * kk * sizeof(float) : k->f32->gemm_pack_buffer_size(n, kk));
     }
 }
 
@@ -107,8 +117,16 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
 
     if ((s = conv_geom(&m->stem, in_h, in_w, &r->stem_g, "stem", e))) return s;
     int h = r->stem_g.out_h, w = r->stem_g.out_w;
-    size_t io = max_sz((size_t)m->in_c * in_h * in_w * act_bytes(&m->stem.in_q),
-                       (size_t)h * w * m->stem.cout * act_bytes(&m->stem.out_q));
+    const int prepacked = (o->flags & EFFAD_PLAN_PREPACKED) != 0;
+    /* x0 and x1 as effad_run uses them (forward.c): the input's HWC copy in
+     * x1, the stem's output in x0; then every output, and every type
+     * conversion (to_type), in the one the current activation is not in.
+     * cur: which holds it, cur_t: its type. */
+    size_t io[2] = { (size_t)h * w * m->stem.cout * act_bytes(&m->stem.out_q),
+                     (size_t)m->in_c * in_h * in_w * act_bytes(&m->stem.in_q) };
+    int cur = 0;
+    effad_dtype cur_t = m->stem.out_q.dtype;
+#define LANDS(bytes) (io[1 - cur] = max_sz(io[1 - cur], (bytes)), cur = 1 - cur)
     size_t ex = 0, dw = 0, vec = 0, scr = 0, pack = 0, ring = 0, qmul = 0;
     int tap_h[EFFAD_MAX_BLOCKS + 2], tap_w[EFFAD_MAX_BLOCKS + 2];
     tap_h[0] = h; tap_w[0] = w;
@@ -119,7 +137,7 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
         size_t in_hw = (size_t)h * w, out_hw = (size_t)g->out_h * g->out_w;
         /* the block's input converted to its type (forward.c, to_type) */
         const effad_qtype *bin = b->expand.w.data ? &b->expand.in_q : &b->dw.in_q;
-        io = max_sz(io, in_hw * b->in_c * act_bytes(bin));
+        if (bin->dtype != cur_t) { LANDS(in_hw * b->in_c * act_bytes(bin)); cur_t = bin->dtype; }
         if (b->dw.w.dtype == EFFAD_S8) qmul = max_sz(qmul, (size_t)(b->mid_c > b->out_c ? b->mid_c : b->out_c));
         if (b->expand.w.data) {
             const size_t px = act_bytes(&b->expand.out_q);
@@ -131,23 +149,25 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
             if (r->ring_rows[i]) ring = max_sz(ring, ring_bytes);
             else ex = max_sz(ex, in_hw * b->mid_c * px);
             /* a fused expand fills up to the whole ring in one call */
-            gemm_needs(k, &b->expand, r->ring_rows[i] ? (size_t)r->ring_rows[i] * w : in_hw, &scr, &pack);
+            gemm_needs(k, &b->expand, r->ring_rows[i] ? (size_t)r->ring_rows[i] * w : in_hw, 0, prepacked, &scr,
+                       &pack);
         }
         dw = max_sz(dw, out_hw * b->mid_c * act_bytes(&b->dw.out_q));
         /* mean, gate, hidden, then one partial sum per band of rows */
         vec = max_sz(vec, (2u * b->mid_c + b->se_c + plan_bands(g->out_h) * b->mid_c) * sizeof(float));
-        gemm_needs(k, &b->project, out_hw, &scr, &pack);
+        gemm_needs(k, &b->project, out_hw, b->se_c > 0, prepacked, &scr, &pack);
         h = g->out_h; w = g->out_w;
-        io = max_sz(io, out_hw * b->out_c * act_bytes(&b->project.out_q));
+        LANDS(out_hw * b->out_c * act_bytes(&b->project.out_q));
+        cur_t = b->project.out_q.dtype;
         tap_h[i + 1] = h; tap_w[i + 1] = w;
     }
     if (m->has_head) {
         r->head_g.in_h = r->head_g.out_h = h;
         r->head_g.in_w = r->head_g.out_w = w;
-        io = max_sz(io, (size_t)h * w * m->head.cout * act_bytes(&m->head.out_q));
-        io = max_sz(io, (size_t)h * w * m->head.cin * act_bytes(&m->head.in_q));
+        if (m->head.in_q.dtype != cur_t) LANDS((size_t)h * w * m->head.cin * act_bytes(&m->head.in_q));
+        LANDS((size_t)h * w * m->head.cout * act_bytes(&m->head.out_q));
         if (m->head.w.dtype == EFFAD_S8) qmul = max_sz(qmul, (size_t)m->head.cout);
-        gemm_needs(k, &m->head, (size_t)h * w, &scr, &pack);
+        gemm_needs(k, &m->head, (size_t)h * w, 0, prepacked, &scr, &pack);
     }
     tap_h[m->n_blocks + 1] = h; tap_w[m->n_blocks + 1] = w;
     size_t maps = 0;
@@ -161,13 +181,14 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
             maps += round64((size_t)r->tap_h[t] * r->tap_w[t] * m->taps[t].channels * sizeof(float));
         }
     }
-    r->io_bytes = round64(io); r->exp_bytes = round64(ex); r->dw_bytes = round64(dw); r->vec_bytes = round64(vec);
+#undef LANDS
+    r->x0_bytes = round64(io[0]); r->x1_bytes = round64(io[1]); r->exp_bytes = round64(ex); r->dw_bytes = round64(dw); r->vec_bytes = round64(vec);
     r->scratch_bytes = round64(scr);
     r->ring_bytes = round64(ring);
     r->pack_bytes = round64(pack);
     r->off_x0 = 0;
-    r->off_x1 = r->off_x0 + r->io_bytes;
-    r->off_exp = r->off_x1 + r->io_bytes;
+    r->off_x1 = r->off_x0 + r->x0_bytes;
+    r->off_exp = r->off_x1 + r->x1_bytes;
     r->off_dw = r->off_exp + r->exp_bytes;
     r->off_vec = r->off_dw + r->dw_bytes;
     r->off_pack = r->off_vec + r->vec_bytes;

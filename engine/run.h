@@ -30,6 +30,8 @@ ops_act run_act(const effad_conv *c);
 /* Conv c's weights as r->packed holds them for r's table, or NULL
  * (engine/packed.c). */
 const void *run_packed(const effad_runner *r, const effad_conv *c);
+/* Whether runner.packed holds r's model packed for r's table. */
+int run_packed_fits(const effad_runner *r);
 ops_conv_geom run_geom(const effad_conv *c, const effad_geom *g);
 /* Output rows [*begin, *end) of band `band` of an out_h-row map. */
 void run_band_rows(int band, int out_h, int *begin, int *end);

@@ -6,8 +6,16 @@
  * Why: a first touch of a 4 KiB page costs ~18 us in the VMs this runs on
  * (perf stat: 2,800 extra faults added 50 ms to loading B0 with its 12 MB
  * of packed weights); 2 MiB pages take 512 times fewer faults, which is
- * most of their cost. (Not for the arena: it is not all touched on every
- * model, and huge pages would make all of it resident.) Free with free().
+ * most of their cost. Free with free().
+ *
+ * The engine's arena too (cli_arena, pipeline.c), now that the plan lays
+ * it out for what each pass touches (x0 and x1 sized apart, no pack
+ * buffer for weights packed beforehand: engine/plan.c): B4's arena went
+ * 26.4 -> 20.0 MiB, and on huge pages its first pass stopped paying ~1,700
+ * 4 KiB faults per 7 MB -- start to first inference B4 198-257 -> 124-157
+ * ms, B0 39-43 -> 28-34 ms, peak RSS 92.8-92.9 -> 93.0-93.2 MiB (effad
+ * bench, alternating binaries, Zen 5 VM). Before the plan was tight, 24 %
+ * of B4's arena was never touched, and huge pages made RSS 4.6 MiB larger.
  *
  * The same holds for every large buffer that is written or read in full
  * once it exists: a .gauss file read whole, the d x d Cholesky factors and

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
+#include "big-buffer.h"
 #include "atomic-file.h"
 #include "dataset.h"
 
@@ -171,9 +172,7 @@ effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model 
 
 void *cli_arena(size_t bytes)
 {
-    void *p = 0;
-    if (posix_memalign(&p, 64, bytes ? bytes : 64)) return 0;
-    return p;
+    return big_buffer(bytes);
 }
 
 double cli_now(void)

@@ -38,7 +38,10 @@ void info_print(FILE *f, const effad_model *m, const effad_kernel_set *k, int ve
 {
     size_t arena = 0;
     effad_runner r;
-    effad_arena_bytes(m, k, 0, &arena, 0);
+    /* as fit and score plan it: with the 1x1 weights packed apart */
+    const size_t packed = effad_packed_bytes(m, k);
+    const effad_plan_opts po = { .n_workers = 1, .flags = packed ? EFFAD_PLAN_PREPACKED : 0 };
+    effad_arena_bytes(m, k, &po, &arena, 0);
     effad_runner_init(&r, m, k, 0, 0, 0, 0);
     fprintf(f, "  variant     %s, input %dx%dx%d, %d blocks in %d stages, head %s\n", m->variant, m->in_c, m->in_h,
             m->in_w, m->n_blocks, m->n_stages, m->has_head ? "1x1 conv" : "none");
@@ -52,6 +55,10 @@ void info_print(FILE *f, const effad_model *m, const effad_kernel_set *k, int ve
     fprintf(f, "  arena       "); print_thousands(f, (long long)arena);
     fprintf(f, " bytes (one thread, %s kernels%s)\n", k ? effad_kernels_name(k) : "scalar",
             m->quantised ? ", int8 model" : "");
+    if (packed) {
+        fprintf(f, "  packed      "); print_thousands(f, (long long)packed);
+        fprintf(f, " bytes (the 1x1 weights laid out once for these kernels)\n");
+    }
     fprintf(f, "  model hash  %016llx\n", (unsigned long long)m->hash);
     if (verbose) {
         /* fused: expand and depthwise run together through a ring of rows

@@ -15,11 +15,12 @@ static effad_status open_runner(pipeline *p, int workers, uint32_t map_taps, con
                                 effad_error *e)
 {
     size_t bytes;
-    const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = workers, .map_taps = map_taps };
+    const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = workers, .map_taps = map_taps,
+                                 .flags = packed ? EFFAD_PLAN_PREPACKED : 0 };
     effad_status s;
     p->map_taps = map_taps;
     if ((s = effad_arena_bytes(&p->model, p->k, &po, &bytes, e))) return s;
-    if (posix_memalign(&p->arena, 64, bytes)) return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for a %zu-byte arena", bytes);
+    if (!(p->arena = big_buffer(bytes))) return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for a %zu-byte arena", bytes);
     if ((s = effad_runner_init(&p->runner, &p->model, p->k, &po, p->arena, bytes, e))) return s;
     p->runner.threads = p->threads;
     p->runner.packed = packed;

@@ -84,14 +84,17 @@ static void check_run(const char *path, const char *label, const effad_model *m,
     effad_runner r;
     void *arena = 0;
     effad_error e = { 0 };
-    const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = 1, .map_taps = want_maps ? (uint32_t)((1ull << n_lv) - 1) : 0 };
+    /* the 1x1 weights packed once, as the pipeline runs them, and the arena
+     * planned for that (EFFAD_PLAN_PREPACKED) */
+    const size_t pack_bytes = effad_packed_bytes(m, k);
+    const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = 1,
+                                 .map_taps = want_maps ? (uint32_t)((1ull << n_lv) - 1) : 0,
+                                 .flags = pack_bytes ? EFFAD_PLAN_PREPACKED : 0 };
     effad_status s = effad_arena_bytes(m, k, &po, &arena_bytes, &e);
     if (!s && posix_memalign(&arena, 64, arena_bytes)) s = EFFAD_ERR_NOMEM;
     if (!s) s = effad_runner_init(&r, m, k, &po, arena, arena_bytes, &e);
-    /* the 1x1 weights packed once, as the pipeline runs them */
     effad_packed packed;
     void *pack_buf = 0;
-    const size_t pack_bytes = effad_packed_bytes(m, k);
     if (!s && pack_bytes) {
         if (posix_memalign(&pack_buf, 64, pack_bytes)) s = EFFAD_ERR_NOMEM;
         if (!s) s = effad_pack(&packed, m, k, pack_buf, pack_bytes, 0, 0, &e);

@@ -124,7 +124,13 @@ static int run_once(const effad_model *m, const effad_kernel_set *k, int h, int 
     size_t bytes;
     effad_runner r;
     void *arena = 0;
-    const effad_plan_opts po = { .in_h = h, .in_w = w, .n_workers = t ? t->n_threads : 1, .map_taps = (uint32_t)((1ull << m->n_taps) - 1) };
+    /* with packed weights, the arena planned for them as the pipeline plans
+     * it: the pack buffer then holds only the gated projections' scaled A
+     * or B (plan.c, gemm_needs), which every thread count and fusion rule
+     * below exercises */
+    const effad_plan_opts po = { .in_h = h, .in_w = w, .n_workers = t ? t->n_threads : 1,
+                                 .map_taps = (uint32_t)((1ull << m->n_taps) - 1),
+                                 .flags = packed ? EFFAD_PLAN_PREPACKED : 0 };
     effad_status s = plan_arena_bytes(m, k, &po, rule, &bytes, &e);
     if (!s && posix_memalign(&arena, 64, bytes)) s = EFFAD_ERR_NOMEM;
     if (!s) s = plan_runner_init(&r, m, k, &po, rule, arena, bytes, &e);
@@ -284,6 +290,22 @@ int main(int argc, char **argv)
                 r.threads = &rev3.pub;
                 CHECK_EQ_INT(effad_run(&r, in, 0, &e), EFFAD_ERR_ARG);
                 CHECK_STR_CONTAINS(e.msg, "planned for 2 workers");
+            }
+            free(arena); free(in);
+        }
+        /* a runner planned for pre-packed weights is refused without them,
+         * not run over a pack buffer too small for packing */
+        const effad_kernel_set *kb = ops_kernels_for(ops_isa_best());
+        if (!s && effad_packed_bytes(&m, kb)) {
+            size_t bytes;
+            effad_runner r;
+            void *arena = 0;
+            float *in = calloc((size_t)3 * m.in_h * m.in_w, sizeof(float));
+            const effad_plan_opts pre = { .n_workers = 1, .flags = EFFAD_PLAN_PREPACKED };
+            effad_arena_bytes(&m, kb, &pre, &bytes, &e);
+            if (in && !posix_memalign(&arena, 64, bytes) && !effad_runner_init(&r, &m, kb, &pre, arena, bytes, &e)) {
+                CHECK_EQ_INT(effad_run(&r, in, 0, &e), EFFAD_ERR_ARG);
+                CHECK_STR_CONTAINS(e.msg, "pre-packed weights");
             }
             free(arena); free(in);
         }
