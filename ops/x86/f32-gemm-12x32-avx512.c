@@ -49,9 +49,12 @@
  *    nothing), B4's unfused expands 0.961 and head 0.954 of the time, the
  *    projections 1.00; alone (prepacked B4 layers) 0.91-0.96 on the
  *    144-row expands.
- *  - Not tried: K-blocking -- hot in cache the deep layers already run at
- *    113-116 GMAC/s except 49x1152 (108), and the AVX2 kernel measured it
- *    a loss on Zen 3.
+ *  - K-blocking (slices of k, the raw sums stored to C and reloaded, so
+ *    the same bits): the 144-row layers run at 90-93 GMAC/s with B from
+ *    memory, and the guess was A's 12-row slice spilling L1. Slices of 128
+ *    and 256 made B4's 1x1 layers 1.05 and 1.04 of the time (the 144-row
+ *    ones 1.03-1.34, b31 the worst), 512 1.00 (bench-gemm-b4, alternating
+ *    runs); not kept. The AVX2 kernel measured it a loss on Zen 3 too.
  * In the engine (bench/bench-isa-ab.c, one thread, sum of per-layer
  * minima over 40 / 15 alternated passes), the unfused 1x1 layers took
  * 3.72 ms instead of 6.65 on B0@224 (0.56) and 38.9 instead of 73.8 on
