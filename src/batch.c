@@ -94,6 +94,17 @@ static void *thread_main(void *arg)
     pthread_mutex_unlock(&b->lock);
     return 0;
 }
+
+int batch_thread_start(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT); sigaddset(&block, SIGTERM); sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    const int rc = pthread_create(th, 0, fn, arg);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
 #endif
 
 static effad_status run_here(size_t n, batch_work_fn work, batch_deliver_fn deliver, void *ctx, effad_error *e)
@@ -125,19 +136,11 @@ effad_status batch_run(int n_threads, int n_slots, size_t n, batch_work_fn work,
     for (int k = 0; k < n_slots; k++) b->free_slot[k] = n_slots - 1 - k;   /* slot 0 first */
     pthread_t th[EFFAD_MAX_THREADS];
     int started = 0;
-    /* the calling thread is one of them; the others start with SIGINT,
-     * SIGTERM and SIGHUP blocked, as the engine's pool does (pipeline.c),
-     * so those signals reach the main thread and its cleanup handler
-     * (atomic-file.h) */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT); sigaddset(&block, SIGTERM); sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    /* the calling thread is one of them */
     for (int t = 1; t < n_threads; t++) {
-        if (pthread_create(&th[t], 0, thread_main, b)) break;
+        if (batch_thread_start(&th[t], thread_main, b)) break;
         started = t;
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     thread_main(b);
     for (int t = 1; t <= started; t++) pthread_join(th[t], 0);
     pthread_cond_destroy(&b->freed);

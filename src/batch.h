@@ -40,4 +40,12 @@ typedef effad_status (*batch_deliver_fn)(void *ctx, int slot, size_t i, effad_st
 effad_status batch_run(int n_threads, int n_slots, size_t n, batch_work_fn work, batch_deliver_fn deliver, void *ctx,
                        effad_error *e);
 
+#ifdef EFFAD_HAVE_THREADS
+#include <pthread.h>
+/* pthread_create with SIGINT, SIGTERM and SIGHUP blocked in the new
+ * thread, so that those signals reach the main thread and its cleanup
+ * handler (atomic-file.h), as for batch_run's threads. 0 on success. */
+int batch_thread_start(pthread_t *th, void *(*fn)(void *), void *arg);
+#endif
+
 #endif

@@ -36,14 +36,11 @@ static effad_status open_runner(pipeline *p, int workers, uint32_t map_taps, con
     return EFFAD_OK;
 }
 
-effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e)
+effad_status pipeline_load(pipeline *p, const char *efm_path, const char *isa, effad_error *e)
 {
     memset(p, 0, sizeof *p);
-    const char *preset = opt && opt->preset ? opt->preset : "ailia";
-    const char *isa = opt ? opt->isa : 0;
     effad_status s;
     if ((s = effad_kernels_select(isa ? isa : getenv("EFFAD_ISA"), &p->k, e))) return s;
-
     if ((s = effad_file_map(efm_path, &p->file, e))) return s;
     if ((s = effad_model_load_writable(&p->model, (void *)p->file.bytes, p->file.n_bytes, e))) {
         effad_error_prefix(e, efm_path);
@@ -54,6 +51,27 @@ effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_opt
         pipeline_close(p);
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s: the model exposes no feature levels", efm_path);
     }
+    /* the 1x1 weights packed once for every pass and every worker; their
+     * source pages are let go as each layer is packed, so the model does
+     * not stay resident twice */
+    const size_t pb = effad_packed_bytes(&p->model, p->k);
+    if (pb) {
+        if (!(p->packed_buf = big_buffer(pb))) {
+            pipeline_close(p);
+            return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for %zu bytes of packed weights", pb);
+        }
+        if ((s = effad_pack(&p->packed, &p->model, p->k, p->packed_buf, pb, effad_file_release, &p->file, e))) {
+            pipeline_close(p);
+            return s;
+        }
+    }
+    return EFFAD_OK;
+}
+
+effad_status pipeline_start(pipeline *p, const pipeline_options *opt, effad_error *e)
+{
+    const char *preset = opt && opt->preset ? opt->preset : "ailia";
+    effad_status s;
     if ((s = preprocess_by_name(preset, p->model.in_h, p->model.in_w, &p->prep, e))) { pipeline_close(p); return s; }
     memcpy(p->prep.mean, p->model.mean, sizeof p->prep.mean);
     p->rgb16 = opt ? opt->rgb16 : IMAGE_RGB_SCALE;
@@ -79,23 +97,15 @@ effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_opt
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "this build has no thread support (make THREADS=1)");
     }
 #endif
-    /* the 1x1 weights packed once for every pass and every worker; their
-     * source pages are let go as each layer is packed, so the model does
-     * not stay resident twice */
-    const size_t pb = effad_packed_bytes(&p->model, p->k);
-    if (pb) {
-        if (!(p->packed_buf = big_buffer(pb))) {
-            pipeline_close(p);
-            return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for %zu bytes of packed weights", pb);
-        }
-        if ((s = effad_pack(&p->packed, &p->model, p->k, p->packed_buf, pb, effad_file_release, &p->file, e))) {
-            pipeline_close(p);
-            return s;
-        }
-    }
-    effad_status rs = open_runner(p, workers, opt ? opt->map_taps : 0, pb ? &p->packed : 0, e);
+    effad_status rs = open_runner(p, workers, opt ? opt->map_taps : 0, p->packed_buf ? &p->packed : 0, e);
     if (rs) pipeline_close(p);
     return rs;
+}
+
+effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e)
+{
+    effad_status s = pipeline_load(p, efm_path, opt ? opt->isa : 0, e);
+    return s ? s : pipeline_start(p, opt, e);
 }
 
 effad_status pipeline_open_copy(pipeline *copy, const pipeline *p, effad_error *e)

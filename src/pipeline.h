@@ -46,6 +46,13 @@ typedef struct pipeline_options {
 } pipeline_options;
 
 effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e);
+/* pipeline_open in two halves: the model mapped, checked and its weights
+ * packed (nothing of opt but the kernels), then the preset, threads and
+ * runner. A caller with other work to do before it knows the preset or
+ * the maps (detector_open: the .gauss) overlaps it with the first half.
+ * On failure either closes p. */
+effad_status pipeline_load(pipeline *p, const char *efm_path, const char *isa, effad_error *e);
+effad_status pipeline_start(pipeline *p, const pipeline_options *opt, effad_error *e);
 /* A second pipeline for another worker: p's model (its mapping shared,
  * read-only; p must outlive the copy), kernels and preset, with its own
  * single-threaded runner, arena and buffers (src/batch-pipeline.h). */

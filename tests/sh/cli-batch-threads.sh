@@ -40,8 +40,19 @@ for n in 1 2 3; do
     [ $? -eq 4 ] || bad "score --json --threads $n (maps): not exit 4 with an unreadable image"
     effad score "$O/maps.gauss" "$M" "$D/test/spot/000.png" --json --threads $n >"$O/one.jsonl" || bad "score one image --threads $n"
     effad eval "$O/maps.gauss" "$M" "$D" --out "$O/rep" --threads $n --quiet >"$O/eval.txt" 2>&1 || bad "eval --threads $n: $(cat "$O/eval.txt")"
+    # with threads the .gauss is read while the model loads (detector.c,
+    # read_both): a bad one of either, or both, fails as with one thread,
+    # the .gauss's error first
+    head -c 3000 "$O/aug.gauss" >"$O/cut.gauss"
+    head -c 3000 "$M" >"$O/cut.efm"
+    for pair in "cut.gauss $M" "aug.gauss $O/cut.efm" "cut.gauss $O/cut.efm"; do
+        set -- $pair
+        effad score "$O/$1" "$2" "$D/test/spot/000.png" --threads $n >/dev/null 2>>"$O/bad.err" &&
+            bad "score --threads $n: $1 with $2 did not fail"
+    done
+    grep -c "truncated" "$O/bad.err" | grep -qx 3 || bad "score --threads $n: not three truncation errors: $(cat "$O/bad.err")"
     # the outputs name their directory; the bytes must not differ otherwise
-    for f in fit.txt fit.err stop.err maps.txt score.txt score.csv maps.jsonl one.jsonl eval.txt; do sed -i "s|$O/|OUT/|g" "$O/$f"; done
+    for f in fit.txt fit.err stop.err maps.txt score.txt score.csv maps.jsonl one.jsonl eval.txt bad.err; do sed -i "s|$O/|OUT/|g" "$O/$f"; done
     # except the fit's memory estimate, which depends on the thread count
     sed -i '/fitting memory/d' "$O/maps.txt"
     # what the runs hold: rows from every readable image, every record
@@ -55,7 +66,7 @@ for n in 1 2 3; do
 done
 
 for n in 2 3; do
-    for f in aug.gauss maps.gauss fit.txt fit.err stop.err maps.txt score.txt score.csv maps.jsonl one.jsonl eval.txt \
+    for f in aug.gauss maps.gauss fit.txt fit.err stop.err maps.txt score.txt score.csv maps.jsonl one.jsonl eval.txt bad.err \
              rep/scores.csv rep/report.json rep/roc.svg rep/region-counts.svg; do
         cmp -s "$T/t1/$f" "$T/t$n/$f" || bad "--threads $n: $f differs from --threads 1"
     done
