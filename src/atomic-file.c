@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#ifdef EFFAD_HAVE_THREADS
+#include <pthread.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,16 +191,28 @@ void atomic_file_cleanup_on_signals(void)
 
 /* Signals held off while a temp file is created and registered, and while
  * it is renamed and forgotten: a temp file exists exactly while its slot
- * says so. */
-static void hold_signals(sigset_t *old)
+ * says so. The calling thread's mask (pthread_sigmask where there are
+ * threads: sigprocmask's effect in a threaded process is unspecified). */
+void atomic_file_hold_signals(sigset_t *old)
 {
     sigset_t block;
     sigemptyset(&block);
     for (size_t i = 0; i < sizeof cleanup_signals / sizeof *cleanup_signals; i++) sigaddset(&block, cleanup_signals[i]);
+#ifdef EFFAD_HAVE_THREADS
+    pthread_sigmask(SIG_BLOCK, &block, old);
+#else
     sigprocmask(SIG_BLOCK, &block, old);
+#endif
 }
 
-static void release_signals(const sigset_t *old) { sigprocmask(SIG_SETMASK, old, NULL); }
+void atomic_file_release_signals(const sigset_t *old)
+{
+#ifdef EFFAD_HAVE_THREADS
+    pthread_sigmask(SIG_SETMASK, old, NULL);
+#else
+    sigprocmask(SIG_SETMASK, old, NULL);
+#endif
+}
 
 /* Creates target.tmp.XXXXXX in a free slot; the slot index, or -1. */
 static int create_temp(const char *target, int *fd, effad_error *e)
@@ -208,11 +223,11 @@ static int create_temp(const char *target, int *fd, effad_error *e)
         return -1;
     }
     sigset_t old;
-    hold_signals(&old);
+    atomic_file_hold_signals(&old);
     int slot = 0;
     while (slot < TEMP_SLOTS && temp_used[slot]) slot++;
     if (slot == TEMP_SLOTS) {
-        release_signals(&old);
+        atomic_file_release_signals(&old);
         effad_fail(e, EFFAD_ERR_ARG, "%s: more than %d files being written at once", target, TEMP_SLOTS);
         return -1;
     }
@@ -221,7 +236,7 @@ static int create_temp(const char *target, int *fd, effad_error *e)
     *fd = mkstemp(temp_path[slot]);
     int err = errno;
     if (*fd >= 0) temp_used[slot] = 1;
-    release_signals(&old);
+    atomic_file_release_signals(&old);
     if (*fd < 0) { fail_errno(e, err, "creating a temp file", target); return -1; }
     return slot;
 }
@@ -229,10 +244,10 @@ static int create_temp(const char *target, int *fd, effad_error *e)
 static void drop_temp(int slot, int remove)
 {
     sigset_t old;
-    hold_signals(&old);
+    atomic_file_hold_signals(&old);
     if (remove) unlink(temp_path[slot]);
     temp_used[slot] = 0;
-    release_signals(&old);
+    atomic_file_release_signals(&old);
 }
 
 /* Tests only (tests/sh/cli-output-safety.sh): EFFAD_TEST_ATOMIC_STALL=point
@@ -316,10 +331,10 @@ effad_status atomic_file_write_flags(const char *path, const void *data, size_t 
     if (!what && f == ATOMIC_FAULT_FAIL_RENAME) { what = "rename"; err = EIO; }
     if (!what) {
         sigset_t old;
-        hold_signals(&old);
+        atomic_file_hold_signals(&old);
         if (rename(temp_path[slot], target) != 0) { what = "rename"; err = errno; }
         else temp_used[slot] = 0;
-        release_signals(&old);
+        atomic_file_release_signals(&old);
     }
     if (what) {
         drop_temp(slot, 1);

@@ -28,6 +28,7 @@
 #ifndef EFFAD_ATOMIC_FILE_H
 #define EFFAD_ATOMIC_FILE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "effad.h"
@@ -55,6 +56,12 @@ void atomic_file_forget_inputs(void);
  * of those signals whose disposition is still the default. For programs
  * (the CLI), not for a library embedded in someone else's. */
 void atomic_file_cleanup_on_signals(void);
+/* The cleanup signals (SIGINT, SIGTERM, SIGHUP) held off in the calling
+ * thread, and let through again. A thread started between the two inherits
+ * them held (batch_thread_start, the engine's pool in pipeline.c): they then
+ * reach the main thread, whose writes hold them off at the right moments. */
+void atomic_file_hold_signals(sigset_t *old);
+void atomic_file_release_signals(const sigset_t *old);
 
 /* Reads a whole regular file into a malloc'ed buffer (*data, *len): the
  * reading half, so that callers of this pair never see a partial file. */

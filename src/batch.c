@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "batch.h"
+#include "atomic-file.h"
 
 #ifdef EFFAD_HAVE_THREADS
 #include <pthread.h>
@@ -97,12 +98,10 @@ static void *thread_main(void *arg)
 
 int batch_thread_start(pthread_t *th, void *(*fn)(void *), void *arg)
 {
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT); sigaddset(&block, SIGTERM); sigaddset(&block, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    sigset_t old;
+    atomic_file_hold_signals(&old);
     const int rc = pthread_create(th, 0, fn, arg);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    atomic_file_release_signals(&old);
     return rc;
 }
 #endif

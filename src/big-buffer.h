@@ -8,7 +8,7 @@
  * of packed weights); 2 MiB pages take 512 times fewer faults, which is
  * most of their cost. Free with free().
  *
- * The engine's arena too (cli_arena, pipeline.c), now that the plan lays
+ * The engine's arena too (pipeline.c, effad bench and features), now that the plan lays
  * it out for what each pass touches (x0 and x1 sized apart, no pack
  * buffer for weights packed beforehand: engine/plan.c): B4's arena went
  * 26.4 -> 20.0 MiB, and on huge pages its first pass stopped paying ~1,700

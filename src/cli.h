@@ -70,9 +70,6 @@ int cli_parse_int(const char *s, int lo, int hi, int *out);
 const effad_kernel_set *cli_kernels(const char *isa_opt, effad_error *e);
 /* Maps and validates an .efm; errors prefixed with the path. */
 effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model *m, effad_error *e);
-/* Allocates an arena: 64-byte aligned, from 4 MiB up on huge pages
- * (big-buffer.h). Free with free(). */
-void *cli_arena(size_t bytes);
 /* Prints the model summary shared by convert and info (src/cmd-info.c). */
 void info_print(FILE *f, const effad_model *m, const effad_kernel_set *k, int verbose);
 /* The options every image command shares: --threads N, --isa NAME, --quiet,

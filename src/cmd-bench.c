@@ -220,7 +220,7 @@ int cmd_bench(int argc, char **argv)
     const effad_plan_opts po = { .in_h = h, .in_w = w, .n_workers = threads, .map_taps = 0,
                                  .flags = packed_bytes ? EFFAD_PLAN_PREPACKED : 0 };
     if (effad_arena_bytes(&m, k, &po, &arena_bytes, &e)) goto fail;
-    if (!(arena = cli_arena(arena_bytes))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the arena"); goto fail; }
+    if (!(arena = big_buffer(arena_bytes))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the arena"); goto fail; }
     if (effad_runner_init(&r, &m, k, &po, arena, arena_bytes, &e)) goto fail;
     if (packed_bytes) {
         if (!(packed_buf = big_buffer(packed_bytes))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for packed weights"); goto fail; }

@@ -9,7 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli.h"
-#include "big-buffer.h"
 #include "atomic-file.h"
 #include "dataset.h"
 
@@ -168,11 +167,6 @@ effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model 
         effad_file_unmap(f);
     }
     return s;
-}
-
-void *cli_arena(size_t bytes)
-{
-    return big_buffer(bytes);
 }
 
 double cli_now(void)

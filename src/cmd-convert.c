@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "big-buffer.h"
 #include "convert.h"
 #include "atomic-file.h"
 #include "cmd-convert-int8.h"
@@ -124,7 +125,7 @@ int cmd_convert(int argc, char **argv)
 
     /* reload what we wrote: the loader's checks are the converter's test */
     static effad_model m;
-    void *aligned = cli_arena(efm_bytes);
+    void *aligned = big_buffer(efm_bytes);
     if (!aligned) { free(efm); e.status = EFFAD_ERR_NOMEM; strcpy(e.msg, "out of memory"); return cli_error("convert", &e); }
     /* a copy: on a big-endian host loading swaps the weights in place */
     memcpy(aligned, efm, efm_bytes);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "big-buffer.h"
 #include "atomic-file.h"
 #include "input-list.h"
 #include "le.h"
@@ -150,7 +151,7 @@ int cmd_features(int argc, char **argv)
     effad_runner r;
     const effad_plan_opts plan = { .in_h = h, .in_w = w, .n_workers = 1, .map_taps = maps ? (uint32_t)((1ull << m.n_taps) - 1) : 0 };
     if (effad_arena_bytes(&m, k, &plan, &arena_bytes, &e)) goto fail;
-    if (!(arena = cli_arena(arena_bytes))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the arena"); goto fail; }
+    if (!(arena = big_buffer(arena_bytes))) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the arena"); goto fail; }
     if (effad_runner_init(&r, &m, k, &plan, arena, arena_bytes, &e)) goto fail;
 
     float *ptrs[EFFAD_MAX_TAPS];

@@ -309,34 +309,29 @@ static effad_status read_both(detector *d, const char *gauss_path, const char *e
                               unsigned read_flags, effad_error *e)
 {
     gauss_read_job j = { gauss_path, &d->gm, read_flags, EFFAD_OK, { 0 } };
+    int side = 0;
 #ifdef EFFAD_HAVE_THREADS
     pthread_t th;
-    if (po->threads > 1 && !batch_thread_start(&th, gauss_read_main, &j)) {
-        effad_error pe = { 0 };
-        const effad_status ps = pipeline_load(&d->p, efm_path, po->isa, &pe);
-        pthread_join(th, 0);
-        if (j.s) {
-            if (!ps) pipeline_close(&d->p);
-            if (e) *e = j.e;
-            return j.s;
-        }
-        if (ps) {
-            gauss_model_free(&d->gm);
-            if (e) *e = pe;
-            return ps;
-        }
-        return EFFAD_OK;
-    }
+    side = po->threads > 1 && !batch_thread_start(&th, gauss_read_main, &j);
 #endif
-    (void)po;
-    gauss_read_main(&j);
+    if (!side) gauss_read_main(&j);
+    effad_error pe = { 0 };
+    /* one after the other, a bad .gauss stops before the model is read */
+    const int load = side || !j.s;
+    const effad_status ps = load ? pipeline_load(&d->p, efm_path, po->isa, &pe) : EFFAD_OK;
+#ifdef EFFAD_HAVE_THREADS
+    if (side) pthread_join(th, 0);
+#endif
     if (j.s) {
+        if (load && !ps) pipeline_close(&d->p);
         if (e) *e = j.e;
         return j.s;
     }
-    effad_status s = pipeline_load(&d->p, efm_path, po->isa, e);
-    if (s) gauss_model_free(&d->gm);
-    return s;
+    if (ps) {
+        gauss_model_free(&d->gm);
+        if (e) *e = pe;
+    }
+    return ps;
 }
 
 effad_status detector_open_flags(detector *d, const char *gauss_path, const char *efm_path, pipeline_options po,

@@ -8,6 +8,7 @@
 #endif
 #include "image.h"
 #include "big-buffer.h"
+#include "atomic-file.h"
 
 /* The runner, its arena and the per-image buffers of p, whose model, kernels
  * and preset are set: what pipeline_open and pipeline_open_copy share. */
@@ -80,15 +81,11 @@ effad_status pipeline_start(pipeline *p, const pipeline_options *opt, effad_erro
     int workers = opt && opt->threads > 1 ? opt->threads : 1;
 #ifdef EFFAD_HAVE_THREADS
     if (workers > 1) {
-        /* the workers start with SIGINT, SIGTERM and SIGHUP blocked, so that
-         * those signals reach the main thread, whose writes hold them off
-         * while a temp file is created or renamed (atomic-file.h) */
-        sigset_t block, old;
-        sigemptyset(&block);
-        sigaddset(&block, SIGINT); sigaddset(&block, SIGTERM); sigaddset(&block, SIGHUP);
-        pthread_sigmask(SIG_BLOCK, &block, &old);
+        /* the workers start with the cleanup signals held (atomic-file.h) */
+        sigset_t old;
+        atomic_file_hold_signals(&old);
         p->threads = effad_threads_create(workers, e);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        atomic_file_release_signals(&old);
         if (!p->threads) { pipeline_close(p); return e ? e->status : EFFAD_ERR_ARG; }
     }
 #else

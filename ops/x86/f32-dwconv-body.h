@@ -353,19 +353,19 @@ dw_edge_any(const ops_dwconv_args *a, const int kw, const int right, const int n
 }
 
 /* Where a row's edges go, given the columns [ox_lo, ox_hi) whose taps are
- * all inside: with edge tiles (`edges`, see dw_row_act), the left one
- * covers [0, *mid_lo) and the right one [*mid_hi, ow), as wide as the row
- * allows (the left tile's window must end inside the row and leave the
- * right edge its kw / 2 outputs; the right one must not reach the left
- * one); else border pixels cover [0, ox_lo) and [ox_hi, ow). */
+ * all inside: with edge tiles (`edges`, see dw_row_act: stride 1 and kw / 2
+ * pads, so ow == iw), the left one covers [0, *mid_lo) and the right one
+ * [*mid_hi, ow), as wide as the row allows (the left tile's window, kw / 2
+ * columns past it, must end inside the row, which also leaves the right
+ * edge its kw / 2 outputs; the right one must not reach the left one);
+ * else border pixels cover [0, ox_lo) and [ox_hi, ow). */
 static inline __attribute__((always_inline)) void
 dw_edges_at(const ops_dwconv_args *a, const int kw, const int edges, const int ox_lo, const int ox_hi,
             int *mid_lo, int *mid_hi)
 {
     if (!edges) { *mid_lo = ox_lo; *mid_hi = ox_hi; return; }
-    const int P = kw / 2, ow = a->out_dims.w, iw = a->in_dims.w;
-    const int room = iw - P < ow - P ? iw - P : ow - P;
-    *mid_lo = dw_edge_n(P, room);
+    const int P = kw / 2, ow = a->out_dims.w;
+    *mid_lo = dw_edge_n(P, ow - P);
     *mid_hi = ow - dw_edge_n(P, ow - *mid_lo);
 }
 
