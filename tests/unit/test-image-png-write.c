@@ -9,19 +9,10 @@
 #include "image-test-util.h"
 #include "image.h"
 
-/* beside the test program (build/tests/png-write for the native build):
- * the cross builds run side by side and must not share the directory */
-static char OUT[512];
-
-/* OUT + rel, in one of a few buffers (one expression may use two) */
-static const char *in_out(const char *rel)
-{
-    static char buf[4][600];
-    static unsigned k;
-    char *p = buf[k++ % 4];
-    snprintf(p, sizeof buf[0], "%s%s", OUT, rel);
-    return p;
-}
+/* relative to the test program's directory, where main() goes first
+ * (build/tests/png-write for the native build): the cross builds run side
+ * by side and must not share the directory */
+#define OUT "png-write"
 
 static int count_entries(const char *dir)
 {
@@ -47,7 +38,7 @@ static void round_trip(int w, int h, int ch, unsigned kind)
               : (uint8_t)(((i / ch / w) / 4 + (i / ch % w) / 4) % 2 ? 200 : 30);  /* checkerboard */
     }
     char path[256];
-    snprintf(path, sizeof path, "%s/rt-%dx%d-c%d-k%u.png", OUT, w, h, ch, kind);
+    snprintf(path, sizeof path, OUT "/rt-%dx%d-c%d-k%u.png", w, h, ch, kind);
     effad_error e = { 0 };
     CHECK_MSG(image_write_png(path, px, w, h, ch, &e) == EFFAD_OK, "%.300s", e.msg);
     effad_image img;
@@ -59,7 +50,7 @@ static void round_trip(int w, int h, int ch, unsigned kind)
         image_free(&img);
     }
     /* the raw pixels too, for tests/check-png-writer.py */
-    snprintf(path, sizeof path, "%s/rt-%dx%d-c%d-k%u.raw", OUT, w, h, ch, kind);
+    snprintf(path, sizeof path, OUT "/rt-%dx%d-c%d-k%u.raw", w, h, ch, kind);
     FILE *f = fopen(path, "wb");
     if (f) { fwrite(px, 1, n, f); fclose(f); }
     free(px);
@@ -77,7 +68,7 @@ static void round_trip16(int w, int h, int ch)
     }
     px[0] = 0xFFFF;
     char path[256];
-    snprintf(path, sizeof path, "%s/rt16-%dx%d-c%d.png", OUT, w, h, ch);
+    snprintf(path, sizeof path, OUT "/rt16-%dx%d-c%d.png", w, h, ch);
     effad_error e = { 0 };
     CHECK_MSG(image_write_png16(path, px, w, h, ch, &e) == EFFAD_OK, "%.300s", e.msg);
     effad_image img;
@@ -88,7 +79,7 @@ static void round_trip16(int w, int h, int ch)
         CHECK_MSG(!memcmp(img.px, px, n * sizeof *px), "%s: 16-bit pixels differ after the round trip", path);
         image_free(&img);
     }
-    snprintf(path, sizeof path, "%s/rt16-%dx%d-c%d.raw", OUT, w, h, ch);   /* little-endian, for PIL */
+    snprintf(path, sizeof path, OUT "/rt16-%dx%d-c%d.raw", w, h, ch);   /* little-endian, for PIL */
     FILE *f = fopen(path, "wb");
     for (size_t i = 0; f && i < n; i++) { fputc(px[i] & 0xff, f); fputc(px[i] >> 8, f); }
     if (f) fclose(f);
@@ -97,9 +88,10 @@ static void round_trip16(int w, int h, int ch)
 
 int main(int argc, char **argv)
 {
-    (void)argc;
-    const char *slash = strrchr(argv[0], '/');
-    snprintf(OUT, sizeof OUT, "%.*s/png-write", slash ? (int)(slash - argv[0]) : 1, slash ? argv[0] : ".");
+    char dir[512];
+    const char *slash = argc > 0 ? strrchr(argv[0], '/') : 0;
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - argv[0]) : 1, slash ? argv[0] : ".");
+    if (chdir(dir) != 0) { printf("test-image-png-write: cannot enter %s\n", dir); return 1; }
     mkdir(OUT, 0755);
     int dims[][2] = { { 1, 1 }, { 2, 3 }, { 17, 5 }, { 64, 48 }, { 301, 7 } };
     for (size_t d = 0; d < sizeof dims / sizeof *dims; d++)
@@ -112,33 +104,33 @@ int main(int argc, char **argv)
     effad_error e = { 0 };
     uint8_t px[12] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
     /* bad arguments */
-    CHECK_EQ_INT(image_write_png(in_out("/bad.png"), px, 2, 2, 2, &e), EFFAD_ERR_ARG);
+    CHECK_EQ_INT(image_write_png(OUT "/bad.png", px, 2, 2, 2, &e), EFFAD_ERR_ARG);
     CHECK_HAS(e.msg, "2 channels");
-    CHECK_EQ_INT(image_write_png(in_out("/bad.png"), px, 0, 2, 3, &e), EFFAD_ERR_ARG);
-    CHECK(access(in_out("/bad.png"), F_OK) != 0);
+    CHECK_EQ_INT(image_write_png(OUT "/bad.png", px, 0, 2, 3, &e), EFFAD_ERR_ARG);
+    CHECK(access(OUT "/bad.png", F_OK) != 0);
 
     /* a directory that does not exist: an error naming the path, no debris */
-    CHECK_EQ_INT(image_write_png(in_out("/no/such/dir/x.png"), px, 2, 2, 3, &e), EFFAD_ERR_IO);
-    CHECK_HAS(e.msg, in_out("/no/such/dir/x.png"));
+    CHECK_EQ_INT(image_write_png(OUT "/no/such/dir/x.png", px, 2, 2, 3, &e), EFFAD_ERR_IO);
+    CHECK_HAS(e.msg, OUT "/no/such/dir/x.png");
 
     /* the target is a directory: refused before any temporary is made
      * (a failing rename is test-gauss-file's injected fault) */
-    mkdir(in_out("/atomic"), 0755);
-    unlink(in_out("/atomic/target.png"));   /* left by an earlier run */
-    mkdir(in_out("/atomic/target.png"), 0755);
-    CHECK_EQ_INT(count_entries(in_out("/atomic")), 1);
-    CHECK_EQ_INT(image_write_png(in_out("/atomic/target.png"), px, 2, 2, 3, &e), EFFAD_ERR_IO);
+    mkdir(OUT "/atomic", 0755);
+    unlink(OUT "/atomic/target.png");   /* left by an earlier run */
+    mkdir(OUT "/atomic/target.png", 0755);
+    CHECK_EQ_INT(count_entries(OUT "/atomic"), 1);
+    CHECK_EQ_INT(image_write_png(OUT "/atomic/target.png", px, 2, 2, 3, &e), EFFAD_ERR_IO);
     CHECK_HAS(e.msg, "target.png: exists and is a directory, not a regular file");
-    CHECK_EQ_INT(count_entries(in_out("/atomic")), 1);
-    rmdir(in_out("/atomic/target.png"));
+    CHECK_EQ_INT(count_entries(OUT "/atomic"), 1);
+    rmdir(OUT "/atomic/target.png");
 
     /* overwriting replaces the old image whole */
-    CHECK(image_write_png(in_out("/atomic/target.png"), px, 2, 2, 3, &e) == EFFAD_OK);
+    CHECK(image_write_png(OUT "/atomic/target.png", px, 2, 2, 3, &e) == EFFAD_OK);
     uint8_t px2[4] = { 9, 8, 7, 6 };
-    CHECK(image_write_png(in_out("/atomic/target.png"), px2, 2, 2, 1, &e) == EFFAD_OK);
-    CHECK_EQ_INT(count_entries(in_out("/atomic")), 1);
+    CHECK(image_write_png(OUT "/atomic/target.png", px2, 2, 2, 1, &e) == EFFAD_OK);
+    CHECK_EQ_INT(count_entries(OUT "/atomic"), 1);
     effad_image img;
-    CHECK(image_load(in_out("/atomic/target.png"), &img, &e) == EFFAD_OK);
+    CHECK(image_load(OUT "/atomic/target.png", &img, &e) == EFFAD_OK);
     CHECK(img.channels == 1 && !memcmp(img.px, px2, 4));
     image_free(&img);
 
