@@ -28,7 +28,10 @@
 // AVX-512 on this machine, none otherwise): every round also runs effad
 // with EFFAD_ISA set to each, float32 and int8, in the same rotation, so
 // one run reports the AVX-512 and the AVX2 kernels against the same ORT
-// rounds (ORT uses whatever its own dispatch picks on this CPU).
+// rounds (ORT uses whatever its own dispatch picks on this CPU). With
+// EFFAD_ORT_AVX2_DIR and EFFAD_HIDE_AVX512_SO (make bench sets both on
+// x86-64), ORT also runs as on an AVX2-only CPU, float32 and QDQ, in the
+// same rotation, and the AVX2 rows are paired with those runs.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -81,10 +84,17 @@ function effadKernels() {
 }
 const extraIsas = opt.isas === 'auto' ? (effadKernels().startsWith('avx512') ? ['avx2'] : [])
   : opt.isas === 'none' ? [] : opt.isas.split(',');
-function ortRun(m, onnx, threads, runs, warmup) {
+function ortRun(m, onnx, threads, runs, warmup, env) {
   return run('node', [path.join(__dirname, 'ort-bench.js'), onnx, String(m.h), String(m.w), '--threads',
-    String(threads), '--runs', String(runs), '--warmup', String(warmup)], { EFFAD_ORT_DIR: ortDir });
+    String(threads), '--runs', String(runs), '--warmup', String(warmup)], env || { EFFAD_ORT_DIR: ortDir });
 }
+// ORT as on an AVX2-only CPU (make ort-avx2: its CPUID answered by
+// hide-avx512.so), for the effad@avx2 rows to be set against ORT's own AVX2
+// path rather than its AVX-512 one. Only when effad runs AVX2 as an extra
+// path here, i.e. on an AVX-512 machine.
+const ortAvx2 = process.env.EFFAD_ORT_AVX2_DIR && process.env.EFFAD_HIDE_AVX512_SO &&
+  fs.existsSync(process.env.EFFAD_HIDE_AVX512_SO) && extraIsas.includes('avx2')
+  ? { EFFAD_ORT_DIR: process.env.EFFAD_ORT_AVX2_DIR, LD_PRELOAD: process.env.EFFAD_HIDE_AVX512_SO } : null;
 // The four runners of a round: effad and ORT on float32, effad int8, ORT on
 // the QDQ graph.
 function tools(m) {
@@ -99,6 +109,10 @@ function tools(m) {
   for (const isa of extraIsas) {
     t[`effad@${isa}`] = (th, r, w) => effadRun(m.efm, th, r, w, isa);
     if (opt.int8) t[`effad8@${isa}`] = (th, r, w) => effadRun(m.efm8, th, r, w, isa);
+  }
+  if (ortAvx2) {
+    t['ort@avx2'] = (th, r, w) => ortRun(m, m.onnx, th, r, w, ortAvx2);
+    if (opt.int8) t['ort8@avx2'] = (th, r, w) => ortRun(m, m.qdq, th, r, w, ortAvx2);
   }
   return t;
 }
@@ -132,7 +146,7 @@ const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.
 const flags = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/flags\s*:\s*(.*)/) || [])[1] || '';
 const isaFlags = ['avx2', 'fma', 'avx512f', 'avx512_vnni'].filter((f) => flags.split(' ').includes(f));
 record({ tool: 'machine', cpu, cpus: require('os').cpus().length, node: process.version, kernels: effadKernels(),
-  isa_flags: isaFlags, extra_isas: extraIsas,
+  isa_flags: isaFlags, extra_isas: extraIsas, ort_avx2: Boolean(ortAvx2),
   loadavg: require('os').loadavg(), date: new Date().toISOString() }, {});
 
 for (const key of opt.models.split(',')) {

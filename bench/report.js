@@ -115,26 +115,38 @@ function int8Table(groups) {
 }
 
 // Other kernel paths (bench.js --isas): effad with EFFAD_ISA=X, float32
-// and int8, paired with the same ORT rounds as the tables above.
+// and int8, in the same rounds as the tables above. Paired with ORT on the
+// same ISA where the run has it (ort@avx2: ORT with AVX-512 hidden, see
+// bench/hide-avx512.c), else with ORT's own choice on this CPU.
 function isaTable(groups, machine) {
   const isas = machine.extra_isas || [];
   const list = [...groups.values()];
   if (!isas.length || !list.length) return '';
-  const head = ['model', 'threads', 'kernels', 'fp32 ms', 'fp32/ORT paired', 'int8 ms', 'int8/ORT fp32 paired',
-    'int8/ORT int8 paired'];
+  const head = ['model', 'threads', 'kernels', 'ORT as', 'fp32 ms', 'ORT fp32 ms', 'fp32/ORT paired', 'int8 ms',
+    'ORT int8 ms', 'int8/ORT fp32 paired', 'int8/ORT int8 paired'];
   const lines = [];
   for (const g of list)
     for (const isa of isas) {
       const f = g[`effad@${isa}`] || [], q = g[`effad8@${isa}`] || [];
       if (!f.length) continue;
-      const have8 = q.length && g.ort8.length;
-      lines.push([g.label, g.threads, isa, ms(med(f)), paired(f, g.ort).toFixed(2), have8 ? ms(med(q)) : '-',
-        have8 ? paired(q, g.ort).toFixed(2) : '-', have8 ? paired(q, g.ort8).toFixed(2) : '-'].map(String));
+      const same = (g[`ort@${isa}`] || []).length > 0;
+      const o = same ? g[`ort@${isa}`] : g.ort, o8 = same ? g[`ort8@${isa}`] || [] : g.ort8;
+      const have8 = q.length && o8.length;
+      lines.push([g.label, g.threads, isa, same ? isa : 'native', ms(med(f)), ms(med(o)), paired(f, o).toFixed(2),
+        have8 ? ms(med(q)) : '-', have8 ? ms(med(o8)) : '-', have8 ? paired(q, o).toFixed(2) : '-',
+        have8 ? paired(q, o8).toFixed(2) : '-'].map(String));
     }
   if (!lines.length) return '';
+  const notes = [
+    `the tables above run effad's own choice on this CPU (${machine.kernels || '?'}); these rows force another ` +
+      'path (EFFAD_ISA) in the same rounds.',
+    '"ORT as native": paired with the ORT runs above (ORT\'s own choice on this CPU). "ORT as avx2": paired with ' +
+      'ORT run in the same rounds from a copy whose CPUID and XGETBV are answered as on an AVX2-only CPU (no ' +
+      'AVX-512, AVX-VNNI or AMX: bench/hide-avx512.c, `make ort-avx2`), so both sides run AVX2 code on these ' +
+      'cores: the stand-in for an AVX2-only machine (same instructions, not the same microarchitecture).',
+  ];
   return ['', `## effad on other kernel paths (EFFAD_ISA), same rounds`, '', ...grid(head, lines), '',
-    `- the tables above run effad's own choice on this CPU (${machine.kernels || '?'}); these rows force another ` +
-      'path in the same rounds, against the same ORT runs.', ''].join('\n');
+    ...notes.map((l) => `- ${l}`), ''].join('\n');
 }
 
 module.exports = { report };

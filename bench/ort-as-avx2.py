@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""Make a copy of ONNX Runtime (npm onnxruntime-node) that sees an AVX2-only CPU.
+
+    ort-as-avx2.py SRC_ORT_DIR DST_ORT_DIR
+
+SRC_ORT_DIR is what `make ort` installs (build/ort, holding node_modules/).
+DST_ORT_DIR gets a hard-linked copy of it in which the x86-64 shared
+libraries are real copies with every CPUID and XGETBV instruction replaced
+by a trap that bench/hide-avx512.so answers (see that file for why and what
+it hides). Run node with LD_PRELOAD=build/bench/hide-avx512.so and
+EFFAD_ORT_DIR=DST_ORT_DIR; `make bench-avx2` does all of it.
+
+The instructions are found by disassembling the executable segments with
+objdump (binutils) and checked byte by byte before they are rewritten; the
+file offset of each comes from the ELF program headers. The script prints
+how many of each it replaced and fails if a library that reads CPUID is left
+with no replacement found in any library (that ORT would read the CPU some other
+way, see AVX-512, and the run would be wrong).
+"""
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+
+CPUID = bytes([0x0F, 0xA2])
+XGETBV = bytes([0x0F, 0x01, 0xD0])
+# int3, then a marker the handler reads: 0x90 = cpuid (skip 1), 0x91 0x91 = xgetbv (skip 2).
+CPUID_TRAP = bytes([0xCC, 0x90])
+XGETBV_TRAP = bytes([0xCC, 0x91, 0x91])
+
+
+def load_segments(blob, path):
+    """(vaddr, offset, filesz) of each executable PT_LOAD of an ELF64 little-endian file."""
+    if blob[:4] != b'\x7fELF' or blob[4] != 2 or blob[5] != 1:
+        sys.exit(f'{path}: not a 64-bit little-endian ELF file')
+    phoff, = struct.unpack_from('<Q', blob, 0x20)
+    phentsize, phnum = struct.unpack_from('<HH', blob, 0x36)
+    segs = []
+    for i in range(phnum):
+        p_type, p_flags, p_offset, p_vaddr, _, p_filesz = struct.unpack_from('<IIQQQQ', blob, phoff + i * phentsize)
+        if p_type == 1 and p_flags & 1:
+            segs.append((p_vaddr, p_offset, p_filesz))
+    return segs
+
+
+def to_offset(segs, vaddr, path):
+    for v, o, n in segs:
+        if v <= vaddr < v + n:
+            return o + (vaddr - v)
+    sys.exit(f'{path}: address {vaddr:#x} is in no executable segment')
+
+
+def patch(path):
+    with open(path, 'rb') as f:
+        blob = bytearray(f.read())
+    segs = load_segments(blob, path)
+    dis = subprocess.run(['objdump', '-d', '--no-show-raw-insn', path], check=True,
+                         capture_output=True, text=True).stdout
+    counts = {'cpuid': 0, 'xgetbv': 0}
+    for m in re.finditer(r'^\s*([0-9a-f]+):\s+(cpuid|xgetbv)\s*$', dis, re.M):
+        vaddr, insn = int(m.group(1), 16), m.group(2)
+        off = to_offset(segs, vaddr, path)
+        want, trap = (CPUID, CPUID_TRAP) if insn == 'cpuid' else (XGETBV, XGETBV_TRAP)
+        if blob[off:off + len(want)] != want:
+            sys.exit(f'{path}: {insn} at {vaddr:#x} is not the bytes {want.hex()}')
+        blob[off:off + len(want)] = trap
+        counts[insn] += 1
+    return blob, counts
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    src, dst = sys.argv[1], sys.argv[2]
+    if not os.path.isdir(os.path.join(src, 'node_modules', 'onnxruntime-node')):
+        sys.exit(f'{src}: no node_modules/onnxruntime-node (run make ort)')
+    tmp = dst + '.tmp'
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp, copy_function=os.link)
+    libdir = os.path.join(tmp, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64')
+    patched = 0
+    for name in sorted(os.listdir(libdir)):
+        path = os.path.join(libdir, name)
+        blob, counts = patch(path)
+        if counts['cpuid'] + counts['xgetbv'] == 0:
+            print(f'{name}: no cpuid or xgetbv, left as is')
+            continue
+        os.unlink(path)  # break the hard link before writing
+        with open(path, 'wb') as f:
+            f.write(blob)
+        os.chmod(path, 0o755)
+        print(f"{name}: {counts['cpuid']} cpuid and {counts['xgetbv']} xgetbv now trap to hide-avx512.so")
+        patched += 1
+    if patched == 0:
+        sys.exit(f'{libdir}: found no cpuid to replace: this ORT build reads the CPU some other way')
+    shutil.rmtree(dst, ignore_errors=True)
+    os.rename(tmp, dst)
+
+
+if __name__ == '__main__':
+    main()
