@@ -13,9 +13,9 @@ EFFAD_ORT_DIR=DST_ORT_DIR; `make bench-avx2` does all of it.
 The instructions are found by disassembling the executable segments with
 objdump (binutils) and checked byte by byte before they are rewritten; the
 file offset of each comes from the ELF program headers. The script prints
-how many of each it replaced and fails if a library that reads CPUID is left
-with no replacement found in any library (that ORT would read the CPU some other
-way, see AVX-512, and the run would be wrong).
+how many of each it replaced, and fails when it found none in any library
+(that ORT would read the CPU some other way, see AVX-512, and the run would
+be wrong).
 """
 import os
 import re
