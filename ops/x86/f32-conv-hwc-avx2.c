@@ -97,15 +97,22 @@ typedef void (*conv_tile_fn)(const ops_conv_args *a, int oy, int ox, int co, __m
     CONV_DEF(NP, 1, 1) CONV_DEF(NP, 2, 1) CONV_DEF(NP, 3, 1) CONV_DEF(NP, 4, 1)
 CONV_DEF_NP(1)
 CONV_DEF_NP(2)
-#define CONV_DEF_STEM3(NP, SW)                                                     \
-    static void conv_tile_stem3_##NP##_##SW(const ops_conv_args *a, int oy, int ox, \
-                                            int co, __m256i cm)                    \
-    { conv_tile(NP, 4, 0, 1, SW, a, oy, ox, co, cm); }
-CONV_DEF_STEM3(1, 0) CONV_DEF_STEM3(1, 1) CONV_DEF_STEM3(2, 0) CONV_DEF_STEM3(2, 1)
-/* [np - 1][swish] */
-static const conv_tile_fn conv_tiles_stem3[2][2] = {
-    { conv_tile_stem3_1_0, conv_tile_stem3_1_1 }, { conv_tile_stem3_2_0, conv_tile_stem3_2_1 },
+#define CONV_DEF_STEM3(NP, NV, SW)                                                 \
+    static void conv_tile_stem3_##NP##_##NV##_##SW(const ops_conv_args *a, int oy,  \
+                                                   int ox, int co, __m256i cm)     \
+    { conv_tile(NP, NV, 0, 1, SW, a, oy, ox, co, cm); }
+#define CONV_DEF_STEM3_NV(NV)                                                      \
+    CONV_DEF_STEM3(1, NV, 0) CONV_DEF_STEM3(1, NV, 1) CONV_DEF_STEM3(2, NV, 0) CONV_DEF_STEM3(2, NV, 1)
+CONV_DEF_STEM3_NV(1) CONV_DEF_STEM3_NV(2) CONV_DEF_STEM3_NV(3) CONV_DEF_STEM3_NV(4)
+/* [np - 1][swish][nv - 1]: whole vectors of output channels only (B4's 48
+ * are one tile of 4 vectors and one of 2, both straight-line). */
+#define STEM3_ROW(NP, SW)                                                          \
+    { conv_tile_stem3_##NP##_1_##SW, conv_tile_stem3_##NP##_2_##SW,                \
+      conv_tile_stem3_##NP##_3_##SW, conv_tile_stem3_##NP##_4_##SW }
+static const conv_tile_fn conv_tiles_stem3[2][2][4] = {
+    { STEM3_ROW(1, 0), STEM3_ROW(1, 1) }, { STEM3_ROW(2, 0), STEM3_ROW(2, 1) },
 };
+#undef STEM3_ROW
 /* [np - 1][masked][nv - 1] */
 static const conv_tile_fn conv_tiles[2][2][4] = {
     { { conv_tile_1_1_0, conv_tile_1_2_0, conv_tile_1_3_0, conv_tile_1_4_0 },
@@ -134,10 +141,10 @@ ops_status f32_conv_hwc_avx2(const ops_conv_args *a)
     for (int oy = a->row_begin; oy < a->row_end; oy++) {
         for (int ox = 0; ox < ow;) {
             const int np = ox >= ox_lo && ox + 1 < ox_hi ? 2 : 1;
-            const conv_tile_fn full = stem3 ? conv_tiles_stem3[np - 1][a->act.kind == OPS_ACT_SWISH]
-                                            : conv_tiles[np - 1][0][3];
+            const conv_tile_fn *stem = conv_tiles_stem3[np - 1][a->act.kind == OPS_ACT_SWISH];
+            const conv_tile_fn full = stem3 ? stem[3] : conv_tiles[np - 1][0][3];
             for (int j = 0; j < nfull; j++) full(a, oy, ox, 32 * j, cm);
-            if (rem) conv_tiles[np - 1][rem_masked][rem_nv - 1](a, oy, ox, 32 * nfull, cm);
+            if (rem) (stem3 && !rem_masked ? stem : conv_tiles[np - 1][rem_masked])[rem_nv - 1](a, oy, ox, 32 * nfull, cm);
             ox += np;
         }
     }
