@@ -199,6 +199,7 @@ BENCH_ORT_AVX2 := ort-avx2
 BENCH_ORT_AVX2_ENV = EFFAD_ORT_AVX2_DIR=$(ORT_AVX2_DIR) EFFAD_HIDE_AVX512_SO=$(abspath $(B)/bench/hide-avx512.so)
 endif
 ort-avx2: ort $(B)/bench/hide-avx512.so
+	$(PY) bench/ort-as-avx2.py --check $(B)/bench/hide-avx512.so $(CC)
 	@test -d $(ORT_AVX2_DIR)/node_modules/onnxruntime-node || $(PY) bench/ort-as-avx2.py $(ORT_DIR) $(ORT_AVX2_DIR)
 $(B)/bench/hide-avx512.so: bench/hide-avx512.c
 	@mkdir -p $(@D)

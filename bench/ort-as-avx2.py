@@ -2,6 +2,7 @@
 """Make a copy of ONNX Runtime (npm onnxruntime-node) that sees an AVX2-only CPU.
 
     ort-as-avx2.py SRC_ORT_DIR DST_ORT_DIR
+    ort-as-avx2.py --check HIDE_AVX512_SO [CC]
 
 SRC_ORT_DIR is what `make ort` installs (build/ort, holding node_modules/).
 DST_ORT_DIR gets a hard-linked copy of it in which the x86-64 shared
@@ -16,6 +17,12 @@ file offset of each comes from the ELF program headers. The script prints
 how many of each it replaced, and fails when it found none in any library
 (that ORT would read the CPU some other way, see AVX-512, and the run would
 be wrong).
+
+--check proves the pair on this machine before a run trusts it: it builds
+bench/hide-avx512-probe.c (CPUID and XGETBV inline, as ORT reads them),
+patches a copy the same way and runs both, the copy under the shim. The
+copy must report no AVX-512, AVX-VNNI or ZMM state and everything else as
+the original does (AVX, FMA, AVX2, the YMM state); exit 1 otherwise.
 """
 import os
 import re
@@ -23,6 +30,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 
 CPUID = bytes([0x0F, 0xA2])
 XGETBV = bytes([0x0F, 0x01, 0xD0])
@@ -70,7 +78,43 @@ def patch(path):
     return blob, counts
 
 
+HIDDEN = ('avx512f', 'avx512bw', 'avx512vl', 'avx512vnni', 'avxvnni', 'xcr0_zmm')
+
+
+def probe(cmd, env=None):
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        sys.exit(f'check: FAILED: {" ".join(cmd)} exited with {r.returncode} (a trap nobody answered?)')
+    return dict(kv.split('=') for kv in r.stdout.split())
+
+
+def check(shim, cc):
+    here = os.path.dirname(os.path.abspath(__file__))
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = os.path.join(tmp, 'probe')
+        subprocess.run([cc, '-O1', '-o', exe, os.path.join(here, 'hide-avx512-probe.c')], check=True)
+        blob, counts = patch(exe)
+        if counts['cpuid'] < 3 or counts['xgetbv'] < 1:
+            sys.exit(f'check: found {counts} in the probe, expected 3 cpuid and 1 xgetbv')
+        masked = exe + '-masked'
+        with open(masked, 'wb') as f:
+            f.write(blob)
+        os.chmod(masked, 0o755)
+        real = probe([exe])
+        seen = probe([masked], dict(os.environ, LD_PRELOAD=os.path.abspath(shim)))
+    bad = [k for k in HIDDEN if seen[k] != '0']
+    bad += [k for k in real if k not in HIDDEN and seen[k] != real[k]]
+    print(f"check: as built: {' '.join(f'{k}={v}' for k, v in real.items())}")
+    print(f"check: under the shim: {' '.join(f'{k}={v}' for k, v in seen.items())}")
+    if bad:
+        sys.exit(f'check: FAILED: {", ".join(bad)} wrong under the shim')
+    print('check: OK' + ('' if real['avx512f'] == '1' else ' (this CPU has no AVX-512: nothing to hide)'))
+
+
 def main():
+    if len(sys.argv) in (3, 4) and sys.argv[1] == '--check':
+        check(sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else os.environ.get('CC', 'cc'))
+        return
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     src, dst = sys.argv[1], sys.argv[2]
