@@ -563,22 +563,23 @@ DW_BODY(const ops_dwconv_args *a, const int K, const int S)
     }
 }
 
-/* DW_FIXED_K(name, K) defines the kernel `name` for one K x K (3, 5):
- * strides 1 and 2 get their own instances, other strides read theirs from
- * the geometry. Each instance is a function of its own: inlined into one,
- * GCC allocated the stride-2 instance's registers worse once the stride-1
- * one grew (wider edge tiles: AVX-512 3x3 stride 2 took 1.3-1.4x its time,
- * 48x48x336 and 28x28x240, bench-kernels isa). */
+/* DW_FIXED_K(name, K) defines the kernel `name` for one K x K (3, 5) at
+ * strides 1 and 2 (ops_dw_fixed_stride; OPS_ERR_UNSUPPORTED otherwise:
+ * dw_entry sends other strides to the any-k kernel). Each stride is an
+ * instance of its own: inlined into one, GCC allocated the stride-2
+ * instance's registers worse once the stride-1 one grew (wider edge tiles:
+ * AVX-512 3x3 stride 2 took 1.3-1.4x its time, 48x48x336 and 28x28x240,
+ * bench-kernels isa). */
 #define DW_FIXED_K(name, K)                                                                      \
     static __attribute__((noinline)) void name##_s1(const ops_dwconv_args *a) { DW_BODY(a, K, 1); } \
     static __attribute__((noinline)) void name##_s2(const ops_dwconv_args *a) { DW_BODY(a, K, 2); } \
-    static __attribute__((noinline)) void name##_sn(const ops_dwconv_args *a) { DW_BODY(a, K, 0); } \
     ops_status name(const ops_dwconv_args *a)                                                    \
     {                                                                                            \
-        if (a->g.kh != K || a->g.kw != K || a->g.dil_h != 1 || a->g.dil_w != 1) return OPS_ERR_UNSUPPORTED; \
-        if (a->g.stride_h == 1 && a->g.stride_w == 1) name##_s1(a);                              \
-        else if (a->g.stride_h == 2 && a->g.stride_w == 2) name##_s2(a);                         \
-        else name##_sn(a);                                                                       \
+        if (a->g.kh != K || a->g.kw != K || a->g.dil_h != 1 || a->g.dil_w != 1 ||                \
+            !ops_dw_fixed_stride(&a->g))                                                         \
+            return OPS_ERR_UNSUPPORTED;                                                          \
+        if (a->g.stride_h == 1) name##_s1(a);                                                    \
+        else name##_s2(a);                                                                       \
         return OPS_OK;                                                                           \
     }
 
@@ -607,8 +608,8 @@ dw_entry(const ops_dwconv_args *a, ops_status (*k3)(const ops_dwconv_args *),
     if (a->in_dims.c < 1 || g.dil_h != 1 || g.dil_w != 1 || g.kh < 1 || g.kw < 1 ||
         g.stride_h < 1 || g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > DW_MAX_KH)
         return f32_dwconv_hwc_scalar(a);   /* dilated or degenerate: the oracle */
-    if (g.kh == 3 && g.kw == 3) return k3(a);
-    if (g.kh == 5 && g.kw == 5) return k5(a);
+    if (g.kh == 3 && g.kw == 3 && ops_dw_fixed_stride(&g)) return k3(a);
+    if (g.kh == 5 && g.kw == 5 && ops_dw_fixed_stride(&g)) return k5(a);
     return kany(a);
 }
 

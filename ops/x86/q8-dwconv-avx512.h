@@ -376,13 +376,15 @@ Q8_AVX512_INLINE void q8dwz_body(const ops_q8_dwconv_args *a, const int K, const
     }
 }
 
-/* A K x K kernel (3 or 5): its checks and its three bodies. */
+/* A K x K kernel (3 or 5) at strides 1 and 2 (ops_dw_fixed_stride; the
+ * entry sends other strides to the any-k kernel): its checks and its two
+ * bodies. */
 Q8_AVX512_INLINE ops_status q8dwz_kxk_fixed(const ops_q8_dwconv_args *a, const int K)
 {
-    if (a->g.kh != K || a->g.kw != K || a->g.dil_h != 1 || a->g.dil_w != 1) return OPS_ERR_UNSUPPORTED;
-    if (a->g.stride_h == 1 && a->g.stride_w == 1) q8dwz_body(a, K, 1);
-    else if (a->g.stride_h == 2 && a->g.stride_w == 2) q8dwz_body(a, K, 2);
-    else q8dwz_body(a, K, 0);
+    if (a->g.kh != K || a->g.kw != K || a->g.dil_h != 1 || a->g.dil_w != 1 || !ops_dw_fixed_stride(&a->g))
+        return OPS_ERR_UNSUPPORTED;
+    if (a->g.stride_h == 1) q8dwz_body(a, K, 1);
+    else q8dwz_body(a, K, 2);
     return OPS_OK;
 }
 
@@ -399,8 +401,8 @@ static inline ops_status q8dwz_entry(const ops_q8_dwconv_args *a, ops_status (*k
         g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > Q8DWZ_MAX_KH ||
         q8dwz_block_vectors(g.kh, g.kw) * sizeof(__m512i) > Q8DWZ_PREP_BYTES)
         return q8_dwconv_hwc_scalar(a);   /* dilated or degenerate: the reference */
-    if (g.kh == 3 && g.kw == 3) return k3(a);
-    if (g.kh == 5 && g.kw == 5) return k5(a);
+    if (g.kh == 3 && g.kw == 3 && ops_dw_fixed_stride(&g)) return k3(a);
+    if (g.kh == 5 && g.kw == 5 && ops_dw_fixed_stride(&g)) return k5(a);
     return kxk(a);
 }
 
