@@ -58,6 +58,7 @@
 #define EFFAD_F32_DWCONV_BODY_H
 
 #include "ops.h"
+#include "kernels-internal.h"   /* ops_dw_fixed_stride, the scalar oracle */
 
 /* Kernel heights up to this go through the body (a row table on the stack);
  * taller ones -- valid ONNX, never EfficientNet -- to the scalar oracle. */

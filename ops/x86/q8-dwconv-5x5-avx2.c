@@ -5,9 +5,5 @@
 
 ops_status q8_dwconv_5x5_avx2(const ops_q8_dwconv_args *a)
 {
-    if (a->g.kh != 5 || a->g.kw != 5 || a->g.dil_h != 1 || a->g.dil_w != 1 || !ops_dw_fixed_stride(&a->g))
-        return OPS_ERR_UNSUPPORTED;   /* other strides: the any-k kernel (ops_dw_fixed_stride) */
-    if (a->g.stride_h == 1) q8dw_body(a, 5, 1);
-    else q8dw_body(a, 5, 2);
-    return OPS_OK;
+    return q8dw_kxk_fixed(a, 5);
 }

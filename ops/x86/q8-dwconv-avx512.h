@@ -51,6 +51,7 @@
 #define EFFAD_Q8_DWCONV_AVX512_H
 
 #include <immintrin.h>
+#include "kernels-internal.h"   /* ops_dw_fixed_stride, the scalar reference */
 #include "q8-avx512.h"
 
 /* The unroll pragmas below are GCC's measured choice (without the one on
