@@ -9,7 +9,7 @@ DST_ORT_DIR gets a hard-linked copy of it in which the x86-64 shared
 libraries are real copies with every CPUID and XGETBV instruction replaced
 by a trap that bench/hide-avx512.so answers (see that file for why and what
 it hides). Run node with LD_PRELOAD=build/bench/hide-avx512.so and
-EFFAD_ORT_DIR=DST_ORT_DIR; `make bench-avx2` does all of it.
+EFFAD_ORT_DIR=DST_ORT_DIR; `make bench` does all of it (through `make ort-avx2`).
 
 The instructions are found by disassembling the executable segments with
 objdump (binutils) and checked byte by byte before they are rewritten; the

@@ -3,7 +3,7 @@
 # on this machine: a probe with CPUID and XGETBV of its own, patched as ORT
 # is and run under the shim, must see no AVX-512, AVX-VNNI or ZMM state and
 # the rest of the CPU as it is; and the check must fail when a trap goes
-# unanswered (the probe run without the shim). x86-64 Linux natively only:
+# unanswered (the probe run under a shim that answers nothing). x86-64 Linux natively only:
 # under an emulator ($RUNNER) or without objdump it says SKIP.
 NAME=bench-hide-avx512
 . "$(dirname "$0")/lib/cli.sh"
