@@ -20,6 +20,26 @@ static void seen(effad_runner *r, effad_point at, int block, const void *map, co
 /* An activation map in the arena and its element type. */
 typedef struct act { void *p; effad_qtype q; } act;
 
+/* One of the plan's activation buffers (x0, x1, exp, dw) and its size. */
+typedef struct slot { uint8_t *base; size_t cap; } slot;
+
+/* Where a map of `bytes` goes in buffer s: centred, on a 64-byte boundary.
+ * Why: every layer splits its map between two workers near the middle
+ * (rows, bands), so centring puts each worker's half on the same side of
+ * the same address in every layer, whatever the map's size. At the start
+ * of a buffer instead, a smaller map's second half lies on memory a larger
+ * one's first half used a layer or two earlier: the other worker's, still
+ * dirty in its cache, and on the 2-vCPU Zen 5 of the measurements (a
+ * cache line between the two takes ~240 ns one way) writing 2 MB the other
+ * core wrote last ran at 33-35 GB/s against 80-94 for its own. B4's block
+ * 1 depthwise (3.5 MB out, in the 6.9 MB block 0 had filled) then took
+ * worker 1 2.3x worker 0's time. With more workers only the middle
+ * boundary stays put; with one, nothing changes. */
+static void *centred(slot s, size_t bytes)
+{
+    return s.base + (bytes < s.cap ? (s.cap - bytes) / 2 / 64 * 64 : 0);
+}
+
 /* Emits every tap that reads layer `at` (0 stem, 1+i block i, 1+n head). */
 static ops_status emit_taps(effad_runner *r, int at, const act *x, int h, int w, int c, float *const *pooled)
 {
@@ -37,14 +57,16 @@ static ops_status emit_taps(effad_runner *r, int at, const act *x, int h, int w,
     return OPS_OK;
 }
 
-/* Brings the current activation x to the type a layer reads (a float32
- * block after an int8 one or the other way round), through the spare
- * ping-pong buffer. */
-static ops_status to_type(effad_runner *r, act *x, void **spare, const effad_qtype *want, size_t n)
+/* Brings the current activation x (in ping-pong buffer io[*cur]) to the
+ * type a layer reads (a float32 block after an int8 one or the other way
+ * round), through the other buffer. */
+static ops_status to_type(effad_runner *r, act *x, const slot *io, int *cur, const effad_qtype *want, size_t n)
 {
     if (x->q.dtype == want->dtype) return OPS_OK;
-    ops_status s = run_convert(r, x->p, &x->q, *spare, want, n);
-    void *t = x->p; x->p = *spare; *spare = t;
+    void *out = centred(io[1 - *cur], n * run_elem_bytes(want));
+    ops_status s = run_convert(r, x->p, &x->q, out, want, n);
+    x->p = out;
+    *cur = 1 - *cur;
     x->q = *want;
     return s;
 }
@@ -87,29 +109,33 @@ effad_status effad_run(effad_runner *r, const float *input_chw, float *const *po
     if (r->observe && !(r->flags & EFFAD_PLAN_UNFUSED))
         return effad_fail(e, EFFAD_ERR_ARG, "an observer needs a plan made with EFFAD_PLAN_UNFUSED");
     const effad_model *m = r->m;
-    void *spare = run_buf(r, r->off_x1);                          /* next activation */
-    act x = { run_buf(r, r->off_x0), m->stem.out_q };             /* current activation */
-    void *ex = run_buf(r, r->off_exp), *dw = run_buf(r, r->off_dw);
+    /* the current activation is in io[cur], the next goes to the other */
+    const slot io[2] = { { run_buf(r, r->off_x0), r->x0_bytes }, { run_buf(r, r->off_x1), r->x1_bytes } };
+    const slot ex_slot = { run_buf(r, r->off_exp), r->exp_bytes }, dw_slot = { run_buf(r, r->off_dw), r->dw_bytes };
     float *vec = (float *)(void *)run_buf(r, r->off_vec);
     ops_status s;
 
     /* input: CHW -> HWC, once */
-    input_job in = { input_chw, spare, r->in_h * r->in_w, m->in_c };
+    const size_t in_px = (size_t)r->in_h * r->in_w;
+    float *hwc = centred(io[1], in_px * m->in_c * sizeof(float));
+    input_job in = { input_chw, hwc, r->in_h * r->in_w, m->in_c };
     (void)run_parallel(r, input_rows, &in, (r->in_h * r->in_w + INPUT_CHUNK - 1) / INPUT_CHUNK);
     done(r, EFFAD_LAYER_INPUT, 0);
 
     /* stem: conv kxk stride 2 + activation, in float */
-    if ((s = run_stem(r, &m->stem, &r->stem_g, spare, x.p))) return kernel_failed(e, s, "stem", 0);
+    int h = r->stem_g.out_h, w = r->stem_g.out_w, cur = 0;
+    act x = { centred(io[0], (size_t)h * w * m->stem.cout * run_elem_bytes(&m->stem.out_q)), m->stem.out_q };
+    if ((s = run_stem(r, &m->stem, &r->stem_g, hwc, x.p))) return kernel_failed(e, s, "stem", 0);
     done(r, EFFAD_LAYER_STEM, 0);
-    int h = r->stem_g.out_h, w = r->stem_g.out_w;
     seen(r, EFFAD_AT_STEM, 0, x.p, &x.q, h, w, m->stem.cout, 0);
     if ((s = emit_taps(r, 0, &x, h, w, m->stem.cout, pooled))) return kernel_failed(e, s, "tap", 0);
 
     for (int i = 0; i < m->n_blocks; i++) {
         const effad_block *b = &m->blocks[i];
         const effad_geom *g = &r->dw_g[i];
-        const size_t in_px = (size_t)h * w, out_px = (size_t)g->out_h * g->out_w;
-        if ((s = to_type(r, &x, &spare, block_in_q(b), in_px * (size_t)b->in_c))) return kernel_failed(e, s, "convert", i);
+        const size_t map_px = (size_t)h * w, out_px = (size_t)g->out_h * g->out_w;
+        if ((s = to_type(r, &x, io, &cur, block_in_q(b), map_px * (size_t)b->in_c))) return kernel_failed(e, s, "convert", i);
+        void *dw = centred(dw_slot, out_px * b->mid_c * run_elem_bytes(&b->dw.out_q));
 
         float *mean = b->se_c ? vec : 0, *gate = vec + b->mid_c, *hidden = gate + b->mid_c;
         void *bands = hidden + b->se_c;
@@ -122,7 +148,8 @@ effad_status effad_run(effad_runner *r, const float *input_chw, float *const *po
             /* expand 1x1 (absent when the expansion ratio is 1) */
             const void *dw_in = x.p;
             if (b->expand.w.data) {
-                if ((s = run_1x1(r, &b->expand, x.p, in_px, 0, 0, 0, ex))) return kernel_failed(e, s, "expand", i);
+                void *ex = centred(ex_slot, map_px * b->mid_c * run_elem_bytes(&b->expand.out_q));
+                if ((s = run_1x1(r, &b->expand, x.p, map_px, 0, 0, 0, ex))) return kernel_failed(e, s, "expand", i);
                 dw_in = ex;
                 done(r, EFFAD_LAYER_EXPAND, i);
                 seen(r, EFFAD_AT_EXPAND, i, ex, &b->expand.out_q, h, w, b->mid_c, 0);
@@ -146,10 +173,12 @@ effad_status effad_run(effad_runner *r, const float *input_chw, float *const *po
             done(r, EFFAD_LAYER_SE, i);
         }
         /* project 1x1, + skip */
-        if ((s = run_1x1(r, &b->project, dw, out_px, fold.scale ? &fold : 0, b->skip ? x.p : 0, &x.q, spare)))
+        void *out = centred(io[1 - cur], out_px * b->out_c * run_elem_bytes(&b->project.out_q));
+        if ((s = run_1x1(r, &b->project, dw, out_px, fold.scale ? &fold : 0, b->skip ? x.p : 0, &x.q, out)))
             return kernel_failed(e, s, "project", i);
         done(r, EFFAD_LAYER_PROJECT, i);
-        void *t = x.p; x.p = spare; spare = t;
+        x.p = out;
+        cur = 1 - cur;
         x.q = b->project.out_q;
         h = g->out_h; w = g->out_w;
         seen(r, EFFAD_AT_BLOCK_OUT, i, x.p, &x.q, h, w, b->out_c, 0);
@@ -159,10 +188,10 @@ effad_status effad_run(effad_runner *r, const float *input_chw, float *const *po
     /* head: 1x1 conv + activation; the classifier after it is not ours */
     if (m->has_head) {
         const size_t px = (size_t)h * w;
-        if ((s = to_type(r, &x, &spare, &m->head.in_q, px * (size_t)m->head.cin))) return kernel_failed(e, s, "convert", 0);
-        if ((s = run_1x1(r, &m->head, x.p, px, 0, 0, 0, spare))) return kernel_failed(e, s, "head", 0);
+        if ((s = to_type(r, &x, io, &cur, &m->head.in_q, px * (size_t)m->head.cin))) return kernel_failed(e, s, "convert", 0);
+        act y = { centred(io[1 - cur], px * m->head.cout * run_elem_bytes(&m->head.out_q)), m->head.out_q };
+        if ((s = run_1x1(r, &m->head, x.p, px, 0, 0, 0, y.p))) return kernel_failed(e, s, "head", 0);
         done(r, EFFAD_LAYER_HEAD, 0);
-        act y = { spare, m->head.out_q };
         seen(r, EFFAD_AT_HEAD, 0, y.p, &y.q, h, w, m->head.cout, 0);
         if ((s = emit_taps(r, m->n_blocks + 1, &y, h, w, m->head.cout, pooled)))
             return kernel_failed(e, s, "tap", m->n_blocks + 1);
