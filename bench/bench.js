@@ -19,7 +19,13 @@
 // int8 (--int8 1, the default): each model is also converted with
 // `effad convert --int8 --emit-qdq` (calibrated on a synthetic set from
 // `effad demo`, fixed choices: min/max x 1.5, every block int8 -- the
-// ranges do not change the speed), and every round also runs effad on the
+// ranges do not change the speed -- and 7-bit weights, --weight-bits 7,
+// the form to deploy where int8 runs on AVX2 without VNNI: its GEMM then
+// multiplies byte pairs with vpmaddubsw, which 8-bit weights would
+// saturate (ONNX Runtime's "reduce_range" is the same choice; B4 int8 on
+// the AVX2 kernels 82 -> 74 ms, B0 11.0 -> 9.9 on the Zen 5; VNNI and NEON
+// run both at one speed; tests/int8/fidelity.sh measures both alike), and
+// every round also runs effad on the
 // int8 .efm and ORT on the QDQ graph it emitted (graph optimisation "all":
 // ORT fuses what it can into its own integer kernels). The int8 table
 // sets effad int8 against ORT float32 and against ORT on that QDQ graph.
@@ -160,8 +166,8 @@ for (const key of opt.models.split(',')) {
     m.efm8 = path.join(outDir, `${key}-int8.efm`);
     m.qdq = path.join(outDir, `${key}-int8-qdq.onnx`);
     const c8 = spawnSync(effad, ['convert', m.onnx, '-o', m.efm8, '--int8', '--calib', calibSet(), '--calib-n', '8',
-      '--measure', '2', '--calib-method', 'minmax', '--headroom', '1.5', '--float-budget', '0', '--emit-qdq', m.qdq,
-      '--quiet'], { encoding: 'utf8' });
+      '--measure', '2', '--calib-method', 'minmax', '--headroom', '1.5', '--float-budget', '0', '--weight-bits', '7',
+      '--emit-qdq', m.qdq, '--quiet'], { encoding: 'utf8' });
     if (c8.status !== 0) { process.stderr.write(`bench.js: convert --int8 ${m.onnx}: ${c8.stderr}\n`); process.exit(1); }
   }
   const runners = tools(m);

@@ -107,7 +107,7 @@ function int8Table(groups) {
       (e8 / o8).toFixed(2), paired(g.effad8, g.ort8).toFixed(2), ms(e)].map(String);
   });
   return ['', '## int8', '', ...grid(head, lines), '',
-    '- effad int8: the .efm of `effad convert --int8` (every block int8, min/max x 1.5 ranges) on the kernels this ' +
+    '- effad int8: the .efm of `effad convert --int8` (every block int8, min/max x 1.5 ranges, 7-bit weights: --weight-bits 7) on the kernels this ' +
       'machine runs; ORT int8: onnxruntime-node on the QDQ graph `--emit-qdq` wrote for that .efm (graph ' +
       'optimisation "all": ORT rewrites into its integer kernels what its QDQ patterns cover; float Conv with ' +
       'Q/DQ around it elsewhere). Same rounds, rotating order, as the table above; < 1: effad is faster.',
