@@ -56,6 +56,17 @@ awk -F, 'NR == FNR { if (FNR > 1) for (i = 2; i <= NF; i++) a[FNR, i] = $i; next
           exit bad }' "$T/s.csv" "$T/n.csv" > "$T/cmp" || bad "int8 levels, $best kernels against scalar: $(cat "$T/cmp")"
 [ "$best" = scalar ] && echo "cli-int8: this build's kernels are scalar; the $best/scalar comparison holds trivially"
 
+# quantcheck with the float model's .gauss on an MVTec layout: Spearman,
+# AUROC and a verdict that follows from them (Spearman >= 0.99 and at
+# most one AUROC point lost)
+effad quantcheck "$T/demo/demo.efm" "$T/demo8.efm" "$T/demo/data" --gauss "$T/demo/demo.gauss" --threads 2 --quiet \
+    > "$T/qv" 2>&1 || bad "quantcheck --gauss failed: $(cat "$T/qv")"
+awk '/Spearman int8 vs float32/ { rho = $NF; n++ }
+     /image AUROC: float32/ { gsub(/[(,]/, ""); a32 = $4; a8 = $6; n++ }
+     /verdict:/ { v = ($0 ~ /does NOT keep/) ? 0 : 1; n++ }
+     END { want = (rho >= 0.99 && 100 * (a32 - a8) <= 1.0) ? 1 : 0; exit !(n == 3 && v == want) }' "$T/qv" ||
+    bad "quantcheck verdict missing or not what its figures say: $(cat "$T/qv")"
+
 # refusals: a message, exit status, no output
 expect_fail "int8 without calib" "go together" effad convert $G/model.onnx -o "$T/x.efm" --int8
 expect_fail "bad method" "unknown --calib-method" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --calib-method entropy
