@@ -58,9 +58,10 @@ static ops_status pack_one(const effad_conv *c, const ops_kernels *k, void *dst)
         memset(&a, 0, sizeof a);
         a.n = (size_t)c->cout; a.k = (size_t)c->cin;
         a.b = (const int8_t *)c->w.data; a.b_stride = (size_t)c->cout;
-        /* the x86 tables store -a_zero * colsum(w) with each panel, so the
-         * packed copy is only right for the zero point the layer reads
-         * with: its input type's (run-q8.c, gemm_of) */
+        /* the x86 and NEON dot-product tables store the zero point's
+         * column term (a_zero * colsum(w)) with each panel, so the packed
+         * copy is only right for the zero point the layer reads with: its
+         * input type's (run-q8.c, gemm_of) */
         a.a_zero = c->in_q.zero_point;
         return k->q8->gemm_pack(&a, dst);
     }
