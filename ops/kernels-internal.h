@@ -14,15 +14,18 @@
 #include "ops.h"
 #include "dispatch.h"
 
-/* The strides the fixed 3x3 and 5x5 depthwise kernels of every SIMD table
- * are built for (1 and 2, the only ones MBConv uses); any other stride of a
- * 3x3 or 5x5 goes to the table's any-k kernel, the same arithmetic read
- * from the geometry. A third, stride-generic instance in each fixed file
- * was a third of its compile time (q8-dwconv-5x5-avx512.c 33 -> 24 s),
- * paid by every build of CI, for shapes no EfficientNet has. */
-static inline int ops_dw_fixed_stride(const ops_conv_geom *g)
+/* Whether g is a shape the fixed K x K depthwise kernels (K = 3 or 5) of
+ * every SIMD table are built for: K x K, dilation 1, stride 1 or 2 (the
+ * only ones MBConv uses). Each table's entry routes by it, and each fixed
+ * kernel refuses anything else; any other stride of a 3x3 or 5x5 goes to
+ * the table's any-k kernel, the same arithmetic read from the geometry. A
+ * third, stride-generic instance in each fixed file was a third of its
+ * compile time (q8-dwconv-5x5-avx512.c 33 -> 24 s), paid by every build
+ * of CI, for shapes no EfficientNet has. */
+static inline int ops_dw_fixed_kxk(const ops_conv_geom *g, int k)
 {
-    return (g->stride_h == 1 && g->stride_w == 1) || (g->stride_h == 2 && g->stride_w == 2);
+    return g->kh == k && g->kw == k && g->dil_h == 1 && g->dil_w == 1 &&
+           ((g->stride_h == 1 && g->stride_w == 1) || (g->stride_h == 2 && g->stride_w == 2));
 }
 
 extern const ops_q8_kernels ops_scalar_q8;   /* ops/dispatch.c: the int8 references (DSP ones on Arm DSP cores) */
@@ -50,8 +53,8 @@ ops_status q8_dwconv_hwc_dsp(const ops_q8_dwconv_args *a);
  * to the scalar reference. */
 ops_status f32_conv_hwc_avx2(const ops_conv_args *a);
 ops_status f32_dwconv_hwc_avx2(const ops_dwconv_args *a);      /* wrapper */
-ops_status f32_dwconv_3x3_avx2(const ops_dwconv_args *a);      /* kh=kw=3, s1/s2 (ops_dw_fixed_stride) */
-ops_status f32_dwconv_5x5_avx2(const ops_dwconv_args *a);      /* kh=kw=5, s1/s2 (ops_dw_fixed_stride) */
+ops_status f32_dwconv_3x3_avx2(const ops_dwconv_args *a);      /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
+ops_status f32_dwconv_5x5_avx2(const ops_dwconv_args *a);      /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
 ops_status f32_dwconv_kxk_avx2(const ops_dwconv_args *a);      /* any k, dil 1 */
 /* The GEMM packs B (scaled by a_scale when given) into 16-column panels in
  * the scratch; with scratch == NULL it reads B in place instead. */
@@ -80,8 +83,8 @@ void f32_vswish_avx2(const float *x, float *y, size_t n);
  * bits of the AVX2 kernel of the same name (same operations per output). */
 ops_status f32_conv_hwc_avx512(const ops_conv_args *a);
 ops_status f32_dwconv_hwc_avx512(const ops_dwconv_args *a);    /* wrapper */
-ops_status f32_dwconv_3x3_avx512(const ops_dwconv_args *a);    /* kh=kw=3, s1/s2 (ops_dw_fixed_stride) */
-ops_status f32_dwconv_5x5_avx512(const ops_dwconv_args *a);    /* kh=kw=5, s1/s2 (ops_dw_fixed_stride) */
+ops_status f32_dwconv_3x3_avx512(const ops_dwconv_args *a);    /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
+ops_status f32_dwconv_5x5_avx512(const ops_dwconv_args *a);    /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
 ops_status f32_dwconv_kxk_avx512(const ops_dwconv_args *a);    /* any k, dil 1 */
 ops_status f32_se_gate_avx512(const ops_se_args *a);
 ops_status f32_mean_hw_avx512(const float *in, size_t hw, size_t c, float *out);
@@ -96,18 +99,18 @@ size_t     q8_gemm_pack_buffer_size_avx2(size_t n, size_t k);
 ops_status q8_gemm_pack_avx2(const ops_q8_gemm_args *a, void *dst);
 size_t     q8_gemm_pack_offset_avx2(size_t j0, size_t k);
 ops_status q8_dwconv_hwc_avx2(const ops_q8_dwconv_args *a);   /* wrapper */
-ops_status q8_dwconv_3x3_avx2(const ops_q8_dwconv_args *a);   /* kh=kw=3, s1/s2 (ops_dw_fixed_stride) */
-ops_status q8_dwconv_5x5_avx2(const ops_q8_dwconv_args *a);   /* kh=kw=5, s1/s2 (ops_dw_fixed_stride) */
+ops_status q8_dwconv_3x3_avx2(const ops_q8_dwconv_args *a);   /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q8_dwconv_5x5_avx2(const ops_q8_dwconv_args *a);   /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
 /* AVX-512 F/BW/DQ/VL (files ops/x86/q8-dwconv-...-avx512.c): the same
  * contract and bits, 32 channels a step, channel tails under opmasks. */
 ops_status q8_dwconv_hwc_avx512(const ops_q8_dwconv_args *a);   /* wrapper */
-ops_status q8_dwconv_3x3_avx512(const ops_q8_dwconv_args *a);   /* kh=kw=3, s1/s2 (ops_dw_fixed_stride) */
-ops_status q8_dwconv_5x5_avx512(const ops_q8_dwconv_args *a);   /* kh=kw=5, s1/s2 (ops_dw_fixed_stride) */
+ops_status q8_dwconv_3x3_avx512(const ops_q8_dwconv_args *a);   /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q8_dwconv_5x5_avx512(const ops_q8_dwconv_args *a);   /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
 /* The same with AVX512_VNNI (files ops/x86/q8-dwconv-...-avx512vnni.c):
  * the multiply-adds by vpdpwssd. */
 ops_status q8_dwconv_hwc_avx512vnni(const ops_q8_dwconv_args *a);   /* wrapper */
-ops_status q8_dwconv_3x3_avx512vnni(const ops_q8_dwconv_args *a);   /* kh=kw=3, s1/s2 (ops_dw_fixed_stride) */
-ops_status q8_dwconv_5x5_avx512vnni(const ops_q8_dwconv_args *a);   /* kh=kw=5, s1/s2 (ops_dw_fixed_stride) */
+ops_status q8_dwconv_3x3_avx512vnni(const ops_q8_dwconv_args *a);   /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q8_dwconv_5x5_avx512vnni(const ops_q8_dwconv_args *a);   /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
 ops_status q8_scale_channels_avx2(const uint8_t *in, size_t pixels, size_t c, int32_t in_zero, const float *mult,
                                   int32_t out_zero, uint8_t *out);
 ops_status q8_quantize_avx2(const float *x, size_t n, float inv_scale, int32_t zero, uint8_t *q);

@@ -58,7 +58,7 @@
 #define EFFAD_F32_DWCONV_BODY_H
 
 #include "ops.h"
-#include "kernels-internal.h"   /* ops_dw_fixed_stride, the scalar oracle */
+#include "kernels-internal.h"   /* ops_dw_fixed_kxk, the scalar oracle */
 
 /* Kernel heights up to this go through the body (a row table on the stack);
  * taller ones -- valid ONNX, never EfficientNet -- to the scalar oracle. */
@@ -565,7 +565,7 @@ DW_BODY(const ops_dwconv_args *a, const int K, const int S)
 }
 
 /* DW_FIXED_K(name, K) defines the kernel `name` for one K x K (3, 5) at
- * strides 1 and 2 (ops_dw_fixed_stride; OPS_ERR_UNSUPPORTED otherwise:
+ * strides 1 and 2 (ops_dw_fixed_kxk; OPS_ERR_UNSUPPORTED otherwise:
  * dw_entry sends other strides to the any-k kernel). Each stride is an
  * instance of its own: inlined into one, GCC allocated the stride-2
  * instance's registers worse once the stride-1 one grew (wider edge tiles:
@@ -576,9 +576,7 @@ DW_BODY(const ops_dwconv_args *a, const int K, const int S)
     static __attribute__((noinline)) void name##_s2(const ops_dwconv_args *a) { DW_BODY(a, K, 2); } \
     ops_status name(const ops_dwconv_args *a)                                                    \
     {                                                                                            \
-        if (a->g.kh != K || a->g.kw != K || a->g.dil_h != 1 || a->g.dil_w != 1 ||                \
-            !ops_dw_fixed_stride(&a->g))                                                         \
-            return OPS_ERR_UNSUPPORTED;                                                          \
+        if (!ops_dw_fixed_kxk(&a->g, K)) return OPS_ERR_UNSUPPORTED;                            \
         if (a->g.stride_h == 1) name##_s1(a);                                                    \
         else name##_s2(a);                                                                       \
         return OPS_OK;                                                                           \
@@ -609,8 +607,8 @@ dw_entry(const ops_dwconv_args *a, ops_status (*k3)(const ops_dwconv_args *),
     if (a->in_dims.c < 1 || g.dil_h != 1 || g.dil_w != 1 || g.kh < 1 || g.kw < 1 ||
         g.stride_h < 1 || g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > DW_MAX_KH)
         return f32_dwconv_hwc_scalar(a);   /* dilated or degenerate: the oracle */
-    if (g.kh == 3 && g.kw == 3 && ops_dw_fixed_stride(&g)) return k3(a);
-    if (g.kh == 5 && g.kw == 5 && ops_dw_fixed_stride(&g)) return k5(a);
+    if (ops_dw_fixed_kxk(&g, 3)) return k3(a);
+    if (ops_dw_fixed_kxk(&g, 5)) return k5(a);
     return kany(a);
 }
 

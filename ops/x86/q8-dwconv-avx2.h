@@ -41,7 +41,7 @@
 #define EFFAD_Q8_DWCONV_AVX2_H
 
 #include <immintrin.h>
-#include "kernels-internal.h"   /* ops_dw_fixed_stride, the scalar reference */
+#include "kernels-internal.h"   /* ops_dw_fixed_kxk, the scalar reference */
 #include "q8-avx2.h"
 
 /* Kernel heights up to this go through the body; taller ones -- valid
@@ -388,13 +388,12 @@ Q8_INLINE void q8dw_body(const ops_q8_dwconv_args *a, const int K, const int S)
     }
 }
 
-/* A K x K kernel (3 or 5) at strides 1 and 2 (ops_dw_fixed_stride; the
+/* A K x K kernel (3 or 5) at strides 1 and 2 (ops_dw_fixed_kxk; the
  * entry sends other strides to the any-k kernel): its checks and its two
  * bodies. */
 Q8_INLINE ops_status q8dw_kxk_fixed(const ops_q8_dwconv_args *a, const int K)
 {
-    if (a->g.kh != K || a->g.kw != K || a->g.dil_h != 1 || a->g.dil_w != 1 || !ops_dw_fixed_stride(&a->g))
-        return OPS_ERR_UNSUPPORTED;
+    if (!ops_dw_fixed_kxk(&a->g, K)) return OPS_ERR_UNSUPPORTED;
     if (a->g.stride_h == 1) q8dw_body(a, K, 1);
     else q8dw_body(a, K, 2);
     return OPS_OK;

@@ -51,7 +51,7 @@
 #define EFFAD_Q8_DWCONV_AVX512_H
 
 #include <immintrin.h>
-#include "kernels-internal.h"   /* ops_dw_fixed_stride, the scalar reference */
+#include "kernels-internal.h"   /* ops_dw_fixed_kxk, the scalar reference */
 #include "q8-avx512.h"
 
 /* The unroll pragmas below are GCC's measured choice (without the one on
@@ -377,13 +377,12 @@ Q8_AVX512_INLINE void q8dwz_body(const ops_q8_dwconv_args *a, const int K, const
     }
 }
 
-/* A K x K kernel (3 or 5) at strides 1 and 2 (ops_dw_fixed_stride; the
+/* A K x K kernel (3 or 5) at strides 1 and 2 (ops_dw_fixed_kxk; the
  * entry sends other strides to the any-k kernel): its checks and its two
  * bodies. */
 Q8_AVX512_INLINE ops_status q8dwz_kxk_fixed(const ops_q8_dwconv_args *a, const int K)
 {
-    if (a->g.kh != K || a->g.kw != K || a->g.dil_h != 1 || a->g.dil_w != 1 || !ops_dw_fixed_stride(&a->g))
-        return OPS_ERR_UNSUPPORTED;
+    if (!ops_dw_fixed_kxk(&a->g, K)) return OPS_ERR_UNSUPPORTED;
     if (a->g.stride_h == 1) q8dwz_body(a, K, 1);
     else q8dwz_body(a, K, 2);
     return OPS_OK;
@@ -402,8 +401,8 @@ static inline ops_status q8dwz_entry(const ops_q8_dwconv_args *a, ops_status (*k
         g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > Q8DWZ_MAX_KH ||
         q8dwz_block_vectors(g.kh, g.kw) * sizeof(__m512i) > Q8DWZ_PREP_BYTES)
         return q8_dwconv_hwc_scalar(a);   /* dilated or degenerate: the reference */
-    if (g.kh == 3 && g.kw == 3 && ops_dw_fixed_stride(&g)) return k3(a);
-    if (g.kh == 5 && g.kw == 5 && ops_dw_fixed_stride(&g)) return k5(a);
+    if (ops_dw_fixed_kxk(&g, 3)) return k3(a);
+    if (ops_dw_fixed_kxk(&g, 5)) return k5(a);
     return kxk(a);
 }
 

@@ -19,7 +19,7 @@ ops_status q8_dwconv_hwc_avx2(const ops_q8_dwconv_args *a)
         g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > Q8DW_MAX_KH ||
         q8dw_block_vectors(g.kh, g.kw) * sizeof(__m256i) > Q8DW_PREP_BYTES)
         return q8_dwconv_hwc_scalar(a);   /* dilated or degenerate: the reference */
-    if (g.kh == 3 && g.kw == 3 && ops_dw_fixed_stride(&g)) return q8_dwconv_3x3_avx2(a);
-    if (g.kh == 5 && g.kw == 5 && ops_dw_fixed_stride(&g)) return q8_dwconv_5x5_avx2(a);
+    if (ops_dw_fixed_kxk(&g, 3)) return q8_dwconv_3x3_avx2(a);
+    if (ops_dw_fixed_kxk(&g, 5)) return q8_dwconv_5x5_avx2(a);
     return q8_dwconv_kxk_avx2(a);
 }

@@ -279,7 +279,7 @@ static void test_dwconv(const ops_kernels *kt)
         if (t % 23 == 22) g.dil_h = g.dil_w = 2;           /* oracle fallback     */
         g.stride_h = g.stride_w = rnd_int(1, 2);
         if (t % 19 == 18) g.stride_w = 3 - g.stride_h;     /* mixed strides       */
-        if (t % 29 == 28) g.stride_h = g.stride_w = 3;     /* 3x3/5x5: the any-k kernel (ops_dw_fixed_stride) */
+        if (t % 29 == 28) g.stride_h = g.stride_w = 3;     /* 3x3/5x5: the any-k kernel (ops_dw_fixed_kxk) */
         switch (rnd() % 4) {
         case 0: break;                                                       /* valid */
         case 1: g.pad_top = g.pad_left = g.kh / 2; g.pad_bottom = g.pad_right = g.kw / 2; break;

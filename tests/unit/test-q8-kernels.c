@@ -314,7 +314,7 @@ static void dw_make(dw_case *t)
     d->g.kh = d->g.kw = k;
     d->g.stride_h = d->g.stride_w = 1 + (int)(rnd() % 2);
     /* now and then strides the fixed 3x3/5x5 kernels leave to the any-k
-     * one (ops_dw_fixed_stride): 3, or mixed */
+     * one (ops_dw_fixed_kxk): 3, or mixed */
     if (rnd() % 12 == 0) d->g.stride_h = d->g.stride_w = 3;
     else if (rnd() % 12 == 0) d->g.stride_w = 3 - d->g.stride_h;
     d->g.dil_h = d->g.dil_w = rnd() % 6 == 0 ? 2 : 1;
