@@ -23,8 +23,9 @@
 // the form to deploy where int8 runs on AVX2 without VNNI: its GEMM then
 // multiplies byte pairs with vpmaddubsw, which 8-bit weights would
 // saturate (ONNX Runtime's "reduce_range" is the same choice; B4 int8 on
-// the AVX2 kernels 82 -> 74 ms, B0 11.0 -> 9.9 on the Zen 5; VNNI and NEON
-// run both at one speed; tests/int8/fidelity.sh measures both alike), and
+// the AVX2 kernels 82 -> 74 ms, B0 11.0 -> 9.9 on the Zen 5; the VNNI and NEON
+// kernels run the same code for either width; tests/int8/fidelity.sh
+// measures both alike), and
 // every round also runs effad on the
 // int8 .efm and ORT on the QDQ graph it emitted (graph optimisation "all":
 // ORT fuses what it can into its own integer kernels). The int8 table
