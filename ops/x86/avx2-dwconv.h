@@ -26,7 +26,7 @@
 #define DW_ADD(a, b) _mm256_add_ps((a), (b))
 #define DW_ACT_PS(x, act) avx2_act_ps((x), (act))
 #define DW_SWISH(x) avx2_swish_ps(x)
-#define DW_SWISH_N(v, n) avx2_swish_n((v), (n))
+#define DW_SWISH_N(v, n) avx2_swish_pairs((v), (n))
 #define DW_BODY dwconv_avx2_body
 
 #include "f32-dwconv-body.h"

@@ -20,15 +20,15 @@ void f32_vexp_avx2(const float *x, float *y, size_t n) { apply_from(x, y, 0, n, 
 
 void f32_vsigmoid_avx2(const float *x, float *y, size_t n) { apply_from(x, y, 0, n, avx2_sigmoid_ps); }
 
-/* Four vectors at a time in lockstep (avx2_swish_n), as the depthwise
- * epilogue runs them; the rest one by one. */
+/* Four vectors at a time in lockstep pairs (avx2_swish_pairs), as the
+ * depthwise row pass runs them; the rest one by one. */
 void f32_vswish_avx2(const float *x, float *y, size_t n)
 {
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
         __m256 v[4];
         for (int j = 0; j < 4; j++) v[j] = _mm256_loadu_ps(x + i + 8 * j);
-        avx2_swish_n(v, 4);
+        avx2_swish_pairs(v, 4);
         for (int j = 0; j < 4; j++) _mm256_storeu_ps(y + i + 8 * j, v[j]);
     }
     apply_from(x, y, i, n, avx2_swish_ps);
