@@ -80,6 +80,19 @@ static void input_rows(void *ctx, int worker, int begin, int end)
     (void)worker;
     const input_job *j = ctx;
     const int p0 = begin * INPUT_CHUNK, p1 = end * INPUT_CHUNK < j->pixels ? end * INPUT_CHUNK : j->pixels;
+    if (j->c == 3) {
+        /* an image: the output written once, in order; a pass per channel
+         * wrote every line three times (Zen 3, `--layers`: B4 0.48-0.60 ->
+         * 0.24-0.29 ms, B0 0.13-0.22 -> 0.09-0.11 ms, 0.9 % of its pass) */
+        const float *r = j->chw, *g = r + j->pixels, *b = g + j->pixels;
+        for (int p = p0; p < p1; p++) {
+            float *o = j->hwc + (size_t)p * 3;
+            o[0] = r[p];
+            o[1] = g[p];
+            o[2] = b[p];
+        }
+        return;
+    }
     for (int ch = 0; ch < j->c; ch++)
         for (int p = p0; p < p1; p++) j->hwc[(size_t)p * j->c + ch] = j->chw[(size_t)ch * j->pixels + p];
 }
