@@ -78,7 +78,6 @@ all: $(B)/effad $(B)/libeffad.a
 # 66 s without), for debug info nobody steps through, and it does not
 # change the code. Line tables stay. clang has no such flag.
 KERNEL_CFLAGS := $(if $(shell echo | $(CC) -dM -E - 2>/dev/null | grep __clang__),,-fno-var-tracking-assignments)
-# KERNEL_SAN: what make asan takes off the SIMD kernel files (below).
 # AVX2_OPT: the AVX2 kernel files at -O3 in a build optimised at -O2 (the
 # default, make static); the sanitizer and fuzz builds (-O1) keep theirs.
 # GCC 12 on Zen 3, -O3 against -O2, same bits (make test passes either
@@ -90,6 +89,7 @@ KERNEL_CFLAGS := $(if $(shell echo | $(CC) -dM -E - 2>/dev/null | grep __clang__
 ifneq (,$(filter -O2,$(OPT)))
 AVX2_OPT := -O3
 endif
+# KERNEL_SAN: what make asan takes off the SIMD kernel files (below).
 X86_KERNEL := $(KERNEL_CFLAGS) $(KERNEL_SAN)
 $(B)/ops/x86/%-avx2.o:   XFLAGS := -mavx2 -mfma $(AVX2_OPT) $(X86_KERNEL)
 $(B)/ops/x86/%-fma3.o:   XFLAGS := -mavx2 -mfma $(AVX2_OPT) $(X86_KERNEL)

@@ -35,11 +35,13 @@
  * per-pixel path.
  *
  * Swish (every EfficientNet depthwise) is not applied in the tile
- * epilogues (unless DW_SWISH_EPI): a row is computed raw, then dw_swish_row runs four swishes in
- * lockstep (DW_SWISH_N: two pairs on AVX2) over it while it is in L1. Eight sequential swishes in the
- * epilogue cost ~6 ns per vector; measured in L1 (16x16x64 maps, best of
- * 200): 3x3 11.0 -> 6.4 ns per output vector, 5x5 12.6 -> 9.1; in the
- * model, where the maps come from L2/L3, the gain is within the noise.
+ * epilogues (unless DW_SWISH_EPI): a row is computed raw, then
+ * dw_swish_row runs the swishes four at a time in lockstep (DW_SWISH_N;
+ * two pairs on AVX2, avx2_swish_pairs) over it while it is in L1. Eight
+ * sequential swishes in the epilogue cost ~6 ns per vector; measured in
+ * L1 (16x16x64 maps, best of 200): 3x3 11.0 -> 6.4 ns per output vector,
+ * 5x5 12.6 -> 9.1; in the model, where the maps come from L2/L3, the gain
+ * is within the noise.
  */
 /*
  * The binding defines, before including this file:
