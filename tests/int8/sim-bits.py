@@ -1,0 +1,260 @@
+#!/usr/bin/python3
+"""How many bits the fidelity of issue 20 needs: simulated quantisation of
+tests/int8/bn-calibrated.py's B0 (torch, float64 arithmetic on values
+rounded to the quantisation grid), scored as fidelity.sh scores effad's
+int8 model -- the same question asked of weights and activations apart.
+
+    /usr/bin/python3 tests/int8/sim-bits.py --work build/int8-fidelity \
+        [--sets metal,grid] [--modes f32,w8,a8,a16,w8a8,w8a16]
+
+Needs the directories fidelity.sh made under WORK (bnset/, metal/, grid/).
+The network is rebuilt as bn-calibrated.py builds it (same seed, same
+BatchNorm images), so its float32 scores are the ones `effad score` gives
+with WORK/b0.efm (printed as a check: Spearman against them).
+
+Modes, each a combination of:
+  w8   every convolution's weights rounded to int8, symmetric, one scale
+       per output channel (BatchNorm scales each output channel, so this
+       equals quantising the folded weights effad quantises);
+  a8   every activation effad stores in int8 -- each conv's output after
+       its activation, the squeeze-excite output, each block's output after
+       the residual add -- rounded to uint8 on [lo, hi], the min/max over
+       the calibration images (train/good) widened by --headroom about
+       their centre;
+  a16  the same on int16, symmetric about zero, scale max(|lo|, |hi|) /
+       32767 (TFLite's 16x8: zero point 0).
+The squeeze-excite gate's own activations and the input image stay float
+(as in effad's int8 path). Prints, per set and mode, Spearman of the
+anomaly scores against float32 and both image AUROCs, and per level the
+err/spread quantcheck prints (mean |q - f|^2 / mean |f - mean f|^2).
+--clip prints instead, per set, how far the test images' activations go
+beyond the calibration range (|x - centre| over the range's half-width,
+the worst points), good and defective images apart.
+
+Measured 2026-12-02 (Zen 5, ~1 min per mode and set), the stem and blocks
+0-5 float (--float-blocks 6, what convert's float budget kept):
+  metal  w8 (weights alone)             Spearman 0.9994
+         a8  headroom 1.25 / 2 / 4       0.975 / 0.974 / 0.988
+         a16 headroom 1.25 / 4           0.975 / 0.990
+         a16, w8a16 headroom 256         0.9992, 0.9993
+  grid   w8 (weights alone)              0.776
+         a16 headroom 4 / 256            0.957 / 0.924
+         w8a16 headroom 256              0.802
+(effad's int8 itself: metal 0.971, grid 0.83; --headroom 4 and 6: metal
+0.988 and 0.990-, grid 0.82 and 0.79.) --clip: the defective test images
+drive blocks 13-15 and the head to 100-150 times the calibration range's
+half-width (good test images: at most 1.09). So on metal the int8 loss is
+the clipping of those outliers, not the resolution -- 16 bits at the same
+ranges lose as much as 8 -- and 16-bit activations with ranges wide enough
+for them (256x) keep float's ranking; 8 bits cannot span that and keep
+the good images' resolution. On grid, where float32 itself ranks the
+images weakly (AUROC 0.70), the int8 weights alone move the ranking
+(0.78) and even float weights with 16-bit activations do not reach 0.99:
+no activation format meets the bar there.
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+import torch
+import torchvision
+from scipy.stats import spearmanr
+from sklearn.covariance import LedoitWolf
+from sklearn.metrics import roc_auc_score
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+import presets  # noqa: E402
+
+torch.set_num_threads(2)
+
+
+def pngs(d):
+    out = []
+    for root, _, files in os.walk(d):
+        out += [os.path.join(root, f) for f in files if f.lower().endswith(".png")]
+    return sorted(out)
+
+
+def build(work, seed=7):
+    """bn-calibrated.py's network: same seed, same images, same order."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import importlib
+    bn = importlib.import_module("bn-calibrated")
+    torch.manual_seed(seed)
+    torch.set_num_threads(1)
+    model = torchvision.models.efficientnet_b0(weights=None).eval()
+    x = torch.from_numpy(bn.images([os.path.join(work, "bnset", "data", "train", "good")], 224))
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    with torch.no_grad():
+        for b in bns:
+            b.reset_running_stats()
+            b.momentum = None
+            b.train()
+        for i in range(0, len(x), 8):
+            model(x[i:i + 8])
+    torch.set_num_threads(2)
+    return model.eval().double()
+
+
+class Quant:
+    """Rounds the stored activations (hooks) and the weights (in place)."""
+
+    def __init__(self, model, float_blocks=0):
+        self.model = model
+        self.points = []          # modules whose output effad stores in int8
+        self.float_convs = set()  # convolutions of the blocks kept float
+        nb = 0
+        for blk in model.features[1:8]:
+            for mb in blk:
+                nb += 1
+                if nb <= float_blocks:
+                    self.float_convs |= {id(c) for c in mb.modules() if isinstance(c, torch.nn.Conv2d)}
+                    continue
+                layers = list(mb.block)
+                res = mb.use_res_connect
+                for i, m in enumerate(layers):
+                    last = i == len(layers) - 1
+                    if not (last and res):
+                        self.points.append(m)
+                if res:
+                    self.points.append(mb)
+        if not float_blocks:
+            self.points.append(model.features[0])
+        else:
+            self.float_convs |= {id(c) for c in model.features[0].modules() if isinstance(c, torch.nn.Conv2d)}
+        self.points.append(model.features[8])
+        self.ranges = {}
+        self.mode = None          # None: record ranges; else 8 or 16
+        self.headroom = 1.0
+        for m in self.points:
+            m.register_forward_hook(self.hook)
+
+    def hook(self, m, inp, out):
+        if self.mode is None:
+            lo, hi = float(out.min()), float(out.max())
+            a, b = self.ranges.get(m, (lo, hi))
+            self.ranges[m] = (min(a, lo), max(b, hi))
+            return out
+        if self.mode == 0:
+            return out
+        lo, hi = self.ranges[m]
+        c, h = (lo + hi) / 2, (hi - lo) / 2 * self.headroom
+        lo, hi = c - h, c + h
+        if self.mode == 8:
+            lo, hi = min(lo, 0.0), max(hi, 0.0)
+            s = (hi - lo) / 255.0
+            z = round(-lo / s)
+            q = torch.clamp(torch.round(out / s) + z, 0, 255)
+            return (q - z) * s
+        s = max(abs(lo), abs(hi)) / 32767.0
+        return torch.clamp(torch.round(out / s), -32767, 32767) * s
+
+    def quantise_weights(self):
+        for m in self.model.modules():
+            if isinstance(m, torch.nn.Conv2d) and id(m) not in self.float_convs:
+                w = m.weight.data
+                s = w.abs().amax(dim=(1, 2, 3), keepdim=True) / 127.0
+                s[s == 0] = 1
+                m.weight.data = torch.round(w / s) * s
+
+
+def levels(model, x):
+    out = []
+    with torch.no_grad():
+        for f in model.features:
+            x = f(x)
+            out.append(x.mean(dim=(2, 3)).numpy())
+    return out
+
+
+def run(model, paths, batch=16):
+    lv = None
+    for i in range(0, len(paths), batch):
+        x = torch.from_numpy(np.stack([presets.ailia(p, (224, 224), 256) for p in paths[i:i + batch]])).double()
+        l = levels(model, x)
+        lv = l if lv is None else [np.concatenate([a, b]) for a, b in zip(lv, l)]
+    return lv
+
+
+def scores(train, test):
+    total = np.zeros(len(test[0]))
+    for tr, te in zip(train, test):
+        mu = tr.mean(axis=0)
+        prec = np.linalg.inv(LedoitWolf().fit(tr).covariance_)
+        d = te - mu
+        total += np.sqrt(np.einsum("ij,jk,ik->i", d, prec, d))
+    return total
+
+
+def clip_report(work, st):
+    d = os.path.join(work, st, "data")
+    test = pngs(os.path.join(d, "test"))
+    model = build(work)
+    q = Quant(model)
+    q.mode = None
+    run(model, pngs(os.path.join(d, "train", "good")))
+    calib = dict(q.ranges)
+    names = {m: n for n, m in model.named_modules()}
+    for kind in ("good", "defective"):
+        q.ranges = {}
+        run(model, [p for p in test if ("/test/good/" in p) == (kind == "good")])
+        worst = []
+        for m, (lo, hi) in q.ranges.items():
+            a, b = calib[m]
+            c, h = (a + b) / 2, (b - a) / 2
+            worst.append((max(hi - c, c - lo) / h, names[m]))
+        worst.sort(reverse=True)
+        print("%s %s: |x - centre| / half-range, worst points: %s"
+              % (st, kind, ", ".join("%s %.2f" % (n, f) for f, n in worst[:6])))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--work", default="build/int8-fidelity")
+    ap.add_argument("--sets", default="metal,grid")
+    ap.add_argument("--modes", default="w8,a8,a16,w8a8,w8a16")
+    ap.add_argument("--headroom", type=float, default=1.25)
+    ap.add_argument("--clip", action="store_true", help="how far test activations leave the calibration ranges")
+    ap.add_argument("--float-blocks", type=int, default=0,
+                    help="the stem and the first N blocks stay float (effad's --float-budget kept blocks 0-5)")
+    a = ap.parse_args()
+    if a.clip:
+        for st in a.sets.split(","):
+            clip_report(a.work, st)
+        return
+    for st in a.sets.split(","):
+        d = os.path.join(a.work, st, "data")
+        train = pngs(os.path.join(d, "train", "good"))
+        test = pngs(os.path.join(d, "test"))
+        labels = np.array([0 if "/test/good/" in p else 1 for p in test])
+        model = build(a.work)
+        q = Quant(model)
+        q.mode = None
+        ftrain = run(model, train)          # float; also records the ranges
+        q.mode = 0
+        ftest = run(model, test)
+        sf = scores(ftrain, ftest)
+        print("== %s: %d train, %d test; float32 AUROC %.4f" % (st, len(train), len(test), roc_auc_score(labels, sf)))
+        spread = [((f - f.mean(axis=0)) ** 2).sum(axis=1).mean() for f in ftest]
+        for mode in a.modes.split(","):
+            m2 = build(a.work)
+            q2 = Quant(m2, a.float_blocks)
+            idx = {id(m): i for i, m in enumerate(q.model.modules())}
+            r1 = {idx[id(m)]: v for m, v in q.ranges.items()}
+            q2.ranges = {m: r1[i] for i, m in enumerate(m2.modules()) if i in r1}
+            q2.headroom = a.headroom
+            q2.mode = 16 if "a16" in mode else 8 if "a8" in mode else 0
+            if "w8" in mode:
+                q2.quantise_weights()
+            qt = run(m2, test)
+            sq = scores(ftrain, qt)
+            es = " ".join("%.3g" % (((x - f) ** 2).sum(axis=1).mean() / s) for x, f, s in zip(qt, ftest, spread))
+            print("  %-6s Spearman %.5f  AUROC %.4f (%+.2f points)  err/spread per level: %s"
+                  % (mode, spearmanr(sf, sq)[0], roc_auc_score(labels, sq),
+                     100 * (roc_auc_score(labels, sq) - roc_auc_score(labels, sf)), es))
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
