@@ -100,7 +100,7 @@ def build(work, seed=7):
 class Quant:
     """Rounds the stored activations (hooks) and the weights (in place)."""
 
-    def __init__(self, model, float_blocks=0):
+    def __init__(self, model, float_blocks=0, float_act_from=None):
         self.model = model
         self.points = []          # modules whose output effad stores in int8
         self.float_convs = set()  # convolutions of the blocks kept float
@@ -111,6 +111,8 @@ class Quant:
                 if nb <= float_blocks:
                     self.float_convs |= {id(c) for c in mb.modules() if isinstance(c, torch.nn.Conv2d)}
                     continue
+                if float_act_from is not None and nb - 1 >= float_act_from:
+                    continue    # weights int8, activations float from here on
                 layers = list(mb.block)
                 res = mb.use_res_connect
                 for i, m in enumerate(layers):
@@ -123,7 +125,8 @@ class Quant:
             self.points.append(model.features[0])
         else:
             self.float_convs |= {id(c) for c in model.features[0].modules() if isinstance(c, torch.nn.Conv2d)}
-        self.points.append(model.features[8])
+        if float_act_from is None:
+            self.points.append(model.features[8])
         self.ranges = {}
         self.mode = None          # None: record ranges; else 8 or 16
         self.headroom = 1.0
@@ -216,6 +219,8 @@ def main():
     ap.add_argument("--modes", default="w8,a8,a16,w8a8,w8a16")
     ap.add_argument("--headroom", type=float, default=1.25)
     ap.add_argument("--clip", action="store_true", help="how far test activations leave the calibration ranges")
+    ap.add_argument("--float-act-from", type=int, default=None,
+                    help="blocks from this index on (and the head) keep float activations, int8 weights")
     ap.add_argument("--float-blocks", type=int, default=0,
                     help="the stem and the first N blocks stay float (effad's --float-budget kept blocks 0-5)")
     a = ap.parse_args()
@@ -239,7 +244,7 @@ def main():
         spread = [((f - f.mean(axis=0)) ** 2).sum(axis=1).mean() for f in ftest]
         for mode in a.modes.split(","):
             m2 = build(a.work)
-            q2 = Quant(m2, a.float_blocks)
+            q2 = Quant(m2, a.float_blocks, a.float_act_from)
             idx = {id(m): i for i, m in enumerate(q.model.modules())}
             r1 = {idx[id(m)]: v for m, v in q.ranges.items()}
             q2.ranges = {m: r1[i] for i, m in enumerate(m2.modules()) if i in r1}
