@@ -12,7 +12,8 @@ The network is rebuilt as bn-calibrated.py builds it (same seed, same
 BatchNorm images), so its float32 scores are the ones `effad score` gives
 with WORK/b0.efm (printed as a check: Spearman against them).
 
-Modes, each a combination of:
+Modes, each a combination of (--float-act-from B: blocks from B on, and
+the head, keep float activations with int8 weights):
   w8   every convolution's weights rounded to int8, symmetric, one scale
        per output channel (BatchNorm scales each output channel, so this
        equals quantising the folded weights effad quantises);
@@ -40,6 +41,8 @@ Measured 2026-12-02 (Zen 5, ~1 min per mode and set), the stem and blocks
   grid   w8 (weights alone)              0.776
          a16 headroom 4 / 256            0.957 / 0.924
          w8a16 headroom 256              0.802
+  metal  w8a8, activations float from block 13 / 11 on (--float-act-from)
+                                         0.973 / 0.972
 (effad's int8 itself: metal 0.971, grid 0.83; --headroom 4 and 6: metal
 0.988 and 0.990-, grid 0.82 and 0.79.) --clip: the defective test images
 drive blocks 13-15 and the head to 100-150 times the calibration range's
@@ -47,7 +50,10 @@ half-width (good test images: at most 1.09). So on metal the int8 loss is
 the clipping of those outliers, not the resolution -- 16 bits at the same
 ranges lose as much as 8 -- and 16-bit activations with ranges wide enough
 for them (256x) keep float's ranking; 8 bits cannot span that and keep
-the good images' resolution. On grid, where float32 itself ranks the
+the good images' resolution. Wide ranges for the last blocks alone do not
+do (float activations from block 11 on: 0.972): level 4, block 7's
+output, is already as far off (err/spread 0.71), so the clipping starts
+in the first int8 blocks after the float ones. On grid, where float32 itself ranks the
 images weakly (AUROC 0.70), the int8 weights alone move the ranking
 (0.78) and even float weights with 16-bit activations do not reach 0.99:
 no activation format meets the bar there.
