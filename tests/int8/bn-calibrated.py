@@ -34,12 +34,17 @@ MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
 
 
-def images(dirs, hw):
+def png_paths(dirs):
+    """Every .png under the directories, recursively, sorted."""
     paths = []
     for d in dirs:
         for root, _, files in os.walk(d):
             paths += [os.path.join(root, f) for f in files if f.lower().endswith(".png")]
-    paths.sort()
+    return sorted(paths)
+
+
+def images(dirs, hw):
+    paths = png_paths(dirs)
     if not paths:
         raise SystemExit("bn-calibrated.py: no .png image under %s" % " ".join(dirs))
     out = []
@@ -58,18 +63,11 @@ def levels(model, x):
     return out
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--arch", default="efficientnet_b0")
-    ap.add_argument("--hw", type=int, default=224)
-    ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--images", nargs="+", required=True)
-    ap.add_argument("-o", "--out", required=True)
-    a = ap.parse_args()
-    torch.manual_seed(a.seed)
-    torch.set_num_threads(1)
-    model = getattr(torchvision.models, a.arch)(weights=None).eval()
-    x = torch.from_numpy(images(a.images, a.hw))
+def calibrated(arch, hw, seed, x):
+    """The seeded network with BatchNorm statistics measured on x (N x 3 x
+    hw x hw), cumulative over batches of 8; in eval mode."""
+    torch.manual_seed(seed)
+    model = getattr(torchvision.models, arch)(weights=None).eval()
     bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     with torch.no_grad():
         for b in bns:
@@ -78,7 +76,21 @@ def main():
             b.train()
         for i in range(0, len(x), 8):
             model(x[i:i + 8])
-        model.eval()
+    return model.eval()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--arch", default="efficientnet_b0")
+    ap.add_argument("--hw", type=int, default=224)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--images", nargs="+", required=True)
+    ap.add_argument("-o", "--out", required=True)
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    x = torch.from_numpy(images(a.images, a.hw))
+    model = calibrated(a.arch, a.hw, a.seed, x)
+    with torch.no_grad():
         lv = levels(model, x)
     print("%s: BatchNorm statistics from %d images at %dx%d" % (a.arch, len(x), a.hw, a.hw))
     worst = np.inf

@@ -63,6 +63,8 @@ the ranking (0.78) and even float weights with 16-bit activations do not
 reach 0.99: no activation format meets the bar there.
 """
 import argparse
+import copy
+import importlib
 import json
 import os
 import subprocess
@@ -78,35 +80,26 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
 import presets  # noqa: E402
 
-torch.set_num_threads(2)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+bn = importlib.import_module("bn-calibrated")
 
 
 def pngs(d):
-    out = []
-    for root, _, files in os.walk(d):
-        out += [os.path.join(root, f) for f in files if f.lower().endswith(".png")]
-    return sorted(out)
+    return bn.png_paths([d])
+
+
+def defective(paths):
+    return np.array([0 if "/test/good/" in p else 1 for p in paths])
 
 
 def build(work, seed=7):
-    """bn-calibrated.py's network: same seed, same images, same order."""
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import importlib
-    bn = importlib.import_module("bn-calibrated")
-    torch.manual_seed(seed)
-    torch.set_num_threads(1)
-    model = torchvision.models.efficientnet_b0(weights=None).eval()
+    """bn-calibrated.py's network (same seed, same BatchNorm images and
+    order), in float64."""
+    torch.set_num_threads(1)     # as bn-calibrated.py: the same statistics
     x = torch.from_numpy(bn.images([os.path.join(work, "bnset", "data", "train", "good")], 224))
-    bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
-    with torch.no_grad():
-        for b in bns:
-            b.reset_running_stats()
-            b.momentum = None
-            b.train()
-        for i in range(0, len(x), 8):
-            model(x[i:i + 8])
+    model = bn.calibrated("efficientnet_b0", 224, seed, x)
     torch.set_num_threads(2)
-    return model.eval().double()
+    return model.double()
 
 
 class Quant:
@@ -175,12 +168,8 @@ class Quant:
 
 
 def levels(model, x):
-    out = []
     with torch.no_grad():
-        for f in model.features:
-            x = f(x)
-            out.append(x.mean(dim=(2, 3)).numpy())
-    return out
+        return [v.numpy() for v in bn.levels(model, x)]
 
 
 def run(model, paths, batch=16):
@@ -202,10 +191,10 @@ def scores(train, test):
     return total
 
 
-def clip_report(work, st):
+def clip_report(base, work, st):
     d = os.path.join(work, st, "data")
     test = pngs(os.path.join(d, "test"))
-    model = build(work)
+    model = copy.deepcopy(base)
     q = Quant(model)
     q.mode = None
     run(model, pngs(os.path.join(d, "train", "good")))
@@ -213,7 +202,7 @@ def clip_report(work, st):
     names = {m: n for n, m in model.named_modules()}
     for kind in ("good", "defective"):
         q.ranges = {}
-        run(model, [p for p in test if ("/test/good/" in p) == (kind == "good")])
+        run(model, [p for p, y in zip(test, defective(test)) if y == (kind == "defective")])
         worst = []
         for m, (lo, hi) in q.ranges.items():
             a, b = calib[m]
@@ -235,7 +224,7 @@ def against_effad(a, st, test, sf):
     by = {os.path.abspath(j["file"]): j["score"] for j in map(json.loads, out.splitlines()) if "file" in j}
     e = np.array([by[os.path.abspath(p)] for p in test])
     return "; effad float32 AUROC %.4f, Spearman against it %.5f" % (
-        roc_auc_score([0 if "/test/good/" in p else 1 for p in test], e), spearmanr(sf, e)[0])
+        roc_auc_score(defective(test), e), spearmanr(sf, e)[0])
 
 
 def main():
@@ -251,16 +240,17 @@ def main():
     ap.add_argument("--float-blocks", type=int, default=0,
                     help="the stem and the first N blocks stay float (effad's --float-budget kept blocks 0-5)")
     a = ap.parse_args()
+    base = build(a.work)     # calibrated once; every model below is a copy
     if a.clip:
         for st in a.sets.split(","):
-            clip_report(a.work, st)
+            clip_report(base, a.work, st)
         return
     for st in a.sets.split(","):
         d = os.path.join(a.work, st, "data")
         train = pngs(os.path.join(d, "train", "good"))
         test = pngs(os.path.join(d, "test"))
-        labels = np.array([0 if "/test/good/" in p else 1 for p in test])
-        model = build(a.work)
+        labels = defective(test)
+        model = copy.deepcopy(base)
         q = Quant(model)
         q.mode = None
         ftrain = run(model, train)          # float; also records the ranges
@@ -271,7 +261,7 @@ def main():
               % (st, len(train), len(test), roc_auc_score(labels, sf), against_effad(a, st, test, sf)))
         spread = [((f - f.mean(axis=0)) ** 2).sum(axis=1).mean() for f in ftest]
         for mode in a.modes.split(","):
-            m2 = build(a.work)
+            m2 = copy.deepcopy(base)
             q2 = Quant(m2, a.float_blocks, a.float_act_from)
             idx = {id(m): i for i, m in enumerate(q.model.modules())}
             r1 = {idx[id(m)]: v for m, v in q.ranges.items()}
