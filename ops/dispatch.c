@@ -53,7 +53,19 @@ const ops_q8_kernels ops_scalar_q8 = {
     .se_gate = q8_se_gate_scalar,
 };
 
-static const ops_kernels scalar_kernels = { OPS_ISA_SCALAR, SCALAR_NAME, &scalar_f32, &ops_scalar_q8 };
+/* The 16x8 references (every ISA's table until it has its own). */
+const ops_q16_kernels ops_scalar_q16 = {
+    .gemm = q16_gemm_scalar,
+    .gemm_buffer_size = q16_gemm_buffer_size_scalar,
+    .gemm_panel = 0,          /* reads B in place */
+    .dwconv = q16_dwconv_hwc_scalar,
+    .scale_channels = q16_scale_channels_scalar,
+    .quantize = q16_quantize_scalar,
+    .dequantize = q16_dequantize_scalar,
+    .sum_hw = q16_sum_hw_scalar,
+};
+
+static const ops_kernels scalar_kernels = { OPS_ISA_SCALAR, SCALAR_NAME, &scalar_f32, &ops_scalar_q8, &ops_scalar_q16 };
 
 static const char *const isa_names[OPS_ISA_COUNT] = { "scalar", "avx2", "avx512", "neon" };
 

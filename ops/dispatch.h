@@ -18,6 +18,7 @@
 
 #include "ops.h"
 #include "q8.h"
+#include "q16.h"
 
 typedef enum ops_isa {
     OPS_ISA_SCALAR = 0,
@@ -73,6 +74,24 @@ typedef struct ops_q8_kernels {
     ops_status (*se_gate)(const ops_q8_se_args *a);   /* float SE with int8 weights */
 } ops_q8_kernels;
 
+/* 16x8 kernels of one ISA: int16 activations, int8 weights (q16.h). The
+ * same shape as the int8 table; the squeeze-excite gate is the int8
+ * table's (float activations, int8 weights), and the gate's rescale is
+ * always a pass of its own (no a_mult form). */
+typedef struct ops_q16_kernels {
+    ops_status (*gemm)(const ops_q16_gemm_args *a, void *scratch);
+    size_t     (*gemm_buffer_size)(size_t m, size_t n, size_t k);
+    size_t     gemm_panel;
+    size_t     (*gemm_pack_buffer_size)(size_t n, size_t k);
+    ops_status (*gemm_pack)(const ops_q16_gemm_args *a, void *dst);
+    size_t     (*gemm_pack_offset)(size_t j0, size_t k);
+    ops_status (*dwconv)(const ops_q16_dwconv_args *a);
+    ops_status (*scale_channels)(const int16_t *in, size_t pixels, size_t c, const float *mult, int16_t *out);
+    ops_status (*quantize)(const float *x, size_t n, float inv_scale, int16_t *q);
+    ops_status (*dequantize)(const int16_t *q, size_t n, float scale, float *x);
+    ops_status (*sum_hw)(const int16_t *in, size_t hw, size_t c, int32_t *out);
+} ops_q16_kernels;
+
 /* Every table of one ISA, keyed by element type. A NULL entry means this
  * ISA has no kernels of that type (the engine then refuses a model that
  * needs them, naming the ISA). */
@@ -81,6 +100,7 @@ typedef struct ops_kernels {
     const char *name;
     const ops_f32_kernels *f32;
     const ops_q8_kernels *q8;
+    const ops_q16_kernels *q16;
 } ops_kernels;
 
 /* The best ISA this CPU runs (cpuid on x86, compile-time on aarch64:

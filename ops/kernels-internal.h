@@ -28,6 +28,7 @@ static inline int ops_dw_fixed_kxk(const ops_conv_geom *g, int k)
            ((g->stride_h == 1 && g->stride_w == 1) || (g->stride_h == 2 && g->stride_w == 2));
 }
 
+extern const ops_q16_kernels ops_scalar_q16; /* ops/dispatch.c: the 16x8 references */
 extern const ops_q8_kernels ops_scalar_q8;   /* ops/dispatch.c: the int8 references (DSP ones on Arm DSP cores) */
 extern const ops_kernels ops_avx2_kernels;   /* x86-64: ops/x86/kernels-avx2.c */
 extern const ops_kernels ops_avx512_kernels;      /* x86-64: ops/x86/kernels-avx512.c (F, DQ, BW, VL) */

@@ -47,5 +47,5 @@ static const ops_q8_kernels neondot_q8 = {
     .se_gate = q8_se_gate_scalar,
 };
 
-const ops_kernels ops_neon_kernels = { OPS_ISA_NEON, "neon", &neon_f32, &neon_q8 };
-const ops_kernels ops_neondot_kernels = { OPS_ISA_NEON, "neon-dotprod", &neon_f32, &neondot_q8 };
+const ops_kernels ops_neon_kernels = { OPS_ISA_NEON, "neon", &neon_f32, &neon_q8, &ops_scalar_q16 };
+const ops_kernels ops_neondot_kernels = { OPS_ISA_NEON, "neon-dotprod", &neon_f32, &neondot_q8, &ops_scalar_q16 };

@@ -31,4 +31,4 @@ static const ops_q8_kernels avx2_q8 = {
     .se_gate = q8_se_gate_avx2,
 };
 
-const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32, &avx2_q8 };
+const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32, &avx2_q8, &ops_scalar_q16 };

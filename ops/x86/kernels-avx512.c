@@ -48,5 +48,5 @@ static const ops_q8_kernels avx512vnni_q8 = {
     .dwconv = q8_dwconv_hwc_avx512vnni,
 };
 
-const ops_kernels ops_avx512_kernels = { OPS_ISA_AVX512, "avx512", &avx512_f32, &avx512_q8 };
-const ops_kernels ops_avx512vnni_kernels = { OPS_ISA_AVX512, "avx512-vnni", &avx512_f32, &avx512vnni_q8 };
+const ops_kernels ops_avx512_kernels = { OPS_ISA_AVX512, "avx512", &avx512_f32, &avx512_q8, &ops_scalar_q16 };
+const ops_kernels ops_avx512vnni_kernels = { OPS_ISA_AVX512, "avx512-vnni", &avx512_f32, &avx512vnni_q8, &ops_scalar_q16 };
