@@ -37,6 +37,7 @@ typedef struct quant_range {
 } quant_range;
 typedef struct convert_quant {
     int weight_bits;                     /* 8, or 7 (see quant.c) */
+    int act_bits;                        /* 8 (uint8, also for 0) or 16 (int16: ops/q16.h) */
     int n_blocks;
     uint8_t block_int8[EFFAD_MAX_BLOCKS];
     int head_int8;

@@ -110,7 +110,7 @@ static effad_status put_conv(writer *w, efm_conv_rec *r, const layer *c, int se,
         c->groups < 1 || c->cin % c->groups || c->cout % c->groups)
         return effad_fail(w->e, EFFAD_ERR_UNSUPPORTED, "%s: %d -> %d channels in %d groups (an .efm holds 1..%d channels)",
                           what, c->cin, c->cout, c->groups, EFM_MAX_CHANNELS);
-    const int int8 = int8_weights || (in_q && in_q->dtype == EFFAD_U8);
+    const int int8 = int8_weights || (in_q && in_q->dtype != EFFAD_F32);
     int wi = put_weights(w, c, se, int8);
     int bi = -2;
     if (wi >= 0 && c->b) {

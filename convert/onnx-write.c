@@ -74,6 +74,7 @@ void onnx_add_init(onnx_builder *b, const char *name, onnx_dtype t, int ndim, co
         /* native -> little-endian, element by element */
         uint64_t u = 0;
         if (size == 1) u = src[k];
+        else if (size == 2) { uint16_t v; memcpy(&v, src + 2 * k, 2); u = v; }
         else if (size == 4) { uint32_t v; memcpy(&v, src + 4 * k, 4); u = v; }
         else if (size == 8) memcpy(&u, src + 8 * k, 8);
         for (size_t i = 0; i < size; i++) raw[k * size + i] = (uint8_t)(u >> (8 * i));
@@ -120,7 +121,7 @@ effad_status onnx_builder_finish(onnx_builder *b, int64_t opset, const char *pro
     pb_put_raw(&graph, b->inits.p, b->inits.n);
     pb_put_raw(&graph, b->inputs.p, b->inputs.n);
     pb_put_raw(&graph, b->outputs.p, b->outputs.n);
-    pb_put_varint(&model, 1, 7);
+    pb_put_varint(&model, 1, opset >= 21 ? 10 : 7);   /* opset 21 came with IR version 10 */
     pb_put_str(&model, 2, producer);
     pb_put_msg(&model, 7, &graph);
     pb_put_str(&ops, 1, "");

@@ -65,7 +65,8 @@ void onnx_add_init(onnx_builder *b, const char *name, onnx_dtype t, int ndim, co
 void onnx_add_node(onnx_builder *b, const char *op_type, const char *name, int n_in, const char *const *in,
                    int n_out, const char *const *out, const onnx_wattr *attr, int n_attr);
 
-/* Serialises the model (IR version 7, default-domain opset `opset`) into
+/* Serialises the model (IR version 7, or 10 from opset 21; default-domain
+ * opset `opset`) into
  * a malloc'd buffer and frees the builder, also on failure. */
 effad_status onnx_builder_finish(onnx_builder *b, int64_t opset, const char *producer, uint8_t **out,
                                  size_t *out_bytes, effad_error *e);

@@ -163,19 +163,26 @@ static void conv(emitter *em, const effad_conv *c, int se, const effad_geom *g, 
 }
 
 /* v's float view as type q: a QuantizeLinear/DequantizeLinear pair when
- * the engine stores it as uint8 there, nothing when it stays float. */
+ * the engine stores it as uint8 or int16 there (the int16 pair is opset
+ * 21's, whose QuantizeLinear takes an int16 zero point: qdq_emit asks for
+ * that opset then), nothing when it stays float. */
 static void store(emitter *em, value *v, const effad_qtype *q, const char *prefix)
 {
     v->q = *q;
-    if (q->dtype != EFFAD_U8) return;
+    if (q->dtype != EFFAD_U8 && q->dtype != EFFAD_S16) return;
     char s[NAME], z[NAME], qn[NAME], dq[NAME], node[NAME];
     snprintf(s, sizeof s, "%s.scale", prefix);
     snprintf(z, sizeof z, "%s.zero", prefix);
-    snprintf(qn, sizeof qn, "%s.uint8", prefix);
+    snprintf(qn, sizeof qn, "%s.%s", prefix, q->dtype == EFFAD_U8 ? "uint8" : "int16");
     snprintf(dq, sizeof dq, "%s.dq", prefix);
-    const uint8_t zero = (uint8_t)q->zero_point;
     scalar_f32(em, s, q->scale);
-    onnx_add_init(&em->b, z, ONNX_UINT8, 0, 0, &zero);
+    if (q->dtype == EFFAD_U8) {
+        const uint8_t zero = (uint8_t)q->zero_point;
+        onnx_add_init(&em->b, z, ONNX_UINT8, 0, 0, &zero);
+    } else {
+        const int16_t zero = 0;   /* the loader admits no other */
+        onnx_add_init(&em->b, z, ONNX_INT16, 0, 0, &zero);
+    }
     const char *qin[3] = { v->name, s, z }, *din[3] = { qn, s, z };
     snprintf(node, sizeof node, "%s.q", prefix);
     node1(em, "QuantizeLinear", node, 3, qin, qn, 0, 0);
@@ -185,11 +192,11 @@ static void store(emitter *em, value *v, const effad_qtype *q, const char *prefi
 }
 
 /* The block input x brought to the type the block reads (float32 <->
- * uint8 at a boundary, as forward.c's to_type). */
+ * uint8 or int16 at a boundary, as forward.c's to_type). */
 static void to_type(emitter *em, value *x, const effad_qtype *want, const char *prefix)
 {
-    if (want->dtype == EFFAD_U8 && x->q.dtype != EFFAD_U8) store(em, x, want, prefix);
-    else if (want->dtype != EFFAD_U8) x->q = *want;
+    if (want->dtype != EFFAD_F32 && x->q.dtype != want->dtype) store(em, x, want, prefix);
+    else if (want->dtype == EFFAD_F32) x->q = *want;
 }
 
 static void taps(emitter *em, int at, const value *x, int c, int h, int w)
@@ -238,7 +245,7 @@ static void block(emitter *em, int i, const effad_block *bl, const effad_geom *g
         node1(em, "Mul", node, 2, min, gated, 0, 0);
         snprintf(v.name, sizeof v.name, "%s", gated);
         v.q.dtype = EFFAD_F32;
-        if (bl->project.in_q.dtype == EFFAD_U8) store(em, &v, &bl->project.in_q, gated);
+        if (bl->project.in_q.dtype != EFFAD_F32) store(em, &v, &bl->project.in_q, gated);
     }
     snprintf(p, sizeof p, "b%d.project", i);
     conv(em, &bl->project, 0, 0, v.name, p, tmp);
@@ -296,5 +303,7 @@ effad_status qdq_emit(const effad_model *m, uint8_t **onnx, size_t *n_bytes, eff
         onnx_builder_free(&em.b);
         return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory writing the QDQ graph");
     }
-    return onnx_builder_finish(&em.b, 13, "effad", onnx, n_bytes, e);
+    int wide = m->has_head && m->head.in_q.dtype == EFFAD_S16;
+    for (int i = 0; i < m->n_blocks; i++) wide |= m->blocks[i].dw.in_q.dtype == EFFAD_S16;
+    return onnx_builder_finish(&em.b, wide ? 21 : 13, "effad", onnx, n_bytes, e);
 }

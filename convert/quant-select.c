@@ -111,6 +111,7 @@ static void fill_quant(const selector *s, float headroom, const uint8_t *int8, c
 {
     memset(q, 0, sizeof *q);
     q->weight_bits = s->o->weight_bits;
+    q->act_bits = s->o->act_bits;
     q->n_blocks = s->n_blocks;
     for (int p = 0; p < s->n_points; p++) {
         const quant_range r = s->cand[p][s->method[p]];
@@ -143,9 +144,9 @@ static int unit_points(const selector *s, int u, int *pts)
     return n;
 }
 
-static int same_type(quant_range a, quant_range b)
+static int same_type(const selector *s, quant_range a, quant_range b)
 {
-    effad_qtype x = quant_qtype(a), y = quant_qtype(b);
+    effad_qtype x = quant_qtype(a, s->o->act_bits), y = quant_qtype(b, s->o->act_bits);
     return x.scale == y.scale && x.zero_point == y.zero_point;
 }
 
@@ -172,7 +173,7 @@ static effad_status choose_methods(selector *s, float headroom)
             for (int m = 0; m < CALIB_N_METHODS; m++) {
                 if (m == current) continue;
                 done++;
-                if (same_type(s->cand[p][m], s->cand[p][s->method[p]])) continue;   /* same bits: nothing to measure */
+                if (same_type(s, s->cand[p][m], s->cand[p][s->method[p]])) continue;   /* same bits: nothing to measure */
                 const int keep = s->method[p];
                 s->method[p] = (uint8_t)m;
                 fill_quant(s, headroom, int8, &q);

@@ -54,6 +54,7 @@ typedef struct quant_inputs {
 
 typedef struct quant_select_options {
     int weight_bits;                    /* 8 or 7 */
+    int act_bits;                       /* 8 (uint8) or 16 (int16 activations, ops/q16.h) */
     int method;                         /* a calib_method for every point, or -1: measured */
     float headroom;                     /* > 0: this one; 0: measured */
     float float_budget;                 /* float32 blocks may add this fraction of the

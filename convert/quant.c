@@ -4,9 +4,15 @@
 
 static const effad_qtype f32_type = { EFFAD_F32, 0.0f, 0 };
 
-effad_qtype quant_qtype(quant_range r)
+effad_qtype quant_qtype(quant_range r, int act_bits)
 {
-    if (r.exact.dtype == EFFAD_U8) return r.exact;
+    if (r.exact.dtype == EFFAD_U8 || r.exact.dtype == EFFAD_S16) return r.exact;
+    if (act_bits == 16) {
+        float m = fabsf(r.lo) > fabsf(r.hi) ? fabsf(r.lo) : fabsf(r.hi);
+        if (!(m > 1e-8f)) m = 1e-8f;
+        const effad_qtype q = { EFFAD_S16, m / 32767.0f, 0 };
+        return q;
+    }
     float lo = r.lo < 0.0f ? r.lo : 0.0f, hi = r.hi > 0.0f ? r.hi : 0.0f;
     if (!(hi - lo > 1e-8f)) hi = lo + 1e-8f;   /* a constant map still needs a positive scale */
     effad_qtype q = { EFFAD_U8, (hi - lo) / 255.0f, 0 };
@@ -38,16 +44,17 @@ void quant_block(const convert_quant *q, int i, int has_expand, int has_se, quan
         t->in = t->expand_out = t->dw_out = t->project_in = t->out = f32_type;
         return;
     }
-    t->in = quant_qtype(i == 0 ? q->stem_out : q->out[i - 1]);
-    t->expand_out = has_expand ? quant_qtype(q->expand[i]) : t->in;
-    t->dw_out = quant_qtype(q->dw[i]);
-    t->project_in = has_se ? quant_qtype(q->gated[i]) : t->dw_out;
-    t->out = quant_qtype(q->out[i]);
+    const int bits = q->act_bits;
+    t->in = quant_qtype(i == 0 ? q->stem_out : q->out[i - 1], bits);
+    t->expand_out = has_expand ? quant_qtype(q->expand[i], bits) : t->in;
+    t->dw_out = quant_qtype(q->dw[i], bits);
+    t->project_in = has_se ? quant_qtype(q->gated[i], bits) : t->dw_out;
+    t->out = quant_qtype(q->out[i], bits);
 }
 
 void quant_head(const convert_quant *q, int n_blocks, effad_qtype *in, effad_qtype *out, int *int8)
 {
     *int8 = q && q->head_int8;
-    *in = *int8 ? quant_qtype(n_blocks ? q->out[n_blocks - 1] : q->stem_out) : f32_type;
-    *out = *int8 ? quant_qtype(q->head_out) : f32_type;
+    *in = *int8 ? quant_qtype(n_blocks ? q->out[n_blocks - 1] : q->stem_out, q->act_bits) : f32_type;
+    *out = *int8 ? quant_qtype(q->head_out, q->act_bits) : f32_type;
 }

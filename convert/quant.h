@@ -9,12 +9,14 @@
 #include "effad.h"
 #include "convert.h"
 
-/* The uint8 type of an activation whose real values span [lo, hi]:
- * the range is widened to include 0 (so that 0 -- padding, ReLU floors --
- * is exact), scale = (hi - lo) / 255, zero = round(-lo / scale). The
- * formula ONNX Runtime's quantiser uses for asymmetric uint8. A range
- * that carries an exact type (r.exact) gives that type. */
-effad_qtype quant_qtype(quant_range r);
+/* The type of an activation whose real values span [lo, hi], for
+ * act_bits 8 (or 0) -- uint8: the range is widened to include 0 (so that
+ * 0 -- padding, ReLU floors -- is exact), scale = (hi - lo) / 255, zero =
+ * round(-lo / scale), the formula ONNX Runtime's quantiser uses for
+ * asymmetric uint8 -- or 16 -- int16, symmetric: scale = max(|lo|, |hi|)
+ * / 32767, zero 0 (TFLite's 16x8 rule). A range that carries an exact
+ * type (r.exact) gives that type. */
+effad_qtype quant_qtype(quant_range r, int act_bits);
 
 /* Symmetric per-output-channel int8 weights with |q| <= 2^(bits-1) - 1:
  * scale[o] = max |w[o, :]| / qmax (1 for an all-zero channel). w is

@@ -59,7 +59,9 @@ enum { EFFAD_ACT_NONE = 0, EFFAD_ACT_RELU, EFFAD_ACT_CLIP, EFFAD_ACT_SIGMOID,
 enum { EFFAD_PAD_EXPLICIT = 0, EFFAD_PAD_SYMMETRIC = 1, EFFAD_PAD_TF_SAME = 2 };
 
 /* Element types; the values equal efm_dtype (engine/efm-format.h). */
-typedef enum effad_dtype { EFFAD_F32 = 1, EFFAD_S8 = 2, EFFAD_S32 = 3, EFFAD_U8 = 4 } effad_dtype;
+typedef enum effad_dtype { EFFAD_F32 = 1, EFFAD_S8 = 2, EFFAD_S32 = 3, EFFAD_U8 = 4, EFFAD_S16 = 5 } effad_dtype;
+/* "float32", "int8", "int32", "uint8", "int16" or "unknown". */
+const char *effad_dtype_name(effad_dtype t);
 
 /* A weight or bias tensor: a typed view into the model bytes, never a
  * copy. data == NULL: absent. int8 weights are symmetric with one scale
@@ -71,8 +73,9 @@ typedef struct effad_tensor {
     int32_t zero_point;
 } effad_tensor;
 
-/* The type of an activation (a layer's input or output): float32, or uint8
- * with real = scale * (q - zero_point). */
+/* The type of an activation (a layer's input or output): float32, uint8
+ * with real = scale * (q - zero_point), or int16 with real = scale * q
+ * (zero_point 0: the 16x8 layers, ops/q16.h). */
 typedef struct effad_qtype {
     effad_dtype dtype;
     float scale;

@@ -50,6 +50,13 @@
  * int8 kernels finish in float: acc * scale_in * scale_w[c] + bias[c],
  * activation, then quantise to the output). A layer's in_q must equal the
  * out_q of the layer that feeds it; the loader checks that chain.
+ * A quantised layer may instead read and write int16 activations (dtype
+ * S16, zero point 0: real = scale * q) with the same int8 weights --
+ * TensorFlow Lite's 16x8 mode, for activations whose range needs more
+ * than 256 levels (ops/q16.h). Its output has its input's type; between
+ * blocks the engine converts float32 to uint8 or int16 and back, never
+ * uint8 to int16. Files with S16 layers are still version 2: a reader
+ * that predates them refuses the dtype by name.
  *
  * Padding. pad_mode SYMMETRIC (torchvision) keeps the recorded pads at any
  * input size; TF_SAME (lukemelas/EfficientNet-PyTorch, TensorFlow) means
@@ -95,8 +102,9 @@ static inline uint32_t efm_block_bytes(uint32_t version) { return EFM_BLOCK_HEAD
 #define EFM_MAX_ELEMENTS   ((uint64_t)1 << 32)
 
 enum efm_family   { EFM_FAMILY_EFFICIENTNET = 1 };
-/* Element types. U8 is only an activation type (never a stored tensor). */
-enum efm_dtype    { EFM_F32 = 1, EFM_S8 = 2, EFM_S32 = 3, EFM_U8 = 4 };
+/* Element types. U8 and S16 are only activation types (never a stored
+ * tensor). */
+enum efm_dtype    { EFM_F32 = 1, EFM_S8 = 2, EFM_S32 = 3, EFM_U8 = 4, EFM_S16 = 5 };
 enum efm_pad_mode { EFM_PAD_EXPLICIT = 0, EFM_PAD_SYMMETRIC = 1, EFM_PAD_TF_SAME = 2 };
 enum efm_resize   { EFM_RESIZE_UNSPECIFIED = 0, EFM_RESIZE_SHORT_SIDE_CROP = 1, EFM_RESIZE_DIRECT = 2 };
 /* Where a tap reads: EFM_TAP_STEM, the output of block i (EFM_TAP_BLOCK0+i),

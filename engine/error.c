@@ -123,3 +123,15 @@ const char *effad_status_name(effad_status s)
     }
     return "unknown status";
 }
+
+const char *effad_dtype_name(effad_dtype t)
+{
+    switch (t) {
+    case EFFAD_F32: return "float32";
+    case EFFAD_S8: return "int8";
+    case EFFAD_S32: return "int32";
+    case EFFAD_U8: return "uint8";
+    case EFFAD_S16: return "int16";
+    }
+    return "unknown";
+}

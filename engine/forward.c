@@ -182,7 +182,7 @@ effad_status effad_run(effad_runner *r, const float *input_chw, float *const *po
         if (b->se_c) {
             if ((s = run_se_gate(r, b, mean, gate, hidden))) return kernel_failed(e, s, "squeeze-excite", i);
             seen(r, EFFAD_AT_GATED, i, dw, &b->dw.out_q, g->out_h, g->out_w, b->mid_c, gate);
-            if (run_is_q8(&b->project)) s = run_gate_q8(r, b, dw, out_px, gate, gate, &fold);
+            if (run_is_q8(&b->project)) s = run_gate_q(r, b, dw, out_px, gate, gate, &fold);
             else fold.scale = gate;
             if (s) return kernel_failed(e, s, "squeeze-excite", i);
             done(r, EFFAD_LAYER_SE, i);

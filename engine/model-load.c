@@ -15,7 +15,7 @@ _Static_assert(EFM_MAX_BLOCKS == EFFAD_MAX_BLOCKS && EFM_MAX_TAPS == EFFAD_MAX_T
 _Static_assert((int)EFFAD_PAD_EXPLICIT == (int)EFM_PAD_EXPLICIT && (int)EFFAD_PAD_SYMMETRIC == (int)EFM_PAD_SYMMETRIC &&
                (int)EFFAD_PAD_TF_SAME == (int)EFM_PAD_TF_SAME, "padding mode values agree");
 _Static_assert((int)EFFAD_F32 == EFM_F32 && (int)EFFAD_S8 == EFM_S8 && (int)EFFAD_S32 == EFM_S32 &&
-               (int)EFFAD_U8 == EFM_U8, "dtype values agree");
+               (int)EFFAD_U8 == EFM_U8 && (int)EFFAD_S16 == EFM_S16, "dtype values agree");
 
 typedef struct loader {
     effad_model *m;
@@ -98,8 +98,12 @@ static effad_status read_qtype(loader *L, uint32_t dtype, float scale, int32_t z
     q->scale = scale;
     q->zero_point = zero;
     if (dtype == EFM_F32) { q->scale = 0; q->zero_point = 0; return EFFAD_OK; }
-    if (dtype != EFM_U8)
-        return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: %s activation of dtype %u (float32 or uint8 expected)", what, side, dtype);
+    if (dtype != EFM_U8 && dtype != EFM_S16)
+        return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: %s activation of dtype %u (float32, uint8 or int16 expected)", what,
+                          side, dtype);
+    if (dtype == EFM_S16 && (!(scale > 0.0f) || !isfinite(scale) || zero != 0))
+        return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: %s int16 activation scale %g / zero point %d invalid (zero point "
+                          "must be 0)", what, side, (double)scale, (int)zero);
     if (!(scale > 0.0f) || !isfinite(scale) || zero < 0 || zero > 255)
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: %s activation scale %g / zero point %d invalid", what, side,
                           (double)scale, (int)zero);
@@ -151,9 +155,13 @@ static effad_status read_conv(loader *L, const efm_conv_rec *c, const char *what
     long long count = (long long)cv->kh * cv->kw * (cv->cin / cv->groups) * cv->cout;
     if ((s = read_weights(L, c->w, count, cv->cout, what, &cv->w))) return s;
     if (weight_only ? cv->in_q.dtype != EFFAD_F32 || cv->out_q.dtype != EFFAD_F32
-                    : (cv->w.dtype == EFFAD_S8) != (cv->in_q.dtype == EFFAD_U8))
+                    : (cv->w.dtype == EFFAD_S8) != (cv->in_q.dtype != EFFAD_F32))
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: %s", what, weight_only ? "squeeze-excite activations must be float32"
-                          : "int8 weights need a uint8 input and float32 weights a float32 one");
+                          : "int8 weights need a uint8 or int16 input and float32 weights a float32 one");
+    /* the kernels write their input's type: the output buffer is sized by it */
+    if (!weight_only && cv->out_q.dtype != cv->in_q.dtype)
+        return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: input and output activations of different types (%s, %s)", what,
+                          effad_dtype_name(cv->in_q.dtype), effad_dtype_name(cv->out_q.dtype));
     L->m->n_params += count;
     L->m->quantised |= cv->w.dtype == EFFAD_S8;
     if (c->b != EFM_NONE) {
@@ -185,9 +193,12 @@ static int same_qtype(const effad_qtype *a, const effad_qtype *b)
  * requantisation the engine does not do. */
 static effad_status check_boundary(loader *L, const effad_qtype *have, const effad_qtype *want, const char *what, int i)
 {
+    if (have->dtype != EFFAD_F32 && want->dtype != EFFAD_F32 && have->dtype != want->dtype)
+        return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s %d reads %s but is given %s (the engine converts to and from float32 "
+                          "only)", what, i, effad_dtype_name(want->dtype), effad_dtype_name(have->dtype));
     if (have->dtype != want->dtype || same_qtype(have, want)) return EFFAD_OK;
-    return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s %d reads uint8 with scale %g, zero %d, but is given scale %g, zero %d",
-                      what, i, (double)want->scale, (int)want->zero_point, (double)have->scale, (int)have->zero_point);
+    return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s %d reads %s with scale %g, zero %d, but is given scale %g, zero %d",
+                      what, i, effad_dtype_name(want->dtype), (double)want->scale, (int)want->zero_point, (double)have->scale, (int)have->zero_point);
 }
 
 /* A layer must read the type its producer writes. */
@@ -195,8 +206,8 @@ static effad_status check_chain(loader *L, const effad_qtype *have, const effad_
 {
     if (same_qtype(have, &c->in_q)) return EFFAD_OK;
     return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: %s reads a %s activation (scale %g, zero %d) but is given %s "
-                      "(scale %g, zero %d)", i, what, c->in_q.dtype == EFFAD_U8 ? "uint8" : "float32",
-                      (double)c->in_q.scale, (int)c->in_q.zero_point, have->dtype == EFFAD_U8 ? "uint8" : "float32",
+                      "(scale %g, zero %d)", i, what, effad_dtype_name(c->in_q.dtype),
+                      (double)c->in_q.scale, (int)c->in_q.zero_point, effad_dtype_name(have->dtype),
                       (double)have->scale, (int)have->zero_point);
 }
 

@@ -34,6 +34,7 @@ static const effad_conv *conv_at(const effad_model *m, int i)
 static size_t layer_bytes(const effad_conv *c, const ops_kernels *k)
 {
     const size_t n = (size_t)c->cout, kk = (size_t)c->cin;
+    if (run_is_q16(c)) return k->q16 && k->q16->gemm_pack ? round_up(k->q16->gemm_pack_buffer_size(n, kk)) : 0;
     if (run_is_q8(c)) return k->q8 && k->q8->gemm_pack ? round_up(k->q8->gemm_pack_buffer_size(n, kk)) : 0;
     return k->f32 && k->f32->gemm_pack ? round_up(k->f32->gemm_pack_buffer_size(n, kk)) : 0;
 }
@@ -53,6 +54,13 @@ size_t effad_packed_bytes(const effad_model *m, const struct ops_kernels *k)
 
 static ops_status pack_one(const effad_conv *c, const ops_kernels *k, void *dst)
 {
+    if (run_is_q16(c)) {
+        ops_q16_gemm_args a;
+        memset(&a, 0, sizeof a);
+        a.n = (size_t)c->cout; a.k = (size_t)c->cin;
+        a.b = (const int8_t *)c->w.data; a.b_stride = (size_t)c->cout;
+        return k->q16->gemm_pack(&a, dst);
+    }
     if (run_is_q8(c)) {
         ops_q8_gemm_args a;
         memset(&a, 0, sizeof a);

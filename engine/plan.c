@@ -2,8 +2,8 @@
  * one arena laid out once, so that effad_run() never allocates.
  *
  * Every size here is in bytes: a layer's activations take the bytes of
- * its output type (float32, or uint8 for a quantised layer), so an int8
- * model's buffers are a quarter of its float one's.
+ * its output type (float32, or uint8 / int16 for a quantised layer), so an
+ * int8 model's buffers are a quarter of its float one's (16x8: a half).
  *
  * Buffers:
  *   x0, x1   ping-pong block inputs/outputs; also the HWC copy of the input
@@ -48,7 +48,6 @@ static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
 static size_t round64(size_t n) { return (n + 63u) & ~(size_t)63u; }
 
 /* Bytes of one activation element of type q. */
-static size_t act_bytes(const effad_qtype *q) { return q->dtype == EFFAD_U8 ? 1u : sizeof(float); }
 
 /* A 1x1 layer's needs over m pixels, from its type's table: with a
  * packing kernel, one shared pack buffer (B packed once per layer, read by
@@ -60,7 +59,10 @@ static void gemm_needs(const ops_kernels *k, const effad_conv *c, size_t m, int 
                        size_t *pack)
 {
     const size_t n = (size_t)c->cout, kk = (size_t)c->cin;
-    if (c->w.dtype == EFFAD_S8) {
+    if (c->w.dtype == EFFAD_S8 && c->in_q.dtype == EFFAD_S16) {
+        if (k->q16->gemm_pack && !prepacked) *pack = max_sz(*pack, k->q16->gemm_pack_buffer_size(n, kk));
+        *scr = max_sz(*scr, k->q16->gemm_buffer_size(m, n, kk));
+    } else if (c->w.dtype == EFFAD_S8) {
         /* the int8 tables' scratch is per call even with B packed */
         if (k->q8->gemm_pack && !prepacked) *pack = max_sz(*pack, k->q8->gemm_pack_buffer_size(n, kk));
         *scr = max_sz(*scr, k->q8->gemm_buffer_size(m, n, kk));
@@ -79,8 +81,17 @@ static size_t gemm_cols(const ops_kernels *k, int quantised)
 {
     size_t cols = PLAN_GEMM_COLS;
     const size_t p1 = k->f32->gemm_panel, p2 = quantised ? k->q8->gemm_panel : 0;
-    while ((p1 && cols % p1) || (p2 && cols % p2)) cols += PLAN_GEMM_COLS;
+    const size_t p3 = quantised && k->q16 ? k->q16->gemm_panel : 0;
+    while ((p1 && cols % p1) || (p2 && cols % p2) || (p3 && cols % p3)) cols += PLAN_GEMM_COLS;
     return cols;
+}
+
+/* Whether any layer of m reads int16 activations (16x8 kernels). */
+static int uses_q16(const effad_model *m)
+{
+    int any = m->has_head && m->head.in_q.dtype == EFFAD_S16;
+    for (int i = 0; i < m->n_blocks; i++) any |= m->blocks[i].dw.in_q.dtype == EFFAD_S16;
+    return any;
 }
 
 size_t plan_bands(int rows) { return (size_t)(rows + PLAN_BAND_ROWS - 1) / PLAN_BAND_ROWS; }
@@ -112,6 +123,9 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     if (m->quantised && !k->q8)
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "int8 layers: the %s kernels of this build have no int8 path",
                           k->name);
+    if (uses_q16(m) && (!k->q8 || !k->q16))
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "16x8 layers: the %s kernels of this build have no int16 path",
+                          k->name);
     r->m = m; r->k = k; r->in_h = in_h; r->in_w = in_w; r->n_workers = n_workers; r->map_taps = o->map_taps; r->flags = o->flags;
     r->gemm_cols = gemm_cols(k, m->quantised);
 
@@ -122,8 +136,8 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
      * x1, the stem's output in x0; then every output, and every type
      * conversion (to_type), in the one the current activation is not in.
      * cur: which holds it, cur_t: its type. */
-    size_t io[2] = { (size_t)h * w * m->stem.cout * act_bytes(&m->stem.out_q),
-                     (size_t)m->in_c * in_h * in_w * act_bytes(&m->stem.in_q) };
+    size_t io[2] = { (size_t)h * w * m->stem.cout * plan_elem_bytes(&m->stem.out_q),
+                     (size_t)m->in_c * in_h * in_w * plan_elem_bytes(&m->stem.in_q) };
     int cur = 0;
     effad_dtype cur_t = m->stem.out_q.dtype;
 #define LANDS(bytes) (io[1 - cur] = max_sz(io[1 - cur], (bytes)), cur = 1 - cur)
@@ -137,10 +151,10 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
         size_t in_hw = (size_t)h * w, out_hw = (size_t)g->out_h * g->out_w;
         /* the block's input converted to its type (forward.c, to_type) */
         const effad_qtype *bin = b->expand.w.data ? &b->expand.in_q : &b->dw.in_q;
-        if (bin->dtype != cur_t) { LANDS(in_hw * b->in_c * act_bytes(bin)); cur_t = bin->dtype; }
+        if (bin->dtype != cur_t) { LANDS(in_hw * b->in_c * plan_elem_bytes(bin)); cur_t = bin->dtype; }
         if (b->dw.w.dtype == EFFAD_S8) qmul = max_sz(qmul, (size_t)(b->mid_c > b->out_c ? b->mid_c : b->out_c));
         if (b->expand.w.data) {
-            const size_t px = act_bytes(&b->expand.out_q);
+            const size_t px = plan_elem_bytes(&b->expand.out_q);
             const int rows = plan_ring_rows(b->dw.kh, b->dw.dil_h, h);
             const size_t ring_bytes = (size_t)rows * w * b->mid_c * px;
             r->ring_rows[i] = !(o->flags & EFFAD_PLAN_UNFUSED) &&
@@ -152,20 +166,20 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
             gemm_needs(k, &b->expand, r->ring_rows[i] ? (size_t)r->ring_rows[i] * w : in_hw, 0, prepacked, &scr,
                        &pack);
         }
-        dw = max_sz(dw, out_hw * b->mid_c * act_bytes(&b->dw.out_q));
+        dw = max_sz(dw, out_hw * b->mid_c * plan_elem_bytes(&b->dw.out_q));
         /* mean, gate, hidden, then one partial sum per band of rows */
         vec = max_sz(vec, (2u * b->mid_c + b->se_c + plan_bands(g->out_h) * b->mid_c) * sizeof(float));
         gemm_needs(k, &b->project, out_hw, b->se_c > 0, prepacked, &scr, &pack);
         h = g->out_h; w = g->out_w;
-        LANDS(out_hw * b->out_c * act_bytes(&b->project.out_q));
+        LANDS(out_hw * b->out_c * plan_elem_bytes(&b->project.out_q));
         cur_t = b->project.out_q.dtype;
         tap_h[i + 1] = h; tap_w[i + 1] = w;
     }
     if (m->has_head) {
         r->head_g.in_h = r->head_g.out_h = h;
         r->head_g.in_w = r->head_g.out_w = w;
-        if (m->head.in_q.dtype != cur_t) LANDS((size_t)h * w * m->head.cin * act_bytes(&m->head.in_q));
-        LANDS((size_t)h * w * m->head.cout * act_bytes(&m->head.out_q));
+        if (m->head.in_q.dtype != cur_t) LANDS((size_t)h * w * m->head.cin * plan_elem_bytes(&m->head.in_q));
+        LANDS((size_t)h * w * m->head.cout * plan_elem_bytes(&m->head.out_q));
         if (m->head.w.dtype == EFFAD_S8) qmul = max_sz(qmul, (size_t)m->head.cout);
         gemm_needs(k, &m->head, (size_t)h * w, 0, prepacked, &scr, &pack);
     }

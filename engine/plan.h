@@ -66,6 +66,11 @@ effad_status plan_runner_init(effad_runner *r, const effad_model *m, const struc
                               void *arena, size_t arena_bytes, effad_error *e);
 
 size_t plan_bands(int rows);
+/* Bytes of one activation element of type q. */
+static inline size_t plan_elem_bytes(const effad_qtype *q)
+{
+    return q->dtype == EFFAD_U8 ? 1u : q->dtype == EFFAD_S16 ? 2u : sizeof(float);
+}
 /* Input rows the depthwise window spans: the fused ring's size. */
 int plan_ring_rows(int kh, int dil_h, int in_h);
 

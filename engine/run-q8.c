@@ -4,16 +4,14 @@
  * exact integer before it is converted, so thread count never shows. */
 #include "run.h"
 
-/* mult[j] = s_in * s_w[j], the epilogue's per-column factor, into one of
- * the two halves of the plan's qmul buffer (fused layers need both). */
-static const float *layer_mult(effad_runner *r, const effad_conv *c, int half)
+const float *q8_layer_mult(effad_runner *r, const effad_conv *c, int half)
 {
     float *m = (float *)(void *)run_buf(r, r->off_qmul + (size_t)half * (r->qmul_bytes / 2));
     for (int j = 0; j < c->cout; j++) m[j] = c->in_q.scale * c->w.scale[j];
     return m;
 }
 
-static ops_q8_out out_of(const effad_conv *c, const float *mult)
+ops_q8_out q8_out_of(const effad_conv *c, const float *mult)
 {
     ops_q8_out o = { mult, (const float *)c->b.data, run_act(c), 1.0f / c->out_q.scale, c->out_q.zero_point };
     return o;
@@ -78,7 +76,7 @@ static ops_q8_gemm_args gemm_of(const effad_conv *c, const float *mult, const ui
     a.a = in; a.a_stride = (size_t)c->cin; a.a_zero = c->in_q.zero_point;
     if (fold) { a.a_mult = fold->scale; a.a_in_zero = fold->from.zero_point; }
     a.b = (const int8_t *)c->w.data; a.b_stride = (size_t)c->cout;
-    a.out = out_of(c, mult);
+    a.out = q8_out_of(c, mult);
     if (res) {
         a.res = res; a.res_stride = (size_t)c->cout;
         a.res_zero = res_q->zero_point; a.res_scale = res_q->scale;
@@ -103,7 +101,7 @@ static ops_status pack_layer(effad_runner *r, const effad_conv *c, ops_q8_gemm_a
 ops_status q8_run_1x1(effad_runner *r, const effad_conv *c, const uint8_t *in, size_t pixels, const run_fold *fold,
                       const uint8_t *res, const effad_qtype *res_q, uint8_t *out)
 {
-    gemm_job j = { r, gemm_of(c, layer_mult(r, c, 0), in, pixels, fold, res, res_q, out), 0 };
+    gemm_job j = { r, gemm_of(c, q8_layer_mult(r, c, 0), in, pixels, fold, res, res_q, out), 0 };
     ops_status s = pack_layer(r, c, &j.a);
     if (s) return s;
     int rows = (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS);
@@ -122,7 +120,7 @@ static ops_q8_dwconv_args dw_of(const effad_conv *c, const float *mult, const ef
     a.in = in; a.in_dims = (ops_hwc){ g->in_h, g->in_w, c->cin }; a.in_zero = c->in_q.zero_point;
     a.w = (const int8_t *)c->w.data;
     a.g = run_geom(c, g);
-    a.out = out_of(c, mult);
+    a.out = q8_out_of(c, mult);
     a.out_q = out; a.out_dims = (ops_hwc){ g->out_h, g->out_w, c->cout };
     return a;
 }
@@ -143,8 +141,7 @@ static void dw_bands(void *ctx, int worker, int begin, int end)
     }
 }
 
-/* The float mean of a uint8 map of type q from its exact per-band sums. */
-static void band_mean(const int32_t *bands, int n_bands, int c, long long pixels, const effad_qtype *q, float *mean)
+void q8_band_mean(const int32_t *bands, int n_bands, int c, long long pixels, const effad_qtype *q, float *mean)
 {
     for (int ch = 0; ch < c; ch++) {
         long long sum = 0;
@@ -156,11 +153,11 @@ static void band_mean(const int32_t *bands, int n_bands, int c, long long pixels
 ops_status q8_run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, const uint8_t *in, uint8_t *out,
                      int32_t *bands, float *mean)
 {
-    dw_job j = { r, dw_of(c, layer_mult(r, c, 0), g, in, out), mean ? bands : 0 };
+    dw_job j = { r, dw_of(c, q8_layer_mult(r, c, 0), g, in, out), mean ? bands : 0 };
     const int n_bands = (int)plan_bands(g->out_h);
     ops_status s = run_parallel(r, dw_bands, &j, n_bands);
     if (s || !mean) return s;
-    band_mean(bands, n_bands, c->cout, (long long)g->out_h * g->out_w, &c->out_q, mean);
+    q8_band_mean(bands, n_bands, c->cout, (long long)g->out_h * g->out_w, &c->out_q, mean);
     return OPS_OK;
 }
 
@@ -193,15 +190,15 @@ static const fused_ops q8_fused_ops = { q8_expand_rows, q8_dw_row };
 ops_status q8_run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
                             const uint8_t *in, uint8_t *out, int32_t *bands, float *mean)
 {
-    q8_fused f = { r, gemm_of(&b->expand, layer_mult(r, &b->expand, 0), in, (size_t)g->in_h * g->in_w, 0, 0, 0, 0),
-                   dw_of(&b->dw, layer_mult(r, &b->dw, 1), g, 0, out) };
+    q8_fused f = { r, gemm_of(&b->expand, q8_layer_mult(r, &b->expand, 0), in, (size_t)g->in_h * g->in_w, 0, 0, 0, 0),
+                   dw_of(&b->dw, q8_layer_mult(r, &b->dw, 1), g, 0, out) };
     ops_status s = pack_layer(r, &b->expand, &f.ex);
     if (s) return s;
     f.dw.in_ring = ring_rows;
     s = run_fused_bands(r, &q8_fused_ops, &f, &f.dw.g, g->in_h, g->in_w, ring_rows, (size_t)g->in_w * b->mid_c,
                         g->out_h, mean ? bands : 0, (size_t)b->mid_c * sizeof(int32_t));
     if (s || !mean) return s;
-    band_mean(bands, (int)plan_bands(g->out_h), b->dw.cout, (long long)g->out_h * g->out_w, &b->dw.out_q, mean);
+    q8_band_mean(bands, (int)plan_bands(g->out_h), b->dw.cout, (long long)g->out_h * g->out_w, &b->dw.out_q, mean);
     return OPS_OK;
 }
 
@@ -223,7 +220,7 @@ static void gate_chunks(void *ctx, int worker, int begin, int end)
     run_note(j->r, worker, j->r->k->q8->scale_channels(x, p1 - p0, j->c, j->in_zero, j->mult, j->out_zero, x));
 }
 
-ops_status run_gate_q8(effad_runner *r, const effad_block *b, uint8_t *dw, size_t pixels, const float *gate,
+ops_status q8_run_gate(effad_runner *r, const effad_block *b, uint8_t *dw, size_t pixels, const float *gate,
                        float *mult, run_fold *fold)
 {
     const effad_qtype *in = &b->dw.out_q, *out = &b->project.in_q;
@@ -271,6 +268,6 @@ ops_status q8_run_tap(effad_runner *r, const uint8_t *x, const effad_qtype *q, i
     const int bands = (int)plan_bands(h);
     ops_status s = run_parallel(r, tap_bands, &j, bands);
     if (s || !pooled) return s;
-    band_mean(j.band_sums, bands, c, (long long)h * w, q, pooled);
+    q8_band_mean(j.band_sums, bands, c, (long long)h * w, q, pooled);
     return OPS_OK;
 }

@@ -53,6 +53,7 @@ void run_band_rows(int band, int out_h, int *begin, int *end)
 ops_status run_1x1(effad_runner *r, const effad_conv *c, const void *in, size_t pixels, const run_fold *fold,
                    const void *res, const effad_qtype *res_q, void *out)
 {
+    if (run_is_q16(c)) return fold && fold->scale ? OPS_ERR_ARG : q16_run_1x1(r, c, in, pixels, res, res_q, out);
     if (run_is_q8(c)) return q8_run_1x1(r, c, in, pixels, fold, res, res_q, out);
     return f32_run_1x1(r, c, in, pixels, fold ? fold->scale : 0, res, out);
 }
@@ -60,6 +61,7 @@ ops_status run_1x1(effad_runner *r, const effad_conv *c, const void *in, size_t 
 ops_status run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, const void *in, void *out,
                   void *bands, float *mean)
 {
+    if (run_is_q16(c)) return q16_run_dw(r, c, g, in, out, bands, mean);
     if (run_is_q8(c)) return q8_run_dw(r, c, g, in, out, bands, mean);
     return f32_run_dw(r, c, g, in, out, bands, mean);
 }
@@ -67,6 +69,7 @@ ops_status run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, con
 ops_status run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
                          const void *in, void *out, void *bands, float *mean)
 {
+    if (run_is_q16(&b->dw)) return q16_run_expand_dw(r, b, g, ring_rows, in, out, bands, mean);
     if (run_is_q8(&b->dw)) return q8_run_expand_dw(r, b, g, ring_rows, in, out, bands, mean);
     return f32_run_expand_dw(r, b, g, ring_rows, in, out, bands, mean);
 }
@@ -84,10 +87,21 @@ ops_status run_se_gate(effad_runner *r, const effad_block *b, const float *mean,
     return r->k->f32->se_gate(&a);
 }
 
+ops_status run_gate_q(effad_runner *r, const effad_block *b, void *dw, size_t pixels, const float *gate,
+                      float *mult, run_fold *fold)
+{
+    if (run_is_q16(&b->project)) {
+        fold->scale = 0;   /* the 16x8 tables rescale in a pass of their own */
+        return q16_run_gate(r, b, dw, pixels, gate, mult);
+    }
+    return q8_run_gate(r, b, dw, pixels, gate, mult, fold);
+}
+
 ops_status run_tap(effad_runner *r, const void *x, const effad_qtype *q, int h, int w, int c, float *pooled,
                    float *map)
 {
     if (q->dtype == EFFAD_U8) return q8_run_tap(r, x, q, h, w, c, pooled, map);
+    if (q->dtype == EFFAD_S16) return q16_run_tap(r, x, q, h, w, c, pooled, map);
     return f32_run_tap(r, x, h, w, c, pooled, map);
 }
 
@@ -165,9 +179,14 @@ static void convert_chunks(void *ctx, int worker, int begin, int end)
 {
     const convert_job *j = ctx;
     const ops_q8_kernels *q = j->r->k->q8;
+    const ops_q16_kernels *q16 = j->r->k->q16;
     const size_t i0 = (size_t)begin * CONVERT_CHUNK, i1 = (size_t)end * CONVERT_CHUNK < j->n ? (size_t)end * CONVERT_CHUNK : j->n;
     ops_status s;
-    if (j->to.dtype == EFFAD_U8)
+    if (j->to.dtype == EFFAD_S16)
+        s = q16->quantize((const float *)j->in + i0, i1 - i0, 1.0f / j->to.scale, (int16_t *)j->out + i0);
+    else if (j->from.dtype == EFFAD_S16)
+        s = q16->dequantize((const int16_t *)j->in + i0, i1 - i0, j->from.scale, (float *)j->out + i0);
+    else if (j->to.dtype == EFFAD_U8)
         s = q->quantize((const float *)j->in + i0, i1 - i0, 1.0f / j->to.scale, j->to.zero_point, (uint8_t *)j->out + i0);
     else
         s = q->dequantize((const uint8_t *)j->in + i0, i1 - i0, j->from.scale, j->from.zero_point, (float *)j->out + i0);
@@ -177,7 +196,8 @@ static void convert_chunks(void *ctx, int worker, int begin, int end)
 ops_status run_convert(effad_runner *r, const void *in, const effad_qtype *from, void *out, const effad_qtype *to,
                        size_t n)
 {
-    if (from->dtype == to->dtype) return OPS_ERR_ARG;   /* the loader refuses uint8 -> uint8 rescales */
+    /* the loader refuses uint8 -> uint8 rescales and uint8 <-> int16 */
+    if (from->dtype == to->dtype || (from->dtype != EFFAD_F32 && to->dtype != EFFAD_F32)) return OPS_ERR_ARG;
     convert_job j = { r, in, out, *from, *to, n };
     return run_parallel(r, convert_chunks, &j, (int)((n + CONVERT_CHUNK - 1) / CONVERT_CHUNK));
 }

@@ -35,9 +35,11 @@ int run_packed_fits(const effad_runner *r);
 ops_conv_geom run_geom(const effad_conv *c, const effad_geom *g);
 /* Output rows [*begin, *end) of band `band` of an out_h-row map. */
 void run_band_rows(int band, int out_h, int *begin, int *end);
+/* A quantised layer: int8 weights, uint8 (q8) or int16 (q16) activations. */
 static inline int run_is_q8(const effad_conv *c) { return c->w.dtype == EFFAD_S8; }
+static inline int run_is_q16(const effad_conv *c) { return c->w.dtype == EFFAD_S8 && c->in_q.dtype == EFFAD_S16; }
 /* Bytes of one activation element of type q. */
-static inline size_t run_elem_bytes(const effad_qtype *q) { return q->dtype == EFFAD_U8 ? 1u : sizeof(float); }
+static inline size_t run_elem_bytes(const effad_qtype *q) { return plan_elem_bytes(q); }
 
 /* ---- layers, any type (run.c dispatches to run-f32.c / run-q8.c) ---- */
 
@@ -63,13 +65,13 @@ ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geom *g, c
 /* The squeeze-excite gate from the pooled mean (float, whatever the
  * type of its weights). */
 ops_status run_se_gate(effad_runner *r, const effad_block *b, const float *mean, float *gate, float *hidden);
-/* An int8 block's squeeze-excite: the uint8 depthwise output rescaled per
+/* A quantised block's squeeze-excite: the depthwise output rescaled per
  * channel by the gate into the projection's input type -- as the
  * projection reads it when the kernels can (fold receives the factors,
  * kept in mult), else in place (fold->scale is then NULL). */
-ops_status run_gate_q8(effad_runner *r, const effad_block *b, uint8_t *dw, size_t pixels, const float *gate,
-                       float *mult, run_fold *fold);
-/* n elements of type `from` to type `to` (float32 <-> uint8). */
+ops_status run_gate_q(effad_runner *r, const effad_block *b, void *dw, size_t pixels, const float *gate,
+                      float *mult, run_fold *fold);
+/* n elements of type `from` to type `to` (float32 <-> uint8 or int16). */
 ops_status run_convert(effad_runner *r, const void *in, const effad_qtype *from, void *out, const effad_qtype *to,
                        size_t n);
 /* A tap on an h x w x c map of type q: pooled (float, may be NULL) and the
@@ -104,6 +106,27 @@ ops_status q8_run_expand_dw(effad_runner *r, const effad_block *b, const effad_g
                             const uint8_t *in, uint8_t *out, int32_t *bands, float *mean);
 ops_status q8_run_tap(effad_runner *r, const uint8_t *x, const effad_qtype *q, int h, int w, int c, float *pooled,
                       float *map);
+ops_status q8_run_gate(effad_runner *r, const effad_block *b, uint8_t *dw, size_t pixels, const float *gate,
+                       float *mult, run_fold *fold);
+
+/* What the int8 and 16x8 layers share (run-q8.c). */
+/* mult[j] = s_in * s_w[j], the epilogue's per-column factor, into one of
+ * the two halves of the plan's qmul buffer (fused layers need both). */
+const float *q8_layer_mult(effad_runner *r, const effad_conv *c, int half);
+ops_q8_out q8_out_of(const effad_conv *c, const float *mult);
+/* The float mean of a map of type q from its exact per-band sums. */
+void q8_band_mean(const int32_t *bands, int n_bands, int c, long long pixels, const effad_qtype *q, float *mean);
+
+ops_status q16_run_1x1(effad_runner *r, const effad_conv *c, const int16_t *in, size_t pixels, const int16_t *res,
+                       const effad_qtype *res_q, int16_t *out);
+ops_status q16_run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, const int16_t *in, int16_t *out,
+                      int32_t *bands, float *mean);
+ops_status q16_run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
+                             const int16_t *in, int16_t *out, int32_t *bands, float *mean);
+ops_status q16_run_tap(effad_runner *r, const int16_t *x, const effad_qtype *q, int h, int w, int c, float *pooled,
+                       float *map);
+ops_status q16_run_gate(effad_runner *r, const effad_block *b, int16_t *dw, size_t pixels, const float *gate,
+                        float *mult);
 
 /* Runs the fused band loop (run.c) over job with the type's ops; each
  * worker's ring is ring_bytes_per_row * ring_rows bytes. */

@@ -11,6 +11,7 @@ void convert_int8_defaults(convert_int8 *c)
     c->co.preset = "ailia";
     c->co.n_measure = 4;
     c->co.select.weight_bits = 8;
+    c->co.select.act_bits = 8;
     c->co.select.method = -1;
     c->co.select.headroom = 0.0f;
     c->co.select.float_budget = 0.02f;
@@ -41,7 +42,11 @@ void convert_int8_help(FILE *f)
             "  --defects DIR      defective images to measure on (default: synthetic\n"
             "                     defects painted onto good ones)\n"
             "  --weight-bits 8|7  int8 weight range (default 8)\n"
-            "  --threads N, --isa NAME, --quiet   for the calibration's forward passes\n");
+            "  --act-bits 8|16    activations uint8 (default) or int16 (TFLite's 16x8:\n"
+            "                     int8 weights, 2 bytes per activation, ranges wide\n"
+            "                     enough for defects; --headroom defaults to x%g)\n"
+            "  --threads N, --isa NAME, --quiet   for the calibration's forward passes\n",
+            (double)CONVERT_HEADROOM_16);
 }
 
 /* "0,3,head" -> flags per unit (blocks, then the head at EFFAD_MAX_BLOCKS
@@ -78,6 +83,9 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
         if (!cli_parse_int(v, 1, 1000, &co->n_measure)) { cli_usage_error("convert", "bad --measure '%s' (1 to 1000)", v); return -1; }
     } else if (!strcmp(a, "--threads")) {
         if (!cli_parse_int(v, 1, 256, &c->threads)) { cli_usage_error("convert", "bad --threads '%s'", v); return -1; }
+    } else if (!strcmp(a, "--act-bits")) {
+        if (strcmp(v, "8") && strcmp(v, "16")) { cli_usage_error("convert", "bad --act-bits '%s' (8 or 16)", v); return -1; }
+        co->select.act_bits = atoi(v);
     } else if (!strcmp(a, "--weight-bits")) {
         if (!cli_parse_int(v, 7, 8, &co->select.weight_bits)) { cli_usage_error("convert", "bad --weight-bits '%s' (7 or 8)", v); return -1; }
     } else if (!strcmp(a, "--float-budget")) {
@@ -95,8 +103,8 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
         co->select.method = m;
     } else if (!strcmp(a, "--headroom")) {
         double hr = 0;
-        if (strcmp(v, "auto") && (!cli_parse_double(v, &hr) || hr < 1.0 || hr > 100.0)) {
-            cli_usage_error("convert", "bad --headroom '%s' (1 to 100, or auto)", v);
+        if (strcmp(v, "auto") && (!cli_parse_double(v, &hr) || hr < 1.0 || hr > 1000.0)) {
+            cli_usage_error("convert", "bad --headroom '%s' (1 to 1000, or auto)", v);
             return -1;
         }
         co->select.headroom = (float)hr;
@@ -200,6 +208,10 @@ effad_status convert_int8_run(convert_int8 *c, const convert_session *cs, conver
     if (head && !convert_has_head(cs)) return effad_fail(e, EFFAD_ERR_ARG, "--keep-float head: the model has no head");
     keep[EFFAD_MAX_BLOCKS] = 0;
     keep[n_blocks] = head;
+    /* 16-bit activations: the auto headroom's candidates (1 to 6) are 8-bit
+     * choices, a trade between clipping and resolution that 16 bits do not
+     * have to make (see CONVERT_HEADROOM_16) */
+    if (c->co.select.act_bits == 16 && c->co.select.headroom == 0.0f) c->co.select.headroom = CONVERT_HEADROOM_16;
     static quant_select_report rep;
     calib_images_report ir;
     const double t0 = cli_now();

@@ -42,6 +42,9 @@ efm_seeds() {
     cp "$IMG"/png-c2-d8.png "$IMG"/png-c6-d8.png "$tmp/calib/"
     "$EFFAD" convert tests/fuzz/seeds/onnx/tv-bn-op11.onnx --int8 --calib "$tmp/calib" --quiet \
         -o "$1/tv-bn-op11-int8.efm" >/dev/null
+    # and with int16 activations (the 16x8 layers)
+    "$EFFAD" convert tests/fuzz/seeds/onnx/tv-bn-op11.onnx --int8 --act-bits 16 --calib "$tmp/calib" --quiet \
+        -o "$1/tv-bn-op11-a16.efm" >/dev/null
 }
 
 # gauss_seeds DIR: small fits (dimensions 4..16) of the tv-bn-op11 seed model

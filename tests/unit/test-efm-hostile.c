@@ -58,6 +58,56 @@ static effad_status load(const uint8_t *src, size_t n, effad_error *e)
 
 typedef struct forge { const char *what; size_t off; int width; uint64_t value; const char *expect; } forge;
 
+/* Offset of field `field` of conv `which` of block i. */
+static size_t conv_field(const uint8_t *efm, int i, int which, uint32_t field)
+{
+    const uint32_t v = le_u32(efm + EFM_H_VERSION);
+    return le_u64(efm + EFM_H_BLOCKS_OFF) + (size_t)i * efm_block_bytes(v) + efm_block_conv_at(v, which) + field;
+}
+
+/* The quantised records of a 16x8 model (block 0 float, the rest int16
+ * activations): forged types the kernels could not run safely -- an int16
+ * output written over a uint8-sized buffer, a zero point the 16x8 kernels
+ * ignore, a uint8 block fed int16 -- are refused. */
+static void forge_q16(void)
+{
+    size_t n = 0;
+    uint8_t *efm = slurp("tests/int8/tiny-tv-fold-a16/model.efm", &n);
+    if (!efm) return;
+    uint8_t *buf = malloc(n);
+    effad_error e = { 0 };
+    memcpy(buf, efm, n);
+    CHECK_MSG(load(buf, n, &e) == EFFAD_OK, "the 16x8 model: %s", e.msg);
+    CHECK_EQ_INT(model.blocks[2].dw.in_q.dtype, EFFAD_S16);
+    const forge cases[] = {
+        { "int16 zero point", conv_field(efm, 2, EFM_BC_DW, EFM_C_IN_ZERO), 4, 3, "zero point must be 0" },
+        { "int16 in, uint8 out", conv_field(efm, 2, EFM_BC_DW, EFM_C_OUT_DTYPE), 4, EFM_U8, "different types" },
+        { "uint8 in, int16 out", conv_field(efm, 2, EFM_BC_DW, EFM_C_IN_DTYPE), 4, EFM_U8, "different types" },
+        { "int16 scale", conv_field(efm, 2, EFM_BC_PROJECT, EFM_C_OUT_SCALE), 4, 0xff800000u, "scale" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const forge *f = &cases[i];
+        memcpy(buf, efm, n);
+        le_put_u32(buf + f->off, (uint32_t)f->value);
+        reseal(buf, n);
+        CHECK_MSG(load(buf, n, &e) != EFFAD_OK, "forged %s accepted", f->what);
+        CHECK_MSG(strstr(e.msg, f->expect) != 0, "forged %s: message '%s' lacks '%s'", f->what, e.msg, f->expect);
+    }
+    /* block 2 made uint8 throughout (zero points 0 are valid uint8 ones):
+     * consistent inside, but block 1 hands it int16 */
+    memcpy(buf, efm, n);
+    const int convs[] = { EFM_BC_EXPAND, EFM_BC_DW, EFM_BC_PROJECT };
+    for (int k = 0; k < 3; k++) {
+        le_put_u32(buf + conv_field(efm, 2, convs[k], EFM_C_IN_DTYPE), EFM_U8);
+        le_put_u32(buf + conv_field(efm, 2, convs[k], EFM_C_OUT_DTYPE), EFM_U8);
+    }
+    reseal(buf, n);
+    CHECK_MSG(load(buf, n, &e) != EFFAD_OK, "a uint8 block after an int16 one accepted");
+    CHECK_STR_CONTAINS(e.msg, "reads uint8 but is given int16");
+    free(buf);
+    free(efm);
+}
+
 int main(void)
 {
     size_t n_onnx, n;
@@ -197,5 +247,6 @@ int main(void)
         free(out);
     }
     free(buf); free(efm); free(onnx);
+    forge_q16();
     return check_done("efm-hostile");
 }

@@ -98,7 +98,7 @@ static agreement agree(const float *got, const float *want, size_t n, const effa
 {
     double big = 0;
     for (size_t i = 0; i < n; i++) big = fabs(want[i]) > big ? fabs(want[i]) : big;
-    const double step = q->dtype == EFFAD_U8 ? q->scale : FLOAT_TOL * (big > 0 ? big : 1);
+    const double step = q->dtype != EFFAD_F32 ? q->scale : FLOAT_TOL * (big > 0 ? big : 1);
     agreement a = { 0, 0, n };
     size_t ok = 0;
     for (size_t i = 0; i < n; i++) {

@@ -1,7 +1,8 @@
 /*
  * test-q8-engine.c -- the int8 path end to end on the committed golden
  * models: calibrate on inputs through the float model's observer, write an
- * int8 .efm, load it, and run it.
+ * int8 .efm, load it, and run it -- with uint8 activations, and again with
+ * int16 ones (the 16x8 layers, ops/q16.h).
  *
  * - the file: version 2, flagged quantised, loads, and its weights are
  *   about a quarter of the float file's;
@@ -73,7 +74,10 @@ static int run(const effad_model *m, const effad_kernel_set *k, effad_threads *t
 static const plan_fuse_rule fuse_never = { (size_t)-1, 0, 0 };
 static const plan_fuse_rule fuse_always = { 0, (size_t)-1, (size_t)-1 };
 
-static void check_model(const char *dir, effad_threads **pools, int n_pools)
+/* the worst cosine of the last model's int8 levels against float */
+static double last_worst;
+
+static void check_model(const char *dir, effad_threads **pools, int n_pools, int act_bits)
 {
     char path[600];
     snprintf(path, sizeof path, "%s/model.onnx", dir);
@@ -122,14 +126,17 @@ static void check_model(const char *dir, effad_threads **pools, int n_pools)
     }
 
     static convert_quant q;
-    calib_quant(&cal, 1.5f, 8, &q);
+    calib_quant(&cal, act_bits == 16 ? 64.0f : 1.5f, 8, &q);
+    q.act_bits = act_bits;
     opt.quant = &q;
     CHECK_MSG(effad_convert_onnx(onnx, n_onnx, &opt, &efm8, &n8, 0, &e) == EFFAD_OK, "%s: int8 convert: %s", dir, e.msg);
     void *b8 = efm8 ? load_aligned(efm8, n8, &m8, &e) : 0;
     CHECK_MSG(b8 != 0, "%s: int8 load: %s", dir, e.msg);
     if (b8) {
         CHECK(m8.quantised && m8.version == 2);
-        printf("  %-16s int8 file %zu bytes, float %zu (%.0f%%)\n", strrchr(dir, '/') + 1, n8, n32, 100.0 * n8 / n32);
+        CHECK_EQ_INT(m8.blocks[m8.n_blocks - 1].dw.in_q.dtype, act_bits == 16 ? EFFAD_S16 : EFFAD_U8);
+        printf("  %-16s a%d: int8 file %zu bytes, float %zu (%.0f%%)\n", strrchr(dir, '/') + 1, act_bits, n8, n32,
+               100.0 * n8 / n32);
         CHECK(n8 < n32);
 
         /* a held-out input: the reference pass, then every table x pool x fusion */
@@ -169,6 +176,7 @@ static void check_model(const char *dir, effad_threads **pools, int n_pools)
             if (!ops_isa_available((ops_isa)isa)) continue;
             ops_kernels mixed = *ops_kernels_for((ops_isa)isa);
             mixed.q8 = ops_kernels_for(OPS_ISA_SCALAR)->q8;
+            mixed.q16 = ops_kernels_for(OPS_ISA_SCALAR)->q16;
             if (!run(&m8, ops_kernels_for((ops_isa)isa), 0, 0, &one, x, ref, 0, 0) ||
                 !run(&m8, &mixed, 0, 0, &one, x, lv, 0, 0)) continue;
             passes++;
@@ -235,6 +243,7 @@ static void check_model(const char *dir, effad_threads **pools, int n_pools)
          * past the buffer, and through 4x the noise; with the inputs read
          * right, tiny-tv-bn's level 6 is at 0.88 whatever the kernels.) */
         CHECK_MSG(worst > 0.8, "%s: int8 levels far from float (worst cosine %.4f)", dir, worst);
+        last_worst = worst;
     }
     free(b8);
     free(x); free(lv32); free(lv8); free(lv);
@@ -255,7 +264,16 @@ int main(void)
 #endif
     printf("q8 engine: calibrated int8 models against their float originals\n");
     const char *dirs[] = { "tests/golden/tiny-tv-bn", "tests/golden/tiny-lm-static", "tests/golden/tiny-lm-dynamic" };
-    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) check_model(dirs[i], pools, n_pools);
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        check_model(dirs[i], pools, n_pools, 8);
+        const double worst8 = last_worst;
+        /* int16 activations at 64x the calibrated ranges: resolution the
+         * uint8 ones have at 1.5x, and no clipping; never further from
+         * float than uint8 */
+        check_model(dirs[i], pools, n_pools, 16);
+        CHECK_MSG(last_worst >= worst8 - 1e-3, "%s: int16 activations further from float (%.4f) than uint8 (%.4f)",
+                  dirs[i], last_worst, worst8);
+    }
 #ifdef EFFAD_HAVE_THREADS
     for (int p = 0; p < n_pools; p++) effad_threads_destroy(pools[p]);
 #endif

@@ -33,7 +33,7 @@ static float uniform(void)
 /* sum of (dequantise(quantise(x)) - x)^2 over the samples, range r */
 static double sq_error(const float *x, int n, quant_range r)
 {
-    const effad_qtype q = quant_qtype(r);
+    const effad_qtype q = quant_qtype(r, 8);
     double sum = 0;
     for (int i = 0; i < n; i++) {
         double v = nearbyint(x[i] / q.scale) + q.zero_point;
