@@ -2,7 +2,8 @@
 # effad info on an int8 model: the arena line is there, says int8, and is
 # the int8 plan's (uint8 activations: smaller than the float32 model's
 # with the same kernels); an int8 model runs on every kernel path this
-# build has, the NEON ones included under make cross-test.
+# build has, the NEON ones included under make cross-test. The same for
+# int16 activations (--act-bits 16): said so, an arena between the two.
 NAME=cli-int8-info
 . "$(dirname "$0")/lib/cli.sh"
 
@@ -13,6 +14,8 @@ for f in tests/data/images/png-*.png; do
 done
 effad convert $G/model.onnx -o "$T/f.efm" >/dev/null || bad "convert"
 effad convert $G/model.onnx -o "$T/q.efm" --int8 --calib "$T/calib" >"$T/conv.txt" 2>&1 || bad "convert --int8: $(cat "$T/conv.txt")"
+effad convert $G/model.onnx -o "$T/q16.efm" --int8 --act-bits 16 --calib "$T/calib" >"$T/conv.txt" 2>&1 ||
+    bad "convert --int8 --act-bits 16: $(cat "$T/conv.txt")"
 
 arena() {   # model isa -> the arena bytes info prints, digits only
     effad info "$1" --isa "$2" | sed -n 's/^  arena *\([0-9,]*\) bytes.*/\1/p' | tr -d ,
@@ -26,5 +29,12 @@ for isa in scalar avx2 neon; do
     [ -n "$q" ] && [ -n "$f" ] && [ "$q" -gt 0 ] && [ "$q" -lt "$f" ] || bad "info --isa $isa: int8 arena '$q' not below float32's '$f'"
     effad info "$T/f.efm" --isa $isa | grep -q "int8" && bad "info --isa $isa: the float32 model is reported as int8"
     effad features "$T/q.efm" --tensor $G/input.f32 --isa $isa -o "$T/l-$isa.f32" 2>"$T/err" >/dev/null || bad "features int8 --isa $isa: $(cat "$T/err")"
+    effad info "$T/q16.efm" --isa $isa >"$T/info.txt" || bad "info a16 --isa $isa"
+    grep -q "^  arena .* bytes (one thread, $isa[a-z-]* kernels, int8 model, int16 activations)" "$T/info.txt" ||
+        bad "info --isa $isa: no int16 arena line: $(grep arena "$T/info.txt")"
+    q16=$(arena "$T/q16.efm" $isa)
+    [ -n "$q16" ] && [ "$q16" -gt "$q" ] && [ "$q16" -lt "$f" ] || bad "info --isa $isa: int16 arena '$q16' not between '$q' and '$f'"
+    effad features "$T/q16.efm" --tensor $G/input.f32 --isa $isa -o "$T/l16-$isa.f32" 2>"$T/err" >/dev/null ||
+        bad "features a16 --isa $isa: $(cat "$T/err")"
 done
 exit $fail
