@@ -2,7 +2,7 @@
 // bench.js -- `make bench`: effad against ONNX Runtime, side by side.
 //
 //   node bench/bench.js [--rounds N] [--runs R] [--warmup W] [--models b0,b4] [--threads 1,2] [--int8 1|0]
-//                       [--isas avx2|none]
+//                       [--a16 1|0] [--isas avx2|none]
 //
 // For every model (B0 at 224, B4 at 380: build/golden-full/*/model.onnx,
 // converted to .efm here) and thread count, ROUNDS rounds each run one
@@ -31,6 +31,13 @@
 // ORT fuses what it can into its own integer kernels). The int8 table
 // sets effad int8 against ORT float32 and against ORT on that QDQ graph.
 //
+// 16x8 (--a16 1, the default): the same with int16 activations
+// (`--act-bits 16`, 8-bit weights, the ranges x64 as --act-bits 16
+// defaults to; the form tests/int8/fidelity.sh finds keeps float32's
+// anomaly ranking), effad on that .efm against ORT float32 and ORT on its
+// QDQ graph (opset-21 int16 Q/DQ, which ORT runs as float Conv between
+// them), and on the extra kernel paths as int8 is.
+//
 // Other kernel paths (--isas, a list; by default "avx2" when effad picks
 // AVX-512 on this machine, none otherwise): every round also runs effad
 // with EFFAD_ISA set to each, float32 and int8, in the same rotation, so
@@ -47,7 +54,7 @@ const { spawnSync } = require('child_process');
 // 10 rounds of 10: the load on this shared machine comes in spells of
 // seconds; short alternating rounds spread them over both tools (with 5 of
 // 20 the B4 ratio swung by +-15% between runs). 100 timed passes per tool.
-const opt = { rounds: 10, runs: 10, warmup: 3, cold: 3, models: 'b0,b4', threads: '1,2', int8: 1, isas: 'auto' };
+const opt = { rounds: 10, runs: 10, warmup: 3, cold: 3, models: 'b0,b4', threads: '1,2', int8: 1, a16: 1, isas: 'auto' };
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i].replace(/^--/, '');
   if (!(k in opt) || i + 1 >= process.argv.length) {
@@ -113,9 +120,14 @@ function tools(m) {
     t.effad8 = (th, r, w) => effadRun(m.efm8, th, r, w);
     t.ort8 = (th, r, w) => ortRun(m, m.qdq, th, r, w);
   }
+  if (opt.a16) {
+    t.effad16 = (th, r, w) => effadRun(m.efm16, th, r, w);
+    t.ort16 = (th, r, w) => ortRun(m, m.qdq16, th, r, w);
+  }
   for (const isa of extraIsas) {
     t[`effad@${isa}`] = (th, r, w) => effadRun(m.efm, th, r, w, isa);
     if (opt.int8) t[`effad8@${isa}`] = (th, r, w) => effadRun(m.efm8, th, r, w, isa);
+    if (opt.a16) t[`effad16@${isa}`] = (th, r, w) => effadRun(m.efm16, th, r, w, isa);
   }
   if (ortAvx2) {
     t['ort@avx2'] = (th, r, w) => ortRun(m, m.onnx, th, r, w, ortAvx2);
@@ -170,6 +182,14 @@ for (const key of opt.models.split(',')) {
       '--measure', '2', '--calib-method', 'minmax', '--headroom', '1.5', '--float-budget', '0', '--weight-bits', '7',
       '--emit-qdq', m.qdq, '--quiet'], { encoding: 'utf8' });
     if (c8.status !== 0) { process.stderr.write(`bench.js: convert --int8 ${m.onnx}: ${c8.stderr}\n`); process.exit(1); }
+  }
+  if (opt.a16) {
+    m.efm16 = path.join(outDir, `${key}-a16.efm`);
+    m.qdq16 = path.join(outDir, `${key}-a16-qdq.onnx`);
+    const c16 = spawnSync(effad, ['convert', m.onnx, '-o', m.efm16, '--int8', '--act-bits', '16', '--calib', calibSet(),
+      '--calib-n', '8', '--measure', '2', '--calib-method', 'minmax', '--headroom', '64', '--float-budget', '0',
+      '--emit-qdq', m.qdq16, '--quiet'], { encoding: 'utf8' });
+    if (c16.status !== 0) { process.stderr.write(`bench.js: convert --act-bits 16 ${m.onnx}: ${c16.stderr}\n`); process.exit(1); }
   }
   const runners = tools(m);
   const names = Object.keys(runners);

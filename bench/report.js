@@ -89,7 +89,8 @@ function report(resultsPath, mdPath, opt) {
     'Cold: in-process, program start (main() / first line of the script) -> model loaded -> first inference done; ' +
       'wall: spawn -> exit of a fresh process doing one inference (includes node start-up for ORT). Model file in page cache.',
   ];
-  const text = `${table}\n\n${notes.map((l) => `- ${l}`).join('\n')}\n${int8Table(groups)}${isaTable(groups, machine)}`;
+  const text = `${table}\n\n${notes.map((l) => `- ${l}`).join('\n')}\n${int8Table(groups)}${a16Table(groups, machine)}` +
+    `${isaTable(groups, machine)}`;
   process.stdout.write(text);
   if (mdPath) fs.writeFileSync(mdPath, `# effad vs ONNX Runtime\n\n${text}`);
 }
@@ -111,6 +112,33 @@ function int8Table(groups) {
       'machine runs; ORT int8: onnxruntime-node on the QDQ graph `--emit-qdq` wrote for that .efm (graph ' +
       'optimisation "all": ORT rewrites into its integer kernels what its QDQ patterns cover; float Conv with ' +
       'Q/DQ around it elsewhere). Same rounds, rotating order, as the table above; < 1: effad is faster.',
+    ''].join('\n');
+}
+
+// 16x8: effad with int16 activations against ORT float32 and ORT on the
+// int16 QDQ graph, on effad's own kernels and on each extra path (paired
+// with ORT-as-that-ISA's float32 where the run has it).
+function a16Table(groups, machine) {
+  const list = [...groups.values()].filter((g) => (g.effad16 || []).length && (g.ort16 || []).length);
+  if (!list.length) return '';
+  const head = ['model', 'threads', 'kernels', 'effad 16x8 ms', 'ORT fp32 ms', 'ORT 16x8 ms', '16x8/ORT fp32 paired',
+    '16x8/ORT 16x8 paired', 'effad int8 ms', 'effad fp32 ms'];
+  const lines = [];
+  for (const g of list)
+    for (const isa of ['', ...(machine.extra_isas || [])]) {
+      const e16 = isa ? g[`effad16@${isa}`] || [] : g.effad16;
+      if (!e16.length) continue;
+      const o = isa && (g[`ort@${isa}`] || []).length ? g[`ort@${isa}`] : g.ort;
+      const e8 = isa ? g[`effad8@${isa}`] || [] : g.effad8, e = isa ? g[`effad@${isa}`] || [] : g.effad;
+      lines.push([g.label, g.threads, isa || machine.kernels || '?', ms(med(e16)), ms(med(o)), ms(med(g.ort16)),
+        paired(e16, o).toFixed(2), paired(e16, g.ort16).toFixed(2), e8.length ? ms(med(e8)) : '-',
+        e.length ? ms(med(e)) : '-'].map(String));
+    }
+  return ['', '## 16x8 (int16 activations, int8 weights)', '', ...grid(head, lines), '',
+    '- effad 16x8: the .efm of `effad convert --int8 --act-bits 16` (every block, min/max x 64 ranges, 8-bit ' +
+      'weights); ORT 16x8: onnxruntime-node on the QDQ graph `--emit-qdq` wrote for it (opset-21 int16 ' +
+      'QuantizeLinear/DequantizeLinear: float Conv between them). Rows with another kernel path are paired with ' +
+      'ORT-as-that-ISA float32 where the run has it (see below). Same rounds, rotating order; < 1: effad is faster.',
     ''].join('\n');
 }
 
