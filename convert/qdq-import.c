@@ -203,17 +203,22 @@ static effad_status dq_pair(onnx_model *om, qdq_import *qi, const onnx_node *dq,
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "QuantizeLinear '%s': %zu scales for activation '%s' (effad's "
                           "activations have one per tensor)", label(q), pq.scale->count, q->in[0]);
     const onnx_dtype t = pq.zero ? pq.zero->dtype : ONNX_UINT8;
-    if (t != ONNX_UINT8 && t != ONNX_INT8)
-        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "QuantizeLinear '%s': %s activation '%s' (effad's are 8-bit)",
-                          label(q), onnx_dtype_name(t), q->in[0]);
+    if (t != ONNX_UINT8 && t != ONNX_INT8 && t != ONNX_INT16)
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "QuantizeLinear '%s': %s activation '%s' (effad's are uint8, "
+                          "int8 or int16)", label(q), onnx_dtype_name(t), q->in[0]);
     const float scale = ((const float *)pq.scale->data)[0];
     const int64_t zero = pq.zero ? int_at(pq.zero, 0) : 0;
     if (pd.scale->count != 1 || ((const float *)pd.scale->data)[0] != scale || (pd.zero ? int_at(pd.zero, 0) : 0) != zero ||
         (pd.zero ? pd.zero->dtype : ONNX_UINT8) != t)
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "DequantizeLinear '%s' does not undo QuantizeLinear '%s' (another "
                           "scale or zero point: a requantisation)", label(dq), label(q));
-    /* int8 with zero z holds the same reals as uint8 with zero z + 128 */
-    const effad_qtype qt = { EFFAD_U8, scale, (int32_t)(t == ONNX_INT8 ? zero + 128 : zero) };
+    if (t == ONNX_INT16 && zero != 0)
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "QuantizeLinear '%s': int16 activation '%s' with zero point %lld "
+                          "(effad's int16 activations are symmetric: zero point 0)", label(q), q->in[0], (long long)zero);
+    /* int8 with zero z holds the same reals as uint8 with zero z + 128;
+     * int16 is the 16x8 layers' type (ops/q16.h) */
+    const effad_qtype qt = t == ONNX_INT16 ? (effad_qtype){ EFFAD_S16, scale, 0 }
+                                            : (effad_qtype){ EFFAD_U8, scale, (int32_t)(t == ONNX_INT8 ? zero + 128 : zero) };
     for (int i = 0; i < qi->n_act; i++)
         if (!strcmp(qi->act[i].name, q->in[0])) {
             if (qi->act[i].q.scale != qt.scale || qi->act[i].q.zero_point != qt.zero_point)
