@@ -1,11 +1,12 @@
 #!/bin/sh
 # make firmware-test: effad as microcontroller firmware, run under QEMU,
-# once with the float32 model and once with its int8 quantisation.
+# with the float32 model, its int8 quantisation, and the same with int16
+# activations (the 16x8 layers).
 #
 #   1. host assets, from our own code only (fw-assets.c): the synthetic
 #      metal set, the demo model at a FW_HW x FW_HW input (float32), its
 #      int8 quantisation calibrated on the good training images (the steps
-#      of `effad convert --int8 --calib`), the test images preprocessed
+#      of `effad convert --int8 --calib`; and with `--act-bits 16`), the test images preprocessed
 #      into tensors; per model, `effad fit` on the good training images
 #      (paper preset), the host's `effad features` for each tensor and
 #      `effad score --json` for each image, and fw-sizes.h (the arena the
@@ -30,9 +31,10 @@
 #         m4f = mps2-an386 (Cortex-M4F, single-precision FPU: the Gaussian
 #         core's doubles run in software there). Both have the DSP
 #         extension, so their int8 GEMM and depthwise are the SMLAD/SMLABB
-#         kernels of ops/arm/q8-*-dsp.c (the table prints as scalar-dsp).
+#         kernels of ops/arm/q8-*-dsp.c (the table prints as scalar-dsp);
+#         the 16x8 layers run the portable references of ops/q16-*.c.
 # Environment: B (build dir, default build), FW_HW (input size, default 64),
-# FW_BOARDS (default "m7 m4f"), FW_MODELS (default "float int8"),
+# FW_BOARDS (default "m7 m4f"), FW_MODELS (default "float int8 int16"),
 # FW_TIMEOUT (seconds per run, default 300).
 # Needs: gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm python3.
 set -eu
@@ -40,7 +42,7 @@ cd "$(dirname "$0")/../../.."
 B=${B:-build}
 HW=${FW_HW:-64}
 BOARDS=${FW_BOARDS:-m7 m4f}
-MODELS=${FW_MODELS:-float int8}
+MODELS=${FW_MODELS:-float int8 int16}
 TIMEOUT=${FW_TIMEOUT:-300}
 FW=tests/cross/firmware
 OUT=$B/firmware
@@ -56,11 +58,11 @@ for f in "$B/effad" "$B/fw-assets"; do
     [ -x "$f" ] || { echo "firmware: $f missing (run through 'make firmware-test')" >&2; exit 2; }
 done
 for v in $MODELS; do
-    case $v in float|int8) ;; *) echo "firmware: unknown model '$v' (float, int8)" >&2; exit 2 ;; esac
+    case $v in float|int8|int16) ;; *) echo "firmware: unknown model '$v' (float, int8, int16)" >&2; exit 2 ;; esac
 done
 
 # ---------------------------------------------------------- 1. host assets
-rm -rf "$A"; mkdir -p "$A/float" "$A/int8" "$A/calib"
+rm -rf "$A"; mkdir -p "$A/float" "$A/int8" "$A/int16" "$A/calib"
 "$B/fw-assets" model "$HW" "$A/float/model.efm"
 "$B/fw-assets" dataset "$A/data"
 # the preprocessed tensors depend on the input size and normalisation
@@ -72,20 +74,24 @@ while read -r img; do
     i=$((i + 1))
 done < "$A/images.txt"
 n_images=$i
-case " $MODELS " in *" int8 "*)
+case " $MODELS " in *" int8 "*|*" int16 "*)
     j=0
     for img in $(find "$A/data/train/good" -name '*.png' | LC_ALL=C sort); do
         "$B/fw-assets" tensor "$A/float/model.efm" $PRESET "$img" "$A/calib/$j.f32"
         j=$((j + 1))
     done
-    # shellcheck disable=SC2046
-    "$B/fw-assets" model-int8 "$HW" "$A/int8/model.efm" $(ls "$A/calib/"*.f32 | LC_ALL=C sort)
+    for v in int8 int16; do
+        case " $MODELS " in *" $v "*)
+            # shellcheck disable=SC2046
+            "$B/fw-assets" model-$v "$HW" "$A/$v/model.efm" $(ls "$A/calib/"*.f32 | LC_ALL=C sort) ;;
+        esac
+    done
 esac
 
 isa_before=${EFFAD_ISA-}
 for v in $MODELS; do
     d=$A/$v
-    if [ "$v" = int8 ]; then export EFFAD_ISA=scalar; fi
+    if [ "$v" != float ]; then export EFFAD_ISA=scalar; fi
     "$B/effad" fit "$d/model.efm" "$A/data/train/good" -o "$d/model.gauss" --preprocess $PRESET --no-features --quiet \
         > "$d/fit.txt"
     : > "$d/images.bin"

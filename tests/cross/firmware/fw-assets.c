@@ -8,12 +8,14 @@
  *       native input of HW x HW: the model `effad demo` uses, smaller
  *       input, same weights
  *   fw-assets model-int8 HW OUT.efm CALIB.f32...
+ *   fw-assets model-int16 HW OUT.efm CALIB.f32...
  *       the same network quantised: int8 weights and uint8 activations
  *       whose ranges are calibrated by running the float model over the
  *       CALIB tensors (good training images, made by `tensor`) with the
  *       calibration observer, widened by the converter's default headroom
  *       -- the steps of `effad convert --int8 --calib`, applied to the demo
- *       network (which comes from no ONNX file)
+ *       network (which comes from no ONNX file); model-int16 the same
+ *       with int16 activations at ranges x64 (`--act-bits 16`'s defaults)
  *   fw-assets dataset DIR
  *       the synthetic metal set of `effad demo` (src/synth.c), with 2 good
  *       and 1 of each defect in test/
@@ -46,6 +48,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: fw-assets model HW OUT.efm\n"
                     "       fw-assets model-int8 HW OUT.efm CALIB.f32...\n"
+                    "       fw-assets model-int16 HW OUT.efm CALIB.f32...\n"
                     "       fw-assets dataset DIR\n"
                     "       fw-assets tensor MODEL.efm PRESET IMAGE OUT.f32\n"
                     "       fw-assets sizes MODEL.efm MODEL.gauss OUT.h\n");
@@ -100,7 +103,8 @@ static effad_status read_tensor(const char *path, float *chw, size_t n, effad_er
 /* Ranges measured by the float model's forward passes over the tensors
  * (an unfused plan: the observer sees every activation point), then the
  * int8 file written from the same network with them. */
-static effad_status make_int8_model(const char *hw_arg, const char *out, char **tensors, int n_tensors, effad_error *e)
+static effad_status make_int8_model(const char *hw_arg, const char *out, char **tensors, int n_tensors, int act_bits,
+                                    effad_error *e)
 {
     demo_model_options o;
     static effad_model m;
@@ -129,11 +133,14 @@ static effad_status make_int8_model(const char *hw_arg, const char *out, char **
         if (!s && (s = effad_run(&r, chw, 0, e))) effad_error_prefix(e, tensors[i]);
     }
     if (!s) {
-        calib_quant(&cal, 1.5f, 8, &q);   /* effad convert's defaults: headroom 1.5, 8-bit weights */
+        /* effad convert's defaults: headroom 1.5 (x64 for int16 activations), 8-bit weights */
+        calib_quant(&cal, act_bits == 16 ? 64.0f : 1.5f, 8, &q);
+        q.act_bits = act_bits;
         o.quant = &q;
         s = write_model(&o, out, e);
     }
-    if (!s) printf("fw-assets: %s: int8, calibrated on %d tensors\n", out, n_tensors);
+    if (!s) printf("fw-assets: %s: int8%s, calibrated on %d tensors\n", out, act_bits == 16 ? " (int16 activations)" : "",
+                   n_tensors);
     free(efm); free(arena); free(chw);
     return s;
 }
@@ -220,7 +227,8 @@ int main(int argc, char **argv)
     if (argc < 2) return usage();
     const char *cmd = argv[1];
     if (!strcmp(cmd, "model") && argc == 4) s = make_model(argv[2], argv[3], &e);
-    else if (!strcmp(cmd, "model-int8") && argc >= 5) s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, &e);
+    else if (!strcmp(cmd, "model-int8") && argc >= 5) s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 8, &e);
+    else if (!strcmp(cmd, "model-int16") && argc >= 5) s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 16, &e);
     else if (!strcmp(cmd, "dataset") && argc == 3) s = make_dataset(argv[2], &e);
     else if (!strcmp(cmd, "tensor") && argc == 6) s = make_tensor(argv[2], argv[3], argv[4], argv[5], &e);
     else if (!strcmp(cmd, "sizes") && argc == 5) s = make_sizes(argv[2], argv[3], argv[4], &e);
