@@ -1,7 +1,8 @@
 /* The NEON kernel tables; ops/dispatch.c hands out one of them on aarch64.
- * Both share the float32 kernels and the int8 depthwise and glue; they
- * differ in the int8 GEMM: SMLAL on int16 on every Armv8-A core, SDOT
- * where the CPU has the Armv8.2 dot-product extension. */
+ * Both share the float32 and 16x8 kernels and the int8 depthwise and glue;
+ * they differ in the int8 GEMM: SMLAL on int16 on every Armv8-A core, SDOT
+ * where the CPU has the Armv8.2 dot-product extension (which has no
+ * 16-bit form, so the 16x8 GEMM is SMLAL in both). */
 #include "ops-neon.h"
 
 static const ops_f32_kernels neon_f32 = {
@@ -47,5 +48,19 @@ static const ops_q8_kernels neondot_q8 = {
     .se_gate = q8_se_gate_scalar,
 };
 
-const ops_kernels ops_neon_kernels = { OPS_ISA_NEON, "neon", &neon_f32, &neon_q8, &ops_scalar_q16 };
-const ops_kernels ops_neondot_kernels = { OPS_ISA_NEON, "neon-dotprod", &neon_f32, &neondot_q8, &ops_scalar_q16 };
+static const ops_q16_kernels neon_q16 = {
+    .gemm = q16_gemm_4x16_neon,
+    .gemm_buffer_size = q16_gemm_buffer_size_neon,
+    .gemm_panel = 16,         /* four int32x4 sums per row of a tile */
+    .gemm_pack_buffer_size = q16_gemm_pack_buffer_size_neon,
+    .gemm_pack = q16_gemm_pack_neon,
+    .gemm_pack_offset = q16_gemm_pack_offset_neon,
+    .dwconv = q16_dwconv_hwc_neon,
+    .scale_channels = q16_scale_channels_neon,
+    .quantize = q16_quantize_neon,
+    .dequantize = q16_dequantize_neon,
+    .sum_hw = q16_sum_hw_neon,
+};
+
+const ops_kernels ops_neon_kernels = { OPS_ISA_NEON, "neon", &neon_f32, &neon_q8, &neon_q16 };
+const ops_kernels ops_neondot_kernels = { OPS_ISA_NEON, "neon-dotprod", &neon_f32, &neondot_q8, &neon_q16 };

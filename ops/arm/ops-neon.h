@@ -2,11 +2,11 @@
  * ops-neon.h -- aarch64 NEON kernels (internal to ops/).
  *
  * Each kernel has the signature of its scalar oracle in ops.h (float32)
- * or q8.h (int8) and the same epilogue semantics (bias, activation,
- * a_scale, residual, chan_sum, row_begin/row_end). The float32 results
- * agree to float rounding, not bit for bit, because the NEON kernels fuse
- * multiply-adds and sum in another order; the int8 ones give the
- * reference's bits (q8-neon.h). The engine reaches them only through the
+ * or q8.h (int8) or q16.h (16x8) and the same epilogue semantics (bias,
+ * activation, a_scale, residual, chan_sum, row_begin/row_end). The float32
+ * results agree to float rounding, not bit for bit, because the NEON
+ * kernels fuse multiply-adds and sum in another order; the int8 and 16x8
+ * ones give the reference's bits (q8-neon.h, q16-neon.h). The engine reaches them only through the
  * tables of kernels-neon.c (ops/dispatch.c picks one).
  *
  * The vector exp and activation helpers are static inline here so that the
@@ -58,6 +58,21 @@ ops_status q8_scale_channels_neon(const uint8_t *in, size_t pixels, size_t c, in
 ops_status q8_quantize_neon(const float *x, size_t n, float inv_scale, int32_t zero, uint8_t *q);
 ops_status q8_dequantize_neon(const uint8_t *q, size_t n, float scale, int32_t zero, float *x);
 ops_status q8_sum_hw_neon(const uint8_t *in, size_t hw, size_t c, int32_t *out);
+
+/* 16x8 (files ops/arm/q16-...-neon.c): bit-identical to the scalar
+ * references of ops/q16.h, in both NEON tables (SDOT has no 16-bit form).
+ * The GEMM needs B packed by q16_gemm_pack_neon (it hands other calls to
+ * the reference). */
+ops_status q16_gemm_4x16_neon(const ops_q16_gemm_args *a, void *scratch);
+size_t     q16_gemm_buffer_size_neon(size_t m, size_t n, size_t k);
+size_t     q16_gemm_pack_buffer_size_neon(size_t n, size_t k);
+ops_status q16_gemm_pack_neon(const ops_q16_gemm_args *a, void *dst);
+size_t     q16_gemm_pack_offset_neon(size_t j0, size_t k);
+ops_status q16_dwconv_hwc_neon(const ops_q16_dwconv_args *a);
+ops_status q16_scale_channels_neon(const int16_t *in, size_t pixels, size_t c, const float *mult, int16_t *out);
+ops_status q16_quantize_neon(const float *x, size_t n, float inv_scale, int16_t *q);
+ops_status q16_dequantize_neon(const int16_t *q, size_t n, float scale, float *x);
+ops_status q16_sum_hw_neon(const int16_t *in, size_t hw, size_t c, int32_t *out);
 
 /* ---- vector exp ------------------------------------------------------- *
  * exp(x) = 2^n * exp(r), n = round(x / ln2), |r| <= ln2/2. ln2 is split

@@ -124,13 +124,28 @@ static void test_gemm_semantics(void)
 static void test_gemm_table(const ops_kernels *kt)
 {
     const ops_q16_kernels *q = kt->q16;
+    /* every product at +-2^22 (the int16 x int8 extremes), k around where an
+     * int32 lane overflows (511 such products fit, 512 do not) and the
+     * block lengths a SIMD sum might use */
+    static const size_t extreme_k[] = { 8, 255, 256, 257, 504, 505, 511, 512, 513, 1016, 1023, 1024, 1025, 2688 };
+    const int n_extreme = (int)(sizeof extreme_k / sizeof extreme_k[0]);
     int bad = 0, cases = 0;
-    for (int it = 0; it < 300; it++) {
+    for (int it = 0; it < 300 + n_extreme; it++) {
         size_t m = 1 + rnd() % (it < 100 ? 13 : 70), n = 1 + rnd() % (it % 3 ? 40 : 200), k = 1 + rnd() % (it % 4 ? 50 : 400);
         if (it % 10 == 0) k = 500 + rnd() % 2500;   /* past the int32 blocks of a SIMD sum */
         if (it >= 290) { m = 100 + rnd() % 300; n = 100 + rnd() % 150; k = 200 + rnd() % 900; }
+        if (it >= 300) { m = 1 + rnd() % 9; n = 1 + rnd() % 40; k = extreme_k[it - 300]; }
         gemm_case t;
         gemm_make(&t, m, n, k);
+        if (it >= 300) {
+            /* rows of -32768 (one in three 32767), columns of -128 (one in
+             * three 127): sums of one sign up to k * 2^22 */
+            for (size_t i = 0; i < m; i++)
+                for (size_t kk = 0; kk < k; kk++) t.a[i * k + kk] = i % 3 == 2 ? 32767 : -32768;
+            for (size_t kk = 0; kk < k; kk++)
+                for (size_t j = 0; j < n; j++) t.b[kk * n + j] = j % 3 == 1 ? 127 : -128;
+            for (size_t j = 0; j < n; j++) t.mult[j] = frand(0.5f, 3.0f) / ((float)k * 4194304.0f) / t.g.out.inv_scale * 20000.0f;
+        }
         int16_t *want = malloc(sizeof(int16_t) * m * n);
         t.g.c = want;
         q16_gemm_scalar(&t.g, 0);
@@ -181,11 +196,13 @@ typedef struct dw_case {
     int32_t *sum;
 } dw_case;
 
-static void dw_make(dw_case *t)
+/* force_k: that window instead of a random 3, 5 or 7 (0: random) */
+static void dw_make(dw_case *t, int force_k)
 {
     memset(t, 0, sizeof *t);
     ops_q16_dwconv_args *d = &t->d;
-    const int k = rnd() % 4 == 0 ? 5 : rnd() % 5 == 0 ? 7 : 3;
+    int k = rnd() % 4 == 0 ? 5 : rnd() % 5 == 0 ? 7 : 3;
+    if (force_k) k = force_k;
     d->g.kh = d->g.kw = k;
     d->g.stride_h = d->g.stride_w = 1 + (int)(rnd() % 2);
     if (rnd() % 12 == 0) d->g.stride_h = d->g.stride_w = 3;
@@ -224,7 +241,7 @@ static void test_dw_semantics(void)
     int worst = 0, cases = 0, sums_bad = 0;
     for (int it = 0; it < 40; it++) {
         dw_case t;
-        dw_make(&t);
+        dw_make(&t, 0);
         ops_q16_dwconv_args *d = &t.d;
         d->chan_sum = t.sum;
         CHECK_EQ_INT(q16_dwconv_hwc_scalar(d), OPS_OK);
@@ -262,10 +279,13 @@ static void test_dw_semantics(void)
  * rows, and the ring input the fused expand+depthwise uses. */
 static void test_dw_table(const ops_kernels *kt)
 {
+    /* and windows up to the reference's 15 x 15 (225 taps) */
+    static const int big_k[] = { 8, 9, 11, 13, 15, 15 };
+    const int n_big = (int)(sizeof big_k / sizeof big_k[0]);
     int bad = 0, cases = 0;
-    for (int it = 0; it < 250; it++) {
+    for (int it = 0; it < 250 + n_big; it++) {
         dw_case t;
-        dw_make(&t);
+        dw_make(&t, it >= 250 ? big_k[it - 250] : 0);
         ops_q16_dwconv_args *d = &t.d;
         const int c = d->in_dims.c;
         const size_t out_n = (size_t)d->out_dims.h * d->out_dims.w * c;
@@ -367,6 +387,23 @@ static void test_glue_table(const ops_kernels *kt)
         bad += memcmp(sa, sb, sizeof(int32_t) * c) != 0;
         free(in); free(a); free(b); free(x); free(fa); free(fb); free(mult); free(sa); free(sb);
     }
+    /* the clamps, NaN, infinities, ties and signed zeros, in vector lanes and tails */
+    const float sx[19] = { NAN, INFINITY, -INFINITY, 40000.0f, -40000.0f, 32767.5f, -32768.5f, 32766.5f, 0.5f,
+                           1.5f, 2.5f, -0.5f, -0.0f, 1e-45f, -2.5f, 32767.49f, -32768.49f, -NAN, 3.5f };
+    int16_t qa[2 * 19], qb[2 * 19];
+    const float invs[3] = { 1.0f, 0.5f, 1e30f };
+    for (int i = 0; i < 3; i++) {
+        q16_quantize_scalar(sx, 19, invs[i], qa); q->quantize(sx, 19, invs[i], qb);
+        bad += memcmp(qa, qb, sizeof(int16_t) * 19) != 0;
+    }
+    const int16_t sin_[2 * 19] = { -32768, 32767, 0, 1, -1, 32767, -32768, 13107, -13107, 3, 5, 7, -7, 0, 1000,
+                                   -32768, 32767, 0, 1, 32767, -32768, 0, 2, -2, 9, 11, 13, -13, 1, 3, 5,
+                                   -32768, 32767, 0, 1, -1, 3, 17 };
+    float smult[19];
+    for (int i = 0; i < 19; i++) smult[i] = sx[(i + 3) % 19] / 20000.0f;
+    smult[0] = NAN; smult[1] = INFINITY; smult[2] = -INFINITY;
+    q16_scale_channels_scalar(sin_, 2, 19, smult, qa); q->scale_channels(sin_, 2, 19, smult, qb);
+    bad += memcmp(qa, qb, sizeof qa) != 0;
     printf("  %s 16x8 glue: %s\n", kt->name, bad ? "DIFFERS" : "bit-identical to scalar");
     CHECK_EQ_INT(bad, 0);
 }
