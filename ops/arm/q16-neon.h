@@ -46,9 +46,9 @@ Q8_NEON_INLINE void q16_neon_to_f32(int16x8_t v, float32x4_t out[2])
     out[1] = vcvtq_f32_s32(vmovl_high_s16(v));
 }
 
-/* Two int64 lanes pairs as four floats, each rounded once from the exact
- * integer like C's (float) of an int64: to double is exact below 2^53
- * (the sums are below 2^34), FCVTN then rounds to nearest even. */
+/* Four int64 sums (lo: the first two) as four floats, each rounded once
+ * from the exact integer like C's (float) of an int64: to double is exact
+ * below 2^53 (the sums are below 2^34), FCVTN then rounds to nearest even. */
 Q8_NEON_INLINE float32x4_t q16_neon_s64_to_f32(int64x2_t lo, int64x2_t hi)
 {
     return vcvt_high_f32_f64(vcvt_f32_f64(vcvtq_f64_s64(lo)), vcvtq_f64_s64(hi));
