@@ -44,9 +44,9 @@ RUNNER="$qemu $cpu -L $sysroot" make -j"$jobs" --no-print-directory \
     CC="$triple-gcc" AR="$triple-ar" B="build/$arch" "$@" test
 [ "$arch" = aarch64 ] || exit 0
 
-echo "cross: aarch64 int8 tests again on a Cortex-A53 (no dot product)"
+echo "cross: aarch64 int8 and 16x8 tests again on a Cortex-A53 (no dot product)"
 fail=0
-for t in test-q8-kernels test-q8-engine; do
+for t in test-q8-kernels test-q16-kernels test-q8-engine; do
     if EFFAD_EXPECT_DOTPROD=0 $qemu -cpu cortex-a53 -L $sysroot "$B/tests/$t" > "$B/a53-$t.txt" 2>&1; then
         grep -E 'neon|passed' "$B/a53-$t.txt" | sed 's/^/  a53: /'
     else
