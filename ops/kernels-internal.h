@@ -131,6 +131,14 @@ size_t     q8_gemm_pack_offset_avx512vnni(size_t j0, size_t k);
 /* The int8 epilogue's activation on zmm in array form, for the tests
  * (ops/x86/q8-act-avx512.c: AVX-512 F, no VNNI). */
 void       q8_vact_avx512(const float *x, float *y, size_t n, ops_act act);
+
+/* ---- AVX-512 16x8 (files ops/x86/q16-...-avx512.c, -avx512vnni.c) ------------------ *
+ * int16 activations, int8 weights, bit-identical to the scalar references
+ * of ops/q16.h. Glue (F/BW/DQ/VL): */
+ops_status q16_scale_channels_avx512(const int16_t *in, size_t pixels, size_t c, const float *mult, int16_t *out);
+ops_status q16_quantize_avx512(const float *x, size_t n, float inv_scale, int16_t *q);
+ops_status q16_dequantize_avx512(const int16_t *q, size_t n, float scale, float *x);
+ops_status q16_sum_hw_avx512(const int16_t *in, size_t hw, size_t c, int32_t *out);
 #endif
 
 #endif /* EFFAD_OPS_KERNELS_INTERNAL_H */
