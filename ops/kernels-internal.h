@@ -139,6 +139,16 @@ ops_status q16_scale_channels_avx512(const int16_t *in, size_t pixels, size_t c,
 ops_status q16_quantize_avx512(const float *x, size_t n, float inv_scale, int16_t *q);
 ops_status q16_dequantize_avx512(const int16_t *q, size_t n, float scale, float *x);
 ops_status q16_sum_hw_avx512(const int16_t *in, size_t hw, size_t c, int32_t *out);
+/* The GEMM (ops/x86/q16-gemm-12x32-avx512.c, vpmaddwd) needs B packed by
+ * q16_gemm_pack_avx512 (32-column panels of int16 k pairs; it hands other
+ * calls to the reference); the VNNI one (-avx512vnni.c, vpdpwssd) reads
+ * the same panels. */
+ops_status q16_gemm_12x32_avx512(const ops_q16_gemm_args *a, void *scratch);
+ops_status q16_gemm_12x32_avx512vnni(const ops_q16_gemm_args *a, void *scratch);
+size_t     q16_gemm_buffer_size_avx512(size_t m, size_t n, size_t k);
+size_t     q16_gemm_pack_buffer_size_avx512(size_t n, size_t k);
+ops_status q16_gemm_pack_avx512(const ops_q16_gemm_args *a, void *dst);   /* dst 64-byte aligned */
+size_t     q16_gemm_pack_offset_avx512(size_t j0, size_t k);
 #endif
 
 #endif /* EFFAD_OPS_KERNELS_INTERNAL_H */
