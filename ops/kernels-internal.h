@@ -149,6 +149,14 @@ size_t     q16_gemm_buffer_size_avx512(size_t m, size_t n, size_t k);
 size_t     q16_gemm_pack_buffer_size_avx512(size_t n, size_t k);
 ops_status q16_gemm_pack_avx512(const ops_q16_gemm_args *a, void *dst);   /* dst 64-byte aligned */
 size_t     q16_gemm_pack_offset_avx512(size_t j0, size_t k);
+/* Depthwise, 32 channels a step (ops/x86/q16-dwconv-...-avx512.c; the
+ * -avx512vnni.c files the same with vpdpwssd). */
+ops_status q16_dwconv_hwc_avx512(const ops_q16_dwconv_args *a);       /* wrapper */
+ops_status q16_dwconv_3x3_avx512(const ops_q16_dwconv_args *a);       /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q16_dwconv_5x5_avx512(const ops_q16_dwconv_args *a);       /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q16_dwconv_hwc_avx512vnni(const ops_q16_dwconv_args *a);   /* wrapper */
+ops_status q16_dwconv_3x3_avx512vnni(const ops_q16_dwconv_args *a);   /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q16_dwconv_5x5_avx512vnni(const ops_q16_dwconv_args *a);   /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
 #endif
 
 #endif /* EFFAD_OPS_KERNELS_INTERNAL_H */

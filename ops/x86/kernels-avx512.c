@@ -65,14 +65,14 @@ static const ops_q8_kernels avx512vnni_q8 = {
 static const ops_q16_kernels avx512_q16 = {
     .gemm = q16_gemm_12x32_avx512,
     AVX512_Q16_GEMM_PACK,
-    .dwconv = q16_dwconv_hwc_scalar,
+    .dwconv = q16_dwconv_hwc_avx512,
     AVX512_Q16_GLUE,
 };
 
 static const ops_q16_kernels avx512vnni_q16 = {
     .gemm = q16_gemm_12x32_avx512vnni,
     AVX512_Q16_GEMM_PACK,
-    .dwconv = q16_dwconv_hwc_scalar,
+    .dwconv = q16_dwconv_hwc_avx512vnni,
     AVX512_Q16_GLUE,
 };
 
