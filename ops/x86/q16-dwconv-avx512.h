@@ -25,6 +25,12 @@
  * keeps it in range) are added per tile in the unpack order, in int32 (8
  * outputs x 2^15 would overflow int16), put back in channel order once per
  * tile and added to the sums.
+ *
+ * Measured on a shared 2-vCPU Zen 5 (whole maps, swish, channel sums, best
+ * of 300 calls): VNNI 133 us for 3x3 s1 56x56x144, 22 for 5x5 s2
+ * 28x28x240, 23 for 3x3 s1 14x14x480; without VNNI 5-18% slower; the int8
+ * VNNI kernel 139, 23, 26 (it widens its bytes first) and the float
+ * AVX-512 one 134, 34, 30.
  */
 #ifndef EFFAD_Q16_DWCONV_AVX512_H
 #define EFFAD_Q16_DWCONV_AVX512_H
