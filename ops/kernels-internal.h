@@ -131,6 +131,32 @@ size_t     q8_gemm_pack_offset_avx512vnni(size_t j0, size_t k);
 /* The int8 epilogue's activation on zmm in array form, for the tests
  * (ops/x86/q8-act-avx512.c: AVX-512 F, no VNNI). */
 void       q8_vact_avx512(const float *x, float *y, size_t n, ops_act act);
+
+/* ---- AVX-512 16x8 (files ops/x86/q16-...-avx512.c, -avx512vnni.c) ------------------ *
+ * int16 activations, int8 weights, bit-identical to the scalar references
+ * of ops/q16.h. Glue (F/BW/DQ/VL): */
+ops_status q16_scale_channels_avx512(const int16_t *in, size_t pixels, size_t c, const float *mult, int16_t *out);
+ops_status q16_quantize_avx512(const float *x, size_t n, float inv_scale, int16_t *q);
+ops_status q16_dequantize_avx512(const int16_t *q, size_t n, float scale, float *x);
+ops_status q16_sum_hw_avx512(const int16_t *in, size_t hw, size_t c, int32_t *out);
+/* The GEMM (ops/x86/q16-gemm-12x32-avx512.c, vpmaddwd) needs B packed by
+ * q16_gemm_pack_avx512 (32-column panels of int16 k pairs; it hands other
+ * calls to the reference); the VNNI one (-avx512vnni.c, vpdpwssd) reads
+ * the same panels. */
+ops_status q16_gemm_12x32_avx512(const ops_q16_gemm_args *a, void *scratch);
+ops_status q16_gemm_12x32_avx512vnni(const ops_q16_gemm_args *a, void *scratch);
+size_t     q16_gemm_buffer_size_avx512(size_t m, size_t n, size_t k);
+size_t     q16_gemm_pack_buffer_size_avx512(size_t n, size_t k);
+ops_status q16_gemm_pack_avx512(const ops_q16_gemm_args *a, void *dst);   /* dst 64-byte aligned */
+size_t     q16_gemm_pack_offset_avx512(size_t j0, size_t k);
+/* Depthwise, 32 channels a step (ops/x86/q16-dwconv-...-avx512.c; the
+ * -avx512vnni.c files the same with vpdpwssd). */
+ops_status q16_dwconv_hwc_avx512(const ops_q16_dwconv_args *a);       /* wrapper */
+ops_status q16_dwconv_3x3_avx512(const ops_q16_dwconv_args *a);       /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q16_dwconv_5x5_avx512(const ops_q16_dwconv_args *a);       /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q16_dwconv_hwc_avx512vnni(const ops_q16_dwconv_args *a);   /* wrapper */
+ops_status q16_dwconv_3x3_avx512vnni(const ops_q16_dwconv_args *a);   /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q16_dwconv_5x5_avx512vnni(const ops_q16_dwconv_args *a);   /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
 #endif
 
 #endif /* EFFAD_OPS_KERNELS_INTERNAL_H */

@@ -48,5 +48,33 @@ static const ops_q8_kernels avx512vnni_q8 = {
     .dwconv = q8_dwconv_hwc_avx512vnni,
 };
 
-const ops_kernels ops_avx512_kernels = { OPS_ISA_AVX512, "avx512", &avx512_f32, &avx512_q8, &ops_scalar_q16 };
-const ops_kernels ops_avx512vnni_kernels = { OPS_ISA_AVX512, "avx512-vnni", &avx512_f32, &avx512vnni_q8, &ops_scalar_q16 };
+/* both GEMMs read the same panels: 32 columns of int16 k pairs */
+#define AVX512_Q16_GEMM_PACK                                  \
+    .gemm_buffer_size = q16_gemm_buffer_size_avx512,          \
+    .gemm_panel = 32,                                         \
+    .gemm_pack_buffer_size = q16_gemm_pack_buffer_size_avx512, \
+    .gemm_pack = q16_gemm_pack_avx512,                        \
+    .gemm_pack_offset = q16_gemm_pack_offset_avx512
+
+#define AVX512_Q16_GLUE                           \
+    .scale_channels = q16_scale_channels_avx512,  \
+    .quantize = q16_quantize_avx512,              \
+    .dequantize = q16_dequantize_avx512,          \
+    .sum_hw = q16_sum_hw_avx512
+
+static const ops_q16_kernels avx512_q16 = {
+    .gemm = q16_gemm_12x32_avx512,
+    AVX512_Q16_GEMM_PACK,
+    .dwconv = q16_dwconv_hwc_avx512,
+    AVX512_Q16_GLUE,
+};
+
+static const ops_q16_kernels avx512vnni_q16 = {
+    .gemm = q16_gemm_12x32_avx512vnni,
+    AVX512_Q16_GEMM_PACK,
+    .dwconv = q16_dwconv_hwc_avx512vnni,
+    AVX512_Q16_GLUE,
+};
+
+const ops_kernels ops_avx512_kernels = { OPS_ISA_AVX512, "avx512", &avx512_f32, &avx512_q8, &avx512_q16 };
+const ops_kernels ops_avx512vnni_kernels = { OPS_ISA_AVX512, "avx512-vnni", &avx512_f32, &avx512vnni_q8, &avx512vnni_q16 };

@@ -196,6 +196,8 @@ typedef struct dw_case {
     int32_t *sum;
 } dw_case;
 
+static void dw_fill(dw_case *t);
+
 /* force_k: that window instead of a random 3, 5 or 7 (0: random) */
 static void dw_make(dw_case *t, int force_k)
 {
@@ -213,6 +215,15 @@ static void dw_make(dw_case *t, int force_k)
     const int c = rnd() % 10 == 0 ? 200 + (int)(rnd() % 400) : 1 + (int)(rnd() % 70);
     const int ih = 4 + (int)(rnd() % 14), iw = 4 + (int)(rnd() % 14);
     d->in_dims = (ops_hwc){ ih, iw, c };
+    dw_fill(t);
+}
+
+/* The output dims, buffers and values of a case whose geometry and input
+ * dims are set. */
+static void dw_fill(dw_case *t)
+{
+    ops_q16_dwconv_args *d = &t->d;
+    const int k = d->g.kh, ih = d->in_dims.h, iw = d->in_dims.w, c = d->in_dims.c;
     const int oh = ops_conv_out_dim(ih, k, d->g.stride_h, d->g.dil_h, d->g.pad_top, d->g.pad_bottom);
     const int ow = ops_conv_out_dim(iw, k, d->g.stride_w, d->g.dil_w, d->g.pad_left, d->g.pad_right);
     d->out_dims = (ops_hwc){ oh < 1 ? 1 : oh, ow < 1 ? 1 : ow, c };
@@ -275,6 +286,59 @@ static void test_dw_semantics(void)
     CHECK_EQ_INT(sums_bad, 0);
 }
 
+/* One case through kt's depthwise and the scalar one (the case's band
+ * and ring drawn here); 1 if they differ. Frees the case. */
+static int dw_check(const ops_kernels *kt, dw_case *t)
+{
+    ops_q16_dwconv_args *d = &t->d;
+    const int c = d->in_dims.c;
+    const size_t out_n = (size_t)d->out_dims.h * d->out_dims.w * c;
+    int16_t *want = malloc(sizeof(int16_t) * out_n);
+    int32_t *want_sum = calloc((size_t)c, sizeof(int32_t));
+    ops_q16_dwconv_args r = *d;
+    r.out_q = want;
+    if (r.chan_sum) r.chan_sum = want_sum;
+    CHECK_EQ_INT(q16_dwconv_hwc_scalar(&r), OPS_OK);
+    memset(t->out, 0xAB, sizeof(int16_t) * out_n);
+    /* a band of rows now and then, as the engine splits them */
+    if (rnd() % 3 == 0 && d->out_dims.h > 2) {
+        d->row_begin = 1;
+        d->row_end = d->out_dims.h - 1;
+        if (d->chan_sum) { memset(want_sum, 0, sizeof(int32_t) * c); r.row_begin = 1; r.row_end = d->out_dims.h - 1; q16_dwconv_hwc_scalar(&r); }
+    }
+    /* the ring: the input held in in_ring rows, row iy at slot iy % in_ring */
+    int16_t *ring = 0;
+    if (rnd() % 4 == 0 && d->g.stride_h == 1) {
+        const int rows = (d->g.kh - 1) * d->g.dil_h + 1;
+        const size_t row_n = (size_t)d->in_dims.w * c;
+        ring = malloc(sizeof(int16_t) * row_n * rows);
+        /* one output row at a time with the rows it reads placed in the ring */
+        int ok = 1;
+        for (int oy = d->row_begin; oy < d->row_end && ok; oy++) {
+            for (int ky = 0; ky < d->g.kh; ky++) {
+                const int iy = oy - d->g.pad_top + ky * d->g.dil_h;
+                if (iy >= 0 && iy < d->in_dims.h) memcpy(ring + (size_t)(iy % rows) * row_n, t->in + (size_t)iy * row_n, sizeof(int16_t) * row_n);
+            }
+            ops_q16_dwconv_args one = *d;
+            one.in = ring; one.in_ring = rows; one.row_begin = oy; one.row_end = oy + 1;
+            ok = kt->q16->dwconv(&one) == OPS_OK;
+        }
+        CHECK(ok);
+    } else {
+        CHECK_EQ_INT(kt->q16->dwconv(d), OPS_OK);
+    }
+    const size_t row_n = (size_t)d->out_dims.w * c;
+    int differs = memcmp(t->out + (size_t)d->row_begin * row_n, want + (size_t)d->row_begin * row_n,
+                         sizeof(int16_t) * row_n * (size_t)(d->row_end - d->row_begin)) != 0;
+    if (d->chan_sum) differs |= memcmp(t->sum, want_sum, sizeof(int32_t) * c) != 0;
+    if (differs)
+        CHECK_MSG(0, "%s 16x8 depthwise k%d s%dx%d d%d c%d %dx%d ring %d act %d differs from scalar", kt->name, d->g.kh,
+                  d->g.stride_h, d->g.stride_w, d->g.dil_h, c, d->in_dims.h, d->in_dims.w, ring != 0, d->out.act.kind);
+    free(ring); free(want); free(want_sum);
+    dw_free(t);
+    return differs;
+}
+
 /* 2: a table's depthwise against the scalar one: whole maps, bands of
  * rows, and the ring input the fused expand+depthwise uses. */
 static void test_dw_table(const ops_kernels *kt)
@@ -286,57 +350,40 @@ static void test_dw_table(const ops_kernels *kt)
     for (int it = 0; it < 250 + n_big; it++) {
         dw_case t;
         dw_make(&t, it >= 250 ? big_k[it - 250] : 0);
-        ops_q16_dwconv_args *d = &t.d;
-        const int c = d->in_dims.c;
-        const size_t out_n = (size_t)d->out_dims.h * d->out_dims.w * c;
-        int16_t *want = malloc(sizeof(int16_t) * out_n);
-        int32_t *want_sum = calloc((size_t)c, sizeof(int32_t));
-        ops_q16_dwconv_args r = *d;
-        r.out_q = want;
-        if (r.chan_sum) r.chan_sum = want_sum;
-        CHECK_EQ_INT(q16_dwconv_hwc_scalar(&r), OPS_OK);
-        memset(t.out, 0xAB, sizeof(int16_t) * out_n);
-        /* a band of rows now and then, as the engine splits them */
-        if (rnd() % 3 == 0 && d->out_dims.h > 2) {
-            d->row_begin = 1;
-            d->row_end = d->out_dims.h - 1;
-            if (d->chan_sum) { memset(want_sum, 0, sizeof(int32_t) * c); r.row_begin = 1; r.row_end = d->out_dims.h - 1; q16_dwconv_hwc_scalar(&r); }
-        }
-        /* the ring: the input held in in_ring rows, row iy at slot iy % in_ring */
-        int16_t *ring = 0;
-        if (rnd() % 4 == 0 && d->g.stride_h == 1) {
-            const int rows = (d->g.kh - 1) * d->g.dil_h + 1;
-            const size_t row_n = (size_t)d->in_dims.w * c;
-            ring = malloc(sizeof(int16_t) * row_n * rows);
-            /* one output row at a time with the rows it reads placed in the ring */
-            int ok = 1;
-            for (int oy = d->row_begin; oy < d->row_end && ok; oy++) {
-                for (int ky = 0; ky < d->g.kh; ky++) {
-                    const int iy = oy - d->g.pad_top + ky * d->g.dil_h;
-                    if (iy >= 0 && iy < d->in_dims.h) memcpy(ring + (size_t)(iy % rows) * row_n, t.in + (size_t)iy * row_n, sizeof(int16_t) * row_n);
-                }
-                ops_q16_dwconv_args one = *d;
-                one.in = ring; one.in_ring = rows; one.row_begin = oy; one.row_end = oy + 1;
-                ok = kt->q16->dwconv(&one) == OPS_OK;
-            }
-            CHECK(ok);
-        } else {
-            CHECK_EQ_INT(kt->q16->dwconv(d), OPS_OK);
-        }
+        bad += dw_check(kt, &t);
         cases++;
-        const size_t row_n = (size_t)d->out_dims.w * c;
-        int differs = memcmp(t.out + (size_t)d->row_begin * row_n, want + (size_t)d->row_begin * row_n,
-                             sizeof(int16_t) * row_n * (size_t)(d->row_end - d->row_begin)) != 0;
-        if (d->chan_sum) differs |= memcmp(t.sum, want_sum, sizeof(int32_t) * c) != 0;
-        if (differs) {
-            bad++;
-            CHECK_MSG(0, "%s 16x8 depthwise k%d s%dx%d d%d c%d %dx%d ring %d act %d differs from scalar", kt->name, d->g.kh,
-                      d->g.stride_h, d->g.stride_w, d->g.dil_h, c, d->in_dims.h, d->in_dims.w, ring != 0, d->out.act.kind);
-        }
-        free(ring); free(want); free(want_sum);
-        dw_free(&t);
     }
     printf("  %s 16x8 depthwise: %d cases bit-identical to scalar, %d not\n", kt->name, cases - bad, bad);
+}
+
+/* 3: the shapes of EfficientNet's depthwise layers (3x3 and 5x5, stride 1
+ * "same", stride 2 with symmetric and TF-style asymmetric pads), wide
+ * enough for the SIMD bodies' widest tiles at stride 2 and with enough
+ * channels for several weight groups and a channel tail. */
+static void test_dw_shapes(const ops_kernels *kt)
+{
+    static const int sides[] = { 15, 28, 33 }, chans[] = { 32, 144, 240, 100, 488 };
+    int bad = 0, cases = 0;
+    for (int k = 3; k <= 5; k += 2)
+        for (int s = 1; s <= 2; s++)
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 5; j++) {
+                    dw_case t;
+                    memset(&t, 0, sizeof t);
+                    ops_q16_dwconv_args *d = &t.d;
+                    const int hw = sides[i], o = (hw + s - 1) / s, total = (o - 1) * s + k - hw;
+                    d->g = (ops_conv_geom){ k, k, s, s, 1, 1, k / 2, k / 2, k / 2, k / 2 };
+                    if (s == 2 && (i + j) % 2) {   /* TF "same": the extra pad at the end */
+                        d->g.pad_top = d->g.pad_left = total / 2;
+                        d->g.pad_bottom = d->g.pad_right = total - total / 2;
+                    }
+                    d->in_dims = (ops_hwc){ hw, hw, chans[j] };
+                    dw_fill(&t);
+                    if (j % 2) d->chan_sum = t.sum;
+                    bad += dw_check(kt, &t);
+                    cases++;
+                }
+    printf("  %s 16x8 depthwise, EfficientNet shapes: %d cases bit-identical to scalar, %d not\n", kt->name, cases - bad, bad);
 }
 
 /* ------------------------------------------------------------- glue */
@@ -376,6 +423,10 @@ static void test_glue_table(const ops_kernels *kt)
         int32_t *sa = malloc(sizeof(int32_t) * c), *sb = malloc(sizeof(int32_t) * c);
         for (size_t i = 0; i < n; i++) { in[i] = rnd_act(); x[i] = frand(-5, 5) * (rnd() % 5 ? 1.0f : 1e4f); }
         for (size_t j = 0; j < c; j++) mult[j] = frand(0.0f, 2.5f);
+        if (it % 4 == 0) {   /* the clamps' operand order: NaN, infinities, a zero times infinity */
+            x[0] = NAN; x[n / 2] = INFINITY; x[n - 1] = -INFINITY;
+            in[0] = 0; mult[0] = INFINITY;
+        }
         const float inv = 1.0f / frand(1e-4f, 1e-3f), sc = frand(1e-4f, 1e-3f);
         q16_scale_channels_scalar(in, px, c, mult, a); q->scale_channels(in, px, c, mult, b);
         bad += memcmp(a, b, sizeof(int16_t) * n) != 0;
@@ -416,6 +467,7 @@ static void test_q16_table(const ops_kernels *kt)
     }
     test_gemm_table(kt);
     test_dw_table(kt);
+    test_dw_shapes(kt);
     test_glue_table(kt);
 }
 
