@@ -31,4 +31,14 @@ static const ops_q8_kernels avx2_q8 = {
     .se_gate = q8_se_gate_avx2,
 };
 
-const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32, &avx2_q8, &ops_scalar_q16 };
+static const ops_q16_kernels avx2_q16 = {
+    .gemm = q16_gemm_scalar,
+    .gemm_buffer_size = q16_gemm_buffer_size_scalar,
+    .dwconv = q16_dwconv_hwc_scalar,
+    .scale_channels = q16_scale_channels_avx2,
+    .quantize = q16_quantize_avx2,
+    .dequantize = q16_dequantize_avx2,
+    .sum_hw = q16_sum_hw_avx2,
+};
+
+const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32, &avx2_q8, &avx2_q16 };
