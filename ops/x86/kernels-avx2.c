@@ -32,8 +32,12 @@ static const ops_q8_kernels avx2_q8 = {
 };
 
 static const ops_q16_kernels avx2_q16 = {
-    .gemm = q16_gemm_scalar,
-    .gemm_buffer_size = q16_gemm_buffer_size_scalar,
+    .gemm = q16_gemm_6x16_avx2,
+    .gemm_buffer_size = q16_gemm_buffer_size_avx2,
+    .gemm_panel = 16,         /* int16 k pairs of 16 columns: two ymm of B per k pair */
+    .gemm_pack_buffer_size = q16_gemm_pack_buffer_size_avx2,
+    .gemm_pack = q16_gemm_pack_avx2,
+    .gemm_pack_offset = q16_gemm_pack_offset_avx2,
     .dwconv = q16_dwconv_hwc_scalar,
     .scale_channels = q16_scale_channels_avx2,
     .quantize = q16_quantize_avx2,
