@@ -127,6 +127,9 @@ size_t     q16_gemm_buffer_size_avx2(size_t m, size_t n, size_t k);
 size_t     q16_gemm_pack_buffer_size_avx2(size_t n, size_t k);
 ops_status q16_gemm_pack_avx2(const ops_q16_gemm_args *a, void *dst);
 size_t     q16_gemm_pack_offset_avx2(size_t j0, size_t k);
+ops_status q16_dwconv_hwc_avx2(const ops_q16_dwconv_args *a);   /* wrapper */
+ops_status q16_dwconv_3x3_avx2(const ops_q16_dwconv_args *a);   /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q16_dwconv_5x5_avx2(const ops_q16_dwconv_args *a);   /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
 ops_status q16_scale_channels_avx2(const int16_t *in, size_t pixels, size_t c, const float *mult, int16_t *out);
 ops_status q16_quantize_avx2(const float *x, size_t n, float inv_scale, int16_t *q);
 ops_status q16_dequantize_avx2(const int16_t *q, size_t n, float scale, float *x);
