@@ -153,7 +153,7 @@ Q16_ALWAYS __m256i finish8(const q16_tile *t, const int epi, __m256 accf, __m256
 
 /* Row r of panel p of the tile to C; x0, x1: its sums as float (columns
  * 0-7, 8-15). */
-Q16_ALWAYS void store_row(const q16_tile *t, size_t p, const int epi, int r, __m256 x0, __m256 x1)
+Q16_ALWAYS void store_row_body(const q16_tile *t, size_t p, const int epi, int r, __m256 x0, __m256 x1)
 {
     const size_t nr = t->nr, col = p * Q16_NR;
     /* nr 8 (B4's 24- and 56-column layers end in one): the upper lanes are
@@ -191,29 +191,63 @@ Q16_ALWAYS void store_row(const q16_tile *t, size_t p, const int epi, int r, __m
     }
 }
 
-#define STEP(r, av)                                                       \
-    if (mr > r) {                                                         \
-        const __m256i x_ = (av);                                          \
-        c##r##0 = _mm256_add_epi32(c##r##0, _mm256_madd_epi16(x_, vb0)); \
-        c##r##1 = _mm256_add_epi32(c##r##1, _mm256_madd_epi16(x_, vb1)); \
+/* Out of line, one per epilogue: inlined into the tile, the swish's
+ * registers made GCC spill an accumulator inside the k loop. */
+#define STORE_ROW(name, e) \
+    static __attribute__((noinline)) void name(const q16_tile *t, size_t p, int r, __m256 x0, __m256 x1) \
+    { store_row_body(t, p, e, r, x0, x1); }
+STORE_ROW(store_row_act, EPI_ACT)
+STORE_ROW(store_row_swish, EPI_SWISH)
+STORE_ROW(store_row_none, EPI_NONE)
+#undef STORE_ROW
+
+Q16_ALWAYS void store_row(const q16_tile *t, size_t p, const int epi, int r, __m256 x0, __m256 x1)
+{
+    if (epi == EPI_SWISH) store_row_swish(t, p, r, x0, x1);
+    else if (epi == EPI_NONE) store_row_none(t, p, r, x0, x1);
+    else store_row_act(t, p, r, x0, x1);
+}
+
+/* One k step of row r: op SET starts the sums with it, ADD adds to them.
+ * (Starting from the first step rather than from zero is not for the
+ * saved instruction: given twelve zero-initialised accumulators, GCC 12
+ * spilled nine of them in the loop.) */
+#define SET(acc, x) acc = (x);
+#define ADD(acc, x) acc = _mm256_add_epi32(acc, (x));
+#define STEP(r, av, op)                                  \
+    if (mr > r) {                                        \
+        const __m256i x_ = (av);                         \
+        op(c##r##0, _mm256_madd_epi16(x_, vb0))          \
+        op(c##r##1, _mm256_madd_epi16(x_, vb1))          \
     }
-#define STEPS(s)                                                                                  \
-    {                                                                                             \
+#define STEPS(s, op)                                                                                      \
+    {                                                                                                     \
         const __m256i vb0 = _mm256_loadu_si256(bp + 2 * (s)), vb1 = _mm256_loadu_si256(bp + 2 * (s) + 1); \
-        STEP(0, bcast2(a0 + 2 * (s))) STEP(1, bcast2(a1 + 2 * (s))) STEP(2, bcast2(a2 + 2 * (s)))  \
-        STEP(3, bcast2(a3 + 2 * (s))) STEP(4, bcast2(a4 + 2 * (s))) STEP(5, bcast2(a5 + 2 * (s)))  \
+        STEP(0, bcast2(a0 + 2 * (s)), op) STEP(1, bcast2(a1 + 2 * (s)), op)                              \
+        STEP(2, bcast2(a2 + 2 * (s)), op) STEP(3, bcast2(a3 + 2 * (s)), op)                              \
+        STEP(4, bcast2(a4 + 2 * (s)), op) STEP(5, bcast2(a5 + 2 * (s)), op)                              \
     }
 /* the odd last k: (a[k-1], 0) against the pair (w[k-1], 0) */
-#define TAIL(s)                                                                                   \
-    {                                                                                             \
+#define TAIL(s, op)                                                                                       \
+    {                                                                                                     \
         const __m256i vb0 = _mm256_loadu_si256(bp + 2 * (s)), vb1 = _mm256_loadu_si256(bp + 2 * (s) + 1); \
-        STEP(0, _mm256_set1_epi32((uint16_t)a0[2 * (s)])) STEP(1, _mm256_set1_epi32((uint16_t)a1[2 * (s)])) \
-        STEP(2, _mm256_set1_epi32((uint16_t)a2[2 * (s)])) STEP(3, _mm256_set1_epi32((uint16_t)a3[2 * (s)])) \
-        STEP(4, _mm256_set1_epi32((uint16_t)a4[2 * (s)])) STEP(5, _mm256_set1_epi32((uint16_t)a5[2 * (s)])) \
+        STEP(0, _mm256_set1_epi32((uint16_t)a0[2 * (s)]), op) STEP(1, _mm256_set1_epi32((uint16_t)a1[2 * (s)]), op) \
+        STEP(2, _mm256_set1_epi32((uint16_t)a2[2 * (s)]), op) STEP(3, _mm256_set1_epi32((uint16_t)a3[2 * (s)]), op) \
+        STEP(4, _mm256_set1_epi32((uint16_t)a4[2 * (s)]), op) STEP(5, _mm256_set1_epi32((uint16_t)a5[2 * (s)]), op) \
     }
-#define ZERO()                                                                 \
-    c00 = c01 = c10 = c11 = c20 = c21 = _mm256_setzero_si256();                \
-    c30 = c31 = c40 = c41 = c50 = c51 = _mm256_setzero_si256();
+/* The int32 sums of k steps [s0, s1): full pairs, then the odd tail if
+ * the block ends the row; a block may be the tail alone (k = 511). */
+#define BLOCK(s0, s1)                                               \
+    {                                                               \
+        const size_t se_ = (s1) < kf ? (s1) : kf;                   \
+        if (se_ > (s0)) {                                           \
+            STEPS(s0, SET)                                          \
+            for (size_t s = (s0) + 1; s < se_; s++) STEPS(s, ADD)   \
+            if ((s1) > kf) TAIL(kf, ADD)                            \
+        } else {                                                    \
+            TAIL(kf, SET)                                           \
+        }                                                           \
+    }
 /* a block's int32 sums of row r widened and added into w[r] */
 #define FLUSH(r)                                                                                             \
     if (mr > r) {                                                                                            \
@@ -238,9 +272,7 @@ Q16_ALWAYS void tile(const int mr, const int epi, const int longk, const q16_til
     const size_t k = t->k, kf = k / 2, kp = kp_of(k);
     __m256i c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
     if (!longk) {
-        ZERO()
-        for (size_t s = 0; s < kf; s++) STEPS(s)
-        if (kp > kf) TAIL(kf)
+        BLOCK(0, kp)
 #define OUT32(r) \
     if (mr > r) store_row(t, p, epi, r, _mm256_cvtepi32_ps(c##r##0), _mm256_cvtepi32_ps(c##r##1));
         OUT32(0) OUT32(1) OUT32(2) OUT32(3) OUT32(4) OUT32(5)
@@ -250,10 +282,8 @@ Q16_ALWAYS void tile(const int mr, const int epi, const int longk, const q16_til
     _Alignas(32) int64_t w[Q16_MR][Q16_NR];
     memset(w, 0, sizeof w);
     for (size_t s0 = 0; s0 < kp; s0 += BLOCK_STEPS) {
-        const size_t s1 = kp - s0 < BLOCK_STEPS ? kp : s0 + BLOCK_STEPS, se = s1 < kf ? s1 : kf;
-        ZERO()
-        for (size_t s = s0; s < se; s++) STEPS(s)
-        if (s1 > kf) TAIL(kf)
+        const size_t s1 = kp - s0 < BLOCK_STEPS ? kp : s0 + BLOCK_STEPS;
+        BLOCK(s0, s1)
         FLUSH(0) FLUSH(1) FLUSH(2) FLUSH(3) FLUSH(4) FLUSH(5)
     }
     for (int r = 0; r < mr; r++) {
@@ -263,7 +293,9 @@ Q16_ALWAYS void tile(const int mr, const int epi, const int longk, const q16_til
     }
 }
 #undef FLUSH
-#undef ZERO
+#undef BLOCK
+#undef ADD
+#undef SET
 #undef TAIL
 #undef STEPS
 #undef STEP
