@@ -554,7 +554,7 @@ static void test_dsp_kernels(void)
     q.gemm = q8_gemm_2x2_dsp;
     q.gemm_buffer_size = q8_gemm_buffer_size_dsp;
     q.dwconv = q8_dwconv_hwc_dsp;
-    const ops_kernels dsp = { OPS_ISA_SCALAR, "dsp (portable C)", 0, &q };
+    const ops_kernels dsp = { OPS_ISA_SCALAR, "dsp (portable C)", 0, &q, &ops_scalar_q16 };
     test_q8_table(&dsp);
 }
 
