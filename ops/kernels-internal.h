@@ -119,6 +119,22 @@ ops_status q8_dequantize_avx2(const uint8_t *q, size_t n, float scale, int32_t z
 ops_status q8_sum_hw_avx2(const uint8_t *in, size_t hw, size_t c, int32_t *out);
 ops_status q8_se_gate_avx2(const ops_q8_se_args *a);
 
+/* 16x8 (files ops/x86/q16-...-avx2.c): bit-identical to the scalar
+ * references of ops/q16.h. The GEMM needs B packed by q16_gemm_pack_avx2
+ * (int16 k pairs in 16-column panels; without it, the reference). */
+ops_status q16_gemm_6x16_avx2(const ops_q16_gemm_args *a, void *scratch);
+size_t     q16_gemm_buffer_size_avx2(size_t m, size_t n, size_t k);
+size_t     q16_gemm_pack_buffer_size_avx2(size_t n, size_t k);
+ops_status q16_gemm_pack_avx2(const ops_q16_gemm_args *a, void *dst);
+size_t     q16_gemm_pack_offset_avx2(size_t j0, size_t k);
+ops_status q16_dwconv_hwc_avx2(const ops_q16_dwconv_args *a);   /* wrapper */
+ops_status q16_dwconv_3x3_avx2(const ops_q16_dwconv_args *a);   /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q16_dwconv_5x5_avx2(const ops_q16_dwconv_args *a);   /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q16_scale_channels_avx2(const int16_t *in, size_t pixels, size_t c, const float *mult, int16_t *out);
+ops_status q16_quantize_avx2(const float *x, size_t n, float inv_scale, int16_t *q);
+ops_status q16_dequantize_avx2(const int16_t *q, size_t n, float scale, float *x);
+ops_status q16_sum_hw_avx2(const int16_t *in, size_t hw, size_t c, int32_t *out);
+
 /* ---- AVX-512 VNNI (files ops/x86/q8-...-avx512vnni.c) ------------------------------ *
  * int8, bit-identical to the scalar references of ops/q8.h. The GEMM needs
  * B packed by q8_gemm_pack_avx512vnni (its own layout: 32-column panels of

@@ -31,4 +31,18 @@ static const ops_q8_kernels avx2_q8 = {
     .se_gate = q8_se_gate_avx2,
 };
 
-const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32, &avx2_q8, &ops_scalar_q16 };
+static const ops_q16_kernels avx2_q16 = {
+    .gemm = q16_gemm_6x16_avx2,
+    .gemm_buffer_size = q16_gemm_buffer_size_avx2,
+    .gemm_panel = 16,         /* int16 k pairs of 16 columns: two ymm of B per k pair */
+    .gemm_pack_buffer_size = q16_gemm_pack_buffer_size_avx2,
+    .gemm_pack = q16_gemm_pack_avx2,
+    .gemm_pack_offset = q16_gemm_pack_offset_avx2,
+    .dwconv = q16_dwconv_hwc_avx2,
+    .scale_channels = q16_scale_channels_avx2,
+    .quantize = q16_quantize_avx2,
+    .dequantize = q16_dequantize_avx2,
+    .sum_hw = q16_sum_hw_avx2,
+};
+
+const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32, &avx2_q8, &avx2_q16 };

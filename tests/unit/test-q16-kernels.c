@@ -386,6 +386,76 @@ static void test_dw_shapes(const ops_kernels *kt)
     printf("  %s 16x8 depthwise, EfficientNet shapes: %d cases bit-identical to scalar, %d not\n", kt->name, cases - bad, bad);
 }
 
+/* 3: EfficientNet's depthwise shapes as the engine calls them (3x3 and 5x5, strides 1 and 2, many
+ * channels, maps past L2) against the scalar one, as the engine calls
+ * them: bands of 2 output rows with channel sums, or one row a call from
+ * a ring of k input rows (the fused expand + depthwise, stride 2 too).
+ * The random cases above are small maps; these reach the fast paths'
+ * interior tiles, "same"-padding edges and prefetching. */
+static void test_dw_engine_shapes(const ops_kernels *kt)
+{
+    static const struct { int h, w, c, k, s, pt, pl, pb, pr, ring; } sh[] = {
+        { 56, 56, 144, 3, 1, 1, 1, 1, 1, 0 },  { 56, 56, 144, 5, 2, 2, 2, 2, 2, 0 },
+        { 28, 28, 240, 5, 2, 1, 1, 2, 2, 0 },  { 28, 28, 240, 3, 2, 0, 0, 1, 1, 0 },
+        { 14, 14, 480, 3, 1, 1, 1, 1, 1, 0 },  { 14, 14, 672, 5, 1, 2, 2, 2, 2, 0 },
+        { 7, 7, 1152, 5, 1, 2, 2, 2, 2, 0 },   { 40, 37, 24, 3, 1, 1, 1, 1, 1, 0 },
+        { 30, 30, 96, 3, 2, 1, 1, 1, 1, 3 },   { 19, 19, 192, 5, 2, 2, 2, 2, 2, 5 },
+        { 24, 24, 40, 3, 1, 1, 1, 1, 1, 3 },   { 13, 21, 136, 5, 1, 2, 2, 2, 2, 5 },
+        { 60, 64, 144, 3, 1, 1, 1, 1, 1, 0 },  { 64, 60, 144, 5, 2, 1, 1, 2, 2, 0 },   /* past 1 MB: prefetching */
+    };
+    int bad = 0, cases = 0;
+    for (size_t i = 0; i < sizeof sh / sizeof sh[0]; i++) {
+        const int h = sh[i].h, w = sh[i].w, c = sh[i].c, k = sh[i].k, ring = sh[i].ring;
+        ops_q16_dwconv_args d;
+        memset(&d, 0, sizeof d);
+        d.g = (ops_conv_geom){ k, k, sh[i].s, sh[i].s, 1, 1, sh[i].pt, sh[i].pl, sh[i].pb, sh[i].pr };
+        const int oh = ops_conv_out_dim(h, k, sh[i].s, 1, sh[i].pt, sh[i].pb);
+        const int ow = ops_conv_out_dim(w, k, sh[i].s, 1, sh[i].pl, sh[i].pr);
+        d.in_dims = (ops_hwc){ h, w, c };
+        d.out_dims = (ops_hwc){ oh, ow, c };
+        const size_t in_n = (size_t)h * w * c, out_n = (size_t)oh * ow * c, row_n = (size_t)w * c;
+        int16_t *in = malloc(sizeof(int16_t) * in_n), *out = malloc(sizeof(int16_t) * out_n);
+        int16_t *want = malloc(sizeof(int16_t) * out_n), *rbuf = malloc(sizeof(int16_t) * row_n * (size_t)k);
+        int8_t *wt = malloc((size_t)k * k * c);
+        float *mult = malloc(sizeof(float) * c), *bias = malloc(sizeof(float) * c);
+        int32_t *sum = calloc((size_t)c, sizeof(int32_t)), *want_sum = calloc((size_t)c, sizeof(int32_t));
+        for (size_t j = 0; j < in_n; j++) in[j] = rnd_act();
+        for (size_t j = 0; j < (size_t)k * k * c; j++) wt[j] = rnd_weight((int)(i & 1));
+        const float s_in = frand(1e-5f, 1e-4f);
+        for (int j = 0; j < c; j++) { mult[j] = s_in * frand(0.0005f, 0.01f); bias[j] = frand(-1, 1); }
+        d.in = in; d.w = wt;
+        d.out.mult = mult; d.out.bias = i % 3 ? bias : 0;
+        d.out.act = (ops_act){ i % 4 == 3 ? OPS_ACT_NONE : OPS_ACT_SWISH, 0, 0 };
+        d.out.inv_scale = 1.0f / frand(2e-4f, 1e-3f);
+        d.out_q = want; d.row_begin = 0; d.row_end = oh; d.chan_sum = want_sum;
+        CHECK_EQ_INT(q16_dwconv_hwc_scalar(&d), OPS_OK);
+        memset(out, 0xAB, sizeof(int16_t) * out_n);
+        d.out_q = out; d.chan_sum = sum;
+        int ok = 1;
+        for (int y0 = 0; y0 < oh && ok; y0 += ring ? 1 : 2) {
+            ops_q16_dwconv_args b = d;
+            b.row_begin = y0; b.row_end = ring || y0 + 2 > oh ? y0 + 1 : y0 + 2;
+            if (ring) {
+                /* the rows output row y0 reads, each at slot iy % ring */
+                for (int ky = 0; ky < k; ky++) {
+                    const int iy = y0 * sh[i].s - sh[i].pt + ky;
+                    if (iy >= 0 && iy < h) memcpy(rbuf + (size_t)(iy % ring) * row_n, in + (size_t)iy * row_n, sizeof(int16_t) * row_n);
+                }
+                b.in = rbuf; b.in_ring = ring;
+            }
+            ok = kt->q16->dwconv(&b) == OPS_OK;
+        }
+        CHECK(ok);
+        cases++;
+        if (memcmp(out, want, sizeof(int16_t) * out_n) || memcmp(sum, want_sum, sizeof(int32_t) * c)) {
+            bad++;
+            CHECK_MSG(0, "%s 16x8 depthwise %dx%dx%d k%d s%d ring %d differs from scalar", kt->name, h, w, c, k, sh[i].s, ring);
+        }
+        free(in); free(out); free(want); free(rbuf); free(wt); free(mult); free(bias); free(sum); free(want_sum);
+    }
+    printf("  %s 16x8 depthwise, EfficientNet shapes as the engine calls them: %d cases bit-identical to scalar, %d not\n", kt->name, cases - bad, bad);
+}
+
 /* ------------------------------------------------------------- glue */
 
 /* 1: the glue's semantics, including the clamps and NaN. */
@@ -468,6 +538,7 @@ static void test_q16_table(const ops_kernels *kt)
     test_gemm_table(kt);
     test_dw_table(kt);
     test_dw_shapes(kt);
+    test_dw_engine_shapes(kt);
     test_glue_table(kt);
 }
 
