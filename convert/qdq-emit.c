@@ -303,7 +303,5 @@ effad_status qdq_emit(const effad_model *m, uint8_t **onnx, size_t *n_bytes, eff
         onnx_builder_free(&em.b);
         return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory writing the QDQ graph");
     }
-    int wide = m->has_head && m->head.in_q.dtype == EFFAD_S16;
-    for (int i = 0; i < m->n_blocks; i++) wide |= m->blocks[i].dw.in_q.dtype == EFFAD_S16;
-    return onnx_builder_finish(&em.b, wide ? 21 : 13, "effad", onnx, n_bytes, e);
+    return onnx_builder_finish(&em.b, m->act16 ? 21 : 13, "effad", onnx, n_bytes, e);
 }

@@ -128,6 +128,7 @@ typedef struct effad_model {
     long long n_params;           /* weights and biases                  */
     int version;                  /* .efm format version of the file     */
     int quantised;                /* some layer runs in int8             */
+    int act16;                    /* ... of them with int16 activations (16x8) */
 } effad_model;
 
 /* Validates and decodes an .efm image. bytes must stay alive and unchanged

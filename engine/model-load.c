@@ -164,6 +164,7 @@ static effad_status read_conv(loader *L, const efm_conv_rec *c, const char *what
                           effad_dtype_name(cv->in_q.dtype), effad_dtype_name(cv->out_q.dtype));
     L->m->n_params += count;
     L->m->quantised |= cv->w.dtype == EFFAD_S8;
+    L->m->act16 |= cv->in_q.dtype == EFFAD_S16;
     if (c->b != EFM_NONE) {
         cv->b.dtype = EFFAD_F32;
         if ((s = tensor_view(L, c->b, EFM_F32, cv->cout, what, &cv->b.data))) return s;

@@ -47,8 +47,6 @@ static effad_status conv_geom(const effad_conv *c, int in_h, int in_w, effad_geo
 static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
 static size_t round64(size_t n) { return (n + 63u) & ~(size_t)63u; }
 
-/* Bytes of one activation element of type q. */
-
 /* A 1x1 layer's needs over m pixels, from its type's table: with a
  * packing kernel, one shared pack buffer (B packed once per layer, read by
  * every worker) and no per-worker scratch; else the kernel's own scratch,
@@ -86,14 +84,6 @@ static size_t gemm_cols(const ops_kernels *k, int quantised)
     return cols;
 }
 
-/* Whether any layer of m reads int16 activations (16x8 kernels). */
-static int uses_q16(const effad_model *m)
-{
-    int any = m->has_head && m->head.in_q.dtype == EFFAD_S16;
-    for (int i = 0; i < m->n_blocks; i++) any |= m->blocks[i].dw.in_q.dtype == EFFAD_S16;
-    return any;
-}
-
 size_t plan_bands(int rows) { return (size_t)(rows + PLAN_BAND_ROWS - 1) / PLAN_BAND_ROWS; }
 
 int plan_ring_rows(int kh, int dil_h, int in_h)
@@ -123,7 +113,7 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     if (m->quantised && !k->q8)
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "int8 layers: the %s kernels of this build have no int8 path",
                           k->name);
-    if (uses_q16(m) && (!k->q8 || !k->q16))
+    if (m->act16 && (!k->q8 || !k->q16))
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "16x8 layers: the %s kernels of this build have no int16 path",
                           k->name);
     r->m = m; r->k = k; r->in_h = in_h; r->in_w = in_w; r->n_workers = n_workers; r->map_taps = o->map_taps; r->flags = o->flags;

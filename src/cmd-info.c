@@ -53,12 +53,8 @@ void info_print(FILE *f, const effad_model *m, const effad_kernel_set *k, int ve
     fprintf(f, "  MACs        "); print_thousands(f, effad_model_macs(m, 0, 0));
     fprintf(f, " at %dx%d\n", m->in_h, m->in_w);
     fprintf(f, "  arena       "); print_thousands(f, (long long)arena);
-    /* the activation type of the quantised layers: the last int8 block's */
-    const char *qname = "int8 model";
-    for (int i = 0; i < m->n_blocks; i++)
-        if (m->blocks[i].dw.in_q.dtype == EFFAD_S16) qname = "int8 model, int16 activations";
-    fprintf(f, " bytes (one thread, %s kernels%s%s)\n", k ? effad_kernels_name(k) : "scalar",
-            m->quantised ? ", " : "", m->quantised ? qname : "");
+    fprintf(f, " bytes (one thread, %s kernels%s)\n", k ? effad_kernels_name(k) : "scalar",
+            !m->quantised ? "" : m->act16 ? ", int8 model, int16 activations" : ", int8 model");
     if (packed) {
         fprintf(f, "  packed      "); print_thousands(f, (long long)packed);
         fprintf(f, " bytes (the 1x1 weights laid out once for these kernels)\n");
