@@ -60,6 +60,10 @@ static void gemm_needs(const ops_kernels *k, const effad_conv *c, size_t m, int 
     if (c->w.dtype == EFFAD_S8 && c->in_q.dtype == EFFAD_S16) {
         if (k->q16->gemm_pack && !prepacked) *pack = max_sz(*pack, k->q16->gemm_pack_buffer_size(n, kk));
         *scr = max_sz(*scr, k->q16->gemm_buffer_size(m, n, kk));
+        if (gated) {   /* the gate's block of A rows, then the kernel's scratch */
+            const size_t rows = plan_q16_gate_rows(kk) < m ? plan_q16_gate_rows(kk) : m;
+            *scr = max_sz(*scr, round64(rows * kk * sizeof(int16_t)) + k->q16->gemm_buffer_size(rows, n, kk));
+        }
     } else if (c->w.dtype == EFFAD_S8) {
         /* the int8 tables' scratch is per call even with B packed */
         if (k->q8->gemm_pack && !prepacked) *pack = max_sz(*pack, k->q8->gemm_pack_buffer_size(n, kk));

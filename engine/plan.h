@@ -66,6 +66,17 @@ effad_status plan_runner_init(effad_runner *r, const effad_model *m, const struc
                               void *arena, size_t arena_bytes, effad_error *e);
 
 size_t plan_bands(int rows);
+/* A 16x8 projection under a squeeze-excite gate reads its input
+ * requantised by the gate a block of rows at a time, into the worker's
+ * scratch just before the GEMM reads it (run-q16.c): at most
+ * PLAN_Q16_GATE_BYTES of int16, a whole number of PLAN_GEMM_ROWS chunks
+ * (one at least), so the block stays in L2 beside B's panels. */
+#define PLAN_Q16_GATE_BYTES ((size_t)64 << 10)
+static inline size_t plan_q16_gate_rows(size_t k)
+{
+    const size_t rows = PLAN_Q16_GATE_BYTES / (k * sizeof(int16_t)) / PLAN_GEMM_ROWS * PLAN_GEMM_ROWS;
+    return rows ? rows : PLAN_GEMM_ROWS;
+}
 /* Bytes of one activation element of type q. */
 static inline size_t plan_elem_bytes(const effad_qtype *q)
 {

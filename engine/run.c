@@ -53,7 +53,7 @@ void run_band_rows(int band, int out_h, int *begin, int *end)
 ops_status run_1x1(effad_runner *r, const effad_conv *c, const void *in, size_t pixels, const run_fold *fold,
                    const void *res, const effad_qtype *res_q, void *out)
 {
-    if (run_is_q16(c)) return fold && fold->scale ? OPS_ERR_ARG : q16_run_1x1(r, c, in, pixels, res, res_q, out);
+    if (run_is_q16(c)) return q16_run_1x1(r, c, in, pixels, fold ? fold->scale : 0, res, res_q, out);
     if (run_is_q8(c)) return q8_run_1x1(r, c, in, pixels, fold, res, res_q, out);
     return f32_run_1x1(r, c, in, pixels, fold ? fold->scale : 0, res, out);
 }
@@ -90,10 +90,7 @@ ops_status run_se_gate(effad_runner *r, const effad_block *b, const float *mean,
 ops_status run_gate_q(effad_runner *r, const effad_block *b, void *dw, size_t pixels, const float *gate,
                       float *mult, run_fold *fold)
 {
-    if (run_is_q16(&b->project)) {
-        fold->scale = 0;   /* the 16x8 tables rescale in a pass of their own */
-        return q16_run_gate(r, b, dw, pixels, gate, mult);
-    }
+    if (run_is_q16(&b->project)) return q16_run_gate(r, b, dw, pixels, gate, mult, fold);
     return q8_run_gate(r, b, dw, pixels, gate, mult, fold);
 }
 

@@ -117,8 +117,10 @@ ops_q8_out q8_out_of(const effad_conv *c, const float *mult);
 /* The float mean of a map of type q from its exact per-band sums. */
 void q8_band_mean(const int32_t *bands, int n_bands, int c, long long pixels, const effad_qtype *q, float *mean);
 
-ops_status q16_run_1x1(effad_runner *r, const effad_conv *c, const int16_t *in, size_t pixels, const int16_t *res,
-                       const effad_qtype *res_q, int16_t *out);
+/* a_mult: the squeeze-excite gate's rescale of in's columns (q16_run_gate
+ * hands it on when the projection is split by rows), or NULL. */
+ops_status q16_run_1x1(effad_runner *r, const effad_conv *c, const int16_t *in, size_t pixels, const float *a_mult,
+                       const int16_t *res, const effad_qtype *res_q, int16_t *out);
 ops_status q16_run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, const int16_t *in, int16_t *out,
                       int32_t *bands, float *mean);
 ops_status q16_run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
@@ -126,7 +128,7 @@ ops_status q16_run_expand_dw(effad_runner *r, const effad_block *b, const effad_
 ops_status q16_run_tap(effad_runner *r, const int16_t *x, const effad_qtype *q, int h, int w, int c, float *pooled,
                        float *map);
 ops_status q16_run_gate(effad_runner *r, const effad_block *b, int16_t *dw, size_t pixels, const float *gate,
-                        float *mult);
+                        float *mult, run_fold *fold);
 
 /* Runs the fused band loop (run.c) over job with the type's ops; each
  * worker's ring is ring_bytes_per_row * ring_rows bytes. */

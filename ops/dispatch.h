@@ -77,7 +77,8 @@ typedef struct ops_q8_kernels {
 /* 16x8 kernels of one ISA: int16 activations, int8 weights (q16.h). The
  * same shape as the int8 table; the squeeze-excite gate is the int8
  * table's (float activations, int8 weights), and the gate's rescale is
- * always a pass of its own (no a_mult form). */
+ * scale_channels, which the engine runs on blocks of A's rows just before
+ * the GEMM reads them (engine/run-q16.c; no a_mult form in the kernels). */
 typedef struct ops_q16_kernels {
     ops_status (*gemm)(const ops_q16_gemm_args *a, void *scratch);
     size_t     (*gemm_buffer_size)(size_t m, size_t n, size_t k);

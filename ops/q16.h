@@ -65,7 +65,8 @@ static inline int16_t ops_q16_finish(float accf, const ops_q8_out *o, size_t j, 
  * c[i][j] = finish(sum_k a[i][k] * b[k][j]) with, when res is given, the
  * residual res[i][j] * res_scale added after the activation. b is [k][n]
  * int8 row-major. No a_mult form: the engine rescales A by the squeeze-
- * excite gate first (q16_scale_channels).                               */
+ * excite gate first (q16_scale_channels, a block of rows at a time into
+ * scratch the GEMM then reads: engine/run-q16.c).                       */
 typedef struct ops_q16_gemm_args {
     size_t m, n, k;
     const int16_t *a;      size_t a_stride;
