@@ -16,10 +16,24 @@ ops_status q16_scale_channels_avx512(const int16_t *in, size_t pixels, size_t c,
 {
     if ((pixels && c) && (!in || !mult || !out)) return OPS_ERR_ARG;
     const q16_avx512_out q = q16_avx512_out_of(1.0f);
+    /* vpackssdw takes 4 lanes of each source per 128 bits; this qword
+     * order puts the 32 channels back in place */
+    const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+    const size_t c32 = c / 32 * 32;
     for (size_t p = 0; p < pixels; p++) {
         const int16_t *x = in + p * c;
         int16_t *y = out + p * c;
-        for (size_t ch = 0; ch < c; ch += 16) {
+        /* 32 channels a step, one store: this runs on every element of a
+         * gated block's depthwise output (B4: ~20 M a pass) */
+        size_t ch = 0;
+        for (; ch < c32; ch += 32) {
+            const __m512 v0 = _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(x + ch))));
+            const __m512 v1 = _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(_mm256_loadu_si256((const __m256i *)(const void *)(x + ch + 16))));
+            const __m512i r0 = q16_avx512_round(_mm512_mul_ps(v0, _mm512_loadu_ps(mult + ch)), &q);
+            const __m512i r1 = q16_avx512_round(_mm512_mul_ps(v1, _mm512_loadu_ps(mult + ch + 16)), &q);
+            _mm512_storeu_si512((void *)(y + ch), _mm512_permutexvar_epi64(order, _mm512_packs_epi32(r0, r1)));
+        }
+        for (; ch < c; ch += 16) {
             const __mmask16 m = tail16(c - ch);
             const __m512 v = _mm512_cvtepi32_ps(_mm512_cvtepi16_epi32(_mm256_maskz_loadu_epi16(m, x + ch)));
             const __m512i r = q16_avx512_round(_mm512_mul_ps(v, _mm512_maskz_loadu_ps(m, mult + ch)), &q);
