@@ -19,7 +19,7 @@ ops_status q16_dwconv_hwc_avx2(const ops_q16_dwconv_args *a)
      * the reference refuses it): the reference */
     if (a->in_dims.c < 1 || g.dil_h != 1 || g.dil_w != 1 || g.kh < 1 || g.kw < 1 || g.stride_h < 1 ||
         g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > Q16DW_MAX_KH || g.kh * g.kw > 225 ||
-        q16dw_block_vectors(g.kh, g.kw) * sizeof(__m256i) > Q16DW_PREP_BYTES)
+        qdw_avx2_block_vectors(g.kh, g.kw) * sizeof(__m256i) > Q16DW_PREP_BYTES)
         return q16_dwconv_hwc_scalar(a);
     if (ops_dw_fixed_kxk(&g, 3)) return q16_dwconv_3x3_avx2(a);
     if (ops_dw_fixed_kxk(&g, 5)) return q16_dwconv_5x5_avx2(a);

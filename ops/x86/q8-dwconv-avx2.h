@@ -36,6 +36,10 @@
  * Channels past the last multiple of 16 go through an 8-lane block (8-byte
  * loads and stores) when there are 8 of them, and
  * the reference's arithmetic per pixel for the last c % 8.
+ *
+ * This file holds what is int8's own: the loads, the tile and the tail.
+ * The weights' layout (qdw-prep-avx2.h) and everything above one tile
+ * (qdw-rows-avx2.h) are shared with the 16x8 body, q16-dwconv-avx2.h.
  */
 #ifndef EFFAD_Q8_DWCONV_AVX2_H
 #define EFFAD_Q8_DWCONV_AVX2_H
@@ -43,6 +47,7 @@
 #include <immintrin.h>
 #include "kernels-internal.h"   /* ops_dw_fixed_kxk, the scalar reference */
 #include "q8-avx2.h"
+#include "qdw-prep-avx2.h"
 
 /* Kernel heights up to this go through the body; taller ones -- valid
  * ONNX, never EfficientNet -- to the scalar reference. */
@@ -54,9 +59,6 @@
  * the kh row streams of a map bigger than L2). */
 #define Q8DW_PF_TILES 2
 #define Q8DW_PF_MIN_BYTES (512u << 10)
-/* Per 16-channel block: 2 vectors per (row pair, kernel column), then the
- * epilogue's mult and bias, each as the two unpack-order halves. */
-#define Q8DW_FACTORS 4
 
 typedef struct q8dw {
     const ops_q8_dwconv_args *a;
@@ -66,52 +68,6 @@ typedef struct q8dw {
     int swish;            /* the activation is swish (else: the switch) */
     int prefetch;         /* the input is bigger than L2 (q8dw_tiles) */
 } q8dw;
-
-Q8_INLINE size_t q8dw_block_vectors(int kh, int kw)
-{
-    return (size_t)((kh + 1) / 2) * (size_t)kw * 2 + Q8DW_FACTORS;
-}
-
-/* 16 (or, half, 8: the upper lanes zero) int8 weights at p as int16. */
-Q8_INLINE __m256i q8dw_w16(const int8_t *p, const int half)
-{
-    const __m128i v = half ? _mm_loadl_epi64((const __m128i *)(const void *)p) : _mm_loadu_si128((const __m128i *)(const void *)p);
-    return _mm256_cvtepi8_epi16(v);
-}
-
-/* 16 (or 8) floats at p, zero past them. */
-Q8_INLINE void q8dw_f16(const float *p, const int half, __m256 *lo, __m256 *hi)
-{
-    *lo = _mm256_loadu_ps(p);
-    *hi = half ? _mm256_setzero_ps() : _mm256_loadu_ps(p + 8);
-}
-
-/* Weights and factors of blocks [b0, b1) into prep (see the top); a half
- * block holds channels cb..cb+7 only (the rest of its lanes zero). */
-static inline void q8dw_prepare(const q8dw *d, int kh, int kw, int b0, int b1, const int half, __m256i *prep)
-{
-    const ops_q8_dwconv_args *a = d->a;
-    const size_t c = d->c, nv = q8dw_block_vectors(kh, kw);
-    for (int b = b0; b < b1; b++) {
-        const size_t cb = (size_t)b * 16;
-        __m256i *p = prep + (size_t)(b - b0) * nv;
-        for (int ky = 0; ky < kh; ky += 2)
-            for (int kx = 0; kx < kw; kx++, p += 2) {
-                const __m256i wa = q8dw_w16(a->w + ((size_t)ky * kw + kx) * c + cb, half);
-                const __m256i wb = ky + 1 < kh ? q8dw_w16(a->w + ((size_t)(ky + 1) * kw + kx) * c + cb, half)
-                                               : _mm256_setzero_si256();
-                p[0] = _mm256_unpacklo_epi16(wa, wb);
-                p[1] = _mm256_unpackhi_epi16(wa, wb);
-            }
-        __m256 m0, m1, b0v = _mm256_setzero_ps(), b1v = b0v;
-        q8dw_f16(a->out.mult + cb, half, &m0, &m1);
-        if (a->out.bias) q8dw_f16(a->out.bias + cb, half, &b0v, &b1v);
-        p[0] = _mm256_castps_si256(_mm256_permute2f128_ps(m0, m1, 0x20));    /* channels 0-3, 8-11 */
-        p[1] = _mm256_castps_si256(_mm256_permute2f128_ps(m0, m1, 0x31));    /* 4-7, 12-15 */
-        p[2] = _mm256_castps_si256(_mm256_permute2f128_ps(b0v, b1v, 0x20));
-        p[3] = _mm256_castps_si256(_mm256_permute2f128_ps(b0v, b1v, 0x31));
-    }
-}
 
 /* 16 (half: 8, the rest zero) uint8 at p widened to int16 minus the zero
  * point (the upper lanes of a half block hold -zero: their weights are
@@ -182,7 +138,7 @@ Q8_INLINE void q8dw_tile(const q8dw *d, const uint8_t *const *rows, int ix0, siz
         else if (pa) q8dw_cols(d, pa, pb, 1, ix0, cb, wg, kw, sw, N, col_lo, col_hi, half, lo, hi);
         else if (pb) q8dw_cols(d, pa, pb, 2, ix0, cb, wg, kw, sw, N, col_lo, col_hi, half, lo, hi);
     }
-    const __m256i *f = wb + q8dw_block_vectors(kh, kw) - Q8DW_FACTORS;
+    const __m256i *f = wb + qdw_avx2_block_vectors(kh, kw) - QDW_AVX2_FACTORS;
     const __m256 ml = _mm256_castsi256_ps(f[0]), mh = _mm256_castsi256_ps(f[1]);
     const __m256 bl = _mm256_castsi256_ps(f[2]), bh = _mm256_castsi256_ps(f[3]);
     const size_t c = d->c;
@@ -217,102 +173,6 @@ Q8_INLINE void q8dw_tile(const q8dw *d, const uint8_t *const *rows, int ix0, siz
     }
 }
 
-/* Tiles of N outputs with every column inside the row, from *oxp while
- * they fit before ox_hi, blocks [b0, b1). */
-Q8_INLINE void q8dw_tiles(const q8dw *d, const uint8_t *const *rows, const __m256i *prep, int b0, int b1,
-                          const int kh, const int kw, const int sw, const int N, const int half, int *oxp, int ox_hi,
-                          uint8_t *orow)
-{
-    const ops_q8_dwconv_args *a = d->a;
-    const size_t c = d->c, nv = q8dw_block_vectors(kh, kw);
-    int ox = *oxp;
-    for (; ox + N <= ox_hi; ox += N) {
-        const int ix0 = ox * sw - a->g.pad_left;
-        if (N > 1 && d->prefetch) {
-            /* the input columns this tile's rows read, Q8DW_PF_TILES tiles
-             * ahead (addresses past the row are harmless: a prefetch never
-             * faults) */
-            const uintptr_t at = (uintptr_t)(ix0 + Q8DW_PF_TILES * N * sw) * c + (uintptr_t)b0 * 16;
-            const size_t bytes = (size_t)N * sw * c;
-            for (int ky = 0; ky < kh; ky++)
-                if (rows[ky])
-                    for (size_t l = 0; l < bytes; l += 64) _mm_prefetch((const char *)((uintptr_t)rows[ky] + at + l), _MM_HINT_T0);
-        }
-        for (int b = b0; b < b1; b++) {
-            const size_t cb = (size_t)b * 16;
-            q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, N, 0, (N - 1) * sw + kw, half,
-                      orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
-        }
-    }
-    *oxp = ox;
-}
-
-/* One output at column ox whose window may cross either edge; half: the
- * blocks are 8-channel ones (the tail). */
-static inline void q8dw_border(const q8dw *d, const uint8_t *const *rows, const __m256i *prep, int b0, int b1,
-                               int kh, int kw, int sw, int ox, int half, uint8_t *orow)
-{
-    const ops_q8_dwconv_args *a = d->a;
-    const size_t c = d->c, nv = q8dw_block_vectors(kh, kw);
-    const int iw = a->in_dims.w, ix0 = ox * sw - a->g.pad_left;
-    const int kx_lo = ix0 < 0 ? -ix0 : 0, kx_hi = iw - ix0 < kw ? iw - ix0 : kw;
-    if (kx_lo >= kx_hi) {   /* every tap is padding: the bias alone */
-        for (int b = b0; b < b1; b++) {
-            const size_t cb = (size_t)b * 16;
-            uint8_t *o = orow + (size_t)ox * c + cb;
-            int32_t *cs = a->chan_sum ? a->chan_sum + cb : 0;
-            if (half) q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, 0, 0, 1, o, cs);
-            else q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, 0, 0, 0, o, cs);
-        }
-        return;
-    }
-    for (int b = b0; b < b1; b++) {
-        const size_t cb = (size_t)b * 16;
-        uint8_t *o = orow + (size_t)ox * c + cb;
-        int32_t *cs = a->chan_sum ? a->chan_sum + cb : 0;
-        if (half) q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, kx_lo, kx_hi, 1, o, cs);
-        else q8dw_tile(d, rows, ix0, cb, prep + (size_t)(b - b0) * nv, kh, kw, sw, 1, kx_lo, kx_hi, 0, o, cs);
-    }
-}
-
-/* The first (right = 0) or last kw/2 outputs of a stride-1 row with
- * "same" padding as one tile (see the top). */
-Q8_INLINE void q8dw_edge(const q8dw *d, const uint8_t *const *rows, const __m256i *prep, int b0, int b1,
-                         const int kh, const int kw, const int right, const int half, int ox, uint8_t *orow)
-{
-    const ops_q8_dwconv_args *a = d->a;
-    const int P = kw / 2, span = (P - 1) + kw;
-    const size_t c = d->c, nv = q8dw_block_vectors(kh, kw);
-    for (int b = b0; b < b1; b++) {
-        const size_t cb = (size_t)b * 16;
-        q8dw_tile(d, rows, ox - P, cb, prep + (size_t)(b - b0) * nv, kh, kw, 1, P, right ? 0 : P, right ? span - P : span, half,
-                  orow + (size_t)ox * c + cb, a->chan_sum ? a->chan_sum + cb : 0);
-    }
-}
-
-/* One output row, blocks [b0, b1) (half: the one 8-channel block):
- * stride-1 "same" edges as tiles, other borders one output at a time, the
- * interior in tiles of 4 and then singles. */
-Q8_INLINE void q8dw_row(const q8dw *d, const uint8_t *const *rows, const __m256i *prep, int b0, int b1, const int kh,
-                        const int kw, const int sw, const int K, const int half, const int edges, int ox_lo, int ox_hi,
-                        uint8_t *orow)
-{
-    const int ow = d->a->out_dims.w, P = kw / 2;
-    int ox = 0;
-    if (edges) {
-        q8dw_edge(d, rows, prep, b0, b1, kh, kw, 0, half, 0, orow);
-        ox = P;
-    }
-    for (; ox < ox_lo; ox++) q8dw_border(d, rows, prep, b0, b1, kh, kw, sw, ox, half, orow);
-    if (K) q8dw_tiles(d, rows, prep, b0, b1, kh, kw, sw, 4, half, &ox, ox_hi, orow);
-    q8dw_tiles(d, rows, prep, b0, b1, kh, kw, sw, 1, half, &ox, ox_hi, orow);
-    if (edges) {
-        q8dw_edge(d, rows, prep, b0, b1, kh, kw, 1, half, ox, orow);
-        ox = ow;
-    }
-    for (; ox < ow; ox++) q8dw_border(d, rows, prep, b0, b1, kh, kw, sw, ox, half, orow);
-}
-
 /* Channels [c16, c) of output (oy, ox): the reference's arithmetic. */
 static inline void q8dw_tail(const ops_q8_dwconv_args *a, const uint8_t *const *rows, int ox, int c16, uint8_t *orow)
 {
@@ -334,69 +194,21 @@ static inline void q8dw_tail(const ops_q8_dwconv_args *a, const uint8_t *const *
     }
 }
 
-/* The whole kernel. K (kernel side) and S (stride) are constants in the
- * fast paths, 0 for "read them from the geometry" (any kh x kw, dilation
- * 1; the caller checks). */
-Q8_INLINE void q8dw_body(const ops_q8_dwconv_args *a, const int K, const int S)
-{
-    const ops_conv_geom g = a->g;
-    const int kh = K ? K : g.kh, kw = K ? K : g.kw;
-    const int sh = S ? S : g.stride_h, sw = S ? S : g.stride_w;
-    const int ih = a->in_dims.h, iw = a->in_dims.w, c = a->in_dims.c, ow = a->out_dims.w;
-    q8dw d;
-    d.a = a;
-    d.c = (size_t)c;
-    d.z16 = _mm256_set1_epi16((short)a->in_zero);
-    d.q = q8_avx2_out_of(a->out.inv_scale, a->out.zero);
-    d.swish = a->out.act.kind == OPS_ACT_SWISH;
-    /* software prefetch only when the input cannot be cache-resident (a
-     * ring of a few rows is, by construction) */
-    d.prefetch = !a->in_ring && (size_t)ih * iw * c > Q8DW_PF_MIN_BYTES;
-    /* columns whose taps all fall inside the row */
-    int ox_lo = (g.pad_left + sw - 1) / sw;
-    int ox_hi = iw - kw + g.pad_left >= 0 ? (iw - kw + g.pad_left) / sw + 1 : 0;
-    if (ox_hi > ow) ox_hi = ow;
-    if (ox_lo > ox_hi) ox_lo = ox_hi;
-    const int P = kw / 2;
-    const int edges = K && S == 1 && (kw & 1) && P > 0 && g.pad_left == P && g.pad_right == P && ox_lo == P &&
-                      ow - ox_hi == P && iw >= kw;
-    const int blocks = c / 16, c16 = blocks * 16;
-    const size_t nv = q8dw_block_vectors(kh, kw);
-    int group = (int)(Q8DW_PREP_BYTES / (nv * sizeof(__m256i)));
-    if (group < 1) group = 1;
-    _Alignas(32) __m256i prep[Q8DW_PREP_BYTES / sizeof(__m256i)];
-    __m256i prep_tail[Q8DW_PREP_BYTES / sizeof(__m256i)];
-    /* a group too big for the stack buffer never happens: nv <= 8*16*2+4 */
-    for (int b0 = 0; b0 < blocks || (b0 == 0 && c16 < c); b0 += group) {
-        const int b1 = b0 + group < blocks ? b0 + group : blocks;
-        if (b1 > b0) q8dw_prepare(&d, kh, kw, b0, b1, 0, prep);
-        /* 8 of the channels past the last multiple of 16 (B4's 24-channel
-         * layers): one 8-lane block */
-        const int tail8 = b1 == blocks && c - c16 >= 8;
-        if (tail8) q8dw_prepare(&d, kh, kw, blocks, blocks + 1, 1, prep_tail);
-        for (int oy = a->row_begin; oy < a->row_end; oy++) {
-            const int iy0 = oy * sh - g.pad_top;
-            const uint8_t *rows[Q8DW_MAX_KH];
-            for (int ky = 0; ky < kh; ky++)
-                rows[ky] = iy0 + ky >= 0 && iy0 + ky < ih ? ops_q8_dw_in_row(a, iy0 + ky) : 0;
-            uint8_t *orow = a->out_q + (size_t)oy * ow * c;
-            if (b1 > b0) q8dw_row(&d, rows, prep, b0, b1, kh, kw, sw, K, 0, edges, ox_lo, ox_hi, orow);
-            if (tail8) q8dw_row(&d, rows, prep_tail, blocks, blocks + 1, kh, kw, sw, K, 1, edges, ox_lo, ox_hi, orow);
-            if (b1 == blocks && c16 + 8 * tail8 < c)
-                for (int ox = 0; ox < ow; ox++) q8dw_tail(a, rows, ox, c16 + 8 * tail8, orow);
-        }
-    }
-}
-
-/* A K x K kernel (3 or 5) at strides 1 and 2 (ops_dw_fixed_kxk; the
- * entry sends other strides to the any-k kernel): its checks and its two
- * bodies. */
-Q8_INLINE ops_status q8dw_kxk_fixed(const ops_q8_dwconv_args *a, const int K)
-{
-    if (!ops_dw_fixed_kxk(&a->g, K)) return OPS_ERR_UNSUPPORTED;
-    if (a->g.stride_h == 1) q8dw_body(a, K, 1);
-    else q8dw_body(a, K, 2);
-    return OPS_OK;
-}
+/* The rows, the channel groups and the fixed-K entry: q8dw_body(a, K, S)
+ * and q8dw_kxk_fixed(a, K) (qdw-rows-avx2.h, shared with the 16x8 body). */
+#define QDW_T uint8_t
+#define QDW_ARGS ops_q8_dwconv_args
+#define QDW(name) q8dw_##name
+#define QDW_CTX q8dw
+#define QDW_INIT(d, a)                                                                              \
+    ((d)->z16 = _mm256_set1_epi16((short)(a)->in_zero), (d)->q = q8_avx2_out_of((a)->out.inv_scale, (a)->out.zero), \
+     (d)->swish = (a)->out.act.kind == OPS_ACT_SWISH)
+#define QDW_IN_ROW(a, iy) ops_q8_dw_in_row((a), (iy))
+#define QDW_ARGS_OK(a) ops_q8_dw_args_ok(a)
+#define QDW_MAX_KH Q8DW_MAX_KH
+#define QDW_PREP_BYTES Q8DW_PREP_BYTES
+#define QDW_PF_TILES Q8DW_PF_TILES
+#define QDW_PF_MIN_BYTES Q8DW_PF_MIN_BYTES
+#include "qdw-rows-avx2.h"
 
 #endif /* EFFAD_Q8_DWCONV_AVX2_H */

@@ -17,7 +17,7 @@ ops_status q8_dwconv_hwc_avx2(const ops_q8_dwconv_args *a)
     const ops_conv_geom g = a->g;
     if (a->in_dims.c < 1 || g.dil_h != 1 || g.dil_w != 1 || g.kh < 1 || g.kw < 1 || g.stride_h < 1 ||
         g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > Q8DW_MAX_KH ||
-        q8dw_block_vectors(g.kh, g.kw) * sizeof(__m256i) > Q8DW_PREP_BYTES)
+        qdw_avx2_block_vectors(g.kh, g.kw) * sizeof(__m256i) > Q8DW_PREP_BYTES)
         return q8_dwconv_hwc_scalar(a);   /* dilated or degenerate: the reference */
     if (ops_dw_fixed_kxk(&g, 3)) return q8_dwconv_3x3_avx2(a);
     if (ops_dw_fixed_kxk(&g, 5)) return q8_dwconv_5x5_avx2(a);
