@@ -74,46 +74,6 @@ Q16_AVX512_INLINE __m512i q16dwz_x32(const q16dwz *d, const int16_t *p, const in
     return tail ? _mm512_maskz_loadu_epi16(d->tail, p) : _mm512_loadu_si512(p);
 }
 
-/* acc + the pairs of v times those of w: exact (see the top). */
-Q16_AVX512_INLINE __m512i q16dwz_madd(__m512i acc, __m512i v, const __m512i *w)
-{
-#ifdef __AVX512VNNI__
-    return _mm512_dpwssd_epi32(acc, v, _mm512_load_si512(w));
-#else
-    return _mm512_add_epi32(acc, _mm512_madd_epi16(v, _mm512_load_si512(w)));
-#endif
-}
-
-/* One row pair over the tile's input columns [col_lo, col_hi): which = 1
- * row a only, 2 row b only, 3 both (q8dw_cols of the AVX2 body). */
-Q16_AVX512_INLINE void q16dwz_cols(const q16dwz *d, const int16_t *pa, const int16_t *pb, const int which, int ix0, size_t cb,
-                                 const __m512i *wg, const int kw, const int sw, const int N, const int col_lo,
-                                 const int col_hi, const int tail, __m512i *lo, __m512i *hi)
-{
-    const size_t c = d->c;
-    const __m512i zero = _mm512_setzero_si512();
-#pragma GCC unroll 24
-    for (int col = col_lo; col < col_hi; col++) {
-        const size_t at = (size_t)(ix0 + col) * c + cb;
-        const __m512i xa = which & 1 ? q16dwz_x32(d, pa + at, tail) : zero;
-        const __m512i xb = which & 2 ? q16dwz_x32(d, pb + at, tail) : zero;
-        const __m512i vl = _mm512_unpacklo_epi16(xa, xb), vh = _mm512_unpackhi_epi16(xa, xb);
-        if (N == 1) {
-            lo[0] = q16dwz_madd(lo[0], vl, wg + 2 * col);
-            hi[0] = q16dwz_madd(hi[0], vh, wg + 2 * col + 1);
-            continue;
-        }
-#pragma GCC unroll 8
-        for (int kx = 0; kx < kw; kx++) {
-            const int dd = col - kx;
-            if (dd >= 0 && dd % sw == 0 && dd / sw < N) {
-                lo[dd / sw] = q16dwz_madd(lo[dd / sw], vl, wg + 2 * kx);
-                hi[dd / sw] = q16dwz_madd(hi[dd / sw], vh, wg + 2 * kx + 1);
-            }
-        }
-    }
-}
-
 /* ops_q16_finish up to the narrowing, 16 lanes (int32 in int16 range). */
 Q16_AVX512_INLINE __m512i q16dwz_finish(const q16dwz *d, __m512i acc, __m512 m, __m512 b)
 {
@@ -123,25 +83,12 @@ Q16_AVX512_INLINE __m512i q16dwz_finish(const q16dwz *d, __m512i acc, __m512 m, 
 }
 
 
-/* N outputs (columns ox..ox+N-1 of one row) of one pair block: the
- * window starts at input column ix0; its columns [col_lo, col_hi) are
- * inside the row; rows[ky] is NULL for kernel rows outside the image. */
-Q16_AVX512_INLINE void q16dwz_tile(const q16dwz *d, const int16_t *const *rows, int ix0, size_t cb, const __m512i *wb,
-                                 const int kh, const int kw, const int sw, const int N, const int col_lo,
-                                 const int col_hi, const int tail, int16_t *o, int32_t *cs)
+/* The epilogue of a tile (qdw-rows-avx512.h): its N outputs' int32 sums lo[j],
+ * hi[j] (unpack order) finished with the factors f, stored at o, and
+ * added to the channel sums cs when given. */
+Q16_AVX512_INLINE void q16dwz_store(const q16dwz *d, const __m512i *lo, const __m512i *hi, const int N, const __m512i *f,
+                                    const int tail, int16_t *o, int32_t *cs)
 {
-    __m512i lo[Q16DWZ_N], hi[Q16DWZ_N];
-#pragma GCC unroll 8
-    for (int j = 0; j < N; j++) lo[j] = hi[j] = _mm512_setzero_si512();
-#pragma GCC unroll 8
-    for (int ky = 0; ky < kh; ky += 2) {
-        const int16_t *pa = rows[ky], *pb = ky + 1 < kh ? rows[ky + 1] : 0;
-        const __m512i *wg = wb + (size_t)ky * kw;   /* (ky / 2) * kw * 2 vectors */
-        if (pa && pb) q16dwz_cols(d, pa, pb, 3, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
-        else if (pa) q16dwz_cols(d, pa, pb, 1, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
-        else if (pb) q16dwz_cols(d, pa, pb, 2, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
-    }
-    const __m512i *f = wb + qdw_avx512_block_vectors(kh, kw) - QDW_AVX512_FACTORS;
     const __m512 ml = _mm512_castsi512_ps(f[0]), mh = _mm512_castsi512_ps(f[1]);
     const __m512 bl = _mm512_castsi512_ps(f[2]), bh = _mm512_castsi512_ps(f[3]);
     const size_t c = d->c;
@@ -174,9 +121,10 @@ Q16_AVX512_INLINE void q16dwz_tile(const q16dwz *d, const int16_t *const *rows, 
     }
 }
 
-/* The rows, the channel groups, the fixed-K kernels and a table's entry:
- * q16dwz_body, q16dwz_kxk_fixed, q16dwz_entry (qdw-rows-avx512.h, shared
- * with the int8 body). */
+/* The rest, one code with the int8 body (qdw-rows-avx512.h): the columns
+ * and the tile around q16dwz_store, the rows,
+ * the channel groups, the fixed-K kernels and a table's entry:
+ * q16dwz_body, q16dwz_kxk_fixed, q16dwz_entry. */
 #define QDW_T int16_t
 #define QDW_ARGS ops_q16_dwconv_args
 #define QDW(name) q16dwz_##name

@@ -72,42 +72,10 @@ typedef struct q8dw {
 /* 16 (half: 8, the rest zero) uint8 at p widened to int16 minus the zero
  * point (the upper lanes of a half block hold -zero: their weights are
  * zero, their outputs never stored). */
-Q8_INLINE __m256i q8dw_x16(const uint8_t *p, __m256i z16, const int half)
+Q8_INLINE __m256i q8dw_x16(const q8dw *d, const uint8_t *p, const int half)
 {
     const __m128i v = half ? _mm_loadl_epi64((const __m128i *)(const void *)p) : _mm_loadu_si128((const __m128i *)(const void *)p);
-    return _mm256_sub_epi16(_mm256_cvtepu8_epi16(v), z16);
-}
-
-/* One row pair over the tile's input columns [col_lo, col_hi): which = 1
- * row a only, 2 row b only, 3 both. Column col feeds output j = (col -
- * kx) / sw for each kx that divides evenly (for a fixed j the kx come in
- * increasing order). With N = 1 the column is the kernel column. */
-Q8_INLINE void q8dw_cols(const q8dw *d, const uint8_t *pa, const uint8_t *pb, const int which, int ix0, size_t cb,
-                         const __m256i *wg, const int kw, const int sw, const int N, const int col_lo,
-                         const int col_hi, const int half, __m256i *lo, __m256i *hi)
-{
-    const size_t c = d->c;
-    const __m256i zero = _mm256_setzero_si256();
-#pragma GCC unroll 16
-    for (int col = col_lo; col < col_hi; col++) {
-        const size_t at = (size_t)(ix0 + col) * c + cb;
-        const __m256i xa = which & 1 ? q8dw_x16(pa + at, d->z16, half) : zero;
-        const __m256i xb = which & 2 ? q8dw_x16(pb + at, d->z16, half) : zero;
-        const __m256i vl = _mm256_unpacklo_epi16(xa, xb), vh = _mm256_unpackhi_epi16(xa, xb);
-        if (N == 1) {
-            lo[0] = _mm256_add_epi32(lo[0], _mm256_madd_epi16(vl, _mm256_load_si256(wg + 2 * col)));
-            hi[0] = _mm256_add_epi32(hi[0], _mm256_madd_epi16(vh, _mm256_load_si256(wg + 2 * col + 1)));
-            continue;
-        }
-#pragma GCC unroll 8
-        for (int kx = 0; kx < kw; kx++) {
-            const int dd = col - kx;
-            if (dd >= 0 && dd % sw == 0 && dd / sw < N) {
-                lo[dd / sw] = _mm256_add_epi32(lo[dd / sw], _mm256_madd_epi16(vl, _mm256_load_si256(wg + 2 * kx)));
-                hi[dd / sw] = _mm256_add_epi32(hi[dd / sw], _mm256_madd_epi16(vh, _mm256_load_si256(wg + 2 * kx + 1)));
-            }
-        }
-    }
+    return _mm256_sub_epi16(_mm256_cvtepu8_epi16(v), d->z16);
 }
 
 /* ops_q8_finish up to the rounding, on 8 lanes in unpack order. */
@@ -118,27 +86,12 @@ Q8_INLINE __m256i q8dw_finish(const q8dw *d, __m256i acc, __m256 m, __m256 b)
     return q8_avx2_round(x, &d->q);
 }
 
-/* N outputs (columns ox..ox+N-1 of one row) of one 16-channel block: the
- * window starts at input column ix0; its columns [col_lo, col_hi) are
- * inside the row; rows[ky] is NULL for kernel rows outside the image. */
-Q8_INLINE void q8dw_tile(const q8dw *d, const uint8_t *const *rows, int ix0, size_t cb, const __m256i *wb,
-                         const int kh, const int kw, const int sw, const int N, const int col_lo, const int col_hi,
-                         const int half, uint8_t *o, int32_t *cs)
+/* The epilogue of a tile (qdw-rows-avx2.h): its N outputs' int32 sums lo[j],
+ * hi[j] (unpack order) finished with the factors f, stored at o, and
+ * added to the channel sums cs when given. */
+Q8_INLINE void q8dw_store(const q8dw *d, const __m256i *lo, const __m256i *hi, const int N, const __m256i *f,
+                          const int half, uint8_t *o, int32_t *cs)
 {
-    __m256i lo[4], hi[4];
-#pragma GCC unroll 4
-    for (int j = 0; j < N; j++) lo[j] = hi[j] = _mm256_setzero_si256();
-    /* unrolled (kh is a constant in the fast paths), so that the
-     * accumulators stay in registers across the three-way choices */
-#pragma GCC unroll 8
-    for (int ky = 0; ky < kh; ky += 2) {
-        const uint8_t *pa = rows[ky], *pb = ky + 1 < kh ? rows[ky + 1] : 0;
-        const __m256i *wg = wb + (size_t)ky * kw;   /* (ky / 2) * kw * 2 vectors */
-        if (pa && pb) q8dw_cols(d, pa, pb, 3, ix0, cb, wg, kw, sw, N, col_lo, col_hi, half, lo, hi);
-        else if (pa) q8dw_cols(d, pa, pb, 1, ix0, cb, wg, kw, sw, N, col_lo, col_hi, half, lo, hi);
-        else if (pb) q8dw_cols(d, pa, pb, 2, ix0, cb, wg, kw, sw, N, col_lo, col_hi, half, lo, hi);
-    }
-    const __m256i *f = wb + qdw_avx2_block_vectors(kh, kw) - QDW_AVX2_FACTORS;
     const __m256 ml = _mm256_castsi256_ps(f[0]), mh = _mm256_castsi256_ps(f[1]);
     const __m256 bl = _mm256_castsi256_ps(f[2]), bh = _mm256_castsi256_ps(f[3]);
     const size_t c = d->c;
@@ -194,8 +147,10 @@ static inline void q8dw_tail(const ops_q8_dwconv_args *a, const uint8_t *const *
     }
 }
 
-/* The rows, the channel groups and the fixed-K entry: q8dw_body(a, K, S)
- * and q8dw_kxk_fixed(a, K) (qdw-rows-avx2.h, shared with the 16x8 body). */
+/* The rest, one code with the 16x8 body (qdw-rows-avx2.h): the columns
+ * and the tile around q8dw_store, the rows,
+ * the channel groups and the fixed-K kernels:
+ * q8dw_body, q8dw_kxk_fixed. */
 #define QDW_T uint8_t
 #define QDW_ARGS ops_q8_dwconv_args
 #define QDW(name) q8dw_##name

@@ -95,46 +95,6 @@ Q8_AVX512_INLINE __m512i q8dwz_x32(const q8dwz *d, const uint8_t *p, const int t
     return _mm512_sub_epi16(_mm512_cvtepu8_epi16(qdw_avx512_load32(p, tail, d->tail)), d->z16);
 }
 
-/* acc + the pairs of v times those of w: exact (see q8-dwconv-avx2.h). */
-Q8_AVX512_INLINE __m512i q8dwz_madd(__m512i acc, __m512i v, const __m512i *w)
-{
-#ifdef __AVX512VNNI__
-    return _mm512_dpwssd_epi32(acc, v, _mm512_load_si512(w));
-#else
-    return _mm512_add_epi32(acc, _mm512_madd_epi16(v, _mm512_load_si512(w)));
-#endif
-}
-
-/* One row pair over the tile's input columns [col_lo, col_hi): which = 1
- * row a only, 2 row b only, 3 both (q8dw_cols of the AVX2 body). */
-Q8_AVX512_INLINE void q8dwz_cols(const q8dwz *d, const uint8_t *pa, const uint8_t *pb, const int which, int ix0, size_t cb,
-                                 const __m512i *wg, const int kw, const int sw, const int N, const int col_lo,
-                                 const int col_hi, const int tail, __m512i *lo, __m512i *hi)
-{
-    const size_t c = d->c;
-    const __m512i zero = _mm512_setzero_si512();
-#pragma GCC unroll 24
-    for (int col = col_lo; col < col_hi; col++) {
-        const size_t at = (size_t)(ix0 + col) * c + cb;
-        const __m512i xa = which & 1 ? q8dwz_x32(d, pa + at, tail) : zero;
-        const __m512i xb = which & 2 ? q8dwz_x32(d, pb + at, tail) : zero;
-        const __m512i vl = _mm512_unpacklo_epi16(xa, xb), vh = _mm512_unpackhi_epi16(xa, xb);
-        if (N == 1) {
-            lo[0] = q8dwz_madd(lo[0], vl, wg + 2 * col);
-            hi[0] = q8dwz_madd(hi[0], vh, wg + 2 * col + 1);
-            continue;
-        }
-#pragma GCC unroll 8
-        for (int kx = 0; kx < kw; kx++) {
-            const int dd = col - kx;
-            if (dd >= 0 && dd % sw == 0 && dd / sw < N) {
-                lo[dd / sw] = q8dwz_madd(lo[dd / sw], vl, wg + 2 * kx);
-                hi[dd / sw] = q8dwz_madd(hi[dd / sw], vh, wg + 2 * kx + 1);
-            }
-        }
-    }
-}
-
 /* ops_q8_finish up to the rounding (q8_avx2_round's clamps), 16 lanes. */
 Q8_AVX512_INLINE __m512i q8dwz_finish(const q8dwz *d, __m512i acc, __m512 m, __m512 b)
 {
@@ -150,25 +110,12 @@ Q8_AVX512_INLINE __m512i q8dwz_pack(const q8dwz *d, __m512i x, __m512i y)
     return _mm512_add_epi16(_mm512_packs_epi32(x, y), d->zero16);
 }
 
-/* N outputs (columns ox..ox+N-1 of one row) of one pair block: the
- * window starts at input column ix0; its columns [col_lo, col_hi) are
- * inside the row; rows[ky] is NULL for kernel rows outside the image. */
-Q8_AVX512_INLINE void q8dwz_tile(const q8dwz *d, const uint8_t *const *rows, int ix0, size_t cb, const __m512i *wb,
-                                 const int kh, const int kw, const int sw, const int N, const int col_lo,
-                                 const int col_hi, const int tail, uint8_t *o, int32_t *cs)
+/* The epilogue of a tile (qdw-rows-avx512.h): its N outputs' int32 sums lo[j],
+ * hi[j] (unpack order) finished with the factors f, stored at o, and
+ * added to the channel sums cs when given. */
+Q8_AVX512_INLINE void q8dwz_store(const q8dwz *d, const __m512i *lo, const __m512i *hi, const int N, const __m512i *f,
+                                  const int tail, uint8_t *o, int32_t *cs)
 {
-    __m512i lo[Q8DWZ_N], hi[Q8DWZ_N];
-#pragma GCC unroll 8
-    for (int j = 0; j < N; j++) lo[j] = hi[j] = _mm512_setzero_si512();
-#pragma GCC unroll 8
-    for (int ky = 0; ky < kh; ky += 2) {
-        const uint8_t *pa = rows[ky], *pb = ky + 1 < kh ? rows[ky + 1] : 0;
-        const __m512i *wg = wb + (size_t)ky * kw;   /* (ky / 2) * kw * 2 vectors */
-        if (pa && pb) q8dwz_cols(d, pa, pb, 3, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
-        else if (pa) q8dwz_cols(d, pa, pb, 1, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
-        else if (pb) q8dwz_cols(d, pa, pb, 2, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
-    }
-    const __m512i *f = wb + qdw_avx512_block_vectors(kh, kw) - QDW_AVX512_FACTORS;
     const __m512 ml = _mm512_castsi512_ps(f[0]), mh = _mm512_castsi512_ps(f[1]);
     const __m512 bl = _mm512_castsi512_ps(f[2]), bh = _mm512_castsi512_ps(f[3]);
     const size_t c = d->c;
@@ -207,9 +154,10 @@ Q8_AVX512_INLINE void q8dwz_tile(const q8dwz *d, const uint8_t *const *rows, int
     }
 }
 
-/* The rows, the channel groups, the fixed-K kernels and a table's entry:
- * q8dwz_body, q8dwz_kxk_fixed, q8dwz_entry (qdw-rows-avx512.h, shared
- * with the 16x8 body). */
+/* The rest, one code with the 16x8 body (qdw-rows-avx512.h): the columns
+ * and the tile around q8dwz_store, the rows,
+ * the channel groups, the fixed-K kernels and a table's entry:
+ * q8dwz_body, q8dwz_kxk_fixed, q8dwz_entry. */
 #define QDW_T uint8_t
 #define QDW_ARGS ops_q8_dwconv_args
 #define QDW(name) q8dwz_##name

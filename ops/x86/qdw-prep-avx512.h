@@ -1,6 +1,6 @@
 /*
  * qdw-prep-avx512.h -- the prepared weights of the quantised AVX-512
- * depthwise bodies, int8 (q8-dwconv-avx512.h) and 16x8 (q16-dwconv-
+ * depthwise bodies, and the multiply-add that reads them, int8 (q8-dwconv-avx512.h) and 16x8 (q16-dwconv-
  * avx512.h) alike, with or without VNNI: both multiply int8 weights by
  * int16 activations in pairs of kernel rows (vpmaddwd / vpdpwssd), so the
  * weights and the epilogue factors are laid out once per call the same way
@@ -68,6 +68,18 @@ static inline void qdw_avx512_prepare(const int8_t *w, const float *mult, const 
         p[2] = _mm512_castps_si512(_mm512_permutex2var_ps(ba, lo, bb));
         p[3] = _mm512_castps_si512(_mm512_permutex2var_ps(ba, hi, bb));
     }
+}
+
+/* acc + the int16 pairs of v times those of w: exact in int32 (the
+ * bodies' tops bound the sums); one vpdpwssd where the file is built for
+ * AVX512_VNNI, vpmaddwd + vpaddd otherwise -- the same integer. */
+static inline __attribute__((always_inline)) __m512i qdw_avx512_madd(__m512i acc, __m512i v, const __m512i *w)
+{
+#ifdef __AVX512VNNI__
+    return _mm512_dpwssd_epi32(acc, v, _mm512_load_si512(w));
+#else
+    return _mm512_add_epi32(acc, _mm512_madd_epi16(v, _mm512_load_si512(w)));
+#endif
 }
 
 #endif /* EFFAD_QDW_PREP_AVX512_H */

@@ -19,14 +19,71 @@
  *   QDW_ARGS_OK(a)        the argument checks of the fixed-K entry
  *   QDW_MAX_KH, QDW_PREP_BYTES, QDW_PF_TILES, QDW_PF_MIN_BYTES
  * and the functions
- *   QDW(tile)(d, rows, ix0, cb, wb, kh, kw, sw, N, col_lo, col_hi, half, o, cs)
- *   QDW(tail)(a, rows, ox, c0, orow)
- * It defines QDW(tiles), QDW(border), QDW(edge), QDW(row), QDW(body) and
- * QDW(kxk_fixed), and undefines the macros above.
+ *   QDW(x16)(d, p, half)  16 (half: 8, the rest zero) inputs at p as int16,
+ *                         minus the zero point
+ *   QDW(store)(d, lo, hi, N, f, half, o, cs)  a tile's epilogue (below)
+ *   QDW(tail)(a, rows, ox, c0, orow)          channels c0.. of one output
+ * It defines QDW(cols), QDW(tile), QDW(tiles), QDW(border), QDW(edge),
+ * QDW(row), QDW(body) and QDW(kxk_fixed), and undefines the macros above.
  */
 #include "qdw-prep-avx2.h"
 
 #define QDW_ALWAYS static inline __attribute__((always_inline))
+
+/* One row pair over the tile's input columns [col_lo, col_hi): which = 1
+ * row a only, 2 row b only, 3 both. Column col feeds output j = (col -
+ * kx) / sw for each kx that divides evenly (for a fixed j the kx come in
+ * increasing order). With N = 1 the column is the kernel column. */
+QDW_ALWAYS void QDW(cols)(const QDW_CTX *d, const QDW_T *pa, const QDW_T *pb, const int which, int ix0, size_t cb,
+                          const __m256i *wg, const int kw, const int sw, const int N, const int col_lo,
+                          const int col_hi, const int half, __m256i *lo, __m256i *hi)
+{
+    const size_t c = d->c;
+    const __m256i zero = _mm256_setzero_si256();
+#pragma GCC unroll 16
+    for (int col = col_lo; col < col_hi; col++) {
+        const size_t at = (size_t)(ix0 + col) * c + cb;
+        const __m256i xa = which & 1 ? QDW(x16)(d, pa + at, half) : zero;
+        const __m256i xb = which & 2 ? QDW(x16)(d, pb + at, half) : zero;
+        const __m256i vl = _mm256_unpacklo_epi16(xa, xb), vh = _mm256_unpackhi_epi16(xa, xb);
+        if (N == 1) {
+            lo[0] = _mm256_add_epi32(lo[0], _mm256_madd_epi16(vl, _mm256_load_si256(wg + 2 * col)));
+            hi[0] = _mm256_add_epi32(hi[0], _mm256_madd_epi16(vh, _mm256_load_si256(wg + 2 * col + 1)));
+            continue;
+        }
+#pragma GCC unroll 8
+        for (int kx = 0; kx < kw; kx++) {
+            const int dd = col - kx;
+            if (dd >= 0 && dd % sw == 0 && dd / sw < N) {
+                lo[dd / sw] = _mm256_add_epi32(lo[dd / sw], _mm256_madd_epi16(vl, _mm256_load_si256(wg + 2 * kx)));
+                hi[dd / sw] = _mm256_add_epi32(hi[dd / sw], _mm256_madd_epi16(vh, _mm256_load_si256(wg + 2 * kx + 1)));
+            }
+        }
+    }
+}
+
+/* N outputs (columns ox..ox+N-1 of one row) of one 16-channel block: the
+ * window starts at input column ix0; its columns [col_lo, col_hi) are
+ * inside the row; rows[ky] is NULL for kernel rows outside the image. */
+QDW_ALWAYS void QDW(tile)(const QDW_CTX *d, const QDW_T *const *rows, int ix0, size_t cb, const __m256i *wb,
+                          const int kh, const int kw, const int sw, const int N, const int col_lo, const int col_hi,
+                          const int half, QDW_T *o, int32_t *cs)
+{
+    __m256i lo[4], hi[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < N; j++) lo[j] = hi[j] = _mm256_setzero_si256();
+    /* unrolled (kh is a constant in the fast paths), so that the
+     * accumulators stay in registers across the three-way choices */
+#pragma GCC unroll 8
+    for (int ky = 0; ky < kh; ky += 2) {
+        const QDW_T *pa = rows[ky], *pb = ky + 1 < kh ? rows[ky + 1] : 0;
+        const __m256i *wg = wb + (size_t)ky * kw;   /* (ky / 2) * kw * 2 vectors */
+        if (pa && pb) QDW(cols)(d, pa, pb, 3, ix0, cb, wg, kw, sw, N, col_lo, col_hi, half, lo, hi);
+        else if (pa) QDW(cols)(d, pa, pb, 1, ix0, cb, wg, kw, sw, N, col_lo, col_hi, half, lo, hi);
+        else if (pb) QDW(cols)(d, pa, pb, 2, ix0, cb, wg, kw, sw, N, col_lo, col_hi, half, lo, hi);
+    }
+    QDW(store)(d, lo, hi, N, wb + qdw_avx2_block_vectors(kh, kw) - QDW_AVX2_FACTORS, half, o, cs);
+}
 
 /* Tiles of N outputs with every column inside the row, from *oxp while
  * they fit before ox_hi, blocks [b0, b1). */

@@ -22,14 +22,69 @@
  *   QDW_TAPS_OK(g)        whether the window's sum fits the int32 lanes
  *   QDW_SCALAR            the scalar reference, for what the body refuses
  *   QDW_MAX_KH, QDW_PREP_BYTES, QDW_N (the widest tile)
- * and the function
- *   QDW(tile)(d, rows, ix0, cb, wb, kh, kw, sw, N, col_lo, col_hi, tail, o, cs)
- * It defines QDW(tiles), QDW(border), QDW(edge), QDW(row), QDW(body),
- * QDW(kxk_fixed) and QDW(entry), and undefines the macros above.
+ * and the functions
+ *   QDW(x32)(d, p, tail)  32 inputs at p as int16 minus the zero point
+ *                         (tail: those of d->tail, the rest zero or -zero,
+ *                         never stored)
+ *   QDW(store)(d, lo, hi, N, f, tail, o, cs)  a tile's epilogue
+ * It defines QDW(cols), QDW(tile), QDW(tiles), QDW(border), QDW(edge),
+ * QDW(row), QDW(body), QDW(kxk_fixed) and QDW(entry), and undefines the
+ * macros above.
  */
 #include "qdw-prep-avx512.h"
 
 #define QDW_ALWAYS static inline __attribute__((always_inline))
+
+/* One row pair over the tile's input columns [col_lo, col_hi): which = 1
+ * row a only, 2 row b only, 3 both (the AVX2 bodies' cols). */
+QDW_ALWAYS void QDW(cols)(const QDW_CTX *d, const QDW_T *pa, const QDW_T *pb, const int which, int ix0, size_t cb,
+                          const __m512i *wg, const int kw, const int sw, const int N, const int col_lo,
+                          const int col_hi, const int tail, __m512i *lo, __m512i *hi)
+{
+    const size_t c = d->c;
+    const __m512i zero = _mm512_setzero_si512();
+#pragma GCC unroll 24
+    for (int col = col_lo; col < col_hi; col++) {
+        const size_t at = (size_t)(ix0 + col) * c + cb;
+        const __m512i xa = which & 1 ? QDW(x32)(d, pa + at, tail) : zero;
+        const __m512i xb = which & 2 ? QDW(x32)(d, pb + at, tail) : zero;
+        const __m512i vl = _mm512_unpacklo_epi16(xa, xb), vh = _mm512_unpackhi_epi16(xa, xb);
+        if (N == 1) {
+            lo[0] = qdw_avx512_madd(lo[0], vl, wg + 2 * col);
+            hi[0] = qdw_avx512_madd(hi[0], vh, wg + 2 * col + 1);
+            continue;
+        }
+#pragma GCC unroll 8
+        for (int kx = 0; kx < kw; kx++) {
+            const int dd = col - kx;
+            if (dd >= 0 && dd % sw == 0 && dd / sw < N) {
+                lo[dd / sw] = qdw_avx512_madd(lo[dd / sw], vl, wg + 2 * kx);
+                hi[dd / sw] = qdw_avx512_madd(hi[dd / sw], vh, wg + 2 * kx + 1);
+            }
+        }
+    }
+}
+
+/* N outputs (columns ox..ox+N-1 of one row) of one 32-channel block: the
+ * window starts at input column ix0; its columns [col_lo, col_hi) are
+ * inside the row; rows[ky] is NULL for kernel rows outside the image. */
+QDW_ALWAYS void QDW(tile)(const QDW_CTX *d, const QDW_T *const *rows, int ix0, size_t cb, const __m512i *wb,
+                          const int kh, const int kw, const int sw, const int N, const int col_lo, const int col_hi,
+                          const int tail, QDW_T *o, int32_t *cs)
+{
+    __m512i lo[QDW_N], hi[QDW_N];
+#pragma GCC unroll 8
+    for (int j = 0; j < N; j++) lo[j] = hi[j] = _mm512_setzero_si512();
+#pragma GCC unroll 8
+    for (int ky = 0; ky < kh; ky += 2) {
+        const QDW_T *pa = rows[ky], *pb = ky + 1 < kh ? rows[ky + 1] : 0;
+        const __m512i *wg = wb + (size_t)ky * kw;   /* (ky / 2) * kw * 2 vectors */
+        if (pa && pb) QDW(cols)(d, pa, pb, 3, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
+        else if (pa) QDW(cols)(d, pa, pb, 1, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
+        else if (pb) QDW(cols)(d, pa, pb, 2, ix0, cb, wg, kw, sw, N, col_lo, col_hi, tail, lo, hi);
+    }
+    QDW(store)(d, lo, hi, N, wb + qdw_avx512_block_vectors(kh, kw) - QDW_AVX512_FACTORS, tail, o, cs);
+}
 
 /* Tiles of N outputs with every column inside the row, from *oxp while
  * they fit before ox_hi, blocks [b0, b1). */
