@@ -151,7 +151,8 @@ uint64_t effad_hash64(const void *data, size_t n, uint64_t seed);
 /* Parallel-for hook: a thread pool (engine/threads-pthread.c) or NULL for
  * the caller's thread. fn is called on disjoint [begin, end) ranges that
  * cover [0, n), by worker 0 .. n_threads-1 (each worker owns a slice of
- * kernel scratch); results never depend on how the ranges are cut. */
+ * kernel scratch), a worker possibly several times in one region but never
+ * twice at once; results never depend on how the ranges are cut. */
 typedef void (*effad_range_fn)(void *ctx, int worker, int begin, int end);
 typedef struct effad_threads {
     void (*parallel_for)(struct effad_threads *t, effad_range_fn fn, void *ctx, int n);
