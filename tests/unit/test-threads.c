@@ -38,10 +38,11 @@
 
 /* ------------------------------------------------ a serial stand-in pool */
 
+/* A serial stand-in for the pool: its parallel_for hook alone. */
+typedef struct stand_in_pool { effad_threads pub; } stand_in_pool;
+
 /* Runs the same contiguous ranges a real pool would, last worker first:
  * the engine must not care about order or about which worker runs what. */
-typedef struct reverse_pool { effad_threads pub; } reverse_pool;
-
 static void reverse_parallel_for(effad_threads *t, effad_range_fn fn, void *ctx, int n)
 {
     int threads = n < t->n_threads ? n : t->n_threads;
@@ -284,16 +285,16 @@ int main(int argc, char **argv)
     const char *root = argc > 1 ? argv[1] : "tests/golden";
     effad_threads *pools[8];
     int n_pools = 0;
-    static reverse_pool rev3 = { { reverse_parallel_for, 3 } };
-    static reverse_pool rev2 = { { reverse_parallel_for, 2 } };
-    static reverse_pool pieces2 = { { pieces_parallel_for, 2 } };
-    static reverse_pool pieces3 = { { pieces_parallel_for, 3 } };
+    static stand_in_pool rev3 = { { reverse_parallel_for, 3 } };
+    static stand_in_pool rev2 = { { reverse_parallel_for, 2 } };
+    static stand_in_pool pieces2 = { { pieces_parallel_for, 2 } };
+    static stand_in_pool pieces3 = { { pieces_parallel_for, 3 } };
     pools[n_pools++] = &rev2.pub;
     pools[n_pools++] = &rev3.pub;
     pools[n_pools++] = &pieces2.pub;
     pools[n_pools++] = &pieces3.pub;
-    const int stand_ins = n_pools;
 #ifdef EFFAD_HAVE_THREADS
+    const int stand_ins = n_pools;
     test_pool();
     for (int nt = 2; nt <= 4; nt++) {
         effad_error e = { 0 };
