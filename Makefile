@@ -96,6 +96,7 @@ endif
 X86_KERNEL := $(KERNEL_CFLAGS) $(KERNEL_SAN)
 $(B)/ops/x86/%-avx2.o:   XFLAGS := -mavx2 -mfma $(AVX2_OPT) $(X86_KERNEL)
 $(B)/ops/x86/%-fma3.o:   XFLAGS := -mavx2 -mfma $(AVX2_OPT) $(X86_KERNEL)
+$(B)/ops/x86/%-avxvnni.o: XFLAGS := -mavx2 -mfma -mavxvnni $(AVX2_OPT) $(X86_KERNEL)
 $(B)/ops/x86/%-avx512.o: XFLAGS := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma $(X86_KERNEL)
 $(B)/ops/x86/%-avx512vnni.o: XFLAGS := -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx512vnni -mavx2 -mfma $(X86_KERNEL)
 

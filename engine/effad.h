@@ -180,8 +180,11 @@ typedef enum effad_layer {
 typedef void (*effad_layer_fn)(void *ctx, effad_layer layer, int block);
 
 /* Kernels are chosen once and passed to the runner: the best this CPU
- * runs (isa == NULL), or a named path ("scalar", "avx2", "neon"); NULL
- * when that path is not in this build or not on this CPU. */
+ * runs (isa == NULL), or a named path -- a table as --version names it
+ * ("scalar", "avx2", "avx2-vnni", "avx512", "avx512-vnni", "neon",
+ * "neon-dotprod"), exactly that table; an ISA name that is no table's, the
+ * ISA's best -- NULL when that path is not in this build or not on this
+ * CPU. */
 struct ops_kernels;
 typedef struct ops_kernels effad_kernel_set;
 const effad_kernel_set *effad_kernels(const char *isa);

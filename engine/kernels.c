@@ -1,4 +1,5 @@
 /* The kernel tables for embedders who only include effad.h. */
+#include <stdio.h>
 #include "effad.h"
 #include "dispatch.h"
 
@@ -8,6 +9,9 @@ const struct ops_kernels *effad_kernels(const char *isa)
     return effad_kernels_select(isa, &k, 0) ? 0 : k;
 }
 
+/* A table's name (as --version prints it) picks that table exactly; an
+ * ISA's name that is no table's (scalar on an Arm DSP build, whose table
+ * is scalar-dsp) picks the ISA's best table. */
 effad_status effad_kernels_select(const char *isa, const effad_kernel_set **k, effad_error *e)
 {
     *k = 0;
@@ -15,8 +19,20 @@ effad_status effad_kernels_select(const char *isa, const effad_kernel_set **k, e
         *k = ops_kernels_for(ops_isa_best());
         return EFFAD_OK;
     }
+    const ops_kernels *t = ops_kernels_named(isa);
+    if (t) {
+        if (!ops_kernels_run(t))
+            return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "kernel path '%s' is not available on this CPU", isa);
+        *k = t;
+        return EFFAD_OK;
+    }
     int i = ops_isa_parse(isa);
-    if (i < 0) return effad_fail(e, EFFAD_ERR_ARG, "unknown instruction set '%s' (scalar, avx2, avx512, neon)", isa);
+    if (i < 0) {
+        char known[160] = "";
+        for (size_t j = 0, n = 0; ops_kernels_at(j) && n < sizeof known; j++)
+            n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", j ? ", " : "", ops_kernels_at(j)->name);
+        return effad_fail(e, EFFAD_ERR_ARG, "unknown kernel path '%s' (this build has: %s)", isa, known);
+    }
     if (!ops_isa_available((ops_isa)i))
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "instruction set '%s' is not available on this CPU or build", isa);
     *k = ops_kernels_for((ops_isa)i);

@@ -126,6 +126,17 @@ static int x86_has_avx512vnni(void)
     if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
     return (ecx >> 11) & 1u;
 }
+
+/* AVX-VNNI (VEX-encoded VPDPBUSD on ymm): cpuid leaf 7 subleaf 1, EAX bit
+ * 4. Intel's AVX2-only cores from Alder Lake on (Gracemont Atoms such as
+ * the N100, Xeon 6 E-cores) and Zen 5. Needs no state beyond AVX's. */
+static int x86_has_avxvnni(void)
+{
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx) || eax < 1) return 0;   /* max subleaf */
+    if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) return 0;
+    return (eax >> 4) & 1u;
+}
 #endif
 
 #if defined(__aarch64__)
@@ -170,18 +181,51 @@ ops_isa ops_isa_best(void)
     return OPS_ISA_SCALAR;
 }
 
-const ops_kernels *ops_kernels_for(ops_isa isa)
-{
-    if (!ops_isa_available(isa)) return 0;
-    switch (isa) {
-    case OPS_ISA_SCALAR: return &scalar_kernels;
+/* Every table of this build; within an ISA the plain one first, then the
+ * variants that need more of the CPU. */
+static const ops_kernels *const all_tables[] = {
+    &scalar_kernels,
 #if defined(__x86_64__)
-    case OPS_ISA_AVX2: return &ops_avx2_kernels;
-    case OPS_ISA_AVX512: return x86_has_avx512vnni() ? &ops_avx512vnni_kernels : &ops_avx512_kernels;
+    &ops_avx2_kernels, &ops_avx2vnni_kernels, &ops_avx512_kernels, &ops_avx512vnni_kernels,
 #endif
 #if defined(__aarch64__)
-    case OPS_ISA_NEON: return arm_has_dotprod() ? &ops_neondot_kernels : &ops_neon_kernels;
+    &ops_neon_kernels, &ops_neondot_kernels,
 #endif
-    default: return 0;
+};
+
+const ops_kernels *ops_kernels_at(size_t i)
+{
+    return i < sizeof all_tables / sizeof all_tables[0] ? all_tables[i] : 0;
+}
+
+int ops_kernels_run(const ops_kernels *k)
+{
+    if (!k || !ops_isa_available(k->isa)) return 0;
+#if defined(__x86_64__)
+    if (k == &ops_avx2vnni_kernels) return x86_has_avxvnni();
+    if (k == &ops_avx512vnni_kernels) return x86_has_avx512vnni();
+#endif
+#if defined(__aarch64__)
+    if (k == &ops_neondot_kernels) return arm_has_dotprod();
+#endif
+    return 1;
+}
+
+const ops_kernels *ops_kernels_named(const char *name)
+{
+    for (size_t i = 0; name && ops_kernels_at(i); i++) {
+        const char *a = ops_kernels_at(i)->name, *b = name;
+        while (*a && *a == *b) { a++; b++; }
+        if (!*a && !*b) return ops_kernels_at(i);
     }
+    return 0;
+}
+
+/* The last table of isa that this CPU runs: its best variant. */
+const ops_kernels *ops_kernels_for(ops_isa isa)
+{
+    const ops_kernels *best = 0;
+    for (size_t i = 0; ops_kernels_at(i); i++)
+        if (ops_kernels_at(i)->isa == isa && ops_kernels_run(ops_kernels_at(i))) best = ops_kernels_at(i);
+    return best;
 }

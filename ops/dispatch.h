@@ -10,8 +10,8 @@
  * their tables, not contracts shared by every ISA. The caller (the
  * engine's memory plan) asks each companion and owns all memory.
  *
- * EFFAD_ISA=scalar|avx2|avx512|neon in the environment is read by the
- * application, not here: ops/ has no getenv.
+ * EFFAD_ISA (a table's name, or an ISA's for its best table) in the
+ * environment is read by the application, not here: ops/ has no getenv.
  */
 #ifndef EFFAD_OPS_DISPATCH_H
 #define EFFAD_OPS_DISPATCH_H
@@ -117,7 +117,17 @@ int ops_isa_parse(const char *name);
  * NEON's int8 GEMM uses the Armv8.2 dot product where the CPU has it
  * (table "neon-dotprod", HWCAP_ASIMDDP on Linux), SMLAL elsewhere
  * ("neon"); both give the same bits. Likewise AVX-512's int8 GEMM uses
- * VNNI's VPDPBUSD where the CPU has it ("avx512-vnni"). */
+ * VNNI's VPDPBUSD where the CPU has it ("avx512-vnni"), and AVX2's the
+ * VEX form of it where the CPU has AVX-VNNI ("avx2-vnni"). */
 const ops_kernels *ops_kernels_for(ops_isa isa);
+/* Every table of this build, i = 0, 1, ... until NULL (whether or not this
+ * CPU runs it); the one whose name is name (NULL: none); whether this CPU
+ * runs k. By name a variant can be forced either way -- "avx2" is the
+ * plain AVX2 table even on a CPU with AVX-VNNI (oneDNN's ONEDNN_MAX_CPU_ISA
+ * draws the same line between AVX2 and AVX2_VNNI) -- which is how one
+ * machine measures both. */
+const ops_kernels *ops_kernels_at(size_t i);
+const ops_kernels *ops_kernels_named(const char *name);
+int ops_kernels_run(const ops_kernels *k);
 
 #endif /* EFFAD_OPS_DISPATCH_H */

@@ -31,6 +31,7 @@ static inline int ops_dw_fixed_kxk(const ops_conv_geom *g, int k)
 extern const ops_q16_kernels ops_scalar_q16; /* ops/dispatch.c: the 16x8 references */
 extern const ops_q8_kernels ops_scalar_q8;   /* ops/dispatch.c: the int8 references (DSP ones on Arm DSP cores) */
 extern const ops_kernels ops_avx2_kernels;   /* x86-64: ops/x86/kernels-avx2.c */
+extern const ops_kernels ops_avx2vnni_kernels;    /* the same, int8 GEMM by VEX VPDPBUSD (AVX-VNNI) */
 extern const ops_kernels ops_avx512_kernels;      /* x86-64: ops/x86/kernels-avx512.c (F, DQ, BW, VL) */
 extern const ops_kernels ops_avx512vnni_kernels;  /* the same, int8 GEMM by VPDPBUSD (AVX512_VNNI) */
 extern const ops_kernels ops_neon_kernels;   /* aarch64: ops/arm/kernels-neon.c (any Armv8-A) */
@@ -99,6 +100,20 @@ size_t     q8_gemm_buffer_size_avx2(size_t m, size_t n, size_t k);
 size_t     q8_gemm_pack_buffer_size_avx2(size_t n, size_t k);
 ops_status q8_gemm_pack_avx2(const ops_q8_gemm_args *a, void *dst);
 size_t     q8_gemm_pack_offset_avx2(size_t j0, size_t k);
+/* The same GEMM by VEX VPDPBUSD (q8-gemm-6x16-avxvnni.c, AVX-VNNI): B
+ * packed by q8_gemm_pack_avxvnni into the same sizes and offsets (the
+ * _avx2 companions serve it), every panel in k quads. */
+ops_status q8_gemm_6x16_avxvnni(const ops_q8_gemm_args *a, void *scratch);
+ops_status q8_gemm_pack_avxvnni(const ops_q8_gemm_args *a, void *dst);
+/* The AVX2 depthwise bodies built with AVX-VNNI (files
+ * ops/x86/q8-dwconv-...-avxvnni.c, q16-dwconv-...-avxvnni.c): each
+ * vpmaddwd + vpaddd one VEX vpdpwssd, the same integers. */
+ops_status q8_dwconv_hwc_avxvnni(const ops_q8_dwconv_args *a);    /* wrapper */
+ops_status q8_dwconv_3x3_avxvnni(const ops_q8_dwconv_args *a);    /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q8_dwconv_5x5_avxvnni(const ops_q8_dwconv_args *a);    /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q16_dwconv_hwc_avxvnni(const ops_q16_dwconv_args *a);  /* wrapper */
+ops_status q16_dwconv_3x3_avxvnni(const ops_q16_dwconv_args *a);  /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q16_dwconv_5x5_avxvnni(const ops_q16_dwconv_args *a);  /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
 ops_status q8_dwconv_hwc_avx2(const ops_q8_dwconv_args *a);   /* wrapper */
 ops_status q8_dwconv_3x3_avx2(const ops_q8_dwconv_args *a);   /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
 ops_status q8_dwconv_5x5_avx2(const ops_q8_dwconv_args *a);   /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */

@@ -90,7 +90,7 @@ int cmd_info(int argc, char **argv)
     const char *path = 0, *isa = 0;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
-            printf("usage: effad info MODEL.efm [--isa scalar|avx2|avx512|neon]\n"
+            printf("usage: effad info MODEL.efm [--isa NAME]  (NAME: a kernel path, see effad --help)\n"
                    "       effad info MODEL.gauss\n"
                    "  An .efm: validates the model and prints its variant, input size, normalisation,\n"
                    "  block table (with the blocks whose expand runs fused with the depthwise\n"

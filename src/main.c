@@ -26,7 +26,8 @@ static int usage(FILE *f)
     fprintf(f, "usage: effad <command> [options]   (effad <command> --help for its options)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].what);
-    fprintf(f, "\nenvironment:\n  EFFAD_ISA=scalar|avx2|avx512|neon   force a kernel path\n");
+    fprintf(f, "\nenvironment:\n  EFFAD_ISA=NAME   force a kernel path, as --version names it: scalar, avx2, avx2-vnni,\n"
+               "                   avx512, avx512-vnni, neon, neon-dotprod (avx2: no VNNI even where the CPU has it)\n");
     return f == stderr ? 2 : 0;
 }
 

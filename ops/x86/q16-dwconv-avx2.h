@@ -126,6 +126,8 @@ static inline void q16dw_tail(const ops_q16_dwconv_args *a, const int16_t *const
 #define QDW_INIT(d, a) ((d)->q = q16_avx2_out_of((a)->out.inv_scale), (d)->swish = (a)->out.act.kind == OPS_ACT_SWISH)
 #define QDW_IN_ROW(a, iy) ops_q16_dw_in_row((a), (iy))
 #define QDW_ARGS_OK(a) ops_q16_dw_args_ok(a)
+#define QDW_TAPS_OK(g) ((g).kh * (g).kw <= 225)   /* q16.h: the int32 bound */
+#define QDW_SCALAR q16_dwconv_hwc_scalar
 #define QDW_MAX_KH Q16DW_MAX_KH
 #define QDW_PREP_BYTES Q16DW_PREP_BYTES
 #define QDW_PF_TILES Q16DW_PF_TILES

@@ -68,4 +68,16 @@ static inline void qdw_avx2_prepare(const int8_t *w, const float *mult, const fl
     }
 }
 
+/* acc + v . w in int16 pairs, exact (the bodies' tops bound the sums):
+ * one VEX vpdpwssd where the file is built for AVX-VNNI (the -avxvnni.c
+ * files), vpmaddwd + vpaddd otherwise -- the same integer. */
+static inline __attribute__((always_inline)) __m256i qdw_avx2_madd(__m256i acc, __m256i v, const __m256i *w)
+{
+#ifdef __AVXVNNI__
+    return _mm256_dpwssd_avx_epi32(acc, v, _mm256_load_si256(w));
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(v, _mm256_load_si256(w)));
+#endif
+}
+
 #endif /* EFFAD_QDW_PREP_AVX2_H */

@@ -17,6 +17,8 @@
  *   QDW_INIT(d, a)        sets the context's own members
  *   QDW_IN_ROW(a, iy)     input row iy (ring-aware)
  *   QDW_ARGS_OK(a)        the argument checks of the fixed-K entry
+ *   QDW_TAPS_OK(g)        whether the window's sum fits the int32 lanes
+ *   QDW_SCALAR            the scalar reference, for what the body refuses
  *   QDW_MAX_KH, QDW_PREP_BYTES, QDW_PF_TILES, QDW_PF_MIN_BYTES
  * and the functions
  *   QDW(x16)(d, p, half)  16 (half: 8, the rest zero) inputs at p as int16,
@@ -24,7 +26,9 @@
  *   QDW(store)(d, lo, hi, N, f, half, o, cs)  a tile's epilogue (below)
  *   QDW(tail)(a, rows, ox, c0, orow)          channels c0.. of one output
  * It defines QDW(cols), QDW(tile), QDW(tiles), QDW(border), QDW(edge),
- * QDW(row), QDW(body) and QDW(kxk_fixed), and undefines the macros above.
+ * QDW(row), QDW(body), QDW(kxk_fixed) and QDW(entry), and undefines the
+ * macros above. The multiply-adds are qdw_avx2_madd's: built with
+ * -mavxvnni (the -avxvnni.c files) one vpdpwssd each.
  */
 #include "qdw-prep-avx2.h"
 
@@ -47,16 +51,16 @@ QDW_ALWAYS void QDW(cols)(const QDW_CTX *d, const QDW_T *pa, const QDW_T *pb, co
         const __m256i xb = which & 2 ? QDW(x16)(d, pb + at, half) : zero;
         const __m256i vl = _mm256_unpacklo_epi16(xa, xb), vh = _mm256_unpackhi_epi16(xa, xb);
         if (N == 1) {
-            lo[0] = _mm256_add_epi32(lo[0], _mm256_madd_epi16(vl, _mm256_load_si256(wg + 2 * col)));
-            hi[0] = _mm256_add_epi32(hi[0], _mm256_madd_epi16(vh, _mm256_load_si256(wg + 2 * col + 1)));
+            lo[0] = qdw_avx2_madd(lo[0], vl, wg + 2 * col);
+            hi[0] = qdw_avx2_madd(hi[0], vh, wg + 2 * col + 1);
             continue;
         }
 #pragma GCC unroll 8
         for (int kx = 0; kx < kw; kx++) {
             const int dd = col - kx;
             if (dd >= 0 && dd % sw == 0 && dd / sw < N) {
-                lo[dd / sw] = _mm256_add_epi32(lo[dd / sw], _mm256_madd_epi16(vl, _mm256_load_si256(wg + 2 * kx)));
-                hi[dd / sw] = _mm256_add_epi32(hi[dd / sw], _mm256_madd_epi16(vh, _mm256_load_si256(wg + 2 * kx + 1)));
+                lo[dd / sw] = qdw_avx2_madd(lo[dd / sw], vl, wg + 2 * kx);
+                hi[dd / sw] = qdw_avx2_madd(hi[dd / sw], vh, wg + 2 * kx + 1);
             }
         }
     }
@@ -237,6 +241,24 @@ QDW_ALWAYS ops_status QDW(kxk_fixed)(const QDW_ARGS *a, const int K)
     return OPS_OK;
 }
 
+/* The checks of a table's depthwise entry and its choice of kernel from
+ * the shape (the only place that branches on it); k3, k5 and kxk are that
+ * table's kernels. Dilated or degenerate windows, and those past what
+ * the body holds, go to the reference. */
+static inline ops_status QDW(entry)(const QDW_ARGS *a, ops_status (*k3)(const QDW_ARGS *),
+                                    ops_status (*k5)(const QDW_ARGS *), ops_status (*kxk)(const QDW_ARGS *))
+{
+    if (!QDW_ARGS_OK(a)) return OPS_ERR_ARG;
+    const ops_conv_geom g = a->g;
+    if (a->in_dims.c < 1 || g.dil_h != 1 || g.dil_w != 1 || g.kh < 1 || g.kw < 1 || g.stride_h < 1 ||
+        g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > QDW_MAX_KH || !QDW_TAPS_OK(g) ||
+        qdw_avx2_block_vectors(g.kh, g.kw) * sizeof(__m256i) > QDW_PREP_BYTES)
+        return QDW_SCALAR(a);
+    if (ops_dw_fixed_kxk(&g, 3)) return k3(a);
+    if (ops_dw_fixed_kxk(&g, 5)) return k5(a);
+    return kxk(a);
+}
+
 #undef QDW_ALWAYS
 #undef QDW_T
 #undef QDW_ARGS
@@ -245,6 +267,8 @@ QDW_ALWAYS ops_status QDW(kxk_fixed)(const QDW_ARGS *a, const int K)
 #undef QDW_INIT
 #undef QDW_IN_ROW
 #undef QDW_ARGS_OK
+#undef QDW_TAPS_OK
+#undef QDW_SCALAR
 #undef QDW_MAX_KH
 #undef QDW_PREP_BYTES
 #undef QDW_PF_TILES

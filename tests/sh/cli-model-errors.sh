@@ -36,7 +36,7 @@ head -c 1000 $G/input.f32 > "$T/short.f32"
 expect_fail "short tensor" "short.f32: 1000 bytes" effad features "$T/good.efm" --tensor "$T/short.f32" -o "$T/o.f32"
 [ -e "$T/o.f32" ] && bad "a failed features run left an output file"
 expect_fail "corrupt model in features" "flip.efm" effad features "$T/flip.efm" --tensor $G/input.f32 -o "$T/o.f32"
-expect_fail "unknown isa" "unknown instruction set" effad_mmx features "$T/good.efm" --tensor $G/input.f32 -o "$T/o.f32"
+expect_fail "unknown isa" "unknown kernel path .mmx. (this build has: scalar" effad_mmx features "$T/good.efm" --tensor $G/input.f32 -o "$T/o.f32"
 head -c 12 $G/input.f32 > "$T/tiny.f32"
 expect_fail "bad tensor shape" "bad --tensor-shape" effad features "$T/good.efm" --tensor-shape 0,5 --tensor "$T/tiny.f32" -o "$T/o.f32"
 

@@ -175,9 +175,10 @@ static void check_case(const char *dir)
     model_file *files = calloc(4, sizeof *files);
     int n_files = 0;
     const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
-    for (int isa = 0; isa < OPS_ISA_COUNT && input; isa++) {
-        if (!ops_isa_available((ops_isa)isa)) continue;
-        const effad_kernel_set *k = ops_kernels_for((ops_isa)isa);
+    for (size_t ti = 0; ops_kernels_at(ti) && input; ti++) {   /* every table this CPU runs, variants too */
+        const effad_kernel_set *k = ops_kernels_at(ti);
+        if (!ops_kernels_run(k)) continue;
+        const int first = ti == 0;   /* the scalar table: the one that checks the files themselves */
         rewind(f);
         float *maps[4] = { 0 }, *pooled[4] = { 0 };
         size_t off[4][EFFAD_MAX_TAPS + 1];
@@ -199,7 +200,7 @@ static void check_case(const char *dir)
                 for (int t = 0; t < m->n_taps; t++) total += (size_t)m->taps[t].channels;
                 pooled[mi] = malloc(sizeof(float) * (total + 1));
                 if (!run_maps(m, k, input, &maps[mi], off[mi], pooled[mi])) continue;
-                if (isa == 0) check_emit(dir, efm, m);
+                if (first) check_emit(dir, efm, m);
             }
             snprintf(path, sizeof path, "%s/%s", dir, file);
             size_t nb = 0;
@@ -234,12 +235,12 @@ static void check_case(const char *dir)
                 agreement ap = mean ? agree(pooled[mi] + p_off, mean, c, &q) : a;
                 free(mean);
                 CHECK_MSG(a.share >= SHARE, "%s %s: level %d (%s): %.4f%% within one step, worst %.2f steps", base,
-                          ops_isa_name((ops_isa)isa), tout, efm, 100 * a.share, a.max_steps);
-                CHECK_MSG(ap.share == 1.0, "%s %s: level %d pooled: worst %.2f steps", base, ops_isa_name((ops_isa)isa),
+                          k->name, tout, efm, 100 * a.share, a.max_steps);
+                CHECK_MSG(ap.share == 1.0, "%s %s: level %d pooled: worst %.2f steps", base, k->name,
                           tout, ap.max_steps);
                 worst = a.share < worst ? a.share : worst;
                 forced++;
-            } else if (isa == 0) {
+            } else if (first) {
                 CHECK_MSG(nb == 4 * off[mi][m->n_taps], "%s: %zu bytes", path, nb);
                 if (nb != 4 * off[mi][m->n_taps]) { free(want); continue; }
                 printf("  %-14s chained (%s), share within one step per level:", base, efm);
@@ -253,7 +254,7 @@ static void check_case(const char *dir)
             free(want);
         }
         printf("  %-14s %-6s %d levels, each block alone: worst share within one step %.5f", base,
-               ops_isa_name((ops_isa)isa), forced, worst);
+               k->name, forced, worst);
         if (skipped) printf(" (%d levels not compared: this path's input map differs from ORT's)", skipped);
         printf("\n");
         CHECK_MSG(forced > 0, "%s: no forced level checked", dir);

@@ -548,22 +548,18 @@ int main(void)
     test_gemm_semantics();
     test_dw_semantics();
     test_glue_semantics();
-#if defined(__x86_64__)
-    /* the AVX-512 table without VNNI, beside the one the CPU got */
-    if (ops_isa_available(OPS_ISA_AVX512) && ops_kernels_for(OPS_ISA_AVX512) != &ops_avx512_kernels)
-        test_q16_table(&ops_avx512_kernels);
-#endif
-#if defined(__aarch64__)
-    /* the SMLAL table beside the dot-product one */
-    if (ops_kernels_for(OPS_ISA_NEON) != &ops_neon_kernels) test_q16_table(&ops_neon_kernels);
-#endif
-    for (int i = 0; i < OPS_ISA_COUNT; i++) {
-        if (i == OPS_ISA_SCALAR) continue;
-        if (!ops_isa_available((ops_isa)i)) {
+    /* every SIMD table of this build, variants included (avx2 and
+     * avx2-vnni, avx512 and avx512-vnni, neon and neon-dotprod) */
+    for (int i = 1; i < OPS_ISA_COUNT; i++)
+        if (!ops_isa_available((ops_isa)i))
             printf("test-q16-kernels: SKIP %s 16x8 kernels: not available on this CPU or build\n", ops_isa_name((ops_isa)i));
+    for (size_t i = 0; ops_kernels_at(i); i++) {
+        const ops_kernels *kt = ops_kernels_at(i);
+        if (kt->isa == OPS_ISA_SCALAR || !ops_isa_available(kt->isa)) continue;
+        if (!ops_kernels_run(kt)) {
+            printf("test-q16-kernels: SKIP %s 16x8 kernels: this CPU lacks its extension\n", kt->name);
             continue;
         }
-        const ops_kernels *kt = ops_kernels_for((ops_isa)i);
         if (!kt->q16) { CHECK_MSG(0, "%s has no 16x8 table", kt->name); continue; }
         test_q16_table(kt);
     }

@@ -151,20 +151,21 @@ static void check_model(const char *dir, effad_threads **pools, int n_pools, int
          * ones in test-q8-kernels). */
         int same = 1, passes = 0;
         float *ref = malloc(sizeof(float) * total);
-        for (int isa = 0; isa < OPS_ISA_COUNT; isa++) {
-            if (!ops_isa_available((ops_isa)isa)) continue;
-            if (!run(&m8, ops_kernels_for((ops_isa)isa), 0, &fuse_never, &one, x, ref, 0, 0)) continue;
+        for (size_t ti = 0; ops_kernels_at(ti); ti++) {   /* every table this CPU runs, variants too */
+            const ops_kernels *kt = ops_kernels_at(ti);
+            if (!ops_kernels_run(kt)) continue;
+            if (!run(&m8, kt, 0, &fuse_never, &one, x, ref, 0, 0)) continue;
             const plan_fuse_rule *rules[] = { &fuse_never, &fuse_always, 0 };
             for (int ri = 0; ri < 3; ri++)
                 for (int p = -1; p < n_pools; p++) {
                     const effad_plan_opts po = { .n_workers = p < 0 ? 1 : pools[p]->n_threads };
                     memset(lv, 0xff, sizeof(float) * total);
-                    if (!run(&m8, ops_kernels_for((ops_isa)isa), p < 0 ? 0 : pools[p], rules[ri], &po, x, lv, 0, 0)) continue;
+                    if (!run(&m8, kt, p < 0 ? 0 : pools[p], rules[ri], &po, x, lv, 0, 0)) continue;
                     passes++;
                     if (memcmp(lv, ref, sizeof(float) * total)) {
                         same = 0;
                         CHECK_MSG(0, "%s: %s, rule %d, pool %d differs from its 1 thread unfused pass", dir,
-                                  ops_isa_name((ops_isa)isa), ri, p);
+                                  kt->name, ri, p);
                     }
                 }
         }
@@ -172,17 +173,18 @@ static void check_model(const char *dir, effad_threads **pools, int n_pools, int
          * under the same float kernels (stem, squeeze-excite): the whole
          * pass bit for bit, including the paths the engine takes only for
          * some tables (the squeeze-excite rescale inside the projection) */
-        for (int isa = 1; isa < OPS_ISA_COUNT; isa++) {
-            if (!ops_isa_available((ops_isa)isa)) continue;
-            ops_kernels mixed = *ops_kernels_for((ops_isa)isa);
+        for (size_t ti = 0; ops_kernels_at(ti); ti++) {
+            const ops_kernels *kt = ops_kernels_at(ti);
+            if (kt->isa == OPS_ISA_SCALAR || !ops_kernels_run(kt)) continue;
+            ops_kernels mixed = *kt;
             mixed.q8 = ops_kernels_for(OPS_ISA_SCALAR)->q8;
             mixed.q16 = ops_kernels_for(OPS_ISA_SCALAR)->q16;
-            if (!run(&m8, ops_kernels_for((ops_isa)isa), 0, 0, &one, x, ref, 0, 0) ||
+            if (!run(&m8, kt, 0, 0, &one, x, ref, 0, 0) ||
                 !run(&m8, &mixed, 0, 0, &one, x, lv, 0, 0)) continue;
             passes++;
             if (memcmp(lv, ref, sizeof(float) * total)) {
                 same = 0;
-                CHECK_MSG(0, "%s: %s int8 kernels differ from the scalar ones", dir, ops_isa_name((ops_isa)isa));
+                CHECK_MSG(0, "%s: %s int8 kernels differ from the scalar ones", dir, kt->name);
             }
         }
         /* and with the 1x1 weights packed once (effad_pack, as the CLI
@@ -192,9 +194,9 @@ static void check_model(const char *dir, effad_threads **pools, int n_pools, int
          * column term on AVX2 and AVX-512 -- the demo model's int8 levels
          * at cosine 0.37 against float, 0.89 with the scalar kernels.) */
         int packed_passes = 0;
-        for (int isa = 0; isa < OPS_ISA_COUNT; isa++) {
-            const effad_kernel_set *k = ops_kernels_for((ops_isa)isa);
-            const size_t pb = ops_isa_available((ops_isa)isa) ? effad_packed_bytes(&m8, k) : 0;
+        for (size_t ti = 0; ops_kernels_at(ti); ti++) {
+            const effad_kernel_set *k = ops_kernels_at(ti);
+            const size_t pb = ops_kernels_run(k) ? effad_packed_bytes(&m8, k) : 0;
             void *pbuf = 0;
             static effad_packed pk;
             if (!pb || posix_memalign(&pbuf, 64, pb)) continue;
@@ -211,7 +213,7 @@ static void check_model(const char *dir, effad_threads **pools, int n_pools, int
                     if (memcmp(lv, ref, sizeof(float) * total)) {
                         same = 0;
                         CHECK_MSG(0, "%s: %s with pre-packed weights, pool %d, differs from packing per pass", dir,
-                                  ops_isa_name((ops_isa)isa), p);
+                                  k->name, p);
                     }
                 }
             packed = 0;

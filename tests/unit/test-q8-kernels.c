@@ -23,6 +23,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
 #include "check.h"
 #include "q8.h"
 #include "dispatch.h"
@@ -37,7 +40,7 @@ static void test_dsp_kernels(void);
 static void test_neon_tables(void);
 #endif
 #if defined(__x86_64__)
-static void test_avx512_tables(void);
+static void test_x86_tables(void);
 #endif
 
 
@@ -489,16 +492,21 @@ int main(void)
     test_neon_tables();
 #endif
 #if defined(__x86_64__)
-    test_avx512_tables();
+    test_x86_tables();
 #endif
+    /* every SIMD table of this build, variants included (avx2 and
+     * avx2-vnni, avx512 and avx512-vnni, neon and neon-dotprod) */
     int tested = 0;
-    for (int i = 0; i < OPS_ISA_COUNT; i++) {
-        if (i == OPS_ISA_SCALAR) continue;
-        if (!ops_isa_available((ops_isa)i)) {
+    for (int i = 1; i < OPS_ISA_COUNT; i++)
+        if (!ops_isa_available((ops_isa)i))
             printf("test-q8-kernels: SKIP %s int8 kernels: not available on this CPU or build\n", ops_isa_name((ops_isa)i));
+    for (size_t i = 0; ops_kernels_at(i); i++) {
+        const ops_kernels *kt = ops_kernels_at(i);
+        if (kt->isa == OPS_ISA_SCALAR || !ops_isa_available(kt->isa)) continue;
+        if (!ops_kernels_run(kt)) {
+            printf("test-q8-kernels: SKIP %s int8 kernels: this CPU lacks its extension\n", kt->name);
             continue;
         }
-        const ops_kernels *kt = ops_kernels_for((ops_isa)i);
         if (!kt->q8) { CHECK_MSG(0, "%s has no int8 table", kt->name); continue; }
         tested++;
         test_q8_table(kt);
@@ -560,29 +568,40 @@ static void test_avx512_act(void)
     free(x); free(y);
 }
 
-/* 3, AVX-512: the table the CPU got, the one without VNNI too, and the
- * choice (VNNI is cpuid leaf 7, ECX bit 11). */
-static void test_avx512_tables(void)
+/* 3, x86: the table each ISA gives this CPU, against cpuid read here
+ * (AVX-VNNI: leaf 7 subleaf 1, EAX bit 4; AVX512_VNNI: leaf 7, ECX bit
+ * 11), and every table by its name. */
+static void test_x86_tables(void)
 {
-    if (!ops_isa_available(OPS_ISA_AVX512)) return;   /* the ISA loop says SKIP */
-    test_avx512_act();
-    const ops_kernels *best = ops_kernels_for(OPS_ISA_AVX512);
-    CHECK(best == &ops_avx512_kernels || best == &ops_avx512vnni_kernels);
-    __builtin_cpu_init();
-    CHECK_EQ_INT(best == &ops_avx512vnni_kernels, __builtin_cpu_supports("avx512vnni") != 0);
-    if (best == &ops_avx512vnni_kernels) test_q8_table(&ops_avx512_kernels);
-    else printf("test-q8-kernels: SKIP avx512-vnni int8 kernels: this CPU has no AVX512_VNNI\n");
-    printf("  avx512: this CPU runs the '%s' table\n", best ? best->name : "?");
+    unsigned a, b, c, d, max_sub = 0, vnni512 = 0, vnni256 = 0;
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) { max_sub = a; vnni512 = (c >> 11) & 1u; }
+    if (max_sub >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) vnni256 = (a >> 4) & 1u;
+    if (ops_isa_available(OPS_ISA_AVX2)) {
+        const ops_kernels *best = ops_kernels_for(OPS_ISA_AVX2);
+        CHECK(best == (vnni256 ? &ops_avx2vnni_kernels : &ops_avx2_kernels));
+        CHECK_EQ_INT(ops_kernels_run(&ops_avx2vnni_kernels), (int)vnni256);
+        printf("  avx2: this CPU runs the '%s' table\n", best ? best->name : "?");
+    }
+    if (ops_isa_available(OPS_ISA_AVX512)) {
+        test_avx512_act();
+        const ops_kernels *best = ops_kernels_for(OPS_ISA_AVX512);
+        CHECK(best == (vnni512 ? &ops_avx512vnni_kernels : &ops_avx512_kernels));
+        printf("  avx512: this CPU runs the '%s' table\n", best ? best->name : "?");
+    }
+    CHECK(ops_kernels_named("avx2") == &ops_avx2_kernels);
+    CHECK(ops_kernels_named("avx2-vnni") == &ops_avx2vnni_kernels);
+    CHECK(ops_kernels_named("avx512-vnni") == &ops_avx512vnni_kernels);
+    CHECK(ops_kernels_named("avx2-") == 0 && ops_kernels_named("") == 0 && ops_kernels_named(0) == 0);
 }
 #endif
 
 #if defined(__aarch64__)
-/* 3, NEON: the table the CPU got, the SMLAL one too, and the choice. */
+/* 3, NEON: the table the CPU got and the choice (the table loop in main
+ * tests both NEON tables where the CPU has the dot product). */
 static void test_neon_tables(void)
 {
     const ops_kernels *best = ops_kernels_for(OPS_ISA_NEON);
     CHECK(best == &ops_neon_kernels || best == &ops_neondot_kernels);
-    if (best == &ops_neondot_kernels) test_q8_table(&ops_neon_kernels);
     printf("  neon: this CPU runs the '%s' table\n", best ? best->name : "?");
     const char *want = getenv("EFFAD_EXPECT_DOTPROD");
     if (want && *want)

@@ -1,0 +1,17 @@
+/* The 16x8 depthwise entry of the AVX2 + AVX-VNNI table (q16dw_entry), and
+ * the any-k kernel behind it (body in q16-dwconv-avx2.h, multiply-adds by
+ * VEX vpdpwssd). */
+#include "kernels-internal.h"
+#include "q16-dwconv-avx2.h"
+
+/* Any kh x kw and stride, dilation 1: one output at a time. */
+static ops_status q16_dwconv_kxk_avxvnni(const ops_q16_dwconv_args *a)
+{
+    q16dw_body(a, 0, 0);
+    return OPS_OK;
+}
+
+ops_status q16_dwconv_hwc_avxvnni(const ops_q16_dwconv_args *a)
+{
+    return q16dw_entry(a, q16_dwconv_3x3_avxvnni, q16_dwconv_5x5_avxvnni, q16_dwconv_kxk_avxvnni);
+}

@@ -1,0 +1,9 @@
+/* int8 depthwise 3x3, stride 1 or 2 (any pads), the multiply-adds by
+ * VEX vpdpwssd (body in q8-dwconv-avx2.h). */
+#include "kernels-internal.h"
+#include "q8-dwconv-avx2.h"
+
+ops_status q8_dwconv_3x3_avxvnni(const ops_q8_dwconv_args *a)
+{
+    return q8dw_kxk_fixed(a, 3);
+}
