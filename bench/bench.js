@@ -2,7 +2,7 @@
 // bench.js -- `make bench`: effad against ONNX Runtime, side by side.
 //
 //   node bench/bench.js [--rounds N] [--runs R] [--warmup W] [--models b0,b4] [--threads 1,2] [--int8 1|0]
-//                       [--a16 1|0] [--isas avx2|none]
+//                       [--a16 1|0] [--isas avx2,avx2-vnni|none]
 //
 // For every model (B0 at 224, B4 at 380: build/golden-full/*/model.onnx,
 // converted to .efm here) and thread count, ROUNDS rounds each run one
@@ -38,14 +38,17 @@
 // QDQ graph (opset-21 int16 Q/DQ, which ORT runs as float Conv between
 // them), and on the extra kernel paths as int8 is.
 //
-// Other kernel paths (--isas, a list; by default "avx2" when effad picks
-// AVX-512 on this machine, none otherwise): every round also runs effad
+// Other kernel paths (--isas, a list; by default "avx2" and, where the CPU
+// has AVX-VNNI, "avx2-vnni" when effad picks AVX-512 on this machine, none
+// otherwise): every round also runs effad
 // with EFFAD_ISA set to each, float32 and int8, in the same rotation, so
 // one run reports the AVX-512 and the AVX2 kernels against the same ORT
 // rounds (ORT uses whatever its own dispatch picks on this CPU). With
 // EFFAD_ORT_AVX2_DIR and EFFAD_HIDE_AVX512_SO (make bench sets both on
 // x86-64), ORT also runs as on an AVX2-only CPU, float32 and QDQ, in the
-// same rotation, and the AVX2 rows are paired with those runs.
+// same rotation, and the AVX2 rows are paired with those runs; the
+// avx2-vnni rows with ORT as on an AVX2 + AVX-VNNI CPU (QDQ; its float32
+// is the AVX2 one).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -96,8 +99,20 @@ function effadKernels() {
   const v = spawnSync(effad, ['--version'], { encoding: 'utf8', env: { ...process.env, EFFAD_ISA: '' } });
   return ((v.stdout || '').match(/kernels\s+(\S+)/) || [])[1] || 'unknown';
 }
-const extraIsas = opt.isas === 'auto' ? (effadKernels().startsWith('avx512') ? ['avx2'] : [])
+// Whether this CPU runs the kernel path isa (`EFFAD_ISA=isa effad --version`).
+function effadRuns(isa) {
+  const v = spawnSync(effad, ['--version'], { encoding: 'utf8', env: { ...process.env, EFFAD_ISA: isa } });
+  return ((v.stdout || '').match(/kernels\s+(\S+)/) || [])[1] === isa;
+}
+// On an AVX-512 machine both kinds of AVX2-only CPU are stood in for:
+// plain AVX2 (Haswell to Zen 3) and AVX2 + AVX-VNNI (Intel from Alder
+// Lake on, the N100-class Atoms included), where the CPU has AVX-VNNI.
+const extraIsas = opt.isas === 'auto'
+  ? (effadKernels().startsWith('avx512') ? ['avx2', 'avx2-vnni'].filter(effadRuns) : [])
   : opt.isas === 'none' ? [] : opt.isas.split(',');
+// A -vnni table differs from its base only in integer kernels: its float32
+// runs would repeat the base's.
+const intOnly = (isa) => isa.endsWith('-vnni');
 function ortRun(m, onnx, threads, runs, warmup, env) {
   return run('node', [path.join(__dirname, 'ort-bench.js'), onnx, String(m.h), String(m.w), '--threads',
     String(threads), '--runs', String(runs), '--warmup', String(warmup)], env || { EFFAD_ORT_DIR: ortDir });
@@ -108,7 +123,13 @@ function ortRun(m, onnx, threads, runs, warmup, env) {
 // path here, i.e. on an AVX-512 machine.
 const ortAvx2 = process.env.EFFAD_ORT_AVX2_DIR && process.env.EFFAD_HIDE_AVX512_SO &&
   fs.existsSync(process.env.EFFAD_HIDE_AVX512_SO) && extraIsas.includes('avx2')
-  ? { EFFAD_ORT_DIR: process.env.EFFAD_ORT_AVX2_DIR, LD_PRELOAD: process.env.EFFAD_HIDE_AVX512_SO } : null;
+  ? { EFFAD_ORT_DIR: process.env.EFFAD_ORT_AVX2_DIR, LD_PRELOAD: process.env.EFFAD_HIDE_AVX512_SO,
+      EFFAD_HIDE_KEEP_AVXVNNI: '0' } : null;
+// The same copy with AVX-VNNI left visible (EFFAD_HIDE_KEEP_AVXVNNI), for
+// the avx2-vnni rows: ORT's int8 kernels then take their AVX-VNNI forms.
+// Its float32 kernels have none, so the avx2-vnni rows' float32 ORT is
+// ort@avx2's, run in the same rounds.
+const ortAvx2Vnni = ortAvx2 && extraIsas.includes('avx2-vnni') ? { ...ortAvx2, EFFAD_HIDE_KEEP_AVXVNNI: '1' } : null;
 // The four runners of a round: effad and ORT on float32, effad int8, ORT on
 // the QDQ graph.
 function tools(m) {
@@ -125,7 +146,7 @@ function tools(m) {
     t.ort16 = (th, r, w) => ortRun(m, m.qdq16, th, r, w);
   }
   for (const isa of extraIsas) {
-    t[`effad@${isa}`] = (th, r, w) => effadRun(m.efm, th, r, w, isa);
+    if (!intOnly(isa)) t[`effad@${isa}`] = (th, r, w) => effadRun(m.efm, th, r, w, isa);
     if (opt.int8) t[`effad8@${isa}`] = (th, r, w) => effadRun(m.efm8, th, r, w, isa);
     if (opt.a16) t[`effad16@${isa}`] = (th, r, w) => effadRun(m.efm16, th, r, w, isa);
   }
@@ -133,6 +154,7 @@ function tools(m) {
     t['ort@avx2'] = (th, r, w) => ortRun(m, m.onnx, th, r, w, ortAvx2);
     if (opt.int8) t['ort8@avx2'] = (th, r, w) => ortRun(m, m.qdq, th, r, w, ortAvx2);
   }
+  if (ortAvx2Vnni && opt.int8) t['ort8@avx2-vnni'] = (th, r, w) => ortRun(m, m.qdq, th, r, w, ortAvx2Vnni);
   return t;
 }
 

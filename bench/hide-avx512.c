@@ -12,6 +12,13 @@
  * AVX2-only machine (same instructions, not the same microarchitecture),
  * and the bench report says so.
  *
+ * With EFFAD_HIDE_KEEP_AVXVNNI=1 the AVX-VNNI bit (the VEX-coded VPDPBUSD
+ * on ymm) stays visible: the CPU then looks like the other kind of
+ * AVX2-only part, Intel's from Alder Lake on (the N100-class Atoms of
+ * fanless edge boxes, Core parts whose AVX-512 is fused off, Xeon 6
+ * E-cores), where ONNX Runtime's int8 kernels and effad's avx2-vnni
+ * table both use it.
+ *
  * How: the patcher rewrote every `cpuid` (0F A2) as `int3; nop` (CC 90) and
  * every `xgetbv` (0F 01 D0) as `int3; xchg ecx,eax; xchg ecx,eax`
  * (CC 91 91). The SIGTRAP handler reads the byte after the trap to tell
@@ -40,8 +47,8 @@ static const uint32_t leaf7_edx_hidden = BIT(2) | BIT(3) | BIT(8) | BIT(22) | BI
                                          BIT(24) | BIT(25);
 /* CPUID.(EAX=7,ECX=1): AVX-VNNI (EAX 4), AVX512-BF16 (EAX 5), AVX-IFMA
  * (EAX 23); AVX-VNNI-INT8 (EDX 4), AVX-NE-CONVERT (EDX 5), AVX-VNNI-INT16
- * (EDX 10). The VEX-coded VNNI forms are newer than any AVX2-only part. */
-static const uint32_t leaf7_1_eax_hidden = BIT(4) | BIT(5) | BIT(23);
+ * (EDX 10). AVX-VNNI unless EFFAD_HIDE_KEEP_AVXVNNI (above). */
+static uint32_t leaf7_1_eax_hidden = BIT(4) | BIT(5) | BIT(23);
 static const uint32_t leaf7_1_edx_hidden = BIT(4) | BIT(5) | BIT(10);
 /* XCR0 and CPUID.(EAX=0xD,ECX=0).EAX: opmask, ZMM_Hi256, Hi16_ZMM (5-7),
  * AMX tile config and data (17, 18). */
@@ -119,6 +126,9 @@ __attribute__((constructor)) static void install(void)
 {
     const char *log = getenv("EFFAD_HIDE_AVX512_LOG");
     logging = log && *log && strcmp(log, "0") != 0;
+    const char *keep = getenv("EFFAD_HIDE_KEEP_AVXVNNI");
+    if (keep && *keep && strcmp(keep, "0") != 0)
+        leaf7_1_eax_hidden &= ~BIT(4);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_trap;

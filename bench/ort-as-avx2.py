@@ -22,7 +22,9 @@ be wrong).
 bench/hide-avx512-probe.c (CPUID and XGETBV inline, as ORT reads them),
 patches a copy the same way and runs both, the copy under the shim. The
 copy must report no AVX-512, AVX-VNNI or ZMM state and everything else as
-the original does (AVX, FMA, AVX2, the YMM state); exit 1 otherwise.
+the original does (AVX, FMA, AVX2, the YMM state), and with
+EFFAD_HIDE_KEEP_AVXVNNI=1 the same but AVX-VNNI as the original; exit 1
+otherwise.
 """
 import os
 import re
@@ -101,11 +103,16 @@ def check(shim, cc):
             f.write(blob)
         os.chmod(masked, 0o755)
         real = probe([exe])
-        seen = probe([masked], dict(os.environ, LD_PRELOAD=os.path.abspath(shim)))
+        env = dict(os.environ, LD_PRELOAD=os.path.abspath(shim))
+        seen = probe([masked], dict(env, EFFAD_HIDE_KEEP_AVXVNNI='0'))
+        kept = probe([masked], dict(env, EFFAD_HIDE_KEEP_AVXVNNI='1'))
     bad = [k for k in HIDDEN if seen[k] != '0']
     bad += [k for k in real if k not in HIDDEN and seen[k] != real[k]]
+    # EFFAD_HIDE_KEEP_AVXVNNI=1: the same, but AVX-VNNI as the CPU has it
+    bad += [f'{k} (keeping AVX-VNNI)' for k in real if kept[k] != (real[k] if k == 'avxvnni' else seen[k])]
     print(f"check: as built: {' '.join(f'{k}={v}' for k, v in real.items())}")
     print(f"check: under the shim: {' '.join(f'{k}={v}' for k, v in seen.items())}")
+    print(f"check: under the shim keeping AVX-VNNI: {' '.join(f'{k}={v}' for k, v in kept.items())}")
     if bad:
         sys.exit(f'check: FAILED: {", ".join(bad)} wrong under the shim')
     print('check: OK' + ('' if real['avx512f'] == '1' else ' (this CPU has no AVX-512: nothing to hide)'))

@@ -128,7 +128,8 @@ function a16Table(groups, machine) {
     for (const isa of ['', ...(machine.extra_isas || [])]) {
       const e16 = isa ? g[`effad16@${isa}`] || [] : g.effad16;
       if (!e16.length) continue;
-      const o = isa && (g[`ort@${isa}`] || []).length ? g[`ort@${isa}`] : g.ort;
+      const base = isa.replace(/-vnni$/, '');   /* ORT's float32 has no VNNI form (bench.js) */
+      const o = isa && (g[`ort@${base}`] || []).length ? g[`ort@${base}`] : g.ort;
       const e8 = isa ? g[`effad8@${isa}`] || [] : g.effad8, e = isa ? g[`effad@${isa}`] || [] : g.effad;
       lines.push([g.label, g.threads, isa || machine.kernels || '?', ms(med(e16)), ms(med(o)), ms(med(g.ort16)),
         paired(e16, o).toFixed(2), paired(e16, g.ort16).toFixed(2), e8.length ? ms(med(e8)) : '-',
@@ -156,11 +157,14 @@ function isaTable(groups, machine) {
   for (const g of list)
     for (const isa of isas) {
       const f = g[`effad@${isa}`] || [], q = g[`effad8@${isa}`] || [];
-      if (!f.length) continue;
-      const same = (g[`ort@${isa}`] || []).length > 0;
-      const o = same ? g[`ort@${isa}`] : g.ort, o8 = same ? g[`ort8@${isa}`] || [] : g.ort8;
+      if (!f.length && !q.length) continue;
+      // avx2-vnni: ORT's int8 as on that CPU, its float32 the AVX2 one (bench.js)
+      const base = isa.replace(/-vnni$/, '');
+      const same = (g[`ort@${base}`] || []).length > 0;
+      const o = same ? g[`ort@${base}`] : g.ort, o8 = same ? g[`ort8@${isa}`] || [] : g.ort8;
       const have8 = q.length && o8.length;
-      lines.push([g.label, g.threads, isa, same ? isa : 'native', ms(med(f)), ms(med(o)), paired(f, o).toFixed(2),
+      lines.push([g.label, g.threads, isa, same ? isa : 'native', f.length ? ms(med(f)) : '-', ms(med(o)),
+        f.length ? paired(f, o).toFixed(2) : '-',
         have8 ? ms(med(q)) : '-', have8 ? ms(med(o8)) : '-', have8 ? paired(q, o).toFixed(2) : '-',
         have8 ? paired(q, o8).toFixed(2) : '-'].map(String));
     }
@@ -172,6 +176,10 @@ function isaTable(groups, machine) {
       'ORT run in the same rounds from a copy whose CPUID and XGETBV are answered as on an AVX2-only CPU (no ' +
       'AVX-512, AVX-VNNI or AMX: bench/hide-avx512.c, `make ort-avx2`), so both sides run AVX2 code on these ' +
       'cores: the stand-in for an AVX2-only machine (same instructions, not the same microarchitecture).',
+    '"ORT as avx2-vnni": the same copy with AVX-VNNI left visible (EFFAD_HIDE_KEEP_AVXVNNI=1): an AVX2-only CPU of ' +
+      'Intel\'s from Alder Lake on (N100-class Atoms, Xeon 6 E-cores); its int8 column is ORT\'s QDQ run there, its ' +
+      'float32 the "avx2" one (ORT\'s float kernels do not use VNNI). effad\'s avx2-vnni table differs from avx2 only ' +
+      'in its integer kernels (VEX VPDPBUSD / VPDPWSSD), so its float32 is not run again.',
   ];
   return ['', `## effad on other kernel paths (EFFAD_ISA), same rounds`, '', ...grid(head, lines), '',
     ...notes.map((l) => `- ${l}`), ''].join('\n');

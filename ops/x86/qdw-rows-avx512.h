@@ -216,23 +216,10 @@ QDW_ALWAYS ops_status QDW(kxk_fixed)(const QDW_ARGS *a, const int K)
     return OPS_OK;
 }
 
-/* The checks of a table's depthwise entry and its choice of kernel from
- * the shape (the only place that branches on it); k3, k5 and kxk are that
- * table's kernels. Dilated or degenerate windows, and those past what
- * the body holds, go to the reference. */
-static inline ops_status QDW(entry)(const QDW_ARGS *a, ops_status (*k3)(const QDW_ARGS *),
-                                    ops_status (*k5)(const QDW_ARGS *), ops_status (*kxk)(const QDW_ARGS *))
-{
-    if (!QDW_ARGS_OK(a)) return OPS_ERR_ARG;
-    const ops_conv_geom g = a->g;
-    if (a->in_dims.c < 1 || g.dil_h != 1 || g.dil_w != 1 || g.kh < 1 || g.kw < 1 || g.stride_h < 1 ||
-        g.stride_w < 1 || g.pad_top < 0 || g.pad_left < 0 || g.kh > QDW_MAX_KH || !QDW_TAPS_OK(g) ||
-        qdw_avx512_block_vectors(g.kh, g.kw) * sizeof(__m512i) > QDW_PREP_BYTES)
-        return QDW_SCALAR(a);
-    if (ops_dw_fixed_kxk(&g, 3)) return k3(a);
-    if (ops_dw_fixed_kxk(&g, 5)) return k5(a);
-    return kxk(a);
-}
+/* QDW(entry): the table's depthwise entry (qdw-entry.h). */
+#define QDW_BLOCK_BYTES(kh, kw) (qdw_avx512_block_vectors((kh), (kw)) * sizeof(__m512i))
+#include "qdw-entry.h"
+#undef QDW_BLOCK_BYTES
 
 #undef QDW_ALWAYS
 #undef QDW_T
