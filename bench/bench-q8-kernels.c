@@ -9,8 +9,13 @@
  * shared; the minimum is the least disturbed run); int8/f32 < 1 means the
  * int8 kernel is faster. GEMMs are timed with B packed once outside the
  * loop (as the engine does once per layer), and the pack on its own.
- * When the best ISA is not AVX2 (AVX-512), its int8 GEMM is also timed
- * against the AVX2 one, the two alternated in rounds, minima kept.
+ * When the best ISA is not AVX2 (AVX-512), its int8 GEMM and depthwise
+ * are also timed against the AVX2 ones, the two alternated in rounds,
+ * minima kept. Tables by name instead (as `effad --version` prints them):
+ *
+ *   build/bench-q8-kernels [--weight-bits=7] [TABLE [VS]]
+ *
+ * e.g. `avx2-vnni avx2`: the AVX-VNNI kernels against the plain AVX2 ones.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -51,8 +56,18 @@ static void *bbuf(size_t n, int lo, int hi)
 
 int main(int argc, char **argv)
 {
-    const ops_kernels *kv = ops_kernels_for(ops_isa_best());
     const int seven = argc > 1 && !strcmp(argv[1], "--weight-bits=7");
+    const ops_kernels *kv = ops_kernels_for(ops_isa_best());
+    /* the comparison: AVX2's where the best ISA is another */
+    const ops_kernels *k2 = ops_isa_available(OPS_ISA_AVX2) && kv->isa != OPS_ISA_AVX2 ? ops_kernels_for(OPS_ISA_AVX2) : 0;
+    if (argc > 1 + seven) {
+        kv = ops_kernels_named(argv[1 + seven]);
+        k2 = argc > 2 + seven ? ops_kernels_named(argv[2 + seven]) : 0;
+        if (!kv || !ops_kernels_run(kv) || (argc > 2 + seven && (!k2 || !ops_kernels_run(k2)))) {
+            fprintf(stderr, "bench-q8-kernels: a table named is unknown or not run by this CPU\n");
+            return 2;
+        }
+    }
     printf("ISA %s, int8 weights %s\n", kv->name, seven ? "7-bit" : "8-bit");
 
     static const struct { size_t m, k, n; int act, res; const char *what; } gs[] = {
@@ -70,10 +85,8 @@ int main(int argc, char **argv)
         { 36100, 24, 24, OPS_ACT_NONE, 1, "B4 b1 project + skip" },
         { 144, 448, 2688, OPS_ACT_SWISH, 0, "B4 b30 expand" },
     };
-    /* where the best int8 table is not AVX2's, its GEMM against AVX2's */
-    const ops_kernels *k2 = ops_isa_available(OPS_ISA_AVX2) && kv->isa != OPS_ISA_AVX2 ? ops_kernels_for(OPS_ISA_AVX2) : 0;
-    printf("\nGEMM  m x k x n                           f32 us   int8 us   int8/f32   pack us%s\n",
-           k2 ? "  avx2 int8 us  int8/avx2" : "");
+    printf("\nGEMM  m x k x n                           f32 us   int8 us   int8/f32   pack us%s%s%s\n",
+           k2 ? "  " : "", k2 ? k2->name : "", k2 ? " int8 us  int8/that" : "");
     for (size_t i = 0; i < sizeof gs / sizeof gs[0]; i++) {
         const size_t m = gs[i].m, k = gs[i].k, n = gs[i].n;
         const ops_act act = { (ops_act_kind)gs[i].act, 0, 0 };
@@ -156,12 +169,12 @@ int main(int argc, char **argv)
         { 24, 24, 960, 5, 2, 1, 0, "B4 b22" },       { 12, 12, 1632, 5, 1, 7, 0, "B4 b23-29" },
         { 12, 12, 1632, 3, 1, 1, 0, "B4 b30" },      { 12, 12, 2688, 3, 1, 1, 0, "B4 b31" },
     };
-    /* where the best int8 table is not AVX2's, its depthwise against
-     * AVX2's, alternated in rounds (the machine is shared), minima kept */
-    const ops_kernels *dw2 = ops_isa_available(OPS_ISA_AVX2) && kv->isa != OPS_ISA_AVX2 ? ops_kernels_for(OPS_ISA_AVX2) : 0;
+    /* against the comparison table's depthwise, alternated in rounds
+     * (the machine is shared), minima kept */
+    const ops_kernels *dw2 = k2;
     double sum_q[2] = { 0, 0 }, sum_2[2] = { 0, 0 };
     printf("\ndwconv  h x w x c   k s (swish, chan_sum)   f32 us   int8 us   int8/f32%s   (r: one row a call from a ring)\n",
-           dw2 ? "  avx2 int8 us  int8/avx2" : "");
+           dw2 ? "  that int8 us  int8/that" : "");
 #define DW_CALLS(fn, args) \
     for (int y0_ = 0; y0_ < oh; y0_ += band) { \
         args.row_begin = y0_; args.row_end = y0_ + band < oh ? y0_ + band : oh; fn(&args); }
@@ -210,8 +223,8 @@ int main(int argc, char **argv)
     }
 #undef DW_CALLS
     for (int m = 0; dw2 && m < 2; m++)
-        printf("B%d's depthwise layers: int8 %.0f us, avx2 int8 %.0f us (%.2f)\n", m ? 4 : 0, sum_q[m] * 1e6, sum_2[m] * 1e6,
-               sum_q[m] / sum_2[m]);
+        printf("B%d's depthwise layers: %s int8 %.0f us, %s int8 %.0f us (%.2f)\n", m ? 4 : 0, kv->name, sum_q[m] * 1e6,
+               dw2->name, sum_2[m] * 1e6, sum_q[m] / sum_2[m]);
 
     {
         const int c = 1152, rc = 48;
