@@ -189,6 +189,9 @@ struct ops_kernels;
 typedef struct ops_kernels effad_kernel_set;
 const effad_kernel_set *effad_kernels(const char *isa);
 const char *effad_kernels_name(const effad_kernel_set *k);
+/* Every table of this build, i = 0, 1, ... until NULL, whether or not
+ * this CPU runs it (effad_kernels(its name) says whether it does). */
+const effad_kernel_set *effad_kernels_at(size_t i);
 /* effad_kernels with a reason: an unknown name (listing the known ones)
  * or an ISA this CPU or build does not run. NULL or "" picks the best. */
 effad_status effad_kernels_select(const char *isa, const effad_kernel_set **k, effad_error *e);

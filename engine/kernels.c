@@ -1,5 +1,4 @@
 /* The kernel tables for embedders who only include effad.h. */
-#include <stdio.h>
 #include "effad.h"
 #include "dispatch.h"
 
@@ -7,6 +6,14 @@ const struct ops_kernels *effad_kernels(const char *isa)
 {
     const struct ops_kernels *k = 0;
     return effad_kernels_select(isa, &k, 0) ? 0 : k;
+}
+
+/* s appended to buf[n..], up to cap - 1 bytes in all; the new length.
+ * (No snprintf: engine/ stays freestanding.) */
+static size_t append(char *buf, size_t n, size_t cap, const char *s)
+{
+    while (*s && n + 1 < cap) buf[n++] = *s++;
+    return n;
 }
 
 /* A table's name (as --version prints it) picks that table exactly; an
@@ -28,15 +35,22 @@ effad_status effad_kernels_select(const char *isa, const effad_kernel_set **k, e
     }
     int i = ops_isa_parse(isa);
     if (i < 0) {
-        char known[160] = "";
-        for (size_t j = 0, n = 0; ops_kernels_at(j) && n < sizeof known; j++)
-            n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", j ? ", " : "", ops_kernels_at(j)->name);
+        char known[160];
+        size_t n = 0;
+        for (size_t j = 0; ops_kernels_at(j); j++)
+            n = append(known, append(known, n, sizeof known, j ? ", " : ""), sizeof known, ops_kernels_at(j)->name);
+        known[n] = 0;
         return effad_fail(e, EFFAD_ERR_ARG, "unknown kernel path '%s' (this build has: %s)", isa, known);
     }
     if (!ops_isa_available((ops_isa)i))
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "instruction set '%s' is not available on this CPU or build", isa);
     *k = ops_kernels_for((ops_isa)i);
     return EFFAD_OK;
+}
+
+const struct ops_kernels *effad_kernels_at(size_t i)
+{
+    return ops_kernels_at(i);
 }
 
 const char *effad_kernels_name(const struct ops_kernels *k)

@@ -12,7 +12,8 @@ int cmd_version(int argc, char **argv)
         if (cli_is_help(argv[i])) {
             printf("usage: effad --version   (or: effad version)\n"
                    "  Prints effad's version, the .efm and .gauss format versions it writes\n"
-                   "  and reads, and the kernel path it selects on this CPU (EFFAD_ISA forces one).\n");
+                   "  and reads, the kernel path it selects on this CPU, and every path this CPU runs\n"
+                   "  (EFFAD_ISA=NAME forces one of them).\n");
             return 0;
         }
         return cli_usage_error("version", "unexpected argument '%s'", argv[i]);
@@ -23,7 +24,15 @@ int cmd_version(int argc, char **argv)
     printf("  .efm    writes version %u, reads %u to %u\n", EFM_VERSION, EFM_VERSION_MIN, EFM_VERSION);
     printf("  .gauss  writes version %u (%u with anomaly maps), reads %u to %u\n", GAUSS_FILE_VERSION,
            GAUSS_FILE_VERSION_MAPS, GAUSS_FILE_OLDEST_VERSION, GAUSS_FILE_VERSION_MAPS);
-    if (k) printf("  kernels %s%s\n", effad_kernels_name(k), getenv("EFFAD_ISA") ? " (EFFAD_ISA)" : "");
+    const char *forced = getenv("EFFAD_ISA");
+    if (k) printf("  kernels %s%s\n", effad_kernels_name(k), forced && *forced ? " (EFFAD_ISA)" : "");
     else printf("  kernels none: %s\n", e.msg);
+    /* the names EFFAD_ISA takes here */
+    printf("  this CPU runs:");
+    for (size_t i = 0; effad_kernels_at(i); i++) {
+        const char *name = effad_kernels_name(effad_kernels_at(i));
+        if (effad_kernels(name)) printf(" %s", name);
+    }
+    printf("\n");
     return k ? 0 : 1;
 }

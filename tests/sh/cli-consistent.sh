@@ -57,6 +57,12 @@ grep -q '^effad [0-9][0-9.]*$' "$T/v1" || bad "no version line: $(cat "$T/v1")"
 grep -q '\.efm .*writes version 2' "$T/v1" || bad "no .efm format version"
 grep -q '\.gauss .*writes version 2 (3 with anomaly maps), reads 1 to 3' "$T/v1" || bad "no .gauss format versions"
 EFFAD_ISA=scalar effad --version | grep -q 'kernels scalar' || bad "--version does not name the kernels"
+# every path --version lists as run here is a name EFFAD_ISA takes, and gives that table
+runs=$(sed -n 's/^  this CPU runs://p' "$T/v1")
+case " $runs " in *" scalar"*) ;; *) bad "--version lists no scalar path: '$runs'" ;; esac
+for k in $runs; do
+    EFFAD_ISA=$k effad --version | grep -q "^  kernels $k (EFFAD_ISA)\$" || bad "EFFAD_ISA=$k does not give the $k table"
+done
 
 # --- info on a .gauss, whatever its name
 cp "$T/a.gauss" "$T/model.bin"
