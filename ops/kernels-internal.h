@@ -111,6 +111,7 @@ ops_status q8_gemm_pack_avxvnni(const ops_q8_gemm_args *a, void *dst);
 ops_status q8_dwconv_hwc_avxvnni(const ops_q8_dwconv_args *a);    /* wrapper */
 ops_status q8_dwconv_3x3_avxvnni(const ops_q8_dwconv_args *a);    /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
 ops_status q8_dwconv_5x5_avxvnni(const ops_q8_dwconv_args *a);    /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */
+ops_status q16_gemm_6x16_avxvnni(const ops_q16_gemm_args *a, void *scratch);   /* B packed by q16_gemm_pack_avx2 */
 ops_status q16_dwconv_hwc_avxvnni(const ops_q16_dwconv_args *a);  /* wrapper */
 ops_status q16_dwconv_3x3_avxvnni(const ops_q16_dwconv_args *a);  /* kh=kw=3, s1/s2 (ops_dw_fixed_kxk) */
 ops_status q16_dwconv_5x5_avxvnni(const ops_q16_dwconv_args *a);  /* kh=kw=5, s1/s2 (ops_dw_fixed_kxk) */

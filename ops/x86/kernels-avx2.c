@@ -42,9 +42,8 @@ static const ops_q8_kernels avx2vnni_q8 = {
     AVX2_Q8_COMMON,
 };
 
-/* Both 16x8 tables: all but the depthwise. */
+/* Both 16x8 tables: the GEMMs read the same packed B; all but the kernels. */
 #define AVX2_Q16_COMMON                                          \
-    .gemm = q16_gemm_6x16_avx2,                                  \
     .gemm_buffer_size = q16_gemm_buffer_size_avx2,               \
     .gemm_panel = 16,         /* two ymm of B per k pair */      \
     .gemm_pack_buffer_size = q16_gemm_pack_buffer_size_avx2,     \
@@ -56,17 +55,19 @@ static const ops_q8_kernels avx2vnni_q8 = {
     .sum_hw = q16_sum_hw_avx2
 
 static const ops_q16_kernels avx2_q16 = {
+    .gemm = q16_gemm_6x16_avx2,
     .dwconv = q16_dwconv_hwc_avx2,
     AVX2_Q16_COMMON,
 };
 
 static const ops_q16_kernels avx2vnni_q16 = {
+    .gemm = q16_gemm_6x16_avxvnni,
     .dwconv = q16_dwconv_hwc_avxvnni,
     AVX2_Q16_COMMON,
 };
 
 const ops_kernels ops_avx2_kernels = { OPS_ISA_AVX2, "avx2", &avx2_f32, &avx2_q8, &avx2_q16 };
 /* AVX2 + AVX-VNNI (Alder Lake and later Intel cores, Xeon 6 E-cores, Zen 5):
- * the int8 GEMM by VEX VPDPBUSD and the quantised depthwise by VEX
- * VPDPWSSD, everything else the AVX2 table's. */
+ * the int8 GEMM by VEX VPDPBUSD, the 16x8 GEMM and the quantised depthwise
+ * by VEX VPDPWSSD, everything else the AVX2 table's. */
 const ops_kernels ops_avx2vnni_kernels = { OPS_ISA_AVX2, "avx2-vnni", &avx2_f32, &avx2vnni_q8, &avx2vnni_q16 };
