@@ -74,13 +74,17 @@ const char *ops_isa_name(ops_isa isa)
     return (unsigned)isa < OPS_ISA_COUNT ? isa_names[isa] : "unknown";
 }
 
+/* a and b spell the same name (no string.h here: the bare-metal build) */
+static int same_name(const char *a, const char *b)
+{
+    while (*a && *a == *b) { a++; b++; }
+    return !*a && !*b;
+}
+
 int ops_isa_parse(const char *name)
 {
-    for (int i = 0; i < OPS_ISA_COUNT; i++) {
-        const char *a = isa_names[i], *b = name;
-        while (*a && *a == *b) { a++; b++; }
-        if (!*a && !*b) return i;
-    }
+    for (int i = 0; i < OPS_ISA_COUNT; i++)
+        if (same_name(isa_names[i], name)) return i;
     return -1;
 }
 
@@ -213,11 +217,8 @@ int ops_kernels_run(const ops_kernels *k)
 
 const ops_kernels *ops_kernels_named(const char *name)
 {
-    for (size_t i = 0; name && ops_kernels_at(i); i++) {
-        const char *a = ops_kernels_at(i)->name, *b = name;
-        while (*a && *a == *b) { a++; b++; }
-        if (!*a && !*b) return ops_kernels_at(i);
-    }
+    for (size_t i = 0; name && ops_kernels_at(i); i++)
+        if (same_name(ops_kernels_at(i)->name, name)) return ops_kernels_at(i);
     return 0;
 }
 

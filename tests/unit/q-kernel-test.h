@@ -9,7 +9,9 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "ops.h"
+#include "dispatch.h"
 
 /* xorshift64; a test may reseed it (rng_state = ...) for its own stream */
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
@@ -42,6 +44,29 @@ static double act_exact(double x, ops_act a)
     case OPS_ACT_HARDSWISH: { double y = x / 6.0 + 0.5; y = y < 0 ? 0 : y > 1 ? 1 : y; return x * y; }
     }
     return x;
+}
+
+/* test(kt) on every SIMD table of this build that this CPU runs, variants
+ * included (avx2 and avx2-vnni, avx512 and avx512-vnni, neon and
+ * neon-dotprod); the others say SKIP and why. prog names the test, what
+ * the element type ("int8", "16x8"). The number of tables tested. */
+static int for_each_simd_table(const char *prog, const char *what, void (*test)(const ops_kernels *))
+{
+    int tested = 0;
+    for (int i = 1; i < OPS_ISA_COUNT; i++)
+        if (!ops_isa_available((ops_isa)i))
+            printf("%s: SKIP %s %s kernels: not available on this CPU or build\n", prog, ops_isa_name((ops_isa)i), what);
+    for (size_t i = 0; ops_kernels_at(i); i++) {
+        const ops_kernels *kt = ops_kernels_at(i);
+        if (kt->isa == OPS_ISA_SCALAR || !ops_isa_available(kt->isa)) continue;
+        if (!ops_kernels_run(kt)) {
+            printf("%s: SKIP %s %s kernels: this CPU lacks its extension\n", prog, kt->name, what);
+            continue;
+        }
+        tested++;
+        test(kt);
+    }
+    return tested;
 }
 
 #endif

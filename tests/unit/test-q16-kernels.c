@@ -531,6 +531,7 @@ static void test_glue_table(const ops_kernels *kt)
 
 static void test_q16_table(const ops_kernels *kt)
 {
+    if (!kt->q16) { CHECK_MSG(0, "%s has no 16x8 table", kt->name); return; }
     if (kt->q16 == &ops_scalar_q16) {
         printf("  %s 16x8: runs the scalar references (no SIMD kernels of its own)\n", kt->name);
         return;
@@ -548,20 +549,6 @@ int main(void)
     test_gemm_semantics();
     test_dw_semantics();
     test_glue_semantics();
-    /* every SIMD table of this build, variants included (avx2 and
-     * avx2-vnni, avx512 and avx512-vnni, neon and neon-dotprod) */
-    for (int i = 1; i < OPS_ISA_COUNT; i++)
-        if (!ops_isa_available((ops_isa)i))
-            printf("test-q16-kernels: SKIP %s 16x8 kernels: not available on this CPU or build\n", ops_isa_name((ops_isa)i));
-    for (size_t i = 0; ops_kernels_at(i); i++) {
-        const ops_kernels *kt = ops_kernels_at(i);
-        if (kt->isa == OPS_ISA_SCALAR || !ops_isa_available(kt->isa)) continue;
-        if (!ops_kernels_run(kt)) {
-            printf("test-q16-kernels: SKIP %s 16x8 kernels: this CPU lacks its extension\n", kt->name);
-            continue;
-        }
-        if (!kt->q16) { CHECK_MSG(0, "%s has no 16x8 table", kt->name); continue; }
-        test_q16_table(kt);
-    }
+    for_each_simd_table("test-q16-kernels", "16x8", test_q16_table);
     return check_done("test-q16-kernels");
 }

@@ -494,23 +494,7 @@ int main(void)
 #if defined(__x86_64__)
     test_x86_tables();
 #endif
-    /* every SIMD table of this build, variants included (avx2 and
-     * avx2-vnni, avx512 and avx512-vnni, neon and neon-dotprod) */
-    int tested = 0;
-    for (int i = 1; i < OPS_ISA_COUNT; i++)
-        if (!ops_isa_available((ops_isa)i))
-            printf("test-q8-kernels: SKIP %s int8 kernels: not available on this CPU or build\n", ops_isa_name((ops_isa)i));
-    for (size_t i = 0; ops_kernels_at(i); i++) {
-        const ops_kernels *kt = ops_kernels_at(i);
-        if (kt->isa == OPS_ISA_SCALAR || !ops_isa_available(kt->isa)) continue;
-        if (!ops_kernels_run(kt)) {
-            printf("test-q8-kernels: SKIP %s int8 kernels: this CPU lacks its extension\n", kt->name);
-            continue;
-        }
-        if (!kt->q8) { CHECK_MSG(0, "%s has no int8 table", kt->name); continue; }
-        tested++;
-        test_q8_table(kt);
-    }
+    const int tested = for_each_simd_table("test-q8-kernels", "int8", test_q8_table);
     printf("  int8 SIMD tables tested: %d\n", tested);
     return check_done("test-q8-kernels");
 }
@@ -519,6 +503,7 @@ int main(void)
 
 static void test_q8_table(const ops_kernels *kt)
 {
+    if (!kt->q8) { CHECK_MSG(0, "%s has no int8 table", kt->name); return; }
     test_gemm_table(kt);
     test_gemm_epilogue(kt);
     test_dw_table(kt);
