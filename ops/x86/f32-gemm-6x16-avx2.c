@@ -56,6 +56,7 @@ size_t f32_gemm_buffer_size_avx2(size_t m, size_t n, size_t k)
 typedef struct gemm_panel {
     const float *b;   size_t ldb;   /* panel start (column j0) */
     const float *s;                 /* a_scale, unpacked mode only */
+    const float *bnext;             /* the panel to prefetch (pf tiles only) */
     const float *bias;              /* at column j0, or NULL */
     ops_act act;
     size_t k, nr;                   /* nr: valid columns, 1..16 */
@@ -68,7 +69,7 @@ typedef void (*gemm_tile_fn)(const gemm_panel *p, const float *a, const float *r
  * scaled (multiply A by a_scale) are compile-time constants in every
  * instantiation below, so each folds to straight-line code. */
 static inline __attribute__((always_inline)) void
-gemm_tile(const int mr, const int nv, const int bmask, const int scaled, const int swish,
+gemm_tile(const int mr, const int nv, const int bmask, const int scaled, const int swish, const int pf,
           const gemm_panel *pn, const float *a, const float *res, float *c)
 {
     const size_t k = pn->k, lda = pn->lda, ldb = pn->ldb;
@@ -101,6 +102,8 @@ gemm_tile(const int mr, const int nv, const int bmask, const int scaled, const i
     const float *s = pn->s;
 
     for (size_t p = 0; p < k; p++, bp += ldb) {
+        /* the next panel's row p (one line), into L2 */
+        if (pf) _mm_prefetch((const char *)(pn->bnext + p * GEMM_NR), _MM_HINT_T1);
         __m256 b0, b1 = zero;
         if (nv == 2) {
             b0 = _mm256_loadu_ps(bp);
@@ -159,7 +162,7 @@ gemm_tile(const int mr, const int nv, const int bmask, const int scaled, const i
 #define GEMM_DEF(MR, NV, BM, SC, SW)                                                \
     static void gemm_tile_##MR##x##NV##_##BM##SC##SW(const gemm_panel *p, const float *a, \
                                                      const float *res, float *c)    \
-    { gemm_tile(MR, NV, BM, SC, SW, p, a, res, c); }
+    { gemm_tile(MR, NV, BM, SC, SW, 0, p, a, res, c); }
 #define GEMM_DEF_MODE(BM, SC, SW)                                                   \
     GEMM_DEF(1, 1, BM, SC, SW) GEMM_DEF(1, 2, BM, SC, SW) GEMM_DEF(2, 1, BM, SC, SW) \
     GEMM_DEF(2, 2, BM, SC, SW) GEMM_DEF(3, 1, BM, SC, SW) GEMM_DEF(3, 2, BM, SC, SW) \
@@ -183,6 +186,17 @@ GEMM_DEF_MODE(0, 0, 1)
 static const gemm_tile_fn gemm_tiles[5][GEMM_MR][2] = {
     GEMM_ROWS(0, 0, 0), GEMM_ROWS(1, 0, 0), GEMM_ROWS(0, 1, 0), GEMM_ROWS(1, 1, 0), GEMM_ROWS(0, 0, 1),
 };
+
+/* The full tile of packed B that also prefetches the next panel (pn->bnext):
+ * run as the first tile of each panel when B is larger than L2 (the late
+ * layers' weights, streamed from memory on every pass), so the panel the
+ * next tiles need is on its way while this one computes -- the AVX-512
+ * kernel's measure (f32-gemm-12x32-avx512.c). Only the order of loads
+ * changes, never a result. */
+static void gemm_tile_pf_plain(const gemm_panel *p, const float *a, const float *res, float *c)
+{ gemm_tile(GEMM_MR, 2, 0, 0, 0, 1, p, a, res, c); }
+static void gemm_tile_pf_swish(const gemm_panel *p, const float *a, const float *res, float *c)
+{ gemm_tile(GEMM_MR, 2, 0, 0, 1, 1, p, a, res, c); }
 
 /* B, scaled row by row by a_scale (or not), to dst as 16-column panels of
  * k rows of 16 floats; columns past n are zero so the tile loads them
@@ -245,7 +259,9 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
     pn.ldb = src.ldb;
     const int mode = packed ? (g->act.kind == OPS_ACT_SWISH ? 4 : 0) : (g->a_scale ? 2 : 0);
 
-    const f32_gemm_blocking bl = f32_gemm_block_rows(m, k, g->a_stride, f32_gemm_pack_buffer_size_avx2(n, k), GEMM_MR);
+    const size_t b_bytes = f32_gemm_pack_buffer_size_avx2(n, k);
+    const f32_gemm_blocking bl = f32_gemm_block_rows(m, k, g->a_stride, b_bytes, GEMM_MR);
+    const int prefetch_b = packed && b_bytes > F32_GEMM_B_L2_BYTES;
     for (size_t i0 = 0; i0 < m; i0 += bl.rows) {
         const size_t i1 = m - i0 < bl.rows ? m : i0 + bl.rows;
         if (bl.prefetch_a) f32_gemm_prefetch_rows(g->a, g->a_stride, i1, GEMM_MR, k);
@@ -255,11 +271,16 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
             pn.bias = g->bias ? g->bias + j0 : 0;
             const int nv = pn.nr > 8 ? 2 : 1;
             const int md = mode | (!packed && pn.nr != (size_t)nv * 8);
+            /* the panel after this one, or the first again for the next
+             * row block; NULL when B stays in L2 or this is the last */
+            pn.bnext = !prefetch_b ? 0 : j0 + GEMM_NR < n ? pn.b + panel_step : i1 < m ? b : 0;
             for (size_t i = i0; i < i1; i += GEMM_MR) {
                 const size_t mr = i1 - i < GEMM_MR ? i1 - i : GEMM_MR;
                 const float *res = g->res ? g->res + i * g->res_stride + j0 : 0;
                 float *c = g->c + i * g->c_stride + j0;
-                gemm_tiles[md][mr - 1][nv - 1](&pn, g->a + i * g->a_stride, res, c);
+                const gemm_tile_fn f = i == i0 && pn.bnext && mr == GEMM_MR && nv == 2
+                                       ? (mode == 4 ? gemm_tile_pf_swish : gemm_tile_pf_plain) : gemm_tiles[md][mr - 1][nv - 1];
+                f(&pn, g->a + i * g->a_stride, res, c);
             }
         }
     }
