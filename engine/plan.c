@@ -151,9 +151,12 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
             const size_t px = plan_elem_bytes(&b->expand.out_q);
             const int rows = plan_ring_rows(b->dw.kh, b->dw.dil_h, h);
             const size_t ring_bytes = (size_t)rows * w * b->mid_c * px;
+            /* input rows expanded twice, per mille of the map (plan.h) */
+            const size_t repeated = ((size_t)(rows - 1) * (size_t)(n_workers - 1) * 1000 + (size_t)h - 1) / (size_t)h;
             r->ring_rows[i] = !(o->flags & EFFAD_PLAN_UNFUSED) &&
                               in_hw * b->mid_c * px >= rule->min_map && ring_bytes <= rule->max_ring &&
-                              (size_t)b->in_c * b->mid_c * sizeof(float) <= rule->max_weights ? rows : 0;
+                              (size_t)b->in_c * b->mid_c * sizeof(float) <= rule->max_weights &&
+                              repeated <= rule->max_repeat ? rows : 0;
             if (r->ring_rows[i]) ring = max_sz(ring, ring_bytes);
             else ex = max_sz(ex, in_hw * b->mid_c * px);
             /* a fused expand fills up to the whole ring in one call */

@@ -35,7 +35,15 @@
  *  - the ring fits in max_ring bytes (so it stays in a 512 KiB L2 next to
  *    the weights and the output row), and
  *  - the expand's weights are at most max_weights bytes (each ring refill
- *    is a GEMM of a row or two that streams all of them).
+ *    is a GEMM of a row or two that streams all of them), and
+ *  - with several workers, the input rows expanded twice stay within
+ *    max_repeat per mille of the map: each worker starts its ring afresh,
+ *    so every worker after the first expands again the kh - 1 rows the one
+ *    before it ended on. On B4@380 with two workers (AVX2 kernels, Zen 5,
+ *    alternated passes with and without fusion) blocks 6-9 (5x5 on 95 and
+ *    48 rows: 42 and 83 per mille) took 0.85-0.90x the time unfused and
+ *    block 10 (3x3 on 48 rows: 42) 0.98x, while blocks 2-5 (3x3 on 190 and
+ *    95 rows: 11 and 21 per mille) took 1.05-1.21x unfused: hence 30.
  * Smaller maps stay in cache anyway and run as whole-map GEMMs, which tile
  * better. Fused or not, every value is computed by the same instructions,
  * so the rule never changes a result: tests/unit/test-threads.c forces it
@@ -43,8 +51,8 @@
  * 3): fusing blocks 2-16 took the pass from 188 to 165 ms (best of 4
  * interleaved rounds); also fusing block 31 (12x12, 4.8 MB of weights)
  * made that block 6.3 -> 7.4 ms, hence max_weights. */
-typedef struct plan_fuse_rule { size_t min_map, max_ring, max_weights; } plan_fuse_rule;
-#define PLAN_FUSE_DEFAULT { (size_t)1 << 20, (size_t)384 << 10, (size_t)160 << 10 }
+typedef struct plan_fuse_rule { size_t min_map, max_ring, max_weights, max_repeat; } plan_fuse_rule;
+#define PLAN_FUSE_DEFAULT { (size_t)1 << 20, (size_t)384 << 10, (size_t)160 << 10, 30 }
 /* The AVX-512 tables' rule: every x86 core with AVX-512 has an L2 of at
  * least 1 MiB (Skylake-SP and later, Zen 4, Zen 5), where ring and weights
  * may both be larger. On B4@380 (Zen 5, 1 thread, bench/bench-isa-ab.c
@@ -56,7 +64,7 @@ typedef struct plan_fuse_rule { size_t min_map, max_ring, max_weights; } plan_fu
  * rows the other's last ones expanded (kh - 1 of a 24-row map: 8-17 %
  * more expand work), and B4's pass took 1.026x the time (blocks 17-21
  * 1.07x), so more workers keep PLAN_FUSE_DEFAULT. */
-#define PLAN_FUSE_WIDE { (size_t)1 << 20, (size_t)1 << 20, (size_t)1 << 20 }
+#define PLAN_FUSE_WIDE { (size_t)1 << 20, (size_t)1 << 20, (size_t)1 << 20, 0 }
 
 /* effad_arena_bytes and effad_runner_init with a given fusion rule. */
 effad_status plan_arena_bytes(const effad_model *m, const struct ops_kernels *k, const effad_plan_opts *o,

@@ -71,8 +71,8 @@ static int run(const effad_model *m, const effad_kernel_set *k, effad_threads *t
     return s == EFFAD_OK;
 }
 
-static const plan_fuse_rule fuse_never = { (size_t)-1, 0, 0 };
-static const plan_fuse_rule fuse_always = { 0, (size_t)-1, (size_t)-1 };
+static const plan_fuse_rule fuse_never = { (size_t)-1, 0, 0, 0 };
+static const plan_fuse_rule fuse_always = { 0, (size_t)-1, (size_t)-1, (size_t)-1 };
 
 /* the worst cosine of the last model's int8 levels against float */
 static double last_worst;

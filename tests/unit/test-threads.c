@@ -159,8 +159,8 @@ typedef struct outputs { float *buf; size_t n; float *pooled[EFFAD_MAX_TAPS], *m
 
 /* The expand+depthwise fusion (engine/plan.h) never, by the default rule,
  * and for every block that has an expand. */
-static const plan_fuse_rule fuse_never = { (size_t)-1, 0, 0 };
-static const plan_fuse_rule fuse_always = { 0, (size_t)-1, (size_t)-1 };
+static const plan_fuse_rule fuse_never = { (size_t)-1, 0, 0, 0 };
+static const plan_fuse_rule fuse_always = { 0, (size_t)-1, (size_t)-1, (size_t)-1 };
 static int fused_blocks;   /* blocks run fused, over all passes */
 
 /* One pass with pool t (NULL: no pool) and fusion rule (NULL: default).
