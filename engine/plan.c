@@ -194,8 +194,11 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     }
 #undef LANDS
     r->x0_bytes = round64(io[0]); r->x1_bytes = round64(io[1]); r->exp_bytes = round64(ex); r->dw_bytes = round64(dw); r->vec_bytes = round64(vec);
-    r->scratch_bytes = round64(scr);
-    r->ring_bytes = round64(ring);
+    /* Each worker's scratch and ring are its own, used over and over; with
+     * several workers they are spaced PLAN_WORKER_GAP apart (plan.h). */
+    const size_t gap = n_workers > 1 ? PLAN_WORKER_GAP : 0;
+    r->scratch_bytes = scr ? round64(scr) + gap : 0;
+    r->ring_bytes = ring ? round64(ring) + gap : 0;
     r->pack_bytes = round64(pack);
     r->off_x0 = 0;
     r->off_x1 = r->off_x0 + r->x0_bytes;

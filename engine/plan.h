@@ -27,23 +27,36 @@
 #define PLAN_GEMM_ROWS 12
 #define PLAN_GEMM_COLS 16   /* rounded up to a multiple of the table's panel */
 
+/* Bytes left unused between one worker's scratch or ring and the next
+ * worker's. A worker runs through its ring again and again, and the
+ * hardware prefetcher, following the stream, reads on past its end into
+ * the next worker's ring, which that worker is writing on another core:
+ * every such line then moves between the cores twice. Two workers, Zen 5
+ * (whose two vCPUs are ~480 ns apart), one process, alternated passes,
+ * time against rings 64 KiB apart: B0@224's fused block 1 1.20x with the
+ * rings adjacent, 1.21 / 1.17 / 1.11 / 1.03x at 4 / 8 / 16 / 32 KiB
+ * (arena on 4 KiB pages; ~1.1x on huge pages, where the machine was
+ * noisier); B4@380's fused blocks 2-5 1.04-1.08x adjacent (AVX2). */
+#define PLAN_WORKER_GAP ((size_t)64 << 10)
+
 /* A block's expand 1x1 is fused with its depthwise conv -- the expanded map
  * produced a few rows at a time into a per-worker ring of just the rows
  * the depthwise window needs -- when
  *  - the whole expanded map would be at least min_map bytes (it is written
  *    to memory and read back otherwise: B4's first expand makes 20 MB),
  *  - the ring fits in max_ring bytes (so it stays in a 512 KiB L2 next to
- *    the weights and the output row), and
+ *    the weights and the output row),
  *  - the expand's weights are at most max_weights bytes (each ring refill
  *    is a GEMM of a row or two that streams all of them), and
  *  - with several workers, the input rows expanded twice stay within
  *    max_repeat per mille of the map: each worker starts its ring afresh,
  *    so every worker after the first expands again the kh - 1 rows the one
- *    before it ended on. On B4@380 with two workers (AVX2 kernels, Zen 5,
- *    alternated passes with and without fusion) blocks 6-9 (5x5 on 95 and
- *    48 rows: 42 and 83 per mille) took 0.85-0.90x the time unfused and
- *    block 10 (3x3 on 48 rows: 42) 0.98x, while blocks 2-5 (3x3 on 190 and
- *    95 rows: 11 and 21 per mille) took 1.05-1.21x unfused: hence 30.
+ *    before it ended on. Two workers, Zen 5, one process running both
+ *    plans in alternated passes (arena on huge pages, rings apart as
+ *    below), time unfused / fused: B0@224 block 2 (3x3 on 56 rows: 36 per
+ *    mille) 1.06 AVX2 / 1.11 AVX-512; B4@380 block 10 (3x3 on 48: 42) 1.00,
+ *    block 6 (5x5 on 95: 42) 0.94, blocks 7-9 (5x5 on 48: 83) 0.84; B0
+ *    block 3 (5x5 on 56: 71) 0.79 / 1.02. Hence 40.
  * Smaller maps stay in cache anyway and run as whole-map GEMMs, which tile
  * better. Fused or not, every value is computed by the same instructions,
  * so the rule never changes a result: tests/unit/test-threads.c forces it
@@ -52,7 +65,7 @@
  * interleaved rounds); also fusing block 31 (12x12, 4.8 MB of weights)
  * made that block 6.3 -> 7.4 ms, hence max_weights. */
 typedef struct plan_fuse_rule { size_t min_map, max_ring, max_weights, max_repeat; } plan_fuse_rule;
-#define PLAN_FUSE_DEFAULT { (size_t)1 << 20, (size_t)384 << 10, (size_t)160 << 10, 30 }
+#define PLAN_FUSE_DEFAULT { (size_t)1 << 20, (size_t)384 << 10, (size_t)160 << 10, 40 }
 /* The AVX-512 tables' rule: every x86 core with AVX-512 has an L2 of at
  * least 1 MiB (Skylake-SP and later, Zen 4, Zen 5), where ring and weights
  * may both be larger. On B4@380 (Zen 5, 1 thread, bench/bench-isa-ab.c
