@@ -21,27 +21,28 @@
 
 #define Q8_NEON_INLINE static inline __attribute__((always_inline))
 
-/* ops_q8_exp, lane by lane. The scalar code clamps with comparisons
- * (y < -80 ? -80 : y, then y > 30 ? 30 : y); max/min give the same value
- * for every non-NaN y. */
-Q8_NEON_INLINE float32x4_t q8_neon_exp(float32x4_t y)
-{
-    const float32x4_t magic = vdupq_n_f32(0x1.8000fep23f);
-    y = vminq_f32(vmaxq_f32(y, vdupq_n_f32(-80.0f)), vdupq_n_f32(30.0f));
-    const float32x4_t v = vfmaq_f32(magic, y, vdupq_n_f32(1.44269504088896341f));
-    const float32x4_t s = vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(v), 23));
-    const float32x4_t n = vsubq_f32(v, magic);
-    const float32x4_t r = vfmsq_f32(y, n, vdupq_n_f32(0x1.62e430p-1f));
-    float32x4_t p = vfmaq_f32(vdupq_n_f32(0x1.575012p-3f), r, vdupq_n_f32(0x1.470c38p-5f));
-    p = vfmaq_f32(vdupq_n_f32(0x1.001cbep-1f), p, r);
-    p = vfmaq_f32(vdupq_n_f32(1.0f), p, r);
-    return vfmaq_f32(s, vmulq_f32(r, s), p);
-}
-
-/* 1 + e^-x: the denominator of the sigmoid and the swish. */
+/* 1 + e^-x: ops_q8_exp(-x), the denominator of the sigmoid and the swish,
+ * with the negation folded into the operations that read -x, giving the
+ * same values: clamping -x into [-80, 30] is clamping x into [-30, 80]
+ * (the scalar code's comparisons and max/min agree on every non-NaN; a
+ * NaN stays NaN either way); fmaf(-x, c, m) is vfmsq_f32(m, x, c); and
+ * the reduced argument is carried negated, rn = x + n ln2 = -r exactly
+ * (one rounding, symmetric), so each step that multiplies by r becomes a
+ * vfmsq by rn: fmaf(r, a, b) = fmaf(-rn, a, b), and r * s = -(rn * s).
+ * One negation fewer per vector of the swish (q8-avx2.h and q8-avx512.h
+ * fold it the same way). */
 Q8_NEON_INLINE float32x4_t q8_neon_one_plus_exp_neg(float32x4_t x)
 {
-    return vaddq_f32(vdupq_n_f32(1.0f), q8_neon_exp(vnegq_f32(x)));
+    const float32x4_t magic = vdupq_n_f32(0x1.8000fep23f);
+    x = vmaxq_f32(vminq_f32(x, vdupq_n_f32(80.0f)), vdupq_n_f32(-30.0f));
+    const float32x4_t v = vfmsq_f32(magic, x, vdupq_n_f32(1.44269504088896341f));
+    const float32x4_t s = vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(v), 23));
+    const float32x4_t n = vsubq_f32(v, magic);
+    const float32x4_t rn = vfmaq_f32(x, n, vdupq_n_f32(0x1.62e430p-1f));
+    float32x4_t p = vfmsq_f32(vdupq_n_f32(0x1.575012p-3f), rn, vdupq_n_f32(0x1.470c38p-5f));
+    p = vfmsq_f32(vdupq_n_f32(0x1.001cbep-1f), p, rn);
+    p = vfmsq_f32(vdupq_n_f32(1.0f), p, rn);
+    return vaddq_f32(vdupq_n_f32(1.0f), vfmsq_f32(s, vmulq_f32(rn, s), p));
 }
 
 /* lo <= y <= hi by the scalar code's comparisons (y < lo ? lo : y > hi ? hi : y). */
