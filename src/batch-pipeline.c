@@ -32,6 +32,7 @@ effad_status pipeline_workers_open(pipeline_workers *w, pipeline *main, int n, e
     /* every worker single-threaded: the pool would only compete with them */
     w->pool = main->runner.threads;
     main->runner.threads = NULL;
+    pipeline_plan_workers(main, 1);
     for (int k = 1; k < n; k++) {
         effad_status s = pipeline_open_copy(&w->copies[k - 1], main, e);
         if (s) {
@@ -48,7 +49,10 @@ void pipeline_workers_close(pipeline_workers *w)
 {
     if (!w) return;
     for (int k = 1; k < w->n; k++) pipeline_close(w->p[k]);
-    if (w->p && w->p[0] && w->pool) w->p[0]->runner.threads = w->pool;
+    if (w->p && w->p[0] && w->pool) {
+        pipeline_plan_workers(w->p[0], w->pool->n_threads);
+        w->p[0]->runner.threads = w->pool;
+    }
     free(w->copies);
     free(w->p);
     memset(w, 0, sizeof *w);

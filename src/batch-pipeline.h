@@ -4,7 +4,8 @@
  * `fit`, `score` and `eval` with --threads N (N > 1) on more than one image
  * run N images at once, each worker on its own single-threaded pipeline:
  * worker 0 on the command's own pipeline, whose intra-image thread pool is
- * set aside while the batch runs, workers 1 .. N-1 on copies that share
+ * set aside while the batch runs (and its runner planned for one thread
+ * meanwhile: pipeline_plan_workers), workers 1 .. N-1 on copies that share
  * its mapped model read-only (pipeline_open_copy) and own a runner arena,
  * input tensor and decode scratch each. Memory grows by one arena per
  * worker (effad info prints it: 7.6 MB for B0 at 224), and there is one

@@ -22,6 +22,7 @@ static effad_status open_runner(pipeline *p, int workers, uint32_t map_taps, con
     p->map_taps = map_taps;
     if ((s = effad_arena_bytes(&p->model, p->k, &po, &bytes, e))) return s;
     if (!(p->arena = big_buffer(bytes))) return effad_fail(e, EFFAD_ERR_NOMEM, "no memory for a %zu-byte arena", bytes);
+    p->arena_bytes = bytes;
     if ((s = effad_runner_init(&p->runner, &p->model, p->k, &po, p->arena, bytes, e))) return s;
     p->runner.threads = p->threads;
     p->runner.packed = packed;
@@ -117,6 +118,20 @@ effad_status pipeline_open_copy(pipeline *copy, const pipeline *p, effad_error *
     effad_status s = open_runner(copy, 1, p->map_taps, p->runner.packed, e);
     if (s) pipeline_close(copy);
     return s;
+}
+
+void pipeline_plan_workers(pipeline *p, int workers)
+{
+    const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = workers, .map_taps = p->map_taps,
+                                 .flags = p->runner.packed ? EFFAD_PLAN_PREPACKED : 0 };
+    size_t bytes;
+    effad_runner r;
+    if (effad_arena_bytes(&p->model, p->k, &po, &bytes, 0) || bytes > p->arena_bytes ||
+        effad_runner_init(&r, &p->model, p->k, &po, p->arena, p->arena_bytes, 0))
+        return;
+    r.threads = p->runner.threads;
+    r.packed = p->runner.packed;
+    p->runner = r;
 }
 
 effad_status pipeline_load_rgb(pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e)

@@ -20,7 +20,7 @@ typedef struct pipeline {
     const effad_kernel_set *k;
     effad_threads *threads;
     effad_runner runner;
-    void *arena;
+    void *arena; size_t arena_bytes;
     effad_packed packed;          /* 1x1 weights packed for k (packed_buf); */
     void *packed_buf;             /* a copy's runner uses its original's */
     preprocess_cfg prep;
@@ -57,6 +57,12 @@ effad_status pipeline_start(pipeline *p, const pipeline_options *opt, effad_erro
  * read-only; p must outlive the copy), kernels and preset, with its own
  * single-threaded runner, arena and buffers (src/batch-pipeline.h). */
 effad_status pipeline_open_copy(pipeline *copy, const pipeline *p, effad_error *e);
+/* Plans p's runner again for `workers` threads in the arena it has (the
+ * plan depends on the worker count: engine/plan.h), keeping its pool and
+ * packed weights; when that plan needs more arena, p keeps the one it has
+ * (either gives the same bits). A batch that takes p's pool away runs p on
+ * one thread (src/batch-pipeline.h). */
+void pipeline_plan_workers(pipeline *p, int workers);
 /* Level vectors of one image file (total_dim floats). Errors name the file. */
 effad_status pipeline_image(pipeline *p, const char *path, float *features, effad_error *e);
 /* The same from decoded 8-bit RGB. rng: NULL for the plain preset, or an
