@@ -77,7 +77,7 @@ typedef struct plan_fuse_rule { size_t min_map, max_ring, max_weights, max_repea
  * rows the other's last ones expanded (kh - 1 of a 24-row map: 8-17 %
  * more expand work), and B4's pass took 1.026x the time (blocks 17-21
  * 1.07x), so more workers keep PLAN_FUSE_DEFAULT. */
-#define PLAN_FUSE_WIDE { (size_t)1 << 20, (size_t)1 << 20, (size_t)1 << 20, 0 }
+#define PLAN_FUSE_WIDE { (size_t)1 << 20, (size_t)1 << 20, (size_t)1 << 20, 0 }   /* max_repeat 0: one worker */
 
 /* effad_arena_bytes and effad_runner_init with a given fusion rule. */
 effad_status plan_arena_bytes(const effad_model *m, const struct ops_kernels *k, const effad_plan_opts *o,

@@ -10,14 +10,21 @@
 #include "big-buffer.h"
 #include "atomic-file.h"
 
+/* The plan of a pipeline's runner: the model's own input size. */
+static effad_plan_opts runner_opts(int workers, uint32_t map_taps, const effad_packed *packed)
+{
+    const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = workers, .map_taps = map_taps,
+                                 .flags = packed ? EFFAD_PLAN_PREPACKED : 0 };
+    return po;
+}
+
 /* The runner, its arena and the per-image buffers of p, whose model, kernels
  * and preset are set: what pipeline_open and pipeline_open_copy share. */
 static effad_status open_runner(pipeline *p, int workers, uint32_t map_taps, const effad_packed *packed,
                                 effad_error *e)
 {
     size_t bytes;
-    const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = workers, .map_taps = map_taps,
-                                 .flags = packed ? EFFAD_PLAN_PREPACKED : 0 };
+    const effad_plan_opts po = runner_opts(workers, map_taps, packed);
     effad_status s;
     p->map_taps = map_taps;
     if ((s = effad_arena_bytes(&p->model, p->k, &po, &bytes, e))) return s;
@@ -122,8 +129,7 @@ effad_status pipeline_open_copy(pipeline *copy, const pipeline *p, effad_error *
 
 void pipeline_plan_workers(pipeline *p, int workers)
 {
-    const effad_plan_opts po = { .in_h = 0, .in_w = 0, .n_workers = workers, .map_taps = p->map_taps,
-                                 .flags = p->runner.packed ? EFFAD_PLAN_PREPACKED : 0 };
+    const effad_plan_opts po = runner_opts(workers, p->map_taps, p->runner.packed);
     size_t bytes;
     effad_runner r;
     if (effad_arena_bytes(&p->model, p->k, &po, &bytes, 0) || bytes > p->arena_bytes ||

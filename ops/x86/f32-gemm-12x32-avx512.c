@@ -275,10 +275,8 @@ ops_status f32_gemm_12x32_avx512(const ops_gemm_args *g, void *scratch)
     pn.ldb = src.ldb;
     const int mode = src.packed ? (g->act.kind == OPS_ACT_SWISH ? 1 : 0) : (g->a_scale ? 3 : 2);
 
-    const f32_gemm_blocking bl = f32_gemm_block_rows(m, k, g->a_stride, panels_floats(n, k) * sizeof(float), GEMM_MR);
-    /* packed B beyond L2: the late layers' weights, streamed from memory
-     * on every pass (mode 0 or 1: packed, no a_scale) */
-    const int prefetch_b = mode <= 1 && panels_floats(n, k) * sizeof(float) > F32_GEMM_B_L2_BYTES;
+    const size_t b_bytes = panels_floats(n, k) * sizeof(float);
+    const f32_gemm_blocking bl = f32_gemm_block_rows(m, k, g->a_stride, b_bytes, GEMM_MR);
     for (size_t i0 = 0; i0 < m; i0 += bl.rows) {
         const size_t i1 = m - i0 < bl.rows ? m : i0 + bl.rows;
         if (bl.prefetch_a) f32_gemm_prefetch_rows(g->a, g->a_stride, i1, GEMM_MR, k);
@@ -288,10 +286,7 @@ ops_status f32_gemm_12x32_avx512(const ops_gemm_args *g, void *scratch)
             pn.mlast = avx512_tail_mask(nr - (nv - 1) * 16);
             pn.b = b + pi * panel_step;
             pn.bias = g->bias ? g->bias + j0 : 0;
-            /* the panel after this one, or the first again for the next
-             * row block; NULL when B is small enough to stay in L2 or
-             * this is the last panel of all */
-            pn.bnext = !prefetch_b ? 0 : j0 + GEMM_NR < n ? pn.b + panel_step : i1 < m ? b : 0;
+            pn.bnext = f32_gemm_next_panel(&src, b_bytes, pi, j0, GEMM_NR, n, i1, m);
             for (size_t i = i0, mr; i < i1; i += mr) {
                 /* A tile of 1-3 rows has 2-6 accumulators, too few to
                  * cover the FMA latency (4 cycles x 2 pipes): 12 + 1..3

@@ -261,7 +261,6 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
 
     const size_t b_bytes = f32_gemm_pack_buffer_size_avx2(n, k);
     const f32_gemm_blocking bl = f32_gemm_block_rows(m, k, g->a_stride, b_bytes, GEMM_MR);
-    const int prefetch_b = packed && b_bytes > F32_GEMM_B_L2_BYTES;
     for (size_t i0 = 0; i0 < m; i0 += bl.rows) {
         const size_t i1 = m - i0 < bl.rows ? m : i0 + bl.rows;
         if (bl.prefetch_a) f32_gemm_prefetch_rows(g->a, g->a_stride, i1, GEMM_MR, k);
@@ -271,9 +270,7 @@ ops_status f32_gemm_6x16_avx2(const ops_gemm_args *g, void *scratch)
             pn.bias = g->bias ? g->bias + j0 : 0;
             const int nv = pn.nr > 8 ? 2 : 1;
             const int md = mode | (!packed && pn.nr != (size_t)nv * 8);
-            /* the panel after this one, or the first again for the next
-             * row block; NULL when B stays in L2 or this is the last */
-            pn.bnext = !prefetch_b ? 0 : j0 + GEMM_NR < n ? pn.b + panel_step : i1 < m ? b : 0;
+            pn.bnext = f32_gemm_next_panel(&src, b_bytes, pi, j0, GEMM_NR, n, i1, m);
             for (size_t i = i0; i < i1; i += GEMM_MR) {
                 const size_t mr = i1 - i < GEMM_MR ? i1 - i : GEMM_MR;
                 const float *res = g->res ? g->res + i * g->res_stride + j0 : 0;

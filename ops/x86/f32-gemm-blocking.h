@@ -98,4 +98,18 @@ static inline f32_gemm_b f32_gemm_b_of(const ops_gemm_args *g, void *scratch, si
     return s;
 }
 
+/* The panel to prefetch into L2 while the panel pi (at column j0) of the
+ * row block ending at row i1 is computed: the next panel, or the first
+ * again for the next row block; NULL when this is the last of all, or when
+ * B is not worth it -- not packed, or small enough (b_bytes) to stay in
+ * L2. Packed B beyond that is the late layers' weights, streamed from
+ * memory on every pass; both x86 kernels prefetch it from the first tile
+ * of each panel (f32-gemm-12x32-avx512.c has the figures). */
+static inline const float *f32_gemm_next_panel(const f32_gemm_b *src, size_t b_bytes, size_t pi, size_t j0,
+                                               size_t nr, size_t n, size_t i1, size_t m)
+{
+    if (!src->packed || b_bytes <= F32_GEMM_B_L2_BYTES) return 0;
+    return j0 + nr < n ? src->b + (pi + 1) * src->panel_step : i1 < m ? src->b : 0;
+}
+
 #endif /* EFFAD_F32_GEMM_BLOCKING_H */
