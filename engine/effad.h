@@ -273,6 +273,9 @@ typedef struct effad_runner {
     int in_h, in_w, n_workers;
     uint32_t map_taps, flags;
     effad_geom stem_g, head_g;
+    effad_qtype stem_to;          /* the type the stem writes: its own (float32),
+                                     or block 0's when it quantises its output
+                                     band by band (plan.c) */
     effad_geom dw_g[EFFAD_MAX_BLOCKS];
     int ring_rows[EFFAD_MAX_BLOCKS]; /* > 0: block's expand fused with its
                                          depthwise through a ring of this many rows */

@@ -96,6 +96,25 @@ int plan_ring_rows(int kh, int dil_h, int in_h)
     return span < in_h ? span : in_h;
 }
 
+/* The type the stem writes. A float32 stem before an int8 or 16x8 block
+ * writes block 0's type directly: each band of rows is computed in float
+ * and quantised while it is in cache (and pooled there, when a tap reads
+ * the stem), instead of a float map (6.9 MB on B4@380) written to memory
+ * and converted in a pass of its own -- the same conversion and pooling
+ * of the same floats, so the same bits. Not with two taps on the stem
+ * (forward.c hands it one), nor when the plan is unfused (an observer
+ * sees every layer as the model computes it). */
+static effad_qtype stem_type(const effad_model *m, uint32_t flags)
+{
+    effad_qtype t = m->stem.out_q;
+    if (t.dtype != EFFAD_F32 || m->n_blocks < 1 || (flags & EFFAD_PLAN_UNFUSED)) return t;
+    int stem_taps = 0;
+    for (int i = 0; i < m->n_taps; i++) stem_taps += m->taps[i].at == 0;
+    if (stem_taps > 1) return t;
+    const effad_block *b = &m->blocks[0];
+    return b->expand.w.data ? b->expand.in_q : b->dw.in_q;
+}
+
 static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernels *k, const effad_plan_opts *o,
                          const plan_fuse_rule *rule, effad_error *e)
 {
@@ -126,16 +145,20 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     if ((s = conv_geom(&m->stem, in_h, in_w, &r->stem_g, "stem", e))) return s;
     int h = r->stem_g.out_h, w = r->stem_g.out_w;
     const int prepacked = (o->flags & EFFAD_PLAN_PREPACKED) != 0;
+    r->stem_to = stem_type(m, o->flags);
     /* x0 and x1 as effad_run uses them (forward.c): the input's HWC copy in
      * x1, the stem's output in x0; then every output, and every type
      * conversion (to_type), in the one the current activation is not in.
      * cur: which holds it, cur_t: its type. */
-    size_t io[2] = { (size_t)h * w * m->stem.cout * plan_elem_bytes(&m->stem.out_q),
+    size_t io[2] = { (size_t)h * w * m->stem.cout * plan_elem_bytes(&r->stem_to),
                      (size_t)m->in_c * in_h * in_w * plan_elem_bytes(&m->stem.in_q) };
     int cur = 0;
-    effad_dtype cur_t = m->stem.out_q.dtype;
+    effad_dtype cur_t = r->stem_to.dtype;
 #define LANDS(bytes) (io[1 - cur] = max_sz(io[1 - cur], (bytes)), cur = 1 - cur)
     size_t ex = 0, dw = 0, vec = 0, scr = 0, pack = 0, ring = 0, qmul = 0;
+    /* a quantising stem computes each band of rows in float in its
+     * worker's scratch first (run-f32.c, run_stem) */
+    if (r->stem_to.dtype != m->stem.out_q.dtype) scr = (size_t)PLAN_BAND_ROWS * w * m->stem.cout * sizeof(float);
     int tap_h[EFFAD_MAX_BLOCKS + 2], tap_w[EFFAD_MAX_BLOCKS + 2];
     tap_h[0] = h; tap_w[0] = w;
     for (int i = 0; i < m->n_blocks; i++) {

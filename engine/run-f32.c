@@ -248,32 +248,6 @@ ops_status f32_run_expand_dw(effad_runner *r, const effad_block *b, const effad_
     return OPS_OK;
 }
 
-typedef struct stem_job { effad_runner *r; ops_conv_args cv; } stem_job;
-
-static void stem_bands(void *ctx, int worker, int begin, int end)
-{
-    stem_job *j = ctx;
-    ops_conv_args a = j->cv;
-    int unused;
-    run_band_rows(begin, a.out_dims.h, &a.row_begin, &unused);
-    run_band_rows(end - 1, a.out_dims.h, &unused, &a.row_end);
-    run_note(j->r, worker, j->r->k->f32->conv(&a));
-}
-
-ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geom *g, const float *in, float *out)
-{
-    stem_job j;
-    memset(&j, 0, sizeof j);
-    j.r = r;
-    j.cv.in = in;   j.cv.in_dims = (ops_hwc){ g->in_h, g->in_w, c->cin };
-    j.cv.w = f32_of(&c->w);  j.cv.bias = f32_of(&c->b);
-    j.cv.g = run_geom(c, g);
-    j.cv.groups = c->groups;
-    j.cv.act = run_act(c);
-    j.cv.out = out; j.cv.out_dims = (ops_hwc){ g->out_h, g->out_w, c->cout };
-    return run_parallel(r, stem_bands, &j, (int)plan_bands(g->out_h));
-}
-
 /* ---------------------------------------------------------------- taps */
 
 /* The spatial mean of an h x w x c map, band by band across the workers:
@@ -289,31 +263,121 @@ typedef struct tap_job {
     float *map;           /* h x w x c, or NULL: not kept */
 } tap_job;
 
+/* One band of a tap: its rows' mean into band_mean, its rows into the kept
+ * map (either NULL). */
+static ops_status tap_band(const effad_runner *r, const float *x, int rows, int w, int c, float *band_mean, float *map)
+{
+    if (map) memcpy(map, x, (size_t)rows * w * c * sizeof(float));
+    return band_mean ? r->k->f32->mean_hw(x, (size_t)rows * w, (size_t)c, band_mean) : OPS_OK;
+}
+
+/* The band means weighted by their rows and added in band order. */
+static void tap_combine(const float *band_means, int h, int c, float *pooled)
+{
+    const int bands = (int)plan_bands(h);
+    for (int ch = 0; ch < c; ch++) pooled[ch] = 0.0f;
+    for (int b = 0; b < bands; b++) {
+        const int rows = b == bands - 1 ? h - b * PLAN_BAND_ROWS : PLAN_BAND_ROWS;
+        const float share = (float)rows / (float)h;
+        for (int ch = 0; ch < c; ch++) pooled[ch] += band_means[(size_t)b * c + ch] * share;
+    }
+}
+
 static void tap_bands(void *ctx, int worker, int begin, int end)
 {
     tap_job *j = ctx;
     for (int band = begin; band < end; band++) {
         int y0, y1;
         run_band_rows(band, j->h, &y0, &y1);
-        const size_t at = (size_t)y0 * j->w * j->c, n = (size_t)(y1 - y0) * j->w * j->c;
-        if (j->band_means)
-            run_note(j->r, worker, j->r->k->f32->mean_hw(j->x + at, (size_t)(y1 - y0) * j->w, (size_t)j->c,
-                                                         j->band_means + (size_t)band * j->c));
-        if (j->map) memcpy(j->map + at, j->x + at, n * sizeof(float));
+        const size_t at = (size_t)y0 * j->w * j->c;
+        run_note(j->r, worker, tap_band(j->r, j->x + at, y1 - y0, j->w, j->c,
+                                        j->band_means ? j->band_means + (size_t)band * j->c : 0, j->map ? j->map + at : 0));
     }
 }
 
 ops_status f32_run_tap(effad_runner *r, const float *x, int h, int w, int c, float *pooled, float *map)
 {
     tap_job j = { r, x, h, w, c, pooled ? (float *)(void *)run_buf(r, r->off_vec) : 0, map };
-    const int bands = (int)plan_bands(h);
-    ops_status s = run_parallel(r, tap_bands, &j, bands);
+    ops_status s = run_parallel(r, tap_bands, &j, (int)plan_bands(h));
     if (s || !pooled) return s;
-    for (int ch = 0; ch < c; ch++) pooled[ch] = 0.0f;
-    for (int b = 0; b < bands; b++) {
-        const int rows = b == bands - 1 ? h - b * PLAN_BAND_ROWS : PLAN_BAND_ROWS;
-        const float share = (float)rows / (float)h;
-        for (int ch = 0; ch < c; ch++) pooled[ch] += j.band_means[(size_t)b * c + ch] * share;
+    tap_combine(j.band_means, h, c, pooled);
+    return OPS_OK;
+}
+
+typedef struct stem_job {
+    effad_runner *r;
+    ops_conv_args cv;
+    effad_qtype from, to;
+    void *out;
+    float *band_means, *map;   /* a quantising stem's tap (f32_run_tap's) */
+} stem_job;
+
+/* Bands [begin, end) into a quantised map: each band computed into the
+ * worker's scratch as a problem of its own -- the input from the band's
+ * first row on, the top padding only where the image has it (each output
+ * row is computed from its input rows alone, so the floats are the same)
+ * -- and pooled (a tap on the stem) and converted from there while it is
+ * in cache. */
+static ops_status stem_bands_quantised(const stem_job *j, int worker, int begin, int end)
+{
+    const ops_conv_args *cv = &j->cv;
+    const size_t in_row = (size_t)cv->in_dims.w * cv->in_dims.c, out_row = (size_t)cv->out_dims.w * cv->out_dims.c;
+    for (int band = begin; band < end; band++) {
+        int y0, y1;
+        run_band_rows(band, cv->out_dims.h, &y0, &y1);
+        ops_conv_args a = *cv;
+        const int iy0 = y0 * a.g.stride_h - a.g.pad_top, skip = iy0 > 0 ? iy0 : 0;
+        a.in += (size_t)skip * in_row;
+        a.in_dims.h -= skip;
+        a.g.pad_top = skip - iy0;
+        a.out = run_scratch(j->r, worker);
+        a.out_dims.h = y1 - y0;
+        a.row_begin = 0;
+        a.row_end = y1 - y0;
+        ops_status s = j->r->k->f32->conv(&a);
+        if (!s) s = tap_band(j->r, a.out, y1 - y0, a.out_dims.w, a.out_dims.c,
+                             j->band_means ? j->band_means + (size_t)band * a.out_dims.c : 0,
+                             j->map ? j->map + (size_t)y0 * out_row : 0);
+        if (!s) s = run_convert_span(j->r, a.out, &j->from, (uint8_t *)j->out + (size_t)y0 * out_row * run_elem_bytes(&j->to),
+                                     &j->to, 0, (size_t)(y1 - y0) * out_row);
+        if (s) return s;
     }
     return OPS_OK;
+}
+
+static void stem_bands(void *ctx, int worker, int begin, int end)
+{
+    stem_job *j = ctx;
+    if (j->to.dtype != EFFAD_F32) {
+        run_note(j->r, worker, stem_bands_quantised(j, worker, begin, end));
+        return;
+    }
+    ops_conv_args a = j->cv;
+    int unused;
+    run_band_rows(begin, a.out_dims.h, &a.row_begin, &unused);
+    run_band_rows(end - 1, a.out_dims.h, &unused, &a.row_end);
+    run_note(j->r, worker, j->r->k->f32->conv(&a));
+}
+
+ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geom *g, const float *in, void *out,
+                    const effad_qtype *to, float *pooled, float *map)
+{
+    stem_job j;
+    memset(&j, 0, sizeof j);
+    j.r = r;
+    j.cv.in = in;   j.cv.in_dims = (ops_hwc){ g->in_h, g->in_w, c->cin };
+    j.cv.w = f32_of(&c->w);  j.cv.bias = f32_of(&c->b);
+    j.cv.g = run_geom(c, g);
+    j.cv.groups = c->groups;
+    j.cv.act = run_act(c);
+    j.cv.out = to->dtype == EFFAD_F32 ? out : 0; j.cv.out_dims = (ops_hwc){ g->out_h, g->out_w, c->cout };
+    j.from = c->out_q;
+    j.to = *to;
+    j.out = out;
+    const int quantises = to->dtype != EFFAD_F32;
+    j.band_means = quantises && pooled ? (float *)(void *)run_buf(r, r->off_vec) : 0;
+    j.map = quantises ? map : 0;
+    ops_status s = run_parallel(r, stem_bands, &j, (int)plan_bands(g->out_h));
+    if (!s && j.band_means) tap_combine(j.band_means, g->out_h, c->cout, pooled);
+    return s;
 }

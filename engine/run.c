@@ -172,22 +172,25 @@ typedef struct convert_job {
     size_t n;
 } convert_job;
 
+ops_status run_convert_span(const effad_runner *r, const void *in, const effad_qtype *from, void *out,
+                            const effad_qtype *to, size_t i0, size_t i1)
+{
+    const ops_q8_kernels *q = r->k->q8;
+    const ops_q16_kernels *q16 = r->k->q16;
+    if (to->dtype == EFFAD_S16)
+        return q16->quantize((const float *)in + i0, i1 - i0, 1.0f / to->scale, (int16_t *)out + i0);
+    if (from->dtype == EFFAD_S16)
+        return q16->dequantize((const int16_t *)in + i0, i1 - i0, from->scale, (float *)out + i0);
+    if (to->dtype == EFFAD_U8)
+        return q->quantize((const float *)in + i0, i1 - i0, 1.0f / to->scale, to->zero_point, (uint8_t *)out + i0);
+    return q->dequantize((const uint8_t *)in + i0, i1 - i0, from->scale, from->zero_point, (float *)out + i0);
+}
+
 static void convert_chunks(void *ctx, int worker, int begin, int end)
 {
     const convert_job *j = ctx;
-    const ops_q8_kernels *q = j->r->k->q8;
-    const ops_q16_kernels *q16 = j->r->k->q16;
     const size_t i0 = (size_t)begin * CONVERT_CHUNK, i1 = (size_t)end * CONVERT_CHUNK < j->n ? (size_t)end * CONVERT_CHUNK : j->n;
-    ops_status s;
-    if (j->to.dtype == EFFAD_S16)
-        s = q16->quantize((const float *)j->in + i0, i1 - i0, 1.0f / j->to.scale, (int16_t *)j->out + i0);
-    else if (j->from.dtype == EFFAD_S16)
-        s = q16->dequantize((const int16_t *)j->in + i0, i1 - i0, j->from.scale, (float *)j->out + i0);
-    else if (j->to.dtype == EFFAD_U8)
-        s = q->quantize((const float *)j->in + i0, i1 - i0, 1.0f / j->to.scale, j->to.zero_point, (uint8_t *)j->out + i0);
-    else
-        s = q->dequantize((const uint8_t *)j->in + i0, i1 - i0, j->from.scale, j->from.zero_point, (float *)j->out + i0);
-    run_note(j->r, worker, s);
+    run_note(j->r, worker, run_convert_span(j->r, j->in, &j->from, j->out, &j->to, i0, i1));
 }
 
 ops_status run_convert(effad_runner *r, const void *in, const effad_qtype *from, void *out, const effad_qtype *to,

@@ -60,8 +60,11 @@ ops_status run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, con
 /* expand -> depthwise through per-worker rings of rows (plan.h). */
 ops_status run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
                          const void *in, void *out, void *bands, float *mean);
-/* The float stem conv. */
-ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geom *g, const float *in, float *out);
+/* The stem in float; out is of type `to`: float32, or int8 / int16
+ * quantised band by band from the worker's scratch, which then also feeds
+ * the stem's tap, if any: pooled and map (either NULL) as f32_run_tap. */
+ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geom *g, const float *in, void *out,
+                    const effad_qtype *to, float *pooled, float *map);
 /* The squeeze-excite gate from the pooled mean (float, whatever the
  * type of its weights). */
 ops_status run_se_gate(effad_runner *r, const effad_block *b, const float *mean, float *gate, float *hidden);
@@ -72,6 +75,10 @@ ops_status run_se_gate(effad_runner *r, const effad_block *b, const float *mean,
 ops_status run_gate_q(effad_runner *r, const effad_block *b, void *dw, size_t pixels, const float *gate,
                       float *mult, run_fold *fold);
 /* n elements of type `from` to type `to` (float32 <-> uint8 or int16). */
+/* Elements [i0, i1) of in (type from) to out (type to), one of them float32:
+ * run_convert's arithmetic on one span, in the calling worker. */
+ops_status run_convert_span(const effad_runner *r, const void *in, const effad_qtype *from, void *out,
+                            const effad_qtype *to, size_t i0, size_t i1);
 ops_status run_convert(effad_runner *r, const void *in, const effad_qtype *from, void *out, const effad_qtype *to,
                        size_t n);
 /* A tap on an h x w x c map of type q: pooled (float, may be NULL) and the

@@ -71,6 +71,37 @@ static int run(const effad_model *m, const effad_kernel_set *k, effad_threads *t
     return s == EFFAD_OK;
 }
 
+/* The levels and the first tap's map of one one-worker pass with every
+ * tap kept as a map (flags: the plan's); the map is malloc'd, *map_n
+ * floats. 0 on failure. */
+static int run_maps(const effad_model *m, const effad_kernel_set *k, uint32_t flags, const float *in, float *out,
+                    float **map, size_t *map_n, effad_qtype *stem_to)
+{
+    effad_error e = { 0 };
+    const effad_plan_opts po = { .n_workers = 1, .flags = flags, .map_taps = (1u << m->n_taps) - 1 };
+    size_t bytes;
+    void *arena = 0;
+    effad_runner r;
+    effad_status s = effad_arena_bytes(m, k, &po, &bytes, &e);
+    if (!s && posix_memalign(&arena, 64, bytes)) s = EFFAD_ERR_NOMEM;
+    if (!s) s = effad_runner_init(&r, m, k, &po, arena, bytes, &e);
+    if (!s) {
+        float *pooled[EFFAD_MAX_TAPS];
+        size_t off = 0;
+        for (int i = 0; i < m->n_taps; i++) { pooled[i] = out + off; off += (size_t)m->taps[i].channels; }
+        s = effad_run(&r, in, pooled, &e);
+    }
+    if (!s) {
+        *map_n = (size_t)r.tap_h[0] * r.tap_w[0] * m->taps[0].channels;
+        *map = malloc(*map_n * sizeof(float));
+        if (*map) memcpy(*map, effad_tap_map(&r, 0), *map_n * sizeof(float));
+        *stem_to = r.stem_to;
+    }
+    CHECK_MSG(s == EFFAD_OK, "run: %s", e.msg);
+    free(arena);
+    return s == EFFAD_OK && *map;
+}
+
 static const plan_fuse_rule fuse_never = { (size_t)-1, 0, 0, 0 };
 static const plan_fuse_rule fuse_always = { 0, (size_t)-1, (size_t)-1, (size_t)-1 };
 
@@ -168,6 +199,32 @@ static void check_model(const char *dir, effad_threads **pools, int n_pools, int
                                   kt->name, ri, p);
                     }
                 }
+        }
+        /* The float stem before int8 / int16 blocks writes their type band
+         * by band, and pools its tap (the first level here: stage-end taps)
+         * from the float band (plan.c, stem_type); an unfused plan writes the
+         * float map and converts it after. Per table: the same levels and the
+         * same stem map, bit for bit. */
+        CHECK_EQ_INT(m8.taps[0].at, 0);
+        for (size_t ti = 0; ops_kernels_at(ti); ti++) {
+            const ops_kernels *kt = ops_kernels_at(ti);
+            float *map_q = 0, *map_f = 0;
+            size_t nq = 0, nf = 0;
+            effad_qtype tq, tf;
+            if (!ops_kernels_run(kt) || !run_maps(&m8, kt, 0, x, ref, &map_q, &nq, &tq) ||
+                !run_maps(&m8, kt, EFFAD_PLAN_UNFUSED, x, lv, &map_f, &nf, &tf)) {
+                free(map_q); free(map_f);
+                continue;
+            }
+            passes++;
+            CHECK_EQ_INT(tq.dtype, act_bits == 16 ? EFFAD_S16 : EFFAD_U8);
+            CHECK_EQ_INT(tf.dtype, EFFAD_F32);
+            if (memcmp(lv, ref, sizeof(float) * total) || nq != nf || memcmp(map_q, map_f, nq * sizeof(float))) {
+                same = 0;
+                CHECK_MSG(0, "%s: %s, the quantising stem differs from the float stem map converted after it", dir,
+                          kt->name);
+            }
+            free(map_q); free(map_f);
         }
         /* and each table's int8 kernels against the scalar int8 kernels
          * under the same float kernels (stem, squeeze-excite): the whole
