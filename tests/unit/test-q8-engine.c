@@ -44,10 +44,13 @@ static void *load_aligned(const uint8_t *efm, size_t n, effad_model *m, effad_er
 
 /* One pass; levels into out (total channels). 0 on failure. With po's
  * EFFAD_PLAN_PREPACKED flag, the runner reads the weights packed in
- * `packed`. */
+ * `packed`. With map0 given, the first tap's map (po must keep it) is
+ * copied into a malloc'd *map0 of *map0_n floats, and the type the stem
+ * wrote into *stem_to. */
 static const effad_packed *packed;
-static int run(const effad_model *m, const effad_kernel_set *k, effad_threads *t, const plan_fuse_rule *rule,
-               const effad_plan_opts *po, const float *in, float *out, effad_observe_fn obs, void *obs_ctx)
+static int run_kept(const effad_model *m, const effad_kernel_set *k, effad_threads *t, const plan_fuse_rule *rule,
+                    const effad_plan_opts *po, const float *in, float *out, effad_observe_fn obs, void *obs_ctx,
+                    float **map0, size_t *map0_n, effad_qtype *stem_to)
 {
     effad_error e = { 0 };
     size_t bytes;
@@ -66,40 +69,29 @@ static int run(const effad_model *m, const effad_kernel_set *k, effad_threads *t
         r.observe_ctx = obs_ctx;
         s = effad_run(&r, in, pooled, &e);
     }
-    CHECK_MSG(s == EFFAD_OK, "run: %s", e.msg);
-    free(arena);
-    return s == EFFAD_OK;
-}
-
-/* The levels and the first tap's map of one one-worker pass with every
- * tap kept as a map (flags: the plan's); the map is malloc'd, *map_n
- * floats. 0 on failure. */
-static int run_maps(const effad_model *m, const effad_kernel_set *k, uint32_t flags, const float *in, float *out,
-                    float **map, size_t *map_n, effad_qtype *stem_to)
-{
-    effad_error e = { 0 };
-    const effad_plan_opts po = { .n_workers = 1, .flags = flags, .map_taps = (1u << m->n_taps) - 1 };
-    size_t bytes;
-    void *arena = 0;
-    effad_runner r;
-    effad_status s = effad_arena_bytes(m, k, &po, &bytes, &e);
-    if (!s && posix_memalign(&arena, 64, bytes)) s = EFFAD_ERR_NOMEM;
-    if (!s) s = effad_runner_init(&r, m, k, &po, arena, bytes, &e);
-    if (!s) {
-        float *pooled[EFFAD_MAX_TAPS];
-        size_t off = 0;
-        for (int i = 0; i < m->n_taps; i++) { pooled[i] = out + off; off += (size_t)m->taps[i].channels; }
-        s = effad_run(&r, in, pooled, &e);
-    }
-    if (!s) {
-        *map_n = (size_t)r.tap_h[0] * r.tap_w[0] * m->taps[0].channels;
-        *map = malloc(*map_n * sizeof(float));
-        if (*map) memcpy(*map, effad_tap_map(&r, 0), *map_n * sizeof(float));
+    if (!s && map0) {
+        *map0_n = (size_t)r.tap_h[0] * r.tap_w[0] * m->taps[0].channels;
+        if ((*map0 = malloc(*map0_n * sizeof(float)))) memcpy(*map0, effad_tap_map(&r, 0), *map0_n * sizeof(float));
         *stem_to = r.stem_to;
     }
     CHECK_MSG(s == EFFAD_OK, "run: %s", e.msg);
     free(arena);
-    return s == EFFAD_OK && *map;
+    return s == EFFAD_OK && (!map0 || *map0);
+}
+
+static int run(const effad_model *m, const effad_kernel_set *k, effad_threads *t, const plan_fuse_rule *rule,
+               const effad_plan_opts *po, const float *in, float *out, effad_observe_fn obs, void *obs_ctx)
+{
+    return run_kept(m, k, t, rule, po, in, out, obs, obs_ctx, 0, 0, 0);
+}
+
+/* One one-worker pass (flags: the plan's) with every tap kept as a map:
+ * the levels, the first tap's map, the type the stem wrote. */
+static int run_maps(const effad_model *m, const effad_kernel_set *k, uint32_t flags, const float *in, float *out,
+                    float **map, size_t *map_n, effad_qtype *stem_to)
+{
+    const effad_plan_opts po = { .n_workers = 1, .flags = flags, .map_taps = (1u << m->n_taps) - 1 };
+    return run_kept(m, k, 0, 0, &po, in, out, 0, 0, map, map_n, stem_to);
 }
 
 static const plan_fuse_rule fuse_never = { (size_t)-1, 0, 0, 0 };
