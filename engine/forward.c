@@ -57,14 +57,6 @@ static ops_status emit_taps(effad_runner *r, int at, const act *x, int h, int w,
     return OPS_OK;
 }
 
-/* The one tap on the stem, or -1. */
-static int stem_tap(const effad_model *m)
-{
-    for (int t = 0; t < m->n_taps; t++)
-        if (m->taps[t].at == 0) return t;
-    return -1;
-}
-
 /* Brings the current activation x (in ping-pong buffer io[*cur]) to the
  * type a layer reads (a float32 block after an int8 one or the other way
  * round), through the other buffer. */
@@ -149,14 +141,14 @@ effad_status effad_run(effad_runner *r, const float *input_chw, float *const *po
      * reads it when the plan says so: plan.c, stem_type) */
     int h = r->stem_g.out_h, w = r->stem_g.out_w, cur = 0;
     act x = { centred(io[0], (size_t)h * w * m->stem.cout * run_elem_bytes(&r->stem_to)), r->stem_to };
-    const int stem_taps = x.q.dtype != m->stem.out_q.dtype;   /* the stem pools its own tap (plan.c) */
-    const int t0 = stem_taps ? stem_tap(m) : -1;
+    const int stem_quantises = x.q.dtype != m->stem.out_q.dtype;   /* and pools its own tap (plan.c) */
+    const int t0 = stem_quantises ? plan_stem_tap(m) : -1;
     float *pool0 = t0 >= 0 && pooled ? pooled[t0] : 0;
     float *map0 = t0 >= 0 && (r->map_taps >> t0 & 1u) ? (float *)(void *)run_buf(r, r->off_map[t0]) : 0;
     if ((s = run_stem(r, &m->stem, &r->stem_g, hwc, x.p, &x.q, pool0, map0))) return kernel_failed(e, s, "stem", 0);
     done(r, EFFAD_LAYER_STEM, 0);
     seen(r, EFFAD_AT_STEM, 0, x.p, &x.q, h, w, m->stem.cout, 0);
-    if (!stem_taps && (s = emit_taps(r, 0, &x, h, w, m->stem.cout, pooled))) return kernel_failed(e, s, "tap", 0);
+    if (!stem_quantises && (s = emit_taps(r, 0, &x, h, w, m->stem.cout, pooled))) return kernel_failed(e, s, "tap", 0);
 
     for (int i = 0; i < m->n_blocks; i++) {
         const effad_block *b = &m->blocks[i];

@@ -104,13 +104,18 @@ int plan_ring_rows(int kh, int dil_h, int in_h)
  * of the same floats, so the same bits. Not with two taps on the stem
  * (forward.c hands it one), nor when the plan is unfused (an observer
  * sees every layer as the model computes it). */
+int plan_stem_tap(const effad_model *m)
+{
+    int t0 = -1;
+    for (int t = 0; t < m->n_taps; t++)
+        if (m->taps[t].at == 0) t0 = t0 == -1 ? t : -2;
+    return t0;
+}
+
 static effad_qtype stem_type(const effad_model *m, uint32_t flags)
 {
     effad_qtype t = m->stem.out_q;
-    if (t.dtype != EFFAD_F32 || m->n_blocks < 1 || (flags & EFFAD_PLAN_UNFUSED)) return t;
-    int stem_taps = 0;
-    for (int i = 0; i < m->n_taps; i++) stem_taps += m->taps[i].at == 0;
-    if (stem_taps > 1) return t;
+    if (t.dtype != EFFAD_F32 || m->n_blocks < 1 || (flags & EFFAD_PLAN_UNFUSED) || plan_stem_tap(m) == -2) return t;
     const effad_block *b = &m->blocks[0];
     return b->expand.w.data ? b->expand.in_q : b->dw.in_q;
 }

@@ -79,6 +79,10 @@ typedef struct plan_fuse_rule { size_t min_map, max_ring, max_weights, max_repea
  * 1.07x), so more workers keep PLAN_FUSE_DEFAULT. */
 #define PLAN_FUSE_WIDE { (size_t)1 << 20, (size_t)1 << 20, (size_t)1 << 20, 0 }   /* max_repeat 0: one worker */
 
+/* The tap on the stem: its index, -1 when none, -2 when several (a
+ * quantising stem pools one: plan.c, stem_type). */
+int plan_stem_tap(const effad_model *m);
+
 /* effad_arena_bytes and effad_runner_init with a given fusion rule. */
 effad_status plan_arena_bytes(const effad_model *m, const struct ops_kernels *k, const effad_plan_opts *o,
                               const plan_fuse_rule *rule, size_t *bytes, effad_error *e);

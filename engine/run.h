@@ -74,11 +74,11 @@ ops_status run_se_gate(effad_runner *r, const effad_block *b, const float *mean,
  * kept in mult), else in place (fold->scale is then NULL). */
 ops_status run_gate_q(effad_runner *r, const effad_block *b, void *dw, size_t pixels, const float *gate,
                       float *mult, run_fold *fold);
-/* n elements of type `from` to type `to` (float32 <-> uint8 or int16). */
 /* Elements [i0, i1) of in (type from) to out (type to), one of them float32:
  * run_convert's arithmetic on one span, in the calling worker. */
 ops_status run_convert_span(const effad_runner *r, const void *in, const effad_qtype *from, void *out,
                             const effad_qtype *to, size_t i0, size_t i1);
+/* n elements of type `from` to type `to` (float32 <-> uint8 or int16). */
 ops_status run_convert(effad_runner *r, const void *in, const effad_qtype *from, void *out, const effad_qtype *to,
                        size_t n);
 /* A tap on an h x w x c map of type q: pooled (float, may be NULL) and the

@@ -135,8 +135,11 @@ void pipeline_plan_workers(pipeline *p, int workers)
     if (effad_arena_bytes(&p->model, p->k, &po, &bytes, 0) || bytes > p->arena_bytes ||
         effad_runner_init(&r, &p->model, p->k, &po, p->arena, p->arena_bytes, 0))
         return;
+    /* what the caller set on the runner, kept across the re-plan */
     r.threads = p->runner.threads;
     r.packed = p->runner.packed;
+    r.on_layer = p->runner.on_layer; r.on_layer_ctx = p->runner.on_layer_ctx;
+    r.observe = p->runner.observe; r.observe_ctx = p->runner.observe_ctx;
     p->runner = r;
 }
 
