@@ -85,12 +85,11 @@ Q8_INLINE __m256i q8dw_x16(const q8dw *d, const uint8_t *p, const int half)
     return _mm256_sub_epi16(_mm256_cvtepu8_epi16(v), d->z16);
 }
 
-/* ops_q8_finish up to the rounding, on 8 lanes in unpack order. */
-Q8_INLINE __m256i q8dw_finish(const q8dw *d, __m256i acc, __m256 m, __m256 b)
+/* ops_q8_finish up to the activation, on 8 lanes in unpack order. */
+Q8_INLINE __m256 q8dw_act(const q8dw *d, __m256i acc, __m256 m, __m256 b)
 {
-    __m256 x = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), m, b);
-    x = d->swish ? q8_avx2_swish(x) : q8_avx2_act(x, d->a->out.act);
-    return q8_avx2_round(x, &d->q);
+    const __m256 x = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), m, b);
+    return d->swish ? q8_avx2_swish(x) : q8_avx2_act(x, d->a->out.act);
 }
 
 /* The epilogue of a tile (qdw-rows-avx2.h): its N outputs' int32 sums lo[j],
@@ -103,11 +102,20 @@ Q8_INLINE void q8dw_store(const q8dw *d, const __m256i *lo, const __m256i *hi, c
     const __m256 bl = _mm256_castsi256_ps(f[2]), bh = _mm256_castsi256_ps(f[3]);
     const size_t c = d->c;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;   /* int16 output sums */
+    /* Two passes, as the GEMM's epilogue (q8-gemm-6x16.h): the tile's
+     * activations as one run of independent chains, then the roundings,
+     * packs and stores. */
+    __m256 xl[8], xh[8];
+#pragma GCC unroll 8
+    for (int j = 0; j < N; j++) {
+        xl[j] = q8dw_act(d, lo[j], ml, bl);
+        xh[j] = q8dw_act(d, hi[j], mh, bh);
+    }
 #pragma GCC unroll 4
     for (int j = 0; j < N; j += 2) {
         /* q8_avx2_half of the unpack-order halves is channels 0-7 | 8-15 */
-        const __m256i x = q8_avx2_half(q8dw_finish(d, lo[j], ml, bl), q8dw_finish(d, hi[j], mh, bh), &d->q);
-        const __m256i y = j + 1 < N ? q8_avx2_half(q8dw_finish(d, lo[j + 1], ml, bl), q8dw_finish(d, hi[j + 1], mh, bh), &d->q) : x;
+        const __m256i x = q8_avx2_half(q8_avx2_round(xl[j], &d->q), q8_avx2_round(xh[j], &d->q), &d->q);
+        const __m256i y = j + 1 < N ? q8_avx2_half(q8_avx2_round(xl[j + 1], &d->q), q8_avx2_round(xh[j + 1], &d->q), &d->q) : x;
         /* bytes: x 0-7, y 0-7 | x 8-15, y 8-15 -> x 0-15 | y 0-15 */
         const __m256i v = _mm256_permute4x64_epi64(_mm256_packus_epi16(x, y), 0xD8);
         uint8_t *oj = o + (size_t)j * c;

@@ -287,22 +287,27 @@ static inline __m256i bcast4(const uint8_t *p)
     return _mm256_set1_epi32(v);
 }
 
-/* One output vector: ops_q8_finish on 8 lanes up to the rounding (bias
- * zero when the layer has none, as in the reference). */
-static inline __attribute__((always_inline)) __m256i finish8(const q8_tile *t, const int epi, __m256i acc, __m256 m,
-                                                             __m256 b, const uint8_t *res)
+/* One output vector: ops_q8_finish on 8 lanes up to the activation (bias
+ * zero when the layer has none, as in the reference) ... */
+static inline __attribute__((always_inline)) __m256 act8(const q8_tile *t, const int epi, __m256i acc, __m256 m,
+                                                         __m256 b)
 {
     __m256 x = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), m, b);
     if (epi == EPI_SWISH) x = q8_avx2_swish(x);
     else if (epi == EPI_ACT) x = q8_avx2_act(x, t->act);
+    return x;
+}
+
+/* ... and from there to the rounding. */
+static inline __attribute__((always_inline)) __m256i round8(const q8_tile *t, __m256 x, const uint8_t *res)
+{
     if (res) x = q8_avx2_add_res8(x, res, t->res_zero, t->res_scale);
     return q8_avx2_round(x, &t->q);
 }
 
 /* Rows r and r + 1 (or r alone: two = 0) of the tile to C. */
-static inline __attribute__((always_inline)) void store_rows(const q8_tile *t, size_t p, const int epi, const int r,
-                                                             const int two, __m256i a0, __m256i a1, __m256i b0,
-                                                             __m256i b1)
+static inline __attribute__((always_inline)) void store_rows(const q8_tile *t, size_t p, const int r, const int two,
+                                                             __m256 xa0, __m256 xa1, __m256 xb0, __m256 xb1)
 {
     /* nr 8 (B4's 24- and 56-column layers end in one): the upper lanes are
      * neither finished nor stored; other partial panels go through a
@@ -321,14 +326,12 @@ static inline __attribute__((always_inline)) void store_rows(const q8_tile *t, s
             ra = rbuf; rb = rbuf + 16;
         }
     }
-    const __m256 *f = t->f + 4 * p;
-    const __m256 m0 = f[0], m1 = f[1], c0 = f[2], c1 = f[3];
-    const __m256i xa = finish8(t, epi, a0, m0, c0, ra);
-    const __m256i x = q8_avx2_half(xa, upper ? finish8(t, epi, a1, m1, c1, ra ? ra + 8 : 0) : xa, &t->q);
+    const __m256i xa = round8(t, xa0, ra);
+    const __m256i x = q8_avx2_half(xa, upper ? round8(t, xa1, ra ? ra + 8 : 0) : xa, &t->q);
     __m256i y = x;
     if (two) {
-        const __m256i ya = finish8(t, epi, b0, m0, c0, rb);
-        y = q8_avx2_half(ya, upper ? finish8(t, epi, b1, m1, c1, rb ? rb + 8 : 0) : ya, &t->q);
+        const __m256i ya = round8(t, xb0, rb);
+        y = q8_avx2_half(ya, upper ? round8(t, xb1, rb ? rb + 8 : 0) : ya, &t->q);
     }
     const __m256i v = q8_avx2_bytes(x, y);
     uint8_t *c = t->c + (size_t)r * t->ldc + p * Q8_NR;
@@ -410,9 +413,27 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int u
             ROW(3, step_i16) ROW(4, step_i16) ROW(5, step_i16)
         }
     }
-    store_rows(t, p, epi, 0, mr > 1, c00, c01, c10, c11);
-    if (mr > 2) store_rows(t, p, epi, 2, mr > 3, c20, c21, c30, c31);
-    if (mr > 4) store_rows(t, p, epi, 4, mr > 5, c40, c41, c50, c51);
+    /* The epilogue in two passes: every activation of the tile first, then
+     * the roundings, packs and stores. Finished pair by pair, each swish
+     * (a ~40-cycle chain) fed a pack that waited on it, and the core
+     * overlapped few of them; as one run of independent chains it keeps
+     * its pipes busy. Same operations on every lane, so the same bits. */
+    const __m256 *f = t->f + 4 * p;
+    const __m256 m0 = f[0], m1 = f[1], b0 = f[2], b1 = f[3];
+    const int upper = t->nr > 8;
+    __m256 x[12];
+#define ACT_ROW(r)                                                                  \
+    if (mr > r) {                                                                   \
+        x[2 * r] = act8(t, epi, c##r##0, m0, b0);                                   \
+        x[2 * r + 1] = upper ? act8(t, epi, c##r##1, m1, b1) : x[2 * r];            \
+    } else {                                                                        \
+        x[2 * r] = x[2 * r + 1] = m0;                                               \
+    }
+    ACT_ROW(0) ACT_ROW(1) ACT_ROW(2) ACT_ROW(3) ACT_ROW(4) ACT_ROW(5)
+#undef ACT_ROW
+    store_rows(t, p, 0, mr > 1, x[0], x[1], x[2], x[3]);
+    if (mr > 2) store_rows(t, p, 2, mr > 3, x[4], x[5], x[6], x[7]);
+    if (mr > 4) store_rows(t, p, 4, mr > 5, x[8], x[9], x[10], x[11]);
 }
 #undef ROW
 
