@@ -18,8 +18,8 @@
  * Measured (bench-kernels isa: the two tables alternately, bands of two
  * output rows as the engine calls it, minimum of rounds): B0 224x224x3 ->
  * 112x112x32 + swish 337 -> 186 us (0.55), B4 380x380x3 -> 190x190x48 +
- * swish 1809 -> 664 us (0.37; the AVX2 kernel takes B4's last 16 channels
- * through its generic path). Pairs of pixels, as AVX2: 0.76 and 0.49.
+ * swish 1809 -> 664 us (0.37, against the AVX2 kernel of that day). Pairs
+ * of pixels: 0.76 and 0.49.
  */
 #include <immintrin.h>
 #include "kernels-internal.h"

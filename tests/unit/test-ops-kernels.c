@@ -381,7 +381,7 @@ static void test_dwconv(const ops_kernels *kt)
 
 static void test_conv(const ops_kernels *kt)
 {
-    static const int ocs[] = { 1, 7, 8, 16, 24, 32, 33, 40, 64 };
+    static const int ocs[] = { 1, 7, 8, 16, 24, 32, 33, 40, 48, 64, 96 };
     int cases = 0, bad = 0, split_bad = 0;
     for (int t = 0; t < 200; t++) {
         ops_conv_args cv;
@@ -392,7 +392,7 @@ static void test_conv(const ops_kernels *kt)
         if (t % 7 == 6) { g.pad_top = rnd_int(0, 2); g.pad_left = rnd_int(0, 2); }
         if (t % 13 == 12) g.dil_h = g.dil_w = 2;
         int ic = t % 3 == 0 ? rnd_int(1, 8) : 3;
-        int oc = ocs[rnd() % 9];
+        int oc = ocs[rnd() % 11];
         int ih = rnd_int(1, 17), iw = rnd_int(1, 17);
         if (t % 40 == 0) { ih = 32; iw = 32; ic = 3; oc = 32; }
         int groups = 1;
