@@ -232,15 +232,26 @@ Q8_AVX512_INLINE void tile(const int mr, const int nv, const int epi, const vnni
     const __m512 g1 = t->bias ? _mm512_maskz_loadu_ps(m1, t->bias + col + 16) : z;
     const uint8_t *res = t->res ? t->res + col : 0;
     uint8_t *c = t->c + col;
+    /* With swish, two passes, as the AVX2 kernel's epilogue
+     * (q8-gemm-6x16.h): every activation of the tile, then the roundings
+     * and stores. Otherwise one (the first loop is empty). */
+    __m512 xs[12][2];
+    for (int r = 0; r < mr && epi == EPI_SWISH; r++) {
+        xs[r][0] = q8_avx512_swish(_mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][0]), f0, g0));
+        if (nv > 1) xs[r][1] = q8_avx512_swish(_mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][1]), f1, g1));
+    }
     for (int r = 0; r < mr; r++, c += t->ldc, res = res ? res + t->ldr : 0) {
-        __m512 x0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][0]), f0, g0), x1 = x0;
-        if (nv > 1) x1 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][1]), f1, g1);
+        __m512 x0, x1;
         if (epi == EPI_SWISH) {
-            x0 = q8_avx512_swish(x0);
-            if (nv > 1) x1 = q8_avx512_swish(x1);
-        } else if (epi == EPI_ACT) {
-            x0 = q8_avx512_act(x0, t->act);
-            if (nv > 1) x1 = q8_avx512_act(x1, t->act);
+            x0 = xs[r][0];
+            x1 = nv > 1 ? xs[r][1] : x0;
+        } else {
+            x0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][0]), f0, g0);
+            x1 = nv > 1 ? _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][1]), f1, g1) : x0;
+            if (epi == EPI_ACT) {
+                x0 = q8_avx512_act(x0, t->act);
+                if (nv > 1) x1 = q8_avx512_act(x1, t->act);
+            }
         }
         if (res) {
             x0 = q8_avx512_add_res(x0, res, m0, t->res_zero, t->res_scale);
