@@ -57,12 +57,11 @@ Q8_INLINE __m256i q16dw_x16(const q16dw *d, const int16_t *p, const int half)
     return _mm256_loadu_si256((const __m256i *)(const void *)p);
 }
 
-/* ops_q16_finish up to the rounding, on 8 lanes in unpack order. */
-Q8_INLINE __m256i q16dw_finish(const q16dw *d, __m256i acc, __m256 m, __m256 b)
+/* ops_q16_finish up to the activation, on 8 lanes in unpack order. */
+Q8_INLINE __m256 q16dw_act(const q16dw *d, __m256i acc, __m256 m, __m256 b)
 {
-    __m256 x = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), m, b);
-    x = d->swish ? q8_avx2_swish(x) : q8_avx2_act(x, d->a->out.act);
-    return q8_avx2_round(x, &d->q);
+    const __m256 x = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), m, b);
+    return d->swish ? q8_avx2_swish(x) : q8_avx2_act(x, d->a->out.act);
 }
 
 /* The epilogue of a tile (qdw-rows-avx2.h): its N outputs' int32 sums lo[j],
@@ -75,10 +74,18 @@ Q8_INLINE void q16dw_store(const q16dw *d, const __m256i *lo, const __m256i *hi,
     const __m256 bl = _mm256_castsi256_ps(f[2]), bh = _mm256_castsi256_ps(f[3]);
     const size_t c = d->c;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;   /* int32 output sums, channels 0-7 and 8-15 */
+    /* Two passes, as q8-dwconv-avx2.h's epilogue: the activations, then
+     * the roundings, packs and stores. */
+    __m256 xl[8], xh[8];
+#pragma GCC unroll 8
+    for (int j = 0; j < N; j++) {
+        xl[j] = q16dw_act(d, lo[j], ml, bl);
+        xh[j] = q16dw_act(d, hi[j], mh, bh);
+    }
 #pragma GCC unroll 4
     for (int j = 0; j < N; j++) {
         /* unpack order {0-3, 8-11}, {4-7, 12-15} packs to channels 0-15 */
-        const __m256i v = _mm256_packs_epi32(q16dw_finish(d, lo[j], ml, bl), q16dw_finish(d, hi[j], mh, bh));
+        const __m256i v = _mm256_packs_epi32(q8_avx2_round(xl[j], &d->q), q8_avx2_round(xh[j], &d->q));
         int16_t *oj = o + (size_t)j * c;
         if (half) _mm_storeu_si128((__m128i *)(void *)oj, _mm256_castsi256_si128(v));
         else _mm256_storeu_si256((__m256i *)(void *)oj, v);

@@ -74,12 +74,12 @@ Q16_AVX512_INLINE __m512i q16dwz_x32(const q16dwz *d, const int16_t *p, const in
     return tail ? _mm512_maskz_loadu_epi16(d->tail, p) : _mm512_loadu_si512(p);
 }
 
-/* ops_q16_finish up to the narrowing, 16 lanes (int32 in int16 range). */
-Q16_AVX512_INLINE __m512i q16dwz_finish(const q16dwz *d, __m512i acc, __m512 m, __m512 b)
+/* ops_q16_finish up to the activation, 16 lanes; q16_avx512_quantize then
+ * narrows (int32 in int16 range). */
+Q16_AVX512_INLINE __m512 q16dwz_act(const q16dwz *d, __m512i acc, __m512 m, __m512 b)
 {
-    __m512 x = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), m, b);
-    x = d->swish ? q8_avx512_swish(x) : q8_avx512_act(x, d->a->out.act);
-    return q16_avx512_quantize(x, &d->q);
+    const __m512 x = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), m, b);
+    return d->swish ? q8_avx512_swish(x) : q8_avx512_act(x, d->a->out.act);
 }
 
 
@@ -93,9 +93,17 @@ Q16_AVX512_INLINE void q16dwz_store(const q16dwz *d, const __m512i *lo, const __
     const __m512 bl = _mm512_castsi512_ps(f[2]), bh = _mm512_castsi512_ps(f[3]);
     const size_t c = d->c;
     __m512i sl = _mm512_setzero_si512(), sh = sl;   /* output sums, unpack order */
+    /* Two passes, as q8-dwconv-avx2.h's epilogue: the activations, then
+     * the roundings, packs and stores. */
+    __m512 al[8], ah[8];
 #pragma GCC unroll 8
     for (int j = 0; j < N; j++) {
-        const __m512i xl = q16dwz_finish(d, lo[j], ml, bl), xh = q16dwz_finish(d, hi[j], mh, bh);
+        al[j] = q16dwz_act(d, lo[j], ml, bl);
+        ah[j] = q16dwz_act(d, hi[j], mh, bh);
+    }
+#pragma GCC unroll 8
+    for (int j = 0; j < N; j++) {
+        const __m512i xl = q16_avx512_quantize(al[j], &d->q), xh = q16_avx512_quantize(ah[j], &d->q);
         if (cs) {
             sl = _mm512_add_epi32(sl, xl);
             sh = _mm512_add_epi32(sh, xh);
