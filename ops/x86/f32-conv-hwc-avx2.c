@@ -27,75 +27,21 @@
 #include "f32-conv-hwc.h"
 #include "avx2-math.h"
 
-/* np output pixels (1 to 3, sw input columns apart) x nv vectors of output
- * channels from co; the last vector masked if `masked`. np * nv <= 12:
- * the accumulators, np broadcasts and one weight vector fit AVX2's 16
- * registers, each weight load feeding np FMAs. stem3: the geometry is the
- * EfficientNet stem's (3x3 taps, 3 input channels, dilation 1) as
- * compile-time constants, so the 27 (tap, channel) steps unroll into
- * straight-line code. swish: the activation is SiLU, a constant here, run
- * on the accumulators in lockstep pairs before the stores. inner: every
- * tap of every pixel is inside the image (the caller checked), so the
- * loop has no branch and GCC keeps the accumulators in registers (with
- * the range tests it kept 12 of them on the stack). */
-static inline __attribute__((always_inline)) void
-conv_tile(const int np, const int nv, const int masked, const int stem3, const int swish, const int inner,
-          const ops_conv_args *a, int oy, int ox, int co, __m256i cm)
-{
-    ops_conv_geom g = a->g;
-    if (stem3) { g.kh = g.kw = 3; g.dil_h = g.dil_w = 1; }
-    const int ih = a->in_dims.h, iw = a->in_dims.w, ic = stem3 ? 3 : a->in_dims.c;
-    const int ow = a->out_dims.w, oc = a->out_dims.c;
-    __m256 acc[3][6];   /* [pixel][vector] */
-#pragma GCC unroll 6
-    for (int v = 0; v < nv; v++) {
-        const int last = masked && v == nv - 1;
-        __m256 b = _mm256_setzero_ps();
-        if (a->bias) b = last ? _mm256_maskload_ps(a->bias + co + 8 * v, cm)
-                              : _mm256_loadu_ps(a->bias + co + 8 * v);
-#pragma GCC unroll 3
-        for (int p = 0; p < np; p++) acc[p][v] = b;
-    }
-#pragma GCC unroll 3
-    for (int ky = 0; ky < g.kh; ky++) {
-        const int iy = oy * g.stride_h - g.pad_top + ky * g.dil_h;
-        if (!inner && (iy < 0 || iy >= ih)) continue;
-#pragma GCC unroll 3
-        for (int kx = 0; kx < g.kw; kx++) {
-            /* Groups of pixels are formed only where every tap of all of
-             * them is in range, so checking the first pixel suffices. */
-            const int ix = ox * g.stride_w - g.pad_left + kx * g.dil_w;
-            if (!inner && (ix < 0 || ix >= iw)) continue;
-            const float *p0 = a->in + ((size_t)iy * iw + ix) * ic;
-            const size_t pstep = (size_t)g.stride_w * ic;
-            const float *wk = a->w + ((size_t)ky * g.kw + kx) * ic * oc + co;
-#pragma GCC unroll 3
-            for (int ci = 0; ci < ic; ci++, wk += oc) {
-                __m256 x[3];
-#pragma GCC unroll 3
-                for (int p = 0; p < np; p++) x[p] = _mm256_broadcast_ss(p0 + (size_t)p * pstep + ci);
-#pragma GCC unroll 6
-                for (int v = 0; v < nv; v++) {
-                    const __m256 w = masked && v == nv - 1 ? _mm256_maskload_ps(wk + 8 * v, cm)
-                                                           : _mm256_loadu_ps(wk + 8 * v);
-#pragma GCC unroll 3
-                    for (int p = 0; p < np; p++) acc[p][v] = _mm256_fmadd_ps(x[p], w, acc[p][v]);
-                }
-            }
-        }
-    }
-    float *o0 = a->out + ((size_t)oy * ow + ox) * oc + co;
-#pragma GCC unroll 3
-    for (int p = 0; p < np; p++) {
-        if (swish) avx2_swish_pairs(acc[p], nv);
-#pragma GCC unroll 6
-        for (int v = 0; v < nv; v++) {
-            const __m256 y = swish ? acc[p][v] : avx2_act_ps(acc[p][v], a->act);
-            if (masked && v == nv - 1) _mm256_maskstore_ps(o0 + (size_t)p * oc + 8 * v, cm, y);
-            else _mm256_storeu_ps(o0 + (size_t)p * oc + 8 * v, y);
-        }
-    }
-}
+#define CV_VEC __m256
+#define CV_MASK __m256i
+#define CV_LANES 8
+#define CV_MAX_NP 3   /* np * nv <= 12: the accumulators, np broadcasts */
+#define CV_MAX_NV 6   /* and one weight vector fit the 16 ymm registers */
+#define CV_LOAD(p) _mm256_loadu_ps(p)
+#define CV_LOADM(p, m) _mm256_maskload_ps((p), (m))
+#define CV_STORE(p, v) _mm256_storeu_ps((p), (v))
+#define CV_STOREM(p, m, v) _mm256_maskstore_ps((p), (m), (v))
+#define CV_BCAST(p) _mm256_broadcast_ss(p)
+#define CV_ZERO() _mm256_setzero_ps()
+#define CV_FMADD(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define CV_ACT(x, act) avx2_act_ps((x), (act))
+#define CV_SWISH_N(v, n) avx2_swish_pairs((v), (n))
+#include "f32-conv-hwc-tile.h"
 
 typedef void (*conv_tile_fn)(const ops_conv_args *a, int oy, int ox, int co, __m256i cm);
 #define CONV_DEF(NP, NV, M)                                                        \

@@ -13,6 +13,9 @@
  * avx512-math.h after -- the AVX2 kernel's operations, so the same bits
  * (tests/unit/test-ops-kernels.c holds them to it). Swish runs on the
  * accumulators in locksteps of four (avx512_swish_n) before the stores.
+ * The tile itself is f32-conv-hwc-tile.h, shared with the AVX2 kernel; as
+ * there, the stem's groups of pixels run without range tests on rows whose
+ * kernel rows are inside the image (B0's stem 166 -> 156-161 us).
  * Grouped convolutions go to the oracle.
  *
  * Measured (bench-kernels isa: the two tables alternately, bands of two
@@ -26,74 +29,27 @@
 #include "f32-conv-hwc.h"
 #include "avx512-math.h"
 
-/* np output pixels (1 or 4, sw input columns apart) x nv vectors of
- * output channels from co; the last vector masked by cm if `masked`.
- * stem3: the geometry is the EfficientNet stem's (3x3 taps, 3 input
- * channels, dilation 1) as compile-time constants, so the 27 (tap,
- * channel) steps unroll into straight-line code. swish: the activation is
- * SiLU (constant, so the epilogue has no switch). */
-static inline __attribute__((always_inline)) void
-conv_tile(const int np, const int nv, const int masked, const int stem3, const int swish,
-          const ops_conv_args *a, int oy, int ox, int co, __mmask16 cm)
-{
-    ops_conv_geom g = a->g;
-    if (stem3) { g.kh = g.kw = 3; g.dil_h = g.dil_w = 1; }
-    const int ih = a->in_dims.h, iw = a->in_dims.w, ic = stem3 ? 3 : a->in_dims.c;
-    const int ow = a->out_dims.w, oc = a->out_dims.c;
-    __m512 acc[4][4];   /* [pixel][vector] */
-#pragma GCC unroll 4
-    for (int v = 0; v < nv; v++) {
-        const __mmask16 m = masked && v == nv - 1 ? cm : (__mmask16)0xffff;
-        const __m512 b = a->bias ? _mm512_maskz_loadu_ps(m, a->bias + co + 16 * v) : _mm512_setzero_ps();
-#pragma GCC unroll 4
-        for (int p = 0; p < np; p++) acc[p][v] = b;
-    }
-#pragma GCC unroll 3
-    for (int ky = 0; ky < g.kh; ky++) {
-        const int iy = oy * g.stride_h - g.pad_top + ky * g.dil_h;
-        if (iy < 0 || iy >= ih) continue;
-#pragma GCC unroll 3
-        for (int kx = 0; kx < g.kw; kx++) {
-            /* Groups of pixels are formed only where every tap of all of
-             * them is in range, so checking the first pixel suffices. */
-            const int ix = ox * g.stride_w - g.pad_left + kx * g.dil_w;
-            if (ix < 0 || ix >= iw) continue;
-            const float *p0 = a->in + ((size_t)iy * iw + ix) * ic;
-            const size_t pstep = (size_t)g.stride_w * ic;
-            const float *wk = a->w + ((size_t)ky * g.kw + kx) * ic * oc + co;
-#pragma GCC unroll 3
-            for (int ci = 0; ci < ic; ci++, wk += oc) {
-                __m512 w[4];
-#pragma GCC unroll 4
-                for (int v = 0; v < nv; v++)
-                    w[v] = masked && v == nv - 1 ? _mm512_maskz_loadu_ps(cm, wk + 16 * v) : _mm512_loadu_ps(wk + 16 * v);
-#pragma GCC unroll 4
-                for (int p = 0; p < np; p++) {
-                    const __m512 x = _mm512_set1_ps(p0[(size_t)p * pstep + ci]);
-#pragma GCC unroll 4
-                    for (int v = 0; v < nv; v++) acc[p][v] = _mm512_fmadd_ps(x, w[v], acc[p][v]);
-                }
-            }
-        }
-    }
-    float *o0 = a->out + ((size_t)oy * ow + ox) * oc + co;
-#pragma GCC unroll 4
-    for (int p = 0; p < np; p++) {
-        if (swish) avx512_swish_n(acc[p], nv);
-#pragma GCC unroll 4
-        for (int v = 0; v < nv; v++) {
-            const __m512 y = swish ? acc[p][v] : avx512_act_ps(acc[p][v], a->act);
-            if (masked && v == nv - 1) _mm512_mask_storeu_ps(o0 + (size_t)p * oc + 16 * v, cm, y);
-            else _mm512_storeu_ps(o0 + (size_t)p * oc + 16 * v, y);
-        }
-    }
-}
+#define CV_VEC __m512
+#define CV_MASK __mmask16
+#define CV_LANES 16
+#define CV_MAX_NP 4   /* 16 accumulators of the 32 zmm registers */
+#define CV_MAX_NV 4
+#define CV_LOAD(p) _mm512_loadu_ps(p)
+#define CV_LOADM(p, m) _mm512_maskz_loadu_ps((m), (p))
+#define CV_STORE(p, v) _mm512_storeu_ps((p), (v))
+#define CV_STOREM(p, m, v) _mm512_mask_storeu_ps((p), (m), (v))
+#define CV_BCAST(p) _mm512_set1_ps(*(p))
+#define CV_ZERO() _mm512_setzero_ps()
+#define CV_FMADD(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define CV_ACT(x, act) avx512_act_ps((x), (act))
+#define CV_SWISH_N(v, n) avx512_swish_n((v), (n))
+#include "f32-conv-hwc-tile.h"
 
 typedef void (*conv_tile_fn)(const ops_conv_args *a, int oy, int ox, int co, __mmask16 cm);
 #define CONV_DEF(NP, NV, M, S3, SW)                                                            \
     static void conv_tile_##NP##_##NV##_##M##_##S3##_##SW(const ops_conv_args *a, int oy, int ox, \
                                                           int co, __mmask16 cm)                  \
-    { conv_tile(NP, NV, M, S3, SW, a, oy, ox, co, cm); }
+    { conv_tile(NP, NV, M, S3, SW, S3 && NP > 1, a, oy, ox, co, cm); }
 #define CONV_DEF_NV(NP, M, S3, SW) \
     CONV_DEF(NP, 1, M, S3, SW) CONV_DEF(NP, 2, M, S3, SW) CONV_DEF(NP, 3, M, S3, SW) CONV_DEF(NP, 4, M, S3, SW)
 #define CONV_ROW(NP, M, S3, SW) \
@@ -131,8 +87,12 @@ ops_status f32_conv_hwc_avx512(const ops_conv_args *a)
     const int swish = a->act.kind == OPS_ACT_SWISH;
 
     for (int oy = a->row_begin; oy < a->row_end; oy++) {
+        /* the stem's quads run without range tests (f32-conv-hwc-tile.h):
+         * only on rows whose three kernel rows are inside the image */
+        const int iy0 = oy * g.stride_h - g.pad_top;
+        const int row_inner = !stem3 || (iy0 >= 0 && iy0 + 2 < a->in_dims.h);
         for (int ox = 0; ox < ow;) {
-            const int quad = ox >= ox_lo && ox + 3 < ox_hi;
+            const int quad = row_inner && ox >= ox_lo && ox + 3 < ox_hi;
             for (int j = 0; j < nfull; j++)
                 (stem3 ? conv_tiles_stem3[quad][swish][3] : conv_tiles[quad][0][3])(a, oy, ox, 64 * j, cm);
             if (rem) {
