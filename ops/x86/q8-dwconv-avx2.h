@@ -47,6 +47,13 @@
  * 3x3 / 5x5 / fused with the expand 0.82-0.84 / 0.96-0.97 / 0.90-0.92 ->
  * 0.76-0.79 / 0.80-0.82 / 0.76-0.78 ms; B4 4.2 / 8.0-8.3 / 12.7-13.0 ->
  * 3.9-4.0 / 6.5-6.6 / 10.8-11.2 ms.
+ *
+ * Measured and not kept: folding the zero point into the start of tiles
+ * whose every tap is inside the image (-zero * the weights' sum, prepared
+ * per block; inputs widened without the subtraction): the depthwise shapes
+ * of bench-q8-kernels 1-8 % faster on plain AVX2, but B0 / B4 int8 passes
+ * 6.87-6.96 -> 6.94-7.05 / 64.4-65.3 -> 64.3-64.6 ms (alternated runs) --
+ * nothing in the pass, for twice the tile code.
  */
 #ifndef EFFAD_Q8_DWCONV_AVX2_H
 #define EFFAD_Q8_DWCONV_AVX2_H
