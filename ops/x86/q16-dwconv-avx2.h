@@ -57,31 +57,16 @@ Q8_INLINE __m256i q16dw_x16(const q16dw *d, const int16_t *p, const int half)
     return _mm256_loadu_si256((const __m256i *)(const void *)p);
 }
 
-/* ops_q16_finish up to the activation, on 8 lanes in unpack order. */
-Q8_INLINE __m256 q16dw_act(const q16dw *d, __m256i acc, __m256 m, __m256 b)
-{
-    const __m256 x = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), m, b);
-    return d->swish ? q8_avx2_swish(x) : q8_avx2_act(x, d->a->out.act);
-}
-
 /* The epilogue of a tile (qdw-rows-avx2.h): its N outputs' int32 sums lo[j],
  * hi[j] (unpack order) finished with the factors f, stored at o, and
  * added to the channel sums cs when given. */
 Q8_INLINE void q16dw_store(const q16dw *d, const __m256i *lo, const __m256i *hi, const int N, const __m256i *f,
                            const int half, int16_t *o, int32_t *cs)
 {
-    const __m256 ml = _mm256_castsi256_ps(f[0]), mh = _mm256_castsi256_ps(f[1]);
-    const __m256 bl = _mm256_castsi256_ps(f[2]), bh = _mm256_castsi256_ps(f[3]);
     const size_t c = d->c;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;   /* int32 output sums, channels 0-7 and 8-15 */
-    /* Two passes, as q8-dwconv-avx2.h's epilogue: the activations, then
-     * the roundings, packs and stores. */
-    __m256 xl[8], xh[8];
-#pragma GCC unroll 8
-    for (int j = 0; j < N; j++) {
-        xl[j] = q16dw_act(d, lo[j], ml, bl);
-        xh[j] = q16dw_act(d, hi[j], mh, bh);
-    }
+    __m256 xl[8], xh[8];   /* the activations, then the roundings */
+    q8_avx2_dw_acts(lo, hi, N, f, d->swish, d->a->out.act, xl, xh);
 #pragma GCC unroll 4
     for (int j = 0; j < N; j++) {
         /* unpack order {0-3, 8-11}, {4-7, 12-15} packs to channels 0-15 */

@@ -74,14 +74,6 @@ Q16_AVX512_INLINE __m512i q16dwz_x32(const q16dwz *d, const int16_t *p, const in
     return tail ? _mm512_maskz_loadu_epi16(d->tail, p) : _mm512_loadu_si512(p);
 }
 
-/* ops_q16_finish up to the activation, 16 lanes; q16_avx512_quantize then
- * narrows (int32 in int16 range). */
-Q16_AVX512_INLINE __m512 q16dwz_act(const q16dwz *d, __m512i acc, __m512 m, __m512 b)
-{
-    const __m512 x = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), m, b);
-    return d->swish ? q8_avx512_swish(x) : q8_avx512_act(x, d->a->out.act);
-}
-
 
 /* The epilogue of a tile (qdw-rows-avx512.h): its N outputs' int32 sums lo[j],
  * hi[j] (unpack order) finished with the factors f, stored at o, and
@@ -89,18 +81,10 @@ Q16_AVX512_INLINE __m512 q16dwz_act(const q16dwz *d, __m512i acc, __m512 m, __m5
 Q16_AVX512_INLINE void q16dwz_store(const q16dwz *d, const __m512i *lo, const __m512i *hi, const int N, const __m512i *f,
                                     const int tail, int16_t *o, int32_t *cs)
 {
-    const __m512 ml = _mm512_castsi512_ps(f[0]), mh = _mm512_castsi512_ps(f[1]);
-    const __m512 bl = _mm512_castsi512_ps(f[2]), bh = _mm512_castsi512_ps(f[3]);
     const size_t c = d->c;
     __m512i sl = _mm512_setzero_si512(), sh = sl;   /* output sums, unpack order */
-    /* Two passes, as q8-dwconv-avx2.h's epilogue: the activations, then
-     * the roundings, packs and stores. */
-    __m512 al[8], ah[8];
-#pragma GCC unroll 8
-    for (int j = 0; j < N; j++) {
-        al[j] = q16dwz_act(d, lo[j], ml, bl);
-        ah[j] = q16dwz_act(d, hi[j], mh, bh);
-    }
+    __m512 al[8], ah[8];   /* the activations, then the roundings (q16_avx512_quantize narrows) */
+    q8_avx512_dw_acts(lo, hi, N, f, d->swish, d->a->out.act, al, ah);
 #pragma GCC unroll 8
     for (int j = 0; j < N; j++) {
         const __m512i xl = q16_avx512_quantize(al[j], &d->q), xh = q16_avx512_quantize(ah[j], &d->q);

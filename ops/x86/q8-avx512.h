@@ -62,6 +62,22 @@ Q8_AVX512_INLINE __m512 q8_avx512_act(__m512 x, ops_act act)
     }
 }
 
+/* q8_avx2_dw_acts on zmm: the first pass of a quantised depthwise tile's
+ * epilogue (int8 and 16x8), the roundings after it. */
+Q8_AVX512_INLINE void q8_avx512_dw_acts(const __m512i *lo, const __m512i *hi, const int N, const __m512i *f,
+                                        const int swish, ops_act act, __m512 *xl, __m512 *xh)
+{
+    const __m512 ml = _mm512_castsi512_ps(f[0]), mh = _mm512_castsi512_ps(f[1]);
+    const __m512 bl = _mm512_castsi512_ps(f[2]), bh = _mm512_castsi512_ps(f[3]);
+#pragma GCC unroll 8
+    for (int j = 0; j < N; j++) {
+        const __m512 x = _mm512_fmadd_ps(_mm512_cvtepi32_ps(lo[j]), ml, bl);
+        const __m512 y = _mm512_fmadd_ps(_mm512_cvtepi32_ps(hi[j]), mh, bh);
+        xl[j] = swish ? q8_avx512_swish(x) : q8_avx512_act(x, act);
+        xh[j] = swish ? q8_avx512_swish(y) : q8_avx512_act(y, act);
+    }
+}
+
 /* ------------------------------------------------------------ quantise */
 
 typedef struct q8_avx512_out {

@@ -95,14 +95,8 @@ Q8_AVX512_INLINE __m512i q8dwz_x32(const q8dwz *d, const uint8_t *p, const int t
     return _mm512_sub_epi16(_mm512_cvtepu8_epi16(qdw_avx512_load32(p, tail, d->tail)), d->z16);
 }
 
-/* ops_q8_finish up to the activation, 16 lanes ... */
-Q8_AVX512_INLINE __m512 q8dwz_act(const q8dwz *d, __m512i acc, __m512 m, __m512 b)
-{
-    const __m512 x = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc), m, b);
-    return d->swish ? q8_avx512_swish(x) : q8_avx512_act(x, d->a->out.act);
-}
-
-/* ... and the rounding (q8_avx2_round's clamps). */
+/* ops_q8_finish's rounding (q8_avx2_round's clamps), 16 lanes, after the
+ * activations (q8_avx512_dw_acts). */
 Q8_AVX512_INLINE __m512i q8dwz_round(const q8dwz *d, __m512 x)
 {
     return _mm512_cvtps_epi32(_mm512_min_ps(_mm512_mul_ps(x, d->inv), d->hi));
@@ -121,19 +115,11 @@ Q8_AVX512_INLINE __m512i q8dwz_pack(const q8dwz *d, __m512i x, __m512i y)
 Q8_AVX512_INLINE void q8dwz_store(const q8dwz *d, const __m512i *lo, const __m512i *hi, const int N, const __m512i *f,
                                   const int tail, uint8_t *o, int32_t *cs)
 {
-    const __m512 ml = _mm512_castsi512_ps(f[0]), mh = _mm512_castsi512_ps(f[1]);
-    const __m512 bl = _mm512_castsi512_ps(f[2]), bh = _mm512_castsi512_ps(f[3]);
     const size_t c = d->c;
     const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
     __m512i s = _mm512_setzero_si512();   /* int16 output sums, channels in order */
-    /* Two passes, as q8-dwconv-avx2.h's epilogue: the activations, then
-     * the roundings, packs and stores. */
-    __m512 xl[8], xh[8];
-#pragma GCC unroll 8
-    for (int j = 0; j < N; j++) {
-        xl[j] = q8dwz_act(d, lo[j], ml, bl);
-        xh[j] = q8dwz_act(d, hi[j], mh, bh);
-    }
+    __m512 xl[8], xh[8];   /* the activations, then the roundings */
+    q8_avx512_dw_acts(lo, hi, N, f, d->swish, d->a->out.act, xl, xh);
 #pragma GCC unroll 4
     for (int j = 0; j < N; j += 2) {
         const __m512i x = q8dwz_pack(d, q8dwz_round(d, xl[j]), q8dwz_round(d, xh[j]));
