@@ -148,9 +148,9 @@ ops_status f32_run_1x1(effad_runner *r, const effad_conv *c, const float *in, si
     gemm_job j = { r, gemm_of(c, in, pixels, gate, res, out), 0 };
     ops_status s = pack_layer(r, c, &j.a);
     if (s) return s;
-    int rows = (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS);
-    int cols = (int)(((size_t)c->cout + r->gemm_cols - 1) / r->gemm_cols);
-    j.by_cols = cols > rows;
+    const int rows = (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS);
+    const int cols = (int)(((size_t)c->cout + r->gemm_cols - 1) / r->gemm_cols);
+    j.by_cols = run_gemm_by_cols(r, (size_t)c->cout, pixels);
     return run_parallel(r, gemm_chunks, &j, j.by_cols ? cols : rows);
 }
 

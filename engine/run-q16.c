@@ -106,10 +106,10 @@ static ops_q16_gemm_args gemm_of(const effad_conv *c, const float *mult, const i
     return a;
 }
 
-/* Split by output channels rather than rows (plan.h, PLAN_GEMM_ROWS). */
+/* Split by output channels rather than rows (run_gemm_by_cols). */
 static int by_cols(const effad_runner *r, const effad_conv *c, size_t pixels)
 {
-    return ((size_t)c->cout + r->gemm_cols - 1) / r->gemm_cols > (pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS;
+    return run_gemm_by_cols(r, (size_t)c->cout, pixels);
 }
 
 /* B as the table packs it: pre-packed, or packed once per pass. */

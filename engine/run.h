@@ -21,6 +21,10 @@
 /* fn over [0, n) on the pool (or this thread); the first failure any
  * worker recorded with run_note. */
 ops_status run_parallel(effad_runner *r, effad_range_fn fn, void *ctx, int n);
+/* Whether a 1x1 layer of `cols` output channels over `pixels` rows is
+ * split among the threads by column chunks (r->gemm_cols) rather than by
+ * row chunks (PLAN_GEMM_ROWS); either gives the same bits. */
+int run_gemm_by_cols(const effad_runner *r, size_t cols, size_t pixels);
 /* Records a kernel's failure for worker w: each worker writes only its own
  * slot, so there is no shared write. */
 void run_note(effad_runner *r, int worker, ops_status s);
