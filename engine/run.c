@@ -19,10 +19,10 @@ ops_status run_parallel(effad_runner *r, effad_range_fn fn, void *ctx, int n)
     return first;
 }
 
-/* The largest share of `total` elements, in chunks of `chunk`, that one of
- * t workers gets when [0, n) chunks are cut into t even contiguous runs
- * (as the pool cuts them). */
-static double busiest_share(size_t total, size_t chunk, int t)
+/* The elements (of `total`, in chunks of `chunk`) that the busiest of t
+ * workers gets when the chunks are cut into t even contiguous runs, as
+ * the pool cuts them. */
+static size_t busiest(size_t total, size_t chunk, int t)
 {
     const size_t n = (total + chunk - 1) / chunk;
     size_t most = 0;
@@ -32,7 +32,7 @@ static double busiest_share(size_t total, size_t chunk, int t)
         if (e > total) e = total;
         if (e - b > most) most = e - b;
     }
-    return (double)most / (double)total;
+    return most;
 }
 
 /* Rows unless they split badly. A worker that takes a layer's rows (pixels)
@@ -53,10 +53,12 @@ int run_gemm_by_cols(const effad_runner *r, size_t cols, size_t pixels)
 {
     const int t = r->threads && r->threads->n_threads > 1 ? r->threads->n_threads : 1;
     if (t == 1 || !cols || !pixels) return 0;
-    const double rows_share = busiest_share(pixels, PLAN_GEMM_ROWS, t);
-    if ((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS >= 4u * (size_t)t && rows_share <= (1.0 + 1.0 / 16) / t)
+    /* rows when each worker has 4 chunks or more and the busiest at most
+     * 1/16 more than an even share; else whichever split is more even */
+    const uint64_t rows_most = busiest(pixels, PLAN_GEMM_ROWS, t);
+    if ((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS >= 4u * (size_t)t && rows_most * (uint64_t)t * 16 <= (uint64_t)pixels * 17)
         return 0;
-    return busiest_share(cols, r->gemm_cols, t) < rows_share;
+    return (uint64_t)busiest(cols, r->gemm_cols, t) * pixels < rows_most * cols;
 }
 
 void run_note(effad_runner *r, int worker, ops_status s)
