@@ -35,6 +35,7 @@
 #include "convert.h"
 #include "dispatch.h"
 #include "plan.h"
+#include "run.h"
 
 /* ------------------------------------------------ a serial stand-in pool */
 
@@ -101,6 +102,29 @@ static void cover_fn(void *ctx, int worker, int begin, int end)
         c->owner[i] = worker;
     }
     atomic_fetch_sub(&c->busy[worker], 1);
+}
+
+/* The split of a 1x1 layer among the threads (engine/run.c): rows of
+ * pixels wherever they divide evenly, so that a worker reads what it
+ * wrote; columns where the rows are few or split unevenly. The shapes are
+ * B4's and B0's late layers at two threads. */
+static void test_gemm_split(void)
+{
+    static effad_runner r;
+    effad_threads two = { 0, 2 }, one = { 0, 1 };
+    r.gemm_cols = PLAN_GEMM_COLS;
+    r.threads = &two;
+    CHECK_EQ_INT(run_gemm_by_cols(&r, 1632, 144), 0);   /* B4 12x12 expand: 12 row chunks, 6 + 6 */
+    CHECK_EQ_INT(run_gemm_by_cols(&r, 960, 576), 0);    /* B4 24x24 expand */
+    CHECK_EQ_INT(run_gemm_by_cols(&r, 272, 144), 0);    /* B4 12x12 projection */
+    CHECK_EQ_INT(run_gemm_by_cols(&r, 480, 196), 0);    /* B0 14x14: 17 chunks, 96 + 100 pixels */
+    CHECK_EQ_INT(run_gemm_by_cols(&r, 1152, 49), 1);    /* B0 7x7: 5 chunks, 24 + 25 pixels, 2 per worker */
+    CHECK_EQ_INT(run_gemm_by_cols(&r, 16, 49), 0);      /* one column chunk: rows, however few */
+    CHECK_EQ_INT(run_gemm_by_cols(&r, 1152, 60), 1);    /* 5 chunks of 12: 24 + 36 pixels, columns even */
+    r.threads = &one;
+    CHECK_EQ_INT(run_gemm_by_cols(&r, 1152, 49), 0);    /* one thread: one call either way */
+    r.threads = 0;
+    CHECK_EQ_INT(run_gemm_by_cols(&r, 1152, 49), 0);
 }
 
 static void test_pool(void)
@@ -293,6 +317,7 @@ int main(int argc, char **argv)
     pools[n_pools++] = &rev3.pub;
     pools[n_pools++] = &pieces2.pub;
     pools[n_pools++] = &pieces3.pub;
+    test_gemm_split();
 #ifdef EFFAD_HAVE_THREADS
     const int stand_ins = n_pools;
     test_pool();
