@@ -46,13 +46,23 @@ static size_t busiest(size_t total, size_t chunk, int t)
  * chunks: B4's 24x24 expands of 960 channels and all of its 12x12 ones):
  * the depthwise layers of blocks 11-31 4.55-4.63 -> 3.98-4.06 ms, the
  * projections 16.1-16.7 -> 15.8-15.9; the pass 0.943-1.004 of the time in
- * eight paired runs (median 0.989); B0 within noise. Columns stay for maps
- * with few rows per worker (B0's 7x7: five chunks of 12, the last of one
- * pixel), where they balance better. */
+ * eight paired runs (median 0.989), 0.955-1.013 in ten more (median
+ * 0.986); B4 int8 on the plain AVX2 kernels 0.95-1.00 in eight (median
+ * 0.962); B0 within noise. Columns stay for maps with few rows per worker
+ * (B0's 7x7: five chunks of 12, the last of one pixel), where they
+ * balance better. */
 int run_gemm_by_cols(const effad_runner *r, size_t cols, size_t pixels)
 {
     const int t = r->threads && r->threads->n_threads > 1 ? r->threads->n_threads : 1;
     if (t == 1 || !cols || !pixels) return 0;
+    /* The AVX-512 tables keep the rule they had (columns when they are
+     * the more numerous chunks): they multiply twice as fast per byte of
+     * weights, every worker streaming all of a wide layer's weights (rows)
+     * costs them relatively more, and rows did not pay there -- B4 at 2
+     * threads, eight runs alternated with the old rule: float 0.98-1.02
+     * of the time (median 1.004), int8 on VNNI 0.99-1.08 (median 1.013). */
+    if (r->k && r->k->isa == OPS_ISA_AVX512)
+        return (cols + r->gemm_cols - 1) / r->gemm_cols > (pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS;
     /* rows when each worker has 4 chunks or more and the busiest at most
      * 1/16 more than an even share; else whichever split is more even */
     const uint64_t rows_most = busiest(pixels, PLAN_GEMM_ROWS, t);

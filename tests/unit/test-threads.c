@@ -121,6 +121,13 @@ static void test_gemm_split(void)
     CHECK_EQ_INT(run_gemm_by_cols(&r, 1152, 49), 1);    /* B0 7x7: 5 chunks, 24 + 25 pixels, 2 per worker */
     CHECK_EQ_INT(run_gemm_by_cols(&r, 16, 49), 0);      /* one column chunk: rows, however few */
     CHECK_EQ_INT(run_gemm_by_cols(&r, 1152, 60), 1);    /* 5 chunks of 12: 24 + 36 pixels, columns even */
+    r.k = ops_kernels_for(OPS_ISA_AVX512);               /* the AVX-512 tables keep the old rule */
+    if (r.k) {
+        CHECK_EQ_INT(run_gemm_by_cols(&r, 1632, 144), 1);
+        CHECK_EQ_INT(run_gemm_by_cols(&r, 272, 144), 1);   /* 17 column chunks of 16 > 12 row chunks */
+        CHECK_EQ_INT(run_gemm_by_cols(&r, 160, 576), 0);
+    }
+    r.k = 0;
     r.threads = &one;
     CHECK_EQ_INT(run_gemm_by_cols(&r, 1152, 49), 0);    /* one thread: one call either way */
     r.threads = 0;
