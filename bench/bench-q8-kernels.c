@@ -196,7 +196,7 @@ int main(int argc, char **argv)
         BEST_OF(tf, 0.1, DW_CALLS(kv->f32->dwconv, d));
 
         uint8_t *qi = bbuf(ni, 0, 255), *qo = bbuf(no, 0, 0);
-        int8_t *qw = bbuf(nw, -127, 127);
+        int8_t *qw = bbuf(nw, seven ? -64 : -127, seven ? 63 : 127);
         float *mult = fbuf((size_t)c, 1e-4f, 1e-3f);
         int32_t *qs = calloc((size_t)c, sizeof(int32_t));
         ops_q8_dwconv_args q;

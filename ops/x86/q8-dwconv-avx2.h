@@ -37,6 +37,9 @@
  * loads and stores) when there are 8 of them, and
  * the reference's arithmetic per pixel for the last c % 8.
  *
+ * The interior of 3x3 rows takes another road where it can: uint8 x int8
+ * byte quads, 32 channels a step (q8-dwconv-quad-avx2.h).
+ *
  * This file holds what is int8's own: the loads, the tile and the tail.
  * The weights' layout (qdw-prep-avx2.h) and everything above one tile
  * (qdw-rows-avx2.h) are shared with the 16x8 body, q16-dwconv-avx2.h.
@@ -62,6 +65,7 @@
 #include "kernels-internal.h"   /* ops_dw_fixed_kxk, the scalar reference */
 #include "q8-avx2.h"
 #include "qdw-prep-avx2.h"
+#include "q8-dwconv-quad-avx2.h"
 
 /* Kernel heights up to this go through the body; taller ones -- valid
  * ONNX, never EfficientNet -- to the scalar reference. */
@@ -81,6 +85,8 @@ typedef struct q8dw {
     q8_avx2_out q;
     int swish;            /* the activation is swish (else: the switch) */
     int prefetch;         /* the input is bigger than L2 (q8dw_tiles) */
+    int nq;               /* 32-channel blocks of this group on the quad path */
+    _Alignas(32) __m256i qprep[Q8DWQ_PREP_VECTORS];   /* their prepared vectors */
 } q8dw;
 
 /* 16 (half: 8, the rest zero) uint8 at p widened to int16 minus the zero
@@ -153,6 +159,45 @@ static inline void q8dw_tail(const ops_q8_dwconv_args *a, const uint8_t *const *
     }
 }
 
+/* The interior of rows whose kernel rows are all inside the image, for
+ * the group's first 2 * nq 16-channel blocks, by the 3x3 quad path
+ * (q8-dwconv-quad-avx2.h) in tiles of two outputs; returns the first
+ * block it did not do. */
+Q8_INLINE int q8dw_quad_tiles(const q8dw *d, const uint8_t *const *rows, int b0, const int K, const int S, int ox,
+                              int ox_hi, uint8_t *orow)
+{
+    if (!d->nq) return b0;
+    for (int ky = 0; ky < K; ky++)
+        if (!rows[ky]) return b0;
+    const ops_q8_dwconv_args *a = d->a;
+    const size_t c = d->c;
+    const ops_act act = a->out.act;
+    for (; ox < ox_hi; ox += 2) {
+        const int ix0 = ox * S - a->g.pad_left;
+        if (d->prefetch) {
+            /* as q8dw_tiles: the columns Q8DW_PF_TILES tiles of 4 ahead */
+            const uintptr_t at = ((uintptr_t)(ix0 + Q8DW_PF_TILES * 4 * S) * c + (uintptr_t)b0 * 16) * sizeof(uint8_t);
+            for (int ky = 0; ky < K; ky++)
+                for (size_t l = 0; l < 2 * (size_t)S * c; l += 64)
+                    _mm_prefetch((const char *)((uintptr_t)rows[ky] + at + l), _MM_HINT_T0);
+        }
+        for (int q = 0; q < d->nq; q++) {
+            const size_t cb = (size_t)b0 * 16 + (size_t)q * 32;
+            const __m256i *wq = d->qprep + (size_t)q * Q8DWQ_BLOCK_VECTORS;
+            uint8_t *o = orow + (size_t)ox * c + cb;
+            int32_t *cs = a->chan_sum ? a->chan_sum + cb : 0;
+            if (ox + 2 <= ox_hi) {
+                if (d->swish) q8dwq_tile(rows, c, ix0, cb, wq, S, 2, 1, act, &d->q, o, cs);
+                else q8dwq_tile(rows, c, ix0, cb, wq, S, 2, 0, act, &d->q, o, cs);
+            } else {
+                if (d->swish) q8dwq_tile(rows, c, ix0, cb, wq, S, 1, 1, act, &d->q, o, cs);
+                else q8dwq_tile(rows, c, ix0, cb, wq, S, 1, 0, act, &d->q, o, cs);
+            }
+        }
+    }
+    return b0 + 2 * d->nq;
+}
+
 /* The rest, one code with the 16x8 body (qdw-rows-avx2.h): the columns
  * and the tile around q8dw_store, the rows,
  * the channel groups and the fixed-K kernels:
@@ -172,6 +217,10 @@ static inline void q8dw_tail(const ops_q8_dwconv_args *a, const uint8_t *const *
 #define QDW_PREP_BYTES Q8DW_PREP_BYTES
 #define QDW_PF_TILES Q8DW_PF_TILES
 #define QDW_PF_MIN_BYTES Q8DW_PF_MIN_BYTES
+#define QDW_QUAD_PREPARE(d, a, K, b0, b1) ((d)->nq = q8dwq_prepare((a), (K), (b0), (b1), (d)->qprep))
+#define QDW_QUAD_TILES q8dw_quad_tiles
 #include "qdw-rows-avx2.h"
+#undef QDW_QUAD_PREPARE
+#undef QDW_QUAD_TILES
 
 #endif /* EFFAD_Q8_DWCONV_AVX2_H */

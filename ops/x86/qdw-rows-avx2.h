@@ -168,8 +168,19 @@ QDW_ALWAYS void QDW(row)(const QDW_CTX *d, const QDW_T *const *rows, const __m25
         ox = P;
     }
     for (; ox < ox_lo; ox++) QDW(border)(d, rows, prep, b0, b1, kh, kw, sw, ox, half, orow);
-    if (K) QDW(tiles)(d, rows, prep, b0, b1, kh, kw, sw, 4, half, &ox, ox_hi, orow);
-    QDW(tiles)(d, rows, prep, b0, b1, kh, kw, sw, 1, half, &ox, ox_hi, orow);
+    /* the interior: blocks from bq on in tiles of this body; those before
+     * bq went through the element type's own interior path, if it has one */
+    int bq = b0;
+#ifdef QDW_QUAD_TILES
+    if (K && !half) bq = QDW_QUAD_TILES(d, rows, b0, K, sw, ox, ox_hi, orow);
+#endif
+    if (bq < b1) {
+        const __m256i *pq = prep + (size_t)(bq - b0) * qdw_avx2_block_vectors(kh, kw);
+        int ot = ox;
+        if (K) QDW(tiles)(d, rows, pq, bq, b1, kh, kw, sw, 4, half, &ot, ox_hi, orow);
+        QDW(tiles)(d, rows, pq, bq, b1, kh, kw, sw, 1, half, &ot, ox_hi, orow);
+    }
+    if (ox < ox_hi) ox = ox_hi;
     if (edges) {
         QDW(edge)(d, rows, prep, b0, b1, kh, kw, 1, half, ox, orow);
         ox = ow;
@@ -213,6 +224,9 @@ QDW_ALWAYS void QDW(body)(const QDW_ARGS *a, const int K, const int S)
     for (int b0 = 0; b0 < blocks || (b0 == 0 && c16 < c); b0 += group) {
         const int b1 = b0 + group < blocks ? b0 + group : blocks;
         if (b1 > b0) qdw_avx2_prepare(a->w, a->out.mult, a->out.bias, d.c, kh, kw, b0, b1, 0, prep);
+#ifdef QDW_QUAD_PREPARE
+        QDW_QUAD_PREPARE(&d, a, K, b0, b1);
+#endif
         /* 8 of the channels past the last multiple of 16 (B4's 24-channel
          * layers): one 8-lane block */
         const int tail8 = b1 == blocks && c - c16 >= 8;

@@ -311,7 +311,12 @@ static void dw_make(dw_case *t)
     t->mult = malloc(sizeof(float) * c); t->bias = malloc(sizeof(float) * c);
     t->sum = calloc((size_t)c, sizeof(int32_t));
     for (size_t i = 0; i < (size_t)ih * iw * c; i++) t->in[i] = (uint8_t)rnd();
-    for (size_t i = 0; i < (size_t)k * k * c; i++) t->w[i] = (int8_t)(rnd() % 4 == 0 ? -128 : (int)(rnd() % 255) - 127);
+    /* half the cases with 7-bit weights (--weight-bits 7), extremes
+     * included: what the AVX2 depthwise's quad path takes */
+    const int w7 = rnd() & 1;
+    for (size_t i = 0; i < (size_t)k * k * c; i++)
+        t->w[i] = w7 ? (int8_t)(rnd() % 4 == 0 ? (rnd() & 1 ? -64 : 64) : (int)(rnd() % 129) - 64)
+                     : (int8_t)(rnd() % 4 == 0 ? -128 : (int)(rnd() % 255) - 127);
     for (int j = 0; j < c; j++) { t->mult[j] = frand(1e-5f, 2e-4f); t->bias[j] = frand(-1, 1); }
     d->in = t->in; d->in_zero = (int32_t)(rnd() % 256); d->w = t->w;
     d->out.mult = t->mult; d->out.bias = rnd() & 1 ? t->bias : 0; d->out.act = random_act();
