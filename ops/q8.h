@@ -64,7 +64,21 @@ static inline float ops_q8_float(uint32_t u) { float x; memcpy(&x, &u, 4); retur
  * too (measured in tests/unit/test-q8-kernels.c). The clamp keeps 2^n a
  * normal float on both sides (n from -116 to 44): below -80 the result
  * only ever adds to 1, above 30 it only divides a value that is then far
- * below any quantisation step (swish(-30) is -3e-12). */
+ * below any quantisation step (swish(-30) is -3e-12).
+ * Measured and not kept (2026-12-03, Zen 5): the float swish's table form
+ * (avx2-math.h: e^-x = 2^(n/8) e^-s, |s| <= ln2/16) with e^-s as
+ * 1.000483 (1 - s) -- three FMA-pipe operations instead of seven, error
+ * 4.9e-4 relative, 1.1e-4 absolute for the swish -- in the int8
+ * epilogues (the 16x8 layers and the gate kept this one: for them the
+ * coarse swish was up to three int16 steps off ONNX Runtime). B0 int8 on
+ * the plain AVX2 table 6.6-6.9 -> 6.2-6.4 ms (alternated runs); with
+ * degree 2 on the same table, as accurate as this, half that. But any
+ * change of the int8 bits moves the demo set's Spearman (60 images) by
+ * up to 0.0015 either way, and it sits at the bar: over the demo sets of
+ * seeds 1-10 the mean went 0.98962 -> 0.98941 (--weight-bits 7) and
+ * 0.98993 -> 0.98945 (8-bit), seed 1 from 0.9909 / 0.9904 to 0.9907 /
+ * 0.9897 -- below issue 20's 0.99 for 8-bit weights. Worth taking once
+ * int8's fidelity has a margin to spend. */
 static inline float ops_q8_exp(float y)
 {
     y = y < -80.0f ? -80.0f : y;
