@@ -201,9 +201,11 @@ golden-full: ort $(B)/tests/test-golden
 
 # golden-int8: effad's int8 pass against ONNX Runtime running the QDQ graph
 # effad emits for it, on full-size B0 and B4, with uint8 and with int16
-# activations (tests/int8/gen.py; the committed tiny cases run in `make test`).
+# activations (tests/int8/gen.py; the committed tiny cases run in `make test`);
+# first the int8 activations' exponential constants recomputed (tests/int8/exp-table.py).
 .PHONY: golden-int8
 golden-int8: ort $(B)/effad $(B)/tests/test-golden-int8
+	$(PY) tests/int8/exp-table.py --check ops/q8.h
 	@test -f build/golden-full/b0-tv/model.onnx -a -f build/golden-full/b4-tv/model.onnx || $(MAKE) golden-full ORT_DIR=$(ORT_DIR)
 	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) $(PY) tests/int8/gen.py --only b0,b4,b0-a16,b4-a16 --effad $(B)/effad
 	$(B)/tests/test-golden-int8 build/golden-int8

@@ -28,7 +28,7 @@
  * QuantizeLinear) describes, so ONNX Runtime is its reference.
  *
  * The swish (and sigmoid) here is a cheaper approximation than the float
- * path's: its relative error (< 2e-5) is far below half a quantisation
+ * path's: its relative error (< 5e-6) is far below half a quantisation
  * step of any layer, and cheapness matters: it runs on every expanded and
  * depthwise activation. The int8 squeeze-excite gate uses it too.
  */
@@ -55,43 +55,47 @@ static inline uint32_t ops_q8_bits(float x) { uint32_t u; memcpy(&u, &x, 4); ret
 static inline float ops_q8_float(uint32_t u) { float x; memcpy(&x, &u, 4); return x; }
 
 /* e^y for y clamped into [-80, 30], the one exponential of the int8
- * activations. e^y = 2^n * e^r with n the nearest integer to y / ln 2
- * (rounded by the magic addition, whose low mantissa bits then hold
- * n + 127: one shift builds 2^n) and e^r = 1 + r (1 + r (c2 + r (c3 +
- * r c4))) on |r| <= ln2 / 2, the coefficients a least-squares fit of
- * relative error (1.1e-5 in exact arithmetic; Taylor's 1/2, 1/6, 1/24
- * give 5.6e-5), which bounds the sigmoid's and the swish's relative error
- * too (measured in tests/unit/test-q8-kernels.c). The clamp keeps 2^n a
- * normal float on both sides (n from -116 to 44): below -80 the result
+ * activations, in five FMA-pipe operations:
+ *   e^y = 2^(n/8) e^r,  n the nearest integer to y 8/ln2,
+ *   r = y - n ln2/8 in [-ln2/16, ln2/16],  e^r ~= c0 (1 + r (a1 + a2 r)).
+ *  - n: the magic addition leaves it in v's low mantissa bits.
+ *  - c0 2^(n/8) = c0 2^(j/8) 2^(n>>3), j = n & 7: OPS_Q8_EXP_TABLE holds
+ *    bits(float(c0 2^(j/8))) - (j << 20), so that adding v's bits shifted
+ *    left by 20 -- (n >> 3) << 23 plus j << 20 -- puts 2^(n >> 3) into
+ *    the exponent (x86/avx2-math.h's float swish does the same). The
+ *    products stay normal floats (n >> 3 from -116 to 43).
+ *  - c0, a1, a2: the minimax fit of relative error on |r| <= ln2/16
+ *    (3.4e-6; 3.7e-6 with the float roundings, measured in
+ *    tests/unit/test-q8-kernels.c; tests/int8/exp-table.py recomputes the
+ *    constants). r uses one constant: n ln2/8 errs by at most 924 x 2.4e-10.
+ * The clamp keeps 2^n a normal float on both sides: below -80 the result
  * only ever adds to 1, above 30 it only divides a value that is then far
  * below any quantisation step (swish(-30) is -3e-12).
- * Measured and not kept (2026-12-03, Zen 5): the float swish's table form
- * (avx2-math.h: e^-x = 2^(n/8) e^-s, |s| <= ln2/16) with e^-s as
- * 1.000483 (1 - s) -- three FMA-pipe operations instead of seven, error
- * 4.9e-4 relative, 1.1e-4 absolute for the swish -- in the int8
- * epilogues (the 16x8 layers and the gate kept this one: for them the
- * coarse swish was up to three int16 steps off ONNX Runtime). B0 int8 on
- * the plain AVX2 table 6.6-6.9 -> 6.2-6.4 ms (alternated runs); with
- * degree 2 on the same table, as accurate as this, half that. But any
- * change of the int8 bits moves the demo set's Spearman (60 images) by
- * up to 0.0015 either way, and it sits at the bar: over the demo sets of
- * seeds 1-10 the mean went 0.98962 -> 0.98941 (--weight-bits 7) and
- * 0.98993 -> 0.98945 (8-bit), seed 1 from 0.9909 / 0.9904 to 0.9907 /
- * 0.9897 -- below issue 20's 0.99 for 8-bit weights. Worth taking once
- * int8's fidelity has a margin to spend. */
+ * History: e^r as degree 4 on |r| <= ln2/2 (seven FMA-pipe operations,
+ * 1.1e-5) until 2026-12-04: the table form is both more accurate and,
+ * on the plain AVX2 table, 2-3 % faster for B0 and B4 int8 (alternated
+ * runs, Zen 4). Measured and not kept:
+ * degree 1 (e^r ~= c (1 + r), three operations, 4.8e-4): 4-5 % faster
+ * than degree 4 on B0 and B4 int8, no change on the full-size B0 sets of
+ * tests/int8/fidelity.sh, but the demo sets of seeds 1-10 lost 0.0005 of
+ * Spearman on average with 8-bit weights (8 of 10 lower). */
+#define OPS_Q8_EXP_TABLE 0x3f800001u, 0x3f7b95c3u, 0x3f7837f1u, 0x3f75fed8u, \
+                         0x3f7504f5u, 0x3f75672bu, 0x3f7744feu, 0x3f7ac0c9u
+#define OPS_Q8_EXP_A1 0x1.000f5ep+0f
+#define OPS_Q8_EXP_A2 0x1.fff094p-2f
 static inline float ops_q8_exp(float y)
 {
+    static const uint32_t t8[8] = { OPS_Q8_EXP_TABLE };
     y = y < -80.0f ? -80.0f : y;
     y = y > 30.0f ? 30.0f : y;
-    const float magic = 0x1.8000fep23f;              /* 1.5 * 2^23 + 127 */
-    const float v = fmaf(y, 1.44269504088896341f, magic);
-    const float s = ops_q8_float(ops_q8_bits(v) << 23);   /* 2^n */
+    const float magic = 0x1.8p23f;
+    const float v = fmaf(y, 0x1.715476p+3f, magic);
     const float n = v - magic;
-    const float r = fmaf(-n, 0x1.62e430p-1f, y);
-    float p = fmaf(r, 0x1.470c38p-5f, 0x1.575012p-3f);
-    p = fmaf(p, r, 0x1.001cbep-1f);
-    p = fmaf(p, r, 1.0f);
-    return fmaf(r * s, p, s);
+    const float r = fmaf(-n, 0x1.62e430p-4f, y);
+    const uint32_t vb = ops_q8_bits(v);
+    const float t = ops_q8_float(t8[vb & 7u] + (vb << 20));   /* c0 2^(n/8) */
+    const float q = fmaf(OPS_Q8_EXP_A2, r, OPS_Q8_EXP_A1);
+    return fmaf(t * r, q, t);
 }
 
 /* sigmoid(x) = 1 / (1 + e^-x), swish(x) = x / (1 + e^-x): one division,

@@ -26,23 +26,28 @@
  * same values: clamping -x into [-80, 30] is clamping x into [-30, 80]
  * (the scalar code's comparisons and max/min agree on every non-NaN; a
  * NaN stays NaN either way); fmaf(-x, c, m) is vfmsq_f32(m, x, c); and
- * the reduced argument is carried negated, rn = x + n ln2 = -r exactly
+ * the reduced argument is carried negated, rn = x + n ln2/8 = -r exactly
  * (one rounding, symmetric), so each step that multiplies by r becomes a
- * vfmsq by rn: fmaf(r, a, b) = fmaf(-rn, a, b), and r * s = -(rn * s).
+ * vfmsq by rn: fmaf(a2, r, a1) = fmaf(-a2, rn, a1), t * r = -(t * rn).
  * One negation fewer per vector of the swish (q8-avx2.h and q8-avx512.h
- * fold it the same way). */
+ * fold it the same way). The table entry of n mod 8 is gathered by bytes:
+ * vqtbl2q reads bytes 4j..4j+3 of the 32-byte table for a lane whose low
+ * bits say j (little-endian lanes, as on every aarch64 target we build). */
 Q8_NEON_INLINE float32x4_t q8_neon_one_plus_exp_neg(float32x4_t x)
 {
-    const float32x4_t magic = vdupq_n_f32(0x1.8000fep23f);
+    static const uint32_t t8[8] = { OPS_Q8_EXP_TABLE };
+    const uint8x16x2_t tab = { { vld1q_u8((const uint8_t *)t8), vld1q_u8((const uint8_t *)t8 + 16) } };
+    const float32x4_t magic = vdupq_n_f32(0x1.8p23f);
     x = vmaxq_f32(vminq_f32(x, vdupq_n_f32(80.0f)), vdupq_n_f32(-30.0f));
-    const float32x4_t v = vfmsq_f32(magic, x, vdupq_n_f32(1.44269504088896341f));
-    const float32x4_t s = vreinterpretq_f32_u32(vshlq_n_u32(vreinterpretq_u32_f32(v), 23));
+    const float32x4_t v = vfmsq_f32(magic, x, vdupq_n_f32(0x1.715476p+3f));
     const float32x4_t n = vsubq_f32(v, magic);
-    const float32x4_t rn = vfmaq_f32(x, n, vdupq_n_f32(0x1.62e430p-1f));
-    float32x4_t p = vfmsq_f32(vdupq_n_f32(0x1.575012p-3f), rn, vdupq_n_f32(0x1.470c38p-5f));
-    p = vfmsq_f32(vdupq_n_f32(0x1.001cbep-1f), p, rn);
-    p = vfmsq_f32(vdupq_n_f32(1.0f), p, rn);
-    return vaddq_f32(vdupq_n_f32(1.0f), vfmsq_f32(s, vmulq_f32(rn, s), p));
+    const float32x4_t rn = vfmaq_f32(x, n, vdupq_n_f32(0x1.62e430p-4f));
+    const uint32x4_t vb = vreinterpretq_u32_f32(v);
+    const uint32x4_t idx = vmlaq_n_u32(vdupq_n_u32(0x03020100u), vandq_u32(vb, vdupq_n_u32(7u)), 0x04040404u);
+    const uint32x4_t e = vreinterpretq_u32_u8(vqtbl2q_u8(tab, vreinterpretq_u8_u32(idx)));
+    const float32x4_t t = vreinterpretq_f32_u32(vaddq_u32(e, vshlq_n_u32(vb, 20)));
+    const float32x4_t q = vfmsq_f32(vdupq_n_f32(OPS_Q8_EXP_A1), rn, vdupq_n_f32(OPS_Q8_EXP_A2));
+    return vaddq_f32(vdupq_n_f32(1.0f), vfmsq_f32(t, vmulq_f32(t, rn), q));
 }
 
 /* lo <= y <= hi by the scalar code's comparisons (y < lo ? lo : y > hi ? hi : y). */

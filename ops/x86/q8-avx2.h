@@ -27,20 +27,23 @@
  * into [-80, 30] is clamping x into [-30, 80] -- min first, so that a NaN
  * becomes 80 (minps returns its second operand), i.e. -x becomes -80, as
  * max(-x, -80) made it --; fma(-x, c, m) is fnmadd(x, c, m) and
- * fnmadd(n, ln2, -x) is -fmadd(n, ln2, x) (negation is exact and
- * round-to-nearest symmetric). One xor fewer per vector of the swish. */
+ * fma(-n, c, -x) is fnmsub(n, c, x) (negation is exact and
+ * round-to-nearest symmetric). One xor fewer per vector of the swish.
+ * vpermps reads the table entry from the low three bits of v's lanes,
+ * n mod 8. */
 Q8_INLINE __m256 q8_avx2_one_plus_exp_neg(__m256 x)
 {
-    const __m256 magic = _mm256_set1_ps(0x1.8000fep23f);
+    const __m256 magic = _mm256_set1_ps(0x1.8p23f);
+    const __m256 tab = _mm256_castsi256_ps(_mm256_setr_epi32(OPS_Q8_EXP_TABLE));
     x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(80.0f)), _mm256_set1_ps(-30.0f));
-    const __m256 v = _mm256_fnmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), magic);
-    const __m256 s = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(v), 23));
+    const __m256 v = _mm256_fnmadd_ps(x, _mm256_set1_ps(0x1.715476p+3f), magic);
     const __m256 n = _mm256_sub_ps(v, magic);
-    const __m256 r = _mm256_fnmsub_ps(n, _mm256_set1_ps(0x1.62e430p-1f), x);
-    __m256 p = _mm256_fmadd_ps(r, _mm256_set1_ps(0x1.470c38p-5f), _mm256_set1_ps(0x1.575012p-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0x1.001cbep-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    return _mm256_add_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_mul_ps(r, s), p, s));
+    const __m256 r = _mm256_fnmsub_ps(n, _mm256_set1_ps(0x1.62e430p-4f), x);
+    const __m256i vi = _mm256_castps_si256(v);
+    const __m256 t = _mm256_castsi256_ps(
+        _mm256_add_epi32(_mm256_castps_si256(_mm256_permutevar8x32_ps(tab, vi)), _mm256_slli_epi32(vi, 20)));
+    const __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(OPS_Q8_EXP_A2), r, _mm256_set1_ps(OPS_Q8_EXP_A1));
+    return _mm256_add_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_mul_ps(t, r), q, t));
 }
 
 Q8_INLINE __m256 q8_avx2_swish(__m256 x)

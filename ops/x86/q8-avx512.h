@@ -29,20 +29,24 @@
  * that read -x, giving the same values. Clamping -x into [-80, 30] is
  * clamping x into [-30, 80] (min first: a NaN becomes 80, i.e. -x becomes
  * -80, as q8-avx2.h's max makes it); fma(-x, c, m) is fnmadd(x, c, m);
- * fnmadd(n, ln2, -x) is fnmsub(n, ln2, x) (negation is exact and
- * round-to-nearest symmetric). One xor fewer per vector of the swish. */
+ * fma(-n, c, -x) is fnmsub(n, c, x) (negation is exact and
+ * round-to-nearest symmetric). One xor fewer per vector of the swish.
+ * vpermps on zmm reads four index bits, so the table is there twice:
+ * entry n mod 16 is entry n mod 8. */
 Q8_AVX512_INLINE __m512 q8_avx512_one_plus_exp_neg(__m512 x)
 {
-    const __m512 magic = _mm512_set1_ps(0x1.8000fep23f);
+    const __m512 magic = _mm512_set1_ps(0x1.8p23f);
+    const __m256i t8 = _mm256_setr_epi32(OPS_Q8_EXP_TABLE);
+    const __m512 tab = _mm512_castsi512_ps(_mm512_inserti64x4(_mm512_castsi256_si512(t8), t8, 1));
     x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(80.0f)), _mm512_set1_ps(-30.0f));
-    const __m512 v = _mm512_fnmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), magic);
-    const __m512 s = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(v), 23));
+    const __m512 v = _mm512_fnmadd_ps(x, _mm512_set1_ps(0x1.715476p+3f), magic);
     const __m512 n = _mm512_sub_ps(v, magic);
-    const __m512 r = _mm512_fnmsub_ps(n, _mm512_set1_ps(0x1.62e430p-1f), x);
-    __m512 p = _mm512_fmadd_ps(r, _mm512_set1_ps(0x1.470c38p-5f), _mm512_set1_ps(0x1.575012p-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0x1.001cbep-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_add_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(_mm512_mul_ps(r, s), p, s));
+    const __m512 r = _mm512_fnmsub_ps(n, _mm512_set1_ps(0x1.62e430p-4f), x);
+    const __m512i vi = _mm512_castps_si512(v);
+    const __m512 t = _mm512_castsi512_ps(
+        _mm512_add_epi32(_mm512_castps_si512(_mm512_permutexvar_ps(vi, tab)), _mm512_slli_epi32(vi, 20)));
+    const __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(OPS_Q8_EXP_A2), r, _mm512_set1_ps(OPS_Q8_EXP_A1));
+    return _mm512_add_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(_mm512_mul_ps(t, r), q, t));
 }
 
 Q8_AVX512_INLINE __m512 q8_avx512_swish(__m512 x)
