@@ -74,7 +74,7 @@ static inline float ops_q8_float(uint32_t u) { float x; memcpy(&x, &u, 4); retur
  * History: e^r as degree 4 on |r| <= ln2/2 (seven FMA-pipe operations,
  * 1.1e-5) until 2026-12-04: the table form is both more accurate and,
  * on the plain AVX2 table, 2-3 % faster for B0 and B4 int8 (alternated
- * runs, Zen 4). Measured and not kept:
+ * runs, Zen 5). Measured and not kept:
  * degree 1 (e^r ~= c (1 + r), three operations, 4.8e-4): 4-5 % faster
  * than degree 4 on B0 and B4 int8, no change on the full-size B0 sets of
  * tests/int8/fidelity.sh, but the demo sets of seeds 1-10 lost 0.0005 of
