@@ -16,15 +16,23 @@ N=${2:-10}
 E=${EFFAD:-build/effad}
 T=${THREADS:-1}
 mkdir -p "$W"
+: > "$W/spearman.txt"
+# No pipeline around the loop or the commands: set -e then stops at the
+# first failing command instead of averaging a missing figure in as 0.
 for s in $(seq 1 "$N"); do
     "$E" demo --out "$W/demo$s" --seed "$s" --threads "$T" > /dev/null
     for wb in 8 7; do
         "$E" convert "$W/demo$s/demo.efm" -o "$W/int8-$s-$wb.efm" --int8 --calib "$W/demo$s/data/train/good" \
             --preprocess paper --weight-bits "$wb" --threads "$T" --quiet > "$W/convert-$s-$wb.txt" 2>&1
-        sp=$("$E" quantcheck "$W/demo$s/demo.efm" "$W/int8-$s-$wb.efm" "$W/demo$s/data" --gauss "$W/demo$s/demo.gauss" \
-            --threads "$T" --quiet | sed -n 's/.*Spearman int8 vs float32 \([0-9.]*\).*/\1/p')
-        echo "$s $wb $sp"
+        "$E" quantcheck "$W/demo$s/demo.efm" "$W/int8-$s-$wb.efm" "$W/demo$s/data" --gauss "$W/demo$s/demo.gauss" \
+            --threads "$T" --quiet > "$W/quantcheck-$s-$wb.txt"
+        sp=$(sed -n 's/.*Spearman int8 vs float32 \([0-9.]*\).*/\1/p' "$W/quantcheck-$s-$wb.txt")
+        if [ -z "$sp" ]; then
+            echo "demo-seeds: no Spearman in $W/quantcheck-$s-$wb.txt" >&2
+            exit 1
+        fi
+        echo "$s $wb $sp" | tee -a "$W/spearman.txt"
     done
-done | tee "$W/spearman.txt"
+done
 awk '{ s[$2] += $3; n[$2]++; if ($3 < 0.99) lo[$2]++ }
      END { for (k in s) printf "%s-bit weights: mean %.5f, %d of %d under 0.99\n", k, s[k] / n[k], lo[k] + 0, n[k] }' "$W/spearman.txt"
