@@ -14,7 +14,8 @@ against `effad score` with WORK/b0.efm and WORK/b0-SET.gauss (float32):
 that Spearman is the floor of what any quantisation can be asked for.
 
 Modes, each a combination of (--float-act-from B: blocks from B on, and
-the head, keep float activations with int8 weights):
+the head, keep float activations with int8 weights; --stream16 H: the
+residual stream -- block outputs, the stem's -- in int16 at headroom H):
   w8   every convolution's weights rounded to int8, symmetric, one scale
        per output channel (BatchNorm scales each output channel, so this
        equals quantising the folded weights effad quantises);
@@ -57,7 +58,14 @@ for them (256x) keep float's ranking; 8 bits cannot span that and keep
 the good images' resolution. Wide ranges for the last blocks alone do not
 do (float activations from block 11 on: 0.972): level 4, block 7's
 output, is already as far off (err/spread 0.71), so the clipping starts
-in the first int8 blocks after the float ones. On grid, where float32
+in the first int8 blocks after the float ones. Nor does int16 for the
+residual stream alone (--stream16 64: each block's output and the stem's
+in int16 at 64x, every other point uint8 -- the mix whose kernels would
+cost least, the wide expand and depthwise maps staying one byte):
+measured 2026-12-04 (Zen 5), metal w8a8 at --headroom 1.25 / 2 / 4
+0.982 / 0.980 / 0.985, level err/spread still ~1 from level 6 on; the
+expand and depthwise outputs clip too, so 16x8 stays whole-network
+(convert --act-bits 16). On grid, where float32
 itself ranks the images weakly (AUROC 0.70), the int8 weights alone move
 the ranking (0.78) and even float weights with 16-bit activations do not
 reach 0.99: no activation format meets the bar there.
@@ -132,9 +140,16 @@ class Quant:
             self.float_convs |= {id(c) for c in model.features[0].modules() if isinstance(c, torch.nn.Conv2d)}
         if float_act_from is None:
             self.points.append(model.features[8])
+        # the residual stream: each block's output (the residual add, or the
+        # projection when the block has none) and the stem's
+        self.stream = {id(model.features[0])}
+        for blk in model.features[1:8]:
+            for mb in blk:
+                self.stream.add(id(mb) if mb.use_res_connect else id(list(mb.block)[-1]))
         self.ranges = {}
         self.mode = None          # None: record ranges; else 8 or 16
         self.headroom = 1.0
+        self.stream16 = None      # a headroom: the stream in int16 at it, the rest as mode
         for m in self.points:
             m.register_forward_hook(self.hook)
 
@@ -147,9 +162,10 @@ class Quant:
         if self.mode == 0:
             return out
         lo, hi = self.ranges[m]
-        c, h = (lo + hi) / 2, (hi - lo) / 2 * self.headroom
+        wide = self.stream16 is not None and id(m) in self.stream
+        c, h = (lo + hi) / 2, (hi - lo) / 2 * (self.stream16 if wide else self.headroom)
         lo, hi = c - h, c + h
-        if self.mode == 8:
+        if self.mode == 8 and not wide:
             lo, hi = min(lo, 0.0), max(hi, 0.0)
             s = (hi - lo) / 255.0
             z = round(-lo / s)
@@ -234,6 +250,8 @@ def main():
     ap.add_argument("--sets", default="metal,grid")
     ap.add_argument("--modes", default="w8,a8,a16,w8a8,w8a16")
     ap.add_argument("--headroom", type=float, default=1.25)
+    ap.add_argument("--stream16", type=float, default=None,
+                    help="the residual stream (block outputs, the stem's) in int16 at this headroom")
     ap.add_argument("--clip", action="store_true", help="how far test activations leave the calibration ranges")
     ap.add_argument("--float-act-from", type=int, default=None,
                     help="blocks from this index on (and the head) keep float activations, int8 weights")
@@ -267,6 +285,7 @@ def main():
             r1 = {idx[id(m)]: v for m, v in q.ranges.items()}
             q2.ranges = {m: r1[i] for i, m in enumerate(m2.modules()) if i in r1}
             q2.headroom = a.headroom
+            q2.stream16 = a.stream16
             q2.mode = 16 if "a16" in mode else 8 if "a8" in mode else 0
             if "w8" in mode:
                 q2.quantise_weights()
