@@ -49,9 +49,14 @@
 // same rotation, and the AVX2 rows are paired with those runs; the
 // avx2-vnni rows with ORT as on an AVX2 + AVX-VNNI CPU (QDQ; its float32
 // is the AVX2 one).
+//
+// Runs with fewer threads than CPUs are pinned, every tool of a round to
+// the same CPU, rotating by round (bench/pin.js: the vCPUs of a shared VM
+// differ in speed); each result line records its `cpus`.
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const { pinFor, pinned } = require('./pin.js');
 const { spawnSync } = require('child_process');
 
 // 10 rounds of 10: the load on this shared machine comes in spells of
@@ -76,7 +81,11 @@ const MODELS = {
   b4: { dir: 'build/golden-full/b4-tv', h: 380, w: 380, name: 'EfficientNet-B4 380' },
 };
 
-function run(cmd, args, env) {
+// The CPUs the runs of the current round are pinned to (pin.js), or null.
+let roundCpus = null;
+
+function run(cmd0, args0, env) {
+  const [cmd, args] = pinned(cmd0, args0, roundCpus);
   const t = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
   const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
@@ -86,6 +95,7 @@ function run(cmd, args, env) {
   }
   const j = JSON.parse(r.stdout.trim().split('\n').pop());
   j.wall_ms = wallMs;
+  j.cpus = roundCpus ? roundCpus.join(',') : 'any';
   return j;
 }
 
@@ -220,17 +230,21 @@ for (const key of opt.models.split(',')) {
     for (let r = 0; r < opt.rounds; r++) {
       // every tool first once in a while: the order rotates each round
       const order = names.map((_, i) => names[(i + r) % names.length]);
+      roundCpus = pinFor(threads, r);
       for (const tool of order) {
         const j = runners[tool](threads, opt.runs, opt.warmup);
         j.tool = tool;
         record(j, { ...tag, kind: 'timed', round: r });
         process.stderr.write(`  ${key} ${threads}t round ${r + 1}/${opt.rounds} ${tool.padEnd(11)} ` +
-          `median ${j.median_ms.toFixed(2)} ms, min ${j.min_ms.toFixed(2)} ms\n`);
+          `median ${j.median_ms.toFixed(2)} ms, min ${j.min_ms.toFixed(2)} ms, cpus ${j.cpus}\n`);
       }
     }
-    for (let r = 0; r < opt.cold; r++)
+    for (let r = 0; r < opt.cold; r++) {
+      roundCpus = pinFor(threads, r);
       for (const tool of r % 2 ? ['ort', 'effad'] : ['effad', 'ort'])
         record(runners[tool](threads, 1, 0), { ...tag, kind: 'cold', round: r });
+    }
+    roundCpus = null;
   }
 }
 fs.closeSync(out);

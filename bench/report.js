@@ -33,6 +33,12 @@ function paired(a, b) {
   return median(rounds.map((r) => rm(a, r) / rm(b, r)).filter((x) => x > 0));
 }
 
+// The CPUs the pinned runs used ("0, 1"), or '' when none was pinned.
+function pinnedCpus(rows) {
+  const set = new Set(rows.filter((r) => r.kind === 'timed' && r.cpus && r.cpus !== 'any').map((r) => r.cpus));
+  return [...set].sort().join(', ');
+}
+
 // A markdown table: the header line, the rule, one line per row (first
 // column left-aligned, the rest right-aligned).
 function grid(head, lines) {
@@ -81,7 +87,9 @@ function report(resultsPath, mdPath, opt) {
       `${(machine.loadavg || []).map((x) => x.toFixed(2)).join(' ')}; ${machine.date}.`,
     `Timed: ${opt ? `${opt.rounds} rounds x ${opt.runs} inferences after ${opt.warmup} warm-ups` : `${n} inferences`} ` +
       'per tool, fresh process per round, effad and ORT alternating; ms = median (min) over all timed inferences; ' +
-      'paired = median over rounds of the ratio of the two round medians (robust to spells of load).',
+      'paired = median over rounds of the ratio of the two round medians (robust to spells of load).' +
+      (pinnedCpus(rows) ? ` Runs with fewer threads than CPUs: every tool of a round pinned to the same CPU, ` +
+        `rotating by round over CPUs ${pinnedCpus(rows)} (bench/pin.js: a shared VM's vCPUs differ in speed).` : ''),
     'effad/ORT < 1: effad is faster. ORT: onnxruntime-node, intraOpNumThreads = threads, interOpNumThreads = 1, ' +
       'sequential, graph optimisation "all"; it also runs the classifier (pool + Gemm) after the head, effad the taps.',
     `RSS: peak resident set of the process (getrusage / process.resourceUsage). ORT's includes the node runtime, ` +

@@ -15,11 +15,15 @@
 // on the 100, wall time of both processes; effad's threads work on
 // different images (src/batch.c). The Python pipeline runs once (it takes
 // minutes). Results: build/bench/throughput.jsonl, and a table on stdout
-// appended to build/bench/report.md.
+// appended to build/bench/report.md. Runs with fewer threads than CPUs are
+// pinned to one CPU, rotating by round (bench/pin.js): otherwise the
+// 1-thread figure, and with it the 2-thread speed-up, depends on which
+// vCPU of a shared machine it landed on.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
+const { pinFor, pinned } = require('./pin.js');
 
 const opt = { rounds: 3, threads: '1,2', python: 1 };
 for (let i = 2; i < process.argv.length; i += 2) {
@@ -40,7 +44,8 @@ const efm = path.join(outDir, 'b0-stage-start.efm');
 const gauss = path.join(outDir, 'throughput.gauss');
 fs.mkdirSync(outDir, { recursive: true });
 
-function run(cmd, args, env) {
+function run(cmd0, args0, env, cpus) {
+  const [cmd, args] = pinned(cmd0, args0, cpus);
   const t = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
@@ -64,13 +69,15 @@ function record(j) { results.push(j); fs.writeSync(out, JSON.stringify(j) + '\n'
 const threads = opt.threads.split(',').map(Number);
 for (let r = 0; r < opt.rounds; r++) {
   for (const t of r % 2 ? [...threads].reverse() : threads) {
-    const fit = run(effad, ['fit', efm, path.join(data, 'train', 'good'), '-o', gauss, '--threads', String(t), '--quiet']);
-    const score = run(effad, ['score', gauss, efm, path.join(data, 'test'), '--threads', String(t), '--json']);
+    const cpus = pinFor(t, r);
+    const fit = run(effad, ['fit', efm, path.join(data, 'train', 'good'), '-o', gauss, '--threads', String(t), '--quiet'],
+      {}, cpus);
+    const score = run(effad, ['score', gauss, efm, path.join(data, 'test'), '--threads', String(t), '--json'], {}, cpus);
     const j = { tool: 'effad', threads: t, round: r, fit_ms: fit, score_ms: score,
-      images_per_s: (nTrain + nTest) / ((fit + score) / 1000) };
+      images_per_s: (nTrain + nTest) / ((fit + score) / 1000), cpus: cpus ? cpus.join(',') : 'any' };
     record(j);
     process.stderr.write(`  throughput effad ${t}t round ${r + 1}/${opt.rounds}: fit ${fit.toFixed(0)} ms, ` +
-      `score ${score.toFixed(0)} ms, ${j.images_per_s.toFixed(1)} images/s\n`);
+      `score ${score.toFixed(0)} ms, ${j.images_per_s.toFixed(1)} images/s, cpus ${j.cpus}\n`);
   }
 }
 if (opt.python) {
@@ -101,7 +108,8 @@ for (const t of threads) {
 }
 if (py) md += `| Python (PIL + ORT + sklearn + scipy) | 1 | ${py.images_per_s.toFixed(1)} | - | - | - | - | 1.0x |\n`;
 md += `\nMedian of ${opt.rounds} rounds; each round one \`effad fit\` and one \`effad score\` process, wall time, ` +
-  'thread counts alternating; paired = median over rounds of the round\'s images/s over its 1-thread figure. ' +
+  'thread counts alternating, runs with fewer threads than CPUs pinned to one CPU, rotating by round (bench/pin.js); ' +
+  'paired = median over rounds of the round\'s images/s over its 1-thread figure. ' +
   'The Python pipeline ran once (ORT through tests/golden/ort-run.js, one session).\n';
 process.stdout.write(md);
 fs.appendFileSync(path.join(outDir, 'report.md'), md);
