@@ -17,13 +17,13 @@
 'use strict';
 const { spawnSync } = require('child_process');
 
-// "0-3,6" -> [0, 1, 2, 3, 6]
+// "0-3,6" -> [0, 1, 2, 3, 6]; null for anything else
 function parseList(s) {
   const cpus = [];
   for (const part of s.split(',')) {
-    const [a, b] = part.split('-').map(Number);
-    if (!Number.isInteger(a)) return null;
-    for (let c = a; c <= (Number.isInteger(b) ? b : a); c++) cpus.push(c);
+    const m = part.trim().match(/^(\d+)(?:-(\d+))?$/);
+    if (!m) return null;
+    for (let c = Number(m[1]); c <= Number(m[2] || m[1]); c++) cpus.push(c);
   }
   return cpus.length ? cpus : null;
 }

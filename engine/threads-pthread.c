@@ -21,6 +21,16 @@
  *     announces itself in an atomic counter and the waking side takes the
  *     mutex only when somebody sleeps; both use sequentially consistent
  *     atomics, so "I sleep" / "work is posted" cannot both miss each other.
+ * Measured and not kept (2026-12-04, Zen 5, 2 vCPUs): cutting the ranges
+ * in proportion to each worker's measured speed (its own range timed, a
+ * running average over regions relative to the caller's, even below a 5 %
+ * dead zone), for a shared VM whose vCPUs drift apart in speed (one ran
+ * ~25 % slower for minutes that day; bench/pin.js). With the CPUs equal the
+ * estimate still sat 8-13 % off (the ranges differ in cost per chunk:
+ * borders, halos, partial panels), so the split skewed anyway: B4 at two
+ * threads 0.99-1.00 of the time, B0 1.02-1.05 (four alternated runs each);
+ * under a CPU hog on one vCPU, medians within noise. Not worth a pool that
+ * guesses.
  * Results do not depend on the pool: the engine's ranges are cut so that
  * every output element is computed by the same instructions whoever runs
  * it (tests/unit/test-threads.c checks this bit for bit). */
