@@ -48,7 +48,9 @@
  *    them so; its earlier form packed B per pass, from cache, and showed
  *    nothing), B4's unfused expands 0.961 and head 0.954 of the time, the
  *    projections 1.00; alone (prepacked B4 layers) 0.91-0.96 on the
- *    144-row expands.
+ *    144-row expands. Spreading that prefetch over every full tile of the
+ *    panel (each tile a slice of the next panel's rows) instead of the
+ *    first tile alone: within noise (2026-12-04, three alternated runs).
  *  - K-blocking (slices of k, the raw sums stored to C and reloaded, so
  *    the same bits): the 144-row layers run at 90-93 GMAC/s with B from
  *    memory, and the guess was A's 12-row slice spilling L1. Slices of 128

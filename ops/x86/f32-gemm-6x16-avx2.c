@@ -35,6 +35,12 @@
  *    the indirect call per tile): 0.87-0.94 with the earlier swish, but
  *    1.26-1.63 on the swish expands once the swish divides (avx2-math.h).
  *  - Prefetching the residual of the next tile: 0.99-1.08.
+ *  - The k loop unrolled 4x (GCC unroll; Zen 5, bench/bench-gemm-b4.c, B
+ *    from memory, 2026-12-04): 1.01-1.05 on B4's late layers -- the loop
+ *    is bound by its 12 FMAs, not by the pointer arithmetic. For scale, on
+ *    those layers (144 and 576 rows, k or n 960-2688) this kernel runs at
+ *    47-54 GMAC/s and ONNX Runtime's AVX2 NCHWc convolutions at 51-55 of the
+ *    56.8 that independent FMAs reach (bench/ort-profile.js --nodes).
  */
 #include <stdint.h>
 #include <immintrin.h>
