@@ -2,7 +2,7 @@
 // compare-blocks.js -- effad against ONNX Runtime block by block, in one
 // table: where a ratio of the whole pass comes from.
 //
-//   node bench/compare-blocks.js b0|b4 [--threads N] [--runs R] [--isa avx2] [--split K]
+//   node bench/compare-blocks.js b0|b4 [--threads N] [--runs R] [--isa avx2] [--split K] [--efm FILE]
 //
 // Runs `effad bench build/bench/KEY.efm --layers` and bench/ort-profile.js
 // --blocks on build/golden-full/KEY-tv/model.onnx (what `make bench`
@@ -11,7 +11,9 @@
 // both, their ratio, and the sums; --split K also sums blocks below K and
 // from K on. With --isa avx2 effad runs its AVX2 table and ORT runs as on
 // an AVX2-only CPU (build/ort-avx2 under build/bench/hide-avx512.so, as
-// `make ort-avx2` makes them). ORT's profiler adds a little time per node,
+// `make ort-avx2` makes them). --efm sets another effad model of the same
+// network against ORT's float32 graph, e.g. build/bench/b4-int8.efm: where
+// int8 gains and where it does not. ORT's profiler adds a little time per node,
 // and its layout reorders belong to no block ("other"): read the ratios as
 // where the time goes, and `make bench` for the ratio itself. Run `make
 // bench` once first: it converts the .efm files.
@@ -28,14 +30,14 @@ function arg(name, def) {
   return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
 }
 if (!MODELS[key]) {
-  process.stderr.write('usage: compare-blocks.js b0|b4 [--threads N] [--runs R] [--isa avx2] [--split K]\n');
+  process.stderr.write('usage: compare-blocks.js b0|b4 [--threads N] [--runs R] [--isa avx2] [--split K] [--efm FILE]\n');
   process.exit(2);
 }
 const B = process.env.B || 'build';
 const [h, w] = MODELS[key];
 const threads = Number(arg('--threads', 1)), runs = Number(arg('--runs', 20)), isa = arg('--isa', '');
 const split = arg('--split', null);
-const efm = path.join(B, 'bench', `${key}.efm`), onnx = path.join(B, 'golden-full', `${key}-tv`, 'model.onnx');
+const efm = arg('--efm', path.join(B, 'bench', `${key}.efm`)), onnx = path.join(B, 'golden-full', `${key}-tv`, 'model.onnx');
 for (const f of [efm, onnx])
   if (!fs.existsSync(f)) { process.stderr.write(`compare-blocks.js: ${f} missing (make bench makes it)\n`); process.exit(1); }
 
@@ -86,7 +88,7 @@ if (!effad.size || !ort.size) { process.stderr.write('compare-blocks.js: could n
 
 const rows = ['stem', ...[...effad.keys()].filter((k) => /^\d+$/.test(k)), 'head'];
 const fmt = (x) => (x === undefined ? '-' : x.toFixed(3));
-console.log(`${key} ${h}x${w}, ${threads} thread(s), effad ${isa || 'native'} vs ORT ${isa ? `as ${isa}` : 'native'}` +
+console.log(`${key} ${h}x${w} (${path.basename(efm)}), ${threads} thread(s), effad ${isa || 'native'} vs ORT ${isa ? `as ${isa}` : 'native'}` +
   `${cpus ? `, both on CPU ${cpus.join(',')}` : ''}, ms per pass`);
 console.log(`  ${'block'.padEnd(6)} ${'effad'.padStart(8)} ${'ORT'.padStart(8)} ${'ratio'.padStart(6)}`);
 const sums = { all: [0, 0], lo: [0, 0], hi: [0, 0] };
