@@ -56,7 +56,8 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { pinFor, pinned } = require('./pin.js');
+const { pinFor, spawnPinned, cpuLabel } = require('./pin.js');
+const MODELS = require('./models.js');
 const { spawnSync } = require('child_process');
 
 // 10 rounds of 10: the load on this shared machine comes in spells of
@@ -76,18 +77,13 @@ const B = process.env.B || 'build';
 const effad = path.join(B, 'effad');
 const outDir = path.join(B, 'bench');
 const ortDir = process.env.EFFAD_ORT_DIR || path.join(B, 'ort');
-const MODELS = {
-  b0: { dir: 'build/golden-full/b0-tv', h: 224, w: 224, name: 'EfficientNet-B0 224' },
-  b4: { dir: 'build/golden-full/b4-tv', h: 380, w: 380, name: 'EfficientNet-B4 380' },
-};
 
 // The CPUs the runs of the current round are pinned to (pin.js), or null.
 let roundCpus = null;
 
-function run(cmd0, args0, env) {
-  const [cmd, args] = pinned(cmd0, args0, roundCpus);
+function run(cmd, args, env) {
   const t = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
+  const r = spawnPinned(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 }, roundCpus);
   const wallMs = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) {
     process.stderr.write(`bench.js: ${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}\n`);
@@ -95,7 +91,7 @@ function run(cmd0, args0, env) {
   }
   const j = JSON.parse(r.stdout.trim().split('\n').pop());
   j.wall_ms = wallMs;
-  j.cpus = roundCpus ? roundCpus.join(',') : 'any';
+  j.cpus = cpuLabel(roundCpus);
   return j;
 }
 

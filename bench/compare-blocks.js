@@ -20,11 +20,10 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { spawnSync } = require('child_process');
-const { pinFor, pinned } = require('./pin.js');
+const { pinFor, spawnPinned } = require('./pin.js');
+const MODELS = require('./models.js');
 
 const key = process.argv[2];
-const MODELS = { b0: [224, 224], b4: [380, 380] };
 function arg(name, def) {
   const i = process.argv.indexOf(name);
   return i > 0 && i + 1 < process.argv.length ? process.argv[i + 1] : def;
@@ -34,18 +33,17 @@ if (!MODELS[key]) {
   process.exit(2);
 }
 const B = process.env.B || 'build';
-const [h, w] = MODELS[key];
+const { h, w } = MODELS[key];
 const threads = Number(arg('--threads', 1)), runs = Number(arg('--runs', 20)), isa = arg('--isa', '');
 const split = arg('--split', null);
-const efm = arg('--efm', path.join(B, 'bench', `${key}.efm`)), onnx = path.join(B, 'golden-full', `${key}-tv`, 'model.onnx');
+const efm = arg('--efm', path.join(B, 'bench', `${key}.efm`)), onnx = path.join(MODELS[key].dir, 'model.onnx');
 for (const f of [efm, onnx])
   if (!fs.existsSync(f)) { process.stderr.write(`compare-blocks.js: ${f} missing (make bench makes it)\n`); process.exit(1); }
 
 const cpus = pinFor(threads, 0);
-function run(cmd0, args0, env) {
-  const [cmd, args] = pinned(cmd0, args0, cpus);
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 });
-  if (r.status !== 0) { process.stderr.write(`compare-blocks.js: ${cmd0} failed:\n${r.stderr}\n`); process.exit(1); }
+function run(cmd, args, env) {
+  const r = spawnPinned(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 26 }, cpus);
+  if (r.status !== 0) { process.stderr.write(`compare-blocks.js: ${cmd} failed:\n${r.stderr}\n`); process.exit(1); }
   return r.stdout;
 }
 

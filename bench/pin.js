@@ -45,9 +45,12 @@ function pinFor(threads, round) {
   return Array.from({ length: threads }, (_, i) => allowed[(round * threads + i) % n]);
 }
 
-// cmd and args to spawn, wrapped in taskset when cpus is a list.
-function pinned(cmd, args, cpus) {
-  return cpus ? ['taskset', ['-c', cpus.join(','), cmd, ...args]] : [cmd, args];
+// spawnSync(cmd, args, options), under taskset when cpus is a list.
+function spawnPinned(cmd, args, options, cpus) {
+  return cpus ? spawnSync('taskset', ['-c', cpus.join(','), cmd, ...args], options) : spawnSync(cmd, args, options);
 }
 
-module.exports = { pinFor, pinned, allowed, parseList };
+// How a result line names the CPUs it ran on.
+const cpuLabel = (cpus) => (cpus ? cpus.join(',') : 'any');
+
+module.exports = { pinFor, spawnPinned, cpuLabel, allowed, parseList };

@@ -81,6 +81,7 @@ function report(resultsPath, mdPath, opt) {
   }
   const table = grid(head, lines).join('\n');
   const n = [...groups.values()][0] ? [...groups.values()][0].n : 0;
+  const pins = pinnedCpus(rows);
   const notes = [
     `Machine: ${machine.cpu} (${machine.cpus} CPUs; ${(machine.isa_flags || []).join(', ') || 'flags not recorded'}), ` +
       `effad kernels ${machine.kernels || '?'}, node ${machine.node}, load average at start ` +
@@ -88,8 +89,8 @@ function report(resultsPath, mdPath, opt) {
     `Timed: ${opt ? `${opt.rounds} rounds x ${opt.runs} inferences after ${opt.warmup} warm-ups` : `${n} inferences`} ` +
       'per tool, fresh process per round, effad and ORT alternating; ms = median (min) over all timed inferences; ' +
       'paired = median over rounds of the ratio of the two round medians (robust to spells of load).' +
-      (pinnedCpus(rows) ? ` Runs with fewer threads than CPUs: every tool of a round pinned to the same CPU, ` +
-        `rotating by round over CPUs ${pinnedCpus(rows)} (bench/pin.js: a shared VM's vCPUs differ in speed).` : ''),
+      (pins ? ` Runs with fewer threads than CPUs: every tool of a round pinned to the same CPU, ` +
+        `rotating by round over CPUs ${pins} (bench/pin.js: a shared VM's vCPUs differ in speed).` : ''),
     'effad/ORT < 1: effad is faster. ORT: onnxruntime-node, intraOpNumThreads = threads, interOpNumThreads = 1, ' +
       'sequential, graph optimisation "all"; it also runs the classifier (pool + Gemm) after the head, effad the taps.',
     `RSS: peak resident set of the process (getrusage / process.resourceUsage). ORT's includes the node runtime, ` +

@@ -22,8 +22,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { spawnSync } = require('child_process');
-const { pinFor, pinned } = require('./pin.js');
+const { pinFor, spawnPinned, cpuLabel } = require('./pin.js');
 
 const opt = { rounds: 3, threads: '1,2', python: 1 };
 for (let i = 2; i < process.argv.length; i += 2) {
@@ -44,10 +43,9 @@ const efm = path.join(outDir, 'b0-stage-start.efm');
 const gauss = path.join(outDir, 'throughput.gauss');
 fs.mkdirSync(outDir, { recursive: true });
 
-function run(cmd0, args0, env, cpus) {
-  const [cmd, args] = pinned(cmd0, args0, cpus);
+function run(cmd, args, env, cpus) {
   const t = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
+  const r = spawnPinned(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 1 << 28 }, cpus);
   const ms = Number(process.hrtime.bigint() - t) / 1e6;
   if (r.status !== 0) {
     process.stderr.write(`throughput.js: ${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr}\n`);
@@ -74,7 +72,7 @@ for (let r = 0; r < opt.rounds; r++) {
       {}, cpus);
     const score = run(effad, ['score', gauss, efm, path.join(data, 'test'), '--threads', String(t), '--json'], {}, cpus);
     const j = { tool: 'effad', threads: t, round: r, fit_ms: fit, score_ms: score,
-      images_per_s: (nTrain + nTest) / ((fit + score) / 1000), cpus: cpus ? cpus.join(',') : 'any' };
+      images_per_s: (nTrain + nTest) / ((fit + score) / 1000), cpus: cpuLabel(cpus) };
     record(j);
     process.stderr.write(`  throughput effad ${t}t round ${r + 1}/${opt.rounds}: fit ${fit.toFixed(0)} ms, ` +
       `score ${score.toFixed(0)} ms, ${j.images_per_s.toFixed(1)} images/s, cpus ${j.cpus}\n`);

@@ -2,7 +2,7 @@
 # bench/pin.js, the CPU pinning of `make bench`'s one-thread rounds: the CPU
 # list taskset reports is read back whole (ranges and singles), a 1-thread
 # run rotates over every allowed CPU round by round, a run with a thread
-# per CPU is not pinned, and a child spawned through pinned() really runs
+# per CPU is not pinned, and a child spawned through spawnPinned() really runs
 # where it was put (its own /proc/self/status says so). Needs node and
 # taskset (util-linux); without them it says SKIP.
 NAME=bench-pin
@@ -12,7 +12,6 @@ command -v node >/dev/null && command -v taskset >/dev/null || { echo "$NAME: SK
 [ -r /proc/self/status ] || { echo "$NAME: SKIP no /proc"; exit 0; }
 node -e '(function main() {
 const p = require("./bench/pin.js");
-const { spawnSync } = require("child_process");
 const fail = (m) => { console.log(m); process.exitCode = 1; };
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 if (!same(p.parseList("0-3,6"), [0, 1, 2, 3, 6])) fail("parseList 0-3,6: " + JSON.stringify(p.parseList("0-3,6")));
@@ -30,8 +29,7 @@ for (let r = 0; r < cpus.length; r++) {
 }
 if (seen.size !== cpus.length) fail("1-thread rounds do not rotate over every CPU: " + [...seen]);
 const want = cpus[cpus.length - 1];
-const [cmd, args] = p.pinned("sh", ["-c", "grep Cpus_allowed_list /proc/self/status"], [want]);
-const r = spawnSync(cmd, args, { encoding: "utf8" });
+const r = p.spawnPinned("sh", ["-c", "grep Cpus_allowed_list /proc/self/status"], { encoding: "utf8" }, [want]);
 const got = ((r.stdout || "").match(/Cpus_allowed_list:\s*(\S+)/) || [])[1];
 if (got !== String(want)) fail("child pinned to " + want + " runs on " + got + " (" + (r.stderr || "") + ")");
 })()' > "$T/out" 2>&1 && cat "$T/out" || bad "$(cat "$T/out")"
