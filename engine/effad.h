@@ -286,6 +286,10 @@ typedef struct effad_runner {
     size_t off_x0, off_x1, off_exp, off_dw, off_vec, off_pack, off_scratch, off_ring;
     size_t x0_bytes, x1_bytes, exp_bytes, dw_bytes, vec_bytes, pack_bytes, scratch_bytes, ring_bytes;
     size_t off_qmul, qmul_bytes;  /* int8 layers' per-column factors */
+    size_t off_wq, wq_bytes;      /* weight-only layers' dequantised weights,
+                                     written once by effad_runner_init */
+    size_t wq_at[3 * EFFAD_MAX_BLOCKS + 2]; /* per conv slot (plan.h):
+                                     offset of its copy in the arena, or 0 */
     size_t off_map[EFFAD_MAX_TAPS], total_bytes;
     int worker_status[EFFAD_MAX_THREADS]; /* each worker writes only its own */
 } effad_runner;

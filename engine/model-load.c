@@ -110,8 +110,8 @@ static effad_status read_qtype(loader *L, uint32_t dtype, float scale, int32_t z
     return EFFAD_OK;
 }
 
-/* weight_only: int8 weights with float activations (squeeze-excite). */
-static effad_status read_conv(loader *L, const efm_conv_rec *c, const char *what, int weight_only, effad_conv *cv)
+/* se: a squeeze-excite half, float32 activations whatever its weights. */
+static effad_status read_conv(loader *L, const efm_conv_rec *c, const char *what, int se, effad_conv *cv)
 {
     cv->kh = (int)c->kh;             cv->kw = (int)c->kw;
     cv->stride_h = (int)c->stride_h; cv->stride_w = (int)c->stride_w;
@@ -154,12 +154,15 @@ static effad_status read_conv(loader *L, const efm_conv_rec *c, const char *what
         return s;
     long long count = (long long)cv->kh * cv->kw * (cv->cin / cv->groups) * cv->cout;
     if ((s = read_weights(L, c->w, count, cv->cout, what, &cv->w))) return s;
-    if (weight_only ? cv->in_q.dtype != EFFAD_F32 || cv->out_q.dtype != EFFAD_F32
-                    : (cv->w.dtype == EFFAD_S8) != (cv->in_q.dtype != EFFAD_F32))
-        return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: %s", what, weight_only ? "squeeze-excite activations must be float32"
-                          : "int8 weights need a uint8 or int16 input and float32 weights a float32 one");
+    /* int8 weights with float32 activations are a weight-only layer: the
+     * engine dequantises them once and runs the float32 kernels (run.h,
+     * run_is_wq); squeeze-excite is always that when its weights are int8 */
+    if (se ? cv->in_q.dtype != EFFAD_F32 || cv->out_q.dtype != EFFAD_F32
+                    : cv->w.dtype == EFFAD_F32 && cv->in_q.dtype != EFFAD_F32)
+        return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: %s", what, se ? "squeeze-excite activations must be float32"
+                          : "float32 weights need a float32 input");
     /* the kernels write their input's type: the output buffer is sized by it */
-    if (!weight_only && cv->out_q.dtype != cv->in_q.dtype)
+    if (!se && cv->out_q.dtype != cv->in_q.dtype)
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s: input and output activations of different types (%s, %s)", what,
                           effad_dtype_name(cv->in_q.dtype), effad_dtype_name(cv->out_q.dtype));
     L->m->n_params += count;
@@ -246,10 +249,14 @@ static effad_status read_block(loader *L, const efm_block_rec *rec, int i, const
     const effad_conv *dw = &blk->dw;
     if (!dw->w.data || dw->groups != blk->mid_c || dw->cin != blk->mid_c || dw->cout != blk->mid_c)
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: depthwise layer missing or not %d-channel depthwise", i, blk->mid_c);
-    /* a block is float32 or int8 throughout (squeeze-excite aside); the
-     * engine converts between blocks of different types */
-    if ((blk->expand.w.data && blk->expand.w.dtype != dw->w.dtype) || (blk->project.w.data && blk->project.w.dtype != dw->w.dtype))
-        return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d mixes float32 and int8 layers", i);
+    /* a block is float32, int8 or weight-only throughout (squeeze-excite
+     * aside): one weight type and one activation kind; the engine
+     * converts between blocks of different types */
+    if ((blk->expand.w.data && (blk->expand.w.dtype != dw->w.dtype ||
+                                (blk->expand.in_q.dtype == EFFAD_F32) != (dw->in_q.dtype == EFFAD_F32))) ||
+        (blk->project.w.data && (blk->project.w.dtype != dw->w.dtype ||
+                                 (blk->project.in_q.dtype == EFFAD_F32) != (dw->in_q.dtype == EFFAD_F32))))
+        return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d mixes float32, int8 and weight-only layers", i);
     if ((s = check_boundary(L, x_q, blk->expand.w.data ? &blk->expand.in_q : &dw->in_q, "block", i))) return s;
     if (blk->expand.w.data && (s = check_chain(L, &blk->expand.out_q, dw, "depthwise", i))) return s;
     if ((blk->se_reduce.w.data != 0) != (blk->se_expand.w.data != 0) || (blk->se_reduce.w.data != 0) != (blk->se_c > 0))

@@ -14,6 +14,11 @@
  * (b'[k][j] = gate[k] * b[k][j]) on every pass; it now reads the packed
  * copy for it (run-f32.c): the same single multiply per element as packing
  * from the source, so the bits do not change.
+ *
+ * A weight-only layer (int8 weights, float activations: run.h) is packed
+ * as float32 panels from its weights dequantised into a scratch at the end
+ * of the buffer -- the same q * scale the runner's own copies hold -- so
+ * it runs at float speed from a quarter of the file bytes.
  */
 #include <string.h>
 #include "run.h"
@@ -41,6 +46,18 @@ static size_t layer_bytes(const effad_conv *c, const ops_kernels *k)
 
 static int n_layers(const effad_model *m) { return 2 * m->n_blocks + 1; }
 
+/* Floats of the largest weight-only 1x1 layer that table k packs: the
+ * scratch its weights are dequantised into before packing (0: none). */
+static size_t wq_scratch_floats(const effad_model *m, const ops_kernels *k)
+{
+    size_t most = 0;
+    for (int i = 0; i < n_layers(m); i++) {
+        const effad_conv *c = conv_at(m, i);
+        if (c && run_is_wq(c) && layer_bytes(c, k) && (size_t)c->cin * c->cout > most) most = (size_t)c->cin * c->cout;
+    }
+    return most;
+}
+
 size_t effad_packed_bytes(const effad_model *m, const struct ops_kernels *k)
 {
     size_t total = 0;
@@ -49,10 +66,22 @@ size_t effad_packed_bytes(const effad_model *m, const struct ops_kernels *k)
         const effad_conv *c = conv_at(m, i);
         if (c) total += layer_bytes(c, k);
     }
-    return total;
+    /* then the dequantisation scratch of weight-only layers */
+    return total + round_up(wq_scratch_floats(m, k) * sizeof(float));
 }
 
-static ops_status pack_one(const effad_conv *c, const ops_kernels *k, void *dst)
+/* A weight-only layer's int8 weights to float32 as the runner's copies
+ * are made (plan.c): q * scale[output channel], one rounding. */
+static void dequantise_1x1(const effad_conv *c, float *dst)
+{
+    const int8_t *q = (const int8_t *)c->w.data;
+    const float *scale = (const float *)c->w.scale;
+    const size_t n = (size_t)c->cout, kk = (size_t)c->cin;
+    for (size_t i = 0; i < kk; i++)
+        for (size_t o = 0; o < n; o++) dst[i * n + o] = (float)q[i * n + o] * scale[o];
+}
+
+static ops_status pack_one(const effad_conv *c, const ops_kernels *k, void *dst, float *wq_scratch)
 {
     if (run_is_q16(c)) {
         ops_q16_gemm_args a;
@@ -77,6 +106,10 @@ static ops_status pack_one(const effad_conv *c, const ops_kernels *k, void *dst)
     memset(&a, 0, sizeof a);
     a.n = (size_t)c->cout; a.k = (size_t)c->cin;
     a.b = (const float *)c->w.data; a.b_stride = (size_t)c->cout;
+    if (run_is_wq(c)) {
+        dequantise_1x1(c, wq_scratch);
+        a.b = wq_scratch;
+    }
     return k->f32->gemm_pack(&a, (float *)dst);
 }
 
@@ -92,14 +125,17 @@ effad_status effad_pack(effad_packed *p, const effad_model *m, const struct ops_
     p->m = m;
     p->k = k;
     uint8_t *at = buf;
+    float *wq_scratch = (float *)(void *)((uint8_t *)buf + need - round_up(wq_scratch_floats(m, k) * sizeof(float)));
     for (int i = 0; i < n_layers(m); i++) {
         const effad_conv *c = conv_at(m, i);
         const size_t lb = c ? layer_bytes(c, k) : 0;
         if (!lb) continue;
-        if (pack_one(c, k, at)) return effad_fail(e, EFFAD_ERR_ARG, "effad_pack: the %s kernels refused layer %d", k->name, i);
+        if (pack_one(c, k, at, wq_scratch))
+            return effad_fail(e, EFFAD_ERR_ARG, "effad_pack: the %s kernels refused layer %d", k->name, i);
         p->w[i] = at;
         at += lb;
-        if (release) release(release_ctx, c->w.data, (size_t)c->cin * c->cout * (run_is_q8(c) ? 1u : sizeof(float)));
+        if (release)
+            release(release_ctx, c->w.data, (size_t)c->cin * c->cout * (c->w.dtype == EFFAD_S8 ? 1u : sizeof(float)));
     }
     return EFFAD_OK;
 }

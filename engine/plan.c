@@ -16,6 +16,8 @@
  *            sums; after a block, the band means of a pooled tap
  *   pack     the current 1x1 layer's weights packed for the kernel, shared
  *   qmul     int8 layers' per-column epilogue factors (two layers' worth)
+ *   wq       weight-only layers' weights dequantised to float32, written
+ *            once by effad_runner_init and only read after
  *   scratch  kernel scratch, one slice per worker (the kernels' own
  *            *_buffer_size companions say how much)
  *   ring     the fused expand's rows, one ring per worker (plan.h)
@@ -64,7 +66,7 @@ static void gemm_needs(const ops_kernels *k, const effad_conv *c, size_t m, int 
             const size_t rows = plan_q16_gate_rows(kk) < m ? plan_q16_gate_rows(kk) : m;
             *scr = max_sz(*scr, round64(rows * kk * sizeof(int16_t)) + k->q16->gemm_buffer_size(rows, n, kk));
         }
-    } else if (c->w.dtype == EFFAD_S8) {
+    } else if (c->w.dtype == EFFAD_S8 && c->in_q.dtype != EFFAD_F32) {
         /* the int8 tables' scratch is per call even with B packed */
         if (k->q8->gemm_pack && !prepacked) *pack = max_sz(*pack, k->q8->gemm_pack_buffer_size(n, kk));
         *scr = max_sz(*scr, k->q8->gemm_buffer_size(m, n, kk));
@@ -118,6 +120,51 @@ static effad_qtype stem_type(const effad_model *m, uint32_t flags)
     if (t.dtype != EFFAD_F32 || m->n_blocks < 1 || (flags & EFFAD_PLAN_UNFUSED) || plan_stem_tap(m) == -2) return t;
     const effad_block *b = &m->blocks[0];
     return b->expand.w.data ? b->expand.in_q : b->dw.in_q;
+}
+
+/* Floats in conv c's weights. */
+static size_t weight_count(const effad_conv *c)
+{
+    return (size_t)c->kh * c->kw * (size_t)(c->cin / c->groups) * c->cout;
+}
+
+/* Where each weight-only layer's float32 weights go in the arena, as
+ * offsets from off_wq (0 in wq_at: no copy); returns the region's bytes.
+ * A 1x1 layer of a pre-packed plan whose table packs needs none: its
+ * packed copy, made from the same dequantised values (packed.c), is what
+ * the kernels read. */
+static size_t wq_layout(effad_runner *r, const effad_model *m, const ops_kernels *k, int prepacked)
+{
+    size_t at = 0;
+    for (int slot = 0; slot < 2 + 3 * m->n_blocks; slot++) {
+        const effad_conv *c = plan_conv_at(m, slot);
+        if (!c || !c->w.data || c->w.dtype != EFFAD_S8 || c->in_q.dtype != EFFAD_F32) continue;
+        const int is_1x1 = slot != 0 && (slot == 1 + 3 * m->n_blocks || (slot - 1) % 3 != 1);
+        if (is_1x1 && prepacked && k->f32->gemm_pack) continue;
+        r->wq_at[slot] = r->off_wq + at;
+        at += round64(weight_count(c) * sizeof(float));
+    }
+    return at;
+}
+
+/* Dequantises every weight-only layer's weights into the arena: w[i] *
+ * scale[i % cout] in float32, the one rounding DequantizeLinear does, for
+ * every layout the engine stores (the output channel is the fastest
+ * index: ops/ops.h), so the float kernels see exactly the QDQ graph's
+ * weights. */
+static void wq_fill(const effad_runner *r)
+{
+    const effad_model *m = r->m;
+    for (int slot = 0; slot < 2 + 3 * m->n_blocks; slot++) {
+        if (!r->wq_at[slot]) continue;
+        const effad_conv *c = plan_conv_at(m, slot);
+        const int8_t *q = (const int8_t *)c->w.data;
+        const float *scale = (const float *)c->w.scale;
+        float *dst = (float *)(void *)(r->arena + r->wq_at[slot]);
+        const size_t n = weight_count(c), cout = (size_t)c->cout;
+        for (size_t i = 0; i < n; i += cout)
+            for (size_t o = 0; o < cout; o++) dst[i + o] = (float)q[i + o] * scale[o];
+    }
 }
 
 static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernels *k, const effad_plan_opts *o,
@@ -174,7 +221,7 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
         /* the block's input converted to its type (forward.c, to_type) */
         const effad_qtype *bin = b->expand.w.data ? &b->expand.in_q : &b->dw.in_q;
         if (bin->dtype != cur_t) { LANDS(in_hw * b->in_c * plan_elem_bytes(bin)); cur_t = bin->dtype; }
-        if (b->dw.w.dtype == EFFAD_S8) qmul = max_sz(qmul, (size_t)(b->mid_c > b->out_c ? b->mid_c : b->out_c));
+        if (b->dw.w.dtype == EFFAD_S8 && b->dw.in_q.dtype != EFFAD_F32) qmul = max_sz(qmul, (size_t)(b->mid_c > b->out_c ? b->mid_c : b->out_c));
         if (b->expand.w.data) {
             const size_t px = plan_elem_bytes(&b->expand.out_q);
             const int rows = plan_ring_rows(b->dw.kh, b->dw.dil_h, h);
@@ -205,7 +252,7 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
         r->head_g.in_w = r->head_g.out_w = w;
         if (m->head.in_q.dtype != cur_t) LANDS((size_t)h * w * m->head.cin * plan_elem_bytes(&m->head.in_q));
         LANDS((size_t)h * w * m->head.cout * plan_elem_bytes(&m->head.out_q));
-        if (m->head.w.dtype == EFFAD_S8) qmul = max_sz(qmul, (size_t)m->head.cout);
+        if (m->head.w.dtype == EFFAD_S8 && m->head.in_q.dtype != EFFAD_F32) qmul = max_sz(qmul, (size_t)m->head.cout);
         gemm_needs(k, &m->head, (size_t)h * w, 0, prepacked, &scr, &pack);
     }
     tap_h[m->n_blocks + 1] = h; tap_w[m->n_blocks + 1] = w;
@@ -236,7 +283,9 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     r->off_pack = r->off_vec + r->vec_bytes;
     r->qmul_bytes = 2 * round64(qmul * sizeof(float));   /* two layers at once when fused */
     r->off_qmul = r->off_pack + r->pack_bytes;
-    r->off_scratch = r->off_qmul + r->qmul_bytes;
+    r->off_wq = r->off_qmul + r->qmul_bytes;
+    r->wq_bytes = wq_layout(r, m, k, prepacked);
+    r->off_scratch = r->off_wq + r->wq_bytes;
     r->off_ring = r->off_scratch + r->scratch_bytes * (size_t)n_workers;
     const size_t off_maps = r->off_ring + r->ring_bytes * (size_t)n_workers;
     for (int t = 0; t < m->n_taps; t++)
@@ -291,6 +340,7 @@ effad_status plan_runner_init(effad_runner *r, const effad_model *m, const struc
         return effad_fail(e, EFFAD_ERR_NOMEM, "arena is %zu bytes, the plan needs %zu", arena_bytes, r->total_bytes);
     r->arena = arena;
     r->arena_bytes = arena_bytes;
+    wq_fill(r);
     return EFFAD_OK;
 }
 

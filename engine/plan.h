@@ -102,6 +102,30 @@ static inline size_t plan_q16_gate_rows(size_t k)
     const size_t rows = PLAN_Q16_GATE_BYTES / (k * sizeof(int16_t)) / PLAN_GEMM_ROWS * PLAN_GEMM_ROWS;
     return rows ? rows : PLAN_GEMM_ROWS;
 }
+/* The conv slots of a model, one per conv that may hold weights the
+ * engine reads in float32 (squeeze-excite aside): 0 the stem, 1 + 3i +
+ * {0, 1, 2} block i's expand, depthwise and projection, 1 + 3 n_blocks
+ * the head; -1 for anything else. */
+#define PLAN_CONV_SLOTS (3 * EFFAD_MAX_BLOCKS + 2)
+static inline int plan_conv_slot(const effad_model *m, const effad_conv *c)
+{
+    if (c == &m->stem) return 0;
+    if (c == &m->head) return 1 + 3 * m->n_blocks;
+    for (int i = 0; i < m->n_blocks; i++) {
+        const effad_block *b = &m->blocks[i];
+        if (c == &b->expand) return 1 + 3 * i;
+        if (c == &b->dw) return 2 + 3 * i;
+        if (c == &b->project) return 3 + 3 * i;
+    }
+    return -1;
+}
+static inline const effad_conv *plan_conv_at(const effad_model *m, int slot)
+{
+    if (slot == 0) return &m->stem;
+    if (slot == 1 + 3 * m->n_blocks) return m->has_head ? &m->head : 0;
+    const effad_block *b = &m->blocks[(slot - 1) / 3];
+    return (slot - 1) % 3 == 0 ? &b->expand : (slot - 1) % 3 == 1 ? &b->dw : &b->project;
+}
 /* Bytes of one activation element of type q. */
 static inline size_t plan_elem_bytes(const effad_qtype *q)
 {

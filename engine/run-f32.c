@@ -22,7 +22,7 @@ static void gemm_chunks(void *ctx, int worker, int begin, int end)
         size_t c0 = (size_t)begin * cols, c1 = (size_t)end * cols;
         if (c1 > a.n) c1 = a.n;
         a.n = c1 - c0;
-        a.b += c0;
+        if (a.b) a.b += c0;   /* NULL for a weight-only layer read packed */
         if (a.b_packed) a.b_packed += c0 * a.k;   /* gemm_cols is a multiple of the table's panel */
         a.c += c0;
         if (a.bias) a.bias += c0;
@@ -78,11 +78,11 @@ static void pack_chunks(void *ctx, int worker, int begin, int end)
 }
 
 /* The GEMM arguments of 1x1 conv c over `pixels` rows of in. */
-static ops_gemm_args gemm_of(const effad_conv *c, const float *in, size_t pixels, const float *gate,
+static ops_gemm_args gemm_of(const effad_runner *r, const effad_conv *c, const float *in, size_t pixels, const float *gate,
                              const float *res, float *out)
 {
     ops_gemm_args a = { pixels, (size_t)c->cout, (size_t)c->cin, in, (size_t)c->cin, gate,
-                        f32_of(&c->w), (size_t)c->cout, f32_of(&c->b), run_act(c), res, (size_t)c->cout,
+                        run_f32_weights(r, c), (size_t)c->cout, f32_of(&c->b), run_act(c), res, (size_t)c->cout,
                         out, (size_t)c->cout, 0 };
     return a;
 }
@@ -145,7 +145,7 @@ static ops_status pack_layer(effad_runner *r, const effad_conv *c, ops_gemm_args
 ops_status f32_run_1x1(effad_runner *r, const effad_conv *c, const float *in, size_t pixels, const float *gate,
                        const float *res, float *out)
 {
-    gemm_job j = { r, gemm_of(c, in, pixels, gate, res, out), 0 };
+    gemm_job j = { r, gemm_of(r, c, in, pixels, gate, res, out), 0 };
     ops_status s = pack_layer(r, c, &j.a);
     if (s) return s;
     const int rows = (int)((pixels + PLAN_GEMM_ROWS - 1) / PLAN_GEMM_ROWS);
@@ -156,12 +156,12 @@ ops_status f32_run_1x1(effad_runner *r, const effad_conv *c, const float *in, si
 
 /* ------------------------------------------------ depthwise and stem */
 
-static ops_dwconv_args dw_of(const effad_conv *c, const effad_geom *g, const float *in, float *out)
+static ops_dwconv_args dw_of(const effad_runner *r, const effad_conv *c, const effad_geom *g, const float *in, float *out)
 {
     ops_dwconv_args a;
     memset(&a, 0, sizeof a);
     a.in = in;   a.in_dims = (ops_hwc){ g->in_h, g->in_w, c->cin };
-    a.w = f32_of(&c->w);  a.bias = f32_of(&c->b);
+    a.w = run_f32_weights(r, c);  a.bias = f32_of(&c->b);
     a.g = run_geom(c, g);
     a.act = run_act(c);
     a.out = out; a.out_dims = (ops_hwc){ g->out_h, g->out_w, c->cout };
@@ -197,7 +197,7 @@ static void band_mean(const float *bands, int n_bands, int c, int pixels, float 
 ops_status f32_run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, const float *in, float *out,
                       float *bands, float *mean)
 {
-    dw_job j = { r, dw_of(c, g, in, out), mean ? bands : 0 };
+    dw_job j = { r, dw_of(r, c, g, in, out), mean ? bands : 0 };
     const int n_bands = (int)plan_bands(g->out_h);
     ops_status s = run_parallel(r, dw_bands, &j, n_bands);
     if (s || !mean) return s;
@@ -236,7 +236,7 @@ static const fused_ops f32_fused_ops = { f32_expand_rows, f32_dw_row };
 ops_status f32_run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
                              const float *in, float *out, float *bands, float *mean)
 {
-    f32_fused f = { r, gemm_of(&b->expand, in, (size_t)g->in_h * g->in_w, 0, 0, 0), dw_of(&b->dw, g, 0, out) };
+    f32_fused f = { r, gemm_of(r, &b->expand, in, (size_t)g->in_h * g->in_w, 0, 0, 0), dw_of(r, &b->dw, g, 0, out) };
     ops_status s = pack_layer(r, &b->expand, &f.ex);
     if (s) return s;
     f.dw.in_ring = ring_rows;
@@ -366,7 +366,7 @@ ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geom *g, c
     memset(&j, 0, sizeof j);
     j.r = r;
     j.cv.in = in;   j.cv.in_dims = (ops_hwc){ g->in_h, g->in_w, c->cin };
-    j.cv.w = f32_of(&c->w);  j.cv.bias = f32_of(&c->b);
+    j.cv.w = run_f32_weights(r, c);  j.cv.bias = f32_of(&c->b);
     j.cv.g = run_geom(c, g);
     j.cv.groups = c->groups;
     j.cv.act = run_act(c);

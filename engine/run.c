@@ -100,6 +100,13 @@ void run_band_rows(int band, int out_h, int *begin, int *end)
     *end = *begin + PLAN_BAND_ROWS < out_h ? *begin + PLAN_BAND_ROWS : out_h;
 }
 
+const float *run_f32_weights(const effad_runner *r, const effad_conv *c)
+{
+    if (c->w.dtype == EFFAD_F32) return (const float *)c->w.data;
+    const int slot = plan_conv_slot(r->m, c);
+    return slot >= 0 && r->wq_at[slot] ? (const float *)(const void *)(r->arena + r->wq_at[slot]) : 0;
+}
+
 /* ------------------------------------------------------ type dispatch */
 
 ops_status run_1x1(effad_runner *r, const effad_conv *c, const void *in, size_t pixels, const run_fold *fold,

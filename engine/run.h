@@ -40,7 +40,14 @@ ops_conv_geom run_geom(const effad_conv *c, const effad_geom *g);
 /* Output rows [*begin, *end) of band `band` of an out_h-row map. */
 void run_band_rows(int band, int out_h, int *begin, int *end);
 /* A quantised layer: int8 weights, uint8 (q8) or int16 (q16) activations. */
-static inline int run_is_q8(const effad_conv *c) { return c->w.dtype == EFFAD_S8; }
+static inline int run_is_q8(const effad_conv *c) { return c->w.dtype == EFFAD_S8 && c->in_q.dtype != EFFAD_F32; }
+/* A weight-only layer: int8 weights stored, float32 activations; it runs
+ * the float32 kernels on weights dequantised once (run_f32_weights). */
+static inline int run_is_wq(const effad_conv *c) { return c->w.dtype == EFFAD_S8 && c->in_q.dtype == EFFAD_F32; }
+/* Conv c's float32 weights: its own, or for a weight-only layer the
+ * runner's dequantised copy (plan.c), which a pre-packed 1x1 layer does
+ * not have (it is never read: the packed copy is). */
+const float *run_f32_weights(const effad_runner *r, const effad_conv *c);
 static inline int run_is_q16(const effad_conv *c) { return c->w.dtype == EFFAD_S8 && c->in_q.dtype == EFFAD_S16; }
 /* Bytes of one activation element of type q. */
 static inline size_t run_elem_bytes(const effad_qtype *q) { return plan_elem_bytes(q); }

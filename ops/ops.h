@@ -132,7 +132,9 @@ typedef struct ops_gemm_args {
     float *c;              size_t c_stride;
     /* B already packed by the table's gemm_pack (a_scale folded in), or
      * NULL. Packing once per layer instead of once per call matters when
-     * a layer is split across threads: every row chunk would repack B. */
+     * a layer is split across threads: every row chunk would repack B.
+     * With it, b may be NULL (a weight-only layer keeps no float copy of
+     * the weights its packed panels were made from). */
     const float *b_packed;
 } ops_gemm_args;
 

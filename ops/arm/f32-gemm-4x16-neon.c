@@ -159,7 +159,7 @@ static void tile_4x4(const ops_gemm_args *g, const tile_rows *t, size_t j, size_
 ops_status f32_gemm_4x16_neon(const ops_gemm_args *g, void *scratch)
 {
     (void)scratch;
-    if (!g || (g->m && (!g->a || !g->b || !g->c))) return OPS_ERR_ARG;
+    if (!g || (g->m && (!g->a || (!g->b && !g->b_packed) || !g->c))) return OPS_ERR_ARG;
     for (size_t i = 0; i < g->m; i += 4) {
         tile_rows t;
         t.mr = g->m - i < 4 ? (int)(g->m - i) : 4;

@@ -260,7 +260,7 @@ ops_status f32_gemm_pack_avx512(const ops_gemm_args *g, float *dst)
 
 ops_status f32_gemm_12x32_avx512(const ops_gemm_args *g, void *scratch)
 {
-    if (!g || (g->m && (!g->a || !g->b || !g->c))) return OPS_ERR_ARG;
+    if (!g || (g->m && (!g->a || (!g->b && !g->b_packed) || !g->c))) return OPS_ERR_ARG;
     const size_t m = g->m, n = g->n, k = g->k;
     if (!m || !n) return OPS_OK;
 
