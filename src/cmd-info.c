@@ -63,15 +63,19 @@ void info_print(FILE *f, const effad_model *m, const effad_kernel_set *k, int ve
     if (verbose) {
         /* fused: expand and depthwise run together through a ring of rows
          * (engine/plan.h) at the native size */
-        fprintf(f, "  blocks:\n    %-3s %-5s %-6s %-3s %-5s %-11s %-4s %-4s %-6s %s\n", "#", "stage", "kernel", "s", "exp",
-                "channels", "se", "skip", "act", "fused");
+        /* type: float32, int8 (uint8 activations), 16x8 (int16 ones) or
+         * w8 (weight-only: int8 weights, float32 activations) */
+        fprintf(f, "  blocks:\n    %-3s %-5s %-6s %-3s %-5s %-11s %-4s %-4s %-6s %-7s %s\n", "#", "stage", "kernel", "s", "exp",
+                "channels", "se", "skip", "act", "type", "fused");
         for (int i = 0; i < m->n_blocks; i++) {
             const effad_block *b = &m->blocks[i];
             char ch[32];
             snprintf(ch, sizeof ch, "%d->%d", b->in_c, b->out_c);
-            fprintf(f, "    %-3d %-5d %dx%-4d %-3d %-5.3g %-11s %-4d %-4s %-6s %s\n", i, b->stage + 1, b->dw.kh, b->dw.kw,
-                    b->dw.stride_h, (double)b->mid_c / b->in_c, ch, b->se_c, b->skip ? "yes" : "no", act_name(b->dw.act),
-                    effad_block_fused(&r, i) ? "yes" : "no");
+            const char *type = b->dw.w.dtype != EFFAD_S8 ? "float32" : b->dw.in_q.dtype == EFFAD_F32 ? "w8"
+                               : b->dw.in_q.dtype == EFFAD_S16 ? "16x8" : "int8";
+            fprintf(f, "    %-3d %-5d %dx%-4d %-3d %-5.3g %-11s %-4d %-4s %-6s %-7s %s\n", i, b->stage + 1, b->dw.kh,
+                    b->dw.kw, b->dw.stride_h, (double)b->mid_c / b->in_c, ch, b->se_c, b->skip ? "yes" : "no",
+                    act_name(b->dw.act), type, effad_block_fused(&r, i) ? "yes" : "no");
         }
     }
     fprintf(f, "  levels (%s):\n", m->tap_rule);
