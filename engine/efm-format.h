@@ -57,6 +57,15 @@
  * blocks the engine converts float32 to uint8 or int16 and back, never
  * uint8 to int16. Files with S16 layers are still version 2: a reader
  * that predates them refuses the dtype by name.
+ * A layer may also keep int8 weights under float32 activations (in and
+ * out): weight-only, for blocks whose activations lose too much in 8 bits
+ * but whose weights do not -- a quarter of the float bytes at float
+ * accuracy of the activations. The engine dequantises the weights once
+ * (q * scale, as ONNX's DequantizeLinear) and runs its float32 kernels. A
+ * block is float32, int8 (or 16x8) or weight-only throughout; its
+ * squeeze-excite weights are int8 in the last two. Still version 2: a
+ * reader that predates it refuses "int8 weights need a uint8 or int16
+ * input".
  *
  * Padding. pad_mode SYMMETRIC (torchvision) keeps the recorded pads at any
  * input size; TF_SAME (lukemelas/EfficientNet-PyTorch, TensorFlow) means
