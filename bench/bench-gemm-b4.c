@@ -15,6 +15,17 @@
  * figure is the minimum over the passes; layers of one shape are summed
  * into one line; `ratio` is the last table's pack + GEMM time over the
  * first's.
+ *
+ * EFFAD_BENCH_PREPACKED=1 packs every layer once before the passes, each
+ * into its own buffer, and times the GEMM alone: B then comes from memory
+ * as the engine's pre-packed weights do, not from the cache the pack just
+ * filled. On the shared Zen 5 (AVX2 table, CPU 1, two alternated runs
+ * each, 2026-12-04) it made no difference: 84.2-84.6 ms with B packed hot,
+ * 84.9-85.0 with it from memory -- the panel prefetch hides the stream.
+ * In the engine (`effad bench --layers`, means) the same late 1x1 layers
+ * take ~8-13 % longer than their minima here, and the 24x24x960 and
+ * 12x12x1632 depthwise layers 1.4x their hot-cache time in bench-kernels:
+ * what is left is the activations' trips through L3 between layers.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -125,10 +136,26 @@ int main(int argc, char **argv)
     }
     float *a = buf(maxmk), *c = buf(maxmn), *res = buf(maxmn), *pk = buf(maxkn + 16);
     float **w = malloc(nl * sizeof *w), **bias = malloc(nl * sizeof *bias), **s = malloc(nl * sizeof *s);
+    /* EFFAD_BENCH_PREPACKED=1: every layer's B packed once, before the
+     * passes, into its own buffer (per table), as the engine's pre-packed
+     * weights are: the GEMM then reads B from memory, not from the cache
+     * the pack just filled; a_scale is left out (the engine applies the
+     * gate to a copy first). */
+    const int prepacked = getenv("EFFAD_BENCH_PREPACKED") && atoi(getenv("EFFAD_BENCH_PREPACKED"));
+    float **pp = calloc(nl * nt, sizeof *pp);
     double *tp = malloc(nl * nt * sizeof *tp), *tg = malloc(nl * nt * sizeof *tg);
     for (size_t i = 0, li = 0; i < nshapes; i++)
         for (int r = 0; r < net[i].count; r++, li++) {
             w[li] = buf(net[i].k * net[i].n); bias[li] = buf(net[i].n); s[li] = buf(net[i].k);
+            for (int t = 0; prepacked && t < nt; t++) {
+                const ops_f32_kernels *f = kt[t]->f32;
+                if (!f->gemm_pack) continue;
+                ops_gemm_args g;
+                memset(&g, 0, sizeof g);
+                g.k = net[i].k; g.n = net[i].n; g.b = w[li]; g.b_stride = net[i].n;
+                pp[li * nt + t] = buf(f->gemm_pack_buffer_size(g.n, g.k) / sizeof(float) + 16);
+                f->gemm_pack(&g, pp[li * nt + t]);
+            }
         }
     for (size_t i = 0; i < nl * nt; i++) tp[i] = tg[i] = 1e30;
     for (int pass = 0; pass < passes + 1; pass++) {
@@ -142,12 +169,16 @@ int main(int argc, char **argv)
                     memset(&g, 0, sizeof g);
                     g.m = l->m; g.k = l->k; g.n = l->n;
                     g.a = a; g.a_stride = l->k; g.b = w[li]; g.b_stride = l->n;
-                    g.bias = bias[li]; g.a_scale = l->scale ? s[li] : 0;
+                    g.bias = bias[li]; g.a_scale = l->scale && !prepacked ? s[li] : 0;
                     g.act = (ops_act){ l->swish ? OPS_ACT_SWISH : OPS_ACT_NONE, 0, 0 };
                     g.res = l->res ? res : 0; g.res_stride = l->n;
                     g.c = c; g.c_stride = l->n;
                     double t0 = now(), t1 = t0;
-                    if (f->gemm_pack) {
+                    if (pp[li * nt + t]) {
+                        g.b_packed = pp[li * nt + t];
+                        f->gemm(&g, 0);
+                        t1 = t0;
+                    } else if (f->gemm_pack) {
                         f->gemm_pack(&g, pk);
                         g.b_packed = pk;
                         t1 = now();
