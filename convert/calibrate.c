@@ -75,12 +75,12 @@ void calib_quant(const calib *c, float headroom, int weight_bits, convert_quant 
     q->n_blocks = c->m->n_blocks;
     q->stem_out = grown(c->seen.stem_out, headroom);
     for (int i = 0; i < c->m->n_blocks; i++) {
-        q->block_int8[i] = 1;
+        q->block_int8[i] = QUANT_UNIT_INT8;
         q->expand[i] = grown(c->seen.expand[i], headroom);
         q->dw[i] = grown(c->seen.dw[i], headroom);
         q->gated[i] = grown(c->seen.gated[i], headroom);
         q->out[i] = grown(c->seen.out[i], headroom);
     }
-    q->head_int8 = c->m->has_head;
+    q->head_int8 = c->m->has_head ? QUANT_UNIT_INT8 : QUANT_UNIT_FLOAT;
     q->head_out = grown(c->seen.head_out, headroom);
 }

@@ -27,20 +27,26 @@ typedef enum convert_taps {
 
 /* int8: the real range of every activation point of a network, as
  * calibration measured it (plus its headroom), and which blocks to
- * quantise. Blocks left float stay float32 throughout (squeeze-excite is
- * float in every block); the engine converts at block boundaries. How the
- * writer turns these into .efm records: convert/quant.c. */
+ * quantise. Blocks left float stay float32 throughout (squeeze-excite's
+ * activations are float in every block); the engine converts at block
+ * boundaries. How the writer turns these into .efm records:
+ * convert/quant.c. */
 typedef struct quant_range {
     float lo, hi;
     effad_qtype exact;   /* dtype EFFAD_U8: this type as it is (a QDQ model's own
                             scale and zero point), lo and hi ignored */
 } quant_range;
+/* What a unit (a block, or the head) runs as. Weight-only: int8 weights
+ * (per output channel, as an int8 unit's) with float32 activations -- the
+ * engine dequantises the weights once and runs its float32 kernels, so
+ * such a unit loses only the weights' rounding, not the activations'. */
+enum { QUANT_UNIT_FLOAT = 0, QUANT_UNIT_INT8 = 1, QUANT_UNIT_WEIGHTS = 2 };
 typedef struct convert_quant {
     int weight_bits;                     /* 8, or 7 (see quant.c) */
     int act_bits;                        /* 8 (uint8, also for 0) or 16 (int16: ops/q16.h) */
     int n_blocks;
-    uint8_t block_int8[EFFAD_MAX_BLOCKS];
-    int head_int8;
+    uint8_t block_int8[EFFAD_MAX_BLOCKS];  /* QUANT_UNIT_* */
+    int head_int8;                       /* QUANT_UNIT_* */
     quant_range stem_out;                /* block 0's input */
     quant_range expand[EFFAD_MAX_BLOCKS], dw[EFFAD_MAX_BLOCKS];
     quant_range gated[EFFAD_MAX_BLOCKS]; /* depthwise x squeeze-excite gate: the projection's input */
@@ -70,7 +76,8 @@ typedef struct convert_qdq_report {
     int found;                         /* the graph had Q/DQ nodes */
     int n_act, n_act_used;             /* Q/DQ pairs; those at effad's activation points */
     int n_weight, n_weight_used;       /* int8 weight tensors; those effad runs as int8 */
-    int int8_blocks, float_blocks, head_int8;
+    int int8_blocks, float_blocks, weight_only_blocks;
+    int head_int8;                     /* QUANT_UNIT_* */
     int stem_weights;                  /* the stem's weights were int8 (it runs float32) */
 } convert_qdq_report;
 

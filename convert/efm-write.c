@@ -91,7 +91,8 @@ static int put_weights(writer *w, const layer *c, int se, int int8)
  * The geometry is checked against the loader's limits (efm-format.h)
  * here, so the message names the layer rather than a record field. */
 /* in_q/out_q: the activation types (NULL: float32); int8_weights: int8
- * weights even with float activations (squeeze-excite of an int8 block). */
+ * weights even with float activations (a weight-only layer, and
+ * squeeze-excite of an int8 or weight-only block). */
 static effad_status put_conv(writer *w, efm_conv_rec *r, const layer *c, int se, const char *what,
                              const effad_qtype *in_q, const effad_qtype *out_q, int int8_weights)
 {
@@ -190,7 +191,7 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
     int head_int8, any_int8 = 0;
     quant_head(opt->quant, m->n_blocks, &head_in, &head_out, &head_int8);
     if ((s = put_conv(&w, &h.stem, m->stem, 0, "stem", 0, 0, 0)) ||
-        (s = put_conv(&w, &h.head, m->head, 0, "head", &head_in, &head_out, 0))) goto done;
+        (s = put_conv(&w, &h.head, m->head, 0, "head", &head_in, &head_out, head_int8))) goto done;
     any_int8 |= head_int8 && m->head;
     int has_se = 0;
     for (int i = 0; i < m->n_blocks; i++) {
@@ -204,12 +205,13 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
         snprintf(what, sizeof what, "block %d", i);
         quant_block_types t;
         quant_block(opt->quant, i, b->expand != 0, b->se_c > 0, &t);
-        any_int8 |= t.int8;
-        if ((s = put_conv(&w, &r->conv[EFM_BC_EXPAND], b->expand, 0, what, &t.in, &t.expand_out, 0)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_DW], b->dw, 0, what, &t.expand_out, &t.dw_out, 0)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_SE_REDUCE], b->se_reduce, 1, what, 0, 0, t.int8)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_SE_EXPAND], b->se_expand, 1, what, 0, 0, t.int8)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_PROJECT], b->project, 0, what, &t.project_in, &t.out, 0)))
+        const int q8 = t.int8_weights;
+        any_int8 |= q8;
+        if ((s = put_conv(&w, &r->conv[EFM_BC_EXPAND], b->expand, 0, what, &t.in, &t.expand_out, q8)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_DW], b->dw, 0, what, &t.expand_out, &t.dw_out, q8)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_SE_REDUCE], b->se_reduce, 1, what, 0, 0, q8)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_SE_EXPAND], b->se_expand, 1, what, 0, 0, q8)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_PROJECT], b->project, 0, what, &t.project_in, &t.out, q8)))
             goto done;
     }
     if ((uint32_t)w.n > EFM_MAX_TENSORS) {

@@ -39,8 +39,9 @@ void quant_weights(const float *w, int cout, int per, int bits, int8_t *q, float
 
 void quant_block(const convert_quant *q, int i, int has_expand, int has_se, quant_block_types *t)
 {
-    t->int8 = q && i < q->n_blocks && q->block_int8[i];
-    if (!t->int8) {
+    const int unit = q && i < q->n_blocks ? q->block_int8[i] : QUANT_UNIT_FLOAT;
+    t->int8_weights = unit != QUANT_UNIT_FLOAT;
+    if (unit != QUANT_UNIT_INT8) {
         t->in = t->expand_out = t->dw_out = t->project_in = t->out = f32_type;
         return;
     }
@@ -52,9 +53,10 @@ void quant_block(const convert_quant *q, int i, int has_expand, int has_se, quan
     t->out = quant_qtype(q->out[i], bits);
 }
 
-void quant_head(const convert_quant *q, int n_blocks, effad_qtype *in, effad_qtype *out, int *int8)
+void quant_head(const convert_quant *q, int n_blocks, effad_qtype *in, effad_qtype *out, int *int8_weights)
 {
-    *int8 = q && q->head_int8;
-    *in = *int8 ? quant_qtype(n_blocks ? q->out[n_blocks - 1] : q->stem_out, q->act_bits) : f32_type;
-    *out = *int8 ? quant_qtype(q->head_out, q->act_bits) : f32_type;
+    const int unit = q ? q->head_int8 : QUANT_UNIT_FLOAT, int8 = unit == QUANT_UNIT_INT8;
+    *int8_weights = unit != QUANT_UNIT_FLOAT;
+    *in = int8 ? quant_qtype(n_blocks ? q->out[n_blocks - 1] : q->stem_out, q->act_bits) : f32_type;
+    *out = int8 ? quant_qtype(q->head_out, q->act_bits) : f32_type;
 }

@@ -25,12 +25,14 @@ effad_qtype quant_qtype(quant_range r, int act_bits);
 void quant_weights(const float *w, int cout, int per, int bits, int8_t *q, float *scale);
 
 /* The activation types around each layer of block i / the head under q
- * (all float32 when the block stays float). */
+ * (all float32 when the block stays float or is weight-only), and whether
+ * its weights are int8 (also squeeze-excite's). */
 typedef struct quant_block_types {
     effad_qtype in, expand_out, dw_out, project_in, out;
-    int int8;
+    int int8_weights;
 } quant_block_types;
 void quant_block(const convert_quant *q, int i, int has_expand, int has_se, quant_block_types *t);
-void quant_head(const convert_quant *q, int n_blocks, effad_qtype *in, effad_qtype *out, int *int8);
+/* *int8_weights as quant_block_types'. */
+void quant_head(const convert_quant *q, int n_blocks, effad_qtype *in, effad_qtype *out, int *int8_weights);
 
 #endif
