@@ -29,7 +29,7 @@ typedef struct selector {
     calib_hist hist;
     quant_range cand[CALIB_MAX_POINTS][CALIB_N_METHODS];
     uint8_t method[CALIB_MAX_POINTS];
-    uint8_t unit_int8[EFFAD_MAX_BLOCKS + 1];
+    uint8_t unit[EFFAD_MAX_BLOCKS + 1];      /* the current choice: QUANT_UNIT_* per unit */
     quant_select_report *rep;
     effad_error *e;
 } selector;
@@ -106,8 +106,8 @@ static effad_status error_of(selector *s, const convert_quant *q, const char *st
 }
 
 /* The quantisation with every point at its chosen method, ranges widened
- * by headroom, the units flagged in int8 quantised. */
-static void fill_quant(const selector *s, float headroom, const uint8_t *int8, convert_quant *q)
+ * by headroom, each unit as unit[] says (QUANT_UNIT_*). */
+static void fill_quant(const selector *s, float headroom, const uint8_t *unit, convert_quant *q)
 {
     memset(q, 0, sizeof *q);
     q->weight_bits = s->o->weight_bits;
@@ -119,15 +119,15 @@ static void fill_quant(const selector *s, float headroom, const uint8_t *int8, c
         d->lo = r.lo * headroom;
         d->hi = r.hi * headroom;
     }
-    for (int i = 0; i < s->n_blocks; i++) q->block_int8[i] = int8[i];
-    q->head_int8 = s->has_head && int8[s->n_blocks];
+    for (int i = 0; i < s->n_blocks; i++) q->block_int8[i] = unit[i];
+    q->head_int8 = s->has_head ? unit[s->n_blocks] : QUANT_UNIT_FLOAT;
 }
 
 /* Unit u alone in int8. */
-static void only(int u, uint8_t *int8)
+static void only(int u, uint8_t *unit)
 {
-    memset(int8, 0, EFFAD_MAX_BLOCKS + 1);
-    int8[u] = 1;
+    memset(unit, QUANT_UNIT_FLOAT, EFFAD_MAX_BLOCKS + 1);
+    unit[u] = QUANT_UNIT_INT8;
 }
 
 /* The points unit u decides: a block's own layer outputs (block 0 also its
@@ -193,10 +193,9 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Stage 3: each unit alone in int8 at the final ranges; units above the
- * median error stay float32 in order of error per byte while the budget
- * lasts. */
-static effad_status choose_float(selector *s, float headroom)
+/* Each unit alone in int8 at the final ranges: its error, and the bytes
+ * keeping it float32 adds. */
+static effad_status measure_units(selector *s, float headroom)
 {
     quant_select_report *rep = s->rep;
     double sorted[EFFAD_MAX_BLOCKS + 1];
@@ -215,22 +214,96 @@ static effad_status choose_float(selector *s, float headroom)
     qsort(sorted, (size_t)s->n_units, sizeof *sorted, cmp_double);
     rep->median_unit_error = s->n_units % 2 ? sorted[s->n_units / 2]
                                             : 0.5 * (sorted[s->n_units / 2 - 1] + sorted[s->n_units / 2]);
+    return EFFAD_OK;
+}
+
+/* Stage 3: units above the median error stay float32 in order of error
+ * per byte while the budget lasts. */
+static effad_status choose_float(selector *s, float headroom)
+{
+    quant_select_report *rep = s->rep;
+    effad_status st = measure_units(s, headroom);
+    if (st) return st;
     const double budget = (double)s->o->float_budget * (double)rep->float_bytes;
     double spent = 0;
     for (;;) {
         int pick = -1;
         double pick_rate = 0;
         for (int u = 0; u < s->n_units; u++) {
-            if (!s->unit_int8[u] || !(rep->unit_error[u] > rep->median_unit_error)) continue;
+            if (s->unit[u] != QUANT_UNIT_INT8 || !(rep->unit_error[u] > rep->median_unit_error)) continue;
             if (spent + (double)rep->unit_bytes[u] > budget) continue;
             const double rate = rep->unit_error[u] / (double)(rep->unit_bytes[u] > 0 ? rep->unit_bytes[u] : 1);
             if (pick < 0 || rate > pick_rate) { pick = u; pick_rate = rate; }
         }
         if (pick < 0) return EFFAD_OK;
-        s->unit_int8[pick] = 0;
-        rep->unit_float[pick] = QUANT_FLOAT_MEASURED;
+        s->unit[pick] = QUANT_UNIT_FLOAT;
+        rep->unit_float[pick] = QUANT_BY_MEASURE;
         spent += (double)rep->unit_bytes[pick];
     }
+}
+
+/* Stage 3b: the int8 units at or above the median error, worst first,
+ * each weight-only on top of the current choice, kept when the whole
+ * network's error drops by QUANT_WEIGHTS_GAIN while their MACs fit the
+ * budget. */
+static effad_status choose_weights(selector *s, float headroom)
+{
+    quant_select_report *rep = s->rep;
+    effad_status st;
+    if (!rep->units_measured && (st = measure_units(s, headroom))) return st;
+    const double budget = (double)s->o->weight_only_budget * (double)rep->macs;
+    int order[EFFAD_MAX_BLOCKS + 1], n = 0;
+    for (int u = 0; u < s->n_units; u++)
+        if (s->unit[u] == QUANT_UNIT_INT8 && rep->unit_error[u] >= rep->median_unit_error &&
+            (double)rep->unit_macs[u] <= budget)
+            order[n++] = u;
+    if (!n) return EFFAD_OK;
+    for (int i = 1; i < n; i++)   /* by error, descending; ties keep the unit order */
+        for (int j = i; j > 0 && rep->unit_error[order[j]] > rep->unit_error[order[j - 1]]; j--) {
+            const int t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
+        }
+    double spent = 0, best;
+    convert_quant q;
+    fill_quant(s, headroom, s->unit, &q);
+    if ((st = error_of(s, &q, "weight-only", 1, n + 1, &best, 0, 0))) return st;
+    for (int i = 0; i < n; i++) {
+        const int u = order[i];
+        if (spent + (double)rep->unit_macs[u] > budget) continue;
+        s->unit[u] = QUANT_UNIT_WEIGHTS;
+        fill_quant(s, headroom, s->unit, &q);
+        double err;
+        if ((st = error_of(s, &q, "weight-only", i + 2, n + 1, &err, 0, 0))) return st;
+        rep->weights_tried[u] = 1;
+        rep->weights_error_before[u] = best;
+        rep->weights_error_after[u] = err;
+        if (err <= (1.0 - QUANT_WEIGHTS_GAIN) * best) {
+            rep->unit_weights[u] = QUANT_BY_MEASURE;
+            spent += (double)rep->unit_macs[u];
+            best = err;
+        } else s->unit[u] = QUANT_UNIT_INT8;
+    }
+    return EFFAD_OK;
+}
+
+static long long conv_macs(const effad_conv *c, long long out_hw)
+{
+    return c->w.data ? out_hw * c->kh * c->kw * (c->cin / c->groups) * c->cout : 0;
+}
+
+/* Each unit's multiply-accumulates at the geometry r was planned for
+ * (effad_model_macs', unit by unit), and the network's. */
+static void count_macs(selector *s, const effad_model *m, const effad_runner *r)
+{
+    quant_select_report *rep = s->rep;
+    for (int i = 0; i < m->n_blocks; i++) {
+        const effad_block *b = &m->blocks[i];
+        const effad_geom *g = &r->dw_g[i];
+        const long long in_hw = (long long)g->in_h * g->in_w, out_hw = (long long)g->out_h * g->out_w;
+        rep->unit_macs[i] = conv_macs(&b->expand, in_hw) + conv_macs(&b->dw, out_hw) + conv_macs(&b->se_reduce, 1) +
+                            conv_macs(&b->se_expand, 1) + conv_macs(&b->project, out_hw);
+    }
+    if (m->has_head) rep->unit_macs[m->n_blocks] = conv_macs(&m->head, (long long)r->head_g.out_h * r->head_g.out_w);
+    rep->macs = effad_model_macs(m, 0, 0);
 }
 effad_status quant_select(const convert_session *cs, const quant_inputs *in, const quant_select_options *o,
                           convert_quant *q, quant_select_report *rep, effad_error *e)
@@ -291,6 +364,7 @@ effad_status quant_select(const convert_session *cs, const quant_inputs *in, con
     if (!s->ref || !s->lv) { st = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
     if ((st = model_open(s, 0, 0, &mr))) goto done;
     rep->float_bytes = (long long)mr.m->n_bytes;
+    count_macs(s, mr.m, &mr.r);
     st = model_levels(s, &mr, in->measure, in->n_measure, s->ref);
     model_close(&mr);
     if (st) goto done;
@@ -301,7 +375,7 @@ effad_status quant_select(const convert_session *cs, const quant_inputs *in, con
 
     /* 2. the headroom, whole network in int8 */
     uint8_t all[EFFAD_MAX_BLOCKS + 1];
-    memset(all, 1, sizeof all);
+    memset(all, QUANT_UNIT_INT8, sizeof all);
     convert_quant cq;
     if (o->headroom > 0) rep->headroom_chosen = o->headroom;
     else {
@@ -317,15 +391,17 @@ effad_status quant_select(const convert_session *cs, const quant_inputs *in, con
         }
     }
 
-    /* 3. the units that stay float32 */
+    /* 3. the units that stay float32, 3b. those that become weight-only */
     for (int u = 0; u < s->n_units; u++) {
-        s->unit_int8[u] = !o->keep_float[u];
-        rep->unit_float[u] = o->keep_float[u] ? QUANT_FLOAT_ASKED : 0;
+        s->unit[u] = o->keep_float[u] ? QUANT_UNIT_FLOAT : o->weight_only[u] ? QUANT_UNIT_WEIGHTS : QUANT_UNIT_INT8;
+        rep->unit_float[u] = o->keep_float[u] ? QUANT_BY_REQUEST : 0;
+        rep->unit_weights[u] = o->weight_only[u] && !o->keep_float[u] ? QUANT_BY_REQUEST : 0;
     }
     if (o->float_budget > 0 && (st = choose_float(s, rep->headroom_chosen))) goto done;
+    if (o->weight_only_budget > 0 && (st = choose_weights(s, rep->headroom_chosen))) goto done;
 
     /* the result, and the old default for comparison */
-    fill_quant(s, rep->headroom_chosen, s->unit_int8, q);
+    fill_quant(s, rep->headroom_chosen, s->unit, q);
     if ((st = error_of(s, q, "final", 1, 2, &rep->error_final, &rep->error_final_defective, 0))) goto done;
     rep->error_baseline = rep->error_baseline_defective = NAN;
     if (o->method < 0 || !(o->headroom > 0)) {

@@ -1,7 +1,7 @@
 /*
  * quant-select.h -- int8 calibration chosen by measurement.
  *
- * Three choices, each made by running int8 versions of the network and
+ * Four choices, each made by running int8 versions of the network and
  * comparing their level vectors with the float32 model's on the same
  * images: how far quantisation moves each image relative to how far the
  * image lies from the good calibration images, both measured in each
@@ -27,7 +27,18 @@
  *     most float_budget of the float32 file: noise let in early is
  *     amplified by every block after it, and the early blocks are the
  *     small ones, so a few percent of size buys a good part of the error
- *     back. The report gives each such block with its figures.
+ *     back. The report gives each such block with its figures;
+ *  3b. which int8 units become weight-only (int8 weights, float32
+ *     activations: convert.h): those still int8 whose error alone in
+ *     int8 is at least the median, worst first, each tried on top of the
+ *     current choice and kept when the whole network's error drops by at
+ *     least QUANT_WEIGHTS_GAIN of it, while the weight-only units' MACs
+ *     stay within weight_only_budget of the network's. Float activations
+ *     remove the activations' rounding, which is most of an int8 unit's
+ *     error, at a fraction of float32's bytes; but they cost float32
+ *     kernels' time where the MACs are, hence a budget in MACs, and a
+ *     measured gain rather than the error alone: a unit whose error the
+ *     blocks after it absorb is not worth the time.
  *
  * Everything is deterministic: fixed image order, fixed candidate order,
  * a candidate replaces the current choice only when strictly better, and
@@ -61,6 +72,12 @@ typedef struct quant_select_options {
                                            float32 file (0: none chosen by measurement) */
     uint8_t keep_float[EFFAD_MAX_BLOCKS + 1];   /* units the caller keeps float32
                                                    (blocks, then the head) */
+    float weight_only_budget;           /* weight-only units chosen by measurement may
+                                           hold this fraction of the network's MACs at
+                                           its native input size (0: stage 3b off) */
+    uint8_t weight_only[EFFAD_MAX_BLOCKS + 1];  /* units the caller makes weight-only
+                                                   (not counted in the budget; keep_float
+                                                   wins where both are set) */
     const effad_kernel_set *k;          /* NULL: the best this machine runs */
     effad_threads *threads;             /* NULL: the caller's thread */
     /* optional progress: called after each measured pass */
@@ -68,7 +85,10 @@ typedef struct quant_select_options {
     void *progress_ctx;
 } quant_select_options;
 
-enum { QUANT_FLOAT_MEASURED = 1, QUANT_FLOAT_ASKED = 2 };
+/* Why a unit is float32 or weight-only. */
+enum { QUANT_BY_MEASURE = 1, QUANT_BY_REQUEST = 2 };
+/* Stage 3b keeps a weight-only unit when the error drops by this much of itself. */
+#define QUANT_WEIGHTS_GAIN 0.01
 
 typedef struct quant_select_report {
     int n_points;
@@ -76,12 +96,17 @@ typedef struct quant_select_report {
     uint8_t method[CALIB_MAX_POINTS];
     int method_count[CALIB_N_METHODS];
     int n_units;                            /* blocks, then the head if any */
-    int units_measured;                     /* 0 when no float budget: the next two are unset */
+    int units_measured;                     /* 0 when neither stage 3 nor 3b ran: the next two are unset */
     double unit_error[EFFAD_MAX_BLOCKS + 1];/* that unit alone in int8, final ranges */
     long long unit_bytes[EFFAD_MAX_BLOCKS + 1]; /* what keeping it float32 adds to the int8 file */
     long long float_bytes;                  /* the float32 file */
-    uint8_t unit_float[EFFAD_MAX_BLOCKS + 1]; /* 0 int8, or QUANT_FLOAT_* */
+    uint8_t unit_float[EFFAD_MAX_BLOCKS + 1]; /* 0, or QUANT_BY_*: float32 */
     double median_unit_error;
+    uint8_t unit_weights[EFFAD_MAX_BLOCKS + 1]; /* 0, or QUANT_BY_*: weight-only */
+    uint8_t weights_tried[EFFAD_MAX_BLOCKS + 1];/* stage 3b measured it (kept or not): */
+    double weights_error_before[EFFAD_MAX_BLOCKS + 1], weights_error_after[EFFAD_MAX_BLOCKS + 1];
+                                            /* the whole network's error before and with it */
+    long long unit_macs[EFFAD_MAX_BLOCKS + 1], macs;  /* per unit and the network's (native size) */
     int n_headrooms;
     float headroom[QUANT_N_HEADROOMS];
     double headroom_error[QUANT_N_HEADROOMS];

@@ -15,6 +15,7 @@ void convert_int8_defaults(convert_int8 *c)
     c->co.select.method = -1;
     c->co.select.headroom = 0.0f;
     c->co.select.float_budget = 0.02f;
+    c->co.select.weight_only_budget = 0.15f;
     c->threads = 1;
 }
 
@@ -37,6 +38,13 @@ void convert_int8_help(FILE *f)
             "                     0: every block int8)\n"
             "  --keep-float LIST  blocks that stay float32 whatever is measured: indices\n"
             "                     and 'head', comma-separated (e.g. 0,1,head)\n"
+            "  --weight-only-budget P\n"
+            "                     int8 blocks where int8 hurts most may become weight-only\n"
+            "                     (int8 weights, float32 activations) when that cuts the\n"
+            "                     measured error by 1 %%, over at most P %% of the MACs\n"
+            "                     (default 15; 0: none chosen by measurement)\n"
+            "  --weight-only LIST blocks that are weight-only whatever is measured, as\n"
+            "                     --keep-float's LIST\n"
             "  --measure N        measure the error on N of the good images and N\n"
             "                     defective ones (default 4)\n"
             "  --defects DIR      defective images to measure on (default: synthetic\n"
@@ -92,9 +100,15 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
         double f;
         if (!cli_parse_double(v, &f) || f < 0.0 || f > 1000.0) { cli_usage_error("convert", "bad --float-budget '%s' (0 to 1000 %%)", v); return -1; }
         co->select.float_budget = (float)(f / 100.0);
-    } else if (!strcmp(a, "--keep-float")) {
-        if (!parse_units(v, co->select.keep_float)) {
-            cli_usage_error("convert", "bad --keep-float '%s' (block indices and 'head', comma-separated)", v);
+    } else if (!strcmp(a, "--weight-only-budget")) {
+        double f;
+        if (!cli_parse_double(v, &f) || f < 0.0 || f > 100.0) { cli_usage_error("convert", "bad --weight-only-budget '%s' (0 to 100 %%)", v); return -1; }
+        co->select.weight_only_budget = (float)(f / 100.0);
+    } else if (!strcmp(a, "--keep-float") || !strcmp(a, "--weight-only")) {
+        const int keep = !strcmp(a, "--keep-float");
+        if (!parse_units(v, keep ? co->select.keep_float : co->select.weight_only)) {
+            cli_usage_error("convert", keep ? "bad --keep-float '%s' (block indices and 'head', comma-separated)"
+                                            : "bad --weight-only '%s' (block indices and 'head', comma-separated)", v);
             return -1;
         }
     } else if (!strcmp(a, "--calib-method")) {
@@ -136,6 +150,17 @@ static void on_pass(void *ctx, const char *stage, int done, int total)
 
 /* -------------------------------------------------------------- report */
 
+/* "  float32     block 3: " (or "the head: "), then "as asked (OPTION)"
+ * when the caller named the unit; 1 when the choice was measured (the
+ * caller prints its figures). */
+static int unit_line(const char *kind, int u, int n_blocks, int why, const char *option)
+{
+    if (u == n_blocks) printf("  %-11s the head: ", kind);
+    else printf("  %-11s block %d: ", kind, u);
+    if (why == QUANT_BY_REQUEST) printf("as asked (%s)", option);
+    return why == QUANT_BY_MEASURE;
+}
+
 static void print_report(const convert_int8 *c, const calib_images_report *ir, const quant_select_report *r,
                          int n_blocks, double seconds)
 {
@@ -167,20 +192,58 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
     for (int u = 0; u < r->n_units; u++) {
         if (!r->unit_float[u]) continue;
         n_float++;
-        if (u == n_blocks) printf("  float32     the head: ");
-        else printf("  float32     block %d: ", u);
-        if (r->unit_float[u] == QUANT_FLOAT_ASKED) printf("as asked (--keep-float)\n");
-        else printf("alone in int8 its error is %.3g (median %.3g); float32 adds %lld bytes (%.2f%% of the float32 file)\n",
-                    r->unit_error[u], r->median_unit_error, r->unit_bytes[u],
-                    100.0 * (double)r->unit_bytes[u] / (double)r->float_bytes);
+        if (unit_line("float32", u, n_blocks, r->unit_float[u], "--keep-float"))
+            printf("alone in int8 its error is %.3g (median %.3g); float32 adds %lld bytes (%.2f%% of the float32 file)",
+                   r->unit_error[u], r->median_unit_error, r->unit_bytes[u],
+                   100.0 * (double)r->unit_bytes[u] / (double)r->float_bytes);
+        printf("\n");
     }
     if (!n_float) printf("  float32     none (budget %g%% of the float32 file)\n", 100.0 * (double)o->float_budget);
+    int n_weights = 0, n_tried = 0;
+    for (int u = 0; u < r->n_units; u++) {
+        n_tried += r->weights_tried[u] && !r->unit_weights[u];
+        if (!r->unit_weights[u]) continue;
+        n_weights++;
+        if (unit_line("weight-only", u, n_blocks, r->unit_weights[u], "--weight-only"))
+            printf("alone in int8 its error is %.3g (median %.3g); weight-only took the error %.3g -> %.3g",
+                   r->unit_error[u], r->median_unit_error, r->weights_error_before[u], r->weights_error_after[u]);
+        printf("; float32 activations over %.1f%% of the MACs\n", 100.0 * (double)r->unit_macs[u] / (double)r->macs);
+    }
+    if (!n_weights)
+        printf("  weight-only none (budget %g%% of the MACs)\n", 100.0 * (double)o->weight_only_budget);
+    if (n_tried) {
+        printf("  weight-only tried, gained under %g%%, left int8:", 100.0 * QUANT_WEIGHTS_GAIN);
+        for (int u = 0; u < r->n_units; u++)
+            if (r->weights_tried[u] && !r->unit_weights[u])
+                printf(" %s%d %.3g -> %.3g", u == n_blocks ? "head" : "b", u == n_blocks ? 0 : u,
+                       r->weights_error_before[u], r->weights_error_after[u]);
+        printf("\n");
+    }
+    const int has_head = r->n_units > n_blocks, head_float = has_head && r->unit_float[n_blocks],
+              head_weights = has_head && r->unit_weights[n_blocks];
+    printf("  blocks      %d int8, %d weight-only, %d float32; head %s\n",
+           n_blocks - (n_float - head_float) - (n_weights - head_weights), n_weights - head_weights, n_float - head_float,
+           !has_head ? "none" : head_float ? "float32" : head_weights ? "weight-only" : "int8");
     printf("  error       %.4g on all, %.4g on the defective images", r->error_final, r->error_final_defective);
     if (!isnan(r->error_baseline))
         printf("; min/max x1.5 everywhere: %.4g, %.4g", r->error_baseline, r->error_baseline_defective);
     printf("\n");
     printf("              (each level's int8 - float32 distance over the image's distance from the good images,\n"
            "               both in units of each feature's std over the good images, squared; mean over levels)\n");
+}
+
+/* A --keep-float or --weight-only list against the model: the head's
+ * flag to its unit, and no block past the last. */
+static effad_status place_units(uint8_t *units, const char *option, const convert_session *cs, effad_error *e)
+{
+    const int n_blocks = convert_n_blocks(cs);
+    const uint8_t head = units[EFFAD_MAX_BLOCKS];
+    for (int b = n_blocks; b < EFFAD_MAX_BLOCKS; b++)
+        if (units[b]) return effad_fail(e, EFFAD_ERR_ARG, "%s %d: the model has %d blocks (0..%d)", option, b, n_blocks, n_blocks - 1);
+    if (head && !convert_has_head(cs)) return effad_fail(e, EFFAD_ERR_ARG, "%s head: the model has no head", option);
+    units[EFFAD_MAX_BLOCKS] = 0;
+    units[n_blocks] = head;
+    return EFFAD_OK;
 }
 
 effad_status convert_int8_run(convert_int8 *c, const convert_session *cs, convert_quant *q, effad_error *e)
@@ -199,15 +262,15 @@ effad_status convert_int8_run(convert_int8 *c, const convert_session *cs, conver
     c->co.select.threads = c->pool;
     c->co.select.progress = on_pass;
     c->co.select.progress_ctx = &pr;
-    /* --keep-float: the head's flag to its unit, and no block past the last */
     const int n_blocks = convert_n_blocks(cs);
-    uint8_t *keep = c->co.select.keep_float;
-    const uint8_t head = keep[EFFAD_MAX_BLOCKS];
-    for (int b = n_blocks; b < EFFAD_MAX_BLOCKS; b++)
-        if (keep[b]) return effad_fail(e, EFFAD_ERR_ARG, "--keep-float %d: the model has %d blocks (0..%d)", b, n_blocks, n_blocks - 1);
-    if (head && !convert_has_head(cs)) return effad_fail(e, EFFAD_ERR_ARG, "--keep-float head: the model has no head");
-    keep[EFFAD_MAX_BLOCKS] = 0;
-    keep[n_blocks] = head;
+    quant_select_options *o = &c->co.select;
+    effad_status s;
+    if ((s = place_units(o->keep_float, "--keep-float", cs, e)) || (s = place_units(o->weight_only, "--weight-only", cs, e)))
+        return s;
+    for (int u = 0; u <= n_blocks; u++)
+        if (o->keep_float[u] && o->weight_only[u])
+            return effad_fail(e, EFFAD_ERR_ARG, "--keep-float and --weight-only both name %s %d", u == n_blocks ? "head" : "block",
+                              u == n_blocks ? 0 : u);
     /* 16-bit activations: the auto headroom's candidates (1 to 6) are 8-bit
      * choices, a trade between clipping and resolution that 16 bits do not
      * have to make (see CONVERT_HEADROOM_16) */
@@ -215,7 +278,7 @@ effad_status convert_int8_run(convert_int8 *c, const convert_session *cs, conver
     static quant_select_report rep;
     calib_images_report ir;
     const double t0 = cli_now();
-    effad_status s = calibrate_images(cs, &c->co, q, &rep, &ir, e);
+    s = calibrate_images(cs, &c->co, q, &rep, &ir, e);
     if (pr.stage) cli_progress_end(&pr.p);
     if (!s) print_report(c, &ir, &rep, n_blocks, cli_now() - t0);
     return s;
@@ -231,8 +294,9 @@ void convert_int8_close(convert_int8 *c)
 
 void convert_print_qdq(const convert_qdq_report *r)
 {
-    printf("int8 from the graph's QuantizeLinear/DequantizeLinear nodes (no calibration): %d blocks int8, %d float32, "
-           "head %s\n", r->int8_blocks, r->float_blocks, r->head_int8 ? "int8" : "float32");
+    printf("int8 from the graph's QuantizeLinear/DequantizeLinear nodes (no calibration): %d blocks int8, %d weight-only, "
+           "%d float32, head %s\n", r->int8_blocks, r->weight_only_blocks, r->float_blocks,
+           r->head_int8 == QUANT_UNIT_INT8 ? "int8" : r->head_int8 == QUANT_UNIT_WEIGHTS ? "weight-only" : "float32");
     printf("  taken       %d of %d Q/DQ pairs (effad's activation points), %d of %d int8 weight tensors\n", r->n_act_used,
            r->n_act, r->n_weight_used, r->n_weight);
     if (r->n_act > r->n_act_used)

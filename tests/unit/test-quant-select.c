@@ -16,11 +16,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include "check.h"
-#include "test-files.h"
 #include "calib-hist.h"
 #include "level-error.h"
 #include "quant-select.h"
 #include "quant.h"
+#include "select-fixture.h"
 #include "spearman.h"
 
 static uint32_t seed = 99;
@@ -141,37 +141,13 @@ static void test_spearman(void)
 
 /* ------------------------------------------------------- quant_select */
 
-static uint32_t nseed = 7;
-static float noise(void)
-{
-    nseed = nseed * 1664525u + 1013904223u;
-    return (float)((int)(nseed >> 9) - (1 << 22)) / (float)(1 << 22);
-}
-
 static void test_select(void)
 {
-    size_t n_onnx = 0, n_in = 0;
-    uint8_t *onnx = slurp("tests/golden/tiny-tv-fold/model.onnx", &n_onnx);
-    float *input = slurp_f32("tests/golden/tiny-tv-fold/input.f32", &n_in);
-    CHECK(onnx && input);
-    if (!onnx || !input) { free(onnx); free(input); return; }
-    const size_t floats = n_in / 4, hw = floats / 3;
+    select_fixture f;
+    if (!select_fixture_open(&f)) return;
+    const convert_session *cs = f.cs;
+    const quant_inputs in = f.in;
     effad_error e = { 0 };
-    convert_session *cs = 0;
-    CHECK_MSG(convert_open(onnx, n_onnx, 0, &cs, 0, &e) == EFFAD_OK, "%s", e.msg);
-    if (!cs) { free(onnx); free(input); return; }
-    /* 8 calibration inputs; measured on 2 of them and 2 with a bright patch */
-    enum { NC = 8, NM = 4 };
-    float *calib_in = malloc(sizeof(float) * floats * NC), *measure = malloc(sizeof(float) * floats * NM);
-    for (int i = 0; i < NC; i++)
-        for (size_t j = 0; j < floats; j++) calib_in[i * floats + j] = input[j] * 0.7f + 0.4f * noise();
-    for (int i = 0; i < NM; i++) {
-        memcpy(measure + i * floats, calib_in + (size_t)(2 * i) * floats, sizeof(float) * floats);
-        if (i >= 2)
-            for (size_t c = 0; c < 3; c++)
-                for (size_t p = 200; p < 600; p++) measure[i * floats + c * hw + p] = 4.0f;
-    }
-    const quant_inputs in = { floats, calib_in, NC, measure, NM, 2 };
     quant_select_options o;
     memset(&o, 0, sizeof o);
     o.weight_bits = 8;
@@ -191,11 +167,11 @@ static void test_select(void)
     int observed = 0;
     for (int p = 0; p < r1.n_points; p++) observed += r1.observed[p];
     CHECK_EQ_INT(seen, observed);
-    CHECK_EQ_INT(q1.block_int8[2], 0);
-    CHECK_EQ_INT(r1.unit_float[2], QUANT_FLOAT_ASKED);
+    CHECK_EQ_INT(q1.block_int8[2], QUANT_UNIT_FLOAT);
+    CHECK_EQ_INT(r1.unit_float[2], QUANT_BY_REQUEST);
     long long spent = 0;
     for (int u = 0; u < r1.n_units; u++)
-        if (r1.unit_float[u] == QUANT_FLOAT_MEASURED) {
+        if (r1.unit_float[u] == QUANT_BY_MEASURE) {
             spent += r1.unit_bytes[u];
             CHECK_MSG(r1.unit_error[u] > r1.median_unit_error, "block %d kept float below the median error", u);
         }
@@ -214,15 +190,14 @@ static void test_select(void)
     CHECK_MSG(quant_select(cs, &in, &o, &q2, &r2, &e) == EFFAD_OK, "%s", e.msg);
     CHECK(r2.n_headrooms == 0 && r2.headroom_chosen == 2.0f && !r2.units_measured && isnan(r2.error_baseline));
     CHECK_EQ_INT(r2.method_count[CALIB_MINMAX], observed);
-    for (int i = 0; i < q2.n_blocks; i++) CHECK(q2.block_int8[i]);
+    for (int i = 0; i < q2.n_blocks; i++) CHECK_EQ_INT(q2.block_int8[i], QUANT_UNIT_INT8);
     if (r1.method[4] == CALIB_MINMAX)   /* point 4: block 0's output */
         CHECK_NEAR(q2.out[0].hi / 2.0, q1.out[0].hi / r1.headroom_chosen, 1e-6 * q1.out[0].hi);
     /* nothing to calibrate on */
-    const quant_inputs empty = { floats, calib_in, 0, measure, NM, 2 };
+    quant_inputs empty = in;
+    empty.n_calib = 0;
     CHECK_EQ_INT(quant_select(cs, &empty, &o, &q2, &r2, &e), EFFAD_ERR_ARG);
-    free(calib_in); free(measure);
-    convert_close(cs);
-    free(onnx); free(input);
+    select_fixture_close(&f);
 }
 
 int main(void)
