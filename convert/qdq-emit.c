@@ -42,7 +42,10 @@ static size_t efm_at(const effad_conv *c, int se, int o, int ci, int ky, int kx)
 }
 
 /* The float weights of c as a value called prefix.w: an initializer, or
- * int8 OIHW + per-channel scales through DequantizeLinear on axis 0. */
+ * int8 OIHW + per-channel scales through DequantizeLinear on axis 0 --
+ * for an int8 layer and for a weight-only one alike (int8 weights, float32
+ * activations, which store() leaves without a pair): ONNX Runtime then
+ * runs the weight-only layer's q * scale in float, as the engine does. */
 static void weights(emitter *em, const effad_conv *c, int se, const char *prefix)
 {
     const int icg = c->cin / c->groups;

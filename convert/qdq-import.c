@@ -329,20 +329,26 @@ static effad_status take_weights(qdq_weight *w, const layer *c, const char *what
     return EFFAD_OK;
 }
 
+/* The Q/DQ pair the graph put on value v, or NULL. */
+static qdq_act *act_of(qdq_import *qi, const graph *g, int v)
+{
+    for (int i = 0; i < qi->n_act; i++)
+        if (!strcmp(qi->act[i].name, g->val[v].name)) return &qi->act[i];
+    return 0;
+}
+
 /* Point p's range as the exact type the graph gave value v. */
 static effad_status take_act(qdq_import *qi, const graph *g, int v, convert_quant *q, int p, const char *what,
                              effad_error *e)
 {
-    const char *name = g->val[v].name;
-    for (int i = 0; i < qi->n_act; i++)
-        if (!strcmp(qi->act[i].name, name)) {
-            quant_range *r = calib_point_range(q, p);
-            r->exact = qi->act[i].q;
-            qi->act[i].used = 1;
-            return EFFAD_OK;
-        }
-    return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s: its weights are int8 but '%s' has no QuantizeLinear/"
-                      "DequantizeLinear pair (effad runs a block in int8 throughout)", what, name);
+    qdq_act *a = act_of(qi, g, v);
+    if (!a)
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s: its weights are int8 but '%s' has no QuantizeLinear/"
+                          "DequantizeLinear pair (effad runs a block in int8 throughout, or weight-only: float "
+                          "activations everywhere)", what, g->val[v].name);
+    calib_point_range(q, p)->exact = a->q;
+    a->used = 1;
+    return EFFAD_OK;
 }
 
 effad_status qdq_map(qdq_import *qi, const mnet *m, const graph *g, convert_quant *q, qdq_report *rep,
@@ -375,30 +381,40 @@ effad_status qdq_map(qdq_import *qi, const mnet *m, const graph *g, convert_quan
                               "block in int8 throughout, or in float32)", what, n_int8, n_conv);
         for (int k = 0; k < 3; k++)
             if (convs[k] && (s = take_weights(w[k], convs[k], what, e))) return s;
+        /* no pair inside the block: its int8 weights run on float
+         * activations (what --emit-qdq writes for a weight-only block; a
+         * pair on its output may still be the next block's input's) */
+        if (!(b->expand && act_of(qi, g, b->expand->out)) && !act_of(qi, g, b->dw->out) &&
+            !(b->se_c && act_of(qi, g, b->project->in0))) {
+            q->block_int8[i] = QUANT_UNIT_WEIGHTS;
+            rep->weight_only_blocks++;
+            continue;
+        }
         const int base = 1 + 4 * i;
         if ((s = take_act(qi, g, m->boundary[i], q, i ? base - 4 + CALIB_OUT : 0, what, e))) return s;
         if (b->expand && (s = take_act(qi, g, b->expand->out, q, base + CALIB_EXPAND, what, e))) return s;
         if ((s = take_act(qi, g, b->dw->out, q, base + CALIB_DW, what, e))) return s;
         if (b->se_c && (s = take_act(qi, g, b->project->in0, q, base + CALIB_GATED, what, e))) return s;
         if ((s = take_act(qi, g, b->out_val, q, base + CALIB_OUT, what, e))) return s;
-        q->block_int8[i] = 1;
+        q->block_int8[i] = QUANT_UNIT_INT8;
         rep->int8_blocks++;
     }
     qdq_weight *hw = weight_of(qi, g, m->head);
     if (m->head && hw) {
-        if ((s = take_weights(hw, m->head, "the head", e)) ||
-            (s = take_act(qi, g, m->boundary[m->n_blocks], q, m->n_blocks ? 4 * m->n_blocks : 0, "the head", e)) ||
-            (s = take_act(qi, g, m->head->out, q, CALIB_POINTS(m->n_blocks) - 1, "the head", e)))
+        if ((s = take_weights(hw, m->head, "the head", e))) return s;
+        if (!act_of(qi, g, m->head->out)) q->head_int8 = rep->head_int8 = QUANT_UNIT_WEIGHTS;
+        else if ((s = take_act(qi, g, m->boundary[m->n_blocks], q, m->n_blocks ? 4 * m->n_blocks : 0, "the head", e)) ||
+                 (s = take_act(qi, g, m->head->out, q, CALIB_POINTS(m->n_blocks) - 1, "the head", e)))
             return s;
-        q->head_int8 = rep->head_int8 = 1;
+        else q->head_int8 = rep->head_int8 = QUANT_UNIT_INT8;
     }
     for (int i = 0; i < qi->n_act; i++) rep->n_act_used += qi->act[i].used;
     for (int i = 0; i < m->n_blocks; i++) {
         const mblock *b = &m->blocks[i];
-        if (!q->block_int8[i]) continue;
+        if (q->block_int8[i] == QUANT_UNIT_FLOAT) continue;
         rep->n_weight_used += (b->expand != 0) + 2;
     }
-    rep->n_weight_used += q->head_int8;
+    rep->n_weight_used += q->head_int8 != QUANT_UNIT_FLOAT;
     return EFFAD_OK;
 }
 

@@ -21,7 +21,8 @@
  * a block whose convolutions (expand, depthwise, projection) all have
  * int8 weights is int8 and takes the recorded types of its activation
  * points (its input, expand and depthwise outputs, the gated projection
- * input, its output); the head likewise. Pairs elsewhere -- inside a
+ * input, its output), or, when none of the points it computes has a pair,
+ * weight-only (int8 weights, float32 activations); the head likewise. Pairs elsewhere -- inside a
  * layer's epilogue (before an activation, a sigmoid's output), around
  * squeeze-excite, on the image input -- mark tensors effad computes in
  * float: they are counted and reported, not used. The stem runs float32
@@ -33,8 +34,8 @@
  * whose output feeds anything but DequantizeLinear, Q and DQ of one pair
  * with different scales, asymmetric or uint8 weights or scales on another
  * axis in a layer effad runs in int8, a block with int8 weights in some
- * convolutions only, an int8 block without a scale for one of its
- * activation points, and weights that a fold (BatchNormalization) changed
+ * convolutions only, an int8 block with scales for some of its
+ * activation points only, and weights that a fold (BatchNormalization) changed
  * after quantisation.
  */
 #ifndef EFFAD_QDQ_IMPORT_H
