@@ -2,8 +2,9 @@
 # effad convert --int8 / --emit-qdq and effad quantcheck from the command
 # line: a calibration end to end on a few synthetic images (what it
 # reports, the file it writes, the QDQ graph beside it, which converts
-# back to the same levels), a float .efm as input, a QDQ graph as input,
-# and every bad option or input refused with a message and no output.
+# back to the same levels; weight-only blocks likewise), a float .efm as
+# input, a QDQ graph as input, and every bad option or input refused with
+# a message and no output.
 NAME=cli-int8
 . "$(dirname "$0")/lib/cli.sh"
 
@@ -34,6 +35,18 @@ effad convert $G/model.onnx -o "$T/fixed.efm" --int8 --calib "$T/cal" --calib-me
     --keep-float 1,head --quiet > "$T/fixed" 2>&1 || bad "fixed int8 convert failed: $(cat "$T/fixed")"
 grep -q "headroom *x2 (as asked)" "$T/fixed" && grep -q "block 1: as asked" "$T/fixed" && grep -q "the head: as asked" "$T/fixed" ||
     bad "fixed choices not reported: $(cat "$T/fixed")"
+# weight-only asked for: reported, counted, and through --emit-qdq back to the same levels
+effad convert $G/model.onnx -o "$T/wo.efm" --int8 --calib "$T/cal" --calib-method mse --headroom 2 --float-budget 0 \
+    --weight-only-budget 0 --weight-only 2,head --emit-qdq "$T/wo.onnx" --quiet > "$T/wo" 2>&1 ||
+    bad "weight-only convert failed: $(cat "$T/wo")"
+grep -q "weight-only block 2: as asked (--weight-only); float32 activations over .*% of the MACs" "$T/wo" &&
+    grep -q "weight-only the head: as asked" "$T/wo" && grep -q "blocks  *8 int8, 1 weight-only, 0 float32; head weight-only" "$T/wo" ||
+    bad "weight-only choices not reported: $(cat "$T/wo")"
+effad convert "$T/wo.onnx" -o "$T/wo-back.efm" > "$T/wo-back.txt" 2>&1 &&
+    grep -q "8 blocks int8, 1 weight-only, 0 float32, head weight-only" "$T/wo-back.txt" ||
+    bad "weight-only QDQ graph not read back as weight-only: $(cat "$T/wo-back.txt")"
+effad features "$T/wo.efm" --tensor $G/input.f32 -o "$T/a.f32" && effad features "$T/wo-back.efm" --tensor $G/input.f32 -o "$T/b.f32" &&
+    cmp -s "$T/a.f32" "$T/b.f32" || bad "the weight-only QDQ graph read back gives other levels"
 # a float .efm as input (the demo model)
 effad convert "$T/demo/demo.efm" -o "$T/demo8.efm" --int8 --calib "$T/cal" --preprocess paper --calib-method minmax \
     --headroom 1.5 --float-budget 0 --quiet > "$T/d8" 2>&1 || bad "demo model to int8 failed: $(cat "$T/d8")"
@@ -73,6 +86,8 @@ expect_fail "bad method" "unknown --calib-method" effad convert $G/model.onnx -o
 expect_fail "bad headroom" "bad --headroom" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --headroom 0.5
 expect_fail "bad budget" "bad --float-budget" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --float-budget -1
 expect_fail "bad keep-float" "bad --keep-float" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --keep-float 1,tail
+expect_fail "bad weight-only budget" "bad --weight-only-budget" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --weight-only-budget 101
+expect_fail "weight-only and keep-float" "both name block 3" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --keep-float 3 --weight-only 3 --quiet
 expect_fail "keep-float past the end" "the model has 9 blocks" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --keep-float 40 --quiet
 expect_fail "no images" "$T/none" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/none"
 expect_fail "QDQ input with --int8" "quantised already" effad convert "$T/q.onnx" -o "$T/x.efm" --int8 --calib "$T/cal"

@@ -27,6 +27,7 @@
 #include "effad.h"
 #include "demo-model.h"
 #include "efm-source.h"
+#include "efm-copy.h"
 
 typedef struct pair { float scale; int zero; } pair;
 
@@ -46,17 +47,6 @@ static int read_table(const char *path, int plus, pair *t, int max)
     }
     fclose(f);
     return n;
-}
-
-static void *load(const uint8_t *efm, size_t n, effad_model *m)
-{
-    void *a = 0;
-    effad_error e = { 0 };
-    if (posix_memalign(&a, 64, n)) return 0;
-    memcpy(a, efm, n);
-    CHECK_MSG(effad_model_load_writable(m, a, n, &e) == EFFAD_OK, "%s", e.msg);
-    if (e.status) { free(a); return 0; }
-    return a;
 }
 
 /* Every int8 conv of m, and its float counterpart in f. */
@@ -130,7 +120,7 @@ static void test_ort_format(const char *name, const char *float_dir, int zero_pl
     size_t n8 = 0, n32 = 0;
     CHECK(convert_write(cs, q, &e8, &n8, &e) == EFFAD_OK && convert_write(fs, 0, &e32, &n32, &e) == EFFAD_OK);
     static effad_model m8, m32;
-    void *b8 = e8 ? load(e8, n8, &m8) : 0, *b32 = e32 ? load(e32, n32, &m32) : 0;
+    void *b8 = e8 ? efm_load_copy(e8, n8, &m8) : 0, *b32 = e32 ? efm_load_copy(e32, n32, &m32) : 0;
     if (b8 && b32) {
         pair t[512];
         snprintf(path, sizeof path, "tests/int8/ort-qdq/%s.txt", name);
@@ -211,7 +201,7 @@ static void test_round_trip(const char *dir)
     size_t n0 = 0;
     uint8_t *orig = slurp(path, &n0);
     static effad_model a, b;
-    void *ba = efm ? load(efm, n, &a) : 0, *bb = orig ? load(orig, n0, &b) : 0;
+    void *ba = efm ? efm_load_copy(efm, n, &a) : 0, *bb = orig ? efm_load_copy(orig, n0, &b) : 0;
     CHECK_MSG(ba && bb && same_model(&a, &b), "%s: --emit-qdq read back is not the model it was written from", dir);
     free(ba); free(bb); free(efm); free(orig);
 }
@@ -247,7 +237,7 @@ static void test_efm_source(void)
     CHECK(opt.taps == CONVERT_TAPS_GRAPH && opt.set_norm);
     CHECK_MSG(onnx && effad_convert_onnx(onnx, n_onnx, &opt, &back, &n_back, 0, &e) == EFFAD_OK, "%s", e.msg);
     static effad_model a, b;
-    void *ba = efm ? load(efm, n, &a) : 0, *bb = back ? load(back, n_back, &b) : 0;
+    void *ba = efm ? efm_load_copy(efm, n, &a) : 0, *bb = back ? efm_load_copy(back, n_back, &b) : 0;
     CHECK_MSG(ba && bb && same_model(&a, &b), "the demo model does not survive .efm -> ONNX -> .efm");
     free(ba); free(bb); free(efm); free(onnx); free(back);
 }
