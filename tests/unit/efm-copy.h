@@ -9,16 +9,23 @@
 #include "check.h"
 #include "effad.h"
 
-/* The copy m points into (free() it after m), or NULL: a failed CHECK. */
-static void *efm_load_copy(const uint8_t *efm, size_t n, effad_model *m)
+/* The copy m points into (free() it after m), or NULL with the loader's
+ * reason in e: for files that must be refused. */
+static inline void *efm_try_load_copy(const uint8_t *efm, size_t n, effad_model *m, effad_error *e)
 {
     void *a = 0;
-    effad_error e = { 0 };
     if (posix_memalign(&a, 64, n)) return 0;
     memcpy(a, efm, n);
-    const effad_status s = effad_model_load_writable(m, a, n, &e);
-    CHECK_MSG(s == EFFAD_OK, "%s", e.msg);
-    if (s) { free(a); return 0; }
+    if (effad_model_load_writable(m, a, n, e)) { free(a); return 0; }
+    return a;
+}
+
+/* The copy m points into (free() it after m), or NULL: a failed CHECK. */
+static inline void *efm_load_copy(const uint8_t *efm, size_t n, effad_model *m)
+{
+    effad_error e = { 0 };
+    void *a = efm_try_load_copy(efm, n, m, &e);
+    CHECK_MSG(a != 0, "%s", e.msg);
     return a;
 }
 

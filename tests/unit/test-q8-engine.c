@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "efm-copy.h"
 #include "test-files.h"
 #include "effad.h"
 #include "convert.h"
@@ -31,15 +32,6 @@ static float noise(void)
 {
     seed = seed * 1664525u + 1013904223u;
     return (float)((int)(seed >> 9) - (1 << 22)) / (float)(1 << 22);
-}
-
-static void *load_aligned(const uint8_t *efm, size_t n, effad_model *m, effad_error *e)
-{
-    void *a = 0;
-    if (posix_memalign(&a, 64, n)) return 0;
-    memcpy(a, efm, n);
-    if (effad_model_load_writable(m, a, n, e)) { free(a); return 0; }
-    return a;
 }
 
 /* One pass; levels into out (total channels). 0 on failure. With po's
@@ -115,7 +107,7 @@ static void check_model(const char *dir, effad_threads **pools, int n_pools, int
     memset(&opt, 0, sizeof opt);
     CHECK_MSG(effad_convert_onnx(onnx, n_onnx, &opt, &efm32, &n32, 0, &e) == EFFAD_OK, "%s: %s", dir, e.msg);
     static effad_model m32, m8;
-    void *b32 = efm32 ? load_aligned(efm32, n32, &m32, &e) : 0;
+    void *b32 = efm32 ? efm_try_load_copy(efm32, n32, &m32, &e) : 0;
     CHECK_MSG(b32 != 0, "%s: float load: %s", dir, e.msg);
     if (!b32) goto out;
 
@@ -153,7 +145,7 @@ static void check_model(const char *dir, effad_threads **pools, int n_pools, int
     q.act_bits = act_bits;
     opt.quant = &q;
     CHECK_MSG(effad_convert_onnx(onnx, n_onnx, &opt, &efm8, &n8, 0, &e) == EFFAD_OK, "%s: int8 convert: %s", dir, e.msg);
-    void *b8 = efm8 ? load_aligned(efm8, n8, &m8, &e) : 0;
+    void *b8 = efm8 ? efm_try_load_copy(efm8, n8, &m8, &e) : 0;
     CHECK_MSG(b8 != 0, "%s: int8 load: %s", dir, e.msg);
     if (b8) {
         CHECK(m8.quantised && m8.version == 2);

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "efm-copy.h"
 #include "test-files.h"
 #include "effad.h"
 #include "efm-codec.h"
@@ -38,15 +39,6 @@ static float noise(void)
 {
     seed = seed * 1664525u + 1013904223u;
     return (float)((int)(seed >> 9) - (1 << 22)) / (float)(1 << 22);
-}
-
-static void *load_aligned(const uint8_t *efm, size_t n, effad_model *m, effad_error *e)
-{
-    void *a = 0;
-    if (posix_memalign(&a, 64, n)) return 0;
-    memcpy(a, efm, n);
-    if (effad_model_load_writable(m, a, n, e)) { free(a); return 0; }
-    return a;
 }
 
 static const plan_fuse_rule fuse_never = { (size_t)-1, 0, 0, 0 };
@@ -198,7 +190,7 @@ static void check_model(const char *dir, effad_threads *pool)
     memset(&opt, 0, sizeof opt);
     CHECK_MSG(effad_convert_onnx(onnx, n_onnx, &opt, &efm32, &n32, 0, &e) == EFFAD_OK, "%s: %s", dir, e.msg);
     static effad_model m32, m8, mw, mr, mbad;
-    void *b32 = efm32 ? load_aligned(efm32, n32, &m32, &e) : 0, *b8 = 0, *bw = 0, *br = 0;
+    void *b32 = efm32 ? efm_try_load_copy(efm32, n32, &m32, &e) : 0, *b8 = 0, *bw = 0, *br = 0;
     uint8_t *efmw = 0, *efmr = 0;
     float *x = malloc(sizeof(float) * n_in);
     size_t total = 0;
@@ -229,7 +221,7 @@ static void check_model(const char *dir, effad_threads *pool)
     calib_quant(&cal, 1.5f, 8, &q);
     opt.quant = &q;
     CHECK_MSG(effad_convert_onnx(onnx, n_onnx, &opt, &efm8, &n8, 0, &e) == EFFAD_OK, "%s: int8: %s", dir, e.msg);
-    if (!efm8 || !(b8 = load_aligned(efm8, n8, &m8, &e))) { CHECK_MSG(0, "%s: int8 load: %s", dir, e.msg); goto out; }
+    if (!efm8 || !(b8 = efm_try_load_copy(efm8, n8, &m8, &e))) { CHECK_MSG(0, "%s: int8 load: %s", dir, e.msg); goto out; }
 
     /* weight-only: every int8 block and the head; the reference: the float
      * file with those weights dequantised */
@@ -260,9 +252,9 @@ static void check_model(const char *dir, effad_threads *pool)
     edit_close(&ew); edit_close(&er);
     free(e8.blocks);
     CHECK_MSG(n_wq >= 3, "%s: %d weight-only layers", dir, n_wq);
-    bw = load_aligned(efmw, n8, &mw, &e);
+    bw = efm_try_load_copy(efmw, n8, &mw, &e);
     CHECK_MSG(bw != 0, "%s: the weight-only file does not load: %s", dir, e.msg);
-    br = load_aligned(efmr, n32, &mr, &e);
+    br = efm_try_load_copy(efmr, n32, &mr, &e);
     CHECK_MSG(br != 0, "%s: the reference does not load: %s", dir, e.msg);
     if (!bw || !br) goto out;
 
@@ -330,7 +322,7 @@ static void check_model(const char *dir, effad_threads *pool)
         dw->in_scale = dw->out_scale = 0.05f;
         dw->in_zero = dw->out_zero = 3;
         edit_close(&ed);
-        void *bb = load_aligned(eb, nb, &mbad, &e);
+        void *bb = efm_try_load_copy(eb, nb, &mbad, &e);
         CHECK_MSG(!bb, "%s: edit %d loaded", dir, bad);
         CHECK_STR_CONTAINS(e.msg, bad ? "float32 weights need a float32 input" : "mixes float32, int8 and weight-only");
         free(bb); free(eb);
