@@ -219,12 +219,31 @@ static effad_status measure_units(selector *s, float headroom)
 
 /* Stage 3: units above the median error stay float32 in order of error
  * per byte while the budget lasts. */
+/* The bytes of the file the current choice writes. */
+static effad_status file_bytes(selector *s, float headroom, long long *bytes)
+{
+    convert_quant q;
+    fill_quant(s, headroom, s->unit, &q);
+    uint8_t *efm = 0;
+    size_t n = 0;
+    effad_status st = convert_write(s->cs, &q, &efm, &n, s->e);
+    free(efm);
+    *bytes = (long long)n;
+    return st;
+}
+
 static effad_status choose_float(selector *s, float headroom)
 {
     quant_select_report *rep = s->rep;
     effad_status st = measure_units(s, headroom);
+    if (!st) st = file_bytes(s, headroom, &rep->base_bytes);
     if (st) return st;
-    const double budget = (double)s->o->float_budget * (double)rep->float_bytes;
+    double budget = (double)s->o->float_budget * (double)rep->float_bytes;
+    if (s->o->max_size > 0) {
+        const double room = (double)s->o->max_size * (double)rep->float_bytes - (double)rep->base_bytes;
+        if (room < budget) budget = room > 0 ? room : 0;
+    }
+    rep->float_budget_bytes = (long long)budget;
     double spent = 0;
     for (;;) {
         int pick = -1;

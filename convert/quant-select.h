@@ -24,7 +24,9 @@
  *     at the final ranges gives its error, and the bytes its int8 weights
  *     save. Blocks whose error is above the median are kept float32 in
  *     order of error per byte, while the float32 weights they keep add at
- *     most float_budget of the float32 file: noise let in early is
+ *     most float_budget of the float32 file, and the whole file within
+ *     max_size of it (the size a user converts for; stage 3b is free in
+ *     bytes and takes up what no longer fits): noise let in early is
  *     amplified by every block after it, and the early blocks are the
  *     small ones, so a few percent of size buys a good part of the error
  *     back. The report gives each such block with its figures;
@@ -70,6 +72,8 @@ typedef struct quant_select_options {
     float headroom;                     /* > 0: this one; 0: measured */
     float float_budget;                 /* float32 blocks may add this fraction of the
                                            float32 file (0: none chosen by measurement) */
+    float max_size;                     /* ... and only while the int8 file stays within
+                                           this fraction of the float32 one (0: no cap) */
     uint8_t keep_float[EFFAD_MAX_BLOCKS + 1];   /* units the caller keeps float32
                                                    (blocks, then the head) */
     float weight_only_budget;           /* weight-only units chosen by measurement may
@@ -100,6 +104,8 @@ typedef struct quant_select_report {
     double unit_error[EFFAD_MAX_BLOCKS + 1];/* that unit alone in int8, final ranges */
     long long unit_bytes[EFFAD_MAX_BLOCKS + 1]; /* what keeping it float32 adds to the int8 file */
     long long float_bytes;                  /* the float32 file */
+    long long base_bytes;                   /* the int8 file before stage 3's choices */
+    long long float_budget_bytes;           /* what stage 3 could add: the budget or the cap */
     uint8_t unit_float[EFFAD_MAX_BLOCKS + 1]; /* 0, or QUANT_BY_*: float32 */
     double median_unit_error;
     uint8_t unit_weights[EFFAD_MAX_BLOCKS + 1]; /* 0, or QUANT_BY_*: weight-only */

@@ -15,6 +15,7 @@ void convert_int8_defaults(convert_int8 *c)
     c->co.select.method = -1;
     c->co.select.headroom = 0.0f;
     c->co.select.float_budget = 0.02f;
+    c->co.select.max_size = 0.30f;
     c->co.select.weight_only_budget = 0.15f;
     c->threads = 1;
 }
@@ -36,6 +37,8 @@ void convert_int8_help(FILE *f)
             "  --float-budget P   blocks may stay float32 where int8 hurts most per byte,\n"
             "                     adding at most P %% of the float32 file (default 2;\n"
             "                     0: every block int8)\n"
+            "  --max-size P       ... and only while the int8 file stays within P %% of\n"
+            "                     the float32 file (default 30; 0: no cap)\n"
             "  --keep-float LIST  blocks that stay float32 whatever is measured: indices\n"
             "                     and 'head', comma-separated (e.g. 0,1,head)\n"
             "  --weight-only-budget P\n"
@@ -100,6 +103,10 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
         double f;
         if (!cli_parse_double(v, &f) || f < 0.0 || f > 1000.0) { cli_usage_error("convert", "bad --float-budget '%s' (0 to 1000 %%)", v); return -1; }
         co->select.float_budget = (float)(f / 100.0);
+    } else if (!strcmp(a, "--max-size")) {
+        double f;
+        if (!cli_parse_double(v, &f) || f < 0.0 || f > 100.0) { cli_usage_error("convert", "bad --max-size '%s' (0 to 100 %%)", v); return -1; }
+        co->select.max_size = (float)(f / 100.0);
     } else if (!strcmp(a, "--weight-only-budget")) {
         double f;
         if (!cli_parse_double(v, &f) || f < 0.0 || f > 100.0) { cli_usage_error("convert", "bad --weight-only-budget '%s' (0 to 100 %%)", v); return -1; }
@@ -188,6 +195,11 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
         }
         printf("\n");
     }
+    if (r->units_measured && o->float_budget > 0)
+        printf("  float32     budget %lld bytes: %g%% of the float32 file%s\n", r->float_budget_bytes,
+               100.0 * (double)o->float_budget,
+               (double)r->float_budget_bytes < (double)o->float_budget * (double)r->float_bytes - 0.5
+                   ? ", less what the int8 file may still grow (--max-size)" : "");
     int n_float = 0;
     for (int u = 0; u < r->n_units; u++) {
         if (!r->unit_float[u]) continue;

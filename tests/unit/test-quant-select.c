@@ -182,6 +182,22 @@ static void test_select(void)
            (double)r1.headroom_chosen, r1.error_final, r1.error_baseline, r1.method_count[0], r1.method_count[1],
            r1.method_count[2], r1.passes);
 
+    /* a size cap halfway into what stage 3 spent: it now adds at most the
+     * room the cap leaves above the file it started from */
+    CHECK_MSG(spent > 0 && r1.base_bytes > 0, "stage 3 kept nothing float (%lld bytes)", spent);
+    const double room = 0.5 * (double)spent;
+    o.max_size = (float)(((double)r1.base_bytes + room) / (double)r1.float_bytes);
+    static quant_select_report r3;
+    CHECK_MSG(quant_select(cs, &in, &o, &q2, &r3, &e) == EFFAD_OK, "%s", e.msg);
+    CHECK_EQ_INT(r3.base_bytes, r1.base_bytes);
+    long long spent3 = 0;
+    for (int u = 0; u < r3.n_units; u++)
+        if (r3.unit_float[u] == QUANT_BY_MEASURE) spent3 += r3.unit_bytes[u];
+    CHECK_MSG((double)r3.float_budget_bytes <= room + 64 && (double)spent3 <= (double)r3.float_budget_bytes,
+              "capped stage 3 spent %lld of %lld bytes (room %.0f)", spent3, r3.float_budget_bytes, room);
+    CHECK_MSG(spent3 < spent, "the cap changed nothing (%lld bytes)", spent3);
+    o.max_size = 0;
+
     /* everything fixed: no choice measured, the ranges are min/max x 2 */
     memset(&o, 0, sizeof o);
     o.weight_bits = 8;
