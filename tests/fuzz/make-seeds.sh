@@ -9,7 +9,8 @@
 #   image-png, -jpeg, -bmp, -pnm   every fixture of that format in tests/data/images/
 #   onnx    tests/data/onnx/ (odd encodings, refusals) and the golden models
 #   onnx-qdq the QDQ files of tests/int8/ (ONNX Runtime's and effad's own)
-#   efm     each committed ONNX seed converted with each tap rule, and an int8 one
+#   efm     each committed ONNX seed converted with each tap rule, and int8 ones
+#           (uint8 activations, weight-only blocks, int16 activations)
 #   gauss   fits of the tv-bn-op11 seed model on PNG fixtures: every level with
 #           statistics and training features, one level, no features, a merge,
 #           per-location Gaussians (--maps)
@@ -42,6 +43,9 @@ efm_seeds() {
     cp "$IMG"/png-c2-d8.png "$IMG"/png-c6-d8.png "$tmp/calib/"
     "$EFFAD" convert tests/fuzz/seeds/onnx/tv-bn-op11.onnx --int8 --calib "$tmp/calib" --quiet \
         -o "$1/tv-bn-op11-int8.efm" >/dev/null
+    # with weight-only blocks (int8 weights under float32 activations)
+    "$EFFAD" convert tests/fuzz/seeds/onnx/tv-bn-op11.onnx --int8 --weight-only 1,head --calib "$tmp/calib" --quiet \
+        -o "$1/tv-bn-op11-w8.efm" >/dev/null
     # and with int16 activations (the 16x8 layers)
     "$EFFAD" convert tests/fuzz/seeds/onnx/tv-bn-op11.onnx --int8 --act-bits 16 --calib "$tmp/calib" --quiet \
         -o "$1/tv-bn-op11-a16.efm" >/dev/null
@@ -67,7 +71,8 @@ if [ "${1:-}" = "--refresh" ]; then
     rm -rf "$S/efm" "$S/gauss" "$S/image-png" "$S/image-jpeg" "$S/image-bmp" "$S/image-pnm"
     mkdir -p "$S/efm" "$S/gauss" "$S/image-png" "$S/image-jpeg" "$S/image-bmp" "$S/image-pnm"
     efm_seeds "$tmp"
-    cp "$tmp/tv-bn-op11-auto.efm" "$tmp/lm-dynpad-stage-start.efm" "$tmp/taps-auto.efm" "$tmp/tv-bn-op11-int8.efm" "$S/efm/"
+    cp "$tmp/tv-bn-op11-auto.efm" "$tmp/lm-dynpad-stage-start.efm" "$tmp/taps-auto.efm" "$tmp/tv-bn-op11-int8.efm" \
+       "$tmp/tv-bn-op11-a16.efm" "$tmp/tv-bn-op11-w8.efm" "$S/efm/"
     gauss_seeds "$tmp"
     cp "$tmp/levels-1-3.gauss" "$tmp/paper-nofeat.gauss" "$tmp/maps.gauss" "$S/gauss/"
     # the smallest fixture of each kind the decoders treat differently

@@ -58,9 +58,10 @@ ORT_RUN = os.path.join(ROOT, "tests", "golden", "ort-run.js")
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
 
-FIXED = ["--calib-method", "minmax", "--headroom", "1.5", "--float-budget", "0"]
+FIXED = ["--calib-method", "minmax", "--headroom", "1.5", "--float-budget", "0", "--weight-only-budget", "0"]
 # the 16x8 cases (int16 activations): the headroom --act-bits 16 defaults to
-FIXED16 = ["--act-bits", "16", "--calib-method", "minmax", "--headroom", "64", "--float-budget", "0"]
+FIXED16 = ["--act-bits", "16", "--calib-method", "minmax", "--headroom", "64", "--float-budget", "0",
+           "--weight-only-budget", "0"]
 CASES = [
     dict(name="tiny-tv-fold", tiny=True, onnx="tests/golden/tiny-tv-fold/model.onnx", hw=64,
          convert=["--calib-n", "16", "--measure", "4", "--keep-float", "0"] + FIXED, stage=False),
@@ -68,10 +69,18 @@ CASES = [
          convert=["--calib-n", "16", "--measure", "4", "--keep-float", "3"] + FIXED, stage=False),
     dict(name="tiny-tv-fold-a16", tiny=True, onnx="tests/golden/tiny-tv-fold/model.onnx", hw=64,
          convert=["--calib-n", "16", "--measure", "4", "--keep-float", "0"] + FIXED16, stage=False),
+    # weight-only blocks (int8 weights, float32 activations) between int8
+    # ones: ORT runs their DequantizeLinear'd weights in float
+    dict(name="tiny-tv-fold-w8", tiny=True, onnx="tests/golden/tiny-tv-fold/model.onnx", hw=64,
+         convert=["--calib-n", "16", "--measure", "4", "--keep-float", "0", "--weight-only", "2,5,head"] + FIXED,
+         stage=False),
     dict(name="b0", tiny=False, onnx="build/golden-full/b0-tv/model.onnx", hw=224,
          convert=["--calib-n", "8", "--measure", "2", "--keep-float", "3"] + FIXED, stage=False),
     dict(name="b4", tiny=False, onnx="build/golden-full/b4-tv/model.onnx", hw=380,
          convert=["--calib-n", "8", "--measure", "2", "--keep-float", "5"] + FIXED, stage=True),
+    dict(name="b0-w8", tiny=False, onnx="build/golden-full/b0-tv/model.onnx", hw=224,
+         convert=["--calib-n", "8", "--measure", "2", "--keep-float", "3", "--weight-only", "6,7,12"] + FIXED,
+         stage=False),
     dict(name="b0-a16", tiny=False, onnx="build/golden-full/b0-tv/model.onnx", hw=224,
          convert=["--calib-n", "8", "--measure", "2", "--keep-float", "3"] + FIXED16, stage=False),
     dict(name="b4-a16", tiny=False, onnx="build/golden-full/b4-tv/model.onnx", hw=380,
