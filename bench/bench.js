@@ -18,8 +18,8 @@
 //
 // int8 (--int8 1, the default): each model is also converted with
 // `effad convert --int8 --emit-qdq` (calibrated on a synthetic set from
-// `effad demo`, fixed choices: min/max x 1.5, every block int8 -- the
-// ranges do not change the speed -- and 7-bit weights, --weight-bits 7,
+// `effad demo`, fixed choices: min/max x 1.5, every block int8 (none
+// float32 or weight-only) -- the ranges do not change the speed -- and 7-bit weights, --weight-bits 7,
 // the form to deploy where int8 runs on AVX2 without VNNI: its GEMM then
 // multiplies byte pairs with vpmaddubsw, which 8-bit weights would
 // saturate (ONNX Runtime's "reduce_range" is the same choice; B4 int8 on
@@ -207,8 +207,8 @@ for (const key of opt.models.split(',')) {
     m.efm8 = path.join(outDir, `${key}-int8.efm`);
     m.qdq = path.join(outDir, `${key}-int8-qdq.onnx`);
     const c8 = spawnSync(effad, ['convert', m.onnx, '-o', m.efm8, '--int8', '--calib', calibSet(), '--calib-n', '8',
-      '--measure', '2', '--calib-method', 'minmax', '--headroom', '1.5', '--float-budget', '0', '--weight-bits', '7',
-      '--emit-qdq', m.qdq, '--quiet'], { encoding: 'utf8' });
+      '--measure', '2', '--calib-method', 'minmax', '--headroom', '1.5', '--float-budget', '0', '--weight-only-budget', '0',
+      '--weight-bits', '7', '--emit-qdq', m.qdq, '--quiet'], { encoding: 'utf8' });
     if (c8.status !== 0) { process.stderr.write(`bench.js: convert --int8 ${m.onnx}: ${c8.stderr}\n`); process.exit(1); }
   }
   if (opt.a16) {
@@ -216,7 +216,7 @@ for (const key of opt.models.split(',')) {
     m.qdq16 = path.join(outDir, `${key}-a16-qdq.onnx`);
     const c16 = spawnSync(effad, ['convert', m.onnx, '-o', m.efm16, '--int8', '--act-bits', '16', '--calib', calibSet(),
       '--calib-n', '8', '--measure', '2', '--calib-method', 'minmax', '--headroom', '64', '--float-budget', '0',
-      '--emit-qdq', m.qdq16, '--quiet'], { encoding: 'utf8' });
+      '--weight-only-budget', '0', '--emit-qdq', m.qdq16, '--quiet'], { encoding: 'utf8' });
     if (c16.status !== 0) { process.stderr.write(`bench.js: convert --act-bits 16 ${m.onnx}: ${c16.stderr}\n`); process.exit(1); }
   }
   const runners = tools(m);
