@@ -290,6 +290,8 @@ typedef struct effad_runner {
                                      written once by effad_runner_init */
     size_t wq_at[3 * EFFAD_MAX_BLOCKS + 2]; /* per conv slot (plan.h):
                                      offset of its copy in the arena, or 0 */
+    uint8_t wq_refill[3 * EFFAD_MAX_BLOCKS + 2]; /* 1: its copy is the shared
+                                     region, refilled before each use */
     size_t off_map[EFFAD_MAX_TAPS], total_bytes;
     int worker_status[EFFAD_MAX_THREADS]; /* each worker writes only its own */
 } effad_runner;

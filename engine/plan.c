@@ -129,42 +129,69 @@ static size_t weight_count(const effad_conv *c)
 }
 
 /* Where each weight-only layer's float32 weights go in the arena, as
- * offsets from off_wq (0 in wq_at: no copy); returns the region's bytes.
- * A 1x1 layer of a pre-packed plan whose table packs needs none: its
- * packed copy, made from the same dequantised values (packed.c), is what
- * the kernels read. */
+ * offsets (0 in wq_at: no copy); returns the region's bytes.
+ *  - depthwise and stem (small: k x k per channel): a copy each, written
+ *    once by effad_runner_init;
+ *  - 1x1 (most of a block's weights): none in a pre-packed plan whose
+ *    table packs -- the packed copy, made from the same dequantised values
+ *    (packed.c), is what the kernels read; otherwise one region shared by
+ *    all of them, the widest one's size, which each refills just before
+ *    it runs (run_wq_refill): k x n operations a pass against its m x k x
+ *    n multiply-adds, where copies of every one would hold all of their
+ *    float bytes at once -- the arena of a microcontroller, whose weights
+ *    stay in flash, would outgrow the float32 model's.
+ * The shared region comes first, so that it starts at off_wq. */
 static size_t wq_layout(effad_runner *r, const effad_model *m, const ops_kernels *k, int prepacked)
 {
-    size_t at = 0;
+    size_t shared = 0, at;
     for (int slot = 0; slot < 2 + 3 * m->n_blocks; slot++) {
         const effad_conv *c = plan_conv_at(m, slot);
         if (!c || !c->w.data || c->w.dtype != EFFAD_S8 || c->in_q.dtype != EFFAD_F32) continue;
-        const int is_1x1 = slot != 0 && (slot == 1 + 3 * m->n_blocks || (slot - 1) % 3 != 1);
-        if (is_1x1 && prepacked && k->f32->gemm_pack) continue;
+        if (plan_slot_is_1x1(m, slot) && !(prepacked && k->f32->gemm_pack)) {
+            const size_t bytes = round64(weight_count(c) * sizeof(float));
+            shared = bytes > shared ? bytes : shared;
+        }
+    }
+    at = shared;
+    for (int slot = 0; slot < 2 + 3 * m->n_blocks; slot++) {
+        const effad_conv *c = plan_conv_at(m, slot);
+        if (!c || !c->w.data || c->w.dtype != EFFAD_S8 || c->in_q.dtype != EFFAD_F32) continue;
+        if (plan_slot_is_1x1(m, slot)) {
+            if (!(prepacked && k->f32->gemm_pack)) { r->wq_at[slot] = r->off_wq; r->wq_refill[slot] = 1; }
+            continue;
+        }
         r->wq_at[slot] = r->off_wq + at;
         at += round64(weight_count(c) * sizeof(float));
     }
     return at;
 }
 
-/* Dequantises every weight-only layer's weights into the arena: w[i] *
- * scale[i % cout] in float32, the one rounding DequantizeLinear does, for
- * every layout the engine stores (the output channel is the fastest
- * index: ops/ops.h), so the float kernels see exactly the QDQ graph's
- * weights. */
+/* w[i] * scale[i % cout] in float32, the one rounding DequantizeLinear
+ * does, for every layout the engine stores (the output channel is the
+ * fastest index: ops/ops.h), so the float kernels see exactly the QDQ
+ * graph's weights. */
+static void wq_dequantise(const effad_runner *r, int slot)
+{
+    const effad_conv *c = plan_conv_at(r->m, slot);
+    const int8_t *q = (const int8_t *)c->w.data;
+    const float *scale = (const float *)c->w.scale;
+    float *dst = (float *)(void *)(r->arena + r->wq_at[slot]);
+    const size_t n = weight_count(c), cout = (size_t)c->cout;
+    for (size_t i = 0; i < n; i += cout)
+        for (size_t o = 0; o < cout; o++) dst[i + o] = (float)q[i + o] * scale[o];
+}
+
+/* The copies effad_runner_init writes once. */
 static void wq_fill(const effad_runner *r)
 {
-    const effad_model *m = r->m;
-    for (int slot = 0; slot < 2 + 3 * m->n_blocks; slot++) {
-        if (!r->wq_at[slot]) continue;
-        const effad_conv *c = plan_conv_at(m, slot);
-        const int8_t *q = (const int8_t *)c->w.data;
-        const float *scale = (const float *)c->w.scale;
-        float *dst = (float *)(void *)(r->arena + r->wq_at[slot]);
-        const size_t n = weight_count(c), cout = (size_t)c->cout;
-        for (size_t i = 0; i < n; i += cout)
-            for (size_t o = 0; o < cout; o++) dst[i + o] = (float)q[i + o] * scale[o];
-    }
+    for (int slot = 0; slot < 2 + 3 * r->m->n_blocks; slot++)
+        if (r->wq_at[slot] && !r->wq_refill[slot]) wq_dequantise(r, slot);
+}
+
+void run_wq_refill(const effad_runner *r, const effad_conv *c)
+{
+    const int slot = plan_conv_slot(r->m, c);
+    if (slot >= 0 && r->wq_refill[slot]) wq_dequantise(r, slot);
 }
 
 static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernels *k, const effad_plan_opts *o,

@@ -119,6 +119,13 @@ static inline int plan_conv_slot(const effad_model *m, const effad_conv *c)
     }
     return -1;
 }
+static inline int plan_slot_is_1x1(const effad_model *m, int slot)
+{
+    return slot != 0 && (slot == 1 + 3 * m->n_blocks || (slot - 1) % 3 != 1);
+}
+/* A weight-only 1x1 layer without a copy of its own (plan.c, wq_layout):
+ * its weights dequantised into the shared region, before it runs. */
+void run_wq_refill(const struct effad_runner *r, const effad_conv *c);
 static inline const effad_conv *plan_conv_at(const effad_model *m, int slot)
 {
     if (slot == 0) return &m->stem;

@@ -145,6 +145,7 @@ static ops_status pack_layer(effad_runner *r, const effad_conv *c, ops_gemm_args
 ops_status f32_run_1x1(effad_runner *r, const effad_conv *c, const float *in, size_t pixels, const float *gate,
                        const float *res, float *out)
 {
+    run_wq_refill(r, c);
     gemm_job j = { r, gemm_of(r, c, in, pixels, gate, res, out), 0 };
     ops_status s = pack_layer(r, c, &j.a);
     if (s) return s;
@@ -236,6 +237,7 @@ static const fused_ops f32_fused_ops = { f32_expand_rows, f32_dw_row };
 ops_status f32_run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
                              const float *in, float *out, float *bands, float *mean)
 {
+    run_wq_refill(r, &b->expand);
     f32_fused f = { r, gemm_of(r, &b->expand, in, (size_t)g->in_h * g->in_w, 0, 0, 0), dw_of(r, &b->dw, g, 0, out) };
     ops_status s = pack_layer(r, &b->expand, &f.ex);
     if (s) return s;

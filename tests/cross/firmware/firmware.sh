@@ -1,7 +1,8 @@
 #!/bin/sh
 # make firmware-test: effad as microcontroller firmware, run under QEMU,
 # with the float32 model, its int8 quantisation, and the same with int16
-# activations (the 16x8 layers).
+# activations (the 16x8 layers), and with weight-only blocks (int8
+# weights dequantised into the arena, float32 activations).
 #
 #   1. host assets, from our own code only (fw-assets.c): the synthetic
 #      metal set, the demo model at a FW_HW x FW_HW input (float32), its
@@ -34,7 +35,7 @@
 #         kernels of ops/arm/q8-*-dsp.c (the table prints as scalar-dsp);
 #         the 16x8 layers run the portable references of ops/q16-*.c.
 # Environment: B (build dir, default build), FW_HW (input size, default 64),
-# FW_BOARDS (default "m7 m4f"), FW_MODELS (default "float int8 int16"),
+# FW_BOARDS (default "m7 m4f"), FW_MODELS (default "float int8 int16 w8"),
 # FW_TIMEOUT (seconds per run, default 300).
 # Needs: gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm python3.
 set -eu
@@ -42,7 +43,7 @@ cd "$(dirname "$0")/../../.."
 B=${B:-build}
 HW=${FW_HW:-64}
 BOARDS=${FW_BOARDS:-m7 m4f}
-MODELS=${FW_MODELS:-float int8 int16}
+MODELS=${FW_MODELS:-float int8 int16 w8}
 TIMEOUT=${FW_TIMEOUT:-300}
 FW=tests/cross/firmware
 OUT=$B/firmware
@@ -58,11 +59,11 @@ for f in "$B/effad" "$B/fw-assets"; do
     [ -x "$f" ] || { echo "firmware: $f missing (run through 'make firmware-test')" >&2; exit 2; }
 done
 for v in $MODELS; do
-    case $v in float|int8|int16) ;; *) echo "firmware: unknown model '$v' (float, int8, int16)" >&2; exit 2 ;; esac
+    case $v in float|int8|int16|w8) ;; *) echo "firmware: unknown model '$v' (float, int8, int16, w8)" >&2; exit 2 ;; esac
 done
 
 # ---------------------------------------------------------- 1. host assets
-rm -rf "$A"; mkdir -p "$A/float" "$A/int8" "$A/int16" "$A/calib"
+rm -rf "$A"; mkdir -p "$A/float" "$A/int8" "$A/int16" "$A/w8" "$A/calib"
 "$B/fw-assets" model "$HW" "$A/float/model.efm"
 "$B/fw-assets" dataset "$A/data"
 # the preprocessed tensors depend on the input size and normalisation
@@ -74,13 +75,13 @@ while read -r img; do
     i=$((i + 1))
 done < "$A/images.txt"
 n_images=$i
-case " $MODELS " in *" int8 "*|*" int16 "*)
+case " $MODELS " in *" int8 "*|*" int16 "*|*" w8 "*)
     j=0
     for img in $(find "$A/data/train/good" -name '*.png' | LC_ALL=C sort); do
         "$B/fw-assets" tensor "$A/float/model.efm" $PRESET "$img" "$A/calib/$j.f32"
         j=$((j + 1))
     done
-    for v in int8 int16; do
+    for v in int8 int16 w8; do
         case " $MODELS " in *" $v "*)
             # shellcheck disable=SC2046
             "$B/fw-assets" model-$v "$HW" "$A/$v/model.efm" $(ls "$A/calib/"*.f32 | LC_ALL=C sort) ;;

@@ -9,6 +9,7 @@
  *       input, same weights
  *   fw-assets model-int8 HW OUT.efm CALIB.f32...
  *   fw-assets model-int16 HW OUT.efm CALIB.f32...
+ *   fw-assets model-w8 HW OUT.efm CALIB.f32...
  *       the same network quantised: int8 weights and uint8 activations
  *       whose ranges are calibrated by running the float model over the
  *       CALIB tensors (good training images, made by `tensor`) with the
@@ -49,6 +50,7 @@ static int usage(void)
     fprintf(stderr, "usage: fw-assets model HW OUT.efm\n"
                     "       fw-assets model-int8 HW OUT.efm CALIB.f32...\n"
                     "       fw-assets model-int16 HW OUT.efm CALIB.f32...\n"
+                    "       fw-assets model-w8 HW OUT.efm CALIB.f32...\n"
                     "       fw-assets dataset DIR\n"
                     "       fw-assets tensor MODEL.efm PRESET IMAGE OUT.f32\n"
                     "       fw-assets sizes MODEL.efm MODEL.gauss OUT.h\n");
@@ -103,8 +105,10 @@ static effad_status read_tensor(const char *path, float *chw, size_t n, effad_er
 /* Ranges measured by the float model's forward passes over the tensors
  * (an unfused plan: the observer sees every activation point), then the
  * int8 file written from the same network with them. */
+/* weight_only: every other block (1, 3, ...) and the head weight-only
+ * (int8 weights, float32 activations) among uint8 ones. */
 static effad_status make_int8_model(const char *hw_arg, const char *out, char **tensors, int n_tensors, int act_bits,
-                                    effad_error *e)
+                                    int weight_only, effad_error *e)
 {
     demo_model_options o;
     static effad_model m;
@@ -136,11 +140,13 @@ static effad_status make_int8_model(const char *hw_arg, const char *out, char **
         /* effad convert's defaults: headroom 1.5 (x64 for int16 activations), 8-bit weights */
         calib_quant(&cal, act_bits == 16 ? 64.0f : 1.5f, 8, &q);
         q.act_bits = act_bits;
+        for (int i = 1; weight_only && i < q.n_blocks; i += 2) q.block_int8[i] = QUANT_UNIT_WEIGHTS;
+        if (weight_only && q.head_int8) q.head_int8 = QUANT_UNIT_WEIGHTS;
         o.quant = &q;
         s = write_model(&o, out, e);
     }
-    if (!s) printf("fw-assets: %s: int8%s, calibrated on %d tensors\n", out, act_bits == 16 ? " (int16 activations)" : "",
-                   n_tensors);
+    if (!s) printf("fw-assets: %s: int8%s, calibrated on %d tensors\n", out,
+                   act_bits == 16 ? " (int16 activations)" : weight_only ? " with weight-only blocks" : "", n_tensors);
     free(efm); free(arena); free(chw);
     return s;
 }
@@ -227,8 +233,9 @@ int main(int argc, char **argv)
     if (argc < 2) return usage();
     const char *cmd = argv[1];
     if (!strcmp(cmd, "model") && argc == 4) s = make_model(argv[2], argv[3], &e);
-    else if (!strcmp(cmd, "model-int8") && argc >= 5) s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 8, &e);
-    else if (!strcmp(cmd, "model-int16") && argc >= 5) s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 16, &e);
+    else if (!strcmp(cmd, "model-int8") && argc >= 5) s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 8, 0, &e);
+    else if (!strcmp(cmd, "model-int16") && argc >= 5) s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 16, 0, &e);
+    else if (!strcmp(cmd, "model-w8") && argc >= 5) s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 8, 1, &e);
     else if (!strcmp(cmd, "dataset") && argc == 3) s = make_dataset(argv[2], &e);
     else if (!strcmp(cmd, "tensor") && argc == 6) s = make_tensor(argv[2], argv[3], argv[4], argv[5], &e);
     else if (!strcmp(cmd, "sizes") && argc == 5) s = make_sizes(argv[2], argv[3], argv[4], &e);
