@@ -190,6 +190,7 @@ static void wq_fill(const effad_runner *r)
 
 void run_wq_refill(const effad_runner *r, const effad_conv *c)
 {
+    if (c->w.dtype != EFFAD_S8 || c->in_q.dtype != EFFAD_F32) return;   /* not weight-only: no slot search */
     const int slot = plan_conv_slot(r->m, c);
     if (slot >= 0 && r->wq_refill[slot]) wq_dequantise(r, slot);
 }
