@@ -20,6 +20,13 @@ step "$B/effad" convert tests/golden/tiny-tv-bn/model.onnx -o "$T/m.efm"
 step "$B/effad" fit "$T/m.efm" tests/data/images -o "$T/a.gauss" --threads 2 --skip-bad --quiet
 step "$B/effad" fit "$T/m.efm" tests/data/images -o "$T/b.gauss" --threads 2 --skip-bad --aug 1 --quiet
 step "$B/effad" score "$T/a.gauss" "$T/m.efm" tests/data/images/png-c0-d8.png tests/data/images/png-c6-d8.png --threads 2
+# weight-only blocks: their 1x1 weights refilled into the runner's shared
+# region between parallel layers (engine/plan.c), on 2 workers
+mkdir -p "$T/calib"
+cp tests/data/images/png-c2-d8.png tests/data/images/png-c6-d8.png "$T/calib/"
+step "$B/effad" convert tests/golden/tiny-tv-bn/model.onnx -o "$T/w8.efm" --int8 --weight-only 1,head --calib "$T/calib" --quiet
+step "$B/effad" fit "$T/w8.efm" tests/data/images -o "$T/w8.gauss" --threads 2 --skip-bad --quiet
+step "$B/effad" score "$T/w8.gauss" "$T/w8.efm" tests/data/images/png-c0-d8.png tests/data/images/png-c6-d8.png --threads 2
 # several images at once (src/batch.c): the batch module, then fit, score
 # and eval with maps, figures and an error record on 2 and 3 workers
 step "$B/tests/test-batch"
