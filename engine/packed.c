@@ -70,17 +70,6 @@ size_t effad_packed_bytes(const effad_model *m, const struct ops_kernels *k)
     return total + round_up(wq_scratch_floats(m, k) * sizeof(float));
 }
 
-/* A weight-only layer's int8 weights to float32 as the runner's copies
- * are made (plan.c): q * scale[output channel], one rounding. */
-static void dequantise_1x1(const effad_conv *c, float *dst)
-{
-    const int8_t *q = (const int8_t *)c->w.data;
-    const float *scale = (const float *)c->w.scale;
-    const size_t n = (size_t)c->cout, kk = (size_t)c->cin;
-    for (size_t i = 0; i < kk; i++)
-        for (size_t o = 0; o < n; o++) dst[i * n + o] = (float)q[i * n + o] * scale[o];
-}
-
 static ops_status pack_one(const effad_conv *c, const ops_kernels *k, void *dst, float *wq_scratch)
 {
     if (run_is_q16(c)) {
@@ -107,7 +96,7 @@ static ops_status pack_one(const effad_conv *c, const ops_kernels *k, void *dst,
     a.n = (size_t)c->cout; a.k = (size_t)c->cin;
     a.b = (const float *)c->w.data; a.b_stride = (size_t)c->cout;
     if (run_is_wq(c)) {
-        dequantise_1x1(c, wq_scratch);
+        plan_dequantise_weights(c, wq_scratch);   /* as the runner's copies are made */
         a.b = wq_scratch;
     }
     return k->f32->gemm_pack(&a, (float *)dst);

@@ -16,8 +16,9 @@
  *            sums; after a block, the band means of a pooled tap
  *   pack     the current 1x1 layer's weights packed for the kernel, shared
  *   qmul     int8 layers' per-column epilogue factors (two layers' worth)
- *   wq       weight-only layers' weights dequantised to float32, written
- *            once by effad_runner_init and only read after
+ *   wq       weight-only layers' weights dequantised to float32: each
+ *            depthwise layer's, written once by effad_runner_init, and
+ *            one region for the 1x1 ones, refilled by each (wq_layout)
  *   scratch  kernel scratch, one slice per worker (the kernels' own
  *            *_buffer_size companions say how much)
  *   ring     the fused expand's rows, one ring per worker (plan.h)
@@ -170,15 +171,18 @@ static size_t wq_layout(effad_runner *r, const effad_model *m, const ops_kernels
  * does, for every layout the engine stores (the output channel is the
  * fastest index: ops/ops.h), so the float kernels see exactly the QDQ
  * graph's weights. */
-static void wq_dequantise(const effad_runner *r, int slot)
+void plan_dequantise_weights(const effad_conv *c, float *dst)
 {
-    const effad_conv *c = plan_conv_at(r->m, slot);
     const int8_t *q = (const int8_t *)c->w.data;
     const float *scale = (const float *)c->w.scale;
-    float *dst = (float *)(void *)(r->arena + r->wq_at[slot]);
     const size_t n = weight_count(c), cout = (size_t)c->cout;
     for (size_t i = 0; i < n; i += cout)
         for (size_t o = 0; o < cout; o++) dst[i + o] = (float)q[i + o] * scale[o];
+}
+
+static void wq_dequantise(const effad_runner *r, int slot)
+{
+    plan_dequantise_weights(plan_conv_at(r->m, slot), (float *)(void *)(r->arena + r->wq_at[slot]));
 }
 
 /* The copies effad_runner_init writes once. */
