@@ -4,6 +4,7 @@
 # with the same kernels); an int8 model runs on every kernel path this
 # build has, the NEON ones included under make cross-test. The same for
 # int16 activations (--act-bits 16): said so, an arena between the two.
+# The block table names each block's type (w8: weight-only).
 NAME=cli-int8-info
 . "$(dirname "$0")/lib/cli.sh"
 
@@ -37,4 +38,17 @@ for isa in scalar avx2 neon; do
     effad features "$T/q16.efm" --tensor $G/input.f32 --isa $isa -o "$T/l16-$isa.f32" 2>"$T/err" >/dev/null ||
         bad "features a16 --isa $isa: $(cat "$T/err")"
 done
+
+# the block table's type column: float32, int8, 16x8, w8 (weight-only)
+effad convert $G/model.onnx -o "$T/w8.efm" --int8 --keep-float 0 --weight-only 1 --weight-only-budget 0 --calib "$T/calib" \
+    >"$T/conv.txt" 2>&1 || bad "convert --weight-only 1: $(cat "$T/conv.txt")"
+types() {   # model -> the type column of the block table, one word per block
+    effad info "$1" | awk '/^  blocks:/ { on = 1; next } on && /^    [0-9]/ { printf "%s ", $10 } on && !/^    / { on = 0 }'
+}
+case "$(types "$T/w8.efm")" in "float32 w8 int8 "*) ;; *) bad "info w8: block types '$(types "$T/w8.efm")'" ;; esac
+[ -z "$(types "$T/f.efm" | tr ' ' '\n' | grep -v '^float32$' | grep .)" ] && [ -n "$(types "$T/f.efm")" ] ||
+    bad "info float32: block types '$(types "$T/f.efm")'"
+# (convert may make 16x8 blocks weight-only too, where that measures better)
+case "$(types "$T/q16.efm")" in 16x8*) ;; *) bad "info a16: block types '$(types "$T/q16.efm")'" ;; esac
+types "$T/q16.efm" | grep -qw int8 && bad "info a16: a uint8 block in '$(types "$T/q16.efm")'"
 exit $fail
