@@ -213,7 +213,14 @@ static void pool_parallel_for(effad_threads *t, effad_range_fn fn, void *ctx, in
         if (!(i & 63u) && now_ns() > deadline) break;
     }
     pthread_mutex_lock(&p->mu);
-    atomic_store(&p->caller_sleeping, 1);
+    /* An exchange, not a store: "I sleep" must be visible before pending
+     * is read (range_done reads the two the other way round). C11 orders
+     * a seq_cst store before a later seq_cst load, and Arm's STLR/LDAR do;
+     * qemu-aarch64 on an x86 host did not (a plain store and load, which
+     * TSO may reorder): test-threads hung there in 1 of 6 runs, caller
+     * and workers all asleep. A read-modify-write is a full fence
+     * everywhere. */
+    atomic_exchange(&p->caller_sleeping, 1);
     while (atomic_load(&p->pending) > 0) pthread_cond_wait(&p->done_cv, &p->mu);
     atomic_store(&p->caller_sleeping, 0);
     pthread_mutex_unlock(&p->mu);

@@ -104,6 +104,19 @@ static void cover_fn(void *ctx, int worker, int begin, int end)
     atomic_fetch_sub(&c->busy[worker], 1);
 }
 
+/* A range whose worker 0 (the caller) works ten times longer than the
+ * others: the workers claim their own ranges and the caller, done last
+ * but for theirs, often finds them still running and goes to sleep -- the
+ * hand-off that hung under qemu-aarch64 (engine/threads-pthread.c). */
+static atomic_int slow_sum;
+static void slow_caller_fn(void *ctx, int worker, int begin, int end)
+{
+    (void)ctx;
+    volatile int s = 0;
+    for (int i = 0; i < (end - begin) * (worker ? 300 : 3000); i++) s += i;
+    atomic_fetch_add(&slow_sum, end - begin);
+}
+
 /* The split of a 1x1 layer among the threads (engine/run.c): rows of
  * pixels wherever they divide evenly, so that a worker reads what it
  * wrote; columns where the rows are few or split unevenly. The shapes are
@@ -178,6 +191,15 @@ static void test_pool(void)
             if (c.twice) ok = 0;
         }
         CHECK_MSG(ok, "%d threads: short-region stress lost or repeated work", nt);
+        /* the caller's sleep between regions: 20000 of them, every index once */
+        atomic_store(&slow_sum, 0);
+        long long want = 0;
+        for (int rep = 0; rep < 20000; rep++) {
+            t->parallel_for(t, slow_caller_fn, 0, 1 + rep % 5);
+            want += 1 + rep % 5;
+        }
+        CHECK_MSG(atomic_load(&slow_sum) == want, "%d threads: the slow-caller stress ran %d of %lld indices", nt,
+                  atomic_load(&slow_sum), want);
         t->parallel_for(t, cover_fn, 0, 0);   /* n = 0: fn must not be called */
         effad_threads_destroy(t);
     }
