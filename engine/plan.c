@@ -192,13 +192,6 @@ static void wq_fill(const effad_runner *r)
         if (r->wq_at[slot] && !r->wq_refill[slot]) wq_dequantise(r, slot);
 }
 
-void run_wq_refill(const effad_runner *r, const effad_conv *c)
-{
-    if (c->w.dtype != EFFAD_S8 || c->in_q.dtype != EFFAD_F32) return;   /* not weight-only: no slot search */
-    const int slot = plan_conv_slot(r->m, c);
-    if (slot >= 0 && r->wq_refill[slot]) wq_dequantise(r, slot);
-}
-
 static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernels *k, const effad_plan_opts *o,
                          const plan_fuse_rule *rule, effad_error *e)
 {

@@ -107,6 +107,14 @@ const float *run_f32_weights(const effad_runner *r, const effad_conv *c)
     return slot >= 0 && r->wq_at[slot] ? (const float *)(const void *)(r->arena + r->wq_at[slot]) : 0;
 }
 
+void run_wq_refill(const effad_runner *r, const effad_conv *c)
+{
+    if (!run_is_wq(c)) return;   /* no slot search for every other layer */
+    const int slot = plan_conv_slot(r->m, c);
+    if (slot >= 0 && r->wq_refill[slot])
+        plan_dequantise_weights(c, (float *)(void *)(r->arena + r->wq_at[slot]));
+}
+
 /* ------------------------------------------------------ type dispatch */
 
 ops_status run_1x1(effad_runner *r, const effad_conv *c, const void *in, size_t pixels, const run_fold *fold,

@@ -48,6 +48,10 @@ static inline int run_is_wq(const effad_conv *c) { return c->w.dtype == EFFAD_S8
  * runner's dequantised copy (plan.c), which a pre-packed 1x1 layer does
  * not have (it is never read: the packed copy is). */
 const float *run_f32_weights(const effad_runner *r, const effad_conv *c);
+/* Before a weight-only 1x1 layer without a copy of its own runs: its
+ * weights dequantised into the runner's shared region (plan.c,
+ * wq_layout); nothing for any other layer. */
+void run_wq_refill(const effad_runner *r, const effad_conv *c);
 static inline int run_is_q16(const effad_conv *c) { return c->w.dtype == EFFAD_S8 && c->in_q.dtype == EFFAD_S16; }
 /* Bytes of one activation element of type q. */
 static inline size_t run_elem_bytes(const effad_qtype *q) { return plan_elem_bytes(q); }
