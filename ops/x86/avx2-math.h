@@ -131,7 +131,11 @@ AVX2_INLINE __m256 avx2_sigmoid_ps(__m256 x)
  * for the form before (z = e^-|x| by the degree-5 exp, z / (1 + z), a
  * blend by sign: 10 FMA-pipe ops where this has 6). Relative error against
  * double SiLU for x >= -80: 3.6e-7 (before 3.9e-7), measured in
- * tests/unit/test-ops-kernels.c; 1.9e-7 for |x| <= 16. */
+ * tests/unit/test-ops-kernels.c; 1.9e-7 for |x| <= 16.
+ * What all of them cost: B4@380 on the AVX2 table took 95.0-96.6 ms with
+ * every swish replaced by one multiply against 103.5-103.7 (one thread,
+ * two alternated pairs, Zen 5, 2026-12-04) -- 7-8 % of the pass, the
+ * ceiling of any cheaper form. */
 #define AVX2_SWISH_STEP _Pragma("GCC unroll 4") for (int j = 0; j < n; j++)
 /* bits(float(2^(j/8))) - (j << 20), j = 0..7, read as floats: 2^(j/8) is
  * 0x1.000000p+0, 0x1.172b84p+0, 0x1.306fe0p+0, 0x1.4bfdaep+0, 0x1.6a09e6p+0,

@@ -75,6 +75,15 @@
  * and deep expands, 0.76-0.86 on the k = 16..40 swish expands, where the
  * epilogue is most of the work.
  *
+ * Measured and not kept (plain AVX2 table, shared Zen 5, 2026-12-04):
+ *  - 4-row tiles for the u8s8 loop (8 accumulators, the ones vector in a
+ *    register, nothing spilled): alone, hot in L1 (the loop copied into a
+ *    test program), 104-106 GMAC/s against 74-96 for 6 rows on B4's
+ *    shapes; in the engine, B4@380 int8, the 1x1 layers 44.2-46.0 ms
+ *    against 44.4-45.1 and the pass 69.4-69.9 against 69.1-69.9 (three
+ *    alternated pairs): what the pass loses here is not the inner loop.
+ *  - A blocks of 512 KiB instead of 128 (fewer sweeps of B per layer):
+ *    the 1x1 layers 43.5-44.2 against 44.2-45.8 ms, within noise.
  * Packed B, the table's own layout (ops/dispatch.h): per panel of 16
  * columns, a 128-byte header (16 int32 a_zero * colsum, then the mode),
  * then the panel's B: u8s8: ceil(k/4) rows of 16 columns x 4 int8 (k
