@@ -33,21 +33,8 @@
 #include <string.h>
 #include <time.h>
 #include "dispatch.h"
+#include "bench-util.h"
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static float *buf(size_t n)
-{
-    float *p = aligned_alloc(64, ((n ? n : 1) * sizeof *p + 63) / 64 * 64);
-    uint32_t s = (uint32_t)n * 2654435761u + 12345u;
-    for (size_t i = 0; i < n; i++) { s = s * 1664525u + 1013904223u; p[i] = (float)(s >> 8) / 16777216.0f - 0.5f; }
-    return p;
-}
 
 typedef struct layer { size_t m, k, n; int swish, scale, res; int count; const char *what; } layer;
 
@@ -134,7 +121,7 @@ int main(int argc, char **argv)
         }
         nl += (size_t)l->count;
     }
-    float *a = buf(maxmk), *c = buf(maxmn), *res = buf(maxmn), *pk = buf(maxkn + 16);
+    float *a = bench_floats(maxmk), *c = bench_floats(maxmn), *res = bench_floats(maxmn), *pk = bench_floats(maxkn + 16);
     float **w = malloc(nl * sizeof *w), **bias = malloc(nl * sizeof *bias), **s = malloc(nl * sizeof *s);
     /* EFFAD_BENCH_PREPACKED=1: every layer's B packed once, before the
      * passes, into its own buffer (per table), as the engine's pre-packed
@@ -146,14 +133,14 @@ int main(int argc, char **argv)
     double *tp = malloc(nl * nt * sizeof *tp), *tg = malloc(nl * nt * sizeof *tg);
     for (size_t i = 0, li = 0; i < nshapes; i++)
         for (int r = 0; r < net[i].count; r++, li++) {
-            w[li] = buf(net[i].k * net[i].n); bias[li] = buf(net[i].n); s[li] = buf(net[i].k);
+            w[li] = bench_floats(net[i].k * net[i].n); bias[li] = bench_floats(net[i].n); s[li] = bench_floats(net[i].k);
             for (int t = 0; prepacked && t < nt; t++) {
                 const ops_f32_kernels *f = kt[t]->f32;
                 if (!f->gemm_pack) continue;
                 ops_gemm_args g;
                 memset(&g, 0, sizeof g);
                 g.k = net[i].k; g.n = net[i].n; g.b = w[li]; g.b_stride = net[i].n;
-                pp[li * nt + t] = buf(f->gemm_pack_buffer_size(g.n, g.k) / sizeof(float) + 16);
+                pp[li * nt + t] = bench_floats(f->gemm_pack_buffer_size(g.n, g.k) / sizeof(float) + 16);
                 f->gemm_pack(&g, pp[li * nt + t]);
             }
         }
@@ -173,7 +160,7 @@ int main(int argc, char **argv)
                     g.act = (ops_act){ l->swish ? OPS_ACT_SWISH : OPS_ACT_NONE, 0, 0 };
                     g.res = l->res ? res : 0; g.res_stride = l->n;
                     g.c = c; g.c_stride = l->n;
-                    double t0 = now(), t1 = t0;
+                    double t0 = bench_now(), t1 = t0;
                     if (pp[li * nt + t]) {
                         g.b_packed = pp[li * nt + t];
                         f->gemm(&g, 0);
@@ -181,12 +168,12 @@ int main(int argc, char **argv)
                     } else if (f->gemm_pack) {
                         f->gemm_pack(&g, pk);
                         g.b_packed = pk;
-                        t1 = now();
+                        t1 = bench_now();
                         f->gemm(&g, 0);
                     } else {
                         f->gemm(&g, pk);
                     }
-                    double t2 = now();
+                    double t2 = bench_now();
                     if (pass > 0) {   /* the first pass warms the page tables */
                         if (t1 - t0 < tp[li * nt + t]) tp[li * nt + t] = t1 - t0;
                         if (t2 - t1 < tg[li * nt + t]) tg[li * nt + t] = t2 - t1;

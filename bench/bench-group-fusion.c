@@ -55,26 +55,12 @@
 #include <string.h>
 #include <time.h>
 #include "dispatch.h"
+#include "bench-util.h"
 
 #define BAND_ROWS 2          /* engine/plan.h PLAN_BAND_ROWS */
 #define COPIES 8
 #define EVICT_FLOATS (4u << 20)
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static float *buf(size_t n)
-{
-    float *p = aligned_alloc(64, ((n ? n : 1) * sizeof *p + 63) / 64 * 64);
-    if (!p) { fprintf(stderr, "out of memory\n"); exit(1); }
-    uint32_t s = (uint32_t)n * 2654435761u + 12345u;
-    for (size_t i = 0; i < n; i++) { s = s * 1664525u + 1013904223u; p[i] = ((float)(s >> 8) / 16777216.0f - 0.5f) * 0.1f; }
-    return p;
-}
 
 /* B4@380's unfused blocks: input h = w, input channels, expanded channels,
  * depthwise kernel and stride, how many blocks have the shape. */
@@ -179,7 +165,7 @@ int main(int argc, char **argv)
         if (groups[i] > gmax) gmax = groups[i];
     }
 
-    float *evict = buf(EVICT_FLOATS);
+    float *evict = bench_floats(EVICT_FLOATS);
     double *tw = malloc(sizeof(double) * (size_t)rounds), *tg = malloc(sizeof(double) * (size_t)rounds * (size_t)ng);
     double sum_whole = 0, sum_group[8] = { 0 };
     printf("%s, %d rounds; ms per block: median (min)\n", ops_kernels_for((ops_isa)isa)->name, rounds);
@@ -191,17 +177,17 @@ int main(int argc, char **argv)
         const int p = b->k / 2, oh = (b->h + 2 * p - b->k) / b->s + 1;
         const size_t m = (size_t)b->h * b->h, kk = (size_t)b->k * b->k, mid = (size_t)b->mid;
         shape_bufs s;
-        s.a = buf(m * (size_t)b->cin);
-        s.bias = buf(mid);
-        s.dw_w = buf(kk * mid);
-        s.dw_wg = buf(kk * mid);
-        s.exp = buf(m * mid);
-        s.dw_out = buf((size_t)oh * oh * mid);
-        s.sums = buf(((size_t)oh + BAND_ROWS - 1) / BAND_ROWS * mid);
-        s.gexp = buf(m * (size_t)gmax);   /* dw_wg: [group][kh][kw][G], laid out per G below */
-        s.gout = buf((size_t)oh * oh * (size_t)gmax);
+        s.a = bench_floats(m * (size_t)b->cin);
+        s.bias = bench_floats(mid);
+        s.dw_w = bench_floats(kk * mid);
+        s.dw_wg = bench_floats(kk * mid);
+        s.exp = bench_floats(m * mid);
+        s.dw_out = bench_floats((size_t)oh * oh * mid);
+        s.sums = bench_floats(((size_t)oh + BAND_ROWS - 1) / BAND_ROWS * mid);
+        s.gexp = bench_floats(m * (size_t)gmax);   /* dw_wg: [group][kh][kw][G], laid out per G below */
+        s.gout = bench_floats((size_t)oh * oh * (size_t)gmax);
         s.scratch = aligned_alloc(64, (f->gemm_buffer_size(m, mid, (size_t)b->cin) + 64 + 63) / 64 * 64);
-        float *w = buf((size_t)b->cin * mid);
+        float *w = bench_floats((size_t)b->cin * mid);
         for (int c = 0; c < COPIES; c++) {
             s.packed[c] = aligned_alloc(64, (f->gemm_pack_buffer_size(mid, (size_t)b->cin) + 63) / 64 * 64);
             ops_gemm_args g;
@@ -212,9 +198,9 @@ int main(int argc, char **argv)
         for (int r = 0; r < rounds; r++) {
             volatile float sink = 0;
             for (size_t i = 0; i < EVICT_FLOATS; i += 16) sink += evict[i];
-            double t0 = now();
+            double t0 = bench_now();
             run_whole(f, b, &s, r % COPIES, oh);
-            tw[r] = now() - t0;
+            tw[r] = bench_now() - t0;
             for (int gi = 0; gi < ng; gi++) {
                 const int G = groups[gi];
                 if (b->mid % G) { tg[gi * rounds + r] = 0; continue; }
@@ -222,9 +208,9 @@ int main(int argc, char **argv)
                     for (size_t t = 0; t < kk; t++)
                         memcpy(s.dw_wg + (size_t)c0 * kk + t * (size_t)G, s.dw_w + t * mid + c0, sizeof(float) * (size_t)G);
                 for (size_t i = 0; i < EVICT_FLOATS; i += 16) sink += evict[i];
-                t0 = now();
+                t0 = bench_now();
                 run_grouped(f, b, &s, (r + 1) % COPIES, oh, G);
-                tg[gi * rounds + r] = now() - t0;
+                tg[gi * rounds + r] = bench_now() - t0;
             }
         }
         qsort(tw, (size_t)rounds, sizeof *tw, cmp_double);

@@ -39,14 +39,8 @@
 #include <immintrin.h>
 #endif
 #include "dispatch.h"
+#include "bench-util.h"
 #include "kernels-internal.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* 64-byte aligned, as the engine's arena and the .efm weights are: from
  * malloc (16-byte aligned) every zmm load of a 16-channel block splits two
@@ -61,9 +55,9 @@ static float *buf(size_t n)
 
 /* best = the shortest of repetitions of stmt filling about budget seconds. */
 #define BEST_OF(best, budget, stmt) do { \
-    double t_end_ = now() + (budget); int r_ = 0; (best) = 1e30; \
-    do { double t0_ = now(); stmt; double t_ = now() - t0_; if (t_ < (best)) (best) = t_; r_++; } \
-    while (now() < t_end_ || r_ < 3); } while (0)
+    double t_end_ = bench_now() + (budget); int r_ = 0; (best) = 1e30; \
+    do { double t0_ = bench_now(); stmt; double t_ = bench_now() - t0_; if (t_ < (best)) (best) = t_; r_++; } \
+    while (bench_now() < t_end_ || r_ < 3); } while (0)
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma"))) static double fma_peak_gflops(void)
@@ -76,7 +70,7 @@ __attribute__((target("avx2,fma"))) static double fma_peak_gflops(void)
     const long iters = 200000;   /* short runs: best-of dodges time slices */
     double best = 1e30;
     for (int rep = 0; rep < 200; rep++) {
-        double t0 = now();
+        double t0 = bench_now();
         for (long it = 0; it < iters; it++) {
             c0 = _mm256_fmadd_ps(c0, m, a); c1 = _mm256_fmadd_ps(c1, m, a);
             c2 = _mm256_fmadd_ps(c2, m, a); c3 = _mm256_fmadd_ps(c3, m, a);
@@ -84,7 +78,7 @@ __attribute__((target("avx2,fma"))) static double fma_peak_gflops(void)
             c6 = _mm256_fmadd_ps(c6, m, a); c7 = _mm256_fmadd_ps(c7, m, a);
             c8 = _mm256_fmadd_ps(c8, m, a); c9 = _mm256_fmadd_ps(c9, m, a);
         }
-        double t = now() - t0;
+        double t = bench_now() - t0;
         if (t < best) best = t;
     }
     __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(c0, c1), _mm256_add_ps(c2, c3)),
@@ -119,12 +113,12 @@ static const dw_shape dw_model_shapes[] = {
 
 /* Minimum time of each of two calls over rounds filling about budget s. */
 #define ALTERNATE(ta, tb, budget, stmt_a, stmt_b) do { \
-    double t_end_ = now() + (budget); int r_ = 0; (ta) = (tb) = 1e30; \
-    do { double t0_ = now(); stmt_a; double t1_ = now(); stmt_b; double t2_ = now(); \
+    double t_end_ = bench_now() + (budget); int r_ = 0; (ta) = (tb) = 1e30; \
+    do { double t0_ = bench_now(); stmt_a; double t1_ = bench_now(); stmt_b; double t2_ = bench_now(); \
          if (t1_ - t0_ < (ta)) (ta) = t1_ - t0_; \
          if (t2_ - t1_ < (tb)) (tb) = t2_ - t1_; \
          r_++; } \
-    while (now() < t_end_ || r_ < 5); } while (0)
+    while (bench_now() < t_end_ || r_ < 5); } while (0)
 
 static void conv_bands(const ops_f32_kernels *k, ops_conv_args cv)
 {

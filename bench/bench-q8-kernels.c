@@ -23,13 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include "dispatch.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "bench-util.h"
 
 static uint32_t seed = 12345;
 static uint32_t rnd(void) { seed = seed * 1664525u + 1013904223u; return seed >> 8; }
@@ -50,9 +44,9 @@ static void *bbuf(size_t n, int lo, int hi)
 }
 
 #define BEST_OF(best, budget, stmt) do { \
-    double t_end_ = now() + (budget); int r_ = 0; (best) = 1e30; \
-    do { double t0_ = now(); stmt; double t_ = now() - t0_; if (t_ < (best)) (best) = t_; r_++; } \
-    while (now() < t_end_ || r_ < 3); } while (0)
+    double t_end_ = bench_now() + (budget); int r_ = 0; (best) = 1e30; \
+    do { double t0_ = bench_now(); stmt; double t_ = bench_now() - t0_; if (t_ < (best)) (best) = t_; r_++; } \
+    while (bench_now() < t_end_ || r_ < 3); } while (0)
 
 int main(int argc, char **argv)
 {
