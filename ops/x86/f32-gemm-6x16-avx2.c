@@ -41,6 +41,14 @@
  *    those layers (144 and 576 rows, k or n 960-2688) this kernel runs at
  *    47-54 GMAC/s and ONNX Runtime's AVX2 NCHWc convolutions at 51-55 of the
  *    56.8 that independent FMAs reach (bench/ort-profile.js --nodes).
+ *  - Where the rest goes (Zen 5, 2026-12-04, this kernel through the
+ *    table on B4's late shapes, 144x1632x272, 576x160x960 + swish,
+ *    144x2688x448, 144x272x1632 + swish): 50-56 GMAC/s with A and B hot,
+ *    49-52 with each call's A and B one of 24 copies (from memory), 45-47
+ *    in the pass; the bare k loop of 6x16 (or of 4x24) alone reaches 55-57.
+ *    A blocks of 256, 512 or 1024 KiB (f32-gemm-blocking.h): B4's 1x1
+ *    layers 92.6-96.3 ms in all three (bench-gemm-b4, prepacked, two
+ *    alternated runs), no difference.
  */
 #include <stdint.h>
 #include <immintrin.h>

@@ -84,6 +84,7 @@
  *    alternated pairs): what the pass loses here is not the inner loop.
  *  - A blocks of 512 KiB instead of 128 (fewer sweeps of B per layer):
  *    the 1x1 layers 43.5-44.2 against 44.2-45.8 ms, within noise.
+ *
  * Packed B, the table's own layout (ops/dispatch.h): per panel of 16
  * columns, a 128-byte header (16 int32 a_zero * colsum, then the mode),
  * then the panel's B: u8s8: ceil(k/4) rows of 16 columns x 4 int8 (k
