@@ -304,26 +304,16 @@ static effad_status choose_weights(selector *s, float headroom)
     return EFFAD_OK;
 }
 
-static long long conv_macs(const effad_conv *c, long long out_hw)
-{
-    return c->w.data ? out_hw * c->kh * c->kw * (c->cin / c->groups) * c->cout : 0;
-}
-
-/* Each unit's multiply-accumulates at the geometry r was planned for
- * (effad_model_macs', unit by unit), and the network's. */
+/* Each unit's multiply-accumulates at the geometry r was planned for, and
+ * the network's. */
 static void count_macs(selector *s, const effad_model *m, const effad_runner *r)
 {
     quant_select_report *rep = s->rep;
-    for (int i = 0; i < m->n_blocks; i++) {
-        const effad_block *b = &m->blocks[i];
-        const effad_geom *g = &r->dw_g[i];
-        const long long in_hw = (long long)g->in_h * g->in_w, out_hw = (long long)g->out_h * g->out_w;
-        rep->unit_macs[i] = conv_macs(&b->expand, in_hw) + conv_macs(&b->dw, out_hw) + conv_macs(&b->se_reduce, 1) +
-                            conv_macs(&b->se_expand, 1) + conv_macs(&b->project, out_hw);
-    }
-    if (m->has_head) rep->unit_macs[m->n_blocks] = conv_macs(&m->head, (long long)r->head_g.out_h * r->head_g.out_w);
+    for (int i = 0; i < m->n_blocks; i++) rep->unit_macs[i] = effad_block_macs(r, i);
+    if (m->has_head) rep->unit_macs[m->n_blocks] = effad_head_macs(r);
     rep->macs = effad_model_macs(m, 0, 0);
 }
+
 effad_status quant_select(const convert_session *cs, const quant_inputs *in, const quant_select_options *o,
                           convert_quant *q, quant_select_report *rep, effad_error *e)
 {

@@ -321,6 +321,10 @@ const float *effad_tap_map(const effad_runner *r, int t);
 effad_geom effad_block_geom(const effad_runner *r, int i);
 effad_geom effad_stem_geom(const effad_runner *r);
 int effad_block_fused(const effad_runner *r, int i);
+/* Multiply-accumulates of block i and of the head (0 without one) at the
+ * size r was planned for; effad_model_macs adds the stem's to them. */
+long long effad_block_macs(const effad_runner *r, int i);
+long long effad_head_macs(const effad_runner *r);
 
 /* ---------------------------------------- thread pool (pthreads, optional) */
 

@@ -467,20 +467,27 @@ static long long conv_macs(const effad_conv *c, long long out_hw)
     return c->w.data ? out_hw * c->kh * c->kw * (c->cin / c->groups) * c->cout : 0;
 }
 
+long long effad_block_macs(const effad_runner *r, int i)
+{
+    const effad_block *b = &r->m->blocks[i];
+    const effad_geom *g = &r->dw_g[i];
+    const long long in_hw = (long long)g->in_h * g->in_w, out_hw = (long long)g->out_h * g->out_w;
+    return conv_macs(&b->expand, in_hw) + conv_macs(&b->dw, out_hw) + conv_macs(&b->se_reduce, 1) +
+           conv_macs(&b->se_expand, 1) + conv_macs(&b->project, out_hw);
+}
+
+long long effad_head_macs(const effad_runner *r)
+{
+    return r->m->has_head ? conv_macs(&r->m->head, (long long)r->head_g.out_h * r->head_g.out_w) : 0;
+}
+
 long long effad_model_macs(const effad_model *m, int in_h, int in_w)
 {
     effad_runner r;
     effad_plan_opts o = { .in_h = in_h, .in_w = in_w, .n_workers = 1, .map_taps = 0 };
     /* a plan without an arena: every layer's geometry, nothing run */
     if (effad_runner_init(&r, m, 0, &o, 0, 0, 0)) return -1;
-    long long macs = conv_macs(&m->stem, (long long)r.stem_g.out_h * r.stem_g.out_w);
-    for (int i = 0; i < m->n_blocks; i++) {
-        const effad_block *b = &m->blocks[i];
-        const effad_geom *g = &r.dw_g[i];
-        long long in_hw = (long long)g->in_h * g->in_w, out_hw = (long long)g->out_h * g->out_w;
-        macs += conv_macs(&b->expand, in_hw) + conv_macs(&b->dw, out_hw) +
-                conv_macs(&b->se_reduce, 1) + conv_macs(&b->se_expand, 1) + conv_macs(&b->project, out_hw);
-    }
-    if (m->has_head) macs += conv_macs(&m->head, (long long)r.head_g.out_h * r.head_g.out_w);
+    long long macs = conv_macs(&m->stem, (long long)r.stem_g.out_h * r.stem_g.out_w) + effad_head_macs(&r);
+    for (int i = 0; i < m->n_blocks; i++) macs += effad_block_macs(&r, i);
     return macs;
 }

@@ -77,6 +77,21 @@ static int parse_units(const char *s, uint8_t *units)
     return 1;
 }
 
+/* Option a's value v, a percentage from 0 to max, as a fraction into
+ * *dst; 0 (after the usage message) when it is not one. */
+static int parse_percent(const char *a, const char *v, double max, float *dst)
+{
+    double f;
+    if (!cli_parse_double(v, &f) || f < 0.0 || f > max) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "bad %s '%.80s' (0 to %g %%)", a, v, max);
+        cli_usage_error("convert", "%s", msg);
+        return 0;
+    }
+    *dst = (float)(f / 100.0);
+    return 1;
+}
+
 int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
 {
     const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : 0;
@@ -100,22 +115,16 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
     } else if (!strcmp(a, "--weight-bits")) {
         if (!cli_parse_int(v, 7, 8, &co->select.weight_bits)) { cli_usage_error("convert", "bad --weight-bits '%s' (7 or 8)", v); return -1; }
     } else if (!strcmp(a, "--float-budget")) {
-        double f;
-        if (!cli_parse_double(v, &f) || f < 0.0 || f > 1000.0) { cli_usage_error("convert", "bad --float-budget '%s' (0 to 1000 %%)", v); return -1; }
-        co->select.float_budget = (float)(f / 100.0);
+        if (!parse_percent(a, v, 1000.0, &co->select.float_budget)) return -1;
     } else if (!strcmp(a, "--max-size")) {
-        double f;
-        if (!cli_parse_double(v, &f) || f < 0.0 || f > 100.0) { cli_usage_error("convert", "bad --max-size '%s' (0 to 100 %%)", v); return -1; }
-        co->select.max_size = (float)(f / 100.0);
+        if (!parse_percent(a, v, 100.0, &co->select.max_size)) return -1;
     } else if (!strcmp(a, "--weight-only-budget")) {
-        double f;
-        if (!cli_parse_double(v, &f) || f < 0.0 || f > 100.0) { cli_usage_error("convert", "bad --weight-only-budget '%s' (0 to 100 %%)", v); return -1; }
-        co->select.weight_only_budget = (float)(f / 100.0);
+        if (!parse_percent(a, v, 100.0, &co->select.weight_only_budget)) return -1;
     } else if (!strcmp(a, "--keep-float") || !strcmp(a, "--weight-only")) {
-        const int keep = !strcmp(a, "--keep-float");
-        if (!parse_units(v, keep ? co->select.keep_float : co->select.weight_only)) {
-            cli_usage_error("convert", keep ? "bad --keep-float '%s' (block indices and 'head', comma-separated)"
-                                            : "bad --weight-only '%s' (block indices and 'head', comma-separated)", v);
+        if (!parse_units(v, !strcmp(a, "--keep-float") ? co->select.keep_float : co->select.weight_only)) {
+            char msg[192];
+            snprintf(msg, sizeof msg, "bad %s '%.80s' (block indices and 'head', comma-separated)", a, v);
+            cli_usage_error("convert", "%s", msg);
             return -1;
         }
     } else if (!strcmp(a, "--calib-method")) {
