@@ -38,9 +38,9 @@ void level_error_of(const float *f, const float *q, size_t n, size_t dim, size_t
     out->spread_ratio = spread > 0 ? err / spread : err > 0 ? INFINITY : 0.0;
 }
 
-void level_moments(const float *f, size_t n, size_t dim, size_t stride, float *mean, float *sigma)
+int level_moments(const float *f, size_t n, size_t dim, size_t stride, float *mean, float *sigma)
 {
-    double ms = 0;
+    double ms = 0, size = 0;
     for (size_t k = 0; k < dim; k++) {
         double m = 0, var = 0;
         for (size_t i = 0; i < n; i++) m += f[i * stride + k];
@@ -53,10 +53,12 @@ void level_moments(const float *f, size_t n, size_t dim, size_t stride, float *m
         mean[k] = (float)m;
         sigma[k] = (float)sqrt(var);
         ms += var;
+        size += m * m + var;
     }
     const float floor_ = (float)(0.01 * sqrt(ms / (dim ? (double)dim : 1.0)));
     for (size_t k = 0; k < dim; k++)
-        if (!(sigma[k] >= floor_)) sigma[k] = floor_ > 0 ? floor_ : 1.0f;
+        if (!(sigma[k] >= floor_ && sigma[k] > 0)) sigma[k] = floor_ > 0 ? floor_ : 1.0f;
+    return ms > LEVEL_STILL * LEVEL_STILL * size;
 }
 
 double level_error_relative(const float *f, const float *q, size_t n, size_t dim, size_t stride, const float *mean,

@@ -28,8 +28,15 @@ void level_error_of(const float *f, const float *q, size_t n, size_t dim, size_t
 /* The features' mean and standard deviation over n images (the good ones
  * the detector will be fitted on), per dimension; sigma floored at 1 % of
  * their root-mean-square so that a constant feature cannot weigh
- * infinitely. */
-void level_moments(const float *f, size_t n, size_t dim, size_t stride, float *mean, float *sigma);
+ * infinitely. Returns whether the level varies between the images at all:
+ * 0 when the root-mean-square deviation is at most LEVEL_STILL of the
+ * features' root-mean-square size (one image; copies of one image; a
+ * network whose deep features no longer depend on the image -- DESIGN.md,
+ * "Reference networks with random weights"). Float32 rounding alone moves
+ * features by ~1e-7 of their size, so such a level has no distances for
+ * level_error_relative to divide by: its figure would be noise over zero. */
+#define LEVEL_STILL 1e-6
+int level_moments(const float *f, size_t n, size_t dim, size_t stride, float *mean, float *sigma);
 /* How far quantisation moves each image relative to how far the image is
  * from the good images' mean, both in units of each feature's standard
  * deviation (a Mahalanobis distance with the covariance's diagonal):

@@ -91,7 +91,10 @@ static effad_status error_of(selector *s, const convert_quant *q, const char *st
     const size_t row = s->tap_off[s->n_taps];
     const int nd = s->in->n_measure_defective, from = s->in->n_measure - nd;
     double sum = 0, sum_d = 0;
+    int used = 0;
     for (int t = 0; t < s->n_taps; t++) {
+        if (s->rep->level_still[t]) continue;
+        used++;
         const size_t dim = s->tap_off[t + 1] - s->tap_off[t], at = s->tap_off[t];
         sum += level_error_relative(s->ref + at, s->lv + at, (size_t)s->in->n_measure, dim, row, s->mean + at,
                                     s->sigma + at);
@@ -99,8 +102,8 @@ static effad_status error_of(selector *s, const convert_quant *q, const char *st
             sum_d += level_error_relative(s->ref + (size_t)from * row + at, s->lv + (size_t)from * row + at, (size_t)nd,
                                           dim, row, s->mean + at, s->sigma + at);
     }
-    *err = sum / s->n_taps;
-    if (err_defective) *err_defective = nd > 0 ? sum_d / s->n_taps : 0;
+    *err = sum / used;
+    if (err_defective) *err_defective = nd > 0 ? sum_d / used : 0;
     if (s->o->progress) s->o->progress(s->o->progress_ctx, stage, done, total);
     return EFFAD_OK;
 }
@@ -348,10 +351,26 @@ effad_status quant_select(const convert_session *cs, const quant_inputs *in, con
     s->sigma = malloc(sizeof(float) * row);
     st = calib_levels && s->mean && s->sigma ? model_levels(s, &mr, in->calib, in->n_calib, calib_levels)
                                   : effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
-    for (int t = 0; t < s->n_taps && !st; t++)
-        level_moments(calib_levels + s->tap_off[t], (size_t)in->n_calib, s->tap_off[t + 1] - s->tap_off[t], row,
-                      s->mean + s->tap_off[t], s->sigma + s->tap_off[t]);
+    int varying = 0;
+    rep->n_levels = s->n_taps;
+    for (int t = 0; t < s->n_taps && !st; t++) {
+        const int v = level_moments(calib_levels + s->tap_off[t], (size_t)in->n_calib, s->tap_off[t + 1] - s->tap_off[t],
+                                    row, s->mean + s->tap_off[t], s->sigma + s->tap_off[t]);
+        rep->level_still[t] = (uint8_t)!v;
+        varying += v;
+    }
     free(calib_levels);
+    /* with no level that varies there is nothing to measure an error
+     * against (every figure would be a rounding over zero) */
+    if (!st && varying == 0)
+        st = in->n_calib < 2
+                 ? effad_fail(e, EFFAD_ERR_ARG, "%s%sone calibration image cannot show how the features vary between "
+                              "images, which the int8 error is measured against: give at least two different good "
+                              "images of the part", in->source ? in->source : "", in->source ? ": " : "")
+                 : effad_fail(e, EFFAD_ERR_ARG, "%s%sthe %d calibration images give the same features at every level "
+                              "(they differ by at most %g of the features' size), so the int8 error cannot be "
+                              "measured: calibrate on different good images of the part", in->source ? in->source : "",
+                              in->source ? ": " : "", in->n_calib, LEVEL_STILL);
     if (!st) st = calib_hist_init(&s->hist, &cal, e);
     if (!st) {
         mr.r.observe = calib_hist_observe;

@@ -63,6 +63,8 @@ typedef struct quant_inputs {
     const float *calib; int n_calib;    /* good images: ranges, histograms */
     const float *measure; int n_measure;/* where the output error is measured */
     int n_measure_defective;            /* the last ones of measure are defective */
+    const char *source;                 /* where the calibration images came from, for
+                                           messages (a directory), or NULL */
 } quant_inputs;
 
 typedef struct quant_select_options {
@@ -122,6 +124,9 @@ typedef struct quant_select_report {
                                                (NaN when method and headroom were given) */
     double error_baseline_defective, error_final_defective;  /* the same on the defective images only */
     long long passes;                       /* forward passes run */
+    int n_levels;                           /* the model's levels (taps) */
+    uint8_t level_still[EFFAD_MAX_TAPS];    /* 1: the same on every calibration image
+                                               (level_moments), left out of every error */
 } quant_select_report;
 
 effad_status quant_select(const convert_session *cs, const quant_inputs *in, const quant_select_options *o,

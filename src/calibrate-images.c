@@ -86,7 +86,7 @@ effad_status calibrate_images(const convert_session *cs, const calib_images_opti
         else s = load_one(&l, good.path[spread(k, n_bad, (size_t)n, 1)], k, dst, e);
         if (s) goto done;
     }
-    const quant_inputs in = { floats, calib_in, n, measure, n_good + n_bad, n_bad };
+    const quant_inputs in = { floats, calib_in, n, measure, n_good + n_bad, n_bad, o->dir };
     irep->n_calib = n;
     irep->n_measure_good = n_good;
     irep->n_measure_defective = n_bad;

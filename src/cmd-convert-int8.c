@@ -4,6 +4,7 @@
 #include <string.h>
 #include "cli.h"
 #include "cmd-convert-int8.h"
+#include "level-error.h"
 
 void convert_int8_defaults(convert_int8 *c)
 {
@@ -185,6 +186,16 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
            "(%s); %lld forward passes, %.1f s\n", ir->n_calib, c->co.dir, c->co.preset, ir->n_measure_good,
            ir->n_measure_defective, ir->painted ? "synthetic defects painted on good ones" : c->co.defects_dir,
            r->passes, seconds);
+    int n_still = 0;
+    for (int t = 0; t < r->n_levels; t++) n_still += r->level_still[t];
+    if (n_still) {
+        printf("  levels     ");
+        for (int t = 0; t < r->n_levels; t++)
+            if (r->level_still[t]) printf(" %d", t);
+        printf(": the same on every calibration image (within %g of their size), so left out of every error below;\n"
+               "              more varied good images of the part would let %s count\n", LEVEL_STILL,
+               n_still > 1 ? "them" : "it");
+    }
     int seen = 0;
     for (int m = 0; m < CALIB_N_METHODS; m++) seen += r->method_count[m];
     printf("  ranges      %s: minmax %d, percentile %d, mse %d of %d activation points\n",

@@ -90,6 +90,13 @@ expect_fail "bad weight-only budget" "bad --weight-only-budget" effad convert $G
 expect_fail "weight-only and keep-float" "both name block 3" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --keep-float 3 --weight-only 3 --quiet
 expect_fail "keep-float past the end" "the model has 9 blocks" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --keep-float 40 --quiet
 expect_fail "no images" "$T/none" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/none"
+# images that cannot show how the features vary: nothing to measure the error against
+mkdir -p "$T/copies" "$T/one"
+for i in 0 1 2; do cp "$C/000.png" "$T/copies/00$i.png"; done
+cp "$C/000.png" "$T/one/"
+expect_fail "copies of one image" "$T/copies: the 3 calibration images give the same features at every level" \
+    effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/copies"
+expect_fail "one image" "$T/one: one calibration image cannot show" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/one"
 expect_fail "QDQ input with --int8" "quantised already" effad convert "$T/q.onnx" -o "$T/x.efm" --int8 --calib "$T/cal"
 expect_fail "int8 efm as input" "an int8 model" effad convert "$T/q.efm" -o "$T/x.efm"
 [ -e "$T/x.efm" ] && bad "a failed convert left an output file"

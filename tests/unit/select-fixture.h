@@ -55,7 +55,7 @@ static int select_fixture_open(select_fixture *f)
             for (size_t c = 0; c < 3; c++)
                 for (size_t p = 200; p < 600; p++) f->measure[i * floats + c * hw + p] = 4.0f;
     }
-    const quant_inputs in = { floats, f->calib, SELECT_NC, f->measure, SELECT_NM, 2 };
+    const quant_inputs in = { floats, f->calib, SELECT_NC, f->measure, SELECT_NM, 2, 0 };
     f->in = in;
     return 1;
 }

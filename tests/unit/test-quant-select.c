@@ -116,13 +116,25 @@ static void test_level_error(void)
     CHECK_NEAR(le.spread_ratio, 2, 1e-12);
     float mean[2], sigma[2];
     const float g[6] = { 1, 10, 3, 10, 5, 10 };    /* feature 1 constant: floored */
-    level_moments(g, 3, 2, 2, mean, sigma);
+    CHECK_EQ_INT(level_moments(g, 3, 2, 2, mean, sigma), 1);   /* it varies */
     CHECK_NEAR(mean[0], 3, 1e-6);
     CHECK_NEAR(sigma[0], 2, 1e-6);
     CHECK_NEAR(sigma[1], 0.01 * sqrt(2.0), 1e-6);  /* 1 % of sqrt((4 + 0) / 2) */
     const float q6[6] = { 1, 10, 3, 10, 7, 10 };   /* image 2 moved by one sigma */
     /* image 2: err 1, distance (2/2)^2 = 1 -> 1; others 0; mean over 3 */
     CHECK_NEAR(level_error_relative(g, q6, 3, 2, 2, mean, sigma), 1.0 / 3.0, 1e-9);
+    /* still levels: copies of one image; one image; images that differ by
+     * float32 rounding only (1 ulp of 1000 is 6e-8 of it); and just above
+     * the line (1e-5 of the size) */
+    const float copies[6] = { 4, -2, 4, -2, 4, -2 }, ulp[6] = { 1000, 7, 1000.0001f, 7, 1000, 7.0000005f },
+                moved[6] = { 1000, 7, 1000.02f, 7, 1000, 7 };
+    CHECK_EQ_INT(level_moments(copies, 3, 2, 2, mean, sigma), 0);
+    CHECK_NEAR(sigma[0], 1, 0);                    /* no spread at all: unit sigma, no division by 0 */
+    CHECK_EQ_INT(level_moments(g, 1, 2, 2, mean, sigma), 0);
+    CHECK_EQ_INT(level_moments(ulp, 3, 2, 2, mean, sigma), 0);
+    CHECK_EQ_INT(level_moments(moved, 3, 2, 2, mean, sigma), 1);
+    const float zero[4] = { 0, 0, 0, 0 };
+    CHECK_EQ_INT(level_moments(zero, 2, 2, 2, mean, sigma), 0);
 }
 
 static void test_spearman(void)
