@@ -31,6 +31,16 @@
 // ORT fuses what it can into its own integer kernels). The int8 table
 // sets effad int8 against ORT float32 and against ORT on that QDQ graph.
 //
+// int8 as convert chooses (--defaults 1, the default, with --int8 1): the
+// same models converted with convert's own measured choices (ranges,
+// headroom, float32 and weight-only blocks; `--weight-bits 7` as above),
+// calibrated on the same synthetic set: the int8 model a user who keeps the
+// defaults deploys, and the one tests/int8/fidelity.sh measures the
+// fidelity of. Its float32 and weight-only blocks run at float32 speed, so
+// it sits between the all-int8 rows and float32. The conversion measures
+// ~100 int8 variants of the network (B4 ~4 min on two threads), so the
+// file is kept while it is newer than the ONNX model and effad itself.
+//
 // 16x8 (--a16 1, the default): the same with int16 activations
 // (`--act-bits 16`, 8-bit weights, the ranges x64 as --act-bits 16
 // defaults to; the form tests/int8/fidelity.sh finds keeps float32's
@@ -63,7 +73,8 @@ const { spawnSync } = require('child_process');
 // 10 rounds of 10: the load on this shared machine comes in spells of
 // seconds; short alternating rounds spread them over both tools (with 5 of
 // 20 the B4 ratio swung by +-15% between runs). 100 timed passes per tool.
-const opt = { rounds: 10, runs: 10, warmup: 3, cold: 3, models: 'b0,b4', threads: '1,2', int8: 1, a16: 1, isas: 'auto' };
+const opt = { rounds: 10, runs: 10, warmup: 3, cold: 3, models: 'b0,b4', threads: '1,2', int8: 1, a16: 1, defaults: 1,
+  isas: 'auto' };
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i].replace(/^--/, '');
   if (!(k in opt) || i + 1 >= process.argv.length) {
@@ -147,6 +158,7 @@ function tools(m) {
     t.effad8 = (th, r, w) => effadRun(m.efm8, th, r, w);
     t.ort8 = (th, r, w) => ortRun(m, m.qdq, th, r, w);
   }
+  if (m.efm8d) t.effad8d = (th, r, w) => effadRun(m.efm8d, th, r, w);
   if (opt.a16) {
     t.effad16 = (th, r, w) => effadRun(m.efm16, th, r, w);
     t.ort16 = (th, r, w) => ortRun(m, m.qdq16, th, r, w);
@@ -154,6 +166,7 @@ function tools(m) {
   for (const isa of extraIsas) {
     if (!intOnly(isa)) t[`effad@${isa}`] = (th, r, w) => effadRun(m.efm, th, r, w, isa);
     if (opt.int8) t[`effad8@${isa}`] = (th, r, w) => effadRun(m.efm8, th, r, w, isa);
+    if (m.efm8d) t[`effad8d@${isa}`] = (th, r, w) => effadRun(m.efm8d, th, r, w, isa);
     if (opt.a16) t[`effad16@${isa}`] = (th, r, w) => effadRun(m.efm16, th, r, w, isa);
   }
   if (ortAvx2) {
@@ -173,6 +186,25 @@ function calibSet() {
     if (c.status !== 0) { process.stderr.write(`bench.js: effad demo: ${c.stderr}\n`); process.exit(1); }
   }
   return good;
+}
+
+// The int8 .efm of convert's default choices (see the top), converted
+// again only when the ONNX model or effad is newer; its report's
+// "blocks" line is recorded beside the timings.
+function convertDefaults(m, key) {
+  const efm = path.join(outDir, `${key}-int8-defaults.efm`), log = `${efm}.txt`;
+  const mtime = (f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0);
+  if (mtime(efm) <= Math.max(mtime(m.onnx), mtime(effad)) || !fs.existsSync(log)) {
+    process.stderr.write(`bench.js: ${key}: int8 with convert's default choices (measured: minutes)\n`);
+    const c = spawnSync(effad, ['convert', m.onnx, '-o', efm, '--int8', '--calib', calibSet(), '--calib-n', '8',
+      '--weight-bits', '7', '--threads', String(require('os').cpus().length), '--quiet'],
+    { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (c.status !== 0) { process.stderr.write(`bench.js: convert --int8 (defaults) ${m.onnx}: ${c.stderr}\n`); process.exit(1); }
+    fs.writeFileSync(log, c.stdout);
+  }
+  const blocks = (fs.readFileSync(log, 'utf8').match(/^\s*blocks\s+(.*)$/m) || [])[1] || '?';
+  record({ tool: 'int8-defaults', key, label: m.name, blocks }, {});
+  return efm;
 }
 
 fs.mkdirSync(outDir, { recursive: true });
@@ -210,6 +242,7 @@ for (const key of opt.models.split(',')) {
       '--measure', '2', '--calib-method', 'minmax', '--headroom', '1.5', '--float-budget', '0', '--weight-only-budget', '0',
       '--weight-bits', '7', '--emit-qdq', m.qdq, '--quiet'], { encoding: 'utf8' });
     if (c8.status !== 0) { process.stderr.write(`bench.js: convert --int8 ${m.onnx}: ${c8.stderr}\n`); process.exit(1); }
+    if (opt.defaults) m.efm8d = convertDefaults(m, key);
   }
   if (opt.a16) {
     m.efm16 = path.join(outDir, `${key}-a16.efm`);

@@ -98,7 +98,9 @@ function report(resultsPath, mdPath, opt) {
     'Cold: in-process, program start (main() / first line of the script) -> model loaded -> first inference done; ' +
       'wall: spawn -> exit of a fresh process doing one inference (includes node start-up for ORT). Model file in page cache.',
   ];
-  const text = `${table}\n\n${notes.map((l) => `- ${l}`).join('\n')}\n${int8Table(groups)}${a16Table(groups, machine)}` +
+  const defaults = rows.filter((r) => r.tool === 'int8-defaults');
+  const text = `${table}\n\n${notes.map((l) => `- ${l}`).join('\n')}\n${int8Table(groups)}` +
+    `${defaultsTable(groups, machine, defaults)}${a16Table(groups, machine)}` +
     `${isaTable(groups, machine)}`;
   process.stdout.write(text);
   if (mdPath) fs.writeFileSync(mdPath, `# effad vs ONNX Runtime\n\n${text}`);
@@ -121,6 +123,36 @@ function int8Table(groups) {
       'machine runs; ORT int8: onnxruntime-node on the QDQ graph `--emit-qdq` wrote for that .efm (graph ' +
       'optimisation "all": ORT rewrites into its integer kernels what its QDQ patterns cover; float Conv with ' +
       'Q/DQ around it elsewhere). Same rounds, rotating order, as the table above; < 1: effad is faster.',
+    ''].join('\n');
+}
+
+// int8 as convert chooses by default (bench.js --defaults): on effad's own
+// kernels and each extra path, paired with ORT float32 on the same ISA
+// where the run has it, beside the all-int8 model and float32.
+function defaultsTable(groups, machine, defaults) {
+  const list = [...groups.values()].filter((g) => (g.effad8d || []).length);
+  if (!list.length) return '';
+  const head = ['model', 'threads', 'kernels', 'defaults ms', 'ORT fp32 ms', 'defaults/ORT fp32 paired',
+    'all-int8 ms', 'effad fp32 ms'];
+  const lines = [];
+  for (const g of list)
+    for (const isa of ['', ...(machine.extra_isas || [])]) {
+      const d = isa ? g[`effad8d@${isa}`] || [] : g.effad8d;
+      if (!d.length) continue;
+      const base = isa.replace(/-vnni$/, '');   /* ORT's float32 has no VNNI form (bench.js) */
+      const o = isa && (g[`ort@${base}`] || []).length ? g[`ort@${base}`] : g.ort;
+      const e8 = isa ? g[`effad8@${isa}`] || [] : g.effad8;
+      const e = isa ? g[`effad@${base}`] || [] : g.effad;
+      lines.push([g.label, g.threads, isa || machine.kernels || '?', ms(med(d)), ms(med(o)), paired(d, o).toFixed(2),
+        e8.length ? ms(med(e8)) : '-', e.length ? ms(med(e)) : '-'].map(String));
+    }
+  const chose = defaults.map((r) => `${r.label}: ${r.blocks}`).join('; ');
+  return ['', '## int8 as convert chooses by default', '', ...grid(head, lines), '',
+    '- defaults: the .efm of `effad convert --int8 --calib DIR --weight-bits 7` with every other choice convert\'s own ' +
+      '(ranges, headroom, float32 and weight-only blocks, by measured error on the synthetic calibration set): the ' +
+      'int8 model a user keeping the defaults deploys, and the form tests/int8/fidelity.sh measures the fidelity of. ' +
+      `Its float32 and weight-only blocks run at float32 speed. Chosen: ${chose || '?'}. Same rounds, rotating order; ` +
+      'paired with ORT float32 on the same ISA where the run has it (as in the tables below).',
     ''].join('\n');
 }
 
