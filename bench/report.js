@@ -126,6 +126,17 @@ function int8Table(groups) {
     ''].join('\n');
 }
 
+// The runs of one tool on kernel path isa ('': effad's own choice), and
+// the ORT float32 runs to pair them with: ORT as that ISA where the run
+// has it (its float32 has no VNNI form: bench.js), else ORT's own choice.
+function runsOn(g, tool, isa) {
+  return (isa ? g[`${tool}@${isa}`] : g[tool]) || [];
+}
+function ortFp32On(g, isa) {
+  const base = isa.replace(/-vnni$/, '');
+  return isa && (g[`ort@${base}`] || []).length ? g[`ort@${base}`] : g.ort;
+}
+
 // int8 as convert chooses by default (bench.js --defaults): on effad's own
 // kernels and each extra path, paired with ORT float32 on the same ISA
 // where the run has it, beside the all-int8 model and float32.
@@ -137,12 +148,9 @@ function defaultsTable(groups, machine, defaults) {
   const lines = [];
   for (const g of list)
     for (const isa of ['', ...(machine.extra_isas || [])]) {
-      const d = isa ? g[`effad8d@${isa}`] || [] : g.effad8d;
+      const d = runsOn(g, 'effad8d', isa);
       if (!d.length) continue;
-      const base = isa.replace(/-vnni$/, '');   /* ORT's float32 has no VNNI form (bench.js) */
-      const o = isa && (g[`ort@${base}`] || []).length ? g[`ort@${base}`] : g.ort;
-      const e8 = isa ? g[`effad8@${isa}`] || [] : g.effad8;
-      const e = isa ? g[`effad@${base}`] || [] : g.effad;
+      const o = ortFp32On(g, isa), e8 = runsOn(g, 'effad8', isa), e = runsOn(g, 'effad', isa.replace(/-vnni$/, ''));
       lines.push([g.label, g.threads, isa || machine.kernels || '?', ms(med(d)), ms(med(o)), paired(d, o).toFixed(2),
         e8.length ? ms(med(e8)) : '-', e.length ? ms(med(e)) : '-'].map(String));
     }
@@ -167,11 +175,9 @@ function a16Table(groups, machine) {
   const lines = [];
   for (const g of list)
     for (const isa of ['', ...(machine.extra_isas || [])]) {
-      const e16 = isa ? g[`effad16@${isa}`] || [] : g.effad16;
+      const e16 = runsOn(g, 'effad16', isa);
       if (!e16.length) continue;
-      const base = isa.replace(/-vnni$/, '');   /* ORT's float32 has no VNNI form (bench.js) */
-      const o = isa && (g[`ort@${base}`] || []).length ? g[`ort@${base}`] : g.ort;
-      const e8 = isa ? g[`effad8@${isa}`] || [] : g.effad8, e = isa ? g[`effad@${isa}`] || [] : g.effad;
+      const o = ortFp32On(g, isa), e8 = runsOn(g, 'effad8', isa), e = runsOn(g, 'effad', isa);
       lines.push([g.label, g.threads, isa || machine.kernels || '?', ms(med(e16)), ms(med(o)), ms(med(g.ort16)),
         paired(e16, o).toFixed(2), paired(e16, g.ort16).toFixed(2), e8.length ? ms(med(e8)) : '-',
         e.length ? ms(med(e)) : '-'].map(String));
