@@ -362,15 +362,16 @@ effad_status quant_select(const convert_session *cs, const quant_inputs *in, con
     free(calib_levels);
     /* with no level that varies there is nothing to measure an error
      * against (every figure would be a rounding over zero) */
+    const char *src = in->source ? in->source : "", *sep = in->source ? ": " : "";
     if (!st && varying == 0)
         st = in->n_calib < 2
                  ? effad_fail(e, EFFAD_ERR_ARG, "%s%sone calibration image cannot show how the features vary between "
                               "images, which the int8 error is measured against: give at least two different good "
-                              "images of the part", in->source ? in->source : "", in->source ? ": " : "")
+                              "images of the part", src, sep)
                  : effad_fail(e, EFFAD_ERR_ARG, "%s%sthe %d calibration images give the same features at every level "
                               "(they differ by at most %g of the features' size), so the int8 error cannot be "
-                              "measured: calibrate on different good images of the part", in->source ? in->source : "",
-                              in->source ? ": " : "", in->n_calib, LEVEL_STILL);
+                              "measured: calibrate on different good images of the part", src, sep, in->n_calib,
+                              LEVEL_STILL);
     if (!st) st = calib_hist_init(&s->hist, &cal, e);
     if (!st) {
         mr.r.observe = calib_hist_observe;
