@@ -17,7 +17,7 @@ mkdir -p "$T/cal" && cp "$C/000.png" "$C/001.png" "$C/002.png" "$C/003.png" "$T/
 effad convert $G/model.onnx -o "$T/q.efm" --int8 --calib "$T/cal" --measure 2 --emit-qdq "$T/q.onnx" --quiet \
     > "$T/report" 2>&1 || bad "int8 convert failed: $(cat "$T/report")"
 for pat in "int8 calibration: 4 images" "ranges .* by measured output error" "headroom .*<-" "per block .*median error" \
-           "error .* on all" "int8: .*% of the float32 file" "the same model as a QDQ ONNX graph"; do
+           "error .* on all" "speed .*float32 kernels run .*int8 kernels" "int8: .*% of the float32 file" "the same model as a QDQ ONNX graph"; do
     grep -q -- "$pat" "$T/report" || bad "report lacks '$pat'"
 done
 [ -s "$T/q.efm" ] && [ -s "$T/q.onnx" ] || bad "no int8 model or QDQ graph written"
