@@ -212,7 +212,8 @@ golden-int8: ort $(B)/effad $(B)/tests/test-golden-int8
 
 # bench: effad vs ONNX Runtime side by side (bench/bench.js; table on stdout
 # and in build/bench/report.md), float32 and int8 (effad int8 against ORT
-# float32 and ORT on the QDQ graph effad emits). BENCH_ARGS e.g. "--rounds 3
+# float32 and ORT on the QDQ graph effad emits; also the int8 model
+# convert's default choices make, converted once and kept while current). BENCH_ARGS e.g. "--rounds 3
 # --runs 10", "--int8 0" for the float32 table alone. Then the detector's throughput beside the Python pipeline
 # (bench/throughput.js; THROUGHPUT_ARGS e.g. "--rounds 1 --python 0").
 # The full-size models come from golden-full when they are missing.
