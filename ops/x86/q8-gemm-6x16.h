@@ -84,6 +84,14 @@
  *    alternated pairs): what the pass loses here is not the inner loop.
  *  - A blocks of 512 KiB instead of 128 (fewer sweeps of B per layer):
  *    the 1x1 layers 43.5-44.2 against 44.2-45.8 ms, within noise.
+ *  - 6-bit weights, not built: with |w| <= 32 two vpmaddubsw results
+ *    could be added in int16 (2 x 2 x 255 x 32 < 32767) before one
+ *    vpmaddwd, 3 multiplies per two k quads instead of 4 -- at most 1.33x
+ *    on these layers, enough for half of ORT's float32 on plain AVX2. But
+ *    the weights alone cost the fidelity bar: tests/int8/fidelity.sh with
+ *    --weight-bits 6 (convert's writer takes 2..8 bits; the CLI was
+ *    widened for the run) gave demo 0.9876, brushed metal 0.9872, grid
+ *    0.771, against 0.9923 / 0.9904 / 0.798 with 7 bits (2026-12-04).
  *
  * Packed B, the table's own layout (ops/dispatch.h): per panel of 16
  * columns, a 128-byte header (16 int32 a_zero * colsum, then the mode),
