@@ -92,6 +92,10 @@
  *    --weight-bits 6 (convert's writer takes 2..8 bits; the CLI was
  *    widened for the run) gave demo 0.9876, brushed metal 0.9872, grid
  *    0.771, against 0.9923 / 0.9904 / 0.798 with 7 bits (2026-12-04).
+ *    Nor 6 bits on the large 1x1 layers alone (7 elsewhere; a throwaway
+ *    switch in convert/efm-write.c, not kept): brushed metal 0.9880 with
+ *    every 1x1 of cin x cout >= 70000 at 6 bits, 0.9872 with >= 200000
+ *    (B0's blocks 11-15 and head), the demo model unchanged (0.9923).
  *
  * Packed B, the table's own layout (ops/dispatch.h): per panel of 16
  * columns, a 128-byte header (16 int32 a_zero * colsum, then the mode),
