@@ -314,6 +314,7 @@ static void count_macs(selector *s, const effad_model *m, const effad_runner *r)
     quant_select_report *rep = s->rep;
     for (int i = 0; i < m->n_blocks; i++) rep->unit_macs[i] = effad_block_macs(r, i);
     if (m->has_head) rep->unit_macs[m->n_blocks] = effad_head_macs(r);
+    rep->stem_macs = effad_stem_macs(r);
     rep->macs = effad_model_macs(m, 0, 0);
 }
 

@@ -115,6 +115,7 @@ typedef struct quant_select_report {
     double weights_error_before[EFFAD_MAX_BLOCKS + 1], weights_error_after[EFFAD_MAX_BLOCKS + 1];
                                             /* the whole network's error before and with it */
     long long unit_macs[EFFAD_MAX_BLOCKS + 1], macs;  /* per unit and the network's (native size) */
+    long long stem_macs;                    /* the stem's: always float32 (engine/forward.c) */
     int n_headrooms;
     float headroom[QUANT_N_HEADROOMS];
     double headroom_error[QUANT_N_HEADROOMS];

@@ -321,8 +321,9 @@ const float *effad_tap_map(const effad_runner *r, int t);
 effad_geom effad_block_geom(const effad_runner *r, int i);
 effad_geom effad_stem_geom(const effad_runner *r);
 int effad_block_fused(const effad_runner *r, int i);
-/* Multiply-accumulates of block i and of the head (0 without one) at the
- * size r was planned for; effad_model_macs adds the stem's to them. */
+/* Multiply-accumulates of the stem, of block i and of the head (0 without
+ * one) at the size r was planned for; effad_model_macs is their sum. */
+long long effad_stem_macs(const effad_runner *r);
 long long effad_block_macs(const effad_runner *r, int i);
 long long effad_head_macs(const effad_runner *r);
 

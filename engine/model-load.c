@@ -467,6 +467,11 @@ static long long conv_macs(const effad_conv *c, long long out_hw)
     return c->w.data ? out_hw * c->kh * c->kw * (c->cin / c->groups) * c->cout : 0;
 }
 
+long long effad_stem_macs(const effad_runner *r)
+{
+    return conv_macs(&r->m->stem, (long long)r->stem_g.out_h * r->stem_g.out_w);
+}
+
 long long effad_block_macs(const effad_runner *r, int i)
 {
     const effad_block *b = &r->m->blocks[i];
@@ -487,7 +492,7 @@ long long effad_model_macs(const effad_model *m, int in_h, int in_w)
     effad_plan_opts o = { .in_h = in_h, .in_w = in_w, .n_workers = 1, .map_taps = 0 };
     /* a plan without an arena: every layer's geometry, nothing run */
     if (effad_runner_init(&r, m, 0, &o, 0, 0, 0)) return -1;
-    long long macs = conv_macs(&m->stem, (long long)r.stem_g.out_h * r.stem_g.out_w) + effad_head_macs(&r);
+    long long macs = effad_stem_macs(&r) + effad_head_macs(&r);
     for (int i = 0; i < m->n_blocks; i++) macs += effad_block_macs(&r, i);
     return macs;
 }

@@ -256,17 +256,15 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
     printf("  blocks      %d int8, %d weight-only, %d float32; head %s\n",
            n_blocks - (n_float - head_float) - (n_weights - head_weights), n_weights - head_weights, n_float - head_float,
            !has_head ? "none" : head_float ? "float32" : head_weights ? "weight-only" : "int8");
-    /* what the choice costs in speed: the stem (always float32: engine/
-     * forward.c), float32 and weight-only units run the float32 kernels,
-     * so int8's speed-up reaches only the rest */
-    long long macs_units = 0, macs_float = 0, macs_weights = 0;
+    /* what the choice costs in speed: the stem, float32 and weight-only
+     * units run the float32 kernels, so int8's speed-up reaches only the rest */
+    long long macs_float = 0, macs_weights = 0;
     for (int u = 0; u < r->n_units; u++) {
-        macs_units += r->unit_macs[u];
         if (r->unit_float[u]) macs_float += r->unit_macs[u];
         else if (r->unit_weights[u]) macs_weights += r->unit_macs[u];
     }
     if (r->macs > 0) {
-        const double pc = 100.0 / (double)r->macs, stem = (double)(r->macs - macs_units);
+        const double pc = 100.0 / (double)r->macs, stem = (double)r->stem_macs;
         const double on_float = stem + (double)(macs_float + macs_weights);
         printf("  speed       float32 kernels run %.1f%% of the MACs (stem %.1f%%, float32 blocks %.1f%%, weight-only "
                "%.1f%%), int8 kernels %.1f%%\n", pc * on_float, pc * stem, pc * (double)macs_float,
