@@ -233,10 +233,42 @@ ort-avx2: ort $(B)/bench/hide-avx512.so
 $(B)/bench/hide-avx512.so: bench/hide-avx512.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Wextra -shared -fPIC -o $@ $<
-.PHONY: bench ort-avx2
-bench: $(B)/effad ort $(BENCH_ORT_AVX2)
+# xnn-bench: XNNPACK (TensorFlow Lite's CPU backend) as a third peer in the
+# float32 rows: bench/xnn-bench.c builds the .efm's network as an XNNPACK
+# subgraph against Debian's libxnnpack-dev and libpthreadpool-dev (apt-get
+# install them; make bench adds the XNNPACK table whenever the header is
+# there), and on x86-64 a copy of its libraries whose CPUID traps to
+# hide-avx512.so, for the AVX2 rows. bench.js checks the graph against effad
+# (xnn-bench --check) before timing it. A bench tool: nothing of it is in effad.
+XNN_BENCH := $(if $(wildcard /usr/include/xnnpack.h),xnn-bench)
+XNN_LIBDIR ?= /usr/lib/$(ARCH)
+XNN_AVX2_DIR ?= build/xnn-avx2
+BENCH_XNN_ENV = $(if $(XNN_BENCH),EFFAD_XNN_BENCH=$(B)/bench/xnn-bench $(if $(BENCH_ORT_AVX2),EFFAD_XNN_AVX2_DIR=$(XNN_AVX2_DIR)))
+$(B)/bench/xnn-bench: bench/xnn-bench.c $(B)/libeffad.a
+	@test -f /usr/include/xnnpack.h || { echo "xnn-bench: needs XNNPACK: apt-get install libxnnpack-dev libpthreadpool-dev"; exit 1; }
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Iengine -o $@ $< $(B)/libeffad.a -lXNNPACK -lpthreadpool -lm -pthread
+xnn-bench: $(B)/bench/xnn-bench $(if $(BENCH_ORT_AVX2),$(B)/bench/hide-avx512.so)
+ifneq (,$(BENCH_ORT_AVX2))
+	@test -d $(XNN_AVX2_DIR) || $(PY) bench/ort-as-avx2.py --libs $(XNN_AVX2_DIR) $(XNN_LIBDIR)/libXNNPACK.so.0 \
+	  $(XNN_LIBDIR)/libcpuinfo.so.0 $(XNN_LIBDIR)/libpthreadpool.so.0
+endif
+# xnn-check: the XNNPACK graph of B0 and B4 (golden-full's) against effad,
+# every tap within 1e-4, natively and, on x86-64, as on an AVX2-only CPU
+# (what make bench checks before timing it; .ci/run runs it).
+xnn-check: $(B)/effad xnn-bench
 	@test -f build/golden-full/b0-tv/model.onnx -a -f build/golden-full/b4-tv/model.onnx || $(MAKE) golden-full ORT_DIR=$(ORT_DIR)
-	B=$(B) EFFAD_ORT_DIR=$(ORT_DIR) $(BENCH_ORT_AVX2_ENV) node bench/bench.js $(BENCH_ARGS)
+	@mkdir -p $(B)/xnn-check
+	for m in b0 b4; do $(B)/effad convert build/golden-full/$$m-tv/model.onnx -o $(B)/xnn-check/$$m.efm >/dev/null && \
+	  $(B)/bench/xnn-bench $(B)/xnn-check/$$m.efm --check || exit 1; done
+ifneq (,$(BENCH_ORT_AVX2))
+	for m in b0 b4; do LD_LIBRARY_PATH=$(XNN_AVX2_DIR) LD_PRELOAD=$(abspath $(B)/bench/hide-avx512.so) \
+	  EFFAD_HIDE_KEEP_AVXVNNI=0 $(B)/bench/xnn-bench $(B)/xnn-check/$$m.efm --check >/dev/null || exit 1; done
+endif
+.PHONY: bench ort-avx2 xnn-bench xnn-check
+bench: $(B)/effad ort $(BENCH_ORT_AVX2) $(XNN_BENCH)
+	@test -f build/golden-full/b0-tv/model.onnx -a -f build/golden-full/b4-tv/model.onnx || $(MAKE) golden-full ORT_DIR=$(ORT_DIR)
+	B=$(B) EFFAD_ORT_DIR=$(ORT_DIR) $(BENCH_ORT_AVX2_ENV) $(BENCH_XNN_ENV) node bench/bench.js $(BENCH_ARGS)
 	B=$(B) EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) node bench/throughput.js $(THROUGHPUT_ARGS)
 
 # ---- cross builds (scripts and the packages they need in tests/cross/) ----

@@ -16,6 +16,10 @@
 // (stdout and build/bench/report.md). Nothing here is asserted: the numbers
 // are read, not tested.
 //
+// XNNPACK (TensorFlow Lite's CPU backend), where `make xnn-bench` built
+// its harness: the same float32 network in every round (tools xnn and, as
+// on an AVX2-only CPU, xnn@avx2), checked against effad first; see xnnRun.
+//
 // int8 (--int8 1, the default): each model is also converted with
 // `effad convert --int8 --emit-qdq` (calibrated on a synthetic set from
 // `effad demo`, fixed choices: min/max x 1.5, every block int8 (none
@@ -147,6 +151,31 @@ const ortAvx2 = process.env.EFFAD_ORT_AVX2_DIR && process.env.EFFAD_HIDE_AVX512_
 // Its float32 kernels have none, so the avx2-vnni rows' float32 ORT is
 // ort@avx2's, run in the same rounds.
 const ortAvx2Vnni = ortAvx2 && extraIsas.includes('avx2-vnni') ? { ...ortAvx2, EFFAD_HIDE_KEEP_AVXVNNI: '1' } : null;
+// XNNPACK, TensorFlow Lite's CPU backend (Debian's libXNNPACK), on the
+// same float32 network: bench/xnn-bench.c builds it from the .efm as an
+// XNNPACK subgraph, node for node, and times it as `effad bench` times
+// effad. Only when `make xnn-bench` built the harness (EFFAD_XNN_BENCH,
+// which make bench sets when it exists); on an AVX-512 machine also as on
+// an AVX2-only CPU (EFFAD_XNN_AVX2_DIR: its libraries with CPUID answered
+// by hide-avx512.so, as ORT's are), paired with effad@avx2.
+const xnnBench = process.env.EFFAD_XNN_BENCH && fs.existsSync(process.env.EFFAD_XNN_BENCH)
+  ? process.env.EFFAD_XNN_BENCH : null;
+const xnnAvx2 = xnnBench && ortAvx2 && process.env.EFFAD_XNN_AVX2_DIR && fs.existsSync(process.env.EFFAD_XNN_AVX2_DIR)
+  ? { LD_LIBRARY_PATH: path.resolve(process.env.EFFAD_XNN_AVX2_DIR), LD_PRELOAD: process.env.EFFAD_HIDE_AVX512_SO,
+      EFFAD_HIDE_KEEP_AVXVNNI: '0' } : null;
+function xnnRun(efm, threads, runs, warmup, env) {
+  return run(xnnBench, [efm, '--threads', String(threads), '--runs', String(runs), '--warmup', String(warmup)], env);
+}
+// Before any timing: the XNNPACK graph must compute what effad does
+// (every tap within 1e-4 of effad's; xnn-bench --check exits 1 otherwise).
+function xnnCheck(efm, env) {
+  const c = spawnSync(xnnBench, [efm, '--check'], { encoding: 'utf8', env: { ...process.env, ...env } });
+  if (c.status !== 0) {
+    process.stderr.write(`bench.js: xnn-bench --check ${efm} failed:\n${c.stdout}${c.stderr}\n`);
+    process.exit(1);
+  }
+}
+
 // The four runners of a round: effad and ORT on float32, effad int8, ORT on
 // the QDQ graph.
 function tools(m) {
@@ -174,6 +203,8 @@ function tools(m) {
     if (opt.int8) t['ort8@avx2'] = (th, r, w) => ortRun(m, m.qdq, th, r, w, ortAvx2);
   }
   if (ortAvx2Vnni && opt.int8) t['ort8@avx2-vnni'] = (th, r, w) => ortRun(m, m.qdq, th, r, w, ortAvx2Vnni);
+  if (xnnBench) t.xnn = (th, r, w) => xnnRun(m.efm, th, r, w, {});
+  if (xnnAvx2) t['xnn@avx2'] = (th, r, w) => xnnRun(m.efm, th, r, w, xnnAvx2);
   return t;
 }
 
@@ -225,7 +256,8 @@ const cpu = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.
 const flags = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/flags\s*:\s*(.*)/) || [])[1] || '';
 const isaFlags = ['avx2', 'fma', 'avx512f', 'avx512_vnni'].filter((f) => flags.split(' ').includes(f));
 record({ tool: 'machine', cpu, cpus: require('os').cpus().length, node: process.version, kernels: effadKernels(),
-  isa_flags: isaFlags, extra_isas: extraIsas, ort_avx2: Boolean(ortAvx2),
+  isa_flags: isaFlags, extra_isas: extraIsas, ort_avx2: Boolean(ortAvx2), xnnpack: Boolean(xnnBench),
+  xnnpack_avx2: Boolean(xnnAvx2),
   loadavg: require('os').loadavg(), date: new Date().toISOString() }, {});
 
 for (const key of opt.models.split(',')) {
@@ -252,6 +284,8 @@ for (const key of opt.models.split(',')) {
       '--weight-only-budget', '0', '--emit-qdq', m.qdq16, '--quiet'], { encoding: 'utf8' });
     if (c16.status !== 0) { process.stderr.write(`bench.js: convert --act-bits 16 ${m.onnx}: ${c16.stderr}\n`); process.exit(1); }
   }
+  if (xnnBench) xnnCheck(m.efm, {});
+  if (xnnAvx2) xnnCheck(m.efm, xnnAvx2);
   const runners = tools(m);
   const names = Object.keys(runners);
   for (const threads of opt.threads.split(',').map(Number)) {

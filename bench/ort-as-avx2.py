@@ -2,6 +2,7 @@
 """Make a copy of ONNX Runtime (npm onnxruntime-node) that sees an AVX2-only CPU.
 
     ort-as-avx2.py SRC_ORT_DIR DST_ORT_DIR
+    ort-as-avx2.py --libs DST_DIR LIB...
     ort-as-avx2.py --check HIDE_AVX512_SO [CC]
 
 SRC_ORT_DIR is what `make ort` installs (build/ort, holding node_modules/).
@@ -10,6 +11,11 @@ libraries are real copies with every CPUID and XGETBV instruction replaced
 by a trap that bench/hide-avx512.so answers (see that file for why and what
 it hides). Run node with LD_PRELOAD=build/bench/hide-avx512.so and
 EFFAD_ORT_DIR=DST_ORT_DIR; `make bench` does all of it (through `make ort-avx2`).
+
+--libs does the same to any shared libraries, copied into DST_DIR under their
+own names: XNNPACK and the cpuinfo it reads the CPU through (`make
+xnn-bench`), run with LD_LIBRARY_PATH=DST_DIR and the same LD_PRELOAD. A
+library with no CPUID is copied as it is; none at all fails, as above.
 
 The instructions are found by disassembling the executable segments with
 objdump (binutils) and checked byte by byte before they are rewritten; the
@@ -118,7 +124,37 @@ def check(shim, cc):
     print('check: OK' + ('' if real['avx512f'] == '1' else ' (this CPU has no AVX-512: nothing to hide)'))
 
 
+def write_patched(path, blob):
+    if os.path.exists(path):
+        os.unlink(path)  # break any hard link before writing
+    with open(path, 'wb') as f:
+        f.write(blob)
+    os.chmod(path, 0o755)
+
+
+def patch_libs(dst, libs):
+    tmp = dst + '.tmp'
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.makedirs(tmp)
+    patched = 0
+    for lib in libs:
+        blob, counts = patch(lib)
+        write_patched(os.path.join(tmp, os.path.basename(lib)), blob)
+        n = counts['cpuid'] + counts['xgetbv']
+        print(f"{os.path.basename(lib)}: " + (f"{counts['cpuid']} cpuid and {counts['xgetbv']} xgetbv now trap to hide-avx512.so"
+                                               if n else 'no cpuid or xgetbv, copied as is'))
+        patched += n > 0
+    if patched == 0:
+        shutil.rmtree(tmp, ignore_errors=True)
+        sys.exit(f'{" ".join(libs)}: found no cpuid to replace: these libraries read the CPU some other way')
+    shutil.rmtree(dst, ignore_errors=True)
+    os.rename(tmp, dst)
+
+
 def main():
+    if len(sys.argv) >= 4 and sys.argv[1] == '--libs':
+        patch_libs(sys.argv[2], sys.argv[3:])
+        return
     if len(sys.argv) in (3, 4) and sys.argv[1] == '--check':
         check(sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else os.environ.get('CC', 'cc'))
         return
@@ -138,10 +174,7 @@ def main():
         if counts['cpuid'] + counts['xgetbv'] == 0:
             print(f'{name}: no cpuid or xgetbv, left as is')
             continue
-        os.unlink(path)  # break the hard link before writing
-        with open(path, 'wb') as f:
-            f.write(blob)
-        os.chmod(path, 0o755)
+        write_patched(path, blob)
         print(f"{name}: {counts['cpuid']} cpuid and {counts['xgetbv']} xgetbv now trap to hide-avx512.so")
         patched += 1
     if patched == 0:

@@ -101,7 +101,7 @@ function report(resultsPath, mdPath, opt) {
   const defaults = rows.filter((r) => r.tool === 'int8-defaults');
   const text = `${table}\n\n${notes.map((l) => `- ${l}`).join('\n')}\n${int8Table(groups)}` +
     `${defaultsTable(groups, machine, defaults)}${a16Table(groups, machine)}` +
-    `${isaTable(groups, machine)}`;
+    `${isaTable(groups, machine)}${xnnTable(groups)}`;
   process.stdout.write(text);
   if (mdPath) fs.writeFileSync(mdPath, `# effad vs ONNX Runtime\n\n${text}`);
 }
@@ -230,6 +230,31 @@ function isaTable(groups, machine) {
   ];
   return ['', `## effad on other kernel paths (EFFAD_ISA), same rounds`, '', ...grid(head, lines), '',
     ...notes.map((l) => `- ${l}`), ''].join('\n');
+}
+
+// float32 against XNNPACK (bench/xnn-bench.c, bench.js xnnRun): effad on
+// its own kernels against XNNPACK on its own, and, where the run had them,
+// effad's AVX2 kernels against XNNPACK made to see an AVX2-only CPU.
+function xnnTable(groups) {
+  const list = [...groups.values()].filter((g) => (g.xnn || []).length);
+  if (!list.length) return '';
+  const head = ['model', 'threads', 'kernels', 'effad ms', 'XNNPACK ms', 'effad/XNNPACK', 'paired', 'XNNPACK/ORT paired'];
+  const lines = [];
+  for (const g of list)
+    for (const isa of ['', 'avx2']) {
+      const e = runsOn(g, 'effad', isa), x = runsOn(g, 'xnn', isa), o = ortFp32On(g, isa);
+      if (!e.length || !x.length) continue;
+      lines.push([g.label, g.threads, isa || 'native', ms(med(e)), ms(med(x)), (med(e) / med(x)).toFixed(2),
+        paired(e, x).toFixed(2), paired(x, o).toFixed(2)].map(String));
+    }
+  return ['', '## float32 against XNNPACK', '', ...grid(head, lines), '',
+    '- XNNPACK: Debian\'s libXNNPACK (TensorFlow Lite\'s CPU backend) running the .efm\'s network as an XNNPACK ' +
+      'subgraph built node for node by bench/xnn-bench.c (swish as Sigmoid + Multiply, as the TFLite delegate runs ' +
+      'it), checked against effad before the rounds (every tap within 1e-4); pthreadpool with `threads` threads. ' +
+      '"native": both on the kernels they pick on this CPU; "avx2": effad\'s AVX2 table against XNNPACK whose ' +
+      'cpuinfo sees an AVX2-only CPU (its libraries\' CPUID answered by hide-avx512.so). XNNPACK/ORT: against ' +
+      'ORT float32 on the same ISA, same rounds. < 1: the first is faster.',
+    ''].join('\n');
 }
 
 module.exports = { report };

@@ -32,4 +32,17 @@ if grep -q '^check: as built:.* avxvnni=1' "$T/out.ok" 2>/dev/null; then
 else
     echo "$NAME: SKIP the keep-AVX-VNNI failure case: this CPU has no AVX-VNNI"
 fi
+# --libs (XNNPACK's libraries for make xnn-bench): a library with a CPUID
+# comes out patched under its own name beside one without, copied as is;
+# libraries without any CPUID at all are refused
+printf 'unsigned leaf0(void) { unsigned a = 0, b, c = 0, d; __asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d)); return b; }\n' >"$T/withcpuid.c"
+echo 'int plain(int x) { return x + 1; }' >"$T/plain.c"
+$cc -O1 -shared -fPIC -o "$T/libwith.so.0" "$T/withcpuid.c" && $cc -O1 -shared -fPIC -o "$T/libplain.so.0" "$T/plain.c" ||
+    bad "build the --libs fixtures"
+python3 bench/ort-as-avx2.py --libs "$T/libs" "$T/libwith.so.0" "$T/libplain.so.0" >"$T/out" 2>&1 || bad "--libs: $(cat "$T/out")"
+cmp -s "$T/libplain.so.0" "$T/libs/libplain.so.0" || bad "--libs: the library without CPUID was not copied as is"
+cmp -s "$T/libwith.so.0" "$T/libs/libwith.so.0" && bad "--libs: the library with a CPUID was not patched"
+grep -q '^libwith.so.0: 1 cpuid and 0 xgetbv' "$T/out" || bad "--libs: no count for the patched library: $(cat "$T/out")"
+python3 bench/ort-as-avx2.py --libs "$T/libs2" "$T/libplain.so.0" >"$T/out" 2>&1 && bad "--libs: passed with no CPUID anywhere"
+[ ! -e "$T/libs2" ] && [ ! -e "$T/libs2.tmp" ] || bad "--libs: left a directory behind after refusing"
 exit $fail
