@@ -244,26 +244,34 @@ XNN_BENCH := $(if $(wildcard /usr/include/xnnpack.h),xnn-bench)
 XNN_LIBDIR ?= /usr/lib/$(ARCH)
 XNN_AVX2_DIR ?= build/xnn-avx2
 BENCH_XNN_ENV = $(if $(XNN_BENCH),EFFAD_XNN_BENCH=$(B)/bench/xnn-bench $(if $(BENCH_ORT_AVX2),EFFAD_XNN_AVX2_DIR=$(XNN_AVX2_DIR)))
-$(B)/bench/xnn-bench: bench/xnn-bench.c $(B)/libeffad.a
+XNN_BENCH_SRC := bench/xnn-bench.c bench/xnn-graph-f32.c bench/xnn-graph-qs8.c
+$(B)/bench/xnn-bench: $(XNN_BENCH_SRC) bench/xnn-graph.h $(B)/libeffad.a
 	@test -f /usr/include/xnnpack.h || { echo "xnn-bench: needs XNNPACK: apt-get install libxnnpack-dev libpthreadpool-dev"; exit 1; }
 	@mkdir -p $(@D)
-	$(CC) -std=c11 -O2 -Wall -Wextra -Iengine -o $@ $< $(B)/libeffad.a -lXNNPACK -lpthreadpool -lm -pthread
+	$(CC) -std=c11 -O2 -Wall -Wextra -Iengine -o $@ $(XNN_BENCH_SRC) $(B)/libeffad.a -lXNNPACK -lpthreadpool -lm -pthread
 xnn-bench: $(B)/bench/xnn-bench $(if $(BENCH_ORT_AVX2),$(B)/bench/hide-avx512.so)
 ifneq (,$(BENCH_ORT_AVX2))
 	@test -d $(XNN_AVX2_DIR) || $(PY) bench/ort-as-avx2.py --libs $(XNN_AVX2_DIR) $(XNN_LIBDIR)/libXNNPACK.so.0 \
 	  $(XNN_LIBDIR)/libcpuinfo.so.0 $(XNN_LIBDIR)/libpthreadpool.so.0
 endif
-# xnn-check: the XNNPACK graph of B0 and B4 (golden-full's) against effad,
-# every tap within 1e-4, natively and, on x86-64, as on an AVX2-only CPU
-# (what make bench checks before timing it; .ci/run runs it).
+# xnn-check: the XNNPACK graphs against effad (what make bench checks before
+# timing them; .ci/run runs it): float32 B0 and B4 (golden-full's), every
+# tap within 1e-4, and B0 all-int8 (calibrated on effad demo's images, as
+# make bench converts it) as XNNPACK's QS8 graph, the last tap's cosine at
+# least 0.9; natively and, on x86-64, as on an AVX2-only CPU.
+XNN_CHECK = $(B)/xnn-check
 xnn-check: $(B)/effad xnn-bench
 	@test -f build/golden-full/b0-tv/model.onnx -a -f build/golden-full/b4-tv/model.onnx || $(MAKE) golden-full ORT_DIR=$(ORT_DIR)
-	@mkdir -p $(B)/xnn-check
-	for m in b0 b4; do $(B)/effad convert build/golden-full/$$m-tv/model.onnx -o $(B)/xnn-check/$$m.efm >/dev/null && \
-	  $(B)/bench/xnn-bench $(B)/xnn-check/$$m.efm --check || exit 1; done
+	@mkdir -p $(XNN_CHECK)
+	for m in b0 b4; do $(B)/effad convert build/golden-full/$$m-tv/model.onnx -o $(XNN_CHECK)/$$m.efm >/dev/null || exit 1; done
+	test -d $(XNN_CHECK)/demo || $(B)/effad demo --out $(XNN_CHECK)/demo >/dev/null
+	$(B)/effad convert build/golden-full/b0-tv/model.onnx -o $(XNN_CHECK)/b0-int8.efm --int8 \
+	  --calib $(XNN_CHECK)/demo/data/train/good --calib-n 8 --measure 2 --calib-method minmax --headroom 1.5 \
+	  --float-budget 0 --weight-only-budget 0 --weight-bits 7 --quiet
+	for m in b0 b4 b0-int8; do $(B)/bench/xnn-bench $(XNN_CHECK)/$$m.efm --check || exit 1; done
 ifneq (,$(BENCH_ORT_AVX2))
-	for m in b0 b4; do LD_LIBRARY_PATH=$(XNN_AVX2_DIR) LD_PRELOAD=$(abspath $(B)/bench/hide-avx512.so) \
-	  EFFAD_HIDE_KEEP_AVXVNNI=0 $(B)/bench/xnn-bench $(B)/xnn-check/$$m.efm --check >/dev/null || exit 1; done
+	for m in b0 b4 b0-int8; do LD_LIBRARY_PATH=$(XNN_AVX2_DIR) LD_PRELOAD=$(abspath $(B)/bench/hide-avx512.so) \
+	  EFFAD_HIDE_KEEP_AVXVNNI=0 $(B)/bench/xnn-bench $(XNN_CHECK)/$$m.efm --check >/dev/null || exit 1; done
 endif
 .PHONY: bench ort-avx2 xnn-bench xnn-check
 bench: $(B)/effad ort $(BENCH_ORT_AVX2) $(XNN_BENCH)

@@ -18,7 +18,9 @@
 //
 // XNNPACK (TensorFlow Lite's CPU backend), where `make xnn-bench` built
 // its harness: the same float32 network in every round (tools xnn and, as
-// on an AVX2-only CPU, xnn@avx2), checked against effad first; see xnnRun.
+// on an AVX2-only CPU, xnn@avx2), and with --int8 the all-int8 model as
+// XNNPACK's QS8 graph (xnn8, xnn8@avx2: what TFLite runs for a fully
+// quantised network), checked against effad first; see xnnRun.
 //
 // int8 (--int8 1, the default): each model is also converted with
 // `effad convert --int8 --emit-qdq` (calibrated on a synthetic set from
@@ -152,9 +154,9 @@ const ortAvx2 = process.env.EFFAD_ORT_AVX2_DIR && process.env.EFFAD_HIDE_AVX512_
 // ort@avx2's, run in the same rounds.
 const ortAvx2Vnni = ortAvx2 && extraIsas.includes('avx2-vnni') ? { ...ortAvx2, EFFAD_HIDE_KEEP_AVXVNNI: '1' } : null;
 // XNNPACK, TensorFlow Lite's CPU backend (Debian's libXNNPACK), on the
-// same float32 network: bench/xnn-bench.c builds it from the .efm as an
-// XNNPACK subgraph, node for node, and times it as `effad bench` times
-// effad. Only when `make xnn-bench` built the harness (EFFAD_XNN_BENCH,
+// same network: bench/xnn-bench.c builds it from the .efm as an XNNPACK
+// subgraph, node for node (float32, or QS8 from an int8 .efm), and times
+// it as `effad bench` times effad. Only when `make xnn-bench` built the harness (EFFAD_XNN_BENCH,
 // which make bench sets when it exists); on an AVX-512 machine also as on
 // an AVX2-only CPU (EFFAD_XNN_AVX2_DIR: its libraries with CPUID answered
 // by hide-avx512.so, as ORT's are), paired with effad@avx2.
@@ -167,7 +169,9 @@ function xnnRun(efm, threads, runs, warmup, env) {
   return run(xnnBench, [efm, '--threads', String(threads), '--runs', String(runs), '--warmup', String(warmup)], env);
 }
 // Before any timing: the XNNPACK graph must compute what effad does
-// (every tap within 1e-4 of effad's; xnn-bench --check exits 1 otherwise).
+// (float32: every tap within 1e-4 of effad's; QS8, which rounds otherwise:
+// the last tap's cosine with effad int8's at least 0.9; xnn-bench --check
+// exits 1 otherwise).
 function xnnCheck(efm, env) {
   const c = spawnSync(xnnBench, [efm, '--check'], { encoding: 'utf8', env: { ...process.env, ...env } });
   if (c.status !== 0) {
@@ -205,6 +209,8 @@ function tools(m) {
   if (ortAvx2Vnni && opt.int8) t['ort8@avx2-vnni'] = (th, r, w) => ortRun(m, m.qdq, th, r, w, ortAvx2Vnni);
   if (xnnBench) t.xnn = (th, r, w) => xnnRun(m.efm, th, r, w, {});
   if (xnnAvx2) t['xnn@avx2'] = (th, r, w) => xnnRun(m.efm, th, r, w, xnnAvx2);
+  if (xnnBench && opt.int8) t.xnn8 = (th, r, w) => xnnRun(m.efm8, th, r, w, {});
+  if (xnnAvx2 && opt.int8) t['xnn8@avx2'] = (th, r, w) => xnnRun(m.efm8, th, r, w, xnnAvx2);
   return t;
 }
 
@@ -284,8 +290,10 @@ for (const key of opt.models.split(',')) {
       '--weight-only-budget', '0', '--emit-qdq', m.qdq16, '--quiet'], { encoding: 'utf8' });
     if (c16.status !== 0) { process.stderr.write(`bench.js: convert --act-bits 16 ${m.onnx}: ${c16.stderr}\n`); process.exit(1); }
   }
-  if (xnnBench) xnnCheck(m.efm, {});
-  if (xnnAvx2) xnnCheck(m.efm, xnnAvx2);
+  for (const efm of xnnBench ? [m.efm, ...(opt.int8 ? [m.efm8] : [])] : []) {
+    xnnCheck(efm, {});
+    if (xnnAvx2) xnnCheck(efm, xnnAvx2);
+  }
   const runners = tools(m);
   const names = Object.keys(runners);
   for (const threads of opt.threads.split(',').map(Number)) {

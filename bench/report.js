@@ -232,28 +232,35 @@ function isaTable(groups, machine) {
     ...notes.map((l) => `- ${l}`), ''].join('\n');
 }
 
-// float32 against XNNPACK (bench/xnn-bench.c, bench.js xnnRun): effad on
-// its own kernels against XNNPACK on its own, and, where the run had them,
-// effad's AVX2 kernels against XNNPACK made to see an AVX2-only CPU.
+// effad against XNNPACK (bench/xnn-bench.c, bench.js xnnRun): float32 on
+// both sides' own kernels, and int8 (effad's all-int8 model against
+// XNNPACK's QS8 graph of it), natively and, where the run had them, as on
+// an AVX2-only CPU.
 function xnnTable(groups) {
   const list = [...groups.values()].filter((g) => (g.xnn || []).length);
   if (!list.length) return '';
-  const head = ['model', 'threads', 'kernels', 'effad ms', 'XNNPACK ms', 'effad/XNNPACK', 'paired', 'XNNPACK/ORT paired'];
+  const head = ['model', 'threads', 'kernels', 'effad fp32 ms', 'XNNPACK fp32 ms', 'paired', 'XNNPACK/ORT fp32',
+    'effad int8 ms', 'XNNPACK QS8 ms', 'paired'];
   const lines = [];
   for (const g of list)
     for (const isa of ['', 'avx2']) {
       const e = runsOn(g, 'effad', isa), x = runsOn(g, 'xnn', isa), o = ortFp32On(g, isa);
       if (!e.length || !x.length) continue;
-      lines.push([g.label, g.threads, isa || 'native', ms(med(e)), ms(med(x)), (med(e) / med(x)).toFixed(2),
-        paired(e, x).toFixed(2), paired(x, o).toFixed(2)].map(String));
+      const e8 = runsOn(g, 'effad8', isa), x8 = runsOn(g, 'xnn8', isa), has8 = e8.length && x8.length;
+      lines.push([g.label, g.threads, isa || 'native', ms(med(e)), ms(med(x)), paired(e, x).toFixed(2),
+        paired(x, o).toFixed(2), has8 ? ms(med(e8)) : '-', has8 ? ms(med(x8)) : '-',
+        has8 ? paired(e8, x8).toFixed(2) : '-'].map(String));
     }
-  return ['', '## float32 against XNNPACK', '', ...grid(head, lines), '',
+  return ['', '## effad against XNNPACK', '', ...grid(head, lines), '',
     '- XNNPACK: Debian\'s libXNNPACK (TensorFlow Lite\'s CPU backend) running the .efm\'s network as an XNNPACK ' +
-      'subgraph built node for node by bench/xnn-bench.c (swish as Sigmoid + Multiply, as the TFLite delegate runs ' +
-      'it), checked against effad before the rounds (every tap within 1e-4); pthreadpool with `threads` threads. ' +
-      '"native": both on the kernels they pick on this CPU; "avx2": effad\'s AVX2 table against XNNPACK whose ' +
-      'cpuinfo sees an AVX2-only CPU (its libraries\' CPUID answered by hide-avx512.so). XNNPACK/ORT: against ' +
-      'ORT float32 on the same ISA, same rounds. < 1: the first is faster.',
+      'subgraph built node for node by bench/xnn-bench.c, pthreadpool with `threads` threads: float32 (swish as ' +
+      'Sigmoid + Multiply, as the TFLite delegate runs it; every tap within 1e-4 of effad\'s, checked before the ' +
+      'rounds) and, from the all-int8 .efm of the int8 table, the QS8 graph TFLite runs for a fully quantised ' +
+      'network (per-channel int8 weights, int8 activations, the stem and every swish and gate in int8; its last ' +
+      'tap\'s cosine with effad int8\'s checked at least 0.9). "native": both on the kernels they pick on this CPU; ' +
+      '"avx2": effad\'s AVX2 table against XNNPACK whose cpuinfo sees an AVX2-only CPU (its libraries\' CPUID ' +
+      'answered by hide-avx512.so). paired: effad / XNNPACK; XNNPACK/ORT fp32: against ORT float32 on the same ' +
+      'ISA, same rounds. < 1: the first is faster.',
     ''].join('\n');
 }
 
