@@ -233,20 +233,22 @@ ort-avx2: ort $(B)/bench/hide-avx512.so
 $(B)/bench/hide-avx512.so: bench/hide-avx512.c
 	@mkdir -p $(@D)
 	$(CC) -O2 -Wall -Wextra -shared -fPIC -o $@ $<
-# xnn-bench: XNNPACK (TensorFlow Lite's CPU backend) as a third peer in the
-# float32 rows: bench/xnn-bench.c builds the .efm's network as an XNNPACK
-# subgraph against Debian's libxnnpack-dev and libpthreadpool-dev (apt-get
-# install them; make bench adds the XNNPACK table whenever the header is
-# there), and on x86-64 a copy of its libraries whose CPUID traps to
-# hide-avx512.so, for the AVX2 rows. bench.js checks the graph against effad
-# (xnn-bench --check) before timing it. A bench tool: nothing of it is in effad.
-XNN_BENCH := $(if $(wildcard /usr/include/xnnpack.h),xnn-bench)
+# xnn-bench: XNNPACK (TensorFlow Lite's CPU backend) as the third peer:
+# bench/xnn-bench.c builds the .efm's network as an XNNPACK subgraph (float32,
+# or QS8 from an all-int8 .efm) against Debian's libxnnpack-dev and
+# libpthreadpool-dev (apt-get install them; make bench adds the XNNPACK
+# table whenever both headers are there), and on x86-64 a copy of its
+# libraries whose CPUID traps to hide-avx512.so, for the AVX2 rows. bench.js
+# checks each graph against effad (xnn-bench --check) before timing it. A
+# bench tool: nothing of it is in effad.
+XNN_BENCH := $(if $(and $(wildcard /usr/include/xnnpack.h),$(wildcard /usr/include/pthreadpool.h)),xnn-bench)
 XNN_LIBDIR ?= /usr/lib/$(ARCH)
 XNN_AVX2_DIR ?= build/xnn-avx2
 BENCH_XNN_ENV = $(if $(XNN_BENCH),EFFAD_XNN_BENCH=$(B)/bench/xnn-bench $(if $(BENCH_ORT_AVX2),EFFAD_XNN_AVX2_DIR=$(XNN_AVX2_DIR)))
 XNN_BENCH_SRC := bench/xnn-bench.c bench/xnn-graph-f32.c bench/xnn-graph-qs8.c
 $(B)/bench/xnn-bench: $(XNN_BENCH_SRC) bench/xnn-graph.h $(B)/libeffad.a
-	@test -f /usr/include/xnnpack.h || { echo "xnn-bench: needs XNNPACK: apt-get install libxnnpack-dev libpthreadpool-dev"; exit 1; }
+	@test -f /usr/include/xnnpack.h -a -f /usr/include/pthreadpool.h || \
+	  { echo "xnn-bench: needs XNNPACK: apt-get install libxnnpack-dev libpthreadpool-dev"; exit 1; }
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -O2 -Wall -Wextra -Iengine -o $@ $(XNN_BENCH_SRC) $(B)/libeffad.a -lXNNPACK -lpthreadpool -lm -pthread
 xnn-bench: $(B)/bench/xnn-bench $(if $(BENCH_ORT_AVX2),$(B)/bench/hide-avx512.so)
