@@ -20,10 +20,10 @@
  * multiplies alone 1.11, both 1.29, both plus adds 1.30 -- the multiplies
  * go beside the FMAs (two of each a cycle, over five vector instructions a
  * cycle in all), so there the int8 kernels' float epilogue overlaps their
- * multiplies. On Intel's AVX2 cores the published port tables put FMA and
- * both multiplies on the same ports (0 and 1), where the same code cannot
- * overlap them: the stand-in's int8 ratios are the better side of what
- * such a CPU gives.
+ * multiplies. On Intel's cores, by uops.info's tables, FMA runs on ports 0
+ * and 1 and both multiplies on the same two (Ice Lake) or on port 0 alone
+ * (Haswell), where the same code cannot overlap them: the stand-in's int8
+ * ratios are the better side of what such a CPU gives.
  */
 #include <immintrin.h>
 #include <stdio.h>
