@@ -156,10 +156,11 @@ const ortAvx2Vnni = ortAvx2 && extraIsas.includes('avx2-vnni') ? { ...ortAvx2, E
 // XNNPACK, TensorFlow Lite's CPU backend (Debian's libXNNPACK), on the
 // same network: bench/xnn-bench.c builds it from the .efm as an XNNPACK
 // subgraph, node for node (float32, or QS8 from an int8 .efm), and times
-// it as `effad bench` times effad. Only when `make xnn-bench` built the harness (EFFAD_XNN_BENCH,
-// which make bench sets when it exists); on an AVX-512 machine also as on
-// an AVX2-only CPU (EFFAD_XNN_AVX2_DIR: its libraries with CPUID answered
-// by hide-avx512.so, as ORT's are), paired with effad@avx2.
+// it as `effad bench` times effad. Only when `make xnn-bench` built the
+// harness (EFFAD_XNN_BENCH, which make bench sets when it exists); on an
+// AVX-512 machine also as on an AVX2-only CPU (EFFAD_XNN_AVX2_DIR: its
+// libraries with CPUID answered by hide-avx512.so, as ORT's are), paired
+// with effad@avx2.
 const xnnBench = process.env.EFFAD_XNN_BENCH && fs.existsSync(process.env.EFFAD_XNN_BENCH)
   ? process.env.EFFAD_XNN_BENCH : null;
 const xnnAvx2 = xnnBench && ortAvx2 && process.env.EFFAD_XNN_AVX2_DIR && fs.existsSync(process.env.EFFAD_XNN_AVX2_DIR)
