@@ -26,6 +26,15 @@
  * take ~8-13 % longer than their minima here, and the 24x24x960 and
  * 12x12x1632 depthwise layers 1.4x their hot-cache time in bench-kernels:
  * what is left is the activations' trips through L3 between layers.
+ *
+ * EFFAD_BENCH_NO_SWISH=1 times every layer without its swish (wrong
+ * values): the swish's own cost. AVX2 table, B4, prepacked, CPU 1, shared
+ * Zen 5, 2026-12-05: 78.6 -> 73.6 ms in all; the small-k expands of blocks
+ * 2-10 pay most of it (block 2's 36100x24x144 3.38 -> 2.30 ms, 36.9 ->
+ * 54.3 GMAC/s; blocks 3-6 5.40 -> 3.98), the 1x1 layers of blocks 11-31
+ * 1.5 ms in all. About six cycles per eight swishes, their FMA-pipe work
+ * (six of their fourteen operations) beside the tile's own FMAs; the
+ * divider is not the limit (vdivps ymm issues every ~1.25 cycles here).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -129,6 +138,9 @@ int main(int argc, char **argv)
      * the pack just filled; a_scale is left out (the engine applies the
      * gate to a copy first). */
     const int prepacked = getenv("EFFAD_BENCH_PREPACKED") && atoi(getenv("EFFAD_BENCH_PREPACKED"));
+    /* EFFAD_BENCH_NO_SWISH=1: every layer without its swish (wrong values):
+     * what the epilogue's swish costs, layer by layer (see the top) */
+    const int no_swish = getenv("EFFAD_BENCH_NO_SWISH") && atoi(getenv("EFFAD_BENCH_NO_SWISH"));
     float **pp = calloc(nl * nt, sizeof *pp);
     double *tp = malloc(nl * nt * sizeof *tp), *tg = malloc(nl * nt * sizeof *tg);
     for (size_t i = 0, li = 0; i < nshapes; i++)
@@ -157,7 +169,7 @@ int main(int argc, char **argv)
                     g.m = l->m; g.k = l->k; g.n = l->n;
                     g.a = a; g.a_stride = l->k; g.b = w[li]; g.b_stride = l->n;
                     g.bias = bias[li]; g.a_scale = l->scale && !prepacked ? s[li] : 0;
-                    g.act = (ops_act){ l->swish ? OPS_ACT_SWISH : OPS_ACT_NONE, 0, 0 };
+                    g.act = (ops_act){ l->swish && !no_swish ? OPS_ACT_SWISH : OPS_ACT_NONE, 0, 0 };
                     g.res = l->res ? res : 0; g.res_stride = l->n;
                     g.c = c; g.c_stride = l->n;
                     double t0 = bench_now(), t1 = t0;
