@@ -124,36 +124,45 @@ def check(shim, cc):
     print('check: OK' + ('' if real['avx512f'] == '1' else ' (this CPU has no AVX-512: nothing to hide)'))
 
 
-def write_patched(path, blob):
-    if os.path.exists(path):
-        os.unlink(path)  # break any hard link before writing
-    with open(path, 'wb') as f:
-        f.write(blob)
-    os.chmod(path, 0o755)
-
-
-def patch_libs(dst, libs):
-    tmp = dst + '.tmp'
-    shutil.rmtree(tmp, ignore_errors=True)
-    os.makedirs(tmp)
+def patch_files(pairs):
+    """Patches each (src, dst) library into dst -- dst may be src itself (a
+    hard link, broken before writing) -- and copies one without CPUID or
+    XGETBV as it is; returns how many were patched."""
     patched = 0
-    for lib in libs:
-        blob, counts = patch(lib)
-        write_patched(os.path.join(tmp, os.path.basename(lib)), blob)
-        n = counts['cpuid'] + counts['xgetbv']
-        print(f"{os.path.basename(lib)}: " + (f"{counts['cpuid']} cpuid and {counts['xgetbv']} xgetbv now trap to hide-avx512.so"
-                                               if n else 'no cpuid or xgetbv, copied as is'))
-        patched += n > 0
+    for src, dst in pairs:
+        blob, counts = patch(src)
+        name = os.path.basename(dst)
+        if counts['cpuid'] + counts['xgetbv'] == 0:
+            if src != dst:
+                shutil.copyfile(src, dst)
+            print(f'{name}: no cpuid or xgetbv, kept as is')
+            continue
+        if os.path.exists(dst):
+            os.unlink(dst)
+        with open(dst, 'wb') as f:
+            f.write(blob)
+        os.chmod(dst, 0o755)
+        print(f"{name}: {counts['cpuid']} cpuid and {counts['xgetbv']} xgetbv now trap to hide-avx512.so")
+        patched += 1
+    return patched
+
+
+def finish(tmp, dst, patched, where):
+    """tmp becomes dst when anything was patched; else both go and the run fails."""
     if patched == 0:
         shutil.rmtree(tmp, ignore_errors=True)
-        sys.exit(f'{" ".join(libs)}: found no cpuid to replace: these libraries read the CPU some other way')
+        sys.exit(f'{where}: found no cpuid to replace: it reads the CPU some other way')
     shutil.rmtree(dst, ignore_errors=True)
     os.rename(tmp, dst)
 
 
 def main():
     if len(sys.argv) >= 4 and sys.argv[1] == '--libs':
-        patch_libs(sys.argv[2], sys.argv[3:])
+        dst, libs = sys.argv[2], sys.argv[3:]
+        tmp = dst + '.tmp'
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(tmp)
+        finish(tmp, dst, patch_files([(lib, os.path.join(tmp, os.path.basename(lib))) for lib in libs]), ' '.join(libs))
         return
     if len(sys.argv) in (3, 4) and sys.argv[1] == '--check':
         check(sys.argv[2], sys.argv[3] if len(sys.argv) == 4 else os.environ.get('CC', 'cc'))
@@ -167,20 +176,8 @@ def main():
     shutil.rmtree(tmp, ignore_errors=True)
     shutil.copytree(src, tmp, copy_function=os.link)
     libdir = os.path.join(tmp, 'node_modules', 'onnxruntime-node', 'bin', 'napi-v6', 'linux', 'x64')
-    patched = 0
-    for name in sorted(os.listdir(libdir)):
-        path = os.path.join(libdir, name)
-        blob, counts = patch(path)
-        if counts['cpuid'] + counts['xgetbv'] == 0:
-            print(f'{name}: no cpuid or xgetbv, left as is')
-            continue
-        write_patched(path, blob)
-        print(f"{name}: {counts['cpuid']} cpuid and {counts['xgetbv']} xgetbv now trap to hide-avx512.so")
-        patched += 1
-    if patched == 0:
-        sys.exit(f'{libdir}: found no cpuid to replace: this ORT build reads the CPU some other way')
-    shutil.rmtree(dst, ignore_errors=True)
-    os.rename(tmp, dst)
+    paths = [os.path.join(libdir, name) for name in sorted(os.listdir(libdir))]
+    finish(tmp, dst, patch_files([(p, p) for p in paths]), libdir)
 
 
 if __name__ == '__main__':
