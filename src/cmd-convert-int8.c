@@ -53,7 +53,8 @@ void convert_int8_help(FILE *f)
             "                     defective ones (default 4)\n"
             "  --defects DIR      defective images to measure on (default: synthetic\n"
             "                     defects painted onto good ones)\n"
-            "  --weight-bits 8|7  int8 weight range (default 8)\n"
+            "  --weight-bits 8|7|6  int8 weight range (default 8; 7 or 6 for x86 CPUs\n"
+            "                     without VNNI: see the README)\n"
             "  --act-bits 8|16    activations uint8 (default) or int16 (TFLite's 16x8:\n"
             "                     int8 weights, 2 bytes per activation, ranges wide\n"
             "                     enough for defects; --headroom defaults to x%g)\n"
@@ -114,7 +115,7 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
         if (strcmp(v, "8") && strcmp(v, "16")) { cli_usage_error("convert", "bad --act-bits '%s' (8 or 16)", v); return -1; }
         co->select.act_bits = atoi(v);
     } else if (!strcmp(a, "--weight-bits")) {
-        if (!cli_parse_int(v, 7, 8, &co->select.weight_bits)) { cli_usage_error("convert", "bad --weight-bits '%s' (7 or 8)", v); return -1; }
+        if (!cli_parse_int(v, 6, 8, &co->select.weight_bits)) { cli_usage_error("convert", "bad --weight-bits '%s' (6, 7 or 8)", v); return -1; }
     } else if (!strcmp(a, "--float-budget")) {
         if (!parse_percent(a, v, 1000.0, &co->select.float_budget)) return -1;
     } else if (!strcmp(a, "--max-size")) {

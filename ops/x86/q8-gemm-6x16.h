@@ -8,9 +8,15 @@
  * Atoms of fanless edge boxes, Xeon 6 E-cores, Zen 5). Q8G_FN(name)
  * appends the instantiation's suffix to the public names.
  *
- * Without VNNI, two inner loops, both exact (so both give the scalar
+ * Without VNNI, three inner loops, all exact (so all give the scalar
  * reference's bits); the packer picks one per panel of 16 columns from the
  * weights it holds:
+ *  - "u6s8": when every weight of the panel lies in [-32, 32] (a model
+ *    converted with --weight-bits 6), the two vpmaddubsw results of two k
+ *    quads are added in int16 (2 x 2 x 255 x 32 = 32640 < 32767) before
+ *    one vpmaddwd widens eight k into int32. 6x16x8 per step: 12
+ *    broadcasts, 4 B loads, 24 + 12 multiplies, 12 + 12 adds -- three
+ *    multiplies where u8s8 has four.
  *  - "u8s8": when every weight of the panel lies in [-64, 63] (a model
  *    converted with --weight-bits 7), vpmaddubsw multiplies 32 byte pairs
  *    at once and cannot saturate (2 x 255 x 64 < 32767); vpmaddwd against
@@ -19,7 +25,7 @@
  *  - "i16": any int8 weights. A and B widened to int16, vpmaddwd sums two
  *    k exactly. 6x16x2 per step: 6 broadcasts, 2 B loads, 12 multiplies,
  *    12 adds.
- * Both issue the same number of multiply uops per MAC (vpmaddubsw and
+ * u8s8 and i16 issue the same number of multiply uops per MAC (vpmaddubsw and
  * vpmaddwd share the multiply pipes on Zen 3 and Skylake), so the 7-bit
  * form saves front-end instructions, half of B's bytes and A's widening,
  * not multiplies. (vpmaddubsw with full 8-bit weights would saturate at
@@ -84,18 +90,15 @@
  *    alternated pairs): what the pass loses here is not the inner loop.
  *  - A blocks of 512 KiB instead of 128 (fewer sweeps of B per layer):
  *    the 1x1 layers 43.5-44.2 against 44.2-45.8 ms, within noise.
- *  - 6-bit weights, not built: with |w| <= 32 two vpmaddubsw results
- *    could be added in int16 (2 x 2 x 255 x 32 < 32767) before one
- *    vpmaddwd, 3 multiplies per two k quads instead of 4 -- at most 1.33x
- *    on these layers, enough for half of ORT's float32 on plain AVX2. But
- *    the weights alone cost the fidelity bar: tests/int8/fidelity.sh with
- *    --weight-bits 6 (convert's writer takes 2..8 bits; the CLI was
- *    widened for the run) gave demo 0.9876, brushed metal 0.9872, grid
- *    0.771, against 0.9923 / 0.9904 / 0.798 with 7 bits (2026-12-04).
- *    Nor 6 bits on the large 1x1 layers alone (7 elsewhere; a throwaway
- *    switch in convert/efm-write.c, not kept): brushed metal 0.9880 with
- *    every 1x1 of cin x cout >= 70000 at 6 bits, 0.9872 with >= 200000
- *    (B0's blocks 11-15 and head), the demo model unchanged (0.9923).
+ *
+ * The u6s8 loop (2026-12-05, plain AVX2 table, one thread pinned, shared
+ * Zen 5; the all-int8 bench models, --weight-bits 7 against 6): the 1x1
+ * layers of B4@380 43.7 -> 36.0 ms (84.5 -> 102.8 GMAC/s), the pass
+ * 64.1-67.2 -> 59.8-61.7 ms; B0 6.6-6.9 -> 6.2-6.3 ms (three alternated
+ * runs). Six bits rounded to nearest cost the fidelity bar (demo 0.9876,
+ * brushed metal 0.9872 against 0.9923 / 0.9904 with 7 bits, 2026-12-04);
+ * what makes them usable is the converter's error-compensating rounding
+ * (convert/gptq.c).
  *
  * Packed B, the table's own layout (ops/dispatch.h): per panel of 16
  * columns, a 128-byte header (16 int32 a_zero * colsum, then the mode),
@@ -118,7 +121,7 @@
 #define B_SWEEP_BYTES (128u << 10)
 /* Above it, A is taken in blocks of about this many bytes (as copied). */
 #define A_BLOCK_BYTES (128u << 10)
-enum { MODE_I16 = 0, MODE_U8S8 = 1 };
+enum { MODE_I16 = 0, MODE_U8S8 = 1, MODE_U6S8 = 2 };
 enum { EPI_ACT = 0, EPI_SWISH = 1, EPI_NONE = 2 };
 
 static size_t kp_of(size_t k) { return (k + 1) / 2; }   /* k pairs */
@@ -240,6 +243,9 @@ static inline __attribute__((always_inline)) void pack_panel(const ops_q8_gemm_a
     /* every byte in [-64, 63]: lo + 64 and 63 - hi stay non-negative */
     const int small = Q8G_VNNI || _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(lo, _mm_set1_epi8(-64)),
                                                      _mm_cmpgt_epi8(hi, _mm_set1_epi8(63)))) == 0;
+    /* every byte in [-32, 32]: two k quads may share one vpmaddwd */
+    const int six = !Q8G_VNNI && _mm_movemask_epi8(_mm_or_si128(_mm_cmplt_epi8(lo, _mm_set1_epi8(-32)),
+                                                                _mm_cmpgt_epi8(hi, _mm_set1_epi8(32)))) == 0;
     __m256i sum0 = _mm256_setzero_si256(), sum1 = sum0;   /* columns 0-7, 8-15 */
     if (small) {
         __m128i s4[4] = { _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128() };
@@ -270,7 +276,7 @@ static inline __attribute__((always_inline)) void pack_panel(const ops_q8_gemm_a
     const __m256i z = _mm256_set1_epi32(g->a_zero);
     _mm256_store_si256((__m256i *)(void *)corr, _mm256_mullo_epi32(sum0, z));
     _mm256_store_si256((__m256i *)(void *)(corr + 8), _mm256_mullo_epi32(sum1, z));
-    corr[Q8_NR] = small ? MODE_U8S8 : MODE_I16;
+    corr[Q8_NR] = six ? MODE_U6S8 : small ? MODE_U8S8 : MODE_I16;
 }
 
 static void pack_full(const ops_q8_gemm_args *g, size_t j0, uint8_t *panel) { pack_panel(g, j0, panel, 1); }
@@ -400,13 +406,24 @@ static inline __attribute__((always_inline)) __m256i step_u8s8(__m256i acc, __m2
 }
 #endif
 
+/* acc + two k quads: a (quad s) x b (its columns) and a1 (quad s + 1) x b1,
+ * the two vpmaddubsw results added in int16 before one vpmaddwd widens
+ * them -- exact when every weight lies in [-32, 32]: 2 x 2 x 255 x 32 =
+ * 32640 < 32767. */
+static inline __attribute__((always_inline)) __m256i step_u6s8(__m256i acc, __m256i a, __m256i a1, __m256i b,
+                                                               __m256i b1)
+{
+    const __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(a, b), _mm256_maddubs_epi16(a1, b1));
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
+}
+
 static inline __attribute__((always_inline)) __m256i step_i16(__m256i acc, __m256i a, __m256i b)
 {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
 }
 
 /* Panel p of the call's panels (see q8_tile). */
-static inline __attribute__((always_inline)) void tile(const int mr, const int u8s8, const int epi, const q8_tile *t,
+static inline __attribute__((always_inline)) void tile(const int mr, const int mode, const int epi, const q8_tile *t,
                                                        size_t p)
 {
     const uint8_t *panel = t->panel + p * t->panel_bytes;
@@ -425,7 +442,26 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int u
     const uint8_t *a5 = mr > 5 ? a4 + t->lda : a0;
     const __m256i *bp = (const __m256i *)(const void *)(panel + HEADER_BYTES);
     const size_t steps = t->steps;
-    if (u8s8) {
+    if (mode == MODE_U6S8) {
+        size_t s = 0;
+#define ROW6(r)                                                                     \
+    if (mr > r) {                                                                   \
+        const __m256i av = bcast4(a##r + 4 * s), av1 = bcast4(a##r + 4 * s + 4);   \
+        c##r##0 = step_u6s8(c##r##0, av, av1, vb0, vb2);                            \
+        c##r##1 = step_u6s8(c##r##1, av, av1, vb1, vb3);                            \
+    }
+        for (; s + 2 <= steps; s += 2, bp += 4) {
+            const __m256i vb0 = _mm256_load_si256(bp), vb1 = _mm256_load_si256(bp + 1);
+            const __m256i vb2 = _mm256_load_si256(bp + 2), vb3 = _mm256_load_si256(bp + 3);
+            ROW6(0) ROW6(1) ROW6(2) ROW6(3) ROW6(4) ROW6(5)
+        }
+#undef ROW6
+        if (s < steps) {
+            const __m256i vb0 = _mm256_load_si256(bp), vb1 = _mm256_load_si256(bp + 1);
+            ROW(0, step_u8s8) ROW(1, step_u8s8) ROW(2, step_u8s8)
+            ROW(3, step_u8s8) ROW(4, step_u8s8) ROW(5, step_u8s8)
+        }
+    } else if (mode == MODE_U8S8) {
         for (size_t s = 0; s < steps; s++, bp += 2) {
             const __m256i vb0 = _mm256_load_si256(bp), vb1 = _mm256_load_si256(bp + 1);
             ROW(0, step_u8s8) ROW(1, step_u8s8) ROW(2, step_u8s8)
@@ -471,16 +507,21 @@ typedef void (*tile_fn)(const q8_tile *t);
 #define ROWS(m, e) { tile_1_##m##_##e, tile_2_##m##_##e, tile_3_##m##_##e, tile_4_##m##_##e, tile_5_##m##_##e, tile_6_##m##_##e }
 TILES(1, 0) TILES(1, 1) TILES(1, 2)
 #if Q8G_VNNI
-/* no i16 panels: their slots hold the u8s8 tiles, never chosen */
+/* no i16 or u6s8 panels: their slots hold the u8s8 tiles, never chosen */
 #define ROWS_I16(e) ROWS(1, e)
+#define ROWS_U6(e) ROWS(1, e)
 #else
 TILES(0, 0) TILES(0, 1) TILES(0, 2)
+TILES(2, 0) TILES(2, 1) TILES(2, 2)
 #define ROWS_I16(e) ROWS(0, e)
+#define ROWS_U6(e) ROWS(2, e)
 #endif
-static const tile_fn tiles[3][2][Q8_MR] = {
-    { ROWS_I16(0), ROWS(1, 0) }, { ROWS_I16(1), ROWS(1, 1) }, { ROWS_I16(2), ROWS(1, 2) },
+static const tile_fn tiles[3][3][Q8_MR] = {
+    { ROWS_I16(0), ROWS(1, 0), ROWS_U6(0) }, { ROWS_I16(1), ROWS(1, 1), ROWS_U6(1) },
+    { ROWS_I16(2), ROWS(1, 2), ROWS_U6(2) },
 };
 #undef ROWS_I16
+#undef ROWS_U6
 #undef ROWS
 #undef TILES
 #undef TILE
@@ -557,7 +598,7 @@ ops_status Q8G_FN(q8_gemm_6x16)(const ops_q8_gemm_args *g, void *scratch)
     for (size_t j0 = 0; j0 < n; j0 += Q8_NR) {
         const int mode = panel_mode(packed + j0 / Q8_NR * panel_bytes(k));
         any_i16 |= mode == MODE_I16;
-        any_u8 |= mode == MODE_U8S8;
+        any_u8 |= mode != MODE_I16;
     }
     /* u8s8 tiles read A where it lies when its rows hold whole k quads
      * and need no requantising */
@@ -593,7 +634,7 @@ ops_status Q8G_FN(q8_gemm_6x16)(const ops_q8_gemm_args *g, void *scratch)
         if (any_i16 || need_u8) copy_rows(g, g->a + i0 * g->a_stride, rows, &qa, need_u8 ? u8 : 0, any_i16 ? a16 : 0);
         for (size_t j0 = 0, j1; j0 < n; j0 = j1) {
             t.panel = packed + j0 / Q8_NR * pb;
-            const int mode = panel_mode(t.panel), u8s8 = mode == MODE_U8S8;
+            const int mode = panel_mode(t.panel), u8s8 = mode != MODE_I16;
             /* sweeping: the run of full panels of one mode from j0 */
             j1 = j0 + Q8_NR;
             if (mc == Q8_MR)
@@ -609,7 +650,7 @@ ops_status Q8G_FN(q8_gemm_6x16)(const ops_q8_gemm_args *g, void *scratch)
                 else { t.a = u8 + i * kq4; t.lda = kq4; }
                 t.res = g->res ? g->res + (i0 + i) * g->res_stride + j0 : 0;
                 t.c = g->c + (i0 + i) * g->c_stride + j0;
-                tiles[epi][u8s8][mr - 1](&t);
+                tiles[epi][mode][mr - 1](&t);
             }
         }
     }

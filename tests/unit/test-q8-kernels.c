@@ -83,11 +83,17 @@ static void gemm_make(gemm_case *t, size_t m, size_t n, size_t k)
     t->a = malloc(m * k); t->b = malloc(k * n); t->res = malloc(m * n); t->c = malloc(m * n);
     t->mult = malloc(sizeof(float) * n); t->bias = malloc(sizeof(float) * n); t->a_mult = malloc(sizeof(float) * k);
     for (size_t i = 0; i < m * k; i++) t->a[i] = (uint8_t)(rnd() & 1 ? (int)(rnd() & 255) : 128 + (int)(rnd() % 40) - 20);
-    /* half the cases 7-bit weights (the u8s8 kernels' range), half the extremes */
-    const int seven = rnd() & 1;
-    for (size_t i = 0; i < k * n; i++)
-        t->b[i] = seven ? (int8_t)(rnd() % 3 == 0 ? (rnd() & 1 ? 63 : -64) : (int)(rnd() % 128) - 64)
-                        : (int8_t)(rnd() % 3 == 0 ? (rnd() & 1 ? 127 : -128) : (int)(rnd() % 255) - 127);
+    /* a third of the cases 7-bit weights (the AVX2 u8s8 panels' range), a
+     * third 6-bit ones (u6s8: [-32, 32]; in half of those the odd panels
+     * of 16 columns 7-bit, so that one call mixes both), a third the
+     * extremes of int8 */
+    const int bits = 6 + (int)(rnd() % 3), mixed = bits == 6 && (rnd() & 1);
+    for (size_t i = 0; i < k * n; i++) {
+        const int wb = mixed && (i % n / 16) % 2 ? 7 : bits;
+        t->b[i] = wb == 7   ? (int8_t)(rnd() % 3 == 0 ? (rnd() & 1 ? 63 : -64) : (int)(rnd() % 128) - 64)
+                  : wb == 6 ? (int8_t)(rnd() % 3 == 0 ? (rnd() & 1 ? 32 : -32) : (int)(rnd() % 65) - 32)
+                            : (int8_t)(rnd() % 3 == 0 ? (rnd() & 1 ? 127 : -128) : (int)(rnd() % 255) - 127);
+    }
     for (size_t i = 0; i < m * n; i++) t->res[i] = (uint8_t)rnd();
     const float s_in = frand(0.005f, 0.05f);
     for (size_t j = 0; j < n; j++) { t->mult[j] = s_in * frand(0.0005f, 0.01f); t->bias[j] = frand(-1.0f, 1.0f); }
