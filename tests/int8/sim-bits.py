@@ -18,7 +18,12 @@ the head, keep float activations with int8 weights; --stream16 H: the
 residual stream -- block outputs, the stem's -- in int16 at headroom H):
   w8   every convolution's weights rounded to int8, symmetric, one scale
        per output channel (BatchNorm scales each output channel, so this
-       equals quantising the folded weights effad quantises);
+       equals quantising the folded weights effad quantises); w7, w6: to
+       7 or 6 bits; w8g, w7g, w6g: the same grids, rounded by GPTQ (each
+       row column by column, every rounding error compensated in the
+       columns still to round through the inverse Gram matrix of the
+       layer's float inputs on --gptq-n training images; convert/gptq.c
+       is the C form);
   a8   every activation effad stores in int8 -- each conv's output after
        its activation, the squeeze-excite output, each block's output after
        the residual add -- rounded to uint8 on [lo, hi], the min/max over
@@ -48,6 +53,13 @@ bar's margin.
          w8a16 headroom 256              0.802
   metal  w8a8, activations float from block 13 / 11 on (--float-act-from)
                                          0.973 / 0.972
+Measured 2026-12-05 (Zen 5; every block int8, weights alone, activations
+float; --gptq-n 64):
+  metal  w8 / w8g                        0.9979 / 0.9993
+         w6 / w6g                        0.9904 / 0.9976
+  grid   w8 / w8g                        0.589 / 0.750
+         w6 / w6g                        0.082 / 0.441
+-- six bits rounded by GPTQ lose about what eight rounded to nearest do.
 (effad's int8 itself: metal 0.971, grid 0.83; --headroom 4 and 6: metal
 0.988 and 0.990-, grid 0.82 and 0.79.) --clip: the defective test images
 drive blocks 13-15 and the head to 100-150 times the calibration range's
@@ -75,6 +87,7 @@ import copy
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -174,13 +187,74 @@ class Quant:
         s = max(abs(lo), abs(hi)) / 32767.0
         return torch.clamp(torch.round(out / s), -32767, 32767) * s
 
-    def quantise_weights(self):
-        for m in self.model.modules():
-            if isinstance(m, torch.nn.Conv2d) and id(m) not in self.float_convs:
-                w = m.weight.data
-                s = w.abs().amax(dim=(1, 2, 3), keepdim=True) / 127.0
-                s[s == 0] = 1
+    def quantise_weights(self, bits=8, gptq_x=None):
+        """Round every int8 convolution's weights per output channel to
+        `bits` (symmetric, max |w| -> 2^(bits-1) - 1). With gptq_x (a batch
+        of calibration images) each row is rounded column by column and
+        the rounding error of a column is compensated in the columns not
+        yet rounded, through the inverse of the layer's input Gram matrix
+        (GPTQ, Frantar et al. 2022; OBQ's update for a fixed grid)."""
+        qmax = float((1 << (bits - 1)) - 1)
+        convs = [m for m in self.model.modules()
+                 if isinstance(m, torch.nn.Conv2d) and id(m) not in self.float_convs]
+        grams = gram_matrices(self.model, convs, gptq_x) if gptq_x is not None else {}
+        for m in convs:
+            w = m.weight.data
+            s = w.abs().amax(dim=(1, 2, 3), keepdim=True) / qmax
+            s[s == 0] = 1
+            if id(m) not in grams:
                 m.weight.data = torch.round(w / s) * s
+                continue
+            rows = w.reshape(w.shape[0], -1).clone()
+            m.weight.data = gptq_rows(rows, s.reshape(-1, 1), qmax, grams[id(m)]).reshape(w.shape)
+
+
+def unfolded(m, x):
+    """The inputs each output of conv m reads: [groups, rows, k] float64."""
+    k = m.weight.shape[1] * m.weight.shape[2] * m.weight.shape[3]
+    u = torch.nn.functional.unfold(x, m.kernel_size, m.dilation, m.padding, m.stride)   # B, C*kh*kw, L
+    g = m.groups
+    u = u.reshape(x.shape[0], g, k, -1).permute(1, 0, 3, 2).reshape(g, -1, k)
+    return u
+
+
+def gram_matrices(model, convs, x, batch=8):
+    grams = {}
+    hooks = []
+    for m in convs:
+        def pre(mod, inp):
+            u = unfolded(mod, inp[0].double())
+            h = torch.einsum("gri,grj->gij", u, u)
+            grams[id(mod)] = grams.get(id(mod), 0) + h
+        hooks.append(m.register_forward_pre_hook(pre))
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            model(x[i:i + batch])
+    for h in hooks:
+        h.remove()
+    return grams
+
+
+def gptq_rows(w, s, qmax, h, damp=0.01):
+    """w [n, k] rows with scales s [n, 1]; h [g, k, k]: one Gram matrix for
+    every row (g = 1) or one per row (depthwise, g = n)."""
+    h = h.clone()
+    n, k = w.shape
+    d = torch.diagonal(h, dim1=1, dim2=2)
+    dead = d == 0
+    d += damp * d.mean(dim=1, keepdim=True) + 1e-12
+    d[dead] = 1.0
+    u = torch.linalg.cholesky(torch.cholesky_inverse(torch.linalg.cholesky(h)), upper=True)   # g, k, k
+    if u.shape[0] == 1:
+        u = u.expand(n, k, k)
+    w = w.clone()
+    q = torch.zeros_like(w)
+    for i in range(k):
+        qi = torch.clamp(torch.round(w[:, i:i + 1] / s), -qmax, qmax) * s
+        q[:, i:i + 1] = qi
+        err = (w[:, i:i + 1] - qi) / u[:, i, i:i + 1]
+        w[:, i + 1:] -= err * u[:, i, i + 1:]
+    return q
 
 
 def levels(model, x):
@@ -255,6 +329,7 @@ def main():
     ap.add_argument("--clip", action="store_true", help="how far test activations leave the calibration ranges")
     ap.add_argument("--float-act-from", type=int, default=None,
                     help="blocks from this index on (and the head) keep float activations, int8 weights")
+    ap.add_argument("--gptq-n", type=int, default=64, help="calibration images for the w<bits>g modes")
     ap.add_argument("--float-blocks", type=int, default=0,
                     help="the stem and the first N blocks stay float (effad's --float-budget kept blocks 0-5)")
     a = ap.parse_args()
@@ -287,8 +362,13 @@ def main():
             q2.headroom = a.headroom
             q2.stream16 = a.stream16
             q2.mode = 16 if "a16" in mode else 8 if "a8" in mode else 0
-            if "w8" in mode:
-                q2.quantise_weights()
+            wm = re.search(r"w(\d)(g?)", mode)
+            if wm:
+                gx = None
+                if wm.group(2):
+                    gx = torch.from_numpy(np.stack([presets.ailia(p, (224, 224), 256)
+                                                    for p in train[:a.gptq_n]])).double()
+                q2.quantise_weights(int(wm.group(1)), gx)
             qt = run(m2, test)
             sq = scores(ftrain, qt)
             es = " ".join("%.3g" % (((x - f) ** 2).sum(axis=1).mean() / s) for x, f, s in zip(qt, ftest, spread))
