@@ -25,13 +25,15 @@
 // int8 (--int8 1, the default): each model is also converted with
 // `effad convert --int8 --emit-qdq` (calibrated on a synthetic set from
 // `effad demo`, fixed choices: min/max x 1.5, every block int8 (none
-// float32 or weight-only) -- the ranges do not change the speed -- and 7-bit weights, --weight-bits 7,
-// the form to deploy where int8 runs on AVX2 without VNNI: its GEMM then
-// multiplies byte pairs with vpmaddubsw, which 8-bit weights would
-// saturate (ONNX Runtime's "reduce_range" is the same choice; B4 int8 on
-// the AVX2 kernels 82 -> 74 ms, B0 11.0 -> 9.9 on the Zen 5; the VNNI and NEON
-// kernels run the same code for either width; tests/int8/fidelity.sh
-// measures both alike), and
+// float32 or weight-only) -- the ranges do not change the speed -- and 6-bit weights,
+// --weight-bits 6 (INT8_WEIGHT_BITS), the form to deploy where int8 runs on
+// AVX2 without VNNI: its GEMM then multiplies byte pairs with vpmaddubsw,
+// which 8-bit weights would saturate (ONNX Runtime's "reduce_range" is the
+// same choice), and with 6 bits adds two k quads in int16 before widening
+// them (B4 int8 on the AVX2 kernels 82 -> 74 ms with 7 bits, -> ~60 with 6,
+// Zen 5; ops/x86/q8-gemm-6x16.h); convert rounds them by GPTQ, which keeps
+// 6 bits at the fidelity of 8 rounded to nearest (tests/int8/fidelity.sh);
+// the VNNI and NEON kernels run the same code for any width, and
 // every round also runs effad on the
 // int8 .efm and ORT on the QDQ graph it emitted (graph optimisation "all":
 // ORT fuses what it can into its own integer kernels). The int8 table
@@ -39,7 +41,7 @@
 //
 // int8 as convert chooses (--defaults 1, the default, with --int8 1): the
 // same models converted with convert's own measured choices (ranges,
-// headroom, float32 and weight-only blocks; `--weight-bits 7` as above),
+// headroom, float32 and weight-only blocks; INT8_WEIGHT_BITS as above),
 // calibrated on the same synthetic set: the int8 model a user who keeps the
 // defaults deploys, and the one tests/int8/fidelity.sh measures the
 // fidelity of. Its float32 and weight-only blocks run at float32 speed, so
@@ -90,6 +92,8 @@ for (let i = 2; i < process.argv.length; i += 2) {
   opt[k] = typeof opt[k] === 'number' ? Number(process.argv[i + 1]) : process.argv[i + 1];
 }
 
+// The int8 models' weight width (see the top).
+const INT8_WEIGHT_BITS = '6';
 const B = process.env.B || 'build';
 const effad = path.join(B, 'effad');
 const outDir = path.join(B, 'bench');
@@ -235,7 +239,7 @@ function convertDefaults(m, key) {
   if (mtime(efm) <= Math.max(mtime(m.onnx), mtime(effad)) || !fs.existsSync(log)) {
     process.stderr.write(`bench.js: ${key}: int8 with convert's default choices (measured: minutes)\n`);
     const c = spawnSync(effad, ['convert', m.onnx, '-o', efm, '--int8', '--calib', calibSet(), '--calib-n', '8',
-      '--weight-bits', '7', '--threads', String(require('os').cpus().length), '--quiet'],
+      '--weight-bits', INT8_WEIGHT_BITS, '--threads', String(require('os').cpus().length), '--quiet'],
     { encoding: 'utf8', maxBuffer: 1 << 26 });
     if (c.status !== 0) { process.stderr.write(`bench.js: convert --int8 (defaults) ${m.onnx}: ${c.stderr}\n`); process.exit(1); }
     fs.writeFileSync(log, c.stdout);
@@ -264,7 +268,7 @@ const flags = (fs.readFileSync('/proc/cpuinfo', 'utf8').match(/flags\s*:\s*(.*)/
 const isaFlags = ['avx2', 'fma', 'avx512f', 'avx512_vnni'].filter((f) => flags.split(' ').includes(f));
 record({ tool: 'machine', cpu, cpus: require('os').cpus().length, node: process.version, kernels: effadKernels(),
   isa_flags: isaFlags, extra_isas: extraIsas, ort_avx2: Boolean(ortAvx2), xnnpack: Boolean(xnnBench),
-  xnnpack_avx2: Boolean(xnnAvx2),
+  xnnpack_avx2: Boolean(xnnAvx2), int8_weight_bits: Number(INT8_WEIGHT_BITS),
   loadavg: require('os').loadavg(), date: new Date().toISOString() }, {});
 
 for (const key of opt.models.split(',')) {
@@ -279,7 +283,7 @@ for (const key of opt.models.split(',')) {
     m.qdq = path.join(outDir, `${key}-int8-qdq.onnx`);
     const c8 = spawnSync(effad, ['convert', m.onnx, '-o', m.efm8, '--int8', '--calib', calibSet(), '--calib-n', '8',
       '--measure', '2', '--calib-method', 'minmax', '--headroom', '1.5', '--float-budget', '0', '--weight-only-budget', '0',
-      '--weight-bits', '7', '--emit-qdq', m.qdq, '--quiet'], { encoding: 'utf8' });
+      '--weight-bits', INT8_WEIGHT_BITS, '--emit-qdq', m.qdq, '--quiet'], { encoding: 'utf8' });
     if (c8.status !== 0) { process.stderr.write(`bench.js: convert --int8 ${m.onnx}: ${c8.stderr}\n`); process.exit(1); }
     if (opt.defaults) m.efm8d = convertDefaults(m, key);
   }

@@ -99,7 +99,7 @@ function report(resultsPath, mdPath, opt) {
       'wall: spawn -> exit of a fresh process doing one inference (includes node start-up for ORT). Model file in page cache.',
   ];
   const defaults = rows.filter((r) => r.tool === 'int8-defaults');
-  const text = `${table}\n\n${notes.map((l) => `- ${l}`).join('\n')}\n${int8Table(groups)}` +
+  const text = `${table}\n\n${notes.map((l) => `- ${l}`).join('\n')}\n${int8Table(groups, machine)}` +
     `${defaultsTable(groups, machine, defaults)}${a16Table(groups, machine)}` +
     `${isaTable(groups, machine)}${xnnTable(groups)}`;
   process.stdout.write(text);
@@ -108,7 +108,13 @@ function report(resultsPath, mdPath, opt) {
 
 // int8: effad on its int8 .efm against ORT float32 (the same rounds) and
 // ORT on the QDQ graph effad emitted for that .efm.
-function int8Table(groups) {
+// The int8 models' weight width as bench.js recorded it.
+function wbits(machine) {
+  const b = machine.int8_weight_bits;
+  return b ? `${b}-bit weights: --weight-bits ${b}` : 'weight width not recorded';
+}
+
+function int8Table(groups, machine) {
   const list = [...groups.values()].filter((g) => g.effad8.length && g.ort8.length);
   if (!list.length) return '';
   const head = ['model', 'threads', 'effad int8 ms', 'ORT fp32 ms', 'ORT int8 ms', 'int8/ORT fp32', 'paired',
@@ -119,7 +125,8 @@ function int8Table(groups) {
       (e8 / o8).toFixed(2), paired(g.effad8, g.ort8).toFixed(2), ms(e)].map(String);
   });
   return ['', '## int8', '', ...grid(head, lines), '',
-    '- effad int8: the .efm of `effad convert --int8` (every block int8, min/max x 1.5 ranges, 7-bit weights: --weight-bits 7) on the kernels this ' +
+    '- effad int8: the .efm of `effad convert --int8` (every block int8, min/max x 1.5 ranges, ' +
+      `${wbits(machine)}) on the kernels this ` +
       'machine runs; ORT int8: onnxruntime-node on the QDQ graph `--emit-qdq` wrote for that .efm (graph ' +
       'optimisation "all": ORT rewrites into its integer kernels what its QDQ patterns cover; float Conv with ' +
       'Q/DQ around it elsewhere). Same rounds, rotating order, as the table above; < 1: effad is faster.',
@@ -156,7 +163,8 @@ function defaultsTable(groups, machine, defaults) {
     }
   const chose = defaults.map((r) => `${r.label}: ${r.blocks}`).join('; ');
   return ['', '## int8 as convert chooses by default', '', ...grid(head, lines), '',
-    '- defaults: the .efm of `effad convert --int8 --calib DIR --weight-bits 7` with every other choice convert\'s own ' +
+    `- defaults: the .efm of \`effad convert --int8 --calib DIR --weight-bits ${machine.int8_weight_bits || '?'}\` with` +
+      ' every other choice convert\'s own ' +
       '(ranges, headroom, float32 and weight-only blocks, by measured error on the synthetic calibration set): the ' +
       'int8 model a user keeping the defaults deploys, and the form tests/int8/fidelity.sh measures the fidelity of. ' +
       `Its float32 and weight-only blocks run at float32 speed. Chosen: ${chose || '?'}. Same rounds, rotating order; ` +
