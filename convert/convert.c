@@ -9,6 +9,7 @@
 #include "match.h"
 #include "efm-write.h"
 #include "qdq-import.h"
+#include "quant.h"
 
 int convert_taps_parse(const char *s)
 {
@@ -46,6 +47,7 @@ struct convert_session {
     qdq_import qi;                /* a QDQ input's scales and int8 weights */
     convert_quant imported;
     convert_qdq_report qrep;
+    quant_codes *codes;           /* int8 weights rounded ahead (GPTQ), or NULL */
 };
 
 effad_status convert_open(const uint8_t *onnx, size_t onnx_bytes, const convert_options *opt, convert_session **out,
@@ -75,7 +77,7 @@ effad_status convert_open_model(onnx_model *om, const convert_options *opt, conv
     layers_fuse(&cs->net);
     if ((s = match_efficientnet(&cs->net, opt->taps, &cs->m, e))) goto fail;
     if (cs->qi.found && (s = qdq_map(&cs->qi, &cs->m, &cs->g, &cs->imported, &cs->qrep, e))) goto fail;
-    const efm_write_options wo = { { 0.485f, 0.456f, 0.406f }, { 0.229f, 0.224f, 0.225f }, 0, 0 };
+    const efm_write_options wo = { { 0.485f, 0.456f, 0.406f }, { 0.229f, 0.224f, 0.225f }, 0, 0, 0 };
     cs->wo = wo;
     if (opt->set_norm) { memcpy(cs->wo.mean, opt->mean, sizeof cs->wo.mean); memcpy(cs->wo.std, opt->std, sizeof cs->wo.std); }
     snprintf(cs->source, sizeof cs->source, "%s", opt->source ? opt->source : "");
@@ -102,6 +104,7 @@ effad_status convert_write(const convert_session *cs, const convert_quant *quant
     *efm = 0; *efm_bytes = 0;
     efm_write_options wo = cs->wo;
     wo.quant = quant;
+    wo.codes = cs->codes;
     return efm_write(&cs->m, &wo, efm, efm_bytes, e);
 }
 
@@ -110,6 +113,14 @@ const convert_quant *convert_imported(const convert_session *cs, convert_qdq_rep
     if (rep) *rep = cs->qrep;
     return cs->qi.found ? &cs->imported : 0;
 }
+
+void convert_set_codes(convert_session *cs, quant_codes *codes)
+{
+    if (cs->codes != codes) quant_codes_free(cs->codes);
+    cs->codes = codes;
+}
+
+const mnet *convert_network(const convert_session *cs) { return &cs->m; }
 
 int convert_n_blocks(const convert_session *cs) { return cs->m.n_blocks; }
 int convert_has_head(const convert_session *cs) { return cs->m.head != 0; }
@@ -121,6 +132,7 @@ void convert_close(convert_session *cs)
     graph_free(&cs->g);
     onnx_model_free(&cs->om);
     qdq_import_free(&cs->qi);
+    quant_codes_free(cs->codes);
     free(cs);
 }
 

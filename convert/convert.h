@@ -43,6 +43,8 @@ typedef struct quant_range {
 enum { QUANT_UNIT_FLOAT = 0, QUANT_UNIT_INT8 = 1, QUANT_UNIT_WEIGHTS = 2 };
 typedef struct convert_quant {
     int weight_bits;                     /* 8, or 7 (see quant.c) */
+    int weight_round;                    /* QUANT_ROUND_* (quant.h); GPTQ's codes are
+                                            the session's (convert_set_codes) */
     int act_bits;                        /* 8 (uint8, also for 0) or 16 (int16: ops/q16.h) */
     int n_blocks;
     uint8_t block_int8[EFFAD_MAX_BLOCKS];  /* QUANT_UNIT_* */
@@ -101,6 +103,17 @@ effad_status convert_open_model(struct onnx_model *om, const convert_options *op
                                 convert_report *report, effad_error *e);
 effad_status convert_write(const convert_session *cs, const convert_quant *quant, uint8_t **efm, size_t *efm_bytes,
                            effad_error *e);
+/* Int8 weights rounded ahead of the writes (quant.h, quant_codes; made by
+ * gptq-calib.h): every later convert_write whose quant asks for
+ * QUANT_ROUND_GPTQ takes its int8 weights from them (their bits must be
+ * the quant's), every other keeps rounding to nearest. The session takes
+ * the codes over and frees any it held (NULL: none). */
+struct quant_codes;
+void convert_set_codes(convert_session *cs, struct quant_codes *codes);
+/* The matched network (match.h), whose layers' float weights the codes
+ * are rounded from. */
+struct mnet;
+const struct mnet *convert_network(const convert_session *cs);
 /* The quantisation a QDQ-quantised input carried, or NULL for a float
  * graph; rep (may be NULL) says what was taken. */
 const convert_quant *convert_imported(const convert_session *cs, convert_qdq_report *rep);

@@ -189,7 +189,7 @@ effad_status demo_model_build(const demo_model_options *opt, uint8_t **efm, size
     char source[EFFAD_NAME_BYTES];
     snprintf(source, sizeof source, "effad demo (deterministic weights, seed %llu)",
              (unsigned long long)opt->seed);
-    efm_write_options wo = { { 0.485f, 0.456f, 0.406f }, { 0.229f, 0.224f, 0.225f }, source, opt->quant };
+    efm_write_options wo = { { 0.485f, 0.456f, 0.406f }, { 0.229f, 0.224f, 0.225f }, source, opt->quant, 0 };
     s = efm_write(m, &wo, efm, efm_bytes, e);
 done:
     free(m);

@@ -16,6 +16,7 @@ typedef struct tensor_rec { void *data; uint32_t dtype, count; uint32_t dims[4];
 typedef struct writer {
     tensor_rec *t; int n, cap;
     int weight_bits;
+    const quant_codes *codes;   /* int8 weights rounded ahead (GPTQ), or NULL: to nearest */
     effad_error *e;
 } writer;
 
@@ -45,9 +46,9 @@ static void put_qtype(const effad_qtype *q, uint32_t *dtype, float *scale, int32
 }
 
 /* The weights, re-laid to HWIO (or kept [out][in] for squeeze-excite),
- * as float32 or as int8 with per-output-channel scales. Returns the
- * tensor index or -1 (out of memory). */
-static int put_weights(writer *w, const layer *c, int se, int int8)
+ * as float32 or as int8 with per-output-channel scales (slot: the layer's
+ * in quant_codes, or -1). Returns the tensor index or -1 (out of memory). */
+static int put_weights(writer *w, const layer *c, int se, int int8, int slot)
 {
     const int icg = c->cin / c->groups, per = icg * c->kh * c->kw;
     const size_t count = (size_t)c->cout * per;
@@ -72,6 +73,9 @@ static int put_weights(writer *w, const layer *c, int se, int int8)
     if (c->wq) {   /* a quantised ONNX's own int8 weights and scales */
         memcpy(q, c->wq, count);
         memcpy(sc, c->wq_scale, sizeof(float) * (size_t)c->cout);
+    } else if (w->codes && slot >= 0 && w->codes->q[slot]) {   /* rounded once for every write */
+        memcpy(q, w->codes->q[slot], count);
+        memcpy(sc, w->codes->scale[slot], sizeof(float) * (size_t)c->cout);
     } else quant_weights(c->w, c->cout, per, w->weight_bits, q, sc);   /* rows of OIHW: one per output channel */
     for (int o = 0; o < c->cout; o++)
         for (int ci = 0; ci < icg; ci++)
@@ -94,7 +98,7 @@ static int put_weights(writer *w, const layer *c, int se, int int8)
  * weights even with float activations (a weight-only layer, and
  * squeeze-excite of an int8 or weight-only block). */
 static effad_status put_conv(writer *w, efm_conv_rec *r, const layer *c, int se, const char *what,
-                             const effad_qtype *in_q, const effad_qtype *out_q, int int8_weights)
+                             const effad_qtype *in_q, const effad_qtype *out_q, int int8_weights, int slot)
 {
     efm_conv_none(r);
     if (!c) return EFFAD_OK;
@@ -112,7 +116,7 @@ static effad_status put_conv(writer *w, efm_conv_rec *r, const layer *c, int se,
         return effad_fail(w->e, EFFAD_ERR_UNSUPPORTED, "%s: %d -> %d channels in %d groups (an .efm holds 1..%d channels)",
                           what, c->cin, c->cout, c->groups, EFM_MAX_CHANNELS);
     const int int8 = int8_weights || (in_q && in_q->dtype != EFFAD_F32);
-    int wi = put_weights(w, c, se, int8);
+    int wi = put_weights(w, c, se, int8, slot);
     int bi = -2;
     if (wi >= 0 && c->b) {
         float *bt = malloc(sizeof(float) * (size_t)c->cout);
@@ -169,7 +173,8 @@ static effad_status self_check(const uint8_t *buf, size_t n, effad_error *e)
 effad_status efm_write(const mnet *m, const efm_write_options *opt,
                        uint8_t **out, size_t *out_bytes, effad_error *e)
 {
-    writer w = { 0, 0, 0, opt->quant ? opt->quant->weight_bits : 8, e };
+    const int gptq = opt->quant && opt->quant->weight_round == QUANT_ROUND_GPTQ;
+    writer w = { 0, 0, 0, opt->quant ? opt->quant->weight_bits : 8, gptq ? opt->codes : 0, e };
     effad_status s = EFFAD_OK;
     efm_header h;
     memset(&h, 0, sizeof h);
@@ -187,11 +192,17 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
         s = effad_fail(e, EFFAD_ERR_ARG, "int8 weights of %d bits (2..8)", w.weight_bits);
         goto done;
     }
+    if (gptq && (!w.codes || w.codes->bits != w.weight_bits)) {
+        s = w.codes ? effad_fail(e, EFFAD_ERR_ARG, "GPTQ weights were rounded to %d bits, not %d", w.codes->bits,
+                                 w.weight_bits)
+                    : effad_fail(e, EFFAD_ERR_ARG, "GPTQ rounding asked for, but no calibration rounded the weights");
+        goto done;
+    }
     effad_qtype head_in, head_out;
     int head_int8, any_int8 = 0;
     quant_head(opt->quant, m->n_blocks, &head_in, &head_out, &head_int8);
-    if ((s = put_conv(&w, &h.stem, m->stem, 0, "stem", 0, 0, 0)) ||
-        (s = put_conv(&w, &h.head, m->head, 0, "head", &head_in, &head_out, head_int8))) goto done;
+    if ((s = put_conv(&w, &h.stem, m->stem, 0, "stem", 0, 0, 0, -1)) ||
+        (s = put_conv(&w, &h.head, m->head, 0, "head", &head_in, &head_out, head_int8, 3 * m->n_blocks))) goto done;
     any_int8 |= head_int8 && m->head;
     int has_se = 0;
     for (int i = 0; i < m->n_blocks; i++) {
@@ -207,11 +218,13 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
         quant_block(opt->quant, i, b->expand != 0, b->se_c > 0, &t);
         const int q8 = t.int8_weights;
         any_int8 |= q8;
-        if ((s = put_conv(&w, &r->conv[EFM_BC_EXPAND], b->expand, 0, what, &t.in, &t.expand_out, q8)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_DW], b->dw, 0, what, &t.expand_out, &t.dw_out, q8)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_SE_REDUCE], b->se_reduce, 1, what, 0, 0, q8)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_SE_EXPAND], b->se_expand, 1, what, 0, 0, q8)) ||
-            (s = put_conv(&w, &r->conv[EFM_BC_PROJECT], b->project, 0, what, &t.project_in, &t.out, q8)))
+        if ((s = put_conv(&w, &r->conv[EFM_BC_EXPAND], b->expand, 0, what, &t.in, &t.expand_out, q8,
+                          3 * i + QUANT_SLOT_EXPAND)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_DW], b->dw, 0, what, &t.expand_out, &t.dw_out, q8, 3 * i + QUANT_SLOT_DW)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_SE_REDUCE], b->se_reduce, 1, what, 0, 0, q8, -1)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_SE_EXPAND], b->se_expand, 1, what, 0, 0, q8, -1)) ||
+            (s = put_conv(&w, &r->conv[EFM_BC_PROJECT], b->project, 0, what, &t.project_in, &t.out, q8,
+                          3 * i + QUANT_SLOT_PROJECT)))
             goto done;
     }
     if ((uint32_t)w.n > EFM_MAX_TENSORS) {

@@ -5,6 +5,7 @@
 #include "quant-select.h"
 #include "level-error.h"
 #include "quant.h"
+#include "gptq-calib.h"
 
 const float quant_headrooms[QUANT_N_HEADROOMS] = { 1.0f, 1.25f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f };
 
@@ -114,6 +115,7 @@ static void fill_quant(const selector *s, float headroom, const uint8_t *unit, c
 {
     memset(q, 0, sizeof *q);
     q->weight_bits = s->o->weight_bits;
+    q->weight_round = s->o->weight_round;
     q->act_bits = s->o->act_bits;
     q->n_blocks = s->n_blocks;
     for (int p = 0; p < s->n_points; p++) {
@@ -318,7 +320,65 @@ static void count_macs(selector *s, const effad_model *m, const effad_runner *r)
     rep->macs = effad_model_macs(m, 0, 0);
 }
 
-effad_status quant_select(const convert_session *cs, const quant_inputs *in, const quant_select_options *o,
+/* Two observers on one pass: the calibration's and GPTQ's (which
+ * gathers a group of its Gram matrices in each of the calibration's own
+ * passes over the images, gptq-calib.h). */
+typedef struct observers { effad_observe_fn a, b; void *a_ctx, *b_ctx; } observers;
+
+static void observe_both(void *ctx, effad_point at, int block, const float *map, int h, int w, int c,
+                         const float *chan_scale)
+{
+    const observers *o = ctx;
+    o->a(o->a_ctx, at, block, map, h, w, c, chan_scale);
+    o->b(o->b_ctx, at, block, map, h, w, c, chan_scale);
+}
+
+/* One float pass over the calibration images with observer fn, and GPTQ's
+ * group `group` gathered in it when g has that group. */
+static effad_status calib_pass(selector *s, model_run *mr, effad_observe_fn fn, void *ctx, gptq_calib *g, int group,
+                               float *levels)
+{
+    observers both = { fn, gptq_calib_observe, ctx, g };
+    const int with_gptq = g && group < gptq_calib_groups(g);
+    mr->r.observe = with_gptq ? observe_both : fn;
+    mr->r.observe_ctx = with_gptq ? (void *)&both : ctx;
+    effad_status st = with_gptq ? gptq_calib_begin(g, group, s->e) : EFFAD_OK;
+    if (!st) st = model_levels(s, mr, s->in->calib, s->in->n_calib, levels);
+    if (!st && with_gptq) st = gptq_calib_end(g, s->e);
+    s->rep->passes += s->in->n_calib;
+    return st;
+}
+
+/* GPTQ's groups not gathered in the calibration's passes, then its codes
+ * into the session for every write that follows. */
+static effad_status finish_gptq(selector *s, convert_session *cs, model_run *mr, gptq_calib *g, int from)
+{
+    static const char stage[] = "GPTQ rounding";
+    const int n_groups = gptq_calib_groups(g), extra = n_groups > from ? n_groups - from : 0;
+    effad_status st = EFFAD_OK;
+    for (int i = from; i < n_groups && !st; i++) {
+        mr->r.observe = gptq_calib_observe;
+        mr->r.observe_ctx = g;
+        st = gptq_calib_begin(g, i, s->e);
+        for (int k = 0; k < s->in->n_calib && !st; k++) {
+            st = effad_run(&mr->r, s->in->calib + (size_t)k * s->in->floats, 0, s->e);
+            if (s->o->progress) s->o->progress(s->o->progress_ctx, stage, (i - from) * s->in->n_calib + k + 1,
+                                               extra * s->in->n_calib);
+        }
+        if (!st) st = gptq_calib_end(g, s->e);
+        s->rep->passes += s->in->n_calib;
+    }
+    if (st) return st;
+    gptq_calib_report gr;
+    convert_set_codes(cs, gptq_calib_take(g, &gr));
+    s->rep->gptq_layers = gr.layers;
+    s->rep->gptq_groups = gr.groups;
+    s->rep->gptq_passes = extra;
+    s->rep->gptq_not_factorised = gr.not_factorised;
+    return EFFAD_OK;
+}
+
+effad_status quant_select(convert_session *cs, const quant_inputs *in, const quant_select_options *o,
                           convert_quant *q, quant_select_report *rep, effad_error *e)
 {
     memset(rep, 0, sizeof *rep);
@@ -338,19 +398,25 @@ effad_status quant_select(const convert_session *cs, const quant_inputs *in, con
     model_run mr;
     effad_status st;
 
-    /* the float model: ranges, then histograms, over the calibration images */
+    /* the float model: ranges, then histograms, over the calibration
+     * images, and the weights' rounding from its activations */
     static calib cal;
+    gptq_calib *gc = 0;
+    convert_set_codes(cs, 0);   /* a previous selection's: this one decides */
     if ((st = model_open(s, 0, EFFAD_PLAN_UNFUSED, &mr))) goto done;
+    if (o->weight_round == QUANT_ROUND_GPTQ &&
+        (st = gptq_calib_open(&gc, &mr.r, convert_network(cs), o->weight_bits, GPTQ_BUDGET_BYTES, e))) {
+        model_close(&mr);
+        goto done;
+    }
     s->n_taps = mr.m->n_taps;
     for (int t = 0; t < s->n_taps; t++) s->tap_off[t + 1] = s->tap_off[t] + (size_t)mr.m->taps[t].channels;
     calib_init(&cal, mr.m);
-    mr.r.observe = calib_observe;
-    mr.r.observe_ctx = &cal;
     const size_t row = s->tap_off[s->n_taps];
     float *calib_levels = malloc(sizeof(float) * row * (size_t)in->n_calib);
     s->mean = malloc(sizeof(float) * row);
     s->sigma = malloc(sizeof(float) * row);
-    st = calib_levels && s->mean && s->sigma ? model_levels(s, &mr, in->calib, in->n_calib, calib_levels)
+    st = calib_levels && s->mean && s->sigma ? calib_pass(s, &mr, calib_observe, &cal, gc, 0, calib_levels)
                                   : effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
     int varying = 0;
     rep->n_levels = s->n_taps;
@@ -374,12 +440,9 @@ effad_status quant_select(const convert_session *cs, const quant_inputs *in, con
                               "measured: calibrate on different good images of the part", src, sep, in->n_calib,
                               LEVEL_STILL);
     if (!st) st = calib_hist_init(&s->hist, &cal, e);
-    if (!st) {
-        mr.r.observe = calib_hist_observe;
-        mr.r.observe_ctx = &s->hist;
-        st = model_levels(s, &mr, in->calib, in->n_calib, 0);
-    }
-    rep->passes += 2 * in->n_calib;
+    if (!st) st = calib_pass(s, &mr, calib_hist_observe, &s->hist, gc, 1, 0);
+    if (!st && gc) st = finish_gptq(s, cs, &mr, gc, 2);
+    gptq_calib_close(gc);
     model_close(&mr);
     if (st) goto done;
     for (int p = 0; p < s->n_points; p++) {

@@ -42,6 +42,12 @@
  *     measured gain rather than the error alone: a unit whose error the
  *     blocks after it absorb is not worth the time.
  *
+ * Before any of them, with QUANT_ROUND_GPTQ, the int8 weights are rounded
+ * once from the float model's activations on the calibration images
+ * (gptq-calib.h), their first two groups of layers gathered in the
+ * ranges' and histograms' passes; every candidate written afterwards
+ * holds the same codes.
+ *
  * Everything is deterministic: fixed image order, fixed candidate order,
  * a candidate replaces the current choice only when strictly better, and
  * the engine's results do not depend on the thread count. (The float
@@ -69,6 +75,9 @@ typedef struct quant_inputs {
 
 typedef struct quant_select_options {
     int weight_bits;                    /* 8 or 7 */
+    int weight_round;                   /* QUANT_ROUND_* (quant.h): GPTQ rounds the weights
+                                           once, on the calibration images, before any
+                                           candidate is written (gptq-calib.h) */
     int act_bits;                       /* 8 (uint8) or 16 (int16 activations, ops/q16.h) */
     int method;                         /* a calib_method for every point, or -1: measured */
     float headroom;                     /* > 0: this one; 0: measured */
@@ -124,13 +133,21 @@ typedef struct quant_select_report {
     double error_baseline;                  /* min/max x 1.5 everywhere, all int8: the old default
                                                (NaN when method and headroom were given) */
     double error_baseline_defective, error_final_defective;  /* the same on the defective images only */
-    long long passes;                       /* forward passes run */
+    long long passes;                       /* forward passes run (GPTQ's included) */
+    int gptq_layers, gptq_groups;           /* layers rounded by GPTQ, in groups of them
+                                               (gptq-calib.h; 0, 0: to nearest) */
+    int gptq_passes;                        /* passes over the calibration images GPTQ ran
+                                               beyond the calibration's two (which carry
+                                               its first two groups) */
+    int gptq_not_factorised;                /* of them left to nearest (gptq-calib.h) */
     int n_levels;                           /* the model's levels (taps) */
     uint8_t level_still[EFFAD_MAX_TAPS];    /* 1: the same on every calibration image
                                                (level_moments), left out of every error */
 } quant_select_report;
 
-effad_status quant_select(const convert_session *cs, const quant_inputs *in, const quant_select_options *o,
+/* With o->weight_round QUANT_ROUND_GPTQ the session keeps the codes
+ * (convert_set_codes) for the writes of q; otherwise it drops any. */
+effad_status quant_select(convert_session *cs, const quant_inputs *in, const quant_select_options *o,
                           convert_quant *q, quant_select_report *rep, effad_error *e);
 
 #endif

@@ -1,5 +1,7 @@
 /* Ranges and float weights to int8 records (quant.h). */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 #include "quant.h"
 
 static const effad_qtype f32_type = { EFFAD_F32, 0.0f, 0 };
@@ -35,6 +37,22 @@ void quant_weights(const float *w, int cout, int per, int bits, int8_t *q, float
             q[(size_t)o * per + i] = (int8_t)v;
         }
     }
+}
+
+const char *quant_round_name(int round) { return round == QUANT_ROUND_GPTQ ? "gptq" : "nearest"; }
+
+int quant_round_parse(const char *s)
+{
+    if (!strcmp(s, "gptq")) return QUANT_ROUND_GPTQ;
+    if (!strcmp(s, "nearest")) return QUANT_ROUND_NEAREST;
+    return -1;
+}
+
+void quant_codes_free(quant_codes *c)
+{
+    if (!c) return;
+    for (int i = 0; i < QUANT_CODE_SLOTS; i++) { free(c->q[i]); free(c->scale[i]); }
+    free(c);
 }
 
 void quant_block(const convert_quant *q, int i, int has_expand, int has_se, quant_block_types *t)

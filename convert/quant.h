@@ -24,6 +24,28 @@ effad_qtype quant_qtype(quant_range r, int act_bits);
  * gets the same layout. */
 void quant_weights(const float *w, int cout, int per, int bits, int8_t *q, float *scale);
 
+/* How int8 weights are rounded: to nearest (quant_weights), or with
+ * their rounding errors compensated (GPTQ, convert/gptq.h) -- codes
+ * computed once from the float model's activations on the calibration
+ * images and then used by every write (quant_codes). */
+enum { QUANT_ROUND_NEAREST = 0, QUANT_ROUND_GPTQ = 1 };
+const char *quant_round_name(int round);
+int quant_round_parse(const char *s);   /* "gptq", "nearest"; -1 if unknown */
+
+/* Int8 weights of the network's convolutions rounded ahead of the writes,
+ * by slot: block i's expand 3i, depthwise 3i + 1, projection 3i + 2, the
+ * head 3 n_blocks. Codes in the layer's OIHW order with one scale per
+ * output channel, as quant_weights gives them; NULL where the layer is
+ * absent (squeeze-excite is never here: see gptq-calib.h). */
+#define QUANT_CODE_SLOTS (3 * EFFAD_MAX_BLOCKS + 1)
+enum { QUANT_SLOT_EXPAND = 0, QUANT_SLOT_DW = 1, QUANT_SLOT_PROJECT = 2 };
+typedef struct quant_codes {
+    int bits;
+    int8_t *q[QUANT_CODE_SLOTS];
+    float *scale[QUANT_CODE_SLOTS];
+} quant_codes;
+void quant_codes_free(quant_codes *c);   /* and the struct itself; NULL is fine */
+
 /* The activation types around each layer of block i / the head under q
  * (all float32 when the block stays float or is weight-only), and whether
  * its weights are int8 (also squeeze-excite's). */

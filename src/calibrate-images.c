@@ -42,7 +42,7 @@ static size_t spread(int k, int n, size_t count, int half)
     return ((size_t)(2 * k + half) * count) / (2 * (size_t)n);
 }
 
-effad_status calibrate_images(const convert_session *cs, const calib_images_options *o, convert_quant *q,
+effad_status calibrate_images(convert_session *cs, const calib_images_options *o, convert_quant *q,
                               quant_select_report *rep, calib_images_report *irep, effad_error *e)
 {
     memset(irep, 0, sizeof *irep);

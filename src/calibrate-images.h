@@ -28,8 +28,9 @@ typedef struct calib_images_report {
 } calib_images_report;
 
 /* Calibrates the conversion cs (its float model decides the input size
- * and normalisation) and fills q. Errors name the file. */
-effad_status calibrate_images(const convert_session *cs, const calib_images_options *o, convert_quant *q,
+ * and normalisation) and fills q; with GPTQ rounding cs keeps the rounded
+ * weights for q's writes (quant-select.h). Errors name the file. */
+effad_status calibrate_images(convert_session *cs, const calib_images_options *o, convert_quant *q,
                               quant_select_report *rep, calib_images_report *irep, effad_error *e);
 
 #endif

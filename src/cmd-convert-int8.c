@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "cmd-convert-int8.h"
 #include "level-error.h"
+#include "quant.h"
 
 void convert_int8_defaults(convert_int8 *c)
 {
@@ -12,6 +13,7 @@ void convert_int8_defaults(convert_int8 *c)
     c->co.preset = "ailia";
     c->co.n_measure = 4;
     c->co.select.weight_bits = 8;
+    c->co.select.weight_round = QUANT_ROUND_GPTQ;
     c->co.select.act_bits = 8;
     c->co.select.method = -1;
     c->co.select.headroom = 0.0f;
@@ -55,6 +57,11 @@ void convert_int8_help(FILE *f)
             "                     defects painted onto good ones)\n"
             "  --weight-bits 8|7|6  int8 weight range (default 8; 7 or 6 for x86 CPUs\n"
             "                     without VNNI: see the README)\n"
+            "  --weight-round gptq|nearest\n"
+            "                     int8 weights rounded so that each layer's outputs on the\n"
+            "                     calibration images stay closest to float32's (gptq, the\n"
+            "                     default: GPTQ's error compensation), or each weight to\n"
+            "                     its nearest step (nearest)\n"
             "  --act-bits 8|16    activations uint8 (default) or int16 (TFLite's 16x8:\n"
             "                     int8 weights, 2 bytes per activation, ranges wide\n"
             "                     enough for defects; --headroom defaults to x%g)\n"
@@ -116,6 +123,10 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
         co->select.act_bits = atoi(v);
     } else if (!strcmp(a, "--weight-bits")) {
         if (!cli_parse_int(v, 6, 8, &co->select.weight_bits)) { cli_usage_error("convert", "bad --weight-bits '%s' (6, 7 or 8)", v); return -1; }
+    } else if (!strcmp(a, "--weight-round")) {
+        const int r = quant_round_parse(v);
+        if (r < 0) { cli_usage_error("convert", "bad --weight-round '%s' (gptq or nearest)", v); return -1; }
+        co->select.weight_round = r;
     } else if (!strcmp(a, "--float-budget")) {
         if (!parse_percent(a, v, 1000.0, &co->select.float_budget)) return -1;
     } else if (!strcmp(a, "--max-size")) {
@@ -197,6 +208,13 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
                "              more varied good images of the part would let %s count\n", LEVEL_STILL,
                n_still > 1 ? "them" : "it");
     }
+    if (r->gptq_layers) {
+        printf("  weights     %d-bit, rounded by GPTQ: %d layers (squeeze-excite to nearest), their inputs gathered "
+               "in %d group%s", o->weight_bits, r->gptq_layers, r->gptq_groups, r->gptq_groups == 1 ? "" : "s");
+        if (r->gptq_passes) printf(", %d in passes of their own", r->gptq_passes);
+        if (r->gptq_not_factorised) printf(", %d left to nearest (non-finite activations)", r->gptq_not_factorised);
+        printf("\n");
+    } else printf("  weights     %d-bit, rounded to nearest\n", o->weight_bits);
     int seen = 0;
     for (int m = 0; m < CALIB_N_METHODS; m++) seen += r->method_count[m];
     printf("  ranges      %s: minmax %d, percentile %d, mse %d of %d activation points\n",
@@ -293,7 +311,7 @@ static effad_status place_units(uint8_t *units, const char *option, const conver
     return EFFAD_OK;
 }
 
-effad_status convert_int8_run(convert_int8 *c, const convert_session *cs, convert_quant *q, effad_error *e)
+effad_status convert_int8_run(convert_int8 *c, convert_session *cs, convert_quant *q, effad_error *e)
 {
     const effad_kernel_set *k = cli_kernels(c->isa, e);
     if (!k) return e->status;

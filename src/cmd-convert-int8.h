@@ -32,8 +32,9 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c);
 void convert_int8_help(FILE *f);
 /* 0 or the usage error's exit status when the options do not go together. */
 int convert_int8_check(const convert_int8 *c);
-/* Calibrates cs on the images and fills q, printing what was chosen. */
-effad_status convert_int8_run(convert_int8 *c, const convert_session *cs, convert_quant *q, effad_error *e);
+/* Calibrates cs on the images and fills q, printing what was chosen (cs
+ * keeps GPTQ's rounded weights for q's writes). */
+effad_status convert_int8_run(convert_int8 *c, convert_session *cs, convert_quant *q, effad_error *e);
 void convert_int8_close(convert_int8 *c);
 /* What a QDQ-quantised input's own quantisation gave. */
 void convert_print_qdq(const convert_qdq_report *r);

@@ -157,7 +157,7 @@ static void test_select(void)
 {
     select_fixture f;
     if (!select_fixture_open(&f)) return;
-    const convert_session *cs = f.cs;
+    convert_session *cs = f.cs;
     const quant_inputs in = f.in;
     effad_error e = { 0 };
     quant_select_options o;
