@@ -359,7 +359,20 @@ effad_status qdq_map(qdq_import *qi, const mnet *m, const graph *g, convert_quan
     rep->found = qi->found;
     rep->n_act = qi->n_act;
     rep->n_weight = qi->n_weight;
-    q->weight_bits = 8;
+    /* The width the graph's weights were rounded to (6, 7 or 8 bits: the
+     * widest code): the squeeze-excite weights, which are read as floats
+     * (q * scale) and rounded again per output channel to nearest, then
+     * get their own codes back -- each row's largest code is the width's
+     * qmax, so the scale and every code come out as they went in. At a
+     * fixed 8 bits a 7-bit model's gates were rounded anew and its levels
+     * left the QDQ graph's (found 2026-12-05). */
+    int widest = 0;
+    for (int i = 0; i < qi->n_weight; i++)
+        for (size_t j = 0; qi->weight[i].usable && j < qi->weight[i].count; j++) {
+            const int v = qi->weight[i].q[j] < 0 ? -qi->weight[i].q[j] : qi->weight[i].q[j];
+            widest = v > widest ? v : widest;
+        }
+    q->weight_bits = widest <= 31 && widest > 0 ? 6 : widest <= 63 && widest > 0 ? 7 : 8;
     q->n_blocks = m->n_blocks;
     rep->stem_weights = weight_of(qi, g, m->stem) != 0;
     effad_status s;

@@ -13,10 +13,11 @@ effad demo --out "$T/demo" >/dev/null || bad "effad demo failed"
 C="$T/demo/data/train/good"
 mkdir -p "$T/cal" && cp "$C/000.png" "$C/001.png" "$C/002.png" "$C/003.png" "$T/cal/"
 
-# a calibration, end to end: the report names every choice
-effad convert $G/model.onnx -o "$T/q.efm" --int8 --calib "$T/cal" --measure 2 --emit-qdq "$T/q.onnx" --quiet \
+# a calibration, end to end: the report names every choice (6-bit
+# weights: GPTQ's by default)
+effad convert $G/model.onnx -o "$T/q.efm" --int8 --calib "$T/cal" --measure 2 --weight-bits 6 --emit-qdq "$T/q.onnx" --quiet \
     > "$T/report" 2>&1 || bad "int8 convert failed: $(cat "$T/report")"
-for pat in "int8 calibration: 4 images" "weights .*8-bit, rounded by GPTQ: [0-9]* layers" "ranges .* by measured output error" "headroom .*<-" "per block .*median error" \
+for pat in "int8 calibration: 4 images" "weights .*6-bit, rounded by GPTQ: [0-9]* layers" "ranges .* by measured output error" "headroom .*<-" "per block .*median error" \
            "error .* on all" "speed .*float32 kernels run .*int8 kernels" "int8: .*% of the float32 file" "the same model as a QDQ ONNX graph"; do
     grep -q -- "$pat" "$T/report" || bad "report lacks '$pat'"
 done
@@ -30,9 +31,10 @@ effad features "$T/q.efm" --tensor $G/input.f32 -o "$T/a.f32" && effad features 
 effad convert $G/model.onnx -o "$T/f.efm" > /dev/null
 effad quantcheck "$T/f.efm" "$T/q.efm" "$T/cal" --quiet > "$T/qc" 2>&1 || bad "quantcheck failed: $(cat "$T/qc")"
 grep -q "cos mean" "$T/qc" && grep -q "^  8  *head" "$T/qc" || bad "quantcheck table: $(cat "$T/qc")"
-# fixed choices: nothing measured but the result
+# fixed choices: nothing measured but the result (8-bit weights: to
+# nearest by default)
 effad convert $G/model.onnx -o "$T/fixed.efm" --int8 --calib "$T/cal" --calib-method mse --headroom 2 --float-budget 0 \
-    --keep-float 1,head --weight-round nearest --quiet > "$T/fixed" 2>&1 || bad "fixed int8 convert failed: $(cat "$T/fixed")"
+    --keep-float 1,head --quiet > "$T/fixed" 2>&1 || bad "fixed int8 convert failed: $(cat "$T/fixed")"
 grep -q "headroom *x2 (as asked)" "$T/fixed" && grep -q "block 1: as asked" "$T/fixed" && grep -q "the head: as asked" "$T/fixed" &&
     grep -q "weights .*8-bit, rounded to nearest" "$T/fixed" || bad "fixed choices not reported: $(cat "$T/fixed")"
 # weight-only asked for: reported, counted, and through --emit-qdq back to the same levels
