@@ -368,16 +368,25 @@ static int open_run(const uint8_t *efm_in, size_t n, uint32_t flags, float_run *
 
 static void close_run(float_run *fr) { free(fr->efm); free(fr->arena); }
 
+/* The fixture's network written with q (NULL: float32) and opened with
+ * plan flags; *efm is the caller's to free either way. */
+static int write_and_open(select_fixture *f, const convert_quant *q, int plan, float_run *fr, uint8_t **efm)
+{
+    size_t n = 0;
+    effad_error e = { 0 };
+    *efm = 0;
+    CHECK_MSG(convert_write(f->cs, q, efm, &n, &e) == EFFAD_OK, "%s", e.msg);
+    return *efm && open_run(*efm, n, plan, fr);
+}
+
 /* Codes for the fixture's network from its calibration images. */
 static quant_codes *codes_for(select_fixture *f, int bits, size_t budget, gptq_calib_report *rep)
 {
-    uint8_t *efm = 0;
-    size_t n = 0;
+    uint8_t *efm;
     effad_error e = { 0 };
-    CHECK(convert_write(f->cs, 0, &efm, &n, &e) == EFFAD_OK);
     float_run fr;
     quant_codes *codes = 0;
-    if (efm && open_run(efm, n, EFFAD_PLAN_UNFUSED, &fr)) {
+    if (write_and_open(f, 0, EFFAD_PLAN_UNFUSED, &fr, &efm)) {
         CHECK_MSG(gptq_calibrate(&fr.r, convert_network(f->cs), f->in.calib, f->in.n_calib, f->in.floats, bits, budget, 0,
                                  0, &codes, rep, &e) == EFFAD_OK, "%s", e.msg);
         CHECK(fr.r.observe == 0);   /* given back */
@@ -391,14 +400,12 @@ static quant_codes *codes_for(select_fixture *f, int bits, size_t budget, gptq_c
  * the calibration images. */
 static double level_distance(select_fixture *f, const convert_quant *q, const float *ref, size_t row)
 {
-    uint8_t *efm = 0;
-    size_t n = 0;
+    uint8_t *efm;
     effad_error e = { 0 };
-    CHECK_MSG(convert_write(f->cs, q, &efm, &n, &e) == EFFAD_OK, "%s", e.msg);
     float_run fr;
     double sum = 0;
     float *lv = malloc(sizeof(float) * row);
-    if (efm && open_run(efm, n, 0, &fr)) {
+    if (write_and_open(f, q, 0, &fr, &efm)) {
         for (int i = 0; i < f->in.n_calib; i++) {
             float *pooled[EFFAD_MAX_TAPS];
             size_t off = 0;
@@ -418,13 +425,11 @@ static double level_distance(select_fixture *f, const convert_quant *q, const fl
 /* The float levels of every calibration image, rows of `row` floats. */
 static float *float_levels(select_fixture *f, size_t *row)
 {
-    uint8_t *efm = 0;
-    size_t n = 0;
+    uint8_t *efm;
     effad_error e = { 0 };
-    CHECK(convert_write(f->cs, 0, &efm, &n, &e) == EFFAD_OK);
     float_run fr;
     float *ref = 0;
-    if (efm && open_run(efm, n, 0, &fr)) {
+    if (write_and_open(f, 0, 0, &fr, &efm)) {
         *row = 0;
         for (int t = 0; t < fr.m.n_taps; t++) *row += (size_t)fr.m.taps[t].channels;
         ref = malloc(sizeof(float) * *row * f->in.n_calib);
