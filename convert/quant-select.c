@@ -333,15 +333,16 @@ static void observe_both(void *ctx, effad_point at, int block, const float *map,
     o->b(o->b_ctx, at, block, map, h, w, c, chan_scale);
 }
 
-/* One float pass over the calibration images with observer fn, and GPTQ's
- * group `group` gathered in it when g has that group. */
+/* One float pass over the calibration images with observer fn (NULL:
+ * none but GPTQ's), and GPTQ's group `group` gathered in it when g has
+ * that group. */
 static effad_status calib_pass(selector *s, model_run *mr, effad_observe_fn fn, void *ctx, gptq_calib *g, int group,
                                float *levels)
 {
     observers both = { fn, gptq_calib_observe, ctx, g };
     const int with_gptq = g && group < gptq_calib_groups(g);
-    mr->r.observe = with_gptq ? observe_both : fn;
-    mr->r.observe_ctx = with_gptq ? (void *)&both : ctx;
+    mr->r.observe = !with_gptq ? fn : fn ? observe_both : gptq_calib_observe;
+    mr->r.observe_ctx = !with_gptq ? ctx : fn ? (void *)&both : (void *)g;
     effad_status st = with_gptq ? gptq_calib_begin(g, group, s->e) : EFFAD_OK;
     if (!st) st = model_levels(s, mr, s->in->calib, s->in->n_calib, levels);
     if (!st && with_gptq) st = gptq_calib_end(g, s->e);
@@ -357,16 +358,8 @@ static effad_status finish_gptq(selector *s, convert_session *cs, model_run *mr,
     const int n_groups = gptq_calib_groups(g), extra = n_groups > from ? n_groups - from : 0;
     effad_status st = EFFAD_OK;
     for (int i = from; i < n_groups && !st; i++) {
-        mr->r.observe = gptq_calib_observe;
-        mr->r.observe_ctx = g;
-        st = gptq_calib_begin(g, i, s->e);
-        for (int k = 0; k < s->in->n_calib && !st; k++) {
-            st = effad_run(&mr->r, s->in->calib + (size_t)k * s->in->floats, 0, s->e);
-            if (s->o->progress) s->o->progress(s->o->progress_ctx, stage, (i - from) * s->in->n_calib + k + 1,
-                                               extra * s->in->n_calib);
-        }
-        if (!st) st = gptq_calib_end(g, s->e);
-        s->rep->passes += s->in->n_calib;
+        st = calib_pass(s, mr, 0, 0, g, i, 0);
+        if (s->o->progress) s->o->progress(s->o->progress_ctx, stage, i - from + 1, extra);
     }
     if (st) return st;
     gptq_calib_report gr;
