@@ -54,8 +54,9 @@
  * S16, zero point 0: real = scale * q) with the same int8 weights --
  * TensorFlow Lite's 16x8 mode, for activations whose range needs more
  * than 256 levels (ops/q16.h). Its output has its input's type; between
- * blocks the engine converts float32 to uint8 or int16 and back, never
- * uint8 to int16. Files with S16 layers are still version 2: a reader
+ * blocks the engine converts between float32, uint8 and int16 (uint8 <->
+ * int16 through float), so one model may mix uint8 and 16x8 blocks
+ * (convert --act16). Files with S16 layers are still version 2: a reader
  * that predates them refuses the dtype by name.
  * A layer may also keep int8 weights under float32 activations (in and
  * out): weight-only, for blocks whose activations lose too much in 8 bits

@@ -192,14 +192,13 @@ static int same_qtype(const effad_qtype *a, const effad_qtype *b)
     return a->dtype == b->dtype && a->scale == b->scale && a->zero_point == b->zero_point;
 }
 
-/* Between blocks (and before the head) the engine converts float32 to
- * uint8 or back; a uint8 activation read with another scale would need a
- * requantisation the engine does not do. */
+/* Between blocks (and before the head) the engine converts between any
+ * two of float32, uint8 and int16 (uint8 <-> int16 through float, as a
+ * QDQ graph's DequantizeLinear -> QuantizeLinear); an activation read as
+ * its own type with another scale would need a requantisation the engine
+ * does not do. */
 static effad_status check_boundary(loader *L, const effad_qtype *have, const effad_qtype *want, const char *what, int i)
 {
-    if (have->dtype != EFFAD_F32 && want->dtype != EFFAD_F32 && have->dtype != want->dtype)
-        return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s %d reads %s but is given %s (the engine converts to and from float32 "
-                          "only)", what, i, effad_dtype_name(want->dtype), effad_dtype_name(have->dtype));
     if (have->dtype != want->dtype || same_qtype(have, want)) return EFFAD_OK;
     return effad_fail(L->e, EFFAD_ERR_FORMAT, "%s %d reads %s with scale %g, zero %d, but is given scale %g, zero %d",
                       what, i, effad_dtype_name(want->dtype), (double)want->scale, (int)want->zero_point, (double)have->scale, (int)have->zero_point);

@@ -239,11 +239,32 @@ typedef struct convert_job {
     size_t n;
 } convert_job;
 
+/* Between a uint8 block and an int16 one (either way): through float, as
+ * the QDQ graph's DequantizeLinear -> QuantizeLinear does it, a stack
+ * chunk at a time, so that the arena needs no float copy of the map. */
+#define HOP_CHUNK 256   /* 1 KB of stack, also on a microcontroller */
+static ops_status convert_via_float(const effad_runner *r, const void *in, const effad_qtype *from, void *out,
+                                    const effad_qtype *to, size_t i0, size_t i1)
+{
+    const effad_qtype f32 = { EFFAD_F32, 0.0f, 0 };
+    float hop[HOP_CHUNK];
+    for (size_t c0 = i0; c0 < i1; c0 += HOP_CHUNK) {
+        const size_t c1 = i1 - c0 < HOP_CHUNK ? i1 : c0 + HOP_CHUNK;
+        const void *src = (const uint8_t *)in + c0 * run_elem_bytes(from);
+        void *dst = (uint8_t *)out + c0 * run_elem_bytes(to);
+        ops_status s = run_convert_span(r, src, from, hop, &f32, 0, c1 - c0);
+        if (!s) s = run_convert_span(r, hop, &f32, dst, to, 0, c1 - c0);
+        if (s) return s;
+    }
+    return OPS_OK;
+}
+
 ops_status run_convert_span(const effad_runner *r, const void *in, const effad_qtype *from, void *out,
                             const effad_qtype *to, size_t i0, size_t i1)
 {
     const ops_q8_kernels *q = r->k->q8;
     const ops_q16_kernels *q16 = r->k->q16;
+    if (from->dtype != EFFAD_F32 && to->dtype != EFFAD_F32) return convert_via_float(r, in, from, out, to, i0, i1);
     if (to->dtype == EFFAD_S16)
         return q16->quantize((const float *)in + i0, i1 - i0, 1.0f / to->scale, (int16_t *)out + i0);
     if (from->dtype == EFFAD_S16)
@@ -263,8 +284,8 @@ static void convert_chunks(void *ctx, int worker, int begin, int end)
 ops_status run_convert(effad_runner *r, const void *in, const effad_qtype *from, void *out, const effad_qtype *to,
                        size_t n)
 {
-    /* the loader refuses uint8 -> uint8 rescales and uint8 <-> int16 */
-    if (from->dtype == to->dtype || (from->dtype != EFFAD_F32 && to->dtype != EFFAD_F32)) return OPS_ERR_ARG;
+    /* the loader refuses uint8 -> uint8 and int16 -> int16 rescales */
+    if (from->dtype == to->dtype) return OPS_ERR_ARG;
     convert_job j = { r, in, out, *from, *to, n };
     return run_parallel(r, convert_chunks, &j, (int)((n + CONVERT_CHUNK - 1) / CONVERT_CHUNK));
 }
