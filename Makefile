@@ -207,7 +207,7 @@ golden-full: ort $(B)/tests/test-golden
 golden-int8: ort $(B)/effad $(B)/tests/test-golden-int8
 	$(PY) tests/int8/exp-table.py --check ops/q8.h
 	@test -f build/golden-full/b0-tv/model.onnx -a -f build/golden-full/b4-tv/model.onnx || $(MAKE) golden-full ORT_DIR=$(ORT_DIR)
-	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) $(PY) tests/int8/gen.py --only b0,b4,b0-w8,b0-a16,b4-a16 --effad $(B)/effad
+	EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) $(PY) tests/int8/gen.py --only b0,b4,b0-w8,b0-mx,b0-a16,b4-a16 --effad $(B)/effad
 	$(B)/tests/test-golden-int8 build/golden-int8
 
 # bench: effad vs ONNX Runtime side by side (bench/bench.js; table on stdout

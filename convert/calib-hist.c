@@ -79,7 +79,7 @@ static double range_mse(const uint64_t *bins, quant_range s, double a, double b)
 quant_range calib_hist_range(const calib_hist *h, int p, calib_method m)
 {
     const quant_range s = h->span[p];
-    quant_range r = { 0.0f, 0.0f, { 0, 0.0f, 0 } };
+    quant_range r = { 0.0f, 0.0f, { 0, 0.0f, 0 }, { 0, 0.0f, 0 } };
     if (!(s.lo <= s.hi)) return r;   /* never observed */
     if (m == CALIB_MINMAX || !(s.hi > s.lo)) return s;
     const uint64_t *bins = h->bins + (size_t)p * CALIB_BINS;

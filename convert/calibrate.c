@@ -39,7 +39,7 @@ void calib_init(calib *c, const effad_model *m)
 {
     memset(c, 0, sizeof *c);
     c->m = m;
-    const quant_range empty = { INFINITY, -INFINITY, { 0, 0.0f, 0 } };
+    const quant_range empty = { INFINITY, -INFINITY, { 0, 0.0f, 0 }, { 0, 0.0f, 0 } };
     c->seen.stem_out = c->seen.head_out = empty;
     for (int i = 0; i < EFFAD_MAX_BLOCKS; i++)
         c->seen.expand[i] = c->seen.dw[i] = c->seen.gated[i] = c->seen.out[i] = empty;
@@ -63,8 +63,8 @@ void calib_observe(void *ctx, effad_point at, int block, const float *map, int h
 
 static quant_range grown(quant_range r, float headroom)
 {
-    if (!(r.lo <= r.hi)) { quant_range z = { 0.0f, 0.0f, { 0, 0.0f, 0 } }; return z; }   /* never observed */
-    quant_range g = { r.lo * headroom, r.hi * headroom, { 0, 0.0f, 0 } };
+    if (!(r.lo <= r.hi)) { quant_range z = { 0.0f, 0.0f, { 0, 0.0f, 0 }, { 0, 0.0f, 0 } }; return z; }   /* never observed */
+    quant_range g = { r.lo * headroom, r.hi * headroom, { 0, 0.0f, 0 }, { 0, 0.0f, 0 } };
     return g;
 }
 

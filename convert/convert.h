@@ -33,19 +33,29 @@ typedef enum convert_taps {
  * convert/quant.c. */
 typedef struct quant_range {
     float lo, hi;
-    effad_qtype exact;   /* dtype EFFAD_U8: this type as it is (a QDQ model's own
-                            scale and zero point), lo and hi ignored */
+    effad_qtype exact;   /* dtype EFFAD_U8 or EFFAD_S16: this type as it is (a QDQ
+                            model's own scale and zero point), lo and hi ignored */
+    effad_qtype exact_alt;  /* the point's other exact type (dtype 0: none): where a
+                               uint8 block hands over to a 16x8 one or back, the
+                               type the reader reads after its own Q/DQ pair */
 } quant_range;
 /* What a unit (a block, or the head) runs as. Weight-only: int8 weights
  * (per output channel, as an int8 unit's) with float32 activations -- the
  * engine dequantises the weights once and runs its float32 kernels, so
- * such a unit loses only the weights' rounding, not the activations'. */
-enum { QUANT_UNIT_FLOAT = 0, QUANT_UNIT_INT8 = 1, QUANT_UNIT_WEIGHTS = 2 };
+ * such a unit loses only the weights' rounding, not the activations'.
+ * Int16: int8 weights with int16 activations (16x8, ops/q16.h) in a model
+ * whose other quantised units read uint8 -- TensorFlow Lite's 16x8 for the
+ * layers where 8 bits lose too much (with act_bits 16 every quantised
+ * unit is one already); the engine converts at its edges (through float). */
+enum { QUANT_UNIT_FLOAT = 0, QUANT_UNIT_INT8 = 1, QUANT_UNIT_WEIGHTS = 2, QUANT_UNIT_INT16 = 3 };
 typedef struct convert_quant {
     int weight_bits;                     /* 8, or 7 (see quant.c) */
     int weight_round;                    /* QUANT_ROUND_* (quant.h); GPTQ's codes are
                                             the session's (convert_set_codes) */
     int act_bits;                        /* 8 (uint8, also for 0) or 16 (int16: ops/q16.h) */
+    float act16_widen;                   /* QUANT_UNIT_INT16 units under act_bits 8 read their
+                                            ranges this many times wider (the int16 headroom
+                                            over the uint8 one; 0: as they are) */
     int n_blocks;
     uint8_t block_int8[EFFAD_MAX_BLOCKS];  /* QUANT_UNIT_* */
     int head_int8;                       /* QUANT_UNIT_* */

@@ -221,7 +221,11 @@ static effad_status dq_pair(onnx_model *om, qdq_import *qi, const onnx_node *dq,
                                             : (effad_qtype){ EFFAD_U8, scale, (int32_t)(t == ONNX_INT8 ? zero + 128 : zero) };
     for (int i = 0; i < qi->n_act; i++)
         if (!strcmp(qi->act[i].name, q->in[0])) {
-            if (qi->act[i].q.scale != qt.scale || qi->act[i].q.zero_point != qt.zero_point)
+            /* a second pair of the other width: where a uint8 block hands
+             * over to a 16x8 one (or back), as --emit-qdq writes it */
+            effad_qtype *have = qi->act[i].q.dtype == qt.dtype ? &qi->act[i].q : &qi->act[i].alt;
+            if (!have->dtype) *have = qt;
+            else if (have->scale != qt.scale || have->zero_point != qt.zero_point)
                 return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "'%s' is quantised twice, with different scales", q->in[0]);
             goto rewire;
         }
@@ -230,6 +234,7 @@ static effad_status dq_pair(onnx_model *om, qdq_import *qi, const onnx_node *dq,
     qi->act = a;
     qi->act[qi->n_act].name = dup_str(q->in[0]);
     qi->act[qi->n_act].q = qt;
+    qi->act[qi->n_act].alt = (effad_qtype){ 0, 0.0f, 0 };
     qi->act[qi->n_act].used = 0;
     if (!qi->act[qi->n_act++].name) return nomem(e);
 rewire:
@@ -347,6 +352,7 @@ static effad_status take_act(qdq_import *qi, const graph *g, int v, convert_quan
                           "DequantizeLinear pair (effad runs a block in int8 throughout, or weight-only: float "
                           "activations everywhere)", what, g->val[v].name);
     calib_point_range(q, p)->exact = a->q;
+    calib_point_range(q, p)->exact_alt = a->alt;
     a->used = 1;
     return EFFAD_OK;
 }
@@ -409,7 +415,10 @@ effad_status qdq_map(qdq_import *qi, const mnet *m, const graph *g, convert_quan
         if ((s = take_act(qi, g, b->dw->out, q, base + CALIB_DW, what, e))) return s;
         if (b->se_c && (s = take_act(qi, g, b->project->in0, q, base + CALIB_GATED, what, e))) return s;
         if ((s = take_act(qi, g, b->out_val, q, base + CALIB_OUT, what, e))) return s;
-        q->block_int8[i] = QUANT_UNIT_INT8;
+        /* int16 inside (the depthwise output's pair): a 16x8 block, whose
+         * input may have a uint8 pair first (unit_qtype picks its width) */
+        const qdq_act *dwa = act_of(qi, g, b->dw->out);
+        q->block_int8[i] = dwa->q.dtype == EFFAD_S16 ? QUANT_UNIT_INT16 : QUANT_UNIT_INT8;
         rep->int8_blocks++;
     }
     qdq_weight *hw = weight_of(qi, g, m->head);
@@ -419,7 +428,8 @@ effad_status qdq_map(qdq_import *qi, const mnet *m, const graph *g, convert_quan
         else if ((s = take_act(qi, g, m->boundary[m->n_blocks], q, m->n_blocks ? 4 * m->n_blocks : 0, "the head", e)) ||
                  (s = take_act(qi, g, m->head->out, q, CALIB_POINTS(m->n_blocks) - 1, "the head", e)))
             return s;
-        else q->head_int8 = rep->head_int8 = QUANT_UNIT_INT8;
+        else q->head_int8 = rep->head_int8 = act_of(qi, g, m->head->out)->q.dtype == EFFAD_S16 ? QUANT_UNIT_INT16
+                                                                                              : QUANT_UNIT_INT8;
     }
     for (int i = 0; i < qi->n_act; i++) rep->n_act_used += qi->act[i].used;
     for (int i = 0; i < m->n_blocks; i++) {

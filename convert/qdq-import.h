@@ -45,7 +45,9 @@
 #include "match.h"
 #include "convert.h"
 
-typedef struct qdq_act { char *name; effad_qtype q; int used; } qdq_act;
+/* A tensor's Q/DQ pair: q, and alt when the tensor has a second pair of the
+ * other width (a uint8 block's output read by a 16x8 block, or back). */
+typedef struct qdq_act { char *name; effad_qtype q, alt; int used; } qdq_act;
 
 typedef struct qdq_weight {
     char *name;             /* the float initializer that replaced the DequantizeLinear */

@@ -117,6 +117,7 @@ static void fill_quant(const selector *s, float headroom, const uint8_t *unit, c
     q->weight_bits = s->o->weight_bits;
     q->weight_round = s->o->weight_round;
     q->act_bits = s->o->act_bits;
+    q->act16_widen = headroom < CONVERT_HEADROOM_16 ? CONVERT_HEADROOM_16 / headroom : 1.0f;
     q->n_blocks = s->n_blocks;
     for (int p = 0; p < s->n_points; p++) {
         const quant_range r = s->cand[p][s->method[p]];
@@ -266,16 +267,19 @@ static effad_status choose_float(selector *s, float headroom)
     }
 }
 
-/* Stage 3b: the int8 units at or above the median error, worst first,
- * each weight-only on top of the current choice, kept when the whole
- * network's error drops by QUANT_WEIGHTS_GAIN while their MACs fit the
- * budget. */
-static effad_status choose_weights(selector *s, float headroom)
+/* Stages 3a and 3b: the int8 units at or above the median error, worst
+ * first, each made `kind` (QUANT_UNIT_INT16 or QUANT_UNIT_WEIGHTS) on top
+ * of the current choice, kept when the whole network's error drops by
+ * QUANT_WEIGHTS_GAIN while the MACs of the units so chosen fit
+ * budget * the network's. chosen, tried, before, after: the report's
+ * arrays for that kind. */
+static effad_status choose_on_top(selector *s, float headroom, int kind, float budget_frac, const char *stage,
+                                  uint8_t *chosen, uint8_t *tried, double *before, double *after)
 {
     quant_select_report *rep = s->rep;
     effad_status st;
     if (!rep->units_measured && (st = measure_units(s, headroom))) return st;
-    const double budget = (double)s->o->weight_only_budget * (double)rep->macs;
+    const double budget = (double)budget_frac * (double)rep->macs;
     int order[EFFAD_MAX_BLOCKS + 1], n = 0;
     for (int u = 0; u < s->n_units; u++)
         if (s->unit[u] == QUANT_UNIT_INT8 && rep->unit_error[u] >= rep->median_unit_error &&
@@ -289,19 +293,19 @@ static effad_status choose_weights(selector *s, float headroom)
     double spent = 0, best;
     convert_quant q;
     fill_quant(s, headroom, s->unit, &q);
-    if ((st = error_of(s, &q, "weight-only", 1, n + 1, &best, 0, 0))) return st;
+    if ((st = error_of(s, &q, stage, 1, n + 1, &best, 0, 0))) return st;
     for (int i = 0; i < n; i++) {
         const int u = order[i];
         if (spent + (double)rep->unit_macs[u] > budget) continue;
-        s->unit[u] = QUANT_UNIT_WEIGHTS;
+        s->unit[u] = (uint8_t)kind;
         fill_quant(s, headroom, s->unit, &q);
         double err;
-        if ((st = error_of(s, &q, "weight-only", i + 2, n + 1, &err, 0, 0))) return st;
-        rep->weights_tried[u] = 1;
-        rep->weights_error_before[u] = best;
-        rep->weights_error_after[u] = err;
+        if ((st = error_of(s, &q, stage, i + 2, n + 1, &err, 0, 0))) return st;
+        tried[u] = 1;
+        before[u] = best;
+        after[u] = err;
         if (err <= (1.0 - QUANT_WEIGHTS_GAIN) * best) {
-            rep->unit_weights[u] = QUANT_BY_MEASURE;
+            chosen[u] = QUANT_BY_MEASURE;
             spent += (double)rep->unit_macs[u];
             best = err;
         } else s->unit[u] = QUANT_UNIT_INT8;
@@ -477,14 +481,25 @@ effad_status quant_select(convert_session *cs, const quant_inputs *in, const qua
         }
     }
 
-    /* 3. the units that stay float32, 3b. those that become weight-only */
+    /* 3. the units that stay float32, 3a. those that get int16
+     * activations, 3b. those that become weight-only */
     for (int u = 0; u < s->n_units; u++) {
-        s->unit[u] = o->keep_float[u] ? QUANT_UNIT_FLOAT : o->weight_only[u] ? QUANT_UNIT_WEIGHTS : QUANT_UNIT_INT8;
+        const int a16 = o->act16[u] && o->act_bits != 16;
+        s->unit[u] = o->keep_float[u] ? QUANT_UNIT_FLOAT : a16 ? QUANT_UNIT_INT16
+                   : o->weight_only[u] ? QUANT_UNIT_WEIGHTS : QUANT_UNIT_INT8;
         rep->unit_float[u] = o->keep_float[u] ? QUANT_BY_REQUEST : 0;
-        rep->unit_weights[u] = o->weight_only[u] && !o->keep_float[u] ? QUANT_BY_REQUEST : 0;
+        rep->unit_act16[u] = a16 && !o->keep_float[u] ? QUANT_BY_REQUEST : 0;
+        rep->unit_weights[u] = s->unit[u] == QUANT_UNIT_WEIGHTS ? QUANT_BY_REQUEST : 0;
     }
     if (o->float_budget > 0 && (st = choose_float(s, rep->headroom_chosen))) goto done;
-    if (o->weight_only_budget > 0 && (st = choose_weights(s, rep->headroom_chosen))) goto done;
+    if (o->act16_budget > 0 && o->act_bits != 16 &&
+        (st = choose_on_top(s, rep->headroom_chosen, QUANT_UNIT_INT16, o->act16_budget, "16x8", rep->unit_act16,
+                            rep->act16_tried, rep->act16_error_before, rep->act16_error_after)))
+        goto done;
+    if (o->weight_only_budget > 0 &&
+        (st = choose_on_top(s, rep->headroom_chosen, QUANT_UNIT_WEIGHTS, o->weight_only_budget, "weight-only",
+                            rep->unit_weights, rep->weights_tried, rep->weights_error_before, rep->weights_error_after)))
+        goto done;
 
     /* the result, and the old default for comparison */
     fill_quant(s, rep->headroom_chosen, s->unit, q);

@@ -30,6 +30,25 @@
  *     amplified by every block after it, and the early blocks are the
  *     small ones, so a few percent of size buys a good part of the error
  *     back. The report gives each such block with its figures;
+ *  3a. which int8 units get int16 activations (16x8, QUANT_UNIT_INT16):
+ *     those still int8 whose error alone in int8 is at least the median,
+ *     worst first, each tried on top of the current choice and kept when
+ *     the whole network's error drops by at least QUANT_WEIGHTS_GAIN of
+ *     it, while their MACs stay within act16_budget of the network's.
+ *     Their ranges are CONVERT_HEADROOM_16 times the chosen method's
+ *     (quant.c, unit_qtype), wide enough for the defects, and int16 keeps
+ *     the good images' resolution there. Free in bytes (int8 weights), and
+ *     on every kernel path at least as fast as the float32 or weight-only
+ *     blocks they replace: measured on the generated metal set's B0 with
+ *     6-bit weights (tests/int8/fidelity.sh, Zen 5, 2026-12-05), convert's
+ *     choice went from float32 blocks 0-5 + weight-only 6-8 to float32 0-5
+ *     + 16x8 6-8 at Spearman 0.9945 -> 0.9943, and AVX2 8.9 -> 8.3 ms,
+ *     AVX-512 VNNI 4.6 -> 4.2 ms; on the demo sets of seeds 1-10 the mean
+ *     Spearman rose 0.9947 -> 0.9960 (8-bit weights; one of ten under
+ *     0.99 -> none) and 0.9949 -> 0.9962 (6-bit). Without stage 3 first
+ *     (float budget 0), 16x8 alone misses on the small demo networks
+ *     (seeds 4, 6, 8: 0.91-0.95): there float32 also spares the early
+ *     blocks' few weights their rounding;
  *  3b. which int8 units become weight-only (int8 weights, float32
  *     activations: convert.h): those still int8 whose error alone in
  *     int8 is at least the median, worst first, each tried on top of the
@@ -93,6 +112,11 @@ typedef struct quant_select_options {
     uint8_t weight_only[EFFAD_MAX_BLOCKS + 1];  /* units the caller makes weight-only
                                                    (not counted in the budget; keep_float
                                                    wins where both are set) */
+    uint8_t act16[EFFAD_MAX_BLOCKS + 1];        /* units the caller gives int16 activations
+                                                   in a uint8 model (QUANT_UNIT_INT16; after
+                                                   keep_float, before weight_only) */
+    float act16_budget;                 /* 16x8 units chosen by measurement may hold this
+                                           fraction of the network's MACs (0: stage 3a off) */
     const effad_kernel_set *k;          /* NULL: the best this machine runs */
     effad_threads *threads;             /* NULL: the caller's thread */
     /* optional progress: called after each measured pass */
@@ -120,6 +144,9 @@ typedef struct quant_select_report {
     uint8_t unit_float[EFFAD_MAX_BLOCKS + 1]; /* 0, or QUANT_BY_*: float32 */
     double median_unit_error;
     uint8_t unit_weights[EFFAD_MAX_BLOCKS + 1]; /* 0, or QUANT_BY_*: weight-only */
+    uint8_t unit_act16[EFFAD_MAX_BLOCKS + 1];   /* 0, or QUANT_BY_*: int16 activations */
+    uint8_t act16_tried[EFFAD_MAX_BLOCKS + 1];  /* stage 3a measured it, and: */
+    double act16_error_before[EFFAD_MAX_BLOCKS + 1], act16_error_after[EFFAD_MAX_BLOCKS + 1];
     uint8_t weights_tried[EFFAD_MAX_BLOCKS + 1];/* stage 3b measured it (kept or not): */
     double weights_error_before[EFFAD_MAX_BLOCKS + 1], weights_error_after[EFFAD_MAX_BLOCKS + 1];
                                             /* the whole network's error before and with it */

@@ -55,26 +55,43 @@ void quant_codes_free(quant_codes *c)
     free(c);
 }
 
+/* Point r as a unit of kind `unit` reads or writes it: an int16 unit in a
+ * uint8 model at 16 bits over its wider range (an exact, imported type is
+ * kept as it is). */
+static effad_qtype unit_qtype(const convert_quant *q, int unit, quant_range r)
+{
+    const int bits = unit == QUANT_UNIT_INT16 || q->act_bits == 16 ? 16 : 8;
+    const effad_dtype want = bits == 16 ? EFFAD_S16 : EFFAD_U8;
+    if (r.exact.dtype == want) return r.exact;
+    if (r.exact_alt.dtype == want) return r.exact_alt;
+    /* an imported type of the other width only: kept, so that the loader
+     * refuses the block instead of a scale made up from no range */
+    if (r.exact.dtype == EFFAD_U8 || r.exact.dtype == EFFAD_S16) return r.exact;
+    if (bits == 16 && q->act_bits != 16 && q->act16_widen > 0.0f) { r.lo *= q->act16_widen; r.hi *= q->act16_widen; }
+    return quant_qtype(r, bits);
+}
+
+static int has_act(int unit) { return unit == QUANT_UNIT_INT8 || unit == QUANT_UNIT_INT16; }
+
 void quant_block(const convert_quant *q, int i, int has_expand, int has_se, quant_block_types *t)
 {
     const int unit = q && i < q->n_blocks ? q->block_int8[i] : QUANT_UNIT_FLOAT;
     t->int8_weights = unit != QUANT_UNIT_FLOAT;
-    if (unit != QUANT_UNIT_INT8) {
+    if (!has_act(unit)) {
         t->in = t->expand_out = t->dw_out = t->project_in = t->out = f32_type;
         return;
     }
-    const int bits = q->act_bits;
-    t->in = quant_qtype(i == 0 ? q->stem_out : q->out[i - 1], bits);
-    t->expand_out = has_expand ? quant_qtype(q->expand[i], bits) : t->in;
-    t->dw_out = quant_qtype(q->dw[i], bits);
-    t->project_in = has_se ? quant_qtype(q->gated[i], bits) : t->dw_out;
-    t->out = quant_qtype(q->out[i], bits);
+    t->in = unit_qtype(q, unit, i == 0 ? q->stem_out : q->out[i - 1]);
+    t->expand_out = has_expand ? unit_qtype(q, unit, q->expand[i]) : t->in;
+    t->dw_out = unit_qtype(q, unit, q->dw[i]);
+    t->project_in = has_se ? unit_qtype(q, unit, q->gated[i]) : t->dw_out;
+    t->out = unit_qtype(q, unit, q->out[i]);
 }
 
 void quant_head(const convert_quant *q, int n_blocks, effad_qtype *in, effad_qtype *out, int *int8_weights)
 {
-    const int unit = q ? q->head_int8 : QUANT_UNIT_FLOAT, int8 = unit == QUANT_UNIT_INT8;
+    const int unit = q ? q->head_int8 : QUANT_UNIT_FLOAT;
     *int8_weights = unit != QUANT_UNIT_FLOAT;
-    *in = int8 ? quant_qtype(n_blocks ? q->out[n_blocks - 1] : q->stem_out, q->act_bits) : f32_type;
-    *out = int8 ? quant_qtype(q->head_out, q->act_bits) : f32_type;
+    *in = has_act(unit) ? unit_qtype(q, unit, n_blocks ? q->out[n_blocks - 1] : q->stem_out) : f32_type;
+    *out = has_act(unit) ? unit_qtype(q, unit, q->head_out) : f32_type;
 }

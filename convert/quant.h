@@ -18,6 +18,14 @@
  * type (r.exact) gives that type. */
 effad_qtype quant_qtype(quant_range r, int act_bits);
 
+/* The headroom of int16 activations (--act-bits 16 when --headroom is not
+ * given, and every --act16 unit): ranges that wide keep the defects of
+ * tests/int8/fidelity.sh's sets unclipped (on the generated metal set they
+ * reach 100-150x the good images' half-range by block 13) and still leave
+ * the good images 32767 / HEADROOM levels each side of 0. Measured:
+ * README, "int8". */
+#define CONVERT_HEADROOM_16 64.0f
+
 /* Symmetric per-output-channel int8 weights with |q| <= 2^(bits-1) - 1:
  * scale[o] = max |w[o, :]| / qmax (1 for an all-zero channel). w is
  * [cout][per] float, row o the output channel's weights in any order; q

@@ -20,6 +20,7 @@ void convert_int8_defaults(convert_int8 *c)
     c->co.select.float_budget = 0.02f;
     c->co.select.max_size = 0.30f;
     c->co.select.weight_only_budget = 0.15f;
+    c->co.select.act16_budget = 0.50f;
     c->threads = 1;
 }
 
@@ -51,6 +52,13 @@ void convert_int8_help(FILE *f)
             "                     (default 15; 0: none chosen by measurement)\n"
             "  --weight-only LIST blocks that are weight-only whatever is measured, as\n"
             "                     --keep-float's LIST\n"
+            "  --act16-budget P   int8 blocks where int8 hurts most may get int16\n"
+            "                     activations (16x8) when that cuts the measured error by\n"
+            "                     1 %%, over at most P %% of the MACs (default 50; 0:\n"
+            "                     none chosen by measurement); before --weight-only-budget\n"
+            "  --act16 LIST       blocks whose activations are int16 instead of uint8\n"
+            "                     (16x8, as --act-bits 16, the rest of the model uint8;\n"
+            "                     ranges x%g), as --keep-float's LIST\n"
             "  --measure N        measure the error on N of the good images and N\n"
             "                     defective ones (default 4)\n"
             "  --defects DIR      defective images to measure on (default: synthetic\n"
@@ -67,7 +75,7 @@ void convert_int8_help(FILE *f)
             "                     int8 weights, 2 bytes per activation, ranges wide\n"
             "                     enough for defects; --headroom defaults to x%g)\n"
             "  --threads N, --isa NAME, --quiet   for the calibration's forward passes\n",
-            (double)CONVERT_HEADROOM_16);
+            (double)CONVERT_HEADROOM_16, (double)CONVERT_HEADROOM_16);
 }
 
 /* "0,3,head" -> flags per unit (blocks, then the head at EFFAD_MAX_BLOCKS
@@ -134,8 +142,12 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
         if (!parse_percent(a, v, 100.0, &co->select.max_size)) return -1;
     } else if (!strcmp(a, "--weight-only-budget")) {
         if (!parse_percent(a, v, 100.0, &co->select.weight_only_budget)) return -1;
-    } else if (!strcmp(a, "--keep-float") || !strcmp(a, "--weight-only")) {
-        if (!parse_units(v, !strcmp(a, "--keep-float") ? co->select.keep_float : co->select.weight_only)) {
+    } else if (!strcmp(a, "--act16-budget")) {
+        if (!parse_percent(a, v, 100.0, &co->select.act16_budget)) return -1;
+    } else if (!strcmp(a, "--keep-float") || !strcmp(a, "--weight-only") || !strcmp(a, "--act16")) {
+        uint8_t *units = !strcmp(a, "--keep-float") ? co->select.keep_float
+                       : !strcmp(a, "--weight-only") ? co->select.weight_only : co->select.act16;
+        if (!parse_units(v, units)) {
             char msg[192];
             snprintf(msg, sizeof msg, "bad %s '%.80s' (block indices and 'head', comma-separated)", a, v);
             cli_usage_error("convert", "%s", msg);
@@ -271,11 +283,35 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
                        r->weights_error_before[u], r->weights_error_after[u]);
         printf("\n");
     }
+    int n_act16 = 0;
+    long long macs_act16 = 0;
+    int n_act16_tried = 0;
+    for (int u = 0; u < r->n_units; u++) {
+        n_act16_tried += r->act16_tried[u] && !r->unit_act16[u];
+        if (!r->unit_act16[u]) continue;
+        n_act16++;
+        macs_act16 += r->unit_macs[u];
+        if (unit_line("16x8", u, n_blocks, r->unit_act16[u], "--act16"))
+            printf("alone in int8 its error is %.3g (median %.3g); 16x8 took the error %.3g -> %.3g",
+                   r->unit_error[u], r->median_unit_error, r->act16_error_before[u], r->act16_error_after[u]);
+        printf("; int16 activations over %.1f%% of the MACs\n", 100.0 * (double)r->unit_macs[u] / (double)r->macs);
+    }
+    if (!n_act16 && o->act_bits != 16 && o->act16_budget > 0)
+        printf("  16x8        none (budget %g%% of the MACs)\n", 100.0 * (double)o->act16_budget);
+    if (n_act16_tried) {
+        printf("  16x8        tried, gained under %g%%, left int8:", 100.0 * QUANT_WEIGHTS_GAIN);
+        for (int u = 0; u < r->n_units; u++)
+            if (r->act16_tried[u] && !r->unit_act16[u])
+                printf(" %s%d %.3g -> %.3g", u == n_blocks ? "head" : "b", u == n_blocks ? 0 : u,
+                       r->act16_error_before[u], r->act16_error_after[u]);
+        printf("\n");
+    }
     const int has_head = r->n_units > n_blocks, head_float = has_head && r->unit_float[n_blocks],
-              head_weights = has_head && r->unit_weights[n_blocks];
-    printf("  blocks      %d int8, %d weight-only, %d float32; head %s\n",
-           n_blocks - (n_float - head_float) - (n_weights - head_weights), n_weights - head_weights, n_float - head_float,
-           !has_head ? "none" : head_float ? "float32" : head_weights ? "weight-only" : "int8");
+              head_weights = has_head && r->unit_weights[n_blocks], head_act16 = has_head && r->unit_act16[n_blocks];
+    printf("  blocks      %d int8, ", n_blocks - (n_float - head_float) - (n_weights - head_weights) - (n_act16 - head_act16));
+    if (n_act16) printf("%d 16x8, ", n_act16 - head_act16);
+    printf("%d weight-only, %d float32; head %s\n", n_weights - head_weights, n_float - head_float,
+           !has_head ? "none" : head_float ? "float32" : head_weights ? "weight-only" : head_act16 ? "16x8" : "int8");
     /* what the choice costs in speed: the stem, float32 and weight-only
      * units run the float32 kernels, so int8's speed-up reaches only the rest */
     long long macs_float = 0, macs_weights = 0;
@@ -287,8 +323,9 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
         const double pc = 100.0 / (double)r->macs, stem = (double)r->stem_macs;
         const double on_float = stem + (double)(macs_float + macs_weights);
         printf("  speed       float32 kernels run %.1f%% of the MACs (stem %.1f%%, float32 blocks %.1f%%, weight-only "
-               "%.1f%%), int8 kernels %.1f%%\n", pc * on_float, pc * stem, pc * (double)macs_float,
-               pc * (double)macs_weights, 100.0 - pc * on_float);
+               "%.1f%%), ", pc * on_float, pc * stem, pc * (double)macs_float, pc * (double)macs_weights);
+        if (macs_act16) printf("16x8 kernels %.1f%%, ", pc * (double)macs_act16);
+        printf("int8 kernels %.1f%%\n", 100.0 - pc * (on_float + (double)macs_act16));
     }
     printf("  error       %.4g on all, %.4g on the defective images", r->error_final, r->error_final_defective);
     if (!isnan(r->error_baseline))
@@ -331,12 +368,20 @@ effad_status convert_int8_run(convert_int8 *c, convert_session *cs, convert_quan
     const int n_blocks = convert_n_blocks(cs);
     quant_select_options *o = &c->co.select;
     effad_status s;
-    if ((s = place_units(o->keep_float, "--keep-float", cs, e)) || (s = place_units(o->weight_only, "--weight-only", cs, e)))
+    if ((s = place_units(o->keep_float, "--keep-float", cs, e)) || (s = place_units(o->weight_only, "--weight-only", cs, e)) ||
+        (s = place_units(o->act16, "--act16", cs, e)))
         return s;
-    for (int u = 0; u <= n_blocks; u++)
-        if (o->keep_float[u] && o->weight_only[u])
-            return effad_fail(e, EFFAD_ERR_ARG, "--keep-float and --weight-only both name %s %d", u == n_blocks ? "head" : "block",
-                              u == n_blocks ? 0 : u);
+    for (int u = 0; u <= n_blocks; u++) {
+        const char *what = u == n_blocks ? "head" : "block";
+        const int at = u == n_blocks ? 0 : u;
+        if (o->keep_float[u] + o->weight_only[u] + o->act16[u] > 1)
+            return effad_fail(e, EFFAD_ERR_ARG, "%s and %s both name %s %d",
+                              o->keep_float[u] ? "--keep-float" : "--weight-only", o->act16[u] ? "--act16" : "--weight-only",
+                              what, at);
+        if (o->act16[u] && o->act_bits == 16)
+            return effad_fail(e, EFFAD_ERR_ARG, "--act16 names %s %d, but --act-bits 16 gives every block int16 activations "
+                              "already", what, at);
+    }
     /* 16-bit activations: the auto headroom's candidates (1 to 6) are 8-bit
      * choices, a trade between clipping and resolution that 16 bits do not
      * have to make (see CONVERT_HEADROOM_16) */
@@ -370,7 +415,8 @@ void convert_print_qdq(const convert_qdq_report *r)
 {
     printf("int8 from the graph's QuantizeLinear/DequantizeLinear nodes (no calibration): %d blocks int8, %d weight-only, "
            "%d float32, head %s\n", r->int8_blocks, r->weight_only_blocks, r->float_blocks,
-           r->head_int8 == QUANT_UNIT_INT8 ? "int8" : r->head_int8 == QUANT_UNIT_WEIGHTS ? "weight-only" : "float32");
+           r->head_int8 == QUANT_UNIT_INT8 ? "int8" : r->head_int8 == QUANT_UNIT_INT16 ? "16x8"
+           : r->head_int8 == QUANT_UNIT_WEIGHTS ? "weight-only" : "float32");
     printf("  taken       %d of %d Q/DQ pairs (effad's activation points), %d of %d int8 weight tensors\n", r->n_act_used,
            r->n_act, r->n_weight_used, r->n_weight);
     if (r->n_act > r->n_act_used)

@@ -9,13 +9,6 @@
 #include <stdio.h>
 #include "calibrate-images.h"
 
-/* The headroom of --act-bits 16 when --headroom is not given: ranges that
- * wide keep the defects of tests/int8/fidelity.sh's sets unclipped (on the
- * generated metal set they reach 100-150x the good images' half-range by
- * block 13) and still leave the good images 32767 / HEADROOM levels each
- * side of 0. Measured: README, "int8". */
-#define CONVERT_HEADROOM_16 64.0f
-
 typedef struct convert_int8 {
     int enabled;                 /* --int8 */
     calib_images_options co;

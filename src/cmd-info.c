@@ -53,8 +53,13 @@ void info_print(FILE *f, const effad_model *m, const effad_kernel_set *k, int ve
     fprintf(f, "  MACs        "); print_thousands(f, effad_model_macs(m, 0, 0));
     fprintf(f, " at %dx%d\n", m->in_h, m->in_w);
     fprintf(f, "  arena       "); print_thousands(f, (long long)arena);
+    /* an int8 model's activations: uint8, int16 (16x8) or, with --act16
+     * blocks, both */
+    int any_u8 = m->has_head && m->head.in_q.dtype == EFFAD_U8;
+    for (int i = 0; i < m->n_blocks; i++) any_u8 |= m->blocks[i].dw.in_q.dtype == EFFAD_U8;
     fprintf(f, " bytes (one thread, %s kernels%s)\n", k ? effad_kernels_name(k) : "scalar",
-            !m->quantised ? "" : m->act16 ? ", int8 model, int16 activations" : ", int8 model");
+            !m->quantised ? "" : !m->act16 ? ", int8 model" : any_u8 ? ", int8 model, uint8 and int16 activations"
+                                                                     : ", int8 model, int16 activations");
     if (packed) {
         fprintf(f, "  packed      "); print_thousands(f, (long long)packed);
         fprintf(f, " bytes (the 1x1 weights laid out once for these kernels)\n");

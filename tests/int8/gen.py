@@ -74,6 +74,12 @@ CASES = [
     dict(name="tiny-tv-fold-w8", tiny=True, onnx="tests/golden/tiny-tv-fold/model.onnx", hw=64,
          convert=["--calib-n", "16", "--measure", "4", "--keep-float", "0", "--weight-only", "2,5,head"] + FIXED,
          stage=False),
+    # uint8 and 16x8 blocks in one model (--act16), with a float32 one:
+    # every boundary the engine converts -- float32 -> int16, int16 ->
+    # uint8 and uint8 -> int16 (through float), a skip inside a 16x8 block
+    dict(name="tiny-tv-fold-mx", tiny=True, onnx="tests/golden/tiny-tv-fold/model.onnx", hw=64,
+         convert=["--calib-n", "16", "--measure", "4", "--keep-float", "0", "--act16", "1,2,5,6"] + FIXED,
+         stage=False),
     dict(name="b0", tiny=False, onnx="build/golden-full/b0-tv/model.onnx", hw=224,
          convert=["--calib-n", "8", "--measure", "2", "--keep-float", "3"] + FIXED, stage=False),
     dict(name="b4", tiny=False, onnx="build/golden-full/b4-tv/model.onnx", hw=380,
@@ -81,6 +87,10 @@ CASES = [
     dict(name="b0-w8", tiny=False, onnx="build/golden-full/b0-tv/model.onnx", hw=224,
          convert=["--calib-n", "8", "--measure", "2", "--keep-float", "3", "--weight-only", "6,7,12"] + FIXED,
          stage=False),
+    # the early blocks 16x8, the rest uint8: what convert's --act16-budget
+    # chooses on the generated metal set (tests/int8/fidelity.sh)
+    dict(name="b0-mx", tiny=False, onnx="build/golden-full/b0-tv/model.onnx", hw=224,
+         convert=["--calib-n", "8", "--measure", "2", "--act16", "0,1,2,3,4,5,6,7,8"] + FIXED, stage=False),
     dict(name="b0-a16", tiny=False, onnx="build/golden-full/b0-tv/model.onnx", hw=224,
          convert=["--calib-n", "8", "--measure", "2", "--keep-float", "3"] + FIXED16, stage=False),
     dict(name="b4-a16", tiny=False, onnx="build/golden-full/b4-tv/model.onnx", hw=380,

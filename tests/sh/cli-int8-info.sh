@@ -4,7 +4,8 @@
 # with the same kernels); an int8 model runs on every kernel path this
 # build has, the NEON ones included under make cross-test. The same for
 # int16 activations (--act-bits 16): said so, an arena between the two.
-# The block table names each block's type (w8: weight-only).
+# The block table names each block's type (w8: weight-only), and a model
+# with both uint8 and 16x8 blocks says so.
 NAME=cli-int8-info
 . "$(dirname "$0")/lib/cli.sh"
 
@@ -14,7 +15,8 @@ for f in tests/data/images/png-*.png; do
     [ -f "$f.rgb8" ] && cp "$f" "$T/calib/"   # fixtures that decode (their pixels lie beside them)
 done
 effad convert $G/model.onnx -o "$T/f.efm" >/dev/null || bad "convert"
-effad convert $G/model.onnx -o "$T/q.efm" --int8 --calib "$T/calib" >"$T/conv.txt" 2>&1 || bad "convert --int8: $(cat "$T/conv.txt")"
+effad convert $G/model.onnx -o "$T/q.efm" --int8 --calib "$T/calib" --act16-budget 0 >"$T/conv.txt" 2>&1 ||
+    bad "convert --int8: $(cat "$T/conv.txt")"
 effad convert $G/model.onnx -o "$T/q16.efm" --int8 --act-bits 16 --calib "$T/calib" >"$T/conv.txt" 2>&1 ||
     bad "convert --int8 --act-bits 16: $(cat "$T/conv.txt")"
 
@@ -40,7 +42,7 @@ for isa in scalar avx2 neon; do
 done
 
 # the block table's type column: float32, int8, 16x8, w8 (weight-only)
-effad convert $G/model.onnx -o "$T/w8.efm" --int8 --keep-float 0 --weight-only 1 --weight-only-budget 0 --calib "$T/calib" \
+effad convert $G/model.onnx -o "$T/w8.efm" --int8 --keep-float 0 --weight-only 1 --weight-only-budget 0 --act16-budget 0 --calib "$T/calib" \
     >"$T/conv.txt" 2>&1 || bad "convert --weight-only 1: $(cat "$T/conv.txt")"
 types() {   # model -> the type column of the block table, one word per block
     effad info "$1" | awk '/^  blocks:/ { on = 1; next } on && /^    [0-9]/ { printf "%s ", $10 } on && !/^    / { on = 0 }'
@@ -48,6 +50,13 @@ types() {   # model -> the type column of the block table, one word per block
 case "$(types "$T/w8.efm")" in "float32 w8 int8 "*) ;; *) bad "info w8: block types '$(types "$T/w8.efm")'" ;; esac
 [ -z "$(types "$T/f.efm" | tr ' ' '\n' | grep -v '^float32$' | grep .)" ] && [ -n "$(types "$T/f.efm")" ] ||
     bad "info float32: block types '$(types "$T/f.efm")'"
+# uint8 and 16x8 blocks in one model (--act16): both named, per block and
+# in the arena line
+effad convert $G/model.onnx -o "$T/mx.efm" --int8 --act16 1,3 --act16-budget 0 --float-budget 0 --weight-only-budget 0 \
+    --calib "$T/calib" >"$T/conv.txt" 2>&1 || bad "convert --act16 1,3: $(cat "$T/conv.txt")"
+case "$(types "$T/mx.efm")" in "int8 16x8 int8 16x8 int8 "*) ;; *) bad "info mixed: block types '$(types "$T/mx.efm")'" ;; esac
+effad info "$T/mx.efm" | grep -q "^  arena .* bytes (one thread, .* kernels, int8 model, uint8 and int16 activations)" ||
+    bad "info mixed: arena line '$(effad info "$T/mx.efm" | grep arena)'"
 # (convert may make 16x8 blocks weight-only too, where that measures
 # better: the first one included)
 case "$(types "$T/q16.efm")" in *16x8*) ;; *) bad "info a16: block types '$(types "$T/q16.efm")'" ;; esac

@@ -39,7 +39,7 @@ grep -q "headroom *x2 (as asked)" "$T/fixed" && grep -q "block 1: as asked" "$T/
     grep -q "weights .*8-bit, rounded to nearest" "$T/fixed" || bad "fixed choices not reported: $(cat "$T/fixed")"
 # weight-only asked for: reported, counted, and through --emit-qdq back to the same levels
 effad convert $G/model.onnx -o "$T/wo.efm" --int8 --calib "$T/cal" --calib-method mse --headroom 2 --float-budget 0 \
-    --weight-only-budget 0 --weight-only 2,head --emit-qdq "$T/wo.onnx" --quiet > "$T/wo" 2>&1 ||
+    --weight-only-budget 0 --act16-budget 0 --weight-only 2,head --emit-qdq "$T/wo.onnx" --quiet > "$T/wo" 2>&1 ||
     bad "weight-only convert failed: $(cat "$T/wo")"
 grep -q "weight-only block 2: as asked (--weight-only); float32 activations over .*% of the MACs" "$T/wo" &&
     grep -q "weight-only the head: as asked" "$T/wo" && grep -q "blocks  *8 int8, 1 weight-only, 0 float32; head weight-only" "$T/wo" ||
@@ -49,10 +49,34 @@ effad convert "$T/wo.onnx" -o "$T/wo-back.efm" > "$T/wo-back.txt" 2>&1 &&
     bad "weight-only QDQ graph not read back as weight-only: $(cat "$T/wo-back.txt")"
 effad features "$T/wo.efm" --tensor $G/input.f32 -o "$T/a.f32" && effad features "$T/wo-back.efm" --tensor $G/input.f32 -o "$T/b.f32" &&
     cmp -s "$T/a.f32" "$T/b.f32" || bad "the weight-only QDQ graph read back gives other levels"
-# a float .efm as input (the demo model); no weight-only blocks, whose
-# float layers would round differently per kernel path too (below)
+# 16x8 blocks in a uint8 model: asked for, reported, counted, in the
+# file's block table, and through --emit-qdq (a uint8 block's output
+# quantised again as int16 for the 16x8 block after it, and back) to the
+# same levels
+effad convert $G/model.onnx -o "$T/mx.efm" --int8 --calib "$T/cal" --calib-method mse --headroom 2 --float-budget 0 \
+    --weight-only-budget 0 --act16-budget 0 --act16 1,2,5,head --emit-qdq "$T/mx.onnx" --quiet > "$T/mx" 2>&1 ||
+    bad "16x8 convert failed: $(cat "$T/mx")"
+grep -q "16x8        block 2: as asked (--act16); int16 activations over .*% of the MACs" "$T/mx" &&
+    grep -q "16x8        the head: as asked" "$T/mx" && grep -q "blocks  *6 int8, 3 16x8, 0 weight-only, 0 float32; head 16x8" "$T/mx" &&
+    grep -q "speed .*16x8 kernels [0-9.]*%, int8 kernels" "$T/mx" || bad "16x8 choices not reported: $(cat "$T/mx")"
+effad info "$T/mx.efm" > "$T/mx-info" 2>&1 && [ "$(grep -c ' 16x8  ' "$T/mx-info")" = 3 ] || bad "info's block types: $(cat "$T/mx-info")"
+effad convert "$T/mx.onnx" -o "$T/mx-back.efm" > "$T/mx-back.txt" 2>&1 && grep -q "head 16x8" "$T/mx-back.txt" ||
+    bad "mixed QDQ graph not read back: $(cat "$T/mx-back.txt")"
+effad features "$T/mx.efm" --tensor $G/input.f32 -o "$T/a.f32" && effad features "$T/mx-back.efm" --tensor $G/input.f32 -o "$T/b.f32" &&
+    cmp -s "$T/a.f32" "$T/b.f32" || bad "the mixed QDQ graph read back gives other levels"
+# ... and chosen by measurement: every unit the report names as 16x8
+# gained, the rest tried are listed as left int8
+effad convert $G/model.onnx -o "$T/mx2.efm" --int8 --calib "$T/cal" --measure 2 --float-budget 0 --weight-only-budget 0 \
+    --act16-budget 100 --quiet > "$T/mx2" 2>&1 || bad "16x8 by measurement failed: $(cat "$T/mx2")"
+grep -q "16x8        .*16x8 took the error" "$T/mx2" || grep -q "16x8        tried, gained under" "$T/mx2" ||
+    bad "16x8 stage not reported: $(cat "$T/mx2")"
+awk '/16x8 took the error/ { for (i = 1; i <= NF; i++) if ($i == "->") { b = $(i - 1); a = $(i + 1); sub(/;$/, "", a)
+         if (!(a + 0 <= 0.99 * b)) bad = 1 } } END { exit bad }' "$T/mx2" || bad "a 16x8 unit kept without a 1 % gain: $(cat "$T/mx2")"
+# a float .efm as input (the demo model); no weight-only or 16x8 blocks,
+# whose float layers or finer steps would round differently per kernel
+# path too (below)
 effad convert "$T/demo/demo.efm" -o "$T/demo8.efm" --int8 --calib "$T/cal" --preprocess paper --calib-method minmax \
-    --headroom 1.5 --float-budget 0 --weight-only-budget 0 --quiet > "$T/d8" 2>&1 ||
+    --headroom 1.5 --float-budget 0 --weight-only-budget 0 --act16-budget 0 --quiet > "$T/d8" 2>&1 ||
     bad "demo model to int8 failed: $(cat "$T/d8")"
 # the int8 levels as the command line computes them (pre-packed weights,
 # batch workers) on this machine's kernels against the scalar path: the
@@ -66,7 +90,13 @@ effad convert "$T/demo/demo.efm" -o "$T/demo8.efm" --int8 --calib "$T/cal" --pre
 # the GPTQ-rounded weights of 2026-12-05 and weight-only block 2, one of
 # the four images parted from level 4 on, by up to 2 % of level 6's
 # largest value, on the scalar path alone (AVX2, AVX-512 and VNNI agreeing
-# bit for bit) -- hence no weight-only blocks here.
+# bit for bit) -- hence no weight-only blocks here. A 16x8 block is one
+# too: its int16 steps are 128 times finer than uint8's, so the stem's
+# last-bit differences (8e-8 of level 0) move some of its codes, and the
+# uint8 blocks after it turn those into whole uint8 steps (demo model,
+# blocks 0-5 16x8: 3e-6 of level 1 growing to 2 % of level 8 between the
+# scalar and the AVX2 or AVX-512 paths; with none, identical past the
+# stem).
 best=$(effad --version | sed -n 's/^ *kernels *//p')
 effad features "$T/demo8.efm" "$T/cal" --preprocess paper --isa scalar --threads 2 -o "$T/s.csv" &&
     effad features "$T/demo8.efm" "$T/cal" --preprocess paper --threads 2 -o "$T/n.csv" || bad "int8 features failed"
@@ -99,6 +129,10 @@ expect_fail "bad keep-float" "bad --keep-float" effad convert $G/model.onnx -o "
 expect_fail "bad weight-only budget" "bad --weight-only-budget" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --weight-only-budget 101
 expect_fail "weight-only and keep-float" "both name block 3" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --keep-float 3 --weight-only 3 --quiet
 expect_fail "keep-float past the end" "the model has 9 blocks" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --keep-float 40 --quiet
+expect_fail "act16 and keep-float" "--keep-float and --act16 both name block 2" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --keep-float 2 --act16 2 --quiet
+expect_fail "act16 with act-bits 16" "--act-bits 16 gives every block int16 activations already" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --act-bits 16 --act16 1 --quiet
+expect_fail "bad act16 budget" "bad --act16-budget" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --act16-budget 101
+expect_fail "bad act16" "bad --act16" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --act16 x
 expect_fail "no images" "$T/none" effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/none"
 # images that cannot show how the features vary: nothing to measure the error against
 mkdir -p "$T/copies" "$T/one"

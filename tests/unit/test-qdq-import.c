@@ -408,6 +408,7 @@ int main(void)
     test_round_trip("tests/int8/tiny-tv-fold");
     test_round_trip("tests/int8/tiny-lm-static");
     test_round_trip("tests/int8/tiny-tv-fold-a16");   /* int16 activations */
+    test_round_trip("tests/int8/tiny-tv-fold-mx");    /* uint8 and 16x8 blocks, both boundaries */
     test_efm_source();
     test_refusals();
     return check_done("qdq-import");
