@@ -267,47 +267,70 @@ static effad_status choose_float(selector *s, float headroom)
     }
 }
 
+/* One kind of unit stage 3a/3b may turn an int8 unit into, its budget in
+ * MACs and the report's arrays for it. */
+typedef struct on_top {
+    int kind;                 /* QUANT_UNIT_INT16 or QUANT_UNIT_WEIGHTS */
+    float budget_frac;        /* of the network's MACs */
+    uint8_t *chosen, *tried;
+    double *before, *after;
+    double spent;
+} on_top;
+
 /* Stages 3a and 3b: the int8 units at or above the median error, worst
- * first, each made `kind` (QUANT_UNIT_INT16 or QUANT_UNIT_WEIGHTS) on top
- * of the current choice, kept when the whole network's error drops by
- * QUANT_WEIGHTS_GAIN while the MACs of the units so chosen fit
- * budget * the network's. chosen, tried, before, after: the report's
- * arrays for that kind. */
-static effad_status choose_on_top(selector *s, float headroom, int kind, float budget_frac, const char *stage,
-                                  uint8_t *chosen, uint8_t *tried, double *before, double *after)
+ * first, each tried as every kind whose budget still has room for it, on
+ * top of the current choice; the kind with the least error (the first
+ * listed on a tie: 16x8, the faster) is kept when it cuts the whole
+ * network's error by QUANT_WEIGHTS_GAIN. Both kinds remove most of an
+ * int8 unit's error, and which removes more varies from network to
+ * network (measured, quant-select.h), so neither is tried alone first. */
+static effad_status choose_on_top(selector *s, float headroom, on_top *kinds, int n_kinds)
 {
     quant_select_report *rep = s->rep;
     effad_status st;
     if (!rep->units_measured && (st = measure_units(s, headroom))) return st;
-    const double budget = (double)budget_frac * (double)rep->macs;
+    double widest = 0;
+    for (int k = 0; k < n_kinds; k++)
+        if ((double)kinds[k].budget_frac > widest) widest = (double)kinds[k].budget_frac;
     int order[EFFAD_MAX_BLOCKS + 1], n = 0;
     for (int u = 0; u < s->n_units; u++)
         if (s->unit[u] == QUANT_UNIT_INT8 && rep->unit_error[u] >= rep->median_unit_error &&
-            (double)rep->unit_macs[u] <= budget)
+            (double)rep->unit_macs[u] <= widest * (double)rep->macs)
             order[n++] = u;
     if (!n) return EFFAD_OK;
     for (int i = 1; i < n; i++)   /* by error, descending; ties keep the unit order */
         for (int j = i; j > 0 && rep->unit_error[order[j]] > rep->unit_error[order[j - 1]]; j--) {
             const int t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
         }
-    double spent = 0, best;
+    static const char stage[] = "16x8 or weight-only";
+    const int total = 1 + n * n_kinds;
+    int done = 1;
+    double best;
     convert_quant q;
     fill_quant(s, headroom, s->unit, &q);
-    if ((st = error_of(s, &q, stage, 1, n + 1, &best, 0, 0))) return st;
+    if ((st = error_of(s, &q, stage, done, total, &best, 0, 0))) return st;
     for (int i = 0; i < n; i++) {
         const int u = order[i];
-        if (spent + (double)rep->unit_macs[u] > budget) continue;
-        s->unit[u] = (uint8_t)kind;
-        fill_quant(s, headroom, s->unit, &q);
-        double err;
-        if ((st = error_of(s, &q, stage, i + 2, n + 1, &err, 0, 0))) return st;
-        tried[u] = 1;
-        before[u] = best;
-        after[u] = err;
-        if (err <= (1.0 - QUANT_WEIGHTS_GAIN) * best) {
-            chosen[u] = QUANT_BY_MEASURE;
-            spent += (double)rep->unit_macs[u];
-            best = err;
+        int pick = -1;
+        double pick_err = INFINITY;
+        for (int k = 0; k < n_kinds; k++) {
+            on_top *t = &kinds[k];
+            done++;
+            if (t->spent + (double)rep->unit_macs[u] > (double)t->budget_frac * (double)rep->macs) continue;
+            s->unit[u] = (uint8_t)t->kind;
+            fill_quant(s, headroom, s->unit, &q);
+            double err;
+            if ((st = error_of(s, &q, stage, done, total, &err, 0, 0))) return st;
+            t->tried[u] = 1;
+            t->before[u] = best;
+            t->after[u] = err;
+            if (err < pick_err) { pick = k; pick_err = err; }
+        }
+        if (pick >= 0 && pick_err <= (1.0 - QUANT_WEIGHTS_GAIN) * best) {
+            s->unit[u] = (uint8_t)kinds[pick].kind;
+            kinds[pick].chosen[u] = QUANT_BY_MEASURE;
+            kinds[pick].spent += (double)rep->unit_macs[u];
+            best = pick_err;
         } else s->unit[u] = QUANT_UNIT_INT8;
     }
     return EFFAD_OK;
@@ -492,14 +515,15 @@ effad_status quant_select(convert_session *cs, const quant_inputs *in, const qua
         rep->unit_weights[u] = s->unit[u] == QUANT_UNIT_WEIGHTS ? QUANT_BY_REQUEST : 0;
     }
     if (o->float_budget > 0 && (st = choose_float(s, rep->headroom_chosen))) goto done;
-    if (o->act16_budget > 0 && o->act_bits != 16 &&
-        (st = choose_on_top(s, rep->headroom_chosen, QUANT_UNIT_INT16, o->act16_budget, "16x8", rep->unit_act16,
-                            rep->act16_tried, rep->act16_error_before, rep->act16_error_after)))
-        goto done;
-    if (o->weight_only_budget > 0 &&
-        (st = choose_on_top(s, rep->headroom_chosen, QUANT_UNIT_WEIGHTS, o->weight_only_budget, "weight-only",
-                            rep->unit_weights, rep->weights_tried, rep->weights_error_before, rep->weights_error_after)))
-        goto done;
+    on_top kinds[2];
+    int n_kinds = 0;
+    if (o->act16_budget > 0 && o->act_bits != 16)
+        kinds[n_kinds++] = (on_top){ QUANT_UNIT_INT16, o->act16_budget, rep->unit_act16, rep->act16_tried,
+                                     rep->act16_error_before, rep->act16_error_after, 0 };
+    if (o->weight_only_budget > 0)
+        kinds[n_kinds++] = (on_top){ QUANT_UNIT_WEIGHTS, o->weight_only_budget, rep->unit_weights, rep->weights_tried,
+                                     rep->weights_error_before, rep->weights_error_after, 0 };
+    if (n_kinds && (st = choose_on_top(s, rep->headroom_chosen, kinds, n_kinds))) goto done;
 
     /* the result, and the old default for comparison */
     fill_quant(s, rep->headroom_chosen, s->unit, q);

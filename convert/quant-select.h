@@ -30,36 +30,34 @@
  *     amplified by every block after it, and the early blocks are the
  *     small ones, so a few percent of size buys a good part of the error
  *     back. The report gives each such block with its figures;
- *  3a. which int8 units get int16 activations (16x8, QUANT_UNIT_INT16):
- *     those still int8 whose error alone in int8 is at least the median,
- *     worst first, each tried on top of the current choice and kept when
- *     the whole network's error drops by at least QUANT_WEIGHTS_GAIN of
- *     it, while their MACs stay within act16_budget of the network's.
- *     Their ranges are CONVERT_HEADROOM_16 times the chosen method's
- *     (quant.c, unit_qtype), wide enough for the defects, and int16 keeps
- *     the good images' resolution there. Free in bytes (int8 weights), and
- *     on every kernel path at least as fast as the float32 or weight-only
- *     blocks they replace: measured on the generated metal set's B0 with
- *     6-bit weights (tests/int8/fidelity.sh, Zen 5, 2026-12-05), convert's
- *     choice went from float32 blocks 0-5 + weight-only 6-8 to float32 0-5
- *     + 16x8 6-8 at Spearman 0.9945 -> 0.9943, and AVX2 8.9 -> 8.3 ms,
- *     AVX-512 VNNI 4.6 -> 4.2 ms; on the demo sets of seeds 1-10 the mean
- *     Spearman rose 0.9947 -> 0.9960 (8-bit weights; one of ten under
- *     0.99 -> none) and 0.9949 -> 0.9962 (6-bit). Without stage 3 first
- *     (float budget 0), 16x8 alone misses on the small demo networks
- *     (seeds 4, 6, 8: 0.91-0.95): there float32 also spares the early
- *     blocks' few weights their rounding;
- *  3b. which int8 units become weight-only (int8 weights, float32
- *     activations: convert.h): those still int8 whose error alone in
- *     int8 is at least the median, worst first, each tried on top of the
- *     current choice and kept when the whole network's error drops by at
- *     least QUANT_WEIGHTS_GAIN of it, while the weight-only units' MACs
- *     stay within weight_only_budget of the network's. Float activations
- *     remove the activations' rounding, which is most of an int8 unit's
- *     error, at a fraction of float32's bytes; but they cost float32
- *     kernels' time where the MACs are, hence a budget in MACs, and a
+ *  3a/3b. which int8 units get int16 activations (16x8,
+ *     QUANT_UNIT_INT16) or become weight-only (int8 weights, float32
+ *     activations: convert.h): those still int8 whose error alone in int8
+ *     is at least the median, worst first, each tried as both on top of
+ *     the current choice; the one with the lesser error (16x8 on a tie) is
+ *     kept when the whole network's error drops by at least
+ *     QUANT_WEIGHTS_GAIN of it, while the units of that kind hold at most
+ *     act16_budget or weight_only_budget of the network's MACs. Either
+ *     removes the activations' rounding, most of an int8 unit's error, at
+ *     int8's bytes; a 16x8 unit's ranges are CONVERT_HEADROOM_16 times the
+ *     chosen method's (quant.c, unit_qtype), wide enough for the defects
+ *     while int16 keeps the good images' resolution. They cost time where
+ *     the MACs are -- weight-only runs the float32 kernels, 16x8 its own,
+ *     faster than float32 where the CPU has integer dot products (VNNI)
+ *     and about as fast on plain AVX2 -- hence budgets in MACs, and a
  *     measured gain rather than the error alone: a unit whose error the
- *     blocks after it absorb is not worth the time.
+ *     blocks after it absorb is not worth the time. Which of the two
+ *     removes more varies from network to network, so neither is tried
+ *     alone first. Measured (Zen 5, 2026-12-05, Spearman of the anomaly
+ *     scores, tests/int8/fidelity.sh and demo-seeds.sh): the demo sets of
+ *     seeds 1-10, mean 0.9947 -> 0.9960 with 8-bit weights (one of ten
+ *     under 0.99 -> none), 0.9949 -> 0.9963 with 6-bit (19 of the 20 figures higher);
+ *     the generated metal set's B0 0.9916 -> 0.9909 (8-bit) and 0.9945 ->
+ *     0.9943 (6-bit), each the same two weight-only blocks plus one 16x8.
+ *     16x8 first and weight-only after lost the metal set at 8 bits
+ *     (0.9892), and without stage 3 (float budget 0) 16x8 alone missed on
+ *     the small demo networks (seeds 4, 6, 8: 0.91-0.95), where float32
+ *     also spares the early blocks' few weights their rounding.
  *
  * Before any of them, with QUANT_ROUND_GPTQ, the int8 weights are rounded
  * once from the float model's activations on the calibration images

@@ -55,7 +55,8 @@ void convert_int8_help(FILE *f)
             "  --act16-budget P   int8 blocks where int8 hurts most may get int16\n"
             "                     activations (16x8) when that cuts the measured error by\n"
             "                     1 %%, over at most P %% of the MACs (default 50; 0:\n"
-            "                     none chosen by measurement); before --weight-only-budget\n"
+            "                     none chosen by measurement); each such block is tried\n"
+            "                     both ways, 16x8 and weight-only, the better kept\n"
             "  --act16 LIST       blocks whose activations are int16 instead of uint8\n"
             "                     (16x8, as --act-bits 16, the rest of the model uint8;\n"
             "                     ranges x%g), as --keep-float's LIST\n"
@@ -276,7 +277,7 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
     if (!n_weights)
         printf("  weight-only none (budget %g%% of the MACs)\n", 100.0 * (double)o->weight_only_budget);
     if (n_tried) {
-        printf("  weight-only tried, gained under %g%%, left int8:", 100.0 * QUANT_WEIGHTS_GAIN);
+        printf("  weight-only tried, not kept (gained under %g%%, or less than 16x8):", 100.0 * QUANT_WEIGHTS_GAIN);
         for (int u = 0; u < r->n_units; u++)
             if (r->weights_tried[u] && !r->unit_weights[u])
                 printf(" %s%d %.3g -> %.3g", u == n_blocks ? "head" : "b", u == n_blocks ? 0 : u,
@@ -299,7 +300,7 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
     if (!n_act16 && o->act_bits != 16 && o->act16_budget > 0)
         printf("  16x8        none (budget %g%% of the MACs)\n", 100.0 * (double)o->act16_budget);
     if (n_act16_tried) {
-        printf("  16x8        tried, gained under %g%%, left int8:", 100.0 * QUANT_WEIGHTS_GAIN);
+        printf("  16x8        tried, not kept (gained under %g%%, or less than weight-only):", 100.0 * QUANT_WEIGHTS_GAIN);
         for (int u = 0; u < r->n_units; u++)
             if (r->act16_tried[u] && !r->unit_act16[u])
                 printf(" %s%d %.3g -> %.3g", u == n_blocks ? "head" : "b", u == n_blocks ? 0 : u,
