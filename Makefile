@@ -269,7 +269,7 @@ xnn-check: $(B)/effad xnn-bench
 	test -d $(XNN_CHECK)/demo || $(B)/effad demo --out $(XNN_CHECK)/demo >/dev/null
 	$(B)/effad convert build/golden-full/b0-tv/model.onnx -o $(XNN_CHECK)/b0-int8.efm --int8 \
 	  --calib $(XNN_CHECK)/demo/data/train/good --calib-n 8 --measure 2 --calib-method minmax --headroom 1.5 \
-	  --float-budget 0 --weight-only-budget 0 --weight-bits 6 --quiet
+	  --float-budget 0 --weight-only-budget 0 --act16-budget 0 --weight-bits 6 --quiet
 	for m in b0 b4 b0-int8; do $(B)/bench/xnn-bench $(XNN_CHECK)/$$m.efm --check || exit 1; done
 ifneq (,$(BENCH_ORT_AVX2))
 	for m in b0 b4 b0-int8; do LD_LIBRARY_PATH=$(XNN_AVX2_DIR) LD_PRELOAD=$(abspath $(B)/bench/hide-avx512.so) \

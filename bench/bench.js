@@ -282,7 +282,7 @@ for (const key of opt.models.split(',')) {
     m.efm8 = path.join(outDir, `${key}-int8.efm`);
     m.qdq = path.join(outDir, `${key}-int8-qdq.onnx`);
     const c8 = spawnSync(effad, ['convert', m.onnx, '-o', m.efm8, '--int8', '--calib', calibSet(), '--calib-n', '8',
-      '--measure', '2', '--calib-method', 'minmax', '--headroom', '1.5', '--float-budget', '0', '--weight-only-budget', '0',
+      '--measure', '2', '--calib-method', 'minmax', '--headroom', '1.5', '--float-budget', '0', '--weight-only-budget', '0', '--act16-budget', '0',
       '--weight-bits', INT8_WEIGHT_BITS, '--emit-qdq', m.qdq, '--quiet'], { encoding: 'utf8' });
     if (c8.status !== 0) { process.stderr.write(`bench.js: convert --int8 ${m.onnx}: ${c8.stderr}\n`); process.exit(1); }
     if (opt.defaults) m.efm8d = convertDefaults(m, key);

@@ -58,7 +58,8 @@ ORT_RUN = os.path.join(ROOT, "tests", "golden", "ort-run.js")
 MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 STD = np.array([0.229, 0.224, 0.225], np.float32)
 
-FIXED = ["--calib-method", "minmax", "--headroom", "1.5", "--float-budget", "0", "--weight-only-budget", "0"]
+FIXED = ["--calib-method", "minmax", "--headroom", "1.5", "--float-budget", "0", "--weight-only-budget", "0",
+         "--act16-budget", "0"]
 # the 16x8 cases (int16 activations): the headroom --act-bits 16 defaults to
 FIXED16 = ["--act-bits", "16", "--calib-method", "minmax", "--headroom", "64", "--float-budget", "0",
            "--weight-only-budget", "0"]
