@@ -41,11 +41,12 @@
 //
 // int8 as convert chooses (--defaults 1, the default, with --int8 1): the
 // same models converted with convert's own measured choices (ranges,
-// headroom, float32 and weight-only blocks; INT8_WEIGHT_BITS as above),
-// calibrated on the same synthetic set: the int8 model a user who keeps the
-// defaults deploys, and the one tests/int8/fidelity.sh measures the
-// fidelity of. Its float32 and weight-only blocks run at float32 speed, so
-// it sits between the all-int8 rows and float32. The conversion measures
+// headroom, float32, 16x8 and weight-only blocks; INT8_WEIGHT_BITS as
+// above), calibrated on the same synthetic set: the int8 model a user who
+// keeps the defaults deploys, and the one tests/int8/fidelity.sh measures
+// the fidelity of. Its float32 and weight-only blocks run at float32 speed
+// (16x8 ones on the 16x8 kernels), so it sits between the all-int8 rows
+// and float32. The conversion measures
 // ~100 int8 variants of the network (B4 ~4 min on two threads), so the
 // file is kept while it is newer than the ONNX model and effad itself.
 //

@@ -165,9 +165,10 @@ function defaultsTable(groups, machine, defaults) {
   return ['', '## int8 as convert chooses by default', '', ...grid(head, lines), '',
     `- defaults: the .efm of \`effad convert --int8 --calib DIR --weight-bits ${machine.int8_weight_bits || '?'}\` with` +
       ' every other choice convert\'s own ' +
-      '(ranges, headroom, float32 and weight-only blocks, by measured error on the synthetic calibration set): the ' +
-      'int8 model a user keeping the defaults deploys, and the form tests/int8/fidelity.sh measures the fidelity of. ' +
-      `Its float32 and weight-only blocks run at float32 speed. Chosen: ${chose || '?'}. Same rounds, rotating order; ` +
+      '(ranges, headroom, float32, 16x8 and weight-only blocks, by measured error on the synthetic calibration set): ' +
+      'the int8 model a user keeping the defaults deploys, and the form tests/int8/fidelity.sh measures the fidelity ' +
+      'of. Its float32 and weight-only blocks run at float32 speed, its 16x8 blocks on the 16x8 kernels. ' +
+      `Chosen: ${chose || '?'}. Same rounds, rotating order; ` +
       'paired with ORT float32 on the same ISA where the run has it (as in the tables below).',
     ''].join('\n');
 }

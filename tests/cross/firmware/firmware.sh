@@ -35,7 +35,8 @@
 #         kernels of ops/arm/q8-*-dsp.c (the table prints as scalar-dsp);
 #         the 16x8 layers run the portable references of ops/q16-*.c.
 # Environment: B (build dir, default build), FW_HW (input size, default 64),
-# FW_BOARDS (default "m7 m4f"), FW_MODELS (default "float int8 int16 w8"),
+# FW_BOARDS (default "m7 m4f"), FW_MODELS (default "float int8 int16 w8 mx";
+# mx: 16x8 blocks between uint8 ones),
 # FW_TIMEOUT (seconds per run, default 300).
 # Needs: gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm python3.
 set -eu
@@ -43,7 +44,7 @@ cd "$(dirname "$0")/../../.."
 B=${B:-build}
 HW=${FW_HW:-64}
 BOARDS=${FW_BOARDS:-m7 m4f}
-MODELS=${FW_MODELS:-float int8 int16 w8}
+MODELS=${FW_MODELS:-float int8 int16 w8 mx}
 TIMEOUT=${FW_TIMEOUT:-300}
 FW=tests/cross/firmware
 OUT=$B/firmware
@@ -59,11 +60,11 @@ for f in "$B/effad" "$B/fw-assets"; do
     [ -x "$f" ] || { echo "firmware: $f missing (run through 'make firmware-test')" >&2; exit 2; }
 done
 for v in $MODELS; do
-    case $v in float|int8|int16|w8) ;; *) echo "firmware: unknown model '$v' (float, int8, int16, w8)" >&2; exit 2 ;; esac
+    case $v in float|int8|int16|w8|mx) ;; *) echo "firmware: unknown model '$v' (float, int8, int16, w8, mx)" >&2; exit 2 ;; esac
 done
 
 # ---------------------------------------------------------- 1. host assets
-rm -rf "$A"; mkdir -p "$A/float" "$A/int8" "$A/int16" "$A/w8" "$A/calib"
+rm -rf "$A"; mkdir -p "$A/float" "$A/int8" "$A/int16" "$A/w8" "$A/mx" "$A/calib"
 "$B/fw-assets" model "$HW" "$A/float/model.efm"
 "$B/fw-assets" dataset "$A/data"
 # the preprocessed tensors depend on the input size and normalisation
@@ -75,13 +76,13 @@ while read -r img; do
     i=$((i + 1))
 done < "$A/images.txt"
 n_images=$i
-case " $MODELS " in *" int8 "*|*" int16 "*|*" w8 "*)
+case " $MODELS " in *" int8 "*|*" int16 "*|*" w8 "*|*" mx "*)
     j=0
     for img in $(find "$A/data/train/good" -name '*.png' | LC_ALL=C sort); do
         "$B/fw-assets" tensor "$A/float/model.efm" $PRESET "$img" "$A/calib/$j.f32"
         j=$((j + 1))
     done
-    for v in int8 int16 w8; do
+    for v in int8 int16 w8 mx; do
         case " $MODELS " in *" $v "*)
             # shellcheck disable=SC2046
             "$B/fw-assets" model-$v "$HW" "$A/$v/model.efm" $(ls "$A/calib/"*.f32 | LC_ALL=C sort) ;;

@@ -10,13 +10,16 @@
  *   fw-assets model-int8 HW OUT.efm CALIB.f32...
  *   fw-assets model-int16 HW OUT.efm CALIB.f32...
  *   fw-assets model-w8 HW OUT.efm CALIB.f32...
+ *   fw-assets model-mx HW OUT.efm CALIB.f32...
  *       the same network quantised: int8 weights and uint8 activations
  *       whose ranges are calibrated by running the float model over the
  *       CALIB tensors (good training images, made by `tensor`) with the
  *       calibration observer, widened by the converter's default headroom
  *       -- the steps of `effad convert --int8 --calib`, applied to the demo
  *       network (which comes from no ONNX file); model-int16 the same
- *       with int16 activations at ranges x64 (`--act-bits 16`'s defaults)
+ *       with int16 activations at ranges x64 (`--act-bits 16`'s defaults);
+ *       model-w8 with every other block weight-only, model-mx with every
+ *       other block 16x8 in a uint8 model (`--act16`)
  *   fw-assets dataset DIR
  *       the synthetic metal set of `effad demo` (src/synth.c), with 2 good
  *       and 1 of each defect in test/
@@ -51,6 +54,7 @@ static int usage(void)
                     "       fw-assets model-int8 HW OUT.efm CALIB.f32...\n"
                     "       fw-assets model-int16 HW OUT.efm CALIB.f32...\n"
                     "       fw-assets model-w8 HW OUT.efm CALIB.f32...\n"
+                    "       fw-assets model-mx HW OUT.efm CALIB.f32...\n"
                     "       fw-assets dataset DIR\n"
                     "       fw-assets tensor MODEL.efm PRESET IMAGE OUT.f32\n"
                     "       fw-assets sizes MODEL.efm MODEL.gauss OUT.h\n");
@@ -107,8 +111,11 @@ static effad_status read_tensor(const char *path, float *chw, size_t n, effad_er
  * int8 file written from the same network with them. */
 /* weight_only: every other block (1, 3, ...) and the head weight-only
  * (int8 weights, float32 activations) among uint8 ones. */
+/* other: what the odd blocks (and the head) become instead of uint8 int8:
+ * QUANT_UNIT_INT8 (none), QUANT_UNIT_WEIGHTS or QUANT_UNIT_INT16 (16x8
+ * blocks in a uint8 model: every boundary the engine converts). */
 static effad_status make_int8_model(const char *hw_arg, const char *out, char **tensors, int n_tensors, int act_bits,
-                                    int weight_only, effad_error *e)
+                                    int other, effad_error *e)
 {
     demo_model_options o;
     static effad_model m;
@@ -140,13 +147,15 @@ static effad_status make_int8_model(const char *hw_arg, const char *out, char **
         /* effad convert's defaults: headroom 1.5 (x64 for int16 activations), 8-bit weights */
         calib_quant(&cal, act_bits == 16 ? 64.0f : 1.5f, 8, &q);
         q.act_bits = act_bits;
-        for (int i = 1; weight_only && i < q.n_blocks; i += 2) q.block_int8[i] = QUANT_UNIT_WEIGHTS;
-        if (weight_only && q.head_int8) q.head_int8 = QUANT_UNIT_WEIGHTS;
+        q.act16_widen = 64.0f / 1.5f;   /* the 16x8 blocks' ranges, as convert's */
+        for (int i = 1; other != QUANT_UNIT_INT8 && i < q.n_blocks; i += 2) q.block_int8[i] = (uint8_t)other;
+        if (other != QUANT_UNIT_INT8 && q.head_int8) q.head_int8 = other;
         o.quant = &q;
         s = write_model(&o, out, e);
     }
     if (!s) printf("fw-assets: %s: int8%s, calibrated on %d tensors\n", out,
-                   act_bits == 16 ? " (int16 activations)" : weight_only ? " with weight-only blocks" : "", n_tensors);
+                   act_bits == 16 ? " (int16 activations)" : other == QUANT_UNIT_WEIGHTS ? " with weight-only blocks"
+                   : other == QUANT_UNIT_INT16 ? " with 16x8 blocks" : "", n_tensors);
     free(efm); free(arena); free(chw);
     return s;
 }
@@ -233,9 +242,14 @@ int main(int argc, char **argv)
     if (argc < 2) return usage();
     const char *cmd = argv[1];
     if (!strcmp(cmd, "model") && argc == 4) s = make_model(argv[2], argv[3], &e);
-    else if (!strcmp(cmd, "model-int8") && argc >= 5) s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 8, 0, &e);
-    else if (!strcmp(cmd, "model-int16") && argc >= 5) s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 16, 0, &e);
-    else if (!strcmp(cmd, "model-w8") && argc >= 5) s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 8, 1, &e);
+    else if (!strcmp(cmd, "model-int8") && argc >= 5)
+        s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 8, QUANT_UNIT_INT8, &e);
+    else if (!strcmp(cmd, "model-int16") && argc >= 5)
+        s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 16, QUANT_UNIT_INT8, &e);
+    else if (!strcmp(cmd, "model-w8") && argc >= 5)
+        s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 8, QUANT_UNIT_WEIGHTS, &e);
+    else if (!strcmp(cmd, "model-mx") && argc >= 5)
+        s = make_int8_model(argv[2], argv[3], argv + 4, argc - 4, 8, QUANT_UNIT_INT16, &e);
     else if (!strcmp(cmd, "dataset") && argc == 3) s = make_dataset(argv[2], &e);
     else if (!strcmp(cmd, "tensor") && argc == 6) s = make_tensor(argv[2], argv[3], argv[4], argv[5], &e);
     else if (!strcmp(cmd, "sizes") && argc == 5) s = make_sizes(argv[2], argv[3], argv[4], &e);
