@@ -204,6 +204,36 @@ static int unit_line(const char *kind, int u, int n_blocks, int why, const char 
     return why == QUANT_BY_MEASURE;
 }
 
+/* The units stage 3a/3b made `kind` (16x8 or weight-only, with `acts`
+ * activations), each with its figures; "none" when show_none and there
+ * are none; then those tried as `kind` but not kept. Returns how many
+ * (the head included) and adds their MACs to *macs. */
+static int print_on_top(const quant_select_report *r, int n_blocks, const char *kind, const char *option,
+                        const uint8_t *chosen, const uint8_t *tried, const double *before, const double *after,
+                        const char *acts, const char *other, float budget, int show_none, long long *macs)
+{
+    int n = 0, n_tried = 0;
+    for (int u = 0; u < r->n_units; u++) {
+        n_tried += tried[u] && !chosen[u];
+        if (!chosen[u]) continue;
+        n++;
+        *macs += r->unit_macs[u];
+        if (unit_line(kind, u, n_blocks, chosen[u], option))
+            printf("alone in int8 its error is %.3g (median %.3g); %s took the error %.3g -> %.3g", r->unit_error[u],
+                   r->median_unit_error, kind, before[u], after[u]);
+        printf("; %s activations over %.1f%% of the MACs\n", acts, 100.0 * (double)r->unit_macs[u] / (double)r->macs);
+    }
+    if (!n && show_none) printf("  %-11s none (budget %g%% of the MACs)\n", kind, 100.0 * (double)budget);
+    if (n_tried) {
+        printf("  %-11s tried, not kept (gained under %g%%, or less than %s):", kind, 100.0 * QUANT_WEIGHTS_GAIN, other);
+        for (int u = 0; u < r->n_units; u++)
+            if (tried[u] && !chosen[u])
+                printf(" %s%d %.3g -> %.3g", u == n_blocks ? "head" : "b", u == n_blocks ? 0 : u, before[u], after[u]);
+        printf("\n");
+    }
+    return n;
+}
+
 static void print_report(const convert_int8 *c, const calib_images_report *ir, const quant_select_report *r,
                          int n_blocks, double seconds)
 {
@@ -264,49 +294,13 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
         printf("\n");
     }
     if (!n_float) printf("  float32     none (budget %g%% of the float32 file)\n", 100.0 * (double)o->float_budget);
-    int n_weights = 0, n_tried = 0;
-    for (int u = 0; u < r->n_units; u++) {
-        n_tried += r->weights_tried[u] && !r->unit_weights[u];
-        if (!r->unit_weights[u]) continue;
-        n_weights++;
-        if (unit_line("weight-only", u, n_blocks, r->unit_weights[u], "--weight-only"))
-            printf("alone in int8 its error is %.3g (median %.3g); weight-only took the error %.3g -> %.3g",
-                   r->unit_error[u], r->median_unit_error, r->weights_error_before[u], r->weights_error_after[u]);
-        printf("; float32 activations over %.1f%% of the MACs\n", 100.0 * (double)r->unit_macs[u] / (double)r->macs);
-    }
-    if (!n_weights)
-        printf("  weight-only none (budget %g%% of the MACs)\n", 100.0 * (double)o->weight_only_budget);
-    if (n_tried) {
-        printf("  weight-only tried, not kept (gained under %g%%, or less than 16x8):", 100.0 * QUANT_WEIGHTS_GAIN);
-        for (int u = 0; u < r->n_units; u++)
-            if (r->weights_tried[u] && !r->unit_weights[u])
-                printf(" %s%d %.3g -> %.3g", u == n_blocks ? "head" : "b", u == n_blocks ? 0 : u,
-                       r->weights_error_before[u], r->weights_error_after[u]);
-        printf("\n");
-    }
-    int n_act16 = 0;
-    long long macs_act16 = 0;
-    int n_act16_tried = 0;
-    for (int u = 0; u < r->n_units; u++) {
-        n_act16_tried += r->act16_tried[u] && !r->unit_act16[u];
-        if (!r->unit_act16[u]) continue;
-        n_act16++;
-        macs_act16 += r->unit_macs[u];
-        if (unit_line("16x8", u, n_blocks, r->unit_act16[u], "--act16"))
-            printf("alone in int8 its error is %.3g (median %.3g); 16x8 took the error %.3g -> %.3g",
-                   r->unit_error[u], r->median_unit_error, r->act16_error_before[u], r->act16_error_after[u]);
-        printf("; int16 activations over %.1f%% of the MACs\n", 100.0 * (double)r->unit_macs[u] / (double)r->macs);
-    }
-    if (!n_act16 && o->act_bits != 16 && o->act16_budget > 0)
-        printf("  16x8        none (budget %g%% of the MACs)\n", 100.0 * (double)o->act16_budget);
-    if (n_act16_tried) {
-        printf("  16x8        tried, not kept (gained under %g%%, or less than weight-only):", 100.0 * QUANT_WEIGHTS_GAIN);
-        for (int u = 0; u < r->n_units; u++)
-            if (r->act16_tried[u] && !r->unit_act16[u])
-                printf(" %s%d %.3g -> %.3g", u == n_blocks ? "head" : "b", u == n_blocks ? 0 : u,
-                       r->act16_error_before[u], r->act16_error_after[u]);
-        printf("\n");
-    }
+    long long macs_weights = 0, macs_act16 = 0;
+    const int n_weights = print_on_top(r, n_blocks, "weight-only", "--weight-only", r->unit_weights, r->weights_tried,
+                                       r->weights_error_before, r->weights_error_after, "float32", "16x8",
+                                       o->weight_only_budget, 1, &macs_weights);
+    const int n_act16 = print_on_top(r, n_blocks, "16x8", "--act16", r->unit_act16, r->act16_tried, r->act16_error_before,
+                                     r->act16_error_after, "int16", "weight-only", o->act16_budget,
+                                     o->act_bits != 16 && o->act16_budget > 0, &macs_act16);
     const int has_head = r->n_units > n_blocks, head_float = has_head && r->unit_float[n_blocks],
               head_weights = has_head && r->unit_weights[n_blocks], head_act16 = has_head && r->unit_act16[n_blocks];
     printf("  blocks      %d int8, ", n_blocks - (n_float - head_float) - (n_weights - head_weights) - (n_act16 - head_act16));
@@ -315,11 +309,9 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
            !has_head ? "none" : head_float ? "float32" : head_weights ? "weight-only" : head_act16 ? "16x8" : "int8");
     /* what the choice costs in speed: the stem, float32 and weight-only
      * units run the float32 kernels, so int8's speed-up reaches only the rest */
-    long long macs_float = 0, macs_weights = 0;
-    for (int u = 0; u < r->n_units; u++) {
+    long long macs_float = 0;
+    for (int u = 0; u < r->n_units; u++)
         if (r->unit_float[u]) macs_float += r->unit_macs[u];
-        else if (r->unit_weights[u]) macs_weights += r->unit_macs[u];
-    }
     if (r->macs > 0) {
         const double pc = 100.0 / (double)r->macs, stem = (double)r->stem_macs;
         const double on_float = stem + (double)(macs_float + macs_weights);
