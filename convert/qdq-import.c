@@ -419,6 +419,13 @@ effad_status qdq_map(qdq_import *qi, const mnet *m, const graph *g, convert_quan
          * input may have a uint8 pair first (unit_qtype picks its width) */
         const qdq_act *dwa = act_of(qi, g, b->dw->out);
         q->block_int8[i] = dwa->q.dtype == EFFAD_S16 ? QUANT_UNIT_INT16 : QUANT_UNIT_INT8;
+        const quant_range *in = calib_point_range(q, i ? base - 4 + CALIB_OUT : 0);
+        if (in->exact.dtype != dwa->q.dtype && in->exact_alt.dtype != dwa->q.dtype)
+            return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s computes in %s, but its input '%s' has no %s "
+                              "QuantizeLinear/DequantizeLinear pair (a block reads its own width: where a uint8 "
+                              "block hands over to an int16 one, the tensor needs a pair of each)", what,
+                              effad_dtype_name(dwa->q.dtype), g->val[m->boundary[i]].name,
+                              effad_dtype_name(dwa->q.dtype));
         rep->int8_blocks++;
     }
     qdq_weight *hw = weight_of(qi, g, m->head);

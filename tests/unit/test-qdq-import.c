@@ -401,6 +401,40 @@ static void test_refusals(void)
     free(bytes);
 }
 
+/* A mixed graph (uint8 and 16x8 blocks, tests/int8/tiny-tv-fold-mx) whose
+ * 16x8 block 5 lost the int16 pair on its input: refused with the tensor
+ * named, nothing made up for the missing scale. */
+static void test_mixed_missing_width(void)
+{
+    size_t n = 0;
+    uint8_t *bytes = slurp("tests/int8/tiny-tv-fold-mx/qdq.onnx", &n);
+    CHECK(bytes != 0);
+    if (!bytes) return;
+    onnx_model m;
+    effad_error e = { 0 };
+    CHECK(onnx_model_read(bytes, n, &m, &e) == EFFAD_OK);
+    onnx_node *q = 0, *dq = 0;
+    for (int i = 0; i < m.n_node; i++) {
+        if (!strcmp(m.node[i].name, "b5.in.q")) q = &m.node[i];
+        if (!strcmp(m.node[i].name, "b5.in.dq")) dq = &m.node[i];
+    }
+    CHECK(q && dq);
+    if (q && dq) {
+        /* the DequantizeLinear passes the uint8 view through instead */
+        set_str(&dq->op_type, "Identity");
+        set_str(&dq->in[0], q->in[0]);
+        for (int k = 1; k < dq->n_in; k++) free(dq->in[k]);
+        dq->n_in = 1;
+        convert_session *cs = 0;
+        const effad_status s = convert_open_model(&m, 0, &cs, 0, &e);
+        CHECK_MSG(s == EFFAD_ERR_UNSUPPORTED, "status %d (%s)", (int)s, e.msg);
+        CHECK_STR_CONTAINS(e.msg, "block 5 computes in int16, but its input");
+        CHECK_STR_CONTAINS(e.msg, "has no int16 QuantizeLinear/DequantizeLinear pair");
+        convert_close(cs);
+    } else onnx_model_free(&m);
+    free(bytes);
+}
+
 int main(void)
 {
     test_ort_format("tiny-tv-fold-u8", "tiny-tv-fold", 0);
@@ -409,6 +443,7 @@ int main(void)
     test_round_trip("tests/int8/tiny-lm-static");
     test_round_trip("tests/int8/tiny-tv-fold-a16");   /* int16 activations */
     test_round_trip("tests/int8/tiny-tv-fold-mx");    /* uint8 and 16x8 blocks, both boundaries */
+    test_mixed_missing_width();
     test_efm_source();
     test_refusals();
     return check_done("qdq-import");
