@@ -511,7 +511,7 @@ effad_status quant_select(convert_session *cs, const quant_inputs *in, const qua
         s->unit[u] = o->keep_float[u] ? QUANT_UNIT_FLOAT : a16 ? QUANT_UNIT_INT16
                    : o->weight_only[u] ? QUANT_UNIT_WEIGHTS : QUANT_UNIT_INT8;
         rep->unit_float[u] = o->keep_float[u] ? QUANT_BY_REQUEST : 0;
-        rep->unit_act16[u] = a16 && !o->keep_float[u] ? QUANT_BY_REQUEST : 0;
+        rep->unit_act16[u] = s->unit[u] == QUANT_UNIT_INT16 ? QUANT_BY_REQUEST : 0;
         rep->unit_weights[u] = s->unit[u] == QUANT_UNIT_WEIGHTS ? QUANT_BY_REQUEST : 0;
     }
     if (o->float_budget > 0 && (st = choose_float(s, rep->headroom_chosen))) goto done;

@@ -46,6 +46,7 @@
 #include "gauss-view.h"
 #include "le.h"
 #include "pipeline.h"
+#include "quant.h"
 #include "synth.h"
 
 static int usage(void)
@@ -145,9 +146,10 @@ static effad_status make_int8_model(const char *hw_arg, const char *out, char **
     }
     if (!s) {
         /* effad convert's defaults: headroom 1.5 (x64 for int16 activations), 8-bit weights */
-        calib_quant(&cal, act_bits == 16 ? 64.0f : 1.5f, 8, &q);
+        const float headroom = act_bits == 16 ? CONVERT_HEADROOM_16 : 1.5f;
+        calib_quant(&cal, headroom, 8, &q);
         q.act_bits = act_bits;
-        q.act16_widen = 64.0f / 1.5f;   /* the 16x8 blocks' ranges, as convert's */
+        q.act16_widen = CONVERT_HEADROOM_16 / headroom;   /* the 16x8 blocks' ranges, as convert's */
         for (int i = 1; other != QUANT_UNIT_INT8 && i < q.n_blocks; i += 2) q.block_int8[i] = (uint8_t)other;
         if (other != QUANT_UNIT_INT8 && q.head_int8) q.head_int8 = other;
         o.quant = &q;
