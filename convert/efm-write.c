@@ -15,7 +15,8 @@ typedef struct tensor_rec { void *data; uint32_t dtype, count; uint32_t dims[4];
 
 typedef struct writer {
     tensor_rec *t; int n, cap;
-    int weight_bits;
+    int weight_bits;            /* the model's (convert_quant) */
+    int unit_bits;              /* the unit being written: quant_unit_weight_bits */
     const quant_codes *codes;   /* int8 weights rounded ahead (GPTQ), or NULL: to nearest */
     effad_error *e;
 } writer;
@@ -73,10 +74,11 @@ static int put_weights(writer *w, const layer *c, int se, int int8, int slot)
     if (c->wq) {   /* a quantised ONNX's own int8 weights and scales */
         memcpy(q, c->wq, count);
         memcpy(sc, c->wq_scale, sizeof(float) * (size_t)c->cout);
-    } else if (w->codes && slot >= 0 && w->codes->q[slot]) {   /* rounded once for every write */
+    } else if (w->codes && slot >= 0 && w->codes->q[slot] && w->codes->bits == w->unit_bits) {
+        /* rounded once for every write */
         memcpy(q, w->codes->q[slot], count);
         memcpy(sc, w->codes->scale[slot], sizeof(float) * (size_t)c->cout);
-    } else quant_weights(c->w, c->cout, per, w->weight_bits, q, sc);   /* rows of OIHW: one per output channel */
+    } else quant_weights(c->w, c->cout, per, w->unit_bits, q, sc);   /* rows of OIHW: one per output channel */
     for (int o = 0; o < c->cout; o++)
         for (int ci = 0; ci < icg; ci++)
             for (int ky = 0; ky < c->kh; ky++)
@@ -174,7 +176,7 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
                        uint8_t **out, size_t *out_bytes, effad_error *e)
 {
     const int gptq = opt->quant && opt->quant->weight_round == QUANT_ROUND_GPTQ;
-    writer w = { 0, 0, 0, opt->quant ? opt->quant->weight_bits : 8, gptq ? opt->codes : 0, e };
+    writer w = { 0, 0, 0, opt->quant ? opt->quant->weight_bits : 8, 8, gptq ? opt->codes : 0, e };
     effad_status s = EFFAD_OK;
     efm_header h;
     memset(&h, 0, sizeof h);
@@ -201,6 +203,7 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
     effad_qtype head_in, head_out;
     int head_int8, any_int8 = 0;
     quant_head(opt->quant, m->n_blocks, &head_in, &head_out, &head_int8);
+    w.unit_bits = quant_unit_weight_bits(opt->quant, opt->quant ? opt->quant->head_int8 : QUANT_UNIT_FLOAT);
     if ((s = put_conv(&w, &h.stem, m->stem, 0, "stem", 0, 0, 0, -1)) ||
         (s = put_conv(&w, &h.head, m->head, 0, "head", &head_in, &head_out, head_int8, 3 * m->n_blocks))) goto done;
     any_int8 |= head_int8 && m->head;
@@ -216,6 +219,8 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
         snprintf(what, sizeof what, "block %d", i);
         quant_block_types t;
         quant_block(opt->quant, i, b->expand != 0, b->se_c > 0, &t);
+        w.unit_bits = quant_unit_weight_bits(opt->quant, opt->quant && i < opt->quant->n_blocks ?
+                                                         opt->quant->block_int8[i] : QUANT_UNIT_FLOAT);
         const int q8 = t.int8_weights;
         any_int8 |= q8;
         if ((s = put_conv(&w, &r->conv[EFM_BC_EXPAND], b->expand, 0, what, &t.in, &t.expand_out, q8,

@@ -371,14 +371,10 @@ effad_status qdq_map(qdq_import *qi, const mnet *m, const graph *g, convert_quan
      * get their own codes back -- each row's largest code is the width's
      * qmax, so the scale and every code come out as they went in. At a
      * fixed 8 bits a 7-bit model's gates were rounded anew and its levels
-     * left the QDQ graph's (found 2026-12-05). */
-    int widest = 0;
-    for (int i = 0; i < qi->n_weight; i++)
-        for (size_t j = 0; qi->weight[i].usable && j < qi->weight[i].count; j++) {
-            const int v = qi->weight[i].q[j] < 0 ? -qi->weight[i].q[j] : qi->weight[i].q[j];
-            widest = v > widest ? v : widest;
-        }
-    q->weight_bits = widest <= 31 && widest > 0 ? 6 : widest <= 63 && widest > 0 ? 7 : 8;
+     * left the QDQ graph's (found 2026-12-05). Only the units that take
+     * the model's width count: 16x8 ones have 8 bits whatever it is
+     * (quant_unit_weight_bits), so their codes say nothing of it (see the
+     * end). */
     q->n_blocks = m->n_blocks;
     rep->stem_weights = weight_of(qi, g, m->stem) != 0;
     effad_status s;
@@ -438,6 +434,21 @@ effad_status qdq_map(qdq_import *qi, const mnet *m, const graph *g, convert_quan
         else q->head_int8 = rep->head_int8 = act_of(qi, g, m->head->out)->q.dtype == EFFAD_S16 ? QUANT_UNIT_INT16
                                                                                               : QUANT_UNIT_INT8;
     }
+    int widest = 0;
+    for (int i = 0; i <= m->n_blocks; i++) {
+        const int unit = i < m->n_blocks ? q->block_int8[i] : q->head_int8;
+        if (unit != QUANT_UNIT_INT8 && unit != QUANT_UNIT_WEIGHTS) continue;
+        const mblock *b = i < m->n_blocks ? &m->blocks[i] : 0;
+        const layer *convs[3] = { b ? b->expand : m->head, b ? b->dw : 0, b ? b->project : 0 };
+        for (int k = 0; k < 3; k++) {
+            const qdq_weight *w = weight_of(qi, g, convs[k]);
+            for (size_t j = 0; w && w->usable && j < w->count; j++) {
+                const int v = w->q[j] < 0 ? -w->q[j] : w->q[j];
+                widest = v > widest ? v : widest;
+            }
+        }
+    }
+    q->weight_bits = widest <= 31 && widest > 0 ? 6 : widest <= 63 && widest > 0 ? 7 : 8;
     for (int i = 0; i < qi->n_act; i++) rep->n_act_used += qi->act[i].used;
     for (int i = 0; i < m->n_blocks; i++) {
         const mblock *b = &m->blocks[i];

@@ -73,6 +73,12 @@ static effad_qtype unit_qtype(const convert_quant *q, int unit, quant_range r)
 
 static int has_act(int unit) { return unit == QUANT_UNIT_INT8 || unit == QUANT_UNIT_INT16; }
 
+int quant_unit_weight_bits(const convert_quant *q, int unit)
+{
+    const int int16 = q && (unit == QUANT_UNIT_INT16 || (unit == QUANT_UNIT_INT8 && q->act_bits == 16));
+    return int16 || !q ? 8 : q->weight_bits;
+}
+
 void quant_block(const convert_quant *q, int i, int has_expand, int has_se, quant_block_types *t)
 {
     const int unit = q && i < q->n_blocks ? q->block_int8[i] : QUANT_UNIT_FLOAT;

@@ -65,4 +65,17 @@ void quant_block(const convert_quant *q, int i, int has_expand, int has_se, quan
 /* *int8_weights as quant_block_types'. */
 void quant_head(const convert_quant *q, int n_blocks, effad_qtype *in, effad_qtype *out, int *int8_weights);
 
+/* The width of a unit's int8 weights: 8 for a 16x8 unit (QUANT_UNIT_INT16,
+ * or any quantised unit under act_bits 16), q->weight_bits otherwise.
+ * Fewer bits exist for the uint8 GEMM on AVX2 without VNNI, whose
+ * byte-pair multiply (vpmaddubsw) is exact and faster the narrower the
+ * weights (ops/x86/q8-gemm-6x16.h); the 16x8 kernels multiply int16
+ * pairs on every ISA, no faster for narrower weights. So there the extra
+ * bits are free, and they are what the small early blocks lacked: with
+ * 6-bit weights those blocks needed float32 to keep the ranking on the
+ * demo sets, with 8-bit ones 16x8 does (quant-select.h). (A weight-only
+ * unit keeps q->weight_bits: it is also how the weights' rounding is
+ * measured alone, tests/unit/test-gptq.c.) */
+int quant_unit_weight_bits(const convert_quant *q, int unit);
+
 #endif

@@ -32,6 +32,13 @@ void convert_int8_help(FILE *f)
             "  --calib DIR        good images to calibrate on (as fit would read them)\n"
             "  --calib-n N        at most N of them (default all)\n"
             "  --preprocess P     their preprocessing preset (default ailia)\n"
+            "  --fast             the fastest int8 model that still keeps the measured\n"
+            "                     error down: no float32 or weight-only blocks; int16\n"
+            "                     activations (16x8, 8-bit weights) for the blocks where\n"
+            "                     int8 hurts most, wherever that cuts the error by 1 %%;\n"
+            "                     6-bit weights elsewhere; i.e.\n"
+            "                     --weight-bits 6 --float-budget 0 --weight-only-budget 0\n"
+            "                     --act16-budget 100 (options after it override)\n"
             "  --calib-method auto|minmax|percentile|mse\n"
             "                     each activation's range; auto (default): whichever of\n"
             "                     the three gives the least measured output error\n"
@@ -117,6 +124,17 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
     calib_images_options *co = &c->co;
     if (!strcmp(a, "--int8")) { c->enabled = 1; return 1; }
     if (!strcmp(a, "--quiet")) { c->quiet = 1; return 1; }
+    if (!strcmp(a, "--fast")) {
+        /* as fast as the int8 kernels run: no float32 or weight-only
+         * block, 16x8 (8-bit weights) wherever it is measured to cut the
+         * error, narrow weights elsewhere (quant-select.h, README) */
+        c->fast = 1;
+        co->select.weight_bits = 6;
+        co->select.float_budget = 0.0f;
+        co->select.weight_only_budget = 0.0f;
+        co->select.act16_budget = 1.0f;
+        return 1;
+    }
     if (!v) return 0;
     if (!strcmp(a, "--calib")) co->dir = v;
     else if (!strcmp(a, "--preprocess")) co->preset = v;
@@ -173,6 +191,7 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
 int convert_int8_check(const convert_int8 *c)
 {
     if (c->enabled != (c->co.dir != 0)) return cli_usage_error("convert", "--int8 and --calib DIR go together%s", "");
+    if (c->fast && !c->enabled) return cli_usage_error("convert", "--fast is a choice of --int8's%s", "");
     return 0;
 }
 
@@ -259,6 +278,11 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
         if (r->gptq_not_factorised) printf(", %d left to nearest (non-finite activations)", r->gptq_not_factorised);
         printf("\n");
     } else printf("  weights     %d-bit, rounded to nearest\n", o->weight_bits);
+    int any_act16 = 0;
+    for (int u = 0; u < r->n_units; u++) any_act16 += r->unit_act16[u] != 0;
+    if (any_act16 && o->weight_bits < 8)
+        printf("              16x8 blocks: 8-bit, rounded to nearest (their kernels multiply int16 pairs, no faster for "
+               "fewer bits)\n");
     int seen = 0;
     for (int m = 0; m < CALIB_N_METHODS; m++) seen += r->method_count[m];
     printf("  ranges      %s: minmax %d, percentile %d, mse %d of %d activation points\n",
@@ -379,6 +403,12 @@ effad_status convert_int8_run(convert_int8 *c, convert_session *cs, convert_quan
      * choices, a trade between clipping and resolution that 16 bits do not
      * have to make (see CONVERT_HEADROOM_16) */
     if (c->co.select.act_bits == 16 && c->co.select.headroom == 0.0f) c->co.select.headroom = CONVERT_HEADROOM_16;
+    /* 16x8 units take 8-bit weights whatever --weight-bits says
+     * (quant_unit_weight_bits): with every unit 16x8 a narrower width
+     * would only be a GPTQ pass whose codes no unit uses */
+    if (c->co.select.act_bits == 16 && c->co.select.weight_bits < 8)
+        return effad_fail(e, EFFAD_ERR_ARG, "--weight-bits %d with --act-bits 16: 16x8 blocks take 8-bit weights (their "
+                          "kernels multiply int16 pairs, no faster for narrower weights)", c->co.select.weight_bits);
     /* GPTQ by default where it was measured to pay: at 6 bits rounding to
      * nearest left 5 of the demo sets of seeds 1-10 under Spearman 0.99
      * and GPTQ none; at 7 and 8 bits the two were level within the

@@ -13,6 +13,7 @@ typedef struct convert_int8 {
     int enabled;                 /* --int8 */
     calib_images_options co;
     int threads, quiet;
+    int fast;                    /* --fast (its settings are in co.select) */
     const char *isa;
     effad_threads *pool;
 } convert_int8;

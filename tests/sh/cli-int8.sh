@@ -72,6 +72,20 @@ grep -q "16x8        .*16x8 took the error" "$T/mx2" || grep -q "16x8        tri
     bad "16x8 stage not reported: $(cat "$T/mx2")"
 awk '/16x8 took the error/ { for (i = 1; i <= NF; i++) if ($i == "->") { b = $(i - 1); a = $(i + 1); sub(/;$/, "", a)
          if (!(a + 0 <= 0.99 * b)) bad = 1 } } END { exit bad }' "$T/mx2" || bad "a 16x8 unit kept without a 1 % gain: $(cat "$T/mx2")"
+# --fast: no float32 or weight-only block, 6-bit weights (GPTQ) but 8-bit
+# ones in its 16x8 blocks (said in the report), and its QDQ graph (both
+# widths of weights) read back to the same levels
+effad convert $G/model.onnx -o "$T/fast.efm" --int8 --fast --calib "$T/cal" --measure 2 --emit-qdq "$T/fast.onnx" \
+    --quiet > "$T/fast" 2>&1 || bad "--fast convert failed: $(cat "$T/fast")"
+grep -q "weights .*6-bit, rounded by GPTQ" "$T/fast" && grep -q "blocks .* [1-9][0-9]* 16x8, 0 weight-only, 0 float32" "$T/fast" &&
+    grep -q "16x8 blocks: 8-bit, rounded to nearest" "$T/fast" || bad "--fast's choices not as documented: $(cat "$T/fast")"
+effad convert "$T/fast.onnx" -o "$T/fast-back.efm" > "$T/fast-back.txt" 2>&1 &&
+    effad features "$T/fast.efm" --tensor $G/input.f32 -o "$T/a.f32" &&
+    effad features "$T/fast-back.efm" --tensor $G/input.f32 -o "$T/b.f32" && cmp -s "$T/a.f32" "$T/b.f32" ||
+    bad "the --fast QDQ graph read back gives other levels: $(cat "$T/fast-back.txt")"
+expect_fail "fast without int8" "--fast is a choice of --int8's" effad convert $G/model.onnx -o "$T/x.efm" --fast
+expect_fail "narrow weights with act-bits 16" "--weight-bits 6 with --act-bits 16: 16x8 blocks take 8-bit weights" \
+    effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --act-bits 16 --weight-bits 6 --quiet
 # a float .efm as input (the demo model); no weight-only or 16x8 blocks,
 # whose float layers or finer steps would round differently per kernel
 # path too (below)

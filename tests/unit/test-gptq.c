@@ -20,7 +20,8 @@
  *     gives the same codes as one pass; the written file holds them; the
  *     levels of a 4-bit weight-only model are closer to float32 with them
  *     than with nearest rounding; writes that ask for GPTQ without codes,
- *     or at other bits, are refused; quant_select keeps the codes.
+ *     or at other bits, are refused; quant_select keeps the codes; a 16x8
+ *     block among them takes 8-bit weights rounded to nearest.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -456,6 +457,64 @@ static void weights_only_quant(convert_quant *q, int n_blocks, int bits, int rou
     q->head_int8 = QUANT_UNIT_WEIGHTS;
 }
 
+/* Largest |code| of conv c's int8 weights. */
+static int widest_code(const effad_conv *c)
+{
+    const int8_t *w = c->w.data;
+    const size_t count = (size_t)c->kh * c->kw * (size_t)(c->cin / c->groups) * c->cout;
+    int m = 0;
+    for (size_t i = 0; i < count; i++) m = abs(w[i]) > m ? abs(w[i]) : m;
+    return m;
+}
+
+/* A 16x8 block in a model of 6-bit GPTQ weights takes 8-bit weights
+ * rounded to nearest (quant_unit_weight_bits): its projection holds
+ * exactly quant_weights' 8-bit codes and scales (re-laid HWIO), wider
+ * than 6 bits; the uint8 blocks around it stay within 6 bits. */
+static void test_act16_width(select_fixture *f, const mnet *net)
+{
+    enum { B16 = 1 };
+    quant_select_options o;
+    memset(&o, 0, sizeof o);
+    o.weight_bits = 6;
+    o.act_bits = 8;
+    o.method = CALIB_MINMAX;
+    o.headroom = 1.5f;
+    o.weight_round = QUANT_ROUND_GPTQ;
+    o.act16[B16] = 1;
+    static convert_quant q;
+    static quant_select_report rep;
+    effad_error e = { 0 };
+    CHECK_MSG(quant_select(f->cs, &f->in, &o, &q, &rep, &e) == EFFAD_OK, "%s", e.msg);
+    CHECK_EQ_INT(q.block_int8[B16], QUANT_UNIT_INT16);
+    CHECK_EQ_INT(quant_unit_weight_bits(&q, QUANT_UNIT_INT16), 8);
+    CHECK_EQ_INT(quant_unit_weight_bits(&q, QUANT_UNIT_INT8), 6);
+    uint8_t *efm = 0;
+    size_t n = 0;
+    CHECK_MSG(convert_write(f->cs, &q, &efm, &n, &e) == EFFAD_OK, "%s", e.msg);
+    float_run fr;
+    if (!efm || !open_run(efm, n, 0, &fr)) { free(efm); return; }
+    const layer *src = net->blocks[B16].project;
+    const effad_conv *p = &fr.m.blocks[B16].project;
+    int8_t *near = malloc((size_t)src->cout * src->cin);
+    float *scale = malloc(sizeof(float) * (size_t)src->cout);
+    quant_weights(src->w, src->cout, src->cin, 8, near, scale);
+    int same = p->w.dtype == EFFAD_S8 && p->in_q.dtype == EFFAD_S16;
+    const int8_t *w = p->w.data;
+    for (int oc = 0; same && oc < p->cout; oc++) {
+        same &= p->w.scale[oc] == scale[oc];
+        for (int ci = 0; ci < p->cin; ci++) same &= w[(size_t)ci * p->cout + oc] == near[(size_t)oc * src->cin + ci];
+    }
+    CHECK_MSG(same, "the 16x8 block's projection does not hold 8-bit weights rounded to nearest");
+    const int w16 = widest_code(p), w8a = widest_code(&fr.m.blocks[B16 - 1].project),
+              w8b = widest_code(&fr.m.blocks[B16 + 1].project);
+    CHECK_MSG(w16 > 31 && w8a <= 31 && w8b <= 31, "widest codes: 16x8 block %d, uint8 blocks %d, %d", w16, w8a, w8b);
+    printf("  16x8 block %d in a 6-bit model: widest weight code %d (uint8 blocks: %d, %d)\n", B16, w16, w8a, w8b);
+    free(near); free(scale);
+    close_run(&fr);
+    free(efm);
+}
+
 static void test_network(void)
 {
     select_fixture f;
@@ -551,6 +610,7 @@ static void test_network(void)
     CHECK_EQ_INT(rep.gptq_layers, 0);
     qs.weight_round = QUANT_ROUND_GPTQ;
     CHECK_EQ_INT(convert_write(f.cs, &qs, &efm, &n, &e), EFFAD_ERR_ARG);
+    test_act16_width(&f, net);
     select_fixture_close(&f);
 }
 
