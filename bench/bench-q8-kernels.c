@@ -13,7 +13,7 @@
  * are also timed against the AVX2 ones, the two alternated in rounds,
  * minima kept. Tables by name instead (as `effad --version` prints them):
  *
- *   build/bench-q8-kernels [--weight-bits=7] [TABLE [VS]]
+ *   build/bench-q8-kernels [--weight-bits=7|6] [TABLE [VS]]
  *
  * e.g. `avx2-vnni avx2`: the AVX-VNNI kernels against the plain AVX2 ones.
  */
@@ -50,7 +50,11 @@ static void *bbuf(size_t n, int lo, int hi)
 
 int main(int argc, char **argv)
 {
-    const int seven = argc > 1 && !strcmp(argv[1], "--weight-bits=7");
+    /* --weight-bits=7 or =6: the weights' range a model converted so holds
+     * (7: the u8s8 loop on plain AVX2, 6: u6s8; ops/x86/q8-gemm-6x16.h) */
+    const int bits = argc > 1 && !strcmp(argv[1], "--weight-bits=7") ? 7
+                   : argc > 1 && !strcmp(argv[1], "--weight-bits=6") ? 6 : 8;
+    const int seven = bits != 8, wlo = bits == 6 ? -32 : bits == 7 ? -64 : -127, whi = bits == 6 ? 32 : bits == 7 ? 63 : 127;
     const ops_kernels *kv = ops_kernels_for(ops_isa_best());
     /* the comparison: AVX2's where the best ISA is another */
     const ops_kernels *k2 = ops_isa_available(OPS_ISA_AVX2) && kv->isa != OPS_ISA_AVX2 ? ops_kernels_for(OPS_ISA_AVX2) : 0;
@@ -62,7 +66,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    printf("ISA %s, int8 weights %s\n", kv->name, seven ? "7-bit" : "8-bit");
+    printf("ISA %s, int8 weights %s\n", kv->name, bits == 6 ? "6-bit" : bits == 7 ? "7-bit" : "8-bit");
 
     static const struct { size_t m, k, n; int act, res; const char *what; } gs[] = {
         { 12544, 32, 16, OPS_ACT_NONE, 0, "b0 project" },
@@ -99,7 +103,7 @@ int main(int argc, char **argv)
         BEST_OF(tf, 0.2, kv->f32->gemm(&g, 0));
 
         uint8_t *qa = bbuf(m * k, 0, 255), *qc = bbuf(m * n, 0, 0), *qr = bbuf(m * n, 0, 255);
-        int8_t *qb = bbuf(k * n, seven ? -64 : -127, seven ? 63 : 127);
+        int8_t *qb = bbuf(k * n, wlo, whi);
         float *mult = fbuf(n, 1e-5f, 1e-4f);
         ops_q8_gemm_args q;
         memset(&q, 0, sizeof q);
@@ -190,7 +194,7 @@ int main(int argc, char **argv)
         BEST_OF(tf, 0.1, DW_CALLS(kv->f32->dwconv, d));
 
         uint8_t *qi = bbuf(ni, 0, 255), *qo = bbuf(no, 0, 0);
-        int8_t *qw = bbuf(nw, seven ? -64 : -127, seven ? 63 : 127);
+        int8_t *qw = bbuf(nw, wlo, whi);
         float *mult = fbuf((size_t)c, 1e-4f, 1e-3f);
         int32_t *qs = calloc((size_t)c, sizeof(int32_t));
         ops_q8_dwconv_args q;

@@ -98,7 +98,7 @@ function report(resultsPath, mdPath, opt) {
     'Cold: in-process, program start (main() / first line of the script) -> model loaded -> first inference done; ' +
       'wall: spawn -> exit of a fresh process doing one inference (includes node start-up for ORT). Model file in page cache.',
   ];
-  const defaults = rows.filter((r) => r.tool === 'int8-defaults');
+  const defaults = rows.filter((r) => r.tool === 'int8-defaults' || r.tool === 'int8-fast');
   const text = `${table}\n\n${notes.map((l) => `- ${l}`).join('\n')}\n${int8Table(groups, machine)}` +
     `${defaultsTable(groups, machine, defaults)}${a16Table(groups, machine)}` +
     `${isaTable(groups, machine)}${xnnTable(groups)}`;
@@ -148,26 +148,29 @@ function ortFp32On(g, isa) {
 // kernels and each extra path, paired with ORT float32 on the same ISA
 // where the run has it, beside the all-int8 model and float32.
 function defaultsTable(groups, machine, defaults) {
-  const list = [...groups.values()].filter((g) => (g.effad8d || []).length);
+  const list = [...groups.values()].filter((g) => (g.effad8d || []).length || (g.effad8f || []).length);
   if (!list.length) return '';
   const head = ['model', 'threads', 'kernels', 'defaults ms', 'ORT fp32 ms', 'defaults/ORT fp32 paired',
-    'all-int8 ms', 'effad fp32 ms'];
+    '--fast ms', '--fast/ORT fp32 paired', 'all-int8 ms', 'effad fp32 ms'];
   const lines = [];
   for (const g of list)
     for (const isa of ['', ...(machine.extra_isas || [])]) {
-      const d = runsOn(g, 'effad8d', isa);
-      if (!d.length) continue;
+      const d = runsOn(g, 'effad8d', isa), f = runsOn(g, 'effad8f', isa);
+      if (!d.length && !f.length) continue;
       const o = ortFp32On(g, isa), e8 = runsOn(g, 'effad8', isa), e = runsOn(g, 'effad', isa.replace(/-vnni$/, ''));
-      lines.push([g.label, g.threads, isa || machine.kernels || '?', ms(med(d)), ms(med(o)), paired(d, o).toFixed(2),
-        e8.length ? ms(med(e8)) : '-', e.length ? ms(med(e)) : '-'].map(String));
+      const cell = (x) => (x.length ? ms(med(x)) : '-'), ratio = (x) => (x.length ? paired(x, o).toFixed(2) : '-');
+      lines.push([g.label, g.threads, isa || machine.kernels || '?', cell(d), ms(med(o)), ratio(d), cell(f), ratio(f),
+        cell(e8), cell(e)].map(String));
     }
-  const chose = defaults.map((r) => `${r.label}: ${r.blocks}`).join('; ');
-  return ['', '## int8 as convert chooses by default', '', ...grid(head, lines), '',
+  const chose = defaults.map((r) => `${r.label}${r.tool === 'int8-fast' ? ' --fast' : ''}: ${r.blocks}`).join('; ');
+  return ['', '## int8 as convert chooses (its defaults, and --fast)', '', ...grid(head, lines), '',
     `- defaults: the .efm of \`effad convert --int8 --calib DIR --weight-bits ${machine.int8_weight_bits || '?'}\` with` +
       ' every other choice convert\'s own ' +
       '(ranges, headroom, float32, 16x8 and weight-only blocks, by measured error on the synthetic calibration set): ' +
       'the int8 model a user keeping the defaults deploys, and the form tests/int8/fidelity.sh measures the fidelity ' +
       'of. Its float32 and weight-only blocks run at float32 speed, its 16x8 blocks on the 16x8 kernels. ' +
+      '--fast: the same with `--fast` (no float32 or weight-only blocks; 16x8 with 8-bit weights where it cuts the ' +
+      'measured error; 6-bit weights elsewhere). ' +
       `Chosen: ${chose || '?'}. Same rounds, rotating order; ` +
       'paired with ORT float32 on the same ISA where the run has it (as in the tables below).',
     ''].join('\n');
