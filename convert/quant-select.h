@@ -59,7 +59,12 @@
  *     16x8 first and weight-only after lost the metal set at 8 bits
  *     (0.9892), and without stage 3 (float budget 0) 16x8 alone missed on
  *     the small demo networks (seeds 4, 6, 8: 0.91-0.95), where float32
- *     also spares the early blocks' few weights their rounding.
+ *     also spares the early blocks' few weights their rounding -- while
+ *     a 16x8 unit's weights had the model's 6 bits. They have 8 now
+ *     (quant_unit_weight_bits: free in its kernels), and 16x8 alone
+ *     keeps those seeds (mean 0.9951, none under 0.99): `convert --fast`
+ *     is that, stage 3 and 3b off, 3a over any share of the MACs
+ *     (README, "--fast").
  *
  * Before any of them, with QUANT_ROUND_GPTQ, the int8 weights are rounded
  * once from the float model's activations on the calibration images
