@@ -467,6 +467,18 @@ static int widest_code(const effad_conv *c)
     return m;
 }
 
+/* quant_select with fixed ranges (min/max x 1.5, no measured stages) and
+ * GPTQ's codes of `bits` bits. */
+static void gptq_options(quant_select_options *o, int bits)
+{
+    memset(o, 0, sizeof *o);
+    o->weight_bits = bits;
+    o->act_bits = 8;
+    o->method = CALIB_MINMAX;
+    o->headroom = 1.5f;
+    o->weight_round = QUANT_ROUND_GPTQ;
+}
+
 /* A 16x8 block in a model of 6-bit GPTQ weights takes 8-bit weights
  * rounded to nearest (quant_unit_weight_bits): its projection holds
  * exactly quant_weights' 8-bit codes and scales (re-laid HWIO), wider
@@ -475,12 +487,7 @@ static void test_act16_width(select_fixture *f, const mnet *net)
 {
     enum { B16 = 1 };
     quant_select_options o;
-    memset(&o, 0, sizeof o);
-    o.weight_bits = 6;
-    o.act_bits = 8;
-    o.method = CALIB_MINMAX;
-    o.headroom = 1.5f;
-    o.weight_round = QUANT_ROUND_GPTQ;
+    gptq_options(&o, 6);
     o.act16[B16] = 1;
     static convert_quant q;
     static quant_select_report rep;
@@ -590,12 +597,7 @@ static void test_network(void)
     /* quant_select with GPTQ leaves codes of its bits in the session, and
      * one to nearest drops them */
     quant_select_options o;
-    memset(&o, 0, sizeof o);
-    o.weight_bits = 7;
-    o.act_bits = 8;
-    o.method = CALIB_MINMAX;
-    o.headroom = 1.5f;
-    o.weight_round = QUANT_ROUND_GPTQ;
+    gptq_options(&o, 7);
     static convert_quant qs;
     static quant_select_report rep;
     CHECK_MSG(quant_select(f.cs, &f.in, &o, &qs, &rep, &e) == EFFAD_OK, "%s", e.msg);
