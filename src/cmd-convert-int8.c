@@ -407,8 +407,9 @@ effad_status convert_int8_run(convert_int8 *c, convert_session *cs, convert_quan
      * (quant_unit_weight_bits): with every unit 16x8 a narrower width
      * would only be a GPTQ pass whose codes no unit uses */
     if (c->co.select.act_bits == 16 && c->co.select.weight_bits < 8)
-        return effad_fail(e, EFFAD_ERR_ARG, "--weight-bits %d with --act-bits 16: 16x8 blocks take 8-bit weights (their "
-                          "kernels multiply int16 pairs, no faster for narrower weights)", c->co.select.weight_bits);
+        return effad_fail(e, EFFAD_ERR_ARG, "%d-bit weights (--weight-bits%s) with --act-bits 16: 16x8 blocks take "
+                          "8-bit weights (their kernels multiply int16 pairs, no faster for narrower weights)",
+                          c->co.select.weight_bits, c->fast ? " or --fast" : "");
     /* GPTQ by default where it was measured to pay: at 6 bits rounding to
      * nearest left 5 of the demo sets of seeds 1-10 under Spearman 0.99
      * and GPTQ none; at 7 and 8 bits the two were level within the

@@ -84,8 +84,10 @@ effad convert "$T/fast.onnx" -o "$T/fast-back.efm" > "$T/fast-back.txt" 2>&1 &&
     effad features "$T/fast-back.efm" --tensor $G/input.f32 -o "$T/b.f32" && cmp -s "$T/a.f32" "$T/b.f32" ||
     bad "the --fast QDQ graph read back gives other levels: $(cat "$T/fast-back.txt")"
 expect_fail "fast without int8" "--fast is a choice of --int8's" effad convert $G/model.onnx -o "$T/x.efm" --fast
-expect_fail "narrow weights with act-bits 16" "--weight-bits 6 with --act-bits 16: 16x8 blocks take 8-bit weights" \
+expect_fail "narrow weights with act-bits 16" "6-bit weights (--weight-bits) with --act-bits 16: 16x8 blocks take 8-bit" \
     effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --act-bits 16 --weight-bits 6 --quiet
+expect_fail "fast with act-bits 16" "6-bit weights (--weight-bits or --fast) with --act-bits 16" \
+    effad convert $G/model.onnx -o "$T/x.efm" --int8 --calib "$T/cal" --fast --act-bits 16 --quiet
 # a float .efm as input (the demo model); no weight-only or 16x8 blocks,
 # whose float layers or finer steps would round differently per kernel
 # path too (below)
