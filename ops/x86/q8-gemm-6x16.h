@@ -45,7 +45,13 @@
  * Registers: 12 accumulators, 2 B vectors, the broadcast A value and one
  * product: all 16 ymm for i16 (the loop is kept free of anything else so
  * that the compiler can allocate it without spilling); u8s8 also needs the
- * vector of ones and spills one accumulator to L1.
+ * vector of ones and spills one accumulator to L1. u6s8, which holds four
+ * B vectors and two broadcasts, spilled five or six accumulators in every
+ * step; it runs the tile as two passes over k of three rows each (six
+ * accumulators: no spill; B read twice, from L1). Measured (plain AVX2
+ * table, one thread pinned, shared Zen 5, three alternated runs, the
+ * --fast bench models): B4's 1x1 layers 35.1-35.8 -> 33.9-34.1 ms, the
+ * pass 60.1-63.1 -> 59.0-59.1; B0 6.65-6.74 -> 6.56-6.83 (noise).
  *
  * Epilogue: the activation is a compile-time constant of the tile (swish:
  * every expand and the head; none: the projections, with the residual;
@@ -450,17 +456,24 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int m
         c##r##0 = step_u6s8(c##r##0, av, av1, vb0, vb2);                            \
         c##r##1 = step_u6s8(c##r##1, av, av1, vb1, vb3);                            \
     }
-        for (; s + 2 <= steps; s += 2, bp += 4) {
-            const __m256i vb0 = _mm256_load_si256(bp), vb1 = _mm256_load_si256(bp + 1);
-            const __m256i vb2 = _mm256_load_si256(bp + 2), vb3 = _mm256_load_si256(bp + 3);
-            ROW6(0) ROW6(1) ROW6(2) ROW6(3) ROW6(4) ROW6(5)
-        }
+#define U6_PASS(r0, r1, r2)                                                         \
+    {                                                                               \
+        const __m256i *bq = bp;                                                     \
+        for (s = 0; s + 2 <= steps; s += 2, bq += 4) {                              \
+            const __m256i vb0 = _mm256_load_si256(bq), vb1 = _mm256_load_si256(bq + 1); \
+            const __m256i vb2 = _mm256_load_si256(bq + 2), vb3 = _mm256_load_si256(bq + 3); \
+            ROW6(r0) ROW6(r1) ROW6(r2)                                              \
+        }                                                                           \
+        if (s < steps) {                                                            \
+            const __m256i vb0 = _mm256_load_si256(bq), vb1 = _mm256_load_si256(bq + 1); \
+            ROW(r0, step_u8s8) ROW(r1, step_u8s8) ROW(r2, step_u8s8)                \
+        }                                                                           \
+    }
+        /* rows 0-2 over every k, then rows 3-5 (see Registers above) */
+        U6_PASS(0, 1, 2)
+        if (mr > 3) U6_PASS(3, 4, 5)
+#undef U6_PASS
 #undef ROW6
-        if (s < steps) {
-            const __m256i vb0 = _mm256_load_si256(bp), vb1 = _mm256_load_si256(bp + 1);
-            ROW(0, step_u8s8) ROW(1, step_u8s8) ROW(2, step_u8s8)
-            ROW(3, step_u8s8) ROW(4, step_u8s8) ROW(5, step_u8s8)
-        }
     } else if (mode == MODE_U8S8) {
         for (size_t s = 0; s < steps; s++, bp += 2) {
             const __m256i vb0 = _mm256_load_si256(bp), vb1 = _mm256_load_si256(bp + 1);
