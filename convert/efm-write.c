@@ -219,8 +219,7 @@ effad_status efm_write(const mnet *m, const efm_write_options *opt,
         snprintf(what, sizeof what, "block %d", i);
         quant_block_types t;
         quant_block(opt->quant, i, b->expand != 0, b->se_c > 0, &t);
-        w.unit_bits = quant_unit_weight_bits(opt->quant, opt->quant && i < opt->quant->n_blocks ?
-                                                         opt->quant->block_int8[i] : QUANT_UNIT_FLOAT);
+        w.unit_bits = t.weight_bits;
         const int q8 = t.int8_weights;
         any_int8 |= q8;
         if ((s = put_conv(&w, &r->conv[EFM_BC_EXPAND], b->expand, 0, what, &t.in, &t.expand_out, q8,

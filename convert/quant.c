@@ -83,6 +83,7 @@ void quant_block(const convert_quant *q, int i, int has_expand, int has_se, quan
 {
     const int unit = q && i < q->n_blocks ? q->block_int8[i] : QUANT_UNIT_FLOAT;
     t->int8_weights = unit != QUANT_UNIT_FLOAT;
+    t->weight_bits = quant_unit_weight_bits(q, unit);
     if (!has_act(unit)) {
         t->in = t->expand_out = t->dw_out = t->project_in = t->out = f32_type;
         return;

@@ -60,6 +60,7 @@ void quant_codes_free(quant_codes *c);   /* and the struct itself; NULL is fine 
 typedef struct quant_block_types {
     effad_qtype in, expand_out, dw_out, project_in, out;
     int int8_weights;
+    int weight_bits;        /* of those int8 weights: quant_unit_weight_bits */
 } quant_block_types;
 void quant_block(const convert_quant *q, int i, int has_expand, int has_se, quant_block_types *t);
 /* *int8_weights as quant_block_types'. */
