@@ -67,6 +67,21 @@
  * in blocks of rows that fit in L2 and each panel sweeps the block, so a
  * panel is read from L2/L3 once per block instead of once per 6 rows.
  *
+ * Prefetch: in that blocked order the first tile of each panel asks for
+ * the next panel into L2 (_MM_HINT_T1), the line at the offset its own k
+ * loop is reading, as the float GEMM does (f32-gemm-blocking.h): those are
+ * the late layers' weights, streamed from L3 or memory on every pass, and
+ * the next panel's first tile otherwise waited on each of its lines.
+ * Measured (--fast bench models, one thread pinned, shared Zen 5,
+ * 2026-12-05, four alternated pairs): plain AVX2 B4@380 59.0-60.7 ->
+ * 58.3-58.9 ms, B0 6.55-6.85 -> 6.37-6.63 (`--layers`: the expands 14.85-
+ * 14.95 -> 14.31-14.49 ms, the projections unchanged -- their B stays in
+ * L2 across A's blocks); AVX-VNNI B4 46.8-48.2 -> 46.2-47.0, B0 5.31-5.64
+ * -> 5.22-5.51. Not kept: into L1 (_MM_HINT_T0) instead, no better; the
+ * same in the 16x8 GEMM (q16-gemm-6x16.h) and the AVX-512 VNNI one, no
+ * change beyond the noise (B0 6.45-6.53 either way; AVX-512 B4 25.0-25.5
+ * -> 25.0-25.2).
+ *
  * A is copied per block when the tiles need it in another form: widened
  * to int16 for i16 panels, padded when k is not a multiple of 4, and
  * requantised when the call carries a_mult (the squeeze-excite rescale,
@@ -307,6 +322,7 @@ typedef struct q8_tile {
     const uint8_t *a;             /* the tile's first A row: 4 bytes per step */
     size_t lda;                   /* bytes from one A row to the next */
     const uint8_t *panel;         /* header, then B; the first of `panels` */
+    const uint8_t *next;          /* the panel to prefetch (see "Prefetch"), or NULL */
     size_t panels, panel_bytes;   /* consecutive panels of one call (below) */
     size_t steps;                 /* k quads (u8s8) or k pairs (i16) */
     size_t nr;                    /* valid columns 1..16 (16 when panels > 1) */
@@ -428,11 +444,16 @@ static inline __attribute__((always_inline)) __m256i step_i16(__m256i acc, __m25
     return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
 }
 
+/* The line of the next panel at the offset the k loop reads in this one. */
+#define PREFETCH_NEXT(at) _mm_prefetch((const char *)(next + ((const uint8_t *)(at) - panel)), _MM_HINT_T1)
+
 /* Panel p of the call's panels (see q8_tile). */
 static inline __attribute__((always_inline)) void tile(const int mr, const int mode, const int epi, const q8_tile *t,
                                                        size_t p)
 {
     const uint8_t *panel = t->panel + p * t->panel_bytes;
+    const uint8_t *next = t->next;   /* only ever set with one panel a call */
+    if (next) PREFETCH_NEXT(panel), PREFETCH_NEXT(panel + 64);   /* the header */
     /* start from -a_zero * colsum (see the top) */
     const __m256i z = _mm256_setzero_si256();
     const __m256i i0 = _mm256_sub_epi32(z, _mm256_load_si256((const __m256i *)(const void *)panel));
@@ -460,6 +481,7 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int m
     {                                                                               \
         const __m256i *bq = bp;                                                     \
         for (s = 0; s + 2 <= steps; s += 2, bq += 4) {                              \
+            if (r0 == 0 && next) PREFETCH_NEXT(bq), PREFETCH_NEXT(bq + 2);          \
             const __m256i vb0 = _mm256_load_si256(bq), vb1 = _mm256_load_si256(bq + 1); \
             const __m256i vb2 = _mm256_load_si256(bq + 2), vb3 = _mm256_load_si256(bq + 3); \
             ROW6(r0) ROW6(r1) ROW6(r2)                                              \
@@ -476,12 +498,14 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int m
 #undef ROW6
     } else if (mode == MODE_U8S8) {
         for (size_t s = 0; s < steps; s++, bp += 2) {
+            if (next) PREFETCH_NEXT(bp);
             const __m256i vb0 = _mm256_load_si256(bp), vb1 = _mm256_load_si256(bp + 1);
             ROW(0, step_u8s8) ROW(1, step_u8s8) ROW(2, step_u8s8)
             ROW(3, step_u8s8) ROW(4, step_u8s8) ROW(5, step_u8s8)
         }
     } else {
         for (size_t s = 0; s < steps; s++, bp += 2) {
+            if (next) PREFETCH_NEXT(bp);
             const __m256i vb0 = _mm256_load_si256(bp), vb1 = _mm256_load_si256(bp + 1);
             ROW(0, step_i16) ROW(1, step_i16) ROW(2, step_i16)
             ROW(3, step_i16) ROW(4, step_i16) ROW(5, step_i16)
@@ -510,6 +534,7 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int m
     if (mr > 4) store_rows(t, p, 4, mr > 5, x[8], x[9], x[10], x[11]);
 }
 #undef ROW
+#undef PREFETCH_NEXT
 
 /* One call: the tile rows against t->panels consecutive panels (a row of
  * tiles across small B: one indirect call per 6 rows, not per panel). */
@@ -663,6 +688,9 @@ ops_status Q8G_FN(q8_gemm_6x16)(const ops_q8_gemm_args *g, void *scratch)
                 else { t.a = u8 + i * kq4; t.lda = kq4; }
                 t.res = g->res ? g->res + (i0 + i) * g->res_stride + j0 : 0;
                 t.c = g->c + (i0 + i) * g->c_stride + j0;
+                /* blocks of A (B too big to sweep): the block's first tile
+                 * brings the next panel into L2 */
+                t.next = i == 0 && mc > Q8_MR && j1 < n ? packed + j1 / Q8_NR * pb : 0;
                 tiles[epi][mode][mr - 1](&t);
             }
         }
