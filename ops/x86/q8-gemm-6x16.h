@@ -487,6 +487,7 @@ static inline __attribute__((always_inline)) void tile(const int mr, const int m
             ROW6(r0) ROW6(r1) ROW6(r2)                                              \
         }                                                                           \
         if (s < steps) {                                                            \
+            if (r0 == 0 && next) PREFETCH_NEXT(bq);                                 \
             const __m256i vb0 = _mm256_load_si256(bq), vb1 = _mm256_load_si256(bq + 1); \
             ROW(r0, step_u8s8) ROW(r1, step_u8s8) ROW(r2, step_u8s8)                \
         }                                                                           \
