@@ -128,7 +128,7 @@ int main(int argc, char **argv)
                     if (s->cur[l][b] < s->best[l][b]) s->best[l][b] = s->cur[l][b];
         }
 
-    static const char *const names[EFFAD_LAYER_COUNT] = { "input copy", "stem", "expand", "depthwise", "squeeze-excite",
+    static const char *const names[EFFAD_LAYER_COUNT] = { "(input)", "stem", "expand", "depthwise", "squeeze-excite",
                                                           "project", "head", "taps", "expand+dw" };
     printf("%s, %d passes each: pooled outputs %s\n", argv[1], passes,
            memcmp(sd[0].out, sd[1].out, outs * sizeof(float)) ? "differ" : "bit-identical");

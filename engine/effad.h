@@ -165,7 +165,9 @@ typedef struct effad_threads {
  * clock. block is the MBConv block index, or 0. NULL (the default) costs one
  * test per layer. */
 typedef enum effad_layer {
-    EFFAD_LAYER_INPUT = 0,        /* CHW -> HWC copy of the input       */
+    EFFAD_LAYER_INPUT = 0,        /* never reported since the stem reads the
+                                     CHW input where it lies (kept: the
+                                     values after it stay the same)     */
     EFFAD_LAYER_STEM,
     EFFAD_LAYER_EXPAND,           /* 1x1 conv (GEMM)                    */
     EFFAD_LAYER_DEPTHWISE,        /* kxk depthwise (+ SE pooling)       */

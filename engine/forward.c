@@ -71,34 +71,6 @@ static ops_status to_type(effad_runner *r, act *x, const slot *io, int *cur, con
     return s;
 }
 
-/* The caller's CHW input to HWC, in chunks of INPUT_CHUNK pixels. */
-#define INPUT_CHUNK 4096
-typedef struct input_job { const float *chw; float *hwc; int pixels, c; } input_job;
-
-static void input_rows(void *ctx, int worker, int begin, int end)
-{
-    (void)worker;
-    const input_job *j = ctx;
-    const int p0 = begin * INPUT_CHUNK, p1 = end * INPUT_CHUNK < j->pixels ? end * INPUT_CHUNK : j->pixels;
-    if (j->c == 3) {
-        /* an image: the output written once, in order; a pass per channel
-         * wrote every line three times (Zen 3, `--layers`: B4 0.48-0.60 ->
-         * 0.24-0.29 ms, B0 0.13-0.22 -> 0.09-0.11 ms, 0.9 % of its pass).
-         * Three named planes, not a loop over c inside the pixel loop:
-         * that form was twice the time (B4 0.42-0.49 ms). */
-        const float *r = j->chw, *g = r + j->pixels, *b = g + j->pixels;
-        for (int p = p0; p < p1; p++) {
-            float *o = j->hwc + (size_t)p * 3;
-            o[0] = r[p];
-            o[1] = g[p];
-            o[2] = b[p];
-        }
-        return;
-    }
-    for (int ch = 0; ch < j->c; ch++)
-        for (int p = p0; p < p1; p++) j->hwc[(size_t)p * j->c + ch] = j->chw[(size_t)ch * j->pixels + p];
-}
-
 static effad_status kernel_failed(effad_error *e, ops_status s, const char *layer, int i)
 {
     return effad_fail(e, s == OPS_ERR_UNSUPPORTED ? EFFAD_ERR_UNSUPPORTED : EFFAD_ERR_ARG,
@@ -130,22 +102,16 @@ effad_status effad_run(effad_runner *r, const float *input_chw, float *const *po
     float *vec = (float *)(void *)run_buf(r, r->off_vec);
     ops_status s;
 
-    /* input: CHW -> HWC, once */
-    const size_t in_px = (size_t)r->in_h * r->in_w;
-    float *hwc = centred(io[1], in_px * m->in_c * sizeof(float));
-    input_job in = { input_chw, hwc, r->in_h * r->in_w, m->in_c };
-    (void)run_parallel(r, input_rows, &in, (r->in_h * r->in_w + INPUT_CHUNK - 1) / INPUT_CHUNK);
-    done(r, EFFAD_LAYER_INPUT, 0);
-
-    /* stem: conv kxk stride 2 + activation, in float (written as block 0
-     * reads it when the plan says so: plan.c, stem_type) */
+    /* stem: conv kxk stride 2 + activation, in float, reading the CHW
+     * input where it lies (written as block 0 reads it when the plan says
+     * so: plan.c, stem_type) */
     int h = r->stem_g.out_h, w = r->stem_g.out_w, cur = 0;
     act x = { centred(io[0], (size_t)h * w * m->stem.cout * run_elem_bytes(&r->stem_to)), r->stem_to };
     const int stem_quantises = x.q.dtype != m->stem.out_q.dtype;   /* and pools its own tap (plan.c) */
     const int t0 = stem_quantises ? plan_stem_tap(m) : -1;
     float *pool0 = t0 >= 0 && pooled ? pooled[t0] : 0;
     float *map0 = t0 >= 0 && (r->map_taps >> t0 & 1u) ? (float *)(void *)run_buf(r, r->off_map[t0]) : 0;
-    if ((s = run_stem(r, &m->stem, &r->stem_g, hwc, x.p, &x.q, pool0, map0))) return kernel_failed(e, s, "stem", 0);
+    if ((s = run_stem(r, &m->stem, &r->stem_g, input_chw, x.p, &x.q, pool0, map0))) return kernel_failed(e, s, "stem", 0);
     done(r, EFFAD_LAYER_STEM, 0);
     seen(r, EFFAD_AT_STEM, 0, x.p, &x.q, h, w, m->stem.cout, 0);
     if (!stem_quantises && (s = emit_taps(r, 0, &x, h, w, m->stem.cout, pooled))) return kernel_failed(e, s, "tap", 0);

@@ -6,10 +6,12 @@
  * int8 model's buffers are a quarter of its float one's (16x8: a half).
  *
  * Buffers:
- *   x0, x1   ping-pong block inputs/outputs; also the HWC copy of the input
- *            (x1) and each type conversion; each sized for what lands in
- *            it: on B4 the stem's 190x190x48 output is x0's alone, and a
- *            buffer that large twice left 3.3 MB of the arena unused
+ *   x0, x1   ping-pong block inputs/outputs and each type conversion (the
+ *            stem reads the caller's CHW input where it lies, so there is
+ *            no copy of it: until 2026-12-05 its HWC copy set x1's size,
+ *            int8 B0's arena 2.05 -> 1.64 MB); each sized for what lands
+ *            in it: on B4 the stem's 190x190x48 output is x0's alone, and
+ *            a buffer that large twice left 3.3 MB of the arena unused
  *   exp      the expanded map of the widest expand 1x1 not fused (below)
  *   dw       the depthwise output (and its squeeze-excite partial sums)
  *   vec      per-channel float vectors: SE mean, gate, hidden, band partial
@@ -223,12 +225,11 @@ static effad_status plan(effad_runner *r, const effad_model *m, const ops_kernel
     int h = r->stem_g.out_h, w = r->stem_g.out_w;
     const int prepacked = (o->flags & EFFAD_PLAN_PREPACKED) != 0;
     r->stem_to = stem_type(m, o->flags);
-    /* x0 and x1 as effad_run uses them (forward.c): the input's HWC copy in
-     * x1, the stem's output in x0; then every output, and every type
-     * conversion (to_type), in the one the current activation is not in.
-     * cur: which holds it, cur_t: its type. */
-    size_t io[2] = { (size_t)h * w * m->stem.cout * plan_elem_bytes(&r->stem_to),
-                     (size_t)m->in_c * in_h * in_w * plan_elem_bytes(&m->stem.in_q) };
+    /* x0 and x1 as effad_run uses them (forward.c): the stem's output in
+     * x0; then every output, and every type conversion (to_type), in the
+     * one the current activation is not in. cur: which holds it, cur_t:
+     * its type. */
+    size_t io[2] = { (size_t)h * w * m->stem.cout * plan_elem_bytes(&r->stem_to), 0 };
     int cur = 0;
     effad_dtype cur_t = r->stem_to.dtype;
 #define LANDS(bytes) (io[1 - cur] = max_sz(io[1 - cur], (bytes)), cur = 1 - cur)

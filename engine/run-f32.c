@@ -323,7 +323,7 @@ typedef struct stem_job {
 static ops_status stem_bands_quantised(const stem_job *j, int worker, int begin, int end)
 {
     const ops_conv_args *cv = &j->cv;
-    const size_t in_row = (size_t)cv->in_dims.w * cv->in_dims.c, out_row = (size_t)cv->out_dims.w * cv->out_dims.c;
+    const size_t in_row = ops_conv_in_steps(cv).row, out_row = (size_t)cv->out_dims.w * cv->out_dims.c;
     for (int band = begin; band < end; band++) {
         int y0, y1;
         run_band_rows(band, cv->out_dims.h, &y0, &y1);
@@ -368,6 +368,7 @@ ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geom *g, c
     memset(&j, 0, sizeof j);
     j.r = r;
     j.cv.in = in;   j.cv.in_dims = (ops_hwc){ g->in_h, g->in_w, c->cin };
+    j.cv.in_plane = (size_t)g->in_h * g->in_w;   /* the caller's CHW image, read where it lies */
     j.cv.w = run_f32_weights(r, c);  j.cv.bias = f32_of(&c->b);
     j.cv.g = run_geom(c, g);
     j.cv.groups = c->groups;

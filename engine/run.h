@@ -75,7 +75,8 @@ ops_status run_dw(effad_runner *r, const effad_conv *c, const effad_geom *g, con
 /* expand -> depthwise through per-worker rings of rows (plan.h). */
 ops_status run_expand_dw(effad_runner *r, const effad_block *b, const effad_geom *g, int ring_rows,
                          const void *in, void *out, void *bands, float *mean);
-/* The stem in float; out is of type `to`: float32, or int8 / int16
+/* The stem in float, reading the caller's CHW image `in` where it lies
+ * (ops_conv_args.in_plane); out is of type `to`: float32, or int8 / int16
  * quantised band by band from the worker's scratch, which then also feeds
  * the stem's tap, if any: pooled and map (either NULL) as f32_run_tap. */
 ops_status run_stem(effad_runner *r, const effad_conv *c, const effad_geom *g, const float *in, void *out,

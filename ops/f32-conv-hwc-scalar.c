@@ -1,5 +1,6 @@
-/* General 2-D convolution, HWC activations, HWIO weights: the stem, and
- * grouped or dilated convolutions met by the conformance runner. */
+/* General 2-D convolution, HWC (or planar CHW) activations, HWIO weights:
+ * the stem, and grouped or dilated convolutions met by the conformance
+ * runner. */
 #include "ops.h"
 
 ops_status f32_conv_hwc_scalar(const ops_conv_args *a)
@@ -11,6 +12,7 @@ ops_status f32_conv_hwc_scalar(const ops_conv_args *a)
     if (ic % a->groups || oc % a->groups) return OPS_ERR_ARG;
     if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end) return OPS_ERR_ARG;
     const int icg = ic / a->groups, ocg = oc / a->groups;
+    const ops_conv_steps st = ops_conv_in_steps(a);
 
     for (int oy = a->row_begin; oy < a->row_end; oy++) {
         for (int ox = 0; ox < ow; ox++) {
@@ -22,11 +24,11 @@ ops_status f32_conv_hwc_scalar(const ops_conv_args *a)
                 for (int kx = 0; kx < g.kw; kx++) {
                     int ix = ox * g.stride_w - g.pad_left + kx * g.dil_w;
                     if (ix < 0 || ix >= iw) continue;
-                    const float *px = a->in + ((size_t)iy * iw + ix) * ic;
+                    const float *px = a->in + (size_t)iy * st.row + (size_t)ix * st.col;
                     const float *wk = a->w + ((size_t)ky * g.kw + kx) * icg * oc;
                     for (int grp = 0; grp < a->groups; grp++) {
                         for (int ci = 0; ci < icg; ci++) {
-                            float v = px[grp * icg + ci];
+                            float v = px[(size_t)(grp * icg + ci) * st.chan];
                             const float *wr = wk + (size_t)ci * oc + grp * ocg;
                             float *og = o + grp * ocg;
                             for (int co = 0; co < ocg; co++) og[co] += v * wr[co];

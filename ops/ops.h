@@ -74,7 +74,11 @@ ops_status f32_act_scalar(float *x, size_t n, ops_act act);
 /* ---- general convolution (the stem; grouped conv for conformance) ------ *
  * out[oy][ox][co] = act(bias[co] + sum in[iy][ix][ci] * w[ky][kx][ci'][co])
  * Rows [row_begin, row_end) of the output are produced, so that a thread
- * pool can split the work by output row without changing any result.     */
+ * pool can split the work by output row without changing any result.
+ * The input is HWC when in_plane is 0, else planar (the caller's CHW
+ * image): channel ci's rows of in_dims.w floats start in_plane floats
+ * after channel ci - 1's. The stem reads the image where it lies, so the
+ * pass makes no HWC copy of it (ops_conv_in_steps).                      */
 typedef struct ops_conv_args {
     const float *in;  ops_hwc in_dims;
     const float *w;   const float *bias;   /* bias may be NULL */
@@ -82,8 +86,20 @@ typedef struct ops_conv_args {
     ops_act act;
     float *out;       ops_hwc out_dims;
     int row_begin, row_end;
+    size_t in_plane;                       /* 0: HWC; else CHW, this plane stride */
 } ops_conv_args;
 ops_status f32_conv_hwc_scalar(const ops_conv_args *a);
+
+/* Element steps of the input between rows, columns and channels: element
+ * (iy, ix, ci) is in[iy * row + ix * col + ci * chan]. */
+typedef struct ops_conv_steps { size_t row, col, chan; } ops_conv_steps;
+static inline ops_conv_steps ops_conv_in_steps(const ops_conv_args *a)
+{
+    const size_t w = (size_t)a->in_dims.w, c = (size_t)a->in_dims.c;
+    ops_conv_steps s = { w * c, c, 1 };
+    if (a->in_plane) { s.row = w; s.col = 1; s.chan = a->in_plane; }
+    return s;
+}
 
 /* ---- depthwise convolution (groups == channels, multiplier 1) ----------- *
  * chan_sum, when not NULL, receives (+=) the per-channel sum of the output

@@ -60,11 +60,11 @@ static void on_layer(void *ctx, effad_layer layer, int block)
 
 /* Layer types for the totals: what a kernel author would optimise. */
 /* The three T_GEMM_* rows split T_GEMM (not added to the total again). */
-enum { T_STEM, T_GEMM, T_DW3, T_DW5, T_DWK, T_FUSED, T_SE, T_TAPS, T_INPUT, T_GEMM_EXPAND, T_GEMM_PROJECT,
+enum { T_STEM, T_GEMM, T_DW3, T_DW5, T_DWK, T_FUSED, T_SE, T_TAPS, T_GEMM_EXPAND, T_GEMM_PROJECT,
        T_GEMM_HEAD, T_COUNT };
 static const char *const type_names[T_COUNT] = {
     "stem conv", "1x1 conv (GEMM)", "depthwise 3x3", "depthwise 5x5", "depthwise other", "expand+depthwise",
-    "squeeze-excite", "taps", "input copy", "  expand (+act)", "  project (+gate,skip)", "  head (+act)"
+    "squeeze-excite", "taps", "  expand (+act)", "  project (+gate,skip)", "  head (+act)"
 };
 
 static int dw_type(const effad_conv *c)
@@ -81,7 +81,6 @@ static void type_totals(const effad_runner *r, const profile *p, int runs, total
     memset(t, 0, sizeof *t);
     const effad_geom sg = effad_stem_geom(r);
     int h = sg.out_h, w = sg.out_w;
-    t->ms[T_INPUT] = p->ms[EFFAD_LAYER_INPUT][0];
     t->ms[T_STEM] = p->ms[EFFAD_LAYER_STEM][0];
     t->macs[T_STEM] = (long long)h * w * m->stem.cout * m->stem.cin / m->stem.groups * m->stem.kh * m->stem.kw;
     for (int i = 0; i < m->n_blocks; i++) {
@@ -147,7 +146,7 @@ static void print_layers(FILE *f, const effad_runner *r, const profile *p, int r
     for (int k = 0; k < T_GEMM_EXPAND; k++) total += t.ms[k];
     fprintf(f, "\nper layer type, ms per pass:\n  %-22s %9s %6s %10s %9s\n", "type", "ms", "%", "MMACs", "GMAC/s");
     static const int order[T_COUNT] = { T_STEM, T_GEMM, T_GEMM_EXPAND, T_GEMM_PROJECT, T_GEMM_HEAD, T_DW3, T_DW5,
-                                        T_DWK, T_FUSED, T_SE, T_TAPS, T_INPUT };
+                                        T_DWK, T_FUSED, T_SE, T_TAPS };
     for (int i = 0; i < T_COUNT; i++) {
         int k = order[i];
         if (t.ms[k] <= 0 && !t.macs[k]) continue;

@@ -1,7 +1,7 @@
 /*
- * General convolution, HWC / HWIO, vectorised over output channels: the
- * EfficientNet stem (3x3 stride 2, 3 -> 32..64 channels) and any other
- * dense conv. Each input value is broadcast against a row of HWIO weights,
+ * General convolution, HWC (or the caller's planar CHW image) / HWIO,
+ * vectorised over output channels: the EfficientNet stem (3x3 stride 2,
+ * 3 -> 32..64 channels) and any other dense conv. Each input value is broadcast against a row of HWIO weights,
  * which are contiguous in the output channel, so no re-layout is needed.
  * Output channels go 16 at a time (four accumulators reused over every tap
  * and input channel), then 4, then 1..3 with lane loads.
@@ -17,6 +17,7 @@ static int conv_taps(const ops_conv_args *a, int oy, int ox,
 {
     const ops_conv_geom g = a->g;
     const int ih = a->in_dims.h, iw = a->in_dims.w, ic = a->in_dims.c, oc = a->out_dims.c;
+    const ops_conv_steps st = ops_conv_in_steps(a);
     int n = 0;
     for (int ky = 0; ky < g.kh; ky++) {
         int iy = oy * g.stride_h - g.pad_top + ky * g.dil_h;
@@ -24,7 +25,7 @@ static int conv_taps(const ops_conv_args *a, int oy, int ox,
         for (int kx = 0; kx < g.kw; kx++) {
             int ix = ox * g.stride_w - g.pad_left + kx * g.dil_w;
             if (ix < 0 || ix >= iw) continue;
-            in_tap[n] = a->in + ((size_t)iy * iw + ix) * ic;
+            in_tap[n] = a->in + (size_t)iy * st.row + (size_t)ix * st.col;
             w_tap[n] = a->w + ((size_t)ky * g.kw + kx) * ic * oc;
             n++;
         }
@@ -44,6 +45,7 @@ ops_status f32_conv_hwc_neon(const ops_conv_args *a)
         return f32_conv_hwc_scalar(a);
 
     const float *in_tap[MAX_TAPS], *w_tap[MAX_TAPS];
+    const size_t chan = ops_conv_in_steps(a).chan;
     for (int oy = a->row_begin; oy < a->row_end; oy++) {
         for (int ox = 0; ox < ow; ox++) {
             float *o = a->out + ((size_t)oy * ow + ox) * oc;
@@ -60,7 +62,7 @@ ops_status f32_conv_hwc_neon(const ops_conv_args *a)
                 for (int t = 0; t < nt; t++) {
                     const float *px = in_tap[t], *wr = w_tap[t] + co;
                     for (int ci = 0; ci < ic; ci++, wr += oc) {
-                        const float v = px[ci];
+                        const float v = px[(size_t)ci * chan];
                         s0 = vfmaq_n_f32(s0, vld1q_f32(wr), v);
                         s1 = vfmaq_n_f32(s1, vld1q_f32(wr + 4), v);
                         s2 = vfmaq_n_f32(s2, vld1q_f32(wr + 8), v);
@@ -80,7 +82,7 @@ ops_status f32_conv_hwc_neon(const ops_conv_args *a)
                     const float *px = in_tap[t], *wr = w_tap[t] + co;
                     for (int ci = 0; ci < ic; ci++, wr += oc) {
                         float32x4_t w = n == 4 ? vld1q_f32(wr) : ops_neon_load_tail(wr, n);
-                        s = vfmaq_n_f32(s, w, px[ci]);
+                        s = vfmaq_n_f32(s, w, px[(size_t)ci * chan]);
                     }
                 }
                 s = ops_neon_actq(s, a->act);

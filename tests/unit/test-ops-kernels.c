@@ -382,7 +382,7 @@ static void test_dwconv(const ops_kernels *kt)
 static void test_conv(const ops_kernels *kt)
 {
     static const int ocs[] = { 1, 7, 8, 16, 24, 32, 33, 40, 48, 64, 96 };
-    int cases = 0, bad = 0, split_bad = 0;
+    int cases = 0, bad = 0, split_bad = 0, planar_bad = 0;
     for (int t = 0; t < 200; t++) {
         ops_conv_args cv;
         memset(&cv, 0, sizeof cv);
@@ -422,6 +422,25 @@ static void test_conv(const ops_kernels *kt)
                       kt->name, k, g.stride_h, g.dil_h, g.pad_top, g.pad_left, ih, iw, ic, oc, groups,
                       cv.act.kind, e);
         }
+        {
+            /* the same input planar (CHW, a plane stride past h*w): every
+             * value the same bits as from HWC, the reference's and the
+             * kernel's alike -- the stem reads the caller's image so */
+            const size_t plane = (size_t)ih * iw + (size_t)(t % 5);
+            float *chw = rnd_buf(plane * ic, 0, 0);
+            for (int y = 0; y < ih; y++)
+                for (int x = 0; x < iw; x++)
+                    for (int c = 0; c < ic; c++)
+                        chw[(size_t)c * plane + (size_t)y * iw + x] = in[((size_t)y * iw + x) * ic + c];
+            ops_conv_args pl = cv;
+            pl.in = chw; pl.in_plane = plane;
+            pl.out = got2;
+            CHECK(f32_conv_hwc_scalar(&pl) == OPS_OK);
+            planar_bad += memcmp(got2, want, on * sizeof *got2) != 0;
+            CHECK(kt->f32->conv(&pl) == OPS_OK);
+            planar_bad += memcmp(got2, got, on * sizeof *got2) != 0;
+            free(chw);
+        }
         if (oh > 1) {
             int cut = rnd_int(1, oh - 1);
             cv.out = got2;
@@ -434,6 +453,7 @@ static void test_conv(const ops_kernels *kt)
         free(in); free(w); free(bias); free(want); free(got); free(got2);
     }
     CHECK_EQ_INT(split_bad, 0);
+    CHECK_EQ_INT(planar_bad, 0);
     printf("  %s conv: %d cases, %d over tolerance\n", kt->name, cases, bad);
 }
 
