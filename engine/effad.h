@@ -306,7 +306,8 @@ effad_status effad_arena_bytes(const effad_model *m, const struct ops_kernels *k
  * aligned. arena == NULL plans the geometry only (effad_run refuses). */
 effad_status effad_runner_init(effad_runner *r, const effad_model *m, const struct ops_kernels *k,
                                const effad_plan_opts *o, void *arena, size_t arena_bytes, effad_error *e);
-/* One forward pass on a CHW float tensor (already normalised).
+/* One forward pass on a CHW float tensor (already normalised), read in
+ * place by the stem (it must stay unchanged until effad_run returns).
  * pooled[t] (pooled may be NULL, entries may be NULL) receives tap t's
  * spatially averaged vector; the taps planned in map_taps keep their full
  * map in the arena until the next pass (effad_tap_map). */

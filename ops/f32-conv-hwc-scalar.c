@@ -9,7 +9,7 @@ ops_status f32_conv_hwc_scalar(const ops_conv_args *a)
     const ops_conv_geom g = a->g;
     const int ih = a->in_dims.h, iw = a->in_dims.w, ic = a->in_dims.c;
     const int ow = a->out_dims.w, oc = a->out_dims.c;
-    if (ic % a->groups || oc % a->groups) return OPS_ERR_ARG;
+    if (ic % a->groups || oc % a->groups || !ops_conv_plane_ok(a)) return OPS_ERR_ARG;
     if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end) return OPS_ERR_ARG;
     const int icg = ic / a->groups, ocg = oc / a->groups;
     const ops_conv_steps st = ops_conv_in_steps(a);

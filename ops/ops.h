@@ -100,6 +100,11 @@ static inline ops_conv_steps ops_conv_in_steps(const ops_conv_args *a)
     if (a->in_plane) { s.row = w; s.col = 1; s.chan = a->in_plane; }
     return s;
 }
+/* Whether a planar input's planes hold their h x w (else OPS_ERR_ARG). */
+static inline int ops_conv_plane_ok(const ops_conv_args *a)
+{
+    return !a->in_plane || a->in_plane >= (size_t)a->in_dims.h * (size_t)a->in_dims.w;
+}
 
 /* ---- depthwise convolution (groups == channels, multiplier 1) ----------- *
  * chan_sum, when not NULL, receives (+=) the per-channel sum of the output

@@ -1,8 +1,9 @@
 /*
  * General convolution, HWC (or the caller's planar CHW image) / HWIO,
  * vectorised over output channels: the EfficientNet stem (3x3 stride 2,
- * 3 -> 32..64 channels) and any other dense conv. Each input value is broadcast against a row of HWIO weights,
- * which are contiguous in the output channel, so no re-layout is needed.
+ * 3 -> 32..64 channels) and any other dense conv. Each input value is
+ * broadcast against a row of HWIO weights, which are contiguous in the
+ * output channel, so no re-layout is needed.
  * Output channels go 16 at a time (four accumulators reused over every tap
  * and input channel), then 4, then 1..3 with lane loads.
  *
@@ -39,7 +40,7 @@ ops_status f32_conv_hwc_neon(const ops_conv_args *a)
 {
     if (!a || !a->in || !a->w || !a->out || a->groups < 1) return OPS_ERR_ARG;
     const int ic = a->in_dims.c, oc = a->out_dims.c, ow = a->out_dims.w;
-    if (ic % a->groups || oc % a->groups) return OPS_ERR_ARG;
+    if (ic % a->groups || oc % a->groups || !ops_conv_plane_ok(a)) return OPS_ERR_ARG;
     if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end) return OPS_ERR_ARG;
     if (a->groups != 1 || a->g.kh < 1 || a->g.kw < 1 || a->g.kh > 11 || a->g.kw > 11)
         return f32_conv_hwc_scalar(a);

@@ -16,7 +16,7 @@ static inline ops_status conv_hwc_cols(const ops_conv_args *a, int *ox_lo, int *
     if (!a || !a->in || !a->w || !a->out || a->groups < 1) return OPS_ERR_ARG;
     const ops_conv_geom g = a->g;
     const int iw = a->in_dims.w, ow = a->out_dims.w, oc = a->out_dims.c;
-    if (a->in_dims.c % a->groups || oc % a->groups) return OPS_ERR_ARG;
+    if (a->in_dims.c % a->groups || oc % a->groups || !ops_conv_plane_ok(a)) return OPS_ERR_ARG;
     if (a->row_begin < 0 || a->row_end > a->out_dims.h || a->row_begin > a->row_end) return OPS_ERR_ARG;
     if (a->groups != 1 || oc < 1 || g.kh < 1 || g.kw < 1 || g.stride_h < 1 || g.stride_w < 1 ||
         g.dil_h < 1 || g.dil_w < 1 || g.pad_top < 0 || g.pad_left < 0)

@@ -439,6 +439,11 @@ static void test_conv(const ops_kernels *kt)
             planar_bad += memcmp(got2, want, on * sizeof *got2) != 0;
             CHECK(kt->f32->conv(&pl) == OPS_OK);
             planar_bad += memcmp(got2, got, on * sizeof *got2) != 0;
+            if (ih * iw > 1) {   /* planes that overlap: refused */
+                pl.in_plane = (size_t)ih * iw - 1;
+                CHECK(f32_conv_hwc_scalar(&pl) == OPS_ERR_ARG);
+                CHECK(kt->f32->conv(&pl) == OPS_ERR_ARG);
+            }
             free(chw);
         }
         if (oh > 1) {
