@@ -185,7 +185,7 @@ static effad_status exec_conv(run *r, const layer *L, const ctensor *x, ctensor 
             ops_dwconv_args a = { in, { h, w, c }, wt, L->b, geom, L->act, out, { oh, ow, oc }, 0, oh, 0, 0 };
             st = K->f32->dwconv(&a);
         } else {
-            ops_conv_args a = { in, { h, w, c }, wt, L->b, geom, L->groups, L->act, out, { oh, ow, oc }, 0, oh };
+            ops_conv_args a = { in, { h, w, c }, wt, L->b, geom, L->groups, L->act, out, { oh, ow, oc }, 0, oh, 0 };
             st = K->f32->conv(&a);
         }
         if (st) { s = kernel_fail(st, pointwise ? "gemm" : depthwise ? "dwconv" : "conv", e); goto done; }

@@ -287,7 +287,7 @@ static void test_conv(void)
         int rb = rnd_int(0, oh - 1), re = rnd_int(rb, oh);
         if (tc % 2 == 0) { rb = 0; re = oh; }
         ops_conv_args a = { x, in, w, (rnd_u32() & 3) ? bias : NULL, g, groups, rnd_act(),
-                            o1, (ops_hwc){ oh, ow, oc }, rb, re };
+                            o1, (ops_hwc){ oh, ow, oc }, rb, re, 0 };
         CHECK_EQ_INT(f32_conv_hwc_scalar(&a), OPS_OK);
         a.out = o2;
         CHECK_EQ_INT(ops_neon_kernels.f32->conv(&a), OPS_OK);
