@@ -127,7 +127,8 @@ static effad_status kernel_fail(ops_status st, const char *what, effad_error *e)
     return effad_fail(e, EFFAD_ERR_ARG, "%s kernel (%s) returned %d", what, K->name, (int)st);
 }
 
-/* NCHW (one image) <-> HWC: the engine's layout around each kernel call. */
+/* NCHW (one image) <-> HWC: the engine's layout around the GEMM and
+ * depthwise calls, and every kernel's output. */
 static void chw_to_hwc(const float *src, int c, size_t hw, float *dst)
 {
     for (int ch = 0; ch < c; ch++)
@@ -175,7 +176,10 @@ static effad_status exec_conv(run *r, const layer *L, const ctensor *x, ctensor 
     ops_conv_geom geom = { L->kh, L->kw, L->stride_h, L->stride_w, L->dil_h, L->dil_w,
                            L->pads[0], L->pads[1], L->pads[2], L->pads[3] };
     for (int b = 0; b < n; b++) {
-        chw_to_hwc(xin + (size_t)b * c * h * w, c, (size_t)h * w, in);
+        /* the general conv reads the image where it lies, as the engine's
+         * stem does (ops_conv_args.in_plane); the others take HWC */
+        const float *img = xin + (size_t)b * c * h * w;
+        if (pointwise || depthwise) chw_to_hwc(img, c, (size_t)h * w, in);
         ops_status st;
         if (pointwise) {
             ops_gemm_args a = { (size_t)h * w, (size_t)oc, (size_t)c, in, (size_t)c, 0, wt, (size_t)oc, L->b,
@@ -185,7 +189,8 @@ static effad_status exec_conv(run *r, const layer *L, const ctensor *x, ctensor 
             ops_dwconv_args a = { in, { h, w, c }, wt, L->b, geom, L->act, out, { oh, ow, oc }, 0, oh, 0, 0 };
             st = K->f32->dwconv(&a);
         } else {
-            ops_conv_args a = { in, { h, w, c }, wt, L->b, geom, L->groups, L->act, out, { oh, ow, oc }, 0, oh, 0 };
+            ops_conv_args a = { img, { h, w, c }, wt, L->b, geom, L->groups, L->act, out, { oh, ow, oc }, 0, oh,
+                                (size_t)h * w };
             st = K->f32->conv(&a);
         }
         if (st) { s = kernel_fail(st, pointwise ? "gemm" : depthwise ? "dwconv" : "conv", e); goto done; }
