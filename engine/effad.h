@@ -91,6 +91,7 @@ typedef struct effad_conv {
     int act; float act_a, act_b;  /* EFFAD_ACT_* and its parameters   */
     effad_tensor w, b;
     effad_qtype in_q, out_q;      /* activation types around the layer */
+    int q_bounded;                /* derived at load: ops_q8_out.bounded */
 } effad_conv;
 
 /* expand 1x1 -> depthwise kxk -> squeeze-excite -> project 1x1 -> skip */

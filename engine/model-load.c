@@ -10,6 +10,7 @@
 #include "effad.h"
 #include "efm-codec.h"
 #include "le.h"
+#include "q8.h"
 
 _Static_assert(EFM_MAX_BLOCKS == EFFAD_MAX_BLOCKS && EFM_MAX_TAPS == EFFAD_MAX_TAPS, "format and API limits agree");
 _Static_assert((int)EFFAD_PAD_EXPLICIT == (int)EFM_PAD_EXPLICIT && (int)EFFAD_PAD_SYMMETRIC == (int)EFM_PAD_SYMMETRIC &&
@@ -214,6 +215,41 @@ static effad_status check_chain(loader *L, const effad_qtype *have, const effad_
                       (double)have->scale, (int)have->zero_point);
 }
 
+/* The span of an activation around its zero point: 256 for uint8, 65536
+ * for int16, 0 for float32 (no bound). */
+static double q_span(const effad_qtype *q)
+{
+    return q->dtype == EFFAD_U8 ? 256.0 : q->dtype == EFFAD_S16 ? 65536.0 : 0.0;
+}
+
+/* c->q_bounded (ops_q8_out.bounded, ops/q8.h) for a layer with int8
+ * weights between quantised activations: whether no input can take an
+ * output past 2^30 steps before its rounding, res the residual added
+ * after it (NULL: none). Every model the converter writes is bounded by
+ * orders of magnitude; an odd or hostile one simply keeps the kernels'
+ * float clamp. */
+static void mark_bounded(effad_conv *c, const effad_qtype *res)
+{
+    c->q_bounded = 0;
+    if (!c->w.data || c->w.dtype != EFFAD_S8 || !c->w.scale || !q_span(&c->in_q) || !q_span(&c->out_q) ||
+        (res && !q_span(res)))
+        return;
+    double m = 0.0, b = 0.0;
+    for (int j = 0; j < c->cout; j++) {
+        const double mj = fabs((double)c->in_q.scale * c->w.scale[j]);
+        m = mj > m ? mj : m;
+    }
+    if (c->b.data)
+        for (int j = 0; j < c->cout; j++) {
+            const double bj = fabs((double)((const float *)c->b.data)[j]);
+            b = bj > b ? bj : b;
+        }
+    const ops_act act = { (ops_act_kind)c->act, c->act_a, c->act_b };
+    const double taps = (double)c->kh * c->kw * (c->cin / (c->groups > 0 ? c->groups : 1));
+    const double t = ops_q8_t_max(taps, q_span(&c->in_q), m, b, act, res ? q_span(res) : 0.0, res ? res->scale : 0.0f);
+    c->q_bounded = ops_q8_bounded(t, 1.0f / c->out_q.scale);
+}
+
 static const char *const conv_names[EFM_BC_COUNT] = {
     "block expand", "block depthwise", "block se_reduce", "block se_expand", "block project"
 };
@@ -278,6 +314,9 @@ static effad_status read_block(loader *L, const efm_block_rec *rec, int i, const
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: gated depthwise output and projection input differ in type", i);
     if (blk->skip && (blk->in_c != blk->out_c || dw->stride_h != 1 || dw->stride_w != 1))
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: skip connection across a shape change", i);
+    mark_bounded(&blk->expand, 0);
+    mark_bounded(&blk->dw, 0);
+    mark_bounded(&blk->project, blk->skip ? x_q : 0);
     return EFFAD_OK;
 }
 
@@ -400,6 +439,7 @@ static effad_status load(effad_model *m, const void *bytes, size_t n, uint8_t *w
     if (m->has_head) {
         if ((s = read_conv(&L, &h.head, "head", 0, &m->head))) return s;
         if (!m->head.w.data) return effad_fail(e, EFFAD_ERR_FORMAT, "head flagged but absent");
+        mark_bounded(&m->head, 0);
     }
     m->n_blocks = (int)h.n_blocks;
     m->n_stages = (int)h.n_stages;

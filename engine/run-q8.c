@@ -13,7 +13,8 @@ const float *q8_layer_mult(effad_runner *r, const effad_conv *c, int half)
 
 ops_q8_out q8_out_of(const effad_conv *c, const float *mult)
 {
-    ops_q8_out o = { mult, (const float *)c->b.data, run_act(c), 1.0f / c->out_q.scale, c->out_q.zero_point };
+    ops_q8_out o = { mult, (const float *)c->b.data, run_act(c), 1.0f / c->out_q.scale, c->out_q.zero_point,
+                     c->q_bounded };
     return o;
 }
 

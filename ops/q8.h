@@ -49,6 +49,13 @@ typedef struct ops_q8_out {
     ops_act act;
     float inv_scale;        /* 1 / the output scale */
     int32_t zero;           /* the output zero point, 0..255 */
+    /* 1 when the caller has shown (ops_q8_bounded) that |t * inv_scale|
+     * stays below 2^30 for every output, whatever the input: then t * inv
+     * converts to int32 exactly, and a SIMD kernel may leave the upper
+     * clamp to its saturating packs (one vector operation fewer per eight
+     * outputs; the bits are the same). 0: the kernels clamp in float, as
+     * the reference does. The scalar reference ignores it. */
+    int bounded;
 } ops_q8_out;
 
 static inline uint32_t ops_q8_bits(float x) { uint32_t u; memcpy(&u, &x, 4); return u; }
@@ -121,6 +128,33 @@ static inline float ops_q8_act(float x, ops_act act)
     }
     }
     return x;
+}
+
+/* The largest |t| a layer can produce, for ops_q8_out.bounded: the
+ * integer sum of `taps` products of an input within in_span of its zero
+ * point (256 for uint8, 65536 for int16) and an int8 weight (|w| <= 128),
+ * times the largest |mult|, plus the largest |bias|; the activation keeps
+ * |t| (swish, relu, hardswish: |act(t)| <= |t|) or bounds it (sigmoid,
+ * hardsigmoid: 1; clip: its limits); a residual adds res_span times
+ * |res_scale| (res_span 0: none). */
+static inline double ops_q8_t_max(double taps, double in_span, double max_mult, double max_bias, ops_act act,
+                                  double res_span, float res_scale)
+{
+    double t = taps * in_span * 128.0 * max_mult + max_bias;
+    t = t > 1.0 ? t : 1.0;
+    if (act.kind == OPS_ACT_CLIP) {
+        const double a = fabs((double)act.a), b = fabs((double)act.b), lim = a > b ? a : b;
+        t = t > lim ? t : lim;
+    }
+    return t + res_span * fabs((double)res_scale);
+}
+
+/* ops_q8_out.bounded for a layer whose |t| is at most t_max: below 2^30,
+ * a factor two to spare for the float roundings on the way (false for a
+ * NaN or infinite t_max or scale). */
+static inline int ops_q8_bounded(double t_max, float inv_scale)
+{
+    return t_max * fabs((double)inv_scale) < 0x1p30;
 }
 
 /* t * inv_scale rounded half to even and clamped into uint8 around zero.

@@ -25,7 +25,16 @@
 /* q8_avx2_round with the int16 ceiling (the zero point is always 0). */
 Q8_INLINE q8_avx2_out q16_avx2_out_of(float inv_scale)
 {
-    q8_avx2_out q = { _mm256_set1_ps(inv_scale), _mm256_set1_ps(32767.0f), _mm256_setzero_si256() };
+    q8_avx2_out q = { _mm256_set1_ps(inv_scale), _mm256_set1_ps(32767.0f), _mm256_setzero_si256(), 1 };
+    return q;
+}
+
+/* ... bounded when o says so (ops_q8_out.bounded): |v| < 2^30 converts
+ * exactly, and vpackssdw saturates from above as it does from below. */
+Q8_INLINE q8_avx2_out q16_avx2_out_for(const ops_q8_out *o)
+{
+    q8_avx2_out q = q16_avx2_out_of(o->inv_scale);
+    q.clamp = !o->bounded;
     return q;
 }
 

@@ -115,7 +115,7 @@ static inline void q16dw_tail(const ops_q16_dwconv_args *a, const int16_t *const
 #define QDW_ARGS ops_q16_dwconv_args
 #define QDW(name) q16dw_##name
 #define QDW_CTX q16dw
-#define QDW_INIT(d, a) ((d)->q = q16_avx2_out_of((a)->out.inv_scale), (d)->swish = (a)->out.act.kind == OPS_ACT_SWISH)
+#define QDW_INIT(d, a) ((d)->q = q16_avx2_out_for(&(a)->out), (d)->swish = (a)->out.act.kind == OPS_ACT_SWISH)
 #define QDW_IN_ROW(a, iy) ops_q16_dw_in_row((a), (iy))
 #define QDW_ARGS_OK(a) ops_q16_dw_args_ok(a)
 #define QDW_TAPS_OK(g) ((g).kh * (g).kw <= 225)   /* q16.h: the int32 bound */

@@ -376,7 +376,7 @@ ops_status Q16G_FN(q16_gemm_6x16)(const ops_q16_gemm_args *g, void *scratch)
     t.panel_bytes = pb;
     t.k = k;
     t.act = g->out.act;
-    t.q = q16_avx2_out_of(g->out.inv_scale);
+    t.q = q16_avx2_out_for(&g->out);
     t.res_scale = _mm256_set1_ps(g->res_scale);
     t.ldr = g->res_stride;
     t.ldc = g->c_stride;

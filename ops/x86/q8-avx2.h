@@ -104,30 +104,48 @@ Q8_INLINE void q8_avx2_dw_acts(const __m256i *lo, const __m256i *hi, const int N
  * converts to INT32_MIN), so round(v) + zero <= 0 -- at worst -32768 +
  * 255 after the first pack, no wrap -- and the second pack saturates it to
  * 0. In between both are round(v) + zero. Two vectors of rounded lanes
- * pack to one int16 vector, two of those to 32 bytes. */
+ * pack to one int16 vector, two of those to 32 bytes.
+ * A bounded layer (ops_q8_out.bounded: |v| < 2^30 for every output) skips
+ * the float min as well: v converts exactly, the first pack saturates it
+ * to at most 32767, the zero is added with signed saturation (at most
+ * 32767 again, at least 255 when v was above 255 - zero) and the second
+ * pack makes that 255, which is what the reference's clamp gives. (The
+ * saturating add costs what the plain one did; below, as before, nothing
+ * can wrap.) The choice is a branch on a flag that is the same for a
+ * whole layer, decided by the caller's bound. */
 typedef struct q8_avx2_out {
     __m256 inv, hi;
     __m256i zero16;
+    int clamp;              /* 0: the layer is bounded, no float min */
 } q8_avx2_out;
 
 Q8_INLINE q8_avx2_out q8_avx2_out_of(float inv_scale, int32_t zero)
 {
     q8_avx2_out q = { _mm256_set1_ps(inv_scale), _mm256_set1_ps((float)(255 - zero)),
-                      _mm256_set1_epi16((short)zero) };
+                      _mm256_set1_epi16((short)zero), 1 };
+    return q;
+}
+
+/* The quantiser of an epilogue, bounded when o says so. */
+Q8_INLINE q8_avx2_out q8_avx2_out_for(const ops_q8_out *o)
+{
+    q8_avx2_out q = q8_avx2_out_of(o->inv_scale, o->zero);
+    q.clamp = !o->bounded;
     return q;
 }
 
 /* round(min(t * inv, 255 - zero)): int32, zero not yet added. */
 Q8_INLINE __m256i q8_avx2_round(__m256 t, const q8_avx2_out *q)
 {
-    return _mm256_cvtps_epi32(_mm256_min_ps(_mm256_mul_ps(t, q->inv), q->hi));
+    const __m256 v = _mm256_mul_ps(t, q->inv);
+    return _mm256_cvtps_epi32(q->clamp ? _mm256_min_ps(v, q->hi) : v);
 }
 
 /* Lanes 0-7 of a and b -> int16 + zero, in the order a0-3 b0-3 | a4-7 b4-7
  * (packs works within 128-bit halves; q8_avx2_bytes puts them back). */
 Q8_INLINE __m256i q8_avx2_half(__m256i a, __m256i b, const q8_avx2_out *q)
 {
-    return _mm256_add_epi16(_mm256_packs_epi32(a, b), q->zero16);
+    return _mm256_adds_epi16(_mm256_packs_epi32(a, b), q->zero16);
 }
 
 /* Two results of q8_avx2_half (x = lanes a, b; y = lanes c, d) -> 32

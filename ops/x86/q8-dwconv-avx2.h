@@ -207,7 +207,7 @@ Q8_INLINE int q8dw_quad_tiles(const q8dw *d, const uint8_t *const *rows, int b0,
 #define QDW(name) q8dw_##name
 #define QDW_CTX q8dw
 #define QDW_INIT(d, a)                                                                              \
-    ((d)->z16 = _mm256_set1_epi16((short)(a)->in_zero), (d)->q = q8_avx2_out_of((a)->out.inv_scale, (a)->out.zero), \
+    ((d)->z16 = _mm256_set1_epi16((short)(a)->in_zero), (d)->q = q8_avx2_out_for(&(a)->out), \
      (d)->swish = (a)->out.act.kind == OPS_ACT_SWISH)
 #define QDW_IN_ROW(a, iy) ops_q8_dw_in_row((a), (iy))
 #define QDW_ARGS_OK(a) ops_q8_dw_args_ok(a)

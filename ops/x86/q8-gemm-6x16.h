@@ -660,7 +660,7 @@ ops_status Q8G_FN(q8_gemm_6x16)(const ops_q8_gemm_args *g, void *scratch)
 
     q8_tile t;
     t.act = g->out.act;
-    t.q = q8_avx2_out_of(g->out.inv_scale, g->out.zero);
+    t.q = q8_avx2_out_for(&g->out);
     t.res_zero = _mm256_set1_epi32(g->res_zero);
     t.res_scale = _mm256_set1_ps(g->res_scale);
     t.ldr = g->res_stride;

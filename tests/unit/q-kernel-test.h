@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include "ops.h"
 #include "dispatch.h"
+#include "q8.h"
 
 /* xorshift64; a test may reseed it (rng_state = ...) for its own stream */
 static uint64_t rng_state = 0x2545F4914F6CDD1Dull;
@@ -44,6 +45,19 @@ static double act_exact(double x, ops_act a)
     case OPS_ACT_HARDSWISH: { double y = x / 6.0 + 0.5; y = y < 0 ? 0 : y > 1 ? 1 : y; return x * y; }
     }
     return x;
+}
+
+/* ops_q8_out.bounded as the engine's loader sets it (ops_q8_t_max), from
+ * a case's own factors: taps products of inputs within in_span of their
+ * zero point, a residual of res_span steps of res_scale (0: none). */
+static int case_bounded(const ops_q8_out *o, size_t n, double taps, double in_span, double res_span, float res_scale)
+{
+    double m = 0.0, b = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        m = fmax(m, fabs((double)o->mult[j]));
+        if (o->bias) b = fmax(b, fabs((double)o->bias[j]));
+    }
+    return ops_q8_bounded(ops_q8_t_max(taps, in_span, m, b, o->act, res_span, res_scale), o->inv_scale);
 }
 
 /* test(kt) on every SIMD table of this build that this CPU runs, variants

@@ -110,6 +110,8 @@ static void gemm_make(gemm_case *t, size_t m, size_t n, size_t k)
         for (size_t kk = 0; kk < k; kk++) t->a_mult[kk] = frand(0.0f, 2.5f);
         g->a_mult = t->a_mult; g->a_in_zero = (int32_t)(rnd() % 256);
     }
+    /* half of them bounded as the loader would find them */
+    if (rnd() & 1) g->out.bounded = case_bounded(&g->out, n, (double)k, 256, g->res ? 256 : 0, g->res_scale);
     g->c = t->c; g->c_stride = n;
 }
 
@@ -168,6 +170,33 @@ static void test_gemm_semantics(void)
     }
     printf("  scalar int8 gemm vs double: %d outputs, max |diff| %d step\n", cases, worst);
     CHECK(worst <= 1);
+}
+
+/* 1: ops_q8_t_max and ops_q8_bounded, the proof behind ops_q8_out.bounded:
+ * the bound is reached (an input and weight at their extremes), the
+ * activations and residual add what they can, and 2^30 is the line. */
+static void test_bound(void)
+{
+    const ops_act none = { OPS_ACT_NONE, 0, 0 }, clip = { OPS_ACT_CLIP, -300.0f, 6.0f };
+    CHECK(ops_q8_t_max(1, 256, 1.0, 0.0, none, 0, 0.0f) == 32768.0);
+    CHECK(ops_q8_t_max(27, 256, 0.5, 3.0, none, 0, 0.0f) == 27 * 256 * 128 * 0.5 + 3.0);
+    CHECK(ops_q8_t_max(1, 256, 1e-9, 0.0, none, 0, 0.0f) == 1.0);        /* sigmoid's 1 */
+    CHECK(ops_q8_t_max(1, 256, 1e-9, 0.0, clip, 0, 0.0f) == 300.0);      /* clip's limit */
+    CHECK(ops_q8_t_max(1, 256, 1.0, 0.0, none, 256, -0.5f) == 32768.0 + 128.0);
+    /* the most a uint8 x int8 sum of one tap reaches: (0 - 255) * -128 */
+    uint8_t a = 0, c;
+    int8_t b = -128;
+    const float mult = 1.0f;
+    ops_q8_gemm_args g;
+    memset(&g, 0, sizeof g);
+    g.m = g.n = g.k = 1; g.a = &a; g.a_stride = 1; g.a_zero = 255; g.b = &b; g.b_stride = 1;
+    g.out.mult = &mult; g.out.act = none; g.out.inv_scale = 1.0f; g.out.zero = 0; g.c = &c; g.c_stride = 1;
+    CHECK_EQ_INT(q8_gemm_scalar(&g, 0), OPS_OK);
+    CHECK_EQ_INT(c, 255);
+    CHECK(ops_q8_bounded(32640.0, 1.0f));
+    CHECK(ops_q8_bounded(0x1p30 - 1.0, 1.0f) && !ops_q8_bounded(0x1p30, 1.0f) && !ops_q8_bounded(0x1p29, 2.0f));
+    CHECK(!ops_q8_bounded(NAN, 1.0f) && !ops_q8_bounded(1.0, INFINITY) && !ops_q8_bounded(INFINITY, 1.0f));
+    printf("  the bound of ops_q8_out.bounded: as derived\n");
 }
 
 /* 3: a table's GEMM (packed as the table packs) against the scalar one. */
@@ -246,7 +275,7 @@ static void test_gemm_epilogue(const ops_kernels *kt)
     for (int i = 0; i < M * N; i++) res[i] = (uint8_t)rnd();
     int bad = 0;
     for (size_t ai = 0; ai < sizeof acts / sizeof acts[0]; ai++)
-        for (int variant = 0; variant < 4; variant++) {
+        for (int variant = 0; variant < 8; variant++) {
             ops_q8_gemm_args g;
             memset(&g, 0, sizeof g);
             g.m = M; g.n = N; g.k = 1;
@@ -256,7 +285,13 @@ static void test_gemm_epilogue(const ops_kernels *kt)
             /* a fine output step (many codes saturate) and a coarse one */
             g.out.inv_scale = variant & 2 ? 1.0f / 0.02f : 1.0f / 0.6f;
             g.out.zero = variant & 2 ? 40 : 200;
-            if (variant == 3) { g.res = res; g.res_stride = N; g.res_zero = 128; g.res_scale = 0.05f; }
+            if (variant % 4 == 3) { g.res = res; g.res_stride = N; g.res_zero = 128; g.res_scale = 0.05f; }
+            /* the second four bounded (ops_q8_out.bounded): the same
+             * saturation left to the packs */
+            if (variant >= 4) {
+                g.out.bounded = case_bounded(&g.out, N, 1, 256, g.res ? 256 : 0, g.res_scale);
+                CHECK(g.out.bounded);
+            }
             g.c = want; g.c_stride = N;
             CHECK_EQ_INT(q8_gemm_scalar(&g, 0), OPS_OK);
             void *pack = 0, *scratch = 0;
@@ -275,7 +310,36 @@ static void test_gemm_epilogue(const ops_kernels *kt)
             }
             free(pack); free(scratch);
         }
-    printf("  %s int8 gemm epilogue on ramps of sums, 7 activations: %s\n", kt->name, bad ? "DIFFERS" : "bit-identical");
+#if defined(__x86_64__)
+    /* The AVX2 tables take the bounded road when told to: a sum whose
+     * t * inv_scale (3e10) is past int32, wrongly declared bounded, comes
+     * out 0 there (vcvtps2dq's INT32_MIN, saturated), 255 when clamped. */
+    if (kt == &ops_avx2_kernels || kt == &ops_avx2vnni_kernels) {
+        uint8_t a0[16], c0[16];
+        int8_t b0 = -128;
+        const float huge = 1e6f;
+        memset(a0, 0, sizeof a0);
+        ops_q8_gemm_args g;
+        memset(&g, 0, sizeof g);
+        g.m = 16; g.n = 1; g.k = 1; g.a = a0; g.a_stride = 1; g.a_zero = 255; g.b = &b0; g.b_stride = 1;
+        g.out.mult = &huge; g.out.act = acts[0]; g.out.inv_scale = 1.0f; g.c = c0; g.c_stride = 1;
+        CHECK(!case_bounded(&g.out, 1, 1, 256, 0, 0.0f));
+        void *pack = 0, *scratch = 0;
+        if (posix_memalign(&pack, 64, q->gemm_pack_buffer_size(1, 1) + 64)) pack = 0;
+        CHECK_EQ_INT(q->gemm_pack(&g, pack), OPS_OK);
+        g.b_packed = pack;
+        const size_t sb = q->gemm_buffer_size(16, 1, 1);
+        if (sb && posix_memalign(&scratch, 64, sb)) scratch = 0;
+        CHECK_EQ_INT(q->gemm(&g, scratch), OPS_OK);
+        CHECK_EQ_INT(c0[0], 255);
+        g.out.bounded = 1;
+        CHECK_EQ_INT(q->gemm(&g, scratch), OPS_OK);
+        CHECK_EQ_INT(c0[0], 0);
+        free(pack); free(scratch);
+    }
+#endif
+    printf("  %s int8 gemm epilogue on ramps of sums, 7 activations, clamped and bounded: %s\n", kt->name,
+           bad ? "DIFFERS" : "bit-identical");
 }
 
 typedef struct dw_case {
@@ -327,6 +391,7 @@ static void dw_make(dw_case *t)
     d->in = t->in; d->in_zero = (int32_t)(rnd() % 256); d->w = t->w;
     d->out.mult = t->mult; d->out.bias = rnd() & 1 ? t->bias : 0; d->out.act = random_act();
     d->out.inv_scale = 1.0f / frand(0.005f, 0.1f); d->out.zero = (int32_t)(rnd() % 256);
+    if (rnd() & 1) d->out.bounded = case_bounded(&d->out, (size_t)c, (double)(k * k), 256, 0, 0.0f);
     d->out_q = t->out;
     d->row_begin = 0; d->row_end = d->out_dims.h;
     d->chan_sum = rnd() & 1 ? t->sum : 0;
@@ -496,6 +561,7 @@ int main(void)
 {
     test_swish_accuracy();
     test_gemm_semantics();
+    test_bound();
     test_gemm_a_mult();
     test_dw_semantics();
     test_dsp_kernels();
