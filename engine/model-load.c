@@ -314,9 +314,6 @@ static effad_status read_block(loader *L, const efm_block_rec *rec, int i, const
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: gated depthwise output and projection input differ in type", i);
     if (blk->skip && (blk->in_c != blk->out_c || dw->stride_h != 1 || dw->stride_w != 1))
         return effad_fail(L->e, EFFAD_ERR_FORMAT, "block %d: skip connection across a shape change", i);
-    mark_bounded(&blk->expand, 0);
-    mark_bounded(&blk->dw, 0);
-    mark_bounded(&blk->project, blk->skip ? x_q : 0);
     return EFFAD_OK;
 }
 
@@ -439,7 +436,6 @@ static effad_status load(effad_model *m, const void *bytes, size_t n, uint8_t *w
     if (m->has_head) {
         if ((s = read_conv(&L, &h.head, "head", 0, &m->head))) return s;
         if (!m->head.w.data) return effad_fail(e, EFFAD_ERR_FORMAT, "head flagged but absent");
-        mark_bounded(&m->head, 0);
     }
     m->n_blocks = (int)h.n_blocks;
     m->n_stages = (int)h.n_stages;
@@ -488,6 +484,16 @@ static effad_status load(effad_model *m, const void *bytes, size_t n, uint8_t *w
      * in place, once, after every check above has passed on the file's own
      * bytes (the scale checks read them with le_f32, before the swap). */
     if (!host_is_little_endian()) swap_tensors(&L, writable);
+    /* the bounds read the scales and biases as native floats: after the swap */
+    effad_qtype x = m->stem.out_q;
+    for (int i = 0; i < m->n_blocks; i++) {
+        effad_block *b = &m->blocks[i];
+        mark_bounded(&b->expand, 0);
+        mark_bounded(&b->dw, 0);
+        mark_bounded(&b->project, b->skip ? &x : 0);
+        x = b->project.out_q;
+    }
+    if (m->has_head) mark_bounded(&m->head, 0);
     return EFFAD_OK;
 }
 

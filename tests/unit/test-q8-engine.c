@@ -228,6 +228,36 @@ static void check_model(const char *dir, effad_threads **pools, int n_pools, int
                 CHECK_MSG(0, "%s: %s int8 kernels differ from the scalar ones", dir, kt->name);
             }
         }
+        /* The loader proves every layer of a converted model bounded
+         * (ops_q8_out.bounded, engine/model-load.c), which lets the AVX2
+         * kernels leave their float clamp to the packs; with the proof
+         * taken away they clamp in float, and every table gives the same
+         * bits either way. */
+        {
+            static effad_model mc;
+            mc = m8;
+            int convs = 0, bounded = 0;
+            for (int i = 0; i < mc.n_blocks; i++) {
+                effad_conv *cs[3] = { &mc.blocks[i].expand, &mc.blocks[i].dw, &mc.blocks[i].project };
+                for (int k = 0; k < 3; k++)
+                    if (cs[k]->w.data && cs[k]->out_q.dtype != EFFAD_F32) {
+                        convs++;
+                        bounded += cs[k]->q_bounded;
+                        cs[k]->q_bounded = 0;
+                    }
+            }
+            CHECK(convs > 0 && bounded == convs);
+            for (size_t ti = 0; ops_kernels_at(ti); ti++) {
+                const ops_kernels *kt = ops_kernels_at(ti);
+                if (!ops_kernels_run(kt) || !run(&m8, kt, 0, 0, &one, x, ref, 0, 0) || !run(&mc, kt, 0, 0, &one, x, lv, 0, 0))
+                    continue;
+                passes++;
+                if (memcmp(lv, ref, sizeof(float) * total)) {
+                    same = 0;
+                    CHECK_MSG(0, "%s: %s, unbounded layers differ from bounded ones", dir, kt->name);
+                }
+            }
+        }
         /* and with the 1x1 weights packed once (effad_pack, as the CLI
          * runs): the same bits as packing on every pass, on every pool.
          * (The x86 packs hold -a_zero * colsum per panel; effad_pack once
