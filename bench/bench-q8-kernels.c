@@ -108,8 +108,9 @@ int main(int argc, char **argv)
         ops_q8_gemm_args q;
         memset(&q, 0, sizeof q);
         q.m = m; q.n = n; q.k = k; q.a = qa; q.a_stride = k; q.a_zero = 117; q.b = qb; q.b_stride = n;
-        q.out = (ops_q8_out){ mult, bias, act, 20.0f, 97 };
+        q.out = (ops_q8_out){ mult, bias, act, 20.0f, 97, 0 };
         if (gs[i].res) { q.res = qr; q.res_stride = n; q.res_zero = 120; q.res_scale = 0.02f; }
+        q.out.bounded = ops_q8_out_bounded(&q.out, n, (double)k, 256, q.res ? 256 : 0, q.res_scale);   /* as the loader finds real layers */
         q.c = qc; q.c_stride = n;
         void *qpack = NULL, *scr = NULL;
         if (posix_memalign(&qpack, 64, kv->q8->gemm_pack_buffer_size(n, k) + 64)) return 1;
@@ -200,7 +201,8 @@ int main(int argc, char **argv)
         ops_q8_dwconv_args q;
         memset(&q, 0, sizeof q);
         q.in = qi; q.in_dims = d.in_dims; q.in_zero = 121; q.w = qw; q.g = geo;
-        q.out = (ops_q8_out){ mult, bias, d.act, 20.0f, 97 };
+        q.out = (ops_q8_out){ mult, bias, d.act, 20.0f, 97, 0 };
+        q.out.bounded = ops_q8_out_bounded(&q.out, (size_t)c, (double)(geo.kh * geo.kw), 256, 0, 0.0f);
         q.out_q = qo; q.out_dims = d.out_dims; q.chan_sum = qs; q.in_ring = ring;
         double tq = 1e30, t2 = 1e30;
         for (int round = 0; round < (dw2 ? 5 : 1); round++) {

@@ -157,6 +157,21 @@ static inline int ops_q8_bounded(double t_max, float inv_scale)
     return t_max * fabs((double)inv_scale) < 0x1p30;
 }
 
+/* ops_q8_out.bounded for the n columns of o from its own factors (the
+ * loader computes the same from a layer's scales): taps products of
+ * inputs within in_span of their zero point, and a residual of res_span
+ * steps of res_scale (res_span 0: none). */
+static inline int ops_q8_out_bounded(const ops_q8_out *o, size_t n, double taps, double in_span, double res_span,
+                                     float res_scale)
+{
+    double m = 0.0, b = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        m = fmax(m, fabs((double)o->mult[j]));
+        if (o->bias) b = fmax(b, fabs((double)o->bias[j]));
+    }
+    return ops_q8_bounded(ops_q8_t_max(taps, in_span, m, b, o->act, res_span, res_scale), o->inv_scale);
+}
+
 /* t * inv_scale rounded half to even and clamped into uint8 around zero.
  * The clamp comes before the rounding (in float) so that no value outside
  * the int32 range is ever converted. A NaN -- which only a hostile model

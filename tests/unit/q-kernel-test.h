@@ -47,19 +47,6 @@ static double act_exact(double x, ops_act a)
     return x;
 }
 
-/* ops_q8_out.bounded as the engine's loader sets it (ops_q8_t_max), from
- * a case's own factors: taps products of inputs within in_span of their
- * zero point, a residual of res_span steps of res_scale (0: none). */
-static int case_bounded(const ops_q8_out *o, size_t n, double taps, double in_span, double res_span, float res_scale)
-{
-    double m = 0.0, b = 0.0;
-    for (size_t j = 0; j < n; j++) {
-        m = fmax(m, fabs((double)o->mult[j]));
-        if (o->bias) b = fmax(b, fabs((double)o->bias[j]));
-    }
-    return ops_q8_bounded(ops_q8_t_max(taps, in_span, m, b, o->act, res_span, res_scale), o->inv_scale);
-}
-
 /* test(kt) on every SIMD table of this build that this CPU runs, variants
  * included (avx2 and avx2-vnni, avx512 and avx512-vnni, neon and
  * neon-dotprod); the others say SKIP and why. prog names the test, what

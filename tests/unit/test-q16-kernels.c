@@ -147,7 +147,7 @@ static void test_gemm_table(const ops_kernels *kt)
             for (size_t j = 0; j < n; j++) t.mult[j] = frand(0.5f, 3.0f) / ((float)k * 4194304.0f) / t.g.out.inv_scale * 20000.0f;
         }
         /* half of them bounded as the loader would find them */
-        if (rnd() & 1) t.g.out.bounded = case_bounded(&t.g.out, n, (double)k, 65536, t.g.res ? 65536 : 0, t.g.res_scale);
+        if (rnd() & 1) t.g.out.bounded = ops_q8_out_bounded(&t.g.out, n, (double)k, 65536, t.g.res ? 65536 : 0, t.g.res_scale);
         int16_t *want = malloc(sizeof(int16_t) * m * n);
         t.g.c = want;
         q16_gemm_scalar(&t.g, 0);
@@ -241,7 +241,7 @@ static void dw_fill(dw_case *t)
     d->in = t->in; d->w = t->w;
     d->out.mult = t->mult; d->out.bias = rnd() & 1 ? t->bias : 0; d->out.act = random_act();
     d->out.inv_scale = 1.0f / frand(1e-4f, 2e-3f);
-    if (rnd() & 1) d->out.bounded = case_bounded(&d->out, (size_t)c, (double)(k * k), 65536, 0, 0.0f);
+    if (rnd() & 1) d->out.bounded = ops_q8_out_bounded(&d->out, (size_t)c, (double)(k * k), 65536, 0, 0.0f);
     d->out_q = t->out;
     d->row_begin = 0; d->row_end = d->out_dims.h;
     if (rnd() & 1) d->chan_sum = t->sum;
@@ -430,7 +430,7 @@ static void test_dw_engine_shapes(const ops_kernels *kt)
         d.out.mult = mult; d.out.bias = i % 3 ? bias : 0;
         d.out.act = (ops_act){ i % 4 == 3 ? OPS_ACT_NONE : OPS_ACT_SWISH, 0, 0 };
         d.out.inv_scale = 1.0f / frand(2e-4f, 1e-3f);
-        d.out.bounded = i % 2 ? case_bounded(&d.out, (size_t)c, (double)(k * k), 65536, 0, 0.0f) : 0;
+        d.out.bounded = i % 2 ? ops_q8_out_bounded(&d.out, (size_t)c, (double)(k * k), 65536, 0, 0.0f) : 0;
         d.out_q = want; d.row_begin = 0; d.row_end = oh; d.chan_sum = want_sum;
         CHECK_EQ_INT(q16_dwconv_hwc_scalar(&d), OPS_OK);
         memset(out, 0xAB, sizeof(int16_t) * out_n);

@@ -111,7 +111,7 @@ static void gemm_make(gemm_case *t, size_t m, size_t n, size_t k)
         g->a_mult = t->a_mult; g->a_in_zero = (int32_t)(rnd() % 256);
     }
     /* half of them bounded as the loader would find them */
-    if (rnd() & 1) g->out.bounded = case_bounded(&g->out, n, (double)k, 256, g->res ? 256 : 0, g->res_scale);
+    if (rnd() & 1) g->out.bounded = ops_q8_out_bounded(&g->out, n, (double)k, 256, g->res ? 256 : 0, g->res_scale);
     g->c = t->c; g->c_stride = n;
 }
 
@@ -289,7 +289,7 @@ static void test_gemm_epilogue(const ops_kernels *kt)
             /* the second four bounded (ops_q8_out.bounded): the same
              * saturation left to the packs */
             if (variant >= 4) {
-                g.out.bounded = case_bounded(&g.out, N, 1, 256, g.res ? 256 : 0, g.res_scale);
+                g.out.bounded = ops_q8_out_bounded(&g.out, N, 1, 256, g.res ? 256 : 0, g.res_scale);
                 CHECK(g.out.bounded);
             }
             g.c = want; g.c_stride = N;
@@ -323,7 +323,7 @@ static void test_gemm_epilogue(const ops_kernels *kt)
         memset(&g, 0, sizeof g);
         g.m = 16; g.n = 1; g.k = 1; g.a = a0; g.a_stride = 1; g.a_zero = 255; g.b = &b0; g.b_stride = 1;
         g.out.mult = &huge; g.out.act = acts[0]; g.out.inv_scale = 1.0f; g.c = c0; g.c_stride = 1;
-        CHECK(!case_bounded(&g.out, 1, 1, 256, 0, 0.0f));
+        CHECK(!ops_q8_out_bounded(&g.out, 1, 1, 256, 0, 0.0f));
         void *pack = 0, *scratch = 0;
         if (posix_memalign(&pack, 64, q->gemm_pack_buffer_size(1, 1) + 64)) pack = 0;
         CHECK_EQ_INT(q->gemm_pack(&g, pack), OPS_OK);
@@ -391,7 +391,7 @@ static void dw_make(dw_case *t)
     d->in = t->in; d->in_zero = (int32_t)(rnd() % 256); d->w = t->w;
     d->out.mult = t->mult; d->out.bias = rnd() & 1 ? t->bias : 0; d->out.act = random_act();
     d->out.inv_scale = 1.0f / frand(0.005f, 0.1f); d->out.zero = (int32_t)(rnd() % 256);
-    if (rnd() & 1) d->out.bounded = case_bounded(&d->out, (size_t)c, (double)(k * k), 256, 0, 0.0f);
+    if (rnd() & 1) d->out.bounded = ops_q8_out_bounded(&d->out, (size_t)c, (double)(k * k), 256, 0, 0.0f);
     d->out_q = t->out;
     d->row_begin = 0; d->row_end = d->out_dims.h;
     d->chan_sum = rnd() & 1 ? t->sum : 0;
