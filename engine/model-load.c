@@ -484,14 +484,15 @@ static effad_status load(effad_model *m, const void *bytes, size_t n, uint8_t *w
      * in place, once, after every check above has passed on the file's own
      * bytes (the scale checks read them with le_f32, before the swap). */
     if (!host_is_little_endian()) swap_tensors(&L, writable);
-    /* the bounds read the scales and biases as native floats: after the swap */
-    effad_qtype x = m->stem.out_q;
+    /* the bounds read the scales and biases as native floats: after the
+     * swap. A skip adds the block's input as the block reads it (converted
+     * to its first layer's type when the previous block wrote another). */
     for (int i = 0; i < m->n_blocks; i++) {
         effad_block *b = &m->blocks[i];
+        const effad_qtype *in = b->expand.w.data ? &b->expand.in_q : &b->dw.in_q;
         mark_bounded(&b->expand, 0);
         mark_bounded(&b->dw, 0);
-        mark_bounded(&b->project, b->skip ? &x : 0);
-        x = b->project.out_q;
+        mark_bounded(&b->project, b->skip ? in : 0);
     }
     if (m->has_head) mark_bounded(&m->head, 0);
     return EFFAD_OK;
