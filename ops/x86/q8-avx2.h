@@ -12,7 +12,8 @@
  * Where the lanes take a shorter road to the same bits (each argued where
  * it is done): the clamps are max/min instead of comparisons, and the
  * quantiser clamps only from above in float and lets the saturating packs
- * clamp from below.
+ * clamp from below -- and in a bounded layer (ops_q8_out.bounded) from
+ * above as well.
  */
 #ifndef EFFAD_Q8_AVX2_H
 #define EFFAD_Q8_AVX2_H
