@@ -100,6 +100,13 @@ typedef struct effad_block {
     effad_conv expand, dw, se_reduce, se_expand, project;
 } effad_block;
 
+/* The type a block reads its input as: its expand's input, or its
+ * depthwise's (the engine converts the previous block's output to it). */
+static inline const effad_qtype *effad_block_in_q(const effad_block *b)
+{
+    return b->expand.w.data ? &b->expand.in_q : &b->dw.in_q;
+}
+
 typedef struct effad_tap {
     int at;                       /* 0 stem, 1+i block i, 1+n_blocks head */
     int pooled_in_graph;          /* the ONNX output was GlobalAveragePooled */

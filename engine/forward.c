@@ -77,12 +77,6 @@ static effad_status kernel_failed(effad_error *e, ops_status s, const char *laye
                       "kernel refused %s %d (ops status %d)", layer, i, (int)s);
 }
 
-/* The type a block reads: its expand's input, or its depthwise's. */
-static const effad_qtype *block_in_q(const effad_block *b)
-{
-    return b->expand.w.data ? &b->expand.in_q : &b->dw.in_q;
-}
-
 effad_status effad_run(effad_runner *r, const float *input_chw, float *const *pooled, effad_error *e)
 {
     if (!r || !r->arena) return effad_fail(e, EFFAD_ERR_ARG, "runner has no arena (plan only)");
@@ -120,7 +114,7 @@ effad_status effad_run(effad_runner *r, const float *input_chw, float *const *po
         const effad_block *b = &m->blocks[i];
         const effad_geom *g = &r->dw_g[i];
         const size_t map_px = (size_t)h * w, out_px = (size_t)g->out_h * g->out_w;
-        if ((s = to_type(r, &x, io, &cur, block_in_q(b), map_px * (size_t)b->in_c))) return kernel_failed(e, s, "convert", i);
+        if ((s = to_type(r, &x, io, &cur, effad_block_in_q(b), map_px * (size_t)b->in_c))) return kernel_failed(e, s, "convert", i);
         void *dw = centred(dw_slot, out_px * b->mid_c * run_elem_bytes(&b->dw.out_q));
 
         float *mean = b->se_c ? vec : 0, *gate = vec + b->mid_c, *hidden = gate + b->mid_c;

@@ -489,10 +489,9 @@ static effad_status load(effad_model *m, const void *bytes, size_t n, uint8_t *w
      * to its first layer's type when the previous block wrote another). */
     for (int i = 0; i < m->n_blocks; i++) {
         effad_block *b = &m->blocks[i];
-        const effad_qtype *in = b->expand.w.data ? &b->expand.in_q : &b->dw.in_q;
         mark_bounded(&b->expand, 0);
         mark_bounded(&b->dw, 0);
-        mark_bounded(&b->project, b->skip ? in : 0);
+        mark_bounded(&b->project, b->skip ? effad_block_in_q(b) : 0);
     }
     if (m->has_head) mark_bounded(&m->head, 0);
     return EFFAD_OK;
