@@ -162,7 +162,7 @@ ops_status q8_gemm_pack_avx512vnni(const ops_q8_gemm_args *a, void *dst);   /* d
 size_t     q8_gemm_pack_offset_avx512vnni(size_t j0, size_t k);
 /* The int8 epilogue's activation on zmm in array form, for the tests
  * (ops/x86/q8-act-avx512.c: AVX-512 F, no VNNI). */
-void       q8_vact_avx512(const float *x, float *y, size_t n, ops_act act);
+void       q8_vact_avx512(const float *x, float *y, size_t n, ops_act act, int u8);
 
 /* ---- AVX-512 16x8 (files ops/x86/q16-...-avx512.c, -avx512vnni.c) ------------------ *
  * int16 activations, int8 weights, bit-identical to the scalar references

@@ -8,7 +8,7 @@
  * and subtract a_zero * colsum(w): the same integer), then finishes in
  * float, in exactly this order (ops_q8_finish):
  *     t = fmaf((float)acc, mult[j], bias[j])    mult = s_in * s_w[j]; bias 0 if none
- *     t = act(t)                                ops_q8_act: portable float code
+ *     t = act(t)                                ops_q8_act8: portable float code
  *     t = fmaf((float)(r - r_zero), r_scale, t) (residual, when given)
  *     q = clamp(round_half_even(t * inv_scale), -zero, 255 - zero) + zero
  * Every step is one IEEE operation (fmaf is one, rounded once), so a SIMD
@@ -28,9 +28,11 @@
  * QuantizeLinear) describes, so ONNX Runtime is its reference.
  *
  * The swish (and sigmoid) here is a cheaper approximation than the float
- * path's: its relative error (< 5e-6) is far below half a quantisation
- * step of any layer, and cheapness matters: it runs on every expanded and
- * depthwise activation. The int8 squeeze-excite gate uses it too.
+ * path's, in two precisions: a layer with uint8 outputs takes ops_q8_act8
+ * (relative error 4.8e-4, a fraction of half its quantisation step, 1/510
+ * of its range at best), a 16x8 layer (int16 outputs) and the squeeze-
+ * excite gate (float, scaling whole channels) ops_q8_act (< 5e-6).
+ * Cheapness matters: it runs on every expanded and depthwise activation.
  */
 #ifndef EFFAD_OPS_Q8_H
 #define EFFAD_OPS_Q8_H
@@ -84,13 +86,11 @@ static inline float ops_q8_float(uint32_t u) { float x; memcpy(&x, &u, 4); retur
  * History: e^r as degree 4 on |r| <= ln2/2 (seven FMA-pipe operations,
  * 1.1e-5) until 2026-12-04: the table form is both more accurate and,
  * on the plain AVX2 table, 2-3 % faster for B0 and B4 int8 (alternated
- * runs, Zen 5). Measured and not kept:
- * degree 1 (e^r ~= c (1 + r), three operations, 4.8e-4): 4-5 % faster
- * than degree 4 on B0 and B4 int8, no change on the full-size B0 sets of
- * tests/int8/fidelity.sh, but the demo sets of seeds 1-10 lost 0.0005 of
- * Spearman on average with 8-bit weights (8 of 10 lower; tests/int8/
- * demo-seeds.sh), and in the 16x8 layers it was up to three int16 steps
- * off ONNX Runtime (2026-12-03). */
+ * runs, Zen 5). Degree 1 everywhere (ops_q8_exp8's form) was measured
+ * then and not kept: with 8-bit weights the demo sets of seeds 1-10 lost
+ * 0.0005 of Spearman on average, and in the 16x8 layers it was up to
+ * three int16 steps off ONNX Runtime (2026-12-03). It now serves the
+ * uint8 layers only (ops_q8_exp8, below). */
 #define OPS_Q8_EXP_TABLE 0x3f800001u, 0x3f7b95c3u, 0x3f7837f1u, 0x3f75fed8u, \
                          0x3f7504f5u, 0x3f75672bu, 0x3f7744feu, 0x3f7ac0c9u
 #define OPS_Q8_EXP_A1 0x1.000f5ep+0f
@@ -108,6 +108,36 @@ static inline float ops_q8_exp(float y)
     const float t = ops_q8_float(t8[vb & 7u] + (vb << 20));   /* c0 2^(n/8) */
     const float q = fmaf(OPS_Q8_EXP_A2, r, OPS_Q8_EXP_A1);
     return fmaf(t * r, q, t);
+}
+
+/* The exponential of layers with uint8 outputs: ops_q8_exp with e^r ~=
+ * c0 (1 + r) -- t r + t, one FMA where ops_q8_exp has three (its own c0
+ * in the table; relative error 4.83e-4 on |r| <= ln2/16, the minimax
+ * c0; tests/int8/exp-table.py recomputes the table). Through the swish
+ * that is at most 1.1e-4 of |x| (x sigmoid'(x) peaks at 0.224), a few
+ * per cent of half a uint8 step of any layer's range. Kept where the
+ * outputs are int16 (16x8), and for the gate: there it is steps off.
+ * Measured (2026-12-05, Zen 5, --fast models, plain AVX2 table, one
+ * thread pinned, four alternated pairs): B0 6.43-6.59 -> 6.19-6.35 ms.
+ * Fidelity, paired with ops_q8_exp in the uint8 layers (EFFAD_ISA=avx2,
+ * --fast): demo sets of seeds 1-10 (6-bit weights) mean Spearman 0.99502
+ * against 0.99506, none under 0.99 in either; tests/int8/fidelity.sh
+ * demo 0.9926 against 0.9916, brushed metal 0.9936 against 0.9932, grid
+ * 0.697 against 0.548 (AUROC -2.3 against -4.6 points). */
+#define OPS_Q8_EXP8_TABLE 0x3f800fd5u, 0x3f7ba706u, 0x3f784ac5u, 0x3f76135fu, \
+                          0x3f751b58u, 0x3f757f95u, 0x3f775f9eu, 0x3f7addd1u
+static inline float ops_q8_exp8(float y)
+{
+    static const uint32_t t8[8] = { OPS_Q8_EXP8_TABLE };
+    y = y < -80.0f ? -80.0f : y;
+    y = y > 30.0f ? 30.0f : y;
+    const float magic = 0x1.8p23f;
+    const float v = fmaf(y, 0x1.715476p+3f, magic);
+    const float n = v - magic;
+    const float r = fmaf(-n, 0x1.62e430p-4f, y);
+    const uint32_t vb = ops_q8_bits(v);
+    const float t = ops_q8_float(t8[vb & 7u] + (vb << 20));
+    return fmaf(t, r, t);
 }
 
 /* sigmoid(x) = 1 / (1 + e^-x), swish(x) = x / (1 + e^-x): one division,
@@ -131,6 +161,17 @@ static inline float ops_q8_act(float x, ops_act act)
     }
     }
     return x;
+}
+
+/* ops_q8_act for a layer with uint8 outputs: the exponential's kinds by
+ * ops_q8_exp8. */
+static inline float ops_q8_act8(float x, ops_act act)
+{
+    switch (act.kind) {
+    case OPS_ACT_SIGMOID: return 1.0f / (1.0f + ops_q8_exp8(-x));
+    case OPS_ACT_SWISH: return x / (1.0f + ops_q8_exp8(-x));
+    default: return ops_q8_act(x, act);
+    }
 }
 
 /* The largest |t| a layer can produce, for ops_q8_out.bounded: the
@@ -197,7 +238,7 @@ static inline uint8_t ops_q8_finish(int32_t acc, const ops_q8_out *o, size_t j, 
                                     int32_t r_zero, float r_scale)
 {
     float t = fmaf((float)acc, o->mult[j], o->bias ? o->bias[j] : 0.0f);
-    t = ops_q8_act(t, o->act);
+    t = ops_q8_act8(t, o->act);
     if (has_res) t = fmaf((float)(r - r_zero), r_scale, t);
     return ops_q8_quantize1(t, o->inv_scale, o->zero);
 }

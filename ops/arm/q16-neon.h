@@ -28,7 +28,7 @@ Q8_NEON_INLINE int32x4_t q16_neon_finish(float32x4_t accf, float32x4_t mult, flo
                                          float32x4_t res, float32x4_t res_scale, int has_res, float32x4_t inv)
 {
     float32x4_t t = vfmaq_f32(bias, accf, mult);
-    t = q8_neon_act(t, act);
+    t = q8_neon_act(t, act, 0);
     if (has_res) t = vfmaq_f32(t, res, res_scale);
     return q16_neon_quantize(t, inv);
 }

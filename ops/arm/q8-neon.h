@@ -21,7 +21,8 @@
 
 #define Q8_NEON_INLINE static inline __attribute__((always_inline))
 
-/* 1 + e^-x: ops_q8_exp(-x), the denominator of the sigmoid and the swish,
+/* 1 + e^-x: ops_q8_exp8(-x) (u8, a constant: a layer with uint8 outputs)
+ * or ops_q8_exp(-x), the denominator of the sigmoid and the swish,
  * with the negation folded into the operations that read -x, giving the
  * same values: clamping -x into [-80, 30] is clamping x into [-30, 80]
  * (the scalar code's comparisons and max/min agree on every non-NaN; a
@@ -33,10 +34,11 @@
  * fold it the same way). The table entry of n mod 8 is gathered by bytes:
  * vqtbl2q reads bytes 4j..4j+3 of the 32-byte table for a lane whose low
  * bits say j (little-endian lanes, as on every aarch64 target we build). */
-Q8_NEON_INLINE float32x4_t q8_neon_one_plus_exp_neg(float32x4_t x)
+Q8_NEON_INLINE float32x4_t q8_neon_one_plus_exp_neg(float32x4_t x, const int u8)
 {
-    static const uint32_t t8[8] = { OPS_Q8_EXP_TABLE };
-    const uint8x16x2_t tab = { { vld1q_u8((const uint8_t *)t8), vld1q_u8((const uint8_t *)t8 + 16) } };
+    static const uint32_t t8[8] = { OPS_Q8_EXP_TABLE }, t8u[8] = { OPS_Q8_EXP8_TABLE };
+    const uint8_t *tb = (const uint8_t *)(u8 ? t8u : t8);
+    const uint8x16x2_t tab = { { vld1q_u8(tb), vld1q_u8(tb + 16) } };
     const float32x4_t magic = vdupq_n_f32(0x1.8p23f);
     x = vmaxq_f32(vminq_f32(x, vdupq_n_f32(80.0f)), vdupq_n_f32(-30.0f));
     const float32x4_t v = vfmsq_f32(magic, x, vdupq_n_f32(0x1.715476p+3f));
@@ -46,6 +48,7 @@ Q8_NEON_INLINE float32x4_t q8_neon_one_plus_exp_neg(float32x4_t x)
     const uint32x4_t idx = vmlaq_n_u32(vdupq_n_u32(0x03020100u), vandq_u32(vb, vdupq_n_u32(7u)), 0x04040404u);
     const uint32x4_t e = vreinterpretq_u32_u8(vqtbl2q_u8(tab, vreinterpretq_u8_u32(idx)));
     const float32x4_t t = vreinterpretq_f32_u32(vaddq_u32(e, vshlq_n_u32(vb, 20)));
+    if (u8) return vaddq_f32(vdupq_n_f32(1.0f), vfmsq_f32(t, t, rn));   /* fmaf(t, r, t) */
     const float32x4_t q = vfmsq_f32(vdupq_n_f32(OPS_Q8_EXP_A1), rn, vdupq_n_f32(OPS_Q8_EXP_A2));
     return vaddq_f32(vdupq_n_f32(1.0f), vfmsq_f32(t, vmulq_f32(t, rn), q));
 }
@@ -56,16 +59,16 @@ Q8_NEON_INLINE float32x4_t q8_neon_clamp(float32x4_t y, float32x4_t lo, float32x
     return vbslq_f32(vcltq_f32(y, lo), lo, vbslq_f32(vcgtq_f32(y, hi), hi, y));
 }
 
-/* ops_q8_act, lane by lane. */
-Q8_NEON_INLINE float32x4_t q8_neon_act(float32x4_t x, ops_act act)
+/* ops_q8_act8 (u8: uint8 outputs) or ops_q8_act, lane by lane. */
+Q8_NEON_INLINE float32x4_t q8_neon_act(float32x4_t x, ops_act act, const int u8)
 {
     const float32x4_t zero = vdupq_n_f32(0.0f), one = vdupq_n_f32(1.0f);
     switch (act.kind) {
     case OPS_ACT_NONE: return x;
     case OPS_ACT_RELU: return vbslq_f32(vcgtq_f32(x, zero), x, zero);
     case OPS_ACT_CLIP: return q8_neon_clamp(x, vdupq_n_f32(act.a), vdupq_n_f32(act.b));
-    case OPS_ACT_SIGMOID: return vdivq_f32(one, q8_neon_one_plus_exp_neg(x));
-    case OPS_ACT_SWISH: return vdivq_f32(x, q8_neon_one_plus_exp_neg(x));
+    case OPS_ACT_SIGMOID: return vdivq_f32(one, q8_neon_one_plus_exp_neg(x, u8));
+    case OPS_ACT_SWISH: return vdivq_f32(x, q8_neon_one_plus_exp_neg(x, u8));
     case OPS_ACT_HARDSIGMOID:
         return q8_neon_clamp(vfmaq_f32(vdupq_n_f32(act.b), x, vdupq_n_f32(act.a)), zero, one);
     case OPS_ACT_HARDSWISH:
@@ -105,7 +108,7 @@ Q8_NEON_INLINE int32x4_t q8_neon_finish(int32x4_t acc, float32x4_t mult, float32
                                         float32x4_t res_d, float32x4_t res_scale, int has_res, const q8_neon_out *q)
 {
     float32x4_t t = vfmaq_f32(bias, vcvtq_f32_s32(acc), mult);
-    t = q8_neon_act(t, act);
+    t = q8_neon_act(t, act, 1);
     if (has_res) t = vfmaq_f32(t, res_d, res_scale);
     return q8_neon_quantize(t, q);
 }

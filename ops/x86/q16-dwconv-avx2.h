@@ -66,7 +66,7 @@ Q8_INLINE void q16dw_store(const q16dw *d, const __m256i *lo, const __m256i *hi,
     const size_t c = d->c;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;   /* int32 output sums, channels 0-7 and 8-15 */
     __m256 xl[8], xh[8];   /* the activations, then the roundings */
-    q8_avx2_dw_acts(lo, hi, N, f, d->swish, d->a->out.act, xl, xh);
+    q8_avx2_dw_acts(lo, hi, N, f, d->swish, d->a->out.act, 0, xl, xh);
 #pragma GCC unroll 4
     for (int j = 0; j < N; j++) {
         /* unpack order {0-3, 8-11}, {4-7, 12-15} packs to channels 0-15 */

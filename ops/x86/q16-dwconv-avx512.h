@@ -84,7 +84,7 @@ Q16_AVX512_INLINE void q16dwz_store(const q16dwz *d, const __m512i *lo, const __
     const size_t c = d->c;
     __m512i sl = _mm512_setzero_si512(), sh = sl;   /* output sums, unpack order */
     __m512 al[8], ah[8];   /* the activations, then the roundings (q16_avx512_quantize narrows) */
-    q8_avx512_dw_acts(lo, hi, N, f, d->swish, d->a->out.act, al, ah);
+    q8_avx512_dw_acts(lo, hi, N, f, d->swish, d->a->out.act, 0, al, ah);
 #pragma GCC unroll 8
     for (int j = 0; j < N; j++) {
         const __m512i xl = q16_avx512_quantize(al[j], &d->q), xh = q16_avx512_quantize(ah[j], &d->q);

@@ -158,8 +158,8 @@ Q16_ALWAYS __m128 i64_to_ps(__m256i x)
 Q16_ALWAYS __m256i finish8(const q16_tile *t, const int epi, __m256 accf, __m256 m, __m256 b, const int16_t *res)
 {
     __m256 x = _mm256_fmadd_ps(accf, m, b);
-    if (epi == EPI_SWISH) x = q8_avx2_swish(x);
-    else if (epi == EPI_ACT) x = q8_avx2_act(x, t->act);
+    if (epi == EPI_SWISH) x = q8_avx2_swish(x, 0);
+    else if (epi == EPI_ACT) x = q8_avx2_act(x, t->act, 0);
     if (res) x = q16_avx2_add_res8(x, res, t->res_scale);
     return q8_avx2_round(x, &t->q);
 }

@@ -200,11 +200,11 @@ Q16_AVX512_INLINE void q16g_tile_panel(const int mr, const int nv, const int epi
         __m512 x0 = _mm512_fmadd_ps(f[r][0], g0, h0), x1 = x0;
         if (nv > 1) x1 = _mm512_fmadd_ps(f[r][1], g1, h1);
         if (epi == Q16G_EPI_SWISH) {
-            x0 = q8_avx512_swish(x0);
-            if (nv > 1) x1 = q8_avx512_swish(x1);
+            x0 = q8_avx512_swish(x0, 0);
+            if (nv > 1) x1 = q8_avx512_swish(x1, 0);
         } else if (epi == Q16G_EPI_ACT) {
-            x0 = q8_avx512_act(x0, t->act);
-            if (nv > 1) x1 = q8_avx512_act(x1, t->act);
+            x0 = q8_avx512_act(x0, t->act, 0);
+            if (nv > 1) x1 = q8_avx512_act(x1, t->act, 0);
         }
         if (res) {
             x0 = q16_avx512_add_res(x0, res, m0, t->res_scale);

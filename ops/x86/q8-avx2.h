@@ -23,8 +23,9 @@
 
 #define Q8_INLINE static inline __attribute__((always_inline))
 
-/* 1 + e^-x: ops_q8_exp(-x) with the negation folded into the operations
- * that read -x (q8-avx512.h's form), giving the same values: clamping -x
+/* 1 + e^-x: ops_q8_exp8(-x) (u8, a constant: a layer with uint8 outputs)
+ * or ops_q8_exp(-x), with the negation folded into the operations that
+ * read -x (q8-avx512.h's form), giving the same values: clamping -x
  * into [-80, 30] is clamping x into [-30, 80] -- min first, so that a NaN
  * becomes 80 (minps returns its second operand), i.e. -x becomes -80, as
  * max(-x, -80) made it --; fma(-x, c, m) is fnmadd(x, c, m) and
@@ -32,10 +33,11 @@
  * round-to-nearest symmetric). One xor fewer per vector of the swish.
  * vpermps reads the table entry from the low three bits of v's lanes,
  * n mod 8. */
-Q8_INLINE __m256 q8_avx2_one_plus_exp_neg(__m256 x)
+Q8_INLINE __m256 q8_avx2_one_plus_exp_neg(__m256 x, const int u8)
 {
     const __m256 magic = _mm256_set1_ps(0x1.8p23f);
-    const __m256 tab = _mm256_castsi256_ps(_mm256_setr_epi32(OPS_Q8_EXP_TABLE));
+    const __m256 tab = u8 ? _mm256_castsi256_ps(_mm256_setr_epi32(OPS_Q8_EXP8_TABLE))
+                          : _mm256_castsi256_ps(_mm256_setr_epi32(OPS_Q8_EXP_TABLE));
     x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(80.0f)), _mm256_set1_ps(-30.0f));
     const __m256 v = _mm256_fnmadd_ps(x, _mm256_set1_ps(0x1.715476p+3f), magic);
     const __m256 n = _mm256_sub_ps(v, magic);
@@ -43,23 +45,24 @@ Q8_INLINE __m256 q8_avx2_one_plus_exp_neg(__m256 x)
     const __m256i vi = _mm256_castps_si256(v);
     const __m256 t = _mm256_castsi256_ps(
         _mm256_add_epi32(_mm256_castps_si256(_mm256_permutevar8x32_ps(tab, vi)), _mm256_slli_epi32(vi, 20)));
+    if (u8) return _mm256_add_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(t, r, t));
     const __m256 q = _mm256_fmadd_ps(_mm256_set1_ps(OPS_Q8_EXP_A2), r, _mm256_set1_ps(OPS_Q8_EXP_A1));
     return _mm256_add_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(_mm256_mul_ps(t, r), q, t));
 }
 
-Q8_INLINE __m256 q8_avx2_swish(__m256 x)
+Q8_INLINE __m256 q8_avx2_swish(__m256 x, const int u8)
 {
-    return _mm256_div_ps(x, q8_avx2_one_plus_exp_neg(x));
+    return _mm256_div_ps(x, q8_avx2_one_plus_exp_neg(x, u8));
 }
 
-Q8_INLINE __m256 q8_avx2_act(__m256 x, ops_act act)
+Q8_INLINE __m256 q8_avx2_act(__m256 x, ops_act act, const int u8)
 {
     switch (act.kind) {
     case OPS_ACT_NONE: return x;
     case OPS_ACT_RELU: return _mm256_max_ps(x, _mm256_setzero_ps());
     case OPS_ACT_CLIP: return _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(act.a)), _mm256_set1_ps(act.b));
-    case OPS_ACT_SIGMOID: return _mm256_div_ps(_mm256_set1_ps(1.0f), q8_avx2_one_plus_exp_neg(x));
-    case OPS_ACT_SWISH: return q8_avx2_swish(x);
+    case OPS_ACT_SIGMOID: return _mm256_div_ps(_mm256_set1_ps(1.0f), q8_avx2_one_plus_exp_neg(x, u8));
+    case OPS_ACT_SWISH: return q8_avx2_swish(x, u8);
     case OPS_ACT_HARDSIGMOID: {
         const __m256 y = _mm256_fmadd_ps(x, _mm256_set1_ps(act.a), _mm256_set1_ps(act.b));
         return _mm256_min_ps(_mm256_max_ps(y, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
@@ -81,7 +84,7 @@ Q8_INLINE __m256 q8_avx2_act(__m256 x, ops_act act)
  * and the core overlapped few of them (B0 int8 on these kernels 7.03 ->
  * 6.8 ms with the GEMM's, q8-gemm-6x16.h). */
 Q8_INLINE void q8_avx2_dw_acts(const __m256i *lo, const __m256i *hi, const int N, const __m256i *f, const int swish,
-                               ops_act act, __m256 *xl, __m256 *xh)
+                               ops_act act, const int u8, __m256 *xl, __m256 *xh)
 {
     const __m256 ml = _mm256_castsi256_ps(f[0]), mh = _mm256_castsi256_ps(f[1]);
     const __m256 bl = _mm256_castsi256_ps(f[2]), bh = _mm256_castsi256_ps(f[3]);
@@ -89,8 +92,8 @@ Q8_INLINE void q8_avx2_dw_acts(const __m256i *lo, const __m256i *hi, const int N
     for (int j = 0; j < N; j++) {
         const __m256 x = _mm256_fmadd_ps(_mm256_cvtepi32_ps(lo[j]), ml, bl);
         const __m256 y = _mm256_fmadd_ps(_mm256_cvtepi32_ps(hi[j]), mh, bh);
-        xl[j] = swish ? q8_avx2_swish(x) : q8_avx2_act(x, act);
-        xh[j] = swish ? q8_avx2_swish(y) : q8_avx2_act(y, act);
+        xl[j] = swish ? q8_avx2_swish(x, u8) : q8_avx2_act(x, act, u8);
+        xh[j] = swish ? q8_avx2_swish(y, u8) : q8_avx2_act(y, act, u8);
     }
 }
 

@@ -25,18 +25,19 @@
 
 #define Q8_AVX512_INLINE static inline __attribute__((always_inline))
 
-/* 1 + e^-x: ops_q8_exp(-x) with the negation folded into the operations
- * that read -x, giving the same values. Clamping -x into [-80, 30] is
+/* 1 + e^-x: ops_q8_exp8(-x) (u8, a constant: a layer with uint8 outputs)
+ * or ops_q8_exp(-x), with the negation folded into the operations that
+ * read -x, giving the same values. Clamping -x into [-80, 30] is
  * clamping x into [-30, 80] (min first: a NaN becomes 80, i.e. -x becomes
  * -80, as q8-avx2.h's max makes it); fma(-x, c, m) is fnmadd(x, c, m);
  * fma(-n, c, -x) is fnmsub(n, c, x) (negation is exact and
  * round-to-nearest symmetric). One xor fewer per vector of the swish.
  * vpermps on zmm reads four index bits, so the table is there twice:
  * entry n mod 16 is entry n mod 8. */
-Q8_AVX512_INLINE __m512 q8_avx512_one_plus_exp_neg(__m512 x)
+Q8_AVX512_INLINE __m512 q8_avx512_one_plus_exp_neg(__m512 x, const int u8)
 {
     const __m512 magic = _mm512_set1_ps(0x1.8p23f);
-    const __m256i t8 = _mm256_setr_epi32(OPS_Q8_EXP_TABLE);
+    const __m256i t8 = u8 ? _mm256_setr_epi32(OPS_Q8_EXP8_TABLE) : _mm256_setr_epi32(OPS_Q8_EXP_TABLE);
     const __m512 tab = _mm512_castsi512_ps(_mm512_inserti64x4(_mm512_castsi256_si512(t8), t8, 1));
     x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(80.0f)), _mm512_set1_ps(-30.0f));
     const __m512 v = _mm512_fnmadd_ps(x, _mm512_set1_ps(0x1.715476p+3f), magic);
@@ -45,23 +46,24 @@ Q8_AVX512_INLINE __m512 q8_avx512_one_plus_exp_neg(__m512 x)
     const __m512i vi = _mm512_castps_si512(v);
     const __m512 t = _mm512_castsi512_ps(
         _mm512_add_epi32(_mm512_castps_si512(_mm512_permutexvar_ps(vi, tab)), _mm512_slli_epi32(vi, 20)));
+    if (u8) return _mm512_add_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(t, r, t));
     const __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(OPS_Q8_EXP_A2), r, _mm512_set1_ps(OPS_Q8_EXP_A1));
     return _mm512_add_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(_mm512_mul_ps(t, r), q, t));
 }
 
-Q8_AVX512_INLINE __m512 q8_avx512_swish(__m512 x)
+Q8_AVX512_INLINE __m512 q8_avx512_swish(__m512 x, const int u8)
 {
-    return _mm512_div_ps(x, q8_avx512_one_plus_exp_neg(x));
+    return _mm512_div_ps(x, q8_avx512_one_plus_exp_neg(x, u8));
 }
 
 /* The kinds without an exponential: avx512-math.h's avx512_act_ps does
  * ops_q8_act's operations for them (fmaf in the hard ones, max/min for
  * the clamps; tests/unit/test-q8-kernels.c holds them value by value). */
-Q8_AVX512_INLINE __m512 q8_avx512_act(__m512 x, ops_act act)
+Q8_AVX512_INLINE __m512 q8_avx512_act(__m512 x, ops_act act, const int u8)
 {
     switch (act.kind) {
-    case OPS_ACT_SIGMOID: return _mm512_div_ps(_mm512_set1_ps(1.0f), q8_avx512_one_plus_exp_neg(x));
-    case OPS_ACT_SWISH: return q8_avx512_swish(x);
+    case OPS_ACT_SIGMOID: return _mm512_div_ps(_mm512_set1_ps(1.0f), q8_avx512_one_plus_exp_neg(x, u8));
+    case OPS_ACT_SWISH: return q8_avx512_swish(x, u8);
     default: return avx512_act_ps(x, act);
     }
 }
@@ -69,7 +71,7 @@ Q8_AVX512_INLINE __m512 q8_avx512_act(__m512 x, ops_act act)
 /* q8_avx2_dw_acts on zmm: the first pass of a quantised depthwise tile's
  * epilogue (int8 and 16x8), the roundings after it. */
 Q8_AVX512_INLINE void q8_avx512_dw_acts(const __m512i *lo, const __m512i *hi, const int N, const __m512i *f,
-                                        const int swish, ops_act act, __m512 *xl, __m512 *xh)
+                                        const int swish, ops_act act, const int u8, __m512 *xl, __m512 *xh)
 {
     const __m512 ml = _mm512_castsi512_ps(f[0]), mh = _mm512_castsi512_ps(f[1]);
     const __m512 bl = _mm512_castsi512_ps(f[2]), bh = _mm512_castsi512_ps(f[3]);
@@ -77,8 +79,8 @@ Q8_AVX512_INLINE void q8_avx512_dw_acts(const __m512i *lo, const __m512i *hi, co
     for (int j = 0; j < N; j++) {
         const __m512 x = _mm512_fmadd_ps(_mm512_cvtepi32_ps(lo[j]), ml, bl);
         const __m512 y = _mm512_fmadd_ps(_mm512_cvtepi32_ps(hi[j]), mh, bh);
-        xl[j] = swish ? q8_avx512_swish(x) : q8_avx512_act(x, act);
-        xh[j] = swish ? q8_avx512_swish(y) : q8_avx512_act(y, act);
+        xl[j] = swish ? q8_avx512_swish(x, u8) : q8_avx512_act(x, act, u8);
+        xh[j] = swish ? q8_avx512_swish(y, u8) : q8_avx512_act(y, act, u8);
     }
 }
 

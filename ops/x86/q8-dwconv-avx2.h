@@ -107,7 +107,7 @@ Q8_INLINE void q8dw_store(const q8dw *d, const __m256i *lo, const __m256i *hi, c
     const size_t c = d->c;
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;   /* int16 output sums */
     __m256 xl[8], xh[8];   /* the activations, then the roundings */
-    q8_avx2_dw_acts(lo, hi, N, f, d->swish, d->a->out.act, xl, xh);
+    q8_avx2_dw_acts(lo, hi, N, f, d->swish, d->a->out.act, 1, xl, xh);
 #pragma GCC unroll 4
     for (int j = 0; j < N; j += 2) {
         /* q8_avx2_half of the unpack-order halves is channels 0-7 | 8-15 */

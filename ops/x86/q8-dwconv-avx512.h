@@ -119,7 +119,7 @@ Q8_AVX512_INLINE void q8dwz_store(const q8dwz *d, const __m512i *lo, const __m51
     const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
     __m512i s = _mm512_setzero_si512();   /* int16 output sums, channels in order */
     __m512 xl[8], xh[8];   /* the activations, then the roundings */
-    q8_avx512_dw_acts(lo, hi, N, f, d->swish, d->a->out.act, xl, xh);
+    q8_avx512_dw_acts(lo, hi, N, f, d->swish, d->a->out.act, 1, xl, xh);
 #pragma GCC unroll 4
     for (int j = 0; j < N; j += 2) {
         const __m512i x = q8dwz_pack(d, q8dwz_round(d, xl[j]), q8dwz_round(d, xh[j]));

@@ -174,8 +174,8 @@ Q8_INLINE void q8dwq_tile(const uint8_t *const *rows, size_t c, int ix0, size_t 
     __m256 xa[2], xb[2], xc[2], xd[2];
 #pragma GCC unroll 2
     for (int j = 0; j < N; j++) l0[j] = acc[j][0], h0[j] = acc[j][1], l1[j] = acc[j][2], h1[j] = acc[j][3];
-    q8_avx2_dw_acts(l0, h0, N, f, swish, act, xa, xb);
-    q8_avx2_dw_acts(l1, h1, N, f + 4, swish, act, xc, xd);
+    q8_avx2_dw_acts(l0, h0, N, f, swish, act, 1, xa, xb);
+    q8_avx2_dw_acts(l1, h1, N, f + 4, swish, act, 1, xc, xd);
     __m256i s0 = _mm256_setzero_si256(), s1 = s0;
 #pragma GCC unroll 2
     for (int j = 0; j < N; j++) {

@@ -237,8 +237,8 @@ Q8_AVX512_INLINE void tile(const int mr, const int nv, const int epi, const vnni
      * and stores. Otherwise one (the first loop is empty). */
     __m512 xs[12][2];
     for (int r = 0; r < mr && epi == EPI_SWISH; r++) {
-        xs[r][0] = q8_avx512_swish(_mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][0]), f0, g0));
-        if (nv > 1) xs[r][1] = q8_avx512_swish(_mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][1]), f1, g1));
+        xs[r][0] = q8_avx512_swish(_mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][0]), f0, g0), 1);
+        if (nv > 1) xs[r][1] = q8_avx512_swish(_mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][1]), f1, g1), 1);
     }
     for (int r = 0; r < mr; r++, c += t->ldc, res = res ? res + t->ldr : 0) {
         __m512 x0, x1;
@@ -249,8 +249,8 @@ Q8_AVX512_INLINE void tile(const int mr, const int nv, const int epi, const vnni
             x0 = _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][0]), f0, g0);
             x1 = nv > 1 ? _mm512_fmadd_ps(_mm512_cvtepi32_ps(acc[r][1]), f1, g1) : x0;
             if (epi == EPI_ACT) {
-                x0 = q8_avx512_act(x0, t->act);
-                if (nv > 1) x1 = q8_avx512_act(x1, t->act);
+                x0 = q8_avx512_act(x0, t->act, 1);
+                if (nv > 1) x1 = q8_avx512_act(x1, t->act, 1);
             }
         }
         if (res) {

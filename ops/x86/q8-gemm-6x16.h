@@ -346,8 +346,8 @@ static inline __attribute__((always_inline)) __m256 act8(const q8_tile *t, const
                                                          __m256 b)
 {
     __m256 x = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), m, b);
-    if (epi == EPI_SWISH) x = q8_avx2_swish(x);
-    else if (epi == EPI_ACT) x = q8_avx2_act(x, t->act);
+    if (epi == EPI_SWISH) x = q8_avx2_swish(x, 1);
+    else if (epi == EPI_ACT) x = q8_avx2_act(x, t->act, 1);
     return x;
 }
 

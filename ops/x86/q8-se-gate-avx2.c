@@ -104,7 +104,7 @@ static void finish(float *x, size_t n, const float *scale, const float *bias, op
     for (size_t i = 0; i < n8; i += 8) {
         const __m256 b = bias ? _mm256_loadu_ps(bias + i) : _mm256_setzero_ps();
         const __m256 s = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(scale + i)), b);
-        _mm256_storeu_ps(x + i, q8_avx2_act(s, act));
+        _mm256_storeu_ps(x + i, q8_avx2_act(s, act, 0));
     }
     for (size_t i = n8; i < n; i++) x[i] = ops_q8_act(x[i] * scale[i] + (bias ? bias[i] : 0.0f), act);
 }

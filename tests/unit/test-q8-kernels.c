@@ -52,20 +52,28 @@ static int quant_exact(double t, const ops_q8_out *o)
 
 /* ------------------------------------------------------------------- 2 */
 
+/* The two forms against double: ops_q8_act (16x8 outputs, gates) within
+ * 5e-6, ops_q8_act8 (uint8 outputs) within 5e-4 -- and not within 1e-4,
+ * so that a mix-up of the two shows. */
 static void test_swish_accuracy(void)
 {
-    double worst_sw = 0, worst_sg = 0;
+    double worst[2][2] = { { 0, 0 }, { 0, 0 } };   /* [act8][swish, sigmoid] */
     const ops_act sw = { OPS_ACT_SWISH, 0, 0 }, sg = { OPS_ACT_SIGMOID, 0, 0 };
     for (int i = -3000000; i <= 3000000; i++) {
         const float x = (float)i * 1e-5f;   /* -30 .. 30 */
         const double es = act_exact(x, sw), eg = act_exact(x, sg);
-        const double rs = fabs(ops_q8_act(x, sw) - es) / (fabs(es) > 1e-30 ? fabs(es) : 1e-30);
-        const double rg = fabs(ops_q8_act(x, sg) - eg) / eg;
-        if (fabs(es) > 1e-6 && rs > worst_sw) worst_sw = rs;
-        if (rg > worst_sg) worst_sg = rg;
+        for (int u8 = 0; u8 < 2; u8++) {
+            const float s = u8 ? ops_q8_act8(x, sw) : ops_q8_act(x, sw), g = u8 ? ops_q8_act8(x, sg) : ops_q8_act(x, sg);
+            const double rs = fabs(s - es) / (fabs(es) > 1e-30 ? fabs(es) : 1e-30), rg = fabs(g - eg) / eg;
+            if (fabs(es) > 1e-6 && rs > worst[u8][0]) worst[u8][0] = rs;
+            if (rg > worst[u8][1]) worst[u8][1] = rg;
+        }
     }
-    printf("  int8 swish: max relative error %.2e, sigmoid %.2e on |x| <= 30\n", worst_sw, worst_sg);
-    CHECK_MSG(worst_sw < 5e-6 && worst_sg < 5e-6, "swish %g sigmoid %g", worst_sw, worst_sg);
+    printf("  int8 swish: max relative error %.2e, sigmoid %.2e on |x| <= 30; uint8 outputs' form %.2e, %.2e\n",
+           worst[0][0], worst[0][1], worst[1][0], worst[1][1]);
+    CHECK_MSG(worst[0][0] < 5e-6 && worst[0][1] < 5e-6, "swish %g sigmoid %g", worst[0][0], worst[0][1]);
+    CHECK_MSG(worst[1][0] < 5e-4 && worst[1][1] < 5e-4 && worst[1][0] > 1e-4 && worst[1][1] > 1e-4,
+              "uint8 outputs' swish %g sigmoid %g", worst[1][0], worst[1][1]);
 }
 
 /* ------------------------------------------------------------- shapes */
@@ -600,9 +608,10 @@ static void test_dsp_kernels(void)
 }
 
 #if defined(__x86_64__)
-/* 2, AVX-512: the zmm activations of the int8 epilogue give ops_q8_act's
- * values, one by one, on a dense grid across both clamps of the
- * exponential (-30 and 80 for -x) and on special values. */
+/* 2, AVX-512: the zmm activations of the int8 epilogue give ops_q8_act8's
+ * values (uint8 outputs) and ops_q8_act's (16x8 outputs, gates), one by
+ * one, on a dense grid across both clamps of the exponential (-30 and 80
+ * for -x) and on special values. */
 static void test_avx512_act(void)
 {
     static const ops_act acts[] = { { OPS_ACT_NONE, 0, 0 }, { OPS_ACT_RELU, 0, 0 }, { OPS_ACT_CLIP, 0, 6 },
@@ -614,18 +623,21 @@ static void test_avx512_act(void)
     const float special[SPECIAL] = { 0.0f, -0.0f, 1e-30f, -1e-30f, 80.0f, -30.0f, 1e30f, -1e30f, INFINITY, -INFINITY, 3e-39f };
     memcpy(x + N, special, sizeof special);
     int bad = 0;
-    for (size_t ai = 0; ai < sizeof acts / sizeof acts[0]; ai++) {
-        q8_vact_avx512(x, y, N + SPECIAL, acts[ai]);
+    for (size_t ai = 0; ai < 2 * (sizeof acts / sizeof acts[0]); ai++) {
+        const int u8 = ai % 2;
+        const ops_act act = acts[ai / 2];
+        q8_vact_avx512(x, y, N + SPECIAL, act, u8);
         for (int i = 0; i < N + SPECIAL; i++) {
-            const float want = ops_q8_act(x[i], acts[ai]);
+            const float want = u8 ? ops_q8_act8(x[i], act) : ops_q8_act(x[i], act);
             /* values, not bits: max/min give +0 for the reference's -0 (a
              * clip of -0), which quantises and adds to a residual as +0 does */
             if (!(want == y[i] || (want != want && y[i] != y[i]))) {
-                if (bad++ < 5) CHECK_MSG(0, "avx512 int8 act %d at %a: %a, want %a", acts[ai].kind, x[i], y[i], want);
+                if (bad++ < 5) CHECK_MSG(0, "avx512 int8 act %d (u8 %d) at %a: %a, want %a", act.kind, u8, x[i], y[i], want);
             }
         }
     }
-    printf("  avx512 int8 activations: %d values x 7 bit-identical to ops_q8_act, %d not\n", N + SPECIAL, bad);
+    printf("  avx512 int8 activations: %d values x 7 x 2 bit-identical to ops_q8_act8 and ops_q8_act, %d not\n",
+           N + SPECIAL, bad);
     CHECK_EQ_INT(bad, 0);
     free(x); free(y);
 }
