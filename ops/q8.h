@@ -95,17 +95,25 @@ static inline float ops_q8_float(uint32_t u) { float x; memcpy(&x, &u, 4); retur
                          0x3f7504f5u, 0x3f75672bu, 0x3f7744feu, 0x3f7ac0c9u
 #define OPS_Q8_EXP_A1 0x1.000f5ep+0f
 #define OPS_Q8_EXP_A2 0x1.fff094p-2f
-static inline float ops_q8_exp(float y)
+/* The reduction both exponentials share: y clamped, r, and c0 2^(n/8)
+ * from the table t8 (returned). */
+static inline float ops_q8_exp_reduce(float y, const uint32_t t8[8], float *r)
 {
-    static const uint32_t t8[8] = { OPS_Q8_EXP_TABLE };
     y = y < -80.0f ? -80.0f : y;
     y = y > 30.0f ? 30.0f : y;
     const float magic = 0x1.8p23f;
     const float v = fmaf(y, 0x1.715476p+3f, magic);
     const float n = v - magic;
-    const float r = fmaf(-n, 0x1.62e430p-4f, y);
+    *r = fmaf(-n, 0x1.62e430p-4f, y);
     const uint32_t vb = ops_q8_bits(v);
-    const float t = ops_q8_float(t8[vb & 7u] + (vb << 20));   /* c0 2^(n/8) */
+    return ops_q8_float(t8[vb & 7u] + (vb << 20));   /* c0 2^(n/8) */
+}
+
+static inline float ops_q8_exp(float y)
+{
+    static const uint32_t t8[8] = { OPS_Q8_EXP_TABLE };
+    float r;
+    const float t = ops_q8_exp_reduce(y, t8, &r);
     const float q = fmaf(OPS_Q8_EXP_A2, r, OPS_Q8_EXP_A1);
     return fmaf(t * r, q, t);
 }
@@ -129,14 +137,8 @@ static inline float ops_q8_exp(float y)
 static inline float ops_q8_exp8(float y)
 {
     static const uint32_t t8[8] = { OPS_Q8_EXP8_TABLE };
-    y = y < -80.0f ? -80.0f : y;
-    y = y > 30.0f ? 30.0f : y;
-    const float magic = 0x1.8p23f;
-    const float v = fmaf(y, 0x1.715476p+3f, magic);
-    const float n = v - magic;
-    const float r = fmaf(-n, 0x1.62e430p-4f, y);
-    const uint32_t vb = ops_q8_bits(v);
-    const float t = ops_q8_float(t8[vb & 7u] + (vb << 20));
+    float r;
+    const float t = ops_q8_exp_reduce(y, t8, &r);
     return fmaf(t, r, t);
 }
 
