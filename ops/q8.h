@@ -29,9 +29,10 @@
  *
  * The swish (and sigmoid) here is a cheaper approximation than the float
  * path's, in two precisions: a layer with uint8 outputs takes ops_q8_act8
- * (relative error 4.8e-4, a fraction of half its quantisation step, 1/510
- * of its range at best), a 16x8 layer (int16 outputs) and the squeeze-
- * excite gate (float, scaling whole channels) ops_q8_act (< 5e-6).
+ * (the exponential's relative error 4.8e-4: through the swish at most
+ * 1.1e-4 of |x|, where the layer's quantisation step is 1/255 of its
+ * range), a 16x8 layer (int16 outputs) and the squeeze-excite gate (float,
+ * scaling whole channels) ops_q8_act (< 5e-6).
  * Cheapness matters: it runs on every expanded and depthwise activation.
  */
 #ifndef EFFAD_OPS_Q8_H
@@ -123,8 +124,10 @@ static inline float ops_q8_exp(float y)
  * in the table; relative error 4.83e-4 on |r| <= ln2/16, the minimax
  * c0; tests/int8/exp-table.py recomputes the table). Through the swish
  * that is at most 1.1e-4 of |x| (x sigmoid'(x) peaks at 0.224), a few
- * per cent of half a uint8 step of any layer's range. Kept where the
- * outputs are int16 (16x8), and for the gate: there it is steps off.
+ * per cent of half a uint8 step of any layer's range. Not used where the
+ * outputs are int16 (16x8: there it was up to three steps off ONNX
+ * Runtime) nor for the squeeze-excite gate (a float that scales whole
+ * channels): those keep ops_q8_exp.
  * Measured (2026-12-05, Zen 5, --fast models, plain AVX2 table, one
  * thread pinned, four alternated pairs): B0 6.43-6.59 -> 6.19-6.35 ms.
  * Fidelity, paired with ops_q8_exp in the uint8 layers (EFFAD_ISA=avx2,
