@@ -20,7 +20,8 @@
  * symmetric, per output channel, as for q8. The epilogue is q8.h's, with
  * the int16 range:
  *     t = fmaf((float)acc, mult[j], bias[j])     (float)acc: one rounding
- *     t = act(t)                                 ops_q8_act
+ *     t = act(t)                                 ops_q8_act (degree 2, not
+ *                                                the uint8 layers' ops_q8_act8)
  *     t = fmaf((float)r, r_scale, t)             (residual, when given)
  *     q = clamp(round_half_even(t * inv_scale), -32768, 32767)
  * The clamp is ONNX QuantizeLinear's for int16, so ONNX Runtime running
