@@ -134,7 +134,20 @@ static inline float ops_q8_exp(float y)
  * --fast): demo sets of seeds 1-10 (6-bit weights) mean Spearman 0.99502
  * against 0.99506, none under 0.99 in either; tests/int8/fidelity.sh
  * demo 0.9926 against 0.9916, brushed metal 0.9936 against 0.9932, grid
- * 0.697 against 0.548 (AUROC -2.3 against -4.6 points). */
+ * 0.697 against 0.548 (AUROC -2.3 against -4.6 points).
+ * Measured and not kept (2026-12-06, same setup): the output scale s
+ * folded into this table per layer (entries s c0 2^(j/8), the
+ * denominator s + s e^-x, the clamp of -x at -30 so that every product
+ * stays normal), which makes the quantiser's multiply a multiply by one
+ * that the kernels leave out: bit-exact on every ISA, and B0 6.361 ->
+ * 6.337 ms over eight alternated pairs, 6.28 -> 6.30 over four `--layers`
+ * runs -- nothing beyond the noise, for a table per layer in four ISAs'
+ * epilogues. Where the uint8 swish's time goes, by swapping parts for
+ * cheaper wrong ones (same setup, five or six pairs): the whole swish
+ * for a max with 0, 13 % of the B0 pass; its division for a multiply,
+ * 0.9 %; the quantiser's multiply left out of the swish layers, 0-1 %.
+ * No one operation is the limit: the epilogue's ~17 vector operations
+ * per 8 outputs share the ports, about 1 % of the pass each. */
 #define OPS_Q8_EXP8_TABLE 0x3f800fd5u, 0x3f7ba706u, 0x3f784ac5u, 0x3f76135fu, \
                           0x3f751b58u, 0x3f757f95u, 0x3f775f9eu, 0x3f7addd1u
 static inline float ops_q8_exp8(float y)
