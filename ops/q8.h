@@ -139,10 +139,10 @@ static inline float ops_q8_exp(float y)
  * folded into this table per layer (entries s c0 2^(j/8), the
  * denominator s + s e^-x, the clamp of -x at -30 so that every product
  * stays normal), which makes the quantiser's multiply a multiply by one
- * that the kernels leave out: bit-exact on every ISA, and B0 6.361 ->
+ * that the kernels leave out: bit-exact on the x86 tables, and B0 6.361 ->
  * 6.337 ms over eight alternated pairs, 6.28 -> 6.30 over four `--layers`
- * runs -- nothing beyond the noise, for a table per layer in four ISAs'
- * epilogues. Where the uint8 swish's time goes, by swapping parts for
+ * runs -- nothing beyond the noise, for a table per layer in every
+ * ISA's epilogue. Where the uint8 swish's time goes, by swapping parts for
  * cheaper wrong ones (same setup, five or six pairs): the whole swish
  * for a max with 0, 13 % of the B0 pass; its division for a multiply,
  * 0.9 %; the quantiser's multiply left out of the swish layers, 0-1 %.
