@@ -18,6 +18,8 @@ model=$1 isa=$2 rounds=$3
 shift 3
 cpu=${CPU:-1} runs=${RUNS:-60}
 for bin in "$@"; do [ -x "$bin" ] || { echo "ab-builds.sh: $bin is not an executable" >&2; exit 2; }; done
+out=$(mktemp) || exit 1
+trap 'rm -f "$out"' EXIT
 r=1
 while [ "$r" -le "$rounds" ]; do
     i=0
@@ -26,9 +28,10 @@ while [ "$r" -le "$rounds" ]; do
         ms=$(taskset -c "$cpu" "$bin" bench "$model" --isa "$isa" --runs "$runs" 2>&1 |
              sed -n 's/.*median \([0-9.]*\) ms.*/\1/p')
         [ -n "$ms" ] || { echo "ab-builds.sh: $bin bench $model failed" >&2; exit 1; }
-        echo "$r $i $ms"
+        echo "$r $i $ms" >> "$out"
     done
     r=$((r + 1))
-done | awk -v n=$# '
+done
+awk -v n=$# '
     { t[$2] = t[$2] " " $3; s[$2] += $3; c[$2]++ }
-    END { for (i = 1; i <= n; i++) printf "build %d: mean of medians %.3f ms over %d rounds:%s\n", i, s[i] / c[i], c[i], t[i] }'
+    END { for (i = 1; i <= n; i++) printf "build %d: mean of medians %.3f ms over %d rounds:%s\n", i, s[i] / c[i], c[i], t[i] }' "$out"
