@@ -1,9 +1,10 @@
 #!/bin/sh
 # ab-builds.sh -- two or more builds of effad on one model, alternated, one
 # thread pinned to one CPU: the A/B behind every "alternated pairs" figure in
-# the README and the kernels' comments. On a shared machine a neighbour's
-# burst hits whichever build is running, so builds take turns round by round
-# and the summary is their mean of per-round medians, the rounds listed.
+# bench/README.md, models/int8.md and the kernels' comments. On a shared
+# machine a neighbour's burst hits whichever build is running, so builds take
+# turns round by round and the summary is their mean of per-round medians,
+# the rounds listed.
 # Not part of `make test`.
 #
 #   sh bench/ab-builds.sh MODEL.efm ISA ROUNDS BIN...

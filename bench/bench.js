@@ -55,7 +55,7 @@
 // (8-bit weights) cuts the measured error, no float32 or weight-only
 // blocks, 6-bit weights elsewhere: the speed of the all-int8 rows with
 // the measured choices that keep the ranking on tests/int8/fidelity.sh's
-// demo and brushed-metal sets (README, int8).
+// demo and brushed-metal sets (models/int8.md).
 //
 // 16x8 (--a16 1, the default): the same with int16 activations
 // (`--act-bits 16`, 8-bit weights, the ranges x64 as --act-bits 16
@@ -244,8 +244,8 @@ function calibSet() {
 // again only when the ONNX model or effad is newer; its report's
 // "blocks" line is recorded beside the timings.
 // kind 'defaults': convert's own choices; 'fast': `--fast` (no float32
-// or weight-only blocks, 16x8 where measured to help: the README's
-// "int8 --fast"), with 6-bit weights either way.
+// or weight-only blocks, 16x8 where measured to help: models/int8.md,
+// "--fast"), with 6-bit weights either way.
 function convertChosen(m, key, kind) {
   const efm = path.join(outDir, `${key}-int8-${kind}.efm`), log = `${efm}.txt`;
   const mtime = (f) => (fs.existsSync(f) ? fs.statSync(f).mtimeMs : 0);

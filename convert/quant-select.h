@@ -64,7 +64,7 @@
  *     (quant_unit_weight_bits: free in its kernels), and 16x8 alone
  *     keeps those seeds (mean 0.9951, none under 0.99): `convert --fast`
  *     is that, stage 3 and 3b off, 3a over any share of the MACs
- *     (README, "--fast").
+ *     (models/int8.md, "--fast").
  *
  * Before any of them, with QUANT_ROUND_GPTQ, the int8 weights are rounded
  * once from the float model's activations on the calibration images

@@ -23,7 +23,7 @@ effad_qtype quant_qtype(quant_range r, int act_bits);
  * tests/int8/fidelity.sh's sets unclipped (on the generated metal set they
  * reach 100-150x the good images' half-range by block 13) and still leave
  * the good images 32767 / HEADROOM levels each side of 0. Measured:
- * README, "int8". */
+ * models/int8.md, "16x8: int16 activations". */
 #define CONVERT_HEADROOM_16 64.0f
 
 /* Symmetric per-output-channel int8 weights with |q| <= 2^(bits-1) - 1:

@@ -72,7 +72,7 @@ void convert_int8_help(FILE *f)
             "  --defects DIR      defective images to measure on (default: synthetic\n"
             "                     defects painted onto good ones)\n"
             "  --weight-bits 8|7|6  int8 weight range (default 8; 7 or 6 for x86 CPUs\n"
-            "                     without VNNI: see the README)\n"
+            "                     without VNNI: see the README, \"int8\")\n"
             "  --weight-round gptq|nearest\n"
             "                     int8 weights rounded so that each layer's outputs on the\n"
             "                     calibration images stay closest to float32's (gptq:\n"
@@ -127,7 +127,7 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
     if (!strcmp(a, "--fast")) {
         /* as fast as the int8 kernels run: no float32 or weight-only
          * block, 16x8 (8-bit weights) wherever it is measured to cut the
-         * error, narrow weights elsewhere (quant-select.h, README) */
+         * error, narrow weights elsewhere (quant-select.h, models/int8.md) */
         c->fast = 1;
         co->select.weight_bits = 6;
         co->select.float_budget = 0.0f;
@@ -414,7 +414,7 @@ effad_status convert_int8_run(convert_int8 *c, convert_session *cs, convert_quan
      * nearest left 5 of the demo sets of seeds 1-10 under Spearman 0.99
      * and GPTQ none; at 7 and 8 bits the two were level within the
      * seed-to-seed noise of convert's measured choices (demo seeds 1-10
-     * and brushed metal seeds 21-24, 2026-12-05; README), and GPTQ costs
+     * and brushed metal seeds 21-24, 2026-12-05; models/int8.md), and GPTQ costs
      * B4 ~30 s of convert. */
     if (c->co.select.weight_round < 0)
         c->co.select.weight_round = c->co.select.weight_bits <= 6 ? QUANT_ROUND_GPTQ : QUANT_ROUND_NEAREST;

@@ -5,7 +5,7 @@
 # (WIDTHS), convert's other choices its defaults (or CONVERT_ARGS).
 # The figure of one seed sits near the 0.99 bar and moves by up to 0.0015
 # with any change in the last bits of the arithmetic, so changes to the
-# int8 arithmetic are judged on these pairs (README, int8).
+# int8 arithmetic are judged on these pairs (models/int8.md).
 #
 #   sh tests/int8/demo-seeds.sh [WORKDIR] [N]   (default build/int8-seeds, 10)
 #   WIDTHS="8 6" CONVERT_ARGS="--act16-budget 0" sh tests/int8/demo-seeds.sh

@@ -89,7 +89,7 @@ CASES = [
          convert=["--calib-n", "8", "--measure", "2", "--keep-float", "3", "--weight-only", "6,7,12"] + FIXED,
          stage=False),
     # the early blocks 16x8, the rest uint8: the mix that keeps the ranking
-    # of the generated metal set's B0 without float32 blocks (README, int8)
+    # of the generated metal set's B0 without float32 blocks (models/int8.md)
     dict(name="b0-mx", tiny=False, onnx="build/golden-full/b0-tv/model.onnx", hw=224,
          convert=["--calib-n", "8", "--measure", "2", "--act16", "0,1,2,3,4,5,6,7,8"] + FIXED, stage=False),
     dict(name="b0-a16", tiny=False, onnx="build/golden-full/b0-tv/model.onnx", hw=224,
