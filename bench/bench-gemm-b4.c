@@ -24,8 +24,11 @@
  * 84.9-85.0 with it from memory -- the panel prefetch hides the stream.
  * In the engine (`effad bench --layers`, means) the same late 1x1 layers
  * take ~8-13 % longer than their minima here, and the 24x24x960 and
- * 12x12x1632 depthwise layers 1.4x their hot-cache time in bench-kernels:
- * what is left is the activations' trips through L3 between layers.
+ * 12x12x1632 depthwise layers 1.4x their hot-cache time in bench-kernels.
+ * Mean against minimum is most of that gap: the engine's own per-layer
+ * minima over 30 passes (a throwaway, 2026-12-06) are within 4 % of the
+ * minima here for B4's layers of blocks 11-31 and the head
+ * (f32-gemm-6x16-avx2.c has the figures).
  *
  * EFFAD_BENCH_NO_SWISH=1 times every layer without its swish (wrong
  * values): the swish's own cost. AVX2 table, B4, prepacked, CPU 1, shared

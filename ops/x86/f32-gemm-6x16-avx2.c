@@ -45,7 +45,16 @@
  *    table on B4's late shapes, 144x1632x272, 576x160x960 + swish,
  *    144x2688x448, 144x272x1632 + swish): 50-56 GMAC/s with A and B hot,
  *    49-52 with each call's A and B one of 24 copies (from memory), 45-47
- *    in the pass; the bare k loop of 6x16 (or of 4x24) alone reaches 55-57.
+ *    in the pass as `effad bench --layers` averages it; the bare k loop of
+ *    6x16 (or of 4x24) alone reaches 55-57. The pass's gap is its mean
+ *    against these minima: each layer's minimum over 30 passes in the
+ *    engine (B4, one thread pinned, 2026-12-06) is within 2 % of
+ *    bench-gemm-b4's prepacked minimum for the same layer either way
+ *    (blocks 17-21 expand 1.732-1.739 ms against 1.768, project 1.653-1.659
+ *    against 1.715; blocks 23-29 expand 1.230-1.241 against 1.268, project
+ *    1.212-1.234 against 1.213; block 31 3.377 / 3.376 against 3.391 /
+ *    3.367; the head 2.240 against 2.263): 51-53 GMAC/s, what ONNX
+ *    Runtime's 1x1 layers reach.
  *    A blocks of 256, 512 or 1024 KiB (f32-gemm-blocking.h): B4's 1x1
  *    layers 92.6-96.3 ms in all three (bench-gemm-b4, prepacked, two
  *    alternated runs), no difference.
