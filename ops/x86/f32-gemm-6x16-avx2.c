@@ -48,7 +48,7 @@
  *    in the pass as `effad bench --layers` averages it; the bare k loop of
  *    6x16 (or of 4x24) alone reaches 55-57. The pass's gap is its mean
  *    against these minima: each layer's minimum over 30 passes in the
- *    engine (B4, one thread pinned, 2026-12-06) is within 2 % of
+ *    engine (B4, one thread pinned, 2026-12-06) is within 4 % of
  *    bench-gemm-b4's prepacked minimum for the same layer either way
  *    (blocks 17-21 expand 1.732-1.739 ms against 1.768, project 1.653-1.659
  *    against 1.715; blocks 23-29 expand 1.230-1.241 against 1.268, project
