@@ -1,4 +1,5 @@
 /* The converter pipeline, one stage after the other. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,47 @@ static void count_fused(const layer_net *net, char *out, size_t n)
             if (net->l[i].dead && !strcmp(net->g->om->node[net->l[i].node].op_type, kinds[k])) c++;
         if (c && len < n) len += (size_t)snprintf(out + len, n - len, "%s%s x%d", len ? ", " : "", kinds[k], c);
     }
+}
+
+/* Every weight and bias the model will hold is finite. A NaN or an
+ * infinity in the graph, or one that folding a BatchNormalization (a
+ * variance of -epsilon) or a constant made, would otherwise reach the
+ * float .efm as features that are NaN on every image, and the int8
+ * rounding as an out-of-range conversion (undefined in C); here it is one
+ * message naming the layer and its ONNX node. */
+static effad_status check_layer_finite(const graph *g, const layer *c, const char *what, effad_error *e)
+{
+    if (!c) return EFFAD_OK;
+    const size_t n = (size_t)c->cout * (size_t)(c->cin / c->groups) * (size_t)c->kh * (size_t)c->kw;
+    const char *node = g->om->node[c->node].name;
+    for (size_t i = 0; c->w && i < n; i++)
+        if (!isfinite(c->w[i]))
+            return effad_fail(e, EFFAD_ERR_FORMAT, "%s (node '%s'): weight %zu of %zu is %g, not a finite number (in "
+                              "the graph, or made by folding its BatchNormalization or constants)", what, node, i, n,
+                              (double)c->w[i]);
+    for (int o = 0; c->b && o < c->cout; o++)
+        if (!isfinite(c->b[o]))
+            return effad_fail(e, EFFAD_ERR_FORMAT, "%s (node '%s'): bias %d of %d is %g, not a finite number (in the "
+                              "graph, or made by folding its BatchNormalization or constants)", what, node, o, c->cout,
+                              (double)c->b[o]);
+    return EFFAD_OK;
+}
+
+static effad_status check_finite(const graph *g, const mnet *m, effad_error *e)
+{
+    char what[64];
+    effad_status s = check_layer_finite(g, m->stem, "the stem", e);
+    for (int i = 0; !s && i < m->n_blocks; i++) {
+        const mblock *b = &m->blocks[i];
+        const layer *parts[5] = { b->expand, b->dw, b->se_reduce, b->se_expand, b->project };
+        static const char *const names[5] = { "expand", "depthwise", "squeeze-excite reduce", "squeeze-excite expand",
+                                              "project" };
+        for (int k = 0; !s && k < 5; k++) {
+            snprintf(what, sizeof what, "block %d %s", i, names[k]);
+            s = check_layer_finite(g, parts[k], what, e);
+        }
+    }
+    return s ? s : check_layer_finite(g, m->head, "the head", e);
 }
 
 /* The parsed and matched graph, kept so that one conversion can be
@@ -76,6 +118,7 @@ effad_status convert_open_model(onnx_model *om, const convert_options *opt, conv
     if ((s = layers_lower(&cs->net, &cs->g, e))) goto fail;
     layers_fuse(&cs->net);
     if ((s = match_efficientnet(&cs->net, opt->taps, &cs->m, e))) goto fail;
+    if ((s = check_finite(&cs->g, &cs->m, e))) goto fail;
     if (cs->qi.found && (s = qdq_map(&cs->qi, &cs->m, &cs->g, &cs->imported, &cs->qrep, e))) goto fail;
     const efm_write_options wo = { { 0.485f, 0.456f, 0.406f }, { 0.229f, 0.224f, 0.225f }, 0, 0, 0 };
     cs->wo = wo;

@@ -29,7 +29,8 @@ effad_qtype quant_qtype(quant_range r, int act_bits);
 /* Symmetric per-output-channel int8 weights with |q| <= 2^(bits-1) - 1:
  * scale[o] = max |w[o, :]| / qmax (1 for an all-zero channel). w is
  * [cout][per] float, row o the output channel's weights in any order; q
- * gets the same layout. */
+ * gets the same layout. w must be finite (convert_open_model refuses a
+ * model whose weights are not: a NaN's conversion to int8 is undefined). */
 void quant_weights(const float *w, int cout, int per, int bits, int8_t *q, float *scale);
 
 /* How int8 weights are rounded: to nearest (quant_weights), or with

@@ -20,6 +20,12 @@ cmp -s "$T/good.efm" "$T/keep.efm" || bad "a failed convert changed the existing
 ls "$T" | grep -q '\.tmp' && bad "a temp file was left behind"
 expect_fail "no output path" "need IN.onnx" effad convert $G/model.onnx
 expect_fail "bad tap rule" "unknown tap rule" effad convert $G/model.onnx -o "$T/a.efm" --taps middle
+# weights that are not finite (here int8 weights whose scale dequantises
+# them past the float range): refused by layer before anything is written
+R=tests/data/fuzz-regress/onnx-qdq/se-weight-dequantises-to-inf
+expect_fail "non-finite weights" "se-weight-dequantises-to-inf: block 4 squeeze-excite expand (node 'b4.se_expand.conv'): weight 47 of 64 is -inf, not a finite number" \
+    effad convert $R -o "$T/a.efm"
+[ -e "$T/a.efm" ] && bad "a convert refused for its weights left an output file"
 
 # info / features: truncated, bit-flipped, not a model
 head -c 3000 "$T/good.efm" > "$T/trunc.efm"
