@@ -14,25 +14,10 @@
 #include <stdlib.h>
 #include "check.h"
 #include "convert.h"
-#include "onnx.h"
+#include "onnx-edit.h"
 #include "test-files.h"
 
 #define MODEL "tests/golden/tiny-tv-bn/model.onnx"
-
-static onnx_tensor *init_named(onnx_model *m, const char *name)
-{
-    for (int i = 0; i < m->n_init; i++)
-        if (!strcmp(m->init[i].name, name)) return &m->init[i];
-    return 0;
-}
-
-/* The k-th node of type op (k from 0). */
-static onnx_node *node_of(onnx_model *m, const char *op, int k)
-{
-    for (int i = 0; i < m->n_node; i++)
-        if (!strcmp(m->node[i].op_type, op) && k-- == 0) return &m->node[i];
-    return 0;
-}
 
 static float bn_epsilon(const onnx_node *bn)
 {
@@ -44,7 +29,7 @@ static float bn_epsilon(const onnx_node *bn)
 /* The stem's BatchNormalization: variance[2] = -epsilon. */
 static int bn_variance_minus_eps(onnx_model *m)
 {
-    onnx_node *bn = node_of(m, "BatchNormalization", 0);
+    onnx_node *bn = nth_op(m, "BatchNormalization", 0);
     onnx_tensor *var = bn && bn->n_in == 5 ? init_named(m, bn->in[4]) : 0;
     if (!var || var->dtype != ONNX_FLOAT || var->count < 3) return 0;
     ((float *)var->data)[2] = -bn_epsilon(bn);
@@ -54,7 +39,7 @@ static int bn_variance_minus_eps(onnx_model *m)
 /* Block 0's first convolution (the depthwise): weight 5 = NaN. */
 static int conv_weight_nan(onnx_model *m)
 {
-    onnx_node *conv = node_of(m, "Conv", 1);
+    onnx_node *conv = nth_op(m, "Conv", 1);
     onnx_tensor *w = conv && conv->n_in >= 2 ? init_named(m, conv->in[1]) : 0;
     if (!w || w->dtype != ONNX_FLOAT || w->count < 6) return 0;
     ((float *)w->data)[5] = NAN;
@@ -64,7 +49,7 @@ static int conv_weight_nan(onnx_model *m)
 /* Block 0's BatchNormalization: shift (its "B" input)[1] = NaN. */
 static int bn_shift_nan(onnx_model *m)
 {
-    onnx_node *bn = node_of(m, "BatchNormalization", 1);
+    onnx_node *bn = nth_op(m, "BatchNormalization", 1);
     onnx_tensor *b = bn && bn->n_in == 5 ? init_named(m, bn->in[2]) : 0;
     if (!b || b->dtype != ONNX_FLOAT || b->count < 2) return 0;
     ((float *)b->data)[1] = NAN;

@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include "check.h"
+#include "onnx-edit.h"
 #include "test-files.h"
 #include "convert.h"
 #include "onnx.h"
@@ -243,21 +244,6 @@ static void test_efm_source(void)
 }
 
 /* ----------------------------------------------------------- refusals */
-
-static onnx_tensor *init_named(onnx_model *m, const char *name)
-{
-    for (int i = 0; i < m->n_init; i++)
-        if (!strcmp(m->init[i].name, name)) return &m->init[i];
-    return 0;
-}
-
-/* the i-th node of an op type */
-static onnx_node *nth_op(onnx_model *m, const char *op, int nth)
-{
-    for (int i = 0; i < m->n_node; i++)
-        if (!strcmp(m->node[i].op_type, op) && nth-- == 0) return &m->node[i];
-    return 0;
-}
 
 static void set_str(char **dst, const char *s)
 {
