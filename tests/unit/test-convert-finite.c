@@ -3,13 +3,15 @@
  * or biases are not finite, by layer and ONNX node, before anything is
  * written or rounded to int8 (convert.c, check_finite).
  *
- * The cases edit the golden tiny model (tests/golden/tiny-tv-bn) in
+ * Three cases edit the golden tiny model (tests/golden/tiny-tv-bn) in
  * memory: a BatchNormalization variance of -epsilon, which folding turns
  * into an infinite scale; a NaN in a convolution's weights; a NaN in a
- * BatchNormalization's shift, which becomes the folded bias. The last one
- * is what the QDQ fuzzer found (tests/data/fuzz-regress/onnx-qdq): int8
- * weights whose scale dequantises them past the float range, which the
- * int8 rounding then converted as -inf (undefined behaviour in C).
+ * BatchNormalization's shift, which becomes the folded bias. A fourth is
+ * what the QDQ fuzzer found (tests/data/fuzz-regress/onnx-qdq): int8
+ * weights whose scale dequantises them past the float range, to -inf;
+ * the int8 rounding then divided it by an infinite scale and converted
+ * the NaN to int8 (undefined behaviour in C). The model as it is must
+ * convert, so the check cannot pass by refusing everything.
  */
 #include <stdlib.h>
 #include "check.h"
