@@ -16,15 +16,23 @@
 // different images (src/batch.c). The Python pipeline runs once (it takes
 // minutes). Results: build/bench/throughput.jsonl, and a table on stdout
 // appended to build/bench/report.md. Runs with fewer threads than CPUs are
-// pinned to one CPU, rotating by round (bench/pin.js): otherwise the
-// 1-thread figure, and with it the 2-thread speed-up, depends on which
-// vCPU of a shared machine it landed on.
+// pinned (bench/pin.js), and every round runs them once on each set of
+// CPUs in turn (one thread: on CPU 0, then on CPU 1): the 2-thread run
+// uses both vCPUs of the shared machine, so its speed-up is taken over
+// the mean of what one thread did on each of them in the same round. With
+// one 1-thread run a round on a vCPU chosen by rotation, the speed-up
+// measured the vCPUs as much as the threads: in `make bench` of
+// 2026-12-06 07:28 (Zen 5, 3 rounds) one thread did 104.0 and 104.8
+// images/s on CPU 0 and 113.1 on CPU 1, and the rounds' speed-ups were
+// 1.72, 1.56 and 1.92 (median 1.72). Each CPU every round, minutes later
+// (5 rounds, two runs): one thread 93-112 on CPU 0 and 111-118 on CPU 1,
+// two threads 180-217, paired 1.87 and 1.88.
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const { pinFor, spawnPinned, cpuLabel } = require('./pin.js');
+const { pinFor, spawnPinned, cpuLabel, allowed } = require('./pin.js');
 
-const opt = { rounds: 3, threads: '1,2', python: 1 };
+const opt = { rounds: 5, threads: '1,2', python: 1 };
 for (let i = 2; i < process.argv.length; i += 2) {
   const k = process.argv[i].replace(/^--/, '');
   if (!(k in opt) || i + 1 >= process.argv.length) {
@@ -65,9 +73,14 @@ const out = fs.openSync(path.join(outDir, 'throughput.jsonl'), 'w');
 function record(j) { results.push(j); fs.writeSync(out, JSON.stringify(j) + '\n'); }
 
 const threads = opt.threads.split(',').map(Number);
+// The CPU sets a t-thread run takes in one round: every CPU once when it
+// is pinned (pin.js's placements 0, 1, ... cover them in turn), else none.
+const placements = (t) => (pinFor(t, 0) ? Math.ceil(allowed.length / t) : 1);
 for (let r = 0; r < opt.rounds; r++) {
-  for (const t of r % 2 ? [...threads].reverse() : threads) {
-    const cpus = pinFor(t, r);
+  const runs = [];
+  for (const t of threads) for (let p = 0; p < placements(t); p++) runs.push([t, p]);
+  for (const [t, p] of r % 2 ? runs.reverse() : runs) {
+    const cpus = pinFor(t, p);
     const fit = run(effad, ['fit', efm, path.join(data, 'train', 'good'), '-o', gauss, '--threads', String(t), '--quiet'],
       {}, cpus);
     const score = run(effad, ['score', gauss, efm, path.join(data, 'test'), '--threads', String(t), '--json'], {}, cpus);
@@ -95,19 +108,25 @@ let md = `\n### Detector throughput: fit ${nTrain} + score ${nTest} images (256x
 // paired: the median over rounds of this round's figure over the same
 // round's 1-thread one (adjacent runs), as bench.js pairs effad with ORT --
 // a spell of load on the shared machine then hits both sides of a ratio.
-const ipsOf = (t, r) => { const j = results.find((x) => x.tool === 'effad' && x.threads === t && x.round === r); return j && j.images_per_s; };
+// A round's figure for t threads is the mean of its runs' images/s, one
+// per CPU set (placements above).
+const ipsOf = (t, r) => {
+  const v = results.filter((x) => x.tool === 'effad' && x.threads === t && x.round === r).map((x) => x.images_per_s);
+  return v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+};
 for (const t of threads) {
   const rows = results.filter((j) => j.tool === 'effad' && j.threads === t);
   const ips = median(rows.map((j) => j.images_per_s));
-  const paired = median(rows.map((j) => j.images_per_s / ipsOf(1, j.round)).filter((x) => x > 0));
+  const paired = median([...Array(opt.rounds).keys()].map((r) => ipsOf(t, r) / ipsOf(1, r)).filter((x) => x > 0));
   md += `| effad | ${t} | ${ips.toFixed(1)} | ${median(rows.map((j) => j.fit_ms)).toFixed(0)} | ` +
     `${median(rows.map((j) => j.score_ms)).toFixed(0)} | ${(ips / one).toFixed(2)} | ` +
     `${Number.isFinite(paired) ? paired.toFixed(2) : '-'} | ${py ? (ips / py.images_per_s).toFixed(1) + 'x' : '-'} |\n`;
 }
 if (py) md += `| Python (PIL + ORT + sklearn + scipy) | 1 | ${py.images_per_s.toFixed(1)} | - | - | - | - | 1.0x |\n`;
-md += `\nMedian of ${opt.rounds} rounds; each round one \`effad fit\` and one \`effad score\` process, wall time, ` +
-  'thread counts alternating, runs with fewer threads than CPUs pinned to one CPU, rotating by round (bench/pin.js); ' +
-  'paired = median over rounds of the round\'s images/s over its 1-thread figure. ' +
+md += `\nMedian of ${opt.rounds} rounds; each run one \`effad fit\` and one \`effad score\` process, wall time, ` +
+  'the order of the runs alternating by round; runs with fewer threads than CPUs pinned, once on each CPU a round ' +
+  '(bench/pin.js), so images/s is their median over rounds and CPUs; ' +
+  'paired = median over rounds of the round\'s images/s over its 1-thread figure, each the mean over the round\'s CPUs. ' +
   'The Python pipeline ran once (ORT through tests/golden/ort-run.js, one session).\n';
 process.stdout.write(md);
 fs.appendFileSync(path.join(outDir, 'report.md'), md);
