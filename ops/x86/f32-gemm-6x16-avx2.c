@@ -35,6 +35,13 @@
  *    the indirect call per tile): 0.87-0.94 with the earlier swish, but
  *    1.26-1.63 on the swish expands once the swish divides (avx2-math.h).
  *  - Prefetching the residual of the next tile: 0.99-1.08.
+ *  - A packed per call as 6-row strips (k x 6 contiguous, one stream per
+ *    tile instead of six rows), for m <= 1024, k >= 128, n >= 64 (B4's
+ *    layers of blocks 11-31 and the head; bench/bench-gemm-b4.c, Zen 5,
+ *    prepacked B, three alternated runs, 2026-12-06): 82.8 / 84.4 / 87.3
+ *    ms against 79.6 / 81.1 / 84.4, the expands no faster even before
+ *    the pack's cost -- the six row streams from L2 are not what the
+ *    kernel waits on.
  *  - The k loop unrolled 4x (GCC unroll; Zen 5, bench/bench-gemm-b4.c, B
  *    from memory, 2026-12-04): 1.01-1.05 on B4's late layers -- the loop
  *    is bound by its 12 FMAs, not by the pointer arithmetic. For scale, on
