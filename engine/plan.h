@@ -57,6 +57,11 @@
  *    mille) 1.06 AVX2 / 1.11 AVX-512; B4@380 block 10 (3x3 on 48: 42) 1.00,
  *    block 6 (5x5 on 95: 42) 0.94, blocks 7-9 (5x5 on 48: 83) 0.84; B0
  *    block 3 (5x5 on 56: 71) 0.79 / 1.02. Hence 40.
+ * The sizes are in bytes, so a 16x8 block's int16 map meets min_map where
+ * the same block in int8 does not (B4@380 `--fast`: blocks 6-8, 48x48x336,
+ * 1.55 MB fused; block 9, int8, 774 KB not). Checked on the AVX2 table
+ * (one thread, three alternated runs, 2026-12-06): blocks 6-8 fused
+ * 2.18-2.23 ms each, unfused 2.28-2.35.
  * Smaller maps stay in cache anyway and run as whole-map GEMMs, which tile
  * better. Fused or not, every value is computed by the same instructions,
  * so the rule never changes a result: tests/unit/test-threads.c forces it

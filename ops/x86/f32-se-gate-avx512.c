@@ -8,6 +8,11 @@
  * single FMA chain where AVX2 has two, so four rows run at once (four
  * chains sharing the loads of x): one row at a time measured 1.13-1.17x
  * the AVX2 time over B0's and B4's SE blocks (bench-kernels isa).
+ * The weights come from the model's 4 KiB file pages, where hardware
+ * prefetchers stop, yet a software prefetch 2 or 4 KiB ahead along each
+ * row bought nothing: B4's squeeze-excite layers took 0.81-0.96 ms a pass
+ * either way (`effad bench --layers`, AVX-512, alternated builds,
+ * 2026-12-06).
  */
 #include <immintrin.h>
 #include "kernels-internal.h"
