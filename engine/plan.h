@@ -81,7 +81,13 @@ typedef struct plan_fuse_rule { size_t min_map, max_ring, max_weights, max_repea
  * One worker only: with two, each worker's first rows repeat the input
  * rows the other's last ones expanded (kh - 1 of a 24-row map: 8-17 %
  * more expand work), and B4's pass took 1.026x the time (blocks 17-21
- * 1.07x), so more workers keep PLAN_FUSE_DEFAULT. */
+ * 1.07x), so more workers keep PLAN_FUSE_DEFAULT. The AVX2 table on the
+ * same Zen 5 with this rule (blocks 11-22 fused too), one thread, five
+ * alternated rounds (bench/ab-builds.sh, 2026-12-06): B4 float32 102.9
+ * against 102.2 ms, B4 `--fast` 59.9-60.1 against 60.1-60.4 in the
+ * rounds no neighbour disturbed -- nothing to gain even with the larger
+ * L2, so the AVX2 tables keep the default (and AVX2-only cores such as
+ * Zen 3's have 512 KiB). */
 #define PLAN_FUSE_WIDE { (size_t)1 << 20, (size_t)1 << 20, (size_t)1 << 20, 0 }   /* max_repeat 0: one worker */
 
 /* The tap on the stem: its index, -1 when none, -2 when several (a
