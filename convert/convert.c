@@ -45,7 +45,7 @@ static void count_fused(const layer_net *net, char *out, size_t n)
 static effad_status check_layer_finite(const graph *g, const layer *c, const char *what, effad_error *e)
 {
     if (!c) return EFFAD_OK;
-    const size_t n = (size_t)c->cout * (size_t)(c->cin / c->groups) * (size_t)c->kh * (size_t)c->kw;
+    const size_t n = layer_weight_count(c);
     const char *node = g->om->node[c->node].name;
     for (size_t i = 0; c->w && i < n; i++)
         if (!isfinite(c->w[i]))

@@ -38,6 +38,12 @@ typedef struct layer {
     /* L_POOL: spatial mean over H, W (GlobalAveragePool, ReduceMean) */
 } layer;
 
+/* How many weights an L_CONV holds (OIHW): cout x cin/groups x kh x kw. */
+static inline size_t layer_weight_count(const layer *c)
+{
+    return (size_t)c->cout * (size_t)(c->cin / c->groups) * (size_t)c->kh * (size_t)c->kw;
+}
+
 typedef struct layer_net {
     const graph *g;
     int n, cap;

@@ -317,7 +317,7 @@ static qdq_weight *weight_of(qdq_import *qi, const graph *g, const layer *c)
 static effad_status take_weights(qdq_weight *w, const layer *c, const char *what, effad_error *e)
 {
     if (!w->usable) return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s: %s", what, w->why);
-    const size_t count = (size_t)c->cout * (size_t)(c->cin / c->groups) * (size_t)c->kh * (size_t)c->kw;
+    const size_t count = layer_weight_count(c);
     if (w->count != count || w->cout != c->cout)
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s: its int8 weights have another shape (%zu values)", what, w->count);
     const size_t per = count / (size_t)c->cout;
