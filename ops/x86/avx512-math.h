@@ -72,7 +72,14 @@ AVX512_INLINE __m512 avx512_sigmoid_ps(__m512 x)
 #define AVX512_SWISH_STEP _Pragma("GCC unroll 4") for (int j = 0; j < n; j++)
 /* n (1..4, a constant) independent swishes in lockstep (avx2_swish_n). The
  * table is T twice: vpermps on zmm indexes by the low four bits, n & 15,
- * where AVX2's takes n & 7 -- the same entry. */
+ * where AVX2's takes n & 7 -- the same entry.
+ * The division stays a division. Measured and not kept (2026-12-06, Zen 5,
+ * four swishes in lockstep over 16 KiB in L1, one thread pinned, minima of
+ * 200 runs): rcp14 plus one Newton step instead (2.0e-7 relative error
+ * over [-20, 20], as the division) 1.66 ns a vector against 1.37; the
+ * division replaced by a multiply (wrong, but the bound of any cheaper
+ * quotient) 1.33 -- the swish waits on the FP pipes' 13 other operations,
+ * not on the divider. */
 AVX512_INLINE void avx512_swish_n(__m512 *x, const int n)
 {
     const __m512 magic = _mm512_set1_ps(0x1.8p23f);
