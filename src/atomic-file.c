@@ -301,49 +301,111 @@ effad_status atomic_file_write(const char *path, const void *data, size_t len, e
 
 effad_status atomic_file_write_flags(const char *path, const void *data, size_t len, unsigned flags, effad_error *e)
 {
-    atomic_fault f = fault;
+    atomic_out o;
+    effad_status s = atomic_file_begin(&o, path, flags, e);
+    /* two appends: the "partial" stall of the tests falls between them */
+    size_t half = len / 2;
+    if (!s) s = atomic_file_append(&o, data, half, e);
+    if (!s) s = atomic_file_append(&o, (const uint8_t *)data + half, len - half, e);
+    if (!s) s = atomic_file_commit(&o, e);
+    return s;
+}
+
+effad_status atomic_file_begin(atomic_out *o, const char *path, unsigned flags, effad_error *e)
+{
+    memset(o, 0, sizeof *o);
+    o->fd = -1;
+    o->slot = -1;
+    o->path = path;
+    o->flags = flags;
+    o->fault = fault;
     fault = ATOMIC_FAULT_NONE;
-    char *target;
-    effad_status s = resolve(path, &target, e);
+    effad_status s = resolve(path, &o->target, e);
     if (s) return s;
-    if ((s = check_resolved(path, target, e))) { free(target); return s; }
-    int fd;
-    int slot = create_temp(target, &fd, e);
-    if (slot < 0) { free(target); return e ? e->status : EFFAD_ERR_IO; }
+    if ((s = check_resolved(path, o->target, e))) { free(o->target); o->target = NULL; return s; }
+    o->slot = create_temp(o->target, &o->fd, e);
+    if (o->slot < 0) { free(o->target); o->target = NULL; return e ? e->status : EFFAD_ERR_IO; }
     /* mkstemp makes 0600; a model file is meant to be shared like any
      * other output. */
-    (void)fchmod(fd, 0644);
-
-    const char *what = NULL;
-    int err = 0;
-    test_stall("created", slot);
-    size_t half = len / 2;
-    if ((err = write_all(fd, data, half)) == 0) {
-        test_stall("partial", slot);
-        err = write_all(fd, (const uint8_t *)data + half, len - half);
-    }
-    if (err) what = "write";
-    if (!what) test_stall("written", slot);
-    if (!what && f == ATOMIC_FAULT_FAIL_AFTER_WRITE) { what = "fsync"; err = EIO; }
-    if (!what && !(flags & ATOMIC_NO_SYNC) && fsync(fd) != 0) { what = "fsync"; err = errno; }
-    if (close(fd) != 0 && !what) { what = "close"; err = errno; }
-    if (!what && f == ATOMIC_FAULT_EXIT_BEFORE_RENAME) _exit(70);
-    if (!what && f == ATOMIC_FAULT_FAIL_RENAME) { what = "rename"; err = EIO; }
-    if (!what) {
-        sigset_t old;
-        atomic_file_hold_signals(&old);
-        if (rename(temp_path[slot], target) != 0) { what = "rename"; err = errno; }
-        else temp_used[slot] = 0;
-        atomic_file_release_signals(&old);
-    }
-    if (what) {
-        drop_temp(slot, 1);
-        free(target);
-        return fail_errno(e, err, what, path);
-    }
-    if (!(flags & ATOMIC_NO_SYNC)) sync_parent(target);
-    free(target);
+    (void)fchmod(o->fd, 0644);
+    test_stall("created", o->slot);
     return EFFAD_OK;
+}
+
+/* A failed step: the temp file goes, the handle is closed, and e names
+ * the step and the target. */
+static effad_status out_fail(atomic_out *o, const char *what, int err, effad_error *e)
+{
+    effad_status s = fail_errno(e, err, what, o->path);
+    atomic_file_abort(o);
+    return s;
+}
+
+static effad_status out_closed(const atomic_out *o, effad_error *e)
+{
+    return effad_fail(e, EFFAD_ERR_ARG, "%s: written to after the write ended", o->path);
+}
+
+effad_status atomic_file_append(atomic_out *o, const void *data, size_t len, effad_error *e)
+{
+    if (o->fd < 0) return out_closed(o, e);
+    if (o->written && !o->stalled) { o->stalled = 1; test_stall("partial", o->slot); }
+    int err = write_all(o->fd, data, len);
+    if (err) return out_fail(o, "write", err, e);
+    o->written += len;
+    return EFFAD_OK;
+}
+
+effad_status atomic_file_patch(atomic_out *o, uint64_t at, const void *data, size_t len, effad_error *e)
+{
+    if (o->fd < 0) return out_closed(o, e);
+    if (at > o->written || len > o->written - at)
+        return effad_fail(e, EFFAD_ERR_ARG, "%s: patch of %zu bytes at %llu is past the %llu written", o->path, len,
+                          (unsigned long long)at, (unsigned long long)o->written);
+    const uint8_t *p = data;
+    while (len) {
+        ssize_t w = pwrite(o->fd, p, len, (off_t)at);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return out_fail(o, "write", w < 0 ? errno : EIO, e);
+        p += w; at += (uint64_t)w; len -= (size_t)w;
+    }
+    return EFFAD_OK;
+}
+
+effad_status atomic_file_commit(atomic_out *o, effad_error *e)
+{
+    if (o->fd < 0) return out_closed(o, e);
+    const atomic_fault f = o->fault;
+    test_stall("written", o->slot);
+    if (f == ATOMIC_FAULT_FAIL_AFTER_WRITE) return out_fail(o, "fsync", EIO, e);
+    if (!(o->flags & ATOMIC_NO_SYNC) && fsync(o->fd) != 0) return out_fail(o, "fsync", errno, e);
+    const int fd = o->fd;
+    o->fd = -1;
+    if (close(fd) != 0) return out_fail(o, "close", errno, e);
+    if (f == ATOMIC_FAULT_EXIT_BEFORE_RENAME) _exit(70);
+    if (f == ATOMIC_FAULT_FAIL_RENAME) return out_fail(o, "rename", EIO, e);
+    sigset_t old;
+    int err = 0;
+    atomic_file_hold_signals(&old);
+    if (rename(temp_path[o->slot], o->target) != 0) err = errno;
+    else temp_used[o->slot] = 0;
+    atomic_file_release_signals(&old);
+    if (err) return out_fail(o, "rename", err, e);
+    o->slot = -1;
+    if (!(o->flags & ATOMIC_NO_SYNC)) sync_parent(o->target);
+    free(o->target);
+    o->target = NULL;
+    return EFFAD_OK;
+}
+
+void atomic_file_abort(atomic_out *o)
+{
+    if (o->fd >= 0) close(o->fd);
+    o->fd = -1;
+    if (o->slot >= 0) drop_temp(o->slot, 1);
+    o->slot = -1;
+    free(o->target);
+    o->target = NULL;
 }
 
 /* ------------------------------------------------------------------- read */

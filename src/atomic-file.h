@@ -41,6 +41,33 @@ effad_status atomic_file_write(const char *path, const void *data, size_t len, e
 #define ATOMIC_NO_SYNC 1u
 effad_status atomic_file_write_flags(const char *path, const void *data, size_t len, unsigned flags, effad_error *e);
 
+/* The same, streamed: a file too big to build in memory first (a .gauss
+ * of a 1280-feature level is 16 MB) is appended in pieces, and bytes
+ * already written may be patched (a checksum in a header, known only at
+ * the end). Nothing is visible at path until commit; every failing call
+ * removes the temp file and closes the handle, and abort does so for a
+ * caller that gives up. After begin fails there is nothing to abort.
+ *     atomic_out o;
+ *     if (atomic_file_begin(&o, path, 0, e)) return e->status;
+ *     ... atomic_file_append(&o, piece, n, e) ...
+ *     atomic_file_patch(&o, offset, bytes, n, e);
+ *     return atomic_file_commit(&o, e);
+ */
+typedef struct atomic_out {
+    const char *path;             /* as the caller named it, for messages */
+    char *target;                 /* the file the rename replaces (links followed) */
+    int fd, slot;                 /* the temp file and its cleanup slot; -1 once closed */
+    unsigned flags;
+    int fault;                    /* atomic_fault, taken at begin */
+    int stalled;                  /* tests: the "partial" stall has been */
+    uint64_t written;
+} atomic_out;
+effad_status atomic_file_begin(atomic_out *o, const char *path, unsigned flags, effad_error *e);
+effad_status atomic_file_append(atomic_out *o, const void *data, size_t len, effad_error *e);
+effad_status atomic_file_patch(atomic_out *o, uint64_t at, const void *data, size_t len, effad_error *e);
+effad_status atomic_file_commit(atomic_out *o, effad_error *e);
+void atomic_file_abort(atomic_out *o);
+
 /* Whether path may be written: the refusals above, checked without writing,
  * so that a command can refuse its -o before an hour of work. A path that
  * does not exist yet is fine. */

@@ -19,20 +19,51 @@
  * go through a local pointer and the cursor moves once: through w->p[w->at++]
  * every byte store could alias the cursor, so the compiler reloaded it each
  * byte (the encoder was a tenth of a B0 fit's instructions); this way it
- * merges the bytes into one store on a little-endian host. */
-typedef struct { uint8_t *p; size_t at, len; } writer;
+ * merges the bytes into one store on a little-endian host.
+ *
+ * A writer fills p[0, len). Without a sink, len is the whole encoding (the
+ * caller sized it). With one, p is a small buffer: when it is full, sink
+ * takes p[0, at) -- to a file, say -- and the writer starts it again, so a
+ * 16 MB .gauss never exists whole in memory (its fresh pages were a tenth
+ * of a B0 fit's two-thread time, gauss-file.c). len >= 8 then, so that
+ * one value always fits. The sink's first failure is kept in `failed` and
+ * the rest is encoded into the void; the caller checks it at the end. */
+typedef struct writer writer;
+struct writer {
+    uint8_t *p;
+    size_t at, len;
+    int (*sink)(writer *w);       /* takes p[0, at); 0, or nonzero on failure */
+    void *ctx;                    /* the sink's */
+    uint64_t drained;             /* bytes the sink has taken */
+    int failed;
+};
 typedef struct { const uint8_t *p; size_t at, len; } reader;
+
+static inline void writer_drain(writer *w)
+{
+    if (!w->sink || !w->at) return;
+    if (!w->failed) w->failed = w->sink(w);
+    w->drained += w->at;
+    w->at = 0;
+}
+
+/* Where the next n (<= 8) bytes go. */
+static inline uint8_t *writer_room(writer *w, size_t n)
+{
+    if (w->len - w->at < n) writer_drain(w);
+    return w->p + w->at;
+}
 
 static inline void put_u32(writer *w, uint32_t v)
 {
-    uint8_t *q = w->p + w->at;
+    uint8_t *q = writer_room(w, 4);
     for (int i = 0; i < 4; i++) q[i] = (uint8_t)(v >> (8 * i));
     w->at += 4;
 }
 
 static inline void put_u64(writer *w, uint64_t v)
 {
-    uint8_t *q = w->p + w->at;
+    uint8_t *q = writer_room(w, 8);
     for (int i = 0; i < 8; i++) q[i] = (uint8_t)(v >> (8 * i));
     w->at += 8;
 }
@@ -53,9 +84,13 @@ static inline void put_f32(writer *w, float v)
 
 static inline void put_bytes(writer *w, const void *src, size_t n)
 {
-    if (!n) return;   /* src may be NULL then (an absent preset), and memcpy's may not */
-    memcpy(w->p + w->at, src, n);
-    w->at += n;
+    const uint8_t *s = src;   /* src may be NULL when n is 0 (an absent preset), and memcpy's may not */
+    while (n) {
+        if (w->at == w->len) writer_drain(w);
+        size_t k = w->len - w->at < n ? w->len - w->at : n;
+        memcpy(w->p + w->at, s, k);
+        w->at += k; s += k; n -= k;
+    }
 }
 
 /* A run of n doubles or floats (size 8 or 4): one copy where the host's
@@ -67,16 +102,21 @@ static inline void put_values(writer *w, const void *v, size_t n, size_t size)
     put_bytes(w, v, n * size);
 #else
     const uint8_t *b = v;
-    for (size_t i = 0; i < n; i++, b += size)
-        for (size_t k = 0; k < size; k++) w->p[w->at++] = b[size - 1 - k];
+    for (size_t i = 0; i < n; i++, b += size) {
+        uint8_t *q = writer_room(w, size);
+        for (size_t k = 0; k < size; k++) q[k] = b[size - 1 - k];
+        w->at += size;
+    }
 #endif
 }
 static inline void put_f64s(writer *w, const double *v, size_t n) { put_values(w, v, n, sizeof *v); }
 static inline void put_f32s(writer *w, const float *v, size_t n) { put_values(w, v, n, sizeof *v); }
 
+/* Zeros up to the next multiple of 8 of the file offset. */
 static inline void put_pad8(writer *w)
 {
-    while (w->at % 8) w->p[w->at++] = 0;
+    static const uint8_t zero[8];
+    put_bytes(w, zero, (size_t)(-(w->drained + w->at) & 7));
 }
 
 static inline int have(const reader *r, uint64_t n) { return n <= r->len - r->at; }

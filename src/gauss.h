@@ -271,8 +271,12 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
 /* Decodes and validates; on success m owns fresh allocations. On failure
  * m is left empty and the message names what was wrong. */
 effad_status gauss_file_decode(const uint8_t *buf, size_t len, gauss_model *m, effad_error *e);
-/* Atomic write (temp file + fsync + rename) and read of a path. */
+/* Atomic write (temp file + fsync + rename) and read of a path. The write
+ * streams the encoding through a buffer of GAUSS_FILE_WRITE_CHUNK bytes
+ * (gauss_file_write_chunked: any chunk of 8 bytes or more, the same file). */
+#define GAUSS_FILE_WRITE_CHUNK ((size_t)1 << 20)
 effad_status gauss_file_write(const char *path, const gauss_model *m, effad_error *e);
+effad_status gauss_file_write_chunked(const char *path, const gauss_model *m, size_t chunk, effad_error *e);
 effad_status gauss_file_read(const char *path, gauss_model *m, effad_error *e);
 /* The same, leaving out what flags say is not needed:
  * GAUSS_READ_NO_MAP_STATS  the per-location statistics (most of a maps

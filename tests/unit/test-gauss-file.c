@@ -5,7 +5,9 @@
  * failures (including a process that dies before the rename).
  */
 #include <dirent.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -429,6 +431,61 @@ static void check_atomic(void)
     gauss_model_free(&b);
 }
 
+/* The streamed write (gauss_file_write_chunked) gives the bytes of the
+ * whole-buffer encoder whatever its buffer: one byte short of a value, a
+ * value split across buffers, a pad across them, one buffer for all. A
+ * level keeps training features whose byte count is not a multiple of 8,
+ * so a pad is written mid-stream. A write that fails mid-stream (the file
+ * size limit) leaves the old file and no temp. */
+static void check_streamed_write(void)
+{
+    char dir[] = "/tmp/effad-gauss-XXXXXX";
+    if (!mkdtemp(dir)) { CHECK_MSG(0, "mkdtemp failed"); return; }
+    char path[256];
+    snprintf(path, sizeof path, "%s/model.gauss", dir);
+    effad_error e;
+    gauss_model m;
+    make_model(&m, 30);
+    gauss_level *lv = &m.levels[1];
+    lv->n_features = 5;
+    lv->features = malloc(sizeof(float) * 5 * lv->dim);
+    for (size_t i = 0; i < 5 * lv->dim; i++) lv->features[i] = (float)i * 0.25f - 1.0f;
+    size_t len;
+    uint8_t *want = encode(&m, &len);
+    CHECK(len % 8 == 0 && (4 * 5 * lv->dim) % 8 != 0);
+    const size_t chunks[] = { 8, 9, 13, 24, 100, len - 1, len, len + 100, GAUSS_FILE_WRITE_CHUNK };
+    for (size_t k = 0; k < sizeof chunks / sizeof chunks[0]; k++) {
+        CHECK_MSG(gauss_file_write_chunked(path, &m, chunks[k], &e) == EFFAD_OK, "chunk %zu: %.200s", chunks[k], e.msg);
+        CHECK_MSG(file_equals(path, want, len), "chunk %zu: not the encoder's bytes", chunks[k]);
+        CHECK_EQ_INT(count_entries(dir), 1);
+    }
+    CHECK(gauss_file_write_chunked(path, &m, 7, &e) == EFFAD_ERR_ARG);
+    CHECK_ERR_HAS(e, "model.gauss: write buffer of 7 bytes");
+
+    /* a limit on file size: the first buffers go out, a later one fails */
+    gauss_model other;
+    make_model(&other, 31);
+    pid_t pid = fork();
+    if (pid == 0) {
+        effad_error ce;
+        struct rlimit rl = { 256, 256 };
+        signal(SIGXFSZ, SIG_IGN);
+        if (setrlimit(RLIMIT_FSIZE, &rl)) _exit(3);
+        effad_status st = gauss_file_write_chunked(path, &other, 64, &ce);
+        _exit(st == EFFAD_ERR_IO && strstr(ce.msg, "model.gauss: write failed") ? 0 : 1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0, "mid-stream failure: status %d", status);
+    CHECK(file_equals(path, want, len));
+    CHECK_EQ_INT(count_entries(dir), 1);
+
+    remove_all(dir);
+    free(want);
+    gauss_model_free(&other);
+    gauss_model_free(&m);
+}
+
 /* A version-1 file (effad before the presets were renamed) still loads,
  * under today's name of the preset it holds, and says what it stored. */
 static void check_version1_presets(void)
@@ -478,5 +535,6 @@ int main(void)
     check_scoring_read();
     check_version1_presets();
     check_atomic();
+    check_streamed_write();
     return check_done("test-gauss-file");
 }
