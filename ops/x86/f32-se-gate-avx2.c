@@ -8,9 +8,13 @@
  * B4's squeeze-excite layers took 2.0-2.5 ms a pass on this table (1.3 on
  * AVX-512). Four rows at once, as the AVX-512 kernel runs them, changed
  * nothing (2.1-2.5). The same weights copied once into huge-page memory
- * took 0.68-0.75 ms: ~1.3 % of the pass, for 12 MB more to copy into
- * fresh pages at load (cold start) -- left for a loader that packs them
- * beside the 1x1 weights and releases the file's copy (engine/packed.c). */
+ * took 0.68-0.75 ms. Copied by effad_pack beside the 1x1 weights (file
+ * pages released, so the same peak RSS), B4's squeeze-excite went to
+ * 0.74-0.84 ms on this table and 1.35-1.53 -> 0.80-0.86 on AVX-512, the
+ * pass ~2 % faster on AVX2 and within noise on AVX-512 (six alternated
+ * pairs), but B4's start to first inference took 4 ms more (113.5 ->
+ * 117.5, ten pairs) and B0, whose 1.2 MB of such weights were not slow,
+ * lost ~1 % a pass (SE 0.11 -> 0.13 ms): not kept. */
 #include <immintrin.h>
 #include "kernels-internal.h"
 #include "avx2-math.h"
