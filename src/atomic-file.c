@@ -359,9 +359,12 @@ effad_status atomic_file_append(atomic_out *o, const void *data, size_t len, eff
 effad_status atomic_file_patch(atomic_out *o, uint64_t at, const void *data, size_t len, effad_error *e)
 {
     if (o->fd < 0) return out_closed(o, e);
-    if (at > o->written || len > o->written - at)
-        return effad_fail(e, EFFAD_ERR_ARG, "%s: patch of %zu bytes at %llu is past the %llu written", o->path, len,
-                          (unsigned long long)at, (unsigned long long)o->written);
+    if (at > o->written || len > o->written - at) {
+        effad_fail(e, EFFAD_ERR_ARG, "%s: patch of %zu bytes at %llu is past the %llu written", o->path, len,
+                   (unsigned long long)at, (unsigned long long)o->written);
+        atomic_file_abort(o);
+        return EFFAD_ERR_ARG;
+    }
     const uint8_t *p = data;
     while (len) {
         ssize_t w = pwrite(o->fd, p, len, (off_t)at);

@@ -431,6 +431,50 @@ static void check_atomic(void)
     gauss_model_free(&b);
 }
 
+/* The streamed atomic write on its own: pieces and a patch make the file;
+ * a patch past what was written, or a use after the end, is refused, and
+ * a refused or abandoned write leaves the old file and no temp. */
+static void check_atomic_stream(void)
+{
+    char dir[] = "/tmp/effad-atomic-XXXXXX";
+    if (!mkdtemp(dir)) { CHECK_MSG(0, "mkdtemp failed"); return; }
+    char path[256];
+    snprintf(path, sizeof path, "%s/out.bin", dir);
+    effad_error e;
+    atomic_out o;
+    CHECK(atomic_file_begin(&o, path, 0, &e) == EFFAD_OK);
+    CHECK_EQ_INT(count_entries(dir), 1);   /* the temp only */
+    CHECK(atomic_file_append(&o, "hello ", 6, &e) == EFFAD_OK);
+    CHECK(atomic_file_append(&o, "world", 5, &e) == EFFAD_OK);
+    CHECK(atomic_file_patch(&o, 0, "J", 1, &e) == EFFAD_OK);
+    CHECK(atomic_file_patch(&o, 10, "D", 1, &e) == EFFAD_OK);
+    CHECK(atomic_file_commit(&o, &e) == EFFAD_OK);
+    CHECK(file_equals(path, (const uint8_t *)"Jello worlD", 11));
+    CHECK(atomic_file_append(&o, "x", 1, &e) == EFFAD_ERR_ARG);
+    CHECK_ERR_HAS(e, "out.bin: written to after the write ended");
+    atomic_file_abort(&o);   /* after the end: nothing to do */
+    CHECK(file_equals(path, (const uint8_t *)"Jello worlD", 11));
+
+    CHECK(atomic_file_begin(&o, path, 0, &e) == EFFAD_OK);
+    CHECK(atomic_file_append(&o, "abc", 3, &e) == EFFAD_OK);
+    CHECK(atomic_file_patch(&o, 2, "xy", 2, &e) == EFFAD_ERR_ARG);
+    CHECK_ERR_HAS(e, "out.bin: patch of 2 bytes at 2 is past the 3 written");
+    CHECK_EQ_INT(count_entries(dir), 1);   /* the temp went with the refusal */
+    CHECK(atomic_file_commit(&o, &e) == EFFAD_ERR_ARG);
+    CHECK(file_equals(path, (const uint8_t *)"Jello worlD", 11));
+
+    CHECK(atomic_file_begin(&o, path, 0, &e) == EFFAD_OK);
+    CHECK(atomic_file_append(&o, "abc", 3, &e) == EFFAD_OK);
+    atomic_file_abort(&o);
+    atomic_file_abort(&o);
+    CHECK_EQ_INT(count_entries(dir), 1);
+    CHECK(file_equals(path, (const uint8_t *)"Jello worlD", 11));
+
+    CHECK(atomic_file_begin(&o, dir, 0, &e) == EFFAD_ERR_IO);   /* a directory is refused before any temp */
+    CHECK_EQ_INT(count_entries(dir), 1);
+    remove_all(dir);
+}
+
 /* The streamed write (gauss_file_write_chunked) gives the bytes of the
  * whole-buffer encoder whatever its buffer: one byte short of a value, a
  * value split across buffers, a pad across them, one buffer for all. A
@@ -535,6 +579,7 @@ int main(void)
     check_scoring_read();
     check_version1_presets();
     check_atomic();
+    check_atomic_stream();
     check_streamed_write();
     return check_done("test-gauss-file");
 }
