@@ -10,11 +10,13 @@
  * nothing (2.1-2.5). The same weights copied once into huge-page memory
  * took 0.68-0.75 ms. Copied by effad_pack beside the 1x1 weights (file
  * pages released, so the same peak RSS), B4's squeeze-excite went to
- * 0.74-0.84 ms on this table and 1.35-1.53 -> 0.80-0.86 on AVX-512, the
- * pass ~2 % faster on AVX2 and within noise on AVX-512 (six alternated
- * pairs), but B4's start to first inference took 4 ms more (113.5 ->
- * 117.5, ten pairs) and B0, whose 1.2 MB of such weights were not slow,
- * lost ~1 % a pass (SE 0.11 -> 0.13 ms): not kept. */
+ * 0.74-0.84 ms on this table and 1.35-1.53 -> 0.80-0.86 on AVX-512 as
+ * --layers times it, yet the pass did not move (bench/ab-builds.sh, eight
+ * rounds of 20 passes: AVX2 103.2 against 103.6 ms, AVX-512 58.3 against
+ * 58.1; the layers around it wait on the same memory once the timers'
+ * barriers are gone), B4's start to first inference took 4 ms more (113.5
+ * -> 117.5, ten pairs) and B0, whose 1.2 MB of such weights were not
+ * slow, lost ~1 % a pass (SE 0.11 -> 0.13 ms): not kept. */
 #include <immintrin.h>
 #include "kernels-internal.h"
 #include "avx2-math.h"
