@@ -8,7 +8,8 @@
 #  - a symbolic link as output is written through: the link stays, its
 #    target gets the new bytes, no temp file is left in either directory;
 #  - SIGINT or SIGTERM while the temp file is created, half written or
-#    written leaves no *.tmp.* file and the old output intact.
+#    written leaves no *.tmp.* file and the old output intact: a .efm
+#    written whole, and a .gauss streamed.
 # The stalls come from EFFAD_TEST_ATOMIC_STALL (src/atomic-file.c, tests only).
 NAME=cli-output-safety
 . "$(dirname "$0")/lib/cli.sh"
@@ -81,32 +82,44 @@ expect_fail "$CASE: loop" "symbolic links" effad convert $G/model.onnx -o "$T/lo
 no_temps "$T" "$T/real"
 
 # --- interrupted writes: SIGINT / SIGTERM at several points
-# interrupt POINT SIGNAL: convert over an existing output, stalled at POINT
+# interrupt POINT SIGNAL OUT OLD ARGS...: `effad ARGS` writing OUT, which
+# holds a copy of OLD, stalled at POINT and sent SIGNAL
 interrupt() {
-    CASE="$2 at $1"
-    cp "$T/other.efm" "$T/out.efm"
+    point=$1 sig=$2 out=$3 old=$4
+    shift 4
+    CASE="$sig at $point: $1"
+    cp "$old" "$out"
     rm -f "$T/stall.err"
     # a background job of a script starts with SIGINT ignored; a user's
     # Ctrl-C reaches a process whose SIGINT is at its default
-    EFFAD_TEST_ATOMIC_STALL=$1 env --default-signal=INT "$B/effad" convert $G/model.onnx -o "$T/out.efm" >/dev/null 2>"$T/stall.err" &
+    EFFAD_TEST_ATOMIC_STALL=$point env --default-signal=INT "$B/effad" "$@" >/dev/null 2>"$T/stall.err" &
     pid=$!
     i=0
-    until grep -q "stalled $1" "$T/stall.err" 2>/dev/null; do
+    until grep -q "stalled $point" "$T/stall.err" 2>/dev/null; do
         i=$((i + 1)); [ $i -lt 200 ] || { bad "$CASE: never stalled: $(cat "$T/stall.err")"; kill -9 $pid; return; }
         sleep 0.05
     done
     ls "$T" | grep -q '\.tmp\.' || bad "$CASE: no temp file while stalled"
-    kill -"$2" $pid
+    kill -"$sig" $pid
     { wait $pid; } 2>/dev/null; rc=$?
     [ $rc -gt 128 ] || bad "$CASE: exit status $rc, not death by signal"
-    cmp -s "$T/out.efm" "$T/other.efm" || bad "$CASE: the old output changed"
+    cmp -s "$out" "$old" || bad "$CASE: the old output changed"
     no_temps "$T"
 }
+# The .gauss is streamed through a 1 MiB buffer (src/gauss-file.c): with
+# --maps and four augmented copies of each image, this model's spans two,
+# so "partial" stops the fit between them.
+effad fit "$T/m.efm" $I/png-c*.png --maps --aug 4 -o "$T/maps.gauss" --quiet >/dev/null || bad "fit --maps"
+[ "$(wc -c < "$T/maps.gauss")" -gt 1048576 ] || bad "the --maps .gauss is one write buffer or less: partial is not mid-stream"
 # (under qemu-user the signal would reach the emulator, not effad)
 if [ -n "$RUNNER" ]; then echo "$NAME: signals not tested under $RUNNER"
 elif ! env --default-signal=INT true 2>/dev/null; then echo "$NAME: signals not tested: env has no --default-signal"
 else
-    for point in created partial written; do interrupt $point INT; done
-    interrupt partial TERM
+    for point in created partial written; do
+        interrupt $point INT "$T/out.efm" "$T/other.efm" convert $G/model.onnx -o "$T/out.efm"
+        interrupt $point INT "$T/out.gauss" "$T/a.gauss" fit "$T/m.efm" $I/png-c*.png --maps --aug 4 -o "$T/out.gauss" --quiet
+    done
+    interrupt partial TERM "$T/out.efm" "$T/other.efm" convert $G/model.onnx -o "$T/out.efm"
+    interrupt partial TERM "$T/out.gauss" "$T/a.gauss" fit "$T/m.efm" $I/png-c*.png --maps --aug 4 -o "$T/out.gauss" --quiet
 fi
 exit $fail
