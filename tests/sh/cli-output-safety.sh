@@ -106,20 +106,20 @@ interrupt() {
     cmp -s "$out" "$old" || bad "$CASE: the old output changed"
     no_temps "$T"
 }
-# The .gauss is streamed through a 1 MiB buffer (src/gauss-file.c): with
-# --maps and four augmented copies of each image, this model's spans two,
-# so "partial" stops the fit between them.
-effad fit "$T/m.efm" $I/png-c*.png --maps --aug 4 -o "$T/maps.gauss" --quiet >/dev/null || bad "fit --maps"
-[ "$(wc -c < "$T/maps.gauss")" -gt 1048576 ] || bad "the --maps .gauss is one write buffer or less: partial is not mid-stream"
+# The .gauss is streamed through a 256 KiB buffer (GAUSS_FILE_WRITE_CHUNK):
+# with --maps this model's spans several, so "partial" stops the fit
+# between two of them.
+effad fit "$T/m.efm" $I/png-c*.png --maps -o "$T/maps.gauss" --quiet >/dev/null || bad "fit --maps"
+[ "$(wc -c < "$T/maps.gauss")" -gt 262144 ] || bad "the --maps .gauss is one write buffer or less: partial is not mid-stream"
 # (under qemu-user the signal would reach the emulator, not effad)
 if [ -n "$RUNNER" ]; then echo "$NAME: signals not tested under $RUNNER"
 elif ! env --default-signal=INT true 2>/dev/null; then echo "$NAME: signals not tested: env has no --default-signal"
 else
     for point in created partial written; do
         interrupt $point INT "$T/out.efm" "$T/other.efm" convert $G/model.onnx -o "$T/out.efm"
-        interrupt $point INT "$T/out.gauss" "$T/a.gauss" fit "$T/m.efm" $I/png-c*.png --maps --aug 4 -o "$T/out.gauss" --quiet
+        interrupt $point INT "$T/out.gauss" "$T/a.gauss" fit "$T/m.efm" $I/png-c*.png --maps -o "$T/out.gauss" --quiet
     done
     interrupt partial TERM "$T/out.efm" "$T/other.efm" convert $G/model.onnx -o "$T/out.efm"
-    interrupt partial TERM "$T/out.gauss" "$T/a.gauss" fit "$T/m.efm" $I/png-c*.png --maps --aug 4 -o "$T/out.gauss" --quiet
+    interrupt partial TERM "$T/out.gauss" "$T/a.gauss" fit "$T/m.efm" $I/png-c*.png --maps -o "$T/out.gauss" --quiet
 fi
 exit $fail
