@@ -87,6 +87,7 @@ static inline void put_bytes(writer *w, const void *src, size_t n)
     const uint8_t *s = src;   /* src may be NULL when n is 0 (an absent preset), and memcpy's may not */
     while (n) {
         if (w->at == w->len) writer_drain(w);
+        if (w->at == w->len) { w->failed = 1; return; }   /* no sink and no room: a size the caller got wrong */
         size_t k = w->len - w->at < n ? w->len - w->at : n;
         memcpy(w->p + w->at, s, k);
         w->at += k; s += k; n -= k;

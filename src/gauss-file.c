@@ -232,6 +232,8 @@ effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, e
                           len, need);
     writer w = { .p = buf, .len = len };
     encode(&w, m, len);
+    if (w.failed || w.at != len)   /* gauss_file_size and encode disagree: a bug, never a file */
+        return effad_fail(e, EFFAD_ERR_ARG, "encoded %zu bytes of %zu", w.at, len);
     w.at = GAUSS_FILE_CRC_OFFSET;
     put_u32(&w, gauss_file_crc(buf, len));
     return EFFAD_OK;
