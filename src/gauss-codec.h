@@ -24,8 +24,8 @@
  * A writer fills p[0, len). Without a sink, len is the whole encoding (the
  * caller sized it). With one, p is a small buffer: when it is full, sink
  * takes p[0, at) -- to a file, say -- and the writer starts it again, so a
- * 16 MB .gauss never exists whole in memory (its fresh pages were a tenth
- * of a B0 fit's two-thread time, gauss-file.c). len >= 8 then, so that
+ * 16 MB .gauss never exists whole in memory (its fresh pages were ~25 ms
+ * of a B0 fit's serial tail: gauss-file.c). len >= 8 then, so that
  * one value always fits. The sink's first failure is kept in `failed` and
  * the rest is encoded into the void; the caller checks it at the end. */
 typedef struct writer writer;
