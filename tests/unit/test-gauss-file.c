@@ -342,12 +342,19 @@ static int file_equals(const char *path, const uint8_t *want, size_t len)
     return same;
 }
 
+/* A fresh directory (dir, a mkdtemp template) and path = dir/name in it;
+ * 0, with a failed check, when none can be made. */
+static int temp_dir(char *dir, char *path, size_t n, const char *name)
+{
+    if (!mkdtemp(dir)) { CHECK_MSG(0, "mkdtemp failed"); return 0; }
+    snprintf(path, n, "%s/%s", dir, name);
+    return 1;
+}
+
 static void check_atomic(void)
 {
-    char dir[] = "/tmp/effad-gauss-XXXXXX";
-    if (!mkdtemp(dir)) { CHECK_MSG(0, "mkdtemp failed"); return; }
-    char path[256];
-    snprintf(path, sizeof path, "%s/model.gauss", dir);
+    char dir[] = "/tmp/effad-gauss-XXXXXX", path[256];
+    if (!temp_dir(dir, path, sizeof path, "model.gauss")) return;
     effad_error e;
     gauss_model a, b, r;
     make_model(&a, 10);
@@ -436,10 +443,8 @@ static void check_atomic(void)
  * a refused or abandoned write leaves the old file and no temp. */
 static void check_atomic_stream(void)
 {
-    char dir[] = "/tmp/effad-atomic-XXXXXX";
-    if (!mkdtemp(dir)) { CHECK_MSG(0, "mkdtemp failed"); return; }
-    char path[256];
-    snprintf(path, sizeof path, "%s/out.bin", dir);
+    char dir[] = "/tmp/effad-atomic-XXXXXX", path[256];
+    if (!temp_dir(dir, path, sizeof path, "out.bin")) return;
     effad_error e;
     atomic_out o;
     CHECK(atomic_file_begin(&o, path, 0, &e) == EFFAD_OK);
@@ -483,10 +488,8 @@ static void check_atomic_stream(void)
  * size limit) leaves the old file and no temp. */
 static void check_streamed_write(void)
 {
-    char dir[] = "/tmp/effad-gauss-XXXXXX";
-    if (!mkdtemp(dir)) { CHECK_MSG(0, "mkdtemp failed"); return; }
-    char path[256];
-    snprintf(path, sizeof path, "%s/model.gauss", dir);
+    char dir[] = "/tmp/effad-gauss-XXXXXX", path[256];
+    if (!temp_dir(dir, path, sizeof path, "model.gauss")) return;
     effad_error e;
     gauss_model m;
     make_model(&m, 30);
