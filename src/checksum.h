@@ -8,6 +8,9 @@
 
 /* Running CRC: start with crc = 0, feed pieces in order. */
 uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n);
+/* The same from the tables alone, whatever the CPU (the reference the
+ * carry-less path of long runs is tested against: crc32-clmul.h). */
+uint32_t crc32_update_tables(uint32_t crc, const uint8_t *p, size_t n);
 /* Running Adler-32: start with adler = 1. */
 uint32_t adler32_update(uint32_t adler, const uint8_t *p, size_t n);
 
