@@ -2,19 +2,24 @@
  * Adler-32, straight from the definitions in the PNG spec and RFC 1950. */
 #include <stdatomic.h>
 #include "checksum.h"
+#include "crc32-arm64.h"
 #include "crc32-clmul.h"
 
 /* Eight tables, "slicing by 8": crc_table[k][b] is the CRC of byte b
  * followed by k zero bytes, so one step folds eight bytes. PNG chunks and
  * .gauss files (tens of megabytes with anomaly maps) both go through here;
  * the byte-at-a-time loop was a visible part of loading a model. 8 KB of
- * tables, once per process (and in a firmware's RAM). Long runs on x86-64
- * fold their 16-byte blocks by carry-less multiplication first
- * (crc32-clmul-x86.c) and finish here. */
+ * tables, once per process (and in a firmware's RAM). Long runs go to the
+ * CPU's help where it has some: on x86-64 their 16-byte blocks are folded
+ * by carry-less multiplication first (crc32-clmul-x86.c) and finished
+ * here; on aarch64 the CRC32 instructions do all of it (crc32-arm64.c). */
 static uint32_t crc_table[8][256];
 #if CRC32_HAVE_CLMUL
 static crc32_clmul_keys clmul_keys;
 static int clmul_ok;
+#endif
+#if CRC32_HAVE_ARM64
+static int arm64_ok;
 #endif
 static atomic_int crc_table_state;   /* 0 not built, 1 being built, 2 ready */
 
@@ -63,6 +68,9 @@ static const uint32_t (*crc_tables(void))[256]
         clmul_keys_of(&clmul_keys);
         clmul_ok = crc32_clmul_available();
 #endif
+#if CRC32_HAVE_ARM64
+        arm64_ok = crc32_arm64_available();
+#endif
         atomic_store_explicit(&crc_table_state, 2, memory_order_release);
     }
     while (atomic_load_explicit(&crc_table_state, memory_order_acquire) != 2) { }
@@ -99,6 +107,9 @@ uint32_t crc32_update(uint32_t crc, const uint8_t *p, size_t n)
         c = crc_register(t, 0, folded, sizeof folded);
         p += done; n -= done;
     }
+#endif
+#if CRC32_HAVE_ARM64
+    if (arm64_ok && n >= CRC32_ARM64_MIN) return crc32_arm64_register(c, p, n) ^ 0xFFFFFFFFu;
 #endif
     return crc_register(t, c, p, n) ^ 0xFFFFFFFFu;
 }
