@@ -4,9 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include "checksum.h"
+#include "le.h"
 #include "zlib.h"
 
 /* ------------------------------------------------------------ bit input */
+
+/* The hot loop keeps the bit buffer in a local struct; these must be
+ * inlined into it for the compiler to keep its fields in registers. */
+#if defined(__GNUC__)
+#define INFLATE_INLINE static inline __attribute__((always_inline))
+#else
+#define INFLATE_INLINE static inline
+#endif
 
 /* DEFLATE packs bits LSB first. Past the end of the input we feed zero
  * bytes and count them, so the hot path never tests for the end; a decode
@@ -19,8 +28,19 @@ typedef struct {
     size_t pad;
 } bitin;
 
-static void refill(bitin *b)
+/* Tops the buffer up to at least 56 bits. Away from the end, eight bytes
+ * in one load: the bytes counted go in at cnt, and the bits of the next
+ * ones above them are the same bits the next load puts there, so they may
+ * stay (OR-ing equal bits changes nothing). pos counts the bytes counted
+ * in, as the byte loop does, so a stored block can hand back cnt / 8. */
+INFLATE_INLINE void refill(bitin *b)
 {
+    if (b->n - b->pos >= 8) {
+        b->buf |= le_u64(b->p + b->pos) << b->cnt;
+        b->pos += (size_t)(63 - b->cnt) >> 3;
+        b->cnt |= 56;
+        return;
+    }
     while (b->cnt <= 56) {
         uint64_t byte = 0;
         if (b->pos < b->n) byte = b->p[b->pos++];
@@ -30,15 +50,21 @@ static void refill(bitin *b)
     }
 }
 
-static int overrun(const bitin *b) { return b->pad * 8 > (size_t)b->cnt; }
+INFLATE_INLINE int overrun(const bitin *b) { return b->pad && b->pad * 8 > (size_t)b->cnt; }
 
-static uint32_t getbits(bitin *b, int k)
+/* k bits, the buffer holding at least k. */
+INFLATE_INLINE uint32_t take_bits(bitin *b, int k)
 {
-    if (b->cnt < k) refill(b);
     uint32_t v = (uint32_t)(b->buf & ((1ull << k) - 1));
     b->buf >>= k;
     b->cnt -= k;
     return v;
+}
+
+static uint32_t getbits(bitin *b, int k)
+{
+    if (b->cnt < k) refill(b);
+    return take_bits(b, k);
 }
 
 /* -------------------------------------------------------- Huffman codes */
@@ -100,33 +126,40 @@ static const char *huff_build(huff *h, const uint8_t *lens, int n, code_kind kin
     return NULL;
 }
 
-/* Returns the symbol, or -1 for a bit pattern that is no code. */
-static int huff_decode(bitin *b, const huff *h)
+/* A code longer than FAST_BITS (decode_sym), from the buffer's bits:
+ * the symbol | its length << 9, or -1 for a bit pattern that is no code.
+ * Canonical codes of one length are consecutive integers, so walking the
+ * lengths while accumulating the code finds the symbol. */
+static int decode_long(uint64_t buf, const huff *h)
 {
-    if (b->cnt < MAX_BITS) refill(b);
-    uint16_t f = h->fast[b->buf & ((1u << FAST_BITS) - 1)];
-    if (f) {
-        int len = f >> 9;
-        b->buf >>= len;
-        b->cnt -= len;
-        return f & 511;
-    }
-    /* Canonical codes of one length are consecutive integers, so walking
-     * the lengths while accumulating the code finds the symbol. */
     int code = 0, first = 0, index = 0;
     for (int len = 1; len <= MAX_BITS; len++) {
-        code |= (int)((b->buf >> (len - 1)) & 1);
+        code |= (int)((buf >> (len - 1)) & 1);
         int count = h->count[len];
-        if (code - first < count) {
-            b->buf >>= len;
-            b->cnt -= len;
-            return h->sym[index + code - first];
-        }
+        if (code - first < count) return h->sym[index + code - first] | len << 9;
         index += count;
         first = (first + count) << 1;
         code <<= 1;
     }
     return -1;
+}
+
+/* The symbol, or -1 for a bit pattern that is no code; the buffer holding
+ * at least MAX_BITS. */
+INFLATE_INLINE int decode_sym(bitin *b, const huff *h)
+{
+    int f = h->fast[b->buf & ((1u << FAST_BITS) - 1)];
+    if (!f && (f = decode_long(b->buf, h)) < 0) return -1;
+    int len = f >> 9;
+    b->buf >>= len;
+    b->cnt -= len;
+    return f & 511;
+}
+
+static int huff_decode(bitin *b, const huff *h)
+{
+    if (b->cnt < MAX_BITS) refill(b);
+    return decode_sym(b, h);
 }
 
 /* ------------------------------------------------------------- inflate */
@@ -197,40 +230,79 @@ static void build_fixed(inflater *z)
     huff_build(&z->dist, lens, 32, CODE_DIST);
 }
 
-static effad_status inflate_codes(inflater *z)
+/* Bits one literal/length symbol and its match can take: a 15-bit code,
+ * 5 extra bits, a 15-bit distance code, 13 extra bits. One refill to this
+ * at the top of each symbol serves the whole match. */
+#define SYMBOL_BITS (15 + 5 + 15 + 13)
+
+/* The block's symbols. The bit buffer and the output position live in
+ * locals for the loop: every output byte is a store through a uint8_t
+ * pointer, which may alias anything, so in z they were written back and
+ * read again around each one. */
+static effad_status inflate_symbols(inflater *z, bitin *bp, size_t *lenp)
 {
-    bitin *b = &z->in;
+    bitin bl = *bp, *const b = &bl;
+    uint8_t *const out = z->out;
+    const size_t cap = z->cap;
+    size_t n = *lenp;
+    effad_status st = EFFAD_OK;
     for (;;) {
-        int sym = huff_decode(b, &z->lit);
-        if (overrun(b)) return TRUNC(z);
-        if (sym < 0 || sym > 285)
-            return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: invalid literal/length code");
-        if (sym < 256) {
-            if (z->len == z->cap) goto too_much;
-            z->out[z->len++] = (uint8_t)sym;
+        if (b->cnt < SYMBOL_BITS) refill(b);
+        int sym = decode_sym(b, &z->lit);
+        if (overrun(b)) { st = TRUNC(z); break; }
+        if ((unsigned)sym < 256) {
+            if (n == cap) goto too_much;
+            out[n++] = (uint8_t)sym;
             continue;
         }
-        if (sym == 256) return EFFAD_OK;
-        sym -= 257;
-        size_t len = zlib_len_base[sym] + getbits(b, zlib_len_extra[sym]);
-        int dsym = huff_decode(b, &z->dist);
-        if (dsym < 0 || dsym > 29) {
-            if (overrun(b)) return TRUNC(z);
-            return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: invalid distance code");
+        if (sym == 256) break;
+        if (sym < 0 || sym > 285) {
+            st = effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: invalid literal/length code");
+            break;
         }
-        size_t dist = zlib_dist_base[dsym] + getbits(b, zlib_dist_extra[dsym]);
-        if (overrun(b)) return TRUNC(z);
-        if (dist > z->len)
-            return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: distance %zu too far back (%zu bytes out)",
-                              dist, z->len);
-        if (len > z->cap - z->len) goto too_much;
-        uint8_t *d = z->out + z->len;
+        sym -= 257;
+        size_t len = zlib_len_base[sym] + take_bits(b, zlib_len_extra[sym]);
+        int dsym = decode_sym(b, &z->dist);
+        if (dsym < 0 || dsym > 29) {
+            st = overrun(b) ? TRUNC(z) : effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: invalid distance code");
+            break;
+        }
+        size_t dist = zlib_dist_base[dsym] + take_bits(b, zlib_dist_extra[dsym]);
+        if (overrun(b)) { st = TRUNC(z); break; }
+        if (dist > n) {
+            st = effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: distance %zu too far back (%zu bytes out)", dist, n);
+            break;
+        }
+        if (len > cap - n) goto too_much;
+        uint8_t *d = out + n;
         const uint8_t *s = d - dist;
-        for (size_t i = 0; i < len; i++) d[i] = s[i];   /* may overlap: byte order matters */
-        z->len += len;
+        if (dist >= 8 && len + 8 <= cap - n) {
+            /* eight at a time: each piece's source lies wholly before it;
+             * the last may write up to 7 bytes past the match, inside the
+             * output, where the next symbols write over them */
+            for (size_t i = 0; i < len; i += 8) memcpy(d + i, s + i, 8);
+        } else if (dist == 1) {
+            memset(d, *s, len);
+        } else {
+            for (size_t i = 0; i < len; i++) d[i] = s[i];   /* overlapping: byte order matters */
+        }
+        n += len;
     }
+    *bp = bl;
+    *lenp = n;
+    return st;
 too_much:
-    return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: more data than the expected %zu bytes", z->cap);
+    *bp = bl;
+    *lenp = n;
+    return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: more data than the expected %zu bytes", cap);
+}
+
+static effad_status inflate_codes(inflater *z)
+{
+    size_t n = z->len;
+    effad_status st = inflate_symbols(z, &z->in, &n);
+    z->len = n;
+    return st;
 }
 
 effad_status zlib_inflate(const uint8_t *in, size_t n, uint8_t *out, size_t out_bytes, effad_error *e)
