@@ -35,6 +35,17 @@ static uint32_t crc_bitwise(const uint8_t *p, size_t n)
     return c ^ 0xFFFFFFFFu;
 }
 
+/* Adler-32 as RFC 1950 defines it, both sums reduced after every byte. */
+static uint32_t adler_bytewise(uint32_t adler, const uint8_t *p, size_t n)
+{
+    uint32_t a = adler & 0xFFFF, b = adler >> 16;
+    for (size_t i = 0; i < n; i++) {
+        a = (a + p[i]) % 65521;
+        b = (b + a) % 65521;
+    }
+    return b << 16 | a;
+}
+
 static void round_trip(const uint8_t *data, size_t n, const char *what)
 {
     uint8_t *z, *back = malloc(n ? n : 1);
@@ -172,6 +183,20 @@ int main(void)
             for (int cut = 0; cut <= len; cut += 5)
                 CHECK_EQ_INT(crc32_update(crc32_update(0, p, (size_t)cut), p + cut, (size_t)(len - cut)), want);
         }
+    /* Adler-32 over the eight-byte steps and the 5552-byte runs, all
+     * bytes 0xFF (the largest sums) and random, whole and in pieces */
+    {
+        const size_t big = 3 * 5552 + 77;
+        uint8_t *ad = malloc(big);
+        CHECK(ad != NULL);
+        for (int fill = 0; ad && fill < 2; fill++) {
+            for (size_t i = 0; i < big; i++) { seed = seed * 1103515245u + 12345u; ad[i] = fill ? (uint8_t)(seed >> 16) : 0xFF; }
+            for (size_t len = 0; len <= big; len += len < 40 ? 1 : 997)
+                CHECK_EQ_INT(adler32_update(1, ad, len), adler_bytewise(1, ad, len));
+            CHECK_EQ_INT(adler32_update(adler32_update(1, ad, 5551), ad + 5551, big - 5551), adler_bytewise(1, ad, big));
+        }
+        free(ad);
+    }
     free(buf);
     return check_done("test-image-zlib");
 }
