@@ -18,10 +18,12 @@
  * of B4's arena was never touched, and huge pages made RSS 4.6 MiB larger.
  *
  * The same holds for every large buffer that is written or read in full
- * once it exists: a .gauss file read whole, the d x d Cholesky factors and
- * moment sums of a 1280-feature level (13 MB each). Those were 12,000 of
- * the 12,100 page faults of `effad score` on one image, about 120 ms of
- * its 200 (perf record -e page-faults, Zen 5 VM).
+ * once it exists: a .gauss file read whole, the Cholesky factors and
+ * moment sums of a 1280-feature level (13 MB each when the factor was kept
+ * square). Those were 12,000 of the 12,100 page faults of `effad score` on
+ * one image, about 120 ms of its 200 (perf record -e page-faults, Zen 5
+ * VM). The factor is now kept packed (gauss.h, gauss_tri): 6.5 MB, every
+ * byte written once, no zeroing.
  */
 #ifndef EFFAD_BIG_BUFFER_H
 #define EFFAD_BIG_BUFFER_H

@@ -12,6 +12,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <string.h>
 #include "gauss.h"
 
 /* Row-oriented (Cholesky-Banachiewicz): L[i][j] is a dot product of two
@@ -100,17 +101,24 @@ effad_status gauss_cholesky(double *a, size_t d, effad_threads *threads, effad_e
     return EFFAD_OK;
 }
 
+void gauss_chol_pack(double *a, size_t d)
+{
+    /* row j moves to gauss_tri(j) <= j * d: never past a row not yet moved */
+    for (size_t j = 1; j < d; j++) memmove(a + gauss_tri(j), a + j * d, (j + 1) * sizeof *a);
+}
+
 void gauss_precision_from_chol(const double *L, size_t d, double *P, double *work)
 {
     /* work <- L^-1 (lower), column by column, then P = L^-T L^-1. */
     double *W = work;
     for (size_t i = 0; i < d * d; i++) W[i] = 0;
     for (size_t j = 0; j < d; j++) {
-        W[j * d + j] = 1.0 / L[j * d + j];
+        W[j * d + j] = 1.0 / L[gauss_tri(j) + j];
         for (size_t i = j + 1; i < d; i++) {
+            const double *li = L + gauss_tri(i);
             double s = 0;
-            for (size_t k = j; k < i; k++) s -= L[i * d + k] * W[k * d + j];
-            W[i * d + j] = s / L[i * d + i];
+            for (size_t k = j; k < i; k++) s -= li[k] * W[k * d + j];
+            W[i * d + j] = s / li[i];
         }
     }
     for (size_t i = 0; i < d; i++)

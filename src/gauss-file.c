@@ -211,7 +211,7 @@ static void encode(writer *w, const gauss_model *m, size_t len)
         put_u32(w, 0);
         for (size_t t = 0; t < lv->n_thresholds; t++) put_threshold(w, &lv->thresholds[t]);
         put_f64s(w, lv->mean, d);
-        for (size_t j = 0; j < d; j++) put_f64s(w, lv->chol + j * d, j + 1);
+        put_f64s(w, lv->chol, gauss_tri(d));
         if (s) gauss_codec_put_stats(w, s);
         if (lv->features) {
             put_u64(w, lv->n_features);
@@ -338,13 +338,11 @@ static effad_status copy_level(const gauss_file_level *r, size_t li, gauss_level
     copy_thresholds(r->thresholds, r->n_thresholds, lv->thresholds);
     lv->n_thresholds = r->n_thresholds;
     lv->mean = malloc(d * sizeof *lv->mean);
-    lv->chol = big_zeroed(d * d, sizeof *lv->chol);
+    lv->chol = big_buffer(gauss_tri(d) * sizeof *lv->chol);
     if (!lv->mean || !lv->chol)
         return effad_fail(e, EFFAD_ERR_NOMEM, "level %zu: no memory for %zu dimensions", li, d);
     for (size_t j = 0; j < d; j++) lv->mean[j] = gauss_le_f64(r->mean + 8 * j);
-    const uint8_t *p = r->chol;
-    for (size_t j = 0; j < d; j++)
-        for (size_t k = 0; k <= j; k++, p += 8) lv->chol[j * d + k] = gauss_le_f64(p);
+    for (size_t j = 0; j < gauss_tri(d); j++) lv->chol[j] = gauss_le_f64(r->chol + 8 * j);
     if (flags & GAUSS_READ_NO_LEVEL_STATS) return EFFAD_OK;
     if (r->stats) {
         effad_status st = copy_stats(r->stats, li, lv, d, e);

@@ -25,7 +25,7 @@ double gauss_mahalanobis_chol(const double *L, const double *mean, const float *
      * d = 1280). gauss_view_distance keeps the same order, to the bit. */
     double *z = work, r = 0;
     for (size_t i = 0; i < d; i++) {
-        const double *li = L + i * d;
+        const double *li = L + gauss_tri(i);
         double s = ((double)x[i] - mean[i]) - gauss_dot(li, z, i);
         z[i] = s / li[i];
         r += z[i] * z[i];
@@ -38,7 +38,7 @@ void gauss_mahalanobis_chol4(const double *L, const double *mean, const float *c
 {
     double *z[4] = { work, work + d, work + 2 * d, work + 3 * d }, r[4] = { 0, 0, 0, 0 };
     for (size_t i = 0; i < d; i++) {
-        const double *li = L + i * d;
+        const double *li = L + gauss_tri(i);
         double dot[4];
         gauss_dot4(li, z[0], z[1], z[2], z[3], i, dot);
         for (int v = 0; v < 4; v++) {

@@ -68,7 +68,7 @@ void gauss_maps_section_put(writer *w, const gauss_maps *m)
     for (size_t k = 0; k < d; k++) put_u32(w, m->channel[k]);
     put_pad8(w);
     for (size_t i = 0; i < L * d; i++) put_f32(w, m->mean[i]);
-    for (size_t i = 0; i < L * gauss_maps_tri(d); i++) put_f32(w, m->chol[i]);
+    for (size_t i = 0; i < L * gauss_tri(d); i++) put_f32(w, m->chol[i]);
     put_pad8(w);
     if (m->stats)
         for (size_t l = 0; l < L; l++) gauss_codec_put_stats(w, &m->stats->loc[l]);
@@ -141,7 +141,7 @@ effad_status gauss_maps_section_get(reader *r, gauss_maps *m, int with_stats, ef
     uint32_t flags = 0;
     effad_status st = get_layout(r, m, &flags, e);
     if (st) return st;
-    uint64_t L = gauss_maps_locations(m), d = m->dim, tri = gauss_maps_tri(m->dim);
+    uint64_t L = gauss_maps_locations(m), d = m->dim, tri = gauss_tri(m->dim);
     uint64_t need = core_bytes(L, d, 0) - SECTION_HEAD;
     if (flags & FLAG_STATS) need += L * gauss_codec_stats_bytes(d);
     if (!have(r, need))

@@ -170,7 +170,7 @@ static effad_status fit_location(gauss_maps *m, gauss_stats *s, size_t l, double
         for (size_t i = 0; i < d; i++) cov[i * d + i] += m->eps;
     }
     if ((st = gauss_cholesky(cov, d, NULL, e))) return st;
-    float *mu = m->mean + l * d, *L = m->chol + l * gauss_maps_tri(d);
+    float *mu = m->mean + l * d, *L = m->chol + l * gauss_tri(d);
     for (size_t j = 0; j < d; j++) mu[j] = (float)mean[j];
     for (size_t j = 0; j < d; j++)
         for (size_t k = 0; k <= j; k++) *L++ = (float)cov[j * d + k];
@@ -202,7 +202,7 @@ effad_status gauss_maps_fit(gauss_maps *m, effad_threads *threads, effad_error *
         return effad_fail(e, EFFAD_ERR_ARG, "the map model holds no statistics of its shape to fit from");
     gauss_maps_stats_sync(m->stats, threads);
     int workers = n_workers(threads);
-    float *mean = malloc(L * d * sizeof *mean), *chol = malloc(L * gauss_maps_tri(d) * sizeof *chol);
+    float *mean = malloc(L * d * sizeof *mean), *chol = malloc(L * gauss_tri(d) * sizeof *chol);
     fit_ctx c = { m, malloc((size_t)workers * (d + d * d) * sizeof(double)), fails_new(workers) };
     if (!mean || !chol || !c.scratch || !c.fail) {
         free(mean); free(chol); free(c.scratch); free(c.fail);
@@ -248,7 +248,7 @@ static double dot_fd(const float *a, const double *b, size_t n)
 static void score_range(void *vctx, int worker, int begin, int end)
 {
     const score_ctx *c = vctx;
-    size_t d = c->m->dim, tri = gauss_maps_tri(d);
+    size_t d = c->m->dim, tri = gauss_tri(d);
     double *y = c->work + (size_t)worker * d;
     for (int l = begin; l < end; l++) {
         const float *x = c->v + (size_t)l * d, *mu = c->m->mean + (size_t)l * d, *L = c->m->chol + (size_t)l * tri;
@@ -316,5 +316,5 @@ const char *gauss_maps_layout_differs(const gauss_maps *a, const gauss_maps *b)
 
 uint64_t gauss_maps_model_bytes(const gauss_maps *m)
 {
-    return (uint64_t)gauss_maps_locations(m) * 4 * ((uint64_t)m->dim + gauss_maps_tri(m->dim));
+    return (uint64_t)gauss_maps_locations(m) * 4 * ((uint64_t)m->dim + gauss_tri(m->dim));
 }

@@ -90,7 +90,6 @@ typedef struct gauss_maps {
 } gauss_maps;
 
 static inline size_t gauss_maps_locations(const gauss_maps *m) { return (size_t)m->grid_h * m->grid_w; }
-static inline size_t gauss_maps_tri(size_t d) { return d * (d + 1) / 2; }
 
 /* Fits mean and factor from m->stats. Every location must have n >= 2
  * samples for MAPS_COV_EPS (n - 1 divides). threads may be NULL. */

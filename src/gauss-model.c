@@ -28,6 +28,9 @@ effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_threads *thr
     for (size_t j = 0; !st && j < d * d; j++)
         if (!isfinite(cov[j])) st = effad_fail(e, EFFAD_ERR_NUMERIC, "the Cholesky factor overflows (statistics too large)");
     if (st) { free(mean); free(cov); return st; }
+    /* the upper half stays allocated: a smaller copy would touch fresh
+     * pages at the end of the fit, which is what costs there */
+    gauss_chol_pack(cov, d);
     free(lv->mean); free(lv->chol);
     lv->dim = d;
     lv->n = s->n;

@@ -172,7 +172,18 @@ effad_status gauss_ledoit_wolf(gauss_stats *s, double *mean, double *cov,
  * EFFAD_ERR_NUMERIC naming the pivot. threads (or NULL) share the rows of
  * each block; the factor is the same bits for any number. */
 effad_status gauss_cholesky(double *a, size_t d, effad_threads *threads, effad_error *e);
-/* sqrt((x - mean)^T (L L^T)^-1 (x - mean)) by forward substitution;
+
+/* A factor kept packed: its lower triangle by rows, row i (i + 1 values)
+ * from gauss_tri(i), gauss_tri(d) doubles in all -- the layout of the
+ * .gauss file, and half the memory of the square (13 MB of zeros for a
+ * 1280-feature level). */
+static inline size_t gauss_tri(size_t d) { return d * (d + 1) / 2; }
+/* In place: the square factor gauss_cholesky leaves -> packed, in the first
+ * gauss_tri(d) doubles of a. */
+void gauss_chol_pack(double *a, size_t d);
+
+/* The functions below take L packed (gauss_tri).
+ * sqrt((x - mean)^T (L L^T)^-1 (x - mean)) by forward substitution;
  * work: d doubles. A distance that overflows, or a feature that is not
  * finite, gives +infinity (anomalous under any threshold), never NaN. */
 double gauss_mahalanobis_chol(const double *L, const double *mean, const float *x,
@@ -214,7 +225,7 @@ typedef struct gauss_level {
     uint64_t n;                 /* samples the fit saw */
     double shrinkage;
     double *mean;               /* d */
-    double *chol;               /* d*d, lower triangular, upper zero */
+    double *chol;               /* the Cholesky factor, packed (gauss_tri) */
     size_t n_thresholds;
     gauss_threshold thresholds[GAUSS_MAX_THRESHOLDS];
     gauss_stats *stats;         /* optional (NULL): kept for refits/merges */

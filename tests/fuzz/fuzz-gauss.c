@@ -81,7 +81,7 @@ static void decode_scoring(const uint8_t *b, size_t n, const gauss_model *full, 
         const gauss_level *a = &m.levels[l], *f = &full->levels[l];
         if (a->stats || a->features) fuzz_fail("the scoring read leaves the statistics out", 0);
         if (a->dim != f->dim || memcmp(a->mean, f->mean, sizeof(double) * a->dim) ||
-            memcmp(a->chol, f->chol, sizeof(double) * a->dim * a->dim))
+            memcmp(a->chol, f->chol, sizeof(double) * gauss_tri(a->dim)))
             fuzz_fail("the scoring read's Gaussians are the full read's", 0);
     }
     score(&m);

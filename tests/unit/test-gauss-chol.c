@@ -26,8 +26,14 @@ static void check_known_factor(void)
     CHECK(rel_err_norm(A, L0, 9) < 1e-15);
     CHECK(A[1] == 0 && A[2] == 0 && A[5] == 0);
 
+    /* packed: the rows' lower parts one after the other */
+    double Lp[9];
+    memcpy(Lp, A, sizeof Lp);
+    gauss_chol_pack(Lp, 3);
+    const double want_packed[6] = { 2, 1, 3, -1, 0.5, 1 };
+    CHECK(rel_err_norm(Lp, want_packed, 6) < 1e-15);
     double P[9], W[9], mean[3] = { 1, -2, 0.5 }, work[3];
-    gauss_precision_from_chol(A, 3, P, W);
+    gauss_precision_from_chol(Lp, 3, P, W);
     /* P * (L L^T) = I */
     double worst = 0;
     for (int i = 0; i < 3; i++)
@@ -45,10 +51,10 @@ static void check_known_factor(void)
 
     /* x - mean = L0 [1,1,1]^T  =>  distance sqrt(3) */
     float x[3] = { (float)(1 + 2), (float)(-2 + 4), (float)(0.5 + 0.5) };
-    CHECK_NEAR(gauss_mahalanobis_chol(A, mean, x, 3, work), sqrt(3.0), 1e-15);
+    CHECK_NEAR(gauss_mahalanobis_chol(Lp, mean, x, 3, work), sqrt(3.0), 1e-15);
     CHECK_NEAR(gauss_mahalanobis_vi(P, mean, x, 3, work), sqrt(3.0), 1e-14);
     float at_mean[3] = { 1, -2, 0.5 };
-    CHECK(gauss_mahalanobis_chol(A, mean, at_mean, 3, work) == 0);
+    CHECK(gauss_mahalanobis_chol(Lp, mean, at_mean, 3, work) == 0);
 }
 
 static void check_not_pd(void)
@@ -202,6 +208,10 @@ static void check_blocked_same_bits(void)
         ri[i] = sqrt(A[i * d + i] - gauss_dot(ri, ri, i));
     }
     CHECK_MSG(!memcmp(L, R, d * d * sizeof *L), "%s", "the blocked factor's bits differ from the plain one's");
+    gauss_chol_pack(L, d);
+    int packed_ok = 1;
+    for (size_t i = 0; i < d; i++) packed_ok &= !memcmp(L + gauss_tri(i), R + i * d, (i + 1) * sizeof *L);
+    CHECK_MSG(packed_ok, "%s", "packed row i is not the square factor's row i up to the diagonal");
 
     double mean[131], work[4 * 131], got[4];
     float x[4][131];
@@ -224,7 +234,7 @@ static void check_blocked_same_bits(void)
  * threshold, where NaN would compare false and pass the part. */
 static void check_never_nan(void)
 {
-    double L[4] = { 1e-3, 0, 0, 1e-3 }, mean[2] = { -7e306, 0 }, work[2];
+    double L[3] = { 1e-3, 0, 1e-3 }, mean[2] = { -7e306, 0 }, work[2];   /* packed */
     float x[2] = { 0.5f, 0.25f };
     double r = gauss_mahalanobis_chol(L, mean, x, 2, work);
     CHECK_MSG(isinf(r) && r > 0, "overflowing distance is %g", r);

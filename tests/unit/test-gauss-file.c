@@ -90,7 +90,7 @@ static void check_round_trip(void)
         size_t d = a->dim;
         CHECK(b->dim == d && b->n == 37 && b->shrinkage == a->shrinkage);
         CHECK(same_bytes(a->mean, b->mean, d * sizeof *a->mean));
-        CHECK(same_bytes(a->chol, b->chol, d * d * sizeof *a->chol));
+        CHECK(same_bytes(a->chol, b->chol, gauss_tri(d) * sizeof *a->chol));
         CHECK_EQ_INT(b->n_thresholds, a->n_thresholds);
         double v;
         CHECK(gauss_level_threshold(b, "chi2-3sigma", &v) == 0 && v == a->thresholds[0].value);
@@ -112,7 +112,7 @@ static void check_round_trip(void)
     gauss_level refit = { 0 }, orig = { 0 };
     CHECK(gauss_level_fit(&refit, r.levels[0].stats, NULL, &e) == EFFAD_OK);
     CHECK(gauss_level_fit(&orig, m.levels[0].stats, NULL, &e) == EFFAD_OK);
-    CHECK(refit.n == 40 && same_bytes(refit.chol, orig.chol, 25 * sizeof *refit.chol));
+    CHECK(refit.n == 40 && same_bytes(refit.chol, orig.chol, gauss_tri(5) * sizeof *refit.chol));
     CHECK(refit.shrinkage == orig.shrinkage);
     gauss_level_free(&refit);
     gauss_level_free(&orig);
@@ -281,7 +281,7 @@ static void check_scoring_read(void)
         CHECK(b->stats == NULL && b->features == NULL && b->n_features == 0);
         CHECK(b->dim == a->dim && b->n == a->n && b->shrinkage == a->shrinkage);
         CHECK(same_bytes(a->mean, b->mean, a->dim * sizeof *a->mean));
-        CHECK(same_bytes(a->chol, b->chol, a->dim * a->dim * sizeof *a->chol));
+        CHECK(same_bytes(a->chol, b->chol, gauss_tri(a->dim) * sizeof *a->chol));
         CHECK(b->n_thresholds == a->n_thresholds && same_bytes(a->thresholds, b->thresholds, sizeof a->thresholds));
     }
     gauss_model_free(&full);
