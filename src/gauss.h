@@ -175,8 +175,8 @@ effad_status gauss_cholesky(double *a, size_t d, effad_threads *threads, effad_e
 
 /* A factor kept packed: its lower triangle by rows, row i (i + 1 values)
  * from gauss_tri(i), gauss_tri(d) doubles in all -- the layout of the
- * .gauss file, and half the memory of the square (13 MB of zeros for a
- * 1280-feature level). */
+ * .gauss file, and half the memory of the square (6.5 of whose 13 MB
+ * were zeros at a 1280-feature level). */
 static inline size_t gauss_tri(size_t d) { return d * (d + 1) / 2; }
 /* In place: the square factor gauss_cholesky leaves -> packed, in the first
  * gauss_tri(d) doubles of a. */
