@@ -24,7 +24,8 @@
 
 /* 1 when this build and CPU can run crc32_arm64_register. */
 int crc32_arm64_available(void);
-/* The CRC register after p[0, n), from register c (not inverted). */
+/* The CRC register after p[0, n), from register c (not inverted);
+ * defined only where CRC32_HAVE_ARM64. */
 uint32_t crc32_arm64_register(uint32_t c, const uint8_t *p, size_t n);
 
 #endif

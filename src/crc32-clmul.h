@@ -34,7 +34,7 @@ typedef struct crc32_clmul_keys {
 /* 1 when this build and CPU can run crc32_clmul_fold. */
 int crc32_clmul_available(void);
 
-/* Folds the first 16 * k bytes of p[0, n) (n >= CRC32_CLMUL_MIN, as many
+/* Folds (defined only where CRC32_HAVE_CLMUL) the first 16 * k bytes of p[0, n) (n >= CRC32_CLMUL_MIN, as many
  * whole blocks as there are) into out, the running register reg (the CRC
  * register before p, not inverted) included; returns 16 * k. */
 size_t crc32_clmul_fold(const crc32_clmul_keys *keys, uint32_t reg, const uint8_t *p, size_t n, uint8_t out[16]);

@@ -46,15 +46,11 @@ static inline int paeth(int a, int b, int c)
  * every row Paeth, took 0.32 ms to unfilter. */
 static inline void paeth_rest(uint8_t *row, const uint8_t *prev, size_t n, size_t bpp)
 {
-    enum { MAX_BPP = 8 };   /* RGBA at 16 bits */
-    if (bpp > MAX_BPP) {
-        for (size_t i = bpp; i < n; i++) row[i] = (uint8_t)(row[i] + paeth(row[i - bpp], prev[i], prev[i - bpp]));
-        return;
-    }
-    int a[MAX_BPP], c[MAX_BPP];
+    /* read_ihdr allows at most 64 bits a pixel (RGBA at 16), and a row is
+     * whole pixels (bpp is 1 below 8 bits), so n is a multiple of bpp */
+    int a[8], c[8];
     for (size_t k = 0; k < bpp; k++) a[k] = row[k], c[k] = prev[k];
-    size_t i = bpp;
-    for (; i + bpp <= n; i += bpp)
+    for (size_t i = bpp; i + bpp <= n; i += bpp)
 #if defined(__GNUC__)
 #pragma GCC unroll 8
 #endif
@@ -64,7 +60,6 @@ static inline void paeth_rest(uint8_t *row, const uint8_t *prev, size_t n, size_
             row[i + k] = (uint8_t)a[k];
             c[k] = b;
         }
-    for (; i < n; i++) row[i] = (uint8_t)(row[i] + paeth(row[i - bpp], prev[i], prev[i - bpp]));
 }
 
 /* Undoes the filter of one row in place; prev is the unfiltered previous

@@ -239,12 +239,12 @@ static void build_fixed(inflater *z)
  * locals for the loop: every output byte is a store through a uint8_t
  * pointer, which may alias anything, so in z they were written back and
  * read again around each one. */
-static effad_status inflate_symbols(inflater *z, bitin *bp, size_t *lenp)
+static effad_status inflate_codes(inflater *z)
 {
-    bitin bl = *bp, *const b = &bl;
+    bitin bl = z->in, *const b = &bl;
     uint8_t *const out = z->out;
     const size_t cap = z->cap;
-    size_t n = *lenp;
+    size_t n = z->len;
     effad_status st = EFFAD_OK;
     for (;;) {
         if (b->cnt < SYMBOL_BITS) refill(b);
@@ -288,21 +288,13 @@ static effad_status inflate_symbols(inflater *z, bitin *bp, size_t *lenp)
         }
         n += len;
     }
-    *bp = bl;
-    *lenp = n;
-    return st;
-too_much:
-    *bp = bl;
-    *lenp = n;
-    return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: more data than the expected %zu bytes", cap);
-}
-
-static effad_status inflate_codes(inflater *z)
-{
-    size_t n = z->len;
-    effad_status st = inflate_symbols(z, &z->in, &n);
+    z->in = bl;
     z->len = n;
     return st;
+too_much:
+    z->in = bl;
+    z->len = n;
+    return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: more data than the expected %zu bytes", cap);
 }
 
 effad_status zlib_inflate(const uint8_t *in, size_t n, uint8_t *out, size_t out_bytes, effad_error *e)
