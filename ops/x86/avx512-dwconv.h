@@ -51,6 +51,15 @@
  * tile's 8 FMA chains only just cover the FMA latency): within noise on
  * the model's shapes, 0.69 -> 0.67 over B4's depthwise in one run, 0.70 ->
  * 0.68 in another, with 3x3 on large maps slower.
+ * Nor (2026-12-06 evening): register-weight tiles of 8 columns for 3x3
+ * stride 1, with each loaded input column held in a register by an empty
+ * asm at stride 1 (GCC folds the load into each FMA that reads it, kw
+ * loads of one address, and keeps the column offsets in vector registers
+ * for want of general ones). Hot maps (bench-kernels isa, alternated
+ * builds, best of three): B4's depthwise 0.93x on AVX-512, 12x12x2688 3x3
+ * 0.82x, 24x24x960 5x5 0.88x, but B0's 7x7x1152 1.08x; in the pass
+ * (ab-builds.sh, six rounds each) B4 58.66 -> 58.32 ms and B0 5.88 ->
+ * 5.93: nothing beyond noise.
  */
 #ifndef EFFAD_AVX512_DWCONV_H
 #define EFFAD_AVX512_DWCONV_H

@@ -12,7 +12,12 @@
  * prefetchers stop, yet a software prefetch 2 or 4 KiB ahead along each
  * row bought nothing: B4's squeeze-excite layers took 0.81-0.96 ms a pass
  * either way (`effad bench --layers`, AVX-512, alternated builds,
- * 2026-12-06).
+ * 2026-12-06). Fetched whole, a share per band of the block's depthwise
+ * conv before it (a throwaway), they cut this gate's time 1.0 -> 0.34-0.56
+ * ms a pass and the depthwise layers' rose by as much: B4 56.1 against
+ * 56.3 ms (ab-builds.sh, five rounds). Run hot (called twice), the gate
+ * takes 0.4 ms: the rest is the weights' trip from memory, which no
+ * ordering on one core hides.
  */
 #include <immintrin.h>
 #include "kernels-internal.h"
