@@ -22,8 +22,8 @@
  * moment sums of a 1280-feature level (13 MB each when the factor was kept
  * square). Those were 12,000 of the 12,100 page faults of `effad score` on
  * one image, about 120 ms of its 200 (perf record -e page-faults, Zen 5
- * VM). The factor is now kept packed (gauss.h, gauss_tri): 6.5 MB, every
- * byte written once, no zeroing.
+ * VM). The factor, the covariance it is factored from and the moment sums
+ * are now kept packed (gauss.h): 6.5 MB each.
  */
 #ifndef EFFAD_BIG_BUFFER_H
 #define EFFAD_BIG_BUFFER_H

@@ -12,12 +12,14 @@
  */
 #include <float.h>
 #include <math.h>
-#include <string.h>
 #include "gauss.h"
 
 /* Row-oriented (Cholesky-Banachiewicz): L[i][j] is a dot product of two
- * contiguous row prefixes. Done one row at a time, every row re-reads the
- * whole factor so far (13 MB on average at d = 2560) and the loop runs at
+ * contiguous row prefixes -- of the packed lower triangle's rows (gauss.h),
+ * so the matrix is factored where it lies, in half the memory of a square
+ * (until 2026-12-06 the square, then packed by a copy). Done one row at a
+ * time, every row re-reads the whole factor so far (13 MB on average at
+ * d = 2560) and the loop runs at
  * memory speed; so rows go in blocks of ROWS, and each row j of the factor
  * is read once per block while the block's rows stay in cache. Within the
  * block, column j of every row is finished before column j + 1, which is
@@ -41,8 +43,8 @@
 #define ROWS 48
 
 typedef struct chol_block {
-    double *a;
-    size_t d, i0, rows;
+    double *a;        /* lower triangle, packed */
+    size_t i0, rows;
 } chol_block;
 
 /* Rows [i0 + begin, i0 + end) of the block, every column left of it:
@@ -54,16 +56,16 @@ static void chol_left_range(void *ctx, int worker, int begin, int end)
     const chol_block *b = ctx;
     const size_t lo = b->i0 + (size_t)begin, hi = b->i0 + (size_t)end;
     for (size_t j = 0; j < b->i0; j++) {
-        const double *lj = b->a + j * b->d;
+        const double *lj = b->a + gauss_tri(j);
         size_t i = lo;
         for (; i + 4 <= hi; i += 4) {   /* four rows against row j at once */
-            double *l4[4] = { b->a + i * b->d, b->a + (i + 1) * b->d, b->a + (i + 2) * b->d, b->a + (i + 3) * b->d };
+            double *l4[4] = { b->a + gauss_tri(i), b->a + gauss_tri(i + 1), b->a + gauss_tri(i + 2), b->a + gauss_tri(i + 3) };
             double dot[4];
             gauss_dot4(lj, l4[0], l4[1], l4[2], l4[3], j, dot);
             for (int r = 0; r < 4; r++) l4[r][j] = (l4[r][j] - dot[r]) / lj[j];
         }
         for (; i < hi; i++) {
-            double *li = b->a + i * b->d;
+            double *li = b->a + gauss_tri(i);
             li[j] = (li[j] - gauss_dot(li, lj, j)) / lj[j];
         }
     }
@@ -73,13 +75,13 @@ effad_status gauss_cholesky(double *a, size_t d, effad_threads *threads, effad_e
 {
     for (size_t i0 = 0; i0 < d; i0 += ROWS) {
         size_t i1 = i0 + ROWS < d ? i0 + ROWS : d;
-        chol_block blk = { a, d, i0, i1 - i0 };
+        chol_block blk = { a, i0, i1 - i0 };
         if (i0 && threads && threads->n_threads > 1) threads->parallel_for(threads, chol_left_range, &blk, (int)blk.rows);
         else chol_left_range(&blk, 0, 0, (int)blk.rows);
         for (size_t j = i0; j < i1; j++) {
-            const double *lj = a + j * d;
+            const double *lj = a + gauss_tri(j);
             for (size_t i = j; i < i1; i++) {
-                double *li = a + i * d;
+                double *li = a + gauss_tri(i);
                 double s = li[j] - gauss_dot(li, lj, j);
                 if (i > j) { li[j] = s / lj[j]; continue; }
                 /* A pivot that is not clearly positive against its own
@@ -95,16 +97,8 @@ effad_status gauss_cholesky(double *a, size_t d, effad_threads *threads, effad_e
                 li[i] = sqrt(s);
             }
         }
-        for (size_t i = i0; i < i1; i++)
-            for (size_t j = i + 1; j < d; j++) a[i * d + j] = 0;
     }
     return EFFAD_OK;
-}
-
-void gauss_chol_pack(double *a, size_t d)
-{
-    /* row j moves to gauss_tri(j) <= j * d: never past a row not yet moved */
-    for (size_t j = 1; j < d; j++) memmove(a + gauss_tri(j), a + j * d, (j + 1) * sizeof *a);
 }
 
 void gauss_precision_from_chol(const double *L, size_t d, double *P, double *work)

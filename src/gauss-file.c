@@ -130,15 +130,11 @@ void gauss_codec_put_stats(writer *w, const gauss_stats *s)
     put_f64s(w, s->sum_y2y, d);
     /* Samples still in the batch are folded in exactly as
      * gauss_stats_flush would, so the model can stay const. */
-    for (size_t j = 0; j < d && !s->batch_n; j++) put_f64s(w, s->cross + j * d + j, d - j);
+    if (!s->batch_n) put_f64s(w, s->cross, gauss_tri(d));   /* the file's order is the memory's */
     for (size_t j = 0; j < d && s->batch_n; j++)
-        for (size_t k = j; k < d; k++) {
-            double v = s->cross[j * d + k];
-            if (s->batch_n)
-                v += gauss_dot(s->batch + j * GAUSS_STATS_BATCH,
-                               s->batch + k * GAUSS_STATS_BATCH, s->batch_n);
-            put_f64(w, v);
-        }
+        for (size_t k = j; k < d; k++)
+            put_f64(w, s->cross[gauss_upper(d, j) + k] + gauss_dot(s->batch + j * GAUSS_STATS_BATCH,
+                                                                   s->batch + k * GAUSS_STATS_BATCH, s->batch_n));
 }
 
 int gauss_codec_get_stats(reader *r, gauss_stats *s)
@@ -150,8 +146,7 @@ int gauss_codec_get_stats(reader *r, gauss_stats *s)
     for (size_t j = 0; j < d; j++) ok &= isfinite(s->shift[j] = get_f64(r));
     for (size_t j = 0; j < d; j++) ok &= isfinite(s->sum[j] = get_f64(r));
     for (size_t j = 0; j < d; j++) ok &= isfinite(s->sum_y2y[j] = get_f64(r));
-    for (size_t j = 0; j < d; j++)
-        for (size_t k = j; k < d; k++) ok &= isfinite(s->cross[j * d + k] = get_f64(r));
+    for (size_t j = 0; j < gauss_tri(d); j++) ok &= isfinite(s->cross[j] = get_f64(r));
     return ok;
 }
 
@@ -324,8 +319,7 @@ static effad_status copy_stats(const uint8_t *p, size_t li, gauss_level *lv, siz
     for (size_t j = 0; j < d; j++, p += 8) s->shift[j] = gauss_le_f64(p);
     for (size_t j = 0; j < d; j++, p += 8) s->sum[j] = gauss_le_f64(p);
     for (size_t j = 0; j < d; j++, p += 8) s->sum_y2y[j] = gauss_le_f64(p);
-    for (size_t j = 0; j < d; j++)
-        for (size_t k = j; k < d; k++, p += 8) s->cross[j * d + k] = gauss_le_f64(p);
+    for (size_t j = 0; j < gauss_tri(d); j++, p += 8) s->cross[j] = gauss_le_f64(p);
     return EFFAD_OK;
 }
 

@@ -45,9 +45,10 @@ static effad_status fails_report(worker_fail *f, int workers, effad_error *e)
 
 uint64_t gauss_maps_stats_bytes(uint64_t locations, uint64_t dim)
 {
-    /* gauss_stats_init: shift, sum, sum_y2y, the d x d cross products and
-     * the d x GAUSS_STATS_BATCH pending block, all double */
-    return locations * (sizeof(gauss_stats) + 8 * dim * (3 + dim + GAUSS_STATS_BATCH) + 4 * dim * GAUSS_STATS_BATCH);
+    /* gauss_stats_init: shift, sum, sum_y2y, the cross products' packed
+     * triangle and the d x GAUSS_STATS_BATCH pending block, all double */
+    return locations * (sizeof(gauss_stats) + 8 * (dim * (3 + GAUSS_STATS_BATCH) + gauss_tri(dim)) +
+                        4 * dim * GAUSS_STATS_BATCH);
 }
 
 effad_status gauss_maps_stats_init(gauss_maps_stats *s, size_t locations, size_t dim, effad_error *e)
@@ -148,7 +149,7 @@ effad_status gauss_maps_stats_merge(gauss_maps_stats *into, gauss_maps_stats *fr
 
 typedef struct fit_ctx {
     gauss_maps *m;
-    double *scratch;          /* per worker: mean (d) + covariance (d x d) */
+    double *scratch;          /* per worker: mean (d) + covariance (gauss_tri(d), packed) */
     worker_fail *fail;
 } fit_ctx;
 
@@ -166,14 +167,13 @@ static effad_status fit_location(gauss_maps *m, gauss_stats *s, size_t l, double
         if ((st = gauss_stats_moments(s, mean, cov, e))) return st;
         /* gauss_stats_moments divides by n (sklearn); PaDiM's np.cov by n - 1 */
         double unbias = (double)s->n / (double)(s->n - 1);
-        for (size_t i = 0; i < d * d; i++) cov[i] *= unbias;
-        for (size_t i = 0; i < d; i++) cov[i * d + i] += m->eps;
+        for (size_t i = 0; i < gauss_tri(d); i++) cov[i] *= unbias;
+        for (size_t i = 0; i < d; i++) cov[gauss_tri(i) + i] += m->eps;
     }
     if ((st = gauss_cholesky(cov, d, NULL, e))) return st;
     float *mu = m->mean + l * d, *L = m->chol + l * gauss_tri(d);
     for (size_t j = 0; j < d; j++) mu[j] = (float)mean[j];
-    for (size_t j = 0; j < d; j++)
-        for (size_t k = 0; k <= j; k++) *L++ = (float)cov[j * d + k];
+    for (size_t j = 0; j < gauss_tri(d); j++) L[j] = (float)cov[j];
     return EFFAD_OK;
 }
 
@@ -181,7 +181,7 @@ static void fit_range(void *vctx, int worker, int begin, int end)
 {
     fit_ctx *c = vctx;
     size_t d = c->m->dim;
-    double *mean = c->scratch + (size_t)worker * (d + d * d), *cov = mean + d;
+    double *mean = c->scratch + (size_t)worker * (d + gauss_tri(d)), *cov = mean + d;
     worker_fail *f = &c->fail[worker];
     for (int l = begin; l < end && !f->st; l++) {
         effad_status st = fit_location(c->m, &c->m->stats->loc[l], (size_t)l, mean, cov, &f->err);
@@ -203,7 +203,7 @@ effad_status gauss_maps_fit(gauss_maps *m, effad_threads *threads, effad_error *
     gauss_maps_stats_sync(m->stats, threads);
     int workers = n_workers(threads);
     float *mean = malloc(L * d * sizeof *mean), *chol = malloc(L * gauss_tri(d) * sizeof *chol);
-    fit_ctx c = { m, malloc((size_t)workers * (d + d * d) * sizeof(double)), fails_new(workers) };
+    fit_ctx c = { m, malloc((size_t)workers * (d + gauss_tri(d)) * sizeof(double)), fails_new(workers) };
     if (!mean || !chol || !c.scratch || !c.fail) {
         free(mean); free(chol); free(c.scratch); free(c.fail);
         return effad_fail(e, EFFAD_ERR_NOMEM, "no memory to fit %zu Gaussians of %zu dimensions", L, d);

@@ -13,7 +13,7 @@ effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_threads *thr
 {
     size_t d = s->dim;
     double *mean = malloc(d * sizeof *mean);
-    double *cov = big_buffer(d * d * sizeof *cov);
+    double *cov = big_buffer(gauss_tri(d) * sizeof *cov);   /* lower, packed: becomes L */
     if (!mean || !cov) {
         free(mean); free(cov);
         return effad_fail(e, EFFAD_ERR_NOMEM, "no memory to fit a %zu-dim Gaussian", d);
@@ -25,12 +25,9 @@ effad_status gauss_level_fit(gauss_level *lv, gauss_stats *s, effad_threads *thr
      * the mean offset): a level we fit must be one the .gauss reader takes */
     for (size_t j = 0; !st && j < d; j++)
         if (!isfinite(mean[j])) st = effad_fail(e, EFFAD_ERR_NUMERIC, "mean[%zu] overflows (statistics too large)", j);
-    for (size_t j = 0; !st && j < d * d; j++)
+    for (size_t j = 0; !st && j < gauss_tri(d); j++)
         if (!isfinite(cov[j])) st = effad_fail(e, EFFAD_ERR_NUMERIC, "the Cholesky factor overflows (statistics too large)");
     if (st) { free(mean); free(cov); return st; }
-    /* the upper half stays allocated: a smaller copy would touch fresh
-     * pages at the end of the fit, which is what costs there */
-    gauss_chol_pack(cov, d);
     free(lv->mean); free(lv->chol);
     lv->dim = d;
     lv->n = s->n;

@@ -95,6 +95,26 @@ static inline void gauss_dot4(const double *a, const double *b0, const double *b
     out[3] = (s30 + s31) + (s32 + s33);
 }
 
+/* -------------------------------------------- packed symmetric storage */
+
+/* Every d x d matrix of the core is symmetric or triangular, and is kept
+ * as one triangle packed by rows, gauss_tri(d) doubles:
+ *  - lower, row i (columns 0..i) from gauss_tri(i): covariances, the
+ *    Cholesky factor and the .gauss file's factor;
+ *  - upper, row j (columns j..d-1) from gauss_upper(d, j), so that element
+ *    (j, k) is at gauss_upper(d, j) + k: the cross products, as the
+ *    .gauss file stores them.
+ * Half the memory of the square, and no fresh pages for a half nobody
+ * reads: at a 1280-feature level each square was 13 MB, and the end of a
+ * fit was mostly the kernel clearing their pages. Keeping the moment sums
+ * and the covariance packed as well as the factor (2026-12-06; B0, 200
+ * PNGs, four alternated runs each): `fit` peak RSS 58.2-58.5 -> 44.5-44.8
+ * MB and 1.51-1.61 -> 1.45-1.57 s at one thread, 60.7-61.4 -> 47.1-48.8 MB
+ * and 0.88-1.00 -> 0.84-0.95 s at two; with --maps (every location's sums
+ * packed) 200-209 -> 151 MB and 1.69-1.73 -> 1.39-1.46 s. */
+static inline size_t gauss_tri(size_t d) { return d * (d + 1) / 2; }
+static inline size_t gauss_upper(size_t d, size_t j) { return j * d - j * (j + 1) / 2; }
+
 /* ------------------------------------------------ sufficient statistics */
 
 /* Samples buffered before one rank-k update of the cross-product matrix:
@@ -108,7 +128,7 @@ static inline void gauss_dot4(const double *a, const double *b0, const double *b
  *
  *   y_i   = x_i - shift          (shift = the first sample ever added)
  *   sum   = sum_i y_i            (d)
- *   cross = sum_i y_i y_i^T      (d x d, row-major; only j <= k is kept)
+ *   cross = sum_i y_i y_i^T      (d x d, its upper triangle packed)
  *   sum_y2y = sum_i |y_i|^2 y_i  (d)
  *   sum_y4  = sum_i |y_i|^4      (scalar)
  *
@@ -131,7 +151,8 @@ typedef struct gauss_stats {
     double *sum;        /* d */
     double *sum_y2y;    /* d */
     double sum_y4;
-    double *cross;      /* d*d, upper triangle valid after a flush */
+    double *cross;      /* upper triangle packed (gauss_upper), gauss_tri(d)
+                           doubles, complete after a flush */
     double *batch;      /* d*GAUSS_STATS_BATCH, y values not yet in cross */
     size_t batch_n;
     effad_threads *threads;   /* set by the owner while it adds: flushes share
@@ -148,39 +169,33 @@ void gauss_stats_flush(gauss_stats *s);
  * overflow when added are EFFAD_ERR_NUMERIC (into is then unusable). */
 effad_status gauss_stats_merge(gauss_stats *into, gauss_stats *from, effad_error *e);
 
-/* mean (d) and the maximum-likelihood covariance (d*d full, divided by n,
- * like sklearn's empirical_covariance). Needs n >= 1. */
+/* mean (d) and the maximum-likelihood covariance (divided by n, like
+ * sklearn's empirical_covariance; lower triangle packed, gauss_tri(d)
+ * doubles). Needs n >= 1. */
 effad_status gauss_stats_moments(gauss_stats *s, double *mean, double *cov, effad_error *e);
 /* *c4 = sum_i |x_i - mean|^4 from the statistics (flushes). */
 effad_status gauss_stats_centered_fourth(gauss_stats *s, double *c4, effad_error *e);
 
 /* ------------------------------------------------------- Ledoit-Wolf */
 
-/* sklearn's ledoit_wolf_shrinkage from the ML covariance S (d*d full), n and
- * sum_i |x_i - mu|^4. */
+/* sklearn's ledoit_wolf_shrinkage from the ML covariance S (lower, packed),
+ * n and sum_i |x_i - mu|^4. */
 double gauss_lw_shrinkage(const double *S, size_t d, uint64_t n, double sum_c4);
-/* In place: S <- (1 - shrinkage) S + shrinkage * trace(S)/d * I. */
+/* In place: S <- (1 - shrinkage) S + shrinkage * trace(S)/d * I (S lower,
+ * packed). */
 void gauss_lw_apply(double *S, size_t d, double shrinkage);
-/* mean, shrunk covariance (d*d full) and the shrinkage of the statistics. */
+/* mean, shrunk covariance (lower, packed) and the shrinkage of the
+ * statistics. */
 effad_status gauss_ledoit_wolf(gauss_stats *s, double *mean, double *cov,
                                double *shrinkage, effad_error *e);
 
 /* ---------------------------------------- Cholesky and Mahalanobis */
 
-/* In place: A (d*d row-major, lower triangle read) -> L with A = L L^T;
- * the strict upper triangle is zeroed. Not positive definite is
- * EFFAD_ERR_NUMERIC naming the pivot. threads (or NULL) share the rows of
- * each block; the factor is the same bits for any number. */
+/* In place: A (lower, packed) -> L with A = L L^T (lower, packed). Not
+ * positive definite is EFFAD_ERR_NUMERIC naming the pivot. threads (or
+ * NULL) share the rows of each block; the factor is the same bits for any
+ * number. */
 effad_status gauss_cholesky(double *a, size_t d, effad_threads *threads, effad_error *e);
-
-/* A factor kept packed: its lower triangle by rows, row i (i + 1 values)
- * from gauss_tri(i), gauss_tri(d) doubles in all -- the layout of the
- * .gauss file, and half the memory of the square (6.5 of whose 13 MB
- * were zeros at a 1280-feature level). */
-static inline size_t gauss_tri(size_t d) { return d * (d + 1) / 2; }
-/* In place: the square factor gauss_cholesky leaves -> packed, in the first
- * gauss_tri(d) doubles of a. */
-void gauss_chol_pack(double *a, size_t d);
 
 /* The functions below take L packed (gauss_tri).
  * sqrt((x - mean)^T (L L^T)^-1 (x - mean)) by forward substitution;

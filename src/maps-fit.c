@@ -23,7 +23,7 @@ static uint64_t fit_memory(const gauss_maps *m, int workers, int keep_stats)
 {
     uint64_t L = gauss_maps_locations(m), d = m->dim;
     uint64_t section = 96 + 8 * (d + 1) + gauss_maps_model_bytes(m) + (keep_stats ? L * gauss_codec_stats_bytes(d) : 0);
-    return gauss_maps_stats_bytes(L, d) + gauss_maps_model_bytes(m) + (uint64_t)workers * 8 * (d + d * d) + section +
+    return gauss_maps_stats_bytes(L, d) + gauss_maps_model_bytes(m) + (uint64_t)workers * 8 * (d + gauss_tri(d)) + section +
            L * 4 * (d + m->total_c);
 }
 

@@ -9,6 +9,15 @@
 #include "gauss-golden.h"
 #include "gauss.h"
 
+/* The lower triangle of the square A (d x d), packed (gauss.h): a new
+ * buffer, as gauss_cholesky takes it. */
+static double *pack_lower(const double *A, size_t d)
+{
+    double *P = malloc(gauss_tri(d) * sizeof *P);
+    for (size_t i = 0; i < d; i++) memcpy(P + gauss_tri(i), A + i * d, (i + 1) * sizeof *P);
+    return P;
+}
+
 static void check_known_factor(void)
 {
     /* A = L L^T with L = [[2,0,0],[1,3,0],[-1,0.5,1]] */
@@ -20,16 +29,10 @@ static void check_known_factor(void)
             for (int k = 0; k < 3; k++) s += L0[i * 3 + k] * L0[j * 3 + k];
             A[i * 3 + j] = s;
         }
-    A[2] = 12345;  /* the strict upper triangle is never read */
+    /* packed: the rows' lower parts one after the other, in and out */
+    double *Lp = pack_lower(A, 3);
     effad_error e;
-    CHECK(gauss_cholesky(A, 3, NULL, &e) == EFFAD_OK);
-    CHECK(rel_err_norm(A, L0, 9) < 1e-15);
-    CHECK(A[1] == 0 && A[2] == 0 && A[5] == 0);
-
-    /* packed: the rows' lower parts one after the other */
-    double Lp[9];
-    memcpy(Lp, A, sizeof Lp);
-    gauss_chol_pack(Lp, 3);
+    CHECK(gauss_cholesky(Lp, 3, NULL, &e) == EFFAD_OK);
     const double want_packed[6] = { 2, 1, 3, -1, 0.5, 1 };
     CHECK(rel_err_norm(Lp, want_packed, 6) < 1e-15);
     double P[9], W[9], mean[3] = { 1, -2, 0.5 }, work[3];
@@ -55,29 +58,31 @@ static void check_known_factor(void)
     CHECK_NEAR(gauss_mahalanobis_vi(P, mean, x, 3, work), sqrt(3.0), 1e-14);
     float at_mean[3] = { 1, -2, 0.5 };
     CHECK(gauss_mahalanobis_chol(Lp, mean, at_mean, 3, work) == 0);
+    free(Lp);
 }
 
 static void check_not_pd(void)
 {
     effad_error e;
-    double indefinite[4] = { 1, 2, 2, 1 };
+    /* lower triangles, packed: (0,0) (1,0) (1,1) ... */
+    double indefinite[3] = { 1, 2, 1 };
     CHECK(gauss_cholesky(indefinite, 2, NULL, &e) == EFFAD_ERR_NUMERIC);
     CHECK_ERR_HAS(e, "not positive definite");
     CHECK_ERR_HAS(e, "pivot 1 of 2");
 
-    double singular[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };   /* rank 1 */
+    double singular[6] = { 1, 1, 1, 1, 1, 1 };   /* rank 1 */
     CHECK(gauss_cholesky(singular, 3, NULL, &e) == EFFAD_ERR_NUMERIC);
     CHECK_ERR_HAS(e, "pivot 1 of 3");
 
-    double zero_diag[4] = { 0, 0, 0, 1 };
+    double zero_diag[3] = { 0, 0, 1 };
     CHECK(gauss_cholesky(zero_diag, 2, NULL, &e) == EFFAD_ERR_NUMERIC);
     CHECK_ERR_HAS(e, "pivot 0 of 2");
 
-    double nan_entry[4] = { 1, 0, NAN, 1 };
+    double nan_entry[3] = { 1, NAN, 1 };
     CHECK(gauss_cholesky(nan_entry, 2, NULL, &e) == EFFAD_ERR_NUMERIC);
 
     /* singular to working precision, not exactly: still refused */
-    double nearly[4] = { 1, 1, 1, 1 + 1e-17 };
+    double nearly[3] = { 1, 1, 1 + 1e-17 };
     CHECK(gauss_cholesky(nearly, 2, NULL, &e) == EFFAD_ERR_NUMERIC);
 
     /* an unshrunk covariance of 2 samples in 3-d is rank 1 */
@@ -86,7 +91,7 @@ static void check_not_pd(void)
     float a[3] = { 1, 2, 3 }, b[3] = { 2, 0, 5 };
     gauss_stats_add(&s, a, &e);
     gauss_stats_add(&s, b, &e);
-    double mean[3], cov[9];
+    double mean[3], cov[6];
     gauss_stats_moments(&s, mean, cov, &e);
     CHECK(gauss_cholesky(cov, 3, NULL, &e) == EFFAD_ERR_NUMERIC);
     CHECK_ERR_HAS(e, "pivot 1");
@@ -112,7 +117,6 @@ static void check_random_spd(void)
 {
     size_t d = 97;
     double *G = malloc(d * d * sizeof *G), *A = malloc(d * d * sizeof *A);
-    double *L = malloc(d * d * sizeof *L);
     unsigned long long st = 88172645463325252ull;
     for (size_t i = 0; i < d * d; i++) {
         st ^= st << 13; st ^= st >> 7; st ^= st << 17;
@@ -124,14 +128,14 @@ static void check_random_spd(void)
             for (size_t k = 0; k < d; k++) s += G[i * d + k] * G[j * d + k];
             A[i * d + j] = s;
         }
-    memcpy(L, A, d * d * sizeof *L);
+    double *L = pack_lower(A, d);
     effad_error e;
     CHECK(gauss_cholesky(L, d, NULL, &e) == EFFAD_OK);
     double worst = 0, scale = 0;
     for (size_t i = 0; i < d; i++)
         for (size_t j = 0; j <= i; j++) {
             double s = 0;
-            for (size_t k = 0; k <= j; k++) s += L[i * d + k] * L[j * d + k];
+            for (size_t k = 0; k <= j; k++) s += L[gauss_tri(i) + k] * L[gauss_tri(j) + k];
             if (fabs(s - A[i * d + j]) > worst) worst = fabs(s - A[i * d + j]);
             if (fabs(A[i * d + j]) > scale) scale = fabs(A[i * d + j]);
         }
@@ -144,29 +148,30 @@ static void check_random_spd(void)
 static void check_threads_same_bits(void)
 {
     size_t d = 203;   /* five blocks of rows and a ragged last one */
-    double *A = malloc(d * d * sizeof *A), *L1 = malloc(d * d * sizeof *L1), *Lt = malloc(d * d * sizeof *Lt);
+    const size_t n = gauss_tri(d);   /* lower triangles, packed */
+    double *A = malloc(n * sizeof *A), *L1 = malloc(n * sizeof *L1), *Lt = malloc(n * sizeof *Lt);
     unsigned long long st = 0x9E3779B97F4A7C15ull;
     for (size_t i = 0; i < d; i++)
         for (size_t j = 0; j <= i; j++) {
             st ^= st << 13; st ^= st >> 7; st ^= st << 17;
-            A[i * d + j] = A[j * d + i] = ((double)(st >> 11) / 9007199254740992.0 - 0.5) / (double)d;
+            A[gauss_tri(i) + j] = ((double)(st >> 11) / 9007199254740992.0 - 0.5) / (double)d;
         }
-    for (size_t i = 0; i < d; i++) A[i * d + i] += 1.0;   /* diagonally dominant: SPD */
+    for (size_t i = 0; i < d; i++) A[gauss_tri(i) + i] += 1.0;   /* diagonally dominant: SPD */
     effad_error e;
-    memcpy(L1, A, d * d * sizeof *L1);
+    memcpy(L1, A, n * sizeof *L1);
     CHECK(gauss_cholesky(L1, d, NULL, &e) == EFFAD_OK);
     effad_threads uneven = { test_uneven_parallel_for, 2 };
-    memcpy(Lt, A, d * d * sizeof *Lt);
+    memcpy(Lt, A, n * sizeof *Lt);
     CHECK(gauss_cholesky(Lt, d, &uneven, &e) == EFFAD_OK);
-    CHECK_MSG(!memcmp(L1, Lt, d * d * sizeof *Lt), "%s", "uneven ranges: the factor's bits differ");
+    CHECK_MSG(!memcmp(L1, Lt, n * sizeof *Lt), "%s", "uneven ranges: the factor's bits differ");
 #ifdef EFFAD_HAVE_THREADS
     for (int nt = 2; nt <= 3; nt++) {
         effad_threads *t = effad_threads_create(nt, &e);
         CHECK_MSG(t != NULL, "pool of %d: %s", nt, e.msg);
         if (!t) continue;
-        memcpy(Lt, A, d * d * sizeof *Lt);
+        memcpy(Lt, A, n * sizeof *Lt);
         CHECK(gauss_cholesky(Lt, d, t, &e) == EFFAD_OK);
-        CHECK_MSG(!memcmp(L1, Lt, d * d * sizeof *Lt), "%d threads: the factor's bits differ", nt);
+        CHECK_MSG(!memcmp(L1, Lt, n * sizeof *Lt), "%d threads: the factor's bits differ", nt);
         effad_threads_destroy(t);
     }
 #endif
@@ -194,12 +199,12 @@ static void check_blocked_same_bits(void)
     }
 
     size_t d = 131;   /* blocks of 48 rows, fours inside them, ragged ends */
-    double *A = malloc(d * d * sizeof *A), *L = malloc(d * d * sizeof *L), *R = malloc(d * d * sizeof *R);
+    double *A = malloc(d * d * sizeof *A), *R = malloc(d * d * sizeof *R);
     for (size_t i = 0; i < d; i++)
         for (size_t j = 0; j <= i; j++) A[i * d + j] = A[j * d + i] = RND() / (double)d;
     for (size_t i = 0; i < d; i++) A[i * d + i] += 1.0;
     effad_error e;
-    memcpy(L, A, d * d * sizeof *L);
+    double *L = pack_lower(A, d);
     CHECK(gauss_cholesky(L, d, NULL, &e) == EFFAD_OK);
     memset(R, 0, d * d * sizeof *R);
     for (size_t i = 0; i < d; i++) {
@@ -207,11 +212,9 @@ static void check_blocked_same_bits(void)
         for (size_t j = 0; j < i; j++) ri[j] = (A[i * d + j] - gauss_dot(ri, R + j * d, j)) / R[j * d + j];
         ri[i] = sqrt(A[i * d + i] - gauss_dot(ri, ri, i));
     }
-    CHECK_MSG(!memcmp(L, R, d * d * sizeof *L), "%s", "the blocked factor's bits differ from the plain one's");
-    gauss_chol_pack(L, d);
-    int packed_ok = 1;
-    for (size_t i = 0; i < d; i++) packed_ok &= !memcmp(L + gauss_tri(i), R + i * d, (i + 1) * sizeof *L);
-    CHECK_MSG(packed_ok, "%s", "packed row i is not the square factor's row i up to the diagonal");
+    int same = 1;
+    for (size_t i = 0; i < d; i++) same &= !memcmp(L + gauss_tri(i), R + i * d, (i + 1) * sizeof *L);
+    CHECK_MSG(same, "%s", "the blocked factor's bits differ from the plain one's");
 
     double mean[131], work[4 * 131], got[4];
     float x[4][131];
