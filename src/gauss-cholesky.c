@@ -19,11 +19,10 @@
  * so the matrix is factored where it lies, in half the memory of a square
  * (until 2026-12-06 the square, then packed by a copy). Done one row at a
  * time, every row re-reads the whole factor so far (13 MB on average at
- * d = 2560) and the loop runs at
- * memory speed; so rows go in blocks of ROWS, and each row j of the factor
- * is read once per block while the block's rows stay in cache. Within the
- * block, column j of every row is finished before column j + 1, which is
- * all the recurrence needs.
+ * d = 2560) and the loop runs at memory speed; so rows go in blocks of
+ * ROWS, and each row j of the factor is read once per block while the
+ * block's rows stay in cache. Within the block, column j of every row is
+ * finished before column j + 1, which is all the recurrence needs.
  *
  * The columns left of a block (j < i0) come from rows that are already
  * final, so there the block's rows are independent of each other: they are
