@@ -21,7 +21,8 @@
 #include "effad.h"
 
 /* Largest feature dimension accepted anywhere (the biggest EfficientNet
- * head is 2560 wide); bounds the d*d allocations a file can ask for. */
+ * head is 2560 wide); bounds the matrices (d(d+1)/2 doubles each) a file
+ * can ask for. */
 #define GAUSS_MAX_DIM 16384u
 
 /* Dot product with four independent sums: without -ffast-math the
@@ -118,8 +119,8 @@ static inline size_t gauss_upper(size_t d, size_t j) { return j * d - j * (j + 1
 /* ------------------------------------------------ sufficient statistics */
 
 /* Samples buffered before one rank-k update of the cross-product matrix:
- * a rank-1 update per image streams the whole d*d matrix through the cache
- * (52 MB at d = 2560); a rank-32 update does 32x the work per pass. */
+ * a rank-1 update per image streams the whole triangle through the cache
+ * (26 MB at d = 2560); a rank-32 update does 32x the work per pass. */
 #define GAUSS_STATS_BATCH 32u
 
 /*
