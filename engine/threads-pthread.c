@@ -30,7 +30,16 @@
  * borders, halos, partial panels), so the split skewed anyway: B4 at two
  * threads 0.99-1.00 of the time, B0 1.02-1.05 (four alternated runs each);
  * under a CPU hog on one vCPU, medians within noise. Not worth a pool that
- * guesses.
+ * guesses. Nor stealing (2026-12-06, Zen 5): each worker taking its share
+ * from the front in halves, a worker done with its own taking halves from
+ * the back of the others', and a fused block's ring carried on between a
+ * worker's consecutive pieces (alternated against this pool, two threads,
+ * 20 passes a run): B4 `--fast` on the AVX2 table 30.8-31.4 against
+ * 30.6-31.2 ms; with a busy loop pinned to CPU 1, 60.9-65.2 against
+ * 62.4-65.0 ms, and float32 B4 105-115 against 113-115 ms -- both worse
+ * than one thread (59.5 and ~105). A worker that loses its CPU loses it
+ * in the middle of a piece, and the region cannot end without that piece
+ * whatever the others take; under such a neighbour, use fewer threads.
  * Results do not depend on the pool: the engine's ranges are cut so that
  * every output element is computed by the same instructions whoever runs
  * it (tests/unit/test-threads.c checks this bit for bit). */
