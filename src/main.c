@@ -1,4 +1,5 @@
 /* effad -- command-line entry point: dispatch to a subcommand. */
+#include <errno.h>
 #include <string.h>
 #ifdef __GLIBC__
 #include <malloc.h>   /* mallopt */
@@ -31,6 +32,24 @@ static int usage(FILE *f)
     return f == stderr ? 2 : 0;
 }
 
+/* A command's output to a redirected standard output (`score --csv >
+ * scores.csv`) sits in stdio's buffer until the end, so a full disk or a
+ * closed descriptor shows only when it is flushed: the command fails then
+ * (1), rather than exit 0 -- or 3 and 4, whose verdicts a script would
+ * read from the table -- over a truncated one. 1 and 2 have said what
+ * went wrong already. */
+static int flushed(const char *cmd, int rc)
+{
+    errno = 0;
+    const int failed = fflush(stdout) != 0 || ferror(stdout);
+    if (failed && rc != 1 && rc != 2) {
+        if (errno) fprintf(stderr, "effad %s: standard output: write failed: %s\n", cmd, strerror(errno));
+        else fprintf(stderr, "effad %s: standard output: write failed\n", cmd);
+        return 1;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 0 && argv[0] && argv[0][0]) cli_program = argv[0];
@@ -45,10 +64,10 @@ int main(int argc, char **argv)
     /* an interrupted write leaves no temp file behind (atomic-file.h) */
     atomic_file_cleanup_on_signals();
     if (argc < 2) return usage(stderr);
-    if (cli_is_help(argv[1]) || !strcmp(argv[1], "help")) return usage(stdout);
-    if (!strcmp(argv[1], "--version")) return cmd_version(argc - 1, argv + 1);
+    if (cli_is_help(argv[1]) || !strcmp(argv[1], "help")) return flushed("help", usage(stdout));
+    if (!strcmp(argv[1], "--version")) return flushed("--version", cmd_version(argc - 1, argv + 1));
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) return flushed(commands[i].name, commands[i].fn(argc - 1, argv + 1));
     fprintf(stderr, "effad: unknown command '%s'\n", argv[1]);
     return usage(stderr);
 }

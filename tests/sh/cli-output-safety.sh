@@ -9,7 +9,10 @@
 #    target gets the new bytes, no temp file is left in either directory;
 #  - SIGINT or SIGTERM while the temp file is created, half written or
 #    written leaves no *.tmp.* file and the old output intact: a .efm
-#    written whole, and a .gauss streamed.
+#    written whole, and a .gauss streamed;
+#  - a standard output that cannot be written (a full disk: /dev/full; a
+#    closed descriptor) fails the command with a message, not exit 0 over
+#    a lost table (src/main.c).
 # The stalls come from EFFAD_TEST_ATOMIC_STALL (src/atomic-file.c, tests only).
 NAME=cli-output-safety
 . "$(dirname "$0")/lib/cli.sh"
@@ -40,6 +43,27 @@ CASE="file where --save wants a directory"
 : > "$T/plain"
 expect_fail "$CASE" "exists and is not a directory" effad score "$T/a.gauss" "$T/m.efm" $I/png-c2-d8.png --save "$T/plain"
 no_temps "$T" "$T/dir"
+
+# --- a standard output that cannot take the output
+to_full() { "$@" >/dev/full; }
+to_closed() { "$@" >&-; }
+CASE="stdout on a full disk"
+if [ -w /dev/full ]; then
+    expect_fail "$CASE: score --csv" "standard output: write failed" to_full effad score "$T/a.gauss" "$T/m.efm" $I/png-c*.png --csv
+    expect_fail "$CASE: score --json" "standard output: write failed" to_full effad score "$T/a.gauss" "$T/m.efm" $I/png-c2-d8.png --json
+    expect_fail "$CASE: info" "standard output: write failed: No space left" to_full effad info "$T/m.efm"
+    expect_fail "$CASE: features" "standard output" to_full effad features "$T/m.efm" $I/png-c2-d8.png
+    # every image anomalous at threshold 0: 3 with the table written, 1 without
+    effad score "$T/a.gauss" "$T/m.efm" $I/png-c2-d8.png --csv --threshold 0 --fail-on-anomaly >/dev/null 2>&1
+    rc=$?; [ $rc -eq 3 ] || bad "$CASE: --fail-on-anomaly to a file: exit $rc, not 3"
+    to_full effad score "$T/a.gauss" "$T/m.efm" $I/png-c2-d8.png --csv --threshold 0 --fail-on-anomaly >/dev/null 2>&1
+    rc=$?; [ $rc -eq 1 ] || bad "$CASE: --fail-on-anomaly to /dev/full: exit $rc, not 1"
+else
+    echo "$NAME: /dev/full not writable here: the full-disk cases not run"
+fi
+CASE="stdout closed"
+expect_fail "$CASE: info" "standard output: write failed" to_closed effad info "$T/a.gauss"
+expect_fail "$CASE: score" "standard output: write failed" to_closed effad score "$T/a.gauss" "$T/m.efm" $I/png-c2-d8.png
 
 # --- an output that is one of the inputs
 CASE=same-path
