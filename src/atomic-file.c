@@ -163,7 +163,11 @@ effad_status atomic_file_check_target(const char *path, effad_error *e)
 #define TEMP_PATH_BYTES 4096
 static char temp_path[TEMP_SLOTS][TEMP_PATH_BYTES];
 static volatile sig_atomic_t temp_used[TEMP_SLOTS];
-static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
+/* SIGPIPE too: `effad score ... --save figs --threads 2 | head` kills the
+ * process in the thread that prints, while a worker may be writing a
+ * figure (where SIGPIPE is ignored, the write fails with EPIPE instead
+ * and main() reports standard output). */
+static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
 
 static void on_signal(int sig)
 {

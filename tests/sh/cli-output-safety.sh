@@ -7,9 +7,9 @@
 #    a symbolic link to it) is refused and the input left as it was;
 #  - a symbolic link as output is written through: the link stays, its
 #    target gets the new bytes, no temp file is left in either directory;
-#  - SIGINT or SIGTERM while the temp file is created, half written or
-#    written leaves no *.tmp.* file and the old output intact: a .efm
-#    written whole, and a .gauss streamed;
+#  - SIGINT, SIGTERM or SIGPIPE while the temp file is created, half
+#    written or written leaves no *.tmp.* file and the old output intact:
+#    a .efm written whole, and a .gauss streamed;
 #  - a standard output that cannot be written (a full disk: /dev/full; a
 #    closed descriptor) fails the command with a message, not exit 0 over
 #    a lost table (src/main.c).
@@ -116,7 +116,7 @@ interrupt() {
     rm -f "$T/stall.err"
     # a background job of a script starts with SIGINT ignored; a user's
     # Ctrl-C reaches a process whose SIGINT is at its default
-    EFFAD_TEST_ATOMIC_STALL=$point env --default-signal=INT "$B/effad" "$@" >/dev/null 2>"$T/stall.err" &
+    EFFAD_TEST_ATOMIC_STALL=$point env --default-signal=INT,PIPE "$B/effad" "$@" >/dev/null 2>"$T/stall.err" &
     pid=$!
     i=0
     until grep -q "stalled $point" "$T/stall.err" 2>/dev/null; do
@@ -137,7 +137,7 @@ effad fit "$T/m.efm" $I/png-c*.png --maps -o "$T/maps.gauss" --quiet >/dev/null 
 [ "$(wc -c < "$T/maps.gauss")" -gt 262144 ] || bad "the --maps .gauss is one write buffer or less: partial is not mid-stream"
 # (under qemu-user the signal would reach the emulator, not effad)
 if [ -n "$RUNNER" ]; then echo "$NAME: signals not tested under $RUNNER"
-elif ! env --default-signal=INT true 2>/dev/null; then echo "$NAME: signals not tested: env has no --default-signal"
+elif ! env --default-signal=INT,PIPE true 2>/dev/null; then echo "$NAME: signals not tested: env has no --default-signal"
 else
     for point in created partial written; do
         interrupt $point INT "$T/out.efm" "$T/other.efm" convert $G/model.onnx -o "$T/out.efm"
@@ -145,5 +145,7 @@ else
     done
     interrupt partial TERM "$T/out.efm" "$T/other.efm" convert $G/model.onnx -o "$T/out.efm"
     interrupt partial TERM "$T/out.gauss" "$T/a.gauss" fit "$T/m.efm" $I/png-c*.png --maps -o "$T/out.gauss" --quiet
+    # a reader of standard output gone (score ... | head) while a file is written
+    interrupt partial PIPE "$T/out.efm" "$T/other.efm" convert $G/model.onnx -o "$T/out.efm"
 fi
 exit $fail
