@@ -74,11 +74,8 @@ static int features_of_images(const char *model, const char *const *inputs, int 
     }
     cli_progress_end(&prog);
     if (csv.failed) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the table"); goto done; }
-    if (out ? atomic_file_write(out, csv.p, csv.n, &e) != EFFAD_OK : fwrite(csv.p, 1, csv.n, stdout) != csv.n) {
-        if (!out) effad_fail(&e, EFFAD_ERR_IO, "cannot write to standard output");
-        goto done;
-    }
-    fflush(stdout);
+    if (out && atomic_file_write(out, csv.p, csv.n, &e) != EFFAD_OK) goto done;
+    if (!out) fwrite(csv.p, 1, csv.n, stdout);   /* a failure is main()'s to report */
     rc = 0;
 done:
     if (rc) cli_error("features", &e);
