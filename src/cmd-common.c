@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "cli.h"
 #include "atomic-file.h"
+#include "utf8.h"
 #include "dataset.h"
 
 int cli_error(const char *cmd, const effad_error *e)
@@ -34,32 +35,12 @@ const char *cli_json_num(char *buf, size_t n, const char *fmt, double v)
     return buf;
 }
 
-/* The length of the well-formed UTF-8 sequence at s (1-4), or 0 when s[0]
- * does not start one (RFC 3629: no overlong forms, no surrogates, nothing
- * past U+10FFFF). s is NUL-terminated, and NUL is no continuation byte, so
- * nothing past it is read. */
-static size_t utf8_seq(const unsigned char *s)
-{
-    const unsigned c = s[0];
-    if (c < 0x80) return 1;
-    unsigned lo = 0x80, hi = 0xBF;
-    size_t n;
-    if (c >= 0xC2 && c <= 0xDF) n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) { n = 3; if (c == 0xE0) lo = 0xA0; if (c == 0xED) hi = 0x9F; }
-    else if (c >= 0xF0 && c <= 0xF4) { n = 4; if (c == 0xF0) lo = 0x90; if (c == 0xF4) hi = 0x8F; }
-    else return 0;
-    if (s[1] < lo || s[1] > hi) return 0;
-    for (size_t i = 2; i < n; i++)
-        if (s[i] < 0x80 || s[i] > 0xBF) return 0;
-    return n;
-}
-
 /* s as a JSON string literal into out (cap bytes, NUL-terminated when cap
  * > 0); returns the full length, so (0, 0) measures. The one escaper.
  * JSON text is UTF-8 (RFC 8259), and a file name need not be: each byte
  * that does not belong to a well-formed sequence (a Latin-1 name from an
- * old camera or share, say) becomes U+FFFD, so that every line still
- * parses; --csv keeps the name's bytes as they are. */
+ * old camera or share, say) becomes U+FFFD (utf8.h), so that every line
+ * still parses; --csv keeps the name's bytes as they are. */
 static size_t json_str(char *out, size_t cap, const char *s)
 {
     size_t at = 0;
@@ -67,7 +48,7 @@ static size_t json_str(char *out, size_t cap, const char *s)
     PUT('"');
     while (*s) {
         const unsigned char c = (unsigned char)*s;
-        const size_t n = utf8_seq((const unsigned char *)s);
+        const size_t n = utf8_seq(s);
         if (c == '"' || c == '\\') { PUT('\\'); PUT((char)c); }
         else if (c < 0x20) {
             static const char hex[] = "0123456789abcdef";

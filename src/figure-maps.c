@@ -11,6 +11,7 @@
 #include <string.h>
 #include "anomaly-map.h"
 #include "atomic-file.h"
+#include "figure.h"
 #include "figure-maps.h"
 #include "resize.h"
 
@@ -207,7 +208,9 @@ effad_status figure_region_counts_svg(const char *path, const char *title, const
     OUT("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n",
         (int)(X0 + SW + 200), (int)(Y0 + SH + 60));
     OUT("<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    OUT("<text x=\"%g\" y=\"24\" font-size=\"15\">%s</text>\n", X0, title);
+    char text[1024];
+    figure_svg_text(text, sizeof text, title);
+    OUT("<text x=\"%g\" y=\"24\" font-size=\"15\">%s</text>\n", X0, text);
     OUT("<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" stroke=\"black\"/>\n", X0, Y0, SW, SH);
     for (int i = 0; i <= 4; i++) {
         double t = t0 + (t1 - t0) * i / 4;

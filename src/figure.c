@@ -6,6 +6,7 @@
 #include "figure.h"
 #include "resize.h"
 #include "atomic-file.h"
+#include "utf8.h"
 
 /* 3x5 glyphs, one row per 3 bits, for "0123456789.-e" */
 static const char glyph_chars[] = "0123456789.-e";
@@ -114,6 +115,21 @@ effad_status figure_score(const uint8_t *rgb, int w, int h, const double *crop_b
     return EFFAD_OK;
 }
 
+void figure_svg_text(char *out, size_t cap, const char *s)
+{
+    size_t at = 0;
+    while (*s) {
+        const size_t n = utf8_seq(s);
+        const char *put = *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : !n ? "\xEF\xBF\xBD" : 0;
+        const size_t len = put ? strlen(put) : n;
+        if (at + len >= cap) break;
+        memcpy(out + at, put ? put : s, len);
+        at += len;
+        s += n ? n : 1;
+    }
+    out[at] = '\0';
+}
+
 effad_status figure_roc_svg(const char *path, const char *title, const roc_series *s, int n_series, effad_error *e)
 {
     static const char *const colours[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
@@ -128,7 +144,9 @@ effad_status figure_roc_svg(const char *path, const char *title, const roc_serie
     OUT("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">\n",
         (int)(X0 + S + 220), (int)(Y0 + S + 60));
     OUT("<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    OUT("<text x=\"%g\" y=\"24\" font-size=\"15\">%s</text>\n", X0, title);
+    char text[1024];
+    figure_svg_text(text, sizeof text, title);
+    OUT("<text x=\"%g\" y=\"24\" font-size=\"15\">%s</text>\n", X0, text);
     OUT("<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" stroke=\"black\"/>\n", X0, Y0, S, S);
     for (int i = 0; i <= 10; i += 2) {
         double f = i / 10.0;
@@ -146,7 +164,8 @@ effad_status figure_roc_svg(const char *path, const char *title, const roc_serie
         for (size_t i = 0; i < s[k].n; i++) OUT("%.2f,%.2f ", X0 + s[k].fpr[i] * S, Y0 + S - s[k].tpr[i] * S);
         OUT("\"/>\n");
         OUT("<rect x=\"%g\" y=\"%g\" width=\"14\" height=\"4\" fill=\"%s\"/>", X0 + S + 16, Y0 + 8 + 18 * k, c);
-        OUT("<text x=\"%g\" y=\"%g\">%s  %.4f</text>\n", X0 + S + 36, Y0 + 14 + 18 * k, s[k].name, s[k].auc);
+        figure_svg_text(text, sizeof text, s[k].name);
+        OUT("<text x=\"%g\" y=\"%g\">%s  %.4f</text>\n", X0 + S + 36, Y0 + 14 + 18 * k, text, s[k].auc);
     }
     OUT("</svg>\n");
 #undef OUT

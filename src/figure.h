@@ -21,4 +21,11 @@ effad_status figure_score(const uint8_t *rgb, int w, int h, const double *crop_b
 typedef struct roc_series { const char *name; const double *fpr, *tpr; size_t n; double auc; } roc_series;
 effad_status figure_roc_svg(const char *path, const char *title, const roc_series *s, int n_series, effad_error *e);
 
+/* s as SVG (XML) character data into out (cap > 0 bytes, NUL-terminated,
+ * cut short at a whole character when it does not fit): &, < and > as
+ * entities, each byte outside a well-formed UTF-8 sequence as U+FFFD
+ * (utf8.h). Titles and legends carry data set paths and defect folder
+ * names ("R&D/screws"), which written raw made an SVG no browser draws. */
+void figure_svg_text(char *out, size_t cap, const char *s);
+
 #endif

@@ -7,7 +7,10 @@
 #    reads all of them; quote and newline escaped; each byte outside a
 #    well-formed sequence is \ufffd; UTF-8 names kept as they are;
 #  - --csv: a field with a comma, quote or newline is quoted (quotes
-#    doubled); the name's bytes are kept as they are.
+#    doubled); the name's bytes are kept as they are;
+#  - eval's roc.svg, whose title holds the data set's path and whose
+#    legend the defect folders' names: & < > as entities, non-UTF-8 bytes
+#    as U+FFFD, so that it stays XML a browser draws.
 NAME=cli-file-names
 . "$(dirname "$0")/lib/cli.sh"
 
@@ -47,4 +50,16 @@ csv "line.png\","
 csv "$T/d/$latin1.png,"
 csv "$T/d/$broken.png,"
 csv "$T/d/$utf8.png,"
+
+mkdir -p "$T/R&D/test/good" "$T/R&D/test/spot<&>" "$T/R&D/test/$latin1"
+cp $I/png-c2-d8.png $I/png-c6-d8.png "$T/R&D/test/good/"
+cp $I/png-c0-d8.png "$T/R&D/test/spot<&>/"
+cp $I/png-c4-d8.png "$T/R&D/test/$latin1/"
+effad eval "$T/a.gauss" "$T/m.efm" "$T/R&D" -o "$T/rep" >/dev/null 2>"$T/e.err" || bad "eval: $(cat "$T/e.err")"
+svg="$T/rep/roc.svg"
+grep -qF "R&amp;D (AUROC" "$svg" || bad "roc.svg: the title's & not escaped: $(grep -F 'image ROC' "$svg")"
+grep -qF ">spot&lt;&amp;&gt;  " "$svg" || bad "roc.svg: the legend's < & > not escaped"
+grep -qF "$(printf '>caf\357\277\275  ')" "$svg" || bad "roc.svg: the Latin-1 folder name not U+FFFD"
+grep -q 'R&D\|spot<' "$svg" && bad "roc.svg: a bare & or < left"
+if command -v iconv >/dev/null; then iconv -f UTF-8 -t UTF-8 "$svg" >/dev/null 2>&1 || bad "roc.svg is not UTF-8"; fi
 exit $fail
