@@ -66,6 +66,10 @@ int cli_usage_error(const char *cmd, const char *fmt, const char *arg);
 /* "H,W" -> two positive ints; "a,b,c" -> three floats. 0 on failure. */
 int cli_parse_hw(const char *s, int *h, int *w);
 int cli_parse_int(const char *s, int lo, int hi, int *out);
+/* The value v of option opt as a whole number in [lo, hi] into *out: 1;
+ * else the usage error "bad OPT 'V' (a whole number from LO to HI)" on
+ * stderr and 0 (the caller exits 2). */
+int cli_int_option(const char *cmd, const char *opt, const char *v, int lo, int hi, int *out);
 /* The kernels: EFFAD_ISA (or --isa) if set and available, else the best. */
 const effad_kernel_set *cli_kernels(const char *isa_opt, effad_error *e);
 /* Maps and validates an .efm; errors prefixed with the path. */

@@ -169,13 +169,13 @@ int cmd_bench(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
         if (!strcmp(a, "--threads") && v) {
-            if (!cli_parse_int(v, 1, EFFAD_MAX_THREADS, &threads)) return cli_usage_error("bench", "bad --threads '%s'", v);
+            if (!cli_int_option("bench", "--threads", v, 1, EFFAD_MAX_THREADS, &threads)) return 2;
             i++;
         } else if (!strcmp(a, "--runs") && v) {
-            if (!cli_parse_int(v, 1, 1000000, &runs)) return cli_usage_error("bench", "bad --runs '%s'", v);
+            if (!cli_int_option("bench", "--runs", v, 1, 1000000, &runs)) return 2;
             i++;
         } else if (!strcmp(a, "--warmup") && v) {
-            if (!cli_parse_int(v, 0, 1000000, &warmup)) return cli_usage_error("bench", "bad --warmup '%s'", v);
+            if (!cli_int_option("bench", "--warmup", v, 0, 1000000, &warmup)) return 2;
             i++;
         } else if (cli_opt_input_size(a) && v) {
             if (!cli_input_size("bench", a, v, &h, &w)) return 2;

@@ -32,7 +32,7 @@ int cmd_calibrate(int argc, char **argv)
         if (common) continue;
         if (cli_opt_out(a) && v) { out = v; i++; }
         else if (!strcmp(a, "--min-area") && v) {
-            if (!cli_parse_int(v, 1, 1 << 30, &min_area)) return cli_usage_error("calibrate", "bad --min-area '%s'", v);
+            if (!cli_int_option("calibrate", "--min-area", v, 1, 1 << 30, &min_area)) return 2;
             i++;
         }
         else if (a[0] == '-' && a[1]) return cli_usage_error("calibrate", "unknown or incomplete option '%s'", a);

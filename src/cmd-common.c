@@ -148,6 +148,14 @@ int cli_parse_int(const char *s, int lo, int hi, int *out)
     return 1;
 }
 
+int cli_int_option(const char *cmd, const char *opt, const char *v, int lo, int hi, int *out)
+{
+    if (cli_parse_int(v, lo, hi, out)) return 1;
+    fprintf(stderr, "effad %s: bad %s '%s' (a whole number from %d to %d)\n(see 'effad %s --help')\n", cmd, opt,
+            v ? v : "", lo, hi, cmd);
+    return 0;
+}
+
 int cli_parse_hw(const char *s, int *h, int *w)
 {
     char buf[64];
@@ -234,7 +242,7 @@ int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline
         return 1;
     }
     if (!strcmp(a, "--threads") && v) {
-        if (!cli_parse_int(v, 1, 256, &po->threads)) { cli_usage_error(cmd, "bad --threads '%s'", v); return -1; }
+        if (!cli_int_option(cmd, "--threads", v, 1, 256, &po->threads)) return -1;
         (*i)++;
         return 1;
     }

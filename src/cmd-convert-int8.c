@@ -141,11 +141,11 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
     else if (!strcmp(a, "--defects")) co->defects_dir = v;
     else if (!strcmp(a, "--isa")) c->isa = v;
     else if (!strcmp(a, "--calib-n")) {
-        if (!cli_parse_int(v, 1, 1 << 30, &co->max_images)) { cli_usage_error("convert", "bad --calib-n '%s'", v); return -1; }
+        if (!cli_int_option("convert", "--calib-n", v, 1, 1 << 30, &co->max_images)) return -1;
     } else if (!strcmp(a, "--measure")) {
-        if (!cli_parse_int(v, 1, 1000, &co->n_measure)) { cli_usage_error("convert", "bad --measure '%s' (1 to 1000)", v); return -1; }
+        if (!cli_int_option("convert", "--measure", v, 1, 1000, &co->n_measure)) return -1;
     } else if (!strcmp(a, "--threads")) {
-        if (!cli_parse_int(v, 1, 256, &c->threads)) { cli_usage_error("convert", "bad --threads '%s'", v); return -1; }
+        if (!cli_int_option("convert", "--threads", v, 1, 256, &c->threads)) return -1;
     } else if (!strcmp(a, "--act-bits")) {
         if (strcmp(v, "8") && strcmp(v, "16")) { cli_usage_error("convert", "bad --act-bits '%s' (8 or 16)", v); return -1; }
         co->select.act_bits = atoi(v);

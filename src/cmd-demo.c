@@ -33,9 +33,9 @@ int cmd_demo(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
         if (cli_is_help(a)) return help();
         if (cli_opt_out(a) && v) { out = v; i++; }
-        else if (!strcmp(a, "--seed") && v) { if (!cli_parse_int(v, 0, 2147483647, &seed)) return cli_usage_error("demo", "bad --seed '%s'", v); i++; }
+        else if (!strcmp(a, "--seed") && v) { if (!cli_int_option("demo", "--seed", v, 0, 2147483647, &seed)) return 2; i++; }
         else if (!strcmp(a, "--texture") && v) { texture = v; i++; }
-        else if (!strcmp(a, "--threads") && v) { int n; if (!cli_parse_int(v, 1, 256, &n)) return cli_usage_error("demo", "bad --threads '%s'", v); threads = v; i++; }
+        else if (!strcmp(a, "--threads") && v) { int n; if (!cli_int_option("demo", "--threads", v, 1, 256, &n)) return 2; threads = v; i++; }
         else return cli_usage_error("demo", "unknown or incomplete option '%s'", a);
     }
     effad_error e = { 0 };

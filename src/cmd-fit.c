@@ -169,8 +169,8 @@ int cmd_fit(int argc, char **argv)
         if (cli_opt_out(a) && v) { out = v; i++; }
         else if (!strcmp(a, "--preprocess") && v) { po.preset = v; i++; }
         else if (!strcmp(a, "--levels") && v) { levels = v; i++; }
-        else if (!strcmp(a, "--aug") && v) { if (!cli_parse_int(v, 0, 1000, &aug)) return cli_usage_error("fit", "bad --aug '%s'", v); i++; }
-        else if (!strcmp(a, "--seed") && v) { if (!cli_parse_int(v, 0, 2147483647, &seed)) return cli_usage_error("fit", "bad --seed '%s'", v); i++; }
+        else if (!strcmp(a, "--aug") && v) { if (!cli_int_option("fit", "--aug", v, 0, 1000, &aug)) return 2; i++; }
+        else if (!strcmp(a, "--seed") && v) { if (!cli_int_option("fit", "--seed", v, 0, 2147483647, &seed)) return 2; i++; }
         else if (!strcmp(a, "--sigma") && v) { if (!cli_parse_double(v, &sigma) || !(sigma > 0 && sigma < 38)) return cli_usage_error("fit", "bad --sigma '%s'", v); i++; }
         else if (!strcmp(a, "--threshold") && v) { if (!cli_parse_double(v, &explicit_th)) return cli_usage_error("fit", "bad --threshold '%s'", v); i++; }
         else if (!strcmp(a, "--no-features")) keep = 0;

@@ -26,6 +26,10 @@ expect_fail "fit, ONNX for the model" "model.onnx looks like an ONNX model; MODE
 expect_fail "merge, a model" "m.efm is a converted model (.efm), but A.gauss goes there" effad merge "$T/m.efm" -o "$T/b.gauss"
 expect_fail "convert, a .gauss" "a.gauss is a fitted model (.gauss), but IN.onnx goes there" effad convert "$T/a.gauss" -o "$T/b.efm"
 expect_fail "info, an image" "png-c0-d8.png is a PNG image, but MODEL.efm goes there" effad info $I/png-c0-d8.png
+# a number out of its range says the range
+expect_fail "score, --threads 1000" "bad --threads '1000' (a whole number from 1 to 256)" \
+    effad score "$T/a.gauss" "$T/m.efm" $I/png-c0-d8.png --threads 1000
+expect_fail "bench, --runs x" "bad --runs 'x' (a whole number from 1 to 1000000)" effad bench "$T/m.efm" --runs x
 
 # too few training images for a level
 expect_fail "too few images" "level 0 (16 features) cannot be fitted from 2 images: .*Fit on more images (16 or more for this level), or leave the level out with --levels 1,2,3,4,5,6,7,8" \
