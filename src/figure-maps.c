@@ -194,7 +194,7 @@ effad_status figure_region_counts_svg(const char *path, const char *title, const
                                       effad_error *e)
 {
     if (k < 2) return effad_fail(e, EFFAD_ERR_ARG, "region-count plot: fewer than 2 thresholds");
-    size_t cap = 4096 + 80 * k;
+    size_t cap = 4096 + 1024 + 80 * k;   /* 1024: the title, escaped */
     char *svg = malloc(cap);
     if (!svg) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for the region-count plot");
     size_t at = 0;

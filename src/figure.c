@@ -134,8 +134,8 @@ effad_status figure_roc_svg(const char *path, const char *title, const roc_serie
 {
     static const char *const colours[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
                                            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf" };
-    size_t cap = 4096;
-    for (int k = 0; k < n_series; k++) cap += 40 * s[k].n + 512;
+    size_t cap = 4096 + 1024;   /* + the title, escaped */
+    for (int k = 0; k < n_series; k++) cap += 40 * s[k].n + 512 + 1024;   /* + its legend's name, escaped */
     char *svg = malloc(cap);
     if (!svg) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for the ROC plot");
     size_t at = 0;
