@@ -97,6 +97,34 @@ static int unfilter(uint8_t *row, const uint8_t *prev, size_t n, int ftype, size
     return 0;
 }
 
+/* 8-bit grey, grey+alpha, RGB or RGBA without interlace: the inflated
+ * rows are the image's rows, each behind its filter byte. They are
+ * unfiltered where they lie and moved down over the filter bytes (row y
+ * from y * (rb + 1) + 1 to y * rb: the row above, which it reads, already
+ * sits below it), so the buffer becomes the image instead of being copied
+ * into a second one -- a 48-megapixel RGB PNG needed its 144 MB twice. On
+ * success img owns buf. */
+static effad_status adopt_rows(const png_info *p, uint8_t *buf, size_t bpp, effad_image *img, effad_error *e)
+{
+    const size_t rb = (size_t)row_bytes(p, p->w);
+    const uint8_t *prev = NULL;
+    for (uint32_t y = 0; y < p->h; y++) {
+        uint8_t *raw = buf + (size_t)y * (rb + 1), *row = buf + (size_t)y * rb;
+        if (unfilter(raw + 1, prev, rb, raw[0], bpp))
+            return effad_fail(e, EFFAD_ERR_FORMAT, "pass 0 row %u: bad filter type %d", (unsigned)y, raw[0]);
+        memmove(row, raw + 1, rb);
+        prev = row;
+    }
+    uint8_t *px = realloc(buf, (size_t)p->h * rb);   /* shrinks by the h filter bytes */
+    memset(img, 0, sizeof *img);
+    img->px = px ? px : buf;
+    img->w = (int)p->w;
+    img->h = (int)p->h;
+    img->channels = p->samples;
+    img->bit_depth = 8;
+    return EFFAD_OK;
+}
+
 /* Stores file pixel x of an unfiltered row at output pixel (ox, oy). */
 static void put_pixel(const png_info *p, effad_image *img, const uint8_t *row, uint64_t x, uint32_t ox, uint32_t oy)
 {
@@ -278,9 +306,13 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
         goto done;
     }
 
+    size_t bpp = (size_t)(p.bits_pp + 7) / 8;   /* filter distance: bytes per pixel, at least 1 */
+    if (!p.interlace && p.depth == 8 && p.ctype != 3) {
+        if ((st = adopt_rows(&p, buf, bpp, img, e))) free(buf);
+        goto done;
+    }
     int out_c = p.ctype == 3 ? (p.has_trns ? 4 : 3) : p.samples;
     if ((st = image_alloc(img, (int)p.w, (int)p.h, out_c, p.depth == 16 ? 16 : 8, "PNG", e))) { free(buf); goto done; }
-    size_t bpp = (size_t)(p.bits_pp + 7) / 8;   /* filter distance: bytes per pixel, at least 1 */
     uint8_t *q = buf;
     for (int k = 0; k < passes; k++) {
         uint32_t x0 = p.interlace ? (uint32_t)a7_x0[k] : 0, dx = p.interlace ? (uint32_t)a7_dx[k] : 1;
@@ -298,9 +330,7 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
                 image_free(img);
                 goto done;
             }
-            if (!p.interlace && p.depth == 8 && p.ctype != 3)
-                memcpy((uint8_t *)img->px + (size_t)y * rb, row, rb);
-            else for (uint64_t x = 0; x < pw; x++)
+            for (uint64_t x = 0; x < pw; x++)
                 put_pixel(&p, img, row, x, (uint32_t)(x0 + x * dx), (uint32_t)(y0 + y * dy));
             prev = row;
             q += rb + 1;

@@ -149,10 +149,16 @@ effad_status image_load_rgb8(const char *path, image_rgb_rule rule, uint8_t **rg
     *rgb = NULL;
     effad_status s = image_load(path, &img, e);
     if (s) return s;
-    if ((s = image_to_rgb8_as(&img, rule, rgb, e))) effad_error_prefix(e, path);
     *w = img.w;
     *h = img.h;
     if (clipped) *clipped = image_rgb8_clipped(&img, rule);
+    if (img.bit_depth == 8 && img.channels == 3) {
+        /* already what is asked for: handed over, not copied (a large
+         * image's peak memory is then its RGB bytes once) */
+        *rgb = img.px;
+        return EFFAD_OK;
+    }
+    if ((s = image_to_rgb8_as(&img, rule, rgb, e))) effad_error_prefix(e, path);
     image_free(&img);
     return s;
 }
