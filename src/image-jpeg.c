@@ -579,15 +579,16 @@ static effad_status read_scan(jdec *d, const uint8_t *p, size_t len)
 
 /* --------------------------------------------------------- upsampling */
 
-/* Brings component c to full resolution (W x H) in out. libjpeg's rules
- * (jdsample.c): 2:1 horizontally and/or vertically use the triangular
- * "fancy" filter, with the odd +7/+8 and +1/+2 biases that keep it
- * unbiased, and edge samples replicated at the component's real size;
- * components at most two samples wide and other integral ratios are
- * replicated (box). */
-static void upsample(const jdec *d, const jcomp *c, uint8_t *out)
+/* Brings rows [y0, y1) of component c to full resolution (W wide) in out,
+ * row y at (y - y0) * W: each output row reads only the plane, so finish
+ * makes the image a band of rows at a time. libjpeg's rules (jdsample.c):
+ * 2:1 horizontally and/or vertically use the triangular "fancy" filter,
+ * with the odd +7/+8 and +1/+2 biases that keep it unbiased, and edge
+ * samples replicated at the component's real size; components at most
+ * two samples wide and other integral ratios are replicated (box). */
+static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1)
 {
-    int fh = d->hmax / c->h, fv = d->vmax / c->v, W = d->w, H = d->h;
+    int fh = d->hmax / c->h, fv = d->vmax / c->v, W = d->w;
     size_t stride = (size_t)c->bw * 8;
     const uint8_t *pl = c->plane;
     /* libjpeg applies the fancy filter to h2v1 and h2v2 only when the
@@ -595,9 +596,9 @@ static void upsample(const jdec *d, const jcomp *c, uint8_t *out)
     int h2v1 = fh == 2 && fv == 1 && c->cw > 2, h2v2 = fh == 2 && fv == 2 && c->cw > 2;
     int h1v2 = fh == 1 && fv == 2;
     if (h2v1) {
-        for (int y = 0; y < H; y++) {
+        for (int y = y0; y < y1; y++) {
             const uint8_t *in = pl + (size_t)y * stride;
-            uint8_t *o = out + (size_t)y * W;
+            uint8_t *o = out + (size_t)(y - y0) * W;
             for (int x = 0; x < W; x++) {
                 int i = x >> 1, v = in[i] * 3;
                 if (x & 1) o[x] = (uint8_t)(i == c->cw - 1 ? in[i] : (v + in[i + 1] + 2) >> 2);
@@ -607,10 +608,10 @@ static void upsample(const jdec *d, const jcomp *c, uint8_t *out)
         return;
     }
     if (h2v2 || h1v2) {
-        for (int y = 0; y < H; y++) {
+        for (int y = y0; y < y1; y++) {
             int r = y >> 1, nb = (y & 1) ? (r + 1 < c->ch ? r + 1 : r) : (r > 0 ? r - 1 : 0);
             const uint8_t *in0 = pl + (size_t)r * stride, *in1 = pl + (size_t)nb * stride;
-            uint8_t *o = out + (size_t)y * W;
+            uint8_t *o = out + (size_t)(y - y0) * W;
             if (fh == 1) {
                 int bias = (y & 1) ? 2 : 1;
                 for (int x = 0; x < W; x++) o[x] = (uint8_t)((in0[x] * 3 + in1[x] + bias) >> 2);
@@ -629,14 +630,15 @@ static void upsample(const jdec *d, const jcomp *c, uint8_t *out)
         }
         return;
     }
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) out[(size_t)y * W + x] = pl[(size_t)(y / fv) * stride + (size_t)(x / fh)];
+    for (int y = y0; y < y1; y++)
+        for (int x = 0; x < W; x++) out[(size_t)(y - y0) * W + x] = pl[(size_t)(y / fv) * stride + (size_t)(x / fh)];
 }
 
 /* libjpeg's YCbCr->RGB (jdcolor.c): JFIF equations in 16-bit fixed point,
  * each term rounded exactly as its tables are. */
 #define YFIX(x) ((int32_t)((x) * 65536.0 + 0.5))
 static int asr16(int32_t v) { return v >= 0 ? v >> 16 : -(int)((-(int64_t)v + 65535) >> 16); }
+#define JPEG_BAND 16   /* output rows a band: full-resolution scratch of 16 x w x 3 bytes */
 static uint8_t clamp8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
 
 /* Progressive: every coefficient has arrived; dequantize and transform
@@ -662,19 +664,24 @@ static effad_status finish(jdec *d, effad_image *img)
         for (int i = 0; i < d->ncomp; i++) idct_coefficients(&d->comp[i]);
     effad_status st = image_alloc(img, d->w, d->h, d->ncomp, 8, "JPEG", d->e);
     if (st) return st;
-    size_t npx = (size_t)d->w * (size_t)d->h;
-    uint8_t *full = malloc(npx * (size_t)d->ncomp);
+    /* libjpeg's colour-space guess (jdapimin.c): JFIF means YCbCr; an
+     * Adobe marker says via its transform flag; else ids 'R','G','B' mean
+     * RGB and anything else YCbCr. */
+    const int rgb = d->ncomp == 3 && !d->jfif &&
+                    (d->adobe ? d->adobe_transform == 0
+                              : (d->comp[0].id == 'R' && d->comp[1].id == 'G' && d->comp[2].id == 'B'));
+    /* JPEG_BAND rows of every component at full resolution at a time (a
+     * 48-megapixel image held all three planes, 144 MB, beside itself) */
+    const size_t band_px = (size_t)JPEG_BAND * (size_t)d->w;
+    uint8_t *full = malloc(band_px * (size_t)d->ncomp);
     if (!full) { image_free(img); return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory"); }
-    for (int i = 0; i < d->ncomp; i++) upsample(d, &d->comp[i], full + npx * (size_t)i);
-    uint8_t *o = img->px;
-    if (d->ncomp == 1) memcpy(o, full, npx);
-    else {
-        /* libjpeg's colour-space guess (jdapimin.c): JFIF means YCbCr; an
-         * Adobe marker says via its transform flag; else ids 'R','G','B'
-         * mean RGB and anything else YCbCr. */
-        int rgb = !d->jfif && (d->adobe ? d->adobe_transform == 0
-                                        : (d->comp[0].id == 'R' && d->comp[1].id == 'G' && d->comp[2].id == 'B'));
-        const uint8_t *Y = full, *Cb = full + npx, *Cr = full + 2 * npx;
+    for (int y0 = 0; y0 < d->h; y0 += JPEG_BAND) {
+        const int y1 = d->h - y0 < JPEG_BAND ? d->h : y0 + JPEG_BAND;
+        const size_t npx = (size_t)(y1 - y0) * (size_t)d->w;
+        for (int i = 0; i < d->ncomp; i++) upsample(d, &d->comp[i], full + band_px * (size_t)i, y0, y1);
+        uint8_t *o = (uint8_t *)img->px + (size_t)y0 * (size_t)d->w * (size_t)d->ncomp;
+        if (d->ncomp == 1) { memcpy(o, full, npx); continue; }
+        const uint8_t *Y = full, *Cb = full + band_px, *Cr = full + 2 * band_px;
         for (size_t i = 0; i < npx; i++, o += 3) {
             if (rgb) { o[0] = Y[i]; o[1] = Cb[i]; o[2] = Cr[i]; continue; }
             int y = Y[i], cb = Cb[i] - 128, cr = Cr[i] - 128;
