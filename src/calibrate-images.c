@@ -16,14 +16,12 @@ typedef struct loader {
  * onto it first when defect >= 0. */
 static effad_status load_one(loader *l, const char *path, int defect, float *chw, effad_error *e)
 {
-    effad_image img;
     uint8_t *rgb = 0;
-    effad_status s = image_load(path, &img, e);
-    if (s) { effad_error_prefix(e, path); return s; }
-    s = image_to_rgb8_as(&img, l->prep.sampler == PREP_CV_LINEAR ? IMAGE_RGB_OPENCV : IMAGE_RGB_PIL, &rgb, e);
-    const int w = img.w, h = img.h;
-    image_free(&img);
-    if (!s && defect >= 0) calib_paint_defect(rgb, w, h, defect);
+    int w, h;
+    effad_status s = image_load_rgb8(path, l->prep.sampler == PREP_CV_LINEAR ? IMAGE_RGB_OPENCV : IMAGE_RGB_PIL, &rgb,
+                                     &w, &h, NULL, e);   /* its errors name the path */
+    if (s) return s;
+    if (defect >= 0) calib_paint_defect(rgb, w, h, defect);
     const size_t need = preprocess_scratch_bytes(&l->prep, w, h);
     if (!s && need > l->scratch_bytes) {
         void *t = realloc(l->scratch, need);

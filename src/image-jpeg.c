@@ -638,7 +638,6 @@ static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1
  * each term rounded exactly as its tables are. */
 #define YFIX(x) ((int32_t)((x) * 65536.0 + 0.5))
 static int asr16(int32_t v) { return v >= 0 ? v >> 16 : -(int)((-(int64_t)v + 65535) >> 16); }
-#define JPEG_BAND 16   /* output rows a band: full-resolution scratch of 16 x w x 3 bytes */
 static uint8_t clamp8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
 
 /* Progressive: every coefficient has arrived; dequantize and transform
@@ -655,6 +654,7 @@ static void idct_coefficients(jcomp *c)
         }
 }
 
+#define JPEG_BAND 16   /* output rows a band: full-resolution scratch of 16 x w x 3 bytes */
 static effad_status finish(jdec *d, effad_image *img)
 {
     for (int i = 0; i < d->ncomp; i++)
