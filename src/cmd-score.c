@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "atomic-file.h"
 #include "batch.h"
 #include "cli.h"
 #include "cli-maps.h"
@@ -42,6 +43,14 @@ static int help(void)
            "                       a region above the pixel threshold has the minimum area\n"
            "                       (default for a model with a calibrated pixel threshold)\n"
            "  --fail-on-anomaly    exit with status 3 when any image is anomalous\n"
+           "  --stream             serve a line: read image paths from stdin one at a time and\n"
+           "                       answer each as it arrives (its record written and flushed\n"
+           "                       once its --save files exist), so a controller keeps one\n"
+           "                       effad running and asks image by image (--json: one line\n"
+           "                       each). A path that cannot be listed gets an error record\n"
+           "                       and the stream goes on; the summary comes at end of input.\n"
+           "                       Figures mirror each image's whole path (later names are\n"
+           "                       not known); --threads splits each image's layers\n"
            "  --preprocess NAME    insist on a preset (refused unless the model was fitted with it)\n"
            "  --threads N, --isa NAME, --quiet\n"
            "                       --threads N: N images at once, memory N + 1 x the\n"
@@ -73,9 +82,11 @@ typedef struct score_run {
     score_output out;
     int verdict;                  /* verdict by regions */
     const char *save, *save_maps; /* --save, --save-maps directories (or NULL) */
+    int stream;                   /* --stream: each record flushed when delivered */
     cli_image_warnings warned;
     int anomalies;
     size_t unreadable;
+    size_t listed;                /* --stream: records so far */
 } score_run;
 
 static effad_status score_work(void *ctx, int k, size_t i, effad_error *e)
@@ -124,6 +135,58 @@ static effad_status score_deliver(void *ctx, int k, size_t i, effad_status s, co
         free(fig);
     }
     free(sl->rgb); sl->rgb = 0;
+    if (!s && r->stream && (fflush(stdout) || ferror(stdout)))
+        s = effad_fail(e, EFFAD_ERR_IO, "standard output: write failed");
+    return s;
+}
+
+/* --stream: images from stdin as they come, each line's images scored
+ * and delivered before the next line is read. models: the .gauss and .efm,
+ * which no output may replace (nor the image in hand; earlier images are
+ * forgotten, so a long stream costs no more memory than one image). */
+static effad_status score_stream(score_run *r, const char *const *models, effad_error *e)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    effad_status s = EFFAD_OK;
+    while (!s && (len = getline(&line, &cap, stdin)) >= 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
+        if (!len) continue;
+        image_list list;
+        char **names = 0;
+        memset(&list, 0, sizeof list);
+        const char *arg = line;
+        effad_error why = { 0 };
+        if (dataset_collect(&list, &arg, 1, &why)) {   /* a missing path: its record, and on */
+            score_record rec = { .file = line, .error = cli_reason(&why, line) };
+            score_output_image(&r->out, &rec);
+            r->unreadable++;
+            r->listed++;
+            if (fflush(stdout) || ferror(stdout)) s = effad_fail(e, EFFAD_ERR_IO, "standard output: write failed");
+            dataset_free(&list);
+            continue;
+        }
+        cli_print_notes("score", &list);
+        if ((r->save || r->save_maps) && !(names = calloc(list.n, sizeof *names)))
+            s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory naming figures");
+        for (size_t i = 0; names && i < list.n && !s; i++) s = figure_name_whole_path(list.path[i], &names[i], e);
+        if (!s && r->save) s = figure_names_mkdirs(r->save, names, list.n, e);
+        if (!s && r->save_maps) s = figure_names_mkdirs(r->save_maps, names, list.n, e);
+        atomic_file_forget_inputs();
+        if (!s) s = cli_outputs_safe(0, models, 2, e);
+        if (!s) s = cli_outputs_safe(0, (const char *const *)list.path, list.n, e);
+        r->list = &list;
+        r->names = names;
+        if (!s) s = batch_run(1, 1, list.n, score_work, score_deliver, r, e);
+        r->listed += list.n;
+        r->list = 0;
+        r->names = 0;
+        figure_names_free(names, list.n);
+        dataset_free(&list);
+    }
+    free(line);
+    if (!s && ferror(stdin)) s = effad_fail(e, EFFAD_ERR_IO, "-: cannot read the list of images from standard input");
     return s;
 }
 
@@ -133,7 +196,8 @@ int cmd_score(int argc, char **argv)
 {
     const char *gauss_path = 0, *model = 0, *save = 0, *th_opt = 0, *preset_opt = 0, *save_maps = 0;
     const char *inputs[256];
-    int n_inputs = 0, json = 0, csv = 0, fail_on = 0, quiet = 0, map_max = 0, verdict = -1;   /* -1: by the model */
+    int n_inputs = 0, json = 0, csv = 0, fail_on = 0, quiet = 0, map_max = 0, stream = 0;
+    int verdict = -1;   /* -1: by the model */
     pipeline_options po = { .threads = 1, .rgb16 = IMAGE_RGB_SCALE };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
@@ -146,6 +210,7 @@ int cmd_score(int argc, char **argv)
         else if (!strcmp(a, "--save") && v) { save = v; i++; }
         else if (!strcmp(a, "--threshold") && v) { th_opt = v; i++; }
         else if (!strcmp(a, "--fail-on-anomaly")) fail_on = 1;
+        else if (!strcmp(a, "--stream")) stream = 1;
         else if (!strcmp(a, "--preprocess") && v) { preset_opt = v; i++; }
         else if (!strcmp(a, "--save-maps") && v) { save_maps = v; i++; }
         else if (!strcmp(a, "--score") && v) {
@@ -164,6 +229,9 @@ int cmd_score(int argc, char **argv)
         else if (n_inputs < 256) inputs[n_inputs++] = a;
         else return cli_usage_error("score", "too many inputs%s", "");
     }
+    if (stream && (n_inputs > 1 || (n_inputs == 1 && strcmp(inputs[0], "-"))))
+        return cli_usage_error("score", "--stream reads the images from standard input: give '-' or no images%s", "");
+    if (stream && !n_inputs) inputs[n_inputs++] = "-";
     if (!gauss_path || !model || !n_inputs) return cli_usage_error("score", "need MODEL.gauss, MODEL.efm and images or directories%s", "");
     if (json && csv) return cli_usage_error("score", "--json and --csv exclude each other%s", "");
 
@@ -184,10 +252,12 @@ int cmd_score(int argc, char **argv)
         return cli_error("score", &e);
     cli_note_renamed_preset("score", gauss_path, &d.gm);
     int rc = CLI_EXIT_ERROR;
-    if (input_list_collect(&in, inputs, n_inputs, stdin, &e)) goto done;
-    list = in.images;
-    cli_print_notes("score", &list);
-    if (cli_outputs_safe(0, (const char *const *)list.path, list.n, &e)) goto done;
+    if (!stream) {   /* --stream lists each line's images when it comes */
+        if (input_list_collect(&in, inputs, n_inputs, stdin, &e)) goto done;
+        list = in.images;
+        cli_print_notes("score", &list);
+        if (cli_outputs_safe(0, (const char *const *)list.path, list.n, &e)) goto done;
+    }
     /* each worker opens its own map scorer (detector-workers.h); here only
      * whether the model has maps */
     const int maps = d.gm.maps != NULL;
@@ -206,27 +276,31 @@ int cmd_score(int argc, char **argv)
     if (verdict && !calibrated) { effad_fail(&e, EFFAD_ERR_ARG, "--verdict regions: the model has no pixel threshold (fit --maps --holdout F, or effad calibrate)"); goto done; }
 
     if ((save && cli_mkdir(save, &e)) || (save_maps && cli_mkdir(save_maps, &e))) goto done;
-    if ((save || save_maps) && (figure_names_make(&in, &names, &e) ||
+    if (!stream && (save || save_maps) && (figure_names_make(&in, &names, &e) ||
                                 (save && figure_names_mkdirs(save, names, list.n, &e)) ||
                                 (save_maps && figure_names_mkdirs(save_maps, names, list.n, &e))))
         goto done;
     score_run run = { .d = &d, .list = &list, .names = names, .verdict = verdict, .save = save, .save_maps = save_maps,
+                      .stream = stream,
                       .out = { stdout, json ? SCORE_JSON : csv ? SCORE_CSV : SCORE_TEXT, quiet, &d, maps, threshold } };
     score_output_header(&run.out, gauss_path, th_name, verdict);
-    if (detector_workers_open(&run.dw, &d, pipeline_workers_wanted(po.threads, list.n), map_max, &e) ||
-        batch_run(pipeline_threads_wanted(po.threads, list.n), run.dw.ws.n, list.n, score_work, score_deliver, &run, &e)) {
+    if (stream) fflush(stdout);
+    if (detector_workers_open(&run.dw, &d, stream ? 1 : pipeline_workers_wanted(po.threads, list.n), map_max, &e) ||
+        (stream ? score_stream(&run, files, &e)
+                : batch_run(pipeline_threads_wanted(po.threads, list.n), run.dw.ws.n, list.n, score_work, score_deliver,
+                            &run, &e))) {
         detector_workers_close(&run.dw);
         goto done;
     }
     detector_workers_close(&run.dw);
-    const size_t unreadable = run.unreadable;
+    const size_t unreadable = run.unreadable, n_images = stream ? run.listed : list.n;
     const int anomalies = run.anomalies;
     fflush(stdout);
     rc = unreadable ? CLI_EXIT_BAD_IMAGES : fail_on && anomalies ? CLI_EXIT_ANOMALY : CLI_EXIT_OK;
     if (unreadable)
         fprintf(stderr, "effad score: %zu of %zu images could not be read or decoded (ERROR records above)\n",
-                unreadable, list.n);
-    score_output_summary(&run.out, list.n, unreadable, anomalies);
+                unreadable, n_images);
+    score_output_summary(&run.out, n_images, unreadable, anomalies);
 done:
     if (rc == CLI_EXIT_ERROR) cli_error("score", &e);
     figure_names_free(names, list.n);

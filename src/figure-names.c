@@ -100,6 +100,17 @@ effad_status figure_names_make(const input_list *in, char ***names_out, effad_er
     return EFFAD_OK;
 }
 
+effad_status figure_name_whole_path(const char *path, char **name, effad_error *e)
+{
+    split_path sp;
+    effad_status s = split(&sp, path, path, e);
+    *name = NULL;
+    if (!s && !sp.n) s = effad_fail(e, EFFAD_ERR_ARG, "%s: no file name to name its figures after", path);
+    if (!s && !(*name = join(&sp, sp.n))) s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory naming figures");
+    free(sp.buf);
+    return s;
+}
+
 static effad_status make_dir(const char *path, effad_error *e)
 {
     struct stat st;

@@ -21,6 +21,11 @@
 
 /* names[i] for every image of in (an array of in->images.n owned strings). */
 effad_status figure_names_make(const input_list *in, char ***names, effad_error *e);
+/* The name of an image `score --stream` reads, whose later neighbours are
+ * not known yet: its whole path as given, "." dropped, ".." as "__" and a
+ * leading "/" dropped, without the extension -- two different files never
+ * share it (data/a/000.png -> data/a/000). */
+effad_status figure_name_whole_path(const char *path, char **name, effad_error *e);
 void figure_names_free(char **names, size_t n);
 /* Creates dir/<every parent directory of a name>. */
 effad_status figure_names_mkdirs(const char *dir, char *const *names, size_t n, effad_error *e);
