@@ -173,10 +173,14 @@ def min_threshold(m, min_area):
 def regions_cases():
     rng = np.random.RandomState(20)
     b = Blob()
-    cases = [(48, 64, 0.55, 12), (33, 21, 0.5, 1), (40, 40, 0.6, 30), (16, 70, 0.45, 5)]
+    # (h, w, threshold, min_area, blur); blur 0: raw noise, whose regions
+    # wind and merge late (U shapes, diagonal links): the hard case for a
+    # labeller that joins runs row by row (src/regions.c)
+    cases = [(48, 64, 0.55, 12, 2.0), (33, 21, 0.5, 1, 2.0), (40, 40, 0.6, 30, 2.0), (16, 70, 0.45, 5, 2.0),
+             (37, 53, 0.5, 9, 0), (29, 31, 0.42, 4, 0), (1, 40, 0.5, 2, 0), (45, 1, 0.5, 2, 0)]
     b.add("n", [len(cases)])
-    for i, (h, w, t, area) in enumerate(cases):
-        m = smooth_field(rng, h, w, 2.0)
+    for i, (h, w, t, area, blur) in enumerate(cases):
+        m = smooth_field(rng, h, w, blur) if blur else rng.rand(h, w).astype(np.float32)
         m = (m - m.min()) / (m.max() - m.min())
         m = np.round(m * 200).astype(np.float32) / 200      # ties on purpose
         lab, n = ndimage.label(m > t, structure=EIGHT)

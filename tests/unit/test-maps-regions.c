@@ -5,6 +5,7 @@
  * the smallest threshold leaving no region of min_area pixels, which the
  * generator finds by relabelling at every distinct value.
  */
+#include <math.h>
 #include <stdlib.h>
 #include "check.h"
 #include "maps-golden.h"
@@ -91,9 +92,70 @@ static void check_edges(void)
     region_list_free(&rl);
 }
 
+/* regions_find (runs joined row by row) against regions_label (a flood
+ * fill over pixels, the labeller scipy's goldens also check): the same
+ * regions in the same order on maps of every density, from sparse specks
+ * to percolating noise, strips of one row or one column, and combs whose
+ * teeth join only at the last row (the region's root must stay its first
+ * run). */
+static void check_runs_against_flood(void)
+{
+    effad_error e;
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    int bad = 0, cases = 0;
+    for (int c = 0; c < 400; c++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        int w = 1 + (int)((seed >> 33) % 70), h = 1 + (int)((seed >> 45) % 50);
+        if (c % 10 == 0) w = 1;
+        if (c % 10 == 1) h = 1;
+        float *map = malloc((size_t)w * h * sizeof *map);
+        uint32_t *lab = malloc((size_t)w * h * sizeof *lab);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+                float v = (float)((seed >> 40) & 0xFFFF) / 65536.0f;
+                if (c % 7 == 2) v = (x % 3 == 1 && y < h - 1) ? 0 : 1;   /* a comb: teeth joined at the bottom */
+                map[(size_t)y * w + x] = v;
+            }
+        double t = c % 7 == 2 ? 0.5 : (double)(c % 9 + 1) / 10;
+        region_list a = { 0 }, b = { 0 };
+        CHECK(regions_find(map, w, h, t, &a, &e) == EFFAD_OK);
+        CHECK(regions_label(map, w, h, t, lab, &b, &e) == EFFAD_OK);
+        int same = a.n == b.n;
+        for (size_t k = 0; same && k < a.n; k++)
+            same = a.r[k].area == b.r[k].area && a.r[k].x0 == b.r[k].x0 && a.r[k].y0 == b.r[k].y0 &&
+                   a.r[k].x1 == b.r[k].x1 && a.r[k].y1 == b.r[k].y1 && a.r[k].peak == b.r[k].peak;
+        if (!same && !bad++) CHECK_MSG(0, "case %d (%dx%d, t %g): %zu regions by runs, %zu by flood fill", c, w, h, t, a.n, b.n);
+        cases++;
+        /* the good-image threshold: nothing of min_area above it, something
+         * just below it, and it is one of the map's values */
+        uint32_t area = 1 + (uint32_t)(c % 20);
+        double tmin;
+        CHECK(regions_min_threshold(map, w, h, area, &tmin, &e) == EFFAD_OK);
+        if (tmin == -INFINITY) {
+            CHECK(regions_find(map, w, h, -INFINITY, &a, &e) == EFFAD_OK);
+            CHECK_MSG(regions_count_at_least(&a, area) == 0, "case %d: -inf, yet a region of %u", c, area);
+        } else {
+            int is_value = 0;
+            for (size_t p = 0; p < (size_t)w * h; p++) is_value |= map[p] == tmin;
+            CHECK_MSG(is_value, "case %d: threshold %g is no value of the map", c, tmin);
+            CHECK(regions_find(map, w, h, tmin, &a, &e) == EFFAD_OK);
+            CHECK_MSG(regions_count_at_least(&a, area) == 0, "case %d: a region of %u above %g", c, area, tmin);
+            CHECK(regions_find(map, w, h, nextafter(tmin, -INFINITY), &a, &e) == EFFAD_OK);
+            CHECK_MSG(regions_count_at_least(&a, area) > 0, "case %d: %g is not the smallest", c, tmin);
+        }
+        region_list_free(&a);
+        region_list_free(&b);
+        free(map);
+        free(lab);
+    }
+    CHECK_MSG(!bad, "%d of %d maps differ", bad, cases);
+}
+
 int main(void)
 {
     check_cases();
     check_edges();
+    check_runs_against_flood();
     return check_done("test-maps-regions");
 }
