@@ -10,6 +10,7 @@
 #include "atomic-file.h"
 #include "image.h"
 #include "figure-names.h"
+#include "png-writer.h"
 
 int parse_bytes(const char *s, uint64_t *out)
 {
@@ -267,28 +268,39 @@ effad_status score_maps_image(score_maps *sm, pipeline *p, int w, int h, effad_e
     return s;
 }
 
+/* --save-maps, a row at a time: the map of a 48-megapixel image is 192 MB
+ * already, and its 16-bit and little-endian copies would be 288 MB more. */
 effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *name, effad_error *e)
 {
     const map_geometry *g = &sm->ms.geo;
-    size_t np = (size_t)g->img_w * g->img_h;
+    const size_t w = (size_t)g->img_w;
     const float *map = sm->ms.map;
     /* 16-bit: 0 .. the image's maximum, so the full range is used; the
      * scale goes into the JSON line */
     double scale = sm->ms.max > 0 ? sm->ms.max / 65535.0 : 1.0;
-    uint16_t *q = malloc(np * sizeof *q);
-    uint8_t *le = malloc(np * 4);
+    uint16_t *q = malloc(w * sizeof *q);
+    uint8_t *le = malloc(w * 4);
     if (!q || !le) { free(q); free(le); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for a raw map"); }
-    for (size_t i = 0; i < np; i++) {
-        double v = map[i] / scale;
-        q[i] = (uint16_t)(v <= 0 ? 0 : v >= 65535 ? 65535 : lround(v));
-        uint32_t u;
-        memcpy(&u, &map[i], 4);
-        for (int b = 0; b < 4; b++) le[4 * i + b] = (uint8_t)(u >> (8 * b));
-    }
     figure_path(sm->png, sizeof sm->png, dir, name, ".map.png");
     figure_path(sm->f32, sizeof sm->f32, dir, name, ".map.f32");
-    effad_status s = image_write_png16(sm->png, q, g->img_w, g->img_h, 1, e);
-    if (!s) s = atomic_file_write(sm->f32, le, np * 4, e);
+    png_writer pw;
+    atomic_out f32;
+    effad_status s = png_writer_begin(&pw, sm->png, g->img_w, g->img_h, 1, 16, e);
+    if (!s && (s = atomic_file_begin(&f32, sm->f32, 0, e))) png_writer_abort(&pw);
+    for (int y = 0; y < g->img_h && !s; y++) {
+        const float *row = map + (size_t)y * w;
+        for (size_t x = 0; x < w; x++) {
+            double v = row[x] / scale;
+            q[x] = (uint16_t)(v <= 0 ? 0 : v >= 65535 ? 65535 : lround(v));
+            uint32_t u;
+            memcpy(&u, &row[x], 4);
+            for (int b = 0; b < 4; b++) le[4 * x + b] = (uint8_t)(u >> (8 * b));
+        }
+        if ((s = png_writer_row16(&pw, q, e))) atomic_file_abort(&f32);
+        else if ((s = atomic_file_append(&f32, le, w * 4, e))) png_writer_abort(&pw);
+    }
+    if (!s && (s = png_writer_end(&pw, NULL, NULL, e))) atomic_file_abort(&f32);
+    if (!s) s = atomic_file_commit(&f32, e);
     free(q);
     free(le);
     sm->png_scale = scale;

@@ -22,6 +22,29 @@ effad_status zlib_inflate(const uint8_t *in, size_t n, uint8_t *out, size_t out_
 effad_status zlib_deflate(const uint8_t *in, size_t n, uint8_t **out, size_t *out_bytes,
                           effad_error *e);
 
+/* The same compressor over an input given in pieces (a PNG written row by
+ * row): the same bytes zlib_deflate makes of the pieces joined, handed to
+ * put as they are made, in pieces of about 64 KiB. Memory: 200 KiB of
+ * window, hash and output, whatever the input's size. A failing write or
+ * end frees the stream; so does end; free is for a caller that gives up. */
+typedef struct zlib_bits { uint8_t *p; size_t len; uint64_t buf; int cnt; } zlib_bits;
+typedef effad_status (*zlib_put_fn)(void *ctx, const uint8_t *p, size_t n, effad_error *e);
+typedef struct zlib_stream {
+    zlib_put_fn put;
+    void *ctx;
+    uint8_t *buf;                 /* input from the window behind `at` on */
+    uint64_t buf_start;           /* stream offset of buf[0] */
+    size_t buf_n;                 /* bytes in buf */
+    uint64_t at;                  /* stream offset of the next byte to encode */
+    int64_t *head;                /* hash of 3 bytes -> latest offset, -1 none */
+    zlib_bits o;                  /* output: bytes made, bits pending */
+    uint32_t adler;
+} zlib_stream;
+effad_status zlib_stream_begin(zlib_stream *z, zlib_put_fn put, void *ctx, effad_error *e);
+effad_status zlib_stream_write(zlib_stream *z, const void *data, size_t n, effad_error *e);
+effad_status zlib_stream_end(zlib_stream *z, effad_error *e);
+void zlib_stream_free(zlib_stream *z);
+
 /* RFC 1951 3.2.5 tables (src/deflate-tables.c). */
 extern const uint16_t zlib_len_base[29];
 extern const uint8_t zlib_len_extra[29];

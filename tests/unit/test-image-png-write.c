@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "image-test-util.h"
 #include "image.h"
+#include "png-writer.h"
 
 /* relative to the test program's directory, where main() goes first
  * (build/tests/png-write for the native build): the cross builds run side
@@ -133,6 +134,56 @@ int main(int argc, char **argv)
     CHECK(image_load(OUT "/atomic/target.png", &img, &e) == EFFAD_OK);
     CHECK(img.channels == 1 && !memcmp(img.px, px2, 4));
     image_free(&img);
+
+    /* row by row (png-writer.h): a 16-bit map of noise, several IDAT
+     * chunks, decodes back to its samples; a writer given too many rows,
+     * ended too early or abandoned leaves the old file and no temporary */
+    {
+        const int w = 3000, h = 40;
+        uint16_t *map = malloc((size_t)w * h * sizeof *map);
+        uint32_t seed = 7;
+        for (int i = 0; i < w * h; i++) { seed = seed * 1103515245u + 12345u; map[i] = (uint16_t)(seed >> 9); }
+        png_writer pw;
+        int rows_ok = png_writer_begin(&pw, OUT "/atomic/target.png", w, h, 1, 16, &e) == EFFAD_OK;
+        for (int y = 0; y < h && rows_ok; y++) rows_ok = png_writer_row16(&pw, map + (size_t)y * w, &e) == EFFAD_OK;
+        CHECK(rows_ok && png_writer_end(&pw, NULL, NULL, &e) == EFFAD_OK);
+        size_t fn = 0;
+        uint8_t *file = slurp(OUT "/atomic/target.png", &fn);
+        int idats = 0;
+        CHECK(file != NULL);
+        for (size_t at = 8; file && at + 12 <= fn;) {
+            uint32_t len = (uint32_t)file[at] << 24 | (uint32_t)file[at + 1] << 16 | (uint32_t)file[at + 2] << 8 | file[at + 3];
+            idats += !memcmp(file + at + 4, "IDAT", 4);
+            at += 12 + (size_t)len;
+        }
+        CHECK_MSG(idats > 1, "%d IDAT chunks", idats);
+        free(file);
+        effad_image back;
+        CHECK(image_load(OUT "/atomic/target.png", &back, &e) == EFFAD_OK);
+        CHECK(back.w == w && back.h == h && back.bit_depth == 16 && !memcmp(back.px, map, (size_t)w * h * 2));
+        image_free(&back);
+
+        CHECK(png_writer_begin(&pw, OUT "/atomic/target.png", 4, 2, 1, 16, &e) == EFFAD_OK);
+        CHECK(png_writer_row16(&pw, map, &e) == EFFAD_OK && png_writer_row16(&pw, map, &e) == EFFAD_OK);
+        CHECK_EQ_INT(png_writer_row16(&pw, map, &e), EFFAD_ERR_ARG);
+        CHECK_HAS(e.msg, "more than 2 rows");
+        CHECK_EQ_INT(count_entries(OUT "/atomic"), 1);
+        CHECK(png_writer_begin(&pw, OUT "/atomic/target.png", 4, 5, 1, 16, &e) == EFFAD_OK);
+        CHECK(png_writer_row16(&pw, map, &e) == EFFAD_OK && png_writer_row16(&pw, map, &e) == EFFAD_OK);
+        CHECK_EQ_INT(png_writer_end(&pw, NULL, NULL, &e), EFFAD_ERR_ARG);
+        CHECK_HAS(e.msg, "2 of 5 rows written");
+        CHECK(png_writer_begin(&pw, OUT "/atomic/target.png", 4, 5, 1, 8, &e) == EFFAD_OK);
+        CHECK(png_writer_row(&pw, px, &e) == EFFAD_OK);
+        png_writer_abort(&pw);
+        CHECK_EQ_INT(count_entries(OUT "/atomic"), 1);
+        CHECK(image_load(OUT "/atomic/target.png", &back, &e) == EFFAD_OK);   /* still the noise map */
+        CHECK(back.w == w && back.bit_depth == 16 && !memcmp(back.px, map, (size_t)w * h * 2));
+        image_free(&back);
+        CHECK_EQ_INT(png_writer_begin(&pw, OUT "/atomic/x.png", 4, 5, 2, 8, &e), EFFAD_ERR_ARG);
+        CHECK_EQ_INT(png_writer_begin(&pw, OUT "/atomic/x.png", 4, 5, 1, 12, &e), EFFAD_ERR_ARG);
+        CHECK_EQ_INT(count_entries(OUT "/atomic"), 1);
+        free(map);
+    }
 
     /* the in-memory encoder behind it */
     uint8_t *png;

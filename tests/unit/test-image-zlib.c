@@ -69,6 +69,68 @@ static void round_trip(const uint8_t *data, size_t n, const char *what)
     free(back);
 }
 
+typedef struct { uint8_t *p; size_t len, cap; int calls; } sink;
+
+static effad_status collect(void *ctx, const uint8_t *p, size_t n, effad_error *e)
+{
+    (void)e;
+    sink *k = ctx;
+    if (k->len + n > k->cap) {
+        k->cap = 2 * (k->len + n);
+        k->p = realloc(k->p, k->cap);
+    }
+    memcpy(k->p + k->len, p, n);
+    k->len += n;
+    k->calls++;
+    return EFFAD_OK;
+}
+
+static effad_status refuse(void *ctx, const uint8_t *p, size_t n, effad_error *e)
+{
+    (void)ctx; (void)p; (void)n;
+    return effad_fail(e, EFFAD_ERR_IO, "sink full");
+}
+
+/* The stream given in pieces of every size -- single bytes, pieces
+ * straddling the 258-byte lookahead and the 32 KiB window, megabytes at
+ * once -- is the same bytes as the input in one piece, and a sink's
+ * failure comes back from write or end. */
+static void pieces(const uint8_t *data, size_t n, const char *what)
+{
+    uint8_t *whole;
+    size_t wn;
+    effad_error e = { 0 };
+    CHECK(zlib_deflate(data, n, &whole, &wn, &e) == EFFAD_OK);
+    static const size_t cut[] = { 1, 7, 257, 259, 4096, 32767, 65537, 1 << 20 };
+    uint32_t seed = 99;
+    for (size_t c = 0; c <= sizeof cut / sizeof *cut; c++) {
+        sink k = { 0 };
+        zlib_stream z;
+        CHECK(zlib_stream_begin(&z, collect, &k, &e) == EFFAD_OK);
+        int written = 1;
+        for (size_t at = 0; at < n && written;) {
+            seed = seed * 1103515245u + 12345u;
+            size_t m = c < sizeof cut / sizeof *cut ? cut[c] : 1 + (seed >> 8) % 70000;   /* last: random */
+            if (m > n - at) m = n - at;
+            written = zlib_stream_write(&z, data + at, m, &e) == EFFAD_OK;
+            at += m;
+        }
+        CHECK(written);
+        CHECK(written && zlib_stream_end(&z, &e) == EFFAD_OK);
+        CHECK_MSG(k.len == wn && !memcmp(k.p, whole, wn), "%s in pieces of %zu: %zu bytes, whole %zu", what,
+                  c < sizeof cut / sizeof *cut ? cut[c] : 0, k.len, wn);
+        CHECK(wn < 2 * 65536 || k.calls > 1);   /* handed on as it is made, not at the end */
+        free(k.p);
+    }
+    zlib_stream z;
+    CHECK(zlib_stream_begin(&z, refuse, NULL, &e) == EFFAD_OK);
+    effad_status st = zlib_stream_write(&z, data, n, &e);
+    if (!st) st = zlib_stream_end(&z, &e);
+    CHECK_EQ_INT(st, EFFAD_ERR_IO);
+    CHECK_HAS(e.msg, "sink full");
+    free(whole);
+}
+
 int main(void)
 {
     effad_error e = { 0 };
@@ -85,6 +147,12 @@ int main(void)
     round_trip(buf, n, "constant");   /* distance-1 overlapping copies, 258-byte matches */
     for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)((i * i / 977) ^ (i % 13 ? 0 : (i >> 5)));
     round_trip(buf, n, "patterned");
+    pieces(buf, n, "patterned");
+    memset(buf, 7, n);
+    pieces(buf, n, "constant");
+    for (size_t i = 0; i < n; i++) { seed = seed * 1103515245u + 12345u; buf[i] = (uint8_t)(seed >> 16); }
+    pieces(buf, 70000, "random");
+    pieces(buf, 0, "empty");
 
     /* a hand-built stored block */
     const uint8_t hello[] = { 0x78, 0x01, 0x01, 5, 0, 0xFA, 0xFF, 'h', 'e', 'l', 'l', 'o', 0, 0, 0, 0 };
