@@ -42,7 +42,10 @@ effad_status detector_workers_image(detector_workers *dw, const detector *d, int
         if ((s = pipeline_rgb(sl->p, sl->rgb, sl->w, sl->h, 0, 0, sl->feat, e))) effad_error_prefix(e, path);
     }
     if (s) sl->unreadable = 1;
-    else if (sl->sm.on) {
+    /* the map needs only the image's size: an image not kept goes before
+     * its map comes (a 48-megapixel image: 144 MB, the map 192 MB) */
+    if (s || !keep_rgb) { free(sl->rgb); sl->rgb = 0; }
+    if (!s && sl->sm.on) {
         s = regions ? score_maps_image(&sl->sm, sl->p, sl->w, sl->h, e) : map_scorer_run(&sl->sm.ms, sl->p, sl->w, sl->h, e);
         if (s) effad_error_prefix(e, path);
     }
@@ -50,7 +53,7 @@ effad_status detector_workers_image(detector_workers *dw, const detector *d, int
         double by_levels = detector_score(&d->gm, &d->sel, sl->p, sl->feat, sl->levels, sl->work);
         sl->score = dw->map_max ? sl->sm.ms.max : by_levels;
     }
-    if (s || !keep_rgb) { free(sl->rgb); sl->rgb = 0; }
+    if (s) { free(sl->rgb); sl->rgb = 0; }
     return s;
 }
 

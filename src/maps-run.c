@@ -62,8 +62,10 @@ effad_status map_scorer_image(map_scorer *ms, pipeline *p, const char *path, flo
     uint8_t *rgb = 0;
     effad_status s = pipeline_load_rgb(p, path, &rgb, w, h, e);
     if (s) return s;
-    if ((s = pipeline_rgb(p, rgb, *w, *h, 0, 0, feat, e)) || (s = map_scorer_run(ms, p, *w, *h, e)))
-        effad_error_prefix(e, path);
+    s = pipeline_rgb(p, rgb, *w, *h, 0, 0, feat, e);
+    if (s || !rgb_out) { free(rgb); rgb = 0; }   /* the map needs only the size: the image goes first */
+    if (!s) s = map_scorer_run(ms, p, *w, *h, e);
+    if (s) effad_error_prefix(e, path);
     if (rgb_out && !s) *rgb_out = rgb;
     else free(rgb);
     return s;
