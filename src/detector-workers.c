@@ -36,6 +36,7 @@ effad_status detector_workers_image(detector_workers *dw, const detector *d, int
     detector_slot *sl = &dw->slot[k];
     sl->loaded = sl->unreadable = 0;
     sl->rgb = 0;
+    if (sl->sm.on) map_scorer_trim(&sl->sm.ms);
     effad_status s = pipeline_load_rgb(sl->p, path, &sl->rgb, &sl->w, &sl->h, e);
     if (!s) {
         sl->loaded = 1;

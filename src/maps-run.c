@@ -56,10 +56,19 @@ effad_status map_scorer_run(map_scorer *ms, pipeline *p, int w, int h, effad_err
     return EFFAD_OK;
 }
 
+void map_scorer_trim(map_scorer *ms)
+{
+    if (ms->map_cap * sizeof *ms->map <= (size_t)16 << 20) return;
+    free(ms->map);
+    ms->map = NULL;
+    ms->map_cap = 0;
+}
+
 effad_status map_scorer_image(map_scorer *ms, pipeline *p, const char *path, float *feat, uint8_t **rgb_out, int *w,
                               int *h, effad_error *e)
 {
     uint8_t *rgb = 0;
+    map_scorer_trim(ms);
     effad_status s = pipeline_load_rgb(p, path, &rgb, w, h, e);
     if (s) return s;
     s = pipeline_rgb(p, rgb, *w, *h, 0, 0, feat, e);

@@ -31,6 +31,11 @@ typedef struct map_scorer {
 effad_status map_scorer_open(map_scorer *ms, const gauss_maps *gm, pipeline *p, effad_error *e);
 /* After pipeline_rgb on a w x h image: ms->map (w x h) and ms->max. */
 effad_status map_scorer_run(map_scorer *ms, pipeline *p, int w, int h, effad_error *e);
+/* Before the next image is decoded: lets a map of more than 16 MB go
+ * rather than keep it for reuse, so that it does not sit beside the next
+ * image's decode (48 megapixels: a 192 MB map beside 144 MB of pixels). A
+ * small map stays, saving an allocation per image. */
+void map_scorer_trim(map_scorer *ms);
 /* pipeline_load_rgb + pipeline_rgb (features into feat) + the map; the
  * image's size in *w, *h; *rgb kept when rgb is non-NULL (caller frees). */
 effad_status map_scorer_image(map_scorer *ms, pipeline *p, const char *path, float *feat, uint8_t **rgb, int *w,
