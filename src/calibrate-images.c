@@ -18,8 +18,9 @@ static effad_status load_one(loader *l, const char *path, int defect, float *chw
 {
     uint8_t *rgb = 0;
     int w, h;
-    effad_status s = image_load_rgb8(path, l->prep.sampler == PREP_CV_LINEAR ? IMAGE_RGB_OPENCV : IMAGE_RGB_PIL, &rgb,
-                                     &w, &h, NULL, e);   /* its errors name the path */
+    const int cv = preprocess_turns_by_exif(&l->prep);
+    effad_status s = image_load_rgb8(path, cv ? IMAGE_RGB_OPENCV : IMAGE_RGB_PIL, cv ? IMAGE_ORIENT_EXIF : IMAGE_ORIENT_TIFF,
+                                     &rgb, &w, &h, NULL, e);   /* its errors name the path */
     if (s) return s;
     if (defect >= 0) calib_paint_defect(rgb, w, h, defect);
     const size_t need = preprocess_scratch_bytes(&l->prep, w, h);

@@ -10,6 +10,7 @@
  * libjpeg behaviour it reproduces. */
 #include <stdlib.h>
 #include <string.h>
+#include "exif.h"
 #include "image.h"
 
 /* ------------------------------------------------------------- structs */
@@ -46,6 +47,7 @@ typedef struct {
     jhuff dc[4], ac[4];
     jcomp comp[3];
     int ncomp, w, h, hmax, vmax, mcux, mcuy, restart, frame, adobe, adobe_transform, jfif;
+    int app1_seen, orientation;   /* the first APP1 before the scans: its EXIF orientation (exif.h) */
     int progressive, scans;
     int ss, se, ah, al;  /* the current scan's spectral selection and successive approximation */
     unsigned eobrun;     /* progressive AC: blocks left in the current end-of-band run */
@@ -746,6 +748,10 @@ static effad_status decode(jdec *d, effad_image *img)
         case 0xE0:
             if (plen >= 5 && !memcmp(p, "JFIF", 5)) d->jfif = 1;
             break;
+        case 0xE1:   /* cv2.imread reads the first APP1 only, and only as "Exif\0\0" + TIFF */
+            if (!d->app1_seen++ && !d->scans && plen >= 6 && !memcmp(p, "Exif\0\0", 6))
+                d->orientation = exif_orientation(p + 6, plen - 6);
+            break;
         case 0xEE:
             if (plen >= 12 && !memcmp(p, "Adobe", 5)) { d->adobe = 1; d->adobe_transform = p[11]; }
             break;
@@ -755,7 +761,10 @@ static effad_status decode(jdec *d, effad_image *img)
     }
     if (!d->frame) return FAIL("no frame header (SOF)");
     if (!d->scans) return FAIL("no scan (SOS)");
-    return finish(d, img);
+    effad_status st = finish(d, img);
+    img->orientation = d->orientation;
+    img->orientation_exif = 1;
+    return st;
 }
 
 effad_status image_decode_jpeg(const uint8_t *b, size_t n, effad_image *img, effad_error *e)

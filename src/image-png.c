@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "checksum.h"
+#include "exif.h"
 #include "image.h"
 #include "zlib.h"
 
@@ -20,6 +21,7 @@ typedef struct {
     int bits_pp;            /* bits per pixel in the file */
     uint8_t plte[256][4];   /* RGBA; alpha 255 unless tRNS says otherwise */
     int plte_n, has_trns;
+    int exif_seen, orientation;   /* the first eXIf's orientation (exif.h) */
 } png_info;
 
 /* Adam7 pass origins and steps (PNG spec 8.2). */
@@ -269,6 +271,10 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
             }
             memcpy(idat + idat_len, data, len);
             idat_len += len;
+        } else if (!strcmp(type, "eXIf")) {
+            /* a bare TIFF structure (PNG 1.2 extensions, 3.7); libpng
+             * refuses one behind "Exif\0\0", so cv2.imread does */
+            if (!p.exif_seen++) p.orientation = exif_orientation(data, len);
         } else if (!strcmp(type, "IEND")) {
             seen_iend = 1;
         } else if (!(type[0] & 0x20)) {
@@ -339,6 +345,10 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
     free(buf);
 done:
     free(idat);
+    if (!st) {
+        img->orientation = p.orientation;
+        img->orientation_exif = 1;
+    }
     return st;
 }
 

@@ -45,7 +45,7 @@ static uint32_t rd32(const tfile *f, size_t off)
 
 enum {
     T_WIDTH = 256, T_HEIGHT = 257, T_BITS = 258, T_COMPRESSION = 259, T_PHOTOMETRIC = 262, T_FILL_ORDER = 266,
-    T_STRIP_OFFSETS = 273, T_SAMPLES = 277, T_ROWS_PER_STRIP = 278, T_STRIP_BYTES = 279, T_PLANAR = 284,
+    T_STRIP_OFFSETS = 273, T_ORIENTATION = 274, T_SAMPLES = 277, T_ROWS_PER_STRIP = 278, T_STRIP_BYTES = 279, T_PLANAR = 284,
     T_PREDICTOR = 317, T_TILE_WIDTH = 322, T_TILE_HEIGHT = 323, T_TILE_OFFSETS = 324, T_TILE_BYTES = 325,
     T_EXTRA = 338, T_SAMPLE_FORMAT = 339
 };
@@ -53,7 +53,8 @@ enum {
 static const struct { unsigned tag; const char *name; } tag_names[] = {
     { T_WIDTH, "ImageWidth" }, { T_HEIGHT, "ImageLength" }, { T_BITS, "BitsPerSample" },
     { T_COMPRESSION, "Compression" }, { T_PHOTOMETRIC, "PhotometricInterpretation" },
-    { T_FILL_ORDER, "FillOrder" }, { T_STRIP_OFFSETS, "StripOffsets" }, { T_SAMPLES, "SamplesPerPixel" },
+    { T_FILL_ORDER, "FillOrder" }, { T_STRIP_OFFSETS, "StripOffsets" }, { T_ORIENTATION, "Orientation" },
+    { T_SAMPLES, "SamplesPerPixel" },
     { T_ROWS_PER_STRIP, "RowsPerStrip" }, { T_STRIP_BYTES, "StripByteCounts" },
     { T_PLANAR, "PlanarConfiguration" }, { T_PREDICTOR, "Predictor" }, { T_TILE_WIDTH, "TileWidth" },
     { T_TILE_HEIGHT, "TileLength" }, { T_TILE_OFFSETS, "TileOffsets" }, { T_TILE_BYTES, "TileByteCounts" },
@@ -119,6 +120,8 @@ static effad_status read_ifd(const tfile *f, size_t off, tdir *d)
         t->tag = tag;
         t->type = rd16(f, e + 2);
         t->count = rd32(f, e + 4);
+        /* an orientation effad cannot read is one it does not apply */
+        if (tag == T_ORIENTATION && (t->type != TYPE_SHORT || t->count != 1)) { t->tag = 0; continue; }
         if (t->type != TYPE_BYTE && t->type != TYPE_SHORT && t->type != TYPE_LONG)
             return FAIL("tag %u %s has type %u (expected BYTE, SHORT or LONG)", tag, tag_name(tag), t->type);
         if (t->count == 0) return FAIL("tag %u %s has no values", tag, tag_name(tag));
@@ -347,7 +350,10 @@ static effad_status decode(const tfile *f, effad_image *img)
         place_chunk(&L, k, buf, img);
     }
     free(buf);
+    uint32_t orientation;
+    if (!st) st = get1(f, &d, T_ORIENTATION, 0, 0, &orientation);
     if (st) image_free(img);
+    else img->orientation = orientation >= 1 && orientation <= 8 ? (int)orientation : 0;   /* the TIFF's own tag */
     return st;
 }
 

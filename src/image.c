@@ -142,8 +142,14 @@ size_t image_rgb8_clipped(const effad_image *img, image_rgb_rule rule)
     return n;
 }
 
-effad_status image_load_rgb8(const char *path, image_rgb_rule rule, uint8_t **rgb, int *w, int *h,
-                             size_t *clipped, effad_error *e)
+int image_orientation_applied(const effad_image *img, image_orient_rule rule)
+{
+    if (img->orientation < 1 || img->orientation > 8) return 1;
+    return img->orientation_exif && rule != IMAGE_ORIENT_EXIF ? 1 : img->orientation;
+}
+
+effad_status image_load_rgb8(const char *path, image_rgb_rule rule, image_orient_rule orient, uint8_t **rgb, int *w,
+                             int *h, size_t *clipped, effad_error *e)
 {
     effad_image img;
     *rgb = NULL;
@@ -151,14 +157,22 @@ effad_status image_load_rgb8(const char *path, image_rgb_rule rule, uint8_t **rg
     if (s) return s;
     *w = img.w;
     *h = img.h;
+    const int turn = image_orientation_applied(&img, orient);
     if (clipped) *clipped = image_rgb8_clipped(&img, rule);
     if (img.bit_depth == 8 && img.channels == 3) {
         /* already what is asked for: handed over, not copied (a large
          * image's peak memory is then its RGB bytes once) */
         *rgb = img.px;
-        return EFFAD_OK;
+        img.px = NULL;
+    } else {
+        s = image_to_rgb8_as(&img, rule, rgb, e);
+        image_free(&img);
     }
-    if ((s = image_to_rgb8_as(&img, rule, rgb, e))) effad_error_prefix(e, path);
-    image_free(&img);
+    if (!s) s = image_orient_rgb8(rgb, w, h, turn, e);
+    if (s) {
+        effad_error_prefix(e, path);
+        free(*rgb);
+        *rgb = NULL;
+    }
     return s;
 }

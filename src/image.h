@@ -99,6 +99,11 @@ typedef struct effad_image {
     int bit_depth;  /* 8 or 16 */
     void *px;       /* h*w*channels samples, uint8_t or uint16_t (native
                        endian), row-major, channels interleaved; malloc'd */
+    int orientation;       /* 1..8 as the file states it (TIFF 6.0 / Exif
+                              Orientation: 6 = turn 90 degrees clockwise to
+                              view), 0 when it states none; not applied */
+    int orientation_exif;  /* stated in an EXIF block (JPEG APP1, PNG eXIf),
+                              not by a TIFF file's own tag */
 } effad_image;
 
 /* Sniffs the format from the first bytes. On failure img is left empty
@@ -127,10 +132,27 @@ effad_status image_to_rgb8(const effad_image *img, uint8_t **rgb_out, effad_erro
 /* Pixels that image_to_rgb8_as(img, rule) saturates: 16-bit grey above 255
  * under IMAGE_RGB_PIL; 0 for every other image and rule. */
 size_t image_rgb8_clipped(const effad_image *img, image_rgb_rule rule);
-/* A file straight to 8-bit RGB (image_load + image_to_rgb8_as); *clipped
- * (may be NULL) gets image_rgb8_clipped. Errors are prefixed with the path. */
-effad_status image_load_rgb8(const char *path, image_rgb_rule rule, uint8_t **rgb, int *w, int *h,
-                             size_t *clipped, effad_error *e);
+/* Which stated orientations a reader turns an image by (exif.h; measured
+ * on Debian 12's Pillow 9.4 and OpenCV 4.6, tests/gen-orient-goldens.py):
+ *   IMAGE_ORIENT_TIFF  a TIFF by its Orientation tag, never a JPEG or PNG
+ *                      by its EXIF: PIL's Image.open (its TiffImagePlugin
+ *                      turns the image as it loads) and cv2.imdecode with
+ *                      IMREAD_UNCHANGED (the ailia sample's reader; OpenCV's
+ *                      TIFF decoder turns the image itself).
+ *   IMAGE_ORIENT_EXIF  both: cv2.imread(IMREAD_COLOR), which also applies
+ *                      the EXIF of a JPEG (its first APP1) or PNG (eXIf). */
+typedef enum image_orient_rule { IMAGE_ORIENT_TIFF = 0, IMAGE_ORIENT_EXIF = 1 } image_orient_rule;
+/* The orientation img is turned by under rule: 1..8, 1 = as stored. */
+int image_orientation_applied(const effad_image *img, image_orient_rule rule);
+/* Turns an 8-bit RGB image (*rgb, *w x *h) by orientation 1..8 as
+ * cv2.imread and PIL turn it (5..8 swap width and height; *rgb may be
+ * replaced). Other values leave it as it is. */
+effad_status image_orient_rgb8(uint8_t **rgb, int *w, int *h, int orientation, effad_error *e);
+/* A file straight to 8-bit RGB (image_load + image_to_rgb8_as), turned by
+ * its orientation as orient says; *w x *h the result. *clipped (may be
+ * NULL) gets image_rgb8_clipped. Errors are prefixed with the path. */
+effad_status image_load_rgb8(const char *path, image_rgb_rule rule, image_orient_rule orient, uint8_t **rgb, int *w,
+                             int *h, size_t *clipped, effad_error *e);
 
 /* Writes an 8-bit PNG (channels 1 grey, 3 RGB, 4 RGBA). Atomic: the data
  * goes to a temporary file in the same directory, is flushed and fsync'd,

@@ -145,7 +145,8 @@ void pipeline_plan_workers(pipeline *p, int workers)
 
 effad_status pipeline_load_rgb(pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e)
 {
-    return image_load_rgb8(path, p->rgb16, rgb, w, h, &p->last_clipped, e);
+    image_orient_rule orient = preprocess_turns_by_exif(&p->prep) ? IMAGE_ORIENT_EXIF : IMAGE_ORIENT_TIFF;
+    return image_load_rgb8(path, p->rgb16, orient, rgb, w, h, &p->last_clipped, e);
 }
 
 /* Grows the preprocessing scratch to at least n bytes. */

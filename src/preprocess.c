@@ -40,6 +40,11 @@ static const struct rename { unsigned before_version; const char *old_name, *nam
 
 const char *preprocess_preset_names(void) { return "ailia, mahalanobisad, paper"; }
 
+int preprocess_turns_by_exif(const preprocess_cfg *cfg)
+{
+    return cfg->sampler == PREP_CV_LINEAR;   /* paper: gaussian-ad-mvtec's cv2.imread, then cv2.resize */
+}
+
 const char *preprocess_uncropped_preset(void)
 {
     for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)

@@ -103,6 +103,12 @@ effad_status preprocess_by_name(const char *name, int out_h, int out_w,
                                 preprocess_cfg *cfg, effad_error *e);
 /* The names a preset list in messages and --help: "ailia, mahalanobisad, paper". */
 const char *preprocess_preset_names(void);
+/* Whether the preset's Python code reads images with cv2.imread
+ * (IMREAD_COLOR), which turns a JPEG or PNG by its EXIF orientation, as
+ * gaussian-ad-mvtec does; the others' readers turn only a TIFF, by its
+ * tag (image.h, image_orient_rule). The same reader keeps 16-bit samples'
+ * high byte (IMAGE_RGB_OPENCV). */
+int preprocess_turns_by_exif(const preprocess_cfg *cfg);
 /* The preset that sees the whole image (no crop), for advice in warnings. */
 const char *preprocess_uncropped_preset(void);
 /* The preset a .gauss file of format version `version` means by `stored`:

@@ -2,8 +2,9 @@
  * fuzz-image.h -- the checks every image-decoder harness makes, whatever
  * the format: a refusal leaves an empty image and a message; an accepted
  * image is consistent (sizes within IMAGE_MAX_PIXELS, a buffer of
- * h * w * channels samples) and converts to 8-bit RGB under both rules
- * (PIL's and OpenCV's), which reads every sample the decoder wrote.
+ * h * w * channels samples, an orientation 0..8) and converts to 8-bit RGB
+ * under both rules (PIL's and OpenCV's), which reads every sample the
+ * decoder wrote, and turns by the orientation it states (image.h).
  */
 #ifndef EFFAD_FUZZ_IMAGE_H
 #define EFFAD_FUZZ_IMAGE_H
@@ -28,11 +29,17 @@ static inline int fuzz_image(fuzz_image_decoder decode, const uint8_t *data, siz
         (img->bit_depth != 8 && img->bit_depth != 16))
         fuzz_fail("an accepted image is well-formed", 0);
     if ((uint64_t)img->w * (uint64_t)img->h > IMAGE_MAX_PIXELS) fuzz_fail("IMAGE_MAX_PIXELS holds", 0);
+    if (img->orientation < 0 || img->orientation > 8) fuzz_fail("a stated orientation is 0 (none) or 1..8", 0);
     for (int rule = IMAGE_RGB_PIL; rule <= IMAGE_RGB_OPENCV; rule++) {
         uint8_t *rgb = 0;
         s = image_to_rgb8_as(img, (image_rgb_rule)rule, &rgb, &e);
         fuzz_refusal(s, &e);
         if (s != EFFAD_OK && s != EFFAD_ERR_NOMEM) fuzz_fail("a decoded image converts to RGB", e.msg);
+        int w = img->w, h = img->h, turn = image_orientation_applied(img, IMAGE_ORIENT_EXIF);
+        if (!s && (s = image_orient_rgb8(&rgb, &w, &h, turn, &e)) != EFFAD_OK && s != EFFAD_ERR_NOMEM)
+            fuzz_fail("a decoded image turns by its orientation", e.msg);
+        if (!s && (turn >= 5 ? w != img->h || h != img->w : w != img->w || h != img->h))
+            fuzz_fail("a turned image has the turned size", 0);
         free(rgb);
     }
     return 1;

@@ -94,8 +94,8 @@ for f in tests/fuzz/fuzz-*.c; do
     mkdir -p "$OUT/$name"
     [ -d "tests/fuzz/seeds/$name" ] && cp tests/fuzz/seeds/"$name"/* "$OUT/$name/" 2>/dev/null || true
     case $name in
-    image-png)  cp "$IMG"/*.png "$OUT/$name/" ;;
-    image-jpeg) cp "$IMG"/*.jpg "$OUT/$name/" ;;
+    image-png)  cp "$IMG"/*.png "$IMG"/orient/*.png "$OUT/$name/" ;;
+    image-jpeg) cp "$IMG"/*.jpg "$IMG"/orient/*.jpg "$OUT/$name/" ;;
     image-bmp)  cp "$IMG"/*.bmp "$OUT/$name/" ;;
     image-pnm)  cp "$IMG"/*.pbm "$IMG"/*.pgm "$IMG"/*.ppm "$OUT/$name/" ;;
     onnx)
@@ -103,7 +103,7 @@ for f in tests/fuzz/fuzz-*.c; do
         for m in tests/golden/*/*.onnx; do cp "$m" "$OUT/$name/$(basename "$(dirname "$m")")-$(basename "$m")"; done ;;
     onnx-qdq) cp tests/int8/ort-qdq/*.onnx "$OUT/$name/"
         for m in tests/int8/*/qdq.onnx; do cp "$m" "$OUT/$name/$(basename "$(dirname "$m")")-qdq.onnx"; done ;;
-    image-tiff) cp "$IMG"/*.tif "$OUT/$name/" 2>/dev/null || true ;;
+    image-tiff) cp "$IMG"/*.tif "$IMG"/orient/*.tif "$OUT/$name/" 2>/dev/null || true ;;
     efm)   efm_seeds "$OUT/$name" ;;
     gauss) gauss_seeds "$OUT/$name" ;;
     esac

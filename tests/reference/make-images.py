@@ -33,6 +33,14 @@ per image):
             convert('RGB') clips the 16-bit value to 0..255 (nearly white),
             cv2.imread(IMREAD_COLOR) takes the high byte (value >> 8).
 
+Orientation: six good images (train/good 001, 007, 013, 025, 031 -- every
+sixth but the 16-bit one, which OpenCV writes -- and test/good 004) state
+an EXIF orientation (2, 3, 4, 6, 7, 8) in a PNG eXIf chunk. PIL's Image.open
+ignores it, cv2.imread turns the image by it; effad's presets follow their
+own reader (src/image.h, image_orient_rule), which prep_check and the
+end-to-end compares hold them to. Defective images state none, so that
+their masks keep to the stored pixels.
+
 Defects (label 1): spot (dark or bright filled disc/ellipse), scratch (1-3
 thin straight or slightly bent dark/bright lines), missing (a rectangle
 replaced by flat grey/black).  Masks mark the changed pixels.
@@ -100,24 +108,33 @@ def add_defect(rng, img, kind):
     return mask
 
 
-def save(rng, img, fmt, path):
+def exif_orientation(o):
+    """An EXIF block stating orientation o (PIL's PNG writer stores it in an
+    eXIf chunk without its "Exif\\0\\0", as the chunk must be)."""
+    ex = Image.Exif()
+    ex[0x0112] = o
+    return ex.tobytes()
+
+
+def save(rng, img, fmt, path, orient=1):
+    extra = {"exif": exif_orientation(orient)} if orient != 1 else {}
     img = 4.0 * np.floor(img / 4.0) + 1.5      # 64 levels per channel: ~2x smaller PNGs
     u8 = np.clip(np.rint(img), 0, 255).astype(np.uint8)
     grey = np.clip(np.rint(img @ np.array([0.299, 0.587, 0.114], np.float32)), 0, 255).astype(np.uint8)
     h, w = u8.shape[:2]
     if fmt == "rgb":
-        Image.fromarray(u8, "RGB").save(path)
+        Image.fromarray(u8, "RGB").save(path, **extra)
     elif fmt == "grey":
-        Image.fromarray(grey, "L").save(path)
+        Image.fromarray(grey, "L").save(path, **extra)
     elif fmt in ("rgba", "la"):
         yy, xx = np.mgrid[0:h, 0:w]
         a = np.clip(255 - (xx + yy) * rng.uniform(0.2, 0.6), 40, 255).astype(np.uint8)
         if fmt == "rgba":
-            Image.fromarray(np.dstack([u8, a]), "RGBA").save(path)
+            Image.fromarray(np.dstack([u8, a]), "RGBA").save(path, **extra)
         else:
-            Image.fromarray(np.dstack([grey, a]), "LA").save(path)
+            Image.fromarray(np.dstack([grey, a]), "LA").save(path, **extra)
     elif fmt == "pal":
-        Image.fromarray(u8, "RGB").quantize(64, dither=Image.Dither.NONE).save(path)
+        Image.fromarray(u8, "RGB").quantize(64, dither=Image.Dither.NONE).save(path, **extra)
     elif fmt == "rgb16":
         v = np.clip(np.rint(img * 257.0 + rng.randint(0, 4, img.shape) * 60), 0, 65535).astype(np.uint16)
         cv2.imwrite(path, v[..., ::-1])            # OpenCV writes BGR order
@@ -156,7 +173,10 @@ def main():
             md = os.path.join(args.out, "ground_truth", kind)
             os.makedirs(md, exist_ok=True)
             Image.fromarray(mask, "L").save(os.path.join(md, name + "_mask.png"))
-        save(rng, img, fmt, os.path.join(d, name + ".png"))
+        oriented = kind == "good" and not fmt.endswith("16") and \
+            ((split == "train" and i % 6 == 1) or (split == "test" and i == 4))
+        orient = 2 + (i // 6) % 7 if split == "train" else 8
+        save(rng, img, fmt, os.path.join(d, name + ".png"), orient if oriented else 1)
         counts[fmt] = counts.get(fmt, 0) + 1
     total = 0
     for root, _, files in os.walk(args.out):

@@ -257,8 +257,8 @@ def main():
                             align_corners=False)[0, 0].numpy()
         net = ndimage.gaussian_filter(net, args.sigma, mode="reflect", truncate=4.0)
         f = files[k][0]
-        if f not in sizes:
-            sizes[f] = Image.open(os.path.join(args.data, f)).size
+        if f not in sizes:   # as the preset's reader delivers it (turned by a stated orientation)
+            sizes[f] = presets.image_size(args.preset, os.path.join(args.data, f))
         w, h = sizes[f]
         return back_to_image(net, args.preset, w, h, hw)
 

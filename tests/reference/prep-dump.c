@@ -41,7 +41,8 @@ int main(int argc, char **argv)
     for (int i = 6; i < argc && !rc; i++) {
         uint8_t *rgb;
         int w, h;
-        if (image_load_rgb8(argv[i], rule, &rgb, &w, &h, NULL, &e)) { rc = fail(argv[i], &e); break; }
+        image_orient_rule orient = preprocess_turns_by_exif(&cfg) ? IMAGE_ORIENT_EXIF : IMAGE_ORIENT_TIFF;
+        if (image_load_rgb8(argv[i], rule, orient, &rgb, &w, &h, NULL, &e)) { rc = fail(argv[i], &e); break; }
         if (preprocess_run(&cfg, rgb, w, h, x, NULL, 0, &e)) rc = fail(argv[i], &e);
         free(rgb);
         for (size_t k = 0; k < count && !rc; k++) {

@@ -108,6 +108,22 @@ PRESETS = {"ailia": ailia, "mahalanobisad": mahalanobisad, "paper": paper}
 RGB16 = {"ailia": "scale", "mahalanobisad": "pil", "paper": "opencv"}
 
 
+def image_size(name, path):
+    """(w, h) of the image as preset `name`'s reader delivers it -- turned by
+    a TIFF's Orientation tag by all three readers, by a JPEG's or PNG's EXIF
+    orientation only by cv2.imread(IMREAD_COLOR) (paper): the size its
+    anomaly map is brought back to."""
+    if name == "paper":
+        shape = cv2.imread(path).shape
+    elif name == "ailia":
+        shape = cv2.imdecode(np.fromfile(path, np.int8), cv2.IMREAD_UNCHANGED).shape
+    else:
+        im = Image.open(path)
+        im.load()                                  # a TIFF is turned as it loads
+        return im.size
+    return shape[1], shape[0]
+
+
 def resize_short_default(h, w):
     """round(min(H, W) * 256 / 224) in integers: 224 -> 256, 64 -> 73."""
     return (8 * min(h, w) + 3) // 7

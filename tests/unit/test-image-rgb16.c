@@ -90,7 +90,7 @@ static void fixture(void)
     int w, h;
     size_t clipped = 99, n;
     effad_error e = { 0 };
-    CHECK_MSG(image_load_rgb8(path, IMAGE_RGB_PIL, &rgb, &w, &h, &clipped, &e) == EFFAD_OK, "%.300s", e.msg);
+    CHECK_MSG(image_load_rgb8(path, IMAGE_RGB_PIL, IMAGE_ORIENT_TIFF, &rgb, &w, &h, &clipped, &e) == EFFAD_OK, "%.300s", e.msg);
     uint8_t *ref = slurp("tests/data/images/png-c0-d16.png.rgb8", &n);
     CHECK(ref && n == (size_t)w * h * 3 && !memcmp(ref, rgb, n));
     size_t white = 0;
@@ -98,10 +98,10 @@ static void fixture(void)
     CHECK_MSG(clipped > 0 && clipped <= white, "clipped %zu, white %zu", clipped, white);
     free(ref);
     free(rgb);
-    CHECK(image_load_rgb8(path, IMAGE_RGB_SCALE, &rgb, &w, &h, &clipped, &e) == EFFAD_OK);
+    CHECK(image_load_rgb8(path, IMAGE_RGB_SCALE, IMAGE_ORIENT_TIFF, &rgb, &w, &h, &clipped, &e) == EFFAD_OK);
     CHECK_EQ_INT(clipped, 0);
     free(rgb);
-    CHECK(image_load_rgb8("tests/data/images/nothere.png", IMAGE_RGB_SCALE, &rgb, &w, &h, &clipped, &e) ==
+    CHECK(image_load_rgb8("tests/data/images/nothere.png", IMAGE_RGB_SCALE, IMAGE_ORIENT_TIFF, &rgb, &w, &h, &clipped, &e) ==
           EFFAD_ERR_IO);
     CHECK_HAS(e.msg, "nothere.png");
     CHECK(rgb == NULL);
