@@ -74,6 +74,11 @@
  *         Huffman tables are checked (over-subscribed lengths, DC symbols)
  *         before any table is built from them.
  *
+ * Orientation: a decoder reports the orientation the file states (a JPEG's
+ * or PNG's EXIF, exif.h; a TIFF's Orientation tag) in effad_image and
+ * leaves the pixels as stored; image_load_rgb8 turns them as the chosen
+ * reader would (image_orient_rule below).
+ *
  * Limits: every decoder refuses more than IMAGE_MAX_PIXELS pixels before
  * allocating, with overflow-safe size arithmetic, so a small hostile file
  * cannot ask for gigabytes (PNG's inflate also stops at the exact raw size
