@@ -10,6 +10,7 @@
 #include "atomic-file.h"
 #include "image.h"
 #include "figure-names.h"
+#include "le.h"
 #include "png-writer.h"
 
 int parse_bytes(const char *s, uint64_t *out)
@@ -292,9 +293,7 @@ effad_status score_maps_save_raw(score_maps *sm, const char *dir, const char *na
         for (size_t x = 0; x < w; x++) {
             double v = row[x] / scale;
             q[x] = (uint16_t)(v <= 0 ? 0 : v >= 65535 ? 65535 : lround(v));
-            uint32_t u;
-            memcpy(&u, &row[x], 4);
-            for (int b = 0; b < 4; b++) le[4 * x + b] = (uint8_t)(u >> (8 * b));
+            le_put_f32(le + 4 * x, row[x]);
         }
         if ((s = png_writer_row16(&pw, q, e))) atomic_file_abort(&f32);
         else if ((s = atomic_file_append(&f32, le, w * 4, e))) png_writer_abort(&pw);

@@ -95,6 +95,13 @@ static effad_status score_work(void *ctx, int k, size_t i, effad_error *e)
     return detector_workers_image(&r->dw, r->d, k, r->list->path[i], r->save != NULL, 1, e);
 }
 
+/* --stream: the record just written goes out now, not when stdio's buffer
+ * fills. */
+static effad_status flush_record(effad_error *e)
+{
+    return fflush(stdout) || ferror(stdout) ? effad_fail(e, EFFAD_ERR_IO, "standard output: write failed") : EFFAD_OK;
+}
+
 /* Image i's record (score-output.h) and --save / --save-maps outputs. */
 static effad_status score_deliver(void *ctx, int k, size_t i, effad_status s, const effad_error *work_err,
                                   effad_error *e)
@@ -135,9 +142,7 @@ static effad_status score_deliver(void *ctx, int k, size_t i, effad_status s, co
         free(fig);
     }
     free(sl->rgb); sl->rgb = 0;
-    if (!s && r->stream && (fflush(stdout) || ferror(stdout)))
-        s = effad_fail(e, EFFAD_ERR_IO, "standard output: write failed");
-    return s;
+    return !s && r->stream ? flush_record(e) : s;
 }
 
 /* --stream: images from stdin as they come, each line's images scored
@@ -163,7 +168,7 @@ static effad_status score_stream(score_run *r, const char *const *models, effad_
             score_output_image(&r->out, &rec);
             r->unreadable++;
             r->listed++;
-            if (fflush(stdout) || ferror(stdout)) s = effad_fail(e, EFFAD_ERR_IO, "standard output: write failed");
+            s = flush_record(e);
             dataset_free(&list);
             continue;
         }

@@ -20,10 +20,12 @@ effad_status image_orient_rgb8(uint8_t **rgb, int *w, int *h, int orientation, e
 {
     const size_t W = (size_t)*w, H = (size_t)*h;
     uint8_t *p = *rgb;
-    if (orientation == 2 || orientation == 3)   /* each row mirrored (3: and the rows reversed, below) */
+    if (orientation == 2)
         for (size_t y = 0; y < H; y++)
             for (size_t x = 0; x < W / 2; x++) swap_px(p + 3 * (y * W + x), p + 3 * (y * W + W - 1 - x));
-    if (orientation == 3 || orientation == 4)
+    if (orientation == 3)   /* half a turn: the pixels in reverse order */
+        for (size_t i = 0; i < W * H / 2; i++) swap_px(p + 3 * i, p + 3 * (W * H - 1 - i));
+    if (orientation == 4)
         for (size_t y = 0; y < H / 2; y++)
             for (size_t x = 0; x < W; x++) swap_px(p + 3 * (y * W + x), p + 3 * ((H - 1 - y) * W + x));
     if (orientation < 5 || orientation > 8) return EFFAD_OK;
