@@ -38,9 +38,12 @@ typedef struct effad_error {
 
 /* Records status and a printf-style message (subset: %s %c %d %i %u %ld %lu
  * %lld %llu %zu %x %p %g, width/precision ignored except for %.Ng) in e and
- * returns status. e may be NULL. Freestanding: no stdio behind it. */
+ * returns status. e may be NULL. Freestanding: no stdio behind it. A %s
+ * argument over 200 bytes (a long path) keeps its first 60 and last 137
+ * around "...", so that the reason after it still fits in msg. */
 effad_status effad_fail(effad_error *e, effad_status status, const char *fmt, ...);
-/* Prefixes the message already in e with "prefix: " (e.g. a file name). */
+/* Prefixes the message already in e with "prefix: " (e.g. a file name,
+ * shortened as a %s argument is). */
 void effad_error_prefix(effad_error *e, const char *prefix);
 const char *effad_status_name(effad_status s);
 

@@ -16,6 +16,30 @@ static void put_str(sink *s, const char *str)
     while (*str) put(s, *str++);
 }
 
+/* A string argument is nearly always a path, and a path can be longer than
+ * the whole message (PATH_MAX is 4096): written in full it would push the
+ * reason after it out of e->msg, leaving a message that names the file but
+ * not the problem. So an argument longer than ELIDE_OVER bytes keeps its
+ * start and its end -- the file's name -- around "...", never cutting a
+ * UTF-8 sequence; two such paths and the reason still fit in msg. */
+enum { ELIDE_OVER = 200, ELIDE_HEAD = 60, ELIDE_TAIL = ELIDE_OVER - ELIDE_HEAD - 3 };
+
+static int utf8_continuation(char c) { return ((unsigned char)c & 0xC0) == 0x80; }
+
+static void put_arg(sink *s, const char *str)
+{
+    if (!str) str = "(null)";
+    size_t n = 0;
+    while (str[n]) n++;
+    if (n <= ELIDE_OVER) { put_str(s, str); return; }
+    size_t head = ELIDE_HEAD, tail = n - ELIDE_TAIL;
+    while (head > 0 && utf8_continuation(str[head])) head--;
+    while (tail < n && utf8_continuation(str[tail])) tail++;
+    for (size_t i = 0; i < head; i++) put(s, str[i]);
+    put_str(s, "...");
+    put_str(s, str + tail);
+}
+
 static void put_u(sink *s, unsigned long long v, unsigned base)
 {
     char buf[24]; int n = 0;
@@ -52,7 +76,11 @@ static void put_g(sink *s, double v, int prec)
     } else {
         put(s, dig[0]);
         if (nd > 1) { put(s, '.'); for (int i = 1; i < nd; i++) put(s, dig[i]); }
-        put(s, 'e'); put_i(s, e10);
+        /* as printf: a sign and at least two digits */
+        put(s, 'e'); put(s, e10 < 0 ? '-' : '+');
+        if (e10 < 0) e10 = -e10;
+        if (e10 < 10) put(s, '0');
+        put_i(s, e10);
     }
 }
 
@@ -68,7 +96,7 @@ static void format(sink *s, const char *fmt, va_list ap)
         while (*fmt == 'l') { lng++; fmt++; }
         if (*fmt == 'z') { sz = 1; fmt++; }
         switch (*fmt) {
-        case 's': put_str(s, va_arg(ap, const char *)); break;
+        case 's': put_arg(s, va_arg(ap, const char *)); break;
         case 'c': put(s, (char)va_arg(ap, int)); break;
         case 'd': case 'i':
             put_i(s, lng >= 2 ? va_arg(ap, long long) : lng ? va_arg(ap, long) : va_arg(ap, int)); break;
@@ -106,7 +134,13 @@ void effad_error_prefix(effad_error *e, const char *prefix)
     size_t i = 0;
     for (; i + 1 < sizeof old && e->msg[i]; i++) old[i] = e->msg[i];
     old[i] = '\0';
-    effad_fail(e, e->status, "%s: %s", prefix, old);
+    /* the old message as it is: its paths are already shortened, and
+     * shortening it again could cut out the reason */
+    sink s = { e->msg, sizeof e->msg };
+    put_arg(&s, prefix);
+    put_str(&s, ": ");
+    put_str(&s, old);
+    *s.p = '\0';
 }
 
 const char *effad_status_name(effad_status s)

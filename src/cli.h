@@ -98,6 +98,9 @@ void cli_note_renamed_preset(const char *cmd, const char *gauss_path, const gaus
 /* Creates directory path if it does not exist; an error names it, also
  * when path exists as something other than a directory. */
 effad_status cli_mkdir(const char *path, effad_error *e);
+/* dir/name into out[0..n): an error naming both when it does not fit,
+ * instead of a cut name that would write or read some other file. */
+effad_status cli_path_join(char *out, size_t n, const char *dir, const char *name, effad_error *e);
 /* The output rules (src/atomic-file.h) for a command: paths[0..n) are its
  * inputs, which no output may replace, and out (may be NULL) its output
  * file, refused now -- before any work -- if it is not a regular file or

@@ -259,6 +259,13 @@ effad_status cli_mkdir(const char *path, effad_error *e)
     return EFFAD_OK;
 }
 
+effad_status cli_path_join(char *out, size_t n, const char *dir, const char *name, effad_error *e)
+{
+    int r = snprintf(out, n, "%s/%s", dir, name);
+    if (r < 0 || (size_t)r >= n) return effad_fail(e, EFFAD_ERR_ARG, "%s/%s: path too long (over %zu bytes)", dir, name, n - 1);
+    return EFFAD_OK;
+}
+
 void cli_warn_image(const char *cmd, cli_image_warnings *wn, const pipeline *p, const char *path, int w, int h)
 {
     double box[4], kept = 1;

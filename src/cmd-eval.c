@@ -220,7 +220,7 @@ int cmd_eval(int argc, char **argv)
     }
     char path[4096], title[256];
     snprintf(title, sizeof title, "image ROC: %s (AUROC %.4f)", data, auc_all);
-    snprintf(path, sizeof path, "%s/roc.svg", outdir);
+    if (cli_path_join(path, sizeof path, outdir, "roc.svg", &e)) goto done;
     if (figure_roc_svg(path, title, series, n_curves, &e)) goto done;
 
     /* thresholds: the model's, plus the two chosen on these labels */
@@ -273,10 +273,8 @@ int cmd_eval(int argc, char **argv)
     if (eval_maps_report(&em, &list, outdir, stdout, &json, &e)) goto done;
     cli_buf_printf(&json, "}\n");
     if (csv.failed || json.failed) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory for the report"); goto done; }
-    snprintf(path, sizeof path, "%s/scores.csv", outdir);
-    if (atomic_file_write(path, csv.p, csv.n, &e)) goto done;
-    snprintf(path, sizeof path, "%s/report.json", outdir);
-    if (atomic_file_write(path, json.p, json.n, &e)) goto done;
+    if (cli_path_join(path, sizeof path, outdir, "scores.csv", &e) || atomic_file_write(path, csv.p, csv.n, &e)) goto done;
+    if (cli_path_join(path, sizeof path, outdir, "report.json", &e) || atomic_file_write(path, json.p, json.n, &e)) goto done;
     printf("report: %s/roc.svg, %s/scores.csv, %s/report.json%s%s%s\n", outdir, outdir, outdir,
            em.pixel ? ", " : "", em.pixel ? outdir : "", em.pixel ? "/region-counts.svg" : "");
     if (update) {

@@ -116,7 +116,8 @@ effad_status eval_maps_open(eval_maps *em, detector *d, const char *root, int ma
     em->map_max = map_max;
     char gt[4096];
     struct stat st;
-    snprintf(gt, sizeof gt, "%s/ground_truth", root);
+    effad_status s = cli_path_join(gt, sizeof gt, root, "ground_truth", e);
+    if (s) return s;
     em->pixel = stat(gt, &st) == 0 && S_ISDIR(st.st_mode);
     return open_scorer(&em->ms, &em->on, &d->gm, &d->p, map_max, e);
 }
@@ -203,7 +204,7 @@ effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *ou
     for (int k = 0; k < K; k++) th[k] = lo + (hi - lo) * k / (K - 1);
     if ((s = pixel_eval_region_counts(&em->pe, th, K, min_area, good, bad, e))) return s;
     char path[4096];
-    snprintf(path, sizeof path, "%s/region-counts.svg", outdir);
+    if ((s = cli_path_join(path, sizeof path, outdir, "region-counts.svg", e))) return s;
     return figure_region_counts_svg(path, "regions above the pixel threshold", th, good, bad, K,
                                     gm->calibrated ? gm->threshold : NAN, min_area, e);
 }

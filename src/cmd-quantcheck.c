@@ -101,9 +101,9 @@ int cmd_quantcheck(int argc, char **argv)
                        p8.level_dim[t], int8);
             goto done;
         }
-    char test[1100];
-    snprintf(test, sizeof test, "%s/test", dir);
-    const int mvtec = strlen(dir) < 1000 && is_dir(test);
+    char test[4096];
+    if (cli_path_join(test, sizeof test, dir, "test", &e)) goto done;
+    const int mvtec = is_dir(test);
     if (mvtec ? dataset_mvtec_test(&list, dir, &e) : dataset_collect(&list, (const char *const *)&dir, 1, &e)) goto done;
     const size_t n = list.n, row = p8.total_dim;
     f = malloc(sizeof(float) * row * n);

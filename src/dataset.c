@@ -159,7 +159,10 @@ static effad_status walk(image_list *l, walk_path *wp, const char *dir, int foll
     for (size_t i = 0; i < n && !s; i++) {
         char path[4096];
         struct stat st;
-        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= sizeof path) continue;
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, names[i]) >= sizeof path) {
+            if (!follow) s = add_note(l, e, "%s/%s: path longer than the system allows: not read", dir, names[i]);
+            continue;
+        }
         if ((follow ? stat(path, &st) : lstat(path, &st)) != 0) continue;
         if (S_ISDIR(st.st_mode)) {
             int at = on_path(wp, &st);
@@ -212,7 +215,7 @@ effad_status dataset_collect(image_list *l, const char *const *paths, int n_path
 
 effad_status dataset_mvtec_test(image_list *l, const char *root, effad_error *e)
 {
-    char test[2048];
+    char test[4096];
     struct stat st;
     if ((size_t)snprintf(test, sizeof test, "%s/test", root) >= sizeof test)
         return effad_fail(e, EFFAD_ERR_ARG, "path too long: %s", root);
@@ -234,7 +237,10 @@ effad_status dataset_mvtec_test(image_list *l, const char *root, effad_error *e)
             char dir[4096];
             int good = !strcmp(names[i], "good");
             if ((pass == 0) != good) continue;
-            if ((size_t)snprintf(dir, sizeof dir, "%s/%s", test, names[i]) >= sizeof dir) continue;
+            if ((size_t)snprintf(dir, sizeof dir, "%s/%s", test, names[i]) >= sizeof dir) {
+                s = effad_fail(e, EFFAD_ERR_ARG, "%s/%s: path longer than the system allows", test, names[i]);
+                break;
+            }
             struct stat tst;
             if (stat(dir, &tst) != 0 || !S_ISDIR(tst.st_mode)) continue;
             int type = 0;

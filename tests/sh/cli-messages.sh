@@ -44,4 +44,19 @@ expect_fail "missing image" "$T/none.png: cannot open: No such file or directory
 mkfifo "$T/fifo.gauss" "$T/fifo.efm"
 expect_fail "FIFO as model" "fifo.efm: not a regular file" timeout 20 $RUNNER "$B/effad" info "$T/fifo.efm"
 expect_fail "FIFO as .gauss" "fifo.gauss: is a FIFO, not a file" timeout 20 $RUNNER "$B/effad" merge "$T/fifo.gauss" -o "$T/b.gauss"
+# a long path keeps the reason: the message shortens the path in its middle
+# (a path of ~500 bytes used to fill the message and cut the reason off)
+long=$T; for k in 1 2 3 4; do long=$long/$(printf 'd%.0s' $(seq 200)); done
+mkdir -p "$long" && head -c 100 $I/png-c0-d8.png > "$long/bad.png"
+expect_fail "long path, fit" "^effad fit: $T.*\.\.\..*/bad.png: PNG: .* the end of the file" \
+    effad fit "$T/m.efm" "$long" -o "$T/b.gauss"
+effad score "$T/a.gauss" "$T/m.efm" "$long/bad.png" --json > "$T/long.json" 2>/dev/null
+grep -q '"error":".*\.\.\..*/bad.png: PNG: .* the end of the file"' "$T/long.json" || bad "long path, score: $(cat "$T/long.json")"
+# a file deeper than the system's longest path is named, not silently left out
+deep=$T/deep; mkdir "$deep"; cp $I/png-c0-d8.png "$deep/"
+( cd "$deep" && d=$(printf 'e%.0s' $(seq 250)) && for k in $(seq 17); do mkdir $d && cd -P $d || exit 1; done \
+  && cp "$deep/png-c0-d8.png" ./x.png ) || bad "deep tree"
+effad features "$T/m.efm" "$deep" -o "$T/deep.csv" 2>"$T/err" >/dev/null || bad "deep: features failed: $(cat "$T/err")"
+grep -q "path longer than the system allows: not read" "$T/err" || bad "deep: no note: $(cat "$T/err")"
+[ "$(wc -l < "$T/deep.csv")" -eq 2 ] || bad "deep: $(wc -l < "$T/deep.csv") lines"
 exit $fail
