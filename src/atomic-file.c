@@ -254,11 +254,19 @@ static void drop_temp(int slot, int remove)
     atomic_file_release_signals(&old);
 }
 
-/* Tests only (tests/sh/cli-output-safety.sh): EFFAD_TEST_ATOMIC_STALL=point
+/* Tests only (tests/sh/cli-output-safety.sh, cli-watch.sh): EFFAD_TEST_ATOMIC_STALL=point
  * stops the write at that point ("created", "partial", "written") until a
  * signal ends the process. Deliberately undocumented for users. */
 static void test_stall(const char *point, int slot)
 {
+    /* EFFAD_TEST_ATOMIC_PAUSE=point: two seconds there, then on (a signal
+     * held meanwhile, as score --watch holds them, must not cut it short) */
+    const char *pause_at = getenv("EFFAD_TEST_ATOMIC_PAUSE");
+    if (pause_at && !strcmp(pause_at, point)) {
+        fprintf(stderr, "atomic-file: paused %s: %s\n", point, temp_path[slot]);
+        fflush(stderr);
+        sleep(2);
+    }
     const char *want = getenv("EFFAD_TEST_ATOMIC_STALL");
     if (!want || strcmp(want, point)) return;
     fprintf(stderr, "atomic-file: stalled %s: %s\n", point, temp_path[slot]);

@@ -14,6 +14,7 @@
 #include "figure-names.h"
 #include "input-list.h"
 #include "score-output.h"
+#include "watch-dir.h"
 
 static int help(void)
 {
@@ -51,6 +52,14 @@ static int help(void)
            "                       and the stream goes on; the summary comes at end of input.\n"
            "                       Figures mirror each image's whole path (later names are\n"
            "                       not known); --threads splits each image's layers\n"
+           "  --watch DIR          a hot folder: score each image as it arrives in DIR or a\n"
+           "                       folder under it (written and closed, or moved in), records\n"
+           "                       flushed as with --stream; figures named after the path\n"
+           "                       below DIR. Images already there are not scored (score DIR\n"
+           "                       does that). SIGINT / SIGTERM / SIGHUP end the watch after\n"
+           "                       the image in hand, with the summary and exit status below.\n"
+           "                       Linux (inotify); a network share's remote writers are not seen\n");
+    printf(
            "  --preprocess NAME    insist on a preset (refused unless the model was fitted with it)\n"
            "  --threads N, --isa NAME, --quiet\n"
            "                       --threads N: N images at once, memory N + 1 x the\n"
@@ -115,7 +124,7 @@ static effad_status score_deliver(void *ctx, int k, size_t i, effad_status s, co
         r->unreadable++;
         rec.error = cli_reason(work_err, path);
         score_output_image(&r->out, &rec);
-        return EFFAD_OK;
+        return r->stream ? flush_record(e) : EFFAD_OK;
     }
     if (s) { *e = *work_err; return s; }   /* the map failed: that stops the batch */
     if (r->save_maps && (s = score_maps_save_raw(&sl->sm, r->save_maps, r->names[i], e))) {
@@ -145,10 +154,54 @@ static effad_status score_deliver(void *ctx, int k, size_t i, effad_status s, co
     return !s && r->stream ? flush_record(e) : s;
 }
 
+/* One path of --stream or --watch: its images scored and delivered, each
+ * record flushed. A path that cannot be listed gets an error record and
+ * the run goes on. Figures are named after path from name_from on (the
+ * whole path for --stream, the part below the folder for --watch).
+ * models: the .gauss and .efm, which no output may replace (nor the image
+ * in hand; earlier images are forgotten, so a long run costs no more
+ * memory than one image). */
+static effad_status score_path(score_run *r, const char *const *models, const char *path, size_t name_from,
+                               effad_error *e)
+{
+    image_list list;
+    char **names = 0;
+    memset(&list, 0, sizeof list);
+    effad_error why = { 0 };
+    if (dataset_collect(&list, &path, 1, &why)) {   /* a missing path: its record, and on */
+        score_record rec = { .file = path, .error = cli_reason(&why, path) };
+        score_output_image(&r->out, &rec);
+        r->unreadable++;
+        r->listed++;
+        dataset_free(&list);
+        return flush_record(e);
+    }
+    cli_print_notes("score", &list);
+    effad_status s = EFFAD_OK;
+    if ((r->save || r->save_maps) && !(names = calloc(list.n, sizeof *names)))
+        s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory naming figures");
+    for (size_t i = 0; names && i < list.n && !s; i++) {
+        const char *p = list.path[i];
+        s = figure_name_whole_path(strlen(p) > name_from ? p + name_from : p, &names[i], e);
+    }
+    if (!s && r->save) s = figure_names_mkdirs(r->save, names, list.n, e);
+    if (!s && r->save_maps) s = figure_names_mkdirs(r->save_maps, names, list.n, e);
+    atomic_file_forget_inputs();
+    if (!s) s = cli_outputs_safe(0, models, 2, e);
+    if (!s) s = cli_outputs_safe(0, (const char *const *)list.path, list.n, e);
+    r->list = &list;
+    r->names = names;
+    if (!s) s = batch_run(1, 1, list.n, score_work, score_deliver, r, e);
+    r->listed += list.n;
+    r->list = 0;
+    r->names = 0;
+    figure_names_free(names, list.n);
+    dataset_free(&list);
+    return s;
+}
+
 /* --stream: images from stdin as they come, each line's images scored
- * and delivered before the next line is read. models: the .gauss and .efm,
- * which no output may replace (nor the image in hand; earlier images are
- * forgotten, so a long stream costs no more memory than one image). */
+ * and delivered before the next line is read. */
 static effad_status score_stream(score_run *r, const char *const *models, effad_error *e)
 {
     char *line = NULL;
@@ -157,41 +210,21 @@ static effad_status score_stream(score_run *r, const char *const *models, effad_
     effad_status s = EFFAD_OK;
     while (!s && (len = getline(&line, &cap, stdin)) >= 0) {
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-        if (!len) continue;
-        image_list list;
-        char **names = 0;
-        memset(&list, 0, sizeof list);
-        const char *arg = line;
-        effad_error why = { 0 };
-        if (dataset_collect(&list, &arg, 1, &why)) {   /* a missing path: its record, and on */
-            score_record rec = { .file = line, .error = cli_reason(&why, line) };
-            score_output_image(&r->out, &rec);
-            r->unreadable++;
-            r->listed++;
-            s = flush_record(e);
-            dataset_free(&list);
-            continue;
-        }
-        cli_print_notes("score", &list);
-        if ((r->save || r->save_maps) && !(names = calloc(list.n, sizeof *names)))
-            s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory naming figures");
-        for (size_t i = 0; names && i < list.n && !s; i++) s = figure_name_whole_path(list.path[i], &names[i], e);
-        if (!s && r->save) s = figure_names_mkdirs(r->save, names, list.n, e);
-        if (!s && r->save_maps) s = figure_names_mkdirs(r->save_maps, names, list.n, e);
-        atomic_file_forget_inputs();
-        if (!s) s = cli_outputs_safe(0, models, 2, e);
-        if (!s) s = cli_outputs_safe(0, (const char *const *)list.path, list.n, e);
-        r->list = &list;
-        r->names = names;
-        if (!s) s = batch_run(1, 1, list.n, score_work, score_deliver, r, e);
-        r->listed += list.n;
-        r->list = 0;
-        r->names = 0;
-        figure_names_free(names, list.n);
-        dataset_free(&list);
+        if (len) s = score_path(r, models, line, 0, e);
     }
     free(line);
     if (!s && ferror(stdin)) s = effad_fail(e, EFFAD_ERR_IO, "-: cannot read the list of images from standard input");
+    return s;
+}
+
+/* --watch: each image as it arrives in the folder (watch-dir.h), until a
+ * stop signal. */
+static effad_status score_watch(score_run *r, watch_dir *w, const char *const *models, effad_error *e)
+{
+    const char *path, *rel;
+    effad_status s;
+    while (!(s = watch_dir_next(w, &path, &rel, e)) && path)
+        if ((s = score_path(r, models, path, (size_t)(rel - path), e))) break;
     return s;
 }
 
@@ -199,7 +232,7 @@ static effad_status score_stream(score_run *r, const char *const *models, effad_
 
 int cmd_score(int argc, char **argv)
 {
-    const char *gauss_path = 0, *model = 0, *save = 0, *th_opt = 0, *preset_opt = 0, *save_maps = 0;
+    const char *gauss_path = 0, *model = 0, *save = 0, *th_opt = 0, *preset_opt = 0, *save_maps = 0, *watch = 0;
     const char *inputs[256];
     int n_inputs = 0, json = 0, csv = 0, fail_on = 0, quiet = 0, map_max = 0, stream = 0;
     int verdict = -1;   /* -1: by the model */
@@ -216,6 +249,7 @@ int cmd_score(int argc, char **argv)
         else if (!strcmp(a, "--threshold") && v) { th_opt = v; i++; }
         else if (!strcmp(a, "--fail-on-anomaly")) fail_on = 1;
         else if (!strcmp(a, "--stream")) stream = 1;
+        else if (!strcmp(a, "--watch") && v) { watch = v; i++; }
         else if (!strcmp(a, "--preprocess") && v) { preset_opt = v; i++; }
         else if (!strcmp(a, "--save-maps") && v) { save_maps = v; i++; }
         else if (!strcmp(a, "--score") && v) {
@@ -236,7 +270,11 @@ int cmd_score(int argc, char **argv)
     }
     if (stream && (n_inputs > 1 || (n_inputs == 1 && strcmp(inputs[0], "-"))))
         return cli_usage_error("score", "--stream reads the images from standard input: give '-' or no images%s", "");
+    if (watch && (stream || n_inputs))
+        return cli_usage_error("score", "--watch takes the images from its folder: no --stream and no images%s", "");
     if (stream && !n_inputs) inputs[n_inputs++] = "-";
+    if (watch) inputs[n_inputs++] = watch;   /* for the check below; not listed */
+    stream |= watch != 0;   /* records flushed, images taken one at a time */
     if (!gauss_path || !model || !n_inputs) return cli_usage_error("score", "need MODEL.gauss, MODEL.efm and images or directories%s", "");
     if (json && csv) return cli_usage_error("score", "--json and --csv exclude each other%s", "");
 
@@ -245,6 +283,7 @@ int cmd_score(int argc, char **argv)
     input_list in;
     image_list list;
     char **names = 0;
+    watch_dir *watcher = 0;
     memset(&in, 0, sizeof in);
     memset(&list, 0, sizeof list);
     /* the recorded preset, unless the user names one: then it must agree */
@@ -288,12 +327,15 @@ int cmd_score(int argc, char **argv)
     score_run run = { .d = &d, .list = &list, .names = names, .verdict = verdict, .save = save, .save_maps = save_maps,
                       .stream = stream,
                       .out = { stdout, json ? SCORE_JSON : csv ? SCORE_CSV : SCORE_TEXT, quiet, &d, maps, threshold } };
+    /* before any thread starts, so that every thread holds the stop signals */
+    if (watch && watch_dir_open(&watcher, watch, "score", &e)) goto done;
     score_output_header(&run.out, gauss_path, th_name, verdict);
     if (stream) fflush(stdout);
     if (detector_workers_open(&run.dw, &d, stream ? 1 : pipeline_workers_wanted(po.threads, list.n), map_max, &e) ||
-        (stream ? score_stream(&run, files, &e)
-                : batch_run(pipeline_threads_wanted(po.threads, list.n), run.dw.ws.n, list.n, score_work, score_deliver,
-                            &run, &e))) {
+        (watch    ? score_watch(&run, watcher, files, &e)
+         : stream ? score_stream(&run, files, &e)
+                  : batch_run(pipeline_threads_wanted(po.threads, list.n), run.dw.ws.n, list.n, score_work,
+                              score_deliver, &run, &e))) {
         detector_workers_close(&run.dw);
         goto done;
     }
@@ -311,5 +353,6 @@ done:
     figure_names_free(names, list.n);
     input_list_free(&in);
     detector_close(&d);
+    watch_dir_close(watcher);
     return rc;
 }

@@ -5,8 +5,9 @@
 #    still open: the controller reads the answer before it sends the next
 #    path (effad runs under `timeout 10`, so a record held back until end
 #    of input shows as a failure, not a hang);
-#  - a path that does not exist gets an error record and the stream goes
-#    on; the summary and exit status 4 come at end of input;
+#  - a path that does not exist, or an image that cannot be decoded, gets
+#    an error record at once and the stream goes on; the summary and exit
+#    status 4 come at end of input;
 #  - with --save, the figure exists when the record is read, named after
 #    the image's whole path;
 #  - a streamed score is the batch score, bit for bit;
@@ -52,9 +53,13 @@ case $line in *"\"file\":\"$T/no-such.png\",\"error\":"*) ;; *) bad "$CASE: not 
 printf '\n%s\r\n' "$img2" >&3
 answer "$CASE second image"
 case $line in *"\"file\":\"$img2\",\"score\":"*) ;; *) bad "$CASE: not the second image's record: $line" ;; esac
+head -c 200 "$img" > "$T/corrupt.png"   # listed, but not decodable: its record comes at once too
+echo "$T/corrupt.png" >&3
+answer "$CASE corrupt image"
+case $line in *"\"file\":\"$T/corrupt.png\",\"error\":\"PNG"*) ;; *) bad "$CASE: not the corrupt image's record: $line" ;; esac
 finish
 case $(cat "$T/rest") in
-    *'"kind":"summary","images":3,"scored":2,'*'"errors":1}') ;;
+    *'"kind":"summary","images":4,"scored":2,'*'"errors":2}') ;;
     *) bad "$CASE: summary: $(cat "$T/rest")" ;;
 esac
 [ "$rc" -eq 4 ] || bad "$CASE: exit status $rc, not 4 (an unreadable image)"

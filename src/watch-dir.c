@@ -1,0 +1,380 @@
+/* The images that arrive in a folder (watch-dir.h): inotify over the tree,
+ * a queue of arrived images, and a signalfd for the stop signals. */
+#define _GNU_SOURCE 1   /* F_SETLEASE */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "watch-dir.h"
+
+#ifndef __linux__
+
+effad_status watch_dir_open(watch_dir **w, const char *root, const char *note_cmd, effad_error *e)
+{
+    (void)note_cmd;
+    *w = NULL;
+    return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s: watching a folder needs Linux (inotify); feed paths to --stream instead", root);
+}
+effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, effad_error *e)
+{
+    (void)w; *path = *rel = NULL;
+    return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "watching a folder needs Linux (inotify)");
+}
+void watch_dir_close(watch_dir *w) { (void)w; }
+
+#else
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <unistd.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include "dataset.h"
+
+#define WATCH_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF)
+#define WATCH_MAX_DEPTH 64
+
+typedef struct { int wd; char *path; } watched;
+typedef struct { char *path; int check_writer; } arrived;
+
+struct watch_dir {
+    int ifd, sfd;
+    sigset_t old_mask;
+    const char *cmd;
+    char *root;
+    size_t root_len;
+    watched *dir;             /* every folder watched, by watch descriptor */
+    size_t n_dir, cap_dir;
+    arrived *queue;           /* images arrived, not yet handed out */
+    size_t q_head, q_n, q_cap;
+    char *current;            /* the path last handed out */
+    int stopped;              /* a stop signal came */
+    /* a folder moved away from under a watched one, until its other half
+     * (moved to a watched folder: a rename inside the tree) is read */
+    uint32_t moved_cookie;
+    char *moved_from;
+    size_t buf_len, buf_pos;
+    _Alignas(struct inotify_event) char buf[65536];
+};
+
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void note(const watch_dir *w, const char *what, const char *path)
+{
+    fprintf(stderr, "effad %s: warning: %s%s%s\n", w->cmd, path ? path : "", path ? ": " : "", what);
+}
+
+static int has_prefix(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    char *p = malloc(a + b + 2);
+    if (!p) return NULL;
+    memcpy(p, dir, a);
+    p[a] = '/';
+    memcpy(p + a + 1, name, b + 1);
+    return p;
+}
+
+static effad_status enqueue(watch_dir *w, char *path, int check_writer, effad_error *e)
+{
+    if (w->q_head + w->q_n == w->q_cap) {
+        if (w->q_head) {   /* reuse the handed-out front */
+            memmove(w->queue, w->queue + w->q_head, w->q_n * sizeof *w->queue);
+            w->q_head = 0;
+        } else {
+            size_t cap = w->q_cap ? 2 * w->q_cap : 64;
+            arrived *q = realloc(w->queue, cap * sizeof *q);
+            if (!q) { free(path); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory queueing images"); }
+            w->queue = q;
+            w->q_cap = cap;
+        }
+    }
+    w->queue[w->q_head + w->q_n++] = (arrived){ path, check_writer };
+    return EFFAD_OK;
+}
+
+static watched *find_wd(watch_dir *w, int wd)
+{
+    for (size_t i = 0; i < w->n_dir; i++)
+        if (w->dir[i].wd == wd) return &w->dir[i];
+    return NULL;
+}
+
+static void forget_dir(watch_dir *w, size_t i)
+{
+    free(w->dir[i].path);
+    w->dir[i] = w->dir[--w->n_dir];
+}
+
+/* A folder left the tree: its watches and those of everything under it go. */
+static void unwatch_tree(watch_dir *w, const char *path)
+{
+    for (size_t i = 0; i < w->n_dir;)
+        if (has_prefix(w->dir[i].path, path)) {
+            inotify_rm_watch(w->ifd, w->dir[i].wd);   /* its IN_IGNORED finds no entry */
+            forget_dir(w, i);
+        } else i++;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Watches path and the folders under it; with take, queues the images
+ * already there (sorted), to be checked for a writer when handed out. */
+static effad_status watch_tree(watch_dir *w, const char *path, int is_root, int take, int depth, effad_error *e)
+{
+    if (depth > WATCH_MAX_DEPTH) { note(w, "more than 64 folders deep: not watched", path); return EFFAD_OK; }
+    int wd = inotify_add_watch(w->ifd, path, WATCH_EVENTS | IN_ONLYDIR | (is_root ? 0 : IN_DONT_FOLLOW));
+    if (wd < 0) {
+        if (is_root) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot watch: %s", path, strerror(errno));
+        if (errno == ENOENT || errno == ENOTDIR) return EFFAD_OK;   /* gone again, or a link */
+        char why[160];
+        snprintf(why, sizeof why, "cannot watch (%s): images arriving there are not scored%s", strerror(errno),
+                 errno == ENOSPC ? "; raise fs.inotify.max_user_watches" : "");
+        note(w, why, path);
+        return EFFAD_OK;
+    }
+    watched *d = find_wd(w, wd);   /* the same folder by another name keeps its descriptor */
+    char *copy = strdup(path);
+    if (!copy) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    if (d) { free(d->path); d->path = copy; }
+    else {
+        if (w->n_dir == w->cap_dir) {
+            size_t cap = w->cap_dir ? 2 * w->cap_dir : 16;
+            watched *q = realloc(w->dir, cap * sizeof *q);
+            if (!q) { free(copy); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
+            w->dir = q;
+            w->cap_dir = cap;
+        }
+        w->dir[w->n_dir++] = (watched){ wd, copy };
+    }
+    DIR *dh = opendir(path);
+    if (!dh) return EFFAD_OK;   /* removed meanwhile: its IN_IGNORED will come */
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    effad_status s = EFFAD_OK;
+    struct dirent *de;
+    while (!s && (de = readdir(dh))) {
+        if (de->d_name[0] == '.') continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 32;
+            char **q = realloc(names, cap * sizeof *q);
+            if (!q) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); break; }
+            names = q;
+        }
+        if (!(names[n] = strdup(de->d_name))) s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+        else n++;
+    }
+    closedir(dh);
+    if (n) qsort(names, n, sizeof *names, cmp_str);
+    for (size_t i = 0; i < n && !s; i++) {
+        char *p = join(path, names[i]);
+        struct stat st;
+        if (!p) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); break; }
+        if (lstat(p, &st) != 0) { free(p); continue; }
+        if (S_ISDIR(st.st_mode)) { s = watch_tree(w, p, 0, take, depth + 1, e); free(p); }
+        else if (take && S_ISREG(st.st_mode) && dataset_is_image_name(names[i])) s = enqueue(w, p, 1, e);
+        else free(p);
+    }
+    for (size_t i = 0; i < n; i++) free(names[i]);
+    free(names);
+    return s;
+}
+
+/* The folder moved away earlier was not renamed inside the tree. */
+static void settle_move(watch_dir *w)
+{
+    if (!w->moved_from) return;
+    unwatch_tree(w, w->moved_from);
+    free(w->moved_from);
+    w->moved_from = NULL;
+}
+
+static effad_status on_event(watch_dir *w, const struct inotify_event *ev, effad_error *e)
+{
+    if (ev->mask & IN_Q_OVERFLOW) {
+        note(w, "the kernel dropped folder events (too many at once): images that arrived meanwhile may not be scored", NULL);
+        return EFFAD_OK;
+    }
+    watched *d = find_wd(w, ev->wd);
+    if (!d) return EFFAD_OK;
+    const int is_root = !strcmp(d->path, w->root);
+    if (ev->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) {
+        if (is_root)
+            return effad_fail(e, EFFAD_ERR_IO, "%s: the watched folder was removed or moved away", w->root);
+        if (ev->mask & IN_IGNORED) forget_dir(w, (size_t)(d - w->dir));
+        return EFFAD_OK;
+    }
+    if (!ev->len || ev->name[0] == '.') return EFFAD_OK;
+    const int moved_in = (ev->mask & IN_MOVED_TO) != 0;
+    if (!(ev->mask & IN_MOVED_TO) || !(ev->mask & IN_ISDIR) || ev->cookie != w->moved_cookie) settle_move(w);
+    char *path = join(d->path, ev->name);
+    if (!path) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    if (ev->mask & IN_ISDIR) {
+        effad_status s = EFFAD_OK;
+        if (ev->mask & IN_MOVED_FROM) {
+            w->moved_from = path;
+            w->moved_cookie = ev->cookie;
+            return EFFAD_OK;
+        }
+        int watched_before = 0;
+        for (size_t i = 0; moved_in && w->moved_from && i < w->n_dir; i++)
+            watched_before |= !strcmp(w->dir[i].path, w->moved_from);
+        if (moved_in && w->moved_from && !watched_before) {
+            /* renamed before its creation was read (so never watched): new */
+            free(w->moved_from);
+            w->moved_from = NULL;
+        }
+        if (moved_in && w->moved_from) {   /* renamed inside the tree: the same watches, new names */
+            size_t old = strlen(w->moved_from);
+            for (size_t i = 0; i < w->n_dir && !s; i++)
+                if (has_prefix(w->dir[i].path, w->moved_from)) {
+                    char *p = malloc(strlen(path) + strlen(w->dir[i].path + old) + 1);
+                    if (!p) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); break; }
+                    strcpy(p, path);
+                    strcat(p, w->dir[i].path + old);
+                    free(w->dir[i].path);
+                    w->dir[i].path = p;
+                }
+            free(w->moved_from);
+            w->moved_from = NULL;
+        } else if (ev->mask & (IN_CREATE | IN_MOVED_TO)) {
+            s = watch_tree(w, path, 0, 1, 1, e);
+        }
+        free(path);
+        return s;
+    }
+    if ((ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) && dataset_is_image_name(ev->name)) {
+        /* closed after a folder's scan queued it (the scan and the close
+         * raced): once is enough */
+        for (size_t i = 0; i < w->q_n; i++)
+            if (!strcmp(w->queue[w->q_head + i].path, path)) { w->queue[w->q_head + i].check_writer = 0; free(path); return EFFAD_OK; }
+        return enqueue(w, path, 0, e);
+    }
+    free(path);
+    return EFFAD_OK;
+}
+
+/* Whether a process has path open for writing: a read lease is refused
+ * then (EAGAIN). Where no lease can be taken (another owner's file, a
+ * file system without leases) the image is taken as it is. */
+static int being_written(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return 0;   /* its decoder will say why */
+    int busy = 0;
+    if (fcntl(fd, F_SETLEASE, F_RDLCK) == 0) fcntl(fd, F_SETLEASE, F_UNLCK);
+    else busy = errno == EAGAIN;
+    close(fd);
+    return busy;
+}
+
+static int stop_signal_came(watch_dir *w, int wait_ms, int *events_ready)
+{
+    struct pollfd p[2] = { { .fd = w->sfd, .events = POLLIN }, { .fd = w->ifd, .events = POLLIN } };
+    int r;
+    do r = poll(p, 2, wait_ms); while (r < 0 && errno == EINTR);
+    if (events_ready) *events_ready = r > 0 && (p[1].revents & POLLIN);
+    if (r <= 0 || !(p[0].revents & POLLIN)) return 0;
+    struct signalfd_siginfo si;
+    if (read(w->sfd, &si, sizeof si) != (ssize_t)sizeof si) return 0;
+    w->stopped = 1;
+    return 1;
+}
+
+effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, effad_error *e)
+{
+    free(w->current);
+    w->current = NULL;
+    *path = *rel = NULL;
+    for (;;) {
+        if (stop_signal_came(w, 0, NULL)) return EFFAD_OK;
+        while (w->q_n) {
+            arrived a = w->queue[w->q_head++];
+            w->q_n--;
+            if (!w->q_n) w->q_head = 0;
+            if (a.check_writer && being_written(a.path)) { free(a.path); continue; }   /* its close will bring it */
+            w->current = a.path;
+            *path = a.path;
+            *rel = a.path + (has_prefix(a.path, w->root) ? w->root_len + 1 : 0);
+            return EFFAD_OK;
+        }
+        if (w->buf_pos < w->buf_len) {
+            const struct inotify_event *ev = (const struct inotify_event *)(w->buf + w->buf_pos);
+            w->buf_pos += sizeof *ev + ev->len;
+            effad_status s = on_event(w, ev, e);
+            if (s) return s;
+            continue;
+        }
+        settle_move(w);   /* nothing read after it: moved out of the tree */
+        int ready = 0;
+        if (stop_signal_came(w, -1, &ready)) return EFFAD_OK;
+        if (!ready) continue;
+        ssize_t n = read(w->ifd, w->buf, sizeof w->buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (n <= 0) return effad_fail(e, EFFAD_ERR_IO, "%s: reading folder events failed: %s", w->root, strerror(errno));
+        w->buf_len = (size_t)n;
+        w->buf_pos = 0;
+    }
+}
+
+effad_status watch_dir_open(watch_dir **out, const char *root, const char *note_cmd, effad_error *e)
+{
+    *out = NULL;
+    struct stat st;
+    if (stat(root, &st) != 0) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot watch: %s", root, strerror(errno));
+    if (!S_ISDIR(st.st_mode)) return effad_fail(e, EFFAD_ERR_ARG, "%s: not a folder (--watch takes the folder images arrive in)", root);
+    watch_dir *w = calloc(1, sizeof *w);
+    if (!w) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    w->cmd = note_cmd;
+    w->ifd = w->sfd = -1;
+    size_t n = strlen(root);
+    while (n > 1 && root[n - 1] == '/') n--;   /* "dir/" names its images dir/x.png */
+    if (!(w->root = malloc(n + 1))) { free(w); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
+    memcpy(w->root, root, n);
+    w->root[n] = '\0';
+    w->root_len = n;
+    sigset_t stop;
+    sigemptyset(&stop);
+    for (size_t i = 0; i < sizeof stop_signals / sizeof *stop_signals; i++) sigaddset(&stop, stop_signals[i]);
+    sigprocmask(SIG_BLOCK, &stop, &w->old_mask);
+    effad_status s = EFFAD_OK;
+    if ((w->sfd = signalfd(-1, &stop, SFD_CLOEXEC)) < 0)
+        s = effad_fail(e, EFFAD_ERR_IO, "cannot wait for signals: %s", strerror(errno));
+    else if ((w->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0)
+        s = effad_fail(e, EFFAD_ERR_IO, "%s: cannot watch: %s", root, strerror(errno));
+    else s = watch_tree(w, w->root, 1, 0, 0, e);
+    if (s) { watch_dir_close(w); return s; }
+    *out = w;
+    return EFFAD_OK;
+}
+
+void watch_dir_close(watch_dir *w)
+{
+    if (!w) return;
+    if (w->ifd >= 0) close(w->ifd);
+    if (w->sfd >= 0) close(w->sfd);
+    /* Once stopped by a signal, the stop signals stay held while the
+     * command finishes: a second one (timeout(1) sends its SIGTERM to the
+     * child and to the process group) would otherwise kill it between
+     * here and exit, and its exit status would be the signal's. */
+    if (!w->stopped) sigprocmask(SIG_SETMASK, &w->old_mask, NULL);
+    for (size_t i = 0; i < w->n_dir; i++) free(w->dir[i].path);
+    for (size_t i = 0; i < w->q_n; i++) free(w->queue[w->q_head + i].path);
+    free(w->dir);
+    free(w->queue);
+    free(w->current);
+    free(w->moved_from);
+    free(w->root);
+    free(w);
+}
+
+#endif

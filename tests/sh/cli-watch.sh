@@ -1,0 +1,124 @@
+#!/bin/sh
+# score --watch DIR: a hot folder (src/watch-dir.c). Camera software writes
+# images into a folder, or into folders it creates per day or lot, or
+# writes elsewhere and moves them in; each is scored once, when complete:
+#  - written in place (taken when closed), renamed into place from a
+#    dot-name, a folder made and filled (mkdir -p), a whole folder moved in,
+#    a watched folder renamed and then written into;
+#  - never: a dot-name, a file that is not an image, what was there before;
+#  - a corrupt image gets an error record and the watch goes on;
+#  - a record is the batch score of the same file, bit for bit; figures are
+#    named after the path below DIR and exist when the record is read;
+#  - SIGTERM ends the watch: the summary, exit status 4 (an unreadable
+#    image), no temp file left; one that comes while an image is in hand
+#    lets that image finish (record, figures) first;
+#  - the watched folder removed is an error; --watch beside images, on a
+#    file or on nothing is refused by name.
+NAME=cli-watch
+. "$(dirname "$0")/lib/cli.sh"
+
+I=tests/data/images
+effad convert tests/golden/tiny-tv-bn/model.onnx -o "$T/m.efm" >/dev/null || bad "convert"
+effad fit "$T/m.efm" $I/png-c*.png -o "$T/a.gauss" --quiet >/dev/null 2>&1 || bad "fit"
+
+# lines in $1 that are records of images (not the header, not the summary)
+records() { grep -c '"file":' "$1" 2>/dev/null || true; }
+# waits until $1 has $2 image records, at most 120 s
+wait_records() {
+    k=0
+    while [ "$(records "$1")" -lt "$2" ] && [ $k -lt 1200 ]; do sleep 0.1; k=$((k + 1)); done
+}
+wait_header() {
+    k=0
+    while ! grep -q '"kind":"fit"' "$1" 2>/dev/null && [ $k -lt 1200 ]; do sleep 0.1; k=$((k + 1)); done
+}
+
+H=$T/hot
+mkdir -p "$H/old"
+cp $I/png-c0-d8.png "$H/old/before.png"   # there before the watch: not scored
+timeout 300 $RUNNER "$B/effad" score "$T/a.gauss" "$T/m.efm" --watch "$H/" --json --save "$T/figs" --threads 2 \
+    >"$T/out" 2>"$T/err" &
+pid=$!
+wait_header "$T/out"
+grep -q '"kind":"fit"' "$T/out" || bad "no header: $(cat "$T/err")"
+
+cp $I/png-c2-d8.png "$H/direct.png"                           # written in place
+cp $I/bmp-24.bmp "$H/.camera-tmp.bmp"; mv "$H/.camera-tmp.bmp" "$H/renamed.bmp"   # renamed into place
+mkdir -p "$H/day1/lot7" && cp $I/png-c4-d8.png "$H/day1/lot7/made.png"          # folder made and filled
+mkdir "$T/stage" && cp $I/png-c0-d8.png "$T/stage/m1.png" && cp $I/png-c2-d8.png "$T/stage/m2.png"
+mv "$T/stage" "$H/moved"                                       # a whole folder moved in
+head -c 200 $I/png-c0-d8.png > "$H/corrupt.png"                # unreadable
+echo "lot 7" > "$H/notes.txt"                                  # not an image
+cp $I/png-c0-d8.png "$H/.hidden.png"                           # a dot-name
+wait_records "$T/out" 6
+mv "$H/day1" "$H/day2"                                         # a watched folder renamed ...
+cp $I/png-c2-d8.png "$H/day2/lot7/after.png"                   # ... and written into
+wait_records "$T/out" 7
+sleep 0.5
+kill -TERM $pid
+wait $pid
+rc=$?
+
+[ "$rc" -eq 4 ] || bad "exit status $rc, not 4 (an unreadable image): $(cat "$T/err")"
+for f in direct.png renamed.bmp day1/lot7/made.png moved/m1.png moved/m2.png corrupt.png day2/lot7/after.png; do
+    n=$(grep -c "\"file\":\"$H/$f\"" "$T/out")
+    [ "$n" -eq 1 ] || bad "$f: $n records, not 1"
+done
+[ "$(records "$T/out")" -eq 7 ] || bad "$(records "$T/out") records, not 7: $(cat "$T/out")"
+grep -q "before.png\|notes.txt\|hidden\|camera-tmp" "$T/out" && bad "scored what it should not: $(cat "$T/out")"
+grep -q "\"file\":\"$H/corrupt.png\",\"error\":\".*PNG" "$T/out" || bad "corrupt.png: no error record"
+case $(tail -n 1 "$T/out") in
+    '{"kind":"summary","images":7,"scored":6,'*'"errors":1}') ;;
+    *) bad "summary: $(tail -n 1 "$T/out")" ;;
+esac
+# figures named after the path below the folder, no temp files
+for f in direct renamed day1/lot7/made moved/m1 moved/m2 day2/lot7/after; do
+    [ -f "$T/figs/$f.png" ] || bad "no figure $T/figs/$f.png"
+done
+[ -z "$(find "$T/figs" "$H" -name '*.tmp.*')" ] || bad "temp files left: $(find "$T/figs" "$H" -name '*.tmp.*')"
+# each record is the batch score of the same file
+effad score "$T/a.gauss" "$T/m.efm" "$H/direct.png" "$H/renamed.bmp" "$H/moved" "$H/day2" --json >"$T/batch" 2>/dev/null
+for f in direct.png renamed.bmp moved/m1.png moved/m2.png day2/lot7/after.png; do
+    a=$(grep "\"file\":\"$H/$f\"" "$T/out"); b=$(grep "\"file\":\"$H/$f\"" "$T/batch")
+    [ -n "$a" ] && [ "$a" = "$b" ] || bad "$f: watched record '$a' is not the batch's '$b'"
+done
+
+# SIGTERM while an image is in hand (its figure half-written, paused 2 s
+# there): the image is finished -- record, figure, no temp file -- then
+# the summary, exit 0
+mkdir "$T/hot2"
+EFFAD_TEST_ATOMIC_PAUSE=partial timeout 120 $RUNNER "$B/effad" score "$T/a.gauss" "$T/m.efm" --watch "$T/hot2" \
+    --json --save "$T/figs2" >"$T/out3" 2>"$T/err3" &
+pid=$!
+wait_header "$T/out3"
+cp $I/png-c2-d8.png "$T/hot2/inhand.png"
+k=0
+while ! grep -q "atomic-file: paused partial" "$T/err3" && [ $k -lt 1200 ]; do sleep 0.1; k=$((k + 1)); done
+kill -TERM $pid
+wait $pid
+rc=$?
+[ "$rc" -eq 0 ] || bad "in hand: exit status $rc, not 0: $(cat "$T/err3")"
+grep -q "\"file\":\"$T/hot2/inhand.png\",\"score\"" "$T/out3" || bad "in hand: no record: $(cat "$T/out3")"
+case $(tail -n 1 "$T/out3") in '{"kind":"summary","images":1,"scored":1,'*) ;; *) bad "in hand: summary: $(tail -n 1 "$T/out3")" ;; esac
+[ -f "$T/figs2/inhand.png" ] || bad "in hand: no figure"
+[ -z "$(find "$T/figs2" -name '*.tmp.*')" ] || bad "in hand: temp files left"
+
+# the watched folder removed: an error naming it
+mkdir "$T/gone"
+timeout 120 $RUNNER "$B/effad" score "$T/a.gauss" "$T/m.efm" --watch "$T/gone" --json >"$T/out2" 2>"$T/err2" &
+pid=$!
+wait_header "$T/out2"
+rmdir "$T/gone"
+wait $pid
+rc=$?
+[ "$rc" -eq 1 ] || bad "folder removed: exit status $rc, not 1"
+grep -q "gone: the watched folder was removed or moved away" "$T/err2" || bad "folder removed: $(cat "$T/err2")"
+
+# refused by name
+expect_fail "--watch and images" "--watch takes the images from its folder: no --stream and no images" \
+    effad score "$T/a.gauss" "$T/m.efm" --watch "$H" $I/png-c0-d8.png
+expect_fail "--watch and --stream" "--watch takes the images from its folder" effad score "$T/a.gauss" "$T/m.efm" --watch "$H" --stream
+expect_fail "--watch a file" "png-c0-d8.png: not a folder (--watch takes the folder images arrive in)" \
+    effad score "$T/a.gauss" "$T/m.efm" --watch $I/png-c0-d8.png
+expect_fail "--watch nothing" "$T/none: cannot watch: No such file or directory" effad score "$T/a.gauss" "$T/m.efm" --watch "$T/none"
+exit $fail
