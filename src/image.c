@@ -33,20 +33,35 @@ void image_free(effad_image *img)
     memset(img, 0, sizeof *img);
 }
 
+typedef effad_status (*image_decoder)(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
+
+/* The decoder for the file's first bytes, or NULL. */
+static image_decoder decoder_for(const uint8_t *b, size_t n)
+{
+    if (n >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8)) return image_decode_png;
+    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return image_decode_jpeg;
+    if (n >= 2 && b[0] == 'B' && b[1] == 'M') return image_decode_bmp;
+    if (n >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') return image_decode_pnm;
+    /* "II" 42 or "MM" 42, and BigTIFF's 43 so that it is named when refused */
+    if (n >= 4 && ((b[0] == 'I' && b[1] == 'I' && (b[2] == 42 || b[2] == 43) && b[3] == 0) ||
+                   (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && (b[3] == 42 || b[3] == 43))))
+        return image_decode_tiff;
+    return NULL;
+}
+
+static effad_status unknown_format(effad_error *e)
+{
+    return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "unknown image format (not PNG, JPEG, TIFF, BMP or PPM/PGM/PBM)");
+}
+
 effad_status image_decode(const uint8_t *b, size_t n, effad_image *img, effad_error *e)
 {
     memset(img, 0, sizeof *img);
     if (!b && n) return effad_fail(e, EFFAD_ERR_ARG, "image_decode: NULL bytes");
-    if (n >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8)) return image_decode_png(b, n, img, e);
-    if (n >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF) return image_decode_jpeg(b, n, img, e);
-    if (n >= 2 && b[0] == 'B' && b[1] == 'M') return image_decode_bmp(b, n, img, e);
-    if (n >= 2 && b[0] == 'P' && b[1] >= '1' && b[1] <= '6') return image_decode_pnm(b, n, img, e);
-    /* "II" 42 or "MM" 42, and BigTIFF's 43 so that it is named when refused */
-    if (n >= 4 && ((b[0] == 'I' && b[1] == 'I' && (b[2] == 42 || b[2] == 43) && b[3] == 0) ||
-                   (b[0] == 'M' && b[1] == 'M' && b[2] == 0 && (b[3] == 42 || b[3] == 43))))
-        return image_decode_tiff(b, n, img, e);
+    image_decoder decode = decoder_for(b, n);
+    if (decode) return decode(b, n, img, e);
     if (n == 0) return effad_fail(e, EFFAD_ERR_FORMAT, "empty file");
-    return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "unknown image format (not PNG, JPEG, TIFF, BMP or PPM/PGM/PBM)");
+    return unknown_format(e);
 }
 
 effad_status image_load(const char *path, effad_image *img, effad_error *e)
@@ -69,7 +84,11 @@ effad_status image_load(const char *path, effad_image *img, effad_error *e)
         n += fread(buf + n, 1, cap - n, f);
         if (ferror(f)) { st = effad_fail(e, EFFAD_ERR_IO, "cannot read: %s", strerror(errno)); break; }
         if (n < cap) break;
-        /* a device or FIFO may never end: no image we decode is larger
+        /* a device or FIFO may never end (a link to /dev/zero): what does
+         * not start as an image is refused at its first 64 KiB, not read
+         * up to the limit below (gigabytes) */
+        if (!decoder_for(buf, n)) { st = unknown_format(e); break; }
+        /* no image we decode is larger
          * than its pixels at 16-bit RGBA plus headers */
         if (cap >= IMAGE_MAX_FILE_BYTES) {
             st = effad_fail(e, EFFAD_ERR_UNSUPPORTED, "more than %zu bytes: too large for an image", (size_t)IMAGE_MAX_FILE_BYTES);

@@ -302,6 +302,14 @@ effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, e
             w->q_n--;
             if (!w->q_n) w->q_head = 0;
             if (a.check_writer && being_written(a.path)) { free(a.path); continue; }   /* its close will bring it */
+            struct stat st;
+            if (stat(a.path, &st) == 0 && !S_ISREG(st.st_mode)) {
+                /* a FIFO with an image's name would hold the watch until
+                 * someone writes to it; a device may never end */
+                note(w, "not a regular file: not read", a.path);
+                free(a.path);
+                continue;
+            }
             w->current = a.path;
             *path = a.path;
             *rel = a.path + (has_prefix(a.path, w->root) ? w->root_len + 1 : 0);

@@ -44,6 +44,14 @@ expect_fail "missing image" "$T/none.png: cannot open: No such file or directory
 mkfifo "$T/fifo.gauss" "$T/fifo.efm"
 expect_fail "FIFO as model" "fifo.efm: not a regular file" timeout 20 $RUNNER "$B/effad" info "$T/fifo.efm"
 expect_fail "FIFO as .gauss" "fifo.gauss: is a FIFO, not a file" timeout 20 $RUNNER "$B/effad" merge "$T/fifo.gauss" -o "$T/b.gauss"
+# a device is refused at its first bytes: a link to /dev/zero named like an
+# image was read toward the 2 GiB file limit (26 s and 4.2 GB before)
+ln -s /dev/zero "$T/zero.png"
+timeout 60 $RUNNER "$B/effad" score "$T/a.gauss" "$T/m.efm" "$T/zero.png" --json >"$T/zero.json" 2>/dev/null
+rc=$?
+[ "$rc" -eq 4 ] || bad "/dev/zero: exit status $rc, not 4"
+grep -q '"file":".*zero.png","error":".*unknown image format' "$T/zero.json" || bad "/dev/zero: $(cat "$T/zero.json")"
+
 # a long path keeps the reason: the message shortens the path in its middle
 # (a path of ~500 bytes used to fill the message and cut the reason off)
 long=$T; for k in 1 2 3 4; do long=$long/$(printf 'd%.0s' $(seq 200)); done

@@ -5,7 +5,8 @@
 #  - written in place (taken when closed), renamed into place from a
 #    dot-name, a folder made and filled (mkdir -p), a whole folder moved in,
 #    a watched folder renamed and then written into;
-#  - never: a dot-name, a file that is not an image, what was there before;
+#  - never: a dot-name, a file that is not an image, a FIFO with an
+#    image's name (noted), what was there before;
 #  - a corrupt image gets an error record and the watch goes on;
 #  - a record is the batch score of the same file, bit for bit; figures are
 #    named after the path below DIR and exist when the record is read;
@@ -50,6 +51,7 @@ mv "$T/stage" "$H/moved"                                       # a whole folder 
 head -c 200 $I/png-c0-d8.png > "$H/corrupt.png"                # unreadable
 echo "lot 7" > "$H/notes.txt"                                  # not an image
 cp $I/png-c0-d8.png "$H/.hidden.png"                           # a dot-name
+mkfifo "$H/fifo.png"; exec 5<>"$H/fifo.png"; exec 5>&-         # a FIFO, opened for writing and closed
 wait_records "$T/out" 6
 mv "$H/day1" "$H/day2"                                         # a watched folder renamed ...
 cp $I/png-c2-d8.png "$H/day2/lot7/after.png"                   # ... and written into
@@ -65,7 +67,8 @@ for f in direct.png renamed.bmp day1/lot7/made.png moved/m1.png moved/m2.png cor
     [ "$n" -eq 1 ] || bad "$f: $n records, not 1"
 done
 [ "$(records "$T/out")" -eq 7 ] || bad "$(records "$T/out") records, not 7: $(cat "$T/out")"
-grep -q "before.png\|notes.txt\|hidden\|camera-tmp" "$T/out" && bad "scored what it should not: $(cat "$T/out")"
+grep -q "before.png\|notes.txt\|hidden\|camera-tmp\|fifo" "$T/out" && bad "scored what it should not: $(cat "$T/out")"
+grep -q "fifo.png: not a regular file: not read" "$T/err" || bad "no note for the FIFO: $(cat "$T/err")"
 grep -q "\"file\":\"$H/corrupt.png\",\"error\":\".*PNG" "$T/out" || bad "corrupt.png: no error record"
 case $(tail -n 1 "$T/out") in
     '{"kind":"summary","images":7,"scored":6,'*'"errors":1}') ;;
