@@ -11,7 +11,10 @@
 
 int dataset_is_image_name(const char *name)
 {
-    static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".pgm", ".pnm", ".tif", ".tiff", 0 };
+    /* every extension OpenCV's imread and PIL give to a format we decode:
+     * .jpe and .jfif (Windows saves JPEGs as .jfif), .dib (a BMP), .pbm */
+    static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".jpe", ".jfif", ".bmp", ".dib", ".ppm", ".pgm",
+                                       ".pbm", ".pnm", ".tif", ".tiff", 0 };
     const char *dot = strrchr(name, '.');
     if (!dot || name[0] == '.') return 0;
     for (int i = 0; ext[i]; i++) {
@@ -208,7 +211,7 @@ effad_status dataset_collect(image_list *l, const char *const *paths, int n_path
         effad_status s = S_ISDIR(st.st_mode) ? walk_root(l, paths[i], &st, e) : add_file(l, paths[i], &st, e);
         if (s) return s;
         if (S_ISDIR(st.st_mode) && l->n == before)
-            return effad_fail(e, EFFAD_ERR_ARG, "%s: no images (png, jpg, tif, bmp, ppm, pgm) in this directory", paths[i]);
+            return effad_fail(e, EFFAD_ERR_ARG, "%s: no images (png, jpg, tif, bmp, ppm, pgm, pbm) in this directory", paths[i]);
     }
     return EFFAD_OK;
 }

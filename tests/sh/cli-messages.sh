@@ -44,6 +44,14 @@ expect_fail "missing image" "$T/none.png: cannot open: No such file or directory
 mkfifo "$T/fifo.gauss" "$T/fifo.efm"
 expect_fail "FIFO as model" "fifo.efm: not a regular file" timeout 20 $RUNNER "$B/effad" info "$T/fifo.efm"
 expect_fail "FIFO as .gauss" "fifo.gauss: is a FIFO, not a file" timeout 20 $RUNNER "$B/effad" merge "$T/fifo.gauss" -o "$T/b.gauss"
+# a folder is searched for every name OpenCV and PIL give our formats
+mkdir "$T/names"
+cp $I/jpeg-420.jpg "$T/names/a.jfif"; cp $I/jpeg-444.jpg "$T/names/b.JPE"; cp $I/bmp-24.bmp "$T/names/c.dib"
+cp $I/pbm-p4.pbm "$T/names/d.pbm"; cp $I/png-c0-d8.png "$T/names/e.PNG"; echo x > "$T/names/f.txt"
+effad features "$T/m.efm" "$T/names" -o "$T/names.csv" 2>/dev/null || bad "names: features failed"
+[ "$(cut -d, -f1 "$T/names.csv" | tail -n +2 | sed 's|.*/||' | tr '\n' ' ')" = "a.jfif b.JPE c.dib d.pbm e.PNG " ] ||
+    bad "names: $(cut -d, -f1 "$T/names.csv" | tr '\n' ' ')"
+
 # a device is refused at its first bytes: a link to /dev/zero named like an
 # image was read toward the 2 GiB file limit (26 s and 4.2 GB before)
 ln -s /dev/zero "$T/zero.png"
