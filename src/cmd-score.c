@@ -55,8 +55,9 @@ static int help(void)
            "  --watch DIR          a hot folder: score each image as it arrives in DIR or a\n"
            "                       folder under it (written and closed, or moved in), records\n"
            "                       flushed as with --stream; figures named after the path\n"
-           "                       below DIR. Images already there are not scored (score DIR\n"
-           "                       does that). SIGINT / SIGTERM / SIGHUP end the watch after\n"
+           "                       below DIR. Images already there are not scored, unless\n"
+           "                       --watch-existing: those first (sorted), with no gap between\n"
+           "                       them and the watch. SIGINT / SIGTERM / SIGHUP end the watch after\n"
            "                       the image in hand, with the summary and exit status below.\n"
            "                       Linux (inotify); a network share's remote writers are not seen\n");
     printf(
@@ -234,7 +235,7 @@ int cmd_score(int argc, char **argv)
 {
     const char *gauss_path = 0, *model = 0, *save = 0, *th_opt = 0, *preset_opt = 0, *save_maps = 0, *watch = 0;
     const char *inputs[256];
-    int n_inputs = 0, json = 0, csv = 0, fail_on = 0, quiet = 0, map_max = 0, stream = 0;
+    int n_inputs = 0, json = 0, csv = 0, fail_on = 0, quiet = 0, map_max = 0, stream = 0, watch_existing = 0;
     int verdict = -1;   /* -1: by the model */
     pipeline_options po = { .threads = 1, .rgb16 = IMAGE_RGB_SCALE };
     for (int i = 1; i < argc; i++) {
@@ -250,6 +251,7 @@ int cmd_score(int argc, char **argv)
         else if (!strcmp(a, "--fail-on-anomaly")) fail_on = 1;
         else if (!strcmp(a, "--stream")) stream = 1;
         else if (!strcmp(a, "--watch") && v) { watch = v; i++; }
+        else if (!strcmp(a, "--watch-existing")) watch_existing = 1;
         else if (!strcmp(a, "--preprocess") && v) { preset_opt = v; i++; }
         else if (!strcmp(a, "--save-maps") && v) { save_maps = v; i++; }
         else if (!strcmp(a, "--score") && v) {
@@ -270,6 +272,7 @@ int cmd_score(int argc, char **argv)
     }
     if (stream && (n_inputs > 1 || (n_inputs == 1 && strcmp(inputs[0], "-"))))
         return cli_usage_error("score", "--stream reads the images from standard input: give '-' or no images%s", "");
+    if (watch_existing && !watch) return cli_usage_error("score", "--watch-existing goes with --watch DIR%s", "");
     if (watch && (stream || n_inputs))
         return cli_usage_error("score", "--watch takes the images from its folder: no --stream and no images%s", "");
     if (stream && !n_inputs) inputs[n_inputs++] = "-";
@@ -328,7 +331,7 @@ int cmd_score(int argc, char **argv)
                       .stream = stream,
                       .out = { stdout, json ? SCORE_JSON : csv ? SCORE_CSV : SCORE_TEXT, quiet, &d, maps, threshold } };
     /* before any thread starts, so that every thread holds the stop signals */
-    if (watch && watch_dir_open(&watcher, watch, "score", &e)) goto done;
+    if (watch && watch_dir_open(&watcher, watch, watch_existing, "score", &e)) goto done;
     score_output_header(&run.out, gauss_path, th_name, verdict);
     if (stream) fflush(stdout);
     if (detector_workers_open(&run.dw, &d, stream ? 1 : pipeline_workers_wanted(po.threads, list.n), map_max, &e) ||

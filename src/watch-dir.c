@@ -8,9 +8,9 @@
 
 #ifndef __linux__
 
-effad_status watch_dir_open(watch_dir **w, const char *root, const char *note_cmd, effad_error *e)
+effad_status watch_dir_open(watch_dir **w, const char *root, int existing, const char *note_cmd, effad_error *e)
 {
-    (void)note_cmd;
+    (void)existing; (void)note_cmd;
     *w = NULL;
     return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s: watching a folder needs Linux (inotify); feed paths to --stream instead", root);
 }
@@ -334,7 +334,7 @@ effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, e
     }
 }
 
-effad_status watch_dir_open(watch_dir **out, const char *root, const char *note_cmd, effad_error *e)
+effad_status watch_dir_open(watch_dir **out, const char *root, int existing, const char *note_cmd, effad_error *e)
 {
     *out = NULL;
     struct stat st;
@@ -359,7 +359,7 @@ effad_status watch_dir_open(watch_dir **out, const char *root, const char *note_
         s = effad_fail(e, EFFAD_ERR_IO, "cannot wait for signals: %s", strerror(errno));
     else if ((w->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0)
         s = effad_fail(e, EFFAD_ERR_IO, "%s: cannot watch: %s", root, strerror(errno));
-    else s = watch_tree(w, w->root, 1, 0, 0, e);
+    else s = watch_tree(w, w->root, 1, existing, 0, e);
     if (s) { watch_dir_close(w); return s; }
     *out = w;
     return EFFAD_OK;

@@ -12,8 +12,8 @@
  * while effad was busy with an earlier image -- are taken unless their
  * writer still holds them open (a read lease is refused while a file is
  * open for writing; such a file is taken when it is closed). Only images
- * that arrive after the start are reported: score what is there already
- * with a plain `score DIR`. Names as the dataset walk takes them: image
+ * that arrive after the start are reported, unless asked for those already
+ * there too (a restarted service catching up, with no gap between the two). Names as the dataset walk takes them: image
  * extensions only, nothing whose name starts with '.', so a writer's
  * ".part" or ".name.png.tmp" is never read, and no symbolic link is
  * followed below DIR.
@@ -37,10 +37,12 @@ typedef struct watch_dir watch_dir;
 
 /* Starts watching root and every folder under it; holds the stop signals
  * from here to watch_dir_close (call it before any thread is started, so
- * that every thread holds them). note_cmd names the command in warnings
- * printed on stderr (events the kernel dropped, a folder that cannot be
- * watched). */
-effad_status watch_dir_open(watch_dir **w, const char *root, const char *note_cmd, effad_error *e);
+ * that every thread holds them). With existing, the images already under
+ * root come first (sorted by path; the watch is set before they are
+ * listed, so none falls between the two). note_cmd names the command in
+ * warnings printed on stderr (events the kernel dropped, a folder that
+ * cannot be watched). */
+effad_status watch_dir_open(watch_dir **w, const char *root, int existing, const char *note_cmd, effad_error *e);
 /* Waits for the next image: *path (valid until the next call) is its path
  * (root/...), *rel the part below root; *path is NULL when a stop signal
  * has come. An error when root itself is removed or moved away. */

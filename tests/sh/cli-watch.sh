@@ -6,7 +6,8 @@
 #    dot-name, a folder made and filled (mkdir -p), a whole folder moved in,
 #    a watched folder renamed and then written into;
 #  - never: a dot-name, a file that is not an image, a FIFO with an
-#    image's name (noted), what was there before;
+#    image's name (noted), what was there before (unless --watch-existing:
+#    that first, sorted by path);
 #  - a corrupt image gets an error record and the watch goes on;
 #  - a record is the batch score of the same file, bit for bit; figures are
 #    named after the path below DIR and exist when the record is read;
@@ -105,6 +106,24 @@ grep -q "\"file\":\"$T/hot2/inhand.png\",\"score\"" "$T/out3" || bad "in hand: n
 case $(tail -n 1 "$T/out3") in '{"kind":"summary","images":1,"scored":1,'*) ;; *) bad "in hand: summary: $(tail -n 1 "$T/out3")" ;; esac
 [ -f "$T/figs2/inhand.png" ] || bad "in hand: no figure"
 [ -z "$(find "$T/figs2" -name '*.tmp.*')" ] || bad "in hand: temp files left"
+
+# --watch-existing: what is there first, sorted by path, then what arrives
+mkdir -p "$T/hot3/old"
+cp $I/png-c0-d8.png "$T/hot3/old/a.png"; cp $I/png-c2-d8.png "$T/hot3/b.png"; cp $I/bmp-24.bmp "$T/hot3/.c.bmp"
+timeout 120 $RUNNER "$B/effad" score "$T/a.gauss" "$T/m.efm" --watch "$T/hot3" --watch-existing --json \
+    >"$T/out4" 2>"$T/err4" &
+pid=$!
+wait_records "$T/out4" 2
+cp $I/png-c4-d8.png "$T/hot3/old/new.png"
+wait_records "$T/out4" 3
+kill -TERM $pid
+wait $pid
+rc=$?
+[ "$rc" -eq 0 ] || bad "existing: exit status $rc: $(cat "$T/err4")"
+[ "$(grep -o '"file":"[^"]*"' "$T/out4" | sed 's|.*/hot3/||' | tr '\n' ' ')" = 'b.png" old/a.png" old/new.png" ' ] ||
+    bad "existing: $(grep -o '"file":"[^"]*"' "$T/out4" | tr '\n' ' ')"
+expect_fail "--watch-existing alone" "--watch-existing goes with --watch DIR" \
+    effad score "$T/a.gauss" "$T/m.efm" --watch-existing $I/png-c0-d8.png
 
 # the watched folder removed: an error naming it
 mkdir "$T/gone"
