@@ -70,7 +70,7 @@ static void note(const watch_dir *w, const char *what, const char *path)
 static int has_prefix(const char *path, const char *dir)
 {
     size_t n = strlen(dir);
-    return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
+    return !strncmp(path, dir, n) && ((n && dir[n - 1] == '/') || path[n] == '/' || path[n] == '\0');
 }
 
 static char *join(const char *dir, const char *name)
@@ -79,8 +79,8 @@ static char *join(const char *dir, const char *name)
     char *p = malloc(a + b + 2);
     if (!p) return NULL;
     memcpy(p, dir, a);
-    p[a] = '/';
-    memcpy(p + a + 1, name, b + 1);
+    if (!a || dir[a - 1] != '/') p[a++] = '/';   /* the root "/" has its slash */
+    memcpy(p + a, name, b + 1);
     return p;
 }
 
@@ -312,7 +312,7 @@ effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, e
             }
             w->current = a.path;
             *path = a.path;
-            *rel = a.path + (has_prefix(a.path, w->root) ? w->root_len + 1 : 0);
+            *rel = a.path + (has_prefix(a.path, w->root) ? w->root_len + (w->root[w->root_len - 1] != '/') : 0);
             return EFFAD_OK;
         }
         if (w->buf_pos < w->buf_len) {
