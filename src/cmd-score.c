@@ -59,7 +59,9 @@ static int help(void)
            "                       --watch-existing: those first (sorted), with no gap between\n"
            "                       them and the watch. SIGINT / SIGTERM / SIGHUP end the watch after\n"
            "                       the image in hand, with the summary and exit status below.\n"
-           "                       Linux (inotify); a network share's remote writers are not seen\n");
+           "                       Linux (inotify); a network share's remote writers are not seen:\n"
+           "  --watch-poll SECONDS list the folder that often instead (NFS, SMB): an image is\n"
+           "                       taken once unchanged for one whole interval\n");
     printf(
            "  --preprocess NAME    insist on a preset (refused unless the model was fitted with it)\n"
            "  --threads N, --isa NAME, --quiet\n"
@@ -237,6 +239,7 @@ int cmd_score(int argc, char **argv)
     const char *inputs[256];
     int n_inputs = 0, json = 0, csv = 0, fail_on = 0, quiet = 0, map_max = 0, stream = 0, watch_existing = 0;
     int verdict = -1;   /* -1: by the model */
+    double watch_poll = 0;   /* --watch-poll: seconds between listings */
     pipeline_options po = { .threads = 1, .rgb16 = IMAGE_RGB_SCALE };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : 0;
@@ -252,6 +255,11 @@ int cmd_score(int argc, char **argv)
         else if (!strcmp(a, "--stream")) stream = 1;
         else if (!strcmp(a, "--watch") && v) { watch = v; i++; }
         else if (!strcmp(a, "--watch-existing")) watch_existing = 1;
+        else if (!strcmp(a, "--watch-poll") && v) {
+            if (!cli_parse_double(v, &watch_poll) || !(watch_poll >= 0.05 && watch_poll <= 3600))
+                return cli_usage_error("score", "bad --watch-poll '%s' (seconds between listings, 0.05 to 3600)", v);
+            i++;
+        }
         else if (!strcmp(a, "--preprocess") && v) { preset_opt = v; i++; }
         else if (!strcmp(a, "--save-maps") && v) { save_maps = v; i++; }
         else if (!strcmp(a, "--score") && v) {
@@ -272,7 +280,8 @@ int cmd_score(int argc, char **argv)
     }
     if (stream && (n_inputs > 1 || (n_inputs == 1 && strcmp(inputs[0], "-"))))
         return cli_usage_error("score", "--stream reads the images from standard input: give '-' or no images%s", "");
-    if (watch_existing && !watch) return cli_usage_error("score", "--watch-existing goes with --watch DIR%s", "");
+    if ((watch_existing || watch_poll > 0) && !watch)
+        return cli_usage_error("score", "--watch-existing and --watch-poll go with --watch DIR%s", "");
     if (watch && (stream || n_inputs))
         return cli_usage_error("score", "--watch takes the images from its folder: no --stream and no images%s", "");
     if (stream && !n_inputs) inputs[n_inputs++] = "-";
@@ -331,7 +340,7 @@ int cmd_score(int argc, char **argv)
                       .stream = stream,
                       .out = { stdout, json ? SCORE_JSON : csv ? SCORE_CSV : SCORE_TEXT, quiet, &d, maps, threshold } };
     /* before any thread starts, so that every thread holds the stop signals */
-    if (watch && watch_dir_open(&watcher, watch, watch_existing, "score", &e)) goto done;
+    if (watch && watch_dir_open(&watcher, watch, watch_existing, watch_poll, "score", &e)) goto done;
     score_output_header(&run.out, gauss_path, th_name, verdict);
     if (stream) fflush(stdout);
     if (detector_workers_open(&run.dw, &d, stream ? 1 : pipeline_workers_wanted(po.threads, list.n), map_max, &e) ||

@@ -50,8 +50,7 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Sorted names in dir (without . entries); *names malloc'd. */
-static effad_status read_dir(const char *dir, char ***names, size_t *n, effad_error *e)
+effad_status dataset_read_dir(const char *dir, char ***names, size_t *n, effad_error *e)
 {
     DIR *d = opendir(dir);
     if (!d) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot open directory: %s", dir, strerror(errno));
@@ -63,20 +62,38 @@ static effad_status read_dir(const char *dir, char ***names, size_t *n, effad_er
         if (*n == cap) {
             cap = cap ? 2 * cap : 64;
             char **q = realloc(*names, cap * sizeof *q);
-            if (!q) { closedir(d); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
+            if (!q) break;
             *names = q;
         }
-        if (!((*names)[(*n)++] = strdup(de->d_name))) { closedir(d); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
+        if (!((*names)[*n] = strdup(de->d_name))) break;
+        (*n)++;
+    }
+    if (de) {   /* out of memory: nothing half-listed is handed back */
+        closedir(d);
+        dataset_free_names(*names, *n);
+        *names = 0; *n = 0;
+        return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory listing %s", dir);
     }
     closedir(d);
     if (*n) qsort(*names, *n, sizeof **names, cmp_str);
     return EFFAD_OK;
 }
 
-static void free_names(char **names, size_t n)
+void dataset_free_names(char **names, size_t n)
 {
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
+}
+
+char *dataset_path_join(const char *dir, const char *name)
+{
+    size_t a = strlen(dir), b = strlen(name);
+    char *p = malloc(a + b + 2);
+    if (!p) return NULL;
+    memcpy(p, dir, a);
+    if (!a || dir[a - 1] != '/') p[a++] = '/';
+    memcpy(p + a, name, b + 1);
+    return p;
 }
 
 /* ------------------------------------------------- each file once, no loops */
@@ -157,7 +174,7 @@ static effad_status walk(image_list *l, walk_path *wp, const char *dir, int foll
 {
     char **names;
     size_t n;
-    effad_status s = read_dir(dir, &names, &n, e);
+    effad_status s = dataset_read_dir(dir, &names, &n, e);
     if (s) return s;
     for (size_t i = 0; i < n && !s; i++) {
         char path[4096];
@@ -181,7 +198,7 @@ static effad_status walk(image_list *l, walk_path *wp, const char *dir, int foll
             s = add_file(l, path, &st, e);
         }
     }
-    free_names(names, n);
+    dataset_free_names(names, n);
     return s;
 }
 
@@ -226,14 +243,14 @@ effad_status dataset_mvtec_test(image_list *l, const char *root, effad_error *e)
         return effad_fail(e, EFFAD_ERR_ARG, "%s: not an MVTec-AD layout (no test/ directory with test/good and test/<defect>)", root);
     char **names;
     size_t n;
-    effad_status s = read_dir(test, &names, &n, e);
+    effad_status s = dataset_read_dir(test, &names, &n, e);
     if (s) return s;
     /* "good" is type 0 so that reports list it first */
     l->type_name = calloc(n + 1, sizeof *l->type_name);
-    if (!l->type_name) { free_names(names, n); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
+    if (!l->type_name) { dataset_free_names(names, n); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
     int have_good = 0;
     for (size_t i = 0; i < n; i++) if (!strcmp(names[i], "good")) have_good = 1;
-    if (!have_good) { free_names(names, n); return effad_fail(e, EFFAD_ERR_ARG, "%s: no test/good directory: AUROC needs good test images", root); }
+    if (!have_good) { dataset_free_names(names, n); return effad_fail(e, EFFAD_ERR_ARG, "%s: no test/good directory: AUROC needs good test images", root); }
     l->type_name[l->n_types++] = strdup("good");
     for (size_t pass = 0; pass < 2 && !s; pass++)
         for (size_t i = 0; i < n && !s; i++) {
@@ -257,7 +274,7 @@ effad_status dataset_mvtec_test(image_list *l, const char *root, effad_error *e)
             if ((s = walk_both(l, &wp, dir, e))) break;
             for (size_t k = before; k < l->n; k++) { l->label[k] = !good; l->type[k] = type; }
         }
-    free_names(names, n);
+    dataset_free_names(names, n);
     if (s) return s;
     if (l->n_types < 2) return effad_fail(e, EFFAD_ERR_ARG, "%s: test/ holds no defect directory besides good", root);
     return EFFAD_OK;

@@ -40,5 +40,13 @@ effad_status dataset_collect(image_list *l, const char *const *paths, int n_path
 /* ROOT/test/<type>/ of an MVTec-AD layout, labelled and typed. */
 effad_status dataset_mvtec_test(image_list *l, const char *root, effad_error *e);
 void dataset_free(image_list *l);
+/* The names in dir, sorted (strcmp), without those starting with '.'
+ * (hidden files, a writer's temp names, "." and ".."); *names and each
+ * name malloc'd, freed by dataset_free_names. */
+effad_status dataset_read_dir(const char *dir, char ***names, size_t *n, effad_error *e);
+void dataset_free_names(char **names, size_t n);
+/* dir/name, malloc'd (NULL when out of memory); no second slash after a
+ * dir that ends in one. */
+char *dataset_path_join(const char *dir, const char *name);
 
 #endif

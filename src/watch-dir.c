@@ -8,9 +8,10 @@
 
 #ifndef __linux__
 
-effad_status watch_dir_open(watch_dir **w, const char *root, int existing, const char *note_cmd, effad_error *e)
+effad_status watch_dir_open(watch_dir **w, const char *root, int existing, double poll_seconds, const char *note_cmd,
+                            effad_error *e)
 {
-    (void)existing; (void)note_cmd;
+    (void)existing; (void)poll_seconds; (void)note_cmd;
     *w = NULL;
     return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s: watching a folder needs Linux (inotify); feed paths to --stream instead", root);
 }
@@ -23,7 +24,6 @@ void watch_dir_close(watch_dir *w) { (void)w; }
 
 #else
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -32,7 +32,10 @@ void watch_dir_close(watch_dir *w) { (void)w; }
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
 #include "dataset.h"
+#include "watch-poll.h"
 
 #define WATCH_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF)
 #define WATCH_MAX_DEPTH 64
@@ -52,6 +55,8 @@ struct watch_dir {
     size_t q_head, q_n, q_cap;
     char *current;            /* the path last handed out */
     int stopped;              /* a stop signal came */
+    watch_poll *poll;         /* --watch-poll: listings instead of inotify */
+    double poll_seconds, next_listing;
     /* a folder moved away from under a watched one, until its other half
      * (moved to a watched folder: a rename inside the tree) is read */
     uint32_t moved_cookie;
@@ -71,17 +76,6 @@ static int has_prefix(const char *path, const char *dir)
 {
     size_t n = strlen(dir);
     return !strncmp(path, dir, n) && ((n && dir[n - 1] == '/') || path[n] == '/' || path[n] == '\0');
-}
-
-static char *join(const char *dir, const char *name)
-{
-    size_t a = strlen(dir), b = strlen(name);
-    char *p = malloc(a + b + 2);
-    if (!p) return NULL;
-    memcpy(p, dir, a);
-    if (!a || dir[a - 1] != '/') p[a++] = '/';   /* the root "/" has its slash */
-    memcpy(p + a, name, b + 1);
-    return p;
 }
 
 static effad_status enqueue(watch_dir *w, char *path, int check_writer, effad_error *e)
@@ -125,8 +119,6 @@ static void unwatch_tree(watch_dir *w, const char *path)
         } else i++;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 /* Watches path and the folders under it; with take, queues the images
  * already there (sorted), to be checked for a writer when handed out. */
 static effad_status watch_tree(watch_dir *w, const char *path, int is_root, int take, int depth, effad_error *e)
@@ -156,27 +148,14 @@ static effad_status watch_tree(watch_dir *w, const char *path, int is_root, int 
         }
         w->dir[w->n_dir++] = (watched){ wd, copy };
     }
-    DIR *dh = opendir(path);
-    if (!dh) return EFFAD_OK;   /* removed meanwhile: its IN_IGNORED will come */
-    char **names = NULL;
-    size_t n = 0, cap = 0;
+    char **names;
+    size_t n;
+    effad_error why = { 0 };
+    if (dataset_read_dir(path, &names, &n, &why))   /* removed meanwhile: its IN_IGNORED will come */
+        return why.status == EFFAD_ERR_NOMEM ? (*e = why, why.status) : EFFAD_OK;
     effad_status s = EFFAD_OK;
-    struct dirent *de;
-    while (!s && (de = readdir(dh))) {
-        if (de->d_name[0] == '.') continue;
-        if (n == cap) {
-            cap = cap ? 2 * cap : 32;
-            char **q = realloc(names, cap * sizeof *q);
-            if (!q) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); break; }
-            names = q;
-        }
-        if (!(names[n] = strdup(de->d_name))) s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
-        else n++;
-    }
-    closedir(dh);
-    if (n) qsort(names, n, sizeof *names, cmp_str);
     for (size_t i = 0; i < n && !s; i++) {
-        char *p = join(path, names[i]);
+        char *p = dataset_path_join(path, names[i]);
         struct stat st;
         if (!p) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); break; }
         if (lstat(p, &st) != 0) { free(p); continue; }
@@ -184,8 +163,7 @@ static effad_status watch_tree(watch_dir *w, const char *path, int is_root, int 
         else if (take && S_ISREG(st.st_mode) && dataset_is_image_name(names[i])) s = enqueue(w, p, 1, e);
         else free(p);
     }
-    for (size_t i = 0; i < n; i++) free(names[i]);
-    free(names);
+    dataset_free_names(names, n);
     return s;
 }
 
@@ -216,7 +194,7 @@ static effad_status on_event(watch_dir *w, const struct inotify_event *ev, effad
     if (!ev->len || ev->name[0] == '.') return EFFAD_OK;
     const int moved_in = (ev->mask & IN_MOVED_TO) != 0;
     if (!(ev->mask & IN_MOVED_TO) || !(ev->mask & IN_ISDIR) || ev->cookie != w->moved_cookie) settle_move(w);
-    char *path = join(d->path, ev->name);
+    char *path = dataset_path_join(d->path, ev->name);
     if (!path) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
     if (ev->mask & IN_ISDIR) {
         effad_status s = EFFAD_OK;
@@ -290,6 +268,40 @@ static int stop_signal_came(watch_dir *w, int wait_ms, int *events_ready)
     return 1;
 }
 
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static effad_status take_listed(void *ctx, char *path, effad_error *e)
+{
+    return enqueue(ctx, path, 1, e);
+}
+
+/* Where root is on a network file system, inotify sees only what this
+ * machine writes there: say so, and what to do (statfs's f_type, the
+ * kernel's magic numbers). */
+static void warn_if_remote(const watch_dir *w)
+{
+    static const struct { uint32_t magic; const char *name; } remote[] = {
+        { 0x6969, "NFS" }, { 0x517B, "SMB" }, { 0xFF534D42, "CIFS" }, { 0xFE534D42, "SMB2" },
+        { 0x65735546, "FUSE (sshfs and the like)" }, { 0x01021997, "9P" }, { 0x00C36400, "Ceph" },
+        { 0x5346414F, "AFS" },
+    };
+    struct statfs fs;
+    if (statfs(w->root, &fs) != 0) return;
+    for (size_t i = 0; i < sizeof remote / sizeof *remote; i++)
+        if ((uint32_t)fs.f_type == remote[i].magic) {
+            char why[240];
+            snprintf(why, sizeof why, "on %s: images other machines write there are not seen (inotify sees only "
+                     "this machine's writes); --watch-poll SECONDS lists the folder instead", remote[i].name);
+            note(w, why, w->root);
+            return;
+        }
+}
+
 effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, effad_error *e)
 {
     free(w->current);
@@ -315,6 +327,15 @@ effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, e
             *rel = a.path + (has_prefix(a.path, w->root) ? w->root_len + (w->root[w->root_len - 1] != '/') : 0);
             return EFFAD_OK;
         }
+        if (w->poll) {
+            double wait = w->next_listing - now_seconds();
+            if (wait > 0 && stop_signal_came(w, (int)(wait * 1000) + 1, NULL)) return EFFAD_OK;
+            if (now_seconds() < w->next_listing) continue;
+            w->next_listing = now_seconds() + w->poll_seconds;
+            effad_status s = watch_poll_scan(w->poll, take_listed, w, e);
+            if (s) return s;
+            continue;
+        }
         if (w->buf_pos < w->buf_len) {
             const struct inotify_event *ev = (const struct inotify_event *)(w->buf + w->buf_pos);
             w->buf_pos += sizeof *ev + ev->len;
@@ -334,7 +355,8 @@ effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, e
     }
 }
 
-effad_status watch_dir_open(watch_dir **out, const char *root, int existing, const char *note_cmd, effad_error *e)
+effad_status watch_dir_open(watch_dir **out, const char *root, int existing, double poll_seconds, const char *note_cmd,
+                            effad_error *e)
 {
     *out = NULL;
     struct stat st;
@@ -357,9 +379,16 @@ effad_status watch_dir_open(watch_dir **out, const char *root, int existing, con
     effad_status s = EFFAD_OK;
     if ((w->sfd = signalfd(-1, &stop, SFD_CLOEXEC)) < 0)
         s = effad_fail(e, EFFAD_ERR_IO, "cannot wait for signals: %s", strerror(errno));
-    else if ((w->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0)
+    else if (poll_seconds > 0) {
+        w->poll_seconds = poll_seconds;
+        w->next_listing = now_seconds() + poll_seconds;
+        s = watch_poll_open(&w->poll, w->root, existing, e);
+    } else if ((w->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0)
         s = effad_fail(e, EFFAD_ERR_IO, "%s: cannot watch: %s", root, strerror(errno));
-    else s = watch_tree(w, w->root, 1, existing, 0, e);
+    else {
+        warn_if_remote(w);
+        s = watch_tree(w, w->root, 1, existing, 0, e);
+    }
     if (s) { watch_dir_close(w); return s; }
     *out = w;
     return EFFAD_OK;
@@ -369,6 +398,7 @@ void watch_dir_close(watch_dir *w)
 {
     if (!w) return;
     if (w->ifd >= 0) close(w->ifd);
+    watch_poll_close(w->poll);
     if (w->sfd >= 0) close(w->sfd);
     /* Once stopped by a signal, the stop signals stay held while the
      * command finishes: a second one (timeout(1) sends its SIGTERM to the

@@ -26,7 +26,8 @@
  *
  * Linux only (inotify); elsewhere watch_dir_open says so. A folder on a
  * network share does not see its remote writers (inotify sees only this
- * machine's): watch a local folder, or feed paths to `score --stream`.
+ * machine's): watch_dir_open warns when root is on NFS, SMB and the like,
+ * and poll_seconds lists the folder instead (watch-poll.h).
  */
 #ifndef EFFAD_WATCH_DIR_H
 #define EFFAD_WATCH_DIR_H
@@ -41,8 +42,10 @@ typedef struct watch_dir watch_dir;
  * root come first (sorted by path; the watch is set before they are
  * listed, so none falls between the two). note_cmd names the command in
  * warnings printed on stderr (events the kernel dropped, a folder that
- * cannot be watched). */
-effad_status watch_dir_open(watch_dir **w, const char *root, int existing, const char *note_cmd, effad_error *e);
+ * cannot be watched). poll_seconds > 0: the folder is listed that often
+ * instead (watch-poll.h), for network shares. */
+effad_status watch_dir_open(watch_dir **w, const char *root, int existing, double poll_seconds, const char *note_cmd,
+                            effad_error *e);
 /* Waits for the next image: *path (valid until the next call) is its path
  * (root/...), *rel the part below root; *path is NULL when a stop signal
  * has come. An error when root itself is removed or moved away. */

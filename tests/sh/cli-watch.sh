@@ -15,7 +15,10 @@
 #    image), no temp file left; one that comes while an image is in hand
 #    lets that image finish (record, figures) first;
 #  - the watched folder removed is an error; --watch beside images, on a
-#    file or on nothing is refused by name.
+#    file or on nothing is refused by name;
+#  - --watch-poll (for network shares) takes an image once unchanged for a
+#    whole listing interval: a slow writer's image whole, nothing renamed
+#    twice, a file written again in place again.
 NAME=cli-watch
 . "$(dirname "$0")/lib/cli.sh"
 
@@ -122,8 +125,40 @@ rc=$?
 [ "$rc" -eq 0 ] || bad "existing: exit status $rc: $(cat "$T/err4")"
 [ "$(grep -o '"file":"[^"]*"' "$T/out4" | sed 's|.*/hot3/||' | tr '\n' ' ')" = 'b.png" old/a.png" old/new.png" ' ] ||
     bad "existing: $(grep -o '"file":"[^"]*"' "$T/out4" | tr '\n' ' ')"
-expect_fail "--watch-existing alone" "--watch-existing goes with --watch DIR" \
+expect_fail "--watch-existing alone" "--watch-existing and --watch-poll go with --watch DIR" \
     effad score "$T/a.gauss" "$T/m.efm" --watch-existing $I/png-c0-d8.png
+expect_fail "--watch-poll 0" "bad --watch-poll '0' (seconds between listings, 0.05 to 3600)" \
+    effad score "$T/a.gauss" "$T/m.efm" --watch "$H" --watch-poll 0
+
+# --watch-poll (a network share, where inotify sees nothing of other
+# machines' writes): listed every 0.4 s, an image is taken once unchanged
+# for a whole interval -- a writer that pauses 0.1 s between pieces is not
+# read half-way; what was there first is not taken, nor a file renamed
+# (known by inode), nor a FIFO; a file written again in place is
+mkdir "$T/share"
+cp $I/png-c0-d8.png "$T/share/there.png"
+timeout 120 $RUNNER "$B/effad" score "$T/a.gauss" "$T/m.efm" --watch "$T/share" --watch-poll 0.4 --json \
+    >"$T/out5" 2>"$T/err5" &
+pid=$!
+wait_header "$T/out5"
+src=$I/png-pil.png
+# each piece appended by a new open, so no writer holds the file between
+# pieces: only the interval rule keeps it from being read half-way
+for k in 0 1 2 3 4 5 6; do tail -c +$((k * 500 + 1)) $src | head -c 500 >> "$T/share/slow.png"; sleep 0.1; done
+mkdir "$T/share/lot"; cp $I/png-c2-d8.png "$T/share/lot/a.png"; mkfifo "$T/share/f.png"
+wait_records "$T/out5" 2
+mv "$T/share/lot/a.png" "$T/share/lot/renamed.png"
+sleep 1.5
+cp $I/png-c4-d8.png "$T/share/there.png"                       # written again in place
+wait_records "$T/out5" 3
+kill -TERM $pid
+wait $pid
+rc=$?
+[ "$rc" -eq 0 ] || bad "poll: exit status $rc: $(cat "$T/err5")"
+[ "$(grep -o '"file":"[^"]*","score"' "$T/out5" | sed 's|.*/share/||' | sort | tr '\n' ' ')" = 'lot/a.png","score" slow.png","score" there.png","score" ' ] ||
+    bad "poll: $(cat "$T/out5")"
+b=$(effad score "$T/a.gauss" "$T/m.efm" "$T/share/slow.png" --json 2>/dev/null | grep '"file"')
+[ "$(grep slow.png "$T/out5")" = "$b" ] || bad "poll: slow.png's record is not the batch's"
 
 # the watched folder removed: an error naming it
 mkdir "$T/gone"

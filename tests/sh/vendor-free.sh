@@ -2,7 +2,7 @@
 # The vendor-free audit (see vendor_free.md), enforced:
 #  1. product code includes only C11 / POSIX / compiler-intrinsic headers
 #     (and Linux's sys/auxv.h, for the aarch64 dot-product check,
-#     sys/inotify.h and sys/signalfd.h, for score --watch, and glibc's
+#     sys/inotify.h, sys/signalfd.h and sys/vfs.h, for score --watch, and glibc's
 #     malloc.h, for mallopt in src/main.c under __GLIBC__);
 #  2. no tracked file carries a third-party licence or copyright notice;
 #  3. no tracked vendor/, third_party/, external/ or node_modules/ tree.
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/../.." || exit 2
 bad=0
 in_git=0
 git rev-parse --is-inside-work-tree >/dev/null 2>&1 && in_git=1
-allowed='assert|ctype|errno|float|inttypes|limits|locale|math|setjmp|signal|stdalign|stdarg|stdatomic|stdbool|stddef|stdint|stdio|stdlib|stdnoreturn|string|time|wchar|fcntl|unistd|pthread|dirent|sched|sys/mman|sys/stat|sys/types|sys/time|sys/resource|sys/wait|sys/auxv|sys/inotify|sys/signalfd|poll|malloc|immintrin|cpuid|arm_neon|arm_acle|x86intrin'
+allowed='assert|ctype|errno|float|inttypes|limits|locale|math|setjmp|signal|stdalign|stdarg|stdatomic|stdbool|stddef|stdint|stdio|stdlib|stdnoreturn|string|time|wchar|fcntl|unistd|pthread|dirent|sched|sys/mman|sys/stat|sys/types|sys/time|sys/resource|sys/wait|sys/auxv|sys/inotify|sys/signalfd|sys/vfs|poll|malloc|immintrin|cpuid|arm_neon|arm_acle|x86intrin'
 if [ $in_git = 1 ]; then files=$(git ls-files 'ops/*.[ch]' 'engine/*.[ch]' 'convert/*.[ch]' 'src/*.[ch]')
 else files=$(find ops engine convert src -name '*.[ch]'); fi
 [ -n "$files" ] || { echo "vendor-free: no product source found"; exit 1; }

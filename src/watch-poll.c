@@ -1,0 +1,153 @@
+/* The images that arrive in a folder, by listing it again and again
+ * (watch-poll.h): a table of the files seen, by device and inode, rebuilt
+ * at every listing from the one before. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
+#include "dataset.h"
+#include "watch-poll.h"
+
+#define POLL_MAX_DEPTH 64
+
+enum { SEEN_TAKEN, SEEN_CHANGING };   /* taken (or there before), or new / changed since the last listing */
+
+typedef struct {
+    uint64_t dev, ino;     /* 0, 0: an empty slot */
+    int64_t size, sec, nsec;
+    int state;
+} seen_file;
+
+typedef struct {
+    seen_file *slot;
+    size_t cap, n;         /* cap a power of two, n <= cap / 2 */
+} seen_table;
+
+struct watch_poll {
+    char *root;
+    seen_table now, before;
+    int first, existing;
+};
+
+static size_t slot_of(const seen_table *t, uint64_t dev, uint64_t ino)
+{
+    uint64_t h = (ino ^ (dev << 32 | dev >> 32)) * 0x9E3779B97F4A7C15ull;
+    size_t i = (size_t)(h >> 17) & (t->cap - 1);
+    while ((t->slot[i].dev | t->slot[i].ino) != 0 && (t->slot[i].dev != dev || t->slot[i].ino != ino))
+        i = (i + 1) & (t->cap - 1);
+    return i;
+}
+
+static const seen_file *find(const seen_table *t, uint64_t dev, uint64_t ino)
+{
+    if (!t->cap) return NULL;
+    const seen_file *f = &t->slot[slot_of(t, dev, ino)];
+    return (f->dev | f->ino) != 0 ? f : NULL;
+}
+
+static effad_status put(seen_table *t, const seen_file *f, effad_error *e)
+{
+    if (2 * (t->n + 1) > t->cap) {
+        seen_table g = { calloc(t->cap ? 2 * t->cap : 256, sizeof *g.slot), t->cap ? 2 * t->cap : 256, 0 };
+        if (!g.slot) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory listing the watched folder");
+        for (size_t i = 0; i < t->cap; i++)
+            if ((t->slot[i].dev | t->slot[i].ino) != 0) { g.slot[slot_of(&g, t->slot[i].dev, t->slot[i].ino)] = t->slot[i]; g.n++; }
+        free(t->slot);
+        *t = g;
+    }
+    seen_file *s = &t->slot[slot_of(t, f->dev, f->ino)];
+    if ((s->dev | s->ino) == 0) t->n++;   /* two names of one file: the later wins */
+    *s = *f;
+    return EFFAD_OK;
+}
+
+typedef struct {
+    watch_poll *p;
+    effad_status (*add)(void *ctx, char *path, effad_error *e);
+    void *ctx;
+} listing;
+
+/* One file: new, changed, or unchanged since the listing before. */
+static effad_status visit(listing *l, char *path, const struct stat *st, effad_error *e)
+{
+    watch_poll *p = l->p;
+    seen_file f = { (uint64_t)st->st_dev, (uint64_t)st->st_ino, (int64_t)st->st_size, (int64_t)st->st_mtim.tv_sec,
+                    (int64_t)st->st_mtim.tv_nsec, SEEN_CHANGING };
+    if (!f.dev && !f.ino) f.ino = 1;   /* keep the empty-slot marker free */
+    const seen_file *b = find(&p->before, f.dev, f.ino);
+    int take = 0;
+    if (!b) f.state = p->first && !p->existing ? SEEN_TAKEN : SEEN_CHANGING;
+    else if (b->size != f.size || b->sec != f.sec || b->nsec != f.nsec) f.state = SEEN_CHANGING;
+    else if (b->state == SEEN_CHANGING) { f.state = SEEN_TAKEN; take = 1; }   /* unchanged for a whole interval */
+    else f.state = SEEN_TAKEN;
+    effad_status s = put(&p->now, &f, e);
+    if (!s && take) { s = l->add(l->ctx, path, e); path = NULL; }
+    free(path);
+    return s;
+}
+
+static effad_status walk(listing *l, const char *dir, int depth, effad_error *e)
+{
+    char **names;
+    size_t n;
+    effad_error why = { 0 };
+    if (dataset_read_dir(dir, &names, &n, &why))   /* gone or unreadable now: the next listing sees */
+        return why.status == EFFAD_ERR_NOMEM ? (*e = why, why.status) : EFFAD_OK;
+    effad_status s = EFFAD_OK;
+    for (size_t i = 0; i < n && !s; i++) {
+        char *path = dataset_path_join(dir, names[i]);
+        struct stat st;
+        if (!path) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); break; }
+        if (lstat(path, &st) != 0) { free(path); continue; }
+        if (S_ISDIR(st.st_mode) && depth < POLL_MAX_DEPTH) { s = walk(l, path, depth + 1, e); free(path); }
+        else if (S_ISREG(st.st_mode) && dataset_is_image_name(names[i])) s = visit(l, path, &st, e);
+        else free(path);
+    }
+    dataset_free_names(names, n);
+    return s;
+}
+
+effad_status watch_poll_scan(watch_poll *p, effad_status (*add)(void *ctx, char *path, effad_error *e), void *ctx,
+                             effad_error *e)
+{
+    struct stat st;
+    if (stat(p->root, &st) != 0 || !S_ISDIR(st.st_mode))
+        return effad_fail(e, EFFAD_ERR_IO, "%s: the watched folder was removed or moved away", p->root);
+    free(p->before.slot);
+    p->before = p->now;
+    memset(&p->now, 0, sizeof p->now);
+    listing l = { p, add, ctx };
+    effad_status s = walk(&l, p->root, 0, e);
+    p->first = 0;
+    return s;
+}
+
+static effad_status refuse(void *ctx, char *path, effad_error *e)
+{
+    (void)ctx; (void)e;
+    free(path);   /* the first listing takes nothing: a file is taken once unchanged at a later one */
+    return EFFAD_OK;
+}
+
+effad_status watch_poll_open(watch_poll **out, const char *root, int existing, effad_error *e)
+{
+    *out = NULL;
+    watch_poll *p = calloc(1, sizeof *p);
+    if (!p || !(p->root = strdup(root))) { free(p); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
+    p->first = 1;
+    p->existing = existing;
+    effad_status s = watch_poll_scan(p, refuse, NULL, e);
+    if (s) { watch_poll_close(p); return s; }
+    *out = p;
+    return EFFAD_OK;
+}
+
+void watch_poll_close(watch_poll *p)
+{
+    if (!p) return;
+    free(p->now.slot);
+    free(p->before.slot);
+    free(p->root);
+    free(p);
+}
