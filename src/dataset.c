@@ -96,6 +96,27 @@ char *dataset_path_join(const char *dir, const char *name)
     return p;
 }
 
+effad_status dataset_list_entries(const char *dir, dataset_entry_fn on_dir, dataset_entry_fn on_image, void *ctx,
+                                  effad_error *e)
+{
+    char **names;
+    size_t n;
+    effad_error why = { 0 };
+    if (dataset_read_dir(dir, &names, &n, &why)) return why.status == EFFAD_ERR_NOMEM ? (*e = why, why.status) : EFFAD_OK;
+    effad_status s = EFFAD_OK;
+    for (size_t i = 0; i < n && !s; i++) {
+        char *path = dataset_path_join(dir, names[i]);
+        struct stat st;
+        if (!path) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); break; }
+        if (lstat(path, &st) != 0) free(path);
+        else if (S_ISDIR(st.st_mode)) s = on_dir(ctx, path, &st, e);
+        else if (S_ISREG(st.st_mode) && dataset_is_image_name(names[i])) s = on_image(ctx, path, &st, e);
+        else free(path);
+    }
+    dataset_free_names(names, n);
+    return s;
+}
+
 /* ------------------------------------------------- each file once, no loops */
 
 /* An open-addressing set of (device, inode), kept at most half full: a

@@ -16,6 +16,7 @@
 #define EFFAD_DATASET_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include "effad.h"
 
 typedef struct image_list {
@@ -48,5 +49,14 @@ void dataset_free_names(char **names, size_t n);
 /* dir/name, malloc'd (NULL when out of memory); no second slash after a
  * dir that ends in one. */
 char *dataset_path_join(const char *dir, const char *name);
+/* One level of a watched tree (watch-dir.c, watch-poll.c): dir's entries
+ * in dataset_read_dir's order, each by lstat (no link followed): a folder
+ * to on_dir, a regular file with an image's name to on_image, with its
+ * path (malloc'd, handed over) and stat; others left out. A folder that
+ * cannot be listed now (removed meanwhile) lists nothing; out of memory,
+ * or a callback's failure, stops with that status. */
+typedef effad_status (*dataset_entry_fn)(void *ctx, char *path, const struct stat *st, effad_error *e);
+effad_status dataset_list_entries(const char *dir, dataset_entry_fn on_dir, dataset_entry_fn on_image, void *ctx,
+                                  effad_error *e);
 
 #endif

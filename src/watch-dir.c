@@ -119,6 +119,27 @@ static void unwatch_tree(watch_dir *w, const char *path)
         } else i++;
 }
 
+typedef struct { watch_dir *w; int take, depth; } tree_walk;
+
+static effad_status watch_tree(watch_dir *w, const char *path, int is_root, int take, int depth, effad_error *e);
+
+static effad_status tree_dir(void *ctx, char *path, const struct stat *st, effad_error *e)
+{
+    const tree_walk *t = ctx;
+    (void)st;
+    effad_status s = watch_tree(t->w, path, 0, t->take, t->depth + 1, e);
+    free(path);
+    return s;
+}
+
+static effad_status tree_image(void *ctx, char *path, const struct stat *st, effad_error *e)
+{
+    const tree_walk *t = ctx;
+    (void)st;
+    if (!t->take) { free(path); return EFFAD_OK; }
+    return enqueue(t->w, path, 1, e);
+}
+
 /* Watches path and the folders under it; with take, queues the images
  * already there (sorted), to be checked for a writer when handed out. */
 static effad_status watch_tree(watch_dir *w, const char *path, int is_root, int take, int depth, effad_error *e)
@@ -126,11 +147,12 @@ static effad_status watch_tree(watch_dir *w, const char *path, int is_root, int 
     if (depth > WATCH_MAX_DEPTH) { note(w, "more than 64 folders deep: not watched", path); return EFFAD_OK; }
     int wd = inotify_add_watch(w->ifd, path, WATCH_EVENTS | IN_ONLYDIR | (is_root ? 0 : IN_DONT_FOLLOW));
     if (wd < 0) {
-        if (is_root) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot watch: %s", path, strerror(errno));
-        if (errno == ENOENT || errno == ENOTDIR) return EFFAD_OK;   /* gone again, or a link */
+        const int err = errno;
+        if (is_root) return effad_fail(e, EFFAD_ERR_IO, "%s: cannot watch: %s", path, strerror(err));
+        if (err == ENOENT || err == ENOTDIR) return EFFAD_OK;   /* gone again, or a link */
         char why[160];
-        snprintf(why, sizeof why, "cannot watch (%s): images arriving there are not scored%s", strerror(errno),
-                 errno == ENOSPC ? "; raise fs.inotify.max_user_watches" : "");
+        snprintf(why, sizeof why, "cannot watch (%s): images arriving there are not scored%s", strerror(err),
+                 err == ENOSPC ? "; raise fs.inotify.max_user_watches" : "");
         note(w, why, path);
         return EFFAD_OK;
     }
@@ -148,23 +170,9 @@ static effad_status watch_tree(watch_dir *w, const char *path, int is_root, int 
         }
         w->dir[w->n_dir++] = (watched){ wd, copy };
     }
-    char **names;
-    size_t n;
-    effad_error why = { 0 };
-    if (dataset_read_dir(path, &names, &n, &why))   /* removed meanwhile: its IN_IGNORED will come */
-        return why.status == EFFAD_ERR_NOMEM ? (*e = why, why.status) : EFFAD_OK;
-    effad_status s = EFFAD_OK;
-    for (size_t i = 0; i < n && !s; i++) {
-        char *p = dataset_path_join(path, names[i]);
-        struct stat st;
-        if (!p) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); break; }
-        if (lstat(p, &st) != 0) { free(p); continue; }
-        if (S_ISDIR(st.st_mode)) { s = watch_tree(w, p, 0, take, depth + 1, e); free(p); }
-        else if (take && S_ISREG(st.st_mode) && dataset_is_image_name(names[i])) s = enqueue(w, p, 1, e);
-        else free(p);
-    }
-    dataset_free_names(names, n);
-    return s;
+    /* a folder removed meanwhile lists nothing: its IN_IGNORED will come */
+    tree_walk t = { w, take, depth };
+    return dataset_list_entries(path, tree_dir, tree_image, &t, e);
 }
 
 /* The folder moved away earlier was not renamed inside the tree. */

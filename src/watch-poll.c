@@ -4,7 +4,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
 #include <sys/stat.h>
 #include "dataset.h"
 #include "watch-poll.h"
@@ -66,11 +65,13 @@ typedef struct {
     watch_poll *p;
     effad_status (*add)(void *ctx, char *path, effad_error *e);
     void *ctx;
+    int depth;             /* of the folder being listed */
 } listing;
 
 /* One file: new, changed, or unchanged since the listing before. */
-static effad_status visit(listing *l, char *path, const struct stat *st, effad_error *e)
+static effad_status visit(void *ctx, char *path, const struct stat *st, effad_error *e)
 {
+    listing *l = ctx;
     watch_poll *p = l->p;
     seen_file f = { (uint64_t)st->st_dev, (uint64_t)st->st_ino, (int64_t)st->st_size, (int64_t)st->st_mtim.tv_sec,
                     (int64_t)st->st_mtim.tv_nsec, SEEN_CHANGING };
@@ -87,24 +88,24 @@ static effad_status visit(listing *l, char *path, const struct stat *st, effad_e
     return s;
 }
 
+static effad_status walk(listing *l, const char *dir, int depth, effad_error *e);
+
+static effad_status walk_dir(void *ctx, char *path, const struct stat *st, effad_error *e)
+{
+    listing *l = ctx;
+    (void)st;
+    effad_status s = l->depth < POLL_MAX_DEPTH ? walk(l, path, l->depth + 1, e) : EFFAD_OK;
+    free(path);
+    return s;
+}
+
+/* a folder gone or unreadable now lists nothing: the next listing sees */
 static effad_status walk(listing *l, const char *dir, int depth, effad_error *e)
 {
-    char **names;
-    size_t n;
-    effad_error why = { 0 };
-    if (dataset_read_dir(dir, &names, &n, &why))   /* gone or unreadable now: the next listing sees */
-        return why.status == EFFAD_ERR_NOMEM ? (*e = why, why.status) : EFFAD_OK;
-    effad_status s = EFFAD_OK;
-    for (size_t i = 0; i < n && !s; i++) {
-        char *path = dataset_path_join(dir, names[i]);
-        struct stat st;
-        if (!path) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); break; }
-        if (lstat(path, &st) != 0) { free(path); continue; }
-        if (S_ISDIR(st.st_mode) && depth < POLL_MAX_DEPTH) { s = walk(l, path, depth + 1, e); free(path); }
-        else if (S_ISREG(st.st_mode) && dataset_is_image_name(names[i])) s = visit(l, path, &st, e);
-        else free(path);
-    }
-    dataset_free_names(names, n);
+    const int outer = l->depth;
+    l->depth = depth;
+    effad_status s = dataset_list_entries(dir, walk_dir, visit, l, e);
+    l->depth = outer;
     return s;
 }
 
@@ -117,7 +118,7 @@ effad_status watch_poll_scan(watch_poll *p, effad_status (*add)(void *ctx, char 
     free(p->before.slot);
     p->before = p->now;
     memset(&p->now, 0, sizeof p->now);
-    listing l = { p, add, ctx };
+    listing l = { p, add, ctx, 0 };
     effad_status s = walk(&l, p->root, 0, e);
     p->first = 0;
     return s;
