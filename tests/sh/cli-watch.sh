@@ -160,6 +160,20 @@ rc=$?
 b=$(effad score "$T/a.gauss" "$T/m.efm" "$T/share/slow.png" --json 2>/dev/null | grep '"file"')
 [ "$(grep slow.png "$T/out5")" = "$b" ] || bad "poll: slow.png's record is not the batch's"
 
+# --watch-poll --watch-existing on 150 files (the table of seen files
+# grows past its first size): each taken once
+mkdir -p "$T/many/a" "$T/many/b"
+k=0; while [ $k -lt 75 ]; do cp $I/png-c0-d8.png "$T/many/a/$k.png"; cp $I/bmp-24.bmp "$T/many/b/$k.bmp"; k=$((k + 1)); done
+timeout 300 $RUNNER "$B/effad" score "$T/a.gauss" "$T/m.efm" --watch "$T/many" --watch-poll 0.2 --watch-existing --json \
+    >"$T/out6" 2>"$T/err6" &
+pid=$!
+wait_records "$T/out6" 150
+sleep 0.5
+kill -TERM $pid
+wait $pid
+[ "$(grep -o '"file":"[^"]*"' "$T/out6" | sort -u | wc -l)" -eq 150 ] && [ "$(records "$T/out6")" -eq 150 ] ||
+    bad "poll, 150 files: $(records "$T/out6") records, $(grep -o '"file":"[^"]*"' "$T/out6" | sort -u | wc -l) files"
+
 # the watched folder removed: an error naming it
 mkdir "$T/gone"
 timeout 120 $RUNNER "$B/effad" score "$T/a.gauss" "$T/m.efm" --watch "$T/gone" --json >"$T/out2" 2>"$T/err2" &
