@@ -55,13 +55,14 @@ static int help(void)
            "  --watch DIR          a hot folder: score each image as it arrives in DIR or a\n"
            "                       folder under it (written and closed, or moved in), records\n"
            "                       flushed as with --stream; figures named after the path\n"
-           "                       below DIR. Images already there are not scored, unless\n"
-           "                       --watch-existing: those first (sorted), with no gap between\n"
-           "                       them and the watch. SIGINT / SIGTERM / SIGHUP end the watch after\n"
+           "                       below DIR. SIGINT / SIGTERM / SIGHUP end the watch after\n"
            "                       the image in hand, with the summary and exit status below.\n"
-           "                       Linux (inotify); a network share's remote writers are not seen:\n"
-           "  --watch-poll SECONDS list the folder that often instead (NFS, SMB): an image is\n"
-           "                       taken once unchanged for one whole interval\n");
+           "                       Linux (inotify)\n"
+           "  --watch-existing     the images already in DIR first (sorted), with no gap\n"
+           "                       between them and the watch (else only new ones)\n"
+           "  --watch-poll SECONDS list DIR that often instead of inotify, which does not see\n"
+           "                       other machines' writes to a network share (NFS, SMB): an\n"
+           "                       image is taken once unchanged for one whole interval\n");
     printf(
            "  --preprocess NAME    insist on a preset (refused unless the model was fitted with it)\n"
            "  --threads N, --isa NAME, --quiet\n"
