@@ -57,7 +57,9 @@ effad_status dataset_read_dir(const char *dir, char ***names, size_t *n, effad_e
     size_t cap = 0;
     *names = 0; *n = 0;
     struct dirent *de;
-    while ((de = readdir(d))) {
+    for (;;) {
+        errno = 0;
+        if (!(de = readdir(d))) break;
         if (de->d_name[0] == '.') continue;
         if (*n == cap) {
             cap = cap ? 2 * cap : 64;
@@ -68,11 +70,14 @@ effad_status dataset_read_dir(const char *dir, char ***names, size_t *n, effad_e
         if (!((*names)[*n] = strdup(de->d_name))) break;
         (*n)++;
     }
-    if (de) {   /* out of memory: nothing half-listed is handed back */
+    const int err = errno;   /* readdir's, when it stopped on an error */
+    if (de || err) {   /* nothing half-listed is handed back */
         closedir(d);
         dataset_free_names(*names, *n);
         *names = 0; *n = 0;
-        return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory listing %s", dir);
+        errno = err;
+        if (de) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory listing %s", dir);
+        return effad_fail(e, EFFAD_ERR_IO, "%s: reading the directory failed: %s", dir, strerror(err));
     }
     closedir(d);
     if (*n) qsort(*names, *n, sizeof **names, cmp_str);
@@ -96,19 +101,34 @@ char *dataset_path_join(const char *dir, const char *name)
     return p;
 }
 
+/* Gone (removed meanwhile) or refused for good, as opposed to a failure
+ * that may pass (EIO, ESTALE, a share that times out). */
+static int lasting_failure(int err)
+{
+    return err == ENOENT || err == ENOTDIR || err == EACCES || err == EPERM || err == ELOOP || err == ENAMETOOLONG;
+}
+
 effad_status dataset_list_entries(const char *dir, dataset_entry_fn on_dir, dataset_entry_fn on_image, void *ctx,
-                                  effad_error *e)
+                                  size_t *unlisted, effad_error *e)
 {
     char **names;
     size_t n;
     effad_error why = { 0 };
-    if (dataset_read_dir(dir, &names, &n, &why)) return why.status == EFFAD_ERR_NOMEM ? (*e = why, why.status) : EFFAD_OK;
+    if (dataset_read_dir(dir, &names, &n, &why)) {
+        const int err = errno;   /* opendir's: the message formatter leaves errno alone */
+        if (why.status == EFFAD_ERR_NOMEM) { *e = why; return why.status; }
+        if (unlisted && !lasting_failure(err)) ++*unlisted;
+        return EFFAD_OK;
+    }
     effad_status s = EFFAD_OK;
     for (size_t i = 0; i < n && !s; i++) {
         char *path = dataset_path_join(dir, names[i]);
         struct stat st;
         if (!path) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); break; }
-        if (lstat(path, &st) != 0) free(path);
+        if (lstat(path, &st) != 0) {
+            if (unlisted && !lasting_failure(errno)) ++*unlisted;
+            free(path);
+        }
         else if (S_ISDIR(st.st_mode)) s = on_dir(ctx, path, &st, e);
         else if (S_ISREG(st.st_mode) && dataset_is_image_name(names[i])) s = on_image(ctx, path, &st, e);
         else free(path);

@@ -53,10 +53,13 @@ char *dataset_path_join(const char *dir, const char *name);
  * in dataset_read_dir's order, each by lstat (no link followed): a folder
  * to on_dir, a regular file with an image's name to on_image, with its
  * path (malloc'd, handed over) and stat; others left out. A folder that
- * cannot be listed now (removed meanwhile) lists nothing; out of memory,
- * or a callback's failure, stops with that status. */
+ * cannot be listed now lists nothing, and an entry that cannot be stat'ed
+ * is left out; unless that is because it is gone (removed meanwhile) or
+ * refused (permissions), *unlisted (when not NULL) counts it: an I/O
+ * error, a network share that stopped answering. Out of memory, or a
+ * callback's failure, stops with that status. */
 typedef effad_status (*dataset_entry_fn)(void *ctx, char *path, const struct stat *st, effad_error *e);
 effad_status dataset_list_entries(const char *dir, dataset_entry_fn on_dir, dataset_entry_fn on_image, void *ctx,
-                                  effad_error *e);
+                                  size_t *unlisted, effad_error *e);
 
 #endif

@@ -172,7 +172,7 @@ static effad_status watch_tree(watch_dir *w, const char *path, int is_root, int 
     }
     /* a folder removed meanwhile lists nothing: its IN_IGNORED will come */
     tree_walk t = { w, take, depth };
-    return dataset_list_entries(path, tree_dir, tree_image, &t, e);
+    return dataset_list_entries(path, tree_dir, tree_image, &t, NULL, e);
 }
 
 /* The folder moved away earlier was not renamed inside the tree. */

@@ -1,7 +1,9 @@
 /* The images that arrive in a folder, by listing it again and again
  * (watch-poll.h): a table of the files seen, by device and inode, rebuilt
  * at every listing from the one before. */
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,6 +29,8 @@ struct watch_poll {
     char *root;
     seen_table now, before;
     int first, existing;
+    int failing;           /* the last listing could not read all of the tree */
+    int listings;          /* after the first */
 };
 
 static size_t slot_of(const seen_table *t, uint64_t dev, uint64_t ino)
@@ -66,6 +70,9 @@ typedef struct {
     effad_status (*add)(void *ctx, char *path, effad_error *e);
     void *ctx;
     int depth;             /* of the folder being listed */
+    size_t unlisted;       /* folders and files that could not be read this time (dataset.h) */
+    char **taken;          /* the images this listing takes, handed to add once it has read everything */
+    size_t n_taken, cap_taken;
 } listing;
 
 /* One file: new, changed, or unchanged since the listing before. */
@@ -83,7 +90,17 @@ static effad_status visit(void *ctx, char *path, const struct stat *st, effad_er
     else if (b->state == SEEN_CHANGING) { f.state = SEEN_TAKEN; take = 1; }   /* unchanged for a whole interval */
     else f.state = SEEN_TAKEN;
     effad_status s = put(&p->now, &f, e);
-    if (!s && take) { s = l->add(l->ctx, path, e); path = NULL; }
+    if (!s && take) {
+        if (l->n_taken == l->cap_taken) {
+            size_t cap = l->cap_taken ? 2 * l->cap_taken : 16;
+            char **q = realloc(l->taken, cap * sizeof *q);
+            if (!q) { free(path); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
+            l->taken = q;
+            l->cap_taken = cap;
+        }
+        l->taken[l->n_taken++] = path;
+        path = NULL;
+    }
     free(path);
     return s;
 }
@@ -99,12 +116,25 @@ static effad_status walk_dir(void *ctx, char *path, const struct stat *st, effad
     return s;
 }
 
+/* Tests only (tests/sh/cli-watch.sh): EFFAD_TEST_POLL_UNREADABLE=K:NAME
+ * makes the folder whose path ends in NAME unreadable at the K-th listing
+ * after the first, as a share that stops answering would. Deliberately
+ * undocumented for users. */
+static int test_unreadable(const watch_poll *p, const char *dir)
+{
+    const char *v = getenv("EFFAD_TEST_POLL_UNREADABLE"), *name = v ? strchr(v, ':') : NULL;
+    if (!name || atoi(v) != p->listings) return 0;
+    size_t a = strlen(dir), b = strlen(++name);
+    return a >= b && !strcmp(dir + a - b, name);
+}
+
 /* a folder gone or unreadable now lists nothing: the next listing sees */
 static effad_status walk(listing *l, const char *dir, int depth, effad_error *e)
 {
+    if (test_unreadable(l->p, dir)) { l->unlisted++; return EFFAD_OK; }
     const int outer = l->depth;
     l->depth = depth;
-    effad_status s = dataset_list_entries(dir, walk_dir, visit, l, e);
+    effad_status s = dataset_list_entries(dir, walk_dir, visit, l, &l->unlisted, e);
     l->depth = outer;
     return s;
 }
@@ -113,13 +143,40 @@ effad_status watch_poll_scan(watch_poll *p, effad_status (*add)(void *ctx, char 
                              effad_error *e)
 {
     struct stat st;
-    if (stat(p->root, &st) != 0 || !S_ISDIR(st.st_mode))
+    listing l = { p, add, ctx, 0, 0, NULL, 0, 0 };
+    if (stat(p->root, &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return effad_fail(e, EFFAD_ERR_IO, "%s: the watched folder was removed or moved away", p->root);
+        l.unlisted = 1;
+    } else if (!S_ISDIR(st.st_mode))
         return effad_fail(e, EFFAD_ERR_IO, "%s: the watched folder was removed or moved away", p->root);
-    free(p->before.slot);
+    seen_table before = p->before;
     p->before = p->now;
     memset(&p->now, 0, sizeof p->now);
-    listing l = { p, add, ctx, 0 };
-    effad_status s = walk(&l, p->root, 0, e);
+    effad_status s = l.unlisted ? EFFAD_OK : walk(&l, p->root, 0, e);
+    p->listings++;
+    if (s || l.unlisted) {
+        /* A file missing from a listing that failed part-way would look
+         * new at the next one and be taken again, its whole folder with
+         * it: the listing is dropped, what is known stays as it was, and
+         * images that arrived meanwhile are taken at a later listing. */
+        for (size_t i = 0; i < l.n_taken; i++) free(l.taken[i]);
+        free(l.taken);
+        free(p->now.slot);
+        p->now = p->before;
+        p->before = before;
+        if (!s && !p->failing)
+            fprintf(stderr, "effad score: warning: %s: part of the folder could not be read (a share that stopped "
+                    "answering?): nothing taken until a listing reads it all\n", p->root);
+        p->failing = !s;
+        return s;
+    }
+    free(before.slot);
+    for (size_t i = 0; i < l.n_taken && !s; i++) { s = add(ctx, l.taken[i], e); l.taken[i] = NULL; }
+    for (size_t i = 0; i < l.n_taken; i++) free(l.taken[i]);
+    free(l.taken);
+    if (!s && p->failing) fprintf(stderr, "effad score: %s: the whole folder reads again\n", p->root);
+    p->failing = 0;
     p->first = 0;
     return s;
 }

@@ -14,6 +14,10 @@
  * for writing waits for its close as well, watch-dir.c). Files are known
  * by device and inode, so a file or a
  * folder renamed is not taken again; a file written again in place is.
+ * A listing that cannot read all of the tree (an I/O error, a share that
+ * stopped answering; not a folder removed or refused by permissions) is
+ * dropped whole and what is known stays as it was: otherwise the images
+ * it missed would look new at the next listing and be taken again.
  * The same names as the dataset walk and watch-dir.h (image extensions,
  * nothing starting with '.', regular files only, no symbolic links), at
  * most 64 folders deep.

@@ -160,6 +160,26 @@ rc=$?
 b=$(effad score "$T/a.gauss" "$T/m.efm" "$T/share/slow.png" --json 2>/dev/null | grep '"file"')
 [ "$(grep slow.png "$T/out5")" = "$b" ] || bad "poll: slow.png's record is not the batch's"
 
+# a polled share that stops answering for a moment (a folder unreadable
+# at one listing) does not make its images look new: nothing there is
+# taken again, and what arrives afterwards is taken once
+mkdir -p "$T/nas/lot1"
+cp $I/png-c0-d8.png "$T/nas/lot1/1.png"; cp $I/png-c2-d8.png "$T/nas/lot1/2.png"; cp $I/bmp-24.bmp "$T/nas/3.bmp"
+EFFAD_TEST_POLL_UNREADABLE=2:/nas/lot1 timeout 120 $RUNNER "$B/effad" score "$T/a.gauss" "$T/m.efm" --watch "$T/nas" \
+    --watch-poll 0.2 --json >"$T/out7" 2>"$T/err7" &
+pid=$!
+wait_header "$T/out7"
+sleep 1.6
+cp $I/png-c4-d8.png "$T/nas/lot1/new.png"
+wait_records "$T/out7" 1
+sleep 1
+kill -TERM $pid
+wait $pid
+[ "$(grep -o '"file":"[^"]*"' "$T/out7" | sed 's|.*/nas/||' | tr '\n' ' ')" = 'lot1/new.png" ' ] ||
+    bad "share unreadable once: $(grep -o '"file":"[^"]*"' "$T/out7" | tr '\n' ' ')"
+grep -q "nas: part of the folder could not be read" "$T/err7" && grep -q "nas: the whole folder reads again" "$T/err7" ||
+    bad "share unreadable once: $(cat "$T/err7")"
+
 # --watch-poll --watch-existing on 150 files (the table of seen files
 # grows past its first size): each taken once
 mkdir -p "$T/many/a" "$T/many/b"
