@@ -286,9 +286,8 @@ int cmd_score(int argc, char **argv)
     if (watch && (stream || n_inputs))
         return cli_usage_error("score", "--watch takes the images from its folder: no --stream and no images%s", "");
     if (stream && !n_inputs) inputs[n_inputs++] = "-";
-    if (watch) inputs[n_inputs++] = watch;   /* for the check below; not listed */
     stream |= watch != 0;   /* records flushed, images taken one at a time */
-    if (!gauss_path || !model || !n_inputs) return cli_usage_error("score", "need MODEL.gauss, MODEL.efm and images or directories%s", "");
+    if (!gauss_path || !model || (!n_inputs && !watch)) return cli_usage_error("score", "need MODEL.gauss, MODEL.efm and images or directories%s", "");
     if (json && csv) return cli_usage_error("score", "--json and --csv exclude each other%s", "");
 
     effad_error e = { 0 };

@@ -390,7 +390,7 @@ effad_status watch_dir_open(watch_dir **out, const char *root, int existing, dou
     else if (poll_seconds > 0) {
         w->poll_seconds = poll_seconds;
         w->next_listing = now_seconds() + poll_seconds;
-        s = watch_poll_open(&w->poll, w->root, existing, e);
+        s = watch_poll_open(&w->poll, w->root, existing, note_cmd, e);
     } else if ((w->ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0)
         s = effad_fail(e, EFFAD_ERR_IO, "%s: cannot watch: %s", root, strerror(errno));
     else {

@@ -31,6 +31,7 @@ struct watch_poll {
     int first, existing;
     int failing;           /* the last listing could not read all of the tree */
     int listings;          /* after the first */
+    const char *cmd;       /* for warnings */
 };
 
 static size_t slot_of(const seen_table *t, uint64_t dev, uint64_t ino)
@@ -166,8 +167,8 @@ effad_status watch_poll_scan(watch_poll *p, effad_status (*add)(void *ctx, char 
         p->now = p->before;
         p->before = before;
         if (!s && !p->failing)
-            fprintf(stderr, "effad score: warning: %s: part of the folder could not be read (a share that stopped "
-                    "answering?): nothing taken until a listing reads it all\n", p->root);
+            fprintf(stderr, "effad %s: warning: %s: part of the folder could not be read (a share that stopped "
+                    "answering?): nothing taken until a listing reads it all\n", p->cmd, p->root);
         p->failing = !s;
         return s;
     }
@@ -175,7 +176,7 @@ effad_status watch_poll_scan(watch_poll *p, effad_status (*add)(void *ctx, char 
     for (size_t i = 0; i < l.n_taken && !s; i++) { s = add(ctx, l.taken[i], e); l.taken[i] = NULL; }
     for (size_t i = 0; i < l.n_taken; i++) free(l.taken[i]);
     free(l.taken);
-    if (!s && p->failing) fprintf(stderr, "effad score: %s: the whole folder reads again\n", p->root);
+    if (!s && p->failing) fprintf(stderr, "effad %s: %s: the whole folder reads again\n", p->cmd, p->root);
     p->failing = 0;
     p->first = 0;
     return s;
@@ -188,13 +189,14 @@ static effad_status refuse(void *ctx, char *path, effad_error *e)
     return EFFAD_OK;
 }
 
-effad_status watch_poll_open(watch_poll **out, const char *root, int existing, effad_error *e)
+effad_status watch_poll_open(watch_poll **out, const char *root, int existing, const char *note_cmd, effad_error *e)
 {
     *out = NULL;
     watch_poll *p = calloc(1, sizeof *p);
     if (!p || !(p->root = strdup(root))) { free(p); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
     p->first = 1;
     p->existing = existing;
+    p->cmd = note_cmd;
     effad_status s = watch_poll_scan(p, refuse, NULL, e);
     if (s) { watch_poll_close(p); return s; }
     *out = p;

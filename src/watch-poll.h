@@ -30,8 +30,9 @@
 typedef struct watch_poll watch_poll;
 
 /* The first listing: what is there now counts as seen (existing = 0) or
- * as arrived, to be taken once it is unchanged at the next listing. */
-effad_status watch_poll_open(watch_poll **p, const char *root, int existing, effad_error *e);
+ * as arrived, to be taken once it is unchanged at the next listing.
+ * note_cmd names the command in the warnings printed on stderr. */
+effad_status watch_poll_open(watch_poll **p, const char *root, int existing, const char *note_cmd, effad_error *e);
 /* Lists the tree again; add(ctx, path) for each image that arrived since
  * (path malloc'd, handed over; in sorted order). An error when root is
  * gone. */
