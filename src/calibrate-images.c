@@ -9,6 +9,7 @@
 
 typedef struct loader {
     preprocess_cfg prep;
+    image_roi roi;
     void *scratch; size_t scratch_bytes;
 } loader;
 
@@ -22,7 +23,8 @@ static effad_status load_one(loader *l, const char *path, int defect, float *chw
     effad_status s = image_load_rgb8(path, cv ? IMAGE_RGB_OPENCV : IMAGE_RGB_PIL, cv ? IMAGE_ORIENT_EXIF : IMAGE_ORIENT_TIFF,
                                      &rgb, &w, &h, NULL, e);   /* its errors name the path */
     if (s) return s;
-    if (defect >= 0) calib_paint_defect(rgb, w, h, defect);
+    s = roi_crop(&l->roi, rgb, 3, &w, &h, e);
+    if (!s && defect >= 0) calib_paint_defect(rgb, w, h, defect);
     const size_t need = preprocess_scratch_bytes(&l->prep, w, h);
     if (!s && need > l->scratch_bytes) {
         void *t = realloc(l->scratch, need);
@@ -58,6 +60,7 @@ effad_status calibrate_images(convert_session *cs, const calib_images_options *o
     if (s || (s = effad_model_load_writable(m, efm, efm_bytes, e))) goto done;
     if ((s = preprocess_by_name(o->preset, m->in_h, m->in_w, &l.prep, e))) goto done;
     memcpy(l.prep.mean, m->mean, sizeof l.prep.mean);
+    l.roi = o->roi;
     memcpy(l.prep.std, m->std, sizeof l.prep.std);
     const char *paths[1] = { o->dir };
     if ((s = dataset_collect(&good, paths, 1, e))) goto done;

@@ -10,11 +10,13 @@
 
 #include "convert.h"
 #include "quant-select.h"
+#include "roi.h"
 
 typedef struct calib_images_options {
     const char *dir;           /* good images (searched recursively) */
     int max_images;            /* 0: all */
     const char *preset;        /* preprocessing preset, as for fit */
+    image_roi roi;             /* each image cropped to it first, as fit --roi */
     int n_measure;             /* good images the error is measured on, and
                                   as many defective ones */
     const char *defects_dir;   /* defective images to measure on; NULL: paint

@@ -77,7 +77,8 @@ effad_status cli_load_model(const char *path, effad_mapped_file *f, effad_model 
 /* Prints the model summary shared by convert and info (src/cmd-info.c). */
 void info_print(FILE *f, const effad_model *m, const effad_kernel_set *k, int verbose);
 /* The options every image command shares: --threads N, --isa NAME, --quiet,
- * --pil-16bit, --opencv-16bit (how 16-bit images become 8-bit; image.h).
+ * --pil-16bit, --opencv-16bit (how 16-bit images become 8-bit; image.h),
+ * --roi X,Y,W,H (the region of interest; roi.h).
  * 1: argv[*i] was one (and *i moved past its value); 0: it was not;
  * -1: a bad value (the usage error is printed; exit 2). */
 int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline_options *po, int *quiet);
@@ -87,6 +88,15 @@ int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline
     "                 white (bit-exact with the MahalanobisAD-pytorch reference)\n" \
     "  --opencv-16bit 16-bit images as cv2.imread: the high byte (gaussian-ad-mvtec)\n" \
     "                 (default: scale to 8 bits, round(v / 257))\n"
+/* Help lines for --roi: where it is chosen (fit, features, quantcheck) and
+ * where the .gauss brings it (score, eval, calibrate). */
+#define CLI_HELP_ROI \
+    "  --roi X,Y,W,H  look only at this region of each image: the top-left corner and\n" \
+    "                 the size in pixels, of the image as shown (after any turn); it\n" \
+    "                 is cropped first, before the preset (default: the whole image)\n"
+#define CLI_HELP_ROI_STORED \
+    "  --roi X,Y,W,H  insist on a region of interest (refused unless the model was\n" \
+    "                 fitted with it); without it, the one the .gauss holds applies\n"
 /* Warnings, once per run, about what the preprocessing hides from the
  * detector: a crop that drops more than a quarter of an image, and 16-bit
  * grey clipped to white by --pil-16bit. Call after each pipeline_load_rgb. */

@@ -15,6 +15,7 @@ static int help(void)
            "  Writes MODEL.gauss in place (atomically) unless -o/--out is given. '-' reads\n"
            "  more images from stdin, one path per line.\n"
            "  --min-area A   a defect is a region of at least A pixels (default %d)\n"
+           CLI_HELP_ROI_STORED
            "  --threads N, --isa NAME, --quiet\n", MAPS_DEFAULT_MIN_AREA);
     return 0;
 }

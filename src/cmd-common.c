@@ -241,6 +241,13 @@ int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline
         po->rgb16 = r;
         return 1;
     }
+    if (!strcmp(a, "--roi") && v) {
+        effad_error e = { 0 };
+        if (roi_parse(v, &po->roi, &e)) { cli_usage_error(cmd, "%s", e.msg); return -1; }
+        po->roi_given = 1;
+        (*i)++;
+        return 1;
+    }
     if (!strcmp(a, "--threads") && v) {
         if (!cli_int_option(cmd, "--threads", v, 1, 256, &po->threads)) return -1;
         (*i)++;
@@ -271,16 +278,20 @@ void cli_warn_image(const char *cmd, cli_image_warnings *wn, const pipeline *p, 
     double box[4], kept = 1;
     if (!wn->crop && preprocess_crop_in_source(&p->prep, w, h, box, &kept, NULL) == EFFAD_OK && kept < 0.75) {
         wn->crop = 1;
-        fprintf(stderr, "effad %s: warning: preset '%s' sees only the centre %.0fx%.0f pixels of %s (%dx%d): "
-                "%.0f%% of the image is never looked at, and defects there go unseen; '--preprocess %s' keeps "
-                "the whole image (warned once per run)\n", cmd, p->prep.name, box[2] - box[0], box[3] - box[1], path, w,
-                h, 100.0 * (1 - kept), preprocess_uncropped_preset());
+        fprintf(stderr, "effad %s: warning: preset '%s' sees only the centre %.0fx%.0f pixels of %s%s (%dx%d): "
+                "%.0f%% of the %s is never looked at, and defects there go unseen; '--preprocess %s' keeps "
+                "the whole %s (warned once per run)\n", cmd, p->prep.name, box[2] - box[0], box[3] - box[1],
+                p->roi.w ? "the region of interest of " : "", path, w, h, 100.0 * (1 - kept),
+                p->roi.w ? "region" : "image", preprocess_uncropped_preset(), p->roi.w ? "region" : "image");
     }
     if (!wn->clip && p->last_clipped) {
         wn->clip = 1;
-        fprintf(stderr, "effad %s: warning: --pil-16bit clips %zu of the %zu pixels of the 16-bit grey image %s to white "
+        /* the rule ran on the whole image, before the region of interest */
+        char of[64] = "";
+        if (!p->roi.w) snprintf(of, sizeof of, " of the %zu", (size_t)w * (size_t)h);
+        fprintf(stderr, "effad %s: warning: --pil-16bit clips %zu%s pixels of the 16-bit grey image %s to white "
                 "(255), as PIL's convert('RGB') does; without it effad scales 16-bit values to 8 bits, "
-                "round(v / 257) (warned once per run)\n", cmd, p->last_clipped, (size_t)w * (size_t)h, path);
+                "round(v / 257) (warned once per run)\n", cmd, p->last_clipped, of, path);
     }
 }
 

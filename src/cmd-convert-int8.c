@@ -32,6 +32,8 @@ void convert_int8_help(FILE *f)
             "  --calib DIR        good images to calibrate on (as fit would read them)\n"
             "  --calib-n N        at most N of them (default all)\n"
             "  --preprocess P     their preprocessing preset (default ailia)\n"
+            "  --roi X,Y,W,H      their region of interest, as fit --roi (default: the\n"
+            "                     whole image)\n"
             "  --fast             the fastest int8 model that still keeps the measured\n"
             "                     error down: no float32 or weight-only blocks; int16\n"
             "                     activations (16x8, 8-bit weights) for the blocks where\n"
@@ -138,6 +140,10 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
     if (!v) return 0;
     if (!strcmp(a, "--calib")) co->dir = v;
     else if (!strcmp(a, "--preprocess")) co->preset = v;
+    else if (!strcmp(a, "--roi")) {
+        effad_error re = { 0 };
+        if (roi_parse(v, &co->roi, &re)) { cli_usage_error("convert", "%s", re.msg); return -1; }
+    }
     else if (!strcmp(a, "--defects")) co->defects_dir = v;
     else if (!strcmp(a, "--isa")) c->isa = v;
     else if (!strcmp(a, "--calib-n")) {
@@ -257,8 +263,11 @@ static void print_report(const convert_int8 *c, const calib_images_report *ir, c
                          int n_blocks, double seconds)
 {
     const quant_select_options *o = &c->co.select;
-    printf("int8 calibration: %d images of %s (%s preprocessing); error measured on %d good and %d defective images "
-           "(%s); %lld forward passes, %.1f s\n", ir->n_calib, c->co.dir, c->co.preset, ir->n_measure_good,
+    char roi[ROI_TEXT_BYTES];
+    roi_format(&c->co.roi, roi, sizeof roi);
+    printf("int8 calibration: %d images of %s (%s preprocessing%s%s); error measured on %d good and %d defective "
+           "images (%s); %lld forward passes, %.1f s\n", ir->n_calib, c->co.dir, c->co.preset,
+           roi[0] ? " of the region " : "", roi, ir->n_measure_good,
            ir->n_measure_defective, ir->painted ? "synthetic defects painted on good ones" : c->co.defects_dir,
            r->passes, seconds);
     int n_still = 0;

@@ -34,6 +34,7 @@ static int help(void)
            "                       so that no thread waits its turn); one image: its\n"
            "                       layers split across the threads\n"
            CLI_HELP_16BIT
+           CLI_HELP_ROI_STORED
            "  An image that cannot be read or decoded is left out of the AUROC with a\n"
            "  warning, listed under \"errors\" in report.json, and makes the exit status 4.\n"
            "exit status: 0 done; 4 done without the images that could not be read or\n"
@@ -197,8 +198,10 @@ int cmd_eval(int argc, char **argv)
     cli_progress_end(&run.prog);
 
     /* AUROC overall, then each defect type against the good images */
-    printf("image AUROC (%s, %zu test images, preprocessing %s%s)\n", data, list.n - n_failed, d.gm.preset,
-           map_max ? ", score = anomaly-map maximum" : "");
+    char roi[ROI_TEXT_BYTES];
+    roi_format(&d.gm.roi, roi, sizeof roi);
+    printf("image AUROC (%s, %zu test images, preprocessing %s%s%s%s)\n", data, list.n - n_failed, d.gm.preset,
+           roi[0] ? " of the region " : "", roi, map_max ? ", score = anomaly-map maximum" : "");
     if (n_failed) printf("  %zu more could not be read or decoded: left out (report.json lists them)\n", n_failed);
     printf("  %-16s %6s %6s %8s\n", "defect type", "good", "bad", "AUROC");
     roc_series series[64];
@@ -244,6 +247,7 @@ int cmd_eval(int argc, char **argv)
 
     cli_buf_printf(&json, "{\"data\":");
     cli_buf_json(&json, data);
+    if (d.gm.roi.w) cli_buf_printf(&json, ",\"roi\":[%d,%d,%d,%d]", d.gm.roi.x, d.gm.roi.y, d.gm.roi.w, d.gm.roi.h);
     cli_buf_printf(&json, ",\"images\":%zu,\"auroc\":{", list.n - n_failed);
     for (int c = 0; c < n_curves; c++) {
         cli_buf_printf(&json, "%s", c ? "," : "");

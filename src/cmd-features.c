@@ -29,7 +29,8 @@ static int help(void)
            "                      (old: --tensor-shape)\n"
            "  -o, --out FILE      the output\n"
            "  --threads N, --isa NAME, --quiet\n"
-           CLI_HELP_16BIT);
+           CLI_HELP_16BIT
+           CLI_HELP_ROI);
     return 0;
 }
 

@@ -44,6 +44,7 @@ static int help(void)
            "  --isa NAME     force a kernel path (also EFFAD_ISA)\n"
            "  --quiet        no progress on stderr\n"
            CLI_HELP_16BIT
+           CLI_HELP_ROI
            "exit status: 0 written (images left out by --skip-bad are listed on stderr);\n"
            "  1 any error, OUT.gauss untouched; 2 bad arguments\n"
            "anomaly maps:\n");
@@ -229,6 +230,7 @@ int cmd_fit(int argc, char **argv)
     gm.model_hash = p.model.hash;
     gm.input_h = (uint32_t)p.model.in_h; gm.input_w = (uint32_t)p.model.in_w; gm.input_c = 3;
     gm.preset = strdup(p.prep.name);
+    gm.roi = p.roi;
     gm.taps = strdup(taps);
     if (!gm.preset || !gm.taps) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
     if (detector_fit(&gm, &sel, &p, rows, n_rows, 1, &e) || detector_thresholds(&gm, sigma, explicit_th, p.threads, &e)) goto done;
@@ -237,8 +239,10 @@ int cmd_fit(int argc, char **argv)
     if (gauss_file_write(out, &gm, &e)) goto done;
 
     if (skipped) fprintf(stderr, "effad fit: %zu of %zu training images skipped (unreadable; listed above)\n", skipped, list.n);
-    printf("%s: %zu images%s, %d levels, preprocessing %s -> %s\n", model, good,
-           aug ? " (+ augmented copies)" : "", sel.n, p.prep.name, out);
+    char roi[ROI_TEXT_BYTES];
+    roi_format(&p.roi, roi, sizeof roi);
+    printf("%s: %zu images%s, %d levels, preprocessing %s%s%s -> %s\n", model, good,
+           aug ? " (+ augmented copies)" : "", sel.n, p.prep.name, roi[0] ? " of the region " : "", roi, out);
     for (size_t l = 0; l < gm.n_levels; l++)
         printf("  level %-2d %5zu features  shrinkage %.4f\n", sel.tap[l], gm.levels[l].dim, gm.levels[l].shrinkage);
     for (size_t t = 0; t < gm.n_thresholds; t++)

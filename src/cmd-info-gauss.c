@@ -56,6 +56,9 @@ int info_gauss(const char *path)
     printf("  preset      %s", gm.preset ? gm.preset : "?");
     if (gm.preset_stored) printf(" (stored under its old name '%s')", gm.preset_stored);
     printf(", score = %s of the level distances\n", detector_combine_of(gm.preset) == COMBINE_MEAN ? "mean" : "sum");
+    if (gm.roi.w)
+        printf("  region      %dx%d at (%d,%d) of each image: --roi %d,%d,%d,%d\n", gm.roi.w, gm.roi.h, gm.roi.x, gm.roi.y,
+               gm.roi.x, gm.roi.y, gm.roi.w, gm.roi.h);
     printf("  model hash  %016llx (the .efm it was fitted with)\n", (unsigned long long)gm.model_hash);
     printf("  input       %ux%ux%u\n", gm.input_c, gm.input_h, gm.input_w);
     printf("  trained on  %llu images\n", (unsigned long long)(gm.n_levels ? gm.levels[0].n : 0));

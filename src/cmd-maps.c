@@ -132,7 +132,7 @@ effad_status eval_maps_add(eval_maps *em, const image_list *l, size_t i, const m
         char mp[4096];
         if (!mvtec_mask_path(l->path[i], mp, sizeof mp))
             return effad_fail(e, EFFAD_ERR_ARG, "%s: not under test/<type>/, so no ground-truth mask", l->path[i]);
-        if ((s = mask_load(mp, w, h, &mask, e))) return s;
+        if ((s = mask_load(mp, &ms->roi, w, h, &mask, e))) return s;
     }
     s = pixel_eval_add(&em->pe, ms->map, mask, w, h, l->type[i], e);
     free(mask);
@@ -340,7 +340,7 @@ effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char 
     struct stat st;
     int known = mvtec_mask_path(image_path, mp, sizeof mp);
     if (known && stat(mp, &st) == 0) {
-        if ((s = mask_load(mp, g->img_w, g->img_h, &truth, e))) return s;
+        if ((s = mask_load(mp, &sm->ms.roi, g->img_w, g->img_h, &truth, e))) return s;
     } else if (known && in_good_folder(image_path)) {
         /* test/good/ of an MVTec layout: known to hold no defect */
         if (!(truth = calloc((size_t)g->img_w * g->img_h, 1))) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
@@ -358,7 +358,11 @@ effad_status score_maps_save_panels(score_maps *sm, const char *dir, const char 
 void score_maps_json(const score_maps *sm, FILE *out)
 {
     const gauss_maps *gm = sm->ms.gm;
-    fprintf(out, ",\"map\":{\"w\":%d,\"h\":%d,\"max\":%.9g", sm->ms.geo.img_w, sm->ms.geo.img_h, sm->ms.max);
+    /* the map covers the region of interest; boxes are in the image's pixels */
+    const image_roi *roi = &sm->ms.roi;
+    fprintf(out, ",\"map\":{\"w\":%d,\"h\":%d,", sm->ms.geo.img_w, sm->ms.geo.img_h);
+    if (roi->w) fprintf(out, "\"roi\":[%d,%d,%d,%d],", roi->x, roi->y, roi->w, roi->h);
+    fprintf(out, "\"max\":%.9g", sm->ms.max);
     if (gm->calibrated) {
         fprintf(out, ",\"threshold\":%.9g,\"min_area\":%u,\"n_regions\":%zu,\"defects\":%zu,\"anomalous\":%s,\"regions\":[",
                 gm->threshold, gm->min_area, sm->rl.n, sm->defects, sm->defects ? "true" : "false");
@@ -366,8 +370,8 @@ void score_maps_json(const score_maps *sm, FILE *out)
         for (size_t k = 0; k < sm->rl.n; k++) {
             const map_region *r = &sm->rl.r[k];
             if (r->area < gm->min_area) continue;
-            fprintf(out, "%s{\"area\":%u,\"bbox\":[%d,%d,%d,%d],\"peak\":%.9g}", first ? "" : ",", r->area, r->x0, r->y0,
-                    r->x1, r->y1, r->peak);
+            fprintf(out, "%s{\"area\":%u,\"bbox\":[%d,%d,%d,%d],\"peak\":%.9g}", first ? "" : ",", r->area,
+                    r->x0 + roi->x, r->y0 + roi->y, r->x1 + roi->x, r->y1 + roi->y, r->peak);
             first = 0;
         }
         fprintf(out, "]");
@@ -391,7 +395,9 @@ void score_maps_text(const score_maps *sm, FILE *out)
     for (size_t k = 0, shown = 0; k < sm->rl.n && shown < 8; k++) {
         const map_region *r = &sm->rl.r[k];
         if (r->area < gm->min_area) continue;
-        fprintf(out, "%s %u px at (%d,%d)-(%d,%d)", shown++ ? ";" : ":", r->area, r->x0, r->y0, r->x1, r->y1);
+        const image_roi *roi = &sm->ms.roi;   /* the image's pixels, not the map's */
+        fprintf(out, "%s %u px at (%d,%d)-(%d,%d)", shown++ ? ";" : ":", r->area, r->x0 + roi->x, r->y0 + roi->y,
+                r->x1 + roi->x, r->y1 + roi->y);
     }
     fprintf(out, "\n");
 }

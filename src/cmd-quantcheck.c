@@ -26,6 +26,8 @@ static int help(void)
            "                    int8 keeps float32's results when the Spearman is at least\n"
            "                    0.99 and the AUROC drops by at most one point\n"
            "  --preprocess P    preprocessing preset (default: the .gauss's, else ailia)\n"
+           "  --roi X,Y,W,H     the region of interest of each image (default: the .gauss's,\n"
+           "                    else the whole image)\n"
            "  --threads N, --isa NAME, --quiet\n");
     return 0;
 }
@@ -88,6 +90,7 @@ int cmd_quantcheck(int argc, char **argv)
         if (detector_open(&d, gauss_path, fp32, po, &e)) goto done;
         pf = &d.p;
         po.preset = d.gm.preset;
+        po.roi = d.p.roi;
     } else if (!po.preset) po.preset = "ailia";
     if ((!gauss_path && pipeline_open(&p32, fp32, &po, &e)) || pipeline_open(&p8, int8, &po, &e)) goto done;
     if (pf->n_levels != p8.n_levels || pf->total_dim != p8.total_dim) {

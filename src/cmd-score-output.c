@@ -9,6 +9,7 @@ static void json_header(const score_output *o, const char *th_name, int verdict_
     char num[40];
     fprintf(f, "{\"kind\":\"fit\",\"preset\":");
     cli_json_string(f, d->gm.preset ? d->gm.preset : "");
+    if (d->gm.roi.w) fprintf(f, ",\"roi\":[%d,%d,%d,%d]", d->gm.roi.x, d->gm.roi.y, d->gm.roi.w, d->gm.roi.h);
     fprintf(f, ",\"n_train\":%llu,\"threshold\":%s,\"threshold_name\":",
             (unsigned long long)(d->gm.n_levels ? d->gm.levels[0].n : 0), cli_json_num(num, sizeof num, "%.17g", o->threshold));
     cli_json_string(f, th_name);
@@ -36,8 +37,10 @@ void score_output_header(const score_output *o, const char *gauss_path, const ch
         for (size_t l = 0; l < d->gm.n_levels; l++) fprintf(o->f, ",level_%d", d->sel.tap[l]);
         fprintf(o->f, ",error\n");
     } else if (!o->quiet) {
-        fprintf(o->f, "# %s, threshold %s = %.6g, score = %s of %zu level distances (L<n>: model level n)\n", gauss_path,
-                th_name, o->threshold, detector_combine_of(d->gm.preset) == COMBINE_MEAN ? "mean" : "sum",
+        char roi[ROI_TEXT_BYTES];
+        roi_format(&d->gm.roi, roi, sizeof roi);
+        fprintf(o->f, "# %s%s%s, threshold %s = %.6g, score = %s of %zu level distances (L<n>: model level n)\n",
+                gauss_path, roi[0] ? ", region of interest " : "", roi, th_name, o->threshold, detector_combine_of(d->gm.preset) == COMBINE_MEAN ? "mean" : "sum",
                 d->gm.n_levels);
     }
 }

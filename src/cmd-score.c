@@ -71,6 +71,7 @@ static int help(void)
            "                       so that no thread waits its turn); one image: its\n"
            "                       layers split across the threads\n"
            CLI_HELP_16BIT
+           CLI_HELP_ROI_STORED
            "  An image that cannot be read or decoded does not stop the batch: it gets an\n"
            "  error record (text: ERROR and the reason; --json: {\"file\", \"error\"}), the\n"
            "  summary counts it (--json: a last {\"kind\":\"summary\"} line), and the exit\n"

@@ -25,6 +25,13 @@ effad_status detector_merge(gauss_model *acc, const char *acc_name, gauss_model 
         return effad_fail(e, EFFAD_ERR_MISMATCH, "%s and %s were fitted with different models, preprocessing or levels "
                           "(%016llx %s %s vs %016llx %s %s)", acc_name, next_name, (unsigned long long)acc->model_hash,
                           acc->preset, acc->taps, (unsigned long long)next->model_hash, next->preset, next->taps);
+    if (!roi_equal(&acc->roi, &next->roi)) {
+        char a[ROI_TEXT_BYTES], b[ROI_TEXT_BYTES];
+        roi_format(&acc->roi, a, sizeof a);
+        roi_format(&next->roi, b, sizeof b);
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s and %s were fitted on different regions of interest (%s vs %s)",
+                          acc_name, next_name, a[0] ? a : "the whole image", b[0] ? b : "the whole image");
+    }
     for (size_t l = 0; l < acc->n_levels; l++)
         if (acc->levels[l].dim != next->levels[l].dim)
             return effad_fail(e, EFFAD_ERR_MISMATCH, "%s and %s differ at level %zu: %zu and %zu features", acc_name,

@@ -250,6 +250,13 @@ effad_status detector_check_compatible(const gauss_model *gm, const pipeline *p,
     if (strcmp(gm->preset ? gm->preset : "", p->prep.name))
         return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted with preprocessing '%s', not '%s'", gauss_path,
                           gm->preset ? gm->preset : "", p->prep.name);
+    if (!roi_equal(&gm->roi, &p->roi)) {
+        char a[ROI_TEXT_BYTES], b[ROI_TEXT_BYTES];
+        roi_format(&gm->roi, a, sizeof a);
+        roi_format(&p->roi, b, sizeof b);
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted on %s%s, not %s%s", gauss_path,
+                          a[0] ? "the region of interest " : "whole images", a, b[0] ? "the region " : "whole images", b);
+    }
     const char *colon = gm->taps ? strchr(gm->taps, ':') : 0;
     if (!colon) return effad_fail(e, EFFAD_ERR_FORMAT, "%s: no level description", gauss_path);
     size_t rule_len = (size_t)(colon - gm->taps);
@@ -341,6 +348,7 @@ effad_status detector_open_flags(detector *d, const char *gauss_path, const char
     effad_status s = read_both(d, gauss_path, efm_path, &po, read_flags, e);
     if (s) return s;
     if (!po.preset) po.preset = d->gm.preset;
+    if (!po.roi_given) po.roi = d->gm.roi;
     if (d->gm.maps) po.map_taps |= map_taps_mask(d->gm.maps);   /* the runner keeps what the maps read */
     if ((s = pipeline_start(&d->p, &po, e)) ||
         (s = detector_check_compatible(&d->gm, &d->p, gauss_path, &d->sel, e))) {

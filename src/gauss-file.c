@@ -19,7 +19,11 @@
  *    40  u32 input height, 44 u32 input width, 48 u32 input channels
  *    52  u32 preset name bytes, 56 u32 tap description bytes,
  *    60  u32 image-level thresholds T
- *   preset name, tap description (no NULs), zero padding to 8 bytes
+ *   preset name, tap description (no NULs), zero padding to 8 bytes; the
+ *     preset name may carry the region of interest, "ailia;roi=X,Y,W,H"
+ *     (roi.h; only written when there is one, so files without one read
+ *     in builds that predate it, and those refuse a file with one as an
+ *     unknown preset instead of scoring whole images against it)
  *   T x { char[32] name, NUL-padded; f64 value }  (the first is in force)
  *   per level:
  *     u32 dim d, u32 number of thresholds t, u64 samples n,
@@ -54,10 +58,22 @@
 #include "gauss-format.h"
 #include "gauss.h"
 #include "preprocess.h"
+#include "roi.h"
 
 /* ------------------------------------------------------------ sizes */
 
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
+
+/* The preset string as stored: the name, then ";roi=X,Y,W,H" when the
+ * model has a region of interest (roi.h); suffix gets the part after the
+ * name ("" without one). */
+static size_t stored_preset_bytes(const gauss_model *m, char suffix[sizeof ROI_PRESET_SUFFIX + ROI_TEXT_BYTES])
+{
+    memcpy(suffix, ROI_PRESET_SUFFIX, sizeof ROI_PRESET_SUFFIX);
+    roi_format(&m->roi, suffix + sizeof ROI_PRESET_SUFFIX - 1, ROI_TEXT_BYTES);
+    if (!m->roi.w) suffix[0] = '\0';
+    return (m->preset ? strlen(m->preset) : 0) + strlen(suffix);
+}
 
 static uint64_t level_bytes(size_t d, size_t n_thresholds, int with_stats, uint64_t n_features, int with_features)
 {
@@ -87,7 +103,8 @@ static effad_status check_feature_rows(const gauss_model *m, effad_error *e)
 
 size_t gauss_file_size(const gauss_model *m)
 {
-    size_t lp = m->preset ? strlen(m->preset) : 0, lt = m->taps ? strlen(m->taps) : 0;
+    char suffix[sizeof ROI_PRESET_SUFFIX + ROI_TEXT_BYTES];
+    size_t lp = stored_preset_bytes(m, suffix), lt = m->taps ? strlen(m->taps) : 0;
     if (lp > GAUSS_FILE_MAX_STRING || lt > GAUSS_FILE_MAX_STRING || m->n_levels == 0 || m->n_levels > GAUSS_FILE_MAX_LEVELS)
         return 0;
     if (check_feature_rows(m, NULL)) return 0;
@@ -175,7 +192,8 @@ static effad_status encodable(const gauss_model *m, size_t *len, effad_error *e)
 /* The len bytes of the file, CRC field zero, through w. */
 static void encode(writer *w, const gauss_model *m, size_t len)
 {
-    size_t lp = m->preset ? strlen(m->preset) : 0, lt = m->taps ? strlen(m->taps) : 0;
+    char suffix[sizeof ROI_PRESET_SUFFIX + ROI_TEXT_BYTES];
+    size_t lp = stored_preset_bytes(m, suffix), lt = m->taps ? strlen(m->taps) : 0;
     put_bytes(w, GAUSS_FILE_MAGIC, 8);
     put_u32(w, m->maps ? GAUSS_FILE_VERSION_MAPS : GAUSS_FILE_VERSION);
     put_u32(w, GAUSS_FILE_HEADER_BYTES);
@@ -189,7 +207,8 @@ static void encode(writer *w, const gauss_model *m, size_t len)
     put_u32(w, (uint32_t)lp);
     put_u32(w, (uint32_t)lt);
     put_u32(w, (uint32_t)m->n_thresholds);
-    put_bytes(w, m->preset, lp);
+    put_bytes(w, m->preset, lp - strlen(suffix));
+    put_bytes(w, suffix, strlen(suffix));
     put_bytes(w, m->taps, lt);
     put_pad8(w);
     for (size_t t = 0; t < m->n_thresholds; t++) put_threshold(w, &m->thresholds[t]);
@@ -361,8 +380,9 @@ effad_status gauss_file_decode_flags(const uint8_t *buf, size_t len, gauss_model
     m->input_h = h.input_h;
     m->input_w = h.input_w;
     m->input_c = h.input_c;
-    if (!(m->preset = dup_string(h.preset, h.preset_len)) || !(m->taps = dup_string(h.taps, h.taps_len)))
+    if (!(m->preset = dup_string(h.preset, h.preset_name_len)) || !(m->taps = dup_string(h.taps, h.taps_len)))
         goto nomem;
+    m->roi = h.roi;
     /* a version 1 file names its preset by the old names (preprocess.h) */
     const char *renamed = preprocess_preset_renamed(h.version, m->preset);
     if (renamed) {

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "effad.h"
+#include "roi.h"
 
 /* A level is one of the model's taps, so a view holds at most as many
  * levels as a model has taps; larger files are refused as unsupported. */
@@ -38,7 +39,9 @@ typedef struct gauss_view {
     const uint8_t *bytes; size_t n_bytes;
     uint64_t model_hash;          /* of the .efm the features came from */
     uint32_t input_h, input_w, input_c;
-    const char *preset; size_t preset_len;    /* in the file: not NUL-terminated */
+    const char *preset; size_t preset_len;    /* the name, in the file: not NUL-terminated */
+    image_roi roi;                /* the region of interest the caller crops each
+                                     image to before preprocessing (roi.h); w == 0: none */
     const char *tap_rule; size_t tap_rule_len;
     int combine_mean;             /* 1: score = mean of the level distances, 0: sum */
     int has_threshold;            /* the file names an image-level threshold */

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "effad.h"
+#include "roi.h"
 
 /* Largest feature dimension accepted anywhere (the biggest EfficientNet
  * head is 2560 wide); bounds the matrices (d(d+1)/2 doubles each) a file
@@ -272,6 +273,8 @@ typedef struct gauss_model {
     uint64_t model_hash;        /* of the .efm the features came from */
     uint32_t input_h, input_w, input_c;
     char *preset;               /* preprocessing preset name (owned) */
+    image_roi roi;              /* the region of interest (roi.h); stored in
+                                   the file after the preset's name */
     char *preset_stored;        /* read from an old file whose preset has been
                                    renamed since: the name it stored (owned);
                                    else NULL. Never written. */

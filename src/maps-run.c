@@ -9,6 +9,7 @@ effad_status map_scorer_open(map_scorer *ms, const gauss_maps *gm, pipeline *p, 
     memset(ms, 0, sizeof *ms);
     ms->gm = gm;
     ms->threads = p->threads;
+    ms->roi = p->roi;
     effad_status s = map_assembler_init(&ms->as, gm, &p->runner, e);
     if (s) return s;
     size_t L = gauss_maps_locations(gm), in = (size_t)p->model.in_h * p->model.in_w;

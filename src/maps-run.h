@@ -23,7 +23,8 @@ typedef struct map_scorer {
     double *weights;               /* blur scratch (map_blur_scratch) */
     double *work;
     float *map; size_t map_cap;    /* the map over the original image */
-    map_geometry geo;
+    map_geometry geo;              /* of the image as the pipeline hands it over: */
+    image_roi roi;                 /* its region of interest, where there is one */
     double max;                    /* of map */
 } map_scorer;
 

@@ -84,6 +84,7 @@ effad_status pipeline_start(pipeline *p, const pipeline_options *opt, effad_erro
     if ((s = preprocess_by_name(preset, p->model.in_h, p->model.in_w, &p->prep, e))) { pipeline_close(p); return s; }
     memcpy(p->prep.mean, p->model.mean, sizeof p->prep.mean);
     p->rgb16 = opt ? opt->rgb16 : IMAGE_RGB_SCALE;
+    if (opt) p->roi = opt->roi;
     memcpy(p->prep.std, p->model.std, sizeof p->prep.std);
 
     int workers = opt && opt->threads > 1 ? opt->threads : 1;
@@ -122,6 +123,7 @@ effad_status pipeline_open_copy(pipeline *copy, const pipeline *p, effad_error *
     copy->k = p->k;
     copy->prep = p->prep;
     copy->rgb16 = p->rgb16;
+    copy->roi = p->roi;
     effad_status s = open_runner(copy, 1, p->map_taps, p->runner.packed, e);
     if (s) pipeline_close(copy);
     return s;
@@ -146,7 +148,18 @@ void pipeline_plan_workers(pipeline *p, int workers)
 effad_status pipeline_load_rgb(pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e)
 {
     image_orient_rule orient = preprocess_turns_by_exif(&p->prep) ? IMAGE_ORIENT_EXIF : IMAGE_ORIENT_TIFF;
-    return image_load_rgb8(path, p->rgb16, orient, rgb, w, h, &p->last_clipped, e);
+    effad_status s = image_load_rgb8(path, p->rgb16, orient, rgb, w, h, &p->last_clipped, e);
+    if (s || !p->roi.w) return s;
+    if ((s = roi_crop(&p->roi, *rgb, 3, w, h, e)) == EFFAD_OK) {
+        /* a small region of a large frame: the rest let go at once */
+        uint8_t *q = realloc(*rgb, (size_t)*w * (size_t)*h * 3);
+        if (q) *rgb = q;
+        return s;
+    }
+    effad_error_prefix(e, path);
+    free(*rgb);
+    *rgb = 0;
+    return s;
 }
 
 /* Grows the preprocessing scratch to at least n bytes. */

@@ -13,6 +13,7 @@
 #include "preprocess.h"
 #include "augment.h"
 #include "image.h"
+#include "roi.h"
 
 typedef struct pipeline {
     effad_mapped_file file;
@@ -29,6 +30,7 @@ typedef struct pipeline {
     size_t level_off[EFFAD_MAX_TAPS];
     size_t total_dim;
     image_rgb_rule rgb16;         /* how 16-bit samples become 8-bit */
+    image_roi roi;                /* each image cropped to it first (roi.h) */
     size_t last_clipped;          /* pixels the rule clipped in the last pipeline_load_rgb */
     float *input;                 /* 3 x H x W */
     uint32_t map_taps;            /* taps whose maps the runner keeps */
@@ -43,6 +45,9 @@ typedef struct pipeline_options {
                                      (effad_tap_map on p->runner) */
     image_rgb_rule rgb16;         /* 16-bit images: IMAGE_RGB_SCALE (default), or the
                                      PIL / OpenCV behaviour bit for bit */
+    image_roi roi;                /* the region of interest (roi.h); w == 0: the whole image */
+    int roi_given;                /* roi was asked for (--roi): a detector insists
+                                     on it instead of taking its .gauss's */
 } pipeline_options;
 
 effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e);
@@ -70,8 +75,10 @@ effad_status pipeline_image(pipeline *p, const char *path, float *features, effa
  * one random crop (MahalanobisAD's --aug recipe) drawn from it. */
 effad_status pipeline_rgb(pipeline *p, const uint8_t *rgb, int w, int h, augment_rng *rng, int max_angle,
                           float *features, effad_error *e);
-/* Decodes path into 8-bit RGB, 16-bit samples by the rgb16 rule (caller
- * frees *rgb); p->last_clipped says how many pixels that rule clipped. */
+/* Decodes path into 8-bit RGB, 16-bit samples by the rgb16 rule, cropped to
+ * the region of interest (caller frees *rgb; an image that does not hold
+ * the region is an error naming it); p->last_clipped says how many pixels
+ * that rule clipped. */
 effad_status pipeline_load_rgb(pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e);
 void pipeline_close(pipeline *p);
 

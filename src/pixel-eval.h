@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "effad.h"
+#include "roi.h"
 
 typedef struct pixel_image { size_t at; int w, h, type; } pixel_image;
 
@@ -66,8 +67,10 @@ effad_status pixel_eval_region_counts(const pixel_eval *pe, const double *thresh
 /* The MVTec AD mask of ROOT/test/<type>/<name>.<ext>:
  * ROOT/ground_truth/<type>/<name>_mask.png. 0 if path has no such shape. */
 int mvtec_mask_path(const char *image_path, char *out, size_t n);
-/* Loads a mask and checks it is w x h; *mask (malloc'd) is 1 where the
- * mask is above 127 in any channel. */
-effad_status mask_load(const char *path, int w, int h, uint8_t **mask, effad_error *e);
+/* Loads a mask and checks it is w x h -- or, with a region of interest
+ * (roi->w > 0; roi may be NULL), that it holds the roi->w x roi->h region,
+ * which it is cropped to; *mask (malloc'd) is 1 where the mask is above
+ * 127 in any channel. */
+effad_status mask_load(const char *path, const image_roi *roi, int w, int h, uint8_t **mask, effad_error *e);
 
 #endif

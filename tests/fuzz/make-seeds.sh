@@ -59,6 +59,9 @@ gauss_seeds() {
     out=$1; shift
     "$EFFAD" fit "$tmp/m.efm" "$@" --levels 1,3 --quiet -o "$out/levels-1-3.gauss" >/dev/null
     "$EFFAD" fit "$tmp/m.efm" "$@" --levels 1 --no-features --preprocess paper --quiet -o "$out/paper-nofeat.gauss" >/dev/null
+    # a region of interest in the preset string (";roi=X,Y,W,H")
+    "$EFFAD" fit "$tmp/m.efm" "$@" --levels 1 --no-features --preprocess paper --roi 2,1,15,11 --quiet \
+        -o "$out/paper-roi.gauss" >/dev/null
     "$EFFAD" fit "$tmp/m.efm" "$1" "$2" "$3" "$4" --levels 1,3 --quiet -o "$tmp/a.gauss" >/dev/null
     "$EFFAD" fit "$tmp/m.efm" "$5" "$6" "$7" "$8" --levels 1,3 --quiet -o "$tmp/b.gauss" >/dev/null
     "$EFFAD" merge "$tmp/a.gauss" "$tmp/b.gauss" --sigma 2 -o "$out/merged.gauss" >/dev/null
@@ -74,7 +77,7 @@ if [ "${1:-}" = "--refresh" ]; then
     cp "$tmp/tv-bn-op11-auto.efm" "$tmp/lm-dynpad-stage-start.efm" "$tmp/taps-auto.efm" "$tmp/tv-bn-op11-int8.efm" \
        "$tmp/tv-bn-op11-a16.efm" "$tmp/tv-bn-op11-w8.efm" "$S/efm/"
     gauss_seeds "$tmp"
-    cp "$tmp/levels-1-3.gauss" "$tmp/paper-nofeat.gauss" "$tmp/maps.gauss" "$S/gauss/"
+    cp "$tmp/levels-1-3.gauss" "$tmp/paper-nofeat.gauss" "$tmp/paper-roi.gauss" "$tmp/maps.gauss" "$S/gauss/"
     # the smallest fixture of each kind the decoders treat differently
     cp "$IMG"/png-tiny-1x1-i.png "$IMG"/png-c3-d1.png "$IMG"/png-c3-trns.png "$IMG"/png-c0-d16-i.png \
        "$IMG"/png-stored.png "$IMG"/png-fixed.png "$S/image-png/"

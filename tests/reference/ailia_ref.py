@@ -4,7 +4,7 @@
     /usr/bin/python3 tests/reference/ailia_ref.py --onnx MODEL.onnx --data DIR \\
         --out OUT.jsonl [--preset ailia|mahalanobisad] [--train-scores]
         [--levels-from FILE] [--taps-out T.onnx] [--resize-short N]
-        [--dtype float64|float32]
+        [--dtype float64|float32] [--roi X,Y,W,H]
 
 The two differ only in how an image becomes the network's input (effad's
 presets of the same names; tests/reference/presets.py has both, written from
@@ -117,6 +117,9 @@ def main():
                     help="ailia: the ailia sample's reading and (h - H) // 2 crop; mahalanobisad: "
                          "MahalanobisAD-pytorch's PIL + torchvision transforms")
     ap.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    ap.add_argument("--roi", type=lambda v: tuple(int(t) for t in v.split(",")), default=None,
+                    help="X,Y,W,H: each image cropped to this region right after it is read "
+                         "(img[Y:Y+H, X:X+W]; PIL: crop), as effad fit --roi")
     args = ap.parse_args()
     t0 = time.time()
 
@@ -132,7 +135,7 @@ def main():
     train, test = rc.dataset(args.data)
     files = train + test
     prep = presets.PRESETS[args.preset]
-    x = np.stack([prep(os.path.join(args.data, f), hw, rs) for f, _ in files])
+    x = np.stack([prep(os.path.join(args.data, f), hw, rs, roi=args.roi) for f, _ in files])
     t1 = time.time()
     outs = rc.run_ort_batch(tm, x)
     t2 = time.time()

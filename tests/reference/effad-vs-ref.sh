@@ -6,7 +6,9 @@
 #      tool `make reference` builds from tests/reference/prep-dump.c);
 #   2. fit + score end to end (ailia_ref.py --preset ailia|mahalanobisad,
 #      paper_ref.py): exit non-zero when any per-image score, per-level
-#      distance or threshold differs by more than 1e-3 relative.
+#      distance or threshold differs by more than 1e-3 relative;
+#   3. the same with a region of interest (effad fit --roi; the references
+#      crop each image right after reading it, as their users would).
 # Each preset runs with the 16-bit option its original follows
 # (presets.RGB16: none for ailia, --pil-16bit, --opencv-16bit).
 # Needs what run-all.sh needs, and build/effad.
@@ -43,5 +45,23 @@ for c in tiny-tv-bn tiny-lm-static; do
         echo "== $c $preset $(sixteen $preset)"
         python3 $R/compare.py "$W/$c-$preset-effad.jsonl" "$W/$c-$preset.jsonl" --rtol 1e-3 || fail=1
     done
+done
+# a region of interest inside every image of the set (the smallest is 110 x 110)
+ROI=7,5,97,93
+c=tiny-tv-bn; G=tests/golden/$c
+for preset in ailia mahalanobisad paper; do
+    ref="$W/$c-$preset-roi.jsonl"
+    if ! fresh "$ref"; then
+        if [ $preset = paper ]; then $P $R/paper_ref.py --onnx $G/model.onnx --data "$W/data" --out "$ref" --roi $ROI
+        else $P $R/ailia_ref.py --onnx $G/model.onnx --preset $preset --data "$W/data" --out "$ref" --roi $ROI \
+                 --taps-out "$W/$c-taps-start.onnx"; fi
+    fi
+    m="$W/$c-start.efm"; [ $preset = paper ] && m="$W/$c-end.efm"
+    $E fit "$m" "$W/data/train/good" -o "$W/$c-$preset-roi.gauss" --preprocess $preset $(sixteen $preset) --roi $ROI \
+        --quiet >/dev/null 2>"$W/$c-$preset-roi-fit.err" || { cat "$W/$c-$preset-roi-fit.err"; fail=1; continue; }
+    (cd "$W/data" && $E score --json "$W/$c-$preset-roi.gauss" "$m" test $(sixteen $preset) 2>/dev/null) \
+        > "$W/$c-$preset-roi-effad.jsonl"
+    echo "== $c $preset $(sixteen $preset) --roi $ROI"
+    python3 $R/compare.py "$W/$c-$preset-roi-effad.jsonl" "$ref" --rtol 1e-3 || fail=1
 done
 exit $fail

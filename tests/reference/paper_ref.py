@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tests/reference/paper_ref.py --onnx MODEL.onnx --data DIR \\
         --out OUT.jsonl [--train-scores] [--levels-from FILE] [--p 0.9973]
-        [--dtype float64|float32]
+        [--dtype float64|float32] [--roi X,Y,W,H]
 
 Fits on DIR/train/good, scores every image under DIR/test/*/ (label 0 in
 test/good, 1 elsewhere).  Test-only; ONNX Runtime through
@@ -89,6 +89,9 @@ def main():
     ap.add_argument("--levels-from", help="file naming the 9 stage-end tensors (levels.txt)")
     ap.add_argument("--p", type=float, default=0.9973, help="chi2 quantile for thresholds")
     ap.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    ap.add_argument("--roi", type=lambda v: tuple(int(t) for t in v.split(",")), default=None,
+                    help="X,Y,W,H: each image cropped to this region right after it is read "
+                         "(img[Y:Y+H, X:X+W]; PIL: crop), as effad fit --roi")
     args = ap.parse_args()
     t0 = time.time()
 
@@ -100,7 +103,7 @@ def main():
 
     train, test = rc.dataset(args.data)
     files = train + test
-    x = np.stack([presets.paper(os.path.join(args.data, f), hw) for f, _ in files])
+    x = np.stack([presets.paper(os.path.join(args.data, f), hw, roi=args.roi) for f, _ in files])
     t1 = time.time()
     maps = rc.run_ort_batch(lm, x)
     t2 = time.time()

@@ -53,7 +53,13 @@ def scale16(a):
     return ((a.astype(np.uint32) + 128) // 257).astype(np.uint8)
 
 
-def ailia(path, hw, rs, rgb16="scale"):
+def roi_box(roi):
+    """effad's --roi X,Y,W,H as a slice of an H x W (x C) array."""
+    x, y, w, h = roi
+    return slice(y, y + h), slice(x, x + w)
+
+
+def ailia(path, hw, rs, rgb16="scale", roi=None):
     img = cv2.imdecode(np.fromfile(path, np.int8), cv2.IMREAD_UNCHANGED)
     if img is None:
         raise SystemExit("cannot read %s" % path)
@@ -66,6 +72,8 @@ def ailia(path, hw, rs, rgb16="scale"):
         if rgb16 != "scale":
             raise SystemExit("%s: the ailia sample cannot read 16-bit images; only --rgb16 scale is defined" % path)
         img = scale16(img)
+    if roi:                                    # what a user of the sample would write
+        img = np.ascontiguousarray(img[roi_box(roi)])
     h, w = img.shape[:2]
     size = (rs, int(rs * h / w)) if h > w else (int(rs * w / h), rs)
     img = np.array(Image.fromarray(img).resize(size, resample=Image.LANCZOS))
@@ -79,22 +87,26 @@ def ailia(path, hw, rs, rgb16="scale"):
     return np.ascontiguousarray(x.transpose(2, 0, 1), dtype=np.float32)
 
 
-def mahalanobisad(path, hw, rs, rgb16="pil"):
+def mahalanobisad(path, hw, rs, rgb16="pil", roi=None):
     if rgb16 != "pil":
         raise SystemExit("mahalanobisad reads images with PIL: only --rgb16 pil is its behaviour")
     x = Image.open(path).convert("RGB")
+    if roi:
+        x = x.crop((roi[0], roi[1], roi[0] + roi[2], roi[1] + roi[3]))
     x = T.Compose([T.Resize(rs, T.InterpolationMode.LANCZOS), T.CenterCrop(hw), T.ToTensor(),
                    T.Normalize(mean=MEAN, std=STD)])(x)
     return np.ascontiguousarray(x.numpy(), dtype=np.float32)
 
 
-def paper(path, hw, rs=None, rgb16="opencv"):
+def paper(path, hw, rs=None, rgb16="opencv", roi=None):
     if rgb16 != "opencv":
         raise SystemExit("paper reads images with cv2.imread: only --rgb16 opencv is its behaviour")
     image = cv2.imread(path)
     if image is None or image.size == 0:
         raise SystemExit("cannot read %s" % path)
     image = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    if roi:
+        image = np.ascontiguousarray(image[roi_box(roi)])
     image = cv2.resize(image, (hw[1], hw[0]), interpolation=cv2.INTER_LINEAR)
     mean = np.array(MEAN, dtype=np.float32) * 255.0
     den = np.reciprocal(np.array(STD, dtype=np.float32) * 255.0, dtype=np.float32)
