@@ -10,6 +10,7 @@
 typedef struct loader {
     preprocess_cfg prep;
     image_roi roi;
+    image_rgb_rule rgb16;
     void *scratch; size_t scratch_bytes;
 } loader;
 
@@ -20,8 +21,8 @@ static effad_status load_one(loader *l, const char *path, int defect, float *chw
     uint8_t *rgb = 0;
     int w, h;
     const int cv = preprocess_turns_by_exif(&l->prep);
-    effad_status s = image_load_rgb8(path, cv ? IMAGE_RGB_OPENCV : IMAGE_RGB_PIL, cv ? IMAGE_ORIENT_EXIF : IMAGE_ORIENT_TIFF,
-                                     &rgb, &w, &h, NULL, e);   /* its errors name the path */
+    effad_status s = image_load_rgb8(path, l->rgb16, cv ? IMAGE_ORIENT_EXIF : IMAGE_ORIENT_TIFF, &rgb, &w, &h, NULL,
+                                     e);   /* its errors name the path */
     if (s) return s;
     s = roi_crop(&l->roi, rgb, 3, &w, &h, e);
     if (!s && defect >= 0) calib_paint_defect(rgb, w, h, defect);
@@ -61,6 +62,7 @@ effad_status calibrate_images(convert_session *cs, const calib_images_options *o
     if ((s = preprocess_by_name(o->preset, m->in_h, m->in_w, &l.prep, e))) goto done;
     memcpy(l.prep.mean, m->mean, sizeof l.prep.mean);
     l.roi = o->roi;
+    l.rgb16 = o->rgb16;
     memcpy(l.prep.std, m->std, sizeof l.prep.std);
     const char *paths[1] = { o->dir };
     if ((s = dataset_collect(&good, paths, 1, e))) goto done;

@@ -10,6 +10,7 @@
 
 #include "convert.h"
 #include "quant-select.h"
+#include "image.h"
 #include "roi.h"
 
 typedef struct calib_images_options {
@@ -17,6 +18,7 @@ typedef struct calib_images_options {
     int max_images;            /* 0: all */
     const char *preset;        /* preprocessing preset, as for fit */
     image_roi roi;             /* each image cropped to it first, as fit --roi */
+    image_rgb_rule rgb16;      /* 16-bit samples to 8 bits, as fit's (image.h) */
     int n_measure;             /* good images the error is measured on, and
                                   as many defective ones */
     const char *defects_dir;   /* defective images to measure on; NULL: paint

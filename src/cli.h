@@ -87,7 +87,10 @@ int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline
     "  --pil-16bit    16-bit images as PIL's convert('RGB'): 16-bit grey clips to\n" \
     "                 white (bit-exact with the MahalanobisAD-pytorch reference)\n" \
     "  --opencv-16bit 16-bit images as cv2.imread: the high byte (gaussian-ad-mvtec)\n" \
-    "                 (default: scale to 8 bits, round(v / 257))\n"
+    "  --sample-bits N  16-bit images hold N-bit samples (9..16; a 12-bit camera's\n" \
+    "                 0..4095): round(v * 255 / (2^N - 1))\n" \
+    "                 (default: scale to 8 bits, round(v / 257)); fit keeps the\n" \
+    "                 rule in the .gauss, and score applies it\n"
 /* Help lines for --roi: where it is chosen (fit, features, quantcheck) and
  * where the .gauss brings it (score, eval, calibrate). */
 #define CLI_HELP_ROI \
@@ -105,6 +108,10 @@ void cli_warn_image(const char *cmd, cli_image_warnings *wn, const pipeline *p, 
 /* Says on stderr which preset a .gauss from an older effad holds when that
  * preset has been renamed since (gauss_model.preset_stored); else silent. */
 void cli_note_renamed_preset(const char *cmd, const char *gauss_path, const gauss_model *gm);
+/* Says on stderr that a 16-bit rule asked for is applied on trust: gm does
+ * not record one (prep-spec.h: a file with the defaults, or from before
+ * the rule was kept); else silent. */
+void cli_note_rgb16_unstated(const char *cmd, const char *gauss_path, const gauss_model *gm, const pipeline_options *po);
 /* Creates directory path if it does not exist; an error names it, also
  * when path exists as something other than a directory. */
 effad_status cli_mkdir(const char *path, effad_error *e);

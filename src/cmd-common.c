@@ -232,13 +232,19 @@ int cli_pipeline_option(const char *cmd, int argc, char **argv, int *i, pipeline
     const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : 0;
     if (!strcmp(a, "--quiet")) { *quiet = 1; return 1; }
     if (!strcmp(a, "--isa") && v) { po->isa = v; (*i)++; return 1; }
-    if (!strcmp(a, "--pil-16bit") || !strcmp(a, "--opencv-16bit")) {
-        image_rgb_rule r = a[2] == 'p' ? IMAGE_RGB_PIL : IMAGE_RGB_OPENCV;
-        if (po->rgb16 != IMAGE_RGB_SCALE && po->rgb16 != r) {
-            cli_usage_error(cmd, "%s", "--pil-16bit and --opencv-16bit exclude each other");
+    const int sixteen = !strcmp(a, "--pil-16bit") || !strcmp(a, "--opencv-16bit");
+    if (sixteen || (!strcmp(a, "--sample-bits") && v)) {
+        int bits = 16;
+        if (!sixteen && !cli_int_option(cmd, "--sample-bits", v, IMAGE_RGB_BITS_MIN, 16, &bits)) return -1;
+        const image_rgb_rule r = sixteen ? (a[2] == 'p' ? IMAGE_RGB_PIL : IMAGE_RGB_OPENCV)
+                                 : bits == 16 ? IMAGE_RGB_SCALE : IMAGE_RGB_BITS(bits);
+        if (po->rgb16_given && po->rgb16 != r) {
+            cli_usage_error(cmd, "%s", "--pil-16bit, --opencv-16bit and --sample-bits exclude each other");
             return -1;
         }
         po->rgb16 = r;
+        po->rgb16_given = 1;
+        if (!sixteen) (*i)++;
         return 1;
     }
     if (!strcmp(a, "--roi") && v) {
@@ -284,6 +290,12 @@ void cli_warn_image(const char *cmd, cli_image_warnings *wn, const pipeline *p, 
                 p->roi.w ? "the region of interest of " : "", path, w, h, 100.0 * (1 - kept),
                 p->roi.w ? "region" : "image", preprocess_uncropped_preset(), p->roi.w ? "region" : "image");
     }
+    if (!wn->clip && p->last_clipped && p->rgb16 >= IMAGE_RGB_BITS_MIN) {
+        wn->clip = 1;
+        fprintf(stderr, "effad %s: warning: --sample-bits %d: %zu pixels of %s hold values above %u, clipped to 255: "
+                "are its samples %d-bit? (warned once per run)\n", cmd, (int)p->rgb16, p->last_clipped, path,
+                (1u << p->rgb16) - 1u, (int)p->rgb16);
+    }
     if (!wn->clip && p->last_clipped) {
         wn->clip = 1;
         /* the rule ran on the whole image, before the region of interest */
@@ -293,6 +305,13 @@ void cli_warn_image(const char *cmd, cli_image_warnings *wn, const pipeline *p, 
                 "(255), as PIL's convert('RGB') does; without it effad scales 16-bit values to 8 bits, "
                 "round(v / 257) (warned once per run)\n", cmd, p->last_clipped, of, path);
     }
+}
+
+void cli_note_rgb16_unstated(const char *cmd, const char *gauss_path, const gauss_model *gm, const pipeline_options *po)
+{
+    if (gm->rgb16 == PREP_RGB16_NONE && po->rgb16_given && po->rgb16 != IMAGE_RGB_SCALE)
+        fprintf(stderr, "effad %s: note: %s does not say how its 16-bit images were read (fitted by an older "
+                "effad, or with the default); the rule given here applies\n", cmd, gauss_path);
 }
 
 void cli_note_renamed_preset(const char *cmd, const char *gauss_path, const gauss_model *gm)

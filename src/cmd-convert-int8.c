@@ -34,6 +34,9 @@ void convert_int8_help(FILE *f)
             "  --preprocess P     their preprocessing preset (default ailia)\n"
             "  --roi X,Y,W,H      their region of interest, as fit --roi (default: the\n"
             "                     whole image)\n"
+            "  --pil-16bit, --opencv-16bit, --sample-bits N\n"
+            "                     16-bit images read as fit reads them with these\n"
+            "                     (default: scaled, round(v / 257))\n"
             "  --fast             the fastest int8 model that still keeps the measured\n"
             "                     error down: no float32 or weight-only blocks; int16\n"
             "                     activations (16x8, 8-bit weights) for the blocks where\n"
@@ -137,13 +140,17 @@ int convert_int8_option(int argc, char **argv, int *i, convert_int8 *c)
         co->select.act16_budget = 1.0f;
         return 1;
     }
+    if (!strcmp(a, "--roi") || !strcmp(a, "--sample-bits") || !strcmp(a, "--pil-16bit") || !strcmp(a, "--opencv-16bit")) {
+        /* the calibration images read as fit reads them */
+        int quiet = 0;
+        const int r = cli_pipeline_option("convert", argc, argv, i, &c->images, &quiet);
+        co->roi = c->images.roi;
+        co->rgb16 = c->images.rgb16;
+        return r;
+    }
     if (!v) return 0;
     if (!strcmp(a, "--calib")) co->dir = v;
     else if (!strcmp(a, "--preprocess")) co->preset = v;
-    else if (!strcmp(a, "--roi")) {
-        effad_error re = { 0 };
-        if (roi_parse(v, &co->roi, &re)) { cli_usage_error("convert", "%s", re.msg); return -1; }
-    }
     else if (!strcmp(a, "--defects")) co->defects_dir = v;
     else if (!strcmp(a, "--isa")) c->isa = v;
     else if (!strcmp(a, "--calib-n")) {

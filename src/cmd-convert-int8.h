@@ -8,10 +8,12 @@
 
 #include <stdio.h>
 #include "calibrate-images.h"
+#include "pipeline.h"
 
 typedef struct convert_int8 {
     int enabled;                 /* --int8 */
     calib_images_options co;
+    pipeline_options images;     /* --roi and the 16-bit rule, as fit takes them */
     int threads, quiet;
     int fast;                    /* --fast (its settings are in co.select) */
     const char *isa;

@@ -164,6 +164,7 @@ int cmd_eval(int argc, char **argv)
         detector_open_flags(&d, gauss_path, model, po, update ? 0 : GAUSS_READ_SCORING, &e))
         return cli_error("eval", &e);
     cli_note_renamed_preset("eval", gauss_path, &d.gm);
+    cli_note_rgb16_unstated("eval", gauss_path, &d.gm, &po);
     int rc = CLI_EXIT_ERROR;
     double *score = 0, *sub_s = 0;
     uint8_t *sub_l = 0;

@@ -231,6 +231,7 @@ int cmd_fit(int argc, char **argv)
     gm.input_h = (uint32_t)p.model.in_h; gm.input_w = (uint32_t)p.model.in_w; gm.input_c = 3;
     gm.preset = strdup(p.prep.name);
     gm.roi = p.roi;
+    gm.rgb16 = (int)p.rgb16;
     gm.taps = strdup(taps);
     if (!gm.preset || !gm.taps) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
     if (detector_fit(&gm, &sel, &p, rows, n_rows, 1, &e) || detector_thresholds(&gm, sigma, explicit_th, p.threads, &e)) goto done;

@@ -56,6 +56,12 @@ int info_gauss(const char *path)
     printf("  preset      %s", gm.preset ? gm.preset : "?");
     if (gm.preset_stored) printf(" (stored under its old name '%s')", gm.preset_stored);
     printf(", score = %s of the level distances\n", detector_combine_of(gm.preset) == COMBINE_MEAN ? "mean" : "sum");
+    if (gm.rgb16 != PREP_RGB16_NONE) {
+        static const char *opt[] = { "", "--pil-16bit", "--opencv-16bit" };
+        char num[4];
+        printf("  16-bit      images read by the rule '%s' (%s%s)\n", prep_rgb16_name(gm.rgb16, num),
+               gm.rgb16 < 3 ? opt[gm.rgb16] : "--sample-bits ", gm.rgb16 < 3 ? "" : num);
+    }
     if (gm.roi.w)
         printf("  region      %dx%d at (%d,%d) of each image: --roi %d,%d,%d,%d\n", gm.roi.w, gm.roi.h, gm.roi.x, gm.roi.y,
                gm.roi.x, gm.roi.y, gm.roi.w, gm.roi.h);

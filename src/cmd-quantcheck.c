@@ -28,6 +28,9 @@ static int help(void)
            "  --preprocess P    preprocessing preset (default: the .gauss's, else ailia)\n"
            "  --roi X,Y,W,H     the region of interest of each image (default: the .gauss's,\n"
            "                    else the whole image)\n"
+           "  --pil-16bit, --opencv-16bit, --sample-bits N\n"
+           "                    how 16-bit images become 8-bit (default: the .gauss's, else\n"
+           "                    scaled, round(v / 257))\n"
            "  --threads N, --isa NAME, --quiet\n");
     return 0;
 }
@@ -91,6 +94,7 @@ int cmd_quantcheck(int argc, char **argv)
         pf = &d.p;
         po.preset = d.gm.preset;
         po.roi = d.p.roi;
+        po.rgb16 = d.p.rgb16;
     } else if (!po.preset) po.preset = "ailia";
     if ((!gauss_path && pipeline_open(&p32, fp32, &po, &e)) || pipeline_open(&p8, int8, &po, &e)) goto done;
     if (pf->n_levels != p8.n_levels || pf->total_dim != p8.total_dim) {

@@ -308,6 +308,7 @@ int cmd_score(int argc, char **argv)
         detector_open_flags(&d, gauss_path, model, po, GAUSS_READ_SCORING, &e))
         return cli_error("score", &e);
     cli_note_renamed_preset("score", gauss_path, &d.gm);
+    cli_note_rgb16_unstated("score", gauss_path, &d.gm, &po);
     int rc = CLI_EXIT_ERROR;
     if (!stream) {   /* --stream lists each line's images when it comes */
         if (input_list_collect(&in, inputs, n_inputs, stdin, &e)) goto done;

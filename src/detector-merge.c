@@ -32,6 +32,14 @@ effad_status detector_merge(gauss_model *acc, const char *acc_name, gauss_model 
         return effad_fail(e, EFFAD_ERR_MISMATCH, "%s and %s were fitted on different regions of interest (%s vs %s)",
                           acc_name, next_name, a[0] ? a : "the whole image", b[0] ? b : "the whole image");
     }
+    /* a file that does not say how it read 16-bit images (older, or the
+     * default) merges with one that does; two that say must agree */
+    if (acc->rgb16 != PREP_RGB16_NONE && next->rgb16 != PREP_RGB16_NONE && acc->rgb16 != next->rgb16) {
+        char a[4], b[4];
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s and %s read 16-bit images by different rules (%s vs %s)",
+                          acc_name, next_name, prep_rgb16_name(acc->rgb16, a), prep_rgb16_name(next->rgb16, b));
+    }
+    if (acc->rgb16 == PREP_RGB16_NONE) acc->rgb16 = next->rgb16;
     for (size_t l = 0; l < acc->n_levels; l++)
         if (acc->levels[l].dim != next->levels[l].dim)
             return effad_fail(e, EFFAD_ERR_MISMATCH, "%s and %s differ at level %zu: %zu and %zu features", acc_name,

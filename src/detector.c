@@ -257,6 +257,12 @@ effad_status detector_check_compatible(const gauss_model *gm, const pipeline *p,
         return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted on %s%s, not %s%s", gauss_path,
                           a[0] ? "the region of interest " : "whole images", a, b[0] ? "the region " : "whole images", b);
     }
+    if (gm->rgb16 != PREP_RGB16_NONE && gm->rgb16 != (int)p->rgb16) {
+        char a[4], b[4];
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s was fitted with 16-bit images read by the rule '%s', not '%s' "
+                          "(--pil-16bit: pil, --opencv-16bit: opencv, --sample-bits N: N)", gauss_path,
+                          prep_rgb16_name(gm->rgb16, a), prep_rgb16_name((int)p->rgb16, b));
+    }
     const char *colon = gm->taps ? strchr(gm->taps, ':') : 0;
     if (!colon) return effad_fail(e, EFFAD_ERR_FORMAT, "%s: no level description", gauss_path);
     size_t rule_len = (size_t)(colon - gm->taps);
@@ -349,6 +355,8 @@ effad_status detector_open_flags(detector *d, const char *gauss_path, const char
     if (s) return s;
     if (!po.preset) po.preset = d->gm.preset;
     if (!po.roi_given) po.roi = d->gm.roi;
+    /* a file that does not say (older, or the default) takes the command's rule */
+    if (d->gm.rgb16 != PREP_RGB16_NONE && !po.rgb16_given) po.rgb16 = (image_rgb_rule)d->gm.rgb16;
     if (d->gm.maps) po.map_taps |= map_taps_mask(d->gm.maps);   /* the runner keeps what the maps read */
     if ((s = pipeline_start(&d->p, &po, e)) ||
         (s = detector_check_compatible(&d->gm, &d->p, gauss_path, &d->sel, e))) {

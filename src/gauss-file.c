@@ -20,10 +20,11 @@
  *    52  u32 preset name bytes, 56 u32 tap description bytes,
  *    60  u32 image-level thresholds T
  *   preset name, tap description (no NULs), zero padding to 8 bytes; the
- *     preset name may carry the region of interest, "ailia;roi=X,Y,W,H"
- *     (roi.h; only written when there is one, so files without one read
- *     in builds that predate it, and those refuse a file with one as an
- *     unknown preset instead of scoring whole images against it)
+ *     preset name may carry the region of interest and the 16-bit rule,
+ *     "ailia;roi=X,Y,W,H;rgb16=pil" (prep-spec.h; only written when they
+ *     are not the defaults, so files with the defaults read in builds that
+ *     predate them, and those refuse the others as an unknown preset
+ *     instead of preprocessing the images otherwise)
  *   T x { char[32] name, NUL-padded; f64 value }  (the first is in force)
  *   per level:
  *     u32 dim d, u32 number of thresholds t, u64 samples n,
@@ -58,20 +59,18 @@
 #include "gauss-format.h"
 #include "gauss.h"
 #include "preprocess.h"
-#include "roi.h"
+#include "prep-spec.h"
 
 /* ------------------------------------------------------------ sizes */
 
 static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
 
-/* The preset string as stored: the name, then ";roi=X,Y,W,H" when the
- * model has a region of interest (roi.h); suffix gets the part after the
- * name ("" without one). */
-static size_t stored_preset_bytes(const gauss_model *m, char suffix[sizeof ROI_PRESET_SUFFIX + ROI_TEXT_BYTES])
+/* The preset string as stored: the name, then the region of interest and
+ * the 16-bit rule when they are not the defaults (prep-spec.h); suffix
+ * gets the part after the name. */
+static size_t stored_preset_bytes(const gauss_model *m, char suffix[PREP_SPEC_SUFFIX_BYTES])
 {
-    memcpy(suffix, ROI_PRESET_SUFFIX, sizeof ROI_PRESET_SUFFIX);
-    roi_format(&m->roi, suffix + sizeof ROI_PRESET_SUFFIX - 1, ROI_TEXT_BYTES);
-    if (!m->roi.w) suffix[0] = '\0';
+    prep_spec_suffix(&m->roi, m->rgb16, suffix);
     return (m->preset ? strlen(m->preset) : 0) + strlen(suffix);
 }
 
@@ -103,7 +102,7 @@ static effad_status check_feature_rows(const gauss_model *m, effad_error *e)
 
 size_t gauss_file_size(const gauss_model *m)
 {
-    char suffix[sizeof ROI_PRESET_SUFFIX + ROI_TEXT_BYTES];
+    char suffix[PREP_SPEC_SUFFIX_BYTES];
     size_t lp = stored_preset_bytes(m, suffix), lt = m->taps ? strlen(m->taps) : 0;
     if (lp > GAUSS_FILE_MAX_STRING || lt > GAUSS_FILE_MAX_STRING || m->n_levels == 0 || m->n_levels > GAUSS_FILE_MAX_LEVELS)
         return 0;
@@ -192,7 +191,7 @@ static effad_status encodable(const gauss_model *m, size_t *len, effad_error *e)
 /* The len bytes of the file, CRC field zero, through w. */
 static void encode(writer *w, const gauss_model *m, size_t len)
 {
-    char suffix[sizeof ROI_PRESET_SUFFIX + ROI_TEXT_BYTES];
+    char suffix[PREP_SPEC_SUFFIX_BYTES];
     size_t lp = stored_preset_bytes(m, suffix), lt = m->taps ? strlen(m->taps) : 0;
     put_bytes(w, GAUSS_FILE_MAGIC, 8);
     put_u32(w, m->maps ? GAUSS_FILE_VERSION_MAPS : GAUSS_FILE_VERSION);
@@ -380,9 +379,10 @@ effad_status gauss_file_decode_flags(const uint8_t *buf, size_t len, gauss_model
     m->input_h = h.input_h;
     m->input_w = h.input_w;
     m->input_c = h.input_c;
-    if (!(m->preset = dup_string(h.preset, h.preset_name_len)) || !(m->taps = dup_string(h.taps, h.taps_len)))
+    if (!(m->preset = dup_string(h.preset, (uint32_t)h.spec.name_len)) || !(m->taps = dup_string(h.taps, h.taps_len)))
         goto nomem;
-    m->roi = h.roi;
+    m->roi = h.spec.roi;
+    m->rgb16 = h.spec.rgb16;
     /* a version 1 file names its preset by the old names (preprocess.h) */
     const char *renamed = preprocess_preset_renamed(h.version, m->preset);
     if (renamed) {

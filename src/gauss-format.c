@@ -106,10 +106,8 @@ effad_status gauss_file_check_header(const uint8_t *buf, size_t len, gauss_file_
         return effad_fail(e, EFFAD_ERR_FORMAT, "preset or tap string contains a NUL byte");
     h->preset = (const char *)buf + c.at;
     h->preset_len = lp;
-    size_t name_len;
-    effad_status rs = roi_preset_split(h->preset, lp, &name_len, &h->roi, e);
+    effad_status rs = prep_spec_split(h->preset, lp, &h->spec, e);
     if (rs) return rs;
-    h->preset_name_len = (uint32_t)name_len;
     h->taps = h->preset + lp;
     h->taps_len = lt;
     for (c.at += (size_t)lp + lt; c.at % 8; c.at++)

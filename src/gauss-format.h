@@ -18,7 +18,7 @@
 #include <string.h>
 #include "effad.h"
 #include "le.h"
-#include "roi.h"
+#include "prep-spec.h"
 
 #define GAUSS_FILE_MAGIC        "EFFGAUSS"
 #define GAUSS_FILE_VERSION      2u   /* written for a model without maps */
@@ -45,8 +45,8 @@ typedef struct gauss_file_header {
     uint64_t model_hash;
     uint32_t input_h, input_w, input_c;
     const char *preset; uint32_t preset_len;      /* not NUL-terminated, no NUL inside */
-    uint32_t preset_name_len;     /* the name's bytes: the region of interest follows */
-    image_roi roi;                /* (roi.h: ";roi=X,Y,W,H"); w == 0: none */
+    prep_spec spec;               /* the name's length, the region of interest and the
+                                     16-bit rule after it (prep-spec.h) */
     const char *taps; uint32_t taps_len;
     uint32_t n_thresholds;
     const uint8_t *thresholds;    /* n_thresholds records; names NUL-terminated */

@@ -72,9 +72,10 @@ static effad_status open_checked(gauss_view *v, const uint8_t *buf, size_t len, 
     v->input_w = h.input_w;
     v->input_c = h.input_c;
     v->preset = h.preset;
-    v->preset_len = h.preset_name_len;
-    v->roi = h.roi;
-    v->combine_mean = gauss_preset_combines_by_mean(h.preset, h.preset_name_len);
+    v->preset_len = h.spec.name_len;
+    v->roi = h.spec.roi;
+    v->rgb16 = h.spec.rgb16;
+    v->combine_mean = gauss_preset_combines_by_mean(h.preset, h.spec.name_len);
     if ((st = parse_taps(v, h.taps, h.taps_len, e))) return st;
     if (h.n_thresholds) {
         v->has_threshold = 1;

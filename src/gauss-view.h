@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "effad.h"
-#include "roi.h"
+#include "prep-spec.h"
 
 /* A level is one of the model's taps, so a view holds at most as many
  * levels as a model has taps; larger files are refused as unsupported. */
@@ -42,6 +42,7 @@ typedef struct gauss_view {
     const char *preset; size_t preset_len;    /* the name, in the file: not NUL-terminated */
     image_roi roi;                /* the region of interest the caller crops each
                                      image to before preprocessing (roi.h); w == 0: none */
+    int rgb16;                    /* how 16-bit samples became 8-bit (prep-spec.h) */
     const char *tap_rule; size_t tap_rule_len;
     int combine_mean;             /* 1: score = mean of the level distances, 0: sum */
     int has_threshold;            /* the file names an image-level threshold */

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "effad.h"
-#include "roi.h"
+#include "prep-spec.h"
 
 /* Largest feature dimension accepted anywhere (the biggest EfficientNet
  * head is 2560 wide); bounds the matrices (d(d+1)/2 doubles each) a file
@@ -273,8 +273,10 @@ typedef struct gauss_model {
     uint64_t model_hash;        /* of the .efm the features came from */
     uint32_t input_h, input_w, input_c;
     char *preset;               /* preprocessing preset name (owned) */
-    image_roi roi;              /* the region of interest (roi.h); stored in
-                                   the file after the preset's name */
+    image_roi roi;              /* the region of interest (roi.h) and */
+    int rgb16;                  /* the 16-bit rule (image.h), PREP_RGB16_NONE when
+                                   a file does not say: both stored after the
+                                   preset's name (prep-spec.h) */
     char *preset_stored;        /* read from an old file whose preset has been
                                    renamed since: the name it stored (owned);
                                    else NULL. Never written. */

@@ -116,6 +116,12 @@ effad_status image_to_rgb8(const effad_image *img, uint8_t **rgb_out, effad_erro
 static uint8_t to8(uint16_t v, image_rgb_rule rule, int grey_only)
 {
     if (rule == IMAGE_RGB_SCALE) return (uint8_t)((v + 128u) / 257u);   /* round(v / 257), never a tie */
+    if (rule >= IMAGE_RGB_BITS_MIN) {
+        /* round(v * 255 / m), m = 2^N - 1 odd: 2 v 255 + m is odd over an
+         * even 2m, never a tie */
+        const uint32_t m = (1u << rule) - 1u;
+        return v >= m ? 255 : (uint8_t)((2u * 255u * v + m) / (2u * m));
+    }
     if (rule == IMAGE_RGB_PIL && grey_only) return (uint8_t)(v > 255 ? 255 : v);
     return (uint8_t)(v >> 8);
 }
@@ -130,7 +136,7 @@ effad_status image_to_rgb8_as(const effad_image *img, image_rgb_rule rule, uint8
 {
     *rgb_out = NULL;
     if (!valid_image(img)) return effad_fail(e, EFFAD_ERR_ARG, "image_to_rgb8: not a valid image");
-    if ((unsigned)rule > IMAGE_RGB_OPENCV) return effad_fail(e, EFFAD_ERR_ARG, "image_to_rgb8: unknown rule %d", (int)rule);
+    if (!image_rgb_rule_valid((int)rule)) return effad_fail(e, EFFAD_ERR_ARG, "image_to_rgb8: unknown rule %d", (int)rule);
     size_t npx = (size_t)img->w * (size_t)img->h;
     uint8_t *out = malloc(npx * 3);
     if (!out) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for %zu bytes", npx * 3);
@@ -154,6 +160,18 @@ effad_status image_to_rgb8_as(const effad_image *img, image_rgb_rule rule, uint8
 
 size_t image_rgb8_clipped(const effad_image *img, image_rgb_rule rule)
 {
+    if (valid_image(img) && img->bit_depth == 16 && rule >= IMAGE_RGB_BITS_MIN && rule <= IMAGE_RGB_BITS_MAX) {
+        const size_t npx = (size_t)img->w * (size_t)img->h;
+        const int c = img->channels, colour = c >= 3 ? 3 : 1;   /* alpha is dropped, not clipped */
+        const uint16_t *s = img->px, m = (uint16_t)((1u << rule) - 1u);
+        size_t n = 0;
+        for (size_t i = 0; i < npx; i++) {
+            int over = 0;
+            for (int k = 0; k < colour; k++) over |= s[i * c + k] > m;
+            n += (size_t)over;
+        }
+        return n;
+    }
     if (!valid_image(img) || rule != IMAGE_RGB_PIL || img->bit_depth != 16 || img->channels != 1) return 0;
     size_t n = 0, npx = (size_t)img->w * (size_t)img->h;
     const uint16_t *s = img->px;

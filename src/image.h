@@ -128,14 +128,29 @@ void image_free(effad_image *img);
  *                     colour keep the high byte. Bit-exact with the
  *                     MahalanobisAD-pytorch reference (`--pil-16bit`).
  *   IMAGE_RGB_OPENCV  cv2.imread(p, IMREAD_COLOR): the high byte, v >> 8.
- *                     Bit-exact with gaussian-ad-mvtec (`--opencv-16bit`). */
-typedef enum image_rgb_rule { IMAGE_RGB_SCALE = 0, IMAGE_RGB_PIL = 1, IMAGE_RGB_OPENCV = 2 } image_rgb_rule;
+ *                     Bit-exact with gaussian-ad-mvtec (`--opencv-16bit`).
+ *   IMAGE_RGB_BITS(N) N = 9..15: samples of an N-bit camera kept in 16-bit
+ *                     containers as they came (a Mono12 frame saved by
+ *                     cv2.imwrite holds 0..4095): round(v * 255 / (2^N - 1)),
+ *                     values above 2^N - 1 clipped to 255 (`--sample-bits N`;
+ *                     scaled as 16-bit, they would use 4 of the 8 bits). The
+ *                     rule's value is N. */
+typedef enum image_rgb_rule {
+    IMAGE_RGB_SCALE = 0, IMAGE_RGB_PIL = 1, IMAGE_RGB_OPENCV = 2,
+    IMAGE_RGB_BITS_MIN = 9, IMAGE_RGB_BITS_MAX = 15
+} image_rgb_rule;
+#define IMAGE_RGB_BITS(n) ((image_rgb_rule)(n))
+static inline int image_rgb_rule_valid(int rule)
+{
+    return (rule >= IMAGE_RGB_SCALE && rule <= IMAGE_RGB_OPENCV) || (rule >= IMAGE_RGB_BITS_MIN && rule <= IMAGE_RGB_BITS_MAX);
+}
 effad_status image_to_rgb8_as(const effad_image *img, image_rgb_rule rule, uint8_t **rgb_out, effad_error *e);
 /* image_to_rgb8_as(IMAGE_RGB_PIL), the converter the decoder tests compare
  * with PIL: *rgb_out gets a malloc'd h*w*3 buffer the caller frees. */
 effad_status image_to_rgb8(const effad_image *img, uint8_t **rgb_out, effad_error *e);
 /* Pixels that image_to_rgb8_as(img, rule) saturates: 16-bit grey above 255
- * under IMAGE_RGB_PIL; 0 for every other image and rule. */
+ * under IMAGE_RGB_PIL, a 16-bit sample above 2^N - 1 (any channel) under
+ * IMAGE_RGB_BITS(N); 0 for every other image and rule. */
 size_t image_rgb8_clipped(const effad_image *img, image_rgb_rule rule);
 /* Which stated orientations a reader turns an image by (exif.h; measured
  * on Debian 12's Pillow 9.4 and OpenCV 4.6, tests/gen-orient-goldens.py):

@@ -43,8 +43,10 @@ typedef struct pipeline_options {
     int threads;                  /* 0 or 1: the caller's thread only */
     uint32_t map_taps;            /* taps whose full maps the runner keeps
                                      (effad_tap_map on p->runner) */
-    image_rgb_rule rgb16;         /* 16-bit images: IMAGE_RGB_SCALE (default), or the
-                                     PIL / OpenCV behaviour bit for bit */
+    image_rgb_rule rgb16;         /* 16-bit images: IMAGE_RGB_SCALE (default), the
+                                     PIL / OpenCV behaviour bit for bit, or N-bit samples */
+    int rgb16_given;              /* rgb16 was asked for: a detector insists on it
+                                     instead of taking its .gauss's */
     image_roi roi;                /* the region of interest (roi.h); w == 0: the whole image */
     int roi_given;                /* roi was asked for (--roi): a detector insists
                                      on it instead of taking its .gauss's */

@@ -1,5 +1,6 @@
 /* The region of interest; see roi.h. Freestanding but for the error
- * formatter (engine/error.c): the firmware's .gauss reader links it. */
+ * formatter (engine/error.c): the firmware's .gauss reader links it
+ * (prep-spec.c). */
 #include <string.h>
 #include "roi.h"
 
@@ -87,21 +88,4 @@ effad_status roi_crop(const image_roi *r, uint8_t *pixels, int channels, int *w,
     *w = r->w;
     *h = r->h;
     return EFFAD_OK;
-}
-
-effad_status roi_preset_split(const char *stored, size_t len, size_t *name_len, image_roi *r, effad_error *e)
-{
-    const size_t ls = sizeof ROI_PRESET_SUFFIX - 1;
-    const char *semi = memchr(stored, ';', len);
-    memset(r, 0, sizeof *r);
-    *name_len = semi ? (size_t)(semi - stored) : len;
-    if (!semi) return EFFAD_OK;
-    const size_t rest = len - *name_len;
-    if (rest > ls && !memcmp(semi, ROI_PRESET_SUFFIX, ls) && roi_parse_n(semi + ls, rest - ls, r)) return EFFAD_OK;
-    char found[64];   /* the error formatter has no %.*s */
-    const size_t k = rest < sizeof found ? rest : sizeof found - 1;
-    memcpy(found, semi, k);
-    found[k] = '\0';
-    return effad_fail(e, EFFAD_ERR_FORMAT, "preset string: after the preset's name only ';roi=X,Y,W,H' is known, "
-                      "not '%s'", found);
 }

@@ -14,7 +14,7 @@
  * still hold.
  *
  * The `.gauss` keeps the ROI (in its preset string: "ailia;roi=X,Y,W,H",
- * gauss-file.c), so score, eval, calibrate, --watch and quantcheck apply it
+ * prep-spec.h), so score, eval, calibrate, --watch and quantcheck apply it
  * without being told; an image smaller than the region is an error that
  * names the image and both sizes. A build that predates the ROI refuses
  * such a file as an unknown preset rather than scoring whole images
@@ -50,13 +50,5 @@ int roi_equal(const image_roi *a, const image_roi *b);
  * An image that does not hold the whole region is EFFAD_ERR_MISMATCH,
  * naming both sizes (the caller adds the file). r->w == 0: nothing done. */
 effad_status roi_crop(const image_roi *r, uint8_t *pixels, int channels, int *w, int *h, effad_error *e);
-
-/* The preset string of a .gauss: "NAME" or "NAME;roi=X,Y,W,H". */
-#define ROI_PRESET_SUFFIX ";roi="
-/* Splits the len bytes of a stored preset string (no NUL needed): the
- * name's length, and the region after it (none without a ';'). Anything
- * after ';' but "roi=X,Y,W,H" is EFFAD_ERR_FORMAT. Freestanding (the
- * firmware's .gauss reader uses it). */
-effad_status roi_preset_split(const char *stored, size_t len, size_t *name_len, image_roi *r, effad_error *e);
 
 #endif

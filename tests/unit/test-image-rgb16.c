@@ -42,6 +42,50 @@ static void every_value_scaled(void)
     image_free(&img);
 }
 
+/* IMAGE_RGB_BITS(N): every 16-bit value against round(v * 255 / (2^N - 1))
+ * in double precision, clipped at 255, for every N; colour and grey+alpha
+ * alike (the alpha is dropped, never counted as clipped). */
+static void every_value_n_bits(void)
+{
+    static uint16_t v[65536];
+    for (unsigned i = 0; i < 65536; i++) v[i] = (uint16_t)i;
+    effad_image img = make16(256, 256, 1, v);
+    for (int n = IMAGE_RGB_BITS_MIN; n <= IMAGE_RGB_BITS_MAX; n++) {
+        uint8_t *rgb;
+        effad_error e;
+        CHECK(image_to_rgb8_as(&img, IMAGE_RGB_BITS(n), &rgb, &e) == EFFAD_OK);
+        const double m = (double)((1u << n) - 1u);
+        size_t bad = 0;
+        for (unsigned i = 0; i < 65536; i++) {
+            double r = floor((double)i * 255.0 / m + 0.5);
+            unsigned want = r > 255 ? 255 : (unsigned)r;
+            if (rgb[3 * i] != want || rgb[3 * i + 2] != want) bad++;
+        }
+        CHECK_MSG(bad == 0, "%d bits: %zu of 65536 values wrong", n, bad);
+        CHECK_EQ_INT(image_rgb8_clipped(&img, IMAGE_RGB_BITS(n)), 65536 - (1u << n));
+        free(rgb);
+    }
+    image_free(&img);
+    /* colour: a pixel counts once whichever channel is over; grey + alpha:
+     * an alpha over the range is no clip */
+    static const uint16_t rgbv[] = { 4095, 4095, 4095, 4096, 0, 0, 0, 0, 65535, 1, 2, 3 };
+    effad_image c = make16(4, 1, 3, rgbv);
+    CHECK_EQ_INT(image_rgb8_clipped(&c, IMAGE_RGB_BITS(12)), 2);
+    image_free(&c);
+    static const uint16_t la[] = { 4095, 65535, 4096, 0 };
+    effad_image g = make16(2, 1, 2, la);
+    CHECK_EQ_INT(image_rgb8_clipped(&g, IMAGE_RGB_BITS(12)), 1);
+    uint8_t *out;
+    effad_error e;
+    CHECK(image_to_rgb8_as(&g, IMAGE_RGB_BITS(12), &out, &e) == EFFAD_OK && out[0] == 255 && out[3] == 255);
+    free(out);
+    /* rules that do not exist */
+    CHECK(image_to_rgb8_as(&g, (image_rgb_rule)8, &out, &e) == EFFAD_ERR_ARG);
+    CHECK_STR_CONTAINS(e.msg, "unknown rule 8");
+    image_free(&g);
+    CHECK(!image_rgb_rule_valid(3) && !image_rgb_rule_valid(16) && image_rgb_rule_valid(12));
+}
+
 static void rules_per_layout(void)
 {
     effad_error e;
@@ -109,6 +153,7 @@ static void fixture(void)
 
 int main(void)
 {
+    every_value_n_bits();
     every_value_scaled();
     rules_per_layout();
     fixture();

@@ -1,8 +1,8 @@
 /*
  * test-roi.c -- the region of interest (src/roi.h): its text form, the crop
- * against a plain copy loop, the ".gauss" preset string that carries it
- * (both readers, and every malformed suffix refused), and ground-truth
- * masks cut to it. The end-to-end equivalence (frames with --roi score as
+ * against a plain copy loop, the ".gauss" preset string that carries it and
+ * the 16-bit rule (src/prep-spec.h; both readers, every malformed suffix
+ * refused), and ground-truth masks cut to it. The end-to-end equivalence (frames with --roi score as
  * the cut-out regions) is tests/sh/cli-roi.sh.
  */
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include "gauss.h"
 #include "image.h"
 #include "pixel-eval.h"
+#include "prep-spec.h"
 #include "roi.h"
 
 static uint32_t rng = 12345;
@@ -107,26 +108,38 @@ static void check_crop(void)
 
 static void check_preset_split(void)
 {
-    static const struct { const char *s; size_t len, name_len; int w; } good[] = {
-        { "ailia", 5, 5, 0 }, { "paper;roi=1,2,3,4", 17, 5, 3 }, { "ailia;roi=1,2,3,4;more", 17, 5, 3 },
-        { "", 0, 0, 0 },
+    static const struct { const char *s; size_t len, name_len; int w, rgb16; } good[] = {
+        { "ailia", 5, 5, 0, PREP_RGB16_NONE }, { "paper;roi=1,2,3,4", 17, 5, 3, PREP_RGB16_NONE },
+        { "ailia;roi=1,2,3,4;more", 17, 5, 3, PREP_RGB16_NONE }, { "", 0, 0, 0, PREP_RGB16_NONE },
+        { "mahalanobisad;rgb16=pil", 23, 13, 0, 1 }, { "paper;roi=0,0,9,9;rgb16=opencv", 30, 5, 9, 2 },
+        { "ailia;rgb16=9", 13, 5, 0, 9 }, { "ailia;rgb16=12", 14, 5, 0, 12 }, { "ailia;rgb16=15", 14, 5, 0, 15 },
     };
     for (size_t k = 0; k < sizeof good / sizeof good[0]; k++) {
-        size_t nl = 99;
-        image_roi r;
+        prep_spec sp;
         effad_error e = { 0 };
-        CHECK_MSG(roi_preset_split(good[k].s, good[k].len, &nl, &r, &e) == EFFAD_OK, "%s: %s", good[k].s, e.msg);
-        CHECK(nl == good[k].name_len && r.w == good[k].w);
+        CHECK_MSG(prep_spec_split(good[k].s, good[k].len, &sp, &e) == EFFAD_OK, "%s: %s", good[k].s, e.msg);
+        CHECK_MSG(sp.name_len == good[k].name_len && sp.roi.w == good[k].w && sp.rgb16 == good[k].rgb16, "%s", good[k].s);
+        /* written back: the same text */
+        char suffix[PREP_SPEC_SUFFIX_BYTES];
+        prep_spec_suffix(&sp.roi, sp.rgb16, suffix);
+        CHECK_MSG(strlen(suffix) == good[k].len - good[k].name_len &&
+                  !memcmp(suffix, good[k].s + good[k].name_len, strlen(suffix)), "%s -> %s", good[k].s, suffix);
     }
     static const char *bad[] = { "ailia;", "ailia;roi=", "ailia;roi=1,2,3", "ailia;roi=1,2,3,4;x", "ailia;ROI=1,2,3,4",
-                                 "ailia;rot=1,2,3,4", "ailia;roi=1,2,0,4", ";roi=1,2,3,4,", "a;b;roi=1,2,3,4" };
+                                 "ailia;rot=1,2,3,4", "ailia;roi=1,2,0,4", ";roi=1,2,3,4,", "a;b;roi=1,2,3,4",
+                                 "ailia;rgb16=", "ailia;rgb16=scale", "ailia;rgb16=8", "ailia;rgb16=16", "ailia;rgb16=09",
+                                 "ailia;rgb16=PIL", "ailia;rgb16=pil;roi=1,2,3,4", "ailia;rgb16=pil;rgb16=pil",
+                                 "ailia;roi=1,2,3,4;roi=1,2,3,4", "ailia;rgb16=pil;" };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-        size_t nl;
-        image_roi r;
+        prep_spec sp;
         effad_error e = { 0 };
-        CHECK_MSG(roi_preset_split(bad[k], strlen(bad[k]), &nl, &r, &e) == EFFAD_ERR_FORMAT, "'%s' accepted", bad[k]);
-        CHECK_STR_CONTAINS(e.msg, "only ';roi=X,Y,W,H' is known");
+        CHECK_MSG(prep_spec_split(bad[k], strlen(bad[k]), &sp, &e) == EFFAD_ERR_FORMAT, "'%s' accepted", bad[k]);
+        CHECK_STR_CONTAINS(e.msg, "only ';roi=X,Y,W,H' and then ';rgb16=pil|opencv|9..15' are known");
     }
+    char num[4];
+    CHECK(!strcmp(prep_rgb16_name(PREP_RGB16_NONE, num), "scale") && !strcmp(prep_rgb16_name(0, num), "scale") &&
+          !strcmp(prep_rgb16_name(1, num), "pil") && !strcmp(prep_rgb16_name(2, num), "opencv") &&
+          !strcmp(prep_rgb16_name(9, num), "9") && !strcmp(prep_rgb16_name(14, num), "14"));
 }
 
 /* A one-level model fitted on a few samples. */
@@ -172,19 +185,21 @@ static void check_gauss(void)
     make_model(&m, "ailia", NULL);
     uint8_t *buf = encode(&m, &len);
     CHECK(buf[52] == 5 && !memcmp(buf + 64, "ailia", 5) && buf[64 + 5] != ';');
-    CHECK(gauss_file_decode(buf, len, &r, &e) == EFFAD_OK && r.roi.w == 0 && !strcmp(r.preset, "ailia"));
+    CHECK(gauss_file_decode(buf, len, &r, &e) == EFFAD_OK && r.roi.w == 0 && !strcmp(r.preset, "ailia") &&
+          r.rgb16 == PREP_RGB16_NONE);
     gauss_model_free(&r);
     gauss_model_free(&m);
     free(buf);
 
-    /* with one: "ailia;roi=3,4,50,60", read back as the name and the region */
+    /* with one and a 16-bit rule: read back as the name, the region and the rule */
     make_model(&m, "paper", &roi);
+    m.rgb16 = 2;
     buf = encode(&m, &len);
-    static const char stored[] = "paper;roi=3,4,50,60";
+    static const char stored[] = "paper;roi=3,4,50,60;rgb16=opencv";
     CHECK_EQ_INT(buf[52], sizeof stored - 1);
     CHECK(!memcmp(buf + 64, stored, sizeof stored - 1));
     CHECK_MSG(gauss_file_decode(buf, len, &r, &e) == EFFAD_OK, "%s", e.msg);
-    CHECK(!strcmp(r.preset, "paper") && roi_equal(&r.roi, &roi));
+    CHECK(!strcmp(r.preset, "paper") && roi_equal(&r.roi, &roi) && r.rgb16 == 2);
     uint8_t *buf2 = encode(&r, &len2);
     CHECK(len2 == len && !memcmp(buf, buf2, len));
     free(buf2);
@@ -194,17 +209,20 @@ static void check_gauss(void)
      * the combining rule of the name */
     gauss_view v;
     CHECK_MSG(gauss_view_open(&v, buf, len, &e) == EFFAD_OK, "%s", e.msg);
-    CHECK(v.preset_len == 5 && !memcmp(v.preset, "paper", 5) && roi_equal(&v.roi, &roi) && v.combine_mean == 1);
+    CHECK(v.preset_len == 5 && !memcmp(v.preset, "paper", 5) && roi_equal(&v.roi, &roi) && v.combine_mean == 1 &&
+          v.rgb16 == 2);
 
     /* a malformed region, well sealed: refused by both readers */
-    static const char *tamper[] = { "paper;roi=3,4,00,60", "paper;roi=3,4,5O,60", "paper;rox=3,4,50,60" };
+    static const char *tamper[] = { "paper;roi=3,4,00,60;rgb16=opencv", "paper;roi=3,4,5O,60;rgb16=opencv",
+                                    "paper;rox=3,4,50,60;rgb16=opencv", "paper;roi=3,4,50,60;rgb16=openc5",
+                                    "paper;roi=3,4,50,60:rgb16=opencv", "paper;roi=3,4,50,60;rgb16=opencV" };
     for (size_t k = 0; k < sizeof tamper / sizeof tamper[0]; k++) {
         uint8_t *t = malloc(len);
         memcpy(t, buf, len);
         memcpy(t + 64, tamper[k], sizeof stored - 1);
         reseal(t, len);
         CHECK_MSG(gauss_file_decode(t, len, &r, &e) == EFFAD_ERR_FORMAT, "%s accepted", tamper[k]);
-        CHECK_STR_CONTAINS(e.msg, "only ';roi=X,Y,W,H' is known");
+        CHECK_STR_CONTAINS(e.msg, "only ';roi=X,Y,W,H' and then");
         CHECK(gauss_view_open(&v, t, len, &e) == EFFAD_ERR_FORMAT);
         free(t);
     }

@@ -130,7 +130,7 @@ common_sources() {
         case "$f" in *-posix.c|*-pthread.c) continue ;; esac
         printf '%s\n' "$f"
     done
-    printf '%s\n' src/gauss-view.c src/gauss-format.c src/roi.c src/checksum.c $FW/startup.c $FW/semihost.c $FW/fpu-fma.c
+    printf '%s\n' src/gauss-view.c src/gauss-format.c src/prep-spec.c src/roi.c src/checksum.c $FW/startup.c $FW/semihost.c $FW/fpu-fma.c
 }
 
 build_common() {   # board-name -> $OUT/<board>/lib/*.o
