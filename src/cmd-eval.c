@@ -249,6 +249,8 @@ int cmd_eval(int argc, char **argv)
     cli_buf_printf(&json, "{\"data\":");
     cli_buf_json(&json, data);
     if (d.gm.roi.w) cli_buf_printf(&json, ",\"roi\":[%d,%d,%d,%d]", d.gm.roi.x, d.gm.roi.y, d.gm.roi.w, d.gm.roi.h);
+    char rule[4];
+    if (d.gm.rgb16 != PREP_RGB16_NONE) cli_buf_printf(&json, ",\"rgb16\":\"%s\"", prep_rgb16_name(d.gm.rgb16, rule));
     cli_buf_printf(&json, ",\"images\":%zu,\"auroc\":{", list.n - n_failed);
     for (int c = 0; c < n_curves; c++) {
         cli_buf_printf(&json, "%s", c ? "," : "");

@@ -10,6 +10,7 @@ static void json_header(const score_output *o, const char *th_name, int verdict_
     fprintf(f, "{\"kind\":\"fit\",\"preset\":");
     cli_json_string(f, d->gm.preset ? d->gm.preset : "");
     if (d->gm.roi.w) fprintf(f, ",\"roi\":[%d,%d,%d,%d]", d->gm.roi.x, d->gm.roi.y, d->gm.roi.w, d->gm.roi.h);
+    if (d->gm.rgb16 != PREP_RGB16_NONE) fprintf(f, ",\"rgb16\":\"%s\"", prep_rgb16_name(d->gm.rgb16, num));
     fprintf(f, ",\"n_train\":%llu,\"threshold\":%s,\"threshold_name\":",
             (unsigned long long)(d->gm.n_levels ? d->gm.levels[0].n : 0), cli_json_num(num, sizeof num, "%.17g", o->threshold));
     cli_json_string(f, th_name);

@@ -50,6 +50,8 @@ effad fit "$M" "$T/d16/train" -o "$T/gd.gauss" --preprocess paper --quiet >/dev/
 effad score --json "$T/gd.gauss" "$M" "$T/d16/test" 2>/dev/null | grep '"score"' | sed 's/^{"file":"[^"]*",//' > "$T/c"
 cmp -s "$T/a" "$T/c" && bad "--sample-bits 12 changed nothing"
 
+head -n 1 "$T/s16.jsonl" | grep -q '"preset":"paper","rgb16":"12",' || bad "the score header lacks the rule: $(head -n 1 "$T/s16.jsonl")"
+head -n 1 "$T/s8.jsonl" | grep -q '"rgb16"' && bad "a default model's header names a rule"
 effad info "$T/g12.gauss" | grep -q "16-bit      images read by the rule '12' (--sample-bits 12)" || bad "info: $(effad info "$T/g12.gauss")"
 effad info "$T/gd.gauss" | grep -q "16-bit  " && bad "info names a rule for a default model"
 effad score "$T/g12.gauss" "$M" "$T/d16/test/g21.pgm" --sample-bits 12 >/dev/null 2>&1 || bad "score --sample-bits 12 on its own model"
