@@ -32,7 +32,9 @@ static int help(void)
            "                       the image's path relative to its argument, subdirectories\n"
            "                       mirrored, extension dropped; more parent directories\n"
            "                       when two images would share a name); when\n"
-           "                       the preset crops, the window it saw is outlined; with\n"
+           "                       the preset crops, the window it saw is outlined (with a\n"
+           "                       region of interest: the whole image, what the score saw\n"
+           "                       of the region outlined); with\n"
            "                       maps also DIR/<name>-maps.png: input, ground truth (MVTec\n"
            "                       layout), predicted mask, segmentation, heat map\n"
            "  --save-maps DIR      the raw anomaly map: DIR/<name>.map.png (16-bit, value =\n"
@@ -134,7 +136,7 @@ static effad_status score_deliver(void *ctx, int k, size_t i, effad_status s, co
     if (s) { *e = *work_err; return s; }   /* the map failed: that stops the batch */
     if (r->save_maps && (s = score_maps_save_raw(&sl->sm, r->save_maps, r->names[i], e))) {
         effad_error_prefix(e, path);
-        free(sl->rgb); sl->rgb = 0;
+        detector_slot_release(sl);
         return s;
     }
     rec.score = sl->score;
@@ -147,15 +149,22 @@ static effad_status score_deliver(void *ctx, int k, size_t i, effad_status s, co
         int fw, fh;
         char fig_path[4096];
         figure_path(fig_path, sizeof fig_path, r->save, r->names[i], ".png");
-        double box[4];
+        double box[4] = { 0, 0, sl->w, sl->h };
         const preprocess_cfg *prep = &sl->p->prep;
         int crops = prep->crop != PREP_CROP_NONE && !preprocess_crop_in_source(prep, sl->w, sl->h, box, 0, 0);
-        s = figure_score(sl->rgb, sl->w, sl->h, crops ? box : 0, rec.score, r->out.threshold, &fig, &fw, &fh, e);
+        if (sl->frame) {
+            /* the whole frame, with what the score saw of its region outlined */
+            const image_roi *roi = &sl->p->roi;
+            box[0] += roi->x; box[2] += roi->x;
+            box[1] += roi->y; box[3] += roi->y;
+            s = figure_score(sl->frame, sl->frame_w, sl->frame_h, box, rec.score, r->out.threshold, &fig, &fw, &fh, e);
+        } else
+            s = figure_score(sl->rgb, sl->w, sl->h, crops ? box : 0, rec.score, r->out.threshold, &fig, &fw, &fh, e);
         if (!s) s = image_write_png(fig_path, fig, fw, fh, 3, e);
         if (!s && sl->sm.on) s = score_maps_save_panels(&sl->sm, r->save, r->names[i], path, sl->rgb, e);
         free(fig);
     }
-    free(sl->rgb); sl->rgb = 0;
+    detector_slot_release(sl);
     return !s && r->stream ? flush_record(e) : s;
 }
 

@@ -30,14 +30,26 @@ effad_status detector_workers_open(detector_workers *dw, detector *d, int n, int
     return EFFAD_OK;
 }
 
+void detector_slot_release(detector_slot *sl)
+{
+    if (sl->rgb != sl->frame) free(sl->rgb);
+    free(sl->frame);
+    sl->rgb = sl->frame = 0;
+}
+
 effad_status detector_workers_image(detector_workers *dw, const detector *d, int k, const char *path, int keep_rgb,
                                     int regions, effad_error *e)
 {
     detector_slot *sl = &dw->slot[k];
     sl->loaded = sl->unreadable = 0;
-    sl->rgb = 0;
+    sl->rgb = sl->frame = 0;
     if (sl->sm.on) map_scorer_trim(&sl->sm.ms);
-    effad_status s = pipeline_load_rgb(sl->p, path, &sl->rgb, &sl->w, &sl->h, e);
+    effad_status s;
+    if (keep_rgb && sl->p->roi.w) {   /* the figure shows the whole frame, the region outlined */
+        s = pipeline_load_frame(sl->p, path, &sl->frame, &sl->frame_w, &sl->frame_h, e);
+        if (!s) s = pipeline_region_copy(sl->p, path, sl->frame, sl->frame_w, sl->frame_h, &sl->rgb, &sl->w, &sl->h, e);
+    } else
+        s = pipeline_load_rgb(sl->p, path, &sl->rgb, &sl->w, &sl->h, e);
     if (!s) {
         sl->loaded = 1;
         if ((s = pipeline_rgb(sl->p, sl->rgb, sl->w, sl->h, 0, 0, sl->feat, e))) effad_error_prefix(e, path);
@@ -45,7 +57,7 @@ effad_status detector_workers_image(detector_workers *dw, const detector *d, int
     if (s) sl->unreadable = 1;
     /* the map needs only the image's size: an image not kept goes before
      * its map comes (a 48-megapixel image: 144 MB, the map 192 MB) */
-    if (s || !keep_rgb) { free(sl->rgb); sl->rgb = 0; }
+    if (s || !keep_rgb) detector_slot_release(sl);
     if (!s && sl->sm.on) {
         s = regions ? score_maps_image(&sl->sm, sl->p, sl->w, sl->h, e) : map_scorer_run(&sl->sm.ms, sl->p, sl->w, sl->h, e);
         if (s) effad_error_prefix(e, path);
@@ -54,7 +66,7 @@ effad_status detector_workers_image(detector_workers *dw, const detector *d, int
         double by_levels = detector_score(&d->gm, &d->sel, sl->p, sl->feat, sl->levels, sl->work);
         sl->score = dw->map_max ? sl->sm.ms.max : by_levels;
     }
-    if (s) { free(sl->rgb); sl->rgb = 0; }
+    if (s) detector_slot_release(sl);
     return s;
 }
 
@@ -63,7 +75,8 @@ void detector_workers_close(detector_workers *dw)
     if (!dw) return;
     for (int k = 0; dw->slot && k < dw->ws.n; k++) {
         detector_slot *sl = &dw->slot[k];
-        free(sl->feat); free(sl->levels); free(sl->work); free(sl->rgb);
+        free(sl->feat); free(sl->levels); free(sl->work);
+        detector_slot_release(sl);
         score_maps_close(&sl->sm);
     }
     free(dw->slot);

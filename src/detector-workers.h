@@ -19,6 +19,8 @@ typedef struct detector_slot {    /* the image in flight on one worker */
     score_maps sm;                /* with maps: the map (and its regions)   */
     uint8_t *rgb;                 /* the decoded image, when kept           */
     int w, h;
+    uint8_t *frame;               /* kept with a region of interest: the    */
+    int frame_w, frame_h;         /* whole image it was cut from            */
     int loaded;                   /* decoded (the crop warnings apply)      */
     int unreadable;               /* failed to read or decode (not later)   */
     double score;                 /* the image score, by --score            */
@@ -30,6 +32,8 @@ typedef struct detector_workers {
     int map_max;                  /* --score map-max: the map's maximum is the score */
 } detector_workers;
 
+/* Lets the slot's kept images go (rgb, frame). */
+void detector_slot_release(detector_slot *sl);
 /* n workers (pipeline_workers_wanted) over d's pipeline. */
 effad_status detector_workers_open(detector_workers *dw, detector *d, int n, int map_max, effad_error *e);
 /* The image at path on worker k: decoded (and kept in slot->rgb, which the

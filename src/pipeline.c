@@ -145,10 +145,33 @@ void pipeline_plan_workers(pipeline *p, int workers)
     p->runner = r;
 }
 
-effad_status pipeline_load_rgb(pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e)
+effad_status pipeline_load_frame(pipeline *p, const char *path, uint8_t **frame, int *w, int *h, effad_error *e)
 {
     image_orient_rule orient = preprocess_turns_by_exif(&p->prep) ? IMAGE_ORIENT_EXIF : IMAGE_ORIENT_TIFF;
-    effad_status s = image_load_rgb8(path, p->rgb16, orient, rgb, w, h, &p->last_clipped, e);
+    return image_load_rgb8(path, p->rgb16, orient, frame, w, h, &p->last_clipped, e);
+}
+
+effad_status pipeline_region_copy(const pipeline *p, const char *path, uint8_t *frame, int fw, int fh, uint8_t **rgb,
+                                  int *w, int *h, effad_error *e)
+{
+    const image_roi *r = &p->roi;
+    *rgb = 0;
+    if (!r->w) { *rgb = frame; *w = fw; *h = fh; return EFFAD_OK; }
+    effad_status s = roi_check(r, fw, fh, e);
+    if (s) { effad_error_prefix(e, path); return s; }
+    const size_t row = (size_t)r->w * 3;
+    if (!(*rgb = malloc(row * (size_t)r->h)))
+        return effad_fail(e, EFFAD_ERR_NOMEM, "%s: no memory for its %dx%d region of interest", path, r->w, r->h);
+    for (int y = 0; y < r->h; y++)
+        memcpy(*rgb + (size_t)y * row, frame + ((size_t)(r->y + y) * (size_t)fw + (size_t)r->x) * 3, row);
+    *w = r->w;
+    *h = r->h;
+    return EFFAD_OK;
+}
+
+effad_status pipeline_load_rgb(pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e)
+{
+    effad_status s = pipeline_load_frame(p, path, rgb, w, h, e);
     if (s || !p->roi.w) return s;
     if ((s = roi_crop(&p->roi, *rgb, 3, w, h, e)) == EFFAD_OK) {
         /* a small region of a large frame: the rest let go at once */

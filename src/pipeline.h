@@ -82,6 +82,13 @@ effad_status pipeline_rgb(pipeline *p, const uint8_t *rgb, int w, int h, augment
  * the region is an error naming it); p->last_clipped says how many pixels
  * that rule clipped. */
 effad_status pipeline_load_rgb(pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e);
+/* pipeline_load_rgb in two steps, for a caller that wants the whole frame
+ * too (score --save draws it with the region outlined): the decoded image
+ * before the region of interest, then a copy of the region (*rgb, malloc'd;
+ * the frame itself when there is no region to cut: *rgb == frame). */
+effad_status pipeline_load_frame(pipeline *p, const char *path, uint8_t **frame, int *w, int *h, effad_error *e);
+effad_status pipeline_region_copy(const pipeline *p, const char *path, uint8_t *frame, int fw, int fh, uint8_t **rgb,
+                                  int *w, int *h, effad_error *e);
 void pipeline_close(pipeline *p);
 
 #endif

@@ -71,15 +71,20 @@ int roi_equal(const image_roi *a, const image_roi *b)
     return a->x == b->x && a->y == b->y && a->w == b->w && a->h == b->h;
 }
 
+effad_status roi_check(const image_roi *r, int w, int h, effad_error *e)
+{
+    if (!r || !r->w || (r->x + r->w <= w && r->y + r->h <= h)) return EFFAD_OK;
+    char t[ROI_TEXT_BYTES];
+    roi_format(r, t, sizeof t);
+    return effad_fail(e, EFFAD_ERR_MISMATCH, "the image is %dx%d, and the region of interest %s (x,y,w,h) "
+                      "needs at least %dx%d", w, h, t, r->x + r->w, r->y + r->h);
+}
+
 effad_status roi_crop(const image_roi *r, uint8_t *pixels, int channels, int *w, int *h, effad_error *e)
 {
     if (!r || !r->w) return EFFAD_OK;
-    if (r->x + r->w > *w || r->y + r->h > *h) {
-        char t[ROI_TEXT_BYTES];
-        roi_format(r, t, sizeof t);
-        return effad_fail(e, EFFAD_ERR_MISMATCH, "the image is %dx%d, and the region of interest %s (x,y,w,h) "
-                          "needs at least %dx%d", *w, *h, t, r->x + r->w, r->y + r->h);
-    }
+    effad_status s = roi_check(r, *w, *h, e);
+    if (s) return s;
     const size_t row = (size_t)r->w * (size_t)channels, stride = (size_t)*w * (size_t)channels;
     /* row y of the region starts at or after where it goes, so moving the
      * rows in order never overwrites one not yet moved */

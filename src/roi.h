@@ -45,6 +45,9 @@ int roi_parse_n(const char *s, size_t n, image_roi *r);
 void roi_format(const image_roi *r, char *buf, size_t n);
 int roi_equal(const image_roi *a, const image_roi *b);
 
+/* Whether a w x h image holds the whole region: else EFFAD_ERR_MISMATCH,
+ * naming both sizes (the caller adds the file). r->w == 0: it does. */
+effad_status roi_check(const image_roi *r, int w, int h, effad_error *e);
 /* Crops the interleaved w x h image of `channels` bytes a pixel to r, in
  * place (rows move toward the start of the buffer); *w, *h become r's.
  * An image that does not hold the whole region is EFFAD_ERR_MISMATCH,

@@ -99,6 +99,16 @@ if [ "$(uname -s)" = Linux ]; then
     cmp -s "$T/w.s" "$T/b.s" || bad "--watch scored otherwise than the batch: $(cat "$T/w.s" "$T/w.err")"
 fi
 
+# --save draws the whole frame with the region outlined (a misplaced region
+# shows), the maps' panels the region
+pngw() { od -An -tu1 -j16 -N4 "$1" | awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }'; }
+effad score "$T/f-ailia.gauss" "$M" "$F/test/spot/31.ppm" --save "$T/fig-f" >/dev/null 2>&1 || bad "score --save with a region"
+effad score "$T/c-ailia.gauss" "$M" "$C/test/spot/31.ppm" --save "$T/fig-c" >/dev/null 2>&1 || bad "score --save crops"
+wf=$(pngw "$T/fig-f/31.png"); wc=$(pngw "$T/fig-c/31.png")
+[ "$wf" -eq $((150 * 256 / 120 + 48 + 36)) ] && [ "$wc" -eq $((90 * 256 / 80 + 48 + 36)) ] ||
+    bad "the figure is not the whole frame's: $wf wide (the region's: $wc)"
+cmp -s "$T/fig-f/31.png" "$T/fig-c/31.png" && bad "the frame's figure is the region's"
+
 # the images must hold the region; and --roi must agree with the model
 gen 100 90 0 0 5 - > "$T/small.ppm"
 effad score --json "$T/f-ailia.gauss" "$M" "$T/small.ppm" "$F/test/good/21.ppm" > "$T/sm.jsonl" 2>/dev/null
