@@ -6,7 +6,8 @@
 # centre crop; paper: resize to the input) and both covariances, with and
 # without a channel subset. Fails when a map differs by more than 1e-3
 # relative, or the pixel threshold, a region list, pixel AUROC or PRO
-# differ (tests/reference/compare-maps.py).
+# differ (tests/reference/compare-maps.py); two cases with a region of
+# interest (the reference cuts each image and mask right after reading).
 set -eu
 cd "$(dirname "$0")/../.."
 W=$(mkdir -p "${1:-build/reference}" && cd "${1:-build/reference}" && pwd)
@@ -17,13 +18,14 @@ E=$(pwd)/build/effad
 fail=0
 # each preset's reference reads 16-bit images its own way (effad-vs-ref.sh)
 sixteen() { case $1 in ailia) ;; mahalanobisad) echo --pil-16bit ;; paper) echo --opencv-16bit ;; esac; }
-# case: model preset covariance [dims seed]
-while read -r c preset cov dims seed; do
+# case: model preset covariance dims seed region-of-interest ("-": none)
+while read -r c preset cov dims seed roi; do
     G=tests/golden/$c
     taps=stage-end; [ "$preset" = ailia ] && taps=stage-start
     name=$c-$preset-maps
     opts="--map-cov $cov $(sixteen $preset)"; ref_opts="--cov $cov"
     if [ "$dims" != - ]; then opts="$opts --map-dims $dims --seed $seed"; ref_opts="$ref_opts --dims $dims --seed $seed"; fi
+    if [ "$roi" != - ]; then opts="$opts --roi $roi"; ref_opts="$ref_opts --roi $roi"; name=$name-roi; fi
     $E convert $G/model.onnx -o "$W/$c-$taps.efm" --taps $taps >/dev/null
     rm -rf "$W/$name-ref" "$W/$name-effad"
     $P $R/maps_ref.py --onnx $G/model.onnx --data "$W/data" --preset $preset $ref_opts \
@@ -36,12 +38,14 @@ while read -r c preset cov dims seed; do
         > "$W/$name-effad.jsonl"
     # shellcheck disable=SC2046
     $E eval "$W/$name.gauss" "$W/$c-$taps.efm" "$W/data" --out "$W/$name-report" --quiet $(sixteen $preset) >/dev/null
-    echo "== $c $preset $cov dims $dims"
+    echo "== $c $preset $cov dims $dims roi $roi"
     $P $R/compare-maps.py "$W/$name-effad.jsonl" "$W/$name.jsonl" --report "$W/$name-report/report.json" || fail=1
 done <<CASES
-tiny-tv-bn ailia eps - -
-tiny-tv-bn paper lw 20 3
-tiny-lm-static ailia lw 16 5
-tiny-lm-static paper eps - -
+tiny-tv-bn ailia eps - - -
+tiny-tv-bn paper lw 20 3 -
+tiny-lm-static ailia lw 16 5 -
+tiny-lm-static paper eps - - -
+tiny-tv-bn ailia eps - - 7,5,97,93
+tiny-tv-bn paper lw 20 3 9,11,101,90
 CASES
 exit $fail

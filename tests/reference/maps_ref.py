@@ -208,6 +208,9 @@ def main():
     ap.add_argument("--sigma", type=float, default=4.0)
     ap.add_argument("--holdout", type=float, default=0.2)
     ap.add_argument("--min-area", type=int, default=25)
+    ap.add_argument("--roi", type=lambda v: tuple(int(t) for t in v.split(",")), default=None,
+                    help="X,Y,W,H: each image (and ground-truth mask) cut to this region right after it is "
+                         "read; the map covers the region, region boxes are reported in the image's pixels")
     args = ap.parse_args()
 
     m = onnx.load(args.onnx)
@@ -219,7 +222,8 @@ def main():
     # each preset's own reader and 16-bit rule (tests/reference/presets.py)
     rs = presets.resize_short_default(*hw)
     prep = presets.PRESETS[args.preset]
-    x = np.stack([prep(os.path.join(args.data, f), hw, rs) for f, _ in files])
+    x = np.stack([prep(os.path.join(args.data, f), hw, rs, roi=args.roi) for f, _ in files])
+    ox, oy = (args.roi[0], args.roi[1]) if args.roi else (0, 0)
     outs = rc.run_ort_batch(rc.with_outputs(m, names), x)        # per level K x 1 x C x H x W
     if args.levels:
         pick = [int(v) for v in args.levels.split(",")]
@@ -259,7 +263,7 @@ def main():
         f = files[k][0]
         if f not in sizes:   # as the preset's reader delivers it (turned by a stated orientation)
             sizes[f] = presets.image_size(args.preset, os.path.join(args.data, f))
-        w, h = sizes[f]
+        w, h = sizes[f] if not args.roi else args.roi[2:]
         return back_to_image(net, args.preset, w, h, hw)
 
     threshold = max(min_threshold(image_map(i), args.min_area) for i in sorted(held))
@@ -272,6 +276,8 @@ def main():
         path = os.path.join(args.maps_dir, "%s_%s.map.f32" % (sub, name))
         mp.astype("<f4").tofile(path)
         regs = regions(mp, threshold)
+        for r in regs:
+            r["bbox"] = [r["bbox"][0] + ox, r["bbox"][1] + oy, r["bbox"][2] + ox, r["bbox"][3] + oy]
         big = [r for r in regs if r["area"] >= args.min_area]
         rows.append(dict(file=f, score=float(mp.max()), label=label,
                          map=dict(max=float(mp.max()), n_regions=len(regs), defects=len(big), regions=big, f32=path,
@@ -279,6 +285,8 @@ def main():
         all_maps.append(mp)
         if label:
             mk = np.asarray(Image.open(os.path.join(args.data, "ground_truth", sub, name + "_mask.png")).convert("RGB"))
+            if args.roi:
+                mk = mk[presets.roi_box(args.roi)]
             all_masks.append((mk > 127).any(axis=2))
         else:
             all_masks.append(np.zeros(mp.shape, bool))
