@@ -35,9 +35,10 @@ typedef struct image_roi { int x, y, w, h; } image_roi;
  * taller image (image.h, IMAGE_MAX_PIXELS). */
 #define ROI_MAX (1 << 28)
 
-/* "X,Y,W,H": four decimal integers (no signs, spaces or leading zeros), W and H at least
- * 1, X + W and Y + H at most ROI_MAX. roi_parse_n reads the n bytes at s
- * (no NUL needed) and says only whether they are one. */
+/* "X,Y,W,H": four decimal integers (no signs, spaces or leading zeros: one
+ * text per region), W and H at least 1, X + W and Y + H at most ROI_MAX.
+ * roi_parse_n reads the n bytes at s (no NUL needed) and says only whether
+ * they are one. */
 effad_status roi_parse(const char *text, image_roi *r, effad_error *e);
 int roi_parse_n(const char *s, size_t n, image_roi *r);
 /* "X,Y,W,H" into buf of n >= ROI_TEXT_BYTES bytes, or "" for none. */
