@@ -116,6 +116,8 @@ int cmd_features(int argc, char **argv)
         return features_of_images(model, inputs, n_inputs, out, po, quiet);
     }
     if (n_inputs) return cli_usage_error("features", "images and --tensor exclude each other ('%s')", inputs[0]);
+    if (po.roi_given || po.rgb16_given)
+        return cli_usage_error("features", "--roi and the 16-bit options read images; --tensor is %s", "already an input");
     if (!model || !tensor || !out)
         return cli_usage_error("features", "need MODEL.efm and images, or MODEL.efm, --tensor IN.f32 and -o OUT.f32%s", "");
 

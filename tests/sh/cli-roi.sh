@@ -151,6 +151,9 @@ effad features "$M" "$C/test/spot" -o "$T/fc.csv" 2>/dev/null || bad "features c
 cut -d, -f2- "$T/ff.csv" > "$T/ff.v"; cut -d, -f2- "$T/fc.csv" > "$T/fc.v"
 [ "$(wc -l < "$T/ff.v")" -eq 3 ] && cmp -s "$T/ff.v" "$T/fc.v" || bad "features --roi are not the cut-outs' features"
 
+head -c 100 /dev/zero > "$T/t.f32"
+expect_fail "features --tensor --roi" "--roi and the 16-bit options read images" effad features "$M" --tensor "$T/t.f32" -o "$T/t.out" --roi $ROI
+
 # int8 calibration on frames with --roi is calibration on the cut-outs
 effad convert tests/golden/tiny-tv-bn/model.onnx -o "$T/q-f.efm" --int8 --calib "$F/train/good" --roi $ROI >"$T/q.txt" 2>&1 || bad "convert --int8 --roi: $(tail -3 "$T/q.txt")"
 grep -q "ailia preprocessing of the region $ROI" "$T/q.txt" || bad "convert does not name the region"
