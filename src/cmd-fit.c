@@ -183,6 +183,7 @@ int cmd_fit(int argc, char **argv)
     }
     if (!model || !n_inputs || !out) return cli_usage_error("fit", "need MODEL.efm, training images or directories, and -o OUT.gauss%s", "");
     if (mo.holdout > 0 && !mo.enabled) return cli_usage_error("fit", "--holdout chooses the pixel threshold of --maps%s", "");
+    if (mo.ignore && !mo.enabled) return cli_usage_error("fit", "--ignore marks pixels of the --maps%s", "");
     mo.seed = (uint64_t)seed;
 
     effad_error e = { 0 };

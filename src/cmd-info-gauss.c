@@ -42,6 +42,10 @@ static void print_maps(const gauss_maps *m)
                m->threshold, m->min_area, m->n_holdout);
     else
         printf("              pixel threshold not calibrated (fit --holdout F, or effad calibrate)\n");
+    if (m->ignore)
+        printf("              don't-care pixels: %llu of %ux%u (%.1f%%), the map 0 there\n",
+               (unsigned long long)m->ignore_count, m->ignore_w, m->ignore_h,
+               100.0 * (double)m->ignore_count / ((double)m->ignore_w * m->ignore_h));
 }
 
 int info_gauss(const char *path)

@@ -49,6 +49,7 @@ int maps_fit_option(const char *cmd, int argc, char **argv, int *i, maps_fit_opt
     else if (!strcmp(a, "--max-mem")) ok = parse_bytes(v, &o->max_mem);
     else if (!strcmp(a, "--holdout")) ok = cli_parse_double(v, &o->holdout) && o->holdout > 0 && o->holdout < 1;
     else if (!strcmp(a, "--min-area")) ok = cli_parse_int(v, 1, 1 << 30, &o->min_area);
+    else if (!strcmp(a, "--ignore")) o->ignore = v;
     else return 0;
     if (!ok) {
         char msg[64];
@@ -75,6 +76,10 @@ void maps_fit_help(FILE *f)
             "  --max-mem SIZE refuse maps needing more memory than this (default 1G)\n"
             "  --holdout F    keep a fraction F of the good images out of the fit and choose\n"
             "                 the pixel threshold on them (see effad calibrate)\n"
+            "  --ignore MASK  don't-care pixels: where the image MASK is bright (above 127),\n"
+            "                 the map is 0, so no defect is ever found there (a label, a\n"
+            "                 serial number, a fixture's edge); MASK is the images' size,\n"
+            "                 drawn on a whole image with --roi; kept in the .gauss\n"
             "  --min-area A   a defect is a region of at least A pixels (default %d)\n",
             MAPS_DEFAULT_MIN_AREA);
 }
@@ -94,6 +99,9 @@ void maps_fit_report(const gauss_model *gm, uint64_t fit_bytes, FILE *out)
     fprintf(out, "  maps: +%llu bytes in the .gauss (Gaussians %llu, statistics %llu); fitting memory %llu bytes\n",
             (unsigned long long)added, (unsigned long long)gauss_maps_model_bytes(m), (unsigned long long)stats,
             (unsigned long long)fit_bytes);
+    if (m->ignore)
+        fprintf(out, "  maps: %llu don't-care pixels of %ux%u\n", (unsigned long long)m->ignore_count, m->ignore_w,
+                m->ignore_h);
     if (m->calibrated)
         fprintf(out, "  maps: pixel threshold %.6g (no region of %u+ pixels in %u held-out good images)\n", m->threshold,
                 m->min_area, m->n_holdout);

@@ -24,6 +24,8 @@ static void json_header(const score_output *o, const char *th_name, int verdict_
         fprintf(f, ",\"map\":{\"grid\":[%u,%u],\"dim\":%u,\"sigma\":%.9g,\"verdict\":\"%s\"", gm->grid_h, gm->grid_w,
                 gm->dim, gm->sigma, verdict_regions ? "regions" : "image");
         if (gm->calibrated) fprintf(f, ",\"threshold\":%.17g,\"min_area\":%u", gm->threshold, gm->min_area);
+        if (gm->ignore) fprintf(f, ",\"ignore\":{\"w\":%u,\"h\":%u,\"pixels\":%llu}", gm->ignore_w, gm->ignore_h,
+                                (unsigned long long)gm->ignore_count);
         fprintf(f, "}");
     }
     fprintf(f, "}\n");

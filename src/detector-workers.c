@@ -52,7 +52,10 @@ effad_status detector_workers_image(detector_workers *dw, const detector *d, int
         s = pipeline_load_rgb(sl->p, path, &sl->rgb, &sl->w, &sl->h, e);
     if (!s) {
         sl->loaded = 1;
-        if ((s = pipeline_rgb(sl->p, sl->rgb, sl->w, sl->h, 0, 0, sl->feat, e))) effad_error_prefix(e, path);
+        /* an image the map cannot cover is this image's problem, as an
+         * undecodable one is: a record, and on with the others */
+        if (sl->sm.on && (s = map_scorer_fits(&sl->sm.ms, sl->w, sl->h, e))) effad_error_prefix(e, path);
+        else if ((s = pipeline_rgb(sl->p, sl->rgb, sl->w, sl->h, 0, 0, sl->feat, e))) effad_error_prefix(e, path);
     }
     if (s) sl->unreadable = 1;
     /* the map needs only the image's size: an image not kept goes before

@@ -17,6 +17,10 @@
  *     Cholesky factors, lower triangle packed by rows; zero padding to 8
  *   if flags & 1: per location, the statistics record of a level
  *     (gauss-codec.h), in row-major grid order
+ *   if flags & 4: the don't-care pixels (fit --ignore): u32 width, u32
+ *     height, u64 pixels set (1 .. width x height - 1), then one bit a
+ *     pixel, row-major, the lowest bit first, unused bits zero; zero
+ *     padding to 8 (a build before it refuses the flag)
  * locations = grid height x grid width.
  */
 #include <math.h>
@@ -26,6 +30,7 @@
 #define SECTION_HEAD 80u
 #define FLAG_STATS 1u
 #define FLAG_CALIBRATED 2u
+#define FLAG_IGNORE 4u
 #define MAX_SIGMA 256.0
 
 static uint64_t pad8u(uint64_t n) { return (n + 7) & ~(uint64_t)7; }
@@ -36,6 +41,9 @@ static uint64_t core_bytes(uint64_t locations, uint64_t dim, uint64_t n_taps)
     return SECTION_HEAD + 8 * n_taps + pad8u(4 * dim) + pad8u(4 * locations * (dim + dim * (dim + 1) / 2));
 }
 
+/* Bytes of the don't-care record. */
+static uint64_t ignore_bytes(uint64_t w, uint64_t h) { return 16 + pad8u((w * h + 7) / 8); }
+
 uint64_t gauss_maps_section_bytes(const gauss_maps *m)
 {
     uint64_t L = gauss_maps_locations(m);
@@ -43,7 +51,55 @@ uint64_t gauss_maps_section_bytes(const gauss_maps *m)
     if (m->stats && m->stats->n_pending) return 0;   /* images not yet in the statistics: fit first */
     uint64_t b = core_bytes(L, m->dim, m->n_taps);
     if (m->stats) b += L * gauss_codec_stats_bytes(m->dim);
+    if (m->ignore) b += ignore_bytes(m->ignore_w, m->ignore_h);
     return b;
+}
+
+static void put_ignore(writer *w, const gauss_maps *m)
+{
+    const size_t np = (size_t)m->ignore_w * m->ignore_h;
+    put_u32(w, m->ignore_w);
+    put_u32(w, m->ignore_h);
+    put_u64(w, m->ignore_count);
+    uint8_t chunk[256];
+    size_t k = 0;
+    for (size_t i = 0; i < np; i += 8) {
+        uint8_t b = 0;
+        for (size_t j = 0; j < 8 && i + j < np; j++) b |= (uint8_t)((m->ignore[i + j] != 0) << j);
+        chunk[k++] = b;
+        if (k == sizeof chunk) { put_bytes(w, chunk, k); k = 0; }
+    }
+    put_bytes(w, chunk, k);
+    put_pad8(w);
+}
+
+static effad_status get_ignore(reader *r, gauss_maps *m, effad_error *e)
+{
+    if (!have(r, 16)) return effad_fail(e, EFFAD_ERR_FORMAT, "map section: truncated don't-care record");
+    const uint32_t w = get_u32(r), h = get_u32(r);
+    const uint64_t count = get_u64(r), np = (uint64_t)w * h;
+    if (!w || !h || np > MAPS_MAX_IGNORE_PIXELS || !count || count >= np)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "map section: a don't-care mask of %ux%u with %llu pixels set", w, h,
+                          (unsigned long long)count);
+    if (!have(r, pad8u((np + 7) / 8))) return effad_fail(e, EFFAD_ERR_FORMAT, "map section: truncated don't-care mask");
+    if (!(m->ignore = malloc((size_t)np))) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for a %ux%u mask", w, h);
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < np; i += 8) {
+        const uint8_t b = r->p[r->at++];
+        for (uint64_t j = 0; j < 8; j++) {
+            const uint8_t bit = (uint8_t)(b >> j & 1);
+            if (i + j < np) { m->ignore[i + j] = bit; n += bit; }
+            else if (bit) return effad_fail(e, EFFAD_ERR_FORMAT, "map section: bits set past the don't-care mask");
+        }
+    }
+    if (n != count)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "map section: the don't-care mask sets %llu pixels, its count says %llu",
+                          (unsigned long long)n, (unsigned long long)count);
+    if (!get_pad8(r)) return effad_fail(e, EFFAD_ERR_FORMAT, "map section: nonzero padding after the don't-care mask");
+    m->ignore_w = w;
+    m->ignore_h = h;
+    m->ignore_count = count;
+    return EFFAD_OK;
 }
 
 void gauss_maps_section_put(writer *w, const gauss_maps *m)
@@ -55,7 +111,7 @@ void gauss_maps_section_put(writer *w, const gauss_maps *m)
     put_u32(w, m->n_taps);
     put_u32(w, m->total_c);
     put_u32(w, (uint32_t)m->cov);
-    put_u32(w, (m->stats ? FLAG_STATS : 0) | (m->calibrated ? FLAG_CALIBRATED : 0));
+    put_u32(w, (m->stats ? FLAG_STATS : 0) | (m->calibrated ? FLAG_CALIBRATED : 0) | (m->ignore ? FLAG_IGNORE : 0));
     put_u32(w, m->calibrated ? m->min_area : 0);
     put_u64(w, m->n);
     put_u64(w, m->dims_seed);
@@ -72,6 +128,7 @@ void gauss_maps_section_put(writer *w, const gauss_maps *m)
     put_pad8(w);
     if (m->stats)
         for (size_t l = 0; l < L; l++) gauss_codec_put_stats(w, &m->stats->loc[l]);
+    if (m->ignore) put_ignore(w, m);
 }
 
 static effad_status bad(effad_error *e, const char *what)
@@ -106,7 +163,7 @@ static effad_status get_layout(reader *r, gauss_maps *m, uint32_t *flags, effad_
         return effad_fail(e, EFFAD_ERR_FORMAT, "map section: %u levels, 1..%u allowed", m->n_taps, EFFAD_MAX_TAPS);
     if (cov > MAPS_COV_LW) return effad_fail(e, EFFAD_ERR_FORMAT, "map section: unknown covariance kind %u", cov);
     m->cov = (maps_cov)cov;
-    if ((*flags & ~(FLAG_STATS | FLAG_CALIBRATED)) || zero)
+    if ((*flags & ~(FLAG_STATS | FLAG_CALIBRATED | FLAG_IGNORE)) || zero)
         return effad_fail(e, EFFAD_ERR_FORMAT, "map section: unknown flags %x", *flags);
     if (!m->n || (m->cov == MAPS_COV_EPS && m->n < 2))
         return effad_fail(e, EFFAD_ERR_FORMAT, "map section: fitted on %llu images", (unsigned long long)m->n);
@@ -175,7 +232,7 @@ effad_status gauss_maps_section_get(reader *r, gauss_maps *m, int with_stats, ef
                                       (unsigned long long)k, (double)v);
             }
     if (!get_pad8(r)) return bad(e, "nonzero padding after the factors");
-    if (!(flags & FLAG_STATS)) return EFFAD_OK;
+    if (!(flags & FLAG_STATS)) return flags & FLAG_IGNORE ? get_ignore(r, m, e) : EFFAD_OK;
     if (with_stats) {
         if (!(m->stats = calloc(1, sizeof *m->stats))) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
         if ((st = gauss_maps_stats_init(m->stats, (size_t)L, (size_t)d, e))) return st;
@@ -189,5 +246,5 @@ effad_status gauss_maps_section_get(reader *r, gauss_maps *m, int with_stats, ef
                               "(non-finite, negative or not of %llu images)", (unsigned long long)l,
                               (unsigned long long)m->n);
     }
-    return EFFAD_OK;
+    return flags & FLAG_IGNORE ? get_ignore(r, m, e) : EFFAD_OK;
 }

@@ -282,7 +282,26 @@ void gauss_maps_free(gauss_maps *m)
     free(m->mean);
     free(m->chol);
     if (m->stats) { gauss_maps_stats_free(m->stats); free(m->stats); }
+    free(m->ignore);
     memset(m, 0, sizeof *m);
+}
+
+effad_status gauss_maps_set_ignore(gauss_maps *m, const uint8_t *mask, int w, int h, effad_error *e)
+{
+    const size_t np = (size_t)w * (size_t)h;
+    uint64_t n = 0;
+    for (size_t i = 0; i < np; i++) n += mask[i] != 0;
+    if (!n || n == np)
+        return effad_fail(e, EFFAD_ERR_ARG, "the don't-care mask (%dx%d) marks %s pixel", w, h, n ? "every" : "no");
+    uint8_t *c = malloc(np);
+    if (!c) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for a %dx%d mask", w, h);
+    for (size_t i = 0; i < np; i++) c[i] = mask[i] != 0;
+    free(m->ignore);
+    m->ignore = c;
+    m->ignore_w = (uint32_t)w;
+    m->ignore_h = (uint32_t)h;
+    m->ignore_count = n;
+    return EFFAD_OK;
 }
 
 effad_status gauss_maps_copy_layout(gauss_maps *dst, const gauss_maps *src, effad_error *e)
@@ -299,7 +318,7 @@ effad_status gauss_maps_copy_layout(gauss_maps *dst, const gauss_maps *src, effa
     if (!(dst->channel = malloc((size_t)src->dim * sizeof *dst->channel)))
         return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
     memcpy(dst->channel, src->channel, (size_t)src->dim * sizeof *dst->channel);
-    return EFFAD_OK;
+    return src->ignore ? gauss_maps_set_ignore(dst, src->ignore, (int)src->ignore_w, (int)src->ignore_h, e) : EFFAD_OK;
 }
 
 const char *gauss_maps_layout_differs(const gauss_maps *a, const gauss_maps *b)
@@ -311,6 +330,10 @@ const char *gauss_maps_layout_differs(const gauss_maps *a, const gauss_maps *b)
     if (a->dim != b->dim || memcmp(a->channel, b->channel, a->dim * sizeof *a->channel)) return "the map channels";
     if (a->cov != b->cov || (a->cov == MAPS_COV_EPS && a->eps != b->eps)) return "the map covariance";
     if (a->sigma != b->sigma) return "the map blur";
+    if (!a->ignore != !b->ignore ||
+        (a->ignore && (a->ignore_w != b->ignore_w || a->ignore_h != b->ignore_h ||
+                       memcmp(a->ignore, b->ignore, (size_t)a->ignore_w * a->ignore_h))))
+        return "the don't-care pixels";
     return 0;
 }
 

@@ -64,6 +64,9 @@ effad_status gauss_maps_stats_merge(gauss_maps_stats *into, gauss_maps_stats *fr
 /* Bytes gauss_maps_stats_init allocates for this shape. */
 uint64_t gauss_maps_stats_bytes(uint64_t locations, uint64_t dim);
 
+/* The largest don't-care mask: the largest image (image.h). */
+#define MAPS_MAX_IGNORE_PIXELS (1ull << 28)
+
 typedef struct gauss_maps {
     /* the per-location vectors (map-features.c assembles them) */
     uint32_t grid_h, grid_w;
@@ -87,6 +90,12 @@ typedef struct gauss_maps {
     double threshold;                  /* defective: map > threshold */
     uint32_t min_area;                 /* anomalous: a region of >= min_area pixels */
     uint32_t n_holdout;                /* good images it was chosen on */
+    /* optional don't-care pixels (fit --ignore): the map is 0 there, so
+     * nothing there is ever a defect; the map is ignore_w x ignore_h (the
+     * image, or its region of interest), else the image is refused */
+    uint32_t ignore_w, ignore_h;
+    uint8_t *ignore;                   /* NULL, or ignore_w x ignore_h 0/1 bytes */
+    uint64_t ignore_count;             /* pixels set: 1 .. w h - 1 */
 } gauss_maps;
 
 static inline size_t gauss_maps_locations(const gauss_maps *m) { return (size_t)m->grid_h * m->grid_w; }
@@ -99,7 +108,11 @@ effad_status gauss_maps_fit(gauss_maps *m, effad_threads *threads, effad_error *
 size_t gauss_maps_score_work(const gauss_maps *m, const effad_threads *threads);
 void gauss_maps_score(const gauss_maps *m, const float *vectors, float *dist, double *work, effad_threads *threads);
 void gauss_maps_free(gauss_maps *m);
-/* Deep copy of the layout fields only (no Gaussians, no statistics). */
+/* Sets the don't-care pixels from a w x h 0/1 mask (copied); a mask of no
+ * pixel or of every pixel is EFFAD_ERR_ARG. */
+effad_status gauss_maps_set_ignore(gauss_maps *m, const uint8_t *mask, int w, int h, effad_error *e);
+/* Deep copy of the layout fields only (no Gaussians, no statistics; the
+ * don't-care pixels are layout). */
 effad_status gauss_maps_copy_layout(gauss_maps *dst, const gauss_maps *src, effad_error *e);
 /* NULL if a and b describe the same vectors and method; else what differs. */
 const char *gauss_maps_layout_differs(const gauss_maps *a, const gauss_maps *b);

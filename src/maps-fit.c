@@ -5,6 +5,7 @@
 #include "gauss-codec.h"
 #include "maps-fit.h"
 #include "maps-run.h"
+#include "pixel-eval.h"
 
 void maps_fit_options_default(maps_fit_options *o)
 {
@@ -46,6 +47,15 @@ effad_status maps_fitter_plan(maps_fitter *f, const maps_fit_options *o, const c
     f->gm->cov = o->cov;
     f->gm->eps = o->cov == MAPS_COV_EPS ? o->eps : 0;
     f->gm->sigma = o->sigma;
+    if (o->ignore) {
+        /* drawn on a whole image: cut to the region of interest as the images are */
+        uint8_t *mask;
+        int w, h;
+        if ((s = mask_read(o->ignore, &po->roi, &w, &h, &mask, e))) return s;
+        s = gauss_maps_set_ignore(f->gm, mask, w, h, e);
+        free(mask);
+        if (s) { effad_error_prefix(e, o->ignore); return s; }
+    }
     int workers = po->threads > 1 ? po->threads : 1;
     f->fit_bytes = fit_memory(f->gm, workers, o->keep_stats);
     if (f->fit_bytes > o->max_mem)

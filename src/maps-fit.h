@@ -24,6 +24,7 @@ typedef struct maps_fit_options {
     int keep_stats;               /* --no-map-stats clears it */
     double holdout;               /* --holdout F: fraction of good images held out */
     int min_area;                 /* --min-area A (pixels of the original image) */
+    const char *ignore;           /* --ignore MASK: the don't-care pixels; NULL: none */
 } maps_fit_options;
 
 #define MAPS_DEFAULT_MIN_AREA 25

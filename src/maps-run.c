@@ -34,6 +34,14 @@ void map_scorer_close(map_scorer *ms)
     memset(ms, 0, sizeof *ms);
 }
 
+effad_status map_scorer_fits(const map_scorer *ms, int w, int h, effad_error *e)
+{
+    const gauss_maps *gm = ms->gm;
+    if (!gm->ignore || ((uint32_t)w == gm->ignore_w && (uint32_t)h == gm->ignore_h)) return EFFAD_OK;
+    return effad_fail(e, EFFAD_ERR_MISMATCH, "the model's don't-care mask is %ux%u, this image%s %dx%d", gm->ignore_w,
+                      gm->ignore_h, ms->roi.w ? "'s region of interest" : "", w, h);
+}
+
 effad_status map_scorer_run(map_scorer *ms, pipeline *p, int w, int h, effad_error *e)
 {
     const gauss_maps *gm = ms->gm;
@@ -51,6 +59,10 @@ effad_status map_scorer_run(map_scorer *ms, pipeline *p, int w, int h, effad_err
     map_resize_bilinear(ms->dist, (int)gm->grid_w, (int)gm->grid_h, ms->net, ms->geo.in_w, ms->geo.in_h);
     map_blur(ms->net, ms->geo.in_w, ms->geo.in_h, gm->sigma, ms->tmp, ms->weights);
     map_to_image(ms->net, &ms->geo, ms->map);
+    if (gm->ignore) {   /* the don't-care pixels: 0, below any pixel threshold */
+        if ((s = map_scorer_fits(ms, w, h, e))) return s;
+        for (size_t i = 0; i < np; i++) if (gm->ignore[i]) ms->map[i] = 0.0f;
+    }
     double mx = -INFINITY;
     for (size_t i = 0; i < np; i++) if (ms->map[i] > mx) mx = ms->map[i];
     ms->max = mx;

@@ -30,6 +30,10 @@ typedef struct map_scorer {
 
 /* p must have been opened with the maps' taps (map_taps_mask). */
 effad_status map_scorer_open(map_scorer *ms, const gauss_maps *gm, pipeline *p, effad_error *e);
+/* Whether a w x h image (its region of interest) can have a map: the
+ * model's don't-care mask, if any, is its size; else EFFAD_ERR_MISMATCH
+ * with both sizes. */
+effad_status map_scorer_fits(const map_scorer *ms, int w, int h, effad_error *e);
 /* After pipeline_rgb on a w x h image: ms->map (w x h) and ms->max. */
 effad_status map_scorer_run(map_scorer *ms, pipeline *p, int w, int h, effad_error *e);
 /* Before the next image is decoded: lets a map of more than 16 MB go

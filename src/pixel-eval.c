@@ -186,31 +186,37 @@ int mvtec_mask_path(const char *image_path, char *out, size_t n)
     return r > 0 && (size_t)r < n;
 }
 
-effad_status mask_load(const char *path, const image_roi *roi, int w, int h, uint8_t **mask, effad_error *e)
+effad_status mask_read(const char *path, const image_roi *roi, int *w, int *h, uint8_t **mask, effad_error *e)
 {
     effad_image img;
     uint8_t *rgb = 0;
     *mask = 0;
     effad_status s = image_load(path, &img, e);
     if (s) return s;
-    const int cropped = roi && roi->w;
-    if (!cropped && (img.w != w || img.h != h)) {
-        s = effad_fail(e, EFFAD_ERR_MISMATCH, "%s: the mask is %dx%d, its image %dx%d", path, img.w, img.h, w, h);
-        image_free(&img);
-        return s;
-    }
     int mw = img.w, mh = img.h;
     s = image_to_rgb8(&img, &rgb, e);
     image_free(&img);
-    if (!s && cropped) s = roi_crop(roi, rgb, 3, &mw, &mh, e);
-    if (!s && (mw != w || mh != h))
-        s = effad_fail(e, EFFAD_ERR_MISMATCH, "the mask's region is %dx%d, its image's %dx%d", mw, mh, w, h);
+    if (!s) s = roi_crop(roi, rgb, 3, &mw, &mh, e);
     if (s) { free(rgb); effad_error_prefix(e, path); return s; }
-    size_t np = (size_t)w * (size_t)h;
+    const size_t np = (size_t)mw * (size_t)mh;
     uint8_t *m = malloc(np);
     if (!m) { free(rgb); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for a mask"); }
     for (size_t i = 0; i < np; i++) m[i] = rgb[3 * i] > 127 || rgb[3 * i + 1] > 127 || rgb[3 * i + 2] > 127;
     free(rgb);
     *mask = m;
+    *w = mw;
+    *h = mh;
     return EFFAD_OK;
+}
+
+effad_status mask_load(const char *path, const image_roi *roi, int w, int h, uint8_t **mask, effad_error *e)
+{
+    int mw, mh;
+    effad_status s = mask_read(path, roi, &mw, &mh, mask, e);
+    if (s || (mw == w && mh == h)) return s;
+    free(*mask);
+    *mask = 0;
+    if (roi && roi->w)
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s: the mask's region is %dx%d, its image's %dx%d", path, mw, mh, w, h);
+    return effad_fail(e, EFFAD_ERR_MISMATCH, "%s: the mask is %dx%d, its image %dx%d", path, mw, mh, w, h);
 }

@@ -72,5 +72,8 @@ int mvtec_mask_path(const char *image_path, char *out, size_t n);
  * which it is cropped to; *mask (malloc'd) is 1 where the mask is above
  * 127 in any channel. */
 effad_status mask_load(const char *path, const image_roi *roi, int w, int h, uint8_t **mask, effad_error *e);
+/* The same at the mask's own size (cut to roi when it has one: then a
+ * mask that does not hold the region is refused): *w x *h. */
+effad_status mask_read(const char *path, const image_roi *roi, int *w, int *h, uint8_t **mask, effad_error *e);
 
 #endif

@@ -13,7 +13,8 @@
 #           (uint8 activations, weight-only blocks, int16 activations)
 #   gauss   fits of the tv-bn-op11 seed model on PNG fixtures: every level with
 #           statistics and training features, one level, no features, a merge,
-#           per-location Gaussians (--maps)
+#           a region of interest, per-location Gaussians (--maps), with
+#           don't-care pixels (--ignore)
 # The efm and gauss seeds need build/effad (`make`); a harness added later
 # only needs its committed seeds directory (or a case below).
 #
@@ -67,6 +68,10 @@ gauss_seeds() {
     "$EFFAD" merge "$tmp/a.gauss" "$tmp/b.gauss" --sigma 2 -o "$out/merged.gauss" >/dev/null
     # with per-location Gaussians (the map section), on a 4x4 grid
     "$EFFAD" fit "$tmp/m.efm" "$@" --levels 1,3 --maps --map-grid 4x4 --map-dims 4 --quiet -o "$out/maps.gauss" >/dev/null
+    # and don't-care pixels (a 19x13 mask, the fixtures' size)
+    LC_ALL=C awk 'BEGIN { printf "P5\n19 13\n255\n"; for (i = 0; i < 247; i++) printf "%c", i % 19 < 5 ? 255 : 0 }' > "$tmp/ign.pgm"
+    "$EFFAD" fit "$tmp/m.efm" "$@" --levels 1 --maps --map-grid 4x4 --map-dims 4 --no-features --ignore "$tmp/ign.pgm" \
+        --quiet -o "$out/maps-ignore.gauss" >/dev/null
 }
 
 if [ "${1:-}" = "--refresh" ]; then
@@ -77,7 +82,8 @@ if [ "${1:-}" = "--refresh" ]; then
     cp "$tmp/tv-bn-op11-auto.efm" "$tmp/lm-dynpad-stage-start.efm" "$tmp/taps-auto.efm" "$tmp/tv-bn-op11-int8.efm" \
        "$tmp/tv-bn-op11-a16.efm" "$tmp/tv-bn-op11-w8.efm" "$S/efm/"
     gauss_seeds "$tmp"
-    cp "$tmp/levels-1-3.gauss" "$tmp/paper-nofeat.gauss" "$tmp/paper-roi.gauss" "$tmp/maps.gauss" "$S/gauss/"
+    cp "$tmp/levels-1-3.gauss" "$tmp/paper-nofeat.gauss" "$tmp/paper-roi.gauss" "$tmp/maps.gauss" "$tmp/maps-ignore.gauss" \
+       "$S/gauss/"
     # the smallest fixture of each kind the decoders treat differently
     cp "$IMG"/png-tiny-1x1-i.png "$IMG"/png-c3-d1.png "$IMG"/png-c3-trns.png "$IMG"/png-c0-d16-i.png \
        "$IMG"/png-stored.png "$IMG"/png-fixed.png "$S/image-png/"

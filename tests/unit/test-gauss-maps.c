@@ -246,6 +246,84 @@ static void check_file(void)
     gauss_model_free(&m);
 }
 
+/* The don't-care pixels (fit --ignore): set, written, read back, layout
+ * for merges; every prefix and bit flip refused; count, stray bits and
+ * sizes checked; the flag alone is what an older build refuses. */
+static void check_ignore(void)
+{
+    effad_error e;
+    gauss_model m, r;
+    for (int with_stats = 0; with_stats < 2; with_stats++) {
+        make_model(&m, with_stats);
+        /* 13 x 5 (not a multiple of 8 bits): a diagonal band */
+        uint8_t mask[65];
+        for (int i = 0; i < 65; i++) mask[i] = (uint8_t)(i % 13 == i / 13 || i % 13 == i / 13 + 1 ? 7 : 0);
+        CHECK(gauss_maps_set_ignore(m.maps, mask, 13, 5, &e) == EFFAD_OK);
+        CHECK_EQ_INT(m.maps->ignore_count, 10);
+        size_t len;
+        uint8_t *buf = encode(&m, &len);
+        CHECK(gauss_file_decode(buf, len, &r, &e) == EFFAD_OK);
+        const gauss_maps *b = r.maps;
+        CHECK(b && b->ignore && b->ignore_w == 13 && b->ignore_h == 5 && b->ignore_count == 10);
+        int same = b && b->ignore != NULL;
+        for (int i = 0; same && i < 65; i++) same = b->ignore[i] == (mask[i] != 0);
+        CHECK(same);
+        CHECK(b && !gauss_maps_layout_differs(m.maps, b));
+        size_t len2;
+        uint8_t *buf2 = encode(&r, &len2);
+        CHECK(len2 == len && !memcmp(buf, buf2, len));
+        free(buf2);
+        /* another mask, or none, is another layout: no merge */
+        gauss_maps other;
+        CHECK(gauss_maps_copy_layout(&other, m.maps, &e) == EFFAD_OK && !gauss_maps_layout_differs(&other, m.maps));
+        mask[64] = 1;
+        CHECK(gauss_maps_set_ignore(&other, mask, 13, 5, &e) == EFFAD_OK);
+        CHECK(gauss_maps_layout_differs(&other, m.maps) && strstr(gauss_maps_layout_differs(&other, m.maps), "don't-care"));
+        free(other.ignore); other.ignore = NULL;
+        CHECK(gauss_maps_layout_differs(&other, m.maps) != NULL);
+        gauss_maps_free(&other);
+        if (with_stats) {
+            CHECK_EQ_INT(accepted_prefixes(buf, len), 0);
+            CHECK_EQ_INT(accepted_bit_flips(buf, len), 0);
+        }
+        /* the record is the section's last 16 + 16 bytes: u32 w, u32 h,
+         * u64 count, 9 bytes of bits and 7 of padding */
+        const size_t rec = len - 32;
+        const struct { const char *what; size_t off; int width; uint64_t v; const char *expect; } cases[] = {
+            { "width 0", rec, 4, 0, "don't-care mask of 0x5" },
+            { "count 0", rec + 8, 8, 0, "with 0 pixels set" },
+            { "count all", rec + 8, 8, 65, "with 65 pixels set" },
+            { "count off", rec + 8, 8, 11, "sets 10 pixels, its count says 11" },
+            { "stray bit", rec + 16 + 8, 4, 0x02u | buf[rec + 16 + 8], "bits set past" },
+            { "padding", rec + 16 + 12, 4, 1, "nonzero padding after the don't-care mask" },
+            { "too tall", rec + 4, 4, 100, "truncated don't-care mask" },
+        };
+        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+            uint8_t *t = malloc(len);
+            memcpy(t, buf, len);
+            if (cases[i].width == 4) put32(t + cases[i].off, (uint32_t)cases[i].v);
+            else put64(t + cases[i].off, cases[i].v);
+            reseal(t, len);
+            gauss_model x;
+            effad_status st = gauss_file_decode(t, len, &x, &e);
+            CHECK_MSG(st == EFFAD_ERR_FORMAT, "%s: status %d", cases[i].what, (int)st);
+            CHECK_MSG(strstr(e.msg, cases[i].expect) != NULL, "%s: message \"%.300s\"", cases[i].what, e.msg);
+            if (!st) gauss_model_free(&x);
+            free(t);
+        }
+        free(buf);
+        gauss_model_free(&r);
+        gauss_model_free(&m);
+    }
+    /* a mask of no pixel or of every pixel is no mask */
+    gauss_maps z;
+    memset(&z, 0, sizeof z);
+    const uint8_t none[4] = { 0, 0, 0, 0 }, all[4] = { 1, 1, 1, 1 };
+    CHECK(gauss_maps_set_ignore(&z, none, 2, 2, &e) == EFFAD_ERR_ARG && strstr(e.msg, "marks no pixel"));
+    CHECK(gauss_maps_set_ignore(&z, all, 2, 2, &e) == EFFAD_ERR_ARG && strstr(e.msg, "marks every pixel"));
+    CHECK(z.ignore == NULL);
+}
+
 /* A file `effad fit` wrote before maps existed (version 1; see
  * tests/data/gauss/README.md): it reads, and a model without maps is
  * written as version 1 again, byte for byte. */
@@ -345,6 +423,7 @@ static void check_draws(void)
 
 int main(void)
 {
+    check_ignore();
     effad_threads *pool = NULL;
 #ifdef EFFAD_HAVE_THREADS
     effad_error e;
