@@ -35,9 +35,10 @@ effad_status prep_spec_split(const char *stored, size_t len, prep_spec *s, effad
     size_t at = s->name_len;
     const char *v;
     size_t vn;
-    if (at < len && take_key(stored, len, &at, ";roi=", &v, &vn) && !roi_parse_n(v, vn, &s->roi)) at = 0;
-    if (at && at < len && take_key(stored, len, &at, ";rgb16=", &v, &vn) && !rgb16_parse(v, vn, &s->rgb16)) at = 0;
-    if (at == len) return EFFAD_OK;
+    int ok = 1;
+    if (at < len && take_key(stored, len, &at, ";roi=", &v, &vn)) ok = roi_parse_n(v, vn, &s->roi);
+    if (ok && at < len && take_key(stored, len, &at, ";rgb16=", &v, &vn)) ok = rgb16_parse(v, vn, &s->rgb16);
+    if (ok && at == len) return EFFAD_OK;
     char found[64];   /* the error formatter has no %.*s */
     const size_t rest = len - s->name_len, k = rest < sizeof found ? rest : sizeof found - 1;
     memcpy(found, stored + s->name_len, k);

@@ -113,6 +113,7 @@ static void check_preset_split(void)
         { "ailia;roi=1,2,3,4;more", 17, 5, 3, PREP_RGB16_NONE }, { "", 0, 0, 0, PREP_RGB16_NONE },
         { "mahalanobisad;rgb16=pil", 23, 13, 0, 1 }, { "paper;roi=0,0,9,9;rgb16=opencv", 30, 5, 9, 2 },
         { "ailia;rgb16=9", 13, 5, 0, 9 }, { "ailia;rgb16=12", 14, 5, 0, 12 }, { "ailia;rgb16=15", 14, 5, 0, 15 },
+        { ";rgb16=pil", 10, 0, 0, 1 },   /* an empty name is the preset's business, not the keys' */
     };
     for (size_t k = 0; k < sizeof good / sizeof good[0]; k++) {
         prep_spec sp;
