@@ -169,6 +169,28 @@ static uint8_t *encode(const gauss_model *m, size_t *len)
     return buf;
 }
 
+/* A well-sealed file with one field overwritten (a 4- or 8-byte value at
+ * off) must be refused as a format error whose message has expect. */
+typedef struct { const char *what; size_t off; int width; uint64_t v; const char *expect; } tamper;
+
+static void expect_refused(const uint8_t *buf, size_t len, const tamper *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *t = malloc(len);
+        memcpy(t, buf, len);
+        if (cases[i].width == 4) put32(t + cases[i].off, (uint32_t)cases[i].v);
+        else put64(t + cases[i].off, cases[i].v);
+        reseal(t, len);
+        gauss_model x;
+        effad_error e;
+        effad_status st = gauss_file_decode(t, len, &x, &e);
+        CHECK_MSG(st == EFFAD_ERR_FORMAT, "%s: status %d", cases[i].what, (int)st);
+        CHECK_MSG(strstr(e.msg, cases[i].expect) != NULL, "%s: message \"%.300s\"", cases[i].what, e.msg);
+        if (!st) gauss_model_free(&x);
+        free(t);
+    }
+}
+
 static void check_file(void)
 {
     effad_error e;
@@ -202,7 +224,7 @@ static void check_file(void)
     uint64_t u_nan, u_neg;
     memcpy(&u_nan, &nan, 8); memcpy(&u_neg, &neg, 8);
     size_t chan = sec + 80 + 8, mean = chan + 24, chol = mean + 30 * 4;
-    const struct { const char *what; size_t off; int width; uint64_t v; const char *expect; } cases[] = {
+    const tamper cases[] = {
         { "grid 0", sec, 4, 0, "grid" },
         { "dim above channels", sec + 8, 4, 6, "dimension 6" },
         { "levels 0", sec + 12, 4, 0, "0 levels" },
@@ -218,19 +240,7 @@ static void check_file(void)
         { "factor pivot", chol, 4, 0xbf800000u, "(0, 0)" },
         { "stats count", chol + 6 * 15 * 4, 8, 22, "statistics of location 0" },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-        uint8_t *t = malloc(len);
-        memcpy(t, buf, len);
-        if (cases[i].width == 4) put32(t + cases[i].off, (uint32_t)cases[i].v);
-        else put64(t + cases[i].off, cases[i].v);
-        reseal(t, len);
-        gauss_model x;
-        effad_status st = gauss_file_decode(t, len, &x, &e);
-        CHECK_MSG(st == EFFAD_ERR_FORMAT, "%s: status %d", cases[i].what, (int)st);
-        CHECK_MSG(strstr(e.msg, cases[i].expect) != NULL, "%s: message \"%.300s\"", cases[i].what, e.msg);
-        if (!st) gauss_model_free(&x);
-        free(t);
-    }
+    expect_refused(buf, len, cases, sizeof cases / sizeof *cases);
     (void)u_neg;
     free(buf);
     gauss_model_free(&r);
@@ -289,7 +299,7 @@ static void check_ignore(void)
         /* the record is the section's last 16 + 16 bytes: u32 w, u32 h,
          * u64 count, 9 bytes of bits and 7 of padding */
         const size_t rec = len - 32;
-        const struct { const char *what; size_t off; int width; uint64_t v; const char *expect; } cases[] = {
+        const tamper cases[] = {
             { "width 0", rec, 4, 0, "don't-care mask of 0x5" },
             { "count 0", rec + 8, 8, 0, "with 0 pixels set" },
             { "count all", rec + 8, 8, 65, "with 65 pixels set" },
@@ -298,19 +308,7 @@ static void check_ignore(void)
             { "padding", rec + 16 + 12, 4, 1, "nonzero padding after the don't-care mask" },
             { "too tall", rec + 4, 4, 100, "truncated don't-care mask" },
         };
-        for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-            uint8_t *t = malloc(len);
-            memcpy(t, buf, len);
-            if (cases[i].width == 4) put32(t + cases[i].off, (uint32_t)cases[i].v);
-            else put64(t + cases[i].off, cases[i].v);
-            reseal(t, len);
-            gauss_model x;
-            effad_status st = gauss_file_decode(t, len, &x, &e);
-            CHECK_MSG(st == EFFAD_ERR_FORMAT, "%s: status %d", cases[i].what, (int)st);
-            CHECK_MSG(strstr(e.msg, cases[i].expect) != NULL, "%s: message \"%.300s\"", cases[i].what, e.msg);
-            if (!st) gauss_model_free(&x);
-            free(t);
-        }
+        expect_refused(buf, len, cases, sizeof cases / sizeof *cases);
         free(buf);
         gauss_model_free(&r);
         gauss_model_free(&m);
