@@ -50,6 +50,7 @@ int cmd_calibrate(int argc, char **argv)
     input_list in;
     memset(&in, 0, sizeof in);
     if (detector_open(&d, gauss_path, model, po, &e)) return cli_error("calibrate", &e);
+    cli_note_rgb16_unstated("calibrate", gauss_path, &d.gm, &po);
     int rc = 1;
     if (!d.gm.maps) { effad_fail(&e, EFFAD_ERR_ARG, "%s has no anomaly maps (fit it with --maps)", gauss_path); goto done; }
     if (input_list_collect(&in, inputs, n_inputs, stdin, &e) ||

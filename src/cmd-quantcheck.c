@@ -91,6 +91,7 @@ int cmd_quantcheck(int argc, char **argv)
     pipeline *pf = &p32;
     if (gauss_path) {
         if (detector_open(&d, gauss_path, fp32, po, &e)) goto done;
+        cli_note_rgb16_unstated("quantcheck", gauss_path, &d.gm, &po);
         pf = &d.p;
         po.preset = d.gm.preset;
         po.roi = d.p.roi;

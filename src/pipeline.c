@@ -159,11 +159,9 @@ effad_status pipeline_region_copy(const pipeline *p, const char *path, uint8_t *
     if (!r->w) { *rgb = frame; *w = fw; *h = fh; return EFFAD_OK; }
     effad_status s = roi_check(r, fw, fh, e);
     if (s) { effad_error_prefix(e, path); return s; }
-    const size_t row = (size_t)r->w * 3;
-    if (!(*rgb = malloc(row * (size_t)r->h)))
+    if (!(*rgb = malloc((size_t)r->w * (size_t)r->h * 3)))
         return effad_fail(e, EFFAD_ERR_NOMEM, "%s: no memory for its %dx%d region of interest", path, r->w, r->h);
-    for (int y = 0; y < r->h; y++)
-        memcpy(*rgb + (size_t)y * row, frame + ((size_t)(r->y + y) * (size_t)fw + (size_t)r->x) * 3, row);
+    roi_copy(r, frame, 3, fw, *rgb);
     *w = r->w;
     *h = r->h;
     return EFFAD_OK;

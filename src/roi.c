@@ -80,16 +80,21 @@ effad_status roi_check(const image_roi *r, int w, int h, effad_error *e)
                       "needs at least %dx%d", w, h, t, r->x + r->w, r->y + r->h);
 }
 
+void roi_copy(const image_roi *r, const uint8_t *src, int channels, int src_w, uint8_t *dst)
+{
+    const size_t row = (size_t)r->w * (size_t)channels, stride = (size_t)src_w * (size_t)channels;
+    /* in place, row y of the region starts at or after where it goes, so
+     * moving the rows in order never overwrites one not yet moved */
+    for (int y = 0; y < r->h; y++)
+        memmove(dst + (size_t)y * row, src + (size_t)(r->y + y) * stride + (size_t)r->x * channels, row);
+}
+
 effad_status roi_crop(const image_roi *r, uint8_t *pixels, int channels, int *w, int *h, effad_error *e)
 {
     if (!r || !r->w) return EFFAD_OK;
     effad_status s = roi_check(r, *w, *h, e);
     if (s) return s;
-    const size_t row = (size_t)r->w * (size_t)channels, stride = (size_t)*w * (size_t)channels;
-    /* row y of the region starts at or after where it goes, so moving the
-     * rows in order never overwrites one not yet moved */
-    for (int y = 0; y < r->h; y++)
-        memmove(pixels + (size_t)y * row, pixels + (size_t)(r->y + y) * stride + (size_t)r->x * channels, row);
+    roi_copy(r, pixels, channels, *w, pixels);
     *w = r->w;
     *h = r->h;
     return EFFAD_OK;

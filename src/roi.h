@@ -49,6 +49,9 @@ int roi_equal(const image_roi *a, const image_roi *b);
 /* Whether a w x h image holds the whole region: else EFFAD_ERR_MISMATCH,
  * naming both sizes (the caller adds the file). r->w == 0: it does. */
 effad_status roi_check(const image_roi *r, int w, int h, effad_error *e);
+/* The region's rows of the interleaved image src (src_w pixels wide, known
+ * to hold the region: roi_check), r->w x r->h, into dst, which may be src. */
+void roi_copy(const image_roi *r, const uint8_t *src, int channels, int src_w, uint8_t *dst);
 /* Crops the interleaved w x h image of `channels` bytes a pixel to r, in
  * place (rows move toward the start of the buffer); *w, *h become r's.
  * An image that does not hold the whole region is EFFAD_ERR_MISMATCH,
