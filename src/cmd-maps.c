@@ -142,7 +142,8 @@ effad_status eval_maps_add(eval_maps *em, const image_list *l, size_t i, const m
             return effad_fail(e, EFFAD_ERR_ARG, "%s: not under test/<type>/, so no ground-truth mask", l->path[i]);
         if ((s = mask_load(mp, &ms->roi, w, h, &mask, e))) return s;
     }
-    s = pixel_eval_add(&em->pe, ms->map, mask, w, h, l->type[i], e);
+    const gauss_maps *gm = ms->gm;   /* its don't-care mask fits: map_scorer_fits let the image through */
+    s = pixel_eval_add(&em->pe, ms->map, mask, gm->ignore, w, h, l->type[i], e);
     free(mask);
     return s;
 }
@@ -155,9 +156,11 @@ effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *ou
     pixel_metrics all;
     effad_status s = pixel_eval_compute(&em->pe, -1, 0.3, &all, e);
     if (s) return s;
-    fprintf(out, "pixel AUROC and PRO (maps %ux%u x %u, %llu pixels, %llu in %llu defect regions)\n", gm->grid_h,
+    fprintf(out, "pixel AUROC and PRO (maps %ux%u x %u, %llu pixels, %llu in %llu defect regions", gm->grid_h,
             gm->grid_w, gm->dim, (unsigned long long)all.pixels, (unsigned long long)all.defect_pixels,
             (unsigned long long)all.regions);
+    if (all.ignored) fprintf(out, "; %llu don't-care pixels left out", (unsigned long long)all.ignored);
+    fprintf(out, ")\n");
     fprintf(out, "  %-16s %8s %8s\n", "defect type", "AUROC", "PRO");
     cli_buf auroc_js = { 0 }, pro_js = { 0 };
     for (int t = -1; t < l->n_types; t++) {
@@ -184,6 +187,7 @@ effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *ou
         cli_buf_printf(json, ",\"pixel_auroc\":{%s},\"pro\":{%s},\"pixel_best_f1\":{\"threshold\":%s,\"f1\":%s}",
                        auroc_js.p ? auroc_js.p : "", pro_js.p ? pro_js.p : "",
                        cli_json_num(n0, sizeof n0, "%.9g", all.f1_threshold), cli_json_num(n1, sizeof n1, "%.6f", all.f1));
+        if (all.ignored) cli_buf_printf(json, ",\"pixels_left_out\":%llu", (unsigned long long)all.ignored);
         if (gm->calibrated)
             cli_buf_printf(json, ",\"pixel_threshold\":{\"value\":%s,\"min_area\":%u}",
                            cli_json_num(n0, sizeof n0, "%.9g", gm->threshold), gm->min_area);
@@ -200,7 +204,10 @@ effad_status eval_maps_report(eval_maps *em, const image_list *l, const char *ou
     enum { K = 48 };
     double th[K];
     uint64_t good[K], bad[K];
-    double lo = em->pe.score[em->pe.order[em->pe.n / 2]], hi = em->pe.score[em->pe.order[0]], good_max = lo;
+    size_t want = (em->pe.n - all.ignored) / 2, median = 0;   /* of the pixels that count */
+    for (size_t i = 0, kept = 0; i < em->pe.n; i++)
+        if (em->pe.region[em->pe.order[i]] != PIXEL_IGNORED && kept++ == want) { median = i; break; }
+    double lo = em->pe.score[em->pe.order[median]], hi = em->pe.score[em->pe.order[0]], good_max = lo;
     for (size_t i = 0; i < em->pe.n_images; i++) {
         const pixel_image *im = &em->pe.image[i];
         for (size_t p = 0; !im->type && p < (size_t)im->w * im->h; p++)

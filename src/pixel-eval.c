@@ -20,8 +20,8 @@ static effad_status grow(void **p, size_t *cap, size_t need, size_t elem, effad_
     return EFFAD_OK;
 }
 
-effad_status pixel_eval_add(pixel_eval *pe, const float *map, const uint8_t *mask, int w, int h, int type,
-                            effad_error *e)
+effad_status pixel_eval_add(pixel_eval *pe, const float *map, const uint8_t *mask, const uint8_t *ignore, int w,
+                            int h, int type, effad_error *e)
 {
     size_t np = (size_t)w * (size_t)h;
     if (w <= 0 || h <= 0) return effad_fail(e, EFFAD_ERR_ARG, "pixel evaluation: empty map");
@@ -42,7 +42,7 @@ effad_status pixel_eval_add(pixel_eval *pe, const float *map, const uint8_t *mas
         float *fm = malloc(np * sizeof *fm);
         region_list rl = { 0 };
         if (!fm) return effad_fail(e, EFFAD_ERR_NOMEM, "pixel evaluation: out of memory");
-        for (size_t i = 0; i < np; i++) fm[i] = mask[i] ? 1.0f : 0.0f;
+        for (size_t i = 0; i < np; i++) fm[i] = mask[i] && !(ignore && ignore[i]) ? 1.0f : 0.0f;
         s = regions_label(fm, w, h, 0.5, lab, &rl, e);
         free(fm);
         size_t cap_sizes = pe->cap_regions, cap_types = pe->cap_regions;
@@ -61,6 +61,9 @@ effad_status pixel_eval_add(pixel_eval *pe, const float *map, const uint8_t *mas
     } else {
         memset(lab, 0, np * sizeof *lab);
     }
+    if (ignore)
+        for (size_t i = 0; i < np; i++)
+            if (ignore[i]) lab[i] = PIXEL_IGNORED;
     pixel_image im = { pe->n, w, h, type };
     pe->image[pe->n_images++] = im;
     pe->n += np;
@@ -94,13 +97,17 @@ effad_status pixel_eval_compute(pixel_eval *pe, int type, double fpr_limit, pixe
     /* per pixel, whether its image is selected: by image, then spread */
     uint8_t *sel = malloc(pe->n ? pe->n : 1);
     if (!sel) return effad_fail(e, EFFAD_ERR_NOMEM, "pixel evaluation: out of memory");
-    uint64_t pos = 0, neg = 0, regions = 0;
+    uint64_t pos = 0, neg = 0, regions = 0, ignored = 0;
     for (size_t i = 0; i < pe->n_images; i++) {
         const pixel_image *im = &pe->image[i];
         memset(sel + im->at, in_selection(im->type, type), (size_t)im->w * im->h);
     }
-    for (size_t p = 0; p < pe->n; p++)
-        if (sel[p]) { if (pe->region[p]) pos++; else neg++; }
+    for (size_t p = 0; p < pe->n; p++) {
+        if (!sel[p]) continue;
+        if (pe->region[p] == PIXEL_IGNORED) { sel[p] = 0; ignored++; }
+        else if (pe->region[p]) pos++;
+        else neg++;
+    }
     for (size_t r = 0; r < pe->n_regions; r++) regions += in_selection(pe->region_type[r], type) && pe->region_type[r];
     if (!pos || !neg) {
         free(sel);
@@ -146,6 +153,7 @@ effad_status pixel_eval_compute(pixel_eval *pe, int type, double fpr_limit, pixe
     out->pixels = pos + neg;
     out->defect_pixels = pos;
     out->regions = regions;
+    out->ignored = ignored;
     free(sel);
     return EFFAD_OK;
 }

@@ -17,6 +17,10 @@
  *   best F1      over the distinct scores, F1 = 2 TP / (2 TP + FP + FN)
  *                with score >= t flagged, ties to the highest t (roc.h)
  * Per defect type the selection is the good images plus that type's.
+ * Don't-care pixels (fit --ignore) are left out of every metric: they are
+ * neither good nor defect pixels, and the ground truth is the mask with
+ * them removed (its regions the 8-connected components of what is left),
+ * as the reference (tests/reference/maps_ref.py --ignore) defines it.
  *
  * Memory: 13 bytes per pixel while collecting, 8 more while ranking.
  */
@@ -28,12 +32,14 @@
 #include "effad.h"
 #include "roi.h"
 
+#define PIXEL_IGNORED UINT32_MAX    /* a don't-care pixel's region label */
+
 typedef struct pixel_image { size_t at; int w, h, type; } pixel_image;
 
 typedef struct pixel_eval {
     size_t n, cap;                 /* pixels */
     float *score;
-    uint32_t *region;              /* 0: a good pixel; else 1 + ground-truth region */
+    uint32_t *region;              /* 0: a good pixel; PIXEL_IGNORED; else 1 + ground-truth region */
     size_t n_images, cap_images;
     pixel_image *image;
     size_t n_regions, cap_regions;
@@ -42,16 +48,18 @@ typedef struct pixel_eval {
     uint32_t *order;               /* descending scores, made on first use */
 } pixel_eval;
 
-/* One image's map and mask (w x h, nonzero = defect; NULL: no defect).
+/* One image's map and mask (w x h, nonzero = defect; NULL: no defect),
+ * and its don't-care pixels (w x h, nonzero = left out; NULL: none).
  * type: 0 for good images, 1.. for defect types. */
-effad_status pixel_eval_add(pixel_eval *pe, const float *map, const uint8_t *mask, int w, int h, int type,
-                            effad_error *e);
+effad_status pixel_eval_add(pixel_eval *pe, const float *map, const uint8_t *mask, const uint8_t *ignore, int w,
+                            int h, int type, effad_error *e);
 void pixel_eval_free(pixel_eval *pe);
 
 typedef struct pixel_metrics {
     double auroc, pro;             /* pro: NaN when the selection has no region */
     double f1, f1_threshold;
     uint64_t pixels, defect_pixels, regions;
+    uint64_t ignored;              /* don't-care pixels of the selection, not in pixels */
 } pixel_metrics;
 
 /* Metrics over the good images and those of `type` (-1: every image).

@@ -250,17 +250,27 @@ def pixel_cases():
     b.add("types", types)
     b.add("maps", np.array(maps), "f")
     b.add("masks", np.array(masks), "f")
-    for sel_name, sel in (("all", [0, 1, 2]), ("t1", [0, 1]), ("t2", [0, 2])):
-        idx = [k for k, t in enumerate(types) if t in sel]
-        s = np.concatenate([maps[k].ravel() for k in idx]).astype(np.float64)
-        y = np.concatenate([masks[k].ravel() for k in idx])
-        b.add("auroc_" + sel_name, [roc_auc_score(y, s)])
-        b.add("pro_" + sel_name, [pro_ref.au_pro([maps[k] for k in idx], [masks[k] for k in idx], 0.3)])
-        p, r, thr = precision_recall_curve(y, s)
-        f1 = np.where(p + r > 0, 2 * p * r / np.maximum(p + r, 1e-300), 0)[:-1]
-        best = int(np.argmax(f1[::-1]))                  # ties: highest threshold
-        best = len(f1) - 1 - best
-        b.add("f1_" + sel_name, [f1[best], thr[best]])
+    # don't-care pixels (fit --ignore): a column that cuts two defect
+    # regions in two and a block that covers one whole; the "ign_" keys
+    # leave them out
+    ignore = np.zeros((h, w), np.uint8)
+    ignore[:, 10] = 1
+    ignore[4:8, 17:22] = 1
+    b.add("ignore", ignore, "f")
+    keep = ignore == 0
+    for pre, kept in (("", np.ones((h, w), bool)), ("ign_", keep)):
+        for sel_name, sel in (("all", [0, 1, 2]), ("t1", [0, 1]), ("t2", [0, 2])):
+            idx = [k for k, t in enumerate(types) if t in sel]
+            s = np.concatenate([maps[k][kept] for k in idx]).astype(np.float64)
+            y = np.concatenate([masks[k][kept] for k in idx])
+            b.add(pre + "auroc_" + sel_name, [roc_auc_score(y, s)])
+            b.add(pre + "pro_" + sel_name, [pro_ref.au_pro([maps[k] for k in idx], [masks[k] for k in idx], 0.3,
+                                                           [kept] * len(idx))])
+            p, r, thr = precision_recall_curve(y, s)
+            f1 = np.where(p + r > 0, 2 * p * r / np.maximum(p + r, 1e-300), 0)[:-1]
+            best = int(np.argmax(f1[::-1]))                  # ties: highest threshold
+            best = len(f1) - 1 - best
+            b.add(pre + "f1_" + sel_name, [f1[best], thr[best]])
     b.write("pixel.bin")
 
 

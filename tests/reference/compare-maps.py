@@ -92,6 +92,8 @@ def main():
     if args.report:
         with open(args.report) as f:
             rep = json.load(f)
+        if rep.get("pixels_left_out") != hr.get("pixels_left_out"):
+            bad.append("don't-care pixels left out: %s vs %s" % (rep.get("pixels_left_out"), hr.get("pixels_left_out")))
         for key in ("pixel_auroc", "pro"):
             for t, v in hr[key].items():
                 got = rep.get(key, {}).get(t)

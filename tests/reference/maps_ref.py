@@ -8,6 +8,7 @@ covariances, scipy's blur and labelling).
         --preset ailia|paper --out OUT.jsonl --maps-dir DIR
         [--levels 0,1,2,3] [--grid H,W] [--dims D] [--seed S] [--cov eps|lw]
         [--eps 0.01] [--sigma 4] [--holdout 0.2] [--min-area 25]
+        [--roi X,Y,W,H] [--ignore MASK]
 
 Fits on DIR/train/good minus the held-out images, chooses the pixel
 threshold on the held-out ones, and writes, per test image of DIR/test/*/,
@@ -45,6 +46,11 @@ The method, step by step (effad's C code is checked against this):
     the largest of those over the images.
  8. Regions of every test map above the threshold (scipy.ndimage.label,
     find_objects); defects are those of min_area pixels or more.
+ 9. Don't-care pixels (--ignore MASK: PIL's convert('RGB'), above 127 in
+    any channel, cut to the region of interest like the images): the map
+    is 0 there (before steps 7 and 8), and pixel AUROC and PRO leave them
+    out -- the ground truth is each mask without them
+    (tests/reference/pro_ref.py, keep_maps).
 
 Output: header {"kind": "fit", "preset", "n_train", "threshold" (the
 pixel threshold), "map": {...}, "pixel_auroc": {...}, "pro": {...}},
@@ -211,6 +217,7 @@ def main():
     ap.add_argument("--roi", type=lambda v: tuple(int(t) for t in v.split(",")), default=None,
                     help="X,Y,W,H: each image (and ground-truth mask) cut to this region right after it is "
                          "read; the map covers the region, region boxes are reported in the image's pixels")
+    ap.add_argument("--ignore", default=None, help="MASK: don't-care pixels where it is bright (step 9)")
     args = ap.parse_args()
 
     m = onnx.load(args.onnx)
@@ -253,6 +260,11 @@ def main():
         prec[loc] = np.linalg.inv(cov)
 
     sizes = {}
+    ignore = None
+    if args.ignore:
+        ignore = (np.asarray(Image.open(args.ignore).convert("RGB")) > 127).any(axis=2)
+        if args.roi:
+            ignore = ignore[presets.roi_box(args.roi)]
 
     def image_map(k):
         diff = vec[k] - mean                                       # L x d
@@ -264,7 +276,13 @@ def main():
         if f not in sizes:   # as the preset's reader delivers it (turned by a stated orientation)
             sizes[f] = presets.image_size(args.preset, os.path.join(args.data, f))
         w, h = sizes[f] if not args.roi else args.roi[2:]
-        return back_to_image(net, args.preset, w, h, hw)
+        out = back_to_image(net, args.preset, w, h, hw)
+        if ignore is not None:
+            if ignore.shape != out.shape:
+                sys.exit("maps_ref.py: the don't-care mask is %dx%d, the map of %s %dx%d"
+                         % (ignore.shape[1], ignore.shape[0], f, out.shape[1], out.shape[0]))
+            out[ignore] = 0
+        return out
 
     threshold = max(min_threshold(image_map(i), args.min_area) for i in sorted(held))
     os.makedirs(args.maps_dir, exist_ok=True)
@@ -292,16 +310,20 @@ def main():
             all_masks.append(np.zeros(mp.shape, bool))
         types.append(sub)
     pix_auroc, pro = {}, {}
+    keep = [np.ones(mp.shape, bool) if ignore is None else ~ignore for mp in all_maps]
     for t in ["all"] + sorted(set(types) - {"good"}):
         idx = [i for i, s in enumerate(types) if s == "good" or t == "all" or s == t]
-        y = np.concatenate([all_masks[i].ravel() for i in idx])
-        s = np.concatenate([all_maps[i].ravel() for i in idx]).astype(np.float32)
+        y = np.concatenate([all_masks[i][keep[i]] for i in idx])
+        s = np.concatenate([all_maps[i][keep[i]] for i in idx]).astype(np.float32)
         pix_auroc[t] = float(roc_auc_score(y, s))
-        pro[t] = float(pro_ref.au_pro([all_maps[i].astype(np.float32) for i in idx], [all_masks[i] for i in idx], 0.3))
+        pro[t] = float(pro_ref.au_pro([all_maps[i].astype(np.float32) for i in idx], [all_masks[i] for i in idx], 0.3,
+                                      [keep[i] for i in idx]))
     header = dict(kind="fit", preset=args.preset, n_train=len(fit_rows), threshold=threshold,
                   map=dict(grid=[gh, gw], dim=d, levels=pick, cov=args.cov, eps=args.eps, sigma=args.sigma,
                            min_area=args.min_area, held_out=sorted(files[i][0] for i in held)),
                   pixel_auroc=pix_auroc, pro=pro, level_tensors=[names[i] for i in pick])
+    if ignore is not None:
+        header["pixels_left_out"] = int(ignore.sum()) * len(all_maps)
     rc.write_jsonl(args.out, header, rows)
     rc.log("maps_ref: %d fitted, %d held out, pixel threshold %.6g, pixel AUROC %.4f, PRO %.4f -> %s"
            % (len(fit_rows), len(held), threshold, pix_auroc["all"], pro["all"], args.out))

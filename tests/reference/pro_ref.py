@@ -12,6 +12,9 @@ definition (Bergmann et al., "The MVTec Anomaly Detection Dataset", IJCV
   outside every region, over ALL images (good ones included);
   PRO(t) = the mean over all regions of the fraction of the region's
   pixels predicted anomalous.
+* Don't-care pixels (keep_maps false there; effad's fit --ignore) are left
+  out: the ground truth is each mask with them removed, its regions the
+  components of what is left, and they count in neither FPR nor PRO.
 * The curve takes t at every distinct score (descending), starts at (0, 0)
   and ends at (1, 1); it is integrated with the trapezoidal rule up to
   FPR = fpr_limit, interpolating linearly at the limit, and divided by
@@ -25,12 +28,13 @@ import numpy as np
 from scipy import ndimage
 
 
-def pro_curve(anomaly_maps, ground_truth_maps):
+def pro_curve(anomaly_maps, ground_truth_maps, keep_maps=None):
     ok_scores, regions = [], []
-    for m, g in zip(anomaly_maps, ground_truth_maps):
+    for i, (m, g) in enumerate(zip(anomaly_maps, ground_truth_maps)):
         m = np.asarray(m, np.float64)
-        lab, n = ndimage.label(np.asarray(g) > 0, structure=np.ones((3, 3), int))
-        ok_scores.append(m[lab == 0])
+        keep = np.ones(m.shape, bool) if keep_maps is None else np.asarray(keep_maps[i], bool)
+        lab, n = ndimage.label((np.asarray(g) > 0) & keep, structure=np.ones((3, 3), int))
+        ok_scores.append(m[(lab == 0) & keep])
         regions += [np.sort(m[lab == k]) for k in range(1, n + 1)]
     ok = np.sort(np.concatenate(ok_scores))
     if not regions or ok.size == 0:
@@ -58,6 +62,6 @@ def integrate(x, y, x_max):
     return area
 
 
-def au_pro(anomaly_maps, ground_truth_maps, fpr_limit=0.3):
-    fpr, pro = pro_curve(anomaly_maps, ground_truth_maps)
+def au_pro(anomaly_maps, ground_truth_maps, fpr_limit=0.3, keep_maps=None):
+    fpr, pro = pro_curve(anomaly_maps, ground_truth_maps, keep_maps)
     return integrate(fpr, pro, fpr_limit) / fpr_limit

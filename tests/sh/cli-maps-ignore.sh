@@ -48,6 +48,16 @@ effad score --json "$T/b.gauss" "$M" "$D/test" 2>/dev/null | grep '"score"' | gr
 [ -s "$T/va" ] && cmp -s "$T/va" "$T/vb" || bad "the mask changed other images' verdicts: $(diff "$T/va" "$T/vb" | head -4)"
 
 effad info "$T/b.gauss" | grep -q "don't-care pixels: [0-9]* of 128x128" || bad "info: $(effad info "$T/b.gauss")"
+# eval leaves the don't-care pixels out of pixel AUROC and PRO (their
+# values against scikit-learn: tests/reference/maps-vs-ref.sh); here the
+# count, every test image's masked pixels, and that it is said
+marked=$(od -An -v -tu1 -w1 "$T/ign.pgm" | tail -n 16384 | grep -c 255)
+n_test=$(find "$D/test" -name '*.png' | wc -l)
+effad eval "$T/b.gauss" "$M" "$D" --out "$T/eb" > "$T/eb.txt" 2>&1 || bad "eval a masked model: $(cat "$T/eb.txt")"
+grep -q "; $((marked * n_test)) don't-care pixels left out)" "$T/eb.txt" || bad "eval's table: $(grep -i pixel "$T/eb.txt")"
+grep -q "\"pixels_left_out\":$((marked * n_test))[,}]" "$T/eb/report.json" || bad "report.json lacks the pixels left out"
+effad eval "$T/a.gauss" "$M" "$D" --out "$T/ea" > "$T/ea.txt" 2>&1 || bad "eval the unmasked model"
+grep -q "left out" "$T/ea.txt" "$T/ea/report.json" && bad "eval of a model without a mask says pixels were left out"
 effad info "$T/a.gauss" | grep -q "don't-care" && bad "info shows a mask for a model without one"
 effad calibrate "$T/b.gauss" "$M" "$D/test/good" -o "$T/bc.gauss" >/dev/null 2>&1 || bad "calibrate a masked model"
 effad info "$T/bc.gauss" | grep -q "don't-care pixels" || bad "calibrate dropped the mask"
