@@ -45,6 +45,19 @@ effad_status pipeline_workers_open(pipeline_workers *w, pipeline *main, int n, e
     return EFFAD_OK;
 }
 
+int pipeline_workers_batch(pipeline_workers *w, size_t n_images)
+{
+    if (w->n == 1 || !w->pool) return 1;
+    pipeline *main = w->p[0];
+    const int solo = n_images <= 1, has_pool = main->runner.threads != NULL;
+    if (solo != has_pool) {   /* a re-plan in the arena it has: no allocation */
+        main->runner.threads = solo ? w->pool : NULL;
+        pipeline_plan_workers(main, solo ? w->pool->n_threads : 1);
+    }
+    const int t = solo ? 1 : pipeline_threads_wanted(w->pool->n_threads, n_images);
+    return t < w->n ? t : w->n;
+}
+
 void pipeline_workers_close(pipeline_workers *w)
 {
     if (!w) return;

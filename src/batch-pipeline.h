@@ -38,6 +38,12 @@ int pipeline_workers_wanted(int threads, size_t n_images);
 
 /* n workers over main (n == 1: main as it is, pool and all). */
 effad_status pipeline_workers_open(pipeline_workers *w, pipeline *main, int n, effad_error *e);
+/* For a run whose images come in batches of varying size (score --watch's
+ * bursts, --stream's lines): readies the workers for a batch of n_images
+ * and returns the threads batch_run should use. One image: worker 0 gets
+ * the pool back and splits the image's layers (latency, as one image
+ * always runs); several: every worker single-threaded, one image each. */
+int pipeline_workers_batch(pipeline_workers *w, size_t n_images);
 void pipeline_workers_close(pipeline_workers *w);
 
 #endif

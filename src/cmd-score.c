@@ -53,12 +53,15 @@ static int help(void)
            "                       each). A path that cannot be listed gets an error record\n"
            "                       and the stream goes on; the summary comes at end of input.\n"
            "                       Figures mirror each image's whole path (later names are\n"
-           "                       not known); --threads splits each image's layers\n"
+           "                       not known); --threads splits an image's layers, and\n"
+           "                       takes a folder's images N at a time\n"
            "  --watch DIR          a hot folder: score each image as it arrives in DIR or a\n"
            "                       folder under it (written and closed, or moved in), records\n"
            "                       flushed as with --stream; figures named after the path\n"
-           "                       below DIR. SIGINT / SIGTERM / SIGHUP end the watch after\n"
-           "                       the image in hand, with the summary and exit status below.\n"
+           "                       below DIR. Images that arrive together (a burst, a folder\n"
+           "                       moved in) go N at a time with --threads N, one alone splits\n"
+           "                       its layers. SIGINT / SIGTERM / SIGHUP end the watch after\n"
+           "                       the images in hand, with the summary and exit status below.\n"
            "                       Linux (inotify)\n"
            "  --watch-existing     the images already in DIR first (sorted), with no gap\n"
            "                       between them and the watch (else only new ones)\n"
@@ -168,26 +171,32 @@ static effad_status score_deliver(void *ctx, int k, size_t i, effad_status s, co
     return !s && r->stream ? flush_record(e) : s;
 }
 
-/* One path of --stream or --watch: its images scored and delivered, each
- * record flushed. A path that cannot be listed gets an error record and
- * the run goes on. Figures are named after path from name_from on (the
- * whole path for --stream, the part below the folder for --watch).
- * models: the .gauss and .efm, which no output may replace (nor the image
- * in hand; earlier images are forgotten, so a long run costs no more
- * memory than one image). */
-static effad_status score_path(score_run *r, const char *const *models, const char *path, size_t name_from,
-                               effad_error *e)
+/* Paths of --stream or --watch: their images scored and delivered, each
+ * record flushed; several images (a folder, a burst) on every worker
+ * when there are threads to spare (pipeline_workers_batch). A path that
+ * cannot be listed gets an error record and the run goes on. Figures are
+ * named after each path from name_from on (the whole path for --stream,
+ * the part below the folder for --watch). models: the .gauss and .efm,
+ * which no output may replace (nor the images in hand; earlier images are
+ * forgotten, so a long run costs no more memory than one batch). */
+static effad_status score_paths(score_run *r, const char *const *models, const char *const *paths, size_t n,
+                                size_t name_from, effad_error *e)
 {
     image_list list;
     char **names = 0;
     memset(&list, 0, sizeof list);
     effad_error why = { 0 };
-    if (dataset_collect(&list, &path, 1, &why)) {   /* a missing path: its record, and on */
-        score_record rec = { .file = path, .error = cli_reason(&why, path) };
+    if (dataset_collect(&list, paths, n, &why)) {
+        dataset_free(&list);
+        if (n > 1) {   /* one of them vanished: each on its own, so only that one is an error */
+            effad_status s = EFFAD_OK;
+            for (size_t i = 0; i < n && !s; i++) s = score_paths(r, models, &paths[i], 1, name_from, e);
+            return s;
+        }
+        score_record rec = { .file = paths[0], .error = cli_reason(&why, paths[0]) };   /* its record, and on */
         score_output_image(&r->out, &rec);
         r->unreadable++;
         r->listed++;
-        dataset_free(&list);
         return flush_record(e);
     }
     cli_print_notes("score", &list);
@@ -205,7 +214,10 @@ static effad_status score_path(score_run *r, const char *const *models, const ch
     if (!s) s = cli_outputs_safe(0, (const char *const *)list.path, list.n, e);
     r->list = &list;
     r->names = names;
-    if (!s) s = batch_run(1, 1, list.n, score_work, score_deliver, r, e);
+    if (!s) {
+        const int threads = pipeline_workers_batch(&r->dw.ws, list.n);
+        s = batch_run(threads, threads > 1 ? r->dw.ws.n : 1, list.n, score_work, score_deliver, r, e);
+    }
     r->listed += list.n;
     r->list = 0;
     r->names = 0;
@@ -224,7 +236,10 @@ static effad_status score_stream(score_run *r, const char *const *models, effad_
     effad_status s = EFFAD_OK;
     while (!s && (len = getline(&line, &cap, stdin)) >= 0) {
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = '\0';
-        if (len) s = score_path(r, models, line, 0, e);
+        if (len) {
+            const char *path = line;
+            s = score_paths(r, models, &path, 1, 0, e);
+        }
     }
     free(line);
     if (!s && ferror(stdin)) s = effad_fail(e, EFFAD_ERR_IO, "-: cannot read the list of images from standard input");
@@ -232,13 +247,26 @@ static effad_status score_stream(score_run *r, const char *const *models, effad_
 }
 
 /* --watch: each image as it arrives in the folder (watch-dir.h), until a
- * stop signal. */
+ * stop signal. Images that have arrived together (a burst, a folder moved
+ * in, --watch-existing's backlog) are scored as one batch of up to
+ * WATCH_BURST, in the order they arrived. */
+enum { WATCH_BURST = 64 };
 static effad_status score_watch(score_run *r, watch_dir *w, const char *const *models, effad_error *e)
 {
+    char *burst[WATCH_BURST];
+    size_t n = 0, name_from = 0;
     const char *path, *rel;
     effad_status s;
-    while (!(s = watch_dir_next(w, &path, &rel, e)) && path)
-        if ((s = score_path(r, models, path, (size_t)(rel - path), e))) break;
+    while (!(s = watch_dir_next(w, &path, &rel, e)) && path) {
+        name_from = (size_t)(rel - path);   /* the folder's: the same for every image */
+        do {
+            if (!(burst[n] = strdup(path))) { s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); break; }
+            n++;
+        } while (n < WATCH_BURST && !(s = watch_dir_ready(w, &path, &rel, e)) && path);
+        if (!s) s = score_paths(r, models, (const char *const *)burst, n, name_from, e);
+        while (n) free(burst[--n]);
+        if (s) break;
+    }
     return s;
 }
 
@@ -354,7 +382,10 @@ int cmd_score(int argc, char **argv)
     if (watch && watch_dir_open(&watcher, watch, watch_existing, watch_poll, "score", &e)) goto done;
     score_output_header(&run.out, gauss_path, th_name, verdict);
     if (stream) fflush(stdout);
-    if (detector_workers_open(&run.dw, &d, stream ? 1 : pipeline_workers_wanted(po.threads, list.n), map_max, &e) ||
+    /* --stream and --watch: workers for the most images a batch can hold
+     * (a folder, a burst); pipeline_workers_batch readies them per batch */
+    const int workers = pipeline_workers_wanted(po.threads, stream ? SIZE_MAX : list.n);
+    if (detector_workers_open(&run.dw, &d, workers, map_max, &e) ||
         (watch    ? score_watch(&run, watcher, files, &e)
          : stream ? score_stream(&run, files, &e)
                   : batch_run(pipeline_threads_wanted(po.threads, list.n), run.dw.ws.n, list.n, score_work,

@@ -20,6 +20,10 @@ effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, e
     (void)w; *path = *rel = NULL;
     return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "watching a folder needs Linux (inotify)");
 }
+effad_status watch_dir_ready(watch_dir *w, const char **path, const char **rel, effad_error *e)
+{
+    return watch_dir_next(w, path, rel, e);
+}
 void watch_dir_close(watch_dir *w) { (void)w; }
 
 #else
@@ -310,13 +314,17 @@ static void warn_if_remote(const watch_dir *w)
         }
 }
 
-effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, effad_error *e)
+/* watch_dir_next (wait) and watch_dir_ready (no wait: *path NULL when no
+ * image has arrived yet). */
+static effad_status take(watch_dir *w, int wait, const char **path, const char **rel, effad_error *e)
 {
     free(w->current);
     w->current = NULL;
     *path = *rel = NULL;
     for (;;) {
-        if (stop_signal_came(w, 0, NULL)) return EFFAD_OK;
+        /* a stop read while taking a burst (watch_dir_ready) ends the watch
+         * once the burst is done */
+        if (w->stopped || stop_signal_came(w, 0, NULL)) return EFFAD_OK;
         while (w->q_n) {
             arrived a = w->queue[w->q_head++];
             w->q_n--;
@@ -336,8 +344,9 @@ effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, e
             return EFFAD_OK;
         }
         if (w->poll) {
-            double wait = w->next_listing - now_seconds();
-            if (wait > 0 && stop_signal_came(w, (int)(wait * 1000) + 1, NULL)) return EFFAD_OK;
+            double left = w->next_listing - now_seconds();
+            if (left > 0 && !wait) return EFFAD_OK;
+            if (left > 0 && stop_signal_came(w, (int)(left * 1000) + 1, NULL)) return EFFAD_OK;
             if (now_seconds() < w->next_listing) continue;
             w->next_listing = now_seconds() + w->poll_seconds;
             effad_status s = watch_poll_scan(w->poll, take_listed, w, e);
@@ -351,16 +360,30 @@ effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, e
             if (s) return s;
             continue;
         }
-        settle_move(w);   /* nothing read after it: moved out of the tree */
         int ready = 0;
-        if (stop_signal_came(w, -1, &ready)) return EFFAD_OK;
-        if (!ready) continue;
+        if (!wait) {   /* a folder moved away stays pending: its other half may be on its way */
+            if (stop_signal_came(w, 0, &ready) || !ready) return EFFAD_OK;
+        } else {
+            settle_move(w);   /* nothing read after it: moved out of the tree */
+            if (stop_signal_came(w, -1, &ready)) return EFFAD_OK;
+            if (!ready) continue;
+        }
         ssize_t n = read(w->ifd, w->buf, sizeof w->buf);
         if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
         if (n <= 0) return effad_fail(e, EFFAD_ERR_IO, "%s: reading folder events failed: %s", w->root, strerror(errno));
         w->buf_len = (size_t)n;
         w->buf_pos = 0;
     }
+}
+
+effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, effad_error *e)
+{
+    return take(w, 1, path, rel, e);
+}
+
+effad_status watch_dir_ready(watch_dir *w, const char **path, const char **rel, effad_error *e)
+{
+    return take(w, 0, path, rel, e);
 }
 
 effad_status watch_dir_open(watch_dir **out, const char *root, int existing, double poll_seconds, const char *note_cmd,

@@ -19,8 +19,9 @@
  * followed below DIR.
  *
  * SIGINT, SIGTERM and SIGHUP end the watch between images (they are held
- * for the whole watch, and read as events): the image in hand is scored
- * and its outputs written before watch_dir_next says stop, so a service
+ * for the whole watch, and read as events): the images in hand (one, or a
+ * burst taken with watch_dir_ready) are scored and their outputs written
+ * before watch_dir_next says stop, so a service
  * stopped by its supervisor leaves a complete record and no temp file;
  * more of them while the command finishes are ignored.
  *
@@ -50,6 +51,11 @@ effad_status watch_dir_open(watch_dir **w, const char *root, int existing, doubl
  * (root/...), *rel the part below root; *path is NULL when a stop signal
  * has come. An error when root itself is removed or moved away. */
 effad_status watch_dir_next(watch_dir *w, const char **path, const char **rel, effad_error *e);
+/* The same without waiting: *path is NULL when no image has arrived yet
+ * (or a stop signal came: the next watch_dir_next says stop at once).
+ * Images that arrive together -- a camera's burst, a folder moved in, what
+ * was there with existing -- are taken as one batch this way. */
+effad_status watch_dir_ready(watch_dir *w, const char **path, const char **rel, effad_error *e);
 /* Stops watching. Gives the stop signals back unless one ended the watch
  * (then they stay held until exit, so that a second one cannot kill the
  * command while it writes its summary); one that came and was not read

@@ -11,6 +11,8 @@
 #  - with --save, the figure exists when the record is read, named after
 #    the image's whole path;
 #  - a streamed score is the batch score, bit for bit;
+#  - a folder on a line, with --threads 2: its images on every worker,
+#    records in order, the batch's bits;
 #  - --csv streams too; no input at all is a summary of 0 images, exit 0;
 #    --stream beside image arguments is a usage error.
 NAME=cli-stream
@@ -75,8 +77,23 @@ case $line in file,score,verdict,level_*) ;; *) bad "$CASE: header: $line" ;; es
 echo "$img" >&3
 answer "$CASE record"
 case $line in "$img",*) ;; *) bad "$CASE: record: $line" ;; esac
+# a folder on a line, with threads: its images on every worker
+# (pipeline_workers_batch), their records in the folder's order, each the
+# batch score; then a single image again (worker 0 with the pool)
+mkdir "$T/lot"
+for f in $I/png-c*.png $I/bmp-24.bmp $I/jpeg-420.jpg; do cp "$f" "$T/lot/"; done
+head -c 300 $I/png-c0-d8.png > "$T/lot/zz-corrupt.png"
+echo "$T/lot" >&3
+n_lot=$(ls "$T/lot" | wc -l)
+k=0
+while [ $k -lt "$n_lot" ]; do answer "$CASE folder record $k"; echo "$line" >> "$T/lot.csv"; k=$((k + 1)); done
+echo "$img2" >&3
+answer "$CASE image after the folder"
+case $line in "$img2",*) ;; *) bad "$CASE: record after the folder: $line" ;; esac
 finish
-[ "$rc" -eq 0 ] || bad "$CASE: exit status $rc: $(cat "$T/err")"
+[ "$rc" -eq 4 ] || bad "$CASE: exit status $rc, not 4 (the corrupt image): $(cat "$T/err")"
+effad score "$T/a.gauss" "$T/m.efm" "$T/lot" --csv 2>/dev/null | sed 1d > "$T/lot-batch.csv"
+cmp -s "$T/lot.csv" "$T/lot-batch.csv" || bad "$CASE: a folder's streamed records are not the batch's: $(diff "$T/lot.csv" "$T/lot-batch.csv" | head -4)"
 
 CASE=empty
 effad score "$T/a.gauss" "$T/m.efm" --stream --json </dev/null >"$T/e.out" 2>"$T/e.err" || bad "$CASE: failed: $(cat "$T/e.err")"

@@ -14,6 +14,9 @@
 #  - SIGTERM ends the watch: the summary, exit status 4 (an unreadable
 #    image), no temp file left; one that comes while an image is in hand
 #    lets that image finish (record, figures) first;
+#  - images that arrive together (a backlog, a folder moved in) are scored
+#    as a batch on every worker with --threads 2: records in arrival order,
+#    the batch's bits;
 #  - the watched folder removed is an error; --watch beside images, on a
 #    file or on nothing is refused by name;
 #  - --watch-poll (for network shares) takes an image once unchanged for a
@@ -125,6 +128,36 @@ rc=$?
 [ "$rc" -eq 0 ] || bad "existing: exit status $rc: $(cat "$T/err4")"
 [ "$(grep -o '"file":"[^"]*"' "$T/out4" | sed 's|.*/hot3/||' | tr '\n' ' ')" = 'b.png" old/a.png" old/new.png" ' ] ||
     bad "existing: $(grep -o '"file":"[^"]*"' "$T/out4" | tr '\n' ' ')"
+# a burst -- a backlog with --watch-existing, then a folder of images moved
+# in at once -- with --threads 2: scored as batches on every worker, the
+# records in the order the images came (sorted, for the backlog), each the
+# batch score, figures for all; then one image alone (worker 0, its pool)
+mkdir -p "$T/hot4/lot" "$T/stage4"
+k=0
+for f in $I/png-c*.png $I/bmp-24.bmp $I/jpeg-420.jpg $I/png-pil.png; do
+    cp "$f" "$T/hot4/lot/$k-$(basename "$f")"; cp "$f" "$T/stage4/$k-$(basename "$f")"; k=$((k + 1))
+done
+head -c 300 $I/png-c0-d8.png > "$T/hot4/lot/$k-corrupt.png"
+n_burst=$(ls "$T/hot4/lot" | wc -l); n_moved=$k   # (wait_records counts with k)
+timeout 120 $RUNNER "$B/effad" score "$T/a.gauss" "$T/m.efm" --watch "$T/hot4" --watch-existing --json --threads 2 \
+    --save "$T/figs4" >"$T/out8" 2>"$T/err8" &
+pid=$!
+wait_records "$T/out8" "$n_burst"
+mv "$T/stage4" "$T/hot4/moved"
+wait_records "$T/out8" $((n_burst + n_moved))
+cp $I/png-c2-d8.png "$T/hot4/alone.png"
+wait_records "$T/out8" $((n_burst + n_moved + 1))
+kill -TERM $pid
+wait $pid
+rc=$?
+[ "$rc" -eq 4 ] || bad "burst: exit status $rc, not 4 (the corrupt image): $(cat "$T/err8")"
+effad score "$T/a.gauss" "$T/m.efm" "$T/hot4/lot" "$T/hot4/moved" "$T/hot4/alone.png" --json 2>/dev/null |
+    grep '"file"' > "$T/batch8"
+grep '"file"' "$T/out8" > "$T/rec8"
+[ "$(wc -l < "$T/rec8")" -eq $((n_burst + n_moved + 1)) ] && cmp -s "$T/rec8" "$T/batch8" ||
+    bad "burst: records not the batch's, in order: $(diff "$T/rec8" "$T/batch8" | head -6)"
+[ "$(find "$T/figs4" -name '*.png' | wc -l)" -eq $((n_burst + n_moved)) ] || bad "burst: $(find "$T/figs4" -name "*.png" | wc -l) figures: $(find "$T/figs4" -name "*.png" | sort | tr "\n" " ")"
+
 expect_fail "--watch-existing alone" "--watch-existing and --watch-poll go with --watch DIR" \
     effad score "$T/a.gauss" "$T/m.efm" --watch-existing $I/png-c0-d8.png
 expect_fail "--watch-poll 0" "bad --watch-poll '0' (seconds between listings, 0.05 to 3600)" \
