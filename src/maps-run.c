@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "maps-run.h"
+#include "reject-rate.h"
 
 effad_status map_scorer_open(map_scorer *ms, const gauss_maps *gm, pipeline *p, effad_error *e)
 {
@@ -93,6 +94,21 @@ effad_status map_scorer_image(map_scorer *ms, pipeline *p, const char *path, flo
     return s;
 }
 
+effad_status maps_calibrate_from(gauss_maps *gm, double *t, size_t n, size_t allowed, uint32_t min_area,
+                                 effad_error *e)
+{
+    if (!n) return effad_fail(e, EFFAD_ERR_ARG, "no good images to choose the pixel threshold on");
+    const double threshold = reject_kth_highest(t, n, allowed);
+    if (!isfinite(threshold))
+        return effad_fail(e, EFFAD_ERR_ARG, "--min-area %u is larger than every good image: no threshold is needed",
+                          min_area);
+    gm->threshold = threshold;
+    gm->min_area = min_area;
+    gm->n_holdout = (uint32_t)n;
+    gm->calibrated = 1;
+    return EFFAD_OK;
+}
+
 effad_status maps_calibrate(gauss_maps *gm, pipeline *p, const char *const *paths, size_t n, uint32_t min_area,
                             effad_error *e)
 {
@@ -102,26 +118,18 @@ effad_status maps_calibrate(gauss_maps *gm, pipeline *p, const char *const *path
     effad_status s = map_scorer_open(&ms, gm, p, e);
     if (s) return s;
     float *feat = malloc(p->total_dim * sizeof *feat);
-    if (!feat) { map_scorer_close(&ms); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
-    double threshold = -INFINITY;
+    double *t = malloc(n * sizeof *t);
+    if (!feat || !t) s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < n && !s; i++) {
         int w, h;
-        double t;
         if ((s = map_scorer_image(&ms, p, paths[i], feat, NULL, &w, &h, e))) break;
-        if ((s = regions_min_threshold(ms.map, w, h, min_area, &t, e))) { effad_error_prefix(e, paths[i]); break; }
-        if (t > threshold) threshold = t;
+        if ((s = regions_min_threshold(ms.map, w, h, min_area, &t[i], e))) effad_error_prefix(e, paths[i]);
     }
+    if (!s) s = maps_calibrate_from(gm, t, n, 0, min_area, e);
     free(feat);
+    free(t);
     map_scorer_close(&ms);
-    if (s) return s;
-    if (!isfinite(threshold))
-        return effad_fail(e, EFFAD_ERR_ARG, "--min-area %u is larger than every good image: no threshold is needed",
-                          min_area);
-    gm->threshold = threshold;
-    gm->min_area = min_area;
-    gm->n_holdout = (uint32_t)n;
-    gm->calibrated = 1;
-    return EFFAD_OK;
+    return s;
 }
 
 effad_status maps_regions(const map_scorer *ms, region_list *rl, size_t *defects, effad_error *e)

@@ -52,6 +52,11 @@ void map_scorer_close(map_scorer *ms);
  * in that image. Sets gm->threshold, min_area, n_holdout, calibrated. */
 effad_status maps_calibrate(gauss_maps *gm, pipeline *p, const char *const *paths, size_t n, uint32_t min_area,
                             effad_error *e);
+/* The same from each image's smallest threshold t[0..n) (regions_min_
+ * threshold of its map; t is reordered), letting `allowed` images keep a
+ * region (reject-rate.h): the (allowed+1)-th highest. */
+effad_status maps_calibrate_from(gauss_maps *gm, double *t, size_t n, size_t allowed, uint32_t min_area,
+                                 effad_error *e);
 
 /* The verdict rule: regions of ms->map above the model's threshold; how
  * many reach min_area. */
