@@ -10,6 +10,7 @@
  * libjpeg behaviour it reproduces. */
 #include <stdlib.h>
 #include <string.h>
+#include "big-buffer.h"
 #include "exif.h"
 #include "image.h"
 
@@ -209,11 +210,23 @@ static void idct_1d(const int64_t in[8], int64_t t[8], int shift0)
     t[3] = tmp13 + tmp0; t[4] = tmp13 - tmp0;
 }
 
+/* Most blocks hold few coefficients, so a column or row whose AC terms
+ * are all zero is done the short way, as libjpeg does (jidctint.c): every
+ * output of the 1-D transform is then the DC term scaled, and the full
+ * arithmetic gives exactly that -- tmp10..13 = in[0] << CB, the odd part
+ * 0, and DESCALE(in[0] << CB, CB - P1) = in[0] << P1 (the rounding term is
+ * below 2^(CB - P1)); in the rows DESCALE(ws0 << CB, CB + P1 + 3) =
+ * DESCALE(ws0, P1 + 3). So the bits are those of the long way. */
 static void idct_block(const int32_t coef[64], uint8_t *dst, size_t stride)
 {
     int32_t ws[64];
     int64_t in[8], t[8];
     for (int c = 0; c < 8; c++) {
+        if (!(coef[8 + c] | coef[16 + c] | coef[24 + c] | coef[32 + c] | coef[40 + c] | coef[48 + c] | coef[56 + c])) {
+            const int32_t dc = (int32_t)((uint32_t)coef[c] << P1);   /* libjpeg's int workspace */
+            for (int r = 0; r < 8; r++) ws[r * 8 + c] = dc;
+            continue;
+        }
         for (int r = 0; r < 8; r++) in[r] = coef[r * 8 + c];
         idct_1d(in, t, CB);
         /* libjpeg keeps the workspace in int; the cast only matters for
@@ -221,11 +234,18 @@ static void idct_block(const int32_t coef[64], uint8_t *dst, size_t stride)
         for (int r = 0; r < 8; r++) ws[r * 8 + c] = (int32_t)DESCALE(t[r], CB - P1);
     }
     for (int r = 0; r < 8; r++) {
-        for (int c = 0; c < 8; c++) in[c] = ws[r * 8 + c];
+        const int32_t *w = ws + r * 8;
+        uint8_t *o = dst + r * stride;
+        if (!(w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7])) {
+            const int64_t v = DESCALE((int64_t)w[0], P1 + 3) + 128;
+            memset(o, v < 0 ? 0 : v > 255 ? 255 : (int)v, 8);
+            continue;
+        }
+        for (int c = 0; c < 8; c++) in[c] = w[c];
         idct_1d(in, t, CB);
         for (int c = 0; c < 8; c++) {
             int64_t v = DESCALE(t[c], CB + P1 + 3) + 128;
-            dst[r * stride + (size_t)c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            o[c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
         }
     }
 }
@@ -322,8 +342,8 @@ static effad_status read_sof(jdec *d, const uint8_t *p, size_t len, size_t left)
     for (int i = 0; i < d->ncomp; i++) {
         jcomp *c = &d->comp[i];
         size_t nb = (size_t)c->bw * (size_t)c->bh;
-        c->plane = malloc(nb * 64);
-        if (d->progressive) c->coef = calloc(nb * 64, sizeof *c->coef);
+        c->plane = big_buffer(nb * 64);   /* huge pages: big-buffer.h */
+        if (d->progressive) c->coef = big_zeroed(nb * 64, sizeof *c->coef);
         if (!c->plane || (d->progressive && !c->coef)) return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");
     }
     d->frame = 1;
@@ -581,14 +601,33 @@ static effad_status read_scan(jdec *d, const uint8_t *p, size_t len)
 
 /* --------------------------------------------------------- upsampling */
 
+/* One output row of the triangular filter across a row of n >= 3 samples
+ * (libjpeg's h2v1 and h2v2 upsamplers): out[2i] = (3 s[i] + s[i-1] + b0)
+ * >> sh, out[2i+1] = (3 s[i] + s[i+1] + b1) >> sh, the edge samples
+ * standing in for their missing neighbours; W outputs (2n - 1 or 2n). The
+ * edges are taken apart so that the loop between them has no branch. */
+static void fancy_row(const int *s, int n, uint8_t *out, int W, int b0, int b1, int sh)
+{
+    const int last = n - 1;
+    out[0] = (uint8_t)((s[0] * 4 + b0) >> sh);
+    out[1] = (uint8_t)((s[0] * 3 + s[1] + b1) >> sh);
+    for (int i = 1; i < last; i++) {
+        out[2 * i] = (uint8_t)((s[i] * 3 + s[i - 1] + b0) >> sh);
+        out[2 * i + 1] = (uint8_t)((s[i] * 3 + s[i + 1] + b1) >> sh);
+    }
+    out[2 * last] = (uint8_t)((s[last] * 3 + s[last - 1] + b0) >> sh);
+    if (2 * last + 1 < W) out[2 * last + 1] = (uint8_t)((s[last] * 4 + b1) >> sh);
+}
+
 /* Brings rows [y0, y1) of component c to full resolution (W wide) in out,
  * row y at (y - y0) * W: each output row reads only the plane, so finish
  * makes the image a band of rows at a time. libjpeg's rules (jdsample.c):
  * 2:1 horizontally and/or vertically use the triangular "fancy" filter,
  * with the odd +7/+8 and +1/+2 biases that keep it unbiased, and edge
  * samples replicated at the component's real size; components at most
- * two samples wide and other integral ratios are replicated (box). */
-static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1)
+ * two samples wide and other integral ratios are replicated (box).
+ * sums: scratch for c->cw ints. */
+static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1, int *sums)
 {
     int fh = d->hmax / c->h, fv = d->vmax / c->v, W = d->w;
     size_t stride = (size_t)c->bw * 8;
@@ -600,12 +639,8 @@ static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1
     if (h2v1) {
         for (int y = y0; y < y1; y++) {
             const uint8_t *in = pl + (size_t)y * stride;
-            uint8_t *o = out + (size_t)(y - y0) * W;
-            for (int x = 0; x < W; x++) {
-                int i = x >> 1, v = in[i] * 3;
-                if (x & 1) o[x] = (uint8_t)(i == c->cw - 1 ? in[i] : (v + in[i + 1] + 2) >> 2);
-                else o[x] = (uint8_t)(i == 0 ? in[i] : (v + in[i - 1] + 1) >> 2);
-            }
+            for (int i = 0; i < c->cw; i++) sums[i] = in[i];
+            fancy_row(sums, c->cw, out + (size_t)(y - y0) * W, W, 1, 2, 2);
         }
         return;
     }
@@ -619,27 +654,27 @@ static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1
                 for (int x = 0; x < W; x++) o[x] = (uint8_t)((in0[x] * 3 + in1[x] + bias) >> 2);
                 continue;
             }
-            for (int x = 0; x < W; x++) {
-                int i = x >> 1, cur = in0[i] * 3 + in1[i];
-                if (x & 1) {
-                    int nxt = i == c->cw - 1 ? cur : in0[i + 1] * 3 + in1[i + 1];
-                    o[x] = (uint8_t)((cur * 3 + nxt + 7) >> 4);
-                } else {
-                    int prv = i == 0 ? cur : in0[i - 1] * 3 + in1[i - 1];
-                    o[x] = (uint8_t)((cur * 3 + prv + 8) >> 4);
-                }
-            }
+            for (int i = 0; i < c->cw; i++) sums[i] = in0[i] * 3 + in1[i];   /* the vertical pass first */
+            fancy_row(sums, c->cw, o, W, 8, 7, 4);
         }
         return;
     }
-    for (int y = y0; y < y1; y++)
-        for (int x = 0; x < W; x++) out[(size_t)(y - y0) * W + x] = pl[(size_t)(y / fv) * stride + (size_t)(x / fh)];
+    for (int y = y0; y < y1; y++) {
+        const uint8_t *in = pl + (size_t)(y / fv) * stride;
+        uint8_t *o = out + (size_t)(y - y0) * W;
+        if (fh == 1) memcpy(o, in, (size_t)W);   /* full resolution: most often luma */
+        else
+            for (int x = 0; x < W; x++) o[x] = in[x / fh];
+    }
 }
 
 /* libjpeg's YCbCr->RGB (jdcolor.c): JFIF equations in 16-bit fixed point,
  * each term rounded exactly as its tables are. */
 #define YFIX(x) ((int32_t)((x) * 65536.0 + 0.5))
-static int asr16(int32_t v) { return v >= 0 ? v >> 16 : -(int)((-(int64_t)v + 65535) >> 16); }
+/* v >> 16 rounding down, as libjpeg's RIGHT_SHIFT, without the sign's
+ * branch: v + 2^30 is never negative here (|v| < 2^25), and 2^30 is a
+ * multiple of 2^16, so the shift of the sum is the shift of v plus 2^14 */
+static int asr16(int32_t v) { return (int)(((uint32_t)v + (1u << 30)) >> 16) - (1 << 14); }
 static uint8_t clamp8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
 
 /* Progressive: every coefficient has arrived; dequantize and transform
@@ -676,23 +711,31 @@ static effad_status finish(jdec *d, effad_image *img)
      * 48-megapixel image held all three planes, 144 MB, beside itself) */
     const size_t band_px = (size_t)JPEG_BAND * (size_t)d->w;
     uint8_t *full = malloc(band_px * (size_t)d->ncomp);
-    if (!full) { image_free(img); return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory"); }
+    int *sums = malloc(((size_t)d->w + 1) * sizeof *sums);   /* a component is at most as wide as the image */
+    if (!full || !sums) {
+        free(full); free(sums);
+        image_free(img);
+        return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");
+    }
     for (int y0 = 0; y0 < d->h; y0 += JPEG_BAND) {
         const int y1 = d->h - y0 < JPEG_BAND ? d->h : y0 + JPEG_BAND;
         const size_t npx = (size_t)(y1 - y0) * (size_t)d->w;
-        for (int i = 0; i < d->ncomp; i++) upsample(d, &d->comp[i], full + band_px * (size_t)i, y0, y1);
+        for (int i = 0; i < d->ncomp; i++) upsample(d, &d->comp[i], full + band_px * (size_t)i, y0, y1, sums);
         uint8_t *o = (uint8_t *)img->px + (size_t)y0 * (size_t)d->w * (size_t)d->ncomp;
         if (d->ncomp == 1) { memcpy(o, full, npx); continue; }
         const uint8_t *Y = full, *Cb = full + band_px, *Cr = full + 2 * band_px;
-        for (size_t i = 0; i < npx; i++, o += 3) {
-            if (rgb) { o[0] = Y[i]; o[1] = Cb[i]; o[2] = Cr[i]; continue; }
-            int y = Y[i], cb = Cb[i] - 128, cr = Cr[i] - 128;
-            o[0] = clamp8(y + asr16(YFIX(1.40200) * cr + 32768));
-            o[1] = clamp8(y + asr16(-YFIX(0.34414) * cb + 32768 - YFIX(0.71414) * cr));
-            o[2] = clamp8(y + asr16(YFIX(1.77200) * cb + 32768));
-        }
+        if (rgb)
+            for (size_t i = 0; i < npx; i++, o += 3) { o[0] = Y[i]; o[1] = Cb[i]; o[2] = Cr[i]; }
+        else
+            for (size_t i = 0; i < npx; i++, o += 3) {
+                int y = Y[i], cb = Cb[i] - 128, cr = Cr[i] - 128;
+                o[0] = clamp8(y + asr16(YFIX(1.40200) * cr + 32768));
+                o[1] = clamp8(y + asr16(-YFIX(0.34414) * cb + 32768 - YFIX(0.71414) * cr));
+                o[2] = clamp8(y + asr16(YFIX(1.77200) * cb + 32768));
+            }
     }
     free(full);
+    free(sums);
     return EFFAD_OK;
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "checksum.h"
+#include "big-buffer.h"
 #include "exif.h"
 #include "image.h"
 #include "zlib.h"
@@ -304,7 +305,7 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
                         (unsigned)p.w, (unsigned)p.h, (unsigned long long)raw, idat_len);
         goto done;
     }
-    uint8_t *buf = malloc((size_t)raw);
+    uint8_t *buf = big_buffer((size_t)raw);   /* the filtered rows: often tens of MB, on huge pages (big-buffer.h) */
     if (!buf) { st = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for %llu bytes", (unsigned long long)raw); goto done; }
     if ((st = zlib_inflate(idat, idat_len, buf, (size_t)raw, e))) {
         effad_error_prefix(e, "IDAT");

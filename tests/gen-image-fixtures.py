@@ -285,7 +285,10 @@ def gen_jpeg():
                     (x * 5 + y * 3) % 256], axis=-1)
     img[10:20, 15:30] = (250, 20, 40)
     img = np.clip(img + rng.normal(0, 6, img.shape), 0, 255).astype(np.uint8)
-    tol = (2, 0.5)   # see test-image-jpeg.c; measured exact against PIL 9.4 / libjpeg-turbo
+    # exact: effad's decoder is libjpeg's integer arithmetic (islow IDCT,
+    # fancy upsampling, table colour conversion), and the fixtures freeze
+    # what PIL (libjpeg-turbo) decoded when they were made
+    tol = (0, 0)
     pil = Image.fromarray(img)
     for ss, tag in ((0, "444"), (1, "422"), (2, "420")):
         pil.save(os.path.join(OUT, f"jpeg-{tag}.jpg"), quality=88, subsampling=ss)
@@ -305,6 +308,13 @@ def gen_jpeg():
     record("jpeg-422-opt-exif.jpg", W, H, 3, 8, None, tol)
     Image.fromarray(img[:, :3]).save(os.path.join(OUT, "jpeg-420-narrow.jpg"), quality=90, subsampling=2)
     record("jpeg-420-narrow.jpg", 3, H, 3, 8, None, tol)
+    # an even width (the upsampler's last output pair whole) at quality 100
+    # (few zero coefficients) and 10 (most columns and rows of a block zero:
+    # the IDCT's short way)
+    even = np.ascontiguousarray(np.concatenate([img, img[:, :1]], axis=1))
+    for ss, tag, q in ((2, "420", 100), (1, "422", 10)):
+        Image.fromarray(even).save(os.path.join(OUT, f"jpeg-{tag}-even-q{q}.jpg"), quality=q, subsampling=ss)
+        record(f"jpeg-{tag}-even-q{q}.jpg", W + 1, H, 3, 8, None, tol)
     # progressive: libjpeg's standard script has every scan kind -- DC
     # first (interleaved) and refinement, AC first with spectral selection
     # and successive approximation, AC refinement; at several subsamplings,
@@ -447,8 +457,9 @@ def gen_tiff():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    for f in os.listdir(OUT):
-        os.remove(os.path.join(OUT, f))
+    for f in os.listdir(OUT):   # orient/ is tests/gen-orient-goldens.py's
+        if os.path.isfile(os.path.join(OUT, f)):
+            os.remove(os.path.join(OUT, f))
     gen_png()
     gen_pnm()
     gen_bmp()
@@ -457,7 +468,7 @@ def main():
     with open(os.path.join(OUT, "manifest.txt"), "w") as f:
         f.write("# file w h channels bit_depth samples max_abs_diff mean_abs_diff (see tests/gen-image-fixtures.py)\n")
         f.write("\n".join(manifest) + "\n")
-    total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
+    total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT) if os.path.isfile(os.path.join(OUT, f)))
     print(f"{len(manifest)} fixtures, {total} bytes in {OUT}")
 
 
