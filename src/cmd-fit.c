@@ -4,6 +4,7 @@
 #include <string.h>
 #include "batch.h"
 #include "batch-pipeline.h"
+#include "align.h"
 #include "cli.h"
 #include "cli-maps.h"
 #include "dataset.h"
@@ -45,6 +46,11 @@ static int help(void)
            "  --quiet        no progress on stderr\n"
            CLI_HELP_16BIT
            CLI_HELP_ROI
+           "  --align R      parts that sit up to R pixels off (1..256): the reference's region\n"
+           "                 (--roi, or the image less R pixels a side) is kept as a template,\n"
+           "                 found again in every image (here and when scoring) and the region\n"
+           "                 cut there; whole-pixel shifts, no rotation\n"
+           "  --align-ref IMAGE  the reference (default: the first training image)\n"
            "exit status: 0 written (images left out by --skip-bad are listed on stderr);\n"
            "  1 any error, OUT.gauss untouched; 2 bad arguments\n"
            "anomaly maps:\n");
@@ -60,6 +66,8 @@ static int help(void)
 typedef struct fit_slot {         /* the image in flight on one worker */
     float *rows;                  /* copies rows: [0] the plain copy */
     int w, h, loaded;
+    int dx, dy;                   /* --align: where its part was found */
+    double match;
 } fit_slot;
 
 typedef struct fit_run {
@@ -74,6 +82,9 @@ typedef struct fit_run {
     cli_image_warnings warned;
     cli_progress prog;
     size_t good, skipped;
+    int aligned;                  /* --align: the shifts the training images took */
+    int dx_lo, dx_hi, dy_lo, dy_hi;
+    double match_lo;
 } fit_run;
 
 static effad_status fit_run_open(fit_run *r, pipeline *p, int n_workers, effad_error *e)
@@ -110,6 +121,9 @@ static effad_status fit_work(void *ctx, int k, size_t i, effad_error *e)
     effad_status s = pipeline_load_rgb(p, r->list->path[i], &rgb, &sl->w, &sl->h, e);
     if (s) return s;
     sl->loaded = 1;
+    sl->dx = p->shift_x;
+    sl->dy = p->shift_y;
+    sl->match = p->match;
     augment_rng rng;
     augment_rng_seed_image(&rng, r->seed, i);
     for (size_t c = 1; c <= r->copies && !s; c++) {   /* copies 1, 2, ..., then 0 */
@@ -138,6 +152,13 @@ static effad_status fit_deliver(void *ctx, int k, size_t i, effad_status s, cons
     cli_progress_step(&r->prog, i + 1);
     if (!s) {
         memcpy(r->rows + r->good * r->copies * p->total_dim, sl->rows, sizeof(float) * r->copies * p->total_dim);
+        if (r->aligned) {
+            if (!r->good || sl->dx < r->dx_lo) r->dx_lo = sl->dx;
+            if (!r->good || sl->dx > r->dx_hi) r->dx_hi = sl->dx;
+            if (!r->good || sl->dy < r->dy_lo) r->dy_lo = sl->dy;
+            if (!r->good || sl->dy > r->dy_hi) r->dy_hi = sl->dy;
+            if (!r->good || sl->match < r->match_lo) r->match_lo = sl->match;
+        }
         r->good++;
         return EFFAD_OK;
     }
@@ -149,13 +170,42 @@ static effad_status fit_deliver(void *ctx, int k, size_t i, effad_status s, cons
     return EFFAD_OK;
 }
 
+/* --align R: the template from the reference image's region (the image
+ * less R pixels a side when no --roi was given: po->roi is set then), on a
+ * pipeline of its own (only its way of reading frames is needed). po->align
+ * points at *t. */
+static effad_status align_reference(const char *model, const char *ref, int range, pipeline_options *po,
+                                    align_template **t, effad_error *e)
+{
+    pipeline_options one = *po;
+    one.threads = 1;
+    one.map_taps = 0;
+    pipeline p;
+    effad_status s = pipeline_open(&p, model, &one, e);
+    if (s) return s;
+    uint8_t *frame = 0;
+    int w, h;
+    s = pipeline_load_frame(&p, ref, &frame, &w, &h, e);
+    pipeline_close(&p);
+    if (s) return s;
+    if (!po->roi.w && !(po->roi = align_default_roi(w, h, range)).w)
+        s = effad_fail(e, EFFAD_ERR_ARG, "%s: the image is %dx%d, too small to search +-%d pixels (--align)", ref, w, h,
+                       range);
+    if (!s && !(*t = calloc(1, sizeof **t))) s = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
+    if (!s && (s = align_template_make(*t, frame, w, h, &po->roi, range, e))) effad_error_prefix(e, ref);
+    free(frame);
+    if (!s) po->align = *t;
+    return s;
+}
+
 /* ------------------------------------------------------------ the command */
 
 int cmd_fit(int argc, char **argv)
 {
     const char *model = 0, *out = 0, *levels = "all";
     const char *inputs[256];
-    int n_inputs = 0, aug = 0, quiet = 0, keep = 1, seed = 0, skip_bad = 0;
+    int n_inputs = 0, aug = 0, quiet = 0, keep = 1, seed = 0, skip_bad = 0, align_range = 0;
+    const char *align_ref = 0;
     double sigma = 3.0, explicit_th = NAN;
     pipeline_options po = { .preset = "ailia", .threads = 1, .rgb16 = IMAGE_RGB_SCALE };
     maps_fit_options mo;
@@ -174,6 +224,11 @@ int cmd_fit(int argc, char **argv)
         else if (!strcmp(a, "--seed") && v) { if (!cli_int_option("fit", "--seed", v, 0, 2147483647, &seed)) return 2; i++; }
         else if (!strcmp(a, "--sigma") && v) { if (!cli_parse_double(v, &sigma) || !(sigma > 0 && sigma < 38)) return cli_usage_error("fit", "bad --sigma '%s'", v); i++; }
         else if (!strcmp(a, "--threshold") && v) { if (!cli_parse_double(v, &explicit_th)) return cli_usage_error("fit", "bad --threshold '%s'", v); i++; }
+        else if (!strcmp(a, "--align") && v) {
+            if (!cli_int_option("fit", "--align", v, 1, ALIGN_MAX_RANGE, &align_range)) return 2;
+            i++;
+        }
+        else if (!strcmp(a, "--align-ref") && v) { align_ref = v; i++; }
         else if (!strcmp(a, "--no-features")) keep = 0;
         else if (!strcmp(a, "--skip-bad")) skip_bad = 1;
         else if (a[0] == '-' && a[1]) return cli_usage_error("fit", "unknown or incomplete option '%s'", a);
@@ -184,6 +239,7 @@ int cmd_fit(int argc, char **argv)
     if (!model || !n_inputs || !out) return cli_usage_error("fit", "need MODEL.efm, training images or directories, and -o OUT.gauss%s", "");
     if (mo.holdout > 0 && !mo.enabled) return cli_usage_error("fit", "--holdout chooses the pixel threshold of --maps%s", "");
     if (mo.ignore && !mo.enabled) return cli_usage_error("fit", "--ignore marks pixels of the --maps%s", "");
+    if (align_ref && !align_range) return cli_usage_error("fit", "--align-ref names the image --align R matches%s", "");
     mo.seed = (uint64_t)seed;
 
     effad_error e = { 0 };
@@ -202,10 +258,16 @@ int cmd_fit(int argc, char **argv)
     if (cli_check_role(model, CLI_EFM, "MODEL.efm", "effad fit MODEL.efm TRAIN_DIR_OR_IMAGE... -o OUT.gauss", &e) ||
         cli_outputs_safe(out, &model, 1, &e))
         return cli_error("fit", &e);
-    if (mo.enabled && maps_fitter_plan(&mf, &mo, model, &po, &e)) { maps_fitter_free(&mf); return cli_error("fit", &e); }
-    if (pipeline_open(&p, model, &po, &e)) { maps_fitter_free(&mf); return cli_error("fit", &e); }
+    memset(&p, 0, sizeof p);
+    align_template *tpl = 0;
     if (input_list_collect(&in, inputs, n_inputs, stdin, &e)) goto done;
     list = in.images;
+    if (align_range) {
+        if (!list.n) { effad_fail(&e, EFFAD_ERR_ARG, "no training images to align to"); goto done; }
+        if (align_reference(model, align_ref ? align_ref : list.path[0], align_range, &po, &tpl, &e)) goto done;
+    }
+    if (mo.enabled && maps_fitter_plan(&mf, &mo, model, &po, &e)) goto done;
+    if (pipeline_open(&p, model, &po, &e)) goto done;
     cli_print_notes("fit", &list);
     if (level_sel_parse(levels, p.n_levels, &sel, &e) || cli_outputs_safe(out, (const char *const *)list.path, list.n, &e))
         goto done;
@@ -214,7 +276,7 @@ int cmd_fit(int argc, char **argv)
     if (!(rows = malloc(sizeof(float) * p.total_dim * n_rows))) { effad_fail(&e, EFFAD_ERR_NOMEM, "no memory for %zu feature rows", n_rows); goto done; }
 
     fit_run run = { .list = &list, .mf = &mf, .maps = mo.enabled, .copies = copies, .seed = (uint64_t)seed,
-                    .skip_bad = skip_bad, .quiet = quiet, .rows = rows };
+                    .skip_bad = skip_bad, .quiet = quiet, .rows = rows, .aligned = align_range > 0 };
     effad_status bs = fit_run_open(&run, &p, pipeline_workers_wanted(po.threads, list.n - mf.n_held), &e);
     cli_progress_start(&run.prog, "fit", list.n, quiet);
     if (!bs) bs = batch_run(pipeline_threads_wanted(po.threads, list.n - mf.n_held), run.ws.n, list.n, fit_work, fit_deliver,
@@ -232,6 +294,8 @@ int cmd_fit(int argc, char **argv)
     gm.input_h = (uint32_t)p.model.in_h; gm.input_w = (uint32_t)p.model.in_w; gm.input_c = 3;
     gm.preset = strdup(p.prep.name);
     gm.roi = p.roi;
+    gm.align = tpl;               /* the model owns it now */
+    tpl = 0;
     gm.rgb16 = (int)p.rgb16;
     gm.taps = strdup(taps);
     if (!gm.preset || !gm.taps) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
@@ -249,10 +313,18 @@ int cmd_fit(int argc, char **argv)
         printf("  level %-2d %5zu features  shrinkage %.4f\n", sel.tap[l], gm.levels[l].dim, gm.levels[l].shrinkage);
     for (size_t t = 0; t < gm.n_thresholds; t++)
         printf("  threshold %-14s %.6g%s\n", gm.thresholds[t].name, gm.thresholds[t].value, t ? "" : "  (in force)");
+    if (align_range) {
+        printf("  aligned     +-%d px to %s: shifts x %d..%d, y %d..%d, match (ZNCC) at least %.3f\n", align_range,
+               align_ref ? align_ref : list.path[0], run.dx_lo, run.dx_hi, run.dy_lo, run.dy_hi, run.match_lo);
+        if (-run.dx_lo == align_range || run.dx_hi == align_range || -run.dy_lo == align_range || run.dy_hi == align_range)
+            fprintf(stderr, "effad fit: warning: a training image's part was found at the edge of the +-%d pixel search: "
+                    "it may lie further off; a larger --align finds it\n", align_range);
+    }
     maps_fit_report(&gm, mf.fit_bytes, stdout);
     rc = 0;
 done:
     if (rc) cli_error("fit", &e);
+    if (tpl) { align_template_free(tpl); free(tpl); }
     free(rows);
     gauss_model_free(&gm);
     input_list_free(&in);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "align.h"
 #include "cli.h"
 #include "detector.h"
 #include "gauss-format.h"
@@ -69,6 +70,9 @@ int info_gauss(const char *path)
     if (gm.roi.w)
         printf("  region      %dx%d at (%d,%d) of each image: --roi %d,%d,%d,%d\n", gm.roi.w, gm.roi.h, gm.roi.x, gm.roi.y,
                gm.roi.x, gm.roi.y, gm.roi.w, gm.roi.h);
+    if (gm.align)
+        printf("  aligned     the region found again in each image, up to %d pixels off (fit --align %d)\n",
+               gm.align->range, gm.align->range);
     printf("  model hash  %016llx (the .efm it was fitted with)\n", (unsigned long long)gm.model_hash);
     printf("  input       %ux%ux%u\n", gm.input_c, gm.input_h, gm.input_w);
     printf("  trained on  %llu images\n", (unsigned long long)(gm.n_levels ? gm.levels[0].n : 0));

@@ -95,6 +95,7 @@ int cmd_quantcheck(int argc, char **argv)
         pf = &d.p;
         po.preset = d.gm.preset;
         po.roi = d.p.roi;
+        po.align = d.p.align;   /* both networks see the same, aligned, regions */
         po.rgb16 = d.p.rgb16;
     } else if (!po.preset) po.preset = "ailia";
     if ((!gauss_path && pipeline_open(&p32, fp32, &po, &e)) || pipeline_open(&p8, int8, &po, &e)) goto done;

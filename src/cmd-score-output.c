@@ -1,4 +1,5 @@
 /* effad score's records in text, JSON and CSV; see score-output.h. */
+#include "align.h"
 #include "cli.h"
 #include "score-output.h"
 
@@ -10,6 +11,7 @@ static void json_header(const score_output *o, const char *th_name, int verdict_
     fprintf(f, "{\"kind\":\"fit\",\"preset\":");
     cli_json_string(f, d->gm.preset ? d->gm.preset : "");
     if (d->gm.roi.w) fprintf(f, ",\"roi\":[%d,%d,%d,%d]", d->gm.roi.x, d->gm.roi.y, d->gm.roi.w, d->gm.roi.h);
+    if (d->gm.align) fprintf(f, ",\"align\":%d", d->gm.align->range);
     if (d->gm.rgb16 != PREP_RGB16_NONE) fprintf(f, ",\"rgb16\":\"%s\"", prep_rgb16_name(d->gm.rgb16, num));
     fprintf(f, ",\"n_train\":%llu,\"threshold\":%s,\"threshold_name\":",
             (unsigned long long)(d->gm.n_levels ? d->gm.levels[0].n : 0), cli_json_num(num, sizeof num, "%.17g", o->threshold));
@@ -38,7 +40,7 @@ void score_output_header(const score_output *o, const char *gauss_path, const ch
     else if (o->format == SCORE_CSV) {
         fprintf(o->f, "file,score,verdict");
         for (size_t l = 0; l < d->gm.n_levels; l++) fprintf(o->f, ",level_%d", d->sel.tap[l]);
-        fprintf(o->f, ",error\n");
+        fprintf(o->f, "%s,error\n", d->gm.align ? ",shift_x,shift_y,match" : "");
     } else if (!o->quiet) {
         char roi[ROI_TEXT_BYTES];
         roi_format(&d->gm.roi, roi, sizeof roi);
@@ -65,6 +67,7 @@ static void json_image(const score_output *o, const score_record *r)
         fprintf(f, "%s%s", l ? "," : "", cli_json_num(num, sizeof num, "%.17g", r->levels[l]));
     fprintf(f, "],\"threshold\":%s,\"anomalous\":%s", cli_json_num(num, sizeof num, "%.17g", o->threshold),
             r->anomalous ? "true" : "false");
+    if (o->d->gm.align) fprintf(f, ",\"shift\":[%d,%d],\"match\":%s", r->dx, r->dy, cli_json_num(num, sizeof num, "%.6f", r->match));
     if (o->maps) {
         fprintf(f, ",\"image_anomalous\":%s", r->image_anomalous ? "true" : "false");
         score_maps_json(r->sm, f);
@@ -83,12 +86,15 @@ static void csv_image(const score_output *o, const score_record *r)
         if (r->error) cli_buf_printf(&b, ",");
         else cli_buf_printf(&b, ",%.9g", r->levels[l]);
     }
+    if (o->d->gm.align && r->error) cli_buf_printf(&b, ",,,");
+    else if (o->d->gm.align) cli_buf_printf(&b, ",%d,%d,%.6f", r->dx, r->dy, r->match);
     cli_buf_printf(&b, ",");
     if (r->error) cli_buf_csv(&b, r->error);
     cli_buf_printf(&b, "\n");
     if (b.failed) {
         fputs("(out of memory),,error", o->f);
         for (size_t l = 0; l < o->d->gm.n_levels; l++) fputc(',', o->f);
+        if (o->d->gm.align) fputs(",,,", o->f);
         fputs(",out of memory\n", o->f);
     } else {
         fputs(b.p, o->f);
@@ -104,6 +110,7 @@ static void text_image(const score_output *o, const score_record *r)
     }
     fprintf(o->f, "%-9s %12.6g  %s  levels", r->anomalous ? "ANOMALY" : "ok", r->score, r->file);
     for (size_t l = 0; l < o->d->gm.n_levels; l++) fprintf(o->f, " L%d=%.4g", o->d->sel.tap[l], r->levels[l]);
+    if (o->d->gm.align) fprintf(o->f, " shift=%d,%d match=%.3f", r->dx, r->dy, r->match);
     fprintf(o->f, "\n");
     if (o->maps) score_maps_text(r->sm, o->f);
 }

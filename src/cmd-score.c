@@ -128,7 +128,8 @@ static effad_status score_deliver(void *ctx, int k, size_t i, effad_status s, co
     score_run *r = ctx;
     detector_slot *sl = &r->dw.slot[k];
     const char *path = r->list->path[i];
-    score_record rec = { .file = path, .levels = sl->levels, .sm = &sl->sm };
+    score_record rec = { .file = path, .levels = sl->levels, .sm = &sl->sm, .dx = sl->p->shift_x, .dy = sl->p->shift_y,
+                         .match = sl->p->match };
     if (sl->loaded) cli_warn_image("score", &r->warned, sl->p, path, sl->w, sl->h);
     if (s && sl->unreadable) {   /* a record for this image, and on with the others */
         r->unreadable++;
@@ -157,7 +158,7 @@ static effad_status score_deliver(void *ctx, int k, size_t i, effad_status s, co
         int crops = prep->crop != PREP_CROP_NONE && !preprocess_crop_in_source(prep, sl->w, sl->h, box, 0, 0);
         if (sl->frame) {
             /* the whole frame, with what the score saw of its region outlined */
-            const image_roi *roi = &sl->p->roi;
+            const image_roi *roi = &sl->p->region;   /* where it was cut: aligned, where the part was found */
             box[0] += roi->x; box[2] += roi->x;
             box[1] += roi->y; box[3] += roi->y;
             s = figure_score(sl->frame, sl->frame_w, sl->frame_h, box, rec.score, r->out.threshold, &fig, &fw, &fh, e);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "align.h"
 #include "detector.h"
 
 static int same_str(const char *a, const char *b) { return !strcmp(a ? a : "", b ? b : ""); }
@@ -32,6 +33,13 @@ effad_status detector_merge(gauss_model *acc, const char *acc_name, gauss_model 
         return effad_fail(e, EFFAD_ERR_MISMATCH, "%s and %s were fitted on different regions of interest (%s vs %s)",
                           acc_name, next_name, a[0] ? a : "the whole image", b[0] ? b : "the whole image");
     }
+    /* aligned images are cut where the template is found: one template */
+    const align_template *ta = acc->align, *tb = next->align;
+    if (!ta != !tb || (ta && (ta->range != tb->range || ta->w != tb->w || ta->h != tb->h ||
+                              memcmp(ta->grey, tb->grey, (size_t)ta->w * (size_t)ta->h))))
+        return effad_fail(e, EFFAD_ERR_MISMATCH, "%s and %s align their images differently (fit --align: %s vs %s; "
+                          "fit both with the same --align and --align-ref)", acc_name, next_name,
+                          ta ? "a template" : "none", tb ? "a template" : "none");
     /* a file that does not say how it read 16-bit images (older, or the
      * default) merges with one that does; two that say must agree */
     if (acc->rgb16 != PREP_RGB16_NONE && next->rgb16 != PREP_RGB16_NONE && acc->rgb16 != next->rgb16) {

@@ -355,6 +355,7 @@ effad_status detector_open_flags(detector *d, const char *gauss_path, const char
     if (s) return s;
     if (!po.preset) po.preset = d->gm.preset;
     if (!po.roi_given) po.roi = d->gm.roi;
+    po.align = d->gm.align;   /* the region moves with the part (align.h) */
     /* a file that does not say (older, or the default) takes the command's rule */
     if (d->gm.rgb16 != PREP_RGB16_NONE && !po.rgb16_given) po.rgb16 = (image_rgb_rule)d->gm.rgb16;
     if (d->gm.maps) po.map_taps |= map_taps_mask(d->gm.maps);   /* the runner keeps what the maps read */

@@ -44,6 +44,13 @@
  * written as version 2, so builds that predate the maps keep reading it;
  * versions 1 to 3 are read.
  *
+ * A model that aligns its images (fit --align, align.h; the preset string
+ * says ";align=R" after its region) ends with the template, after the
+ * levels and any map section:
+ *   u32 width, u32 height (the region's), u32 range R, u32 zero,
+ *   u8[width * height] grey values, zero padding to 8 bytes
+ * Builds before it refuse the file by the preset string's key.
+ *
  * The CRC covers the header too, so a flipped size field is caught before
  * it is believed; the structural checks still run, since a file can be
  * well-sealed and wrong (written by a buggy or hostile tool). Both run in
@@ -52,6 +59,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "align.h"
 #include "atomic-file.h"
 #include "big-buffer.h"
 #include "checksum.h"
@@ -70,7 +78,7 @@ static size_t pad8(size_t n) { return (n + 7) & ~(size_t)7; }
  * gets the part after the name. */
 static size_t stored_preset_bytes(const gauss_model *m, char suffix[PREP_SPEC_SUFFIX_BYTES])
 {
-    prep_spec_suffix(&m->roi, m->rgb16, suffix);
+    prep_spec_suffix(&m->roi, m->align ? m->align->range : 0, m->rgb16, suffix);
     return (m->preset ? strlen(m->preset) : 0) + strlen(suffix);
 }
 
@@ -121,6 +129,10 @@ size_t gauss_file_size(const gauss_model *m)
         uint64_t mb = gauss_maps_section_bytes(m->maps);
         if (!mb) return 0;
         total += mb;
+    }
+    if (m->align) {
+        if (m->align->w != m->roi.w || m->align->h != m->roi.h) return 0;
+        total += 16 + pad8((size_t)m->align->w * (size_t)m->align->h);
     }
     return total > SIZE_MAX ? 0 : (size_t)total;
 }
@@ -233,6 +245,15 @@ static void encode(writer *w, const gauss_model *m, size_t len)
         }
     }
     if (m->maps) gauss_maps_section_put(w, m->maps);
+    if (m->align) {
+        const align_template *t = m->align;
+        put_u32(w, (uint32_t)t->w);
+        put_u32(w, (uint32_t)t->h);
+        put_u32(w, (uint32_t)t->range);
+        put_u32(w, 0);
+        put_bytes(w, t->grey, (size_t)t->w * (size_t)t->h);
+        put_pad8(w);
+    }
 }
 
 effad_status gauss_file_encode(const gauss_model *m, uint8_t *buf, size_t len, effad_error *e)
@@ -369,6 +390,32 @@ static effad_status copy_level(const gauss_file_level *r, size_t li, gauss_level
     return EFFAD_OK;
 }
 
+/* The alignment template that ends a file whose preset string says
+ * ";align=R": the region's size, that range, the grey values. */
+static effad_status get_align(const uint8_t *buf, size_t len, size_t *at, const prep_spec *spec, gauss_model *m,
+                              effad_error *e)
+{
+    reader r = { buf, *at, len };
+    if (!have(&r, 16)) return effad_fail(e, EFFAD_ERR_FORMAT, "the alignment section is cut short");
+    const uint32_t w = get_u32(&r), h = get_u32(&r), range = get_u32(&r), zero = get_u32(&r);
+    if (w != (uint32_t)spec->roi.w || h != (uint32_t)spec->roi.h || range != (uint32_t)spec->align || zero)
+        return effad_fail(e, EFFAD_ERR_FORMAT, "the alignment template is %ux%u +-%u, the preset string says %dx%d +-%d",
+                          w, h, range, spec->roi.w, spec->roi.h, spec->align);
+    const uint64_t n = (uint64_t)w * h;
+    if (!have(&r, n) || !have(&r, pad8((size_t)n)))
+        return effad_fail(e, EFFAD_ERR_FORMAT, "the alignment template's %llu bytes run past the end",
+                          (unsigned long long)n);
+    if (!(m->align = calloc(1, sizeof *m->align))) return effad_fail(e, EFFAD_ERR_NOMEM, "no memory to decode the model");
+    effad_error why = { 0 };
+    effad_status st = align_template_from_grey(m->align, buf + r.at, (int)w, (int)h, (int)range, &why);
+    if (st == EFFAD_ERR_NOMEM) return effad_fail(e, st, "%s", why.msg);
+    if (st) return effad_fail(e, EFFAD_ERR_FORMAT, "the alignment template: %s", why.msg);
+    for (size_t i = (size_t)n; i < pad8((size_t)n); i++)
+        if (buf[r.at + i]) return effad_fail(e, EFFAD_ERR_FORMAT, "the alignment template's padding is not zero");
+    *at = r.at + pad8((size_t)n);
+    return EFFAD_OK;
+}
+
 effad_status gauss_file_decode_flags(const uint8_t *buf, size_t len, gauss_model *m, unsigned flags, effad_error *e)
 {
     memset(m, 0, sizeof *m);
@@ -417,6 +464,7 @@ effad_status gauss_file_decode_flags(const uint8_t *buf, size_t len, gauss_model
         if ((st = gauss_maps_section_get(&mr, m->maps, !(flags & GAUSS_READ_NO_MAP_STATS), e))) goto fail;
         at = mr.at;
     }
+    if (h.spec.align && (st = get_align(buf, len, &at, &h.spec, m, e))) goto fail;
     if (at != len) {
         st = effad_fail(e, EFFAD_ERR_FORMAT, "%zu unexplained bytes after the last level", len - at);
         goto fail;

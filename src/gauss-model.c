@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "align.h"
 #include "big-buffer.h"
 #include "gauss.h"
 #include "gauss-maps.h"
@@ -94,5 +95,6 @@ void gauss_model_free(gauss_model *m)
     free(m->preset_stored);
     free(m->taps);
     if (m->maps) { gauss_maps_free(m->maps); free(m->maps); }
+    if (m->align) { align_template_free(m->align); free(m->align); }
     memset(m, 0, sizeof *m);
 }

@@ -66,6 +66,12 @@ static effad_status open_checked(gauss_view *v, const uint8_t *buf, size_t len, 
     if (h.n_levels > GAUSS_VIEW_MAX_LEVELS)
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%u levels; a model has at most %d taps", h.n_levels,
                           GAUSS_VIEW_MAX_LEVELS);
+    /* the template that ends such a file finds each image's region: work
+     * for the host's image pipeline (align.h), not for a device scoring
+     * what it is handed */
+    if (h.spec.align)
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "the model aligns each image (fit --align %d): fit the device's "
+                          "model without --align, its region fixed", h.spec.align);
     v->n_levels = h.n_levels;
     v->model_hash = h.model_hash;
     v->input_h = h.input_h;

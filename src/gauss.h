@@ -290,6 +290,9 @@ typedef struct gauss_model {
     /* optional per-location Gaussians for anomaly maps (gauss-maps.h;
      * NULL: none); owned */
     struct gauss_maps *maps;
+    /* optional alignment (fit --align, align.h): the reference's region,
+     * searched for in every image; NULL: none (then roi is fixed); owned */
+    struct align_template *align;
 } gauss_model;
 
 void gauss_model_free(gauss_model *m);

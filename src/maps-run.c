@@ -48,6 +48,7 @@ effad_status map_scorer_run(map_scorer *ms, pipeline *p, int w, int h, effad_err
     const gauss_maps *gm = ms->gm;
     effad_status s = map_geometry_of(&p->prep, w, h, &ms->geo, e);
     if (s) return s;
+    ms->roi = p->region;   /* where this image was cut: aligned images each their own place */
     size_t np = (size_t)w * (size_t)h;
     if (np > ms->map_cap) {
         float *m = realloc(ms->map, np * sizeof *m);

@@ -24,7 +24,8 @@ typedef struct map_scorer {
     double *work;
     float *map; size_t map_cap;    /* the map over the original image */
     map_geometry geo;              /* of the image as the pipeline hands it over: */
-    image_roi roi;                 /* its region of interest, where there is one */
+    image_roi roi;                 /* its region of interest, where there is one (the
+                                      last image's: aligned, each its own) */
     double max;                    /* of map */
 } map_scorer;
 

@@ -1,6 +1,7 @@
 /* From an image file to level vectors; see pipeline.h. */
 #include <stdlib.h>
 #include <string.h>
+#include "align.h"
 #include "pipeline.h"
 #ifdef EFFAD_HAVE_THREADS
 #include <pthread.h>
@@ -84,7 +85,7 @@ effad_status pipeline_start(pipeline *p, const pipeline_options *opt, effad_erro
     if ((s = preprocess_by_name(preset, p->model.in_h, p->model.in_w, &p->prep, e))) { pipeline_close(p); return s; }
     memcpy(p->prep.mean, p->model.mean, sizeof p->prep.mean);
     p->rgb16 = opt ? opt->rgb16 : IMAGE_RGB_SCALE;
-    if (opt) p->roi = opt->roi;
+    if (opt) { p->roi = opt->roi; p->align = opt->align; }
     memcpy(p->prep.std, p->model.std, sizeof p->prep.std);
 
     int workers = opt && opt->threads > 1 ? opt->threads : 1;
@@ -124,6 +125,7 @@ effad_status pipeline_open_copy(pipeline *copy, const pipeline *p, effad_error *
     copy->prep = p->prep;
     copy->rgb16 = p->rgb16;
     copy->roi = p->roi;
+    copy->align = p->align;
     effad_status s = open_runner(copy, 1, p->map_taps, p->runner.packed, e);
     if (s) pipeline_close(copy);
     return s;
@@ -151,13 +153,34 @@ effad_status pipeline_load_frame(pipeline *p, const char *path, uint8_t **frame,
     return image_load_rgb8(path, p->rgb16, orient, frame, w, h, &p->last_clipped, e);
 }
 
-effad_status pipeline_region_copy(const pipeline *p, const char *path, uint8_t *frame, int fw, int fh, uint8_t **rgb,
+/* Where this frame's region is: the region of interest, or with
+ * alignment where the part is found around it (p->region, p->shift_*). */
+static effad_status frame_region(pipeline *p, const char *path, const uint8_t *frame, int fw, int fh, effad_error *e)
+{
+    p->region = p->roi;
+    p->shift_x = p->shift_y = 0;
+    p->match = 0;
+    if (!p->align) return EFFAD_OK;
+    align_result a;
+    effad_status s = align_find(p->align, frame, fw, fh, &p->roi, &a, e);
+    if (s) { effad_error_prefix(e, path); return s; }
+    p->region.x += a.dx;
+    p->region.y += a.dy;
+    p->shift_x = a.dx;
+    p->shift_y = a.dy;
+    p->match = a.match;
+    return EFFAD_OK;
+}
+
+effad_status pipeline_region_copy(pipeline *p, const char *path, uint8_t *frame, int fw, int fh, uint8_t **rgb,
                                   int *w, int *h, effad_error *e)
 {
-    const image_roi *r = &p->roi;
+    const image_roi *r = &p->region;
     *rgb = 0;
+    effad_status s = frame_region(p, path, frame, fw, fh, e);
+    if (s) return s;
     if (!r->w) { *rgb = frame; *w = fw; *h = fh; return EFFAD_OK; }
-    effad_status s = roi_check(r, fw, fh, e);
+    s = roi_check(r, fw, fh, e);
     if (s) { effad_error_prefix(e, path); return s; }
     if (!(*rgb = malloc((size_t)r->w * (size_t)r->h * 3)))
         return effad_fail(e, EFFAD_ERR_NOMEM, "%s: no memory for its %dx%d region of interest", path, r->w, r->h);
@@ -170,8 +193,10 @@ effad_status pipeline_region_copy(const pipeline *p, const char *path, uint8_t *
 effad_status pipeline_load_rgb(pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e)
 {
     effad_status s = pipeline_load_frame(p, path, rgb, w, h, e);
-    if (s || !p->roi.w) return s;
-    if ((s = roi_crop(&p->roi, *rgb, 3, w, h, e)) == EFFAD_OK) {
+    if (s) return s;
+    if ((s = frame_region(p, path, *rgb, *w, *h, e))) { free(*rgb); *rgb = 0; return s; }
+    if (!p->region.w) return s;
+    if ((s = roi_crop(&p->region, *rgb, 3, w, h, e)) == EFFAD_OK) {
         /* a small region of a large frame: the rest let go at once */
         uint8_t *q = realloc(*rgb, (size_t)*w * (size_t)*h * 3);
         if (q) *rgb = q;

@@ -31,6 +31,11 @@ typedef struct pipeline {
     size_t total_dim;
     image_rgb_rule rgb16;         /* how 16-bit samples become 8-bit */
     image_roi roi;                /* each image cropped to it first (roi.h) */
+    const struct align_template *align;   /* or, when set, to it moved where each image's
+                                             part is found (align.h); not owned */
+    image_roi region;             /* where the last image was cut: roi, moved by */
+    int shift_x, shift_y;         /* (shift_x, shift_y) when aligned, */
+    double match;                 /* the alignment's ZNCC */
     size_t last_clipped;          /* pixels the rule clipped in the last pipeline_load_rgb */
     float *input;                 /* 3 x H x W */
     uint32_t map_taps;            /* taps whose maps the runner keeps */
@@ -50,6 +55,7 @@ typedef struct pipeline_options {
     image_roi roi;                /* the region of interest (roi.h); w == 0: the whole image */
     int roi_given;                /* roi was asked for (--roi): a detector insists
                                      on it instead of taking its .gauss's */
+    const struct align_template *align;   /* align roi in each image (align.h); NULL: not */
 } pipeline_options;
 
 effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e);
@@ -78,16 +84,17 @@ effad_status pipeline_image(pipeline *p, const char *path, float *features, effa
 effad_status pipeline_rgb(pipeline *p, const uint8_t *rgb, int w, int h, augment_rng *rng, int max_angle,
                           float *features, effad_error *e);
 /* Decodes path into 8-bit RGB, 16-bit samples by the rgb16 rule, cropped to
- * the region of interest (caller frees *rgb; an image that does not hold
- * the region is an error naming it); p->last_clipped says how many pixels
- * that rule clipped. */
+ * the region of interest -- moved to where the part is found, when the
+ * pipeline aligns (p->region says where it was cut) -- (caller frees
+ * *rgb; an image that does not hold the region is an error naming it);
+ * p->last_clipped says how many pixels that rule clipped. */
 effad_status pipeline_load_rgb(pipeline *p, const char *path, uint8_t **rgb, int *w, int *h, effad_error *e);
 /* pipeline_load_rgb in two steps, for a caller that wants the whole frame
  * too (score --save draws it with the region outlined): the decoded image
  * before the region of interest, then a copy of the region (*rgb, malloc'd;
  * the frame itself when there is no region to cut: *rgb == frame). */
 effad_status pipeline_load_frame(pipeline *p, const char *path, uint8_t **frame, int *w, int *h, effad_error *e);
-effad_status pipeline_region_copy(const pipeline *p, const char *path, uint8_t *frame, int fw, int fh, uint8_t **rgb,
+effad_status pipeline_region_copy(pipeline *p, const char *path, uint8_t *frame, int fw, int fh, uint8_t **rgb,
                                   int *w, int *h, effad_error *e);
 void pipeline_close(pipeline *p);
 

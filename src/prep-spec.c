@@ -14,6 +14,20 @@ static int rgb16_parse(const char *s, size_t n, int *rule)
     return 0;
 }
 
+/* 1 .. 256 without leading zeros: the alignment range */
+static int align_parse(const char *s, size_t n, int *range)
+{
+    if (n < 1 || n > 3 || s[0] == '0') return 0;
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v > 256) return 0;
+    *range = v;
+    return 1;
+}
+
 /* The value of ";key=" at s[*at..n), up to the next ';'; *at moves past it. */
 static int take_key(const char *s, size_t n, size_t *at, const char *key, const char **v, size_t *vn)
 {
@@ -37,14 +51,16 @@ effad_status prep_spec_split(const char *stored, size_t len, prep_spec *s, effad
     size_t vn;
     int ok = 1;
     if (at < len && take_key(stored, len, &at, ";roi=", &v, &vn)) ok = roi_parse_n(v, vn, &s->roi);
+    /* alignment moves a region: never without one */
+    if (ok && at < len && take_key(stored, len, &at, ";align=", &v, &vn)) ok = s->roi.w && align_parse(v, vn, &s->align);
     if (ok && at < len && take_key(stored, len, &at, ";rgb16=", &v, &vn)) ok = rgb16_parse(v, vn, &s->rgb16);
     if (ok && at == len) return EFFAD_OK;
     char found[64];   /* the error formatter has no %.*s */
     const size_t rest = len - s->name_len, k = rest < sizeof found ? rest : sizeof found - 1;
     memcpy(found, stored + s->name_len, k);
     found[k] = '\0';
-    return effad_fail(e, EFFAD_ERR_FORMAT, "preset string: after the preset's name only ';roi=X,Y,W,H' and then "
-                      "';rgb16=pil|opencv|9..15' are known, not '%s'", found);
+    return effad_fail(e, EFFAD_ERR_FORMAT, "preset string: after the preset's name only ';roi=X,Y,W,H', "
+                      "';align=1..256' (after a region) and then ';rgb16=pil|opencv|9..15' are known, not '%s'", found);
 }
 
 const char *prep_rgb16_name(int rgb16, char buf[4])
@@ -59,7 +75,7 @@ const char *prep_rgb16_name(int rgb16, char buf[4])
     return buf;
 }
 
-void prep_spec_suffix(const image_roi *roi, int rgb16, char buf[PREP_SPEC_SUFFIX_BYTES])
+void prep_spec_suffix(const image_roi *roi, int align, int rgb16, char buf[PREP_SPEC_SUFFIX_BYTES])
 {
     size_t at = 0;
     buf[0] = '\0';
@@ -67,6 +83,14 @@ void prep_spec_suffix(const image_roi *roi, int rgb16, char buf[PREP_SPEC_SUFFIX
         memcpy(buf, ";roi=", 5);
         roi_format(roi, buf + 5, ROI_TEXT_BYTES);
         at = strlen(buf);
+        if (align > 0 && align <= 256) {
+            memcpy(buf + at, ";align=", 7);
+            at += 7;
+            if (align >= 100) buf[at++] = (char)('0' + align / 100);
+            if (align >= 10) buf[at++] = (char)('0' + align / 10 % 10);
+            buf[at++] = (char)('0' + align % 10);
+            buf[at] = '\0';
+        }
     }
     if (rgb16 <= 0) return;
     char num[4];

@@ -14,6 +14,9 @@
  *   mahalanobisad;rgb16=pil         16-bit grey clipped as PIL does (--pil-16bit)
  *   paper;roi=0,0,640,480;rgb16=opencv   the high byte, as cv2.imread (--opencv-16bit)
  *   ailia;rgb16=12                  12-bit samples in 16-bit containers (--sample-bits 12)
+ *   paper;roi=8,8,240,240;align=8   the region found again in each image, +-8 pixels
+ *                                   (fit --align 8, align.h; the template is a section
+ *                                   of the file, and a region is always stated with it)
  *
  * So a file with the defaults is what builds before these keys wrote and
  * read, and those builds refuse any other as an unknown preset rather than
@@ -36,6 +39,7 @@
 typedef struct prep_spec {
     size_t name_len;              /* the preset's name: the string's first bytes */
     image_roi roi;                /* w == 0: the whole image */
+    int align;                    /* 0, or the alignment range R (1 .. 256) */
     int rgb16;                    /* PREP_RGB16_NONE or a rule */
 } prep_spec;
 
@@ -48,9 +52,10 @@ effad_status prep_spec_split(const char *stored, size_t len, prep_spec *s, effad
  * PREP_RGB16_NONE), "pil", "opencv", "9".."15"; buf holds a number's. */
 const char *prep_rgb16_name(int rgb16, char buf[4]);
 
-/* The suffix for roi and rgb16 (the part after the name; "" for the
- * defaults: no region, rgb16 PREP_RGB16_NONE or 0) into buf. */
-#define PREP_SPEC_SUFFIX_BYTES 80
-void prep_spec_suffix(const image_roi *roi, int rgb16, char buf[PREP_SPEC_SUFFIX_BYTES]);
+/* The suffix for roi, align and rgb16 (the part after the name; "" for
+ * the defaults: no region, no alignment, rgb16 PREP_RGB16_NONE or 0) into
+ * buf. */
+#define PREP_SPEC_SUFFIX_BYTES 96
+void prep_spec_suffix(const image_roi *roi, int align, int rgb16, char buf[PREP_SPEC_SUFFIX_BYTES]);
 
 #endif

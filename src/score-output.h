@@ -40,6 +40,8 @@ typedef struct score_record {
     int anomalous, image_anomalous;
     const double *levels;           /* [d->gm.n_levels] */
     const score_maps *sm;           /* with maps */
+    int dx, dy;                     /* an aligning model (align.h): where the part was found */
+    double match;                   /* and how well (ZNCC) */
 } score_record;
 
 /* What the scores are measured against (before the first image). */

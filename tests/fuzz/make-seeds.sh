@@ -13,8 +13,8 @@
 #           (uint8 activations, weight-only blocks, int16 activations)
 #   gauss   fits of the tv-bn-op11 seed model on PNG fixtures: every level with
 #           statistics and training features, one level, no features, a merge,
-#           a region of interest, per-location Gaussians (--maps), with
-#           don't-care pixels (--ignore)
+#           a region of interest, alignment (--align), per-location
+#           Gaussians (--maps), with don't-care pixels (--ignore)
 # The efm and gauss seeds need build/effad (`make`); a harness added later
 # only needs its committed seeds directory (or a case below).
 #
@@ -63,6 +63,9 @@ gauss_seeds() {
     # a region of interest in the preset string (";roi=X,Y,W,H")
     "$EFFAD" fit "$tmp/m.efm" "$@" --levels 1 --no-features --preprocess paper --roi 2,1,15,11 --quiet \
         -o "$out/paper-roi.gauss" >/dev/null
+    # alignment: ";align=2" after the region, and the template section at the end
+    "$EFFAD" fit "$tmp/m.efm" "$@" --levels 1 --no-features --preprocess paper --align 2 --quiet \
+        -o "$out/paper-align.gauss" >/dev/null
     "$EFFAD" fit "$tmp/m.efm" "$1" "$2" "$3" "$4" --levels 1,3 --quiet -o "$tmp/a.gauss" >/dev/null
     "$EFFAD" fit "$tmp/m.efm" "$5" "$6" "$7" "$8" --levels 1,3 --quiet -o "$tmp/b.gauss" >/dev/null
     "$EFFAD" merge "$tmp/a.gauss" "$tmp/b.gauss" --sigma 2 -o "$out/merged.gauss" >/dev/null
@@ -82,8 +85,8 @@ if [ "${1:-}" = "--refresh" ]; then
     cp "$tmp/tv-bn-op11-auto.efm" "$tmp/lm-dynpad-stage-start.efm" "$tmp/taps-auto.efm" "$tmp/tv-bn-op11-int8.efm" \
        "$tmp/tv-bn-op11-a16.efm" "$tmp/tv-bn-op11-w8.efm" "$S/efm/"
     gauss_seeds "$tmp"
-    cp "$tmp/levels-1-3.gauss" "$tmp/paper-nofeat.gauss" "$tmp/paper-roi.gauss" "$tmp/maps.gauss" "$tmp/maps-ignore.gauss" \
-       "$S/gauss/"
+    cp "$tmp/levels-1-3.gauss" "$tmp/paper-nofeat.gauss" "$tmp/paper-roi.gauss" "$tmp/paper-align.gauss" "$tmp/maps.gauss" \
+       "$tmp/maps-ignore.gauss" "$S/gauss/"
     # the smallest fixture of each kind the decoders treat differently
     cp "$IMG"/png-tiny-1x1-i.png "$IMG"/png-c3-d1.png "$IMG"/png-c3-trns.png "$IMG"/png-c0-d16-i.png \
        "$IMG"/png-stored.png "$IMG"/png-fixed.png "$S/image-png/"

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "atomic-file.h"
+#include "align.h"
 #include "check.h"
 #include "gauss-golden.h"
 #include "gauss-file-test.h"
@@ -575,8 +576,76 @@ static void check_version1_presets(void)
     }
 }
 
+/* An aligning model (fit --align): the template ends the file after the
+ * levels; read back bit for bit and written again to the same bytes;
+ * every prefix refused; well-sealed but wrong sections refused by name. */
+static void check_align_section(void)
+{
+    gauss_model m, r;
+    effad_error e;
+    make_model(&m, 5);
+    m.roi = (image_roi){ 3, 4, 13, 7 };
+    uint8_t grey[13 * 7];
+    for (int i = 0; i < 13 * 7; i++) grey[i] = (uint8_t)(i * 37 % 251);
+    m.align = calloc(1, sizeof *m.align);
+    CHECK(align_template_from_grey(m.align, grey, 13, 7, 9, &e) == EFFAD_OK);
+    size_t len;
+    uint8_t *buf = encode(&m, &len);
+    CHECK(len % 8 == 0);
+    CHECK_MSG(gauss_file_decode(buf, len, &r, &e) == EFFAD_OK, "%s", e.msg);
+    CHECK(r.align && r.align->range == 9 && r.align->w == 13 && r.align->h == 7 &&
+          !memcmp(r.align->grey, grey, sizeof grey));
+    size_t len2;
+    uint8_t *again = encode(&r, &len2);
+    CHECK(len2 == len && same_bytes(again, buf, len));
+    CHECK(accepted_prefixes(buf, len) == 0);
+    gauss_model_free(&r);
+    free(again);
+    /* the section: u32 w, h, range, zero, then the grey values, padded */
+    const size_t sec = len - 16 - ((13 * 7 + 7) & ~(size_t)7);
+    const struct { const char *what; size_t off; uint32_t v; const char *msg; } cases[] = {
+        { "width", sec, 12, "the alignment template is 12x7 +-9, the preset string says 13x7 +-9" },
+        { "range", sec + 8, 8, "+-8" },
+        { "zero", sec + 12, 1, "13x7 +-9" },
+        { "flat", sec + 16, 0xFFFFFFFFu, "" },
+        { "padding", len - 1, 1, "padding is not zero" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        uint8_t *b = malloc(len);
+        memcpy(b, buf, len);
+        if (!strcmp(cases[i].what, "flat")) memset(b + sec + 16, 42, 13 * 7);   /* one grey value: unmatchable */
+        else if (!strcmp(cases[i].what, "padding")) b[cases[i].off] = (uint8_t)cases[i].v;
+        else put32(b + cases[i].off, cases[i].v);
+        reseal(b, len);
+        CHECK_MSG(gauss_file_decode(b, len, &r, &e) == EFFAD_ERR_FORMAT, "%s accepted", cases[i].what);
+        CHECK_STR_CONTAINS(e.msg, strcmp(cases[i].what, "flat") ? cases[i].msg : "one grey value");
+        free(b);
+    }
+    /* the key without the section (the file cut before it), the section
+     * after a file without the key */
+    align_template_free(m.align); free(m.align); m.align = NULL;
+    size_t plain_len;
+    uint8_t *plain = encode(&m, &plain_len);
+    uint8_t *cut = malloc(len);
+    memcpy(cut, buf, sec);
+    put64(cut + 16, sec);                           /* the file's size field */
+    reseal(cut, sec);
+    CHECK(gauss_file_decode(cut, sec, &r, &e) == EFFAD_ERR_FORMAT);
+    CHECK_STR_CONTAINS(e.msg, "alignment section is cut short");
+    uint8_t *extra = malloc(len);
+    memcpy(extra, plain, plain_len);
+    memcpy(extra + plain_len, buf + sec, len - sec);
+    put64(extra + 16, len);
+    reseal(extra, len);
+    CHECK(gauss_file_decode(extra, len, &r, &e) == EFFAD_ERR_FORMAT);
+    CHECK_STR_CONTAINS(e.msg, "unexplained bytes");
+    free(cut); free(extra); free(plain); free(buf);
+    gauss_model_free(&m);
+}
+
 int main(void)
 {
+    check_align_section();
     check_round_trip();
     check_tampered();
     check_scoring_read();

@@ -11,6 +11,7 @@
  *   - the model check names each kind of mismatch.
  */
 #include <stdlib.h>
+#include "align.h"
 #include "check.h"
 #include "gauss-golden.h"
 #include "gauss-view.h"
@@ -320,8 +321,34 @@ static void check_model_match(void)
     free(buf);
 }
 
+/* An aligning model: the device is handed its images as they are, so the
+ * in-place reader refuses it by name (the host reads it). */
+static void check_align_refused(void)
+{
+    effad_error e;
+    gauss_model m;
+    make_model(&m, "paper", "stage-end:0,1,2", 9);
+    m.roi = (image_roi){ 1, 1, 6, 5 };
+    uint8_t grey[30];
+    for (int i = 0; i < 30; i++) grey[i] = (uint8_t)(i * 7);
+    m.align = calloc(1, sizeof *m.align);
+    CHECK(align_template_from_grey(m.align, grey, 6, 5, 3, &e) == EFFAD_OK);
+    size_t len = gauss_file_size(&m);
+    uint8_t *buf = malloc(len);
+    CHECK(gauss_file_encode(&m, buf, len, &e) == EFFAD_OK);
+    gauss_view v;
+    CHECK(gauss_view_open(&v, buf, len, &e) == EFFAD_ERR_UNSUPPORTED);
+    CHECK_ERR_HAS(e, "the model aligns each image (fit --align 3)");
+    gauss_model r;
+    CHECK(gauss_file_decode(buf, len, &r, &e) == EFFAD_OK && r.align);
+    gauss_model_free(&r);
+    gauss_model_free(&m);
+    free(buf);
+}
+
 int main(void)
 {
+    check_align_refused();
     check_scores("paper", 1);
     check_scores("ailia", 0);
     check_scores("ailia-floor", 0);

@@ -108,21 +108,25 @@ static void check_crop(void)
 
 static void check_preset_split(void)
 {
-    static const struct { const char *s; size_t len, name_len; int w, rgb16; } good[] = {
-        { "ailia", 5, 5, 0, PREP_RGB16_NONE }, { "paper;roi=1,2,3,4", 17, 5, 3, PREP_RGB16_NONE },
-        { "ailia;roi=1,2,3,4;more", 17, 5, 3, PREP_RGB16_NONE }, { "", 0, 0, 0, PREP_RGB16_NONE },
-        { "mahalanobisad;rgb16=pil", 23, 13, 0, 1 }, { "paper;roi=0,0,9,9;rgb16=opencv", 30, 5, 9, 2 },
-        { "ailia;rgb16=9", 13, 5, 0, 9 }, { "ailia;rgb16=12", 14, 5, 0, 12 }, { "ailia;rgb16=15", 14, 5, 0, 15 },
-        { ";rgb16=pil", 10, 0, 0, 1 },   /* an empty name is the preset's business, not the keys' */
+    static const struct { const char *s; size_t len, name_len; int w, rgb16, align; } good[] = {
+        { "ailia", 5, 5, 0, PREP_RGB16_NONE, 0 }, { "paper;roi=1,2,3,4", 17, 5, 3, PREP_RGB16_NONE, 0 },
+        { "ailia;roi=1,2,3,4;more", 17, 5, 3, PREP_RGB16_NONE, 0 }, { "", 0, 0, 0, PREP_RGB16_NONE, 0 },
+        { "mahalanobisad;rgb16=pil", 23, 13, 0, 1, 0 }, { "paper;roi=0,0,9,9;rgb16=opencv", 30, 5, 9, 2, 0 },
+        { "ailia;rgb16=9", 13, 5, 0, 9, 0 }, { "ailia;rgb16=12", 14, 5, 0, 12, 0 }, { "ailia;rgb16=15", 14, 5, 0, 15, 0 },
+        { ";rgb16=pil", 10, 0, 0, 1, 0 },   /* an empty name is the preset's business, not the keys' */
+        { "paper;roi=1,2,3,4;align=8", 25, 5, 3, PREP_RGB16_NONE, 8 },
+        { "ailia;roi=1,2,3,4;align=256;rgb16=12", 36, 5, 3, 12, 256 },
+        { "ailia;roi=1,2,3,4;align=64", 26, 5, 3, PREP_RGB16_NONE, 64 },
     };
     for (size_t k = 0; k < sizeof good / sizeof good[0]; k++) {
         prep_spec sp;
         effad_error e = { 0 };
         CHECK_MSG(prep_spec_split(good[k].s, good[k].len, &sp, &e) == EFFAD_OK, "%s: %s", good[k].s, e.msg);
-        CHECK_MSG(sp.name_len == good[k].name_len && sp.roi.w == good[k].w && sp.rgb16 == good[k].rgb16, "%s", good[k].s);
+        CHECK_MSG(sp.name_len == good[k].name_len && sp.roi.w == good[k].w && sp.rgb16 == good[k].rgb16 &&
+                  sp.align == good[k].align, "%s", good[k].s);
         /* written back: the same text */
         char suffix[PREP_SPEC_SUFFIX_BYTES];
-        prep_spec_suffix(&sp.roi, sp.rgb16, suffix);
+        prep_spec_suffix(&sp.roi, sp.align, sp.rgb16, suffix);
         CHECK_MSG(strlen(suffix) == good[k].len - good[k].name_len &&
                   !memcmp(suffix, good[k].s + good[k].name_len, strlen(suffix)), "%s -> %s", good[k].s, suffix);
     }
@@ -130,12 +134,15 @@ static void check_preset_split(void)
                                  "ailia;rot=1,2,3,4", "ailia;roi=1,2,0,4", ";roi=1,2,3,4,", "a;b;roi=1,2,3,4",
                                  "ailia;rgb16=", "ailia;rgb16=scale", "ailia;rgb16=8", "ailia;rgb16=16", "ailia;rgb16=09",
                                  "ailia;rgb16=PIL", "ailia;rgb16=pil;roi=1,2,3,4", "ailia;rgb16=pil;rgb16=pil",
-                                 "ailia;roi=1,2,3,4;roi=1,2,3,4", "ailia;rgb16=pil;" };
+                                 "ailia;roi=1,2,3,4;roi=1,2,3,4", "ailia;rgb16=pil;", "ailia;align=8",
+                                 "ailia;roi=1,2,3,4;align=0", "ailia;roi=1,2,3,4;align=08", "ailia;roi=1,2,3,4;align=257",
+                                 "ailia;roi=1,2,3,4;align=", "ailia;roi=1,2,3,4;rgb16=pil;align=8",
+                                 "ailia;roi=1,2,3,4;align=8;align=8", "ailia;roi=1,2,3,4;align=-1" };
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         prep_spec sp;
         effad_error e = { 0 };
         CHECK_MSG(prep_spec_split(bad[k], strlen(bad[k]), &sp, &e) == EFFAD_ERR_FORMAT, "'%s' accepted", bad[k]);
-        CHECK_STR_CONTAINS(e.msg, "only ';roi=X,Y,W,H' and then ';rgb16=pil|opencv|9..15' are known");
+        CHECK_STR_CONTAINS(e.msg, "only ';roi=X,Y,W,H', ';align=1..256' (after a region) and then ';rgb16=pil|opencv|9..15' are known");
     }
     char num[4];
     CHECK(!strcmp(prep_rgb16_name(PREP_RGB16_NONE, num), "scale") && !strcmp(prep_rgb16_name(0, num), "scale") &&
@@ -223,7 +230,7 @@ static void check_gauss(void)
         memcpy(t + 64, tamper[k], sizeof stored - 1);
         reseal(t, len);
         CHECK_MSG(gauss_file_decode(t, len, &r, &e) == EFFAD_ERR_FORMAT, "%s accepted", tamper[k]);
-        CHECK_STR_CONTAINS(e.msg, "only ';roi=X,Y,W,H' and then");
+        CHECK_STR_CONTAINS(e.msg, "only ';roi=X,Y,W,H', ';align=1..256' (after a region) and then");
         CHECK(gauss_view_open(&v, t, len, &e) == EFFAD_ERR_FORMAT);
         free(t);
     }
