@@ -177,11 +177,8 @@ static effad_status fit_deliver(void *ctx, int k, size_t i, effad_status s, cons
 static effad_status align_reference(const char *model, const char *ref, int range, pipeline_options *po,
                                     align_template **t, effad_error *e)
 {
-    pipeline_options one = *po;
-    one.threads = 1;
-    one.map_taps = 0;
     pipeline p;
-    effad_status s = pipeline_open(&p, model, &one, e);
+    effad_status s = pipeline_open_light(&p, model, po, e);
     if (s) return s;
     uint8_t *frame = 0;
     int w, h;

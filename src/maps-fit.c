@@ -34,11 +34,8 @@ effad_status maps_fitter_plan(maps_fitter *f, const maps_fit_options *o, const c
     memset(f, 0, sizeof *f);
     f->o = *o;
     /* the model's geometry: a pipeline without maps is cheap to open */
-    pipeline_options geo = *po;
-    geo.threads = 1;
-    geo.map_taps = 0;
     pipeline p;
-    effad_status s = pipeline_open(&p, efm_path, &geo, e);
+    effad_status s = pipeline_open_light(&p, efm_path, po, e);
     if (s) return s;
     if (!(f->gm = calloc(1, sizeof *f->gm))) { pipeline_close(&p); return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); }
     s = map_layout_choose(f->gm, &p.runner, o->levels, o->grid_h, o->grid_w, o->dims, o->seed, e);

@@ -115,6 +115,14 @@ effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_opt
     return s ? s : pipeline_start(p, opt, e);
 }
 
+effad_status pipeline_open_light(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e)
+{
+    pipeline_options one = *opt;
+    one.threads = 1;
+    one.map_taps = 0;
+    return pipeline_open(p, efm_path, &one, e);
+}
+
 effad_status pipeline_open_copy(pipeline *copy, const pipeline *p, effad_error *e)
 {
     memset(copy, 0, sizeof *copy);

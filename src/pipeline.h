@@ -59,6 +59,10 @@ typedef struct pipeline_options {
 } pipeline_options;
 
 effad_status pipeline_open(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e);
+/* pipeline_open on one thread, keeping no maps: for a look at the model
+ * (its geometry, its taps) or at a frame as the preset reads it, before
+ * the pipeline that does the work. */
+effad_status pipeline_open_light(pipeline *p, const char *efm_path, const pipeline_options *opt, effad_error *e);
 /* pipeline_open in two halves: the model mapped, checked and its weights
  * packed (nothing of opt but the kernels), then the preset, threads and
  * runner. A caller with other work to do before it knows the preset or
