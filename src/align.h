@@ -20,16 +20,21 @@
  * The match is the zero-mean normalised cross-correlation (ZNCC) of grey
  * values, (R + G + B + 1) / 3: insensitive to the lighting's gain and
  * offset. The search is coarse to fine: grey values summed over 2^L x 2^L
- * blocks, every offset tried at the coarsest level L (about 17 x 17 of
- * them), then at each finer level the three by three offsets around twice
- * the best; the offset of the best ZNCC wins, the first in row order on a
- * tie. Sums are exact integers and the last step one double expression,
- * so every build finds the same offset. Offsets that would take the region
+ * blocks, every offset tried at the coarsest level L (the coarsest with 8
+ * or more offsets a way and a template of 16 x 16 blocks or more), then at
+ * each finer level the three by three offsets around twice each of the
+ * four best so far (a texture with some repeat can put the coarse best a
+ * step off), and at full resolution around the best one only; the offset
+ * of the best ZNCC wins, the first in row order on a tie. Sums are exact
+ * integers and each ZNCC a few double operations in a fixed order (no
+ * fused multiply-add can form), so every build finds the same offset. Offsets that would take the region
  * out of the image are not tried (near an edge the range is one-sided); an
  * image that cannot hold the region at all is refused by name.
  *
- * Cost: about 9 x the region's pixels at full resolution plus the coarse
- * levels, and one grey copy of the searched window.
+ * Cost: 9 x the region's pixels at full resolution, a little more on the
+ * coarser levels, and one grey copy of the searched window: a 2000 x 1500
+ * region searched +-32 took a score of a 4000 x 3000 JPEG from 0.20 to
+ * 0.28 s.
  */
 #ifndef EFFAD_ALIGN_H
 #define EFFAD_ALIGN_H
