@@ -114,8 +114,8 @@ image_roi align_default_roi(int w, int h, int range)
 
 /* ZNCC from exact integer sums over n values: template t, patch p. Each
  * product is its own statement, so no compiler fuses two into an FMA:
- * the same bits on every build. A flat patch matches nothing: -2, below
- * any ZNCC. */
+ * the same bits on every build. A flat patch (or a template flat at this
+ * level) matches nothing: -2, below any ZNCC. */
 static double zncc(int64_t n_i, int64_t st, int64_t st2, int64_t sp, int64_t sp2, int64_t stp)
 {
     const double n = (double)n_i;
@@ -123,7 +123,7 @@ static double zncc(int64_t n_i, int64_t st, int64_t st2, int64_t sp, int64_t sp2
     const double npp = n * (double)sp2, pp = (double)sp * (double)sp;
     const double ntt = n * (double)st2, tt = (double)st * (double)st;
     const double vp = npp - pp, vt = ntt - tt;
-    if (!(vp > 0)) return -2;
+    if (!(vp > 0) || !(vt > 0)) return -2;   /* a level whose blocks all sum alike matches nothing either */
     const double den = sqrt(vt * vp);
     return (ntp - tp) / den;
 }
