@@ -136,12 +136,8 @@ int cmd_calibrate(int argc, char **argv)
     size_t rejected = 0;
     char name[GAUSS_THRESHOLD_NAME];
     if (image_level) {
-        double *sorted = malloc(l->n * sizeof *sorted);
-        if (!sorted) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
-        memcpy(sorted, run.score, l->n * sizeof *sorted);
-        image_t = nextafter(reject_kth_highest(sorted, l->n, allowed), INFINITY);
-        free(sorted);
-        rejected = reject_count_at_least(run.score, l->n, image_t);
+        image_t = reject_score_threshold(run.score, l->n, allowed, &rejected);
+        if (isnan(image_t)) { effad_fail(&e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
         snprintf(name, sizeof name, "good-fpr-%g", fpr);
         if (detector_set_threshold(&d.gm, name, image_t, 1, &e)) goto done;
     }

@@ -1,6 +1,7 @@
 /* Thresholds for a false-reject rate (reject-rate.h). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include "reject-rate.h"
 
 size_t reject_allowed(size_t n, double f)
@@ -28,4 +29,16 @@ size_t reject_count_at_least(const double *v, size_t n, double t)
     size_t c = 0;
     for (size_t i = 0; i < n; i++) c += v[i] >= t;
     return c;
+}
+
+double reject_score_threshold(const double *scores, size_t n, size_t allowed, size_t *rejected)
+{
+    *rejected = 0;
+    double *sorted = malloc((n ? n : 1) * sizeof *sorted);
+    if (!sorted) return NAN;
+    memcpy(sorted, scores, n * sizeof *sorted);
+    const double t = nextafter(reject_kth_highest(sorted, n, allowed), INFINITY);   /* score >= t rejects */
+    free(sorted);
+    *rejected = reject_count_at_least(scores, n, t);
+    return t;
 }

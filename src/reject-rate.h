@@ -28,5 +28,10 @@ size_t reject_allowed(size_t n, double f);
 double reject_kth_highest(double *v, size_t n, size_t k);
 /* How many of v[0..n) are >= t. */
 size_t reject_count_at_least(const double *v, size_t n, double t);
+/* The image-level threshold over scores[0..n) (left as they are) letting
+ * at most `allowed` (< n) be rejected: the (allowed+1)-th highest raised
+ * to the next double; *rejected: how many it does reject. 0 and NaN
+ * when out of memory. */
+double reject_score_threshold(const double *scores, size_t n, size_t allowed, size_t *rejected);
 
 #endif

@@ -52,9 +52,11 @@ static void check_kth(void)
         CHECK_MSG(found && count_above(v, n, got, 0) <= k && count_above(v, n, got, 1) >= k + 1,
                   "n %zu k %zu: %g has %zu above, %zu at or above", n, k, got, count_above(v, n, got, 0),
                   count_above(v, n, got, 1));
-        const double t = nextafter(got, INFINITY);
-        CHECK(reject_count_at_least(v, n, t) == count_above(v, n, got, 0));
-        CHECK(reject_count_at_least(v, n, t) <= k && reject_count_at_least(v, n, got) > k);
+        size_t rejected;
+        const double t = reject_score_threshold(v, n, k, &rejected);
+        CHECK(t > got && nextafter(got, INFINITY) == t);   /* the next double: the lowest that passes it */
+        CHECK(rejected == count_above(v, n, got, 0) && rejected == reject_count_at_least(v, n, t));
+        CHECK(rejected <= k && reject_count_at_least(v, n, got) > k);
     }
 }
 
