@@ -30,7 +30,7 @@ effad convert tests/golden/tiny-tv-bn/model.onnx -o "$T/m.efm" >/dev/null || bad
 effad fit "$T/m.efm" $I/png-c*.png -o "$T/a.gauss" --quiet >/dev/null 2>&1 || bad "fit"
 
 # lines in $1 that are records of images (not the header, not the summary)
-records() { grep -c '"file":' "$1" 2>/dev/null || true; }
+records() { [ -f "$1" ] || { echo 0; return; }; grep -c '"file":' "$1" || true; }   # 0 before the file exists
 # waits until $1 has $2 image records, at most 120 s
 wait_records() {
     k=0
@@ -87,10 +87,13 @@ for f in direct renamed day1/lot7/made moved/m1 moved/m2 day2/lot7/after; do
 done
 [ -z "$(find "$T/figs" "$H" -name '*.tmp.*')" ] || bad "temp files left: $(find "$T/figs" "$H" -name '*.tmp.*')"
 # each record is the batch score of the same file
-effad score "$T/a.gauss" "$T/m.efm" "$H/direct.png" "$H/renamed.bmp" "$H/moved" "$H/day2" --json >"$T/batch" 2>/dev/null
+effad score "$T/a.gauss" "$T/m.efm" "$H/direct.png" "$H/renamed.bmp" "$H/moved" "$H/day2" --json >"$T/batch" \
+    2>"$T/batch-err"
+batch_rc=$?
 for f in direct.png renamed.bmp moved/m1.png moved/m2.png day2/lot7/after.png; do
     a=$(grep "\"file\":\"$H/$f\"" "$T/out"); b=$(grep "\"file\":\"$H/$f\"" "$T/batch")
-    [ -n "$a" ] && [ "$a" = "$b" ] || bad "$f: watched record '$a' is not the batch's '$b'"
+    [ -n "$a" ] && [ "$a" = "$b" ] ||
+        bad "$f: watched record '$a' is not the batch's '$b' (batch exit $batch_rc: $(cat "$T/batch-err"))"
 done
 
 # SIGTERM while an image is in hand (its figure half-written, paused 2 s
