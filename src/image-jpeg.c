@@ -13,6 +13,7 @@
 #include "big-buffer.h"
 #include "exif.h"
 #include "image.h"
+#include "pixel-kernels.h"
 
 /* ------------------------------------------------------------- structs */
 
@@ -52,6 +53,7 @@ typedef struct {
     int progressive, scans;
     int ss, se, ah, al;  /* the current scan's spectral selection and successive approximation */
     unsigned eobrun;     /* progressive AC: blocks left in the current end-of-band run */
+    const pixel_kernels *k;   /* pixel_kernels_best(): every table gives the same bits */
 } jdec;
 
 /* The natural (row-major) position of each zigzag index, T.81 figure A.6.
@@ -169,85 +171,6 @@ static int huff_decode(jdec *d, const jhuff *t)
         }
     }
     return -1;
-}
-
-/* -------------------------------------------------------------- IDCT */
-
-/* libjpeg's jpeg_idct_islow arithmetic: the Loeffler-Ligtenberg-Moschytz
- * 1-D factorisation with 13-bit constants, columns first keeping 2 extra
- * bits, then rows with the final descale by 2^18 (13 + 2 + 3 for the 1/8
- * scaling) and +128 level shift. Done in 64 bits, as libjpeg's JLONG is on
- * LP64, so hostile coefficients cannot overflow. */
-#define CB 13
-#define P1 2
-#define FIXC(x) ((int64_t)((x) * (1 << CB) + 0.5))
-#define DESCALE(x, n) (((x) + ((int64_t)1 << ((n) - 1))) >> (n))
-
-static void idct_1d(const int64_t in[8], int64_t t[8], int shift0)
-{
-    int64_t z1, z2, z3, z4, z5, tmp0, tmp1, tmp2, tmp3, tmp10, tmp11, tmp12, tmp13;
-    z2 = in[2]; z3 = in[6];
-    z1 = (z2 + z3) * FIXC(0.541196100);
-    tmp2 = z1 + z3 * -FIXC(1.847759065);
-    tmp3 = z1 + z2 * FIXC(0.765366865);
-    tmp0 = (in[0] + in[4]) * ((int64_t)1 << shift0);
-    tmp1 = (in[0] - in[4]) * ((int64_t)1 << shift0);
-    tmp10 = tmp0 + tmp3; tmp13 = tmp0 - tmp3; tmp11 = tmp1 + tmp2; tmp12 = tmp1 - tmp2;
-
-    tmp0 = in[7]; tmp1 = in[5]; tmp2 = in[3]; tmp3 = in[1];
-    z1 = tmp0 + tmp3; z2 = tmp1 + tmp2; z3 = tmp0 + tmp2; z4 = tmp1 + tmp3;
-    z5 = (z3 + z4) * FIXC(1.175875602);
-    tmp0 *= FIXC(0.298631336); tmp1 *= FIXC(2.053119869);
-    tmp2 *= FIXC(3.072711026); tmp3 *= FIXC(1.501321110);
-    z1 *= -FIXC(0.899976223); z2 *= -FIXC(2.562915447);
-    z3 *= -FIXC(1.961570560); z4 *= -FIXC(0.390180644);
-    z3 += z5; z4 += z5;
-    tmp0 += z1 + z3; tmp1 += z2 + z4; tmp2 += z2 + z3; tmp3 += z1 + z4;
-
-    t[0] = tmp10 + tmp3; t[7] = tmp10 - tmp3;
-    t[1] = tmp11 + tmp2; t[6] = tmp11 - tmp2;
-    t[2] = tmp12 + tmp1; t[5] = tmp12 - tmp1;
-    t[3] = tmp13 + tmp0; t[4] = tmp13 - tmp0;
-}
-
-/* Most blocks hold few coefficients, so a column or row whose AC terms
- * are all zero is done the short way, as libjpeg does (jidctint.c): every
- * output of the 1-D transform is then the DC term scaled, and the full
- * arithmetic gives exactly that -- tmp10..13 = in[0] << CB, the odd part
- * 0, and DESCALE(in[0] << CB, CB - P1) = in[0] << P1 (the rounding term is
- * below 2^(CB - P1)); in the rows DESCALE(ws0 << CB, CB + P1 + 3) =
- * DESCALE(ws0, P1 + 3). So the bits are those of the long way. */
-static void idct_block(const int32_t coef[64], uint8_t *dst, size_t stride)
-{
-    int32_t ws[64];
-    int64_t in[8], t[8];
-    for (int c = 0; c < 8; c++) {
-        if (!(coef[8 + c] | coef[16 + c] | coef[24 + c] | coef[32 + c] | coef[40 + c] | coef[48 + c] | coef[56 + c])) {
-            const int32_t dc = (int32_t)((uint32_t)coef[c] << P1);   /* libjpeg's int workspace */
-            for (int r = 0; r < 8; r++) ws[r * 8 + c] = dc;
-            continue;
-        }
-        for (int r = 0; r < 8; r++) in[r] = coef[r * 8 + c];
-        idct_1d(in, t, CB);
-        /* libjpeg keeps the workspace in int; the cast only matters for
-         * coefficients no encoder of 8-bit data produces. */
-        for (int r = 0; r < 8; r++) ws[r * 8 + c] = (int32_t)DESCALE(t[r], CB - P1);
-    }
-    for (int r = 0; r < 8; r++) {
-        const int32_t *w = ws + r * 8;
-        uint8_t *o = dst + r * stride;
-        if (!(w[1] | w[2] | w[3] | w[4] | w[5] | w[6] | w[7])) {
-            const int64_t v = DESCALE((int64_t)w[0], P1 + 3) + 128;
-            memset(o, v < 0 ? 0 : v > 255 ? 255 : (int)v, 8);
-            continue;
-        }
-        for (int c = 0; c < 8; c++) in[c] = w[c];
-        idct_1d(in, t, CB);
-        for (int c = 0; c < 8; c++) {
-            int64_t v = DESCALE(t[c], CB + P1 + 3) + 128;
-            o[c] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-        }
-    }
 }
 
 /* ------------------------------------------------------------ markers */
@@ -384,7 +307,7 @@ static effad_status decode_block(jdec *d, jcomp *c, uint8_t *dst, size_t stride)
         k++;
     }
     if (overrun(d)) return FAIL("entropy-coded data truncated");
-    idct_block(coef, dst, stride);
+    d->k->idct(coef, dst, stride);
     return EFFAD_OK;
 }
 
@@ -601,33 +524,14 @@ static effad_status read_scan(jdec *d, const uint8_t *p, size_t len)
 
 /* --------------------------------------------------------- upsampling */
 
-/* One output row of the triangular filter across a row of n >= 3 samples
- * (libjpeg's h2v1 and h2v2 upsamplers): out[2i] = (3 s[i] + s[i-1] + b0)
- * >> sh, out[2i+1] = (3 s[i] + s[i+1] + b1) >> sh, the edge samples
- * standing in for their missing neighbours; W outputs (2n - 1 or 2n). The
- * edges are taken apart so that the loop between them has no branch. */
-static void fancy_row(const int *s, int n, uint8_t *out, int W, int b0, int b1, int sh)
-{
-    const int last = n - 1;
-    out[0] = (uint8_t)((s[0] * 4 + b0) >> sh);
-    out[1] = (uint8_t)((s[0] * 3 + s[1] + b1) >> sh);
-    for (int i = 1; i < last; i++) {
-        out[2 * i] = (uint8_t)((s[i] * 3 + s[i - 1] + b0) >> sh);
-        out[2 * i + 1] = (uint8_t)((s[i] * 3 + s[i + 1] + b1) >> sh);
-    }
-    out[2 * last] = (uint8_t)((s[last] * 3 + s[last - 1] + b0) >> sh);
-    if (2 * last + 1 < W) out[2 * last + 1] = (uint8_t)((s[last] * 4 + b1) >> sh);
-}
-
 /* Brings rows [y0, y1) of component c to full resolution (W wide) in out,
  * row y at (y - y0) * W: each output row reads only the plane, so finish
  * makes the image a band of rows at a time. libjpeg's rules (jdsample.c):
  * 2:1 horizontally and/or vertically use the triangular "fancy" filter,
  * with the odd +7/+8 and +1/+2 biases that keep it unbiased, and edge
  * samples replicated at the component's real size; components at most
- * two samples wide and other integral ratios are replicated (box).
- * sums: scratch for c->cw ints. */
-static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1, int *sums)
+ * two samples wide and other integral ratios are replicated (box). */
+static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1)
 {
     int fh = d->hmax / c->h, fv = d->vmax / c->v, W = d->w;
     size_t stride = (size_t)c->bw * 8;
@@ -638,9 +542,7 @@ static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1
     int h1v2 = fh == 1 && fv == 2;
     if (h2v1) {
         for (int y = y0; y < y1; y++) {
-            const uint8_t *in = pl + (size_t)y * stride;
-            for (int i = 0; i < c->cw; i++) sums[i] = in[i];
-            fancy_row(sums, c->cw, out + (size_t)(y - y0) * W, W, 1, 2, 2);
+            d->k->fancy_h2(pl + (size_t)y * stride, NULL, c->cw, out + (size_t)(y - y0) * W, W);
         }
         return;
     }
@@ -654,8 +556,7 @@ static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1
                 for (int x = 0; x < W; x++) o[x] = (uint8_t)((in0[x] * 3 + in1[x] + bias) >> 2);
                 continue;
             }
-            for (int i = 0; i < c->cw; i++) sums[i] = in0[i] * 3 + in1[i];   /* the vertical pass first */
-            fancy_row(sums, c->cw, o, W, 8, 7, 4);
+            d->k->fancy_h2(in0, in1, c->cw, o, W);   /* the vertical pass first */
         }
         return;
     }
@@ -668,18 +569,9 @@ static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1
     }
 }
 
-/* libjpeg's YCbCr->RGB (jdcolor.c): JFIF equations in 16-bit fixed point,
- * each term rounded exactly as its tables are. */
-#define YFIX(x) ((int32_t)((x) * 65536.0 + 0.5))
-/* v >> 16 rounding down, as libjpeg's RIGHT_SHIFT, without the sign's
- * branch: v + 2^30 is never negative here (|v| < 2^25), and 2^30 is a
- * multiple of 2^16, so the shift of the sum is the shift of v plus 2^14 */
-static int asr16(int32_t v) { return (int)(((uint32_t)v + (1u << 30)) >> 16) - (1 << 14); }
-static uint8_t clamp8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
-
 /* Progressive: every coefficient has arrived; dequantize and transform
  * each block into the component's plane. */
-static void idct_coefficients(jcomp *c)
+static void idct_coefficients(const jdec *d, jcomp *c)
 {
     size_t stride = (size_t)c->bw * 8;
     int32_t nat[64];
@@ -687,7 +579,7 @@ static void idct_coefficients(jcomp *c)
         for (int bx = 0; bx < c->bw; bx++) {
             const int16_t *blk = c->coef + ((size_t)by * (size_t)c->bw + (size_t)bx) * 64;
             for (int k = 0; k < 64; k++) nat[zigzag[k]] = (int32_t)blk[k] * (int32_t)c->q[k];
-            idct_block(nat, c->plane + (size_t)by * 8 * stride + (size_t)bx * 8, stride);
+            d->k->idct(nat, c->plane + (size_t)by * 8 * stride + (size_t)bx * 8, stride);
         }
 }
 
@@ -698,7 +590,7 @@ static effad_status finish(jdec *d, effad_image *img)
         if (!d->comp[i].dc_done)
             return FAIL("component %d has no %s", d->comp[i].id, d->progressive ? "DC scan" : "scan");
     if (d->progressive)
-        for (int i = 0; i < d->ncomp; i++) idct_coefficients(&d->comp[i]);
+        for (int i = 0; i < d->ncomp; i++) idct_coefficients(d, &d->comp[i]);
     effad_status st = image_alloc(img, d->w, d->h, d->ncomp, 8, "JPEG", d->e);
     if (st) return st;
     /* libjpeg's colour-space guess (jdapimin.c): JFIF means YCbCr; an
@@ -711,31 +603,23 @@ static effad_status finish(jdec *d, effad_image *img)
      * 48-megapixel image held all three planes, 144 MB, beside itself) */
     const size_t band_px = (size_t)JPEG_BAND * (size_t)d->w;
     uint8_t *full = malloc(band_px * (size_t)d->ncomp);
-    int *sums = malloc(((size_t)d->w + 1) * sizeof *sums);   /* a component is at most as wide as the image */
-    if (!full || !sums) {
-        free(full); free(sums);
+    if (!full) {
         image_free(img);
         return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");
     }
     for (int y0 = 0; y0 < d->h; y0 += JPEG_BAND) {
         const int y1 = d->h - y0 < JPEG_BAND ? d->h : y0 + JPEG_BAND;
         const size_t npx = (size_t)(y1 - y0) * (size_t)d->w;
-        for (int i = 0; i < d->ncomp; i++) upsample(d, &d->comp[i], full + band_px * (size_t)i, y0, y1, sums);
+        for (int i = 0; i < d->ncomp; i++) upsample(d, &d->comp[i], full + band_px * (size_t)i, y0, y1);
         uint8_t *o = (uint8_t *)img->px + (size_t)y0 * (size_t)d->w * (size_t)d->ncomp;
         if (d->ncomp == 1) { memcpy(o, full, npx); continue; }
         const uint8_t *Y = full, *Cb = full + band_px, *Cr = full + 2 * band_px;
         if (rgb)
             for (size_t i = 0; i < npx; i++, o += 3) { o[0] = Y[i]; o[1] = Cb[i]; o[2] = Cr[i]; }
         else
-            for (size_t i = 0; i < npx; i++, o += 3) {
-                int y = Y[i], cb = Cb[i] - 128, cr = Cr[i] - 128;
-                o[0] = clamp8(y + asr16(YFIX(1.40200) * cr + 32768));
-                o[1] = clamp8(y + asr16(-YFIX(0.34414) * cb + 32768 - YFIX(0.71414) * cr));
-                o[2] = clamp8(y + asr16(YFIX(1.77200) * cb + 32768));
-            }
+            d->k->ycc_rgb(Y, Cb, Cr, npx, o);
     }
     free(full);
-    free(sums);
     return EFFAD_OK;
 }
 
@@ -819,6 +703,7 @@ effad_status image_decode_jpeg(const uint8_t *b, size_t n, effad_image *img, eff
     d->b = b;
     d->n = n;
     d->e = e;
+    d->k = pixel_kernels_best();
     effad_status st = decode(d, img);
     for (int i = 0; i < 3; i++) { free(d->comp[i].plane); free(d->comp[i].coef); }
     free(d);

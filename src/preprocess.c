@@ -239,13 +239,29 @@ void preprocess_normalize_crop(const preprocess_cfg *cfg, const uint8_t *img, in
 
 /* ---------------------------------------------------------------- run */
 
+/* The part of the resized image the crop keeps, {x, y, w, h}: Pillow's
+ * resamplers compute only that (each output pixel has its own taps, so it
+ * is the same bytes); OpenCV's (paper) keeps the whole image anyway. */
+static int crop_window(const preprocess_cfg *cfg, int w, int h, int win[4], int *rw, int *rh)
+{
+    int top, left;
+    if (preprocess_resized_size(cfg, w, h, rw, rh, NULL) != EFFAD_OK ||
+        preprocess_crop_origin(cfg, *rw, *rh, &top, &left, NULL) != EFFAD_OK)
+        return 0;
+    win[0] = left; win[1] = top; win[2] = cfg->out_w; win[3] = cfg->out_h;
+    return 1;
+}
+
 size_t preprocess_scratch_bytes(const preprocess_cfg *cfg, int w, int h)
 {
-    int rw, rh;
-    if (preprocess_resized_size(cfg, w, h, &rw, &rh, NULL) != EFFAD_OK) return 0;
-    size_t rs = preprocess_resize_scratch_bytes(cfg, w, h, rw, rh);
-    if (!rs) return 0;
-    return ALIGN16((size_t)rw * rh * 3) + rs;
+    int rw, rh, win[4];
+    if (!crop_window(cfg, w, h, win, &rw, &rh)) return 0;
+    if (cfg->sampler == PREP_CV_LINEAR) {
+        const size_t rs = resize_cv_linear_scratch_bytes(w, h, rw, rh);
+        return rs ? ALIGN16((size_t)rw * rh * 3) + rs : 0;
+    }
+    const size_t rs = resize_pil_window_scratch_bytes(w, h, rw, rh, pil_filter_of(cfg->sampler), NULL, win);
+    return rs ? ALIGN16((size_t)win[2] * win[3] * 3) + rs : 0;
 }
 
 effad_status preprocess_run(const preprocess_cfg *cfg, const uint8_t *rgb, int w, int h,
@@ -268,9 +284,17 @@ effad_status preprocess_run(const preprocess_cfg *cfg, const uint8_t *rgb, int w
         need = scratch_bytes;
     }
     uint8_t *resized = scratch;
-    size_t img_bytes = ALIGN16((size_t)rw * rh * 3);
-    st = preprocess_resize(cfg, rgb, w, h, resized, rw, rh, resized + img_bytes, need - img_bytes, e);
-    if (!st) preprocess_normalize_crop(cfg, resized, rw, top, left, out_chw);
+    if (cfg->sampler == PREP_CV_LINEAR) {
+        const size_t img_bytes = ALIGN16((size_t)rw * rh * 3);
+        st = resize_cv_linear_rgb8(rgb, w, h, resized, rw, rh, resized + img_bytes, need - img_bytes, e);
+        if (!st) preprocess_normalize_crop(cfg, resized, rw, top, left, out_chw);
+    } else {
+        const int win[4] = { left, top, cfg->out_w, cfg->out_h };
+        const size_t img_bytes = ALIGN16((size_t)cfg->out_w * cfg->out_h * 3);
+        st = resize_pil_rgb8_window(rgb, w, h, resized, rw, rh, pil_filter_of(cfg->sampler), NULL, win,
+                                    resized + img_bytes, need - img_bytes, e);
+        if (!st) preprocess_normalize_crop(cfg, resized, cfg->out_w, 0, 0, out_chw);
+    }
     free(owned);
     return st;
 }

@@ -19,9 +19,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pixel-kernels.h"   /* PIL_PRECISION_BITS: 32 - 8 - 2, Pillow's 8bpc fixed point */
 #include "resize.h"
 
-#define PIL_PRECISION_BITS (32 - 8 - 2)   /* 22: Pillow's 8bpc fixed point */
 #define PIL_MAX_DIM 65535
 #define PIL_PI 3.14159265358979323846      /* M_PI, which strict C11 lacks */
 
@@ -142,49 +142,28 @@ static void pil_axis_coeffs(pil_axis *a, const pil_filter *f)
     }
 }
 
-/* Pillow clips through a table indexed by ss >> 22; the table is 0 below
- * zero and 255 above 255. Negative sums always land below zero. */
-static inline uint8_t pil_clip8(int32_t ss)
-{
-    if (ss < 0) return 0;
-    ss >>= PIL_PRECISION_BITS;
-    return ss > 255 ? 255 : (uint8_t)ss;
-}
-
 /* ------------------------------------------------------------ passes */
 
-static void pil_horizontal(uint8_t *out, int out_h, const uint8_t *in, int in_w,
-                           int row0, const pil_axis *ax)
+/* The horizontal pass over source rows [r0, r1), output columns [x0, x0 +
+ * n): row r - r0 of out, n pixels wide. */
+static void pil_horizontal(const pixel_kernels *pk, uint8_t *out, const uint8_t *in, int in_w, int in_h,
+                           int r0, int r1, const pil_axis *ax, int x0, int n, const void *packed)
 {
-    for (int yy = 0; yy < out_h; yy++) {
-        const uint8_t *src = in + (size_t)(yy + row0) * in_w * 3;
-        uint8_t *dst = out + (size_t)yy * ax->out_size * 3;
-        for (int xx = 0; xx < ax->out_size; xx++) {
-            int xmin = ax->bounds[2 * xx], xmax = ax->bounds[2 * xx + 1];
-            const int32_t *k = ax->kk + (size_t)xx * ax->ksize;
-            int32_t s0 = 1 << (PIL_PRECISION_BITS - 1), s1 = s0, s2 = s0;
-            const uint8_t *p = src + (size_t)xmin * 3;
-            for (int x = 0; x < xmax; x++, p += 3) {
-                s0 += p[0] * k[x]; s1 += p[1] * k[x]; s2 += p[2] * k[x];
-            }
-            dst[3 * xx] = pil_clip8(s0); dst[3 * xx + 1] = pil_clip8(s1); dst[3 * xx + 2] = pil_clip8(s2);
-        }
-    }
+    const size_t row = (size_t)in_w * 3;
+    for (int r = r0; r < r1; r++)
+        pk->pil_h(in + (size_t)r * row, (size_t)(in_h - r) * row, ax->bounds + 2 * (size_t)x0,
+                  ax->kk + (size_t)x0 * ax->ksize, ax->ksize, packed, n, out + (size_t)(r - r0) * n * 3);
 }
 
-static void pil_vertical(uint8_t *out, const uint8_t *in, int w, const pil_axis *ax)
+/* The vertical pass for output rows [y0, y0 + h): src holds source row r
+ * at src + (r - r0) * stride; each output row is row_bytes wide. */
+static void pil_vertical(const pixel_kernels *pk, uint8_t *out, const uint8_t *src, size_t stride, int r0,
+                         size_t row_bytes, const pil_axis *ax, int y0, int h)
 {
-    const size_t stride = (size_t)w * 3;
-    for (int yy = 0; yy < ax->out_size; yy++) {
-        int ymin = ax->bounds[2 * yy], ymax = ax->bounds[2 * yy + 1];
-        const int32_t *k = ax->kk + (size_t)yy * ax->ksize;
-        uint8_t *dst = out + (size_t)yy * stride;
-        for (size_t i = 0; i < stride; i++) {
-            int32_t s = 1 << (PIL_PRECISION_BITS - 1);
-            const uint8_t *p = in + (size_t)ymin * stride + i;
-            for (int y = 0; y < ymax; y++, p += stride) s += *p * k[y];
-            dst[i] = pil_clip8(s);
-        }
+    for (int yy = y0; yy < y0 + h; yy++) {
+        const int first = ax->bounds[2 * yy], taps = ax->bounds[2 * yy + 1];
+        pk->pil_v(src + (size_t)(first - r0) * stride, stride, ax->kk + (size_t)yy * ax->ksize, taps, row_bytes,
+                  out + (size_t)(yy - y0) * row_bytes);
     }
 }
 
@@ -194,13 +173,15 @@ static void pil_vertical(uint8_t *out, const uint8_t *in, int w, const pil_axis 
 
 typedef struct pil_plan {
     const pil_filter *f;
+    const pixel_kernels *pk;
     float box[4];
     pil_axis h, v;
-    size_t tmp_bytes;
+    int win[4];           /* x, y, w, h of the output computed */
+    size_t tmp_bytes, pack_bytes;
 } pil_plan;
 
 static effad_status pil_plan_make(pil_plan *p, int in_w, int in_h, int out_w, int out_h,
-                                  resize_pil_filter filter, const float box[4], effad_error *e)
+                                  resize_pil_filter filter, const float box[4], const int win[4], effad_error *e)
 {
     if (in_w <= 0 || in_h <= 0 || out_w <= 0 || out_h <= 0)
         return effad_fail(e, EFFAD_ERR_ARG, "resize_pil: sizes must be positive (in %dx%d, out %dx%d)",
@@ -216,35 +197,50 @@ static effad_status pil_plan_make(pil_plan *p, int in_w, int in_h, int out_w, in
           p->box[2] - p->box[0] > 0 && p->box[3] - p->box[1] > 0))
         return effad_fail(e, EFFAD_ERR_ARG, "resize_pil: box (%g,%g,%g,%g) is outside the %dx%d image or empty",
                           (double)p->box[0], (double)p->box[1], (double)p->box[2], (double)p->box[3], in_w, in_h);
+    if (win) memcpy(p->win, win, sizeof p->win);
+    else { p->win[0] = 0; p->win[1] = 0; p->win[2] = out_w; p->win[3] = out_h; }
+    if (!(p->win[0] >= 0 && p->win[1] >= 0 && p->win[2] > 0 && p->win[3] > 0 && p->win[2] <= out_w - p->win[0] &&
+          p->win[3] <= out_h - p->win[1]))
+        return effad_fail(e, EFFAD_ERR_ARG, "resize_pil: window %d,%d,%d,%d (x,y,w,h) is outside the %dx%d output",
+                          p->win[0], p->win[1], p->win[2], p->win[3], out_w, out_h);
     if (!pil_axis_init(&p->h, in_w, p->box[0], p->box[2], out_w, p->f) ||
         !pil_axis_init(&p->v, in_h, p->box[1], p->box[3], out_h, p->f))
         return effad_fail(e, EFFAD_ERR_ARG, "resize_pil: filter support too large");
-    /* The temporary holds at most every source row, horizontally resized. */
-    p->tmp_bytes = (size_t)out_w * (size_t)in_h * 3;
+    p->pk = pixel_kernels_best();
+    /* The temporary holds at most every source row, horizontally resized
+     * over the window's columns. */
+    p->tmp_bytes = (size_t)p->win[2] * (size_t)in_h * 3;
+    p->pack_bytes = p->pk->pil_h_pack_bytes ? p->pk->pil_h_pack_bytes(p->h.ksize, p->win[2]) : 0;
     return EFFAD_OK;
 }
 
 static size_t pil_plan_bytes(const pil_plan *p)
 {
-    return ALIGN16(pil_axis_bytes(&p->h)) + ALIGN16(pil_axis_bytes(&p->v)) + ALIGN16(p->tmp_bytes);
+    return ALIGN16(pil_axis_bytes(&p->h)) + ALIGN16(pil_axis_bytes(&p->v)) + ALIGN16(p->tmp_bytes) +
+           ALIGN16(p->pack_bytes);
+}
+
+size_t resize_pil_window_scratch_bytes(int in_w, int in_h, int out_w, int out_h, resize_pil_filter filter,
+                                       const float box[4], const int win[4])
+{
+    pil_plan p;
+    if (pil_plan_make(&p, in_w, in_h, out_w, out_h, filter, box, win, NULL) != EFFAD_OK) return 0;
+    return pil_plan_bytes(&p);
 }
 
 size_t resize_pil_scratch_bytes(int in_w, int in_h, int out_w, int out_h,
                                 resize_pil_filter filter, const float box[4])
 {
-    pil_plan p;
-    if (pil_plan_make(&p, in_w, in_h, out_w, out_h, filter, box, NULL) != EFFAD_OK) return 0;
-    return pil_plan_bytes(&p);
+    return resize_pil_window_scratch_bytes(in_w, in_h, out_w, out_h, filter, box, NULL);
 }
 
-effad_status resize_pil_rgb8(const uint8_t *in, int in_w, int in_h,
-                             uint8_t *out, int out_w, int out_h,
-                             resize_pil_filter filter, const float box[4],
-                             void *scratch, size_t scratch_bytes, effad_error *e)
+effad_status resize_pil_rgb8_window(const uint8_t *in, int in_w, int in_h, uint8_t *out, int out_w, int out_h,
+                                    resize_pil_filter filter, const float box[4], const int win[4],
+                                    void *scratch, size_t scratch_bytes, effad_error *e)
 {
     if (!in || !out) return effad_fail(e, EFFAD_ERR_ARG, "resize_pil: NULL image buffer");
     pil_plan p;
-    effad_status st = pil_plan_make(&p, in_w, in_h, out_w, out_h, filter, box, e);
+    effad_status st = pil_plan_make(&p, in_w, in_h, out_w, out_h, filter, box, win, e);
     if (st) return st;
     size_t need = pil_plan_bytes(&p);
     void *owned = NULL;
@@ -260,29 +256,48 @@ effad_status resize_pil_rgb8(const uint8_t *in, int in_w, int in_h,
     p.v.bounds = (int32_t *)(void *)mem; p.v.kk = p.v.bounds + 2 * (size_t)out_h;
     mem += ALIGN16(pil_axis_bytes(&p.v));
     uint8_t *tmp = mem;
+    mem += ALIGN16(p.tmp_bytes);
+    void *packed = p.pack_bytes ? mem : NULL;
 
+    const int x0 = p.win[0], y0 = p.win[1], ww = p.win[2], wh = p.win[3];
     /* Pillow decides on passes with box[2] != xsize (the *output* width);
      * for the default box this is "width changed", and we keep the quirk. */
     int need_h = out_w != in_w || p.box[0] != 0 || p.box[2] != out_w;
     int need_v = out_h != in_h || p.box[1] != 0 || p.box[3] != out_h;
 
-    pil_axis_coeffs(&p.v, p.f);
-    int row_first = p.v.bounds[0];
-    int row_last = p.v.bounds[2 * out_h - 2] + p.v.bounds[2 * out_h - 1];
-
-    const uint8_t *src = in;
-    int src_w = in_w;
+    /* The source rows the window's output rows read (all of them without
+     * a vertical pass, which keeps rows as they are) */
+    int r0 = y0, r1 = y0 + wh;
+    if (need_v) {
+        pil_axis_coeffs(&p.v, p.f);
+        r0 = p.v.bounds[2 * y0];
+        r1 = r0;
+        for (int yy = y0; yy < y0 + wh; yy++)
+            if (p.v.bounds[2 * yy] + p.v.bounds[2 * yy + 1] > r1) r1 = p.v.bounds[2 * yy] + p.v.bounds[2 * yy + 1];
+    }
+    /* Each output pixel depends on its own taps only, so the window is
+     * the same bytes as the whole output cut to it. */
+    const uint8_t *src = in + (size_t)x0 * 3;   /* without a horizontal pass: the window's columns of the input */
+    size_t stride = (size_t)in_w * 3;
+    int src_r0 = 0;
     if (need_h) {
         pil_axis_coeffs(&p.h, p.f);
-        for (int i = 0; i < out_h; i++) p.v.bounds[2 * i] -= row_first;
-        /* With no vertical pass the temporary is the result (and then
-         * row_last - row_first == out_h). */
+        if (packed) p.pk->pil_h_pack(p.h.kk + (size_t)x0 * p.h.ksize, p.h.ksize, ww, packed);
+        /* With no vertical pass the temporary is the result. */
         uint8_t *dst = need_v ? tmp : out;
-        pil_horizontal(dst, row_last - row_first, in, in_w, row_first, &p.h);
-        src = dst; src_w = out_w;
+        pil_horizontal(p.pk, dst, in, in_w, in_h, r0, r1, &p.h, x0, ww, packed);
+        src = dst; stride = (size_t)ww * 3; src_r0 = r0;
     }
-    if (need_v) pil_vertical(out, src, src_w, &p.v);
-    else if (!need_h) memcpy(out, in, (size_t)in_w * in_h * 3);
+    if (need_v) pil_vertical(p.pk, out, src, stride, src_r0, (size_t)ww * 3, &p.v, y0, wh);
+    else if (!need_h)
+        for (int y = 0; y < wh; y++) memcpy(out + (size_t)y * ww * 3, src + (size_t)(y0 + y) * stride, (size_t)ww * 3);
     free(owned);
     return EFFAD_OK;
+}
+
+effad_status resize_pil_rgb8(const uint8_t *in, int in_w, int in_h, uint8_t *out, int out_w, int out_h,
+                             resize_pil_filter filter, const float box[4], void *scratch, size_t scratch_bytes,
+                             effad_error *e)
+{
+    return resize_pil_rgb8_window(in, in_w, in_h, out, out_w, out_h, filter, box, NULL, scratch, scratch_bytes, e);
 }

@@ -36,6 +36,16 @@ effad_status resize_pil_rgb8(const uint8_t *in, int in_w, int in_h,
                              resize_pil_filter filter, const float box[4],
                              void *scratch, size_t scratch_bytes, effad_error *e);
 
+/* Only the window win = {x, y, w, h} of the out_w x out_h result (NULL:
+ * all of it), into out as a w x h image: the same bytes as the whole
+ * result cut to the window, for a fraction of the work when a crop
+ * follows (preprocess.c: the presets that centre-crop). */
+size_t resize_pil_window_scratch_bytes(int in_w, int in_h, int out_w, int out_h, resize_pil_filter filter,
+                                       const float box[4], const int win[4]);
+effad_status resize_pil_rgb8_window(const uint8_t *in, int in_w, int in_h, uint8_t *out, int out_w, int out_h,
+                                    resize_pil_filter filter, const float box[4], const int win[4],
+                                    void *scratch, size_t scratch_bytes, effad_error *e);
+
 size_t resize_cv_linear_scratch_bytes(int in_w, int in_h, int out_w, int out_h);
 effad_status resize_cv_linear_rgb8(const uint8_t *in, int in_w, int in_h,
                                    uint8_t *out, int out_w, int out_h,
