@@ -17,8 +17,13 @@
 
 /* ------------------------------------------------------------- structs */
 
+#define FAST_BITS 10   /* Huffman lookahead: most codes, and most AC codes with their value bits */
+
 typedef struct {
-    uint8_t fast_len[512], fast_sym[512];   /* 9-bit lookahead; len 0 = slow path */
+    uint8_t fast_len[1 << FAST_BITS], fast_sym[1 << FAST_BITS];   /* lookahead; len 0 = slow path */
+    /* An AC code and its value bits together within FAST_BITS: the value
+     * (extended) << 16 | run << 8 | bits used; 0 = take the long way */
+    int32_t fast_ac[1 << FAST_BITS];
     int32_t maxcode[18];                    /* largest code of each length, -1 if none */
     int32_t valptr[17], mincode[17];
     uint8_t vals[256];
@@ -77,6 +82,22 @@ static const uint8_t zigzag[64] = {
  * actually used them is reported as truncation by the caller. */
 static void refill(jdec *d)
 {
+    /* Whole bytes at once while no 0xFF is among the next eight (a run of
+     * entropy-coded data holds one rarely): the same bytes the loop below
+     * would take, one at a time. */
+    if (!d->at_marker && d->n - d->pos >= 8 && d->cnt <= 56) {
+        uint64_t v = 0;
+        for (int i = 0; i < 8; i++) v = v << 8 | d->b[d->pos + i];
+        /* no byte of ~v is zero <=> no byte of v is 0xFF */
+        const uint64_t inv = ~v;
+        if (!((inv - 0x0101010101010101u) & ~inv & 0x8080808080808080u)) {
+            const int take = (64 - d->cnt) / 8;   /* 1..8 */
+            d->buf = take == 8 ? v : d->buf << (8 * take) | v >> (64 - 8 * take);
+            d->cnt += 8 * take;
+            d->pos += (size_t)take;
+            return;
+        }
+    }
     while (d->cnt <= 56) {
         unsigned byte = 0;
         if (!d->at_marker && d->pos < d->n) {
@@ -142,10 +163,15 @@ static void huff_build(jhuff *t, const uint8_t counts[16], const uint8_t *vals, 
         t->valptr[len] = k;
         t->mincode[len] = code;
         for (int i = 0; i < counts[len - 1]; i++, k++, code++)
-            if (len <= 9)
-                for (int j = 0; j < 1 << (9 - len); j++) {
-                    t->fast_len[(code << (9 - len)) | j] = (uint8_t)len;
-                    t->fast_sym[(code << (9 - len)) | j] = vals[k];
+            if (len <= FAST_BITS)
+                for (int j = 0; j < 1 << (FAST_BITS - len); j++) {
+                    const int at = (code << (FAST_BITS - len)) | j, r = vals[k] >> 4, sz = vals[k] & 15;
+                    t->fast_len[at] = (uint8_t)len;
+                    t->fast_sym[at] = vals[k];
+                    if (sz && len + sz <= FAST_BITS) {
+                        const unsigned bits = (unsigned)j >> (FAST_BITS - len - sz) & ((1u << sz) - 1);
+                        t->fast_ac[at] = (int32_t)((uint32_t)extend(bits, sz) << 16) | r << 8 | (len + sz);
+                    }
                 }
         t->maxcode[len] = counts[len - 1] ? code - 1 : -1;
         code <<= 1;
@@ -157,13 +183,13 @@ static void huff_build(jhuff *t, const uint8_t counts[16], const uint8_t *vals, 
 static int huff_decode(jdec *d, const jhuff *t)
 {
     if (d->cnt < 16) refill(d);
-    unsigned peek = (unsigned)(d->buf >> (d->cnt - 9)) & 511;
+    unsigned peek = (unsigned)(d->buf >> (d->cnt - FAST_BITS)) & ((1u << FAST_BITS) - 1);
     if (t->fast_len[peek]) {
         d->cnt -= t->fast_len[peek];
         return t->fast_sym[peek];
     }
-    int32_t code = (int32_t)((d->buf >> (d->cnt - 9)) & 511);
-    for (int len = 10; len <= 16; len++) {
+    int32_t code = (int32_t)peek;
+    for (int len = FAST_BITS + 1; len <= 16; len++) {
         code = code << 1 | (int32_t)((d->buf >> (d->cnt - len)) & 1);
         if (t->maxcode[len] >= 0 && code <= t->maxcode[len]) {
             d->cnt -= len;
@@ -289,8 +315,19 @@ static effad_status decode_block(jdec *d, jcomp *c, uint8_t *dst, size_t stride)
      * unsigned arithmetic wraps instead of overflowing on garbage. */
     c->dc_pred = (int)(int32_t)((uint32_t)c->dc_pred + (uint32_t)diff);
     coef[0] = (int16_t)(uint16_t)(uint32_t)c->dc_pred * (int32_t)q[0];
+    const jhuff *ac = &d->ac[c->ta];
     for (int k = 1; k < 64;) {
-        int rs = huff_decode(d, &d->ac[c->ta]);
+        if (d->cnt < 16) refill(d);
+        const int32_t f = ac->fast_ac[(d->buf >> (d->cnt - FAST_BITS)) & ((1u << FAST_BITS) - 1)];
+        if (f) {   /* the code and its value bits in one look: what the long way below reads */
+            d->cnt -= f & 255;
+            k += f >> 8 & 255;
+            if (k > 63) return FAIL("AC coefficients run past 63 in component %d", c->id);
+            coef[zigzag[k]] = (int16_t)(uint16_t)((uint32_t)f >> 16) * (int32_t)q[k];
+            k++;
+            continue;
+        }
+        int rs = huff_decode(d, ac);
         if (rs < 0) {
             if (overrun(d)) return FAIL("entropy-coded data truncated");
             return FAIL("bad AC code in component %d", c->id);
