@@ -14,7 +14,9 @@
  *    up), shifts right by 22 and clamps to 0..255 -- so the temporary image
  *    is already rounded and clipped to uint8 before the vertical pass.
  * The arithmetic below keeps Pillow's order of double operations so that the
- * coefficients, and therefore every pixel, come out identical.
+ * coefficients, and therefore every pixel, come out identical. The rows of
+ * each pass are pixel-kernels.h's pil_h and pil_v, on the best table the
+ * CPU runs (the same bits on every one).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -177,6 +179,7 @@ typedef struct pil_plan {
     float box[4];
     pil_axis h, v;
     int win[4];           /* x, y, w, h of the output computed */
+    int need_h, need_v;   /* the passes that run */
     size_t tmp_bytes, pack_bytes;
 } pil_plan;
 
@@ -206,11 +209,15 @@ static effad_status pil_plan_make(pil_plan *p, int in_w, int in_h, int out_w, in
     if (!pil_axis_init(&p->h, in_w, p->box[0], p->box[2], out_w, p->f) ||
         !pil_axis_init(&p->v, in_h, p->box[1], p->box[3], out_h, p->f))
         return effad_fail(e, EFFAD_ERR_ARG, "resize_pil: filter support too large");
+    /* Pillow decides on passes with box[2] != xsize (the *output* width);
+     * for the default box this is "width changed", and we keep the quirk. */
+    p->need_h = out_w != in_w || p->box[0] != 0 || p->box[2] != out_w;
+    p->need_v = out_h != in_h || p->box[1] != 0 || p->box[3] != out_h;
     p->pk = pixel_kernels_best();
     /* The temporary holds at most every source row, horizontally resized
      * over the window's columns. */
     p->tmp_bytes = (size_t)p->win[2] * (size_t)in_h * 3;
-    p->pack_bytes = p->pk->pil_h_pack_bytes ? p->pk->pil_h_pack_bytes(p->h.ksize, p->win[2]) : 0;
+    p->pack_bytes = p->need_h && p->pk->pil_h_pack_bytes ? p->pk->pil_h_pack_bytes(p->h.ksize, p->win[2]) : 0;
     return EFFAD_OK;
 }
 
@@ -260,10 +267,7 @@ effad_status resize_pil_rgb8_window(const uint8_t *in, int in_w, int in_h, uint8
     void *packed = p.pack_bytes ? mem : NULL;
 
     const int x0 = p.win[0], y0 = p.win[1], ww = p.win[2], wh = p.win[3];
-    /* Pillow decides on passes with box[2] != xsize (the *output* width);
-     * for the default box this is "width changed", and we keep the quirk. */
-    int need_h = out_w != in_w || p.box[0] != 0 || p.box[2] != out_w;
-    int need_v = out_h != in_h || p.box[1] != 0 || p.box[3] != out_h;
+    const int need_h = p.need_h, need_v = p.need_v;
 
     /* The source rows the window's output rows read (all of them without
      * a vertical pass, which keeps rows as they are) */

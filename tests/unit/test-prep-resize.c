@@ -134,6 +134,39 @@ static void properties(void)
     }
 }
 
+/* A window of the result is the whole result cut to it, on every kind of
+ * pass: both, only the horizontal or only the vertical one (a side that
+ * keeps its size), none; every filter, boxes, windows at every edge. */
+static void windows(void)
+{
+    srand(19);
+    effad_error e = {0};
+    for (int t = 0; t < 400; t++) {
+        const int iw = 1 + rand() % 90, ih = 1 + rand() % 70;
+        const int ow = t % 4 == 1 || t % 4 == 3 ? iw : 1 + rand() % 120, oh = t % 4 >= 2 ? ih : 1 + rand() % 100;
+        const resize_pil_filter f = (resize_pil_filter)(t % 5);
+        float box[4] = { 0, 0, (float)iw, (float)ih };
+        if (t % 7 == 3) { box[0] = (float)(iw / 4); box[1] = (float)(ih / 5) + 0.5f; }
+        uint8_t *in = malloc((size_t)iw * ih * 3), *full = malloc((size_t)ow * oh * 3), *win = malloc((size_t)ow * oh * 3);
+        for (int i = 0; i < iw * ih * 3; i++) in[i] = (uint8_t)(rand() >> 4);
+        const int ww = 1 + rand() % ow, wh = 1 + rand() % oh;
+        const int w4[4] = { rand() % (ow - ww + 1), rand() % (oh - wh + 1), ww, wh };
+        const int ok = resize_pil_rgb8(in, iw, ih, full, ow, oh, f, box, NULL, 0, &e) == EFFAD_OK &&
+                       resize_pil_rgb8_window(in, iw, ih, win, ow, oh, f, box, w4, NULL, 0, &e) == EFFAD_OK;
+        CHECK_MSG(ok, "%s", e.msg);
+        int same = ok;
+        for (int y = 0; y < wh && same; y++)
+            same = !memcmp(win + (size_t)y * ww * 3, full + ((size_t)(w4[1] + y) * ow + w4[0]) * 3, (size_t)ww * 3);
+        CHECK_MSG(same, "%dx%d -> %dx%d filter %d, window %d,%d,%d,%d: not the whole result cut", iw, ih, ow, oh, (int)f,
+                  w4[0], w4[1], ww, wh);
+        free(in); free(full); free(win);
+    }
+    uint8_t in[12] = {0}, out[12];
+    const int outside[4] = { 1, 0, 2, 1 };
+    CHECK(resize_pil_rgb8_window(in, 2, 2, out, 2, 2, RESIZE_PIL_LANCZOS, NULL, outside, NULL, 0, &e) == EFFAD_ERR_ARG);
+    PREP_CHECK_HAS(e.msg, "window");
+}
+
 int main(void)
 {
     int n = prep_manifest("pil", pil_case, NULL);
@@ -143,5 +176,6 @@ int main(void)
     pinned_small();
     errors();
     properties();
+    windows();
     return check_done("test-prep-resize");
 }
