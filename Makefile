@@ -280,6 +280,7 @@ bench: $(B)/effad ort $(BENCH_ORT_AVX2) $(XNN_BENCH)
 	@test -f build/golden-full/b0-tv/model.onnx -a -f build/golden-full/b4-tv/model.onnx || $(MAKE) golden-full ORT_DIR=$(ORT_DIR)
 	B=$(B) EFFAD_ORT_DIR=$(ORT_DIR) $(BENCH_ORT_AVX2_ENV) $(BENCH_XNN_ENV) node bench/bench.js $(BENCH_ARGS)
 	B=$(B) EFFAD_ORT_DIR=$(abspath $(ORT_DIR)) node bench/throughput.js $(THROUGHPUT_ARGS)
+	$(PY) bench/camera-images.py $(B)/effad --out $(B)/bench/camera
 
 # ---- cross builds (scripts and the packages they need in tests/cross/) ----
 #   make cross-test  the test suite for aarch64 (NEON) and big-endian s390x,
