@@ -253,6 +253,17 @@ static effad_status inflate_codes(inflater *z)
         if ((unsigned)sym < 256) {
             if (n == cap) goto too_much;
             out[n++] = (uint8_t)sym;
+            /* Literals come in runs where an image is noisy: the next one
+             * from the bits left, when its code is in the fast table */
+            while (b->cnt >= FAST_BITS) {
+                const int f = z->lit.fast[b->buf & ((1u << FAST_BITS) - 1)];
+                if (!f || (f & 511) >= 256) break;
+                b->buf >>= f >> 9;
+                b->cnt -= f >> 9;
+                if (overrun(b)) { st = TRUNC(z); goto done; }
+                if (n == cap) goto too_much;
+                out[n++] = (uint8_t)(f & 511);
+            }
             continue;
         }
         if (sym == 256) break;
@@ -288,6 +299,7 @@ static effad_status inflate_codes(inflater *z)
         }
         n += len;
     }
+done:
     z->in = bl;
     z->len = n;
     return st;
