@@ -305,6 +305,17 @@ static void place_chunk(const tlayout *L, uint32_t k, const uint8_t *buf, effad_
     uint32_t x0 = i % L->across * L->cw, y0 = i / L->across * L->ch;
     uint32_t cols = L->w - x0 < L->cw ? L->w - x0 : L->cw, rows = L->h - y0 < L->ch ? L->h - y0 : L->ch;
     unsigned spc = chunk_spc(L), spp = L->spp;
+    if (L->planar != 2) {   /* chunky: each row of the chunk is a run of one of the image's */
+        const size_t bps = L->bits / 8, run = (size_t)cols * spp * bps;
+        for (uint32_t r = 0; r < rows; r++) {
+            uint8_t *dst = (uint8_t *)img->px + ((size_t)(y0 + r) * L->w + x0) * spp * bps;
+            const uint8_t *src = buf + (size_t)r * L->cw * spc * bps;
+            if (L->bits == 8 && L->photometric == 0)
+                for (size_t j = 0; j < run; j++) dst[j] = (uint8_t)(255 - src[j]);
+            else memcpy(dst, src, run);
+        }
+        return;
+    }
     for (uint32_t r = 0; r < rows; r++)
         for (uint32_t c = 0; c < cols; c++)
             for (unsigned s = 0; s < spc; s++) {

@@ -35,9 +35,13 @@ effad_status tiff_lzw_decode(const uint8_t *in, size_t n, uint8_t *out, size_t o
             st = effad_fail(e, EFFAD_ERR_FORMAT, "LZW data ended after %zu of %zu bytes", done, out_bytes);
             break;
         }
-        unsigned code = 0;
-        for (unsigned k = 0; k < width; k++, bitpos++)
-            code = code << 1 | ((in[bitpos >> 3] >> (7 - (bitpos & 7))) & 1u);
+        /* the code's at most 12 bits, MSB first, from the three bytes
+         * that hold them (a byte past the end, never needed, as 0) */
+        const size_t at = bitpos >> 3;
+        const uint32_t w24 = (uint32_t)in[at] << 16 | (at + 1 < n ? (uint32_t)in[at + 1] << 8 : 0) |
+                             (at + 2 < n ? in[at + 2] : 0);
+        const unsigned code = (w24 >> (24 - (bitpos & 7) - width)) & ((1u << width) - 1);
+        bitpos += width;
         if (code == LZW_CLEAR) { width = 9; next = LZW_FIRST; prev = -1; continue; }
         if (code == LZW_EOI) {
             st = effad_fail(e, EFFAD_ERR_FORMAT, "LZW data ended (EndOfInformation) after %zu of %zu bytes", done,
