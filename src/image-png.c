@@ -8,6 +8,7 @@
 #include "big-buffer.h"
 #include "exif.h"
 #include "image.h"
+#include "pixel-kernels.h"
 #include "zlib.h"
 
 static uint32_t be32(const uint8_t *p)
@@ -31,39 +32,6 @@ static const int a7_y0[7] = { 0, 0, 4, 0, 2, 0, 1 }, a7_dy[7] = { 8, 8, 8, 4, 4,
 
 static uint64_t pass_size(uint32_t len, int x0, int dx) { return len > (uint32_t)x0 ? (len - x0 + dx - 1) / dx : 0; }
 static uint64_t row_bytes(const png_info *p, uint64_t pw) { return (pw * (uint64_t)p->bits_pp + 7) / 8; }
-
-/* The spec's predictor, in selects rather than branches: which neighbour
- * wins is data, and mispredicted branches made Paeth rows the slowest. */
-static inline int paeth(int a, int b, int c)
-{
-    int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
-    int bc = pb <= pc ? b : c;
-    return pa <= pb && pa <= pc ? a : bc;
-}
-
-/* Paeth after the first pixel; inlined with bpp a constant for the
- * common 3 and 4, so that each channel's left and upper-left neighbours
- * stay in registers from one pixel to the next. Read back from row, every
- * pixel's predictor waited on the store of the one before it (a store to
- * load round trip in each channel's chain): 256x256 RGB images, almost
- * every row Paeth, took 0.32 ms to unfilter. */
-static inline void paeth_rest(uint8_t *row, const uint8_t *prev, size_t n, size_t bpp)
-{
-    /* read_ihdr allows at most 64 bits a pixel (RGBA at 16), and a row is
-     * whole pixels (bpp is 1 below 8 bits), so n is a multiple of bpp */
-    int a[8], c[8];
-    for (size_t k = 0; k < bpp; k++) a[k] = row[k], c[k] = prev[k];
-    for (size_t i = bpp; i + bpp <= n; i += bpp)
-#if defined(__GNUC__)
-#pragma GCC unroll 8
-#endif
-        for (size_t k = 0; k < bpp; k++) {
-            const int b = prev[i + k];
-            a[k] = (uint8_t)(row[i + k] + paeth(a[k], b, c[k]));
-            row[i + k] = (uint8_t)a[k];
-            c[k] = b;
-        }
-}
 
 /* Undoes the filter of one row in place; prev is the unfiltered previous
  * row of the same pass, or NULL for the first. The first row and the first
@@ -105,9 +73,7 @@ static int unfilter(uint8_t *row, const uint8_t *prev, size_t n, int ftype, size
         break;
     case 4:
         for (i = 0; i < first; i++) row[i] = (uint8_t)(row[i] + prev[i]);
-        if (bpp == 3) paeth_rest(row, prev, n, 3);
-        else if (bpp == 4) paeth_rest(row, prev, n, 4);
-        else paeth_rest(row, prev, n, bpp);
+        pixel_kernels_best()->png_paeth(row, prev, n, bpp);
         break;
     }
     return 0;

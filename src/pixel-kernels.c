@@ -4,16 +4,15 @@
 #include <stddef.h>
 #include "pixel-kernels.h"
 
-static const pixel_kernels scalar = { "scalar", jpeg_idct_islow_scalar, jpeg_ycc_rgb_scalar, jpeg_fancy_h2_scalar, NULL, NULL,
-                                      pil_h_rgb8_scalar, pil_v_rgb8_scalar };
+static const pixel_kernels scalar = { "scalar", jpeg_idct_islow_scalar, jpeg_ycc_rgb_scalar, jpeg_fancy_h2_scalar,
+                                      png_paeth_scalar, NULL, NULL, pil_h_rgb8_scalar, pil_v_rgb8_scalar };
 #if PIXEL_KERNELS_HAVE_AVX2
-static const pixel_kernels avx2 = { "avx2", jpeg_idct_islow_avx2, jpeg_ycc_rgb_avx2, jpeg_fancy_h2_avx2,
-                                    pil_h_pack_bytes_avx2,
-                                    pil_h_pack_avx2, pil_h_rgb8_avx2, pil_v_rgb8_avx2 };
+static const pixel_kernels avx2 = { "avx2", jpeg_idct_islow_avx2, jpeg_ycc_rgb_avx2, jpeg_fancy_h2_avx2, png_paeth_avx2,
+                                    pil_h_pack_bytes_avx2, pil_h_pack_avx2, pil_h_rgb8_avx2, pil_v_rgb8_avx2 };
 #endif
 #if PIXEL_KERNELS_HAVE_NEON
-static const pixel_kernels neon = { "neon", jpeg_idct_islow_neon, jpeg_ycc_rgb_neon, jpeg_fancy_h2_neon, NULL, NULL,
-                                    pil_h_rgb8_neon, pil_v_rgb8_neon };
+static const pixel_kernels neon = { "neon", jpeg_idct_islow_neon, jpeg_ycc_rgb_neon, jpeg_fancy_h2_neon, png_paeth_neon,
+                                    NULL, NULL, pil_h_rgb8_neon, pil_v_rgb8_neon };
 #endif
 
 static pixel_kernels tables[3];

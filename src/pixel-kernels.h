@@ -76,6 +76,7 @@ typedef struct pixel_kernels {
     void (*idct)(const int32_t coef[64], uint8_t *dst, size_t stride);
     void (*ycc_rgb)(const uint8_t *y, const uint8_t *cb, const uint8_t *cr, size_t n, uint8_t *rgb);
     void (*fancy_h2)(const uint8_t *a, const uint8_t *b, int n, uint8_t *out, int W);
+    void (*png_paeth)(uint8_t *row, const uint8_t *prev, size_t n, size_t bpp);
     /* the bytes pil_h_pack writes for n outputs of ksize taps (0: the form
      * reads the taps as they are, and pil_h_pack is NULL) */
     size_t (*pil_h_pack_bytes)(int ksize, int n);
@@ -92,6 +93,7 @@ void jpeg_fancy_h2_scalar(const uint8_t *a, const uint8_t *b, int n, uint8_t *ou
 /* its pieces: outputs 0, 1, 2n - 2 and 2n - 1 (if < W); samples [i0, i1) */
 void jpeg_fancy_h2_edges(const uint8_t *a, const uint8_t *b, int n, uint8_t *out, int W);
 void jpeg_fancy_h2_span(const uint8_t *a, const uint8_t *b, int i0, int i1, uint8_t *out);
+void png_paeth_scalar(uint8_t *row, const uint8_t *prev, size_t n, size_t bpp);
 void pil_h_rgb8_scalar(const uint8_t *src, size_t avail, const int32_t *bounds, const int32_t *k, int ksize,
                        const void *packed, int n, uint8_t *dst);
 void pil_v_rgb8_scalar(const uint8_t *src, size_t stride, const int32_t *k, int taps, size_t n, uint8_t *dst);
@@ -101,6 +103,7 @@ void pil_v_rgb8_scalar(const uint8_t *src, size_t stride, const int32_t *k, int 
 void jpeg_idct_islow_avx2(const int32_t coef[64], uint8_t *dst, size_t stride);
 void jpeg_ycc_rgb_avx2(const uint8_t *y, const uint8_t *cb, const uint8_t *cr, size_t n, uint8_t *rgb);
 void jpeg_fancy_h2_avx2(const uint8_t *a, const uint8_t *b, int n, uint8_t *out, int W);
+void png_paeth_avx2(uint8_t *row, const uint8_t *prev, size_t n, size_t bpp);
 size_t pil_h_pack_bytes_avx2(int ksize, int n);
 void pil_h_pack_avx2(const int32_t *k, int ksize, int n, void *packed);
 void pil_h_rgb8_avx2(const uint8_t *src, size_t avail, const int32_t *bounds, const int32_t *k, int ksize,
@@ -115,6 +118,7 @@ void pil_v_rgb8_avx2(const uint8_t *src, size_t stride, const int32_t *k, int ta
 void jpeg_idct_islow_neon(const int32_t coef[64], uint8_t *dst, size_t stride);
 void jpeg_ycc_rgb_neon(const uint8_t *y, const uint8_t *cb, const uint8_t *cr, size_t n, uint8_t *rgb);
 void jpeg_fancy_h2_neon(const uint8_t *a, const uint8_t *b, int n, uint8_t *out, int W);
+void png_paeth_neon(uint8_t *row, const uint8_t *prev, size_t n, size_t bpp);
 void pil_h_rgb8_neon(const uint8_t *src, size_t avail, const int32_t *bounds, const int32_t *k, int ksize,
                      const void *packed, int n, uint8_t *dst);
 void pil_v_rgb8_neon(const uint8_t *src, size_t stride, const int32_t *k, int taps, size_t n, uint8_t *dst);

@@ -12,6 +12,9 @@
  * fancy_h2: h2v1 and h2v2 rows of every width from 3 to 100 (the SIMD
  * step, its tail and the edges), both output widths, random samples and
  * the extremes, nothing written past the row.
+ * png_paeth: rows of every pixel size from 1 to 8 bytes and up to 300
+ * pixels, random bytes and the extremes (where the predictor's ties
+ * decide), nothing written past the row.
  * pil_h, pil_v: random rows, tap counts and windows, taps across the
  * range Pillow's 22-bit ones take and beyond, sources that end exactly
  * where the last tap reads (an exact allocation, so the sanitizer build
@@ -175,6 +178,29 @@ static void check_fancy(const pixel_kernels *f)
         }
 }
 
+static void check_paeth(const pixel_kernels *f)
+{
+    enum { MAX = 8 * 300 };
+    static uint8_t prev[MAX], want[MAX + 16], got[MAX + 16];
+    int ok = 1;
+    for (int trial = 0; trial < 4000 && ok; trial++) {
+        const size_t bpp = 1 + (size_t)trial % 8, n = bpp * (1 + next32() % 300);
+        const int kind = trial / 8 % 4;   /* random, few levels (ties), all 0 / 255 */
+        for (size_t i = 0; i < n; i++) {
+            const uint32_t r = next32();
+            prev[i] = kind == 0 ? (uint8_t)r : kind == 1 ? (uint8_t)(r % 3 * 127) : (uint8_t)(r & 1 ? 255 : 0);
+            want[i] = kind == 0 ? (uint8_t)(r >> 8) : kind == 1 ? (uint8_t)(r >> 8 & 1 ? 128 : 0) : (uint8_t)(r >> 9 & 1 ? 255 : 0);
+        }
+        memset(want + n, 0xA5, 16);
+        memcpy(got, want, n + 16);
+        png_paeth_scalar(want, prev, n, bpp);
+        f->png_paeth(got, prev, n, bpp);
+        ok = !memcmp(want, got, n + 16);
+        CHECK_MSG(ok, "%s png_paeth trial %d (%zu-byte pixels, %zu bytes) differs or writes past the row", f->name,
+                  trial, bpp, n);
+    }
+}
+
 static int32_t tap(int big) { return big ? uniform(-(1 << 23), 1 << 23) : uniform(-(1 << 19), 1 << 22); }
 
 static void check_pil_h(const pixel_kernels *f)
@@ -229,12 +255,13 @@ int main(void)
     int n;
     const pixel_kernels *t = pixel_kernels_all(&n);
     CHECK(n >= 1 && t[0].idct == jpeg_idct_islow_scalar && t[0].ycc_rgb == jpeg_ycc_rgb_scalar &&
-          t[0].fancy_h2 == jpeg_fancy_h2_scalar && t[0].pil_h == pil_h_rgb8_scalar && t[0].pil_v == pil_v_rgb8_scalar);
+          t[0].fancy_h2 == jpeg_fancy_h2_scalar && t[0].png_paeth == png_paeth_scalar && t[0].pil_h == pil_h_rgb8_scalar && t[0].pil_v == pil_v_rgb8_scalar);
     CHECK(pixel_kernels_best() == &t[n - 1]);
     for (int i = 1; i < n; i++) {
         check_idct(&t[i]);
         check_ycc(&t[i]);
         check_fancy(&t[i]);
+        check_paeth(&t[i]);
         check_pil_h(&t[i]);
         check_pil_v(&t[i]);
     }
