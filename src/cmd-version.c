@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "efm-format.h"
 #include "gauss-format.h"
+#include "pixel-kernels.h"
 #include "version.h"
 
 int cmd_version(int argc, char **argv)
@@ -13,7 +14,8 @@ int cmd_version(int argc, char **argv)
             printf("usage: effad --version   (or: effad version)\n"
                    "  Prints effad's version, the .efm and .gauss format versions it writes\n"
                    "  and reads, the kernel path it selects on this CPU, and every path this CPU runs\n"
-                   "  (EFFAD_ISA=NAME forces one of them).\n");
+                   "  (EFFAD_ISA=NAME forces one of them); and the table the image decoders and\n"
+                   "  resamplers run on (the same bits on every one).\n");
             return 0;
         }
         return cli_usage_error("version", "unexpected argument '%s'", argv[i]);
@@ -34,5 +36,6 @@ int cmd_version(int argc, char **argv)
         if (effad_kernels(name)) printf(" %s", name);
     }
     printf("\n");
+    printf("  images  %s\n", pixel_kernels_best()->name);
     return k ? 0 : 1;
 }

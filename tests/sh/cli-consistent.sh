@@ -57,6 +57,12 @@ grep -q '^effad [0-9][0-9.]*$' "$T/v1" || bad "no version line: $(cat "$T/v1")"
 grep -q '\.efm .*writes version 2' "$T/v1" || bad "no .efm format version"
 grep -q '\.gauss .*writes version 2 (3 with anomaly maps), reads 1 to 3' "$T/v1" || bad "no .gauss format versions"
 EFFAD_ISA=scalar effad --version | grep -q 'kernels scalar' || bad "--version does not name the kernels"
+# the image kernels' table: AVX2 where the x86-64 CPU has it, NEON on aarch64
+case "$(uname -m 2>/dev/null)$(grep -q avx2 /proc/cpuinfo 2>/dev/null && echo -avx2)" in
+    x86_64-avx2) want=avx2 ;; x86_64) want=scalar ;; *) want= ;;
+esac
+[ -z "$RUNNER" ] || want=   # under qemu-user the host's uname and cpuinfo say nothing of the target
+[ -z "$want" ] || grep -q "^  images  $want\$" "$T/v1" || bad "--version: image kernels not $want: $(cat "$T/v1")"
 # every path --version lists as run here is a name EFFAD_ISA takes, and gives that table
 runs=$(sed -n 's/^  this CPU runs://p' "$T/v1")
 case " $runs " in *" scalar"*) ;; *) bad "--version lists no scalar path: '$runs'" ;; esac
