@@ -1,11 +1,17 @@
-/* pixel-kernels.h -- the two steps that take most of a JPEG decode's time
- * after the entropy decoding, as a table per instruction set beside the
- * scalar references (XNNPACK's pattern, on a small scale):
+/* pixel-kernels.h -- the steps that took most of the time between a
+ * camera's file and the network's input, as a table per instruction set
+ * beside the scalar references (XNNPACK's pattern, on a small scale):
  *   - idct: libjpeg's integer "islow" inverse DCT of one 8x8 block;
- *   - ycc_rgb: libjpeg's YCbCr -> RGB of a run of full-resolution pixels.
+ *   - ycc_rgb: libjpeg's YCbCr -> RGB of a run of full-resolution pixels;
+ *   - fancy_h2: a row of libjpeg's triangular 2:1 chroma upsampling;
+ *   - png_paeth: the PNG Paeth filter undone along a row;
+ *   - pil_h, pil_v: a row of Pillow's horizontal resampling pass, and a
+ *     row of its vertical one (resize-pil.c says what they reproduce).
  * Every table gives the scalar references' bits for every input, hostile
  * ones included (tests/unit/test-pixel-kernels.c holds them to it), so the
- * choice -- the best this CPU runs, made once -- never shows in an image.
+ * choice -- the best this CPU runs, made once; `effad --version` names it
+ * -- never shows in an image. What each step cost and bought:
+ * bench/README.md, "From a camera's file to the network's input".
  *
  * idct: coef holds the block's dequantised coefficients in natural
  * (row-major) order, any int32 values; dst receives the 8x8 samples, row r
@@ -25,7 +31,33 @@
  *
  * ycc_rgb: n pixels from three planes to interleaved RGB, libjpeg's
  * jdcolor.c: the JFIF equations in 16-bit fixed point, each term rounded
- * as its tables round it. */
+ * as its tables round it.
+ *
+ * fancy_h2: one output row of libjpeg's h2v1 / h2v2 "fancy" upsamplers
+ * over n >= 3 samples: s[i] = a[i] when b is NULL (h2v1: biases 1 and 2,
+ * shift 2), else 3 a[i] + b[i] (h2v2: b the nearer other row, the
+ * vertical pass first; biases 8 and 7, shift 4); out[2i] = (3 s[i] +
+ * s[i-1] + bias0) >> shift, out[2i+1] = (3 s[i] + s[i+1] + bias1) >>
+ * shift, the edge samples standing in for their missing neighbours; W
+ * outputs (2n - 1 or 2n).
+ *
+ * png_paeth: row (n bytes, whole pixels of bpp bytes) unfiltered in place
+ * after its first pixel, which the caller has done, against prev, the
+ * unfiltered row above (PNG spec 9.4: each byte plus the predictor of a =
+ * its left neighbour as unfiltered, b = above, c = above-left).
+ *
+ * pil_h: n output pixels of one RGB row: for output i, bounds[2i] is its
+ * first source pixel and bounds[2i + 1] its tap count, k + i * ksize its
+ * 22-bit taps; dst[3i + c] = clip((2^21 + sum src[3 (first + t) + c] *
+ * k[t]) >> 22), taps within +-2^26 (Pillow's are within +-2^23; the AVX2
+ * form splits them into 16-bit halves). avail: the bytes readable from
+ * src (to the image's end; a form may read past the row, never past
+ * that). packed: what pil_h_pack made of the same taps, for the forms
+ * that have one (NULL otherwise).
+ * pil_v: n bytes of an output row: dst[j] = clip((2^21 + sum over t <
+ * taps of src[t * stride + j] * k[t]) >> 22).
+ * The sums of both are those of Pillow's 32-bit int; the forms add them in
+ * any order, which the wrap of unsigned arithmetic makes the same. */
 #ifndef EFFAD_PIXEL_KERNELS_H
 #define EFFAD_PIXEL_KERNELS_H
 
@@ -48,24 +80,7 @@ enum {
     JPEG_IDCT_F2_053 = 16819, JPEG_IDCT_F2_562 = 20995, JPEG_IDCT_F3_072 = 25172,
 };
 
-/* fancy_h2: one output row of libjpeg's h2v1 / h2v2 "fancy" upsamplers
- * over n >= 3 samples: s[i] = a[i] when b is NULL (h2v1: biases 1 and 2,
- * shift 2), else 3 a[i] + b[i] (h2v2: b the nearer other row, the
- * vertical pass first; biases 8 and 7, shift 4); out[2i] = (3 s[i] +
- * s[i-1] + bias0) >> shift, out[2i+1] = (3 s[i] + s[i+1] + bias1) >>
- * shift, the edge samples standing in for their missing neighbours; W
- * outputs (2n - 1 or 2n).
- * pil_h: n output pixels of one RGB row: for output i, bounds[2i] is its
- * first source pixel and bounds[2i + 1] its tap count, k + i * ksize its
- * 22-bit taps; dst[3i + c] = clip((2^21 + sum src[3 (first + t) + c] *
- * k[t]) >> 22), taps within +-2^26 (Pillow's are within +-2^23; the AVX2
- * form splits them into 16-bit halves). avail: the bytes readable from src (to the image's end;
- * a form may read past the row, never past that). packed: what pil_h_pack
- * made of the same taps, for the forms that have one (NULL otherwise).
- * pil_v: n bytes of an output row: dst[j] = clip((2^21 + sum over t <
- * taps of src[t * stride + j] * k[t]) >> 22). The sums are those of
- * Pillow's 32-bit int; the forms add them in any order, which the wrap of
- * unsigned arithmetic makes the same. */
+/* Pillow's 8-bit fixed point: 32 - 8 - 2 fraction bits */
 #define PIL_PRECISION_BITS 22
 
 /* The colour constants, round(x * 2^16): Cr to R, Cb to G, Cr to G, Cb to B. */

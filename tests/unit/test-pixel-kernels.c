@@ -1,10 +1,11 @@
 /*
  * test-pixel-kernels.c -- every table of src/pixel-kernels.h against the
  * scalar references, bit for bit.
- * idct: on blocks as encoders make
- * them (few coefficients, within the range 8-bit data give) and on hostile
- * ones: dense blocks around the 32-bit forms' safe bound on either pass,
- * the int32 extremes, flat blocks of every DC. Each form writes into a
+ * idct: on blocks as encoders make them (few coefficients, within the
+ * range 8-bit data give) and on hostile ones: dense blocks around the
+ * 32-bit forms' safe bound on either pass, every sign pattern at it, the
+ * int32 extremes (INT32_MIN, which no 32-bit abs holds), flat blocks of
+ * every DC. Each form writes into a
  * larger buffer with a stride, and nothing outside its 8x8 may change.
  * ycc_rgb: every (Y, Cb, Cr) triple, in runs of every length up to 40
  * (the SIMD step and its tail) at every offset, nothing written past the
@@ -18,8 +19,10 @@
  * pil_h, pil_v: random rows, tap counts and windows, taps across the
  * range Pillow's 22-bit ones take and beyond, sources that end exactly
  * where the last tap reads (an exact allocation, so the sanitizer build
- * sees a load past it). (The best table's resize against Pillow itself:
- * test-prep-resize.)
+ * sees an AVX2 load past it; GCC does not instrument NEON's structure
+ * loads, so the NEON form's guard was proven, when written, with the
+ * source right before an unmapped page). (The best table's resize
+ * against Pillow itself: test-prep-resize.)
  * A table compiled for this architecture that the CPU cannot run is a
  * SKIP, as is a build with no SIMD form at all.
  */
