@@ -319,28 +319,29 @@ static effad_status decode_block(jdec *d, jcomp *c, uint8_t *dst, size_t stride)
     for (int k = 1; k < 64;) {
         if (d->cnt < 16) refill(d);
         const int32_t f = ac->fast_ac[(d->buf >> (d->cnt - FAST_BITS)) & ((1u << FAST_BITS) - 1)];
-        if (f) {   /* the code and its value bits in one look: what the long way below reads */
+        int run, value;
+        if (f) {   /* the code and its value bits in one look: what the long way reads */
             d->cnt -= f & 255;
-            k += f >> 8 & 255;
-            if (k > 63) return FAIL("AC coefficients run past 63 in component %d", c->id);
-            coef[zigzag[k]] = (int16_t)(uint16_t)((uint32_t)f >> 16) * (int32_t)q[k];
-            k++;
-            continue;
+            run = f >> 8 & 255;
+            value = (int16_t)(uint16_t)((uint32_t)f >> 16);
+        } else {
+            const int rs = huff_decode(d, ac);
+            if (rs < 0) {
+                if (overrun(d)) return FAIL("entropy-coded data truncated");
+                return FAIL("bad AC code in component %d", c->id);
+            }
+            const int s = rs & 15;
+            run = rs >> 4;
+            if (!s) {
+                if (run != 15) break;    /* end of block */
+                k += 16;                 /* sixteen zeros */
+                continue;
+            }
+            value = (int16_t)extend(getbits(d, s), s);
         }
-        int rs = huff_decode(d, ac);
-        if (rs < 0) {
-            if (overrun(d)) return FAIL("entropy-coded data truncated");
-            return FAIL("bad AC code in component %d", c->id);
-        }
-        int r = rs >> 4, s = rs & 15;
-        if (!s) {
-            if (r != 15) break;      /* end of block */
-            k += 16;                 /* sixteen zeros */
-            continue;
-        }
-        k += r;
+        k += run;
         if (k > 63) return FAIL("AC coefficients run past 63 in component %d", c->id);
-        coef[zigzag[k]] = (int16_t)extend(getbits(d, s), s) * (int32_t)q[k];
+        coef[zigzag[k]] = value * (int32_t)q[k];
         k++;
     }
     if (overrun(d)) return FAIL("entropy-coded data truncated");

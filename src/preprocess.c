@@ -257,7 +257,7 @@ size_t preprocess_scratch_bytes(const preprocess_cfg *cfg, int w, int h)
     int rw, rh, win[4];
     if (!crop_window(cfg, w, h, win, &rw, &rh)) return 0;
     if (cfg->sampler == PREP_CV_LINEAR) {
-        const size_t rs = resize_cv_linear_scratch_bytes(w, h, rw, rh);
+        const size_t rs = preprocess_resize_scratch_bytes(cfg, w, h, rw, rh);
         return rs ? ALIGN16((size_t)rw * rh * 3) + rs : 0;
     }
     const size_t rs = resize_pil_window_scratch_bytes(w, h, rw, rh, pil_filter_of(cfg->sampler), NULL, win);
@@ -286,7 +286,7 @@ effad_status preprocess_run(const preprocess_cfg *cfg, const uint8_t *rgb, int w
     uint8_t *resized = scratch;
     if (cfg->sampler == PREP_CV_LINEAR) {
         const size_t img_bytes = ALIGN16((size_t)rw * rh * 3);
-        st = resize_cv_linear_rgb8(rgb, w, h, resized, rw, rh, resized + img_bytes, need - img_bytes, e);
+        st = preprocess_resize(cfg, rgb, w, h, resized, rw, rh, resized + img_bytes, need - img_bytes, e);
         if (!st) preprocess_normalize_crop(cfg, resized, rw, top, left, out_chw);
     } else {
         const int win[4] = { left, top, cfg->out_w, cfg->out_h };
