@@ -166,6 +166,27 @@ static effad_status read_ihdr(png_info *p, const uint8_t *d, uint32_t len, effad
     return EFFAD_OK;
 }
 
+/* The IDAT chunks, in file order, as zlib_inflate_pieces' input: read
+ * where they lie (a noisy 48-megapixel PNG's were a 77 MB copy, joined).
+ * The chunk walk has been checked once already: lengths, CRCs, IEND. */
+typedef struct { const uint8_t *b; size_t n, pos; } idat_walk;
+static int next_idat(void *ctx, const uint8_t **data, size_t *len)
+{
+    idat_walk *w = ctx;
+    while (w->n - w->pos >= 12) {
+        const uint8_t *c = w->b + w->pos;
+        const size_t l = be32(c);
+        w->pos += l + 12;
+        if (!memcmp(c + 4, "IDAT", 4)) {
+            *data = c + 8;
+            *len = l;
+            return 1;
+        }
+        if (!memcmp(c + 4, "IEND", 4)) break;
+    }
+    return 0;
+}
+
 static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_error *e)
 {
     static const uint8_t sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
@@ -173,8 +194,7 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
     png_info p;
     memset(&p, 0, sizeof p);
     int seen_ihdr = 0, seen_iend = 0;
-    uint8_t *idat = NULL;
-    size_t idat_len = 0, idat_cap = 0;
+    size_t idat_len = 0, first_idat = 0;   /* all IDAT data; the first IDAT chunk's offset */
     effad_status st = EFFAD_OK;
     size_t pos = 8;
 
@@ -238,18 +258,7 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
             }
             /* grey/RGB colour keys: PIL's convert('RGB') ignores them too */
         } else if (!strcmp(type, "IDAT")) {
-            /* an empty IDAT adds nothing; with no buffer yet, idat + 0
-             * would be arithmetic on a null pointer */
-            if (len == 0) continue;
-            if (len > idat_cap - idat_len) {
-                size_t cap = idat_cap ? idat_cap : 65536;
-                while (cap - idat_len < len) cap *= 2;   /* bounded by n, cannot overflow */
-                uint8_t *q = realloc(idat, cap);
-                if (!q) { st = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory"); goto done; }
-                idat = q;
-                idat_cap = cap;
-            }
-            memcpy(idat + idat_len, data, len);
+            if (!idat_len) first_idat = (size_t)(data - 8 - b);
             idat_len += len;
         } else if (!strcmp(type, "eXIf")) {
             /* a bare TIFF structure (PNG 1.2 extensions, 3.7); libpng
@@ -286,7 +295,8 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
     }
     uint8_t *buf = big_buffer((size_t)raw);   /* the filtered rows: often tens of MB, on huge pages (big-buffer.h) */
     if (!buf) { st = effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for %llu bytes", (unsigned long long)raw); goto done; }
-    if ((st = zlib_inflate(idat, idat_len, buf, (size_t)raw, e))) {
+    idat_walk walk = { b, n, first_idat };
+    if ((st = zlib_inflate_pieces(NULL, 0, next_idat, &walk, buf, (size_t)raw, e))) {
         effad_error_prefix(e, "IDAT");
         free(buf);
         goto done;
@@ -324,7 +334,6 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
     }
     free(buf);
 done:
-    free(idat);
     if (!st) {
         img->orientation = p.orientation;
         img->orientation_exif = 1;

@@ -13,20 +13,38 @@
  * inlined into it for the compiler to keep its fields in registers. */
 #if defined(__GNUC__)
 #define INFLATE_INLINE static inline __attribute__((always_inline))
+#define INFLATE_NOINLINE static __attribute__((noinline))
 #else
 #define INFLATE_INLINE static inline
+#define INFLATE_NOINLINE static
 #endif
 
 /* DEFLATE packs bits LSB first. Past the end of the input we feed zero
  * bytes and count them, so the hot path never tests for the end; a decode
- * that actually consumed one of those bits is reported as truncation. */
+ * that actually consumed one of those bits is reported as truncation.
+ * The input may come in pieces (a PNG's IDAT chunks, read where they lie
+ * in the file instead of joined into a copy of it): p[0..n) is the piece
+ * at hand, and next() hands the one after it when it runs out. */
 typedef struct {
     const uint8_t *p;
     size_t n, pos;
     uint64_t buf;
     int cnt;
     size_t pad;
+    zlib_next_fn next;   /* NULL: p is all there is */
+    void *next_ctx;
 } bitin;
+
+/* The next non-empty piece, {0, 0} when there is none. By value: a
+ * pointer to the hot loop's local bitin would keep it out of registers. */
+typedef struct { const uint8_t *p; size_t n; } piece;
+INFLATE_NOINLINE piece next_piece(zlib_next_fn next, void *ctx)
+{
+    piece q = { 0, 0 };
+    while (next(ctx, &q.p, &q.n))
+        if (q.n) return q;
+    return (piece){ 0, 0 };
+}
 
 /* Tops the buffer up to at least 56 bits. Away from the end, eight bytes
  * in one load: the bytes counted go in at cnt, and the bits of the next
@@ -43,6 +61,11 @@ INFLATE_INLINE void refill(bitin *b)
     }
     while (b->cnt <= 56) {
         uint64_t byte = 0;
+        if (b->pos == b->n && b->next) {   /* this piece is used up */
+            const piece q = next_piece(b->next, b->next_ctx);
+            if (q.n) { b->p = q.p; b->n = q.n; b->pos = 0; }
+            else b->next = 0;
+        }
         if (b->pos < b->n) byte = b->p[b->pos++];
         else b->pad++;
         b->buf |= byte << b->cnt;
@@ -309,56 +332,75 @@ too_much:
     return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: more data than the expected %zu bytes", cap);
 }
 
-effad_status zlib_inflate(const uint8_t *in, size_t n, uint8_t *out, size_t out_bytes, effad_error *e)
+/* A stored block's len bytes to out: the whole bytes still in the bit
+ * buffer first, then straight from the pieces. 0 when the input ends
+ * first. */
+static int copy_stored(bitin *b, uint8_t *out, size_t len)
 {
-    if (n < 2) return effad_fail(e, EFFAD_ERR_FORMAT, "zlib stream truncated");
-    unsigned cmf = in[0], flg = in[1];
-    if ((cmf & 15) != 8 || (cmf >> 4) > 7)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "bad zlib header: method %u, window 2^%u (need deflate, <= 2^15)",
-                          cmf & 15, (cmf >> 4) + 8);
-    if ((cmf * 256 + flg) % 31)
-        return effad_fail(e, EFFAD_ERR_FORMAT, "bad zlib header: check bits wrong (0x%x 0x%x)", cmf, flg);
-    if (flg & 0x20) return effad_fail(e, EFFAD_ERR_FORMAT, "bad zlib header: preset dictionary not allowed");
+    size_t i = 0;
+    for (; i < len && b->cnt >= 8; i++) out[i] = (uint8_t)take_bits(b, 8);
+    if (overrun(b)) return 0;   /* a byte taken was padding: the input ended */
+    if (i == len) return 1;
+    /* the buffer is empty; bits above cnt belong to bytes from pos on,
+     * which the copy now takes, so they go */
+    b->buf = 0;
+    b->cnt = 0;
+    while (i < len) {
+        if (b->pos == b->n) {
+            const piece q = b->next ? next_piece(b->next, b->next_ctx) : (piece){ 0, 0 };
+            if (!q.n) return 0;
+            b->p = q.p; b->n = q.n; b->pos = 0;
+        }
+        size_t k = b->n - b->pos < len - i ? b->n - b->pos : len - i;
+        memcpy(out + i, b->p + b->pos, k);
+        b->pos += k;
+        i += k;
+    }
+    return 1;
+}
 
+effad_status zlib_inflate_pieces(const uint8_t *in, size_t n, zlib_next_fn next, void *next_ctx, uint8_t *out,
+                                 size_t out_bytes, effad_error *e)
+{
     inflater *z = malloc(sizeof *z);
     if (!z) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory");
     memset(z, 0, sizeof *z);
-    z->in.p = in + 2;
-    z->in.n = n - 2;
+    z->in.p = in;
+    z->in.n = n;
+    z->in.next = next;
+    z->in.next_ctx = next_ctx;
     z->out = out;
     z->cap = out_bytes;
     z->e = e;
     bitin *b = &z->in;
     effad_status st = EFFAD_OK;
+    const unsigned cmf = getbits(b, 8), flg = getbits(b, 8);
+    if (overrun(b)) st = effad_fail(e, EFFAD_ERR_FORMAT, "zlib stream truncated");
+    else if ((cmf & 15) != 8 || (cmf >> 4) > 7)
+        st = effad_fail(e, EFFAD_ERR_FORMAT, "bad zlib header: method %u, window 2^%u (need deflate, <= 2^15)",
+                        cmf & 15, (cmf >> 4) + 8);
+    else if ((cmf * 256 + flg) % 31)
+        st = effad_fail(e, EFFAD_ERR_FORMAT, "bad zlib header: check bits wrong (0x%x 0x%x)", cmf, flg);
+    else if (flg & 0x20) st = effad_fail(e, EFFAD_ERR_FORMAT, "bad zlib header: preset dictionary not allowed");
     int final = 0;
     while (!final && st == EFFAD_OK) {
         final = (int)getbits(b, 1);
         int type = (int)getbits(b, 2);
         if (overrun(b)) { st = TRUNC(z); break; }
         if (type == 0) {
-            /* Stored: realign to a byte and hand back whole buffered bytes
-             * to the byte stream, then copy directly. */
-            getbits(b, b->cnt & 7);
-            size_t buffered = (size_t)b->cnt / 8;
-            if (b->pad > buffered) { st = TRUNC(z); break; }
-            b->pos -= buffered - b->pad;
-            b->buf = 0; b->cnt = 0; b->pad = 0;
-            if (b->n - b->pos < 4) { st = TRUNC(z); break; }
-            unsigned len = b->p[b->pos] | b->p[b->pos + 1] << 8;
-            unsigned nlen = b->p[b->pos + 2] | b->p[b->pos + 3] << 8;
-            b->pos += 4;
+            getbits(b, b->cnt & 7);   /* to a byte boundary */
+            const unsigned len = getbits(b, 16), nlen = getbits(b, 16);
+            if (overrun(b)) { st = TRUNC(z); break; }
             if ((len ^ 0xFFFF) != nlen) {
                 st = effad_fail(e, EFFAD_ERR_FORMAT, "deflate: stored block length %u does not match its complement", len);
                 break;
             }
-            if (b->n - b->pos < len) { st = TRUNC(z); break; }
             if (len > z->cap - z->len) {
                 st = effad_fail(e, EFFAD_ERR_FORMAT, "deflate: more data than the expected %zu bytes", z->cap);
                 break;
             }
-            memcpy(z->out + z->len, b->p + b->pos, len);
+            if (!copy_stored(b, z->out + z->len, len)) { st = TRUNC(z); break; }
             z->len += len;
-            b->pos += len;
         } else if (type == 1) {
             build_fixed(z);
             st = inflate_codes(z);
@@ -386,4 +428,9 @@ effad_status zlib_inflate(const uint8_t *in, size_t n, uint8_t *out, size_t out_
     }
     free(z);
     return st;
+}
+
+effad_status zlib_inflate(const uint8_t *in, size_t n, uint8_t *out, size_t out_bytes, effad_error *e)
+{
+    return zlib_inflate_pieces(in, n, 0, 0, out, out_bytes, e);
 }

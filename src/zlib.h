@@ -15,6 +15,13 @@
  * ignored. Messages name what was wrong ("distance 40000 too far back"). */
 effad_status zlib_inflate(const uint8_t *in, size_t n, uint8_t *out, size_t out_bytes,
                           effad_error *e);
+/* The same stream in pieces, read where they lie: in[0..n) first, then
+ * each piece next(ctx, &p, &len) hands (empty ones are skipped) until it
+ * returns 0. A PNG's IDAT chunks inflate from the file this way, without
+ * a joined copy of them. */
+typedef int (*zlib_next_fn)(void *ctx, const uint8_t **p, size_t *len);
+effad_status zlib_inflate_pieces(const uint8_t *in, size_t n, zlib_next_fn next, void *ctx, uint8_t *out,
+                                 size_t out_bytes, effad_error *e);
 
 /* Compresses in[0..n) to a zlib stream in *out (malloc'd, *out_bytes long).
  * Fixed-Huffman blocks with a one-probe hash matcher: correctness and

@@ -131,6 +131,76 @@ static void pieces(const uint8_t *data, size_t n, const char *what)
     free(whole);
 }
 
+/* Input pieces for zlib_inflate_pieces: the stream cut at `cuts`, with an
+ * empty piece between every two (skipped, as PNG's empty IDATs are). */
+typedef struct { const uint8_t *z; size_t n, at; const size_t *len; size_t k, nlen; int empty; } cutter;
+static int next_cut(void *ctx, const uint8_t **p, size_t *len)
+{
+    cutter *c = ctx;
+    if (c->at >= c->n) return 0;
+    if ((c->empty = !c->empty)) { *p = c->z + c->at; *len = 0; return 1; }
+    size_t m = c->len[c->k++ % c->nlen];
+    if (m > c->n - c->at) m = c->n - c->at;
+    *p = c->z + c->at;
+    *len = m;
+    c->at += m;
+    return 1;
+}
+
+/* The zlib stream z[0..zn) of `want` (n bytes) inflated from pieces --
+ * every size 1..19 in turn, single bytes, and sizes from the seed -- gives
+ * the same bytes as whole, and every stream cut short in pieces is refused
+ * as truncated, never read past. */
+static void inflate_in_pieces(const uint8_t *z, size_t zn, const uint8_t *want, size_t n, const char *what)
+{
+    uint8_t *out = malloc(n + 1);
+    effad_error e = { 0 };
+    size_t sizes[64];
+    uint32_t seed = 7;
+    for (int plan = 0; plan < 4; plan++) {
+        size_t nlen;
+        if (plan == 0) { for (nlen = 0; nlen < 19; nlen++) sizes[nlen] = nlen + 1; }
+        else if (plan == 1) { sizes[0] = 1; nlen = 1; }
+        else {
+            for (nlen = 0; nlen < 64; nlen++) {
+                seed = seed * 1103515245u + 12345u;
+                sizes[nlen] = 1 + (seed >> 8) % (plan == 2 ? 40 : 9000);
+            }
+        }
+        for (size_t first = 0; first < 3 && first <= zn; first++) {
+            cutter c = { z, zn, first, sizes, 0, nlen, 0 };
+            memset(out, 0xAB, n + 1);
+            effad_status st = zlib_inflate_pieces(z, first, next_cut, &c, out, n, &e);
+            CHECK_MSG(st == EFFAD_OK && !memcmp(out, want, n), "%s: plan %d, first piece %zu: %.200s", what, plan,
+                      first, e.msg);
+        }
+        /* cut short: a prefix of the stream in the same pieces */
+        int refused = 1;
+        for (size_t keep = 0; keep < zn; keep += zn > 3000 ? zn / 37 + 1 : 1) {
+            cutter c = { z, keep, 0, sizes, 0, nlen, 0 };
+            if (zlib_inflate_pieces(NULL, 0, next_cut, &c, out, n, &e) == EFFAD_OK) refused = 0;
+        }
+        CHECK_MSG(refused, "%s: plan %d: a truncated stream in pieces was accepted", what, plan);
+    }
+    free(out);
+}
+
+/* The IDAT data of a PNG fixture, joined: streams zlib itself made, with
+ * stored, fixed and dynamic blocks. */
+static uint8_t *fixture_idat(const char *name, size_t *zn)
+{
+    size_t n;
+    uint8_t *b = slurp(name, &n), *z = malloc(n);
+    *zn = 0;
+    for (size_t pos = 8; b && pos + 12 <= n;) {
+        size_t len = (size_t)b[pos] << 24 | (size_t)b[pos + 1] << 16 | (size_t)b[pos + 2] << 8 | b[pos + 3];
+        if (!memcmp(b + pos + 4, "IDAT", 4)) { memcpy(z + *zn, b + pos + 8, len); *zn += len; }
+        pos += len + 12;
+    }
+    free(b);
+    return z;
+}
+
 int main(void)
 {
     effad_error e = { 0 };
@@ -153,6 +223,35 @@ int main(void)
     for (size_t i = 0; i < n; i++) { seed = seed * 1103515245u + 12345u; buf[i] = (uint8_t)(seed >> 16); }
     pieces(buf, 70000, "random");
     pieces(buf, 0, "empty");
+
+    /* inflating from pieces: our fixed-block streams, and zlib's own */
+    for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)((i * i / 977) ^ (i % 13 ? 0 : (i >> 5)));
+    {
+        uint8_t *z;
+        size_t zn;
+        CHECK(zlib_deflate(buf, 20000, &z, &zn, &e) == EFFAD_OK);
+        inflate_in_pieces(z, zn, buf, 20000, "patterned");
+        free(z);
+        static const char *const zlib_made[] = { IMAGE_FIXTURES "png-stored.png", IMAGE_FIXTURES "png-fixed.png",
+                                                 IMAGE_FIXTURES "png-c2-d8.png" };
+        for (int f = 0; f < 3; f++) {
+            z = fixture_idat(zlib_made[f], &zn);
+            uint8_t *raw = malloc(1 << 22);
+            size_t rn = 0;
+            /* the raw size: the largest the whole stream inflates into */
+            for (size_t lo = 1, hi = (size_t)1 << 22; lo <= hi;) {
+                size_t mid = lo + (hi - lo) / 2;
+                effad_status st = zlib_inflate(z, zn, raw, mid, &e);
+                if (st == EFFAD_OK) { rn = mid; break; }
+                if (strstr(e.msg, "more data than")) lo = mid + 1;
+                else hi = mid - 1;
+            }
+            CHECK_MSG(rn > 0, "%s: no size inflates", zlib_made[f]);
+            if (rn) inflate_in_pieces(z, zn, raw, rn, zlib_made[f]);
+            free(raw);
+            free(z);
+        }
+    }
 
     /* a hand-built stored block */
     const uint8_t hello[] = { 0x78, 0x01, 0x01, 5, 0, 0xFA, 0xFF, 'h', 'e', 'l', 'l', 'o', 0, 0, 0, 0 };
