@@ -7,7 +7,14 @@
  * the integer "islow" IDCT, "fancy" triangular chroma upsampling, 16-bit
  * fixed-point YCbCr->RGB -- because PIL decodes through libjpeg and the
  * models were trained on PIL's pixels. Each piece below says which
- * libjpeg behaviour it reproduces. */
+ * libjpeg behaviour it reproduces.
+ *
+ * Memory: a sequential file whose first scan holds every component (what
+ * cameras and encoders write) is turned into pixels as the scan goes, each
+ * component kept only three MCU rows deep (the row being decoded and the
+ * two the upsampler reads around the one it finishes); any other file
+ * keeps whole planes until its last scan. A 48-megapixel 4:2:0 frame held
+ * 72 MB of planes beside its 144 MB of pixels. */
 #include <stdlib.h>
 #include <string.h>
 #include "big-buffer.h"
@@ -34,7 +41,9 @@ typedef struct {
     int id, h, v, tq;
     int cw, ch;          /* real sample size: ceil(W * h / hmax) x ceil(H * v / vmax) */
     int bw, bh;          /* plane size in blocks: whole MCUs */
-    uint8_t *plane;      /* bw*8 x bh*8 samples */
+    uint8_t *plane;      /* bw*8 x bh*8 samples, or with ring_rows three MCU rows
+                            of them in turn (plane_row) */
+    int ring_rows;       /* rows of an MCU row of this component; 0: whole plane */
     int16_t *coef;       /* progressive: bw*bh blocks of 64 coefficients, zigzag order */
     uint16_t q[64];      /* its quantization table, zigzag order, latched at its first scan
                             (libjpeg's latch_quant_tables) */
@@ -59,7 +68,19 @@ typedef struct {
     int ss, se, ah, al;  /* the current scan's spectral selection and successive approximation */
     unsigned eobrun;     /* progressive AC: blocks left in the current end-of-band run */
     const pixel_kernels *k;   /* pixel_kernels_best(): every table gives the same bits */
+    effad_image *img;    /* the output, allocated when the pixels are first known */
+    int rgb;             /* three components are R, G, B, not YCbCr (set at the first scan) */
+    int streamed;        /* the first scan held every component: its pixels are out */
+    uint8_t *full;       /* JPEG_BAND rows of every component at full resolution */
 } jdec;
+
+/* Row r of component c's plane, whole or as a ring of MCU rows. */
+static uint8_t *plane_row(const jcomp *c, int r)
+{
+    const size_t stride = (size_t)c->bw * 8;
+    if (!c->ring_rows) return c->plane + (size_t)r * stride;
+    return c->plane + ((size_t)(r / c->ring_rows % 3) * (size_t)c->ring_rows + (size_t)(r % c->ring_rows)) * stride;
+}
 
 /* The natural (row-major) position of each zigzag index, T.81 figure A.6.
  * A constant, not built on first use: decoders run on several threads at
@@ -288,13 +309,14 @@ static effad_status read_sof(jdec *d, const uint8_t *p, size_t len, size_t left)
     if (blocks > (uint64_t)left * 8)
         return FAIL("SOF: %dx%d needs at least %llu bytes of scan data, the file has %zu left", d->w, d->h,
                     (unsigned long long)((blocks + 7) / 8), left);
-    for (int i = 0; i < d->ncomp; i++) {
-        jcomp *c = &d->comp[i];
-        size_t nb = (size_t)c->bw * (size_t)c->bh;
-        c->plane = big_buffer(nb * 64);   /* huge pages: big-buffer.h */
-        if (d->progressive) c->coef = big_zeroed(nb * 64, sizeof *c->coef);
-        if (!c->plane || (d->progressive && !c->coef)) return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");
-    }
+    if (d->progressive)
+        for (int i = 0; i < d->ncomp; i++) {
+            jcomp *c = &d->comp[i];
+            size_t nb = (size_t)c->bw * (size_t)c->bh;
+            c->plane = big_buffer(nb * 64);   /* huge pages: big-buffer.h */
+            c->coef = big_zeroed(nb * 64, sizeof *c->coef);
+            if (!c->plane || !c->coef) return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");
+        }
     d->frame = 1;
     return EFFAD_OK;
 }
@@ -455,8 +477,7 @@ static effad_status decode_ac_refine(jdec *d, jcomp *c, int16_t *blk)
 /* One block of the current scan, whichever kind it is. */
 static effad_status decode_unit(jdec *d, jcomp *c, int bx, int by)
 {
-    size_t stride = (size_t)c->bw * 8;
-    if (!d->progressive) return decode_block(d, c, c->plane + (size_t)by * 8 * stride + (size_t)bx * 8, stride);
+    if (!d->progressive) return decode_block(d, c, plane_row(c, by * 8) + (size_t)bx * 8, (size_t)c->bw * 8);
     int16_t *blk = c->coef + ((size_t)by * (size_t)c->bw + (size_t)bx) * 64;
     if (d->ss == 0) return d->ah ? decode_dc_refine(d, blk) : decode_dc_first(d, c, blk);
     return d->ah ? decode_ac_refine(d, c, blk) : decode_ac_first(d, c, blk);
@@ -498,12 +519,32 @@ static effad_status check_progression(jdec *d, int ns)
     return EFFAD_OK;
 }
 
+static effad_status start_stream(jdec *d);
+static effad_status alloc_planes(jdec *d);
+static void emit_mcu_row(jdec *d, int m);
+static void skip_scan(jdec *d);
+
 static effad_status read_scan(jdec *d, const uint8_t *p, size_t len)
 {
     if (!d->frame) return FAIL("SOS before SOF");
     if (len < 1 || p[0] < 1 || p[0] > d->ncomp || len != 4 + 2 * (size_t)p[0])
         return FAIL("SOS: bad header");
     if (++d->scans > 1000) return FAIL("more than 1000 scans");
+    if (d->scans == 1)
+        /* libjpeg's colour-space guess (jdapimin.c), made as it makes it,
+         * when its header reading stops at the first scan: JFIF means
+         * YCbCr; an Adobe marker says via its transform flag; else ids
+         * 'R','G','B' mean RGB and anything else YCbCr. */
+        d->rgb = d->ncomp == 3 && !d->jfif &&
+                 (d->adobe ? d->adobe_transform == 0
+                           : (d->comp[0].id == 'R' && d->comp[1].id == 'G' && d->comp[2].id == 'B'));
+    if (d->streamed) {
+        /* libjpeg expects EOI here (JERR_EOI_EXPECTED; PIL refuses the
+         * file), while OpenCV keeps the image the first scan made: so do
+         * we, skipping this scan's data */
+        skip_scan(d);
+        return EFFAD_OK;
+    }
     int ns = p[0];
     const uint8_t *t = p + 1 + 2 * ns;
     d->ss = t[0];
@@ -537,6 +578,8 @@ static effad_status read_scan(jdec *d, const uint8_t *p, size_t len)
         if (!d->progressive || (d->ss == 0 && d->ah == 0)) sc[i]->dc_done = 1;
     }
     d->eobrun = 0;
+    const int stream = !d->progressive && d->scans == 1 && ns == d->ncomp;
+    if ((st = stream ? start_stream(d) : d->progressive ? EFFAD_OK : alloc_planes(d))) return st;
 
     /* A single-component scan covers only that component's own blocks;
      * an interleaved one covers whole MCUs (T.81 A.2). */
@@ -554,7 +597,13 @@ static effad_status read_scan(jdec *d, const uint8_t *p, size_t len)
                     for (int bx = 0; bx < bh; bx++)
                         if ((st = decode_unit(d, c, x * bh + bx, y * bv + by))) return st;
             }
+            /* a row of MCUs in: the row before it has all it upsamples from */
+            if (stream && x == mx - 1 && y > 0) emit_mcu_row(d, y - 1);
         }
+    if (stream) {
+        emit_mcu_row(d, my - 1);
+        d->streamed = 1;
+    }
     /* Leave pos at the marker that ends the scan. */
     while (!d->at_marker) { d->cnt = 0; refill(d); }
     return EFFAD_OK;
@@ -572,22 +621,20 @@ static effad_status read_scan(jdec *d, const uint8_t *p, size_t len)
 static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1)
 {
     int fh = d->hmax / c->h, fv = d->vmax / c->v, W = d->w;
-    size_t stride = (size_t)c->bw * 8;
-    const uint8_t *pl = c->plane;
     /* libjpeg applies the fancy filter to h2v1 and h2v2 only when the
      * component is more than two samples wide; h1v2 always. */
     int h2v1 = fh == 2 && fv == 1 && c->cw > 2, h2v2 = fh == 2 && fv == 2 && c->cw > 2;
     int h1v2 = fh == 1 && fv == 2;
     if (h2v1) {
         for (int y = y0; y < y1; y++) {
-            d->k->fancy_h2(pl + (size_t)y * stride, NULL, c->cw, out + (size_t)(y - y0) * W, W);
+            d->k->fancy_h2(plane_row(c, y), NULL, c->cw, out + (size_t)(y - y0) * W, W);
         }
         return;
     }
     if (h2v2 || h1v2) {
         for (int y = y0; y < y1; y++) {
             int r = y >> 1, nb = (y & 1) ? (r + 1 < c->ch ? r + 1 : r) : (r > 0 ? r - 1 : 0);
-            const uint8_t *in0 = pl + (size_t)r * stride, *in1 = pl + (size_t)nb * stride;
+            const uint8_t *in0 = plane_row(c, r), *in1 = plane_row(c, nb);
             uint8_t *o = out + (size_t)(y - y0) * W;
             if (fh == 1) {
                 int bias = (y & 1) ? 2 : 1;
@@ -599,7 +646,7 @@ static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1
         return;
     }
     for (int y = y0; y < y1; y++) {
-        const uint8_t *in = pl + (size_t)(y / fv) * stride;
+        const uint8_t *in = plane_row(c, y / fv);
         uint8_t *o = out + (size_t)(y - y0) * W;
         if (fh == 1) memcpy(o, in, (size_t)W);   /* full resolution: most often luma */
         else
@@ -622,42 +669,92 @@ static void idct_coefficients(const jdec *d, jcomp *c)
 }
 
 #define JPEG_BAND 16   /* output rows a band: full-resolution scratch of 16 x w x 3 bytes */
-static effad_status finish(jdec *d, effad_image *img)
+
+/* The output and the band scratch, once the pixels are about to come. */
+static effad_status alloc_output(jdec *d)
 {
-    for (int i = 0; i < d->ncomp; i++)
-        if (!d->comp[i].dc_done)
-            return FAIL("component %d has no %s", d->comp[i].id, d->progressive ? "DC scan" : "scan");
-    if (d->progressive)
-        for (int i = 0; i < d->ncomp; i++) idct_coefficients(d, &d->comp[i]);
-    effad_status st = image_alloc(img, d->w, d->h, d->ncomp, 8, "JPEG", d->e);
+    effad_status st = image_alloc(d->img, d->w, d->h, d->ncomp, 8, "JPEG", d->e);
     if (st) return st;
-    /* libjpeg's colour-space guess (jdapimin.c): JFIF means YCbCr; an
-     * Adobe marker says via its transform flag; else ids 'R','G','B' mean
-     * RGB and anything else YCbCr. */
-    const int rgb = d->ncomp == 3 && !d->jfif &&
-                    (d->adobe ? d->adobe_transform == 0
-                              : (d->comp[0].id == 'R' && d->comp[1].id == 'G' && d->comp[2].id == 'B'));
-    /* JPEG_BAND rows of every component at full resolution at a time (a
-     * 48-megapixel image held all three planes, 144 MB, beside itself) */
-    const size_t band_px = (size_t)JPEG_BAND * (size_t)d->w;
-    uint8_t *full = malloc(band_px * (size_t)d->ncomp);
-    if (!full) {
-        image_free(img);
+    if (!(d->full = malloc((size_t)JPEG_BAND * (size_t)d->w * (size_t)d->ncomp)))
         return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");
+    return EFFAD_OK;
+}
+
+/* Whole planes, for files whose components come in several scans. */
+static effad_status alloc_planes(jdec *d)
+{
+    for (int i = 0; i < d->ncomp; i++) {
+        jcomp *c = &d->comp[i];
+        if (!c->plane && !(c->plane = big_buffer((size_t)c->bw * (size_t)c->bh * 64)))   /* huge pages: big-buffer.h */
+            return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");
     }
-    for (int y0 = 0; y0 < d->h; y0 += JPEG_BAND) {
-        const int y1 = d->h - y0 < JPEG_BAND ? d->h : y0 + JPEG_BAND;
-        const size_t npx = (size_t)(y1 - y0) * (size_t)d->w;
-        for (int i = 0; i < d->ncomp; i++) upsample(d, &d->comp[i], full + band_px * (size_t)i, y0, y1);
-        uint8_t *o = (uint8_t *)img->px + (size_t)y0 * (size_t)d->w * (size_t)d->ncomp;
-        if (d->ncomp == 1) { memcpy(o, full, npx); continue; }
-        const uint8_t *Y = full, *Cb = full + band_px, *Cr = full + 2 * band_px;
-        if (rgb)
+    return EFFAD_OK;
+}
+
+/* Three MCU rows of each component, and the output. */
+static effad_status start_stream(jdec *d)
+{
+    for (int i = 0; i < d->ncomp; i++) {
+        jcomp *c = &d->comp[i];
+        c->ring_rows = 8 * c->v;
+        if (!(c->plane = malloc((size_t)c->bw * 8 * (size_t)c->ring_rows * 3)))
+            return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");
+    }
+    return alloc_output(d);
+}
+
+/* Output rows [y0, y1), JPEG_BAND rows a time: every component brought to
+ * full resolution, then to RGB (or grey). */
+static void emit_rows(jdec *d, int y0, int y1)
+{
+    const size_t band_px = (size_t)JPEG_BAND * (size_t)d->w;
+    for (int b0 = y0; b0 < y1; b0 += JPEG_BAND) {
+        const int b1 = y1 - b0 < JPEG_BAND ? y1 : b0 + JPEG_BAND;
+        const size_t npx = (size_t)(b1 - b0) * (size_t)d->w;
+        for (int i = 0; i < d->ncomp; i++) upsample(d, &d->comp[i], d->full + band_px * (size_t)i, b0, b1);
+        uint8_t *o = (uint8_t *)d->img->px + (size_t)b0 * (size_t)d->w * (size_t)d->ncomp;
+        if (d->ncomp == 1) { memcpy(o, d->full, npx); continue; }
+        const uint8_t *Y = d->full, *Cb = d->full + band_px, *Cr = d->full + 2 * band_px;
+        if (d->rgb)
             for (size_t i = 0; i < npx; i++, o += 3) { o[0] = Y[i]; o[1] = Cb[i]; o[2] = Cr[i]; }
         else
             d->k->ycc_rgb(Y, Cb, Cr, npx, o);
     }
-    free(full);
+}
+
+/* The output rows of MCU row m (its last one cut to the image). */
+static void emit_mcu_row(jdec *d, int m)
+{
+    const int rows = 8 * d->vmax, y0 = m * rows;
+    if (y0 < d->h) emit_rows(d, y0, d->h - y0 < rows ? d->h : y0 + rows);
+}
+
+/* Past a scan's entropy-coded data (restart markers included) to the
+ * marker after it, or to the end. */
+static void skip_scan(jdec *d)
+{
+    size_t q = d->pos;
+    for (;;) {
+        while (q < d->n && d->b[q] != 0xFF) q++;
+        size_t m = q + 1;
+        while (m < d->n && d->b[m] == 0xFF) m++;
+        if (m >= d->n) { d->pos = d->n; return; }
+        if (d->b[m] != 0x00 && (d->b[m] < 0xD0 || d->b[m] > 0xD7)) { d->pos = m - 1; return; }
+        q = m + 1;
+    }
+}
+
+static effad_status finish(jdec *d)
+{
+    for (int i = 0; i < d->ncomp; i++)
+        if (!d->comp[i].dc_done)
+            return FAIL("component %d has no %s", d->comp[i].id, d->progressive ? "DC scan" : "scan");
+    if (d->streamed) return EFFAD_OK;
+    if (d->progressive)
+        for (int i = 0; i < d->ncomp; i++) idct_coefficients(d, &d->comp[i]);
+    effad_status st = alloc_output(d);
+    if (st) return st;
+    emit_rows(d, 0, d->h);
     return EFFAD_OK;
 }
 
@@ -726,7 +823,7 @@ static effad_status decode(jdec *d, effad_image *img)
     }
     if (!d->frame) return FAIL("no frame header (SOF)");
     if (!d->scans) return FAIL("no scan (SOS)");
-    effad_status st = finish(d, img);
+    effad_status st = finish(d);
     img->orientation = d->orientation;
     img->orientation_exif = 1;
     return st;
@@ -742,8 +839,10 @@ effad_status image_decode_jpeg(const uint8_t *b, size_t n, effad_image *img, eff
     d->n = n;
     d->e = e;
     d->k = pixel_kernels_best();
+    d->img = img;
     effad_status st = decode(d, img);
     for (int i = 0; i < 3; i++) { free(d->comp[i].plane); free(d->comp[i].coef); }
+    free(d->full);
     free(d);
     if (st) {
         image_free(img);

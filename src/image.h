@@ -63,8 +63,9 @@
  *         all of these progressive, with restarts in every scan) and on
  *         32 + 80 more of random size (baseline; progressive from PIL and
  *         from OpenCV with random restart intervals; 1..700 px, quality
- *         5..97). h1v2 (4:4:0) is implemented the same way but PIL cannot
- *         write it, so unmeasured. libjpeg's block smoothing, which it
+ *         5..97), and on cjpeg's 4:1:1, 4:4:0 (h1v2), 2x4 and
+ *         one-scan-per-component files (tests/gen-image-fixtures.py, which
+ *         PIL and OpenCV cannot write). libjpeg's block smoothing, which it
  *         applies only to a progressive file whose scans leave coefficient
  *         bits unsent, is not reproduced: such a file decodes, but may
  *         differ from PIL's. tests/unit/test-image-decode.c requires

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Writes the image-codec test fixtures into tests/data/images/.
 
-Run with Debian's interpreter (it has PIL 9.4, numpy, cv2):
+Run with Debian's interpreter (it has PIL 9.4, numpy, cv2), with cjpeg
+on the path (apt-get install libjpeg-turbo-progs):
     /usr/bin/python3 tests/gen-image-fixtures.py
 Re-runnable: the images come from a seeded generator, so the output is the
 same every time (PIL/cv2 versions permitting).
@@ -338,6 +339,39 @@ def gen_jpeg():
     record("jpeg-prog-grey-rst.jpg", W, H, 1, 8, None, tol)
     # refused: four components (CMYK)
     pil.convert("CMYK").save(os.path.join(OUT, "jpeg-cmyk.jpg"), quality=50)
+    gen_jpeg_cjpeg()
+
+
+def gen_jpeg_cjpeg():
+    """What PIL and OpenCV cannot write, by libjpeg-turbo's own cjpeg
+    (Debian libjpeg-turbo-progs): 4:1:1, 4:4:0 and 1x4 chroma, and a
+    sequential file with each component in a scan of its own. Tall enough
+    (131 rows, 5-17 MCU rows) that a decoder keeping a few MCU rows at a
+    time must reuse them several times over."""
+    import subprocess
+    import tempfile
+    W, H = 45, 131
+    r = np.random.default_rng(7)
+    y, x = np.mgrid[0:H, 0:W]
+    img = np.stack([128 + 100 * np.sin(x / 5.0 + y / 9.0), 128 + 90 * np.cos(y / 4.0) * np.sin(x / 11.0),
+                    (x * 5 + y * 3) % 256], axis=-1)
+    img[40:70, 15:30] = (250, 20, 40)
+    img = np.clip(img + r.normal(0, 6, img.shape), 0, 255).astype(np.uint8)
+    with tempfile.TemporaryDirectory() as tmp:
+        ppm, pgm, scans = (os.path.join(tmp, n) for n in ("in.ppm", "in.pgm", "scans.txt"))
+        Image.fromarray(img).save(ppm)
+        Image.fromarray(img).convert("L").save(pgm)
+        with open(scans, "w") as f:
+            f.write("0;\n1;\n2;\n")   # one sequential scan per component
+        for tag, src, args in (("420-tall-rst", ppm, ["-sample", "2x2", "-restart", "3B"]),
+                               ("411", ppm, ["-sample", "4x1"]),
+                               ("440", ppm, ["-sample", "1x2"]),
+                               ("2x4", ppm, ["-sample", "2x4", "-restart", "1"]),
+                               ("420-scans", ppm, ["-sample", "2x2", "-scans", scans]),
+                               ("grey-tall", pgm, [])):
+            name = f"jpeg-cj-{tag}.jpg"
+            subprocess.run(["cjpeg", "-quality", "85", *args, "-outfile", os.path.join(OUT, name), src], check=True)
+            record(name, W, H, 1 if src == pgm else 3, 8, None, (0, 0))
 
 
 # ---------------------------------------------------------------- TIFF

@@ -165,6 +165,44 @@ static size_t find_marker(const uint8_t *b, size_t n, int m)
     return 0;
 }
 
+/* A sequential file whose first scan holds every component is decoded as
+ * that scan arrives (image-jpeg.c): a scan after it is skipped as OpenCV
+ * does (libjpeg stops there: "EOI expected", and PIL refuses the file),
+ * its restart markers and stuffed bytes included, and the image stays the
+ * first scan's; one that never ends is a missing EOI. */
+static void jpeg_second_scan(void)
+{
+    effad_error e = { 0 };
+    size_t n;
+    uint8_t *orig = load("jpeg-cj-420-tall-rst.jpg", &n);
+    if (!orig) return;
+    const size_t sos = find_marker(orig, n, 0xDA), eoi = n - 2;
+    CHECK(sos > 0 && orig[eoi] == 0xFF && orig[eoi + 1] == 0xD9 && find_marker(orig, n, 0xD0) > sos);
+    effad_image want, got;
+    CHECK(image_decode(orig, n, &want, &e) == EFFAD_OK);
+    /* the file, its scan (with RST markers) again, then EOI */
+    uint8_t *b = malloc(2 * n);
+    memcpy(b, orig, eoi);
+    memcpy(b + eoi, orig + sos, eoi - sos);
+    size_t m = eoi + (eoi - sos);
+    b[m] = 0xFF; b[m + 1] = 0xD9;
+    CHECK(image_decode(b, m + 2, &got, &e) == EFFAD_OK);
+    CHECK(got.px && want.px && got.w == want.w && got.h == want.h && !memcmp(got.px, want.px, (size_t)want.w * want.h * 3));
+    image_free(&got);
+    /* the second scan's data garbled (past its 14-byte header, markers and
+     * stuffing kept, no new 0xFF made): the image is still the first's */
+    for (size_t i = eoi + 14; i < m; i += 7)
+        if (b[i] != 0xFF && b[i - 1] != 0xFF) b[i] = (uint8_t)((b[i] ^ 0x5A) & 0x7F);
+    CHECK(image_decode(b, m + 2, &got, &e) == EFFAD_OK);
+    CHECK(got.px && want.px && !memcmp(got.px, want.px, (size_t)want.w * want.h * 3));
+    image_free(&got);
+    CHECK_EQ_INT(decode_msg(b, m, &e), EFFAD_ERR_FORMAT);   /* no EOI after it */
+    CHECK_HAS(e.msg, "no EOI marker");
+    image_free(&want);
+    free(b);
+    free(orig);
+}
+
 static void jpeg_defects(void)
 {
     effad_error e = { 0 };
@@ -312,6 +350,7 @@ int main(void)
     for (size_t i = 0; i < sizeof fixtures / sizeof *fixtures; i++) prefixes_and_flips(fixtures[i]);
     png_defects();
     jpeg_defects();
+    jpeg_second_scan();
     other_defects();
     return check_done("test-image-corrupt");
 }
