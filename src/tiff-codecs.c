@@ -8,12 +8,33 @@
 
 enum { LZW_CLEAR = 256, LZW_EOI = 257, LZW_FIRST = 258, LZW_MAX = 4096 };
 
+/* Every string in the table has been written out before, whole: an entry
+ * is the previous code's string plus the byte written right after it. So
+ * an entry is where that string starts in the output and how long it is,
+ * and a code is emitted by copying from earlier output, as LZ77 does
+ * (instead of walking a chain of prefixes one byte at a time). Codes below
+ * 256 are their byte. */
 typedef struct {
-    uint16_t prefix[LZW_MAX];   /* the code this string extends */
+    size_t off[LZW_MAX];        /* where in out the string starts */
     uint16_t len[LZW_MAX];      /* its length in bytes */
-    uint8_t last[LZW_MAX];      /* its last byte */
-    uint8_t first[LZW_MAX];     /* its first byte */
 } lzw_table;
+
+/* out[at..at+len) from out[from..): from < at, the two may overlap (the
+ * code that defines itself copies a string that its own first byte ends),
+ * so byte order matters; room: out has `room` bytes from at on. */
+static void copy_back(uint8_t *out, size_t from, size_t at, size_t len, size_t room)
+{
+    uint8_t *d = out + at;
+    const uint8_t *s = out + from;
+    if (at - from >= 8 && len + 8 <= room) {
+        /* eight at a time: each piece's source lies wholly before it; the
+         * last may write up to 7 bytes past the string, inside out, where
+         * the next codes write over them */
+        for (size_t i = 0; i < len; i += 8) memcpy(d + i, s + i, 8);
+        return;
+    }
+    for (size_t i = 0; i < len; i++) d[i] = s[i];
+}
 
 effad_status tiff_lzw_decode(const uint8_t *in, size_t n, uint8_t *out, size_t out_bytes, effad_error *e)
 {
@@ -23,26 +44,42 @@ effad_status tiff_lzw_decode(const uint8_t *in, size_t n, uint8_t *out, size_t o
         return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "old-style (pre-TIFF 6.0, LSB-first) LZW");
     lzw_table *t = malloc(sizeof *t);
     if (!t) return effad_fail(e, EFFAD_ERR_NOMEM, "out of memory for the LZW table");
-    for (unsigned c = 0; c < 256; c++) {
-        t->prefix[c] = 0; t->len[c] = 1; t->last[c] = t->first[c] = (uint8_t)c;
-    }
+    for (unsigned c = 0; c < 256; c++) t->len[c] = 1;
     size_t bitpos = 0, done = 0, nbits = (uint64_t)n * 8 > SIZE_MAX ? SIZE_MAX : n * 8;
-    unsigned width = 9, next = LZW_FIRST;
+    uint64_t buf = 0;   /* cnt bits of the stream from its top, in[pos] next */
+    int cnt = 0;
+    size_t pos = 0;
+    unsigned width = 9, grow = 511, next = LZW_FIRST;   /* grow: the next at which width grows */
     int prev = -1;
+    size_t prev_at = 0, prev_len = 0;   /* where the previous code's string was written, and its length */
     effad_status st = EFFAD_OK;
     while (done < out_bytes) {
         if (nbits - bitpos < width) {
             st = effad_fail(e, EFFAD_ERR_FORMAT, "LZW data ended after %zu of %zu bytes", done, out_bytes);
             break;
         }
-        /* the code's at most 12 bits, MSB first, from the three bytes
-         * that hold them (a byte past the end, never needed, as 0) */
-        const size_t at = bitpos >> 3;
-        const uint32_t w24 = (uint32_t)in[at] << 16 | (at + 1 < n ? (uint32_t)in[at + 1] << 8 : 0) |
-                             (at + 2 < n ? in[at + 2] : 0);
-        const unsigned code = (w24 >> (24 - (bitpos & 7) - width)) & ((1u << width) - 1);
+        /* the code's at most 12 bits, MSB first, from a buffer topped up
+         * eight bytes at a time: the bytes counted go in below the cnt bits
+         * held, and the bits of the next ones below them are the bits the
+         * next load puts there, so they may stay (as in inflate.c, MSB
+         * first); past the end, zero bytes, never needed */
+        if (cnt < 12) {
+            if (n - pos >= 8) {
+                const uint8_t *q = in + pos;   /* one big-endian load where the compiler sees it */
+                const uint64_t v = (uint64_t)q[0] << 56 | (uint64_t)q[1] << 48 | (uint64_t)q[2] << 40 |
+                                   (uint64_t)q[3] << 32 | (uint64_t)q[4] << 24 | (uint64_t)q[5] << 16 |
+                                   (uint64_t)q[6] << 8 | q[7];
+                buf |= v >> cnt;
+                pos += (size_t)(63 - cnt) >> 3;
+                cnt |= 56;
+            } else
+                for (; cnt <= 56; cnt += 8) buf |= (uint64_t)(pos < n ? in[pos++] : 0) << (56 - cnt);
+        }
+        const unsigned code = (unsigned)(buf >> (64 - width));
+        buf <<= width;
+        cnt -= (int)width;
         bitpos += width;
-        if (code == LZW_CLEAR) { width = 9; next = LZW_FIRST; prev = -1; continue; }
+        if (code == LZW_CLEAR) { width = 9; grow = 511; next = LZW_FIRST; prev = -1; continue; }
         if (code == LZW_EOI) {
             st = effad_fail(e, EFFAD_ERR_FORMAT, "LZW data ended (EndOfInformation) after %zu of %zu bytes", done,
                             out_bytes);
@@ -53,6 +90,8 @@ effad_status tiff_lzw_decode(const uint8_t *in, size_t n, uint8_t *out, size_t o
                 st = effad_fail(e, EFFAD_ERR_FORMAT, "LZW code %u right after a Clear code", code);
                 break;
             }
+            prev_at = done;
+            prev_len = 1;
             out[done++] = (uint8_t)code;
             prev = (int)code;
             continue;
@@ -66,21 +105,21 @@ effad_status tiff_lzw_decode(const uint8_t *in, size_t n, uint8_t *out, size_t o
             break;
         }
         /* the new entry: the previous string plus the first byte of this
-         * one -- which, for the entry being defined by this very code
-         * (code == next), is the previous string's first byte */
-        t->prefix[next] = (uint16_t)prev;
-        t->len[next] = (uint16_t)(t->len[prev] + 1);
-        t->last[next] = code == next ? t->first[prev] : t->first[code];
-        t->first[next] = t->first[prev];
+         * one, which is written right after it -- so it is the output from
+         * the previous string on, one byte longer (and for the entry this
+         * very code defines, code == next, the copy below makes that byte
+         * the previous string's first, as it must be) */
+        t->off[next] = prev_at;
+        t->len[next] = (uint16_t)(prev_len + 1);
         next++;
         /* TIFF's "early change": the width grows one code before it must */
-        if (next + 1 >= (1u << width) && width < 12) width++;
-        /* the string, written back to front; a strip ends where it ends */
-        size_t len = t->len[code], take = len < out_bytes - done ? len : out_bytes - done;
-        for (unsigned c = code;; c = t->prefix[c]) {
-            if (--len < take) out[done + len] = t->last[c];
-            if (len == 0) break;
-        }
+        if (next >= grow && width < 12) grow = (1u << ++width) - 1;
+        /* the string; a strip ends where it ends */
+        const size_t len = t->len[code], room = out_bytes - done, take = len < room ? len : room;
+        if (code < 256) out[done] = (uint8_t)code;
+        else copy_back(out, t->off[code], done, take, room);
+        prev_at = done;
+        prev_len = len;
         done += take;
         prev = (int)code;
     }
