@@ -12,9 +12,11 @@
  * Memory: a sequential file whose first scan holds every component (what
  * cameras and encoders write) is turned into pixels as the scan goes, each
  * component kept only three MCU rows deep (the row being decoded and the
- * two the upsampler reads around the one it finishes); any other file
- * keeps whole planes until its last scan. A 48-megapixel 4:2:0 frame held
- * 72 MB of planes beside its 144 MB of pixels. */
+ * two the upsampler reads around the one it finishes). A progressive file
+ * keeps its coefficients until the last scan, then goes through the same
+ * three rows; only a sequential file with components in separate scans
+ * keeps whole planes. A 48-megapixel 4:2:0 frame held 72 MB of planes
+ * beside its 144 MB of pixels. */
 #include <stdlib.h>
 #include <string.h>
 #include "big-buffer.h"
@@ -312,10 +314,8 @@ static effad_status read_sof(jdec *d, const uint8_t *p, size_t len, size_t left)
     if (d->progressive)
         for (int i = 0; i < d->ncomp; i++) {
             jcomp *c = &d->comp[i];
-            size_t nb = (size_t)c->bw * (size_t)c->bh;
-            c->plane = big_buffer(nb * 64);   /* huge pages: big-buffer.h */
-            c->coef = big_zeroed(nb * 64, sizeof *c->coef);
-            if (!c->plane || !c->coef) return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");
+            c->coef = big_zeroed((size_t)c->bw * (size_t)c->bh * 64, sizeof *c->coef);   /* huge pages: big-buffer.h */
+            if (!c->coef) return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");
         }
     d->frame = 1;
     return EFFAD_OK;
@@ -655,16 +655,16 @@ static void upsample(const jdec *d, const jcomp *c, uint8_t *out, int y0, int y1
 }
 
 /* Progressive: every coefficient has arrived; dequantize and transform
- * each block into the component's plane. */
-static void idct_coefficients(const jdec *d, jcomp *c)
+ * block rows [by0, by1) of component c into its plane. */
+static void idct_coefficients(const jdec *d, jcomp *c, int by0, int by1)
 {
     size_t stride = (size_t)c->bw * 8;
     int32_t nat[64];
-    for (int by = 0; by < c->bh; by++)
+    for (int by = by0; by < by1; by++)
         for (int bx = 0; bx < c->bw; bx++) {
             const int16_t *blk = c->coef + ((size_t)by * (size_t)c->bw + (size_t)bx) * 64;
             for (int k = 0; k < 64; k++) nat[zigzag[k]] = (int32_t)blk[k] * (int32_t)c->q[k];
-            d->k->idct(nat, c->plane + (size_t)by * 8 * stride + (size_t)bx * 8, stride);
+            d->k->idct(nat, plane_row(c, by * 8) + (size_t)bx * 8, stride);
         }
 }
 
@@ -750,10 +750,22 @@ static effad_status finish(jdec *d)
         if (!d->comp[i].dc_done)
             return FAIL("component %d has no %s", d->comp[i].id, d->progressive ? "DC scan" : "scan");
     if (d->streamed) return EFFAD_OK;
-    if (d->progressive)
-        for (int i = 0; i < d->ncomp; i++) idct_coefficients(d, &d->comp[i]);
-    effad_status st = alloc_output(d);
-    if (st) return st;
+    effad_status st;
+    if (d->progressive) {
+        /* the coefficients to pixels an MCU row at a time, through the
+         * same three-row planes as a streamed scan */
+        if ((st = start_stream(d))) return st;
+        for (int m = 0; m < d->mcuy; m++) {
+            for (int i = 0; i < d->ncomp; i++) {
+                jcomp *c = &d->comp[i];
+                idct_coefficients(d, c, m * c->v, (m + 1) * c->v);
+            }
+            if (m > 0) emit_mcu_row(d, m - 1);
+        }
+        emit_mcu_row(d, d->mcuy - 1);
+        return EFFAD_OK;
+    }
+    if ((st = alloc_output(d))) return st;
     emit_rows(d, 0, d->h);
     return EFFAD_OK;
 }

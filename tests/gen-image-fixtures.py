@@ -344,8 +344,9 @@ def gen_jpeg():
 
 def gen_jpeg_cjpeg():
     """What PIL and OpenCV cannot write, by libjpeg-turbo's own cjpeg
-    (Debian libjpeg-turbo-progs): 4:1:1, 4:4:0 and 1x4 chroma, and a
-    sequential file with each component in a scan of its own. Tall enough
+    (Debian libjpeg-turbo-progs): 4:1:1, 4:4:0 and 2x4 chroma, a
+    sequential file with each component in a scan of its own, and tall
+    progressive ones. Tall enough
     (131 rows, 5-17 MCU rows) that a decoder keeping a few MCU rows at a
     time must reuse them several times over."""
     import subprocess
@@ -368,7 +369,10 @@ def gen_jpeg_cjpeg():
                                ("440", ppm, ["-sample", "1x2"]),
                                ("2x4", ppm, ["-sample", "2x4", "-restart", "1"]),
                                ("420-scans", ppm, ["-sample", "2x2", "-scans", scans]),
-                               ("grey-tall", pgm, [])):
+                               ("grey-tall", pgm, []),
+                               ("prog-420-tall", ppm, ["-sample", "2x2", "-progressive"]),
+                               ("prog-411-rst", ppm, ["-sample", "4x1", "-progressive", "-restart", "2B"]),
+                               ("prog-grey-tall", pgm, ["-progressive"])):
             name = f"jpeg-cj-{tag}.jpg"
             subprocess.run(["cjpeg", "-quality", "85", *args, "-outfile", os.path.join(OUT, name), src], check=True)
             record(name, W, H, 1 if src == pgm else 3, 8, None, (0, 0))
