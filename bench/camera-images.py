@@ -6,7 +6,8 @@ input, effad beside the Python references' own image code, in one run.
 
 A 4000x3000 (12-megapixel) frame -- a smooth field, stripes and sensor
 noise, numpy RandomState(5), the same bytes every run -- saved as a JPEG
-(PIL, quality 90, 4:2:0) and a PNG in DIR (default build/bench/camera).
+(PIL, quality 90, 4:2:0), a PNG and an LZW TIFF (PIL's libtiff, what
+machine-vision software often writes) in DIR (default build/bench/camera).
 Per image, for each preset and file:
   effad   `effad features` on a tiny network (tests/golden/tiny-tv-bn:
           decode, resize, crop and normalisation are nearly all of it),
@@ -19,6 +20,7 @@ Per image, for each preset and file:
           through PIL and torchvision; paper cv2.imread, cv2.resize to
           224x224, albumentations' normalisation -- in one interpreter,
           over the same N files.
+And effad's peak RSS for one image of each (`features`, ailia preset).
 Rounds alternate the two; the table gives the medians of each and of the
 paired ratio effad / Python (lower is faster), and is appended to
 DIR/../report.md when that exists. Both are single-threaded here (effad
@@ -45,7 +47,7 @@ import presets  # noqa: E402
 N = 6
 
 
-def make_frame(path_jpg, path_png):
+def make_frame(path_jpg, path_png, path_tif):
     rs = np.random.RandomState(5)
     h, w = 3000, 4000
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
@@ -56,10 +58,11 @@ def make_frame(path_jpg, path_png):
     im = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
     im.save(path_jpg, quality=90)
     im.save(path_png)
+    im.save(path_tif, compression="tiff_lzw")
 
 
 def copies(out, name, src, n):
-    d = os.path.join(out, f"{name}-{n}")
+    d = os.path.join(out, f"{name.replace(' ', '-')}-{n}")
     if not os.path.isdir(d):
         os.makedirs(d)
         for i in range(n):
@@ -72,6 +75,17 @@ def effad_run(effad, model, d, preset, out):
     subprocess.run([effad, "features", model, d, "--preprocess", preset, "-o", os.path.join(out, "f.csv"),
                     "--quiet"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - t
+
+
+def effad_rss_mb(effad, model, d, out):
+    """Peak RSS of one `features` process (its own rusage, from wait4)."""
+    p = subprocess.Popen([effad, "features", model, d, "--preprocess", "ailia", "-o", os.path.join(out, "f.csv"),
+                          "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode:
+        raise SystemExit(f"camera-images: effad features failed on {d}")
+    return ru.ru_maxrss / 1024.0
 
 
 def python_run(files, preset):
@@ -91,15 +105,16 @@ def main():
     import torch
     torch.set_num_threads(1)
     os.makedirs(a.out, exist_ok=True)
-    jpg, png = os.path.join(a.out, "frame.jpg"), os.path.join(a.out, "frame.png")
-    if not (os.path.exists(jpg) and os.path.exists(png)):
-        make_frame(jpg, png)
+    jpg, png, tif = (os.path.join(a.out, "frame." + x) for x in ("jpg", "png", "tif"))
+    if not all(os.path.exists(f) for f in (jpg, png, tif)):
+        make_frame(jpg, png, tif)
     model = os.path.join(a.out, "tiny.efm")
     subprocess.run([a.effad, "convert", "tests/golden/tiny-tv-bn/model.onnx", "-o", model], check=True,
                    stdout=subprocess.DEVNULL)
-    rows = []
-    for fmt, src in (("JPEG", jpg), ("PNG", png)):
+    rows, rss = [], {}
+    for fmt, src in (("JPEG", jpg), ("PNG", png), ("TIFF LZW", tif)):
         small, big = copies(a.out, fmt, src, N), copies(a.out, fmt, src, 2 * N)
+        rss[fmt] = effad_rss_mb(a.effad, model, copies(a.out, fmt, src, 1), a.out)
         files = [os.path.join(small, f) for f in sorted(os.listdir(small))]
         for preset in ("ailia", "mahalanobisad", "paper"):
             e, p, r = [], [], []
@@ -117,6 +132,8 @@ def main():
              "|---|---|---|---|---|---|"]
     for fmt, preset, te, tp, r, lo, hi in rows:
         lines.append(f"| {fmt} | {preset} | {te:.1f} | {tp:.1f} | {ref[preset]} | {r:.2f} ({lo:.2f}-{hi:.2f}) |")
+    lines += ["", "effad's peak RSS, `features` of one such file (ailia): " +
+              ", ".join(f"{fmt} {mb:.0f} MB" for fmt, mb in rss.items()) + "."]
     text = "\n".join(lines) + "\n"
     print(text)
     report = os.path.join(os.path.dirname(os.path.abspath(a.out)), "report.md")

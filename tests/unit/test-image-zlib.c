@@ -350,7 +350,7 @@ int main(void)
             for (int cut = 0; cut <= len; cut += 5)
                 CHECK_EQ_INT(crc32_update(crc32_update(0, p, (size_t)cut), p + cut, (size_t)(len - cut)), want);
         }
-    /* Adler-32 over the eight-byte steps and the 5552-byte runs, all
+    /* Adler-32 over the eight- and sixteen-byte steps (adler32-simd.h) and the 5552-byte runs, all
      * bytes 0xFF (the largest sums) and random, whole and in pieces */
     {
         const size_t big = 3 * 5552 + 77;
