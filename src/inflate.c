@@ -277,7 +277,20 @@ static effad_status inflate_codes(inflater *z)
             if (n == cap) goto too_much;
             out[n++] = (uint8_t)sym;
             /* Literals come in runs where an image is noisy: the next one
-             * from the bits left, when its code is in the fast table */
+             * from the bits left, when its code is in the fast table.
+             * Away from the input's end and the output's (no padding bits
+             * in the buffer, room for more literals than it holds bits),
+             * without testing for either. */
+            if (!b->pad && cap - n >= 64) {
+                while (b->cnt >= FAST_BITS) {
+                    const int f = z->lit.fast[b->buf & ((1u << FAST_BITS) - 1)];
+                    if (!f || (f & 511) >= 256) break;
+                    b->buf >>= f >> 9;
+                    b->cnt -= f >> 9;
+                    out[n++] = (uint8_t)(f & 511);
+                }
+                continue;
+            }
             while (b->cnt >= FAST_BITS) {
                 const int f = z->lit.fast[b->buf & ((1u << FAST_BITS) - 1)];
                 if (!f || (f & 511) >= 256) break;
