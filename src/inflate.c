@@ -195,8 +195,19 @@ typedef struct {
     uint8_t *out;
     size_t cap, len;
     huff lit, dist;
+    /* lit.fast's literals alone: the code's length << 8 | the byte, 0 for
+     * anything else -- one test a literal in a run of them */
+    uint16_t lit_only[1 << FAST_BITS];
     effad_error *e;
 } inflater;
+
+static void build_lit_only(inflater *z)
+{
+    for (int i = 0; i < 1 << FAST_BITS; i++) {
+        const int f = z->lit.fast[i];
+        z->lit_only[i] = (uint16_t)(f && (f & 511) < 256 ? (f >> 9) << 8 | (f & 255) : 0);
+    }
+}
 
 #define TRUNC(z) effad_fail((z)->e, EFFAD_ERR_FORMAT, "deflate data truncated")
 
@@ -236,6 +247,7 @@ static effad_status read_dynamic(inflater *z)
         return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: literal/length code: %s", why);
     if ((why = huff_build(&z->dist, lens + hlit, hdist, CODE_DIST)))
         return effad_fail(z->e, EFFAD_ERR_FORMAT, "deflate: distance code: %s", why);
+    build_lit_only(z);
     return EFFAD_OK;
 }
 
@@ -247,6 +259,7 @@ static void build_fixed(inflater *z)
     for (int i = 256; i < 280; i++) lens[i] = 7;
     for (int i = 280; i < 288; i++) lens[i] = 8;
     huff_build(&z->lit, lens, 288, CODE_LITLEN);
+    build_lit_only(z);
     /* 32 five-bit codes make a complete set; 30 and 31 are refused when
      * decoded, as RFC 1951 says they never occur. */
     for (int i = 0; i < 32; i++) lens[i] = 5;
@@ -283,11 +296,11 @@ static effad_status inflate_codes(inflater *z)
              * without testing for either. */
             if (!b->pad && cap - n >= 64) {
                 while (b->cnt >= FAST_BITS) {
-                    const int f = z->lit.fast[b->buf & ((1u << FAST_BITS) - 1)];
-                    if (!f || (f & 511) >= 256) break;
-                    b->buf >>= f >> 9;
-                    b->cnt -= f >> 9;
-                    out[n++] = (uint8_t)(f & 511);
+                    const unsigned g = z->lit_only[b->buf & ((1u << FAST_BITS) - 1)];
+                    if (!g) break;
+                    b->buf >>= g >> 8;
+                    b->cnt -= (int)(g >> 8);
+                    out[n++] = (uint8_t)g;
                 }
                 continue;
             }
