@@ -20,7 +20,8 @@ Per image, for each preset and file:
           through PIL and torchvision; paper cv2.imread, cv2.resize to
           224x224, albumentations' normalisation -- in one interpreter,
           over the same N files.
-And effad's peak RSS for one image of each (`features`, ailia preset).
+And effad's peak RSS for one image of each (`features`, ailia preset),
+where GNU time is installed.
 Rounds alternate the two; the table gives the medians of each and of the
 paired ratio effad / Python (lower is faster), and is appended to
 DIR/../report.md when that exists. Both are single-threaded here (effad
@@ -78,14 +79,15 @@ def effad_run(effad, model, d, preset, out):
 
 
 def effad_rss_mb(effad, model, d, out):
-    """Peak RSS of one `features` process (its own rusage, from wait4)."""
-    p = subprocess.Popen([effad, "features", model, d, "--preprocess", "ailia", "-o", os.path.join(out, "f.csv"),
-                          "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, ru = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode:
-        raise SystemExit(f"camera-images: effad features failed on {d}")
-    return ru.ru_maxrss / 1024.0
+    """Peak RSS of one `features` process, by GNU time (Debian package
+    `time`), None without it. Not this interpreter's wait4: a child forked
+    from it counts the parent's pages (torch's ~900 MB) in its maximum."""
+    if not os.path.exists("/usr/bin/time"):
+        return None
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", effad, "features", model, d, "--preprocess", "ailia", "-o",
+                        os.path.join(out, "f.csv"), "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True, check=True)
+    return int(r.stderr.strip().splitlines()[-1]) / 1024.0
 
 
 def python_run(files, preset):
@@ -132,8 +134,9 @@ def main():
              "|---|---|---|---|---|---|"]
     for fmt, preset, te, tp, r, lo, hi in rows:
         lines.append(f"| {fmt} | {preset} | {te:.1f} | {tp:.1f} | {ref[preset]} | {r:.2f} ({lo:.2f}-{hi:.2f}) |")
-    lines += ["", "effad's peak RSS, `features` of one such file (ailia): " +
-              ", ".join(f"{fmt} {mb:.0f} MB" for fmt, mb in rss.items()) + "."]
+    if None not in rss.values():
+        lines += ["", "effad's peak RSS, `features` of one such file (ailia preset): " +
+                  ", ".join(f"{fmt} {mb:.0f} MB" for fmt, mb in rss.items()) + "."]
     text = "\n".join(lines) + "\n"
     print(text)
     report = os.path.join(os.path.dirname(os.path.abspath(a.out)), "report.md")
