@@ -673,7 +673,7 @@ static void idct_coefficients(const jdec *d, jcomp *c, int by0, int by1)
 /* The output and the band scratch, once the pixels are about to come. */
 static effad_status alloc_output(jdec *d)
 {
-    effad_status st = image_alloc(d->img, d->w, d->h, d->ncomp, 8, "JPEG", d->e);
+    effad_status st = image_alloc_unzeroed(d->img, d->w, d->h, d->ncomp, 8, "JPEG", d->e);   /* emit_rows writes every row */
     if (st) return st;
     if (!(d->full = malloc((size_t)JPEG_BAND * (size_t)d->w * (size_t)d->ncomp)))
         return effad_fail(d->e, EFFAD_ERR_NOMEM, "out of memory");

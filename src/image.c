@@ -8,8 +8,9 @@
 #include "big-buffer.h"
 #include "image.h"
 
-effad_status image_alloc(effad_image *img, int w, int h, int channels, int bit_depth,
-                         const char *fmt, effad_error *e)
+/* image_alloc and image_alloc_unzeroed: the checks, then zeroed or not. */
+static effad_status alloc_px(effad_image *img, int w, int h, int channels, int bit_depth, const char *fmt, int zeroed,
+                             effad_error *e)
 {
     memset(img, 0, sizeof *img);
     if (w <= 0 || h <= 0)
@@ -20,13 +21,25 @@ effad_status image_alloc(effad_image *img, int w, int h, int channels, int bit_d
     size_t bytes = (size_t)w * (size_t)h * (size_t)channels * (bit_depth == 16 ? 2 : 1);
     /* a camera image is tens of MB written once in full: on huge pages its
      * first touch costs 512 times fewer faults (big-buffer.h) */
-    img->px = big_zeroed(bytes, 1);
+    img->px = zeroed ? big_zeroed(bytes, 1) : big_buffer(bytes);
     if (!img->px) return effad_fail(e, EFFAD_ERR_NOMEM, "%s: out of memory for %zu bytes", fmt, bytes);
     img->w = w;
     img->h = h;
     img->channels = channels;
     img->bit_depth = bit_depth;
     return EFFAD_OK;
+}
+
+effad_status image_alloc(effad_image *img, int w, int h, int channels, int bit_depth,
+                         const char *fmt, effad_error *e)
+{
+    return alloc_px(img, w, h, channels, bit_depth, fmt, 1, e);
+}
+
+effad_status image_alloc_unzeroed(effad_image *img, int w, int h, int channels, int bit_depth, const char *fmt,
+                                  effad_error *e)
+{
+    return alloc_px(img, w, h, channels, bit_depth, fmt, 0, e);
 }
 
 void image_free(effad_image *img)

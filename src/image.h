@@ -204,5 +204,11 @@ effad_status image_decode_tiff(const uint8_t *b, size_t n, effad_image *img, eff
  * allocates img->px zeroed. `fmt` names the format in messages. */
 effad_status image_alloc(effad_image *img, int w, int h, int channels, int bit_depth,
                          const char *fmt, effad_error *e);
+/* The same, not zeroed, for a decoder that writes every sample before it
+ * succeeds (JPEG): the pages are committed as the rows come, so a frame
+ * header that promises more than its data holds costs only what the data
+ * fills, and nothing is cleared twice. */
+effad_status image_alloc_unzeroed(effad_image *img, int w, int h, int channels, int bit_depth, const char *fmt,
+                                  effad_error *e);
 
 #endif
