@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "efm-format.h"
 #include "gauss-format.h"
+#include "image.h"
 #include "pixel-kernels.h"
 #include "version.h"
 
@@ -37,5 +38,13 @@ int cmd_version(int argc, char **argv)
     }
     printf("\n");
     printf("  images  %s\n", pixel_kernels_best()->name);
+    uint64_t max;
+    image_limit_source why;
+    effad_error le = { 0 };
+    if (image_max_pixels(&max, &why, &le)) printf("  largest image: %s\n", le.msg);
+    else
+        printf("  largest image %.1f megapixels (%s)\n", (double)max / 1e6,
+               why == IMAGE_LIMIT_ENV ? "EFFAD_MAX_PIXELS" : why == IMAGE_LIMIT_MEMORY ? "an eighth of this machine's memory"
+                                                                                     : "the build's limit");
     return k ? 0 : 1;
 }

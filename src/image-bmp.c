@@ -40,8 +40,8 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
     int top_down = h < 0;
     if (top_down) h = -h;
     if (w <= 0 || h <= 0) return effad_fail(e, EFFAD_ERR_FORMAT, "bad dimensions %lldx%lld", w, h);
-    if ((uint64_t)w * (uint64_t)h > IMAGE_MAX_PIXELS)
-        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%lldx%lld is more than %u pixels", w, h, IMAGE_MAX_PIXELS);
+    effad_status sz = image_size_check((uint64_t)w, (uint64_t)h, e);
+    if (sz) return sz;
 
     /* Where each channel comes from within a 32-bit pixel: byte indices. */
     int ri = 2, gi = 1, bi = 0, ai = -1;

@@ -275,8 +275,8 @@ static effad_status read_sof(jdec *d, const uint8_t *p, size_t len, size_t left)
     if (d->ncomp != 1 && d->ncomp != 3)
         return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "%d components (only grey and YCbCr/RGB)", d->ncomp);
     if (len < 6 + 3 * (size_t)d->ncomp) return FAIL("SOF: segment too short");
-    if ((uint64_t)d->w * (uint64_t)d->h > IMAGE_MAX_PIXELS)
-        return effad_fail(d->e, EFFAD_ERR_UNSUPPORTED, "%dx%d is more than %u pixels", d->w, d->h, IMAGE_MAX_PIXELS);
+    effad_status sz = image_size_check((uint64_t)d->w, (uint64_t)d->h, d->e);
+    if (sz) return sz;
     d->hmax = d->vmax = 1;
     for (int i = 0; i < d->ncomp; i++) {
         jcomp *c = &d->comp[i];

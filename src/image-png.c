@@ -232,11 +232,7 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
             if (seen_ihdr) { st = effad_fail(e, EFFAD_ERR_FORMAT, "second IHDR chunk"); goto done; }
             seen_ihdr = 1;
             if ((st = read_ihdr(&p, data, len, e))) goto done;
-            if ((uint64_t)p.w * p.h > IMAGE_MAX_PIXELS) {
-                st = effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%ux%u is more than %u pixels", (unsigned)p.w,
-                                (unsigned)p.h, IMAGE_MAX_PIXELS);
-                goto done;
-            }
+            if ((st = image_size_check(p.w, p.h, e))) goto done;
         } else if (!strcmp(type, "PLTE")) {
             if (len % 3 || len == 0 || len > 768) {
                 st = effad_fail(e, EFFAD_ERR_FORMAT, "PLTE of %u bytes (need 3..768, a multiple of 3)", (unsigned)len);

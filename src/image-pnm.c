@@ -54,8 +54,8 @@ static effad_status decode(const uint8_t *b, size_t n, effad_image *img, effad_e
     if (w < 0 || h < 0 || maxval < 0) return effad_fail(e, EFFAD_ERR_FORMAT, "bad number in header");
     if (w == 0 || h == 0) return effad_fail(e, EFFAD_ERR_FORMAT, "bad dimensions %ldx%ld", w, h);
     if (maxval < 1 || maxval > 65535) return effad_fail(e, EFFAD_ERR_FORMAT, "maxval %ld not in 1..65535", maxval);
-    if ((uint64_t)w * (uint64_t)h > IMAGE_MAX_PIXELS)
-        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%ldx%ld is more than %u pixels", w, h, IMAGE_MAX_PIXELS);
+    effad_status sz = image_size_check((uint64_t)w, (uint64_t)h, e);
+    if (sz) return sz;
     if (!ascii) {
         if (c.pos >= n || !is_space(b[c.pos])) return effad_fail(e, EFFAD_ERR_FORMAT, "header not ended by whitespace");
         c.pos++;   /* exactly one whitespace byte before binary data */

@@ -206,8 +206,7 @@ static effad_status check_layout(const tfile *f, tdir *d, tlayout *L)
     effad_status st;
     if ((st = get1(f, d, T_WIDTH, 0, 1, &L->w)) || (st = get1(f, d, T_HEIGHT, 0, 1, &L->h))) return st;
     if (L->w == 0 || L->h == 0) return FAIL("bad dimensions %ux%u", L->w, L->h);
-    if ((uint64_t)L->w * L->h > IMAGE_MAX_PIXELS)
-        return UNSUPPORTED("%ux%u is more than %u pixels", L->w, L->h, IMAGE_MAX_PIXELS);
+    if ((st = image_size_check(L->w, L->h, f->e))) return st;
     if ((st = check_samples(f, d, L))) return st;
     if ((st = get1(f, d, T_COMPRESSION, 1, 0, &L->compression)) || (st = get1(f, d, T_PREDICTOR, 1, 0, &L->predictor)))
         return st;

@@ -82,8 +82,8 @@
  * leaves the pixels as stored; image_load_rgb8 turns them as the chosen
  * reader would (image_orient_rule below).
  *
- * Limits: every decoder refuses more than IMAGE_MAX_PIXELS pixels before
- * allocating, with overflow-safe size arithmetic, so a small hostile file
+ * Limits: every decoder refuses more than IMAGE_MAX_PIXELS pixels (or the
+ * fewer this machine allows: image_size_check below) before allocating, with overflow-safe size arithmetic, so a small hostile file
  * cannot ask for gigabytes (PNG's inflate also stops at the exact raw size
  * IHDR implies -- no decompression bombs; a TIFF strip or tile must be able
  * to decode to its size with its codec's best ratio, and a JPEG frame needs
@@ -97,6 +97,22 @@
 #include "effad.h"
 
 #define IMAGE_MAX_PIXELS (1u << 28)
+
+/* The most pixels an image may have here, by the first rule that is
+ * smaller than IMAGE_MAX_PIXELS: the environment's EFFAD_MAX_PIXELS, else
+ * an eighth of the machine's memory in pixels (its RGB then takes at most
+ * 3/8 of it, the file and the preset's buffers beside it), so that a
+ * board with little memory refuses a frame it cannot hold by name instead
+ * of being killed by the kernel halfway through: 512 MB allows 67
+ * megapixels, 256 MB 33; where the system does not say, the build's
+ * limit. Every decoder asks image_size_check before it allocates. */
+#define IMAGE_MEMORY_SHARE 8
+typedef enum image_limit_source { IMAGE_LIMIT_BUILD, IMAGE_LIMIT_ENV, IMAGE_LIMIT_MEMORY } image_limit_source;
+effad_status image_max_pixels(uint64_t *max, image_limit_source *why, effad_error *e);
+/* EFFAD_OK when a w x h image is within image_max_pixels; else
+ * EFFAD_ERR_UNSUPPORTED saying which limit it passes (a malformed
+ * EFFAD_MAX_PIXELS: EFFAD_ERR_ARG). */
+effad_status image_size_check(uint64_t w, uint64_t h, effad_error *e);
 /* image_load stops reading a file (a FIFO or device may never end) here:
  * IMAGE_MAX_PIXELS at 8 bytes each, plus room for headers. */
 #define IMAGE_MAX_FILE_BYTES (((uint64_t)IMAGE_MAX_PIXELS << 3) + ((uint64_t)1 << 24))
@@ -200,8 +216,8 @@ effad_status image_decode_bmp(const uint8_t *b, size_t n, effad_image *img, effa
 effad_status image_decode_jpeg(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
 effad_status image_decode_tiff(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
 
-/* Shared by the decoders: checks w, h against IMAGE_MAX_PIXELS and
- * allocates img->px zeroed. `fmt` names the format in messages. */
+/* Shared by the decoders: checks w, h (image_size_check) and allocates
+ * img->px zeroed. `fmt` names the format in messages. */
 effad_status image_alloc(effad_image *img, int w, int h, int channels, int bit_depth,
                          const char *fmt, effad_error *e);
 /* The same, not zeroed, for a decoder that writes every sample before it

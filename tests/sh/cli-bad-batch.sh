@@ -68,4 +68,24 @@ grep -q "warning: $T/mv/test/odd/cut.png: PNG: .*(left out)" "$T/err" || bad "ev
 grep -q "\"errors\":\[{\"file\":\"$T/mv/test/odd/cut.png\",\"error\":\"PNG: " "$T/rep/report.json" ||
     bad "eval: report.json does not list the bad image: $(cat "$T/rep/report.json")"
 [ "$(grep -c png "$T/rep/scores.csv")" -eq 4 ] || bad "eval: scores.csv is not the 4 scored images"
+
+# --- an image larger than this machine allows (image.h, EFFAD_MAX_PIXELS):
+# an error record naming the file and the limit, the others scored
+mkdir "$T/big"
+cp $I/png-c2-d8.png "$T/big/small.png"                        # 19x13 = 247 pixels
+cp $I/jpeg-420.jpg "$T/big/large.jpg"                         # 45x29 = 1305
+EFFAD_MAX_PIXELS=1000 effad score "$T/a.gauss" "$T/m.efm" "$T/big" --json >"$T/b.jsonl" 2>"$T/err"
+rc=$?
+[ $rc -eq 4 ] || bad "score of an image above EFFAD_MAX_PIXELS: exit status $rc (want 4): $(cat "$T/err")"
+grep -q "{\"file\":\"$T/big/large.jpg\",\"error\":\"JPEG: 45x29 is more than the 1000 pixels EFFAD_MAX_PIXELS allows\"}" "$T/b.jsonl" ||
+    bad "score: no error record naming the limit: $(cat "$T/b.jsonl")"
+[ "$(grep -c '"score":' "$T/b.jsonl")" -eq 1 ] || bad "score: the small image was not scored: $(cat "$T/b.jsonl")"
+EFFAD_MAX_PIXELS=lots effad features "$T/m.efm" "$T/big/small.png" -o "$T/f.csv" --quiet 2>"$T/err" &&
+    bad "features with EFFAD_MAX_PIXELS=lots succeeded"
+grep -q "small.png: PNG: EFFAD_MAX_PIXELS='lots': not a positive whole number" "$T/err" ||
+    bad "features: a malformed EFFAD_MAX_PIXELS is not named: $(cat "$T/err")"
+[ -e "$T/f.csv" ] && bad "features wrote its output after failing"
+EFFAD_MAX_PIXELS=12000000 effad --version | grep -qx "  largest image 12.0 megapixels (EFFAD_MAX_PIXELS)" ||
+    bad "--version does not show EFFAD_MAX_PIXELS: $(EFFAD_MAX_PIXELS=12000000 effad --version)"
+effad --version | grep -q "^  largest image [0-9.]* megapixels (" || bad "--version does not show the image limit"
 exit $fail
