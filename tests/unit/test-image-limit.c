@@ -2,7 +2,6 @@
  * holds every decoder to it exactly, a malformed value is refused by name,
  * one above the build's limit changes nothing, and without it the limit
  * is the build's or an eighth of the machine's memory, whichever is less. */
-#define _POSIX_C_SOURCE 200809L
 #include <unistd.h>
 #include "image-test-util.h"
 
