@@ -83,8 +83,9 @@
  * reader would (image_orient_rule below).
  *
  * Limits: every decoder refuses more than IMAGE_MAX_PIXELS pixels (or the
- * fewer this machine allows: image_size_check below) before allocating, with overflow-safe size arithmetic, so a small hostile file
- * cannot ask for gigabytes (PNG's inflate also stops at the exact raw size
+ * fewer this machine allows: image_size_check below) before allocating,
+ * with overflow-safe size arithmetic, so a small hostile file cannot ask
+ * for gigabytes (PNG's inflate also stops at the exact raw size
  * IHDR implies -- no decompression bombs; a TIFF strip or tile must be able
  * to decode to its size with its codec's best ratio, and a JPEG frame needs
  * at least a bit of scan data per block, both checked before allocating).
@@ -113,6 +114,7 @@ effad_status image_max_pixels(uint64_t *max, image_limit_source *why, effad_erro
  * EFFAD_ERR_UNSUPPORTED saying which limit it passes (a malformed
  * EFFAD_MAX_PIXELS: EFFAD_ERR_ARG). */
 effad_status image_size_check(uint64_t w, uint64_t h, effad_error *e);
+
 /* image_load stops reading a file (a FIFO or device may never end) here:
  * IMAGE_MAX_PIXELS at 8 bytes each, plus room for headers. */
 #define IMAGE_MAX_FILE_BYTES (((uint64_t)IMAGE_MAX_PIXELS << 3) + ((uint64_t)1 << 24))
