@@ -41,10 +41,13 @@ int cmd_version(int argc, char **argv)
     uint64_t max;
     image_limit_source why;
     effad_error le = { 0 };
-    if (image_max_pixels(&max, &why, &le)) printf("  largest image: %s\n", le.msg);
-    else
-        printf("  largest image %.1f megapixels (%s)\n", (double)max / 1e6,
-               why == IMAGE_LIMIT_ENV ? "EFFAD_MAX_PIXELS" : why == IMAGE_LIMIT_MEMORY ? "an eighth of this machine's memory"
-                                                                                     : "the build's limit");
+    if (image_max_pixels(&max, &why, &le)) {
+        printf("  largest image: %s\n", le.msg);
+    } else {
+        const char *by = why == IMAGE_LIMIT_ENV      ? "EFFAD_MAX_PIXELS"
+                         : why == IMAGE_LIMIT_MEMORY ? "an eighth of this machine's memory"
+                                                     : "the build's limit";
+        printf("  largest image %.1f megapixels (%s)\n", (double)max / 1e6, by);
+    }
     return k ? 0 : 1;
 }
