@@ -1,5 +1,7 @@
 /* le.h -- little-endian field access, byte by byte, so that files written
- * on one host read the same on any other (including big-endian ones). */
+ * on one host read the same on any other (including big-endian ones); and
+ * the one big-endian word the bit readers of MSB-first streams (JPEG's
+ * entropy-coded data, TIFF's LZW codes) load eight bytes at a time. */
 #ifndef EFFAD_LE_H
 #define EFFAD_LE_H
 
@@ -14,6 +16,15 @@ static inline uint32_t le_u32(const uint8_t *p)
 static inline uint64_t le_u64(const uint8_t *p)
 {
     return (uint64_t)le_u32(p) | (uint64_t)le_u32(p + 4) << 32;
+}
+
+/* Written as one expression of shifts, which compilers turn into a load
+ * and a byte swap; a loop that shifts a byte in at a time they kept as
+ * eight loads (TIFF LZW: 350M instructions of a 12-MP frame's 2,283M). */
+static inline uint64_t be_u64(const uint8_t *p)
+{
+    return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
+           (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | p[7];
 }
 
 static inline float le_f32(const uint8_t *p)

@@ -22,6 +22,7 @@
 #include "big-buffer.h"
 #include "exif.h"
 #include "image.h"
+#include "le.h"
 #include "pixel-kernels.h"
 
 /* ------------------------------------------------------------- structs */
@@ -109,8 +110,7 @@ static void refill(jdec *d)
      * entropy-coded data holds one rarely): the same bytes the loop below
      * would take, one at a time. */
     if (!d->at_marker && d->n - d->pos >= 8 && d->cnt <= 56) {
-        uint64_t v = 0;
-        for (int i = 0; i < 8; i++) v = v << 8 | d->b[d->pos + i];
+        const uint64_t v = be_u64(d->b + d->pos);
         /* no byte of ~v is zero <=> no byte of v is 0xFF */
         const uint64_t inv = ~v;
         if (!((inv - 0x0101010101010101u) & ~inv & 0x8080808080808080u)) {

@@ -15,8 +15,10 @@ static effad_status alloc_px(effad_image *img, int w, int h, int channels, int b
     memset(img, 0, sizeof *img);
     if (w <= 0 || h <= 0)
         return effad_fail(e, EFFAD_ERR_FORMAT, "%s: bad dimensions %dx%d", fmt, w, h);
-    effad_status sz = image_size_check((uint64_t)w, (uint64_t)h, e);
-    if (sz) { effad_error_prefix(e, fmt); return sz; }
+    /* the decoder has held w x h to this machine's limit (image_size_check)
+     * before anything was allocated; this is the build's, for the sizes below */
+    if ((uint64_t)w * (uint64_t)h > IMAGE_MAX_PIXELS)
+        return effad_fail(e, EFFAD_ERR_UNSUPPORTED, "%s: %dx%d is more than %u pixels", fmt, w, h, IMAGE_MAX_PIXELS);
     /* <= 2^28 pixels * 4 channels * 2 bytes = 2^31: fits size_t anywhere we run */
     size_t bytes = (size_t)w * (size_t)h * (size_t)channels * (bit_depth == 16 ? 2 : 1);
     /* a camera image is tens of MB written once in full: on huge pages its

@@ -218,8 +218,8 @@ effad_status image_decode_bmp(const uint8_t *b, size_t n, effad_image *img, effa
 effad_status image_decode_jpeg(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
 effad_status image_decode_tiff(const uint8_t *b, size_t n, effad_image *img, effad_error *e);
 
-/* Shared by the decoders: checks w, h (image_size_check) and allocates
- * img->px zeroed. `fmt` names the format in messages. */
+/* Shared by the decoders, after their image_size_check: checks w, h
+ * against IMAGE_MAX_PIXELS and allocates img->px zeroed. `fmt` names the format in messages. */
 effad_status image_alloc(effad_image *img, int w, int h, int channels, int bit_depth,
                          const char *fmt, effad_error *e);
 /* The same, not zeroed, for a decoder that writes every sample before it

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "checksum.h"
 #include "le.h"
+#include "lz-copy.h"
 #include "zlib.h"
 
 /* ------------------------------------------------------------ bit input */
@@ -334,18 +335,7 @@ static effad_status inflate_codes(inflater *z)
             break;
         }
         if (len > cap - n) goto too_much;
-        uint8_t *d = out + n;
-        const uint8_t *s = d - dist;
-        if (dist >= 8 && len + 8 <= cap - n) {
-            /* eight at a time: each piece's source lies wholly before it;
-             * the last may write up to 7 bytes past the match, inside the
-             * output, where the next symbols write over them */
-            for (size_t i = 0; i < len; i += 8) memcpy(d + i, s + i, 8);
-        } else if (dist == 1) {
-            memset(d, *s, len);
-        } else {
-            for (size_t i = 0; i < len; i++) d[i] = s[i];   /* overlapping: byte order matters */
-        }
+        lz_copy(out + n, dist, len, cap - n);
         n += len;
     }
 done:

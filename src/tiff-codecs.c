@@ -2,6 +2,8 @@
  * tiff-codecs.h. From the TIFF 6.0 specification, sections 9, 13, 14. */
 #include <stdlib.h>
 #include <string.h>
+#include "le.h"
+#include "lz-copy.h"
 #include "tiff-codecs.h"
 
 /* ------------------------------------------------------------------ LZW */
@@ -18,23 +20,6 @@ typedef struct {
     size_t off[LZW_MAX];        /* where in out the string starts */
     uint16_t len[LZW_MAX];      /* its length in bytes */
 } lzw_table;
-
-/* out[at..at+len) from out[from..): from < at, the two may overlap (the
- * code that defines itself copies a string that its own first byte ends),
- * so byte order matters; room: out has `room` bytes from at on. */
-static void copy_back(uint8_t *out, size_t from, size_t at, size_t len, size_t room)
-{
-    uint8_t *d = out + at;
-    const uint8_t *s = out + from;
-    if (at - from >= 8 && len + 8 <= room) {
-        /* eight at a time: each piece's source lies wholly before it; the
-         * last may write up to 7 bytes past the string, inside out, where
-         * the next codes write over them */
-        for (size_t i = 0; i < len; i += 8) memcpy(d + i, s + i, 8);
-        return;
-    }
-    for (size_t i = 0; i < len; i++) d[i] = s[i];
-}
 
 effad_status tiff_lzw_decode(const uint8_t *in, size_t n, uint8_t *out, size_t out_bytes, effad_error *e)
 {
@@ -65,11 +50,7 @@ effad_status tiff_lzw_decode(const uint8_t *in, size_t n, uint8_t *out, size_t o
          * first); past the end, zero bytes, never needed */
         if (cnt < 12) {
             if (n - pos >= 8) {
-                const uint8_t *q = in + pos;   /* one big-endian load where the compiler sees it */
-                const uint64_t v = (uint64_t)q[0] << 56 | (uint64_t)q[1] << 48 | (uint64_t)q[2] << 40 |
-                                   (uint64_t)q[3] << 32 | (uint64_t)q[4] << 24 | (uint64_t)q[5] << 16 |
-                                   (uint64_t)q[6] << 8 | q[7];
-                buf |= v >> cnt;
+                buf |= be_u64(in + pos) >> cnt;
                 pos += (size_t)(63 - cnt) >> 3;
                 cnt |= 56;
             } else
@@ -117,7 +98,7 @@ effad_status tiff_lzw_decode(const uint8_t *in, size_t n, uint8_t *out, size_t o
         /* the string; a strip ends where it ends */
         const size_t len = t->len[code], room = out_bytes - done, take = len < room ? len : room;
         if (code < 256) out[done] = (uint8_t)code;
-        else copy_back(out, t->off[code], done, take, room);
+        else lz_copy(out + done, done - t->off[code], take, room);
         prev_at = done;
         prev_len = len;
         done += take;

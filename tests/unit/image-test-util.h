@@ -25,6 +25,26 @@ static inline uint8_t *slurp(const char *path, size_t *n)
     return b;
 }
 
+/* A PNG's IDAT data joined (malloc'd, *zn bytes; the zlib stream its
+ * encoder made), and where its first IDAT chunk starts (*first, 0 if none). */
+static inline uint8_t *png_idat_joined(const uint8_t *png, size_t n, size_t *zn, size_t *first)
+{
+    uint8_t *z = malloc(n ? n : 1);
+    *zn = 0;
+    *first = 0;
+    for (size_t pos = 8; z && pos + 12 <= n;) {
+        const size_t len = (size_t)png[pos] << 24 | (size_t)png[pos + 1] << 16 | (size_t)png[pos + 2] << 8 | png[pos + 3];
+        if (len > n - pos - 12) break;
+        if (!memcmp(png + pos + 4, "IDAT", 4)) {
+            if (!*first) *first = pos;
+            memcpy(z + *zn, png + pos + 8, len);
+            *zn += len;
+        }
+        pos += len + 12;
+    }
+    return z;
+}
+
 /* -------------------------------------------------- hostile-input helpers */
 #define IMAGE_FIXTURES "tests/data/images/"
 

@@ -64,14 +64,8 @@ static uint8_t *make_png(int w, int h, int ctype, int depth, const uint8_t *raw,
  * empty piece and a chunk between pieces must give the same pixels. */
 static uint8_t *recut_idat(const uint8_t *orig, size_t n, size_t size, size_t *out_n)
 {
-    uint8_t *z = malloc(n), *b = malloc(n * 40 + 256);
-    size_t zn = 0, first = 0;
-    for (size_t pos = 8; pos + 12 <= n; pos += be32(orig + pos) + 12)
-        if (!memcmp(orig + pos + 4, "IDAT", 4)) {
-            if (!first) first = pos;
-            memcpy(z + zn, orig + pos + 8, be32(orig + pos));
-            zn += be32(orig + pos);
-        }
+    size_t zn, first;
+    uint8_t *z = png_idat_joined(orig, n, &zn, &first), *b = malloc(n * 40 + 256);
     memcpy(b, orig, first);   /* signature, IHDR and whatever came before the data */
     size_t o = first, k = 0;
     for (size_t at = 0; at < zn; k++) {

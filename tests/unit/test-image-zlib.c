@@ -189,14 +189,9 @@ static void inflate_in_pieces(const uint8_t *z, size_t zn, const uint8_t *want, 
  * stored, fixed and dynamic blocks. */
 static uint8_t *fixture_idat(const char *name, size_t *zn)
 {
-    size_t n;
-    uint8_t *b = slurp(name, &n), *z = malloc(n);
-    *zn = 0;
-    for (size_t pos = 8; b && pos + 12 <= n;) {
-        size_t len = (size_t)b[pos] << 24 | (size_t)b[pos + 1] << 16 | (size_t)b[pos + 2] << 8 | b[pos + 3];
-        if (!memcmp(b + pos + 4, "IDAT", 4)) { memcpy(z + *zn, b + pos + 8, len); *zn += len; }
-        pos += len + 12;
-    }
+    size_t n, first;
+    uint8_t *b = slurp(name, &n), *z = b ? png_idat_joined(b, n, zn, &first) : NULL;
+    if (!b) *zn = 0;
     free(b);
     return z;
 }
